@@ -1,5 +1,19 @@
 //! Passerelles — community platform. See ARCHITECTURE.md for the code map.
+pub mod accounts;
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod emails;
+pub mod error;
+pub mod i18n;
 pub mod images;
+pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod password;
+pub mod policy;
+pub mod ratelimit;
+pub mod settings;
 pub mod username;
+pub mod web;

@@ -1,1 +1,161 @@
-fn main() {}
+//! The `passerelles` binary: one program, several subcommands.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use passerelles::accounts::{self, CreateError, NewUser, Status};
+use passerelles::config::{Config, Overrides};
+
+#[derive(Parser)]
+#[command(name = "passerelles", version, about = "Passerelles: communities of practice, watch, events and territories in one sober server.", long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    storage: Storage,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Storage options, valid for every subcommand.
+#[derive(Args, Clone)]
+struct Storage {
+    /// TOML configuration file (defaults < file < environment < flags).
+    #[arg(long, global = true, env = "PASSERELLES_CONFIG")]
+    config: Option<PathBuf>,
+    /// Folder for the embedded database, mail outbox and local state [default: ./data].
+    #[arg(long, global = true, env = "PASSERELLES_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://path.db or postgres://user@host/db [default: <data-dir>/passerelles.db].
+    #[arg(long, global = true, env = "PASSERELLES_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (applies pending migrations first).
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, env = "PASSERELLES_BIND")]
+        bind: Option<SocketAddr>,
+        /// Public base URL used in e-mails and links [default: http://<bind>].
+        #[arg(long, env = "PASSERELLES_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Administration tasks.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a local account (verified e-mail), reading the password from standard input.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (required: passwords never go in arguments).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Make the account an instance administrator.
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logs(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PASSERELLES_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut over = Overrides {
+        config_file: cli.storage.config.clone(),
+        data_dir: cli.storage.data_dir.clone(),
+        database_url: cli.storage.database_url.clone(),
+        ..Default::default()
+    };
+    if let Command::Serve { bind, public_url } = &cli.command {
+        over.bind = *bind;
+        over.public_url = public_url.clone();
+    }
+    let config = Config::load(&over)?;
+    init_logs(&config.log_format);
+    match cli.command {
+        Command::Serve { .. } => passerelles::app::serve(config).await,
+        Command::Migrate => {
+            let db = passerelles::db::Db::connect(&config.database_url(), 2).await?;
+            let n = db.migrate().await?;
+            println!("{n} migration(s) applied.");
+            Ok(())
+        }
+        Command::Admin { command: AdminCommand::CreateUser { username, email, password_stdin: _, admin } } => {
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let state = passerelles::app::build_state(config).await?;
+            let created = accounts::create_user(
+                &state.db,
+                NewUser {
+                    username: &username,
+                    email: &email,
+                    password,
+                    is_admin: admin,
+                    email_verified: true,
+                    status: Status::Active,
+                    locale: "fr-CA",
+                    registration_note: "",
+                },
+            )
+            .await;
+            match created {
+                Ok(u) => {
+                    accounts::audit(&state.db, None, "cli_create_user", Some(u.id), if admin { "admin" } else { "" }).await?;
+                    if admin {
+                        passerelles::settings::delete_raw(&state.db, passerelles::web::pages::SETUP_TOKEN_KEY).await?;
+                    }
+                    println!("Account {} created{}.", u.username, if admin { " (administrator)" } else { "" });
+                    Ok(())
+                }
+                Err(CreateError::Refused(r)) => {
+                    let lang = passerelles::i18n::Lang::En;
+                    let reasons: Vec<String> = r.fields.iter().map(|(f, k)| format!("{f}: {}", lang.t(k))).collect();
+                    anyhow::bail!("account refused: {}", reasons.join("; "))
+                }
+                Err(CreateError::Db(e)) => Err(e.into()),
+                Err(CreateError::Other(e)) => Err(e),
+            }
+        }
+    }
+}

@@ -1,0 +1,242 @@
+# Passerelles — interface en français (Canada). Langue par défaut.
+
+## Coquille
+skip-to-content = Aller au contenu
+nav-main-label = Navigation principale
+nav-home = Accueil
+nav-about = À propos
+nav-settings = Mes paramètres
+nav-admin = Administration
+action-login = Se connecter
+action-logout = Se déconnecter
+action-signup = S’inscrire
+action-save = Enregistrer
+action-cancel = Annuler
+lang-label = Langue
+lang-apply = OK
+breadcrumbs-label = Fil d’Ariane
+footer-tagline = Passerelles, le commun numérique de l’action collective au Québec.
+footer-api = API ouverte
+footer-license = Logiciel libre (AGPL-3.0)
+comment-count = { $count ->
+    [one] { $count } commentaire
+   *[other] { $count } commentaires
+}
+form-error-count = { $count ->
+    [one] Le formulaire contient { $count } erreur
+   *[other] Le formulaire contient { $count } erreurs
+}
+field-too-long = Ce texte est trop long.
+
+## Erreurs
+error-400-title = Demande invalide
+error-400-text = La demande n’a pas pu être comprise. Vérifiez ce qui a été saisi et réessayez.
+error-401-title = Connexion requise
+error-401-text = Connectez-vous pour accéder à cette page.
+error-403-title = Accès refusé
+error-403-text = Vous n’avez pas la permission de voir cette page ou de faire cette action.
+error-404-title = Page introuvable
+error-404-text = Cette page n’existe pas ou n’est plus disponible. Le lien est peut-être incomplet.
+error-405-title = Action impossible
+error-405-text = Cette action n’est pas possible à cette adresse.
+error-413-title = Envoi trop volumineux
+error-413-text = Ce que vous avez envoyé dépasse la taille permise.
+error-415-text = Ce type de contenu n’est pas accepté ici.
+error-429-title = Trop de tentatives
+error-429-text = Vous avez fait trop de tentatives en peu de temps. Patientez un peu, puis réessayez.
+error-500-title = Un problème est survenu
+error-500-text = Une erreur inattendue s’est produite de notre côté. Elle a été consignée; vous pouvez réessayer dans un moment.
+error-503-title = Service momentanément indisponible
+error-503-text = Le service est momentanément indisponible. Réessayez dans quelques secondes.
+error-csrf-title = Formulaire expiré
+error-csrf-text = Ce formulaire a expiré ou ne provient pas de ce site. Revenez à la page précédente, rechargez-la et réessayez.
+error-invalid-text = Certaines valeurs sont invalides.
+error-retry-after = { $count ->
+    [one] Réessayez dans { $count } seconde.
+   *[other] Réessayez dans { $count } secondes.
+}
+error-request-id = Identifiant de la requête, à communiquer à l’équipe :
+error-back-home = Retour à l’accueil
+
+## Champs
+field-username = Nom d’utilisateur
+field-email = Adresse courriel
+field-password = Mot de passe
+field-new-password = Nouveau mot de passe
+field-current-password = Mot de passe actuel
+field-confirm-password = Confirmez le mot de passe
+field-login = Nom d’utilisateur ou courriel
+field-invite = Code d’invitation
+field-signup-note = Pourquoi souhaitez-vous vous joindre à nous?
+field-display-name = Nom affiché
+field-bio = Courte présentation
+field-avatar = Photo de profil
+field-locale = Langue préférée
+hint-username = De 3 à 30 caractères : lettres, chiffres, « _ », « - » ou « . ».
+hint-email = Nous l’utilisons pour confirmer votre compte et vous joindre; elle n’est jamais affichée publiquement.
+hint-password = Au moins 10 caractères. Une phrase facile à retenir fait un excellent mot de passe.
+hint-invite = Le code figure dans le courriel ou le lien d’invitation reçu.
+hint-signup-note = Quelques mots pour l’équipe d’administration qui approuve les inscriptions.
+hint-display-name = Votre nom tel que les autres le verront (80 caractères au plus).
+hint-bio = 500 caractères au plus.
+hint-avatar = Image JPEG, PNG, WebP ou GIF, 5 Mo au plus. Elle sera recadrée en carré.
+
+## Validation
+username-too-short = Le nom d’utilisateur doit compter au moins 3 caractères.
+username-too-long = Le nom d’utilisateur doit compter au plus 30 caractères.
+username-invalid-chars = Utilisez seulement des lettres, des chiffres, « _ », « - » ou « . ».
+username-bad-start = Le nom d’utilisateur doit commencer par une lettre ou un chiffre.
+username-reserved = Ce nom est réservé. Choisissez-en un autre.
+username-mixed-script = Ce nom mélange des alphabets qui prêtent à confusion. Utilisez un seul alphabet.
+username-taken = Ce nom d’utilisateur est déjà pris.
+username-lookalike = Ce nom ressemble trop à celui d’un autre membre. Choisissez un nom plus distinct.
+email-invalid = Cette adresse courriel n’est pas valide.
+email-taken = Cette adresse courriel est déjà utilisée par un autre compte.
+email-same = C’est déjà votre adresse actuelle.
+password-too-short = Le mot de passe doit compter au moins 10 caractères.
+password-too-long = Le mot de passe doit compter au plus 256 caractères.
+password-common = Ce mot de passe est trop courant et facile à deviner. Choisissez-en un autre.
+password-contains-username = Le mot de passe ne doit pas contenir votre nom d’utilisateur ni votre courriel.
+password-mismatch = Les deux mots de passe ne correspondent pas.
+password-wrong = Le mot de passe actuel est incorrect.
+image-not-an-image = Ce fichier n’est pas une image.
+image-unsupported = Ce format d’image n’est pas accepté (JPEG, PNG, WebP ou GIF).
+image-too-large = L’image dépasse 5 Mo.
+image-dimensions-too-large = L’image est trop grande (8000 pixels de côté au plus).
+image-corrupt = L’image est endommagée ou incomplète.
+
+## Accueil et pages publiques
+home-default-description = Un espace commun pour les communautés de pratique, la veille collaborative, les événements et les territoires de l’action collective au Québec.
+home-join = Rejoindre la communauté
+home-welcome-back = Bon retour, { $name }!
+home-signed-in-lead = Votre espace personnel se trouve dans « Mes paramètres ». Les communautés arrivent bientôt ici.
+home-complete-profile = Compléter mon profil
+home-read-charter = Lire la charte
+home-card-communities-title = Des communautés de pratique
+home-card-communities-text = Échangez entre pairs de l’économie sociale, du milieu communautaire, du développement local et de la transition.
+home-card-watch-title = Une veille partagée
+home-card-watch-text = Partagez des liens, des outils et des programmes de financement, commentés et classés par thème.
+home-card-territories-title = Ancrée dans les territoires
+home-card-territories-text = Des régions aux quartiers, retrouvez ce qui se passe près de chez vous.
+home-member-count = { $count ->
+    [0] Aucun membre pour l’instant.
+    [one] { $count } membre inscrit.
+   *[other] { $count } membres inscrits.
+}
+setup-needed-title = Cette instance n’a pas encore d’administrateur
+setup-needed-text = Ouvrez le lien de configuration unique affiché dans la console au démarrage du serveur, ou créez le premier compte administrateur depuis un terminal :
+setup-cli-username = NOM
+setup-cli-email = COURRIEL
+setup-title = Créer le premier compte administrateur
+setup-lead = Ce compte pourra configurer l’instance, approuver les inscriptions et nommer d’autres administrateurs.
+setup-submit = Créer le compte administrateur
+about-title = À propos
+about-charter = Charte et code d’éthique
+about-no-charter = L’équipe d’administration n’a pas encore publié de charte.
+about-contact = Nous joindre
+about-software = Le logiciel
+about-software-text = Cette instance fonctionne avec Passerelles, un logiciel libre (AGPL-3.0) sobre, accessible et respectueux de la vie privée : aucun pisteur, aucune requête vers des tiers.
+profile-member-since = membre depuis le { $date }
+profile-no-bio = Ce membre n’a pas encore écrit de présentation.
+profile-edit = Modifier mon profil
+status-pending = Inscription en attente d’approbation
+status-suspended = Compte suspendu
+status-active = Actif
+
+## Inscription et connexion
+signup-title = Créer un compte
+signup-lead = Bienvenue! Il suffit d’un nom d’utilisateur, d’une adresse courriel et d’un mot de passe.
+signup-mode-approval = Les inscriptions sont approuvées par l’équipe d’administration. Vous recevrez un courriel dès que votre compte sera activé.
+signup-mode-invitation = Les inscriptions se font sur invitation. Entrez le code reçu.
+signup-invite-invalid = Ce code d’invitation est invalide, expiré ou déjà utilisé.
+signup-charter-accept = J’ai lu la charte et je m’engage à la respecter
+signup-charter-required = Vous devez accepter la charte pour vous inscrire.
+signup-submit = Créer mon compte
+signup-have-account = Vous avez déjà un compte?
+signup-closed-title = Inscriptions fermées
+signup-closed-text = Cette instance n’accepte pas de nouvelles inscriptions pour le moment.
+signup-done-title = Presque terminé!
+signup-done-check-email = Nous avons envoyé un lien de confirmation à { $email }. Ouvrez-le pour activer votre compte (pensez à vérifier vos indésirables).
+signup-done-pending = Votre demande sera examinée par l’équipe d’administration. Vous recevrez un courriel dès son approbation.
+signup-done-ready = Votre compte est prêt : vous pouvez vous connecter.
+link-invalid-title = Lien invalide ou expiré
+link-invalid-text = Ce lien n’est plus valide : il a peut-être déjà servi ou expiré. Vous pouvez en demander un nouveau.
+verify-title = Confirmer votre adresse courriel
+verify-text = Confirmez que { $email } est bien votre adresse.
+verify-submit = Confirmer mon adresse
+verify-done-title = Adresse confirmée
+verify-done-pending = Merci! Votre adresse est confirmée. Votre inscription attend maintenant l’approbation de l’équipe d’administration.
+resend-done-title = Courriel envoyé
+resend-done-text = Si un compte non confirmé correspond, un nouveau lien de confirmation vient d’être envoyé.
+login-title = Se connecter
+login-failed = Nom d’utilisateur, courriel ou mot de passe incorrect.
+login-unverified = Confirmez d’abord votre adresse courriel à l’aide du lien reçu.
+login-pending = Votre inscription attend encore l’approbation de l’équipe d’administration.
+login-suspended = Ce compte est suspendu.
+login-resend = Renvoyer le lien de confirmation
+login-forgot = Mot de passe oublié?
+login-no-account = Pas encore de compte?
+forgot-title = Mot de passe oublié
+forgot-lead = Entrez l’adresse courriel de votre compte : nous vous enverrons un lien pour choisir un nouveau mot de passe.
+forgot-submit = Envoyer le lien
+forgot-done-title = Vérifiez vos courriels
+forgot-done-text = Si un compte est associé à { $email }, un lien de réinitialisation vient d’y être envoyé. Il est valide pendant une heure.
+reset-title = Choisir un nouveau mot de passe
+reset-submit = Enregistrer le nouveau mot de passe
+
+## Messages éphémères
+flash-logged-out = Vous êtes déconnecté. À bientôt!
+flash-email-verified = Votre adresse courriel est confirmée.
+flash-password-reset = Votre mot de passe a été changé. Connectez-vous avec le nouveau.
+flash-setup-done = Bienvenue! Votre compte administrateur est prêt. Commencez par configurer l’instance.
+flash-profile-saved = Profil enregistré.
+flash-password-changed = Mot de passe changé. Vos autres sessions ont été fermées.
+flash-email-change-sent = Un lien de confirmation a été envoyé à la nouvelle adresse. Elle remplacera l’actuelle une fois confirmée.
+flash-sessions-revoked = Vos autres sessions ont été fermées.
+flash-session-revoked = La session a été fermée.
+flash-token-revoked = Le jeton a été révoqué.
+flash-avatar-removed = Photo de profil retirée.
+
+## Courriels
+mail-signature = L’équipe de { $instance }
+mail-verify-subject = Confirmez votre adresse courriel
+mail-verify-body = Bonjour { $name },
+
+    Pour confirmer votre adresse courriel sur { $instance }, ouvrez ce lien :
+    { $link }
+
+    Ce lien est valide pendant trois jours. Si vous n’avez rien demandé, ignorez ce message.
+mail-reset-subject = Réinitialisation de votre mot de passe
+mail-reset-body = Bonjour { $name },
+
+    Pour choisir un nouveau mot de passe sur { $instance }, ouvrez ce lien :
+    { $link }
+
+    Ce lien est valide pendant une heure. Si vous n’avez rien demandé, ignorez ce message : votre mot de passe reste inchangé.
+mail-change-email-subject = Confirmez votre nouvelle adresse courriel
+mail-change-email-body = Bonjour { $name },
+
+    Vous avez demandé à utiliser cette adresse pour votre compte sur { $instance }. Pour confirmer, ouvrez ce lien :
+    { $link }
+
+    Si vous n’avez rien demandé, ignorez ce message.
+mail-email-changed-subject = Votre adresse courriel va changer
+mail-email-changed-body = Bonjour { $name },
+
+    Une demande de changement d’adresse courriel a été faite pour votre compte sur { $instance }. Si ce n’est pas vous, changez votre mot de passe et écrivez à l’équipe d’administration.
+mail-approved-subject = Votre inscription est approuvée
+mail-approved-body = Bonjour { $name },
+
+    Bonne nouvelle : votre inscription sur { $instance } a été approuvée. Vous pouvez maintenant vous connecter :
+    { $link }
+mail-refused-subject = Votre demande d’inscription
+mail-refused-body = Bonjour { $name },
+
+    Votre demande d’inscription sur { $instance } n’a pas été retenue.
+mail-invite-subject = Invitation à rejoindre { $instance }
+mail-invite-body = Bonjour,
+
+    Vous êtes invité à rejoindre { $instance }. Pour créer votre compte, ouvrez ce lien :
+    { $link }
+
+    Cette invitation est valide pendant { $days } jours.

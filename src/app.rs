@@ -1,0 +1,122 @@
+//! Start-up and the `serve` loop: connect, migrate, start the job worker,
+//! announce the setup link, serve until SIGTERM.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::mail::Mailer;
+use crate::web::AppState;
+
+/// Connect to the database, apply migrations and build the shared state.
+pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create the data folder {}", config.data_dir.display()))?;
+    let db = Db::connect(&config.database_url(), config.db_max_connections).await?;
+    db.migrate().await?;
+    let mailer = Mailer::new(&config.smtp, config.outbox_dir())?;
+    Ok(AppState::new(db, config, mailer))
+}
+
+/// A running server: its address and a handle to stop it (tests use this).
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    pub state: AppState,
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        self.task.await??;
+        Ok(())
+    }
+}
+
+/// Bind, start the worker and serve in the background.
+pub async fn start(state: AppState) -> anyhow::Result<Running> {
+    let t0 = Instant::now();
+    let listener = tokio::net::TcpListener::bind(state.config.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", state.config.bind))?;
+    let addr = listener.local_addr()?;
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+
+    tokio::spawn(state.jobs.clone().run_worker(state.db.clone(), state.mailer.clone(), stop_rx.clone()));
+    tokio::spawn(maintenance(state.clone(), stop_rx.clone()));
+
+    let mut rx = stop_rx;
+    let shutdown = async move {
+        let _ = rx.wait_for(|v| *v).await;
+    };
+    let task = tokio::spawn(crate::web::serve(state.clone(), listener, shutdown));
+    tracing::info!(%addr, ms = t0.elapsed().as_millis() as u64, "listening");
+    Ok(Running { addr, state, stop, task })
+}
+
+/// Queue the maintenance job every hour (de-duplicated across nodes).
+async fn maintenance(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let hour = crate::db::now() / 3600;
+        let key = format!("maintenance:{hour}");
+        if let Err(e) = state.jobs.push(&state.db, &crate::jobs::Job::Maintenance, Some(&key)).await {
+            tracing::debug!(error = %e, "could not queue maintenance");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// `passerelles serve`: run until SIGTERM or Ctrl-C.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let t0 = Instant::now();
+    let state = build_state(config).await?;
+    let setup = crate::web::pages::prepare_setup(&state).await?;
+    let running = start(state).await?;
+    let url = running.state.config.public_url();
+    println!("Passerelles is running on {url} (ready in {} ms)", t0.elapsed().as_millis());
+    if !running.state.mailer.is_smtp() {
+        println!(
+            "No SMTP server is configured: e-mails are written to {} and their links logged.",
+            running.state.config.outbox_dir().display()
+        );
+    }
+    if let Some(link) = setup {
+        println!();
+        println!("No administrator yet. Create the first one by opening this one-time link:");
+        println!("    {link}");
+        println!("or from a terminal:");
+        println!("    passerelles admin create-user --username NAME --email ADDRESS --admin --password-stdin");
+        println!();
+    }
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing in-flight requests");
+    running.stop().await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,231 @@
+//! Typed configuration, layered: built-in defaults → TOML file → environment
+//! (`PASSERELLES_…`) → command-line flags. Passed explicitly, never global.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use crate::mail::{SmtpConfig, SmtpSecurity};
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub bind: SocketAddr,
+    /// Folder for the embedded database, the mail outbox and other local state.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; defaults to `<data_dir>/passerelles.db`.
+    pub database_url: Option<String>,
+    /// The public base URL (used in e-mails and as the stable id of objects).
+    /// Defaults to `http://<bind>`.
+    pub public_url: Option<String>,
+    /// Maximum database connections per process.
+    pub db_max_connections: u32,
+    /// Session lifetime, in days, since last use.
+    pub session_days: i64,
+    /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` (only behind your own proxy).
+    pub behind_proxy: bool,
+    /// `text` (default) or `json` logs.
+    pub log_format: String,
+    pub smtp: SmtpConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            public_url: None,
+            db_max_connections: 10,
+            session_days: 30,
+            behind_proxy: false,
+            log_format: "text".into(),
+            smtp: SmtpConfig::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url.as_deref().map(redact_url))
+            .field("public_url", &self.public_url)
+            .field("smtp", &self.smtp)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hide the password of a URL like `postgres://user:secret@host/db`.
+pub fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((creds, host)) = rest.split_once('@')
+        && let Some((user, _)) = creds.split_once(':')
+    {
+        return format!("{scheme}://{user}:***@{host}");
+    }
+    url.to_string()
+}
+
+/// Values given on the command line (or by clap from the environment).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub bind: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub public_url: Option<String>,
+}
+
+impl Config {
+    /// Build the configuration from every layer.
+    pub fn load(over: &Overrides) -> anyhow::Result<Config> {
+        let mut cfg = match &over.config_file {
+            Some(path) => Self::from_file(path)?,
+            None => Config::default(),
+        };
+        cfg.apply_env(|k| std::env::var(k).ok())?;
+        if let Some(b) = over.bind {
+            cfg.bind = b;
+        }
+        if let Some(d) = &over.data_dir {
+            cfg.data_dir = d.clone();
+        }
+        if let Some(u) = &over.database_url {
+            cfg.database_url = Some(u.clone());
+        }
+        if let Some(u) = &over.public_url {
+            cfg.public_url = Some(u.clone());
+        }
+        Ok(cfg)
+    }
+
+    pub fn from_file(path: &Path) -> anyhow::Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+        toml::from_str(&text)
+            .with_context(|| format!("invalid configuration file {}", path.display()))
+    }
+
+    /// Environment layer for settings that have no flag (SMTP and tuning).
+    /// Flags that clap reads from the environment are applied by `load`.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        fn parse<T: std::str::FromStr>(key: &str, v: String) -> anyhow::Result<T> {
+            v.parse()
+                .map_err(|_| anyhow::anyhow!("environment variable {key} has an invalid value"))
+        }
+        if let Some(v) = get("PASSERELLES_DB_MAX_CONNECTIONS") {
+            self.db_max_connections = parse("PASSERELLES_DB_MAX_CONNECTIONS", v)?;
+        }
+        if let Some(v) = get("PASSERELLES_SESSION_DAYS") {
+            self.session_days = parse("PASSERELLES_SESSION_DAYS", v)?;
+        }
+        if let Some(v) = get("PASSERELLES_BEHIND_PROXY") {
+            self.behind_proxy = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = get("PASSERELLES_LOG_FORMAT") {
+            self.log_format = v;
+        }
+        if let Some(v) = get("PASSERELLES_SMTP_HOST") {
+            self.smtp.host = Some(v).filter(|s| !s.is_empty());
+        }
+        if let Some(v) = get("PASSERELLES_SMTP_PORT") {
+            self.smtp.port = Some(parse("PASSERELLES_SMTP_PORT", v)?);
+        }
+        if let Some(v) = get("PASSERELLES_SMTP_SECURITY") {
+            self.smtp.security = match v.to_ascii_lowercase().as_str() {
+                "starttls" => SmtpSecurity::StartTls,
+                "tls" => SmtpSecurity::Tls,
+                "none" => SmtpSecurity::None,
+                _ => anyhow::bail!("PASSERELLES_SMTP_SECURITY must be starttls, tls or none"),
+            };
+        }
+        if let Some(v) = get("PASSERELLES_SMTP_USERNAME") {
+            self.smtp.username = Some(v);
+        }
+        if let Some(v) = get("PASSERELLES_SMTP_PASSWORD") {
+            self.smtp.password = Some(v);
+        }
+        if let Some(v) = get("PASSERELLES_SMTP_FROM") {
+            self.smtp.from = v;
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("passerelles.db").display()
+            ),
+        }
+    }
+
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+
+    /// Whether cookies should carry `Secure` (served over HTTPS).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url().starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = std::env::temp_dir().join(format!("pcfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.toml");
+        std::fs::write(
+            &file,
+            "bind = \"127.0.0.1:9000\"\ndata_dir = \"/tmp/x\"\n[smtp]\nhost = \"mail.example\"\n",
+        )
+        .unwrap();
+        let mut cfg = Config::from_file(&file).unwrap();
+        assert_eq!(cfg.bind.port(), 9000);
+        assert_eq!(cfg.smtp.host.as_deref(), Some("mail.example"));
+        cfg.apply_env(|k| (k == "PASSERELLES_SMTP_PORT").then(|| "2525".to_string()))
+            .unwrap();
+        assert_eq!(cfg.smtp.port, Some(2525));
+        assert!(
+            cfg.apply_env(|k| (k == "PASSERELLES_SMTP_PORT").then(|| "x".into()))
+                .is_err()
+        );
+        let over = Overrides {
+            config_file: Some(file),
+            bind: Some("127.0.0.1:9100".parse().unwrap()),
+            ..Default::default()
+        };
+        assert_eq!(Config::load(&over).unwrap().bind.port(), 9100);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(toml::from_str::<Config>("bindd = \"x\"").is_err());
+    }
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert!(!format!("{:?}", Config { database_url: Some("postgres://u:pw@h/d".into()), ..Default::default() }).contains("pw@"));
+    }
+}

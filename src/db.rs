@@ -1,0 +1,208 @@
+//! Storage: one portable SQL layer over SQLite (embedded default) and
+//! PostgreSQL (scale), through sqlx's `Any` driver.
+//!
+//! Rules that keep one set of queries valid on both engines (see ARCHITECTURE.md):
+//! - placeholders are `$1, $2…` (SQLite accepts them too);
+//! - every integer column is BIGINT and flags are BIGINT 0/1 (the `Any` driver
+//!   decodes integers portably, booleans not);
+//! - times are Unix seconds (`i64`), computed in Rust, never `now()` in SQL;
+//! - migrations are plain SQL with two tokens, `{{PK}}` and `{{BLOB}}`, expanded
+//!   per engine.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+/// Migrations, in order. Never edit one that has shipped: add a new one.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/0001_foundation.sql"),
+)];
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Db {
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            anyhow::bail!("unsupported database URL (use sqlite://… or postgres://…)");
+        };
+        if backend == Backend::Sqlite
+            && let Some(path) = sqlite_path(url)
+            && let Some(parent) = std::path::Path::new(&path).parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).with_context(|| {
+                format!("cannot create the data folder {}", parent.display())
+            })?;
+        }
+        let opts: AnyConnectOptions = url.parse().context("invalid database URL")?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite {
+                max_connections.max(2)
+            } else {
+                max_connections
+            })
+            .min_connections(0)
+            .acquire_timeout(Duration::from_secs(5))
+            .idle_timeout(Duration::from_secs(300))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(
+                            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; \
+                             PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(opts)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot connect to the database at {}",
+                    crate::config::redact_url(url)
+                )
+            })?;
+        Ok(Db { pool, backend })
+    }
+
+    /// Apply pending migrations. On PostgreSQL an advisory lock makes several
+    /// nodes starting together take turns.
+    pub async fn migrate(&self) -> anyhow::Result<usize> {
+        let mut conn = self.pool.acquire().await?;
+        if self.backend == Backend::Postgres {
+            conn.execute("SELECT pg_advisory_lock(7273747576)").await?;
+        }
+        let result = async {
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations \
+                 (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+            )
+            .await?;
+            let mut applied = 0;
+            for (version, name, sql) in MIGRATIONS {
+                let done: Option<i64> =
+                    sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                        .bind(*version)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                if done.is_some() {
+                    continue;
+                }
+                let sql = self.expand(sql);
+                conn.execute("BEGIN").await?;
+                let step = async {
+                    conn.execute(sqlx::AssertSqlSafe(sql.as_str())).await?;
+                    sqlx::query(
+                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                    )
+                    .bind(*version)
+                    .bind(*name)
+                    .bind(now())
+                    .execute(&mut *conn)
+                    .await?;
+                    anyhow::Ok(())
+                }
+                .await;
+                match step {
+                    Ok(()) => {
+                        conn.execute("COMMIT").await?;
+                        applied += 1;
+                        tracing::info!(version, name, "migration applied");
+                    }
+                    Err(e) => {
+                        let _ = conn.execute("ROLLBACK").await;
+                        return Err(e.context(format!("migration {version} ({name}) failed")));
+                    }
+                }
+            }
+            anyhow::Ok(applied)
+        }
+        .await;
+        if self.backend == Backend::Postgres {
+            let _ = conn.execute("SELECT pg_advisory_unlock(7273747576)").await;
+        }
+        result
+    }
+
+    fn expand(&self, sql: &str) -> String {
+        let (pk, blob) = match self.backend {
+            Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB"),
+            Backend::Postgres => ("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "BYTEA"),
+        };
+        sql.replace("{{PK}}", pk).replace("{{BLOB}}", blob)
+    }
+
+    /// A cheap round trip, for `/healthz`.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query_scalar::<_, i64>("SELECT 1")
+            .fetch_one(&self.pool)
+            .await
+            .map(|_| ())
+    }
+}
+
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| path.to_string())
+}
+
+/// Is this error the database being unreachable (→ 503), rather than a bug?
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed
+    ) || matches!(e, sqlx::Error::Database(d) if {
+        // PostgreSQL: admin shutdown / cannot connect now; SQLite: busy / read-only / full disk.
+        let code = d.code().unwrap_or_default();
+        matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "53300" | "5" | "517" | "8" | "13")
+    })
+}
+
+/// Is this error a unique-constraint violation (→ 409 or a form error)?
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths() {
+        assert_eq!(sqlite_path("sqlite://data/p.db?mode=rwc").as_deref(), Some("data/p.db"));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+    }
+}

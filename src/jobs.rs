@@ -1,0 +1,243 @@
+//! A small job queue in the database, shared by every node: e-mail now,
+//! federation delivery and feed polling later. At-least-once, with retries,
+//! exponential backoff and optional de-duplication keys.
+//!
+//! Claiming is one atomic `UPDATE … RETURNING`; on PostgreSQL the candidate
+//! row is picked with `FOR UPDATE SKIP LOCKED` so nodes never wait on each other.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use tokio::sync::Notify;
+
+use crate::db::{Backend, Db, now};
+use crate::mail::{MailError, Mailer, OutgoingMail};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Job {
+    Mail { to: String, subject: String, text: String, html: Option<String>, lang: String },
+    Maintenance,
+}
+
+impl Job {
+    fn queue(&self) -> &'static str {
+        match self {
+            Job::Mail { .. } => "mail",
+            Job::Maintenance => "maintenance",
+        }
+    }
+}
+
+#[derive(Clone, Default)]
+pub struct Queue {
+    wake: Arc<Notify>,
+}
+
+impl Queue {
+    /// Add a job; with a `dedupe_key`, a job already waiting under the same key wins.
+    pub async fn push(&self, db: &Db, job: &Job, dedupe_key: Option<&str>) -> Result<(), sqlx::Error> {
+        let payload = serde_json::to_string(job).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        let t = now();
+        sqlx::query(
+            "INSERT INTO jobs (queue, payload, dedupe_key, run_at, created_at) VALUES ($1, $2, $3, $4, $4) \
+             ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(job.queue())
+        .bind(payload)
+        .bind(dedupe_key)
+        .bind(t)
+        .execute(&db.pool)
+        .await?;
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    pub async fn pending(db: &Db) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE failed_at IS NULL")
+            .fetch_one(&db.pool)
+            .await
+    }
+
+    pub async fn failed(db: &Db) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE failed_at IS NOT NULL")
+            .fetch_one(&db.pool)
+            .await
+    }
+
+    /// Run jobs until `shutdown` resolves.
+    pub async fn run_worker(self, db: Db, mailer: Mailer, shutdown: tokio::sync::watch::Receiver<bool>) {
+        let mut shutdown = shutdown;
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            match claim(&db).await {
+                Ok(Some(claimed)) => {
+                    let result = run(&db, &mailer, &claimed.job).await;
+                    if let Err(e) = finish(&db, &claimed, result).await {
+                        tracing::warn!(error = %e, "could not record job outcome");
+                    }
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "job queue unavailable"),
+            }
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+
+    /// Process every job that is due now (used by tests and the CLI).
+    pub async fn drain(&self, db: &Db, mailer: &Mailer) -> anyhow::Result<usize> {
+        let mut n = 0;
+        while let Some(claimed) = claim(db).await? {
+            let result = run(db, mailer, &claimed.job).await;
+            finish(db, &claimed, result).await?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+struct Claimed {
+    id: i64,
+    attempts: i64,
+    max_attempts: i64,
+    job: Job,
+}
+
+async fn claim(db: &Db) -> Result<Option<Claimed>, sqlx::Error> {
+    let t = now();
+    let pick = match db.backend {
+        Backend::Postgres => {
+            "SELECT id FROM jobs WHERE failed_at IS NULL AND run_at <= $1 \
+             AND (locked_until IS NULL OR locked_until < $1) ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+        }
+        Backend::Sqlite => {
+            "SELECT id FROM jobs WHERE failed_at IS NULL AND run_at <= $1 \
+             AND (locked_until IS NULL OR locked_until < $1) ORDER BY run_at, id LIMIT 1"
+        }
+    };
+    let sql = format!(
+        "UPDATE jobs SET locked_until = $2, attempts = attempts + 1 WHERE id = ({pick}) \
+         RETURNING id, attempts, max_attempts, payload"
+    );
+    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(t)
+        .bind(t + 300)
+        .fetch_optional(&db.pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let id: i64 = row.try_get("id")?;
+    let payload: String = row.try_get("payload")?;
+    match serde_json::from_str::<Job>(&payload) {
+        Ok(job) => Ok(Some(Claimed {
+            id,
+            attempts: row.try_get("attempts")?,
+            max_attempts: row.try_get("max_attempts")?,
+            job,
+        })),
+        Err(e) => {
+            // A payload this version cannot read: park it, never loop on it.
+            sqlx::query("UPDATE jobs SET failed_at = $1, last_error = $2 WHERE id = $3")
+                .bind(t)
+                .bind(format!("unreadable payload: {e}"))
+                .bind(id)
+                .execute(&db.pool)
+                .await?;
+            Ok(None)
+        }
+    }
+}
+
+enum Outcome {
+    Done,
+    Retry(String),
+    Fail(String),
+}
+
+async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
+    match job {
+        Job::Mail { to, subject, text, html, lang } => {
+            let mail = OutgoingMail {
+                to: to.clone(),
+                subject: subject.clone(),
+                text: text.clone(),
+                html: html.clone(),
+                lang: lang.clone(),
+            };
+            match mailer.send(&mail).await {
+                Ok(()) => Outcome::Done,
+                Err(MailError::InvalidAddress(a)) => Outcome::Fail(format!("invalid address {a}")),
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
+        }
+        Job::Maintenance => {
+            let t = now();
+            let r = async {
+                crate::ratelimit::purge(db).await?;
+                sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(t).execute(&db.pool).await?;
+                sqlx::query("DELETE FROM user_tokens WHERE expires_at < $1").bind(t - 86400).execute(&db.pool).await?;
+                sqlx::query("DELETE FROM jobs WHERE failed_at < $1").bind(t - 30 * 86400).execute(&db.pool).await?;
+                Ok::<_, sqlx::Error>(())
+            }
+            .await;
+            match r {
+                Ok(()) => Outcome::Done,
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
+        }
+    }
+}
+
+async fn finish(db: &Db, c: &Claimed, outcome: Outcome) -> Result<(), sqlx::Error> {
+    match outcome {
+        Outcome::Done => {
+            sqlx::query("DELETE FROM jobs WHERE id = $1").bind(c.id).execute(&db.pool).await?;
+        }
+        Outcome::Retry(err) if c.attempts < c.max_attempts => {
+            let delay = backoff_secs(c.attempts);
+            tracing::warn!(job = c.id, attempt = c.attempts, delay, error = %err, "job failed, will retry");
+            sqlx::query("UPDATE jobs SET run_at = $1, locked_until = NULL, last_error = $2 WHERE id = $3")
+                .bind(now() + delay)
+                .bind(err)
+                .bind(c.id)
+                .execute(&db.pool)
+                .await?;
+        }
+        Outcome::Retry(err) | Outcome::Fail(err) => {
+            tracing::error!(job = c.id, error = %err, "job failed for good");
+            sqlx::query("UPDATE jobs SET failed_at = $1, locked_until = NULL, last_error = $2 WHERE id = $3")
+                .bind(now())
+                .bind(err)
+                .bind(c.id)
+                .execute(&db.pool)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// 10 s, 20 s, 40 s … capped at 6 h.
+pub fn backoff_secs(attempt: i64) -> i64 {
+    let exp = attempt.clamp(1, 20) - 1;
+    (10i64 << exp).min(6 * 3600)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(super::backoff_secs(1), 10);
+        assert_eq!(super::backoff_secs(2), 20);
+        assert_eq!(super::backoff_secs(50), 6 * 3600);
+    }
+}

@@ -1,0 +1,89 @@
+//! Prometheus text metrics, kept in-process (each node exposes its own;
+//! Prometheus aggregates). Nothing here affects correctness.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+const BUCKETS_MS: [f64; 10] = [1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 1000.0, 5000.0];
+
+#[derive(Clone, Default)]
+pub struct Metrics(Arc<Counters>);
+
+#[derive(Default)]
+struct Counters {
+    by_class: [AtomicU64; 6], // 1xx..5xx, index by status/100
+    buckets: [AtomicU64; 10],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+}
+
+impl Metrics {
+    pub fn record(&self, _method: &str, status: u16, elapsed: Duration) {
+        let c = &self.0;
+        let class = usize::from(status / 100).min(5);
+        c.by_class[class].fetch_add(1, Ordering::Relaxed);
+        c.count.fetch_add(1, Ordering::Relaxed);
+        c.sum_micros.fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+        let ms = elapsed.as_secs_f64() * 1000.0;
+        for (i, b) in BUCKETS_MS.iter().enumerate() {
+            if ms <= *b {
+                c.buckets[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Render in the Prometheus text exposition format.
+    pub fn render(&self, extra: &[(&str, &str, i64)]) -> String {
+        let c = &self.0;
+        let mut out = String::new();
+        out.push_str("# HELP passerelles_http_requests_total HTTP requests by status class.\n");
+        out.push_str("# TYPE passerelles_http_requests_total counter\n");
+        for class in 1..=5 {
+            out.push_str(&format!(
+                "passerelles_http_requests_total{{class=\"{class}xx\"}} {}\n",
+                c.by_class[class].load(Ordering::Relaxed)
+            ));
+        }
+        out.push_str("# HELP passerelles_http_request_duration_seconds Request latency.\n");
+        out.push_str("# TYPE passerelles_http_request_duration_seconds histogram\n");
+        for (i, b) in BUCKETS_MS.iter().enumerate() {
+            out.push_str(&format!(
+                "passerelles_http_request_duration_seconds_bucket{{le=\"{}\"}} {}\n",
+                b / 1000.0,
+                c.buckets[i].load(Ordering::Relaxed)
+            ));
+        }
+        let count = c.count.load(Ordering::Relaxed);
+        out.push_str(&format!(
+            "passerelles_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}\n"
+        ));
+        out.push_str(&format!(
+            "passerelles_http_request_duration_seconds_sum {}\n",
+            c.sum_micros.load(Ordering::Relaxed) as f64 / 1e6
+        ));
+        out.push_str(&format!("passerelles_http_request_duration_seconds_count {count}\n"));
+        for (name, help, value) in extra {
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counts() {
+        let m = Metrics::default();
+        m.record("GET", 200, Duration::from_millis(3));
+        m.record("GET", 404, Duration::from_millis(30));
+        let text = m.render(&[("passerelles_users", "Local accounts.", 7)]);
+        assert!(text.contains("passerelles_http_requests_total{class=\"2xx\"} 1"));
+        assert!(text.contains("passerelles_http_requests_total{class=\"4xx\"} 1"));
+        assert!(text.contains("le=\"0.005\"} 1"));
+        assert!(text.contains("le=\"+Inf\"} 2"));
+        assert!(text.contains("passerelles_users 7"));
+    }
+}

@@ -1,0 +1,347 @@
+//! Per-request context: who is asking (server-side session), in which
+//! language, the CSRF token their forms must carry, and a one-shot flash.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use sqlx::Row;
+
+use super::{AppState, RequestId};
+use crate::accounts::{self, Status, User};
+use crate::db::now;
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+pub const SESSION_COOKIE: &str = "psid";
+pub const CSRF_COOKIE: &str = "pcsrf";
+pub const LANG_COOKIE: &str = "lang";
+pub const FLASH_COOKIE: &str = "flash";
+
+pub struct Ctx {
+    pub user: Option<User>,
+    pub session_hash: Option<String>,
+    pub csrf: String,
+    csrf_is_new: bool,
+    origin_ok: bool,
+    pub lang: Lang,
+    pub flash: Option<String>,
+    pub ip: String,
+    pub user_agent: String,
+    pub request_id: String,
+    pub path: String,
+    secure: bool,
+    /// Set-Cookie headers to add to the response.
+    cookies: Vec<String>,
+}
+
+pub fn parse_cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            Some((k.trim(), v.trim()))
+        })
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    parse_cookies(headers)
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Language for requests that have no session context (error pages):
+/// the `lang` cookie, then Accept-Language, then French.
+pub fn lang_from_headers(headers: &HeaderMap) -> Lang {
+    cookie(headers, LANG_COOKIE)
+        .and_then(|c| Lang::from_code(&c))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> String {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    c
+}
+
+fn constant_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let headers = &parts.headers;
+        let secure = state.config.secure_cookies();
+        let ip = client_ip(parts, state.config.behind_proxy);
+        let user_agent = headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let mut cookies = Vec::new();
+
+        let mut user = None;
+        let mut session_hash = None;
+        let mut session_csrf = None;
+        if let Some(token) = cookie(headers, SESSION_COOKIE) {
+            let hash = accounts::hash_token(&token);
+            let sql = format!(
+                "SELECT s.csrf AS s_csrf, s.last_seen_at AS s_seen, s.expires_at AS s_expires, {} \
+                 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
+                accounts::USER_COLUMNS
+            );
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(&hash)
+                .fetch_optional(&state.db.pool)
+                .await?;
+            match row {
+                Some(r) if r.try_get::<i64, _>("s_expires")? > now() => {
+                    let u = User::from_row(&r)?;
+                    if u.status == Status::Active {
+                        let seen: i64 = r.try_get("s_seen")?;
+                        // Sliding expiry, written at most every five minutes.
+                        if now() - seen > 300 {
+                            sqlx::query(
+                                "UPDATE sessions SET last_seen_at = $1, expires_at = $2, ip = $3 WHERE id_hash = $4",
+                            )
+                            .bind(now())
+                            .bind(now() + state.config.session_days * 86400)
+                            .bind(&ip)
+                            .bind(&hash)
+                            .execute(&state.db.pool)
+                            .await?;
+                        }
+                        session_csrf = Some(r.try_get::<String, _>("s_csrf")?);
+                        session_hash = Some(hash);
+                        user = Some(u);
+                    }
+                }
+                _ => cookies.push(set_cookie(SESSION_COOKIE, "", Some(0), secure)),
+            }
+        }
+
+        let (csrf, csrf_is_new) = match session_csrf {
+            Some(c) => (c, false),
+            None => match cookie(headers, CSRF_COOKIE).filter(|c| c.len() >= 32 && c.len() <= 64) {
+                Some(c) => (c, false),
+                None => {
+                    let (token, _) = accounts::new_token();
+                    cookies.push(set_cookie(CSRF_COOKIE, &token, None, secure));
+                    (token, true)
+                }
+            },
+        };
+
+        // A cross-site form post carries a foreign Origin: refuse it even
+        // before looking at the token.
+        let origin_ok = parts.method == Method::GET
+            || match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+                None | Some("null") => headers.get(header::ORIGIN).is_none(),
+                Some(origin) => {
+                    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+                    origin
+                        .split_once("://")
+                        .is_some_and(|(_, h)| h == host)
+                        || origin == state.config.public_url()
+                }
+            };
+
+        let lang = user
+            .as_ref()
+            .map(|u| u.lang())
+            .unwrap_or_else(|| lang_from_headers(headers));
+
+        let flash = cookie(headers, FLASH_COOKIE).filter(|f| f.starts_with("flash-") && f.len() < 64);
+        if flash.is_some() {
+            cookies.push(set_cookie(FLASH_COOKIE, "", Some(0), secure));
+        }
+
+        Ok(Ctx {
+            user,
+            session_hash,
+            csrf,
+            csrf_is_new,
+            origin_ok,
+            lang,
+            flash: flash.filter(|f| lang.has(f)),
+            ip,
+            user_agent,
+            request_id: parts
+                .extensions
+                .get::<RequestId>()
+                .map(|r| r.0.clone())
+                .unwrap_or_default(),
+            path: parts.uri.path().to_string(),
+            secure,
+            cookies,
+        })
+    }
+}
+
+fn client_ip(parts: &Parts, behind_proxy: bool) -> String {
+    if behind_proxy
+        && let Some(fwd) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+    {
+        return fwd.trim().to_string();
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default()
+}
+
+impl Ctx {
+    pub fn user(&self) -> Result<&User, AppError> {
+        self.user.as_ref().ok_or(AppError::Unauthorized)
+    }
+
+    /// Check the token a form carried. Every state-changing form calls this.
+    pub fn verify_csrf(&self, token: &str) -> Result<(), AppError> {
+        if self.origin_ok && !self.csrf_is_new && constant_eq(token, &self.csrf) {
+            Ok(())
+        } else {
+            tracing::warn!(request_id = %self.request_id, path = %self.path, "CSRF check failed");
+            Err(AppError::Csrf)
+        }
+    }
+
+    pub fn is_secure(&self) -> bool {
+        self.secure
+    }
+
+    pub fn add_cookie(&mut self, c: String) {
+        self.cookies.push(c);
+    }
+
+    /// Remember a message for the next page.
+    pub fn flash(&mut self, key: &'static str) {
+        self.cookies.push(set_cookie(FLASH_COOKIE, key, Some(60), self.secure));
+    }
+
+    /// Start a session for `user` (rotating any previous one) and remember
+    /// the language of the account.
+    pub async fn log_in(&mut self, state: &AppState, user: &User) -> Result<(), AppError> {
+        if let Some(old) = self.session_hash.take() {
+            accounts::delete_session(&state.db, &old).await?;
+        }
+        let s = accounts::create_session(
+            &state.db,
+            user.id,
+            &self.user_agent,
+            &self.ip,
+            state.config.session_days,
+        )
+        .await?;
+        let age = state.config.session_days * 86400;
+        self.cookies.push(set_cookie(SESSION_COOKIE, &s.token, Some(age), self.secure));
+        self.cookies.push(set_cookie(LANG_COOKIE, &user.locale, Some(365 * 86400), self.secure));
+        self.session_hash = Some(accounts::hash_token(&s.token));
+        self.csrf = s.csrf;
+        self.lang = user.lang();
+        self.user = Some(user.clone());
+        Ok(())
+    }
+
+    pub async fn log_out(&mut self, state: &AppState) -> Result<(), AppError> {
+        if let Some(h) = self.session_hash.take() {
+            accounts::delete_session(&state.db, &h).await?;
+        }
+        self.user = None;
+        self.cookies.push(set_cookie(SESSION_COOKIE, "", Some(0), self.secure));
+        Ok(())
+    }
+
+    /// Attach pending cookies to a response.
+    pub fn finish(&self, res: impl IntoResponse) -> Response {
+        let mut res = res.into_response();
+        for c in &self.cookies {
+            if let Ok(v) = HeaderValue::from_str(c) {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+        if !self.cookies.is_empty() || self.user.is_some() {
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+        }
+        res
+    }
+
+    /// 303 See Other to a local path, with pending cookies.
+    pub fn redirect(&self, to: &str) -> Response {
+        self.finish(Redirect::to(&safe_local_path(to)))
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    /// Redirect anonymous visitors of a private page to the login form,
+    /// coming back here afterwards.
+    pub fn require_login(&self) -> Result<&User, Response> {
+        match &self.user {
+            Some(u) => Ok(u),
+            None => Err(self.redirect(&format!(
+                "/login?next={}",
+                percent_encoding::utf8_percent_encode(&self.path, percent_encoding::NON_ALPHANUMERIC)
+            ))),
+        }
+    }
+}
+
+/// Only same-site relative paths are valid redirect targets ("/x", never
+/// "//evil.example" or "https://…").
+pub fn safe_local_path(to: &str) -> String {
+    if to.starts_with('/') && !to.starts_with("//") && !to.starts_with("/\\") && !to.contains(['\r', '\n']) {
+        to.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+pub fn status_only(s: StatusCode) -> Response {
+    s.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_stay_local() {
+        assert_eq!(safe_local_path("/settings"), "/settings");
+        assert_eq!(safe_local_path("//evil.example"), "/");
+        assert_eq!(safe_local_path("https://evil.example"), "/");
+        assert_eq!(safe_local_path("/\\evil"), "/");
+    }
+
+    #[test]
+    fn cookies_parse() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("a=1; psid=xyz; lang=en"));
+        assert_eq!(cookie(&h, "psid").as_deref(), Some("xyz"));
+        assert_eq!(lang_from_headers(&h), Lang::En);
+    }
+}

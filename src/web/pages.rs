@@ -1,0 +1,351 @@
+//! Public pages and plumbing: home, about, profiles, media, static files,
+//! language switch, first-administrator setup, health and metrics.
+
+use std::sync::OnceLock;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+use super::ctx::{Ctx, LANG_COOKIE, set_cookie};
+use super::templates::{FieldErrors, Shell, invalid, page};
+use crate::accounts::{self, CreateError, NewUser, Status};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::policy::{self, Action};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/about", get(about))
+        .route("/u/{username}", get(profile))
+        .route("/media/{id}", get(media))
+        .route("/static/{file}", get(static_file))
+        .route("/favicon.ico", get(|| async { axum::response::Redirect::permanent("/static/favicon.svg") }))
+        .route("/lang", post(switch_lang))
+        .route("/setup", get(setup_form).post(setup_submit))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+}
+
+// ---- static files (embedded in the binary) ----------------------------------
+
+const CSS: &str = include_str!("../../static/app.css");
+const FAVICON: &str = include_str!("../../static/favicon.svg");
+
+fn css_hash() -> &'static str {
+    static H: OnceLock<String> = OnceLock::new();
+    H.get_or_init(|| hex::encode(&Sha256::digest(CSS.as_bytes())[..6]))
+}
+
+/// Stylesheet URL carrying a content hash, so it can be cached for a year.
+pub fn css_url() -> &'static str {
+    static U: OnceLock<String> = OnceLock::new();
+    U.get_or_init(|| format!("/static/app.css?v={}", css_hash()))
+}
+
+async fn static_file(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    let (body, ctype) = match file.as_str() {
+        "app.css" => (CSS, "text/css; charset=utf-8"),
+        "favicon.svg" => (FAVICON, "image/svg+xml"),
+        _ => return AppError::NotFound.into_response(),
+    };
+    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(body.as_bytes())[..8]));
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, ctype.to_string()),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable".to_string()),
+            (header::ETAG, etag),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+// ---- home and about -----------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    s: Shell,
+    description: String,
+    needs_setup: bool,
+    registration_open: bool,
+    members: i64,
+    display_name_missing: bool,
+}
+
+async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let inst = state.instance().await?;
+    let needs_setup = !admin_exists(&state).await?;
+    let members = accounts::count_users(&state.db).await?;
+    let s = Shell::new(&state, &ctx, "", "home");
+    Ok(page(
+        &ctx,
+        &HomePage {
+            description: inst.description.clone(),
+            needs_setup,
+            registration_open: inst.registration_mode != crate::settings::RegistrationMode::Closed,
+            members,
+            display_name_missing: ctx.user.as_ref().is_some_and(|u| u.display_name.is_empty()),
+            s,
+        },
+    ))
+}
+
+pub async fn admin_exists(state: &AppState) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE is_admin = 1 AND status = 'active'")
+        .fetch_one(&state.db.pool)
+        .await?;
+    Ok(n > 0)
+}
+
+#[derive(Template)]
+#[template(path = "about.html")]
+struct AboutPage {
+    s: Shell,
+    description: String,
+    charter: String,
+    contact_email: String,
+}
+
+async fn about(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let inst = state.instance().await?;
+    let s = Shell::new(&state, &ctx, &ctx.t("about-title"), "about").crumb(ctx.t("about-title"), "/about");
+    Ok(page(
+        &ctx,
+        &AboutPage { s, description: inst.description, charter: inst.charter, contact_email: inst.contact_email },
+    ))
+}
+
+// ---- public profile -------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    s: Shell,
+    username: String,
+    name: String,
+    bio: String,
+    avatar: Option<String>,
+    since: i64,
+    is_me: bool,
+    status_note: Option<String>,
+}
+
+async fn profile(State(state): State<AppState>, ctx: Ctx, Path(username): Path<String>) -> AppResult<Response> {
+    let user = accounts::by_username(&state.db, &username).await?.ok_or(AppError::NotFound)?;
+    if !policy::can(ctx.user.as_ref(), Action::ViewProfile { target: &user }) {
+        return Err(AppError::NotFound);
+    }
+    let s = Shell::new(&state, &ctx, user.shown_name(), "").crumb(user.shown_name().to_string(), user.path());
+    Ok(page(
+        &ctx,
+        &ProfilePage {
+            username: user.username.clone(),
+            name: user.shown_name().to_string(),
+            bio: user.bio.clone(),
+            avatar: user.avatar_url(),
+            since: user.created_at,
+            is_me: ctx.user.as_ref().is_some_and(|u| u.id == user.id),
+            status_note: (user.status != Status::Active).then(|| ctx.t(match user.status {
+                Status::Pending => "status-pending",
+                _ => "status-suspended",
+            })),
+            s,
+        },
+    ))
+}
+
+/// Avatars and other small images stored in the database.
+async fn media(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> AppResult<Response> {
+    let row: Option<(String, Vec<u8>)> = sqlx::query_as("SELECT content_type, bytes FROM media WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    let (ctype, bytes) = row.ok_or(AppError::NotFound)?;
+    let etag = format!("\"m{id}\"");
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return Ok(StatusCode::NOT_MODIFIED.into_response());
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, ctype),
+            // Media rows are immutable: a new avatar is a new id.
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable".into()),
+            (header::ETAG, etag),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+// ---- language -----------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct LangForm {
+    #[serde(default)]
+    csrf: String,
+    lang: String,
+}
+
+async fn switch_lang(State(state): State<AppState>, mut ctx: Ctx, headers: HeaderMap, Form(f): Form<LangForm>) -> AppResult<Response> {
+    ctx.verify_csrf(&f.csrf)?;
+    let lang = Lang::from_code(&f.lang).ok_or(AppError::BadRequest {
+        code: "unknown_language",
+        message_key: "error-400-text",
+    })?;
+    if let Some(u) = &ctx.user {
+        sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
+            .bind(lang.code())
+            .bind(u.id)
+            .execute(&state.db.pool)
+            .await?;
+    }
+    let secure = ctx.is_secure();
+    ctx.add_cookie(set_cookie(LANG_COOKIE, lang.code(), Some(365 * 86400), secure));
+    // Back to the page the person was on, when it is ours.
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.strip_prefix(&state.config.public_url()).map(str::to_string))
+        .or_else(|| {
+            let r = headers.get(header::REFERER)?.to_str().ok()?;
+            let host = headers.get(header::HOST)?.to_str().ok()?;
+            let rest = r.split_once("://")?.1;
+            rest.strip_prefix(host).map(str::to_string)
+        })
+        .unwrap_or_else(|| "/".into());
+    Ok(ctx.redirect(&back))
+}
+
+// ---- first administrator ----------------------------------------------------------
+
+pub const SETUP_TOKEN_KEY: &str = "setup_token_hash";
+
+/// Called at start: when no administrator exists, make a one-time setup
+/// link and return it so the console can show it.
+pub async fn prepare_setup(state: &AppState) -> anyhow::Result<Option<String>> {
+    if admin_exists(state).await? {
+        crate::settings::delete_raw(&state.db, SETUP_TOKEN_KEY).await?;
+        return Ok(None);
+    }
+    let (token, hash) = accounts::new_token();
+    crate::settings::set_raw(&state.db, SETUP_TOKEN_KEY, &hash).await?;
+    Ok(Some(state.url(&format!("/setup?token={token}"))))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SetupForm {
+    csrf: String,
+    token: String,
+    username: String,
+    email: String,
+    password: String,
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    s: Shell,
+    form: SetupForm,
+    errors: FieldErrors,
+}
+
+async fn setup_valid(state: &AppState, token: &str) -> Result<bool, sqlx::Error> {
+    let stored = crate::settings::get_raw(&state.db, SETUP_TOKEN_KEY).await?;
+    Ok(!token.is_empty() && stored.is_some_and(|h| h == accounts::hash_token(token)))
+}
+
+async fn setup_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SetupForm>) -> AppResult<Response> {
+    if admin_exists(&state).await? || !setup_valid(&state, &q.token).await? {
+        return Err(AppError::NotFound);
+    }
+    let s = Shell::new(&state, &ctx, &ctx.t("setup-title"), "").crumb(ctx.t("setup-title"), "/setup");
+    Ok(page(&ctx, &SetupPage { s, form: SetupForm { token: q.token, ..Default::default() }, errors: FieldErrors::default() }))
+}
+
+async fn setup_submit(State(state): State<AppState>, mut ctx: Ctx, Form(form): Form<SetupForm>) -> AppResult<Response> {
+    ctx.verify_csrf(&form.csrf)?;
+    if admin_exists(&state).await? || !setup_valid(&state, &form.token).await? {
+        return Err(AppError::NotFound);
+    }
+    let created = accounts::create_user(
+        &state.db,
+        NewUser {
+            username: &form.username,
+            email: &form.email,
+            password: &form.password,
+            is_admin: true,
+            email_verified: true,
+            status: Status::Active,
+            locale: ctx.lang.code(),
+            registration_note: "",
+        },
+    )
+    .await;
+    match created {
+        Ok(user) => {
+            crate::settings::delete_raw(&state.db, SETUP_TOKEN_KEY).await?;
+            accounts::audit(&state.db, Some(user.id), "setup_first_admin", Some(user.id), "").await?;
+            ctx.log_in(&state, &user).await?;
+            ctx.flash("flash-setup-done");
+            Ok(ctx.redirect("/admin"))
+        }
+        Err(CreateError::Refused(r)) => {
+            let mut errors = FieldErrors::default();
+            for (f, k) in r.fields {
+                errors.add(ctx.lang, f, &k);
+            }
+            let s = Shell::new(&state, &ctx, &ctx.t("setup-title"), "").crumb(ctx.t("setup-title"), "/setup");
+            Ok(invalid(&ctx, &SetupPage { s, form: SetupForm { password: String::new(), ..form }, errors }))
+        }
+        Err(CreateError::Db(e)) => Err(e.into()),
+        Err(CreateError::Other(e)) => Err(e.into()),
+    }
+}
+
+// ---- operations -------------------------------------------------------------------
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (
+            [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+            axum::Json(serde_json::json!({"status": "ok", "database": "ok"})),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, HeaderValue::from_static("5"))],
+                axum::Json(serde_json::json!({"status": "unavailable", "database": "unreachable"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let users = accounts::count_users(&state.db).await.unwrap_or(-1);
+    let pending_jobs = crate::jobs::Queue::pending(&state.db).await.unwrap_or(-1);
+    let failed_jobs = crate::jobs::Queue::failed(&state.db).await.unwrap_or(-1);
+    let uptime = state.started.elapsed().as_secs() as i64;
+    let body = state.metrics.render(&[
+        ("passerelles_local_accounts", "Local accounts.", users),
+        ("passerelles_jobs_pending", "Jobs waiting or in progress.", pending_jobs),
+        ("passerelles_jobs_failed", "Jobs that failed for good.", failed_jobs),
+        ("passerelles_uptime_seconds", "Seconds since this process started.", uptime),
+    ]);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
+}

@@ -1,0 +1,8 @@
+//! Personal settings (in progress).
+use axum::Router;
+
+use super::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+}
