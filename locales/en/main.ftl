@@ -240,3 +240,34 @@ mail-invite-body = Hello,
     { $link }
 
     This invitation is valid for { $days } days.
+
+## Personal settings
+settings-nav-label = Settings sections
+settings-profile = Profile
+settings-account = E-mail and password
+settings-sessions = Sessions
+settings-tokens = API tokens
+settings-profile-lead = What other members see of you.
+settings-profile-view = See my public profile
+settings-current-avatar = Current profile picture
+settings-remove-avatar = Remove the profile picture
+settings-email-title = E-mail address
+settings-email-current = Current address:
+settings-email-verified = confirmed
+settings-email-unverified = not confirmed
+settings-new-email = New e-mail address
+settings-new-email-hint = A confirmation link will be sent there; the current address stays until then.
+settings-email-submit = Change address
+settings-password-title = Password
+settings-password-submit = Change password
+settings-sessions-lead = Devices and browsers signed in to your account. Close any session you do not recognise.
+settings-session-device = Device
+settings-session-ip = IP address
+settings-session-started = Started
+settings-session-last = Last active
+settings-session-actions = Actions
+settings-session-unknown = Unknown device
+settings-session-current = this session
+settings-session-revoke = Close
+settings-sessions-revoke-others = Close all other sessions
+settings-logout-everywhere = Log out everywhere

@@ -240,3 +240,34 @@ mail-invite-body = Bonjour,
     { $link }
 
     Cette invitation est valide pendant { $days } jours.
+
+## Paramètres personnels
+settings-nav-label = Sections des paramètres
+settings-profile = Profil
+settings-account = Courriel et mot de passe
+settings-sessions = Sessions
+settings-tokens = Jetons d’API
+settings-profile-lead = Ce que les autres membres voient de vous.
+settings-profile-view = Voir mon profil public
+settings-current-avatar = Photo de profil actuelle
+settings-remove-avatar = Retirer la photo de profil
+settings-email-title = Adresse courriel
+settings-email-current = Adresse actuelle :
+settings-email-verified = confirmée
+settings-email-unverified = non confirmée
+settings-new-email = Nouvelle adresse courriel
+settings-new-email-hint = Un lien de confirmation y sera envoyé; l’adresse actuelle reste en place d’ici là.
+settings-email-submit = Changer d’adresse
+settings-password-title = Mot de passe
+settings-password-submit = Changer le mot de passe
+settings-sessions-lead = Les appareils et navigateurs connectés à votre compte. Fermez toute session que vous ne reconnaissez pas.
+settings-session-device = Appareil
+settings-session-ip = Adresse IP
+settings-session-started = Ouverte le
+settings-session-last = Dernière activité
+settings-session-actions = Actions
+settings-session-unknown = Appareil inconnu
+settings-session-current = cette session
+settings-session-revoke = Fermer
+settings-sessions-revoke-others = Fermer toutes les autres sessions
+settings-logout-everywhere = Me déconnecter partout

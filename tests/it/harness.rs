@@ -1,0 +1,225 @@
+//! TestApp: boots Passerelles on 127.0.0.1:0 with its own fresh database
+//! and a real SMTP sink.
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use passerelles::accounts::{self, NewUser, Status, User};
+use passerelles::config::Config;
+use passerelles::mail::SmtpSecurity;
+use passerelles::web::AppState;
+use reqwest::redirect::Policy;
+
+use crate::smtp_sink::SmtpSink;
+
+pub const PASSWORD: &str = "une phrase de passe solide";
+
+pub struct TestApp {
+    pub url: String,
+    pub state: AppState,
+    pub sink: SmtpSink,
+    pub data_dir: std::path::PathBuf,
+    running: Option<passerelles::app::Running>,
+    pg_db: Option<String>,
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+pub fn backend() -> String {
+    std::env::var("PASSERELLES_TEST_DB").unwrap_or_else(|_| "sqlite".into())
+}
+
+pub fn pg_admin_url() -> String {
+    std::env::var("PASSERELLES_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        passerelles::db::now() % 100000
+    )
+}
+
+/// Create a fresh, empty database and return its URL.
+pub async fn fresh_database(data_dir: &std::path::Path) -> (String, Option<String>) {
+    if backend() == "postgres" {
+        use sqlx::Executor;
+        sqlx::any::install_default_drivers();
+        let admin = pg_admin_url();
+        let name = unique("ptest");
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+            .await
+            .expect("PostgreSQL for tests is reachable (PASSERELLES_TEST_PG_URL)");
+        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .expect("create test database");
+        let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);
+        (format!("{base}/{name}"), Some(name))
+    } else {
+        (format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()), None)
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(customise: impl FnOnce(&mut Config)) -> TestApp {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let sink = SmtpSink::start().await;
+        let data_dir = std::env::temp_dir().join(unique("passerelles-test"));
+        std::fs::create_dir_all(&data_dir).expect("temp dir");
+        let (database_url, pg_db) = fresh_database(&data_dir).await;
+        let mut config = Config {
+            bind: "127.0.0.1:0".parse().expect("addr"),
+            data_dir: data_dir.clone(),
+            database_url: Some(database_url),
+            db_max_connections: 5,
+            ..Config::default()
+        };
+        config.smtp.host = Some("127.0.0.1".into());
+        config.smtp.port = Some(sink.port);
+        config.smtp.security = SmtpSecurity::None;
+        config.smtp.from = "Passerelles <noreply@passerelles.test>".into();
+        customise(&mut config);
+        let state = passerelles::app::build_state(config).await.expect("state builds");
+        let running = passerelles::app::start(state.clone()).await.expect("server starts");
+        let url = format!("http://{}", running.addr);
+        // Links in e-mails must point at this server.
+        TestApp { url, state: running.state.clone(), sink, data_dir, running: Some(running), pg_db }
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{}", self.url, path)
+    }
+
+    /// Create an active, verified local account directly.
+    pub async fn create_user(&self, username: &str, admin: bool) -> User {
+        accounts::create_user(
+            &self.state.db,
+            NewUser {
+                username,
+                email: &format!("{username}@exemple.qc.ca"),
+                password: PASSWORD,
+                is_admin: admin,
+                email_verified: true,
+                status: Status::Active,
+                locale: "fr-CA",
+                registration_note: "",
+            },
+        )
+        .await
+        .expect("user created")
+    }
+
+    /// GET a page and return the CSRF token of its forms.
+    pub async fn csrf(&self, client: &reqwest::Client, path: &str) -> String {
+        let body = client.get(self.at(path)).send().await.expect("get").text().await.expect("body");
+        form_value(&body, "csrf").unwrap_or_else(|| panic!("no csrf field on {path}"))
+    }
+
+    /// Log in through the form; panics unless it succeeds.
+    pub async fn login(&self, client: &reqwest::Client, login: &str, password: &str) {
+        let csrf = self.csrf(client, "/login").await;
+        let res = client
+            .post(self.at("/login"))
+            .form(&[("csrf", csrf.as_str()), ("login", login), ("password", password)])
+            .send()
+            .await
+            .expect("post login");
+        assert_eq!(res.status(), 303, "login as {login} should redirect");
+    }
+
+    /// A logged-in client for a new account.
+    pub async fn logged_in(&self, username: &str, admin: bool) -> (reqwest::Client, User) {
+        let user = self.create_user(username, admin).await;
+        let client = self.client();
+        self.login(&client, username, PASSWORD).await;
+        (client, user)
+    }
+
+    /// POST a form with the CSRF token of `page` added.
+    pub async fn post_form(&self, client: &reqwest::Client, page: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let csrf = self.csrf(client, page).await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        client.post(self.at(action)).form(&all).send().await.expect("post")
+    }
+
+    /// Send queued e-mails now.
+    pub async fn drain_jobs(&self) {
+        self.state.jobs.drain(&self.state.db, &self.state.mailer).await.expect("jobs run");
+    }
+
+    pub async fn set_setting(&self, key: &str, value: &str) {
+        passerelles::settings::set_raw(&self.state.db, key, value).await.expect("setting");
+        self.state.set_instance_cache(passerelles::settings::load(&self.state.db).await.expect("load"));
+    }
+
+    /// The link in the latest e-mail to `to` that contains `needle`, made relative to this server.
+    pub async fn mail_link(&self, to: &str, needle: &str) -> String {
+        self.drain_jobs().await;
+        let mail = self.sink.wait_for(to).await;
+        let link = mail
+            .links()
+            .into_iter()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no link with {needle} in mail to {to}: {}", mail.text_part()));
+        link.replacen(&self.state.config.public_url(), "", 1)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if let Some(name) = self.pg_db.take() {
+            // Best effort: drop the per-test database from a helper thread.
+            let admin = pg_admin_url();
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                if let Ok(rt) = rt {
+                    rt.block_on(async move {
+                        use sqlx::Executor;
+                        if let Ok(mut c) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await {
+                            let _ = c.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await;
+                        }
+                    });
+                }
+            });
+        }
+        let _ = self.running.take();
+    }
+}
+
+/// Value of the first `<input name="…" value="…">` in an HTML page.
+pub fn form_value(html: &str, name: &str) -> Option<String> {
+    let needle = format!("name=\"{name}\" value=\"");
+    let start = html.find(&needle)? + needle.len();
+    let end = html[start..].find('"')?;
+    Some(html_unescape(&html[start..start + end]))
+}
+
+pub fn html_unescape(s: &str) -> String {
+    s.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}

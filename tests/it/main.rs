@@ -1,0 +1,8 @@
+//! Integration tests: the real router on a real database (one per test),
+//! SQLite or PostgreSQL per `PASSERELLES_TEST_DB`, real SMTP to a local sink.
+
+mod harness;
+mod smtp_sink;
+mod webdriver;
+
+mod accounts;
