@@ -38,10 +38,15 @@ impl Running {
 
 /// Bind, start the worker and serve in the background.
 pub async fn start(state: AppState) -> anyhow::Result<Running> {
-    let t0 = Instant::now();
     let listener = tokio::net::TcpListener::bind(state.config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", state.config.bind))?;
+    start_with(state, listener).await
+}
+
+/// Serve on an already bound listener.
+pub async fn start_with(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<Running> {
+    let t0 = Instant::now();
     let addr = listener.local_addr()?;
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
 

@@ -184,6 +184,8 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
             | sqlx::Error::PoolClosed
             | sqlx::Error::Tls(_)
             | sqlx::Error::WorkerCrashed
+            // The link broke mid-conversation (e.g. a proxy with no backend).
+            | sqlx::Error::Protocol(_)
     ) || matches!(e, sqlx::Error::Database(d) if {
         // PostgreSQL: admin shutdown / cannot connect now; SQLite: busy / read-only / full disk.
         let code = d.code().unwrap_or_default();

@@ -1,8 +1,1103 @@
-//! Administration area (in progress).
-use axum::Router;
+//! Administration area: dashboard, people, pending registrations, instance
+//! settings, invitations and the audit log.
+//!
+//! Every handler asks `crate::policy` first (anonymous visitors are sent to
+//! the login form, signed-in people without the right get 403), and every
+//! POST checks the CSRF token before touching anything.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use sqlx::Row;
 
 use super::AppState;
+use super::ctx::Ctx;
+use super::templates::{FieldErrors, Shell, html, invalid, page};
+use crate::accounts::{self, Status, User};
+use crate::emails;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Arg, Lang};
+use crate::jobs::Queue;
+use crate::policy::{self, Action};
+use crate::settings::{self, InstanceSettings, RegistrationMode};
+
+/// People shown per page of the directory.
+pub const PAGE_SIZE: i64 = 50;
+/// Longest reason for a suspension or a refused registration.
+pub const REASON_MAX: usize = 500;
+/// Longest search query taken into account.
+const QUERY_MAX: usize = 100;
+/// Invitation validity, in days.
+pub const INVITE_DAYS_DEFAULT: i64 = 14;
+pub const INVITE_DAYS_MAX: i64 = 90;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/admin", get(dashboard))
+        .route("/admin/users", get(users))
+        .route("/admin/users/{id}", get(user_detail))
+        .route("/admin/users/{id}/suspend", post(suspend))
+        .route("/admin/users/{id}/unsuspend", post(unsuspend))
+        .route("/admin/users/{id}/promote", post(promote))
+        .route("/admin/users/{id}/demote", post(demote))
+        .route("/admin/registrations", get(registrations))
+        .route("/admin/registrations/{id}/approve", post(approve))
+        .route("/admin/registrations/{id}/refuse", post(refuse))
+        .route("/admin/settings", get(settings_form).post(settings_submit))
+        .route("/admin/invitations", get(invitations).post(create_invitation))
+        .route("/admin/invitations/{id}/revoke", post(revoke_invitation))
+        .route("/admin/audit", get(audit_log))
+}
+
+// ---- access -----------------------------------------------------------------------
+
+/// The administrator making the request. `Ok(Err(response))` sends an
+/// anonymous visitor to the login form, coming back to `back` afterwards;
+/// a signed-in person without the right gets 403.
+fn gate(ctx: &Ctx, back: Option<&str>) -> AppResult<Result<User, Response>> {
+    let user = match back {
+        None => match ctx.require_login() {
+            Ok(u) => u,
+            Err(to_login) => return Ok(Err(to_login)),
+        },
+        Some(back) => match &ctx.user {
+            Some(u) => u,
+            // A form posted after the session ended: come back to its page, not
+            // to the POST-only address.
+            None => {
+                return Ok(Err(ctx.redirect(&format!(
+                    "/login?next={}",
+                    percent_encoding::utf8_percent_encode(back, percent_encoding::NON_ALPHANUMERIC)
+                ))));
+            }
+        },
+    };
+    if !policy::can(Some(user), Action::Administer) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Ok(user.clone()))
+}
+
+/// `let me = admin!(ctx)` for pages, `admin!(ctx, "/back")` for form posts.
+macro_rules! admin {
+    ($ctx:expr) => {
+        match gate(&$ctx, None)? {
+            Ok(u) => u,
+            Err(r) => return Ok(r),
+        }
+    };
+    ($ctx:expr, $back:expr) => {
+        match gate(&$ctx, Some(::std::convert::AsRef::<str>::as_ref($back)))? {
+            Ok(u) => u,
+            Err(r) => return Ok(r),
+        }
+    };
+}
+
+// ---- shared page parts ----------------------------------------------------------
+
+pub struct NavItem {
+    pub label: String,
+    pub href: &'static str,
+    pub current: bool,
+}
+
+const SECTIONS: [(&str, &str); 6] = [
+    ("/admin", "admin-nav-dashboard"),
+    ("/admin/users", "admin-nav-users"),
+    ("/admin/registrations", "admin-nav-registrations"),
+    ("/admin/invitations", "admin-nav-invitations"),
+    ("/admin/settings", "admin-nav-settings"),
+    ("/admin/audit", "admin-nav-audit"),
+];
+
+fn nav(lang: Lang, current: &str) -> Vec<NavItem> {
+    SECTIONS
+        .iter()
+        .map(|(href, key)| NavItem { label: lang.t(key), href, current: *href == current })
+        .collect()
+}
+
+/// Shell of an admin page: title, "Administration › Section [› extra]" crumbs.
+fn shell(state: &AppState, ctx: &Ctx, section: &'static str, extra: Option<(String, String)>) -> Shell {
+    let key = SECTIONS
+        .iter()
+        .find(|(href, _)| *href == section)
+        .map(|(_, k)| *k)
+        .unwrap_or("admin-nav-dashboard");
+    let section_label = ctx.t(key);
+    let title = match &extra {
+        Some((label, _)) => label.clone(),
+        None if section == "/admin" => ctx.t("admin-title"),
+        None => section_label.clone(),
+    };
+    let mut s = Shell::new(state, ctx, &title, "admin").crumb(ctx.t("admin-title"), "/admin");
+    if section != "/admin" {
+        s = s.crumb(section_label, section);
+    }
+    if let Some((label, link)) = extra {
+        s = s.crumb(label, link);
+    }
+    s
+}
+
+/// A person as the admin tables show them.
+pub struct Person {
+    pub id: i64,
+    pub username: String,
+    pub path: String,
+    pub display_name: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub is_admin: bool,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub status_label: String,
+    pub status_reason: String,
+    pub registration_note: String,
+    pub created_at: i64,
+    pub last_login_at: Option<i64>,
+}
+
+fn status_badge(lang: Lang, status: Status) -> (&'static str, String) {
+    match status {
+        Status::Active => ("badge badge-ok", lang.t("admin-status-active")),
+        Status::Pending => ("badge badge-warn", lang.t("admin-status-pending")),
+        Status::Suspended => ("badge badge-warn", lang.t("admin-status-suspended")),
+    }
+}
+
+fn person(lang: Lang, u: &User) -> Person {
+    let (status_class, status_label) = status_badge(lang, u.status);
+    Person {
+        id: u.id,
+        username: u.username.clone(),
+        path: u.path(),
+        display_name: u.display_name.clone(),
+        email: u.email.clone().unwrap_or_default(),
+        email_verified: u.email_verified,
+        is_admin: u.is_admin,
+        status: u.status.as_str(),
+        status_class,
+        status_label,
+        status_reason: u.status_reason.clone(),
+        registration_note: u.registration_note.clone(),
+        created_at: u.created_at,
+        last_login_at: u.last_login_at,
+    }
+}
+
+async fn count(state: &AppState, sql: &'static str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(sql).fetch_one(&state.db.pool).await
+}
+
+async fn active_admins(state: &AppState) -> Result<i64, sqlx::Error> {
+    count(
+        state,
+        "SELECT COUNT(*) FROM users WHERE is_admin = 1 AND status = 'active' AND domain IS NULL",
+    )
+    .await
+}
+
+async fn load_target(state: &AppState, id: i64) -> AppResult<User> {
+    accounts::by_id(&state.db, id).await?.ok_or(AppError::NotFound)
+}
+
+fn mode_label_key(m: RegistrationMode) -> &'static str {
+    match m {
+        RegistrationMode::Open => "admin-mode-open",
+        RegistrationMode::Approval => "admin-mode-approval",
+        RegistrationMode::Invitation => "admin-mode-invitation",
+        RegistrationMode::Closed => "admin-mode-closed",
+    }
+}
+
+fn mode_hint_key(m: RegistrationMode) -> &'static str {
+    match m {
+        RegistrationMode::Open => "admin-mode-open-hint",
+        RegistrationMode::Approval => "admin-mode-approval-hint",
+        RegistrationMode::Invitation => "admin-mode-invitation-hint",
+        RegistrationMode::Closed => "admin-mode-closed-hint",
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CsrfForm {
+    csrf: String,
+}
+
+// ---- dashboard ----------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "admin_dashboard.html")]
+struct DashboardPage {
+    s: Shell,
+    nav: Vec<NavItem>,
+    users: i64,
+    pending: i64,
+    suspended: i64,
+    admins: i64,
+    jobs_pending: i64,
+    jobs_failed: i64,
+    smtp: bool,
+    outbox: String,
+    mode_label: String,
+}
+
+async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    admin!(ctx);
+    let inst = settings::load(&state.db).await?;
+    let p = DashboardPage {
+        s: shell(&state, &ctx, "/admin", None),
+        nav: nav(ctx.lang, "/admin"),
+        users: accounts::count_users(&state.db).await?,
+        pending: count(&state, "SELECT COUNT(*) FROM users WHERE status = 'pending' AND domain IS NULL").await?,
+        suspended: count(&state, "SELECT COUNT(*) FROM users WHERE status = 'suspended' AND domain IS NULL").await?,
+        admins: active_admins(&state).await?,
+        jobs_pending: Queue::pending(&state.db).await?,
+        jobs_failed: Queue::failed(&state.db).await?,
+        smtp: state.mailer.is_smtp(),
+        outbox: state.config.outbox_dir().display().to_string(),
+        mode_label: ctx.t(mode_label_key(inst.registration_mode)),
+    };
+    Ok(page(&ctx, &p))
+}
+
+// ---- people -------------------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UsersQuery {
+    q: String,
+    status: String,
+    page: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+struct UsersPage {
+    s: Shell,
+    nav: Vec<NavItem>,
+    q: String,
+    statuses: Vec<(&'static str, String, bool)>,
+    people: Vec<Person>,
+    page: i64,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+/// `%…%` LIKE pattern for a search, lower-cased, with `%`, `_` and the
+/// escape character itself escaped (queries use `ESCAPE '\'`).
+pub fn like_pattern(q: &str) -> String {
+    let mut p = String::from("%");
+    for c in q.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+const STATUS_FILTERS: [(&str, &str); 5] = [
+    ("", "admin-filter-all"),
+    ("active", "admin-filter-active"),
+    ("pending", "admin-filter-pending"),
+    ("suspended", "admin-filter-suspended"),
+    ("admins", "admin-filter-admins"),
+];
+
+fn users_link(q: &str, status: &str, page: i64) -> String {
+    let mut params: Vec<(&str, String)> = Vec::new();
+    if !q.is_empty() {
+        params.push(("q", q.to_string()));
+    }
+    if !status.is_empty() {
+        params.push(("status", status.to_string()));
+    }
+    if page > 1 {
+        params.push(("page", page.to_string()));
+    }
+    let qs = serde_urlencoded::to_string(&params).unwrap_or_default();
+    if qs.is_empty() { "/admin/users".to_string() } else { format!("/admin/users?{qs}") }
+}
+
+async fn users(State(state): State<AppState>, ctx: Ctx, Query(query): Query<UsersQuery>) -> AppResult<Response> {
+    admin!(ctx);
+    let q = accounts::truncate(query.q.trim(), QUERY_MAX);
+    let status = STATUS_FILTERS
+        .iter()
+        .map(|(v, _)| *v)
+        .find(|v| *v == query.status)
+        .unwrap_or("");
+    let page_no = query.page.trim().parse::<i64>().unwrap_or(1).clamp(1, 100_000);
+
+    enum Bind {
+        Text(String),
+        Int(i64),
+    }
+    let mut sql = format!("SELECT {} FROM users u WHERE u.domain IS NULL", accounts::USER_COLUMNS);
+    let mut binds = Vec::new();
+    if !q.is_empty() {
+        binds.push(Bind::Text(like_pattern(&q)));
+        let n = binds.len();
+        sql.push_str(&format!(
+            " AND (LOWER(u.username) LIKE ${n} ESCAPE '\\' OR LOWER(u.email) LIKE ${n} ESCAPE '\\' \
+             OR LOWER(u.display_name) LIKE ${n} ESCAPE '\\')"
+        ));
+    }
+    match status {
+        "active" | "pending" | "suspended" => {
+            binds.push(Bind::Text(status.to_string()));
+            sql.push_str(&format!(" AND u.status = ${}", binds.len()));
+        }
+        "admins" => sql.push_str(" AND u.is_admin = 1"),
+        _ => {}
+    }
+    // One more than a page, to know whether there is a next one.
+    binds.push(Bind::Int(PAGE_SIZE + 1));
+    let limit_n = binds.len();
+    binds.push(Bind::Int((page_no - 1) * PAGE_SIZE));
+    let offset_n = binds.len();
+    sql.push_str(&format!(" ORDER BY u.created_at DESC, u.id DESC LIMIT ${limit_n} OFFSET ${offset_n}"));
+
+    let mut query_builder = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        query_builder = match b {
+            Bind::Text(t) => query_builder.bind(t),
+            Bind::Int(i) => query_builder.bind(i),
+        };
+    }
+    let rows = query_builder.fetch_all(&state.db.pool).await?;
+    let mut people = rows
+        .iter()
+        .map(|r| User::from_row(r).map(|u| person(ctx.lang, &u)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let has_next = people.len() as i64 > PAGE_SIZE;
+    people.truncate(PAGE_SIZE as usize);
+
+    let p = UsersPage {
+        s: shell(&state, &ctx, "/admin/users", None),
+        nav: nav(ctx.lang, "/admin/users"),
+        statuses: STATUS_FILTERS
+            .iter()
+            .map(|(v, k)| (*v, ctx.t(k), *v == status))
+            .collect(),
+        prev: (page_no > 1).then(|| users_link(&q, status, page_no - 1)),
+        next: has_next.then(|| users_link(&q, status, page_no + 1)),
+        q,
+        people,
+        page: page_no,
+    };
+    Ok(page(&ctx, &p))
+}
+
+// ---- one person ---------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "admin_user.html")]
+struct UserPage {
+    s: Shell,
+    nav: Vec<NavItem>,
+    p: Person,
+    is_self: bool,
+    remote: bool,
+    sessions: i64,
+    tokens: i64,
+    reason: String,
+    errors: FieldErrors,
+    problem: Option<String>,
+}
+
+async fn render_user(
+    state: &AppState,
+    ctx: &Ctx,
+    target: &User,
+    reason: String,
+    errors: FieldErrors,
+    problem: Option<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND expires_at > $2")
+        .bind(target.id)
+        .bind(crate::db::now())
+        .fetch_one(&state.db.pool)
+        .await?;
+    let tokens: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL")
+        .bind(target.id)
+        .fetch_one(&state.db.pool)
+        .await?;
+    let p = UserPage {
+        s: shell(
+            state,
+            ctx,
+            "/admin/users",
+            Some((target.username.clone(), format!("/admin/users/{}", target.id))),
+        ),
+        nav: nav(ctx.lang, "/admin/users"),
+        p: person(ctx.lang, target),
+        is_self: ctx.user.as_ref().is_some_and(|u| u.id == target.id),
+        remote: target.domain.is_some(),
+        sessions,
+        tokens,
+        reason,
+        errors,
+        problem,
+    };
+    Ok(ctx.finish((status, html(&p))))
+}
+
+async fn user_detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    admin!(ctx);
+    let target = load_target(&state, id).await?;
+    render_user(&state, &ctx, &target, String::new(), FieldErrors::default(), None, StatusCode::OK).await
+}
+
+/// May `me` act on `target`? `Some(page)` explains why not: the last active
+/// administrator must stay one (when the action would remove them), and
+/// nobody manages their own account from here.
+async fn refuse_management(
+    state: &AppState,
+    ctx: &Ctx,
+    me: &User,
+    target: &User,
+    removes_admin: bool,
+) -> AppResult<Option<Response>> {
+    if removes_admin && target.is_admin && target.status == Status::Active && active_admins(state).await? <= 1 {
+        let msg = ctx.t("admin-user-last-admin");
+        return Ok(Some(render_user(state, ctx, target, String::new(), FieldErrors::default(), Some(msg), StatusCode::CONFLICT).await?));
+    }
+    if !policy::can(Some(me), Action::ManageUser { target }) {
+        if me.id == target.id {
+            let msg = ctx.t("admin-user-not-self");
+            return Ok(Some(render_user(state, ctx, target, String::new(), FieldErrors::default(), Some(msg), StatusCode::FORBIDDEN).await?));
+        }
+        return Err(AppError::Forbidden);
+    }
+    Ok(None)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ReasonForm {
+    csrf: String,
+    reason: String,
+}
+
+async fn suspend(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ReasonForm>,
+) -> AppResult<Response> {
+    let back = format!("/admin/users/{id}");
+    let me = admin!(ctx, &back);
+    ctx.verify_csrf(&f.csrf)?;
+    let target = load_target(&state, id).await?;
+    if let Some(refusal) = refuse_management(&state, &ctx, &me, &target, true).await? {
+        return Ok(refusal);
+    }
+    let reason = f.reason.trim();
+    let mut errors = FieldErrors::default();
+    if reason.is_empty() {
+        errors.add(ctx.lang, "reason", "admin-suspend-reason-required");
+    } else if reason.chars().count() > REASON_MAX {
+        errors.add(ctx.lang, "reason", "field-too-long");
+    }
+    if !errors.is_empty() {
+        return render_user(&state, &ctx, &target, f.reason.clone(), errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let t = crate::db::now();
+    sqlx::query("UPDATE users SET status = 'suspended', status_reason = $1 WHERE id = $2")
+        .bind(reason)
+        .bind(id)
+        .execute(&state.db.pool)
+        .await?;
+    // Out now, everywhere: browser sessions and API tokens.
+    accounts::delete_sessions(&state.db, id, None).await?;
+    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(t)
+        .bind(id)
+        .execute(&state.db.pool)
+        .await?;
+    accounts::audit(&state.db, Some(me.id), "user_suspended", Some(id), reason).await?;
+    ctx.flash("flash-admin-user-suspended");
+    Ok(ctx.redirect(&back))
+}
+
+async fn unsuspend(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
+    let back = format!("/admin/users/{id}");
+    let me = admin!(ctx, &back);
+    ctx.verify_csrf(&f.csrf)?;
+    let target = load_target(&state, id).await?;
+    if let Some(refusal) = refuse_management(&state, &ctx, &me, &target, false).await? {
+        return Ok(refusal);
+    }
+    if target.status == Status::Suspended {
+        sqlx::query("UPDATE users SET status = 'active', status_reason = '' WHERE id = $1 AND status = 'suspended'")
+            .bind(id)
+            .execute(&state.db.pool)
+            .await?;
+        accounts::audit(&state.db, Some(me.id), "user_unsuspended", Some(id), "").await?;
+    }
+    ctx.flash("flash-admin-user-unsuspended");
+    Ok(ctx.redirect(&back))
+}
+
+async fn promote(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
+    let back = format!("/admin/users/{id}");
+    let me = admin!(ctx, &back);
+    ctx.verify_csrf(&f.csrf)?;
+    let target = load_target(&state, id).await?;
+    if let Some(refusal) = refuse_management(&state, &ctx, &me, &target, false).await? {
+        return Ok(refusal);
+    }
+    if target.status != Status::Active || target.domain.is_some() {
+        let msg = ctx.t("admin-user-promote-inactive");
+        return render_user(&state, &ctx, &target, String::new(), FieldErrors::default(), Some(msg), StatusCode::CONFLICT).await;
+    }
+    if !target.is_admin {
+        sqlx::query("UPDATE users SET is_admin = 1 WHERE id = $1")
+            .bind(id)
+            .execute(&state.db.pool)
+            .await?;
+        accounts::audit(&state.db, Some(me.id), "user_promoted", Some(id), "").await?;
+    }
+    ctx.flash("flash-admin-user-promoted");
+    Ok(ctx.redirect(&back))
+}
+
+async fn demote(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
+    let back = format!("/admin/users/{id}");
+    let me = admin!(ctx, &back);
+    ctx.verify_csrf(&f.csrf)?;
+    let target = load_target(&state, id).await?;
+    if let Some(refusal) = refuse_management(&state, &ctx, &me, &target, true).await? {
+        return Ok(refusal);
+    }
+    if target.is_admin {
+        sqlx::query("UPDATE users SET is_admin = 0 WHERE id = $1")
+            .bind(id)
+            .execute(&state.db.pool)
+            .await?;
+        accounts::audit(&state.db, Some(me.id), "user_demoted", Some(id), "").await?;
+    }
+    ctx.flash("flash-admin-user-demoted");
+    Ok(ctx.redirect(&back))
+}
+
+// ---- pending registrations ----------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "admin_registrations.html")]
+struct RegistrationsPage {
+    s: Shell,
+    nav: Vec<NavItem>,
+    people: Vec<Person>,
+    reason_max: usize,
+}
+
+async fn registrations(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    admin!(ctx);
+    let sql = format!(
+        "SELECT {} FROM users u WHERE u.status = 'pending' AND u.domain IS NULL \
+         ORDER BY u.created_at, u.id LIMIT 200",
+        accounts::USER_COLUMNS
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&state.db.pool).await?;
+    let people = rows
+        .iter()
+        .map(|r| User::from_row(r).map(|u| person(ctx.lang, &u)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let p = RegistrationsPage {
+        s: shell(&state, &ctx, "/admin/registrations", None),
+        nav: nav(ctx.lang, "/admin/registrations"),
+        people,
+        reason_max: REASON_MAX,
+    };
+    Ok(page(&ctx, &p))
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
+    let me = admin!(ctx, "/admin/registrations");
+    ctx.verify_csrf(&f.csrf)?;
+    let target = load_target(&state, id).await?;
+    if !policy::can(Some(&me), Action::ManageUser { target: &target }) {
+        return Err(AppError::Forbidden);
+    }
+    // Only one administrator's click counts when two approve at once.
+    let done = sqlx::query("UPDATE users SET status = 'active' WHERE id = $1 AND status = 'pending'")
+        .bind(id)
+        .execute(&state.db.pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        ctx.flash("flash-admin-registration-gone");
+        return Ok(ctx.redirect("/admin/registrations"));
+    }
+    if let Some(email) = &target.email {
+        emails::send(
+            &state,
+            email,
+            target.lang(),
+            "approved",
+            &[("name", Arg::from(target.shown_name())), ("link", Arg::from(state.url("/login")))],
+        )
+        .await?;
+    }
+    accounts::audit(&state.db, Some(me.id), "registration_approved", Some(id), "").await?;
+    ctx.flash("flash-admin-registration-approved");
+    Ok(ctx.redirect("/admin/registrations"))
+}
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The "refused" e-mail, with the administrators' reason (if any) added as
+/// a last paragraph before the signature.
+async fn send_refusal(state: &AppState, to: &str, target: &User, reason: &str) -> Result<(), sqlx::Error> {
+    if reason.is_empty() {
+        return emails::send(state, to, target.lang(), "refused", &[("name", Arg::from(target.shown_name()))]).await;
+    }
+    let lang = target.lang();
+    let args = [
+        ("name", Arg::from(target.shown_name())),
+        ("instance", Arg::Str(state.instance_name())),
+    ];
+    let c = emails::compose(lang, "refused", &args);
+    let intro = lang.t("admin-refused-mail-reason");
+    let text = match c.text.find("\n\n-- \n") {
+        Some(i) => format!("{}\n\n{intro}\n{reason}{}", &c.text[..i], &c.text[i..]),
+        None => format!("{}\n\n{intro}\n{reason}\n", c.text),
+    };
+    let para = format!(
+        "<p>{}<br>{}</p>",
+        escape_html(&intro),
+        escape_html(reason).replace('\n', "<br>")
+    );
+    let html = match c.html.rfind("<p style=") {
+        Some(i) => format!("{}{para}{}", &c.html[..i], &c.html[i..]),
+        None => c.html,
+    };
+    state.send_mail(to, lang, c.subject, text, Some(html)).await
+}
+
+async fn refuse(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ReasonForm>,
+) -> AppResult<Response> {
+    let me = admin!(ctx, "/admin/registrations");
+    ctx.verify_csrf(&f.csrf)?;
+    let target = load_target(&state, id).await?;
+    if !policy::can(Some(&me), Action::ManageUser { target: &target }) {
+        return Err(AppError::Forbidden);
+    }
+    if target.status != Status::Pending {
+        ctx.flash("flash-admin-registration-gone");
+        return Ok(ctx.redirect("/admin/registrations"));
+    }
+    let reason = accounts::truncate(f.reason.trim(), REASON_MAX);
+    // Told first: the address leaves with the account.
+    if let Some(email) = &target.email {
+        send_refusal(&state, email, &target, &reason).await?;
+    }
+    let done = sqlx::query("DELETE FROM users WHERE id = $1 AND status = 'pending'")
+        .bind(id)
+        .execute(&state.db.pool)
+        .await?;
+    if done.rows_affected() > 0 {
+        // The account is gone: keep its name in the detail.
+        let detail = if reason.is_empty() { target.username.clone() } else { format!("{} — {reason}", target.username) };
+        accounts::audit(&state.db, Some(me.id), "registration_refused", None, &detail).await?;
+    }
+    ctx.flash("flash-admin-registration-refused");
+    Ok(ctx.redirect("/admin/registrations"))
+}
+
+// ---- instance settings ----------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SettingsForm {
+    csrf: String,
+    name: String,
+    description: String,
+    charter: String,
+    contact_email: String,
+    registration_mode: String,
+}
+
+pub struct ModeChoice {
+    pub value: &'static str,
+    pub label: String,
+    pub hint: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_settings.html")]
+struct SettingsPage {
+    s: Shell,
+    nav: Vec<NavItem>,
+    form: SettingsForm,
+    errors: FieldErrors,
+    modes: Vec<ModeChoice>,
+}
+
+fn settings_page(state: &AppState, ctx: &Ctx, form: SettingsForm, errors: FieldErrors) -> SettingsPage {
+    let modes = RegistrationMode::ALL
+        .iter()
+        .map(|m| ModeChoice {
+            value: m.as_str(),
+            label: ctx.t(mode_label_key(*m)),
+            hint: ctx.t(mode_hint_key(*m)),
+            checked: form.registration_mode == m.as_str(),
+        })
+        .collect();
+    SettingsPage {
+        s: shell(state, ctx, "/admin/settings", None),
+        nav: nav(ctx.lang, "/admin/settings"),
+        form,
+        errors,
+        modes,
+    }
+}
+
+async fn settings_form(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    admin!(ctx);
+    let inst = settings::load(&state.db).await?;
+    let form = SettingsForm {
+        csrf: String::new(),
+        name: inst.name,
+        description: inst.description,
+        charter: inst.charter,
+        contact_email: inst.contact_email,
+        registration_mode: inst.registration_mode.as_str().to_string(),
+    };
+    Ok(page(&ctx, &settings_page(&state, &ctx, form, FieldErrors::default())))
+}
+
+async fn settings_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<SettingsForm>) -> AppResult<Response> {
+    let me = admin!(ctx, "/admin/settings");
+    ctx.verify_csrf(&f.csrf)?;
+    let mut errors = FieldErrors::default();
+    let name = f.name.trim();
+    if name.is_empty() {
+        errors.add(ctx.lang, "name", "admin-settings-name-required");
+    } else if name.chars().count() > settings::NAME_MAX {
+        errors.add(ctx.lang, "name", "field-too-long");
+    }
+    if f.description.trim().chars().count() > settings::DESCRIPTION_MAX {
+        errors.add(ctx.lang, "description", "field-too-long");
+    }
+    if f.charter.trim().chars().count() > settings::CHARTER_MAX {
+        errors.add(ctx.lang, "charter", "field-too-long");
+    }
+    let contact = f.contact_email.trim();
+    if !contact.is_empty() && !accounts::valid_email(contact) {
+        errors.add(ctx.lang, "contact_email", "email-invalid");
+    }
+    let mode = RegistrationMode::parse(&f.registration_mode);
+    if mode.is_none() {
+        errors.add(ctx.lang, "registration_mode", "admin-settings-mode-required");
+    }
+    let Some(mode) = mode.filter(|_| errors.is_empty()) else {
+        return Ok(invalid(&ctx, &settings_page(&state, &ctx, f, errors)));
+    };
+    let new = InstanceSettings {
+        name: name.to_string(),
+        description: f.description.trim().to_string(),
+        charter: f.charter.trim().to_string(),
+        contact_email: contact.to_string(),
+        registration_mode: mode,
+    };
+    settings::save(&state.db, &new).await?;
+    state.set_instance_cache(new);
+    accounts::audit(&state.db, Some(me.id), "settings_changed", None, &format!("registration_mode={}", mode.as_str())).await?;
+    ctx.flash("flash-admin-settings-saved");
+    Ok(ctx.redirect("/admin/settings"))
+}
+
+// ---- invitations ----------------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct InviteForm {
+    csrf: String,
+    email: String,
+    days: String,
+}
+
+pub struct CreatedInvite {
+    pub link: String,
+    pub email: String,
+}
+
+pub struct InviteRow {
+    pub id: i64,
+    pub email: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub created_by: Option<String>,
+    pub used_by: Option<String>,
+    pub used_at: Option<i64>,
+    pub active: bool,
+    pub state_class: &'static str,
+    pub state_label: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_invitations.html")]
+struct InvitationsPage {
+    s: Shell,
+    nav: Vec<NavItem>,
+    email: String,
+    days: String,
+    errors: FieldErrors,
+    created: Option<CreatedInvite>,
+    list: Vec<InviteRow>,
+}
+
+async fn invitation_rows(state: &AppState, lang: Lang) -> AppResult<Vec<InviteRow>> {
+    let rows = sqlx::query(
+        "SELECT i.id, i.email, i.created_at, i.expires_at, i.used_at, \
+         c.username AS created_by_name, u.username AS used_by_name \
+         FROM invitations i LEFT JOIN users c ON c.id = i.created_by LEFT JOIN users u ON u.id = i.used_by \
+         ORDER BY i.created_at DESC, i.id DESC LIMIT 50",
+    )
+    .fetch_all(&state.db.pool)
+    .await?;
+    let t = crate::db::now();
+    rows.iter()
+        .map(|r| {
+            let used_at: Option<i64> = r.try_get("used_at")?;
+            let expires_at: i64 = r.try_get("expires_at")?;
+            let (active, state_class, key) = if used_at.is_some() {
+                (false, "badge badge-ok", "admin-invite-state-used")
+            } else if expires_at <= t {
+                (false, "badge", "admin-invite-state-expired")
+            } else {
+                (true, "badge badge-warn", "admin-invite-state-active")
+            };
+            Ok(InviteRow {
+                id: r.try_get("id")?,
+                email: r.try_get("email")?,
+                created_at: r.try_get("created_at")?,
+                expires_at,
+                created_by: r.try_get("created_by_name")?,
+                used_by: r.try_get("used_by_name")?,
+                used_at,
+                active,
+                state_class,
+                state_label: lang.t(key),
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(AppError::from)
+}
+
+async fn invitations_page(
+    state: &AppState,
+    ctx: &Ctx,
+    email: String,
+    days: String,
+    errors: FieldErrors,
+    created: Option<CreatedInvite>,
+) -> AppResult<InvitationsPage> {
+    Ok(InvitationsPage {
+        s: shell(state, ctx, "/admin/invitations", None),
+        nav: nav(ctx.lang, "/admin/invitations"),
+        email,
+        days,
+        errors,
+        created,
+        list: invitation_rows(state, ctx.lang).await?,
+    })
+}
+
+async fn invitations(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    admin!(ctx);
+    let p = invitations_page(&state, &ctx, String::new(), INVITE_DAYS_DEFAULT.to_string(), FieldErrors::default(), None).await?;
+    Ok(page(&ctx, &p))
+}
+
+async fn create_invitation(State(state): State<AppState>, ctx: Ctx, Form(f): Form<InviteForm>) -> AppResult<Response> {
+    let me = admin!(ctx, "/admin/invitations");
+    ctx.verify_csrf(&f.csrf)?;
+    let mut errors = FieldErrors::default();
+    let email = f.email.trim().to_string();
+    if !email.is_empty() && !accounts::valid_email(&email) {
+        errors.add(ctx.lang, "email", "email-invalid");
+    }
+    let days = if f.days.trim().is_empty() {
+        Some(INVITE_DAYS_DEFAULT)
+    } else {
+        f.days.trim().parse::<i64>().ok().filter(|d| (1..=INVITE_DAYS_MAX).contains(d))
+    };
+    if days.is_none() {
+        errors.add(ctx.lang, "days", "admin-invite-days-invalid");
+    }
+    let Some(days) = days.filter(|_| errors.is_empty()) else {
+        let p = invitations_page(&state, &ctx, f.email, f.days, errors, None).await?;
+        return Ok(invalid(&ctx, &p));
+    };
+    let (code, _) = accounts::new_token();
+    let t = crate::db::now();
+    sqlx::query(
+        "INSERT INTO invitations (code_hash, email, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(accounts::hash_token(&code))
+    .bind(&email)
+    .bind(me.id)
+    .bind(t)
+    .bind(t + days * 86400)
+    .execute(&state.db.pool)
+    .await?;
+    let link = state.url(&format!("/signup?invite={code}"));
+    if !email.is_empty() {
+        emails::send(
+            &state,
+            &email,
+            ctx.lang,
+            "invite",
+            &[("link", Arg::from(link.as_str())), ("days", Arg::Num(days))],
+        )
+        .await?;
+    }
+    accounts::audit(&state.db, Some(me.id), "invitation_created", None, &email).await?;
+    // The code exists only here, once: it is stored hashed.
+    let created = Some(CreatedInvite { link, email });
+    let p = invitations_page(&state, &ctx, String::new(), INVITE_DAYS_DEFAULT.to_string(), FieldErrors::default(), created).await?;
+    Ok(page(&ctx, &p))
+}
+
+async fn revoke_invitation(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
+    let me = admin!(ctx, "/admin/invitations");
+    ctx.verify_csrf(&f.csrf)?;
+    let t = crate::db::now();
+    let done = sqlx::query("UPDATE invitations SET expires_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $1")
+        .bind(t)
+        .bind(id)
+        .execute(&state.db.pool)
+        .await?;
+    if done.rows_affected() > 0 {
+        accounts::audit(&state.db, Some(me.id), "invitation_revoked", None, &format!("invitation {id}")).await?;
+    }
+    ctx.flash("flash-admin-invitation-revoked");
+    Ok(ctx.redirect("/admin/invitations"))
+}
+
+// ---- audit log ------------------------------------------------------------------------
+
+pub struct AuditRow {
+    pub actor: Option<String>,
+    pub action: String,
+    pub action_label: String,
+    pub target: Option<String>,
+    pub detail: String,
+    pub created_at: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin_audit.html")]
+struct AuditPage {
+    s: Shell,
+    nav: Vec<NavItem>,
+    rows: Vec<AuditRow>,
+}
+
+async fn audit_log(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    admin!(ctx);
+    let rows = sqlx::query(
+        "SELECT a.action, a.detail, a.created_at, actor.username AS actor_name, target.username AS target_name \
+         FROM audit_log a LEFT JOIN users actor ON actor.id = a.actor_id \
+         LEFT JOIN users target ON target.id = a.target_user_id \
+         ORDER BY a.created_at DESC, a.id DESC LIMIT 100",
+    )
+    .fetch_all(&state.db.pool)
+    .await?;
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let action: String = r.try_get("action")?;
+            let key = format!("admin-audit-{}", action.replace('_', "-"));
+            let action_label = if ctx.lang.has(&key) { ctx.t(&key) } else { action.clone() };
+            Ok(AuditRow {
+                actor: r.try_get("actor_name")?,
+                action_label,
+                action,
+                target: r.try_get("target_name")?,
+                detail: r.try_get("detail")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let p = AuditPage { s: shell(&state, &ctx, "/admin/audit", None), nav: nav(ctx.lang, "/admin/audit"), rows };
+    Ok(page(&ctx, &p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_pattern(" Marie "), "%marie%");
+        assert_eq!(like_pattern("100%_x\\"), "%100\\%\\_x\\\\%");
+        assert_eq!(like_pattern("ÉLODIE"), "%élodie%");
+    }
+
+    #[test]
+    fn user_links_keep_filters() {
+        assert_eq!(users_link("", "", 1), "/admin/users");
+        assert_eq!(users_link("a b&c", "pending", 2), "/admin/users?q=a+b%26c&status=pending&page=2");
+    }
+
+    #[test]
+    fn every_section_and_mode_is_translated() {
+        for lang in Lang::ALL {
+            for (_, key) in SECTIONS {
+                assert!(lang.has(key), "{key}");
+            }
+            for (_, key) in STATUS_FILTERS {
+                assert!(lang.has(key), "{key}");
+            }
+            for m in RegistrationMode::ALL {
+                assert!(lang.has(mode_label_key(m)) && lang.has(mode_hint_key(m)));
+            }
+        }
+    }
 }

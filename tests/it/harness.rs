@@ -75,8 +75,10 @@ impl TestApp {
         let data_dir = std::env::temp_dir().join(unique("passerelles-test"));
         std::fs::create_dir_all(&data_dir).expect("temp dir");
         let (database_url, pg_db) = fresh_database(&data_dir).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
         let mut config = Config {
-            bind: "127.0.0.1:0".parse().expect("addr"),
+            bind: addr,
             data_dir: data_dir.clone(),
             database_url: Some(database_url),
             db_max_connections: 5,
@@ -88,9 +90,8 @@ impl TestApp {
         config.smtp.from = "Passerelles <noreply@passerelles.test>".into();
         customise(&mut config);
         let state = passerelles::app::build_state(config).await.expect("state builds");
-        let running = passerelles::app::start(state.clone()).await.expect("server starts");
+        let running = passerelles::app::start_with(state.clone(), listener).await.expect("server starts");
         let url = format!("http://{}", running.addr);
-        // Links in e-mails must point at this server.
         TestApp { url, state: running.state.clone(), sink, data_dir, running: Some(running), pg_db }
     }
 

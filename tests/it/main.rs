@@ -6,3 +6,7 @@ mod smtp_sink;
 mod webdriver;
 
 mod accounts;
+mod admin;
+mod api;
+mod e2e;
+mod operations;

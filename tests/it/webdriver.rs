@@ -406,8 +406,39 @@ impl Browser {
         element.send_keys(text).await;
     }
 
+    /// Scrolls the element to the middle of the viewport, then clicks it
+    /// (so that nothing at the window's edge can intercept the click).
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await;
+        let element = self.find(css).await;
+        self.execute(
+            "arguments[0].scrollIntoView({block: 'center', inline: 'center', behavior: 'instant'});",
+            vec![json!({ ELEMENT_KEY: element.id() })],
+        )
+        .await;
+        element.click().await;
+    }
+
+    /// Click something that loads a new page (a submit button, a link) and
+    /// wait until the new document has finished loading.
+    pub async fn click_and_wait(&self, css: &str) {
+        self.execute("window.__pwOldPage = true;", vec![]).await;
+        self.click(css).await;
+        let start = Instant::now();
+        loop {
+            let done = self
+                .execute(
+                    "return !window.__pwOldPage && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await;
+            if done == Value::Bool(true) {
+                return;
+            }
+            if start.elapsed() > Duration::from_secs(15) {
+                panic!("no new page loaded after clicking {css} (still at {})", self.current_url().await);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// The rendered text of the first element matching `css`.

@@ -1,0 +1,182 @@
+//! Who is calling the API: `Authorization: Bearer pat_…` only. The API never
+//! looks at cookies, so it needs no CSRF protection.
+
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::tokens;
+use crate::accounts::{Status, User};
+use crate::error::{AppError, AppResult, ErrorInfo};
+use crate::policy::{self, Action};
+use crate::web::{AppState, RequestId};
+
+/// An error response with any status and code; `web::finish_errors` turns
+/// it into the JSON body (translated message, request id, fields).
+pub fn error(status: StatusCode, code: &'static str, message_key: &'static str, fields: Vec<(String, String)>) -> Response {
+    let mut res = status.into_response();
+    res.extensions_mut().insert(ErrorInfo {
+        code,
+        message_key,
+        fields,
+        retry_after: None,
+        internal: None,
+    });
+    res
+}
+
+/// 401 with `WWW-Authenticate` (RFC 6750). Rendered here rather than by
+/// `finish_errors`, which rebuilds error responses without their headers.
+fn unauthorized(parts: &Parts, token_given: bool) -> Response {
+    let lang = crate::web::ctx::lang_from_headers(&parts.headers);
+    let request_id = parts
+        .extensions
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let body = serde_json::json!({
+        "error": {
+            "code": "unauthorized",
+            "message": lang.t("error-401-text"),
+            "request_id": request_id,
+        }
+    });
+    let challenge = if token_given {
+        "Bearer realm=\"api\", error=\"invalid_token\""
+    } else {
+        "Bearer realm=\"api\""
+    };
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge))],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+/// The person a valid personal access token belongs to; active account.
+///
+/// - no or unusable `Authorization` header, unknown, revoked or expired
+///   token → 401 `unauthorized` with `WWW-Authenticate: Bearer`;
+/// - suspended or pending account → 403 `account_inactive`.
+#[derive(Debug, Clone)]
+pub struct ApiUser(pub User);
+
+/// The bearer token of the request: `None` without an `Authorization`
+/// header, `Some(None)` when the header is not a bearer token.
+fn bearer(parts: &Parts) -> Option<Option<&str>> {
+    let value = parts.headers.get(header::AUTHORIZATION)?;
+    Some(value.to_str().ok().and_then(|v| {
+        let (scheme, token) = v.trim().split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim())
+            .filter(|t| !t.is_empty())
+    }))
+}
+
+async fn resolve(parts: &Parts, state: &AppState, token: Option<&str>) -> Result<ApiUser, Response> {
+    let Some(token) = token else {
+        return Err(unauthorized(parts, true));
+    };
+    let user = tokens::authenticate(&state.db, token)
+        .await
+        .map_err(|e| AppError::from(e).into_response())?;
+    match user {
+        None => Err(unauthorized(parts, true)),
+        Some(u) if u.status != Status::Active || u.domain.is_some() => Err(error(
+            StatusCode::FORBIDDEN,
+            "account_inactive",
+            "error-403-text",
+            Vec::new(),
+        )),
+        Some(u) => Ok(ApiUser(u)),
+    }
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match bearer(parts) {
+            None => Err(unauthorized(parts, false)),
+            Some(token) => resolve(parts, state, token).await,
+        }
+    }
+}
+
+/// `Option<ApiUser>` for public endpoints: anonymous without an
+/// `Authorization` header, but a header that does not authenticate is
+/// still refused (a client should learn that its token is bad).
+impl OptionalFromRequestParts<AppState> for ApiUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Response> {
+        match bearer(parts) {
+            None => Ok(None),
+            Some(token) => resolve(parts, state, token).await.map(Some),
+        }
+    }
+}
+
+impl ApiUser {
+    pub fn user(&self) -> &User {
+        &self.0
+    }
+}
+
+/// Authorize an action on one's own account, profile, sessions or tokens.
+pub fn own(user: &User) -> AppResult<()> {
+    if policy::can(Some(user), Action::EditAccount { target: user }) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// A raw image upload: `Content-Type: image/*` (else 415), at most
+/// `images::MAX_UPLOAD_BYTES` (else 413 `image_too_large`).
+pub struct ImageBody(pub bytes::Bytes);
+
+impl FromRequest<AppState> for ImageBody {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let is_image = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.trim().to_ascii_lowercase().starts_with("image/"));
+        if !is_image {
+            return Err(error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "error-415-text",
+                vec![("body".into(), "image-unsupported".into())],
+            ));
+        }
+        let too_large = || {
+            error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "image_too_large",
+                "image-too-large",
+                Vec::new(),
+            )
+        };
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > crate::images::MAX_UPLOAD_BYTES as u64) {
+            return Err(too_large());
+        }
+        use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
+        match bytes::Bytes::from_request(req, state).await {
+            Ok(b) => Ok(ImageBody(b)),
+            Err(BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_))) => Err(too_large()),
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
