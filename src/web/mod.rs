@@ -237,13 +237,31 @@ async fn finish_errors(State(state): State<AppState>, req: Request, next: Next) 
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
             let info = rejection_info(parts.status, detail);
-            return render_error(&state, parts.status, info, is_api, lang, &request_id);
+            let rendered = render_error(&state, parts.status, info, is_api, lang, &request_id);
+            return keep_headers(&parts.headers, rendered);
         }
     };
     if let Some(internal) = &info.internal {
         tracing::error!(request_id = %request_id, error = %internal, "internal error");
     }
-    render_error(&state, status, info, is_api, lang, &request_id)
+    let headers = res.headers().clone();
+    keep_headers(&headers, render_error(&state, status, info, is_api, lang, &request_id))
+}
+
+/// Carry the original response's headers (Set-Cookie, WWW-Authenticate,
+/// Allow…) over to the rendered error, except those describing the body.
+fn keep_headers(original: &axum::http::HeaderMap, mut rendered: Response) -> Response {
+    for (name, value) in original {
+        if name == header::CONTENT_TYPE || name == header::CONTENT_LENGTH {
+            continue;
+        }
+        if name == header::SET_COOKIE {
+            rendered.headers_mut().append(name.clone(), value.clone());
+        } else if !rendered.headers().contains_key(name) {
+            rendered.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    rendered
 }
 
 fn rejection_info(status: StatusCode, detail: String) -> ErrorInfo {

@@ -29,6 +29,8 @@ pub fn router() -> Router<AppState> {
         .route("/settings/sessions/revoke", post(session_revoke))
         .route("/settings/sessions/revoke-others", post(sessions_revoke_others))
         .route("/settings/sessions/logout-everywhere", post(logout_everywhere))
+        .route("/settings/tokens", get(tokens_page).post(token_create))
+        .route("/settings/tokens/revoke", post(token_revoke))
 }
 
 /// The settings sections, for the side navigation.
@@ -415,3 +417,104 @@ async fn logout_everywhere(State(state): State<AppState>, mut ctx: Ctx, Form(f):
     Ok(ctx.redirect("/"))
 }
 
+
+// ---- API tokens -------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "settings_tokens.html")]
+struct TokensPage {
+    s: Shell,
+    nav: Vec<(String, &'static str, bool)>,
+    tokens: Vec<crate::api::tokens::ApiToken>,
+    name: String,
+    days: String,
+    errors: FieldErrors,
+    secret: Option<String>,
+}
+
+async fn tokens_view(state: &AppState, ctx: &Ctx, user: &User, name: String, days: String, errors: FieldErrors, secret: Option<String>) -> AppResult<TokensPage> {
+    Ok(TokensPage {
+        s: shell(state, ctx, "settings-tokens", "/settings/tokens"),
+        nav: sections(ctx.lang, "/settings/tokens"),
+        tokens: crate::api::tokens::list_tokens(&state.db, user.id).await?,
+        name,
+        days,
+        errors,
+        secret,
+    })
+}
+
+async fn tokens_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let user = match me(&ctx) {
+        Ok(u) => u,
+        Err(r) => return Ok(r),
+    };
+    let view = tokens_view(&state, &ctx, &user, String::new(), "90".into(), FieldErrors::default(), None).await?;
+    Ok(page(&ctx, &view))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TokenForm {
+    csrf: String,
+    name: String,
+    days: String,
+}
+
+async fn token_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<TokenForm>) -> AppResult<Response> {
+    ctx.verify_csrf(&f.csrf)?;
+    let user = match me(&ctx) {
+        Ok(u) => u,
+        Err(r) => return Ok(r),
+    };
+    let mut errors = FieldErrors::default();
+    let name = match crate::api::tokens::check_name(&f.name) {
+        Ok(n) => Some(n),
+        Err(key) => {
+            errors.add(ctx.lang, "name", key);
+            None
+        }
+    };
+    let days: Option<i64> = if f.days.trim().is_empty() {
+        None
+    } else {
+        match f.days.trim().parse::<i64>() {
+            Ok(d) if (1..=crate::api::tokens::EXPIRES_DAYS_MAX).contains(&d) => Some(d),
+            _ => {
+                errors.add(ctx.lang, "days", "settings-token-days-invalid");
+                None
+            }
+        }
+    };
+    let Some(name) = name.filter(|_| errors.is_empty()) else {
+        let view = tokens_view(&state, &ctx, &user, f.name, f.days, errors, None).await?;
+        return Ok(invalid(&ctx, &view));
+    };
+    let expires_at = days.map(|d| crate::db::now() + d * 86400);
+    let (_, secret) = crate::api::tokens::create_token(&state.db, user.id, &name, expires_at).await?;
+    accounts::audit(&state.db, Some(user.id), "api_token_created", Some(user.id), &name).await?;
+    // The secret is shown once, on this response only.
+    let view = tokens_view(&state, &ctx, &user, String::new(), "90".into(), FieldErrors::default(), Some(secret)).await?;
+    Ok(page(&ctx, &view))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TokenRevokeForm {
+    csrf: String,
+    id: i64,
+}
+
+async fn token_revoke(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<TokenRevokeForm>) -> AppResult<Response> {
+    ctx.verify_csrf(&f.csrf)?;
+    let user = match me(&ctx) {
+        Ok(u) => u,
+        Err(r) => return Ok(r),
+    };
+    if !crate::api::tokens::revoke_token(&state.db, user.id, f.id).await? {
+        return Err(AppError::NotFound);
+    }
+    accounts::audit(&state.db, Some(user.id), "api_token_revoked", Some(user.id), "").await?;
+    ctx.flash("flash-token-revoked");
+    Ok(ctx.redirect("/settings/tokens"))
+}

@@ -454,3 +454,30 @@ async fn health_and_metrics() {
     assert_eq!(res.headers()["retry-after"], "5");
     assert!(res.text().await.unwrap().contains("momentanément indisponible"));
 }
+
+#[tokio::test]
+async fn personal_tokens_from_the_settings_page_open_the_api_until_revoked() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.logged_in("ines", false).await;
+    let res = app.post_form(&client, "/settings/tokens", "/settings/tokens", &[("name", ""), ("days", "99999")]).await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("Ce champ est obligatoire.") && body.contains("entre 1 et 3650"));
+    let res = app.post_form(&client, "/settings/tokens", "/settings/tokens", &[("name", "Mon script"), ("days", "30")]).await;
+    assert_eq!(res.status(), 200);
+    let body = res.text().await.unwrap();
+    let secret = body.split("<code id=\"new-token\">").nth(1).and_then(|s| s.split('<').next()).expect("secret shown once").to_string();
+    assert!(secret.starts_with("pat_"));
+    let me = reqwest::Client::new().get(app.at("/api/v1/me")).bearer_auth(&secret).send().await.unwrap();
+    assert_eq!(me.status(), 200);
+    assert_eq!(me.json::<serde_json::Value>().await.unwrap()["username"], "ines");
+    // Listed without its secret, then revoked.
+    let list = client.get(app.at("/settings/tokens")).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains("Mon script") && !list.contains(&secret));
+    let id = list.split("name=\"id\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_string();
+    let res = app.post_form(&client, "/settings/tokens", "/settings/tokens/revoke", &[("id", id.as_str())]).await;
+    assert_eq!(res.status(), 303);
+    let me = reqwest::Client::new().get(app.at("/api/v1/me")).bearer_auth(&secret).send().await.unwrap();
+    assert_eq!(me.status(), 401);
+    assert!(me.headers().contains_key("www-authenticate"));
+}
