@@ -128,7 +128,8 @@ pub fn email_key(email: &str) -> String {
 /// no spaces or control characters, within RFC 5321 length.
 pub fn valid_email(email: &str) -> bool {
     let e = email.trim();
-    if e.is_empty() || e.len() > EMAIL_MAX || e.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if e.is_empty() || e.len() > EMAIL_MAX || e.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
         return false;
     }
     let Some((local, domain)) = e.rsplit_once('@') else {
@@ -141,7 +142,9 @@ pub fn valid_email(email: &str) -> bool {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains("..")
-        && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
 }
 
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
@@ -158,7 +161,9 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
 pub async fn by_login(db: &Db, login: &str) -> Result<Option<User>, sqlx::Error> {
     let login = login.trim();
     if login.contains('@') {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email_key = $1 AND u.domain IS NULL");
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.email_key = $1 AND u.domain IS NULL"
+        );
         return sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(email_key(login))
             .fetch_optional(&db.pool)
@@ -355,7 +360,12 @@ impl Purpose {
 }
 
 /// Issue a one-time token; earlier unused tokens of the same purpose die.
-pub async fn issue_token(db: &Db, user_id: i64, purpose: Purpose, data: &str) -> Result<String, sqlx::Error> {
+pub async fn issue_token(
+    db: &Db,
+    user_id: i64,
+    purpose: Purpose,
+    data: &str,
+) -> Result<String, sqlx::Error> {
     let (token, hash) = new_token();
     let t = now();
     sqlx::query("DELETE FROM user_tokens WHERE user_id = $1 AND purpose = $2")
@@ -379,7 +389,11 @@ pub async fn issue_token(db: &Db, user_id: i64, purpose: Purpose, data: &str) ->
 }
 
 /// A token that is valid now: (user id, data). Does not consume it.
-pub async fn peek_token(db: &Db, token: &str, purpose: Purpose) -> Result<Option<(i64, String)>, sqlx::Error> {
+pub async fn peek_token(
+    db: &Db,
+    token: &str,
+    purpose: Purpose,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT user_id, data FROM user_tokens WHERE token_hash = $1 AND purpose = $2 \
          AND used_at IS NULL AND expires_at > $3",
@@ -389,11 +403,16 @@ pub async fn peek_token(db: &Db, token: &str, purpose: Purpose) -> Result<Option
     .bind(now())
     .fetch_optional(&db.pool)
     .await?;
-    row.map(|r| Ok((r.try_get("user_id")?, r.try_get("data")?))).transpose()
+    row.map(|r| Ok((r.try_get("user_id")?, r.try_get("data")?)))
+        .transpose()
 }
 
 /// Consume a token atomically: only one caller ever gets it.
-pub async fn consume_token(db: &Db, token: &str, purpose: Purpose) -> Result<Option<(i64, String)>, sqlx::Error> {
+pub async fn consume_token(
+    db: &Db,
+    token: &str,
+    purpose: Purpose,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
     let row = sqlx::query(
         "UPDATE user_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 \
          AND used_at IS NULL AND expires_at > $1 RETURNING user_id, data",
@@ -403,7 +422,8 @@ pub async fn consume_token(db: &Db, token: &str, purpose: Purpose) -> Result<Opt
     .bind(purpose.as_str())
     .fetch_optional(&db.pool)
     .await?;
-    row.map(|r| Ok((r.try_get("user_id")?, r.try_get("data")?))).transpose()
+    row.map(|r| Ok((r.try_get("user_id")?, r.try_get("data")?)))
+        .transpose()
 }
 
 // ---- Sessions ----------------------------------------------------------------
@@ -413,7 +433,13 @@ pub struct NewSession {
     pub csrf: String,
 }
 
-pub async fn create_session(db: &Db, user_id: i64, user_agent: &str, ip: &str, days: i64) -> Result<NewSession, sqlx::Error> {
+pub async fn create_session(
+    db: &Db,
+    user_id: i64,
+    user_agent: &str,
+    ip: &str,
+    days: i64,
+) -> Result<NewSession, sqlx::Error> {
     let (token, hash) = new_token();
     let (csrf, _) = new_token();
     let t = now();
@@ -447,7 +473,11 @@ pub async fn delete_session(db: &Db, id_hash: &str) -> Result<(), sqlx::Error> {
 }
 
 /// End every session of a person, except `keep` (the current one) if given.
-pub async fn delete_sessions(db: &Db, user_id: i64, keep: Option<&str>) -> Result<u64, sqlx::Error> {
+pub async fn delete_sessions(
+    db: &Db,
+    user_id: i64,
+    keep: Option<&str>,
+) -> Result<u64, sqlx::Error> {
     let res = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
         .bind(user_id)
         .bind(keep.unwrap_or(""))
@@ -467,7 +497,11 @@ pub struct SessionInfo {
     pub current: bool,
 }
 
-pub async fn list_sessions(db: &Db, user_id: i64, current_hash: Option<&str>) -> Result<Vec<SessionInfo>, sqlx::Error> {
+pub async fn list_sessions(
+    db: &Db,
+    user_id: i64,
+    current_hash: Option<&str>,
+) -> Result<Vec<SessionInfo>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id_hash, user_agent, ip, created_at, last_seen_at FROM sessions \
          WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC",
@@ -492,7 +526,11 @@ pub async fn list_sessions(db: &Db, user_id: i64, current_hash: Option<&str>) ->
 }
 
 /// Revoke one of a person's sessions by its public handle.
-pub async fn revoke_session_by_handle(db: &Db, user_id: i64, handle: &str) -> Result<bool, sqlx::Error> {
+pub async fn revoke_session_by_handle(
+    db: &Db,
+    user_id: i64,
+    handle: &str,
+) -> Result<bool, sqlx::Error> {
     if handle.len() != 12 || !handle.chars().all(|c| c.is_ascii_hexdigit()) {
         return Ok(false);
     }
@@ -507,7 +545,13 @@ pub async fn revoke_session_by_handle(db: &Db, user_id: i64, handle: &str) -> Re
 
 // ---- Audit -------------------------------------------------------------------
 
-pub async fn audit(db: &Db, actor: Option<i64>, action: &str, target: Option<i64>, detail: &str) -> Result<(), sqlx::Error> {
+pub async fn audit(
+    db: &Db,
+    actor: Option<i64>,
+    action: &str,
+    target: Option<i64>,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_log (actor_id, action, target_user_id, detail, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -533,7 +577,9 @@ mod tests {
     fn emails() {
         assert!(valid_email("marie@exemple.qc.ca"));
         assert!(valid_email("jean-françois@coop.québec"));
-        for bad in ["", "a", "a@b", "@x.ca", "a b@x.ca", "a@x..ca", "a@.x.ca", "a@x.ca.", "a@<x>.ca"] {
+        for bad in [
+            "", "a", "a@b", "@x.ca", "a b@x.ca", "a@x..ca", "a@.x.ca", "a@x.ca.", "a@<x>.ca",
+        ] {
             assert!(!valid_email(bad), "{bad}");
         }
         assert!(!valid_email(&format!("{}@x.ca", "a".repeat(70))));

@@ -12,8 +12,12 @@ use crate::web::AppState;
 
 /// Connect to the database, apply migrations and build the shared state.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create the data folder {}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data folder {}",
+            config.data_dir.display()
+        )
+    })?;
     let db = Db::connect(&config.database_url(), config.db_max_connections).await?;
     db.migrate().await?;
     let mailer = Mailer::new(&config.smtp, config.outbox_dir())?;
@@ -45,12 +49,19 @@ pub async fn start(state: AppState) -> anyhow::Result<Running> {
 }
 
 /// Serve on an already bound listener.
-pub async fn start_with(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<Running> {
+pub async fn start_with(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+) -> anyhow::Result<Running> {
     let t0 = Instant::now();
     let addr = listener.local_addr()?;
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
 
-    tokio::spawn(state.jobs.clone().run_worker(state.db.clone(), state.mailer.clone(), stop_rx.clone()));
+    tokio::spawn(state.jobs.clone().run_worker(
+        state.db.clone(),
+        state.mailer.clone(),
+        stop_rx.clone(),
+    ));
     tokio::spawn(maintenance(state.clone(), stop_rx.clone()));
 
     let mut rx = stop_rx;
@@ -59,7 +70,12 @@ pub async fn start_with(state: AppState, listener: tokio::net::TcpListener) -> a
     };
     let task = tokio::spawn(crate::web::serve(state.clone(), listener, shutdown));
     tracing::info!(%addr, ms = t0.elapsed().as_millis() as u64, "listening");
-    Ok(Running { addr, state, stop, task })
+    Ok(Running {
+        addr,
+        state,
+        stop,
+        task,
+    })
 }
 
 /// Queue the maintenance job every hour (de-duplicated across nodes).
@@ -67,7 +83,11 @@ async fn maintenance(state: AppState, mut stop: tokio::sync::watch::Receiver<boo
     loop {
         let hour = crate::db::now() / 3600;
         let key = format!("maintenance:{hour}");
-        if let Err(e) = state.jobs.push(&state.db, &crate::jobs::Job::Maintenance, Some(&key)).await {
+        if let Err(e) = state
+            .jobs
+            .push(&state.db, &crate::jobs::Job::Maintenance, Some(&key))
+            .await
+        {
             tracing::debug!(error = %e, "could not queue maintenance");
         }
         tokio::select! {
@@ -84,7 +104,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let setup = crate::web::pages::prepare_setup(&state).await?;
     let running = start(state).await?;
     let url = running.state.config.public_url();
-    println!("Passerelles is running on {url} (ready in {} ms)", t0.elapsed().as_millis());
+    println!(
+        "Passerelles is running on {url} (ready in {} ms)",
+        t0.elapsed().as_millis()
+    );
     if !running.state.mailer.is_smtp() {
         println!(
             "No SMTP server is configured: e-mails are written to {} and their links logged.",
@@ -96,7 +119,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         println!("No administrator yet. Create the first one by opening this one-time link:");
         println!("    {link}");
         println!("or from a terminal:");
-        println!("    passerelles admin create-user --username NAME --email ADDRESS --admin --password-stdin");
+        println!(
+            "    passerelles admin create-user --username NAME --email ADDRESS --admin --password-stdin"
+        );
         println!();
     }
     shutdown_signal().await;

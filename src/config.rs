@@ -53,7 +53,10 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("bind", &self.bind)
             .field("data_dir", &self.data_dir)
-            .field("database_url", &self.database_url.as_deref().map(redact_url))
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
             .field("public_url", &self.public_url)
             .field("smtp", &self.smtp)
             .finish_non_exhaustive()
@@ -226,6 +229,15 @@ mod tests {
             redact_url("postgres://u:secret@h/db"),
             "postgres://u:***@h/db"
         );
-        assert!(!format!("{:?}", Config { database_url: Some("postgres://u:pw@h/d".into()), ..Default::default() }).contains("pw@"));
+        assert!(
+            !format!(
+                "{:?}",
+                Config {
+                    database_url: Some("postgres://u:pw@h/d".into()),
+                    ..Default::default()
+                }
+            )
+            .contains("pw@")
+        );
     }
 }

@@ -29,12 +29,22 @@ pub fn compose(lang: Lang, kind: &str, args: &[(&'static str, Arg)]) -> Composed
         }
         html.push_str("</p>");
     }
-    html.push_str(&format!("<p style=\"color:#555\">{}</p></body></html>", escape(&signature)));
-    Composed { subject, text, html }
+    html.push_str(&format!(
+        "<p style=\"color:#555\">{}</p></body></html>",
+        escape(&signature)
+    ));
+    Composed {
+        subject,
+        text,
+        html,
+    }
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn linkify(line: &str) -> String {
@@ -52,11 +62,19 @@ fn linkify(line: &str) -> String {
 }
 
 /// Queue one composed e-mail.
-pub async fn send(state: &AppState, to: &str, lang: Lang, kind: &str, args: &[(&'static str, Arg)]) -> Result<(), sqlx::Error> {
+pub async fn send(
+    state: &AppState,
+    to: &str,
+    lang: Lang,
+    kind: &str,
+    args: &[(&'static str, Arg)],
+) -> Result<(), sqlx::Error> {
     let mut args = args.to_vec();
     args.push(("instance", Arg::Str(state.instance_name())));
     let c = compose(lang, kind, &args);
-    state.send_mail(to, lang, c.subject, c.text, Some(c.html)).await
+    state
+        .send_mail(to, lang, c.subject, c.text, Some(c.html))
+        .await
 }
 
 #[cfg(test)]
@@ -67,14 +85,23 @@ mod tests {
     fn both_languages_and_links() {
         let args = [
             ("name", Arg::from("Élodie")),
-            ("link", Arg::from("https://p.example/verify-email?token=a<b")),
+            (
+                "link",
+                Arg::from("https://p.example/verify-email?token=a<b"),
+            ),
             ("instance", Arg::from("Passerelles")),
         ];
         let fr = compose(Lang::Fr, "verify", &args);
         let en = compose(Lang::En, "verify", &args);
         assert_ne!(fr.subject, en.subject);
-        assert!(fr.text.contains("Élodie") && fr.text.contains("https://p.example/verify-email?token=a<b"));
-        assert!(fr.html.contains("<a href=\"https://p.example/verify-email?token=a&lt;b\">"));
+        assert!(
+            fr.text.contains("Élodie")
+                && fr.text.contains("https://p.example/verify-email?token=a<b")
+        );
+        assert!(
+            fr.html
+                .contains("<a href=\"https://p.example/verify-email?token=a&lt;b\">")
+        );
         assert!(!fr.html.contains("a<b"), "HTML part is escaped");
     }
 }

@@ -20,9 +20,15 @@ pub enum AppError {
     #[error("invalid or missing CSRF token")]
     Csrf,
     #[error("bad request: {code}")]
-    BadRequest { code: &'static str, message_key: &'static str },
+    BadRequest {
+        code: &'static str,
+        message_key: &'static str,
+    },
     #[error("conflict: {code}")]
-    Conflict { code: &'static str, message_key: &'static str },
+    Conflict {
+        code: &'static str,
+        message_key: &'static str,
+    },
     /// Validation failure with one message key per field (API only; HTML forms
     /// re-render themselves instead).
     #[error("validation failed")]

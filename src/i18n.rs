@@ -105,12 +105,18 @@ impl Lang {
     /// Whether a key exists (used by tests that check both files are complete).
     pub fn has(self, key: &str) -> bool {
         // Messages with selectors need their variables to format at all.
-        let sample: HashMap<Cow<'static, str>, FluentValue> = ["name", "email", "link", "instance", "date", "days"]
-            .into_iter()
-            .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))
-            .chain(std::iter::once((Cow::Borrowed("count"), FluentValue::from(1))))
-            .collect();
-        LOCALES.try_lookup_with_args(self.id(), key, &sample).is_some()
+        let sample: HashMap<Cow<'static, str>, FluentValue> =
+            ["name", "email", "link", "instance", "date", "days"]
+                .into_iter()
+                .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))
+                .chain(std::iter::once((
+                    Cow::Borrowed("count"),
+                    FluentValue::from(1),
+                )))
+                .collect();
+        LOCALES
+            .try_lookup_with_args(self.id(), key, &sample)
+            .is_some()
     }
 }
 
@@ -147,12 +153,32 @@ pub fn format_datetime(lang: Lang, unix: i64) -> String {
     let offset_h = if is_eastern_dst(utc) { -4 } else { -5 };
     let local = utc + time::Duration::hours(offset_h);
     let months_fr = [
-        "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-        "octobre", "novembre", "décembre",
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
     ];
     let months_en = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September",
-        "October", "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ];
     let m = local.month() as usize - 1;
     match lang {
@@ -191,7 +217,9 @@ fn is_eastern_dst(utc: time::OffsetDateTime) -> bool {
         Date::from_iso_week_date(year, 1, Weekday::Monday).ok()?; // keeps the year valid
         let first = Date::from_calendar_date(year, month, 1).ok()?;
         let offset = (7 - first.weekday().number_days_from_sunday()) % 7;
-        first.checked_add(time::Duration::days(i64::from(offset) + 7 * (i64::from(n) - 1)))
+        first.checked_add(time::Duration::days(
+            i64::from(offset) + 7 * (i64::from(n) - 1),
+        ))
     };
     let (Some(start), Some(end)) = (nth_sunday(Month::March, 2), nth_sunday(Month::November, 1))
     else {
@@ -212,10 +240,19 @@ mod tests {
 
     #[test]
     fn accept_language_picks_best_supported() {
-        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,fr;q=0.8"), Some(Lang::En));
-        assert_eq!(Lang::from_accept_language("de, fr-CA;q=0.5"), Some(Lang::Fr));
+        assert_eq!(
+            Lang::from_accept_language("en-US,en;q=0.9,fr;q=0.8"),
+            Some(Lang::En)
+        );
+        assert_eq!(
+            Lang::from_accept_language("de, fr-CA;q=0.5"),
+            Some(Lang::Fr)
+        );
         assert_eq!(Lang::from_accept_language("de"), None);
-        assert_eq!(Lang::from_accept_language("fr;q=0.4, en;q=0.6"), Some(Lang::En));
+        assert_eq!(
+            Lang::from_accept_language("fr;q=0.4, en;q=0.6"),
+            Some(Lang::En)
+        );
     }
 
     #[test]
@@ -232,13 +269,18 @@ mod tests {
     fn both_languages_have_the_same_keys() {
         let parse = |s: &str| -> Vec<String> {
             s.lines()
-                .filter(|l| !l.starts_with([' ', '#', '\t', '.', '[', '*', '}']) && l.contains(" ="))
+                .filter(|l| {
+                    !l.starts_with([' ', '#', '\t', '.', '[', '*', '}']) && l.contains(" =")
+                })
                 .filter_map(|l| l.split(" =").next().map(|k| k.trim().to_string()))
                 .collect()
         };
         let read_dir = |d: &str| -> String {
             let mut all = String::new();
-            let mut files: Vec<_> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().path()).collect();
+            let mut files: Vec<_> = std::fs::read_dir(d)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
             files.sort();
             for f in files {
                 all.push_str(&std::fs::read_to_string(f).unwrap());
@@ -246,8 +288,14 @@ mod tests {
             }
             all
         };
-        let fr = parse(&read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/locales/fr-CA")));
-        let en = parse(&read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/locales/en")));
+        let fr = parse(&read_dir(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/locales/fr-CA"
+        )));
+        let en = parse(&read_dir(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/locales/en"
+        )));
         assert!(fr.len() > 50, "French file should hold the interface");
         let missing_en: Vec<_> = fr.iter().filter(|k| !en.contains(k)).collect();
         let missing_fr: Vec<_> = en.iter().filter(|k| !fr.contains(k)).collect();
@@ -261,8 +309,14 @@ mod tests {
     #[test]
     fn dates_use_eastern_time() {
         // 2026-07-01 16:30 UTC = 12:30 EDT
-        assert_eq!(format_datetime(Lang::Fr, 1_782_923_400), "1 juillet 2026 à 12 h 30");
+        assert_eq!(
+            format_datetime(Lang::Fr, 1_782_923_400),
+            "1 juillet 2026 à 12 h 30"
+        );
         // 2026-01-15 17:05 UTC = 12:05 EST
-        assert_eq!(format_datetime(Lang::En, 1_768_496_700), "January 15, 2026 at 12:05 p.m.");
+        assert_eq!(
+            format_datetime(Lang::En, 1_768_496_700),
+            "January 15, 2026 at 12:05 p.m."
+        );
     }
 }

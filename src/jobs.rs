@@ -18,7 +18,13 @@ use crate::mail::{MailError, Mailer, OutgoingMail};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Job {
-    Mail { to: String, subject: String, text: String, html: Option<String>, lang: String },
+    Mail {
+        to: String,
+        subject: String,
+        text: String,
+        html: Option<String>,
+        lang: String,
+    },
     Maintenance,
 }
 
@@ -38,7 +44,12 @@ pub struct Queue {
 
 impl Queue {
     /// Add a job; with a `dedupe_key`, a job already waiting under the same key wins.
-    pub async fn push(&self, db: &Db, job: &Job, dedupe_key: Option<&str>) -> Result<(), sqlx::Error> {
+    pub async fn push(
+        &self,
+        db: &Db,
+        job: &Job,
+        dedupe_key: Option<&str>,
+    ) -> Result<(), sqlx::Error> {
         let payload = serde_json::to_string(job).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
         let t = now();
         sqlx::query(
@@ -68,7 +79,12 @@ impl Queue {
     }
 
     /// Run jobs until `shutdown` resolves.
-    pub async fn run_worker(self, db: Db, mailer: Mailer, shutdown: tokio::sync::watch::Receiver<bool>) {
+    pub async fn run_worker(
+        self,
+        db: Db,
+        mailer: Mailer,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
         let mut shutdown = shutdown;
         loop {
             if *shutdown.borrow() {
@@ -166,7 +182,13 @@ enum Outcome {
 
 async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
     match job {
-        Job::Mail { to, subject, text, html, lang } => {
+        Job::Mail {
+            to,
+            subject,
+            text,
+            html,
+            lang,
+        } => {
             let mail = OutgoingMail {
                 to: to.clone(),
                 subject: subject.clone(),
@@ -184,9 +206,18 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
             let t = now();
             let r = async {
                 crate::ratelimit::purge(db).await?;
-                sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(t).execute(&db.pool).await?;
-                sqlx::query("DELETE FROM user_tokens WHERE expires_at < $1").bind(t - 86400).execute(&db.pool).await?;
-                sqlx::query("DELETE FROM jobs WHERE failed_at < $1").bind(t - 30 * 86400).execute(&db.pool).await?;
+                sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+                    .bind(t)
+                    .execute(&db.pool)
+                    .await?;
+                sqlx::query("DELETE FROM user_tokens WHERE expires_at < $1")
+                    .bind(t - 86400)
+                    .execute(&db.pool)
+                    .await?;
+                sqlx::query("DELETE FROM jobs WHERE failed_at < $1")
+                    .bind(t - 30 * 86400)
+                    .execute(&db.pool)
+                    .await?;
                 Ok::<_, sqlx::Error>(())
             }
             .await;
@@ -201,17 +232,22 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
 async fn finish(db: &Db, c: &Claimed, outcome: Outcome) -> Result<(), sqlx::Error> {
     match outcome {
         Outcome::Done => {
-            sqlx::query("DELETE FROM jobs WHERE id = $1").bind(c.id).execute(&db.pool).await?;
+            sqlx::query("DELETE FROM jobs WHERE id = $1")
+                .bind(c.id)
+                .execute(&db.pool)
+                .await?;
         }
         Outcome::Retry(err) if c.attempts < c.max_attempts => {
             let delay = backoff_secs(c.attempts);
             tracing::warn!(job = c.id, attempt = c.attempts, delay, error = %err, "job failed, will retry");
-            sqlx::query("UPDATE jobs SET run_at = $1, locked_until = NULL, last_error = $2 WHERE id = $3")
-                .bind(now() + delay)
-                .bind(err)
-                .bind(c.id)
-                .execute(&db.pool)
-                .await?;
+            sqlx::query(
+                "UPDATE jobs SET run_at = $1, locked_until = NULL, last_error = $2 WHERE id = $3",
+            )
+            .bind(now() + delay)
+            .bind(err)
+            .bind(c.id)
+            .execute(&db.pool)
+            .await?;
         }
         Outcome::Retry(err) | Outcome::Fail(err) => {
             tracing::error!(job = c.id, error = %err, "job failed for good");

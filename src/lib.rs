@@ -13,6 +13,7 @@ pub mod mail;
 pub mod metrics;
 pub mod password;
 pub mod policy;
+pub mod profiles;
 pub mod ratelimit;
 pub mod settings;
 pub mod username;

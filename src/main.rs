@@ -72,7 +72,10 @@ enum AdminCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -91,7 +94,9 @@ fn main() -> ExitCode {
 fn init_logs(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PASSERELLES_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     if format == "json" {
         builder.json().init();
     } else {
@@ -120,7 +125,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{n} migration(s) applied.");
             Ok(())
         }
-        Command::Admin { command: AdminCommand::CreateUser { username, email, password_stdin: _, admin } } => {
+        Command::Admin {
+            command:
+                AdminCommand::CreateUser {
+                    username,
+                    email,
+                    password_stdin: _,
+                    admin,
+                },
+        } => {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\n', '\r']);
@@ -141,16 +154,35 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await;
             match created {
                 Ok(u) => {
-                    accounts::audit(&state.db, None, "cli_create_user", Some(u.id), if admin { "admin" } else { "" }).await?;
+                    accounts::audit(
+                        &state.db,
+                        None,
+                        "cli_create_user",
+                        Some(u.id),
+                        if admin { "admin" } else { "" },
+                    )
+                    .await?;
                     if admin {
-                        passerelles::settings::delete_raw(&state.db, passerelles::web::pages::SETUP_TOKEN_KEY).await?;
+                        passerelles::settings::delete_raw(
+                            &state.db,
+                            passerelles::web::pages::SETUP_TOKEN_KEY,
+                        )
+                        .await?;
                     }
-                    println!("Account {} created{}.", u.username, if admin { " (administrator)" } else { "" });
+                    println!(
+                        "Account {} created{}.",
+                        u.username,
+                        if admin { " (administrator)" } else { "" }
+                    );
                     Ok(())
                 }
                 Err(CreateError::Refused(r)) => {
                     let lang = passerelles::i18n::Lang::En;
-                    let reasons: Vec<String> = r.fields.iter().map(|(f, k)| format!("{f}: {}", lang.t(k))).collect();
+                    let reasons: Vec<String> = r
+                        .fields
+                        .iter()
+                        .map(|(f, k)| format!("{f}: {}", lang.t(k)))
+                        .collect();
                     anyhow::bail!("account refused: {}", reasons.join("; "))
                 }
                 Err(CreateError::Db(e)) => Err(e.into()),

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-const BUCKETS_MS: [f64; 10] = [1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 1000.0, 5000.0];
+const BUCKETS_MS: [f64; 10] = [
+    1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 1000.0, 5000.0,
+];
 
 #[derive(Clone, Default)]
 pub struct Metrics(Arc<Counters>);
@@ -24,7 +26,8 @@ impl Metrics {
         let class = usize::from(status / 100).min(5);
         c.by_class[class].fetch_add(1, Ordering::Relaxed);
         c.count.fetch_add(1, Ordering::Relaxed);
-        c.sum_micros.fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+        c.sum_micros
+            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
         let ms = elapsed.as_secs_f64() * 1000.0;
         for (i, b) in BUCKETS_MS.iter().enumerate() {
             if ms <= *b {
@@ -62,9 +65,13 @@ impl Metrics {
             "passerelles_http_request_duration_seconds_sum {}\n",
             c.sum_micros.load(Ordering::Relaxed) as f64 / 1e6
         ));
-        out.push_str(&format!("passerelles_http_request_duration_seconds_count {count}\n"));
+        out.push_str(&format!(
+            "passerelles_http_request_duration_seconds_count {count}\n"
+        ));
         for (name, help, value) in extra {
-            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"));
+            out.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
+            ));
         }
         out
     }

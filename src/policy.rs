@@ -79,7 +79,10 @@ mod tests {
         assert!(!can(None, Action::Administer));
 
         assert!(can(Some(&admin), Action::ManageUser { target: &member }));
-        assert!(!can(Some(&admin), Action::ManageUser { target: &admin }), "no self-demotion");
+        assert!(
+            !can(Some(&admin), Action::ManageUser { target: &admin }),
+            "no self-demotion"
+        );
         assert!(!can(Some(&member), Action::ManageUser { target: &other }));
 
         for t in [&member, &other] {
@@ -98,6 +101,9 @@ mod tests {
 
         assert!(can(Some(&member), Action::EditAccount { target: &member }));
         assert!(!can(Some(&admin), Action::EditAccount { target: &member }));
-        assert!(!can(Some(&suspended), Action::EditAccount { target: &suspended }));
+        assert!(!can(
+            Some(&suspended),
+            Action::EditAccount { target: &suspended }
+        ));
     }
 }

@@ -8,12 +8,30 @@ pub struct Limit {
     pub window_secs: i64,
 }
 
-pub const LOGIN_PER_ACCOUNT: Limit = Limit { max: 10, window_secs: 900 };
-pub const LOGIN_PER_IP: Limit = Limit { max: 30, window_secs: 900 };
-pub const SIGNUP_PER_IP: Limit = Limit { max: 10, window_secs: 3600 };
-pub const RESET_PER_EMAIL: Limit = Limit { max: 3, window_secs: 3600 };
-pub const RESET_PER_IP: Limit = Limit { max: 10, window_secs: 3600 };
-pub const EMAIL_SEND_PER_ACCOUNT: Limit = Limit { max: 5, window_secs: 3600 };
+pub const LOGIN_PER_ACCOUNT: Limit = Limit {
+    max: 10,
+    window_secs: 900,
+};
+pub const LOGIN_PER_IP: Limit = Limit {
+    max: 30,
+    window_secs: 900,
+};
+pub const SIGNUP_PER_IP: Limit = Limit {
+    max: 10,
+    window_secs: 3600,
+};
+pub const RESET_PER_EMAIL: Limit = Limit {
+    max: 3,
+    window_secs: 3600,
+};
+pub const RESET_PER_IP: Limit = Limit {
+    max: 10,
+    window_secs: 3600,
+};
+pub const EMAIL_SEND_PER_ACCOUNT: Limit = Limit {
+    max: 5,
+    window_secs: 3600,
+};
 
 /// Count one hit on `key`; `Err(retry_after_secs)` once over the limit.
 pub async fn hit(db: &Db, key: &str, limit: Limit) -> Result<Result<(), i64>, sqlx::Error> {

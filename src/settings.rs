@@ -69,7 +69,11 @@ pub async fn load(db: &Db) -> Result<InstanceSettings, sqlx::Error> {
     let map: HashMap<String, String> = rows.into_iter().collect();
     let d = InstanceSettings::default();
     Ok(InstanceSettings {
-        name: map.get("name").cloned().filter(|s| !s.is_empty()).unwrap_or(d.name),
+        name: map
+            .get("name")
+            .cloned()
+            .filter(|s| !s.is_empty())
+            .unwrap_or(d.name),
         description: map.get("description").cloned().unwrap_or(d.description),
         charter: map.get("charter").cloned().unwrap_or(d.charter),
         contact_email: map.get("contact_email").cloned().unwrap_or(d.contact_email),

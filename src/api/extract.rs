@@ -14,7 +14,12 @@ use crate::web::{AppState, RequestId};
 
 /// An error response with any status and code; `web::finish_errors` turns
 /// it into the JSON body (translated message, request id, fields).
-pub fn error(status: StatusCode, code: &'static str, message_key: &'static str, fields: Vec<(String, String)>) -> Response {
+pub fn error(
+    status: StatusCode,
+    code: &'static str,
+    message_key: &'static str,
+    fields: Vec<(String, String)>,
+) -> Response {
     let mut res = status.into_response();
     res.extensions_mut().insert(ErrorInfo {
         code,
@@ -49,7 +54,10 @@ fn unauthorized(parts: &Parts, token_given: bool) -> Response {
     };
     (
         StatusCode::UNAUTHORIZED,
-        [(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge))],
+        [(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(challenge),
+        )],
         axum::Json(body),
     )
         .into_response()
@@ -76,7 +84,11 @@ fn bearer(parts: &Parts) -> Option<Option<&str>> {
     }))
 }
 
-async fn resolve(parts: &Parts, state: &AppState, token: Option<&str>) -> Result<ApiUser, Response> {
+async fn resolve(
+    parts: &Parts,
+    state: &AppState,
+    token: Option<&str>,
+) -> Result<ApiUser, Response> {
     let Some(token) = token else {
         return Err(unauthorized(parts, true));
     };
@@ -112,7 +124,10 @@ impl FromRequestParts<AppState> for ApiUser {
 impl OptionalFromRequestParts<AppState> for ApiUser {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Response> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Response> {
         match bearer(parts) {
             None => Ok(None),
             Some(token) => resolve(parts, state, token).await.map(Some),
@@ -175,7 +190,9 @@ impl FromRequest<AppState> for ImageBody {
         use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
         match bytes::Bytes::from_request(req, state).await {
             Ok(b) => Ok(ImageBody(b)),
-            Err(BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_))) => Err(too_large()),
+            Err(BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_))) => {
+                Err(too_large())
+            }
             Err(e) => Err(e.into_response()),
         }
     }

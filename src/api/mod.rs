@@ -22,10 +22,10 @@ pub mod wire;
 
 use std::sync::OnceLock;
 
+use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -42,10 +42,12 @@ pub fn router() -> Router<AppState> {
         .route("/openapi.json", get(openapi))
         // Responses carry personal data: never stored by caches unless a
         // handler says otherwise.
-        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
+        .layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            ),
+        )
 }
 
 /// The OpenAPI description of API v1.
@@ -91,7 +93,9 @@ struct BearerAuth;
 
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(utoipa::openapi::Components::new);
+        let components = openapi
+            .components
+            .get_or_insert_with(utoipa::openapi::Components::new);
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(
@@ -130,8 +134,14 @@ pub async fn openapi() -> Result<Response, AppError> {
     let doc = openapi_document()?;
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
         ],
         doc,
     )
@@ -144,9 +154,17 @@ mod tests {
 
     #[test]
     fn document_is_openapi_31() {
-        let doc: serde_json::Value = serde_json::from_str(openapi_document().expect("doc")).expect("json");
-        assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
-        assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+        let doc: serde_json::Value =
+            serde_json::from_str(openapi_document().expect("doc")).expect("json");
+        assert!(
+            doc["openapi"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("3.1"))
+        );
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
         assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
     }
 }

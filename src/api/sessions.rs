@@ -29,7 +29,10 @@ pub fn router() -> Router<AppState> {
         (status = 403, description = "Account suspended or pending (`account_inactive`)", body = ErrorBody),
     )
 )]
-pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Json<Vec<Session>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> AppResult<Json<Vec<Session>>> {
     own(&user)?;
     let sessions = accounts::list_sessions(&state.db, user.id, None).await?;
     Ok(Json(sessions.iter().map(Session::from).collect()))
@@ -74,9 +77,19 @@ pub async fn revoke(
         (status = 403, description = "Account suspended or pending (`account_inactive`)", body = ErrorBody),
     )
 )]
-pub async fn revoke_all(State(state): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Json<SessionsRevoked>> {
+pub async fn revoke_all(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> AppResult<Json<SessionsRevoked>> {
     own(&user)?;
     let revoked = accounts::delete_sessions(&state.db, user.id, None).await?;
-    accounts::audit(&state.db, Some(user.id), "sessions_revoked", Some(user.id), "api").await?;
+    accounts::audit(
+        &state.db,
+        Some(user.id),
+        "sessions_revoked",
+        Some(user.id),
+        "api",
+    )
+    .await?;
     Ok(Json(SessionsRevoked { revoked }))
 }

@@ -79,7 +79,12 @@ pub fn check_name(name: &str) -> Result<String, &'static str> {
 /// Create a token; returns its id and the secret (shown once, never stored).
 /// `name` should have passed `check_name` (it is truncated to `NAME_MAX`
 /// characters regardless); `expires_at` is Unix seconds, `None` for never.
-pub async fn create_token(db: &Db, user_id: i64, name: &str, expires_at: Option<i64>) -> Result<(i64, String), sqlx::Error> {
+pub async fn create_token(
+    db: &Db,
+    user_id: i64,
+    name: &str,
+    expires_at: Option<i64>,
+) -> Result<(i64, String), sqlx::Error> {
     let (random, _) = accounts::new_token();
     let secret = format!("{SECRET_PREFIX}{random}");
     let prefix: String = random.chars().take(DISPLAY_PREFIX_LEN).collect();
@@ -117,7 +122,11 @@ pub async fn list_tokens(db: &Db, user_id: i64) -> Result<Vec<ApiToken>, sqlx::E
 }
 
 /// One of a person's tokens, unless revoked.
-pub async fn get_token(db: &Db, user_id: i64, token_id: i64) -> Result<Option<ApiToken>, sqlx::Error> {
+pub async fn get_token(
+    db: &Db,
+    user_id: i64,
+    token_id: i64,
+) -> Result<Option<ApiToken>, sqlx::Error> {
     let sql = format!(
         "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL"
     );
@@ -147,11 +156,13 @@ pub async fn revoke_token(db: &Db, user_id: i64, token_id: i64) -> Result<bool, 
 /// Revoke every token of a person (e.g. on suspension or password reset);
 /// returns how many were revoked.
 pub async fn revoke_all_tokens(db: &Db, user_id: i64) -> Result<u64, sqlx::Error> {
-    let res = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-        .bind(now())
-        .bind(user_id)
-        .execute(&db.pool)
-        .await?;
+    let res = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now())
+    .bind(user_id)
+    .execute(&db.pool)
+    .await?;
     Ok(res.rows_affected())
 }
 
@@ -159,7 +170,9 @@ pub async fn revoke_all_tokens(db: &Db, user_id: i64) -> Result<u64, sqlx::Error
 fn well_formed(secret: &str) -> bool {
     secret.strip_prefix(SECRET_PREFIX).is_some_and(|body| {
         body.len() == SECRET_BODY_LEN
-            && body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && body
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     })
 }
 
@@ -228,7 +241,10 @@ pub fn router() -> Router<AppState> {
         (status = 403, description = "Account suspended or pending (`account_inactive`)", body = ErrorBody),
     )
 )]
-pub async fn list(State(state): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Json<Vec<Token>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> AppResult<Json<Vec<Token>>> {
     own(&user)?;
     let tokens = list_tokens(&state.db, user.id).await?;
     Ok(Json(tokens.iter().map(Token::from).collect()))
@@ -257,7 +273,9 @@ pub async fn create(
 ) -> AppResult<Response> {
     own(&user)?;
     let mut fields = Vec::new();
-    let name = check_name(&body.name).map_err(|k| fields.push(("name".to_string(), k.to_string()))).ok();
+    let name = check_name(&body.name)
+        .map_err(|k| fields.push(("name".to_string(), k.to_string())))
+        .ok();
     if let Some(days) = body.expires_in_days
         && !(1..=EXPIRES_DAYS_MAX).contains(&days)
     {
@@ -268,7 +286,14 @@ pub async fn create(
     };
     let expires_at = body.expires_in_days.map(|d| now() + d * 86400);
     let (id, secret) = create_token(&state.db, user.id, &name, expires_at).await?;
-    accounts::audit(&state.db, Some(user.id), "api_token_created", Some(user.id), &name).await?;
+    accounts::audit(
+        &state.db,
+        Some(user.id),
+        "api_token_created",
+        Some(user.id),
+        &name,
+    )
+    .await?;
     let token = get_token(&state.db, user.id, id)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("token {id} vanished after insert")))?;
@@ -289,12 +314,23 @@ pub async fn create(
         (status = 404, description = "No such token of mine (or already revoked)", body = ErrorBody),
     )
 )]
-pub async fn revoke(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<i64>) -> AppResult<StatusCode> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
     own(&user)?;
     if !revoke_token(&state.db, user.id, id).await? {
         return Err(AppError::NotFound);
     }
-    accounts::audit(&state.db, Some(user.id), "api_token_revoked", Some(user.id), &id.to_string()).await?;
+    accounts::audit(
+        &state.db,
+        Some(user.id),
+        "api_token_revoked",
+        Some(user.id),
+        &id.to_string(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -48,7 +48,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/registrations/{id}/approve", post(approve))
         .route("/admin/registrations/{id}/refuse", post(refuse))
         .route("/admin/settings", get(settings_form).post(settings_submit))
-        .route("/admin/invitations", get(invitations).post(create_invitation))
+        .route(
+            "/admin/invitations",
+            get(invitations).post(create_invitation),
+        )
         .route("/admin/invitations/{id}/revoke", post(revoke_invitation))
         .route("/admin/audit", get(audit_log))
 }
@@ -118,12 +121,21 @@ const SECTIONS: [(&str, &str); 6] = [
 fn nav(lang: Lang, current: &str) -> Vec<NavItem> {
     SECTIONS
         .iter()
-        .map(|(href, key)| NavItem { label: lang.t(key), href, current: *href == current })
+        .map(|(href, key)| NavItem {
+            label: lang.t(key),
+            href,
+            current: *href == current,
+        })
         .collect()
 }
 
 /// Shell of an admin page: title, "Administration › Section [› extra]" crumbs.
-fn shell(state: &AppState, ctx: &Ctx, section: &'static str, extra: Option<(String, String)>) -> Shell {
+fn shell(
+    state: &AppState,
+    ctx: &Ctx,
+    section: &'static str,
+    extra: Option<(String, String)>,
+) -> Shell {
     let key = SECTIONS
         .iter()
         .find(|(href, _)| *href == section)
@@ -204,7 +216,9 @@ async fn active_admins(state: &AppState) -> Result<i64, sqlx::Error> {
 }
 
 async fn load_target(state: &AppState, id: i64) -> AppResult<User> {
-    accounts::by_id(&state.db, id).await?.ok_or(AppError::NotFound)
+    accounts::by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 fn mode_label_key(m: RegistrationMode) -> &'static str {
@@ -256,8 +270,16 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
         s: shell(&state, &ctx, "/admin", None),
         nav: nav(ctx.lang, "/admin"),
         users: accounts::count_users(&state.db).await?,
-        pending: count(&state, "SELECT COUNT(*) FROM users WHERE status = 'pending' AND domain IS NULL").await?,
-        suspended: count(&state, "SELECT COUNT(*) FROM users WHERE status = 'suspended' AND domain IS NULL").await?,
+        pending: count(
+            &state,
+            "SELECT COUNT(*) FROM users WHERE status = 'pending' AND domain IS NULL",
+        )
+        .await?,
+        suspended: count(
+            &state,
+            "SELECT COUNT(*) FROM users WHERE status = 'suspended' AND domain IS NULL",
+        )
+        .await?,
         admins: active_admins(&state).await?,
         jobs_pending: Queue::pending(&state.db).await?,
         jobs_failed: Queue::failed(&state.db).await?,
@@ -325,10 +347,18 @@ fn users_link(q: &str, status: &str, page: i64) -> String {
         params.push(("page", page.to_string()));
     }
     let qs = serde_urlencoded::to_string(&params).unwrap_or_default();
-    if qs.is_empty() { "/admin/users".to_string() } else { format!("/admin/users?{qs}") }
+    if qs.is_empty() {
+        "/admin/users".to_string()
+    } else {
+        format!("/admin/users?{qs}")
+    }
 }
 
-async fn users(State(state): State<AppState>, ctx: Ctx, Query(query): Query<UsersQuery>) -> AppResult<Response> {
+async fn users(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<UsersQuery>,
+) -> AppResult<Response> {
     admin!(ctx);
     let q = accounts::truncate(query.q.trim(), QUERY_MAX);
     let status = STATUS_FILTERS
@@ -336,13 +366,21 @@ async fn users(State(state): State<AppState>, ctx: Ctx, Query(query): Query<User
         .map(|(v, _)| *v)
         .find(|v| *v == query.status)
         .unwrap_or("");
-    let page_no = query.page.trim().parse::<i64>().unwrap_or(1).clamp(1, 100_000);
+    let page_no = query
+        .page
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(1)
+        .clamp(1, 100_000);
 
     enum Bind {
         Text(String),
         Int(i64),
     }
-    let mut sql = format!("SELECT {} FROM users u WHERE u.domain IS NULL", accounts::USER_COLUMNS);
+    let mut sql = format!(
+        "SELECT {} FROM users u WHERE u.domain IS NULL",
+        accounts::USER_COLUMNS
+    );
     let mut binds = Vec::new();
     if !q.is_empty() {
         binds.push(Bind::Text(like_pattern(&q)));
@@ -365,7 +403,9 @@ async fn users(State(state): State<AppState>, ctx: Ctx, Query(query): Query<User
     let limit_n = binds.len();
     binds.push(Bind::Int((page_no - 1) * PAGE_SIZE));
     let offset_n = binds.len();
-    sql.push_str(&format!(" ORDER BY u.created_at DESC, u.id DESC LIMIT ${limit_n} OFFSET ${offset_n}"));
+    sql.push_str(&format!(
+        " ORDER BY u.created_at DESC, u.id DESC LIMIT ${limit_n} OFFSET ${offset_n}"
+    ));
 
     let mut query_builder = sqlx::query(sqlx::AssertSqlSafe(sql));
     for b in binds {
@@ -424,21 +464,27 @@ async fn render_user(
     problem: Option<String>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND expires_at > $2")
-        .bind(target.id)
-        .bind(crate::db::now())
-        .fetch_one(&state.db.pool)
-        .await?;
-    let tokens: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL")
-        .bind(target.id)
-        .fetch_one(&state.db.pool)
-        .await?;
+    let sessions: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND expires_at > $2")
+            .bind(target.id)
+            .bind(crate::db::now())
+            .fetch_one(&state.db.pool)
+            .await?;
+    let tokens: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(target.id)
+    .fetch_one(&state.db.pool)
+    .await?;
     let p = UserPage {
         s: shell(
             state,
             ctx,
             "/admin/users",
-            Some((target.username.clone(), format!("/admin/users/{}", target.id))),
+            Some((
+                target.username.clone(),
+                format!("/admin/users/{}", target.id),
+            )),
         ),
         nav: nav(ctx.lang, "/admin/users"),
         p: person(ctx.lang, target),
@@ -453,10 +499,23 @@ async fn render_user(
     Ok(ctx.finish((status, html(&p))))
 }
 
-async fn user_detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+async fn user_detail(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     admin!(ctx);
     let target = load_target(&state, id).await?;
-    render_user(&state, &ctx, &target, String::new(), FieldErrors::default(), None, StatusCode::OK).await
+    render_user(
+        &state,
+        &ctx,
+        &target,
+        String::new(),
+        FieldErrors::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// May `me` act on `target`? `Some(page)` explains why not: the last active
@@ -469,14 +528,40 @@ async fn refuse_management(
     target: &User,
     removes_admin: bool,
 ) -> AppResult<Option<Response>> {
-    if removes_admin && target.is_admin && target.status == Status::Active && active_admins(state).await? <= 1 {
+    if removes_admin
+        && target.is_admin
+        && target.status == Status::Active
+        && active_admins(state).await? <= 1
+    {
         let msg = ctx.t("admin-user-last-admin");
-        return Ok(Some(render_user(state, ctx, target, String::new(), FieldErrors::default(), Some(msg), StatusCode::CONFLICT).await?));
+        return Ok(Some(
+            render_user(
+                state,
+                ctx,
+                target,
+                String::new(),
+                FieldErrors::default(),
+                Some(msg),
+                StatusCode::CONFLICT,
+            )
+            .await?,
+        ));
     }
     if !policy::can(Some(me), Action::ManageUser { target }) {
         if me.id == target.id {
             let msg = ctx.t("admin-user-not-self");
-            return Ok(Some(render_user(state, ctx, target, String::new(), FieldErrors::default(), Some(msg), StatusCode::FORBIDDEN).await?));
+            return Ok(Some(
+                render_user(
+                    state,
+                    ctx,
+                    target,
+                    String::new(),
+                    FieldErrors::default(),
+                    Some(msg),
+                    StatusCode::FORBIDDEN,
+                )
+                .await?,
+            ));
         }
         return Err(AppError::Forbidden);
     }
@@ -511,7 +596,16 @@ async fn suspend(
         errors.add(ctx.lang, "reason", "field-too-long");
     }
     if !errors.is_empty() {
-        return render_user(&state, &ctx, &target, f.reason.clone(), errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render_user(
+            &state,
+            &ctx,
+            &target,
+            f.reason.clone(),
+            errors,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     let t = crate::db::now();
     sqlx::query("UPDATE users SET status = 'suspended', status_reason = $1 WHERE id = $2")
@@ -570,7 +664,16 @@ async fn promote(
     }
     if target.status != Status::Active || target.domain.is_some() {
         let msg = ctx.t("admin-user-promote-inactive");
-        return render_user(&state, &ctx, &target, String::new(), FieldErrors::default(), Some(msg), StatusCode::CONFLICT).await;
+        return render_user(
+            &state,
+            &ctx,
+            &target,
+            String::new(),
+            FieldErrors::default(),
+            Some(msg),
+            StatusCode::CONFLICT,
+        )
+        .await;
     }
     if !target.is_admin {
         sqlx::query("UPDATE users SET is_admin = 1 WHERE id = $1")
@@ -625,7 +728,9 @@ async fn registrations(State(state): State<AppState>, ctx: Ctx) -> AppResult<Res
          ORDER BY u.created_at, u.id LIMIT 200",
         accounts::USER_COLUMNS
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&state.db.pool).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&state.db.pool)
+        .await?;
     let people = rows
         .iter()
         .map(|r| User::from_row(r).map(|u| person(ctx.lang, &u)))
@@ -652,10 +757,11 @@ async fn approve(
         return Err(AppError::Forbidden);
     }
     // Only one administrator's click counts when two approve at once.
-    let done = sqlx::query("UPDATE users SET status = 'active' WHERE id = $1 AND status = 'pending'")
-        .bind(id)
-        .execute(&state.db.pool)
-        .await?;
+    let done =
+        sqlx::query("UPDATE users SET status = 'active' WHERE id = $1 AND status = 'pending'")
+            .bind(id)
+            .execute(&state.db.pool)
+            .await?;
     if done.rows_affected() == 0 {
         ctx.flash("flash-admin-registration-gone");
         return Ok(ctx.redirect("/admin/registrations"));
@@ -666,24 +772,49 @@ async fn approve(
             email,
             target.lang(),
             "approved",
-            &[("name", Arg::from(target.shown_name())), ("link", Arg::from(state.url("/login")))],
+            &[
+                ("name", Arg::from(target.shown_name())),
+                ("link", Arg::from(state.url("/login"))),
+            ],
         )
         .await?;
     }
-    accounts::audit(&state.db, Some(me.id), "registration_approved", Some(id), "").await?;
+    accounts::audit(
+        &state.db,
+        Some(me.id),
+        "registration_approved",
+        Some(id),
+        "",
+    )
+    .await?;
     ctx.flash("flash-admin-registration-approved");
     Ok(ctx.redirect("/admin/registrations"))
 }
 
 fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The "refused" e-mail, with the administrators' reason (if any) added as
 /// a last paragraph before the signature.
-async fn send_refusal(state: &AppState, to: &str, target: &User, reason: &str) -> Result<(), sqlx::Error> {
+async fn send_refusal(
+    state: &AppState,
+    to: &str,
+    target: &User,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
     if reason.is_empty() {
-        return emails::send(state, to, target.lang(), "refused", &[("name", Arg::from(target.shown_name()))]).await;
+        return emails::send(
+            state,
+            to,
+            target.lang(),
+            "refused",
+            &[("name", Arg::from(target.shown_name()))],
+        )
+        .await;
     }
     let lang = target.lang();
     let args = [
@@ -735,8 +866,19 @@ async fn refuse(
         .await?;
     if done.rows_affected() > 0 {
         // The account is gone: keep its name in the detail.
-        let detail = if reason.is_empty() { target.username.clone() } else { format!("{} — {reason}", target.username) };
-        accounts::audit(&state.db, Some(me.id), "registration_refused", None, &detail).await?;
+        let detail = if reason.is_empty() {
+            target.username.clone()
+        } else {
+            format!("{} — {reason}", target.username)
+        };
+        accounts::audit(
+            &state.db,
+            Some(me.id),
+            "registration_refused",
+            None,
+            &detail,
+        )
+        .await?;
     }
     ctx.flash("flash-admin-registration-refused");
     Ok(ctx.redirect("/admin/registrations"))
@@ -772,7 +914,12 @@ struct SettingsPage {
     modes: Vec<ModeChoice>,
 }
 
-fn settings_page(state: &AppState, ctx: &Ctx, form: SettingsForm, errors: FieldErrors) -> SettingsPage {
+fn settings_page(
+    state: &AppState,
+    ctx: &Ctx,
+    form: SettingsForm,
+    errors: FieldErrors,
+) -> SettingsPage {
     let modes = RegistrationMode::ALL
         .iter()
         .map(|m| ModeChoice {
@@ -802,10 +949,17 @@ async fn settings_form(State(state): State<AppState>, ctx: Ctx) -> AppResult<Res
         contact_email: inst.contact_email,
         registration_mode: inst.registration_mode.as_str().to_string(),
     };
-    Ok(page(&ctx, &settings_page(&state, &ctx, form, FieldErrors::default())))
+    Ok(page(
+        &ctx,
+        &settings_page(&state, &ctx, form, FieldErrors::default()),
+    ))
 }
 
-async fn settings_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<SettingsForm>) -> AppResult<Response> {
+async fn settings_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(f): Form<SettingsForm>,
+) -> AppResult<Response> {
     let me = admin!(ctx, "/admin/settings");
     ctx.verify_csrf(&f.csrf)?;
     let mut errors = FieldErrors::default();
@@ -827,7 +981,11 @@ async fn settings_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): F
     }
     let mode = RegistrationMode::parse(&f.registration_mode);
     if mode.is_none() {
-        errors.add(ctx.lang, "registration_mode", "admin-settings-mode-required");
+        errors.add(
+            ctx.lang,
+            "registration_mode",
+            "admin-settings-mode-required",
+        );
     }
     let Some(mode) = mode.filter(|_| errors.is_empty()) else {
         return Ok(invalid(&ctx, &settings_page(&state, &ctx, f, errors)));
@@ -841,7 +999,14 @@ async fn settings_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): F
     };
     settings::save(&state.db, &new).await?;
     state.set_instance_cache(new);
-    accounts::audit(&state.db, Some(me.id), "settings_changed", None, &format!("registration_mode={}", mode.as_str())).await?;
+    accounts::audit(
+        &state.db,
+        Some(me.id),
+        "settings_changed",
+        None,
+        &format!("registration_mode={}", mode.as_str()),
+    )
+    .await?;
     ctx.flash("flash-admin-settings-saved");
     Ok(ctx.redirect("/admin/settings"))
 }
@@ -945,11 +1110,23 @@ async fn invitations_page(
 
 async fn invitations(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     admin!(ctx);
-    let p = invitations_page(&state, &ctx, String::new(), INVITE_DAYS_DEFAULT.to_string(), FieldErrors::default(), None).await?;
+    let p = invitations_page(
+        &state,
+        &ctx,
+        String::new(),
+        INVITE_DAYS_DEFAULT.to_string(),
+        FieldErrors::default(),
+        None,
+    )
+    .await?;
     Ok(page(&ctx, &p))
 }
 
-async fn create_invitation(State(state): State<AppState>, ctx: Ctx, Form(f): Form<InviteForm>) -> AppResult<Response> {
+async fn create_invitation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<InviteForm>,
+) -> AppResult<Response> {
     let me = admin!(ctx, "/admin/invitations");
     ctx.verify_csrf(&f.csrf)?;
     let mut errors = FieldErrors::default();
@@ -960,7 +1137,11 @@ async fn create_invitation(State(state): State<AppState>, ctx: Ctx, Form(f): For
     let days = if f.days.trim().is_empty() {
         Some(INVITE_DAYS_DEFAULT)
     } else {
-        f.days.trim().parse::<i64>().ok().filter(|d| (1..=INVITE_DAYS_MAX).contains(d))
+        f.days
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|d| (1..=INVITE_DAYS_MAX).contains(d))
     };
     if days.is_none() {
         errors.add(ctx.lang, "days", "admin-invite-days-invalid");
@@ -995,7 +1176,15 @@ async fn create_invitation(State(state): State<AppState>, ctx: Ctx, Form(f): For
     accounts::audit(&state.db, Some(me.id), "invitation_created", None, &email).await?;
     // The code exists only here, once: it is stored hashed.
     let created = Some(CreatedInvite { link, email });
-    let p = invitations_page(&state, &ctx, String::new(), INVITE_DAYS_DEFAULT.to_string(), FieldErrors::default(), created).await?;
+    let p = invitations_page(
+        &state,
+        &ctx,
+        String::new(),
+        INVITE_DAYS_DEFAULT.to_string(),
+        FieldErrors::default(),
+        created,
+    )
+    .await?;
     Ok(page(&ctx, &p))
 }
 
@@ -1014,7 +1203,14 @@ async fn revoke_invitation(
         .execute(&state.db.pool)
         .await?;
     if done.rows_affected() > 0 {
-        accounts::audit(&state.db, Some(me.id), "invitation_revoked", None, &format!("invitation {id}")).await?;
+        accounts::audit(
+            &state.db,
+            Some(me.id),
+            "invitation_revoked",
+            None,
+            &format!("invitation {id}"),
+        )
+        .await?;
     }
     ctx.flash("flash-admin-invitation-revoked");
     Ok(ctx.redirect("/admin/invitations"))
@@ -1054,7 +1250,11 @@ async fn audit_log(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
         .map(|r| {
             let action: String = r.try_get("action")?;
             let key = format!("admin-audit-{}", action.replace('_', "-"));
-            let action_label = if ctx.lang.has(&key) { ctx.t(&key) } else { action.clone() };
+            let action_label = if ctx.lang.has(&key) {
+                ctx.t(&key)
+            } else {
+                action.clone()
+            };
             Ok(AuditRow {
                 actor: r.try_get("actor_name")?,
                 action_label,
@@ -1065,7 +1265,11 @@ async fn audit_log(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let p = AuditPage { s: shell(&state, &ctx, "/admin/audit", None), nav: nav(ctx.lang, "/admin/audit"), rows };
+    let p = AuditPage {
+        s: shell(&state, &ctx, "/admin/audit", None),
+        nav: nav(ctx.lang, "/admin/audit"),
+        rows,
+    };
     Ok(page(&ctx, &p))
 }
 
@@ -1083,7 +1287,10 @@ mod tests {
     #[test]
     fn user_links_keep_filters() {
         assert_eq!(users_link("", "", 1), "/admin/users");
-        assert_eq!(users_link("a b&c", "pending", 2), "/admin/users?q=a+b%26c&status=pending&page=2");
+        assert_eq!(
+            users_link("a b&c", "pending", 2),
+            "/admin/users?q=a+b%26c&status=pending&page=2"
+        );
     }
 
     #[test]

@@ -69,10 +69,24 @@ struct MessagePage {
     action: Option<(String, String)>,
 }
 
-fn message(state: &AppState, ctx: &Ctx, heading_key: &str, paragraphs: Vec<String>, action: Option<(String, String)>) -> Response {
+fn message(
+    state: &AppState,
+    ctx: &Ctx,
+    heading_key: &str,
+    paragraphs: Vec<String>,
+    action: Option<(String, String)>,
+) -> Response {
     let heading = ctx.t(heading_key);
     let s = Shell::new(state, ctx, &heading, "").crumb(heading.clone(), ctx.path.clone());
-    page(ctx, &MessagePage { s, heading, paragraphs, action })
+    page(
+        ctx,
+        &MessagePage {
+            s,
+            heading,
+            paragraphs,
+            action,
+        },
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -81,20 +95,34 @@ struct InviteQuery {
     invite: String,
 }
 
-async fn signup_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<InviteQuery>) -> AppResult<Response> {
+async fn signup_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<InviteQuery>,
+) -> AppResult<Response> {
     if ctx.user.is_some() {
         return Ok(ctx.redirect("/"));
     }
     let inst = state.instance().await?;
     if inst.registration_mode == RegistrationMode::Closed {
-        return Ok(message(&state, &ctx, "signup-closed-title", vec![ctx.t("signup-closed-text")], None));
+        return Ok(message(
+            &state,
+            &ctx,
+            "signup-closed-title",
+            vec![ctx.t("signup-closed-text")],
+            None,
+        ));
     }
-    let s = Shell::new(&state, &ctx, &ctx.t("signup-title"), "").crumb(ctx.t("signup-title"), "/signup");
+    let s = Shell::new(&state, &ctx, &ctx.t("signup-title"), "")
+        .crumb(ctx.t("signup-title"), "/signup");
     Ok(page(
         &ctx,
         &SignupPage {
             s,
-            form: SignupForm { invite: q.invite, ..Default::default() },
+            form: SignupForm {
+                invite: q.invite,
+                ..Default::default()
+            },
             errors: FieldErrors::default(),
             mode: inst.registration_mode,
             has_charter: !inst.charter.is_empty(),
@@ -103,7 +131,10 @@ async fn signup_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<In
 }
 
 /// An invitation that can be used now: (id, e-mail it was sent to).
-async fn valid_invitation(state: &AppState, code: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
+async fn valid_invitation(
+    state: &AppState,
+    code: &str,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
     if code.is_empty() {
         return Ok(None);
     }
@@ -116,14 +147,29 @@ async fn valid_invitation(state: &AppState, code: &str) -> Result<Option<(i64, S
     .await
 }
 
-async fn signup_submit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<SignupForm>) -> AppResult<Response> {
+async fn signup_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<SignupForm>,
+) -> AppResult<Response> {
     ctx.verify_csrf(&form.csrf)?;
     let inst = state.instance().await?;
     let mode = inst.registration_mode;
     if mode == RegistrationMode::Closed {
-        return Ok(message(&state, &ctx, "signup-closed-title", vec![ctx.t("signup-closed-text")], None));
+        return Ok(message(
+            &state,
+            &ctx,
+            "signup-closed-title",
+            vec![ctx.t("signup-closed-text")],
+            None,
+        ));
     }
-    limit(&state, &format!("signup:ip:{}", ctx.ip), ratelimit::SIGNUP_PER_IP).await?;
+    limit(
+        &state,
+        &format!("signup:ip:{}", ctx.ip),
+        ratelimit::SIGNUP_PER_IP,
+    )
+    .await?;
 
     let mut errors = FieldErrors::default();
     let invitation = if mode == RegistrationMode::Invitation {
@@ -142,17 +188,31 @@ async fn signup_submit(State(state): State<AppState>, ctx: Ctx, Form(form): Form
         errors.add(ctx.lang, "note", "field-too-long");
     }
     let rerender = |errors: FieldErrors, form: SignupForm| {
-        let s = Shell::new(&state, &ctx, &ctx.t("signup-title"), "").crumb(ctx.t("signup-title"), "/signup");
+        let s = Shell::new(&state, &ctx, &ctx.t("signup-title"), "")
+            .crumb(ctx.t("signup-title"), "/signup");
         invalid(
             &ctx,
-            &SignupPage { s, form: SignupForm { password: String::new(), ..form }, errors, mode, has_charter: !inst.charter.is_empty() },
+            &SignupPage {
+                s,
+                form: SignupForm {
+                    password: String::new(),
+                    ..form
+                },
+                errors,
+                mode,
+                has_charter: !inst.charter.is_empty(),
+            },
         )
     };
     // Invitations sent to an address vouch for it.
-    let verified_by_invite = invitation
-        .as_ref()
-        .is_some_and(|(_, e)| !e.is_empty() && accounts::email_key(e) == accounts::email_key(&form.email));
-    let status = if mode == RegistrationMode::Approval { Status::Pending } else { Status::Active };
+    let verified_by_invite = invitation.as_ref().is_some_and(|(_, e)| {
+        !e.is_empty() && accounts::email_key(e) == accounts::email_key(&form.email)
+    });
+    let status = if mode == RegistrationMode::Approval {
+        Status::Pending
+    } else {
+        Status::Active
+    };
     let created = accounts::create_user(
         &state.db,
         NewUser {
@@ -171,7 +231,10 @@ async fn signup_submit(State(state): State<AppState>, ctx: Ctx, Form(form): Form
         Ok(u) if errors.is_empty() => u,
         Ok(u) => {
             // Only reachable if another check failed: undo the account.
-            sqlx::query("DELETE FROM users WHERE id = $1").bind(u.id).execute(&state.db.pool).await?;
+            sqlx::query("DELETE FROM users WHERE id = $1")
+                .bind(u.id)
+                .execute(&state.db.pool)
+                .await?;
             return Ok(rerender(errors, form));
         }
         Err(CreateError::Refused(r)) => {
@@ -191,24 +254,42 @@ async fn signup_submit(State(state): State<AppState>, ctx: Ctx, Form(form): Form
             .execute(&state.db.pool)
             .await?;
     }
-    accounts::audit(&state.db, Some(user.id), "signup", Some(user.id), mode.as_str()).await?;
+    accounts::audit(
+        &state.db,
+        Some(user.id),
+        "signup",
+        Some(user.id),
+        mode.as_str(),
+    )
+    .await?;
     if !user.email_verified {
         send_verification(&state, &user).await?;
     }
     let mut paragraphs = Vec::new();
     if !user.email_verified {
-        paragraphs.push(ctx.lang.ta("signup-done-check-email", &[("email", Arg::from(form.email.trim()))]));
+        paragraphs.push(ctx.lang.ta(
+            "signup-done-check-email",
+            &[("email", Arg::from(form.email.trim()))],
+        ));
     }
     if status == Status::Pending {
         paragraphs.push(ctx.t("signup-done-pending"));
     } else if user.email_verified {
         paragraphs.push(ctx.t("signup-done-ready"));
     }
-    Ok(message(&state, &ctx, "signup-done-title", paragraphs, Some((ctx.t("action-login"), "/login".into()))))
+    Ok(message(
+        &state,
+        &ctx,
+        "signup-done-title",
+        paragraphs,
+        Some((ctx.t("action-login"), "/login".into())),
+    ))
 }
 
 pub async fn send_verification(state: &AppState, user: &accounts::User) -> AppResult<()> {
-    let Some(email) = &user.email else { return Ok(()) };
+    let Some(email) = &user.email else {
+        return Ok(());
+    };
     let token = accounts::issue_token(&state.db, user.id, Purpose::VerifyEmail, email).await?;
     let link = state.url(&format!("/verify-email?token={token}"));
     emails::send(
@@ -216,7 +297,10 @@ pub async fn send_verification(state: &AppState, user: &accounts::User) -> AppRe
         email,
         user.lang(),
         "verify",
-        &[("name", Arg::from(user.shown_name())), ("link", Arg::from(link))],
+        &[
+            ("name", Arg::from(user.shown_name())),
+            ("link", Arg::from(link)),
+        ],
     )
     .await?;
     Ok(())
@@ -242,7 +326,10 @@ struct ConfirmPage {
     button: String,
 }
 
-async fn token_purpose(state: &AppState, token: &str) -> Result<Option<(Purpose, i64, String)>, sqlx::Error> {
+async fn token_purpose(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<(Purpose, i64, String)>, sqlx::Error> {
     for p in [Purpose::VerifyEmail, Purpose::ChangeEmail] {
         if let Some((uid, data)) = accounts::peek_token(&state.db, token, p).await? {
             return Ok(Some((p, uid, data)));
@@ -253,9 +340,19 @@ async fn token_purpose(state: &AppState, token: &str) -> Result<Option<(Purpose,
 
 /// The link in the e-mail shows a button; only the POST changes anything,
 /// so link scanners that prefetch URLs do not consume it.
-async fn verify_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TokenForm>) -> AppResult<Response> {
+async fn verify_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<TokenForm>,
+) -> AppResult<Response> {
     let Some((_, _, email)) = token_purpose(&state, &q.token).await? else {
-        return Ok(message(&state, &ctx, "link-invalid-title", vec![ctx.t("link-invalid-text")], Some((ctx.t("action-login"), "/login".into()))));
+        return Ok(message(
+            &state,
+            &ctx,
+            "link-invalid-title",
+            vec![ctx.t("link-invalid-text")],
+            Some((ctx.t("action-login"), "/login".into())),
+        ));
     };
     let heading = ctx.t("verify-title");
     let s = Shell::new(&state, &ctx, &heading, "").crumb(heading.clone(), "/verify-email");
@@ -272,28 +369,47 @@ async fn verify_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<To
     ))
 }
 
-async fn verify_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<TokenForm>) -> AppResult<Response> {
+async fn verify_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(f): Form<TokenForm>,
+) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     let invalid_link = |ctx: &Ctx| {
-        message(&state, ctx, "link-invalid-title", vec![ctx.t("link-invalid-text")], Some((ctx.t("action-login"), "/login".into())))
+        message(
+            &state,
+            ctx,
+            "link-invalid-title",
+            vec![ctx.t("link-invalid-text")],
+            Some((ctx.t("action-login"), "/login".into())),
+        )
     };
     let Some((purpose, _, _)) = token_purpose(&state, &f.token).await? else {
         return Ok(invalid_link(&ctx));
     };
-    let Some((user_id, email)) = accounts::consume_token(&state.db, &f.token, purpose).await? else {
+    let Some((user_id, email)) = accounts::consume_token(&state.db, &f.token, purpose).await?
+    else {
         return Ok(invalid_link(&ctx));
     };
     if purpose == Purpose::ChangeEmail {
-        let res = sqlx::query("UPDATE users SET email = $1, email_key = $2, email_verified = 1 WHERE id = $3")
-            .bind(&email)
-            .bind(accounts::email_key(&email))
-            .bind(user_id)
-            .execute(&state.db.pool)
-            .await;
+        let res = sqlx::query(
+            "UPDATE users SET email = $1, email_key = $2, email_verified = 1 WHERE id = $3",
+        )
+        .bind(&email)
+        .bind(accounts::email_key(&email))
+        .bind(user_id)
+        .execute(&state.db.pool)
+        .await;
         match res {
             Ok(_) => {}
             Err(e) if crate::db::is_unique_violation(&e) => {
-                return Ok(message(&state, &ctx, "link-invalid-title", vec![ctx.t("email-taken")], None));
+                return Ok(message(
+                    &state,
+                    &ctx,
+                    "link-invalid-title",
+                    vec![ctx.t("email-taken")],
+                    None,
+                ));
             }
             Err(e) => return Err(e.into()),
         }
@@ -306,12 +422,24 @@ async fn verify_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): For
             .execute(&state.db.pool)
             .await?;
     }
-    let user = accounts::by_id(&state.db, user_id).await?.ok_or(AppError::NotFound)?;
+    let user = accounts::by_id(&state.db, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if user.status == Status::Pending {
-        return Ok(message(&state, &ctx, "verify-done-title", vec![ctx.t("verify-done-pending")], None));
+        return Ok(message(
+            &state,
+            &ctx,
+            "verify-done-title",
+            vec![ctx.t("verify-done-pending")],
+            None,
+        ));
     }
     ctx.flash("flash-email-verified");
-    Ok(ctx.redirect(if ctx.user.is_some() { "/settings/account" } else { "/login" }))
+    Ok(ctx.redirect(if ctx.user.is_some() {
+        "/settings/account"
+    } else {
+        "/login"
+    }))
 }
 
 #[derive(Deserialize, Default)]
@@ -321,11 +449,25 @@ struct ResendForm {
     login: String,
 }
 
-async fn resend_verification(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ResendForm>) -> AppResult<Response> {
+async fn resend_verification(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ResendForm>,
+) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     let key = accounts::email_key(&f.login);
-    limit(&state, &format!("resend:{key}"), ratelimit::EMAIL_SEND_PER_ACCOUNT).await?;
-    limit(&state, &format!("resend:ip:{}", ctx.ip), ratelimit::RESET_PER_IP).await?;
+    limit(
+        &state,
+        &format!("resend:{key}"),
+        ratelimit::EMAIL_SEND_PER_ACCOUNT,
+    )
+    .await?;
+    limit(
+        &state,
+        &format!("resend:ip:{}", ctx.ip),
+        ratelimit::RESET_PER_IP,
+    )
+    .await?;
     if let Some(u) = accounts::by_login(&state.db, &f.login).await?
         && !u.email_verified
         && u.status != Status::Suspended
@@ -333,7 +475,13 @@ async fn resend_verification(State(state): State<AppState>, ctx: Ctx, Form(f): F
         send_verification(&state, &u).await?;
     }
     // Same answer whether or not the account exists.
-    Ok(message(&state, &ctx, "resend-done-title", vec![ctx.t("resend-done-text")], None))
+    Ok(message(
+        &state,
+        &ctx,
+        "resend-done-title",
+        vec![ctx.t("resend-done-text")],
+        None,
+    ))
 }
 
 // ---- log in / out -------------------------------------------------------------------
@@ -362,19 +510,49 @@ struct NextQuery {
     next: String,
 }
 
-async fn login_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Response> {
+async fn login_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NextQuery>,
+) -> AppResult<Response> {
     if ctx.user.is_some() {
         return Ok(ctx.redirect("/"));
     }
-    let s = Shell::new(&state, &ctx, &ctx.t("login-title"), "").crumb(ctx.t("login-title"), "/login");
-    Ok(page(&ctx, &LoginPage { s, form: LoginForm { next: q.next, ..Default::default() }, error: None, unverified: false }))
+    let s =
+        Shell::new(&state, &ctx, &ctx.t("login-title"), "").crumb(ctx.t("login-title"), "/login");
+    Ok(page(
+        &ctx,
+        &LoginPage {
+            s,
+            form: LoginForm {
+                next: q.next,
+                ..Default::default()
+            },
+            error: None,
+            unverified: false,
+        },
+    ))
 }
 
-async fn login_submit(State(state): State<AppState>, mut ctx: Ctx, Form(form): Form<LoginForm>) -> AppResult<Response> {
+async fn login_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
     ctx.verify_csrf(&form.csrf)?;
-    limit(&state, &format!("login:ip:{}", ctx.ip), ratelimit::LOGIN_PER_IP).await?;
+    limit(
+        &state,
+        &format!("login:ip:{}", ctx.ip),
+        ratelimit::LOGIN_PER_IP,
+    )
+    .await?;
     let login_key = accounts::truncate(&accounts::email_key(&form.login), 254);
-    limit(&state, &format!("login:acct:{login_key}"), ratelimit::LOGIN_PER_ACCOUNT).await?;
+    limit(
+        &state,
+        &format!("login:acct:{login_key}"),
+        ratelimit::LOGIN_PER_ACCOUNT,
+    )
+    .await?;
 
     let user = if form.login.trim().is_empty() || form.login.len() > 254 {
         None
@@ -383,8 +561,20 @@ async fn login_submit(State(state): State<AppState>, mut ctx: Ctx, Form(form): F
     };
     let ok = accounts::check_password(user.as_ref(), &form.password).await;
     let fail = |ctx: &Ctx, key: &str, unverified: bool, form: LoginForm| {
-        let s = Shell::new(&state, ctx, &ctx.t("login-title"), "").crumb(ctx.t("login-title"), "/login");
-        invalid(ctx, &LoginPage { s, form: LoginForm { password: String::new(), ..form }, error: Some(ctx.t(key)), unverified })
+        let s = Shell::new(&state, ctx, &ctx.t("login-title"), "")
+            .crumb(ctx.t("login-title"), "/login");
+        invalid(
+            ctx,
+            &LoginPage {
+                s,
+                form: LoginForm {
+                    password: String::new(),
+                    ..form
+                },
+                error: Some(ctx.t(key)),
+                unverified,
+            },
+        )
     };
     let Some(user) = user.filter(|_| ok) else {
         return Ok(fail(&ctx, "login-failed", false, form));
@@ -396,8 +586,20 @@ async fn login_submit(State(state): State<AppState>, mut ctx: Ctx, Form(form): F
             if !user.status_reason.is_empty() {
                 text = format!("{text} {}", user.status_reason);
             }
-            let s = Shell::new(&state, &ctx, &ctx.t("login-title"), "").crumb(ctx.t("login-title"), "/login");
-            return Ok(invalid(&ctx, &LoginPage { s, form: LoginForm { password: String::new(), ..form }, error: Some(text), unverified: false }));
+            let s = Shell::new(&state, &ctx, &ctx.t("login-title"), "")
+                .crumb(ctx.t("login-title"), "/login");
+            return Ok(invalid(
+                &ctx,
+                &LoginPage {
+                    s,
+                    form: LoginForm {
+                        password: String::new(),
+                        ..form
+                    },
+                    error: Some(text),
+                    unverified: false,
+                },
+            ));
         }
         Status::Pending => return Ok(fail(&ctx, "login-pending", false, form)),
         Status::Active => {}
@@ -406,7 +608,11 @@ async fn login_submit(State(state): State<AppState>, mut ctx: Ctx, Form(form): F
         return Ok(fail(&ctx, "login-unverified", true, form));
     }
     ctx.log_in(&state, &user).await?;
-    let next = if form.next.is_empty() { "/".to_string() } else { form.next.clone() };
+    let next = if form.next.is_empty() {
+        "/".to_string()
+    } else {
+        form.next.clone()
+    };
     Ok(ctx.redirect(&next))
 }
 
@@ -416,7 +622,11 @@ struct CsrfOnly {
     csrf: String,
 }
 
-async fn logout(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<CsrfOnly>) -> AppResult<Response> {
+async fn logout(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(f): Form<CsrfOnly>,
+) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     ctx.log_out(&state).await?;
     ctx.flash("flash-logged-out");
@@ -441,20 +651,50 @@ struct ForgotPage {
 }
 
 async fn forgot_form(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let s = Shell::new(&state, &ctx, &ctx.t("forgot-title"), "").crumb(ctx.t("forgot-title"), "/password/forgot");
-    Ok(page(&ctx, &ForgotPage { s, email: String::new(), errors: FieldErrors::default() }))
+    let s = Shell::new(&state, &ctx, &ctx.t("forgot-title"), "")
+        .crumb(ctx.t("forgot-title"), "/password/forgot");
+    Ok(page(
+        &ctx,
+        &ForgotPage {
+            s,
+            email: String::new(),
+            errors: FieldErrors::default(),
+        },
+    ))
 }
 
-async fn forgot_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ForgotForm>) -> AppResult<Response> {
+async fn forgot_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ForgotForm>,
+) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     if !accounts::valid_email(&f.email) {
         let mut errors = FieldErrors::default();
         errors.add(ctx.lang, "email", "email-invalid");
-        let s = Shell::new(&state, &ctx, &ctx.t("forgot-title"), "").crumb(ctx.t("forgot-title"), "/password/forgot");
-        return Ok(invalid(&ctx, &ForgotPage { s, email: f.email, errors }));
+        let s = Shell::new(&state, &ctx, &ctx.t("forgot-title"), "")
+            .crumb(ctx.t("forgot-title"), "/password/forgot");
+        return Ok(invalid(
+            &ctx,
+            &ForgotPage {
+                s,
+                email: f.email,
+                errors,
+            },
+        ));
     }
-    limit(&state, &format!("reset:ip:{}", ctx.ip), ratelimit::RESET_PER_IP).await?;
-    limit(&state, &format!("reset:{}", accounts::email_key(&f.email)), ratelimit::RESET_PER_EMAIL).await?;
+    limit(
+        &state,
+        &format!("reset:ip:{}", ctx.ip),
+        ratelimit::RESET_PER_IP,
+    )
+    .await?;
+    limit(
+        &state,
+        &format!("reset:{}", accounts::email_key(&f.email)),
+        ratelimit::RESET_PER_EMAIL,
+    )
+    .await?;
     if let Some(user) = accounts::by_login(&state.db, &f.email).await?
         && user.status != Status::Suspended
         && user.email.is_some()
@@ -466,7 +706,10 @@ async fn forgot_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Fo
             user.email.as_deref().unwrap_or_default(),
             user.lang(),
             "reset",
-            &[("name", Arg::from(user.shown_name())), ("link", Arg::from(link))],
+            &[
+                ("name", Arg::from(user.shown_name())),
+                ("link", Arg::from(link)),
+            ],
         )
         .await?;
     }
@@ -475,7 +718,10 @@ async fn forgot_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Fo
         &state,
         &ctx,
         "forgot-done-title",
-        vec![ctx.lang.ta("forgot-done-text", &[("email", Arg::from(f.email.trim()))])],
+        vec![
+            ctx.lang
+                .ta("forgot-done-text", &[("email", Arg::from(f.email.trim()))]),
+        ],
         None,
     ))
 }
@@ -497,38 +743,104 @@ struct ResetPage {
     errors: FieldErrors,
 }
 
-async fn reset_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TokenForm>) -> AppResult<Response> {
-    if accounts::peek_token(&state.db, &q.token, Purpose::ResetPassword).await?.is_none() {
-        return Ok(message(&state, &ctx, "link-invalid-title", vec![ctx.t("link-invalid-text")], Some((ctx.t("forgot-title"), "/password/forgot".into()))));
+async fn reset_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<TokenForm>,
+) -> AppResult<Response> {
+    if accounts::peek_token(&state.db, &q.token, Purpose::ResetPassword)
+        .await?
+        .is_none()
+    {
+        return Ok(message(
+            &state,
+            &ctx,
+            "link-invalid-title",
+            vec![ctx.t("link-invalid-text")],
+            Some((ctx.t("forgot-title"), "/password/forgot".into())),
+        ));
     }
-    let s = Shell::new(&state, &ctx, &ctx.t("reset-title"), "").crumb(ctx.t("reset-title"), "/password/reset");
-    Ok(page(&ctx, &ResetPage { s, token: q.token, errors: FieldErrors::default() }))
+    let s = Shell::new(&state, &ctx, &ctx.t("reset-title"), "")
+        .crumb(ctx.t("reset-title"), "/password/reset");
+    Ok(page(
+        &ctx,
+        &ResetPage {
+            s,
+            token: q.token,
+            errors: FieldErrors::default(),
+        },
+    ))
 }
 
-async fn reset_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<ResetForm>) -> AppResult<Response> {
+async fn reset_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(f): Form<ResetForm>,
+) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
-    let Some((user_id, _)) = accounts::peek_token(&state.db, &f.token, Purpose::ResetPassword).await? else {
-        return Ok(message(&state, &ctx, "link-invalid-title", vec![ctx.t("link-invalid-text")], Some((ctx.t("forgot-title"), "/password/forgot".into()))));
+    let Some((user_id, _)) =
+        accounts::peek_token(&state.db, &f.token, Purpose::ResetPassword).await?
+    else {
+        return Ok(message(
+            &state,
+            &ctx,
+            "link-invalid-title",
+            vec![ctx.t("link-invalid-text")],
+            Some((ctx.t("forgot-title"), "/password/forgot".into())),
+        ));
     };
-    let user = accounts::by_id(&state.db, user_id).await?.ok_or(AppError::NotFound)?;
+    let user = accounts::by_id(&state.db, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut errors = FieldErrors::default();
-    if let Err(e) = crate::password::check_strength(&f.password, &user.username, user.email.as_deref().unwrap_or("")) {
+    if let Err(e) = crate::password::check_strength(
+        &f.password,
+        &user.username,
+        user.email.as_deref().unwrap_or(""),
+    ) {
         errors.add(ctx.lang, "password", e.message_key());
     } else if f.password != f.confirm {
         errors.add(ctx.lang, "confirm", "password-mismatch");
     }
     if !errors.is_empty() {
-        let s = Shell::new(&state, &ctx, &ctx.t("reset-title"), "").crumb(ctx.t("reset-title"), "/password/reset");
-        return Ok(invalid(&ctx, &ResetPage { s, token: f.token, errors }));
+        let s = Shell::new(&state, &ctx, &ctx.t("reset-title"), "")
+            .crumb(ctx.t("reset-title"), "/password/reset");
+        return Ok(invalid(
+            &ctx,
+            &ResetPage {
+                s,
+                token: f.token,
+                errors,
+            },
+        ));
     }
-    if accounts::consume_token(&state.db, &f.token, Purpose::ResetPassword).await?.is_none() {
-        return Ok(message(&state, &ctx, "link-invalid-title", vec![ctx.t("link-invalid-text")], None));
+    if accounts::consume_token(&state.db, &f.token, Purpose::ResetPassword)
+        .await?
+        .is_none()
+    {
+        return Ok(message(
+            &state,
+            &ctx,
+            "link-invalid-title",
+            vec![ctx.t("link-invalid-text")],
+            None,
+        ));
     }
     accounts::set_password(&state.db, user.id, &f.password).await?;
     // Whoever knew the old password is out; the link also proved the address.
     accounts::delete_sessions(&state.db, user.id, None).await?;
-    sqlx::query("UPDATE users SET email_verified = 1 WHERE id = $1").bind(user.id).execute(&state.db.pool).await?;
-    accounts::audit(&state.db, Some(user.id), "password_reset", Some(user.id), "").await?;
+    sqlx::query("UPDATE users SET email_verified = 1 WHERE id = $1")
+        .bind(user.id)
+        .execute(&state.db.pool)
+        .await?;
+    accounts::audit(
+        &state.db,
+        Some(user.id),
+        "password_reset",
+        Some(user.id),
+        "",
+    )
+    .await?;
     ctx.log_out(&state).await?;
     ctx.flash("flash-password-reset");
     Ok(ctx.redirect("/login"))

@@ -81,7 +81,11 @@ pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -
 }
 
 fn constant_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -156,10 +160,11 @@ impl FromRequestParts<AppState> for Ctx {
             || match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
                 None | Some("null") => headers.get(header::ORIGIN).is_none(),
                 Some(origin) => {
-                    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-                    origin
-                        .split_once("://")
-                        .is_some_and(|(_, h)| h == host)
+                    let host = headers
+                        .get(header::HOST)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    origin.split_once("://").is_some_and(|(_, h)| h == host)
                         || origin == state.config.public_url()
                 }
             };
@@ -169,7 +174,8 @@ impl FromRequestParts<AppState> for Ctx {
             .map(|u| u.lang())
             .unwrap_or_else(|| lang_from_headers(headers));
 
-        let flash = cookie(headers, FLASH_COOKIE).filter(|f| f.starts_with("flash-") && f.len() < 64);
+        let flash =
+            cookie(headers, FLASH_COOKIE).filter(|f| f.starts_with("flash-") && f.len() < 64);
         if flash.is_some() {
             cookies.push(set_cookie(FLASH_COOKIE, "", Some(0), secure));
         }
@@ -238,7 +244,8 @@ impl Ctx {
 
     /// Remember a message for the next page.
     pub fn flash(&mut self, key: &'static str) {
-        self.cookies.push(set_cookie(FLASH_COOKIE, key, Some(60), self.secure));
+        self.cookies
+            .push(set_cookie(FLASH_COOKIE, key, Some(60), self.secure));
     }
 
     /// Start a session for `user` (rotating any previous one) and remember
@@ -256,8 +263,14 @@ impl Ctx {
         )
         .await?;
         let age = state.config.session_days * 86400;
-        self.cookies.push(set_cookie(SESSION_COOKIE, &s.token, Some(age), self.secure));
-        self.cookies.push(set_cookie(LANG_COOKIE, &user.locale, Some(365 * 86400), self.secure));
+        self.cookies
+            .push(set_cookie(SESSION_COOKIE, &s.token, Some(age), self.secure));
+        self.cookies.push(set_cookie(
+            LANG_COOKIE,
+            &user.locale,
+            Some(365 * 86400),
+            self.secure,
+        ));
         self.session_hash = Some(accounts::hash_token(&s.token));
         self.csrf = s.csrf;
         self.lang = user.lang();
@@ -270,7 +283,8 @@ impl Ctx {
             accounts::delete_session(&state.db, &h).await?;
         }
         self.user = None;
-        self.cookies.push(set_cookie(SESSION_COOKIE, "", Some(0), self.secure));
+        self.cookies
+            .push(set_cookie(SESSION_COOKIE, "", Some(0), self.secure));
         Ok(())
     }
 
@@ -283,8 +297,10 @@ impl Ctx {
             }
         }
         if !self.cookies.is_empty() || self.user.is_some() {
-            res.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+            res.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            );
         }
         res
     }
@@ -305,7 +321,10 @@ impl Ctx {
             Some(u) => Ok(u),
             None => Err(self.redirect(&format!(
                 "/login?next={}",
-                percent_encoding::utf8_percent_encode(&self.path, percent_encoding::NON_ALPHANUMERIC)
+                percent_encoding::utf8_percent_encode(
+                    &self.path,
+                    percent_encoding::NON_ALPHANUMERIC
+                )
             ))),
         }
     }
@@ -314,7 +333,11 @@ impl Ctx {
 /// Only same-site relative paths are valid redirect targets ("/x", never
 /// "//evil.example" or "https://…").
 pub fn safe_local_path(to: &str) -> String {
-    if to.starts_with('/') && !to.starts_with("//") && !to.starts_with("/\\") && !to.contains(['\r', '\n']) {
+    if to.starts_with('/')
+        && !to.starts_with("//")
+        && !to.starts_with("/\\")
+        && !to.contains(['\r', '\n'])
+    {
         to.to_string()
     } else {
         "/".to_string()
@@ -340,7 +363,10 @@ mod tests {
     #[test]
     fn cookies_parse() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; psid=xyz; lang=en"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; psid=xyz; lang=en"),
+        );
         assert_eq!(cookie(&h, "psid").as_deref(), Some("xyz"));
         assert_eq!(lang_from_headers(&h), Lang::En);
     }

@@ -90,7 +90,14 @@ impl AppState {
     }
 
     /// Queue an e-mail (sent by the job worker, retried on failure).
-    pub async fn send_mail(&self, to: &str, lang: Lang, subject: String, text: String, html: Option<String>) -> Result<(), sqlx::Error> {
+    pub async fn send_mail(
+        &self,
+        to: &str,
+        lang: Lang,
+        subject: String,
+        text: String,
+        html: Option<String>,
+    ) -> Result<(), sqlx::Error> {
         let job = crate::jobs::Job::Mail {
             to: to.to_string(),
             subject,
@@ -192,14 +199,23 @@ async fn security_headers(req: Request, next: Next) -> Response {
              frame-ancestors 'none'; manifest-src 'self'",
         ),
     );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
     );
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
     res
 }
 
@@ -245,7 +261,10 @@ async fn finish_errors(State(state): State<AppState>, req: Request, next: Next) 
         tracing::error!(request_id = %request_id, error = %internal, "internal error");
     }
     let headers = res.headers().clone();
-    keep_headers(&headers, render_error(&state, status, info, is_api, lang, &request_id))
+    keep_headers(
+        &headers,
+        render_error(&state, status, info, is_api, lang, &request_id),
+    )
 }
 
 /// Carry the original response's headers (Set-Cookie, WWW-Authenticate,
@@ -279,7 +298,11 @@ fn rejection_info(status: StatusCode, detail: String) -> ErrorInfo {
     ErrorInfo {
         code,
         message_key: key,
-        fields: if detail.is_empty() { Vec::new() } else { vec![("body".into(), detail)] },
+        fields: if detail.is_empty() {
+            Vec::new()
+        } else {
+            vec![("body".into(), detail)]
+        },
         retry_after: (status == StatusCode::SERVICE_UNAVAILABLE).then_some(5),
         internal: None,
     }
@@ -337,7 +360,9 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 pub fn empty(status: StatusCode) -> Response {

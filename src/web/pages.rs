@@ -27,7 +27,10 @@ pub fn router() -> Router<AppState> {
         .route("/u/{username}", get(profile))
         .route("/media/{id}", get(media))
         .route("/static/{file}", get(static_file))
-        .route("/favicon.ico", get(|| async { axum::response::Redirect::permanent("/static/favicon.svg") }))
+        .route(
+            "/favicon.ico",
+            get(|| async { axum::response::Redirect::permanent("/static/favicon.svg") }),
+        )
         .route("/lang", post(switch_lang))
         .route("/setup", get(setup_form).post(setup_submit))
         .route("/healthz", get(healthz))
@@ -57,13 +60,20 @@ async fn static_file(Path(file): Path<String>, headers: HeaderMap) -> Response {
         _ => return AppError::NotFound.into_response(),
     };
     let etag = format!("\"{}\"", hex::encode(&Sha256::digest(body.as_bytes())[..8]));
-    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
         return StatusCode::NOT_MODIFIED.into_response();
     }
     (
         [
             (header::CONTENT_TYPE, ctype.to_string()),
-            (header::CACHE_CONTROL, "public, max-age=31536000, immutable".to_string()),
+            (
+                header::CACHE_CONTROL,
+                "public, max-age=31536000, immutable".to_string(),
+            ),
             (header::ETAG, etag),
         ],
         body,
@@ -103,9 +113,10 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
 }
 
 pub async fn admin_exists(state: &AppState) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE is_admin = 1 AND status = 'active'")
-        .fetch_one(&state.db.pool)
-        .await?;
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE is_admin = 1 AND status = 'active'")
+            .fetch_one(&state.db.pool)
+            .await?;
     Ok(n > 0)
 }
 
@@ -120,10 +131,16 @@ struct AboutPage {
 
 async fn about(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let inst = state.instance().await?;
-    let s = Shell::new(&state, &ctx, &ctx.t("about-title"), "about").crumb(ctx.t("about-title"), "/about");
+    let s = Shell::new(&state, &ctx, &ctx.t("about-title"), "about")
+        .crumb(ctx.t("about-title"), "/about");
     Ok(page(
         &ctx,
-        &AboutPage { s, description: inst.description, charter: inst.charter, contact_email: inst.contact_email },
+        &AboutPage {
+            s,
+            description: inst.description,
+            charter: inst.charter,
+            contact_email: inst.contact_email,
+        },
     ))
 }
 
@@ -142,12 +159,19 @@ struct ProfilePage {
     status_note: Option<String>,
 }
 
-async fn profile(State(state): State<AppState>, ctx: Ctx, Path(username): Path<String>) -> AppResult<Response> {
-    let user = accounts::by_username(&state.db, &username).await?.ok_or(AppError::NotFound)?;
+async fn profile(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(username): Path<String>,
+) -> AppResult<Response> {
+    let user = accounts::by_username(&state.db, &username)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !policy::can(ctx.user.as_ref(), Action::ViewProfile { target: &user }) {
         return Err(AppError::NotFound);
     }
-    let s = Shell::new(&state, &ctx, user.shown_name(), "").crumb(user.shown_name().to_string(), user.path());
+    let s = Shell::new(&state, &ctx, user.shown_name(), "")
+        .crumb(user.shown_name().to_string(), user.path());
     Ok(page(
         &ctx,
         &ProfilePage {
@@ -157,31 +181,45 @@ async fn profile(State(state): State<AppState>, ctx: Ctx, Path(username): Path<S
             avatar: user.avatar_url(),
             since: user.created_at,
             is_me: ctx.user.as_ref().is_some_and(|u| u.id == user.id),
-            status_note: (user.status != Status::Active).then(|| ctx.t(match user.status {
-                Status::Pending => "status-pending",
-                _ => "status-suspended",
-            })),
+            status_note: (user.status != Status::Active).then(|| {
+                ctx.t(match user.status {
+                    Status::Pending => "status-pending",
+                    _ => "status-suspended",
+                })
+            }),
             s,
         },
     ))
 }
 
 /// Avatars and other small images stored in the database.
-async fn media(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> AppResult<Response> {
-    let row: Option<(String, Vec<u8>)> = sqlx::query_as("SELECT content_type, bytes FROM media WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&state.db.pool)
-        .await?;
+async fn media(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let row: Option<(String, Vec<u8>)> =
+        sqlx::query_as("SELECT content_type, bytes FROM media WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&state.db.pool)
+            .await?;
     let (ctype, bytes) = row.ok_or(AppError::NotFound)?;
     let etag = format!("\"m{id}\"");
-    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
         return Ok(StatusCode::NOT_MODIFIED.into_response());
     }
     Ok((
         [
             (header::CONTENT_TYPE, ctype),
             // Media rows are immutable: a new avatar is a new id.
-            (header::CACHE_CONTROL, "public, max-age=31536000, immutable".into()),
+            (
+                header::CACHE_CONTROL,
+                "public, max-age=31536000, immutable".into(),
+            ),
             (header::ETAG, etag),
         ],
         bytes,
@@ -198,7 +236,12 @@ struct LangForm {
     lang: String,
 }
 
-async fn switch_lang(State(state): State<AppState>, mut ctx: Ctx, headers: HeaderMap, Form(f): Form<LangForm>) -> AppResult<Response> {
+async fn switch_lang(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    headers: HeaderMap,
+    Form(f): Form<LangForm>,
+) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     let lang = Lang::from_code(&f.lang).ok_or(AppError::BadRequest {
         code: "unknown_language",
@@ -212,12 +255,20 @@ async fn switch_lang(State(state): State<AppState>, mut ctx: Ctx, headers: Heade
             .await?;
     }
     let secure = ctx.is_secure();
-    ctx.add_cookie(set_cookie(LANG_COOKIE, lang.code(), Some(365 * 86400), secure));
+    ctx.add_cookie(set_cookie(
+        LANG_COOKIE,
+        lang.code(),
+        Some(365 * 86400),
+        secure,
+    ));
     // Back to the page the person was on, when it is ours.
     let back = headers
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|r| r.strip_prefix(&state.config.public_url()).map(str::to_string))
+        .and_then(|r| {
+            r.strip_prefix(&state.config.public_url())
+                .map(str::to_string)
+        })
         .or_else(|| {
             let r = headers.get(header::REFERER)?.to_str().ok()?;
             let host = headers.get(header::HOST)?.to_str().ok()?;
@@ -267,15 +318,34 @@ async fn setup_valid(state: &AppState, token: &str) -> Result<bool, sqlx::Error>
     Ok(!token.is_empty() && stored.is_some_and(|h| h == accounts::hash_token(token)))
 }
 
-async fn setup_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SetupForm>) -> AppResult<Response> {
+async fn setup_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SetupForm>,
+) -> AppResult<Response> {
     if admin_exists(&state).await? || !setup_valid(&state, &q.token).await? {
         return Err(AppError::NotFound);
     }
-    let s = Shell::new(&state, &ctx, &ctx.t("setup-title"), "").crumb(ctx.t("setup-title"), "/setup");
-    Ok(page(&ctx, &SetupPage { s, form: SetupForm { token: q.token, ..Default::default() }, errors: FieldErrors::default() }))
+    let s =
+        Shell::new(&state, &ctx, &ctx.t("setup-title"), "").crumb(ctx.t("setup-title"), "/setup");
+    Ok(page(
+        &ctx,
+        &SetupPage {
+            s,
+            form: SetupForm {
+                token: q.token,
+                ..Default::default()
+            },
+            errors: FieldErrors::default(),
+        },
+    ))
 }
 
-async fn setup_submit(State(state): State<AppState>, mut ctx: Ctx, Form(form): Form<SetupForm>) -> AppResult<Response> {
+async fn setup_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(form): Form<SetupForm>,
+) -> AppResult<Response> {
     ctx.verify_csrf(&form.csrf)?;
     if admin_exists(&state).await? || !setup_valid(&state, &form.token).await? {
         return Err(AppError::NotFound);
@@ -297,7 +367,14 @@ async fn setup_submit(State(state): State<AppState>, mut ctx: Ctx, Form(form): F
     match created {
         Ok(user) => {
             crate::settings::delete_raw(&state.db, SETUP_TOKEN_KEY).await?;
-            accounts::audit(&state.db, Some(user.id), "setup_first_admin", Some(user.id), "").await?;
+            accounts::audit(
+                &state.db,
+                Some(user.id),
+                "setup_first_admin",
+                Some(user.id),
+                "",
+            )
+            .await?;
             ctx.log_in(&state, &user).await?;
             ctx.flash("flash-setup-done");
             Ok(ctx.redirect("/admin"))
@@ -307,8 +384,19 @@ async fn setup_submit(State(state): State<AppState>, mut ctx: Ctx, Form(form): F
             for (f, k) in r.fields {
                 errors.add(ctx.lang, f, &k);
             }
-            let s = Shell::new(&state, &ctx, &ctx.t("setup-title"), "").crumb(ctx.t("setup-title"), "/setup");
-            Ok(invalid(&ctx, &SetupPage { s, form: SetupForm { password: String::new(), ..form }, errors }))
+            let s = Shell::new(&state, &ctx, &ctx.t("setup-title"), "")
+                .crumb(ctx.t("setup-title"), "/setup");
+            Ok(invalid(
+                &ctx,
+                &SetupPage {
+                    s,
+                    form: SetupForm {
+                        password: String::new(),
+                        ..form
+                    },
+                    errors,
+                },
+            ))
         }
         Err(CreateError::Db(e)) => Err(e.into()),
         Err(CreateError::Other(e)) => Err(e.into()),
@@ -343,9 +431,28 @@ async fn metrics(State(state): State<AppState>) -> Response {
     let uptime = state.started.elapsed().as_secs() as i64;
     let body = state.metrics.render(&[
         ("passerelles_local_accounts", "Local accounts.", users),
-        ("passerelles_jobs_pending", "Jobs waiting or in progress.", pending_jobs),
-        ("passerelles_jobs_failed", "Jobs that failed for good.", failed_jobs),
-        ("passerelles_uptime_seconds", "Seconds since this process started.", uptime),
+        (
+            "passerelles_jobs_pending",
+            "Jobs waiting or in progress.",
+            pending_jobs,
+        ),
+        (
+            "passerelles_jobs_failed",
+            "Jobs that failed for good.",
+            failed_jobs,
+        ),
+        (
+            "passerelles_uptime_seconds",
+            "Seconds since this process started.",
+            uptime,
+        ),
     ]);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
 }

@@ -17,18 +17,28 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Arg, Lang};
 use crate::images;
 use crate::policy::{self, Action};
+use crate::profiles;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/settings", get(|ctx: Ctx| async move { ctx.redirect("/settings/profile") }))
+        .route(
+            "/settings",
+            get(|ctx: Ctx| async move { ctx.redirect("/settings/profile") }),
+        )
         .route("/settings/profile", get(profile_form).post(profile_submit))
         .route("/settings/account", get(account_page))
         .route("/settings/email", post(email_submit))
         .route("/settings/password", post(password_submit))
         .route("/settings/sessions", get(sessions_page))
         .route("/settings/sessions/revoke", post(session_revoke))
-        .route("/settings/sessions/revoke-others", post(sessions_revoke_others))
-        .route("/settings/sessions/logout-everywhere", post(logout_everywhere))
+        .route(
+            "/settings/sessions/revoke-others",
+            post(sessions_revoke_others),
+        )
+        .route(
+            "/settings/sessions/logout-everywhere",
+            post(logout_everywhere),
+        )
         .route("/settings/tokens", get(tokens_page).post(token_create))
         .route("/settings/tokens/revoke", post(token_revoke))
 }
@@ -92,7 +102,11 @@ async fn profile_form(State(state): State<AppState>, ctx: Ctx) -> AppResult<Resp
         &ProfilePage {
             s: shell(&state, &ctx, "settings-profile", "/settings/profile"),
             nav: sections(ctx.lang, "/settings/profile"),
-            v: ProfileValues { display_name: user.display_name.clone(), bio: user.bio.clone(), locale: user.locale.clone() },
+            v: ProfileValues {
+                display_name: user.display_name.clone(),
+                bio: user.bio.clone(),
+                locale: user.locale.clone(),
+            },
             avatar: user.avatar_url(),
             username: user.username.clone(),
             errors: FieldErrors::default(),
@@ -100,49 +114,11 @@ async fn profile_form(State(state): State<AppState>, ctx: Ctx) -> AppResult<Resp
     ))
 }
 
-/// Validated profile fields (shared with the API).
-pub fn check_profile(display_name: &str, bio: &str, locale: &str) -> Vec<(&'static str, &'static str)> {
-    let mut errs = Vec::new();
-    if display_name.chars().count() > accounts::DISPLAY_NAME_MAX || display_name.chars().any(char::is_control) {
-        errs.push(("display_name", "field-too-long"));
-    }
-    if bio.chars().count() > accounts::BIO_MAX {
-        errs.push(("bio", "field-too-long"));
-    }
-    if Lang::from_code(locale).is_none() {
-        errs.push(("locale", "error-invalid-text"));
-    }
-    errs
-}
-
-/// Store a new avatar for a person and drop the previous one.
-pub async fn store_avatar(state: &AppState, user: &User, jpeg: Vec<u8>) -> Result<i64, sqlx::Error> {
-    let mut tx = state.db.pool.begin().await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO media (owner_id, content_type, bytes, created_at) VALUES ($1, 'image/jpeg', $2, $3) RETURNING id",
-    )
-    .bind(user.id)
-    .bind(jpeg)
-    .bind(crate::db::now())
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query("UPDATE users SET avatar_id = $1 WHERE id = $2").bind(id).bind(user.id).execute(&mut *tx).await?;
-    if let Some(old) = user.avatar_id {
-        sqlx::query("DELETE FROM media WHERE id = $1").bind(old).execute(&mut *tx).await?;
-    }
-    tx.commit().await?;
-    Ok(id)
-}
-
-pub async fn remove_avatar(state: &AppState, user: &User) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET avatar_id = NULL WHERE id = $1").bind(user.id).execute(&state.db.pool).await?;
-    if let Some(old) = user.avatar_id {
-        sqlx::query("DELETE FROM media WHERE id = $1").bind(old).execute(&state.db.pool).await?;
-    }
-    Ok(())
-}
-
-async fn profile_submit(State(state): State<AppState>, mut ctx: Ctx, mut multipart: Multipart) -> AppResult<Response> {
+async fn profile_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
     let user = match me(&ctx) {
         Ok(u) => u,
         Err(r) => return Ok(r),
@@ -155,7 +131,10 @@ async fn profile_submit(State(state): State<AppState>, mut ctx: Ctx, mut multipa
     while let Some(field) = multipart
         .next_field()
         .await
-        .map_err(|_| AppError::BadRequest { code: "bad_multipart", message_key: "error-400-text" })?
+        .map_err(|_| AppError::BadRequest {
+            code: "bad_multipart",
+            message_key: "error-400-text",
+        })?
     {
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
@@ -166,10 +145,10 @@ async fn profile_submit(State(state): State<AppState>, mut ctx: Ctx, mut multipa
                 }
             }
             _ => {
-                let text = field
-                    .text()
-                    .await
-                    .map_err(|_| AppError::BadRequest { code: "bad_multipart", message_key: "error-400-text" })?;
+                let text = field.text().await.map_err(|_| AppError::BadRequest {
+                    code: "bad_multipart",
+                    message_key: "error-400-text",
+                })?;
                 match name.as_str() {
                     "csrf" => csrf = text,
                     "display_name" => v.display_name = text.trim().to_string(),
@@ -182,20 +161,28 @@ async fn profile_submit(State(state): State<AppState>, mut ctx: Ctx, mut multipa
         }
     }
     ctx.verify_csrf(&csrf)?;
-    for (f, k) in check_profile(&v.display_name, &v.bio, &v.locale) {
-        errors.add(ctx.lang, f, k);
-    }
+    let changes =
+        match profiles::validate_profile(Some(&v.display_name), Some(&v.bio), Some(&v.locale)) {
+            Ok(c) => Some(c),
+            Err(fields) => {
+                for (f, k) in fields {
+                    errors.add(ctx.lang, &f, &k);
+                }
+                None
+            }
+        };
     let mut new_avatar = None;
     if let Some(bytes) = avatar {
-        let made = tokio::task::spawn_blocking(move || images::make_avatar(&bytes, 256))
-            .await
-            .map_err(|e| anyhow::anyhow!("avatar task failed: {e}"))?;
+        let made =
+            tokio::task::spawn_blocking(move || images::make_avatar(&bytes, profiles::AVATAR_SIZE))
+                .await
+                .map_err(|e| anyhow::anyhow!("avatar task failed: {e}"))?;
         match made {
             Ok(jpeg) => new_avatar = Some(jpeg),
             Err(e) => errors.add(ctx.lang, "avatar", e.message_key()),
         }
     }
-    if !errors.is_empty() {
+    let Some(changes) = changes.filter(|_| errors.is_empty()) else {
         return Ok(invalid(
             &ctx,
             &ProfilePage {
@@ -207,22 +194,21 @@ async fn profile_submit(State(state): State<AppState>, mut ctx: Ctx, mut multipa
                 errors,
             },
         ));
-    }
-    sqlx::query("UPDATE users SET display_name = $1, bio = $2, locale = $3 WHERE id = $4")
-        .bind(&v.display_name)
-        .bind(&v.bio)
-        .bind(&v.locale)
-        .bind(user.id)
-        .execute(&state.db.pool)
-        .await?;
+    };
+    profiles::update_profile(&state.db, user.id, &changes).await?;
     if let Some(jpeg) = new_avatar {
-        store_avatar(&state, &user, jpeg).await?;
+        profiles::set_avatar(&state.db, user.id, jpeg).await?;
     } else if remove {
-        remove_avatar(&state, &user).await?;
+        profiles::remove_avatar(&state.db, user.id).await?;
     }
     if v.locale != user.locale {
         let secure = ctx.is_secure();
-        ctx.add_cookie(super::ctx::set_cookie(super::ctx::LANG_COOKIE, &v.locale, Some(365 * 86400), secure));
+        ctx.add_cookie(super::ctx::set_cookie(
+            super::ctx::LANG_COOKIE,
+            &v.locale,
+            Some(365 * 86400),
+            secure,
+        ));
     }
     ctx.flash("flash-profile-saved");
     Ok(ctx.redirect("/settings/profile"))
@@ -241,7 +227,13 @@ struct AccountPage {
     errors: FieldErrors,
 }
 
-fn account_view(state: &AppState, ctx: &Ctx, user: &User, new_email: String, errors: FieldErrors) -> AccountPage {
+fn account_view(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &User,
+    new_email: String,
+    errors: FieldErrors,
+) -> AccountPage {
     AccountPage {
         s: shell(state, ctx, "settings-account", "/settings/account"),
         nav: sections(ctx.lang, "/settings/account"),
@@ -257,7 +249,10 @@ async fn account_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Resp
         Ok(u) => u,
         Err(r) => return Ok(r),
     };
-    Ok(page(&ctx, &account_view(&state, &ctx, &user, String::new(), FieldErrors::default())))
+    Ok(page(
+        &ctx,
+        &account_view(&state, &ctx, &user, String::new(), FieldErrors::default()),
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -268,7 +263,11 @@ struct EmailForm {
     current_password: String,
 }
 
-async fn email_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<EmailForm>) -> AppResult<Response> {
+async fn email_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(f): Form<EmailForm>,
+) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     let user = match me(&ctx) {
         Ok(u) => u,
@@ -278,7 +277,9 @@ async fn email_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form
     let mut errors = FieldErrors::default();
     if !accounts::valid_email(&new_email) {
         errors.add(ctx.lang, "new_email", "email-invalid");
-    } else if user.email.as_deref().map(accounts::email_key) == Some(accounts::email_key(&new_email)) {
+    } else if user.email.as_deref().map(accounts::email_key)
+        == Some(accounts::email_key(&new_email))
+    {
         errors.add(ctx.lang, "new_email", "email-same");
     } else {
         let used: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email_key = $1")
@@ -293,17 +294,49 @@ async fn email_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form
         errors.add(ctx.lang, "email_password", "password-wrong");
     }
     if !errors.is_empty() {
-        return Ok(invalid(&ctx, &account_view(&state, &ctx, &user, new_email, errors)));
+        return Ok(invalid(
+            &ctx,
+            &account_view(&state, &ctx, &user, new_email, errors),
+        ));
     }
-    super::auth::limit(&state, &format!("email-change:{}", user.id), crate::ratelimit::EMAIL_SEND_PER_ACCOUNT).await?;
+    super::auth::limit(
+        &state,
+        &format!("email-change:{}", user.id),
+        crate::ratelimit::EMAIL_SEND_PER_ACCOUNT,
+    )
+    .await?;
     let token = accounts::issue_token(&state.db, user.id, Purpose::ChangeEmail, &new_email).await?;
     let link = state.url(&format!("/verify-email?token={token}"));
-    emails::send(&state, &new_email, user.lang(), "change-email", &[("name", Arg::from(user.shown_name())), ("link", Arg::from(link))]).await?;
+    emails::send(
+        &state,
+        &new_email,
+        user.lang(),
+        "change-email",
+        &[
+            ("name", Arg::from(user.shown_name())),
+            ("link", Arg::from(link)),
+        ],
+    )
+    .await?;
     // Tell the current address too, so a hijack does not go unnoticed.
     if let Some(old) = &user.email {
-        emails::send(&state, old, user.lang(), "email-changed", &[("name", Arg::from(user.shown_name()))]).await?;
+        emails::send(
+            &state,
+            old,
+            user.lang(),
+            "email-changed",
+            &[("name", Arg::from(user.shown_name()))],
+        )
+        .await?;
     }
-    accounts::audit(&state.db, Some(user.id), "email_change_requested", Some(user.id), "").await?;
+    accounts::audit(
+        &state.db,
+        Some(user.id),
+        "email_change_requested",
+        Some(user.id),
+        "",
+    )
+    .await?;
     ctx.flash("flash-email-change-sent");
     Ok(ctx.redirect("/settings/account"))
 }
@@ -317,7 +350,11 @@ struct PasswordForm {
     confirm: String,
 }
 
-async fn password_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<PasswordForm>) -> AppResult<Response> {
+async fn password_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(f): Form<PasswordForm>,
+) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     let user = match me(&ctx) {
         Ok(u) => u,
@@ -327,17 +364,31 @@ async fn password_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): F
     if !accounts::check_password(Some(&user), &f.current_password).await {
         errors.add(ctx.lang, "current_password", "password-wrong");
     }
-    if let Err(e) = crate::password::check_strength(&f.new_password, &user.username, user.email.as_deref().unwrap_or("")) {
+    if let Err(e) = crate::password::check_strength(
+        &f.new_password,
+        &user.username,
+        user.email.as_deref().unwrap_or(""),
+    ) {
         errors.add(ctx.lang, "new_password", e.message_key());
     } else if f.new_password != f.confirm {
         errors.add(ctx.lang, "confirm", "password-mismatch");
     }
     if !errors.is_empty() {
-        return Ok(invalid(&ctx, &account_view(&state, &ctx, &user, String::new(), errors)));
+        return Ok(invalid(
+            &ctx,
+            &account_view(&state, &ctx, &user, String::new(), errors),
+        ));
     }
     accounts::set_password(&state.db, user.id, &f.new_password).await?;
     accounts::delete_sessions(&state.db, user.id, ctx.session_hash.as_deref()).await?;
-    accounts::audit(&state.db, Some(user.id), "password_changed", Some(user.id), "").await?;
+    accounts::audit(
+        &state.db,
+        Some(user.id),
+        "password_changed",
+        Some(user.id),
+        "",
+    )
+    .await?;
     ctx.flash("flash-password-changed");
     Ok(ctx.redirect("/settings/account"))
 }
@@ -375,7 +426,11 @@ struct RevokeForm {
     handle: String,
 }
 
-async fn session_revoke(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<RevokeForm>) -> AppResult<Response> {
+async fn session_revoke(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(f): Form<RevokeForm>,
+) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     let user = match me(&ctx) {
         Ok(u) => u,
@@ -394,7 +449,11 @@ struct CsrfForm {
     csrf: String,
 }
 
-async fn sessions_revoke_others(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<CsrfForm>) -> AppResult<Response> {
+async fn sessions_revoke_others(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     let user = match me(&ctx) {
         Ok(u) => u,
@@ -405,7 +464,11 @@ async fn sessions_revoke_others(State(state): State<AppState>, mut ctx: Ctx, For
     Ok(ctx.redirect("/settings/sessions"))
 }
 
-async fn logout_everywhere(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<CsrfForm>) -> AppResult<Response> {
+async fn logout_everywhere(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     let user = match me(&ctx) {
         Ok(u) => u,
@@ -417,7 +480,6 @@ async fn logout_everywhere(State(state): State<AppState>, mut ctx: Ctx, Form(f):
     Ok(ctx.redirect("/"))
 }
 
-
 // ---- API tokens -------------------------------------------------------------------------
 
 #[derive(Template)]
@@ -426,18 +488,26 @@ struct TokensPage {
     s: Shell,
     nav: Vec<(String, &'static str, bool)>,
     tokens: Vec<crate::api::tokens::ApiToken>,
-    name: String,
+    token_name: String,
     days: String,
     errors: FieldErrors,
     secret: Option<String>,
 }
 
-async fn tokens_view(state: &AppState, ctx: &Ctx, user: &User, name: String, days: String, errors: FieldErrors, secret: Option<String>) -> AppResult<TokensPage> {
+async fn tokens_view(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &User,
+    name: String,
+    days: String,
+    errors: FieldErrors,
+    secret: Option<String>,
+) -> AppResult<TokensPage> {
     Ok(TokensPage {
         s: shell(state, ctx, "settings-tokens", "/settings/tokens"),
         nav: sections(ctx.lang, "/settings/tokens"),
         tokens: crate::api::tokens::list_tokens(&state.db, user.id).await?,
-        name,
+        token_name: name,
         days,
         errors,
         secret,
@@ -449,7 +519,16 @@ async fn tokens_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respo
         Ok(u) => u,
         Err(r) => return Ok(r),
     };
-    let view = tokens_view(&state, &ctx, &user, String::new(), "90".into(), FieldErrors::default(), None).await?;
+    let view = tokens_view(
+        &state,
+        &ctx,
+        &user,
+        String::new(),
+        "90".into(),
+        FieldErrors::default(),
+        None,
+    )
+    .await?;
     Ok(page(&ctx, &view))
 }
 
@@ -461,7 +540,11 @@ struct TokenForm {
     days: String,
 }
 
-async fn token_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<TokenForm>) -> AppResult<Response> {
+async fn token_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<TokenForm>,
+) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     let user = match me(&ctx) {
         Ok(u) => u,
@@ -491,10 +574,27 @@ async fn token_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Tok
         return Ok(invalid(&ctx, &view));
     };
     let expires_at = days.map(|d| crate::db::now() + d * 86400);
-    let (_, secret) = crate::api::tokens::create_token(&state.db, user.id, &name, expires_at).await?;
-    accounts::audit(&state.db, Some(user.id), "api_token_created", Some(user.id), &name).await?;
+    let (_, secret) =
+        crate::api::tokens::create_token(&state.db, user.id, &name, expires_at).await?;
+    accounts::audit(
+        &state.db,
+        Some(user.id),
+        "api_token_created",
+        Some(user.id),
+        &name,
+    )
+    .await?;
     // The secret is shown once, on this response only.
-    let view = tokens_view(&state, &ctx, &user, String::new(), "90".into(), FieldErrors::default(), Some(secret)).await?;
+    let view = tokens_view(
+        &state,
+        &ctx,
+        &user,
+        String::new(),
+        "90".into(),
+        FieldErrors::default(),
+        Some(secret),
+    )
+    .await?;
     Ok(page(&ctx, &view))
 }
 
@@ -505,7 +605,11 @@ struct TokenRevokeForm {
     id: i64,
 }
 
-async fn token_revoke(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<TokenRevokeForm>) -> AppResult<Response> {
+async fn token_revoke(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(f): Form<TokenRevokeForm>,
+) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     let user = match me(&ctx) {
         Ok(u) => u,
@@ -514,7 +618,14 @@ async fn token_revoke(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form
     if !crate::api::tokens::revoke_token(&state.db, user.id, f.id).await? {
         return Err(AppError::NotFound);
     }
-    accounts::audit(&state.db, Some(user.id), "api_token_revoked", Some(user.id), "").await?;
+    accounts::audit(
+        &state.db,
+        Some(user.id),
+        "api_token_revoked",
+        Some(user.id),
+        "",
+    )
+    .await?;
     ctx.flash("flash-token-revoked");
     Ok(ctx.redirect("/settings/tokens"))
 }

@@ -119,7 +119,10 @@ impl FieldErrors {
         self.0.push((field.to_string(), text));
     }
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
     }
     pub fn has(&self, field: &str) -> bool {
         self.get(field).is_some()
@@ -174,7 +177,13 @@ pub struct ErrorPage {
 }
 
 impl ErrorPage {
-    pub fn new(state: &AppState, lang: Lang, status: StatusCode, info: &ErrorInfo, request_id: &str) -> ErrorPage {
+    pub fn new(
+        state: &AppState,
+        lang: Lang,
+        status: StatusCode,
+        info: &ErrorInfo,
+        request_id: &str,
+    ) -> ErrorPage {
         let code = status.as_u16();
         let heading_key = match code {
             401 => "error-401-title",

@@ -4,15 +4,33 @@
 use crate::harness::{PASSWORD, TestApp, form_value};
 
 fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 120]));
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
+    });
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).expect("png");
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
     out.into_inner()
 }
 
-async fn signup(app: &TestApp, client: &reqwest::Client, username: &str, email: &str, password: &str) -> reqwest::Response {
-    app.post_form(client, "/signup", "/signup", &[("username", username), ("email", email), ("password", password)])
-        .await
+async fn signup(
+    app: &TestApp,
+    client: &reqwest::Client,
+    username: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    app.post_form(
+        client,
+        "/signup",
+        "/signup",
+        &[
+            ("username", username),
+            ("email", email),
+            ("password", password),
+        ],
+    )
+    .await
 }
 
 #[tokio::test]
@@ -22,11 +40,19 @@ async fn signup_verify_login_and_edit_profile() {
     let res = signup(&app, &client, "Élodie", "elodie@exemple.qc.ca", PASSWORD).await;
     assert_eq!(res.status(), 200);
     let body = res.text().await.unwrap();
-    assert!(body.contains("elodie@exemple.qc.ca"), "confirmation page names the address");
+    assert!(
+        body.contains("elodie@exemple.qc.ca"),
+        "confirmation page names the address"
+    );
 
     // Not verified yet: log-in refused with a way to resend.
     let res = app
-        .post_form(&client, "/login", "/login", &[("login", "élodie"), ("password", PASSWORD)])
+        .post_form(
+            &client,
+            "/login",
+            "/login",
+            &[("login", "élodie"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(res.status(), 422);
     let body = res.text().await.unwrap();
@@ -40,11 +66,22 @@ async fn signup_verify_login_and_edit_profile() {
     assert_eq!(mail.header("Content-Language").as_deref(), Some("fr-CA"));
     assert!(mail.text_part().contains("Bonjour Élodie"));
     assert!(mail.html_part().is_some_and(|h| h.contains("<a href=")));
-    let link = mail.links().into_iter().find(|l| l.contains("/verify-email?token=")).expect("verification link");
+    let link = mail
+        .links()
+        .into_iter()
+        .find(|l| l.contains("/verify-email?token="))
+        .expect("verification link");
     let path = link.replacen(&app.state.config.public_url(), "", 1);
 
     // GET only shows a button (link scanners must not consume the token).
-    let page = client.get(app.at(&path)).send().await.unwrap().text().await.unwrap();
+    let page = client
+        .get(app.at(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Confirmer mon adresse"));
     let token = form_value(&page, "token").expect("token field");
     let csrf = form_value(&page, "csrf").expect("csrf");
@@ -63,11 +100,24 @@ async fn signup_verify_login_and_edit_profile() {
         .send()
         .await
         .unwrap();
-    assert!(again.text().await.unwrap().contains("Lien invalide ou expiré"));
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap()
+            .contains("Lien invalide ou expiré")
+    );
 
     // Log in, case-insensitively by username.
     app.login(&client, "ÉLODIE", PASSWORD).await;
-    let home = client.get(app.at("/")).send().await.unwrap().text().await.unwrap();
+    let home = client
+        .get(app.at("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(home.contains("Bon retour, Élodie!"), "{home}");
 
     // Edit the profile with an avatar (multipart).
@@ -77,13 +127,36 @@ async fn signup_verify_login_and_edit_profile() {
         .text("display_name", "Élodie Tremblay")
         .text("bio", "Animatrice en économie sociale à Rimouski.")
         .text("locale", "fr-CA")
-        .part("avatar", reqwest::multipart::Part::bytes(png(600, 400)).file_name("moi.png"));
-    let res = client.post(app.at("/settings/profile")).multipart(form).send().await.unwrap();
+        .part(
+            "avatar",
+            reqwest::multipart::Part::bytes(png(600, 400)).file_name("moi.png"),
+        );
+    let res = client
+        .post(app.at("/settings/profile"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
-    let profile = client.get(app.at("/u/%C3%89lodie")).send().await.unwrap().text().await.unwrap();
+    let profile = client
+        .get(app.at("/u/%C3%89lodie"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(profile.contains("Élodie Tremblay") && profile.contains("Rimouski"));
-    let avatar = profile.split("src=\"/media/").nth(1).and_then(|s| s.split('"').next()).expect("avatar shown");
-    let img = client.get(app.at(&format!("/media/{avatar}"))).send().await.unwrap();
+    let avatar = profile
+        .split("src=\"/media/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("avatar shown");
+    let img = client
+        .get(app.at(&format!("/media/{avatar}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(img.headers()["content-type"], "image/jpeg");
     let decoded = image::load_from_memory(&img.bytes().await.unwrap()).expect("valid image");
     assert_eq!((decoded.width(), decoded.height()), (256, 256));
@@ -101,9 +174,18 @@ async fn invalid_signup_keeps_what_was_typed() {
     assert!(body.contains("Cette adresse courriel n’est pas valide."));
     assert!(body.contains("Le mot de passe doit compter au moins 10 caractères."));
     assert!(body.contains("aria-invalid=\"true\""));
-    assert!(body.contains("id=\"f-email-error\""), "error tied to its field");
+    assert!(
+        body.contains("id=\"f-email-error\""),
+        "error tied to its field"
+    );
     assert!(body.contains("Le formulaire contient 2 erreurs"));
-    assert_eq!(passerelles::accounts::count_users(&app.state.db).await.unwrap(), 0, "nothing saved");
+    assert_eq!(
+        passerelles::accounts::count_users(&app.state.db)
+            .await
+            .unwrap(),
+        0,
+        "nothing saved"
+    );
 
     // A common password is refused too.
     let res = signup(&app, &client, "marc", "marc@exemple.qc.ca", "motdepasse123").await;
@@ -115,16 +197,41 @@ async fn usernames_are_unique_across_case_normalisation_and_lookalikes() {
     let app = TestApp::spawn().await;
     app.create_user("Jean.Paul", false).await;
     let client = app.client();
-    let body = signup(&app, &client, "jean.paul", "autre@exemple.qc.ca", PASSWORD).await.text().await.unwrap();
-    assert!(body.contains("Ce nom d’utilisateur est déjà pris."), "{body}");
-    let body = signup(&app, &client, "jean_paul", "autre@exemple.qc.ca", PASSWORD).await.text().await.unwrap();
+    let body = signup(&app, &client, "jean.paul", "autre@exemple.qc.ca", PASSWORD)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("Ce nom d’utilisateur est déjà pris."),
+        "{body}"
+    );
+    let body = signup(&app, &client, "jean_paul", "autre@exemple.qc.ca", PASSWORD)
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(body.contains("ressemble trop"), "look-alike refused");
     // Same name with a decomposed accent is the same name.
     app.create_user("Zoé", false).await;
-    let body = signup(&app, &client, "zoe\u{301}", "zoe2@exemple.qc.ca", PASSWORD).await.text().await.unwrap();
+    let body = signup(&app, &client, "zoe\u{301}", "zoe2@exemple.qc.ca", PASSWORD)
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(body.contains("déjà pris"), "NFC/NFD forms collide");
     // The e-mail is unique too, case-insensitively.
-    let body = signup(&app, &client, "quelquun", "JEAN.PAUL@exemple.qc.ca", PASSWORD).await.text().await.unwrap();
+    let body = signup(
+        &app,
+        &client,
+        "quelquun",
+        "JEAN.PAUL@exemple.qc.ca",
+        PASSWORD,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
     assert!(body.contains("déjà utilisée"));
 }
 
@@ -146,11 +253,19 @@ async fn forms_without_csrf_token_or_from_another_site_are_refused() {
     let res = client
         .post(app.at("/login"))
         .header("Origin", "https://evil.example")
-        .form(&[("csrf", csrf.as_str()), ("login", "alice"), ("password", PASSWORD)])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", "alice"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 403, "foreign origin refused even with a token");
+    assert_eq!(
+        res.status(),
+        403,
+        "foreign origin refused even with a token"
+    );
 
     // A logged-in form needs the session's own token, not the anonymous one.
     app.login(&client, "alice", PASSWORD).await;
@@ -173,7 +288,11 @@ async fn sessions_rotate_and_log_out_everywhere() {
     let csrf = app.csrf(&a, "/login").await;
     let res = a
         .post(app.at("/login"))
-        .form(&[("csrf", csrf.as_str()), ("login", "bruno"), ("password", PASSWORD)])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", "bruno"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -184,22 +303,52 @@ async fn sessions_rotate_and_log_out_everywhere() {
         .map(|v| v.to_str().unwrap().to_string())
         .find(|c| c.starts_with("psid="))
         .expect("session cookie");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Max-Age="));
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax")
+            && cookie.contains("Max-Age=")
+    );
     assert!(!cookie.contains("Secure"), "plain http here");
     app.login(&b, "bruno@exemple.qc.ca", PASSWORD).await;
 
-    let sessions = a.get(app.at("/settings/sessions")).send().await.unwrap().text().await.unwrap();
-    assert_eq!(sessions.matches("name=\"handle\"").count(), 1, "the other session can be closed");
+    let sessions = a
+        .get(app.at("/settings/sessions"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        sessions.matches("name=\"handle\"").count(),
+        1,
+        "the other session can be closed"
+    );
     assert!(sessions.contains("cette session"));
 
-    let res = app.post_form(&a, "/settings/sessions", "/settings/sessions/logout-everywhere", &[]).await;
+    let res = app
+        .post_form(
+            &a,
+            "/settings/sessions",
+            "/settings/sessions/logout-everywhere",
+            &[],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     for c in [&a, &b] {
         let res = c.get(app.at("/settings/profile")).send().await.unwrap();
         assert_eq!(res.status(), 303, "logged out everywhere");
-        assert!(res.headers()["location"].to_str().unwrap().starts_with("/login?next="));
+        assert!(
+            res.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/login?next=")
+        );
     }
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(&app.state.db.pool).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
     assert_eq!(n, 0);
 }
 
@@ -211,7 +360,12 @@ async fn login_is_rate_limited_with_a_readable_page() {
     let mut last = None;
     for _ in 0..12 {
         let res = app
-            .post_form(&client, "/login", "/login", &[("login", "carole"), ("password", "mauvais mot de passe")])
+            .post_form(
+                &client,
+                "/login",
+                "/login",
+                &[("login", "carole"), ("password", "mauvais mot de passe")],
+            )
             .await;
         last = Some(res);
         if last.as_ref().unwrap().status() == 429 {
@@ -225,7 +379,14 @@ async fn login_is_rate_limited_with_a_readable_page() {
     assert!(body.contains("Trop de tentatives"));
     // Even the right password waits now: the limit is per account.
     let other = app.client();
-    let res = app.post_form(&other, "/login", "/login", &[("login", "carole"), ("password", PASSWORD)]).await;
+    let res = app
+        .post_form(
+            &other,
+            "/login",
+            "/login",
+            &[("login", "carole"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(res.status(), 429);
 }
 
@@ -238,10 +399,20 @@ async fn password_reset_never_reveals_accounts_and_ends_sessions() {
 
     let client = app.client();
     let unknown = app
-        .post_form(&client, "/password/forgot", "/password/forgot", &[("email", "personne@exemple.qc.ca")])
+        .post_form(
+            &client,
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "personne@exemple.qc.ca")],
+        )
         .await;
     let known = app
-        .post_form(&client, "/password/forgot", "/password/forgot", &[("email", "denis@exemple.qc.ca")])
+        .post_form(
+            &client,
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "denis@exemple.qc.ca")],
+        )
         .await;
     assert_eq!(unknown.status(), known.status());
     let strip = |s: String, email: &str| s.replace(email, "X");
@@ -250,29 +421,68 @@ async fn password_reset_never_reveals_accounts_and_ends_sessions() {
         strip(known.text().await.unwrap(), "denis@exemple.qc.ca"),
         "same page whether or not the address has an account"
     );
-    let path = app.mail_link("denis@exemple.qc.ca", "/password/reset?token=").await;
-    assert!(app.sink.all().iter().all(|m| !m.to.iter().any(|t| t.contains("personne"))), "no mail to unknown");
+    let path = app
+        .mail_link("denis@exemple.qc.ca", "/password/reset?token=")
+        .await;
+    assert!(
+        app.sink
+            .all()
+            .iter()
+            .all(|m| !m.to.iter().any(|t| t.contains("personne"))),
+        "no mail to unknown"
+    );
 
-    let page = client.get(app.at(&path)).send().await.unwrap().text().await.unwrap();
+    let page = client
+        .get(app.at(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let token = form_value(&page, "token").unwrap();
     let csrf = form_value(&page, "csrf").unwrap();
     let res = client
         .post(app.at("/password/reset"))
-        .form(&[("csrf", csrf.as_str()), ("token", token.as_str()), ("password", "nouvelle phrase secrète"), ("confirm", "autre chose encore")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("token", token.as_str()),
+            ("password", "nouvelle phrase secrète"),
+            ("confirm", "autre chose encore"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 422, "mismatch re-renders");
     let res = client
         .post(app.at("/password/reset"))
-        .form(&[("csrf", csrf.as_str()), ("token", token.as_str()), ("password", "nouvelle phrase secrète"), ("confirm", "nouvelle phrase secrète")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("token", token.as_str()),
+            ("password", "nouvelle phrase secrète"),
+            ("confirm", "nouvelle phrase secrète"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
     // The old session is gone; the old password fails; the new one works.
-    assert_eq!(old.get(app.at("/settings/profile")).send().await.unwrap().status(), 303);
-    let res = app.post_form(&client, "/login", "/login", &[("login", "denis"), ("password", PASSWORD)]).await;
+    assert_eq!(
+        old.get(app.at("/settings/profile"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    let res = app
+        .post_form(
+            &client,
+            "/login",
+            "/login",
+            &[("login", "denis"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(res.status(), 422);
     app.login(&client, "denis", "nouvelle phrase secrète").await;
 }
@@ -282,26 +492,75 @@ async fn changing_email_is_reverified_and_the_old_address_warned() {
     let app = TestApp::spawn().await;
     let (client, _) = app.logged_in("emile", false).await;
     let res = app
-        .post_form(&client, "/settings/account", "/settings/email", &[("new_email", "emile@nouveau.qc.ca"), ("current_password", "faux mot de passe")])
+        .post_form(
+            &client,
+            "/settings/account",
+            "/settings/email",
+            &[
+                ("new_email", "emile@nouveau.qc.ca"),
+                ("current_password", "faux mot de passe"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("value=\"emile@nouveau.qc.ca\""));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("value=\"emile@nouveau.qc.ca\"")
+    );
     let res = app
-        .post_form(&client, "/settings/account", "/settings/email", &[("new_email", "emile@nouveau.qc.ca"), ("current_password", PASSWORD)])
+        .post_form(
+            &client,
+            "/settings/account",
+            "/settings/email",
+            &[
+                ("new_email", "emile@nouveau.qc.ca"),
+                ("current_password", PASSWORD),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 303);
-    let path = app.mail_link("emile@nouveau.qc.ca", "/verify-email?token=").await;
+    let path = app
+        .mail_link("emile@nouveau.qc.ca", "/verify-email?token=")
+        .await;
     let warned = app.sink.wait_for("emile@exemple.qc.ca").await;
     assert!(warned.subject().contains("va changer"));
     // Still the old address until confirmed.
-    let page = client.get(app.at("/settings/account")).send().await.unwrap().text().await.unwrap();
+    let page = client
+        .get(app.at("/settings/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("<strong>emile@exemple.qc.ca</strong>"));
-    let confirm = client.get(app.at(&path)).send().await.unwrap().text().await.unwrap();
+    let confirm = client
+        .get(app.at(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let token = form_value(&confirm, "token").unwrap();
     let csrf = form_value(&confirm, "csrf").unwrap();
-    let res = client.post(app.at("/verify-email")).form(&[("csrf", csrf.as_str()), ("token", token.as_str())]).send().await.unwrap();
+    let res = client
+        .post(app.at("/verify-email"))
+        .form(&[("csrf", csrf.as_str()), ("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
-    let page = client.get(app.at("/settings/account")).send().await.unwrap().text().await.unwrap();
+    let page = client
+        .get(app.at("/settings/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("<strong>emile@nouveau.qc.ca</strong>"));
 }
 
@@ -312,15 +571,47 @@ async fn changing_password_keeps_this_session_and_ends_the_others() {
     let b = app.client();
     app.login(&b, "fanny", PASSWORD).await;
     let res = app
-        .post_form(&a, "/settings/account", "/settings/password", &[("current_password", PASSWORD), ("new_password", "fanny"), ("confirm", "fanny")])
+        .post_form(
+            &a,
+            "/settings/account",
+            "/settings/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "fanny"),
+                ("confirm", "fanny"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 422);
     let res = app
-        .post_form(&a, "/settings/account", "/settings/password", &[("current_password", PASSWORD), ("new_password", "le fleuve est large ici"), ("confirm", "le fleuve est large ici")])
+        .post_form(
+            &a,
+            "/settings/account",
+            "/settings/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "le fleuve est large ici"),
+                ("confirm", "le fleuve est large ici"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 303);
-    assert_eq!(a.get(app.at("/settings/profile")).send().await.unwrap().status(), 200);
-    assert_eq!(b.get(app.at("/settings/profile")).send().await.unwrap().status(), 303);
+    assert_eq!(
+        a.get(app.at("/settings/profile"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        b.get(app.at("/settings/profile"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
 }
 
 #[tokio::test]
@@ -333,13 +624,25 @@ async fn bad_avatars_get_a_clear_message_and_nothing_is_lost() {
         .text("display_name", "Gilles Gagnon")
         .text("bio", "")
         .text("locale", "fr-CA")
-        .part("avatar", reqwest::multipart::Part::bytes(b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec()).file_name("x.png"));
-    let res = client.post(app.at("/settings/profile")).multipart(form).send().await.unwrap();
+        .part(
+            "avatar",
+            reqwest::multipart::Part::bytes(b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec())
+                .file_name("x.png"),
+        );
+    let res = client
+        .post(app.at("/settings/profile"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 422);
     let body = res.text().await.unwrap();
     assert!(body.contains("Ce fichier n’est pas une image."));
     assert!(body.contains("value=\"Gilles Gagnon\""), "typed name kept");
-    let user = passerelles::accounts::by_username(&app.state.db, "gilles").await.unwrap().unwrap();
+    let user = passerelles::accounts::by_username(&app.state.db, "gilles")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(user.display_name, "", "nothing partial saved");
     assert!(user.avatar_id.is_none());
 }
@@ -348,20 +651,49 @@ async fn bad_avatars_get_a_clear_message_and_nothing_is_lost() {
 async fn language_follows_preference_then_accept_language() {
     let app = TestApp::spawn().await;
     let client = app.client();
-    let en = client.get(app.at("/nope")).header("Accept-Language", "en-CA,en;q=0.9").send().await.unwrap();
+    let en = client
+        .get(app.at("/nope"))
+        .header("Accept-Language", "en-CA,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(en.status(), 404);
     let body = en.text().await.unwrap();
     assert!(body.contains("<html lang=\"en\">") && body.contains("Page not found"));
-    let fr = client.get(app.at("/nope")).send().await.unwrap().text().await.unwrap();
+    let fr = client
+        .get(app.at("/nope"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(fr.contains("<html lang=\"fr-CA\">") && fr.contains("Page introuvable"));
 
     // A member's preference wins over the browser's.
     let (member, _) = app.logged_in("hugo", false).await;
-    let page = member.get(app.at("/")).header("Accept-Language", "en").send().await.unwrap().text().await.unwrap();
+    let page = member
+        .get(app.at("/"))
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("lang=\"fr-CA\""));
-    let res = app.post_form(&member, "/", "/lang", &[("lang", "en")]).await;
+    let res = app
+        .post_form(&member, "/", "/lang", &[("lang", "en")])
+        .await;
     assert_eq!(res.status(), 303);
-    let page = member.get(app.at("/")).send().await.unwrap().text().await.unwrap();
+    let page = member
+        .get(app.at("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Welcome back, hugo!"));
 }
 
@@ -369,17 +701,38 @@ async fn language_follows_preference_then_accept_language() {
 async fn every_response_carries_security_headers() {
     let app = TestApp::spawn().await;
     let client = app.client();
-    for path in ["/", "/login", "/does-not-exist", "/static/app.css", "/healthz", "/api/v1/nothing"] {
+    for path in [
+        "/",
+        "/login",
+        "/does-not-exist",
+        "/static/app.css",
+        "/healthz",
+        "/api/v1/nothing",
+    ] {
         let res = client.get(app.at(path)).send().await.unwrap();
         let h = res.headers();
-        let csp = h.get("content-security-policy").unwrap_or_else(|| panic!("CSP on {path}")).to_str().unwrap();
-        assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        let csp = h
+            .get("content-security-policy")
+            .unwrap_or_else(|| panic!("CSP on {path}"))
+            .to_str()
+            .unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert!(h.contains_key("referrer-policy"), "{path}");
         assert!(h.contains_key("x-request-id"), "{path}");
     }
     // No inline script and no third-party URL in a page.
-    let home = client.get(app.at("/")).send().await.unwrap().text().await.unwrap();
+    let home = client
+        .get(app.at("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!home.contains("<script"));
     assert!(!home.contains("src=\"http") && !home.contains("href=\"http"));
 }
@@ -401,7 +754,16 @@ async fn oversized_and_malformed_requests_get_clear_errors() {
     // Over-long fields within the body limit are field errors, not crashes.
     let long = "x".repeat(5000);
     let res = app
-        .post_form(&client, "/signup", "/signup", &[("username", long.as_str()), ("email", long.as_str()), ("password", long.as_str())])
+        .post_form(
+            &client,
+            "/signup",
+            "/signup",
+            &[
+                ("username", long.as_str()),
+                ("email", long.as_str()),
+                ("password", long.as_str()),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 422);
     // A form body that is not a form.
@@ -412,27 +774,66 @@ async fn oversized_and_malformed_requests_get_clear_errors() {
         .send()
         .await
         .unwrap();
-    assert!(res.status() == 415 || res.status() == 400, "{}", res.status());
+    assert!(
+        res.status() == 415 || res.status() == 400,
+        "{}",
+        res.status()
+    );
     assert!(res.text().await.unwrap().contains("<html"), "friendly page");
 }
 
 #[tokio::test]
 async fn first_administrator_via_the_one_time_setup_link() {
     let app = TestApp::spawn().await;
-    let home = app.client().get(app.at("/")).send().await.unwrap().text().await.unwrap();
+    let home = app
+        .client()
+        .get(app.at("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(home.contains("pas encore d’administrateur"));
-    let link = passerelles::web::pages::prepare_setup(&app.state).await.unwrap().expect("setup link");
+    let link = passerelles::web::pages::prepare_setup(&app.state)
+        .await
+        .unwrap()
+        .expect("setup link");
     let path = link.replacen(&app.state.config.public_url(), "", 1);
     let client = app.client();
-    assert_eq!(client.get(app.at("/setup?token=wrong")).send().await.unwrap().status(), 404);
+    assert_eq!(
+        client
+            .get(app.at("/setup?token=wrong"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
     let res = app
-        .post_form(&client, &path, "/setup", &[("token", path.split("token=").nth(1).unwrap()), ("username", "admin-quebec"), ("email", "admin@exemple.qc.ca"), ("password", PASSWORD)])
+        .post_form(
+            &client,
+            &path,
+            "/setup",
+            &[
+                ("token", path.split("token=").nth(1).unwrap()),
+                ("username", "admin-quebec"),
+                ("email", "admin@exemple.qc.ca"),
+                ("password", PASSWORD),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 303);
-    let user = passerelles::accounts::by_username(&app.state.db, "admin-quebec").await.unwrap().unwrap();
+    let user = passerelles::accounts::by_username(&app.state.db, "admin-quebec")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(user.is_admin && user.email_verified);
     // The link works once.
-    assert_eq!(client.get(app.at(&path)).send().await.unwrap().status(), 404);
+    assert_eq!(
+        client.get(app.at(&path)).send().await.unwrap().status(),
+        404
+    );
 }
 
 #[tokio::test]
@@ -441,8 +842,18 @@ async fn health_and_metrics() {
     let client = app.client();
     let res = client.get(app.at("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["database"], "ok");
-    let text = client.get(app.at("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(
+        res.json::<serde_json::Value>().await.unwrap()["database"],
+        "ok"
+    );
+    let text = client
+        .get(app.at("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(text.contains("passerelles_http_requests_total{class=\"2xx\"}"));
     assert!(text.contains("passerelles_local_accounts 0"));
     // The database going away turns into 503 with a retry hint.
@@ -452,32 +863,88 @@ async fn health_and_metrics() {
     let res = client.get(app.at("/")).send().await.unwrap();
     assert_eq!(res.status(), 503);
     assert_eq!(res.headers()["retry-after"], "5");
-    assert!(res.text().await.unwrap().contains("momentanément indisponible"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("momentanément indisponible")
+    );
 }
 
 #[tokio::test]
 async fn personal_tokens_from_the_settings_page_open_the_api_until_revoked() {
     let app = TestApp::spawn().await;
     let (client, _) = app.logged_in("ines", false).await;
-    let res = app.post_form(&client, "/settings/tokens", "/settings/tokens", &[("name", ""), ("days", "99999")]).await;
+    let res = app
+        .post_form(
+            &client,
+            "/settings/tokens",
+            "/settings/tokens",
+            &[("name", ""), ("days", "99999")],
+        )
+        .await;
     assert_eq!(res.status(), 422);
     let body = res.text().await.unwrap();
     assert!(body.contains("Ce champ est obligatoire.") && body.contains("entre 1 et 3650"));
-    let res = app.post_form(&client, "/settings/tokens", "/settings/tokens", &[("name", "Mon script"), ("days", "30")]).await;
+    let res = app
+        .post_form(
+            &client,
+            "/settings/tokens",
+            "/settings/tokens",
+            &[("name", "Mon script"), ("days", "30")],
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let body = res.text().await.unwrap();
-    let secret = body.split("<code id=\"new-token\">").nth(1).and_then(|s| s.split('<').next()).expect("secret shown once").to_string();
+    let secret = body
+        .split("<code id=\"new-token\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("secret shown once")
+        .to_string();
     assert!(secret.starts_with("pat_"));
-    let me = reqwest::Client::new().get(app.at("/api/v1/me")).bearer_auth(&secret).send().await.unwrap();
+    let me = reqwest::Client::new()
+        .get(app.at("/api/v1/me"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status(), 200);
-    assert_eq!(me.json::<serde_json::Value>().await.unwrap()["username"], "ines");
+    assert_eq!(
+        me.json::<serde_json::Value>().await.unwrap()["username"],
+        "ines"
+    );
     // Listed without its secret, then revoked.
-    let list = client.get(app.at("/settings/tokens")).send().await.unwrap().text().await.unwrap();
+    let list = client
+        .get(app.at("/settings/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(list.contains("Mon script") && !list.contains(&secret));
-    let id = list.split("name=\"id\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_string();
-    let res = app.post_form(&client, "/settings/tokens", "/settings/tokens/revoke", &[("id", id.as_str())]).await;
+    let id = list
+        .split("name=\"id\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let res = app
+        .post_form(
+            &client,
+            "/settings/tokens",
+            "/settings/tokens/revoke",
+            &[("id", id.as_str())],
+        )
+        .await;
     assert_eq!(res.status(), 303);
-    let me = reqwest::Client::new().get(app.at("/api/v1/me")).bearer_auth(&secret).send().await.unwrap();
+    let me = reqwest::Client::new()
+        .get(app.at("/api/v1/me"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status(), 401);
     assert!(me.headers().contains_key("www-authenticate"));
 }

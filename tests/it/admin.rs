@@ -27,14 +27,23 @@ async fn get_text(client: &reqwest::Client, url: String) -> (u16, String) {
     (status, res.text().await.expect("body"))
 }
 
-async fn signup(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
+async fn signup(
+    app: &TestApp,
+    client: &reqwest::Client,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
     app.post_form(client, "/signup", "/signup", fields).await
 }
 
 async fn login_status(app: &TestApp, login: &str) -> (u16, String) {
     let c = app.client();
     let res = app
-        .post_form(&c, "/login", "/login", &[("login", login), ("password", PASSWORD)])
+        .post_form(
+            &c,
+            "/login",
+            "/login",
+            &[("login", login), ("password", PASSWORD)],
+        )
         .await;
     let status = res.status().as_u16();
     (status, res.text().await.expect("body"))
@@ -62,7 +71,11 @@ async fn every_admin_page_needs_an_administrator() {
     let (member, bob) = app.logged_in("bob", false).await;
     let anon = app.client();
     let detail = format!("/admin/users/{}", bob.id);
-    let pages: Vec<String> = ADMIN_PAGES.iter().map(|p| p.to_string()).chain([detail.clone()]).collect();
+    let pages: Vec<String> = ADMIN_PAGES
+        .iter()
+        .map(|p| p.to_string())
+        .chain([detail.clone()])
+        .collect();
 
     for p in &pages {
         let res = anon.get(app.at(p)).send().await.unwrap();
@@ -76,15 +89,24 @@ async fn every_admin_page_needs_an_administrator() {
 
         let (status, body) = get_text(&admin, app.at(p)).await;
         assert_eq!(status, 200, "admin on {p}");
-        assert!(body.contains("class=\"side-nav\""), "{p} has the section menu");
-        assert!(body.contains("aria-current=\"page\""), "{p} marks the current section");
+        assert!(
+            body.contains("class=\"side-nav\""),
+            "{p} has the section menu"
+        );
+        assert!(
+            body.contains("aria-current=\"page\""),
+            "{p} marks the current section"
+        );
     }
 
     // Form posts too: a member is refused, an anonymous visitor sent to log in.
     let bob_path = format!("/admin/users/{}/suspend", bob.id);
     let posts: [(&str, Vec<(&str, &str)>); 6] = [
         (bob_path.as_str(), vec![("reason", "non")]),
-        ("/admin/settings", vec![("name", "Piratée"), ("registration_mode", "open")]),
+        (
+            "/admin/settings",
+            vec![("name", "Piratée"), ("registration_mode", "open")],
+        ),
         ("/admin/invitations", vec![("days", "14")]),
         ("/admin/registrations/1/approve", vec![]),
         ("/admin/registrations/1/refuse", vec![]),
@@ -125,7 +147,10 @@ async fn directory_searches_filters_and_pages() {
     assert_eq!(status, 200);
     assert!(listed(&body, "marie"), "{body}");
     assert!(!listed(&body, "jeanne"));
-    assert!(body.contains("value=\"MARIE@exem\""), "the query stays in the box");
+    assert!(
+        body.contains("value=\"MARIE@exem\""),
+        "the query stays in the box"
+    );
 
     // Wildcards typed by people are literal characters.
     let (_, body) = get_text(&admin, app.at("/admin/users?q=%25")).await;
@@ -181,19 +206,25 @@ async fn suspension_ends_sessions_and_explains_itself() {
     let page = format!("/admin/users/{}", bob.id);
     let action = format!("{page}/suspend");
     // The reason is required.
-    let res = app.post_form(&admin, &page, &action, &[("reason", "  ")]).await;
+    let res = app
+        .post_form(&admin, &page, &action, &[("reason", "  ")])
+        .await;
     assert_eq!(res.status(), 422);
     let body = res.text().await.unwrap();
     assert!(body.contains("Indiquez le motif de la suspension."));
     assert!(body.contains("id=\"f-reason\""));
     // …and at most 500 characters, kept when refused.
     let long = "x".repeat(501);
-    let res = app.post_form(&admin, &page, &action, &[("reason", &long)]).await;
+    let res = app
+        .post_form(&admin, &page, &action, &[("reason", &long)])
+        .await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains(&long));
 
     let reason = "Messages haineux répétés";
-    let res = app.post_form(&admin, &page, &action, &[("reason", reason)]).await;
+    let res = app
+        .post_form(&admin, &page, &action, &[("reason", reason)])
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), page);
     let (_, body) = get_text(&admin, app.at(&page)).await;
@@ -211,11 +242,13 @@ async fn suspension_ends_sessions_and_explains_itself() {
         .await
         .unwrap();
     assert_eq!(sessions, 0);
-    let live_tokens: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL")
-        .bind(bob.id)
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap();
+    let live_tokens: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(bob.id)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
     assert_eq!(live_tokens, 0, "API tokens revoked");
 
     // Logging in again shows why.
@@ -231,7 +264,9 @@ async fn suspension_ends_sessions_and_explains_itself() {
     assert!(audit.contains("Compte suspendu") && audit.contains(reason));
 
     // Lifting the suspension lets them back in.
-    let res = app.post_form(&admin, &page, &format!("{page}/unsuspend"), &[]).await;
+    let res = app
+        .post_form(&admin, &page, &format!("{page}/unsuspend"), &[])
+        .await;
     assert_eq!(res.status(), 303);
     let (status, _) = login_status(&app, "bob").await;
     assert_eq!(status, 303);
@@ -245,31 +280,63 @@ async fn the_last_administrator_stays_one() {
 
     // Alone: demoting or suspending herself is refused with a clear message.
     let page = format!("/admin/users/{}", alice.id);
-    let res = app.post_form(&alice_client, &page, &format!("{page}/demote"), &[]).await;
+    let res = app
+        .post_form(&alice_client, &page, &format!("{page}/demote"), &[])
+        .await;
     assert_eq!(res.status(), 409);
-    assert!(res.text().await.unwrap().contains("dernier administrateur actif"));
-    let res = app.post_form(&alice_client, &page, &format!("{page}/suspend"), &[("reason", "test")]).await;
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("dernier administrateur actif")
+    );
+    let res = app
+        .post_form(
+            &alice_client,
+            &page,
+            &format!("{page}/suspend"),
+            &[("reason", "test")],
+        )
+        .await;
     assert_eq!(res.status(), 409);
-    let still = passerelles::accounts::by_id(&app.state.db, alice.id).await.unwrap().unwrap();
+    let still = passerelles::accounts::by_id(&app.state.db, alice.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(still.is_admin && still.status == passerelles::accounts::Status::Active);
 
     // With a second administrator, one may demote the other, never herself.
     let bob_page = format!("/admin/users/{}", bob.id);
-    let res = app.post_form(&alice_client, &bob_page, &format!("{bob_page}/promote"), &[]).await;
+    let res = app
+        .post_form(
+            &alice_client,
+            &bob_page,
+            &format!("{bob_page}/promote"),
+            &[],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     let (status, _) = get_text(&bob_client, app.at("/admin")).await;
     assert_eq!(status, 200, "bob is an administrator now");
-    let res = app.post_form(&alice_client, &page, &format!("{page}/demote"), &[]).await;
+    let res = app
+        .post_form(&alice_client, &page, &format!("{page}/demote"), &[])
+        .await;
     assert_eq!(res.status(), 403);
     assert!(res.text().await.unwrap().contains("votre propre compte"));
-    let res = app.post_form(&bob_client, &page, &format!("{page}/demote"), &[]).await;
+    let res = app
+        .post_form(&bob_client, &page, &format!("{page}/demote"), &[])
+        .await;
     assert_eq!(res.status(), 303);
     let (status, _) = get_text(&alice_client, app.at("/admin")).await;
     assert_eq!(status, 403, "alice is no longer an administrator");
-    let res = app.post_form(&bob_client, &bob_page, &format!("{bob_page}/demote"), &[]).await;
+    let res = app
+        .post_form(&bob_client, &bob_page, &format!("{bob_page}/demote"), &[])
+        .await;
     assert_eq!(res.status(), 409, "bob is now the last one");
     let (_, audit) = get_text(&bob_client, app.at("/admin/audit")).await;
-    assert!(audit.contains("Nommé administrateur") && audit.contains("Rôle d’administrateur retiré"));
+    assert!(
+        audit.contains("Nommé administrateur") && audit.contains("Rôle d’administrateur retiré")
+    );
 }
 
 #[tokio::test]
@@ -292,7 +359,12 @@ async fn registrations_wait_for_approval() {
     )
     .await;
     assert_eq!(res.status(), 200);
-    assert!(res.text().await.unwrap().contains("examinée par l’équipe d’administration"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("examinée par l’équipe d’administration")
+    );
 
     // Confirm the address: GET shows a button, POST confirms.
     let link = app.mail_link(email, "/verify-email").await;
@@ -307,7 +379,12 @@ async fn registrations_wait_for_approval() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert!(res.text().await.unwrap().contains("attend maintenant l’approbation"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("attend maintenant l’approbation")
+    );
 
     // Still waiting: no log-in.
     let (status, body) = login_status(&app, email).await;
@@ -316,13 +393,24 @@ async fn registrations_wait_for_approval() {
 
     // The administrators see the request, its note and the confirmed address.
     let (_, dash) = get_text(&admin, app.at("/admin")).await;
-    assert!(dash.contains("badge-warn\">1<"), "dashboard counts one pending registration");
+    assert!(
+        dash.contains("badge-warn\">1<"),
+        "dashboard counts one pending registration"
+    );
     let (_, list) = get_text(&admin, app.at("/admin/registrations")).await;
     assert!(list.contains("gabrielle") && list.contains("épicerie solidaire à Rimouski"));
     assert!(list.contains("Confirmée"));
-    let g = passerelles::accounts::by_username(&app.state.db, "gabrielle").await.unwrap().unwrap();
+    let g = passerelles::accounts::by_username(&app.state.db, "gabrielle")
+        .await
+        .unwrap()
+        .unwrap();
     let res = app
-        .post_form(&admin, "/admin/registrations", &format!("/admin/registrations/{}/approve", g.id), &[])
+        .post_form(
+            &admin,
+            "/admin/registrations",
+            &format!("/admin/registrations/{}/approve", g.id),
+            &[],
+        )
         .await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/admin/registrations");
@@ -342,29 +430,52 @@ async fn registrations_wait_for_approval() {
     let res = signup(
         &app,
         &other,
-        &[("username", "zoe"), ("email", "zoe@exemple.qc.ca"), ("password", PASSWORD), ("note", "")],
+        &[
+            ("username", "zoe"),
+            ("email", "zoe@exemple.qc.ca"),
+            ("password", PASSWORD),
+            ("note", ""),
+        ],
     )
     .await;
     assert_eq!(res.status(), 200);
     app.drain_jobs().await;
     app.sink.wait_for("zoe@exemple.qc.ca").await; // verification e-mail
-    let z = passerelles::accounts::by_username(&app.state.db, "zoe").await.unwrap().unwrap();
+    let z = passerelles::accounts::by_username(&app.state.db, "zoe")
+        .await
+        .unwrap()
+        .unwrap();
     let res = app
         .post_form(
             &admin,
             "/admin/registrations",
             &format!("/admin/registrations/{}/refuse", z.id),
-            &[("reason", "Instance réservée aux organismes du Bas-Saint-Laurent.")],
+            &[(
+                "reason",
+                "Instance réservée aux organismes du Bas-Saint-Laurent.",
+            )],
         )
         .await;
     assert_eq!(res.status(), 303);
     app.drain_jobs().await;
     let mail = app.sink.wait_for("zoe@exemple.qc.ca").await;
     assert_eq!(mail.subject(), "Votre demande d’inscription");
-    assert!(mail.text_part().contains("réservée aux organismes du Bas-Saint-Laurent"));
-    assert!(passerelles::accounts::by_username(&app.state.db, "zoe").await.unwrap().is_none());
+    assert!(
+        mail.text_part()
+            .contains("réservée aux organismes du Bas-Saint-Laurent")
+    );
+    assert!(
+        passerelles::accounts::by_username(&app.state.db, "zoe")
+            .await
+            .unwrap()
+            .is_none()
+    );
     let (_, audit) = get_text(&admin, app.at("/admin/audit")).await;
-    assert!(audit.contains("Inscription approuvée") && audit.contains("Inscription refusée") && audit.contains("zoe"));
+    assert!(
+        audit.contains("Inscription approuvée")
+            && audit.contains("Inscription refusée")
+            && audit.contains("zoe")
+    );
 }
 
 #[tokio::test]
@@ -392,21 +503,38 @@ async fn instance_settings_validate_and_save() {
         .await;
     assert_eq!(res.status(), 422);
     let body = res.text().await.unwrap();
-    assert!(body.contains("value=\"Café des communs\""), "typed name kept");
+    assert!(
+        body.contains("value=\"Café des communs\""),
+        "typed name kept"
+    );
     assert!(body.contains("Pour les gens du quartier.") && body.contains("Soyons bienveillants."));
     assert!(body.contains("value=\"pas-une-adresse\""));
     assert!(body.contains("id=\"f-contact_email-error\""));
     assert!(body.contains("Cette adresse courriel n’est pas valide."));
-    assert!(body.contains("value=\"approval\" checked"), "chosen mode kept");
-    assert_eq!(app.state.instance().await.unwrap().name, "Passerelles", "nothing saved");
+    assert!(
+        body.contains("value=\"approval\" checked"),
+        "chosen mode kept"
+    );
+    assert_eq!(
+        app.state.instance().await.unwrap().name,
+        "Passerelles",
+        "nothing saved"
+    );
 
     // Missing name and unknown mode.
     let res = app
-        .post_form(&admin, "/admin/settings", "/admin/settings", &[("name", " "), ("registration_mode", "everyone")])
+        .post_form(
+            &admin,
+            "/admin/settings",
+            "/admin/settings",
+            &[("name", " "), ("registration_mode", "everyone")],
+        )
         .await;
     assert_eq!(res.status(), 422);
     let body = res.text().await.unwrap();
-    assert!(body.contains("id=\"f-name-error\"") && body.contains("id=\"f-registration_mode-error\""));
+    assert!(
+        body.contains("id=\"f-name-error\"") && body.contains("id=\"f-registration_mode-error\"")
+    );
 
     let res = app
         .post_form(
@@ -426,10 +554,16 @@ async fn instance_settings_validate_and_save() {
     let saved = passerelles::settings::load(&app.state.db).await.unwrap();
     assert_eq!(saved.name, "Café des communs");
     assert_eq!(saved.contact_email, "bonjour@cafe.qc.ca");
-    assert_eq!(saved.registration_mode, passerelles::settings::RegistrationMode::Approval);
+    assert_eq!(
+        saved.registration_mode,
+        passerelles::settings::RegistrationMode::Approval
+    );
     let (_, page) = get_text(&admin, app.at("/admin/settings")).await;
     assert!(page.contains("Paramètres de l’instance enregistrés."));
-    assert!(page.contains("<title>Paramètres de l’instance · Café des communs</title>"), "cache refreshed at once");
+    assert!(
+        page.contains("<title>Paramètres de l’instance · Café des communs</title>"),
+        "cache refreshed at once"
+    );
 }
 
 #[tokio::test]
@@ -440,19 +574,45 @@ async fn invitations_let_people_in_once() {
 
     // No code, no account.
     let visitor = app.client();
-    let res = signup(&app, &visitor, &[("username", "hugo"), ("email", "hugo@exemple.qc.ca"), ("password", PASSWORD)]).await;
+    let res = signup(
+        &app,
+        &visitor,
+        &[
+            ("username", "hugo"),
+            ("email", "hugo@exemple.qc.ca"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 422);
-    assert!(passerelles::accounts::by_username(&app.state.db, "hugo").await.unwrap().is_none());
+    assert!(
+        passerelles::accounts::by_username(&app.state.db, "hugo")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // Validity must be 1–90 days.
     for bad in ["0", "91", "deux"] {
-        let res = app.post_form(&admin, "/admin/invitations", "/admin/invitations", &[("days", bad)]).await;
+        let res = app
+            .post_form(
+                &admin,
+                "/admin/invitations",
+                "/admin/invitations",
+                &[("days", bad)],
+            )
+            .await;
         assert_eq!(res.status(), 422, "days={bad}");
     }
 
     // Create one sent by e-mail; the link is shown once.
     let res = app
-        .post_form(&admin, "/admin/invitations", "/admin/invitations", &[("email", "hugo@exemple.qc.ca"), ("days", "7")])
+        .post_form(
+            &admin,
+            "/admin/invitations",
+            "/admin/invitations",
+            &[("email", "hugo@exemple.qc.ca"), ("days", "7")],
+        )
         .await;
     assert_eq!(res.status(), 200);
     let body = res.text().await.unwrap();
@@ -467,12 +627,23 @@ async fn invitations_let_people_in_once() {
     let res = signup(
         &app,
         &visitor,
-        &[("username", "hugo"), ("email", "hugo@exemple.qc.ca"), ("password", PASSWORD), ("invite", &code)],
+        &[
+            ("username", "hugo"),
+            ("email", "hugo@exemple.qc.ca"),
+            ("password", PASSWORD),
+            ("invite", &code),
+        ],
     )
     .await;
     assert_eq!(res.status(), 200);
-    let hugo = passerelles::accounts::by_username(&app.state.db, "hugo").await.unwrap().expect("account");
-    assert!(hugo.email_verified, "the invitation vouched for the address");
+    let hugo = passerelles::accounts::by_username(&app.state.db, "hugo")
+        .await
+        .unwrap()
+        .expect("account");
+    assert!(
+        hugo.email_verified,
+        "the invitation vouched for the address"
+    );
     let (status, _) = login_status(&app, "hugo").await;
     assert_eq!(status, 303);
 
@@ -481,16 +652,33 @@ async fn invitations_let_people_in_once() {
     let res = signup(
         &app,
         &other,
-        &[("username", "ines"), ("email", "ines@exemple.qc.ca"), ("password", PASSWORD), ("invite", &code)],
+        &[
+            ("username", "ines"),
+            ("email", "ines@exemple.qc.ca"),
+            ("password", PASSWORD),
+            ("invite", &code),
+        ],
     )
     .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("invalide, expiré ou déjà utilisé"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("invalide, expiré ou déjà utilisé")
+    );
     let (_, list) = get_text(&admin, app.at("/admin/invitations")).await;
     assert!(list.contains("Utilisée"));
 
     // A revoked invitation is dead too.
-    let res = app.post_form(&admin, "/admin/invitations", "/admin/invitations", &[("days", "14")]).await;
+    let res = app
+        .post_form(
+            &admin,
+            "/admin/invitations",
+            "/admin/invitations",
+            &[("days", "14")],
+        )
+        .await;
     let code2 = invite_code(&res.text().await.unwrap());
     let id: i64 = sqlx::query_scalar("SELECT id FROM invitations WHERE code_hash = $1")
         .bind(passerelles::accounts::hash_token(&code2))
@@ -498,13 +686,23 @@ async fn invitations_let_people_in_once() {
         .await
         .unwrap();
     let res = app
-        .post_form(&admin, "/admin/invitations", &format!("/admin/invitations/{id}/revoke"), &[])
+        .post_form(
+            &admin,
+            "/admin/invitations",
+            &format!("/admin/invitations/{id}/revoke"),
+            &[],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let res = signup(
         &app,
         &other,
-        &[("username", "ines"), ("email", "ines@exemple.qc.ca"), ("password", PASSWORD), ("invite", &code2)],
+        &[
+            ("username", "ines"),
+            ("email", "ines@exemple.qc.ca"),
+            ("password", PASSWORD),
+            ("invite", &code2),
+        ],
     )
     .await;
     assert_eq!(res.status(), 422);

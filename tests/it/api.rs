@@ -9,9 +9,12 @@ use serde_json::Value;
 use crate::harness::{PASSWORD, TestApp};
 
 fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).expect("png");
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
     out.into_inner()
 }
 
@@ -25,7 +28,9 @@ async fn token_for(app: &TestApp, user_id: i64) -> String {
 
 /// An absolute URL made by the server (public URL) → this test server.
 fn local(app: &TestApp, url: &str) -> String {
-    app.at(url.strip_prefix(&app.state.config.public_url()).unwrap_or(url))
+    app.at(url
+        .strip_prefix(&app.state.config.public_url())
+        .unwrap_or(url))
 }
 
 /// Status and JSON body; panics if the body is not JSON.
@@ -38,8 +43,12 @@ async fn json(res: reqwest::Response) -> (StatusCode, Value) {
         .unwrap_or("")
         .to_string();
     let text = res.text().await.expect("body");
-    assert!(ctype.starts_with("application/json"), "{status}: content-type {ctype:?}, body {text}");
-    let v = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status}: not JSON ({e}): {text}"));
+    assert!(
+        ctype.starts_with("application/json"),
+        "{status}: content-type {ctype:?}, body {text}"
+    );
+    let v =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status}: not JSON ({e}): {text}"));
     (status, v)
 }
 
@@ -48,8 +57,18 @@ async fn api_error(res: reqwest::Response, status: u16, code: &str) -> Value {
     let (s, v) = json(res).await;
     assert_eq!(s.as_u16(), status, "{v}");
     assert_eq!(v["error"]["code"], code, "{v}");
-    assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
-    assert!(v["error"]["request_id"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{v}"
+    );
+    assert!(
+        v["error"]["request_id"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{v}"
+    );
     v["error"].clone()
 }
 
@@ -60,7 +79,10 @@ async fn assert_401(res: reqwest::Response) {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    assert!(challenge.starts_with("Bearer"), "WWW-Authenticate: {challenge:?}");
+    assert!(
+        challenge.starts_with("Bearer"),
+        "WWW-Authenticate: {challenge:?}"
+    );
     api_error(res, 401, "unauthorized").await;
 }
 
@@ -73,7 +95,14 @@ async fn tokens_are_required_and_checked() {
 
     // No header, wrong scheme, garbage, well-formed but unknown.
     assert_401(c.get(&me).send().await.unwrap()).await;
-    assert_401(c.get(&me).header("authorization", "Basic YWxpY2U6eA==").send().await.unwrap()).await;
+    assert_401(
+        c.get(&me)
+            .header("authorization", "Basic YWxpY2U6eA==")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_401(c.get(&me).bearer_auth("nonsense").send().await.unwrap()).await;
     let unknown = format!("pat_{}", "A".repeat(43));
     assert_401(c.get(&me).bearer_auth(&unknown).send().await.unwrap()).await;
@@ -85,22 +114,47 @@ async fn tokens_are_required_and_checked() {
     // A valid token works (scheme is case-insensitive).
     let secret = token_for(&app, alice.id).await;
     assert!(secret.starts_with("pat_") && secret.len() == 47, "{secret}");
-    let res = c.get(&me).header("authorization", format!("bearer {secret}")).send().await.unwrap();
+    let res = c
+        .get(&me)
+        .header("authorization", format!("bearer {secret}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
 
     // Expired.
-    let (_, expired) = tokens::create_token(&app.state.db, alice.id, "old", Some(now() - 1)).await.unwrap();
+    let (_, expired) = tokens::create_token(&app.state.db, alice.id, "old", Some(now() - 1))
+        .await
+        .unwrap();
     assert_401(c.get(&me).bearer_auth(&expired).send().await.unwrap()).await;
 
     // Revoked.
-    let (id, revoked) = tokens::create_token(&app.state.db, alice.id, "gone", None).await.unwrap();
-    assert_eq!(c.get(&me).bearer_auth(&revoked).send().await.unwrap().status(), 200);
-    assert!(tokens::revoke_token(&app.state.db, alice.id, id).await.unwrap());
+    let (id, revoked) = tokens::create_token(&app.state.db, alice.id, "gone", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        c.get(&me)
+            .bearer_auth(&revoked)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert!(
+        tokens::revoke_token(&app.state.db, alice.id, id)
+            .await
+            .unwrap()
+    );
     assert_401(c.get(&me).bearer_auth(&revoked).send().await.unwrap()).await;
     // The token of someone else cannot be revoked by id.
     let bob = app.create_user("bob", false).await;
-    assert!(!tokens::revoke_token(&app.state.db, bob.id, id).await.unwrap());
+    assert!(
+        !tokens::revoke_token(&app.state.db, bob.id, id)
+            .await
+            .unwrap()
+    );
 
     // Suspended and pending accounts: 403 account_inactive.
     for status in ["suspended", "pending"] {
@@ -135,7 +189,8 @@ async fn me_shows_and_updates_the_account() {
     assert!(v["avatar_url"].is_null());
     let created = v["created_at"].as_str().unwrap();
     assert!(
-        time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339).is_ok(),
+        time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339)
+            .is_ok(),
         "{created}"
     );
     assert!(v.get("password_hash").is_none() && v.get("status_reason").is_none());
@@ -154,7 +209,15 @@ async fn me_shows_and_updates_the_account() {
     assert_eq!(v["bio"], "Coop\nQuébec");
     assert_eq!(v["locale"], "en");
     // Absent fields are unchanged.
-    let (_, v) = json(c.patch(&me).bearer_auth(&secret).json(&serde_json::json!({"bio": "x"})).send().await.unwrap()).await;
+    let (_, v) = json(
+        c.patch(&me)
+            .bearer_auth(&secret)
+            .json(&serde_json::json!({"bio": "x"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(v["display_name"], "Alice Tremblay");
     assert_eq!(v["bio"], "x");
 
@@ -172,7 +235,10 @@ async fn me_shows_and_updates_the_account() {
         .await
         .unwrap();
     let err = api_error(res, 422, "invalid").await;
-    assert_eq!(err["fields"]["display_name"], "This text is too long.", "{err}");
+    assert_eq!(
+        err["fields"]["display_name"], "This text is too long.",
+        "{err}"
+    );
     assert_eq!(err["fields"]["bio"], "This text is too long.");
     assert!(err["fields"]["locale"].is_string());
     let (_, v) = json(c.get(&me).bearer_auth(&secret).send().await.unwrap()).await;
@@ -188,11 +254,29 @@ async fn me_shows_and_updates_the_account() {
         .await
         .unwrap();
     api_error(res, 400, "bad_request").await;
-    let res = c.patch(&me).bearer_auth(&secret).body("bio=x").send().await.unwrap();
+    let res = c
+        .patch(&me)
+        .bearer_auth(&secret)
+        .body("bio=x")
+        .send()
+        .await
+        .unwrap();
     api_error(res, 415, "unsupported_media_type").await;
-    let res = c.patch(&me).bearer_auth(&secret).json(&serde_json::json!({"bio": 5})).send().await.unwrap();
+    let res = c
+        .patch(&me)
+        .bearer_auth(&secret)
+        .json(&serde_json::json!({"bio": 5}))
+        .send()
+        .await
+        .unwrap();
     api_error(res, 422, "invalid_body").await;
-    let res = c.patch(&me).bearer_auth(&secret).json(&serde_json::json!({"email": "x@y.ca"})).send().await.unwrap();
+    let res = c
+        .patch(&me)
+        .bearer_auth(&secret)
+        .json(&serde_json::json!({"email": "x@y.ca"}))
+        .send()
+        .await
+        .unwrap();
     api_error(res, 422, "invalid_body").await;
     let res = c
         .patch(&me)
@@ -205,8 +289,18 @@ async fn me_shows_and_updates_the_account() {
     api_error(res, 413, "payload_too_large").await;
 
     // Unknown routes and methods are JSON too.
-    api_error(c.get(app.at("/api/v1/nothing")).send().await.unwrap(), 404, "not_found").await;
-    api_error(c.post(&me).bearer_auth(&secret).send().await.unwrap(), 405, "method_not_allowed").await;
+    api_error(
+        c.get(app.at("/api/v1/nothing")).send().await.unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+    api_error(
+        c.post(&me).bearer_auth(&secret).send().await.unwrap(),
+        405,
+        "method_not_allowed",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -248,8 +342,14 @@ async fn avatar_upload_and_removal() {
     assert_eq!(s, 200);
     let second = v["avatar_url"].as_str().unwrap().to_string();
     assert_ne!(first, second);
-    assert_eq!(c.get(local(&app, &first)).send().await.unwrap().status(), 404);
-    assert_eq!(c.get(local(&app, &second)).send().await.unwrap().status(), 200);
+    assert_eq!(
+        c.get(local(&app, &first)).send().await.unwrap().status(),
+        404
+    );
+    assert_eq!(
+        c.get(local(&app, &second)).send().await.unwrap().status(),
+        200
+    );
 
     // A text file: refused with JSON errors, never a 500.
     let text = b"Bonjour, ceci n'est pas une image.".to_vec();
@@ -293,19 +393,50 @@ async fn avatar_upload_and_removal() {
         .unwrap();
     api_error(res, 413, "image_too_large").await;
     // Without a token nothing is read.
-    let res = c.put(&avatar).header("content-type", "image/png").body(png(8, 8)).send().await.unwrap();
+    let res = c
+        .put(&avatar)
+        .header("content-type", "image/png")
+        .body(png(8, 8))
+        .send()
+        .await
+        .unwrap();
     assert_401(res).await;
     // The avatar is still the second one.
-    let (_, v) = json(c.get(app.at("/api/v1/me")).bearer_auth(&secret).send().await.unwrap()).await;
+    let (_, v) = json(
+        c.get(app.at("/api/v1/me"))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(v["avatar_url"], second.as_str());
 
     // Removal.
     let res = c.delete(&avatar).bearer_auth(&secret).send().await.unwrap();
     assert_eq!(res.status(), 204);
-    assert_eq!(c.get(local(&app, &second)).send().await.unwrap().status(), 404);
-    let (_, v) = json(c.get(app.at("/api/v1/me")).bearer_auth(&secret).send().await.unwrap()).await;
+    assert_eq!(
+        c.get(local(&app, &second)).send().await.unwrap().status(),
+        404
+    );
+    let (_, v) = json(
+        c.get(app.at("/api/v1/me"))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert!(v["avatar_url"].is_null());
-    assert_eq!(c.delete(&avatar).bearer_auth(&secret).send().await.unwrap().status(), 204);
+    assert_eq!(
+        c.delete(&avatar)
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
 }
 
 #[tokio::test]
@@ -336,18 +467,31 @@ async fn personal_access_tokens() {
     let new_id = created["id"].as_i64().unwrap();
 
     // The new token works, and its use is recorded.
-    let (s, me) = json(c.get(app.at("/api/v1/me")).bearer_auth(&secret).send().await.unwrap()).await;
+    let (s, me) = json(
+        c.get(app.at("/api/v1/me"))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((s.as_u16(), me["username"].as_str()), (200, Some("alice")));
 
     // List: both of mine, no secret anywhere, not Bob's.
     let res = c.get(&url).bearer_auth(&first).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let text = res.text().await.unwrap();
-    assert!(!text.contains(&secret[4..]) && !text.contains(&first[4..]), "no secrets listed: {text}");
+    assert!(
+        !text.contains(&secret[4..]) && !text.contains(&first[4..]),
+        "no secrets listed: {text}"
+    );
     assert!(!text.contains("token_hash") && !text.contains("\"token\""));
     let list: Vec<Value> = serde_json::from_str(&text).unwrap();
     assert_eq!(list.len(), 2, "{text}");
-    let listed = list.iter().find(|t| t["id"] == new_id).expect("new token listed");
+    let listed = list
+        .iter()
+        .find(|t| t["id"] == new_id)
+        .expect("new token listed");
     assert_eq!(listed["name"], "Script de veille");
     assert!(listed["last_used_at"].is_string(), "use recorded: {listed}");
     assert!(listed["expires_at"].is_string());
@@ -358,14 +502,32 @@ async fn personal_access_tokens() {
     for (body, field) in [
         (serde_json::json!({"name": "   "}), "name"),
         (serde_json::json!({"name": "n".repeat(81)}), "name"),
-        (serde_json::json!({"name": "ok", "expires_in_days": 0}), "expires_in_days"),
-        (serde_json::json!({"name": "ok", "expires_in_days": 3651}), "expires_in_days"),
+        (
+            serde_json::json!({"name": "ok", "expires_in_days": 0}),
+            "expires_in_days",
+        ),
+        (
+            serde_json::json!({"name": "ok", "expires_in_days": 3651}),
+            "expires_in_days",
+        ),
     ] {
-        let res = c.post(&url).bearer_auth(&first).json(&body).send().await.unwrap();
+        let res = c
+            .post(&url)
+            .bearer_auth(&first)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         let err = api_error(res, 422, "invalid").await;
         assert!(err["fields"][field].is_string(), "{body}: {err}");
     }
-    let res = c.post(&url).bearer_auth(&first).json(&serde_json::json!({})).send().await.unwrap();
+    let res = c
+        .post(&url)
+        .bearer_auth(&first)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
     api_error(res, 422, "invalid_body").await;
     let res = c
         .post(&url)
@@ -379,16 +541,66 @@ async fn personal_access_tokens() {
 
     // Revoke: not Bob's, then mine; a revoked token is refused.
     let del = |id: i64| app.at(&format!("/api/v1/me/tokens/{id}"));
-    api_error(c.delete(del(new_id)).bearer_auth(&bobs).send().await.unwrap(), 404, "not_found").await;
-    assert_eq!(c.delete(del(new_id)).bearer_auth(&first).send().await.unwrap().status(), 204);
-    api_error(c.delete(del(new_id)).bearer_auth(&first).send().await.unwrap(), 404, "not_found").await;
-    api_error(c.delete(app.at("/api/v1/me/tokens/abc")).bearer_auth(&first).send().await.unwrap(), 400, "bad_request").await;
-    assert_401(c.get(app.at("/api/v1/me")).bearer_auth(&secret).send().await.unwrap()).await;
+    api_error(
+        c.delete(del(new_id))
+            .bearer_auth(&bobs)
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+    assert_eq!(
+        c.delete(del(new_id))
+            .bearer_auth(&first)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    api_error(
+        c.delete(del(new_id))
+            .bearer_auth(&first)
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+    api_error(
+        c.delete(app.at("/api/v1/me/tokens/abc"))
+            .bearer_auth(&first)
+            .send()
+            .await
+            .unwrap(),
+        400,
+        "bad_request",
+    )
+    .await;
+    assert_401(
+        c.get(app.at("/api/v1/me"))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     let (_, list) = json(c.get(&url).bearer_auth(&first).send().await.unwrap()).await;
     assert_eq!(list.as_array().map(Vec::len), Some(1));
     // A token can revoke itself.
     let own_id = list[0]["id"].as_i64().unwrap();
-    assert_eq!(c.delete(del(own_id)).bearer_auth(&first).send().await.unwrap().status(), 204);
+    assert_eq!(
+        c.delete(del(own_id))
+            .bearer_auth(&first)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
     assert_401(c.get(&url).bearer_auth(&first).send().await.unwrap()).await;
 }
 
@@ -409,7 +621,11 @@ async fn public_profiles() {
     assert_eq!(v["username"], "alice");
     assert!(v.get("email").is_none(), "{v}");
     assert!(v["url"].as_str().unwrap().ends_with("/u/alice"));
-    let page = c.get(local(&app, v["url"].as_str().unwrap())).send().await.unwrap();
+    let page = c
+        .get(local(&app, v["url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
 
     let (_, v) = json(c.get(&url).bearer_auth(&bob_t).send().await.unwrap()).await;
@@ -422,7 +638,12 @@ async fn public_profiles() {
     // A bad token on a public endpoint is still refused.
     assert_401(c.get(&url).bearer_auth("pat_nope").send().await.unwrap()).await;
 
-    api_error(c.get(app.at("/api/v1/users/nobody")).send().await.unwrap(), 404, "not_found").await;
+    api_error(
+        c.get(app.at("/api/v1/users/nobody")).send().await.unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
     // Suspended: hidden from others, visible to administrators.
     sqlx::query("UPDATE users SET status = 'suspended' WHERE id = $1")
         .bind(alice.id)
@@ -430,8 +651,21 @@ async fn public_profiles() {
         .await
         .unwrap();
     api_error(c.get(&url).send().await.unwrap(), 404, "not_found").await;
-    api_error(c.get(&url).bearer_auth(&bob_t).send().await.unwrap(), 404, "not_found").await;
-    assert_eq!(c.get(&url).bearer_auth(&admin_t).send().await.unwrap().status(), 200);
+    api_error(
+        c.get(&url).bearer_auth(&bob_t).send().await.unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+    assert_eq!(
+        c.get(&url)
+            .bearer_auth(&admin_t)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -455,9 +689,31 @@ async fn sessions_can_be_listed_and_ended() {
     assert!(list[0]["created_at"].is_string() && list[0]["last_seen_at"].is_string());
 
     let one = app.at(&format!("/api/v1/me/sessions/{handle}"));
-    assert_eq!(c.delete(&one).bearer_auth(&secret).send().await.unwrap().status(), 204);
-    api_error(c.delete(&one).bearer_auth(&secret).send().await.unwrap(), 404, "not_found").await;
-    api_error(c.delete(app.at("/api/v1/me/sessions/zz")).bearer_auth(&secret).send().await.unwrap(), 404, "not_found").await;
+    assert_eq!(
+        c.delete(&one)
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    api_error(
+        c.delete(&one).bearer_auth(&secret).send().await.unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+    api_error(
+        c.delete(app.at("/api/v1/me/sessions/zz"))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
 
     let (s, v) = json(c.delete(&url).bearer_auth(&secret).send().await.unwrap()).await;
     assert_eq!(s, 200);
@@ -475,7 +731,15 @@ async fn sessions_can_be_listed_and_ended() {
         .await
         .unwrap();
     assert_eq!(bobs, 1);
-    assert_eq!(c.get(app.at("/api/v1/me")).bearer_auth(&secret).send().await.unwrap().status(), 200);
+    assert_eq!(
+        c.get(app.at("/api/v1/me"))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -483,7 +747,14 @@ async fn instance_is_public() {
     let app = TestApp::spawn().await;
     app.set_setting("name", "Passerelles Mauricie").await;
     app.set_setting("registration_mode", "approval").await;
-    let (s, v) = json(app.client().get(app.at("/api/v1/instance")).send().await.unwrap()).await;
+    let (s, v) = json(
+        app.client()
+            .get(app.at("/api/v1/instance"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(s, 200);
     assert_eq!(v["name"], "Passerelles Mauricie");
     assert_eq!(v["registration_mode"], "approval");
@@ -495,9 +766,22 @@ async fn instance_is_public() {
 #[tokio::test]
 async fn openapi_document_lists_every_route() {
     let app = TestApp::spawn().await;
-    let (s, doc) = json(app.client().get(app.at("/api/v1/openapi.json")).send().await.unwrap()).await;
+    let (s, doc) = json(
+        app.client()
+            .get(app.at("/api/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(s, 200);
-    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{}", doc["openapi"]);
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "{}",
+        doc["openapi"]
+    );
     let expected: &[(&str, &[&str])] = &[
         ("/api/v1/instance", &["get"]),
         ("/api/v1/me", &["get", "patch"]),
@@ -519,10 +803,18 @@ async fn openapi_document_lists_every_route() {
         for m in *methods {
             let op = &paths[*path][*m];
             assert!(op.is_object(), "{m} {path} documented");
-            assert!(op["responses"]["200"].is_object() || op["responses"]["201"].is_object() || op["responses"]["204"].is_object());
+            assert!(
+                op["responses"]["200"].is_object()
+                    || op["responses"]["201"].is_object()
+                    || op["responses"]["204"].is_object()
+            );
             let private = path.starts_with("/api/v1/me");
             if private {
-                assert_eq!(op["security"][0]["bearer"], serde_json::json!([]), "{m} {path}");
+                assert_eq!(
+                    op["security"][0]["bearer"],
+                    serde_json::json!([]),
+                    "{m} {path}"
+                );
                 assert_eq!(
                     op["responses"]["401"]["content"]["application/json"]["schema"]["$ref"],
                     "#/components/schemas/ErrorBody",
@@ -531,8 +823,14 @@ async fn openapi_document_lists_every_route() {
             }
         }
     }
-    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["type"], "http");
-    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["type"],
+        "http"
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
     assert!(doc["components"]["schemas"]["Me"].is_object());
 }

@@ -10,8 +10,14 @@ use crate::webdriver;
 async fn browser_signup_verify_login_edit_profile() {
     let app = TestApp::spawn().await;
     app.create_user("admin-e2e", true).await;
-    app.set_setting("charter", "Respect, entraide et bienveillance.\n\nPas de publicité.").await;
-    let Some(b) = webdriver::browser_or_skip(1280, 900, "browser_signup_verify_login_edit_profile").await else {
+    app.set_setting(
+        "charter",
+        "Respect, entraide et bienveillance.\n\nPas de publicité.",
+    )
+    .await;
+    let Some(b) =
+        webdriver::browser_or_skip(1280, 900, "browser_signup_verify_login_edit_profile").await
+    else {
         return;
     };
 
@@ -25,8 +31,18 @@ async fn browser_signup_verify_login_edit_profile() {
     b.click_and_wait("form.form button[type=submit]").await;
     let summary = b.text(".error-summary").await;
     assert!(summary.contains("1 erreur"), "{summary}");
-    assert_eq!(b.find("#f-username").await.property("value").await, "Noémie");
-    assert_eq!(b.find("#f-password").await.attribute("aria-invalid").await.as_deref(), Some("true"));
+    assert_eq!(
+        b.find("#f-username").await.property("value").await,
+        "Noémie"
+    );
+    assert_eq!(
+        b.find("#f-password")
+            .await
+            .attribute("aria-invalid")
+            .await
+            .as_deref(),
+        Some("true")
+    );
     b.fill("#f-password", PASSWORD).await;
     b.click_and_wait("form.form button[type=submit]").await;
     let main = b.text("main").await;
@@ -35,8 +51,15 @@ async fn browser_signup_verify_login_edit_profile() {
     // The e-mail link, opened in the browser.
     app.drain_jobs().await;
     let mail = app.sink.wait_for("noemie@exemple.qc.ca").await;
-    let link = mail.links().into_iter().find(|l| l.contains("/verify-email")).expect("link");
-    assert!(link.starts_with(&app.url), "links point at this server: {link}");
+    let link = mail
+        .links()
+        .into_iter()
+        .find(|l| l.contains("/verify-email"))
+        .expect("link");
+    assert!(
+        link.starts_with(&app.url),
+        "links point at this server: {link}"
+    );
     b.goto(&link).await;
     b.click_and_wait("form.form button[type=submit]").await;
     b.wait_for_url_contains("/login").await;
@@ -50,7 +73,8 @@ async fn browser_signup_verify_login_edit_profile() {
     b.click_and_wait("a[href='/settings/profile'].btn").await;
     b.wait_for_url_contains("/settings/profile").await;
     b.fill("#f-display_name", "Noémie Bouchard").await;
-    b.fill("#f-bio", "Agente de développement à Sherbrooke.").await;
+    b.fill("#f-bio", "Agente de développement à Sherbrooke.")
+        .await;
     b.click_and_wait("form.form button[type=submit]").await;
     assert_eq!(b.text(".flash").await, "Profil enregistré.");
     b.goto(&app.at("/u/No%C3%A9mie")).await;
@@ -59,7 +83,15 @@ async fn browser_signup_verify_login_edit_profile() {
 
     if let Ok(dir) = std::env::var("PASSERELLES_SCREENSHOTS") {
         let dir = std::path::PathBuf::from(dir);
-        let paths = ["/", "/settings/profile", "/settings/account", "/settings/sessions", "/u/No%C3%A9mie", "/about", "/nope"];
+        let paths = [
+            "/",
+            "/settings/profile",
+            "/settings/account",
+            "/settings/sessions",
+            "/u/No%C3%A9mie",
+            "/about",
+            "/nope",
+        ];
         b.capture_paths(&app.url, &paths, &dir).await;
         b.goto(&app.at("/")).await;
         b.click_and_wait("form.inline button.btn-ghost").await; // log out

@@ -57,10 +57,16 @@ pub async fn fresh_database(data_dir: &std::path::Path) -> (String, Option<Strin
         conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .await
             .expect("create test database");
-        let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);
+        let base = admin
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_string())
+            .unwrap_or(admin);
         (format!("{base}/{name}"), Some(name))
     } else {
-        (format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()), None)
+        (
+            format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()),
+            None,
+        )
     }
 }
 
@@ -75,7 +81,9 @@ impl TestApp {
         let data_dir = std::env::temp_dir().join(unique("passerelles-test"));
         std::fs::create_dir_all(&data_dir).expect("temp dir");
         let (database_url, pg_db) = fresh_database(&data_dir).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut config = Config {
             bind: addr,
@@ -89,10 +97,21 @@ impl TestApp {
         config.smtp.security = SmtpSecurity::None;
         config.smtp.from = "Passerelles <noreply@passerelles.test>".into();
         customise(&mut config);
-        let state = passerelles::app::build_state(config).await.expect("state builds");
-        let running = passerelles::app::start_with(state.clone(), listener).await.expect("server starts");
+        let state = passerelles::app::build_state(config)
+            .await
+            .expect("state builds");
+        let running = passerelles::app::start_with(state.clone(), listener)
+            .await
+            .expect("server starts");
         let url = format!("http://{}", running.addr);
-        TestApp { url, state: running.state.clone(), sink, data_dir, running: Some(running), pg_db }
+        TestApp {
+            url,
+            state: running.state.clone(),
+            sink,
+            data_dir,
+            running: Some(running),
+            pg_db,
+        }
     }
 
     /// A browser-like client: keeps cookies, does not follow redirects.
@@ -129,7 +148,14 @@ impl TestApp {
 
     /// GET a page and return the CSRF token of its forms.
     pub async fn csrf(&self, client: &reqwest::Client, path: &str) -> String {
-        let body = client.get(self.at(path)).send().await.expect("get").text().await.expect("body");
+        let body = client
+            .get(self.at(path))
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("body");
         form_value(&body, "csrf").unwrap_or_else(|| panic!("no csrf field on {path}"))
     }
 
@@ -138,7 +164,11 @@ impl TestApp {
         let csrf = self.csrf(client, "/login").await;
         let res = client
             .post(self.at("/login"))
-            .form(&[("csrf", csrf.as_str()), ("login", login), ("password", password)])
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("login", login),
+                ("password", password),
+            ])
             .send()
             .await
             .expect("post login");
@@ -154,21 +184,42 @@ impl TestApp {
     }
 
     /// POST a form with the CSRF token of `page` added.
-    pub async fn post_form(&self, client: &reqwest::Client, page: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn post_form(
+        &self,
+        client: &reqwest::Client,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
         let csrf = self.csrf(client, page).await;
         let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
         all.extend_from_slice(fields);
-        client.post(self.at(action)).form(&all).send().await.expect("post")
+        client
+            .post(self.at(action))
+            .form(&all)
+            .send()
+            .await
+            .expect("post")
     }
 
     /// Send queued e-mails now.
     pub async fn drain_jobs(&self) {
-        self.state.jobs.drain(&self.state.db, &self.state.mailer).await.expect("jobs run");
+        self.state
+            .jobs
+            .drain(&self.state.db, &self.state.mailer)
+            .await
+            .expect("jobs run");
     }
 
     pub async fn set_setting(&self, key: &str, value: &str) {
-        passerelles::settings::set_raw(&self.state.db, key, value).await.expect("setting");
-        self.state.set_instance_cache(passerelles::settings::load(&self.state.db).await.expect("load"));
+        passerelles::settings::set_raw(&self.state.db, key, value)
+            .await
+            .expect("setting");
+        self.state.set_instance_cache(
+            passerelles::settings::load(&self.state.db)
+                .await
+                .expect("load"),
+        );
     }
 
     /// The link in the latest e-mail to `to` that contains `needle`, made relative to this server.
@@ -179,7 +230,12 @@ impl TestApp {
             .links()
             .into_iter()
             .find(|l| l.contains(needle))
-            .unwrap_or_else(|| panic!("no link with {needle} in mail to {to}: {}", mail.text_part()));
+            .unwrap_or_else(|| {
+                panic!(
+                    "no link with {needle} in mail to {to}: {}",
+                    mail.text_part()
+                )
+            });
         link.replacen(&self.state.config.public_url(), "", 1)
     }
 }
@@ -191,12 +247,20 @@ impl Drop for TestApp {
             // Best effort: drop the per-test database from a helper thread.
             let admin = pg_admin_url();
             std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
                 if let Ok(rt) = rt {
                     rt.block_on(async move {
                         use sqlx::Executor;
-                        if let Ok(mut c) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await {
-                            let _ = c.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await;
+                        if let Ok(mut c) =
+                            <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await
+                        {
+                            let _ = c
+                                .execute(sqlx::AssertSqlSafe(format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                )))
+                                .await;
                         }
                     });
                 }

@@ -435,7 +435,10 @@ impl Browser {
                 return;
             }
             if start.elapsed() > Duration::from_secs(15) {
-                panic!("no new page loaded after clicking {css} (still at {})", self.current_url().await);
+                panic!(
+                    "no new page loaded after clicking {css} (still at {})",
+                    self.current_url().await
+                );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

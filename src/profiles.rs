@@ -1,0 +1,163 @@
+//! Profiles: validated changes to a person's public profile and avatar.
+//! Shared by every channel (web settings page, JSON API).
+
+use crate::accounts::{BIO_MAX, DISPLAY_NAME_MAX};
+use crate::db::{Db, now};
+use crate::i18n::Lang;
+
+/// Side of the stored avatar, in pixels.
+pub const AVATAR_SIZE: u32 = 256;
+
+/// Validated profile changes; `None` leaves a field as it is.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ProfileChanges {
+    pub display_name: Option<String>,
+    pub bio: Option<String>,
+    pub locale: Option<String>,
+}
+
+/// Validate requested changes: (field, message key) pairs on refusal.
+pub fn validate_profile(
+    display_name: Option<&str>,
+    bio: Option<&str>,
+    locale: Option<&str>,
+) -> Result<ProfileChanges, Vec<(String, String)>> {
+    let mut fields = Vec::new();
+    let mut refuse = |f: &str, k: &str| fields.push((f.to_string(), k.to_string()));
+    let display_name = display_name.map(|d| d.trim().to_string());
+    if let Some(d) = &display_name {
+        if d.chars().count() > DISPLAY_NAME_MAX {
+            refuse("display_name", "field-too-long");
+        } else if d.chars().any(char::is_control) {
+            refuse("display_name", "field-invalid");
+        }
+    }
+    let bio = bio.map(|b| b.replace("\r\n", "\n").trim().to_string());
+    if let Some(b) = &bio {
+        if b.chars().count() > BIO_MAX {
+            refuse("bio", "field-too-long");
+        } else if b.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            refuse("bio", "field-invalid");
+        }
+    }
+    if let Some(l) = locale
+        && !Lang::ALL.iter().any(|x| x.code() == l)
+    {
+        refuse("locale", "field-invalid-choice");
+    }
+    if fields.is_empty() {
+        Ok(ProfileChanges {
+            display_name,
+            bio,
+            locale: locale.map(str::to_string),
+        })
+    } else {
+        Err(fields)
+    }
+}
+
+/// Apply validated profile changes.
+pub async fn update_profile(db: &Db, user_id: i64, c: &ProfileChanges) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET display_name = COALESCE($1, display_name), bio = COALESCE($2, bio), \
+         locale = COALESCE($3, locale) WHERE id = $4",
+    )
+    .bind(c.display_name.clone())
+    .bind(c.bio.clone())
+    .bind(c.locale.clone())
+    .bind(user_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Store a processed avatar (JPEG bytes from `images::make_avatar`), make it
+/// the person's avatar and delete the previous one. Returns the media id.
+pub async fn set_avatar(db: &Db, user_id: i64, jpeg: Vec<u8>) -> Result<i64, sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    // Lock the person's row first (PostgreSQL row lock, SQLite write lock) so
+    // that the previous avatar read next is the one this change replaces.
+    sqlx::query("UPDATE users SET avatar_id = avatar_id WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let old: Option<i64> = sqlx::query_scalar("SELECT avatar_id FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO media (owner_id, content_type, bytes, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(user_id)
+    .bind("image/jpeg")
+    .bind(jpeg)
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE users SET avatar_id = $1 WHERE id = $2")
+        .bind(id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    if let Some(old) = old {
+        sqlx::query("DELETE FROM media WHERE id = $1 AND owner_id = $2")
+            .bind(old)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Remove the person's avatar, if any. Returns whether there was one.
+pub async fn remove_avatar(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("UPDATE users SET avatar_id = avatar_id WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let old: Option<i64> = sqlx::query_scalar("SELECT avatar_id FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .flatten();
+    if let Some(old) = old {
+        sqlx::query("UPDATE users SET avatar_id = NULL WHERE id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM media WHERE id = $1 AND owner_id = $2")
+            .bind(old)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(old.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_validation() {
+        let ok = validate_profile(Some("  Marie  "), Some("a\r\nb "), Some("en")).expect("valid");
+        assert_eq!(ok.display_name.as_deref(), Some("Marie"));
+        assert_eq!(ok.bio.as_deref(), Some("a\nb"));
+        assert_eq!(ok.locale.as_deref(), Some("en"));
+        assert_eq!(
+            validate_profile(None, None, None),
+            Ok(ProfileChanges::default())
+        );
+        let long = "x".repeat(DISPLAY_NAME_MAX + 1);
+        let bad = validate_profile(Some(&long), Some(&"é".repeat(BIO_MAX + 1)), Some("de"))
+            .expect_err("invalid");
+        let fields: Vec<&str> = bad.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["display_name", "bio", "locale"]);
+        assert_eq!(bad[0].1, "field-too-long");
+        assert!(validate_profile(Some("a\u{7}"), None, None).is_err());
+        assert!(validate_profile(None, Some(&"é".repeat(BIO_MAX)), Some("fr-CA")).is_ok());
+    }
+}
