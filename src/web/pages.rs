@@ -424,7 +424,32 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// Metrics are for the operator: served to loopback clients (a Prometheus
+/// on the same host, or through your own proxy with `behind_proxy` off) and
+/// to administrators' API tokens; 404 to everyone else.
+async fn metrics(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let local = peer.ip().is_loopback() && !headers.contains_key("x-forwarded-for");
+    let admin_token = match headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        Some(secret) => crate::api::tokens::authenticate(&state.db, secret.trim())
+            .await?
+            .is_some_and(|u| policy::can(Some(&u), Action::Administer)),
+        None => false,
+    };
+    if !local && !admin_token {
+        return Err(AppError::NotFound);
+    }
+    Ok(render_metrics(&state).await)
+}
+
+async fn render_metrics(state: &AppState) -> Response {
     let users = accounts::count_users(&state.db).await.unwrap_or(-1);
     let pending_jobs = crate::jobs::Queue::pending(&state.db).await.unwrap_or(-1);
     let failed_jobs = crate::jobs::Queue::failed(&state.db).await.unwrap_or(-1);

@@ -948,3 +948,44 @@ async fn personal_tokens_from_the_settings_page_open_the_api_until_revoked() {
     assert_eq!(me.status(), 401);
     assert!(me.headers().contains_key("www-authenticate"));
 }
+
+#[tokio::test]
+async fn metrics_are_for_the_operator_only() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    // Through a proxy (X-Forwarded-For), even from loopback: hidden.
+    let res = client
+        .get(app.at("/metrics"))
+        .header("X-Forwarded-For", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    // An administrator's token opens it.
+    let admin = app.create_user("operatrice", true).await;
+    let (_, secret) =
+        passerelles::api::tokens::create_token(&app.state.db, admin.id, "prometheus", None)
+            .await
+            .unwrap();
+    let res = client
+        .get(app.at("/metrics"))
+        .header("X-Forwarded-For", "203.0.113.9")
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // A member's token does not.
+    let member = app.create_user("membre", false).await;
+    let (_, secret) = passerelles::api::tokens::create_token(&app.state.db, member.id, "x", None)
+        .await
+        .unwrap();
+    let res = client
+        .get(app.at("/metrics"))
+        .header("X-Forwarded-For", "203.0.113.9")
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
