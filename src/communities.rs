@@ -448,7 +448,9 @@ pub async fn directory(db: &Db, viewer: Option<&User>, f: &DirectoryFilter, page
     }
     let offset = page.max(0) * PAGE_SIZE;
     sql.push_str(&format!(" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT {} OFFSET {offset}", PAGE_SIZE + 1));
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(viewer_id.unwrap_or(0));
+    // Administrators are not bound by the listing condition, but "mine" still needs their id.
+    let bound_id = viewer_id.or_else(|| if f.mine { viewer.map(|u| u.id) } else { None });
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(bound_id.unwrap_or(0));
     for b in binds {
         q = q.bind(b);
     }
@@ -501,6 +503,404 @@ pub async fn members(db: &Db, community_id: i64, state: MemberState, limit: i64)
             })
         })
         .collect()
+}
+
+// ---- choices ---------------------------------------------------------------------------
+
+/// Themes a community may choose (stable codes; labels are the
+/// `community-theme-<code>` messages).
+pub const THEMES: &[&str] = &[
+    "economie-sociale",
+    "action-communautaire",
+    "developpement-local",
+    "transition",
+    "culture",
+    "recherche",
+    "philanthropie",
+    "municipal",
+    "autre",
+];
+
+/// The 17 administrative regions of Québec (code, name), from
+/// shared/data/quebec-regions.csv. Names are proper nouns, the same in every language.
+pub const REGIONS: &[(&str, &str)] = &[
+    ("bas-saint-laurent", "Bas-Saint-Laurent"),
+    ("saguenay-lac-saint-jean", "Saguenay–Lac-Saint-Jean"),
+    ("capitale-nationale", "Capitale-Nationale"),
+    ("mauricie", "Mauricie"),
+    ("estrie", "Estrie"),
+    ("montreal", "Montréal"),
+    ("outaouais", "Outaouais"),
+    ("abitibi-temiscamingue", "Abitibi-Témiscamingue"),
+    ("cote-nord", "Côte-Nord"),
+    ("nord-du-quebec", "Nord-du-Québec"),
+    ("gaspesie-iles-de-la-madeleine", "Gaspésie–Îles-de-la-Madeleine"),
+    ("chaudiere-appalaches", "Chaudière-Appalaches"),
+    ("laval", "Laval"),
+    ("lanaudiere", "Lanaudière"),
+    ("laurentides", "Laurentides"),
+    ("monteregie", "Montérégie"),
+    ("centre-du-quebec", "Centre-du-Québec"),
+];
+
+pub fn region_name(code: &str) -> Option<&'static str> {
+    REGIONS.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
+}
+
+/// An empty theme means "none chosen".
+pub fn valid_theme(code: &str) -> bool {
+    code.is_empty() || THEMES.contains(&code)
+}
+
+/// An empty territory means "none in particular".
+pub fn valid_territory(code: &str) -> bool {
+    code.is_empty() || region_name(code).is_some()
+}
+
+pub const INVITE_DAYS_DEFAULT: i64 = 14;
+pub const INVITE_DAYS_MAX: i64 = 90;
+pub const INVITE_USES_MAX: i64 = 10_000;
+/// Members shown per page of a member list.
+pub const MEMBERS_PAGE: i64 = 50;
+
+// ---- membership details -------------------------------------------------------------------
+
+/// The viewer's membership and whether the welcome message was already shown.
+pub async fn membership_welcomed(db: &Db, community_id: i64, user: Option<&User>) -> Result<Option<(Membership, bool)>, sqlx::Error> {
+    let Some(u) = user else { return Ok(None) };
+    let row: Option<(String, String, i64)> =
+        sqlx::query_as("SELECT role, state, welcomed FROM memberships WHERE community_id = $1 AND user_id = $2")
+            .bind(community_id)
+            .bind(u.id)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.and_then(|(r, s, w)| Some((membership_from(&r, &s)?, w != 0))))
+}
+
+/// Note that the welcome message and charter were shown; true when this
+/// call did it (so they are shown once, even with two tabs open).
+pub async fn mark_welcomed(db: &Db, community_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
+    let res = sqlx::query("UPDATE memberships SET welcomed = 1 WHERE community_id = $1 AND user_id = $2 AND welcomed = 0")
+        .bind(community_id)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(res.rows_affected() > 0)
+}
+
+fn member_from_row(r: &AnyRow) -> Result<Member, sqlx::Error> {
+    let role: String = r.try_get("role")?;
+    let st: String = r.try_get("state")?;
+    Ok(Member {
+        user_id: r.try_get("id")?,
+        username: r.try_get("username")?,
+        display_name: r.try_get("display_name")?,
+        avatar_id: r.try_get("avatar_id")?,
+        role: Role::parse(&role).unwrap_or(Role::Member),
+        state: MemberState::parse(&st).unwrap_or(MemberState::Active),
+        message: r.try_get("message")?,
+        since: r.try_get("created_at")?,
+    })
+}
+
+/// One member of a community, in any state, whatever their account status.
+pub async fn member(db: &Db, community_id: i64, user_id: i64) -> Result<Option<Member>, sqlx::Error> {
+    sqlx::query(
+        "SELECT u.id, u.username, u.display_name, u.avatar_id, m.role, m.state, m.message, m.created_at \
+         FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.community_id = $1 AND m.user_id = $2",
+    )
+    .bind(community_id)
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .map(|r| member_from_row(&r))
+    .transpose()
+}
+
+/// A page (0-based) of members in one state, highest role first, then by
+/// name; (members, has_more).
+pub async fn members_page(db: &Db, community_id: i64, state: MemberState, page: i64) -> Result<(Vec<Member>, bool), sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.username, u.display_name, u.avatar_id, m.role, m.state, m.message, m.created_at \
+         FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.community_id = $1 AND m.state = $2 AND u.status = 'active' \
+         ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'animator' THEN 1 WHEN 'moderator' THEN 2 ELSE 3 END, \
+         LOWER(u.username), u.id LIMIT $3 OFFSET $4",
+    )
+    .bind(community_id)
+    .bind(state.as_str())
+    .bind(MEMBERS_PAGE + 1)
+    .bind(page.max(0) * MEMBERS_PAGE)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut list = rows.iter().map(member_from_row).collect::<Result<Vec<_>, _>>()?;
+    let more = list.len() as i64 > MEMBERS_PAGE;
+    list.truncate(MEMBERS_PAGE as usize);
+    Ok((list, more))
+}
+
+/// How many memberships are in a state (e.g. open join requests).
+pub async fn count_in_state(db: &Db, community_id: i64, state: MemberState) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE community_id = $1 AND state = $2")
+        .bind(community_id)
+        .bind(state.as_str())
+        .fetch_one(&db.pool)
+        .await
+}
+
+// ---- settings and status --------------------------------------------------------------------
+
+/// What managers may change after creation (the slug, its URL, stays).
+#[derive(Debug, Clone)]
+pub struct CommunitySettings {
+    pub name: String,
+    pub description: String,
+    pub charter: String,
+    pub welcome: String,
+    pub theme: String,
+    pub territory: String,
+    pub visibility: Visibility,
+    pub join_policy: JoinPolicy,
+}
+
+impl CommunitySettings {
+    pub fn of(c: &Community) -> CommunitySettings {
+        CommunitySettings {
+            name: c.name.clone(),
+            description: c.description.clone(),
+            charter: c.charter.clone(),
+            welcome: c.welcome.clone(),
+            theme: c.theme.clone(),
+            territory: c.territory.clone(),
+            visibility: c.visibility,
+            join_policy: c.join_policy,
+        }
+    }
+}
+
+/// Check settings; (field, message key) pairs on refusal.
+pub fn check_settings(s: &CommunitySettings) -> Vec<(&'static str, &'static str)> {
+    let mut errs = Vec::new();
+    let name = s.name.trim();
+    if name.is_empty() {
+        errs.push(("name", "field-required"));
+    } else if name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
+        errs.push(("name", "field-too-long"));
+    }
+    if s.description.trim().chars().count() > DESCRIPTION_MAX {
+        errs.push(("description", "field-too-long"));
+    }
+    if s.charter.trim().chars().count() > TEXT_MAX {
+        errs.push(("charter", "field-too-long"));
+    }
+    if s.welcome.trim().chars().count() > TEXT_MAX {
+        errs.push(("welcome", "field-too-long"));
+    }
+    if !valid_theme(&s.theme) {
+        errs.push(("theme", "field-invalid-choice"));
+    }
+    if !valid_territory(&s.territory) {
+        errs.push(("territory", "field-invalid-choice"));
+    }
+    if s.visibility == Visibility::Private && s.join_policy == JoinPolicy::Open {
+        errs.push(("join_policy", "community-private-open"));
+    }
+    errs
+}
+
+pub async fn update_settings(db: &Db, community_id: i64, s: &CommunitySettings) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE communities SET name = $1, description = $2, charter = $3, welcome = $4, theme = $5, \
+         territory = $6, visibility = $7, join_policy = $8 WHERE id = $9",
+    )
+    .bind(s.name.trim())
+    .bind(s.description.trim())
+    .bind(s.charter.trim().replace("\r\n", "\n"))
+    .bind(s.welcome.trim().replace("\r\n", "\n"))
+    .bind(&s.theme)
+    .bind(&s.territory)
+    .bind(s.visibility.as_str())
+    .bind(s.join_policy.as_str())
+    .bind(community_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Move a community from one of `from` to `to` (archive, reopen, approve,
+/// refuse); false when it was not in one of those states (someone else
+/// acted first).
+pub async fn change_status(db: &Db, community_id: i64, from: &[CommunityStatus], to: CommunityStatus, reason: &str) -> Result<bool, sqlx::Error> {
+    let list = from.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ");
+    let sql = format!("UPDATE communities SET status = $1, status_reason = $2 WHERE id = $3 AND status IN ({list})");
+    let res = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(to.as_str())
+        .bind(accounts::truncate(reason.trim(), MESSAGE_MAX))
+        .bind(community_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(res.rows_affected() > 0)
+}
+
+/// Communities awaiting an administrator, oldest first.
+pub async fn pending(db: &Db, limit: i64) -> Result<Vec<Community>, sqlx::Error> {
+    let sql = format!("SELECT {COMMUNITY_COLUMNS} FROM communities c WHERE c.status = 'pending' ORDER BY c.created_at, c.id LIMIT $1");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit).fetch_all(&db.pool).await?;
+    rows.iter().map(Community::from_row).collect()
+}
+
+// ---- roles --------------------------------------------------------------------------------
+
+/// May someone with role `actor` (None: not an active member) give `new` to
+/// a member whose role is `target`? Managers (animators, owners) act on
+/// members below them, never above their own role; owners act on anyone and
+/// alone make owners. Instance administrators may do anything.
+pub fn may_set_role(actor_admin: bool, actor: Option<Role>, target: Role, new: Role) -> bool {
+    if actor_admin {
+        return true;
+    }
+    match actor {
+        Some(a) if a >= Role::Animator => (a == Role::Owner || target < a) && new <= a,
+        _ => false,
+    }
+}
+
+/// May `actor` remove a member whose role is `target`? Same rule as roles.
+pub fn may_remove(actor_admin: bool, actor: Option<Role>, target: Role) -> bool {
+    may_set_role(actor_admin, actor, target, Role::Member)
+}
+
+/// Change an active member's role; false when there is no such active member.
+pub async fn set_role(db: &Db, community_id: i64, user_id: i64, role: Role) -> Result<bool, sqlx::Error> {
+    let res = sqlx::query("UPDATE memberships SET role = $1, updated_at = $2 WHERE community_id = $3 AND user_id = $4 AND state = 'active'")
+        .bind(role.as_str())
+        .bind(now())
+        .bind(community_id)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(res.rows_affected() > 0)
+}
+
+/// Make `to` (an active member) the owner. `from` (the owner handing over)
+/// becomes an animator; with `from = None` (an administrator acting) every
+/// current owner becomes an animator. False when `to` is not an active member.
+pub async fn transfer_ownership(db: &Db, community_id: i64, to: i64, from: Option<i64>) -> Result<bool, sqlx::Error> {
+    let t = now();
+    let mut tx = db.pool.begin().await?;
+    let res = sqlx::query("UPDATE memberships SET role = 'owner', updated_at = $1 WHERE community_id = $2 AND user_id = $3 AND state = 'active'")
+        .bind(t)
+        .bind(community_id)
+        .bind(to)
+        .execute(&mut *tx)
+        .await?;
+    if res.rows_affected() == 0 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    match from {
+        Some(f) if f != to => {
+            sqlx::query("UPDATE memberships SET role = 'animator', updated_at = $1 WHERE community_id = $2 AND user_id = $3 AND role = 'owner'")
+                .bind(t)
+                .bind(community_id)
+                .bind(f)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Some(_) => {}
+        None => {
+            sqlx::query("UPDATE memberships SET role = 'animator', updated_at = $1 WHERE community_id = $2 AND user_id <> $3 AND role = 'owner'")
+                .bind(t)
+                .bind(community_id)
+                .bind(to)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await
+        .map(|_| true)
+}
+
+// ---- notifications --------------------------------------------------------------------------
+
+/// One notification record (see the `notifications` table). `data` is a
+/// small JSON object (e.g. `{"reason": "…"}`), or empty.
+pub async fn notify(db: &Db, user_id: i64, kind: &str, actor_id: Option<i64>, community_id: i64, data: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO notifications (user_id, kind, actor_id, community_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(user_id)
+        .bind(kind)
+        .bind(actor_id)
+        .bind(community_id)
+        .bind(data)
+        .bind(now())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// The same notification to every manager (owner, animator) of a community.
+pub async fn notify_managers(db: &Db, community_id: i64, kind: &str, actor_id: Option<i64>, data: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO notifications (user_id, kind, actor_id, community_id, data, created_at) \
+         SELECT m.user_id, $1, $2, $3, $4, $5 FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.community_id = $3 AND m.state = 'active' AND m.role IN ('owner', 'animator') AND u.status = 'active'",
+    )
+    .bind(kind)
+    .bind(actor_id)
+    .bind(community_id)
+    .bind(data)
+    .bind(now())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// The same notification to every active administrator of the instance.
+pub async fn notify_admins(db: &Db, community_id: i64, kind: &str, actor_id: Option<i64>, data: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO notifications (user_id, kind, actor_id, community_id, data, created_at) \
+         SELECT u.id, $1, $2, $3, $4, $5 FROM users u WHERE u.is_admin = 1 AND u.status = 'active' AND u.domain IS NULL",
+    )
+    .bind(kind)
+    .bind(actor_id)
+    .bind(community_id)
+    .bind(data)
+    .bind(now())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod role_tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_never_given_above_ones_own() {
+        use Role::*;
+        // Owners do anything, including making owners.
+        assert!(may_set_role(false, Some(Owner), Member, Owner));
+        assert!(may_set_role(false, Some(Owner), Owner, Animator));
+        // Animators manage those below them, up to animator.
+        assert!(may_set_role(false, Some(Animator), Member, Moderator));
+        assert!(may_set_role(false, Some(Animator), Moderator, Animator));
+        assert!(!may_set_role(false, Some(Animator), Member, Owner), "only owners make owners");
+        assert!(!may_set_role(false, Some(Animator), Owner, Member), "not above their own");
+        assert!(!may_set_role(false, Some(Animator), Animator, Member), "not their peers");
+        assert!(!may_set_role(false, Some(Moderator), Member, Moderator));
+        assert!(!may_set_role(false, None, Member, Moderator));
+        assert!(may_set_role(true, None, Owner, Member));
+        assert!(may_remove(false, Some(Animator), Moderator));
+        assert!(!may_remove(false, Some(Animator), Owner));
+    }
+
+    #[test]
+    fn choices_are_known() {
+        assert_eq!(REGIONS.len(), 17);
+        assert!(valid_territory("") && valid_territory("montreal") && !valid_territory("paris"));
+        assert!(valid_theme("culture") && !valid_theme("sport"));
+        assert_eq!(region_name("gaspesie-iles-de-la-madeleine"), Some("Gaspésie–Îles-de-la-Madeleine"));
+    }
 }
 
 #[cfg(test)]

@@ -35,7 +35,11 @@ const LOCAL_IMAGE_PREFIX: &str = "/media/";
 const LINK_REL: &str = "nofollow noopener ugc";
 
 /// Characters percent-encoded in the path segment of mention and hashtag links.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// Result of [`render`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -190,7 +194,9 @@ fn marker_at(b: &[u8]) -> usize {
         Some(b'-' | b'*' | b'+') if followed_by_space(1) => 1,
         Some(c) if c.is_ascii_digit() => {
             let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
-            if digits <= 9 && matches!(b.get(digits), Some(b'.' | b')')) && followed_by_space(digits + 1)
+            if digits <= 9
+                && matches!(b.get(digits), Some(b'.' | b')'))
+                && followed_by_space(digits + 1)
             {
                 digits + 1
             } else {
@@ -299,7 +305,11 @@ fn rewrite_image<'a>(arena: &'a Arena<'a>, node: &'a AstNode<'a>) {
         .skip(1)
         .any(|a| matches!(a.data().value, NodeValue::Link(_)));
     if node.first_child().is_none() {
-        let label = if link.url.is_empty() { "image".to_string() } else { link.url.clone() };
+        let label = if link.url.is_empty() {
+            "image".to_string()
+        } else {
+            link.url.clone()
+        };
         node.append(arena.alloc(NodeValue::Text(Cow::Owned(label)).into()));
     }
     if in_link {
@@ -372,8 +382,20 @@ fn starts_token(prev: Option<char>) -> bool {
                 || is_combining_mark(c)
                 || matches!(
                     c,
-                    '_' | '-' | '.' | '/' | '\\' | '@' | '#' | '&' | '=' | '?' | '%' | '+' | '~'
-                        | ':' | '$'
+                    '_' | '-'
+                        | '.'
+                        | '/'
+                        | '\\'
+                        | '@'
+                        | '#'
+                        | '&'
+                        | '='
+                        | '?'
+                        | '%'
+                        | '+'
+                        | '~'
+                        | ':'
+                        | '$'
                 ))
         }
     }
@@ -388,13 +410,21 @@ fn split_pieces(text: &str) -> Vec<Piece<'_>> {
         if (c == '@' || c == '#') && starts_token(prev) {
             let body_start = i + 1;
             let rest = &text[body_start..];
-            let token = if c == '@' { mention_at(rest) } else { hashtag_at(rest) };
+            let token = if c == '@' {
+                mention_at(rest)
+            } else {
+                hashtag_at(rest)
+            };
             if let Some(len) = token {
                 if plain_start < i {
                     pieces.push(Piece::Text(&text[plain_start..i]));
                 }
                 let name = &text[body_start..body_start + len];
-                pieces.push(if c == '@' { Piece::Mention(name) } else { Piece::Hashtag(name) });
+                pieces.push(if c == '@' {
+                    Piece::Mention(name)
+                } else {
+                    Piece::Hashtag(name)
+                });
                 plain_start = body_start + len;
                 // Skip the token's chars.
                 while let Some(&(j, ch)) = iter.peek() {
@@ -430,8 +460,7 @@ fn mention_at(rest: &str) -> Option<usize> {
     let first = name.chars().next()?;
     let count = name.chars().count();
     if !first.is_alphanumeric()
-        || count < crate::username::MIN_LEN
-        || count > crate::username::MAX_LEN
+        || !(crate::username::MIN_LEN..=crate::username::MAX_LEN).contains(&count)
     {
         return None;
     }
@@ -478,9 +507,31 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     BUILDER.get_or_init(|| {
         let tags: HashSet<&'static str> = [
-            "a", "blockquote", "br", "code", "del", "em", "h3", "h4", "h5", "h6", "hr", "img",
-            "input", "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead",
-            "tr", "ul",
+            "a",
+            "blockquote",
+            "br",
+            "code",
+            "del",
+            "em",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "hr",
+            "img",
+            "input",
+            "li",
+            "ol",
+            "p",
+            "pre",
+            "strong",
+            "table",
+            "tbody",
+            "td",
+            "th",
+            "thead",
+            "tr",
+            "ul",
         ]
         .into_iter()
         .collect();
@@ -519,15 +570,17 @@ fn filter_attribute<'u>(element: &str, attribute: &str, value: &'u str) -> Optio
         ("code", "class") => value.strip_prefix("language-").is_some_and(|lang| {
             !lang.is_empty()
                 && lang.len() <= 40
-                && lang
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'+' | b'#' | b'.'))
+                && lang.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'+' | b'#' | b'.')
+                })
         }),
         ("img", "src") => value.starts_with(LOCAL_IMAGE_PREFIX),
         // comrak empties dangerous URLs; a link to nowhere is better than to this page.
         ("a", "href") => !value.trim().is_empty(),
         ("th" | "td", "align") => matches!(value, "left" | "center" | "right"),
-        ("ol", "start") => !value.is_empty() && value.len() <= 9 && value.bytes().all(|b| b.is_ascii_digit()),
+        ("ol", "start") => {
+            !value.is_empty() && value.len() <= 9 && value.bytes().all(|b| b.is_ascii_digit())
+        }
         _ => true,
     };
     keep.then_some(Cow::Borrowed(value))
@@ -557,8 +610,21 @@ fn html_to_text(html: &str) -> String {
             .to_ascii_lowercase();
         if matches!(
             name.as_str(),
-            "p" | "br" | "li" | "blockquote" | "pre" | "h3" | "h4" | "h5" | "h6" | "hr" | "tr"
-                | "td" | "th" | "ul" | "ol" | "table"
+            "p" | "br"
+                | "li"
+                | "blockquote"
+                | "pre"
+                | "h3"
+                | "h4"
+                | "h5"
+                | "h6"
+                | "hr"
+                | "tr"
+                | "td"
+                | "th"
+                | "ul"
+                | "ol"
+                | "table"
         ) {
             raw.push(' ');
         }
@@ -585,7 +651,10 @@ fn shorten(text: &str, max_chars: usize) -> String {
     }
     // Leave room for the ellipsis.
     let budget = max_chars - 1;
-    let cut_at = text.char_indices().nth(budget).map_or(text.len(), |(i, _)| i);
+    let cut_at = text
+        .char_indices()
+        .nth(budget)
+        .map_or(text.len(), |(i, _)| i);
     let head = &text[..cut_at];
     // Cut on the last word boundary, unless the text is one long word.
     let next_is_space = text[cut_at..].starts_with(char::is_whitespace);
@@ -660,9 +729,31 @@ mod tests {
         for name in tag_names(&out) {
             assert!(
                 [
-                    "a", "blockquote", "br", "code", "del", "em", "h3", "h4", "h5", "h6", "hr",
-                    "img", "input", "li", "ol", "p", "pre", "strong", "table", "tbody", "td",
-                    "th", "thead", "tr", "ul"
+                    "a",
+                    "blockquote",
+                    "br",
+                    "code",
+                    "del",
+                    "em",
+                    "h3",
+                    "h4",
+                    "h5",
+                    "h6",
+                    "hr",
+                    "img",
+                    "input",
+                    "li",
+                    "ol",
+                    "p",
+                    "pre",
+                    "strong",
+                    "table",
+                    "tbody",
+                    "td",
+                    "th",
+                    "thead",
+                    "tr",
+                    "ul"
                 ]
                 .contains(&name.as_str()),
                 "tag {name} in {out:?} from {source:?}"
@@ -741,7 +832,10 @@ mod tests {
         // Third-party image → link, no <img>.
         let out = html("![](https://tracker.example/p.gif)");
         assert!(!out.contains("<img"), "{out}");
-        assert!(out.contains("href=\"https://tracker.example/p.gif\""), "{out}");
+        assert!(
+            out.contains("href=\"https://tracker.example/p.gif\""),
+            "{out}"
+        );
         // Raw HTML is shown as text.
         let out = html("<script>alert(1)</script>");
         assert!(out.contains("&lt;script&gt;"), "{out}");
@@ -752,9 +846,12 @@ mod tests {
 
     #[test]
     fn links_and_images() {
-        let out = html("[site](https://exemple.ca/page) [mail](mailto:a@exemple.ca) [ftp](ftp://x/y)");
+        let out =
+            html("[site](https://exemple.ca/page) [mail](mailto:a@exemple.ca) [ftp](ftp://x/y)");
         assert!(
-            out.contains(r#"<a href="https://exemple.ca/page" rel="nofollow noopener ugc">site</a>"#),
+            out.contains(
+                r#"<a href="https://exemple.ca/page" rel="nofollow noopener ugc">site</a>"#
+            ),
             "{out}"
         );
         assert!(out.contains(r#"href="mailto:a@exemple.ca""#), "{out}");
@@ -762,10 +859,17 @@ mod tests {
         // Every link carries rel, autolinks too.
         let out = html("voir https://exemple.ca et www.exemple.ca");
         assert_eq!(out.matches("<a ").count(), 2, "{out}");
-        assert_eq!(out.matches(r#"rel="nofollow noopener ugc""#).count(), 2, "{out}");
+        assert_eq!(
+            out.matches(r#"rel="nofollow noopener ugc""#).count(),
+            2,
+            "{out}"
+        );
         // Local images stay.
         let out = html("![Logo](/media/abc.jpg \"titre\")");
-        assert!(out.contains(r#"<img src="/media/abc.jpg" alt="Logo" title="titre">"#), "{out}");
+        assert!(
+            out.contains(r#"<img src="/media/abc.jpg" alt="Logo" title="titre">"#),
+            "{out}"
+        );
         // A remote image inside a link becomes its alt text.
         let out = html("[![badge](https://ci.example/b.svg)](https://ci.example/)");
         assert!(!out.contains("<img"), "{out}");
@@ -779,8 +883,14 @@ mod tests {
         assert!(out.contains("<table>"), "{out}");
         assert!(out.contains(r#"<th align="left">a</th>"#), "{out}");
         assert!(out.contains("<del>barré</del>"), "{out}");
-        assert!(out.contains(r#"<li><input checked="" type="checkbox" disabled=""> fait</li>"#), "{out}");
-        assert!(out.contains(r#"<li><input type="checkbox" disabled=""> à faire</li>"#), "{out}");
+        assert!(
+            out.contains(r#"<li><input checked="" type="checkbox" disabled=""> fait</li>"#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"<li><input type="checkbox" disabled=""> à faire</li>"#),
+            "{out}"
+        );
         let out = html("```rust\nfn main() {}\n```");
         assert!(out.contains(r#"<code class="language-rust">"#), "{out}");
         let out = html("```x\" onclick=\"y\nz\n```");
@@ -836,7 +946,11 @@ mod tests {
     fn deep_nesting_is_bounded() {
         let quote = format!("{} fond", "> ".repeat(10_000));
         let out = html(&quote);
-        assert!(max_depth(&out, "blockquote") <= MAX_NESTING, "depth {}", max_depth(&out, "blockquote"));
+        assert!(
+            max_depth(&out, "blockquote") <= MAX_NESTING,
+            "depth {}",
+            max_depth(&out, "blockquote")
+        );
         assert!(out.contains("fond"));
 
         let compact = format!("{}x", ">".repeat(10_000));
@@ -845,7 +959,11 @@ mod tests {
 
         let lists = format!("{}x", "- ".repeat(10_000));
         let out = html(&lists);
-        assert!(max_depth(&out, "ul") <= MAX_NESTING, "depth {}", max_depth(&out, "ul"));
+        assert!(
+            max_depth(&out, "ul") <= MAX_NESTING,
+            "depth {}",
+            max_depth(&out, "ul")
+        );
 
         let ordered = format!("{}x", "1. ".repeat(10_000));
         let out = html(&ordered);
@@ -863,7 +981,11 @@ mod tests {
             staircase.push_str("- x\n");
         }
         let out = html(&staircase);
-        assert!(max_depth(&out, "ul") <= MAX_NESTING + 1, "depth {}", max_depth(&out, "ul"));
+        assert!(
+            max_depth(&out, "ul") <= MAX_NESTING + 1,
+            "depth {}",
+            max_depth(&out, "ul")
+        );
 
         // Many lines of deep quotes.
         let many = format!("{}x\n", "> ".repeat(200)).repeat(200);
@@ -871,12 +993,16 @@ mod tests {
         assert!(max_depth(&out, "blockquote") <= MAX_NESTING);
 
         // Normal nesting is untouched.
-        assert_eq!(bound_nesting("> > a\n- - b\n    code\n"), "> > a\n- - b\n    code\n");
+        assert_eq!(
+            bound_nesting("> > a\n- - b\n    code\n"),
+            "> > a\n- - b\n    code\n"
+        );
     }
 
     #[test]
     fn large_bodies() {
-        let paragraph = "Lorem ipsum dolor sit amet, **consectetur** _adipiscing_ elit. #tag @marie\n\n";
+        let paragraph =
+            "Lorem ipsum dolor sit amet, **consectetur** _adipiscing_ elit. #tag @marie\n\n";
         let body = paragraph.repeat(MAX_SOURCE_BYTES / paragraph.len());
         assert!(body.len() <= MAX_SOURCE_BYTES);
         let out = render(&body);
@@ -916,7 +1042,11 @@ mod tests {
             "{}",
             out.html
         );
-        assert!(out.html.contains(r#"href="/u/jean.paul_2""#), "{}", out.html);
+        assert!(
+            out.html.contains(r#"href="/u/jean.paul_2""#),
+            "{}",
+            out.html
+        );
         // The trailing dot ends the sentence, not the name.
         assert!(out.html.contains(">@jean.paul_2</a>."), "{}", out.html);
 
@@ -941,8 +1071,13 @@ mod tests {
 
     #[test]
     fn hashtags() {
-        let out = render("Vive l'#économie_sociale et la #ÉconomieSociale, #2024 #2024bilan #Économie_Sociale");
-        assert_eq!(out.hashtags, vec!["économie_sociale", "économiesociale", "2024bilan"]);
+        let out = render(
+            "Vive l'#économie_sociale et la #ÉconomieSociale, #2024 #2024bilan #Économie_Sociale",
+        );
+        assert_eq!(
+            out.hashtags,
+            vec!["économie_sociale", "économiesociale", "2024bilan"]
+        );
         assert!(
             out.html.contains(
                 r#"<a href="/tags/%C3%A9conomiesociale" class="hashtag" rel="nofollow noopener ugc">#ÉconomieSociale</a>"#
@@ -969,7 +1104,10 @@ mod tests {
     fn excerpts() {
         let source = "# Titre\n\nUn *texte* avec [un lien](https://x.example) &amp; des <b>balises</b>.\n\n- un\n- deux";
         let text = excerpt(source, 1000);
-        assert_eq!(text, "Titre Un texte avec un lien & des <b>balises</b>. un deux");
+        assert_eq!(
+            text,
+            "Titre Un texte avec un lien & des <b>balises</b>. un deux"
+        );
         let short = excerpt(source, 20);
         assert!(short.chars().count() <= 20, "{short}");
         assert!(short.ends_with('…'), "{short}");
@@ -988,7 +1126,9 @@ mod tests {
             state ^= state << 17;
             state
         };
-        let alphabet: Vec<char> = "> -*+_`#@[]()!<>&;:/\\|~\n\n  \t1.éÉa0\"'=x".chars().collect();
+        let alphabet: Vec<char> = "> -*+_`#@[]()!<>&;:/\\|~\n\n  \t1.éÉa0\"'=x"
+            .chars()
+            .collect();
         for round in 0..3000 {
             let len = (next() % 200) as usize;
             let source: String = if round % 2 == 0 {

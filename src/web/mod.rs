@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod ctx;
+pub mod feeds;
 pub mod pages;
 pub mod settings;
 pub mod templates;
@@ -130,6 +131,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(settings::router())
         .merge(admin::router())
+        .merge(feeds::router())
         .nest("/api/v1", crate::api::router())
         .fallback(|| async { AppError::NotFound })
         .layer(DefaultBodyLimit::max(MAX_BODY))

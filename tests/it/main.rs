@@ -10,3 +10,4 @@ mod admin;
 mod api;
 mod e2e;
 mod operations;
+mod preview;

@@ -1,0 +1,321 @@
+//! The notification centre: one record per recipient and event (a mention,
+//! a reply to my publication or my reply, a new reply on a publication I
+//! follow, and the kinds other modules add: join requests, moderation
+//! outcomes…). Records keep what later e-mail digests need: kind, actor,
+//! community / publication / reply ids, `created_at`, `read_at`,
+//! `emailed_at`.
+//!
+//! Whether the recipient may see the publication is checked when the record
+//! is made (by the caller, through the policy) and again when it is listed:
+//! a publication removed since, or a community left, drops it from the list.
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+
+use crate::accounts::User;
+use crate::db::{Db, now};
+use crate::policy::Sight;
+use crate::publications::{self, Author, tick};
+
+/// Someone mentioned me (publication or reply).
+pub const MENTION: &str = "mention";
+/// Someone replied to my publication or to my reply.
+pub const REPLY: &str = "reply";
+/// A new reply on a publication I follow.
+pub const FOLLOWED_REPLY: &str = "followed_reply";
+
+/// A record to insert.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub user_id: i64,
+    pub kind: &'static str,
+    pub actor_id: Option<i64>,
+    pub community_id: Option<i64>,
+    pub publication_id: Option<i64>,
+    pub reply_id: Option<i64>,
+    /// Free-form details (JSON) for kinds that need more than ids.
+    pub data: String,
+}
+
+impl NewNotification {
+    /// About a publication (and a reply of it).
+    pub fn about(user_id: i64, kind: &'static str, actor: i64, publication_id: i64, reply_id: Option<i64>) -> Self {
+        NewNotification {
+            user_id,
+            kind,
+            actor_id: Some(actor),
+            community_id: None,
+            publication_id: Some(publication_id),
+            reply_id,
+            data: String::new(),
+        }
+    }
+    /// About a community (join requests, decisions…), for other modules.
+    pub fn community(user_id: i64, kind: &'static str, actor: Option<i64>, community_id: i64, data: String) -> Self {
+        NewNotification { user_id, kind, actor_id: actor, community_id: Some(community_id), publication_id: None, reply_id: None, data }
+    }
+}
+
+/// Insert records (one statement each).
+pub async fn insert(db: &Db, items: &[NewNotification]) -> Result<(), sqlx::Error> {
+    let t = now();
+    for n in items {
+        tick();
+        sqlx::query(
+            "INSERT INTO notifications (user_id, kind, actor_id, community_id, publication_id, reply_id, data, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(n.user_id)
+        .bind(n.kind)
+        .bind(n.actor_id)
+        .bind(n.community_id)
+        .bind(n.publication_id)
+        .bind(n.reply_id)
+        .bind(&n.data)
+        .bind(t)
+        .execute(&db.pool)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Unread records of a person (what the header shows).
+pub async fn unread_count(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
+    tick();
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notifications n LEFT JOIN publications p ON p.id = n.publication_id \
+         WHERE n.user_id = $1 AND n.read_at IS NULL AND (p.id IS NULL OR p.status <> 'deleted')",
+    )
+    .bind(user_id)
+    .fetch_one(&db.pool)
+    .await
+}
+
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub id: i64,
+    pub kind: String,
+    pub actor: Option<Author>,
+    pub community: Option<(String, String)>,
+    pub publication_id: Option<i64>,
+    pub reply_id: Option<i64>,
+    pub data: String,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+    pub emailed_at: Option<i64>,
+}
+
+impl Item {
+    pub fn unread(&self) -> bool {
+        self.read_at.is_none()
+    }
+    /// Where the record leads.
+    pub fn link(&self) -> String {
+        match (self.publication_id, self.reply_id, &self.community) {
+            (Some(p), Some(r), _) => format!("/p/{p}#r-{r}"),
+            (Some(p), None, _) => format!("/p/{p}"),
+            (None, _, Some((slug, _))) => format!("/c/{slug}"),
+            _ => "/notifications".to_string(),
+        }
+    }
+}
+
+/// Records about one publication (or one record without a publication).
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub publication_id: Option<i64>,
+    pub title: String,
+    pub items: Vec<Item>,
+    pub unread: i64,
+    pub latest: i64,
+}
+
+impl Group {
+    pub fn link(&self) -> String {
+        match self.publication_id {
+            Some(p) => format!("/p/{p}"),
+            None => self.items.first().map(Item::link).unwrap_or_else(|| "/notifications".into()),
+        }
+    }
+}
+
+/// A person's latest records (at most `limit`) that they may still see,
+/// grouped by publication; groups with unread records first, then the most
+/// recent. Three statements.
+pub async fn list(db: &Db, user: &User, limit: i64) -> Result<Vec<Group>, sqlx::Error> {
+    let items = fetch(db, user, limit, false).await?;
+    let titles: HashMap<i64, String> = items.iter().filter_map(|(i, t)| Some((i.publication_id?, t.clone()?))).collect();
+    let mut groups: Vec<Group> = Vec::new();
+    let mut index: HashMap<i64, usize> = HashMap::new();
+    for (item, _) in items {
+        let slot = match item.publication_id {
+            Some(pid) => match index.get(&pid) {
+                Some(&i) => i,
+                None => {
+                    index.insert(pid, groups.len());
+                    groups.push(Group { publication_id: Some(pid), title: titles.get(&pid).cloned().unwrap_or_default(), items: Vec::new(), unread: 0, latest: 0 });
+                    groups.len() - 1
+                }
+            },
+            None => {
+                let title = item.community.as_ref().map(|(_, n)| n.clone()).unwrap_or_default();
+                groups.push(Group { publication_id: None, title, items: Vec::new(), unread: 0, latest: 0 });
+                groups.len() - 1
+            }
+        };
+        let g = &mut groups[slot];
+        g.unread += i64::from(item.unread());
+        g.latest = g.latest.max(item.created_at);
+        g.items.push(item);
+    }
+    for g in &mut groups {
+        g.items.sort_by_key(|i| (i.read_at.is_some(), std::cmp::Reverse(i.created_at), std::cmp::Reverse(i.id)));
+    }
+    groups.sort_by_key(|g| (g.unread == 0, std::cmp::Reverse(g.latest)));
+    Ok(groups)
+}
+
+/// Records, newest first (unread first when `unread_first`), filtered by
+/// what the person may still see; with the publication's title.
+pub async fn fetch(db: &Db, user: &User, limit: i64, only_unread: bool) -> Result<Vec<(Item, Option<String>)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT n.id, n.kind, n.actor_id, n.publication_id, n.reply_id, n.data, n.created_at, n.read_at, n.emailed_at, \
+         au.username AS au_username, au.display_name AS au_display_name, au.avatar_id AS au_avatar_id, \
+         c.slug AS c_slug, c.name AS c_name, p.title AS p_title \
+         FROM notifications n LEFT JOIN users au ON au.id = n.actor_id \
+         LEFT JOIN communities c ON c.id = n.community_id LEFT JOIN publications p ON p.id = n.publication_id \
+         WHERE n.user_id = $1{} \
+         ORDER BY CASE WHEN n.read_at IS NULL THEN 0 ELSE 1 END, n.created_at DESC, n.id DESC LIMIT $2",
+        if only_unread { " AND n.read_at IS NULL" } else { "" }
+    );
+    tick();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user.id).bind(limit.clamp(1, 500)).fetch_all(&db.pool).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let actor_id: Option<i64> = r.try_get("actor_id")?;
+        let actor = match (actor_id, r.try_get::<Option<String>, _>("au_username")?) {
+            (Some(id), Some(username)) => Some(Author {
+                id,
+                username,
+                display_name: r.try_get::<Option<String>, _>("au_display_name")?.unwrap_or_default(),
+                avatar_id: r.try_get("au_avatar_id")?,
+            }),
+            _ => None,
+        };
+        let community = match (r.try_get::<Option<String>, _>("c_slug")?, r.try_get::<Option<String>, _>("c_name")?) {
+            (Some(s), Some(n)) => Some((s, n)),
+            _ => None,
+        };
+        out.push((
+            Item {
+                id: r.try_get("id")?,
+                kind: r.try_get("kind")?,
+                actor,
+                community,
+                publication_id: r.try_get("publication_id")?,
+                reply_id: r.try_get("reply_id")?,
+                data: r.try_get("data")?,
+                created_at: r.try_get("created_at")?,
+                read_at: r.try_get("read_at")?,
+                emailed_at: r.try_get("emailed_at")?,
+            },
+            r.try_get::<Option<String>, _>("p_title")?,
+        ));
+    }
+    // The recipient must still be able to read the publication (the policy, now).
+    let ids: Vec<i64> = {
+        let mut v: Vec<i64> = out.iter().filter_map(|(i, _)| i.publication_id).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let pubs = load_publications(db, &ids, user).await?;
+    let mut links = publications::links_of(db, Some(user), &ids).await?;
+    let visible: std::collections::HashSet<i64> = pubs
+        .iter()
+        .filter(|p| publications::sight(Some(user), p, &links.remove(&p.id).unwrap_or_default()) == Sight::Full)
+        .map(|p| p.id)
+        .collect();
+    out.retain(|(i, _)| i.publication_id.is_none_or(|p| visible.contains(&p)));
+    Ok(out)
+}
+
+/// Publications' policy facts (author, status) for the sight check.
+async fn load_publications(db: &Db, ids: &[i64], _user: &User) -> Result<Vec<publications::Publication>, sqlx::Error> {
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let sql = format!("SELECT id, author_id, status FROM publications WHERE id IN ({list})");
+    tick();
+    let rows: Vec<(i64, Option<i64>, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&db.pool).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, author_id, status)| publications::Publication {
+            id,
+            kind: publications::Kind::Discussion,
+            title: String::new(),
+            body: String::new(),
+            body_html: String::new(),
+            author: None,
+            author_id,
+            link_url: None,
+            link_key: None,
+            preview: None,
+            accepted_reply_id: None,
+            status: crate::policy::ContentStatus::parse(&status).unwrap_or(crate::policy::ContentStatus::Hidden),
+            status_reason: String::new(),
+            locked: false,
+            created_at: 0,
+            updated_at: 0,
+            last_activity_at: 0,
+            reply_count: 0,
+            revisions: 0,
+            following: false,
+        })
+        .collect())
+}
+
+/// Mark one record read; false if it is not this person's.
+pub async fn mark_read(db: &Db, user_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+    tick();
+    let res = sqlx::query("UPDATE notifications SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL")
+        .bind(now())
+        .bind(id)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    if res.rows_affected() > 0 {
+        return Ok(true);
+    }
+    tick();
+    let mine: Option<i64> = sqlx::query_scalar("SELECT id FROM notifications WHERE id = $1 AND user_id = $2")
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(mine.is_some())
+}
+
+pub async fn mark_all_read(db: &Db, user_id: i64) -> Result<u64, sqlx::Error> {
+    tick();
+    Ok(sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+        .bind(now())
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?
+        .rows_affected())
+}
+
+/// Reading a publication marks its records read.
+pub async fn mark_publication_read(db: &Db, user_id: i64, publication_id: i64) -> Result<u64, sqlx::Error> {
+    tick();
+    Ok(sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND publication_id = $3 AND read_at IS NULL")
+        .bind(now())
+        .bind(user_id)
+        .bind(publication_id)
+        .execute(&db.pool)
+        .await?
+        .rows_affected())
+}
