@@ -10,7 +10,9 @@ use sqlx::any::AnyRow;
 
 use crate::accounts::{self, User};
 use crate::db::{Db, now};
-use crate::policy::{CommunityFacts, CommunityStatus, JoinPolicy, MemberState, Membership, Role, Visibility};
+use crate::policy::{
+    CommunityFacts, CommunityStatus, JoinPolicy, MemberState, Membership, Role, Visibility,
+};
 
 pub const NAME_MAX: usize = 100;
 pub const DESCRIPTION_MAX: usize = 2000;
@@ -120,7 +122,11 @@ pub fn slugify(name: &str) -> String {
             }
         }
     }
-    out.chars().take(SLUG_MAX).collect::<String>().trim_end_matches('-').to_string()
+    out.chars()
+        .take(SLUG_MAX)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_string()
 }
 
 pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Community>, sqlx::Error> {
@@ -144,31 +150,57 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<Community>, sqlx::Error> {
 }
 
 fn membership_from(role: &str, state: &str) -> Option<Membership> {
-    Some(Membership { role: Role::parse(role)?, state: MemberState::parse(state)? })
+    Some(Membership {
+        role: Role::parse(role)?,
+        state: MemberState::parse(state)?,
+    })
 }
 
 /// The viewer's membership in one community.
-pub async fn membership(db: &Db, community_id: i64, user: Option<&User>) -> Result<Option<Membership>, sqlx::Error> {
+pub async fn membership(
+    db: &Db,
+    community_id: i64,
+    user: Option<&User>,
+) -> Result<Option<Membership>, sqlx::Error> {
     let Some(u) = user else { return Ok(None) };
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT role, state FROM memberships WHERE community_id = $1 AND user_id = $2")
-            .bind(community_id)
-            .bind(u.id)
-            .fetch_optional(&db.pool)
-            .await?;
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT role, state FROM memberships WHERE community_id = $1 AND user_id = $2",
+    )
+    .bind(community_id)
+    .bind(u.id)
+    .fetch_optional(&db.pool)
+    .await?;
     Ok(row.and_then(|(r, s)| membership_from(&r, &s)))
 }
 
 /// The viewer's memberships in many communities, in one query.
-pub async fn memberships(db: &Db, user: Option<&User>, community_ids: &[i64]) -> Result<HashMap<i64, Membership>, sqlx::Error> {
-    let Some(u) = user else { return Ok(HashMap::new()) };
+pub async fn memberships(
+    db: &Db,
+    user: Option<&User>,
+    community_ids: &[i64],
+) -> Result<HashMap<i64, Membership>, sqlx::Error> {
+    let Some(u) = user else {
+        return Ok(HashMap::new());
+    };
     if community_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let list = community_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    let sql = format!("SELECT community_id, role, state FROM memberships WHERE user_id = $1 AND community_id IN ({list})");
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(u.id).fetch_all(&db.pool).await?;
-    Ok(rows.into_iter().filter_map(|(id, r, s)| Some((id, membership_from(&r, &s)?))).collect())
+    let list = community_ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = format!(
+        "SELECT community_id, role, state FROM memberships WHERE user_id = $1 AND community_id IN ({list})"
+    );
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(u.id)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, r, s)| Some((id, membership_from(&r, &s)?)))
+        .collect())
 }
 
 pub struct NewCommunity<'a> {
@@ -184,7 +216,10 @@ pub struct NewCommunity<'a> {
 }
 
 /// Check a new community; (field, message key) pairs on refusal.
-pub async fn check_new(db: &Db, n: &NewCommunity<'_>) -> Result<(String, Vec<(&'static str, &'static str)>), sqlx::Error> {
+pub async fn check_new(
+    db: &Db,
+    n: &NewCommunity<'_>,
+) -> Result<(String, Vec<(&'static str, &'static str)>), sqlx::Error> {
     let mut errs = Vec::new();
     let name = n.name.trim();
     if name.is_empty() {
@@ -210,11 +245,19 @@ pub async fn check_new(db: &Db, n: &NewCommunity<'_>) -> Result<(String, Vec<(&'
     Ok((slug, errs))
 }
 
-const RESERVED_SLUGS: &[&str] = &["new", "nouvelle", "explorer", "requests", "demandes", "feed", "rss", "atom"];
+const RESERVED_SLUGS: &[&str] = &[
+    "new", "nouvelle", "explorer", "requests", "demandes", "feed", "rss", "atom",
+];
 
 /// Create a community with its creator as owner. `pending` when the
 /// instance approves new communities.
-pub async fn create(db: &Db, creator: &User, n: &NewCommunity<'_>, slug: &str, pending: bool) -> Result<Community, sqlx::Error> {
+pub async fn create(
+    db: &Db,
+    creator: &User,
+    n: &NewCommunity<'_>,
+    slug: &str,
+    pending: bool,
+) -> Result<Community, sqlx::Error> {
     let t = now();
     let mut tx = db.pool.begin().await?;
     let id: i64 = sqlx::query_scalar(
@@ -261,7 +304,14 @@ pub async fn recount(db: &Db, community_id: i64) -> Result<(), sqlx::Error> {
 }
 
 /// Add or update a membership (join, approve, invite, ban…).
-pub async fn set_membership(db: &Db, community_id: i64, user_id: i64, role: Role, state: MemberState, message: &str) -> Result<(), sqlx::Error> {
+pub async fn set_membership(
+    db: &Db,
+    community_id: i64,
+    user_id: i64,
+    role: Role,
+    state: MemberState,
+    message: &str,
+) -> Result<(), sqlx::Error> {
     let t = now();
     sqlx::query(
         "INSERT INTO memberships (community_id, user_id, role, state, message, created_at, updated_at) \
@@ -280,7 +330,11 @@ pub async fn set_membership(db: &Db, community_id: i64, user_id: i64, role: Role
     recount(db, community_id).await
 }
 
-pub async fn remove_membership(db: &Db, community_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
+pub async fn remove_membership(
+    db: &Db,
+    community_id: i64,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM memberships WHERE community_id = $1 AND user_id = $2")
         .bind(community_id)
         .bind(user_id)
@@ -321,7 +375,14 @@ pub struct Invite {
 }
 
 /// Create an invitation link; returns (id, code). The code is shown once.
-pub async fn create_invite(db: &Db, community_id: i64, by: i64, email: &str, days: i64, max_uses: Option<i64>) -> Result<(i64, String), sqlx::Error> {
+pub async fn create_invite(
+    db: &Db,
+    community_id: i64,
+    by: i64,
+    email: &str,
+    days: i64,
+    max_uses: Option<i64>,
+) -> Result<(i64, String), sqlx::Error> {
     let (code, hash) = accounts::new_token();
     let t = now();
     let id: i64 = sqlx::query_scalar(
@@ -389,7 +450,11 @@ pub async fn list_invites(db: &Db, community_id: i64) -> Result<Vec<Invite>, sql
         .collect()
 }
 
-pub async fn revoke_invite(db: &Db, community_id: i64, invite_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn revoke_invite(
+    db: &Db,
+    community_id: i64,
+    invite_id: i64,
+) -> Result<bool, sqlx::Error> {
     let res = sqlx::query("UPDATE community_invites SET revoked_at = $1 WHERE id = $2 AND community_id = $3 AND revoked_at IS NULL")
         .bind(now())
         .bind(invite_id)
@@ -415,7 +480,12 @@ pub const PAGE_SIZE: i64 = 30;
 
 /// The directory: communities this viewer may see listed, most recently
 /// active first, `PAGE_SIZE` per page (plus one to know if there is more).
-pub async fn directory(db: &Db, viewer: Option<&User>, f: &DirectoryFilter, page: i64) -> Result<(Vec<Community>, bool), sqlx::Error> {
+pub async fn directory(
+    db: &Db,
+    viewer: Option<&User>,
+    f: &DirectoryFilter,
+    page: i64,
+) -> Result<(Vec<Community>, bool), sqlx::Error> {
     let viewer_id = crate::policy::sql_needs_viewer(viewer);
     // $1 is the viewer id (bound even when unused, to keep numbering fixed).
     let mut sql = format!(
@@ -439,15 +509,32 @@ pub async fn directory(db: &Db, viewer: Option<&User>, f: &DirectoryFilter, page
         push(&mut sql, " AND c.visibility = $?", v.as_str().to_string());
     }
     if let Some(q) = f.query.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let pattern = format!("%{}%", q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        push(&mut sql, " AND (LOWER(c.name) LIKE $? ESCAPE '\\'", pattern.clone());
-        push(&mut sql, " OR LOWER(c.description) LIKE $? ESCAPE '\\')", pattern);
+        let pattern = format!(
+            "%{}%",
+            q.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        push(
+            &mut sql,
+            " AND (LOWER(c.name) LIKE $? ESCAPE '\\'",
+            pattern.clone(),
+        );
+        push(
+            &mut sql,
+            " OR LOWER(c.description) LIKE $? ESCAPE '\\')",
+            pattern,
+        );
     }
     if f.mine {
         sql.push_str(" AND EXISTS (SELECT 1 FROM memberships mm WHERE mm.community_id = c.id AND mm.user_id = $1 AND mm.state = 'active')");
     }
     let offset = page.max(0) * PAGE_SIZE;
-    sql.push_str(&format!(" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT {} OFFSET {offset}", PAGE_SIZE + 1));
+    sql.push_str(&format!(
+        " ORDER BY c.last_activity_at DESC, c.id DESC LIMIT {} OFFSET {offset}",
+        PAGE_SIZE + 1
+    ));
     // Administrators are not bound by the listing condition, but "mine" still needs their id.
     let bound_id = viewer_id.or_else(|| if f.mine { viewer.map(|u| u.id) } else { None });
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(bound_id.unwrap_or(0));
@@ -455,7 +542,10 @@ pub async fn directory(db: &Db, viewer: Option<&User>, f: &DirectoryFilter, page
         q = q.bind(b);
     }
     let rows = q.fetch_all(&db.pool).await?;
-    let mut list = rows.iter().map(Community::from_row).collect::<Result<Vec<_>, _>>()?;
+    let mut list = rows
+        .iter()
+        .map(Community::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
     let more = list.len() as i64 > PAGE_SIZE;
     list.truncate(PAGE_SIZE as usize);
     Ok((list, more))
@@ -474,7 +564,12 @@ pub struct Member {
 }
 
 /// Members in a given state, highest role first.
-pub async fn members(db: &Db, community_id: i64, state: MemberState, limit: i64) -> Result<Vec<Member>, sqlx::Error> {
+pub async fn members(
+    db: &Db,
+    community_id: i64,
+    state: MemberState,
+    limit: i64,
+) -> Result<Vec<Member>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT u.id, u.username, u.display_name, u.avatar_id, m.role, m.state, m.message, m.created_at \
          FROM memberships m JOIN users u ON u.id = m.user_id \
@@ -534,7 +629,10 @@ pub const REGIONS: &[(&str, &str)] = &[
     ("abitibi-temiscamingue", "Abitibi-Témiscamingue"),
     ("cote-nord", "Côte-Nord"),
     ("nord-du-quebec", "Nord-du-Québec"),
-    ("gaspesie-iles-de-la-madeleine", "Gaspésie–Îles-de-la-Madeleine"),
+    (
+        "gaspesie-iles-de-la-madeleine",
+        "Gaspésie–Îles-de-la-Madeleine",
+    ),
     ("chaudiere-appalaches", "Chaudière-Appalaches"),
     ("laval", "Laval"),
     ("lanaudiere", "Lanaudière"),
@@ -566,14 +664,19 @@ pub const MEMBERS_PAGE: i64 = 50;
 // ---- membership details -------------------------------------------------------------------
 
 /// The viewer's membership and whether the welcome message was already shown.
-pub async fn membership_welcomed(db: &Db, community_id: i64, user: Option<&User>) -> Result<Option<(Membership, bool)>, sqlx::Error> {
+pub async fn membership_welcomed(
+    db: &Db,
+    community_id: i64,
+    user: Option<&User>,
+) -> Result<Option<(Membership, bool)>, sqlx::Error> {
     let Some(u) = user else { return Ok(None) };
-    let row: Option<(String, String, i64)> =
-        sqlx::query_as("SELECT role, state, welcomed FROM memberships WHERE community_id = $1 AND user_id = $2")
-            .bind(community_id)
-            .bind(u.id)
-            .fetch_optional(&db.pool)
-            .await?;
+    let row: Option<(String, String, i64)> = sqlx::query_as(
+        "SELECT role, state, welcomed FROM memberships WHERE community_id = $1 AND user_id = $2",
+    )
+    .bind(community_id)
+    .bind(u.id)
+    .fetch_optional(&db.pool)
+    .await?;
     Ok(row.and_then(|(r, s, w)| Some((membership_from(&r, &s)?, w != 0))))
 }
 
@@ -604,7 +707,11 @@ fn member_from_row(r: &AnyRow) -> Result<Member, sqlx::Error> {
 }
 
 /// One member of a community, in any state, whatever their account status.
-pub async fn member(db: &Db, community_id: i64, user_id: i64) -> Result<Option<Member>, sqlx::Error> {
+pub async fn member(
+    db: &Db,
+    community_id: i64,
+    user_id: i64,
+) -> Result<Option<Member>, sqlx::Error> {
     sqlx::query(
         "SELECT u.id, u.username, u.display_name, u.avatar_id, m.role, m.state, m.message, m.created_at \
          FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.community_id = $1 AND m.user_id = $2",
@@ -619,7 +726,12 @@ pub async fn member(db: &Db, community_id: i64, user_id: i64) -> Result<Option<M
 
 /// A page (0-based) of members in one state, highest role first, then by
 /// name; (members, has_more).
-pub async fn members_page(db: &Db, community_id: i64, state: MemberState, page: i64) -> Result<(Vec<Member>, bool), sqlx::Error> {
+pub async fn members_page(
+    db: &Db,
+    community_id: i64,
+    state: MemberState,
+    page: i64,
+) -> Result<(Vec<Member>, bool), sqlx::Error> {
     let rows = sqlx::query(
         "SELECT u.id, u.username, u.display_name, u.avatar_id, m.role, m.state, m.message, m.created_at \
          FROM memberships m JOIN users u ON u.id = m.user_id \
@@ -633,14 +745,21 @@ pub async fn members_page(db: &Db, community_id: i64, state: MemberState, page: 
     .bind(page.max(0) * MEMBERS_PAGE)
     .fetch_all(&db.pool)
     .await?;
-    let mut list = rows.iter().map(member_from_row).collect::<Result<Vec<_>, _>>()?;
+    let mut list = rows
+        .iter()
+        .map(member_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
     let more = list.len() as i64 > MEMBERS_PAGE;
     list.truncate(MEMBERS_PAGE as usize);
     Ok((list, more))
 }
 
 /// How many memberships are in a state (e.g. open join requests).
-pub async fn count_in_state(db: &Db, community_id: i64, state: MemberState) -> Result<i64, sqlx::Error> {
+pub async fn count_in_state(
+    db: &Db,
+    community_id: i64,
+    state: MemberState,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE community_id = $1 AND state = $2")
         .bind(community_id)
         .bind(state.as_str())
@@ -708,7 +827,11 @@ pub fn check_settings(s: &CommunitySettings) -> Vec<(&'static str, &'static str)
     errs
 }
 
-pub async fn update_settings(db: &Db, community_id: i64, s: &CommunitySettings) -> Result<(), sqlx::Error> {
+pub async fn update_settings(
+    db: &Db,
+    community_id: i64,
+    s: &CommunitySettings,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE communities SET name = $1, description = $2, charter = $3, welcome = $4, theme = $5, \
          territory = $6, visibility = $7, join_policy = $8 WHERE id = $9",
@@ -730,9 +853,21 @@ pub async fn update_settings(db: &Db, community_id: i64, s: &CommunitySettings) 
 /// Move a community from one of `from` to `to` (archive, reopen, approve,
 /// refuse); false when it was not in one of those states (someone else
 /// acted first).
-pub async fn change_status(db: &Db, community_id: i64, from: &[CommunityStatus], to: CommunityStatus, reason: &str) -> Result<bool, sqlx::Error> {
-    let list = from.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ");
-    let sql = format!("UPDATE communities SET status = $1, status_reason = $2 WHERE id = $3 AND status IN ({list})");
+pub async fn change_status(
+    db: &Db,
+    community_id: i64,
+    from: &[CommunityStatus],
+    to: CommunityStatus,
+    reason: &str,
+) -> Result<bool, sqlx::Error> {
+    let list = from
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE communities SET status = $1, status_reason = $2 WHERE id = $3 AND status IN ({list})"
+    );
     let res = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(to.as_str())
         .bind(accounts::truncate(reason.trim(), MESSAGE_MAX))
@@ -744,8 +879,13 @@ pub async fn change_status(db: &Db, community_id: i64, from: &[CommunityStatus],
 
 /// Communities awaiting an administrator, oldest first.
 pub async fn pending(db: &Db, limit: i64) -> Result<Vec<Community>, sqlx::Error> {
-    let sql = format!("SELECT {COMMUNITY_COLUMNS} FROM communities c WHERE c.status = 'pending' ORDER BY c.created_at, c.id LIMIT $1");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit).fetch_all(&db.pool).await?;
+    let sql = format!(
+        "SELECT {COMMUNITY_COLUMNS} FROM communities c WHERE c.status = 'pending' ORDER BY c.created_at, c.id LIMIT $1"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?;
     rows.iter().map(Community::from_row).collect()
 }
 
@@ -771,7 +911,12 @@ pub fn may_remove(actor_admin: bool, actor: Option<Role>, target: Role) -> bool 
 }
 
 /// Change an active member's role; false when there is no such active member.
-pub async fn set_role(db: &Db, community_id: i64, user_id: i64, role: Role) -> Result<bool, sqlx::Error> {
+pub async fn set_role(
+    db: &Db,
+    community_id: i64,
+    user_id: i64,
+    role: Role,
+) -> Result<bool, sqlx::Error> {
     let res = sqlx::query("UPDATE memberships SET role = $1, updated_at = $2 WHERE community_id = $3 AND user_id = $4 AND state = 'active'")
         .bind(role.as_str())
         .bind(now())
@@ -785,7 +930,12 @@ pub async fn set_role(db: &Db, community_id: i64, user_id: i64, role: Role) -> R
 /// Make `to` (an active member) the owner. `from` (the owner handing over)
 /// becomes an animator; with `from = None` (an administrator acting) every
 /// current owner becomes an animator. False when `to` is not an active member.
-pub async fn transfer_ownership(db: &Db, community_id: i64, to: i64, from: Option<i64>) -> Result<bool, sqlx::Error> {
+pub async fn transfer_ownership(
+    db: &Db,
+    community_id: i64,
+    to: i64,
+    from: Option<i64>,
+) -> Result<bool, sqlx::Error> {
     let t = now();
     let mut tx = db.pool.begin().await?;
     let res = sqlx::query("UPDATE memberships SET role = 'owner', updated_at = $1 WHERE community_id = $2 AND user_id = $3 AND state = 'active'")
@@ -817,15 +967,21 @@ pub async fn transfer_ownership(db: &Db, community_id: i64, to: i64, from: Optio
                 .await?;
         }
     }
-    tx.commit().await
-        .map(|_| true)
+    tx.commit().await.map(|_| true)
 }
 
 // ---- notifications --------------------------------------------------------------------------
 
 /// One notification record (see the `notifications` table). `data` is a
 /// small JSON object (e.g. `{"reason": "…"}`), or empty.
-pub async fn notify(db: &Db, user_id: i64, kind: &str, actor_id: Option<i64>, community_id: i64, data: &str) -> Result<(), sqlx::Error> {
+pub async fn notify(
+    db: &Db,
+    user_id: i64,
+    kind: &str,
+    actor_id: Option<i64>,
+    community_id: i64,
+    data: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO notifications (user_id, kind, actor_id, community_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(user_id)
         .bind(kind)
@@ -839,7 +995,13 @@ pub async fn notify(db: &Db, user_id: i64, kind: &str, actor_id: Option<i64>, co
 }
 
 /// The same notification to every manager (owner, animator) of a community.
-pub async fn notify_managers(db: &Db, community_id: i64, kind: &str, actor_id: Option<i64>, data: &str) -> Result<(), sqlx::Error> {
+pub async fn notify_managers(
+    db: &Db,
+    community_id: i64,
+    kind: &str,
+    actor_id: Option<i64>,
+    data: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO notifications (user_id, kind, actor_id, community_id, data, created_at) \
          SELECT m.user_id, $1, $2, $3, $4, $5 FROM memberships m JOIN users u ON u.id = m.user_id \
@@ -856,7 +1018,13 @@ pub async fn notify_managers(db: &Db, community_id: i64, kind: &str, actor_id: O
 }
 
 /// The same notification to every active administrator of the instance.
-pub async fn notify_admins(db: &Db, community_id: i64, kind: &str, actor_id: Option<i64>, data: &str) -> Result<(), sqlx::Error> {
+pub async fn notify_admins(
+    db: &Db,
+    community_id: i64,
+    kind: &str,
+    actor_id: Option<i64>,
+    data: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO notifications (user_id, kind, actor_id, community_id, data, created_at) \
          SELECT u.id, $1, $2, $3, $4, $5 FROM users u WHERE u.is_admin = 1 AND u.status = 'active' AND u.domain IS NULL",
@@ -884,9 +1052,18 @@ mod role_tests {
         // Animators manage those below them, up to animator.
         assert!(may_set_role(false, Some(Animator), Member, Moderator));
         assert!(may_set_role(false, Some(Animator), Moderator, Animator));
-        assert!(!may_set_role(false, Some(Animator), Member, Owner), "only owners make owners");
-        assert!(!may_set_role(false, Some(Animator), Owner, Member), "not above their own");
-        assert!(!may_set_role(false, Some(Animator), Animator, Member), "not their peers");
+        assert!(
+            !may_set_role(false, Some(Animator), Member, Owner),
+            "only owners make owners"
+        );
+        assert!(
+            !may_set_role(false, Some(Animator), Owner, Member),
+            "not above their own"
+        );
+        assert!(
+            !may_set_role(false, Some(Animator), Animator, Member),
+            "not their peers"
+        );
         assert!(!may_set_role(false, Some(Moderator), Member, Moderator));
         assert!(!may_set_role(false, None, Member, Moderator));
         assert!(may_set_role(true, None, Owner, Member));
@@ -899,7 +1076,10 @@ mod role_tests {
         assert_eq!(REGIONS.len(), 17);
         assert!(valid_territory("") && valid_territory("montreal") && !valid_territory("paris"));
         assert!(valid_theme("culture") && !valid_theme("sport"));
-        assert_eq!(region_name("gaspesie-iles-de-la-madeleine"), Some("Gaspésie–Îles-de-la-Madeleine"));
+        assert_eq!(
+            region_name("gaspesie-iles-de-la-madeleine"),
+            Some("Gaspésie–Îles-de-la-Madeleine")
+        );
     }
 }
 
@@ -909,7 +1089,10 @@ mod tests {
 
     #[test]
     fn slugs_are_readable_ascii() {
-        assert_eq!(slugify("Économie sociale — Bas-Saint-Laurent"), "economie-sociale-bas-saint-laurent");
+        assert_eq!(
+            slugify("Économie sociale — Bas-Saint-Laurent"),
+            "economie-sociale-bas-saint-laurent"
+        );
         assert_eq!(slugify("  Cœur  de l'île  "), "coeur-de-l-ile");
         assert_eq!(slugify("!!!"), "");
         assert!(slugify(&"a".repeat(200)).len() <= super::SLUG_MAX);

@@ -29,8 +29,16 @@ pub struct Db {
 
 /// Migrations, in order. Never edit one that has shipped: add a new one.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
-    (2, "communities", include_str!("../migrations/0002_communities.sql")),
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "communities",
+        include_str!("../migrations/0002_communities.sql"),
+    ),
 ];
 
 pub fn now() -> i64 {

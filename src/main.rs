@@ -67,6 +67,19 @@ enum AdminCommand {
         #[arg(long)]
         admin: bool,
     },
+    /// Fill an empty instance with realistic, deterministic demo content
+    /// (scale 1: 4,300 members, 120 communities, 6,000 publications).
+    SeedDemo {
+        /// Multiplier of the old platform's size (100 = 600,000 publications).
+        #[arg(long, default_value_t = 1)]
+        scale: i64,
+        /// Random seed (same seed, same content).
+        #[arg(long, default_value_t = 2021)]
+        seed: u64,
+        /// Add demo content even if the instance already has accounts.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -93,7 +106,7 @@ fn main() -> ExitCode {
 
 fn init_logs(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PASSERELLES_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=error"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false);
@@ -123,6 +136,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = passerelles::db::Db::connect(&config.database_url(), 2).await?;
             let n = db.migrate().await?;
             println!("{n} migration(s) applied.");
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::SeedDemo { scale, seed, force },
+        } => {
+            let db = passerelles::db::Db::connect(&config.database_url(), 4).await?;
+            db.migrate().await?;
+            let r = passerelles::seed::seed_demo(&db, scale, seed, force).await?;
+            println!(
+                "Demo content: {} members, {} communities, {} publications, {} replies in {:.1} s.",
+                r.users, r.communities, r.publications, r.replies, r.seconds
+            );
+            println!("Every demo account's password is: {}", r.password);
             Ok(())
         }
         Command::Admin {

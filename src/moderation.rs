@@ -19,8 +19,8 @@ use crate::accounts::{self, Status, User};
 use crate::communities::Community;
 use crate::db::{Db, now};
 use crate::policy::{
-    self, Action, CommunityFacts, CommunityStatus, ContentStatus, JoinPolicy, MemberState, Membership, Role, SharedIn,
-    Sight, Visibility,
+    self, Action, CommunityFacts, CommunityStatus, ContentStatus, JoinPolicy, MemberState,
+    Membership, Role, SharedIn, Sight, Visibility,
 };
 use crate::ratelimit::Limit;
 
@@ -31,7 +31,10 @@ pub const REASON_MAX: usize = 500;
 /// Reports per page of a queue, entries per page of the log.
 pub const PAGE_SIZE: i64 = 30;
 /// Reports one person may file per hour.
-pub const REPORTS_PER_ACCOUNT: Limit = Limit { max: 30, window_secs: 3600 };
+pub const REPORTS_PER_ACCOUNT: Limit = Limit {
+    max: 30,
+    window_secs: 3600,
+};
 /// Characters of content shown in a queue.
 const EXCERPT_MAX: usize = 280;
 
@@ -236,16 +239,32 @@ impl Link {
         self.shared.community.id
     }
     fn readable(&self, viewer: Option<&User>) -> bool {
-        policy::can(viewer, Action::ViewCommunity { c: &self.shared.community, m: self.shared.membership })
+        policy::can(
+            viewer,
+            Action::ViewCommunity {
+                c: &self.shared.community,
+                m: self.shared.membership,
+            },
+        )
     }
     fn moderated_by(&self, viewer: Option<&User>) -> bool {
-        policy::can(viewer, Action::ModerateCommunity { c: &self.shared.community, m: self.shared.membership })
+        policy::can(
+            viewer,
+            Action::ModerateCommunity {
+                c: &self.shared.community,
+                m: self.shared.membership,
+            },
+        )
     }
 }
 
 /// Where a publication is shared, as seen by `viewer`: one query over
 /// publication_communities, communities and the viewer's memberships.
-pub async fn links(db: &Db, publication_id: i64, viewer: Option<&User>) -> Result<Vec<Link>, sqlx::Error> {
+pub async fn links(
+    db: &Db,
+    publication_id: i64,
+    viewer: Option<&User>,
+) -> Result<Vec<Link>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT pc.status AS link_status, c.id AS c_id, c.slug AS c_slug, c.name AS c_name, \
          c.visibility AS c_visibility, c.join_policy AS c_join_policy, c.status AS c_status, \
@@ -301,7 +320,12 @@ pub fn sight(viewer: Option<&User>, p: &PublicationFacts, links: &[Link]) -> Sig
 /// How `viewer` sees a reply: only within a publication they see in full;
 /// hidden replies by their author and moderators, removed ones by moderators
 /// (their author gets a notice), deleted ones by nobody.
-pub fn reply_sight(viewer: Option<&User>, r: &ReplyFacts, p: &PublicationFacts, links: &[Link]) -> Sight {
+pub fn reply_sight(
+    viewer: Option<&User>,
+    r: &ReplyFacts,
+    p: &PublicationFacts,
+    links: &[Link],
+) -> Sight {
     if sight(viewer, p, links) != Sight::Full {
         return Sight::None;
     }
@@ -323,7 +347,8 @@ fn destinations(viewer: &User, links: &[Link]) -> (Vec<i64>, Vec<String>) {
     links
         .iter()
         .filter(|l| {
-            l.moderated_by(Some(viewer)) || (l.readable(Some(viewer)) && l.shared.status == ContentStatus::Visible)
+            l.moderated_by(Some(viewer))
+                || (l.readable(Some(viewer)) && l.shared.status == ContentStatus::Visible)
         })
         .map(|l| (l.community_id(), l.name.clone()))
         .unzip()
@@ -360,11 +385,17 @@ pub enum ReportRefusal {
 /// The target as `reporter` may report it. A publication must be fully
 /// visible to them, a reply too (and its publication), a person's profile
 /// visible.
-pub async fn reportable(db: &Db, reporter: &User, target: Target) -> Result<Result<Reportable, ReportRefusal>, sqlx::Error> {
+pub async fn reportable(
+    db: &Db,
+    reporter: &User,
+    target: Target,
+) -> Result<Result<Reportable, ReportRefusal>, sqlx::Error> {
     let viewer = Some(reporter);
     match target {
         Target::Publication(id) => {
-            let Some(p) = publication(db, id).await? else { return Ok(Err(ReportRefusal::NotFound)) };
+            let Some(p) = publication(db, id).await? else {
+                return Ok(Err(ReportRefusal::NotFound));
+            };
             let links = links(db, id, viewer).await?;
             if sight(viewer, &p, &links) != Sight::Full {
                 return Ok(Err(ReportRefusal::NotFound));
@@ -383,8 +414,12 @@ pub async fn reportable(db: &Db, reporter: &User, target: Target) -> Result<Resu
             }))
         }
         Target::Reply(id) => {
-            let Some(r) = reply(db, id).await? else { return Ok(Err(ReportRefusal::NotFound)) };
-            let Some(p) = publication(db, r.publication_id).await? else { return Ok(Err(ReportRefusal::NotFound)) };
+            let Some(r) = reply(db, id).await? else {
+                return Ok(Err(ReportRefusal::NotFound));
+            };
+            let Some(p) = publication(db, r.publication_id).await? else {
+                return Ok(Err(ReportRefusal::NotFound));
+            };
             let links = links(db, p.id, viewer).await?;
             if reply_sight(viewer, &r, &p, &links) != Sight::Full {
                 return Ok(Err(ReportRefusal::NotFound));
@@ -403,7 +438,9 @@ pub async fn reportable(db: &Db, reporter: &User, target: Target) -> Result<Resu
             }))
         }
         Target::User(id) => {
-            let Some(u) = accounts::by_id(db, id).await? else { return Ok(Err(ReportRefusal::NotFound)) };
+            let Some(u) = accounts::by_id(db, id).await? else {
+                return Ok(Err(ReportRefusal::NotFound));
+            };
             if !policy::can(viewer, Action::ViewProfile { target: &u }) {
                 return Ok(Err(ReportRefusal::NotFound));
             }
@@ -429,7 +466,9 @@ pub async fn reportable(db: &Db, reporter: &User, target: Target) -> Result<Resu
 /// the target id at placeholder `$n`.
 fn target_condition(target: Target, n: usize) -> String {
     match target {
-        Target::Publication(_) => format!("r.target_kind = 'publication' AND r.publication_id = ${n}"),
+        Target::Publication(_) => {
+            format!("r.target_kind = 'publication' AND r.publication_id = ${n}")
+        }
         Target::Reply(_) => format!("r.target_kind = 'reply' AND r.reply_id = ${n}"),
         Target::User(_) => format!("r.target_kind = 'user' AND r.user_id = ${n}"),
     }
@@ -442,7 +481,11 @@ fn target_id(target: Target) -> i64 {
 }
 
 /// Whether `reporter` already has an open report on this target.
-pub async fn already_reported(db: &Db, reporter_id: i64, target: Target) -> Result<bool, sqlx::Error> {
+pub async fn already_reported(
+    db: &Db,
+    reporter_id: i64,
+    target: Target,
+) -> Result<bool, sqlx::Error> {
     let sql = format!(
         "SELECT COUNT(*) FROM reports r WHERE r.reporter_id = $1 AND r.status = 'open' AND {}",
         target_condition(target, 2)
@@ -486,8 +529,11 @@ pub async fn create_report(
     }
     let comment = accounts::truncate(comment.trim(), COMMENT_MAX);
     let t = now();
-    let places: Vec<Option<i64>> =
-        if r.destinations.is_empty() { vec![None] } else { r.destinations.iter().copied().map(Some).collect() };
+    let places: Vec<Option<i64>> = if r.destinations.is_empty() {
+        vec![None]
+    } else {
+        r.destinations.iter().copied().map(Some).collect()
+    };
     let mut ids = Vec::with_capacity(places.len());
     for community_id in places {
         let id: i64 = sqlx::query_scalar(
@@ -515,6 +561,8 @@ pub async fn create_report(
 #[derive(Debug, Clone)]
 pub struct QueueItem {
     pub id: i64,
+    /// Still waiting for a decision.
+    pub open: bool,
     pub kind: TargetKind,
     pub target: Target,
     pub publication_id: Option<i64>,
@@ -547,7 +595,7 @@ pub struct QueueItem {
 }
 
 const QUEUE_SELECT: &str = "SELECT r.id, r.target_kind, r.publication_id, r.reply_id, r.user_id, r.community_id, \
-     r.category, r.comment, r.created_at, rep.username AS reporter_name, \
+     r.category, r.comment, r.created_at, r.status AS report_status, rep.username AS reporter_name, \
      p.title AS p_title, p.body AS p_body, p.status AS p_status, p.locked AS p_locked, \
      rp.body AS r_body, rp.status AS r_status, \
      au.id AS author_id, au.username AS author_name, au.status AS author_status, au.bio AS author_bio, \
@@ -563,7 +611,8 @@ const QUEUE_SELECT: &str = "SELECT r.id, r.target_kind, r.publication_id, r.repl
 
 fn queue_item(r: &AnyRow) -> Result<QueueItem, sqlx::Error> {
     let kind_s: String = r.try_get("target_kind")?;
-    let kind = TargetKind::parse(&kind_s).ok_or_else(|| sqlx::Error::Decode(format!("target kind {kind_s}").into()))?;
+    let kind = TargetKind::parse(&kind_s)
+        .ok_or_else(|| sqlx::Error::Decode(format!("target kind {kind_s}").into()))?;
     let publication_id: Option<i64> = r.try_get("publication_id")?;
     let reply_id: Option<i64> = r.try_get("reply_id")?;
     let user_id: Option<i64> = r.try_get("user_id")?;
@@ -586,22 +635,46 @@ fn queue_item(r: &AnyRow) -> Result<QueueItem, sqlx::Error> {
                 (None, s) => s.unwrap_or(ContentStatus::Visible),
             };
             (
-                r.try_get::<Option<String>, _>("p_title")?.unwrap_or_default(),
-                excerpt(&r.try_get::<Option<String>, _>("p_body")?.unwrap_or_default(), EXCERPT_MAX),
+                r.try_get::<Option<String>, _>("p_title")?
+                    .unwrap_or_default(),
+                excerpt(
+                    &r.try_get::<Option<String>, _>("p_body")?
+                        .unwrap_or_default(),
+                    EXCERPT_MAX,
+                ),
                 format!("/p/{}", publication_id.unwrap_or(0)),
                 status,
             )
         }
         TargetKind::Reply => (
-            r.try_get::<Option<String>, _>("p_title")?.unwrap_or_default(),
-            excerpt(&r.try_get::<Option<String>, _>("r_body")?.unwrap_or_default(), EXCERPT_MAX),
-            format!("/p/{}#reply-{}", publication_id.unwrap_or(0), reply_id.unwrap_or(0)),
-            r_status.as_deref().map(content_status).unwrap_or(ContentStatus::Visible),
+            r.try_get::<Option<String>, _>("p_title")?
+                .unwrap_or_default(),
+            excerpt(
+                &r.try_get::<Option<String>, _>("r_body")?
+                    .unwrap_or_default(),
+                EXCERPT_MAX,
+            ),
+            format!(
+                "/p/{}#reply-{}",
+                publication_id.unwrap_or(0),
+                reply_id.unwrap_or(0)
+            ),
+            r_status
+                .as_deref()
+                .map(content_status)
+                .unwrap_or(ContentStatus::Visible),
         ),
         TargetKind::User => (
             author_name.clone().unwrap_or_default(),
-            excerpt(&r.try_get::<Option<String>, _>("author_bio")?.unwrap_or_default(), EXCERPT_MAX),
-            format!("/u/{}", crate::web::encode_path(author_name.as_deref().unwrap_or(""))),
+            excerpt(
+                &r.try_get::<Option<String>, _>("author_bio")?
+                    .unwrap_or_default(),
+                EXCERPT_MAX,
+            ),
+            format!(
+                "/u/{}",
+                crate::web::encode_path(author_name.as_deref().unwrap_or(""))
+            ),
             ContentStatus::Visible,
         ),
     };
@@ -610,6 +683,7 @@ fn queue_item(r: &AnyRow) -> Result<QueueItem, sqlx::Error> {
     let author_status: Option<String> = r.try_get("author_status")?;
     Ok(QueueItem {
         id: r.try_get("id")?,
+        open: r.try_get::<String, _>("report_status")? == "open",
         kind,
         target,
         publication_id,
@@ -638,7 +712,11 @@ fn queue_item(r: &AnyRow) -> Result<QueueItem, sqlx::Error> {
 /// Open reports of a queue, oldest first; `page` is 0-based; (items, has_more).
 /// The instance queue holds every open report (people, and content in every
 /// community).
-pub async fn queue(db: &Db, scope: Scope, page: i64) -> Result<(Vec<QueueItem>, bool), sqlx::Error> {
+pub async fn queue(
+    db: &Db,
+    scope: Scope,
+    page: i64,
+) -> Result<(Vec<QueueItem>, bool), sqlx::Error> {
     let offset = page.max(0) * PAGE_SIZE;
     let filter = match scope {
         Scope::Community(_) => "r.status = 'open' AND r.community_id = $1",
@@ -673,13 +751,17 @@ pub async fn report(db: &Db, id: i64) -> Result<Option<QueueItem>, sqlx::Error> 
 pub async fn open_report_count(db: &Db, scope: Scope) -> Result<i64, sqlx::Error> {
     match scope {
         Scope::Community(id) => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM reports WHERE community_id = $1 AND status = 'open'")
-                .bind(id)
-                .fetch_one(&db.pool)
-                .await
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM reports WHERE community_id = $1 AND status = 'open'",
+            )
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await
         }
         Scope::Instance => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM reports WHERE status = 'open'").fetch_one(&db.pool).await
+            sqlx::query_scalar("SELECT COUNT(*) FROM reports WHERE status = 'open'")
+                .fetch_one(&db.pool)
+                .await
         }
     }
 }
@@ -759,7 +841,10 @@ pub async fn act(
         _ => return Ok(Err(ActRefusal::NotFound)),
     }
     if !req.act.allowed_in(scope) {
-        return Ok(Err(ActRefusal::Invalid(vec![("action", "moderation-act-not-applicable")])));
+        return Ok(Err(ActRefusal::Invalid(vec![(
+            "action",
+            "moderation-act-not-applicable",
+        )])));
     }
     let reason = match check_reason(req.act, &req.reason) {
         Ok(r) => r,
@@ -768,7 +853,9 @@ pub async fn act(
     // The report answered, which must be in this queue.
     let report = match req.report_id {
         Some(id) => match report(db, id).await? {
-            Some(r) if r.community_id == scope.community_id() || scope == Scope::Instance => Some(r),
+            Some(r) if r.community_id == scope.community_id() || scope == Scope::Instance => {
+                Some(r)
+            }
             _ => return Ok(Err(ActRefusal::NotFound)),
         },
         None => None,
@@ -777,7 +864,10 @@ pub async fn act(
         return Ok(Err(ActRefusal::NotFound));
     };
     if req.act == Act::Dismiss && report.is_none() {
-        return Ok(Err(ActRefusal::Invalid(vec![("action", "moderation-act-not-applicable")])));
+        return Ok(Err(ActRefusal::Invalid(vec![(
+            "action",
+            "moderation-act-not-applicable",
+        )])));
     }
     let cid = scope.community_id();
     let slug = community.map(|c| c.slug.clone());
@@ -820,7 +910,12 @@ pub async fn act(
         (_, _, Target::User(id)) => Some(id),
         _ => None,
     };
-    let not_applicable = || Ok(Err(ActRefusal::Invalid(vec![("action", "moderation-act-not-applicable")])));
+    let not_applicable = || {
+        Ok(Err(ActRefusal::Invalid(vec![(
+            "action",
+            "moderation-act-not-applicable",
+        )])))
+    };
     // Read before writing (SQLite: one writer; keep the transaction short).
     let my_membership = match community {
         Some(c) => crate::communities::membership(db, c.id, Some(actor)).await?,
@@ -894,7 +989,11 @@ pub async fn act(
                             .bind(pid)
                             .execute(&mut *tx)
                             .await?;
-                        logged = if req.act == Act::Remove { "remove_everywhere" } else { "restore_everywhere" };
+                        logged = if req.act == Act::Remove {
+                            "remove_everywhere"
+                        } else {
+                            "restore_everywhere"
+                        };
                         closes = Some((target, None));
                     }
                 },
@@ -902,33 +1001,48 @@ pub async fn act(
             }
         }
         Act::Lock | Act::Unlock => {
-            let Some(pid) = publication_id else { return not_applicable() };
+            let Some(pid) = publication_id else {
+                return not_applicable();
+            };
             sqlx::query("UPDATE publications SET locked = $1 WHERE id = $2")
                 .bind(if req.act == Act::Lock { 1_i64 } else { 0_i64 })
                 .bind(pid)
                 .execute(&mut *tx)
                 .await?;
-            logged = if req.act == Act::Lock { "lock" } else { "unlock" };
+            logged = if req.act == Act::Lock {
+                "lock"
+            } else {
+                "unlock"
+            };
             log_reply = None;
             notify_user = pub_facts.as_ref().and_then(|p| p.author_id);
             closes = Some((Target::Publication(pid), cid));
         }
         Act::Ban | Act::Unban => {
-            let (Some(c), Some(uid)) = (community, author_id) else { return not_applicable() };
+            let (Some(c), Some(uid)) = (community, author_id) else {
+                return not_applicable();
+            };
             if uid == actor.id {
                 return Ok(Err(ActRefusal::Forbidden));
             }
-            let row: Option<(String, String)> =
-                sqlx::query_as("SELECT role, state FROM memberships WHERE community_id = $1 AND user_id = $2")
-                    .bind(c.id)
-                    .bind(uid)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let theirs = row.as_ref().and_then(|(r, s)| Some((Role::parse(r)?, MemberState::parse(s)?)));
+            let row: Option<(String, String)> = sqlx::query_as(
+                "SELECT role, state FROM memberships WHERE community_id = $1 AND user_id = $2",
+            )
+            .bind(c.id)
+            .bind(uid)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let theirs = row
+                .as_ref()
+                .and_then(|(r, s)| Some((Role::parse(r)?, MemberState::parse(s)?)));
             if req.act == Act::Ban {
                 // Nobody bans someone of their own rank or above, except administrators.
-                let my_rank = my_membership.filter(|m| m.state == MemberState::Active).map(|m| m.role);
-                let their_rank = theirs.filter(|(_, s)| *s == MemberState::Active).map(|(r, _)| r);
+                let my_rank = my_membership
+                    .filter(|m| m.state == MemberState::Active)
+                    .map(|m| m.role);
+                let their_rank = theirs
+                    .filter(|(_, s)| *s == MemberState::Active)
+                    .map(|(r, _)| r);
                 if let Some(their) = their_rank
                     && their > Role::Member
                     && !actor.is_admin
@@ -973,9 +1087,16 @@ pub async fn act(
             closes = Some((Target::User(uid), cid));
         }
         Act::Suspend => {
-            let Some(target_user) = &author else { return not_applicable() };
+            let Some(target_user) = &author else {
+                return not_applicable();
+            };
             let uid = target_user.id;
-            if !policy::can(Some(actor), Action::ManageUser { target: target_user }) {
+            if !policy::can(
+                Some(actor),
+                Action::ManageUser {
+                    target: target_user,
+                },
+            ) {
                 return Ok(Err(ActRefusal::Forbidden));
             }
             // What /admin/users/{id}/suspend does: status, sessions, tokens, audit.
@@ -988,11 +1109,13 @@ pub async fn act(
                 .bind(uid)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-                .bind(t)
-                .bind(uid)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(t)
+            .bind(uid)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query(
                 "INSERT INTO audit_log (actor_id, action, target_user_id, detail, created_at) VALUES ($1, 'user_suspended', $2, $3, $4)",
             )
@@ -1016,11 +1139,25 @@ pub async fn act(
     }
 
     // Close the report answered and the related open ones.
-    let closing_status = if req.act == Act::Dismiss { "dismissed" } else { "resolved" };
+    let closing_status = if req.act == Act::Dismiss {
+        "dismissed"
+    } else {
+        "resolved"
+    };
     let mut reports_closed = 0;
     if let Some(r) = &report {
         // Every open report on the same target in the same queue goes with it.
-        reports_closed += close_reports(&mut tx, r.target, r.community_id, true, closing_status, actor.id, logged, t).await?;
+        reports_closed += close_reports(
+            &mut tx,
+            r.target,
+            r.community_id,
+            true,
+            closing_status,
+            actor.id,
+            logged,
+            t,
+        )
+        .await?;
         sqlx::query(
             "UPDATE reports SET status = $1, resolved_by = $2, resolution = $3, resolved_at = $4 WHERE id = $5 AND status = 'open'",
         )
@@ -1034,7 +1171,17 @@ pub async fn act(
         .map(|res| reports_closed += res.rows_affected())?;
     }
     if let Some((tg, c)) = closes {
-        reports_closed += close_reports(&mut tx, tg, c, c.is_some(), closing_status, actor.id, logged, t).await?;
+        reports_closed += close_reports(
+            &mut tx,
+            tg,
+            c,
+            c.is_some(),
+            closing_status,
+            actor.id,
+            logged,
+            t,
+        )
+        .await?;
     }
 
     sqlx::query(
@@ -1069,7 +1216,12 @@ pub async fn act(
         .await?;
     }
     tx.commit().await?;
-    Ok(Ok(Done { logged, target, publication_id, reports_closed }))
+    Ok(Ok(Done {
+        logged,
+        target,
+        publication_id,
+        reports_closed,
+    }))
 }
 
 /// Close the open reports about `target`: in community `c` when `only_c`
@@ -1112,8 +1264,14 @@ async fn close_reports(
 /// Why a publication was removed, for its author: the reason of the most
 /// recent removal (in a community or instance-wide) in the moderation log.
 /// `None` for anyone but the author, or when nothing was removed.
-pub async fn removal_reason(db: &Db, publication_id: i64, viewer_user_id: Option<i64>) -> Result<Option<String>, sqlx::Error> {
-    let Some(viewer) = viewer_user_id else { return Ok(None) };
+pub async fn removal_reason(
+    db: &Db,
+    publication_id: i64,
+    viewer_user_id: Option<i64>,
+) -> Result<Option<String>, sqlx::Error> {
+    let Some(viewer) = viewer_user_id else {
+        return Ok(None);
+    };
     sqlx::query_scalar(
         "SELECT l.reason FROM mod_log l JOIN publications p ON p.id = l.publication_id \
          WHERE l.publication_id = $1 AND p.author_id = $2 \
@@ -1127,8 +1285,14 @@ pub async fn removal_reason(db: &Db, publication_id: i64, viewer_user_id: Option
 }
 
 /// Why a reply was removed, for its author (same rule as `removal_reason`).
-pub async fn reply_removal_reason(db: &Db, reply_id: i64, viewer_user_id: Option<i64>) -> Result<Option<String>, sqlx::Error> {
-    let Some(viewer) = viewer_user_id else { return Ok(None) };
+pub async fn reply_removal_reason(
+    db: &Db,
+    reply_id: i64,
+    viewer_user_id: Option<i64>,
+) -> Result<Option<String>, sqlx::Error> {
+    let Some(viewer) = viewer_user_id else {
+        return Ok(None);
+    };
     sqlx::query_scalar(
         "SELECT l.reason FROM mod_log l JOIN replies r ON r.id = l.reply_id \
          WHERE l.reply_id = $1 AND r.author_id = $2 AND l.action = 'remove_reply' \
@@ -1159,9 +1323,18 @@ pub struct LogEntry {
 /// A community's moderation log, newest first; `page` is 0-based;
 /// (entries, has_more). Report dismissals are listed only when
 /// `with_dismissals` (for the community's moderators).
-pub async fn modlog(db: &Db, community_id: i64, with_dismissals: bool, page: i64) -> Result<(Vec<LogEntry>, bool), sqlx::Error> {
+pub async fn modlog(
+    db: &Db,
+    community_id: i64,
+    with_dismissals: bool,
+    page: i64,
+) -> Result<(Vec<LogEntry>, bool), sqlx::Error> {
     let offset = page.max(0) * PAGE_SIZE;
-    let dismissals = if with_dismissals { "" } else { " AND l.action <> 'dismiss'" };
+    let dismissals = if with_dismissals {
+        ""
+    } else {
+        " AND l.action <> 'dismiss'"
+    };
     let sql = format!(
         "SELECT l.id, l.action, l.publication_id, l.reply_id, l.reason, l.created_at, \
          a.username AS moderator, p.title AS p_title, u.username AS username \
@@ -1171,7 +1344,10 @@ pub async fn modlog(db: &Db, community_id: i64, with_dismissals: bool, page: i64
          WHERE l.community_id = $1{dismissals} ORDER BY l.created_at DESC, l.id DESC LIMIT {} OFFSET {offset}",
         PAGE_SIZE + 1
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(community_id).fetch_all(&db.pool).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(community_id)
+        .fetch_all(&db.pool)
+        .await?;
     let mut list = rows
         .iter()
         .map(|r| {
@@ -1194,7 +1370,10 @@ pub async fn modlog(db: &Db, community_id: i64, with_dismissals: bool, page: i64
 }
 
 /// Members banned from a community, most recent first, with the reason.
-pub async fn banned_members(db: &Db, community_id: i64) -> Result<Vec<(i64, String, String, i64)>, sqlx::Error> {
+pub async fn banned_members(
+    db: &Db,
+    community_id: i64,
+) -> Result<Vec<(i64, String, String, i64)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT u.id, u.username, m.message, m.updated_at FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.community_id = $1 AND m.state = 'banned' ORDER BY m.updated_at DESC, u.id LIMIT 200",
@@ -1217,15 +1396,27 @@ mod tests {
             assert_eq!(Act::parse(a.as_str()), Some(*a));
         }
         assert_eq!(Category::parse("nope"), None);
-        assert_eq!(Category::OffTopic.label_key(), "moderation-category-off-topic");
+        assert_eq!(
+            Category::OffTopic.label_key(),
+            "moderation-category-off-topic"
+        );
     }
 
     #[test]
     fn reasons() {
-        assert_eq!(check_reason(Act::Remove, "  "), Err("moderation-reason-required"));
+        assert_eq!(
+            check_reason(Act::Remove, "  "),
+            Err("moderation-reason-required")
+        );
         assert_eq!(check_reason(Act::Restore, ""), Ok(String::new()));
-        assert_eq!(check_reason(Act::Ban, &"x".repeat(REASON_MAX + 1)), Err("field-too-long"));
-        assert_eq!(check_reason(Act::Lock, " Hors sujet "), Ok("Hors sujet".into()));
+        assert_eq!(
+            check_reason(Act::Ban, &"x".repeat(REASON_MAX + 1)),
+            Err("field-too-long")
+        );
+        assert_eq!(
+            check_reason(Act::Lock, " Hors sujet "),
+            Ok("Hors sujet".into())
+        );
     }
 
     #[test]

@@ -40,7 +40,13 @@ pub struct NewNotification {
 
 impl NewNotification {
     /// About a publication (and a reply of it).
-    pub fn about(user_id: i64, kind: &'static str, actor: i64, publication_id: i64, reply_id: Option<i64>) -> Self {
+    pub fn about(
+        user_id: i64,
+        kind: &'static str,
+        actor: i64,
+        publication_id: i64,
+        reply_id: Option<i64>,
+    ) -> Self {
         NewNotification {
             user_id,
             kind,
@@ -52,8 +58,22 @@ impl NewNotification {
         }
     }
     /// About a community (join requests, decisions…), for other modules.
-    pub fn community(user_id: i64, kind: &'static str, actor: Option<i64>, community_id: i64, data: String) -> Self {
-        NewNotification { user_id, kind, actor_id: actor, community_id: Some(community_id), publication_id: None, reply_id: None, data }
+    pub fn community(
+        user_id: i64,
+        kind: &'static str,
+        actor: Option<i64>,
+        community_id: i64,
+        data: String,
+    ) -> Self {
+        NewNotification {
+            user_id,
+            kind,
+            actor_id: actor,
+            community_id: Some(community_id),
+            publication_id: None,
+            reply_id: None,
+            data,
+        }
     }
 }
 
@@ -135,7 +155,11 @@ impl Group {
     pub fn link(&self) -> String {
         match self.publication_id {
             Some(p) => format!("/p/{p}"),
-            None => self.items.first().map(Item::link).unwrap_or_else(|| "/notifications".into()),
+            None => self
+                .items
+                .first()
+                .map(Item::link)
+                .unwrap_or_else(|| "/notifications".into()),
         }
     }
 }
@@ -145,7 +169,10 @@ impl Group {
 /// recent. Three statements.
 pub async fn list(db: &Db, user: &User, limit: i64) -> Result<Vec<Group>, sqlx::Error> {
     let items = fetch(db, user, limit, false).await?;
-    let titles: HashMap<i64, String> = items.iter().filter_map(|(i, t)| Some((i.publication_id?, t.clone()?))).collect();
+    let titles: HashMap<i64, String> = items
+        .iter()
+        .filter_map(|(i, t)| Some((i.publication_id?, t.clone()?)))
+        .collect();
     let mut groups: Vec<Group> = Vec::new();
     let mut index: HashMap<i64, usize> = HashMap::new();
     for (item, _) in items {
@@ -154,13 +181,29 @@ pub async fn list(db: &Db, user: &User, limit: i64) -> Result<Vec<Group>, sqlx::
                 Some(&i) => i,
                 None => {
                     index.insert(pid, groups.len());
-                    groups.push(Group { publication_id: Some(pid), title: titles.get(&pid).cloned().unwrap_or_default(), items: Vec::new(), unread: 0, latest: 0 });
+                    groups.push(Group {
+                        publication_id: Some(pid),
+                        title: titles.get(&pid).cloned().unwrap_or_default(),
+                        items: Vec::new(),
+                        unread: 0,
+                        latest: 0,
+                    });
                     groups.len() - 1
                 }
             },
             None => {
-                let title = item.community.as_ref().map(|(_, n)| n.clone()).unwrap_or_default();
-                groups.push(Group { publication_id: None, title, items: Vec::new(), unread: 0, latest: 0 });
+                let title = item
+                    .community
+                    .as_ref()
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default();
+                groups.push(Group {
+                    publication_id: None,
+                    title,
+                    items: Vec::new(),
+                    unread: 0,
+                    latest: 0,
+                });
                 groups.len() - 1
             }
         };
@@ -170,7 +213,13 @@ pub async fn list(db: &Db, user: &User, limit: i64) -> Result<Vec<Group>, sqlx::
         g.items.push(item);
     }
     for g in &mut groups {
-        g.items.sort_by_key(|i| (i.read_at.is_some(), std::cmp::Reverse(i.created_at), std::cmp::Reverse(i.id)));
+        g.items.sort_by_key(|i| {
+            (
+                i.read_at.is_some(),
+                std::cmp::Reverse(i.created_at),
+                std::cmp::Reverse(i.id),
+            )
+        });
     }
     groups.sort_by_key(|g| (g.unread == 0, std::cmp::Reverse(g.latest)));
     Ok(groups)
@@ -178,7 +227,12 @@ pub async fn list(db: &Db, user: &User, limit: i64) -> Result<Vec<Group>, sqlx::
 
 /// Records, newest first (unread first when `unread_first`), filtered by
 /// what the person may still see; with the publication's title.
-pub async fn fetch(db: &Db, user: &User, limit: i64, only_unread: bool) -> Result<Vec<(Item, Option<String>)>, sqlx::Error> {
+pub async fn fetch(
+    db: &Db,
+    user: &User,
+    limit: i64,
+    only_unread: bool,
+) -> Result<Vec<(Item, Option<String>)>, sqlx::Error> {
     let sql = format!(
         "SELECT n.id, n.kind, n.actor_id, n.publication_id, n.reply_id, n.data, n.created_at, n.read_at, n.emailed_at, \
          au.username AS au_username, au.display_name AS au_display_name, au.avatar_id AS au_avatar_id, \
@@ -187,10 +241,18 @@ pub async fn fetch(db: &Db, user: &User, limit: i64, only_unread: bool) -> Resul
          LEFT JOIN communities c ON c.id = n.community_id LEFT JOIN publications p ON p.id = n.publication_id \
          WHERE n.user_id = $1{} \
          ORDER BY CASE WHEN n.read_at IS NULL THEN 0 ELSE 1 END, n.created_at DESC, n.id DESC LIMIT $2",
-        if only_unread { " AND n.read_at IS NULL" } else { "" }
+        if only_unread {
+            " AND n.read_at IS NULL"
+        } else {
+            ""
+        }
     );
     tick();
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user.id).bind(limit.clamp(1, 500)).fetch_all(&db.pool).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(user.id)
+        .bind(limit.clamp(1, 500))
+        .fetch_all(&db.pool)
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let actor_id: Option<i64> = r.try_get("actor_id")?;
@@ -198,12 +260,17 @@ pub async fn fetch(db: &Db, user: &User, limit: i64, only_unread: bool) -> Resul
             (Some(id), Some(username)) => Some(Author {
                 id,
                 username,
-                display_name: r.try_get::<Option<String>, _>("au_display_name")?.unwrap_or_default(),
+                display_name: r
+                    .try_get::<Option<String>, _>("au_display_name")?
+                    .unwrap_or_default(),
                 avatar_id: r.try_get("au_avatar_id")?,
             }),
             _ => None,
         };
-        let community = match (r.try_get::<Option<String>, _>("c_slug")?, r.try_get::<Option<String>, _>("c_name")?) {
+        let community = match (
+            r.try_get::<Option<String>, _>("c_slug")?,
+            r.try_get::<Option<String>, _>("c_name")?,
+        ) {
             (Some(s), Some(n)) => Some((s, n)),
             _ => None,
         };
@@ -237,7 +304,10 @@ pub async fn fetch(db: &Db, user: &User, limit: i64, only_unread: bool) -> Resul
     let mut links = publications::links_of(db, Some(user), &ids).await?;
     let visible: std::collections::HashSet<i64> = pubs
         .iter()
-        .filter(|p| publications::sight(Some(user), p, &links.remove(&p.id).unwrap_or_default()) == Sight::Full)
+        .filter(|p| {
+            publications::sight(Some(user), p, &links.remove(&p.id).unwrap_or_default())
+                == Sight::Full
+        })
         .map(|p| p.id)
         .collect();
     out.retain(|(i, _)| i.publication_id.is_none_or(|p| visible.contains(&p)));
@@ -245,11 +315,17 @@ pub async fn fetch(db: &Db, user: &User, limit: i64, only_unread: bool) -> Resul
 }
 
 /// Publications' policy facts (author, status) for the sight check.
-async fn load_publications(db: &Db, ids: &[i64], _user: &User) -> Result<Vec<publications::Publication>, sqlx::Error> {
+async fn load_publications(
+    db: &Db,
+    ids: &[i64],
+    _user: &User,
+) -> Result<Vec<publications::Publication>, sqlx::Error> {
     let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let sql = format!("SELECT id, author_id, status FROM publications WHERE id IN ({list})");
     tick();
-    let rows: Vec<(i64, Option<i64>, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&db.pool).await?;
+    let rows: Vec<(i64, Option<i64>, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&db.pool)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(id, author_id, status)| publications::Publication {
@@ -264,7 +340,8 @@ async fn load_publications(db: &Db, ids: &[i64], _user: &User) -> Result<Vec<pub
             link_key: None,
             preview: None,
             accepted_reply_id: None,
-            status: crate::policy::ContentStatus::parse(&status).unwrap_or(crate::policy::ContentStatus::Hidden),
+            status: crate::policy::ContentStatus::parse(&status)
+                .unwrap_or(crate::policy::ContentStatus::Hidden),
             status_reason: String::new(),
             locked: false,
             created_at: 0,
@@ -280,36 +357,45 @@ async fn load_publications(db: &Db, ids: &[i64], _user: &User) -> Result<Vec<pub
 /// Mark one record read; false if it is not this person's.
 pub async fn mark_read(db: &Db, user_id: i64, id: i64) -> Result<bool, sqlx::Error> {
     tick();
-    let res = sqlx::query("UPDATE notifications SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL")
-        .bind(now())
-        .bind(id)
-        .bind(user_id)
-        .execute(&db.pool)
-        .await?;
+    let res = sqlx::query(
+        "UPDATE notifications SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL",
+    )
+    .bind(now())
+    .bind(id)
+    .bind(user_id)
+    .execute(&db.pool)
+    .await?;
     if res.rows_affected() > 0 {
         return Ok(true);
     }
     tick();
-    let mine: Option<i64> = sqlx::query_scalar("SELECT id FROM notifications WHERE id = $1 AND user_id = $2")
-        .bind(id)
-        .bind(user_id)
-        .fetch_optional(&db.pool)
-        .await?;
+    let mine: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM notifications WHERE id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(&db.pool)
+            .await?;
     Ok(mine.is_some())
 }
 
 pub async fn mark_all_read(db: &Db, user_id: i64) -> Result<u64, sqlx::Error> {
     tick();
-    Ok(sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
-        .bind(now())
-        .bind(user_id)
-        .execute(&db.pool)
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+            .bind(now())
+            .bind(user_id)
+            .execute(&db.pool)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// Reading a publication marks its records read.
-pub async fn mark_publication_read(db: &Db, user_id: i64, publication_id: i64) -> Result<u64, sqlx::Error> {
+pub async fn mark_publication_read(
+    db: &Db,
+    user_id: i64,
+    publication_id: i64,
+) -> Result<u64, sqlx::Error> {
     tick();
     Ok(sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND publication_id = $3 AND read_at IS NULL")
         .bind(now())

@@ -9,21 +9,45 @@ pub enum Action<'a> {
     /// Create a community (pending approval when the instance requires it).
     CreateCommunity,
     /// Read a community's page and what is shared in it (direct link).
-    ViewCommunity { c: &'a CommunityFacts, m: Option<Membership> },
+    ViewCommunity {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
     /// Appear in the directory, search and listings for this viewer.
-    ListCommunity { c: &'a CommunityFacts, m: Option<Membership> },
+    ListCommunity {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
     /// Join at once (open join policy).
-    JoinCommunity { c: &'a CommunityFacts, m: Option<Membership> },
+    JoinCommunity {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
     /// Ask to join (join policy "on request").
-    RequestToJoin { c: &'a CommunityFacts, m: Option<Membership> },
+    RequestToJoin {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
     /// Publish or reply in the community, share a publication into it.
-    PostInCommunity { c: &'a CommunityFacts, m: Option<Membership> },
+    PostInCommunity {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
     /// Hide/remove/restore content, lock threads, ban, review reports.
-    ModerateCommunity { c: &'a CommunityFacts, m: Option<Membership> },
+    ModerateCommunity {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
     /// Settings, members, requests, invitations, pins, archive.
-    ManageCommunity { c: &'a CommunityFacts, m: Option<Membership> },
+    ManageCommunity {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
     /// Transfer ownership.
-    OwnCommunity { c: &'a CommunityFacts, m: Option<Membership> },
+    OwnCommunity {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
     /// Approve or refuse community requests; instance-wide moderation.
     ApproveCommunities,
     /// See the administration area and its data.
@@ -48,8 +72,10 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
     let v = acting(viewer);
     let is_admin = v.is_some_and(|u| u.is_admin);
     // A membership only counts for an acting viewer.
-    let active = |m: Option<Membership>| v.is_some() && m.is_some_and(|m| m.state == MemberState::Active);
-    let role_at_least = |m: Option<Membership>, r: Role| active(m) && m.is_some_and(|m| m.role >= r);
+    let active =
+        |m: Option<Membership>| v.is_some() && m.is_some_and(|m| m.state == MemberState::Active);
+    let role_at_least =
+        |m: Option<Membership>, r: Role| active(m) && m.is_some_and(|m| m.role >= r);
     let banned = |m: Option<Membership>| m.is_some_and(|m| m.state == MemberState::Banned);
     match action {
         Action::CreateCommunity => v.is_some(),
@@ -62,8 +88,10 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
             }
         },
         Action::ListCommunity { c, m } => {
-            matches!(c.status, CommunityStatus::Active | CommunityStatus::Archived)
-                && (c.visibility == Visibility::Open || active(m) || is_admin)
+            matches!(
+                c.status,
+                CommunityStatus::Active | CommunityStatus::Archived
+            ) && (c.visibility == Visibility::Open || active(m) || is_admin)
         }
         Action::JoinCommunity { c, m } => {
             v.is_some()
@@ -78,7 +106,9 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
                 && c.join_policy == JoinPolicy::Request
                 && m.is_none()
         }
-        Action::PostInCommunity { c, m } => c.status == CommunityStatus::Active && active(m) && !banned(m),
+        Action::PostInCommunity { c, m } => {
+            c.status == CommunityStatus::Active && active(m) && !banned(m)
+        }
         Action::ModerateCommunity { c, m } => {
             c.status != CommunityStatus::Refused && (is_admin || role_at_least(m, Role::Moderator))
         }
@@ -98,7 +128,6 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
         Action::EditAccount { target } => v.is_some_and(|u| u.id == target.id),
     }
 }
-
 
 // ---- Communities -----------------------------------------------------------------
 
@@ -133,7 +162,9 @@ pub enum CommunityStatus {
 }
 
 /// Roles, ordered: a higher role can do what the lower ones can.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Member,
@@ -224,11 +255,32 @@ pub enum Sight {
 /// shared in `links`? It is readable through any community the viewer may
 /// read where it is visible; its author and the moderators of a community
 /// also see it while hidden; the author sees a removal notice.
-pub fn publication_sight(viewer: Option<&User>, author_id: Option<i64>, status: ContentStatus, links: &[SharedIn]) -> Sight {
+pub fn publication_sight(
+    viewer: Option<&User>,
+    author_id: Option<i64>,
+    status: ContentStatus,
+    links: &[SharedIn],
+) -> Sight {
     let v = acting(viewer);
     let is_author = v.is_some_and(|u| Some(u.id) == author_id);
-    let readable = |l: &SharedIn| can(viewer, Action::ViewCommunity { c: &l.community, m: l.membership });
-    let moderates = |l: &SharedIn| can(viewer, Action::ModerateCommunity { c: &l.community, m: l.membership });
+    let readable = |l: &SharedIn| {
+        can(
+            viewer,
+            Action::ViewCommunity {
+                c: &l.community,
+                m: l.membership,
+            },
+        )
+    };
+    let moderates = |l: &SharedIn| {
+        can(
+            viewer,
+            Action::ModerateCommunity {
+                c: &l.community,
+                m: l.membership,
+            },
+        )
+    };
     match status {
         ContentStatus::Deleted => Sight::None,
         ContentStatus::Removed => {
@@ -241,19 +293,27 @@ pub fn publication_sight(viewer: Option<&User>, author_id: Option<i64>, status: 
             }
         }
         ContentStatus::Hidden => {
-            if links.iter().any(|l| moderates(l)) || (is_author && links.iter().any(|l| readable(l))) {
+            if links.iter().any(|l| moderates(l))
+                || (is_author && links.iter().any(|l| readable(l)))
+            {
                 Sight::Full
             } else {
                 Sight::None
             }
         }
         ContentStatus::Visible => {
-            let visible_somewhere = links.iter().any(|l| readable(l) && l.status == ContentStatus::Visible);
+            let visible_somewhere = links
+                .iter()
+                .any(|l| readable(l) && l.status == ContentStatus::Visible);
             if visible_somewhere || links.iter().any(|l| moderates(l)) {
                 Sight::Full
             } else if is_author && links.iter().any(|l| readable(l)) {
                 // Removed or hidden in every community the author can read.
-                if links.iter().any(|l| l.status == ContentStatus::Hidden) { Sight::Full } else { Sight::Notice }
+                if links.iter().any(|l| l.status == ContentStatus::Hidden) {
+                    Sight::Full
+                } else {
+                    Sight::Notice
+                }
             } else {
                 Sight::None
             }
@@ -318,9 +378,14 @@ mod tests {
         }
     }
 
-
     fn facts(visibility: Visibility, join: JoinPolicy, status: CommunityStatus) -> CommunityFacts {
-        CommunityFacts { id: 10, visibility, join_policy: join, status, created_by: Some(2) }
+        CommunityFacts {
+            id: 10,
+            visibility,
+            join_policy: join,
+            status,
+            created_by: Some(2),
+        }
     }
     fn m(role: Role, state: MemberState) -> Option<Membership> {
         Some(Membership { role, state })
@@ -341,43 +406,252 @@ mod tests {
         let req_m = m(Role::Member, St::Requested);
         let ban_m = m(Role::Member, St::Banned);
         // (visibility, status, viewer, membership, read, list, post, moderate)
-        type Row<'a> = (V, S, Option<&'a User>, Option<Membership>, bool, bool, bool, bool);
+        type Row<'a> = (
+            V,
+            S,
+            Option<&'a User>,
+            Option<Membership>,
+            bool,
+            bool,
+            bool,
+            bool,
+        );
         let rows: Vec<Row> = vec![
             (V::Open, S::Active, None, None, true, true, false, false),
-            (V::Open, S::Active, Some(&member), None, true, true, false, false),
-            (V::Open, S::Active, Some(&member), member_m, true, true, true, false),
-            (V::Open, S::Active, Some(&member), mod_m, true, true, true, true),
-            (V::Open, S::Active, Some(&member), ban_m, true, true, false, false),
-            (V::Open, S::Archived, Some(&member), member_m, true, true, false, false),
-            (V::Private, S::Active, None, None, false, false, false, false),
-            (V::Private, S::Active, Some(&member), req_m, false, false, false, false),
-            (V::Private, S::Active, Some(&member), member_m, true, true, true, false),
-            (V::Private, S::Active, Some(&member), ban_m, false, false, false, false),
-            (V::Private, S::Active, Some(&suspended), member_m, false, false, false, false),
-            (V::Private, S::Active, Some(&admin), None, true, true, false, true),
-            (V::Unlisted, S::Active, None, None, true, false, false, false),
-            (V::Unlisted, S::Active, Some(&member), member_m, true, true, true, false),
+            (
+                V::Open,
+                S::Active,
+                Some(&member),
+                None,
+                true,
+                true,
+                false,
+                false,
+            ),
+            (
+                V::Open,
+                S::Active,
+                Some(&member),
+                member_m,
+                true,
+                true,
+                true,
+                false,
+            ),
+            (
+                V::Open,
+                S::Active,
+                Some(&member),
+                mod_m,
+                true,
+                true,
+                true,
+                true,
+            ),
+            (
+                V::Open,
+                S::Active,
+                Some(&member),
+                ban_m,
+                true,
+                true,
+                false,
+                false,
+            ),
+            (
+                V::Open,
+                S::Archived,
+                Some(&member),
+                member_m,
+                true,
+                true,
+                false,
+                false,
+            ),
+            (
+                V::Private,
+                S::Active,
+                None,
+                None,
+                false,
+                false,
+                false,
+                false,
+            ),
+            (
+                V::Private,
+                S::Active,
+                Some(&member),
+                req_m,
+                false,
+                false,
+                false,
+                false,
+            ),
+            (
+                V::Private,
+                S::Active,
+                Some(&member),
+                member_m,
+                true,
+                true,
+                true,
+                false,
+            ),
+            (
+                V::Private,
+                S::Active,
+                Some(&member),
+                ban_m,
+                false,
+                false,
+                false,
+                false,
+            ),
+            (
+                V::Private,
+                S::Active,
+                Some(&suspended),
+                member_m,
+                false,
+                false,
+                false,
+                false,
+            ),
+            (
+                V::Private,
+                S::Active,
+                Some(&admin),
+                None,
+                true,
+                true,
+                false,
+                true,
+            ),
+            (
+                V::Unlisted,
+                S::Active,
+                None,
+                None,
+                true,
+                false,
+                false,
+                false,
+            ),
+            (
+                V::Unlisted,
+                S::Active,
+                Some(&member),
+                member_m,
+                true,
+                true,
+                true,
+                false,
+            ),
             (V::Open, S::Pending, None, None, false, false, false, false),
-            (V::Open, S::Pending, Some(&member), member_m, true, false, false, false),
+            (
+                V::Open,
+                S::Pending,
+                Some(&member),
+                member_m,
+                true,
+                false,
+                false,
+                false,
+            ),
         ];
-        for (i, (vis, st, viewer, mem, read, list, post, moderate)) in rows.into_iter().enumerate() {
+        for (i, (vis, st, viewer, mem, read, list, post, moderate)) in rows.into_iter().enumerate()
+        {
             let c = facts(vis, J::Open, st);
-            assert_eq!(can(viewer, Action::ViewCommunity { c: &c, m: mem }), read, "row {i} read");
-            assert_eq!(can(viewer, Action::ListCommunity { c: &c, m: mem }), list, "row {i} list");
-            assert_eq!(can(viewer, Action::PostInCommunity { c: &c, m: mem }), post, "row {i} post");
-            assert_eq!(can(viewer, Action::ModerateCommunity { c: &c, m: mem }), moderate, "row {i} moderate");
+            assert_eq!(
+                can(viewer, Action::ViewCommunity { c: &c, m: mem }),
+                read,
+                "row {i} read"
+            );
+            assert_eq!(
+                can(viewer, Action::ListCommunity { c: &c, m: mem }),
+                list,
+                "row {i} list"
+            );
+            assert_eq!(
+                can(viewer, Action::PostInCommunity { c: &c, m: mem }),
+                post,
+                "row {i} post"
+            );
+            assert_eq!(
+                can(viewer, Action::ModerateCommunity { c: &c, m: mem }),
+                moderate,
+                "row {i} moderate"
+            );
         }
         let open_req = facts(V::Open, J::Request, S::Active);
-        assert!(can(Some(&member), Action::RequestToJoin { c: &open_req, m: None }));
-        assert!(!can(Some(&member), Action::JoinCommunity { c: &open_req, m: None }));
-        assert!(!can(None, Action::RequestToJoin { c: &open_req, m: None }));
+        assert!(can(
+            Some(&member),
+            Action::RequestToJoin {
+                c: &open_req,
+                m: None
+            }
+        ));
+        assert!(!can(
+            Some(&member),
+            Action::JoinCommunity {
+                c: &open_req,
+                m: None
+            }
+        ));
+        assert!(!can(
+            None,
+            Action::RequestToJoin {
+                c: &open_req,
+                m: None
+            }
+        ));
         let invite_only = facts(V::Private, J::Invitation, S::Active);
-        assert!(!can(Some(&member), Action::RequestToJoin { c: &invite_only, m: None }));
-        assert!(!can(Some(&member), Action::JoinCommunity { c: &invite_only, m: None }));
-        assert!(!can(Some(&member), Action::RequestToJoin { c: &open_req, m: ban_m }), "banned cannot ask again");
-        assert!(can(Some(&member), Action::ManageCommunity { c: &open_req, m: m(Role::Animator, St::Active) }));
-        assert!(!can(Some(&member), Action::ManageCommunity { c: &open_req, m: mod_m }));
-        assert!(!can(Some(&member), Action::OwnCommunity { c: &open_req, m: m(Role::Animator, St::Active) }));
+        assert!(!can(
+            Some(&member),
+            Action::RequestToJoin {
+                c: &invite_only,
+                m: None
+            }
+        ));
+        assert!(!can(
+            Some(&member),
+            Action::JoinCommunity {
+                c: &invite_only,
+                m: None
+            }
+        ));
+        assert!(
+            !can(
+                Some(&member),
+                Action::RequestToJoin {
+                    c: &open_req,
+                    m: ban_m
+                }
+            ),
+            "banned cannot ask again"
+        );
+        assert!(can(
+            Some(&member),
+            Action::ManageCommunity {
+                c: &open_req,
+                m: m(Role::Animator, St::Active)
+            }
+        ));
+        assert!(!can(
+            Some(&member),
+            Action::ManageCommunity {
+                c: &open_req,
+                m: mod_m
+            }
+        ));
+        assert!(!can(
+            Some(&member),
+            Action::OwnCommunity {
+                c: &open_req,
+                m: m(Role::Animator, St::Active)
+            }
+        ));
     }
 
     #[test]
@@ -385,29 +659,92 @@ mod tests {
         let member = user(2, false, Status::Active);
         let author = user(3, false, Status::Active);
         let outsider = user(4, false, Status::Active);
-        let private = facts(Visibility::Private, JoinPolicy::Request, CommunityStatus::Active);
-        let open = CommunityFacts { id: 11, ..facts(Visibility::Open, JoinPolicy::Open, CommunityStatus::Active) };
-        let link = |c: &CommunityFacts, mem: Option<Membership>, status| SharedIn { community: c.clone(), membership: mem, status };
+        let private = facts(
+            Visibility::Private,
+            JoinPolicy::Request,
+            CommunityStatus::Active,
+        );
+        let open = CommunityFacts {
+            id: 11,
+            ..facts(Visibility::Open, JoinPolicy::Open, CommunityStatus::Active)
+        };
+        let link = |c: &CommunityFacts, mem: Option<Membership>, status| SharedIn {
+            community: c.clone(),
+            membership: mem,
+            status,
+        };
         let mm = m(Role::Member, MemberState::Active);
         // Shared in a private and an open community: the outsider reads it through the open one.
-        let both = [link(&private, None, ContentStatus::Visible), link(&open, None, ContentStatus::Visible)];
-        assert_eq!(publication_sight(Some(&outsider), Some(3), ContentStatus::Visible, &both), Sight::Full);
+        let both = [
+            link(&private, None, ContentStatus::Visible),
+            link(&open, None, ContentStatus::Visible),
+        ];
+        assert_eq!(
+            publication_sight(Some(&outsider), Some(3), ContentStatus::Visible, &both),
+            Sight::Full
+        );
         // Only in the private one: the outsider sees nothing, the member sees it.
         let only_private = [link(&private, None, ContentStatus::Visible)];
-        assert_eq!(publication_sight(Some(&outsider), Some(3), ContentStatus::Visible, &only_private), Sight::None);
-        assert_eq!(publication_sight(None, Some(3), ContentStatus::Visible, &only_private), Sight::None);
+        assert_eq!(
+            publication_sight(
+                Some(&outsider),
+                Some(3),
+                ContentStatus::Visible,
+                &only_private
+            ),
+            Sight::None
+        );
+        assert_eq!(
+            publication_sight(None, Some(3), ContentStatus::Visible, &only_private),
+            Sight::None
+        );
         let as_member = [link(&private, mm, ContentStatus::Visible)];
-        assert_eq!(publication_sight(Some(&member), Some(3), ContentStatus::Visible, &as_member), Sight::Full);
+        assert_eq!(
+            publication_sight(Some(&member), Some(3), ContentStatus::Visible, &as_member),
+            Sight::Full
+        );
         // Removed in the open community: hidden from readers there, the author gets a notice.
         let removed_open = [link(&open, None, ContentStatus::Removed)];
-        assert_eq!(publication_sight(Some(&outsider), Some(3), ContentStatus::Visible, &removed_open), Sight::None);
-        assert_eq!(publication_sight(Some(&author), Some(3), ContentStatus::Visible, &removed_open), Sight::Notice);
+        assert_eq!(
+            publication_sight(
+                Some(&outsider),
+                Some(3),
+                ContentStatus::Visible,
+                &removed_open
+            ),
+            Sight::None
+        );
+        assert_eq!(
+            publication_sight(
+                Some(&author),
+                Some(3),
+                ContentStatus::Visible,
+                &removed_open
+            ),
+            Sight::Notice
+        );
         // Removed instance-wide; moderators of a community still see it.
-        let as_mod = [link(&open, m(Role::Moderator, MemberState::Active), ContentStatus::Visible)];
-        assert_eq!(publication_sight(Some(&member), Some(3), ContentStatus::Removed, &as_mod), Sight::Full);
-        assert_eq!(publication_sight(Some(&author), Some(3), ContentStatus::Removed, &both), Sight::Notice);
-        assert_eq!(publication_sight(Some(&outsider), Some(3), ContentStatus::Removed, &both), Sight::None);
-        assert_eq!(publication_sight(Some(&author), Some(3), ContentStatus::Deleted, &both), Sight::None);
+        let as_mod = [link(
+            &open,
+            m(Role::Moderator, MemberState::Active),
+            ContentStatus::Visible,
+        )];
+        assert_eq!(
+            publication_sight(Some(&member), Some(3), ContentStatus::Removed, &as_mod),
+            Sight::Full
+        );
+        assert_eq!(
+            publication_sight(Some(&author), Some(3), ContentStatus::Removed, &both),
+            Sight::Notice
+        );
+        assert_eq!(
+            publication_sight(Some(&outsider), Some(3), ContentStatus::Removed, &both),
+            Sight::None
+        );
+        assert_eq!(
+            publication_sight(Some(&author), Some(3), ContentStatus::Deleted, &both),
+            Sight::None
+        );
     }
 
     /// viewer × target-state matrix for every foundation action.

@@ -39,8 +39,6 @@ pub const PAGE_SIZE: i64 = 30;
 /// Mentions that notify, per text (more are rendered but not notified).
 pub const MENTIONS_MAX: usize = 20;
 const EXCERPT_CHARS: usize = 220;
-/// Only the start of a body is read to make a listing excerpt.
-const EXCERPT_SOURCE_BYTES: i64 = 1500;
 
 // ---- statement counting -------------------------------------------------------------
 
@@ -66,7 +64,9 @@ pub async fn count_statements<F: Future>(f: F) -> (F::Output, u32) {
 
 // ---- kinds and rows -----------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Discussion,
@@ -103,7 +103,11 @@ pub struct Author {
 
 impl Author {
     pub fn shown_name(&self) -> &str {
-        if self.display_name.trim().is_empty() { &self.username } else { &self.display_name }
+        if self.display_name.trim().is_empty() {
+            &self.username
+        } else {
+            &self.display_name
+        }
     }
     pub fn path(&self) -> String {
         format!("/u/{}", crate::web::encode_path(&self.username))
@@ -120,7 +124,9 @@ fn author_from(r: &AnyRow, id_col: &str, prefix: &str) -> Result<Option<Author>,
         (Some(id), Some(username)) => Some(Author {
             id,
             username,
-            display_name: r.try_get::<Option<String>, _>(format!("{prefix}display_name").as_str())?.unwrap_or_default(),
+            display_name: r
+                .try_get::<Option<String>, _>(format!("{prefix}display_name").as_str())?
+                .unwrap_or_default(),
             avatar_id: r.try_get(format!("{prefix}avatar_id").as_str())?,
         }),
         _ => None,
@@ -203,12 +209,22 @@ fn publication_from(r: &AnyRow) -> Result<Publication, sqlx::Error> {
             Some(url) => Some(LinkPreview {
                 id,
                 url,
-                final_url: r.try_get::<Option<String>, _>("lp_final_url")?.unwrap_or_default(),
-                title: r.try_get::<Option<String>, _>("lp_title")?.unwrap_or_default(),
-                description: r.try_get::<Option<String>, _>("lp_description")?.unwrap_or_default(),
-                site_name: r.try_get::<Option<String>, _>("lp_site_name")?.unwrap_or_default(),
+                final_url: r
+                    .try_get::<Option<String>, _>("lp_final_url")?
+                    .unwrap_or_default(),
+                title: r
+                    .try_get::<Option<String>, _>("lp_title")?
+                    .unwrap_or_default(),
+                description: r
+                    .try_get::<Option<String>, _>("lp_description")?
+                    .unwrap_or_default(),
+                site_name: r
+                    .try_get::<Option<String>, _>("lp_site_name")?
+                    .unwrap_or_default(),
                 image_media_id: r.try_get("lp_image_media_id")?,
-                error: r.try_get::<Option<String>, _>("lp_error")?.unwrap_or_default(),
+                error: r
+                    .try_get::<Option<String>, _>("lp_error")?
+                    .unwrap_or_default(),
                 fetched_at: r.try_get::<Option<i64>, _>("lp_fetched_at")?.unwrap_or(0),
             }),
             None => None,
@@ -234,8 +250,17 @@ fn publication_from(r: &AnyRow) -> Result<Publication, sqlx::Error> {
         updated_at: r.try_get("updated_at")?,
         last_activity_at: r.try_get("last_activity_at")?,
         reply_count: r.try_get("reply_count")?,
-        revisions: r.try_get::<Option<i64>, _>("revisions").ok().flatten().unwrap_or(0),
-        following: r.try_get::<Option<i64>, _>("following").ok().flatten().unwrap_or(0) > 0,
+        revisions: r
+            .try_get::<Option<i64>, _>("revisions")
+            .ok()
+            .flatten()
+            .unwrap_or(0),
+        following: r
+            .try_get::<Option<i64>, _>("following")
+            .ok()
+            .flatten()
+            .unwrap_or(0)
+            > 0,
     })
 }
 
@@ -246,7 +271,11 @@ fn acting(viewer: Option<&User>) -> Option<&User> {
 
 /// Load one publication with its author, preview, revision count and
 /// whether `viewer` follows it. Does not check permissions: see [`sight`].
-pub async fn by_id(db: &Db, id: i64, viewer: Option<&User>) -> Result<Option<Publication>, sqlx::Error> {
+pub async fn by_id(
+    db: &Db,
+    id: i64,
+    viewer: Option<&User>,
+) -> Result<Option<Publication>, sqlx::Error> {
     let sql = format!(
         "SELECT {PUBLICATION_COLUMNS}, \
          (SELECT COUNT(*) FROM publication_revisions pr WHERE pr.publication_id = p.id) AS revisions, \
@@ -280,28 +309,60 @@ pub struct Shared {
 
 impl Shared {
     pub fn policy(&self) -> SharedIn {
-        SharedIn { community: self.community.facts(), membership: self.membership, status: self.status }
+        SharedIn {
+            community: self.community.facts(),
+            membership: self.membership,
+            status: self.status,
+        }
     }
     pub fn readable_by(&self, viewer: Option<&User>) -> bool {
-        policy::can(viewer, Action::ViewCommunity { c: &self.community.facts(), m: self.membership })
+        policy::can(
+            viewer,
+            Action::ViewCommunity {
+                c: &self.community.facts(),
+                m: self.membership,
+            },
+        )
     }
     pub fn moderated_by(&self, viewer: Option<&User>) -> bool {
-        policy::can(viewer, Action::ModerateCommunity { c: &self.community.facts(), m: self.membership })
+        policy::can(
+            viewer,
+            Action::ModerateCommunity {
+                c: &self.community.facts(),
+                m: self.membership,
+            },
+        )
     }
     pub fn managed_by(&self, viewer: Option<&User>) -> bool {
-        policy::can(viewer, Action::ManageCommunity { c: &self.community.facts(), m: self.membership })
+        policy::can(
+            viewer,
+            Action::ManageCommunity {
+                c: &self.community.facts(),
+                m: self.membership,
+            },
+        )
     }
     pub fn postable_by(&self, viewer: Option<&User>) -> bool {
-        policy::can(viewer, Action::PostInCommunity { c: &self.community.facts(), m: self.membership })
+        policy::can(
+            viewer,
+            Action::PostInCommunity {
+                c: &self.community.facts(),
+                m: self.membership,
+            },
+        )
     }
     /// Whether this community is named to the viewer as a place the publication is in.
     pub fn shown_to(&self, viewer: Option<&User>) -> bool {
-        (self.readable_by(viewer) && self.status == ContentStatus::Visible) || self.moderated_by(viewer)
+        (self.readable_by(viewer) && self.status == ContentStatus::Visible)
+            || self.moderated_by(viewer)
     }
 }
 
 pub fn membership_from(role: Option<String>, state: Option<String>) -> Option<Membership> {
-    Some(Membership { role: Role::parse(role.as_deref()?)?, state: MemberState::parse(state.as_deref()?)? })
+    Some(Membership {
+        role: Role::parse(role.as_deref()?)?,
+        state: MemberState::parse(state.as_deref()?)?,
+    })
 }
 
 fn shared_from(r: &AnyRow) -> Result<Shared, sqlx::Error> {
@@ -323,7 +384,11 @@ fn id_list(ids: &[i64]) -> String {
 
 /// Where publications are shared, with `viewer`'s membership in each
 /// community, in one statement. Keyed by publication id.
-pub async fn links_of(db: &Db, viewer: Option<&User>, publication_ids: &[i64]) -> Result<HashMap<i64, Vec<Shared>>, sqlx::Error> {
+pub async fn links_of(
+    db: &Db,
+    viewer: Option<&User>,
+    publication_ids: &[i64],
+) -> Result<HashMap<i64, Vec<Shared>>, sqlx::Error> {
     let mut out: HashMap<i64, Vec<Shared>> = HashMap::new();
     if publication_ids.is_empty() {
         return Ok(out);
@@ -362,12 +427,16 @@ pub fn may_reply(viewer: Option<&User>, p: &Publication, links: &[Shared]) -> bo
         && !p.locked
         && p.status == ContentStatus::Visible
         && sight(viewer, p, links) == Sight::Full
-        && links.iter().any(|l| l.status == ContentStatus::Visible && l.postable_by(viewer))
+        && links
+            .iter()
+            .any(|l| l.status == ContentStatus::Visible && l.postable_by(viewer))
 }
 
 /// May `viewer` edit the publication (its author, while they can read it)?
 pub fn may_edit(viewer: Option<&User>, p: &Publication, links: &[Shared]) -> bool {
-    p.is_author(viewer) && p.status != ContentStatus::Deleted && sight(viewer, p, links) == Sight::Full
+    p.is_author(viewer)
+        && p.status != ContentStatus::Deleted
+        && sight(viewer, p, links) == Sight::Full
 }
 
 /// May `viewer` delete the publication (its author)?
@@ -424,7 +493,10 @@ fn summary_from(r: &AnyRow, pinned: bool) -> Result<PublicationSummary, sqlx::Er
         title: r.try_get("title")?,
         excerpt: markdown::excerpt(&body_start, EXCERPT_CHARS),
         author_name: username.as_ref().map(|u| {
-            display.clone().filter(|d| !d.trim().is_empty()).unwrap_or_else(|| u.clone())
+            display
+                .clone()
+                .filter(|d| !d.trim().is_empty())
+                .unwrap_or_else(|| u.clone())
         }),
         author_username: username,
         created_at: r.try_get("created_at")?,
@@ -433,7 +505,9 @@ fn summary_from(r: &AnyRow, pinned: bool) -> Result<PublicationSummary, sqlx::Er
         pinned,
         tags: Vec::new(),
         link_url: r.try_get("link_url")?,
-        site_name: r.try_get::<Option<String>, _>("lp_site_name")?.filter(|s| !s.is_empty()),
+        site_name: r
+            .try_get::<Option<String>, _>("lp_site_name")?
+            .filter(|s| !s.is_empty()),
     })
 }
 
@@ -465,12 +539,13 @@ pub async fn list_in_community(
     let m = match acting(viewer) {
         Some(u) => {
             tick();
-            let row: Option<(String, String)> =
-                sqlx::query_as("SELECT role, state FROM memberships WHERE community_id = $1 AND user_id = $2")
-                    .bind(community.id)
-                    .bind(u.id)
-                    .fetch_optional(&db.pool)
-                    .await?;
+            let row: Option<(String, String)> = sqlx::query_as(
+                "SELECT role, state FROM memberships WHERE community_id = $1 AND user_id = $2",
+            )
+            .bind(community.id)
+            .bind(u.id)
+            .fetch_optional(&db.pool)
+            .await?;
             row.and_then(|(r, s)| membership_from(Some(r), Some(s)))
         }
         None => None,
@@ -495,7 +570,10 @@ pub async fn list_in_community(
         PAGE_SIZE + 1
     );
     tick();
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(community.id).fetch_all(&db.pool).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(community.id)
+        .fetch_all(&db.pool)
+        .await?;
     let mut list = rows
         .iter()
         .map(|r| summary_from(r, r.try_get::<i64, _>("pc_pinned").unwrap_or(0) != 0))
@@ -509,7 +587,12 @@ pub async fn list_in_community(
 /// Publications tagged `name` that `viewer` may read, through communities
 /// listed for them (unlisted communities stay out of discovery for
 /// non-members, as in the directory): newest activity first, 30 per page.
-pub async fn list_by_tag(db: &Db, viewer: Option<&User>, name: &str, page: i64) -> Result<(Vec<PublicationSummary>, bool), sqlx::Error> {
+pub async fn list_by_tag(
+    db: &Db,
+    viewer: Option<&User>,
+    name: &str,
+    page: i64,
+) -> Result<(Vec<PublicationSummary>, bool), sqlx::Error> {
     let offset = page.max(0) * PAGE_SIZE;
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM publications p \
@@ -527,7 +610,10 @@ pub async fn list_by_tag(db: &Db, viewer: Option<&User>, name: &str, page: i64) 
         .bind(name)
         .fetch_all(&db.pool)
         .await?;
-    let mut list = rows.iter().map(|r| summary_from(r, false)).collect::<Result<Vec<_>, _>>()?;
+    let mut list = rows
+        .iter()
+        .map(|r| summary_from(r, false))
+        .collect::<Result<Vec<_>, _>>()?;
     let more = list.len() as i64 > PAGE_SIZE;
     list.truncate(PAGE_SIZE as usize);
     fill_tags(db, &mut list).await?;
@@ -537,7 +623,10 @@ pub async fn list_by_tag(db: &Db, viewer: Option<&User>, name: &str, page: i64) 
 /// A tag's label as first written, if the tag exists.
 pub async fn tag_label(db: &Db, name: &str) -> Result<Option<String>, sqlx::Error> {
     tick();
-    sqlx::query_scalar("SELECT label FROM tags WHERE name = $1").bind(name).fetch_optional(&db.pool).await
+    sqlx::query_scalar("SELECT label FROM tags WHERE name = $1")
+        .bind(name)
+        .fetch_optional(&db.pool)
+        .await
 }
 
 // ---- tags ---------------------------------------------------------------------------
@@ -557,7 +646,9 @@ impl Tag {
 }
 
 fn is_tag_char(c: char) -> bool {
-    c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c) || matches!(c, '_' | '-')
+    c.is_alphanumeric()
+        || unicode_normalization::char::is_combining_mark(c)
+        || matches!(c, '_' | '-')
 }
 
 /// Parse the comma-separated tags of a form ("Économie sociale, #logement").
@@ -571,8 +662,15 @@ pub fn parse_tags(input: &str) -> Result<Vec<Tag>, &'static str> {
             continue;
         }
         let label = label.split_whitespace().collect::<Vec<_>>().join(" ");
-        let name: String = label.to_lowercase().split(' ').collect::<Vec<_>>().join("-");
-        if name.chars().count() > TAG_MAX_CHARS || !name.chars().all(is_tag_char) || !name.chars().any(char::is_alphanumeric) {
+        let name: String = label
+            .to_lowercase()
+            .split(' ')
+            .collect::<Vec<_>>()
+            .join("-");
+        if name.chars().count() > TAG_MAX_CHARS
+            || !name.chars().all(is_tag_char)
+            || !name.chars().any(char::is_alphanumeric)
+        {
             return Err("publication-tag-invalid");
         }
         if !out.iter().any(|t| t.name == name) {
@@ -588,8 +686,14 @@ pub fn parse_tags(input: &str) -> Result<Vec<Tag>, &'static str> {
 /// Chosen tags plus the body's hashtags, at most [`TAGS_MAX`].
 pub fn merge_tags(mut chosen: Vec<Tag>, hashtags: &[String]) -> Vec<Tag> {
     for h in hashtags {
-        if out_len_ok(&chosen) && !chosen.iter().any(|t| &t.name == h) && h.chars().count() <= TAG_MAX_CHARS {
-            chosen.push(Tag { name: h.clone(), label: h.clone() });
+        if out_len_ok(&chosen)
+            && !chosen.iter().any(|t| &t.name == h)
+            && h.chars().count() <= TAG_MAX_CHARS
+        {
+            chosen.push(Tag {
+                name: h.clone(),
+                label: h.clone(),
+            });
         }
     }
     chosen.truncate(TAGS_MAX);
@@ -601,7 +705,10 @@ fn out_len_ok(v: &[Tag]) -> bool {
 }
 
 /// Tags of publications (one statement).
-pub async fn tags_of(db: &Db, publication_ids: &[i64]) -> Result<HashMap<i64, Vec<Tag>>, sqlx::Error> {
+pub async fn tags_of(
+    db: &Db,
+    publication_ids: &[i64],
+) -> Result<HashMap<i64, Vec<Tag>>, sqlx::Error> {
     let mut out: HashMap<i64, Vec<Tag>> = HashMap::new();
     if publication_ids.is_empty() {
         return Ok(out);
@@ -612,16 +719,25 @@ pub async fn tags_of(db: &Db, publication_ids: &[i64]) -> Result<HashMap<i64, Ve
         id_list(publication_ids)
     );
     tick();
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&db.pool).await?;
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&db.pool)
+        .await?;
     for (pid, name, label) in rows {
         out.entry(pid).or_default().push(Tag { name, label });
     }
     Ok(out)
 }
 
-async fn set_tags(conn: &mut sqlx::AnyConnection, publication_id: i64, tags: &[Tag]) -> Result<(), sqlx::Error> {
+async fn set_tags(
+    conn: &mut sqlx::AnyConnection,
+    publication_id: i64,
+    tags: &[Tag],
+) -> Result<(), sqlx::Error> {
     tick();
-    sqlx::query("DELETE FROM publication_tags WHERE publication_id = $1").bind(publication_id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM publication_tags WHERE publication_id = $1")
+        .bind(publication_id)
+        .execute(&mut *conn)
+        .await?;
     for t in tags {
         tick();
         let tag_id: i64 = sqlx::query_scalar(
@@ -680,9 +796,15 @@ pub mod files {
                 FileKind::Odt => "application/vnd.oasis.opendocument.text",
                 FileKind::Ods => "application/vnd.oasis.opendocument.spreadsheet",
                 FileKind::Odp => "application/vnd.oasis.opendocument.presentation",
-                FileKind::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                FileKind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                FileKind::Pptx => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                FileKind::Docx => {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                }
+                FileKind::Xlsx => {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                }
+                FileKind::Pptx => {
+                    "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+                }
                 FileKind::Txt if utf8 => "text/plain; charset=utf-8",
                 FileKind::Txt => "text/plain",
                 FileKind::Csv if utf8 => "text/csv; charset=utf-8",
@@ -712,7 +834,10 @@ pub mod files {
             }
         }
         pub fn is_image(self) -> bool {
-            matches!(self, FileKind::Png | FileKind::Jpeg | FileKind::Webp | FileKind::Gif)
+            matches!(
+                self,
+                FileKind::Png | FileKind::Jpeg | FileKind::Webp | FileKind::Gif
+            )
         }
     }
 
@@ -765,7 +890,10 @@ pub mod files {
     /// characters other than tab, line breaks and form feed.
     fn text_kind(b: &[u8]) -> Option<bool> {
         let b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
-        if b.is_empty() || b.iter().any(|&c| (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r' | 0x0c)) || c == 0x7f) {
+        if b.is_empty()
+            || b.iter()
+                .any(|&c| (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r' | 0x0c)) || c == 0x7f)
+        {
             return None;
         }
         Some(std::str::from_utf8(b).is_ok())
@@ -791,7 +919,9 @@ pub mod files {
             return Some((FileKind::Webp, false));
         }
         if bytes.starts_with(b"PK\x03\x04") {
-            return odf_kind(bytes).or_else(|| ooxml_kind(bytes)).map(|k| (k, false));
+            return odf_kind(bytes)
+                .or_else(|| ooxml_kind(bytes))
+                .map(|k| (k, false));
         }
         let utf8 = text_kind(bytes)?;
         let csv = extension(name).is_some_and(|e| e == "csv");
@@ -821,12 +951,19 @@ pub mod files {
             .collect();
         let cleaned = cleaned.trim().trim_matches('.').trim().to_string();
         let (stem, ext) = match cleaned.rsplit_once('.') {
-            Some((s, e)) if !s.is_empty() && kind.extensions().contains(&e.to_ascii_lowercase().as_str()) => {
+            Some((s, e))
+                if !s.is_empty()
+                    && kind.extensions().contains(&e.to_ascii_lowercase().as_str()) =>
+            {
                 (s.to_string(), e.to_ascii_lowercase())
             }
             _ => (cleaned.clone(), kind.extensions()[0].to_string()),
         };
-        let stem = if stem.trim().is_empty() { "fichier".to_string() } else { stem };
+        let stem = if stem.trim().is_empty() {
+            "fichier".to_string()
+        } else {
+            stem
+        };
         let room = NAME_MAX_CHARS.saturating_sub(ext.chars().count() + 1);
         let stem: String = stem.chars().take(room).collect();
         format!("{}.{ext}", stem.trim_end())
@@ -861,7 +998,12 @@ pub mod files {
         } else {
             None
         };
-        Ok(Ready { file_name: sanitize_name(name, kind), content_type: kind.content_type(utf8), bytes, thumbnail })
+        Ok(Ready {
+            file_name: sanitize_name(name, kind),
+            content_type: kind.content_type(utf8),
+            bytes,
+            thumbnail,
+        })
     }
 
     /// `Content-Disposition: attachment` with an ASCII fallback and the
@@ -869,9 +1011,16 @@ pub mod files {
     pub fn content_disposition(name: &str) -> String {
         let ascii: String = name
             .chars()
-            .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
-        let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+        let encoded =
+            percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
         format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
     }
 
@@ -881,11 +1030,24 @@ pub mod files {
 
         #[test]
         fn types_come_from_content() {
-            assert_eq!(sniff(b"%PDF-1.7\n...", "x.exe").map(|k| k.0), Some(FileKind::Pdf));
-            assert_eq!(sniff(b"MZ\x90\0\x03\0\0\0", "rapport.pdf"), None, "an .exe renamed .pdf");
+            assert_eq!(
+                sniff(b"%PDF-1.7\n...", "x.exe").map(|k| k.0),
+                Some(FileKind::Pdf)
+            );
+            assert_eq!(
+                sniff(b"MZ\x90\0\x03\0\0\0", "rapport.pdf"),
+                None,
+                "an .exe renamed .pdf"
+            );
             assert_eq!(sniff(b"\x7fELF\x02\x01", "notes.txt"), None);
-            assert_eq!(sniff(b"a;b\n1;2\n", "t.csv").map(|k| k.0), Some(FileKind::Csv));
-            assert_eq!(sniff("Bonjour à tous".as_bytes(), "n.txt"), Some((FileKind::Txt, true)));
+            assert_eq!(
+                sniff(b"a;b\n1;2\n", "t.csv").map(|k| k.0),
+                Some(FileKind::Csv)
+            );
+            assert_eq!(
+                sniff("Bonjour à tous".as_bytes(), "n.txt"),
+                Some((FileKind::Txt, true))
+            );
             assert_eq!(sniff(b"caf\xe9", "n.txt"), Some((FileKind::Txt, false)));
             assert_eq!(sniff(b"PK\x03\x04 not an office file", "a.docx"), None);
             let mut odt = b"PK\x03\x04\x14\0\0\0\0\0".to_vec();
@@ -896,16 +1058,26 @@ pub mod files {
             assert_eq!(sniff(&odt, "a.bin").map(|k| k.0), Some(FileKind::Odt));
             let docx = b"PK\x03\x04....[Content_Types].xml....word/document.xml";
             assert_eq!(sniff(docx, "a").map(|k| k.0), Some(FileKind::Docx));
-            let docm = b"PK\x03\x04....[Content_Types].xml....word/document.xml..word/vbaProject.bin";
+            let docm =
+                b"PK\x03\x04....[Content_Types].xml....word/document.xml..word/vbaProject.bin";
             assert_eq!(sniff(docm, "a.docx"), None, "macros refused");
         }
 
         #[test]
         fn names_are_sanitised() {
-            assert_eq!(sanitize_name("../../etc/passwd", FileKind::Txt), "passwd.txt");
-            assert_eq!(sanitize_name("C:\\Users\\x\\Rapport annuel.PDF", FileKind::Pdf), "Rapport annuel.pdf");
+            assert_eq!(
+                sanitize_name("../../etc/passwd", FileKind::Txt),
+                "passwd.txt"
+            );
+            assert_eq!(
+                sanitize_name("C:\\Users\\x\\Rapport annuel.PDF", FileKind::Pdf),
+                "Rapport annuel.pdf"
+            );
             assert_eq!(sanitize_name("virus.exe", FileKind::Pdf), "virus.exe.pdf");
-            assert_eq!(sanitize_name("a\u{202E}fdp.exe", FileKind::Pdf), "a_fdp.exe.pdf");
+            assert_eq!(
+                sanitize_name("a\u{202E}fdp.exe", FileKind::Pdf),
+                "a_fdp.exe.pdf"
+            );
             assert_eq!(sanitize_name("", FileKind::Png), "fichier.png");
             assert_eq!(sanitize_name("...", FileKind::Png), "fichier.png");
             assert_eq!(sanitize_name("li\nne\0.txt", FileKind::Txt), "li_ne_.txt");
@@ -917,7 +1089,10 @@ pub mod files {
         #[test]
         fn disposition_is_quoted_safely() {
             let d = content_disposition("Plan \"final\" été.pdf");
-            assert!(d.starts_with("attachment; filename=\"Plan _final_ _t_.pdf\"; filename*=UTF-8''"), "{d}");
+            assert!(
+                d.starts_with("attachment; filename=\"Plan _final_ _t_.pdf\"; filename*=UTF-8''"),
+                "{d}"
+            );
         }
     }
 }
@@ -939,7 +1114,8 @@ impl Attachment {
     }
     /// Thumbnails are served through the publication's permission check, not /media.
     pub fn thumbnail_path(&self) -> Option<String> {
-        self.thumbnail_media_id.map(|_| format!("{}/thumbnail", self.path()))
+        self.thumbnail_media_id
+            .map(|_| format!("{}/thumbnail", self.path()))
     }
     pub fn is_image(&self) -> bool {
         self.content_type.starts_with("image/")
@@ -971,7 +1147,11 @@ pub async fn attachments_of(db: &Db, publication_id: i64) -> Result<Vec<Attachme
 }
 
 /// The bytes of one attachment: (name, content type, bytes).
-pub async fn attachment_bytes(db: &Db, publication_id: i64, attachment_id: i64) -> Result<Option<(String, String, Vec<u8>)>, sqlx::Error> {
+pub async fn attachment_bytes(
+    db: &Db,
+    publication_id: i64,
+    attachment_id: i64,
+) -> Result<Option<(String, String, Vec<u8>)>, sqlx::Error> {
     tick();
     sqlx::query_as("SELECT file_name, content_type, bytes FROM attachments WHERE id = $1 AND publication_id = $2")
         .bind(attachment_id)
@@ -981,7 +1161,11 @@ pub async fn attachment_bytes(db: &Db, publication_id: i64, attachment_id: i64) 
 }
 
 /// The thumbnail of one attachment (JPEG bytes).
-pub async fn attachment_thumbnail(db: &Db, publication_id: i64, attachment_id: i64) -> Result<Option<Vec<u8>>, sqlx::Error> {
+pub async fn attachment_thumbnail(
+    db: &Db,
+    publication_id: i64,
+    attachment_id: i64,
+) -> Result<Option<Vec<u8>>, sqlx::Error> {
     tick();
     sqlx::query_scalar(
         "SELECT m.bytes FROM attachments a JOIN media m ON m.id = a.thumbnail_media_id \
@@ -993,7 +1177,12 @@ pub async fn attachment_thumbnail(db: &Db, publication_id: i64, attachment_id: i
     .await
 }
 
-async fn insert_attachments(conn: &mut sqlx::AnyConnection, publication_id: i64, uploader: i64, files: Vec<files::Ready>) -> Result<(), sqlx::Error> {
+async fn insert_attachments(
+    conn: &mut sqlx::AnyConnection,
+    publication_id: i64,
+    uploader: i64,
+    files: Vec<files::Ready>,
+) -> Result<(), sqlx::Error> {
     let t = now();
     for f in files {
         let thumb = match f.thumbnail {
@@ -1031,7 +1220,11 @@ async fn insert_attachments(conn: &mut sqlx::AnyConnection, publication_id: i64,
     Ok(())
 }
 
-async fn delete_attachments(conn: &mut sqlx::AnyConnection, publication_id: i64, ids: Option<&[i64]>) -> Result<(), sqlx::Error> {
+async fn delete_attachments(
+    conn: &mut sqlx::AnyConnection,
+    publication_id: i64,
+    ids: Option<&[i64]>,
+) -> Result<(), sqlx::Error> {
     let filter = match ids {
         Some([]) => return Ok(()),
         Some(ids) => format!(" AND id IN ({})", id_list(ids)),
@@ -1046,10 +1239,12 @@ async fn delete_attachments(conn: &mut sqlx::AnyConnection, publication_id: i64,
     .execute(&mut *conn)
     .await?;
     tick();
-    sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM attachments WHERE publication_id = $1{filter}")))
-        .bind(publication_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM attachments WHERE publication_id = $1{filter}"
+    )))
+    .bind(publication_id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -1096,7 +1291,12 @@ fn fetcher(user_agent: &str) -> &'static crate::fetch::Fetcher {
 /// when there is none yet (a failed fetch is retried after an hour). The
 /// image is stored locally (media), so pages never load it from elsewhere.
 /// Returns the preview id, or None when nothing could be stored.
-pub async fn preview_for(db: &Db, public_url: &str, url: &str, url_key: &str) -> Result<LinkPreview, sqlx::Error> {
+pub async fn preview_for(
+    db: &Db,
+    public_url: &str,
+    url: &str,
+    url_key: &str,
+) -> Result<LinkPreview, sqlx::Error> {
     tick();
     let existing = sqlx::query(
         "SELECT id, url, final_url, title, description, site_name, image_media_id, error, fetched_at \
@@ -1129,10 +1329,26 @@ pub async fn preview_for(db: &Db, public_url: &str, url: &str, url_key: &str) ->
     let t = now();
     let mut tx = db.pool.begin().await?;
     let (final_url, title, description, site_name, content_type, image, error) = match result {
-        Ok(p) => (p.url, p.title, p.description, p.site_name, p.content_type, p.image, String::new()),
+        Ok(p) => (
+            p.url,
+            p.title,
+            p.description,
+            p.site_name,
+            p.content_type,
+            p.image,
+            String::new(),
+        ),
         Err(e) => {
             tracing::info!(url = %url, error = %e, "link preview failed");
-            (String::new(), String::new(), String::new(), String::new(), String::new(), None, e.message_key().to_string())
+            (
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                None,
+                e.message_key().to_string(),
+            )
         }
     };
     let image_id = match image {
@@ -1177,15 +1393,25 @@ pub async fn preview_for(db: &Db, public_url: &str, url: &str, url_key: &str) ->
 
 /// Publications sharing this link that `viewer` may read, with the
 /// communities (readable by the viewer) they are shared in.
-pub async fn already_shared(db: &Db, viewer: Option<&User>, link_key: &str) -> Result<Vec<(Publication, Vec<Shared>)>, sqlx::Error> {
+pub async fn already_shared(
+    db: &Db,
+    viewer: Option<&User>,
+    link_key: &str,
+) -> Result<Vec<(Publication, Vec<Shared>)>, sqlx::Error> {
     let sql = format!(
         "SELECT {PUBLICATION_COLUMNS} FROM publications p LEFT JOIN users au ON au.id = p.author_id \
          LEFT JOIN link_previews lp ON lp.id = p.preview_id \
          WHERE p.link_key = $1 AND p.status <> 'deleted' ORDER BY p.created_at LIMIT 20"
     );
     tick();
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(link_key).fetch_all(&db.pool).await?;
-    let pubs = rows.iter().map(publication_from).collect::<Result<Vec<_>, _>>()?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(link_key)
+        .fetch_all(&db.pool)
+        .await?;
+    let pubs = rows
+        .iter()
+        .map(publication_from)
+        .collect::<Result<Vec<_>, _>>()?;
     let ids: Vec<i64> = pubs.iter().map(|p| p.id).collect();
     let mut links = links_of(db, viewer, &ids).await?;
     Ok(pubs
@@ -1276,21 +1502,40 @@ pub fn check_draft(d: &Draft, editing: bool) -> Result<Checked, Refusals> {
     if !errs.is_empty() {
         return Err(errs);
     }
-    let rendered = if body.len() <= markdown::MAX_SOURCE_BYTES { markdown::render(&body) } else { markdown::Rendered::default() };
+    let rendered = if body.len() <= markdown::MAX_SOURCE_BYTES {
+        markdown::render(&body)
+    } else {
+        markdown::Rendered::default()
+    };
     let tags = merge_tags(chosen, &rendered.hashtags);
-    Ok(Checked { kind, title, body, rendered, tags, link })
+    Ok(Checked {
+        kind,
+        title,
+        body,
+        rendered,
+        tags,
+        link,
+    })
 }
 
 /// Communities where `viewer` may post, with their membership (one statement).
-pub async fn postable_communities(db: &Db, viewer: Option<&User>) -> Result<Vec<(Community, Option<Membership>)>, sqlx::Error> {
-    let Some(u) = acting(viewer) else { return Ok(Vec::new()) };
+pub async fn postable_communities(
+    db: &Db,
+    viewer: Option<&User>,
+) -> Result<Vec<(Community, Option<Membership>)>, sqlx::Error> {
+    let Some(u) = acting(viewer) else {
+        return Ok(Vec::new());
+    };
     let sql = format!(
         "SELECT {COMMUNITY_COLUMNS}, m.role AS vm_role, m.state AS vm_state FROM memberships m \
          JOIN communities c ON c.id = m.community_id WHERE m.user_id = $1 AND m.state = 'active' \
          AND c.status = 'active' ORDER BY LOWER(c.name), c.id"
     );
     tick();
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(u.id).fetch_all(&db.pool).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(u.id)
+        .fetch_all(&db.pool)
+        .await?;
     let mut out = Vec::new();
     for r in &rows {
         let c = Community::from_row(r)?;
@@ -1322,13 +1567,21 @@ async fn users_with_memberships(
     binds: Vec<String>,
     community_ids: &[i64],
 ) -> Result<Vec<(User, HashMap<i64, Membership>)>, sqlx::Error> {
-    let sql = format!("SELECT {} FROM users u WHERE {where_sql} AND u.status = 'active' AND u.domain IS NULL", crate::accounts::USER_COLUMNS);
+    let sql = format!(
+        "SELECT {} FROM users u WHERE {where_sql} AND u.status = 'active' AND u.domain IS NULL",
+        crate::accounts::USER_COLUMNS
+    );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     for b in binds {
         q = q.bind(b);
     }
     tick();
-    let users = q.fetch_all(&db.pool).await?.iter().map(User::from_row).collect::<Result<Vec<_>, _>>()?;
+    let users = q
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(User::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
     if users.is_empty() || community_ids.is_empty() {
         return Ok(users.into_iter().map(|u| (u, HashMap::new())).collect());
     }
@@ -1339,27 +1592,40 @@ async fn users_with_memberships(
         id_list(community_ids)
     );
     tick();
-    let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&db.pool).await?;
+    let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&db.pool)
+        .await?;
     let mut by_user: HashMap<i64, HashMap<i64, Membership>> = HashMap::new();
     for (uid, cid, role, state) in rows {
         if let Some(m) = membership_from(Some(role), Some(state)) {
             by_user.entry(uid).or_default().insert(cid, m);
         }
     }
-    Ok(users.into_iter().map(|u| {
-        let m = by_user.remove(&u.id).unwrap_or_default();
-        (u, m)
-    }).collect())
+    Ok(users
+        .into_iter()
+        .map(|u| {
+            let m = by_user.remove(&u.id).unwrap_or_default();
+            (u, m)
+        })
+        .collect())
 }
 
 /// Of these people, who may read the publication in full (policy, for each).
-fn readers<'a>(p: &Publication, links: &[Shared], people: &'a [(User, HashMap<i64, Membership>)]) -> Vec<&'a User> {
+fn readers<'a>(
+    p: &Publication,
+    links: &[Shared],
+    people: &'a [(User, HashMap<i64, Membership>)],
+) -> Vec<&'a User> {
     people
         .iter()
         .filter(|(u, ms)| {
             let theirs: Vec<SharedIn> = links
                 .iter()
-                .map(|l| SharedIn { community: l.community.facts(), membership: ms.get(&l.community.id).copied(), status: l.status })
+                .map(|l| SharedIn {
+                    community: l.community.facts(),
+                    membership: ms.get(&l.community.id).copied(),
+                    status: l.status,
+                })
                 .collect();
             policy::publication_sight(Some(u), p.author_id, p.status, &theirs) == Sight::Full
         })
@@ -1368,15 +1634,40 @@ fn readers<'a>(p: &Publication, links: &[Shared], people: &'a [(User, HashMap<i6
 }
 
 /// Mentioned people who may see the publication (never the actor).
-async fn mention_recipients(db: &Db, p: &Publication, links: &[Shared], mentions: &[String], actor: i64) -> Result<Vec<i64>, sqlx::Error> {
-    let keys: Vec<String> = mentions.iter().take(MENTIONS_MAX).map(|m| crate::username::canonical(m)).collect::<HashSet<_>>().into_iter().collect();
+async fn mention_recipients(
+    db: &Db,
+    p: &Publication,
+    links: &[Shared],
+    mentions: &[String],
+    actor: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let keys: Vec<String> = mentions
+        .iter()
+        .take(MENTIONS_MAX)
+        .map(|m| crate::username::canonical(m))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders = (1..=keys.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let placeholders = (1..=keys.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let cids: Vec<i64> = links.iter().map(|l| l.community.id).collect();
-    let people = users_with_memberships(db, &format!("u.username_key IN ({placeholders})"), keys, &cids).await?;
-    Ok(readers(p, links, &people).into_iter().map(|u| u.id).filter(|id| *id != actor).collect())
+    let people = users_with_memberships(
+        db,
+        &format!("u.username_key IN ({placeholders})"),
+        keys,
+        &cids,
+    )
+    .await?;
+    Ok(readers(p, links, &people)
+        .into_iter()
+        .map(|u| u.id)
+        .filter(|id| *id != actor)
+        .collect())
 }
 
 /// Create a publication shared into `communities` (the caller checked
@@ -1435,7 +1726,12 @@ pub async fn create(
         .execute(&mut *tx)
         .await?;
     }
-    touch_communities(&mut tx, &communities.iter().map(|(c, _)| c.id).collect::<Vec<_>>(), t).await?;
+    touch_communities(
+        &mut tx,
+        &communities.iter().map(|(c, _)| c.id).collect::<Vec<_>>(),
+        t,
+    )
+    .await?;
     set_tags(&mut tx, id, &c.tags).await?;
     insert_attachments(&mut tx, id, author.id, attachments).await?;
     tick();
@@ -1491,22 +1787,34 @@ pub async fn create(
     Ok(id)
 }
 
-async fn touch_communities(conn: &mut sqlx::AnyConnection, ids: &[i64], t: i64) -> Result<(), sqlx::Error> {
+async fn touch_communities(
+    conn: &mut sqlx::AnyConnection,
+    ids: &[i64],
+    t: i64,
+) -> Result<(), sqlx::Error> {
     if ids.is_empty() {
         return Ok(());
     }
     tick();
-    sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE communities SET last_activity_at = $1 WHERE id IN ({})", id_list(ids))))
-        .bind(t)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE communities SET last_activity_at = $1 WHERE id IN ({})",
+        id_list(ids)
+    )))
+    .bind(t)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
 /// Share an existing publication into one more community (the caller
 /// checked `PostInCommunity` there and that the viewer reads it). Returns
 /// false when it was already there.
-pub async fn share_into(db: &Db, by: &User, publication_id: i64, community_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn share_into(
+    db: &Db,
+    by: &User,
+    publication_id: i64,
+    community_id: i64,
+) -> Result<bool, sqlx::Error> {
     let t = now();
     let mut tx = db.pool.begin().await?;
     tick();
@@ -1539,7 +1847,11 @@ pub async fn edit(
     remove: &[i64],
 ) -> Result<(), sqlx::Error> {
     let t = now();
-    let title = if c.title.is_empty() { p.title.clone() } else { c.title.clone() };
+    let title = if c.title.is_empty() {
+        p.title.clone()
+    } else {
+        c.title.clone()
+    };
     let mut tx = db.pool.begin().await?;
     if title != p.title || c.body != p.body {
         tick();
@@ -1568,12 +1880,23 @@ pub async fn edit(
     delete_attachments(&mut tx, p.id, Some(remove)).await?;
     insert_attachments(&mut tx, p.id, editor.id, add).await?;
     tx.commit().await?;
-    let before: HashSet<String> = markdown::render(&p.body).mentions.iter().map(|m| crate::username::canonical(m)).collect();
-    let new_mentions: Vec<String> =
-        c.rendered.mentions.iter().filter(|m| !before.contains(&crate::username::canonical(m))).cloned().collect();
+    let before: HashSet<String> = markdown::render(&p.body)
+        .mentions
+        .iter()
+        .map(|m| crate::username::canonical(m))
+        .collect();
+    let new_mentions: Vec<String> = c
+        .rendered
+        .mentions
+        .iter()
+        .filter(|m| !before.contains(&crate::username::canonical(m)))
+        .cloned()
+        .collect();
     let mentioned = mention_recipients(db, p, links, &new_mentions, editor.id).await?;
-    let items: Vec<NewNotification> =
-        mentioned.into_iter().map(|uid| NewNotification::about(uid, notifications::MENTION, editor.id, p.id, None)).collect();
+    let items: Vec<NewNotification> = mentioned
+        .into_iter()
+        .map(|uid| NewNotification::about(uid, notifications::MENTION, editor.id, p.id, None))
+        .collect();
     notifications::insert(db, &items).await?;
     Ok(())
 }
@@ -1592,17 +1915,31 @@ pub async fn delete(db: &Db, p: &Publication) -> Result<(), sqlx::Error> {
     .execute(&mut *tx)
     .await?;
     tick();
-    sqlx::query("DELETE FROM publication_revisions WHERE publication_id = $1").bind(p.id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM publication_revisions WHERE publication_id = $1")
+        .bind(p.id)
+        .execute(&mut *tx)
+        .await?;
     tick();
-    sqlx::query("DELETE FROM publication_tags WHERE publication_id = $1").bind(p.id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM publication_tags WHERE publication_id = $1")
+        .bind(p.id)
+        .execute(&mut *tx)
+        .await?;
     tick();
-    sqlx::query("DELETE FROM notifications WHERE publication_id = $1").bind(p.id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM notifications WHERE publication_id = $1")
+        .bind(p.id)
+        .execute(&mut *tx)
+        .await?;
     delete_attachments(&mut tx, p.id, None).await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn set_follow(db: &Db, user: &User, publication_id: i64, follow: bool) -> Result<(), sqlx::Error> {
+pub async fn set_follow(
+    db: &Db,
+    user: &User,
+    publication_id: i64,
+    follow: bool,
+) -> Result<(), sqlx::Error> {
     tick();
     if follow {
         sqlx::query("INSERT INTO follows (user_id, publication_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
@@ -1622,7 +1959,11 @@ pub async fn set_follow(db: &Db, user: &User, publication_id: i64, follow: bool)
 }
 
 /// Mark (or clear, with None) the accepted answer of a question.
-pub async fn set_accepted(db: &Db, publication_id: i64, reply_id: Option<i64>) -> Result<(), sqlx::Error> {
+pub async fn set_accepted(
+    db: &Db,
+    publication_id: i64,
+    reply_id: Option<i64>,
+) -> Result<(), sqlx::Error> {
     tick();
     sqlx::query("UPDATE publications SET accepted_reply_id = $1 WHERE id = $2")
         .bind(reply_id)
@@ -1750,11 +2091,18 @@ pub async fn replies_of(db: &Db, publication_id: i64) -> Result<Vec<Reply>, sqlx
          WHERE r.publication_id = $1 ORDER BY r.created_at, r.id"
     );
     tick();
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(publication_id).fetch_all(&db.pool).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(publication_id)
+        .fetch_all(&db.pool)
+        .await?;
     rows.iter().map(reply_from).collect()
 }
 
-pub async fn reply_by_id(db: &Db, publication_id: i64, reply_id: i64) -> Result<Option<Reply>, sqlx::Error> {
+pub async fn reply_by_id(
+    db: &Db,
+    publication_id: i64,
+    reply_id: i64,
+) -> Result<Option<Reply>, sqlx::Error> {
     let sql = format!(
         "SELECT {REPLY_COLUMNS} FROM replies r LEFT JOIN users au ON au.id = r.author_id \
          WHERE r.id = $1 AND r.publication_id = $2"
@@ -1785,7 +2133,11 @@ pub fn reply_sight(viewer: Option<&User>, r: &Reply, links: &[Shared]) -> ReplyS
         ContentStatus::Deleted => ReplySight::Tombstone,
         ContentStatus::Hidden if r.is_author(viewer) => ReplySight::Full,
         ContentStatus::Hidden | ContentStatus::Removed => {
-            if links.iter().any(|l| l.moderated_by(viewer)) { ReplySight::Full } else { ReplySight::Moderated }
+            if links.iter().any(|l| l.moderated_by(viewer)) {
+                ReplySight::Full
+            } else {
+                ReplySight::Moderated
+            }
         }
     }
 }
@@ -1853,7 +2205,13 @@ pub fn thread(replies: Vec<Reply>) -> (Vec<Placed>, usize) {
             Some(&pi) if display_parent[i] != Some(replies[pi].id) => replies[pi].author.clone(),
             _ => None,
         };
-        placed.push(Placed { reply: r.clone(), level: lv as i64, in_reply_to, close_before, opens });
+        placed.push(Placed {
+            reply: r.clone(),
+            level: lv as i64,
+            in_reply_to,
+            close_before,
+            opens,
+        });
     }
     (placed, open)
 }
@@ -1872,7 +2230,9 @@ pub async fn add_reply(
 ) -> Result<i64, sqlx::Error> {
     let t = now();
     let rendered = markdown::render(body);
-    let depth = parent.map(|r| (r.depth + 1).min(REPLY_LEVELS - 1)).unwrap_or(0);
+    let depth = parent
+        .map(|r| (r.depth + 1).min(REPLY_LEVELS - 1))
+        .unwrap_or(0);
     let mut tx = db.pool.begin().await?;
     tick();
     let id: i64 = sqlx::query_scalar(
@@ -1889,7 +2249,11 @@ pub async fn add_reply(
     .fetch_one(&mut *tx)
     .await?;
     recount_replies(&mut tx, p.id, Some(t)).await?;
-    let visible_in: Vec<i64> = links.iter().filter(|l| l.status == ContentStatus::Visible).map(|l| l.community.id).collect();
+    let visible_in: Vec<i64> = links
+        .iter()
+        .filter(|l| l.status == ContentStatus::Visible)
+        .map(|l| l.community.id)
+        .collect();
     touch_communities(&mut tx, &visible_in, t).await?;
     tx.commit().await?;
 
@@ -1905,22 +2269,37 @@ pub async fn add_reply(
         candidates.add(uid, notifications::REPLY);
     }
     tick();
-    let followers: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM follows WHERE publication_id = $1 LIMIT 5000")
-        .bind(p.id)
-        .fetch_all(&db.pool)
-        .await?;
+    let followers: Vec<i64> =
+        sqlx::query_scalar("SELECT user_id FROM follows WHERE publication_id = $1 LIMIT 5000")
+            .bind(p.id)
+            .fetch_all(&db.pool)
+            .await?;
     for uid in followers {
         candidates.add(uid, notifications::FOLLOWED_REPLY);
     }
     candidates.0.retain(|(u, _)| *u != author.id);
     // Mentions were already checked; check the others against the policy, in two statements.
-    let unchecked: Vec<i64> = candidates.0.iter().filter(|(_, k)| *k != notifications::MENTION).map(|(u, _)| *u).collect();
+    let unchecked: Vec<i64> = candidates
+        .0
+        .iter()
+        .filter(|(_, k)| *k != notifications::MENTION)
+        .map(|(u, _)| *u)
+        .collect();
     let allowed: HashSet<i64> = if unchecked.is_empty() {
         HashSet::new()
     } else {
         let cids: Vec<i64> = links.iter().map(|l| l.community.id).collect();
-        let people = users_with_memberships(db, &format!("u.id IN ({})", id_list(&unchecked)), Vec::new(), &cids).await?;
-        readers(p, links, &people).into_iter().map(|u| u.id).collect()
+        let people = users_with_memberships(
+            db,
+            &format!("u.id IN ({})", id_list(&unchecked)),
+            Vec::new(),
+            &cids,
+        )
+        .await?;
+        readers(p, links, &people)
+            .into_iter()
+            .map(|u| u.id)
+            .collect()
     };
     let items: Vec<NewNotification> = candidates
         .0
@@ -1932,7 +2311,11 @@ pub async fn add_reply(
     Ok(id)
 }
 
-async fn recount_replies(conn: &mut sqlx::AnyConnection, publication_id: i64, activity: Option<i64>) -> Result<(), sqlx::Error> {
+async fn recount_replies(
+    conn: &mut sqlx::AnyConnection,
+    publication_id: i64,
+    activity: Option<i64>,
+) -> Result<(), sqlx::Error> {
     tick();
     sqlx::query(
         "UPDATE publications SET reply_count = (SELECT COUNT(*) FROM replies WHERE publication_id = $1 AND status = 'visible'), \
@@ -1984,15 +2367,23 @@ pub async fn delete_reply(db: &Db, r: &Reply) -> Result<(), sqlx::Error> {
         .execute(&mut *tx)
         .await?;
     tick();
-    sqlx::query("DELETE FROM reply_revisions WHERE reply_id = $1").bind(r.id).execute(&mut *tx).await?;
-    tick();
-    sqlx::query("UPDATE publications SET accepted_reply_id = NULL WHERE id = $1 AND accepted_reply_id = $2")
-        .bind(r.publication_id)
+    sqlx::query("DELETE FROM reply_revisions WHERE reply_id = $1")
         .bind(r.id)
         .execute(&mut *tx)
         .await?;
     tick();
-    sqlx::query("DELETE FROM notifications WHERE reply_id = $1").bind(r.id).execute(&mut *tx).await?;
+    sqlx::query(
+        "UPDATE publications SET accepted_reply_id = NULL WHERE id = $1 AND accepted_reply_id = $2",
+    )
+    .bind(r.publication_id)
+    .bind(r.id)
+    .execute(&mut *tx)
+    .await?;
+    tick();
+    sqlx::query("DELETE FROM notifications WHERE reply_id = $1")
+        .bind(r.id)
+        .execute(&mut *tx)
+        .await?;
     recount_replies(&mut tx, r.publication_id, None).await?;
     tx.commit().await?;
     Ok(())
@@ -2037,7 +2428,10 @@ pub async fn load_page(db: &Db, viewer: Option<&User>, id: i64) -> Result<Loaded
     let Some(p) = by_id(db, id, acting(viewer)).await? else {
         return Ok(Loaded::NotFound);
     };
-    let links = links_of(db, viewer, &[id]).await?.remove(&id).unwrap_or_default();
+    let links = links_of(db, viewer, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     match sight(viewer, &p, &links) {
         Sight::None => return Ok(Loaded::NotFound),
         Sight::Notice => return Ok(Loaded::Notice(p, links)),
@@ -2048,13 +2442,25 @@ pub async fn load_page(db: &Db, viewer: Option<&User>, id: i64) -> Result<Loaded
     let tags = tags_of(db, &[id]).await?.remove(&id).unwrap_or_default();
     let share_targets = if let Some(u) = acting(viewer) {
         let linked: HashSet<i64> = links.iter().map(|l| l.community.id).collect();
-        let targets = postable_communities(db, viewer).await?.into_iter().map(|(c, _)| c).filter(|c| !linked.contains(&c.id)).collect();
+        let targets = postable_communities(db, viewer)
+            .await?
+            .into_iter()
+            .map(|(c, _)| c)
+            .filter(|c| !linked.contains(&c.id))
+            .collect();
         notifications::mark_publication_read(db, u.id, id).await?;
         targets
     } else {
         Vec::new()
     };
-    Ok(Loaded::Full(Box::new(PageData { publication: p, links, replies, attachments, tags, share_targets })))
+    Ok(Loaded::Full(Box::new(PageData {
+        publication: p,
+        links,
+        replies,
+        attachments,
+        tags,
+        share_targets,
+    })))
 }
 
 #[cfg(test)]
@@ -2082,11 +2488,17 @@ mod tests {
     #[test]
     fn tags_parse() {
         let t = parse_tags(" Économie sociale, #logement,, logement ").expect("tags");
-        assert_eq!(t.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["économie-sociale", "logement"]);
+        assert_eq!(
+            t.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            ["économie-sociale", "logement"]
+        );
         assert_eq!(t[0].label, "Économie sociale");
         assert_eq!(parse_tags("a/b"), Err("publication-tag-invalid"));
         assert_eq!(parse_tags("<script>"), Err("publication-tag-invalid"));
-        let many = (0..11).map(|i| format!("t{i}")).collect::<Vec<_>>().join(",");
+        let many = (0..11)
+            .map(|i| format!("t{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
         assert_eq!(parse_tags(&many), Err("publication-tags-too-many"));
         let merged = merge_tags(t, &["logement".into(), "transition".into()]);
         assert_eq!(merged.len(), 3);
@@ -2103,7 +2515,20 @@ mod tests {
         rs.push(reply(9, None));
         let (placed, open) = thread(rs);
         let seq: Vec<(i64, i64)> = placed.iter().map(|p| (p.reply.id, p.level)).collect();
-        assert_eq!(seq, vec![(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, 5), (7, 5), (8, 2), (9, 1)]);
+        assert_eq!(
+            seq,
+            vec![
+                (1, 1),
+                (2, 2),
+                (3, 3),
+                (4, 4),
+                (5, 5),
+                (6, 5),
+                (7, 5),
+                (8, 2),
+                (9, 1)
+            ]
+        );
         // 6 and 7 are shown flat under 5 and say whom they answer (their parents have no author here).
         assert!(placed.iter().all(|p| p.level <= REPLY_LEVELS));
         // Lists balance: opened = closed.

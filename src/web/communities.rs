@@ -26,7 +26,10 @@ use crate::communities::{self, Community, CommunitySettings, DirectoryFilter, Ne
 use crate::emails;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Arg, Lang};
-use crate::policy::{self, Action, CommunityFacts, CommunityStatus, JoinPolicy, MemberState, Membership, Role, Visibility};
+use crate::policy::{
+    self, Action, CommunityFacts, CommunityStatus, JoinPolicy, MemberState, Membership, Role,
+    Visibility,
+};
 use crate::publications;
 use crate::ratelimit::{self, Limit};
 use crate::settings;
@@ -38,9 +41,15 @@ pub const REASON_MAX: usize = 1000;
 /// Longest directory search taken into account.
 const QUERY_MAX: usize = 100;
 /// Communities created per person and day.
-const CREATE_LIMIT: Limit = Limit { max: 10, window_secs: 86400 };
+const CREATE_LIMIT: Limit = Limit {
+    max: 10,
+    window_secs: 86400,
+};
 /// Invitation e-mails per person and hour.
-const INVITE_MAIL_LIMIT: Limit = Limit { max: 30, window_secs: 3600 };
+const INVITE_MAIL_LIMIT: Limit = Limit {
+    max: 30,
+    window_secs: 3600,
+};
 /// Members offered in the ownership transfer menu.
 const TRANSFER_CHOICES: i64 = 500;
 
@@ -54,7 +63,10 @@ pub fn router() -> Router<AppState> {
         .route("/c/{slug}/request", post(request_submit))
         .route("/c/{slug}/leave", post(leave_submit))
         .route("/c/{slug}/requests", get(requests_page))
-        .route("/c/{slug}/requests/{user_id}/approve", post(request_approve))
+        .route(
+            "/c/{slug}/requests/{user_id}/approve",
+            post(request_approve),
+        )
         .route("/c/{slug}/requests/{user_id}/refuse", post(request_refuse))
         .route("/c/{slug}/members", get(members_page))
         .route("/c/{slug}/members/{user_id}/role", post(member_role))
@@ -62,8 +74,14 @@ pub fn router() -> Router<AppState> {
         .route("/c/{slug}/transfer", post(transfer_submit))
         .route("/c/{slug}/archive", post(archive_submit))
         .route("/c/{slug}/reopen", post(reopen_submit))
-        .route("/c/{slug}/settings", get(settings_form).post(settings_submit))
-        .route("/c/{slug}/invitations", get(invitations_page).post(invitation_create))
+        .route(
+            "/c/{slug}/settings",
+            get(settings_form).post(settings_submit),
+        )
+        .route(
+            "/c/{slug}/invitations",
+            get(invitations_page).post(invitation_create),
+        )
         .route("/c/{slug}/invitations/{id}/revoke", post(invitation_revoke))
         .route("/admin/communities", get(admin_page))
         .route("/admin/communities/settings", post(admin_settings))
@@ -87,26 +105,64 @@ impl Loaded {
         Loaded { c, m, facts }
     }
     pub fn view(&self, u: Option<&User>) -> bool {
-        policy::can(u, Action::ViewCommunity { c: &self.facts, m: self.m })
+        policy::can(
+            u,
+            Action::ViewCommunity {
+                c: &self.facts,
+                m: self.m,
+            },
+        )
     }
     pub fn join(&self, u: Option<&User>) -> bool {
-        policy::can(u, Action::JoinCommunity { c: &self.facts, m: self.m })
+        policy::can(
+            u,
+            Action::JoinCommunity {
+                c: &self.facts,
+                m: self.m,
+            },
+        )
     }
     pub fn request(&self, u: Option<&User>) -> bool {
-        policy::can(u, Action::RequestToJoin { c: &self.facts, m: self.m })
+        policy::can(
+            u,
+            Action::RequestToJoin {
+                c: &self.facts,
+                m: self.m,
+            },
+        )
     }
     pub fn post(&self, u: Option<&User>) -> bool {
-        policy::can(u, Action::PostInCommunity { c: &self.facts, m: self.m })
+        policy::can(
+            u,
+            Action::PostInCommunity {
+                c: &self.facts,
+                m: self.m,
+            },
+        )
     }
     pub fn manage(&self, u: Option<&User>) -> bool {
-        policy::can(u, Action::ManageCommunity { c: &self.facts, m: self.m })
+        policy::can(
+            u,
+            Action::ManageCommunity {
+                c: &self.facts,
+                m: self.m,
+            },
+        )
     }
     pub fn own(&self, u: Option<&User>) -> bool {
-        policy::can(u, Action::OwnCommunity { c: &self.facts, m: self.m })
+        policy::can(
+            u,
+            Action::OwnCommunity {
+                c: &self.facts,
+                m: self.m,
+            },
+        )
     }
     /// The viewer's role when an active member.
     pub fn role(&self) -> Option<Role> {
-        self.m.filter(|m| m.state == MemberState::Active).map(|m| m.role)
+        self.m
+            .filter(|m| m.state == MemberState::Active)
+            .map(|m| m.role)
     }
     pub fn state(&self) -> Option<MemberState> {
         self.m.map(|m| m.state)
@@ -116,7 +172,9 @@ impl Loaded {
 /// The community at `slug` if `viewer` may read it; 404 otherwise (also
 /// when it exists but is private: its existence is not revealed).
 pub async fn load(state: &AppState, viewer: Option<&User>, slug: &str) -> AppResult<Loaded> {
-    let c = communities::by_slug(&state.db, slug).await?.ok_or(AppError::NotFound)?;
+    let c = communities::by_slug(&state.db, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let m = communities::membership(&state.db, c.id, viewer).await?;
     let l = Loaded::new(c, m);
     if !l.view(viewer) {
@@ -134,7 +192,12 @@ fn conflict(code: &'static str, message_key: &'static str) -> AppError {
 }
 
 fn invalid_fields(errs: Vec<(&'static str, &'static str)>) -> AppError {
-    AppError::Invalid { fields: errs.into_iter().map(|(f, k)| (f.to_string(), k.to_string())).collect() }
+    AppError::Invalid {
+        fields: errs
+            .into_iter()
+            .map(|(f, k)| (f.to_string(), k.to_string()))
+            .collect(),
+    }
 }
 
 fn encode(s: &str) -> String {
@@ -174,7 +237,10 @@ pub struct NewValues {
 
 /// Whether new communities wait for an administrator.
 pub async fn approval_required(state: &AppState) -> AppResult<bool> {
-    Ok(settings::get_raw(&state.db, APPROVAL_SETTING).await?.as_deref() == Some("1"))
+    Ok(settings::get_raw(&state.db, APPROVAL_SETTING)
+        .await?
+        .as_deref()
+        == Some("1"))
 }
 
 /// Create a community (active, or pending when the instance approves new
@@ -214,7 +280,13 @@ pub async fn op_create(state: &AppState, u: &User, v: &NewValues) -> AppResult<C
     if !errs.is_empty() {
         return Err(invalid_fields(errs));
     }
-    if let Err(retry_after) = ratelimit::hit(&state.db, &format!("community-create:{}", u.id), CREATE_LIMIT).await? {
+    if let Err(retry_after) = ratelimit::hit(
+        &state.db,
+        &format!("community-create:{}", u.id),
+        CREATE_LIMIT,
+    )
+    .await?
+    {
         return Err(AppError::TooManyRequests { retry_after });
     }
     let c = match communities::create(&state.db, u, &n, &slug, pending).await {
@@ -226,7 +298,14 @@ pub async fn op_create(state: &AppState, u: &User, v: &NewValues) -> AppResult<C
         Err(e) => return Err(e.into()),
     };
     if pending {
-        communities::notify_admins(&state.db, c.id, "community_request", Some(u.id), &json_data("note", &c.request_note)).await?;
+        communities::notify_admins(
+            &state.db,
+            c.id,
+            "community_request",
+            Some(u.id),
+            &json_data("note", &c.request_note),
+        )
+        .await?;
     }
     Ok(c)
 }
@@ -239,15 +318,27 @@ pub async fn op_join(state: &AppState, u: &User, l: &Loaded) -> AppResult<()> {
     if !l.join(Some(u)) {
         return Err(join_refusal(l));
     }
-    communities::set_membership(&state.db, l.c.id, u.id, Role::Member, MemberState::Active, "").await?;
+    communities::set_membership(
+        &state.db,
+        l.c.id,
+        u.id,
+        Role::Member,
+        MemberState::Active,
+        "",
+    )
+    .await?;
     Ok(())
 }
 
 fn join_refusal(l: &Loaded) -> AppError {
     match (l.c.status, l.state()) {
         (_, Some(MemberState::Banned)) => AppError::Forbidden,
-        (CommunityStatus::Archived, _) => conflict("community_archived", "community-error-archived"),
-        (_, Some(MemberState::Requested)) => conflict("request_pending", "community-error-request-pending"),
+        (CommunityStatus::Archived, _) => {
+            conflict("community_archived", "community-error-archived")
+        }
+        (_, Some(MemberState::Requested)) => {
+            conflict("request_pending", "community-error-request-pending")
+        }
         _ => AppError::Forbidden,
     }
 }
@@ -264,8 +355,23 @@ pub async fn op_request(state: &AppState, u: &User, l: &Loaded, message: &str) -
     if !l.request(Some(u)) {
         return Err(join_refusal(l));
     }
-    communities::set_membership(&state.db, l.c.id, u.id, Role::Member, MemberState::Requested, message).await?;
-    communities::notify_managers(&state.db, l.c.id, "join_request", Some(u.id), &json_data("message", message)).await?;
+    communities::set_membership(
+        &state.db,
+        l.c.id,
+        u.id,
+        Role::Member,
+        MemberState::Requested,
+        message,
+    )
+    .await?;
+    communities::notify_managers(
+        &state.db,
+        l.c.id,
+        "join_request",
+        Some(u.id),
+        &json_data("message", message),
+    )
+    .await?;
     Ok(())
 }
 
@@ -288,7 +394,14 @@ pub async fn op_leave(state: &AppState, u: &User, l: &Loaded) -> AppResult<()> {
 }
 
 /// Approve or refuse a join request (managers); the requester is notified.
-pub async fn op_decide(state: &AppState, actor: &User, l: &Loaded, target_id: i64, approve: bool, reason: &str) -> AppResult<()> {
+pub async fn op_decide(
+    state: &AppState,
+    actor: &User,
+    l: &Loaded,
+    target_id: i64,
+    approve: bool,
+    reason: &str,
+) -> AppResult<()> {
     if !l.manage(Some(actor)) {
         return Err(AppError::Forbidden);
     }
@@ -297,24 +410,57 @@ pub async fn op_decide(state: &AppState, actor: &User, l: &Loaded, target_id: i6
         return Err(invalid_fields(vec![("reason", "field-too-long")]));
     }
     let target = communities::member(&state.db, l.c.id, target_id).await?;
-    if !target.as_ref().is_some_and(|t| t.state == MemberState::Requested) {
+    if !target
+        .as_ref()
+        .is_some_and(|t| t.state == MemberState::Requested)
+    {
         return Err(conflict("no_request", "community-error-no-request"));
     }
     if approve {
         if l.c.status != CommunityStatus::Active {
             return Err(conflict("community_archived", "community-error-archived"));
         }
-        communities::set_membership(&state.db, l.c.id, target_id, Role::Member, MemberState::Active, "").await?;
-        communities::notify(&state.db, target_id, "join_approved", Some(actor.id), l.c.id, "").await?;
+        communities::set_membership(
+            &state.db,
+            l.c.id,
+            target_id,
+            Role::Member,
+            MemberState::Active,
+            "",
+        )
+        .await?;
+        communities::notify(
+            &state.db,
+            target_id,
+            "join_approved",
+            Some(actor.id),
+            l.c.id,
+            "",
+        )
+        .await?;
     } else {
         communities::remove_membership(&state.db, l.c.id, target_id).await?;
-        communities::notify(&state.db, target_id, "join_refused", Some(actor.id), l.c.id, &json_data("reason", reason)).await?;
+        communities::notify(
+            &state.db,
+            target_id,
+            "join_refused",
+            Some(actor.id),
+            l.c.id,
+            &json_data("reason", reason),
+        )
+        .await?;
     }
     Ok(())
 }
 
 /// Give an active member another role (managers, never above their own).
-pub async fn op_set_role(state: &AppState, actor: &User, l: &Loaded, target_id: i64, role: Role) -> AppResult<()> {
+pub async fn op_set_role(
+    state: &AppState,
+    actor: &User,
+    l: &Loaded,
+    target_id: i64,
+    role: Role,
+) -> AppResult<()> {
     if !l.manage(Some(actor)) {
         return Err(AppError::Forbidden);
     }
@@ -336,7 +482,12 @@ pub async fn op_set_role(state: &AppState, actor: &User, l: &Loaded, target_id: 
 }
 
 /// Remove an active member (managers, for members below them).
-pub async fn op_remove(state: &AppState, actor: &User, l: &Loaded, target_id: i64) -> AppResult<()> {
+pub async fn op_remove(
+    state: &AppState,
+    actor: &User,
+    l: &Loaded,
+    target_id: i64,
+) -> AppResult<()> {
     if target_id == actor.id {
         return op_leave(state, actor, l).await;
     }
@@ -373,7 +524,12 @@ pub async fn op_transfer(state: &AppState, actor: &User, l: &Loaded, to: i64) ->
 }
 
 /// Archive (read-only) or reopen (managers).
-pub async fn op_set_archived(state: &AppState, actor: &User, l: &Loaded, archived: bool) -> AppResult<()> {
+pub async fn op_set_archived(
+    state: &AppState,
+    actor: &User,
+    l: &Loaded,
+    archived: bool,
+) -> AppResult<()> {
     if !l.manage(Some(actor)) {
         return Err(AppError::Forbidden);
     }
@@ -385,14 +541,20 @@ pub async fn op_set_archived(state: &AppState, actor: &User, l: &Loaded, archive
     if l.c.status == to {
         return Ok(());
     }
-    if l.c.status != from || !communities::change_status(&state.db, l.c.id, &[from], to, "").await? {
+    if l.c.status != from || !communities::change_status(&state.db, l.c.id, &[from], to, "").await?
+    {
         return Err(conflict("not_active", "community-error-not-active"));
     }
     Ok(())
 }
 
 /// Change the settings (managers). Validation errors as `AppError::Invalid`.
-pub async fn op_update_settings(state: &AppState, actor: &User, l: &Loaded, s: &CommunitySettings) -> AppResult<()> {
+pub async fn op_update_settings(
+    state: &AppState,
+    actor: &User,
+    l: &Loaded,
+    s: &CommunitySettings,
+) -> AppResult<()> {
     if !l.manage(Some(actor)) {
         return Err(AppError::Forbidden);
     }
@@ -437,11 +599,17 @@ pub async fn op_create_invite(
         return Err(invalid_fields(errs));
     }
     if !email.is_empty()
-        && let Err(retry_after) = ratelimit::hit(&state.db, &format!("community-invite-mail:{}", actor.id), INVITE_MAIL_LIMIT).await?
+        && let Err(retry_after) = ratelimit::hit(
+            &state.db,
+            &format!("community-invite-mail:{}", actor.id),
+            INVITE_MAIL_LIMIT,
+        )
+        .await?
     {
         return Err(AppError::TooManyRequests { retry_after });
     }
-    let (id, code) = communities::create_invite(&state.db, l.c.id, actor.id, email, days, max_uses).await?;
+    let (id, code) =
+        communities::create_invite(&state.db, l.c.id, actor.id, email, days, max_uses).await?;
     let link = state.url(&format!("/c/{}/join?code={code}", l.c.slug));
     if !email.is_empty() {
         // The invitee's language is unknown: the inviter's.
@@ -450,7 +618,11 @@ pub async fn op_create_invite(
             email,
             actor.lang(),
             "community-invite",
-            &[("name", Arg::from(l.c.name.as_str())), ("link", Arg::from(link.as_str())), ("days", Arg::Num(days))],
+            &[
+                ("name", Arg::from(l.c.name.as_str())),
+                ("link", Arg::from(link.as_str())),
+                ("days", Arg::Num(days)),
+            ],
         )
         .await?;
     }
@@ -458,7 +630,12 @@ pub async fn op_create_invite(
 }
 
 /// Revoke an invitation; false when there was no such active invitation.
-pub async fn op_revoke_invite(state: &AppState, actor: &User, l: &Loaded, invite_id: i64) -> AppResult<bool> {
+pub async fn op_revoke_invite(
+    state: &AppState,
+    actor: &User,
+    l: &Loaded,
+    invite_id: i64,
+) -> AppResult<bool> {
     if !l.manage(Some(actor)) {
         return Err(AppError::Forbidden);
     }
@@ -466,18 +643,26 @@ pub async fn op_revoke_invite(state: &AppState, actor: &User, l: &Loaded, invite
 }
 
 /// The community at `slug` when `code` is a valid invitation to it.
-pub async fn invited_community(state: &AppState, slug: &str, code: &str) -> AppResult<Option<Community>> {
+pub async fn invited_community(
+    state: &AppState,
+    slug: &str,
+    code: &str,
+) -> AppResult<Option<Community>> {
     if code.is_empty() || code.len() > 128 {
         return Ok(None);
     }
-    let Some(c) = communities::by_slug(&state.db, slug).await? else { return Ok(None) };
+    let Some(c) = communities::by_slug(&state.db, slug).await? else {
+        return Ok(None);
+    };
     Ok((communities::peek_invite(&state.db, code).await? == Some(c.id)).then_some(c))
 }
 
 /// Join with an invitation code, whatever the visibility and join policy.
 /// An invalid, expired, revoked or used-up code is 404.
 pub async fn op_redeem(state: &AppState, u: &User, slug: &str, code: &str) -> AppResult<Community> {
-    let c = invited_community(state, slug, code).await?.ok_or(AppError::NotFound)?;
+    let c = invited_community(state, slug, code)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let m = communities::membership(&state.db, c.id, Some(u)).await?;
     match m.map(|m| m.state) {
         Some(MemberState::Active) => return Ok(c),
@@ -490,18 +675,24 @@ pub async fn op_redeem(state: &AppState, u: &User, slug: &str, code: &str) -> Ap
     }
     match c.status {
         CommunityStatus::Active => {}
-        CommunityStatus::Archived => return Err(conflict("community_archived", "community-error-archived")),
+        CommunityStatus::Archived => {
+            return Err(conflict("community_archived", "community-error-archived"));
+        }
         _ => return Err(AppError::NotFound),
     }
     if communities::redeem_invite(&state.db, code).await? != Some(c.id) {
         return Err(AppError::NotFound);
     }
-    communities::set_membership(&state.db, c.id, u.id, Role::Member, MemberState::Active, "").await?;
+    communities::set_membership(&state.db, c.id, u.id, Role::Member, MemberState::Active, "")
+        .await?;
     Ok(c)
 }
 
 fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Queue a `mail-<kind>` message with an optional reason paragraph before the signature.
@@ -517,14 +708,20 @@ async fn send_with_reason(
     args.push(("instance", Arg::Str(state.instance_name())));
     let c = emails::compose(lang, kind, &args);
     if reason.is_empty() {
-        return state.send_mail(to, lang, c.subject, c.text, Some(c.html)).await;
+        return state
+            .send_mail(to, lang, c.subject, c.text, Some(c.html))
+            .await;
     }
     let intro = lang.t("community-mail-reason");
     let text = match c.text.find("\n\n-- \n") {
         Some(i) => format!("{}\n\n{intro}\n{reason}{}", &c.text[..i], &c.text[i..]),
         None => format!("{}\n\n{intro}\n{reason}\n", c.text),
     };
-    let para = format!("<p>{}<br>{}</p>", escape_html(&intro), escape_html(reason).replace('\n', "<br>"));
+    let para = format!(
+        "<p>{}<br>{}</p>",
+        escape_html(&intro),
+        escape_html(reason).replace('\n', "<br>")
+    );
     let html = match c.html.rfind("<p style=") {
         Some(i) => format!("{}{para}{}", &c.html[..i], &c.html[i..]),
         None => c.html,
@@ -534,7 +731,13 @@ async fn send_with_reason(
 
 /// Approve (or refuse, with a reason) a community waiting for the instance;
 /// its creator is told by e-mail and notification.
-pub async fn op_decide_community(state: &AppState, admin: &User, c: &Community, approve: bool, reason: &str) -> AppResult<()> {
+pub async fn op_decide_community(
+    state: &AppState,
+    admin: &User,
+    c: &Community,
+    approve: bool,
+    reason: &str,
+) -> AppResult<()> {
     if !policy::can(Some(admin), Action::ApproveCommunities) {
         return Err(AppError::Forbidden);
     }
@@ -542,8 +745,20 @@ pub async fn op_decide_community(state: &AppState, admin: &User, c: &Community, 
     if reason.chars().count() > REASON_MAX {
         return Err(invalid_fields(vec![("reason", "field-too-long")]));
     }
-    let to = if approve { CommunityStatus::Active } else { CommunityStatus::Refused };
-    if !communities::change_status(&state.db, c.id, &[CommunityStatus::Pending], to, if approve { "" } else { reason }).await? {
+    let to = if approve {
+        CommunityStatus::Active
+    } else {
+        CommunityStatus::Refused
+    };
+    if !communities::change_status(
+        &state.db,
+        c.id,
+        &[CommunityStatus::Pending],
+        to,
+        if approve { "" } else { reason },
+    )
+    .await?
+    {
         return Err(conflict("not_pending", "community-error-not-pending"));
     }
     let (kind, action) = if approve {
@@ -551,15 +766,37 @@ pub async fn op_decide_community(state: &AppState, admin: &User, c: &Community, 
     } else {
         ("community_refused", "community_refused")
     };
-    accounts::audit(&state.db, Some(admin.id), action, c.created_by, &format!("{} ({})", c.name, c.slug)).await?;
+    accounts::audit(
+        &state.db,
+        Some(admin.id),
+        action,
+        c.created_by,
+        &format!("{} ({})", c.name, c.slug),
+    )
+    .await?;
     if let Some(creator_id) = c.created_by {
-        communities::notify(&state.db, creator_id, kind, Some(admin.id), c.id, &json_data("reason", reason)).await?;
+        communities::notify(
+            &state.db,
+            creator_id,
+            kind,
+            Some(admin.id),
+            c.id,
+            &json_data("reason", reason),
+        )
+        .await?;
         if let Some(creator) = accounts::by_id(&state.db, creator_id).await?
             && let Some(email) = &creator.email
         {
             let link = state.url(&c.path());
-            let args = [("name", Arg::from(c.name.as_str())), ("link", Arg::from(link.as_str()))];
-            let mail_kind = if approve { "community-approved" } else { "community-refused" };
+            let args = [
+                ("name", Arg::from(c.name.as_str())),
+                ("link", Arg::from(link.as_str())),
+            ];
+            let mail_kind = if approve {
+                "community-approved"
+            } else {
+                "community-refused"
+            };
             send_with_reason(state, email, creator.lang(), mail_kind, &args, reason).await?;
         }
     }
@@ -605,9 +842,15 @@ fn badges(lang: Lang, c: &Community) -> Vec<(&'static str, String)> {
         ("badge", lang.t(join_key(c.join_policy))),
     ];
     match c.status {
-        CommunityStatus::Archived => b.push(("badge badge-warn", lang.t("community-status-archived"))),
-        CommunityStatus::Pending => b.push(("badge badge-warn", lang.t("community-status-pending"))),
-        CommunityStatus::Refused => b.push(("badge badge-warn", lang.t("community-status-refused"))),
+        CommunityStatus::Archived => {
+            b.push(("badge badge-warn", lang.t("community-status-archived")))
+        }
+        CommunityStatus::Pending => {
+            b.push(("badge badge-warn", lang.t("community-status-pending")))
+        }
+        CommunityStatus::Refused => {
+            b.push(("badge badge-warn", lang.t("community-status-refused")))
+        }
         CommunityStatus::Active => {}
     }
     b
@@ -624,14 +867,24 @@ pub struct Choice {
 fn theme_choices(lang: Lang, current: &str) -> Vec<Choice> {
     communities::THEMES
         .iter()
-        .map(|code| Choice { value: code, label: lang.t(&format!("community-theme-{code}")), hint: String::new(), checked: *code == current })
+        .map(|code| Choice {
+            value: code,
+            label: lang.t(&format!("community-theme-{code}")),
+            hint: String::new(),
+            checked: *code == current,
+        })
         .collect()
 }
 
 fn region_choices(current: &str) -> Vec<Choice> {
     communities::REGIONS
         .iter()
-        .map(|(code, name)| Choice { value: code, label: name.to_string(), hint: String::new(), checked: *code == current })
+        .map(|(code, name)| Choice {
+            value: code,
+            label: name.to_string(),
+            hint: String::new(),
+            checked: *code == current,
+        })
         .collect()
 }
 
@@ -648,15 +901,19 @@ fn visibility_choices(lang: Lang, current: &str) -> Vec<Choice> {
 }
 
 fn join_choices(lang: Lang, current: &str) -> Vec<Choice> {
-    [JoinPolicy::Open, JoinPolicy::Request, JoinPolicy::Invitation]
-        .into_iter()
-        .map(|j| Choice {
-            value: j.as_str(),
-            label: lang.t(join_key(j)),
-            hint: lang.t(&format!("{}-hint", join_key(j))),
-            checked: j.as_str() == current,
-        })
-        .collect()
+    [
+        JoinPolicy::Open,
+        JoinPolicy::Request,
+        JoinPolicy::Invitation,
+    ]
+    .into_iter()
+    .map(|j| Choice {
+        value: j.as_str(),
+        label: lang.t(join_key(j)),
+        hint: lang.t(&format!("{}-hint", join_key(j))),
+        checked: j.as_str() == current,
+    })
+    .collect()
 }
 
 fn field_errors(lang: Lang, fields: &[(String, String)]) -> FieldErrors {
@@ -669,7 +926,10 @@ fn field_errors(lang: Lang, fields: &[(String, String)]) -> FieldErrors {
 
 /// Plain text → paragraphs (descriptions are not Markdown).
 fn paragraphs(text: &str) -> Vec<String> {
-    text.split("\n\n").map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()
+    text.split("\n\n")
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 fn excerpt(text: &str, max: usize) -> String {
@@ -728,7 +988,10 @@ async fn head(state: &AppState, ctx: &Ctx, l: &Loaded, current: &str) -> AppResu
         .into_iter()
         .map(|(key, href)| Tab {
             label: if key == "community-tab-requests" {
-                lang.ta("community-tab-requests-count", &[("count", Arg::Num(requests))])
+                lang.ta(
+                    "community-tab-requests-count",
+                    &[("count", Arg::Num(requests))],
+                )
             } else {
                 lang.t(key)
             },
@@ -737,18 +1000,29 @@ async fn head(state: &AppState, ctx: &Ctx, l: &Loaded, current: &str) -> AppResu
         })
         .collect();
     let banner = match c.status {
-        CommunityStatus::Archived => Some((lang.t("community-archived-title"), vec![lang.t("community-archived-text")])),
+        CommunityStatus::Archived => Some((
+            lang.t("community-archived-title"),
+            vec![lang.t("community-archived-text")],
+        )),
         CommunityStatus::Pending => {
             let mut text = vec![lang.t("community-pending-text")];
             if !c.request_note.is_empty() {
-                text.push(format!("{} {}", lang.t("community-pending-note"), c.request_note));
+                text.push(format!(
+                    "{} {}",
+                    lang.t("community-pending-note"),
+                    c.request_note
+                ));
             }
             Some((lang.t("community-pending-title"), text))
         }
         CommunityStatus::Refused => {
             let mut text = vec![lang.t("community-refused-text")];
             if !c.status_reason.is_empty() {
-                text.push(format!("{} {}", lang.t("community-refused-reason"), c.status_reason));
+                text.push(format!(
+                    "{} {}",
+                    lang.t("community-refused-reason"),
+                    c.status_reason
+                ));
             }
             Some((lang.t("community-refused-title"), text))
         }
@@ -757,9 +1031,12 @@ async fn head(state: &AppState, ctx: &Ctx, l: &Loaded, current: &str) -> AppResu
     Ok(Head {
         name: c.name.clone(),
         path: base,
-        description: c.description.clone(),
+        description: excerpt(&c.description, 300),
         badges: badges(lang, c),
-        members: lang.ta("community-member-count", &[("count", Arg::Num(c.member_count))]),
+        members: lang.ta(
+            "community-member-count",
+            &[("count", Arg::Num(c.member_count))],
+        ),
         theme: theme_label(lang, &c.theme),
         territory: communities::region_name(&c.territory),
         banner,
@@ -791,22 +1068,50 @@ struct MessagePage {
 }
 
 /// A page explaining why an action was not possible (409 and friends).
-fn refusal(state: &AppState, ctx: &Ctx, status: StatusCode, heading_key: &str, text_key: &str, back: (String, String)) -> Response {
+fn refusal(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    heading_key: &str,
+    text_key: &str,
+    back: (String, String),
+) -> Response {
     let heading = ctx.t(heading_key);
-    let s = Shell::new(state, ctx, &heading, "communities").crumb(ctx.t("community-nav"), "/c").crumb(heading.clone(), ctx.path.clone());
-    ctx.finish((status, html(&MessagePage { s, heading, paragraphs: vec![ctx.t(text_key)], action: Some(back) })))
+    let s = Shell::new(state, ctx, &heading, "communities")
+        .crumb(ctx.t("community-nav"), "/c")
+        .crumb(heading.clone(), ctx.path.clone());
+    ctx.finish((
+        status,
+        html(&MessagePage {
+            s,
+            heading,
+            paragraphs: vec![ctx.t(text_key)],
+            action: Some(back),
+        }),
+    ))
 }
 
 /// Turn the outcome of an `op_*` into a page: conflicts get an explanation.
-fn after(state: &AppState, ctx: &mut Ctx, res: AppResult<()>, flash: &'static str, to: &str) -> AppResult<Response> {
+fn after(
+    state: &AppState,
+    ctx: &mut Ctx,
+    res: AppResult<()>,
+    flash: &'static str,
+    to: &str,
+) -> AppResult<Response> {
     match res {
         Ok(()) => {
             ctx.flash(flash);
             Ok(ctx.redirect(to))
         }
-        Err(AppError::Conflict { message_key, .. }) => {
-            Ok(refusal(state, ctx, StatusCode::CONFLICT, "community-refusal-title", message_key, (ctx.t("community-back"), to.to_string())))
-        }
+        Err(AppError::Conflict { message_key, .. }) => Ok(refusal(
+            state,
+            ctx,
+            StatusCode::CONFLICT,
+            "community-refusal-title",
+            message_key,
+            (ctx.t("community-back"), to.to_string()),
+        )),
         Err(e) => Err(e),
     }
 }
@@ -814,7 +1119,9 @@ fn after(state: &AppState, ctx: &mut Ctx, res: AppResult<()>, flash: &'static st
 /// The signed-in person posting a form, or a trip to the login form that
 /// comes back to `back`.
 fn poster<'a>(ctx: &'a Ctx, back: &str) -> Result<&'a User, Response> {
-    ctx.user.as_ref().ok_or_else(|| ctx.redirect(&login_link(back)))
+    ctx.user
+        .as_ref()
+        .ok_or_else(|| ctx.redirect(&login_link(back)))
 }
 
 macro_rules! signed_in {
@@ -878,11 +1185,18 @@ struct DirectoryPage {
     prev: Option<String>,
     next: Option<String>,
     signed_in: bool,
+    no_errors: FieldErrors,
 }
 
 fn directory_link(q: &DirectoryQuery, page: i64) -> String {
     let mut params: Vec<(&str, String)> = Vec::new();
-    for (k, v) in [("q", &q.q), ("theme", &q.theme), ("territory", &q.territory), ("visibility", &q.visibility), ("mine", &q.mine)] {
+    for (k, v) in [
+        ("q", &q.q),
+        ("theme", &q.theme),
+        ("territory", &q.territory),
+        ("visibility", &q.visibility),
+        ("mine", &q.mine),
+    ] {
         if !v.is_empty() {
             params.push((k, v.clone()));
         }
@@ -891,18 +1205,40 @@ fn directory_link(q: &DirectoryQuery, page: i64) -> String {
         params.push(("page", page.to_string()));
     }
     let qs = serde_urlencoded::to_string(&params).unwrap_or_default();
-    if qs.is_empty() { "/c".to_string() } else { format!("/c?{qs}") }
+    if qs.is_empty() {
+        "/c".to_string()
+    } else {
+        format!("/c?{qs}")
+    }
 }
 
-async fn directory(State(state): State<AppState>, ctx: Ctx, Query(raw): Query<DirectoryQuery>) -> AppResult<Response> {
+async fn directory(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(raw): Query<DirectoryQuery>,
+) -> AppResult<Response> {
     let viewer = ctx.user.as_ref();
     // Keep only filters that mean something, so links stay clean.
     let q = DirectoryQuery {
         q: accounts::truncate(raw.q.trim(), QUERY_MAX),
-        theme: if communities::valid_theme(&raw.theme) { raw.theme.clone() } else { String::new() },
-        territory: if communities::valid_territory(&raw.territory) { raw.territory.clone() } else { String::new() },
-        visibility: Visibility::parse(&raw.visibility).map(|v| v.as_str().to_string()).unwrap_or_default(),
-        mine: if raw.mine == "1" { "1".into() } else { String::new() },
+        theme: if communities::valid_theme(&raw.theme) {
+            raw.theme.clone()
+        } else {
+            String::new()
+        },
+        territory: if communities::valid_territory(&raw.territory) {
+            raw.territory.clone()
+        } else {
+            String::new()
+        },
+        visibility: Visibility::parse(&raw.visibility)
+            .map(|v| v.as_str().to_string())
+            .unwrap_or_default(),
+        mine: if raw.mine == "1" {
+            "1".into()
+        } else {
+            String::new()
+        },
         page: String::new(),
     };
     let mine = q.mine == "1";
@@ -928,7 +1264,10 @@ async fn directory(State(state): State<AppState>, ctx: Ctx, Query(raw): Query<Di
             name: c.name.clone(),
             description: excerpt(&c.description, 240),
             badges: badges(lang, c),
-            members: lang.ta("community-member-count", &[("count", Arg::Num(c.member_count))]),
+            members: lang.ta(
+                "community-member-count",
+                &[("count", Arg::Num(c.member_count))],
+            ),
             theme: theme_label(lang, &c.theme),
             territory: communities::region_name(&c.territory),
             mine: mems.get(&c.id).and_then(|m| match m.state {
@@ -938,8 +1277,16 @@ async fn directory(State(state): State<AppState>, ctx: Ctx, Query(raw): Query<Di
             }),
         })
         .collect();
-    let filtered = !(q.q.is_empty() && q.theme.is_empty() && q.territory.is_empty() && q.visibility.is_empty() && !mine);
-    let title = if mine { ctx.t("community-mine-title") } else { ctx.t("community-directory-title") };
+    let filtered = !(q.q.is_empty()
+        && q.theme.is_empty()
+        && q.territory.is_empty()
+        && q.visibility.is_empty()
+        && !mine);
+    let title = if mine {
+        ctx.t("community-mine-title")
+    } else {
+        ctx.t("community-directory-title")
+    };
     let mut s = Shell::new(&state, &ctx, &title, "communities").crumb(ctx.t("community-nav"), "/c");
     if mine {
         s = s.crumb(title.clone(), "/c?mine=1");
@@ -957,6 +1304,7 @@ async fn directory(State(state): State<AppState>, ctx: Ctx, Query(raw): Query<Di
         cards,
         page: page_no,
         signed_in: viewer.is_some(),
+        no_errors: FieldErrors::default(),
     };
     Ok(page(&ctx, &p))
 }
@@ -991,10 +1339,22 @@ struct NewPage {
     note_max: usize,
 }
 
-fn new_page(state: &AppState, ctx: &Ctx, v: NewForm, errors: FieldErrors, approval: bool) -> NewPage {
-    let title = ctx.t(if approval { "community-new-title-approval" } else { "community-new-title" });
+fn new_page(
+    state: &AppState,
+    ctx: &Ctx,
+    v: NewForm,
+    errors: FieldErrors,
+    approval: bool,
+) -> NewPage {
+    let title = ctx.t(if approval {
+        "community-new-title-approval"
+    } else {
+        "community-new-title"
+    });
     NewPage {
-        s: Shell::new(state, ctx, &title, "communities").crumb(ctx.t("community-nav"), "/c").crumb(title.clone(), "/c/new"),
+        s: Shell::new(state, ctx, &title, "communities")
+            .crumb(ctx.t("community-nav"), "/c")
+            .crumb(title.clone(), "/c/new"),
         themes: theme_choices(ctx.lang, &v.theme),
         regions: region_choices(&v.territory),
         visibilities: visibility_choices(ctx.lang, &v.visibility),
@@ -1014,12 +1374,23 @@ async fn new_form(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
     if !policy::can(Some(user), Action::CreateCommunity) {
         return Err(AppError::Forbidden);
     }
-    let v = NewForm { visibility: "open".into(), join_policy: "open".into(), ..Default::default() };
+    let v = NewForm {
+        visibility: "open".into(),
+        join_policy: "open".into(),
+        ..Default::default()
+    };
     let approval = approval_required(&state).await?;
-    Ok(page(&ctx, &new_page(&state, &ctx, v, FieldErrors::default(), approval)))
+    Ok(page(
+        &ctx,
+        &new_page(&state, &ctx, v, FieldErrors::default(), approval),
+    ))
 }
 
-async fn new_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<NewForm>) -> AppResult<Response> {
+async fn new_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(f): Form<NewForm>,
+) -> AppResult<Response> {
     let user = signed_in!(ctx, "/c/new");
     ctx.verify_csrf(&f.csrf)?;
     let values = NewValues {
@@ -1034,7 +1405,11 @@ async fn new_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<N
     };
     match op_create(&state, &user, &values).await {
         Ok(c) => {
-            ctx.flash(if c.status == CommunityStatus::Pending { "flash-community-requested" } else { "flash-community-created" });
+            ctx.flash(if c.status == CommunityStatus::Pending {
+                "flash-community-requested"
+            } else {
+                "flash-community-created"
+            });
             Ok(ctx.redirect(&c.path()))
         }
         Err(AppError::Invalid { fields }) => {
@@ -1057,7 +1432,7 @@ pub struct FeedItem {
     pub activity: i64,
     pub replies: String,
     pub pinned: bool,
-    pub tags: Vec<String>,
+    pub tags: Vec<(String, String)>,
     pub site_name: Option<String>,
 }
 
@@ -1092,7 +1467,9 @@ fn viewer_action(ctx: &Ctx, l: &Loaded) -> ViewerAction {
     let kind = match (viewer, l.m) {
         (None, _) => match (c.status, c.join_policy) {
             (CommunityStatus::Archived, _) => "archived",
-            (CommunityStatus::Active, JoinPolicy::Open) if c.visibility != Visibility::Private => "anon_join",
+            (CommunityStatus::Active, JoinPolicy::Open) if c.visibility != Visibility::Private => {
+                "anon_join"
+            }
             (CommunityStatus::Active, JoinPolicy::Request) => "anon_request",
             (CommunityStatus::Active, _) => "invitation",
             _ => "none",
@@ -1109,7 +1486,8 @@ fn viewer_action(ctx: &Ctx, l: &Loaded) -> ViewerAction {
                 "request"
             } else if c.status == CommunityStatus::Archived {
                 "archived"
-            } else if c.status == CommunityStatus::Active && c.join_policy == JoinPolicy::Invitation {
+            } else if c.status == CommunityStatus::Active && c.join_policy == JoinPolicy::Invitation
+            {
                 "invitation"
             } else {
                 "none"
@@ -1135,25 +1513,43 @@ async fn render_show(
 ) -> AppResult<Response> {
     let viewer = ctx.user.as_ref();
     let lang = ctx.lang;
-    let (items, more) = publications::list_in_community(&state.db, viewer, &l.c, page_no - 1).await?;
+    let (items, more) =
+        publications::list_in_community(&state.db, viewer, &l.c, page_no - 1).await?;
     let feed = items
         .into_iter()
         .map(|p| FeedItem {
             path: p.path(),
             kind: {
                 let key = format!("community-kind-{}", p.kind);
-                if lang.has(&key) { lang.t(&key) } else { p.kind.clone() }
+                if lang.has(&key) {
+                    lang.t(&key)
+                } else {
+                    p.kind.clone()
+                }
             },
             title: p.title,
             excerpt: p.excerpt,
             author: p.author_username.map(|u| {
-                let name = p.author_name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| u.clone());
+                let name = p
+                    .author_name
+                    .filter(|n| !n.trim().is_empty())
+                    .unwrap_or_else(|| u.clone());
                 (name, format!("/u/{}", super::encode_path(&u)))
             }),
             activity: p.last_activity_at,
-            replies: lang.ta("community-reply-count", &[("count", Arg::Num(p.reply_count))]),
+            replies: lang.ta(
+                "community-reply-count",
+                &[("count", Arg::Num(p.reply_count))],
+            ),
             pinned: p.pinned,
-            tags: p.tags,
+            tags: p
+                .tags
+                .into_iter()
+                .map(|t| {
+                    let href = format!("/tags/{}", encode(&t));
+                    (t, href)
+                })
+                .collect(),
             site_name: p.site_name,
         })
         .collect();
@@ -1165,7 +1561,13 @@ async fn render_show(
         welcome,
         can_post: l.post(viewer),
         feed,
-        prev: (page_no > 1).then(|| if page_no == 2 { base.clone() } else { format!("{base}?page={}", page_no - 1) }),
+        prev: (page_no > 1).then(|| {
+            if page_no == 2 {
+                base.clone()
+            } else {
+                format!("{base}?page={}", page_no - 1)
+            }
+        }),
         next: more.then(|| format!("{base}?page={}", page_no + 1)),
         page: page_no,
         message,
@@ -1176,12 +1578,23 @@ async fn render_show(
 }
 
 fn markdown(text: &str) -> String {
-    if text.trim().is_empty() { String::new() } else { crate::markdown::render(text).html }
+    if text.trim().is_empty() {
+        String::new()
+    } else {
+        crate::markdown::render(text).html
+    }
 }
 
-async fn show(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>, Query(q): Query<PageQuery>) -> AppResult<Response> {
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Response> {
     let viewer = ctx.user.as_ref();
-    let c = communities::by_slug(&state.db, &slug).await?.ok_or(AppError::NotFound)?;
+    let c = communities::by_slug(&state.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mw = communities::membership_welcomed(&state.db, c.id, viewer).await?;
     let l = Loaded::new(c, mw.map(|(m, _)| m));
     if !l.view(viewer) {
@@ -1196,7 +1609,17 @@ async fn show(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>,
     {
         welcome = Some((markdown(&l.c.welcome), markdown(&l.c.charter)));
     }
-    render_show(&state, &ctx, &l, welcome, page_number(&q.page), String::new(), FieldErrors::default(), StatusCode::OK).await
+    render_show(
+        &state,
+        &ctx,
+        &l,
+        welcome,
+        page_number(&q.page),
+        String::new(),
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 // ---- about ----------------------------------------------------------------------------------
@@ -1219,7 +1642,11 @@ pub struct PersonRow {
 fn person_row(lang: Lang, m: &communities::Member) -> PersonRow {
     PersonRow {
         user_id: m.user_id,
-        name: if m.display_name.trim().is_empty() { m.username.clone() } else { m.display_name.clone() },
+        name: if m.display_name.trim().is_empty() {
+            m.username.clone()
+        } else {
+            m.display_name.clone()
+        },
         username: m.username.clone(),
         path: format!("/u/{}", super::encode_path(&m.username)),
         avatar: m.avatar_id.map(|id| format!("/media/{id}")),
@@ -1245,20 +1672,37 @@ struct AboutPage {
     team: Vec<PersonRow>,
 }
 
-async fn about(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
+async fn about(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
     let viewer = ctx.user.as_ref();
     let l = load(&state, viewer, &slug).await?;
     let href = format!("{}/about", l.c.path());
     // The team: up to 50 members with a role, highest first.
     let (first, _) = communities::members_page(&state.db, l.c.id, MemberState::Active, 0).await?;
-    let team = first.iter().filter(|m| m.role > Role::Member).map(|m| person_row(ctx.lang, m)).collect();
+    let team = first
+        .iter()
+        .filter(|m| m.role > Role::Member)
+        .map(|m| person_row(ctx.lang, m))
+        .collect();
     let is_member = l.role().is_some() || l.manage(viewer);
     let p = AboutPage {
-        s: shell(&state, &ctx, &l.c, Some(("community-tab-about", href.clone()))),
+        s: shell(
+            &state,
+            &ctx,
+            &l.c,
+            Some(("community-tab-about", href.clone())),
+        ),
         head: head(&state, &ctx, &l, &href).await?,
         description: paragraphs(&l.c.description),
         charter: markdown(&l.c.charter),
-        welcome: if is_member { markdown(&l.c.welcome) } else { String::new() },
+        welcome: if is_member {
+            markdown(&l.c.welcome)
+        } else {
+            String::new()
+        },
         created_at: l.c.created_at,
         team,
     };
@@ -1296,11 +1740,23 @@ struct JoinPage {
 }
 
 fn invite_invalid(state: &AppState, ctx: &Ctx) -> Response {
-    refusal(state, ctx, StatusCode::NOT_FOUND, "community-invite-invalid-title", "community-invite-invalid", (ctx.t("community-directory-title"), "/c".into()))
+    refusal(
+        state,
+        ctx,
+        StatusCode::NOT_FOUND,
+        "community-invite-invalid-title",
+        "community-invite-invalid",
+        (ctx.t("community-directory-title"), "/c".into()),
+    )
 }
 
 /// Landing page of an invitation link: the community and a join button.
-async fn join_page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>, Query(q): Query<CodeQuery>) -> AppResult<Response> {
+async fn join_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Query(q): Query<CodeQuery>,
+) -> AppResult<Response> {
     let Some(c) = invited_community(&state, &slug, q.code.trim()).await? else {
         return Ok(invite_invalid(&state, &ctx));
     };
@@ -1316,12 +1772,17 @@ async fn join_page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<Str
     let back = format!("{}/join?code={}", c.path(), encode(q.code.trim()));
     let title = ctx.t("community-invite-landing-title");
     let p = JoinPage {
-        s: Shell::new(&state, &ctx, &title, "communities").crumb(ctx.t("community-nav"), "/c").crumb(c.name.clone(), back.clone()),
+        s: Shell::new(&state, &ctx, &title, "communities")
+            .crumb(ctx.t("community-nav"), "/c")
+            .crumb(c.name.clone(), back.clone()),
         name: c.name.clone(),
         path: c.path(),
         description: paragraphs(&c.description),
         badges: badges(ctx.lang, &c),
-        members: ctx.lang.ta("community-member-count", &[("count", Arg::Num(c.member_count))]),
+        members: ctx.lang.ta(
+            "community-member-count",
+            &[("count", Arg::Num(c.member_count))],
+        ),
         code: q.code.trim().to_string(),
         kind,
         login: login_link(&back),
@@ -1330,9 +1791,18 @@ async fn join_page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<Str
 }
 
 /// Join: with an invitation code (any community), or at once (open ones).
-async fn join_submit(State(state): State<AppState>, mut ctx: Ctx, Path(slug): Path<String>, Form(f): Form<JoinForm>) -> AppResult<Response> {
+async fn join_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<JoinForm>,
+) -> AppResult<Response> {
     let code = f.code.trim().to_string();
-    let back = if code.is_empty() { format!("/c/{}", encode(&slug)) } else { format!("/c/{}/join?code={}", encode(&slug), encode(&code)) };
+    let back = if code.is_empty() {
+        format!("/c/{}", encode(&slug))
+    } else {
+        format!("/c/{}/join?code={}", encode(&slug), encode(&code))
+    };
     let user = signed_in!(ctx, &back);
     ctx.verify_csrf(&f.csrf)?;
     if !code.is_empty() {
@@ -1342,9 +1812,14 @@ async fn join_submit(State(state): State<AppState>, mut ctx: Ctx, Path(slug): Pa
                 Ok(ctx.redirect(&c.path()))
             }
             Err(AppError::NotFound) => Ok(invite_invalid(&state, &ctx)),
-            Err(AppError::Conflict { message_key, .. }) => {
-                Ok(refusal(&state, &ctx, StatusCode::CONFLICT, "community-refusal-title", message_key, (ctx.t("community-back"), back)))
-            }
+            Err(AppError::Conflict { message_key, .. }) => Ok(refusal(
+                &state,
+                &ctx,
+                StatusCode::CONFLICT,
+                "community-refusal-title",
+                message_key,
+                (ctx.t("community-back"), back),
+            )),
             Err(e) => Err(e),
         };
     }
@@ -1360,7 +1835,12 @@ struct RequestForm {
     message: String,
 }
 
-async fn request_submit(State(state): State<AppState>, mut ctx: Ctx, Path(slug): Path<String>, Form(f): Form<RequestForm>) -> AppResult<Response> {
+async fn request_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<RequestForm>,
+) -> AppResult<Response> {
     let user = signed_in!(ctx, &format!("/c/{}", encode(&slug)));
     ctx.verify_csrf(&f.csrf)?;
     let l = load(&state, Some(&user), &slug).await?;
@@ -1368,16 +1848,39 @@ async fn request_submit(State(state): State<AppState>, mut ctx: Ctx, Path(slug):
     match op_request(&state, &user, &l, &message).await {
         Err(AppError::Invalid { fields }) => {
             let errors = field_errors(ctx.lang, &fields);
-            render_show(&state, &ctx, &l, None, 1, message, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            render_show(
+                &state,
+                &ctx,
+                &l,
+                None,
+                1,
+                message,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
-        res => after(&state, &mut ctx, res, "flash-community-requested-join", &l.c.path()),
+        res => after(
+            &state,
+            &mut ctx,
+            res,
+            "flash-community-requested-join",
+            &l.c.path(),
+        ),
     }
 }
 
-async fn leave_submit(State(state): State<AppState>, mut ctx: Ctx, Path(slug): Path<String>, Form(f): Form<CsrfForm>) -> AppResult<Response> {
+async fn leave_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
     let user = signed_in!(ctx, &format!("/c/{}", encode(&slug)));
     ctx.verify_csrf(&f.csrf)?;
-    let c = communities::by_slug(&state.db, &slug).await?.ok_or(AppError::NotFound)?;
+    let c = communities::by_slug(&state.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
     // Withdrawing a request must work even where the requester cannot read.
     let m = communities::membership(&state.db, c.id, Some(&user)).await?;
     let l = Loaded::new(c, m);
@@ -1386,8 +1889,12 @@ async fn leave_submit(State(state): State<AppState>, mut ctx: Ctx, Path(slug): P
     }
     let was_request = l.state() == Some(MemberState::Requested);
     let res = op_leave(&state, &user, &l).await;
-    let to = if l.c.visibility == Visibility::Private && !was_request { "/c".to_string() } else { l.c.path() };
-    let to = if was_request && l.c.visibility == Visibility::Private { "/c".to_string() } else { to };
+    // A private community is out of sight once left.
+    let to = if l.c.visibility == Visibility::Private {
+        "/c".to_string()
+    } else {
+        l.c.path()
+    };
     match res {
         Err(AppError::Conflict { message_key, .. }) => Ok(refusal(
             &state,
@@ -1395,9 +1902,22 @@ async fn leave_submit(State(state): State<AppState>, mut ctx: Ctx, Path(slug): P
             StatusCode::CONFLICT,
             "community-refusal-title",
             message_key,
-            (ctx.t("community-go-members"), format!("{}/members", l.c.path())),
+            (
+                ctx.t("community-go-members"),
+                format!("{}/members", l.c.path()),
+            ),
         )),
-        res => after(&state, &mut ctx, res, if was_request { "flash-community-request-withdrawn" } else { "flash-community-left" }, &to),
+        res => after(
+            &state,
+            &mut ctx,
+            res,
+            if was_request {
+                "flash-community-request-withdrawn"
+            } else {
+                "flash-community-left"
+            },
+            &to,
+        ),
     }
 }
 
@@ -1405,7 +1925,11 @@ async fn leave_submit(State(state): State<AppState>, mut ctx: Ctx, Path(slug): P
 
 /// The community for a managers' page, or the right refusal: login for
 /// anonymous visitors, 404 when unreadable, 403 when readable but not managed.
-async fn load_managed(state: &AppState, ctx: &Ctx, slug: &str) -> AppResult<Result<Loaded, Response>> {
+async fn load_managed(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+) -> AppResult<Result<Loaded, Response>> {
     let Some(user) = ctx.user.as_ref() else {
         // Without knowing who asks, say nothing about the community either way.
         return Ok(Err(ctx.redirect(&login_link(&ctx.path))));
@@ -1437,12 +1961,22 @@ struct RequestsPage {
     more: bool,
 }
 
-async fn requests_page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
+async fn requests_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
     let l = managed!(state, ctx, slug);
     let href = format!("{}/requests", l.c.path());
-    let (list, more) = communities::members_page(&state.db, l.c.id, MemberState::Requested, 0).await?;
+    let (list, more) =
+        communities::members_page(&state.db, l.c.id, MemberState::Requested, 0).await?;
     let p = RequestsPage {
-        s: shell(&state, &ctx, &l.c, Some(("community-tab-requests", href.clone()))),
+        s: shell(
+            &state,
+            &ctx,
+            &l.c,
+            Some(("community-tab-requests", href.clone())),
+        ),
         head: head(&state, &ctx, &l, &href).await?,
         rows: list.iter().map(|m| person_row(ctx.lang, m)).collect(),
         reason_max: REASON_MAX,
@@ -1459,16 +1993,32 @@ struct ReasonForm {
     reason: String,
 }
 
-async fn request_approve(State(state): State<AppState>, mut ctx: Ctx, Path((slug, user_id)): Path<(String, i64)>, Form(f): Form<CsrfForm>) -> AppResult<Response> {
+async fn request_approve(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path((slug, user_id)): Path<(String, i64)>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
     let back = format!("/c/{}/requests", encode(&slug));
     let user = signed_in!(ctx, &back);
     ctx.verify_csrf(&f.csrf)?;
     let l = load(&state, Some(&user), &slug).await?;
     let res = op_decide(&state, &user, &l, user_id, true, "").await;
-    after(&state, &mut ctx, res, "flash-community-request-approved", &back)
+    after(
+        &state,
+        &mut ctx,
+        res,
+        "flash-community-request-approved",
+        &back,
+    )
 }
 
-async fn request_refuse(State(state): State<AppState>, mut ctx: Ctx, Path((slug, user_id)): Path<(String, i64)>, Form(f): Form<ReasonForm>) -> AppResult<Response> {
+async fn request_refuse(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path((slug, user_id)): Path<(String, i64)>,
+    Form(f): Form<ReasonForm>,
+) -> AppResult<Response> {
     let back = format!("/c/{}/requests", encode(&slug));
     let user = signed_in!(ctx, &back);
     ctx.verify_csrf(&f.csrf)?;
@@ -1476,7 +2026,13 @@ async fn request_refuse(State(state): State<AppState>, mut ctx: Ctx, Path((slug,
     // The form caps the reason; a longer one is cut rather than lost.
     let reason = accounts::truncate(f.reason.trim(), REASON_MAX);
     let res = op_decide(&state, &user, &l, user_id, false, &reason).await;
-    after(&state, &mut ctx, res, "flash-community-request-refused", &back)
+    after(
+        &state,
+        &mut ctx,
+        res,
+        "flash-community-request-refused",
+        &back,
+    )
 }
 
 // ---- members ------------------------------------------------------------------------------
@@ -1492,20 +2048,35 @@ struct MembersPage {
     rows: Vec<PersonRow>,
     prev: Option<String>,
     next: Option<String>,
+    page: i64,
 }
 
-async fn members_page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>, Query(q): Query<PageQuery>) -> AppResult<Response> {
+async fn members_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Response> {
     let viewer = ctx.user.as_ref();
     let l = load(&state, viewer, &slug).await?;
     let manage = l.manage(viewer);
     let banned = q.tab == "banned";
     if banned && !manage {
-        return Err(if viewer.is_some() { AppError::Forbidden } else { AppError::NotFound });
+        return Err(if viewer.is_some() {
+            AppError::Forbidden
+        } else {
+            AppError::NotFound
+        });
     }
     let base = format!("{}/members", l.c.path());
     let page_no = page_number(&q.page);
-    let state_shown = if banned { MemberState::Banned } else { MemberState::Active };
-    let (list, more) = communities::members_page(&state.db, l.c.id, state_shown, page_no - 1).await?;
+    let state_shown = if banned {
+        MemberState::Banned
+    } else {
+        MemberState::Active
+    };
+    let (list, more) =
+        communities::members_page(&state.db, l.c.id, state_shown, page_no - 1).await?;
     let admin = viewer.is_some_and(is_admin);
     let my_role = l.role();
     let owners = list.iter().filter(|m| m.role == Role::Owner).count();
@@ -1518,10 +2089,16 @@ async fn members_page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<
                 row.roles = ROLES
                     .iter()
                     .filter(|r| communities::may_set_role(admin, my_role, m.role, **r))
-                    .map(|r| Choice { value: r.as_str(), label: ctx.t(role_key(*r)), hint: String::new(), checked: *r == m.role })
+                    .map(|r| Choice {
+                        value: r.as_str(),
+                        label: ctx.t(role_key(*r)),
+                        hint: String::new(),
+                        checked: *r == m.role,
+                    })
                     .collect();
                 row.can_change = row.roles.len() > 1;
-                row.can_remove = communities::may_remove(admin, my_role, m.role) && !(m.role == Role::Owner && owners <= 1 && !more);
+                row.can_remove = communities::may_remove(admin, my_role, m.role)
+                    && !(m.role == Role::Owner && owners <= 1 && !more);
             }
             row
         })
@@ -1535,13 +2112,29 @@ async fn members_page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<
             params.push(("page", p.to_string()));
         }
         let qs = serde_urlencoded::to_string(&params).unwrap_or_default();
-        if qs.is_empty() { base.clone() } else { format!("{base}?{qs}") }
+        if qs.is_empty() {
+            base.clone()
+        } else {
+            format!("{base}?{qs}")
+        }
     };
-    let current = if banned { format!("{base}?tab=banned") } else { base.clone() };
+    let current = if banned {
+        format!("{base}?tab=banned")
+    } else {
+        base.clone()
+    };
     let sub_tabs = if manage {
         vec![
-            Tab { label: ctx.t("community-members-active"), href: base.clone(), current: !banned },
-            Tab { label: ctx.t("community-members-banned"), href: format!("{base}?tab=banned"), current: banned },
+            Tab {
+                label: ctx.t("community-members-active"),
+                href: base.clone(),
+                current: !banned,
+            },
+            Tab {
+                label: ctx.t("community-members-banned"),
+                href: format!("{base}?tab=banned"),
+                current: banned,
+            },
         ]
     } else {
         Vec::new()
@@ -1555,6 +2148,7 @@ async fn members_page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<
         rows,
         prev: (page_no > 1).then(|| link(page_no - 1)),
         next: more.then(|| link(page_no + 1)),
+        page: page_no,
     };
     Ok(page(&ctx, &p))
 }
@@ -1566,23 +2160,42 @@ struct RoleForm {
     role: String,
 }
 
-async fn member_role(State(state): State<AppState>, mut ctx: Ctx, Path((slug, user_id)): Path<(String, i64)>, Form(f): Form<RoleForm>) -> AppResult<Response> {
+async fn member_role(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path((slug, user_id)): Path<(String, i64)>,
+    Form(f): Form<RoleForm>,
+) -> AppResult<Response> {
     let back = format!("/c/{}/members", encode(&slug));
     let user = signed_in!(ctx, &back);
     ctx.verify_csrf(&f.csrf)?;
     let l = load(&state, Some(&user), &slug).await?;
-    let role = Role::parse(&f.role).ok_or(AppError::BadRequest { code: "invalid_role", message_key: "field-invalid-choice" })?;
+    let role = Role::parse(&f.role).ok_or(AppError::BadRequest {
+        code: "invalid_role",
+        message_key: "field-invalid-choice",
+    })?;
     let res = op_set_role(&state, &user, &l, user_id, role).await;
     after(&state, &mut ctx, res, "flash-community-role-changed", &back)
 }
 
-async fn member_remove(State(state): State<AppState>, mut ctx: Ctx, Path((slug, user_id)): Path<(String, i64)>, Form(f): Form<CsrfForm>) -> AppResult<Response> {
+async fn member_remove(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path((slug, user_id)): Path<(String, i64)>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
     let back = format!("/c/{}/members", encode(&slug));
     let user = signed_in!(ctx, &back);
     ctx.verify_csrf(&f.csrf)?;
     let l = load(&state, Some(&user), &slug).await?;
     let res = op_remove(&state, &user, &l, user_id).await;
-    after(&state, &mut ctx, res, "flash-community-member-removed", &back)
+    after(
+        &state,
+        &mut ctx,
+        res,
+        "flash-community-member-removed",
+        &back,
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -1592,34 +2205,74 @@ struct TransferForm {
     user_id: String,
 }
 
-async fn transfer_submit(State(state): State<AppState>, mut ctx: Ctx, Path(slug): Path<String>, Form(f): Form<TransferForm>) -> AppResult<Response> {
+async fn transfer_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<TransferForm>,
+) -> AppResult<Response> {
     let back = format!("/c/{}/settings", encode(&slug));
     let user = signed_in!(ctx, &back);
     ctx.verify_csrf(&f.csrf)?;
     let l = load(&state, Some(&user), &slug).await?;
     let Ok(to) = f.user_id.trim().parse::<i64>() else {
-        return Ok(refusal(&state, &ctx, StatusCode::UNPROCESSABLE_ENTITY, "community-refusal-title", "community-error-not-member", (ctx.t("community-back"), back)));
+        return Ok(refusal(
+            &state,
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "community-refusal-title",
+            "community-error-not-member",
+            (ctx.t("community-back"), back),
+        ));
     };
     let res = op_transfer(&state, &user, &l, to).await;
-    after(&state, &mut ctx, res, "flash-community-transferred", &l.c.path())
+    after(
+        &state,
+        &mut ctx,
+        res,
+        "flash-community-transferred",
+        &l.c.path(),
+    )
 }
 
-async fn archive_submit(State(state): State<AppState>, mut ctx: Ctx, Path(slug): Path<String>, Form(f): Form<CsrfForm>) -> AppResult<Response> {
+async fn archive_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
     let back = format!("/c/{}/settings", encode(&slug));
     let user = signed_in!(ctx, &back);
     ctx.verify_csrf(&f.csrf)?;
     let l = load(&state, Some(&user), &slug).await?;
     let res = op_set_archived(&state, &user, &l, true).await;
-    after(&state, &mut ctx, res, "flash-community-archived", &l.c.path())
+    after(
+        &state,
+        &mut ctx,
+        res,
+        "flash-community-archived",
+        &l.c.path(),
+    )
 }
 
-async fn reopen_submit(State(state): State<AppState>, mut ctx: Ctx, Path(slug): Path<String>, Form(f): Form<CsrfForm>) -> AppResult<Response> {
+async fn reopen_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
     let back = format!("/c/{}/settings", encode(&slug));
     let user = signed_in!(ctx, &back);
     ctx.verify_csrf(&f.csrf)?;
     let l = load(&state, Some(&user), &slug).await?;
     let res = op_set_archived(&state, &user, &l, false).await;
-    after(&state, &mut ctx, res, "flash-community-reopened", &l.c.path())
+    after(
+        &state,
+        &mut ctx,
+        res,
+        "flash-community-reopened",
+        &l.c.path(),
+    )
 }
 
 // ---- settings -----------------------------------------------------------------------------
@@ -1654,7 +2307,13 @@ struct SettingsPage {
     candidates: Vec<(i64, String)>,
 }
 
-async fn settings_page_view(state: &AppState, ctx: &Ctx, l: &Loaded, v: SettingsForm, errors: FieldErrors) -> AppResult<SettingsPage> {
+async fn settings_page_view(
+    state: &AppState,
+    ctx: &Ctx,
+    l: &Loaded,
+    v: SettingsForm,
+    errors: FieldErrors,
+) -> AppResult<SettingsPage> {
     let href = format!("{}/settings", l.c.path());
     let viewer = ctx.user.as_ref();
     let can_own = l.own(viewer);
@@ -1664,7 +2323,11 @@ async fn settings_page_view(state: &AppState, ctx: &Ctx, l: &Loaded, v: Settings
             .into_iter()
             .filter(|m| m.role != Role::Owner && viewer.is_none_or(|u| u.id != m.user_id))
             .map(|m| {
-                let name = if m.display_name.trim().is_empty() { m.username.clone() } else { format!("{} (@{})", m.display_name, m.username) };
+                let name = if m.display_name.trim().is_empty() {
+                    m.username.clone()
+                } else {
+                    format!("{} (@{})", m.display_name, m.username)
+                };
                 (m.user_id, name)
             })
             .collect()
@@ -1672,7 +2335,12 @@ async fn settings_page_view(state: &AppState, ctx: &Ctx, l: &Loaded, v: Settings
         Vec::new()
     };
     Ok(SettingsPage {
-        s: shell(state, ctx, &l.c, Some(("community-tab-settings", href.clone()))),
+        s: shell(
+            state,
+            ctx,
+            &l.c,
+            Some(("community-tab-settings", href.clone())),
+        ),
         head: head(state, ctx, l, &href).await?,
         themes: theme_choices(ctx.lang, &v.theme),
         regions: region_choices(&v.territory),
@@ -1686,7 +2354,11 @@ async fn settings_page_view(state: &AppState, ctx: &Ctx, l: &Loaded, v: Settings
     })
 }
 
-async fn settings_form(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
+async fn settings_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
     let l = managed!(state, ctx, slug);
     let c = &l.c;
     let v = SettingsForm {
@@ -1704,7 +2376,12 @@ async fn settings_form(State(state): State<AppState>, ctx: Ctx, Path(slug): Path
     Ok(page(&ctx, &p))
 }
 
-async fn settings_submit(State(state): State<AppState>, mut ctx: Ctx, Path(slug): Path<String>, Form(f): Form<SettingsForm>) -> AppResult<Response> {
+async fn settings_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<SettingsForm>,
+) -> AppResult<Response> {
     let back = format!("/c/{}/settings", encode(&slug));
     let user = signed_in!(ctx, &back);
     ctx.verify_csrf(&f.csrf)?;
@@ -1716,7 +2393,10 @@ async fn settings_submit(State(state): State<AppState>, mut ctx: Ctx, Path(slug)
     }
     let join_policy = JoinPolicy::parse(&f.join_policy);
     if join_policy.is_none() {
-        errs.push(("join_policy".to_string(), "field-invalid-choice".to_string()));
+        errs.push((
+            "join_policy".to_string(),
+            "field-invalid-choice".to_string(),
+        ));
     }
     let s = CommunitySettings {
         name: f.name.clone(),
@@ -1728,7 +2408,11 @@ async fn settings_submit(State(state): State<AppState>, mut ctx: Ctx, Path(slug)
         visibility: visibility.unwrap_or(l.c.visibility),
         join_policy: join_policy.unwrap_or(l.c.join_policy),
     };
-    let res = if errs.is_empty() { op_update_settings(&state, &user, &l, &s).await } else { Err(AppError::Invalid { fields: errs }) };
+    let res = if errs.is_empty() {
+        op_update_settings(&state, &user, &l, &s).await
+    } else {
+        Err(AppError::Invalid { fields: errs })
+    };
     match res {
         Ok(()) => {
             ctx.flash("flash-community-settings-saved");
@@ -1781,7 +2465,10 @@ struct InvitationsPage {
 }
 
 /// (state, css class, label key) of an invitation now.
-pub fn invite_state(i: &communities::Invite, now: i64) -> (&'static str, &'static str, &'static str) {
+pub fn invite_state(
+    i: &communities::Invite,
+    now: i64,
+) -> (&'static str, &'static str, &'static str) {
     if i.revoked_at.is_some() {
         ("revoked", "badge", "community-invite-state-revoked")
     } else if i.max_uses.is_some_and(|m| i.uses >= m) {
@@ -1789,11 +2476,22 @@ pub fn invite_state(i: &communities::Invite, now: i64) -> (&'static str, &'stati
     } else if i.expires_at <= now {
         ("expired", "badge", "community-invite-state-expired")
     } else {
-        ("active", "badge badge-warn", "community-invite-state-active")
+        (
+            "active",
+            "badge badge-warn",
+            "community-invite-state-active",
+        )
     }
 }
 
-async fn invitations_view(state: &AppState, ctx: &Ctx, l: &Loaded, v: InviteForm, errors: FieldErrors, created: Option<(String, String)>) -> AppResult<InvitationsPage> {
+async fn invitations_view(
+    state: &AppState,
+    ctx: &Ctx,
+    l: &Loaded,
+    v: InviteForm,
+    errors: FieldErrors,
+    created: Option<(String, String)>,
+) -> AppResult<InvitationsPage> {
     let href = format!("{}/invitations", l.c.path());
     let t = crate::db::now();
     let rows = communities::list_invites(&state.db, l.c.id)
@@ -1817,7 +2515,12 @@ async fn invitations_view(state: &AppState, ctx: &Ctx, l: &Loaded, v: InviteForm
         })
         .collect();
     Ok(InvitationsPage {
-        s: shell(state, ctx, &l.c, Some(("community-tab-invitations", href.clone()))),
+        s: shell(
+            state,
+            ctx,
+            &l.c,
+            Some(("community-tab-invitations", href.clone())),
+        ),
         head: head(state, ctx, l, &href).await?,
         v,
         errors,
@@ -1828,16 +2531,36 @@ async fn invitations_view(state: &AppState, ctx: &Ctx, l: &Loaded, v: InviteForm
 }
 
 fn default_invite_form() -> InviteForm {
-    InviteForm { days: communities::INVITE_DAYS_DEFAULT.to_string(), ..Default::default() }
+    InviteForm {
+        days: communities::INVITE_DAYS_DEFAULT.to_string(),
+        ..Default::default()
+    }
 }
 
-async fn invitations_page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
+async fn invitations_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
     let l = managed!(state, ctx, slug);
-    let p = invitations_view(&state, &ctx, &l, default_invite_form(), FieldErrors::default(), None).await?;
+    let p = invitations_view(
+        &state,
+        &ctx,
+        &l,
+        default_invite_form(),
+        FieldErrors::default(),
+        None,
+    )
+    .await?;
     Ok(page(&ctx, &p))
 }
 
-async fn invitation_create(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>, Form(f): Form<InviteForm>) -> AppResult<Response> {
+async fn invitation_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<InviteForm>,
+) -> AppResult<Response> {
     let back = format!("/c/{}/invitations", encode(&slug));
     let user = signed_in!(ctx, &back);
     ctx.verify_csrf(&f.csrf)?;
@@ -1848,7 +2571,10 @@ async fn invitation_create(State(state): State<AppState>, ctx: Ctx, Path(slug): 
         d => match d.parse::<i64>() {
             Ok(n) => Some(n),
             Err(_) => {
-                errs.push(("days".to_string(), "community-invite-days-invalid".to_string()));
+                errs.push((
+                    "days".to_string(),
+                    "community-invite-days-invalid".to_string(),
+                ));
                 None
             }
         },
@@ -1858,16 +2584,31 @@ async fn invitation_create(State(state): State<AppState>, ctx: Ctx, Path(slug): 
         d => match d.parse::<i64>() {
             Ok(n) => Some(n),
             Err(_) => {
-                errs.push(("max_uses".to_string(), "community-invite-uses-invalid".to_string()));
+                errs.push((
+                    "max_uses".to_string(),
+                    "community-invite-uses-invalid".to_string(),
+                ));
                 None
             }
         },
     };
-    let res = if errs.is_empty() { op_create_invite(&state, &user, &l, &f.email, days, max_uses).await } else { Err(AppError::Invalid { fields: errs }) };
+    let res = if errs.is_empty() {
+        op_create_invite(&state, &user, &l, &f.email, days, max_uses).await
+    } else {
+        Err(AppError::Invalid { fields: errs })
+    };
     match res {
         Ok((_, link)) => {
             let created = Some((link, f.email.trim().to_string()));
-            let p = invitations_view(&state, &ctx, &l, default_invite_form(), FieldErrors::default(), created).await?;
+            let p = invitations_view(
+                &state,
+                &ctx,
+                &l,
+                default_invite_form(),
+                FieldErrors::default(),
+                created,
+            )
+            .await?;
             Ok(page(&ctx, &p))
         }
         Err(AppError::Invalid { fields }) => {
@@ -1878,14 +2619,24 @@ async fn invitation_create(State(state): State<AppState>, ctx: Ctx, Path(slug): 
             let p = invitations_view(&state, &ctx, &l, f, errors, None).await?;
             Ok(invalid(&ctx, &p))
         }
-        Err(AppError::Conflict { message_key, .. }) => {
-            Ok(refusal(&state, &ctx, StatusCode::CONFLICT, "community-refusal-title", message_key, (ctx.t("community-back"), back)))
-        }
+        Err(AppError::Conflict { message_key, .. }) => Ok(refusal(
+            &state,
+            &ctx,
+            StatusCode::CONFLICT,
+            "community-refusal-title",
+            message_key,
+            (ctx.t("community-back"), back),
+        )),
         Err(e) => Err(e),
     }
 }
 
-async fn invitation_revoke(State(state): State<AppState>, mut ctx: Ctx, Path((slug, id)): Path<(String, i64)>, Form(f): Form<CsrfForm>) -> AppResult<Response> {
+async fn invitation_revoke(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
     let back = format!("/c/{}/invitations", encode(&slug));
     let user = signed_in!(ctx, &back);
     ctx.verify_csrf(&f.csrf)?;
@@ -1910,7 +2661,11 @@ fn admin_nav(lang: Lang) -> Vec<super::admin::NavItem> {
         ("/admin/audit", "admin-nav-audit"),
     ]
     .into_iter()
-    .map(|(href, key)| super::admin::NavItem { label: lang.t(key), href, current: href == "/admin/communities" })
+    .map(|(href, key)| super::admin::NavItem {
+        label: lang.t(key),
+        href,
+        current: href == "/admin/communities",
+    })
     .collect()
 }
 
@@ -1963,7 +2718,9 @@ async fn admin_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
     let mut rows = Vec::with_capacity(list.len());
     for c in &list {
         let creator = match c.created_by {
-            Some(id) => accounts::by_id(&state.db, id).await?.map(|u| (u.shown_name().to_string(), u.path())),
+            Some(id) => accounts::by_id(&state.db, id)
+                .await?
+                .map(|u| (u.shown_name().to_string(), u.path())),
             None => None,
         };
         rows.push(PendingRow {
@@ -1981,7 +2738,9 @@ async fn admin_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
     }
     let title = ctx.t("community-admin-nav");
     let p = AdminPage {
-        s: Shell::new(&state, &ctx, &title, "admin").crumb(ctx.t("admin-title"), "/admin").crumb(title.clone(), "/admin/communities"),
+        s: Shell::new(&state, &ctx, &title, "admin")
+            .crumb(ctx.t("admin-title"), "/admin")
+            .crumb(title.clone(), "/admin/communities"),
         nav: admin_nav(ctx.lang),
         approval: approval_required(&state).await?,
         rows,
@@ -1997,34 +2756,73 @@ struct ApprovalForm {
     approval: String,
 }
 
-async fn admin_settings(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<ApprovalForm>) -> AppResult<Response> {
+async fn admin_settings(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(f): Form<ApprovalForm>,
+) -> AppResult<Response> {
     let me = admin_only!(ctx);
     ctx.verify_csrf(&f.csrf)?;
     let on = !f.approval.is_empty();
     settings::set_raw(&state.db, APPROVAL_SETTING, if on { "1" } else { "0" }).await?;
-    accounts::audit(&state.db, Some(me.id), "community_approval_changed", None, if on { "on" } else { "off" }).await?;
+    accounts::audit(
+        &state.db,
+        Some(me.id),
+        "community_approval_changed",
+        None,
+        if on { "on" } else { "off" },
+    )
+    .await?;
     ctx.flash("flash-community-approval-saved");
     Ok(ctx.redirect("/admin/communities"))
 }
 
-async fn admin_decide(state: &AppState, ctx: &mut Ctx, id: i64, approve: bool, reason: &str) -> AppResult<Response> {
-    let me = admin_only!(ctx);
-    let c = communities::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+async fn admin_decide(
+    state: &AppState,
+    ctx: &mut Ctx,
+    me: &User,
+    id: i64,
+    approve: bool,
+    reason: &str,
+) -> AppResult<Response> {
+    let c = communities::by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let reason = accounts::truncate(reason.trim(), REASON_MAX);
-    let res = op_decide_community(state, &me, &c, approve, &reason).await;
-    after(state, ctx, res, if approve { "flash-community-approved" } else { "flash-community-refused" }, "/admin/communities")
+    let res = op_decide_community(state, me, &c, approve, &reason).await;
+    after(
+        state,
+        ctx,
+        res,
+        if approve {
+            "flash-community-approved"
+        } else {
+            "flash-community-refused"
+        },
+        "/admin/communities",
+    )
 }
 
-async fn admin_approve(State(state): State<AppState>, mut ctx: Ctx, Path(id): Path<i64>, Form(f): Form<CsrfForm>) -> AppResult<Response> {
-    admin_only!(ctx);
+async fn admin_approve(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
+    let me = admin_only!(ctx);
     ctx.verify_csrf(&f.csrf)?;
-    admin_decide(&state, &mut ctx, id, true, "").await
+    admin_decide(&state, &mut ctx, &me, id, true, "").await
 }
 
-async fn admin_refuse(State(state): State<AppState>, mut ctx: Ctx, Path(id): Path<i64>, Form(f): Form<ReasonForm>) -> AppResult<Response> {
-    admin_only!(ctx);
+async fn admin_refuse(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ReasonForm>,
+) -> AppResult<Response> {
+    let me = admin_only!(ctx);
     ctx.verify_csrf(&f.csrf)?;
-    admin_decide(&state, &mut ctx, id, false, &f.reason).await
+    admin_decide(&state, &mut ctx, &me, id, false, &f.reason).await
 }
 
 #[cfg(test)]
@@ -2038,27 +2836,54 @@ mod tests {
                 assert!(lang.has(&format!("community-theme-{code}")), "{code}");
             }
             for v in [Visibility::Open, Visibility::Private, Visibility::Unlisted] {
-                assert!(lang.has(visibility_key(v)) && lang.has(&format!("{}-hint", visibility_key(v))));
+                assert!(
+                    lang.has(visibility_key(v)) && lang.has(&format!("{}-hint", visibility_key(v)))
+                );
             }
-            for j in [JoinPolicy::Open, JoinPolicy::Request, JoinPolicy::Invitation] {
+            for j in [
+                JoinPolicy::Open,
+                JoinPolicy::Request,
+                JoinPolicy::Invitation,
+            ] {
                 assert!(lang.has(join_key(j)) && lang.has(&format!("{}-hint", join_key(j))));
             }
             for r in ROLES {
                 assert!(lang.has(role_key(r)));
             }
-            for k in ["community-slug-invalid", "community-slug-taken", "community-private-open", "community-admin-nav"] {
+            for k in [
+                "community-slug-invalid",
+                "community-slug-taken",
+                "community-private-open",
+                "community-admin-nav",
+            ] {
                 assert!(lang.has(k), "{k}");
             }
-            for kind in ["community-invite", "community-approved", "community-refused"] {
-                assert!(lang.has(&format!("mail-{kind}-subject")) && lang.has(&format!("mail-{kind}-body")), "{kind}");
+            for kind in [
+                "community-invite",
+                "community-approved",
+                "community-refused",
+            ] {
+                assert!(
+                    lang.has(&format!("mail-{kind}-subject"))
+                        && lang.has(&format!("mail-{kind}-body")),
+                    "{kind}"
+                );
             }
         }
     }
 
     #[test]
     fn directory_links_keep_filters() {
-        let q = DirectoryQuery { q: "a b".into(), theme: "culture".into(), mine: "1".into(), ..Default::default() };
-        assert_eq!(directory_link(&q, 2), "/c?q=a+b&theme=culture&mine=1&page=2");
+        let q = DirectoryQuery {
+            q: "a b".into(),
+            theme: "culture".into(),
+            mine: "1".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            directory_link(&q, 2),
+            "/c?q=a+b&theme=culture&mine=1&page=2"
+        );
         assert_eq!(directory_link(&DirectoryQuery::default(), 1), "/c");
     }
 

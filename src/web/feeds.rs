@@ -2,11 +2,11 @@
 //! cookies, so they are built for an anonymous viewer through the same
 //! permission policy: a private community has no feed (404).
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 
 use super::AppState;
 use crate::communities;
@@ -52,14 +52,20 @@ pub fn xml_escape(s: &str) -> String {
 fn rfc2822(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc2822).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc2822)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
 fn rfc3339(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -95,7 +101,12 @@ pub fn rss(feed: &Feed<'_>, base: &str) -> String {
 }
 
 pub fn atom(feed: &Feed<'_>, base: &str) -> String {
-    let updated = feed.items.iter().map(|i| i.last_activity_at).max().unwrap_or(0);
+    let updated = feed
+        .items
+        .iter()
+        .map(|i| i.last_activity_at)
+        .max()
+        .unwrap_or(0);
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     x.push_str(&format!(
         "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\"><title>{}</title><subtitle>{}</subtitle>\
@@ -110,7 +121,11 @@ pub fn atom(feed: &Feed<'_>, base: &str) -> String {
     ));
     for it in feed.items {
         let link = format!("{base}{}", it.path());
-        let author = it.author_name.clone().or_else(|| it.author_username.clone()).unwrap_or_default();
+        let author = it
+            .author_name
+            .clone()
+            .or_else(|| it.author_username.clone())
+            .unwrap_or_default();
         x.push_str(&format!(
             "<entry><title>{}</title><id>{}</id><link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\
              <published>{}</published><updated>{}</updated><author><name>{}</name></author><summary>{}</summary>",
@@ -133,34 +148,81 @@ pub fn atom(feed: &Feed<'_>, base: &str) -> String {
 
 fn respond(body: String, ctype: &'static str) -> Response {
     let mut res = body.into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
     res
 }
 
 /// The community's feed content, for an anonymous reader.
-async fn community_feed(state: &AppState, slug: &str, ext: &str) -> AppResult<(String, String, String, Vec<PublicationSummary>)> {
-    let c = communities::by_slug(&state.db, slug).await?.ok_or(AppError::NotFound)?;
-    if !policy::can(None, Action::ViewCommunity { c: &c.facts(), m: None }) {
+async fn community_feed(
+    state: &AppState,
+    slug: &str,
+    ext: &str,
+) -> AppResult<(String, String, String, Vec<PublicationSummary>)> {
+    let c = communities::by_slug(&state.db, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !policy::can(
+        None,
+        Action::ViewCommunity {
+            c: &c.facts(),
+            m: None,
+        },
+    ) {
         return Err(AppError::NotFound);
     }
     let (items, _) = publications::list_in_community(&state.db, None, &c, 0).await?;
     let page = state.url(&c.path());
-    Ok((c.name.clone(), c.description.clone(), format!("{page}/feed.{ext}"), items))
+    Ok((
+        c.name.clone(),
+        c.description.clone(),
+        format!("{page}/feed.{ext}"),
+        items,
+    ))
 }
 
-async fn community_rss(State(state): State<AppState>, Path(slug): Path<String>) -> AppResult<Response> {
+async fn community_rss(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
     let (title, description, self_url, items) = community_feed(&state, &slug, "rss").await?;
     let page_url = self_url.trim_end_matches("/feed.rss").to_string();
-    let feed = Feed { title, description, page_url, self_url, items: &items, lang: "fr-CA" };
-    Ok(respond(rss(&feed, &state.config.public_url()), "application/rss+xml; charset=utf-8"))
+    let feed = Feed {
+        title,
+        description,
+        page_url,
+        self_url,
+        items: &items,
+        lang: "fr-CA",
+    };
+    Ok(respond(
+        rss(&feed, &state.config.public_url()),
+        "application/rss+xml; charset=utf-8",
+    ))
 }
 
-async fn community_atom(State(state): State<AppState>, Path(slug): Path<String>) -> AppResult<Response> {
+async fn community_atom(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
     let (title, description, self_url, items) = community_feed(&state, &slug, "atom").await?;
     let page_url = self_url.trim_end_matches("/feed.atom").to_string();
-    let feed = Feed { title, description, page_url, self_url, items: &items, lang: "fr-CA" };
-    Ok(respond(atom(&feed, &state.config.public_url()), "application/atom+xml; charset=utf-8"))
+    let feed = Feed {
+        title,
+        description,
+        page_url,
+        self_url,
+        items: &items,
+        lang: "fr-CA",
+    };
+    Ok(respond(
+        atom(&feed, &state.config.public_url()),
+        "application/atom+xml; charset=utf-8",
+    ))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod communities;
 pub mod ctx;
 pub mod feeds;
 pub mod pages;
@@ -131,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(settings::router())
         .merge(admin::router())
+        .merge(communities::router())
         .merge(feeds::router())
         .nest("/api/v1", crate::api::router())
         .fallback(|| async { AppError::NotFound })

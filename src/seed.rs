@@ -1,0 +1,729 @@
+//! `passerelles admin seed-demo --scale N`: realistic, deterministic demo
+//! content at the old platform's size (N = 1: 4,300 members, 120
+//! communities, 6,000 publications with replies; N = 100: 600,000
+//! publications). Rows are written in large multi-row INSERTs inside
+//! transactions, with explicit ids, so scale 100 takes minutes.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use sqlx::Executor;
+
+use crate::db::{Backend, Db, now};
+
+/// Deterministic xorshift64* generator (no dependency, same output everywhere).
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+const FIRST: &[&str] = &[
+    "Marie",
+    "Jean",
+    "Élodie",
+    "François",
+    "Geneviève",
+    "Mathieu",
+    "Chloé",
+    "Samuel",
+    "Noémie",
+    "Olivier",
+    "Isabelle",
+    "Louis",
+    "Camille",
+    "Gabriel",
+    "Sophie",
+    "Antoine",
+    "Émilie",
+    "Félix",
+    "Julie",
+    "Philippe",
+    "Catherine",
+    "Alexandre",
+    "Valérie",
+    "Maxime",
+    "Anne",
+    "Nicolas",
+    "Marie-Ève",
+    "Étienne",
+    "Josée",
+    "Benoît",
+    "Amélie",
+    "Simon",
+    "Léa",
+    "Charles",
+    "Audrey",
+    "Hugo",
+    "Nathalie",
+    "Vincent",
+    "Mélanie",
+    "Raphaël",
+    "Karine",
+    "David",
+    "Myriam",
+    "Jérôme",
+    "Sarah",
+    "Michel",
+    "Annie",
+    "Yves",
+    "Fatima",
+    "Mamadou",
+    "Sarah-Jeanne",
+];
+const LAST: &[&str] = &[
+    "Tremblay",
+    "Gagnon",
+    "Roy",
+    "Côté",
+    "Bouchard",
+    "Gauthier",
+    "Morin",
+    "Lavoie",
+    "Fortin",
+    "Gagné",
+    "Ouellet",
+    "Pelletier",
+    "Bélanger",
+    "Lévesque",
+    "Bergeron",
+    "Leblanc",
+    "Paquette",
+    "Girard",
+    "Simard",
+    "Boucher",
+    "Caron",
+    "Beaulieu",
+    "Cloutier",
+    "Dubé",
+    "Poirier",
+    "Fournier",
+    "Lapointe",
+    "Leclerc",
+    "Lefebvre",
+    "Poulin",
+    "Thibault",
+    "St-Pierre",
+    "Nadeau",
+    "Martin",
+    "Landry",
+    "Martel",
+    "Bédard",
+    "Grenier",
+    "Lessard",
+    "Diallo",
+];
+const THEMES: &[(&str, &str)] = &[
+    ("economie-sociale", "économie sociale"),
+    ("action-communautaire", "action communautaire"),
+    ("developpement-local", "développement local"),
+    ("transition", "transition socio-écologique"),
+    ("culture", "culture"),
+    ("recherche", "recherche"),
+    ("philanthropie", "philanthropie"),
+    ("municipal", "milieu municipal"),
+];
+const TOPICS: &[&str] = &[
+    "une cuisine collective",
+    "un fonds de dépannage",
+    "une coopérative de solidarité",
+    "un jardin communautaire",
+    "la mobilisation citoyenne",
+    "un projet d'habitation abordable",
+    "la sécurité alimentaire",
+    "un marché public",
+    "le transport collectif en région",
+    "une friperie solidaire",
+    "l'accueil des personnes immigrantes",
+    "la gouvernance participative",
+    "un atelier de réparation de vélos",
+    "la lutte contre l'isolement des aînés",
+    "une épicerie zéro déchet",
+    "le financement participatif",
+    "l'évaluation d'impact social",
+    "un tiers-lieu",
+    "la reprise collective d'entreprise",
+    "les achats responsables",
+    "une ressourcerie",
+    "la petite enfance",
+    "la concertation intersectorielle",
+    "un festival de quartier",
+    "la rétention des bénévoles",
+];
+const QUESTION_STARTS: &[&str] = &[
+    "Comment financer",
+    "Quelqu'un a-t-il de l'expérience avec",
+    "Par où commencer pour",
+    "Qui accompagne",
+    "Quels outils pour",
+    "Des conseils pour lancer",
+    "Comment évaluer",
+];
+const DISCUSSION_STARTS: &[&str] = &[
+    "Retour d'expérience :",
+    "Bilan de notre projet :",
+    "Réflexion sur",
+    "Appel à collaboration pour",
+    "Ce que nous avons appris avec",
+    "Invitation à discuter de",
+];
+const WATCH_TITLES: &[&str] = &[
+    "Nouveau programme de financement pour",
+    "Guide pratique :",
+    "Rapport de recherche sur",
+    "Balado : entrevue sur",
+    "Étude de cas :",
+    "Appel de projets —",
+];
+const SENTENCES: &[&str] = &[
+    "Notre organisme travaille sur ce dossier depuis deux ans avec des partenaires du milieu.",
+    "Nous cherchons des exemples concrets qui ont fonctionné ailleurs au Québec.",
+    "Le financement reste le principal obstacle, surtout pour les petites organisations.",
+    "Les bénévoles sont au cœur du projet, mais leur disponibilité diminue.",
+    "La municipalité s'est montrée ouverte à un partenariat à plus long terme.",
+    "Nous avons documenté notre démarche dans un guide que nous pouvons partager.",
+    "La table de concertation se réunit le mois prochain pour en discuter.",
+    "Les résultats de la première année dépassent nos attentes.",
+    "Il faudrait mieux outiller les animateurs et animatrices de communauté.",
+    "Est-ce que d'autres régions vivent la même situation?",
+    "Merci d'avance pour vos pistes et vos contacts!",
+    "L'évaluation a montré des retombées importantes sur la participation citoyenne.",
+    "Nous avons adapté le modèle à la réalité rurale de notre MRC.",
+    "Une rencontre d'information aura lieu en ligne, tout le monde est bienvenu.",
+    "Les personnes aînées ont été particulièrement présentes cette année.",
+    "We also tried this approach in Montréal with some English-speaking groups.",
+    "The report is available in both French and English.",
+];
+const REPLIES: &[&str] = &[
+    "Merci pour le partage, c'est très utile!",
+    "Nous avons vécu la même chose dans notre quartier. Je vous écris en privé.",
+    "Avez-vous regardé du côté des programmes de la Fondation?",
+    "Excellente initiative, bravo à toute l'équipe.",
+    "Je recommande de contacter la CDC de votre territoire.",
+    "Nous avons un gabarit de budget à partager si ça vous intéresse.",
+    "Bonne question! Je suis curieuse de lire les autres réponses.",
+    "Great initiative, thanks for sharing.",
+    "La clé, selon nous, a été d'impliquer les gens dès le départ.",
+];
+const SITES: &[&str] = &[
+    "tiess.ca",
+    "chantier.qc.ca",
+    "territoires-innovants.org",
+    "exemple-media.ca",
+    "observatoire.qc.ca",
+];
+
+fn regions() -> Vec<(String, String)> {
+    include_str!("../assets/quebec-regions.csv")
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut it = l.split(',');
+            let _code = it.next()?;
+            let name = it.next()?.to_string();
+            let slug = it.next()?.to_string();
+            Some((slug, name))
+        })
+        .collect()
+}
+
+/// One batch of rows for a multi-row INSERT with bound values.
+enum V {
+    I(i64),
+    N(Option<i64>),
+    S(String),
+}
+
+async fn insert_batch(
+    db: &Db,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    table_cols: &str,
+    rows: &[Vec<V>],
+) -> anyhow::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let width = rows[0].len();
+    let mut sql = format!("INSERT INTO {table_cols} VALUES ");
+    let mut n = 1;
+    for (i, _) in rows.iter().enumerate() {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for j in 0..width {
+            if j > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("${n}"));
+            n += 1;
+        }
+        sql.push(')');
+    }
+    let _ = db;
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for row in rows {
+        for v in row {
+            q = match v {
+                V::I(x) => q.bind(*x),
+                V::N(x) => q.bind(*x),
+                V::S(x) => q.bind(x.clone()),
+            };
+        }
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+async fn flush(
+    db: &Db,
+    table_cols: &str,
+    rows: &mut Vec<Vec<V>>,
+    force: bool,
+) -> anyhow::Result<()> {
+    let width = rows.first().map(Vec::len).unwrap_or(1);
+    // Stay well under SQLite's 32,766 and PostgreSQL's 65,535 bound values.
+    let max_rows = (30_000 / width).max(1);
+    if rows.len() >= max_rows || (force && !rows.is_empty()) {
+        let mut tx = db.pool.begin().await?;
+        for chunk in rows.chunks(max_rows) {
+            insert_batch(db, &mut tx, table_cols, chunk).await?;
+        }
+        tx.commit().await?;
+        rows.clear();
+    }
+    Ok(())
+}
+
+async fn max_id(db: &Db, table: &str) -> anyhow::Result<i64> {
+    let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {table}");
+    Ok(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+        .fetch_one(&db.pool)
+        .await?)
+}
+
+pub struct Report {
+    pub users: i64,
+    pub communities: i64,
+    pub publications: i64,
+    pub replies: i64,
+    pub seconds: f64,
+    pub password: &'static str,
+}
+
+pub const DEMO_PASSWORD: &str = "démo passerelles 2026";
+
+pub async fn seed_demo(db: &Db, scale: i64, seed: u64, force: bool) -> anyhow::Result<Report> {
+    anyhow::ensure!(
+        (1..=1000).contains(&scale),
+        "--scale must be between 1 and 1000"
+    );
+    let existing = crate::accounts::count_users(db).await?;
+    if existing > 0 && !force {
+        anyhow::bail!(
+            "this instance already has {existing} account(s); seed-demo only fills empty instances (use --force to add demo content anyway)"
+        );
+    }
+    let t0 = Instant::now();
+    let mut rng = Rng::new(seed);
+    let regions = regions();
+    let t = now();
+    let hash = crate::password::hash(DEMO_PASSWORD)?;
+
+    // People.
+    let n_users = 4300 * scale;
+    let user_base = max_id(db, "users").await?;
+    let mut rows = Vec::new();
+    let mut usernames: Vec<String> = Vec::with_capacity(n_users as usize);
+    let cols = "users (id, username, username_key, username_skeleton, email, email_key, email_verified, password_hash, \
+                display_name, bio, locale, status, created_at)";
+    for i in 1..=n_users {
+        let first = rng.pick(FIRST);
+        let last = rng.pick(LAST);
+        let username = format!(
+            "{}.{}{}",
+            crate::communities::slugify(first),
+            crate::communities::slugify(last),
+            user_base + i
+        );
+        let email = format!("{username}@demo.passerelles.test");
+        usernames.push(username.clone());
+        let bio = if rng.chance(40) {
+            format!(
+                "Je m'intéresse à {} en {}.",
+                rng.pick(TOPICS),
+                rng.pick(&regions).1
+            )
+        } else {
+            String::new()
+        };
+        rows.push(vec![
+            V::I(user_base + i),
+            V::S(username.clone()),
+            V::S(crate::username::canonical(&username)),
+            V::S(crate::username::skeleton(&username)),
+            V::S(email.clone()),
+            V::S(email),
+            V::I(1),
+            V::S(hash.clone()),
+            V::S(format!("{first} {last}")),
+            V::S(bio),
+            V::S(if rng.chance(85) {
+                "fr-CA".into()
+            } else {
+                "en".into()
+            }),
+            V::S("active".into()),
+            V::I(t - rng.below(3 * 365 * 86400) as i64),
+        ]);
+        flush(db, cols, &mut rows, false).await?;
+    }
+    flush(db, cols, &mut rows, true).await?;
+
+    // Communities: about a third private; owners and members.
+    let n_comm = 120 * scale;
+    let comm_base = max_id(db, "communities").await?;
+    let mut private = Vec::new();
+    let cols = "communities (id, slug, name, description, theme, territory, visibility, join_policy, status, created_by, \
+                created_at, last_activity_at, member_count)";
+    let mut mem_rows = Vec::new();
+    let mem_cols =
+        "memberships (community_id, user_id, role, state, welcomed, created_at, updated_at)";
+    let mut members_of: Vec<Vec<i64>> = Vec::with_capacity(n_comm as usize);
+    for i in 1..=n_comm {
+        let id = comm_base + i;
+        let (theme_key, theme) = *rng.pick(THEMES);
+        let (region_slug, region) = rng.pick(&regions).clone();
+        let is_private = rng.chance(33);
+        let vis = if is_private {
+            "private"
+        } else if rng.chance(8) {
+            "unlisted"
+        } else {
+            "open"
+        };
+        let join = if is_private {
+            "request"
+        } else if rng.chance(20) {
+            "request"
+        } else {
+            "open"
+        };
+        let name = if rng.chance(50) {
+            format!("{} — {}", capitalise(theme), region)
+        } else {
+            format!("Communauté de pratique : {}", rng.pick(TOPICS))
+        };
+        let size = 5 + rng.below(60) as i64;
+        let owner = user_base + 1 + rng.below(n_users as usize) as i64;
+        let mut members = vec![owner];
+        for _ in 0..size {
+            let u = user_base + 1 + rng.below(n_users as usize) as i64;
+            if !members.contains(&u) {
+                members.push(u);
+            }
+        }
+        for (k, u) in members.iter().enumerate() {
+            let role = match k {
+                0 => "owner",
+                1 => "animator",
+                2 => "moderator",
+                _ => "member",
+            };
+            mem_rows.push(vec![
+                V::I(id),
+                V::I(*u),
+                V::S(role.into()),
+                V::S("active".into()),
+                V::I(1),
+                V::I(t),
+                V::I(t),
+            ]);
+        }
+        rows.push(vec![
+            V::I(id),
+            V::S(format!(
+                "{}-{id}",
+                crate::communities::slugify(&name)
+                    .chars()
+                    .take(40)
+                    .collect::<String>()
+            )),
+            V::S(name),
+            V::S(format!(
+                "Un espace d'échange en {theme} pour les personnes de la région {region}. {}",
+                rng.pick(SENTENCES)
+            )),
+            V::S(theme_key.into()),
+            V::S(region_slug),
+            V::S(vis.into()),
+            V::S(join.into()),
+            V::S("active".into()),
+            V::I(owner),
+            V::I(t - rng.below(3 * 365 * 86400) as i64),
+            V::I(t - rng.below(30 * 86400) as i64),
+            V::I(members.len() as i64),
+        ]);
+        if is_private {
+            private.push(id);
+        }
+        members_of.push(members);
+        flush(db, cols, &mut rows, false).await?;
+    }
+    flush(db, cols, &mut rows, true).await?;
+    flush(db, mem_cols, &mut mem_rows, true).await?;
+
+    // Tags.
+    let tag_base = max_id(db, "tags").await?;
+    let tag_names: Vec<String> = THEMES
+        .iter()
+        .map(|(k, _)| k.to_string())
+        .chain(
+            [
+                "financement",
+                "bénévolat",
+                "gouvernance",
+                "alimentation",
+                "habitation",
+                "mobilité",
+                "évaluation",
+                "formation",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        )
+        .collect();
+    let mut tag_rows = Vec::new();
+    for (k, name) in tag_names.iter().enumerate() {
+        tag_rows.push(vec![
+            V::I(tag_base + 1 + k as i64),
+            V::S(format!("{name}-{}", tag_base + 1 + k as i64)),
+            V::S(name.clone()),
+        ]);
+    }
+    flush(db, "tags (id, name, label)", &mut tag_rows, true).await?;
+
+    // Publications, their communities, tags and replies.
+    let n_pub = 6000 * scale;
+    let pub_base = max_id(db, "publications").await?;
+    let reply_base = max_id(db, "replies").await?;
+    let mut reply_id = reply_base;
+    let pcols = "publications (id, kind, title, body, body_html, lang, author_id, link_url, link_key, created_at, updated_at, \
+                 last_activity_at, reply_count)";
+    let ccols =
+        "publication_communities (publication_id, community_id, added_by, added_at, pinned)";
+    let tcols = "publication_tags (publication_id, tag_id)";
+    let rcols = "replies (id, publication_id, parent_id, depth, author_id, body, body_html, created_at, updated_at)";
+    let (mut prow, mut crow, mut trow, mut rrow) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut n_replies = 0i64;
+    for i in 1..=n_pub {
+        let id = pub_base + i;
+        let c_idx = rng.below(n_comm as usize);
+        let community = comm_base + 1 + c_idx as i64;
+        let members = &members_of[c_idx];
+        let author = *rng.pick(members);
+        let topic = rng.pick(TOPICS);
+        let region = &rng.pick(&regions).1;
+        let (kind, title, link) = match rng.below(10) {
+            0..=4 => (
+                "discussion",
+                format!("{} {topic} à {region}", rng.pick(DISCUSSION_STARTS)),
+                None,
+            ),
+            5..=6 => (
+                "question",
+                format!("{} {topic}?", rng.pick(QUESTION_STARTS)),
+                None,
+            ),
+            _ => {
+                let site = rng.pick(SITES);
+                let url = format!(
+                    "https://{site}/ressources/{}-{id}",
+                    crate::communities::slugify(topic)
+                );
+                (
+                    "watch",
+                    format!("{} {topic}", rng.pick(WATCH_TITLES)),
+                    Some(url),
+                )
+            }
+        };
+        let mut body = String::new();
+        for p in 0..(1 + rng.below(4)) {
+            if p > 0 {
+                body.push_str("\n\n");
+            }
+            for _ in 0..(1 + rng.below(4)) {
+                body.push_str(*rng.pick(SENTENCES));
+                body.push(' ');
+            }
+        }
+        if rng.chance(15) {
+            let other = *rng.pick(members);
+            let name = &usernames[(other - user_base - 1) as usize];
+            body.push_str(&format!("\n\nQu'en penses-tu, @{name}? #financement"));
+        }
+        let html = body
+            .split("\n\n")
+            .map(|p| format!("<p>{}</p>", html_escape(p.trim())))
+            .collect::<String>();
+        let created = t - rng.below(2 * 365 * 86400) as i64;
+        let replies_here = match rng.below(10) {
+            0..=2 => 0,
+            3..=7 => 1 + rng.below(4),
+            _ => 5 + rng.below(10),
+        } as i64;
+        let last = created + replies_here * 3600;
+        let key = link.as_ref().map(|l| l.to_lowercase());
+        prow.push(vec![
+            V::I(id),
+            V::S(kind.into()),
+            V::S(title),
+            V::S(body),
+            V::S(html),
+            V::S("fr".into()),
+            V::I(author),
+            match &link {
+                Some(l) => V::S(l.clone()),
+                None => V::N(None),
+            },
+            match &key {
+                Some(k) => V::S(k.clone()),
+                None => V::N(None),
+            },
+            V::I(created),
+            V::I(created),
+            V::I(last),
+            V::I(replies_here),
+        ]);
+        crow.push(vec![
+            V::I(id),
+            V::I(community),
+            V::I(author),
+            V::I(created),
+            V::I(i64::from(rng.chance(1))),
+        ]);
+        // A fifth of publications are shared into a second community.
+        if rng.chance(20) {
+            let other = comm_base + 1 + rng.below(n_comm as usize) as i64;
+            if other != community {
+                crow.push(vec![
+                    V::I(id),
+                    V::I(other),
+                    V::I(author),
+                    V::I(created),
+                    V::I(0),
+                ]);
+            }
+        }
+        let tag = tag_base + 1 + rng.below(tag_names.len()) as i64;
+        trow.push(vec![V::I(id), V::I(tag)]);
+        let mut prev: Option<i64> = None;
+        for r in 0..replies_here {
+            reply_id += 1;
+            let threaded = prev.filter(|_| rng.chance(30));
+            let text = rng.pick(REPLIES).to_string();
+            rrow.push(vec![
+                V::I(reply_id),
+                V::I(id),
+                V::N(threaded),
+                V::I(i64::from(threaded.is_some())),
+                V::I(*rng.pick(members)),
+                V::S(text.clone()),
+                V::S(format!("<p>{}</p>", html_escape(&text))),
+                V::I(created + (r + 1) * 3600),
+                V::I(created + (r + 1) * 3600),
+            ]);
+            prev = Some(reply_id);
+            n_replies += 1;
+        }
+        flush(db, pcols, &mut prow, false).await?;
+        if prow.is_empty() {
+            flush(db, ccols, &mut crow, true).await?;
+            flush(db, tcols, &mut trow, true).await?;
+            flush(db, rcols, &mut rrow, true).await?;
+        }
+    }
+    flush(db, pcols, &mut prow, true).await?;
+    flush(db, ccols, &mut crow, true).await?;
+    flush(db, tcols, &mut trow, true).await?;
+    flush(db, rcols, &mut rrow, true).await?;
+
+    if db.backend == Backend::Postgres {
+        // Explicit ids: move the identity sequences past them.
+        for table in ["users", "communities", "tags", "publications", "replies"] {
+            let sql = format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
+            );
+            db.pool
+                .execute(sqlx::AssertSqlSafe(sql))
+                .await
+                .with_context(|| format!("advance {table} ids"))?;
+        }
+    }
+    crate::settings::set_raw(db, "demo_seeded", &format!("scale={scale} seed={seed}")).await?;
+    let _ = private;
+    Ok(Report {
+        users: n_users,
+        communities: n_comm,
+        publications: n_pub,
+        replies: n_replies,
+        seconds: t0.elapsed().as_secs_f64(),
+        password: DEMO_PASSWORD,
+    })
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rng;
+
+    #[test]
+    fn rng_is_deterministic() {
+        let a: Vec<u64> = {
+            let mut r = Rng::new(42);
+            (0..5).map(|_| r.next()).collect()
+        };
+        let b: Vec<u64> = {
+            let mut r = Rng::new(42);
+            (0..5).map(|_| r.next()).collect()
+        };
+        assert_eq!(a, b);
+        assert_ne!(a, {
+            let mut r = Rng::new(43);
+            (0..5).map(|_| r.next()).collect::<Vec<_>>()
+        });
+    }
+}
