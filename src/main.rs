@@ -79,6 +79,9 @@ enum AdminCommand {
         /// Add demo content even if the instance already has accounts.
         #[arg(long)]
         force: bool,
+        /// Exact sizes instead of a scale, as USERS,COMMUNITIES,PUBLICATIONS (for tests).
+        #[arg(long, hide = true)]
+        sizes: Option<String>,
     },
 }
 
@@ -105,16 +108,18 @@ fn main() -> ExitCode {
 }
 
 fn init_logs(format: &str) {
+    use tracing_subscriber::prelude::*;
     let filter = tracing_subscriber::EnvFilter::try_from_env("PASSERELLES_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=error"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false);
-    if format == "json" {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
+    let fmt = tracing_subscriber::fmt::layer().with_target(false);
+    let fmt = if format == "json" { fmt.json().boxed() } else { fmt.boxed() };
+    // Statement counting (benchmarks, tests) sees sqlx's debug events
+    // without letting them into the logs.
+    let count = (std::env::var("PASSERELLES_COUNT_SQL").as_deref() == Ok("1")).then(|| {
+        passerelles::metrics::SqlCounter
+            .with_filter(tracing_subscriber::filter::Targets::new().with_target("sqlx::query", tracing::Level::TRACE))
+    });
+    tracing_subscriber::registry().with(fmt.with_filter(filter)).with(count).init();
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -138,12 +143,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{n} migration(s) applied.");
             Ok(())
         }
-        Command::Admin {
-            command: AdminCommand::SeedDemo { scale, seed, force },
-        } => {
+        Command::Admin { command: AdminCommand::SeedDemo { scale, seed, force, sizes } } => {
             let db = passerelles::db::Db::connect(&config.database_url(), 4).await?;
             db.migrate().await?;
-            let r = passerelles::seed::seed_demo(&db, scale, seed, force).await?;
+            let r = match sizes {
+                Some(s) => {
+                    let n: Vec<i64> = s.split(',').map(|x| x.trim().parse()).collect::<Result<_, _>>()?;
+                    anyhow::ensure!(n.len() == 3, "--sizes takes USERS,COMMUNITIES,PUBLICATIONS");
+                    let sizes = passerelles::seed::Sizes { users: n[0], communities: n[1], publications: n[2] };
+                    passerelles::seed::seed_sized(&db, sizes, seed, force).await?
+                }
+                None => passerelles::seed::seed_demo(&db, scale, seed, force).await?,
+            };
             println!(
                 "Demo content: {} members, {} communities, {} publications, {} replies in {:.1} s.",
                 r.users, r.communities, r.publications, r.replies, r.seconds

@@ -5,6 +5,22 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+/// SQL statements executed by this process, counted from sqlx's own
+/// statement log events when `PASSERELLES_COUNT_SQL=1` (benchmarks and the
+/// statements-per-page tests); zero otherwise.
+pub static SQL_STATEMENTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A tracing layer that counts sqlx statement events (target `sqlx::query`).
+pub struct SqlCounter;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for SqlCounter {
+    fn on_event(&self, event: &tracing::Event<'_>, _ctx: tracing_subscriber::layer::Context<'_, S>) {
+        if event.metadata().target() == "sqlx::query" {
+            SQL_STATEMENTS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
 const BUCKETS_MS: [f64; 10] = [
     1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 1000.0, 5000.0,
 ];
@@ -68,6 +84,9 @@ impl Metrics {
         out.push_str(&format!(
             "passerelles_http_request_duration_seconds_count {count}\n"
         ));
+        out.push_str("# HELP passerelles_sql_statements_total SQL statements run (only counted with PASSERELLES_COUNT_SQL=1).\n");
+        out.push_str("# TYPE passerelles_sql_statements_total counter\n");
+        out.push_str(&format!("passerelles_sql_statements_total {}\n", SQL_STATEMENTS.load(Ordering::Relaxed)));
         for (name, help, value) in extra {
             out.push_str(&format!(
                 "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"

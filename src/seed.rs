@@ -332,11 +332,29 @@ pub struct Report {
 
 pub const DEMO_PASSWORD: &str = "démo passerelles 2026";
 
+/// How much to make.
+#[derive(Debug, Clone, Copy)]
+pub struct Sizes {
+    pub users: i64,
+    pub communities: i64,
+    pub publications: i64,
+}
+
+impl Sizes {
+    /// The old platform's size times `scale`.
+    pub fn scale(scale: i64) -> Sizes {
+        Sizes { users: 4300 * scale, communities: 120 * scale, publications: 6000 * scale }
+    }
+}
+
 pub async fn seed_demo(db: &Db, scale: i64, seed: u64, force: bool) -> anyhow::Result<Report> {
-    anyhow::ensure!(
-        (1..=1000).contains(&scale),
-        "--scale must be between 1 and 1000"
-    );
+    anyhow::ensure!((1..=1000).contains(&scale), "--scale must be between 1 and 1000");
+    seed_sized(db, Sizes::scale(scale), seed, force).await
+}
+
+/// Seed exactly `sizes` (tests use small sizes).
+pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow::Result<Report> {
+    anyhow::ensure!(sizes.users >= 3 && sizes.communities >= 1 && sizes.publications >= 0, "sizes too small");
     let existing = crate::accounts::count_users(db).await?;
     if existing > 0 && !force {
         anyhow::bail!(
@@ -350,7 +368,7 @@ pub async fn seed_demo(db: &Db, scale: i64, seed: u64, force: bool) -> anyhow::R
     let hash = crate::password::hash(DEMO_PASSWORD)?;
 
     // People.
-    let n_users = 4300 * scale;
+    let n_users = sizes.users;
     let user_base = max_id(db, "users").await?;
     let mut rows = Vec::new();
     let mut usernames: Vec<String> = Vec::with_capacity(n_users as usize);
@@ -400,7 +418,7 @@ pub async fn seed_demo(db: &Db, scale: i64, seed: u64, force: bool) -> anyhow::R
     flush(db, cols, &mut rows, true).await?;
 
     // Communities: about a third private; owners and members.
-    let n_comm = 120 * scale;
+    let n_comm = sizes.communities;
     let comm_base = max_id(db, "communities").await?;
     let mut private = Vec::new();
     let cols = "communities (id, slug, name, description, theme, territory, visibility, join_policy, status, created_by, \
@@ -523,7 +541,7 @@ pub async fn seed_demo(db: &Db, scale: i64, seed: u64, force: bool) -> anyhow::R
     flush(db, "tags (id, name, label)", &mut tag_rows, true).await?;
 
     // Publications, their communities, tags and replies.
-    let n_pub = 6000 * scale;
+    let n_pub = sizes.publications;
     let pub_base = max_id(db, "publications").await?;
     let reply_base = max_id(db, "replies").await?;
     let mut reply_id = reply_base;
@@ -680,7 +698,7 @@ pub async fn seed_demo(db: &Db, scale: i64, seed: u64, force: bool) -> anyhow::R
                 .with_context(|| format!("advance {table} ids"))?;
         }
     }
-    crate::settings::set_raw(db, "demo_seeded", &format!("scale={scale} seed={seed}")).await?;
+    crate::settings::set_raw(db, "demo_seeded", &format!("{sizes:?} seed={seed}")).await?;
     let _ = private;
     Ok(Report {
         users: n_users,

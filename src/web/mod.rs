@@ -5,8 +5,11 @@ pub mod admin;
 pub mod auth;
 pub mod communities;
 pub mod ctx;
+pub mod moderation;
 pub mod feeds;
+pub mod notifications;
 pub mod pages;
+pub mod publications;
 pub mod settings;
 pub mod templates;
 
@@ -132,12 +135,15 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(settings::router())
         .merge(admin::router())
+        .merge(moderation::router())
         .merge(communities::router())
         .merge(feeds::router())
+        .merge(publications::router().merge(notifications::router()))
         .nest("/api/v1", crate::api::router())
         .fallback(|| async { AppError::NotFound })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(state.clone(), finish_errors))
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
