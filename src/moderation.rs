@@ -432,7 +432,7 @@ pub async fn reportable(
                 user_id: None,
                 title: p.title.clone(),
                 excerpt: excerpt(&r.body, EXCERPT_MAX),
-                path: format!("/p/{}#reply-{id}", p.id),
+                path: format!("/p/{}#r-{id}", p.id),
                 destinations: dest.0,
                 destination_names: dest.1,
             }))
@@ -655,7 +655,7 @@ fn queue_item(r: &AnyRow) -> Result<QueueItem, sqlx::Error> {
                 EXCERPT_MAX,
             ),
             format!(
-                "/p/{}#reply-{}",
+                "/p/{}#r-{}",
                 publication_id.unwrap_or(0),
                 reply_id.unwrap_or(0)
             ),
@@ -1383,6 +1383,29 @@ pub async fn banned_members(
     .await
 }
 
+/// Every action the moderation log can hold.
+pub const LOGGED_ACTIONS: [&str; 14] = [
+    "hide_publication",
+    "remove_publication",
+    "restore_publication",
+    "hide_reply",
+    "remove_reply",
+    "restore_reply",
+    "lock",
+    "unlock",
+    "ban",
+    "unban",
+    "remove_everywhere",
+    "restore_everywhere",
+    "suspend",
+    "dismiss",
+];
+
+/// Message key describing a logged action (`moderation-log-…`).
+pub fn log_label_key(action: &str) -> String {
+    format!("moderation-log-{}", action.replace('_', "-"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1439,27 +1462,4 @@ mod tests {
             }
         }
     }
-}
-
-/// Every action the moderation log can hold.
-pub const LOGGED_ACTIONS: [&str; 14] = [
-    "hide_publication",
-    "remove_publication",
-    "restore_publication",
-    "hide_reply",
-    "remove_reply",
-    "restore_reply",
-    "lock",
-    "unlock",
-    "ban",
-    "unban",
-    "remove_everywhere",
-    "restore_everywhere",
-    "suspend",
-    "dismiss",
-];
-
-/// Message key describing a logged action (`moderation-log-…`).
-pub fn log_label_key(action: &str) -> String {
-    format!("moderation-log-{}", action.replace('_', "-"))
 }

@@ -1282,6 +1282,20 @@ pub fn fetch_allow_list(url: &str) -> Vec<SocketAddr> {
     out
 }
 
+/// Fetch a preview through the guarded client. `preview::fetch_preview`'s
+/// future is not `Send` (the fetcher holds a non-`Sync` `&dyn Fn` across an
+/// await), so it runs on a blocking thread driven by this runtime's handle
+/// rather than inside the request's task.
+async fn fetch_preview(url: String, user_agent: String) -> Result<crate::preview::Preview, crate::fetch::FetchError> {
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let allow = fetch_allow_list(&url);
+        handle.block_on(crate::preview::fetch_preview(fetcher(&user_agent), &url, &allow))
+    })
+    .await
+    .unwrap_or_else(|e| Err(crate::fetch::FetchError::Network(format!("preview task failed: {e}"))))
+}
+
 fn fetcher(user_agent: &str) -> &'static crate::fetch::Fetcher {
     static F: OnceLock<crate::fetch::Fetcher> = OnceLock::new();
     F.get_or_init(|| crate::fetch::Fetcher::new(user_agent))
@@ -1324,8 +1338,7 @@ pub async fn preview_for(
             return Ok(p);
         }
     }
-    let ua = crate::fetch::user_agent(public_url);
-    let result = crate::preview::fetch_preview(fetcher(&ua), url, &fetch_allow_list(url)).await;
+    let result = fetch_preview(url.to_string(), crate::fetch::user_agent(public_url)).await;
     let t = now();
     let mut tx = db.pool.begin().await?;
     let (final_url, title, description, site_name, content_type, image, error) = match result {

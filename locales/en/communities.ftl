@@ -12,6 +12,7 @@ community-tab-requests-count = { $count ->
     [0] Requests
    *[other] Requests ({ $count })
 }
+community-tab-moderation = Moderation
 community-tab-invitations = Invitations
 community-tab-settings = Settings
 community-back = Back
@@ -135,6 +136,7 @@ community-refused-reason = Reason:
 community-welcome-title = Welcome to the community!
 community-welcome-message = Welcome message
 community-charter = Charter
+community-publish = Publish in this community
 community-feed-title = Publications
 community-feed-order = Pinned publications first, then the most recently active.
 community-feed-empty = Nothing has been published here yet.
@@ -229,7 +231,6 @@ community-error-no-request = This request is no longer pending: someone may have
 community-error-not-member = Choose an active member of the community.
 community-error-not-active = Only an active community can be archived, and only an archived one can be reopened.
 community-error-not-pending = This community request has already been handled.
-community-error-join-closed = This community does not welcome new people this way.
 community-error-invalid-role = This role does not exist.
 
 ## Administration

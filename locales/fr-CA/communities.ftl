@@ -12,6 +12,7 @@ community-tab-requests-count = { $count ->
     [0] Demandes
    *[other] Demandes ({ $count })
 }
+community-tab-moderation = Modération
 community-tab-invitations = Invitations
 community-tab-settings = Paramètres
 community-back = Retour
@@ -135,6 +136,7 @@ community-refused-reason = Motif :
 community-welcome-title = Bienvenue dans la communauté!
 community-welcome-message = Message de bienvenue
 community-charter = Charte
+community-publish = Publier dans cette communauté
 community-feed-title = Publications
 community-feed-order = Les publications épinglées d’abord, puis les plus récemment actives.
 community-feed-empty = Rien n’a encore été publié ici.
@@ -229,7 +231,6 @@ community-error-no-request = Cette demande n’est plus en attente : quelqu’un
 community-error-not-member = Choisissez un membre actif de la communauté.
 community-error-not-active = Seule une communauté active peut être archivée, et seule une communauté archivée peut être rouverte.
 community-error-not-pending = Cette demande de communauté a déjà été traitée.
-community-error-join-closed = Cette communauté n’accueille pas de nouvelles personnes de cette façon.
 community-error-invalid-role = Ce rôle n’existe pas.
 
 ## Administration

@@ -12,9 +12,12 @@
 //! The OpenAPI 3.1 document at `/api/v1/openapi.json` is generated from the
 //! `#[utoipa::path]` annotations of the handlers listed in [`ApiDoc`].
 
+pub mod communities;
 pub mod extract;
 pub mod instance;
 pub mod me;
+pub mod moderation;
+pub mod publications;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
@@ -35,10 +38,13 @@ use crate::web::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(instance::router())
+        .merge(communities::router())
         .merge(me::router())
         .merge(users::router())
         .merge(sessions::router())
         .merge(tokens::router())
+        .merge(moderation::router())
+        .merge(publications::router())
         .route("/openapi.json", get(openapi))
         // Responses carry personal data: never stored by caches unless a
         // handler says otherwise.
@@ -73,6 +79,9 @@ pub fn router() -> Router<AppState> {
         tokens::list,
         tokens::create,
         tokens::revoke,
+        moderation::create_report, moderation::instance_queue, moderation::community_queue, moderation::community_act, moderation::instance_act, moderation::modlog,
+        communities::list, communities::show, communities::create, communities::update, communities::join, communities::leave, communities::ask, communities::requests, communities::approve_request, communities::refuse_request, communities::members, communities::set_role, communities::remove_member, communities::transfer, communities::archive, communities::reopen, communities::invitations, communities::create_invitation, communities::revoke_invitation, communities::redeem, communities::pending, communities::approve_community, communities::refuse_community,
+        publications::create, publications::show, publications::update, publications::remove, publications::share, publications::add_attachments, publications::download, publications::replies, publications::create_reply, publications::update_reply, publications::delete_reply, publications::accept, publications::follow, publications::unfollow, publications::list_notifications, publications::read_notification, publications::read_all, publications::tag_publications,
         openapi,
     ),
     components(schemas(wire::ErrorBody, wire::ErrorDetail)),
@@ -83,6 +92,7 @@ pub fn router() -> Router<AppState> {
         (name = "users", description = "Public profiles"),
         (name = "sessions", description = "My browser sessions"),
         (name = "tokens", description = "My personal access tokens"),
+        (name = "moderation", description = "Reports, review queues, moderators' actions and logs"),
         (name = "meta", description = "This description"),
     )
 )]

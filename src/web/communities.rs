@@ -977,6 +977,10 @@ async fn head(state: &AppState, ctx: &Ctx, l: &Loaded, current: &str) -> AppResu
         ("community-tab-about", format!("{base}/about")),
         ("community-tab-members", format!("{base}/members")),
     ];
+    // The moderation queue and log live in crate::web::moderation.
+    if policy::can(viewer, Action::ModerateCommunity { c: &l.facts, m: l.m }) {
+        tabs.push(("community-tab-moderation", format!("{base}/moderation")));
+    }
     let mut requests = 0;
     if l.manage(viewer) {
         requests = communities::count_in_state(&state.db, c.id, MemberState::Requested).await?;
@@ -1336,7 +1340,6 @@ struct NewPage {
     visibilities: Vec<Choice>,
     join_policies: Vec<Choice>,
     approval: bool,
-    note_max: usize,
 }
 
 fn new_page(
@@ -1362,7 +1365,6 @@ fn new_page(
         v,
         errors,
         approval,
-        note_max: communities::MESSAGE_MAX,
     }
 }
 
@@ -1449,6 +1451,7 @@ pub struct ViewerAction {
 struct ShowPage {
     s: Shell,
     head: Head,
+    slug: String,
     action: ViewerAction,
     welcome: Option<(String, String)>,
     can_post: bool,
@@ -1458,7 +1461,6 @@ struct ShowPage {
     page: i64,
     message: String,
     errors: FieldErrors,
-    message_max: usize,
 }
 
 fn viewer_action(ctx: &Ctx, l: &Loaded) -> ViewerAction {
@@ -1556,6 +1558,7 @@ async fn render_show(
     let base = l.c.path();
     let p = ShowPage {
         s: shell(state, ctx, &l.c, None),
+        slug: l.c.slug.clone(),
         head: head(state, ctx, l, &base).await?,
         action: viewer_action(ctx, l),
         welcome,
@@ -1572,7 +1575,6 @@ async fn render_show(
         page: page_no,
         message,
         errors,
-        message_max: communities::MESSAGE_MAX,
     };
     Ok(ctx.finish((status, html(&p))))
 }
@@ -2172,7 +2174,7 @@ async fn member_role(
     let l = load(&state, Some(&user), &slug).await?;
     let role = Role::parse(&f.role).ok_or(AppError::BadRequest {
         code: "invalid_role",
-        message_key: "field-invalid-choice",
+        message_key: "community-error-invalid-role",
     })?;
     let res = op_set_role(&state, &user, &l, user_id, role).await;
     after(&state, &mut ctx, res, "flash-community-role-changed", &back)

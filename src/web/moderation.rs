@@ -23,8 +23,8 @@ use crate::communities::{self, Community};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::moderation::{
-    self as m, Act, ActRefusal, ActRequest, Category, QueueItem, ReportOutcome, ReportRefusal, Scope, Target,
-    TargetKind,
+    self as m, Act, ActRefusal, ActRequest, Category, QueueItem, ReportOutcome, ReportRefusal,
+    Scope, Target, TargetKind,
 };
 use crate::policy::{self, Action, ContentStatus};
 use crate::ratelimit;
@@ -34,10 +34,16 @@ pub fn router() -> Router<AppState> {
         .route("/report", get(report_form).post(report_submit))
         .route("/report/sent", get(report_sent))
         .route("/c/{slug}/moderation", get(community_queue))
-        .route("/c/{slug}/moderation/act", get(community_act_form).post(community_act_submit))
+        .route(
+            "/c/{slug}/moderation/act",
+            get(community_act_form).post(community_act_submit),
+        )
         .route("/c/{slug}/modlog", get(modlog_page))
         .route("/admin/reports", get(admin_queue))
-        .route("/admin/reports/act", get(admin_act_form).post(admin_act_submit))
+        .route(
+            "/admin/reports/act",
+            get(admin_act_form).post(admin_act_submit),
+        )
 }
 
 // ---- shared helpers ----------------------------------------------------------------------
@@ -59,7 +65,11 @@ fn page_no(v: &str) -> i64 {
 }
 
 fn page_link(base: &str, n: i64) -> String {
-    if n <= 1 { base.to_string() } else { format!("{base}?page={n}") }
+    if n <= 1 {
+        base.to_string()
+    } else {
+        format!("{base}?page={n}")
+    }
 }
 
 /// "publication=1" / "reply=2" / "user=name" query of a target, as given.
@@ -75,11 +85,19 @@ struct TargetQuery {
 
 impl TargetQuery {
     fn given(&self) -> usize {
-        [&self.publication, &self.reply, &self.user].iter().filter(|v| !v.trim().is_empty()).count()
+        [&self.publication, &self.reply, &self.user]
+            .iter()
+            .filter(|v| !v.trim().is_empty())
+            .count()
     }
     fn query_string(&self) -> String {
         let mut params: Vec<(&str, &str)> = Vec::new();
-        for (k, v) in [("publication", &self.publication), ("reply", &self.reply), ("user", &self.user), ("report", &self.report)] {
+        for (k, v) in [
+            ("publication", &self.publication),
+            ("reply", &self.reply),
+            ("user", &self.user),
+            ("report", &self.report),
+        ] {
             if !v.trim().is_empty() {
                 params.push((k, v.trim()));
             }
@@ -90,15 +108,26 @@ impl TargetQuery {
 
 /// The target named by `publication`, `reply` or `user` (a username);
 /// `Ok(None)` when none is given; 404 for a malformed id or unknown person.
-async fn target_of(state: &AppState, publication: &str, reply: &str, user: &str) -> AppResult<Option<Target>> {
+async fn target_of(
+    state: &AppState,
+    publication: &str,
+    reply: &str,
+    user: &str,
+) -> AppResult<Option<Target>> {
     if !publication.trim().is_empty() {
-        return id(publication).map(|i| Some(Target::Publication(i))).ok_or(AppError::NotFound);
+        return id(publication)
+            .map(|i| Some(Target::Publication(i)))
+            .ok_or(AppError::NotFound);
     }
     if !reply.trim().is_empty() {
-        return id(reply).map(|i| Some(Target::Reply(i))).ok_or(AppError::NotFound);
+        return id(reply)
+            .map(|i| Some(Target::Reply(i)))
+            .ok_or(AppError::NotFound);
     }
     if !user.trim().is_empty() {
-        let u = accounts::by_username(&state.db, user.trim()).await?.ok_or(AppError::NotFound)?;
+        let u = accounts::by_username(&state.db, user.trim())
+            .await?
+            .ok_or(AppError::NotFound)?;
         return Ok(Some(Target::User(u.id)));
     }
     Ok(None)
@@ -195,17 +224,24 @@ async fn reportable(state: &AppState, user: &User, q: &TargetQuery) -> AppResult
     if q.given() != 1 {
         return Err(AppError::NotFound);
     }
-    let target = target_of(state, &q.publication, &q.reply, &q.user).await?.ok_or(AppError::NotFound)?;
+    let target = target_of(state, &q.publication, &q.reply, &q.user)
+        .await?
+        .ok_or(AppError::NotFound)?;
     match m::reportable(&state.db, user, target).await? {
         Ok(r) => Ok(r),
         Err(ReportRefusal::NotFound) => Err(AppError::NotFound),
-        Err(ReportRefusal::OwnAccount) => {
-            Err(AppError::BadRequest { code: "report_own_account", message_key: "moderation-report-own-account" })
-        }
+        Err(ReportRefusal::OwnAccount) => Err(AppError::BadRequest {
+            code: "report_own_account",
+            message_key: "moderation-report-own-account",
+        }),
     }
 }
 
-async fn report_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TargetQuery>) -> AppResult<Response> {
+async fn report_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<TargetQuery>,
+) -> AppResult<Response> {
     let action = format!("/report?{}", q.query_string());
     let user = match &ctx.user {
         Some(u) => u.clone(),
@@ -213,7 +249,15 @@ async fn report_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Ta
     };
     let r = reportable(&state, &user, &q).await?;
     let already = m::already_reported(&state.db, user.id, r.target).await?;
-    let p = report_page(&state, &ctx, &r, action, &ReportForm::default(), FieldErrors::default(), already);
+    let p = report_page(
+        &state,
+        &ctx,
+        &r,
+        action,
+        &ReportForm::default(),
+        FieldErrors::default(),
+        already,
+    );
     Ok(page(&ctx, &p))
 }
 
@@ -239,10 +283,17 @@ async fn report_submit(
         errors.add(ctx.lang, "comment", "field-too-long");
     }
     let Some(category) = category.filter(|_| errors.is_empty()) else {
-        return Ok(invalid(&ctx, &report_page(&state, &ctx, &r, action, &f, errors, false)));
+        return Ok(invalid(
+            &ctx,
+            &report_page(&state, &ctx, &r, action, &f, errors, false),
+        ));
     };
-    if let Err(retry_after) =
-        ratelimit::hit(&state.db, &format!("report:{}", user.id), m::REPORTS_PER_ACCOUNT).await?
+    if let Err(retry_after) = ratelimit::hit(
+        &state.db,
+        &format!("report:{}", user.id),
+        m::REPORTS_PER_ACCOUNT,
+    )
+    .await?
     {
         return Err(AppError::TooManyRequests { retry_after });
     }
@@ -264,7 +315,10 @@ async fn report_sent(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respo
     let p = MessagePage {
         s,
         heading,
-        paragraphs: vec![ctx.t("moderation-report-sent-text"), ctx.t("moderation-report-sent-next")],
+        paragraphs: vec![
+            ctx.t("moderation-report-sent-text"),
+            ctx.t("moderation-report-sent-next"),
+        ],
         action: Some((ctx.t("moderation-report-sent-home"), "/".to_string())),
     };
     Ok(page(&ctx, &p))
@@ -346,13 +400,19 @@ fn buttons(lang: Lang, scope: Scope, t: &TargetState) -> Vec<Button> {
         if t.status != ContentStatus::Visible {
             acts.push((Act::Restore, "btn btn-secondary"));
         }
-        acts.push(if t.locked { (Act::Unlock, "btn btn-secondary") } else { (Act::Lock, "btn btn-secondary") });
+        acts.push(if t.locked {
+            (Act::Unlock, "btn btn-secondary")
+        } else {
+            (Act::Lock, "btn btn-secondary")
+        });
     }
     if t.has_author {
         match scope {
-            Scope::Community(_) => {
-                acts.push(if t.author_banned { (Act::Unban, "btn btn-secondary") } else { (Act::Ban, "btn btn-danger") })
-            }
+            Scope::Community(_) => acts.push(if t.author_banned {
+                (Act::Unban, "btn btn-secondary")
+            } else {
+                (Act::Ban, "btn btn-danger")
+            }),
             Scope::Instance if !t.author_suspended => acts.push((Act::Suspend, "btn btn-danger")),
             Scope::Instance => {}
         }
@@ -363,14 +423,27 @@ fn buttons(lang: Lang, scope: Scope, t: &TargetState) -> Vec<Button> {
     acts.into_iter()
         .map(|(a, class)| {
             let key = match (scope, a, t.kind) {
-                (Scope::Instance, Act::Remove, TargetKind::Publication) => "moderation-act-remove-everywhere".to_string(),
-                (Scope::Instance, Act::Restore, TargetKind::Publication) => "moderation-act-restore-everywhere".to_string(),
-                (_, Act::Ban | Act::Unban | Act::Suspend, TargetKind::Publication | TargetKind::Reply) => {
+                (Scope::Instance, Act::Remove, TargetKind::Publication) => {
+                    "moderation-act-remove-everywhere".to_string()
+                }
+                (Scope::Instance, Act::Restore, TargetKind::Publication) => {
+                    "moderation-act-restore-everywhere".to_string()
+                }
+                (
+                    _,
+                    Act::Ban | Act::Unban | Act::Suspend,
+                    TargetKind::Publication | TargetKind::Reply,
+                ) => {
                     format!("{}-author", a.label_key())
                 }
                 _ => a.label_key(),
             };
-            Button { value: a.as_str(), label: lang.t(&key), key, class }
+            Button {
+                value: a.as_str(),
+                label: lang.t(&key),
+                key,
+                class,
+            }
         })
         .collect()
 }
@@ -411,7 +484,11 @@ fn card(lang: Lang, scope: Scope, it: &QueueItem, act_base: &str) -> Card {
         locked: it.locked,
         author_banned: it.author_banned,
         author_suspended: it.author_suspended,
-        community: it.community_slug.clone().zip(it.community_name.clone()),
+        // In a community's own queue, saying which community is noise.
+        community: match scope {
+            Scope::Instance => it.community_slug.clone().zip(it.community_name.clone()),
+            Scope::Community(_) => None,
+        },
         buttons: buttons(lang, scope, &state),
         more_link: format!("{act_base}?report={}", it.id),
     }
@@ -426,15 +503,29 @@ async fn moderated_community(
     slug: &str,
     back: &str,
 ) -> AppResult<Result<(Community, User), Response>> {
-    let c = communities::by_slug(&state.db, slug).await?.ok_or(AppError::NotFound)?;
+    let c = communities::by_slug(&state.db, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let Some(user) = ctx.user.clone() else {
         return Ok(Err(login_redirect(ctx, back)));
     };
     let mem = communities::membership(&state.db, c.id, Some(&user)).await?;
-    if !policy::can(Some(&user), Action::ViewCommunity { c: &c.facts(), m: mem }) {
+    if !policy::can(
+        Some(&user),
+        Action::ViewCommunity {
+            c: &c.facts(),
+            m: mem,
+        },
+    ) {
         return Err(AppError::NotFound);
     }
-    if !policy::can(Some(&user), Action::ModerateCommunity { c: &c.facts(), m: mem }) {
+    if !policy::can(
+        Some(&user),
+        Action::ModerateCommunity {
+            c: &c.facts(),
+            m: mem,
+        },
+    ) {
         return Err(AppError::Forbidden);
     }
     Ok(Ok((c, user)))
@@ -488,11 +579,18 @@ async fn community_queue(
     let n = page_no(&q.page);
     let (items, more) = m::queue(&state.db, Scope::Community(c.id), n - 1).await?;
     let act_url = format!("{}/moderation/act", c.path());
-    let cards = items.iter().map(|it| card(ctx.lang, Scope::Community(c.id), it, &act_url)).collect();
+    let cards = items
+        .iter()
+        .map(|it| card(ctx.lang, Scope::Community(c.id), it, &act_url))
+        .collect();
     let banned = m::banned_members(&state.db, c.id)
         .await?
         .into_iter()
-        .map(|(_, username, reason, at)| Banned { username, reason, date: crate::i18n::format_datetime(ctx.lang, at) })
+        .map(|(_, username, reason, at)| Banned {
+            username,
+            reason,
+            date: crate::i18n::format_datetime(ctx.lang, at),
+        })
         .collect();
     let title = ctx.t("moderation-queue-title");
     let p = QueuePage {
@@ -538,7 +636,6 @@ struct ActPage {
     user: String,
     report_id: String,
     reason: String,
-    reason_max: usize,
     buttons: Vec<Button>,
     errors: FieldErrors,
 }
@@ -567,7 +664,11 @@ async fn describe(state: &AppState, scope: Scope, target: Target) -> AppResult<D
             if pstatus == ContentStatus::Removed {
                 ContentStatus::Removed
             } else {
-                links.iter().find(|l| l.community_id() == cid).map(|l| l.shared.status).unwrap_or(pstatus)
+                links
+                    .iter()
+                    .find(|l| l.community_id() == cid)
+                    .map(|l| l.shared.status)
+                    .unwrap_or(pstatus)
             }
         }
         Scope::Instance => pstatus,
@@ -598,7 +699,9 @@ async fn describe(state: &AppState, scope: Scope, target: Target) -> AppResult<D
         }
         Target::Reply(rid) => {
             let r = m::reply(db, rid).await?.ok_or(AppError::NotFound)?;
-            let p = m::publication(db, r.publication_id).await?.ok_or(AppError::NotFound)?;
+            let p = m::publication(db, r.publication_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
             let links = m::links(db, p.id, None).await?;
             if let Scope::Community(cid) = scope
                 && !links.iter().any(|l| l.community_id() == cid)
@@ -609,7 +712,7 @@ async fn describe(state: &AppState, scope: Scope, target: Target) -> AppResult<D
                 kind: TargetKind::Reply,
                 title: p.title.clone(),
                 excerpt: m::excerpt(&r.body, 600),
-                path: format!("/p/{}#reply-{rid}", p.id),
+                path: format!("/p/{}#r-{rid}", p.id),
                 author: r.author_id.zip(r.author_username.clone()),
                 status: r.status,
                 locked: p.locked,
@@ -640,15 +743,18 @@ async fn describe(state: &AppState, scope: Scope, target: Target) -> AppResult<D
     };
     if let Some((aid, _)) = &d.author {
         if let Scope::Community(cid) = scope {
-            let state: Option<String> =
-                sqlx::query_scalar("SELECT state FROM memberships WHERE community_id = $1 AND user_id = $2")
-                    .bind(cid)
-                    .bind(*aid)
-                    .fetch_optional(&db.pool)
-                    .await?;
+            let state: Option<String> = sqlx::query_scalar(
+                "SELECT state FROM memberships WHERE community_id = $1 AND user_id = $2",
+            )
+            .bind(cid)
+            .bind(*aid)
+            .fetch_optional(&db.pool)
+            .await?;
             d.author_banned = state.as_deref() == Some("banned");
         }
-        d.author_suspended = accounts::by_id(db, *aid).await?.is_some_and(|u| u.status == accounts::Status::Suspended);
+        d.author_suspended = accounts::by_id(db, *aid)
+            .await?
+            .is_some_and(|u| u.status == accounts::Status::Suspended);
     }
     Ok(d)
 }
@@ -680,7 +786,9 @@ async fn act_page(
         }
         None => None,
     };
-    let target = target.or(report.as_ref().map(|r| r.target)).ok_or(AppError::NotFound)?;
+    let target = target
+        .or(report.as_ref().map(|r| r.target))
+        .ok_or(AppError::NotFound)?;
     let d = describe(state, ac.scope, target).await?;
     let (status_label, status_class) = status_badge(ctx.lang, d.status);
     let open_report = report.as_ref().filter(|r| r.open);
@@ -688,7 +796,8 @@ async fn act_page(
         kind: d.kind,
         status: d.status,
         locked: d.locked,
-        has_author: d.author.is_some() && d.author.as_ref().map(|a| a.0) != ctx.user.as_ref().map(|u| u.id),
+        has_author: d.author.is_some()
+            && d.author.as_ref().map(|a| a.0) != ctx.user.as_ref().map(|u| u.id),
         author_banned: d.author_banned,
         author_suspended: d.author_suspended,
         has_report: open_report.is_some(),
@@ -710,7 +819,10 @@ async fn act_page(
         title: d.title,
         excerpt: d.excerpt,
         path: d.path,
-        author: d.author.as_ref().map(|a| (a.1.clone(), format!("/u/{}", super::encode_path(&a.1)))),
+        author: d
+            .author
+            .as_ref()
+            .map(|a| (a.1.clone(), format!("/u/{}", super::encode_path(&a.1)))),
         status_label,
         status_class,
         locked: d.locked,
@@ -726,7 +838,6 @@ async fn act_page(
         user: d.user,
         report_id: open_report.map(|r| r.id.to_string()).unwrap_or_default(),
         reason,
-        reason_max: m::REASON_MAX,
         buttons: buttons(ctx.lang, ac.scope, &tstate),
         errors,
     })
@@ -752,18 +863,35 @@ struct ActForm {
 
 /// Carry out a posted action; `Ok(Ok(redirect))` on success, a re-rendered
 /// page (422) or an error otherwise.
-async fn perform(state: &AppState, ctx: &mut Ctx, me: &User, ac: &ActContext<'_>, f: &ActForm) -> AppResult<Response> {
-    let act = Act::parse(&f.action)
-        .ok_or(AppError::BadRequest { code: "invalid_action", message_key: "moderation-act-not-applicable" })?;
+async fn perform(
+    state: &AppState,
+    ctx: &mut Ctx,
+    me: &User,
+    ac: &ActContext<'_>,
+    f: &ActForm,
+) -> AppResult<Response> {
+    let act = Act::parse(&f.action).ok_or(AppError::BadRequest {
+        code: "invalid_action",
+        message_key: "moderation-act-not-applicable",
+    })?;
     let target = target_of(state, &f.publication, &f.reply, &f.user).await?;
     let report_id = id(&f.report);
     if target.is_none() && report_id.is_none() {
         return Err(AppError::NotFound);
     }
-    let req = ActRequest { act, target, report_id, reason: f.reason.clone() };
+    let req = ActRequest {
+        act,
+        target,
+        report_id,
+        reason: f.reason.clone(),
+    };
     match m::act(&state.db, me, ac.scope, ac.community, &req).await? {
         Ok(done) => {
-            ctx.flash(if act == Act::Dismiss { "flash-moderation-dismissed" } else { "flash-moderation-done" });
+            ctx.flash(if act == Act::Dismiss {
+                "flash-moderation-dismissed"
+            } else {
+                "flash-moderation-done"
+            });
             let to = if report_id.is_some() {
                 ac.back.1.clone()
             } else {
@@ -793,16 +921,32 @@ async fn community_act_form(
     Path(slug): Path<String>,
     Query(q): Query<TargetQuery>,
 ) -> AppResult<Response> {
-    let back_here = format!("/c/{}/moderation/act?{}", super::encode_path(&slug), q.query_string());
+    let back_here = format!(
+        "/c/{}/moderation/act?{}",
+        super::encode_path(&slug),
+        q.query_string()
+    );
     let (c, _) = moderator!(state, ctx, slug, back_here);
     let target = target_of(&state, &q.publication, &q.reply, &q.user).await?;
     let ac = ActContext {
         scope: Scope::Community(c.id),
         community: Some(&c),
         action_url: format!("{}/moderation/act", c.path()),
-        back: (ctx.t("moderation-back-to-queue"), format!("{}/moderation", c.path())),
+        back: (
+            ctx.t("moderation-back-to-queue"),
+            format!("{}/moderation", c.path()),
+        ),
     };
-    let p = act_page(&state, &ctx, &ac, target, id(&q.report), String::new(), FieldErrors::default()).await?;
+    let p = act_page(
+        &state,
+        &ctx,
+        &ac,
+        target,
+        id(&q.report),
+        String::new(),
+        FieldErrors::default(),
+    )
+    .await?;
     Ok(page(&ctx, &p))
 }
 
@@ -819,7 +963,10 @@ async fn community_act_submit(
         scope: Scope::Community(c.id),
         community: Some(&c),
         action_url: format!("{}/moderation/act", c.path()),
-        back: (ctx.t("moderation-back-to-queue"), format!("{}/moderation", c.path())),
+        back: (
+            ctx.t("moderation-back-to-queue"),
+            format!("{}/moderation", c.path()),
+        ),
     };
     perform(&state, &mut ctx, &me, &ac, &f).await
 }
@@ -854,13 +1001,27 @@ async fn modlog_page(
     Path(slug): Path<String>,
     Query(q): Query<TargetQuery>,
 ) -> AppResult<Response> {
-    let c = communities::by_slug(&state.db, &slug).await?.ok_or(AppError::NotFound)?;
+    let c = communities::by_slug(&state.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let viewer = ctx.user.as_ref();
     let mem = communities::membership(&state.db, c.id, viewer).await?;
-    if !policy::can(viewer, Action::ViewCommunity { c: &c.facts(), m: mem }) {
+    if !policy::can(
+        viewer,
+        Action::ViewCommunity {
+            c: &c.facts(),
+            m: mem,
+        },
+    ) {
         return Err(AppError::NotFound);
     }
-    let moderates = policy::can(viewer, Action::ModerateCommunity { c: &c.facts(), m: mem });
+    let moderates = policy::can(
+        viewer,
+        Action::ModerateCommunity {
+            c: &c.facts(),
+            m: mem,
+        },
+    );
     let n = page_no(&q.page);
     let (entries, more) = m::modlog(&state.db, c.id, moderates, n - 1).await?;
     let rows = entries.iter().map(|e| log_row(ctx.lang, e)).collect();
@@ -881,10 +1042,24 @@ async fn modlog_page(
 
 pub fn log_row(lang: Lang, e: &m::LogEntry) -> LogRow {
     let key = m::log_label_key(&e.action);
-    let action = if lang.has(&key) { lang.t(&key) } else { e.action.clone() };
-    let (target, target_link) = match (&e.username, e.reply_id, &e.publication_title, e.publication_id) {
-        (Some(u), _, _, _) if e.publication_id.is_none() => (u.clone(), Some(format!("/u/{}", super::encode_path(u)))),
-        (_, Some(_), Some(t), Some(pid)) => (lang.ta("moderation-log-reply-in", &[("name", t.as_str().into())]), Some(format!("/p/{pid}"))),
+    let action = if lang.has(&key) {
+        lang.t(&key)
+    } else {
+        e.action.clone()
+    };
+    let (target, target_link) = match (
+        &e.username,
+        e.reply_id,
+        &e.publication_title,
+        e.publication_id,
+    ) {
+        (Some(u), _, _, _) if e.publication_id.is_none() => {
+            (u.clone(), Some(format!("/u/{}", super::encode_path(u))))
+        }
+        (_, Some(_), Some(t), Some(pid)) => (
+            lang.ta("moderation-log-reply-in", &[("name", t.as_str().into())]),
+            Some(format!("/p/{pid}")),
+        ),
         (_, None, Some(t), Some(pid)) => (t.clone(), Some(format!("/p/{pid}"))),
         _ => ("—".to_string(), None),
     };
@@ -912,7 +1087,14 @@ const ADMIN_SECTIONS: [(&str, &str); 6] = [
 ];
 
 fn admin_nav(lang: Lang) -> Vec<NavItem> {
-    ADMIN_SECTIONS.iter().map(|(href, key)| NavItem { label: lang.t(key), href, current: false }).collect()
+    ADMIN_SECTIONS
+        .iter()
+        .map(|(href, key)| NavItem {
+            label: lang.t(key),
+            href,
+            current: false,
+        })
+        .collect()
 }
 
 /// The signed-in administrator (instance moderation), or why not.
@@ -948,14 +1130,23 @@ struct AdminQueuePage {
     reason_max: usize,
 }
 
-async fn admin_queue(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TargetQuery>) -> AppResult<Response> {
+async fn admin_queue(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<TargetQuery>,
+) -> AppResult<Response> {
     instance_moderator!(ctx, "/admin/reports");
     let n = page_no(&q.page);
     let (items, more) = m::queue(&state.db, Scope::Instance, n - 1).await?;
     let act_url = "/admin/reports/act".to_string();
-    let cards = items.iter().map(|it| card(ctx.lang, Scope::Instance, it, &act_url)).collect();
+    let cards = items
+        .iter()
+        .map(|it| card(ctx.lang, Scope::Instance, it, &act_url))
+        .collect();
     let label = ctx.t("moderation-admin-nav");
-    let s = Shell::new(&state, &ctx, &label, "admin").crumb(ctx.t("admin-title"), "/admin").crumb(label.clone(), "/admin/reports");
+    let s = Shell::new(&state, &ctx, &label, "admin")
+        .crumb(ctx.t("admin-title"), "/admin")
+        .crumb(label.clone(), "/admin/reports");
     let p = AdminQueuePage {
         s,
         nav: admin_nav(ctx.lang),
@@ -969,7 +1160,11 @@ async fn admin_queue(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Ta
     Ok(page(&ctx, &p))
 }
 
-async fn admin_act_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TargetQuery>) -> AppResult<Response> {
+async fn admin_act_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<TargetQuery>,
+) -> AppResult<Response> {
     let back_here = format!("/admin/reports/act?{}", q.query_string());
     instance_moderator!(ctx, back_here);
     let target = target_of(&state, &q.publication, &q.reply, &q.user).await?;
@@ -979,11 +1174,24 @@ async fn admin_act_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query
         action_url: "/admin/reports/act".into(),
         back: (ctx.t("moderation-back-to-reports"), "/admin/reports".into()),
     };
-    let p = act_page(&state, &ctx, &ac, target, id(&q.report), String::new(), FieldErrors::default()).await?;
+    let p = act_page(
+        &state,
+        &ctx,
+        &ac,
+        target,
+        id(&q.report),
+        String::new(),
+        FieldErrors::default(),
+    )
+    .await?;
     Ok(page(&ctx, &p))
 }
 
-async fn admin_act_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<ActForm>) -> AppResult<Response> {
+async fn admin_act_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(f): Form<ActForm>,
+) -> AppResult<Response> {
     let me = instance_moderator!(ctx, "/admin/reports");
     ctx.verify_csrf(&f.csrf)?;
     let ac = ActContext {
@@ -1013,7 +1221,11 @@ mod tests {
         for lang in Lang::ALL {
             for scope in [Scope::Community(1), Scope::Instance] {
                 for kind in [TargetKind::Publication, TargetKind::Reply, TargetKind::User] {
-                    for status in [ContentStatus::Visible, ContentStatus::Hidden, ContentStatus::Removed] {
+                    for status in [
+                        ContentStatus::Visible,
+                        ContentStatus::Hidden,
+                        ContentStatus::Removed,
+                    ] {
                         for flag in [false, true] {
                             let t = TargetState {
                                 kind,

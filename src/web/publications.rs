@@ -447,6 +447,13 @@ struct ShowPage {
     signed_in: bool,
 }
 
+impl ShowPage {
+    /// Whether the reply form under reply `id` is the one being re-shown.
+    fn replying_to(&self, id: impl super::templates::AsI64) -> bool {
+        self.reply_parent == Some(id.as_i64())
+    }
+}
+
 fn status_label(lang: Lang, st: ContentStatus) -> Option<String> {
     match st {
         ContentStatus::Visible => None,
@@ -758,7 +765,7 @@ async fn reply_delete_confirm(State(state): State<AppState>, ctx: Ctx, Path((id,
             heading: ctx.t("reply-delete-title"),
             text: ctx.t("reply-delete-text"),
             action: format!("/p/{id}/replies/{rid}/delete"),
-            button: ctx.t("action-delete"),
+            button: ctx.t("publication-delete-confirm"),
             back: format!("/p/{id}#r-{rid}"),
         },
     ))
@@ -867,7 +874,7 @@ struct EditPage {
     body: String,
     tags: String,
     attachments: Vec<(i64, String, String, bool)>,
-    room: usize,
+    room: i64,
     errors: FieldErrors,
     files_dropped: bool,
 }
@@ -903,7 +910,7 @@ async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>)
             title: p.title.clone(),
             body: p.body.clone(),
             tags: chosen_tags(&p, &tags),
-            room: files::MAX_FILES.saturating_sub(atts.len()),
+            room: files::MAX_FILES.saturating_sub(atts.len()) as i64,
             attachments: atts.into_iter().map(|a| (a.id, a.file_name, human_size(ctx.lang, a.size), false)).collect(),
             errors: FieldErrors::default(),
             files_dropped: false,
@@ -956,7 +963,7 @@ async fn edit_submit(State(state): State<AppState>, mut ctx: Ctx, Path(id): Path
                 title: draft.title,
                 body: draft.body,
                 tags: draft.tags,
-                room: files::MAX_FILES.saturating_sub(atts.len()),
+                room: files::MAX_FILES.saturating_sub(atts.len()) as i64,
                 attachments: atts.into_iter().map(|a| (a.id, a.file_name, human_size(ctx.lang, a.size), remove.contains(&a.id))).collect(),
                 errors,
                 files_dropped: form.files_sent,
@@ -981,7 +988,7 @@ async fn delete_confirm(State(state): State<AppState>, ctx: Ctx, Path(id): Path<
             heading: ctx.t("publication-delete-title"),
             text: ctx.lang.ta("publication-delete-text", &[("name", Arg::from(p.title.clone()))]),
             action: format!("/p/{id}/delete"),
-            button: ctx.t("action-delete"),
+            button: ctx.t("publication-delete-confirm"),
             back: p.path(),
         },
     ))

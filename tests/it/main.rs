@@ -11,3 +11,6 @@ mod api;
 mod e2e;
 mod operations;
 mod preview;
+mod moderation;
+mod communities;
+mod publications;
