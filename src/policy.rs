@@ -342,10 +342,12 @@ pub fn listed_communities_sql(c: &str, viewer: Option<&User>, param: usize) -> S
     match acting(viewer) {
         Some(u) if u.is_admin => format!("{c}.status IN ('active', 'archived')"),
         Some(_) => format!(
-            "({c}.status IN ('active', 'archived') AND ({c}.visibility = 'open' OR EXISTS \
-             (SELECT 1 FROM memberships vm WHERE vm.community_id = {c}.id AND vm.user_id = ${param} AND vm.state = 'active')))"
+            "({c}.status IN ('active', 'archived') AND (({c}.visibility = 'open') \
+             OR ({c}.visibility = 'private' AND NOT EXISTS (SELECT 1 FROM memberships bm WHERE bm.community_id = {c}.id \
+                 AND bm.user_id = ${param} AND bm.state = 'banned')) \
+             OR EXISTS (SELECT 1 FROM memberships vm WHERE vm.community_id = {c}.id AND vm.user_id = ${param} AND vm.state = 'active')))"
         ),
-        None => format!("({c}.status IN ('active', 'archived') AND {c}.visibility = 'open')"),
+        None => format!("({c}.status IN ('active', 'archived') AND {c}.visibility <> 'unlisted')"),
     }
 }
 
@@ -584,6 +586,13 @@ mod tests {
                 "row {i} moderate"
             );
         }
+        let private = facts(V::Private, J::Request, S::Active);
+        assert!(can(None, Action::ViewCommunityCard { c: &private, m: None }), "outsiders see a private card");
+        assert!(!can(Some(&member), Action::ViewCommunityCard { c: &private, m: ban_m }), "banned: nothing");
+        assert!(can(Some(&member), Action::RequestToJoin { c: &private, m: None }));
+        let pending = facts(V::Open, J::Open, S::Pending);
+        assert!(!can(None, Action::ViewCommunityCard { c: &pending, m: None }));
+        assert!(can(Some(&member), Action::ViewCommunityCard { c: &pending, m: None }), "its creator (id 2)");
         let open_req = facts(V::Open, J::Request, S::Active);
         assert!(can(
             Some(&member),

@@ -17,7 +17,6 @@ community-tab-invitations = Invitations
 community-tab-settings = Settings
 community-back = Back
 community-go = Go to the community
-community-go-members = See the members
 community-pagination-label = Pages
 community-page-prev = ← Previous page
 community-page-next = Next page →

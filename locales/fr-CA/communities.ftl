@@ -17,7 +17,6 @@ community-tab-invitations = Invitations
 community-tab-settings = Paramètres
 community-back = Retour
 community-go = Aller à la communauté
-community-go-members = Voir les membres
 community-pagination-label = Pages
 community-page-prev = ← Page précédente
 community-page-next = Page suivante →

@@ -978,7 +978,13 @@ async fn head(state: &AppState, ctx: &Ctx, l: &Loaded, current: &str) -> AppResu
         ("community-tab-members", format!("{base}/members")),
     ];
     // The moderation queue and log live in crate::web::moderation.
-    if policy::can(viewer, Action::ModerateCommunity { c: &l.facts, m: l.m }) {
+    if policy::can(
+        viewer,
+        Action::ModerateCommunity {
+            c: &l.facts,
+            m: l.m,
+        },
+    ) {
         tabs.push(("community-tab-moderation", format!("{base}/moderation")));
     }
     let mut requests = 0;
@@ -1122,6 +1128,7 @@ fn after(
 
 /// The signed-in person posting a form, or a trip to the login form that
 /// comes back to `back`.
+#[allow(clippy::result_large_err)] // a response, built once per refused request
 fn poster<'a>(ctx: &'a Ctx, back: &str) -> Result<&'a User, Response> {
     ctx.user
         .as_ref()
@@ -1503,6 +1510,7 @@ fn viewer_action(ctx: &Ctx, l: &Loaded) -> ViewerAction {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn render_show(
     state: &AppState,
     ctx: &Ctx,
@@ -1905,8 +1913,8 @@ async fn leave_submit(
             "community-refusal-title",
             message_key,
             (
-                ctx.t("community-go-members"),
-                format!("{}/members", l.c.path()),
+                ctx.t("community-transfer-title"),
+                format!("{}/settings", l.c.path()),
             ),
         )),
         res => after(

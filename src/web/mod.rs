@@ -143,7 +143,12 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { AppError::NotFound })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(state.clone(), finish_errors))
-        .layer(tower_http::compression::CompressionLayer::new())
+        // Compress pages, not tiny bodies (error replies stay plain, so an
+        // early 413 is not raced by a compressed stream).
+        .layer(tower_http::compression::CompressionLayer::new().compress_when({
+            use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
+            DefaultPredicate::new().and(SizeAbove::new(1024))
+        }))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

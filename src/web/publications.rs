@@ -288,9 +288,10 @@ async fn compose_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<C
 }
 
 async fn compose_submit(State(state): State<AppState>, mut ctx: Ctx, mp: Multipart) -> AppResult<Response> {
+    // Refuse anonymous posts before reading (up to 52 MB of) the body.
+    let user = signed_in(&ctx)?;
     let form = read_multipart(mp, "files").await?;
     ctx.verify_csrf(&form.get("csrf"))?;
-    let user = signed_in(&ctx)?;
     let viewer = Some(&user);
     let v = ComposeValues {
         kind: form.get("kind"),
@@ -919,10 +920,10 @@ async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>)
 }
 
 async fn edit_submit(State(state): State<AppState>, mut ctx: Ctx, Path(id): Path<i64>, mp: Multipart) -> AppResult<Response> {
-    let form = read_multipart(mp, "files").await?;
-    ctx.verify_csrf(&form.get("csrf"))?;
     let user = signed_in(&ctx)?;
     let (p, links) = editable(&state, &ctx, id).await?;
+    let form = read_multipart(mp, "files").await?;
+    ctx.verify_csrf(&form.get("csrf"))?;
     let atts = pubs::attachments_of(&state.db, id).await?;
     let remove: Vec<i64> = form.ids("remove_attachment").into_iter().filter(|a| atts.iter().any(|x| x.id == *a)).collect();
     let draft = Draft {

@@ -511,11 +511,6 @@ async fn moderation_remove_with_reason_logs_resolves_and_tells_the_author() {
     .await;
     assert_eq!(res.status(), 422);
     let body = res.text().await.unwrap();
-    std::fs::write("/tmp/mod_act.html", &body).ok();
-    let (_, rp) = get(&w.outsider.0, app.at(&format!("/report?publication={}", w.p))).await;
-    std::fs::write("/tmp/mod_report.html", &rp).ok();
-    let (_, ad) = get(&w.modo.0, app.at("/c/alpha/modlog")).await;
-    std::fs::write("/tmp/mod_log0.html", &ad).ok();
     assert!(body.contains("f-reason-error"), "error tied to the field");
     let long = "r".repeat(501);
     let res = act(

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Passerelles benchmark: seeds demo data, starts the release server on
+127.0.0.1, measures, prints a Markdown table per backend and scale, and stops
+by itself. Benchmarks print; they never fail CI.
+
+  bench/run.py [--scales 1] [--backends sqlite,postgres] [--seconds 5] [--out BENCHMARKS-run.md]
+
+Needs: target/release/passerelles and target/release/loadgen
+(`cargo build --release --bins`), python3; psql for PostgreSQL.
+Per page (home, community, publication, API listing):
+  requests/s and latency p50/p99 at 1 and 50 connections; server CPU ms per
+  request; bytes raw and gzip; DOM elements; requests the page makes (and how
+  many to third parties); SQL statements per page.
+Per run: RSS idle and peak, seed time, publications written per second.
+"""
+import argparse, gzip, html.parser, http.client, json, os, re, shutil, signal, socket, sqlite3, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target/release/passerelles")
+LOADGEN = os.path.join(ROOT, "target/release/loadgen")
+
+class Weigher(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(); self.elements = 0; self.requests = []
+    def handle_starttag(self, tag, attrs):
+        self.elements += 1
+        a = dict(attrs)
+        if tag in ("img", "script", "iframe", "video", "audio", "source") and a.get("src"):
+            self.requests.append(a["src"])
+        if tag == "link" and a.get("href") and (a.get("rel") or "") in ("stylesheet", "icon", "preload", "manifest"):
+            self.requests.append(a["href"])
+
+def free_port():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+
+def proc_status(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+def get(port, path, headers=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("GET", path, headers=headers or {})
+    r = c.getresponse(); body = r.read(); c.close()
+    return r.status, dict(r.getheaders()), body
+
+def sql_total(port):
+    _, _, body = get(port, "/metrics")
+    m = re.search(rb"^passerelles_sql_statements_total (\d+)", body, re.M)
+    return int(m.group(1)) if m else 0
+
+def pick_paths(backend, db_url, data_dir):
+    q_comm = "SELECT slug FROM communities WHERE visibility = 'open' AND status = 'active' ORDER BY member_count DESC LIMIT 1"
+    q_pub = ("SELECT p.id FROM publications p JOIN publication_communities pc ON pc.publication_id = p.id "
+             "JOIN communities c ON c.id = pc.community_id WHERE c.visibility = 'open' AND p.status = 'visible' "
+             "ORDER BY p.reply_count DESC LIMIT 1")
+    if backend == "sqlite":
+        con = sqlite3.connect(os.path.join(data_dir, "bench.db"))
+        slug = con.execute(q_comm).fetchone()[0]; pid = con.execute(q_pub).fetchone()[0]; con.close()
+    else:
+        run = lambda q: subprocess.run(["psql", db_url, "-Atc", q], capture_output=True, text=True, check=True).stdout.strip()
+        slug = run(q_comm); pid = run(q_pub)
+    return [("home", "/"), ("community", f"/c/{slug}"), ("publication", f"/p/{pid}"),
+            ("API communities", "/api/v1/communities"), ("tag page", "/tags/financement")]
+
+def loadgen(port, path, conns, seconds):
+    out = subprocess.run([LOADGEN, "--url", f"http://127.0.0.1:{port}{path}", "--connections", str(conns),
+                          "--seconds", str(seconds)], capture_output=True, text=True)
+    return json.loads(out.stdout) if out.returncode == 0 and out.stdout.strip() else {}
+
+def run_one(backend, scale, pg_url, seconds):
+    tmp = tempfile.mkdtemp(prefix="pbench-")
+    pg_name = None
+    if backend == "sqlite":
+        db_url = f"sqlite://{tmp}/bench.db?mode=rwc"
+    else:
+        pg_name = f"pbench_{os.getpid()}_{scale}"
+        subprocess.run(["psql", pg_url, "-qc", f"CREATE DATABASE {pg_name}"], check=True)
+        db_url = pg_url.rsplit("/", 1)[0] + "/" + pg_name
+    proc = None
+    try:
+        t = time.monotonic()
+        subprocess.run([BIN, "--data-dir", tmp, "--database-url", db_url, "admin", "seed-demo", "--scale", str(scale)],
+                       check=True, capture_output=True)
+        seed_s = time.monotonic() - t
+        port = free_port()
+        env = dict(os.environ, PASSERELLES_LOG="warn", PASSERELLES_COUNT_SQL="1")
+        proc = subprocess.Popen([BIN, "--data-dir", tmp, "--database-url", db_url, "serve", "--bind", f"127.0.0.1:{port}"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(600):
+            try:
+                if get(port, "/healthz")[0] == 200: break
+            except OSError:
+                time.sleep(0.05)
+        time.sleep(1)
+        rss_idle = proc_status(proc.pid, "VmRSS")
+        rows = []
+        for name, path in pick_paths(backend, db_url, tmp):
+            status, _, body = get(port, path)
+            if status != 200:
+                rows.append(dict(name=name, path=path, status=status)); continue
+            _, hz, gz = get(port, path, {"Accept-Encoding": "gzip"})
+            w = Weigher(); w.feed(body.decode("utf-8", "replace")) if b"<html" in body[:200] else None
+            third = [r for r in w.requests if r.startswith("http") or r.startswith("//")]
+            s0 = sql_total(port)
+            for _ in range(20): get(port, path)
+            s1 = sql_total(port)
+            sql_per = (s1 - s0 - 20 * 0) / 20  # /metrics itself is counted between, not inside, the 20 requests
+            c0 = cpu_ticks(proc.pid)
+            one = loadgen(port, path, 1, seconds)
+            c1 = cpu_ticks(proc.pid)
+            cpu_ms = (c1 - c0) * 1000 / os.sysconf("SC_CLK_TCK") / max(one.get("requests", 1), 1)
+            fifty = loadgen(port, path, 50, seconds)
+            rows.append(dict(name=name, path=path, status=200, raw=len(body), gz=len(gz) if hz.get("content-encoding") == "gzip" else len(body),
+                             dom=w.elements, reqs=len(w.requests), third=len(third), sql=sql_per, cpu=cpu_ms, one=one, fifty=fifty))
+        rss_peak = proc_status(proc.pid, "VmHWM")
+        return dict(backend=backend, scale=scale, seed_s=seed_s, rss_idle=rss_idle, rss_peak=rss_peak, rows=rows)
+    finally:
+        if proc:
+            proc.send_signal(signal.SIGTERM)
+            try: proc.wait(15)
+            except subprocess.TimeoutExpired: proc.kill()
+        if pg_name:
+            subprocess.run(["psql", pg_url, "-qc", f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"], capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+def table(res):
+    out = [f"### {res['backend']}, scale {res['scale']}",
+           f"Seed {res['seed_s']:.1f} s · RSS idle {res['rss_idle']:.1f} MiB · RSS peak {res['rss_peak']:.1f} MiB", "",
+           "| page | req/s ×1 | p50 ×1 | p99 ×1 | req/s ×50 | p50 ×50 | p99 ×50 | CPU ms/req | bytes | gzip | DOM | requests (3rd-party) | SQL/page |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in res["rows"]:
+        if r["status"] != 200:
+            out.append(f"| {r['name']} (`{r['path']}`) | status {r['status']} | | | | | | | | | | | |"); continue
+        o, f = r["one"], r["fifty"]
+        out.append(f"| {r['name']} | {o.get('rps',0):.0f} | {o.get('p50',0):.2f} | {o.get('p99',0):.2f} | {f.get('rps',0):.0f} | "
+                   f"{f.get('p50',0):.2f} | {f.get('p99',0):.2f} | {r['cpu']:.3f} | {r['raw']} | {r['gz']} | {r['dom']} | "
+                   f"{r['reqs']} ({r['third']}) | {r['sql']:.1f} |")
+    return "\n".join(out)
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scales", default="1")
+    ap.add_argument("--backends", default="sqlite,postgres")
+    ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument("--pg-url", default=os.environ.get("PASSERELLES_TEST_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    ap.add_argument("--out")
+    a = ap.parse_args()
+    for b in (BIN, LOADGEN):
+        if not os.path.exists(b):
+            sys.exit(f"{b} missing: run cargo build --release --bins")
+    parts = []
+    for scale in [int(s) for s in a.scales.split(",")]:
+        for backend in a.backends.split(","):
+            if backend == "postgres" and not shutil.which("psql"):
+                print("skipping postgres: psql not found"); continue
+            res = run_one(backend, scale, a.pg_url, a.seconds)
+            t = table(res); print(t + "\n"); parts.append(t)
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write("\n\n".join(parts) + "\n")
+
+if __name__ == "__main__":
+    main()
