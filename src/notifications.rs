@@ -24,6 +24,8 @@ pub const MENTION: &str = "mention";
 pub const REPLY: &str = "reply";
 /// A new reply on a publication I follow.
 pub const FOLLOWED_REPLY: &str = "followed_reply";
+/// A moderators' decision about my content (made by `crate::moderation`).
+pub const MODERATION: &str = "moderation";
 
 /// A record to insert.
 #[derive(Debug, Clone)]
@@ -300,17 +302,25 @@ pub async fn fetch(
     if ids.is_empty() {
         return Ok(out);
     }
-    let pubs = load_publications(db, &ids, user).await?;
+    let pubs = load_publications(db, &ids).await?;
     let mut links = publications::links_of(db, Some(user), &ids).await?;
-    let visible: std::collections::HashSet<i64> = pubs
+    let sights: HashMap<i64, Sight> = pubs
         .iter()
-        .filter(|p| {
-            publications::sight(Some(user), p, &links.remove(&p.id).unwrap_or_default())
-                == Sight::Full
+        .map(|p| {
+            let links = links.remove(&p.id).unwrap_or_default();
+            (p.id, publications::sight(Some(user), p, &links))
         })
-        .map(|p| p.id)
         .collect();
-    out.retain(|(i, _)| i.publication_id.is_none_or(|p| visible.contains(&p)));
+    // A moderation outcome stays visible to the author who only sees the
+    // removal notice; everything else needs the publication itself.
+    out.retain(|(i, _)| match i.publication_id {
+        None => true,
+        Some(p) => match sights.get(&p) {
+            Some(Sight::Full) => true,
+            Some(Sight::Notice) => i.kind == MODERATION,
+            _ => false,
+        },
+    });
     Ok(out)
 }
 
@@ -318,7 +328,6 @@ pub async fn fetch(
 async fn load_publications(
     db: &Db,
     ids: &[i64],
-    _user: &User,
 ) -> Result<Vec<publications::Publication>, sqlx::Error> {
     let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let sql = format!("SELECT id, author_id, status FROM publications WHERE id IN ({list})");

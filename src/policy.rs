@@ -13,6 +13,12 @@ pub enum Action<'a> {
         c: &'a CommunityFacts,
         m: Option<Membership>,
     },
+    /// See the community's card (name, description, how to join) even
+    /// without reading its content: what a private community shows outsiders.
+    ViewCommunityCard {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
     /// Appear in the directory, search and listings for this viewer.
     ListCommunity {
         c: &'a CommunityFacts,
@@ -87,11 +93,20 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
                 is_admin || v.is_some_and(|u| Some(u.id) == c.created_by)
             }
         },
+        Action::ViewCommunityCard { c, m } => match c.status {
+            CommunityStatus::Active | CommunityStatus::Archived => {
+                is_admin || active(m) || !(c.visibility == Visibility::Private && banned(m))
+            }
+            CommunityStatus::Pending | CommunityStatus::Refused => {
+                is_admin || v.is_some_and(|u| Some(u.id) == c.created_by)
+            }
+        },
+        // Open and private communities are listed (private ones as a card);
+        // unlisted ones only for their members.
         Action::ListCommunity { c, m } => {
-            matches!(
-                c.status,
-                CommunityStatus::Active | CommunityStatus::Archived
-            ) && (c.visibility == Visibility::Open || active(m) || is_admin)
+            matches!(c.status, CommunityStatus::Active | CommunityStatus::Archived)
+                && (c.visibility != Visibility::Unlisted || active(m) || is_admin)
+                && !(c.visibility == Visibility::Private && banned(m) && !is_admin)
         }
         Action::JoinCommunity { c, m } => {
             v.is_some()
@@ -476,7 +491,7 @@ mod tests {
                 None,
                 None,
                 false,
-                false,
+                true,
                 false,
                 false,
             ),
@@ -486,7 +501,7 @@ mod tests {
                 Some(&member),
                 req_m,
                 false,
-                false,
+                true,
                 false,
                 false,
             ),
@@ -516,7 +531,7 @@ mod tests {
                 Some(&suspended),
                 member_m,
                 false,
-                false,
+                true,
                 false,
                 false,
             ),

@@ -5,7 +5,7 @@
 //! Who may see what is decided by `crate::policy`: a publication is read
 //! through the communities it is shared into ([`sight`]); every function
 //! here that lists or loads content for a viewer applies it (or the SQL
-//! form `policy::listed_communities_sql`). Functions that change content
+//! form `policy::readable_communities_sql`). Functions that change content
 //! assume the caller checked the permission (handlers call the `may_*`
 //! helpers below).
 //!
@@ -585,7 +585,7 @@ pub async fn list_in_community(
 }
 
 /// Publications tagged `name` that `viewer` may read, through communities
-/// listed for them (unlisted communities stay out of discovery for
+/// they may read (unlisted communities stay out of discovery for
 /// non-members, as in the directory): newest activity first, 30 per page.
 pub async fn list_by_tag(
     db: &Db,
@@ -601,12 +601,12 @@ pub async fn list_by_tag(
          WHERE t.name = $2 AND p.status = 'visible' AND EXISTS (SELECT 1 FROM publication_communities pc \
          JOIN communities c ON c.id = pc.community_id WHERE pc.publication_id = p.id AND pc.status = 'visible' AND {}) \
          ORDER BY p.last_activity_at DESC, p.id DESC LIMIT {} OFFSET {offset}",
-        policy::listed_communities_sql("c", viewer, 1),
+        discoverable_communities_sql(viewer),
         PAGE_SIZE + 1
     );
     tick();
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(policy::sql_needs_viewer(viewer).unwrap_or(0))
+        .bind(acting(viewer).map(|u| u.id).unwrap_or(0))
         .bind(name)
         .fetch_all(&db.pool)
         .await?;
@@ -618,6 +618,19 @@ pub async fn list_by_tag(
     list.truncate(PAGE_SIZE as usize);
     fill_tags(db, &mut list).await?;
     Ok((list, more))
+}
+
+/// Communities (alias `c`) whose content `viewer` may discover in listings
+/// such as tag pages: those they may read (`policy::readable_communities_sql`,
+/// viewer id at `$1`), except unlisted ones they are not a member of.
+/// (`policy::listed_communities_sql` is not used: it lists private
+/// communities' cards to outsiders, not their content.)
+fn discoverable_communities_sql(viewer: Option<&User>) -> String {
+    format!(
+        "{} AND (c.visibility <> 'unlisted' OR EXISTS (SELECT 1 FROM memberships um \
+         WHERE um.community_id = c.id AND um.user_id = $1 AND um.state = 'active'))",
+        policy::readable_communities_sql("c", viewer, 1)
+    )
 }
 
 /// A tag's label as first written, if the tag exists.
@@ -1286,14 +1299,25 @@ pub fn fetch_allow_list(url: &str) -> Vec<SocketAddr> {
 /// future is not `Send` (the fetcher holds a non-`Sync` `&dyn Fn` across an
 /// await), so it runs on a blocking thread driven by this runtime's handle
 /// rather than inside the request's task.
-async fn fetch_preview(url: String, user_agent: String) -> Result<crate::preview::Preview, crate::fetch::FetchError> {
+async fn fetch_preview(
+    url: String,
+    user_agent: String,
+) -> Result<crate::preview::Preview, crate::fetch::FetchError> {
     let handle = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         let allow = fetch_allow_list(&url);
-        handle.block_on(crate::preview::fetch_preview(fetcher(&user_agent), &url, &allow))
+        handle.block_on(crate::preview::fetch_preview(
+            fetcher(&user_agent),
+            &url,
+            &allow,
+        ))
     })
     .await
-    .unwrap_or_else(|e| Err(crate::fetch::FetchError::Network(format!("preview task failed: {e}"))))
+    .unwrap_or_else(|e| {
+        Err(crate::fetch::FetchError::Network(format!(
+            "preview task failed: {e}"
+        )))
+    })
 }
 
 fn fetcher(user_agent: &str) -> &'static crate::fetch::Fetcher {
@@ -2230,9 +2254,9 @@ pub fn thread(replies: Vec<Reply>) -> (Vec<Placed>, usize) {
 }
 
 /// Add a reply (the caller checked [`may_reply`]). `parent` must be a
-/// reply of this publication that is not a tombstone. Notifies the
-/// publication's author, the parent's author, mentioned people and
-/// followers — each once, only if they may read it.
+/// reply of this publication that is not a tombstone. Notifies mentioned
+/// people, the author of the reply answered (or of the publication, for a
+/// direct reply) and followers — each once, only if they may read it.
 pub async fn add_reply(
     db: &Db,
     author: &User,
@@ -2278,7 +2302,9 @@ pub async fn add_reply(
     if let Some(uid) = parent.and_then(|r| r.author_id) {
         candidates.add(uid, notifications::REPLY);
     }
-    if let Some(uid) = p.author_id {
+    // A direct reply is a reply to the publication's author; deeper ones reach
+    // them as followers (authors follow their publications).
+    if let Some(uid) = p.author_id.filter(|_| parent.is_none()) {
         candidates.add(uid, notifications::REPLY);
     }
     tick();
@@ -2433,7 +2459,7 @@ pub struct PageData {
 pub enum Loaded {
     NotFound,
     /// Removed by moderators: what its author sees.
-    Notice(Publication, Vec<Shared>),
+    Notice(Box<Publication>, Vec<Shared>),
     Full(Box<PageData>),
 }
 
@@ -2447,7 +2473,7 @@ pub async fn load_page(db: &Db, viewer: Option<&User>, id: i64) -> Result<Loaded
         .unwrap_or_default();
     match sight(viewer, &p, &links) {
         Sight::None => return Ok(Loaded::NotFound),
-        Sight::Notice => return Ok(Loaded::Notice(p, links)),
+        Sight::Notice => return Ok(Loaded::Notice(Box::new(p), links)),
         Sight::Full => {}
     }
     let replies = replies_of(db, id).await?;

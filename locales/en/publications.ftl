@@ -139,6 +139,8 @@ notification-join-approved = Your request to join was accepted
 notification-join-refused = Your request to join was refused
 notification-moderation = A moderation decision concerns you
 notification-community-approved = Your community was approved
+notification-community-request = { $name } asks for a new community
+notification-community-refused = Your community request was refused
 notification-other = New activity
 notification-untitled = Untitled
 

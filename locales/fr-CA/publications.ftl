@@ -139,6 +139,8 @@ notification-join-approved = Votre demande d’adhésion a été acceptée
 notification-join-refused = Votre demande d’adhésion a été refusée
 notification-moderation = Une décision de modération vous concerne
 notification-community-approved = Votre communauté a été approuvée
+notification-community-request = { $name } demande la création d’une communauté
+notification-community-refused = Votre demande de communauté a été refusée
 notification-other = Nouvelle activité
 notification-untitled = Sans titre
 

@@ -71,7 +71,9 @@ pub fn router() -> Router<AppState> {
 pub enum CommunityVisibility {
     /// Anyone reads; members publish.
     Open,
-    /// Only members read; listed only for members.
+    /// Only members read its publications and members; everyone else
+    /// (except people banned from it) sees its card, in the directory too,
+    /// and may ask to join or come in by invitation.
     Private,
     /// Anyone with the link reads; listed only for members.
     Unlisted,
@@ -242,14 +244,20 @@ pub struct CommunitySummary {
     pub membership: Option<MembershipInfo>,
 }
 
-/// One community, with what the caller may do there.
+/// One community, with what the caller may do there. Seen from outside
+/// a private community, only its card: `readable` is false and the content
+/// fields (`charter`, `welcome`) are absent.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CommunityDetail {
     #[serde(flatten)]
     pub summary: CommunitySummary,
-    /// Markdown.
-    pub charter: String,
-    /// Markdown; only for members and managers.
+    /// Whether the caller may read the community: its publications, members and charter.
+    pub readable: bool,
+    /// Markdown; absent when not `readable`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charter: Option<String>,
+    /// Markdown; only for members and managers (absent when not `readable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub welcome: Option<String>,
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -281,7 +289,7 @@ pub struct DirectoryParams {
     pub theme: Option<String>,
     /// Region code.
     pub territory: Option<String>,
-    /// `open`, `private` or `unlisted` (private and unlisted ones are listed only for their members).
+    /// `open`, `private` or `unlisted` (unlisted ones are listed only for their members; private ones for everyone but the people banned from them).
     pub visibility: Option<String>,
     /// Only communities the caller is an active member of.
     pub mine: Option<bool>,
@@ -466,10 +474,12 @@ fn detail(state: &AppState, viewer: Option<&User>, l: &Loaded) -> CommunityDetai
     let insider = viewer.is_some_and(|u| Some(u.id) == c.created_by)
         || viewer.is_some_and(|u| policy::can(Some(u), Action::Administer));
     let member = l.role().is_some() || l.manage(viewer);
+    let readable = l.view(viewer);
     CommunityDetail {
         summary: summary(state, c, m),
-        charter: c.charter.clone(),
-        welcome: member.then(|| c.welcome.clone()),
+        readable,
+        charter: readable.then(|| c.charter.clone()),
+        welcome: (readable && member).then(|| c.welcome.clone()),
         created_at: rfc3339(c.created_at),
         status_reason: (insider && !c.status_reason.is_empty()).then(|| c.status_reason.clone()),
         request_note: (insider && !c.request_note.is_empty()).then(|| c.request_note.clone()),
@@ -512,8 +522,9 @@ fn manager(l: &Loaded, u: &User) -> AppResult<()> {
 // ---- directory and one community -----------------------------------------------------------
 
 /// The directory: communities the caller may see listed, most recently
-/// active first, 30 per page. Private and unlisted communities appear only
-/// to their members (and administrators).
+/// active first, 30 per page. Unlisted communities appear only to their
+/// members (and administrators); private ones to everyone except the people
+/// banned from them, so that they can be found and asked to join.
 #[utoipa::path(
     get,
     path = "/api/v1/communities",
@@ -559,7 +570,9 @@ pub async fn list(
     }))
 }
 
-/// One community. 404 when it does not exist or the caller may not read it.
+/// One community. A private community the caller is not a member of gives
+/// its card only (`readable` false, no charter or welcome). 404 when it does
+/// not exist or the caller may not see even that.
 #[utoipa::path(
     get,
     path = "/api/v1/communities/{slug}",
@@ -567,9 +580,9 @@ pub async fn list(
     security((), ("bearer" = [])),
     params(("slug" = String, Path, description = "The community's address")),
     responses(
-        (status = 200, description = "The community", body = CommunityDetail),
+        (status = 200, description = "The community, or its card only (`readable` false)", body = CommunityDetail),
         (status = 401, description = "An `Authorization` header was sent but its token is invalid", body = ErrorBody),
-        (status = 404, description = "No such community, or not readable by the caller", body = ErrorBody),
+        (status = 404, description = "No such community, or not visible to the caller", body = ErrorBody),
     )
 )]
 pub async fn show(
@@ -578,7 +591,7 @@ pub async fn show(
     Path(slug): Path<String>,
 ) -> AppResult<Json<CommunityDetail>> {
     let viewer = viewer.map(|v| v.0);
-    let l = web::load(&state, viewer.as_ref(), &slug).await?;
+    let l = web::load_card(&state, viewer.as_ref(), &slug).await?;
     Ok(Json(detail(&state, viewer.as_ref(), &l)))
 }
 
@@ -697,7 +710,7 @@ async fn my_membership(
         (status = 200, description = "The caller's membership", body = MembershipInfo),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "This community is not open to joining (request, invitation, banned)", body = ErrorBody),
-        (status = 404, description = "No such community, or not readable", body = ErrorBody),
+        (status = 404, description = "No such community, or not visible to the caller", body = ErrorBody),
         (status = 409, description = "`community_archived` or `request_pending`", body = ErrorBody),
     )
 )]
@@ -706,7 +719,7 @@ pub async fn join(
     ApiUser(user): ApiUser,
     Path(slug): Path<String>,
 ) -> AppResult<Json<Option<MembershipInfo>>> {
-    let l = reload(&state, &user, &slug).await?;
+    let l = web::load_card(&state, Some(&user), &slug).await?;
     web::op_join(&state, &user, &l).await?;
     my_membership(&state, &user, l.c.id).await
 }
@@ -736,7 +749,7 @@ pub async fn leave(
         .ok_or(AppError::NotFound)?;
     let m = communities::membership(&state.db, c.id, Some(&user)).await?;
     let l = Loaded::new(c, m);
-    if m.is_none() && !l.view(Some(&user)) {
+    if m.is_none() && !l.card(Some(&user)) {
         return Err(AppError::NotFound);
     }
     web::op_leave(&state, &user, &l).await?;
@@ -755,7 +768,7 @@ pub async fn leave(
         (status = 200, description = "The caller's membership (`requested`)", body = MembershipInfo),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "This community does not take requests", body = ErrorBody),
-        (status = 404, description = "No such community, or not readable", body = ErrorBody),
+        (status = 404, description = "No such community, or not visible to the caller", body = ErrorBody),
         (status = 409, description = "`community_archived`", body = ErrorBody),
         (status = 422, description = "Message too long", body = ErrorBody),
     )
@@ -766,7 +779,8 @@ pub async fn ask(
     Path(slug): Path<String>,
     Json(b): Json<JoinRequestBody>,
 ) -> AppResult<Json<Option<MembershipInfo>>> {
-    let l = reload(&state, &user, &slug).await?;
+    // Asked from outside a private community too (it shows its card).
+    let l = web::load_card(&state, Some(&user), &slug).await?;
     web::op_request(&state, &user, &l, b.message.as_deref().unwrap_or("")).await?;
     my_membership(&state, &user, l.c.id).await
 }

@@ -19,7 +19,9 @@ use crate::accounts::User;
 use crate::error::{AppError, AppResult};
 use crate::notifications;
 use crate::policy::{ContentStatus, Sight};
-use crate::publications::{self as pubs, Draft, Kind, Publication, PublicationSummary, ReplySight, Shared, files};
+use crate::publications::{
+    self as pubs, Draft, Kind, Publication, PublicationSummary, ReplySight, Shared, files,
+};
 use crate::web::AppState;
 use crate::web::publications::{UPLOAD_BODY, download_response, prepare_uploads, read_multipart};
 
@@ -33,8 +35,14 @@ pub fn router() -> Router<AppState> {
             post(add_attachments).layer(DefaultBodyLimit::max(UPLOAD_BODY)),
         )
         .route("/publications/{id}/attachments/{aid}", get(download))
-        .route("/publications/{id}/replies", get(replies).post(create_reply))
-        .route("/publications/{id}/replies/{rid}", axum::routing::patch(update_reply).delete(delete_reply))
+        .route(
+            "/publications/{id}/replies",
+            get(replies).post(create_reply),
+        )
+        .route(
+            "/publications/{id}/replies/{rid}",
+            axum::routing::patch(update_reply).delete(delete_reply),
+        )
         .route("/publications/{id}/accepted-answer", put(accept))
         .route("/publications/{id}/follow", put(follow).delete(unfollow))
         .route("/notifications", get(list_notifications))
@@ -53,7 +61,11 @@ pub struct PersonRef {
 }
 
 fn person(state: &AppState, a: &Option<pubs::Author>) -> Option<PersonRef> {
-    a.as_ref().map(|a| PersonRef { username: a.username.clone(), display_name: a.shown_name().to_string(), url: state.url(&a.path()) })
+    a.as_ref().map(|a| PersonRef {
+        username: a.username.clone(),
+        display_name: a.shown_name().to_string(),
+        url: state.url(&a.path()),
+    })
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -123,7 +135,14 @@ pub struct PublicationOut {
     pub following: bool,
 }
 
-fn publication_out(state: &AppState, viewer: Option<&User>, p: &Publication, links: &[Shared], tags: Vec<pubs::Tag>, atts: Vec<pubs::Attachment>) -> PublicationOut {
+fn publication_out(
+    state: &AppState,
+    viewer: Option<&User>,
+    p: &Publication,
+    links: &[Shared],
+    tags: Vec<pubs::Tag>,
+    atts: Vec<pubs::Attachment>,
+) -> PublicationOut {
     PublicationOut {
         id: p.id,
         url: state.url(&p.path()),
@@ -141,14 +160,25 @@ fn publication_out(state: &AppState, viewer: Option<&User>, p: &Publication, lin
         accepted_reply_id: p.accepted_reply_id,
         link_url: p.link_url.clone(),
         preview: p.preview.as_ref().map(|pr| PreviewOut {
-            url: if pr.final_url.is_empty() { pr.url.clone() } else { pr.final_url.clone() },
+            url: if pr.final_url.is_empty() {
+                pr.url.clone()
+            } else {
+                pr.final_url.clone()
+            },
             title: pr.title.clone(),
             description: pr.description.clone(),
             site_name: pr.site_name.clone(),
             image_url: pr.image_url().map(|u| state.url(&u)),
             error: (!pr.error.is_empty()).then(|| pr.error.clone()),
         }),
-        tags: tags.iter().map(|t| TagOut { name: t.name.clone(), label: t.label.clone(), url: state.url(&t.path()) }).collect(),
+        tags: tags
+            .iter()
+            .map(|t| TagOut {
+                name: t.name.clone(),
+                label: t.label.clone(),
+                url: state.url(&t.path()),
+            })
+            .collect(),
         communities: links
             .iter()
             .filter(|l| l.shown_to(viewer))
@@ -166,7 +196,10 @@ fn publication_out(state: &AppState, viewer: Option<&User>, p: &Publication, lin
                 file_name: a.file_name.clone(),
                 content_type: a.content_type.clone(),
                 size: a.size,
-                url: state.url(&format!("/api/v1/publications/{}/attachments/{}", p.id, a.id)),
+                url: state.url(&format!(
+                    "/api/v1/publications/{}/attachments/{}",
+                    p.id, a.id
+                )),
             })
             .collect(),
         following: p.following,
@@ -323,12 +356,26 @@ pub struct NotificationParams {
 // ---- helpers ----------------------------------------------------------------------------------------
 
 fn invalid(fields: Vec<(&'static str, &'static str)>) -> AppError {
-    AppError::Invalid { fields: fields.into_iter().map(|(f, k)| (f.to_string(), k.to_string())).collect() }
+    AppError::Invalid {
+        fields: fields
+            .into_iter()
+            .map(|(f, k)| (f.to_string(), k.to_string()))
+            .collect(),
+    }
 }
 
-async fn readable(state: &AppState, viewer: Option<&User>, id: i64) -> AppResult<(Publication, Vec<Shared>)> {
-    let p = pubs::by_id(&state.db, id, viewer).await?.ok_or(AppError::NotFound)?;
-    let links = pubs::links_of(&state.db, viewer, &[id]).await?.remove(&id).unwrap_or_default();
+async fn readable(
+    state: &AppState,
+    viewer: Option<&User>,
+    id: i64,
+) -> AppResult<(Publication, Vec<Shared>)> {
+    let p = pubs::by_id(&state.db, id, viewer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let links = pubs::links_of(&state.db, viewer, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     if pubs::sight(viewer, &p, &links) != Sight::Full {
         return Err(AppError::NotFound);
     }
@@ -337,12 +384,21 @@ async fn readable(state: &AppState, viewer: Option<&User>, id: i64) -> AppResult
 
 async fn full(state: &AppState, viewer: Option<&User>, id: i64) -> AppResult<PublicationOut> {
     let (p, links) = readable(state, viewer, id).await?;
-    let tags = pubs::tags_of(&state.db, &[id]).await?.remove(&id).unwrap_or_default();
+    let tags = pubs::tags_of(&state.db, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     let atts = pubs::attachments_of(&state.db, id).await?;
     Ok(publication_out(state, viewer, &p, &links, tags, atts))
 }
 
-fn reply_out(state: &AppState, viewer: Option<&User>, p: &Publication, links: &[Shared], r: &pubs::Reply) -> ReplyOut {
+fn reply_out(
+    state: &AppState,
+    viewer: Option<&User>,
+    p: &Publication,
+    links: &[Shared],
+    r: &pubs::Reply,
+) -> ReplyOut {
     let sight = pubs::reply_sight(viewer, r, links);
     let full = sight == ReplySight::Full;
     ReplyOut {
@@ -365,10 +421,19 @@ fn reply_out(state: &AppState, viewer: Option<&User>, p: &Publication, links: &[
     }
 }
 
-async fn own_reply(state: &AppState, user: &User, id: i64, rid: i64) -> AppResult<(Publication, Vec<Shared>, pubs::Reply)> {
+async fn own_reply(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    rid: i64,
+) -> AppResult<(Publication, Vec<Shared>, pubs::Reply)> {
     let (p, links) = readable(state, Some(user), id).await?;
-    let r = pubs::reply_by_id(&state.db, id, rid).await?.ok_or(AppError::NotFound)?;
-    if pubs::reply_sight(Some(user), &r, &links) != ReplySight::Full || r.status == ContentStatus::Deleted {
+    let r = pubs::reply_by_id(&state.db, id, rid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if pubs::reply_sight(Some(user), &r, &links) != ReplySight::Full
+        || r.status == ContentStatus::Deleted
+    {
         return Err(AppError::NotFound);
     }
     if !r.is_author(Some(user)) {
@@ -398,23 +463,44 @@ async fn own_reply(state: &AppState, user: &User, id: i64, rid: i64) -> AppResul
         (status = 422, description = "Invalid values (`invalid`, with `fields`)", body = ErrorBody),
     )
 )]
-pub async fn create(State(state): State<AppState>, ApiUser(user): ApiUser, Json(body): Json<PublicationCreate>) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Json(body): Json<PublicationCreate>,
+) -> AppResult<Response> {
     let viewer = Some(&user);
     let postable = pubs::postable_communities(&state.db, viewer).await?;
     let draft = Draft {
         kind: body.kind.as_str().into(),
         title: body.title.clone(),
         body: body.body.clone(),
-        tags: body.tags.iter().map(|t| t.replace(',', " ")).collect::<Vec<_>>().join(","),
+        tags: body
+            .tags
+            .iter()
+            .map(|t| t.replace(',', " "))
+            .collect::<Vec<_>>()
+            .join(","),
         link_url: body.link_url.clone().unwrap_or_default(),
         community_ids: Vec::new(),
     };
     let mut fields: Vec<(&'static str, &'static str)> = Vec::new();
-    let checked = pubs::check_draft(&draft, false).map_err(|f| fields.extend(f)).ok();
-    let chosen: Vec<_> = postable.iter().filter(|(c, _)| body.communities.contains(&c.slug)).cloned().collect();
+    let checked = pubs::check_draft(&draft, false)
+        .map_err(|f| fields.extend(f))
+        .ok();
+    let chosen: Vec<_> = postable
+        .iter()
+        .filter(|(c, _)| body.communities.contains(&c.slug))
+        .cloned()
+        .collect();
     if body.communities.is_empty() {
         fields.push(("communities", "publication-community-required"));
-    } else if chosen.len() != body.communities.iter().collect::<std::collections::HashSet<_>>().len() {
+    } else if chosen.len()
+        != body
+            .communities
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    {
         fields.push(("communities", "publication-community-forbidden"));
     }
     let Some(checked) = checked.filter(|_| fields.is_empty()) else {
@@ -429,12 +515,23 @@ pub async fn create(State(state): State<AppState>, ApiUser(user): ApiUser, Json(
                 StatusCode::CONFLICT,
                 "already_shared",
                 "publication-already-shared-title",
-                vec![("link_url".into(), "publication-already-shared-title".into()), ("existing".into(), ids.join(","))],
+                vec![
+                    ("link_url".into(), "publication-already-shared-title".into()),
+                    ("existing".into(), ids.join(",")),
+                ],
             ));
         }
         preview = Some(pubs::preview_for(&state.db, &state.config.public_url(), raw, key).await?);
     }
-    let id = pubs::create(&state.db, &user, &checked, &chosen, Vec::new(), preview.as_ref()).await?;
+    let id = pubs::create(
+        &state.db,
+        &user,
+        &checked,
+        &chosen,
+        Vec::new(),
+        preview.as_ref(),
+    )
+    .await?;
     let out = full(&state, viewer, id).await?;
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
@@ -451,7 +548,11 @@ pub async fn create(State(state): State<AppState>, ApiUser(user): ApiUser, Json(
         (status = 404, description = "No such publication, or not readable by the caller", body = ErrorBody),
     )
 )]
-pub async fn show(State(state): State<AppState>, viewer: Option<ApiUser>, Path(id): Path<i64>) -> AppResult<Json<PublicationOut>> {
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Option<ApiUser>,
+    Path(id): Path<i64>,
+) -> AppResult<Json<PublicationOut>> {
     let viewer = viewer.map(|v| v.0);
     Ok(Json(full(&state, viewer.as_ref(), id).await?))
 }
@@ -471,18 +572,35 @@ pub async fn show(State(state): State<AppState>, viewer: Option<ApiUser>, Path(i
         (status = 422, description = "Invalid values", body = ErrorBody),
     )
 )]
-pub async fn update(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<i64>, Json(body): Json<PublicationUpdate>) -> AppResult<Json<PublicationOut>> {
+pub async fn update(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+    Json(body): Json<PublicationUpdate>,
+) -> AppResult<Json<PublicationOut>> {
     let viewer = Some(&user);
     let (p, links) = readable(&state, viewer, id).await?;
     if !pubs::may_edit(viewer, &p, &links) {
         return Err(AppError::Forbidden);
     }
     let tags = match body.tags {
-        Some(t) => t.iter().map(|t| t.replace(',', " ")).collect::<Vec<_>>().join(","),
+        Some(t) => t
+            .iter()
+            .map(|t| t.replace(',', " "))
+            .collect::<Vec<_>>()
+            .join(","),
         None => {
-            let current = pubs::tags_of(&state.db, &[id]).await?.remove(&id).unwrap_or_default();
+            let current = pubs::tags_of(&state.db, &[id])
+                .await?
+                .remove(&id)
+                .unwrap_or_default();
             let hashtags = crate::markdown::render(&p.body).hashtags;
-            current.iter().filter(|t| !hashtags.contains(&t.name)).map(|t| t.label.clone()).collect::<Vec<_>>().join(",")
+            current
+                .iter()
+                .filter(|t| !hashtags.contains(&t.name))
+                .map(|t| t.label.clone())
+                .collect::<Vec<_>>()
+                .join(",")
         }
     };
     let draft = Draft {
@@ -510,10 +628,19 @@ pub async fn update(State(state): State<AppState>, ApiUser(user): ApiUser, Path(
         (status = 404, description = "Not readable", body = ErrorBody),
     )
 )]
-pub async fn remove(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<i64>) -> AppResult<StatusCode> {
+pub async fn remove(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
     let viewer = Some(&user);
-    let p = pubs::by_id(&state.db, id, viewer).await?.ok_or(AppError::NotFound)?;
-    let links = pubs::links_of(&state.db, viewer, &[id]).await?.remove(&id).unwrap_or_default();
+    let p = pubs::by_id(&state.db, id, viewer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let links = pubs::links_of(&state.db, viewer, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     if pubs::sight(viewer, &p, &links) == Sight::None {
         return Err(AppError::NotFound);
     }
@@ -538,11 +665,19 @@ pub async fn remove(State(state): State<AppState>, ApiUser(user): ApiUser, Path(
         (status = 404, description = "Not readable", body = ErrorBody),
     )
 )]
-pub async fn share(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<i64>, Json(body): Json<ShareRequest>) -> AppResult<Json<PublicationOut>> {
+pub async fn share(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+    Json(body): Json<ShareRequest>,
+) -> AppResult<Json<PublicationOut>> {
     let viewer = Some(&user);
     let (_, links) = readable(&state, viewer, id).await?;
     let postable = pubs::postable_communities(&state.db, viewer).await?;
-    let (c, _) = postable.iter().find(|(c, _)| c.slug == body.community).ok_or(AppError::Forbidden)?;
+    let (c, _) = postable
+        .iter()
+        .find(|(c, _)| c.slug == body.community)
+        .ok_or(AppError::Forbidden)?;
     if !links.iter().any(|l| l.community.id == c.id) {
         pubs::share_into(&state.db, &user, id, c.id).await?;
     }
@@ -567,7 +702,12 @@ pub async fn share(State(state): State<AppState>, ApiUser(user): ApiUser, Path(i
         (status = 422, description = "A file is refused (`invalid`, `fields.file`)", body = ErrorBody),
     )
 )]
-pub async fn add_attachments(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<i64>, mp: Multipart) -> AppResult<Json<PublicationOut>> {
+pub async fn add_attachments(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+    mp: Multipart,
+) -> AppResult<Json<PublicationOut>> {
     let viewer = Some(&user);
     let (p, links) = readable(&state, viewer, id).await?;
     if !pubs::may_edit(viewer, &p, &links) {
@@ -588,10 +728,24 @@ pub async fn add_attachments(State(state): State<AppState>, ApiUser(user): ApiUs
     if let Some((_, key)) = refused.first() {
         return Err(invalid(vec![("file", key)]));
     }
-    let tags = pubs::tags_of(&state.db, &[id]).await?.remove(&id).unwrap_or_default();
+    let tags = pubs::tags_of(&state.db, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     let hashtags = crate::markdown::render(&p.body).hashtags;
-    let chosen = tags.iter().filter(|t| !hashtags.contains(&t.name)).map(|t| t.label.clone()).collect::<Vec<_>>().join(",");
-    let draft = Draft { kind: p.kind.as_str().into(), title: p.title.clone(), body: p.body.clone(), tags: chosen, ..Draft::default() };
+    let chosen = tags
+        .iter()
+        .filter(|t| !hashtags.contains(&t.name))
+        .map(|t| t.label.clone())
+        .collect::<Vec<_>>()
+        .join(",");
+    let draft = Draft {
+        kind: p.kind.as_str().into(),
+        title: p.title.clone(),
+        body: p.body.clone(),
+        tags: chosen,
+        ..Draft::default()
+    };
     let checked = pubs::check_draft(&draft, true).map_err(invalid)?;
     pubs::edit(&state.db, &user, &p, &links, &checked, ready, &[]).await?;
     Ok(Json(full(&state, viewer, id).await?))
@@ -609,10 +763,16 @@ pub async fn add_attachments(State(state): State<AppState>, ApiUser(user): ApiUs
         (status = 404, description = "Not readable or no such attachment", body = ErrorBody),
     )
 )]
-pub async fn download(State(state): State<AppState>, viewer: Option<ApiUser>, Path((id, aid)): Path<(i64, i64)>) -> AppResult<Response> {
+pub async fn download(
+    State(state): State<AppState>,
+    viewer: Option<ApiUser>,
+    Path((id, aid)): Path<(i64, i64)>,
+) -> AppResult<Response> {
     let viewer = viewer.map(|v| v.0);
     readable(&state, viewer.as_ref(), id).await?;
-    let (name, ctype, bytes) = pubs::attachment_bytes(&state.db, id, aid).await?.ok_or(AppError::NotFound)?;
+    let (name, ctype, bytes) = pubs::attachment_bytes(&state.db, id, aid)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(download_response(&name, &ctype, bytes))
 }
 
@@ -630,11 +790,19 @@ pub async fn download(State(state): State<AppState>, viewer: Option<ApiUser>, Pa
         (status = 404, description = "Not readable", body = ErrorBody),
     )
 )]
-pub async fn replies(State(state): State<AppState>, viewer: Option<ApiUser>, Path(id): Path<i64>) -> AppResult<Json<Vec<ReplyOut>>> {
+pub async fn replies(
+    State(state): State<AppState>,
+    viewer: Option<ApiUser>,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vec<ReplyOut>>> {
     let viewer = viewer.map(|v| v.0);
     let (p, links) = readable(&state, viewer.as_ref(), id).await?;
     let list = pubs::replies_of(&state.db, id).await?;
-    Ok(Json(list.iter().map(|r| reply_out(&state, viewer.as_ref(), &p, &links, r)).collect()))
+    Ok(Json(
+        list.iter()
+            .map(|r| reply_out(&state, viewer.as_ref(), &p, &links, r))
+            .collect(),
+    ))
 }
 
 /// Reply (to the publication, or to a reply with `parent_id`).
@@ -653,20 +821,33 @@ pub async fn replies(State(state): State<AppState>, viewer: Option<ApiUser>, Pat
         (status = 422, description = "Empty or too long", body = ErrorBody),
     )
 )]
-pub async fn create_reply(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<i64>, Json(body): Json<ReplyCreate>) -> AppResult<Response> {
+pub async fn create_reply(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+    Json(body): Json<ReplyCreate>,
+) -> AppResult<Response> {
     let viewer = Some(&user);
     let (p, links) = readable(&state, viewer, id).await?;
     if p.locked {
-        return Err(AppError::Conflict { code: "locked", message_key: "publication-locked" });
+        return Err(AppError::Conflict {
+            code: "locked",
+            message_key: "publication-locked",
+        });
     }
     if !pubs::may_reply(viewer, &p, &links) {
         return Err(AppError::Forbidden);
     }
     let parent = match body.parent_id {
         Some(rid) => {
-            let r = pubs::reply_by_id(&state.db, id, rid).await?.ok_or(AppError::NotFound)?;
+            let r = pubs::reply_by_id(&state.db, id, rid)
+                .await?
+                .ok_or(AppError::NotFound)?;
             if r.status != ContentStatus::Visible {
-                return Err(AppError::Conflict { code: "reply_gone", message_key: "reply-parent-gone" });
+                return Err(AppError::Conflict {
+                    code: "reply_gone",
+                    message_key: "reply-parent-gone",
+                });
             }
             Some(r)
         }
@@ -674,8 +855,14 @@ pub async fn create_reply(State(state): State<AppState>, ApiUser(user): ApiUser,
     };
     let text = pubs::check_reply(&body.body).map_err(|k| invalid(vec![("body", k)]))?;
     let rid = pubs::add_reply(&state.db, &user, &p, &links, parent.as_ref(), &text).await?;
-    let r = pubs::reply_by_id(&state.db, id, rid).await?.ok_or(AppError::NotFound)?;
-    Ok((StatusCode::CREATED, Json(reply_out(&state, viewer, &p, &links, &r))).into_response())
+    let r = pubs::reply_by_id(&state.db, id, rid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(reply_out(&state, viewer, &p, &links, &r)),
+    )
+        .into_response())
 }
 
 /// Edit a reply (its author); the previous text is kept.
@@ -693,11 +880,18 @@ pub async fn create_reply(State(state): State<AppState>, ApiUser(user): ApiUser,
         (status = 422, description = "Empty or too long", body = ErrorBody),
     )
 )]
-pub async fn update_reply(State(state): State<AppState>, ApiUser(user): ApiUser, Path((id, rid)): Path<(i64, i64)>, Json(body): Json<ReplyUpdate>) -> AppResult<Json<ReplyOut>> {
+pub async fn update_reply(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, rid)): Path<(i64, i64)>,
+    Json(body): Json<ReplyUpdate>,
+) -> AppResult<Json<ReplyOut>> {
     let (p, links, r) = own_reply(&state, &user, id, rid).await?;
     let text = pubs::check_reply(&body.body).map_err(|k| invalid(vec![("body", k)]))?;
     pubs::edit_reply(&state.db, &user, &r, &text).await?;
-    let r = pubs::reply_by_id(&state.db, id, rid).await?.ok_or(AppError::NotFound)?;
+    let r = pubs::reply_by_id(&state.db, id, rid)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(Json(reply_out(&state, Some(&user), &p, &links, &r)))
 }
 
@@ -714,7 +908,11 @@ pub async fn update_reply(State(state): State<AppState>, ApiUser(user): ApiUser,
         (status = 404, description = "Not readable", body = ErrorBody),
     )
 )]
-pub async fn delete_reply(State(state): State<AppState>, ApiUser(user): ApiUser, Path((id, rid)): Path<(i64, i64)>) -> AppResult<StatusCode> {
+pub async fn delete_reply(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, rid)): Path<(i64, i64)>,
+) -> AppResult<StatusCode> {
     let (_, _, r) = own_reply(&state, &user, id, rid).await?;
     pubs::delete_reply(&state.db, &r).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -735,16 +933,26 @@ pub async fn delete_reply(State(state): State<AppState>, ApiUser(user): ApiUser,
         (status = 404, description = "Not readable, or no such reply", body = ErrorBody),
     )
 )]
-pub async fn accept(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<i64>, Json(body): Json<AcceptRequest>) -> AppResult<Json<PublicationOut>> {
+pub async fn accept(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+    Json(body): Json<AcceptRequest>,
+) -> AppResult<Json<PublicationOut>> {
     let viewer = Some(&user);
     let (p, links) = readable(&state, viewer, id).await?;
     if !pubs::may_accept(viewer, &p, &links) {
         return Err(AppError::Forbidden);
     }
     if let Some(rid) = body.reply_id {
-        let r = pubs::reply_by_id(&state.db, id, rid).await?.ok_or(AppError::NotFound)?;
+        let r = pubs::reply_by_id(&state.db, id, rid)
+            .await?
+            .ok_or(AppError::NotFound)?;
         if r.status != ContentStatus::Visible {
-            return Err(AppError::Conflict { code: "reply_gone", message_key: "reply-parent-gone" });
+            return Err(AppError::Conflict {
+                code: "reply_gone",
+                message_key: "reply-parent-gone",
+            });
         }
     }
     pubs::set_accepted(&state.db, id, body.reply_id).await?;
@@ -760,7 +968,11 @@ pub async fn accept(State(state): State<AppState>, ApiUser(user): ApiUser, Path(
     params(("id" = i64, Path, description = "Publication id")),
     responses((status = 204, description = "Followed"), (status = 404, description = "Not readable", body = ErrorBody))
 )]
-pub async fn follow(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<i64>) -> AppResult<StatusCode> {
+pub async fn follow(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
     readable(&state, Some(&user), id).await?;
     pubs::set_follow(&state.db, &user, id, true).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -775,7 +987,11 @@ pub async fn follow(State(state): State<AppState>, ApiUser(user): ApiUser, Path(
     params(("id" = i64, Path, description = "Publication id")),
     responses((status = 204, description = "Not followed any more"), (status = 404, description = "Not readable", body = ErrorBody))
 )]
-pub async fn unfollow(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<i64>) -> AppResult<StatusCode> {
+pub async fn unfollow(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
     readable(&state, Some(&user), id).await?;
     pubs::set_follow(&state.db, &user, id, false).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -793,7 +1009,11 @@ pub async fn unfollow(State(state): State<AppState>, ApiUser(user): ApiUser, Pat
     params(NotificationParams),
     responses((status = 200, description = "Notifications", body = NotificationList), (status = 401, description = "Missing or invalid token", body = ErrorBody))
 )]
-pub async fn list_notifications(State(state): State<AppState>, ApiUser(user): ApiUser, Query(q): Query<NotificationParams>) -> AppResult<Json<NotificationList>> {
+pub async fn list_notifications(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<NotificationParams>,
+) -> AppResult<Json<NotificationList>> {
     let items = notifications::fetch(&state.db, &user, 200, q.unread).await?;
     let unread = items.iter().filter(|(i, _)| i.unread()).count() as i64;
     Ok(Json(NotificationList {
@@ -824,8 +1044,16 @@ pub async fn list_notifications(State(state): State<AppState>, ApiUser(user): Ap
     params(("nid" = i64, Path, description = "Notification id")),
     responses((status = 204, description = "Read"), (status = 404, description = "Not mine", body = ErrorBody))
 )]
-pub async fn read_notification(State(state): State<AppState>, ApiUser(user): ApiUser, Path(nid): Path<i64>) -> AppResult<StatusCode> {
-    if notifications::mark_read(&state.db, user.id, nid).await? { Ok(StatusCode::NO_CONTENT) } else { Err(AppError::NotFound) }
+pub async fn read_notification(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(nid): Path<i64>,
+) -> AppResult<StatusCode> {
+    if notifications::mark_read(&state.db, user.id, nid).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 /// Mark all my notifications read.
@@ -836,7 +1064,11 @@ pub async fn read_notification(State(state): State<AppState>, ApiUser(user): Api
     security(("bearer" = [])),
     responses((status = 204, description = "All read"))
 )]
-pub async fn read_all(State(state): State<AppState>, ApiUser(user): ApiUser, _body: Bytes) -> AppResult<StatusCode> {
+pub async fn read_all(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    _body: Bytes,
+) -> AppResult<StatusCode> {
     notifications::mark_all_read(&state.db, user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -844,7 +1076,8 @@ pub async fn read_all(State(state): State<AppState>, ApiUser(user): ApiUser, _bo
 // ---- tags ---------------------------------------------------------------------------------------------------------
 
 /// Publications with a tag that the caller may read (through communities
-/// listed for them), newest activity first, 30 per page.
+/// they may read; unlisted ones only for their members), newest activity
+/// first, 30 per page.
 #[utoipa::path(
     get,
     path = "/api/v1/tags/{name}/publications",
@@ -853,10 +1086,17 @@ pub async fn read_all(State(state): State<AppState>, ApiUser(user): ApiUser, _bo
     params(("name" = String, Path, description = "Tag name (lowercase)"), PageParams),
     responses((status = 200, description = "A page of publications", body = TagListing), (status = 404, description = "No such tag", body = ErrorBody))
 )]
-pub async fn tag_publications(State(state): State<AppState>, viewer: Option<ApiUser>, Path(name): Path<String>, Query(q): Query<PageParams>) -> AppResult<Json<TagListing>> {
+pub async fn tag_publications(
+    State(state): State<AppState>,
+    viewer: Option<ApiUser>,
+    Path(name): Path<String>,
+    Query(q): Query<PageParams>,
+) -> AppResult<Json<TagListing>> {
     let viewer = viewer.map(|v| v.0);
     let name = name.to_lowercase();
-    let label = pubs::tag_label(&state.db, &name).await?.ok_or(AppError::NotFound)?;
+    let label = pubs::tag_label(&state.db, &name)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let page = q.page.clamp(0, 10_000);
     let (list, has_more) = pubs::list_by_tag(&state.db, viewer.as_ref(), &name, page).await?;
     Ok(Json(TagListing {

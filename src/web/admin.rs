@@ -109,16 +109,23 @@ pub struct NavItem {
     pub current: bool,
 }
 
-const SECTIONS: [(&str, &str); 6] = [
+/// The sections of the administration area: (path, label key). The one
+/// list behind every admin page's side menu, including the pages that live
+/// elsewhere (`/admin/communities` in `web::communities`, `/admin/reports`
+/// in `web::moderation`).
+pub const SECTIONS: [(&str, &str); 8] = [
     ("/admin", "admin-nav-dashboard"),
     ("/admin/users", "admin-nav-users"),
     ("/admin/registrations", "admin-nav-registrations"),
+    ("/admin/communities", "community-admin-nav"),
+    ("/admin/reports", "moderation-admin-nav"),
     ("/admin/invitations", "admin-nav-invitations"),
     ("/admin/settings", "admin-nav-settings"),
     ("/admin/audit", "admin-nav-audit"),
 ];
 
-fn nav(lang: Lang, current: &str) -> Vec<NavItem> {
+/// The administration side menu, with `current` (a section's path) marked.
+pub fn admin_nav(lang: Lang, current: &str) -> Vec<NavItem> {
     SECTIONS
         .iter()
         .map(|(href, key)| NavItem {
@@ -268,7 +275,7 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
     let inst = settings::load(&state.db).await?;
     let p = DashboardPage {
         s: shell(&state, &ctx, "/admin", None),
-        nav: nav(ctx.lang, "/admin"),
+        nav: admin_nav(ctx.lang, "/admin"),
         users: accounts::count_users(&state.db).await?,
         pending: count(
             &state,
@@ -424,7 +431,7 @@ async fn users(
 
     let p = UsersPage {
         s: shell(&state, &ctx, "/admin/users", None),
-        nav: nav(ctx.lang, "/admin/users"),
+        nav: admin_nav(ctx.lang, "/admin/users"),
         statuses: STATUS_FILTERS
             .iter()
             .map(|(v, k)| (*v, ctx.t(k), *v == status))
@@ -486,7 +493,7 @@ async fn render_user(
                 format!("/admin/users/{}", target.id),
             )),
         ),
-        nav: nav(ctx.lang, "/admin/users"),
+        nav: admin_nav(ctx.lang, "/admin/users"),
         p: person(ctx.lang, target),
         is_self: ctx.user.as_ref().is_some_and(|u| u.id == target.id),
         remote: target.domain.is_some(),
@@ -737,7 +744,7 @@ async fn registrations(State(state): State<AppState>, ctx: Ctx) -> AppResult<Res
         .collect::<Result<Vec<_>, _>>()?;
     let p = RegistrationsPage {
         s: shell(&state, &ctx, "/admin/registrations", None),
-        nav: nav(ctx.lang, "/admin/registrations"),
+        nav: admin_nav(ctx.lang, "/admin/registrations"),
         people,
         reason_max: REASON_MAX,
     };
@@ -931,7 +938,7 @@ fn settings_page(
         .collect();
     SettingsPage {
         s: shell(state, ctx, "/admin/settings", None),
-        nav: nav(ctx.lang, "/admin/settings"),
+        nav: admin_nav(ctx.lang, "/admin/settings"),
         form,
         errors,
         modes,
@@ -1099,7 +1106,7 @@ async fn invitations_page(
 ) -> AppResult<InvitationsPage> {
     Ok(InvitationsPage {
         s: shell(state, ctx, "/admin/invitations", None),
-        nav: nav(ctx.lang, "/admin/invitations"),
+        nav: admin_nav(ctx.lang, "/admin/invitations"),
         email,
         days,
         errors,
@@ -1267,7 +1274,7 @@ async fn audit_log(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let p = AuditPage {
         s: shell(&state, &ctx, "/admin/audit", None),
-        nav: nav(ctx.lang, "/admin/audit"),
+        nav: admin_nav(ctx.lang, "/admin/audit"),
         rows,
     };
     Ok(page(&ctx, &p))

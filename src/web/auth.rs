@@ -8,7 +8,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::AppState;
-use super::ctx::Ctx;
+use super::ctx::{Ctx, safe_local_path};
 use super::templates::{FieldErrors, Shell, invalid, page};
 use crate::accounts::{self, CreateError, NewUser, Purpose, Status};
 use crate::emails;
@@ -36,6 +36,29 @@ pub async fn limit(state: &AppState, key: &str, l: Limit) -> AppResult<()> {
     }
 }
 
+/// A `next` page to come back to: a local path, or nothing.
+fn local_next(raw: &str) -> String {
+    let raw = raw.trim();
+    if !raw.is_empty() && safe_local_path(raw) == raw {
+        raw.to_string()
+    } else {
+        String::new()
+    }
+}
+
+fn encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// `path`, with `?next=…` when there is a page to come back to.
+fn with_next(path: &str, next: &str) -> String {
+    if next.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?next={}", encode(next))
+    }
+}
+
 // ---- sign-up --------------------------------------------------------------------
 
 #[derive(Deserialize, Default)]
@@ -48,6 +71,16 @@ pub struct SignupForm {
     note: String,
     invite: String,
     charter: Option<String>,
+    /// Where to go once the account is verified and logged in (a local
+    /// path, e.g. a community invitation).
+    next: String,
+}
+
+impl SignupForm {
+    /// The log-in link, coming back to `next` afterwards.
+    fn login_href(&self) -> String {
+        with_next("/login", &local_next(&self.next))
+    }
 }
 
 #[derive(Template)]
@@ -93,6 +126,7 @@ fn message(
 #[serde(default)]
 struct InviteQuery {
     invite: String,
+    next: String,
 }
 
 async fn signup_form(
@@ -100,8 +134,9 @@ async fn signup_form(
     ctx: Ctx,
     Query(q): Query<InviteQuery>,
 ) -> AppResult<Response> {
+    let next = local_next(&q.next);
     if ctx.user.is_some() {
-        return Ok(ctx.redirect("/"));
+        return Ok(ctx.redirect(if next.is_empty() { "/" } else { &next }));
     }
     let inst = state.instance().await?;
     if inst.registration_mode == RegistrationMode::Closed {
@@ -121,6 +156,7 @@ async fn signup_form(
             s,
             form: SignupForm {
                 invite: q.invite,
+                next,
                 ..Default::default()
             },
             errors: FieldErrors::default(),
@@ -153,6 +189,10 @@ async fn signup_submit(
     Form(form): Form<SignupForm>,
 ) -> AppResult<Response> {
     ctx.verify_csrf(&form.csrf)?;
+    let form = SignupForm {
+        next: local_next(&form.next),
+        ..form
+    };
     let inst = state.instance().await?;
     let mode = inst.registration_mode;
     if mode == RegistrationMode::Closed {
@@ -263,7 +303,7 @@ async fn signup_submit(
     )
     .await?;
     if !user.email_verified {
-        send_verification(&state, &user).await?;
+        send_verification_then(&state, &user, &form.next).await?;
     }
     let mut paragraphs = Vec::new();
     if !user.email_verified {
@@ -282,16 +322,34 @@ async fn signup_submit(
         &ctx,
         "signup-done-title",
         paragraphs,
-        Some((ctx.t("action-login"), "/login".into())),
+        Some((ctx.t("action-login"), with_next("/login", &form.next))),
     ))
 }
 
 pub async fn send_verification(state: &AppState, user: &accounts::User) -> AppResult<()> {
+    send_verification_then(state, user, "").await
+}
+
+/// The verification e-mail; its link leads to the log-in form with `next`
+/// (a local path) once the address is confirmed.
+pub async fn send_verification_then(
+    state: &AppState,
+    user: &accounts::User,
+    next: &str,
+) -> AppResult<()> {
     let Some(email) = &user.email else {
         return Ok(());
     };
     let token = accounts::issue_token(&state.db, user.id, Purpose::VerifyEmail, email).await?;
-    let link = state.url(&format!("/verify-email?token={token}"));
+    let next = local_next(next);
+    let link = if next.is_empty() {
+        state.url(&format!("/verify-email?token={token}"))
+    } else {
+        state.url(&format!(
+            "/verify-email?token={token}&next={}",
+            encode(&next)
+        ))
+    };
     emails::send(
         state,
         email,
@@ -313,6 +371,8 @@ pub async fn send_verification(state: &AppState, user: &accounts::User) -> AppRe
 struct TokenForm {
     csrf: String,
     token: String,
+    /// After verifying an address: the page to log in to (local path).
+    next: String,
 }
 
 #[derive(Template)]
@@ -323,6 +383,7 @@ struct ConfirmPage {
     text: String,
     action: &'static str,
     token: String,
+    next: String,
     button: String,
 }
 
@@ -364,6 +425,7 @@ async fn verify_form(
             text: ctx.lang.ta("verify-text", &[("email", Arg::from(email))]),
             action: "/verify-email",
             token: q.token,
+            next: local_next(&q.next),
             button: ctx.t("verify-submit"),
         },
     ))
@@ -435,10 +497,11 @@ async fn verify_submit(
         ));
     }
     ctx.flash("flash-email-verified");
-    Ok(ctx.redirect(if ctx.user.is_some() {
-        "/settings/account"
-    } else {
-        "/login"
+    let next = local_next(&f.next);
+    Ok(ctx.redirect(&match (&ctx.user, next.is_empty()) {
+        (Some(_), true) => "/settings/account".to_string(),
+        (Some(_), false) => next,
+        (None, _) => with_next("/login", &next),
     }))
 }
 
@@ -493,6 +556,13 @@ pub struct LoginForm {
     login: String,
     password: String,
     next: String,
+}
+
+impl LoginForm {
+    /// The sign-up link, coming back to `next` afterwards.
+    fn signup_href(&self) -> String {
+        with_next("/signup", &local_next(&self.next))
+    }
 }
 
 #[derive(Template)]

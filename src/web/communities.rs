@@ -4,9 +4,11 @@
 //! settings), joining by link, and the administrators' approval queue
 //! (`/admin/communities`).
 //!
-//! Every read and every action asks `crate::policy`; a community the viewer
-//! may not read answers 404 (never 403), so private communities do not leak
-//! their existence. Every POST checks the CSRF token. The rules that both
+//! Every read and every action asks `crate::policy`. A private community
+//! shows outsiders its card (`/c/{slug}`: what it is, how to ask to join)
+//! and nothing of its content: its sections answer 404 (never 403), as does
+//! every page of a community whose card the viewer may not see (people
+//! banned from a private one, pending ones). Every POST checks the CSRF token. The rules that both
 //! the pages and the API follow are the `op_*` functions below; the API
 //! (`crate::api::communities`) calls them too.
 
@@ -113,6 +115,13 @@ impl Loaded {
             },
         )
     }
+    /// May the viewer see the community's card (name, description, badges,
+    /// member count, how to join), if not its content? Everyone, for an
+    /// active or archived community, except people banned from a private
+    /// one; a pending or refused one: its creator and administrators.
+    pub fn card(&self, u: Option<&User>) -> bool {
+        policy::can(u, Action::ViewCommunityCard { c: &self.facts, m: self.m })
+    }
     pub fn join(&self, u: Option<&User>) -> bool {
         policy::can(
             u,
@@ -178,6 +187,21 @@ pub async fn load(state: &AppState, viewer: Option<&User>, slug: &str) -> AppRes
     let m = communities::membership(&state.db, c.id, viewer).await?;
     let l = Loaded::new(c, m);
     if !l.view(viewer) {
+        return Err(AppError::NotFound);
+    }
+    Ok(l)
+}
+
+/// The community at `slug` if `viewer` may at least see its card (a
+/// private community seen from outside); 404 otherwise. Callers that show
+/// or act on content check `Loaded::view` (or use `load`).
+pub async fn load_card(state: &AppState, viewer: Option<&User>, slug: &str) -> AppResult<Loaded> {
+    let c = communities::by_slug(&state.db, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let m = communities::membership(&state.db, c.id, viewer).await?;
+    let l = Loaded::new(c, m);
+    if !l.card(viewer) {
         return Err(AppError::NotFound);
     }
     Ok(l)
@@ -837,8 +861,14 @@ fn theme_label(lang: Lang, code: &str) -> Option<String> {
 }
 
 fn badges(lang: Lang, c: &Community) -> Vec<(&'static str, String)> {
+    // A private community wears a lock (drawn by the stylesheet).
+    let visibility_class = if c.visibility == Visibility::Private {
+        "badge badge-lock"
+    } else {
+        "badge"
+    };
     let mut b = vec![
-        ("badge", lang.t(visibility_key(c.visibility))),
+        (visibility_class, lang.t(visibility_key(c.visibility))),
         ("badge", lang.t(join_key(c.join_policy))),
     ];
     match c.status {
@@ -972,23 +1002,30 @@ async fn head(state: &AppState, ctx: &Ctx, l: &Loaded, current: &str) -> AppResu
     let viewer = ctx.user.as_ref();
     let c = &l.c;
     let base = c.path();
-    let mut tabs = vec![
-        ("community-tab-feed", base.clone()),
-        ("community-tab-about", format!("{base}/about")),
-        ("community-tab-members", format!("{base}/members")),
-    ];
+    // Seen from outside (a private community's card): no section to open.
+    let reader = l.view(viewer);
+    let mut tabs = Vec::new();
+    if reader {
+        tabs.extend([
+            ("community-tab-feed", base.clone()),
+            ("community-tab-about", format!("{base}/about")),
+            ("community-tab-members", format!("{base}/members")),
+        ]);
+    }
     // The moderation queue and log live in crate::web::moderation.
-    if policy::can(
-        viewer,
-        Action::ModerateCommunity {
-            c: &l.facts,
-            m: l.m,
-        },
-    ) {
+    if reader
+        && policy::can(
+            viewer,
+            Action::ModerateCommunity {
+                c: &l.facts,
+                m: l.m,
+            },
+        )
+    {
         tabs.push(("community-tab-moderation", format!("{base}/moderation")));
     }
     let mut requests = 0;
-    if l.manage(viewer) {
+    if reader && l.manage(viewer) {
         requests = communities::count_in_state(&state.db, c.id, MemberState::Requested).await?;
         tabs.push(("community-tab-requests", format!("{base}/requests")));
         tabs.push(("community-tab-invitations", format!("{base}/invitations")));
@@ -1459,6 +1496,10 @@ struct ShowPage {
     s: Shell,
     head: Head,
     slug: String,
+    /// False: the viewer sees only the card of a private community (no
+    /// feed, members, charter or welcome), with `description` whole.
+    reader: bool,
+    description: Vec<String>,
     action: ViewerAction,
     welcome: Option<(String, String)>,
     can_post: bool,
@@ -1523,6 +1564,29 @@ async fn render_show(
 ) -> AppResult<Response> {
     let viewer = ctx.user.as_ref();
     let lang = ctx.lang;
+    let base = l.c.path();
+    if !l.view(viewer) {
+        // The card of a private community: what it is and how to get in.
+        let mut head = head(state, ctx, l, &base).await?;
+        head.description = String::new();
+        let p = ShowPage {
+            s: shell(state, ctx, &l.c, None),
+            slug: l.c.slug.clone(),
+            head,
+            reader: false,
+            description: paragraphs(&l.c.description),
+            action: viewer_action(ctx, l),
+            welcome: None,
+            can_post: false,
+            feed: Vec::new(),
+            prev: None,
+            next: None,
+            page: 1,
+            message,
+            errors,
+        };
+        return Ok(ctx.finish((status, html(&p))));
+    }
     let (items, more) =
         publications::list_in_community(&state.db, viewer, &l.c, page_no - 1).await?;
     let feed = items
@@ -1563,11 +1627,12 @@ async fn render_show(
             site_name: p.site_name,
         })
         .collect();
-    let base = l.c.path();
     let p = ShowPage {
         s: shell(state, ctx, &l.c, None),
         slug: l.c.slug.clone(),
         head: head(state, ctx, l, &base).await?,
+        reader: true,
+        description: Vec::new(),
         action: viewer_action(ctx, l),
         welcome,
         can_post: l.post(viewer),
@@ -1607,7 +1672,9 @@ async fn show(
         .ok_or(AppError::NotFound)?;
     let mw = communities::membership_welcomed(&state.db, c.id, viewer).await?;
     let l = Loaded::new(c, mw.map(|(m, _)| m));
-    if !l.view(viewer) {
+    // Outsiders of a private community see its card (render_show);
+    // nothing at all when not even that is theirs to see.
+    if !l.card(viewer) {
         return Err(AppError::NotFound);
     }
     // A newcomer sees the welcome message and the charter once.
@@ -1746,7 +1813,9 @@ struct JoinPage {
     code: String,
     /// anon | join | member | banned | archived
     kind: &'static str,
+    /// Log in, or create an account, then come back to this invitation.
     login: String,
+    signup: String,
 }
 
 fn invite_invalid(state: &AppState, ctx: &Ctx) -> Response {
@@ -1796,6 +1865,7 @@ async fn join_page(
         code: q.code.trim().to_string(),
         kind,
         login: login_link(&back),
+        signup: format!("/signup?next={}", encode(&back)),
     };
     Ok(page(&ctx, &p))
 }
@@ -1833,7 +1903,7 @@ async fn join_submit(
             Err(e) => Err(e),
         };
     }
-    let l = load(&state, Some(&user), &slug).await?;
+    let l = load_card(&state, Some(&user), &slug).await?;
     let res = op_join(&state, &user, &l).await;
     after(&state, &mut ctx, res, "flash-community-joined", &l.c.path())
 }
@@ -1853,7 +1923,8 @@ async fn request_submit(
 ) -> AppResult<Response> {
     let user = signed_in!(ctx, &format!("/c/{}", encode(&slug)));
     ctx.verify_csrf(&f.csrf)?;
-    let l = load(&state, Some(&user), &slug).await?;
+    // Asked from the card of a private community too.
+    let l = load_card(&state, Some(&user), &slug).await?;
     let message = f.message.replace("\r\n", "\n");
     match op_request(&state, &user, &l, &message).await {
         Err(AppError::Invalid { fields }) => {
@@ -1894,17 +1965,13 @@ async fn leave_submit(
     // Withdrawing a request must work even where the requester cannot read.
     let m = communities::membership(&state.db, c.id, Some(&user)).await?;
     let l = Loaded::new(c, m);
-    if m.is_none() && !l.view(Some(&user)) {
+    if m.is_none() && !l.card(Some(&user)) {
         return Err(AppError::NotFound);
     }
     let was_request = l.state() == Some(MemberState::Requested);
     let res = op_leave(&state, &user, &l).await;
-    // A private community is out of sight once left.
-    let to = if l.c.visibility == Visibility::Private {
-        "/c".to_string()
-    } else {
-        l.c.path()
-    };
+    // Back to the community: its page, or its card once a private one is left.
+    let to = l.c.path();
     match res {
         Err(AppError::Conflict { message_key, .. }) => Ok(refusal(
             &state,
@@ -2658,27 +2725,6 @@ async fn invitation_revoke(
 
 // ---- administrators: approval of new communities -------------------------------------------------
 
-/// The administration menu, with this page added (see the report: the
-/// admin module's own menu does not list it yet).
-fn admin_nav(lang: Lang) -> Vec<super::admin::NavItem> {
-    [
-        ("/admin", "admin-nav-dashboard"),
-        ("/admin/users", "admin-nav-users"),
-        ("/admin/registrations", "admin-nav-registrations"),
-        ("/admin/communities", "community-admin-nav"),
-        ("/admin/invitations", "admin-nav-invitations"),
-        ("/admin/settings", "admin-nav-settings"),
-        ("/admin/audit", "admin-nav-audit"),
-    ]
-    .into_iter()
-    .map(|(href, key)| super::admin::NavItem {
-        label: lang.t(key),
-        href,
-        current: href == "/admin/communities",
-    })
-    .collect()
-}
-
 pub struct PendingRow {
     pub id: i64,
     pub name: String,
@@ -2751,7 +2797,7 @@ async fn admin_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
         s: Shell::new(&state, &ctx, &title, "admin")
             .crumb(ctx.t("admin-title"), "/admin")
             .crumb(title.clone(), "/admin/communities"),
-        nav: admin_nav(ctx.lang),
+        nav: super::admin::admin_nav(ctx.lang, "/admin/communities"),
         approval: approval_required(&state).await?,
         rows,
         reason_max: REASON_MAX,

@@ -20,7 +20,9 @@ use crate::notifications::{self, Group, Item};
 const SHOWN: i64 = 200;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/notifications", get(list_page)).route("/notifications/read", post(mark_read))
+    Router::new()
+        .route("/notifications", get(list_page))
+        .route("/notifications/read", post(mark_read))
 }
 
 pub struct ItemView {
@@ -48,21 +50,48 @@ struct ListPage {
 
 /// The sentence for one record, in the reader's language.
 pub fn describe(lang: Lang, item: &Item) -> String {
-    let actor = item.actor.as_ref().map(|a| a.shown_name().to_string()).unwrap_or_else(|| lang.t("publication-former-member"));
+    let actor = item
+        .actor
+        .as_ref()
+        .map(|a| a.shown_name().to_string())
+        .unwrap_or_else(|| lang.t("publication-former-member"));
     let key = format!("notification-{}", item.kind.replace('_', "-"));
-    let key = if lang.has(&key) { key } else { "notification-other".to_string() };
-    lang.ta(&key, &[("name", Arg::from(actor))])
+    let key = if lang.has(&key) {
+        key
+    } else {
+        "notification-other".to_string()
+    };
+    let text = lang.ta(&key, &[("name", Arg::from(actor))]);
+    // Decisions carry their reason (`data` is a small JSON object).
+    let reason = serde_json::from_str::<serde_json::Value>(&item.data)
+        .ok()
+        .and_then(|v| v.get("reason").and_then(|r| r.as_str()).map(str::to_string))
+        .filter(|r| !r.trim().is_empty());
+    match reason {
+        Some(r) => format!("{text} — {} {r}", lang.t("publication-removed-reason")),
+        None => text,
+    }
 }
 
 fn group_view(lang: Lang, g: Group) -> GroupView {
     GroupView {
-        title: if g.title.is_empty() { lang.t("notification-untitled") } else { g.title.clone() },
+        title: if g.title.is_empty() {
+            lang.t("notification-untitled")
+        } else {
+            g.title.clone()
+        },
         link: g.link(),
         unread: g.unread,
         items: g
             .items
             .iter()
-            .map(|i| ItemView { id: i.id, text: describe(lang, i), link: i.link(), unread: i.unread(), created_at: i.created_at })
+            .map(|i| ItemView {
+                id: i.id,
+                text: describe(lang, i),
+                link: i.link(),
+                unread: i.unread(),
+                created_at: i.created_at,
+            })
             .collect(),
     }
 }
@@ -79,7 +108,10 @@ async fn list_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
         &ctx,
         &ListPage {
             s: Shell::new(&state, &ctx, &title, "").crumb(title.clone(), "/notifications"),
-            groups: groups.into_iter().map(|g| group_view(ctx.lang, g)).collect(),
+            groups: groups
+                .into_iter()
+                .map(|g| group_view(ctx.lang, g))
+                .collect(),
             unread,
         },
     ))
@@ -88,13 +120,22 @@ async fn list_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
 /// `id=<n>` marks one record, `all=1` every record.
 async fn mark_read(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> AppResult<Response> {
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     ctx.verify_csrf(&get("csrf"))?;
     let user = ctx.user.clone().ok_or(AppError::Unauthorized)?;
     if get("all") == "1" {
         notifications::mark_all_read(&state.db, user.id).await?;
     } else {
-        let id: i64 = get("id").trim().parse().map_err(|_| AppError::BadRequest { code: "bad_id", message_key: "error-400-text" })?;
+        let id: i64 = get("id").trim().parse().map_err(|_| AppError::BadRequest {
+            code: "bad_id",
+            message_key: "error-400-text",
+        })?;
         if !notifications::mark_read(&state.db, user.id, id).await? {
             return Err(AppError::NotFound);
         }

@@ -22,8 +22,8 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Arg, Lang};
 use crate::policy::{ContentStatus, Sight};
 use crate::publications::{
-    self as pubs, Attachment, Author, Checked, Draft, Kind, LinkPreview, Loaded, PageData, Publication, PublicationSummary,
-    ReplySight, Shared, Tag, files,
+    self as pubs, Attachment, Author, Checked, Draft, Kind, LinkPreview, Loaded, PageData,
+    Publication, PublicationSummary, ReplySight, Shared, Tag, files,
 };
 
 /// Largest compose or edit request: five files of 10 MB and the text.
@@ -33,20 +33,30 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/p/new",
-            get(compose_form).post(compose_submit).layer(DefaultBodyLimit::max(UPLOAD_BODY)),
+            get(compose_form)
+                .post(compose_submit)
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY)),
         )
         .route("/p/{id}", get(show))
         .route(
             "/p/{id}/edit",
-            get(edit_form).post(edit_submit).layer(DefaultBodyLimit::max(UPLOAD_BODY)),
+            get(edit_form)
+                .post(edit_submit)
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY)),
         )
         .route("/p/{id}/delete", get(delete_confirm).post(delete_submit))
         .route("/p/{id}/history", get(history))
         .route("/p/{id}/attachments/{aid}", get(download))
         .route("/p/{id}/attachments/{aid}/thumbnail", get(thumbnail))
         .route("/p/{id}/replies", post(reply_submit))
-        .route("/p/{id}/replies/{rid}/edit", get(reply_edit_form).post(reply_edit_submit))
-        .route("/p/{id}/replies/{rid}/delete", get(reply_delete_confirm).post(reply_delete_submit))
+        .route(
+            "/p/{id}/replies/{rid}/edit",
+            get(reply_edit_form).post(reply_edit_submit),
+        )
+        .route(
+            "/p/{id}/replies/{rid}/delete",
+            get(reply_delete_confirm).post(reply_delete_submit),
+        )
         .route("/p/{id}/replies/{rid}/history", get(reply_history))
         .route("/p/{id}/accept", post(accept_submit))
         .route("/p/{id}/follow", post(follow_submit))
@@ -66,20 +76,32 @@ fn kind_label(lang: Lang, kind: Kind) -> String {
 }
 
 fn kind_label_str(lang: Lang, kind: &str) -> String {
-    Kind::parse(kind).map(|k| kind_label(lang, k)).unwrap_or_default()
+    Kind::parse(kind)
+        .map(|k| kind_label(lang, k))
+        .unwrap_or_default()
 }
 
 /// Bytes in a readable unit ("1,2 Mo" / "1.2 MB").
 pub fn human_size(lang: Lang, n: i64) -> String {
     let (value, unit) = if n >= 1024 * 1024 {
-        (n as f64 / (1024.0 * 1024.0), if lang == Lang::Fr { "Mo" } else { "MB" })
+        (
+            n as f64 / (1024.0 * 1024.0),
+            if lang == Lang::Fr { "Mo" } else { "MB" },
+        )
     } else if n >= 1024 {
-        (n as f64 / 1024.0, if lang == Lang::Fr { "ko" } else { "KB" })
+        (
+            n as f64 / 1024.0,
+            if lang == Lang::Fr { "ko" } else { "KB" },
+        )
     } else {
         return format!("{n} {}", if lang == Lang::Fr { "o" } else { "B" });
     };
     let s = format!("{value:.1}");
-    let s = if lang == Lang::Fr { s.replace('.', ",") } else { s };
+    let s = if lang == Lang::Fr {
+        s.replace('.', ",")
+    } else {
+        s
+    };
     format!("{s}\u{a0}{unit}")
 }
 
@@ -89,9 +111,18 @@ fn signed_in(ctx: &Ctx) -> AppResult<User> {
 }
 
 /// The publication and where it is shared, if `viewer` may read it in full.
-async fn readable(state: &AppState, viewer: Option<&User>, id: i64) -> AppResult<(Publication, Vec<Shared>)> {
-    let p = pubs::by_id(&state.db, id, viewer).await?.ok_or(AppError::NotFound)?;
-    let links = pubs::links_of(&state.db, viewer, &[id]).await?.remove(&id).unwrap_or_default();
+async fn readable(
+    state: &AppState,
+    viewer: Option<&User>,
+    id: i64,
+) -> AppResult<(Publication, Vec<Shared>)> {
+    let p = pubs::by_id(&state.db, id, viewer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let links = pubs::links_of(&state.db, viewer, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     if pubs::sight(viewer, &p, &links) != Sight::Full {
         return Err(AppError::NotFound);
     }
@@ -104,11 +135,19 @@ fn form_pairs(body: &Bytes) -> Vec<(String, String)> {
 }
 
 fn first(pairs: &[(String, String)], key: &str) -> String {
-    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default()
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
 }
 
 fn all_ids(pairs: &[(String, String)], key: &str) -> Vec<i64> {
-    let mut v: Vec<i64> = pairs.iter().filter(|(k, _)| k == key).filter_map(|(_, v)| v.trim().parse().ok()).collect();
+    let mut v: Vec<i64> = pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .filter_map(|(_, v)| v.trim().parse().ok())
+        .collect();
     v.dedup();
     v
 }
@@ -136,7 +175,10 @@ pub async fn read_multipart(mut mp: Multipart, file_field: &str) -> AppResult<Mu
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::TooLarge
         } else {
-            AppError::BadRequest { code: "bad_multipart", message_key: "error-400-text" }
+            AppError::BadRequest {
+                code: "bad_multipart",
+                message_key: "error-400-text",
+            }
         }
     };
     let mut form = MultipartForm::default();
@@ -166,7 +208,10 @@ pub async fn read_multipart(mut mp: Multipart, file_field: &str) -> AppResult<Mu
             } else if bytes.is_empty() {
                 form.refused.push((file_name, "attachment-empty"));
             } else {
-                form.uploads.push(Upload { name: file_name, bytes });
+                form.uploads.push(Upload {
+                    name: file_name,
+                    bytes,
+                });
             }
         } else {
             let text = field.text().await.map_err(bad)?;
@@ -187,7 +232,9 @@ impl MultipartForm {
 
 /// Check uploads (sniffing, thumbnails) off the async threads. Returns the
 /// ready files and (file name, message key) refusals.
-pub async fn prepare_uploads(uploads: Vec<Upload>) -> AppResult<(Vec<files::Ready>, Vec<(String, &'static str)>)> {
+pub async fn prepare_uploads(
+    uploads: Vec<Upload>,
+) -> AppResult<(Vec<files::Ready>, Vec<(String, &'static str)>)> {
     tokio::task::spawn_blocking(move || {
         let mut ready = Vec::new();
         let mut refused = Vec::new();
@@ -204,8 +251,16 @@ pub async fn prepare_uploads(uploads: Vec<Upload>) -> AppResult<(Vec<files::Read
 }
 
 fn file_error(lang: Lang, name: &str, key: &str) -> String {
-    let shown = if name.is_empty() { lang.t("attachment-unnamed") } else { name.chars().take(120).collect() };
-    format!("{} {}", lang.ta("attachment-refused", &[("name", Arg::from(shown))]), lang.t(key))
+    let shown = if name.is_empty() {
+        lang.t("attachment-unnamed")
+    } else {
+        name.chars().take(120).collect()
+    };
+    format!(
+        "{} {}",
+        lang.ta("attachment-refused", &[("name", Arg::from(shown))]),
+        lang.t(key)
+    )
 }
 
 // ---- compose --------------------------------------------------------------------------------------
@@ -250,16 +305,30 @@ struct ComposePage {
 }
 
 fn kinds(lang: Lang) -> Vec<(&'static str, String)> {
-    [Kind::Discussion, Kind::Question, Kind::Watch].into_iter().map(|k| (k.as_str(), kind_label(lang, k))).collect()
+    [Kind::Discussion, Kind::Question, Kind::Watch]
+        .into_iter()
+        .map(|k| (k.as_str(), kind_label(lang, k)))
+        .collect()
 }
 
-fn compose_page(state: &AppState, ctx: &Ctx, v: ComposeValues, postable: &[(Community, Option<crate::policy::Membership>)]) -> ComposePage {
+fn compose_page(
+    state: &AppState,
+    ctx: &Ctx,
+    v: ComposeValues,
+    postable: &[(Community, Option<crate::policy::Membership>)],
+) -> ComposePage {
     let targets = postable
         .iter()
-        .map(|(c, _)| Target { id: c.id, name: c.name.clone(), path: c.path(), checked: v.communities.contains(&c.id) })
+        .map(|(c, _)| Target {
+            id: c.id,
+            name: c.name.clone(),
+            path: c.path(),
+            checked: v.communities.contains(&c.id),
+        })
         .collect();
     ComposePage {
-        s: Shell::new(state, ctx, &ctx.t("publication-new-title"), "").crumb(ctx.t("publication-new-title"), "/p/new"),
+        s: Shell::new(state, ctx, &ctx.t("publication-new-title"), "")
+            .crumb(ctx.t("publication-new-title"), "/p/new"),
         v,
         targets,
         errors: FieldErrors::default(),
@@ -276,18 +345,34 @@ struct ComposeQuery {
     kind: String,
 }
 
-async fn compose_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ComposeQuery>) -> AppResult<Response> {
+async fn compose_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ComposeQuery>,
+) -> AppResult<Response> {
     if let Err(r) = ctx.require_login() {
         return Ok(r);
     }
     let postable = pubs::postable_communities(&state.db, ctx.user.as_ref()).await?;
-    let preselected: Vec<i64> = postable.iter().filter(|(c, _)| c.slug == q.c).map(|(c, _)| c.id).collect();
+    let preselected: Vec<i64> = postable
+        .iter()
+        .filter(|(c, _)| c.slug == q.c)
+        .map(|(c, _)| c.id)
+        .collect();
     let kind = Kind::parse(&q.kind).unwrap_or(Kind::Discussion);
-    let v = ComposeValues { kind: kind.as_str().into(), communities: preselected, ..ComposeValues::default() };
+    let v = ComposeValues {
+        kind: kind.as_str().into(),
+        communities: preselected,
+        ..ComposeValues::default()
+    };
     Ok(page(&ctx, &compose_page(&state, &ctx, v, &postable)))
 }
 
-async fn compose_submit(State(state): State<AppState>, mut ctx: Ctx, mp: Multipart) -> AppResult<Response> {
+async fn compose_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    mp: Multipart,
+) -> AppResult<Response> {
     // Refuse anonymous posts before reading (up to 52 MB of) the body.
     let user = signed_in(&ctx)?;
     let form = read_multipart(mp, "files").await?;
@@ -320,7 +405,11 @@ async fn compose_submit(State(state): State<AppState>, mut ctx: Ctx, mp: Multipa
             None
         }
     };
-    let chosen: Vec<_> = postable.iter().filter(|(c, _)| v.communities.contains(&c.id)).cloned().collect();
+    let chosen: Vec<_> = postable
+        .iter()
+        .filter(|(c, _)| v.communities.contains(&c.id))
+        .cloned()
+        .collect();
     if v.communities.is_empty() {
         errors.add(ctx.lang, "communities", "publication-community-required");
     } else if chosen.len() != v.communities.len() {
@@ -332,7 +421,11 @@ async fn compose_submit(State(state): State<AppState>, mut ctx: Ctx, mp: Multipa
     if form.uploads.len() + form.refused.len() > files::MAX_FILES {
         errors.add(ctx.lang, "files", "attachment-too-many");
     }
-    let (ready, refused) = if errors.has("files") { (Vec::new(), Vec::new()) } else { prepare_uploads(form.uploads).await? };
+    let (ready, refused) = if errors.has("files") {
+        (Vec::new(), Vec::new())
+    } else {
+        prepare_uploads(form.uploads).await?
+    };
     for (name, key) in &refused {
         errors.add_text("files", file_error(ctx.lang, name, key));
     }
@@ -353,14 +446,24 @@ async fn compose_submit(State(state): State<AppState>, mut ctx: Ctx, mp: Multipa
             p.already = existing
                 .into_iter()
                 .map(|(ep, links)| {
-                    let add: Vec<&Community> =
-                        chosen.iter().map(|(c, _)| c).filter(|c| !links.iter().any(|l| l.community.id == c.id)).collect();
+                    let add: Vec<&Community> = chosen
+                        .iter()
+                        .map(|(c, _)| c)
+                        .filter(|c| !links.iter().any(|l| l.community.id == c.id))
+                        .collect();
                     AlreadyShared {
                         path: ep.path(),
                         title: ep.title.clone(),
-                        communities: links.iter().map(|l| (l.community.name.clone(), l.community.path())).collect(),
+                        communities: links
+                            .iter()
+                            .map(|l| (l.community.name.clone(), l.community.path()))
+                            .collect(),
                         add_ids: add.iter().map(|c| c.id).collect(),
-                        add_names: add.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
+                        add_names: add
+                            .iter()
+                            .map(|c| c.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
                     }
                 })
                 .collect();
@@ -471,10 +574,24 @@ fn author_bits(lang: Lang, a: &Option<Author>) -> (String, Option<String>, Optio
     }
 }
 
-fn show_page(state: &AppState, ctx: &Ctx, d: PageData, reply_parent: Option<i64>, reply_body: String, errors: FieldErrors) -> ShowPage {
+fn show_page(
+    state: &AppState,
+    ctx: &Ctx,
+    d: PageData,
+    reply_parent: Option<i64>,
+    reply_body: String,
+    errors: FieldErrors,
+) -> ShowPage {
     let viewer = ctx.user.as_ref();
     let lang = ctx.lang;
-    let PageData { publication: p, links, replies, attachments, tags, share_targets } = d;
+    let PageData {
+        publication: p,
+        links,
+        replies,
+        attachments,
+        tags,
+        share_targets,
+    } = d;
     let can_reply = pubs::may_reply(viewer, &p, &links);
     let can_accept = pubs::may_accept(viewer, &p, &links);
     let (placed, final_close) = pubs::thread(replies);
@@ -492,7 +609,11 @@ fn show_page(state: &AppState, ctx: &Ctx, d: PageData, reply_parent: Option<i64>
                 author_name,
                 author_path,
                 avatar,
-                html: if full { r.body_html.clone() } else { String::new() },
+                html: if full {
+                    r.body_html.clone()
+                } else {
+                    String::new()
+                },
                 created_at: r.created_at,
                 edited: full && r.revisions > 0,
                 shown: match sight {
@@ -500,8 +621,10 @@ fn show_page(state: &AppState, ctx: &Ctx, d: PageData, reply_parent: Option<i64>
                     ReplySight::Tombstone => "tombstone",
                     ReplySight::Moderated => "moderated",
                 },
-                moderated_reason: (sight == ReplySight::Moderated && r.is_author(viewer) && !r.status_reason.is_empty())
-                    .then(|| r.status_reason.clone()),
+                moderated_reason: (sight == ReplySight::Moderated
+                    && r.is_author(viewer)
+                    && !r.status_reason.is_empty())
+                .then(|| r.status_reason.clone()),
                 in_reply_to: pl.in_reply_to.as_ref().map(|a| a.shown_name().to_string()),
                 close_before: pl.close_before,
                 opens: pl.opens,
@@ -516,14 +639,26 @@ fn show_page(state: &AppState, ctx: &Ctx, d: PageData, reply_parent: Option<i64>
     let moderates = links.iter().any(|l| l.moderated_by(viewer));
     let moderation_note = match p.status {
         ContentStatus::Visible => None,
-        st => status_label(lang, st).map(|l| if p.status_reason.is_empty() { l } else { format!("{l} : {}", p.status_reason) }),
+        st => status_label(lang, st).map(|l| {
+            if p.status_reason.is_empty() {
+                l
+            } else {
+                format!("{l} : {}", p.status_reason)
+            }
+        }),
     }
     .filter(|_| moderates || p.is_author(viewer));
     let preview_error = p
         .preview
         .as_ref()
         .filter(|pr| !pr.error.is_empty() && p.is_author(viewer))
-        .map(|pr| if lang.has(&pr.error) { lang.t(&pr.error) } else { lang.t("fetch-network") });
+        .map(|pr| {
+            if lang.has(&pr.error) {
+                lang.t(&pr.error)
+            } else {
+                lang.t("fetch-network")
+            }
+        });
     ShowPage {
         s: Shell::new(state, ctx, &p.title, "").crumb(p.title.clone(), p.path()),
         id: p.id,
@@ -540,18 +675,27 @@ fn show_page(state: &AppState, ctx: &Ctx, d: PageData, reply_parent: Option<i64>
         link_url: p.link_url.clone(),
         preview: p.preview.clone().filter(|pr| pr.error.is_empty()),
         preview_error,
-        attachments: attachments.iter().map(|a: &Attachment| AttachmentView {
-            path: a.path(),
-            thumbnail: a.thumbnail_path(),
-            name: a.file_name.clone(),
-            size: human_size(lang, a.size),
-            kind: a.content_type.split(';').next().unwrap_or("").to_string(),
-        }).collect(),
+        attachments: attachments
+            .iter()
+            .map(|a: &Attachment| AttachmentView {
+                path: a.path(),
+                thumbnail: a.thumbnail_path(),
+                name: a.file_name.clone(),
+                size: human_size(lang, a.size),
+                kind: a.content_type.split(';').next().unwrap_or("").to_string(),
+            })
+            .collect(),
         tags,
         communities: links
             .iter()
             .filter(|l| l.shown_to(viewer))
-            .map(|l| (l.community.name.clone(), l.community.path(), status_label(lang, l.status)))
+            .map(|l| {
+                (
+                    l.community.name.clone(),
+                    l.community.path(),
+                    status_label(lang, l.status),
+                )
+            })
             .collect(),
         moderation_note,
         replies,
@@ -588,7 +732,10 @@ fn notice_page(state: &AppState, ctx: &Ctx, p: &Publication, links: &[Shared]) -
     if p.status == ContentStatus::Removed {
         reasons.push((None, p.status_reason.clone()));
     }
-    for l in links.iter().filter(|l| l.status == ContentStatus::Removed && l.readable_by(viewer)) {
+    for l in links
+        .iter()
+        .filter(|l| l.status == ContentStatus::Removed && l.readable_by(viewer))
+    {
         reasons.push((Some(l.community.name.clone()), l.status_reason.clone()));
     }
     NoticePage {
@@ -604,7 +751,17 @@ async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> A
     match pubs::load_page(&state.db, ctx.user.as_ref(), id).await? {
         Loaded::NotFound => Err(AppError::NotFound),
         Loaded::Notice(p, links) => Ok(page(&ctx, &notice_page(&state, &ctx, &p, &links))),
-        Loaded::Full(d) => Ok(page(&ctx, &show_page(&state, &ctx, *d, None, String::new(), FieldErrors::default()))),
+        Loaded::Full(d) => Ok(page(
+            &ctx,
+            &show_page(
+                &state,
+                &ctx,
+                *d,
+                None,
+                String::new(),
+                FieldErrors::default(),
+            ),
+        )),
     }
 }
 
@@ -621,36 +778,66 @@ pub fn download_response(name: &str, content_type: &str, bytes: Vec<u8>) -> Resp
     if let Ok(v) = HeaderValue::from_str(&files::content_disposition(name)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     res
 }
 
-async fn download(State(state): State<AppState>, ctx: Ctx, Path((id, aid)): Path<(i64, i64)>) -> AppResult<Response> {
+async fn download(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, aid)): Path<(i64, i64)>,
+) -> AppResult<Response> {
     readable(&state, ctx.user.as_ref(), id).await?;
-    let (name, ctype, bytes) = pubs::attachment_bytes(&state.db, id, aid).await?.ok_or(AppError::NotFound)?;
+    let (name, ctype, bytes) = pubs::attachment_bytes(&state.db, id, aid)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(ctx.finish(download_response(&name, &ctype, bytes)))
 }
 
-async fn thumbnail(State(state): State<AppState>, ctx: Ctx, Path((id, aid)): Path<(i64, i64)>) -> AppResult<Response> {
+async fn thumbnail(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, aid)): Path<(i64, i64)>,
+) -> AppResult<Response> {
     readable(&state, ctx.user.as_ref(), id).await?;
-    let bytes = pubs::attachment_thumbnail(&state.db, id, aid).await?.ok_or(AppError::NotFound)?;
+    let bytes = pubs::attachment_thumbnail(&state.db, id, aid)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut res = bytes.into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
     Ok(ctx.finish(res))
 }
 
 // ---- replies --------------------------------------------------------------------------------------
 
-async fn reply_submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> AppResult<Response> {
+async fn reply_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> AppResult<Response> {
     let pairs = form_pairs(&body);
     ctx.verify_csrf(&first(&pairs, "csrf"))?;
     let user = signed_in(&ctx)?;
     let viewer = Some(&user);
     let (p, links) = readable(&state, viewer, id).await?;
     if p.locked {
-        return Err(AppError::Conflict { code: "locked", message_key: "publication-locked" });
+        return Err(AppError::Conflict {
+            code: "locked",
+            message_key: "publication-locked",
+        });
     }
     if !pubs::may_reply(viewer, &p, &links) {
         return Err(AppError::Forbidden);
@@ -658,9 +845,14 @@ async fn reply_submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
     let parent_id: Option<i64> = first(&pairs, "parent_id").trim().parse().ok();
     let parent = match parent_id {
         Some(rid) => {
-            let r = pubs::reply_by_id(&state.db, id, rid).await?.ok_or(AppError::NotFound)?;
+            let r = pubs::reply_by_id(&state.db, id, rid)
+                .await?
+                .ok_or(AppError::NotFound)?;
             if r.status != ContentStatus::Visible {
-                return Err(AppError::Conflict { code: "reply_gone", message_key: "reply-parent-gone" });
+                return Err(AppError::Conflict {
+                    code: "reply_gone",
+                    message_key: "reply-parent-gone",
+                });
             }
             Some(r)
         }
@@ -676,7 +868,10 @@ async fn reply_submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
             let mut errors = FieldErrors::default();
             errors.add(ctx.lang, "reply", key);
             match pubs::load_page(&state.db, viewer, id).await? {
-                Loaded::Full(d) => Ok(invalid(&ctx, &show_page(&state, &ctx, *d, parent_id, text, errors))),
+                Loaded::Full(d) => Ok(invalid(
+                    &ctx,
+                    &show_page(&state, &ctx, *d, parent_id, text, errors),
+                )),
                 _ => Err(AppError::NotFound),
             }
         }
@@ -693,9 +888,16 @@ struct ReplyEditPage {
     errors: FieldErrors,
 }
 
-async fn editable_reply(state: &AppState, ctx: &Ctx, id: i64, rid: i64) -> AppResult<(Publication, Vec<Shared>, pubs::Reply)> {
+async fn editable_reply(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    rid: i64,
+) -> AppResult<(Publication, Vec<Shared>, pubs::Reply)> {
     let (p, links) = readable(state, ctx.user.as_ref(), id).await?;
-    let r = pubs::reply_by_id(&state.db, id, rid).await?.ok_or(AppError::NotFound)?;
+    let r = pubs::reply_by_id(&state.db, id, rid)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !r.is_author(ctx.user.as_ref()) || r.status == ContentStatus::Deleted {
         return Err(AppError::Forbidden);
     }
@@ -705,9 +907,18 @@ async fn editable_reply(state: &AppState, ctx: &Ctx, id: i64, rid: i64) -> AppRe
     Ok((p, links, r))
 }
 
-fn reply_edit_page(state: &AppState, ctx: &Ctx, p: &Publication, rid: i64, body: String, errors: FieldErrors) -> ReplyEditPage {
+fn reply_edit_page(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Publication,
+    rid: i64,
+    body: String,
+    errors: FieldErrors,
+) -> ReplyEditPage {
     ReplyEditPage {
-        s: Shell::new(state, ctx, &ctx.t("reply-edit-title"), "").crumb(p.title.clone(), p.path()).crumb(ctx.t("reply-edit-title"), ""),
+        s: Shell::new(state, ctx, &ctx.t("reply-edit-title"), "")
+            .crumb(p.title.clone(), p.path())
+            .crumb(ctx.t("reply-edit-title"), ""),
         action: format!("/p/{}/replies/{rid}/edit", p.id),
         back: format!("/p/{}#r-{rid}", p.id),
         body,
@@ -715,15 +926,27 @@ fn reply_edit_page(state: &AppState, ctx: &Ctx, p: &Publication, rid: i64, body:
     }
 }
 
-async fn reply_edit_form(State(state): State<AppState>, ctx: Ctx, Path((id, rid)): Path<(i64, i64)>) -> AppResult<Response> {
+async fn reply_edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, rid)): Path<(i64, i64)>,
+) -> AppResult<Response> {
     if let Err(r) = ctx.require_login() {
         return Ok(r);
     }
     let (p, _, r) = editable_reply(&state, &ctx, id, rid).await?;
-    Ok(page(&ctx, &reply_edit_page(&state, &ctx, &p, rid, r.body, FieldErrors::default())))
+    Ok(page(
+        &ctx,
+        &reply_edit_page(&state, &ctx, &p, rid, r.body, FieldErrors::default()),
+    ))
 }
 
-async fn reply_edit_submit(State(state): State<AppState>, mut ctx: Ctx, Path((id, rid)): Path<(i64, i64)>, body: Bytes) -> AppResult<Response> {
+async fn reply_edit_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path((id, rid)): Path<(i64, i64)>,
+    body: Bytes,
+) -> AppResult<Response> {
     let pairs = form_pairs(&body);
     ctx.verify_csrf(&first(&pairs, "csrf"))?;
     let user = signed_in(&ctx)?;
@@ -738,7 +961,10 @@ async fn reply_edit_submit(State(state): State<AppState>, mut ctx: Ctx, Path((id
         Err(key) => {
             let mut errors = FieldErrors::default();
             errors.add(ctx.lang, "body", key);
-            Ok(invalid(&ctx, &reply_edit_page(&state, &ctx, &p, rid, text, errors)))
+            Ok(invalid(
+                &ctx,
+                &reply_edit_page(&state, &ctx, &p, rid, text, errors),
+            ))
         }
     }
 }
@@ -754,7 +980,11 @@ struct ConfirmPage {
     back: String,
 }
 
-async fn reply_delete_confirm(State(state): State<AppState>, ctx: Ctx, Path((id, rid)): Path<(i64, i64)>) -> AppResult<Response> {
+async fn reply_delete_confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, rid)): Path<(i64, i64)>,
+) -> AppResult<Response> {
     if let Err(r) = ctx.require_login() {
         return Ok(r);
     }
@@ -762,7 +992,8 @@ async fn reply_delete_confirm(State(state): State<AppState>, ctx: Ctx, Path((id,
     Ok(page(
         &ctx,
         &ConfirmPage {
-            s: Shell::new(&state, &ctx, &ctx.t("reply-delete-title"), "").crumb(p.title.clone(), p.path()),
+            s: Shell::new(&state, &ctx, &ctx.t("reply-delete-title"), "")
+                .crumb(p.title.clone(), p.path()),
             heading: ctx.t("reply-delete-title"),
             text: ctx.t("reply-delete-text"),
             action: format!("/p/{id}/replies/{rid}/delete"),
@@ -772,7 +1003,12 @@ async fn reply_delete_confirm(State(state): State<AppState>, ctx: Ctx, Path((id,
     ))
 }
 
-async fn reply_delete_submit(State(state): State<AppState>, mut ctx: Ctx, Path((id, rid)): Path<(i64, i64)>, body: Bytes) -> AppResult<Response> {
+async fn reply_delete_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path((id, rid)): Path<(i64, i64)>,
+    body: Bytes,
+) -> AppResult<Response> {
     ctx.verify_csrf(&first(&form_pairs(&body), "csrf"))?;
     signed_in(&ctx)?;
     let (_, _, r) = editable_reply(&state, &ctx, id, rid).await?;
@@ -802,19 +1038,42 @@ struct HistoryPage {
 
 /// Versions, newest first: the current one, then each earlier one dated
 /// from when it was written (the replacement time of the version before it).
-fn versions(lang: Lang, current_title: &str, current_body_html: &str, current_date: i64, created_at: i64, author: &Option<Author>, revs: Vec<pubs::Revision>) -> Vec<VersionView> {
-    let name = |a: &Option<Author>| a.as_ref().map(|a| a.shown_name().to_string()).unwrap_or_else(|| lang.t("publication-former-member"));
+fn versions(
+    lang: Lang,
+    current_title: &str,
+    current_body_html: &str,
+    current_date: i64,
+    created_at: i64,
+    author: &Option<Author>,
+    revs: Vec<pubs::Revision>,
+) -> Vec<VersionView> {
+    let name = |a: &Option<Author>| {
+        a.as_ref()
+            .map(|a| a.shown_name().to_string())
+            .unwrap_or_else(|| lang.t("publication-former-member"))
+    };
     let mut out = vec![VersionView {
         title: current_title.to_string(),
         html: current_body_html.to_string(),
         date: current_date,
-        editor: revs.first().map(|r| name(&r.editor)).unwrap_or_else(|| name(author)),
+        editor: revs
+            .first()
+            .map(|r| name(&r.editor))
+            .unwrap_or_else(|| name(author)),
         current: true,
     }];
     let n = revs.len();
     for i in 0..n {
-        let written = if i + 1 < n { revs[i + 1].replaced_at } else { created_at };
-        let editor = if i + 1 < n { name(&revs[i + 1].editor) } else { name(author) };
+        let written = if i + 1 < n {
+            revs[i + 1].replaced_at
+        } else {
+            created_at
+        };
+        let editor = if i + 1 < n {
+            name(&revs[i + 1].editor)
+        } else {
+            name(author)
+        };
         out.push(VersionView {
             title: revs[i].title.clone(),
             html: crate::markdown::render(&revs[i].body).html,
@@ -826,16 +1085,31 @@ fn versions(lang: Lang, current_title: &str, current_body_html: &str, current_da
     out
 }
 
-async fn history(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+async fn history(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     let (p, _) = readable(&state, ctx.user.as_ref(), id).await?;
     let revs = pubs::revisions(&state.db, id).await?;
-    let list = versions(ctx.lang, &p.title, &p.body_html, p.updated_at, p.created_at, &p.author, revs);
+    let list = versions(
+        ctx.lang,
+        &p.title,
+        &p.body_html,
+        p.updated_at,
+        p.created_at,
+        &p.author,
+        revs,
+    );
     Ok(page(
         &ctx,
         &HistoryPage {
             s: Shell::new(&state, &ctx, &ctx.t("publication-history-title"), "")
                 .crumb(p.title.clone(), p.path())
-                .crumb(ctx.t("publication-history-title"), format!("/p/{id}/history")),
+                .crumb(
+                    ctx.t("publication-history-title"),
+                    format!("/p/{id}/history"),
+                ),
             heading: ctx.t("publication-history-title"),
             back: p.path(),
             versions: list,
@@ -843,14 +1117,28 @@ async fn history(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -
     ))
 }
 
-async fn reply_history(State(state): State<AppState>, ctx: Ctx, Path((id, rid)): Path<(i64, i64)>) -> AppResult<Response> {
+async fn reply_history(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, rid)): Path<(i64, i64)>,
+) -> AppResult<Response> {
     let (p, links) = readable(&state, ctx.user.as_ref(), id).await?;
-    let r = pubs::reply_by_id(&state.db, id, rid).await?.ok_or(AppError::NotFound)?;
+    let r = pubs::reply_by_id(&state.db, id, rid)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if pubs::reply_sight(ctx.user.as_ref(), &r, &links) != ReplySight::Full {
         return Err(AppError::NotFound);
     }
     let revs = pubs::reply_revisions(&state.db, rid).await?;
-    let list = versions(ctx.lang, "", &r.body_html, r.updated_at, r.created_at, &r.author, revs);
+    let list = versions(
+        ctx.lang,
+        "",
+        &r.body_html,
+        r.updated_at,
+        r.created_at,
+        &r.author,
+        revs,
+    );
     Ok(page(
         &ctx,
         &HistoryPage {
@@ -891,15 +1179,26 @@ async fn editable(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<(Publicatio
 /// Tags chosen by hand: the publication's tags that are not hashtags of its body.
 fn chosen_tags(p: &Publication, tags: &[Tag]) -> String {
     let hashtags = crate::markdown::render(&p.body).hashtags;
-    tags.iter().filter(|t| !hashtags.contains(&t.name)).map(|t| t.label.as_str()).collect::<Vec<_>>().join(", ")
+    tags.iter()
+        .filter(|t| !hashtags.contains(&t.name))
+        .map(|t| t.label.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+async fn edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     if let Err(r) = ctx.require_login() {
         return Ok(r);
     }
     let (p, _) = editable(&state, &ctx, id).await?;
-    let tags = pubs::tags_of(&state.db, &[id]).await?.remove(&id).unwrap_or_default();
+    let tags = pubs::tags_of(&state.db, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     let atts = pubs::attachments_of(&state.db, id).await?;
     Ok(page(
         &ctx,
@@ -912,20 +1211,32 @@ async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>)
             body: p.body.clone(),
             tags: chosen_tags(&p, &tags),
             room: files::MAX_FILES.saturating_sub(atts.len()) as i64,
-            attachments: atts.into_iter().map(|a| (a.id, a.file_name, human_size(ctx.lang, a.size), false)).collect(),
+            attachments: atts
+                .into_iter()
+                .map(|a| (a.id, a.file_name, human_size(ctx.lang, a.size), false))
+                .collect(),
             errors: FieldErrors::default(),
             files_dropped: false,
         },
     ))
 }
 
-async fn edit_submit(State(state): State<AppState>, mut ctx: Ctx, Path(id): Path<i64>, mp: Multipart) -> AppResult<Response> {
+async fn edit_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(id): Path<i64>,
+    mp: Multipart,
+) -> AppResult<Response> {
     let user = signed_in(&ctx)?;
     let (p, links) = editable(&state, &ctx, id).await?;
     let form = read_multipart(mp, "files").await?;
     ctx.verify_csrf(&form.get("csrf"))?;
     let atts = pubs::attachments_of(&state.db, id).await?;
-    let remove: Vec<i64> = form.ids("remove_attachment").into_iter().filter(|a| atts.iter().any(|x| x.id == *a)).collect();
+    let remove: Vec<i64> = form
+        .ids("remove_attachment")
+        .into_iter()
+        .filter(|a| atts.iter().any(|x| x.id == *a))
+        .collect();
     let draft = Draft {
         kind: p.kind.as_str().into(),
         title: form.get("title"),
@@ -934,7 +1245,13 @@ async fn edit_submit(State(state): State<AppState>, mut ctx: Ctx, Path(id): Path
         ..Draft::default()
     };
     let mut errors = FieldErrors::default();
-    let checked: Option<Checked> = match pubs::check_draft(&Draft { kind: p.kind.as_str().into(), ..draft.clone() }, true) {
+    let checked: Option<Checked> = match pubs::check_draft(
+        &Draft {
+            kind: p.kind.as_str().into(),
+            ..draft.clone()
+        },
+        true,
+    ) {
         Ok(c) => Some(c),
         Err(refusals) => {
             for (f, k) in refusals {
@@ -949,7 +1266,11 @@ async fn edit_submit(State(state): State<AppState>, mut ctx: Ctx, Path(id): Path
     if atts.len() - remove.len() + form.uploads.len() + form.refused.len() > files::MAX_FILES {
         errors.add(ctx.lang, "files", "attachment-too-many");
     }
-    let (ready, refused) = if errors.has("files") { (Vec::new(), Vec::new()) } else { prepare_uploads(form.uploads).await? };
+    let (ready, refused) = if errors.has("files") {
+        (Vec::new(), Vec::new())
+    } else {
+        prepare_uploads(form.uploads).await?
+    };
     for (name, key) in &refused {
         errors.add_text("files", file_error(ctx.lang, name, key));
     }
@@ -965,7 +1286,17 @@ async fn edit_submit(State(state): State<AppState>, mut ctx: Ctx, Path(id): Path
                 body: draft.body,
                 tags: draft.tags,
                 room: files::MAX_FILES.saturating_sub(atts.len()) as i64,
-                attachments: atts.into_iter().map(|a| (a.id, a.file_name, human_size(ctx.lang, a.size), remove.contains(&a.id))).collect(),
+                attachments: atts
+                    .into_iter()
+                    .map(|a| {
+                        (
+                            a.id,
+                            a.file_name,
+                            human_size(ctx.lang, a.size),
+                            remove.contains(&a.id),
+                        )
+                    })
+                    .collect(),
                 errors,
                 files_dropped: form.files_sent,
             },
@@ -976,7 +1307,11 @@ async fn edit_submit(State(state): State<AppState>, mut ctx: Ctx, Path(id): Path
     Ok(ctx.redirect(&p.path()))
 }
 
-async fn delete_confirm(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+async fn delete_confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     if let Err(r) = ctx.require_login() {
         return Ok(r);
     }
@@ -985,9 +1320,13 @@ async fn delete_confirm(State(state): State<AppState>, ctx: Ctx, Path(id): Path<
     Ok(page(
         &ctx,
         &ConfirmPage {
-            s: Shell::new(&state, &ctx, &ctx.t("publication-delete-title"), "").crumb(p.title.clone(), p.path()),
+            s: Shell::new(&state, &ctx, &ctx.t("publication-delete-title"), "")
+                .crumb(p.title.clone(), p.path()),
             heading: ctx.t("publication-delete-title"),
-            text: ctx.lang.ta("publication-delete-text", &[("name", Arg::from(p.title.clone()))]),
+            text: ctx.lang.ta(
+                "publication-delete-text",
+                &[("name", Arg::from(p.title.clone()))],
+            ),
             action: format!("/p/{id}/delete"),
             button: ctx.t("publication-delete-confirm"),
             back: p.path(),
@@ -997,8 +1336,13 @@ async fn delete_confirm(State(state): State<AppState>, ctx: Ctx, Path(id): Path<
 
 async fn deletable(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<(Publication, Vec<Shared>)> {
     let viewer = ctx.user.as_ref();
-    let p = pubs::by_id(&state.db, id, viewer).await?.ok_or(AppError::NotFound)?;
-    let links = pubs::links_of(&state.db, viewer, &[id]).await?.remove(&id).unwrap_or_default();
+    let p = pubs::by_id(&state.db, id, viewer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let links = pubs::links_of(&state.db, viewer, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     match pubs::sight(viewer, &p, &links) {
         Sight::None => Err(AppError::NotFound),
         _ if pubs::may_delete(viewer, &p, &links) => Ok((p, links)),
@@ -1006,7 +1350,12 @@ async fn deletable(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<(Publicati
     }
 }
 
-async fn delete_submit(State(state): State<AppState>, mut ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> AppResult<Response> {
+async fn delete_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> AppResult<Response> {
     ctx.verify_csrf(&first(&form_pairs(&body), "csrf"))?;
     signed_in(&ctx)?;
     let (p, _) = deletable(&state, &ctx, id).await?;
@@ -1017,7 +1366,13 @@ async fn delete_submit(State(state): State<AppState>, mut ctx: Ctx, Path(id): Pa
 
 // ---- follow, accept, share ------------------------------------------------------------------------------
 
-async fn set_follow(state: AppState, ctx: Ctx, id: i64, body: Bytes, follow: bool) -> AppResult<Response> {
+async fn set_follow(
+    state: AppState,
+    ctx: Ctx,
+    id: i64,
+    body: Bytes,
+    follow: bool,
+) -> AppResult<Response> {
     ctx.verify_csrf(&first(&form_pairs(&body), "csrf"))?;
     let user = signed_in(&ctx)?;
     readable(&state, Some(&user), id).await?;
@@ -1025,15 +1380,30 @@ async fn set_follow(state: AppState, ctx: Ctx, id: i64, body: Bytes, follow: boo
     Ok(ctx.redirect(&format!("/p/{id}")))
 }
 
-async fn follow_submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> AppResult<Response> {
+async fn follow_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> AppResult<Response> {
     set_follow(state, ctx, id, body, true).await
 }
 
-async fn unfollow_submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> AppResult<Response> {
+async fn unfollow_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> AppResult<Response> {
     set_follow(state, ctx, id, body, false).await
 }
 
-async fn accept_submit(State(state): State<AppState>, mut ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> AppResult<Response> {
+async fn accept_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> AppResult<Response> {
     let pairs = form_pairs(&body);
     ctx.verify_csrf(&first(&pairs, "csrf"))?;
     let user = signed_in(&ctx)?;
@@ -1043,27 +1413,44 @@ async fn accept_submit(State(state): State<AppState>, mut ctx: Ctx, Path(id): Pa
     }
     let reply_id: Option<i64> = first(&pairs, "reply_id").trim().parse().ok();
     if let Some(rid) = reply_id {
-        let r = pubs::reply_by_id(&state.db, id, rid).await?.ok_or(AppError::NotFound)?;
+        let r = pubs::reply_by_id(&state.db, id, rid)
+            .await?
+            .ok_or(AppError::NotFound)?;
         if r.status != ContentStatus::Visible {
-            return Err(AppError::Conflict { code: "reply_gone", message_key: "reply-parent-gone" });
+            return Err(AppError::Conflict {
+                code: "reply_gone",
+                message_key: "reply-parent-gone",
+            });
         }
     }
     pubs::set_accepted(&state.db, id, reply_id).await?;
-    ctx.flash(if reply_id.is_some() { "flash-answer-accepted" } else { "flash-answer-cleared" });
+    ctx.flash(if reply_id.is_some() {
+        "flash-answer-accepted"
+    } else {
+        "flash-answer-cleared"
+    });
     Ok(ctx.redirect(&match reply_id {
         Some(rid) => format!("/p/{id}#r-{rid}"),
         None => format!("/p/{id}"),
     }))
 }
 
-async fn share_submit(State(state): State<AppState>, mut ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> AppResult<Response> {
+async fn share_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> AppResult<Response> {
     let pairs = form_pairs(&body);
     ctx.verify_csrf(&first(&pairs, "csrf"))?;
     let user = signed_in(&ctx)?;
     let (_, links) = readable(&state, Some(&user), id).await?;
     let wanted = all_ids(&pairs, "community");
     if wanted.is_empty() {
-        return Err(AppError::BadRequest { code: "community_required", message_key: "publication-community-required" });
+        return Err(AppError::BadRequest {
+            code: "community_required",
+            message_key: "publication-community-required",
+        });
     }
     let postable = pubs::postable_communities(&state.db, Some(&user)).await?;
     let mut added = 0;
@@ -1078,7 +1465,11 @@ async fn share_submit(State(state): State<AppState>, mut ctx: Ctx, Path(id): Pat
             added += 1;
         }
     }
-    ctx.flash(if added > 0 { "flash-publication-shared" } else { "flash-publication-already-there" });
+    ctx.flash(if added > 0 {
+        "flash-publication-shared"
+    } else {
+        "flash-publication-already-there"
+    });
     Ok(ctx.redirect(&format!("/p/{id}")))
 }
 
@@ -1108,7 +1499,11 @@ pub fn summary_view(lang: Lang, s: &PublicationSummary) -> SummaryView {
         },
         last_activity_at: s.last_activity_at,
         reply_count: s.reply_count,
-        tags: s.tags.iter().map(|t| (t.clone(), format!("/tags/{}", super::encode_path(t)))).collect(),
+        tags: s
+            .tags
+            .iter()
+            .map(|t| (t.clone(), format!("/tags/{}", super::encode_path(t))))
+            .collect(),
         site_name: s.site_name.clone(),
     }
 }
@@ -1130,13 +1525,22 @@ struct PageQuery {
     page: i64,
 }
 
-async fn tag_page(State(state): State<AppState>, ctx: Ctx, Path(name): Path<String>, Query(q): Query<PageQuery>) -> AppResult<Response> {
+async fn tag_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(name): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Response> {
     let name = name.to_lowercase();
-    let label = pubs::tag_label(&state.db, &name).await?.ok_or(AppError::NotFound)?;
+    let label = pubs::tag_label(&state.db, &name)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let page_no = q.page.clamp(0, 10_000);
     let (list, more) = pubs::list_by_tag(&state.db, ctx.user.as_ref(), &name, page_no).await?;
     let base = format!("/tags/{}", super::encode_path(&name));
-    let title = ctx.lang.ta("tag-title", &[("name", Arg::from(label.clone()))]);
+    let title = ctx
+        .lang
+        .ta("tag-title", &[("name", Arg::from(label.clone()))]);
     Ok(page(
         &ctx,
         &TagPage {
@@ -1144,7 +1548,13 @@ async fn tag_page(State(state): State<AppState>, ctx: Ctx, Path(name): Path<Stri
             label,
             items: list.iter().map(|s| summary_view(ctx.lang, s)).collect(),
             page: page_no,
-            prev: (page_no > 0).then(|| if page_no == 1 { base.clone() } else { format!("{base}?page={}", page_no - 1) }),
+            prev: (page_no > 0).then(|| {
+                if page_no == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}?page={}", page_no - 1)
+                }
+            }),
             next: more.then(|| format!("{base}?page={}", page_no + 1)),
         },
     ))

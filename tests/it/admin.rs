@@ -97,6 +97,11 @@ async fn every_admin_page_needs_an_administrator() {
             body.contains("aria-current=\"page\""),
             "{p} marks the current section"
         );
+        assert!(
+            body.contains("href=\"/admin/communities\">Communautés</a>")
+                && body.contains("href=\"/admin/reports\">Signalements</a>"),
+            "{p}: one menu lists every section"
+        );
     }
 
     // Form posts too: a member is refused, an anonymous visitor sent to log in.

@@ -11,7 +11,7 @@ use passerelles::policy::{
 };
 use serde_json::Value;
 
-use crate::harness::{TestApp, html_unescape};
+use crate::harness::{PASSWORD, TestApp, form_value, html_unescape};
 
 fn location(res: &reqwest::Response) -> String {
     res.headers()
@@ -115,6 +115,41 @@ fn shown_link(body: &str) -> String {
     let link = html_unescape(&block[at..at + end]);
     let path_at = link.find("/c/").expect("path");
     link[path_at..].to_string()
+}
+
+/// The first link in a page whose address starts with `prefix`, unescaped.
+fn href_starting(body: &str, prefix: &str) -> String {
+    let needle = format!("href=\"{prefix}");
+    let at = body
+        .find(&needle)
+        .unwrap_or_else(|| panic!("no link to {prefix}…"))
+        + "href=\"".len();
+    let end = body[at..].find('"').expect("end of href");
+    html_unescape(&body[at..at + end])
+}
+
+/// A publication shared in one community, written straight to the database.
+async fn publication_in(app: &TestApp, author: &User, title: &str, community_id: i64) -> i64 {
+    let t = passerelles::db::now();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO publications (kind, title, body, body_html, author_id, created_at, updated_at, last_activity_at) \
+         VALUES ('discussion', $1, $1, $1, $2, $3, $3, $3) RETURNING id",
+    )
+    .bind(title)
+    .bind(author.id)
+    .bind(t)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .expect("publication");
+    sqlx::query("INSERT INTO publication_communities (publication_id, community_id, added_by, added_at) VALUES ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(community_id)
+        .bind(author.id)
+        .bind(t)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("shared");
+    id
 }
 
 fn code_of(link: &str) -> String {
@@ -238,36 +273,49 @@ async fn visibility_by_viewer_matrix_pages_and_api() {
         },
     ];
 
-    // (community, viewer, page status, listed in the directory)
-    let table: &[(&str, &str, u16, bool)] = &[
-        ("ouverte", "anonymous", 200, true),
-        ("ouverte", "outsider", 200, true),
-        ("ouverte", "requester", 200, true),
-        ("ouverte", "member", 200, true),
-        ("ouverte", "moderator", 200, true),
-        ("ouverte", "banned", 200, true),
-        ("ouverte", "admin", 200, true),
-        ("privee", "anonymous", 404, false),
-        ("privee", "outsider", 404, false),
-        ("privee", "requester", 404, false),
-        ("privee", "member", 200, true),
-        ("privee", "moderator", 200, true),
-        ("privee", "banned", 404, false),
-        ("privee", "admin", 200, true),
-        ("discrete", "anonymous", 200, false),
-        ("discrete", "outsider", 200, false),
-        ("discrete", "requester", 200, false),
-        ("discrete", "member", 200, true),
-        ("discrete", "moderator", 200, true),
-        ("discrete", "banned", 200, false),
-        ("discrete", "admin", 200, true),
-        ("archivee", "anonymous", 200, true),
-        ("archivee", "outsider", 200, true),
-        ("archivee", "requester", 200, true),
-        ("archivee", "member", 200, true),
-        ("archivee", "moderator", 200, true),
-        ("archivee", "banned", 200, true),
-        ("archivee", "admin", 200, true),
+    // The private community has a publication, a charter and a welcome only
+    // its members read.
+    let privee = reload(&app, "privee").await;
+    publication_in(&app, &owner, "Compte rendu confidentiel", privee.id).await;
+    sqlx::query("UPDATE communities SET charter = $1, welcome = $2 WHERE slug = 'privee'")
+        .bind("Charte réservée aux membres")
+        .bind("Mot d’accueil réservé")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+
+    // (community, viewer, community page status, reads the content (feed,
+    // members, about), listed in the directory). A page without the
+    // content is the card of a private community.
+    let table: &[(&str, &str, u16, bool, bool)] = &[
+        ("ouverte", "anonymous", 200, true, true),
+        ("ouverte", "outsider", 200, true, true),
+        ("ouverte", "requester", 200, true, true),
+        ("ouverte", "member", 200, true, true),
+        ("ouverte", "moderator", 200, true, true),
+        ("ouverte", "banned", 200, true, true),
+        ("ouverte", "admin", 200, true, true),
+        ("privee", "anonymous", 200, false, true),
+        ("privee", "outsider", 200, false, true),
+        ("privee", "requester", 200, false, true),
+        ("privee", "member", 200, true, true),
+        ("privee", "moderator", 200, true, true),
+        ("privee", "banned", 404, false, false),
+        ("privee", "admin", 200, true, true),
+        ("discrete", "anonymous", 200, true, false),
+        ("discrete", "outsider", 200, true, false),
+        ("discrete", "requester", 200, true, false),
+        ("discrete", "member", 200, true, true),
+        ("discrete", "moderator", 200, true, true),
+        ("discrete", "banned", 200, true, false),
+        ("discrete", "admin", 200, true, true),
+        ("archivee", "anonymous", 200, true, true),
+        ("archivee", "outsider", 200, true, true),
+        ("archivee", "requester", 200, true, true),
+        ("archivee", "member", 200, true, true),
+        ("archivee", "moderator", 200, true, true),
+        ("archivee", "banned", 200, true, true),
+        ("archivee", "admin", 200, true, true),
     ];
     assert_eq!(
         table.len(),
@@ -293,24 +341,64 @@ async fn visibility_by_viewer_matrix_pages_and_api() {
             .iter()
             .filter_map(|i| i["slug"].as_str())
             .collect();
-        for (slug, _, status, list) in table.iter().filter(|row| row.1 == v.name) {
+        for (slug, _, status, reads, list) in table.iter().filter(|row| row.1 == v.name) {
             let cell = format!("{slug} × {}", v.name);
-            // HTML pages: the community page and its public sections.
-            for path in [
-                format!("/c/{slug}"),
-                format!("/c/{slug}/about"),
-                format!("/c/{slug}/members"),
+            let card_only = *status == 200 && !*reads;
+            // HTML pages: the community page (or its card) and its sections.
+            let section_status = if *reads { 200 } else { 404 };
+            for (path, expected) in [
+                (format!("/c/{slug}"), *status),
+                (format!("/c/{slug}/about"), section_status),
+                (format!("/c/{slug}/members"), section_status),
             ] {
                 let (got, body) = get(v.client, app.at(&path)).await;
-                assert_eq!(got, *status, "{cell}: {path}");
-                if *status == 404 {
+                assert_eq!(got, expected, "{cell}: {path}");
+                if expected == 404 {
                     assert!(
                         !body.contains(&format!("Communauté {slug}")),
                         "{cell}: a 404 does not reveal the name"
                     );
                 }
             }
-            // The API.
+            let (_, page) = get(v.client, app.at(&format!("/c/{slug}"))).await;
+            let notice = "Cette communauté est privée : seuls ses membres voient ses publications et ses membres.";
+            if card_only {
+                // The card: what it is and how to get in, nothing of its content.
+                assert!(page.contains(&format!("Communauté {slug}")), "{cell}: name");
+                assert!(
+                    page.contains("Une communauté de test."),
+                    "{cell}: description"
+                );
+                assert!(page.contains("badge badge-lock"), "{cell}: private badge");
+                assert!(page.contains("Montréal"), "{cell}: territory");
+                assert!(page.contains(notice), "{cell}: private notice");
+                for absent in [
+                    "id=\"feed\"",
+                    "Les publications épinglées d’abord",
+                    "Rien n’a encore été publié ici.",
+                    "class=\"side-nav\"",
+                    &format!("href=\"/c/{slug}/members\""),
+                    &format!("href=\"/c/{slug}/about\""),
+                    "Compte rendu confidentiel",
+                    "Charte réservée aux membres",
+                    "Mot d’accueil réservé",
+                ] {
+                    assert!(!page.contains(absent), "{cell}: the card shows no {absent}");
+                }
+            } else if *status == 200 {
+                assert!(!page.contains(notice), "{cell}: readers get the content");
+                assert!(
+                    page.contains("Les publications épinglées d’abord"),
+                    "{cell}: feed"
+                );
+                if *slug == "privee" {
+                    assert!(
+                        page.contains("Compte rendu confidentiel"),
+                        "{cell}: the feed"
+                    );
+                }
+            }
+            // The API: the card's fields only, or the whole community.
             let (got, body) = api(
                 &app,
                 reqwest::Method::GET,
@@ -322,7 +410,27 @@ async fn visibility_by_viewer_matrix_pages_and_api() {
             assert_eq!(got, *status, "{cell}: API {body}");
             if *status == 200 {
                 assert_eq!(body["slug"], *slug);
+                assert_eq!(body["readable"], *reads, "{cell}: API readable");
+                assert!(body["visibility"].is_string(), "{cell}: API card fields");
+                assert!(body["member_count"].is_i64(), "{cell}: API card fields");
+                assert_eq!(
+                    body.get("charter").is_some(),
+                    *reads,
+                    "{cell}: API charter {body}"
+                );
+                if card_only {
+                    assert!(body.get("welcome").is_none(), "{cell}: API welcome");
+                }
             }
+            let (got, _) = api(
+                &app,
+                reqwest::Method::GET,
+                &format!("/api/v1/communities/{slug}/members"),
+                v.token.as_deref(),
+                None,
+            )
+            .await;
+            assert_eq!(got, section_status, "{cell}: API members");
             // Listings.
             assert_eq!(listed(&directory, slug), *list, "{cell}: directory page");
             assert_eq!(api_slugs.contains(slug), *list, "{cell}: API directory");
@@ -378,8 +486,317 @@ async fn visibility_by_viewer_matrix_pages_and_api() {
     assert!(location(&res).starts_with("/login?next="));
     let (status, _) = get(&admin_c, app.at("/c/privee/settings")).await;
     assert_eq!(status, 200, "administrators manage every community");
+
+    // What the card offers on the private community (join on request).
+    let (_, body) = get(&anon, app.at("/c/privee")).await;
+    assert!(
+        body.contains("/login?next=%2Fc%2Fprivee"),
+        "anonymous: log in to ask"
+    );
+    let (_, body) = get(&outsider_c, app.at("/c/privee")).await;
+    assert!(
+        body.contains("action=\"/c/privee/request\"") && body.contains("name=\"message\""),
+        "outsider: a request with a message"
+    );
+    let (_, body) = get(&requester_c, app.at("/c/privee")).await;
+    assert!(
+        body.contains("action=\"/c/privee/leave\"")
+            && !body.contains("action=\"/c/privee/request\""),
+        "requester: the request is pending, and can be withdrawn"
+    );
+    // Managers' pages of a private community stay closed to outsiders.
+    let (status, _) = get(&outsider_c, app.at("/c/privee/requests")).await;
+    assert_eq!(status, 404);
+    // A banned member cannot ask again.
+    let res = app
+        .post_form(
+            &outsider_c,
+            "/c/privee",
+            "/c/privee/request",
+            &[("message", "")],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "an outsider asks from the card");
+    let c = reload(&app, "privee").await;
+    assert_eq!(
+        state_of(&app, &c, &outsider).await,
+        Some((Role::Member, MemberState::Requested))
+    );
+    let res = app
+        .post_form(
+            &banned_c,
+            "/c/ouverte",
+            "/c/privee/request",
+            &[("message", "svp")],
+        )
+        .await;
+    assert_eq!(res.status(), 404, "banned: not even the card");
     let (status, _) = get(&anon, app.at("/c/nulle-part")).await;
     assert_eq!(status, 404);
+}
+
+/// Someone outside a private community finds it in the directory, asks to
+/// join with a message, a manager approves, and the new member reads it.
+#[tokio::test]
+async fn outsider_finds_a_private_community_asks_and_reads_it_once_approved() {
+    let app = TestApp::spawn().await;
+    let (owner_c, owner) = app.logged_in("animatrice", false).await;
+    let c = make(
+        &app,
+        &owner,
+        "cercle-prive",
+        Visibility::Private,
+        JoinPolicy::Request,
+    )
+    .await;
+    publication_in(&app, &owner, "Bilan de la rencontre de mars", c.id).await;
+    let (lea_c, lea) = app.logged_in("lea", false).await;
+
+    // Found in the directory, with a lock; its page is a card.
+    for query in ["", "?visibility=private", "?q=cercle-prive"] {
+        let (_, body) = get(&lea_c, app.at(&format!("/c{query}"))).await;
+        assert!(
+            listed(&body, "cercle-prive"),
+            "listed for outsiders: /c{query}"
+        );
+    }
+    let (status, card) = get(&lea_c, app.at("/c/cercle-prive")).await;
+    assert_eq!(status, 200);
+    assert!(card.contains(
+        "Cette communauté est privée : seuls ses membres voient ses publications et ses membres."
+    ));
+    assert!(
+        !card.contains("Bilan de la rencontre de mars"),
+        "no feed on the card"
+    );
+    assert_eq!(get(&lea_c, app.at("/c/cercle-prive/members")).await.0, 404);
+
+    // Too long a message: the card again, with the message kept and the error.
+    let long = "m".repeat(communities::MESSAGE_MAX + 1);
+    let res = app
+        .post_form(
+            &lea_c,
+            "/c/cercle-prive",
+            "/c/cercle-prive/request",
+            &[("message", &long)],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("f-message-error") && body.contains(&long));
+    assert!(!body.contains("Bilan de la rencontre de mars"));
+
+    // The request, with a message to the managers.
+    let res = app
+        .post_form(
+            &lea_c,
+            "/c/cercle-prive",
+            "/c/cercle-prive/request",
+            &[("message", "Je coordonne un OBNL en Estrie.")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/c/cercle-prive");
+    assert_eq!(
+        state_of(&app, &c, &lea).await,
+        Some((Role::Member, MemberState::Requested))
+    );
+    let (status, card) = get(&lea_c, app.at("/c/cercle-prive")).await;
+    assert_eq!(status, 200);
+    assert!(
+        card.contains("action=\"/c/cercle-prive/leave\""),
+        "pending: can withdraw"
+    );
+    assert!(
+        !card.contains("Bilan de la rencontre de mars"),
+        "still outside"
+    );
+    assert_eq!(notifications(&app, &owner, "join_request").await.len(), 1);
+
+    // The manager sees the message and approves.
+    let (status, requests) = get(&owner_c, app.at("/c/cercle-prive/requests")).await;
+    assert_eq!(status, 200);
+    assert!(requests.contains("Je coordonne un OBNL en Estrie."));
+    let res = app
+        .post_form(
+            &owner_c,
+            "/c/cercle-prive/requests",
+            &format!("/c/cercle-prive/requests/{}/approve", lea.id),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        state_of(&app, &c, &lea).await,
+        Some((Role::Member, MemberState::Active))
+    );
+    assert_eq!(notifications(&app, &lea, "join_approved").await.len(), 1);
+
+    // Now a member: the feed, the members, no more card.
+    let (status, page) = get(&lea_c, app.at("/c/cercle-prive")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Bilan de la rencontre de mars"), "the feed");
+    assert!(!page.contains("Cette communauté est privée : seuls ses membres"));
+    let (status, members) = get(&lea_c, app.at("/c/cercle-prive/members")).await;
+    assert_eq!(status, 200);
+    assert!(members.contains("/u/lea"));
+    let token = token_for(&app, &lea).await;
+    let (status, body) = api(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/communities/cercle-prive",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["readable"], true);
+    assert!(body["charter"].is_string());
+}
+
+/// Someone without an account follows an invitation link, signs up, confirms
+/// the address, logs in and lands back on the invitation, then joins.
+#[tokio::test]
+async fn invitee_without_an_account_signs_up_and_comes_back_to_the_invitation() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.logged_in("hotesse", false).await;
+    let c = make(
+        &app,
+        &owner,
+        "cercle-invite",
+        Visibility::Private,
+        JoinPolicy::Invitation,
+    )
+    .await;
+    let (_, code) = communities::create_invite(&app.state.db, c.id, owner.id, "", 7, None)
+        .await
+        .unwrap();
+    // The link as shared, and as the pages write it back (code encoded).
+    let shared = format!("/c/cercle-invite/join?code={code}");
+    let invitation = format!("/c/cercle-invite/join?code={}", urlencoding(&code));
+    let next = format!("next={}", urlencoding(&invitation));
+    let client = app.client();
+
+    // The invitation page offers to log in or to create an account, both coming back.
+    let (status, body) = get(&client, app.at(&shared)).await;
+    assert_eq!(status, 200);
+    assert_eq!(href_starting(&body, "/login?"), format!("/login?{next}"));
+    let signup = href_starting(&body, "/signup?");
+    assert_eq!(signup, format!("/signup?{next}"));
+
+    // Only local paths are carried.
+    let (_, form) = get(&client, app.at("/signup?next=https%3A%2F%2Fevil.example")).await;
+    assert_eq!(form_value(&form, "next"), None);
+    let (_, form) = get(&client, app.at("/signup?next=%2F%2Fevil.example")).await;
+    assert_eq!(form_value(&form, "next"), None);
+
+    // The sign-up form keeps where to go back, as does its confirmation page.
+    let (status, form) = get(&client, app.at(&signup)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        form_value(&form, "next").as_deref(),
+        Some(invitation.as_str())
+    );
+    assert_eq!(href_starting(&form, "/login?"), format!("/login?{next}"));
+    let res = app
+        .post_form(
+            &client,
+            &signup,
+            "/signup",
+            &[
+                ("username", "nadia"),
+                ("email", "nadia@exemple.qc.ca"),
+                ("password", PASSWORD),
+                ("next", &invitation),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let done = res.text().await.unwrap();
+    assert_eq!(href_starting(&done, "/login?"), format!("/login?{next}"));
+
+    // The address is confirmed from the e-mail; then the log-in form, coming back.
+    let verify = app
+        .mail_link("nadia@exemple.qc.ca", "/verify-email?token=")
+        .await;
+    let (status, confirm) = get(&client, app.at(&verify)).await;
+    assert_eq!(status, 200);
+    let res = client
+        .post(app.at("/verify-email"))
+        .form(&[
+            ("csrf", form_value(&confirm, "csrf").unwrap().as_str()),
+            ("token", form_value(&confirm, "token").unwrap().as_str()),
+            (
+                "next",
+                form_value(&confirm, "next").unwrap_or_default().as_str(),
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let login = location(&res);
+    assert_eq!(login, format!("/login?{next}"));
+
+    // Log in with next: back on the invitation, which now offers to join.
+    let (_, login_page) = get(&client, app.at(&login)).await;
+    assert_eq!(
+        form_value(&login_page, "next").as_deref(),
+        Some(invitation.as_str())
+    );
+    let res = client
+        .post(app.at("/login"))
+        .form(&[
+            ("csrf", form_value(&login_page, "csrf").unwrap().as_str()),
+            ("login", "nadia"),
+            ("password", PASSWORD),
+            ("next", form_value(&login_page, "next").unwrap().as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), invitation);
+    let (status, body) = get(&client, app.at(&invitation)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("name=\"code\""), "a join button");
+    let res = app
+        .post_form(
+            &client,
+            &invitation,
+            "/c/cercle-invite/join",
+            &[("code", &code)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/c/cercle-invite");
+    let nadia = passerelles::accounts::by_login(&app.state.db, "nadia")
+        .await
+        .unwrap()
+        .expect("account");
+    assert_eq!(
+        state_of(&app, &c, &nadia).await,
+        Some((Role::Member, MemberState::Active))
+    );
+    let (status, page) = get(&client, app.at("/c/cercle-invite")).await;
+    assert_eq!(status, 200);
+    assert!(
+        !page.contains("Cette communauté est privée : seuls ses membres"),
+        "a member reads it"
+    );
+}
+
+/// `s` percent-encoded as the pages do (everything but letters and digits).
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 // ---- directory and creation ---------------------------------------------------------------
@@ -521,7 +938,8 @@ async fn create_then_directory_filters_and_my_communities() {
         }
     }
 
-    // A private community: not in the directory for outsiders, in "my communities" for members.
+    // A private community: in the directory for everyone (a card to ask to
+    // join, with a lock), in "my communities" for its members only.
     let (bob_c, bob) = app.logged_in("bob", false).await;
     let res = app
         .post_form(
@@ -539,8 +957,18 @@ async fn create_then_directory_filters_and_my_communities() {
     let private = reload(&app, "cercle-des-directions").await;
     for client in [&anon, &alice_c] {
         let (_, body) = get(client, app.at("/c")).await;
-        assert!(!listed(&body, &private.slug));
+        assert!(listed(&body, &private.slug));
+        let card = &body[body
+            .find("<h2><a href=\"/c/cercle-des-directions\">")
+            .unwrap()..];
+        let card = &card[..card.find("</article>").unwrap()];
+        assert!(
+            card.contains("<span class=\"badge badge-lock\">Privée</span>"),
+            "{card}"
+        );
         let (_, body) = get(client, app.at("/c?visibility=private")).await;
+        assert!(listed(&body, &private.slug) && !listed(&body, &c.slug));
+        let (_, body) = get(client, app.at("/c?visibility=open")).await;
         assert!(!listed(&body, &private.slug));
     }
     let (_, body) = get(&bob_c, app.at("/c?mine=1")).await;
@@ -824,8 +1252,23 @@ async fn invitation_links_use_limits_expiry_revocation_and_email() {
     assert_eq!(status, 200);
     assert!(body.contains("Communauté cercle") && body.contains("/login?next="));
     let (erin_c, erin) = app.logged_in("erin", false).await;
-    let (status, _) = get(&erin_c, app.at("/c/cercle")).await;
-    assert_eq!(status, 404);
+    let (status, body) = get(&erin_c, app.at("/c/cercle")).await;
+    assert_eq!(status, 200, "the card of a private community");
+    assert!(
+        body.contains("sur invitation seulement")
+            && !body.contains("action=\"/c/cercle/request\"")
+            && !body.contains("action=\"/c/cercle/join\""),
+        "invitation only: nothing to ask"
+    );
+    let res = app
+        .post_form(
+            &erin_c,
+            "/c/cercle",
+            "/c/cercle/request",
+            &[("message", "svp")],
+        )
+        .await;
+    assert_eq!(res.status(), 403, "no requests by invitation only");
     let (status, body) = get(&erin_c, app.at(&link)).await;
     assert_eq!(status, 200);
     assert!(body.contains("name=\"code\""));
@@ -1256,6 +1699,12 @@ async fn approval_mode_creates_pending_communities_that_admins_approve_or_refuse
     let (status, body) = get(&admin_c, app.at("/admin/communities")).await;
     assert_eq!(status, 200);
     assert!(body.contains("class=\"side-nav\"") && body.contains("name=\"approval\""));
+    assert!(
+        body.contains("href=\"/admin/communities\" aria-current=\"page\">Communautés</a>")
+            && body.contains("href=\"/admin/reports\">Signalements</a>")
+            && body.contains("href=\"/admin/audit\">"),
+        "the administration menu, this section marked"
+    );
     let res = app
         .post_form(
             &kate_c,
@@ -1528,8 +1977,11 @@ async fn settings_keep_input_on_errors_and_only_managers_change_them() {
             "estrie"
         )
     );
-    let (status, _) = get(&app.client(), app.at("/c/reglages")).await;
-    assert_eq!(status, 404, "now private");
+    let (status, body) = get(&app.client(), app.at("/c/reglages")).await;
+    assert_eq!(status, 200, "now private: its card");
+    assert!(body.contains("Cette communauté est privée") && body.contains("Nouvelle description"));
+    let (status, _) = get(&app.client(), app.at("/c/reglages/members")).await;
+    assert_eq!(status, 404, "now private: members hidden");
 }
 
 // ---- the API ------------------------------------------------------------------------------

@@ -31,7 +31,11 @@ fn allow_loopback() {
 }
 
 async fn community(app: &TestApp, owner: &User, slug: &str, visibility: Visibility) -> Community {
-    let join = if visibility == Visibility::Private { JoinPolicy::Request } else { JoinPolicy::Open };
+    let join = if visibility == Visibility::Private {
+        JoinPolicy::Request
+    } else {
+        JoinPolicy::Open
+    };
     communities::create(
         &app.state.db,
         owner,
@@ -53,11 +57,18 @@ async fn community(app: &TestApp, owner: &User, slug: &str, visibility: Visibili
 }
 
 async fn join(app: &TestApp, c: &Community, u: &User, role: Role) {
-    communities::set_membership(&app.state.db, c.id, u.id, role, MemberState::Active, "").await.expect("membership");
+    communities::set_membership(&app.state.db, c.id, u.id, role, MemberState::Active, "")
+        .await
+        .expect("membership");
 }
 
 /// POST the compose form (multipart) with the CSRF token of /p/new.
-async fn compose(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)], files: Vec<(&str, Vec<u8>)>) -> reqwest::Response {
+async fn compose(
+    app: &TestApp,
+    client: &reqwest::Client,
+    fields: &[(&str, &str)],
+    files: Vec<(&str, Vec<u8>)>,
+) -> reqwest::Response {
     let csrf = app.csrf(client, "/p/new").await;
     let mut form = Form::new().text("csrf", csrf);
     for (k, v) in fields {
@@ -66,16 +77,39 @@ async fn compose(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)
     for (name, bytes) in files {
         form = form.part("files", Part::bytes(bytes).file_name(name.to_string()));
     }
-    client.post(app.at("/p/new")).multipart(form).send().await.expect("post /p/new")
+    client
+        .post(app.at("/p/new"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("post /p/new")
 }
 
 /// Publish and return the new publication's id.
-async fn publish(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)], files: Vec<(&str, Vec<u8>)>) -> i64 {
+async fn publish(
+    app: &TestApp,
+    client: &reqwest::Client,
+    fields: &[(&str, &str)],
+    files: Vec<(&str, Vec<u8>)>,
+) -> i64 {
     let res = compose(app, client, fields, files).await;
     let status = res.status();
-    let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    assert_eq!(status, 303, "publish should redirect: {}", res.text().await.unwrap_or_default());
-    location.trim_start_matches("/p/").parse().expect("publication id in Location")
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert_eq!(
+        status,
+        303,
+        "publish should redirect: {}",
+        res.text().await.unwrap_or_default()
+    );
+    location
+        .trim_start_matches("/p/")
+        .parse()
+        .expect("publication id in Location")
 }
 
 async fn get(client: &reqwest::Client, url: String) -> (u16, String) {
@@ -85,17 +119,26 @@ async fn get(client: &reqwest::Client, url: String) -> (u16, String) {
 }
 
 async fn token_for(app: &TestApp, user: &User) -> String {
-    tokens::create_token(&app.state.db, user.id, "tests", None).await.expect("token").1
+    tokens::create_token(&app.state.db, user.id, "tests", None)
+        .await
+        .expect("token")
+        .1
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&app.state.db.pool).await.expect("count")
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("count")
 }
 
 fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).expect("png");
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
     out.into_inner()
 }
 
@@ -121,7 +164,8 @@ fn png_bomb() -> Vec<u8> {
     png
 }
 
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
 /// The replies section of a publication page, and how deeply its threads nest.
 fn thread_depth(html: &str) -> usize {
@@ -156,19 +200,31 @@ fn thread_depth(html: &str) -> usize {
 /// No real tag carries script, event handlers, javascript: or data: URLs
 /// (text is escaped, so a raw `<` always opens a tag).
 fn assert_no_live_markup(html: &str) {
-    for tag in html.split('<').skip(1).map(|t| t.split('>').next().unwrap_or("").to_ascii_lowercase()) {
+    for tag in html
+        .split('<')
+        .skip(1)
+        .map(|t| t.split('>').next().unwrap_or("").to_ascii_lowercase())
+    {
         for bad in ["javascript:", "onerror", "onload", "data:image/svg"] {
             assert!(!tag.contains(bad), "live markup: <{tag}>");
         }
-        assert!(!tag.starts_with("script") || tag.contains("src=\"/static/"), "script tag: <{tag}>");
-        assert!(!tag.starts_with("svg") && !tag.starts_with("img src=\"x"), "<{tag}>");
+        assert!(
+            !tag.starts_with("script") || tag.contains("src=\"/static/"),
+            "script tag: <{tag}>"
+        );
+        assert!(
+            !tag.starts_with("svg") && !tag.starts_with("img src=\"x"),
+            "<{tag}>"
+        );
     }
 }
 
 /// A minimal local web site for link previews: `/page` (HTML with Open
 /// Graph tags and an og:image on this server), `/img.png`, `/missing` (404).
 async fn preview_site() -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         while let Ok((mut stream, _)) = listener.accept().await {
@@ -176,7 +232,9 @@ async fn preview_site() -> SocketAddr {
                 let mut buf = vec![0u8; 8192];
                 let mut got = 0;
                 loop {
-                    let Ok(n) = stream.read(&mut buf[got..]).await else { return };
+                    let Ok(n) = stream.read(&mut buf[got..]).await else {
+                        return;
+                    };
                     if n == 0 {
                         return;
                     }
@@ -239,19 +297,42 @@ async fn shared_into_open_and_private_communities() {
     let id = publish(
         &app,
         &author_c,
-        &[("kind", "discussion"), ("title", "Jardin partagé"), ("body", "On plante samedi."), ("communities", &oid), ("communities", &pid)],
+        &[
+            ("kind", "discussion"),
+            ("title", "Jardin partagé"),
+            ("body", "On plante samedi."),
+            ("communities", &oid),
+            ("communities", &pid),
+        ],
         Vec::new(),
     )
     .await;
-    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM publication_communities WHERE publication_id = {id}")).await, 2);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM publications").await, 1, "one publication, not two copies");
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM publication_communities WHERE publication_id = {id}")
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM publications").await,
+        1,
+        "one publication, not two copies"
+    );
 
     for client in [&outsider_c, &anon] {
         let (status, html) = get(client, app.at(&format!("/p/{id}"))).await;
         assert_eq!(status, 200);
         assert!(html.contains("Jardin partagé"));
-        assert!(html.contains("/c/quartier-ouvert"), "the open community is named");
-        assert!(!html.contains("cercle-prive") && !html.contains("Communauté cercle-prive"), "the private one is not");
+        assert!(
+            html.contains("/c/quartier-ouvert"),
+            "the open community is named"
+        );
+        assert!(
+            !html.contains("cercle-prive") && !html.contains("Communauté cercle-prive"),
+            "the private one is not"
+        );
     }
     let (_, html) = get(&member_c, app.at(&format!("/p/{id}"))).await;
     assert!(html.contains("/c/cercle-prive") && html.contains("/c/quartier-ouvert"));
@@ -266,7 +347,12 @@ async fn shared_into_open_and_private_communities() {
         .expect("remove");
     for client in [&outsider_c, &anon] {
         assert_eq!(get(client, app.at(&format!("/p/{id}"))).await.0, 404);
-        assert_eq!(get(client, app.at(&format!("/api/v1/publications/{id}"))).await.0, 404);
+        assert_eq!(
+            get(client, app.at(&format!("/api/v1/publications/{id}")))
+                .await
+                .0,
+            404
+        );
     }
     // The author still reads it through the private community they belong to…
     let (status, html) = get(&author_c, app.at(&format!("/p/{id}"))).await;
@@ -285,8 +371,43 @@ async fn shared_into_open_and_private_communities() {
     assert_eq!(status, 200);
     assert!(html.contains("Publication retirée"), "{html}");
     assert!(html.contains("Hors sujet pour ce quartier") && html.contains("Doublon"));
-    assert!(!html.contains("On plante samedi"), "the notice, not the content");
+    assert!(
+        !html.contains("On plante samedi"),
+        "the notice, not the content"
+    );
     assert_eq!(get(&member_c, app.at(&format!("/p/{id}"))).await.0, 404);
+
+    // The moderation outcome stays in the author's notifications (with its
+    // reason); a mention of someone who can no longer read it does not.
+    for (user, kind, data) in [
+        (
+            author.id,
+            "moderation",
+            r#"{"action":"remove","reason":"Doublon"}"#,
+        ),
+        (member.id, "mention", ""),
+    ] {
+        sqlx::query(
+            "INSERT INTO notifications (user_id, kind, publication_id, community_id, data, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(user)
+        .bind(kind)
+        .bind(id)
+        .bind(private.id)
+        .bind(data)
+        .bind(passerelles::db::now())
+        .execute(&app.state.db.pool)
+        .await
+        .expect("notification");
+    }
+    let (_, html) = get(&author_c, app.at("/notifications")).await;
+    assert!(
+        html.contains("Une décision de modération vous concerne") && html.contains("Doublon"),
+        "{html}"
+    );
+    let (_, html) = get(&member_c, app.at("/notifications")).await;
+    assert!(html.contains("Aucune notification non lue"), "{html}");
 }
 
 /// Only in a private community: anonymous and outsiders get 404 on the page,
@@ -304,8 +425,16 @@ async fn private_only_publication_and_its_attachment() {
     let id = publish(
         &app,
         &author_c,
-        &[("kind", "discussion"), ("title", "Budget confidentiel"), ("body", "Voir le PDF."), ("communities", &cid)],
-        vec![("../../budget 2026.pdf", PDF.to_vec()), ("photo.png", png(40, 30))],
+        &[
+            ("kind", "discussion"),
+            ("title", "Budget confidentiel"),
+            ("body", "Voir le PDF."),
+            ("communities", &cid),
+        ],
+        vec![
+            ("../../budget 2026.pdf", PDF.to_vec()),
+            ("photo.png", png(40, 30)),
+        ],
     )
     .await;
     let atts: Vec<(i64, String, String, Option<i64>)> =
@@ -328,28 +457,67 @@ async fn private_only_publication_and_its_attachment() {
         assert_eq!(get(client, app.at(&format!("/p/{id}"))).await.0, 404);
         assert_eq!(get(client, app.at(&pdf_url)).await.0, 404);
         assert_eq!(get(client, app.at(&thumb_url)).await.0, 404);
-        assert_eq!(get(client, app.at(&format!("/api/v1/publications/{id}"))).await.0, 404);
-        assert_eq!(get(client, app.at(&format!("/api/v1/publications/{id}/attachments/{}", atts[0].0))).await.0, 404);
+        assert_eq!(
+            get(client, app.at(&format!("/api/v1/publications/{id}")))
+                .await
+                .0,
+            404
+        );
+        assert_eq!(
+            get(
+                client,
+                app.at(&format!(
+                    "/api/v1/publications/{id}/attachments/{}",
+                    atts[0].0
+                ))
+            )
+            .await
+            .0,
+            404
+        );
     }
-    let res = app.client().get(app.at(&format!("/api/v1/publications/{id}"))).bearer_auth(&outsider_token).send().await.expect("api");
+    let res = app
+        .client()
+        .get(app.at(&format!("/api/v1/publications/{id}")))
+        .bearer_auth(&outsider_token)
+        .send()
+        .await
+        .expect("api");
     assert_eq!(res.status(), 404);
 
     let (status, html) = get(&member_c, app.at(&format!("/p/{id}"))).await;
     assert_eq!(status, 200);
     assert!(html.contains("budget 2026.pdf") && html.contains(&thumb_url));
-    let res = member_c.get(app.at(&pdf_url)).send().await.expect("download");
+    let res = member_c
+        .get(app.at(&pdf_url))
+        .send()
+        .await
+        .expect("download");
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/pdf");
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
-    let disposition = res.headers()["content-disposition"].to_str().expect("ascii").to_string();
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
     assert!(disposition.starts_with("attachment;"), "{disposition}");
     assert_eq!(res.bytes().await.expect("bytes").as_ref(), PDF);
-    let res = member_c.get(app.at(&thumb_url)).send().await.expect("thumb");
+    let res = member_c
+        .get(app.at(&thumb_url))
+        .send()
+        .await
+        .expect("thumb");
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "image/jpeg");
 
     let member_token = token_for(&app, &member).await;
-    let res = app.client().get(app.at(&format!("/api/v1/publications/{id}"))).bearer_auth(&member_token).send().await.expect("api");
+    let res = app
+        .client()
+        .get(app.at(&format!("/api/v1/publications/{id}")))
+        .bearer_auth(&member_token)
+        .send()
+        .await
+        .expect("api");
     assert_eq!(res.status(), 200);
     let v: Value = res.json().await.expect("json");
     assert_eq!(v["title"], "Budget confidentiel");
@@ -367,7 +535,18 @@ async fn threaded_replies_tombstones_and_history() {
     let open = community(&app, &a, "voisins", Visibility::Open).await;
     join(&app, &open, &b, Role::Member).await;
     let cid = open.id.to_string();
-    let id = publish(&app, &a_c, &[("kind", "question"), ("title", "Où trouver des bacs?"), ("body", "Première version."), ("communities", &cid)], Vec::new()).await;
+    let id = publish(
+        &app,
+        &a_c,
+        &[
+            ("kind", "question"),
+            ("title", "Où trouver des bacs?"),
+            ("body", "Première version."),
+            ("communities", &cid),
+        ],
+        Vec::new(),
+    )
+    .await;
 
     // A chain of 7 replies, alternating authors.
     let mut parent = String::new();
@@ -375,77 +554,166 @@ async fn threaded_replies_tombstones_and_history() {
     for i in 0..7 {
         let client = if i % 2 == 0 { &b_c } else { &a_c };
         let body = format!("Réponse numéro {i}");
-        let res = app.post_form(client, &format!("/p/{id}"), &format!("/p/{id}/replies"), &[("body", body.as_str()), ("parent_id", parent.as_str())]).await;
+        let res = app
+            .post_form(
+                client,
+                &format!("/p/{id}"),
+                &format!("/p/{id}/replies"),
+                &[("body", body.as_str()), ("parent_id", parent.as_str())],
+            )
+            .await;
         assert_eq!(res.status(), 303);
         let loc = res.headers()["location"].to_str().expect("loc").to_string();
         let rid = loc.rsplit("#r-").next().expect("anchor").to_string();
         ids.push(rid.parse::<i64>().expect("id"));
         parent = rid;
     }
-    let depths: Vec<i64> = sqlx::query_scalar("SELECT depth FROM replies WHERE publication_id = $1 ORDER BY id")
-        .bind(id)
-        .fetch_all(&app.state.db.pool)
-        .await
-        .expect("depths");
+    let depths: Vec<i64> =
+        sqlx::query_scalar("SELECT depth FROM replies WHERE publication_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&app.state.db.pool)
+            .await
+            .expect("depths");
     assert_eq!(depths, vec![0, 1, 2, 3, 4, 4, 4]);
     let (_, html) = get(&a_c, app.at(&format!("/p/{id}"))).await;
     assert_eq!(thread_depth(&html), 5, "five levels of nesting, no more");
     for i in 0..7 {
         assert!(html.contains(&format!("Réponse numéro {i}")));
     }
-    assert!(html.contains("en réponse à"), "flattened replies say whom they answer");
+    assert!(
+        html.contains("en réponse à"),
+        "flattened replies say whom they answer"
+    );
 
     // Edit a reply: the old text is in its history.
     let r2 = ids[2];
-    let res = app.post_form(&b_c, &format!("/p/{id}/replies/{r2}/edit"), &format!("/p/{id}/replies/{r2}/edit"), &[("body", "Réponse corrigée")]).await;
+    let res = app
+        .post_form(
+            &b_c,
+            &format!("/p/{id}/replies/{r2}/edit"),
+            &format!("/p/{id}/replies/{r2}/edit"),
+            &[("body", "Réponse corrigée")],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     let (status, hist) = get(&a_c, app.at(&format!("/p/{id}/replies/{r2}/history"))).await;
     assert_eq!(status, 200);
     assert!(hist.contains("Réponse corrigée") && hist.contains("Réponse numéro 2"));
     // Someone else may not edit it.
-    let res = app.post_form(&a_c, &format!("/p/{id}"), &format!("/p/{id}/replies/{r2}/edit"), &[("body", "Pirate")]).await;
+    let res = app
+        .post_form(
+            &a_c,
+            &format!("/p/{id}"),
+            &format!("/p/{id}/replies/{r2}/edit"),
+            &[("body", "Pirate")],
+        )
+        .await;
     assert_eq!(res.status(), 403);
 
     // Delete it: a tombstone, the thread keeps its shape.
-    let res = app.post_form(&b_c, &format!("/p/{id}/replies/{r2}/delete"), &format!("/p/{id}/replies/{r2}/delete"), &[]).await;
+    let res = app
+        .post_form(
+            &b_c,
+            &format!("/p/{id}/replies/{r2}/delete"),
+            &format!("/p/{id}/replies/{r2}/delete"),
+            &[],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     let (_, html) = get(&a_c, app.at(&format!("/p/{id}"))).await;
     assert!(html.contains("Réponse supprimée"));
     assert!(!html.contains("Réponse corrigée"));
-    assert!(html.contains("Réponse numéro 3") && html.contains("Réponse numéro 6"), "its answers stay");
+    assert!(
+        html.contains("Réponse numéro 3") && html.contains("Réponse numéro 6"),
+        "its answers stay"
+    );
     assert_eq!(thread_depth(&html), 5);
-    let body: String = sqlx::query_scalar("SELECT body FROM replies WHERE id = $1").bind(r2).fetch_one(&app.state.db.pool).await.expect("body");
+    let body: String = sqlx::query_scalar("SELECT body FROM replies WHERE id = $1")
+        .bind(r2)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("body");
     assert!(body.is_empty(), "the text is erased");
-    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM reply_revisions WHERE reply_id = {r2}")).await, 0);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM reply_revisions WHERE reply_id = {r2}")
+        )
+        .await,
+        0
+    );
 
     // Edit the publication: history keeps the first version.
     let csrf = app.csrf(&a_c, &format!("/p/{id}/edit")).await;
-    let form = Form::new().text("csrf", csrf).text("title", "Où trouver des bacs à compost?").text("body", "Deuxième version.").text("tags", "compost");
-    let res = a_c.post(app.at(&format!("/p/{id}/edit"))).multipart(form).send().await.expect("edit");
+    let form = Form::new()
+        .text("csrf", csrf)
+        .text("title", "Où trouver des bacs à compost?")
+        .text("body", "Deuxième version.")
+        .text("tags", "compost");
+    let res = a_c
+        .post(app.at(&format!("/p/{id}/edit")))
+        .multipart(form)
+        .send()
+        .await
+        .expect("edit");
     assert_eq!(res.status(), 303);
     let (_, html) = get(&b_c, app.at(&format!("/p/{id}"))).await;
     assert!(html.contains("Deuxième version.") && html.contains(&format!("/p/{id}/history")));
     let (status, hist) = get(&b_c, app.at(&format!("/p/{id}/history"))).await;
     assert_eq!(status, 200);
-    assert!(hist.contains("Première version.") && hist.contains("Deuxième version.") && hist.contains("Où trouver des bacs?"));
+    assert!(
+        hist.contains("Première version.")
+            && hist.contains("Deuxième version.")
+            && hist.contains("Où trouver des bacs?")
+    );
     // Only its author edits it.
     assert_eq!(get(&b_c, app.at(&format!("/p/{id}/edit"))).await.0, 403);
 
     // The author accepts an answer.
     let r6 = ids[6].to_string();
-    let res = app.post_form(&a_c, &format!("/p/{id}"), &format!("/p/{id}/accept"), &[("reply_id", r6.as_str())]).await;
+    let res = app
+        .post_form(
+            &a_c,
+            &format!("/p/{id}"),
+            &format!("/p/{id}/accept"),
+            &[("reply_id", r6.as_str())],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     let (_, html) = get(&b_c, app.at(&format!("/p/{id}"))).await;
-    assert!(html.contains("Voir la réponse acceptée") && html.contains(&format!("href=\"#r-{r6}\"")));
+    assert!(
+        html.contains("Voir la réponse acceptée") && html.contains(&format!("href=\"#r-{r6}\""))
+    );
     // Bruno (not the author, not an animator) may not.
-    let res = app.post_form(&b_c, &format!("/p/{id}"), &format!("/p/{id}/accept"), &[("reply_id", "")]).await;
+    let res = app
+        .post_form(
+            &b_c,
+            &format!("/p/{id}"),
+            &format!("/p/{id}/accept"),
+            &[("reply_id", "")],
+        )
+        .await;
     assert_eq!(res.status(), 403);
 
     // Delete the publication: a 404 for everyone, content erased.
-    let res = app.post_form(&a_c, &format!("/p/{id}/delete"), &format!("/p/{id}/delete"), &[]).await;
+    let res = app
+        .post_form(
+            &a_c,
+            &format!("/p/{id}/delete"),
+            &format!("/p/{id}/delete"),
+            &[],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(get(&a_c, app.at(&format!("/p/{id}"))).await.0, 404);
-    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM publication_revisions WHERE publication_id = {id}")).await, 0);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM publication_revisions WHERE publication_id = {id}")
+        )
+        .await,
+        0
+    );
 }
 
 /// A mention notifies a member who can see the publication, not someone who
@@ -462,45 +730,96 @@ async fn mentions_and_reply_notifications_respect_the_policy() {
     let id = publish(
         &app,
         &a_c,
-        &[("kind", "discussion"), ("title", "Ordre du jour"), ("body", "@mireille et @olivier, vos idées?"), ("communities", &cid)],
+        &[
+            ("kind", "discussion"),
+            ("title", "Ordre du jour"),
+            ("body", "@mireille et @olivier, vos idées?"),
+            ("communities", &cid),
+        ],
         Vec::new(),
     )
     .await;
     let mentions = |user: &str| {
-        format!("SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = '{user}' AND n.kind = 'mention'")
+        format!(
+            "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = '{user}' AND n.kind = 'mention'"
+        )
     };
     assert_eq!(count(&app, &mentions("mireille")).await, 1);
-    assert_eq!(count(&app, &mentions("olivier")).await, 0, "cannot see it: not notified");
+    assert_eq!(
+        count(&app, &mentions("olivier")).await,
+        0,
+        "cannot see it: not notified"
+    );
     let (_, html) = get(&o_c, app.at("/notifications")).await;
     assert!(!html.contains("Ordre du jour"));
     let (_, html) = get(&m_c, app.at("/notifications")).await;
-    assert!(html.contains("Ordre du jour") && html.contains("vous a mentionné"), "{html}");
+    assert!(
+        html.contains("Ordre du jour") && html.contains("vous a mentionné"),
+        "{html}"
+    );
 
     // Mireille follows and replies; the author hears about it.
-    let res = app.post_form(&m_c, &format!("/p/{id}"), &format!("/p/{id}/follow"), &[]).await;
+    let res = app
+        .post_form(&m_c, &format!("/p/{id}"), &format!("/p/{id}/follow"), &[])
+        .await;
     assert_eq!(res.status(), 303);
-    let res = app.post_form(&m_c, &format!("/p/{id}"), &format!("/p/{id}/replies"), &[("body", "Ajoutons le budget."), ("parent_id", "")]).await;
+    let res = app
+        .post_form(
+            &m_c,
+            &format!("/p/{id}"),
+            &format!("/p/{id}/replies"),
+            &[("body", "Ajoutons le budget."), ("parent_id", "")],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     let (_, html) = get(&a_c, app.at("/notifications")).await;
     assert!(html.contains("vous a répondu"), "{html}");
     // The author replies: Mireille (follower, parent author) is notified once.
-    let res = app.post_form(&a_c, &format!("/p/{id}"), &format!("/p/{id}/replies"), &[("body", "D’accord."), ("parent_id", "")]).await;
+    let res = app
+        .post_form(
+            &a_c,
+            &format!("/p/{id}"),
+            &format!("/p/{id}/replies"),
+            &[("body", "D’accord."), ("parent_id", "")],
+        )
+        .await;
     assert_eq!(res.status(), 303);
-    let unread: i64 = passerelles::notifications::unread_count(&app.state.db, m.id).await.expect("count");
+    let unread: i64 = passerelles::notifications::unread_count(&app.state.db, m.id)
+        .await
+        .expect("count");
     // Her mention was marked read when she opened the publication to follow it;
     // the author's reply is new.
     assert_eq!(unread, 1, "the followed reply");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = 'mireille' AND n.kind = 'followed_reply'").await, 1);
     // Reading the publication marks its notifications read.
     assert_eq!(get(&m_c, app.at(&format!("/p/{id}"))).await.0, 200);
-    assert_eq!(passerelles::notifications::unread_count(&app.state.db, m.id).await.expect("count"), 0);
+    assert_eq!(
+        passerelles::notifications::unread_count(&app.state.db, m.id)
+            .await
+            .expect("count"),
+        0
+    );
     // Mark all read for the author.
-    let res = app.post_form(&a_c, "/notifications", "/notifications/read", &[("all", "1")]).await;
+    let res = app
+        .post_form(
+            &a_c,
+            "/notifications",
+            "/notifications/read",
+            &[("all", "1")],
+        )
+        .await;
     assert_eq!(res.status(), 303);
-    assert_eq!(passerelles::notifications::unread_count(&app.state.db, a.id).await.expect("count"), 0);
+    assert_eq!(
+        passerelles::notifications::unread_count(&app.state.db, a.id)
+            .await
+            .expect("count"),
+        0
+    );
 
     // If Mireille leaves, the records about it disappear from her list.
-    communities::remove_membership(&app.state.db, private.id, m.id).await.expect("leave");
+    communities::remove_membership(&app.state.db, private.id, m.id)
+        .await
+        .expect("leave");
     let (_, html) = get(&m_c, app.at("/notifications")).await;
     assert!(!html.contains("Ordre du jour"));
 }
@@ -515,13 +834,29 @@ async fn hostile_markdown_is_neutralised() {
     let body = "<script>alert(1)</script>\n\n[clic](javascript:alert(2))\n\n<img src=x onerror=alert(3)>\n\n\
                 <a href=\"javascript:alert(4)\">lien</a>\n\n![img](data:image/svg+xml;base64,PHN2Zz4=)\n\n\
                 <svg onload=alert(5)></svg>";
-    let id = publish(&app, &c, &[("kind", "discussion"), ("title", "<script>alert('titre')</script>"), ("body", body), ("communities", &cid)], Vec::new()).await;
+    let id = publish(
+        &app,
+        &c,
+        &[
+            ("kind", "discussion"),
+            ("title", "<script>alert('titre')</script>"),
+            ("body", body),
+            ("communities", &cid),
+        ],
+        Vec::new(),
+    )
+    .await;
     let (status, html) = get(&app.client(), app.at(&format!("/p/{id}"))).await;
     assert_eq!(status, 200);
     assert_no_live_markup(&html);
     assert!(html.contains("&lt;script&gt;"), "shown escaped, as typed");
     // Nor in the API's HTML.
-    let res = app.client().get(app.at(&format!("/api/v1/publications/{id}"))).send().await.expect("api");
+    let res = app
+        .client()
+        .get(app.at(&format!("/api/v1/publications/{id}")))
+        .send()
+        .await
+        .expect("api");
     let v: Value = res.json().await.expect("json");
     let h = v["body_html"].as_str().unwrap_or_default();
     assert!(h.contains("&lt;script&gt;"));
@@ -538,12 +873,30 @@ async fn refused_attachments_save_nothing() {
     let cid = open.id.to_string();
     let mut exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00".to_vec();
     exe.extend_from_slice(&[0u8; 512]);
-    let fields = [("kind", "discussion"), ("title", "Mon rapport"), ("body", "Texte **gardé**"), ("tags", "énergie"), ("communities", cid.as_str())];
-    let res = compose(&app, &c, &fields, vec![("rapport.pdf", exe), ("ok.pdf", PDF.to_vec())]).await;
+    let fields = [
+        ("kind", "discussion"),
+        ("title", "Mon rapport"),
+        ("body", "Texte **gardé**"),
+        ("tags", "énergie"),
+        ("communities", cid.as_str()),
+    ];
+    let res = compose(
+        &app,
+        &c,
+        &fields,
+        vec![("rapport.pdf", exe), ("ok.pdf", PDF.to_vec())],
+    )
+    .await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.expect("body");
-    assert!(html.contains("rapport.pdf") && html.contains("type de fichier n’est pas accepté"), "{html}");
-    assert!(html.contains("choisissez-les de nouveau"), "says files must be chosen again");
+    assert!(
+        html.contains("rapport.pdf") && html.contains("type de fichier n’est pas accepté"),
+        "{html}"
+    );
+    assert!(
+        html.contains("choisissez-les de nouveau"),
+        "says files must be chosen again"
+    );
     assert!(html.contains("value=\"Mon rapport\""), "the title is kept");
     assert!(html.contains("Texte **gardé**") && html.contains("value=\"énergie\""));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM publications").await, 0);
@@ -552,7 +905,10 @@ async fn refused_attachments_save_nothing() {
     let res = compose(&app, &c, &fields, vec![("joli.png", png_bomb())]).await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.expect("body");
-    assert!(html.contains("joli.png") && html.contains("L’image est trop grande"), "{html}");
+    assert!(
+        html.contains("joli.png") && html.contains("L’image est trop grande"),
+        "{html}"
+    );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM publications").await, 0);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM media").await, 0);
 
@@ -562,9 +918,26 @@ async fn refused_attachments_save_nothing() {
     assert_eq!(res.status(), 422);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM publications").await, 0);
     // A community the author may not post in.
-    let other = community(&app, &app.create_user("autre", false).await, "ailleurs", Visibility::Open).await;
+    let other = community(
+        &app,
+        &app.create_user("autre", false).await,
+        "ailleurs",
+        Visibility::Open,
+    )
+    .await;
     let oid = other.id.to_string();
-    let res = compose(&app, &c, &[("kind", "discussion"), ("title", "X"), ("body", "Y"), ("communities", oid.as_str())], Vec::new()).await;
+    let res = compose(
+        &app,
+        &c,
+        &[
+            ("kind", "discussion"),
+            ("title", "X"),
+            ("body", "Y"),
+            ("communities", oid.as_str()),
+        ],
+        Vec::new(),
+    )
+    .await;
     assert_eq!(res.status(), 422);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM publications").await, 0);
 }
@@ -584,10 +957,25 @@ async fn watch_item_preview_and_already_shared() {
     join(&app, &second, &o, Role::Member).await;
     let url = format!("http://{site}/page?utm_source=infolettre");
     let c1 = first.id.to_string();
-    let id = publish(&app, &c, &[("kind", "watch"), ("link_url", url.as_str()), ("title", ""), ("body", "À lire #logement"), ("communities", c1.as_str())], Vec::new()).await;
+    let id = publish(
+        &app,
+        &c,
+        &[
+            ("kind", "watch"),
+            ("link_url", url.as_str()),
+            ("title", ""),
+            ("body", "À lire #logement"),
+            ("communities", c1.as_str()),
+        ],
+        Vec::new(),
+    )
+    .await;
     let (status, html) = get(&app.client(), app.at(&format!("/p/{id}"))).await;
     assert_eq!(status, 200);
-    assert!(html.contains("Rapport sur le logement communautaire"), "title from the preview");
+    assert!(
+        html.contains("Rapport sur le logement communautaire"),
+        "title from the preview"
+    );
     assert!(html.contains("Une synthèse des coopératives"));
     assert!(html.contains("Observatoire local"));
     let media: Option<i64> = sqlx::query_scalar("SELECT lp.image_media_id FROM publications p JOIN link_previews lp ON lp.id = p.preview_id WHERE p.id = $1")
@@ -598,22 +986,60 @@ async fn watch_item_preview_and_already_shared() {
     let media = media.expect("the image is stored locally");
     assert!(html.contains(&format!("src=\"/media/{media}\"")));
     assert!(!html.contains("src=\"http"), "no third-party image");
-    assert!(!html.contains(&format!("{site}/img.png")), "the remote image URL is not used");
+    assert!(
+        !html.contains(&format!("{site}/img.png")),
+        "the remote image URL is not used"
+    );
     assert!(html.contains("/tags/logement"));
 
     // The same link (other tracking parameters, trailing slash): already shared.
     let again = format!("http://{site}/page/?utm_campaign=x");
     let c2 = second.id.to_string();
-    let res = compose(&app, &o_c, &[("kind", "watch"), ("link_url", again.as_str()), ("title", "Encore"), ("body", ""), ("communities", c2.as_str())], Vec::new()).await;
+    let res = compose(
+        &app,
+        &o_c,
+        &[
+            ("kind", "watch"),
+            ("link_url", again.as_str()),
+            ("title", "Encore"),
+            ("body", ""),
+            ("communities", c2.as_str()),
+        ],
+        Vec::new(),
+    )
+    .await;
     assert_eq!(res.status(), 409);
     let html = res.text().await.expect("body");
-    assert!(html.contains("Déjà partagé dans") && html.contains("/c/veille-logement") && html.contains(&format!("/p/{id}")), "{html}");
+    assert!(
+        html.contains("Déjà partagé dans")
+            && html.contains("/c/veille-logement")
+            && html.contains(&format!("/p/{id}")),
+        "{html}"
+    );
     assert!(html.contains("Ajouter à une autre communauté"));
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM publications").await, 1, "no duplicate");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM publications").await,
+        1,
+        "no duplicate"
+    );
     // Adding it to the other community.
-    let res = app.post_form(&o_c, &format!("/p/{id}"), &format!("/p/{id}/share"), &[("community", c2.as_str())]).await;
+    let res = app
+        .post_form(
+            &o_c,
+            &format!("/p/{id}"),
+            &format!("/p/{id}/share"),
+            &[("community", c2.as_str())],
+        )
+        .await;
     assert_eq!(res.status(), 303);
-    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM publication_communities WHERE publication_id = {id}")).await, 2);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM publication_communities WHERE publication_id = {id}")
+        )
+        .await,
+        2
+    );
     // The API says the same.
     let token = token_for(&app, &o).await;
     let res = app
@@ -631,7 +1057,19 @@ async fn watch_item_preview_and_already_shared() {
 
     // A link whose preview fails is still published, with the reason shown to its author.
     let missing = format!("http://{site}/missing");
-    let id2 = publish(&app, &c, &[("kind", "watch"), ("link_url", missing.as_str()), ("title", "Lien cassé"), ("body", ""), ("communities", c1.as_str())], Vec::new()).await;
+    let id2 = publish(
+        &app,
+        &c,
+        &[
+            ("kind", "watch"),
+            ("link_url", missing.as_str()),
+            ("title", "Lien cassé"),
+            ("body", ""),
+            ("communities", c1.as_str()),
+        ],
+        Vec::new(),
+    )
+    .await;
     let (status, html) = get(&c, app.at(&format!("/p/{id2}"))).await;
     assert_eq!(status, 200);
     assert!(html.contains("Aperçu non récupéré"), "{html}");
@@ -651,38 +1089,81 @@ async fn pages_cost_a_bounded_number_of_statements() {
         join(&app, &com, &r, Role::Member).await;
         ids.push(com.id.to_string());
     }
-    let mut fields = vec![("kind", "discussion"), ("title", "Mesure"), ("body", "Corps #tag1 #tag2")];
+    let mut fields = vec![
+        ("kind", "discussion"),
+        ("title", "Mesure"),
+        ("body", "Corps #tag1 #tag2"),
+    ];
     for id in &ids {
         fields.push(("communities", id.as_str()));
     }
-    let id = publish(&app, &c, &fields, vec![("a.pdf", PDF.to_vec()), ("b.png", png(20, 20))]).await;
-    let p = publications::by_id(&app.state.db, id, None).await.expect("load").expect("exists");
-    let links = publications::links_of(&app.state.db, Some(&r), &[id]).await.expect("links").remove(&id).unwrap_or_default();
+    let id = publish(
+        &app,
+        &c,
+        &fields,
+        vec![("a.pdf", PDF.to_vec()), ("b.png", png(20, 20))],
+    )
+    .await;
+    let p = publications::by_id(&app.state.db, id, None)
+        .await
+        .expect("load")
+        .expect("exists");
+    let links = publications::links_of(&app.state.db, Some(&r), &[id])
+        .await
+        .expect("links")
+        .remove(&id)
+        .unwrap_or_default();
     let mut parent: Option<publications::Reply> = None;
     for i in 0..20 {
-        let rid = publications::add_reply(&app.state.db, &r, &p, &links, parent.as_ref(), &format!("Réponse {i} @mesureuse"))
-            .await
-            .expect("reply");
-        parent = if i % 3 == 2 { None } else { publications::reply_by_id(&app.state.db, id, rid).await.expect("reply") };
+        let rid = publications::add_reply(
+            &app.state.db,
+            &r,
+            &p,
+            &links,
+            parent.as_ref(),
+            &format!("Réponse {i} @mesureuse"),
+        )
+        .await
+        .expect("reply");
+        parent = if i % 3 == 2 {
+            None
+        } else {
+            publications::reply_by_id(&app.state.db, id, rid)
+                .await
+                .expect("reply")
+        };
     }
 
-    let (loaded, n) = publications::count_statements(publications::load_page(&app.state.db, Some(&r), id)).await;
-    let publications::Loaded::Full(data) = loaded.expect("page loads") else { panic!("readable") };
+    let (loaded, n) =
+        publications::count_statements(publications::load_page(&app.state.db, Some(&r), id)).await;
+    let publications::Loaded::Full(data) = loaded.expect("page loads") else {
+        panic!("readable")
+    };
     assert_eq!(data.replies.len(), 20);
     assert_eq!(data.links.len(), 3);
     assert_eq!(data.attachments.len(), 2);
     println!("publication page, signed in: {n} statements (+1 session lookup)");
     // The request adds the session lookup (and at most one sliding-expiry write).
     assert!(n + 2 <= 12, "{n} statements for the publication page");
-    let (_, n_anon) = publications::count_statements(publications::load_page(&app.state.db, None, id)).await;
+    let (_, n_anon) =
+        publications::count_statements(publications::load_page(&app.state.db, None, id)).await;
     assert!(n_anon <= n, "anonymous: {n_anon}");
     // The page itself renders.
     let (status, html) = get(&r_c, app.at(&format!("/p/{id}"))).await;
     assert_eq!(status, 200);
     assert_eq!(html.matches("class=\"reply level-").count(), 20);
 
-    let com = communities::by_slug(&app.state.db, "mesure-a").await.expect("load").expect("exists");
-    let (res, n) = publications::count_statements(publications::list_in_community(&app.state.db, Some(&r), &com, 0)).await;
+    let com = communities::by_slug(&app.state.db, "mesure-a")
+        .await
+        .expect("load")
+        .expect("exists");
+    let (res, n) = publications::count_statements(publications::list_in_community(
+        &app.state.db,
+        Some(&r),
+        &com,
+        0,
+    ))
+    .await;
     let (list, _) = res.expect("list");
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].tags, vec!["tag1".to_string(), "tag2".to_string()]);
@@ -700,9 +1181,57 @@ async fn listings_follow_the_policy() {
     let open = community(&app, &u, "ouverte", Visibility::Open).await;
     let private = community(&app, &u, "fermee", Visibility::Private).await;
     let (oc, pc) = (open.id.to_string(), private.id.to_string());
-    let a = publish(&app, &c, &[("kind", "discussion"), ("title", "Publique A"), ("body", "x #climat"), ("communities", oc.as_str())], Vec::new()).await;
-    let b = publish(&app, &c, &[("kind", "discussion"), ("title", "Publique B"), ("body", "y"), ("tags", "Climat"), ("communities", oc.as_str())], Vec::new()).await;
-    let s = publish(&app, &c, &[("kind", "discussion"), ("title", "Secrète"), ("body", "z #climat"), ("communities", pc.as_str())], Vec::new()).await;
+    let a = publish(
+        &app,
+        &c,
+        &[
+            ("kind", "discussion"),
+            ("title", "Publique A"),
+            ("body", "x #climat"),
+            ("communities", oc.as_str()),
+        ],
+        Vec::new(),
+    )
+    .await;
+    let b = publish(
+        &app,
+        &c,
+        &[
+            ("kind", "discussion"),
+            ("title", "Publique B"),
+            ("body", "y"),
+            ("tags", "Climat"),
+            ("communities", oc.as_str()),
+        ],
+        Vec::new(),
+    )
+    .await;
+    let s = publish(
+        &app,
+        &c,
+        &[
+            ("kind", "discussion"),
+            ("title", "Secrète"),
+            ("body", "z #climat"),
+            ("communities", pc.as_str()),
+        ],
+        Vec::new(),
+    )
+    .await;
+    let unlisted = community(&app, &u, "discrete", Visibility::Unlisted).await;
+    let uc = unlisted.id.to_string();
+    publish(
+        &app,
+        &c,
+        &[
+            ("kind", "discussion"),
+            ("title", "Discrète"),
+            ("body", "w #climat"),
+            ("communities", uc.as_str()),
+        ],
+        Vec::new(),
+    )
+    .await;
     sqlx::query("UPDATE publications SET last_activity_at = id * 1000 WHERE id IN ($1, $2, $3)")
         .bind(a)
         .bind(b)
@@ -710,25 +1239,60 @@ async fn listings_follow_the_policy() {
         .execute(&app.state.db.pool)
         .await
         .expect("times");
-    sqlx::query("UPDATE publication_communities SET pinned = 1 WHERE publication_id = $1").bind(a).execute(&app.state.db.pool).await.expect("pin");
+    sqlx::query("UPDATE publication_communities SET pinned = 1 WHERE publication_id = $1")
+        .bind(a)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("pin");
 
-    let (list, more) = publications::list_in_community(&app.state.db, Some(&o), &open, 0).await.expect("list");
+    let (list, more) = publications::list_in_community(&app.state.db, Some(&o), &open, 0)
+        .await
+        .expect("list");
     assert!(!more);
-    assert_eq!(list.iter().map(|p| p.id).collect::<Vec<_>>(), vec![a, b], "pinned first");
+    assert_eq!(
+        list.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![a, b],
+        "pinned first"
+    );
     assert!(list[0].pinned);
-    let (list, _) = publications::list_in_community(&app.state.db, Some(&o), &private, 0).await.expect("list");
-    assert!(list.is_empty(), "an outsider lists nothing in a private community");
-    let (list, _) = publications::list_in_community(&app.state.db, Some(&u), &private, 0).await.expect("list");
+    let (list, _) = publications::list_in_community(&app.state.db, Some(&o), &private, 0)
+        .await
+        .expect("list");
+    assert!(
+        list.is_empty(),
+        "an outsider lists nothing in a private community"
+    );
+    let (list, _) = publications::list_in_community(&app.state.db, Some(&u), &private, 0)
+        .await
+        .expect("list");
     assert_eq!(list.len(), 1);
 
     let (status, html) = get(&o_c, app.at("/tags/climat")).await;
     assert_eq!(status, 200);
-    assert!(html.contains("Publique A") && html.contains("Publique B") && !html.contains("Secrète"));
-    assert!(html.contains("la plus récente d’abord"), "the page states its order");
+    assert!(html.contains("Publique A") && html.contains("Publique B"));
+    assert!(
+        !html.contains("Secrète"),
+        "private content is not listed to outsiders"
+    );
+    assert!(!html.contains("Discrète"), "nor unlisted content");
+    let (_, html) = get(&app.client(), app.at("/tags/climat")).await;
+    assert!(html.contains("Publique A") && !html.contains("Secrète") && !html.contains("Discrète"));
+    assert!(
+        html.contains("la plus récente d’abord"),
+        "the page states its order"
+    );
     let (_, html) = get(&c, app.at("/tags/climat")).await;
-    assert!(html.contains("Secrète"));
+    assert!(
+        html.contains("Secrète") && html.contains("Discrète"),
+        "members see both"
+    );
     assert_eq!(get(&o_c, app.at("/tags/inexistante")).await.0, 404);
-    let res = app.client().get(app.at("/api/v1/tags/climat/publications")).send().await.expect("api");
+    let res = app
+        .client()
+        .get(app.at("/api/v1/tags/climat/publications"))
+        .send()
+        .await
+        .expect("api");
     let v: Value = res.json().await.expect("json");
     assert_eq!(v["items"].as_array().map(Vec::len), Some(2));
     assert_eq!(v["order"], "last_activity_desc");
@@ -745,7 +1309,11 @@ async fn api_publications_replies_and_notifications() {
     let private = community(&app, &author, "api-prive", Visibility::Private).await;
     let open = community(&app, &author, "api-ouvert", Visibility::Open).await;
     join(&app, &private, &member, Role::Member).await;
-    let (ta, tm, to) = (token_for(&app, &author).await, token_for(&app, &member).await, token_for(&app, &outsider).await);
+    let (ta, tm, to) = (
+        token_for(&app, &author).await,
+        token_for(&app, &member).await,
+        token_for(&app, &outsider).await,
+    );
     let client = app.client();
 
     let res = client
@@ -770,87 +1338,249 @@ async fn api_publications_replies_and_notifications() {
     assert_eq!(res.status(), 422);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM publications").await, 1);
 
-    assert_eq!(client.get(app.at(&format!("/api/v1/publications/{id}"))).bearer_auth(&to).send().await.expect("get").status(), 404);
-    assert_eq!(client.get(app.at(&format!("/api/v1/publications/{id}/replies"))).send().await.expect("get").status(), 404);
+    assert_eq!(
+        client
+            .get(app.at(&format!("/api/v1/publications/{id}")))
+            .bearer_auth(&to)
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        404
+    );
+    assert_eq!(
+        client
+            .get(app.at(&format!("/api/v1/publications/{id}/replies")))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        404
+    );
 
     // The member was mentioned, replies, and is notified of nothing else yet.
-    let res = client.get(app.at("/api/v1/notifications")).bearer_auth(&tm).send().await.expect("notifs");
+    let res = client
+        .get(app.at("/api/v1/notifications"))
+        .bearer_auth(&tm)
+        .send()
+        .await
+        .expect("notifs");
     let v: Value = res.json().await.expect("json");
     assert_eq!(v["unread"], 1);
     assert_eq!(v["items"][0]["kind"], "mention");
     let nid = v["items"][0]["id"].as_i64().expect("id");
-    let res = client.post(app.at(&format!("/api/v1/notifications/{nid}/read"))).bearer_auth(&tm).send().await.expect("read");
+    let res = client
+        .post(app.at(&format!("/api/v1/notifications/{nid}/read")))
+        .bearer_auth(&tm)
+        .send()
+        .await
+        .expect("read");
     assert_eq!(res.status(), 204);
-    let res = client.post(app.at(&format!("/api/v1/notifications/{nid}/read"))).bearer_auth(&to).send().await.expect("read");
+    let res = client
+        .post(app.at(&format!("/api/v1/notifications/{nid}/read")))
+        .bearer_auth(&to)
+        .send()
+        .await
+        .expect("read");
     assert_eq!(res.status(), 404, "not theirs");
 
-    let res = client.post(app.at(&format!("/api/v1/publications/{id}/replies"))).bearer_auth(&tm).json(&serde_json::json!({"body": "Essayez Nextcloud."})).send().await.expect("reply");
+    let res = client
+        .post(app.at(&format!("/api/v1/publications/{id}/replies")))
+        .bearer_auth(&tm)
+        .json(&serde_json::json!({"body": "Essayez Nextcloud."}))
+        .send()
+        .await
+        .expect("reply");
     assert_eq!(res.status(), 201);
     let r: Value = res.json().await.expect("json");
     let rid = r["id"].as_i64().expect("id");
-    let res = client.post(app.at(&format!("/api/v1/publications/{id}/replies"))).bearer_auth(&to).json(&serde_json::json!({"body": "Moi aussi"})).send().await.expect("reply");
+    let res = client
+        .post(app.at(&format!("/api/v1/publications/{id}/replies")))
+        .bearer_auth(&to)
+        .json(&serde_json::json!({"body": "Moi aussi"}))
+        .send()
+        .await
+        .expect("reply");
     assert_eq!(res.status(), 404, "an outsider cannot even see it");
-    let res = client.patch(app.at(&format!("/api/v1/publications/{id}/replies/{rid}"))).bearer_auth(&tm).json(&serde_json::json!({"body": "Essayez Nextcloud ou Framaspace."})).send().await.expect("edit");
+    let res = client
+        .patch(app.at(&format!("/api/v1/publications/{id}/replies/{rid}")))
+        .bearer_auth(&tm)
+        .json(&serde_json::json!({"body": "Essayez Nextcloud ou Framaspace."}))
+        .send()
+        .await
+        .expect("edit");
     assert_eq!(res.status(), 200);
     let r: Value = res.json().await.expect("json");
     assert_eq!(r["edited"], true);
-    let res = client.put(app.at(&format!("/api/v1/publications/{id}/accepted-answer"))).bearer_auth(&ta).json(&serde_json::json!({"reply_id": rid})).send().await.expect("accept");
+    let res = client
+        .put(app.at(&format!("/api/v1/publications/{id}/accepted-answer")))
+        .bearer_auth(&ta)
+        .json(&serde_json::json!({"reply_id": rid}))
+        .send()
+        .await
+        .expect("accept");
     assert_eq!(res.status(), 200);
     let p: Value = res.json().await.expect("json");
     assert_eq!(p["accepted_reply_id"], rid);
 
     // Edit, share into the open community, follow.
-    let res = client.patch(app.at(&format!("/api/v1/publications/{id}"))).bearer_auth(&ta).json(&serde_json::json!({"title": "Quel logiciel libre?"})).send().await.expect("patch");
+    let res = client
+        .patch(app.at(&format!("/api/v1/publications/{id}")))
+        .bearer_auth(&ta)
+        .json(&serde_json::json!({"title": "Quel logiciel libre?"}))
+        .send()
+        .await
+        .expect("patch");
     assert_eq!(res.status(), 200);
     let p: Value = res.json().await.expect("json");
     assert_eq!(p["edited"], true);
     assert_eq!(p["tags"][0]["name"], "outils-libres", "tags kept");
-    let res = client.patch(app.at(&format!("/api/v1/publications/{id}"))).bearer_auth(&tm).json(&serde_json::json!({"title": "Volé"})).send().await.expect("patch");
+    let res = client
+        .patch(app.at(&format!("/api/v1/publications/{id}")))
+        .bearer_auth(&tm)
+        .json(&serde_json::json!({"title": "Volé"}))
+        .send()
+        .await
+        .expect("patch");
     assert_eq!(res.status(), 403);
-    let res = client.post(app.at(&format!("/api/v1/publications/{id}/communities"))).bearer_auth(&ta).json(&serde_json::json!({"community": "api-ouvert"})).send().await.expect("share");
+    let res = client
+        .post(app.at(&format!("/api/v1/publications/{id}/communities")))
+        .bearer_auth(&ta)
+        .json(&serde_json::json!({"community": "api-ouvert"}))
+        .send()
+        .await
+        .expect("share");
     assert_eq!(res.status(), 200);
     let _ = open;
     // Now readable by the outsider, who sees only the open community.
-    let res = client.get(app.at(&format!("/api/v1/publications/{id}"))).bearer_auth(&to).send().await.expect("get");
+    let res = client
+        .get(app.at(&format!("/api/v1/publications/{id}")))
+        .bearer_auth(&to)
+        .send()
+        .await
+        .expect("get");
     assert_eq!(res.status(), 200);
     let p: Value = res.json().await.expect("json");
     assert_eq!(p["communities"].as_array().map(Vec::len), Some(1));
     assert_eq!(p["communities"][0]["slug"], "api-ouvert");
-    assert_eq!(client.put(app.at(&format!("/api/v1/publications/{id}/follow"))).bearer_auth(&to).send().await.expect("follow").status(), 204);
+    assert_eq!(
+        client
+            .put(app.at(&format!("/api/v1/publications/{id}/follow")))
+            .bearer_auth(&to)
+            .send()
+            .await
+            .expect("follow")
+            .status(),
+        204
+    );
 
     // Attachments through the API: a forbidden type is refused.
-    let form = Form::new().part("file", Part::bytes(b"MZ\x90\x00\x03\x00\x00\x00".to_vec()).file_name("x.pdf"));
-    let res = client.post(app.at(&format!("/api/v1/publications/{id}/attachments"))).bearer_auth(&ta).multipart(form).send().await.expect("attach");
+    let form = Form::new().part(
+        "file",
+        Part::bytes(b"MZ\x90\x00\x03\x00\x00\x00".to_vec()).file_name("x.pdf"),
+    );
+    let res = client
+        .post(app.at(&format!("/api/v1/publications/{id}/attachments")))
+        .bearer_auth(&ta)
+        .multipart(form)
+        .send()
+        .await
+        .expect("attach");
     assert_eq!(res.status(), 422);
     let form = Form::new().part("file", Part::bytes(PDF.to_vec()).file_name("guide.pdf"));
-    let res = client.post(app.at(&format!("/api/v1/publications/{id}/attachments"))).bearer_auth(&ta).multipart(form).send().await.expect("attach");
+    let res = client
+        .post(app.at(&format!("/api/v1/publications/{id}/attachments")))
+        .bearer_auth(&ta)
+        .multipart(form)
+        .send()
+        .await
+        .expect("attach");
     assert_eq!(res.status(), 200);
     let p: Value = res.json().await.expect("json");
     assert_eq!(p["attachments"][0]["file_name"], "guide.pdf");
 
     // Locked by moderators: replies refused.
-    sqlx::query("UPDATE publications SET locked = 1 WHERE id = $1").bind(id).execute(&app.state.db.pool).await.expect("lock");
-    let res = client.post(app.at(&format!("/api/v1/publications/{id}/replies"))).bearer_auth(&tm).json(&serde_json::json!({"body": "Encore"})).send().await.expect("reply");
+    sqlx::query("UPDATE publications SET locked = 1 WHERE id = $1")
+        .bind(id)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("lock");
+    let res = client
+        .post(app.at(&format!("/api/v1/publications/{id}/replies")))
+        .bearer_auth(&tm)
+        .json(&serde_json::json!({"body": "Encore"}))
+        .send()
+        .await
+        .expect("reply");
     assert_eq!(res.status(), 409);
     let v: Value = res.json().await.expect("json");
     assert_eq!(v["error"]["code"], "locked");
 
     // Delete a reply: a tombstone in the list.
-    let res = client.delete(app.at(&format!("/api/v1/publications/{id}/replies/{rid}"))).bearer_auth(&tm).send().await.expect("delete");
+    let res = client
+        .delete(app.at(&format!("/api/v1/publications/{id}/replies/{rid}")))
+        .bearer_auth(&tm)
+        .send()
+        .await
+        .expect("delete");
     assert_eq!(res.status(), 204);
-    let res = client.get(app.at(&format!("/api/v1/publications/{id}/replies"))).bearer_auth(&to).send().await.expect("list");
+    let res = client
+        .get(app.at(&format!("/api/v1/publications/{id}/replies")))
+        .bearer_auth(&to)
+        .send()
+        .await
+        .expect("list");
     let list: Value = res.json().await.expect("json");
     assert_eq!(list[0]["status"], "deleted");
     assert!(list[0]["body"].is_null());
 
     // Delete the publication.
-    assert_eq!(client.delete(app.at(&format!("/api/v1/publications/{id}"))).bearer_auth(&tm).send().await.expect("delete").status(), 403);
-    assert_eq!(client.delete(app.at(&format!("/api/v1/publications/{id}"))).bearer_auth(&ta).send().await.expect("delete").status(), 204);
-    assert_eq!(client.get(app.at(&format!("/api/v1/publications/{id}"))).bearer_auth(&ta).send().await.expect("get").status(), 404);
+    assert_eq!(
+        client
+            .delete(app.at(&format!("/api/v1/publications/{id}")))
+            .bearer_auth(&tm)
+            .send()
+            .await
+            .expect("delete")
+            .status(),
+        403
+    );
+    assert_eq!(
+        client
+            .delete(app.at(&format!("/api/v1/publications/{id}")))
+            .bearer_auth(&ta)
+            .send()
+            .await
+            .expect("delete")
+            .status(),
+        204
+    );
+    assert_eq!(
+        client
+            .get(app.at(&format!("/api/v1/publications/{id}")))
+            .bearer_auth(&ta)
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        404
+    );
 
     // The OpenAPI document lists the endpoints.
-    let doc: Value = client.get(app.at("/api/v1/openapi.json")).send().await.expect("doc").json().await.expect("json");
-    for path in ["/api/v1/publications", "/api/v1/publications/{id}/replies", "/api/v1/notifications", "/api/v1/tags/{name}/publications"] {
+    let doc: Value = client
+        .get(app.at("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("doc")
+        .json()
+        .await
+        .expect("json");
+    for path in [
+        "/api/v1/publications",
+        "/api/v1/publications/{id}/replies",
+        "/api/v1/notifications",
+        "/api/v1/tags/{name}/publications",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path} documented");
     }
 }
