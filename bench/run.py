@@ -16,8 +16,9 @@ Per run: RSS idle and peak, seed time, publications written per second.
 import argparse, gzip, html.parser, http.client, json, os, re, shutil, signal, socket, sqlite3, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target/release/passerelles")
-LOADGEN = os.path.join(ROOT, "target/release/loadgen")
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+BIN = os.path.join(TARGET, "release/passerelles")
+LOADGEN = os.path.join(TARGET, "release/loadgen")
 
 class Weigher(html.parser.HTMLParser):
     def __init__(self):
@@ -70,6 +71,23 @@ def pick_paths(backend, db_url, data_dir):
     return [("home", "/"), ("community", f"/c/{slug}"), ("publication", f"/p/{pid}"),
             ("API communities", "/api/v1/communities"), ("tag page", "/tags/financement")]
 
+def start_server(data_dir, db_url, port, count_sql):
+    env = dict(os.environ, PASSERELLES_LOG="warn", PASSERELLES_COUNT_SQL="1" if count_sql else "0")
+    proc = subprocess.Popen([BIN, "--data-dir", data_dir, "--database-url", db_url, "serve", "--bind", f"127.0.0.1:{port}"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            if get(port, "/healthz")[0] == 200: return proc
+        except OSError:
+            time.sleep(0.05)
+    stop(proc)
+    sys.exit("server did not start")
+
+def stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    try: proc.wait(15)
+    except subprocess.TimeoutExpired: proc.kill()
+
 def loadgen(port, path, conns, seconds):
     out = subprocess.run([LOADGEN, "--url", f"http://127.0.0.1:{port}{path}", "--connections", str(conns),
                           "--seconds", str(seconds)], capture_output=True, text=True)
@@ -90,15 +108,22 @@ def run_one(backend, scale, pg_url, seconds):
         subprocess.run([BIN, "--data-dir", tmp, "--database-url", db_url, "admin", "seed-demo", "--scale", str(scale)],
                        check=True, capture_output=True)
         seed_s = time.monotonic() - t
+        # SQL statements per page come from a second server with statement
+        # counting on (sqlx's statement log costs CPU, so the timed server
+        # runs without it).
+        sql_counts = {}
+        cport = free_port()
+        counter = start_server(tmp, db_url, cport, count_sql=True)
+        try:
+            for name, path in pick_paths(backend, db_url, tmp):
+                get(cport, path)  # warm caches
+                s0 = sql_total(cport)
+                for _ in range(20): get(cport, path)
+                sql_counts[path] = (sql_total(cport) - s0) / 20
+        finally:
+            stop(counter)
         port = free_port()
-        env = dict(os.environ, PASSERELLES_LOG="warn", PASSERELLES_COUNT_SQL="1")
-        proc = subprocess.Popen([BIN, "--data-dir", tmp, "--database-url", db_url, "serve", "--bind", f"127.0.0.1:{port}"],
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(600):
-            try:
-                if get(port, "/healthz")[0] == 200: break
-            except OSError:
-                time.sleep(0.05)
+        proc = start_server(tmp, db_url, port, count_sql=False)
         time.sleep(1)
         rss_idle = proc_status(proc.pid, "VmRSS")
         rows = []
@@ -109,10 +134,7 @@ def run_one(backend, scale, pg_url, seconds):
             _, hz, gz = get(port, path, {"Accept-Encoding": "gzip"})
             w = Weigher(); w.feed(body.decode("utf-8", "replace")) if b"<html" in body[:200] else None
             third = [r for r in w.requests if r.startswith("http") or r.startswith("//")]
-            s0 = sql_total(port)
-            for _ in range(20): get(port, path)
-            s1 = sql_total(port)
-            sql_per = (s1 - s0 - 20 * 0) / 20  # /metrics itself is counted between, not inside, the 20 requests
+            sql_per = sql_counts.get(path, float("nan"))
             c0 = cpu_ticks(proc.pid)
             one = loadgen(port, path, 1, seconds)
             c1 = cpu_ticks(proc.pid)
@@ -124,9 +146,7 @@ def run_one(backend, scale, pg_url, seconds):
         return dict(backend=backend, scale=scale, seed_s=seed_s, rss_idle=rss_idle, rss_peak=rss_peak, rows=rows)
     finally:
         if proc:
-            proc.send_signal(signal.SIGTERM)
-            try: proc.wait(15)
-            except subprocess.TimeoutExpired: proc.kill()
+            stop(proc)
         if pg_name:
             subprocess.run(["psql", pg_url, "-qc", f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"], capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)

@@ -530,13 +530,23 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
             .map(|s| s.to_string()),
         )
         .collect();
+    // Reuse tags that already exist (a second, forced seed), create the rest.
+    let mut tag_ids = Vec::new();
     let mut tag_rows = Vec::new();
-    for (k, name) in tag_names.iter().enumerate() {
-        tag_rows.push(vec![
-            V::I(tag_base + 1 + k as i64),
-            V::S(format!("{name}-{}", tag_base + 1 + k as i64)),
-            V::S(name.clone()),
-        ]);
+    let mut next_tag = tag_base;
+    for name in &tag_names {
+        let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM tags WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&db.pool)
+            .await?;
+        match existing {
+            Some(id) => tag_ids.push(id),
+            None => {
+                next_tag += 1;
+                tag_ids.push(next_tag);
+                tag_rows.push(vec![V::I(next_tag), V::S(name.clone()), V::S(name.clone())]);
+            }
+        }
     }
     flush(db, "tags (id, name, label)", &mut tag_rows, true).await?;
 
@@ -653,7 +663,7 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
                 ]);
             }
         }
-        let tag = tag_base + 1 + rng.below(tag_names.len()) as i64;
+        let tag = tag_ids[rng.below(tag_ids.len())];
         trow.push(vec![V::I(id), V::I(tag)]);
         let mut prev: Option<i64> = None;
         for r in 0..replies_here {
