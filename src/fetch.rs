@@ -202,7 +202,7 @@ impl Fetcher {
         body_limit: F,
     ) -> Result<Fetched, FetchError>
     where
-        F: Fn(Option<&str>) -> Option<usize>,
+        F: Fn(Option<&str>) -> Option<usize> + Sync,
     {
         let Some(client) = self.client.as_ref() else {
             return Err(FetchError::Network("client unavailable".to_string()));
@@ -219,7 +219,7 @@ impl Fetcher {
         client: &reqwest::Client,
         url: &str,
         policy: &FetchPolicy,
-        body_limit: &dyn Fn(Option<&str>) -> Option<usize>,
+        body_limit: &(dyn Fn(Option<&str>) -> Option<usize> + Sync),
     ) -> Result<Fetched, FetchError> {
         let mut current = parse_url(url)?;
         let mut seen: HashSet<String> = HashSet::new();

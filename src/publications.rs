@@ -1295,29 +1295,13 @@ pub fn fetch_allow_list(url: &str) -> Vec<SocketAddr> {
     out
 }
 
-/// Fetch a preview through the guarded client. `preview::fetch_preview`'s
-/// future is not `Send` (the fetcher holds a non-`Sync` `&dyn Fn` across an
-/// await), so it runs on a blocking thread driven by this runtime's handle
-/// rather than inside the request's task.
+/// Fetch a preview through the guarded client.
 async fn fetch_preview(
     url: String,
     user_agent: String,
 ) -> Result<crate::preview::Preview, crate::fetch::FetchError> {
-    let handle = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || {
-        let allow = fetch_allow_list(&url);
-        handle.block_on(crate::preview::fetch_preview(
-            fetcher(&user_agent),
-            &url,
-            &allow,
-        ))
-    })
-    .await
-    .unwrap_or_else(|e| {
-        Err(crate::fetch::FetchError::Network(format!(
-            "preview task failed: {e}"
-        )))
-    })
+    let allow = fetch_allow_list(&url);
+    crate::preview::fetch_preview(fetcher(&user_agent), &url, &allow).await
 }
 
 fn fetcher(user_agent: &str) -> &'static crate::fetch::Fetcher {

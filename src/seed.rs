@@ -250,6 +250,8 @@ fn regions() -> Vec<(String, String)> {
 enum V {
     I(i64),
     N(Option<i64>),
+    /// A text value that may be NULL (PostgreSQL wants NULLs typed).
+    T(Option<String>),
     S(String),
 }
 
@@ -286,6 +288,7 @@ async fn insert_batch(
             q = match v {
                 V::I(x) => q.bind(*x),
                 V::N(x) => q.bind(*x),
+                V::T(x) => q.bind(x.clone()),
                 V::S(x) => q.bind(x.clone()),
             };
         }
@@ -630,14 +633,8 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
             V::S(html),
             V::S("fr".into()),
             V::I(author),
-            match &link {
-                Some(l) => V::S(l.clone()),
-                None => V::N(None),
-            },
-            match &key {
-                Some(k) => V::S(k.clone()),
-                None => V::N(None),
-            },
+            V::T(link.clone()),
+            V::T(key.clone()),
             V::I(created),
             V::I(created),
             V::I(last),

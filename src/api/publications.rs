@@ -4,7 +4,6 @@
 //! functions and permission checks as the pages (`crate::publications`,
 //! which asks `crate::policy`): what a caller may not read is a 404.
 
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -1067,7 +1066,6 @@ pub async fn read_notification(
 pub async fn read_all(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    _body: Bytes,
 ) -> AppResult<StatusCode> {
     notifications::mark_all_read(&state.db, user.id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -47,6 +47,15 @@ pub struct Inner {
     /// every few seconds (decisions such as the registration mode always
     /// read the database).
     pub instance: std::sync::RwLock<(Instant, crate::settings::InstanceSettings)>,
+    /// Figures shown on the home page (member count, whether an
+    /// administrator exists), refreshed at most every few seconds.
+    pub home_stats: std::sync::RwLock<Option<(Instant, HomeStats)>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct HomeStats {
+    pub members: i64,
+    pub admin_exists: bool,
 }
 
 const INSTANCE_CACHE: Duration = Duration::from_secs(5);
@@ -64,6 +73,7 @@ impl AppState {
                 Instant::now() - INSTANCE_CACHE * 2,
                 crate::settings::InstanceSettings::default(),
             )),
+            home_stats: std::sync::RwLock::new(None),
         }))
     }
 
@@ -82,6 +92,31 @@ impl AppState {
     pub fn set_instance_cache(&self, s: crate::settings::InstanceSettings) {
         if let Ok(mut guard) = self.0.instance.write() {
             *guard = (Instant::now(), s);
+        }
+    }
+
+    /// Home-page figures (cached briefly: counting members scans a table).
+    pub async fn home_stats(&self) -> Result<HomeStats, sqlx::Error> {
+        if let Ok(guard) = self.0.home_stats.read()
+            && let Some((at, stats)) = *guard
+            && at.elapsed() < INSTANCE_CACHE
+        {
+            return Ok(stats);
+        }
+        let stats = HomeStats {
+            members: crate::accounts::count_users(&self.db).await?,
+            admin_exists: pages::admin_exists(self).await?,
+        };
+        if let Ok(mut guard) = self.0.home_stats.write() {
+            *guard = Some((Instant::now(), stats));
+        }
+        Ok(stats)
+    }
+
+    /// Forget cached figures (after creating the first administrator).
+    pub fn forget_home_stats(&self) {
+        if let Ok(mut guard) = self.0.home_stats.write() {
+            *guard = None;
         }
     }
 

@@ -96,8 +96,9 @@ struct HomePage {
 
 async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let inst = state.instance().await?;
-    let needs_setup = !admin_exists(&state).await?;
-    let members = accounts::count_users(&state.db).await?;
+    let stats = state.home_stats().await?;
+    let needs_setup = !stats.admin_exists;
+    let members = stats.members;
     let s = Shell::new(&state, &ctx, "", "home");
     Ok(page(
         &ctx,
@@ -199,7 +200,12 @@ async fn media(
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let row: Option<(String, Vec<u8>)> =
-        sqlx::query_as("SELECT content_type, bytes FROM media WHERE id = $1")
+        // Attachment thumbnails are served by their publication's permission-
+        // checked route, never here.
+        sqlx::query_as(
+            "SELECT content_type, bytes FROM media WHERE id = $1 AND NOT EXISTS \
+             (SELECT 1 FROM attachments a WHERE a.thumbnail_media_id = media.id)",
+        )
             .bind(id)
             .fetch_optional(&state.db.pool)
             .await?;

@@ -148,6 +148,7 @@ fn all_ids(pairs: &[(String, String)], key: &str) -> Vec<i64> {
         .filter(|(k, _)| k == key)
         .filter_map(|(_, v)| v.trim().parse().ok())
         .collect();
+    v.sort_unstable();
     v.dedup();
     v
 }
@@ -354,9 +355,10 @@ async fn compose_form(
         return Ok(r);
     }
     let postable = pubs::postable_communities(&state.db, ctx.user.as_ref()).await?;
+    // The community it was opened from (`?c=slug`), or the only one there is.
     let preselected: Vec<i64> = postable
         .iter()
-        .filter(|(c, _)| c.slug == q.c)
+        .filter(|(c, _)| c.slug == q.c || postable.len() == 1)
         .map(|(c, _)| c.id)
         .collect();
     let kind = Kind::parse(&q.kind).unwrap_or(Kind::Discussion);
