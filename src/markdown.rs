@@ -100,6 +100,12 @@ pub fn excerpt(source: &str, max_chars: usize) -> String {
     shorten(&text, max_chars)
 }
 
+/// The same excerpt from already rendered (and sanitised) HTML: no
+/// Markdown parsing, so listings stay cheap.
+pub fn excerpt_from_html(html: &str, max_chars: usize) -> String {
+    shorten(&html_to_text(html), max_chars)
+}
+
 // ---------------------------------------------------------------------------
 // Source bounds
 

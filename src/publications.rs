@@ -35,7 +35,7 @@ pub const CHOSEN_TAGS_MAX: usize = 10;
 pub const TAGS_MAX: usize = 20;
 /// Levels of replies shown nested; deeper replies attach to their level-5 ancestor.
 pub const REPLY_LEVELS: i64 = 5;
-pub const PAGE_SIZE: i64 = 30;
+pub const PAGE_SIZE: i64 = 20;
 /// Mentions that notify, per text (more are rendered but not notified).
 pub const MENTIONS_MAX: usize = 20;
 const EXCERPT_CHARS: usize = 220;
@@ -479,7 +479,7 @@ impl PublicationSummary {
     }
 }
 
-const SUMMARY_COLUMNS: &str = "p.id, p.kind, p.title, SUBSTR(p.body, 1, 1500) AS body_start, p.created_at, \
+const SUMMARY_COLUMNS: &str = "p.id, p.kind, p.title, SUBSTR(p.body_html, 1, 3000) AS body_start, p.created_at, \
      p.last_activity_at, p.reply_count, p.link_url, au.username AS au_username, au.display_name AS au_display_name, \
      lp.site_name AS lp_site_name";
 
@@ -491,7 +491,7 @@ fn summary_from(r: &AnyRow, pinned: bool) -> Result<PublicationSummary, sqlx::Er
         id: r.try_get("id")?,
         kind: r.try_get("kind")?,
         title: r.try_get("title")?,
-        excerpt: markdown::excerpt(&body_start, EXCERPT_CHARS),
+        excerpt: markdown::excerpt_from_html(&body_start, EXCERPT_CHARS),
         author_name: username.as_ref().map(|u| {
             display
                 .clone()
@@ -586,7 +586,7 @@ pub async fn list_in_community(
 
 /// Publications tagged `name` that `viewer` may read, through communities
 /// they may read (unlisted communities stay out of discovery for
-/// non-members, as in the directory): newest activity first, 30 per page.
+/// non-members, as in the directory): newest activity first, 20 per page.
 pub async fn list_by_tag(
     db: &Db,
     viewer: Option<&User>,

@@ -304,3 +304,4 @@ fetch-timeout = The site took too long to answer.
 fetch-too-large = The page is too large to preview.
 fetch-http-error = The site answered with an error.
 fetch-network = The site could not be reached.
+nav-unread = unread

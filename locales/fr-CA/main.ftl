@@ -304,3 +304,4 @@ fetch-timeout = Le site a mis trop de temps à répondre.
 fetch-too-large = La page est trop volumineuse pour en faire un aperçu.
 fetch-http-error = Le site a répondu par une erreur.
 fetch-network = Le site n’a pas pu être joint.
+nav-unread = non lues

@@ -1075,7 +1075,7 @@ pub async fn read_all(
 
 /// Publications with a tag that the caller may read (through communities
 /// they may read; unlisted ones only for their members), newest activity
-/// first, 30 per page.
+/// first, 20 per page.
 #[utoipa::path(
     get,
     path = "/api/v1/tags/{name}/publications",

@@ -28,6 +28,8 @@ pub struct Ctx {
     origin_ok: bool,
     pub lang: Lang,
     pub flash: Option<String>,
+    /// Unread notifications of the signed-in person (from the session query).
+    pub unread: i64,
     pub ip: String,
     pub user_agent: String,
     pub request_id: String,
@@ -105,10 +107,12 @@ impl FromRequestParts<AppState> for Ctx {
         let mut user = None;
         let mut session_hash = None;
         let mut session_csrf = None;
+        let mut unread = 0;
         if let Some(token) = cookie(headers, SESSION_COOKIE) {
             let hash = accounts::hash_token(&token);
             let sql = format!(
-                "SELECT s.csrf AS s_csrf, s.last_seen_at AS s_seen, s.expires_at AS s_expires, {} \
+                "SELECT s.csrf AS s_csrf, s.last_seen_at AS s_seen, s.expires_at AS s_expires, \
+                 (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) AS s_unread, {} \
                  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
                 accounts::USER_COLUMNS
             );
@@ -134,6 +138,7 @@ impl FromRequestParts<AppState> for Ctx {
                             .await?;
                         }
                         session_csrf = Some(r.try_get::<String, _>("s_csrf")?);
+                        unread = r.try_get::<i64, _>("s_unread")?;
                         session_hash = Some(hash);
                         user = Some(u);
                     }
@@ -188,6 +193,7 @@ impl FromRequestParts<AppState> for Ctx {
             origin_ok,
             lang,
             flash: flash.filter(|f| lang.has(f)),
+            unread,
             ip,
             user_agent,
             request_id: parts

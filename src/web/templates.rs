@@ -18,6 +18,8 @@ pub struct Shell {
     pub user_path: Option<String>,
     pub avatar_url: Option<String>,
     pub is_admin: bool,
+    /// Unread notifications (0 when signed out).
+    pub unread: i64,
     pub csrf: String,
     pub flash: Option<String>,
     /// (label, link) pairs; the last one is the current page.
@@ -38,6 +40,7 @@ impl Shell {
             user_path: ctx.user.as_ref().map(|u| u.path()),
             avatar_url: ctx.user.as_ref().and_then(|u| u.avatar_url()),
             is_admin: ctx.user.as_ref().is_some_and(|u| u.is_admin),
+            unread: ctx.unread,
             csrf: ctx.csrf.clone(),
             flash: ctx.flash.as_ref().map(|k| ctx.lang.t(k)),
             crumbs: Vec::new(),
@@ -205,6 +208,7 @@ impl ErrorPage {
                 user_path: None,
                 avatar_url: None,
                 is_admin: false,
+                unread: 0,
                 csrf: String::new(),
                 flash: None,
                 crumbs: Vec::new(),
