@@ -112,14 +112,23 @@ fn init_logs(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PASSERELLES_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=error"));
     let fmt = tracing_subscriber::fmt::layer().with_target(false);
-    let fmt = if format == "json" { fmt.json().boxed() } else { fmt.boxed() };
+    let fmt = if format == "json" {
+        fmt.json().boxed()
+    } else {
+        fmt.boxed()
+    };
     // Statement counting (benchmarks, tests) sees sqlx's debug events
     // without letting them into the logs.
     let count = (std::env::var("PASSERELLES_COUNT_SQL").as_deref() == Ok("1")).then(|| {
-        passerelles::metrics::SqlCounter
-            .with_filter(tracing_subscriber::filter::Targets::new().with_target("sqlx::query", tracing::Level::TRACE))
+        passerelles::metrics::SqlCounter.with_filter(
+            tracing_subscriber::filter::Targets::new()
+                .with_target("sqlx::query", tracing::Level::TRACE),
+        )
     });
-    tracing_subscriber::registry().with(fmt.with_filter(filter)).with(count).init();
+    tracing_subscriber::registry()
+        .with(fmt.with_filter(filter))
+        .with(count)
+        .init();
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -143,14 +152,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{n} migration(s) applied.");
             Ok(())
         }
-        Command::Admin { command: AdminCommand::SeedDemo { scale, seed, force, sizes } } => {
+        Command::Admin {
+            command:
+                AdminCommand::SeedDemo {
+                    scale,
+                    seed,
+                    force,
+                    sizes,
+                },
+        } => {
             let db = passerelles::db::Db::connect(&config.database_url(), 4).await?;
             db.migrate().await?;
             let r = match sizes {
                 Some(s) => {
-                    let n: Vec<i64> = s.split(',').map(|x| x.trim().parse()).collect::<Result<_, _>>()?;
+                    let n: Vec<i64> = s
+                        .split(',')
+                        .map(|x| x.trim().parse())
+                        .collect::<Result<_, _>>()?;
                     anyhow::ensure!(n.len() == 3, "--sizes takes USERS,COMMUNITIES,PUBLICATIONS");
-                    let sizes = passerelles::seed::Sizes { users: n[0], communities: n[1], publications: n[2] };
+                    let sizes = passerelles::seed::Sizes {
+                        users: n[0],
+                        communities: n[1],
+                        publications: n[2],
+                    };
                     passerelles::seed::seed_sized(&db, sizes, seed, force).await?
                 }
                 None => passerelles::seed::seed_demo(&db, scale, seed, force).await?,

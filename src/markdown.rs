@@ -894,10 +894,18 @@ mod tests {
         assert_eq!(items.len(), 2, "{out}");
         for (item, checked) in items.iter().zip([true, false]) {
             let input = item.split('>').next().unwrap_or("");
-            assert!(input.starts_with("<input") && input.contains(r#"type="checkbox""#) && input.contains(r#"disabled="""#), "{out}");
+            assert!(
+                input.starts_with("<input")
+                    && input.contains(r#"type="checkbox""#)
+                    && input.contains(r#"disabled="""#),
+                "{out}"
+            );
             assert_eq!(input.contains(r#"checked="""#), checked, "{out}");
         }
-        assert!(items[0].contains("> fait</li>") && items[1].contains("> à faire</li>"), "{out}");
+        assert!(
+            items[0].contains("> fait</li>") && items[1].contains("> à faire</li>"),
+            "{out}"
+        );
         let out = html("```rust\nfn main() {}\n```");
         assert!(out.contains(r#"<code class="language-rust">"#), "{out}");
         let out = html("```x\" onclick=\"y\nz\n```");

@@ -14,7 +14,11 @@ pub static SQL_STATEMENTS: std::sync::atomic::AtomicU64 = std::sync::atomic::Ato
 pub struct SqlCounter;
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for SqlCounter {
-    fn on_event(&self, event: &tracing::Event<'_>, _ctx: tracing_subscriber::layer::Context<'_, S>) {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
         if event.metadata().target() == "sqlx::query" {
             SQL_STATEMENTS.fetch_add(1, Ordering::Relaxed);
         }
@@ -86,7 +90,10 @@ impl Metrics {
         ));
         out.push_str("# HELP passerelles_sql_statements_total SQL statements run (only counted with PASSERELLES_COUNT_SQL=1).\n");
         out.push_str("# TYPE passerelles_sql_statements_total counter\n");
-        out.push_str(&format!("passerelles_sql_statements_total {}\n", SQL_STATEMENTS.load(Ordering::Relaxed)));
+        out.push_str(&format!(
+            "passerelles_sql_statements_total {}\n",
+            SQL_STATEMENTS.load(Ordering::Relaxed)
+        ));
         for (name, help, value) in extra {
             out.push_str(&format!(
                 "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"

@@ -104,8 +104,10 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
         // Open and private communities are listed (private ones as a card);
         // unlisted ones only for their members.
         Action::ListCommunity { c, m } => {
-            matches!(c.status, CommunityStatus::Active | CommunityStatus::Archived)
-                && (c.visibility != Visibility::Unlisted || active(m) || is_admin)
+            matches!(
+                c.status,
+                CommunityStatus::Active | CommunityStatus::Archived
+            ) && (c.visibility != Visibility::Unlisted || active(m) || is_admin)
                 && !(c.visibility == Visibility::Private && banned(m) && !is_admin)
         }
         Action::JoinCommunity { c, m } => {
@@ -485,16 +487,7 @@ mod tests {
                 false,
                 false,
             ),
-            (
-                V::Private,
-                S::Active,
-                None,
-                None,
-                false,
-                true,
-                false,
-                false,
-            ),
+            (V::Private, S::Active, None, None, false, true, false, false),
             (
                 V::Private,
                 S::Active,
@@ -602,12 +595,51 @@ mod tests {
             );
         }
         let private = facts(V::Private, J::Request, S::Active);
-        assert!(can(None, Action::ViewCommunityCard { c: &private, m: None }), "outsiders see a private card");
-        assert!(!can(Some(&member), Action::ViewCommunityCard { c: &private, m: ban_m }), "banned: nothing");
-        assert!(can(Some(&member), Action::RequestToJoin { c: &private, m: None }));
+        assert!(
+            can(
+                None,
+                Action::ViewCommunityCard {
+                    c: &private,
+                    m: None
+                }
+            ),
+            "outsiders see a private card"
+        );
+        assert!(
+            !can(
+                Some(&member),
+                Action::ViewCommunityCard {
+                    c: &private,
+                    m: ban_m
+                }
+            ),
+            "banned: nothing"
+        );
+        assert!(can(
+            Some(&member),
+            Action::RequestToJoin {
+                c: &private,
+                m: None
+            }
+        ));
         let pending = facts(V::Open, J::Open, S::Pending);
-        assert!(!can(None, Action::ViewCommunityCard { c: &pending, m: None }));
-        assert!(can(Some(&member), Action::ViewCommunityCard { c: &pending, m: None }), "its creator (id 2)");
+        assert!(!can(
+            None,
+            Action::ViewCommunityCard {
+                c: &pending,
+                m: None
+            }
+        ));
+        assert!(
+            can(
+                Some(&member),
+                Action::ViewCommunityCard {
+                    c: &pending,
+                    m: None
+                }
+            ),
+            "its creator (id 2)"
+        );
         let open_req = facts(V::Open, J::Request, S::Active);
         assert!(can(
             Some(&member),

@@ -584,6 +584,40 @@ pub async fn list_in_community(
     Ok((list, more))
 }
 
+/// The home page of a signed-in person: what is new in their communities
+/// (active memberships, visible there), newest activity first, each
+/// publication once even when shared into several of them.
+pub async fn list_for_member(
+    db: &Db,
+    viewer: &User,
+    page: i64,
+) -> Result<(Vec<PublicationSummary>, bool), sqlx::Error> {
+    let offset = page.max(0) * PAGE_SIZE;
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM publications p \
+         LEFT JOIN users au ON au.id = p.author_id LEFT JOIN link_previews lp ON lp.id = p.preview_id \
+         WHERE p.status = 'visible' AND EXISTS (SELECT 1 FROM publication_communities pc \
+         JOIN memberships m ON m.community_id = pc.community_id JOIN communities c ON c.id = pc.community_id \
+         WHERE pc.publication_id = p.id AND pc.status = 'visible' AND m.user_id = $1 AND m.state = 'active' \
+         AND c.status IN ('active', 'archived')) \
+         ORDER BY p.last_activity_at DESC, p.id DESC LIMIT {} OFFSET {offset}",
+        PAGE_SIZE + 1
+    );
+    tick();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(viewer.id)
+        .fetch_all(&db.pool)
+        .await?;
+    let mut list = rows
+        .iter()
+        .map(|r| summary_from(r, false))
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = list.len() as i64 > PAGE_SIZE;
+    list.truncate(PAGE_SIZE as usize);
+    fill_tags(db, &mut list).await?;
+    Ok((list, more))
+}
+
 /// Publications tagged `name` that `viewer` may read, through communities
 /// they may read (unlisted communities stay out of discovery for
 /// non-members, as in the directory): newest activity first, 20 per page.

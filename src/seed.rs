@@ -346,18 +346,28 @@ pub struct Sizes {
 impl Sizes {
     /// The old platform's size times `scale`.
     pub fn scale(scale: i64) -> Sizes {
-        Sizes { users: 4300 * scale, communities: 120 * scale, publications: 6000 * scale }
+        Sizes {
+            users: 4300 * scale,
+            communities: 120 * scale,
+            publications: 6000 * scale,
+        }
     }
 }
 
 pub async fn seed_demo(db: &Db, scale: i64, seed: u64, force: bool) -> anyhow::Result<Report> {
-    anyhow::ensure!((1..=1000).contains(&scale), "--scale must be between 1 and 1000");
+    anyhow::ensure!(
+        (1..=1000).contains(&scale),
+        "--scale must be between 1 and 1000"
+    );
     seed_sized(db, Sizes::scale(scale), seed, force).await
 }
 
 /// Seed exactly `sizes` (tests use small sizes).
 pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow::Result<Report> {
-    anyhow::ensure!(sizes.users >= 3 && sizes.communities >= 1 && sizes.publications >= 0, "sizes too small");
+    anyhow::ensure!(
+        sizes.users >= 3 && sizes.communities >= 1 && sizes.publications >= 0,
+        "sizes too small"
+    );
     let existing = crate::accounts::count_users(db).await?;
     if existing > 0 && !force {
         anyhow::bail!(

@@ -6,7 +6,9 @@
 use std::time::{Duration, Instant};
 
 fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 fn main() -> std::process::ExitCode {
@@ -15,14 +17,25 @@ fn main() -> std::process::ExitCode {
         eprintln!("usage: loadgen --url URL [--connections N] [--seconds S] [--header 'K: V']");
         return std::process::ExitCode::FAILURE;
     };
-    if !(url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost") || url.starts_with("http://[::1]")) {
+    if !(url.starts_with("http://127.0.0.1")
+        || url.starts_with("http://localhost")
+        || url.starts_with("http://[::1]"))
+    {
         eprintln!("loadgen only sends traffic to loopback addresses");
         return std::process::ExitCode::FAILURE;
     }
-    let connections: usize = arg(&args, "--connections").and_then(|v| v.parse().ok()).unwrap_or(1);
-    let seconds: f64 = arg(&args, "--seconds").and_then(|v| v.parse().ok()).unwrap_or(5.0);
+    let connections: usize = arg(&args, "--connections")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let seconds: f64 = arg(&args, "--seconds")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5.0);
     let header = arg(&args, "--header");
-    let Ok(rt) = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build() else {
+    let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+    else {
         return std::process::ExitCode::FAILURE;
     };
     rt.block_on(async move {

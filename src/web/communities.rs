@@ -120,7 +120,13 @@ impl Loaded {
     /// active or archived community, except people banned from a private
     /// one; a pending or refused one: its creator and administrators.
     pub fn card(&self, u: Option<&User>) -> bool {
-        policy::can(u, Action::ViewCommunityCard { c: &self.facts, m: self.m })
+        policy::can(
+            u,
+            Action::ViewCommunityCard {
+                c: &self.facts,
+                m: self.m,
+            },
+        )
     }
     pub fn join(&self, u: Option<&User>) -> bool {
         policy::can(

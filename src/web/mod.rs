@@ -5,8 +5,8 @@ pub mod admin;
 pub mod auth;
 pub mod communities;
 pub mod ctx;
-pub mod moderation;
 pub mod feeds;
+pub mod moderation;
 pub mod notifications;
 pub mod pages;
 pub mod publications;
@@ -180,10 +180,12 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), finish_errors))
         // Compress pages, not tiny bodies (error replies stay plain, so an
         // early 413 is not raced by a compressed stream).
-        .layer(tower_http::compression::CompressionLayer::new().compress_when({
-            use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
-            DefaultPredicate::new().and(SizeAbove::new(1024))
-        }))
+        .layer(
+            tower_http::compression::CompressionLayer::new().compress_when({
+                use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
+                DefaultPredicate::new().and(SizeAbove::new(1024))
+            }),
+        )
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

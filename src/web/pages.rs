@@ -92,13 +92,31 @@ struct HomePage {
     registration_open: bool,
     members: i64,
     display_name_missing: bool,
+    feed: Vec<crate::publications::PublicationSummary>,
+    page: i64,
+    more: bool,
 }
 
-async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PageQuery {
+    page: i64,
+}
+
+async fn home(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Response> {
     let inst = state.instance().await?;
     let stats = state.home_stats().await?;
     let needs_setup = !stats.admin_exists;
     let members = stats.members;
+    let page_no = q.page.clamp(0, 10_000);
+    let (feed, more) = match &ctx.user {
+        Some(u) => crate::publications::list_for_member(&state.db, u, page_no).await?,
+        None => (Vec::new(), false),
+    };
     let s = Shell::new(&state, &ctx, "", "home");
     Ok(page(
         &ctx,
@@ -108,6 +126,9 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
             registration_open: inst.registration_mode != crate::settings::RegistrationMode::Closed,
             members,
             display_name_missing: ctx.user.as_ref().is_some_and(|u| u.display_name.is_empty()),
+            feed,
+            page: page_no,
+            more,
             s,
         },
     ))

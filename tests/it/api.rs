@@ -803,13 +803,32 @@ async fn openapi_document_lists_every_route() {
     // credentials it may be refused, but never with 405 (no such method).
     let client = app.client();
     for (path, item) in paths {
-        let concrete = path.replace("{slug}", "x").replace("{username}", "x").replace("{handle}", "x")
-            .replace("{name}", "x").replace('{', "").replace('}', "");
-        let concrete = concrete.split('/').map(|seg| if seg.ends_with("id") && !seg.is_empty() && seg != "openapi.json" { "1" } else { seg }).collect::<Vec<_>>().join("/");
+        let concrete = path
+            .replace("{slug}", "x")
+            .replace("{username}", "x")
+            .replace("{handle}", "x")
+            .replace("{name}", "x")
+            .replace('{', "")
+            .replace('}', "");
+        let concrete = concrete
+            .split('/')
+            .map(|seg| {
+                if seg.ends_with("id") && !seg.is_empty() && seg != "openapi.json" {
+                    "1"
+                } else {
+                    seg
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
         for method in item.as_object().expect("operations").keys() {
             let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
             let res = client.request(m, app.at(&concrete)).send().await.unwrap();
-            assert_ne!(res.status(), 405, "{method} {path} is documented but not routed ({concrete})");
+            assert_ne!(
+                res.status(),
+                405,
+                "{method} {path} is documented but not routed ({concrete})"
+            );
         }
     }
     for (path, methods) in expected {
