@@ -154,3 +154,4 @@ flash-reply-saved = Reply saved.
 flash-reply-deleted = Reply deleted.
 flash-answer-accepted = Answer accepted.
 flash-answer-cleared = Accepted answer cleared.
+publication-report = Report

@@ -154,3 +154,4 @@ flash-reply-saved = Réponse enregistrée.
 flash-reply-deleted = Réponse supprimée.
 flash-answer-accepted = Réponse acceptée.
 flash-answer-cleared = Réponse acceptée retirée.
+publication-report = Signaler

@@ -650,6 +650,30 @@ fn show_page(
         }),
     }
     .filter(|_| moderates || p.is_author(viewer));
+    // The author also learns, per community, where moderators hid or
+    // removed the publication, and why (moderators see it in the list).
+    let moderation_note = if p.is_author(viewer) && !moderates {
+        let per_community: Vec<String> = links
+            .iter()
+            .filter(|l| l.readable_by(viewer) && l.status != ContentStatus::Visible)
+            .filter_map(|l| {
+                status_label(lang, l.status).map(|label| {
+                    let mut line = format!("{label} — {}", l.community.name);
+                    if !l.status_reason.is_empty() {
+                        line.push_str(&format!(" : {}", l.status_reason));
+                    }
+                    line
+                })
+            })
+            .collect();
+        match (moderation_note, per_community.is_empty()) {
+            (note, true) => note,
+            (None, false) => Some(per_community.join(" · ")),
+            (Some(n), false) => Some(format!("{n} · {}", per_community.join(" · "))),
+        }
+    } else {
+        moderation_note
+    };
     let preview_error = p
         .preview
         .as_ref()

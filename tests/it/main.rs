@@ -11,6 +11,7 @@ mod api;
 mod communities;
 mod discovery;
 mod e2e;
+mod e2e_communities;
 mod moderation;
 mod operations;
 mod preview;
