@@ -1,0 +1,126 @@
+//! SQL statements per page, counted by the server itself
+//! (`PASSERELLES_COUNT_SQL=1` → `passerelles_sql_statements_total` in
+//! /metrics) on a seeded instance, for an anonymous visitor and a member.
+//! Bounds are generous constants: the point is that a page costs a small,
+//! fixed number of statements, whatever the amount of content.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::harness::fresh_database;
+
+const BIN: &str = env!("CARGO_BIN_EXE_passerelles");
+
+struct Server {
+    child: tokio::process::Child,
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Server {
+    async fn total(&self) -> i64 {
+        let text = self.client.get(format!("{}/metrics", self.base)).send().await.unwrap().text().await.unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("passerelles_sql_statements_total "))
+            .and_then(|v| v.trim().parse().ok())
+            .expect("counter in /metrics")
+    }
+
+    /// Statements one GET of `path` costs (least of three tries, so a
+    /// background job poll landing in between does not count).
+    async fn cost(&self, client: &reqwest::Client, path: &str) -> i64 {
+        let baseline = {
+            let a = self.total().await;
+            self.total().await - a
+        };
+        let mut best = i64::MAX;
+        for _ in 0..3 {
+            let before = self.total().await;
+            let res = client.get(format!("{}{path}", self.base)).send().await.unwrap();
+            assert_eq!(res.status(), 200, "{path}");
+            let _ = res.bytes().await;
+            best = best.min(self.total().await - before - baseline);
+        }
+        best
+    }
+}
+
+#[tokio::test]
+async fn community_and_publication_pages_cost_a_bounded_number_of_statements() {
+    let dir = std::env::temp_dir().join(format!("psql-count-{}-{}", std::process::id(), passerelles::db::now()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (url, _pg) = fresh_database(&dir).await;
+    let seed = std::process::Command::new(BIN)
+        .args(["--data-dir", dir.to_str().unwrap(), "--database-url", &url, "admin", "seed-demo", "--sizes", "200,6,400"])
+        .output()
+        .unwrap();
+    assert!(seed.status.success(), "{}", String::from_utf8_lossy(&seed.stderr));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = tokio::process::Command::new(BIN)
+        .args(["--data-dir", dir.to_str().unwrap(), "--database-url", &url, "serve", "--bind", &format!("127.0.0.1:{port}")])
+        .env("PASSERELLES_COUNT_SQL", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let server = Server { child, base: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new() };
+    for _ in 0..200 {
+        if server.client.get(format!("{}/healthz", server.base)).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The busiest open community, and its most replied publication.
+    let db = passerelles::db::Db::connect(&url, 2).await.unwrap();
+    let (slug, cid): (String, i64) = sqlx::query_as(
+        "SELECT slug, id FROM communities WHERE visibility = 'open' AND status = 'active' ORDER BY member_count DESC LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("an open community (seed)");
+    let pid: i64 = sqlx::query_scalar(
+        "SELECT p.id FROM publications p JOIN publication_communities pc ON pc.publication_id = p.id \
+         WHERE pc.community_id = $1 ORDER BY p.reply_count DESC LIMIT 1",
+    )
+    .bind(cid)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let (member,): (String,) = sqlx::query_as(
+        "SELECT u.username FROM users u JOIN memberships m ON m.user_id = u.id WHERE m.community_id = $1 AND m.role = 'member' LIMIT 1",
+    )
+    .bind(cid)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+
+    let anon = reqwest::Client::new();
+    let member_client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = member_client.get(format!("{}/login", server.base)).send().await.unwrap().text().await.unwrap();
+    let csrf = crate::harness::form_value(&login, "csrf").unwrap();
+    let res = member_client
+        .post(format!("{}/login", server.base))
+        .form(&[("csrf", csrf.as_str()), ("login", member.as_str()), ("password", passerelles::seed::DEMO_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success() || res.status().is_redirection());
+
+    let community = format!("/c/{slug}");
+    let publication = format!("/p/{pid}");
+    let costs = [
+        ("community, anonymous", server.cost(&anon, &community).await, 6),
+        ("community, member", server.cost(&member_client, &community).await, 9),
+        ("publication, anonymous", server.cost(&anon, &publication).await, 8),
+        ("publication, member", server.cost(&member_client, &publication).await, 11),
+        ("home, member", server.cost(&member_client, "/").await, 6),
+    ];
+    for (what, cost, bound) in costs {
+        eprintln!("{what}: {cost} SQL statements");
+        assert!(cost > 0, "{what}: the counter works");
+        assert!(cost <= bound, "{what}: {cost} statements (bound {bound})");
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
