@@ -18,6 +18,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/c/{slug}/feed.rss", get(community_rss))
         .route("/c/{slug}/feed.atom", get(community_atom))
+        .route("/tags/{name}/feed.rss", get(tag_rss))
+        .route("/tags/{name}/feed.atom", get(tag_atom))
 }
 
 /// A feed's description, independent of its format.
@@ -216,6 +218,51 @@ async fn community_atom(
         description,
         page_url,
         self_url,
+        items: &items,
+        lang: "fr-CA",
+    };
+    Ok(respond(
+        atom(&feed, &state.config.public_url()),
+        "application/atom+xml; charset=utf-8",
+    ))
+}
+
+/// A tag's feed: what anyone may read with that tag (same rule as the
+/// tag page for an anonymous visitor).
+async fn tag_feed(state: &AppState, name: &str) -> AppResult<(String, Vec<PublicationSummary>)> {
+    let name = name.trim().to_lowercase();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::NotFound);
+    }
+    let (items, _) = publications::list_by_tag(&state.db, None, &name, 0).await?;
+    Ok((name, items))
+}
+
+async fn tag_rss(State(state): State<AppState>, Path(name): Path<String>) -> AppResult<Response> {
+    let (name, items) = tag_feed(&state, &name).await?;
+    let page_url = state.url(&format!("/tags/{}", super::encode_path(&name)));
+    let feed = Feed {
+        title: format!("#{name} · {}", state.instance_name()),
+        description: String::new(),
+        self_url: format!("{page_url}/feed.rss"),
+        page_url,
+        items: &items,
+        lang: "fr-CA",
+    };
+    Ok(respond(
+        rss(&feed, &state.config.public_url()),
+        "application/rss+xml; charset=utf-8",
+    ))
+}
+
+async fn tag_atom(State(state): State<AppState>, Path(name): Path<String>) -> AppResult<Response> {
+    let (name, items) = tag_feed(&state, &name).await?;
+    let page_url = state.url(&format!("/tags/{}", super::encode_path(&name)));
+    let feed = Feed {
+        title: format!("#{name} · {}", state.instance_name()),
+        description: String::new(),
+        self_url: format!("{page_url}/feed.atom"),
+        page_url,
         items: &items,
         lang: "fr-CA",
     };

@@ -165,3 +165,77 @@ async fn community_feeds_exist_only_for_communities_anyone_may_read() {
         }
     }
 }
+
+#[tokio::test]
+async fn tag_feeds_carry_only_what_anyone_may_read() {
+    let app = seeded().await;
+    // Tag one publication of a private community and one of an open one.
+    let private: i64 = sqlx::query_scalar("SELECT MIN(id) FROM communities")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    let open: i64 = sqlx::query_scalar("SELECT MAX(id) FROM communities")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE communities SET visibility = 'private' WHERE id = $1")
+        .bind(private)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE communities SET visibility = 'open' WHERE id = $1")
+        .bind(open)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO tags (name, label) VALUES ('flux-test', 'flux-test')")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let tag: i64 = sqlx::query_scalar("SELECT id FROM tags WHERE name = 'flux-test'")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    let pick = |c: i64| {
+        let db = app.state.db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT pc.publication_id FROM publication_communities pc WHERE pc.community_id = $1 \
+                 AND NOT EXISTS (SELECT 1 FROM publication_communities o WHERE o.publication_id = pc.publication_id AND o.community_id <> $1) \
+                 ORDER BY pc.publication_id LIMIT 1",
+            )
+            .bind(c)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+        }
+    };
+    let (secret, public) = (pick(private).await, pick(open).await);
+    for p in [secret, public] {
+        sqlx::query("INSERT INTO publication_tags (publication_id, tag_id) VALUES ($1, $2)")
+            .bind(p)
+            .bind(tag)
+            .execute(&app.state.db.pool)
+            .await
+            .unwrap();
+    }
+    let client = app.client();
+    for ext in ["rss", "atom"] {
+        let body = client
+            .get(app.at(&format!("/tags/flux-test/feed.{ext}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            body.contains(&format!("/p/{public}<")) || body.contains(&format!("/p/{public}\"")),
+            "{ext}: public item listed: {body}"
+        );
+        assert!(
+            !body.contains(&format!("/p/{secret}<")) && !body.contains(&format!("/p/{secret}\"")),
+            "{ext}: private item absent"
+        );
+    }
+}

@@ -14,6 +14,6 @@ mod e2e;
 mod e2e_communities;
 mod moderation;
 mod operations;
-mod sqlcount;
 mod preview;
 mod publications;
+mod sqlcount;

@@ -19,7 +19,15 @@ struct Server {
 
 impl Server {
     async fn total(&self) -> i64 {
-        let text = self.client.get(format!("{}/metrics", self.base)).send().await.unwrap().text().await.unwrap();
+        let text = self
+            .client
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         text.lines()
             .find_map(|l| l.strip_prefix("passerelles_sql_statements_total "))
             .and_then(|v| v.trim().parse().ok())
@@ -36,7 +44,11 @@ impl Server {
         let mut best = i64::MAX;
         for _ in 0..3 {
             let before = self.total().await;
-            let res = client.get(format!("{}{path}", self.base)).send().await.unwrap();
+            let res = client
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(res.status(), 200, "{path}");
             let _ = res.bytes().await;
             best = best.min(self.total().await - before - baseline);
@@ -47,26 +59,65 @@ impl Server {
 
 #[tokio::test]
 async fn community_and_publication_pages_cost_a_bounded_number_of_statements() {
-    let dir = std::env::temp_dir().join(format!("psql-count-{}-{}", std::process::id(), passerelles::db::now()));
+    let dir = std::env::temp_dir().join(format!(
+        "psql-count-{}-{}",
+        std::process::id(),
+        passerelles::db::now()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let (url, _pg) = fresh_database(&dir).await;
     let seed = std::process::Command::new(BIN)
-        .args(["--data-dir", dir.to_str().unwrap(), "--database-url", &url, "admin", "seed-demo", "--sizes", "200,6,400"])
+        .args([
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--database-url",
+            &url,
+            "admin",
+            "seed-demo",
+            "--sizes",
+            "200,6,400",
+        ])
         .output()
         .unwrap();
-    assert!(seed.status.success(), "{}", String::from_utf8_lossy(&seed.stderr));
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    assert!(
+        seed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seed.stderr)
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = tokio::process::Command::new(BIN)
-        .args(["--data-dir", dir.to_str().unwrap(), "--database-url", &url, "serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args([
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--database-url",
+            &url,
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+        ])
         .env("PASSERELLES_COUNT_SQL", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let server = Server { child, base: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new() };
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::new(),
+    };
     for _ in 0..200 {
-        if server.client.get(format!("{}/healthz", server.base)).send().await.is_ok() {
+        if server
+            .client
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .await
+            .is_ok()
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -96,12 +147,26 @@ async fn community_and_publication_pages_cost_a_bounded_number_of_statements() {
     .unwrap();
 
     let anon = reqwest::Client::new();
-    let member_client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let login = member_client.get(format!("{}/login", server.base)).send().await.unwrap().text().await.unwrap();
+    let member_client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let login = member_client
+        .get(format!("{}/login", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let csrf = crate::harness::form_value(&login, "csrf").unwrap();
     let res = member_client
         .post(format!("{}/login", server.base))
-        .form(&[("csrf", csrf.as_str()), ("login", member.as_str()), ("password", passerelles::seed::DEMO_PASSWORD)])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", member.as_str()),
+            ("password", passerelles::seed::DEMO_PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -110,10 +175,26 @@ async fn community_and_publication_pages_cost_a_bounded_number_of_statements() {
     let community = format!("/c/{slug}");
     let publication = format!("/p/{pid}");
     let costs = [
-        ("community, anonymous", server.cost(&anon, &community).await, 6),
-        ("community, member", server.cost(&member_client, &community).await, 9),
-        ("publication, anonymous", server.cost(&anon, &publication).await, 8),
-        ("publication, member", server.cost(&member_client, &publication).await, 11),
+        (
+            "community, anonymous",
+            server.cost(&anon, &community).await,
+            6,
+        ),
+        (
+            "community, member",
+            server.cost(&member_client, &community).await,
+            9,
+        ),
+        (
+            "publication, anonymous",
+            server.cost(&anon, &publication).await,
+            8,
+        ),
+        (
+            "publication, member",
+            server.cost(&member_client, &publication).await,
+            11,
+        ),
         ("home, member", server.cost(&member_client, "/").await, 6),
     ];
     for (what, cost, bound) in costs {
