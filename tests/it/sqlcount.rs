@@ -12,7 +12,7 @@ use crate::harness::fresh_database;
 const BIN: &str = env!("CARGO_BIN_EXE_passerelles");
 
 struct Server {
-    child: tokio::process::Child,
+    _child: tokio::process::Child,
     base: String,
     client: reqwest::Client,
 }
