@@ -106,7 +106,7 @@ async fn community_and_publication_pages_cost_a_bounded_number_of_statements() {
         .spawn()
         .unwrap();
     let server = Server {
-        child,
+        _child: child,
         base: format!("http://127.0.0.1:{port}"),
         client: reqwest::Client::new(),
     };
