@@ -10,7 +10,7 @@ use super::tokens;
 use crate::accounts::{Status, User};
 use crate::error::{AppError, AppResult, ErrorInfo};
 use crate::policy::{self, Action};
-use crate::web::{AppState, RequestId};
+use crate::web::AppState;
 
 /// An error response with any status and code; `web::finish_errors` turns
 /// it into the JSON body (translated message, request id, fields).
@@ -31,36 +31,20 @@ pub fn error(
     res
 }
 
-/// 401 with `WWW-Authenticate` (RFC 6750). Rendered here rather than by
-/// `finish_errors`, which rebuilds error responses without their headers.
-fn unauthorized(parts: &Parts, token_given: bool) -> Response {
-    let lang = crate::web::ctx::lang_from_headers(&parts.headers);
-    let request_id = parts
-        .extensions
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
-    let body = serde_json::json!({
-        "error": {
-            "code": "unauthorized",
-            "message": lang.t("error-401-text"),
-            "request_id": request_id,
-        }
-    });
+/// 401 with `WWW-Authenticate` (RFC 6750); `finish_errors` renders the
+/// JSON body and keeps the header.
+fn unauthorized(token_given: bool) -> Response {
     let challenge = if token_given {
         "Bearer realm=\"api\", error=\"invalid_token\""
     } else {
         "Bearer realm=\"api\""
     };
-    (
-        StatusCode::UNAUTHORIZED,
-        [(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static(challenge),
-        )],
-        axum::Json(body),
-    )
-        .into_response()
+    let mut res = AppError::Unauthorized.into_response();
+    res.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge),
+    );
+    res
 }
 
 /// The person a valid personal access token belongs to; active account.
@@ -84,19 +68,15 @@ fn bearer(parts: &Parts) -> Option<Option<&str>> {
     }))
 }
 
-async fn resolve(
-    parts: &Parts,
-    state: &AppState,
-    token: Option<&str>,
-) -> Result<ApiUser, Response> {
+async fn resolve(state: &AppState, token: Option<&str>) -> Result<ApiUser, Response> {
     let Some(token) = token else {
-        return Err(unauthorized(parts, true));
+        return Err(unauthorized(true));
     };
     let user = tokens::authenticate(&state.db, token)
         .await
         .map_err(|e| AppError::from(e).into_response())?;
     match user {
-        None => Err(unauthorized(parts, true)),
+        None => Err(unauthorized(true)),
         Some(u) if u.status != Status::Active || u.domain.is_some() => Err(error(
             StatusCode::FORBIDDEN,
             "account_inactive",
@@ -112,8 +92,8 @@ impl FromRequestParts<AppState> for ApiUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         match bearer(parts) {
-            None => Err(unauthorized(parts, false)),
-            Some(token) => resolve(parts, state, token).await,
+            None => Err(unauthorized(false)),
+            Some(token) => resolve(state, token).await,
         }
     }
 }
@@ -130,7 +110,7 @@ impl OptionalFromRequestParts<AppState> for ApiUser {
     ) -> Result<Option<Self>, Response> {
         match bearer(parts) {
             None => Ok(None),
-            Some(token) => resolve(parts, state, token).await.map(Some),
+            Some(token) => resolve(state, token).await.map(Some),
         }
     }
 }
