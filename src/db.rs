@@ -7,7 +7,8 @@
 //!   decodes integers portably, booleans not);
 //! - times are Unix seconds (`i64`), computed in Rust, never `now()` in SQL;
 //! - migrations are plain SQL with two tokens, `{{PK}}` and `{{BLOB}}`, expanded
-//!   per engine.
+//!   per engine, and rare engine-only blocks (`--@sqlite` / `--@postgres` …
+//!   `--@end`, used for full-text search structures).
 
 use std::time::Duration;
 
@@ -39,6 +40,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "communities",
         include_str!("../migrations/0002_communities.sql"),
     ),
+    (3, "search", include_str!("../migrations/0003_search.sql")),
 ];
 
 pub fn now() -> i64 {
@@ -166,7 +168,23 @@ impl Db {
                 "BYTEA",
             ),
         };
-        sql.replace("{{PK}}", pk).replace("{{BLOB}}", blob)
+        let sql = sql.replace("{{PK}}", pk).replace("{{BLOB}}", blob);
+        // Engine-specific blocks: `--@sqlite` / `--@postgres` … `--@end`.
+        let mut out = String::with_capacity(sql.len());
+        let mut keep = true;
+        for line in sql.lines() {
+            match line.trim() {
+                "--@sqlite" => keep = self.backend == Backend::Sqlite,
+                "--@postgres" => keep = self.backend == Backend::Postgres,
+                "--@end" => keep = true,
+                _ if keep => {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     /// A cheap round trip, for `/healthz`.

@@ -22,6 +22,7 @@ pub mod preview;
 pub mod profiles;
 pub mod publications;
 pub mod ratelimit;
+pub mod search;
 pub mod seed;
 pub mod settings;
 pub mod username;

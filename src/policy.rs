@@ -354,6 +354,20 @@ pub fn readable_communities_sql(c: &str, viewer: Option<&User>, param: usize) ->
     }
 }
 
+/// Communities whose content search may show this viewer: those it may
+/// read, minus unlisted ones it is not a member of (unlisted means "not in
+/// directories or search for non-members"). Binds the viewer at `$param`.
+pub fn searchable_communities_sql(c: &str, viewer: Option<&User>, param: usize) -> String {
+    match acting(viewer) {
+        Some(u) if u.is_admin => format!("{c}.status IN ('active', 'archived')"),
+        Some(_) => format!(
+            "({c}.status IN ('active', 'archived') AND ({c}.visibility = 'open' OR EXISTS \
+             (SELECT 1 FROM memberships vm WHERE vm.community_id = {c}.id AND vm.user_id = ${param} AND vm.state = 'active')))"
+        ),
+        None => format!("({c}.status IN ('active', 'archived') AND {c}.visibility = 'open')"),
+    }
+}
+
 /// The SQL form of `Action::ListCommunity` (directory, search, home).
 pub fn listed_communities_sql(c: &str, viewer: Option<&User>, param: usize) -> String {
     match acting(viewer) {

@@ -1,0 +1,1 @@
+//! Relevance evaluation (filled in below).

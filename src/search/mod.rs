@@ -1,0 +1,848 @@
+//! Search: one index over every kind of content, in the database itself.
+//!
+//! Design (ARCHITECTURE.md, "Search"): text is analysed in Rust
+//! ([`analyze`]: French/English folding, elisions, stemming) and the
+//! resulting terms are indexed by the engine's own full-text structure —
+//! an FTS5 table on SQLite, a `tsvector` with a GIN index on PostgreSQL. The
+//! index lives in the same database as the content, so every app node
+//! answers the same, and it is written in the same transaction as the
+//! content it describes.
+//!
+//! **Permissions are applied at query time**, by SQL conditions built from
+//! `crate::policy` ([`Source::visible_sql`]): a removed publication, a
+//! community made private or a member who left is reflected by the very
+//! next query; the index never decides who sees what.
+//!
+//! A new kind of content implements [`Source`] once: how to load its
+//! documents, and which of them a viewer may see.
+
+pub mod analyze;
+pub mod eval;
+pub mod highlight;
+pub mod query;
+pub mod saved;
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+use sqlx::AnyConnection;
+
+use crate::accounts::User;
+use crate::db::{Backend, Db};
+use crate::markdown;
+use crate::policy;
+use analyze::Lang;
+
+/// Results per page.
+pub const PAGE_SIZE: usize = 20;
+/// Words in a snippet.
+const SNIPPET_WORDS: usize = 32;
+/// Body text indexed per item (characters).
+const BODY_MAX_CHARS: usize = 20_000;
+/// Reindexing batch.
+const BATCH: i64 = 500;
+/// BM25 weights of the title, tags and body columns (SQLite).
+const FTS_WEIGHTS: &str = "10.0, 5.0, 1.0";
+
+/// Kinds a publication can have.
+pub const PUBLICATION_KINDS: [&str; 3] = ["discussion", "question", "watch"];
+/// Every kind a search result can have, in the order filters show them.
+pub const KINDS: [&str; 6] = ["discussion", "question", "watch", "reply", "community", "member"];
+
+/// One searchable item, as the index stores it.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub source: Source,
+    pub ref_id: i64,
+    pub kind: String,
+    pub publication_id: Option<i64>,
+    pub community_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub lang: Lang,
+    pub title: String,
+    pub tags: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+/// The kinds of content that feed the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Publications,
+    Replies,
+    Communities,
+    Members,
+}
+
+impl Source {
+    pub const ALL: [Source; 4] = [
+        Source::Publications,
+        Source::Replies,
+        Source::Communities,
+        Source::Members,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Source::Publications => "p",
+            Source::Replies => "r",
+            Source::Communities => "c",
+            Source::Members => "m",
+        }
+    }
+
+    /// The source table and the condition to load rows after an id or one id.
+    fn load_sql(self, one: bool) -> String {
+        let cond = if one { "= $1" } else { "> $1" };
+        let tail = if one {
+            String::new()
+        } else {
+            " ORDER BY x.id LIMIT $2".to_string()
+        };
+        match self {
+            Source::Publications => format!(
+                "SELECT x.id, x.kind, x.title, x.body_html, x.lang, x.author_id, x.created_at, x.status, x.link_url, \
+                 lp.title AS pv_title, lp.description AS pv_description, lp.site_name AS pv_site \
+                 FROM publications x LEFT JOIN link_previews lp ON lp.id = x.preview_id WHERE x.id {cond}{tail}"
+            ),
+            Source::Replies => format!(
+                "SELECT x.id, x.publication_id, x.author_id, x.body_html, x.created_at, x.status, p.title, p.lang \
+                 FROM replies x JOIN publications p ON p.id = x.publication_id WHERE x.id {cond}{tail}"
+            ),
+            Source::Communities => format!(
+                "SELECT x.id, x.name, x.description, x.theme, x.territory, x.created_at, x.status \
+                 FROM communities x WHERE x.id {cond}{tail}"
+            ),
+            Source::Members => format!(
+                "SELECT x.id, x.username, x.display_name, x.bio, x.locale, x.created_at, x.status, x.findable \
+                 FROM users x WHERE x.domain IS NULL AND x.id {cond}{tail}"
+            ),
+        }
+    }
+
+    /// A row of `load_sql` as a document (None: not to be indexed).
+    fn doc(self, r: &sqlx::any::AnyRow) -> Result<(i64, Option<Doc>), sqlx::Error> {
+        let id: i64 = r.try_get("id")?;
+        let doc = match self {
+            Source::Publications => {
+                let status: String = r.try_get("status")?;
+                if status == "deleted" {
+                    None
+                } else {
+                    let title: String = r.try_get("title")?;
+                    let html: String = r.try_get("body_html")?;
+                    let mut body = markdown::excerpt_from_html(&html, BODY_MAX_CHARS);
+                    // A watch item: its preview's words are searchable too.
+                    for col in ["pv_title", "pv_description", "pv_site", "link_url"] {
+                        if let Some(extra) = r.try_get::<Option<String>, _>(col)?
+                            && !extra.is_empty()
+                        {
+                            body.push('\n');
+                            body.push_str(&extra);
+                        }
+                    }
+                    let declared = Lang::parse(&r.try_get::<String, _>("lang")?);
+                    let lang = analyze::detect(&format!("{title} {body}"), declared);
+                    Some(Doc {
+                        source: self,
+                        ref_id: id,
+                        kind: r.try_get("kind")?,
+                        publication_id: Some(id),
+                        community_id: None,
+                        user_id: r.try_get("author_id")?,
+                        lang,
+                        title,
+                        tags: String::new(),
+                        body,
+                        created_at: r.try_get("created_at")?,
+                    })
+                }
+            }
+            Source::Replies => {
+                let status: String = r.try_get("status")?;
+                if status == "deleted" {
+                    None
+                } else {
+                    let html: String = r.try_get("body_html")?;
+                    let body = markdown::excerpt_from_html(&html, BODY_MAX_CHARS);
+                    let declared = Lang::parse(&r.try_get::<String, _>("lang")?);
+                    Some(Doc {
+                        source: self,
+                        ref_id: id,
+                        kind: "reply".into(),
+                        publication_id: Some(r.try_get("publication_id")?),
+                        community_id: None,
+                        user_id: r.try_get("author_id")?,
+                        lang: analyze::detect(&body, declared),
+                        // The reply is found by its own words; the title is
+                        // shown (not indexed) to say where it belongs.
+                        title: r.try_get("title")?,
+                        tags: String::new(),
+                        body,
+                        created_at: r.try_get("created_at")?,
+                    })
+                }
+            }
+            Source::Communities => {
+                let status: String = r.try_get("status")?;
+                if status == "refused" {
+                    None
+                } else {
+                    let name: String = r.try_get("name")?;
+                    let description: String = r.try_get("description")?;
+                    let theme: String = r.try_get("theme")?;
+                    let territory: String = r.try_get("territory")?;
+                    let body = markdown::excerpt(&description, BODY_MAX_CHARS);
+                    Some(Doc {
+                        source: self,
+                        ref_id: id,
+                        kind: "community".into(),
+                        publication_id: None,
+                        community_id: Some(id),
+                        user_id: None,
+                        lang: analyze::detect(&format!("{name} {body}"), Lang::Fr),
+                        title: name,
+                        tags: format!("{theme} {territory}"),
+                        body,
+                        created_at: r.try_get("created_at")?,
+                    })
+                }
+            }
+            Source::Members => {
+                let findable: i64 = r.try_get("findable")?;
+                let status: String = r.try_get("status")?;
+                if findable == 0 || status != "active" {
+                    None
+                } else {
+                    let username: String = r.try_get("username")?;
+                    let display: String = r.try_get("display_name")?;
+                    let bio: String = r.try_get("bio")?;
+                    let locale: String = r.try_get("locale")?;
+                    let title = if display.trim().is_empty() {
+                        username.clone()
+                    } else {
+                        display
+                    };
+                    Some(Doc {
+                        source: self,
+                        ref_id: id,
+                        kind: "member".into(),
+                        publication_id: None,
+                        community_id: None,
+                        user_id: Some(id),
+                        lang: analyze::detect(&bio, Lang::parse(&locale)),
+                        title,
+                        tags: username,
+                        body: bio.chars().take(BODY_MAX_CHARS).collect(),
+                        created_at: r.try_get("created_at")?,
+                    })
+                }
+            }
+        };
+        Ok((id, doc))
+    }
+
+    /// Which of this source's documents (alias `d`) `viewer` may find; the
+    /// viewer's id is bound at `$param` (0 when anonymous). Built from
+    /// `crate::policy`, evaluated at query time.
+    pub fn visible_sql(self, viewer: Option<&User>, param: usize) -> String {
+        match self {
+            Source::Publications | Source::Replies => {
+                let reply = if self == Source::Replies {
+                    " AND EXISTS (SELECT 1 FROM replies sr WHERE sr.id = d.ref_id AND sr.status = 'visible')"
+                } else {
+                    ""
+                };
+                format!(
+                    "(d.source = '{code}' AND EXISTS (SELECT 1 FROM publications sp WHERE sp.id = d.publication_id \
+                     AND sp.status = 'visible'){reply} AND EXISTS (SELECT 1 FROM publication_communities spc \
+                     JOIN communities sc ON sc.id = spc.community_id WHERE spc.publication_id = d.publication_id \
+                     AND spc.status = 'visible' AND {cond}))",
+                    code = self.code(),
+                    cond = policy::searchable_communities_sql("sc", viewer, param)
+                )
+            }
+            Source::Communities => format!(
+                "(d.source = 'c' AND EXISTS (SELECT 1 FROM communities sc WHERE sc.id = d.community_id AND {}))",
+                policy::listed_communities_sql("sc", viewer, param)
+            ),
+            // Findable members are found by signed-in people only.
+            Source::Members => match viewer.filter(|u| u.status == crate::accounts::Status::Active) {
+                Some(_) => "(d.source = 'm' AND EXISTS (SELECT 1 FROM users su WHERE su.id = d.user_id \
+                            AND su.status = 'active' AND su.findable = 1))"
+                    .to_string(),
+                None => "(1 = 0)".to_string(),
+            },
+        }
+    }
+}
+
+// ---- writing the index ---------------------------------------------------------------
+
+async fn put(conn: &mut AnyConnection, backend: Backend, doc: &Doc, gen_: i64) -> Result<(), sqlx::Error> {
+    let title_terms = if doc.source == Source::Replies {
+        String::new()
+    } else {
+        analyze::index_terms(&doc.title, doc.lang)
+    };
+    let tag_terms = analyze::index_terms(&doc.tags, doc.lang);
+    let body_terms = analyze::index_terms(&doc.body, doc.lang);
+    let upsert = "INSERT INTO search_docs (source, ref_id, kind, publication_id, community_id, user_id, lang, title, body, created_at, gen) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (source, ref_id) DO UPDATE SET kind = excluded.kind, publication_id = excluded.publication_id, \
+         community_id = excluded.community_id, user_id = excluded.user_id, lang = excluded.lang, title = excluded.title, \
+         body = excluded.body, created_at = excluded.created_at, gen = excluded.gen RETURNING id";
+    let id: i64 = sqlx::query_scalar(upsert)
+        .bind(doc.source.code())
+        .bind(doc.ref_id)
+        .bind(&doc.kind)
+        .bind(doc.publication_id)
+        .bind(doc.community_id)
+        .bind(doc.user_id)
+        .bind(doc.lang.as_str())
+        .bind(&doc.title)
+        .bind(&doc.body)
+        .bind(doc.created_at)
+        .bind(gen_)
+        .fetch_one(&mut *conn)
+        .await?;
+    match backend {
+        Backend::Sqlite => {
+            sqlx::query("DELETE FROM search_fts WHERE rowid = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("INSERT INTO search_fts (rowid, title, tags, body) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(&title_terms)
+                .bind(&tag_terms)
+                .bind(&body_terms)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Backend::Postgres => {
+            sqlx::query(
+                "UPDATE search_docs SET tsv = setweight(to_tsvector('simple', $1), 'A') || \
+                 setweight(to_tsvector('simple', $2), 'B') || to_tsvector('simple', $3) WHERE id = $4",
+            )
+            .bind(&title_terms)
+            .bind(&tag_terms)
+            .bind(&body_terms)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn remove(conn: &mut AnyConnection, backend: Backend, source: Source, ref_id: i64) -> Result<(), sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar("DELETE FROM search_docs WHERE source = $1 AND ref_id = $2 RETURNING id")
+        .bind(source.code())
+        .bind(ref_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let (Some(id), Backend::Sqlite) = (id, backend) {
+        sqlx::query("DELETE FROM search_fts WHERE rowid = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn tags_for(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, String>, sqlx::Error> {
+    let mut out: HashMap<i64, String> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT pt.publication_id, t.label FROM publication_tags pt JOIN tags t ON t.id = pt.tag_id \
+         WHERE pt.publication_id IN ({list})"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in rows {
+        let e = out.entry(r.try_get::<i64, _>(0)?).or_default();
+        if !e.is_empty() {
+            e.push(' ');
+        }
+        e.push_str(&r.try_get::<String, _>(1)?);
+    }
+    Ok(out)
+}
+
+/// (Re)index one item from its source row — call inside the transaction
+/// that changed it, so content and index commit together. An item that no
+/// longer exists (or is not to be indexed) leaves the index.
+pub async fn index_one(conn: &mut AnyConnection, backend: Backend, source: Source, id: i64) -> Result<(), sqlx::Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(source.load_sql(true)))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let doc = match row {
+        Some(r) => source.doc(&r)?.1,
+        None => None,
+    };
+    match doc {
+        Some(mut doc) => {
+            if source == Source::Publications {
+                doc.tags = tags_for(conn, &[id]).await?.remove(&id).unwrap_or_default();
+            }
+            put(conn, backend, &doc, 0).await
+        }
+        None => remove(conn, backend, source, id).await,
+    }
+}
+
+/// Index one item in its own transaction (for callers without one).
+pub async fn reindex_item(db: &Db, source: Source, id: i64) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    index_one(&mut tx, db.backend, source, id).await?;
+    tx.commit().await
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RebuildStats {
+    pub docs: u64,
+    pub seconds: f64,
+}
+
+/// Rebuild the whole index from the content tables, in batches, while the
+/// old entries keep answering; entries of vanished items are swept at the end.
+pub async fn reindex_all(db: &Db) -> anyhow::Result<RebuildStats> {
+    let started = std::time::Instant::now();
+    let gen_: i64 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(1);
+    let mut docs = 0u64;
+    for source in Source::ALL {
+        let mut after = 0i64;
+        loop {
+            let mut tx = db.pool.begin().await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(source.load_sql(false)))
+                .bind(after)
+                .bind(BATCH)
+                .fetch_all(&mut *tx)
+                .await?;
+            if rows.is_empty() {
+                tx.commit().await?;
+                break;
+            }
+            let mut batch = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let (id, doc) = source.doc(r)?;
+                after = after.max(id);
+                match doc {
+                    Some(d) => batch.push(d),
+                    None => remove(&mut tx, db.backend, source, id).await?,
+                }
+            }
+            if source == Source::Publications {
+                let ids: Vec<i64> = batch.iter().map(|d| d.ref_id).collect();
+                let mut tags = tags_for(&mut tx, &ids).await?;
+                for d in &mut batch {
+                    d.tags = tags.remove(&d.ref_id).unwrap_or_default();
+                }
+            }
+            for d in &batch {
+                put(&mut tx, db.backend, d, gen_).await?;
+            }
+            docs += batch.len() as u64;
+            tx.commit().await?;
+        }
+    }
+    // Sweep what this rebuild did not write (items gone meanwhile are
+    // removed by their own transactions; this catches older drift).
+    let mut tx = db.pool.begin().await?;
+    if db.backend == Backend::Sqlite {
+        sqlx::query(
+            "DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_docs WHERE gen <> $1 AND gen <> 0)",
+        )
+        .bind(gen_)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("DELETE FROM search_docs WHERE gen <> $1 AND gen <> 0")
+        .bind(gen_)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    crate::settings::set_raw(db, INDEX_VERSION_KEY, INDEX_VERSION).await?;
+    Ok(RebuildStats {
+        docs,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Bumped whenever the analysis changes: the index is then rebuilt at start.
+pub const INDEX_VERSION: &str = "1";
+const INDEX_VERSION_KEY: &str = "search.index_version";
+
+/// Is the index built with the current analysis? (Else `serve` rebuilds it
+/// in the background; the old entries answer meanwhile.)
+pub async fn index_is_current(db: &Db) -> Result<bool, sqlx::Error> {
+    Ok(crate::settings::get_raw(db, INDEX_VERSION_KEY).await?.as_deref() == Some(INDEX_VERSION))
+}
+
+/// Bytes the index takes on disk (approximate on SQLite without dbstat).
+pub async fn index_bytes(db: &Db) -> Result<i64, sqlx::Error> {
+    match db.backend {
+        Backend::Postgres => {
+            sqlx::query_scalar("SELECT CAST(pg_total_relation_size('search_docs') AS BIGINT)")
+                .fetch_one(&db.pool)
+                .await
+        }
+        Backend::Sqlite => {
+            let r: Result<Option<i64>, sqlx::Error> = sqlx::query_scalar(
+                "SELECT CAST(SUM(pgsize) AS BIGINT) FROM dbstat WHERE name LIKE 'search%'",
+            )
+            .fetch_one(&db.pool)
+            .await;
+            r.map(|v| v.unwrap_or(0))
+        }
+    }
+}
+
+// ---- querying ------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Date,
+}
+
+/// A search: the query and its filters, already validated.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub q: String,
+    pub kind: Option<String>,
+    /// Community id (also "search within this community").
+    pub community: Option<i64>,
+    /// Tag name (normalised).
+    pub tag: Option<String>,
+    /// Author id.
+    pub author: Option<i64>,
+    /// Unix seconds, inclusive.
+    pub from: Option<i64>,
+    /// Unix seconds, exclusive.
+    pub to: Option<i64>,
+    pub sort: Sort,
+    pub page: usize,
+    /// Only documents newer than this id (saved searches).
+    pub after_doc: Option<i64>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct HitCommunity {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub doc_id: i64,
+    pub kind: String,
+    pub id: i64,
+    /// The publication (itself, or the one a reply belongs to).
+    pub publication_id: Option<i64>,
+    pub url: String,
+    pub title: String,
+    pub title_html: String,
+    pub snippet_html: String,
+    pub created_at: i64,
+    pub author_username: Option<String>,
+    pub author_name: Option<String>,
+    pub communities: Vec<HitCommunity>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Facets {
+    /// (kind, count) in `KINDS` order, non-zero only.
+    pub kinds: Vec<(String, i64)>,
+    /// (slug, name, count), largest first.
+    pub communities: Vec<(String, String, i64)>,
+    /// (name, label, count), largest first.
+    pub tags: Vec<(String, String, i64)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Results {
+    pub hits: Vec<Hit>,
+    pub total: i64,
+    pub has_next: bool,
+    pub facets: Facets,
+    /// A note about the query (message key), e.g. it was empty or cut.
+    pub note: Option<query::Note>,
+}
+
+/// Bind values of a dynamically built statement.
+enum Arg {
+    I(i64),
+    S(String),
+}
+
+fn bind_all<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    args: &'q [Arg],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for a in args {
+        q = match a {
+            Arg::I(v) => q.bind(*v),
+            Arg::S(v) => q.bind(v.as_str()),
+        };
+    }
+    q
+}
+
+/// The FROM + WHERE shared by the result, count and facet statements, and
+/// its bind values ($1 query, $2 viewer, then filters).
+fn base(db: &Db, viewer: Option<&User>, req: &Request, parsed: &query::Parsed) -> (String, String, Vec<Arg>) {
+    let mut args = vec![];
+    let (from, score) = match db.backend {
+        Backend::Sqlite => {
+            args.push(Arg::S(query::to_fts5(parsed)));
+            (
+                "search_fts JOIN search_docs d ON d.id = search_fts.rowid".to_string(),
+                format!("bm25(search_fts, {FTS_WEIGHTS})"),
+            )
+        }
+        Backend::Postgres => {
+            args.push(Arg::S(query::to_tsquery(parsed)));
+            (
+                "search_docs d".to_string(),
+                "(0.0 - ts_rank(d.tsv, to_tsquery('simple', $1)))".to_string(),
+            )
+        }
+    };
+    let viewer_id = viewer
+        .filter(|u| u.status == crate::accounts::Status::Active && u.domain.is_none())
+        .map(|u| u.id)
+        .unwrap_or(0);
+    args.push(Arg::I(viewer_id));
+    let mut conds = vec![match db.backend {
+        Backend::Sqlite => "search_fts MATCH $1".to_string(),
+        Backend::Postgres => "d.tsv @@ to_tsquery('simple', $1)".to_string(),
+    }];
+    let visible = Source::ALL
+        .iter()
+        .map(|s| s.visible_sql(viewer, 2))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    conds.push(format!("({visible})"));
+    let mut next = 3;
+    if let Some(kind) = &req.kind {
+        if kind == "publication" {
+            conds.push("d.kind IN ('discussion', 'question', 'watch')".into());
+        } else {
+            conds.push(format!("d.kind = ${next}"));
+            args.push(Arg::S(kind.clone()));
+            next += 1;
+        }
+    }
+    if let Some(c) = req.community {
+        // Only through a community the viewer may search (else the filter
+        // itself would reveal where a publication is shared).
+        conds.push(format!(
+            "EXISTS (SELECT 1 FROM publication_communities fpc JOIN communities fc ON fc.id = fpc.community_id \
+             WHERE fpc.publication_id = d.publication_id AND fpc.community_id = ${next} AND fpc.status = 'visible' AND {})",
+            policy::searchable_communities_sql("fc", viewer, 2)
+        ));
+        args.push(Arg::I(c));
+        next += 1;
+    }
+    if let Some(t) = &req.tag {
+        conds.push(format!(
+            "EXISTS (SELECT 1 FROM publication_tags fpt JOIN tags ft ON ft.id = fpt.tag_id \
+             WHERE fpt.publication_id = d.publication_id AND ft.name = ${next})"
+        ));
+        args.push(Arg::S(t.clone()));
+        next += 1;
+    }
+    if let Some(a) = req.author {
+        conds.push(format!("d.source IN ('p', 'r') AND d.user_id = ${next}"));
+        args.push(Arg::I(a));
+        next += 1;
+    }
+    if let Some(f) = req.from {
+        conds.push(format!("d.created_at >= ${next}"));
+        args.push(Arg::I(f));
+        next += 1;
+    }
+    if let Some(t) = req.to {
+        conds.push(format!("d.created_at < ${next}"));
+        args.push(Arg::I(t));
+        next += 1;
+    }
+    if let Some(after) = req.after_doc {
+        conds.push(format!("d.id > ${next}"));
+        args.push(Arg::I(after));
+    }
+    (
+        format!("FROM {from} WHERE {}", conds.join(" AND ")),
+        score,
+        args,
+    )
+}
+
+/// Run a search for `viewer`. Everything returned passed the policy.
+pub async fn search(db: &Db, viewer: Option<&User>, req: &Request) -> Result<Results, sqlx::Error> {
+    let parsed = query::parse(&req.q);
+    let mut out = Results {
+        note: parsed.note,
+        ..Results::default()
+    };
+    if !parsed.runnable() {
+        return Ok(out);
+    }
+    let (base_sql, score, args) = base(db, viewer, req, &parsed);
+    let order = match req.sort {
+        Sort::Relevance => format!("{score}, d.created_at DESC, d.id DESC"),
+        Sort::Date => "d.created_at DESC, d.id DESC".to_string(),
+    };
+    let offset = req.page * PAGE_SIZE;
+    let sql = format!(
+        "SELECT d.id, d.source, d.kind, d.ref_id, d.publication_id, d.community_id, d.title, d.body, d.created_at, \
+         du.username AS u_name, du.display_name AS u_display, dc.slug AS c_slug \
+         {base_sql_joined} ORDER BY {order} LIMIT {} OFFSET {offset}",
+        PAGE_SIZE + 1,
+        base_sql_joined = base_sql.replacen(
+            " WHERE ",
+            " LEFT JOIN users du ON du.id = d.user_id LEFT JOIN communities dc ON dc.id = d.community_id WHERE ",
+            1
+        ),
+    );
+    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &args)
+        .fetch_all(&db.pool)
+        .await?;
+    out.has_next = rows.len() > PAGE_SIZE;
+    for r in rows.iter().take(PAGE_SIZE) {
+        let source: String = r.try_get("source")?;
+        let kind: String = r.try_get("kind")?;
+        let ref_id: i64 = r.try_get("ref_id")?;
+        let publication_id: Option<i64> = r.try_get("publication_id")?;
+        let title: String = r.try_get("title")?;
+        let body: String = r.try_get("body")?;
+        let u_name: Option<String> = r.try_get("u_name")?;
+        let u_display: Option<String> = r.try_get("u_display")?;
+        let url = match source.as_str() {
+            "p" => format!("/p/{ref_id}"),
+            "r" => format!("/p/{}#r-{ref_id}", publication_id.unwrap_or(0)),
+            "c" => format!("/c/{}", r.try_get::<Option<String>, _>("c_slug")?.unwrap_or_default()),
+            _ => format!(
+                "/u/{}",
+                crate::web::encode_path(u_name.as_deref().unwrap_or_default())
+            ),
+        };
+        let title_html = if source == "r" {
+            highlight::highlight(&title, &Default::default())
+        } else {
+            highlight::highlight(&title, &parsed.highlight)
+        };
+        out.hits.push(Hit {
+            doc_id: r.try_get("id")?,
+            kind,
+            id: ref_id,
+            publication_id,
+            url,
+            title_html,
+            snippet_html: highlight::snippet(&body, &parsed.highlight, SNIPPET_WORDS),
+            title,
+            created_at: r.try_get("created_at")?,
+            author_name: if source == "m" {
+                None
+            } else {
+                u_display.filter(|s| !s.trim().is_empty()).or_else(|| u_name.clone())
+            },
+            author_username: if source == "m" { None } else { u_name },
+            communities: Vec::new(),
+        });
+    }
+    // Where each publication is shared, among the communities the viewer may search.
+    let pub_ids: Vec<i64> = rows
+        .iter()
+        .take(PAGE_SIZE)
+        .filter_map(|r| r.try_get::<Option<i64>, _>("publication_id").ok().flatten())
+        .collect();
+    if !pub_ids.is_empty() {
+        let list = pub_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let sql = format!(
+            "SELECT pc.publication_id, c.slug, c.name FROM publication_communities pc JOIN communities c ON c.id = pc.community_id \
+             WHERE pc.publication_id IN ({list}) AND pc.status = 'visible' AND {} ORDER BY c.name",
+            policy::searchable_communities_sql("c", viewer, 1)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(if let Some(Arg::I(v)) = args.get(1) { *v } else { 0 })
+            .fetch_all(&db.pool)
+            .await?;
+        let mut by_pub: HashMap<i64, Vec<HitCommunity>> = HashMap::new();
+        for r in rows {
+            by_pub.entry(r.try_get(0)?).or_default().push(HitCommunity {
+                slug: r.try_get(1)?,
+                name: r.try_get(2)?,
+            });
+        }
+        for hit in &mut out.hits {
+            if let Some(pid) = hit.publication_id {
+                hit.communities = by_pub.get(&pid).cloned().unwrap_or_default();
+            }
+        }
+    }
+    // Counts per kind (their sum is the total), per community, per tag.
+    let sql = format!("SELECT d.kind, COUNT(*) {base_sql} GROUP BY d.kind");
+    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &args)
+        .fetch_all(&db.pool)
+        .await?;
+    let mut kinds: HashMap<String, i64> = HashMap::new();
+    for r in rows {
+        kinds.insert(r.try_get(0)?, r.try_get(1)?);
+    }
+    out.total = kinds.values().sum();
+    out.facets.kinds = KINDS
+        .iter()
+        .filter_map(|k| kinds.get(*k).map(|n| (k.to_string(), *n)))
+        .collect();
+    if out.total > 0 && kinds.keys().any(|k| k != "community" && k != "member") {
+        let sql = format!(
+            "SELECT fc2.slug, fc2.name, COUNT(DISTINCT d.publication_id) AS n {} \
+             GROUP BY fc2.slug, fc2.name ORDER BY n DESC, fc2.name LIMIT 10",
+            base_sql.replacen(
+                " WHERE ",
+                &format!(
+                    " JOIN publication_communities fpc2 ON fpc2.publication_id = d.publication_id AND fpc2.status = 'visible' \
+                     JOIN communities fc2 ON fc2.id = fpc2.community_id AND {} WHERE ",
+                    policy::searchable_communities_sql("fc2", viewer, 2)
+                ),
+                1
+            )
+        );
+        for r in bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &args)
+            .fetch_all(&db.pool)
+            .await?
+        {
+            out.facets
+                .communities
+                .push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+        }
+        let sql = format!(
+            "SELECT ft2.name, ft2.label, COUNT(DISTINCT d.publication_id) AS n {} \
+             GROUP BY ft2.name, ft2.label ORDER BY n DESC, ft2.name LIMIT 10",
+            base_sql.replacen(
+                " WHERE ",
+                " JOIN publication_tags fpt2 ON fpt2.publication_id = d.publication_id \
+                 JOIN tags ft2 ON ft2.id = fpt2.tag_id WHERE ",
+                1
+            )
+        );
+        for r in bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &args)
+            .fetch_all(&db.pool)
+            .await?
+        {
+            out.facets.tags.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,1 @@
+//! Saved searches (filled in below).
