@@ -63,6 +63,7 @@ pub async fn start_with(
         stop_rx.clone(),
     ));
     tokio::spawn(maintenance(state.clone(), stop_rx.clone()));
+    tokio::spawn(search_tasks(state.clone(), stop_rx.clone()));
 
     let mut rx = stop_rx;
     let shutdown = async move {
@@ -96,6 +97,31 @@ async fn maintenance(state: AppState, mut stop: tokio::sync::watch::Receiver<boo
         }
     }
 }
+
+/// Search upkeep: rebuild the index when its analysis changed (the old
+/// entries answer meanwhile), then check saved searches every minute.
+async fn search_tasks(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    match crate::search::index_is_current(&state.db).await {
+        Ok(false) => match crate::search::reindex_all(&state.db).await {
+            Ok(r) => tracing::info!(docs = r.docs, seconds = r.seconds, "search index rebuilt"),
+            Err(e) => tracing::warn!(error = %e, "search index rebuild failed"),
+        },
+        Ok(true) => {}
+        Err(e) => tracing::debug!(error = %e, "could not read the search index version"),
+    }
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+            _ = stop.changed() => return,
+        }
+        if let Err(e) = crate::search::saved::check_due(&state.db, SAVED_SEARCH_INTERVAL).await {
+            tracing::debug!(error = %e, "saved searches not checked");
+        }
+    }
+}
+
+/// Seconds between two checks of one saved search.
+const SAVED_SEARCH_INTERVAL: i64 = 300;
 
 /// `passerelles serve`: run until SIGTERM or Ctrl-C.
 pub async fn serve(config: Config) -> anyhow::Result<()> {

@@ -287,6 +287,7 @@ pub async fn create(
     .bind(t)
     .execute(&mut *tx)
     .await?;
+    crate::search::index_one(&mut tx, db.backend, crate::search::Source::Communities, id).await?;
     tx.commit().await?;
     by_id(db, id).await?.ok_or(sqlx::Error::RowNotFound)
 }
@@ -832,6 +833,7 @@ pub async fn update_settings(
     community_id: i64,
     s: &CommunitySettings,
 ) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
     sqlx::query(
         "UPDATE communities SET name = $1, description = $2, charter = $3, welcome = $4, theme = $5, \
          territory = $6, visibility = $7, join_policy = $8 WHERE id = $9",
@@ -845,8 +847,10 @@ pub async fn update_settings(
     .bind(s.visibility.as_str())
     .bind(s.join_policy.as_str())
     .bind(community_id)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
+    crate::search::index_one(&mut tx, db.backend, crate::search::Source::Communities, community_id).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -868,12 +872,15 @@ pub async fn change_status(
     let sql = format!(
         "UPDATE communities SET status = $1, status_reason = $2 WHERE id = $3 AND status IN ({list})"
     );
+    let mut tx = db.pool.begin().await?;
     let res = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(to.as_str())
         .bind(accounts::truncate(reason.trim(), MESSAGE_MAX))
         .bind(community_id)
-        .execute(&db.pool)
+        .execute(&mut *tx)
         .await?;
+    crate::search::index_one(&mut tx, db.backend, crate::search::Source::Communities, community_id).await?;
+    tx.commit().await?;
     Ok(res.rows_affected() > 0)
 }
 

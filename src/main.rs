@@ -83,6 +83,25 @@ enum AdminCommand {
         #[arg(long, hide = true)]
         sizes: Option<String>,
     },
+    /// Rebuild the search index from the content (safe while serving).
+    Reindex,
+    /// Measure search quality on a relevance set (recall and precision per
+    /// query), in a fresh temporary SQLite database unless --database-url is given.
+    SearchEval {
+        /// The relevance set (TOML); the built-in French/English set by default.
+        #[arg(long)]
+        set: Option<std::path::PathBuf>,
+    },
+    /// Measure search latency on the current content: index build time and
+    /// size, then p50/p95/p99 over a mix of queries.
+    SearchBench {
+        /// Queries to run per kind of query.
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
+        /// Rebuild the index first (and time it).
+        #[arg(long)]
+        rebuild: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -185,6 +204,53 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             println!("Every demo account's password is: {}", r.password);
             Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::Reindex,
+        } => {
+            let db = passerelles::db::Db::connect(&config.database_url(), 4).await?;
+            db.migrate().await?;
+            let r = passerelles::search::reindex_all(&db).await?;
+            println!("Search index rebuilt: {} items in {:.1} s.", r.docs, r.seconds);
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::SearchEval { set },
+        } => {
+            let text = match set {
+                Some(p) => std::fs::read_to_string(&p)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?,
+                None => passerelles::search::eval::BUILTIN_SET.to_string(),
+            };
+            let explicit_db = cli.storage.database_url.is_some();
+            let (db, _tmp) = if explicit_db {
+                (passerelles::db::Db::connect(&config.database_url(), 4).await?, None)
+            } else {
+                let dir = std::env::temp_dir().join(format!("passerelles-eval-{}", std::process::id()));
+                std::fs::create_dir_all(&dir)?;
+                let url = format!("sqlite://{}/eval.db?mode=rwc", dir.display());
+                (passerelles::db::Db::connect(&url, 4).await?, Some(dir))
+            };
+            db.migrate().await?;
+            let report = passerelles::search::eval::run(&db, &text).await?;
+            print!("{}", report.table());
+            if let Some(dir) = _tmp {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            anyhow::ensure!(
+                report.recall() >= passerelles::search::eval::RECALL_TARGET,
+                "recall {:.3} is under the target {}",
+                report.recall(),
+                passerelles::search::eval::RECALL_TARGET
+            );
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::SearchBench { rounds, rebuild },
+        } => {
+            let db = passerelles::db::Db::connect(&config.database_url(), 4).await?;
+            db.migrate().await?;
+            passerelles::search::eval::bench(&db, rounds, rebuild).await
         }
         Command::Admin {
             command:

@@ -134,8 +134,15 @@ impl Item {
     }
     /// Where the record leads.
     pub fn link(&self) -> String {
+        if self.kind == crate::search::saved::KIND
+            && let Ok(d) = serde_json::from_str::<crate::search::saved::Data>(&self.data)
+            && d.link.starts_with("/search?")
+        {
+            return d.link;
+        }
         match (self.publication_id, self.reply_id, &self.community) {
-            (Some(p), Some(r), _) => format!("/p/{p}#r-{r}"),
+            // `?reply=` opens the page of replies where it is.
+            (Some(p), Some(r), _) => format!("/p/{p}?reply={r}#r-{r}"),
             (Some(p), None, _) => format!("/p/{p}"),
             (None, _, Some((slug, _))) => format!("/c/{slug}"),
             _ => "/notifications".to_string(),

@@ -14,6 +14,8 @@ pub struct ProfileChanges {
     pub display_name: Option<String>,
     pub bio: Option<String>,
     pub locale: Option<String>,
+    /// Other members may find the person in search.
+    pub findable: Option<bool>,
 }
 
 /// Validate requested changes: (field, message key) pairs on refusal.
@@ -50,6 +52,7 @@ pub fn validate_profile(
             display_name,
             bio,
             locale: locale.map(str::to_string),
+            findable: None,
         })
     } else {
         Err(fields)
@@ -58,17 +61,30 @@ pub fn validate_profile(
 
 /// Apply validated profile changes.
 pub async fn update_profile(db: &Db, user_id: i64, c: &ProfileChanges) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
     sqlx::query(
         "UPDATE users SET display_name = COALESCE($1, display_name), bio = COALESCE($2, bio), \
-         locale = COALESCE($3, locale) WHERE id = $4",
+         locale = COALESCE($3, locale), findable = COALESCE($4, findable) WHERE id = $5",
     )
     .bind(c.display_name.clone())
     .bind(c.bio.clone())
     .bind(c.locale.clone())
+    .bind(c.findable.map(i64::from))
     .bind(user_id)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
+    crate::search::index_one(&mut tx, db.backend, crate::search::Source::Members, user_id).await?;
+    tx.commit().await?;
     Ok(())
+}
+
+/// Whether the person chose to be findable in search.
+pub async fn is_findable(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
+    let v: Option<i64> = sqlx::query_scalar("SELECT findable FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(v == Some(1))
 }
 
 /// Store a processed avatar (JPEG bytes from `images::make_avatar`), make it

@@ -311,3 +311,65 @@ home-feed-empty = Nothing new for now. Join communities to follow their conversa
 home-explore = Explore communities
 home-prev = ← Newer
 home-next = Older →
+
+settings-findable = Members can find me in search
+settings-findable-hint = Your name, username and bio appear in the search results of signed-in people.
+
+## Search
+search-title = Search
+search-title-for = Search: { $name }
+search-within = Search in { $name }
+search-placeholder = Search…
+search-action = Search
+search-field-q = Search
+search-hint-q = All words are searched. "In quotes" for an exact phrase, -word to exclude.
+search-field-sort = Sort by
+search-sort-relevance = Relevance
+search-sort-date = Date (newest first)
+search-filters = Filters
+search-field-kind = Type
+search-kind-any = All types
+search-kind-publication = Publications (all types)
+search-kind-discussion = Discussion
+search-kind-question = Question
+search-kind-watch = Watch item
+search-kind-reply = Reply
+search-kind-community = Community
+search-kind-member = Member
+search-field-community = Community
+search-hint-community = The community's short name, as in its address.
+search-field-tag = Tag
+search-field-author = Author (username)
+search-field-from = From
+search-field-to = Until
+search-date-invalid = Invalid date: use the YYYY-MM-DD format.
+search-facets = Refine the results
+search-count = { $count ->
+    [0] No results
+    [one] { $count } result
+   *[other] { $count } results
+}
+search-ordering-relevance = Sorted by relevance: titles and tags count more than the text.
+search-ordering-date = Sorted by date, newest first.
+search-empty = No results. Try fewer words, another type or no filter.
+search-note-empty = Enter at least one word to search for.
+search-note-stopwords = Your search only has very common words (the, of, and…). Add a more specific word.
+search-note-exclusions = A search cannot have only exclusions (-word). Add a word to search for.
+search-note-truncated = Your search was very long: only its first words were used.
+search-save-name = Name of the search
+search-save = Save this search
+search-saved-title = My saved searches
+search-saved-lead = You are told in your notifications when new content matches a saved search.
+search-saved-empty = No saved searches yet.
+search-saved-delete = Delete
+search-saved-done = Search saved. You will be told of new results.
+search-saved-deleted = Search deleted.
+search-saved-too-many = You have reached the maximum number of saved searches. Delete one first.
+notification-saved-search = { $count ->
+    [one] One new result for your search "{ $name }"
+   *[other] { $count } new results for your search "{ $name }"
+}
+tags-title = Tags
+tags-field = Tags starting with
+tags-ordering = Most used first, among the publications you can read.
+tags-empty = No tag matches.

@@ -311,3 +311,65 @@ home-feed-empty = Rien de nouveau pour l’instant. Rejoignez des communautés p
 home-explore = Explorer les communautés
 home-prev = ← Plus récentes
 home-next = Plus anciennes →
+
+settings-findable = Les membres peuvent me trouver dans la recherche
+settings-findable-hint = Votre nom, votre identifiant et votre présentation apparaissent dans les résultats de recherche des personnes connectées.
+
+## Search
+search-title = Recherche
+search-title-for = Recherche : { $name }
+search-within = Rechercher dans { $name }
+search-placeholder = Rechercher…
+search-action = Rechercher
+search-field-q = Rechercher
+search-hint-q = Tous les mots sont cherchés. « Entre guillemets » pour une expression exacte, -mot pour exclure.
+search-field-sort = Trier par
+search-sort-relevance = Pertinence
+search-sort-date = Date (plus récent d’abord)
+search-filters = Filtres
+search-field-kind = Type
+search-kind-any = Tous les types
+search-kind-publication = Publications (tous types)
+search-kind-discussion = Discussion
+search-kind-question = Question
+search-kind-watch = Veille
+search-kind-reply = Réponse
+search-kind-community = Communauté
+search-kind-member = Membre
+search-field-community = Communauté
+search-hint-community = Le nom court de la communauté, tel qu’il apparaît dans son adresse.
+search-field-tag = Étiquette
+search-field-author = Auteur ou autrice (identifiant)
+search-field-from = Depuis le
+search-field-to = Jusqu’au
+search-date-invalid = Date invalide : utilisez le format AAAA-MM-JJ.
+search-facets = Affiner les résultats
+search-count = { $count ->
+    [0] Aucun résultat
+    [one] { $count } résultat
+   *[other] { $count } résultats
+}
+search-ordering-relevance = Triés par pertinence : les titres et les étiquettes comptent plus que le texte.
+search-ordering-date = Triés par date, du plus récent au plus ancien.
+search-empty = Aucun résultat. Essayez moins de mots, un autre type ou sans filtre.
+search-note-empty = Entrez au moins un mot à chercher.
+search-note-stopwords = Votre recherche ne contient que des mots trop courants (le, la, de…). Ajoutez un mot plus précis.
+search-note-exclusions = Une recherche ne peut pas contenir seulement des exclusions (-mot). Ajoutez un mot à chercher.
+search-note-truncated = Votre recherche était très longue : seuls ses premiers mots ont été utilisés.
+search-save-name = Nom de la recherche
+search-save = Enregistrer cette recherche
+search-saved-title = Mes recherches enregistrées
+search-saved-lead = Vous êtes averti·e dans vos notifications quand de nouveaux contenus correspondent à une recherche enregistrée.
+search-saved-empty = Aucune recherche enregistrée pour l’instant.
+search-saved-delete = Supprimer
+search-saved-done = Recherche enregistrée. Vous serez averti·e des nouveaux résultats.
+search-saved-deleted = Recherche supprimée.
+search-saved-too-many = Vous avez atteint le nombre maximal de recherches enregistrées. Supprimez-en une d’abord.
+notification-saved-search = { $count ->
+    [one] Un nouveau résultat pour votre recherche « { $name } »
+   *[other] { $count } nouveaux résultats pour votre recherche « { $name } »
+}
+tags-title = Étiquettes
+tags-field = Étiquettes commençant par
+tags-ordering = Les plus utilisées d’abord, parmi les publications que vous pouvez lire.
+tags-empty = Aucune étiquette ne correspond.

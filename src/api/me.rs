@@ -92,12 +92,13 @@ pub async fn update(
     Json(body): Json<MeUpdate>,
 ) -> AppResult<Json<Me>> {
     own(&user)?;
-    let changes = validate_profile(
+    let mut changes = validate_profile(
         body.display_name.as_deref(),
         body.bio.as_deref(),
         body.locale.as_deref(),
     )
     .map_err(|fields| AppError::Invalid { fields })?;
+    changes.findable = body.findable;
     if changes != ProfileChanges::default() {
         update_profile(&state.db, user.id, &changes).await?;
     }

@@ -158,6 +158,8 @@ pub struct MeUpdate {
     pub bio: Option<String>,
     #[schema(value_type = Option<LocaleCode>)]
     pub locale: Option<String>,
+    /// Whether other signed-in members can find me in search.
+    pub findable: Option<bool>,
 }
 
 /// A person's public profile.

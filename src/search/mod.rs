@@ -19,8 +19,10 @@
 pub mod analyze;
 pub mod eval;
 pub mod highlight;
+pub mod params;
 pub mod query;
 pub mod saved;
+pub mod tags;
 
 use std::collections::HashMap;
 
@@ -534,6 +536,8 @@ pub struct Request {
     pub page: usize,
     /// Only documents newer than this id (saved searches).
     pub after_doc: Option<i64>,
+    /// Only documents up to this id (saved searches).
+    pub upto_doc: Option<i64>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -680,6 +684,11 @@ fn base(db: &Db, viewer: Option<&User>, req: &Request, parsed: &query::Parsed) -
     if let Some(after) = req.after_doc {
         conds.push(format!("d.id > ${next}"));
         args.push(Arg::I(after));
+        next += 1;
+    }
+    if let Some(upto) = req.upto_doc {
+        conds.push(format!("d.id <= ${next}"));
+        args.push(Arg::I(upto));
     }
     (
         format!("FROM {from} WHERE {}", conds.join(" AND ")),

@@ -10,6 +10,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod pages;
 pub mod publications;
+pub mod search;
 pub mod settings;
 pub mod templates;
 
@@ -173,6 +174,7 @@ pub fn router(state: AppState) -> Router {
         .merge(moderation::router())
         .merge(communities::router())
         .merge(feeds::router())
+        .merge(search::router())
         .merge(publications::router().merge(notifications::router()))
         .nest("/api/v1", crate::api::router())
         .fallback(|| async { AppError::NotFound })

@@ -50,6 +50,14 @@ struct ListPage {
 
 /// The sentence for one record, in the reader's language.
 pub fn describe(lang: Lang, item: &Item) -> String {
+    if item.kind == crate::search::saved::KIND
+        && let Ok(d) = serde_json::from_str::<crate::search::saved::Data>(&item.data)
+    {
+        return lang.ta(
+            "notification-saved-search",
+            &[("name", Arg::from(d.name)), ("count", Arg::Num(d.count))],
+        );
+    }
     let actor = item
         .actor
         .as_ref()

@@ -79,6 +79,7 @@ struct ProfileValues {
     display_name: String,
     bio: String,
     locale: String,
+    findable: bool,
 }
 
 #[derive(Template)]
@@ -106,6 +107,7 @@ async fn profile_form(State(state): State<AppState>, ctx: Ctx) -> AppResult<Resp
                 display_name: user.display_name.clone(),
                 bio: user.bio.clone(),
                 locale: user.locale.clone(),
+                findable: profiles::is_findable(&state.db, user.id).await?,
             },
             avatar: user.avatar_url(),
             username: user.username.clone(),
@@ -155,6 +157,7 @@ async fn profile_submit(
                     "bio" => v.bio = text.trim().replace("\r\n", "\n"),
                     "locale" => v.locale = text,
                     "remove_avatar" => remove = true,
+                    "findable" => v.findable = text == "1",
                     _ => {}
                 }
             }
@@ -163,7 +166,10 @@ async fn profile_submit(
     ctx.verify_csrf(&csrf)?;
     let changes =
         match profiles::validate_profile(Some(&v.display_name), Some(&v.bio), Some(&v.locale)) {
-            Ok(c) => Some(c),
+            Ok(c) => Some(profiles::ProfileChanges {
+                findable: Some(v.findable),
+                ..c
+            }),
             Err(fields) => {
                 for (f, k) in fields {
                     errors.add(ctx.lang, &f, &k);

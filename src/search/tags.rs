@@ -1,0 +1,62 @@
+//! Tag suggestions: tags starting with what was typed, with how many
+//! publications the viewer may see carry them (the policy's SQL form).
+
+use sqlx::Row;
+
+use crate::accounts::User;
+use crate::db::Db;
+use crate::policy;
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct TagCount {
+    /// The tag's name (as in `/tags/{name}`).
+    pub name: String,
+    /// The tag as first written.
+    pub label: String,
+    /// Publications carrying it that the viewer may see.
+    pub count: i64,
+}
+
+fn like_prefix(typed: &str) -> String {
+    let mut out = String::new();
+    for c in typed.trim().trim_start_matches('#').to_lowercase().chars().take(100) {
+        let c = if c.is_whitespace() { '-' } else { c };
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// Most used tags starting with `typed` (all tags when empty), at most `limit`.
+pub async fn suggest(db: &Db, viewer: Option<&User>, typed: &str, limit: i64) -> Result<Vec<TagCount>, sqlx::Error> {
+    let sql = format!(
+        "SELECT t.name, t.label, COUNT(*) AS n FROM tags t JOIN publication_tags pt ON pt.tag_id = t.id \
+         JOIN publications p ON p.id = pt.publication_id AND p.status = 'visible' \
+         WHERE t.name LIKE $2 ESCAPE '\\' AND EXISTS (SELECT 1 FROM publication_communities pc \
+         JOIN communities c ON c.id = pc.community_id WHERE pc.publication_id = p.id AND pc.status = 'visible' AND {}) \
+         GROUP BY t.name, t.label ORDER BY n DESC, t.name LIMIT {}",
+        policy::searchable_communities_sql("c", viewer, 1),
+        limit.clamp(1, 200)
+    );
+    let viewer_id = viewer
+        .filter(|u| u.status == crate::accounts::Status::Active && u.domain.is_none())
+        .map(|u| u.id)
+        .unwrap_or(0);
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(viewer_id)
+        .bind(like_prefix(typed))
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(TagCount {
+                name: r.try_get(0)?,
+                label: r.try_get(1)?,
+                count: r.try_get(2)?,
+            })
+        })
+        .collect()
+}

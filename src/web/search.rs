@@ -1,0 +1,338 @@
+//! Search pages: the results page (`/search`, also reached from the header
+//! box and from a community's page), saved searches, the tag finder
+//! (`/tags`, a plain form that works without JavaScript) and the
+//! OpenSearch description. Results come from `crate::search`, which applies
+//! the permission policy.
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::AppState;
+use super::ctx::Ctx;
+use super::templates::{Shell, page};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Arg, Lang};
+use crate::search::params::{self, SearchParams};
+use crate::search::saved;
+use crate::search::{self, KINDS};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/search", get(results_page))
+        .route("/search/saved", get(saved_page).post(save))
+        .route("/search/saved/{id}/delete", post(delete_saved))
+        .route("/tags", get(tags_page))
+        .route("/opensearch.xml", get(opensearch))
+}
+
+pub fn kind_label(lang: Lang, kind: &str) -> String {
+    lang.t(&format!("search-kind-{kind}"))
+}
+
+pub struct HitView {
+    pub kind_label: String,
+    pub url: String,
+    pub title_html: String,
+    pub snippet_html: String,
+    pub created_at: i64,
+    pub author: Option<(String, String)>,
+    pub communities: Vec<(String, String)>,
+}
+
+/// A filter value with its count and the link that applies (or removes) it.
+pub struct FacetView {
+    pub label: String,
+    pub count: i64,
+    pub link: String,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct ResultsPage {
+    s: Shell,
+    p: SearchParams,
+    /// Searching within this community: (slug, name).
+    within: Option<(String, String)>,
+    ran: bool,
+    note: Option<String>,
+    errors: Vec<(String, String)>,
+    hits: Vec<HitView>,
+    total: i64,
+    kinds: Vec<FacetView>,
+    communities: Vec<FacetView>,
+    tags: Vec<FacetView>,
+    kind_options: Vec<(String, String)>,
+    prev: Option<String>,
+    next: Option<String>,
+    page_no: i64,
+    save_query: String,
+    signed_in: bool,
+}
+
+fn link(p: &SearchParams) -> String {
+    format!("/search?{}", p.to_query())
+}
+
+async fn results_page(State(state): State<AppState>, ctx: Ctx, Query(p): Query<SearchParams>) -> AppResult<Response> {
+    let lang = ctx.lang;
+    let (req, field_errors) = params::resolve(&state.db, &p).await?;
+    let within = match req.community {
+        Some(id) if id > 0 => crate::communities::by_id(&state.db, id)
+            .await?
+            .map(|c| (c.slug.clone(), c.name.clone())),
+        _ => None,
+    };
+    let ran = !p.q.trim().is_empty();
+    let results = if ran {
+        search::search(&state.db, ctx.user.as_ref(), &req).await?
+    } else {
+        search::Results::default()
+    };
+    let hits = results
+        .hits
+        .iter()
+        .map(|h| HitView {
+            kind_label: kind_label(lang, &h.kind),
+            url: h.url.clone(),
+            title_html: h.title_html.clone(),
+            snippet_html: h.snippet_html.clone(),
+            created_at: h.created_at,
+            author: match (&h.author_name, &h.author_username) {
+                (Some(n), Some(u)) => Some((n.clone(), format!("/u/{}", super::encode_path(u)))),
+                _ => None,
+            },
+            communities: h
+                .communities
+                .iter()
+                .map(|c| (c.name.clone(), format!("/c/{}", c.slug)))
+                .collect(),
+        })
+        .collect();
+    let kinds = results
+        .facets
+        .kinds
+        .iter()
+        .map(|(k, n)| FacetView {
+            label: kind_label(lang, k),
+            count: *n,
+            current: p.kind == *k,
+            link: link(&p.with("kind", if p.kind == *k { "" } else { k })),
+        })
+        .collect();
+    let communities = results
+        .facets
+        .communities
+        .iter()
+        .map(|(slug, name, n)| FacetView {
+            label: name.clone(),
+            count: *n,
+            current: p.community == *slug,
+            link: link(&p.with("community", if p.community == *slug { "" } else { slug })),
+        })
+        .collect();
+    let tags = results
+        .facets
+        .tags
+        .iter()
+        .map(|(name, label, n)| FacetView {
+            label: label.clone(),
+            count: *n,
+            current: p.tag == *name,
+            link: link(&p.with("tag", if p.tag == *name { "" } else { name })),
+        })
+        .collect();
+    let page_no = req.page as i64;
+    let mut prev_p = p.clone();
+    prev_p.page = page_no - 1;
+    let mut next_p = p.clone();
+    next_p.page = page_no + 1;
+    let errors = field_errors
+        .into_iter()
+        .map(|(f, k)| (f, lang.t(&k)))
+        .collect();
+    let title = if ran {
+        lang.ta("search-title-for", &[("name", Arg::from(p.q.trim().to_string()))])
+    } else {
+        lang.t("search-title")
+    };
+    let mut save_p = p.clone();
+    save_p.page = 0;
+    Ok(page(
+        &ctx,
+        &ResultsPage {
+            s: Shell::new(&state, &ctx, &title, "search").crumb(lang.t("search-title"), "/search"),
+            within,
+            ran,
+            note: results.note.map(|n| lang.t(n.key())),
+            errors,
+            hits,
+            total: results.total,
+            kinds,
+            communities,
+            tags,
+            kind_options: std::iter::once("publication")
+                .chain(KINDS)
+                .map(|k| (k.to_string(), kind_label(lang, k)))
+                .collect(),
+            prev: (page_no > 0).then(|| link(&prev_p)),
+            next: results.has_next.then(|| link(&next_p)),
+            page_no,
+            save_query: save_p.to_query(),
+            signed_in: ctx.user.is_some(),
+            p,
+        },
+    ))
+}
+
+// ---- saved searches ------------------------------------------------------------------
+
+pub struct SavedView {
+    pub id: i64,
+    pub name: String,
+    pub link: String,
+    pub created_at: i64,
+}
+
+#[derive(Template)]
+#[template(path = "search_saved.html")]
+struct SavedPage {
+    s: Shell,
+    items: Vec<SavedView>,
+}
+
+async fn saved_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let user = ctx.user.clone().ok_or(AppError::Unauthorized)?;
+    let items = saved::list(&state.db, user.id)
+        .await?
+        .into_iter()
+        .map(|s| SavedView {
+            id: s.id,
+            link: s.link(),
+            name: s.name,
+            created_at: s.created_at,
+        })
+        .collect();
+    let title = ctx.lang.t("search-saved-title");
+    Ok(page(
+        &ctx,
+        &SavedPage {
+            s: Shell::new(&state, &ctx, &title, "search")
+                .crumb(ctx.lang.t("search-title"), "/search")
+                .crumb(title.clone(), "/search/saved"),
+            items,
+        },
+    ))
+}
+
+fn form_pairs(body: &Bytes) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn form_get(pairs: &[(String, String)], k: &str) -> String {
+    pairs
+        .iter()
+        .find(|(key, _)| key == k)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+async fn save(State(state): State<AppState>, mut ctx: Ctx, body: Bytes) -> AppResult<Response> {
+    let pairs = form_pairs(&body);
+    ctx.verify_csrf(&form_get(&pairs, "csrf"))?;
+    let user = ctx.user.clone().ok_or(AppError::Unauthorized)?;
+    let p: SearchParams = serde_urlencoded::from_str(&form_get(&pairs, "params")).unwrap_or_default();
+    match saved::save(&state.db, &user, &form_get(&pairs, "name"), &p).await? {
+        Ok(_) => {
+            ctx.flash("search-saved-done");
+            Ok(ctx.redirect("/search/saved"))
+        }
+        Err(saved::SaveError::EmptyQuery) => Err(AppError::BadRequest {
+            code: "empty_query",
+            message_key: "search-note-empty",
+        }),
+        Err(saved::SaveError::TooMany) => Err(AppError::BadRequest {
+            code: "too_many_saved_searches",
+            message_key: "search-saved-too-many",
+        }),
+    }
+}
+
+async fn delete_saved(State(state): State<AppState>, mut ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> AppResult<Response> {
+    let pairs = form_pairs(&body);
+    ctx.verify_csrf(&form_get(&pairs, "csrf"))?;
+    let user = ctx.user.clone().ok_or(AppError::Unauthorized)?;
+    if !saved::delete(&state.db, user.id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    ctx.flash("search-saved-deleted");
+    Ok(ctx.redirect("/search/saved"))
+}
+
+// ---- tags ----------------------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TagQuery {
+    q: String,
+}
+
+#[derive(Template)]
+#[template(path = "search_tags.html")]
+struct TagsPage {
+    s: Shell,
+    q: String,
+    tags: Vec<(String, String, i64)>,
+}
+
+async fn tags_page(State(state): State<AppState>, ctx: Ctx, Query(tq): Query<TagQuery>) -> AppResult<Response> {
+    let tags = crate::search::tags::suggest(&state.db, ctx.user.as_ref(), &tq.q, 60).await?;
+    let title = ctx.lang.t("tags-title");
+    Ok(page(
+        &ctx,
+        &TagsPage {
+            s: Shell::new(&state, &ctx, &title, "search").crumb(title.clone(), "/tags"),
+            q: tq.q,
+            tags: tags
+                .into_iter()
+                .map(|t| (format!("/tags/{}", super::encode_path(&t.name)), t.label, t.count))
+                .collect(),
+        },
+    ))
+}
+
+// ---- OpenSearch ----------------------------------------------------------------------
+
+async fn opensearch(State(state): State<AppState>) -> Response {
+    let name: String = state.instance_name().chars().take(16).collect();
+    let base = state.config.public_url().trim_end_matches('/').to_string();
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <OpenSearchDescription xmlns=\"http://a9.com/-/spec/opensearch/1.1/\">\n\
+         <ShortName>{}</ShortName>\n<Description>{}</Description>\n<InputEncoding>UTF-8</InputEncoding>\n\
+         <Image width=\"16\" height=\"16\" type=\"image/svg+xml\">{base}/static/favicon.svg</Image>\n\
+         <Url type=\"text/html\" method=\"get\" template=\"{base}/search?q={{searchTerms}}\"/>\n\
+         <Url type=\"application/json\" method=\"get\" template=\"{base}/api/v1/search?q={{searchTerms}}\"/>\n\
+         </OpenSearchDescription>\n",
+        xml_escape(&name),
+        xml_escape(&state.instance_name()),
+    );
+    (
+        [(header::CONTENT_TYPE, "application/opensearchdescription+xml; charset=utf-8")],
+        xml,
+    )
+        .into_response()
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
