@@ -30,6 +30,8 @@ pub struct Config {
     /// `text` (default) or `json` logs.
     pub log_format: String,
     pub smtp: SmtpConfig,
+    /// Per-account limits on publishing and replying.
+    pub write_limits: crate::ratelimit::WriteLimits,
 }
 
 impl Default for Config {
@@ -44,6 +46,7 @@ impl Default for Config {
             behind_proxy: false,
             log_format: "text".into(),
             smtp: SmtpConfig::default(),
+            write_limits: crate::ratelimit::WriteLimits::default(),
         }
     }
 }
@@ -133,6 +136,15 @@ impl Config {
         if let Some(v) = get("PASSERELLES_LOG_FORMAT") {
             self.log_format = v;
         }
+        if let Some(v) = get("PASSERELLES_LIMIT_PUBLICATIONS") {
+            self.write_limits.publications = parse("PASSERELLES_LIMIT_PUBLICATIONS", v)?;
+        }
+        if let Some(v) = get("PASSERELLES_LIMIT_REPLIES") {
+            self.write_limits.replies = parse("PASSERELLES_LIMIT_REPLIES", v)?;
+        }
+        if let Some(v) = get("PASSERELLES_LIMIT_ADMINS") {
+            self.write_limits.limit_admins = matches!(v.as_str(), "1" | "true" | "yes");
+        }
         if let Some(v) = get("PASSERELLES_SMTP_HOST") {
             self.smtp.host = Some(v).filter(|s| !s.is_empty());
         }
@@ -197,12 +209,17 @@ mod tests {
         let file = dir.join("c.toml");
         std::fs::write(
             &file,
-            "bind = \"127.0.0.1:9000\"\ndata_dir = \"/tmp/x\"\n[smtp]\nhost = \"mail.example\"\n",
+            "bind = \"127.0.0.1:9000\"\ndata_dir = \"/tmp/x\"\n[smtp]\nhost = \"mail.example\"\n[write_limits]\nreplies = 60\n",
         )
         .unwrap();
         let mut cfg = Config::from_file(&file).unwrap();
         assert_eq!(cfg.bind.port(), 9000);
         assert_eq!(cfg.smtp.host.as_deref(), Some("mail.example"));
+        assert_eq!(cfg.write_limits.replies, 60);
+        assert_eq!(cfg.write_limits.publications, 10, "default kept");
+        cfg.apply_env(|k| (k == "PASSERELLES_LIMIT_PUBLICATIONS").then(|| "0".to_string()))
+            .unwrap();
+        assert_eq!(cfg.write_limits.publications, 0);
         cfg.apply_env(|k| (k == "PASSERELLES_SMTP_PORT").then(|| "2525".to_string()))
             .unwrap();
         assert_eq!(cfg.smtp.port, Some(2525));

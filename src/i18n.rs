@@ -105,15 +105,16 @@ impl Lang {
     /// Whether a key exists (used by tests that check both files are complete).
     pub fn has(self, key: &str) -> bool {
         // Messages with selectors need their variables to format at all.
-        let sample: HashMap<Cow<'static, str>, FluentValue> =
-            ["name", "email", "link", "instance", "date", "days"]
-                .into_iter()
-                .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))
-                .chain(std::iter::once((
-                    Cow::Borrowed("count"),
-                    FluentValue::from(1),
-                )))
-                .collect();
+        let sample: HashMap<Cow<'static, str>, FluentValue> = [
+            "name", "email", "link", "instance", "date", "days", "page", "pages",
+        ]
+        .into_iter()
+        .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))
+        .chain(std::iter::once((
+            Cow::Borrowed("count"),
+            FluentValue::from(1),
+        )))
+        .collect();
         LOCALES
             .try_lookup_with_args(self.id(), key, &sample)
             .is_some()

@@ -2153,6 +2153,104 @@ pub async fn replies_of(db: &Db, publication_id: i64) -> Result<Vec<Reply>, sqlx
     rows.iter().map(reply_from).collect()
 }
 
+/// Pin or unpin a publication in one community (the caller checked
+/// `ManageCommunity` there). Pinned publications come first on its page.
+pub async fn set_pinned(
+    db: &Db,
+    publication_id: i64,
+    community_id: i64,
+    pinned: bool,
+) -> Result<(), sqlx::Error> {
+    tick();
+    sqlx::query(
+        "UPDATE publication_communities SET pinned = $1 WHERE publication_id = $2 AND community_id = $3",
+    )
+    .bind(i64::from(pinned))
+    .bind(publication_id)
+    .bind(community_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Top-level threads per page of replies; each comes with all its sub-replies.
+pub const THREADS_PER_PAGE: i64 = 50;
+
+/// One page of replies: the `THREADS_PER_PAGE` top-level replies of page
+/// `page` (1-based), oldest first, with every reply beneath them, oldest
+/// first (one statement); and how many top-level threads there are.
+pub async fn replies_page(
+    db: &Db,
+    publication_id: i64,
+    page: i64,
+) -> Result<(Vec<Reply>, i64), sqlx::Error> {
+    let offset = (page.max(1) - 1).saturating_mul(THREADS_PER_PAGE);
+    let sql = format!(
+        "WITH RECURSIVE roots AS ( \
+           SELECT id FROM replies WHERE publication_id = $1 AND parent_id IS NULL \
+           ORDER BY created_at, id LIMIT {THREADS_PER_PAGE} OFFSET {offset} \
+         ), tree (id) AS ( \
+           SELECT id FROM roots \
+           UNION ALL \
+           SELECT c.id FROM replies c JOIN tree t ON c.parent_id = t.id WHERE c.publication_id = $1 \
+         ) \
+         SELECT {REPLY_COLUMNS}, \
+           (SELECT COUNT(*) FROM replies x WHERE x.publication_id = $1 AND x.parent_id IS NULL) AS threads \
+         FROM replies r LEFT JOIN users au ON au.id = r.author_id \
+         WHERE r.id IN (SELECT id FROM tree) ORDER BY r.created_at, r.id"
+    );
+    tick();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(publication_id)
+        .fetch_all(&db.pool)
+        .await?;
+    let threads = match rows.first() {
+        Some(r) => r.try_get::<i64, _>("threads")?,
+        // Past the last page (or no replies): count apart.
+        None => {
+            tick();
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM replies WHERE publication_id = $1 AND parent_id IS NULL",
+            )
+            .bind(publication_id)
+            .fetch_one(&db.pool)
+            .await?
+        }
+    };
+    let replies = rows.iter().map(reply_from).collect::<Result<Vec<_>, _>>()?;
+    Ok((replies, threads))
+}
+
+/// Number of pages for `threads` top-level replies (at least 1).
+pub fn reply_pages(threads: i64) -> i64 {
+    ((threads + THREADS_PER_PAGE - 1) / THREADS_PER_PAGE).max(1)
+}
+
+/// The page of replies (1-based) on which reply `reply_id` is shown: the
+/// page of its top-level ancestor. 1 when there is no such reply.
+pub async fn page_of_reply(
+    db: &Db,
+    publication_id: i64,
+    reply_id: i64,
+) -> Result<i64, sqlx::Error> {
+    tick();
+    let position: i64 = sqlx::query_scalar(
+        "WITH RECURSIVE up (id, parent_id) AS ( \
+           SELECT id, parent_id FROM replies WHERE id = $2 AND publication_id = $1 \
+           UNION ALL \
+           SELECT r.id, r.parent_id FROM replies r JOIN up ON r.id = up.parent_id \
+         ) \
+         SELECT COUNT(*) FROM replies x JOIN replies root ON root.id = (SELECT id FROM up WHERE parent_id IS NULL) \
+         WHERE x.publication_id = $1 AND x.parent_id IS NULL \
+           AND (x.created_at < root.created_at OR (x.created_at = root.created_at AND x.id <= root.id))",
+    )
+    .bind(publication_id)
+    .bind(reply_id)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(((position - 1).max(0) / THREADS_PER_PAGE) + 1)
+}
+
 pub async fn reply_by_id(
     db: &Db,
     publication_id: i64,
@@ -2472,6 +2570,9 @@ pub struct PageData {
     pub tags: Vec<Tag>,
     /// Communities where the viewer may post and where it is not shared yet.
     pub share_targets: Vec<Community>,
+    /// The page of replies shown (1-based) and how many top-level threads there are.
+    pub reply_page: i64,
+    pub threads: i64,
 }
 
 pub enum Loaded {
@@ -2482,6 +2583,16 @@ pub enum Loaded {
 }
 
 pub async fn load_page(db: &Db, viewer: Option<&User>, id: i64) -> Result<Loaded, sqlx::Error> {
+    load_page_at(db, viewer, id, 1).await
+}
+
+/// The publication page with page `reply_page` of its replies.
+pub async fn load_page_at(
+    db: &Db,
+    viewer: Option<&User>,
+    id: i64,
+    reply_page: i64,
+) -> Result<Loaded, sqlx::Error> {
     let Some(p) = by_id(db, id, acting(viewer)).await? else {
         return Ok(Loaded::NotFound);
     };
@@ -2494,7 +2605,8 @@ pub async fn load_page(db: &Db, viewer: Option<&User>, id: i64) -> Result<Loaded
         Sight::Notice => return Ok(Loaded::Notice(Box::new(p), links)),
         Sight::Full => {}
     }
-    let replies = replies_of(db, id).await?;
+    let reply_page = reply_page.max(1);
+    let (replies, threads) = replies_page(db, id, reply_page).await?;
     let attachments = attachments_of(db, id).await?;
     let tags = tags_of(db, &[id]).await?.remove(&id).unwrap_or_default();
     let share_targets = if let Some(u) = acting(viewer) {
@@ -2517,6 +2629,8 @@ pub async fn load_page(db: &Db, viewer: Option<&User>, id: i64) -> Result<Loaded
         attachments,
         tags,
         share_targets,
+        reply_page,
+        threads,
     })))
 }
 

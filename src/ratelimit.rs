@@ -33,6 +33,65 @@ pub const EMAIL_SEND_PER_ACCOUNT: Limit = Limit {
     window_secs: 3600,
 };
 
+/// Per-account limits on writing, per ten minutes, set by the instance
+/// (`[write_limits]` in the configuration file or `PASSERELLES_LIMIT_*`).
+/// 0 means no limit. Instance administrators are not limited unless
+/// `limit_admins` is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WriteLimits {
+    /// Publications per account per ten minutes (web and API together).
+    pub publications: i64,
+    /// Replies per account per ten minutes (web and API together).
+    pub replies: i64,
+    pub limit_admins: bool,
+}
+
+impl Default for WriteLimits {
+    fn default() -> Self {
+        WriteLimits {
+            publications: 10,
+            replies: 30,
+            limit_admins: false,
+        }
+    }
+}
+
+/// What is being written, for [`hit_write`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    Publication,
+    Reply,
+}
+
+pub const WRITE_WINDOW_SECS: i64 = 600;
+
+/// Count one publication or reply by `user` (shared by pages and API);
+/// `Err(retry_after_secs)` once over the instance's limit.
+pub async fn hit_write(
+    db: &Db,
+    limits: &WriteLimits,
+    user: &crate::accounts::User,
+    what: Write,
+) -> Result<Result<(), i64>, sqlx::Error> {
+    let (max, key) = match what {
+        Write::Publication => (limits.publications, format!("publish:{}", user.id)),
+        Write::Reply => (limits.replies, format!("reply:{}", user.id)),
+    };
+    if max <= 0 || (user.is_admin && !limits.limit_admins) {
+        return Ok(Ok(()));
+    }
+    hit(
+        db,
+        &key,
+        Limit {
+            max,
+            window_secs: WRITE_WINDOW_SECS,
+        },
+    )
+    .await
+}
+
 /// Count one hit on `key`; `Err(retry_after_secs)` once over the limit.
 pub async fn hit(db: &Db, key: &str, limit: Limit) -> Result<Result<(), i64>, sqlx::Error> {
     let t = now();

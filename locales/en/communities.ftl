@@ -287,3 +287,7 @@ mail-community-refused-subject = Your community request “{ $name }”
 mail-community-refused-body = Hello,
 
     The administrators of { $instance } did not accept your request for the community “{ $name }”.
+rate-limited-invitations = You have sent many invitations in a short time. You can send more in { $count ->
+    [one] { $count } minute
+   *[other] { $count } minutes
+}. The address you typed is kept below.

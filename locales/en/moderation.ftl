@@ -127,3 +127,7 @@ moderation-log-remove-everywhere = Removed from the whole instance
 moderation-log-restore-everywhere = Restored on the whole instance
 moderation-log-suspend = Account suspended
 moderation-log-dismiss = Report dismissed
+rate-limited-reports = You have made many reports in a short time. You can report again in { $count ->
+    [one] { $count } minute
+   *[other] { $count } minutes
+}. Your comment is kept below.

@@ -155,3 +155,20 @@ flash-reply-deleted = Reply deleted.
 flash-answer-accepted = Answer accepted.
 flash-answer-cleared = Accepted answer cleared.
 publication-report = Report
+rate-limited-publications = You have published a lot in a short time. You can publish again in { $count ->
+    [one] { $count } minute
+   *[other] { $count } minutes
+}. What you wrote is kept below.
+rate-limited-replies = You have sent many replies in a short time. You can reply again in { $count ->
+    [one] { $count } minute
+   *[other] { $count } minutes
+}. Your reply is kept below.
+reply-order = Order: oldest threads first, each with all its replies; { $count } threads per page. No ranking by popularity.
+reply-page-of = Page { $page } of { $pages }.
+reply-pages-label = Pages of replies
+reply-page-prev = ← Earlier replies
+reply-page-next = Later replies →
+publication-pin = Pin in { $name }
+publication-unpin = Unpin from { $name }
+flash-publication-pinned = Publication pinned: it shows first on the community page.
+flash-publication-unpinned = Publication unpinned.

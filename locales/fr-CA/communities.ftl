@@ -287,3 +287,7 @@ mail-community-refused-subject = Votre demande de communauté « { $name } »
 mail-community-refused-body = Bonjour,
 
     L’équipe d’administration de { $instance } n’a pas retenu votre demande de communauté « { $name } ».
+rate-limited-invitations = Vous avez envoyé beaucoup d’invitations en peu de temps. Vous pourrez en envoyer de nouveau dans { $count ->
+    [one] { $count } minute
+   *[other] { $count } minutes
+}. L’adresse saisie est conservée ci-dessous.

@@ -127,3 +127,7 @@ moderation-log-remove-everywhere = Retirée de toute l’instance
 moderation-log-restore-everywhere = Rétablie dans toute l’instance
 moderation-log-suspend = Compte suspendu
 moderation-log-dismiss = Signalement rejeté
+rate-limited-reports = Vous avez fait beaucoup de signalements en peu de temps. Vous pourrez signaler de nouveau dans { $count ->
+    [one] { $count } minute
+   *[other] { $count } minutes
+}. Votre commentaire est conservé ci-dessous.

@@ -155,3 +155,20 @@ flash-reply-deleted = Réponse supprimée.
 flash-answer-accepted = Réponse acceptée.
 flash-answer-cleared = Réponse acceptée retirée.
 publication-report = Signaler
+rate-limited-publications = Vous avez publié beaucoup en peu de temps. Vous pourrez publier de nouveau dans { $count ->
+    [one] { $count } minute
+   *[other] { $count } minutes
+}. Ce que vous avez écrit est conservé ci-dessous.
+rate-limited-replies = Vous avez envoyé beaucoup de réponses en peu de temps. Vous pourrez répondre de nouveau dans { $count ->
+    [one] { $count } minute
+   *[other] { $count } minutes
+}. Votre réponse est conservée ci-dessous.
+reply-order = Ordre : les fils de discussion les plus anciens d’abord, chacun avec toutes ses réponses; { $count } fils par page. Aucun classement par popularité.
+reply-page-of = Page { $page } sur { $pages }.
+reply-pages-label = Pages de réponses
+reply-page-prev = ← Réponses précédentes
+reply-page-next = Réponses suivantes →
+publication-pin = Épingler dans { $name }
+publication-unpin = Désépingler de { $name }
+flash-publication-pinned = Publication épinglée : elle paraît en premier sur la page de la communauté.
+flash-publication-unpinned = Publication désépinglée.

@@ -338,7 +338,37 @@ pub struct TagListing {
     pub items: Vec<SummaryOut>,
 }
 
+/// A page of replies: whole threads, never a thread cut in two.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplyListing {
+    /// "thread_oldest_first": top-level replies oldest first, each followed
+    /// by all the replies beneath it, oldest first (rebuild the tree with
+    /// `parent_id`). No ranking.
+    pub order: String,
+    /// This page, 1-based.
+    pub page: i64,
+    /// Number of pages (at least 1).
+    pub pages: i64,
+    /// Top-level replies (threads) per page.
+    pub threads_per_page: i64,
+    /// Top-level replies in all.
+    pub threads: i64,
+    /// The next page to ask for, if any.
+    pub next_page: Option<i64>,
+    pub items: Vec<ReplyOut>,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReplyPageParams {
+    /// 1-based page of replies (50 top-level threads per page, each with all
+    /// its sub-replies). Defaults to 1.
+    #[serde(default)]
+    pub page: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// 0-based page (30 items per page).
     #[serde(default)]
@@ -346,6 +376,7 @@ pub struct PageParams {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NotificationParams {
     /// Only unread records.
     #[serde(default)]
@@ -360,6 +391,19 @@ fn invalid(fields: Vec<(&'static str, &'static str)>) -> AppError {
             .into_iter()
             .map(|(f, k)| (f.to_string(), k.to_string()))
             .collect(),
+    }
+}
+
+/// The instance's per-account limit on publishing or replying (shared with
+/// the pages): 429 `rate_limited` with `Retry-After` past it.
+async fn write_limit(
+    state: &AppState,
+    user: &User,
+    what: crate::ratelimit::Write,
+) -> AppResult<()> {
+    match crate::ratelimit::hit_write(&state.db, &state.config.write_limits, user, what).await? {
+        Ok(()) => Ok(()),
+        Err(retry_after) => Err(AppError::TooManyRequests { retry_after }),
     }
 }
 
@@ -460,6 +504,7 @@ async fn own_reply(
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 409, description = "The link is already shared (`already_shared`); `fields.existing` lists the publication ids", body = ErrorBody),
         (status = 422, description = "Invalid values (`invalid`, with `fields`)", body = ErrorBody),
+        (status = 429, description = "Too many publications in a short time (`rate_limited`, with `Retry-After`); the limit is per account, set by the instance", body = ErrorBody),
     )
 )]
 pub async fn create(
@@ -522,6 +567,7 @@ pub async fn create(
         }
         preview = Some(pubs::preview_for(&state.db, &state.config.public_url(), raw, key).await?);
     }
+    write_limit(&state, &user, crate::ratelimit::Write::Publication).await?;
     let id = pubs::create(
         &state.db,
         &user,
@@ -777,15 +823,17 @@ pub async fn download(
 
 // ---- replies -------------------------------------------------------------------------------------------
 
-/// Replies, oldest first, with `parent_id` and `depth` to rebuild the thread.
+/// Replies, paged by thread: 50 top-level replies per page, oldest first,
+/// each followed by all the replies beneath it (with `parent_id` and `depth`
+/// to rebuild the tree). Follow `next_page` until it is null.
 #[utoipa::path(
     get,
     path = "/api/v1/publications/{id}/replies",
     tag = "publications",
     security((), ("bearer" = [])),
-    params(("id" = i64, Path, description = "Publication id")),
+    params(("id" = i64, Path, description = "Publication id"), ReplyPageParams),
     responses(
-        (status = 200, description = "The replies", body = [ReplyOut]),
+        (status = 200, description = "A page of replies", body = ReplyListing),
         (status = 404, description = "Not readable", body = ErrorBody),
     )
 )]
@@ -793,15 +841,25 @@ pub async fn replies(
     State(state): State<AppState>,
     viewer: Option<ApiUser>,
     Path(id): Path<i64>,
-) -> AppResult<Json<Vec<ReplyOut>>> {
+    Query(q): Query<ReplyPageParams>,
+) -> AppResult<Json<ReplyListing>> {
     let viewer = viewer.map(|v| v.0);
     let (p, links) = readable(&state, viewer.as_ref(), id).await?;
-    let list = pubs::replies_of(&state.db, id).await?;
-    Ok(Json(
-        list.iter()
+    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
+    let (list, threads) = pubs::replies_page(&state.db, id, page).await?;
+    let pages = pubs::reply_pages(threads);
+    Ok(Json(ReplyListing {
+        order: "thread_oldest_first".into(),
+        page,
+        pages,
+        threads_per_page: pubs::THREADS_PER_PAGE,
+        threads,
+        next_page: (page < pages).then_some(page + 1),
+        items: list
+            .iter()
             .map(|r| reply_out(&state, viewer.as_ref(), &p, &links, r))
             .collect(),
-    ))
+    }))
 }
 
 /// Reply (to the publication, or to a reply with `parent_id`).
@@ -818,6 +876,7 @@ pub async fn replies(
         (status = 404, description = "Not readable, or no such parent", body = ErrorBody),
         (status = 409, description = "Locked (`locked`) or the parent was deleted (`reply_gone`)", body = ErrorBody),
         (status = 422, description = "Empty or too long", body = ErrorBody),
+        (status = 429, description = "Too many replies in a short time (`rate_limited`, with `Retry-After`); the limit is per account, set by the instance", body = ErrorBody),
     )
 )]
 pub async fn create_reply(
@@ -853,6 +912,7 @@ pub async fn create_reply(
         None => None,
     };
     let text = pubs::check_reply(&body.body).map_err(|k| invalid(vec![("body", k)]))?;
+    write_limit(&state, &user, crate::ratelimit::Write::Reply).await?;
     let rid = pubs::add_reply(&state.db, &user, &p, &links, parent.as_ref(), &text).await?;
     let r = pubs::reply_by_id(&state.db, id, rid)
         .await?

@@ -2702,6 +2702,20 @@ async fn invitation_create(
             let p = invitations_view(&state, &ctx, &l, f, errors, None).await?;
             Ok(invalid(&ctx, &p))
         }
+        Err(AppError::TooManyRequests { retry_after }) => {
+            // Keep the address typed; say when sending works again.
+            let mut errors = FieldErrors::default();
+            errors.add_text(
+                "email",
+                super::publications::limited_message(
+                    ctx.lang,
+                    "rate-limited-invitations",
+                    retry_after,
+                ),
+            );
+            let p = invitations_view(&state, &ctx, &l, f, errors, None).await?;
+            Ok(super::templates::too_many(&ctx, retry_after, &p))
+        }
         Err(AppError::Conflict { message_key, .. }) => Ok(refusal(
             &state,
             &ctx,

@@ -295,7 +295,14 @@ async fn report_submit(
     )
     .await?
     {
-        return Err(AppError::TooManyRequests { retry_after });
+        // Keep the comment: the page says when reporting works again.
+        let mut errors = FieldErrors::default();
+        errors.add_text(
+            "comment",
+            super::publications::limited_message(ctx.lang, "rate-limited-reports", retry_after),
+        );
+        let p = report_page(&state, &ctx, &r, action, &f, errors, false);
+        return Ok(super::templates::too_many(&ctx, retry_after, &p));
     }
     match m::create_report(&state.db, &user, &r, category, &f.comment).await? {
         ReportOutcome::Created(_) => Ok(ctx.redirect("/report/sent")),

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::ctx::Ctx;
-use super::templates::{FieldErrors, Shell, invalid, page};
+use super::templates::{FieldErrors, Shell, invalid, page, too_many};
 use crate::accounts::User;
 use crate::communities::Community;
 use crate::error::{AppError, AppResult};
@@ -25,6 +25,7 @@ use crate::publications::{
     self as pubs, Attachment, Author, Checked, Draft, Kind, LinkPreview, Loaded, PageData,
     Publication, PublicationSummary, ReplySight, Shared, Tag, files,
 };
+use crate::ratelimit;
 
 /// Largest compose or edit request: five files of 10 MB and the text.
 pub const UPLOAD_BODY: usize = files::MAX_FILES * files::MAX_FILE_BYTES + 2 * 1024 * 1024;
@@ -62,6 +63,7 @@ pub fn router() -> Router<AppState> {
         .route("/p/{id}/follow", post(follow_submit))
         .route("/p/{id}/unfollow", post(unfollow_submit))
         .route("/p/{id}/share", post(share_submit))
+        .route("/p/{id}/pin", post(pin_submit))
         .route("/tags/{name}", get(tag_page))
 }
 
@@ -303,6 +305,14 @@ struct ComposePage {
     files_dropped: bool,
     already: Vec<AlreadyShared>,
     kinds: Vec<(&'static str, String)>,
+    /// Over the publishing limit: why, and when to try again (what was typed is kept).
+    limited: Option<String>,
+}
+
+/// "You wrote a lot in a short time; try again in N minutes; your text is kept."
+pub(super) fn limited_message(lang: Lang, key: &str, retry_after: i64) -> String {
+    let minutes = (retry_after + 59) / 60;
+    lang.ta(key, &[("count", Arg::Num(minutes.max(1)))])
 }
 
 fn kinds(lang: Lang) -> Vec<(&'static str, String)> {
@@ -336,6 +346,7 @@ fn compose_page(
         files_dropped: false,
         already: Vec::new(),
         kinds: kinds(ctx.lang),
+        limited: None,
     }
 }
 
@@ -473,6 +484,23 @@ async fn compose_submit(
         }
         preview = Some(pubs::preview_for(&state.db, &state.config.public_url(), raw, key).await?);
     }
+    if let Err(retry_after) = ratelimit::hit_write(
+        &state.db,
+        &state.config.write_limits,
+        &user,
+        ratelimit::Write::Publication,
+    )
+    .await?
+    {
+        let mut p = compose_page(&state, &ctx, v, &postable);
+        p.files_dropped = form.files_sent;
+        p.limited = Some(limited_message(
+            ctx.lang,
+            "rate-limited-publications",
+            retry_after,
+        ));
+        return Ok(too_many(&ctx, retry_after, &p));
+    }
     let id = pubs::create(&state.db, &user, &checked, &chosen, ready, preview.as_ref()).await?;
     ctx.flash(if preview.as_ref().is_some_and(|p| !p.error.is_empty()) {
         "flash-publication-created-no-preview"
@@ -503,6 +531,8 @@ pub struct ReplyView {
     pub accepted: bool,
     pub can_edit: bool,
     pub can_reply: bool,
+    /// Reporting stays possible on a locked thread and for readers who may not reply.
+    pub can_report: bool,
     pub can_accept: bool,
 }
 
@@ -547,10 +577,17 @@ struct ShowPage {
     can_edit: bool,
     can_delete: bool,
     share_targets: Vec<(i64, String)>,
+    /// Communities where the viewer may pin or unpin it: (id, name, pinned there).
+    pin_controls: Vec<(i64, String, bool)>,
     reply_parent: Option<i64>,
     reply_body: String,
     errors: FieldErrors,
     signed_in: bool,
+    /// Replies are paged by top-level thread: this page (1-based) of `reply_pages`.
+    reply_page: i64,
+    reply_pages: i64,
+    /// How replies are ordered and paged, and which page this is.
+    reply_order: String,
 }
 
 impl ShowPage {
@@ -593,9 +630,12 @@ fn show_page(
         attachments,
         tags,
         share_targets,
+        reply_page,
+        threads,
     } = d;
     let can_reply = pubs::may_reply(viewer, &p, &links);
     let can_accept = pubs::may_accept(viewer, &p, &links);
+    let on_page: std::collections::HashSet<i64> = replies.iter().map(|r| r.id).collect();
     let (placed, final_close) = pubs::thread(replies);
     let replies = placed
         .into_iter()
@@ -633,6 +673,10 @@ fn show_page(
                 accepted: p.accepted_reply_id == Some(r.id),
                 can_edit: full && r.is_author(viewer) && r.status != ContentStatus::Deleted,
                 can_reply: can_reply && r.status == ContentStatus::Visible,
+                can_report: full
+                    && viewer.is_some()
+                    && r.status == ContentStatus::Visible
+                    && !r.is_author(viewer),
                 can_accept: can_accept && r.status == ContentStatus::Visible,
             }
         })
@@ -727,7 +771,14 @@ fn show_page(
         replies,
         final_close,
         reply_count: p.reply_count,
-        accepted_anchor: p.accepted_reply_id.map(|id| format!("r-{id}")),
+        // On this page: its anchor; on another page: the page where it is.
+        accepted_anchor: p.accepted_reply_id.map(|rid| {
+            if on_page.contains(&rid) {
+                format!("#r-{rid}")
+            } else {
+                format!("/p/{}?reply={rid}#r-{rid}", p.id)
+            }
+        }),
         locked: p.locked,
         can_reply,
         can_follow: viewer.is_some(),
@@ -735,10 +786,36 @@ fn show_page(
         can_edit: pubs::may_edit(viewer, &p, &links),
         can_delete: pubs::may_delete(viewer, &p, &links),
         share_targets: share_targets.into_iter().map(|c| (c.id, c.name)).collect(),
+        pin_controls: links
+            .iter()
+            .filter(|l| {
+                l.managed_by(viewer)
+                    && l.status == ContentStatus::Visible
+                    && l.community.status == crate::policy::CommunityStatus::Active
+            })
+            .map(|l| (l.community.id, l.community.name.clone(), l.pinned))
+            .collect(),
         reply_parent,
         reply_body,
         errors,
         signed_in: viewer.is_some(),
+        reply_page,
+        reply_pages: pubs::reply_pages(threads),
+        reply_order: {
+            let pages = pubs::reply_pages(threads);
+            let mut text = lang.ta(
+                "reply-order",
+                &[("count", Arg::Num(pubs::THREADS_PER_PAGE))],
+            );
+            if pages > 1 {
+                text.push(' ');
+                text.push_str(&lang.ta(
+                    "reply-page-of",
+                    &[("page", Arg::Num(reply_page)), ("pages", Arg::Num(pages))],
+                ));
+            }
+            text
+        },
     }
 }
 
@@ -773,8 +850,36 @@ fn notice_page(state: &AppState, ctx: &Ctx, p: &Publication, links: &[Shared]) -
     }
 }
 
-async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    match pubs::load_page(&state.db, ctx.user.as_ref(), id).await? {
+/// `?page=N` (replies, 1-based) or `?reply=ID` (the page where that reply is).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ShowQuery {
+    page: String,
+    reply: String,
+}
+
+/// Where a reply is shown: its page, then its anchor.
+pub async fn reply_link(state: &AppState, id: i64, rid: i64) -> AppResult<String> {
+    let n = pubs::page_of_reply(&state.db, id, rid).await?;
+    Ok(if n > 1 {
+        format!("/p/{id}?page={n}#r-{rid}")
+    } else {
+        format!("/p/{id}#r-{rid}")
+    })
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<ShowQuery>,
+) -> AppResult<Response> {
+    let reply_page = match (q.page.trim().parse::<i64>(), q.reply.trim().parse::<i64>()) {
+        (Ok(n), _) => n.clamp(1, 1_000_000),
+        (Err(_), Ok(rid)) => pubs::page_of_reply(&state.db, id, rid).await?,
+        _ => 1,
+    };
+    match pubs::load_page_at(&state.db, ctx.user.as_ref(), id, reply_page).await? {
         Loaded::NotFound => Err(AppError::NotFound),
         Loaded::Notice(p, links) => Ok(page(&ctx, &notice_page(&state, &ctx, &p, &links))),
         Loaded::Full(d) => Ok(page(
@@ -884,16 +989,52 @@ async fn reply_submit(
         }
         None => None,
     };
-    let text = first(&pairs, "body");
+    // The reply form under the thread names its field `reply` (the field its
+    // errors are tied to); the forms under each reply name it `body`.
+    let text = match first(&pairs, "body") {
+        b if b.is_empty() => first(&pairs, "reply"),
+        b => b,
+    };
+    // A refused reply re-renders the page its form was on.
+    let form_page = match &parent {
+        Some(r) => pubs::page_of_reply(&state.db, id, r.id).await?,
+        None => first(&pairs, "page")
+            .trim()
+            .parse::<i64>()
+            .unwrap_or(1)
+            .max(1),
+    };
     match pubs::check_reply(&text) {
         Ok(body) => {
+            if let Err(retry_after) = ratelimit::hit_write(
+                &state.db,
+                &state.config.write_limits,
+                &user,
+                ratelimit::Write::Reply,
+            )
+            .await?
+            {
+                let mut errors = FieldErrors::default();
+                errors.add_text(
+                    "reply",
+                    limited_message(ctx.lang, "rate-limited-replies", retry_after),
+                );
+                return match pubs::load_page_at(&state.db, viewer, id, form_page).await? {
+                    Loaded::Full(d) => Ok(too_many(
+                        &ctx,
+                        retry_after,
+                        &show_page(&state, &ctx, *d, parent_id, text, errors),
+                    )),
+                    _ => Err(AppError::NotFound),
+                };
+            }
             let rid = pubs::add_reply(&state.db, &user, &p, &links, parent.as_ref(), &body).await?;
-            Ok(ctx.redirect(&format!("/p/{id}#r-{rid}")))
+            Ok(ctx.redirect(&reply_link(&state, id, rid).await?))
         }
         Err(key) => {
             let mut errors = FieldErrors::default();
             errors.add(ctx.lang, "reply", key);
-            match pubs::load_page(&state.db, viewer, id).await? {
+            match pubs::load_page_at(&state.db, viewer, id, form_page).await? {
                 Loaded::Full(d) => Ok(invalid(
                     &ctx,
                     &show_page(&state, &ctx, *d, parent_id, text, errors),
@@ -946,7 +1087,7 @@ fn reply_edit_page(
             .crumb(p.title.clone(), p.path())
             .crumb(ctx.t("reply-edit-title"), ""),
         action: format!("/p/{}/replies/{rid}/edit", p.id),
-        back: format!("/p/{}#r-{rid}", p.id),
+        back: format!("/p/{}?reply={rid}#r-{rid}", p.id),
         body,
         errors,
     }
@@ -982,7 +1123,7 @@ async fn reply_edit_submit(
         Ok(body) => {
             pubs::edit_reply(&state.db, &user, &r, &body).await?;
             ctx.flash("flash-reply-saved");
-            Ok(ctx.redirect(&format!("/p/{id}#r-{rid}")))
+            Ok(ctx.redirect(&format!("/p/{id}?reply={rid}#r-{rid}")))
         }
         Err(key) => {
             let mut errors = FieldErrors::default();
@@ -1024,7 +1165,7 @@ async fn reply_delete_confirm(
             text: ctx.t("reply-delete-text"),
             action: format!("/p/{id}/replies/{rid}/delete"),
             button: ctx.t("publication-delete-confirm"),
-            back: format!("/p/{id}#r-{rid}"),
+            back: format!("/p/{id}?reply={rid}#r-{rid}"),
         },
     ))
 }
@@ -1040,7 +1181,7 @@ async fn reply_delete_submit(
     let (_, _, r) = editable_reply(&state, &ctx, id, rid).await?;
     pubs::delete_reply(&state.db, &r).await?;
     ctx.flash("flash-reply-deleted");
-    Ok(ctx.redirect(&format!("/p/{id}#r-{rid}")))
+    Ok(ctx.redirect(&format!("/p/{id}?reply={rid}#r-{rid}")))
 }
 
 // ---- history ------------------------------------------------------------------------------------------
@@ -1495,6 +1636,46 @@ async fn share_submit(
         "flash-publication-shared"
     } else {
         "flash-publication-already-there"
+    });
+    Ok(ctx.redirect(&format!("/p/{id}")))
+}
+
+/// Pin or unpin the publication in one community where it is shared (its
+/// animators and owners, or an instance admin): pinned publications come
+/// first on the community page.
+async fn pin_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> AppResult<Response> {
+    let pairs = form_pairs(&body);
+    ctx.verify_csrf(&first(&pairs, "csrf"))?;
+    let user = signed_in(&ctx)?;
+    let (_, links) = readable(&state, Some(&user), id).await?;
+    let cid: i64 = first(&pairs, "community")
+        .trim()
+        .parse()
+        .map_err(|_| AppError::NotFound)?;
+    let pinned = first(&pairs, "pinned") == "1";
+    let link = links
+        .iter()
+        .find(|l| l.community.id == cid && l.readable_by(Some(&user)))
+        .ok_or(AppError::NotFound)?;
+    if !link.managed_by(Some(&user)) {
+        return Err(AppError::Forbidden);
+    }
+    if link.community.status != crate::policy::CommunityStatus::Active {
+        return Err(AppError::Conflict {
+            code: "community_archived",
+            message_key: "community-error-archived",
+        });
+    }
+    pubs::set_pinned(&state.db, id, cid, pinned).await?;
+    ctx.flash(if pinned {
+        "flash-publication-pinned"
+    } else {
+        "flash-publication-unpinned"
     });
     Ok(ctx.redirect(&format!("/p/{id}")))
 }

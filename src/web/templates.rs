@@ -167,6 +167,17 @@ pub fn invalid<T: Template>(ctx: &Ctx, t: &T) -> Response {
     ctx.finish((StatusCode::UNPROCESSABLE_ENTITY, html(t)))
 }
 
+/// A form re-rendered with what was typed, refused for going over a rate
+/// limit: 429 with `Retry-After` (the page says why and when).
+pub fn too_many<T: Template>(ctx: &Ctx, retry_after: i64, t: &T) -> Response {
+    let mut res = html(t);
+    *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    if let Ok(v) = HeaderValue::from_str(&retry_after.max(1).to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    ctx.finish(res)
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {

@@ -18,3 +18,4 @@ mod operations;
 mod preview;
 mod publications;
 mod sqlcount;
+mod writing;

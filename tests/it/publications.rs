@@ -1530,7 +1530,8 @@ async fn api_publications_replies_and_notifications() {
         .send()
         .await
         .expect("list");
-    let list: Value = res.json().await.expect("json");
+    let listing: Value = res.json().await.expect("json");
+    let list = &listing["items"];
     assert_eq!(list[0]["status"], "deleted");
     assert!(list[0]["body"].is_null());
 
