@@ -48,6 +48,10 @@ pub fn router() -> Router<AppState> {
         .route("/notifications/{nid}/read", post(read_notification))
         .route("/notifications/read-all", post(read_all))
         .route("/tags/{name}/publications", get(tag_publications))
+        .route(
+            "/communities/{slug}/publications",
+            get(community_publications),
+        )
 }
 
 // ---- wire types ------------------------------------------------------------------------------------
@@ -358,6 +362,25 @@ pub struct ReplyListing {
     pub items: Vec<ReplyOut>,
 }
 
+/// What a community page lists, as the caller may read it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommunityListing {
+    pub community: String,
+    /// "pinned_then_last_activity_desc": pinned first, then newest activity.
+    pub order: String,
+    pub page: i64,
+    pub has_more: bool,
+    pub items: Vec<CommunityItem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommunityItem {
+    /// Pinned by the community's animators.
+    pub pinned: bool,
+    #[serde(flatten)]
+    pub publication: SummaryOut,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReplyPageParams {
@@ -370,7 +393,7 @@ pub struct ReplyPageParams {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// 0-based page (30 items per page).
+    /// 0-based page (20 items per page).
     #[serde(default)]
     pub page: i64,
 }
@@ -1164,5 +1187,49 @@ pub async fn tag_publications(
         page,
         has_more,
         items: list.iter().map(|s| summary_out(&state, s)).collect(),
+    }))
+}
+
+/// The publications of a community, as its page lists them: pinned first,
+/// then newest activity, 20 per page; only what the caller may read there
+/// (its moderators also see what they hid or removed). 404 when the caller
+/// may not read the community (a private one they are not a member of).
+#[utoipa::path(
+    get,
+    path = "/api/v1/communities/{slug}/publications",
+    tag = "communities",
+    security((), ("bearer" = [])),
+    params(("slug" = String, Path, description = "Community address"), PageParams),
+    responses(
+        (status = 200, description = "A page of publications", body = CommunityListing),
+        (status = 404, description = "No such community, or not readable", body = ErrorBody),
+    )
+)]
+pub async fn community_publications(
+    State(state): State<AppState>,
+    viewer: Option<ApiUser>,
+    Path(slug): Path<String>,
+    Query(q): Query<PageParams>,
+) -> AppResult<Json<CommunityListing>> {
+    let viewer = viewer.map(|v| v.0);
+    let l = crate::web::communities::load_card(&state, viewer.as_ref(), &slug).await?;
+    if !l.view(viewer.as_ref()) {
+        return Err(AppError::NotFound);
+    }
+    let page = q.page.clamp(0, 10_000);
+    let (list, has_more) =
+        pubs::list_in_community(&state.db, viewer.as_ref(), &l.c, page).await?;
+    Ok(Json(CommunityListing {
+        community: l.c.slug.clone(),
+        order: "pinned_then_last_activity_desc".into(),
+        page,
+        has_more,
+        items: list
+            .iter()
+            .map(|s| CommunityItem {
+                pinned: s.pinned,
+                publication: summary_out(&state, s),
+            })
+            .collect(),
     }))
 }

@@ -13,6 +13,7 @@ mod discovery;
 mod e2e;
 mod e2e_communities;
 mod faults;
+mod matrix;
 mod moderation;
 mod operations;
 mod preview;
