@@ -1796,6 +1796,7 @@ pub async fn create(
         .bind(t)
         .execute(&mut *tx)
         .await?;
+    crate::search::index_one(&mut tx, db.backend, crate::search::Source::Publications, id).await?;
     tx.commit().await?;
 
     // Mentions: only people who may read it get notified (the policy, for them).
@@ -1934,6 +1935,7 @@ pub async fn edit(
     set_tags(&mut tx, p.id, &c.tags).await?;
     delete_attachments(&mut tx, p.id, Some(remove)).await?;
     insert_attachments(&mut tx, p.id, editor.id, add).await?;
+    crate::search::index_one(&mut tx, db.backend, crate::search::Source::Publications, p.id).await?;
     tx.commit().await?;
     let before: HashSet<String> = markdown::render(&p.body)
         .mentions
@@ -1985,6 +1987,7 @@ pub async fn delete(db: &Db, p: &Publication) -> Result<(), sqlx::Error> {
         .execute(&mut *tx)
         .await?;
     delete_attachments(&mut tx, p.id, None).await?;
+    crate::search::index_one(&mut tx, db.backend, crate::search::Source::Publications, p.id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -2402,6 +2405,7 @@ pub async fn add_reply(
     .fetch_one(&mut *tx)
     .await?;
     recount_replies(&mut tx, p.id, Some(t)).await?;
+    crate::search::index_one(&mut tx, db.backend, crate::search::Source::Replies, id).await?;
     let visible_in: Vec<i64> = links
         .iter()
         .filter(|l| l.status == ContentStatus::Visible)
@@ -2507,6 +2511,7 @@ pub async fn edit_reply(db: &Db, editor: &User, r: &Reply, body: &str) -> Result
         .bind(r.id)
         .execute(&mut *tx)
         .await?;
+    crate::search::index_one(&mut tx, db.backend, crate::search::Source::Replies, r.id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -2540,6 +2545,7 @@ pub async fn delete_reply(db: &Db, r: &Reply) -> Result<(), sqlx::Error> {
         .execute(&mut *tx)
         .await?;
     recount_replies(&mut tx, r.publication_id, None).await?;
+    crate::search::index_one(&mut tx, db.backend, crate::search::Source::Replies, r.id).await?;
     tx.commit().await?;
     Ok(())
 }

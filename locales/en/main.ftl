@@ -373,3 +373,4 @@ tags-title = Tags
 tags-field = Tags starting with
 tags-ordering = Most used first, among the publications you can read.
 tags-empty = No tag matches.
+community-search-label = Search this community

@@ -373,3 +373,4 @@ tags-title = Étiquettes
 tags-field = Étiquettes commençant par
 tags-ordering = Les plus utilisées d’abord, parmi les publications que vous pouvez lire.
 tags-empty = Aucune étiquette ne correspond.
+community-search-label = Rechercher dans cette communauté

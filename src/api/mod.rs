@@ -18,6 +18,7 @@ pub mod instance;
 pub mod me;
 pub mod moderation;
 pub mod publications;
+pub mod search;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(tokens::router())
         .merge(moderation::router())
         .merge(publications::router())
+        .merge(search::router())
         .route("/openapi.json", get(openapi))
         // Responses carry personal data: never stored by caches unless a
         // handler says otherwise.
@@ -82,6 +84,7 @@ pub fn router() -> Router<AppState> {
         moderation::create_report, moderation::instance_queue, moderation::community_queue, moderation::community_act, moderation::instance_act, moderation::modlog,
         communities::list, communities::show, communities::create, communities::update, communities::join, communities::leave, communities::ask, communities::requests, communities::approve_request, communities::refuse_request, communities::members, communities::set_role, communities::remove_member, communities::transfer, communities::archive, communities::reopen, communities::invitations, communities::create_invitation, communities::revoke_invitation, communities::redeem, communities::pending, communities::approve_community, communities::refuse_community,
         publications::create, publications::show, publications::update, publications::remove, publications::share, publications::add_attachments, publications::download, publications::replies, publications::create_reply, publications::update_reply, publications::delete_reply, publications::accept, publications::follow, publications::unfollow, publications::list_notifications, publications::read_notification, publications::read_all, publications::tag_publications, publications::community_publications,
+        search::run, search::tags, search::list_saved, search::create_saved, search::delete_saved,
         openapi,
     ),
     components(schemas(wire::ErrorBody, wire::ErrorDetail)),
@@ -93,6 +96,7 @@ pub fn router() -> Router<AppState> {
         (name = "sessions", description = "My browser sessions"),
         (name = "tokens", description = "My personal access tokens"),
         (name = "moderation", description = "Reports, review queues, moderators' actions and logs"),
+        (name = "search", description = "Search, tag suggestions and saved searches"),
         (name = "meta", description = "This description"),
     )
 )]

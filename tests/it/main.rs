@@ -18,5 +18,6 @@ mod moderation;
 mod operations;
 mod preview;
 mod publications;
+mod search;
 mod sqlcount;
 mod writing;

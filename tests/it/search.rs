@@ -1,0 +1,522 @@
+//! Search end to end: French and English analysis through the page and the
+//! API, filters and counts, hostile queries, the permission policy after
+//! every kind of change (removal, visibility change, leaving, deletion),
+//! findable members, saved searches with notifications, tag suggestions,
+//! OpenSearch, the relevance set and index rebuilds.
+
+use passerelles::accounts::User;
+use passerelles::api::tokens;
+use passerelles::communities::{self, Community, NewCommunity};
+use passerelles::policy::{JoinPolicy, MemberState, Role, Visibility};
+use serde_json::{Value, json};
+
+use crate::harness::TestApp;
+
+async fn community(app: &TestApp, owner: &User, slug: &str, visibility: Visibility) -> Community {
+    communities::create(
+        &app.state.db,
+        owner,
+        &NewCommunity {
+            name: &format!("Communauté {slug}"),
+            slug: Some(slug),
+            description: "Un lieu d'échange sur l'économie sociale.",
+            theme: "",
+            territory: "",
+            visibility,
+            join_policy: if visibility == Visibility::Open {
+                JoinPolicy::Open
+            } else {
+                JoinPolicy::Request
+            },
+            request_note: "",
+        },
+        slug,
+        false,
+    )
+    .await
+    .expect("community created")
+}
+
+async fn join(app: &TestApp, c: &Community, u: &User) {
+    communities::set_membership(&app.state.db, c.id, u.id, Role::Member, MemberState::Active, "")
+        .await
+        .expect("membership");
+    communities::recount(&app.state.db, c.id).await.expect("recount");
+}
+
+async fn token_for(app: &TestApp, user: &User) -> String {
+    tokens::create_token(&app.state.db, user.id, "tests", None)
+        .await
+        .expect("token")
+        .1
+}
+
+/// Publish through the API; returns the publication id.
+async fn publish(app: &TestApp, token: &str, kind: &str, title: &str, body: &str, tags: &[&str], slugs: &[&str]) -> i64 {
+    let res = app
+        .client()
+        .post(app.at("/api/v1/publications"))
+        .bearer_auth(token)
+        .json(&json!({"kind": kind, "title": title, "body": body, "tags": tags, "communities": slugs}))
+        .send()
+        .await
+        .expect("post");
+    let status = res.status().as_u16();
+    let v: Value = res.json().await.expect("json");
+    assert_eq!(status, 201, "publish: {v}");
+    v["id"].as_i64().expect("id")
+}
+
+async fn api_search(app: &TestApp, token: Option<&str>, query: &str) -> (u16, Value) {
+    let mut req = app.client().get(app.at(&format!("/api/v1/search?{query}")));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.expect("search");
+    let status = res.status().as_u16();
+    (status, res.json().await.expect("json"))
+}
+
+fn q(s: &str) -> String {
+    serde_urlencoded::to_string([("q", s)]).unwrap()
+}
+
+/// Titles of the results the API returns for `query` (first page).
+async fn titles(app: &TestApp, token: Option<&str>, query: &str) -> Vec<String> {
+    let (status, v) = api_search(app, token, query).await;
+    assert_eq!(status, 200, "{query}: {v}");
+    v["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["title"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+async fn page(client: &reqwest::Client, url: String) -> (u16, String) {
+    let res = client.get(url).send().await.expect("get");
+    let status = res.status().as_u16();
+    (status, res.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn finds_french_and_english_variants_with_filters_and_counts() {
+    let app = TestApp::spawn().await;
+    let owner = app.create_user("fondatrice", false).await;
+    let writer = app.create_user("redacteur", false).await;
+    let open = community(&app, &owner, "mobilite", Visibility::Open).await;
+    join(&app, &open, &writer).await;
+    let wt = token_for(&app, &writer).await;
+    let ot = token_for(&app, &owner).await;
+    let velo = publish(
+        &app,
+        &wt,
+        "discussion",
+        "Les vélos électriques à l'école",
+        "Une coopérative de Saint-Jean-sur-Richelieu prête des vélos aux élèves. L'économie sociale en action!",
+        &["Mobilité"],
+        &["mobilite"],
+    )
+    .await;
+    let question = publish(
+        &app,
+        &ot,
+        "question",
+        "Quel événement pour la Journée de l'œuvre?",
+        "Nous cherchons des idées pour un evenement culturel.",
+        &[],
+        &["mobilite"],
+    )
+    .await;
+    let english = publish(
+        &app,
+        &ot,
+        "discussion",
+        "Community fridges in Montréal",
+        "Our communities share food with the neighbourhoods.",
+        &[],
+        &["mobilite"],
+    )
+    .await;
+    // A reply is found by its own words and leads to its place in the thread.
+    let res = app
+        .client()
+        .post(app.at(&format!("/api/v1/publications/{velo}/replies")))
+        .bearer_auth(&ot)
+        .json(&json!({"body": "Le tracteur communautaire pourrait aussi servir."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+
+    // Accents, plurals, ligatures, elisions, hyphens, both languages.
+    for (query, expected) in [
+        ("velo", "Les vélos électriques à l'école"),
+        ("vélos", "Les vélos électriques à l'école"),
+        ("cooperatives", "Les vélos électriques à l'école"),
+        ("economie sociale", "Les vélos électriques à l'école"),
+        ("Saint-Jean", "Les vélos électriques à l'école"),
+        ("\"saint jean sur richelieu\"", "Les vélos électriques à l'école"),
+        ("évènements", "Quel événement pour la Journée de l'œuvre?"),
+        ("oeuvre", "Quel événement pour la Journée de l'œuvre?"),
+        ("community", "Community fridges in Montréal"),
+        ("montreal", "Community fridges in Montréal"),
+    ] {
+        let got = titles(&app, None, &q(query)).await;
+        assert!(got.contains(&expected.to_string()), "{query:?} should find {expected:?}, got {got:?}");
+    }
+    // Exclusion and phrases that do not occur.
+    assert!(titles(&app, None, &q("vélos -coopérative")).await.is_empty());
+    assert!(titles(&app, None, &q("\"vélos école\"")).await.is_empty(), "not adjacent");
+    // Replies: kind, link into the thread, highlighted snippet.
+    let (_, v) = api_search(&app, None, &q("tracteurs")).await;
+    assert_eq!(v["total"], 1, "{v}");
+    let hit = &v["results"][0];
+    assert_eq!(hit["kind"], "reply");
+    assert!(hit["url"].as_str().unwrap().starts_with(&format!("/p/{velo}#r-")), "{hit}");
+    assert!(hit["snippet_html"].as_str().unwrap().contains("<mark>tracteur</mark>"), "{hit}");
+    assert_eq!(hit["communities"][0]["slug"], "mobilite");
+
+    // Filters and counts.
+    let (_, v) = api_search(&app, None, &q("mobilite")).await;
+    assert!(v["total"].as_i64().unwrap() >= 1);
+    let (_, v) = api_search(&app, None, &format!("{}&kind=question", q("événement"))).await;
+    assert_eq!(v["total"], 1, "{v}");
+    assert_eq!(v["results"][0]["id"], question);
+    let (_, v) = api_search(&app, None, &format!("{}&kind=reply", q("événement"))).await;
+    assert_eq!(v["total"], 0);
+    let (_, v) = api_search(&app, None, &format!("{}&tag=mobilit%C3%A9", q("vélo"))).await;
+    assert_eq!(v["total"], 1, "{v}");
+    let (_, v) = api_search(&app, None, &format!("{}&author=fondatrice", q("tracteur"))).await;
+    assert_eq!(v["total"], 1, "the reply by fondatrice: {v}");
+    assert_eq!(v["results"][0]["kind"], "reply");
+    let (_, v) = api_search(&app, None, &format!("{}&author=fondatrice", q("vélo"))).await;
+    assert_eq!(v["total"], 0, "vélo is redacteur's: {v}");
+    let (_, v) = api_search(&app, None, &format!("{}&author=redacteur", q("vélo"))).await;
+    assert_eq!(v["total"], 1, "{v}");
+    let (_, v) = api_search(&app, None, &format!("{}&community=mobilite", q("community"))).await;
+    assert_eq!(v["results"][0]["id"], english);
+    let (_, v) = api_search(&app, None, &format!("{}&from=2999-01-01", q("vélo"))).await;
+    assert_eq!(v["total"], 0);
+    let (_, v) = api_search(&app, None, &q("vélo école tracteur OR économie")).await;
+    assert_eq!(v["total"], 0, "all words are required: {v}");
+    let (_, v) = api_search(&app, None, &q("économie sociale")).await;
+    let kinds = v["facets"]["kinds"].as_array().unwrap();
+    assert!(kinds.iter().any(|k| k["value"] == "discussion" && k["count"] == 1), "{v}");
+    assert!(kinds.iter().any(|k| k["value"] == "community"), "the community's description matches: {v}");
+    let comms = v["facets"]["communities"].as_array().unwrap();
+    assert_eq!(comms[0]["value"], "mobilite");
+    let (_, v) = api_search(&app, None, &format!("{}&sort=date", q("vélo"))).await;
+    assert_eq!(v["sort"], "date");
+    let (status, v) = api_search(&app, None, &format!("{}&from=demain", q("vélo"))).await;
+    assert_eq!(status, 422, "{v}");
+    assert!(v["error"]["fields"]["from"].is_string(), "{v}");
+
+    // The page: highlighted title, counts, ordering stated, filters kept.
+    let anon = app.client();
+    let (status, body) = page(&anon, app.at(&format!("/search?{}&from=demain", q("vélos")))).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("<mark>vélos</mark>"), "{body}");
+    assert!(body.contains("Triés par pertinence"));
+    assert!(body.contains("Date invalide"), "the refused filter is explained");
+    assert!(body.contains("value=\"demain\""), "what was typed is kept");
+    let (_, body) = page(&anon, app.at("/c/mobilite")).await;
+    assert!(body.contains("name=\"community\" value=\"mobilite\""), "search within the community");
+    let (_, body) = page(&anon, app.at(&format!("/search?{}&community=mobilite", q("vélo")))).await;
+    assert!(body.contains("Rechercher dans Communauté mobilite"), "{body}");
+
+    // Hostile and degenerate queries: a sensible answer, never a 500.
+    for query in [
+        String::new(),
+        "\"".to_string(),
+        "\"économie sociale".to_string(),
+        "-".to_string(),
+        "- - \"\" ''".to_string(),
+        "le la les de".to_string(),
+        "-vélo".to_string(),
+        "') OR 1=1 --".to_string(),
+        "NEAR(vélo école) AND * ^title:x col:y".to_string(),
+        "a & b | !c <-> d :*".to_string(),
+        "é".repeat(10_000),
+        "vélo ".repeat(2_000),
+        "\u{0}\u{1}\u{feff}".to_string(),
+    ] {
+        let (status, body) = page(&anon, app.at(&format!("/search?{}", q(&query)))).await;
+        assert_eq!(status, 200, "page for {:?}", query.chars().take(40).collect::<String>());
+        assert!(!body.contains("error-500"));
+        let (status, v) = api_search(&app, None, &q(&query)).await;
+        assert_eq!(status, 200, "api for {:?}: {v}", query.chars().take(40).collect::<String>());
+    }
+    let (_, v) = api_search(&app, None, &q("le la les")).await;
+    assert_eq!(v["note"], "search-note-stopwords");
+    let (_, v) = api_search(&app, None, &q("")).await;
+    assert_eq!(v["note"], "search-note-empty");
+    let (_, v) = api_search(&app, None, &q(&"vélo ".repeat(2_000))).await;
+    assert_eq!(v["note"], "search-note-truncated");
+    assert_eq!(v["total"], 1, "still searched: {v}");
+    let (_, body) = page(&anon, app.at(&format!("/search?{}", q("-vélo")))).await;
+    assert!(body.contains("seulement des exclusions"), "explained");
+
+    // Rebuilding the index from scratch gives the same answers.
+    let before = titles(&app, None, &q("vélo")).await;
+    sqlx::query("DELETE FROM search_docs").execute(&app.state.db.pool).await.unwrap();
+    if app.state.db.backend == passerelles::db::Backend::Sqlite {
+        sqlx::query("INSERT INTO search_fts (search_fts) VALUES ('delete-all')")
+            .execute(&app.state.db.pool)
+            .await
+            .unwrap();
+    }
+    assert!(titles(&app, None, &q("vélo")).await.is_empty(), "the index was emptied");
+    let stats = passerelles::search::reindex_all(&app.state.db).await.unwrap();
+    assert!(stats.docs >= 5, "3 publications, 1 reply, 1 community: {stats:?}");
+    assert_eq!(titles(&app, None, &q("vélo")).await, before);
+
+    // OpenSearch and tag suggestions (plain form and API).
+    let (status, xml) = page(&anon, app.at("/opensearch.xml")).await;
+    assert_eq!(status, 200);
+    assert!(xml.contains("/search?q={searchTerms}"), "{xml}");
+    let (_, home) = page(&anon, app.at("/")).await;
+    assert!(home.contains("rel=\"search\" type=\"application/opensearchdescription+xml\""));
+    assert!(home.contains("action=\"/search\""), "search box in the header");
+    let (_, tags) = page(&anon, app.at("/tags?q=mob")).await;
+    assert!(tags.contains("href=\"/tags/mobilit%C3%A9\"") || tags.contains("/tags/mobilité"), "{tags}");
+    let v: Value = app.client().get(app.at("/api/v1/tags?q=MOB")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(v[0]["name"], "mobilité", "{v}");
+    assert_eq!(v[0]["count"], 1);
+    let v: Value = app.client().get(app.at("/api/v1/tags?q=zzz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(v, json!([]));
+}
+
+#[tokio::test]
+async fn results_follow_the_policy_after_every_change() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("gardienne", true).await;
+    let owner = app.create_user("proprio", false).await;
+    let member = app.create_user("membre", false).await;
+    let outsider = app.create_user("passant", false).await;
+    let open = community(&app, &owner, "ouverte", Visibility::Open).await;
+    let private = community(&app, &owner, "privee", Visibility::Private).await;
+    let unlisted = community(&app, &owner, "discrete", Visibility::Unlisted).await;
+    for c in [&open, &private, &unlisted] {
+        join(&app, c, &member).await;
+    }
+    let (at, ot, mt, xt) = (
+        token_for(&app, &admin).await,
+        token_for(&app, &owner).await,
+        token_for(&app, &member).await,
+        token_for(&app, &outsider).await,
+    );
+    let secret = publish(&app, &ot, "discussion", "Budget confidentiel", "Le mot clé est zanzibar.", &[], &["privee"]).await;
+    let both = publish(&app, &ot, "discussion", "Partagé deux fois", "Le mot clé est kilimandjaro.", &[], &["privee", "ouverte"]).await;
+    publish(&app, &ot, "discussion", "Entre nous", "Le mot clé est tombouctou.", &[], &["discrete"]).await;
+    let public = publish(&app, &ot, "discussion", "Annonce publique", "Le mot clé est valparaiso.", &[], &["ouverte"]).await;
+    let res = app
+        .client()
+        .post(app.at(&format!("/api/v1/publications/{secret}/replies")))
+        .bearer_auth(&mt)
+        .json(&json!({"body": "Réponse secrète : ouagadougou."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+
+    let total = |token: Option<String>, query: &'static str| {
+        let app = &app;
+        async move { api_search(app, token.as_deref(), &q(query)).await.1["total"].as_i64().unwrap() }
+    };
+    // Private: members only; unlisted: not searched by non-members.
+    for (who, token, sees_private) in [
+        ("anonymous", None, false),
+        ("outsider", Some(xt.clone()), false),
+        ("member", Some(mt.clone()), true),
+        ("admin", Some(at.clone()), true),
+    ] {
+        assert_eq!(total(token.clone(), "zanzibar").await, i64::from(sees_private), "{who}: private publication");
+        assert_eq!(total(token.clone(), "ouagadougou").await, i64::from(sees_private), "{who}: private reply");
+        assert_eq!(total(token.clone(), "tombouctou").await, i64::from(sees_private), "{who}: unlisted");
+        assert_eq!(total(token.clone(), "kilimandjaro").await, 1, "{who}: shared into an open one too");
+    }
+    // Where a publication is shared is only told among searchable communities,
+    // and filtering by a private community reveals nothing.
+    let (_, v) = api_search(&app, None, &q("kilimandjaro")).await;
+    assert_eq!(v["results"][0]["communities"], json!([{"slug": "ouverte", "name": "Communauté ouverte"}]));
+    let (_, v) = api_search(&app, Some(&xt), &format!("{}&community=privee", q("kilimandjaro"))).await;
+    assert_eq!(v["total"], 0, "{v}");
+    let (_, v) = api_search(&app, Some(&mt), &format!("{}&community=privee", q("kilimandjaro"))).await;
+    assert_eq!(v["total"], 1, "{v}");
+    // The page applies the same policy.
+    let (_, body) = page(&app.client(), app.at(&format!("/search?{}", q("zanzibar")))).await;
+    assert!(!body.contains("Budget confidentiel"));
+    assert!(body.contains("Aucun résultat"));
+    // Communities by name: a private one's card is listed to signed-in people,
+    // an unlisted one only to its members.
+    let (_, v) = api_search(&app, Some(&xt), &format!("{}&kind=community", q("communauté"))).await;
+    let slugs: Vec<String> = v["results"].as_array().unwrap().iter().map(|r| r["url"].as_str().unwrap().to_string()).collect();
+    assert!(slugs.contains(&"/c/privee".to_string()) && !slugs.contains(&"/c/discrete".to_string()), "{slugs:?}");
+    let (_, v) = api_search(&app, Some(&mt), &format!("{}&kind=community", q("communauté"))).await;
+    assert_eq!(v["total"], 3, "{v}");
+
+    // 1. Removed by a moderator: gone at once, for everyone but no one.
+    assert_eq!(total(None, "valparaiso").await, 1);
+    let res = app
+        .client()
+        .post(app.at("/api/v1/moderation"))
+        .bearer_auth(&at)
+        .json(&json!({"action": "remove", "publication_id": public, "reason": "Hors sujet"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(total(None, "valparaiso").await, 0, "removed: not found");
+    assert_eq!(total(Some(mt.clone()), "valparaiso").await, 0);
+
+    // 2. A community made private: its content leaves outsiders' results at once.
+    let other = publish(&app, &ot, "discussion", "Nouvelles du quartier", "Le mot clé est samarcande.", &[], &["ouverte"]).await;
+    assert_eq!(total(None, "samarcande").await, 1);
+    let res = app
+        .client()
+        .patch(app.at("/api/v1/communities/ouverte"))
+        .bearer_auth(&ot)
+        .json(&json!({"visibility": "private", "join_policy": "request"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(total(None, "samarcande").await, 0, "now private");
+    assert_eq!(total(Some(xt.clone()), "samarcande").await, 0);
+    assert_eq!(total(Some(mt.clone()), "samarcande").await, 1, "members still find it");
+    let _ = other;
+
+    // 3. A member leaves a private community: its content leaves their results.
+    let res = app
+        .client()
+        .post(app.at("/api/v1/communities/privee/leave"))
+        .bearer_auth(&mt)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 204);
+    assert_eq!(total(Some(mt.clone()), "zanzibar").await, 0, "left: no longer found");
+    assert_eq!(total(Some(mt.clone()), "ouagadougou").await, 0);
+
+    // 4. Deleted by its author: gone, and out of the index.
+    let res = app
+        .client()
+        .delete(app.at(&format!("/api/v1/publications/{both}")))
+        .bearer_auth(&ot)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(total(Some(at.clone()), "kilimandjaro").await, 0);
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_docs WHERE source = 'p' AND ref_id = $1")
+        .bind(both)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "the deleted publication's words are not kept");
+
+    // 5. Members are found only when they chose to be, by signed-in people.
+    assert_eq!(total(Some(xt.clone()), "membre").await, 0);
+    let res = app
+        .client()
+        .patch(app.at("/api/v1/me"))
+        .bearer_auth(&mt)
+        .json(&json!({"findable": true, "bio": "Jardinière et cycliste"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let (_, v) = api_search(&app, Some(&xt), &q("jardinière")).await;
+    assert_eq!(v["total"], 1, "{v}");
+    assert_eq!(v["results"][0]["kind"], "member");
+    assert_eq!(v["results"][0]["url"], "/u/membre");
+    assert_eq!(total(None, "jardinière").await, 0, "not to anonymous readers");
+    sqlx::query("UPDATE users SET status = 'suspended' WHERE id = $1")
+        .bind(member.id)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("suspend");
+    assert_eq!(total(Some(xt.clone()), "jardinière").await, 0, "suspended accounts are not found");
+}
+
+#[tokio::test]
+async fn saved_searches_notify_new_matches_the_saver_may_see() {
+    let app = TestApp::spawn().await;
+    let owner = app.create_user("animatrice", false).await;
+    let open = community(&app, &owner, "jardins", Visibility::Open).await;
+    community(&app, &owner, "coulisses", Visibility::Private).await;
+    let (client, saver) = app.logged_in("curieuse", false).await;
+    join(&app, &open, &saver).await;
+    let ot = token_for(&app, &owner).await;
+    publish(&app, &ot, "discussion", "Compost d'hiver", "Déjà là avant.", &[], &["jardins"]).await;
+
+    // Save from the results page (the form keeps the filters).
+    let (_, body) = page(&client, app.at(&format!("/search?{}", q("compost")))).await;
+    assert!(body.contains("action=\"/search/saved\""), "save form offered");
+    let csrf = app.csrf(&client, &format!("/search?{}", q("compost"))).await;
+    let res = client
+        .post(app.at("/search/saved"))
+        .form(&[("csrf", csrf.as_str()), ("name", "Compost"), ("params", "q=compost&kind=discussion")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, body) = page(&client, app.at("/search/saved")).await;
+    assert!(body.contains("Compost") && body.contains("q=compost&#38;kind=discussion"), "{body}");
+
+    // Nothing new yet: no notification (what existed before does not count).
+    assert_eq!(passerelles::search::saved::check_due(&app.state.db, 0).await.unwrap(), 0);
+    // New matches: one where the saver may read, one where they may not.
+    publish(&app, &ot, "discussion", "Coulisses du compost", "Secret.", &[], &["coulisses"]).await;
+    assert_eq!(passerelles::search::saved::check_due(&app.state.db, 0).await.unwrap(), 0, "private match not told");
+    publish(&app, &ot, "discussion", "Compost collectif", "Nouveau bac.", &[], &["jardins"]).await;
+    publish(&app, &ot, "question", "Compost et rats?", "Question.", &[], &["jardins"]).await;
+    assert_eq!(passerelles::search::saved::check_due(&app.state.db, 0).await.unwrap(), 1);
+    let (_, body) = page(&client, app.at("/notifications")).await;
+    assert!(body.contains("Un nouveau résultat pour votre recherche « Compost »"), "only the discussion counts: {body}");
+    assert!(body.contains("/search?q=compost&#38;kind=discussion&#38;sort=date"), "{body}");
+    // Checked once: no repeat.
+    assert_eq!(passerelles::search::saved::check_due(&app.state.db, 0).await.unwrap(), 0);
+
+    // The API lists, creates and deletes them.
+    let st = token_for(&app, &saver).await;
+    let v: Value = app.client().get(app.at("/api/v1/me/saved-searches")).bearer_auth(&st).send().await.unwrap().json().await.unwrap();
+    assert_eq!(v[0]["name"], "Compost");
+    let id = v[0]["id"].as_i64().unwrap();
+    let res = app
+        .client()
+        .post(app.at("/api/v1/me/saved-searches"))
+        .bearer_auth(&st)
+        .json(&json!({"query": "q=le+la"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422, "nothing to search for");
+    let res = app
+        .client()
+        .post(app.at("/api/v1/me/saved-searches"))
+        .bearer_auth(&st)
+        .json(&json!({"name": "Rats", "query": "q=rats&sort=date"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let other = token_for(&app, &owner).await;
+    let res = app.client().delete(app.at(&format!("/api/v1/me/saved-searches/{id}"))).bearer_auth(&other).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404, "not someone else's");
+    let res = app.client().delete(app.at(&format!("/api/v1/me/saved-searches/{id}"))).bearer_auth(&st).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 204);
+}
+
+#[tokio::test]
+async fn relevance_set_recall_is_at_least_the_target() {
+    let app = TestApp::spawn().await;
+    let report = passerelles::search::eval::run(&app.state.db, passerelles::search::eval::BUILTIN_SET)
+        .await
+        .expect("evaluation");
+    let table = report.table();
+    assert!(report.queries.len() >= 30, "{table}");
+    assert!(report.recall() >= passerelles::search::eval::RECALL_TARGET, "{table}");
+    assert!(report.precision() >= 0.95, "{table}");
+}
