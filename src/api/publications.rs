@@ -52,6 +52,10 @@ pub fn router() -> Router<AppState> {
             "/communities/{slug}/publications",
             get(community_publications),
         )
+        .route(
+            "/communities/{slug}/publications/{id}/pin",
+            put(pin).delete(unpin),
+        )
 }
 
 // ---- wire types ------------------------------------------------------------------------------------
@@ -1217,8 +1221,7 @@ pub async fn community_publications(
         return Err(AppError::NotFound);
     }
     let page = q.page.clamp(0, 10_000);
-    let (list, has_more) =
-        pubs::list_in_community(&state.db, viewer.as_ref(), &l.c, page).await?;
+    let (list, has_more) = pubs::list_in_community(&state.db, viewer.as_ref(), &l.c, page).await?;
     Ok(Json(CommunityListing {
         community: l.c.slug.clone(),
         order: "pinned_then_last_activity_desc".into(),
@@ -1232,4 +1235,76 @@ pub async fn community_publications(
             })
             .collect(),
     }))
+}
+
+/// Pin or unpin publication `id` in community `slug` (its animators and
+/// owners, instance admins).
+async fn set_pin(
+    state: &AppState,
+    user: &User,
+    slug: &str,
+    id: i64,
+    pinned: bool,
+) -> AppResult<StatusCode> {
+    let (_, links) = readable(state, Some(user), id).await?;
+    let link = links
+        .iter()
+        .find(|l| l.community.slug == slug && l.readable_by(Some(user)))
+        .ok_or(AppError::NotFound)?;
+    if !link.managed_by(Some(user)) {
+        return Err(AppError::Forbidden);
+    }
+    if link.community.status != crate::policy::CommunityStatus::Active {
+        return Err(AppError::Conflict {
+            code: "community_archived",
+            message_key: "community-error-archived",
+        });
+    }
+    pubs::set_pinned(&state.db, id, link.community.id, pinned).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Pin a publication in a community where it is shared: it comes first in
+/// the community's listing (its animators and owners, instance admins).
+#[utoipa::path(
+    put,
+    path = "/api/v1/communities/{slug}/publications/{id}/pin",
+    tag = "communities",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "Community address"), ("id" = i64, Path, description = "Publication id")),
+    responses(
+        (status = 204, description = "Pinned"),
+        (status = 403, description = "Not an animator of this community", body = ErrorBody),
+        (status = 404, description = "Not readable, or not shared in this community", body = ErrorBody),
+        (status = 409, description = "The community is archived (`community_archived`)", body = ErrorBody),
+    )
+)]
+pub async fn pin(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((slug, id)): Path<(String, i64)>,
+) -> AppResult<StatusCode> {
+    set_pin(&state, &user, &slug, id, true).await
+}
+
+/// Unpin a publication in a community.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/communities/{slug}/publications/{id}/pin",
+    tag = "communities",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "Community address"), ("id" = i64, Path, description = "Publication id")),
+    responses(
+        (status = 204, description = "Not pinned any more"),
+        (status = 403, description = "Not an animator of this community", body = ErrorBody),
+        (status = 404, description = "Not readable, or not shared in this community", body = ErrorBody),
+        (status = 409, description = "The community is archived (`community_archived`)", body = ErrorBody),
+    )
+)]
+pub async fn unpin(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((slug, id)): Path<(String, i64)>,
+) -> AppResult<StatusCode> {
+    set_pin(&state, &user, &slug, id, false).await
 }

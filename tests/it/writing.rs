@@ -752,6 +752,55 @@ async fn animators_pin_from_the_page_and_pinned_come_first() {
     let (_, listing) = get(&member_client, app.at("/c/entraide")).await;
     assert!(pos(&listing, "Toute récente") < pos(&listing, "Ancienne annonce"));
     assert!(!listing.contains("badge badge-ok\">Épinglée"));
+    // The API does the same, with the same rule, and its listing says what is pinned.
+    let api = reqwest::Client::new();
+    let url = app.at(&format!(
+        "/api/v1/communities/entraide/publications/{old}/pin"
+    ));
+    let res = api
+        .put(&url)
+        .bearer_auth(token_for(&app, &m).await)
+        .send()
+        .await
+        .expect("pin");
+    assert_eq!(res.status(), 403, "a member may not pin");
+    let anim_token = token_for(&app, &anim).await;
+    let res = api
+        .put(&url)
+        .bearer_auth(&anim_token)
+        .send()
+        .await
+        .expect("pin");
+    assert_eq!(res.status(), 204);
+    let listing: Value = api
+        .get(app.at("/api/v1/communities/entraide/publications"))
+        .send()
+        .await
+        .expect("listing")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listing["order"], "pinned_then_last_activity_desc");
+    assert_eq!(listing["items"][0]["id"], old);
+    assert_eq!(listing["items"][0]["pinned"], true);
+    assert_eq!(listing["items"][1]["pinned"], false);
+    let res = api
+        .delete(&url)
+        .bearer_auth(&anim_token)
+        .send()
+        .await
+        .expect("unpin");
+    assert_eq!(res.status(), 204);
+    let res = api
+        .put(app.at(&format!(
+            "/api/v1/communities/voisine/publications/{old}/pin"
+        )))
+        .bearer_auth(&anim_token)
+        .send()
+        .await
+        .expect("pin elsewhere");
+    assert_eq!(res.status(), 403, "not an animator there");
+
     // The owner (and so any animator above) may pin too.
     let res = app
         .post_form(
