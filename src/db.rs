@@ -41,6 +41,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0002_communities.sql"),
     ),
     (3, "search", include_str!("../migrations/0003_search.sql")),
+    (4, "oidc", include_str!("../migrations/0004_oidc.sql")),
 ];
 
 pub fn now() -> i64 {

@@ -218,9 +218,14 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
                     .bind(t - 30 * 86400)
                     .execute(&db.pool)
                     .await?;
+                crate::oidc::flow::purge(db).await?;
                 Ok::<_, sqlx::Error>(())
             }
             .await;
+            // OpenID Connect signing keys: publish the next one ahead, retire, expire.
+            if let Err(e) = crate::oidc::keys::ensure(db, t).await {
+                tracing::warn!(error = %format!("{e:#}"), "OpenID Connect key rotation failed");
+            }
             match r {
                 Ok(()) => Outcome::Done,
                 Err(e) => Outcome::Retry(e.to_string()),

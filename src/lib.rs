@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod moderation;
 pub mod notifications;
+pub mod oidc;
 pub mod password;
 pub mod policy;
 pub mod preview;

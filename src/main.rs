@@ -83,6 +83,14 @@ enum AdminCommand {
         #[arg(long, hide = true)]
         sizes: Option<String>,
     },
+    /// Register, list or remove the tools that sign in with this instance (OpenID Connect clients).
+    OidcClient {
+        #[command(subcommand)]
+        command: OidcClientCommand,
+    },
+    /// Publish a new OpenID Connect signing key now; it signs once relying
+    /// parties have had two days to fetch it.
+    OidcRotateKey,
     /// Rebuild the search index from the content (safe while serving).
     Reindex,
     /// Measure search quality on a relevance set (recall and precision per
@@ -102,6 +110,44 @@ enum AdminCommand {
         #[arg(long)]
         rebuild: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum OidcClientCommand {
+    /// Register a tool; prints its client id and, for a confidential client, its secret (once).
+    Add {
+        /// Name shown on the consent screen and in "My tools".
+        #[arg(long)]
+        name: String,
+        /// Redirect URI, compared exactly (repeat for several).
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// Address to return to after logging out (repeat for several).
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// A public client (no secret; PKCE S256 required).
+        #[arg(long)]
+        public: bool,
+        /// Allowed scopes, space-separated.
+        #[arg(long, default_value = "openid profile email groups offline_access")]
+        scopes: String,
+        /// The instance's own tool: no consent screen.
+        #[arg(long)]
+        first_party: bool,
+        /// Require PKCE S256 although the client is confidential.
+        #[arg(long)]
+        require_pkce: bool,
+        #[arg(long, default_value = "")]
+        description: String,
+        #[arg(long, default_value = "")]
+        home_url: String,
+        #[arg(long, default_value = "")]
+        icon_url: String,
+    },
+    /// List registered tools.
+    List,
+    /// Remove a tool (its consents, grants and tokens go with it).
+    Remove { client_id: String },
 }
 
 fn main() -> ExitCode {
@@ -203,6 +249,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 r.users, r.communities, r.publications, r.replies, r.seconds
             );
             println!("Every demo account's password is: {}", r.password);
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::OidcClient { command },
+        } => {
+            let db = passerelles::db::Db::connect(&config.database_url(), 2).await?;
+            db.migrate().await?;
+            oidc_client(&db, command).await
+        }
+        Command::Admin {
+            command: AdminCommand::OidcRotateKey,
+        } => {
+            let db = passerelles::db::Db::connect(&config.database_url(), 2).await?;
+            db.migrate().await?;
+            passerelles::oidc::keys::ensure(&db, passerelles::db::now()).await?;
+            let kid = passerelles::oidc::keys::rotate(&db).await?;
+            println!(
+                "Key {kid} is published; it signs from {} s from now.",
+                passerelles::oidc::keys::PUBLISH_AHEAD
+            );
             Ok(())
         }
         Command::Admin {
@@ -314,6 +380,87 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 Err(CreateError::Db(e)) => Err(e.into()),
                 Err(CreateError::Other(e)) => Err(e),
+            }
+        }
+    }
+}
+
+async fn oidc_client(db: &passerelles::db::Db, command: OidcClientCommand) -> anyhow::Result<()> {
+    use passerelles::oidc::clients;
+    match command {
+        OidcClientCommand::Add {
+            name,
+            redirect_uris,
+            post_logout_redirect_uris,
+            public,
+            scopes,
+            first_party,
+            require_pkce,
+            description,
+            home_url,
+            icon_url,
+        } => {
+            let new = clients::NewClient {
+                name,
+                description,
+                icon_url,
+                home_url,
+                redirect_uris,
+                post_logout_redirect_uris,
+                backchannel_logout_uri: String::new(),
+                is_public: public,
+                scopes: scopes.split_whitespace().map(str::to_string).collect(),
+                first_party,
+                require_pkce,
+            };
+            match clients::create(db, &new, None).await? {
+                Ok((client, secret)) => {
+                    accounts::audit(db, None, "cli_oidc_client_add", None, &client.client_id)
+                        .await?;
+                    println!("client_id={}", client.client_id);
+                    if let Some(secret) = secret {
+                        println!("client_secret={secret}");
+                        eprintln!(
+                            "Copy the secret now: it is stored hashed and will not be shown again."
+                        );
+                    }
+                    Ok(())
+                }
+                Err(problems) => {
+                    let lang = passerelles::i18n::Lang::En;
+                    let reasons: Vec<String> = problems
+                        .iter()
+                        .map(|(f, k)| format!("{f}: {}", lang.t(k)))
+                        .collect();
+                    anyhow::bail!("client refused: {}", reasons.join("; "))
+                }
+            }
+        }
+        OidcClientCommand::List => {
+            for c in clients::list(db).await? {
+                println!(
+                    "{}\t{}\t{}\t{}{}\t{}",
+                    c.client_id,
+                    c.name,
+                    if c.is_public {
+                        "public"
+                    } else {
+                        "confidential"
+                    },
+                    c.scopes.join(" "),
+                    if c.first_party { "\tfirst-party" } else { "" },
+                    c.redirect_uris.join(" ")
+                );
+            }
+            Ok(())
+        }
+        OidcClientCommand::Remove { client_id } => {
+            if clients::remove(db, &client_id).await? {
+                accounts::audit(db, None, "cli_oidc_client_remove", None, &client_id).await?;
+                println!("Client {client_id} removed.");
+                Ok(())
+            } else {
+                anyhow::bail!("no client {client_id}")
             }
         }
     }

@@ -66,6 +66,9 @@ pub enum Action<'a> {
     ViewEmail { target: &'a User },
     /// Change one's own account, profile, sessions and tokens.
     EditAccount { target: &'a User },
+    /// Sign in to a connected tool through our OpenID Connect provider
+    /// (authorize, redeem codes, refresh, answer userinfo) as oneself.
+    SignInToTool,
 }
 
 /// A viewer able to act: signed in and active. Suspended or pending
@@ -143,6 +146,7 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
         }
         Action::ViewEmail { target } => is_admin || v.is_some_and(|u| u.id == target.id),
         Action::EditAccount { target } => v.is_some_and(|u| u.id == target.id),
+        Action::SignInToTool => v.is_some(),
     }
 }
 

@@ -8,6 +8,8 @@ pub mod ctx;
 pub mod feeds;
 pub mod moderation;
 pub mod notifications;
+pub mod oidc;
+pub mod oidc_admin;
 pub mod pages;
 pub mod publications;
 pub mod search;
@@ -51,6 +53,8 @@ pub struct Inner {
     /// Figures shown on the home page (member count, whether an
     /// administrator exists), refreshed at most every few seconds.
     pub home_stats: std::sync::RwLock<Option<(Instant, HomeStats)>>,
+    /// Parsed OpenID Connect signing keys by kid (immutable per kid).
+    pub oidc_keys: crate::oidc::keys::KeyCache,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -75,6 +79,7 @@ impl AppState {
                 crate::settings::InstanceSettings::default(),
             )),
             home_stats: std::sync::RwLock::new(None),
+            oidc_keys: Default::default(),
         }))
     }
 
@@ -175,6 +180,8 @@ pub fn router(state: AppState) -> Router {
         .merge(communities::router())
         .merge(feeds::router())
         .merge(search::router())
+        .merge(oidc::router())
+        .merge(oidc_admin::router())
         .merge(publications::router().merge(notifications::router()))
         .nest("/api/v1", crate::api::router())
         .fallback(|| async { AppError::NotFound })

@@ -50,6 +50,7 @@ pub fn sections(lang: Lang, current: &str) -> Vec<(String, &'static str, bool)> 
         ("settings-account", "/settings/account"),
         ("settings-sessions", "/settings/sessions"),
         ("settings-tokens", "/settings/tokens"),
+        ("settings-tools", "/settings/tools"),
     ]
     .into_iter()
     .map(|(k, href)| (lang.t(k), href, href == current))

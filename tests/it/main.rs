@@ -15,6 +15,7 @@ mod e2e_communities;
 mod faults;
 mod matrix;
 mod moderation;
+mod oidc;
 mod operations;
 mod preview;
 mod publications;

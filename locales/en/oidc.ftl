@@ -1,0 +1,73 @@
+# OpenID Connect provider: consent, logout, connected tools.
+
+oidc-error-client = This tool is not registered with this instance. Check the link or contact the administrators.
+oidc-error-redirect = The return address requested is not registered for this tool. To be safe, we do not send you there.
+oidc-error-request = The sign-in request is malformed.
+oidc-error-hint = The session proof sent by the tool is invalid.
+oidc-error-logout-redirect = The return address after logging out is not registered for this tool. To be safe, we do not send you there.
+
+oidc-scope-openid = Your unique identifier on this instance
+oidc-scope-profile = Your username, display name, avatar and language
+oidc-scope-email = Your e-mail address
+oidc-scope-groups = The communities you belong to and your roles
+oidc-consent-title = Sign in to { $name }
+oidc-consent-lead = { $name } asks to use your account. The tool will receive:
+oidc-consent-offline = The tool will keep access while you are signed out, until you withdraw it.
+oidc-consent-revoke-hint = You can withdraw this access at any time in your settings, under “Allowed tools”.
+oidc-consent-allow = Allow
+oidc-consent-deny = Decline
+
+oidc-logout-title = Log out?
+oidc-logout-from = The request comes from { $name }.
+oidc-logout-question = Do you want to end your session on this instance?
+oidc-logout-stay = Stay signed in
+oidc-logout-done = You are logged out
+oidc-logout-done-text = Your session on this instance has ended.
+
+oidc-admin-nav = Connected tools
+oidc-admin-lead = The tools (Nextcloud, Matrix, Forgejo…) that use this instance to sign their members in (OpenID Connect).
+oidc-admin-discovery = Discovery address to give the tools:
+oidc-admin-created = Tool “{ $name }” registered.
+oidc-admin-client-id = Client ID:
+oidc-admin-secret-once = Client secret: copy it now, it will not be shown again.
+oidc-admin-list = Registered tools
+oidc-admin-none = No tool is registered yet.
+oidc-admin-new-secret = New secret
+oidc-admin-remove = Remove
+oidc-admin-new = Register a tool
+oidc-admin-add = Register the tool
+oidc-client-name = Name
+oidc-client-description = Description
+oidc-client-home-url = Tool address
+oidc-client-home-url-hint = Shown in “My tools”.
+oidc-client-icon-url = Icon address
+oidc-client-redirect-uris = Redirect addresses
+oidc-client-redirect-uris-hint = One per line, compared exactly (https, or http on the local machine).
+oidc-client-logout-uris = Addresses after logout
+oidc-client-logout-uris-hint = One per line, optional.
+oidc-client-kind = Client type
+oidc-client-confidential = Confidential (a server that keeps a secret)
+oidc-client-public = Public (an app without a secret: PKCE required)
+oidc-client-scopes = Allowed scopes
+oidc-client-first-party = The instance’s own tool (no consent screen)
+oidc-client-require-pkce = Require PKCE (S256) even for this confidential client
+oidc-client-first-party-badge = instance’s own
+oidc-client-public-badge = public
+oidc-client-error-name = Give a name of 1 to 80 characters.
+oidc-client-error-description = The description is too long (500 characters at most).
+oidc-client-error-redirect = Each address must be complete, without fragment or wildcard, in https (http only on the local machine).
+oidc-client-error-url = This address is not valid.
+oidc-client-error-scopes = Choose known scopes, including openid.
+flash-oidc-client-removed = The tool was removed.
+flash-oidc-tool-revoked = This tool’s access was withdrawn.
+
+settings-tools = Allowed tools
+settings-tools-lead = The tools you signed in to with this account. Withdrawing a tool ends its access; it will ask for your agreement again.
+settings-tools-none = You have not allowed any tool.
+settings-tools-scopes = Access
+settings-tools-since = Since
+settings-tools-revoke = Withdraw access
+
+oidc-portal-title = My tools
+oidc-portal-lead = The tools connected to this instance. One click opens them, already signed in.
+oidc-portal-none = No tool is connected to this instance yet.

@@ -1,0 +1,73 @@
+# Fournisseur OpenID Connect : consentement, déconnexion, outils connectés.
+
+oidc-error-client = Cet outil n’est pas enregistré auprès de cette instance. Vérifiez le lien ou contactez l’équipe d’administration.
+oidc-error-redirect = L’adresse de retour demandée n’est pas enregistrée pour cet outil. Par prudence, nous ne vous y renvoyons pas.
+oidc-error-request = La demande de connexion est mal formée.
+oidc-error-hint = La preuve de session fournie par l’outil est invalide.
+oidc-error-logout-redirect = L’adresse de retour après déconnexion n’est pas enregistrée pour cet outil. Par prudence, nous ne vous y renvoyons pas.
+
+oidc-scope-openid = Votre identifiant unique sur cette instance
+oidc-scope-profile = Votre nom d’utilisateur, votre nom affiché, votre avatar et votre langue
+oidc-scope-email = Votre adresse courriel
+oidc-scope-groups = Les communautés dont vous êtes membre et vos rôles
+oidc-consent-title = Se connecter à { $name }
+oidc-consent-lead = { $name } demande à utiliser votre compte. L’outil recevra :
+oidc-consent-offline = L’outil pourra garder l’accès quand vous n’êtes pas connecté·e, jusqu’à ce que vous le retiriez.
+oidc-consent-revoke-hint = Vous pourrez retirer cet accès à tout moment dans vos paramètres, section « Outils autorisés ».
+oidc-consent-allow = Autoriser
+oidc-consent-deny = Refuser
+
+oidc-logout-title = Se déconnecter ?
+oidc-logout-from = La demande vient de { $name }.
+oidc-logout-question = Voulez-vous fermer votre session sur cette instance ?
+oidc-logout-stay = Rester connecté·e
+oidc-logout-done = Vous êtes déconnecté·e
+oidc-logout-done-text = Votre session est fermée sur cette instance.
+
+oidc-admin-nav = Outils connectés
+oidc-admin-lead = Les outils (Nextcloud, Matrix, Forgejo…) qui utilisent cette instance pour la connexion de leurs membres (OpenID Connect).
+oidc-admin-discovery = Adresse de découverte à donner aux outils :
+oidc-admin-created = Outil « { $name } » enregistré.
+oidc-admin-client-id = Identifiant client :
+oidc-admin-secret-once = Secret client : copiez-le maintenant, il ne sera plus affiché.
+oidc-admin-list = Outils enregistrés
+oidc-admin-none = Aucun outil n’est encore enregistré.
+oidc-admin-new-secret = Nouveau secret
+oidc-admin-remove = Retirer
+oidc-admin-new = Enregistrer un outil
+oidc-admin-add = Enregistrer l’outil
+oidc-client-name = Nom
+oidc-client-description = Description
+oidc-client-home-url = Adresse de l’outil
+oidc-client-home-url-hint = Montrée dans « Mes outils ».
+oidc-client-icon-url = Adresse de l’icône
+oidc-client-redirect-uris = Adresses de retour
+oidc-client-redirect-uris-hint = Une par ligne, comparées à l’identique (https, ou http sur la machine locale).
+oidc-client-logout-uris = Adresses de retour après déconnexion
+oidc-client-logout-uris-hint = Une par ligne, facultatif.
+oidc-client-kind = Type de client
+oidc-client-confidential = Confidentiel (un serveur qui garde un secret)
+oidc-client-public = Public (application sans secret : PKCE obligatoire)
+oidc-client-scopes = Portées permises
+oidc-client-first-party = Outil de l’instance (pas d’écran de consentement)
+oidc-client-require-pkce = Exiger PKCE (S256) même pour ce client confidentiel
+oidc-client-first-party-badge = de l’instance
+oidc-client-public-badge = public
+oidc-client-error-name = Donnez un nom de 1 à 80 caractères.
+oidc-client-error-description = La description est trop longue (500 caractères au plus).
+oidc-client-error-redirect = Chaque adresse doit être complète, sans fragment ni joker, en https (http seulement sur la machine locale).
+oidc-client-error-url = Cette adresse n’est pas valide.
+oidc-client-error-scopes = Choisissez des portées connues, dont openid.
+flash-oidc-client-removed = L’outil a été retiré.
+flash-oidc-tool-revoked = L’accès de cet outil a été retiré.
+
+settings-tools = Outils autorisés
+settings-tools-lead = Les outils auxquels vous vous êtes connecté·e avec ce compte. Retirer un outil ferme ses accès ; il redemandera votre accord.
+settings-tools-none = Vous n’avez autorisé aucun outil.
+settings-tools-scopes = Accès
+settings-tools-since = Depuis
+settings-tools-revoke = Retirer l’accès
+
+oidc-portal-title = Mes outils
+oidc-portal-lead = Les outils connectés à cette instance. Un clic les ouvre, vous y êtes déjà connecté·e.
+oidc-portal-none = Aucun outil n’est encore connecté à cette instance.

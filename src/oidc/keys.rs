@@ -1,0 +1,243 @@
+//! Signing keys in the database, so every node signs with and publishes
+//! the same keys.
+//!
+//! Rotation rules (see ARCHITECTURE.md, "OpenID Connect provider"):
+//! - a key is in the JWKS from the moment it is created;
+//! - a new key is created `PUBLISH_AHEAD` before it starts signing, longer
+//!   than relying parties' JWKS caches (often 24 h);
+//! - the newest key whose `active_at` has passed signs; the previous one is
+//!   then retired and stays published `KEEP_AFTER_RETIRE`, longer than any
+//!   token it signed lives;
+//! - rows are never deleted (expired keys lose their private half), and a
+//!   kid is 128 random bits under a UNIQUE constraint: a kid is never reused.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use aws_lc_rs::signature::RsaKeyPair;
+use sqlx::Row;
+
+use super::jws;
+use crate::db::{Db, now};
+
+/// A signing key signs for this long before the next one takes over.
+pub const ROTATE_AFTER: i64 = 90 * 86400;
+/// A new key is published this long before it signs.
+pub const PUBLISH_AHEAD: i64 = 2 * 86400;
+/// A retired key stays in the JWKS this long (ID tokens live one hour;
+/// `id_token_hint`s at logout may be older).
+pub const KEEP_AFTER_RETIRE: i64 = 7 * 86400;
+
+/// Parsed private keys by kid. A kid's key material never changes, so this
+/// cache cannot go stale; which key signs is always read from the database.
+#[derive(Clone, Default)]
+pub struct KeyCache(Arc<Mutex<HashMap<String, Arc<RsaKeyPair>>>>);
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PublicKey {
+    pub kid: String,
+    pub n: String,
+    pub e: String,
+    pub active_at: i64,
+    pub retired_at: Option<i64>,
+    pub expires_at: Option<i64>,
+}
+
+/// Which key `insert_key` adds, guarding against a concurrent writer that
+/// just did the same (one statement: atomic on SQLite, nearly so on PostgreSQL).
+#[derive(Clone, Copy)]
+enum Slot {
+    /// A key that signs at once, unless one already does.
+    Current,
+    /// The next key, unless one is already waiting.
+    Next,
+}
+
+async fn insert_key(db: &Db, active_at: i64, slot: Slot, t: i64) -> anyhow::Result<Option<String>> {
+    let key = tokio::task::spawn_blocking(jws::generate).await??;
+    let (kid, _) = crate::accounts::new_token();
+    let kid: String = kid.chars().take(22).collect();
+    let guard = match slot {
+        Slot::Current => "active_at <= $8 AND expires_at IS NULL",
+        Slot::Next => "active_at > $8",
+    };
+    let sql = format!(
+        "INSERT INTO oidc_keys (kid, alg, private_der, n, e, created_at, active_at) \
+         SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM oidc_keys WHERE {guard})"
+    );
+    let n = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&kid)
+        .bind(jws::ALG)
+        .bind(key.private_der)
+        .bind(&key.n)
+        .bind(&key.e)
+        .bind(now())
+        .bind(active_at)
+        .bind(t)
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Ok(None);
+    }
+    tracing::info!(kid = %kid, active_at, "OpenID Connect signing key created");
+    Ok(Some(kid))
+}
+
+/// Bring the key set up to date at time `t`: a signing key exists, the next
+/// one is published ahead of time when due, older keys are retired and,
+/// later, expired. Idempotent; safe on several nodes at once (at worst two
+/// keys are published and everyone picks the same one to sign with).
+pub async fn ensure(db: &Db, t: i64) -> anyhow::Result<()> {
+    let rows = sqlx::query(
+        "SELECT id, active_at, retired_at FROM oidc_keys WHERE expires_at IS NULL \
+         ORDER BY active_at, id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let keys: Vec<(i64, i64, Option<i64>)> = rows
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("active_at")?,
+                r.try_get("retired_at")?,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    let current = keys.iter().rev().find(|k| k.1 <= t);
+    let pending = keys.iter().any(|k| k.1 > t);
+    match current {
+        // First start (or only future keys after the clock moved back): sign now.
+        None => {
+            insert_key(db, t, Slot::Current, t).await?;
+        }
+        Some(&(_, active_at, _)) => {
+            if !pending && t >= active_at + ROTATE_AFTER - PUBLISH_AHEAD {
+                insert_key(db, t + PUBLISH_AHEAD, Slot::Next, t).await?;
+            }
+        }
+    }
+    // Retire every active key that a newer active key replaced.
+    let active: Vec<&(i64, i64, Option<i64>)> = keys.iter().filter(|k| k.1 <= t).collect();
+    for pair in active.windows(2) {
+        let (older, newer) = (pair[0], pair[1]);
+        if older.2.is_none() {
+            sqlx::query(
+                "UPDATE oidc_keys SET retired_at = $1 WHERE id = $2 AND retired_at IS NULL",
+            )
+            .bind(newer.1)
+            .bind(older.0)
+            .execute(&db.pool)
+            .await?;
+        }
+    }
+    // Expire keys retired long enough ago: out of the JWKS, private half wiped.
+    sqlx::query(
+        "UPDATE oidc_keys SET expires_at = $1, private_der = $2 \
+         WHERE expires_at IS NULL AND retired_at IS NOT NULL AND retired_at < $3",
+    )
+    .bind(t)
+    .bind(Vec::<u8>::new())
+    .bind(t - KEEP_AFTER_RETIRE)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Schedule a new key now (published at once, signing after `PUBLISH_AHEAD`),
+/// unless one is already waiting. Returns its kid.
+pub async fn rotate(db: &Db) -> anyhow::Result<String> {
+    let t = now();
+    let waiting: Option<String> = sqlx::query_scalar(
+        "SELECT kid FROM oidc_keys WHERE active_at > $1 ORDER BY active_at DESC LIMIT 1",
+    )
+    .bind(t)
+    .fetch_optional(&db.pool)
+    .await?;
+    if let Some(kid) = waiting {
+        return Ok(kid);
+    }
+    match insert_key(db, t + PUBLISH_AHEAD, Slot::Next, t).await? {
+        Some(kid) => Ok(kid),
+        // Someone else scheduled one meanwhile.
+        None => Box::pin(rotate(db)).await,
+    }
+}
+
+/// Keys to publish (JWKS): every key not yet expired, pending ones included.
+pub async fn published(db: &Db) -> Result<Vec<PublicKey>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT kid, n, e, active_at, retired_at, expires_at FROM oidc_keys \
+         WHERE expires_at IS NULL ORDER BY active_at DESC, id DESC",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PublicKey {
+                kid: r.try_get("kid")?,
+                n: r.try_get("n")?,
+                e: r.try_get("e")?,
+                active_at: r.try_get("active_at")?,
+                retired_at: r.try_get("retired_at")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .collect()
+}
+
+/// The public key of `kid`, if it is still published.
+pub async fn public(db: &Db, kid: &str) -> Result<Option<(String, String)>, sqlx::Error> {
+    let row = sqlx::query("SELECT n, e FROM oidc_keys WHERE kid = $1 AND expires_at IS NULL")
+        .bind(kid)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|r| Ok((r.try_get("n")?, r.try_get("e")?)))
+        .transpose()
+}
+
+/// The key that signs now: the newest whose `active_at` has passed.
+pub async fn signing(db: &Db, cache: &KeyCache) -> anyhow::Result<(String, Arc<RsaKeyPair>)> {
+    signing_at(db, cache, now()).await
+}
+
+/// The key that signs at time `t` (tests look ahead in time with it).
+pub async fn signing_at(
+    db: &Db,
+    cache: &KeyCache,
+    t: i64,
+) -> anyhow::Result<(String, Arc<RsaKeyPair>)> {
+    let find = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT kid FROM oidc_keys WHERE active_at <= $1 AND expires_at IS NULL \
+             ORDER BY active_at DESC, id DESC LIMIT 1",
+        )
+        .bind(t)
+        .fetch_optional(&db.pool)
+        .await
+    };
+    let kid = match find().await? {
+        Some(kid) => kid,
+        None => {
+            ensure(db, t).await?;
+            find()
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no signing key"))?
+        }
+    };
+    if let Ok(map) = cache.0.lock()
+        && let Some(k) = map.get(&kid)
+    {
+        return Ok((kid, k.clone()));
+    }
+    let der: Vec<u8> = sqlx::query_scalar("SELECT private_der FROM oidc_keys WHERE kid = $1")
+        .bind(&kid)
+        .fetch_one(&db.pool)
+        .await?;
+    let pair = Arc::new(jws::parse_private(&der)?);
+    if let Ok(mut map) = cache.0.lock() {
+        map.insert(kid.clone(), pair.clone());
+    }
+    Ok((kid, pair))
+}

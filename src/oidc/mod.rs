@@ -1,0 +1,51 @@
+//! OpenID Connect provider: Passerelles is the identity the ecosystem's
+//! tools sign in with. Domain logic only (no HTTP): keys and JWS
+//! (`keys`, `jws`), registered clients (`clients`), and the flow —
+//! consents, codes, grants, tokens, claims (`flow`). The endpoints are in
+//! `crate::web::oidc`. Invariants are listed in ARCHITECTURE.md.
+
+pub mod clients;
+pub mod flow;
+pub mod jws;
+pub mod keys;
+
+/// Scopes we know, in the order the consent screen lists them.
+pub const SUPPORTED_SCOPES: [&str; 5] = ["openid", "profile", "email", "groups", "offline_access"];
+
+/// Claims returned per scope (ID token and userinfo alike).
+pub const CLAIMS: [&str; 9] = [
+    "sub",
+    "preferred_username",
+    "name",
+    "picture",
+    "locale",
+    "email",
+    "email_verified",
+    "groups",
+    "sid",
+];
+
+/// Authorization codes live this long (single use).
+pub const CODE_TTL: i64 = 120;
+/// Access tokens (opaque) and ID tokens.
+pub const ACCESS_TTL: i64 = 3600;
+pub const ID_TOKEN_TTL: i64 = 3600;
+/// Each refresh token, from its issue (it is rotated on use).
+pub const REFRESH_TTL: i64 = 30 * 86400;
+/// Leeway for times in tokens we are shown (clock skew between machines).
+pub const LEEWAY: i64 = 60;
+
+pub fn constant_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The `sid` of an OP session: derived from (never equal to) the stored
+/// session hash, so it can travel to relying parties.
+pub fn sid_of(session_hash: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(format!("oidc-sid:{session_hash}").as_bytes())[..16])
+}

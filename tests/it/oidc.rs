@@ -1,0 +1,1376 @@
+//! OpenID Connect provider over real HTTP: the whole code flow (log-in,
+//! consent, token, userinfo, refresh, introspection, revocation, logout)
+//! and each pitfall from the research notes — wrong redirect, missing or
+//! `plain` PKCE, replayed code, refresh-token reuse, tampered or expired
+//! tokens, unknown key id, cross-client use. `rp_libraries` runs real
+//! relying-party libraries (openid-client from npm, authlib from PyPI).
+
+use passerelles::oidc::clients::{self, Client, NewClient};
+use passerelles::oidc::{flow, jws, keys};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::harness::{PASSWORD, TestApp, html_unescape};
+
+const REDIRECT: &str = "http://127.0.0.1:9/cb";
+const AFTER_LOGOUT: &str = "http://127.0.0.1:9/bye";
+/// A PKCE verifier and its S256 challenge (computed independently).
+const VERIFIER: &str = "dBjftJeZ4CVP-mJ92IQJQ7AbaWzi-t4Ma3hLuEgLfY3Fzb7";
+const CHALLENGE: &str = "N1R0_DUZK7T-QiztH6oQLvzXc9nPGCI3Gty9p6AziHI";
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn query_param(url: &str, name: &str) -> Option<String> {
+    url::Url::parse(url)
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+async fn register(app: &TestApp, name: &str, public: bool, first_party: bool) -> (Client, String) {
+    let (c, secret) = clients::create(
+        &app.state.db,
+        &NewClient {
+            name: name.into(),
+            redirect_uris: vec![REDIRECT.into()],
+            post_logout_redirect_uris: vec![AFTER_LOGOUT.into()],
+            is_public: public,
+            first_party,
+            scopes: ["openid", "profile", "email", "groups", "offline_access"]
+                .map(String::from)
+                .to_vec(),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .expect("db")
+    .expect("valid client");
+    (c, secret.unwrap_or_default())
+}
+
+fn authorize_url(app: &TestApp, client_id: &str, extra: &[(&str, &str)]) -> String {
+    let mut u = url::Url::parse(&app.at("/oauth2/authorize")).expect("url");
+    {
+        let mut q = u.query_pairs_mut();
+        q.append_pair("client_id", client_id)
+            .append_pair("redirect_uri", REDIRECT)
+            .append_pair("response_type", "code")
+            .append_pair("scope", "openid profile email groups offline_access")
+            .append_pair("state", "st-123")
+            .append_pair("nonce", "n-456");
+        for (k, v) in extra {
+            q.append_pair(k, v);
+        }
+    }
+    u.to_string()
+}
+
+/// Hidden fields of the first form posting to `action`.
+fn hidden_fields(html: &str, action: &str) -> Vec<(String, String)> {
+    let start = html
+        .find(&format!("action=\"{action}\""))
+        .unwrap_or_else(|| panic!("no form to {action}"));
+    let form = &html[start..start + html[start..].find("</form>").expect("form end")];
+    let mut out = Vec::new();
+    let mut rest = form;
+    while let Some(i) = rest.find("<input type=\"hidden\" name=\"") {
+        rest = &rest[i + 27..];
+        let name_end = rest.find('"').expect("name end");
+        let name = rest[..name_end].to_string();
+        let vstart = rest.find("value=\"").expect("value") + 7;
+        let vend = vstart + rest[vstart..].find('"').expect("value end");
+        out.push((name, html_unescape(&rest[vstart..vend])));
+        rest = &rest[vend..];
+    }
+    out
+}
+
+/// Follow an authorization request as a signed-in browser: allow on the
+/// consent screen when it shows; return the tool's redirect URL.
+async fn authorize(browser: &reqwest::Client, url: &str) -> String {
+    let res = browser.get(url).send().await.expect("authorize");
+    if res.status() == StatusCode::FOUND {
+        return location(&res);
+    }
+    assert_eq!(res.status(), StatusCode::OK, "consent page expected");
+    let html = res.text().await.expect("body");
+    let mut fields = hidden_fields(&html, "/oauth2/consent");
+    fields.push(("decision".into(), "allow".into()));
+    let base = url.split("/oauth2/").next().expect("base");
+    let res = browser
+        .post(format!("{base}/oauth2/consent"))
+        .form(&fields)
+        .send()
+        .await
+        .expect("consent");
+    assert_eq!(
+        res.status(),
+        StatusCode::FOUND,
+        "consent redirects to the tool"
+    );
+    location(&res)
+}
+
+async fn token(
+    app: &TestApp,
+    client: &Client,
+    secret: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, Value) {
+    let http = reqwest::Client::new();
+    let mut req = http.post(app.at("/oauth2/token")).form(form);
+    if client.is_public {
+        let mut all = form.to_vec();
+        all.push(("client_id", &client.client_id));
+        req = http.post(app.at("/oauth2/token")).form(&all);
+    } else {
+        req = req.basic_auth(&client.client_id, Some(secret));
+    }
+    let res = req.send().await.expect("token");
+    let status = res.status();
+    if status == StatusCode::OK {
+        assert_eq!(
+            res.headers()
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok()),
+            Some("no-store")
+        );
+    }
+    (status, res.json().await.expect("json"))
+}
+
+async fn redeem(
+    app: &TestApp,
+    client: &Client,
+    secret: &str,
+    code: &str,
+    verifier: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", REDIRECT),
+    ];
+    if let Some(v) = verifier {
+        form.push(("code_verifier", v));
+    }
+    token(app, client, secret, &form).await
+}
+
+async fn userinfo(app: &TestApp, access: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(app.at("/oauth2/userinfo"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .expect("userinfo")
+}
+
+/// Verify an ID token against the published JWKS (signature, then claims).
+async fn verify_id_token(app: &TestApp, token: &str) -> Value {
+    let jwks: Value = reqwest::get(app.at("/oauth2/jwks"))
+        .await
+        .expect("jwks")
+        .json()
+        .await
+        .expect("json");
+    let u = jws::parse(token).expect("compact JWS");
+    let key = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|k| k["kid"] == u.kid.as_str())
+        .expect("the signing key is published");
+    u.verify(key["n"].as_str().expect("n"), key["e"].as_str().expect("e"))
+        .expect("valid signature")
+}
+
+async fn signed_in_code(app: &TestApp, browser: &reqwest::Client, client: &Client) -> String {
+    let back = authorize(browser, &authorize_url(app, &client.client_id, &[])).await;
+    assert!(back.starts_with(REDIRECT), "{back}");
+    assert_eq!(query_param(&back, "state").as_deref(), Some("st-123"));
+    query_param(&back, "code").expect("code")
+}
+
+#[tokio::test]
+async fn discovery_and_jwks() {
+    let app = TestApp::spawn().await;
+    let d: Value = reqwest::get(app.at("/.well-known/openid-configuration"))
+        .await
+        .expect("discovery")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(d["issuer"], app.url.as_str());
+    for (k, path) in [
+        ("authorization_endpoint", "/oauth2/authorize"),
+        ("token_endpoint", "/oauth2/token"),
+        ("userinfo_endpoint", "/oauth2/userinfo"),
+        ("jwks_uri", "/oauth2/jwks"),
+        ("end_session_endpoint", "/oauth2/logout"),
+        ("revocation_endpoint", "/oauth2/revoke"),
+        ("introspection_endpoint", "/oauth2/introspect"),
+    ] {
+        assert_eq!(d[k], app.at(path).as_str(), "{k}");
+    }
+    assert_eq!(
+        d["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
+    assert_eq!(d["response_types_supported"], serde_json::json!(["code"]));
+    let auth = d["token_endpoint_auth_methods_supported"].to_string();
+    assert!(auth.contains("client_secret_basic") && auth.contains("client_secret_post"));
+    let jwks: Value = reqwest::get(app.at("/oauth2/jwks"))
+        .await
+        .expect("jwks")
+        .json()
+        .await
+        .expect("json");
+    let k = &jwks["keys"][0];
+    assert_eq!(k["kty"], "RSA");
+    assert_eq!(k["alg"], "RS256");
+    assert_eq!(k["use"], "sig");
+    assert!(k["kid"].as_str().is_some_and(|s| s.len() >= 16));
+    assert!(k.get("d").is_none(), "no private member is published");
+}
+
+#[tokio::test]
+async fn code_flow_end_to_end_with_consent_userinfo_refresh_and_logout() {
+    let app = TestApp::spawn().await;
+    let (browser, user) = app.logged_in("amelie", false).await;
+    // A community membership becomes a group.
+    let t = passerelles::db::now();
+    let cid: i64 = sqlx::query_scalar(
+        "INSERT INTO communities (slug, name, created_at, last_activity_at) VALUES ('jardins', 'Jardins', $1, $1) RETURNING id",
+    )
+    .bind(t)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .expect("community");
+    sqlx::query("INSERT INTO memberships (community_id, user_id, role, state, created_at, updated_at) VALUES ($1, $2, 'animator', 'active', $3, $3)")
+        .bind(cid)
+        .bind(user.id)
+        .bind(t)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("membership");
+    let (client, secret) = register(&app, "Nuage", false, false).await;
+
+    // The consent screen names the tool and what it will receive.
+    let url = authorize_url(&app, &client.client_id, &[]);
+    let html = browser
+        .get(&url)
+        .send()
+        .await
+        .expect("consent")
+        .text()
+        .await
+        .expect("body");
+    assert!(html.contains("Nuage"), "{html}");
+    assert!(html.contains("Votre adresse courriel"));
+    assert!(html.contains("communautés dont vous êtes membre"));
+    // Declining sends the person back with access_denied.
+    let mut fields = hidden_fields(&html, "/oauth2/consent");
+    fields.push(("decision".into(), "deny".into()));
+    let res = browser
+        .post(app.at("/oauth2/consent"))
+        .form(&fields)
+        .send()
+        .await
+        .expect("deny");
+    assert_eq!(
+        query_param(&location(&res), "error").as_deref(),
+        Some("access_denied")
+    );
+    // Without the CSRF token, the consent form is refused.
+    let no_csrf: Vec<(String, String)> = fields
+        .iter()
+        .filter(|(k, _)| k != "csrf")
+        .cloned()
+        .collect();
+    let res = browser
+        .post(app.at("/oauth2/consent"))
+        .form(&no_csrf)
+        .send()
+        .await
+        .expect("no csrf");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    let back = authorize(&browser, &url).await;
+    assert_eq!(query_param(&back, "iss").as_deref(), Some(app.url.as_str()));
+    let code = query_param(&back, "code").expect("code");
+    let (status, tokens) = redeem(&app, &client, &secret, &code, None).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert_eq!(tokens["token_type"], "Bearer");
+    let access = tokens["access_token"].as_str().expect("access").to_string();
+    let refresh = tokens["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_string();
+    let id = verify_id_token(&app, tokens["id_token"].as_str().expect("id token")).await;
+    assert_eq!(id["iss"], app.url.as_str());
+    assert_eq!(id["aud"], client.client_id.as_str());
+    assert_eq!(id["sub"], user.id.to_string());
+    assert_eq!(id["nonce"], "n-456");
+    assert_eq!(id["at_hash"], jws::half_hash(&access));
+    assert_eq!(id["preferred_username"], "amelie");
+    assert_eq!(id["email"], "amelie@exemple.qc.ca");
+    assert_eq!(id["email_verified"], true);
+    assert_eq!(
+        id["groups"],
+        serde_json::json!(["jardins:animator", "jardins"])
+    );
+    let now = passerelles::db::now();
+    assert!(
+        id["exp"].as_i64().expect("exp") >= now + 300,
+        "ID tokens live at least 5 minutes"
+    );
+    assert!(id["iat"].as_i64().expect("iat") <= now);
+
+    // Userinfo returns the same claims as the ID token.
+    let res = userinfo(&app, &access).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let info: Value = res.json().await.expect("json");
+    for claim in [
+        "sub",
+        "preferred_username",
+        "name",
+        "email",
+        "email_verified",
+        "locale",
+        "groups",
+    ] {
+        assert_eq!(info[claim], id[claim], "{claim}");
+    }
+
+    // The consent is remembered: the next authorization goes straight back.
+    let res = browser.get(&url).send().await.expect("again");
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert!(query_param(&location(&res), "code").is_some());
+
+    // Refresh rotates the refresh token and gives a fresh access token.
+    let (status, r2) = token(
+        &app,
+        &client,
+        &secret,
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{r2}");
+    assert_ne!(r2["refresh_token"], refresh.as_str());
+    let id2 = verify_id_token(&app, r2["id_token"].as_str().expect("id")).await;
+    assert_eq!(id2["sub"], id["sub"]);
+    assert_eq!(id2["auth_time"], id["auth_time"]);
+    let access2 = r2["access_token"].as_str().expect("access").to_string();
+    assert_eq!(userinfo(&app, &access2).await.status(), StatusCode::OK);
+    assert_eq!(
+        userinfo(&app, &access).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the previous access token ends with the rotation"
+    );
+
+    // Introspection for the client the token belongs to.
+    let res = reqwest::Client::new()
+        .post(app.at("/oauth2/introspect"))
+        .basic_auth(&client.client_id, Some(&secret))
+        .form(&[("token", access2.as_str())])
+        .send()
+        .await
+        .expect("introspect");
+    let i: Value = res.json().await.expect("json");
+    assert_eq!(i["active"], true);
+    assert_eq!(i["sub"], user.id.to_string());
+    assert_eq!(i["client_id"], client.client_id.as_str());
+
+    // RP-initiated logout with the ID token as hint: the session ends and
+    // the person lands on the registered address, with the state.
+    let hint = r2["id_token"].as_str().expect("id");
+    let mut u = url::Url::parse(&app.at("/oauth2/logout")).expect("url");
+    u.query_pairs_mut()
+        .append_pair("id_token_hint", hint)
+        .append_pair("post_logout_redirect_uri", AFTER_LOGOUT)
+        .append_pair("state", "bye-1");
+    let res = browser.get(u.as_str()).send().await.expect("logout");
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(location(&res), format!("{AFTER_LOGOUT}?state=bye-1"));
+    let res = browser
+        .get(app.at("/settings/profile"))
+        .send()
+        .await
+        .expect("settings");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "signed out");
+
+    // Revocation of the refresh token ends the grant.
+    let res = reqwest::Client::new()
+        .post(app.at("/oauth2/revoke"))
+        .basic_auth(&client.client_id, Some(&secret))
+        .form(&[("token", r2["refresh_token"].as_str().expect("rt"))])
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        userinfo(&app, &access2).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn anonymous_visitors_log_in_and_come_back() {
+    let app = TestApp::spawn().await;
+    app.create_user("bruno", false).await;
+    let (client, secret) = register(&app, "Forge", false, true).await;
+    let browser = app.client();
+    let url = authorize_url(&app, &client.client_id, &[]);
+    // prompt=none answers login_required without showing anything.
+    let res = browser
+        .get(authorize_url(
+            &app,
+            &client.client_id,
+            &[("prompt", "none")],
+        ))
+        .send()
+        .await
+        .expect("prompt none");
+    let back = location(&res);
+    assert!(back.starts_with(REDIRECT));
+    assert_eq!(
+        query_param(&back, "error").as_deref(),
+        Some("login_required")
+    );
+    assert_eq!(query_param(&back, "state").as_deref(), Some("st-123"));
+
+    let res = browser.get(&url).send().await.expect("authorize");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to_login = location(&res);
+    assert!(to_login.starts_with("/login?next="), "{to_login}");
+    // The log-in page carries the request through and sends us back.
+    let html = browser
+        .get(app.at(&to_login))
+        .send()
+        .await
+        .expect("login page")
+        .text()
+        .await
+        .expect("body");
+    let csrf = crate::harness::form_value(&html, "csrf").expect("csrf");
+    let next = crate::harness::form_value(&html, "next").expect("next");
+    assert!(next.starts_with("/oauth2/authorize?"), "{next}");
+    let res = browser
+        .post(app.at("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", "bruno"),
+            ("password", PASSWORD),
+            ("next", next.as_str()),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let again = location(&res);
+    assert!(again.starts_with("/oauth2/authorize?"));
+    // First-party tool: no consent screen.
+    let res = browser.get(app.at(&again)).send().await.expect("authorize");
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let code = query_param(&location(&res), "code").expect("code");
+    let (status, _) = redeem(&app, &client, &secret, &code, None).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_client_or_redirect_is_an_error_page_never_a_redirect() {
+    let app = TestApp::spawn().await;
+    let (browser, _) = app.logged_in("chloe", false).await;
+    let (client, _) = register(&app, "Wiki", false, false).await;
+    let mut cases = vec![authorize_url(&app, "nobody", &[])];
+    for bad in [
+        "http://127.0.0.1:9/cb/",
+        "http://127.0.0.1:9/cb?x=1",
+        "http://127.0.0.1:9/cb/../evil",
+        "http://127.0.0.1:9/CB",
+        "https://evil.example/cb",
+        "",
+    ] {
+        let mut u = url::Url::parse(&app.at("/oauth2/authorize")).expect("url");
+        u.query_pairs_mut()
+            .append_pair("client_id", &client.client_id)
+            .append_pair("redirect_uri", bad)
+            // Also a bad response type: the redirect check comes first.
+            .append_pair("response_type", "token")
+            .append_pair("scope", "openid");
+        cases.push(u.to_string());
+    }
+    for url in cases {
+        let res = browser.get(&url).send().await.expect("authorize");
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{url}");
+        assert!(res.headers().get("location").is_none(), "{url}");
+        let html = res.text().await.expect("body");
+        assert!(html.contains("<html"), "an HTML page");
+    }
+    // Repeated parameters are refused too (no guessing which one counts).
+    let dup = format!(
+        "{}&redirect_uri=https%3A%2F%2Fevil.example%2Fcb",
+        authorize_url(&app, &client.client_id, &[])
+    );
+    let res = browser.get(&dup).send().await.expect("dup");
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.headers().get("location").is_none());
+
+    // Once the redirect is trusted, protocol errors go back to the tool.
+    let res = browser
+        .get(
+            authorize_url(&app, &client.client_id, &[])
+                .replace("response_type=code", "response_type=token"),
+        )
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(
+        query_param(&location(&res), "error").as_deref(),
+        Some("unsupported_response_type")
+    );
+    let res = browser
+        .get(authorize_url(&app, &client.client_id, &[]).replace("scope=openid", "scope=email"))
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(
+        query_param(&location(&res), "error").as_deref(),
+        Some("invalid_scope")
+    );
+}
+
+#[tokio::test]
+async fn pkce_is_s256_only_and_required_for_public_clients() {
+    let app = TestApp::spawn().await;
+    let (browser, _) = app.logged_in("denis", false).await;
+    assert_eq!(flow::s256(VERIFIER), CHALLENGE);
+    let (public, _) = register(&app, "Appli", true, true).await;
+    let (confidential, secret) = register(&app, "Serveur", false, true).await;
+
+    let err = |url: String| {
+        let browser = browser.clone();
+        async move {
+            let res = browser.get(&url).send().await.expect("authorize");
+            assert_eq!(res.status(), StatusCode::FOUND, "{url}");
+            query_param(&location(&res), "error").unwrap_or_default()
+        }
+    };
+    // Public client without PKCE, with plain, with a challenge but no method.
+    assert_eq!(
+        err(authorize_url(&app, &public.client_id, &[])).await,
+        "invalid_request"
+    );
+    assert_eq!(
+        err(authorize_url(
+            &app,
+            &public.client_id,
+            &[
+                ("code_challenge", CHALLENGE),
+                ("code_challenge_method", "plain")
+            ]
+        ))
+        .await,
+        "invalid_request"
+    );
+    assert_eq!(
+        err(authorize_url(
+            &app,
+            &public.client_id,
+            &[("code_challenge", CHALLENGE)]
+        ))
+        .await,
+        "invalid_request",
+        "an omitted method must not default to plain"
+    );
+
+    // S256: the right verifier works, a wrong one burns the code.
+    let s256 = [
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ];
+    let back = authorize(&browser, &authorize_url(&app, &public.client_id, &s256)).await;
+    let code = query_param(&back, "code").expect("code");
+    let (status, body) = redeem(&app, &public, "", &code, None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant")),
+        "verifier missing"
+    );
+    let back = authorize(&browser, &authorize_url(&app, &public.client_id, &s256)).await;
+    let code = query_param(&back, "code").expect("code");
+    let wrong = "x".repeat(50);
+    let (status, _) = redeem(&app, &public, "", &code, Some(&wrong)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = redeem(&app, &public, "", &code, Some(VERIFIER)).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a failed attempt burns the code"
+    );
+    let back = authorize(&browser, &authorize_url(&app, &public.client_id, &s256)).await;
+    let code = query_param(&back, "code").expect("code");
+    let (status, body) = redeem(&app, &public, "", &code, Some(VERIFIER)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // A public client cannot pose as confidential, nor skip its client id.
+    let (status, body) = token(
+        &app,
+        &confidential,
+        "wrong",
+        &[("grant_type", "refresh_token"), ("refresh_token", "x")],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_client"))
+    );
+
+    // Confidential client: PKCE optional, but a verifier for a code bound
+    // to no challenge is a downgrade and is refused.
+    let code = signed_in_code(&app, &browser, &confidential).await;
+    let (status, body) = redeem(&app, &confidential, &secret, &code, Some(VERIFIER)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    let back = authorize(
+        &browser,
+        &authorize_url(&app, &confidential.client_id, &s256),
+    )
+    .await;
+    let code = query_param(&back, "code").expect("code");
+    let (status, _) = redeem(&app, &confidential, &secret, &code, Some(VERIFIER)).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_replayed_code_revokes_what_it_issued() {
+    let app = TestApp::spawn().await;
+    let (browser, _) = app.logged_in("elise", false).await;
+    let (client, secret) = register(&app, "Pad", false, true).await;
+    let code = signed_in_code(&app, &browser, &client).await;
+    let (status, tokens) = redeem(&app, &client, &secret, &code, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let access = tokens["access_token"].as_str().expect("access");
+    assert_eq!(userinfo(&app, access).await.status(), StatusCode::OK);
+    let (status, body) = redeem(&app, &client, &secret, &code, None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    assert_eq!(
+        userinfo(&app, access).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, _) = token(
+        &app,
+        &client,
+        &secret,
+        &[
+            ("grant_type", "refresh_token"),
+            (
+                "refresh_token",
+                tokens["refresh_token"].as_str().expect("rt"),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // An expired code is refused; a code with another redirect_uri too.
+    let code = signed_in_code(&app, &browser, &client).await;
+    sqlx::query("UPDATE oidc_codes SET expires_at = $1 WHERE code_hash = $2")
+        .bind(passerelles::db::now() - 1)
+        .bind(passerelles::accounts::hash_token(&code))
+        .execute(&app.state.db.pool)
+        .await
+        .expect("expire");
+    let (status, _) = redeem(&app, &client, &secret, &code, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let code = signed_in_code(&app, &browser, &client).await;
+    let (status, _) = token(
+        &app,
+        &client,
+        &secret,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "http://127.0.0.1:9/other"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn refresh_token_reuse_revokes_the_chain() {
+    let app = TestApp::spawn().await;
+    let (browser, _) = app.logged_in("farah", false).await;
+    let (client, secret) = register(&app, "Chat", false, true).await;
+    let code = signed_in_code(&app, &browser, &client).await;
+    let (_, t1) = redeem(&app, &client, &secret, &code, None).await;
+    let r1 = t1["refresh_token"].as_str().expect("r1").to_string();
+    let refresh = |rt: String| {
+        let (app, client, secret) = (&app, &client, &secret);
+        async move {
+            token(
+                app,
+                client,
+                secret,
+                &[("grant_type", "refresh_token"), ("refresh_token", &rt)],
+            )
+            .await
+        }
+    };
+    let (status, t2) = refresh(r1.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    let r2 = t2["refresh_token"].as_str().expect("r2").to_string();
+    let (status, t3) = refresh(r2.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    let r3 = t3["refresh_token"].as_str().expect("r3").to_string();
+    let a3 = t3["access_token"].as_str().expect("a3").to_string();
+    // An attacker replays r1: refused, and the whole chain ends.
+    let (status, body) = refresh(r1).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    let (status, _) = refresh(r3).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "the newest refresh token is revoked too"
+    );
+    assert_eq!(userinfo(&app, &a3).await.status(), StatusCode::UNAUTHORIZED);
+    // Asking for more scope than granted is refused.
+    let code = signed_in_code(&app, &browser, &client).await;
+    let (_, t) = redeem(&app, &client, &secret, &code, None).await;
+    let (status, body) = token(
+        &app,
+        &client,
+        &secret,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", t["refresh_token"].as_str().expect("rt")),
+            ("scope", "openid admin"),
+        ],
+    )
+    .await;
+    assert_eq!(body["error"], "invalid_scope", "{status}");
+}
+
+#[tokio::test]
+async fn tampered_expired_and_unknown_key_tokens_are_refused() {
+    let app = TestApp::spawn().await;
+    let (browser, user) = app.logged_in("gael", false).await;
+    let (client, secret) = register(&app, "Docs", false, true).await;
+    let code = signed_in_code(&app, &browser, &client).await;
+    let (_, t) = redeem(&app, &client, &secret, &code, None).await;
+    let access = t["access_token"].as_str().expect("access").to_string();
+    let id_token = t["id_token"].as_str().expect("id").to_string();
+
+    // Access tokens: one character changed, or expired.
+    let mut tampered = access.clone().into_bytes();
+    tampered[5] = if tampered[5] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).expect("utf8");
+    assert_eq!(
+        userinfo(&app, &tampered).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let res = userinfo(&app, &tampered).await;
+    assert!(
+        res.headers()
+            .get("www-authenticate")
+            .is_some_and(|v| v.to_str().unwrap_or("").contains("invalid_token"))
+    );
+    sqlx::query("UPDATE oidc_tokens SET expires_at = $1 WHERE token_hash = $2")
+        .bind(passerelles::db::now() - 1)
+        .bind(passerelles::accounts::hash_token(&access))
+        .execute(&app.state.db.pool)
+        .await
+        .expect("expire");
+    assert_eq!(
+        userinfo(&app, &access).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // ID token hints at logout: tampered payload, alg none, unknown kid.
+    let logout = |hint: String| {
+        let browser = browser.clone();
+        let base = app.at("/oauth2/logout");
+        async move {
+            let mut u = url::Url::parse(&base).expect("url");
+            u.query_pairs_mut()
+                .append_pair("id_token_hint", &hint)
+                .append_pair("post_logout_redirect_uri", AFTER_LOGOUT);
+            browser.get(u.as_str()).send().await.expect("logout")
+        }
+    };
+    let parts: Vec<&str> = id_token.split('.').collect();
+    let forged_claims = jws::b64(
+        format!(
+            r#"{{"iss":"{}","sub":"1","aud":"{}","iat":1}}"#,
+            app.url, client.client_id
+        )
+        .as_bytes(),
+    );
+    let forged = format!("{}.{}.{}", parts[0], forged_claims, parts[2]);
+    let none = format!("{}.{}.", jws::b64(br#"{"alg":"none","kid":"x"}"#), parts[1]);
+    // Signed by a key of the right shape that we never published.
+    let stranger = jws::generate().expect("key");
+    let stranger = jws::parse_private(&stranger.private_der).expect("parse");
+    let claims = jws::parse(&id_token).expect("parse").claims;
+    let unknown_kid = jws::sign(&stranger, "not-our-kid", "JWT", &claims).expect("sign");
+    for bad in [forged, none, unknown_kid, "garbage".to_string()] {
+        let res = logout(bad).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        assert!(res.headers().get("location").is_none());
+    }
+    // Still signed in after all these.
+    let res = browser
+        .get(app.at("/settings/profile"))
+        .send()
+        .await
+        .expect("settings");
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // An unregistered post-logout address is never followed.
+    let mut u = url::Url::parse(&app.at("/oauth2/logout")).expect("url");
+    u.query_pairs_mut()
+        .append_pair("id_token_hint", &id_token)
+        .append_pair("post_logout_redirect_uri", "https://evil.example/");
+    let res = browser.get(u.as_str()).send().await.expect("logout");
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.headers().get("location").is_none());
+
+    // Without a hint, a bare link asks before signing anyone out.
+    let res = browser
+        .get(app.at("/oauth2/logout"))
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.expect("body");
+    assert!(html.contains("/oauth2/logout/confirm"));
+    let res = browser
+        .get(app.at("/settings/profile"))
+        .send()
+        .await
+        .expect("settings");
+    assert_eq!(res.status(), StatusCode::OK, "still signed in");
+    let fields = hidden_fields(&html, "/oauth2/logout/confirm");
+    let res = browser
+        .post(app.at("/oauth2/logout/confirm"))
+        .form(&fields)
+        .send()
+        .await
+        .expect("confirm");
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = browser
+        .get(app.at("/settings/profile"))
+        .send()
+        .await
+        .expect("settings");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "signed out");
+
+    // A suspended person's tokens stop working.
+    let code = {
+        let b = app.client();
+        app.login(&b, "gael", PASSWORD).await;
+        signed_in_code(&app, &b, &client).await
+    };
+    let (_, t) = redeem(&app, &client, &secret, &code, None).await;
+    sqlx::query("UPDATE users SET status = 'suspended' WHERE id = $1")
+        .bind(user.id)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("suspend");
+    assert_eq!(
+        userinfo(&app, t["access_token"].as_str().expect("a"))
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, _) = token(
+        &app,
+        &client,
+        &secret,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", t["refresh_token"].as_str().expect("r")),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn tokens_are_bound_to_their_client() {
+    let app = TestApp::spawn().await;
+    let (browser, _) = app.logged_in("hugo", false).await;
+    let (a, secret_a) = register(&app, "Alpha", false, true).await;
+    let (b, secret_b) = register(&app, "Beta", false, true).await;
+
+    // B cannot redeem A's code, and trying does not burn it for A.
+    let code = signed_in_code(&app, &browser, &a).await;
+    let (status, body) = redeem(&app, &b, &secret_b, &code, None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    let (status, t) = redeem(&app, &a, &secret_a, &code, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let access = t["access_token"].as_str().expect("access");
+    let refresh = t["refresh_token"].as_str().expect("refresh");
+
+    // B cannot refresh A's token.
+    let (status, _) = token(
+        &app,
+        &b,
+        &secret_b,
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // B's introspection learns nothing; B's revocation does nothing.
+    let http = reqwest::Client::new();
+    let i: Value = http
+        .post(app.at("/oauth2/introspect"))
+        .basic_auth(&b.client_id, Some(&secret_b))
+        .form(&[("token", access)])
+        .send()
+        .await
+        .expect("introspect")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(i, serde_json::json!({ "active": false }));
+    let res = http
+        .post(app.at("/oauth2/revoke"))
+        .basic_auth(&b.client_id, Some(&secret_b))
+        .form(&[("token", refresh)])
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        userinfo(&app, access).await.status(),
+        StatusCode::OK,
+        "A's token survives"
+    );
+    // Introspection requires client authentication.
+    let res = http
+        .post(app.at("/oauth2/introspect"))
+        .form(&[("token", access)])
+        .send()
+        .await
+        .expect("introspect");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // client_secret_post works; a wrong secret or two methods at once do not.
+    let (status, _) = {
+        let res = http
+            .post(app.at("/oauth2/token"))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh),
+                ("client_id", a.client_id.as_str()),
+                ("client_secret", secret_a.as_str()),
+            ])
+            .send()
+            .await
+            .expect("post auth");
+        (res.status(), ())
+    };
+    assert_eq!(status, StatusCode::OK);
+    let res = http
+        .post(app.at("/oauth2/token"))
+        .basic_auth(&a.client_id, Some("not-the-secret"))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", "x")])
+        .send()
+        .await
+        .expect("wrong secret");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(res.headers().get("www-authenticate").is_some());
+    let res = http
+        .post(app.at("/oauth2/token"))
+        .basic_auth(&a.client_id, Some(&secret_a))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "x"),
+            ("client_secret", secret_a.as_str()),
+        ])
+        .send()
+        .await
+        .expect("two methods");
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn signing_keys_rotate_publish_first_and_never_reuse_a_kid() {
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    // Let the start-up maintenance job (which brings keys up to date) finish.
+    for _ in 0..100 {
+        let waiting: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE queue = 'maintenance'")
+                .fetch_one(&db.pool)
+                .await
+                .expect("jobs");
+        if waiting == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let cache = keys::KeyCache::default();
+    keys::ensure(db, passerelles::db::now())
+        .await
+        .expect("ensure");
+    let first = keys::published(db).await.expect("jwks");
+    assert_eq!(first.len(), 1, "one key at first start");
+    let t0 = first[0].active_at;
+    // Several nodes (or ticks) bringing keys up to date create no extras.
+    keys::ensure(db, t0).await.expect("ensure");
+    let (k1, _) = keys::signing_at(db, &cache, t0).await.expect("signing");
+    assert_eq!(k1, first[0].kid);
+    // Before rotation is due, nothing changes.
+    keys::ensure(db, t0 + 86400).await.expect("ensure");
+    assert_eq!(keys::published(db).await.expect("jwks").len(), 1);
+    // When due, the next key is published but does not sign yet.
+    let due = t0 + keys::ROTATE_AFTER - keys::PUBLISH_AHEAD;
+    keys::ensure(db, due).await.expect("ensure");
+    let published: Vec<String> = keys::published(db)
+        .await
+        .expect("jwks")
+        .into_iter()
+        .map(|k| k.kid)
+        .collect();
+    assert_eq!(published.len(), 2);
+    let k2 = published
+        .iter()
+        .find(|k| **k != k1)
+        .expect("new key")
+        .clone();
+    assert_eq!(
+        keys::signing_at(db, &cache, due).await.expect("signing").0,
+        k1
+    );
+    assert_eq!(
+        keys::signing_at(db, &cache, due + keys::PUBLISH_AHEAD - 1)
+            .await
+            .expect("signing")
+            .0,
+        k1
+    );
+    // Once active it signs; the old key stays published for its tokens.
+    let switch = due + keys::PUBLISH_AHEAD;
+    keys::ensure(db, switch).await.expect("ensure");
+    assert_eq!(
+        keys::signing_at(db, &cache, switch)
+            .await
+            .expect("signing")
+            .0,
+        k2
+    );
+    let published: Vec<String> = keys::published(db)
+        .await
+        .expect("jwks")
+        .into_iter()
+        .map(|k| k.kid)
+        .collect();
+    assert!(published.contains(&k1) && published.contains(&k2));
+    // Long after retirement the old key leaves the JWKS, its private half
+    // wiped, its kid kept so it is never issued again.
+    keys::ensure(db, switch + keys::KEEP_AFTER_RETIRE + 1)
+        .await
+        .expect("ensure");
+    let published: Vec<String> = keys::published(db)
+        .await
+        .expect("jwks")
+        .into_iter()
+        .map(|k| k.kid)
+        .collect();
+    assert!(!published.contains(&k1));
+    assert!(published.contains(&k2));
+    let (kids, distinct): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT kid) FROM oidc_keys")
+            .fetch_one(&db.pool)
+            .await
+            .expect("count");
+    assert_eq!(kids, distinct);
+    assert!(kids >= 2);
+    let wiped: Vec<u8> = sqlx::query_scalar("SELECT private_der FROM oidc_keys WHERE kid = $1")
+        .bind(&k1)
+        .fetch_one(&db.pool)
+        .await
+        .expect("row");
+    assert!(wiped.is_empty());
+}
+
+#[tokio::test]
+async fn people_see_and_withdraw_the_tools_they_allowed_and_admins_register_them() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.logged_in("adelaide", true).await;
+    // Register through the admin page: the secret is shown once.
+    let res = app
+        .post_form(
+            &admin,
+            "/admin/oidc",
+            "/admin/oidc",
+            &[
+                ("name", "Nextcloud"),
+                ("home_url", "https://nuage.example.org"),
+                ("redirect_uris", REDIRECT),
+                ("kind", "confidential"),
+                ("scopes", "profile"),
+                ("scopes", "email"),
+                ("scopes", "offline_access"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let html = res.text().await.expect("body");
+    let id_start = html.find("id=\"new-client-id\">").expect("client id") + 19;
+    let client_id = html[id_start..id_start + html[id_start..].find('<').expect("end")].to_string();
+    let s_start = html.find("id=\"new-client-secret\">").expect("secret") + 23;
+    let secret = html[s_start..s_start + html[s_start..].find('<').expect("end")].to_string();
+    let page = admin
+        .get(app.at("/admin/oidc"))
+        .send()
+        .await
+        .expect("list")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        page.contains(&client_id) && !page.contains(&secret),
+        "secret shown once only"
+    );
+    // An invalid registration keeps what was typed and says why.
+    let res = app
+        .post_form(
+            &admin,
+            "/admin/oidc",
+            "/admin/oidc",
+            &[
+                ("name", "Evil"),
+                ("redirect_uris", "https://*.example.org/cb"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .expect("body")
+            .contains("https://*.example.org/cb")
+    );
+    // Non-admins cannot see the registry.
+    let (browser, ines) = app.logged_in("ines", false).await;
+    assert_eq!(
+        browser
+            .get(app.at("/admin/oidc"))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let client = clients::by_client_id(&app.state.db, &client_id)
+        .await
+        .expect("db")
+        .expect("client");
+    let code = signed_in_code(&app, &browser, &client).await;
+    let (status, t) = redeem(&app, &client, &secret, &code, None).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    let access = t["access_token"].as_str().expect("access").to_string();
+    let html = browser
+        .get(app.at("/settings/tools"))
+        .send()
+        .await
+        .expect("tools")
+        .text()
+        .await
+        .expect("body");
+    assert!(html.contains("Nextcloud"));
+    let res = app
+        .post_form(
+            &browser,
+            "/settings/tools",
+            "/settings/tools/revoke",
+            &[("client_id", client_id.as_str())],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        userinfo(&app, &access).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(
+        flow::allowed_tools(&app.state.db, ines.id)
+            .await
+            .expect("db")
+            .is_empty()
+    );
+    // Withdrawn: the consent screen shows again.
+    let res = browser
+        .get(authorize_url(&app, &client_id, &[]))
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(res.status(), StatusCode::OK);
+    // The portal lists the tool.
+    let html = browser
+        .get(app.at("/tools"))
+        .send()
+        .await
+        .expect("portal")
+        .text()
+        .await
+        .expect("body");
+    assert!(html.contains("https://nuage.example.org"));
+}
+
+// ---- real relying-party libraries ------------------------------------------------------
+
+/// Run one RP script (`node tests/rp/rp.mjs` or `python3 tests/rp/rp.py`)
+/// against the running server: it prints the authorization URL, we play
+/// the browser (log-in + consent) and hand the redirect back on stdin;
+/// it exchanges the code, reads userinfo, refreshes, revokes and logs out,
+/// printing one JSON line of results.
+async fn run_rp(app: &TestApp, program: &str, script: &str, public: bool) -> Value {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let (browser, user) = app
+        .logged_in(&format!("rp{}", if public { "p" } else { "c" }), false)
+        .await;
+    let (client, secret) = register(app, "RP", public, false).await;
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut child = tokio::process::Command::new(program)
+        .arg(format!("{root}/{script}"))
+        .env("ISSUER", &app.url)
+        .env("CLIENT_ID", &client.client_id)
+        .env("CLIENT_SECRET", &secret)
+        .env("REDIRECT_URI", REDIRECT)
+        .env("POST_LOGOUT_URI", AFTER_LOGOUT)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut result = None;
+    while let Some(line) =
+        tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+            .await
+            .expect("RP script answers within 60 s")
+            .expect("read")
+    {
+        if let Some(url) = line.strip_prefix("AUTHORIZE ") {
+            assert!(url.contains("code_challenge_method=S256"), "{url}");
+            let back = authorize(&browser, url).await;
+            stdin
+                .write_all(format!("{back}\n").as_bytes())
+                .await
+                .expect("write");
+            stdin.flush().await.expect("flush");
+        } else if let Some(url) = line.strip_prefix("LOGOUT ") {
+            let res = browser.get(url).send().await.expect("logout");
+            let to = location(&res);
+            stdin
+                .write_all(format!("{to}\n").as_bytes())
+                .await
+                .expect("write");
+            stdin.flush().await.expect("flush");
+        } else if let Some(json) = line.strip_prefix("RESULT ") {
+            result = Some(serde_json::from_str::<Value>(json).expect("result JSON"));
+        } else {
+            eprintln!("[{program}] {line}");
+        }
+    }
+    let status = child.wait().await.expect("wait");
+    assert!(status.success(), "{program} {script} failed");
+    let r = result.expect("the script printed its RESULT");
+    assert_eq!(r["sub"], user.id.to_string(), "{r}");
+    assert_eq!(r["userinfo"]["sub"], user.id.to_string());
+    assert_eq!(r["userinfo"]["preferred_username"], user.username.as_str());
+    assert_eq!(
+        r["userinfo"]["email"],
+        user.email.clone().unwrap_or_default().as_str()
+    );
+    assert_eq!(r["refreshed"], true);
+    assert_eq!(
+        r["logout_redirect"],
+        format!("{AFTER_LOGOUT}?state=rp-logout")
+    );
+    // Signed out for real.
+    let res = browser
+        .get(app.at("/settings/profile"))
+        .send()
+        .await
+        .expect("settings");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    r
+}
+
+/// Whether a tool is available; a skip is loud, and a failure when
+/// `PASSERELLES_REQUIRE_RP=1` (set by CI and `scripts/test --install-rp`).
+fn rp_available(what: &str, probe: &mut std::process::Command) -> bool {
+    let ok = probe
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        if std::env::var("PASSERELLES_REQUIRE_RP").is_ok_and(|v| v == "1") {
+            panic!("{what} is required (PASSERELLES_REQUIRE_RP=1) but not installed");
+        }
+        eprintln!(
+            "SKIPPED: {what} is not installed (npm ci --prefix tests/rp; pip install -r tests/rp/requirements.txt)"
+        );
+    }
+    ok
+}
+
+#[tokio::test]
+async fn rp_openid_client_node() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    if !rp_available(
+        "openid-client (Node)",
+        std::process::Command::new("node")
+            .arg("-e")
+            .arg("require.resolve('openid-client')")
+            .current_dir(format!("{root}/tests/rp")),
+    ) {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    run_rp(&app, "node", "tests/rp/rp.mjs", false).await;
+    run_rp(&app, "node", "tests/rp/rp.mjs", true).await;
+}
+
+#[tokio::test]
+async fn rp_authlib_python() {
+    if !rp_available(
+        "authlib (Python)",
+        std::process::Command::new("python3")
+            .arg("-c")
+            .arg("import authlib, requests"),
+    ) {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    run_rp(&app, "python3", "tests/rp/rp.py", false).await;
+    run_rp(&app, "python3", "tests/rp/rp.py", true).await;
+}

@@ -1,0 +1,124 @@
+"""A relying party built on authlib (PyPI), driven by tests/it/oidc.rs.
+
+Environment: ISSUER, CLIENT_ID, CLIENT_SECRET (empty for a public client),
+REDIRECT_URI, POST_LOGOUT_URI. Same stdin/stdout protocol as rp.mjs.
+"""
+
+import json
+import os
+import sys
+import warnings
+from urllib.parse import urlencode
+
+# Local tests run over http on 127.0.0.1.
+os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
+warnings.filterwarnings("ignore")
+
+import requests  # noqa: E402
+from authlib.common.security import generate_token  # noqa: E402
+from authlib.integrations.requests_client import OAuth2Session  # noqa: E402
+from authlib.jose import JsonWebKey, jwt  # noqa: E402
+from authlib.oidc.core import CodeIDToken  # noqa: E402
+
+
+def ask(label, url):
+    print(f"{label} {url}", flush=True)
+    line = sys.stdin.readline()
+    if not line:
+        raise SystemExit(f"no answer to {label}")
+    return line.strip()
+
+
+def check(cond, what):
+    if not cond:
+        raise SystemExit(f"check failed: {what}")
+
+
+issuer = os.environ["ISSUER"]
+client_id = os.environ["CLIENT_ID"]
+secret = os.environ.get("CLIENT_SECRET", "")
+redirect_uri = os.environ["REDIRECT_URI"]
+post_logout = os.environ["POST_LOGOUT_URI"]
+
+meta = requests.get(issuer + "/.well-known/openid-configuration", timeout=10).json()
+check(meta["issuer"] == issuer, "issuer")
+
+# Confidential: client_secret_basic (authlib's default); public: none.
+session = OAuth2Session(
+    client_id,
+    secret or None,
+    scope="openid profile email groups offline_access",
+    redirect_uri=redirect_uri,
+    code_challenge_method="S256",
+    token_endpoint_auth_method="client_secret_basic" if secret else "none",
+    revocation_endpoint_auth_method="client_secret_basic" if secret else "none",
+)
+verifier = generate_token(64)
+nonce = generate_token(20)
+url, state = session.create_authorization_url(
+    meta["authorization_endpoint"], nonce=nonce, code_verifier=verifier
+)
+back = ask("AUTHORIZE", url)
+
+token = session.fetch_token(
+    meta["token_endpoint"],
+    authorization_response=back,
+    code_verifier=verifier,
+    state=state,
+)
+
+# Verify the ID token against the published keys.
+keys = JsonWebKey.import_key_set(requests.get(meta["jwks_uri"], timeout=10).json())
+claims = jwt.decode(
+    token["id_token"],
+    keys,
+    claims_cls=CodeIDToken,
+    claims_options={
+        "iss": {"essential": True, "value": issuer},
+        "aud": {"essential": True, "value": client_id},
+    },
+    claims_params={"nonce": nonce, "client_id": client_id, "access_token": token["access_token"]},
+)
+claims.validate(leeway=60)
+
+userinfo = session.get(meta["userinfo_endpoint"], timeout=10).json()
+for k in ("sub", "preferred_username", "email", "name"):
+    check(userinfo.get(k) == claims.get(k), f"userinfo {k} equals the ID token's")
+
+first_refresh = token["refresh_token"]
+new = session.refresh_token(meta["token_endpoint"], refresh_token=first_refresh)
+rotated = new["refresh_token"] != first_refresh
+
+# Revocation: the new refresh token (and its grant) ends.
+res = session.revoke_token(
+    meta["revocation_endpoint"], token=new["refresh_token"], token_type_hint="refresh_token"
+)
+check(res.status_code == 200, "revocation answered 200")
+check(
+    requests.get(
+        meta["userinfo_endpoint"],
+        headers={"Authorization": "Bearer " + new["access_token"]},
+        timeout=10,
+    ).status_code
+    == 401,
+    "access token dead after revoking its grant",
+)
+
+logout = meta["end_session_endpoint"] + "?" + urlencode(
+    {"id_token_hint": new["id_token"], "post_logout_redirect_uri": post_logout, "state": "rp-logout"}
+)
+after = ask("LOGOUT", logout)
+
+print(
+    "RESULT "
+    + json.dumps(
+        {
+            "library": "authlib",
+            "sub": claims["sub"],
+            "userinfo": userinfo,
+            "refreshed": rotated,
+            "logout_redirect": after,
+        }
+    ),
+    flush=True,
+)
