@@ -1336,9 +1336,7 @@ fn rp_available(what: &str, probe: &mut std::process::Command) -> bool {
         if std::env::var("PASSERELLES_REQUIRE_RP").is_ok_and(|v| v == "1") {
             panic!("{what} is required (PASSERELLES_REQUIRE_RP=1) but not installed");
         }
-        eprintln!(
-            "SKIPPED: {what} is not installed (npm ci --prefix tests/rp; pip install -r tests/rp/requirements.txt)"
-        );
+        eprintln!("SKIPPED: {what} is not installed (scripts/test --install-rp)");
     }
     ok
 }
@@ -1362,15 +1360,22 @@ async fn rp_openid_client_node() {
 
 #[tokio::test]
 async fn rp_authlib_python() {
+    // The virtual environment made by `scripts/test --install-rp`, else the system's.
+    let venv = format!("{}/tests/rp/.venv/bin/python3", env!("CARGO_MANIFEST_DIR"));
+    let python = if std::path::Path::new(&venv).exists() {
+        venv.as_str()
+    } else {
+        "python3"
+    };
     if !rp_available(
         "authlib (Python)",
-        std::process::Command::new("python3")
+        std::process::Command::new(python)
             .arg("-c")
             .arg("import authlib, requests"),
     ) {
         return;
     }
     let app = TestApp::spawn().await;
-    run_rp(&app, "python3", "tests/rp/rp.py", false).await;
-    run_rp(&app, "python3", "tests/rp/rp.py", true).await;
+    run_rp(&app, python, "tests/rp/rp.py", false).await;
+    run_rp(&app, python, "tests/rp/rp.py", true).await;
 }
