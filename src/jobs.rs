@@ -26,6 +26,14 @@ pub enum Job {
         lang: String,
     },
     Maintenance,
+    /// Tell a tool that a session it signed in through has ended
+    /// (OpenID Connect Back-Channel Logout; see `crate::oidc::backchannel`).
+    BackchannelLogout {
+        issuer: String,
+        client_id: String,
+        sid: String,
+        sub: String,
+    },
 }
 
 impl Job {
@@ -33,6 +41,7 @@ impl Job {
         match self {
             Job::Mail { .. } => "mail",
             Job::Maintenance => "maintenance",
+            Job::BackchannelLogout { .. } => "oidc",
         }
     }
 }
@@ -202,6 +211,16 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
                 Err(e) => Outcome::Retry(e.to_string()),
             }
         }
+        Job::BackchannelLogout {
+            issuer,
+            client_id,
+            sid,
+            sub,
+        } => match crate::oidc::backchannel::deliver(db, issuer, client_id, sid, sub).await {
+            Ok(()) => Outcome::Done,
+            Err(crate::oidc::backchannel::DeliveryError::Retry(e)) => Outcome::Retry(e),
+            Err(crate::oidc::backchannel::DeliveryError::Fail(e)) => Outcome::Fail(e),
+        },
         Job::Maintenance => {
             let t = now();
             let r = async {

@@ -125,6 +125,9 @@ enum OidcClientCommand {
         /// Address to return to after logging out (repeat for several).
         #[arg(long = "post-logout-redirect-uri")]
         post_logout_redirect_uris: Vec<String>,
+        /// Where to POST a logout token when a session that signed in to the tool ends.
+        #[arg(long, default_value = "")]
+        backchannel_logout_uri: String,
         /// A public client (no secret; PKCE S256 required).
         #[arg(long)]
         public: bool,
@@ -392,6 +395,7 @@ async fn oidc_client(db: &passerelles::db::Db, command: OidcClientCommand) -> an
             name,
             redirect_uris,
             post_logout_redirect_uris,
+            backchannel_logout_uri,
             public,
             scopes,
             first_party,
@@ -407,7 +411,7 @@ async fn oidc_client(db: &passerelles::db::Db, command: OidcClientCommand) -> an
                 home_url,
                 redirect_uris,
                 post_logout_redirect_uris,
-                backchannel_logout_uri: String::new(),
+                backchannel_logout_uri,
                 is_public: public,
                 scopes: scopes.split_whitespace().map(str::to_string).collect(),
                 first_party,

@@ -4,6 +4,7 @@
 //! consents, codes, grants, tokens, claims (`flow`). The endpoints are in
 //! `crate::web::oidc`. Invariants are listed in ARCHITECTURE.md.
 
+pub mod backchannel;
 pub mod clients;
 pub mod flow;
 pub mod jws;

@@ -286,6 +286,14 @@ impl Ctx {
 
     pub async fn log_out(&mut self, state: &AppState) -> Result<(), AppError> {
         if let Some(h) = self.session_hash.take() {
+            // Tools that signed in through this session hear of its end.
+            crate::oidc::backchannel::session_ended(
+                &state.db,
+                &state.jobs,
+                &state.config.public_url(),
+                &crate::oidc::sid_of(&h),
+            )
+            .await?;
             accounts::delete_session(&state.db, &h).await?;
         }
         self.user = None;

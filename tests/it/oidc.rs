@@ -1379,3 +1379,88 @@ async fn rp_authlib_python() {
     run_rp(&app, python, "tests/rp/rp.py", false).await;
     run_rp(&app, python, "tests/rp/rp.py", true).await;
 }
+
+#[tokio::test]
+async fn backchannel_logout_reaches_the_tools_the_session_signed_in_to() {
+    let app = TestApp::spawn().await;
+    // A tool's back-channel endpoint: records what it receives.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = axum::Router::new().route(
+        "/bcl",
+        axum::routing::post(move |body: String| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(body);
+                ""
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let (client, secret) = clients::create(
+        &app.state.db,
+        &NewClient {
+            name: "Matrix".into(),
+            redirect_uris: vec![REDIRECT.into()],
+            backchannel_logout_uri: format!("http://{addr}/bcl"),
+            scopes: vec!["openid".into(), "profile".into()],
+            first_party: true,
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .expect("db")
+    .expect("valid");
+    let secret = secret.expect("secret");
+    let discovery: Value = reqwest::get(app.at("/.well-known/openid-configuration"))
+        .await
+        .expect("discovery")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(discovery["backchannel_logout_supported"], true);
+
+    let (browser, user) = app.logged_in("josee", false).await;
+    let code = signed_in_code(&app, &browser, &client).await;
+    let (_, t) = redeem(&app, &client, &secret, &code, None).await;
+    let id = verify_id_token(&app, t["id_token"].as_str().expect("id")).await;
+
+    // Someone else's session ending tells the tool nothing.
+    let (other, _) = app.logged_in("karim", false).await;
+    app.post_form(&other, "/settings/profile", "/logout", &[])
+        .await;
+    // Logging out (the ordinary button) ends the session; the tool hears of it.
+    let res = app
+        .post_form(&browser, "/settings/profile", "/logout", &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    app.drain_jobs().await;
+    let body = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+        .await
+        .expect("a logout token within 10 s")
+        .expect("body");
+    let form: Vec<(String, String)> = serde_urlencoded::from_str(&body).expect("form");
+    let token = &form
+        .iter()
+        .find(|(k, _)| k == "logout_token")
+        .expect("logout_token")
+        .1;
+    let claims = verify_id_token(&app, token).await;
+    assert_eq!(claims["iss"], app.url.as_str());
+    assert_eq!(claims["aud"], client.client_id.as_str());
+    assert_eq!(claims["sub"], user.id.to_string());
+    assert_eq!(claims["sid"], id["sid"], "the session the tool knows");
+    assert!(claims["events"]["http://schemas.openid.net/event/backchannel-logout"].is_object());
+    assert!(claims["jti"].as_str().is_some_and(|j| !j.is_empty()));
+    assert!(
+        claims.get("nonce").is_none(),
+        "logout tokens carry no nonce"
+    );
+    // Exactly one delivery.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(rx.try_recv().is_err(), "one token, for the one session");
+}
