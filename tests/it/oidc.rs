@@ -1464,3 +1464,106 @@ async fn backchannel_logout_reaches_the_tools_the_session_signed_in_to() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert!(rx.try_recv().is_err(), "one token, for the one session");
 }
+
+/// On demand (`cargo nextest run --test it oidc_bench --run-ignored only
+/// --no-capture`): RS256 signing and key generation cost, and token
+/// endpoint throughput (refresh grants: rotation + new tokens + a signed
+/// ID token each) with 8 concurrent tools. Prints a table; every request
+/// must succeed. Numbers belong in the report, not in assertions.
+#[tokio::test]
+#[ignore]
+async fn oidc_bench() {
+    let key = jws::generate().expect("key");
+    let pair = jws::parse_private(&key.private_der).expect("parse");
+    let claims =
+        serde_json::json!({ "iss": "https://x", "sub": "1", "aud": "c", "iat": 1, "exp": 2 });
+    let n = 500;
+    let t = std::time::Instant::now();
+    for _ in 0..n {
+        jws::sign(&pair, "k", "JWT", &claims).expect("sign");
+    }
+    let sign_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+    let token = jws::sign(&pair, "k", "JWT", &claims).expect("sign");
+    let t = std::time::Instant::now();
+    for _ in 0..n {
+        jws::parse(&token)
+            .expect("parse")
+            .verify(&key.n, &key.e)
+            .expect("verify");
+    }
+    let verify_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+    let t = std::time::Instant::now();
+    for _ in 0..5 {
+        jws::generate().expect("key");
+    }
+    let gen_ms = t.elapsed().as_secs_f64() * 1e3 / 5.0;
+
+    let app = TestApp::spawn().await;
+    let (browser, _) = app.logged_in("bench", false).await;
+    let (client, secret) = register(&app, "Bench", false, true).await;
+    let workers = 8;
+    let mut refresh_tokens = Vec::new();
+    for _ in 0..workers {
+        let code = signed_in_code(&app, &browser, &client).await;
+        let (_, t) = redeem(&app, &client, &secret, &code, None).await;
+        refresh_tokens.push(t["refresh_token"].as_str().expect("rt").to_string());
+    }
+    let duration = std::time::Duration::from_secs(5);
+    let start = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for rt in refresh_tokens {
+        let (url, id, secret) = (
+            app.at("/oauth2/token"),
+            client.client_id.clone(),
+            secret.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let mut rt = rt;
+            let mut done = 0u64;
+            let mut lat = Vec::new();
+            while start.elapsed() < duration {
+                let t = std::time::Instant::now();
+                let res = http
+                    .post(&url)
+                    .basic_auth(&id, Some(&secret))
+                    .form(&[
+                        ("grant_type", "refresh_token"),
+                        ("refresh_token", rt.as_str()),
+                    ])
+                    .send()
+                    .await
+                    .expect("token");
+                assert_eq!(res.status(), StatusCode::OK);
+                let v: Value = res.json().await.expect("json");
+                rt = v["refresh_token"].as_str().expect("rt").to_string();
+                lat.push(t.elapsed().as_secs_f64() * 1e3);
+                done += 1;
+            }
+            (done, lat)
+        }));
+    }
+    let mut total = 0;
+    let mut lat = Vec::new();
+    for t in tasks {
+        let (d, l) = t.await.expect("task");
+        total += d;
+        lat.extend(l);
+    }
+    lat.sort_by(|a, b| a.total_cmp(b));
+    let secs = start.elapsed().as_secs_f64();
+    let p = |q: f64| lat[((lat.len() as f64 - 1.0) * q) as usize];
+    println!("| measure | value |");
+    println!("|---|---|");
+    println!("| RS256 sign (2048-bit) | {sign_us:.0} µs |");
+    println!("| RS256 verify | {verify_us:.0} µs |");
+    println!("| RSA-2048 key generation | {gen_ms:.0} ms |");
+    println!(
+        "| token endpoint, refresh grant, {workers} clients, {} | {:.0} req/s (p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms) |",
+        crate::harness::backend(),
+        total as f64 / secs,
+        p(0.5),
+        p(0.95),
+        p(0.99)
+    );
+}
