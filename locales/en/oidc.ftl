@@ -17,6 +17,9 @@ oidc-consent-revoke-hint = You can withdraw this access at any time in your sett
 oidc-consent-allow = Allow
 oidc-consent-deny = Decline
 
+oidc-continue-title = Back to the tool…
+oidc-continue-link = Continue to the tool
+
 oidc-logout-title = Log out?
 oidc-logout-from = The request comes from { $name }.
 oidc-logout-question = Do you want to end your session on this instance?

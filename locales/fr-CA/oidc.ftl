@@ -17,6 +17,9 @@ oidc-consent-revoke-hint = Vous pourrez retirer cet accès à tout moment dans v
 oidc-consent-allow = Autoriser
 oidc-consent-deny = Refuser
 
+oidc-continue-title = Retour vers l’outil…
+oidc-continue-link = Continuer vers l’outil
+
 oidc-logout-title = Se déconnecter ?
 oidc-logout-from = La demande vient de { $name }.
 oidc-logout-question = Voulez-vous fermer votre session sur cette instance ?

@@ -174,12 +174,16 @@ struct BackToTool {
     redirect_uri: String,
     state: String,
     issuer: String,
+    app: AppState,
+    via_page: bool,
 }
 
 impl BackToTool {
     fn error(&self, ctx: &Ctx, error: &str, description: &str) -> Response {
         redirect_out(
+            &self.app,
             ctx,
+            self.via_page,
             &self.redirect_uri,
             &[
                 ("error", error),
@@ -191,8 +195,33 @@ impl BackToTool {
     }
 }
 
-/// 302 to a (verified) address of a tool, with query parameters appended.
-fn redirect_out(ctx: &Ctx, base: &str, params: &[(&str, &str)]) -> Response {
+/// Whether leaving for a tool must go through a page rather than a 302:
+/// when the browser got here by a same-origin navigation — in particular
+/// the redirect that follows our own log-in, consent or logout forms —
+/// browsers apply the form's CSP `form-action 'self'` to the redirect chain
+/// and would block a redirect to the tool. Clients without Fetch Metadata
+/// (HTTP libraries) get the 302.
+fn via_page(headers: &HeaderMap) -> bool {
+    let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    h("sec-fetch-site") == Some("same-origin") && h("sec-fetch-mode") == Some("navigate")
+}
+
+#[derive(Template)]
+#[template(path = "oidc_continue.html")]
+struct ContinuePage {
+    s: Shell,
+    target: String,
+}
+
+/// To a (verified) address of a tool, with query parameters appended: a
+/// 302, or a page that moves on at once (`via_page`).
+fn redirect_out(
+    state: &AppState,
+    ctx: &Ctx,
+    via_page: bool,
+    base: &str,
+    params: &[(&str, &str)],
+) -> Response {
     let target = match url::Url::parse(base) {
         Ok(mut u) => {
             {
@@ -207,10 +236,18 @@ fn redirect_out(ctx: &Ctx, base: &str, params: &[(&str, &str)]) -> Response {
         }
         Err(_) => return ctx.finish(refuse("oidc_bad_redirect", "oidc-error-redirect")),
     };
-    let mut res = StatusCode::FOUND.into_response();
-    if let Ok(v) = HeaderValue::from_str(&target) {
-        res.headers_mut().insert(header::LOCATION, v);
-    }
+    let mut res = if via_page {
+        super::templates::html(&ContinuePage {
+            s: Shell::new(state, ctx, &ctx.t("oidc-continue-title"), ""),
+            target,
+        })
+    } else {
+        let mut res = StatusCode::FOUND.into_response();
+        if let Ok(v) = HeaderValue::from_str(&target) {
+            res.headers_mut().insert(header::LOCATION, v);
+        }
+        res
+    };
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res.headers_mut().insert(
@@ -225,6 +262,7 @@ fn redirect_out(ctx: &Ctx, base: &str, params: &[(&str, &str)]) -> Response {
 async fn check(
     state: &AppState,
     ctx: &Ctx,
+    via_page: bool,
     p: &AuthParams,
 ) -> Result<Checked, Result<AppError, Response>> {
     let client = match clients::by_client_id(&state.db, &p.client_id).await {
@@ -239,6 +277,8 @@ async fn check(
         redirect_uri: p.redirect_uri.clone(),
         state: p.state.clone(),
         issuer: issuer(state),
+        app: state.clone(),
+        via_page,
     };
     let fail = |e: &str, d: &str| Err(Err(back.error(ctx, e, d)));
     if !p.request.is_empty() {
@@ -341,23 +381,30 @@ const FRESH_LOGIN: i64 = 120;
 async fn authorize_get(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: HeaderMap,
     Query(p): Query<AuthParams>,
 ) -> AppResult<Response> {
-    authorize(state, ctx, p).await
+    authorize(state, ctx, via_page(&headers), p).await
 }
 
 async fn authorize_post(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Response> {
     let p: AuthParams = serde_urlencoded::from_bytes(&body)
         .map_err(|_| refuse("oidc_bad_request", "oidc-error-request"))?;
-    authorize(state, ctx, p).await
+    authorize(state, ctx, via_page(&headers), p).await
 }
 
-async fn authorize(state: AppState, mut ctx: Ctx, p: AuthParams) -> AppResult<Response> {
-    let c = match check(&state, &ctx, &p).await {
+async fn authorize(
+    state: AppState,
+    mut ctx: Ctx,
+    via_page: bool,
+    p: AuthParams,
+) -> AppResult<Response> {
+    let c = match check(&state, &ctx, via_page, &p).await {
         Ok(c) => c,
         Err(Ok(page_error)) => return Err(page_error),
         Err(Err(to_tool)) => return Ok(to_tool),
@@ -366,6 +413,8 @@ async fn authorize(state: AppState, mut ctx: Ctx, p: AuthParams) -> AppResult<Re
         redirect_uri: c.redirect_uri.clone(),
         state: c.state.clone(),
         issuer: issuer(&state),
+        app: state.clone(),
+        via_page,
     };
     let none = c.prompt.iter().any(|x| x == "none");
     // Come back here, with the same parameters, after logging in.
@@ -416,12 +465,13 @@ async fn authorize(state: AppState, mut ctx: Ctx, p: AuthParams) -> AppResult<Re
         }
         return Ok(consent_page(&state, &ctx, &c, &p));
     }
-    finish_authorization(&state, &ctx, &c, &p, user.id, auth_time).await
+    finish_authorization(&state, &ctx, via_page, &c, &p, user.id, auth_time).await
 }
 
 async fn finish_authorization(
     state: &AppState,
     ctx: &Ctx,
+    via_page: bool,
     c: &Checked,
     p: &AuthParams,
     user_id: i64,
@@ -444,7 +494,9 @@ async fn finish_authorization(
     .await?;
     let iss = issuer(state);
     Ok(redirect_out(
+        state,
         ctx,
+        via_page,
         &c.redirect_uri,
         &[("code", &code), ("state", &c.state), ("iss", &iss)],
     ))
@@ -512,12 +564,14 @@ struct ConsentForm {
 async fn consent_submit(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Response> {
     let f: ConsentForm = serde_urlencoded::from_bytes(&body)
         .map_err(|_| refuse("oidc_bad_request", "oidc-error-request"))?;
     ctx.verify_csrf(&f.csrf)?;
-    let c = match check(&state, &ctx, &f.p).await {
+    let via_page = via_page(&headers);
+    let c = match check(&state, &ctx, via_page, &f.p).await {
         Ok(c) => c,
         Err(Ok(page_error)) => return Err(page_error),
         Err(Err(to_tool)) => return Ok(to_tool),
@@ -526,6 +580,8 @@ async fn consent_submit(
         redirect_uri: c.redirect_uri.clone(),
         state: c.state.clone(),
         issuer: issuer(&state),
+        app: state.clone(),
+        via_page,
     };
     let Some(user) = ctx.user.clone() else {
         return Err(AppError::Unauthorized);
@@ -544,7 +600,7 @@ async fn consent_submit(
         return Err(AppError::Unauthorized);
     };
     flow::remember_consent(&state.db, user.id, &c.client, &c.scopes).await?;
-    finish_authorization(&state, &ctx, &c, &f.p, user.id, auth_time).await
+    finish_authorization(&state, &ctx, via_page, &c, &f.p, user.id, auth_time).await
 }
 
 // ---- token endpoint -----------------------------------------------------------------------
@@ -979,9 +1035,9 @@ struct LogoutPage {
     done: bool,
 }
 
-fn after_logout(state: &AppState, ctx: &Ctx, t: &LogoutTarget) -> Response {
+fn after_logout(state: &AppState, ctx: &Ctx, via_page: bool, t: &LogoutTarget) -> Response {
     match &t.redirect {
-        Some((uri, st)) => redirect_out(ctx, uri, &[("state", st)]),
+        Some((uri, st)) => redirect_out(state, ctx, via_page, uri, &[("state", st)]),
         None => page(
             ctx,
             &LogoutPage {
@@ -997,27 +1053,38 @@ fn after_logout(state: &AppState, ctx: &Ctx, t: &LogoutTarget) -> Response {
 async fn logout_get(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: HeaderMap,
     Query(p): Query<LogoutParams>,
 ) -> AppResult<Response> {
-    logout(state, ctx, p).await
+    logout(state, ctx, via_page(&headers), p).await
 }
 
-async fn logout_post(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> AppResult<Response> {
+async fn logout_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Response> {
     let p: LogoutParams = serde_urlencoded::from_bytes(&body)
         .map_err(|_| refuse("oidc_bad_request", "oidc-error-request"))?;
-    logout(state, ctx, p).await
+    logout(state, ctx, via_page(&headers), p).await
 }
 
-async fn logout(state: AppState, mut ctx: Ctx, p: LogoutParams) -> AppResult<Response> {
+async fn logout(
+    state: AppState,
+    mut ctx: Ctx,
+    via_page: bool,
+    p: LogoutParams,
+) -> AppResult<Response> {
     let t = check_logout(&state, &p).await?;
     let Some(user) = ctx.user.clone() else {
         // Nobody to sign out here: go on.
-        return Ok(after_logout(&state, &ctx, &t));
+        return Ok(after_logout(&state, &ctx, via_page, &t));
     };
     if t.hint_sub.as_deref() == Some(user.id.to_string().as_str()) {
         // The tool proves which session it means: sign out at once.
         ctx.log_out(&state).await?;
-        return Ok(after_logout(&state, &ctx, &t));
+        return Ok(after_logout(&state, &ctx, via_page, &t));
     }
     // Otherwise ask (a bare link must not sign anyone out).
     let fields = serde_urlencoded::to_string(&p)
@@ -1046,6 +1113,7 @@ struct LogoutConfirm {
 async fn logout_confirm(
     State(state): State<AppState>,
     mut ctx: Ctx,
+    headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Response> {
     let f: LogoutConfirm = serde_urlencoded::from_bytes(&body)
@@ -1053,5 +1121,5 @@ async fn logout_confirm(
     ctx.verify_csrf(&f.csrf)?;
     let t = check_logout(&state, &f.p).await?;
     ctx.log_out(&state).await?;
-    Ok(after_logout(&state, &ctx, &t))
+    Ok(after_logout(&state, &ctx, via_page(&headers), &t))
 }

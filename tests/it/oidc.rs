@@ -1567,3 +1567,126 @@ async fn oidc_bench() {
         p(0.99)
     );
 }
+
+/// The flow in headless Chromium, as a person meets it: the tool sends the
+/// browser to us, the log-in page brings it back, the consent form answers,
+/// and the browser lands on the tool with a code (the page's CSP must let
+/// those form submissions end on the tool's address). Then a first-party
+/// tool: log-in straight through to the tool.
+#[tokio::test]
+async fn browser_signs_in_to_a_tool() {
+    let app = TestApp::spawn().await;
+    app.create_user("lucie", false).await;
+    // The tool: a page at /cb that shows what it received.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let tool = format!("http://{}", listener.local_addr().expect("addr"));
+    let router = axum::Router::new()
+        .route(
+            "/cb",
+            axum::routing::get(|| async {
+                axum::response::Html("<!doctype html><title>Outil</title><h1>Connecté</h1>")
+            }),
+        )
+        .route(
+            "/bye",
+            axum::routing::get(|| async {
+                axum::response::Html("<!doctype html><title>Outil</title><h1>Au revoir</h1>")
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let make = |name: &str, first_party: bool| NewClient {
+        name: name.into(),
+        redirect_uris: vec![format!("{tool}/cb")],
+        post_logout_redirect_uris: vec![format!("{tool}/bye")],
+        scopes: vec!["openid".into(), "profile".into(), "email".into()],
+        first_party,
+        ..Default::default()
+    };
+    let (client, secret) = clients::create(&app.state.db, &make("Nuage", false), None)
+        .await
+        .expect("db")
+        .expect("valid");
+    let (first, _) = clients::create(&app.state.db, &make("Forge", true), None)
+        .await
+        .expect("db")
+        .expect("valid");
+    let Some(b) = crate::webdriver::browser_or_skip(1280, 900, "browser_signs_in_to_a_tool").await
+    else {
+        return;
+    };
+    let authorize = |c: &Client| {
+        let mut u = url::Url::parse(&app.at("/oauth2/authorize")).expect("url");
+        u.query_pairs_mut()
+            .append_pair("client_id", &c.client_id)
+            .append_pair("redirect_uri", &format!("{tool}/cb"))
+            .append_pair("response_type", "code")
+            .append_pair("scope", "openid profile email")
+            .append_pair("state", "s1")
+            .append_pair("code_challenge", CHALLENGE)
+            .append_pair("code_challenge_method", "S256");
+        u.to_string()
+    };
+    b.goto(&authorize(&client)).await;
+    b.wait_for_url_contains("/login").await;
+    b.fill("#f-login", "lucie").await;
+    b.fill("#f-password", PASSWORD).await;
+    b.click_and_wait("form.form button[type=submit]").await;
+    b.wait_for_url_contains("/oauth2/authorize").await;
+    assert!(b.text("h1").await.contains("Nuage"));
+    b.click_and_wait("button[value=allow]").await;
+    b.wait_for_url_contains(&format!("{tool}/cb?code=")).await;
+    let code = query_param(&b.current_url().await, "code").expect("code");
+    let secret = secret.unwrap_or_default();
+    let (status, body) = redeem_at(&app, &client, &secret, &code, &format!("{tool}/cb")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Log out, then a first-party tool: log-in goes straight to the tool.
+    b.goto(&app.at("/settings/profile")).await;
+    b.click_and_wait("form[action='/logout'] button").await;
+    b.goto(&authorize(&first)).await;
+    b.wait_for_url_contains("/login").await;
+    b.fill("#f-login", "lucie").await;
+    b.fill("#f-password", PASSWORD).await;
+    b.click_and_wait("form.form button[type=submit]").await;
+    b.wait_for_url_contains(&format!("{tool}/cb?code=")).await;
+    assert_eq!(b.text("h1").await, "Connecté");
+
+    // The tool logs out without a hint: we ask, then send the browser back.
+    let mut u = url::Url::parse(&app.at("/oauth2/logout")).expect("url");
+    u.query_pairs_mut()
+        .append_pair("client_id", &first.client_id)
+        .append_pair("post_logout_redirect_uri", &format!("{tool}/bye"))
+        .append_pair("state", "s2");
+    b.goto(u.as_str()).await;
+    assert!(b.text("main").await.contains("Forge"));
+    b.click_and_wait("form[action='/oauth2/logout/confirm'] button")
+        .await;
+    b.wait_for_url_contains(&format!("{tool}/bye?state=s2"))
+        .await;
+    b.goto(&app.at("/settings/profile")).await;
+    b.wait_for_url_contains("/login").await;
+    b.quit().await;
+}
+
+async fn redeem_at(
+    app: &TestApp,
+    client: &Client,
+    secret: &str,
+    code: &str,
+    redirect_uri: &str,
+) -> (StatusCode, Value) {
+    token(
+        app,
+        client,
+        secret,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect_uri),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await
+}
