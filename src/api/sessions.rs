@@ -58,6 +58,15 @@ pub async fn revoke(
     Path(handle): Path<String>,
 ) -> AppResult<StatusCode> {
     own(&user)?;
+    crate::oidc::backchannel::user_sessions_ending(
+        &state.db,
+        &state.jobs,
+        &state.config.public_url(),
+        user.id,
+        None,
+        Some(&handle),
+    )
+    .await?;
     if !accounts::revoke_session_by_handle(&state.db, user.id, &handle).await? {
         return Err(AppError::NotFound);
     }
@@ -82,6 +91,15 @@ pub async fn revoke_all(
     ApiUser(user): ApiUser,
 ) -> AppResult<Json<SessionsRevoked>> {
     own(&user)?;
+    crate::oidc::backchannel::user_sessions_ending(
+        &state.db,
+        &state.jobs,
+        &state.config.public_url(),
+        user.id,
+        None,
+        None,
+    )
+    .await?;
     let revoked = accounts::delete_sessions(&state.db, user.id, None).await?;
     accounts::audit(
         &state.db,

@@ -126,3 +126,32 @@ pub async fn deliver(
         )))
     }
 }
+
+/// Before a person's sessions are deleted in bulk (log out everywhere,
+/// password change or reset, suspension, one session revoked by its
+/// handle): queue the logout tokens of the sessions about to end.
+/// `keep` is a session hash that stays; `handle` narrows to one session.
+pub async fn user_sessions_ending(
+    db: &Db,
+    jobs: &Queue,
+    issuer: &str,
+    user_id: i64,
+    keep: Option<&str>,
+    handle: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    if handle.is_some_and(|h| h.len() != 12 || !h.chars().all(|c| c.is_ascii_hexdigit())) {
+        return Ok(());
+    }
+    let hashes: Vec<String> = sqlx::query_scalar(
+        "SELECT id_hash FROM sessions WHERE user_id = $1 AND id_hash <> $2 AND id_hash LIKE $3",
+    )
+    .bind(user_id)
+    .bind(keep.unwrap_or(""))
+    .bind(format!("{}%", handle.unwrap_or("")))
+    .fetch_all(&db.pool)
+    .await?;
+    for h in hashes {
+        session_ended(db, jobs, issuer, &super::sid_of(&h)).await?;
+    }
+    Ok(())
+}

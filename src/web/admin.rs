@@ -622,6 +622,15 @@ async fn suspend(
         .execute(&state.db.pool)
         .await?;
     // Out now, everywhere: browser sessions and API tokens.
+    crate::oidc::backchannel::user_sessions_ending(
+        &state.db,
+        &state.jobs,
+        &state.config.public_url(),
+        id,
+        None,
+        None,
+    )
+    .await?;
     accounts::delete_sessions(&state.db, id, None).await?;
     sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
         .bind(t)

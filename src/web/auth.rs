@@ -898,6 +898,15 @@ async fn reset_submit(
     }
     accounts::set_password(&state.db, user.id, &f.password).await?;
     // Whoever knew the old password is out; the link also proved the address.
+    crate::oidc::backchannel::user_sessions_ending(
+        &state.db,
+        &state.jobs,
+        &state.config.public_url(),
+        user.id,
+        None,
+        None,
+    )
+    .await?;
     accounts::delete_sessions(&state.db, user.id, None).await?;
     sqlx::query("UPDATE users SET email_verified = 1 WHERE id = $1")
         .bind(user.id)

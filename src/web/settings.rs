@@ -387,6 +387,15 @@ async fn password_submit(
         ));
     }
     accounts::set_password(&state.db, user.id, &f.new_password).await?;
+    crate::oidc::backchannel::user_sessions_ending(
+        &state.db,
+        &state.jobs,
+        &state.config.public_url(),
+        user.id,
+        ctx.session_hash.as_deref(),
+        None,
+    )
+    .await?;
     accounts::delete_sessions(&state.db, user.id, ctx.session_hash.as_deref()).await?;
     accounts::audit(
         &state.db,
@@ -443,6 +452,15 @@ async fn session_revoke(
         Ok(u) => u,
         Err(r) => return Ok(r),
     };
+    crate::oidc::backchannel::user_sessions_ending(
+        &state.db,
+        &state.jobs,
+        &state.config.public_url(),
+        user.id,
+        None,
+        Some(&f.handle),
+    )
+    .await?;
     if !accounts::revoke_session_by_handle(&state.db, user.id, &f.handle).await? {
         return Err(AppError::NotFound);
     }
@@ -466,6 +484,15 @@ async fn sessions_revoke_others(
         Ok(u) => u,
         Err(r) => return Ok(r),
     };
+    crate::oidc::backchannel::user_sessions_ending(
+        &state.db,
+        &state.jobs,
+        &state.config.public_url(),
+        user.id,
+        ctx.session_hash.as_deref(),
+        None,
+    )
+    .await?;
     accounts::delete_sessions(&state.db, user.id, ctx.session_hash.as_deref()).await?;
     ctx.flash("flash-sessions-revoked");
     Ok(ctx.redirect("/settings/sessions"))
@@ -481,6 +508,15 @@ async fn logout_everywhere(
         Ok(u) => u,
         Err(r) => return Ok(r),
     };
+    crate::oidc::backchannel::user_sessions_ending(
+        &state.db,
+        &state.jobs,
+        &state.config.public_url(),
+        user.id,
+        None,
+        None,
+    )
+    .await?;
     accounts::delete_sessions(&state.db, user.id, None).await?;
     ctx.log_out(&state).await?;
     ctx.flash("flash-logged-out");

@@ -1463,6 +1463,32 @@ async fn backchannel_logout_reaches_the_tools_the_session_signed_in_to() {
     // Exactly one delivery.
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert!(rx.try_recv().is_err(), "one token, for the one session");
+
+    // "Log out everywhere" from another device ends the session the tool knows.
+    let phone = app.client();
+    app.login(&phone, "josee", PASSWORD).await;
+    let code = signed_in_code(&app, &phone, &client).await;
+    let (_, t) = redeem(&app, &client, &secret, &code, None).await;
+    let id = verify_id_token(&app, t["id_token"].as_str().expect("id")).await;
+    let laptop = app.client();
+    app.login(&laptop, "josee", PASSWORD).await;
+    let res = app
+        .post_form(
+            &laptop,
+            "/settings/sessions",
+            "/settings/sessions/logout-everywhere",
+            &[],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    app.drain_jobs().await;
+    let body = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+        .await
+        .expect("a logout token within 10 s")
+        .expect("body");
+    let form: Vec<(String, String)> = serde_urlencoded::from_str(&body).expect("form");
+    let claims = verify_id_token(&app, &form[0].1).await;
+    assert_eq!(claims["sid"], id["sid"]);
 }
 
 /// On demand (`cargo nextest run --test it oidc_bench --run-ignored only
