@@ -26,5 +26,6 @@ pub mod ratelimit;
 pub mod search;
 pub mod seed;
 pub mod settings;
+pub mod totp;
 pub mod username;
 pub mod web;

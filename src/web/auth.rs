@@ -677,6 +677,12 @@ async fn login_submit(
     if !user.email_verified {
         return Ok(fail(&ctx, "login-unverified", true, form));
     }
+    // A second factor, when on, is asked before the session starts.
+    if let Some(to_code) =
+        super::second_factor::challenge_if_enabled(&state, &mut ctx, &user, &form.next).await?
+    {
+        return Ok(to_code);
+    }
     ctx.log_in(&state, &user).await?;
     let next = if form.next.is_empty() {
         "/".to_string()

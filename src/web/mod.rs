@@ -13,6 +13,7 @@ pub mod oidc_admin;
 pub mod pages;
 pub mod publications;
 pub mod search;
+pub mod second_factor;
 pub mod settings;
 pub mod templates;
 
@@ -182,6 +183,7 @@ pub fn router(state: AppState) -> Router {
         .merge(search::router())
         .merge(oidc::router())
         .merge(oidc_admin::router())
+        .merge(second_factor::router())
         .merge(publications::router().merge(notifications::router()))
         .nest("/api/v1", crate::api::router())
         .fallback(|| async { AppError::NotFound })

@@ -48,6 +48,7 @@ pub fn sections(lang: Lang, current: &str) -> Vec<(String, &'static str, bool)> 
     [
         ("settings-profile", "/settings/profile"),
         ("settings-account", "/settings/account"),
+        ("settings-security", "/settings/security"),
         ("settings-sessions", "/settings/sessions"),
         ("settings-tokens", "/settings/tokens"),
         ("settings-tools", "/settings/tools"),

@@ -282,3 +282,299 @@ async fn slow_clients_cannot_starve_the_others() {
     drop(node);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ---------------------------------------------------------------------------
+// A read-only database and a full disk: writes get an honest 503 with a retry
+// hint (never a 500 or a panic), reads keep being served, writes work again
+// once the database is writable, and nothing acknowledged is lost.
+
+/// One write through the API: create a token named `name`.
+async fn write_once(port: u16, secret: &str, name: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/api/v1/me/tokens"))
+        .bearer_auth(secret)
+        .json(&serde_json::json!({ "name": name }))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// An anonymous read that goes to the database (a public profile).
+async fn read_status(port: u16) -> u16 {
+    reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/u/ecrivaine"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// A refused write is a 503 with `Retry-After` and the stable API error code.
+async fn assert_unavailable(res: reqwest::Response) {
+    assert_eq!(res.status(), 503, "a write the database refuses is a 503");
+    assert!(
+        res.headers().contains_key("retry-after"),
+        "the 503 says when to retry"
+    );
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
+    assert!(
+        !body["error"]["message"].as_str().unwrap_or("").is_empty(),
+        "a readable message: {body}"
+    );
+}
+
+/// Every acknowledged token is in the database, which is consistent.
+async fn assert_all_present(url: &str, acked: &[String]) {
+    let db = passerelles::db::Db::connect(url, 1).await.unwrap();
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM api_tokens")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    let missing: Vec<&String> = acked.iter().filter(|n| !names.contains(n)).collect();
+    assert!(missing.is_empty(), "lost acknowledged writes: {missing:?}");
+    if db.backend == passerelles::db::Backend::Sqlite {
+        let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(check, "ok");
+    }
+    db.pool.close().await;
+}
+
+/// Retry `write` (a fresh name each time) until it is acknowledged, at most
+/// ~10 s: the server recovers by itself.
+async fn write_until_ok(port: u16, secret: &str, tag: &str, acked: &mut Vec<String>) {
+    for i in 0..100 {
+        let name = format!("{tag}-{i}");
+        let res = write_once(port, secret, &name).await;
+        match res.status().as_u16() {
+            201 => {
+                acked.push(name);
+                return;
+            }
+            503 => tokio::time::sleep(Duration::from_millis(100)).await,
+            other => panic!("unexpected status {other} while recovering"),
+        }
+    }
+    panic!("writes did not recover once the database was writable again");
+}
+
+/// SQLite files made immutable (`chattr +i`, refused even to root on
+/// ext4/xfs) while the server holds them open; undone on drop.
+struct Immutable(Vec<std::path::PathBuf>);
+
+impl Immutable {
+    fn set(paths: Vec<std::path::PathBuf>) -> Option<Immutable> {
+        let ok = std::process::Command::new("chattr")
+            .arg("+i")
+            .args(&paths)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        let guard = Immutable(paths);
+        ok.then_some(guard)
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .args(&self.0)
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+async fn pg_admin(sql: String) {
+    use sqlx::Executor;
+    let mut conn =
+        <sqlx::AnyConnection as sqlx::Connection>::connect(&crate::harness::pg_admin_url())
+            .await
+            .unwrap();
+    conn.execute(sqlx::AssertSqlSafe(sql)).await.unwrap();
+}
+
+/// Make the PostgreSQL database read-only (or writable) for new sessions and
+/// end the server's current ones, so its pool reconnects with the setting.
+async fn pg_read_only(name: &str, on: bool) {
+    pg_admin(format!(
+        "ALTER DATABASE {name} SET default_transaction_read_only = {}",
+        if on { "on" } else { "off" }
+    ))
+    .await;
+    pg_admin(format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn a_read_only_database_refuses_writes_with_503_keeps_serving_reads_and_recovers() {
+    let dir = temp("readonly");
+    let (url, pg) = fresh_database(&dir).await;
+    let secret = token(&dir, &url).await;
+    let node = start(&dir, &url, free_port()).await;
+    let port = node.port;
+    let mut acked = Vec::new();
+    write_until_ok(port, &secret, "before", &mut acked).await;
+
+    // The database becomes read-only under the running server.
+    let guard = match &pg {
+        Some(name) => {
+            pg_read_only(name, true).await;
+            None
+        }
+        None => {
+            let db = dir.join("test.db");
+            let wal = dir.join("test.db-wal");
+            match Immutable::set(vec![db, wal]) {
+                Some(g) => Some(g),
+                None => {
+                    eprintln!(
+                        "SKIPPED a_read_only_database…: `chattr +i` is not available here \
+                         (needs root on ext4/xfs, as in CI)"
+                    );
+                    return;
+                }
+            }
+        }
+    };
+    // Reads are served (PostgreSQL: once the pool has replaced the ended sessions).
+    let mut reads = Vec::new();
+    for _ in 0..40 {
+        reads.push(read_status(port).await);
+        if reads.ends_with(&[200, 200, 200]) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        reads.ends_with(&[200, 200, 200]),
+        "reads are served from a read-only database: {reads:?}"
+    );
+    assert!(
+        reads.iter().all(|s| *s == 200 || *s == 503),
+        "never a 500: {reads:?}"
+    );
+    // Writes are refused honestly, every time.
+    for i in 0..5 {
+        assert_unavailable(write_once(port, &secret, &format!("refused-{i}")).await).await;
+    }
+    assert_eq!(read_status(port).await, 200, "still serving reads");
+
+    // Writable again: the same server recovers by itself.
+    match &pg {
+        Some(name) => pg_read_only(name, false).await,
+        None => drop(guard),
+    }
+    write_until_ok(port, &secret, "after", &mut acked).await;
+    drop(node);
+    assert_all_present(&url, &acked).await;
+    let db = passerelles::db::Db::connect(&url, 1).await.unwrap();
+    let refused: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE name LIKE 'refused-%'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(refused, 0, "a refused write left nothing behind");
+    db.pool.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A small tmpfs mounted for the test (root only); unmounted on drop.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &std::path::Path, size: &str) -> Option<Tmpfs> {
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Tmpfs(at.to_path_buf()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(&self.0)
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// Fill the file system holding `dir` with one file until it is full.
+fn fill(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::io::Write;
+    let path = dir.join("filler");
+    let mut f = std::fs::File::create(&path).unwrap();
+    let chunk = vec![0u8; 64 * 1024];
+    while f.write_all(&chunk).is_ok() {}
+    let small = [0u8; 512];
+    while f.write_all(&small).is_ok() {}
+    let _ = f.sync_all();
+    path
+}
+
+#[tokio::test]
+async fn a_full_disk_refuses_writes_with_503_keeps_serving_reads_and_recovers() {
+    if crate::harness::backend() == "postgres" {
+        // PostgreSQL's disk belongs to the database server; its "disk full"
+        // SQLSTATE (53100) is classified as unavailable (db::tests).
+        eprintln!("SKIPPED a_full_disk…: simulated on SQLite only");
+        return;
+    }
+    let dir = temp("fulldisk");
+    let Some(mount) = Tmpfs::mount(&dir, "24m") else {
+        eprintln!("SKIPPED a_full_disk…: cannot mount a tmpfs here (needs root, as in CI)");
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    };
+    let url = format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
+    let secret = token(&dir, &url).await;
+    let node = start(&dir, &url, free_port()).await;
+    let port = node.port;
+    let mut acked = Vec::new();
+    write_until_ok(port, &secret, "before", &mut acked).await;
+
+    // The disk fills up: writes are acknowledged until the database cannot
+    // grow, then refused with 503 — never a 500.
+    let filler = fill(&dir);
+    let mut refused = None;
+    for i in 0..20_000 {
+        let name = format!("fill-{i}-{}", "x".repeat(60));
+        let res = write_once(port, &secret, &name).await;
+        match res.status().as_u16() {
+            201 => acked.push(name),
+            503 => {
+                refused = Some(res);
+                break;
+            }
+            other => panic!("a write on a full disk answered {other}"),
+        }
+    }
+    let refused = refused.expect("the disk filled up and a write was refused");
+    assert_unavailable(refused).await;
+    assert_unavailable(write_once(port, &secret, "refused-again").await).await;
+    for _ in 0..3 {
+        assert_eq!(
+            read_status(port).await,
+            200,
+            "reads are served on a full disk"
+        );
+    }
+
+    // Space returns: the same server takes writes again.
+    std::fs::remove_file(&filler).unwrap();
+    write_until_ok(port, &secret, "after", &mut acked).await;
+    drop(node);
+    assert_all_present(&url, &acked).await;
+    drop(mount);
+    let _ = std::fs::remove_dir_all(&dir);
+}

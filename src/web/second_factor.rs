@@ -1,0 +1,312 @@
+//! Strong sign-in pages: the code asked after a correct password
+//! (`/login/second-factor`), and the person's security settings
+//! (`/settings/security`: turn TOTP on with a first code, recovery codes
+//! shown once, turn it off). Domain logic in `crate::totp`.
+
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::AppState;
+use super::ctx::{self, Ctx, cookie, set_cookie};
+use super::templates::{Shell, invalid, page};
+use crate::accounts::{self, User};
+use crate::error::{AppError, AppResult};
+use crate::policy::{self, Action};
+use crate::ratelimit;
+use crate::totp;
+
+/// The cookie holding a second-factor challenge between the two steps.
+pub const CHALLENGE_COOKIE: &str = "p2fa";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login/second-factor", get(code_form).post(code_submit))
+        .route("/settings/security", get(security_page))
+        .route("/settings/security/begin", post(begin))
+        .route("/settings/security/confirm", post(confirm))
+        .route("/settings/security/disable", post(disable))
+        .route("/settings/security/recovery", post(recovery))
+}
+
+/// Called by the log-in form once the password is right and the account
+/// may sign in: when a second factor is on, ask for it instead of logging in.
+pub async fn challenge_if_enabled(
+    state: &AppState,
+    ctx: &mut Ctx,
+    user: &User,
+    next: &str,
+) -> AppResult<Option<Response>> {
+    if !totp::is_enabled(&state.db, user.id).await? {
+        return Ok(None);
+    }
+    let next = ctx::safe_local_path(if next.is_empty() { "/" } else { next });
+    let token = totp::open_challenge(&state.db, user.id, &next).await?;
+    let secure = ctx.is_secure();
+    ctx.add_cookie(set_cookie(
+        CHALLENGE_COOKIE,
+        &token,
+        Some(totp::CHALLENGE_TTL),
+        secure,
+    ));
+    Ok(Some(ctx.redirect("/login/second-factor")))
+}
+
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+struct CodePage {
+    s: Shell,
+    error: Option<String>,
+}
+
+fn code_page(state: &AppState, ctx: &Ctx, error: Option<String>) -> CodePage {
+    CodePage {
+        s: Shell::new(state, ctx, &ctx.t("totp-login-title"), "")
+            .crumb(ctx.t("totp-login-title"), "/login/second-factor"),
+        error,
+    }
+}
+
+async fn live_challenge(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> AppResult<Option<(String, i64, String)>> {
+    let Some(token) = cookie(headers, CHALLENGE_COOKIE) else {
+        return Ok(None);
+    };
+    Ok(totp::challenge(&state.db, &token)
+        .await?
+        .map(|(u, next)| (token, u, next)))
+}
+
+async fn code_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+) -> AppResult<Response> {
+    if live_challenge(&state, &headers).await?.is_none() {
+        return Ok(ctx.redirect("/login"));
+    }
+    Ok(page(&ctx, &code_page(&state, &ctx, None)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CodeForm {
+    csrf: String,
+    code: String,
+}
+
+async fn code_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<CodeForm>,
+) -> AppResult<Response> {
+    ctx.verify_csrf(&f.csrf)?;
+    let Some((token, user_id, next)) = live_challenge(&state, &headers).await? else {
+        return Ok(ctx.redirect("/login"));
+    };
+    super::auth::limit(
+        &state,
+        &format!("2fa:{user_id}"),
+        ratelimit::LOGIN_PER_ACCOUNT,
+    )
+    .await?;
+    if !totp::verify(&state.db, user_id, &f.code).await? {
+        return Ok(invalid(
+            &ctx,
+            &code_page(&state, &ctx, Some(ctx.t("totp-login-wrong"))),
+        ));
+    }
+    totp::close_challenge(&state.db, &token).await?;
+    let Some(user) = accounts::by_id(&state.db, user_id).await? else {
+        return Ok(ctx.redirect("/login"));
+    };
+    // The account may have been suspended in the meantime.
+    if !policy::can(Some(&user), Action::EditAccount { target: &user }) {
+        return Err(AppError::Forbidden);
+    }
+    let secure = ctx.is_secure();
+    ctx.add_cookie(set_cookie(CHALLENGE_COOKIE, "", Some(0), secure));
+    ctx.log_in(&state, &user).await?;
+    Ok(ctx.redirect(&next))
+}
+
+// ---- settings --------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "settings_security.html")]
+struct SecurityPage {
+    s: Shell,
+    nav: Vec<(String, &'static str, bool)>,
+    enabled: bool,
+    /// Enrolment in progress: the secret and its otpauth address.
+    pending: Option<(String, String)>,
+    /// Recovery codes just made (shown once).
+    codes: Vec<String>,
+    codes_left: i64,
+    error: Option<String>,
+}
+
+fn me(ctx: &Ctx) -> Result<User, Response> {
+    let u = ctx.require_login()?;
+    if policy::can(ctx.user.as_ref(), Action::EditAccount { target: u }) {
+        Ok(u.clone())
+    } else {
+        Err(ctx.finish(AppError::Forbidden))
+    }
+}
+
+async fn security_view(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &User,
+    codes: Vec<String>,
+    error: Option<String>,
+) -> AppResult<SecurityPage> {
+    let enabled = totp::is_enabled(&state.db, user.id).await?;
+    let pending = if enabled {
+        None
+    } else {
+        totp::pending_secret(&state.db, user.id)
+            .await?
+            .map(|secret| {
+                let uri = totp::otpauth_uri(&state.instance_name(), &user.username, &secret);
+                (secret, uri)
+            })
+    };
+    let title = ctx.t("settings-security");
+    Ok(SecurityPage {
+        s: Shell::new(state, ctx, &title, "settings")
+            .crumb(ctx.t("nav-settings"), "/settings/profile")
+            .crumb(title, "/settings/security"),
+        nav: super::settings::sections(ctx.lang, "/settings/security"),
+        enabled,
+        pending,
+        codes,
+        codes_left: totp::recovery_codes_left(&state.db, user.id).await?,
+        error,
+    })
+}
+
+async fn security_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let user = match me(&ctx) {
+        Ok(u) => u,
+        Err(r) => return Ok(r),
+    };
+    let view = security_view(&state, &ctx, &user, Vec::new(), None).await?;
+    Ok(page(&ctx, &view))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn begin(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
+    ctx.verify_csrf(&f.csrf)?;
+    let user = match me(&ctx) {
+        Ok(u) => u,
+        Err(r) => return Ok(r),
+    };
+    totp::begin(&state.db, user.id).await?;
+    Ok(ctx.redirect("/settings/security"))
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<CodeForm>,
+) -> AppResult<Response> {
+    ctx.verify_csrf(&f.csrf)?;
+    let user = match me(&ctx) {
+        Ok(u) => u,
+        Err(r) => return Ok(r),
+    };
+    match totp::confirm(&state.db, user.id, &f.code).await? {
+        Some(codes) => {
+            accounts::audit(&state.db, Some(user.id), "totp_enabled", Some(user.id), "").await?;
+            let view = security_view(&state, &ctx, &user, codes, None).await?;
+            Ok(page(&ctx, &view))
+        }
+        None => {
+            let view = security_view(
+                &state,
+                &ctx,
+                &user,
+                Vec::new(),
+                Some(ctx.t("totp-login-wrong")),
+            )
+            .await?;
+            Ok(invalid(&ctx, &view))
+        }
+    }
+}
+
+/// Turning the factor off, or making new recovery codes, takes a current
+/// code (or a recovery code): a borrowed session alone cannot do it.
+async fn with_code(state: &AppState, ctx: &Ctx, f: &CodeForm) -> AppResult<Result<User, Response>> {
+    ctx.verify_csrf(&f.csrf)?;
+    let user = match me(ctx) {
+        Ok(u) => u,
+        Err(r) => return Ok(Err(r)),
+    };
+    super::auth::limit(
+        state,
+        &format!("2fa:{}", user.id),
+        ratelimit::LOGIN_PER_ACCOUNT,
+    )
+    .await?;
+    if totp::verify(&state.db, user.id, &f.code).await? {
+        Ok(Ok(user))
+    } else {
+        let view = security_view(
+            state,
+            ctx,
+            &user,
+            Vec::new(),
+            Some(ctx.t("totp-login-wrong")),
+        )
+        .await?;
+        Ok(Err(invalid(ctx, &view)))
+    }
+}
+
+async fn disable(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(f): Form<CodeForm>,
+) -> AppResult<Response> {
+    let user = match with_code(&state, &ctx, &f).await? {
+        Ok(u) => u,
+        Err(r) => return Ok(r),
+    };
+    totp::disable(&state.db, user.id).await?;
+    accounts::audit(&state.db, Some(user.id), "totp_disabled", Some(user.id), "").await?;
+    ctx.flash("flash-totp-disabled");
+    Ok(ctx.redirect("/settings/security"))
+}
+
+async fn recovery(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<CodeForm>,
+) -> AppResult<Response> {
+    let user = match with_code(&state, &ctx, &f).await? {
+        Ok(u) => u,
+        Err(r) => return Ok(r),
+    };
+    let codes = totp::new_recovery_codes(&state.db, user.id).await?;
+    let view = security_view(&state, &ctx, &user, codes, None).await?;
+    Ok(page(&ctx, &view))
+}

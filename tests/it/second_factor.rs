@@ -1,0 +1,205 @@
+//! Strong sign-in over real HTTP: turning TOTP on with a first code,
+//! the code asked after the password (replays refused, one step of clock
+//! skew allowed), recovery codes (once each), turning it off, and the
+//! `next` page (e.g. a tool's authorization request) carried through.
+
+use passerelles::totp;
+use reqwest::StatusCode;
+
+use crate::harness::{PASSWORD, TestApp, form_value};
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let i = html.find(start).unwrap_or_else(|| panic!("no {start}")) + start.len();
+    &html[i..i + html[i..].find(end).expect("end")]
+}
+
+/// Log in with the password; returns the answer (a redirect to the code
+/// page when a second factor is on).
+async fn password_step(app: &TestApp, client: &reqwest::Client, next: &str) -> reqwest::Response {
+    let csrf = app.csrf(client, "/login").await;
+    client
+        .post(app.at("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", "maude"),
+            ("password", PASSWORD),
+            ("next", next),
+        ])
+        .send()
+        .await
+        .expect("login")
+}
+
+async fn code_step(app: &TestApp, client: &reqwest::Client, code: &str) -> reqwest::Response {
+    let html = client
+        .get(app.at("/login/second-factor"))
+        .send()
+        .await
+        .expect("code page")
+        .text()
+        .await
+        .expect("body");
+    let csrf = form_value(&html, "csrf").expect("csrf");
+    client
+        .post(app.at("/login/second-factor"))
+        .form(&[("csrf", csrf.as_str()), ("code", code)])
+        .send()
+        .await
+        .expect("code")
+}
+
+async fn signed_in(app: &TestApp, client: &reqwest::Client) -> bool {
+    client
+        .get(app.at("/settings/profile"))
+        .send()
+        .await
+        .expect("settings")
+        .status()
+        == StatusCode::OK
+}
+
+#[tokio::test]
+async fn totp_second_factor_with_recovery_codes() {
+    let app = TestApp::spawn().await;
+    let (me, user) = app.logged_in("maude", false).await;
+
+    // Turn it on: a secret to copy, then a first code proves the app has it.
+    let res = app
+        .post_form(&me, "/settings/security", "/settings/security/begin", &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = me
+        .get(app.at("/settings/security"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    let secret = between(&html, "id=\"totp-secret\">", "<").to_string();
+    let uri = crate::harness::html_unescape(between(&html, "id=\"totp-uri\">", "<"));
+    assert!(uri.starts_with("otpauth://totp/") && uri.contains(&format!("secret={secret}")));
+    let res = app
+        .post_form(
+            &me,
+            "/settings/security",
+            "/settings/security/confirm",
+            &[("code", "000000")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let now = passerelles::db::now();
+    let first = totp::code_at(&secret, now).expect("code");
+    let res = app
+        .post_form(
+            &me,
+            "/settings/security",
+            "/settings/security/confirm",
+            &[("code", first.as_str())],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.expect("body");
+    let list = between(&html, "id=\"recovery-codes\">", "</ul>");
+    let recovery: Vec<String> = list
+        .split("<code>")
+        .skip(1)
+        .map(|c| c[..c.find('<').expect("end")].to_string())
+        .collect();
+    assert_eq!(recovery.len(), totp::RECOVERY_CODES);
+    assert!(totp::is_enabled(&app.state.db, user.id).await.expect("db"));
+
+    // The password alone no longer opens a session; `next` is kept.
+    let phone = app.client();
+    let res = password_step(&app, &phone, "/settings/tools").await;
+    assert_eq!(location(&res), "/login/second-factor");
+    assert!(!signed_in(&app, &phone).await);
+    // Wrong code; the code already used to turn it on (replay).
+    assert_eq!(
+        code_step(&app, &phone, "123456").await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        code_step(&app, &phone, &first).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert!(!signed_in(&app, &phone).await);
+    // The next code (one step of skew allowed) opens the session at `next`.
+    let next_code = totp::code_at(&secret, now + totp::STEP).expect("code");
+    let res = code_step(&app, &phone, &next_code).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/settings/tools");
+    assert!(signed_in(&app, &phone).await);
+    // Without a password step, the code page sends back to the log-in.
+    let stranger = app.client();
+    let res = stranger
+        .get(app.at("/login/second-factor"))
+        .send()
+        .await
+        .expect("code page");
+    assert_eq!(location(&res), "/login");
+
+    // A recovery code works once.
+    let laptop = app.client();
+    password_step(&app, &laptop, "").await;
+    let res = code_step(&app, &laptop, &recovery[0].to_uppercase()).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "case and dashes are forgiven"
+    );
+    assert!(signed_in(&app, &laptop).await);
+    let tablet = app.client();
+    password_step(&app, &tablet, "").await;
+    assert_eq!(
+        code_step(&app, &tablet, &recovery[0]).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let html = me
+        .get(app.at("/settings/security"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        html.contains(&format!(
+            "Il vous reste {} codes de récupération",
+            totp::RECOVERY_CODES - 1
+        )),
+        "one recovery code used"
+    );
+
+    // Turning it off takes a code, not just the session.
+    let res = app
+        .post_form(
+            &me,
+            "/settings/security",
+            "/settings/security/disable",
+            &[("code", "000000")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = app
+        .post_form(
+            &me,
+            "/settings/security",
+            "/settings/security/disable",
+            &[("code", recovery[1].as_str())],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(!totp::is_enabled(&app.state.db, user.id).await.expect("db"));
+    let watch = app.client();
+    let res = password_step(&app, &watch, "").await;
+    assert_eq!(location(&res), "/", "password alone again");
+}
