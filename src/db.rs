@@ -216,11 +216,25 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
             | sqlx::Error::WorkerCrashed
             // The link broke mid-conversation (e.g. a proxy with no backend).
             | sqlx::Error::Protocol(_)
-    ) || matches!(e, sqlx::Error::Database(d) if {
-        // PostgreSQL: admin shutdown / cannot connect now; SQLite: busy / read-only / full disk.
-        let code = d.code().unwrap_or_default();
-        matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "53300" | "5" | "517" | "8" | "13")
-    })
+    ) || matches!(e, sqlx::Error::Database(d) if d.code().is_some_and(|c| unavailable_code(&c)))
+}
+
+/// Database error codes that mean "cannot write (or answer) right now",
+/// not "this request is wrong": PostgreSQL SQLSTATEs (five characters) and
+/// SQLite result codes, extended ones included (their low byte is the
+/// primary code).
+fn unavailable_code(code: &str) -> bool {
+    if code.len() == 5 {
+        // admin/crash shutdown, cannot connect now, too many connections,
+        // read-only (hot standby or default_transaction_read_only), disk full.
+        return matches!(
+            code,
+            "57P01" | "57P02" | "57P03" | "53300" | "25006" | "53100"
+        );
+    }
+    // SQLite: BUSY, LOCKED, READONLY, IOERR (e.g. EPERM/EIO on write), FULL, CANTOPEN.
+    code.parse::<i64>()
+        .is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 8 | 10 | 13 | 14))
 }
 
 /// Is this error a unique-constraint violation (→ 409 or a form error)?
@@ -231,6 +245,22 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unavailable_codes() {
+        // SQLite: read-only (plain and extended), I/O error on write, disk full.
+        for c in ["8", "264", "1032", "10", "778", "13", "5", "517"] {
+            assert!(unavailable_code(c), "{c}");
+        }
+        // PostgreSQL: read-only transaction, disk full, shutdown.
+        for c in ["25006", "53100", "57P01"] {
+            assert!(unavailable_code(c), "{c}");
+        }
+        // Constraint violations and syntax errors are bugs or bad input, not outages.
+        for c in ["2067", "19", "1", "23505", "42601", "23503"] {
+            assert!(!unavailable_code(c), "{c}");
+        }
+    }
 
     #[test]
     fn sqlite_paths() {
