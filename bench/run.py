@@ -3,7 +3,7 @@
 127.0.0.1, measures, prints a Markdown table per backend and scale, and stops
 by itself. Benchmarks print; they never fail CI.
 
-  bench/run.py [--scales 1] [--backends sqlite,postgres] [--seconds 5] [--out BENCHMARKS-run.md]
+  bench/run.py [--scales 1] [--backends sqlite,postgres] [--seconds 5] [--out BENCHMARKS-run.md] [--keep DIR]
 
 Needs: target/release/passerelles and target/release/loadgen
 (`cargo build --release --bins`), python3; psql for PostgreSQL.
@@ -11,7 +11,8 @@ Per page (home, community, publication, API listing):
   requests/s and latency p50/p99 at 1 and 50 connections; server CPU ms per
   request; bytes raw and gzip; DOM elements; requests the page makes (and how
   many to third parties); SQL statements per page.
-Per run: RSS idle and peak, seed time, publications written per second.
+Per run: RSS idle and peak, seed time, publications written per second
+(8 clients POSTing to /api/v1/publications).
 """
 import argparse, gzip, html.parser, http.client, json, os, re, shutil, signal, socket, sqlite3, subprocess, sys, tempfile, time
 
@@ -69,10 +70,49 @@ def pick_paths(backend, db_url, data_dir):
         run = lambda q: subprocess.run(["psql", db_url, "-Atc", q], capture_output=True, text=True, check=True).stdout.strip()
         slug = run(q_comm); pid = run(q_pub)
     return [("home", "/"), ("community", f"/c/{slug}"), ("publication", f"/p/{pid}"),
-            ("API communities", "/api/v1/communities"), ("tag page", "/tags/financement")]
+            ("API communities", "/api/v1/communities"), ("tag page", "/tags/financement"),
+            ("search", "/search?q=financement+b%C3%A9n%C3%A9voles")]
+
+def sql_exec(backend, db_url, data_dir, q):
+    """Run one statement on the bench database (setting up the writer)."""
+    if backend == "sqlite":
+        con = sqlite3.connect(os.path.join(data_dir, "bench.db"))
+        rows = con.execute(q).fetchall(); con.commit(); con.close()
+        return rows[0][0] if rows else None
+    out = subprocess.run(["psql", db_url, "-Atc", q], capture_output=True, text=True, check=True).stdout.strip()
+    return out.splitlines()[0] if out else None
+
+def measure_writes(backend, db_url, data_dir, port, seconds, conns=8):
+    """Publications per second sustained: `conns` clients POST new
+    publications through the JSON API (the whole path: auth, policy, Markdown,
+    search index, notifications) for `seconds`. The writer is a demo
+    community's owner with an API token written here; the server runs with
+    the per-account write limit off."""
+    slug = sql_exec(backend, db_url, data_dir,
+                    "SELECT slug FROM communities WHERE visibility = 'open' AND status = 'active' ORDER BY id LIMIT 1")
+    owner = sql_exec(backend, db_url, data_dir, f"SELECT created_by FROM communities WHERE slug = '{slug}'")
+    # Same shape as a real secret: "pat_" + 43 URL-safe base64 characters.
+    secret = "pat_" + __import__("base64").urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+    digest = __import__("hashlib").sha256(secret.encode()).hexdigest()
+    sql_exec(backend, db_url, data_dir,
+             "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) "
+             f"VALUES ({owner}, 'bench', '{digest}', 'bench', {int(time.time())})")
+    body = json.dumps({"kind": "discussion", "title": "Mesure d’écriture {n}",
+                       "body": "Un compte rendu de **mesure** numéro {n}, avec un lien https://exemple.qc.ca/{n} et #financement.",
+                       "communities": [slug]}, ensure_ascii=False)
+    before = int(sql_exec(backend, db_url, data_dir, "SELECT COUNT(*) FROM publications"))
+    out = subprocess.run([LOADGEN, "--url", f"http://127.0.0.1:{port}/api/v1/publications", "--connections", str(conns),
+                          "--seconds", str(seconds), "--header", f"Authorization: Bearer {secret}", "--body", body],
+                         capture_output=True, text=True)
+    res = json.loads(out.stdout) if out.returncode == 0 and out.stdout.strip() else {}
+    after = int(sql_exec(backend, db_url, data_dir, "SELECT COUNT(*) FROM publications"))
+    res["stored"] = after - before
+    res["conns"] = conns
+    return res
 
 def start_server(data_dir, db_url, port, count_sql):
-    env = dict(os.environ, PASSERELLES_LOG="warn", PASSERELLES_COUNT_SQL="1" if count_sql else "0")
+    env = dict(os.environ, PASSERELLES_LOG="warn", PASSERELLES_COUNT_SQL="1" if count_sql else "0",
+               PASSERELLES_LIMIT_PUBLICATIONS="0")
     proc = subprocess.Popen([BIN, "--data-dir", data_dir, "--database-url", db_url, "serve", "--bind", f"127.0.0.1:{port}"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(600):
@@ -93,21 +133,35 @@ def loadgen(port, path, conns, seconds):
                           "--seconds", str(seconds)], capture_output=True, text=True)
     return json.loads(out.stdout) if out.returncode == 0 and out.stdout.strip() else {}
 
-def run_one(backend, scale, pg_url, seconds):
+def run_one(backend, scale, pg_url, seconds, keep=None):
+    """`keep`: a folder (SQLite) or database name (PostgreSQL) kept after the
+    run and reused, already seeded, by the next run with the same `keep`
+    (scale 100 takes a while to seed)."""
     tmp = tempfile.mkdtemp(prefix="pbench-")
     pg_name = None
+    reuse = False
     if backend == "sqlite":
+        if keep:
+            tmp = os.path.abspath(os.path.join(keep, f"sqlite-{scale}"))
+            os.makedirs(tmp, exist_ok=True)
+            reuse = os.path.exists(os.path.join(tmp, "bench.db"))
         db_url = f"sqlite://{tmp}/bench.db?mode=rwc"
     else:
-        pg_name = f"pbench_{os.getpid()}_{scale}"
-        subprocess.run(["psql", pg_url, "-qc", f"CREATE DATABASE {pg_name}"], check=True)
+        pg_name = f"pbench_{os.getpid()}_{scale}" if not keep else f"pbench_keep_{scale}"
+        exists = subprocess.run(["psql", pg_url, "-Atc", f"SELECT 1 FROM pg_database WHERE datname = '{pg_name}'"],
+                                capture_output=True, text=True).stdout.strip() == "1"
+        reuse = bool(keep) and exists
+        if not reuse:
+            subprocess.run(["psql", pg_url, "-qc", f"DROP DATABASE IF EXISTS {pg_name}"], check=True)
+            subprocess.run(["psql", pg_url, "-qc", f"CREATE DATABASE {pg_name}"], check=True)
         db_url = pg_url.rsplit("/", 1)[0] + "/" + pg_name
     proc = None
     try:
         t = time.monotonic()
-        subprocess.run([BIN, "--data-dir", tmp, "--database-url", db_url, "admin", "seed-demo", "--scale", str(scale)],
-                       check=True, capture_output=True)
-        seed_s = time.monotonic() - t
+        if not reuse:
+            subprocess.run([BIN, "--data-dir", tmp, "--database-url", db_url, "admin", "seed-demo", "--scale", str(scale)],
+                           check=True, capture_output=True)
+        seed_s = time.monotonic() - t if not reuse else float("nan")
         # SQL statements per page come from a second server with statement
         # counting on (sqlx's statement log costs CPU, so the timed server
         # runs without it).
@@ -143,17 +197,20 @@ def run_one(backend, scale, pg_url, seconds):
             rows.append(dict(name=name, path=path, status=200, raw=len(body), gz=len(gz) if hz.get("content-encoding") == "gzip" else len(body),
                              dom=w.elements, reqs=len(w.requests), third=len(third), sql=sql_per, cpu=cpu_ms, one=one, fifty=fifty))
         rss_peak = proc_status(proc.pid, "VmHWM")
-        return dict(backend=backend, scale=scale, seed_s=seed_s, rss_idle=rss_idle, rss_peak=rss_peak, rows=rows)
+        writes = measure_writes(backend, db_url, tmp, port, max(seconds * 2, 5))
+        return dict(backend=backend, scale=scale, seed_s=seed_s, rss_idle=rss_idle, rss_peak=rss_peak, rows=rows,
+                    writes=writes)
     finally:
         if proc:
             stop(proc)
-        if pg_name:
+        if pg_name and not keep:
             subprocess.run(["psql", pg_url, "-qc", f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"], capture_output=True)
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 def table(res):
     out = [f"### {res['backend']}, scale {res['scale']}",
-           f"Seed {res['seed_s']:.1f} s · RSS idle {res['rss_idle']:.1f} MiB · RSS peak {res['rss_peak']:.1f} MiB", "",
+           (f"Seed {res['seed_s']:.1f} s · " if res['seed_s'] == res['seed_s'] else "Seeded earlier (--keep) · ") + f"RSS idle {res['rss_idle']:.1f} MiB · RSS peak {res['rss_peak']:.1f} MiB", "",
            "| page | req/s ×1 | p50 ×1 | p99 ×1 | req/s ×50 | p50 ×50 | p99 ×50 | CPU ms/req | bytes | gzip | DOM | requests (3rd-party) | SQL/page |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in res["rows"]:
@@ -163,6 +220,10 @@ def table(res):
         out.append(f"| {r['name']} | {o.get('rps',0):.0f} | {o.get('p50',0):.2f} | {o.get('p99',0):.2f} | {f.get('rps',0):.0f} | "
                    f"{f.get('p50',0):.2f} | {f.get('p99',0):.2f} | {r['cpu']:.3f} | {r['raw']} | {r['gz']} | {r['dom']} | "
                    f"{r['reqs']} ({r['third']}) | {r['sql']:.1f} |")
+    w = res.get("writes") or {}
+    out += ["", f"Writes: {w.get('rps', 0):.0f} publications/s sustained over the API with {w.get('conns', 0)} clients "
+                f"(p50 {w.get('p50', 0):.1f} ms, p99 {w.get('p99', 0):.1f} ms; {w.get('requests', 0)} acknowledged, "
+                f"{w.get('stored', 0)} stored, {w.get('errors', 0)} errors)."]
     return "\n".join(out)
 
 def main():
@@ -172,6 +233,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--pg-url", default=os.environ.get("PASSERELLES_TEST_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
     ap.add_argument("--out")
+    ap.add_argument("--keep", help="keep seeded databases (SQLite under this folder, PostgreSQL as pbench_keep_<scale>) and reuse them")
     a = ap.parse_args()
     for b in (BIN, LOADGEN):
         if not os.path.exists(b):
@@ -181,7 +243,7 @@ def main():
         for backend in a.backends.split(","):
             if backend == "postgres" and not shutil.which("psql"):
                 print("skipping postgres: psql not found"); continue
-            res = run_one(backend, scale, a.pg_url, a.seconds)
+            res = run_one(backend, scale, a.pg_url, a.seconds, a.keep)
             t = table(res); print(t + "\n"); parts.append(t)
     if a.out:
         with open(a.out, "w") as f:

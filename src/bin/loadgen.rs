@@ -2,6 +2,9 @@
 //!
 //! `loadgen --url http://127.0.0.1:8080/c/x --connections 50 --seconds 5 [--header 'Authorization: Bearer …']`
 //! prints one JSON line: requests, errors, requests/s and latency percentiles (ms).
+//!
+//! `--body JSON` makes every request a POST of that JSON body, with `{n}`
+//! replaced by a number unique to the request (for sustained writes).
 
 use std::time::{Duration, Instant};
 
@@ -31,6 +34,7 @@ fn main() -> std::process::ExitCode {
         .and_then(|v| v.parse().ok())
         .unwrap_or(5.0);
     let header = arg(&args, "--header");
+    let body = arg(&args, "--body");
     let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -52,11 +56,19 @@ fn main() -> std::process::ExitCode {
             let client = client.clone();
             let url = url.clone();
             let header = header.clone();
+            let body = body.clone();
+            let task = tasks.len();
             tasks.push(tokio::spawn(async move {
                 let mut lat = Vec::new();
                 let mut errors = 0u64;
                 while Instant::now() < deadline {
-                    let mut req = client.get(&url);
+                    let mut req = match &body {
+                        Some(b) => client
+                            .post(&url)
+                            .header("content-type", "application/json")
+                            .body(b.replace("{n}", &format!("{task}-{}", lat.len() as u64 + errors))),
+                        None => client.get(&url),
+                    };
                     if let Some((k, v)) = header.as_deref().and_then(|h| h.split_once(':')) {
                         req = req.header(k.trim(), v.trim());
                     }
