@@ -112,6 +112,22 @@ pub fn otpauth_uri(issuer: &str, account: &str, secret_b32: &str) -> String {
     )
 }
 
+/// The enrolment address as a QR code, an SVG `data:` URL for an `<img>`
+/// (the page's CSP allows `data:` images; nothing is fetched).
+pub fn qr_data_url(uri: &str) -> Option<String> {
+    use base64::Engine;
+    let code = qrcode::QrCode::new(uri.as_bytes()).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    Some(format!(
+        "data:image/svg+xml;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(svg)
+    ))
+}
+
 /// Whether the person has an active (confirmed) second factor.
 pub async fn is_enabled(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
     let c: Option<Option<i64>> =

@@ -145,8 +145,8 @@ struct SecurityPage {
     s: Shell,
     nav: Vec<(String, &'static str, bool)>,
     enabled: bool,
-    /// Enrolment in progress: the secret and its otpauth address.
-    pending: Option<(String, String)>,
+    /// Enrolment in progress: the secret, its otpauth address and QR code.
+    pending: Option<(String, String, String)>,
     /// Recovery codes just made (shown once).
     codes: Vec<String>,
     codes_left: i64,
@@ -177,7 +177,8 @@ async fn security_view(
             .await?
             .map(|secret| {
                 let uri = totp::otpauth_uri(&state.instance_name(), &user.username, &secret);
-                (secret, uri)
+                let qr = totp::qr_data_url(&uri).unwrap_or_default();
+                (secret, uri, qr)
             })
     };
     let title = ctx.t("settings-security");

@@ -85,6 +85,17 @@ async fn totp_second_factor_with_recovery_codes() {
         .await
         .expect("body");
     let secret = between(&html, "id=\"totp-secret\">", "<").to_string();
+    // A QR code of the address, inline (no third-party request).
+    let qr = between(
+        &html,
+        "id=\"totp-qr\" src=\"data:image/svg+xml;base64,",
+        "\"",
+    );
+    use base64::Engine;
+    let svg = base64::engine::general_purpose::STANDARD
+        .decode(qr)
+        .expect("base64");
+    assert!(String::from_utf8_lossy(&svg).contains("<svg"));
     let uri = crate::harness::html_unescape(between(&html, "id=\"totp-uri\">", "<"));
     assert!(uri.starts_with("otpauth://totp/") && uri.contains(&format!("secret={secret}")));
     let res = app
