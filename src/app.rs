@@ -63,7 +63,14 @@ pub async fn start_with(
         stop_rx.clone(),
     ));
     tokio::spawn(maintenance(state.clone(), stop_rx.clone()));
-    tokio::spawn(search_tasks(state.clone(), stop_rx.clone()));
+    let rebuild = match crate::search::needs_rebuild(&state.db).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not check the search index version");
+            false
+        }
+    };
+    tokio::spawn(search_tasks(state.clone(), rebuild, stop_rx.clone()));
 
     let mut rx = stop_rx;
     let shutdown = async move {
@@ -100,14 +107,12 @@ async fn maintenance(state: AppState, mut stop: tokio::sync::watch::Receiver<boo
 
 /// Search upkeep: rebuild the index when its analysis changed (the old
 /// entries answer meanwhile), then check saved searches every minute.
-async fn search_tasks(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
-    match crate::search::index_is_current(&state.db).await {
-        Ok(false) => match crate::search::reindex_all(&state.db).await {
+async fn search_tasks(state: AppState, rebuild: bool, mut stop: tokio::sync::watch::Receiver<bool>) {
+    if rebuild {
+        match crate::search::reindex_all(&state.db).await {
             Ok(r) => tracing::info!(docs = r.docs, seconds = r.seconds, "search index rebuilt"),
             Err(e) => tracing::warn!(error = %e, "search index rebuild failed"),
-        },
-        Ok(true) => {}
-        Err(e) => tracing::debug!(error = %e, "could not read the search index version"),
+        }
     }
     loop {
         tokio::select! {

@@ -374,3 +374,4 @@ tags-field = Tags starting with
 tags-ordering = Most used first, among the publications you can read.
 tags-empty = No tag matches.
 community-search-label = Search this community
+search-count-capped = More than { $count } results: refine your search or add a filter

@@ -374,3 +374,4 @@ tags-field = Étiquettes commençant par
 tags-ordering = Les plus utilisées d’abord, parmi les publications que vous pouvez lire.
 tags-empty = Aucune étiquette ne correspond.
 community-search-label = Rechercher dans cette communauté
+search-count-capped = Plus de { $count } résultats : précisez votre recherche ou ajoutez un filtre

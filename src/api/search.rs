@@ -69,7 +69,10 @@ pub struct Facets {
 
 #[derive(Serialize, ToSchema)]
 pub struct SearchOut {
+    /// Matching items (at most 1,000 are counted; see `total_is_lower_bound`).
     pub total: i64,
+    /// True when more than `total` items match: refine the query to see them.
+    pub total_is_lower_bound: bool,
     pub page: i64,
     pub has_next: bool,
     /// relevance or date.
@@ -107,6 +110,7 @@ pub async fn run(
     let lang = viewer.as_ref().map(|u| u.lang()).unwrap_or(crate::i18n::Lang::Fr);
     Ok(Json(SearchOut {
         total: r.total,
+        total_is_lower_bound: r.capped,
         page: req.page as i64,
         has_next: r.has_next,
         sort: match req.sort {

@@ -246,7 +246,9 @@ impl Source {
 
     /// Which of this source's documents (alias `d`) `viewer` may find; the
     /// viewer's id is bound at `$param` (0 when anonymous). Built from
-    /// `crate::policy`, evaluated at query time.
+    /// `crate::policy`, evaluated at query time. Publications and replies
+    /// are checked against `vc`, the statement's materialised set of
+    /// communities the viewer may search ([`searchable_cte`]).
     pub fn visible_sql(self, viewer: Option<&User>, param: usize) -> String {
         match self {
             Source::Publications | Source::Replies => {
@@ -258,10 +260,9 @@ impl Source {
                 format!(
                     "(d.source = '{code}' AND EXISTS (SELECT 1 FROM publications sp WHERE sp.id = d.publication_id \
                      AND sp.status = 'visible'){reply} AND EXISTS (SELECT 1 FROM publication_communities spc \
-                     JOIN communities sc ON sc.id = spc.community_id WHERE spc.publication_id = d.publication_id \
-                     AND spc.status = 'visible' AND {cond}))",
+                     WHERE spc.publication_id = d.publication_id AND spc.status = 'visible' \
+                     AND spc.community_id IN (SELECT id FROM vc)))",
                     code = self.code(),
-                    cond = policy::searchable_communities_sql("sc", viewer, param)
                 )
             }
             Source::Communities => format!(
@@ -279,6 +280,16 @@ impl Source {
     }
 }
 
+/// `WITH vc AS MATERIALIZED (…)`: the communities whose content `viewer`
+/// may search (`policy::searchable_communities_sql`), computed once per
+/// statement instead of once per matching row.
+fn searchable_cte(viewer: Option<&User>, param: usize) -> String {
+    format!(
+        "WITH vc AS MATERIALIZED (SELECT c.id FROM communities c WHERE {}) ",
+        policy::searchable_communities_sql("c", viewer, param)
+    )
+}
+
 // ---- writing the index ---------------------------------------------------------------
 
 async fn put(conn: &mut AnyConnection, backend: Backend, doc: &Doc, gen_: i64) -> Result<(), sqlx::Error> {
@@ -289,6 +300,18 @@ async fn put(conn: &mut AnyConnection, backend: Backend, doc: &Doc, gen_: i64) -
     };
     let tag_terms = analyze::index_terms(&doc.tags, doc.lang);
     let body_terms = analyze::index_terms(&doc.body, doc.lang);
+    // FTS5 (contentless, delete-enabled) keeps a tombstone for every delete,
+    // even of a row it never had: only delete what exists.
+    let existed = if backend == Backend::Sqlite {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM search_docs WHERE source = $1 AND ref_id = $2")
+            .bind(doc.source.code())
+            .bind(doc.ref_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some()
+    } else {
+        false
+    };
     let upsert = "INSERT INTO search_docs (source, ref_id, kind, publication_id, community_id, user_id, lang, title, body, created_at, gen) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (source, ref_id) DO UPDATE SET kind = excluded.kind, publication_id = excluded.publication_id, \
@@ -310,10 +333,12 @@ async fn put(conn: &mut AnyConnection, backend: Backend, doc: &Doc, gen_: i64) -
         .await?;
     match backend {
         Backend::Sqlite => {
-            sqlx::query("DELETE FROM search_fts WHERE rowid = $1")
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
+            if existed {
+                sqlx::query("DELETE FROM search_fts WHERE rowid = $1")
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
             sqlx::query("INSERT INTO search_fts (rowid, title, tags, body) VALUES ($1, $2, $3, $4)")
                 .bind(id)
                 .bind(&title_terms)
@@ -472,6 +497,7 @@ pub async fn reindex_all(db: &Db) -> anyhow::Result<RebuildStats> {
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    optimize(db).await?;
     crate::settings::set_raw(db, INDEX_VERSION_KEY, INDEX_VERSION).await?;
     Ok(RebuildStats {
         docs,
@@ -479,12 +505,48 @@ pub async fn reindex_all(db: &Db) -> anyhow::Result<RebuildStats> {
     })
 }
 
+/// Compact the index after bulk changes: FTS5 merges its segments and
+/// drops tombstones; PostgreSQL refreshes the planner's statistics.
+pub async fn optimize(db: &Db) -> Result<(), sqlx::Error> {
+    match db.backend {
+        Backend::Sqlite => {
+            sqlx::query("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+                .execute(&db.pool)
+                .await?;
+        }
+        Backend::Postgres => {
+            sqlx::query("ANALYZE search_docs").execute(&db.pool).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Bumped whenever the analysis changes: the index is then rebuilt at start.
 pub const INDEX_VERSION: &str = "1";
 const INDEX_VERSION_KEY: &str = "search.index_version";
 
-/// Is the index built with the current analysis? (Else `serve` rebuilds it
-/// in the background; the old entries answer meanwhile.)
+/// Make sure the index matches the current analysis before serving: an
+/// instance without content just records the version (no work, nothing to
+/// race with); one with content is rebuilt in the background (`true`
+/// returned), the old entries answering meanwhile.
+pub async fn needs_rebuild(db: &Db) -> Result<bool, sqlx::Error> {
+    if index_is_current(db).await? {
+        return Ok(false);
+    }
+    let content: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM publications) + (SELECT COUNT(*) FROM communities) + \
+         (SELECT COUNT(*) FROM users WHERE findable = 1)",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    if content == 0 {
+        crate::settings::set_raw(db, INDEX_VERSION_KEY, INDEX_VERSION).await?;
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// Is the index built with the current analysis?
 pub async fn index_is_current(db: &Db) -> Result<bool, sqlx::Error> {
     Ok(crate::settings::get_raw(db, INDEX_VERSION_KEY).await?.as_deref() == Some(INDEX_VERSION))
 }
@@ -578,6 +640,8 @@ pub struct Results {
     pub hits: Vec<Hit>,
     pub total: i64,
     pub has_next: bool,
+    /// More than `total` match: only the best `MAX_CANDIDATES` were kept.
+    pub capped: bool,
     pub facets: Facets,
     /// A note about the query (message key), e.g. it was empty or cut.
     pub note: Option<query::Note>,
@@ -602,35 +666,33 @@ fn bind_all<'q>(
     q
 }
 
-/// The FROM + WHERE shared by the result, count and facet statements, and
-/// its bind values ($1 query, $2 viewer, then filters).
-fn base(db: &Db, viewer: Option<&User>, req: &Request, parsed: &query::Parsed) -> (String, String, Vec<Arg>) {
+/// Candidates considered per search: results, counts and facets come from
+/// the best this many (by the chosen order); the total says "more than"
+/// beyond it. Bounds the work of very common words on large instances.
+pub const MAX_CANDIDATES: usize = 1000;
+
+/// The one statement that runs the query with its permission conditions
+/// and filters, returning the ordered candidates (id, kind, publication).
+fn candidates_sql(db: &Db, viewer: Option<&User>, req: &Request, parsed: &query::Parsed) -> (String, Vec<Arg>) {
     let mut args = vec![];
     let (from, score) = match db.backend {
+        // The full-text match drives (materialised, then CROSS JOIN, which
+        // SQLite never reorders): left to itself the planner may walk the
+        // documents and probe the index per row.
         Backend::Sqlite => {
             args.push(Arg::S(query::to_fts5(parsed)));
             (
-                "search_fts JOIN search_docs d ON d.id = search_fts.rowid".to_string(),
-                format!("bm25(search_fts, {FTS_WEIGHTS})"),
+                "m CROSS JOIN search_docs d ON d.id = m.rid".to_string(),
+                "m.score".to_string(),
             )
         }
         Backend::Postgres => {
             args.push(Arg::S(query::to_tsquery(parsed)));
-            (
-                "search_docs d".to_string(),
-                "(0.0 - ts_rank(d.tsv, to_tsquery('simple', $1)))".to_string(),
-            )
+            ("m JOIN search_docs d ON d.id = m.rid".to_string(), "m.score".to_string())
         }
     };
-    let viewer_id = viewer
-        .filter(|u| u.status == crate::accounts::Status::Active && u.domain.is_none())
-        .map(|u| u.id)
-        .unwrap_or(0);
-    args.push(Arg::I(viewer_id));
-    let mut conds = vec![match db.backend {
-        Backend::Sqlite => "search_fts MATCH $1".to_string(),
-        Backend::Postgres => "d.tsv @@ to_tsquery('simple', $1)".to_string(),
-    }];
+    args.push(Arg::I(viewer_id(viewer)));
+    let mut conds = vec!["1 = 1".to_string()];
     let visible = Source::ALL
         .iter()
         .map(|s| s.visible_sql(viewer, 2))
@@ -651,9 +713,8 @@ fn base(db: &Db, viewer: Option<&User>, req: &Request, parsed: &query::Parsed) -
         // Only through a community the viewer may search (else the filter
         // itself would reveal where a publication is shared).
         conds.push(format!(
-            "EXISTS (SELECT 1 FROM publication_communities fpc JOIN communities fc ON fc.id = fpc.community_id \
-             WHERE fpc.publication_id = d.publication_id AND fpc.community_id = ${next} AND fpc.status = 'visible' AND {})",
-            policy::searchable_communities_sql("fc", viewer, 2)
+            "EXISTS (SELECT 1 FROM publication_communities fpc WHERE fpc.publication_id = d.publication_id \
+             AND fpc.community_id = ${next} AND fpc.status = 'visible' AND fpc.community_id IN (SELECT id FROM vc))"
         ));
         args.push(Arg::I(c));
         next += 1;
@@ -690,14 +751,61 @@ fn base(db: &Db, viewer: Option<&User>, req: &Request, parsed: &query::Parsed) -
         conds.push(format!("d.id <= ${next}"));
         args.push(Arg::I(upto));
     }
+    let order = match req.sort {
+        Sort::Relevance => format!("{score}, d.created_at DESC, d.id DESC"),
+        Sort::Date => "d.created_at DESC, d.id DESC".to_string(),
+    };
     (
-        format!("FROM {from} WHERE {}", conds.join(" AND ")),
-        score,
+        format!(
+            "{cte}SELECT d.id, d.kind, d.publication_id FROM {from} WHERE {} ORDER BY {order} LIMIT {}",
+            conds.join(" AND "),
+            MAX_CANDIDATES + 1,
+            cte = match db.backend {
+                Backend::Sqlite => format!(
+                    "{}, m AS MATERIALIZED (SELECT rowid AS rid, bm25(search_fts, {FTS_WEIGHTS}) AS score \
+                     FROM search_fts WHERE search_fts MATCH $1{}) ",
+                    searchable_cte(viewer, 2).trim_end(),
+                    top_matches(req.sort, "bm25(search_fts, 10.0, 5.0, 1.0)"),
+                ),
+                Backend::Postgres => format!(
+                    "{}, m AS MATERIALIZED (SELECT id AS rid, (0.0 - ts_rank(tsv, to_tsquery('simple', $1))) AS score \
+                     FROM search_docs WHERE tsv @@ to_tsquery('simple', $1){}) ",
+                    searchable_cte(viewer, 2).trim_end(),
+                    top_matches(req.sort, "score"),
+                ),
+            },
+        ),
         args,
     )
 }
 
-/// Run a search for `viewer`. Everything returned passed the policy.
+/// By relevance, only the best matches by text are considered (then the
+/// policy and filters apply to them): ranking stays exact for what a
+/// reader pages through, and a very common word costs a bounded sort
+/// instead of a join per match. By date, every match is considered.
+const TOP_MATCHES: usize = 4 * MAX_CANDIDATES;
+
+fn top_matches(sort: Sort, score: &str) -> String {
+    match sort {
+        Sort::Relevance => format!(" ORDER BY {score} LIMIT {TOP_MATCHES}"),
+        Sort::Date => String::new(),
+    }
+}
+
+fn viewer_id(viewer: Option<&User>) -> i64 {
+    viewer
+        .filter(|u| u.status == crate::accounts::Status::Active && u.domain.is_none())
+        .map(|u| u.id)
+        .unwrap_or(0)
+}
+
+fn id_list(ids: impl Iterator<Item = i64>) -> String {
+    ids.map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+}
+
+/// Run a search for `viewer`. Everything returned passed the policy. One
+/// statement finds the ordered candidates (the only one that reads the
+/// full-text index); the page, counts and facets are derived from them.
 pub async fn search(db: &Db, viewer: Option<&User>, req: &Request) -> Result<Results, sqlx::Error> {
     let parsed = query::parse(&req.q);
     let mut out = Results {
@@ -707,149 +815,134 @@ pub async fn search(db: &Db, viewer: Option<&User>, req: &Request) -> Result<Res
     if !parsed.runnable() {
         return Ok(out);
     }
-    let (base_sql, score, args) = base(db, viewer, req, &parsed);
-    let order = match req.sort {
-        Sort::Relevance => format!("{score}, d.created_at DESC, d.id DESC"),
-        Sort::Date => "d.created_at DESC, d.id DESC".to_string(),
-    };
-    let offset = req.page * PAGE_SIZE;
-    let sql = format!(
-        "SELECT d.id, d.source, d.kind, d.ref_id, d.publication_id, d.community_id, d.title, d.body, d.created_at, \
-         du.username AS u_name, du.display_name AS u_display, dc.slug AS c_slug \
-         {base_sql_joined} ORDER BY {order} LIMIT {} OFFSET {offset}",
-        PAGE_SIZE + 1,
-        base_sql_joined = base_sql.replacen(
-            " WHERE ",
-            " LEFT JOIN users du ON du.id = d.user_id LEFT JOIN communities dc ON dc.id = d.community_id WHERE ",
-            1
-        ),
-    );
+    let (sql, args) = candidates_sql(db, viewer, req, &parsed);
     let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &args)
         .fetch_all(&db.pool)
         .await?;
-    out.has_next = rows.len() > PAGE_SIZE;
-    for r in rows.iter().take(PAGE_SIZE) {
-        let source: String = r.try_get("source")?;
-        let kind: String = r.try_get("kind")?;
-        let ref_id: i64 = r.try_get("ref_id")?;
-        let publication_id: Option<i64> = r.try_get("publication_id")?;
-        let title: String = r.try_get("title")?;
-        let body: String = r.try_get("body")?;
-        let u_name: Option<String> = r.try_get("u_name")?;
-        let u_display: Option<String> = r.try_get("u_display")?;
-        let url = match source.as_str() {
-            "p" => format!("/p/{ref_id}"),
-            "r" => format!("/p/{}#r-{ref_id}", publication_id.unwrap_or(0)),
-            "c" => format!("/c/{}", r.try_get::<Option<String>, _>("c_slug")?.unwrap_or_default()),
-            _ => format!(
-                "/u/{}",
-                crate::web::encode_path(u_name.as_deref().unwrap_or_default())
-            ),
-        };
-        let title_html = if source == "r" {
-            highlight::highlight(&title, &Default::default())
-        } else {
-            highlight::highlight(&title, &parsed.highlight)
-        };
-        out.hits.push(Hit {
-            doc_id: r.try_get("id")?,
-            kind,
-            id: ref_id,
-            publication_id,
-            url,
-            title_html,
-            snippet_html: highlight::snippet(&body, &parsed.highlight, SNIPPET_WORDS),
-            title,
-            created_at: r.try_get("created_at")?,
-            author_name: if source == "m" {
-                None
-            } else {
-                u_display.filter(|s| !s.trim().is_empty()).or_else(|| u_name.clone())
-            },
-            author_username: if source == "m" { None } else { u_name },
-            communities: Vec::new(),
-        });
+    let mut cands: Vec<(i64, String, Option<i64>)> = Vec::with_capacity(rows.len());
+    for r in &rows {
+        cands.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
     }
-    // Where each publication is shared, among the communities the viewer may search.
-    let pub_ids: Vec<i64> = rows
-        .iter()
-        .take(PAGE_SIZE)
-        .filter_map(|r| r.try_get::<Option<i64>, _>("publication_id").ok().flatten())
-        .collect();
-    if !pub_ids.is_empty() {
-        let list = pub_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let sql = format!(
-            "SELECT pc.publication_id, c.slug, c.name FROM publication_communities pc JOIN communities c ON c.id = pc.community_id \
-             WHERE pc.publication_id IN ({list}) AND pc.status = 'visible' AND {} ORDER BY c.name",
-            policy::searchable_communities_sql("c", viewer, 1)
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(if let Some(Arg::I(v)) = args.get(1) { *v } else { 0 })
-            .fetch_all(&db.pool)
-            .await?;
-        let mut by_pub: HashMap<i64, Vec<HitCommunity>> = HashMap::new();
-        for r in rows {
-            by_pub.entry(r.try_get(0)?).or_default().push(HitCommunity {
-                slug: r.try_get(1)?,
-                name: r.try_get(2)?,
-            });
-        }
-        for hit in &mut out.hits {
-            if let Some(pid) = hit.publication_id {
-                hit.communities = by_pub.get(&pid).cloned().unwrap_or_default();
-            }
-        }
+    out.capped = cands.len() > MAX_CANDIDATES;
+    cands.truncate(MAX_CANDIDATES);
+    out.total = cands.len() as i64;
+    let mut kinds: HashMap<&str, i64> = HashMap::new();
+    for (_, k, _) in &cands {
+        *kinds.entry(k.as_str()).or_default() += 1;
     }
-    // Counts per kind (their sum is the total), per community, per tag.
-    let sql = format!("SELECT d.kind, COUNT(*) {base_sql} GROUP BY d.kind");
-    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &args)
-        .fetch_all(&db.pool)
-        .await?;
-    let mut kinds: HashMap<String, i64> = HashMap::new();
-    for r in rows {
-        kinds.insert(r.try_get(0)?, r.try_get(1)?);
-    }
-    out.total = kinds.values().sum();
     out.facets.kinds = KINDS
         .iter()
         .filter_map(|k| kinds.get(*k).map(|n| (k.to_string(), *n)))
         .collect();
-    if out.total > 0 && kinds.keys().any(|k| k != "community" && k != "member") {
+    let start = (req.page * PAGE_SIZE).min(cands.len());
+    let end = (start + PAGE_SIZE).min(cands.len());
+    out.has_next = end < cands.len();
+    let page: Vec<i64> = cands[start..end].iter().map(|c| c.0).collect();
+    let vid = viewer_id(viewer);
+
+    if !page.is_empty() {
         let sql = format!(
-            "SELECT fc2.slug, fc2.name, COUNT(DISTINCT d.publication_id) AS n {} \
-             GROUP BY fc2.slug, fc2.name ORDER BY n DESC, fc2.name LIMIT 10",
-            base_sql.replacen(
-                " WHERE ",
-                &format!(
-                    " JOIN publication_communities fpc2 ON fpc2.publication_id = d.publication_id AND fpc2.status = 'visible' \
-                     JOIN communities fc2 ON fc2.id = fpc2.community_id AND {} WHERE ",
-                    policy::searchable_communities_sql("fc2", viewer, 2)
-                ),
-                1
-            )
+            "SELECT d.id, d.source, d.kind, d.ref_id, d.publication_id, d.title, d.body, d.created_at, \
+             du.username AS u_name, du.display_name AS u_display, dc.slug AS c_slug \
+             FROM search_docs d LEFT JOIN users du ON du.id = d.user_id LEFT JOIN communities dc ON dc.id = d.community_id \
+             WHERE d.id IN ({})",
+            id_list(page.iter().copied())
         );
-        for r in bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &args)
-            .fetch_all(&db.pool)
-            .await?
-        {
-            out.facets
-                .communities
-                .push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&db.pool).await?;
+        let mut by_id: HashMap<i64, Hit> = HashMap::new();
+        for r in &rows {
+            let source: String = r.try_get("source")?;
+            let ref_id: i64 = r.try_get("ref_id")?;
+            let publication_id: Option<i64> = r.try_get("publication_id")?;
+            let title: String = r.try_get("title")?;
+            let body: String = r.try_get("body")?;
+            let u_name: Option<String> = r.try_get("u_name")?;
+            let u_display: Option<String> = r.try_get("u_display")?;
+            let url = match source.as_str() {
+                "p" => format!("/p/{ref_id}"),
+                // `?reply=` opens the page of the thread that holds it.
+                "r" => format!("/p/{}?reply={ref_id}#r-{ref_id}", publication_id.unwrap_or(0)),
+                "c" => format!("/c/{}", r.try_get::<Option<String>, _>("c_slug")?.unwrap_or_default()),
+                _ => format!(
+                    "/u/{}",
+                    crate::web::encode_path(u_name.as_deref().unwrap_or_default())
+                ),
+            };
+            let title_html = if source == "r" {
+                highlight::highlight(&title, &Default::default())
+            } else {
+                highlight::highlight(&title, &parsed.highlight)
+            };
+            let id: i64 = r.try_get("id")?;
+            by_id.insert(
+                id,
+                Hit {
+                    doc_id: id,
+                    kind: r.try_get("kind")?,
+                    id: ref_id,
+                    publication_id,
+                    url,
+                    title_html,
+                    snippet_html: highlight::snippet(&body, &parsed.highlight, SNIPPET_WORDS),
+                    title,
+                    created_at: r.try_get("created_at")?,
+                    author_name: if source == "m" {
+                        None
+                    } else {
+                        u_display.filter(|s| !s.trim().is_empty()).or_else(|| u_name.clone())
+                    },
+                    author_username: if source == "m" { None } else { u_name },
+                    communities: Vec::new(),
+                },
+            );
+        }
+        out.hits = page.iter().filter_map(|id| by_id.remove(id)).collect();
+        // Where each publication is shared, among the communities the viewer may search.
+        let pub_ids: Vec<i64> = out.hits.iter().filter_map(|h| h.publication_id).collect();
+        if !pub_ids.is_empty() {
+            let sql = format!(
+                "SELECT pc.publication_id, c.slug, c.name FROM publication_communities pc JOIN communities c ON c.id = pc.community_id \
+                 WHERE pc.publication_id IN ({}) AND pc.status = 'visible' AND {} ORDER BY c.name",
+                id_list(pub_ids.iter().copied()),
+                policy::searchable_communities_sql("c", viewer, 1)
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(vid).fetch_all(&db.pool).await?;
+            let mut by_pub: HashMap<i64, Vec<HitCommunity>> = HashMap::new();
+            for r in rows {
+                by_pub.entry(r.try_get(0)?).or_default().push(HitCommunity {
+                    slug: r.try_get(1)?,
+                    name: r.try_get(2)?,
+                });
+            }
+            for hit in &mut out.hits {
+                if let Some(pid) = hit.publication_id {
+                    hit.communities = by_pub.get(&pid).cloned().unwrap_or_default();
+                }
+            }
+        }
+    }
+
+    // Counts per community and per tag, over the candidates' publications.
+    let mut pubs: Vec<i64> = cands.iter().filter_map(|c| c.2).collect();
+    pubs.sort_unstable();
+    pubs.dedup();
+    if !pubs.is_empty() {
+        let list = id_list(pubs.iter().copied());
+        let sql = format!(
+            "SELECT c.slug, c.name, COUNT(DISTINCT pc.publication_id) AS n FROM publication_communities pc \
+             JOIN communities c ON c.id = pc.community_id WHERE pc.publication_id IN ({list}) AND pc.status = 'visible' \
+             AND {} GROUP BY c.slug, c.name ORDER BY n DESC, c.name LIMIT 10",
+            policy::searchable_communities_sql("c", viewer, 1)
+        );
+        for r in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(vid).fetch_all(&db.pool).await? {
+            out.facets.communities.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
         }
         let sql = format!(
-            "SELECT ft2.name, ft2.label, COUNT(DISTINCT d.publication_id) AS n {} \
-             GROUP BY ft2.name, ft2.label ORDER BY n DESC, ft2.name LIMIT 10",
-            base_sql.replacen(
-                " WHERE ",
-                " JOIN publication_tags fpt2 ON fpt2.publication_id = d.publication_id \
-                 JOIN tags ft2 ON ft2.id = fpt2.tag_id WHERE ",
-                1
-            )
+            "SELECT t.name, t.label, COUNT(DISTINCT pt.publication_id) AS n FROM publication_tags pt \
+             JOIN tags t ON t.id = pt.tag_id WHERE pt.publication_id IN ({list}) \
+             GROUP BY t.name, t.label ORDER BY n DESC, t.name LIMIT 10"
         );
-        for r in bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &args)
-            .fetch_all(&db.pool)
-            .await?
-        {
+        for r in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&db.pool).await? {
             out.facets.tags.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
         }
     }

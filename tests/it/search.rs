@@ -173,7 +173,7 @@ async fn finds_french_and_english_variants_with_filters_and_counts() {
     assert_eq!(v["total"], 1, "{v}");
     let hit = &v["results"][0];
     assert_eq!(hit["kind"], "reply");
-    assert!(hit["url"].as_str().unwrap().starts_with(&format!("/p/{velo}#r-")), "{hit}");
+    assert!(hit["url"].as_str().unwrap().starts_with(&format!("/p/{velo}?reply=")), "{hit}");
     assert!(hit["snippet_html"].as_str().unwrap().contains("<mark>tracteur</mark>"), "{hit}");
     assert_eq!(hit["communities"][0]["slug"], "mobilite");
 
