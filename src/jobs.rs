@@ -242,7 +242,7 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
             }
             .await;
             // OpenID Connect signing keys: publish the next one ahead, retire, expire.
-            if let Err(e) = crate::oidc::keys::ensure(db, t).await {
+            if let Err(e) = crate::oidc::keys::maintain(db, t).await {
                 tracing::warn!(error = %format!("{e:#}"), "OpenID Connect key rotation failed");
             }
             match r {

@@ -145,6 +145,21 @@ pub async fn ensure(db: &Db, t: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The hourly tick: bring keys up to date once the provider is in use (a
+/// client is registered or a key exists); an instance without tools never
+/// generates one (the JWKS endpoint and signing create the first lazily).
+pub async fn maintain(db: &Db, t: i64) -> anyhow::Result<()> {
+    let in_use: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM oidc_clients) + (SELECT COUNT(*) FROM oidc_keys)",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    if in_use > 0 {
+        ensure(db, t).await?;
+    }
+    Ok(())
+}
+
 /// Schedule a new key now (published at once, signing after `PUBLISH_AHEAD`),
 /// unless one is already waiting. Returns its kid.
 pub async fn rotate(db: &Db) -> anyhow::Result<String> {

@@ -104,6 +104,19 @@ impl TestApp {
             .await
             .expect("server starts");
         let url = format!("http://{}", running.addr);
+        // Let the start-up maintenance job finish, so tests begin on an idle
+        // server (a bulk writer such as the seed must not race its commits).
+        for _ in 0..200 {
+            let waiting: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE queue = 'maintenance'")
+                    .fetch_one(&running.state.db.pool)
+                    .await
+                    .unwrap_or(0);
+            if waiting == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
         TestApp {
             url,
             state: running.state.clone(),
