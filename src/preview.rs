@@ -933,3 +933,29 @@ mod tests {
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n"), Kind::Image);
     }
 }
+
+/// Entry points for the fuzz targets (`fuzz/`): the pure parsing of what a
+/// third-party server sends us, without the network.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// A fetched page as `fetch_preview` reads it: kind from the declared type
+    /// or sniffed, text decoded with its charset, metadata from `<head>`.
+    /// Returns (title, description, site name, image).
+    pub fn page(
+        body: &[u8],
+        content_type: Option<&str>,
+    ) -> (String, String, String, Option<String>) {
+        let _ = super::media_type(content_type);
+        let _ = match super::declared_kind(content_type) {
+            super::Kind::Unknown => super::sniff(body),
+            kind => kind,
+        };
+        let meta = super::extract_meta(&super::decode_text(body, content_type));
+        (meta.title, meta.description, meta.site_name, meta.image)
+    }
+
+    /// A fetched image made into a thumbnail.
+    pub fn thumbnail(bytes: &[u8]) -> Option<Vec<u8>> {
+        super::make_thumbnail(bytes)
+    }
+}
