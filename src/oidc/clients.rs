@@ -66,9 +66,15 @@ impl Client {
     }
 
     /// Exact, simple string comparison (OIDC Core 3.1.2.1): no wildcard,
-    /// no prefix, no normalisation.
+    /// no prefix, no normalisation — with one exception, RFC 8252 §7.3:
+    /// for a public (native) client registered with a loopback IP address,
+    /// any port is accepted, everything else still compared exactly.
     pub fn has_redirect_uri(&self, uri: &str) -> bool {
         self.redirect_uris.iter().any(|r| r == uri)
+            || (self.is_public
+                && self.redirect_uris.iter().any(|r| {
+                    loopback_without_port(r).is_some_and(|x| Some(x) == loopback_without_port(uri))
+                }))
     }
 
     pub fn has_post_logout_uri(&self, uri: &str) -> bool {
@@ -99,6 +105,23 @@ impl Client {
             .map(|c| c.to_uppercase().collect())
             .unwrap_or_default()
     }
+}
+
+/// `http://127.0.0.1:PORT/path?q` or `http://[::1]:PORT/…` with the port
+/// taken out; `None` for anything else (including `localhost`, which RFC
+/// 8252 advises against).
+fn loopback_without_port(uri: &str) -> Option<String> {
+    let mut u = url::Url::parse(uri).ok()?;
+    let loopback = matches!(
+        u.host(),
+        Some(url::Host::Ipv4(std::net::Ipv4Addr::LOCALHOST))
+            | Some(url::Host::Ipv6(std::net::Ipv6Addr::LOCALHOST))
+    );
+    if u.scheme() != "http" || !loopback || u.fragment().is_some() {
+        return None;
+    }
+    u.set_port(None).ok()?;
+    Some(u.to_string())
 }
 
 /// What an administrator fills in.
@@ -338,5 +361,43 @@ mod tests {
         assert!(!valid_redirect_uri("javascript:alert(1)"));
         assert!(!valid_redirect_uri("/relative"));
         assert!(!valid_redirect_uri("https://user@example.org/cb"));
+    }
+
+    #[test]
+    fn loopback_port_exception_for_native_clients_only() {
+        let mut c = Client {
+            id: 1,
+            client_id: "c".into(),
+            name: "App".into(),
+            description: String::new(),
+            icon_url: String::new(),
+            home_url: String::new(),
+            redirect_uris: vec![
+                "http://127.0.0.1/cb".into(),
+                "https://app.example/cb".into(),
+            ],
+            post_logout_redirect_uris: Vec::new(),
+            backchannel_logout_uri: String::new(),
+            secret_hash: None,
+            is_public: true,
+            scopes: vec!["openid".into()],
+            first_party: false,
+            require_pkce: false,
+            created_at: 0,
+        };
+        assert!(c.has_redirect_uri("http://127.0.0.1/cb"));
+        assert!(c.has_redirect_uri("http://127.0.0.1:53123/cb"));
+        assert!(!c.has_redirect_uri("http://127.0.0.1:53123/cb2"));
+        assert!(!c.has_redirect_uri("http://127.0.0.1:53123/cb?x=1"));
+        assert!(!c.has_redirect_uri("http://localhost:53123/cb"));
+        assert!(
+            !c.has_redirect_uri("https://app.example:8443/cb"),
+            "only loopback"
+        );
+        c.is_public = false;
+        assert!(
+            !c.has_redirect_uri("http://127.0.0.1:53123/cb"),
+            "only native clients"
+        );
     }
 }
