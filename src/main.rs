@@ -109,6 +109,9 @@ enum AdminCommand {
         /// Rebuild the index first (and time it).
         #[arg(long)]
         rebuild: bool,
+        /// Compact the index first (after bulk loads made by older versions).
+        #[arg(long)]
+        optimize: bool,
     },
 }
 
@@ -315,10 +318,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin {
-            command: AdminCommand::SearchBench { rounds, rebuild },
+            command: AdminCommand::SearchBench { rounds, rebuild, optimize },
         } => {
             let db = passerelles::db::Db::connect(&config.database_url(), 4).await?;
             db.migrate().await?;
+            if optimize {
+                let t = std::time::Instant::now();
+                passerelles::search::optimize(&db).await?;
+                println!("index compacted in {:.1} s", t.elapsed().as_secs_f64());
+            }
             passerelles::search::eval::bench(&db, rounds, rebuild).await
         }
         Command::Admin {
