@@ -42,6 +42,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (3, "search", include_str!("../migrations/0003_search.sql")),
     (4, "oidc", include_str!("../migrations/0004_oidc.sql")),
+    (
+        5,
+        "second_factor",
+        include_str!("../migrations/0005_second_factor.sql"),
+    ),
 ];
 
 pub fn now() -> i64 {
