@@ -107,7 +107,11 @@ async fn maintenance(state: AppState, mut stop: tokio::sync::watch::Receiver<boo
 
 /// Search upkeep: rebuild the index when its analysis changed (the old
 /// entries answer meanwhile), then check saved searches every minute.
-async fn search_tasks(state: AppState, rebuild: bool, mut stop: tokio::sync::watch::Receiver<bool>) {
+async fn search_tasks(
+    state: AppState,
+    rebuild: bool,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     if rebuild {
         match crate::search::reindex_all(&state.db).await {
             Ok(r) => tracing::info!(docs = r.docs, seconds = r.seconds, "search index rebuilt"),

@@ -849,7 +849,13 @@ pub async fn update_settings(
     .bind(community_id)
     .execute(&mut *tx)
     .await?;
-    crate::search::index_one(&mut tx, db.backend, crate::search::Source::Communities, community_id).await?;
+    crate::search::index_one(
+        &mut tx,
+        db.backend,
+        crate::search::Source::Communities,
+        community_id,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -879,7 +885,13 @@ pub async fn change_status(
         .bind(community_id)
         .execute(&mut *tx)
         .await?;
-    crate::search::index_one(&mut tx, db.backend, crate::search::Source::Communities, community_id).await?;
+    crate::search::index_one(
+        &mut tx,
+        db.backend,
+        crate::search::Source::Communities,
+        community_id,
+    )
+    .await?;
     tx.commit().await?;
     Ok(res.rows_affected() > 0)
 }

@@ -283,7 +283,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = passerelles::db::Db::connect(&config.database_url(), 4).await?;
             db.migrate().await?;
             let r = passerelles::search::reindex_all(&db).await?;
-            println!("Search index rebuilt: {} items in {:.1} s.", r.docs, r.seconds);
+            println!(
+                "Search index rebuilt: {} items in {:.1} s.",
+                r.docs, r.seconds
+            );
             Ok(())
         }
         Command::Admin {
@@ -296,9 +299,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let explicit_db = cli.storage.database_url.is_some();
             let (db, _tmp) = if explicit_db {
-                (passerelles::db::Db::connect(&config.database_url(), 4).await?, None)
+                (
+                    passerelles::db::Db::connect(&config.database_url(), 4).await?,
+                    None,
+                )
             } else {
-                let dir = std::env::temp_dir().join(format!("passerelles-eval-{}", std::process::id()));
+                let dir =
+                    std::env::temp_dir().join(format!("passerelles-eval-{}", std::process::id()));
                 std::fs::create_dir_all(&dir)?;
                 let url = format!("sqlite://{}/eval.db?mode=rwc", dir.display());
                 (passerelles::db::Db::connect(&url, 4).await?, Some(dir))
@@ -318,7 +325,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin {
-            command: AdminCommand::SearchBench { rounds, rebuild, optimize },
+            command:
+                AdminCommand::SearchBench {
+                    rounds,
+                    rebuild,
+                    optimize,
+                },
         } => {
             let db = passerelles::db::Db::connect(&config.database_url(), 4).await?;
             db.migrate().await?;

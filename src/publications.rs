@@ -1935,7 +1935,13 @@ pub async fn edit(
     set_tags(&mut tx, p.id, &c.tags).await?;
     delete_attachments(&mut tx, p.id, Some(remove)).await?;
     insert_attachments(&mut tx, p.id, editor.id, add).await?;
-    crate::search::index_one(&mut tx, db.backend, crate::search::Source::Publications, p.id).await?;
+    crate::search::index_one(
+        &mut tx,
+        db.backend,
+        crate::search::Source::Publications,
+        p.id,
+    )
+    .await?;
     tx.commit().await?;
     let before: HashSet<String> = markdown::render(&p.body)
         .mentions
@@ -1987,7 +1993,13 @@ pub async fn delete(db: &Db, p: &Publication) -> Result<(), sqlx::Error> {
         .execute(&mut *tx)
         .await?;
     delete_attachments(&mut tx, p.id, None).await?;
-    crate::search::index_one(&mut tx, db.backend, crate::search::Source::Publications, p.id).await?;
+    crate::search::index_one(
+        &mut tx,
+        db.backend,
+        crate::search::Source::Publications,
+        p.id,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

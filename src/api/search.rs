@@ -107,7 +107,10 @@ pub async fn run(
         return Err(AppError::Invalid { fields: errors });
     }
     let r = search::search(&state.db, viewer.as_ref(), &req).await?;
-    let lang = viewer.as_ref().map(|u| u.lang()).unwrap_or(crate::i18n::Lang::Fr);
+    let lang = viewer
+        .as_ref()
+        .map(|u| u.lang())
+        .unwrap_or(crate::i18n::Lang::Fr);
     Ok(Json(SearchOut {
         total: r.total,
         total_is_lower_bound: r.capped,
@@ -238,7 +241,10 @@ fn saved_out(s: saved::Saved) -> SavedSearchOut {
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
     )
 )]
-pub async fn list_saved(State(state): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Json<Vec<SavedSearchOut>>> {
+pub async fn list_saved(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> AppResult<Json<Vec<SavedSearchOut>>> {
     Ok(Json(
         saved::list(&state.db, user.id)
             .await?
@@ -267,9 +273,12 @@ pub async fn create_saved(
     ApiUser(user): ApiUser,
     Json(body): Json<SavedSearchCreate>,
 ) -> AppResult<Response> {
-    let p: SearchParams = serde_urlencoded::from_str(body.query.trim_start_matches('?')).map_err(|_| AppError::Invalid {
-        fields: vec![("query".into(), "field-invalid".into())],
-    })?;
+    let p: SearchParams =
+        serde_urlencoded::from_str(body.query.trim_start_matches('?')).map_err(|_| {
+            AppError::Invalid {
+                fields: vec![("query".into(), "field-invalid".into())],
+            }
+        })?;
     let (_, errors) = params::resolve(&state.db, &p).await?;
     if !errors.is_empty() {
         return Err(AppError::Invalid { fields: errors });
@@ -308,7 +317,11 @@ pub async fn create_saved(
         (status = 404, description = "Not one of mine", body = ErrorBody),
     )
 )]
-pub async fn delete_saved(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<i64>) -> AppResult<StatusCode> {
+pub async fn delete_saved(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
     if saved::delete(&state.db, user.id, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -37,7 +37,11 @@ impl Lang {
         }
     }
     pub fn parse(s: &str) -> Lang {
-        if s.starts_with("en") { Lang::En } else { Lang::Fr }
+        if s.starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Fr
+        }
     }
 }
 
@@ -58,15 +62,15 @@ const ELISIONS: &[&str] = &[
 /// in the index, so phrases containing them still match).
 const STOP_FR: &[&str] = &[
     "a", "au", "aux", "avec", "ce", "ces", "cet", "cette", "dans", "de", "des", "du", "elle",
-    "elles", "en", "est", "et", "il", "ils", "je", "la", "le", "les", "leur", "leurs", "lui",
-    "ma", "mais", "me", "mes", "mon", "ne", "nos", "notre", "nous", "on", "ou", "par", "pas",
-    "pour", "qu", "que", "qui", "sa", "se", "ses", "son", "sont", "sur", "ta", "te", "tes", "ton",
-    "tu", "un", "une", "vos", "votre", "vous", "y", "ete", "etre", "sans", "si", "d", "l",
+    "elles", "en", "est", "et", "il", "ils", "je", "la", "le", "les", "leur", "leurs", "lui", "ma",
+    "mais", "me", "mes", "mon", "ne", "nos", "notre", "nous", "on", "ou", "par", "pas", "pour",
+    "qu", "que", "qui", "sa", "se", "ses", "son", "sont", "sur", "ta", "te", "tes", "ton", "tu",
+    "un", "une", "vos", "votre", "vous", "y", "ete", "etre", "sans", "si", "d", "l",
 ];
 const STOP_EN: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "for", "from", "has", "have",
-    "in", "into", "is", "it", "its", "of", "on", "or", "that", "the", "their", "this", "to",
-    "was", "were", "will", "with", "not", "these", "those", "which",
+    "in", "into", "is", "it", "its", "of", "on", "or", "that", "the", "their", "this", "to", "was",
+    "were", "will", "with", "not", "these", "those", "which",
 ];
 
 /// Words that tell the two languages apart (folded).
@@ -75,8 +79,8 @@ const MARK_FR: &[&str] = &[
     "pas", "sur", "au", "aux", "ce", "cette", "sont", "nous", "vous", "mais", "ou", "plus",
 ];
 const MARK_EN: &[&str] = &[
-    "the", "and", "is", "are", "of", "to", "for", "with", "that", "this", "on", "was", "be",
-    "by", "it", "from", "an", "we", "you", "our", "have", "not", "or", "more", "about",
+    "the", "and", "is", "are", "of", "to", "for", "with", "that", "this", "on", "was", "be", "by",
+    "it", "from", "an", "we", "you", "our", "have", "not", "or", "more", "about",
 ];
 
 pub fn is_stop_word(folded: &str) -> bool {
@@ -247,7 +251,10 @@ mod tests {
         assert_eq!(folded("l'économie sociale"), ["economie", "sociale"]);
         assert_eq!(folded("L’Économie"), ["economie"]);
         assert_eq!(folded("jusqu'à demain"), ["a", "demain"]);
-        assert_eq!(folded("Saint-Jean-sur-Richelieu"), ["saint", "jean", "sur", "richelieu"]);
+        assert_eq!(
+            folded("Saint-Jean-sur-Richelieu"),
+            ["saint", "jean", "sur", "richelieu"]
+        );
         assert_eq!(folded("the community's plan"), ["the", "community", "plan"]);
         assert_eq!(folded("aujourd'hui"), ["aujourd", "hui"]);
         assert_eq!(folded("  ,;!  "), Vec::<String>::new());
@@ -284,11 +291,17 @@ mod tests {
     #[test]
     fn detects_language() {
         assert_eq!(
-            detect("Le projet de la coopérative est une réussite pour nous", Lang::En),
+            detect(
+                "Le projet de la coopérative est une réussite pour nous",
+                Lang::En
+            ),
             Lang::Fr
         );
         assert_eq!(
-            detect("The project is a success for the community and the city", Lang::Fr),
+            detect(
+                "The project is a success for the community and the city",
+                Lang::Fr
+            ),
             Lang::En
         );
         assert_eq!(detect("Montréal 2026", Lang::En), Lang::En);
@@ -296,10 +309,13 @@ mod tests {
 
     #[test]
     fn index_terms_keep_order() {
-        assert_eq!(index_terms("Vélos et cyclistes", Lang::Fr), format!(
-            "{} et {}",
-            stem("velos", Lang::Fr),
-            stem("cyclistes", Lang::Fr)
-        ));
+        assert_eq!(
+            index_terms("Vélos et cyclistes", Lang::Fr),
+            format!(
+                "{} et {}",
+                stem("velos", Lang::Fr),
+                stem("cyclistes", Lang::Fr)
+            )
+        );
     }
 }

@@ -67,11 +67,19 @@ impl Report {
     pub fn precision(&self) -> f64 {
         let f: usize = self.queries.iter().map(|q| q.found_expected).sum();
         let r: usize = self.queries.iter().map(|q| q.found_rejected.len()).sum();
-        if f + r == 0 { 1.0 } else { f as f64 / (f + r) as f64 }
+        if f + r == 0 {
+            1.0
+        } else {
+            f as f64 / (f + r) as f64
+        }
     }
     pub fn table(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "{:<40} {:>7} {:>9}  notes", "query", "recall", "rejected");
+        let _ = writeln!(
+            out,
+            "{:<40} {:>7} {:>9}  notes",
+            "query", "recall", "rejected"
+        );
         for q in &self.queries {
             let recall = if q.expected == 0 {
                 1.0
@@ -83,9 +91,20 @@ impl Report {
                 let _ = write!(notes, "missed {}", q.missed.join(", "));
             }
             if !q.found_rejected.is_empty() {
-                let _ = write!(notes, "{}returned {}", if notes.is_empty() { "" } else { "; " }, q.found_rejected.join(", "));
+                let _ = write!(
+                    notes,
+                    "{}returned {}",
+                    if notes.is_empty() { "" } else { "; " },
+                    q.found_rejected.join(", ")
+                );
             }
-            let _ = writeln!(out, "{:<40} {:>7.2} {:>9}  {notes}", q.q, recall, q.found_rejected.len());
+            let _ = writeln!(
+                out,
+                "{:<40} {:>7.2} {:>9}  {notes}",
+                q.q,
+                recall,
+                q.found_rejected.len()
+            );
         }
         let _ = writeln!(
             out,
@@ -149,11 +168,13 @@ pub async fn run(db: &Db, set_text: &str) -> anyhow::Result<Report> {
             let tid = match tag_ids.get(&tag.name) {
                 Some(id) => *id,
                 None => {
-                    let id: i64 = sqlx::query_scalar("INSERT INTO tags (name, label) VALUES ($1, $2) RETURNING id")
-                        .bind(&tag.name)
-                        .bind(&tag.label)
-                        .fetch_one(&db.pool)
-                        .await?;
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO tags (name, label) VALUES ($1, $2) RETURNING id",
+                    )
+                    .bind(&tag.name)
+                    .bind(&tag.label)
+                    .fetch_one(&db.pool)
+                    .await?;
                     tag_ids.insert(tag.name.clone(), id);
                     id
                 }
@@ -171,7 +192,11 @@ pub async fn run(db: &Db, set_text: &str) -> anyhow::Result<Report> {
     let mut queries = Vec::new();
     for q in &set.query {
         for id in q.expect.iter().chain(&q.reject) {
-            anyhow::ensure!(known.contains(id.as_str()), "query {:?} names an unknown document {id:?}", q.q);
+            anyhow::ensure!(
+                known.contains(id.as_str()),
+                "query {:?} names an unknown document {id:?}",
+                q.q
+            );
         }
         let mut found: HashSet<String> = HashSet::new();
         let mut page = 0;
@@ -197,8 +222,18 @@ pub async fn run(db: &Db, set_text: &str) -> anyhow::Result<Report> {
             q: q.q.clone(),
             expected: q.expect.len(),
             found_expected,
-            found_rejected: q.reject.iter().filter(|r| found.contains(*r)).cloned().collect(),
-            missed: q.expect.iter().filter(|e| !found.contains(*e)).cloned().collect(),
+            found_rejected: q
+                .reject
+                .iter()
+                .filter(|r| found.contains(*r))
+                .cloned()
+                .collect(),
+            missed: q
+                .expect
+                .iter()
+                .filter(|e| !found.contains(*e))
+                .cloned()
+                .collect(),
         });
     }
     Ok(Report { queries })
@@ -217,13 +252,25 @@ pub async fn bench(db: &Db, rounds: usize, rebuild: bool) -> anyhow::Result<()> 
     let backend = format!("{:?}", db.backend);
     if rebuild {
         let r = super::reindex_all(db).await?;
-        println!("{backend}: index rebuilt, {} items in {:.1} s", r.docs, r.seconds);
+        println!(
+            "{backend}: index rebuilt, {} items in {:.1} s",
+            r.docs, r.seconds
+        );
     }
-    let docs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_docs").fetch_one(&db.pool).await?;
-    let pubs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM publications").fetch_one(&db.pool).await?;
+    let docs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_docs")
+        .fetch_one(&db.pool)
+        .await?;
+    let pubs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM publications")
+        .fetch_one(&db.pool)
+        .await?;
     match super::index_bytes(db).await {
-        Ok(b) => println!("{backend}: {pubs} publications, {docs} index entries, index size {:.1} MiB", b as f64 / 1048576.0),
-        Err(e) => println!("{backend}: {pubs} publications, {docs} index entries, index size unknown ({e})"),
+        Ok(b) => println!(
+            "{backend}: {pubs} publications, {docs} index entries, index size {:.1} MiB",
+            b as f64 / 1048576.0
+        ),
+        Err(e) => println!(
+            "{backend}: {pubs} publications, {docs} index entries, index size unknown ({e})"
+        ),
     }
     let tag: Option<String> = sqlx::query_scalar("SELECT name FROM tags ORDER BY id LIMIT 1")
         .fetch_optional(&db.pool)
@@ -238,13 +285,58 @@ pub async fn bench(db: &Db, rounds: usize, rebuild: bool) -> anyhow::Result<()> 
         Some(id) => crate::accounts::by_id(db, id).await?,
         None => None,
     };
-    let one = ["financement", "bénévoles", "logement", "coopérative", "territoire", "guide", "alimentaire", "transition"];
-    let multi = ["économie sociale", "sécurité alimentaire", "budget projet", "démarche guide partager", "financement communautaire"];
-    let phrase = ["\"économie sociale\"", "\"guide pratique\"", "\"sécurité alimentaire\""];
+    let one = [
+        "financement",
+        "bénévoles",
+        "logement",
+        "coopérative",
+        "territoire",
+        "guide",
+        "alimentaire",
+        "transition",
+    ];
+    let multi = [
+        "économie sociale",
+        "sécurité alimentaire",
+        "budget projet",
+        "démarche guide partager",
+        "financement communautaire",
+    ];
+    let phrase = [
+        "\"économie sociale\"",
+        "\"guide pratique\"",
+        "\"sécurité alimentaire\"",
+    ];
     let mut mixes: Vec<(&str, Vec<Request>)> = vec![
-        ("one word", one.iter().map(|q| Request { q: q.to_string(), ..Default::default() }).collect()),
-        ("several words", multi.iter().map(|q| Request { q: q.to_string(), ..Default::default() }).collect()),
-        ("phrase", phrase.iter().map(|q| Request { q: q.to_string(), ..Default::default() }).collect()),
+        (
+            "one word",
+            one.iter()
+                .map(|q| Request {
+                    q: q.to_string(),
+                    ..Default::default()
+                })
+                .collect(),
+        ),
+        (
+            "several words",
+            multi
+                .iter()
+                .map(|q| Request {
+                    q: q.to_string(),
+                    ..Default::default()
+                })
+                .collect(),
+        ),
+        (
+            "phrase",
+            phrase
+                .iter()
+                .map(|q| Request {
+                    q: q.to_string(),
+                    ..Default::default()
+                })
+                .collect(),
+        ),
         (
             "filtered",
             one.iter()
@@ -253,14 +345,21 @@ pub async fn bench(db: &Db, rounds: usize, rebuild: bool) -> anyhow::Result<()> 
                     q: q.to_string(),
                     kind: (i % 2 == 0).then(|| "question".to_string()),
                     tag: (i % 2 == 1).then(|| tag.clone()).flatten(),
-                    sort: if i % 3 == 0 { Sort::Date } else { Sort::Relevance },
+                    sort: if i % 3 == 0 {
+                        Sort::Date
+                    } else {
+                        Sort::Relevance
+                    },
                     ..Default::default()
                 })
                 .collect(),
         ),
     ];
     let mut all = Vec::new();
-    println!("{:<16} {:<10} {:>6} {:>9} {:>9} {:>9} {:>10}", "queries", "viewer", "n", "p50 ms", "p95 ms", "p99 ms", "avg hits");
+    println!(
+        "{:<16} {:<10} {:>6} {:>9} {:>9} {:>9} {:>10}",
+        "queries", "viewer", "n", "p50 ms", "p95 ms", "p99 ms", "avg hits"
+    );
     for (name, reqs) in &mut mixes {
         for (viewer_name, viewer) in [("anonymous", None), ("member", member.as_ref())] {
             let mut times = Vec::with_capacity(rounds);

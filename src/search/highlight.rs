@@ -19,11 +19,19 @@ fn escape_into(out: &mut String, s: &str) {
 }
 
 fn matches(folded: &str, terms: &HashSet<String>) -> bool {
-    analyze::stems_both(folded).iter().any(|s| terms.contains(s))
+    analyze::stems_both(folded)
+        .iter()
+        .any(|s| terms.contains(s))
 }
 
 /// `text[from..to]` escaped, with matching words marked.
-fn mark_range(text: &str, words: &[analyze::Word], terms: &HashSet<String>, from: usize, to: usize) -> String {
+fn mark_range(
+    text: &str,
+    words: &[analyze::Word],
+    terms: &HashSet<String>,
+    from: usize,
+    to: usize,
+) -> String {
     let mut out = String::with_capacity((to - from) + 32);
     let mut at = from;
     for w in words.iter().filter(|w| w.start >= from && w.end <= to) {

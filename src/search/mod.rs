@@ -26,8 +26,8 @@ pub mod tags;
 
 use std::collections::HashMap;
 
-use sqlx::Row;
 use sqlx::AnyConnection;
+use sqlx::Row;
 
 use crate::accounts::User;
 use crate::db::{Backend, Db};
@@ -49,7 +49,14 @@ const FTS_WEIGHTS: &str = "10.0, 5.0, 1.0";
 /// Kinds a publication can have.
 pub const PUBLICATION_KINDS: [&str; 3] = ["discussion", "question", "watch"];
 /// Every kind a search result can have, in the order filters show them.
-pub const KINDS: [&str; 6] = ["discussion", "question", "watch", "reply", "community", "member"];
+pub const KINDS: [&str; 6] = [
+    "discussion",
+    "question",
+    "watch",
+    "reply",
+    "community",
+    "member",
+];
 
 /// One searchable item, as the index stores it.
 #[derive(Debug, Clone)]
@@ -270,10 +277,13 @@ impl Source {
                 policy::listed_communities_sql("sc", viewer, param)
             ),
             // Findable members are found by signed-in people only.
-            Source::Members => match viewer.filter(|u| u.status == crate::accounts::Status::Active) {
-                Some(_) => "(d.source = 'm' AND EXISTS (SELECT 1 FROM users su WHERE su.id = d.user_id \
+            Source::Members => match viewer.filter(|u| u.status == crate::accounts::Status::Active)
+            {
+                Some(_) => {
+                    "(d.source = 'm' AND EXISTS (SELECT 1 FROM users su WHERE su.id = d.user_id \
                             AND su.status = 'active' AND su.findable = 1))"
-                    .to_string(),
+                        .to_string()
+                }
                 None => "(1 = 0)".to_string(),
             },
         }
@@ -292,7 +302,12 @@ fn searchable_cte(viewer: Option<&User>, param: usize) -> String {
 
 // ---- writing the index ---------------------------------------------------------------
 
-async fn put(conn: &mut AnyConnection, backend: Backend, doc: &Doc, gen_: i64) -> Result<(), sqlx::Error> {
+async fn put(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    doc: &Doc,
+    gen_: i64,
+) -> Result<(), sqlx::Error> {
     let title_terms = if doc.source == Source::Replies {
         String::new()
     } else {
@@ -339,13 +354,15 @@ async fn put(conn: &mut AnyConnection, backend: Backend, doc: &Doc, gen_: i64) -
                     .execute(&mut *conn)
                     .await?;
             }
-            sqlx::query("INSERT INTO search_fts (rowid, title, tags, body) VALUES ($1, $2, $3, $4)")
-                .bind(id)
-                .bind(&title_terms)
-                .bind(&tag_terms)
-                .bind(&body_terms)
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "INSERT INTO search_fts (rowid, title, tags, body) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(&title_terms)
+            .bind(&tag_terms)
+            .bind(&body_terms)
+            .execute(&mut *conn)
+            .await?;
         }
         Backend::Postgres => {
             sqlx::query(
@@ -363,12 +380,19 @@ async fn put(conn: &mut AnyConnection, backend: Backend, doc: &Doc, gen_: i64) -
     Ok(())
 }
 
-async fn remove(conn: &mut AnyConnection, backend: Backend, source: Source, ref_id: i64) -> Result<(), sqlx::Error> {
-    let id: Option<i64> = sqlx::query_scalar("DELETE FROM search_docs WHERE source = $1 AND ref_id = $2 RETURNING id")
-        .bind(source.code())
-        .bind(ref_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+async fn remove(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    source: Source,
+    ref_id: i64,
+) -> Result<(), sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "DELETE FROM search_docs WHERE source = $1 AND ref_id = $2 RETURNING id",
+    )
+    .bind(source.code())
+    .bind(ref_id)
+    .fetch_optional(&mut *conn)
+    .await?;
     if let (Some(id), Backend::Sqlite) = (id, backend) {
         sqlx::query("DELETE FROM search_fts WHERE rowid = $1")
             .bind(id)
@@ -378,7 +402,10 @@ async fn remove(conn: &mut AnyConnection, backend: Backend, source: Source, ref_
     Ok(())
 }
 
-async fn tags_for(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, String>, sqlx::Error> {
+async fn tags_for(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, String>, sqlx::Error> {
     let mut out: HashMap<i64, String> = HashMap::new();
     if ids.is_empty() {
         return Ok(out);
@@ -403,7 +430,12 @@ async fn tags_for(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, 
 /// (Re)index one item from its source row — call inside the transaction
 /// that changed it, so content and index commit together. An item that no
 /// longer exists (or is not to be indexed) leaves the index.
-pub async fn index_one(conn: &mut AnyConnection, backend: Backend, source: Source, id: i64) -> Result<(), sqlx::Error> {
+pub async fn index_one(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    source: Source,
+    id: i64,
+) -> Result<(), sqlx::Error> {
     let row = sqlx::query(sqlx::AssertSqlSafe(source.load_sql(true)))
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -548,7 +580,10 @@ pub async fn needs_rebuild(db: &Db) -> Result<bool, sqlx::Error> {
 
 /// Is the index built with the current analysis?
 pub async fn index_is_current(db: &Db) -> Result<bool, sqlx::Error> {
-    Ok(crate::settings::get_raw(db, INDEX_VERSION_KEY).await?.as_deref() == Some(INDEX_VERSION))
+    Ok(crate::settings::get_raw(db, INDEX_VERSION_KEY)
+        .await?
+        .as_deref()
+        == Some(INDEX_VERSION))
 }
 
 /// Bytes the index takes on disk (approximate on SQLite without dbstat).
@@ -673,7 +708,12 @@ pub const MAX_CANDIDATES: usize = 1000;
 
 /// The one statement that runs the query with its permission conditions
 /// and filters, returning the ordered candidates (id, kind, publication).
-fn candidates_sql(db: &Db, viewer: Option<&User>, req: &Request, parsed: &query::Parsed) -> (String, Vec<Arg>) {
+fn candidates_sql(
+    db: &Db,
+    viewer: Option<&User>,
+    req: &Request,
+    parsed: &query::Parsed,
+) -> (String, Vec<Arg>) {
     let mut args = vec![];
     let (from, score) = match db.backend {
         // The full-text match drives (materialised, then CROSS JOIN, which
@@ -688,7 +728,10 @@ fn candidates_sql(db: &Db, viewer: Option<&User>, req: &Request, parsed: &query:
         }
         Backend::Postgres => {
             args.push(Arg::S(query::to_tsquery(parsed)));
-            ("m JOIN search_docs d ON d.id = m.rid".to_string(), "m.score".to_string())
+            (
+                "m JOIN search_docs d ON d.id = m.rid".to_string(),
+                "m.score".to_string(),
+            )
         }
     };
     args.push(Arg::I(viewer_id(viewer)));
@@ -848,7 +891,9 @@ pub async fn search(db: &Db, viewer: Option<&User>, req: &Request) -> Result<Res
              WHERE d.id IN ({})",
             id_list(page.iter().copied())
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&db.pool).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&db.pool)
+            .await?;
         let mut by_id: HashMap<i64, Hit> = HashMap::new();
         for r in &rows {
             let source: String = r.try_get("source")?;
@@ -861,8 +906,15 @@ pub async fn search(db: &Db, viewer: Option<&User>, req: &Request) -> Result<Res
             let url = match source.as_str() {
                 "p" => format!("/p/{ref_id}"),
                 // `?reply=` opens the page of the thread that holds it.
-                "r" => format!("/p/{}?reply={ref_id}#r-{ref_id}", publication_id.unwrap_or(0)),
-                "c" => format!("/c/{}", r.try_get::<Option<String>, _>("c_slug")?.unwrap_or_default()),
+                "r" => format!(
+                    "/p/{}?reply={ref_id}#r-{ref_id}",
+                    publication_id.unwrap_or(0)
+                ),
+                "c" => format!(
+                    "/c/{}",
+                    r.try_get::<Option<String>, _>("c_slug")?
+                        .unwrap_or_default()
+                ),
                 _ => format!(
                     "/u/{}",
                     crate::web::encode_path(u_name.as_deref().unwrap_or_default())
@@ -889,7 +941,9 @@ pub async fn search(db: &Db, viewer: Option<&User>, req: &Request) -> Result<Res
                     author_name: if source == "m" {
                         None
                     } else {
-                        u_display.filter(|s| !s.trim().is_empty()).or_else(|| u_name.clone())
+                        u_display
+                            .filter(|s| !s.trim().is_empty())
+                            .or_else(|| u_name.clone())
                     },
                     author_username: if source == "m" { None } else { u_name },
                     communities: Vec::new(),
@@ -906,7 +960,10 @@ pub async fn search(db: &Db, viewer: Option<&User>, req: &Request) -> Result<Res
                 id_list(pub_ids.iter().copied()),
                 policy::searchable_communities_sql("c", viewer, 1)
             );
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(vid).fetch_all(&db.pool).await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(vid)
+                .fetch_all(&db.pool)
+                .await?;
             let mut by_pub: HashMap<i64, Vec<HitCommunity>> = HashMap::new();
             for r in rows {
                 by_pub.entry(r.try_get(0)?).or_default().push(HitCommunity {
@@ -934,16 +991,27 @@ pub async fn search(db: &Db, viewer: Option<&User>, req: &Request) -> Result<Res
              AND {} GROUP BY c.slug, c.name ORDER BY n DESC, c.name LIMIT 10",
             policy::searchable_communities_sql("c", viewer, 1)
         );
-        for r in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(vid).fetch_all(&db.pool).await? {
-            out.facets.communities.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+        for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(vid)
+            .fetch_all(&db.pool)
+            .await?
+        {
+            out.facets
+                .communities
+                .push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
         }
         let sql = format!(
             "SELECT t.name, t.label, COUNT(DISTINCT pt.publication_id) AS n FROM publication_tags pt \
              JOIN tags t ON t.id = pt.tag_id WHERE pt.publication_id IN ({list}) \
              GROUP BY t.name, t.label ORDER BY n DESC, t.name LIMIT 10"
         );
-        for r in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&db.pool).await? {
-            out.facets.tags.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+        for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&db.pool)
+            .await?
+        {
+            out.facets
+                .tags
+                .push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
         }
     }
     Ok(out)

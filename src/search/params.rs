@@ -97,7 +97,10 @@ fn parse_date(s: &str) -> Option<i64> {
 
 /// Resolve names into ids and check values. Refused fields come back as
 /// (field, message key); the search runs without them, the form shows why.
-pub async fn resolve(db: &Db, p: &SearchParams) -> Result<(Request, Vec<(String, String)>), sqlx::Error> {
+pub async fn resolve(
+    db: &Db,
+    p: &SearchParams,
+) -> Result<(Request, Vec<(String, String)>), sqlx::Error> {
     let mut errors = Vec::new();
     let mut req = Request {
         q: p.q.clone(),

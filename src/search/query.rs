@@ -251,7 +251,10 @@ fn ts_clause(c: &Clause) -> String {
             .map(|v| {
                 format!(
                     "({})",
-                    v.iter().map(|t| ts_token(t)).collect::<Vec<_>>().join(" <-> ")
+                    v.iter()
+                        .map(|t| ts_token(t))
+                        .collect::<Vec<_>>()
+                        .join(" <-> ")
                 )
             })
             .collect(),
@@ -305,7 +308,12 @@ mod tests {
         assert_eq!(long.note, Some(Note::Truncated));
         assert!(long.runnable());
         assert_eq!(long.include.len(), 1, "repeated words are one clause");
-        let many = parse(&(0..100).map(|i| format!("mot{i}")).collect::<Vec<_>>().join(" "));
+        let many = parse(
+            &(0..100)
+                .map(|i| format!("mot{i}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
         assert!(many.include.len() <= MAX_CLAUSES);
         // Syntax of either engine is just text here.
         for q in [

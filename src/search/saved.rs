@@ -44,7 +44,12 @@ pub enum SaveError {
     TooMany,
 }
 
-pub async fn save(db: &Db, user: &User, name: &str, p: &SearchParams) -> Result<Result<i64, SaveError>, sqlx::Error> {
+pub async fn save(
+    db: &Db,
+    user: &User,
+    name: &str,
+    p: &SearchParams,
+) -> Result<Result<i64, SaveError>, sqlx::Error> {
     let mut p = p.clone();
     p.page = 0;
     if !super::query::parse(&p.q).runnable() {
@@ -126,13 +131,15 @@ pub async fn check_due(db: &Db, min_interval: i64) -> anyhow::Result<usize> {
     let mut notified = 0;
     for id in due {
         // Claim it (another node may be on it).
-        let claimed = sqlx::query("UPDATE saved_searches SET claimed_until = $1 WHERE id = $2 AND claimed_until < $3")
-            .bind(t + 120)
-            .bind(id)
-            .bind(t)
-            .execute(&db.pool)
-            .await?
-            .rows_affected()
+        let claimed = sqlx::query(
+            "UPDATE saved_searches SET claimed_until = $1 WHERE id = $2 AND claimed_until < $3",
+        )
+        .bind(t + 120)
+        .bind(id)
+        .bind(t)
+        .execute(&db.pool)
+        .await?
+        .rows_affected()
             == 1;
         if claimed && check_one(db, id).await? {
             notified += 1;
@@ -142,16 +149,18 @@ pub async fn check_due(db: &Db, min_interval: i64) -> anyhow::Result<usize> {
 }
 
 async fn check_one(db: &Db, id: i64) -> anyhow::Result<bool> {
-    let Some(r) = sqlx::query("SELECT user_id, name, params, last_doc_id FROM saved_searches WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
+    let Some(r) =
+        sqlx::query("SELECT user_id, name, params, last_doc_id FROM saved_searches WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?
     else {
         return Ok(false);
     };
     let user_id: i64 = r.try_get(0)?;
     let name: String = r.try_get(1)?;
-    let p: SearchParams = serde_urlencoded::from_str(&r.try_get::<String, _>(2)?).unwrap_or_default();
+    let p: SearchParams =
+        serde_urlencoded::from_str(&r.try_get::<String, _>(2)?).unwrap_or_default();
     let last: i64 = r.try_get(3)?;
     let upto: i64 = sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM search_docs")
         .fetch_one(&db.pool)

@@ -19,7 +19,13 @@ pub struct TagCount {
 
 fn like_prefix(typed: &str) -> String {
     let mut out = String::new();
-    for c in typed.trim().trim_start_matches('#').to_lowercase().chars().take(100) {
+    for c in typed
+        .trim()
+        .trim_start_matches('#')
+        .to_lowercase()
+        .chars()
+        .take(100)
+    {
         let c = if c.is_whitespace() { '-' } else { c };
         if matches!(c, '%' | '_' | '\\') {
             out.push('\\');
@@ -31,7 +37,12 @@ fn like_prefix(typed: &str) -> String {
 }
 
 /// Most used tags starting with `typed` (all tags when empty), at most `limit`.
-pub async fn suggest(db: &Db, viewer: Option<&User>, typed: &str, limit: i64) -> Result<Vec<TagCount>, sqlx::Error> {
+pub async fn suggest(
+    db: &Db,
+    viewer: Option<&User>,
+    typed: &str,
+    limit: i64,
+) -> Result<Vec<TagCount>, sqlx::Error> {
     let sql = format!(
         "SELECT t.name, t.label, COUNT(*) AS n FROM tags t JOIN publication_tags pt ON pt.tag_id = t.id \
          JOIN publications p ON p.id = pt.publication_id AND p.status = 'visible' \

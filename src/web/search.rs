@@ -81,7 +81,11 @@ fn link(p: &SearchParams) -> String {
     format!("/search?{}", p.to_query())
 }
 
-async fn results_page(State(state): State<AppState>, ctx: Ctx, Query(p): Query<SearchParams>) -> AppResult<Response> {
+async fn results_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<SearchParams>,
+) -> AppResult<Response> {
     let lang = ctx.lang;
     let (req, field_errors) = params::resolve(&state.db, &p).await?;
     let within = match req.community {
@@ -159,7 +163,10 @@ async fn results_page(State(state): State<AppState>, ctx: Ctx, Query(p): Query<S
         .map(|(f, k)| (f, lang.t(&k)))
         .collect();
     let title = if ran {
-        lang.ta("search-title-for", &[("name", Arg::from(p.q.trim().to_string()))])
+        lang.ta(
+            "search-title-for",
+            &[("name", Arg::from(p.q.trim().to_string()))],
+        )
     } else {
         lang.t("search-title")
     };
@@ -249,7 +256,8 @@ async fn save(State(state): State<AppState>, mut ctx: Ctx, body: Bytes) -> AppRe
     let pairs = form_pairs(&body);
     ctx.verify_csrf(&form_get(&pairs, "csrf"))?;
     let user = ctx.user.clone().ok_or(AppError::Unauthorized)?;
-    let p: SearchParams = serde_urlencoded::from_str(&form_get(&pairs, "params")).unwrap_or_default();
+    let p: SearchParams =
+        serde_urlencoded::from_str(&form_get(&pairs, "params")).unwrap_or_default();
     match saved::save(&state.db, &user, &form_get(&pairs, "name"), &p).await? {
         Ok(_) => {
             ctx.flash("search-saved-done");
@@ -266,7 +274,12 @@ async fn save(State(state): State<AppState>, mut ctx: Ctx, body: Bytes) -> AppRe
     }
 }
 
-async fn delete_saved(State(state): State<AppState>, mut ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> AppResult<Response> {
+async fn delete_saved(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> AppResult<Response> {
     let pairs = form_pairs(&body);
     ctx.verify_csrf(&form_get(&pairs, "csrf"))?;
     let user = ctx.user.clone().ok_or(AppError::Unauthorized)?;
@@ -293,7 +306,11 @@ struct TagsPage {
     tags: Vec<(String, String, i64)>,
 }
 
-async fn tags_page(State(state): State<AppState>, ctx: Ctx, Query(tq): Query<TagQuery>) -> AppResult<Response> {
+async fn tags_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(tq): Query<TagQuery>,
+) -> AppResult<Response> {
     let tags = crate::search::tags::suggest(&state.db, ctx.user.as_ref(), &tq.q, 60).await?;
     let title = ctx.lang.t("tags-title");
     Ok(page(
@@ -303,7 +320,13 @@ async fn tags_page(State(state): State<AppState>, ctx: Ctx, Query(tq): Query<Tag
             q: tq.q,
             tags: tags
                 .into_iter()
-                .map(|t| (format!("/tags/{}", super::encode_path(&t.name)), t.label, t.count))
+                .map(|t| {
+                    (
+                        format!("/tags/{}", super::encode_path(&t.name)),
+                        t.label,
+                        t.count,
+                    )
+                })
                 .collect(),
         },
     ))
@@ -326,7 +349,10 @@ async fn opensearch(State(state): State<AppState>) -> Response {
         xml_escape(&state.instance_name()),
     );
     (
-        [(header::CONTENT_TYPE, "application/opensearchdescription+xml; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/opensearchdescription+xml; charset=utf-8",
+        )],
         xml,
     )
         .into_response()

@@ -19,7 +19,7 @@ mod oidc;
 mod operations;
 mod preview;
 mod publications;
-mod second_factor;
 mod search;
+mod second_factor;
 mod sqlcount;
 mod writing;

@@ -38,10 +38,19 @@ async fn community(app: &TestApp, owner: &User, slug: &str, visibility: Visibili
 }
 
 async fn join(app: &TestApp, c: &Community, u: &User) {
-    communities::set_membership(&app.state.db, c.id, u.id, Role::Member, MemberState::Active, "")
+    communities::set_membership(
+        &app.state.db,
+        c.id,
+        u.id,
+        Role::Member,
+        MemberState::Active,
+        "",
+    )
+    .await
+    .expect("membership");
+    communities::recount(&app.state.db, c.id)
         .await
-        .expect("membership");
-    communities::recount(&app.state.db, c.id).await.expect("recount");
+        .expect("recount");
 }
 
 async fn token_for(app: &TestApp, user: &User) -> String {
@@ -52,7 +61,15 @@ async fn token_for(app: &TestApp, user: &User) -> String {
 }
 
 /// Publish through the API; returns the publication id.
-async fn publish(app: &TestApp, token: &str, kind: &str, title: &str, body: &str, tags: &[&str], slugs: &[&str]) -> i64 {
+async fn publish(
+    app: &TestApp,
+    token: &str,
+    kind: &str,
+    title: &str,
+    body: &str,
+    tags: &[&str],
+    slugs: &[&str],
+) -> i64 {
     let res = app
         .client()
         .post(app.at("/api/v1/publications"))
@@ -156,25 +173,50 @@ async fn finds_french_and_english_variants_with_filters_and_counts() {
         ("cooperatives", "Les vélos électriques à l'école"),
         ("economie sociale", "Les vélos électriques à l'école"),
         ("Saint-Jean", "Les vélos électriques à l'école"),
-        ("\"saint jean sur richelieu\"", "Les vélos électriques à l'école"),
+        (
+            "\"saint jean sur richelieu\"",
+            "Les vélos électriques à l'école",
+        ),
         ("évènements", "Quel événement pour la Journée de l'œuvre?"),
         ("oeuvre", "Quel événement pour la Journée de l'œuvre?"),
         ("community", "Community fridges in Montréal"),
         ("montreal", "Community fridges in Montréal"),
     ] {
         let got = titles(&app, None, &q(query)).await;
-        assert!(got.contains(&expected.to_string()), "{query:?} should find {expected:?}, got {got:?}");
+        assert!(
+            got.contains(&expected.to_string()),
+            "{query:?} should find {expected:?}, got {got:?}"
+        );
     }
     // Exclusion and phrases that do not occur.
-    assert!(titles(&app, None, &q("vélos -coopérative")).await.is_empty());
-    assert!(titles(&app, None, &q("\"vélos école\"")).await.is_empty(), "not adjacent");
+    assert!(
+        titles(&app, None, &q("vélos -coopérative"))
+            .await
+            .is_empty()
+    );
+    assert!(
+        titles(&app, None, &q("\"vélos école\"")).await.is_empty(),
+        "not adjacent"
+    );
     // Replies: kind, link into the thread, highlighted snippet.
     let (_, v) = api_search(&app, None, &q("tracteurs")).await;
     assert_eq!(v["total"], 1, "{v}");
     let hit = &v["results"][0];
     assert_eq!(hit["kind"], "reply");
-    assert!(hit["url"].as_str().unwrap().starts_with(&format!("/p/{velo}?reply=")), "{hit}");
-    assert!(hit["snippet_html"].as_str().unwrap().contains("<mark>tracteur</mark>"), "{hit}");
+    assert!(
+        hit["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("/p/{velo}?reply=")),
+        "{hit}"
+    );
+    assert!(
+        hit["snippet_html"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>tracteur</mark>"),
+        "{hit}"
+    );
     assert_eq!(hit["communities"][0]["slug"], "mobilite");
 
     // Filters and counts.
@@ -194,7 +236,12 @@ async fn finds_french_and_english_variants_with_filters_and_counts() {
     assert_eq!(v["total"], 0, "vélo is redacteur's: {v}");
     let (_, v) = api_search(&app, None, &format!("{}&author=redacteur", q("vélo"))).await;
     assert_eq!(v["total"], 1, "{v}");
-    let (_, v) = api_search(&app, None, &format!("{}&community=mobilite", q("community"))).await;
+    let (_, v) = api_search(
+        &app,
+        None,
+        &format!("{}&community=mobilite", q("community")),
+    )
+    .await;
     assert_eq!(v["results"][0]["id"], english);
     let (_, v) = api_search(&app, None, &format!("{}&from=2999-01-01", q("vélo"))).await;
     assert_eq!(v["total"], 0);
@@ -202,8 +249,16 @@ async fn finds_french_and_english_variants_with_filters_and_counts() {
     assert_eq!(v["total"], 0, "all words are required: {v}");
     let (_, v) = api_search(&app, None, &q("économie sociale")).await;
     let kinds = v["facets"]["kinds"].as_array().unwrap();
-    assert!(kinds.iter().any(|k| k["value"] == "discussion" && k["count"] == 1), "{v}");
-    assert!(kinds.iter().any(|k| k["value"] == "community"), "the community's description matches: {v}");
+    assert!(
+        kinds
+            .iter()
+            .any(|k| k["value"] == "discussion" && k["count"] == 1),
+        "{v}"
+    );
+    assert!(
+        kinds.iter().any(|k| k["value"] == "community"),
+        "the community's description matches: {v}"
+    );
     let comms = v["facets"]["communities"].as_array().unwrap();
     assert_eq!(comms[0]["value"], "mobilite");
     let (_, v) = api_search(&app, None, &format!("{}&sort=date", q("vélo"))).await;
@@ -214,16 +269,33 @@ async fn finds_french_and_english_variants_with_filters_and_counts() {
 
     // The page: highlighted title, counts, ordering stated, filters kept.
     let anon = app.client();
-    let (status, body) = page(&anon, app.at(&format!("/search?{}&from=demain", q("vélos")))).await;
+    let (status, body) = page(
+        &anon,
+        app.at(&format!("/search?{}&from=demain", q("vélos"))),
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(body.contains("<mark>vélos</mark>"), "{body}");
     assert!(body.contains("Triés par pertinence"));
-    assert!(body.contains("Date invalide"), "the refused filter is explained");
+    assert!(
+        body.contains("Date invalide"),
+        "the refused filter is explained"
+    );
     assert!(body.contains("value=\"demain\""), "what was typed is kept");
     let (_, body) = page(&anon, app.at("/c/mobilite")).await;
-    assert!(body.contains("name=\"community\" value=\"mobilite\""), "search within the community");
-    let (_, body) = page(&anon, app.at(&format!("/search?{}&community=mobilite", q("vélo")))).await;
-    assert!(body.contains("Rechercher dans Communauté mobilite"), "{body}");
+    assert!(
+        body.contains("name=\"community\" value=\"mobilite\""),
+        "search within the community"
+    );
+    let (_, body) = page(
+        &anon,
+        app.at(&format!("/search?{}&community=mobilite", q("vélo"))),
+    )
+    .await;
+    assert!(
+        body.contains("Rechercher dans Communauté mobilite"),
+        "{body}"
+    );
 
     // Hostile and degenerate queries: a sensible answer, never a 500.
     for query in [
@@ -242,10 +314,20 @@ async fn finds_french_and_english_variants_with_filters_and_counts() {
         "\u{0}\u{1}\u{feff}".to_string(),
     ] {
         let (status, body) = page(&anon, app.at(&format!("/search?{}", q(&query)))).await;
-        assert_eq!(status, 200, "page for {:?}", query.chars().take(40).collect::<String>());
+        assert_eq!(
+            status,
+            200,
+            "page for {:?}",
+            query.chars().take(40).collect::<String>()
+        );
         assert!(!body.contains("error-500"));
         let (status, v) = api_search(&app, None, &q(&query)).await;
-        assert_eq!(status, 200, "api for {:?}: {v}", query.chars().take(40).collect::<String>());
+        assert_eq!(
+            status,
+            200,
+            "api for {:?}: {v}",
+            query.chars().take(40).collect::<String>()
+        );
     }
     let (_, v) = api_search(&app, None, &q("le la les")).await;
     assert_eq!(v["note"], "search-note-stopwords");
@@ -259,16 +341,27 @@ async fn finds_french_and_english_variants_with_filters_and_counts() {
 
     // Rebuilding the index from scratch gives the same answers.
     let before = titles(&app, None, &q("vélo")).await;
-    sqlx::query("DELETE FROM search_docs").execute(&app.state.db.pool).await.unwrap();
+    sqlx::query("DELETE FROM search_docs")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
     if app.state.db.backend == passerelles::db::Backend::Sqlite {
         sqlx::query("INSERT INTO search_fts (search_fts) VALUES ('delete-all')")
             .execute(&app.state.db.pool)
             .await
             .unwrap();
     }
-    assert!(titles(&app, None, &q("vélo")).await.is_empty(), "the index was emptied");
-    let stats = passerelles::search::reindex_all(&app.state.db).await.unwrap();
-    assert!(stats.docs >= 5, "3 publications, 1 reply, 1 community: {stats:?}");
+    assert!(
+        titles(&app, None, &q("vélo")).await.is_empty(),
+        "the index was emptied"
+    );
+    let stats = passerelles::search::reindex_all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(
+        stats.docs >= 5,
+        "3 publications, 1 reply, 1 community: {stats:?}"
+    );
     assert_eq!(titles(&app, None, &q("vélo")).await, before);
 
     // OpenSearch and tag suggestions (plain form and API).
@@ -277,13 +370,35 @@ async fn finds_french_and_english_variants_with_filters_and_counts() {
     assert!(xml.contains("/search?q={searchTerms}"), "{xml}");
     let (_, home) = page(&anon, app.at("/")).await;
     assert!(home.contains("rel=\"search\" type=\"application/opensearchdescription+xml\""));
-    assert!(home.contains("action=\"/search\""), "search box in the header");
+    assert!(
+        home.contains("action=\"/search\""),
+        "search box in the header"
+    );
     let (_, tags) = page(&anon, app.at("/tags?q=mob")).await;
-    assert!(tags.contains("href=\"/tags/mobilit%C3%A9\"") || tags.contains("/tags/mobilité"), "{tags}");
-    let v: Value = app.client().get(app.at("/api/v1/tags?q=MOB")).send().await.unwrap().json().await.unwrap();
+    assert!(
+        tags.contains("href=\"/tags/mobilit%C3%A9\"") || tags.contains("/tags/mobilité"),
+        "{tags}"
+    );
+    let v: Value = app
+        .client()
+        .get(app.at("/api/v1/tags?q=MOB"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v[0]["name"], "mobilité", "{v}");
     assert_eq!(v[0]["count"], 1);
-    let v: Value = app.client().get(app.at("/api/v1/tags?q=zzz")).send().await.unwrap().json().await.unwrap();
+    let v: Value = app
+        .client()
+        .get(app.at("/api/v1/tags?q=zzz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v, json!([]));
 }
 
@@ -306,10 +421,46 @@ async fn results_follow_the_policy_after_every_change() {
         token_for(&app, &member).await,
         token_for(&app, &outsider).await,
     );
-    let secret = publish(&app, &ot, "discussion", "Budget confidentiel", "Le mot clé est zanzibar.", &[], &["privee"]).await;
-    let both = publish(&app, &ot, "discussion", "Partagé deux fois", "Le mot clé est kilimandjaro.", &[], &["privee", "ouverte"]).await;
-    publish(&app, &ot, "discussion", "Entre nous", "Le mot clé est tombouctou.", &[], &["discrete"]).await;
-    let public = publish(&app, &ot, "discussion", "Annonce publique", "Le mot clé est valparaiso.", &[], &["ouverte"]).await;
+    let secret = publish(
+        &app,
+        &ot,
+        "discussion",
+        "Budget confidentiel",
+        "Le mot clé est zanzibar.",
+        &[],
+        &["privee"],
+    )
+    .await;
+    let both = publish(
+        &app,
+        &ot,
+        "discussion",
+        "Partagé deux fois",
+        "Le mot clé est kilimandjaro.",
+        &[],
+        &["privee", "ouverte"],
+    )
+    .await;
+    publish(
+        &app,
+        &ot,
+        "discussion",
+        "Entre nous",
+        "Le mot clé est tombouctou.",
+        &[],
+        &["discrete"],
+    )
+    .await;
+    let public = publish(
+        &app,
+        &ot,
+        "discussion",
+        "Annonce publique",
+        "Le mot clé est valparaiso.",
+        &[],
+        &["ouverte"],
+    )
+    .await;
     let res = app
         .client()
         .post(app.at(&format!("/api/v1/publications/{secret}/replies")))
@@ -322,7 +473,11 @@ async fn results_follow_the_policy_after_every_change() {
 
     let total = |token: Option<String>, query: &'static str| {
         let app = &app;
-        async move { api_search(app, token.as_deref(), &q(query)).await.1["total"].as_i64().unwrap() }
+        async move {
+            api_search(app, token.as_deref(), &q(query)).await.1["total"]
+                .as_i64()
+                .unwrap()
+        }
     };
     // Private: members only; unlisted: not searched by non-members.
     for (who, token, sees_private) in [
@@ -331,18 +486,47 @@ async fn results_follow_the_policy_after_every_change() {
         ("member", Some(mt.clone()), true),
         ("admin", Some(at.clone()), true),
     ] {
-        assert_eq!(total(token.clone(), "zanzibar").await, i64::from(sees_private), "{who}: private publication");
-        assert_eq!(total(token.clone(), "ouagadougou").await, i64::from(sees_private), "{who}: private reply");
-        assert_eq!(total(token.clone(), "tombouctou").await, i64::from(sees_private), "{who}: unlisted");
-        assert_eq!(total(token.clone(), "kilimandjaro").await, 1, "{who}: shared into an open one too");
+        assert_eq!(
+            total(token.clone(), "zanzibar").await,
+            i64::from(sees_private),
+            "{who}: private publication"
+        );
+        assert_eq!(
+            total(token.clone(), "ouagadougou").await,
+            i64::from(sees_private),
+            "{who}: private reply"
+        );
+        assert_eq!(
+            total(token.clone(), "tombouctou").await,
+            i64::from(sees_private),
+            "{who}: unlisted"
+        );
+        assert_eq!(
+            total(token.clone(), "kilimandjaro").await,
+            1,
+            "{who}: shared into an open one too"
+        );
     }
     // Where a publication is shared is only told among searchable communities,
     // and filtering by a private community reveals nothing.
     let (_, v) = api_search(&app, None, &q("kilimandjaro")).await;
-    assert_eq!(v["results"][0]["communities"], json!([{"slug": "ouverte", "name": "Communauté ouverte"}]));
-    let (_, v) = api_search(&app, Some(&xt), &format!("{}&community=privee", q("kilimandjaro"))).await;
+    assert_eq!(
+        v["results"][0]["communities"],
+        json!([{"slug": "ouverte", "name": "Communauté ouverte"}])
+    );
+    let (_, v) = api_search(
+        &app,
+        Some(&xt),
+        &format!("{}&community=privee", q("kilimandjaro")),
+    )
+    .await;
     assert_eq!(v["total"], 0, "{v}");
-    let (_, v) = api_search(&app, Some(&mt), &format!("{}&community=privee", q("kilimandjaro"))).await;
+    let (_, v) = api_search(
+        &app,
+        Some(&mt),
+        &format!("{}&community=privee", q("kilimandjaro")),
+    )
+    .await;
     assert_eq!(v["total"], 1, "{v}");
     // The page applies the same policy.
     let (_, body) = page(&app.client(), app.at(&format!("/search?{}", q("zanzibar")))).await;
@@ -350,10 +534,28 @@ async fn results_follow_the_policy_after_every_change() {
     assert!(body.contains("Aucun résultat"));
     // Communities by name: a private one's card is listed to signed-in people,
     // an unlisted one only to its members.
-    let (_, v) = api_search(&app, Some(&xt), &format!("{}&kind=community", q("communauté"))).await;
-    let slugs: Vec<String> = v["results"].as_array().unwrap().iter().map(|r| r["url"].as_str().unwrap().to_string()).collect();
-    assert!(slugs.contains(&"/c/privee".to_string()) && !slugs.contains(&"/c/discrete".to_string()), "{slugs:?}");
-    let (_, v) = api_search(&app, Some(&mt), &format!("{}&kind=community", q("communauté"))).await;
+    let (_, v) = api_search(
+        &app,
+        Some(&xt),
+        &format!("{}&kind=community", q("communauté")),
+    )
+    .await;
+    let slugs: Vec<String> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["url"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        slugs.contains(&"/c/privee".to_string()) && !slugs.contains(&"/c/discrete".to_string()),
+        "{slugs:?}"
+    );
+    let (_, v) = api_search(
+        &app,
+        Some(&mt),
+        &format!("{}&kind=community", q("communauté")),
+    )
+    .await;
     assert_eq!(v["total"], 3, "{v}");
 
     // 1. Removed by a moderator: gone at once, for everyone but no one.
@@ -371,7 +573,16 @@ async fn results_follow_the_policy_after_every_change() {
     assert_eq!(total(Some(mt.clone()), "valparaiso").await, 0);
 
     // 2. A community made private: its content leaves outsiders' results at once.
-    let other = publish(&app, &ot, "discussion", "Nouvelles du quartier", "Le mot clé est samarcande.", &[], &["ouverte"]).await;
+    let other = publish(
+        &app,
+        &ot,
+        "discussion",
+        "Nouvelles du quartier",
+        "Le mot clé est samarcande.",
+        &[],
+        &["ouverte"],
+    )
+    .await;
     assert_eq!(total(None, "samarcande").await, 1);
     let res = app
         .client()
@@ -384,7 +595,11 @@ async fn results_follow_the_policy_after_every_change() {
     assert_eq!(res.status().as_u16(), 200, "{}", res.text().await.unwrap());
     assert_eq!(total(None, "samarcande").await, 0, "now private");
     assert_eq!(total(Some(xt.clone()), "samarcande").await, 0);
-    assert_eq!(total(Some(mt.clone()), "samarcande").await, 1, "members still find it");
+    assert_eq!(
+        total(Some(mt.clone()), "samarcande").await,
+        1,
+        "members still find it"
+    );
     let _ = other;
 
     // 3. A member leaves a private community: its content leaves their results.
@@ -396,7 +611,11 @@ async fn results_follow_the_policy_after_every_change() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 204);
-    assert_eq!(total(Some(mt.clone()), "zanzibar").await, 0, "left: no longer found");
+    assert_eq!(
+        total(Some(mt.clone()), "zanzibar").await,
+        0,
+        "left: no longer found"
+    );
     assert_eq!(total(Some(mt.clone()), "ouagadougou").await, 0);
 
     // 4. Deleted by its author: gone, and out of the index.
@@ -409,11 +628,12 @@ async fn results_follow_the_policy_after_every_change() {
         .unwrap();
     assert!(res.status().is_success(), "{}", res.status());
     assert_eq!(total(Some(at.clone()), "kilimandjaro").await, 0);
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_docs WHERE source = 'p' AND ref_id = $1")
-        .bind(both)
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap();
+    let left: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM search_docs WHERE source = 'p' AND ref_id = $1")
+            .bind(both)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
     assert_eq!(left, 0, "the deleted publication's words are not kept");
 
     // 5. Members are found only when they chose to be, by signed-in people.
@@ -431,13 +651,21 @@ async fn results_follow_the_policy_after_every_change() {
     assert_eq!(v["total"], 1, "{v}");
     assert_eq!(v["results"][0]["kind"], "member");
     assert_eq!(v["results"][0]["url"], "/u/membre");
-    assert_eq!(total(None, "jardinière").await, 0, "not to anonymous readers");
+    assert_eq!(
+        total(None, "jardinière").await,
+        0,
+        "not to anonymous readers"
+    );
     sqlx::query("UPDATE users SET status = 'suspended' WHERE id = $1")
         .bind(member.id)
         .execute(&app.state.db.pool)
         .await
         .expect("suspend");
-    assert_eq!(total(Some(xt.clone()), "jardinière").await, 0, "suspended accounts are not found");
+    assert_eq!(
+        total(Some(xt.clone()), "jardinière").await,
+        0,
+        "suspended accounts are not found"
+    );
 }
 
 #[tokio::test]
@@ -449,39 +677,123 @@ async fn saved_searches_notify_new_matches_the_saver_may_see() {
     let (client, saver) = app.logged_in("curieuse", false).await;
     join(&app, &open, &saver).await;
     let ot = token_for(&app, &owner).await;
-    publish(&app, &ot, "discussion", "Compost d'hiver", "Déjà là avant.", &[], &["jardins"]).await;
+    publish(
+        &app,
+        &ot,
+        "discussion",
+        "Compost d'hiver",
+        "Déjà là avant.",
+        &[],
+        &["jardins"],
+    )
+    .await;
 
     // Save from the results page (the form keeps the filters).
     let (_, body) = page(&client, app.at(&format!("/search?{}", q("compost")))).await;
-    assert!(body.contains("action=\"/search/saved\""), "save form offered");
-    let csrf = app.csrf(&client, &format!("/search?{}", q("compost"))).await;
+    assert!(
+        body.contains("action=\"/search/saved\""),
+        "save form offered"
+    );
+    let csrf = app
+        .csrf(&client, &format!("/search?{}", q("compost")))
+        .await;
     let res = client
         .post(app.at("/search/saved"))
-        .form(&[("csrf", csrf.as_str()), ("name", "Compost"), ("params", "q=compost&kind=discussion")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Compost"),
+            ("params", "q=compost&kind=discussion"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 303);
     let (_, body) = page(&client, app.at("/search/saved")).await;
-    assert!(body.contains("Compost") && body.contains("q=compost&#38;kind=discussion"), "{body}");
+    assert!(
+        body.contains("Compost") && body.contains("q=compost&#38;kind=discussion"),
+        "{body}"
+    );
 
     // Nothing new yet: no notification (what existed before does not count).
-    assert_eq!(passerelles::search::saved::check_due(&app.state.db, 0).await.unwrap(), 0);
+    assert_eq!(
+        passerelles::search::saved::check_due(&app.state.db, 0)
+            .await
+            .unwrap(),
+        0
+    );
     // New matches: one where the saver may read, one where they may not.
-    publish(&app, &ot, "discussion", "Coulisses du compost", "Secret.", &[], &["coulisses"]).await;
-    assert_eq!(passerelles::search::saved::check_due(&app.state.db, 0).await.unwrap(), 0, "private match not told");
-    publish(&app, &ot, "discussion", "Compost collectif", "Nouveau bac.", &[], &["jardins"]).await;
-    publish(&app, &ot, "question", "Compost et rats?", "Question.", &[], &["jardins"]).await;
-    assert_eq!(passerelles::search::saved::check_due(&app.state.db, 0).await.unwrap(), 1);
+    publish(
+        &app,
+        &ot,
+        "discussion",
+        "Coulisses du compost",
+        "Secret.",
+        &[],
+        &["coulisses"],
+    )
+    .await;
+    assert_eq!(
+        passerelles::search::saved::check_due(&app.state.db, 0)
+            .await
+            .unwrap(),
+        0,
+        "private match not told"
+    );
+    publish(
+        &app,
+        &ot,
+        "discussion",
+        "Compost collectif",
+        "Nouveau bac.",
+        &[],
+        &["jardins"],
+    )
+    .await;
+    publish(
+        &app,
+        &ot,
+        "question",
+        "Compost et rats?",
+        "Question.",
+        &[],
+        &["jardins"],
+    )
+    .await;
+    assert_eq!(
+        passerelles::search::saved::check_due(&app.state.db, 0)
+            .await
+            .unwrap(),
+        1
+    );
     let (_, body) = page(&client, app.at("/notifications")).await;
-    assert!(body.contains("Un nouveau résultat pour votre recherche « Compost »"), "only the discussion counts: {body}");
-    assert!(body.contains("/search?q=compost&#38;kind=discussion&#38;sort=date"), "{body}");
+    assert!(
+        body.contains("Un nouveau résultat pour votre recherche « Compost »"),
+        "only the discussion counts: {body}"
+    );
+    assert!(
+        body.contains("/search?q=compost&#38;kind=discussion&#38;sort=date"),
+        "{body}"
+    );
     // Checked once: no repeat.
-    assert_eq!(passerelles::search::saved::check_due(&app.state.db, 0).await.unwrap(), 0);
+    assert_eq!(
+        passerelles::search::saved::check_due(&app.state.db, 0)
+            .await
+            .unwrap(),
+        0
+    );
 
     // The API lists, creates and deletes them.
     let st = token_for(&app, &saver).await;
-    let v: Value = app.client().get(app.at("/api/v1/me/saved-searches")).bearer_auth(&st).send().await.unwrap().json().await.unwrap();
+    let v: Value = app
+        .client()
+        .get(app.at("/api/v1/me/saved-searches"))
+        .bearer_auth(&st)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v[0]["name"], "Compost");
     let id = v[0]["id"].as_i64().unwrap();
     let res = app
@@ -503,20 +815,36 @@ async fn saved_searches_notify_new_matches_the_saver_may_see() {
         .unwrap();
     assert_eq!(res.status().as_u16(), 201);
     let other = token_for(&app, &owner).await;
-    let res = app.client().delete(app.at(&format!("/api/v1/me/saved-searches/{id}"))).bearer_auth(&other).send().await.unwrap();
+    let res = app
+        .client()
+        .delete(app.at(&format!("/api/v1/me/saved-searches/{id}")))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 404, "not someone else's");
-    let res = app.client().delete(app.at(&format!("/api/v1/me/saved-searches/{id}"))).bearer_auth(&st).send().await.unwrap();
+    let res = app
+        .client()
+        .delete(app.at(&format!("/api/v1/me/saved-searches/{id}")))
+        .bearer_auth(&st)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 204);
 }
 
 #[tokio::test]
 async fn relevance_set_recall_is_at_least_the_target() {
     let app = TestApp::spawn().await;
-    let report = passerelles::search::eval::run(&app.state.db, passerelles::search::eval::BUILTIN_SET)
-        .await
-        .expect("evaluation");
+    let report =
+        passerelles::search::eval::run(&app.state.db, passerelles::search::eval::BUILTIN_SET)
+            .await
+            .expect("evaluation");
     let table = report.table();
     assert!(report.queries.len() >= 30, "{table}");
-    assert!(report.recall() >= passerelles::search::eval::RECALL_TARGET, "{table}");
+    assert!(
+        report.recall() >= passerelles::search::eval::RECALL_TARGET,
+        "{table}"
+    );
     assert!(report.precision() >= 0.95, "{table}");
 }
