@@ -621,6 +621,8 @@ pub struct Request {
     pub kind: Option<String>,
     /// Community id (also "search within this community").
     pub community: Option<i64>,
+    /// Its name, for the page's title (set by `params::resolve`).
+    pub community_name: Option<String>,
     /// Tag name (normalised).
     pub tag: Option<String>,
     /// Author id.
@@ -835,7 +837,9 @@ fn top_matches(sort: Sort, score: &str) -> String {
     }
 }
 
-fn viewer_id(viewer: Option<&User>) -> i64 {
+/// The id bound for the policy's SQL: 0 for anonymous readers and for
+/// accounts that may not act (suspended, remote).
+pub(crate) fn viewer_id(viewer: Option<&User>) -> i64 {
     viewer
         .filter(|u| u.status == crate::accounts::Status::Active && u.domain.is_none())
         .map(|u| u.id)

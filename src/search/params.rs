@@ -125,7 +125,10 @@ pub async fn resolve(
         match crate::communities::by_slug(db, slug).await? {
             // An unknown community (or one the viewer may not search: the
             // query's condition) simply finds nothing.
-            Some(c) => req.community = Some(c.id),
+            Some(c) => {
+                req.community = Some(c.id);
+                req.community_name = Some(c.name);
+            }
             None => req.community = Some(-1),
         }
     }

@@ -128,6 +128,15 @@ pub async fn check_due(db: &Db, min_interval: i64) -> anyhow::Result<usize> {
     .bind(t)
     .fetch_all(&db.pool)
     .await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    // One horizon for the whole round: entries indexed meanwhile are
+    // reported at the next one.
+    let upto: i64 = sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM search_docs")
+        .fetch_one(&db.pool)
+        .await?
+        .unwrap_or(0);
     let mut notified = 0;
     for id in due {
         // Claim it (another node may be on it).
@@ -141,14 +150,14 @@ pub async fn check_due(db: &Db, min_interval: i64) -> anyhow::Result<usize> {
         .await?
         .rows_affected()
             == 1;
-        if claimed && check_one(db, id).await? {
+        if claimed && check_one(db, id, upto).await? {
             notified += 1;
         }
     }
     Ok(notified)
 }
 
-async fn check_one(db: &Db, id: i64) -> anyhow::Result<bool> {
+async fn check_one(db: &Db, id: i64, upto: i64) -> anyhow::Result<bool> {
     let Some(r) =
         sqlx::query("SELECT user_id, name, params, last_doc_id FROM saved_searches WHERE id = $1")
             .bind(id)
@@ -162,10 +171,6 @@ async fn check_one(db: &Db, id: i64) -> anyhow::Result<bool> {
     let p: SearchParams =
         serde_urlencoded::from_str(&r.try_get::<String, _>(2)?).unwrap_or_default();
     let last: i64 = r.try_get(3)?;
-    let upto: i64 = sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM search_docs")
-        .fetch_one(&db.pool)
-        .await?
-        .unwrap_or(0);
     let user = crate::accounts::by_id(db, user_id).await?;
     let mut count = 0;
     if let Some(user) = user.filter(|u| u.status == crate::accounts::Status::Active)

@@ -52,12 +52,8 @@ pub async fn suggest(
         policy::searchable_communities_sql("c", viewer, 1),
         limit.clamp(1, 200)
     );
-    let viewer_id = viewer
-        .filter(|u| u.status == crate::accounts::Status::Active && u.domain.is_none())
-        .map(|u| u.id)
-        .unwrap_or(0);
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(viewer_id)
+        .bind(super::viewer_id(viewer))
         .bind(like_prefix(typed))
         .fetch_all(&db.pool)
         .await?;

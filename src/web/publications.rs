@@ -132,11 +132,12 @@ async fn readable(
 }
 
 /// A `application/x-www-form-urlencoded` body with repeated keys.
-fn form_pairs(body: &Bytes) -> Vec<(String, String)> {
+pub(super) fn form_pairs(body: &Bytes) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
 
-fn first(pairs: &[(String, String)], key: &str) -> String {
+/// The first value of `key` (empty when absent).
+pub(super) fn first(pairs: &[(String, String)], key: &str) -> String {
     pairs
         .iter()
         .find(|(k, _)| k == key)

@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::ctx::Ctx;
+use super::publications::{first, form_pairs};
 use super::templates::{Shell, page};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Arg, Lang};
@@ -88,12 +89,10 @@ async fn results_page(
 ) -> AppResult<Response> {
     let lang = ctx.lang;
     let (req, field_errors) = params::resolve(&state.db, &p).await?;
-    let within = match req.community {
-        Some(id) if id > 0 => crate::communities::by_id(&state.db, id)
-            .await?
-            .map(|c| (c.slug.clone(), c.name.clone())),
-        _ => None,
-    };
+    let within = req
+        .community_name
+        .clone()
+        .map(|name| (p.community.trim().to_string(), name));
     let ran = !p.q.trim().is_empty();
     let results = if ran {
         search::search(&state.db, ctx.user.as_ref(), &req).await?
@@ -240,25 +239,12 @@ async fn saved_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
     ))
 }
 
-fn form_pairs(body: &Bytes) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body).into_owned().collect()
-}
-
-fn form_get(pairs: &[(String, String)], k: &str) -> String {
-    pairs
-        .iter()
-        .find(|(key, _)| key == k)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
 async fn save(State(state): State<AppState>, mut ctx: Ctx, body: Bytes) -> AppResult<Response> {
     let pairs = form_pairs(&body);
-    ctx.verify_csrf(&form_get(&pairs, "csrf"))?;
+    ctx.verify_csrf(&first(&pairs, "csrf"))?;
     let user = ctx.user.clone().ok_or(AppError::Unauthorized)?;
-    let p: SearchParams =
-        serde_urlencoded::from_str(&form_get(&pairs, "params")).unwrap_or_default();
-    match saved::save(&state.db, &user, &form_get(&pairs, "name"), &p).await? {
+    let p: SearchParams = serde_urlencoded::from_str(&first(&pairs, "params")).unwrap_or_default();
+    match saved::save(&state.db, &user, &first(&pairs, "name"), &p).await? {
         Ok(_) => {
             ctx.flash("search-saved-done");
             Ok(ctx.redirect("/search/saved"))
@@ -281,7 +267,7 @@ async fn delete_saved(
     body: Bytes,
 ) -> AppResult<Response> {
     let pairs = form_pairs(&body);
-    ctx.verify_csrf(&form_get(&pairs, "csrf"))?;
+    ctx.verify_csrf(&first(&pairs, "csrf"))?;
     let user = ctx.user.clone().ok_or(AppError::Unauthorized)?;
     if !saved::delete(&state.db, user.id, id).await? {
         return Err(AppError::NotFound);
