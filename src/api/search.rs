@@ -102,7 +102,7 @@ pub async fn run(
     Query(p): Query<SearchParams>,
 ) -> AppResult<Json<SearchOut>> {
     let viewer = viewer.map(|v| v.0);
-    let (req, errors) = params::resolve(&state.db, &p).await?;
+    let (req, errors) = params::resolve(&state.db, viewer.as_ref(), &p).await?;
     if !errors.is_empty() {
         return Err(AppError::Invalid { fields: errors });
     }
@@ -279,7 +279,7 @@ pub async fn create_saved(
                 fields: vec![("query".into(), "field-invalid".into())],
             }
         })?;
-    let (_, errors) = params::resolve(&state.db, &p).await?;
+    let (_, errors) = params::resolve(&state.db, Some(&user), &p).await?;
     if !errors.is_empty() {
         return Err(AppError::Invalid { fields: errors });
     }

@@ -276,16 +276,14 @@ impl Source {
                 "(d.source = 'c' AND EXISTS (SELECT 1 FROM communities sc WHERE sc.id = d.community_id AND {}))",
                 policy::listed_communities_sql("sc", viewer, param)
             ),
-            // Findable members are found by signed-in people only.
-            Source::Members => match viewer.filter(|u| u.status == crate::accounts::Status::Active)
-            {
-                Some(_) => {
-                    "(d.source = 'm' AND EXISTS (SELECT 1 FROM users su WHERE su.id = d.user_id \
-                            AND su.status = 'active' AND su.findable = 1))"
-                        .to_string()
-                }
-                None => "(1 = 0)".to_string(),
-            },
+            // Findable members are found by signed-in people only (acting
+            // accounts, as the policy counts them: not suspended, not remote).
+            Source::Members if viewer_id(viewer) != 0 => {
+                "(d.source = 'm' AND EXISTS (SELECT 1 FROM users su \
+                 WHERE su.id = d.user_id AND su.status = 'active' AND su.findable = 1))"
+                    .to_string()
+            }
+            Source::Members => "(1 = 0)".to_string(),
         }
     }
 }

@@ -99,6 +99,7 @@ fn parse_date(s: &str) -> Option<i64> {
 /// (field, message key); the search runs without them, the form shows why.
 pub async fn resolve(
     db: &Db,
+    viewer: Option<&crate::accounts::User>,
     p: &SearchParams,
 ) -> Result<(Request, Vec<(String, String)>), sqlx::Error> {
     let mut errors = Vec::new();
@@ -127,7 +128,14 @@ pub async fn resolve(
             // query's condition) simply finds nothing.
             Some(c) => {
                 req.community = Some(c.id);
-                req.community_name = Some(c.name);
+                // Named on the page only to whom its card may be shown.
+                let m = crate::communities::membership(db, c.id, viewer).await?;
+                if crate::policy::can(
+                    viewer,
+                    crate::policy::Action::ViewCommunityCard { c: &c.facts(), m },
+                ) {
+                    req.community_name = Some(c.name);
+                }
             }
             None => req.community = Some(-1),
         }

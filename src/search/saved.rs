@@ -176,7 +176,7 @@ async fn check_one(db: &Db, id: i64, upto: i64) -> anyhow::Result<bool> {
     if let Some(user) = user.filter(|u| u.status == crate::accounts::Status::Active)
         && upto > last
     {
-        let (mut req, _) = params::resolve(db, &p).await?;
+        let (mut req, _) = params::resolve(db, Some(&user), &p).await?;
         req.after_doc = Some(last);
         req.upto_doc = Some(upto);
         req.page = 0;

@@ -88,7 +88,7 @@ async fn results_page(
     Query(p): Query<SearchParams>,
 ) -> AppResult<Response> {
     let lang = ctx.lang;
-    let (req, field_errors) = params::resolve(&state.db, &p).await?;
+    let (req, field_errors) = params::resolve(&state.db, ctx.user.as_ref(), &p).await?;
     let within = req
         .community_name
         .clone()
