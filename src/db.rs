@@ -47,6 +47,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "second_factor",
         include_str!("../migrations/0005_second_factor.sql"),
     ),
+    (
+        6,
+        "oidc_tools",
+        include_str!("../migrations/0006_oidc_tools.sql"),
+    ),
 ];
 
 pub fn now() -> i64 {
