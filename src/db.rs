@@ -52,6 +52,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "oidc_tools",
         include_str!("../migrations/0006_oidc_tools.sql"),
     ),
+    (7, "passkeys", include_str!("../migrations/0007_passkeys.sql")),
 ];
 
 pub fn now() -> i64 {

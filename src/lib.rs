@@ -29,3 +29,4 @@ pub mod settings;
 pub mod totp;
 pub mod username;
 pub mod web;
+pub mod webauthn;

@@ -11,6 +11,7 @@ pub mod notifications;
 pub mod oidc;
 pub mod oidc_admin;
 pub mod pages;
+pub mod passkeys;
 pub mod publications;
 pub mod search;
 pub mod second_factor;
@@ -184,6 +185,7 @@ pub fn router(state: AppState) -> Router {
         .merge(oidc::router())
         .merge(oidc_admin::router())
         .merge(second_factor::router())
+        .merge(passkeys::router())
         .merge(publications::router().merge(notifications::router()))
         .nest("/api/v1", crate::api::router())
         .fallback(|| async { AppError::NotFound })

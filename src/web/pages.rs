@@ -57,6 +57,7 @@ async fn static_file(Path(file): Path<String>, headers: HeaderMap) -> Response {
     let (body, ctype) = match file.as_str() {
         "app.css" => (CSS, "text/css; charset=utf-8"),
         "favicon.svg" => (FAVICON, "image/svg+xml"),
+        "passkeys.js" => (super::passkeys::JS, "text/javascript; charset=utf-8"),
         _ => return AppError::NotFound.into_response(),
     };
     let etag = format!("\"{}\"", hex::encode(&Sha256::digest(body.as_bytes())[..8]));

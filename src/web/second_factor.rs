@@ -41,7 +41,10 @@ pub async fn challenge_if_enabled(
     user: &User,
     next: &str,
 ) -> AppResult<Option<Response>> {
-    if !totp::is_enabled(&state.db, user.id).await? {
+    // A passkey counts as a second factor too (asked on the same page).
+    if !totp::is_enabled(&state.db, user.id).await?
+        && !crate::webauthn::has_passkey(&state.db, user.id).await?
+    {
         return Ok(None);
     }
     let next = ctx::safe_local_path(if next.is_empty() { "/" } else { next });
@@ -61,14 +64,24 @@ pub async fn challenge_if_enabled(
 struct CodePage {
     s: Shell,
     error: Option<String>,
+    /// Which factors the person has: an app's code, passkeys (or both).
+    totp: bool,
+    passkeys: bool,
 }
 
-fn code_page(state: &AppState, ctx: &Ctx, error: Option<String>) -> CodePage {
-    CodePage {
+async fn code_page(
+    state: &AppState,
+    ctx: &Ctx,
+    user_id: i64,
+    error: Option<String>,
+) -> AppResult<CodePage> {
+    Ok(CodePage {
         s: Shell::new(state, ctx, &ctx.t("totp-login-title"), "")
             .crumb(ctx.t("totp-login-title"), "/login/second-factor"),
         error,
-    }
+        totp: totp::is_enabled(&state.db, user_id).await?,
+        passkeys: crate::webauthn::has_passkey(&state.db, user_id).await?,
+    })
 }
 
 async fn live_challenge(
@@ -88,10 +101,10 @@ async fn code_form(
     ctx: Ctx,
     headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
-    if live_challenge(&state, &headers).await?.is_none() {
+    let Some((_, user_id, _)) = live_challenge(&state, &headers).await? else {
         return Ok(ctx.redirect("/login"));
-    }
-    Ok(page(&ctx, &code_page(&state, &ctx, None)))
+    };
+    Ok(page(&ctx, &code_page(&state, &ctx, user_id, None).await?))
 }
 
 #[derive(Deserialize, Default)]
@@ -120,7 +133,7 @@ async fn code_submit(
     if !totp::verify(&state.db, user_id, &f.code).await? {
         return Ok(invalid(
             &ctx,
-            &code_page(&state, &ctx, Some(ctx.t("totp-login-wrong"))),
+            &code_page(&state, &ctx, user_id, Some(ctx.t("totp-login-wrong"))).await?,
         ));
     }
     totp::close_challenge(&state.db, &token).await?;
@@ -294,6 +307,12 @@ async fn disable(
     };
     totp::disable(&state.db, user.id).await?;
     accounts::audit(&state.db, Some(user.id), "totp_disabled", Some(user.id), "").await?;
+    // Passkeys remain a second factor: they keep recovery codes (new ones).
+    if crate::webauthn::has_passkey(&state.db, user.id).await? {
+        let codes = totp::new_recovery_codes(&state.db, user.id).await?;
+        let view = security_view(&state, &ctx, &user, codes, None).await?;
+        return Ok(page(&ctx, &view));
+    }
     ctx.flash("flash-totp-disabled");
     Ok(ctx.redirect("/settings/security"))
 }

@@ -49,6 +49,7 @@ pub fn sections(lang: Lang, current: &str) -> Vec<(String, &'static str, bool)> 
         ("settings-profile", "/settings/profile"),
         ("settings-account", "/settings/account"),
         ("settings-security", "/settings/security"),
+        ("settings-passkeys", "/settings/passkeys"),
         ("settings-sessions", "/settings/sessions"),
         ("settings-tokens", "/settings/tokens"),
         ("settings-tools", "/settings/tools"),
