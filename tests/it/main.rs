@@ -17,6 +17,7 @@ mod matrix;
 mod moderation;
 mod oidc;
 mod operations;
+mod passkeys;
 mod preview;
 mod publications;
 mod search;
