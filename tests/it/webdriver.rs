@@ -352,6 +352,26 @@ impl Browser {
             .await
     }
 
+    /// Adds a WebAuthn virtual authenticator (WebAuthn Level 2 §11.3, the
+    /// WebDriver extension); returns its id. Passkeys made by the page live
+    /// in it for the rest of the session.
+    pub async fn add_virtual_authenticator(&self, options: Value) -> String {
+        as_string(self.session.post("/webauthn/authenticator", options).await)
+    }
+
+    /// The credentials a virtual authenticator holds (id, rpId, userHandle,
+    /// isResidentCredential, signCount…).
+    pub async fn virtual_credentials(&self, authenticator_id: &str) -> Vec<Value> {
+        match self
+            .session
+            .get(&format!("/webauthn/authenticator/{authenticator_id}/credentials"))
+            .await
+        {
+            Value::Array(a) => a,
+            other => panic!("credentials: {other}"),
+        }
+    }
+
     /// The first element matching `css`, or `None` right away.
     pub async fn try_find(&self, css: &str) -> Option<Element> {
         let body = json!({ "using": "css selector", "value": css });
