@@ -1,4 +1,4 @@
-//! Safe processing of uploaded images (avatars).
+//! Safe processing of uploaded images (avatars, tool icons).
 //!
 //! The format is sniffed from the content, dimensions are checked from the
 //! header before any pixel is decoded, decoding runs under memory limits, and
@@ -75,10 +75,43 @@ impl From<image::ImageError> for ImageError {
 /// EXIF-oriented, centre-cropped to a square, flattened on white, resized
 /// (Lanczos3) and re-encoded as JPEG quality 85 without any metadata.
 pub fn make_avatar(bytes: &[u8], size: u32) -> Result<Vec<u8>, ImageError> {
+    let size = size.clamp(1, MAX_DIMENSION);
+    let (decoded, orientation) = decode_bounded(bytes)?;
+    let square = square_on_white(decoded, size);
+
+    // Centre-cropping commutes with rotations/flips, so orienting the small
+    // result is equivalent to orienting the full image, and much cheaper.
+    let mut oriented = DynamicImage::ImageRgb8(square);
+    oriented.apply_orientation(orientation);
+
+    let mut out = Vec::new();
+    let encoder = JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY);
+    oriented.into_rgb8().write_with_encoder(encoder)?;
+    Ok(out)
+}
+
+/// Make a square tool icon of `size`×`size` pixels, a PNG that keeps
+/// transparency (icons are often drawn on none). Same checks as avatars:
+/// sniffed raster formats only (no SVG), dimensions bounded before
+/// decoding, decoding under limits, re-encoded without any input metadata.
+pub fn make_icon(bytes: &[u8], size: u32) -> Result<Vec<u8>, ImageError> {
+    let size = size.clamp(1, 512);
+    let (decoded, orientation) = decode_bounded(bytes)?;
+    let mut square = DynamicImage::ImageRgba8(crop_resize(&decoded.into_rgba8(), size));
+    square.apply_orientation(orientation);
+    let mut out = Cursor::new(Vec::new());
+    square.into_rgba8().write_to(&mut out, ImageFormat::Png)?;
+    Ok(out.into_inner())
+}
+
+/// Sniff, bound and decode an upload; returns the pixels and the EXIF
+/// orientation still to apply.
+fn decode_bounded(
+    bytes: &[u8],
+) -> Result<(DynamicImage, image::metadata::Orientation), ImageError> {
     if bytes.len() > MAX_UPLOAD_BYTES {
         return Err(ImageError::TooLarge);
     }
-    let size = size.clamp(1, MAX_DIMENSION);
 
     let format = image::guess_format(bytes).map_err(|_| ImageError::NotAnImage)?;
     if !matches!(
@@ -114,17 +147,7 @@ pub fn make_avatar(bytes: &[u8], size: u32) -> Result<Vec<u8>, ImageError> {
         .unwrap_or(image::metadata::Orientation::NoTransforms);
 
     let decoded = DynamicImage::from_decoder(decoder)?;
-    let square = square_on_white(decoded, size);
-
-    // Centre-cropping commutes with rotations/flips, so orienting the small
-    // result is equivalent to orienting the full image, and much cheaper.
-    let mut oriented = DynamicImage::ImageRgb8(square);
-    oriented.apply_orientation(orientation);
-
-    let mut out = Vec::new();
-    let encoder = JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY);
-    oriented.into_rgb8().write_with_encoder(encoder)?;
-    Ok(out)
+    Ok((decoded, orientation))
 }
 
 /// Centre-crop to a square, flatten any alpha on white and resize to
@@ -259,6 +282,34 @@ mod tests {
         // Grayscale input.
         let gray = encode(&DynamicImage::ImageLuma8(img.to_luma8()), ImageFormat::Png);
         assert!(make_avatar(&gray, 16).is_ok());
+    }
+
+    #[test]
+    fn icon_is_a_small_png_keeping_transparency_and_svg_is_refused() {
+        let img = DynamicImage::ImageRgba8(RgbaImage::from_fn(300, 200, |x, _| {
+            if x < 150 {
+                Rgba([0, 0, 0, 0])
+            } else {
+                Rgba([200, 10, 10, 255])
+            }
+        }));
+        let png = make_icon(&encode(&img, ImageFormat::Png), 64).expect("icon");
+        assert_eq!(image::guess_format(&png).expect("format"), ImageFormat::Png);
+        let out = image::load_from_memory_with_format(&png, ImageFormat::Png).expect("decode");
+        assert_eq!(out.dimensions(), (64, 64));
+        let rgba = out.into_rgba8();
+        assert_eq!(
+            rgba.get_pixel(2, 32).0[3],
+            0,
+            "transparent stays transparent"
+        );
+        assert_eq!(rgba.get_pixel(60, 32).0, [200, 10, 10, 255]);
+        let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>"#;
+        assert!(make_icon(svg, 64).is_err());
+        assert!(matches!(
+            make_icon(b"not an image at all", 64),
+            Err(ImageError::NotAnImage)
+        ));
     }
 
     #[test]

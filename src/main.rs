@@ -147,8 +147,16 @@ enum OidcClientCommand {
         description: String,
         #[arg(long, default_value = "")]
         home_url: String,
-        #[arg(long, default_value = "")]
-        icon_url: String,
+        /// An icon file (PNG, JPEG, WebP or GIF), processed and stored locally.
+        #[arg(long)]
+        icon: Option<std::path::PathBuf>,
+        /// ID-token signing algorithm (`id_token_signed_response_alg`).
+        #[arg(long, default_value = "RS256", value_parser = ["RS256", "ES256", "EdDSA"])]
+        alg: String,
+        /// Show the tool only to members of this community (slug; repeat for
+        /// several). Without it, every member of the instance sees it.
+        #[arg(long = "community")]
+        communities: Vec<String>,
     },
     /// List registered tools.
     List,
@@ -270,11 +278,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = passerelles::db::Db::connect(&config.database_url(), 2).await?;
             db.migrate().await?;
             passerelles::oidc::keys::ensure(&db, passerelles::db::now()).await?;
-            let kid = passerelles::oidc::keys::rotate(&db).await?;
-            println!(
-                "Key {kid} is published; it signs from {} s from now.",
-                passerelles::oidc::keys::PUBLISH_AHEAD
-            );
+            for (alg, kid) in passerelles::oidc::keys::rotate(&db).await? {
+                println!(
+                    "{alg} key {kid} is published; it signs from {} s from now.",
+                    passerelles::oidc::keys::PUBLISH_AHEAD
+                );
+            }
             Ok(())
         }
         Command::Admin {
@@ -422,13 +431,38 @@ async fn oidc_client(db: &passerelles::db::Db, command: OidcClientCommand) -> an
             require_pkce,
             description,
             home_url,
-            icon_url,
+            icon,
+            alg,
+            communities,
         } => {
+            let mut community_ids = Vec::new();
+            for slug in &communities {
+                match passerelles::communities::by_slug(db, slug).await? {
+                    Some(c) => community_ids.push(c.id),
+                    None => anyhow::bail!("no community {slug}"),
+                }
+            }
+            let icon_png = match icon {
+                Some(path) => {
+                    let bytes = std::fs::read(&path)
+                        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+                    Some(
+                        passerelles::images::make_icon(
+                            &bytes,
+                            passerelles::web::oidc_admin::ICON_SIZE,
+                        )
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+                    )
+                }
+                None => None,
+            };
             let new = clients::NewClient {
                 name,
                 description,
-                icon_url,
                 home_url,
+                alg,
+                communities: community_ids,
+                icon_png,
                 redirect_uris,
                 post_logout_redirect_uris,
                 backchannel_logout_uri,
@@ -461,9 +495,20 @@ async fn oidc_client(db: &passerelles::db::Db, command: OidcClientCommand) -> an
             }
         }
         OidcClientCommand::List => {
+            let links = clients::all_communities(db).await?;
             for c in clients::list(db).await? {
+                let audience = if c.instance_wide {
+                    "instance".to_string()
+                } else {
+                    let slugs: Vec<&str> = links
+                        .iter()
+                        .filter(|(pk, _)| *pk == c.id)
+                        .map(|(_, k)| k.slug.as_str())
+                        .collect();
+                    format!("communities:{}", slugs.join(","))
+                };
                 println!(
-                    "{}\t{}\t{}\t{}{}\t{}",
+                    "{}\t{}\t{}\t{}{}\t{}\t{}\t{}",
                     c.client_id,
                     c.name,
                     if c.is_public {
@@ -473,6 +518,8 @@ async fn oidc_client(db: &passerelles::db::Db, command: OidcClientCommand) -> an
                     },
                     c.scopes.join(" "),
                     if c.first_party { "\tfirst-party" } else { "" },
+                    c.alg,
+                    audience,
                     c.redirect_uris.join(" ")
                 );
             }

@@ -69,6 +69,19 @@ pub enum Action<'a> {
     /// Sign in to a connected tool through our OpenID Connect provider
     /// (authorize, redeem codes, refresh, answer userinfo) as oneself.
     SignInToTool,
+    /// See the tools connected to a community (its page; its tools in the
+    /// portal): its active members only, never outsiders.
+    SeeCommunityTools {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
+    /// See a connected tool in "My tools": every member of the instance for
+    /// an instance-wide tool, otherwise whoever may see the tools of one of
+    /// the communities it is connected to (`via`).
+    SeeTool {
+        instance_wide: bool,
+        via: &'a [(CommunityFacts, Option<Membership>)],
+    },
 }
 
 /// A viewer able to act: signed in and active. Suspended or pending
@@ -147,6 +160,19 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
         Action::ViewEmail { target } => is_admin || v.is_some_and(|u| u.id == target.id),
         Action::EditAccount { target } => v.is_some_and(|u| u.id == target.id),
         Action::SignInToTool => v.is_some(),
+        Action::SeeCommunityTools { c, m } => {
+            matches!(
+                c.status,
+                CommunityStatus::Active | CommunityStatus::Archived
+            ) && active(m)
+        }
+        Action::SeeTool { instance_wide, via } => {
+            v.is_some()
+                && (instance_wide
+                    || via
+                        .iter()
+                        .any(|(c, m)| can(viewer, Action::SeeCommunityTools { c, m: *m })))
+        }
     }
 }
 
@@ -862,6 +888,104 @@ mod tests {
         assert!(!can(
             Some(&suspended),
             Action::EditAccount { target: &suspended }
+        ));
+    }
+
+    /// Which tools a viewer sees: instance-wide ones when signed in; a
+    /// community's tools only as an active member (not as an outsider,
+    /// an applicant, a banned person, nor an administrator who is not a
+    /// member), and never in a pending or refused community.
+    #[test]
+    fn tools_matrix() {
+        use MemberState as St;
+        let admin = user(1, true, Status::Active);
+        let member = user(2, false, Status::Active);
+        let suspended = user(6, false, Status::Suspended);
+        let private = facts(
+            Visibility::Private,
+            JoinPolicy::Request,
+            CommunityStatus::Active,
+        );
+        let open = facts(Visibility::Open, JoinPolicy::Open, CommunityStatus::Active);
+        let pending = facts(Visibility::Open, JoinPolicy::Open, CommunityStatus::Pending);
+        let member_m = m(Role::Member, St::Active);
+        for c in [&private, &open] {
+            assert!(can(
+                Some(&member),
+                Action::SeeCommunityTools { c, m: member_m }
+            ));
+            assert!(!can(
+                Some(&suspended),
+                Action::SeeCommunityTools { c, m: member_m }
+            ));
+            assert!(!can(None, Action::SeeCommunityTools { c, m: member_m }));
+            assert!(!can(Some(&admin), Action::SeeCommunityTools { c, m: None }));
+            for other in [
+                None,
+                m(Role::Member, St::Requested),
+                m(Role::Owner, St::Banned),
+            ] {
+                assert!(!can(
+                    Some(&member),
+                    Action::SeeCommunityTools { c, m: other }
+                ));
+            }
+        }
+        assert!(!can(
+            Some(&member),
+            Action::SeeCommunityTools {
+                c: &pending,
+                m: member_m
+            }
+        ));
+
+        let none: [(CommunityFacts, Option<Membership>); 0] = [];
+        assert!(can(
+            Some(&member),
+            Action::SeeTool {
+                instance_wide: true,
+                via: &none
+            }
+        ));
+        assert!(!can(
+            None,
+            Action::SeeTool {
+                instance_wide: true,
+                via: &none
+            }
+        ));
+        assert!(!can(
+            Some(&suspended),
+            Action::SeeTool {
+                instance_wide: true,
+                via: &none
+            }
+        ));
+        assert!(!can(
+            Some(&admin),
+            Action::SeeTool {
+                instance_wide: false,
+                via: &none
+            }
+        ));
+        let via = [(open.clone(), None), (private.clone(), member_m)];
+        assert!(can(
+            Some(&member),
+            Action::SeeTool {
+                instance_wide: false,
+                via: &via
+            }
+        ));
+        let outside = [
+            (open.clone(), None),
+            (private.clone(), m(Role::Member, St::Requested)),
+        ];
+        assert!(!can(
+            Some(&member),
+            Action::SeeTool {
+                instance_wide: false,
+                via: &outside
+            }
         ));
     }
 }

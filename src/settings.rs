@@ -44,6 +44,9 @@ pub struct InstanceSettings {
     pub charter: String,
     pub contact_email: String,
     pub registration_mode: RegistrationMode,
+    /// Administrators must have a second factor to use their powers
+    /// (`totp::admin_powers_withheld`).
+    pub require_admin_second_factor: bool,
 }
 
 pub const NAME_MAX: usize = 80;
@@ -58,6 +61,7 @@ impl Default for InstanceSettings {
             charter: String::new(),
             contact_email: String::new(),
             registration_mode: RegistrationMode::Open,
+            require_admin_second_factor: false,
         }
     }
 }
@@ -81,7 +85,18 @@ pub async fn load(db: &Db) -> Result<InstanceSettings, sqlx::Error> {
             .get("registration_mode")
             .and_then(|m| RegistrationMode::parse(m))
             .unwrap_or(d.registration_mode),
+        require_admin_second_factor: map
+            .get(REQUIRE_ADMIN_SECOND_FACTOR)
+            .is_some_and(|v| v == "1"),
     })
+}
+
+const REQUIRE_ADMIN_SECOND_FACTOR: &str = "require_admin_second_factor";
+
+/// Whether administrators must have a second factor (read from the
+/// database every time: it decides something).
+pub async fn admin_second_factor_required(db: &Db) -> Result<bool, sqlx::Error> {
+    Ok(get_raw(db, REQUIRE_ADMIN_SECOND_FACTOR).await?.as_deref() == Some("1"))
 }
 
 pub async fn save(db: &Db, s: &InstanceSettings) -> Result<(), sqlx::Error> {
@@ -92,6 +107,14 @@ pub async fn save(db: &Db, s: &InstanceSettings) -> Result<(), sqlx::Error> {
         ("charter", s.charter.as_str()),
         ("contact_email", s.contact_email.as_str()),
         ("registration_mode", s.registration_mode.as_str()),
+        (
+            REQUIRE_ADMIN_SECOND_FACTOR,
+            if s.require_admin_second_factor {
+                "1"
+            } else {
+                "0"
+            },
+        ),
     ] {
         sqlx::query(
             "INSERT INTO settings (key, value) VALUES ($1, $2) \

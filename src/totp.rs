@@ -138,6 +138,25 @@ pub async fn is_enabled(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
     Ok(matches!(c, Some(Some(_))))
 }
 
+/// Whether the person has a second factor of any kind. The one question
+/// every "second factor required" rule asks: a kind of factor added later
+/// (e.g. passkeys) answers here too.
+pub async fn has_second_factor(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
+    is_enabled(db, user_id).await
+}
+
+/// An administrator whose powers are withheld: the instance requires a
+/// second factor of administrators and they have none yet. They act as a
+/// member (pages, API) and are sent to enrolment until they add one.
+pub async fn admin_powers_withheld(
+    db: &Db,
+    user: &crate::accounts::User,
+) -> Result<bool, sqlx::Error> {
+    Ok(user.is_admin
+        && crate::settings::admin_second_factor_required(db).await?
+        && !has_second_factor(db, user.id).await?)
+}
+
 /// Start (or restart) enrolment: a new secret, not yet confirmed. An
 /// active factor is left alone (disable it first).
 pub async fn begin(db: &Db, user_id: i64) -> Result<Option<String>, sqlx::Error> {

@@ -83,7 +83,18 @@ async fn resolve(state: &AppState, token: Option<&str>) -> Result<ApiUser, Respo
             "error-403-text",
             Vec::new(),
         )),
-        Some(u) => Ok(ApiUser(u)),
+        Some(mut u) => {
+            // Without the second factor the instance requires of
+            // administrators, an administrator's token acts as a member's.
+            if u.is_admin
+                && crate::totp::admin_powers_withheld(&state.db, &u)
+                    .await
+                    .map_err(|e| AppError::from(e).into_response())?
+            {
+                u.is_admin = false;
+            }
+            Ok(ApiUser(u))
+        }
     }
 }
 

@@ -85,7 +85,8 @@ pub async fn deliver(
         Ok(_) => return Ok(()),
         Err(e) => return Err(DeliveryError::Retry(e.to_string())),
     };
-    let (kid, key) = keys::signing(db, &KeyCache::default())
+    // Signed like the client's ID tokens (Back-Channel Logout 1.0 §2.4).
+    let (kid, key) = keys::signing(db, &KeyCache::default(), client.alg)
         .await
         .map_err(|e| DeliveryError::Retry(format!("{e:#}")))?;
     let token = jws::sign(

@@ -5,8 +5,10 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::jws::Alg;
 use super::{SUPPORTED_SCOPES, constant_eq};
 use crate::accounts::{hash_token, new_token};
+use crate::communities::{COMMUNITY_COLUMNS, Community};
 use crate::db::{Db, now};
 
 #[derive(Debug, Clone)]
@@ -15,7 +17,6 @@ pub struct Client {
     pub client_id: String,
     pub name: String,
     pub description: String,
-    pub icon_url: String,
     pub home_url: String,
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
@@ -26,11 +27,18 @@ pub struct Client {
     pub first_party: bool,
     pub require_pkce: bool,
     pub created_at: i64,
+    /// `id_token_signed_response_alg`: what its ID and logout tokens are signed with.
+    pub alg: Alg,
+    /// Shown in every member's portal; otherwise only to members of the
+    /// communities it is connected to (`communities_of`).
+    pub instance_wide: bool,
+    /// The icon, stored locally (PNG in `media`).
+    pub icon_media_id: Option<i64>,
 }
 
-const COLUMNS: &str = "id, client_id, name, description, icon_url, home_url, redirect_uris, \
+const COLUMNS: &str = "id, client_id, name, description, home_url, redirect_uris, \
      post_logout_redirect_uris, backchannel_logout_uri, secret_hash, is_public, scopes, \
-     first_party, require_pkce, created_at";
+     first_party, require_pkce, created_at, id_token_alg, instance_wide, icon_media_id";
 
 fn lines(s: &str) -> Vec<String> {
     s.lines()
@@ -47,7 +55,6 @@ impl Client {
             client_id: r.try_get("client_id")?,
             name: r.try_get("name")?,
             description: r.try_get("description")?,
-            icon_url: r.try_get("icon_url")?,
             home_url: r.try_get("home_url")?,
             redirect_uris: lines(&r.try_get::<String, _>("redirect_uris")?),
             post_logout_redirect_uris: lines(&r.try_get::<String, _>("post_logout_redirect_uris")?),
@@ -62,6 +69,9 @@ impl Client {
             first_party: r.try_get::<i64, _>("first_party")? != 0,
             require_pkce: r.try_get::<i64, _>("require_pkce")? != 0,
             created_at: r.try_get("created_at")?,
+            alg: Alg::parse(&r.try_get::<String, _>("id_token_alg")?).unwrap_or(Alg::Rs256),
+            instance_wide: r.try_get::<i64, _>("instance_wide")? != 0,
+            icon_media_id: r.try_get("icon_media_id")?,
         })
     }
 
@@ -97,7 +107,12 @@ impl Client {
         self.scopes.iter().any(|s| s == scope)
     }
 
-    /// First letter of the name, for the badge shown instead of a remote icon.
+    /// Where the locally stored icon is served (immutable, cached).
+    pub fn icon_src(&self) -> Option<String> {
+        self.icon_media_id.map(|id| format!("/media/{id}"))
+    }
+
+    /// First letter of the name, for the badge shown when there is no icon.
     pub fn initial(&self) -> String {
         self.name
             .chars()
@@ -129,7 +144,6 @@ fn loopback_without_port(uri: &str) -> Option<String> {
 pub struct NewClient {
     pub name: String,
     pub description: String,
-    pub icon_url: String,
     pub home_url: String,
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
@@ -138,6 +152,23 @@ pub struct NewClient {
     pub scopes: Vec<String>,
     pub first_party: bool,
     pub require_pkce: bool,
+    /// `RS256` (also when empty), `ES256` or `EdDSA`.
+    pub alg: String,
+    /// Communities (ids) whose members see the tool in their portal; empty:
+    /// the whole instance.
+    pub communities: Vec<i64>,
+    /// A processed icon (PNG from `images::make_icon`).
+    pub icon_png: Option<Vec<u8>>,
+}
+
+impl NewClient {
+    pub fn alg(&self) -> Option<Alg> {
+        if self.alg.trim().is_empty() {
+            Some(Alg::Rs256)
+        } else {
+            Alg::parse(self.alg.trim())
+        }
+    }
 }
 
 /// Field → message key of what is wrong in a registration.
@@ -196,9 +227,6 @@ pub fn validate(c: &NewClient) -> Problems {
     if !c.backchannel_logout_uri.is_empty() && !valid_redirect_uri(&c.backchannel_logout_uri) {
         p.push(("backchannel_logout_uri", "oidc-client-error-url"));
     }
-    if !valid_web_url(&c.icon_url) {
-        p.push(("icon_url", "oidc-client-error-url"));
-    }
     if !valid_web_url(&c.home_url) {
         p.push(("home_url", "oidc-client-error-url"));
     }
@@ -209,6 +237,9 @@ pub fn validate(c: &NewClient) -> Problems {
             .all(|s| SUPPORTED_SCOPES.contains(&s.as_str()))
     {
         p.push(("scopes", "oidc-client-error-scopes"));
+    }
+    if c.alg().is_none() {
+        p.push(("alg", "oidc-client-error-alg"));
     }
     p
 }
@@ -239,16 +270,35 @@ pub async fn create(
         .collect();
     scopes.dedup();
     let t = now();
-    sqlx::query(
+    let alg = c.alg().unwrap_or(Alg::Rs256);
+    let mut communities = c.communities.clone();
+    communities.sort_unstable();
+    communities.dedup();
+    let mut tx = db.pool.begin().await?;
+    let icon_media_id: Option<i64> = match &c.icon_png {
+        Some(png) => Some(
+            sqlx::query_scalar(
+                "INSERT INTO media (owner_id, content_type, bytes, created_at) \
+                 VALUES (NULL, 'image/png', $1, $2) RETURNING id",
+            )
+            .bind(png.clone())
+            .bind(t)
+            .fetch_one(&mut *tx)
+            .await?,
+        ),
+        None => None,
+    };
+    let pk: i64 = sqlx::query_scalar(
         "INSERT INTO oidc_clients (client_id, name, description, icon_url, home_url, redirect_uris, \
          post_logout_redirect_uris, backchannel_logout_uri, secret_hash, is_public, scopes, \
-         first_party, require_pkce, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
+         first_party, require_pkce, created_by, created_at, updated_at, id_token_alg, \
+         instance_wide, icon_media_id) \
+         VALUES ($1, $2, $3, '', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17) \
+         RETURNING id",
     )
     .bind(&client_id)
     .bind(c.name.trim())
     .bind(c.description.trim())
-    .bind(c.icon_url.trim())
     .bind(c.home_url.trim())
     .bind(c.redirect_uris.join("\n"))
     .bind(c.post_logout_redirect_uris.join("\n"))
@@ -260,8 +310,24 @@ pub async fn create(
     .bind(c.require_pkce as i64)
     .bind(created_by)
     .bind(t)
-    .execute(&db.pool)
+    .bind(alg.as_str())
+    .bind(communities.is_empty() as i64)
+    .bind(icon_media_id)
+    .fetch_one(&mut *tx)
     .await?;
+    for community in &communities {
+        sqlx::query(
+            "INSERT INTO oidc_client_communities (client_id, community_id) VALUES ($1, $2)",
+        )
+        .bind(pk)
+        .bind(community)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    // Its algorithm's key chain starts now if it is the first to use it
+    // (published in the JWKS before the first ID token is signed).
+    super::keys::ensure_alg(db, alg, t).await?;
     let client = by_client_id(db, &client_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("client vanished after insert"))?;
@@ -321,12 +387,52 @@ pub async fn remove(db: &Db, client_id: &str) -> Result<bool, sqlx::Error> {
         .execute(&mut *tx)
         .await?;
     }
+    sqlx::query("DELETE FROM oidc_client_communities WHERE client_id = $1")
+        .bind(c.id)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("DELETE FROM oidc_clients WHERE id = $1")
         .bind(c.id)
         .execute(&mut *tx)
         .await?;
+    if let Some(icon) = c.icon_media_id {
+        sqlx::query("DELETE FROM media WHERE id = $1 AND owner_id IS NULL")
+            .bind(icon)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
     Ok(true)
+}
+
+/// Every (tool, community) connection: the tool's key and the community,
+/// for the registry and the portal.
+pub async fn all_communities(db: &Db) -> Result<Vec<(i64, Community)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT tc.client_id AS tool_pk, {COMMUNITY_COLUMNS} FROM oidc_client_communities tc \
+         JOIN communities c ON c.id = tc.community_id ORDER BY c.name, c.id"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("tool_pk")?, Community::from_row(r)?)))
+        .collect()
+}
+
+/// Tools connected to one community (its page shows them to its members).
+pub async fn of_community(db: &Db, community_id: i64) -> Result<Vec<Client>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM oidc_clients WHERE id IN \
+         (SELECT client_id FROM oidc_client_communities WHERE community_id = $1) ORDER BY name, id"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(community_id)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(Client::from_row)
+        .collect()
 }
 
 /// Replace a confidential client's secret; returns the new one (shown once).
@@ -370,7 +476,6 @@ mod tests {
             client_id: "c".into(),
             name: "App".into(),
             description: String::new(),
-            icon_url: String::new(),
             home_url: String::new(),
             redirect_uris: vec![
                 "http://127.0.0.1/cb".into(),
@@ -384,6 +489,9 @@ mod tests {
             first_party: false,
             require_pkce: false,
             created_at: 0,
+            alg: Alg::Rs256,
+            instance_wide: true,
+            icon_media_id: None,
         };
         assert!(c.has_redirect_uri("http://127.0.0.1/cb"));
         assert!(c.has_redirect_uri("http://127.0.0.1:53123/cb"));

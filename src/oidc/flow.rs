@@ -362,7 +362,7 @@ async fn issue_tokens(
     if let Some(n) = nonce {
         claims.insert("nonce".into(), json!(n));
     }
-    let (kid, key) = keys::signing(db, p.keys).await?;
+    let (kid, key) = keys::signing(db, p.keys, client.alg).await?;
     let id_token = jws::sign(&key, &kid, "JWT", &Value::Object(claims))?;
     Ok(Issued {
         access_token: access,
@@ -572,6 +572,9 @@ pub async fn user_claims(
     m.insert("sub".into(), json!(user.id.to_string()));
     if has_scope(scope, "profile") {
         m.insert("preferred_username".into(), json!(user.username));
+        // Mattermost's GitLab-style sign-in (the route its Team Edition
+        // offers) reads `username`; the same value, never another one.
+        m.insert("username".into(), json!(user.username));
         m.insert("name".into(), json!(user.shown_name()));
         m.insert("locale".into(), json!(user.locale));
         if let Some(a) = user.avatar_url() {

@@ -14,9 +14,10 @@ pub mod keys;
 pub const SUPPORTED_SCOPES: [&str; 5] = ["openid", "profile", "email", "groups", "offline_access"];
 
 /// Claims returned per scope (ID token and userinfo alike).
-pub const CLAIMS: [&str; 9] = [
+pub const CLAIMS: [&str; 10] = [
     "sub",
     "preferred_username",
+    "username",
     "name",
     "picture",
     "locale",

@@ -101,6 +101,32 @@ macro_rules! admin {
     };
 }
 
+/// The administration area's guard for "second factor required": an
+/// administrator without one (whose powers `Ctx` already withholds) is sent
+/// from any `/admin` page to enrolment, with a message saying why.
+pub async fn second_factor_guard(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path();
+    if path != "/admin" && !path.starts_with("/admin/") {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    use axum::extract::FromRequestParts;
+    match Ctx::from_request_parts(&mut parts, &state).await {
+        Ok(mut ctx) if ctx.admin_needs_second_factor => {
+            ctx.flash("flash-admin-second-factor-required");
+            ctx.redirect("/settings/security")
+        }
+        _ => {
+            next.run(axum::extract::Request::from_parts(parts, body))
+                .await
+        }
+    }
+}
+
 // ---- shared page parts ----------------------------------------------------------
 
 pub struct NavItem {
@@ -912,6 +938,7 @@ struct SettingsForm {
     charter: String,
     contact_email: String,
     registration_mode: String,
+    require_admin_second_factor: String,
 }
 
 pub struct ModeChoice {
@@ -965,6 +992,11 @@ async fn settings_form(State(state): State<AppState>, ctx: Ctx) -> AppResult<Res
         charter: inst.charter,
         contact_email: inst.contact_email,
         registration_mode: inst.registration_mode.as_str().to_string(),
+        require_admin_second_factor: if inst.require_admin_second_factor {
+            "1".into()
+        } else {
+            String::new()
+        },
     };
     Ok(page(
         &ctx,
@@ -1004,6 +1036,16 @@ async fn settings_submit(
             "admin-settings-mode-required",
         );
     }
+    // Requiring a second factor of administrators: not before having one
+    // oneself, or one would lock oneself out of this very page.
+    let require_2fa = f.require_admin_second_factor == "1";
+    if require_2fa && !crate::totp::has_second_factor(&state.db, me.id).await? {
+        errors.add(
+            ctx.lang,
+            "require_admin_second_factor",
+            "admin-require-second-factor-self",
+        );
+    }
     let Some(mode) = mode.filter(|_| errors.is_empty()) else {
         return Ok(invalid(&ctx, &settings_page(&state, &ctx, f, errors)));
     };
@@ -1013,6 +1055,7 @@ async fn settings_submit(
         charter: f.charter.trim().to_string(),
         contact_email: contact.to_string(),
         registration_mode: mode,
+        require_admin_second_factor: require_2fa,
     };
     settings::save(&state.db, &new).await?;
     state.set_instance_cache(new);
@@ -1021,7 +1064,11 @@ async fn settings_submit(
         Some(me.id),
         "settings_changed",
         None,
-        &format!("registration_mode={}", mode.as_str()),
+        &format!(
+            "registration_mode={} require_admin_second_factor={}",
+            mode.as_str(),
+            require_2fa
+        ),
     )
     .await?;
     ctx.flash("flash-admin-settings-saved");

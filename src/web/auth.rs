@@ -684,6 +684,12 @@ async fn login_submit(
         return Ok(to_code);
     }
     ctx.log_in(&state, &user).await?;
+    // An administrator without the second factor the instance requires:
+    // to enrolment first (their administrator powers wait for it).
+    if crate::totp::admin_powers_withheld(&state.db, &user).await? {
+        ctx.flash("flash-admin-second-factor-required");
+        return Ok(ctx.redirect("/settings/security"));
+    }
     let next = if form.next.is_empty() {
         "/".to_string()
     } else {

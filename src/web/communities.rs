@@ -1515,6 +1515,9 @@ struct ShowPage {
     page: i64,
     message: String,
     errors: FieldErrors,
+    /// Tools connected to the community, for its members only
+    /// (`policy::Action::SeeCommunityTools`).
+    tools: Vec<crate::oidc::clients::Client>,
 }
 
 fn viewer_action(ctx: &Ctx, l: &Loaded) -> ViewerAction {
@@ -1590,6 +1593,7 @@ async fn render_show(
             page: 1,
             message,
             errors,
+            tools: Vec::new(),
         };
         return Ok(ctx.finish((status, html(&p))));
     }
@@ -1654,6 +1658,7 @@ async fn render_show(
         page: page_no,
         message,
         errors,
+        tools: super::oidc_admin::community_tools(state, viewer, &l.facts, l.m).await?,
     };
     Ok(ctx.finish((status, html(&p))))
 }

@@ -37,6 +37,9 @@ pub struct Ctx {
     secure: bool,
     /// Set-Cookie headers to add to the response.
     cookies: Vec<String>,
+    /// An administrator acting as a member until they add the second
+    /// factor the instance requires (`totp::admin_powers_withheld`).
+    pub admin_needs_second_factor: bool,
 }
 
 pub fn parse_cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
@@ -174,6 +177,16 @@ impl FromRequestParts<AppState> for Ctx {
                 }
             };
 
+        // An administrator without the second factor the instance requires
+        // acts as a member (every `policy::can` then says so) until enrolled.
+        let mut admin_needs_second_factor = false;
+        if let Some(u) = user.as_mut().filter(|u| u.is_admin)
+            && crate::totp::admin_powers_withheld(&state.db, u).await?
+        {
+            u.is_admin = false;
+            admin_needs_second_factor = true;
+        }
+
         let lang = user
             .as_ref()
             .map(|u| u.lang())
@@ -204,6 +217,7 @@ impl FromRequestParts<AppState> for Ctx {
             path: parts.uri.path().to_string(),
             secure,
             cookies,
+            admin_needs_second_factor,
         })
     }
 }

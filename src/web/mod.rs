@@ -189,6 +189,10 @@ pub fn router(state: AppState) -> Router {
         .merge(publications::router().merge(notifications::router()))
         .nest("/api/v1", crate::api::router())
         .fallback(|| async { AppError::NotFound })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            admin::second_factor_guard,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(state.clone(), finish_errors))
         // Compress pages, not tiny bodies (error replies stay plain, so an

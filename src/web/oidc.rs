@@ -72,14 +72,14 @@ async fn discovery(State(state): State<AppState>) -> Response {
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": [jws::ALG],
+        "id_token_signing_alg_values_supported": jws::Alg::ALL.map(jws::Alg::as_str),
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": [
             "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "sid",
-            "preferred_username", "name", "picture", "locale", "email", "email_verified", "groups"
+            "preferred_username", "username", "name", "picture", "locale", "email", "email_verified", "groups"
         ],
         "prompt_values_supported": ["none", "login", "consent"],
         "ui_locales_supported": ["fr-CA", "en"],
@@ -100,10 +100,7 @@ async fn jwks(State(state): State<AppState>) -> AppResult<Response> {
         keys::ensure(&state.db, now()).await?;
         published = keys::published(&state.db).await?;
     }
-    let keys: Vec<Value> = published
-        .iter()
-        .map(|k| json!({ "kty": "RSA", "use": "sig", "alg": jws::ALG, "kid": k.kid, "n": k.n, "e": k.e }))
-        .collect();
+    let keys: Vec<Value> = published.iter().map(keys::PublicKey::to_jwk).collect();
     // Keys are published days before they sign, so a short cache is safe.
     Ok(public_json(json!({ "keys": keys }), "public, max-age=300"))
 }
@@ -956,10 +953,10 @@ struct LogoutParams {
 pub async fn verify_id_token_hint(state: &AppState, token: &str) -> AppResult<Value> {
     let bad = || refuse("oidc_bad_hint", "oidc-error-hint");
     let u = jws::parse(token).map_err(|_| bad())?;
-    let Some((n, e)) = keys::public(&state.db, &u.kid).await? else {
+    let Some((alg, key)) = keys::public(&state.db, &u.kid).await? else {
         return Err(bad());
     };
-    let claims = u.verify(&n, &e).map_err(|_| bad())?;
+    let claims = u.verify_with(alg, &key).map_err(|_| bad())?;
     if claims.get("iss").and_then(Value::as_str) != Some(issuer(state).as_str())
         || claims
             .get("iat")

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Multipart, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 
@@ -14,10 +14,16 @@ use super::admin::{NavItem, admin_nav};
 use super::ctx::Ctx;
 use super::templates::{FieldErrors, Shell, invalid, page};
 use crate::accounts::{self, User};
+use crate::communities;
 use crate::error::{AppError, AppResult};
+use crate::images;
 use crate::oidc::clients::{self, Client, NewClient};
+use crate::oidc::jws::Alg;
 use crate::oidc::{SUPPORTED_SCOPES, flow};
-use crate::policy::{self, Action};
+use crate::policy::{self, Action, CommunityFacts, Membership};
+
+/// Side of a tool's icon, in pixels (shown at 48 px; sharp on dense screens).
+pub const ICON_SIZE: u32 = 96;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -70,7 +76,6 @@ fn admin_gate(ctx: &Ctx) -> AppResult<Result<User, Response>> {
 struct ClientValues {
     name: String,
     description: String,
-    icon_url: String,
     home_url: String,
     redirect_uris: String,
     post_logout_redirect_uris: String,
@@ -79,12 +84,31 @@ struct ClientValues {
     scopes: Vec<String>,
     first_party: bool,
     require_pkce: bool,
+    alg: String,
+    /// Shown to the members of these communities only (else instance-wide).
+    some_communities: bool,
+    /// Community slugs, as typed (spaces, commas or lines between them).
+    communities: String,
 }
 
 impl ClientValues {
     fn has_scope(&self, s: &&str) -> bool {
         self.scopes.iter().any(|x| x == s)
     }
+    fn fresh() -> ClientValues {
+        ClientValues {
+            scopes: vec!["openid".into(), "profile".into(), "email".into()],
+            alg: Alg::Rs256.as_str().into(),
+            ..Default::default()
+        }
+    }
+}
+
+/// A registered tool as the registry lists it.
+struct ClientRow {
+    c: Client,
+    /// Community slugs it is connected to (empty: instance-wide).
+    communities: Vec<String>,
 }
 
 struct Created {
@@ -98,18 +122,36 @@ struct Created {
 struct AdminPage {
     s: Shell,
     nav: Vec<NavItem>,
-    clients: Vec<Client>,
+    clients: Vec<ClientRow>,
     v: ClientValues,
     errors: FieldErrors,
     created: Option<Created>,
     scopes: Vec<&'static str>,
+    algs: [&'static str; 3],
     issuer: String,
+}
+
+/// The registry with each tool's communities.
+async fn client_rows(state: &AppState) -> AppResult<Vec<ClientRow>> {
+    let links = clients::all_communities(&state.db).await?;
+    Ok(clients::list(&state.db)
+        .await?
+        .into_iter()
+        .map(|c| ClientRow {
+            communities: links
+                .iter()
+                .filter(|(pk, _)| *pk == c.id)
+                .map(|(_, k)| k.slug.clone())
+                .collect(),
+            c,
+        })
+        .collect())
 }
 
 fn admin_view(
     state: &AppState,
     ctx: &Ctx,
-    clients: Vec<Client>,
+    clients: Vec<ClientRow>,
     v: ClientValues,
     errors: FieldErrors,
     created: Option<Created>,
@@ -125,6 +167,7 @@ fn admin_view(
         errors,
         created,
         scopes: SUPPORTED_SCOPES.to_vec(),
+        algs: Alg::ALL.map(Alg::as_str),
         issuer: state.config.public_url(),
     }
 }
@@ -133,14 +176,17 @@ async fn admin_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
     if let Err(r) = admin_gate(&ctx)? {
         return Ok(r);
     }
-    let list = clients::list(&state.db).await?;
-    let v = ClientValues {
-        scopes: vec!["openid".into(), "profile".into(), "email".into()],
-        ..Default::default()
-    };
+    let list = client_rows(&state).await?;
     Ok(page(
         &ctx,
-        &admin_view(&state, &ctx, list, v, FieldErrors::default(), None),
+        &admin_view(
+            &state,
+            &ctx,
+            list,
+            ClientValues::fresh(),
+            FieldErrors::default(),
+            None,
+        ),
     ))
 }
 
@@ -152,8 +198,69 @@ fn uri_lines(s: &str) -> Vec<String> {
         .collect()
 }
 
-async fn admin_create(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> AppResult<Response> {
-    let f = parse(&body)?;
+/// Community slugs typed in the form, in order, without duplicates.
+fn slugs(s: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in s.split(|c: char| c.is_whitespace() || c == ',') {
+        let w = w.trim().trim_start_matches("/c/").to_lowercase();
+        if !w.is_empty() && !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out
+}
+
+/// Resolve community slugs to ids; `Err` with the unknown ones.
+pub async fn community_ids(
+    db: &crate::db::Db,
+    slugs: &[String],
+) -> AppResult<Result<Vec<i64>, Vec<String>>> {
+    let mut ids = Vec::new();
+    let mut unknown = Vec::new();
+    for slug in slugs {
+        match communities::by_slug(db, slug).await? {
+            Some(c) => ids.push(c.id),
+            None => unknown.push(slug.clone()),
+        }
+    }
+    Ok(if unknown.is_empty() {
+        Ok(ids)
+    } else {
+        Err(unknown)
+    })
+}
+
+async fn admin_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    mut mp: Multipart,
+) -> AppResult<Response> {
+    let bad = |_| AppError::BadRequest {
+        code: "bad_multipart",
+        message_key: "error-400-text",
+    };
+    let mut f: Fields = Vec::new();
+    let mut icon: Option<Vec<u8>> = None;
+    let mut icon_too_large = false;
+    while let Some(mut field) = mp.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "icon" {
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|_| AppError::TooLarge)? {
+                if bytes.len() + chunk.len() > images::MAX_UPLOAD_BYTES {
+                    icon_too_large = true;
+                    bytes.clear();
+                } else if !icon_too_large {
+                    bytes.extend_from_slice(&chunk);
+                }
+            }
+            if !bytes.is_empty() {
+                icon = Some(bytes);
+            }
+        } else {
+            f.push((name, field.text().await.map_err(bad)?));
+        }
+    }
     ctx.verify_csrf(&one(&f, "csrf"))?;
     let me = match admin_gate(&ctx)? {
         Ok(u) => u,
@@ -166,7 +273,6 @@ async fn admin_create(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> A
     let v = ClientValues {
         name: one(&f, "name"),
         description: one(&f, "description"),
-        icon_url: one(&f, "icon_url").trim().to_string(),
         home_url: one(&f, "home_url").trim().to_string(),
         redirect_uris: one(&f, "redirect_uris"),
         post_logout_redirect_uris: one(&f, "post_logout_redirect_uris"),
@@ -175,11 +281,47 @@ async fn admin_create(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> A
         scopes,
         first_party: one(&f, "first_party") == "1",
         require_pkce: one(&f, "require_pkce") == "1",
+        alg: one(&f, "alg").trim().to_string(),
+        some_communities: one(&f, "audience") == "communities",
+        communities: one(&f, "communities"),
     };
+    let mut errors = FieldErrors::default();
+    // Which communities: named ones must exist; "these communities" needs one.
+    let mut community_list = Vec::new();
+    if v.some_communities {
+        let wanted = slugs(&v.communities);
+        match community_ids(&state.db, &wanted).await? {
+            Ok(ids) if ids.is_empty() => errors.add(
+                ctx.lang,
+                "communities",
+                "oidc-client-error-communities-none",
+            ),
+            Ok(ids) => community_list = ids,
+            Err(unknown) => errors.add_text(
+                "communities",
+                ctx.lang.ta(
+                    "oidc-client-error-communities-unknown",
+                    &[("slugs", crate::i18n::Arg::Str(unknown.join(", ")))],
+                ),
+            ),
+        }
+    }
+    // The icon: processed like an avatar, stored locally as a small PNG.
+    let mut icon_png = None;
+    if icon_too_large {
+        errors.add(ctx.lang, "icon", images::ImageError::TooLarge.message_key());
+    } else if let Some(bytes) = icon {
+        let made = tokio::task::spawn_blocking(move || images::make_icon(&bytes, ICON_SIZE))
+            .await
+            .map_err(|e| anyhow::anyhow!("icon task failed: {e}"))?;
+        match made {
+            Ok(png) => icon_png = Some(png),
+            Err(e) => errors.add(ctx.lang, "icon", e.message_key()),
+        }
+    }
     let new = NewClient {
         name: v.name.clone(),
         description: v.description.clone(),
-        icon_url: v.icon_url.clone(),
         home_url: v.home_url.clone(),
         redirect_uris: uri_lines(&v.redirect_uris),
         post_logout_redirect_uris: uri_lines(&v.post_logout_redirect_uris),
@@ -188,9 +330,13 @@ async fn admin_create(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> A
         scopes: v.scopes.clone(),
         first_party: v.first_party,
         require_pkce: v.require_pkce,
+        alg: v.alg.clone(),
+        communities: community_list,
+        icon_png,
     };
-    match clients::create(&state.db, &new, Some(me.id)).await? {
-        Ok((client, secret)) => {
+    let problems = clients::validate(&new);
+    if problems.is_empty() && errors.is_empty() {
+        if let Ok((client, secret)) = clients::create(&state.db, &new, Some(me.id)).await? {
             accounts::audit(
                 &state.db,
                 Some(me.id),
@@ -199,7 +345,7 @@ async fn admin_create(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> A
                 &client.client_id,
             )
             .await?;
-            let list = clients::list(&state.db).await?;
+            let list = client_rows(&state).await?;
             let created = Created {
                 name: client.name.clone(),
                 client_id: client.client_id.clone(),
@@ -211,29 +357,23 @@ async fn admin_create(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> A
                     &state,
                     &ctx,
                     list,
-                    ClientValues {
-                        scopes: vec!["openid".into(), "profile".into(), "email".into()],
-                        ..Default::default()
-                    },
+                    ClientValues::fresh(),
                     FieldErrors::default(),
                     Some(created),
                 ),
             );
             *res.status_mut() = axum::http::StatusCode::CREATED;
-            Ok(res)
-        }
-        Err(problems) => {
-            let mut errors = FieldErrors::default();
-            for (field, key) in problems {
-                errors.add(ctx.lang, field, key);
-            }
-            let list = clients::list(&state.db).await?;
-            Ok(invalid(
-                &ctx,
-                &admin_view(&state, &ctx, list, v, errors, None),
-            ))
+            return Ok(res);
         }
     }
+    for (field, key) in problems {
+        errors.add(ctx.lang, field, key);
+    }
+    let list = client_rows(&state).await?;
+    Ok(invalid(
+        &ctx,
+        &admin_view(&state, &ctx, list, v, errors, None),
+    ))
 }
 
 async fn admin_remove(
@@ -285,14 +425,14 @@ async fn admin_secret(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> A
         &client_id,
     )
     .await?;
-    let list = clients::list(&state.db).await?;
+    let list = client_rows(&state).await?;
     Ok(page(
         &ctx,
         &admin_view(
             &state,
             &ctx,
             list,
-            ClientValues::default(),
+            ClientValues::fresh(),
             FieldErrors::default(),
             Some(Created {
                 name: client.name,
@@ -362,12 +502,59 @@ struct PortalPage {
     tools: Vec<Client>,
 }
 
-/// "Mes outils": the instance's connected tools that have a home page.
-async fn portal(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    if let Err(r) = ctx.require_login() {
-        return Ok(r);
+/// The tools `viewer` may see in their portal (`policy::Action::SeeTool`):
+/// instance-wide ones and those of communities they are a member of.
+pub async fn visible_tools(state: &AppState, viewer: &User) -> AppResult<Vec<Client>> {
+    let links = clients::all_communities(&state.db).await?;
+    let mut ids: Vec<i64> = links.iter().map(|(_, c)| c.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mine = communities::memberships(&state.db, Some(viewer), &ids).await?;
+    Ok(clients::list(&state.db)
+        .await?
+        .into_iter()
+        .filter(|c| {
+            let via: Vec<(CommunityFacts, Option<Membership>)> = links
+                .iter()
+                .filter(|(pk, _)| *pk == c.id)
+                .map(|(_, k)| (k.facts(), mine.get(&k.id).copied()))
+                .collect();
+            policy::can(
+                Some(viewer),
+                Action::SeeTool {
+                    instance_wide: c.instance_wide,
+                    via: &via,
+                },
+            )
+        })
+        .collect())
+}
+
+/// The tools connected to one community that `viewer` may see on its page
+/// (`policy::Action::SeeCommunityTools`: its active members only).
+pub async fn community_tools(
+    state: &AppState,
+    viewer: Option<&User>,
+    c: &CommunityFacts,
+    m: Option<Membership>,
+) -> AppResult<Vec<Client>> {
+    if !policy::can(viewer, Action::SeeCommunityTools { c, m }) {
+        return Ok(Vec::new());
     }
-    let tools = clients::list(&state.db)
+    Ok(clients::of_community(&state.db, c.id)
+        .await?
+        .into_iter()
+        .filter(|t| !t.home_url.is_empty())
+        .collect())
+}
+
+/// "Mes outils": the connected tools (with a home page) this person may see.
+async fn portal(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let user = match ctx.require_login() {
+        Ok(u) => u.clone(),
+        Err(r) => return Ok(r),
+    };
+    let tools = visible_tools(&state, &user)
         .await?
         .into_iter()
         .filter(|c| !c.home_url.is_empty())

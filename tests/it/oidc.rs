@@ -6,6 +6,7 @@
 //! relying-party libraries (openid-client from npm, authlib from PyPI).
 
 use passerelles::oidc::clients::{self, Client, NewClient};
+use passerelles::oidc::jws::Alg;
 use passerelles::oidc::{flow, jws, keys};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -828,8 +829,8 @@ async fn tampered_expired_and_unknown_key_tokens_are_refused() {
     let forged = format!("{}.{}.{}", parts[0], forged_claims, parts[2]);
     let none = format!("{}.{}.", jws::b64(br#"{"alg":"none","kid":"x"}"#), parts[1]);
     // Signed by a key of the right shape that we never published.
-    let stranger = jws::generate().expect("key");
-    let stranger = jws::parse_private(&stranger.private_der).expect("parse");
+    let stranger = jws::generate(Alg::Rs256).expect("key");
+    let stranger = jws::parse_private(Alg::Rs256, &stranger.private_der).expect("parse");
     let claims = jws::parse(&id_token).expect("parse").claims;
     let unknown_kid = jws::sign(&stranger, "not-our-kid", "JWT", &claims).expect("sign");
     for bad in [forged, none, unknown_kid, "garbage".to_string()] {
@@ -1041,7 +1042,9 @@ async fn signing_keys_rotate_publish_first_and_never_reuse_a_kid() {
     let t0 = first[0].active_at;
     // Several nodes (or ticks) bringing keys up to date create no extras.
     keys::ensure(db, t0).await.expect("ensure");
-    let (k1, _) = keys::signing_at(db, &cache, t0).await.expect("signing");
+    let (k1, _) = keys::signing_at(db, &cache, Alg::Rs256, t0)
+        .await
+        .expect("signing");
     assert_eq!(k1, first[0].kid);
     // Before rotation is due, nothing changes.
     keys::ensure(db, t0 + 86400).await.expect("ensure");
@@ -1062,11 +1065,14 @@ async fn signing_keys_rotate_publish_first_and_never_reuse_a_kid() {
         .expect("new key")
         .clone();
     assert_eq!(
-        keys::signing_at(db, &cache, due).await.expect("signing").0,
+        keys::signing_at(db, &cache, Alg::Rs256, due)
+            .await
+            .expect("signing")
+            .0,
         k1
     );
     assert_eq!(
-        keys::signing_at(db, &cache, due + keys::PUBLISH_AHEAD - 1)
+        keys::signing_at(db, &cache, Alg::Rs256, due + keys::PUBLISH_AHEAD - 1)
             .await
             .expect("signing")
             .0,
@@ -1076,7 +1082,7 @@ async fn signing_keys_rotate_publish_first_and_never_reuse_a_kid() {
     let switch = due + keys::PUBLISH_AHEAD;
     keys::ensure(db, switch).await.expect("ensure");
     assert_eq!(
-        keys::signing_at(db, &cache, switch)
+        keys::signing_at(db, &cache, Alg::Rs256, switch)
             .await
             .expect("signing")
             .0,
@@ -1492,37 +1498,44 @@ async fn backchannel_logout_reaches_the_tools_the_session_signed_in_to() {
 }
 
 /// On demand (`cargo nextest run --test it oidc_bench --run-ignored only
-/// --no-capture`): RS256 signing and key generation cost, and token
+/// --no-capture`): RS256, ES256 and EdDSA signing, verification and key
+/// generation cost, and token
 /// endpoint throughput (refresh grants: rotation + new tokens + a signed
 /// ID token each) with 8 concurrent tools. Prints a table; every request
 /// must succeed. Numbers belong in the report, not in assertions.
 #[tokio::test]
 #[ignore]
 async fn oidc_bench() {
-    let key = jws::generate().expect("key");
-    let pair = jws::parse_private(&key.private_der).expect("parse");
     let claims =
         serde_json::json!({ "iss": "https://x", "sub": "1", "aud": "c", "iat": 1, "exp": 2 });
-    let n = 500;
-    let t = std::time::Instant::now();
-    for _ in 0..n {
-        jws::sign(&pair, "k", "JWT", &claims).expect("sign");
+    // (alg, sign µs, verify µs, key generation ms) per algorithm.
+    let mut crypto = Vec::new();
+    for alg in Alg::ALL {
+        let key = jws::generate(alg).expect("key");
+        let pair = jws::parse_private(alg, &key.private_der).expect("parse");
+        let n = 500;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            jws::sign(&pair, "k", "JWT", &claims).expect("sign");
+        }
+        let sign_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+        let token = jws::sign(&pair, "k", "JWT", &claims).expect("sign");
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            jws::parse(&token)
+                .expect("parse")
+                .verify_with(alg, &key.public)
+                .expect("verify");
+        }
+        let verify_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+        let rounds = if alg == Alg::Rs256 { 5 } else { 200 };
+        let t = std::time::Instant::now();
+        for _ in 0..rounds {
+            jws::generate(alg).expect("key");
+        }
+        let gen_ms = t.elapsed().as_secs_f64() * 1e3 / rounds as f64;
+        crypto.push((alg, sign_us, verify_us, gen_ms));
     }
-    let sign_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
-    let token = jws::sign(&pair, "k", "JWT", &claims).expect("sign");
-    let t = std::time::Instant::now();
-    for _ in 0..n {
-        jws::parse(&token)
-            .expect("parse")
-            .verify(&key.n, &key.e)
-            .expect("verify");
-    }
-    let verify_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
-    let t = std::time::Instant::now();
-    for _ in 0..5 {
-        jws::generate().expect("key");
-    }
-    let gen_ms = t.elapsed().as_secs_f64() * 1e3 / 5.0;
 
     let app = TestApp::spawn().await;
     let (browser, _) = app.logged_in("bench", false).await;
@@ -1581,9 +1594,11 @@ async fn oidc_bench() {
     let p = |q: f64| lat[((lat.len() as f64 - 1.0) * q) as usize];
     println!("| measure | value |");
     println!("|---|---|");
-    println!("| RS256 sign (2048-bit) | {sign_us:.0} µs |");
-    println!("| RS256 verify | {verify_us:.0} µs |");
-    println!("| RSA-2048 key generation | {gen_ms:.0} ms |");
+    for (alg, sign_us, verify_us, gen_ms) in crypto {
+        println!("| {alg} sign | {sign_us:.0} µs |");
+        println!("| {alg} verify | {verify_us:.0} µs |");
+        println!("| {alg} key generation | {gen_ms:.2} ms |");
+    }
     println!(
         "| token endpoint, refresh grant, {workers} clients, {} | {:.0} req/s (p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms) |",
         crate::harness::backend(),
