@@ -57,6 +57,65 @@ async fn register(app: &TestApp, name: &str, public: bool, first_party: bool) ->
     (c, secret.unwrap_or_default())
 }
 
+/// Register a tool signing its ID tokens with `alg`, shown to the members
+/// of `communities` (ids; none: instance-wide).
+async fn register_with(
+    app: &TestApp,
+    name: &str,
+    alg: Alg,
+    communities: Vec<i64>,
+    home_url: &str,
+) -> (Client, String) {
+    let (c, secret) = clients::create(
+        &app.state.db,
+        &NewClient {
+            name: name.into(),
+            home_url: home_url.into(),
+            redirect_uris: vec![REDIRECT.into()],
+            post_logout_redirect_uris: vec![AFTER_LOGOUT.into()],
+            first_party: true,
+            scopes: ["openid", "profile", "email", "groups", "offline_access"]
+                .map(String::from)
+                .to_vec(),
+            alg: alg.as_str().into(),
+            communities,
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .expect("db")
+    .expect("valid client");
+    (c, secret.unwrap_or_default())
+}
+
+/// Post the registry's form (multipart, like the browser: it carries a
+/// file) with the CSRF token of /admin/oidc; `icon` is (bytes, file name).
+async fn admin_register(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    fields: &[(&str, &str)],
+    icon: Option<(Vec<u8>, &str)>,
+) -> reqwest::Response {
+    let csrf = app.csrf(admin, "/admin/oidc").await;
+    let mut form = reqwest::multipart::Form::new().text("csrf", csrf);
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    if let Some((bytes, name)) = icon {
+        form = form.part(
+            "icon",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+    }
+    admin
+        .post(app.at("/admin/oidc"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("register")
+}
+
 fn authorize_url(app: &TestApp, client_id: &str, extra: &[(&str, &str)]) -> String {
     let mut u = url::Url::parse(&app.at("/oauth2/authorize")).expect("url");
     {
@@ -1128,22 +1187,21 @@ async fn people_see_and_withdraw_the_tools_they_allowed_and_admins_register_them
     let app = TestApp::spawn().await;
     let (admin, _) = app.logged_in("adelaide", true).await;
     // Register through the admin page: the secret is shown once.
-    let res = app
-        .post_form(
-            &admin,
-            "/admin/oidc",
-            "/admin/oidc",
-            &[
-                ("name", "Nextcloud"),
-                ("home_url", "https://nuage.example.org"),
-                ("redirect_uris", REDIRECT),
-                ("kind", "confidential"),
-                ("scopes", "profile"),
-                ("scopes", "email"),
-                ("scopes", "offline_access"),
-            ],
-        )
-        .await;
+    let res = admin_register(
+        &app,
+        &admin,
+        &[
+            ("name", "Nextcloud"),
+            ("home_url", "https://nuage.example.org"),
+            ("redirect_uris", REDIRECT),
+            ("kind", "confidential"),
+            ("scopes", "profile"),
+            ("scopes", "email"),
+            ("scopes", "offline_access"),
+        ],
+        None,
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let html = res.text().await.expect("body");
     let id_start = html.find("id=\"new-client-id\">").expect("client id") + 19;
@@ -1163,17 +1221,16 @@ async fn people_see_and_withdraw_the_tools_they_allowed_and_admins_register_them
         "secret shown once only"
     );
     // An invalid registration keeps what was typed and says why.
-    let res = app
-        .post_form(
-            &admin,
-            "/admin/oidc",
-            "/admin/oidc",
-            &[
-                ("name", "Evil"),
-                ("redirect_uris", "https://*.example.org/cb"),
-            ],
-        )
-        .await;
+    let res = admin_register(
+        &app,
+        &admin,
+        &[
+            ("name", "Evil"),
+            ("redirect_uris", "https://*.example.org/cb"),
+        ],
+        None,
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         res.text()
@@ -1730,4 +1787,339 @@ async fn redeem_at(
         ],
     )
     .await
+}
+
+// ---- ES256 and EdDSA per client -------------------------------------------------------
+
+/// Verify a compact JWS with the published JWK of its `kid`, independently
+/// of the server's code (aws-lc-rs from the JWK members alone, as a relying
+/// party would). Returns (header, claims).
+fn verify_with_jwk(token: &str, jwks: &Value) -> (Value, Value) {
+    use aws_lc_rs::signature::{
+        ECDSA_P256_SHA256_FIXED, ED25519, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents,
+        UnparsedPublicKey,
+    };
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    let parts: Vec<&str> = token.split('.').collect();
+    assert_eq!(parts.len(), 3, "compact JWS");
+    let header: Value = serde_json::from_slice(&B64.decode(parts[0]).expect("b64")).expect("json");
+    let claims: Value = serde_json::from_slice(&B64.decode(parts[1]).expect("b64")).expect("json");
+    let key = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|k| k["kid"] == header["kid"])
+        .expect("the signing key is published");
+    assert_eq!(key["alg"], header["alg"]);
+    assert_eq!(key["use"], "sig");
+    let input = format!("{}.{}", parts[0], parts[1]);
+    let sig = B64.decode(parts[2]).expect("b64");
+    let member = |f: &str| B64.decode(key[f].as_str().expect(f)).expect("b64");
+    let valid = match header["alg"].as_str().expect("alg") {
+        "RS256" => {
+            assert_eq!(key["kty"], "RSA");
+            RsaPublicKeyComponents {
+                n: &member("n"),
+                e: &member("e"),
+            }
+            .verify(&RSA_PKCS1_2048_8192_SHA256, input.as_bytes(), &sig)
+            .is_ok()
+        }
+        "ES256" => {
+            assert_eq!(
+                (key["kty"].as_str(), key["crv"].as_str()),
+                (Some("EC"), Some("P-256"))
+            );
+            // JOSE: r || s, 32 bytes each (not DER).
+            assert_eq!(sig.len(), 64);
+            let (x, y) = (member("x"), member("y"));
+            assert_eq!((x.len(), y.len()), (32, 32));
+            let mut point = vec![4u8];
+            point.extend(x);
+            point.extend(y);
+            UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point)
+                .verify(input.as_bytes(), &sig)
+                .is_ok()
+        }
+        "EdDSA" => {
+            assert_eq!(
+                (key["kty"].as_str(), key["crv"].as_str()),
+                (Some("OKP"), Some("Ed25519"))
+            );
+            assert!(key.get("y").is_none() && key.get("n").is_none());
+            let x = member("x");
+            assert_eq!(x.len(), 32);
+            UnparsedPublicKey::new(&ED25519, &x)
+                .verify(input.as_bytes(), &sig)
+                .is_ok()
+        }
+        other => panic!("unexpected alg {other}"),
+    };
+    assert!(
+        valid,
+        "{} signature verifies with the published JWK",
+        header["alg"]
+    );
+    // The same signature over other claims does not.
+    let forged = format!("{}.{}", parts[0], B64.encode(br#"{"sub":"1","aud":"x"}"#));
+    let still = match header["alg"].as_str().expect("alg") {
+        "ES256" => {
+            let mut point = vec![4u8];
+            point.extend(member("x"));
+            point.extend(member("y"));
+            UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point)
+                .verify(forged.as_bytes(), &sig)
+                .is_ok()
+        }
+        "EdDSA" => UnparsedPublicKey::new(&ED25519, &member("x"))
+            .verify(forged.as_bytes(), &sig)
+            .is_ok(),
+        _ => RsaPublicKeyComponents {
+            n: &member("n"),
+            e: &member("e"),
+        }
+        .verify(&RSA_PKCS1_2048_8192_SHA256, forged.as_bytes(), &sig)
+        .is_ok(),
+    };
+    assert!(!still, "a tampered payload does not verify");
+    (header, claims)
+}
+
+async fn jwks_now(app: &TestApp) -> Value {
+    reqwest::get(app.at("/oauth2/jwks"))
+        .await
+        .expect("jwks")
+        .json()
+        .await
+        .expect("json")
+}
+
+#[tokio::test]
+async fn es256_and_eddsa_clients_get_id_tokens_verifiable_against_the_jwks() {
+    let app = TestApp::spawn().await;
+    let (browser, user) = app.logged_in("eloise", false).await;
+    let d: Value = reqwest::get(app.at("/.well-known/openid-configuration"))
+        .await
+        .expect("discovery")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        d["id_token_signing_alg_values_supported"],
+        serde_json::json!(["RS256", "ES256", "EdDSA"])
+    );
+    assert!(
+        d["claims_supported"]
+            .as_array()
+            .expect("claims")
+            .contains(&Value::from("username"))
+    );
+
+    let (rs, rs_secret) = register_with(&app, "Rouge", Alg::Rs256, vec![], "").await;
+    let (es, es_secret) = register_with(&app, "Est", Alg::Es256, vec![], "").await;
+    let (ed, ed_secret) = register_with(&app, "Édouard", Alg::EdDsa, vec![], "").await;
+    assert_eq!(
+        (rs.alg, es.alg, ed.alg),
+        (Alg::Rs256, Alg::Es256, Alg::EdDsa)
+    );
+    // A key of each algorithm is published from the client's registration,
+    // before anything is signed with it.
+    let jwks = jwks_now(&app).await;
+    for (kty, alg) in [("RSA", "RS256"), ("EC", "ES256"), ("OKP", "EdDSA")] {
+        let n = jwks["keys"]
+            .as_array()
+            .expect("keys")
+            .iter()
+            .filter(|k| k["alg"] == alg && k["kty"] == kty)
+            .count();
+        assert_eq!(n, 1, "{alg}: {jwks}");
+    }
+
+    let mut issued = Vec::new();
+    for (client, secret, alg) in [
+        (&rs, &rs_secret, "RS256"),
+        (&es, &es_secret, "ES256"),
+        (&ed, &ed_secret, "EdDSA"),
+    ] {
+        let code = signed_in_code(&app, &browser, client).await;
+        let (status, t) = redeem(&app, client, secret, &code, None).await;
+        assert_eq!(status, StatusCode::OK, "{t}");
+        let id_token = t["id_token"].as_str().expect("id_token").to_string();
+        let (header, claims) = verify_with_jwk(&id_token, &jwks);
+        assert_eq!(header["alg"], alg);
+        assert_eq!(header["typ"], "JWT");
+        assert_eq!(claims["aud"], client.client_id.as_str());
+        assert_eq!(claims["iss"], app.url.as_str());
+        assert_eq!(claims["sub"], user.id.to_string());
+        assert_eq!(claims["nonce"], "n-456");
+        // Mattermost (GitLab-style sign-in) reads `username`.
+        assert_eq!(claims["username"], user.username.as_str());
+        assert_eq!(claims["preferred_username"], claims["username"]);
+        let access = t["access_token"].as_str().expect("access").to_string();
+        let ui: Value = userinfo(&app, &access).await.json().await.expect("json");
+        assert_eq!(ui["username"], user.username.as_str());
+        assert_eq!(ui["preferred_username"], user.username.as_str());
+        // A refreshed ID token is signed the same way.
+        let refresh = t["refresh_token"].as_str().expect("refresh").to_string();
+        let (status, r) = token(
+            &app,
+            client,
+            secret,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh.as_str()),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{r}");
+        let (h2, _) = verify_with_jwk(r["id_token"].as_str().expect("id"), &jwks);
+        assert_eq!(h2["alg"], alg);
+        issued.push((
+            r["access_token"].as_str().expect("a").to_string(),
+            r["refresh_token"].as_str().expect("r").to_string(),
+            id_token,
+        ));
+    }
+
+    // Tokens of the ES256 client are not the EdDSA client's (and back).
+    let http = reqwest::Client::new();
+    let introspect = |token: String, client: &Client, secret: &str| {
+        let req = http
+            .post(app.at("/oauth2/introspect"))
+            .basic_auth(&client.client_id, Some(secret.to_string()))
+            .form(&[("token", token)]);
+        async move {
+            req.send()
+                .await
+                .expect("introspect")
+                .json::<Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let (es_access, es_refresh, es_id) = issued[1].clone();
+    let (ed_access, ed_refresh, _) = issued[2].clone();
+    assert_eq!(
+        introspect(es_access.clone(), &ed, &ed_secret).await,
+        serde_json::json!({ "active": false })
+    );
+    assert_eq!(
+        introspect(ed_access.clone(), &es, &es_secret).await,
+        serde_json::json!({ "active": false })
+    );
+    assert_eq!(
+        introspect(es_access.clone(), &es, &es_secret).await["active"],
+        true
+    );
+    for (refresh, other, other_secret) in [
+        (&es_refresh, &ed, &ed_secret),
+        (&ed_refresh, &es, &es_secret),
+    ] {
+        let (status, body) = token(
+            &app,
+            other,
+            other_secret,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh.as_str()),
+            ],
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+        );
+    }
+    // Another client's revocation does nothing.
+    let res = http
+        .post(app.at("/oauth2/revoke"))
+        .basic_auth(&ed.client_id, Some(&ed_secret))
+        .form(&[("token", es_refresh.as_str())])
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(userinfo(&app, &es_access).await.status(), StatusCode::OK);
+
+    // Our own verification of an ES256 ID token (logout hint): a tampered
+    // signature is refused, the genuine one ends the session.
+    let mut bad = es_id.clone();
+    let last = bad.pop().expect("char");
+    bad.push(if last == 'A' { 'B' } else { 'A' });
+    let logout = |hint: &str| {
+        let mut u = url::Url::parse(&app.at("/oauth2/logout")).expect("url");
+        u.query_pairs_mut()
+            .append_pair("id_token_hint", hint)
+            .append_pair("post_logout_redirect_uri", AFTER_LOGOUT)
+            .append_pair("state", "es");
+        u.to_string()
+    };
+    let res = browser.get(logout(&bad)).send().await.expect("logout");
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = browser.get(logout(&es_id)).send().await.expect("logout");
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(location(&res), format!("{AFTER_LOGOUT}?state=es"));
+}
+
+/// Each algorithm's key chain follows the rotation rules on its own: the
+/// next ES256 or EdDSA key is published ahead, signs only from its date,
+/// the old one stays published until its tokens expire, kids are unique.
+#[tokio::test]
+async fn every_algorithm_rotates_its_own_keys() {
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    register_with(&app, "Est", Alg::Es256, vec![], "").await;
+    register_with(&app, "Édouard", Alg::EdDsa, vec![], "").await;
+    let cache = keys::KeyCache::default();
+    let t0 = passerelles::db::now();
+    keys::ensure(db, t0).await.expect("ensure");
+    let of = |alg: Alg| async move {
+        keys::published(db)
+            .await
+            .expect("jwks")
+            .into_iter()
+            .filter(|k| k.alg == alg)
+            .map(|k| k.kid)
+            .collect::<Vec<_>>()
+    };
+    for alg in [Alg::Es256, Alg::EdDsa] {
+        let first = of(alg).await;
+        assert_eq!(first.len(), 1, "{alg}");
+        let k1 = first[0].clone();
+        let (kid, key) = keys::signing_at(db, &cache, alg, t0).await.expect("sign");
+        assert_eq!((kid.as_str(), key.alg()), (k1.as_str(), alg));
+        let due = t0 + keys::ROTATE_AFTER - keys::PUBLISH_AHEAD + 10;
+        keys::ensure_alg(db, alg, due).await.expect("ensure");
+        let both = of(alg).await;
+        assert_eq!(both.len(), 2, "{alg}: the next key is published ahead");
+        let k2 = both.iter().find(|k| **k != k1).expect("next").clone();
+        assert_eq!(
+            keys::signing_at(db, &cache, alg, due).await.expect("s").0,
+            k1
+        );
+        let switch = due + keys::PUBLISH_AHEAD;
+        keys::ensure_alg(db, alg, switch).await.expect("ensure");
+        assert_eq!(
+            keys::signing_at(db, &cache, alg, switch)
+                .await
+                .expect("s")
+                .0,
+            k2
+        );
+        assert!(of(alg).await.contains(&k1), "kept while its tokens live");
+        keys::ensure_alg(db, alg, switch + keys::KEEP_AFTER_RETIRE + 1)
+            .await
+            .expect("ensure");
+        let left = of(alg).await;
+        assert!(!left.contains(&k1) && left.contains(&k2), "{alg}");
+    }
+    // The RS256 chain did not move with the others.
+    assert_eq!(of(Alg::Rs256).await.len(), 1);
+    let (kids, distinct): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT kid) FROM oidc_keys")
+            .fetch_one(&db.pool)
+            .await
+            .expect("count");
+    assert_eq!(kids, distinct);
 }
