@@ -2123,3 +2123,319 @@ async fn every_algorithm_rotates_its_own_keys() {
             .expect("count");
     assert_eq!(kids, distinct);
 }
+
+// ---- which communities see which tool; icons ----------------------------------------------
+
+/// A community and its active members (fixture, straight into the tables).
+async fn community_of(
+    app: &TestApp,
+    slug: &str,
+    visibility: &str,
+    members: &[&passerelles::accounts::User],
+) -> i64 {
+    let t = passerelles::db::now();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO communities (slug, name, visibility, join_policy, status, created_at, last_activity_at, member_count) \
+         VALUES ($1, $2, $3, 'request', 'active', $4, $4, 0) RETURNING id",
+    )
+    .bind(slug)
+    .bind(format!("Communauté {slug}"))
+    .bind(visibility)
+    .bind(t)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .expect("community");
+    for (i, u) in members.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO memberships (community_id, user_id, role, state, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'active', $4, $4)",
+        )
+        .bind(id)
+        .bind(u.id)
+        .bind(if i == 0 { "owner" } else { "member" })
+        .bind(t)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("membership");
+    }
+    id
+}
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbaImage::from_fn(width, height, |x, _| {
+        image::Rgba([(x % 256) as u8, 120, 40, 255])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgba8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
+    out.into_inner()
+}
+
+async fn body_of(client: &reqwest::Client, url: &str) -> (StatusCode, String) {
+    let res = client.get(url).send().await.expect("get");
+    (res.status(), res.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn tools_are_shown_to_the_communities_they_are_connected_to_with_local_icons() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.logged_in("adele", true).await;
+    let (member_b, member) = app.logged_in("marin", false).await;
+    let (outsider_b, _) = app.logged_in("olga", false).await;
+    let anonymous = app.client();
+    community_of(&app, "jardins", "open", &[&member]).await;
+    community_of(&app, "cercle", "private", &[&member]).await;
+    community_of(&app, "ailleurs", "open", &[]).await;
+
+    // The admin form: a tool for two communities, with an icon and ES256.
+    let res = admin_register(
+        &app,
+        &admin,
+        &[
+            ("name", "Pad commun"),
+            ("home_url", "https://pad.example.org"),
+            ("redirect_uris", REDIRECT),
+            ("kind", "confidential"),
+            ("scopes", "profile"),
+            ("audience", "communities"),
+            ("communities", "jardins, /c/cercle"),
+            ("alg", "ES256"),
+        ],
+        Some((png(300, 200), "pad.png")),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = admin_register(
+        &app,
+        &admin,
+        &[
+            ("name", "Wiki de tous"),
+            ("home_url", "https://wiki.example.org"),
+            ("redirect_uris", REDIRECT),
+            ("audience", "instance"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let (_, registry) = body_of(&admin, &app.at("/admin/oidc")).await;
+    assert!(registry.contains("<code>ES256</code>") && registry.contains("href=\"/c/cercle\""));
+    let all = clients::list(&app.state.db).await.expect("db");
+    let pad = all.iter().find(|c| c.name == "Pad commun").expect("pad");
+    let wiki = all.iter().find(|c| c.name == "Wiki de tous").expect("wiki");
+    assert_eq!((pad.alg, pad.instance_wide), (Alg::Es256, false));
+    assert_eq!((wiki.alg, wiki.instance_wide), (Alg::Rs256, true));
+    assert!(wiki.icon_src().is_none());
+
+    // The icon is served from here, processed: a 96×96 PNG, cacheable.
+    let icon = pad.icon_src().expect("icon stored");
+    assert!(icon.starts_with("/media/"));
+    let res = anonymous.get(app.at(&icon)).send().await.expect("icon");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("image/png")
+    );
+    assert!(
+        res.headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("max-age") && v.contains("public"))
+    );
+    let bytes = res.bytes().await.expect("bytes");
+    let decoded = image::load_from_memory(&bytes).expect("png");
+    assert_eq!((decoded.width(), decoded.height()), (96, 96));
+
+    // "My tools": the member sees both, with the local icon; an outsider
+    // only the instance-wide one; anonymous visitors are asked to log in.
+    let (_, html) = body_of(&member_b, &app.at("/tools")).await;
+    assert!(html.contains("https://pad.example.org") && html.contains("https://wiki.example.org"));
+    assert!(html.contains(&format!("src=\"{icon}\"")));
+    let (_, html) = body_of(&outsider_b, &app.at("/tools")).await;
+    assert!(
+        !html.contains("pad.example.org"),
+        "not a member of its communities"
+    );
+    assert!(html.contains("https://wiki.example.org"));
+    let res = anonymous
+        .get(app.at("/tools"))
+        .send()
+        .await
+        .expect("portal");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // A community's page shows its tools to its members only.
+    let (status, html) = body_of(&member_b, &app.at("/c/jardins")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("id=\"community-tools\"") && html.contains("https://pad.example.org"));
+    assert!(
+        !html.contains("wiki.example.org"),
+        "instance-wide tools are in the portal"
+    );
+    for (who, client) in [("outsider", &outsider_b), ("anonymous", &anonymous)] {
+        let (status, html) = body_of(client, &app.at("/c/jardins")).await;
+        assert_eq!(status, StatusCode::OK, "{who} reads the open community");
+        assert!(
+            !html.contains("community-tools") && !html.contains("pad.example.org"),
+            "{who} does not see its tools"
+        );
+        // The card of a private community shows no tools either.
+        let (status, html) = body_of(client, &app.at("/c/cercle")).await;
+        assert_eq!(status, StatusCode::OK, "{who} sees the card");
+        assert!(
+            !html.contains("pad.example.org"),
+            "{who}: card without tools"
+        );
+    }
+    let (_, html) = body_of(&member_b, &app.at("/c/cercle")).await;
+    assert!(html.contains("https://pad.example.org"));
+    let (_, html) = body_of(&member_b, &app.at("/c/ailleurs")).await;
+    assert!(!html.contains("community-tools"), "not connected there");
+
+    // Leaving a community takes its tools out of the portal at once.
+    sqlx::query("DELETE FROM memberships WHERE user_id = $1")
+        .bind(member.id)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("leave");
+    let (_, html) = body_of(&member_b, &app.at("/tools")).await;
+    assert!(!html.contains("pad.example.org"));
+}
+
+#[tokio::test]
+async fn a_bad_icon_or_unknown_community_keeps_the_form_and_says_why() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.logged_in("adele", true).await;
+    community_of(&app, "jardins", "open", &[]).await;
+    let fields = [
+        ("name", "Tableau blanc"),
+        ("description", "Pour dessiner ensemble"),
+        ("home_url", "https://tableau.example.org"),
+        ("redirect_uris", REDIRECT),
+        ("audience", "communities"),
+        ("communities", "jardins"),
+        ("alg", "EdDSA"),
+    ];
+    // An SVG (or anything not a raster image) is refused, never stored.
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><script>alert(1)</script></svg>"#;
+    let res = admin_register(&app, &admin, &fields, Some((svg.to_vec(), "logo.svg"))).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("body");
+    assert!(
+        html.contains("id=\"f-icon-error\""),
+        "error tied to the field"
+    );
+    assert!(html.contains("aria-describedby=\"f-icon-hint f-icon-error\""));
+    assert!(html.contains("href=\"#f-icon\""), "listed in the summary");
+    for kept in [
+        "value=\"Tableau blanc\"",
+        "Pour dessiner ensemble",
+        "value=\"https://tableau.example.org\"",
+        "value=\"jardins\"",
+        "<option value=\"EdDSA\" selected>",
+        "value=\"communities\" checked",
+    ] {
+        assert!(html.contains(kept), "kept: {kept}");
+    }
+    // An unknown community is named; "these communities" needs one.
+    let mut unknown = fields.to_vec();
+    unknown.retain(|(k, _)| *k != "communities");
+    unknown.push(("communities", "jardins nulle-part"));
+    let res = admin_register(&app, &admin, &unknown, Some((png(64, 64), "ok.png"))).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("body");
+    assert!(html.contains("id=\"f-communities-error\"") && html.contains("nulle-part"));
+    let mut none = fields.to_vec();
+    none.retain(|(k, _)| *k != "communities");
+    let res = admin_register(&app, &admin, &none, None).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // An unknown algorithm is refused too.
+    let mut alg = fields.to_vec();
+    alg.retain(|(k, _)| *k != "alg");
+    alg.push(("alg", "HS256"));
+    let res = admin_register(&app, &admin, &alg, None).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .expect("body")
+            .contains("id=\"f-alg-error\"")
+    );
+    assert!(clients::list(&app.state.db).await.expect("db").is_empty());
+    let media: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM media")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("count");
+    assert_eq!(media, 0, "nothing stored for refused forms");
+}
+
+/// The CLI registers the same way: `--alg`, `--community` (repeatable), `--icon`.
+#[tokio::test]
+async fn cli_registers_a_tool_with_algorithm_communities_and_icon() {
+    let app = TestApp::spawn().await;
+    community_of(&app, "jardins", "open", &[]).await;
+    community_of(&app, "cercle", "private", &[]).await;
+    let icon = app.data_dir.join("icon.png");
+    std::fs::write(&icon, png(120, 80)).expect("write icon");
+    let url = app.state.config.database_url();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_passerelles"))
+        .args(["--database-url", &url, "admin", "oidc-client", "add"])
+        .args(["--name", "Outil CLI", "--redirect-uri", REDIRECT])
+        .args([
+            "--alg",
+            "EdDSA",
+            "--community",
+            "jardins",
+            "--community",
+            "cercle",
+        ])
+        .args(["--icon", icon.to_str().expect("path")])
+        .env("PASSERELLES_LOG", "error")
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c = clients::list(&app.state.db)
+        .await
+        .expect("db")
+        .into_iter()
+        .find(|c| c.name == "Outil CLI")
+        .expect("registered");
+    assert_eq!((c.alg, c.instance_wide), (Alg::EdDsa, false));
+    assert!(c.icon_media_id.is_some());
+    let mut slugs: Vec<String> = clients::all_communities(&app.state.db)
+        .await
+        .expect("db")
+        .into_iter()
+        .filter(|(pk, _)| *pk == c.id)
+        .map(|(_, k)| k.slug)
+        .collect();
+    slugs.sort();
+    assert_eq!(slugs, ["cercle", "jardins"]);
+    // An EdDSA key was published at registration.
+    assert!(
+        keys::published(&app.state.db)
+            .await
+            .expect("keys")
+            .iter()
+            .any(|k| k.alg == Alg::EdDsa)
+    );
+    // Unknown community or algorithm: refused, nothing registered.
+    for bad in [["--community", "nulle-part"], ["--alg", "none"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_passerelles"))
+            .args(["--database-url", &url, "admin", "oidc-client", "add"])
+            .args(["--name", "Non", "--redirect-uri", REDIRECT])
+            .args(bad)
+            .env("PASSERELLES_LOG", "error")
+            .output()
+            .expect("run");
+        assert!(!out.status.success(), "{bad:?}");
+    }
+    assert_eq!(clients::list(&app.state.db).await.expect("db").len(), 1);
+}
