@@ -989,3 +989,83 @@ async fn metrics_are_for_the_operator_only() {
         .unwrap();
     assert_eq!(res.status(), 404);
 }
+
+/// The sessions page names each device (its browser's user agent) with
+/// its last use, and closes one session without touching the others.
+#[tokio::test]
+async fn sessions_page_shows_devices_and_revokes_one() {
+    let app = TestApp::spawn().await;
+    let bruno = app.create_user("bruno", false).await;
+    let other = app.create_user("olivier", false).await;
+    let browser = |ua: &str| {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(ua.to_string())
+            .build()
+            .unwrap()
+    };
+    let laptop = browser("Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0");
+    let phone = browser("Mozilla/5.0 (Android 15; Mobile) Chrome/150.0");
+    let olivier = browser("Olivier-Browser/1.0");
+    app.login(&laptop, "bruno", PASSWORD).await;
+    app.login(&phone, "bruno", PASSWORD).await;
+    app.login(&olivier, "olivier", PASSWORD).await;
+    let page = laptop
+        .get(app.at("/settings/sessions"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Firefox/140.0") && page.contains("Chrome/150.0"));
+    assert!(!page.contains("Olivier-Browser"), "only my sessions");
+    // One row per session with its first and last use.
+    assert_eq!(page.matches("<tr>").count(), 3, "header + 2 sessions");
+    let handle = form_value(&page, "handle").expect("the other session's handle");
+
+    // Someone else cannot close it; an unknown handle is 404.
+    for (c, h, status) in [
+        (&olivier, handle.as_str(), 404),
+        (&laptop, "0123456789ab", 404),
+    ] {
+        let res = app
+            .post_form(
+                c,
+                "/settings/sessions",
+                "/settings/sessions/revoke",
+                &[("handle", h)],
+            )
+            .await;
+        assert_eq!(res.status(), status);
+    }
+    let res = app
+        .post_form(
+            &laptop,
+            "/settings/sessions",
+            "/settings/sessions/revoke",
+            &[("handle", handle.as_str())],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let profile = app.at("/settings/profile");
+    for (c, want, why) in [
+        (&phone, 303, "the phone is signed out"),
+        (&laptop, 200, "this session stays"),
+        (&olivier, 200, "others' sessions stay"),
+    ] {
+        assert_eq!(
+            c.get(&profile).send().await.unwrap().status(),
+            want,
+            "{why}"
+        );
+    }
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
+        .bind(bruno.id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let _ = other;
+}
