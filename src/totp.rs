@@ -142,7 +142,7 @@ pub async fn is_enabled(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
 /// every "second factor required" rule asks: a kind of factor added later
 /// (e.g. passkeys) answers here too.
 pub async fn has_second_factor(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
-    is_enabled(db, user_id).await
+    Ok(is_enabled(db, user_id).await? || crate::webauthn::has_passkey(db, user_id).await?)
 }
 
 /// An administrator whose powers are withheld: the instance requires a

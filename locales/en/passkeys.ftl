@@ -40,3 +40,4 @@ admin-audit-passkey-added = Passkey added
 admin-audit-passkey-removed = Passkey removed
 admin-audit-passkey-used = Signed in with a passkey
 admin-audit-passkey-clone-suspected = Passkey possibly copied (counter went back)
+passkey-security-link = You can also use a passkey (your device’s fingerprint, face or PIN, or a security key) as a second factor.

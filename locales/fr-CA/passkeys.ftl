@@ -40,3 +40,4 @@ admin-audit-passkey-added = Clé d’accès ajoutée
 admin-audit-passkey-removed = Clé d’accès retirée
 admin-audit-passkey-used = Connexion avec une clé d’accès
 admin-audit-passkey-clone-suspected = Clé d’accès peut-être copiée (compteur en recul)
+passkey-security-link = Vous pouvez aussi utiliser une clé d’accès (empreinte, visage, NIP de l’appareil ou clé de sécurité) comme second facteur.

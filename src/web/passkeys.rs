@@ -331,11 +331,10 @@ async fn removal_refused(state: &AppState, user: &User) -> AppResult<bool> {
     second_factor_required(state, user).await
 }
 
-/// Whether the instance requires this person to keep a second factor.
-/// (Administrators' second factor is being made mandatory in a parallel
-/// change; until its setting exists, nobody is required to keep one.)
-async fn second_factor_required(_state: &AppState, _user: &User) -> AppResult<bool> {
-    Ok(false)
+/// Whether the instance requires this person to keep a second factor
+/// (administrators, when the instance setting says so).
+async fn second_factor_required(state: &AppState, user: &User) -> AppResult<bool> {
+    Ok(user.is_admin && crate::settings::admin_second_factor_required(&state.db).await?)
 }
 
 async fn remove(

@@ -42,9 +42,7 @@ pub async fn challenge_if_enabled(
     next: &str,
 ) -> AppResult<Option<Response>> {
     // A passkey counts as a second factor too (asked on the same page).
-    if !totp::is_enabled(&state.db, user.id).await?
-        && !crate::webauthn::has_passkey(&state.db, user.id).await?
-    {
+    if !totp::has_second_factor(&state.db, user.id).await? {
         return Ok(None);
     }
     let next = ctx::safe_local_path(if next.is_empty() { "/" } else { next });

@@ -669,3 +669,59 @@ async fn passkeys_are_renamed_removed_and_never_shared() {
     let html = res.text().await.expect("body");
     assert!(html.contains("id=\"passkey-login\"") && html.contains(" hidden>"));
 }
+
+/// With "administrators need a second factor" on, a passkey is one: an
+/// administrator without any gets their powers by adding a passkey, and
+/// cannot then remove their last factor.
+#[tokio::test]
+async fn a_passkey_is_the_second_factor_administrators_need() {
+    let app = TestApp::spawn().await;
+    let (admin, user) = app.logged_in("alice", true).await;
+    app.set_setting("require_admin_second_factor", "1").await;
+    let res = admin.get(app.at("/admin")).send().await.expect("admin");
+    assert_eq!(location(&res), "/settings/security", "powers withheld");
+    let security = body(&admin, &app.at("/settings/security")).await;
+    assert!(
+        security.contains("href=\"/settings/passkeys\""),
+        "a passkey is offered too"
+    );
+
+    let mut auth = SoftAuthenticator::new(&app.state.config.public_url());
+    let res = register(&app, &admin, &mut auth, "Clé de sécurité").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = admin.get(app.at("/admin")).send().await.expect("admin");
+    assert_eq!(res.status(), StatusCode::OK, "powers back with a passkey");
+
+    let id: i64 = sqlx::query_scalar("SELECT id FROM passkeys WHERE user_id = $1")
+        .bind(user.id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("id");
+    let res = app
+        .post_form(
+            &admin,
+            "/settings/passkeys",
+            "/settings/passkeys/remove",
+            &[("id", &id.to_string())],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .expect("body")
+            .contains("doit garder un second facteur")
+    );
+    // With a second passkey, the first one may go.
+    let mut spare = SoftAuthenticator::new(&app.state.config.public_url());
+    register(&app, &admin, &mut spare, "Clé de secours").await;
+    let res = app
+        .post_form(
+            &admin,
+            "/settings/passkeys",
+            "/settings/passkeys/remove",
+            &[("id", &id.to_string())],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
