@@ -214,3 +214,180 @@ async fn totp_second_factor_with_recovery_codes() {
     let res = password_step(&app, &watch, "").await;
     assert_eq!(location(&res), "/", "password alone again");
 }
+
+/// Turn TOTP on through the settings pages; returns the secret.
+async fn enrol(app: &TestApp, client: &reqwest::Client) -> String {
+    let res = app
+        .post_form(
+            client,
+            "/settings/security",
+            "/settings/security/begin",
+            &[],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = client
+        .get(app.at("/settings/security"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    let secret = between(&html, "id=\"totp-secret\">", "<").to_string();
+    let code = totp::code_at(&secret, passerelles::db::now()).expect("code");
+    let res = app
+        .post_form(
+            client,
+            "/settings/security",
+            "/settings/security/confirm",
+            &[("code", code.as_str())],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    secret
+}
+
+async fn admin_settings(
+    app: &TestApp,
+    client: &reqwest::Client,
+    require: bool,
+) -> reqwest::Response {
+    let mut fields = vec![("name", "Passerelles"), ("registration_mode", "open")];
+    if require {
+        fields.push(("require_admin_second_factor", "1"));
+    }
+    app.post_form(client, "/admin/settings", "/admin/settings", &fields)
+        .await
+}
+
+async fn status_of(client: &reqwest::Client, url: String) -> (StatusCode, String) {
+    let res = client.get(url).send().await.expect("get");
+    (res.status(), location(&res))
+}
+
+#[tokio::test]
+async fn administrators_can_be_required_to_have_a_second_factor() {
+    let app = TestApp::spawn().await;
+    let (alice, alice_u) = app.logged_in("alice", true).await;
+    let bob_u = app.create_user("bob", true).await;
+    let required = || async {
+        passerelles::settings::admin_second_factor_required(&app.state.db)
+            .await
+            .expect("db")
+    };
+
+    // Turning it on without a second factor of one's own is refused (it
+    // would lock the administrator out), with a message on the field.
+    let res = admin_settings(&app, &alice, true).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("body");
+    assert!(html.contains("id=\"f-require_admin_second_factor-error\""));
+    assert!(html.contains("Activez d’abord votre propre deuxième facteur"));
+    assert!(
+        html.contains("value=\"Passerelles\""),
+        "what was typed is kept"
+    );
+    assert!(!required().await);
+
+    // With one, it is turned on; Alice keeps administering.
+    enrol(&app, &alice).await;
+    assert!(
+        passerelles::totp::has_second_factor(&app.state.db, alice_u.id)
+            .await
+            .expect("db")
+    );
+    let res = admin_settings(&app, &alice, true).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(required().await);
+    assert_eq!(status_of(&alice, app.at("/admin")).await.0, StatusCode::OK);
+
+    // Bob, an administrator without one, is sent to enrolment on signing in…
+    let bob = app.client();
+    let csrf = app.csrf(&bob, "/login").await;
+    let res = bob
+        .post(app.at("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", "bob"),
+            ("password", PASSWORD),
+            ("next", "/admin"),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(location(&res), "/settings/security");
+    let html = bob
+        .get(app.at("/settings/security"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        html.contains("exige un deuxième facteur des administrateurs"),
+        "the reason is said"
+    );
+    // …cannot use the administration area (any page of it)…
+    for path in [
+        "/admin",
+        "/admin/oidc",
+        "/admin/settings",
+        "/admin/communities",
+    ] {
+        assert_eq!(
+            status_of(&bob, app.at(path)).await,
+            (StatusCode::SEE_OTHER, "/settings/security".to_string()),
+            "{path}"
+        );
+    }
+    let csrf = app.csrf(&bob, "/tools").await;
+    let res = bob
+        .post(app.at("/admin/users/1/suspend"))
+        .form(&[("csrf", csrf.as_str()), ("reason", "x")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(location(&res), "/settings/security");
+    // …nor the administrators' API actions; everything else works.
+    let token = |u: &passerelles::accounts::User| {
+        let db = app.state.db.clone();
+        let id = u.id;
+        async move {
+            passerelles::api::tokens::create_token(&db, id, "tests", None)
+                .await
+                .expect("token")
+                .1
+        }
+    };
+    let (bob_token, alice_token) = (token(&bob_u).await, token(&alice_u).await);
+    let api = |t: String| {
+        let req = app
+            .client()
+            .get(app.at("/api/v1/admin/communities/pending"))
+            .bearer_auth(t);
+        async move { req.send().await.expect("api").status() }
+    };
+    assert_eq!(api(bob_token.clone()).await, StatusCode::FORBIDDEN);
+    assert_eq!(api(alice_token.clone()).await, StatusCode::OK);
+    assert_eq!(status_of(&bob, app.at("/tools")).await.0, StatusCode::OK);
+
+    // Once enrolled, Bob administers again, on every channel.
+    enrol(&app, &bob).await;
+    assert_eq!(status_of(&bob, app.at("/admin")).await.0, StatusCode::OK);
+    assert_eq!(api(bob_token).await, StatusCode::OK);
+
+    // Turned off again: an administrator without one administers.
+    let carol = app.client();
+    app.create_user("carol", true).await;
+    app.login(&carol, "carol", PASSWORD).await;
+    assert_eq!(
+        status_of(&carol, app.at("/admin")).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let res = admin_settings(&app, &alice, false).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(!required().await);
+    assert_eq!(status_of(&carol, app.at("/admin")).await.0, StatusCode::OK);
+}
