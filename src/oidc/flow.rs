@@ -358,7 +358,7 @@ async fn issue_tokens(
     claims.insert("exp".into(), json!(t + ID_TOKEN_TTL));
     claims.insert("auth_time".into(), json!(g.auth_time));
     claims.insert("sid".into(), json!(g.sid));
-    claims.insert("at_hash".into(), json!(jws::half_hash(&access)));
+    claims.insert("at_hash".into(), json!(jws::half_hash(client.alg, &access)));
     if let Some(n) = nonce {
         claims.insert("nonce".into(), json!(n));
     }

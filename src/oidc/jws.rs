@@ -344,11 +344,16 @@ impl Unverified {
     }
 }
 
-/// `at_hash`: the left half of the SHA-256 of the access token (OIDC Core 3.1.3.6).
-pub fn half_hash(token: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let d = Sha256::digest(token.as_bytes());
-    b64(&d[..16])
+/// `at_hash`: the left half of the hash of the access token (OIDC Core
+/// 3.1.3.6), with the hash of the ID token's algorithm: SHA-256 for RS256
+/// and ES256; SHA-512 for EdDSA with Ed25519 (OIDC Core errata set 2; what
+/// relying parties such as authlib check).
+pub fn half_hash(alg: Alg, token: &str) -> String {
+    use sha2::{Digest, Sha256, Sha512};
+    match alg {
+        Alg::Rs256 | Alg::Es256 => b64(&Sha256::digest(token.as_bytes())[..16]),
+        Alg::EdDsa => b64(&Sha512::digest(token.as_bytes())[..32]),
+    }
 }
 
 #[cfg(test)]
@@ -439,6 +444,12 @@ mod tests {
     #[test]
     fn at_hash_matches_the_spec_example_shape() {
         // 128 bits, base64url without padding.
-        assert_eq!(half_hash("token").len(), 22);
+        assert_eq!(half_hash(Alg::Rs256, "token").len(), 22);
+        assert_eq!(
+            half_hash(Alg::Es256, "token"),
+            half_hash(Alg::Rs256, "token")
+        );
+        // EdDSA: 256 bits of SHA-512.
+        assert_eq!(half_hash(Alg::EdDsa, "token").len(), 43);
     }
 }

@@ -380,7 +380,7 @@ async fn code_flow_end_to_end_with_consent_userinfo_refresh_and_logout() {
     assert_eq!(id["aud"], client.client_id.as_str());
     assert_eq!(id["sub"], user.id.to_string());
     assert_eq!(id["nonce"], "n-456");
-    assert_eq!(id["at_hash"], jws::half_hash(&access));
+    assert_eq!(id["at_hash"], jws::half_hash(Alg::Rs256, &access));
     assert_eq!(id["preferred_username"], "amelie");
     assert_eq!(id["email"], "amelie@exemple.qc.ca");
     assert_eq!(id["email_verified"], true);
@@ -1312,12 +1312,27 @@ async fn people_see_and_withdraw_the_tools_they_allowed_and_admins_register_them
 /// the browser (log-in + consent) and hand the redirect back on stdin;
 /// it exchanges the code, reads userinfo, refreshes, revokes and logs out,
 /// printing one JSON line of results.
-async fn run_rp(app: &TestApp, program: &str, script: &str, public: bool) -> Value {
+async fn run_rp(app: &TestApp, program: &str, script: &str, public: bool, alg: Alg) -> Value {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let (browser, user) = app
-        .logged_in(&format!("rp{}", if public { "p" } else { "c" }), false)
+        .logged_in(
+            &format!(
+                "rp{}{}",
+                if public { "p" } else { "c" },
+                alg.as_str().to_lowercase()
+            ),
+            false,
+        )
         .await;
     let (client, secret) = register(app, "RP", public, false).await;
+    // The client signs its ID tokens with `alg` (set as the RP's
+    // id_token_signed_response_alg too, so the library insists on it).
+    sqlx::query("UPDATE oidc_clients SET id_token_alg = $1 WHERE id = $2")
+        .bind(alg.as_str())
+        .bind(client.id)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("alg");
     let root = env!("CARGO_MANIFEST_DIR");
     let mut child = tokio::process::Command::new(program)
         .arg(format!("{root}/{script}"))
@@ -1326,6 +1341,7 @@ async fn run_rp(app: &TestApp, program: &str, script: &str, public: bool) -> Val
         .env("CLIENT_SECRET", &secret)
         .env("REDIRECT_URI", REDIRECT)
         .env("POST_LOGOUT_URI", AFTER_LOGOUT)
+        .env("ID_TOKEN_ALG", alg.as_str())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
@@ -1365,6 +1381,7 @@ async fn run_rp(app: &TestApp, program: &str, script: &str, public: bool) -> Val
     let status = child.wait().await.expect("wait");
     assert!(status.success(), "{program} {script} failed");
     let r = result.expect("the script printed its RESULT");
+    assert_eq!(r["alg"], alg.as_str(), "{r}");
     assert_eq!(r["sub"], user.id.to_string(), "{r}");
     assert_eq!(r["userinfo"]["sub"], user.id.to_string());
     assert_eq!(r["userinfo"]["preferred_username"], user.username.as_str());
@@ -1417,8 +1434,10 @@ async fn rp_openid_client_node() {
         return;
     }
     let app = TestApp::spawn().await;
-    run_rp(&app, "node", "tests/rp/rp.mjs", false).await;
-    run_rp(&app, "node", "tests/rp/rp.mjs", true).await;
+    run_rp(&app, "node", "tests/rp/rp.mjs", false, Alg::Rs256).await;
+    run_rp(&app, "node", "tests/rp/rp.mjs", true, Alg::Rs256).await;
+    run_rp(&app, "node", "tests/rp/rp.mjs", false, Alg::Es256).await;
+    run_rp(&app, "node", "tests/rp/rp.mjs", true, Alg::EdDsa).await;
 }
 
 #[tokio::test]
@@ -1439,8 +1458,10 @@ async fn rp_authlib_python() {
         return;
     }
     let app = TestApp::spawn().await;
-    run_rp(&app, python, "tests/rp/rp.py", false).await;
-    run_rp(&app, python, "tests/rp/rp.py", true).await;
+    run_rp(&app, python, "tests/rp/rp.py", false, Alg::Rs256).await;
+    run_rp(&app, python, "tests/rp/rp.py", true, Alg::Rs256).await;
+    run_rp(&app, python, "tests/rp/rp.py", false, Alg::EdDsa).await;
+    run_rp(&app, python, "tests/rp/rp.py", true, Alg::Es256).await;
 }
 
 #[tokio::test]
@@ -1957,6 +1978,19 @@ async fn es256_and_eddsa_clients_get_id_tokens_verifiable_against_the_jwks() {
         assert_eq!(claims["username"], user.username.as_str());
         assert_eq!(claims["preferred_username"], claims["username"]);
         let access = t["access_token"].as_str().expect("access").to_string();
+        // at_hash with the algorithm's hash: SHA-512 for Ed25519 (OIDC Core
+        // errata 2), SHA-256 otherwise — computed here independently.
+        let half = {
+            use base64::Engine;
+            use sha2::Digest;
+            let h = if alg == "EdDSA" {
+                sha2::Sha512::digest(access.as_bytes())[..32].to_vec()
+            } else {
+                sha2::Sha256::digest(access.as_bytes())[..16].to_vec()
+            };
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h)
+        };
+        assert_eq!(claims["at_hash"], half, "{alg}");
         let ui: Value = userinfo(&app, &access).await.json().await.expect("json");
         assert_eq!(ui["username"], user.username.as_str());
         assert_eq!(ui["preferred_username"], user.username.as_str());

@@ -1,6 +1,7 @@
 // A relying party built on openid-client (npm), driven by tests/it/oidc.rs.
 // Environment: ISSUER, CLIENT_ID, CLIENT_SECRET (empty for a public client),
-// REDIRECT_URI, POST_LOGOUT_URI. Protocol on stdout/stdin:
+// REDIRECT_URI, POST_LOGOUT_URI, ID_TOKEN_ALG (RS256 when unset: the client's
+// id_token_signed_response_alg). Protocol on stdout/stdin:
 //   AUTHORIZE <url>  -> the test answers with the URL the browser came back to
 //   LOGOUT <url>     -> the test answers with where the logout sent the browser
 //   RESULT <json>    -> what the RP saw
@@ -18,6 +19,7 @@ const clientId = env('CLIENT_ID');
 const secret = process.env.CLIENT_SECRET || '';
 const redirectUri = env('REDIRECT_URI');
 const postLogout = env('POST_LOGOUT_URI');
+const alg = process.env.ID_TOKEN_ALG || 'RS256';
 
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 const ask = async (label, url) => {
@@ -34,7 +36,9 @@ const check = (cond, what) => {
 const config = await client.discovery(
   new URL(issuer),
   clientId,
-  secret ? secret : undefined,
+  // The client's metadata: openid-client then refuses ID tokens in any
+  // other algorithm than the one registered.
+  { id_token_signed_response_alg: alg, ...(secret ? { client_secret: secret } : {}) },
   secret ? client.ClientSecretPost(secret) : client.None(),
   { execute: [client.allowInsecureRequests] },
 );
@@ -67,11 +71,12 @@ const jwks = jose.createRemoteJWKSet(new URL(meta.jwks_uri));
 const { payload } = await jose.jwtVerify(tokens.id_token, jwks, {
   issuer,
   audience: clientId,
-  algorithms: ['RS256'],
+  algorithms: [alg],
   clockTolerance: 60,
 });
 check(payload.sub === claims.sub, 'verified sub');
 check(payload.nonce === nonce, 'nonce');
+check(jose.decodeProtectedHeader(tokens.id_token).alg === alg, `ID token signed with ${alg}`);
 
 const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
 for (const k of ['preferred_username', 'email', 'name']) {
@@ -101,6 +106,7 @@ const after = await ask('LOGOUT', logoutUrl.href);
 
 console.log('RESULT ' + JSON.stringify({
   library: 'openid-client',
+  alg,
   sub: claims.sub,
   userinfo,
   refreshed: rotated,

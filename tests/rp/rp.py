@@ -1,7 +1,8 @@
 """A relying party built on authlib (PyPI), driven by tests/it/oidc.rs.
 
 Environment: ISSUER, CLIENT_ID, CLIENT_SECRET (empty for a public client),
-REDIRECT_URI, POST_LOGOUT_URI. Same stdin/stdout protocol as rp.mjs.
+REDIRECT_URI, POST_LOGOUT_URI, ID_TOKEN_ALG (RS256 when unset). Same stdin/stdout
+protocol as rp.mjs.
 """
 
 import json
@@ -17,7 +18,7 @@ warnings.filterwarnings("ignore")
 import requests  # noqa: E402
 from authlib.common.security import generate_token  # noqa: E402
 from authlib.integrations.requests_client import OAuth2Session  # noqa: E402
-from authlib.jose import JsonWebKey, jwt  # noqa: E402
+from authlib.jose import JsonWebKey, JsonWebToken  # noqa: E402
 from authlib.oidc.core import CodeIDToken  # noqa: E402
 
 
@@ -39,6 +40,7 @@ client_id = os.environ["CLIENT_ID"]
 secret = os.environ.get("CLIENT_SECRET", "")
 redirect_uri = os.environ["REDIRECT_URI"]
 post_logout = os.environ["POST_LOGOUT_URI"]
+alg = os.environ.get("ID_TOKEN_ALG") or "RS256"
 
 meta = requests.get(issuer + "/.well-known/openid-configuration", timeout=10).json()
 check(meta["issuer"] == issuer, "issuer")
@@ -68,8 +70,10 @@ token = session.fetch_token(
 )
 
 # Verify the ID token against the published keys.
+check(alg in meta["id_token_signing_alg_values_supported"], f"{alg} supported")
 keys = JsonWebKey.import_key_set(requests.get(meta["jwks_uri"], timeout=10).json())
-claims = jwt.decode(
+# Only the algorithm registered for this client is accepted.
+claims = JsonWebToken([alg]).decode(
     token["id_token"],
     keys,
     claims_cls=CodeIDToken,
@@ -114,6 +118,7 @@ print(
     + json.dumps(
         {
             "library": "authlib",
+            "alg": alg,
             "sub": claims["sub"],
             "userinfo": userinfo,
             "refreshed": rotated,
