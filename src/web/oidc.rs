@@ -507,6 +507,8 @@ struct ConsentPage {
     s: Shell,
     name: String,
     initial: String,
+    /// The tool's icon, stored here.
+    icon: Option<String>,
     description: String,
     home_url: String,
     /// Translated lines: what the tool will receive.
@@ -537,6 +539,7 @@ fn consent_page(state: &AppState, ctx: &Ctx, c: &Checked, p: &AuthParams) -> Res
             s: Shell::new(state, ctx, &title, ""),
             name: c.client.name.clone(),
             initial: c.client.initial(),
+            icon: c.client.icon_src(),
             description: c.client.description.clone(),
             home_url: c.client.home_url.clone(),
             claims,

@@ -301,7 +301,7 @@ async fn admin_create(
                 "communities",
                 ctx.lang.ta(
                     "oidc-client-error-communities-unknown",
-                    &[("slugs", crate::i18n::Arg::Str(unknown.join(", ")))],
+                    &[("name", crate::i18n::Arg::Str(unknown.join(", ")))],
                 ),
             ),
         }
