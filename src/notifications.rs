@@ -102,16 +102,19 @@ pub async fn insert(db: &Db, items: &[NewNotification]) -> Result<(), sqlx::Erro
     Ok(())
 }
 
-/// Unread records of a person (what the header shows).
-pub async fn unread_count(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
-    tick();
-    sqlx::query_scalar(
-        "SELECT COUNT(*) FROM notifications n LEFT JOIN publications p ON p.id = n.publication_id \
-         WHERE n.user_id = $1 AND n.read_at IS NULL AND (p.id IS NULL OR p.status <> 'deleted')",
-    )
-    .bind(user_id)
-    .fetch_one(&db.pool)
-    .await
+/// Records the notification centre lists at most (the most recent, unread
+/// first); the header counts within the same window.
+pub const SHOWN: i64 = 200;
+
+/// Unread records the person may still see: exactly what the notification
+/// centre counts (the same `fetch`, so the same policy check). The header
+/// shows it.
+pub async fn unread_count(db: &Db, user: &User) -> Result<i64, sqlx::Error> {
+    Ok(fetch(db, user, SHOWN, true)
+        .await?
+        .iter()
+        .filter(|(i, _)| i.unread())
+        .count() as i64)
 }
 
 #[derive(Debug, Clone)]

@@ -344,6 +344,12 @@ search-field-from = From
 search-field-to = Until
 search-date-invalid = Invalid date: use the YYYY-MM-DD format.
 search-facets = Refine the results
+search-form-label = Detailed search
+search-facet-remove = (remove this filter)
+search-facet-count = { $count ->
+    [one] { $count } result
+   *[other] { $count } results
+}
 search-count = { $count ->
     [0] No results
     [one] { $count } result
@@ -365,6 +371,7 @@ search-saved-delete = Delete
 search-saved-done = Search saved. You will be told of new results.
 search-saved-deleted = Search deleted.
 search-saved-too-many = You have reached the maximum number of saved searches. Delete one first.
+search-saved-full = You already have { $count } saved searches, the maximum. Delete one from your saved searches, then save this one again: the name you typed is kept below.
 notification-saved-search = { $count ->
     [one] One new result for your search "{ $name }"
    *[other] { $count } new results for your search "{ $name }"

@@ -344,6 +344,12 @@ search-field-from = Depuis le
 search-field-to = Jusqu’au
 search-date-invalid = Date invalide : utilisez le format AAAA-MM-JJ.
 search-facets = Affiner les résultats
+search-form-label = Recherche détaillée
+search-facet-remove = (retirer ce filtre)
+search-facet-count = { $count ->
+    [one] { $count } résultat
+   *[other] { $count } résultats
+}
 search-count = { $count ->
     [0] Aucun résultat
     [one] { $count } résultat
@@ -365,6 +371,7 @@ search-saved-delete = Supprimer
 search-saved-done = Recherche enregistrée. Vous serez averti·e des nouveaux résultats.
 search-saved-deleted = Recherche supprimée.
 search-saved-too-many = Vous avez atteint le nombre maximal de recherches enregistrées. Supprimez-en une d’abord.
+search-saved-full = Vous avez déjà { $count } recherches enregistrées, le maximum. Supprimez-en une dans vos recherches enregistrées, puis enregistrez celle-ci de nouveau : le nom saisi est conservé ci-dessous.
 notification-saved-search = { $count ->
     [one] Un nouveau résultat pour votre recherche « { $name } »
    *[other] { $count } nouveaux résultats pour votre recherche « { $name } »

@@ -198,6 +198,15 @@ impl FromRequestParts<AppState> for Ctx {
             cookies.push(set_cookie(FLASH_COOKIE, "", Some(0), secure));
         }
 
+        // The raw count above is an upper bound; when there is something,
+        // the header shows what the notification centre counts (the same
+        // function, so the same policy filter, for the account as it acts).
+        if unread > 0
+            && let Some(u) = &user
+        {
+            unread = crate::notifications::unread_count(&state.db, u).await?;
+        }
+
         Ok(Ctx {
             user,
             session_hash,

@@ -16,9 +16,6 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Arg, Lang};
 use crate::notifications::{self, Group, Item};
 
-/// Records shown at most (the most recent).
-const SHOWN: i64 = 200;
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/notifications", get(list_page))
@@ -109,7 +106,7 @@ async fn list_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
         Ok(u) => u.clone(),
         Err(r) => return Ok(r),
     };
-    let groups = notifications::list(&state.db, &user, SHOWN).await?;
+    let groups = notifications::list(&state.db, &user, notifications::SHOWN).await?;
     let unread = groups.iter().map(|g| g.unread).sum();
     let title = ctx.t("notifications-title");
     Ok(page(

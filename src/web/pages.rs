@@ -53,10 +53,26 @@ pub fn css_url() -> &'static str {
     U.get_or_init(|| format!("/static/app.css?v={}", css_hash()))
 }
 
+/// Tag suggestions while typing in a publication's tags field (the only
+/// script of the compose and edit forms, which work without it).
+const TAGS_JS: &str = include_str!("../../static/tags.js");
+
+/// The tag-suggestion script's URL, with a content hash like the stylesheet's.
+pub fn tags_js_url() -> &'static str {
+    static U: OnceLock<String> = OnceLock::new();
+    U.get_or_init(|| {
+        format!(
+            "/static/tags.js?v={}",
+            hex::encode(&Sha256::digest(TAGS_JS.as_bytes())[..6])
+        )
+    })
+}
+
 async fn static_file(Path(file): Path<String>, headers: HeaderMap) -> Response {
     let (body, ctype) = match file.as_str() {
         "app.css" => (CSS, "text/css; charset=utf-8"),
         "favicon.svg" => (FAVICON, "image/svg+xml"),
+        "tags.js" => (TAGS_JS, "text/javascript; charset=utf-8"),
         "passkeys.js" => (super::passkeys::JS, "text/javascript; charset=utf-8"),
         _ => return AppError::NotFound.into_response(),
     };

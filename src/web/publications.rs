@@ -269,6 +269,103 @@ fn file_error(lang: Lang, name: &str, key: &str) -> String {
 
 // ---- compose --------------------------------------------------------------------------------------
 
+/// Help with the tags field of the compose and edit forms. Without
+/// JavaScript: a `<datalist>` of the most used tags and a "Suggest tags"
+/// button that sends the form back with what was typed and the tags starting
+/// with the last one; with `static/tags.js`, the list follows the typing.
+/// Tags come from `search::tags::suggest`, i.e. only from publications the
+/// person may see.
+#[derive(Default)]
+pub struct TagHelp {
+    /// Most used tags (labels), for the datalist.
+    pub common: Vec<String>,
+    /// After "Suggest tags": what the last tag started with.
+    pub typed: Option<String>,
+    /// Its matches: (label, count), tags already in the field left out.
+    pub matches: Vec<(String, i64)>,
+    /// Said after a suggestion was chosen ("Tag added: …").
+    pub added: Option<String>,
+    pub script: &'static str,
+}
+
+/// Tags in the datalist without JavaScript.
+const COMMON_TAGS: i64 = 30;
+/// Tags offered after "Suggest tags".
+const SUGGESTED_TAGS: i64 = 12;
+
+/// What the tags buttons of a compose or edit form asked for, if anything.
+enum TagAsk {
+    Suggest,
+    Choose(String),
+}
+
+fn tag_ask(form: &MultipartForm) -> Option<TagAsk> {
+    let chosen = form.get("tag_choice");
+    if !chosen.trim().is_empty() {
+        return Some(TagAsk::Choose(chosen.trim().to_string()));
+    }
+    (!form.get("suggest_tags").is_empty()).then_some(TagAsk::Suggest)
+}
+
+/// The tags field with its last (partly typed) tag replaced by `chosen`,
+/// ready for the next one: "vélo, mobi" + "mobilité" → "vélo, mobilité, ".
+fn complete_last_tag(tags: &str, chosen: &str) -> String {
+    let head = match tags.rfind(',') {
+        Some(i) => tags[..i].trim_end(),
+        None => "",
+    };
+    if head.is_empty() {
+        format!("{chosen}, ")
+    } else {
+        format!("{head}, {chosen}, ")
+    }
+}
+
+/// The datalist's tags, plus suggestions (and what was just added) when the
+/// person asked. One statement, two after "Suggest tags".
+async fn tag_help(
+    state: &AppState,
+    viewer: Option<&User>,
+    tags: &str,
+    ask: Option<&TagAsk>,
+) -> AppResult<TagHelp> {
+    let common = crate::search::tags::suggest(&state.db, viewer, "", COMMON_TAGS)
+        .await?
+        .into_iter()
+        .map(|t| t.label)
+        .collect();
+    let mut help = TagHelp {
+        common,
+        script: super::pages::tags_js_url(),
+        ..TagHelp::default()
+    };
+    match ask {
+        Some(TagAsk::Suggest) => {
+            let (head, typed) = match tags.rfind(',') {
+                Some(i) => (&tags[..i], tags[i + 1..].trim()),
+                None => ("", tags.trim()),
+            };
+            let already: Vec<String> = pubs::parse_tags(head)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| t.name)
+                .collect();
+            help.matches =
+                crate::search::tags::suggest(&state.db, viewer, typed, SUGGESTED_TAGS + 8)
+                    .await?
+                    .into_iter()
+                    .filter(|t| !already.contains(&t.name))
+                    .take(SUGGESTED_TAGS as usize)
+                    .map(|t| (t.label, t.count))
+                    .collect();
+            help.typed = Some(typed.trim_start_matches('#').to_string());
+        }
+        Some(TagAsk::Choose(label)) => help.added = Some(label.clone()),
+        None => {}
+    }
+    Ok(help)
+}
+
 #[derive(Default, Clone)]
 pub struct ComposeValues {
     pub kind: String,
@@ -308,6 +405,7 @@ struct ComposePage {
     kinds: Vec<(&'static str, String)>,
     /// Over the publishing limit: why, and when to try again (what was typed is kept).
     limited: Option<String>,
+    tag_help: TagHelp,
 }
 
 /// "You wrote a lot in a short time; try again in N minutes; your text is kept."
@@ -323,12 +421,14 @@ fn kinds(lang: Lang) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-fn compose_page(
+async fn compose_page(
     state: &AppState,
     ctx: &Ctx,
     v: ComposeValues,
     postable: &[(Community, Option<crate::policy::Membership>)],
-) -> ComposePage {
+    ask: Option<&TagAsk>,
+) -> AppResult<ComposePage> {
+    let tag_help = tag_help(state, ctx.user.as_ref(), &v.tags, ask).await?;
     let targets = postable
         .iter()
         .map(|(c, _)| Target {
@@ -338,7 +438,7 @@ fn compose_page(
             checked: v.communities.contains(&c.id),
         })
         .collect();
-    ComposePage {
+    Ok(ComposePage {
         s: Shell::new(state, ctx, &ctx.t("publication-new-title"), "")
             .crumb(ctx.t("publication-new-title"), "/p/new"),
         v,
@@ -348,7 +448,8 @@ fn compose_page(
         already: Vec::new(),
         kinds: kinds(ctx.lang),
         limited: None,
-    }
+        tag_help,
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -379,7 +480,10 @@ async fn compose_form(
         communities: preselected,
         ..ComposeValues::default()
     };
-    Ok(page(&ctx, &compose_page(&state, &ctx, v, &postable)))
+    Ok(page(
+        &ctx,
+        &compose_page(&state, &ctx, v, &postable, None).await?,
+    ))
 }
 
 async fn compose_submit(
@@ -392,7 +496,7 @@ async fn compose_submit(
     let form = read_multipart(mp, "files").await?;
     ctx.verify_csrf(&form.get("csrf"))?;
     let viewer = Some(&user);
-    let v = ComposeValues {
+    let mut v = ComposeValues {
         kind: form.get("kind"),
         title: form.get("title"),
         body: form.get("body"),
@@ -401,6 +505,16 @@ async fn compose_submit(
         communities: form.ids("communities"),
     };
     let postable = pubs::postable_communities(&state.db, viewer).await?;
+    // "Suggest tags" or one of its suggestions (no JavaScript): the form
+    // comes back as typed (files must be chosen again), nothing is checked.
+    if let Some(ask) = tag_ask(&form) {
+        if let TagAsk::Choose(label) = &ask {
+            v.tags = complete_last_tag(&v.tags, label);
+        }
+        let mut p = compose_page(&state, &ctx, v, &postable, Some(&ask)).await?;
+        p.files_dropped = form.files_sent;
+        return Ok(page(&ctx, &p));
+    }
     let mut errors = FieldErrors::default();
     let draft = Draft {
         kind: v.kind.clone(),
@@ -444,7 +558,7 @@ async fn compose_submit(
         errors.add_text("files", file_error(ctx.lang, name, key));
     }
     let Some(checked) = checked.filter(|_| errors.is_empty()) else {
-        let mut p = compose_page(&state, &ctx, v, &postable);
+        let mut p = compose_page(&state, &ctx, v, &postable, None).await?;
         p.errors = errors;
         p.files_dropped = form.files_sent;
         return Ok(invalid(&ctx, &p));
@@ -455,7 +569,7 @@ async fn compose_submit(
     if let Some((raw, key)) = &checked.link {
         let existing = pubs::already_shared(&state.db, viewer, key).await?;
         if !existing.is_empty() {
-            let mut p = compose_page(&state, &ctx, v, &postable);
+            let mut p = compose_page(&state, &ctx, v, &postable, None).await?;
             p.files_dropped = form.files_sent;
             p.already = existing
                 .into_iter()
@@ -493,7 +607,7 @@ async fn compose_submit(
     )
     .await?
     {
-        let mut p = compose_page(&state, &ctx, v, &postable);
+        let mut p = compose_page(&state, &ctx, v, &postable, None).await?;
         p.files_dropped = form.files_sent;
         p.limited = Some(limited_message(
             ctx.lang,
@@ -1334,6 +1448,7 @@ struct EditPage {
     room: i64,
     errors: FieldErrors,
     files_dropped: bool,
+    tag_help: TagHelp,
 }
 
 async fn editable(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<(Publication, Vec<Shared>)> {
@@ -1368,6 +1483,8 @@ async fn edit_form(
         .remove(&id)
         .unwrap_or_default();
     let atts = pubs::attachments_of(&state.db, id).await?;
+    let tags = chosen_tags(&p, &tags);
+    let tag_help = tag_help(&state, ctx.user.as_ref(), &tags, None).await?;
     Ok(page(
         &ctx,
         &EditPage {
@@ -1377,7 +1494,7 @@ async fn edit_form(
             id,
             title: p.title.clone(),
             body: p.body.clone(),
-            tags: chosen_tags(&p, &tags),
+            tags,
             room: files::MAX_FILES.saturating_sub(atts.len()) as i64,
             attachments: atts
                 .into_iter()
@@ -1385,6 +1502,7 @@ async fn edit_form(
                 .collect(),
             errors: FieldErrors::default(),
             files_dropped: false,
+            tag_help,
         },
     ))
 }
@@ -1405,27 +1523,37 @@ async fn edit_submit(
         .into_iter()
         .filter(|a| atts.iter().any(|x| x.id == *a))
         .collect();
-    let draft = Draft {
+    let mut draft = Draft {
         kind: p.kind.as_str().into(),
         title: form.get("title"),
         body: form.get("body"),
         tags: form.get("tags"),
         ..Draft::default()
     };
+    // "Suggest tags" or one of its suggestions (no JavaScript): the form
+    // comes back as typed, nothing is checked or saved.
+    let ask = tag_ask(&form);
+    if let Some(TagAsk::Choose(label)) = &ask {
+        draft.tags = complete_last_tag(&draft.tags, label);
+    }
     let mut errors = FieldErrors::default();
-    let checked: Option<Checked> = match pubs::check_draft(
-        &Draft {
-            kind: p.kind.as_str().into(),
-            ..draft.clone()
-        },
-        true,
-    ) {
-        Ok(c) => Some(c),
-        Err(refusals) => {
-            for (f, k) in refusals {
-                errors.add(ctx.lang, f, k);
+    let checked: Option<Checked> = if ask.is_some() {
+        None
+    } else {
+        match pubs::check_draft(
+            &Draft {
+                kind: p.kind.as_str().into(),
+                ..draft.clone()
+            },
+            true,
+        ) {
+            Ok(c) => Some(c),
+            Err(refusals) => {
+                for (f, k) in refusals {
+                    errors.add(ctx.lang, f, k);
+                }
+                None
             }
-            None
         }
     };
     for (name, key) in &form.refused {
@@ -1434,7 +1562,10 @@ async fn edit_submit(
     if atts.len() - remove.len() + form.uploads.len() + form.refused.len() > files::MAX_FILES {
         errors.add(ctx.lang, "files", "attachment-too-many");
     }
-    let (ready, refused) = if errors.has("files") {
+    if ask.is_some() {
+        errors = FieldErrors::default();
+    }
+    let (ready, refused) = if ask.is_some() || errors.has("files") {
         (Vec::new(), Vec::new())
     } else {
         prepare_uploads(form.uploads).await?
@@ -1443,32 +1574,36 @@ async fn edit_submit(
         errors.add_text("files", file_error(ctx.lang, name, key));
     }
     let Some(checked) = checked.filter(|_| errors.is_empty()) else {
-        return Ok(invalid(
-            &ctx,
-            &EditPage {
-                s: Shell::new(&state, &ctx, &ctx.t("publication-edit-title"), "")
-                    .crumb(p.title.clone(), p.path())
-                    .crumb(ctx.t("publication-edit-title"), format!("/p/{id}/edit")),
-                id,
-                title: draft.title,
-                body: draft.body,
-                tags: draft.tags,
-                room: files::MAX_FILES.saturating_sub(atts.len()) as i64,
-                attachments: atts
-                    .into_iter()
-                    .map(|a| {
-                        (
-                            a.id,
-                            a.file_name,
-                            human_size(ctx.lang, a.size),
-                            remove.contains(&a.id),
-                        )
-                    })
-                    .collect(),
-                errors,
-                files_dropped: form.files_sent,
-            },
-        ));
+        let tag_help = tag_help(&state, ctx.user.as_ref(), &draft.tags, ask.as_ref()).await?;
+        let edit = EditPage {
+            s: Shell::new(&state, &ctx, &ctx.t("publication-edit-title"), "")
+                .crumb(p.title.clone(), p.path())
+                .crumb(ctx.t("publication-edit-title"), format!("/p/{id}/edit")),
+            id,
+            title: draft.title,
+            body: draft.body,
+            tags: draft.tags,
+            room: files::MAX_FILES.saturating_sub(atts.len()) as i64,
+            attachments: atts
+                .into_iter()
+                .map(|a| {
+                    (
+                        a.id,
+                        a.file_name,
+                        human_size(ctx.lang, a.size),
+                        remove.contains(&a.id),
+                    )
+                })
+                .collect(),
+            errors,
+            files_dropped: form.files_sent,
+            tag_help,
+        };
+        return Ok(if ask.is_some() {
+            page(&ctx, &edit)
+        } else {
+            invalid(&ctx, &edit)
+        });
     };
     pubs::edit(&state.db, &user, &p, &links, &checked, ready, &remove).await?;
     ctx.flash("flash-publication-saved");

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/search/saved", get(saved_page).post(save))
         .route("/search/saved/{id}/delete", post(delete_saved))
         .route("/tags", get(tags_page))
+        .route("/tags.json", get(tags_json))
         .route("/opensearch.xml", get(opensearch))
 }
 
@@ -76,6 +77,10 @@ struct ResultsPage {
     page_no: i64,
     save_query: String,
     signed_in: bool,
+    /// The save form's name field (the query by default, or what was typed).
+    save_name: String,
+    /// Why saving failed (the form is re-rendered with the name kept).
+    save_error: Option<String>,
 }
 
 fn link(p: &SearchParams) -> String {
@@ -87,6 +92,11 @@ async fn results_page(
     ctx: Ctx,
     Query(p): Query<SearchParams>,
 ) -> AppResult<Response> {
+    Ok(page(&ctx, &results(&state, &ctx, p).await?))
+}
+
+/// The results page for `p` (also re-rendered by a refused save).
+async fn results(state: &AppState, ctx: &Ctx, p: SearchParams) -> AppResult<ResultsPage> {
     let lang = ctx.lang;
     let (req, field_errors) = params::resolve(&state.db, ctx.user.as_ref(), &p).await?;
     let within = req
@@ -171,32 +181,31 @@ async fn results_page(
     };
     let mut save_p = p.clone();
     save_p.page = 0;
-    Ok(page(
-        &ctx,
-        &ResultsPage {
-            s: Shell::new(&state, &ctx, &title, "search").crumb(lang.t("search-title"), "/search"),
-            within,
-            ran,
-            note: results.note.map(|n| lang.t(n.key())),
-            errors,
-            hits,
-            total: results.total,
-            capped: results.capped,
-            kinds,
-            communities,
-            tags,
-            kind_options: std::iter::once("publication")
-                .chain(KINDS)
-                .map(|k| (k.to_string(), kind_label(lang, k)))
-                .collect(),
-            prev: (page_no > 0).then(|| link(&prev_p)),
-            next: results.has_next.then(|| link(&next_p)),
-            page_no,
-            save_query: save_p.to_query(),
-            signed_in: ctx.user.is_some(),
-            p,
-        },
-    ))
+    Ok(ResultsPage {
+        s: Shell::new(state, ctx, &title, "search").crumb(lang.t("search-title"), "/search"),
+        within,
+        ran,
+        note: results.note.map(|n| lang.t(n.key())),
+        errors,
+        hits,
+        total: results.total,
+        capped: results.capped,
+        kinds,
+        communities,
+        tags,
+        kind_options: std::iter::once("publication")
+            .chain(KINDS)
+            .map(|k| (k.to_string(), kind_label(lang, k)))
+            .collect(),
+        prev: (page_no > 0).then(|| link(&prev_p)),
+        next: results.has_next.then(|| link(&next_p)),
+        page_no,
+        save_query: save_p.to_query(),
+        signed_in: ctx.user.is_some(),
+        save_name: p.q.clone(),
+        save_error: None,
+        p,
+    })
 }
 
 // ---- saved searches ------------------------------------------------------------------
@@ -244,20 +253,30 @@ async fn save(State(state): State<AppState>, mut ctx: Ctx, body: Bytes) -> AppRe
     ctx.verify_csrf(&first(&pairs, "csrf"))?;
     let user = ctx.user.clone().ok_or(AppError::Unauthorized)?;
     let p: SearchParams = serde_urlencoded::from_str(&first(&pairs, "params")).unwrap_or_default();
-    match saved::save(&state.db, &user, &first(&pairs, "name"), &p).await? {
+    let name = first(&pairs, "name");
+    let (status, message) = match saved::save(&state.db, &user, &name, &p).await? {
         Ok(_) => {
             ctx.flash("search-saved-done");
-            Ok(ctx.redirect("/search/saved"))
+            return Ok(ctx.redirect("/search/saved"));
         }
-        Err(saved::SaveError::EmptyQuery) => Err(AppError::BadRequest {
-            code: "empty_query",
-            message_key: "search-note-empty",
-        }),
-        Err(saved::SaveError::TooMany) => Err(AppError::BadRequest {
-            code: "too_many_saved_searches",
-            message_key: "search-saved-too-many",
-        }),
-    }
+        Err(saved::SaveError::EmptyQuery) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ctx.lang.t("search-note-empty"),
+        ),
+        Err(saved::SaveError::TooMany) => (
+            StatusCode::CONFLICT,
+            ctx.lang.ta(
+                "search-saved-full",
+                &[("count", Arg::Num(saved::MAX_PER_MEMBER))],
+            ),
+        ),
+    };
+    // The results again, with the save form keeping the typed name and
+    // saying why it was refused.
+    let mut page = results(&state, &ctx, p).await?;
+    page.save_name = name.chars().take(saved::NAME_MAX).collect();
+    page.save_error = Some(message);
+    Ok(ctx.finish((status, super::templates::html(&page))))
 }
 
 async fn delete_saved(
@@ -316,6 +335,19 @@ async fn tags_page(
                 .collect(),
         },
     ))
+}
+
+/// Tags starting with `q`, as JSON, for `static/tags.js` (the compose form's
+/// suggestions while typing). Same as `GET /api/v1/tags`, but for the
+/// person of the session cookie, so that their private communities' tags
+/// are offered to them (and to no one else).
+async fn tags_json(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(tq): Query<TagQuery>,
+) -> AppResult<Response> {
+    let tags = crate::search::tags::suggest(&state.db, ctx.user.as_ref(), &tq.q, 10).await?;
+    Ok(ctx.finish(axum::Json(tags)))
 }
 
 // ---- OpenSearch ----------------------------------------------------------------------

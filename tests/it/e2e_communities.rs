@@ -156,7 +156,7 @@ async fn browser_private_invitation_watch_item_report_and_removal() {
             .len(),
         2
     );
-    b.click_and_wait("form[action='/p/new'] button[type=submit]")
+    b.click_and_wait("form[action='/p/new'] .form-actions button[type=submit]")
         .await;
     let url = b.current_url().await;
     let main = b.text("main").await;

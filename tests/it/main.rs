@@ -16,6 +16,7 @@ mod e2e_passkeys;
 mod faults;
 mod matrix;
 mod moderation;
+mod notifications;
 mod oidc;
 mod operations;
 mod passkeys;

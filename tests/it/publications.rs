@@ -784,7 +784,7 @@ async fn mentions_and_reply_notifications_respect_the_policy() {
         )
         .await;
     assert_eq!(res.status(), 303);
-    let unread: i64 = passerelles::notifications::unread_count(&app.state.db, m.id)
+    let unread: i64 = passerelles::notifications::unread_count(&app.state.db, &m)
         .await
         .expect("count");
     // Her mention was marked read when she opened the publication to follow it;
@@ -794,7 +794,7 @@ async fn mentions_and_reply_notifications_respect_the_policy() {
     // Reading the publication marks its notifications read.
     assert_eq!(get(&m_c, app.at(&format!("/p/{id}"))).await.0, 200);
     assert_eq!(
-        passerelles::notifications::unread_count(&app.state.db, m.id)
+        passerelles::notifications::unread_count(&app.state.db, &m)
             .await
             .expect("count"),
         0
@@ -810,7 +810,7 @@ async fn mentions_and_reply_notifications_respect_the_policy() {
         .await;
     assert_eq!(res.status(), 303);
     assert_eq!(
-        passerelles::notifications::unread_count(&app.state.db, a.id)
+        passerelles::notifications::unread_count(&app.state.db, &a)
             .await
             .expect("count"),
         0
@@ -1584,4 +1584,298 @@ async fn api_publications_replies_and_notifications() {
     ] {
         assert!(doc["paths"][path].is_object(), "{path} documented");
     }
+}
+
+/// A compose form with these fields plus a tags button (`suggest_tags` or
+/// `tag_choice`), as a browser without JavaScript sends it.
+async fn compose_ask(
+    app: &TestApp,
+    client: &reqwest::Client,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
+    let csrf = app.csrf(client, "/p/new").await;
+    let mut form = Form::new().text("csrf", csrf);
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    let res = client
+        .post(app.at(action))
+        .multipart(form)
+        .send()
+        .await
+        .expect("post");
+    let status = res.status().as_u16();
+    (status, res.text().await.expect("body"))
+}
+
+/// Tags are suggested in the compose and edit forms: a datalist of the most
+/// used tags, a "Suggest tags" button that works without JavaScript and keeps
+/// what was typed, a choice that completes the field, and the JSON the
+/// script reads. Only tags of publications the person may see.
+#[tokio::test]
+async fn publications_compose_form_suggests_tags_the_person_may_see() {
+    let app = TestApp::spawn().await;
+    let (o_c, owner) = app.logged_in("jardiniere", false).await;
+    let (x_c, outsider) = app.logged_in("voisin", false).await;
+    let open = community(&app, &owner, "jardins", Visibility::Open).await;
+    let private = community(&app, &owner, "coulisses", Visibility::Private).await;
+    join(&app, &open, &outsider, Role::Member).await;
+    let (oid, pid) = (open.id.to_string(), private.id.to_string());
+    let shared = publish(
+        &app,
+        &o_c,
+        &[
+            ("kind", "discussion"),
+            ("title", "Bacs à compost"),
+            ("body", "On en installe deux."),
+            ("tags", "Jardin partagé, compost"),
+            ("communities", &oid),
+        ],
+        vec![],
+    )
+    .await;
+    publish(
+        &app,
+        &o_c,
+        &[
+            ("kind", "discussion"),
+            ("title", "Budget des semences"),
+            ("body", "Entre nous."),
+            ("tags", "Jardinage secret"),
+            ("communities", &pid),
+        ],
+        vec![],
+    )
+    .await;
+    let before = count(&app, "SELECT COUNT(*) FROM publications").await;
+
+    // Without JavaScript: the datalist holds the tags the person may see.
+    let (status, html) = get(&x_c, app.at("/p/new")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("list=\"f-tags-list\""), "{html}");
+    assert!(html.contains("<option value=\"Jardin partagé\">"), "{html}");
+    assert!(
+        !html.contains("Jardinage secret"),
+        "private tag offered: {html}"
+    );
+    assert!(html.contains("aria-describedby=\"f-tags-hint\""));
+    assert!(html.contains(">Suggérer des étiquettes</button>"));
+    // The script is served from the instance (CSP: no inline script).
+    let script = html
+        .split("<script src=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("script tag")
+        .replace("&#x3d;", "=")
+        .replace("&#61;", "=");
+    let res = x_c.get(app.at(&script)).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{script}");
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+
+    // "Suggest tags": the form comes back with what was typed and the tags
+    // starting with the last one; nothing is published.
+    let typed = [
+        ("kind", "question"),
+        ("title", "Où trouver du <paillis> ?"),
+        ("body", "Pour l'automne, svp."),
+        ("tags", "compost, jard"),
+        ("communities", oid.as_str()),
+        ("suggest_tags", "1"),
+    ];
+    let (status, html) = compose_ask(&app, &x_c, "/p/new", &typed).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("value=\"Où trouver du &#60;paillis&#62; ?\"")
+            || html.contains("value=\"Où trouver du &lt;paillis&gt; ?\""),
+        "title kept: {html}"
+    );
+    assert!(
+        html.contains(">Pour l&#39;automne, svp.</textarea>")
+            || html.contains(">Pour l&#x27;automne, svp.</textarea>"),
+        "body kept: {html}"
+    );
+    assert!(html.contains("value=\"compost, jard\""), "tags kept");
+    assert!(html.contains("id=\"f-kind-question\" name=\"kind\" value=\"question\" checked"));
+    assert!(
+        html.contains("Étiquettes commençant par « jard »"),
+        "{html}"
+    );
+    assert!(
+        html.contains("name=\"tag_choice\" value=\"Jardin partagé\""),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Jardinage secret"),
+        "a private community's tag is not suggested to an outsider"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM publications").await,
+        before
+    );
+    // A member of the private community is offered its tag.
+    let (status, html) = compose_ask(
+        &app,
+        &o_c,
+        "/p/new",
+        &[
+            ("title", "Brouillon"),
+            ("tags", "jard"),
+            ("suggest_tags", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("name=\"tag_choice\" value=\"Jardinage secret\""),
+        "{html}"
+    );
+    // Choosing one completes the field, ready for the next tag.
+    let mut chosen = typed.to_vec();
+    chosen.retain(|(k, _)| *k != "suggest_tags");
+    chosen.push(("tag_choice", "Jardin partagé"));
+    let (status, html) = compose_ask(&app, &x_c, "/p/new", &chosen).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("value=\"compost, Jardin partagé, \""),
+        "{html}"
+    );
+    assert!(html.contains("Étiquette ajoutée : Jardin partagé."));
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM publications").await,
+        before
+    );
+
+    // The JSON the script reads follows the same policy (session cookie).
+    let tags_of = |v: Value| -> Vec<String> {
+        v.as_array()
+            .expect("array")
+            .iter()
+            .map(|t| t["label"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let v: Value = x_c
+        .get(app.at("/tags.json?q=jard"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tags_of(v), vec!["Jardin partagé".to_string()]);
+    let v: Value = app
+        .client()
+        .get(app.at("/tags.json?q=jard"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tags_of(v), vec!["Jardin partagé".to_string()], "anonymous");
+    let v: Value = o_c
+        .get(app.at("/tags.json?q=JARD"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut mine = tags_of(v);
+    mine.sort();
+    assert_eq!(mine, vec!["Jardin partagé", "Jardinage secret"]);
+
+    // The edit form offers the same, and keeps what was typed.
+    let (status, html) = compose_ask(
+        &app,
+        &o_c,
+        &format!("/p/{shared}/edit"),
+        &[
+            ("title", "Bacs à compost (mis à jour)"),
+            ("body", "On en installe trois."),
+            ("tags", "jar"),
+            ("suggest_tags", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("value=\"Bacs à compost (mis à jour)\""));
+    assert!(html.contains(">On en installe trois.</textarea>"));
+    assert!(html.contains("name=\"tag_choice\" value=\"Jardinage secret\""));
+    let (_, page) = get(&o_c, app.at(&format!("/p/{shared}"))).await;
+    assert!(!page.contains("mis à jour"), "nothing saved");
+}
+
+/// With JavaScript (headless Chromium, under the real CSP): typing in the
+/// tags field fills the datalist with the tags starting with the last one,
+/// each option completing the list typed so far; still only tags the person
+/// may see.
+#[tokio::test]
+async fn publications_tags_script_suggests_while_typing_in_a_browser() {
+    let app = TestApp::spawn().await;
+    let (o_c, owner) = app.logged_in("jardiniere", false).await;
+    let outsider = app.create_user("voisin", false).await;
+    let open = community(&app, &owner, "jardins", Visibility::Open).await;
+    let private = community(&app, &owner, "coulisses", Visibility::Private).await;
+    join(&app, &open, &outsider, Role::Member).await;
+    for (title, tags, c) in [
+        ("Bacs à compost", "Jardin partagé", open.id),
+        ("Budget des semences", "Jardinage secret", private.id),
+    ] {
+        publish(
+            &app,
+            &o_c,
+            &[
+                ("kind", "discussion"),
+                ("title", title),
+                ("body", "Texte."),
+                ("tags", tags),
+                ("communities", &c.to_string()),
+            ],
+            vec![],
+        )
+        .await;
+    }
+    let Some(b) = crate::webdriver::browser_or_skip(
+        1280,
+        900,
+        "publications_tags_script_suggests_while_typing_in_a_browser",
+    )
+    .await
+    else {
+        return;
+    };
+    b.goto(&app.at("/login")).await;
+    b.fill("#f-login", "voisin").await;
+    b.fill("#f-password", crate::harness::PASSWORD).await;
+    b.click_and_wait("form.form button[type=submit]").await;
+    b.goto(&app.at("/p/new")).await;
+    b.fill("#f-tags", "compost, jard").await;
+    let start = std::time::Instant::now();
+    let values = loop {
+        let v = b
+            .execute(
+                "return Array.from(document.querySelectorAll('#f-tags-list option')).map(o => o.value);",
+                vec![],
+            )
+            .await;
+        if v.as_array()
+            .is_some_and(|a| a.iter().any(|o| o == "compost, Jardin partagé"))
+            || start.elapsed() > std::time::Duration::from_secs(10)
+        {
+            break v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        values,
+        serde_json::json!(["compost, Jardin partagé"]),
+        "the script filled the list for the last tag, without the private one"
+    );
+    b.quit().await;
 }

@@ -848,3 +848,191 @@ async fn relevance_set_recall_is_at_least_the_target() {
     );
     assert!(report.precision() >= 0.95, "{table}");
 }
+
+/// A 51st saved search is refused with a readable message on the results
+/// page (409), the typed name kept in its field; the API says why in JSON.
+#[tokio::test]
+async fn saving_a_search_over_the_limit_keeps_the_typed_name() {
+    let app = TestApp::spawn().await;
+    let owner = app.create_user("animatrice", false).await;
+    community(&app, &owner, "jardins", Visibility::Open).await;
+    let ot = token_for(&app, &owner).await;
+    publish(
+        &app,
+        &ot,
+        "discussion",
+        "Compost d'hiver",
+        "Le bac est plein.",
+        &[],
+        &["jardins"],
+    )
+    .await;
+    let (client, saver) = app.logged_in("collectionneuse", false).await;
+    let max = passerelles::search::saved::MAX_PER_MEMBER;
+    for i in 0..max {
+        let p = passerelles::search::params::SearchParams {
+            q: format!("sujet{i}"),
+            ..Default::default()
+        };
+        assert!(
+            passerelles::search::saved::save(&app.state.db, &saver, "", &p)
+                .await
+                .unwrap()
+                .is_ok()
+        );
+    }
+    let csrf = app
+        .csrf(&client, &format!("/search?{}", q("compost")))
+        .await;
+    let res = client
+        .post(app.at("/search/saved"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Compost <d'hiver> 51e"),
+            ("params", "q=compost&kind=discussion"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 409);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains(&format!(
+            "Vous avez déjà {max} recherches enregistrées, le maximum."
+        )),
+        "a readable message: {body}"
+    );
+    assert!(
+        body.contains("value=\"Compost &#60;d&#39;hiver&#62; 51e\"")
+            || body.contains("value=\"Compost &lt;d&#x27;hiver&gt; 51e\""),
+        "the typed name is kept: {body}"
+    );
+    assert!(body.contains("aria-describedby=\"f-save-name-error\""));
+    // The results are still there, with the filters of the search.
+    assert!(
+        body.contains("d&#39;hiver") || body.contains("d&#x27;hiver"),
+        "{body}"
+    );
+    assert!(body.contains("name=\"params\" value=\"q=compost&#38;kind=discussion\""));
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM saved_searches WHERE user_id = $1")
+        .bind(saver.id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, max, "nothing saved");
+
+    // In English too (the person's language).
+    sqlx::query("UPDATE users SET locale = 'en' WHERE id = $1")
+        .bind(saver.id)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let res = client
+        .post(app.at("/search/saved"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Winter compost"),
+            ("params", "q=compost"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 409);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains(&format!(
+            "You already have {max} saved searches, the maximum."
+        )) && body.contains("value=\"Winter compost\""),
+        "{body}"
+    );
+
+    // The API: 409 with a stable code and a sentence.
+    let st = token_for(&app, &saver).await;
+    let res = app
+        .client()
+        .post(app.at("/api/v1/me/saved-searches"))
+        .bearer_auth(&st)
+        .json(&json!({"name": "Encore une", "query": "q=compost"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 409);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "too_many_saved_searches", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("nombre maximal de recherches enregistrées")),
+        "{v}"
+    );
+}
+
+/// The results page for keyboard and screen-reader users: a labelled search
+/// landmark (distinct from the header's), the current page and the applied
+/// filter marked and announced with how to remove it, counts read as
+/// "N results", field errors tied to their fields, headings in order.
+#[tokio::test]
+async fn search_page_filters_and_counts_are_accessible() {
+    let app = TestApp::spawn().await;
+    let owner = app.create_user("animatrice", false).await;
+    community(&app, &owner, "jardins", Visibility::Open).await;
+    let ot = token_for(&app, &owner).await;
+    for (kind, title) in [
+        ("discussion", "Compost d'hiver"),
+        ("discussion", "Compost collectif"),
+        ("question", "Compost et rats ?"),
+    ] {
+        publish(
+            &app,
+            &ot,
+            kind,
+            title,
+            "Du compost.",
+            &["compost"],
+            &["jardins"],
+        )
+        .await;
+    }
+    let client = app.client();
+    let (status, html) = page(
+        &client,
+        app.at(&format!("/search?{}&kind=discussion", q("compost"))),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("role=\"search\" aria-label=\"Recherche détaillée\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("<span aria-current=\"page\">Page 1</span>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("aria-current=\"true\">Discussion <span class=\"facet-remove\">(retirer ce filtre)</span></a>"),
+        "{html}"
+    );
+    assert!(html.contains("<span class=\"visually-hidden\">2 résultats</span>"));
+    // Headings: h1, then h2 (results), h3 (each hit), h2 (each filter group).
+    let levels: Vec<char> = html
+        .match_indices("<h")
+        .filter_map(|(i, _)| html[i + 2..].chars().next().filter(char::is_ascii_digit))
+        .collect();
+    let first_h1 = levels.iter().position(|l| *l == '1').expect("an h1");
+    let mut prev = '1';
+    for l in &levels[first_h1..] {
+        assert!(
+            (*l as u8) <= prev as u8 + 1,
+            "heading levels skip: {levels:?}"
+        );
+        prev = *l;
+    }
+    // A field error is tied to its field.
+    let (_, html) = page(
+        &client,
+        app.at(&format!("/search?{}&from=hier", q("compost"))),
+    )
+    .await;
+    assert!(html.contains("id=\"f-from-error\""), "{html}");
+    assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"f-from-error\""));
+}
