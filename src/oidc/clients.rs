@@ -435,6 +435,111 @@ pub async fn of_community(db: &Db, community_id: i64) -> Result<Vec<Client>, sql
         .collect()
 }
 
+/// How a registered tool is presented and to whom (what an administrator
+/// may change without the tool's own configuration changing).
+#[derive(Debug, Clone, Default)]
+pub struct Presentation {
+    pub name: String,
+    pub description: String,
+    pub home_url: String,
+    /// `RS256` (also when empty), `ES256` or `EdDSA`.
+    pub alg: String,
+    /// Communities (ids) whose members see it; empty: the whole instance.
+    pub communities: Vec<i64>,
+    pub icon: IconChange,
+}
+
+#[derive(Debug, Clone, Default)]
+pub enum IconChange {
+    #[default]
+    Keep,
+    /// A processed icon (PNG from `images::make_icon`).
+    Replace(Vec<u8>),
+    Remove,
+}
+
+/// Change a tool's presentation: name, description, home page, signing
+/// algorithm, audience, icon (the previous icon row is deleted).
+pub async fn update_presentation(
+    db: &Db,
+    client: &Client,
+    p: &Presentation,
+) -> anyhow::Result<Result<(), Problems>> {
+    let check = NewClient {
+        name: p.name.clone(),
+        description: p.description.clone(),
+        home_url: p.home_url.clone(),
+        redirect_uris: client.redirect_uris.clone(),
+        post_logout_redirect_uris: client.post_logout_redirect_uris.clone(),
+        backchannel_logout_uri: client.backchannel_logout_uri.clone(),
+        scopes: client.scopes.clone(),
+        alg: p.alg.clone(),
+        ..Default::default()
+    };
+    let problems = validate(&check);
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
+    let alg = check.alg().unwrap_or(Alg::Rs256);
+    let mut communities = p.communities.clone();
+    communities.sort_unstable();
+    communities.dedup();
+    let t = now();
+    let mut tx = db.pool.begin().await?;
+    let icon_media_id = match &p.icon {
+        IconChange::Keep => client.icon_media_id,
+        IconChange::Remove => None,
+        IconChange::Replace(png) => Some(
+            sqlx::query_scalar(
+                "INSERT INTO media (owner_id, content_type, bytes, created_at) \
+                 VALUES (NULL, 'image/png', $1, $2) RETURNING id",
+            )
+            .bind(png.clone())
+            .bind(t)
+            .fetch_one(&mut *tx)
+            .await?,
+        ),
+    };
+    sqlx::query(
+        "UPDATE oidc_clients SET name = $1, description = $2, home_url = $3, id_token_alg = $4, \
+         instance_wide = $5, icon_media_id = $6, updated_at = $7 WHERE id = $8",
+    )
+    .bind(p.name.trim())
+    .bind(p.description.trim())
+    .bind(p.home_url.trim())
+    .bind(alg.as_str())
+    .bind(communities.is_empty() as i64)
+    .bind(icon_media_id)
+    .bind(t)
+    .bind(client.id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM oidc_client_communities WHERE client_id = $1")
+        .bind(client.id)
+        .execute(&mut *tx)
+        .await?;
+    for community in &communities {
+        sqlx::query(
+            "INSERT INTO oidc_client_communities (client_id, community_id) VALUES ($1, $2)",
+        )
+        .bind(client.id)
+        .bind(community)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if let Some(old) = client.icon_media_id
+        && icon_media_id != Some(old)
+    {
+        sqlx::query("DELETE FROM media WHERE id = $1 AND owner_id IS NULL")
+            .bind(old)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    super::keys::ensure_alg(db, alg, t).await?;
+    Ok(Ok(()))
+}
+
 /// Replace a confidential client's secret; returns the new one (shown once).
 pub async fn new_secret(db: &Db, client_id: &str) -> Result<Option<String>, sqlx::Error> {
     let (s, h) = new_token();

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Multipart, State};
+use axum::extract::{Multipart, Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 
@@ -30,6 +30,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/oidc", get(admin_page).post(admin_create))
         .route("/admin/oidc/remove", post(admin_remove))
         .route("/admin/oidc/secret", post(admin_secret))
+        .route(
+            "/admin/oidc/tool/{client_id}",
+            get(edit_page).post(edit_submit),
+        )
         .route("/settings/tools", get(tools_settings))
         .route("/settings/tools/revoke", post(tools_revoke))
         .route("/tools", get(portal))
@@ -230,62 +234,54 @@ pub async fn community_ids(
     })
 }
 
-async fn admin_create(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    mut mp: Multipart,
-) -> AppResult<Response> {
+/// A posted registry form: its text fields, and the icon file if one was chosen.
+struct Posted {
+    f: Fields,
+    icon: Option<Vec<u8>>,
+    icon_too_large: bool,
+}
+
+async fn read_posted(mut mp: Multipart) -> AppResult<Posted> {
     let bad = |_| AppError::BadRequest {
         code: "bad_multipart",
         message_key: "error-400-text",
     };
-    let mut f: Fields = Vec::new();
-    let mut icon: Option<Vec<u8>> = None;
-    let mut icon_too_large = false;
+    let mut p = Posted {
+        f: Vec::new(),
+        icon: None,
+        icon_too_large: false,
+    };
     while let Some(mut field) = mp.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or("").to_string();
         if name == "icon" {
             let mut bytes = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(|_| AppError::TooLarge)? {
                 if bytes.len() + chunk.len() > images::MAX_UPLOAD_BYTES {
-                    icon_too_large = true;
+                    p.icon_too_large = true;
                     bytes.clear();
-                } else if !icon_too_large {
+                } else if !p.icon_too_large {
                     bytes.extend_from_slice(&chunk);
                 }
             }
             if !bytes.is_empty() {
-                icon = Some(bytes);
+                p.icon = Some(bytes);
             }
         } else {
-            f.push((name, field.text().await.map_err(bad)?));
+            p.f.push((name, field.text().await.map_err(bad)?));
         }
     }
-    ctx.verify_csrf(&one(&f, "csrf"))?;
-    let me = match admin_gate(&ctx)? {
-        Ok(u) => u,
-        Err(r) => return Ok(r),
-    };
-    let mut scopes = all(&f, "scopes");
-    if !scopes.iter().any(|s| s == "openid") {
-        scopes.insert(0, "openid".into());
-    }
-    let v = ClientValues {
-        name: one(&f, "name"),
-        description: one(&f, "description"),
-        home_url: one(&f, "home_url").trim().to_string(),
-        redirect_uris: one(&f, "redirect_uris"),
-        post_logout_redirect_uris: one(&f, "post_logout_redirect_uris"),
-        backchannel_logout_uri: one(&f, "backchannel_logout_uri").trim().to_string(),
-        is_public: one(&f, "kind") == "public",
-        scopes,
-        first_party: one(&f, "first_party") == "1",
-        require_pkce: one(&f, "require_pkce") == "1",
-        alg: one(&f, "alg").trim().to_string(),
-        some_communities: one(&f, "audience") == "communities",
-        communities: one(&f, "communities"),
-    };
-    let mut errors = FieldErrors::default();
+    Ok(p)
+}
+
+/// The audience and icon of a posted form, checked: the community ids
+/// (empty for instance-wide) and the processed icon, or field errors.
+async fn audience_and_icon(
+    state: &AppState,
+    ctx: &Ctx,
+    v: &ClientValues,
+    posted: Posted,
+    errors: &mut FieldErrors,
+) -> AppResult<(Vec<i64>, Option<Vec<u8>>)> {
     // Which communities: named ones must exist; "these communities" needs one.
     let mut community_list = Vec::new();
     if v.some_communities {
@@ -308,9 +304,9 @@ async fn admin_create(
     }
     // The icon: processed like an avatar, stored locally as a small PNG.
     let mut icon_png = None;
-    if icon_too_large {
+    if posted.icon_too_large {
         errors.add(ctx.lang, "icon", images::ImageError::TooLarge.message_key());
-    } else if let Some(bytes) = icon {
+    } else if let Some(bytes) = posted.icon {
         let made = tokio::task::spawn_blocking(move || images::make_icon(&bytes, ICON_SIZE))
             .await
             .map_err(|e| anyhow::anyhow!("icon task failed: {e}"))?;
@@ -319,6 +315,46 @@ async fn admin_create(
             Err(e) => errors.add(ctx.lang, "icon", e.message_key()),
         }
     }
+    Ok((community_list, icon_png))
+}
+
+fn values_of(f: &Fields) -> ClientValues {
+    let mut scopes = all(f, "scopes");
+    if !scopes.iter().any(|s| s == "openid") {
+        scopes.insert(0, "openid".into());
+    }
+    ClientValues {
+        name: one(f, "name"),
+        description: one(f, "description"),
+        home_url: one(f, "home_url").trim().to_string(),
+        redirect_uris: one(f, "redirect_uris"),
+        post_logout_redirect_uris: one(f, "post_logout_redirect_uris"),
+        backchannel_logout_uri: one(f, "backchannel_logout_uri").trim().to_string(),
+        is_public: one(f, "kind") == "public",
+        scopes,
+        first_party: one(f, "first_party") == "1",
+        require_pkce: one(f, "require_pkce") == "1",
+        alg: one(f, "alg").trim().to_string(),
+        some_communities: one(f, "audience") == "communities",
+        communities: one(f, "communities"),
+    }
+}
+
+async fn admin_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    mp: Multipart,
+) -> AppResult<Response> {
+    let posted = read_posted(mp).await?;
+    ctx.verify_csrf(&one(&posted.f, "csrf"))?;
+    let me = match admin_gate(&ctx)? {
+        Ok(u) => u,
+        Err(r) => return Ok(r),
+    };
+    let v = values_of(&posted.f);
+    let mut errors = FieldErrors::default();
+    let (community_list, icon_png) =
+        audience_and_icon(&state, &ctx, &v, posted, &mut errors).await?;
     let new = NewClient {
         name: v.name.clone(),
         description: v.description.clone(),
@@ -441,6 +477,131 @@ async fn admin_secret(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> A
             }),
         ),
     ))
+}
+
+// ---- editing a tool's presentation and audience ----------------------------------------
+
+#[derive(Template)]
+#[template(path = "admin_oidc_edit.html")]
+struct EditPage {
+    s: Shell,
+    nav: Vec<NavItem>,
+    client: Client,
+    v: ClientValues,
+    errors: FieldErrors,
+    algs: [&'static str; 3],
+}
+
+fn edit_view(
+    state: &AppState,
+    ctx: &Ctx,
+    client: Client,
+    v: ClientValues,
+    errors: FieldErrors,
+) -> EditPage {
+    let title = ctx.lang.ta(
+        "oidc-admin-edit-title",
+        &[("name", crate::i18n::Arg::from(client.name.as_str()))],
+    );
+    let href = format!("/admin/oidc/tool/{}", client.client_id);
+    EditPage {
+        s: Shell::new(state, ctx, &title, "admin")
+            .crumb(ctx.t("admin-title"), "/admin")
+            .crumb(ctx.t("oidc-admin-nav"), "/admin/oidc")
+            .crumb(title, &href),
+        nav: admin_nav(ctx.lang, "/admin/oidc"),
+        client,
+        v,
+        errors,
+        algs: Alg::ALL.map(Alg::as_str),
+    }
+}
+
+async fn edit_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(client_id): Path<String>,
+) -> AppResult<Response> {
+    if let Err(r) = admin_gate(&ctx)? {
+        return Ok(r);
+    }
+    let Some(client) = clients::by_client_id(&state.db, &client_id).await? else {
+        return Err(AppError::NotFound);
+    };
+    let slugs: Vec<String> = clients::all_communities(&state.db)
+        .await?
+        .into_iter()
+        .filter(|(pk, _)| *pk == client.id)
+        .map(|(_, c)| c.slug)
+        .collect();
+    let v = ClientValues {
+        name: client.name.clone(),
+        description: client.description.clone(),
+        home_url: client.home_url.clone(),
+        alg: client.alg.as_str().into(),
+        some_communities: !client.instance_wide,
+        communities: slugs.join(" "),
+        ..Default::default()
+    };
+    Ok(page(
+        &ctx,
+        &edit_view(&state, &ctx, client, v, FieldErrors::default()),
+    ))
+}
+
+async fn edit_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(client_id): Path<String>,
+    mp: Multipart,
+) -> AppResult<Response> {
+    let posted = read_posted(mp).await?;
+    ctx.verify_csrf(&one(&posted.f, "csrf"))?;
+    let me = match admin_gate(&ctx)? {
+        Ok(u) => u,
+        Err(r) => return Ok(r),
+    };
+    let Some(client) = clients::by_client_id(&state.db, &client_id).await? else {
+        return Err(AppError::NotFound);
+    };
+    let remove_icon = one(&posted.f, "remove_icon") == "1";
+    let v = values_of(&posted.f);
+    let mut errors = FieldErrors::default();
+    let (communities, icon_png) = audience_and_icon(&state, &ctx, &v, posted, &mut errors).await?;
+    let change = clients::Presentation {
+        name: v.name.clone(),
+        description: v.description.clone(),
+        home_url: v.home_url.clone(),
+        alg: v.alg.clone(),
+        communities,
+        icon: match icon_png {
+            Some(png) => clients::IconChange::Replace(png),
+            None if remove_icon => clients::IconChange::Remove,
+            None => clients::IconChange::Keep,
+        },
+    };
+    if errors.is_empty() {
+        match clients::update_presentation(&state.db, &client, &change).await? {
+            Ok(()) => {
+                accounts::audit(
+                    &state.db,
+                    Some(me.id),
+                    "oidc_client_edit",
+                    None,
+                    &client.client_id,
+                )
+                .await?;
+                ctx.flash("flash-oidc-client-saved");
+                return Ok(ctx.redirect("/admin/oidc"));
+            }
+            Err(problems) => {
+                for (field, key) in problems {
+                    errors.add(ctx.lang, field, key);
+                }
+            }
+        }
+    }
+    Ok(invalid(&ctx, &edit_view(&state, &ctx, client, v, errors)))
 }
 
 // ---- the person's allowed tools ------------------------------------------------------

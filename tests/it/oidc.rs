@@ -2473,3 +2473,140 @@ async fn cli_registers_a_tool_with_algorithm_communities_and_icon() {
     }
     assert_eq!(clients::list(&app.state.db).await.expect("db").len(), 1);
 }
+
+/// Post the edit form of a tool (multipart) with the CSRF token of its page.
+async fn admin_edit(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    client_id: &str,
+    fields: &[(&str, &str)],
+    icon: Option<Vec<u8>>,
+) -> reqwest::Response {
+    let path = format!("/admin/oidc/tool/{client_id}");
+    let csrf = app.csrf(admin, &path).await;
+    let mut form = reqwest::multipart::Form::new().text("csrf", csrf);
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    if let Some(bytes) = icon {
+        form = form.part(
+            "icon",
+            reqwest::multipart::Part::bytes(bytes).file_name("icon.png"),
+        );
+    }
+    admin
+        .post(app.at(&path))
+        .multipart(form)
+        .send()
+        .await
+        .expect("edit")
+}
+
+#[tokio::test]
+async fn administrators_change_a_tools_audience_icon_and_algorithm() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.logged_in("adele", true).await;
+    let (member_b, member) = app.logged_in("marin", false).await;
+    let (outsider_b, _) = app.logged_in("olga", false).await;
+    community_of(&app, "jardins", "open", &[&member]).await;
+    let (pad, secret) =
+        register_with(&app, "Pad", Alg::Rs256, vec![], "https://pad.example.org").await;
+    let reload = || async {
+        clients::by_client_id(&app.state.db, &pad.client_id)
+            .await
+            .expect("db")
+            .expect("client")
+    };
+    let path = format!("/admin/oidc/tool/{}", pad.client_id);
+    let (status, html) = body_of(&admin, &app.at(&path)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("value=\"Pad\"") && html.contains("value=\"instance\" checked"));
+    let (status, _) = body_of(&outsider_b, &app.at(&path)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "administrators only");
+    assert!(
+        body_of(&outsider_b, &app.at("/tools"))
+            .await
+            .1
+            .contains("pad.example.org")
+    );
+
+    // Connected to one community, with an icon, signing with EdDSA.
+    let fields = [
+        ("name", "Pad commun"),
+        ("home_url", "https://pad.example.org"),
+        ("audience", "communities"),
+        ("communities", "jardins"),
+        ("alg", "EdDSA"),
+    ];
+    let res = admin_edit(&app, &admin, &pad.client_id, &fields, Some(png(64, 64))).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let c = reload().await;
+    assert_eq!(
+        (c.name.as_str(), c.alg, c.instance_wide),
+        ("Pad commun", Alg::EdDsa, false)
+    );
+    let first_icon = c.icon_src().expect("icon");
+    assert!(
+        !body_of(&outsider_b, &app.at("/tools"))
+            .await
+            .1
+            .contains("pad.example.org")
+    );
+    let (_, html) = body_of(&member_b, &app.at("/tools")).await;
+    assert!(html.contains("pad.example.org") && html.contains(&first_icon));
+    // Its next ID token is signed with EdDSA, verifiable against the JWKS.
+    let code = signed_in_code(&app, &member_b, &c).await;
+    let (status, t) = redeem(&app, &c, &secret, &code, None).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    let (header, _) = verify_with_jwk(t["id_token"].as_str().expect("id"), &jwks_now(&app).await);
+    assert_eq!(header["alg"], "EdDSA");
+
+    // A bad file keeps what was typed and the current icon.
+    let mut renamed = fields.to_vec();
+    renamed[0] = ("name", "Pad renommé");
+    let res = admin_edit(
+        &app,
+        &admin,
+        &pad.client_id,
+        &renamed,
+        Some(b"GIF89a not really".to_vec()),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("body");
+    assert!(html.contains("id=\"f-icon-error\"") && html.contains("value=\"Pad renommé\""));
+    assert_eq!(
+        reload().await.icon_src().as_deref(),
+        Some(first_icon.as_str())
+    );
+    assert_eq!(reload().await.name, "Pad commun");
+
+    // A new icon replaces the old one, which is no longer served.
+    let res = admin_edit(&app, &admin, &pad.client_id, &fields, Some(png(80, 80))).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let second_icon = reload().await.icon_src().expect("icon");
+    assert_ne!(second_icon, first_icon);
+    let anonymous = app.client();
+    let status = |p: String| {
+        let req = anonymous.get(app.at(&p));
+        async move { req.send().await.expect("get").status() }
+    };
+    assert_eq!(status(first_icon).await, StatusCode::NOT_FOUND);
+    assert_eq!(status(second_icon.clone()).await, StatusCode::OK);
+    // Removed: no icon, the initial shows again; back to instance-wide.
+    let mut removed = fields.to_vec();
+    removed.retain(|(k, _)| *k != "audience");
+    removed.push(("audience", "instance"));
+    removed.push(("remove_icon", "1"));
+    let res = admin_edit(&app, &admin, &pad.client_id, &removed, None).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let c = reload().await;
+    assert!(c.icon_src().is_none() && c.instance_wide);
+    assert_eq!(status(second_icon).await, StatusCode::NOT_FOUND);
+    assert!(
+        body_of(&outsider_b, &app.at("/tools"))
+            .await
+            .1
+            .contains("pad.example.org")
+    );
+}
