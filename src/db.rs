@@ -53,6 +53,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0006_oidc_tools.sql"),
     ),
     (7, "passkeys", include_str!("../migrations/0007_passkeys.sql")),
+    (
+        8,
+        "listing_indexes",
+        include_str!("../migrations/0008_listing_indexes.sql"),
+    ),
 ];
 
 pub fn now() -> i64 {
@@ -95,7 +100,8 @@ impl Db {
                     if backend == Backend::Sqlite {
                         conn.execute(
                             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; \
-                             PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
+                             PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
+                             PRAGMA analysis_limit=1000;",
                         )
                         .await?;
                     }

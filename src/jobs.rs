@@ -238,6 +238,14 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
                     .execute(&db.pool)
                     .await?;
                 crate::oidc::flow::purge(db).await?;
+                // SQLite never gathers planner statistics by itself: refresh
+                // those that drifted (bounded work: `analysis_limit` is set
+                // on every connection), so listings keep their
+                // indexed plans as the instance grows. PostgreSQL's
+                // autovacuum does this on its own.
+                if db.backend == crate::db::Backend::Sqlite {
+                    sqlx::query("PRAGMA optimize").execute(&db.pool).await?;
+                }
                 Ok::<_, sqlx::Error>(())
             }
             .await;

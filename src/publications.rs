@@ -593,14 +593,19 @@ pub async fn list_for_member(
     page: i64,
 ) -> Result<(Vec<PublicationSummary>, bool), sqlx::Error> {
     let offset = page.max(0) * PAGE_SIZE;
+    // Driven by the person's memberships (a few communities' publications
+    // to sort), not by every publication in activity order with a check per
+    // row: that walked most of 600,000 publications at scale 100.
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM publications p \
          LEFT JOIN users au ON au.id = p.author_id LEFT JOIN link_previews lp ON lp.id = p.preview_id \
-         WHERE p.status = 'visible' AND EXISTS (SELECT 1 FROM publication_communities pc \
-         JOIN memberships m ON m.community_id = pc.community_id JOIN communities c ON c.id = pc.community_id \
-         WHERE pc.publication_id = p.id AND pc.status = 'visible' AND m.user_id = $1 AND m.state = 'active' \
-         AND c.status IN ('active', 'archived')) \
-         ORDER BY p.last_activity_at DESC, p.id DESC LIMIT {} OFFSET {offset}",
+         WHERE p.id IN (SELECT fp.id FROM memberships m JOIN communities c ON c.id = m.community_id \
+           JOIN publication_communities pc ON pc.community_id = m.community_id \
+           JOIN publications fp ON fp.id = pc.publication_id \
+           WHERE m.user_id = $1 AND m.state = 'active' AND c.status IN ('active', 'archived') \
+           AND pc.status = 'visible' AND fp.status = 'visible' \
+           GROUP BY fp.id, fp.last_activity_at ORDER BY fp.last_activity_at DESC, fp.id DESC LIMIT {} OFFSET {offset}) \
+         ORDER BY p.last_activity_at DESC, p.id DESC",
         PAGE_SIZE + 1
     );
     tick();
@@ -628,16 +633,45 @@ pub async fn list_by_tag(
     page: i64,
 ) -> Result<(Vec<PublicationSummary>, bool), sqlx::Error> {
     let offset = page.max(0) * PAGE_SIZE;
-    let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM publications p \
-         JOIN publication_tags pt ON pt.publication_id = p.id JOIN tags t ON t.id = pt.tag_id \
-         LEFT JOIN users au ON au.id = p.author_id LEFT JOIN link_previews lp ON lp.id = p.preview_id \
-         WHERE t.name = $2 AND p.status = 'visible' AND EXISTS (SELECT 1 FROM publication_communities pc \
-         JOIN communities c ON c.id = pc.community_id WHERE pc.publication_id = p.id AND pc.status = 'visible' AND {}) \
-         ORDER BY p.last_activity_at DESC, p.id DESC LIMIT {} OFFSET {offset}",
-        discoverable_communities_sql(viewer),
-        PAGE_SIZE + 1
+    // Two plans, chosen by how common the tag is: for a common tag, walk
+    // publications newest first and stop after a page (a tag on one in
+    // sixteen publications: about 340 rows read for 21); for a rarer one,
+    // sort that tag's publications (keys only, then one page of rows).
+    // Either alone reads tens of thousands of rows in the other case.
+    tick();
+    let (tagged, newest): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM publication_tags pt JOIN tags t ON t.id = pt.tag_id WHERE t.name = $1), \
+         (SELECT COALESCE(MAX(id), 0) FROM publications)",
+    )
+    .bind(name)
+    .fetch_one(&db.pool)
+    .await?;
+    let wanted = PAGE_SIZE + 1 + offset;
+    let visible = format!(
+        "p.status = 'visible' AND EXISTS (SELECT 1 FROM publication_communities pc \
+         JOIN communities c ON c.id = pc.community_id WHERE pc.publication_id = p.id AND pc.status = 'visible' AND {})",
+        discoverable_communities_sql(viewer)
     );
+    let sql = if tagged.saturating_mul(tagged) > wanted.saturating_mul(newest) {
+        format!(
+            "SELECT {SUMMARY_COLUMNS} FROM publications p \
+             LEFT JOIN users au ON au.id = p.author_id LEFT JOIN link_previews lp ON lp.id = p.preview_id \
+             WHERE {visible} AND EXISTS (SELECT 1 FROM publication_tags pt JOIN tags t ON t.id = pt.tag_id \
+             WHERE pt.publication_id = p.id AND t.name = $2) \
+             ORDER BY p.last_activity_at DESC, p.id DESC LIMIT {} OFFSET {offset}",
+            PAGE_SIZE + 1
+        )
+    } else {
+        format!(
+            "SELECT {SUMMARY_COLUMNS} FROM publications p \
+             LEFT JOIN users au ON au.id = p.author_id LEFT JOIN link_previews lp ON lp.id = p.preview_id \
+             WHERE p.id IN (SELECT p.id FROM tags t JOIN publication_tags pt ON pt.tag_id = t.id \
+               JOIN publications p ON p.id = pt.publication_id WHERE t.name = $2 AND {visible} \
+               ORDER BY p.last_activity_at DESC, p.id DESC LIMIT {} OFFSET {offset}) \
+             ORDER BY p.last_activity_at DESC, p.id DESC",
+            PAGE_SIZE + 1
+        )
+    };
     tick();
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(acting(viewer).map(|u| u.id).unwrap_or(0))

@@ -782,6 +782,18 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
         seconds = index.seconds,
         "seed: search index rebuilt"
     );
+    // Bulk loading leaves the planner without statistics (SQLite never
+    // gathers them by itself; PostgreSQL's autovacuum would, later): without
+    // them, listings at scale 100 pick plans that scan every publication.
+    let t_stats = std::time::Instant::now();
+    db.pool
+        .execute("ANALYZE")
+        .await
+        .context("gather planner statistics")?;
+    tracing::info!(
+        seconds = t_stats.elapsed().as_secs_f64(),
+        "seed: planner statistics gathered"
+    );
     crate::settings::set_raw(db, "demo_seeded", &format!("{sizes:?} seed={seed}")).await?;
     let _ = private;
     Ok(Report {

@@ -17,6 +17,7 @@
 //! documents, and which of them a viewer may see.
 
 pub mod analyze;
+mod bulk;
 pub mod eval;
 pub mod highlight;
 pub mod params;
@@ -127,6 +128,28 @@ impl Source {
                  FROM users x WHERE x.domain IS NULL AND x.id {cond}{tail}"
             ),
         }
+    }
+
+    /// (id, created_at) of every item of this source that is to be indexed.
+    fn keys_sql(self) -> &'static str {
+        match self {
+            Source::Publications => {
+                "SELECT id, created_at FROM publications WHERE status <> 'deleted'"
+            }
+            Source::Replies => "SELECT id, created_at FROM replies WHERE status <> 'deleted'",
+            Source::Communities => {
+                "SELECT id, created_at FROM communities WHERE status <> 'refused'"
+            }
+            Source::Members => {
+                "SELECT id, created_at FROM users WHERE domain IS NULL AND findable = 1 AND status = 'active'"
+            }
+        }
+    }
+
+    /// `load_sql` for a list of ids.
+    fn load_many_sql(self, ids: &[i64]) -> String {
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        self.load_sql(true).replace("= $1", &format!("IN ({list})"))
     }
 
     /// A row of `load_sql` as a document (None: not to be indexed).
@@ -254,8 +277,11 @@ impl Source {
     /// Which of this source's documents (alias `d`) `viewer` may find; the
     /// viewer's id is bound at `$param` (0 when anonymous). Built from
     /// `crate::policy`, evaluated at query time. Publications and replies
-    /// are checked against `vc`, the statement's materialised set of
-    /// communities the viewer may search ([`searchable_cte`]).
+    /// are checked per candidate against the communities they are shared
+    /// into (`policy::searchable_communities_sql`): a few indexed lookups
+    /// each, whatever the number of communities (a materialised set of
+    /// searchable communities, tried before, cost a scan of it per candidate
+    /// at 12,000 communities).
     pub fn visible_sql(self, viewer: Option<&User>, param: usize) -> String {
         match self {
             Source::Publications | Source::Replies => {
@@ -267,8 +293,9 @@ impl Source {
                 format!(
                     "(d.source = '{code}' AND EXISTS (SELECT 1 FROM publications sp WHERE sp.id = d.publication_id \
                      AND sp.status = 'visible'){reply} AND EXISTS (SELECT 1 FROM publication_communities spc \
-                     WHERE spc.publication_id = d.publication_id AND spc.status = 'visible' \
-                     AND spc.community_id IN (SELECT id FROM vc)))",
+                     JOIN communities vc ON vc.id = spc.community_id \
+                     WHERE spc.publication_id = d.publication_id AND spc.status = 'visible' AND {}))",
+                    policy::searchable_communities_sql("vc", viewer, param),
                     code = self.code(),
                 )
             }
@@ -288,16 +315,6 @@ impl Source {
     }
 }
 
-/// `WITH vc AS MATERIALIZED (…)`: the communities whose content `viewer`
-/// may search (`policy::searchable_communities_sql`), computed once per
-/// statement instead of once per matching row.
-fn searchable_cte(viewer: Option<&User>, param: usize) -> String {
-    format!(
-        "WITH vc AS MATERIALIZED (SELECT c.id FROM communities c WHERE {}) ",
-        policy::searchable_communities_sql("c", viewer, param)
-    )
-}
-
 // ---- writing the index ---------------------------------------------------------------
 
 async fn put(
@@ -306,13 +323,7 @@ async fn put(
     doc: &Doc,
     gen_: i64,
 ) -> Result<(), sqlx::Error> {
-    let title_terms = if doc.source == Source::Replies {
-        String::new()
-    } else {
-        analyze::index_terms(&doc.title, doc.lang)
-    };
-    let tag_terms = analyze::index_terms(&doc.tags, doc.lang);
-    let body_terms = analyze::index_terms(&doc.body, doc.lang);
+    let (title_terms, tag_terms, body_terms) = bulk::terms(doc);
     // FTS5 (contentless, delete-enabled) keeps a tombstone for every delete,
     // even of a row it never had: only delete what exists.
     let existed = if backend == Backend::Sqlite {
@@ -474,42 +485,48 @@ pub async fn reindex_all(db: &Db) -> anyhow::Result<RebuildStats> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_micros() as i64)
         .unwrap_or(1);
+    // Everything to index, oldest first, so that entry ids follow time
+    // (to within one batch): the match window (`MATCH_WINDOW`) reads the
+    // newest ids. Only keys are held: 24 bytes per item (60 MB at 2.5
+    // million items).
+    let mut keys: Vec<(i64, usize, i64)> = Vec::new();
+    for (s, source) in Source::ALL.iter().enumerate() {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(source.keys_sql())
+            .fetch_all(&db.pool)
+            .await?;
+        keys.extend(rows.into_iter().map(|(id, at)| (at, s, id)));
+    }
+    keys.sort_unstable();
     let mut docs = 0u64;
-    for source in Source::ALL {
-        let mut after = 0i64;
-        loop {
-            let mut tx = db.pool.begin().await?;
-            let rows = sqlx::query(sqlx::AssertSqlSafe(source.load_sql(false)))
-                .bind(after)
-                .bind(BATCH)
+    for chunk in keys.chunks(BATCH as usize) {
+        let mut tx = db.pool.begin().await?;
+        for (s, source) in Source::ALL.iter().enumerate() {
+            let ids: Vec<i64> = chunk.iter().filter(|k| k.1 == s).map(|k| k.2).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let rows = sqlx::query(sqlx::AssertSqlSafe(source.load_many_sql(&ids)))
                 .fetch_all(&mut *tx)
                 .await?;
-            if rows.is_empty() {
-                tx.commit().await?;
-                break;
-            }
-            let mut batch = Vec::with_capacity(rows.len());
+            let mut by_id: HashMap<i64, Doc> = HashMap::with_capacity(rows.len());
             for r in &rows {
-                let (id, doc) = source.doc(r)?;
-                after = after.max(id);
-                match doc {
-                    Some(d) => batch.push(d),
-                    None => remove(&mut tx, db.backend, source, id).await?,
+                // Not to be indexed (any more): swept below with the rest.
+                if let (id, Some(d)) = source.doc(r)? {
+                    by_id.insert(id, d);
                 }
             }
-            if source == Source::Publications {
+            let mut batch: Vec<Doc> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+            if *source == Source::Publications {
                 let ids: Vec<i64> = batch.iter().map(|d| d.ref_id).collect();
                 let mut tags = tags_for(&mut tx, &ids).await?;
                 for d in &mut batch {
                     d.tags = tags.remove(&d.ref_id).unwrap_or_default();
                 }
             }
-            for d in &batch {
-                put(&mut tx, db.backend, d, gen_).await?;
-            }
+            bulk::put_many(&mut tx, db.backend, &batch, gen_).await?;
             docs += batch.len() as u64;
-            tx.commit().await?;
         }
+        tx.commit().await?;
     }
     // Sweep what this rebuild did not write (items gone meanwhile are
     // removed by their own transactions; this catches older drift).
@@ -708,6 +725,11 @@ pub const MAX_CANDIDATES: usize = 1000;
 
 /// The one statement that runs the query with its permission conditions
 /// and filters, returning the ordered candidates (id, kind, publication).
+///
+/// The text match is bounded (see [`MATCH_WINDOW`]): the newest
+/// `MATCH_WINDOW` matching entries are read from the full-text index; by
+/// relevance the best [`TOP_MATCHES`] of them are kept, by date the newest
+/// `TOP_MATCHES`. Only those meet the permission conditions and filters.
 fn candidates_sql(
     db: &Db,
     viewer: Option<&User>,
@@ -715,26 +737,28 @@ fn candidates_sql(
     parsed: &query::Parsed,
 ) -> (String, Vec<Arg>) {
     let mut args = vec![];
-    let (from, score) = match db.backend {
-        // The full-text match drives (materialised, then CROSS JOIN, which
-        // SQLite never reorders): left to itself the planner may walk the
-        // documents and probe the index per row.
-        Backend::Sqlite => {
-            args.push(Arg::S(query::to_fts5(parsed)));
-            (
-                "m CROSS JOIN search_docs d ON d.id = m.rid".to_string(),
-                "m.score".to_string(),
-            )
-        }
-        Backend::Postgres => {
-            args.push(Arg::S(query::to_tsquery(parsed)));
-            (
-                "m JOIN search_docs d ON d.id = m.rid".to_string(),
-                "m.score".to_string(),
-            )
-        }
-    };
+    args.push(Arg::S(match db.backend {
+        Backend::Sqlite => query::to_fts5(parsed),
+        Backend::Postgres => query::to_tsquery(parsed),
+    }));
     args.push(Arg::I(viewer_id(viewer)));
+    let mut next = 3;
+    // Saved searches look at a range of entries: bound the match itself.
+    let mut range = String::new();
+    let id_col = match db.backend {
+        Backend::Sqlite => "rowid",
+        Backend::Postgres => "id",
+    };
+    if let Some(after) = req.after_doc {
+        range.push_str(&format!(" AND {id_col} > ${next}"));
+        args.push(Arg::I(after));
+        next += 1;
+    }
+    if let Some(upto) = req.upto_doc {
+        range.push_str(&format!(" AND {id_col} <= ${next}"));
+        args.push(Arg::I(upto));
+        next += 1;
+    }
     let mut conds = vec!["1 = 1".to_string()];
     let visible = Source::ALL
         .iter()
@@ -742,7 +766,6 @@ fn candidates_sql(
         .collect::<Vec<_>>()
         .join(" OR ");
     conds.push(format!("({visible})"));
-    let mut next = 3;
     if let Some(kind) = &req.kind {
         if kind == "publication" {
             conds.push("d.kind IN ('discussion', 'question', 'watch')".into());
@@ -756,8 +779,9 @@ fn candidates_sql(
         // Only through a community the viewer may search (else the filter
         // itself would reveal where a publication is shared).
         conds.push(format!(
-            "EXISTS (SELECT 1 FROM publication_communities fpc WHERE fpc.publication_id = d.publication_id \
-             AND fpc.community_id = ${next} AND fpc.status = 'visible' AND fpc.community_id IN (SELECT id FROM vc))"
+            "EXISTS (SELECT 1 FROM publication_communities fpc JOIN communities fc ON fc.id = fpc.community_id \
+             WHERE fpc.publication_id = d.publication_id AND fpc.community_id = ${next} AND fpc.status = 'visible' AND {})",
+            policy::searchable_communities_sql("fc", viewer, 2)
         ));
         args.push(Arg::I(c));
         next += 1;
@@ -783,57 +807,62 @@ fn candidates_sql(
     if let Some(t) = req.to {
         conds.push(format!("d.created_at < ${next}"));
         args.push(Arg::I(t));
-        next += 1;
-    }
-    if let Some(after) = req.after_doc {
-        conds.push(format!("d.id > ${next}"));
-        args.push(Arg::I(after));
-        next += 1;
-    }
-    if let Some(upto) = req.upto_doc {
-        conds.push(format!("d.id <= ${next}"));
-        args.push(Arg::I(upto));
     }
     let order = match req.sort {
-        Sort::Relevance => format!("{score}, d.created_at DESC, d.id DESC"),
-        Sort::Date => "d.created_at DESC, d.id DESC".to_string(),
+        Sort::Relevance => "m.score, d.created_at DESC, d.id DESC",
+        Sort::Date => "d.created_at DESC, d.id DESC",
+    };
+    // The bounded match: newest MATCH_WINDOW entries (ids follow time, see
+    // `reindex_all`), then the best (or newest) TOP_MATCHES of them.
+    let matches = match (db.backend, req.sort) {
+        (Backend::Sqlite, Sort::Relevance) => format!(
+            "SELECT rid, score FROM (SELECT rowid AS rid, bm25(search_fts, {FTS_WEIGHTS}) AS score \
+             FROM search_fts WHERE search_fts MATCH $1{range} ORDER BY rowid DESC LIMIT {MATCH_WINDOW}) \
+             ORDER BY score LIMIT {TOP_MATCHES}"
+        ),
+        (Backend::Sqlite, Sort::Date) => format!(
+            "SELECT rowid AS rid, 0.0 AS score FROM search_fts WHERE search_fts MATCH $1{range} \
+             ORDER BY rowid DESC LIMIT {TOP_MATCHES}"
+        ),
+        (Backend::Postgres, Sort::Relevance) => format!(
+            "SELECT rid, (0.0 - ts_rank(tsv, to_tsquery('simple', $1))) AS score FROM (SELECT id AS rid, tsv \
+             FROM search_docs WHERE tsv @@ to_tsquery('simple', $1){range} ORDER BY id DESC LIMIT {MATCH_WINDOW}) w \
+             ORDER BY score LIMIT {TOP_MATCHES}"
+        ),
+        (Backend::Postgres, Sort::Date) => format!(
+            "SELECT id AS rid, 0.0 AS score FROM search_docs WHERE tsv @@ to_tsquery('simple', $1){range} \
+             ORDER BY id DESC LIMIT {TOP_MATCHES}"
+        ),
+    };
+    // SQLite: the match drives (materialised, then CROSS JOIN, which SQLite
+    // never reorders); left to itself the planner may walk the documents
+    // and probe the index per row.
+    let join = match db.backend {
+        Backend::Sqlite => "CROSS JOIN",
+        Backend::Postgres => "JOIN",
     };
     (
         format!(
-            "{cte}SELECT d.id, d.kind, d.publication_id FROM {from} WHERE {} ORDER BY {order} LIMIT {}",
+            "WITH m AS MATERIALIZED ({matches}) SELECT d.id, d.kind, d.publication_id FROM m {join} search_docs d \
+             ON d.id = m.rid WHERE {} ORDER BY {order} LIMIT {}",
             conds.join(" AND "),
             MAX_CANDIDATES + 1,
-            cte = match db.backend {
-                Backend::Sqlite => format!(
-                    "{}, m AS MATERIALIZED (SELECT rowid AS rid, bm25(search_fts, {FTS_WEIGHTS}) AS score \
-                     FROM search_fts WHERE search_fts MATCH $1{}) ",
-                    searchable_cte(viewer, 2).trim_end(),
-                    top_matches(req.sort, "bm25(search_fts, 10.0, 5.0, 1.0)"),
-                ),
-                Backend::Postgres => format!(
-                    "{}, m AS MATERIALIZED (SELECT id AS rid, (0.0 - ts_rank(tsv, to_tsquery('simple', $1))) AS score \
-                     FROM search_docs WHERE tsv @@ to_tsquery('simple', $1){}) ",
-                    searchable_cte(viewer, 2).trim_end(),
-                    top_matches(req.sort, "score"),
-                ),
-            },
         ),
         args,
     )
 }
 
-/// By relevance, only the best matches by text are considered (then the
-/// policy and filters apply to them): ranking stays exact for what a
-/// reader pages through, and a very common word costs a bounded sort
-/// instead of a join per match. By date, every match is considered.
-const TOP_MATCHES: usize = 4 * MAX_CANDIDATES;
+/// Entries read from the full-text index per search: the newest this many
+/// that match. Queries matching fewer (nearly all but single very common
+/// words on large instances) are ranked exactly over every match; beyond
+/// it, relevance is computed among the newest `MATCH_WINDOW` matches, so a
+/// common word costs a bounded amount of work (ARCHITECTURE.md, "Search").
+pub const MATCH_WINDOW: usize = 20_000;
 
-fn top_matches(sort: Sort, score: &str) -> String {
-    match sort {
-        Sort::Relevance => format!(" ORDER BY {score} LIMIT {TOP_MATCHES}"),
-        Sort::Date => String::new(),
-    }
-}
+/// Then only the best (by relevance) or newest (by date) this many matches
+/// meet the permission conditions and filters: ranking stays exact for
+/// what a reader pages through, and the per-candidate checks stay bounded.
+const TOP_MATCHES: usize = 4 * MAX_CANDIDATES;
 
 /// The id bound for the policy's SQL: 0 for anonymous readers and for
 /// accounts that may not act (suspended, remote).

@@ -153,7 +153,9 @@ async fn home(
 
 pub async fn admin_exists(state: &AppState) -> Result<bool, sqlx::Error> {
     let n: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE is_admin = 1 AND status = 'active'")
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE is_admin = 1 AND status = 'active' LIMIT 1) a",
+        )
             .fetch_one(&state.db.pool)
             .await?;
     Ok(n > 0)
