@@ -41,3 +41,5 @@ admin-audit-passkey-removed = Passkey removed
 admin-audit-passkey-used = Signed in with a passkey
 admin-audit-passkey-clone-suspected = Passkey possibly copied (counter went back)
 passkey-security-link = You can also use a passkey (your device’s fingerprint, face or PIN, or a security key) as a second factor.
+passkey-field-password = Your current password
+passkey-password-wrong = That password is not the right one. A passkey opens your account: your password is asked to add one.

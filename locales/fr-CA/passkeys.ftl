@@ -41,3 +41,5 @@ admin-audit-passkey-removed = Clé d’accès retirée
 admin-audit-passkey-used = Connexion avec une clé d’accès
 admin-audit-passkey-clone-suspected = Clé d’accès peut-être copiée (compteur en recul)
 passkey-security-link = Vous pouvez aussi utiliser une clé d’accès (empreinte, visage, NIP de l’appareil ou clé de sécurité) comme second facteur.
+passkey-field-password = Votre mot de passe actuel
+passkey-password-wrong = Ce mot de passe n’est pas le bon. Une clé d’accès ouvre votre compte : votre mot de passe est demandé pour en ajouter une.

@@ -175,6 +175,7 @@ async fn register_options(
 struct AddForm {
     csrf: String,
     name: String,
+    password: String,
     credential: String,
 }
 
@@ -240,6 +241,17 @@ async fn add(
     }
     if webauthn::count(&state.db, user.id).await? >= webauthn::MAX_PER_ACCOUNT {
         return refuse("passkey-too-many", name).await;
+    }
+    // A passkey signs in on its own: a borrowed session must not be able
+    // to plant one. The password is asked again (and counted like a log-in).
+    super::auth::limit(
+        &state,
+        &format!("passkey:acct:{}", user.id),
+        ratelimit::LOGIN_PER_ACCOUNT,
+    )
+    .await?;
+    if !accounts::check_password(Some(&user), &f.password).await {
+        return refuse("passkey-password-wrong", name).await;
     }
     let cred = match registered(&state, &ctx, &user, &f.credential).await? {
         Ok(c) => c,

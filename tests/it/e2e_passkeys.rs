@@ -53,6 +53,7 @@ async fn browser_adds_a_passkey_then_signs_in_without_password() {
     b.goto(&format!("{base}/settings/passkeys")).await;
     assert_eq!(b.text("h1").await, "Clés d’accès");
     b.fill("#f-passkey-name", "Portable de Maude").await;
+    b.fill("#f-passkey-password", PASSWORD).await;
     b.click_and_wait("#passkey-add button[type=submit]").await;
     let codes = b.text("#recovery-codes").await;
     assert!(

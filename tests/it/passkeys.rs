@@ -261,7 +261,11 @@ async fn add(
         client,
         "/settings/passkeys",
         "/settings/passkeys/add",
-        &[("name", name), ("credential", credential)],
+        &[
+            ("name", name),
+            ("password", PASSWORD),
+            ("credential", credential),
+        ],
     )
     .await
 }
@@ -353,6 +357,29 @@ async fn passkey_registration_then_password_less_sign_in() {
     let res = add(&app, &me, "Ailleurs", &evil.create(&o2)).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
+    // The password is asked again: a borrowed session cannot plant a passkey.
+    let res = app
+        .post_form(
+            &me,
+            "/settings/passkeys",
+            "/settings/passkeys/add",
+            &[
+                ("name", "Intrus"),
+                ("password", "pas le bon mot de passe"),
+                ("credential", credential.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.expect("body").contains("mot de passe"));
+    let o = options(
+        &app,
+        &me,
+        "/settings/passkeys",
+        "/settings/passkeys/options",
+    )
+    .await;
+    let credential = auth.create(&o);
     let res = add(&app, &me, "Téléphone", &credential).await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.expect("body");
