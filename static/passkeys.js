@@ -1,7 +1,8 @@
 // Passkeys (WebAuthn). Forms marked data-passkey="create" or "get" are
 // hidden until this script finds WebAuthn in the browser. On submit it
 // asks the server for the ceremony's options (JSON, data-options URL, with
-// the form's CSRF token), calls navigator.credentials, puts the answer in
+// the form's CSRF token, and its password field when it has one; a 403 shows
+// data-error-refused), calls navigator.credentials, puts the answer in
 // the form's hidden "credential" field as JSON, and submits the form as
 // usual: the server verifies it and answers with a page or a redirect.
 // Binary fields travel as base64url. No inline script: served from /static.
@@ -92,6 +93,8 @@
       busy = true;
       var body = new URLSearchParams();
       body.set("csrf", form.elements.csrf.value);
+      if (form.elements.password) body.set("password", form.elements.password.value);
+      var refused = false;
       fetch(form.getAttribute("data-options"), {
         method: "POST",
         credentials: "same-origin",
@@ -99,6 +102,7 @@
         body: body
       })
         .then(function (res) {
+          refused = res.status === 403;
           if (!res.ok) throw new Error("options " + res.status);
           return res.json();
         })
@@ -113,7 +117,8 @@
         })
         .catch(function () {
           busy = false;
-          showError(form, form.getAttribute("data-error") || "");
+          var text = refused && form.getAttribute("data-error-refused");
+          showError(form, text || form.getAttribute("data-error") || "");
         });
     });
   }

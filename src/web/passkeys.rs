@@ -138,10 +138,20 @@ struct CsrfForm {
     csrf: String,
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RegisterOptionsForm {
+    csrf: String,
+    password: String,
+}
+
+/// The options of a registration. The password is checked here already, so
+/// that a wrong one fails before the device makes a credential we would
+/// then refuse (403: the script says why).
 async fn register_options(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<RegisterOptionsForm>,
 ) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     let user = ctx.user()?.clone();
@@ -155,6 +165,9 @@ async fn register_options(
         ratelimit::LOGIN_PER_ACCOUNT,
     )
     .await?;
+    if !accounts::check_password(Some(&user), &f.password).await {
+        return Err(AppError::Forbidden);
+    }
     let challenge =
         webauthn::new_challenge(&state.db, Purpose::Register, &binding, Some(user.id)).await?;
     let handle = webauthn::user_handle(&state.db, user.id).await?;

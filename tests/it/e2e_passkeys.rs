@@ -53,6 +53,24 @@ async fn browser_adds_a_passkey_then_signs_in_without_password() {
     b.goto(&format!("{base}/settings/passkeys")).await;
     assert_eq!(b.text("h1").await, "Clés d’accès");
     b.fill("#f-passkey-name", "Portable de Maude").await;
+    // A wrong password is refused before the device makes anything.
+    b.fill("#f-passkey-password", "pas le bon mot de passe")
+        .await;
+    b.click("#passkey-add button[type=submit]").await;
+    let mut shown = None;
+    for _ in 0..150 {
+        if let Some(e) = b
+            .try_find("#passkey-add [data-passkey-error]:not([hidden])")
+            .await
+        {
+            shown = Some(e.text().await);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let shown = shown.expect("the script shows why");
+    assert!(shown.contains("mot de passe"), "{shown}");
+    assert!(b.virtual_credentials(&authenticator).await.is_empty());
     b.fill("#f-passkey-password", PASSWORD).await;
     b.click_and_wait("#passkey-add button[type=submit]").await;
     let codes = b.text("#recovery-codes").await;

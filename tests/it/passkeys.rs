@@ -240,15 +240,30 @@ async fn register(
     auth: &mut SoftAuthenticator,
     name: &str,
 ) -> reqwest::Response {
-    let o = options(
-        app,
-        client,
-        "/settings/passkeys",
-        "/settings/passkeys/options",
-    )
-    .await;
+    let o = register_options(app, client, PASSWORD).await;
     let credential = auth.create(&o);
     add(app, client, name, &credential).await
+}
+
+/// A registration's options: they need the current password.
+async fn register_options(app: &TestApp, client: &reqwest::Client, password: &str) -> Value {
+    let res = post_register_options(app, client, password).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.expect("json options")
+}
+
+async fn post_register_options(
+    app: &TestApp,
+    client: &reqwest::Client,
+    password: &str,
+) -> reqwest::Response {
+    let csrf = app.csrf(client, "/settings/passkeys").await;
+    client
+        .post(app.at("/settings/passkeys/options"))
+        .form(&[("csrf", csrf.as_str()), ("password", password)])
+        .send()
+        .await
+        .expect("options")
 }
 
 async fn add(
@@ -326,13 +341,7 @@ async fn passkey_registration_then_password_less_sign_in() {
 
     // The options: our RP id (the public URL's host), a resident key with
     // user verification, attestation "none".
-    let o = options(
-        &app,
-        &me,
-        "/settings/passkeys",
-        "/settings/passkeys/options",
-    )
-    .await;
+    let o = register_options(&app, &me, PASSWORD).await;
     let pk = &o["publicKey"];
     assert_eq!(pk["rp"]["id"], "127.0.0.1");
     assert_eq!(pk["authenticatorSelection"]["residentKey"], "required");
@@ -347,17 +356,14 @@ async fn passkey_registration_then_password_less_sign_in() {
 
     // A browser elsewhere claiming another origin is refused.
     let mut evil = SoftAuthenticator::new("http://evil.example");
-    let o2 = options(
-        &app,
-        &me,
-        "/settings/passkeys",
-        "/settings/passkeys/options",
-    )
-    .await;
+    let o2 = register_options(&app, &me, PASSWORD).await;
     let res = add(&app, &me, "Ailleurs", &evil.create(&o2)).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    // The password is asked again: a borrowed session cannot plant a passkey.
+    // The password is asked again: a borrowed session cannot plant a
+    // passkey — neither get a registration challenge, nor submit one.
+    let res = post_register_options(&app, &me, "pas le bon mot de passe").await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let res = app
         .post_form(
             &me,
@@ -372,13 +378,7 @@ async fn passkey_registration_then_password_less_sign_in() {
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.expect("body").contains("mot de passe"));
-    let o = options(
-        &app,
-        &me,
-        "/settings/passkeys",
-        "/settings/passkeys/options",
-    )
-    .await;
+    let o = register_options(&app, &me, PASSWORD).await;
     let credential = auth.create(&o);
     let res = add(&app, &me, "Téléphone", &credential).await;
     assert_eq!(res.status(), StatusCode::OK);
