@@ -115,6 +115,8 @@ enum AdminCommand {
     },
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum OidcClientCommand {
     /// Register a tool; prints its client id and, for a confidential client, its secret (once).

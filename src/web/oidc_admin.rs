@@ -371,36 +371,37 @@ async fn admin_create(
         icon_png,
     };
     let problems = clients::validate(&new);
-    if problems.is_empty() && errors.is_empty() {
-        if let Ok((client, secret)) = clients::create(&state.db, &new, Some(me.id)).await? {
-            accounts::audit(
-                &state.db,
-                Some(me.id),
-                "oidc_client_add",
-                None,
-                &client.client_id,
-            )
-            .await?;
-            let list = client_rows(&state).await?;
-            let created = Created {
-                name: client.name.clone(),
-                client_id: client.client_id.clone(),
-                secret,
-            };
-            let mut res = page(
+    if problems.is_empty()
+        && errors.is_empty()
+        && let Ok((client, secret)) = clients::create(&state.db, &new, Some(me.id)).await?
+    {
+        accounts::audit(
+            &state.db,
+            Some(me.id),
+            "oidc_client_add",
+            None,
+            &client.client_id,
+        )
+        .await?;
+        let list = client_rows(&state).await?;
+        let created = Created {
+            name: client.name.clone(),
+            client_id: client.client_id.clone(),
+            secret,
+        };
+        let mut res = page(
+            &ctx,
+            &admin_view(
+                &state,
                 &ctx,
-                &admin_view(
-                    &state,
-                    &ctx,
-                    list,
-                    ClientValues::fresh(),
-                    FieldErrors::default(),
-                    Some(created),
-                ),
-            );
-            *res.status_mut() = axum::http::StatusCode::CREATED;
-            return Ok(res);
-        }
+                list,
+                ClientValues::fresh(),
+                FieldErrors::default(),
+                Some(created),
+            ),
+        );
+        *res.status_mut() = axum::http::StatusCode::CREATED;
+        return Ok(res);
     }
     for (field, key) in problems {
         errors.add(ctx.lang, field, key);
