@@ -67,3 +67,38 @@ pub async fn suggest(
         })
         .collect()
 }
+
+/// How many of the most recent tag uses (publication-tag links, newest
+/// publications first) `common` looks at, before the policy filters them.
+pub const RECENT_TAG_USES: i64 = 5000;
+
+/// The tags most used lately that the viewer may see, at most `limit`: the
+/// `<datalist>` of every compose and edit page view. Counting over all
+/// visible publications (as `suggest` does for `/tags`) takes seconds at
+/// 600,000 publications, so this looks at the `RECENT_TAG_USES` most recent
+/// tag uses only — a bound on rows read, whoever the viewer — and keeps those
+/// of publications the viewer may see (the same policy SQL as `suggest`), so a
+/// tag used only in a community the viewer cannot read is never offered. The
+/// counts are of that window, hence not returned.
+pub async fn common(
+    db: &Db,
+    viewer: Option<&User>,
+    limit: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    let sql = format!(
+        "SELECT t.label FROM (SELECT pt.tag_id, COUNT(*) AS n FROM \
+         (SELECT publication_id, tag_id FROM publication_tags ORDER BY publication_id DESC LIMIT {}) pt \
+         JOIN publications p ON p.id = pt.publication_id AND p.status = 'visible' \
+         WHERE EXISTS (SELECT 1 FROM publication_communities pc \
+         JOIN communities c ON c.id = pc.community_id WHERE pc.publication_id = p.id AND pc.status = 'visible' AND {}) \
+         GROUP BY pt.tag_id) r JOIN tags t ON t.id = r.tag_id ORDER BY r.n DESC, t.name LIMIT {}",
+        RECENT_TAG_USES,
+        policy::searchable_communities_sql("c", viewer, 1),
+        limit.clamp(1, 200)
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(super::viewer_id(viewer))
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(|r| r.try_get(0)).collect()
+}

@@ -288,7 +288,8 @@ pub struct TagHelp {
     pub script: &'static str,
 }
 
-/// Tags in the datalist without JavaScript.
+/// Tags in the datalist without JavaScript (most used lately, see
+/// `search::tags::common`).
 const COMMON_TAGS: i64 = 30;
 /// Tags offered after "Suggest tags".
 const SUGGESTED_TAGS: i64 = 12;
@@ -329,11 +330,9 @@ async fn tag_help(
     tags: &str,
     ask: Option<&TagAsk>,
 ) -> AppResult<TagHelp> {
-    let common = crate::search::tags::suggest(&state.db, viewer, "", COMMON_TAGS)
-        .await?
-        .into_iter()
-        .map(|t| t.label)
-        .collect();
+    // The datalist is on every view of these forms: `common` reads a bounded
+    // window of recent tag uses, not every tagged publication.
+    let common = crate::search::tags::common(&state.db, viewer, COMMON_TAGS).await?;
     let mut help = TagHelp {
         common,
         script: super::pages::tags_js_url(),

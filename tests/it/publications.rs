@@ -1879,3 +1879,281 @@ async fn publications_tags_script_suggests_while_typing_in_a_browser() {
     );
     b.quit().await;
 }
+
+/// The opening tag of the first submit button of the form posting to
+/// `action` (the form's default button: what Enter in a text field clicks),
+/// and the form's markup.
+fn first_submit_button<'a>(html: &'a str, action: &str) -> (&'a str, &'a str) {
+    let start = html
+        .find(&format!("action=\"{action}\""))
+        .unwrap_or_else(|| panic!("no form posting to {action}: {html}"));
+    let form = &html[start..];
+    let form = &form[..form.find("</form>").expect("end of form")];
+    let button = form
+        .split("<button")
+        .skip(1)
+        .map(|b| &b[..b.find('>').expect("end of tag")])
+        .find(|b| !b.contains("type=\"button\"") && !b.contains("type=\"reset\""))
+        .expect("a submit button");
+    (button, form)
+}
+
+/// Enter in the title (implicit submission) clicks the form's first submit
+/// button: in the compose and edit forms that is a publish/save button (out of
+/// sight, out of the tab order and of the accessibility tree), before "Suggest
+/// tags" and the suggestions' buttons, so Enter publishes, not suggests.
+#[tokio::test]
+async fn publications_compose_and_edit_forms_default_button_publishes() {
+    let app = TestApp::spawn().await;
+    let (o_c, owner) = app.logged_in("jardiniere", false).await;
+    let open = community(&app, &owner, "jardins", Visibility::Open).await;
+    let oid = open.id.to_string();
+    let id = publish(
+        &app,
+        &o_c,
+        &[
+            ("kind", "discussion"),
+            ("title", "Bacs à compost"),
+            ("body", "On en installe deux."),
+            ("tags", "Jardin partagé"),
+            ("communities", &oid),
+        ],
+        vec![],
+    )
+    .await;
+    let edit = format!("/p/{id}/edit");
+    let (status, new_page) = get(&o_c, app.at("/p/new?c=jardins")).await;
+    assert_eq!(status, 200);
+    let (status, edit_page) = get(&o_c, app.at(&edit)).await;
+    assert_eq!(status, 200);
+    // After "Suggest tags", with a button per suggestion.
+    let res = compose(
+        &app,
+        &o_c,
+        &[
+            ("kind", "discussion"),
+            ("title", "Semis"),
+            ("body", "Texte."),
+            ("tags", "jar"),
+            ("communities", &oid),
+            ("suggest_tags", "1"),
+        ],
+        vec![],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let suggested = res.text().await.unwrap();
+    assert!(suggested.contains("name=\"tag_choice\" value=\"Jardin partagé\""));
+    for (html, action, label) in [
+        (&new_page, "/p/new", "Publier"),
+        (&suggested, "/p/new", "Publier"),
+        (&edit_page, edit.as_str(), "Enregistrer"),
+    ] {
+        let (button, form) = first_submit_button(html, action);
+        assert!(
+            !button.contains("name="),
+            "the default button publishes: {button}"
+        );
+        assert!(button.contains("class=\"visually-hidden\""), "{button}");
+        assert!(button.contains("tabindex=\"-1\""), "{button}");
+        assert!(button.contains("aria-hidden=\"true\""), "{button}");
+        assert!(
+            form.contains(&format!(
+                "type=\"submit\" tabindex=\"-1\" aria-hidden=\"true\">{label}</button>"
+            )),
+            "{form}"
+        );
+        // The visible button, for everyone else, is still there.
+        assert!(
+            form.contains(&format!(
+                "<button class=\"btn btn-primary\" type=\"submit\">{label}</button>"
+            )),
+            "{form}"
+        );
+        assert!(
+            form.find(button).unwrap() < form.find("name=\"suggest_tags\"").unwrap(),
+            "{form}"
+        );
+    }
+    // What the default button sends (no suggest_tags, no tag_choice) publishes.
+    let before = count(&app, "SELECT COUNT(*) FROM publications").await;
+    publish(
+        &app,
+        &o_c,
+        &[
+            ("kind", "discussion"),
+            ("title", "Semis"),
+            ("body", "Texte."),
+            ("tags", "jar"),
+            ("communities", &oid),
+        ],
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM publications").await,
+        before + 1
+    );
+}
+
+/// The datalist offers the tags most used lately (a bounded window of recent
+/// tag uses, `search::tags::common`), still through the policy: a tag used
+/// only in a private community is offered to its members, first when most
+/// used, and never to an outsider; the `/tags` finder keeps exact counts.
+#[tokio::test]
+async fn publications_datalist_offers_recent_tags_within_the_policy() {
+    let app = TestApp::spawn().await;
+    let (o_c, owner) = app.logged_in("jardiniere", false).await;
+    let (x_c, outsider) = app.logged_in("voisin", false).await;
+    let open = community(&app, &owner, "jardins", Visibility::Open).await;
+    let private = community(&app, &owner, "coulisses", Visibility::Private).await;
+    join(&app, &open, &outsider, Role::Member).await;
+    let (oid, pid) = (open.id.to_string(), private.id.to_string());
+    let mut fields = vec![("Bacs à compost", "Jardin partagé, compost", &oid)];
+    for title in ["Budget 1", "Budget 2", "Budget 3"] {
+        fields.push((title, "Jardinage secret, compost", &pid));
+    }
+    for (title, tags, c) in fields {
+        publish(
+            &app,
+            &o_c,
+            &[
+                ("kind", "discussion"),
+                ("title", title),
+                ("body", "Texte."),
+                ("tags", tags),
+                ("communities", c),
+            ],
+            vec![],
+        )
+        .await;
+    }
+    let datalist = |html: &str| -> Vec<String> {
+        let list = html
+            .split("<datalist id=\"f-tags-list\">")
+            .nth(1)
+            .and_then(|s| s.split("</datalist>").next())
+            .unwrap_or_else(|| panic!("datalist: {html}"))
+            .to_string();
+        list.split("<option value=\"")
+            .skip(1)
+            .map(|o| o.split('"').next().unwrap_or("").to_string())
+            .collect()
+    };
+    let (_, html) = get(&o_c, app.at("/p/new")).await;
+    assert_eq!(
+        datalist(&html),
+        ["compost", "Jardinage secret", "Jardin partagé"],
+        "most used first, for a member of both"
+    );
+    let (_, html) = get(&x_c, app.at("/p/new")).await;
+    assert_eq!(
+        datalist(&html),
+        ["compost", "Jardin partagé"],
+        "nothing only used in the private community"
+    );
+    // The finder and its JSON still count every visible publication.
+    let (status, tags) = get(&x_c, app.at("/tags.json?q=")).await;
+    assert_eq!(status, 200);
+    let tags: Value = serde_json::from_str(&tags).unwrap();
+    assert_eq!(
+        tags,
+        serde_json::json!([
+            {"name": "compost", "label": "compost", "count": 1},
+            {"name": "jardin-partagé", "label": "Jardin partagé", "count": 1},
+        ])
+    );
+    let (_, tags) = get(&o_c, app.at("/tags.json?q=")).await;
+    let tags: Value = serde_json::from_str(&tags).unwrap();
+    assert_eq!(tags[0]["name"], "compost");
+    assert_eq!(tags[0]["count"], 4);
+}
+
+/// In a real browser (headless Chromium): Enter in the title field publishes
+/// (implicit submission uses the form's first submit button), and Enter in the
+/// edit form's title saves — not "Suggest tags".
+#[tokio::test]
+async fn publications_enter_in_the_title_publishes_in_a_browser() {
+    let app = TestApp::spawn().await;
+    let (o_c, owner) = app.logged_in("jardiniere", false).await;
+    let open = community(&app, &owner, "jardins", Visibility::Open).await;
+    publish(
+        &app,
+        &o_c,
+        &[
+            ("kind", "discussion"),
+            ("title", "Bacs à compost"),
+            ("body", "Texte."),
+            ("tags", "Jardin partagé"),
+            ("communities", &open.id.to_string()),
+        ],
+        vec![],
+    )
+    .await;
+    let Some(b) = crate::webdriver::browser_or_skip(
+        1280,
+        900,
+        "publications_enter_in_the_title_publishes_in_a_browser",
+    )
+    .await
+    else {
+        return;
+    };
+    async fn enter_and_wait(b: &crate::webdriver::Browser, css: &str) {
+        b.execute("window.__pwOldPage = true;", vec![]).await;
+        b.find(css).await.send_keys("\u{E007}").await;
+        let start = std::time::Instant::now();
+        while b
+            .execute(
+                "return !window.__pwOldPage && document.readyState === 'complete';",
+                vec![],
+            )
+            .await
+            != Value::Bool(true)
+        {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(15),
+                "Enter loaded no new page (still at {})",
+                b.current_url().await
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+    b.goto(&app.at("/login")).await;
+    b.fill("#f-login", "jardiniere").await;
+    b.fill("#f-password", crate::harness::PASSWORD).await;
+    b.click_and_wait("form.form button[type=submit]").await;
+    b.goto(&app.at("/p/new?c=jardins")).await;
+    b.click("#f-kind-discussion").await;
+    b.fill("#f-body", "Publié avec la touche Entrée.").await;
+    b.fill("#f-tags", "compost").await;
+    b.fill("#f-title", "Semis de printemps").await;
+    let before = count(&app, "SELECT COUNT(*) FROM publications").await;
+    enter_and_wait(&b, "#f-title").await;
+    let url = b.current_url().await;
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM publications").await,
+        before + 1,
+        "Enter published (now at {url}): {}",
+        b.source().await
+    );
+    let id: i64 =
+        sqlx::query_scalar("SELECT id FROM publications WHERE title = 'Semis de printemps'")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("published with the typed title");
+    assert!(url.ends_with(&format!("/p/{id}")), "{url}");
+    assert!(b.try_find("#tag-suggestions").await.is_none());
+
+    b.goto(&app.at(&format!("/p/{id}/edit"))).await;
+    b.fill("#f-title", "Semis d’été").await;
+    enter_and_wait(&b, "#f-title").await;
+    let title: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT title FROM publications WHERE id = {id}"
+    )))
+    .fetch_one(&app.state.db.pool)
+    .await
+    .expect("title");
+    assert_eq!(title, "Semis d’été", "Enter saved: {}", b.source().await);
+    b.quit().await;
+}
