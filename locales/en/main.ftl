@@ -322,6 +322,8 @@ search-within = Search in { $name }
 search-placeholder = Search…
 search-action = Search
 search-field-q = Search
+# The header's search box: its label and its landmark's name.
+search-site-label = Search this site
 search-hint-q = All words are searched. "In quotes" for an exact phrase, -word to exclude.
 search-field-sort = Sort by
 search-sort-relevance = Relevance

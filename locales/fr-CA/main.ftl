@@ -322,6 +322,8 @@ search-within = Rechercher dans { $name }
 search-placeholder = Rechercher…
 search-action = Rechercher
 search-field-q = Rechercher
+# The header's search box: its label and its landmark's name.
+search-site-label = Rechercher dans le site
 search-hint-q = Tous les mots sont cherchés. « Entre guillemets » pour une expression exacte, -mot pour exclure.
 search-field-sort = Trier par
 search-sort-relevance = Pertinence

@@ -1036,3 +1036,52 @@ async fn search_page_filters_and_counts_are_accessible() {
     assert!(html.contains("id=\"f-from-error\""), "{html}");
     assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"f-from-error\""));
 }
+
+/// The header's search box has an accessible name of its own (a label tied
+/// to the field, and a name for its search landmark, distinct from the
+/// search page's "detailed search"), in French and in English.
+#[tokio::test]
+async fn search_header_box_has_an_accessible_name() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    for (lang, name) in [
+        ("fr-CA", "Rechercher dans le site"),
+        ("en", "Search this site"),
+    ] {
+        for path in ["/", "/about", "/search?q=compost"] {
+            let res = client
+                .get(app.at(path))
+                .header("accept-language", lang)
+                .send()
+                .await
+                .expect("get");
+            assert_eq!(res.status(), 200, "{path}");
+            let html = res.text().await.unwrap();
+            let header = html
+                .split("<form class=\"header-search\"")
+                .nth(1)
+                .and_then(|s| s.split("</form>").next())
+                .unwrap_or_else(|| panic!("header search on {path}: {html}"));
+            assert!(
+                header.starts_with(&format!(
+                    " method=\"get\" action=\"/search\" role=\"search\" aria-label=\"{name}\">"
+                )),
+                "{lang} {path}: {header}"
+            );
+            assert!(
+                header.contains(&format!(
+                    "<label class=\"visually-hidden\" for=\"site-q\">{name}</label>"
+                )),
+                "{lang} {path}: {header}"
+            );
+            assert!(
+                header.contains("<input id=\"site-q\" name=\"q\""),
+                "{header}"
+            );
+        }
+    }
+    // On the results page, the two search landmarks have different names.
+    let (_, html) = page(&client, app.at("/search?q=compost")).await;
+    assert!(html.contains("role=\"search\" aria-label=\"Rechercher dans le site\""));
+    assert!(html.contains("role=\"search\" aria-label=\"Recherche détaillée\""));
+}
