@@ -1617,7 +1617,12 @@ async fn oidc_bench() {
 
     let app = TestApp::spawn().await;
     let (browser, _) = app.logged_in("bench", false).await;
-    let (client, secret) = register(&app, "Bench", false, true).await;
+    // The tool signs with PASSERELLES_BENCH_ALG (RS256 by default).
+    let alg = std::env::var("PASSERELLES_BENCH_ALG")
+        .ok()
+        .and_then(|a| Alg::parse(&a))
+        .unwrap_or(Alg::Rs256);
+    let (client, secret) = register_with(&app, "Bench", alg, vec![], "").await;
     let workers = 8;
     let mut refresh_tokens = Vec::new();
     for _ in 0..workers {
@@ -1678,7 +1683,7 @@ async fn oidc_bench() {
         println!("| {alg} key generation | {gen_ms:.2} ms |");
     }
     println!(
-        "| token endpoint, refresh grant, {workers} clients, {} | {:.0} req/s (p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms) |",
+        "| token endpoint, refresh grant, {alg} ID tokens, {workers} clients, {} | {:.0} req/s (p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms) |",
         crate::harness::backend(),
         total as f64 / secs,
         p(0.5),
