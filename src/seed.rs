@@ -346,7 +346,13 @@ async fn flush(
     // Stay well under SQLite's 32,766 and PostgreSQL's 65,535 bound values.
     let max_rows = (30_000 / width).max(1);
     if rows.len() >= max_rows || (force && !rows.is_empty()) {
-        let mut tx = sqlx::Connection::begin(&mut w.conn).await?;
+        // SQLite: take the write lock at BEGIN, so the busy timeout applies
+        // (a deferred transaction that meets another writer mid-way fails
+        // at once with "database is locked").
+        let mut tx = match w.backend {
+            Backend::Sqlite => sqlx::Connection::begin_with(&mut w.conn, "BEGIN IMMEDIATE").await?,
+            Backend::Postgres => sqlx::Connection::begin(&mut w.conn).await?,
+        };
         let mut rest = std::mem::take(rows);
         while !rest.is_empty() {
             let tail = rest.split_off(rest.len().min(max_rows));

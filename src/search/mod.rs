@@ -499,7 +499,12 @@ pub async fn reindex_all(db: &Db) -> anyhow::Result<RebuildStats> {
     keys.sort_unstable();
     let mut docs = 0u64;
     for chunk in keys.chunks(BATCH as usize) {
-        let mut tx = db.pool.begin().await?;
+        // SQLite: the write lock at BEGIN (the batch reads, then writes; a
+        // deferred transaction could not upgrade past a live writer).
+        let mut tx = match db.backend {
+            Backend::Sqlite => db.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => db.pool.begin().await?,
+        };
         for (s, source) in Source::ALL.iter().enumerate() {
             let ids: Vec<i64> = chunk.iter().filter(|k| k.1 == s).map(|k| k.2).collect();
             if ids.is_empty() {
@@ -857,12 +862,12 @@ fn candidates_sql(
 /// words on large instances) are ranked exactly over every match; beyond
 /// it, relevance is computed among the newest `MATCH_WINDOW` matches, so a
 /// common word costs a bounded amount of work (ARCHITECTURE.md, "Search").
-pub const MATCH_WINDOW: usize = 20_000;
+pub const MATCH_WINDOW: usize = 10_000;
 
 /// Then only the best (by relevance) or newest (by date) this many matches
 /// meet the permission conditions and filters: ranking stays exact for
 /// what a reader pages through, and the per-candidate checks stay bounded.
-const TOP_MATCHES: usize = 4 * MAX_CANDIDATES;
+const TOP_MATCHES: usize = 2 * MAX_CANDIDATES;
 
 /// The id bound for the policy's SQL: 0 for anonymous readers and for
 /// accounts that may not act (suspended, remote).
