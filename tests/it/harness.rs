@@ -255,10 +255,16 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // Stop the server first, then remove what it used.
+        let _ = self.running.take();
         let _ = std::fs::remove_dir_all(&self.data_dir);
         if let Some(name) = self.pg_db.take() {
-            // Best effort: drop the per-test database from a helper thread.
+            // Best effort: drop the per-test database from a helper thread
+            // (no runtime may block here), and wait for it: a thread still
+            // connecting when the test process exits made it abort (SIGABRT
+            // after a passing test, seen in CI on PostgreSQL).
             let admin = pg_admin_url();
+            let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
             std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
@@ -277,9 +283,10 @@ impl Drop for TestApp {
                         }
                     });
                 }
+                let _ = done_tx.send(());
             });
+            let _ = done_rx.recv_timeout(std::time::Duration::from_secs(20));
         }
-        let _ = self.running.take();
     }
 }
 
