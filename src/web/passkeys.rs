@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 use super::AppState;
 use super::ctx::{self, Ctx, cookie, set_cookie};
 use super::second_factor::CHALLENGE_COOKIE;
+use super::settings::me;
 use super::templates::{Shell, invalid, page};
 use crate::accounts::{self, Status, User};
 use crate::error::{AppError, AppResult};
@@ -90,15 +91,6 @@ struct SettingsPage {
     error: Option<String>,
     name: String,
     js: &'static str,
-}
-
-fn me(ctx: &Ctx) -> Result<User, Response> {
-    let u = ctx.require_login()?;
-    if policy::can(ctx.user.as_ref(), Action::EditAccount { target: u }) {
-        Ok(u.clone())
-    } else {
-        Err(ctx.finish(AppError::Forbidden))
-    }
 }
 
 async fn settings_view(

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::ctx::{self, Ctx, cookie, set_cookie};
+use super::settings::me;
 use super::templates::{Shell, invalid, page};
 use crate::accounts::{self, User};
 use crate::error::{AppError, AppResult};
@@ -162,15 +163,6 @@ struct SecurityPage {
     codes: Vec<String>,
     codes_left: i64,
     error: Option<String>,
-}
-
-fn me(ctx: &Ctx) -> Result<User, Response> {
-    let u = ctx.require_login()?;
-    if policy::can(ctx.user.as_ref(), Action::EditAccount { target: u }) {
-        Ok(u.clone())
-    } else {
-        Err(ctx.finish(AppError::Forbidden))
-    }
 }
 
 async fn security_view(

@@ -65,8 +65,9 @@ fn shell(state: &AppState, ctx: &Ctx, key: &str, href: &str) -> Shell {
         .crumb(ctx.t(key), href)
 }
 
-/// The signed-in person, allowed to edit their own account.
-fn me(ctx: &Ctx) -> Result<User, Response> {
+/// The signed-in person, allowed to edit their own account (every
+/// settings page: profile, security, passkeys…).
+pub(super) fn me(ctx: &Ctx) -> Result<User, Response> {
     let u = ctx.require_login()?;
     if policy::can(ctx.user.as_ref(), Action::EditAccount { target: u }) {
         Ok(u.clone())
