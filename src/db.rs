@@ -52,7 +52,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "oidc_tools",
         include_str!("../migrations/0006_oidc_tools.sql"),
     ),
-    (7, "passkeys", include_str!("../migrations/0007_passkeys.sql")),
+    (
+        7,
+        "passkeys",
+        include_str!("../migrations/0007_passkeys.sql"),
+    ),
     (
         8,
         "listing_indexes",

@@ -364,7 +364,9 @@ impl Browser {
     pub async fn virtual_credentials(&self, authenticator_id: &str) -> Vec<Value> {
         match self
             .session
-            .get(&format!("/webauthn/authenticator/{authenticator_id}/credentials"))
+            .get(&format!(
+                "/webauthn/authenticator/{authenticator_id}/credentials"
+            ))
             .await
         {
             Value::Array(a) => a,
