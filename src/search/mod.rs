@@ -101,31 +101,25 @@ impl Source {
         }
     }
 
-    /// The source table and the condition to load rows after an id or one id.
-    fn load_sql(self, one: bool) -> String {
-        let cond = if one { "= $1" } else { "> $1" };
-        let tail = if one {
-            String::new()
-        } else {
-            " ORDER BY x.id LIMIT $2".to_string()
-        };
+    /// This source's rows whose id meets `cond` (e.g. `= $1`, `IN (…)`).
+    fn load_sql(self, cond: &str) -> String {
         match self {
             Source::Publications => format!(
                 "SELECT x.id, x.kind, x.title, x.body_html, x.lang, x.author_id, x.created_at, x.status, x.link_url, \
                  lp.title AS pv_title, lp.description AS pv_description, lp.site_name AS pv_site \
-                 FROM publications x LEFT JOIN link_previews lp ON lp.id = x.preview_id WHERE x.id {cond}{tail}"
+                 FROM publications x LEFT JOIN link_previews lp ON lp.id = x.preview_id WHERE x.id {cond}"
             ),
             Source::Replies => format!(
                 "SELECT x.id, x.publication_id, x.author_id, x.body_html, x.created_at, x.status, p.title, p.lang \
-                 FROM replies x JOIN publications p ON p.id = x.publication_id WHERE x.id {cond}{tail}"
+                 FROM replies x JOIN publications p ON p.id = x.publication_id WHERE x.id {cond}"
             ),
             Source::Communities => format!(
                 "SELECT x.id, x.name, x.description, x.theme, x.territory, x.created_at, x.status \
-                 FROM communities x WHERE x.id {cond}{tail}"
+                 FROM communities x WHERE x.id {cond}"
             ),
             Source::Members => format!(
                 "SELECT x.id, x.username, x.display_name, x.bio, x.locale, x.created_at, x.status, x.findable \
-                 FROM users x WHERE x.domain IS NULL AND x.id {cond}{tail}"
+                 FROM users x WHERE x.domain IS NULL AND x.id {cond}"
             ),
         }
     }
@@ -149,7 +143,7 @@ impl Source {
     /// `load_sql` for a list of ids.
     fn load_many_sql(self, ids: &[i64]) -> String {
         let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        self.load_sql(true).replace("= $1", &format!("IN ({list})"))
+        self.load_sql(&format!("IN ({list})"))
     }
 
     /// A row of `load_sql` as a document (None: not to be indexed).
@@ -445,7 +439,7 @@ pub async fn index_one(
     source: Source,
     id: i64,
 ) -> Result<(), sqlx::Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(source.load_sql(true)))
+    let row = sqlx::query(sqlx::AssertSqlSafe(source.load_sql("= $1")))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;

@@ -18,8 +18,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
-use super::ctx::{self, Ctx, cookie, set_cookie};
-use super::second_factor::CHALLENGE_COOKIE;
+use super::ctx::{self, Ctx, set_cookie};
+use super::second_factor::{CHALLENGE_COOKIE, live_challenge};
 use super::settings::me;
 use super::templates::{Shell, invalid, page};
 use crate::accounts::{self, Status, User};
@@ -577,18 +577,6 @@ async fn sign_in(
 }
 
 // ---- as the second factor ------------------------------------------------------------
-
-async fn live_challenge(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> AppResult<Option<(String, i64, String)>> {
-    let Some(token) = cookie(headers, CHALLENGE_COOKIE) else {
-        return Ok(None);
-    };
-    Ok(totp::challenge(&state.db, &token)
-        .await?
-        .map(|(u, next)| (token, u, next)))
-}
 
 async fn second_factor_options(
     State(state): State<AppState>,

@@ -83,7 +83,8 @@ async fn code_page(
     })
 }
 
-async fn live_challenge(
+/// The pending second-factor step of this browser: (token, account, next page).
+pub(super) async fn live_challenge(
     state: &AppState,
     headers: &axum::http::HeaderMap,
 ) -> AppResult<Option<(String, i64, String)>> {
