@@ -259,7 +259,7 @@ pub async fn create(
     pending: bool,
 ) -> Result<Community, sqlx::Error> {
     let t = now();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO communities (slug, name, description, theme, territory, visibility, join_policy, status, \
          request_note, created_by, created_at, last_activity_at, member_count) \
@@ -833,7 +833,7 @@ pub async fn update_settings(
     community_id: i64,
     s: &CommunitySettings,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "UPDATE communities SET name = $1, description = $2, charter = $3, welcome = $4, theme = $5, \
          territory = $6, visibility = $7, join_policy = $8 WHERE id = $9",
@@ -878,7 +878,7 @@ pub async fn change_status(
     let sql = format!(
         "UPDATE communities SET status = $1, status_reason = $2 WHERE id = $3 AND status IN ({list})"
     );
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let res = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(to.as_str())
         .bind(accounts::truncate(reason.trim(), MESSAGE_MAX))
@@ -956,7 +956,7 @@ pub async fn transfer_ownership(
     from: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
     let t = now();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let res = sqlx::query("UPDATE memberships SET role = 'owner', updated_at = $1 WHERE community_id = $2 AND user_id = $3 AND state = 'active'")
         .bind(t)
         .bind(community_id)

@@ -123,6 +123,19 @@ impl Db {
         Ok(Db { pool, backend })
     }
 
+    /// Start a write transaction. On SQLite it takes the write lock at
+    /// BEGIN (`BEGIN IMMEDIATE`): a deferred transaction that reads and then
+    /// writes fails at once with SQLITE_BUSY_SNAPSHOT (517) when another
+    /// connection committed in between, which `busy_timeout` cannot wait
+    /// out; an immediate one waits its turn instead. Read-only work uses the
+    /// pool directly.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Apply pending migrations. On PostgreSQL an advisory lock makes several
     /// nodes starting together take turns.
     pub async fn migrate(&self) -> anyhow::Result<usize> {
@@ -147,7 +160,11 @@ impl Db {
                     continue;
                 }
                 let sql = self.expand(sql);
-                conn.execute("BEGIN").await?;
+                conn.execute(match self.backend {
+                    Backend::Sqlite => "BEGIN IMMEDIATE",
+                    Backend::Postgres => "BEGIN",
+                })
+                .await?;
                 let step = async {
                     conn.execute(sqlx::AssertSqlSafe(sql.as_str())).await?;
                     sqlx::query(

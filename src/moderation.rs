@@ -514,7 +514,7 @@ pub async fn create_report(
     category: Category,
     comment: &str,
 ) -> Result<ReportOutcome, sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let sql = format!(
         "SELECT COUNT(*) FROM reports r WHERE r.reporter_id = $1 AND r.status = 'open' AND {}",
         target_condition(r.target, 2)
@@ -927,7 +927,7 @@ pub async fn act(
     };
 
     let t = now();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let logged: &'static str;
     let mut log_user: Option<i64> = None;
     let mut log_reply: Option<i64> = reply_facts.as_ref().map(|r| r.id);

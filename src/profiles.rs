@@ -61,7 +61,7 @@ pub fn validate_profile(
 
 /// Apply validated profile changes.
 pub async fn update_profile(db: &Db, user_id: i64, c: &ProfileChanges) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "UPDATE users SET display_name = COALESCE($1, display_name), bio = COALESCE($2, bio), \
          locale = COALESCE($3, locale), findable = COALESCE($4, findable) WHERE id = $5",
@@ -90,7 +90,7 @@ pub async fn is_findable(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
 /// Store a processed avatar (JPEG bytes from `images::make_avatar`), make it
 /// the person's avatar and delete the previous one. Returns the media id.
 pub async fn set_avatar(db: &Db, user_id: i64, jpeg: Vec<u8>) -> Result<i64, sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     // Lock the person's row first (PostgreSQL row lock, SQLite write lock) so
     // that the previous avatar read next is the one this change replaces.
     sqlx::query("UPDATE users SET avatar_id = avatar_id WHERE id = $1")
@@ -128,7 +128,7 @@ pub async fn set_avatar(db: &Db, user_id: i64, jpeg: Vec<u8>) -> Result<i64, sql
 
 /// Remove the person's avatar, if any. Returns whether there was one.
 pub async fn remove_avatar(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("UPDATE users SET avatar_id = avatar_id WHERE id = $1")
         .bind(user_id)
         .execute(&mut *tx)

@@ -1416,7 +1416,7 @@ pub async fn preview_for(
     }
     let result = fetch_preview(url.to_string(), crate::fetch::user_agent(public_url)).await;
     let t = now();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let (final_url, title, description, site_name, content_type, image, error) = match result {
         Ok(p) => (
             p.url,
@@ -1784,7 +1784,7 @@ pub async fn create(
     } else {
         c.title.clone()
     };
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     tick();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO publications (kind, title, body, body_html, lang, author_id, link_url, link_key, preview_id, \
@@ -1906,7 +1906,7 @@ pub async fn share_into(
     community_id: i64,
 ) -> Result<bool, sqlx::Error> {
     let t = now();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     tick();
     let res = sqlx::query(
         "INSERT INTO publication_communities (publication_id, community_id, added_by, added_at) VALUES ($1, $2, $3, $4) \
@@ -1942,7 +1942,7 @@ pub async fn edit(
     } else {
         c.title.clone()
     };
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     if title != p.title || c.body != p.body {
         tick();
         sqlx::query(
@@ -2001,7 +2001,7 @@ pub async fn edit(
 /// Delete (its author): a tombstone. The content, earlier versions, tags
 /// and attachments are erased; replies stay attached but unreachable.
 pub async fn delete(db: &Db, p: &Publication) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     tick();
     sqlx::query(
         "UPDATE publications SET status = 'deleted', title = '', body = '', body_html = '', link_url = NULL, \
@@ -2435,7 +2435,7 @@ pub async fn add_reply(
     let depth = parent
         .map(|r| (r.depth + 1).min(REPLY_LEVELS - 1))
         .unwrap_or(0);
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     tick();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO replies (publication_id, parent_id, depth, author_id, body, body_html, status, created_at, updated_at) \
@@ -2540,7 +2540,7 @@ pub async fn edit_reply(db: &Db, editor: &User, r: &Reply, body: &str) -> Result
     }
     let t = now();
     let rendered = markdown::render(body);
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     tick();
     sqlx::query("INSERT INTO reply_revisions (reply_id, editor_id, body, created_at) VALUES ($1, $2, $3, $4)")
         .bind(r.id)
@@ -2565,7 +2565,7 @@ pub async fn edit_reply(db: &Db, editor: &User, r: &Reply, body: &str) -> Result
 /// Delete a reply (its author): a tombstone keeps its place in the thread;
 /// its text and earlier versions are erased.
 pub async fn delete_reply(db: &Db, r: &Reply) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     tick();
     sqlx::query("UPDATE replies SET status = 'deleted', body = '', body_html = '', updated_at = $1 WHERE id = $2")
         .bind(now())

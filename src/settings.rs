@@ -100,7 +100,7 @@ pub async fn admin_second_factor_required(db: &Db) -> Result<bool, sqlx::Error> 
 }
 
 pub async fn save(db: &Db, s: &InstanceSettings) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     for (k, v) in [
         ("name", s.name.as_str()),
         ("description", s.description.as_str()),

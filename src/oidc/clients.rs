@@ -274,7 +274,7 @@ pub async fn create(
     let mut communities = c.communities.clone();
     communities.sort_unstable();
     communities.dedup();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let icon_media_id: Option<i64> = match &c.icon_png {
         Some(png) => Some(
             sqlx::query_scalar(
@@ -372,7 +372,7 @@ pub async fn remove(db: &Db, client_id: &str) -> Result<bool, sqlx::Error> {
     let Some(c) = by_client_id(db, client_id).await? else {
         return Ok(false);
     };
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "DELETE FROM oidc_tokens WHERE grant_id IN (SELECT id FROM oidc_grants WHERE client_id = $1)",
     )
@@ -485,7 +485,7 @@ pub async fn update_presentation(
     communities.sort_unstable();
     communities.dedup();
     let t = now();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let icon_media_id = match &p.icon {
         IconChange::Keep => client.icon_media_id,
         IconChange::Remove => None,

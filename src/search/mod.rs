@@ -460,7 +460,7 @@ pub async fn index_one(
 
 /// Index one item in its own transaction (for callers without one).
 pub async fn reindex_item(db: &Db, source: Source, id: i64) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     index_one(&mut tx, db.backend, source, id).await?;
     tx.commit().await
 }
@@ -493,12 +493,9 @@ pub async fn reindex_all(db: &Db) -> anyhow::Result<RebuildStats> {
     keys.sort_unstable();
     let mut docs = 0u64;
     for chunk in keys.chunks(BATCH as usize) {
-        // SQLite: the write lock at BEGIN (the batch reads, then writes; a
-        // deferred transaction could not upgrade past a live writer).
-        let mut tx = match db.backend {
-            Backend::Sqlite => db.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => db.pool.begin().await?,
-        };
+        // The batch reads, then writes: `Db::begin` takes SQLite's write
+        // lock at BEGIN.
+        let mut tx = db.begin().await?;
         for (s, source) in Source::ALL.iter().enumerate() {
             let ids: Vec<i64> = chunk.iter().filter(|k| k.1 == s).map(|k| k.2).collect();
             if ids.is_empty() {
@@ -529,7 +526,7 @@ pub async fn reindex_all(db: &Db) -> anyhow::Result<RebuildStats> {
     }
     // Sweep what this rebuild did not write (items gone meanwhile are
     // removed by their own transactions; this catches older drift).
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     if db.backend == Backend::Sqlite {
         sqlx::query(
             "DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_docs WHERE gen <> $1 AND gen <> 0)",

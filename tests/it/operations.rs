@@ -377,3 +377,48 @@ async fn losing_the_database_gives_503_and_recovers_by_itself() {
     }
     assert!(recovered, "serves again once the database is back");
 }
+
+/// A write transaction that reads before it writes, while another
+/// connection commits a write in between: on SQLite a deferred transaction
+/// fails there with SQLITE_BUSY_SNAPSHOT (517, "database is locked", which no
+/// busy timeout waits out; seen in CI as the seed's index sweep failing);
+/// `Db::begin` must make both succeed, one after the other.
+#[tokio::test]
+async fn a_write_transaction_that_reads_first_survives_a_concurrent_writer() {
+    let app = TestApp::spawn().await;
+    let db = app.state.db.clone();
+    let mut tx = db.begin().await.expect("begin");
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM settings")
+        .fetch_one(&mut *tx)
+        .await
+        .expect("read inside the transaction");
+    let other = {
+        let db = db.clone();
+        tokio::spawn(async move { passerelles::settings::set_raw(&db, "test.other", "b").await })
+    };
+    // Let the other writer run (PostgreSQL) or queue on the lock (SQLite).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2)")
+        .bind("test.mine")
+        .bind(before.to_string())
+        .execute(&mut *tx)
+        .await
+        .expect("the write after the read must not fail");
+    tx.commit().await.expect("commit");
+    other
+        .await
+        .expect("join")
+        .expect("the concurrent writer must succeed too");
+    assert_eq!(
+        passerelles::settings::get_raw(&db, "test.mine")
+            .await
+            .unwrap(),
+        Some(before.to_string())
+    );
+    assert_eq!(
+        passerelles::settings::get_raw(&db, "test.other")
+            .await
+            .unwrap(),
+        Some("b".to_string())
+    );
+}
