@@ -423,7 +423,7 @@ async fn a_read_only_database_refuses_writes_with_503_keeps_serving_reads_and_re
     write_until_ok(port, &secret, "before", &mut acked).await;
 
     // The database becomes read-only under the running server.
-    let guard = match &pg {
+    let guard = match &pg.name {
         Some(name) => {
             pg_read_only(name, true).await;
             None
@@ -467,7 +467,7 @@ async fn a_read_only_database_refuses_writes_with_503_keeps_serving_reads_and_re
     assert_eq!(read_status(port).await, 200, "still serving reads");
 
     // Writable again: the same server recovers by itself.
-    match &pg {
+    match &pg.name {
         Some(name) => pg_read_only(name, false).await,
         None => drop(guard),
     }

@@ -21,7 +21,7 @@ pub struct TestApp {
     pub sink: SmtpSink,
     pub data_dir: std::path::PathBuf,
     running: Option<passerelles::app::Running>,
-    pg_db: Option<String>,
+    pg_db: TestDb,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -44,8 +44,23 @@ fn unique(prefix: &str) -> String {
     )
 }
 
-/// Create a fresh, empty database and return its URL.
-pub async fn fresh_database(data_dir: &std::path::Path) -> (String, Option<String>) {
+/// A per-test PostgreSQL database (its name), dropped when this goes out of
+/// scope; nothing for SQLite, whose file lives in the test's folder.
+pub struct TestDb {
+    pub name: Option<String>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = self.name.take() {
+            drop_pg_database(name);
+        }
+    }
+}
+
+/// Create a fresh, empty database and return its URL, with the guard that
+/// removes it.
+pub async fn fresh_database(data_dir: &std::path::Path) -> (String, TestDb) {
     if backend() == "postgres" {
         use sqlx::Executor;
         sqlx::any::install_default_drivers();
@@ -61,11 +76,11 @@ pub async fn fresh_database(data_dir: &std::path::Path) -> (String, Option<Strin
             .rsplit_once('/')
             .map(|(b, _)| b.to_string())
             .unwrap_or(admin);
-        (format!("{base}/{name}"), Some(name))
+        (format!("{base}/{name}"), TestDb { name: Some(name) })
     } else {
         (
             format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()),
-            None,
+            TestDb { name: None },
         )
     }
 }
@@ -258,36 +273,39 @@ impl Drop for TestApp {
         // Stop the server first, then remove what it used.
         let _ = self.running.take();
         let _ = std::fs::remove_dir_all(&self.data_dir);
-        if let Some(name) = self.pg_db.take() {
-            // Best effort: drop the per-test database from a helper thread
-            // (no runtime may block here), and wait for it: a thread still
-            // connecting when the test process exits made it abort (SIGABRT
-            // after a passing test, seen in CI on PostgreSQL).
-            let admin = pg_admin_url();
-            let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-            std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build();
-                if let Ok(rt) = rt {
-                    rt.block_on(async move {
-                        use sqlx::Executor;
-                        if let Ok(mut c) =
-                            <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await
-                        {
-                            let _ = c
-                                .execute(sqlx::AssertSqlSafe(format!(
-                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                                )))
-                                .await;
-                        }
-                    });
-                }
-                let _ = done_tx.send(());
-            });
-            let _ = done_rx.recv_timeout(std::time::Duration::from_secs(20));
-        }
+        // The database last (a field would be dropped after this body
+        // anyway; explicit, since the server above must be gone first).
+        drop(std::mem::replace(&mut self.pg_db, TestDb { name: None }));
     }
+}
+
+/// Best effort: drop a per-test database from a helper thread (no runtime
+/// may block in `Drop`), and wait for it: a thread still connecting when the
+/// test process exits made it abort (SIGABRT after a passing test, seen in
+/// CI on PostgreSQL).
+fn drop_pg_database(name: String) {
+    let admin = pg_admin_url();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        if let Ok(rt) = rt {
+            rt.block_on(async move {
+                use sqlx::Executor;
+                if let Ok(mut c) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await
+                {
+                    let _ = c
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .await;
+                }
+            });
+        }
+        let _ = done_tx.send(());
+    });
+    let _ = done_rx.recv_timeout(std::time::Duration::from_secs(20));
 }
 
 /// Value of the first `<input name="…" value="…">` in an HTML page.
