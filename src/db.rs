@@ -62,6 +62,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "listing_indexes",
         include_str!("../migrations/0008_listing_indexes.sql"),
     ),
+    (
+        9,
+        "search_filters",
+        include_str!("../migrations/0009_search_filters.sql"),
+    ),
 ];
 
 pub fn now() -> i64 {

@@ -1920,6 +1920,15 @@ pub async fn share_into(
     .await?;
     if res.rows_affected() > 0 {
         touch_communities(&mut tx, &[community_id], t).await?;
+        // Its entries (and its replies') now carry this community's
+        // filter token.
+        crate::search::index_one(
+            &mut tx,
+            db.backend,
+            crate::search::Source::Publications,
+            publication_id,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(res.rows_affected() > 0)

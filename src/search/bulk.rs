@@ -14,9 +14,11 @@ use sqlx::Row;
 use super::{Doc, Source, analyze};
 use crate::db::Backend;
 
-/// Rows per multi-row statement (at most 14 values per row: well under
+/// Rows per multi-row statement (at most 15 values per row: well under
 /// SQLite's 32,766 and PostgreSQL's 65,535 bound values).
 const ROWS_PER_STATEMENT: usize = 250;
+/// Values per row of `search_docs` (`COLS`).
+const WIDTH: usize = 12;
 
 /// A value to bind.
 enum B<'a> {
@@ -84,6 +86,7 @@ fn row_values(d: &Doc, gen_: i64) -> Vec<B<'_>> {
         B::S(d.body.as_str()),
         B::I(d.created_at),
         B::I(gen_),
+        B::S(d.filters.as_str()),
     ]
 }
 
@@ -115,10 +118,11 @@ pub(super) async fn put_many(
     let source = first.source;
     debug_assert!(docs.iter().all(|d| d.source == source));
     let terms: Vec<(String, String, String)> = docs.iter().map(terms).collect();
-    const COLS: &str = "source, ref_id, kind, publication_id, community_id, user_id, lang, title, body, created_at, gen";
+    const COLS: &str = "source, ref_id, kind, publication_id, community_id, user_id, lang, title, body, created_at, gen, filters";
     const UPDATE: &str = "kind = excluded.kind, publication_id = excluded.publication_id, \
          community_id = excluded.community_id, user_id = excluded.user_id, lang = excluded.lang, \
-         title = excluded.title, body = excluded.body, created_at = excluded.created_at, gen = excluded.gen";
+         title = excluded.title, body = excluded.body, created_at = excluded.created_at, gen = excluded.gen, \
+         filters = excluded.filters";
     match backend {
         Backend::Sqlite => {
             // FTS5 (contentless, delete-enabled) keeps a tombstone for every
@@ -151,7 +155,7 @@ pub(super) async fn put_many(
                 let sql = format!(
                     "INSERT INTO search_docs ({COLS}) VALUES {} ON CONFLICT (source, ref_id) DO UPDATE SET {UPDATE} \
                      RETURNING id, ref_id",
-                    values(backend, chunk.len(), 11, |ps| ps.join(","))
+                    values(backend, chunk.len(), WIDTH, |ps| ps.join(","))
                 );
                 let vals: Vec<B> = chunk.iter().flat_map(|d| row_values(d, gen_)).collect();
                 let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), vals)
@@ -162,24 +166,25 @@ pub(super) async fn put_many(
                     id_of.insert(r.try_get(1)?, r.try_get(0)?);
                 }
             }
-            let pairs: Vec<(i64, &(String, String, String))> = docs
+            let pairs: Vec<(i64, &(String, String, String), &str)> = docs
                 .iter()
                 .zip(&terms)
-                .filter_map(|(d, t)| id_of.get(&d.ref_id).map(|id| (*id, t)))
+                .filter_map(|(d, t)| id_of.get(&d.ref_id).map(|id| (*id, t, d.filters.as_str())))
                 .collect();
             for chunk in pairs.chunks(ROWS_PER_STATEMENT) {
                 let sql = format!(
-                    "INSERT INTO search_fts (rowid, title, tags, body) VALUES {}",
-                    values(backend, chunk.len(), 4, |ps| ps.join(","))
+                    "INSERT INTO search_fts (rowid, title, tags, body, filters) VALUES {}",
+                    values(backend, chunk.len(), 5, |ps| ps.join(","))
                 );
                 let vals: Vec<B> = chunk
                     .iter()
-                    .flat_map(|(id, (t, g, b))| {
+                    .flat_map(|(id, (t, g, b), f)| {
                         [
                             B::I(*id),
                             B::S(t.as_str()),
                             B::S(g.as_str()),
                             B::S(b.as_str()),
+                            B::S(f),
                         ]
                     })
                     .collect();
@@ -197,13 +202,14 @@ pub(super) async fn put_many(
                 let sql = format!(
                     "INSERT INTO search_docs ({COLS}, tsv) VALUES {} ON CONFLICT (source, ref_id) DO UPDATE SET {UPDATE}, \
                      tsv = excluded.tsv",
-                    values(backend, chunk.len(), 14, |ps| format!(
+                    values(backend, chunk.len(), WIDTH + 3, |ps| format!(
                         "{}, setweight(to_tsvector('simple', {}), 'A') || setweight(to_tsvector('simple', {}), 'B') \
-                         || to_tsvector('simple', {})",
-                        ps[..11].join(","),
-                        ps[11],
-                        ps[12],
-                        ps[13]
+                         || to_tsvector('simple', {}) || array_to_tsvector(string_to_array({}, ' '))",
+                        ps[..WIDTH].join(","),
+                        ps[WIDTH],
+                        ps[WIDTH + 1],
+                        ps[WIDTH + 2],
+                        ps[WIDTH - 1]
                     ))
                 );
                 let vals: Vec<B> = chunk

@@ -44,8 +44,9 @@ const SNIPPET_WORDS: usize = 32;
 const BODY_MAX_CHARS: usize = 20_000;
 /// Reindexing batch.
 const BATCH: i64 = 500;
-/// BM25 weights of the title, tags and body columns (SQLite).
-const FTS_WEIGHTS: &str = "10.0, 5.0, 1.0";
+/// BM25 weights of the title, tags, body and filters columns (SQLite):
+/// filter tokens select, they never rank.
+const FTS_WEIGHTS: &str = "10.0, 5.0, 1.0, 0.0";
 
 /// Kinds a publication can have.
 pub const PUBLICATION_KINDS: [&str; 3] = ["discussion", "question", "watch"];
@@ -73,6 +74,65 @@ pub struct Doc {
     pub tags: String,
     pub body: String,
     pub created_at: i64,
+    /// Filter tokens (see [`filter_token`]), space-separated.
+    pub filters: String,
+}
+
+/// The token that a filter matches in the index: `#c12` (shared into
+/// community 12), `#t5` (tag 5), `#u7` (author 7), `#kreply` (kind).
+/// Analysed words are alphanumeric, so no query typed in the search box
+/// produces one. Publications and their replies carry their publication's
+/// communities and tags; a token may outlive what it stands for (the
+/// publication left the community): queries still check the real
+/// condition, the token only narrows what the full-text index returns.
+pub fn filter_token(kind: char, value: &str) -> String {
+    format!("#{kind}{value}")
+}
+
+/// The filter tokens of one document, given its publication's (if any).
+fn doc_filters(doc: &Doc, of_publication: Option<&str>) -> String {
+    let mut out = filter_token('k', &doc.kind);
+    if matches!(doc.source, Source::Publications | Source::Replies)
+        && let Some(u) = doc.user_id
+    {
+        out.push(' ');
+        out.push_str(&filter_token('u', &u.to_string()));
+    }
+    if let Some(p) = of_publication.filter(|p| !p.is_empty()) {
+        out.push(' ');
+        out.push_str(p);
+    }
+    out
+}
+
+/// The community and tag tokens of publications, by publication id.
+async fn publication_filters(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, String>, sqlx::Error> {
+    let mut out: HashMap<i64, String> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let list = id_list(ids.iter().copied());
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT publication_id, community_id, 'c' FROM publication_communities WHERE publication_id IN ({list}) \
+         UNION ALL SELECT publication_id, tag_id, 't' FROM publication_tags WHERE publication_id IN ({list}) \
+         ORDER BY 1, 3, 2"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    for (p, v, k) in rows {
+        let e = out.entry(p).or_default();
+        if !e.is_empty() {
+            e.push(' ');
+        }
+        e.push_str(&filter_token(
+            k.chars().next().unwrap_or('c'),
+            &v.to_string(),
+        ));
+    }
+    Ok(out)
 }
 
 /// The kinds of content that feed the index.
@@ -181,6 +241,7 @@ impl Source {
                         tags: String::new(),
                         body,
                         created_at: r.try_get("created_at")?,
+                        filters: String::new(),
                     })
                 }
             }
@@ -206,6 +267,7 @@ impl Source {
                         tags: String::new(),
                         body,
                         created_at: r.try_get("created_at")?,
+                        filters: String::new(),
                     })
                 }
             }
@@ -231,6 +293,7 @@ impl Source {
                         tags: format!("{theme} {territory}"),
                         body,
                         created_at: r.try_get("created_at")?,
+                        filters: String::new(),
                     })
                 }
             }
@@ -261,6 +324,7 @@ impl Source {
                         tags: username,
                         body: bio.chars().take(BODY_MAX_CHARS).collect(),
                         created_at: r.try_get("created_at")?,
+                        filters: String::new(),
                     })
                 }
             }
@@ -330,11 +394,11 @@ async fn put(
     } else {
         false
     };
-    let upsert = "INSERT INTO search_docs (source, ref_id, kind, publication_id, community_id, user_id, lang, title, body, created_at, gen) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+    let upsert = "INSERT INTO search_docs (source, ref_id, kind, publication_id, community_id, user_id, lang, title, body, created_at, gen, filters) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (source, ref_id) DO UPDATE SET kind = excluded.kind, publication_id = excluded.publication_id, \
          community_id = excluded.community_id, user_id = excluded.user_id, lang = excluded.lang, title = excluded.title, \
-         body = excluded.body, created_at = excluded.created_at, gen = excluded.gen RETURNING id";
+         body = excluded.body, created_at = excluded.created_at, gen = excluded.gen, filters = excluded.filters RETURNING id";
     let id: i64 = sqlx::query_scalar(upsert)
         .bind(doc.source.code())
         .bind(doc.ref_id)
@@ -347,6 +411,7 @@ async fn put(
         .bind(&doc.body)
         .bind(doc.created_at)
         .bind(gen_)
+        .bind(&doc.filters)
         .fetch_one(&mut *conn)
         .await?;
     match backend {
@@ -358,19 +423,20 @@ async fn put(
                     .await?;
             }
             sqlx::query(
-                "INSERT INTO search_fts (rowid, title, tags, body) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO search_fts (rowid, title, tags, body, filters) VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(id)
             .bind(&title_terms)
             .bind(&tag_terms)
             .bind(&body_terms)
+            .bind(&doc.filters)
             .execute(&mut *conn)
             .await?;
         }
         Backend::Postgres => {
             sqlx::query(
                 "UPDATE search_docs SET tsv = setweight(to_tsvector('simple', $1), 'A') || \
-                 setweight(to_tsvector('simple', $2), 'B') || to_tsvector('simple', $3) WHERE id = $4",
+                 setweight(to_tsvector('simple', $2), 'B') || to_tsvector('simple', $3) || array_to_tsvector(string_to_array(filters, ' ')) WHERE id = $4",
             )
             .bind(&title_terms)
             .bind(&tag_terms)
@@ -432,13 +498,47 @@ async fn tags_for(
 
 /// (Re)index one item from its source row — call inside the transaction
 /// that changed it, so content and index commit together. An item that no
-/// longer exists (or is not to be indexed) leaves the index.
+/// longer exists (or is not to be indexed) leaves the index. A publication
+/// whose communities or tags changed also refreshes its replies' filter
+/// tokens (they carry their publication's).
 pub async fn index_one(
     conn: &mut AnyConnection,
     backend: Backend,
     source: Source,
     id: i64,
 ) -> Result<(), sqlx::Error> {
+    let before: Option<String> = if source == Source::Publications {
+        sqlx::query_scalar("SELECT filters FROM search_docs WHERE source = 'p' AND ref_id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+    } else {
+        None
+    };
+    let after = index_doc(conn, backend, source, id).await?;
+    if let (Some(before), Some(after)) = (before, after)
+        && before != after
+    {
+        let replies: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM replies WHERE publication_id = $1 AND status <> 'deleted'",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        for r in replies {
+            index_doc(conn, backend, Source::Replies, r).await?;
+        }
+    }
+    Ok(())
+}
+
+/// `index_one` for this item alone; returns the filter tokens written.
+async fn index_doc(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    source: Source,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
     let row = sqlx::query(sqlx::AssertSqlSafe(source.load_sql("= $1")))
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -452,9 +552,18 @@ pub async fn index_one(
             if source == Source::Publications {
                 doc.tags = tags_for(conn, &[id]).await?.remove(&id).unwrap_or_default();
             }
-            put(conn, backend, &doc, 0).await
+            let of_publication = match doc.publication_id {
+                Some(p) => publication_filters(conn, &[p]).await?.remove(&p),
+                None => None,
+            };
+            doc.filters = doc_filters(&doc, of_publication.as_deref());
+            put(conn, backend, &doc, 0).await?;
+            Ok(Some(doc.filters))
         }
-        None => remove(conn, backend, source, id).await,
+        None => {
+            remove(conn, backend, source, id).await?;
+            Ok(None)
+        }
     }
 }
 
@@ -519,6 +628,14 @@ pub async fn reindex_all(db: &Db) -> anyhow::Result<RebuildStats> {
                     d.tags = tags.remove(&d.ref_id).unwrap_or_default();
                 }
             }
+            let mut pids: Vec<i64> = batch.iter().filter_map(|d| d.publication_id).collect();
+            pids.sort_unstable();
+            pids.dedup();
+            let of_publication = publication_filters(&mut tx, &pids).await?;
+            for d in &mut batch {
+                let p = d.publication_id.and_then(|p| of_publication.get(&p));
+                d.filters = doc_filters(d, p.map(String::as_str));
+            }
             bulk::put_many(&mut tx, db.backend, &batch, gen_).await?;
             docs += batch.len() as u64;
         }
@@ -565,7 +682,7 @@ pub async fn optimize(db: &Db) -> Result<(), sqlx::Error> {
 }
 
 /// Bumped whenever the analysis changes: the index is then rebuilt at start.
-pub const INDEX_VERSION: &str = "1";
+pub const INDEX_VERSION: &str = "2";
 const INDEX_VERSION_KEY: &str = "search.index_version";
 
 /// Make sure the index matches the current analysis before serving: an
@@ -731,14 +848,56 @@ fn candidates_sql(
     viewer: Option<&User>,
     req: &Request,
     parsed: &query::Parsed,
+    tag_id: Option<i64>,
 ) -> (String, Vec<Arg>) {
+    // The filters' tokens: the full-text match itself is limited to them,
+    // so a filter is exact however common the words (the conditions below
+    // still decide; a token only narrows).
+    let mut tokens: Vec<String> = Vec::new();
+    if let Some(c) = req.community {
+        tokens.push(filter_token('c', &c.to_string()));
+    }
+    if req.tag.is_some() {
+        // An unknown tag matches nothing: no tag has id 0.
+        tokens.push(filter_token('t', &tag_id.unwrap_or(0).to_string()));
+    }
+    if let Some(a) = req.author {
+        tokens.push(filter_token('u', &a.to_string()));
+    }
+    if let Some(k) = req.kind.as_deref().filter(|k| *k != "publication") {
+        tokens.push(filter_token('k', k));
+    }
     let mut args = vec![];
     args.push(Arg::S(match db.backend {
-        Backend::Sqlite => query::to_fts5(parsed),
+        Backend::Sqlite => {
+            let mut expr = query::to_fts5(parsed);
+            for t in &tokens {
+                expr = format!("({expr}) AND \"{t}\"");
+            }
+            expr
+        }
         Backend::Postgres => query::to_tsquery(parsed),
     }));
     args.push(Arg::I(viewer_id(viewer)));
     let mut next = 3;
+    // PostgreSQL: the tokens as a tsquery of their own (taken verbatim, not
+    // parsed), so that the rank is the words' alone.
+    let ts_match = if db.backend == Backend::Postgres && !tokens.is_empty() {
+        args.push(Arg::S(
+            tokens
+                .iter()
+                .map(|t| format!("'{t}'"))
+                .collect::<Vec<_>>()
+                .join(" & "),
+        ));
+        next += 1;
+        format!(
+            "(to_tsquery('simple', $1) && CAST(${} AS tsquery))",
+            next - 1
+        )
+    } else {
+        "to_tsquery('simple', $1)".to_string()
+    };
     // Saved searches look at a range of entries: bound the match itself.
     let mut range = String::new();
     let id_col = match db.backend {
@@ -822,11 +981,11 @@ fn candidates_sql(
         ),
         (Backend::Postgres, Sort::Relevance) => format!(
             "SELECT rid, (0.0 - ts_rank(tsv, to_tsquery('simple', $1))) AS score FROM (SELECT id AS rid, tsv \
-             FROM search_docs WHERE tsv @@ to_tsquery('simple', $1){range} ORDER BY id DESC LIMIT {MATCH_WINDOW}) w \
+             FROM search_docs WHERE tsv @@ {ts_match}{range} ORDER BY id DESC LIMIT {MATCH_WINDOW}) w \
              ORDER BY score LIMIT {TOP_MATCHES}"
         ),
         (Backend::Postgres, Sort::Date) => format!(
-            "SELECT id AS rid, 0.0 AS score FROM search_docs WHERE tsv @@ to_tsquery('simple', $1){range} \
+            "SELECT id AS rid, 0.0 AS score FROM search_docs WHERE tsv @@ {ts_match}{range} \
              ORDER BY id DESC LIMIT {TOP_MATCHES}"
         ),
     };
@@ -885,7 +1044,16 @@ pub async fn search(db: &Db, viewer: Option<&User>, req: &Request) -> Result<Res
     if !parsed.runnable() {
         return Ok(out);
     }
-    let (sql, args) = candidates_sql(db, viewer, req, &parsed);
+    let tag_id: Option<i64> = match &req.tag {
+        Some(t) => {
+            sqlx::query_scalar("SELECT id FROM tags WHERE name = $1")
+                .bind(t)
+                .fetch_optional(&db.pool)
+                .await?
+        }
+        None => None,
+    };
+    let (sql, args) = candidates_sql(db, viewer, req, &parsed, tag_id);
     let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &args)
         .fetch_all(&db.pool)
         .await?;

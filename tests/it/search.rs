@@ -1085,3 +1085,143 @@ async fn search_header_box_has_an_accessible_name() {
     assert!(html.contains("role=\"search\" aria-label=\"Rechercher dans le site\""));
     assert!(html.contains("role=\"search\" aria-label=\"Recherche détaillée\""));
 }
+
+/// A filter is exact however common the words: the full-text match itself
+/// is limited to the filter's tokens, so an old item of a small community
+/// (or tag, author, kind) is found under a word that has more than
+/// `MATCH_WINDOW` newer matches elsewhere. Sharing a publication later
+/// gives it (and its replies) the new community's token. A typed word that
+/// looks like a token finds nothing through it.
+#[tokio::test]
+async fn filters_are_exact_beyond_the_match_window_and_follow_sharing() {
+    const NEWER: i64 = 10_050;
+    assert!(
+        (NEWER as usize) > passerelles::search::MATCH_WINDOW,
+        "the test must outnumber the match window"
+    );
+    let app = TestApp::spawn().await;
+    let db = app.state.db.clone();
+    let old = app.create_user("ancienne", false).await;
+    let busy = app.create_user("prolifique", false).await;
+    let big = community(&app, &busy, "grande", Visibility::Open).await;
+    let small = community(&app, &old, "petite", Visibility::Open).await;
+    let later = community(&app, &old, "plus-tard", Visibility::Open).await;
+    let ot = token_for(&app, &old).await;
+    let p0 = publish(
+        &app,
+        &ot,
+        "discussion",
+        "Atelier de réparation d'antan",
+        "On y répare des vélos depuis toujours.",
+        &["patrimoine"],
+        &["petite"],
+    )
+    .await;
+    let res = app
+        .client()
+        .post(app.at(&format!("/api/v1/publications/{p0}/replies")))
+        .bearer_auth(&ot)
+        .json(&json!({"body": "Mon premier vélo vient de là."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    // Many newer publications with the same word, elsewhere, by someone else.
+    let t0 = passerelles::db::now() + 10;
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $3) \
+         INSERT INTO publications (kind, title, body, body_html, lang, author_id, status, created_at, updated_at, last_activity_at) \
+         SELECT 'discussion', 'Balade à vélo', 'Un vélo de plus.', '<p>Un vélo de plus.</p>', 'fr', $1, 'visible', $2 + i, $2 + i, $2 + i FROM n",
+    )
+    .bind(busy.id)
+    .bind(t0)
+    .bind(NEWER)
+    .execute(&db.pool)
+    .await
+    .expect("bulk publications");
+    sqlx::query(
+        "INSERT INTO publication_communities (publication_id, community_id, added_by, added_at) \
+         SELECT id, $1, $2, $3 FROM publications WHERE author_id = $2",
+    )
+    .bind(big.id)
+    .bind(busy.id)
+    .bind(t0)
+    .execute(&db.pool)
+    .await
+    .expect("bulk sharing");
+    let stats = passerelles::search::reindex_all(&db)
+        .await
+        .expect("rebuild");
+    assert!(stats.docs > NEWER as u64, "{stats:?}");
+
+    let kinds_and_titles = |v: &Value| -> Vec<(String, String)> {
+        v["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|r| {
+                (
+                    r["kind"].as_str().unwrap_or_default().to_string(),
+                    r["title"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    };
+    let title = "Atelier de réparation d'antan".to_string();
+    // Unfiltered, by relevance the old item is outside the window.
+    let (s, v) = api_search(&app, None, &q("vélo")).await;
+    assert_eq!(s, 200, "{v}");
+    assert!(
+        !kinds_and_titles(&v).iter().any(|(_, t)| t == &title),
+        "unfiltered, the old item is beyond the window (else this test proves nothing)"
+    );
+    for (filter, expect) in [
+        ("community=petite", vec!["discussion", "reply"]),
+        ("tag=patrimoine", vec!["discussion", "reply"]),
+        ("author=ancienne", vec!["discussion", "reply"]),
+        ("kind=reply", vec!["reply"]),
+    ] {
+        let (s, v) = api_search(&app, None, &format!("{}&{filter}", q("vélo"))).await;
+        assert_eq!(s, 200, "{filter}: {v}");
+        let mut got: Vec<String> = kinds_and_titles(&v)
+            .into_iter()
+            .filter(|(_, t)| t == &title)
+            .map(|(k, _)| k)
+            .collect();
+        got.sort();
+        assert_eq!(got, expect, "{filter}: {v}");
+        if filter != "kind=reply" {
+            assert_eq!(
+                v["total"].as_i64(),
+                Some(2),
+                "{filter}: only the old thread: {v}"
+            );
+        }
+    }
+    // Shared later into another community: found there, reply included.
+    let (s, v) = api_search(&app, None, &format!("{}&community=plus-tard", q("vélo"))).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["total"].as_i64(), Some(0), "not shared there yet: {v}");
+    let res = app
+        .client()
+        .post(app.at(&format!("/api/v1/publications/{p0}/communities")))
+        .bearer_auth(&ot)
+        .json(&json!({"community": "plus-tard"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let (s, v) = api_search(&app, None, &format!("{}&community=plus-tard", q("vélo"))).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["total"].as_i64(), Some(2), "publication and reply: {v}");
+    // Typing a token's letters finds nothing through the tokens.
+    for typed in [
+        format!("c{}", small.id),
+        format!("#c{}", later.id),
+        "kreply".to_string(),
+    ] {
+        let (s, v) = api_search(&app, None, &q(&typed)).await;
+        assert_eq!(s, 200, "{typed}: {v}");
+        assert_eq!(v["total"].as_i64(), Some(0), "{typed}: {v}");
+    }
+}
