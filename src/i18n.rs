@@ -106,7 +106,8 @@ impl Lang {
     pub fn has(self, key: &str) -> bool {
         // Messages with selectors need their variables to format at all.
         let sample: HashMap<Cow<'static, str>, FluentValue> = [
-            "name", "email", "link", "instance", "date", "days", "page", "pages",
+            "name", "email", "link", "instance", "date", "days", "page", "pages", "device",
+            "browser", "os", "passkey", "reset",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

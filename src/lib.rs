@@ -27,6 +27,7 @@ pub mod search;
 pub mod seed;
 pub mod settings;
 pub mod totp;
+pub mod useragent;
 pub mod username;
 pub mod web;
 pub mod webauthn;

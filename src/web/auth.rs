@@ -932,6 +932,14 @@ async fn reset_submit(
         "",
     )
     .await?;
+    emails::security_notice(
+        &state,
+        &user,
+        emails::Notice::PasswordChanged,
+        &ctx.user_agent,
+        "",
+    )
+    .await;
     ctx.log_out(&state).await?;
     ctx.flash("flash-password-reset");
     Ok(ctx.redirect("/login"))

@@ -23,6 +23,7 @@ use super::second_factor::{CHALLENGE_COOKIE, live_challenge};
 use super::settings::me;
 use super::templates::{Shell, invalid, page};
 use crate::accounts::{self, Status, User};
+use crate::emails::{self, Notice};
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
 use crate::ratelimit;
@@ -74,6 +75,19 @@ pub async fn has_passkey(state: &AppState, user_id: i64) -> AppResult<bool> {
     Ok(webauthn::has_passkey(&state.db, user_id).await?)
 }
 
+/// A name for a passkey made in this browser when none is given: the
+/// device ("Firefox sur Linux"), like other platforms suggest, or a
+/// generic one when the browser is not recognised.
+fn device_name(ctx: &Ctx) -> String {
+    match crate::useragent::parse(&ctx.user_agent) {
+        crate::useragent::Device {
+            browser: None,
+            os: None,
+        } => ctx.t("passkey-default-name"),
+        _ => crate::useragent::label(ctx.lang, &ctx.user_agent),
+    }
+}
+
 fn decode(s: &str) -> Option<Vec<u8>> {
     webauthn::unb64(s)
 }
@@ -91,6 +105,16 @@ struct SettingsPage {
     error: Option<String>,
     name: String,
     js: &'static str,
+    /// This browser, readably ("Firefox sur Linux"): the default name.
+    device: String,
+    /// The passkey whose removal was refused (its form stays open).
+    removing: Option<i64>,
+}
+
+impl SettingsPage {
+    fn is_removing(&self, id: &i64) -> bool {
+        self.removing == Some(*id)
+    }
 }
 
 async fn settings_view(
@@ -100,6 +124,18 @@ async fn settings_view(
     codes: Vec<String>,
     error: Option<String>,
     name: String,
+) -> AppResult<SettingsPage> {
+    settings_view_removing(state, ctx, user, codes, error, name, None).await
+}
+
+async fn settings_view_removing(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &User,
+    codes: Vec<String>,
+    error: Option<String>,
+    name: String,
+    removing: Option<i64>,
 ) -> AppResult<SettingsPage> {
     let title = ctx.t("settings-passkeys");
     Ok(SettingsPage {
@@ -112,6 +148,8 @@ async fn settings_view(
         error,
         name,
         js: js_url(),
+        device: device_name(ctx),
+        removing,
     })
 }
 
@@ -267,7 +305,7 @@ async fn add(
         .unwrap_or_default();
     let first = !webauthn::has_passkey(&state.db, user.id).await?;
     let name = if name.is_empty() {
-        ctx.t("passkey-default-name")
+        device_name(&ctx)
     } else {
         name
     };
@@ -285,6 +323,7 @@ async fn add(
         &name,
     )
     .await?;
+    emails::security_notice(&state, &user, Notice::PasskeyAdded, &ctx.user_agent, &name).await;
     // A passkey is a second factor from now on: whoever has no recovery
     // codes gets some, so losing the device does not lock them out.
     if first
@@ -354,10 +393,21 @@ async fn second_factor_required(state: &AppState, user: &User) -> AppResult<bool
     Ok(user.is_admin && crate::settings::admin_second_factor_required(&state.db).await?)
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RemoveForm {
+    csrf: String,
+    id: i64,
+    password: String,
+}
+
+/// Removing a passkey asks for the current password, like adding one: a
+/// borrowed session must not be able to take away the owner's way in (nor
+/// their second factor) either.
 async fn remove(
     State(state): State<AppState>,
     mut ctx: Ctx,
-    Form(f): Form<KeyForm>,
+    Form(f): Form<RemoveForm>,
 ) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     let user = match me(&ctx) {
@@ -371,6 +421,30 @@ async fn remove(
     else {
         return Err(AppError::NotFound);
     };
+    super::auth::limit(
+        &state,
+        &format!("passkey:acct:{}", user.id),
+        ratelimit::LOGIN_PER_ACCOUNT,
+    )
+    .await?;
+    if !accounts::check_password(Some(&user), &f.password).await {
+        let msg = ctx.t(if f.password.is_empty() {
+            "passkey-remove-password-missing"
+        } else {
+            "passkey-remove-password-wrong"
+        });
+        let view = settings_view_removing(
+            &state,
+            &ctx,
+            &user,
+            Vec::new(),
+            Some(msg),
+            String::new(),
+            Some(key.id),
+        )
+        .await?;
+        return Ok(invalid(&ctx, &view));
+    }
     if removal_refused(&state, &user).await? {
         let view = settings_view(
             &state,
@@ -392,6 +466,14 @@ async fn remove(
         &key.name,
     )
     .await?;
+    emails::security_notice(
+        &state,
+        &user,
+        Notice::PasskeyRemoved,
+        &ctx.user_agent,
+        &key.name,
+    )
+    .await;
     ctx.flash("flash-passkey-removed");
     Ok(ctx.redirect("/settings/passkeys"))
 }

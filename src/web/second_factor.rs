@@ -16,6 +16,7 @@ use super::ctx::{self, Ctx, cookie, set_cookie};
 use super::settings::me;
 use super::templates::{Shell, invalid, page};
 use crate::accounts::{self, User};
+use crate::emails::{self, Notice};
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
 use crate::ratelimit;
@@ -241,6 +242,7 @@ async fn confirm(
     match totp::confirm(&state.db, user.id, &f.code).await? {
         Some(codes) => {
             accounts::audit(&state.db, Some(user.id), "totp_enabled", Some(user.id), "").await?;
+            emails::security_notice(&state, &user, Notice::TotpEnabled, &ctx.user_agent, "").await;
             let view = security_view(&state, &ctx, &user, codes, None).await?;
             Ok(page(&ctx, &view))
         }
@@ -298,6 +300,7 @@ async fn disable(
     };
     totp::disable(&state.db, user.id).await?;
     accounts::audit(&state.db, Some(user.id), "totp_disabled", Some(user.id), "").await?;
+    emails::security_notice(&state, &user, Notice::TotpDisabled, &ctx.user_agent, "").await;
     // Passkeys remain a second factor: they keep recovery codes (new ones).
     if crate::webauthn::has_passkey(&state.db, user.id).await? {
         let codes = totp::new_recovery_codes(&state.db, user.id).await?;
@@ -318,6 +321,7 @@ async fn recovery(
         Err(r) => return Ok(r),
     };
     let codes = totp::new_recovery_codes(&state.db, user.id).await?;
+    emails::security_notice(&state, &user, Notice::RecoveryCodes, &ctx.user_agent, "").await;
     let view = security_view(&state, &ctx, &user, codes, None).await?;
     Ok(page(&ctx, &view))
 }

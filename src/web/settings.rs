@@ -408,6 +408,14 @@ async fn password_submit(
         "",
     )
     .await?;
+    emails::security_notice(
+        &state,
+        &user,
+        emails::Notice::PasswordChanged,
+        &ctx.user_agent,
+        "",
+    )
+    .await;
     ctx.flash("flash-password-changed");
     Ok(ctx.redirect("/settings/account"))
 }

@@ -71,6 +71,11 @@ impl Shell {
         crate::i18n::format_datetime(self.lang, unix.as_i64())
     }
 
+    /// A readable device for a user-agent string ("Firefox sur Linux").
+    pub fn device(&self, user_agent: &str) -> String {
+        crate::useragent::label(self.lang, user_agent)
+    }
+
     pub fn is_nav(&self, name: &str) -> bool {
         self.nav == name
     }

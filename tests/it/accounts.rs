@@ -1020,6 +1020,15 @@ async fn sessions_page_shows_devices_and_revokes_one() {
         .await
         .unwrap();
     assert!(page.contains("Firefox/140.0") && page.contains("Chrome/150.0"));
+    // Readably, the raw string kept in the details.
+    assert!(
+        page.contains("<summary>Firefox sur Linux</summary>")
+            && page.contains("<summary>Chrome sur Android</summary>"),
+        "{page}"
+    );
+    assert!(page.contains(
+        "<code class=\"user-agent\">Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0</code>"
+    ));
     assert!(!page.contains("Olivier-Browser"), "only my sessions");
     // One row per session with its first and last use.
     assert_eq!(page.matches("<tr>").count(), 3, "header + 2 sessions");

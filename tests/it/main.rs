@@ -24,5 +24,6 @@ mod preview;
 mod publications;
 mod search;
 mod second_factor;
+mod security_notices;
 mod sqlcount;
 mod writing;

@@ -652,7 +652,7 @@ async fn passkeys_are_renamed_removed_and_never_shared() {
             &me,
             "/settings/passkeys",
             "/settings/passkeys/remove",
-            &[("id", &id)],
+            &[("id", &id), ("password", PASSWORD)],
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -729,7 +729,7 @@ async fn a_passkey_is_the_second_factor_administrators_need() {
             &admin,
             "/settings/passkeys",
             "/settings/passkeys/remove",
-            &[("id", &id.to_string())],
+            &[("id", &id.to_string()), ("password", PASSWORD)],
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -747,8 +747,184 @@ async fn a_passkey_is_the_second_factor_administrators_need() {
             &admin,
             "/settings/passkeys",
             "/settings/passkeys/remove",
-            &[("id", &id.to_string())],
+            &[("id", &id.to_string()), ("password", PASSWORD)],
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+/// Removing a passkey asks for the current password, like adding one: a
+/// missing or wrong one is refused on the page (its form stays open,
+/// labelled, the key kept, nobody told); the right one removes it. Each
+/// change is told to the account's address, in its language, with the
+/// device — and the page names this device as the default name.
+#[tokio::test]
+async fn removing_a_passkey_takes_the_password_and_each_change_is_notified() {
+    use crate::security_notices::{notice, sent, signed_in_from_firefox};
+    let app = TestApp::spawn().await;
+    let (me, user) = signed_in_from_firefox(&app, "maude", "fr-CA").await;
+    let to = "maude@exemple.qc.ca";
+    let page = body(&me, &app.at("/settings/passkeys")).await;
+    assert!(
+        page.contains("placeholder=\"Firefox sur Linux\"")
+            && page.contains("elle s’appellera « Firefox sur Linux »"),
+        "this device, readably"
+    );
+
+    // Added without a name: it is named after the device.
+    let mut auth = SoftAuthenticator::new(&app.state.config.public_url());
+    let res = register(&app, &me, &mut auth, "").await;
+    assert_eq!(res.status(), StatusCode::OK, "first one: recovery codes");
+    let id: i64 = sqlx::query_scalar("SELECT id FROM passkeys WHERE user_id = $1")
+        .bind(user.id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("id");
+    let added = notice(
+        &app,
+        to,
+        "Une clé d’accès a été ajoutée à votre compte",
+        "Appareil : Firefox sur Linux",
+    )
+    .await;
+    assert!(
+        added.text_part().contains("« Firefox sur Linux »"),
+        "{}",
+        added.text_part()
+    );
+    let page = body(&me, &app.at("/settings/passkeys")).await;
+    assert!(page.contains("<span class=\"passkey-name\">Firefox sur Linux</span>"));
+    assert!(
+        page.contains("<label for=\"f-remove-password-")
+            && page
+                .contains("name=\"password\" type=\"password\" autocomplete=\"current-password\""),
+        "a labelled password field to remove it"
+    );
+
+    let removed = "Une clé d’accès a été retirée de votre compte";
+    let remaining = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM passkeys WHERE user_id = $1")
+            .bind(user.id)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("count")
+    };
+    let id = id.to_string();
+    for (password, message) in [
+        (
+            "",
+            "Saisissez votre mot de passe actuel pour retirer cette clé d’accès.",
+        ),
+        (
+            "pas le bon",
+            "Ce mot de passe n’est pas le bon. La clé d’accès n’a pas été retirée.",
+        ),
+    ] {
+        let res = app
+            .post_form(
+                &me,
+                "/settings/passkeys",
+                "/settings/passkeys/remove",
+                &[("id", &id), ("password", password)],
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{password:?}"
+        );
+        let html = res.text().await.expect("body");
+        assert!(html.contains(message), "{password:?}: {html}");
+        assert!(
+            html.contains("role=\"alert\"")
+                && html.contains(&format!("href=\"#f-remove-password-{id}\""))
+                && html.contains(&format!("id=\"f-remove-password-{id}-error\""))
+                && html.contains("aria-invalid=\"true\"")
+                && html.contains("<details class=\"passkey-remove\" open>"),
+            "the refused form stays open, its error tied to the field"
+        );
+        assert_eq!(remaining().await, 1, "kept");
+    }
+    assert_eq!(audit_count(&app, "passkey_removed").await, 0);
+    assert!(
+        sent(&app, to, removed).await.is_empty(),
+        "nothing removed, nobody told"
+    );
+    // It still signs in.
+    let b = app.client();
+    let res = passwordless(&app, &b, &mut auth, true).await;
+    assert_eq!(location(&res), "/settings/passkeys");
+
+    let res = app
+        .post_form(
+            &me,
+            "/settings/passkeys",
+            "/settings/passkeys/remove",
+            &[("id", &id), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(remaining().await, 0);
+    assert_eq!(audit_count(&app, "passkey_removed").await, 1);
+    let mail = notice(&app, to, removed, "Appareil : Firefox sur Linux").await;
+    assert!(mail.text_part().contains("« Firefox sur Linux »"));
+}
+
+#[tokio::test]
+async fn passkey_notices_follow_the_account_language() {
+    use crate::security_notices::{notice, sent, signed_in_from_firefox};
+    let app = TestApp::spawn().await;
+    let (me, user) = signed_in_from_firefox(&app, "mark", "en").await;
+    let to = "mark@exemple.qc.ca";
+    let mut auth = SoftAuthenticator::new(&app.state.config.public_url());
+    register(&app, &me, &mut auth, "Work laptop").await;
+    let mail = notice(
+        &app,
+        to,
+        "A passkey was added to your account",
+        "Device: Firefox on Linux",
+    )
+    .await;
+    assert!(mail.text_part().contains("“Work laptop”"));
+    let id: i64 = sqlx::query_scalar("SELECT id FROM passkeys WHERE user_id = $1")
+        .bind(user.id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("id");
+    let res = app
+        .post_form(
+            &me,
+            "/settings/passkeys",
+            "/settings/passkeys/remove",
+            &[("id", &id.to_string()), ("password", "wrong")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .expect("body")
+            .contains("That password is not the right one. The passkey was not removed.")
+    );
+    let res = app
+        .post_form(
+            &me,
+            "/settings/passkeys",
+            "/settings/passkeys/remove",
+            &[("id", &id.to_string()), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    notice(
+        &app,
+        to,
+        "A passkey was removed from your account",
+        "Device: Firefox on Linux",
+    )
+    .await;
+    assert!(
+        sent(&app, to, "Une clé d’accès a été retirée de votre compte")
+            .await
+            .is_empty()
+    );
 }
