@@ -102,6 +102,11 @@ impl Db {
                 max_connections
             })
             .min_connections(0)
+            // No ping before every acquisition: it was a round trip to the
+            // connection's thread (SQLite) or to the server (PostgreSQL) per
+            // statement; a connection found broken by its query is closed
+            // and the request answered 503 (tests/it/operations.rs).
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(5))
             .idle_timeout(Duration::from_secs(300))
             .after_connect(move |conn, _meta| {

@@ -23,7 +23,7 @@ use sqlx::any::AnyRow;
 
 use crate::accounts::User;
 use crate::communities::{COMMUNITY_COLUMNS, Community};
-use crate::db::{Db, now};
+use crate::db::{Backend, Db, now};
 use crate::markdown;
 use crate::notifications::{self, NewNotification};
 use crate::policy::{self, Action, ContentStatus, MemberState, Membership, Role, SharedIn, Sight};
@@ -483,6 +483,24 @@ const SUMMARY_COLUMNS: &str = "p.id, p.kind, p.title, SUBSTR(p.body_html, 1, 300
      p.last_activity_at, p.reply_count, p.link_url, au.username AS au_username, au.display_name AS au_display_name, \
      lp.site_name AS lp_site_name";
 
+/// `SUMMARY_COLUMNS` and the publication's tag names, space-separated in
+/// name order (tag names have no spaces): one statement per listing, not a
+/// second one for the tags. Listings select the page's ids first (keys
+/// only, sorted, limited) and compute these columns for those rows alone.
+fn summary_columns(backend: Backend) -> String {
+    let tags = match backend {
+        Backend::Sqlite => {
+            "(SELECT group_concat(st.name, ' ') FROM (SELECT t.name FROM publication_tags pt \
+             JOIN tags t ON t.id = pt.tag_id WHERE pt.publication_id = p.id ORDER BY t.name) st)"
+        }
+        Backend::Postgres => {
+            "(SELECT string_agg(t.name, ' ' ORDER BY t.name) FROM publication_tags pt \
+             JOIN tags t ON t.id = pt.tag_id WHERE pt.publication_id = p.id)"
+        }
+    };
+    format!("{SUMMARY_COLUMNS}, {tags} AS tag_names")
+}
+
 fn summary_from(r: &AnyRow, pinned: bool) -> Result<PublicationSummary, sqlx::Error> {
     let username: Option<String> = r.try_get("au_username")?;
     let display: Option<String> = r.try_get("au_display_name")?;
@@ -503,27 +521,20 @@ fn summary_from(r: &AnyRow, pinned: bool) -> Result<PublicationSummary, sqlx::Er
         last_activity_at: r.try_get("last_activity_at")?,
         reply_count: r.try_get("reply_count")?,
         pinned,
-        tags: Vec::new(),
+        tags: r
+            .try_get::<Option<String>, _>("tag_names")?
+            .map(|t| {
+                t.split(' ')
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
         link_url: r.try_get("link_url")?,
         site_name: r
             .try_get::<Option<String>, _>("lp_site_name")?
             .filter(|s| !s.is_empty()),
     })
-}
-
-/// Fill the tags of listed publications (one statement).
-async fn fill_tags(db: &Db, list: &mut [PublicationSummary]) -> Result<(), sqlx::Error> {
-    if list.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<i64> = list.iter().map(|s| s.id).collect();
-    let by_pub = tags_of(db, &ids).await?;
-    for s in list.iter_mut() {
-        if let Some(t) = by_pub.get(&s.id) {
-            s.tags = t.iter().map(|t| t.name.clone()).collect();
-        }
-    }
-    Ok(())
 }
 
 /// Publications visible to `viewer` in `community`: pinned first, then
@@ -561,12 +572,17 @@ pub async fn list_in_community(
         "p.status = 'visible' AND pc.status = 'visible'"
     };
     let offset = page.max(0) * PAGE_SIZE;
+    // The page's ids first (sorting keys only), then their columns: the
+    // sort never carries bodies, and tags are computed for 21 rows.
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}, pc.pinned AS pc_pinned FROM publication_communities pc \
+        "SELECT {}, pc.pinned AS pc_pinned FROM publication_communities pc \
          JOIN publications p ON p.id = pc.publication_id \
          LEFT JOIN users au ON au.id = p.author_id LEFT JOIN link_previews lp ON lp.id = p.preview_id \
-         WHERE pc.community_id = $1 AND {condition} \
-         ORDER BY pc.pinned DESC, p.last_activity_at DESC, p.id DESC LIMIT {} OFFSET {offset}",
+         WHERE pc.community_id = $1 AND pc.publication_id IN (SELECT p.id FROM publication_communities pc \
+           JOIN publications p ON p.id = pc.publication_id WHERE pc.community_id = $1 AND {condition} \
+           ORDER BY pc.pinned DESC, p.last_activity_at DESC, p.id DESC LIMIT {} OFFSET {offset}) \
+         ORDER BY pc.pinned DESC, p.last_activity_at DESC, p.id DESC",
+        summary_columns(db.backend),
         PAGE_SIZE + 1
     );
     tick();
@@ -580,7 +596,6 @@ pub async fn list_in_community(
         .collect::<Result<Vec<_>, _>>()?;
     let more = list.len() as i64 > PAGE_SIZE;
     list.truncate(PAGE_SIZE as usize);
-    fill_tags(db, &mut list).await?;
     Ok((list, more))
 }
 
@@ -597,7 +612,7 @@ pub async fn list_for_member(
     // to sort), not by every publication in activity order with a check per
     // row: that walked most of 600,000 publications at scale 100.
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM publications p \
+        "SELECT {} FROM publications p \
          LEFT JOIN users au ON au.id = p.author_id LEFT JOIN link_previews lp ON lp.id = p.preview_id \
          WHERE p.id IN (SELECT fp.id FROM memberships m JOIN communities c ON c.id = m.community_id \
            JOIN publication_communities pc ON pc.community_id = m.community_id \
@@ -606,6 +621,7 @@ pub async fn list_for_member(
            AND pc.status = 'visible' AND fp.status = 'visible' \
            GROUP BY fp.id, fp.last_activity_at ORDER BY fp.last_activity_at DESC, fp.id DESC LIMIT {} OFFSET {offset}) \
          ORDER BY p.last_activity_at DESC, p.id DESC",
+        summary_columns(db.backend),
         PAGE_SIZE + 1
     );
     tick();
@@ -619,7 +635,6 @@ pub async fn list_for_member(
         .collect::<Result<Vec<_>, _>>()?;
     let more = list.len() as i64 > PAGE_SIZE;
     list.truncate(PAGE_SIZE as usize);
-    fill_tags(db, &mut list).await?;
     Ok((list, more))
 }
 
@@ -654,21 +669,24 @@ pub async fn list_by_tag(
     );
     let sql = if tagged.saturating_mul(tagged) > wanted.saturating_mul(newest) {
         format!(
-            "SELECT {SUMMARY_COLUMNS} FROM publications p \
+            "SELECT {} FROM publications p \
              LEFT JOIN users au ON au.id = p.author_id LEFT JOIN link_previews lp ON lp.id = p.preview_id \
-             WHERE {visible} AND EXISTS (SELECT 1 FROM publication_tags pt JOIN tags t ON t.id = pt.tag_id \
+             WHERE p.id IN (SELECT p.id FROM publications p WHERE {visible} AND EXISTS (SELECT 1 FROM publication_tags pt JOIN tags t ON t.id = pt.tag_id \
              WHERE pt.publication_id = p.id AND t.name = $2) \
-             ORDER BY p.last_activity_at DESC, p.id DESC LIMIT {} OFFSET {offset}",
+             ORDER BY p.last_activity_at DESC, p.id DESC LIMIT {} OFFSET {offset}) \
+             ORDER BY p.last_activity_at DESC, p.id DESC",
+            summary_columns(db.backend),
             PAGE_SIZE + 1
         )
     } else {
         format!(
-            "SELECT {SUMMARY_COLUMNS} FROM publications p \
+            "SELECT {} FROM publications p \
              LEFT JOIN users au ON au.id = p.author_id LEFT JOIN link_previews lp ON lp.id = p.preview_id \
              WHERE p.id IN (SELECT p.id FROM tags t JOIN publication_tags pt ON pt.tag_id = t.id \
                JOIN publications p ON p.id = pt.publication_id WHERE t.name = $2 AND {visible} \
                ORDER BY p.last_activity_at DESC, p.id DESC LIMIT {} OFFSET {offset}) \
              ORDER BY p.last_activity_at DESC, p.id DESC",
+            summary_columns(db.backend),
             PAGE_SIZE + 1
         )
     };
@@ -684,7 +702,6 @@ pub async fn list_by_tag(
         .collect::<Result<Vec<_>, _>>()?;
     let more = list.len() as i64 > PAGE_SIZE;
     list.truncate(PAGE_SIZE as usize);
-    fill_tags(db, &mut list).await?;
     Ok((list, more))
 }
 

@@ -2157,3 +2157,83 @@ async fn publications_enter_in_the_title_publishes_in_a_browser() {
     assert_eq!(title, "Semis d’été", "Enter saved: {}", b.source().await);
     b.quit().await;
 }
+
+/// Listings carry each publication's tags, in name order, from the same
+/// statement as the rows (community page, tag page), and an untagged
+/// publication shows none.
+#[tokio::test]
+async fn listings_show_each_publication_s_own_tags_in_order() {
+    let app = TestApp::spawn().await;
+    let (author_c, author) = app.logged_in("etiqueteuse", false).await;
+    let owner = app.create_user("hote", false).await;
+    let open = community(&app, &owner, "quartier-etiquete", Visibility::Open).await;
+    join(&app, &open, &author, Role::Member).await;
+    let cid = open.id.to_string();
+    let tagged = publish(
+        &app,
+        &author_c,
+        &[
+            ("kind", "discussion"),
+            ("title", "Publication étiquetée"),
+            ("body", "Avec des étiquettes."),
+            ("tags", "zinc, Alpaga, mésange"),
+            ("communities", &cid),
+        ],
+        Vec::new(),
+    )
+    .await;
+    let plain = publish(
+        &app,
+        &author_c,
+        &[
+            ("kind", "discussion"),
+            ("title", "Publication sans étiquette"),
+            ("body", "Rien."),
+            ("communities", &cid),
+        ],
+        Vec::new(),
+    )
+    .await;
+    // The badges of one listed item, in page order.
+    let badges_of = |html: &str, id: i64| -> Vec<String> {
+        let at = html
+            .find(&format!("href=\"/p/{id}\""))
+            .unwrap_or_else(|| panic!("/p/{id} listed"));
+        let rest = &html[at..];
+        let end = rest[1..]
+            .find("href=\"/p/")
+            .map(|e| e + 1)
+            .unwrap_or(rest.len());
+        rest[..end]
+            .split("class=\"badge\"")
+            .skip(1)
+            .filter_map(|b| {
+                b.split_once(">#")
+                    .map(|(_, t)| t.split('<').next().unwrap_or("").to_string())
+            })
+            .collect()
+    };
+    let expected = vec![
+        "alpaga".to_string(),
+        "mesange".to_string(),
+        "zinc".to_string(),
+    ];
+    let (s, html) = get(&app.client(), app.at("/c/quartier-etiquete")).await;
+    assert_eq!(s, 200);
+    let shown = badges_of(&html, tagged);
+    assert_eq!(shown.len(), 3, "community page: {shown:?}");
+    assert!(badges_of(&html, plain).is_empty(), "untagged shows no tag");
+    let (s, tag_page) = get(&app.client(), app.at("/tags/zinc")).await;
+    assert_eq!(s, 200, "tag page");
+    assert_eq!(badges_of(&tag_page, tagged), shown, "tag page");
+    // In name order (the stored names, accents folded or not).
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT t.name FROM publication_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.publication_id = $1 ORDER BY t.name",
+    )
+    .bind(tagged)
+    .fetch_all(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(shown, names);
+    assert_eq!(names.first().map(String::as_str), Some("alpaga"));
+}
