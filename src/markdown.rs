@@ -103,7 +103,11 @@ pub fn excerpt(source: &str, max_chars: usize) -> String {
 /// The same excerpt from already rendered (and sanitised) HTML: no
 /// Markdown parsing, so listings stay cheap.
 pub fn excerpt_from_html(html: &str, max_chars: usize) -> String {
-    shorten(&html_to_text(html), max_chars)
+    // One char more than the excerpt tells `shorten` whether to cut.
+    shorten(
+        &html_to_text_upto(html, max_chars.saturating_add(1)),
+        max_chars,
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -599,52 +603,109 @@ fn filter_attribute<'u>(element: &str, attribute: &str, value: &'u str) -> Optio
 /// boundaries turned into spaces, the entities the serializer emits decoded,
 /// whitespace collapsed.
 fn html_to_text(html: &str) -> String {
-    let mut raw = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(lt) = rest.find('<') {
-        raw.push_str(&rest[..lt]);
-        let after = &rest[lt + 1..];
-        let Some(gt) = after.find('>') else {
-            rest = "";
-            break;
-        };
-        let tag = after[..gt].trim_start_matches('/');
-        let name: String = tag
-            .chars()
-            .take_while(char::is_ascii_alphanumeric)
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if matches!(
-            name.as_str(),
-            "p" | "br"
-                | "li"
-                | "blockquote"
-                | "pre"
-                | "h3"
-                | "h4"
-                | "h5"
-                | "h6"
-                | "hr"
-                | "tr"
-                | "td"
-                | "th"
-                | "ul"
-                | "ol"
-                | "table"
-        ) {
-            raw.push(' ');
+    html_to_text_upto(html, usize::MAX)
+}
+
+/// Block-level tags whose boundaries separate words.
+const BLOCK_TAGS: [&str; 16] = [
+    "p",
+    "br",
+    "li",
+    "blockquote",
+    "pre",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "tr",
+    "td",
+    "th",
+    "ul",
+    "ol",
+    "table",
+];
+
+/// Entities the sanitiser's output uses, decoded once (never twice:
+/// `&amp;lt;` is the text `&lt;`).
+const ENTITIES: [(&str, char); 6] = [
+    ("&lt;", '<'),
+    ("&gt;", '>'),
+    ("&quot;", '"'),
+    ("&#39;", '\''),
+    ("&nbsp;", '\u{a0}'),
+    ("&amp;", '&'),
+];
+
+/// The text of sanitised HTML — tags dropped (block tags separate words),
+/// entities decoded, whitespace collapsed and trimmed — in one pass that
+/// stops after `limit` chars (listings need 221 of a body's thousands).
+fn html_to_text_upto(html: &str, limit: usize) -> String {
+    let mut out = String::with_capacity(html.len().min(limit.saturating_mul(2)));
+    let mut count = 0usize;
+    // A separator seen since the last char written (written lazily, so
+    // the text never starts or ends with one).
+    let mut gap = false;
+    let mut push = |c: char, out: &mut String, gap: &mut bool| -> bool {
+        if c.is_whitespace() {
+            *gap = true;
+            return count < limit;
         }
-        rest = &after[gt + 1..];
+        if *gap && !out.is_empty() {
+            if count >= limit {
+                return false;
+            }
+            out.push(' ');
+            count += 1;
+        }
+        *gap = false;
+        if count >= limit {
+            return false;
+        }
+        out.push(c);
+        count += 1;
+        count < limit
+    };
+    let mut rest = html;
+    'outer: while let Some(c) = rest.chars().next() {
+        match c {
+            '<' => {
+                let after = &rest[1..];
+                let Some(gt) = after.find('>') else {
+                    break;
+                };
+                let tag = after[..gt].trim_start_matches('/');
+                let name_len = tag.bytes().take_while(u8::is_ascii_alphanumeric).count();
+                let name = &tag[..name_len];
+                if BLOCK_TAGS.iter().any(|b| b.eq_ignore_ascii_case(name)) {
+                    gap = true;
+                }
+                rest = &after[gt + 1..];
+            }
+            '&' => {
+                for (entity, decoded) in ENTITIES {
+                    if rest.starts_with(entity) {
+                        rest = &rest[entity.len()..];
+                        if !push(decoded, &mut out, &mut gap) {
+                            break 'outer;
+                        }
+                        continue 'outer;
+                    }
+                }
+                rest = &rest[1..];
+                if !push('&', &mut out, &mut gap) {
+                    break;
+                }
+            }
+            _ => {
+                rest = &rest[c.len_utf8()..];
+                if !push(c, &mut out, &mut gap) {
+                    break;
+                }
+            }
+        }
     }
-    raw.push_str(rest);
-    let decoded = raw
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", "\u{a0}")
-        .replace("&amp;", "&");
-    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+    out
 }
 
 /// At most `max_chars` chars, cut on a word boundary with "…" when shortened.
@@ -679,6 +740,123 @@ fn shorten(text: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The former multi-pass version: the single pass must agree with it.
+    fn html_to_text_reference(html: &str) -> String {
+        let mut raw = String::with_capacity(html.len());
+        let mut rest = html;
+        while let Some(lt) = rest.find('<') {
+            raw.push_str(&rest[..lt]);
+            let after = &rest[lt + 1..];
+            let Some(gt) = after.find('>') else {
+                rest = "";
+                break;
+            };
+            let tag = after[..gt].trim_start_matches('/');
+            let name: String = tag
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if matches!(
+                name.as_str(),
+                "p" | "br"
+                    | "li"
+                    | "blockquote"
+                    | "pre"
+                    | "h3"
+                    | "h4"
+                    | "h5"
+                    | "h6"
+                    | "hr"
+                    | "tr"
+                    | "td"
+                    | "th"
+                    | "ul"
+                    | "ol"
+                    | "table"
+            ) {
+                raw.push(' ');
+            }
+            rest = &after[gt + 1..];
+        }
+        raw.push_str(rest);
+        let decoded = raw
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&nbsp;", "\u{a0}")
+            .replace("&amp;", "&");
+        decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn single_pass_text_agrees_with_the_reference() {
+        let mut inputs: Vec<String> = vec![
+            String::new(),
+            "   ".into(),
+            "<p>Un <strong>vélo</strong> &amp; une <em>remorque</em></p><p>Deux</p>".into(),
+            "&amp;lt;pas une balise&amp;gt; &lt;b&gt; &quot;cité&quot; l&#39;été&nbsp;&nbsp;fin"
+                .into(),
+            "<P>Majuscules</P><BR>suite<Li>item</LI>".into(),
+            "texte <a href=\"x\">lien</a>< sans fin".into(),
+            "  début\n\n\tmilieu   fin  ".into(),
+            "<ul><li>un</li><li>deux</li></ul><table><tr><td>a</td><td>b</td></tr></table>".into(),
+            "&unknown; & seul &am".into(),
+            "mot".repeat(400),
+        ];
+        for md in [
+            "# Titre\n\nUn paragraphe *long* avec [un lien](https://exemple.org) et du `code`.\n\n- un\n- deux\n\n> cité",
+            "Économie sociale : l'œuvre des coopératives & des OBNL <script>x</script>",
+        ] {
+            inputs.push(render(md).html);
+        }
+        // Seeded mixtures of fragments, including cuts inside tags and entities.
+        let frags = [
+            "<p>",
+            "</p>",
+            "<br>",
+            "<em>",
+            "</em>",
+            "&amp;",
+            "&lt;",
+            "&nbsp;",
+            "&#39;",
+            " ",
+            "\n",
+            "é",
+            "œuvre",
+            "mot",
+            "<",
+            ">",
+            "&",
+            "Saint-Jean",
+            "<li>",
+            "</LI>",
+        ];
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..2_000 {
+            let mut x = String::new();
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            for _ in 0..(seed >> 58) {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                x.push_str(frags[(seed >> 33) as usize % frags.len()]);
+            }
+            inputs.push(x);
+        }
+        for x in &inputs {
+            let reference = html_to_text_reference(x);
+            assert_eq!(html_to_text(x), reference, "{x:?}");
+            for n in [0, 1, 2, 5, 17, 220, 5_000] {
+                assert_eq!(
+                    excerpt_from_html(x, n),
+                    shorten(&reference, n),
+                    "{x:?} at {n}"
+                );
+            }
+        }
+    }
 
     fn html(source: &str) -> String {
         render(source).html
