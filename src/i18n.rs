@@ -102,23 +102,34 @@ impl Lang {
         LOCALES.lookup_with_args(self.id(), key, &map)
     }
 
-    /// Whether a key exists (used by tests that check both files are complete).
+    /// Translate a message without arguments, if the key exists.
+    pub fn try_t(self, key: &str) -> Option<String> {
+        LOCALES.try_lookup(self.id(), key)
+    }
+
+    /// Whether a key exists (also checked by tests that both files are
+    /// complete).
     pub fn has(self, key: &str) -> bool {
-        // Messages with selectors need their variables to format at all.
-        let sample: HashMap<Cow<'static, str>, FluentValue> = [
-            "name", "email", "link", "instance", "date", "days", "page", "pages", "device",
-            "browser", "os", "passkey", "reset",
-        ]
-        .into_iter()
-        .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))
-        .chain(std::iter::once((
-            Cow::Borrowed("count"),
-            FluentValue::from(1),
-        )))
-        .collect();
-        LOCALES
-            .try_lookup_with_args(self.id(), key, &sample)
-            .is_some()
+        thread_local! {
+            // Messages with selectors need their variables to format at
+            // all: a sample of every variable, built once per thread.
+            static SAMPLE: HashMap<Cow<'static, str>, FluentValue<'static>> = [
+                "name", "email", "link", "instance", "date", "days", "page", "pages", "device",
+                "browser", "os", "passkey", "reset",
+            ]
+            .into_iter()
+            .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))
+            .chain(std::iter::once((
+                Cow::Borrowed("count"),
+                FluentValue::from(1),
+            )))
+            .collect();
+        }
+        SAMPLE.with(|sample| {
+            LOCALES
+                .try_lookup_with_args(self.id(), key, sample)
+                .is_some()
+        })
     }
 }
 
@@ -239,6 +250,17 @@ fn is_eastern_dst(utc: time::OffsetDateTime) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn try_t_finds_what_exists_only() {
+        assert_eq!(
+            Lang::Fr.try_t("community-kind-watch").as_deref(),
+            Some("Veille")
+        );
+        assert!(Lang::En.try_t("community-kind-watch").is_some());
+        assert_eq!(Lang::Fr.try_t("community-kind-nothing-such"), None);
+        assert!(Lang::Fr.has("community-kind-watch") && !Lang::Fr.has("nothing-such"));
+    }
 
     #[test]
     fn accept_language_picks_best_supported() {

@@ -483,18 +483,18 @@ const SUMMARY_COLUMNS: &str = "p.id, p.kind, p.title, SUBSTR(p.body_html, 1, 300
      p.last_activity_at, p.reply_count, p.link_url, au.username AS au_username, au.display_name AS au_display_name, \
      lp.site_name AS lp_site_name";
 
-/// `SUMMARY_COLUMNS` and the publication's tag names, space-separated in
-/// name order (tag names have no spaces): one statement per listing, not a
+/// `SUMMARY_COLUMNS` and the publication's tag names, space-separated
+/// (tag names have no spaces; sorted in `summary_from`): one statement per listing, not a
 /// second one for the tags. Listings select the page's ids first (keys
 /// only, sorted, limited) and compute these columns for those rows alone.
 fn summary_columns(backend: Backend) -> String {
     let tags = match backend {
         Backend::Sqlite => {
-            "(SELECT group_concat(st.name, ' ') FROM (SELECT t.name FROM publication_tags pt \
-             JOIN tags t ON t.id = pt.tag_id WHERE pt.publication_id = p.id ORDER BY t.name) st)"
+            "(SELECT group_concat(t.name, ' ') FROM publication_tags pt \
+             JOIN tags t ON t.id = pt.tag_id WHERE pt.publication_id = p.id)"
         }
         Backend::Postgres => {
-            "(SELECT string_agg(t.name, ' ' ORDER BY t.name) FROM publication_tags pt \
+            "(SELECT string_agg(t.name, ' ') FROM publication_tags pt \
              JOIN tags t ON t.id = pt.tag_id WHERE pt.publication_id = p.id)"
         }
     };
@@ -521,15 +521,21 @@ fn summary_from(r: &AnyRow, pinned: bool) -> Result<PublicationSummary, sqlx::Er
         last_activity_at: r.try_get("last_activity_at")?,
         reply_count: r.try_get("reply_count")?,
         pinned,
-        tags: r
-            .try_get::<Option<String>, _>("tag_names")?
-            .map(|t| {
-                t.split(' ')
-                    .filter(|n| !n.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        tags: {
+            // Sorted here (a sort per row in SQL cost more than the rest
+            // of the statement), the same on both engines.
+            let mut tags: Vec<String> = r
+                .try_get::<Option<String>, _>("tag_names")?
+                .map(|t| {
+                    t.split(' ')
+                        .filter(|n| !n.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            tags.sort_unstable();
+            tags
+        },
         link_url: r.try_get("link_url")?,
         site_name: r
             .try_get::<Option<String>, _>("lp_site_name")?

@@ -1603,14 +1603,9 @@ async fn render_show(
         .into_iter()
         .map(|p| FeedItem {
             path: p.path(),
-            kind: {
-                let key = format!("community-kind-{}", p.kind);
-                if lang.has(&key) {
-                    lang.t(&key)
-                } else {
-                    p.kind.clone()
-                }
-            },
+            kind: lang
+                .try_t(&format!("community-kind-{}", p.kind))
+                .unwrap_or_else(|| p.kind.clone()),
             title: p.title,
             excerpt: p.excerpt,
             author: p.author_username.map(|u| {
