@@ -658,7 +658,9 @@ pub async fn list_by_tag(
     // publications newest first and stop after a page (a tag on one in
     // sixteen publications: about 340 rows read for 21); for a rarer one,
     // sort that tag's publications (keys only, then one page of rows).
-    // Either alone reads tens of thousands of rows in the other case.
+    // Either alone reads tens of thousands of rows in the other case. The
+    // walk tests the tag before the permission (one lookup that rejects
+    // most rows, before three that accept most).
     tick();
     let (tagged, newest): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM publication_tags pt JOIN tags t ON t.id = pt.tag_id WHERE t.name = $1), \
@@ -677,8 +679,8 @@ pub async fn list_by_tag(
         format!(
             "SELECT {} FROM publications p \
              LEFT JOIN users au ON au.id = p.author_id LEFT JOIN link_previews lp ON lp.id = p.preview_id \
-             WHERE p.id IN (SELECT p.id FROM publications p WHERE {visible} AND EXISTS (SELECT 1 FROM publication_tags pt JOIN tags t ON t.id = pt.tag_id \
-             WHERE pt.publication_id = p.id AND t.name = $2) \
+             WHERE p.id IN (SELECT p.id FROM publications p WHERE EXISTS (SELECT 1 FROM publication_tags pt JOIN tags t ON t.id = pt.tag_id \
+             WHERE pt.publication_id = p.id AND t.name = $2) AND {visible} \
              ORDER BY p.last_activity_at DESC, p.id DESC LIMIT {} OFFSET {offset}) \
              ORDER BY p.last_activity_at DESC, p.id DESC",
             summary_columns(db.backend),
