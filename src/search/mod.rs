@@ -864,7 +864,15 @@ fn candidates_sql(
     if let Some(a) = req.author {
         tokens.push(filter_token('u', &a.to_string()));
     }
-    if let Some(k) = req.kind.as_deref().filter(|k| *k != "publication") {
+    // Only the rare kinds: a common one (a reply, a discussion…) is a large
+    // share of every word's matches, so the window already holds plenty of
+    // it, and intersecting with its token's long list cost more than the
+    // filter saved (filtered p50 41 ms against 20 ms at scale 100).
+    if let Some(k) = req
+        .kind
+        .as_deref()
+        .filter(|k| matches!(*k, "community" | "member"))
+    {
         tokens.push(filter_token('k', k));
     }
     let mut args = vec![];

@@ -1088,7 +1088,7 @@ async fn search_header_box_has_an_accessible_name() {
 
 /// A filter is exact however common the words: the full-text match itself
 /// is limited to the filter's tokens, so an old item of a small community
-/// (or tag, author, kind) is found under a word that has more than
+/// (or tag, author, rare kind) is found under a word that has more than
 /// `MATCH_WINDOW` newer matches elsewhere. Sharing a publication later
 /// gives it (and its replies) the new community's token. A typed word that
 /// looks like a token finds nothing through it.
@@ -1106,6 +1106,7 @@ async fn filters_are_exact_beyond_the_match_window_and_follow_sharing() {
     let big = community(&app, &busy, "grande", Visibility::Open).await;
     let small = community(&app, &old, "petite", Visibility::Open).await;
     let later = community(&app, &old, "plus-tard", Visibility::Open).await;
+    community(&app, &old, "velo-d-antan", Visibility::Open).await;
     let ot = token_for(&app, &old).await;
     let p0 = publish(
         &app,
@@ -1179,7 +1180,6 @@ async fn filters_are_exact_beyond_the_match_window_and_follow_sharing() {
         ("community=petite", vec!["discussion", "reply"]),
         ("tag=patrimoine", vec!["discussion", "reply"]),
         ("author=ancienne", vec!["discussion", "reply"]),
-        ("kind=reply", vec!["reply"]),
     ] {
         let (s, v) = api_search(&app, None, &format!("{}&{filter}", q("vélo"))).await;
         assert_eq!(s, 200, "{filter}: {v}");
@@ -1190,14 +1190,23 @@ async fn filters_are_exact_beyond_the_match_window_and_follow_sharing() {
             .collect();
         got.sort();
         assert_eq!(got, expect, "{filter}: {v}");
-        if filter != "kind=reply" {
-            assert_eq!(
-                v["total"].as_i64(),
-                Some(2),
-                "{filter}: only the old thread: {v}"
-            );
-        }
+        assert_eq!(
+            v["total"].as_i64(),
+            Some(2),
+            "{filter}: only the old thread: {v}"
+        );
     }
+    // A rare kind too: the old community named after the word.
+    let (s, v) = api_search(&app, None, &format!("{}&kind=community", q("vélo"))).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        kinds_and_titles(&v),
+        vec![(
+            "community".to_string(),
+            "Communauté velo-d-antan".to_string()
+        )],
+        "{v}"
+    );
     // Shared later into another community: found there, reply included.
     let (s, v) = api_search(&app, None, &format!("{}&community=plus-tard", q("vélo"))).await;
     assert_eq!(s, 200, "{v}");
