@@ -103,3 +103,4 @@ mail-security-password-changed-body = Hello { $name },
     Was it not you? Choose a new password with this link, then check your security settings and write to the administrators:
     { $reset }
     Your security settings: { $link }
+totp-continue-next = Continue to the page you asked for

@@ -103,3 +103,4 @@ mail-security-password-changed-body = Bonjour { $name },
     Ce n’était pas vous? Choisissez un nouveau mot de passe avec ce lien, puis vérifiez vos paramètres de sécurité et écrivez à l’équipe d’administration :
     { $reset }
     Vos paramètres de sécurité : { $link }
+totp-continue-next = Continuer vers la page demandée

@@ -118,7 +118,16 @@ pub async fn second_factor_guard(
     match Ctx::from_request_parts(&mut parts, &state).await {
         Ok(mut ctx) if ctx.admin_needs_second_factor => {
             ctx.flash("flash-admin-second-factor-required");
-            ctx.redirect("/settings/security")
+            // A page asked for (not a form sent) is where enrolment leads back.
+            let back = if parts.method == axum::http::Method::GET {
+                parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("")
+            } else {
+                ""
+            };
+            ctx.redirect(&super::auth::with_next(
+                "/settings/security",
+                &super::auth::local_next(back),
+            ))
         }
         _ => {
             next.run(axum::extract::Request::from_parts(parts, body))

@@ -37,7 +37,7 @@ pub async fn limit(state: &AppState, key: &str, l: Limit) -> AppResult<()> {
 }
 
 /// A `next` page to come back to: a local path, or nothing.
-fn local_next(raw: &str) -> String {
+pub(super) fn local_next(raw: &str) -> String {
     let raw = raw.trim();
     if !raw.is_empty() && safe_local_path(raw) == raw {
         raw.to_string()
@@ -51,7 +51,7 @@ fn encode(s: &str) -> String {
 }
 
 /// `path`, with `?next=…` when there is a page to come back to.
-fn with_next(path: &str, next: &str) -> String {
+pub(super) fn with_next(path: &str, next: &str) -> String {
     if next.is_empty() {
         path.to_string()
     } else {
@@ -688,7 +688,7 @@ async fn login_submit(
     // to enrolment first (their administrator powers wait for it).
     if crate::totp::admin_powers_withheld(&state.db, &user).await? {
         ctx.flash("flash-admin-second-factor-required");
-        return Ok(ctx.redirect("/settings/security"));
+        return Ok(ctx.redirect(&with_next("/settings/security", &local_next(&form.next))));
     }
     let next = if form.next.is_empty() {
         "/".to_string()

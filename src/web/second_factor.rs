@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -113,6 +113,8 @@ async fn code_form(
 struct CodeForm {
     csrf: String,
     code: String,
+    /// The page to come back to after enrolment (validated as local).
+    next: String,
 }
 
 async fn code_submit(
@@ -165,6 +167,9 @@ struct SecurityPage {
     codes: Vec<String>,
     codes_left: i64,
     error: Option<String>,
+    /// A local page to come back to once enrolled (an administrator sent
+    /// here on the way to the administration area), or empty.
+    next: String,
 }
 
 async fn security_view(
@@ -173,6 +178,7 @@ async fn security_view(
     user: &User,
     codes: Vec<String>,
     error: Option<String>,
+    next: &str,
 ) -> AppResult<SecurityPage> {
     let enabled = totp::is_enabled(&state.db, user.id).await?;
     let pending = if enabled {
@@ -197,15 +203,26 @@ async fn security_view(
         codes,
         codes_left: totp::recovery_codes_left(&state.db, user.id).await?,
         error,
+        next: super::auth::local_next(next),
     })
 }
 
-async fn security_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NextQuery {
+    next: String,
+}
+
+async fn security_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NextQuery>,
+) -> AppResult<Response> {
     let user = match me(&ctx) {
         Ok(u) => u,
         Err(r) => return Ok(r),
     };
-    let view = security_view(&state, &ctx, &user, Vec::new(), None).await?;
+    let view = security_view(&state, &ctx, &user, Vec::new(), None, &q.next).await?;
     Ok(page(&ctx, &view))
 }
 
@@ -213,6 +230,7 @@ async fn security_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Res
 #[serde(default)]
 struct CsrfForm {
     csrf: String,
+    next: String,
 }
 
 async fn begin(
@@ -226,7 +244,10 @@ async fn begin(
         Err(r) => return Ok(r),
     };
     totp::begin(&state.db, user.id).await?;
-    Ok(ctx.redirect("/settings/security"))
+    Ok(ctx.redirect(&super::auth::with_next(
+        "/settings/security",
+        &super::auth::local_next(&f.next),
+    )))
 }
 
 async fn confirm(
@@ -243,7 +264,7 @@ async fn confirm(
         Some(codes) => {
             accounts::audit(&state.db, Some(user.id), "totp_enabled", Some(user.id), "").await?;
             emails::security_notice(&state, &user, Notice::TotpEnabled, &ctx.user_agent, "").await;
-            let view = security_view(&state, &ctx, &user, codes, None).await?;
+            let view = security_view(&state, &ctx, &user, codes, None, &f.next).await?;
             Ok(page(&ctx, &view))
         }
         None => {
@@ -253,6 +274,7 @@ async fn confirm(
                 &user,
                 Vec::new(),
                 Some(ctx.t("totp-login-wrong")),
+                &f.next,
             )
             .await?;
             Ok(invalid(&ctx, &view))
@@ -283,6 +305,7 @@ async fn with_code(state: &AppState, ctx: &Ctx, f: &CodeForm) -> AppResult<Resul
             &user,
             Vec::new(),
             Some(ctx.t("totp-login-wrong")),
+            "",
         )
         .await?;
         Ok(Err(invalid(ctx, &view)))
@@ -304,7 +327,7 @@ async fn disable(
     // Passkeys remain a second factor: they keep recovery codes (new ones).
     if crate::webauthn::has_passkey(&state.db, user.id).await? {
         let codes = totp::new_recovery_codes(&state.db, user.id).await?;
-        let view = security_view(&state, &ctx, &user, codes, None).await?;
+        let view = security_view(&state, &ctx, &user, codes, None, "").await?;
         return Ok(page(&ctx, &view));
     }
     ctx.flash("flash-totp-disabled");
@@ -322,6 +345,6 @@ async fn recovery(
     };
     let codes = totp::new_recovery_codes(&state.db, user.id).await?;
     emails::security_notice(&state, &user, Notice::RecoveryCodes, &ctx.user_agent, "").await;
-    let view = security_view(&state, &ctx, &user, codes, None).await?;
+    let view = security_view(&state, &ctx, &user, codes, None, "").await?;
     Ok(page(&ctx, &view))
 }

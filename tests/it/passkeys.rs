@@ -706,7 +706,11 @@ async fn a_passkey_is_the_second_factor_administrators_need() {
     let (admin, user) = app.logged_in("alice", true).await;
     app.set_setting("require_admin_second_factor", "1").await;
     let res = admin.get(app.at("/admin")).send().await.expect("admin");
-    assert_eq!(location(&res), "/settings/security", "powers withheld");
+    assert_eq!(
+        location(&res),
+        "/settings/security?next=%2Fadmin",
+        "powers withheld"
+    );
     let security = body(&admin, &app.at("/settings/security")).await;
     assert!(
         security.contains("href=\"/settings/passkeys\""),

@@ -316,9 +316,10 @@ async fn administrators_can_be_required_to_have_a_second_factor() {
         .send()
         .await
         .expect("login");
-    assert_eq!(location(&res), "/settings/security");
+    // (with the page asked for, to come back to once enrolled)
+    assert_eq!(location(&res), "/settings/security?next=%2Fadmin");
     let html = bob
-        .get(app.at("/settings/security"))
+        .get(app.at("/settings/security?next=%2Fadmin"))
         .send()
         .await
         .expect("page")
@@ -338,7 +339,10 @@ async fn administrators_can_be_required_to_have_a_second_factor() {
     ] {
         assert_eq!(
             status_of(&bob, app.at(path)).await,
-            (StatusCode::SEE_OTHER, "/settings/security".to_string()),
+            (
+                StatusCode::SEE_OTHER,
+                format!("/settings/security?next={}", path.replace('/', "%2F"))
+            ),
             "{path}"
         );
     }
@@ -373,8 +377,45 @@ async fn administrators_can_be_required_to_have_a_second_factor() {
     assert_eq!(api(alice_token.clone()).await, StatusCode::OK);
     assert_eq!(status_of(&bob, app.at("/tools")).await.0, StatusCode::OK);
 
-    // Once enrolled, Bob administers again, on every channel.
-    enrol(&app, &bob).await;
+    // Once enrolled, Bob administers again, on every channel, and is led
+    // back to the page he asked for (a foreign `next` is never a link).
+    let res = app
+        .post_form(
+            &bob,
+            "/settings/security?next=%2Fadmin",
+            "/settings/security/begin",
+            &[("next", "/admin/settings")],
+        )
+        .await;
+    assert_eq!(
+        location(&res),
+        "/settings/security?next=%2Fadmin%2Fsettings"
+    );
+    let html = bob
+        .get(app.at("/settings/security?next=https%3A%2F%2Fevil.example%2F"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(!html.contains("evil.example"), "a foreign next is dropped");
+    let secret = between(&html, "id=\"totp-secret\">", "<").to_string();
+    let code = totp::code_at(&secret, passerelles::db::now()).expect("code");
+    let res = app
+        .post_form(
+            &bob,
+            "/settings/security",
+            "/settings/security/confirm",
+            &[("code", code.as_str()), ("next", "/admin/settings")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.expect("body");
+    assert!(
+        html.contains("id=\"continue-next\" href=\"/admin/settings\""),
+        "the recovery codes page leads back"
+    );
     assert_eq!(status_of(&bob, app.at("/admin")).await.0, StatusCode::OK);
     assert_eq!(api(bob_token).await, StatusCode::OK);
 
