@@ -477,6 +477,14 @@ impl PublicationSummary {
     pub fn path(&self) -> String {
         format!("/p/{}", self.id)
     }
+
+    /// Each tag with the path of its page.
+    pub fn tag_links(&self) -> Vec<(&str, String)> {
+        self.tags
+            .iter()
+            .map(|t| (t.as_str(), format!("/tags/{}", crate::web::encode_path(t))))
+            .collect()
+    }
 }
 
 const SUMMARY_COLUMNS: &str = "p.id, p.kind, p.title, SUBSTR(p.body_html, 1, 3000) AS body_start, p.created_at, \

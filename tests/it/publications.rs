@@ -2159,8 +2159,8 @@ async fn publications_enter_in_the_title_publishes_in_a_browser() {
 }
 
 /// Listings carry each publication's tags, in name order, from the same
-/// statement as the rows (community page, tag page), and an untagged
-/// publication shows none.
+/// statement as the rows (community page, a member's home feed, tag page),
+/// and an untagged publication shows none.
 #[tokio::test]
 async fn listings_show_each_publication_s_own_tags_in_order() {
     let app = TestApp::spawn().await;
@@ -2223,6 +2223,10 @@ async fn listings_show_each_publication_s_own_tags_in_order() {
     let shown = badges_of(&html, tagged);
     assert_eq!(shown.len(), 3, "community page: {shown:?}");
     assert!(badges_of(&html, plain).is_empty(), "untagged shows no tag");
+    let (s, home) = get(&author_c, app.at("/")).await;
+    assert_eq!(s, 200);
+    assert_eq!(badges_of(&home, tagged), shown, "home feed");
+    assert!(badges_of(&home, plain).is_empty(), "home feed, untagged");
     let (s, tag_page) = get(&app.client(), app.at("/tags/zinc")).await;
     assert_eq!(s, 200, "tag page");
     assert_eq!(badges_of(&tag_page, tagged), shown, "tag page");
