@@ -175,6 +175,19 @@ struct RegisterOptionsForm {
     password: String,
 }
 
+/// The password asked again before a passkey is added or removed (a
+/// borrowed session must not change how the account signs in), counted
+/// like a log-in attempt of the account.
+async fn password_confirmed(state: &AppState, user: &User, password: &str) -> AppResult<bool> {
+    super::auth::limit(
+        state,
+        &format!("passkey:acct:{}", user.id),
+        ratelimit::LOGIN_PER_ACCOUNT,
+    )
+    .await?;
+    Ok(accounts::check_password(Some(user), password).await)
+}
+
 /// The options of a registration. The password is checked here already, so
 /// that a wrong one fails before the device makes a credential we would
 /// then refuse (403: the script says why).
@@ -189,13 +202,7 @@ async fn register_options(
         return Err(AppError::Forbidden);
     }
     let binding = ctx.session_hash.clone().ok_or(AppError::Unauthorized)?;
-    super::auth::limit(
-        &state,
-        &format!("passkey:acct:{}", user.id),
-        ratelimit::LOGIN_PER_ACCOUNT,
-    )
-    .await?;
-    if !accounts::check_password(Some(&user), &f.password).await {
+    if !password_confirmed(&state, &user, &f.password).await? {
         return Err(AppError::Forbidden);
     }
     let challenge =
@@ -287,13 +294,7 @@ async fn add(
     }
     // A passkey signs in on its own: a borrowed session must not be able
     // to plant one. The password is asked again (and counted like a log-in).
-    super::auth::limit(
-        &state,
-        &format!("passkey:acct:{}", user.id),
-        ratelimit::LOGIN_PER_ACCOUNT,
-    )
-    .await?;
-    if !accounts::check_password(Some(&user), &f.password).await {
+    if !password_confirmed(&state, &user, &f.password).await? {
         return refuse("passkey-password-wrong", name).await;
     }
     let cred = match registered(&state, &ctx, &user, &f.credential).await? {
@@ -421,13 +422,7 @@ async fn remove(
     else {
         return Err(AppError::NotFound);
     };
-    super::auth::limit(
-        &state,
-        &format!("passkey:acct:{}", user.id),
-        ratelimit::LOGIN_PER_ACCOUNT,
-    )
-    .await?;
-    if !accounts::check_password(Some(&user), &f.password).await {
+    if !password_confirmed(&state, &user, &f.password).await? {
         let msg = ctx.t(if f.password.is_empty() {
             "passkey-remove-password-missing"
         } else {
