@@ -89,9 +89,21 @@ pub fn filter_token(kind: char, value: &str) -> String {
     format!("#{kind}{value}")
 }
 
+/// Kinds filtered through a token: the rare ones. A common kind (a reply,
+/// a discussion…) is a large share of every word's matches, so the match
+/// window already holds plenty of it, and intersecting with its token's
+/// long list cost more than the filter saved (filtered p50 41 ms against
+/// 20 ms at scale 100).
+fn kind_has_token(kind: &str) -> bool {
+    matches!(kind, "community" | "member")
+}
+
 /// The filter tokens of one document, given its publication's (if any).
 fn doc_filters(doc: &Doc, of_publication: Option<&str>) -> String {
-    let mut out = filter_token('k', &doc.kind);
+    let mut out = String::new();
+    if kind_has_token(&doc.kind) {
+        out.push_str(&filter_token('k', &doc.kind));
+    }
     if matches!(doc.source, Source::Publications | Source::Replies)
         && let Some(u) = doc.user_id
     {
@@ -102,7 +114,8 @@ fn doc_filters(doc: &Doc, of_publication: Option<&str>) -> String {
         out.push(' ');
         out.push_str(p);
     }
-    out
+    // No empty token for PostgreSQL's `string_to_array` (it refuses them).
+    out.trim_start().to_string()
 }
 
 /// The community and tag tokens of publications, by publication id.
@@ -864,15 +877,7 @@ fn candidates_sql(
     if let Some(a) = req.author {
         tokens.push(filter_token('u', &a.to_string()));
     }
-    // Only the rare kinds: a common one (a reply, a discussion…) is a large
-    // share of every word's matches, so the window already holds plenty of
-    // it, and intersecting with its token's long list cost more than the
-    // filter saved (filtered p50 41 ms against 20 ms at scale 100).
-    if let Some(k) = req
-        .kind
-        .as_deref()
-        .filter(|k| matches!(*k, "community" | "member"))
-    {
+    if let Some(k) = req.kind.as_deref().filter(|k| kind_has_token(k)) {
         tokens.push(filter_token('k', k));
     }
     let mut args = vec![];
