@@ -8,7 +8,7 @@ use anyhow::Context;
 use crate::config::Config;
 use crate::db::Db;
 use crate::mail::Mailer;
-use crate::web::AppState;
+use crate::state::AppState;
 
 /// Connect to the database, apply migrations and build the shared state.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {

@@ -3,7 +3,7 @@
 
 use crate::accounts::User;
 use crate::i18n::{Arg, Lang};
-use crate::web::AppState;
+use crate::state::AppState;
 
 pub struct Composed {
     pub subject: String,

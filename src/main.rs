@@ -7,7 +7,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use passerelles::accounts::{self, CreateError, NewUser, Status};
+use passerelles::actor::Actor;
 use passerelles::config::{Config, Overrides};
+use passerelles::error::AppError;
+use passerelles::state::AppState;
 
 #[derive(Parser)]
 #[command(name = "passerelles", version, about = "Passerelles: communities of practice, watch, events and territories in one sober server.", long_about = None)]
@@ -93,6 +96,21 @@ enum AdminCommand {
     OidcRotateKey,
     /// Rebuild the search index from the content (safe while serving).
     Reindex,
+    /// Suspend an account at once: its sessions end (with back-channel
+    /// logouts to tools), its API tokens are revoked, the audit log records
+    /// the reason. The same operation as the administration page.
+    Suspend {
+        /// Username or e-mail address.
+        user: String,
+        /// Why (required; shown to administrators, kept in the audit log).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift a suspension.
+    Unsuspend {
+        /// Username or e-mail address.
+        user: String,
+    },
     /// Measure search quality on a relevance set (recall and precision per
     /// query), in a fresh temporary SQLite database unless --database-url is given.
     SearchEval {
@@ -164,6 +182,34 @@ enum OidcClientCommand {
     List,
     /// Remove a tool (its consents, grants and tokens go with it).
     Remove { client_id: String },
+}
+
+/// The account named on the command line (username or e-mail address).
+async fn cli_user(state: &AppState, login: &str) -> anyhow::Result<passerelles::accounts::User> {
+    accounts::by_login(&state.db, login)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no account named {login}"))
+}
+
+/// An operation's refusal, said in words on the command line (French
+/// messages are the interface's; the CLI speaks the operator's English).
+fn cli_op(r: Result<(), AppError>) -> anyhow::Result<()> {
+    match r {
+        Ok(()) => Ok(()),
+        Err(AppError::Invalid { fields }) => {
+            let lang = passerelles::i18n::Lang::En;
+            let said: Vec<String> = fields
+                .iter()
+                .map(|(f, k)| format!("{f}: {}", lang.t(k)))
+                .collect();
+            anyhow::bail!("refused: {}", said.join("; "))
+        }
+        Err(AppError::Conflict { message_key, .. }) => {
+            anyhow::bail!("refused: {}", passerelles::i18n::Lang::En.t(message_key))
+        }
+        Err(AppError::Forbidden) => anyhow::bail!("refused: not allowed"),
+        Err(e) => Err(anyhow::anyhow!(e)),
+    }
 }
 
 fn main() -> ExitCode {
@@ -286,6 +332,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     passerelles::oidc::keys::PUBLISH_AHEAD
                 );
             }
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::Suspend { user, reason },
+        } => {
+            let state = passerelles::app::build_state(config).await?;
+            let target = cli_user(&state, &user).await?;
+            cli_op(
+                passerelles::accounts::ops::suspend(&state, &Actor::CLI, &target, &reason).await,
+            )?;
+            println!("{} is suspended.", target.username);
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::Unsuspend { user },
+        } => {
+            let state = passerelles::app::build_state(config).await?;
+            let target = cli_user(&state, &user).await?;
+            cli_op(passerelles::accounts::ops::unsuspend(&state, &Actor::CLI, &target).await)?;
+            println!("{} is active.", target.username);
             Ok(())
         }
         Command::Admin {

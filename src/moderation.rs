@@ -673,7 +673,7 @@ fn queue_item(r: &AnyRow) -> Result<QueueItem, sqlx::Error> {
             ),
             format!(
                 "/u/{}",
-                crate::web::encode_path(author_name.as_deref().unwrap_or(""))
+                crate::urls::encode_path(author_name.as_deref().unwrap_or(""))
             ),
             ContentStatus::Visible,
         ),
@@ -1099,32 +1099,10 @@ pub async fn act(
             ) {
                 return Ok(Err(ActRefusal::Forbidden));
             }
-            // What /admin/users/{id}/suspend does: status, sessions, tokens, audit.
-            sqlx::query("UPDATE users SET status = 'suspended', status_reason = $1 WHERE id = $2")
-                .bind(&reason)
-                .bind(uid)
-                .execute(&mut *tx)
+            // The same rows as every suspension (`accounts::ops::suspend`):
+            // status, sessions, tokens, audit.
+            accounts::ops::suspend_rows(&mut tx, &crate::actor::Actor::person(actor), uid, &reason)
                 .await?;
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(uid)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-            )
-            .bind(t)
-            .bind(uid)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO audit_log (actor_id, action, target_user_id, detail, created_at) VALUES ($1, 'user_suspended', $2, $3, $4)",
-            )
-            .bind(actor.id)
-            .bind(uid)
-            .bind(accounts::truncate(&reason, 1000))
-            .bind(t)
-            .execute(&mut *tx)
-            .await?;
             logged = "suspend";
             log_user = Some(uid);
             log_reply = None;

@@ -90,6 +90,35 @@ fn acting(viewer: Option<&User>) -> Option<&User> {
     viewer.filter(|u| u.status == Status::Active && u.domain.is_none())
 }
 
+/// What the instance itself (the command line, jobs, maintenance —
+/// `Actor::System`) may do: what an administrator may, except what only a
+/// person does for themselves or as a member (their own account, signing in
+/// to a tool, joining, asking to join, posting, creating a community they
+/// would own). Exhaustive on purpose: a new action must be decided here.
+pub fn system_may(action: Action<'_>) -> bool {
+    match action {
+        Action::ViewCommunity { .. }
+        | Action::ViewCommunityCard { .. }
+        | Action::ListCommunity { .. }
+        | Action::ModerateCommunity { .. }
+        | Action::ManageCommunity { .. }
+        | Action::OwnCommunity { .. }
+        | Action::ApproveCommunities
+        | Action::Administer
+        | Action::ManageUser { .. }
+        | Action::ViewProfile { .. }
+        | Action::ViewEmail { .. }
+        | Action::SeeCommunityTools { .. }
+        | Action::SeeTool { .. } => true,
+        Action::CreateCommunity
+        | Action::JoinCommunity { .. }
+        | Action::RequestToJoin { .. }
+        | Action::PostInCommunity { .. }
+        | Action::EditAccount { .. }
+        | Action::SignInToTool => false,
+    }
+}
+
 pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
     let v = acting(viewer);
     let is_admin = v.is_some_and(|u| u.is_admin);

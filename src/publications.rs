@@ -110,7 +110,7 @@ impl Author {
         }
     }
     pub fn path(&self) -> String {
-        format!("/u/{}", crate::web::encode_path(&self.username))
+        crate::urls::user(&self.username)
     }
     pub fn avatar_url(&self) -> Option<String> {
         self.avatar_id.map(|id| format!("/media/{id}"))
@@ -482,7 +482,7 @@ impl PublicationSummary {
     pub fn tag_links(&self) -> Vec<(&str, String)> {
         self.tags
             .iter()
-            .map(|t| (t.as_str(), format!("/tags/{}", crate::web::encode_path(t))))
+            .map(|t| (t.as_str(), crate::urls::tag(t)))
             .collect()
     }
 }
@@ -755,7 +755,7 @@ pub struct Tag {
 
 impl Tag {
     pub fn path(&self) -> String {
-        format!("/tags/{}", crate::web::encode_path(&self.name))
+        crate::urls::tag(&self.name)
     }
 }
 
@@ -1224,7 +1224,7 @@ pub struct Attachment {
 
 impl Attachment {
     pub fn path(&self) -> String {
-        format!("/p/{}/attachments/{}", self.publication_id, self.id)
+        crate::urls::attachment(self.publication_id, self.id)
     }
     /// Thumbnails are served through the publication's permission check, not /media.
     pub fn thumbnail_path(&self) -> Option<String> {

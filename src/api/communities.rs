@@ -23,7 +23,7 @@ use crate::error::{AppError, AppResult};
 use crate::policy::{
     self, Action, CommunityStatus, JoinPolicy, MemberState, Membership, Role, Visibility,
 };
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::communities::{self as web, Loaded, NewValues};
 
 pub fn router() -> Router<AppState> {
@@ -503,7 +503,7 @@ fn member_item(state: &AppState, m: &communities::Member, show_message: bool) ->
         state: m.state.into(),
         message: (show_message && !m.message.is_empty()).then(|| m.message.clone()),
         since: rfc3339(m.since),
-        url: state.url(&format!("/u/{}", crate::web::encode_path(&m.username))),
+        url: state.url(&format!("/u/{}", crate::urls::encode_path(&m.username))),
     }
 }
 

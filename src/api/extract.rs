@@ -10,7 +10,7 @@ use super::tokens;
 use crate::accounts::{Status, User};
 use crate::error::{AppError, AppResult, ErrorInfo};
 use crate::policy::{self, Action};
-use crate::web::AppState;
+use crate::state::AppState;
 
 /// An error response with any status and code; `web::finish_errors` turns
 /// it into the JSON body (translated message, request id, fields).

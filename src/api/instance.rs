@@ -6,7 +6,7 @@ use axum::{Json, Router};
 
 use super::wire::{ErrorBody, Instance};
 use crate::error::AppResult;
-use crate::web::AppState;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/instance", get(show))

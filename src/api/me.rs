@@ -16,7 +16,7 @@ use crate::images::{self, ImageError};
 use crate::profiles::{
     AVATAR_SIZE, ProfileChanges, remove_avatar, set_avatar, update_profile, validate_profile,
 };
-use crate::web::AppState;
+use crate::state::AppState;
 
 /// Error response for a refused image: 413 when too large, else 422; the
 /// code is the `ImageError` (`image_not_an_image`, `image_corrupt`…).

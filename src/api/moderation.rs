@@ -24,7 +24,7 @@ use crate::moderation::{
     self as m, Act, ActRefusal, ActRequest, Category, ReportOutcome, ReportRefusal, Scope, Target,
 };
 use crate::policy::{self, Action};
-use crate::web::AppState;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -21,7 +21,7 @@ use crate::policy::{ContentStatus, Sight};
 use crate::publications::{
     self as pubs, Draft, Kind, Publication, PublicationSummary, ReplySight, Shared, files,
 };
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::publications::{UPLOAD_BODY, download_response, prepare_uploads, read_multipart};
 
 pub fn router() -> Router<AppState> {
@@ -1216,7 +1216,7 @@ pub async fn community_publications(
     Query(q): Query<PageParams>,
 ) -> AppResult<Json<CommunityListing>> {
     let viewer = viewer.map(|v| v.0);
-    let l = crate::web::communities::load_card(&state, viewer.as_ref(), &slug).await?;
+    let l = crate::communities::access::load_card(&state, viewer.as_ref(), &slug).await?;
     if !l.view(viewer.as_ref()) {
         return Err(AppError::NotFound);
     }

@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::search::params::{self, SearchParams};
 use crate::search::tags::TagCount;
 use crate::search::{self, HitCommunity, saved};
-use crate::web::AppState;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -146,7 +146,7 @@ pub async fn run(
                 .kinds
                 .into_iter()
                 .map(|(k, n)| FacetCount {
-                    label: crate::web::search::kind_label(lang, &k),
+                    label: crate::search::kind_label(lang, &k),
                     value: k,
                     count: n,
                 })

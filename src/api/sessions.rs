@@ -9,7 +9,7 @@ use super::extract::{ApiUser, own};
 use super::wire::{ErrorBody, Session, SessionsRevoked};
 use crate::accounts;
 use crate::error::{AppError, AppResult};
-use crate::web::AppState;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -18,7 +18,7 @@ use super::wire::{CreatedToken, ErrorBody, NewToken, Token};
 use crate::accounts::{self, Status, User};
 use crate::db::{Db, now};
 use crate::error::{AppError, AppResult};
-use crate::web::AppState;
+use crate::state::AppState;
 
 pub const SECRET_PREFIX: &str = "pat_";
 /// Length of the random part of a secret (base64url of 32 bytes).

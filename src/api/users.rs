@@ -9,7 +9,7 @@ use super::wire::{ErrorBody, Profile};
 use crate::accounts;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
-use crate::web::AppState;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/users/{username}", get(show))

@@ -14,7 +14,7 @@ use super::tokens::ApiToken;
 use crate::accounts::{SessionInfo, User};
 use crate::i18n::Lang;
 use crate::settings::{InstanceSettings, RegistrationMode};
-use crate::web::AppState;
+use crate::state::AppState;
 
 /// Unix seconds → RFC 3339 (UTC). Out-of-range values (never stored by us)
 /// fall back to the epoch rather than failing a whole response.

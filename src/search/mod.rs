@@ -16,6 +16,12 @@
 //! A new kind of content implements [`Source`] once: how to load its
 //! documents, and which of them a viewer may see.
 
+/// The name of a kind of result ("Publication", "Réponse"…) in a language,
+/// for the results page and the API's facets.
+pub fn kind_label(lang: crate::i18n::Lang, kind: &str) -> String {
+    lang.t(&format!("search-kind-{kind}"))
+}
+
 pub mod analyze;
 mod bulk;
 pub mod eval;
@@ -1125,7 +1131,7 @@ pub async fn search(db: &Db, viewer: Option<&User>, req: &Request) -> Result<Res
                 ),
                 _ => format!(
                     "/u/{}",
-                    crate::web::encode_path(u_name.as_deref().unwrap_or_default())
+                    crate::urls::encode_path(u_name.as_deref().unwrap_or_default())
                 ),
             };
             let title_html = if source == "r" {

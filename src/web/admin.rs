@@ -18,6 +18,7 @@ use super::AppState;
 use super::ctx::Ctx;
 use super::templates::{FieldErrors, Shell, html, invalid, page};
 use crate::accounts::{self, Status, User};
+use crate::actor::Actor;
 use crate::emails;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Arg, Lang};
@@ -628,53 +629,47 @@ async fn suspend(
     let me = admin!(ctx, &back);
     ctx.verify_csrf(&f.csrf)?;
     let target = load_target(&state, id).await?;
-    if let Some(refusal) = refuse_management(&state, &ctx, &me, &target, true).await? {
-        return Ok(refusal);
+    match accounts::ops::suspend(&state, &Actor::person(&me), &target, &f.reason).await {
+        Ok(()) => {
+            ctx.flash("flash-admin-user-suspended");
+            Ok(ctx.redirect(&back))
+        }
+        Err(e) => refused(&state, &ctx, &me, &target, f.reason, e).await,
     }
-    let reason = f.reason.trim();
-    let mut errors = FieldErrors::default();
-    if reason.is_empty() {
-        errors.add(ctx.lang, "reason", "admin-suspend-reason-required");
-    } else if reason.chars().count() > REASON_MAX {
-        errors.add(ctx.lang, "reason", "field-too-long");
-    }
-    if !errors.is_empty() {
-        return render_user(
-            &state,
-            &ctx,
-            &target,
-            f.reason.clone(),
-            errors,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    let t = crate::db::now();
-    sqlx::query("UPDATE users SET status = 'suspended', status_reason = $1 WHERE id = $2")
-        .bind(reason)
-        .bind(id)
-        .execute(&state.db.pool)
-        .await?;
-    // Out now, everywhere: browser sessions and API tokens.
-    crate::oidc::backchannel::user_sessions_ending(
-        &state.db,
-        &state.jobs,
-        &state.config.public_url(),
-        id,
-        None,
-        None,
-    )
-    .await?;
-    accounts::delete_sessions(&state.db, id, None).await?;
-    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-        .bind(t)
-        .bind(id)
-        .execute(&state.db.pool)
-        .await?;
-    accounts::audit(&state.db, Some(me.id), "user_suspended", Some(id), reason).await?;
-    ctx.flash("flash-admin-user-suspended");
-    Ok(ctx.redirect(&back))
+}
+
+/// A refused change to someone's account, shown on their page: the reason's
+/// field error (422, the reason kept), the last administrator (409), or
+/// oneself (403).
+async fn refused(
+    state: &AppState,
+    ctx: &Ctx,
+    me: &User,
+    target: &User,
+    typed: String,
+    e: AppError,
+) -> AppResult<Response> {
+    let (errors, message, status) = match e {
+        AppError::Invalid { fields } => {
+            let mut errors = FieldErrors::default();
+            for (f, k) in fields {
+                errors.add(ctx.lang, &f, &k);
+            }
+            (errors, None, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        AppError::Conflict { message_key, .. } => (
+            FieldErrors::default(),
+            Some(ctx.t(message_key)),
+            StatusCode::CONFLICT,
+        ),
+        AppError::Forbidden if me.id == target.id => (
+            FieldErrors::default(),
+            Some(ctx.t("admin-user-not-self")),
+            StatusCode::FORBIDDEN,
+        ),
+        other => return Err(other),
+    };
+    render_user(state, ctx, target, typed, errors, message, status).await
 }
 
 async fn unsuspend(
@@ -687,18 +682,13 @@ async fn unsuspend(
     let me = admin!(ctx, &back);
     ctx.verify_csrf(&f.csrf)?;
     let target = load_target(&state, id).await?;
-    if let Some(refusal) = refuse_management(&state, &ctx, &me, &target, false).await? {
-        return Ok(refusal);
+    match accounts::ops::unsuspend(&state, &Actor::person(&me), &target).await {
+        Ok(()) => {
+            ctx.flash("flash-admin-user-unsuspended");
+            Ok(ctx.redirect(&back))
+        }
+        Err(e) => refused(&state, &ctx, &me, &target, String::new(), e).await,
     }
-    if target.status == Status::Suspended {
-        sqlx::query("UPDATE users SET status = 'active', status_reason = '' WHERE id = $1 AND status = 'suspended'")
-            .bind(id)
-            .execute(&state.db.pool)
-            .await?;
-        accounts::audit(&state.db, Some(me.id), "user_unsuspended", Some(id), "").await?;
-    }
-    ctx.flash("flash-admin-user-unsuspended");
-    Ok(ctx.redirect(&back))
 }
 
 async fn promote(

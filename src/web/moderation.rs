@@ -479,7 +479,7 @@ fn card(lang: Lang, scope: Scope, it: &QueueItem, act_base: &str) -> Card {
         date: crate::i18n::format_datetime(lang, it.created_at),
         age: lang.ta("moderation-age", &[("count", crate::i18n::Arg::Num(days))]),
         author: it.author_username.clone().map(|u| {
-            let path = format!("/u/{}", super::encode_path(&u));
+            let path = format!("/u/{}", crate::urls::encode_path(&u));
             (u, path)
         }),
         admin_user_link: match scope {
@@ -581,7 +581,7 @@ async fn community_queue(
     Path(slug): Path<String>,
     Query(q): Query<TargetQuery>,
 ) -> AppResult<Response> {
-    let base = format!("/c/{}/moderation", super::encode_path(&slug));
+    let base = format!("/c/{}/moderation", crate::urls::encode_path(&slug));
     let (c, _) = moderator!(state, ctx, slug, base);
     let n = page_no(&q.page);
     let (items, more) = m::queue(&state.db, Scope::Community(c.id), n - 1).await?;
@@ -826,10 +826,12 @@ async fn act_page(
         title: d.title,
         excerpt: d.excerpt,
         path: d.path,
-        author: d
-            .author
-            .as_ref()
-            .map(|a| (a.1.clone(), format!("/u/{}", super::encode_path(&a.1)))),
+        author: d.author.as_ref().map(|a| {
+            (
+                a.1.clone(),
+                format!("/u/{}", crate::urls::encode_path(&a.1)),
+            )
+        }),
         status_label,
         status_class,
         locked: d.locked,
@@ -930,7 +932,7 @@ async fn community_act_form(
 ) -> AppResult<Response> {
     let back_here = format!(
         "/c/{}/moderation/act?{}",
-        super::encode_path(&slug),
+        crate::urls::encode_path(&slug),
         q.query_string()
     );
     let (c, _) = moderator!(state, ctx, slug, back_here);
@@ -963,7 +965,7 @@ async fn community_act_submit(
     Path(slug): Path<String>,
     Form(f): Form<ActForm>,
 ) -> AppResult<Response> {
-    let back = format!("/c/{}/moderation", super::encode_path(&slug));
+    let back = format!("/c/{}/moderation", crate::urls::encode_path(&slug));
     let (c, me) = moderator!(state, ctx, slug, back);
     ctx.verify_csrf(&f.csrf)?;
     let ac = ActContext {
@@ -1060,9 +1062,10 @@ pub fn log_row(lang: Lang, e: &m::LogEntry) -> LogRow {
         &e.publication_title,
         e.publication_id,
     ) {
-        (Some(u), _, _, _) if e.publication_id.is_none() => {
-            (u.clone(), Some(format!("/u/{}", super::encode_path(u))))
-        }
+        (Some(u), _, _, _) if e.publication_id.is_none() => (
+            u.clone(),
+            Some(format!("/u/{}", crate::urls::encode_path(u))),
+        ),
         (_, Some(_), Some(t), Some(pid)) => (
             lang.ta("moderation-log-reply-in", &[("name", t.as_str().into())]),
             Some(format!("/p/{pid}")),

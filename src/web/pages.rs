@@ -151,16 +151,6 @@ async fn home(
     ))
 }
 
-pub async fn admin_exists(state: &AppState) -> Result<bool, sqlx::Error> {
-    let n: i64 =
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE is_admin = 1 AND status = 'active' LIMIT 1) a",
-        )
-            .fetch_one(&state.db.pool)
-            .await?;
-    Ok(n > 0)
-}
-
 #[derive(Template)]
 #[template(path = "about.html")]
 struct AboutPage {
@@ -332,7 +322,7 @@ pub const SETUP_TOKEN_KEY: &str = "setup_token_hash";
 /// Called at start: when no administrator exists, make a one-time setup
 /// link and return it so the console can show it.
 pub async fn prepare_setup(state: &AppState) -> anyhow::Result<Option<String>> {
-    if admin_exists(state).await? {
+    if crate::accounts::admin_exists(&state.db).await? {
         crate::settings::delete_raw(&state.db, SETUP_TOKEN_KEY).await?;
         return Ok(None);
     }
@@ -369,7 +359,7 @@ async fn setup_form(
     ctx: Ctx,
     Query(q): Query<SetupForm>,
 ) -> AppResult<Response> {
-    if admin_exists(&state).await? || !setup_valid(&state, &q.token).await? {
+    if crate::accounts::admin_exists(&state.db).await? || !setup_valid(&state, &q.token).await? {
         return Err(AppError::NotFound);
     }
     let s =
@@ -393,7 +383,7 @@ async fn setup_submit(
     Form(form): Form<SetupForm>,
 ) -> AppResult<Response> {
     ctx.verify_csrf(&form.csrf)?;
-    if admin_exists(&state).await? || !setup_valid(&state, &form.token).await? {
+    if crate::accounts::admin_exists(&state.db).await? || !setup_valid(&state, &form.token).await? {
         return Err(AppError::NotFound);
     }
     let created = accounts::create_user(

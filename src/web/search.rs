@@ -18,7 +18,7 @@ use super::ctx::Ctx;
 use super::publications::{first, form_pairs};
 use super::templates::{Shell, page};
 use crate::error::{AppError, AppResult};
-use crate::i18n::{Arg, Lang};
+use crate::i18n::Arg;
 use crate::search::params::{self, SearchParams};
 use crate::search::saved;
 use crate::search::{self, KINDS};
@@ -33,9 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/opensearch.xml", get(opensearch))
 }
 
-pub fn kind_label(lang: Lang, kind: &str) -> String {
-    lang.t(&format!("search-kind-{kind}"))
-}
+pub use crate::search::kind_label;
 
 pub struct HitView {
     pub kind_label: String,
@@ -119,7 +117,9 @@ async fn results(state: &AppState, ctx: &Ctx, p: SearchParams) -> AppResult<Resu
             snippet_html: h.snippet_html.clone(),
             created_at: h.created_at,
             author: match (&h.author_name, &h.author_username) {
-                (Some(n), Some(u)) => Some((n.clone(), format!("/u/{}", super::encode_path(u)))),
+                (Some(n), Some(u)) => {
+                    Some((n.clone(), format!("/u/{}", crate::urls::encode_path(u))))
+                }
                 _ => None,
             },
             communities: h
@@ -327,7 +327,7 @@ async fn tags_page(
                 .into_iter()
                 .map(|t| {
                     (
-                        format!("/tags/{}", super::encode_path(&t.name)),
+                        format!("/tags/{}", crate::urls::encode_path(&t.name)),
                         t.label,
                         t.count,
                     )

@@ -3,6 +3,8 @@
 //! what is decided by `crate::policy`; these functions assume the caller
 //! asked it.
 
+pub mod access;
+
 use std::collections::HashMap;
 
 use sqlx::Row;
@@ -86,7 +88,7 @@ impl Community {
 
     /// Stable public URL (its future ActivityPub Group id).
     pub fn path(&self) -> String {
-        format!("/c/{}", self.slug)
+        crate::urls::community(&self.slug)
     }
 }
 

@@ -1,6 +1,8 @@
 //! Accounts: people, their e-mail links, sessions and API tokens.
 //! Domain operations over the database; no HTTP here.
 
+pub mod ops;
+
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -102,7 +104,7 @@ impl User {
 
     /// Stable public URL of the person (their future ActivityPub id).
     pub fn path(&self) -> String {
-        format!("/u/{}", crate::web::encode_path(&self.username))
+        crate::urls::user(&self.username)
     }
 }
 
@@ -592,4 +594,15 @@ mod tests {
         assert!(t.len() >= 43);
         assert_ne!(new_token().0, t);
     }
+}
+
+/// Whether the instance has an active administrator (the home page offers
+/// the first-administrator setup until it does).
+pub async fn admin_exists(db: &Db) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE is_admin = 1 AND status = 'active' LIMIT 1) a",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
 }
