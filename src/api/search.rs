@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::extract::ApiUser;
 use super::wire::{ErrorBody, rfc3339};
+use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::search::params::{self, SearchParams};
 use crate::search::tags::TagCount;
@@ -283,7 +284,7 @@ pub async fn create_saved(
     if !errors.is_empty() {
         return Err(AppError::Invalid { fields: errors });
     }
-    match saved::save(&state.db, &user, &body.name, &p).await? {
+    match saved::save(&state.db, &Actor::person(&user), &body.name, &p).await? {
         Ok(id) => {
             let s = saved::list(&state.db, user.id)
                 .await?
@@ -301,6 +302,7 @@ pub async fn create_saved(
             "search-saved-too-many",
             Vec::new(),
         )),
+        Err(saved::SaveError::NotAPerson) => Err(AppError::Forbidden),
     }
 }
 
@@ -322,7 +324,7 @@ pub async fn delete_saved(
     ApiUser(user): ApiUser,
     Path(id): Path<i64>,
 ) -> AppResult<StatusCode> {
-    if saved::delete(&state.db, user.id, id).await? {
+    if saved::delete(&state.db, &Actor::person(&user), id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::NotFound)

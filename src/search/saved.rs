@@ -7,7 +7,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::params::{self, SearchParams};
-use crate::accounts::User;
+use crate::actor::Actor;
 use crate::db::{Db, now};
 use crate::notifications::{self, NewNotification};
 
@@ -42,22 +42,39 @@ pub struct Data {
 pub enum SaveError {
     EmptyQuery,
     TooMany,
+    /// Only a person keeps searches (the instance itself has none).
+    NotAPerson,
 }
 
+/// Operation: keep a search for the person acting (pages and API). The
+/// count and the insert are one write transaction, so two saves at once
+/// cannot pass the limit together.
 pub async fn save(
     db: &Db,
-    user: &User,
+    actor: &Actor,
     name: &str,
     p: &SearchParams,
 ) -> Result<Result<i64, SaveError>, sqlx::Error> {
+    let Some(user) = actor.user() else {
+        return Ok(Err(SaveError::NotAPerson));
+    };
     let mut p = p.clone();
     p.page = 0;
     if !super::query::parse(&p.q).runnable() {
         return Ok(Err(SaveError::EmptyQuery));
     }
+    let mut tx = db.begin().await?;
+    if db.backend == crate::db::Backend::Postgres {
+        // SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL's
+        // read committed would let two saves count 49 together.
+        sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+    }
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM saved_searches WHERE user_id = $1")
         .bind(user.id)
-        .fetch_one(&db.pool)
+        .fetch_one(&mut *tx)
         .await?;
     if count >= MAX_PER_MEMBER {
         return Ok(Err(SaveError::TooMany));
@@ -72,7 +89,7 @@ pub async fn save(
     .collect();
     // New matches are those indexed from now on.
     let last: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM search_docs")
-        .fetch_one(&db.pool)
+        .fetch_one(&mut *tx)
         .await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO saved_searches (user_id, name, params, last_doc_id, checked_at, created_at) \
@@ -83,8 +100,9 @@ pub async fn save(
     .bind(p.to_query())
     .bind(last.unwrap_or(0))
     .bind(now())
-    .fetch_one(&db.pool)
+    .fetch_one(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(Ok(id))
 }
 
@@ -107,8 +125,12 @@ pub async fn list(db: &Db, user_id: i64) -> Result<Vec<Saved>, sqlx::Error> {
         .collect()
 }
 
-/// Delete one of my saved searches; false when it is not mine or gone.
-pub async fn delete(db: &Db, user_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+/// Operation: delete one of the acting person's saved searches; false when
+/// it is not theirs, is gone, or nobody in particular acts.
+pub async fn delete(db: &Db, actor: &Actor, id: i64) -> Result<bool, sqlx::Error> {
+    let Some(user_id) = actor.user().map(|u| u.id) else {
+        return Ok(false);
+    };
     let res = sqlx::query("DELETE FROM saved_searches WHERE id = $1 AND user_id = $2")
         .bind(id)
         .bind(user_id)

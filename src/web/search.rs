@@ -17,6 +17,7 @@ use super::AppState;
 use super::ctx::Ctx;
 use super::publications::{first, form_pairs};
 use super::templates::{Shell, page};
+use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Arg;
 use crate::search::params::{self, SearchParams};
@@ -254,7 +255,7 @@ async fn save(State(state): State<AppState>, mut ctx: Ctx, body: Bytes) -> AppRe
     let user = ctx.user.clone().ok_or(AppError::Unauthorized)?;
     let p: SearchParams = serde_urlencoded::from_str(&first(&pairs, "params")).unwrap_or_default();
     let name = first(&pairs, "name");
-    let (status, message) = match saved::save(&state.db, &user, &name, &p).await? {
+    let (status, message) = match saved::save(&state.db, &Actor::person(&user), &name, &p).await? {
         Ok(_) => {
             ctx.flash("search-saved-done");
             return Ok(ctx.redirect("/search/saved"));
@@ -270,6 +271,7 @@ async fn save(State(state): State<AppState>, mut ctx: Ctx, body: Bytes) -> AppRe
                 &[("count", Arg::Num(saved::MAX_PER_MEMBER))],
             ),
         ),
+        Err(saved::SaveError::NotAPerson) => return Err(AppError::Forbidden),
     };
     // The results again, with the save form keeping the typed name and
     // saying why it was refused.
@@ -288,7 +290,7 @@ async fn delete_saved(
     let pairs = form_pairs(&body);
     ctx.verify_csrf(&first(&pairs, "csrf"))?;
     let user = ctx.user.clone().ok_or(AppError::Unauthorized)?;
-    if !saved::delete(&state.db, user.id, id).await? {
+    if !saved::delete(&state.db, &Actor::person(&user), id).await? {
         return Err(AppError::NotFound);
     }
     ctx.flash("search-saved-deleted");

@@ -875,10 +875,15 @@ async fn saving_a_search_over_the_limit_keeps_the_typed_name() {
             ..Default::default()
         };
         assert!(
-            passerelles::search::saved::save(&app.state.db, &saver, "", &p)
-                .await
-                .unwrap()
-                .is_ok()
+            passerelles::search::saved::save(
+                &app.state.db,
+                &passerelles::actor::Actor::person(&saver),
+                "",
+                &p
+            )
+            .await
+            .unwrap()
+            .is_ok()
         );
     }
     let csrf = app
@@ -1233,4 +1238,54 @@ async fn filters_are_exact_beyond_the_match_window_and_follow_sharing() {
         assert_eq!(s, 200, "{typed}: {v}");
         assert_eq!(v["total"].as_i64(), Some(0), "{typed}: {v}");
     }
+}
+
+/// Saving is one operation with its limit inside the write: forty saves
+/// sent at once through the API to someone who has 45 leave exactly 50
+/// (the count and the insert race otherwise, on PostgreSQL above all).
+#[tokio::test]
+async fn concurrent_saves_never_pass_the_limit() {
+    let app = TestApp::spawn().await;
+    let saver = app.create_user("pressee", false).await;
+    let token = token_for(&app, &saver).await;
+    let actor = passerelles::actor::Actor::person(&saver);
+    let max = passerelles::search::saved::MAX_PER_MEMBER;
+    for i in 0..max - 5 {
+        let p = passerelles::search::params::SearchParams {
+            q: format!("avant{i}"),
+            ..Default::default()
+        };
+        assert!(
+            passerelles::search::saved::save(&app.state.db, &actor, "", &p)
+                .await
+                .unwrap()
+                .is_ok()
+        );
+    }
+    let client = reqwest::Client::new();
+    let mut sends = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let client = client.clone();
+        let url = app.at("/api/v1/me/saved-searches");
+        let token = token.clone();
+        sends.spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .json(&serde_json::json!({ "name": format!("n{i}"), "query": format!("q=course{i}") }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+    }
+    let statuses = sends.join_all().await;
+    let created = statuses.iter().filter(|s| **s == 201).count();
+    let refused = statuses.iter().filter(|s| **s == 409).count();
+    assert_eq!((created, refused), (5, 35), "statuses: {statuses:?}");
+    let kept = passerelles::search::saved::list(&app.state.db, saver.id)
+        .await
+        .unwrap();
+    assert_eq!(kept.len() as i64, max);
 }

@@ -1,0 +1,449 @@
+//! The one permission policy: every channel (pages, API, feeds, e-mail,
+//! export, federation) asks here whether a viewer may see or do something.
+//! Later capabilities (communities, publications…) add their rules here.
+
+use crate::accounts::{Status, User};
+
+#[derive(Debug, Clone, Copy)]
+pub enum Action<'a> {
+    /// Create a community (pending approval when the instance requires it).
+    CreateCommunity,
+    /// Read a community's page and what is shared in it (direct link).
+    ViewCommunity {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
+    /// See the community's card (name, description, how to join) even
+    /// without reading its content: what a private community shows outsiders.
+    ViewCommunityCard {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
+    /// Appear in the directory, search and listings for this viewer.
+    ListCommunity {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
+    /// Join at once (open join policy).
+    JoinCommunity {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
+    /// Ask to join (join policy "on request").
+    RequestToJoin {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
+    /// Publish or reply in the community, share a publication into it.
+    PostInCommunity {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
+    /// Hide/remove/restore content, lock threads, ban, review reports.
+    ModerateCommunity {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
+    /// Settings, members, requests, invitations, pins, archive.
+    ManageCommunity {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
+    /// Transfer ownership.
+    OwnCommunity {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
+    /// Approve or refuse community requests; instance-wide moderation.
+    ApproveCommunities,
+    /// See the administration area and its data.
+    Administer,
+    /// Suspend, promote or approve a person.
+    ManageUser { target: &'a User },
+    /// See a person's profile page or API record.
+    ViewProfile { target: &'a User },
+    /// See a person's e-mail address.
+    ViewEmail { target: &'a User },
+    /// Change one's own account, profile, sessions and tokens.
+    EditAccount { target: &'a User },
+    /// Sign in to a connected tool through our OpenID Connect provider
+    /// (authorize, redeem codes, refresh, answer userinfo) as oneself.
+    SignInToTool,
+    /// See the tools connected to a community (its page; its tools in the
+    /// portal): its active members only, never outsiders.
+    SeeCommunityTools {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
+    /// See a connected tool in "My tools": every member of the instance for
+    /// an instance-wide tool, otherwise whoever may see the tools of one of
+    /// the communities it is connected to (`via`).
+    SeeTool {
+        instance_wide: bool,
+        via: &'a [(CommunityFacts, Option<Membership>)],
+    },
+}
+
+/// A viewer able to act: signed in and active. Suspended or pending
+/// accounts act as nobody (their sessions are also ended when suspended).
+fn acting(viewer: Option<&User>) -> Option<&User> {
+    viewer.filter(|u| u.status == Status::Active && u.domain.is_none())
+}
+
+/// What the instance itself (the command line, jobs, maintenance —
+/// `Actor::System`) may do: what an administrator may, except what only a
+/// person does for themselves or as a member (their own account, signing in
+/// to a tool, joining, asking to join, posting, creating a community they
+/// would own). Exhaustive on purpose: a new action must be decided here.
+pub fn system_may(action: Action<'_>) -> bool {
+    match action {
+        Action::ViewCommunity { .. }
+        | Action::ViewCommunityCard { .. }
+        | Action::ListCommunity { .. }
+        | Action::ModerateCommunity { .. }
+        | Action::ManageCommunity { .. }
+        | Action::OwnCommunity { .. }
+        | Action::ApproveCommunities
+        | Action::Administer
+        | Action::ManageUser { .. }
+        | Action::ViewProfile { .. }
+        | Action::ViewEmail { .. }
+        | Action::SeeCommunityTools { .. }
+        | Action::SeeTool { .. } => true,
+        Action::CreateCommunity
+        | Action::JoinCommunity { .. }
+        | Action::RequestToJoin { .. }
+        | Action::PostInCommunity { .. }
+        | Action::EditAccount { .. }
+        | Action::SignInToTool => false,
+    }
+}
+
+pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
+    let v = acting(viewer);
+    let is_admin = v.is_some_and(|u| u.is_admin);
+    // A membership only counts for an acting viewer.
+    let active =
+        |m: Option<Membership>| v.is_some() && m.is_some_and(|m| m.state == MemberState::Active);
+    let role_at_least =
+        |m: Option<Membership>, r: Role| active(m) && m.is_some_and(|m| m.role >= r);
+    let banned = |m: Option<Membership>| m.is_some_and(|m| m.state == MemberState::Banned);
+    match action {
+        Action::CreateCommunity => v.is_some(),
+        Action::ViewCommunity { c, m } => match c.status {
+            CommunityStatus::Active | CommunityStatus::Archived => {
+                is_admin || c.visibility != Visibility::Private || active(m)
+            }
+            CommunityStatus::Pending | CommunityStatus::Refused => {
+                is_admin || v.is_some_and(|u| Some(u.id) == c.created_by)
+            }
+        },
+        Action::ViewCommunityCard { c, m } => match c.status {
+            CommunityStatus::Active | CommunityStatus::Archived => {
+                is_admin || active(m) || !(c.visibility == Visibility::Private && banned(m))
+            }
+            CommunityStatus::Pending | CommunityStatus::Refused => {
+                is_admin || v.is_some_and(|u| Some(u.id) == c.created_by)
+            }
+        },
+        // Open and private communities are listed (private ones as a card);
+        // unlisted ones only for their members.
+        Action::ListCommunity { c, m } => {
+            matches!(
+                c.status,
+                CommunityStatus::Active | CommunityStatus::Archived
+            ) && (c.visibility != Visibility::Unlisted || active(m) || is_admin)
+                && !(c.visibility == Visibility::Private && banned(m) && !is_admin)
+        }
+        Action::JoinCommunity { c, m } => {
+            v.is_some()
+                && c.status == CommunityStatus::Active
+                && c.join_policy == JoinPolicy::Open
+                && c.visibility != Visibility::Private
+                && m.is_none()
+        }
+        Action::RequestToJoin { c, m } => {
+            v.is_some()
+                && c.status == CommunityStatus::Active
+                && c.join_policy == JoinPolicy::Request
+                && m.is_none()
+        }
+        Action::PostInCommunity { c, m } => {
+            c.status == CommunityStatus::Active && active(m) && !banned(m)
+        }
+        Action::ModerateCommunity { c, m } => {
+            c.status != CommunityStatus::Refused && (is_admin || role_at_least(m, Role::Moderator))
+        }
+        Action::ManageCommunity { c, m } => {
+            c.status != CommunityStatus::Refused && (is_admin || role_at_least(m, Role::Animator))
+        }
+        Action::OwnCommunity { c, m } => {
+            c.status != CommunityStatus::Refused && (is_admin || role_at_least(m, Role::Owner))
+        }
+        Action::ApproveCommunities => is_admin,
+        Action::Administer => is_admin,
+        Action::ManageUser { target } => is_admin && v.is_some_and(|u| u.id != target.id),
+        Action::ViewProfile { target } => {
+            target.status == Status::Active || is_admin || v.is_some_and(|u| u.id == target.id)
+        }
+        Action::ViewEmail { target } => is_admin || v.is_some_and(|u| u.id == target.id),
+        Action::EditAccount { target } => v.is_some_and(|u| u.id == target.id),
+        Action::SignInToTool => v.is_some(),
+        Action::SeeCommunityTools { c, m } => {
+            matches!(
+                c.status,
+                CommunityStatus::Active | CommunityStatus::Archived
+            ) && active(m)
+        }
+        Action::SeeTool { instance_wide, via } => {
+            v.is_some()
+                && (instance_wide
+                    || via
+                        .iter()
+                        .any(|(c, m)| can(viewer, Action::SeeCommunityTools { c, m: *m })))
+        }
+    }
+}
+
+// ---- Communities -----------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    /// Anyone reads; members post.
+    Open,
+    /// Only members read.
+    Private,
+    /// Anyone with the link reads; not in directories or search for non-members.
+    Unlisted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JoinPolicy {
+    Open,
+    Request,
+    Invitation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CommunityStatus {
+    Active,
+    /// Read-only.
+    Archived,
+    /// Asked for; awaiting an administrator.
+    Pending,
+    Refused,
+}
+
+/// Roles, ordered: a higher role can do what the lower ones can.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Member,
+    Moderator,
+    Animator,
+    Owner,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MemberState {
+    Active,
+    Requested,
+    Banned,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Membership {
+    pub role: Role,
+    pub state: MemberState,
+}
+
+/// What the policy needs to know about a community.
+#[derive(Debug, Clone)]
+pub struct CommunityFacts {
+    pub id: i64,
+    pub visibility: Visibility,
+    pub join_policy: JoinPolicy,
+    pub status: CommunityStatus,
+    pub created_by: Option<i64>,
+}
+
+macro_rules! str_enum {
+    ($t:ty { $($v:ident = $s:literal),+ $(,)? }) => {
+        impl $t {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$v => $s),+ }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($s => Some(Self::$v),)+ _ => None }
+            }
+        }
+    };
+}
+str_enum!(Visibility { Open = "open", Private = "private", Unlisted = "unlisted" });
+str_enum!(JoinPolicy { Open = "open", Request = "request", Invitation = "invitation" });
+str_enum!(CommunityStatus { Active = "active", Archived = "archived", Pending = "pending", Refused = "refused" });
+str_enum!(Role { Member = "member", Moderator = "moderator", Animator = "animator", Owner = "owner" });
+str_enum!(MemberState { Active = "active", Requested = "requested", Banned = "banned" });
+
+// ---- Publications ------------------------------------------------------------------
+
+/// State of a publication or reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContentStatus {
+    Visible,
+    /// Hidden by moderators pending review; the author still sees it.
+    Hidden,
+    /// Removed by moderators, with a reason the author sees.
+    Removed,
+    /// Deleted by its author: a tombstone.
+    Deleted,
+}
+str_enum!(ContentStatus { Visible = "visible", Hidden = "hidden", Removed = "removed", Deleted = "deleted" });
+
+/// One community a publication is shared into, as seen by this viewer.
+#[derive(Debug, Clone)]
+pub struct SharedIn {
+    pub community: CommunityFacts,
+    pub membership: Option<Membership>,
+    /// The moderation state of the publication in this community.
+    pub status: ContentStatus,
+}
+
+/// How a viewer may see a publication (or reply) given where it is shared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sight {
+    /// Not at all: 404, absent from lists, feeds, search, notifications.
+    None,
+    /// Only a notice that it was removed, with the reason (its author).
+    Notice,
+    /// The content.
+    Full,
+}
+
+/// May `viewer` read a publication by `author_id` in state `status`,
+/// shared in `links`? It is readable through any community the viewer may
+/// read where it is visible; its author and the moderators of a community
+/// also see it while hidden; the author sees a removal notice.
+pub fn publication_sight(
+    viewer: Option<&User>,
+    author_id: Option<i64>,
+    status: ContentStatus,
+    links: &[SharedIn],
+) -> Sight {
+    let v = acting(viewer);
+    let is_author = v.is_some_and(|u| Some(u.id) == author_id);
+    let readable = |l: &SharedIn| {
+        can(
+            viewer,
+            Action::ViewCommunity {
+                c: &l.community,
+                m: l.membership,
+            },
+        )
+    };
+    let moderates = |l: &SharedIn| {
+        can(
+            viewer,
+            Action::ModerateCommunity {
+                c: &l.community,
+                m: l.membership,
+            },
+        )
+    };
+    match status {
+        ContentStatus::Deleted => Sight::None,
+        ContentStatus::Removed => {
+            if links.iter().any(|l| moderates(l)) {
+                Sight::Full
+            } else if is_author {
+                Sight::Notice
+            } else {
+                Sight::None
+            }
+        }
+        ContentStatus::Hidden => {
+            if links.iter().any(|l| moderates(l))
+                || (is_author && links.iter().any(|l| readable(l)))
+            {
+                Sight::Full
+            } else {
+                Sight::None
+            }
+        }
+        ContentStatus::Visible => {
+            let visible_somewhere = links
+                .iter()
+                .any(|l| readable(l) && l.status == ContentStatus::Visible);
+            if visible_somewhere || links.iter().any(|l| moderates(l)) {
+                Sight::Full
+            } else if is_author && links.iter().any(|l| readable(l)) {
+                // Removed or hidden in every community the author can read.
+                if links.iter().any(|l| l.status == ContentStatus::Hidden) {
+                    Sight::Full
+                } else {
+                    Sight::Notice
+                }
+            } else {
+                Sight::None
+            }
+        }
+    }
+}
+
+/// The SQL form of "communities this viewer may read", for list queries:
+/// a condition on the community alias `c`, with the viewer's id bound at
+/// placeholder `$param` when the viewer is signed in (the caller binds it).
+/// Must agree with `Action::ViewCommunity` (tested in tests/it/policy.rs).
+pub fn readable_communities_sql(c: &str, viewer: Option<&User>, param: usize) -> String {
+    match acting(viewer) {
+        Some(u) if u.is_admin => "1 = 1".to_string(),
+        Some(_) => format!(
+            "(({c}.status IN ('active', 'archived') AND ({c}.visibility <> 'private' OR EXISTS \
+             (SELECT 1 FROM memberships vm WHERE vm.community_id = {c}.id AND vm.user_id = ${param} AND vm.state = 'active'))) \
+             OR ({c}.status IN ('pending', 'refused') AND {c}.created_by = ${param}))"
+        ),
+        None => format!("({c}.status IN ('active', 'archived') AND {c}.visibility <> 'private')"),
+    }
+}
+
+/// Communities whose content search may show this viewer: those it may
+/// read, minus unlisted ones it is not a member of (unlisted means "not in
+/// directories or search for non-members"). Binds the viewer at `$param`.
+pub fn searchable_communities_sql(c: &str, viewer: Option<&User>, param: usize) -> String {
+    match acting(viewer) {
+        Some(u) if u.is_admin => format!("{c}.status IN ('active', 'archived')"),
+        Some(_) => format!(
+            "({c}.status IN ('active', 'archived') AND ({c}.visibility = 'open' OR EXISTS \
+             (SELECT 1 FROM memberships vm WHERE vm.community_id = {c}.id AND vm.user_id = ${param} AND vm.state = 'active')))"
+        ),
+        None => format!("({c}.status IN ('active', 'archived') AND {c}.visibility = 'open')"),
+    }
+}
+
+/// The SQL form of `Action::ListCommunity` (directory, search, home).
+pub fn listed_communities_sql(c: &str, viewer: Option<&User>, param: usize) -> String {
+    match acting(viewer) {
+        Some(u) if u.is_admin => format!("{c}.status IN ('active', 'archived')"),
+        Some(_) => format!(
+            "({c}.status IN ('active', 'archived') AND (({c}.visibility = 'open') \
+             OR ({c}.visibility = 'private' AND NOT EXISTS (SELECT 1 FROM memberships bm WHERE bm.community_id = {c}.id \
+                 AND bm.user_id = ${param} AND bm.state = 'banned')) \
+             OR EXISTS (SELECT 1 FROM memberships vm WHERE vm.community_id = {c}.id AND vm.user_id = ${param} AND vm.state = 'active')))"
+        ),
+        None => format!("({c}.status IN ('active', 'archived') AND {c}.visibility <> 'unlisted')"),
+    }
+}
+
+/// Whether the SQL helpers above need the viewer id bound.
+pub fn sql_needs_viewer(viewer: Option<&User>) -> Option<i64> {
+    acting(viewer).filter(|u| !u.is_admin).map(|u| u.id)
+}
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,364 @@
+//! Writing the index: one entry per item (publication, reply, community,
+//! member), in the content's own transaction; the time-ordered rebuild.
+
+use super::*;
+
+// ---- writing the index ---------------------------------------------------------------
+
+async fn put(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    doc: &Doc,
+    gen_: i64,
+) -> Result<(), sqlx::Error> {
+    let (title_terms, tag_terms, body_terms) = bulk::terms(doc);
+    // FTS5 (contentless, delete-enabled) keeps a tombstone for every delete,
+    // even of a row it never had: only delete what exists.
+    let existed = if backend == Backend::Sqlite {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM search_docs WHERE source = $1 AND ref_id = $2")
+            .bind(doc.source.code())
+            .bind(doc.ref_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some()
+    } else {
+        false
+    };
+    let upsert = "INSERT INTO search_docs (source, ref_id, kind, publication_id, community_id, user_id, lang, title, body, created_at, gen, filters) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (source, ref_id) DO UPDATE SET kind = excluded.kind, publication_id = excluded.publication_id, \
+         community_id = excluded.community_id, user_id = excluded.user_id, lang = excluded.lang, title = excluded.title, \
+         body = excluded.body, created_at = excluded.created_at, gen = excluded.gen, filters = excluded.filters RETURNING id";
+    let id: i64 = sqlx::query_scalar(upsert)
+        .bind(doc.source.code())
+        .bind(doc.ref_id)
+        .bind(&doc.kind)
+        .bind(doc.publication_id)
+        .bind(doc.community_id)
+        .bind(doc.user_id)
+        .bind(doc.lang.as_str())
+        .bind(&doc.title)
+        .bind(&doc.body)
+        .bind(doc.created_at)
+        .bind(gen_)
+        .bind(&doc.filters)
+        .fetch_one(&mut *conn)
+        .await?;
+    match backend {
+        Backend::Sqlite => {
+            if existed {
+                sqlx::query("DELETE FROM search_fts WHERE rowid = $1")
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            sqlx::query(
+                "INSERT INTO search_fts (rowid, title, tags, body, filters) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(&title_terms)
+            .bind(&tag_terms)
+            .bind(&body_terms)
+            .bind(&doc.filters)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Backend::Postgres => {
+            sqlx::query(
+                "UPDATE search_docs SET tsv = setweight(to_tsvector('simple', $1), 'A') || \
+                 setweight(to_tsvector('simple', $2), 'B') || to_tsvector('simple', $3) || array_to_tsvector(string_to_array(filters, ' ')) WHERE id = $4",
+            )
+            .bind(&title_terms)
+            .bind(&tag_terms)
+            .bind(&body_terms)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn remove(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    source: Source,
+    ref_id: i64,
+) -> Result<(), sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "DELETE FROM search_docs WHERE source = $1 AND ref_id = $2 RETURNING id",
+    )
+    .bind(source.code())
+    .bind(ref_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let (Some(id), Backend::Sqlite) = (id, backend) {
+        sqlx::query("DELETE FROM search_fts WHERE rowid = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn tags_for(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, String>, sqlx::Error> {
+    let mut out: HashMap<i64, String> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT pt.publication_id, t.label FROM publication_tags pt JOIN tags t ON t.id = pt.tag_id \
+         WHERE pt.publication_id IN ({list})"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in rows {
+        let e = out.entry(r.try_get::<i64, _>(0)?).or_default();
+        if !e.is_empty() {
+            e.push(' ');
+        }
+        e.push_str(&r.try_get::<String, _>(1)?);
+    }
+    Ok(out)
+}
+
+/// (Re)index one item from its source row — call inside the transaction
+/// that changed it, so content and index commit together. An item that no
+/// longer exists (or is not to be indexed) leaves the index. A publication
+/// whose communities or tags changed also refreshes its replies' filter
+/// tokens (they carry their publication's).
+pub async fn index_one(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    source: Source,
+    id: i64,
+) -> Result<(), sqlx::Error> {
+    let before: Option<String> = if source == Source::Publications {
+        sqlx::query_scalar("SELECT filters FROM search_docs WHERE source = 'p' AND ref_id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+    } else {
+        None
+    };
+    let after = index_doc(conn, backend, source, id).await?;
+    if let (Some(before), Some(after)) = (before, after)
+        && before != after
+    {
+        let replies: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM replies WHERE publication_id = $1 AND status <> 'deleted'",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        for r in replies {
+            index_doc(conn, backend, Source::Replies, r).await?;
+        }
+    }
+    Ok(())
+}
+
+/// `index_one` for this item alone; returns the filter tokens written.
+async fn index_doc(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    source: Source,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(source.load_sql("= $1")))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let doc = match row {
+        Some(r) => source.doc(&r)?.1,
+        None => None,
+    };
+    match doc {
+        Some(mut doc) => {
+            if source == Source::Publications {
+                doc.tags = tags_for(conn, &[id]).await?.remove(&id).unwrap_or_default();
+            }
+            let of_publication = match doc.publication_id {
+                Some(p) => publication_filters(conn, &[p]).await?.remove(&p),
+                None => None,
+            };
+            doc.filters = doc_filters(&doc, of_publication.as_deref());
+            put(conn, backend, &doc, 0).await?;
+            Ok(Some(doc.filters))
+        }
+        None => {
+            remove(conn, backend, source, id).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Index one item in its own transaction (for callers without one).
+pub async fn reindex_item(db: &Db, source: Source, id: i64) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    index_one(&mut tx, db.backend, source, id).await?;
+    tx.commit().await
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RebuildStats {
+    pub docs: u64,
+    pub seconds: f64,
+}
+
+/// Rebuild the whole index from the content tables, in batches, while the
+/// old entries keep answering; entries of vanished items are swept at the end.
+pub async fn reindex_all(db: &Db) -> anyhow::Result<RebuildStats> {
+    let started = std::time::Instant::now();
+    let gen_: i64 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(1);
+    // Everything to index, oldest first, so that entry ids follow time
+    // (to within one batch): the match window (`MATCH_WINDOW`) reads the
+    // newest ids. Only keys are held: 24 bytes per item (60 MB at 2.5
+    // million items).
+    let mut keys: Vec<(i64, usize, i64)> = Vec::new();
+    for (s, source) in Source::ALL.iter().enumerate() {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(source.keys_sql())
+            .fetch_all(&db.pool)
+            .await?;
+        keys.extend(rows.into_iter().map(|(id, at)| (at, s, id)));
+    }
+    keys.sort_unstable();
+    let mut docs = 0u64;
+    for chunk in keys.chunks(BATCH as usize) {
+        // The batch reads, then writes: `Db::begin` takes SQLite's write
+        // lock at BEGIN.
+        let mut tx = db.begin().await?;
+        for (s, source) in Source::ALL.iter().enumerate() {
+            let ids: Vec<i64> = chunk.iter().filter(|k| k.1 == s).map(|k| k.2).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let rows = sqlx::query(sqlx::AssertSqlSafe(source.load_many_sql(&ids)))
+                .fetch_all(&mut *tx)
+                .await?;
+            let mut by_id: HashMap<i64, Doc> = HashMap::with_capacity(rows.len());
+            for r in &rows {
+                // Not to be indexed (any more): swept below with the rest.
+                if let (id, Some(d)) = source.doc(r)? {
+                    by_id.insert(id, d);
+                }
+            }
+            let mut batch: Vec<Doc> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+            if *source == Source::Publications {
+                let ids: Vec<i64> = batch.iter().map(|d| d.ref_id).collect();
+                let mut tags = tags_for(&mut tx, &ids).await?;
+                for d in &mut batch {
+                    d.tags = tags.remove(&d.ref_id).unwrap_or_default();
+                }
+            }
+            let mut pids: Vec<i64> = batch.iter().filter_map(|d| d.publication_id).collect();
+            pids.sort_unstable();
+            pids.dedup();
+            let of_publication = publication_filters(&mut tx, &pids).await?;
+            for d in &mut batch {
+                let p = d.publication_id.and_then(|p| of_publication.get(&p));
+                d.filters = doc_filters(d, p.map(String::as_str));
+            }
+            bulk::put_many(&mut tx, db.backend, &batch, gen_).await?;
+            docs += batch.len() as u64;
+        }
+        tx.commit().await?;
+    }
+    // Sweep what this rebuild did not write (items gone meanwhile are
+    // removed by their own transactions; this catches older drift).
+    let mut tx = db.begin().await?;
+    if db.backend == Backend::Sqlite {
+        sqlx::query(
+            "DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_docs WHERE gen <> $1 AND gen <> 0)",
+        )
+        .bind(gen_)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("DELETE FROM search_docs WHERE gen <> $1 AND gen <> 0")
+        .bind(gen_)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    optimize(db).await?;
+    crate::settings::set_raw(db, INDEX_VERSION_KEY, INDEX_VERSION).await?;
+    Ok(RebuildStats {
+        docs,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Compact the index after bulk changes: FTS5 merges its segments and
+/// drops tombstones; PostgreSQL refreshes the planner's statistics.
+pub async fn optimize(db: &Db) -> Result<(), sqlx::Error> {
+    match db.backend {
+        Backend::Sqlite => {
+            sqlx::query("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+                .execute(&db.pool)
+                .await?;
+        }
+        Backend::Postgres => {
+            sqlx::query("ANALYZE search_docs").execute(&db.pool).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Bumped whenever the analysis changes: the index is then rebuilt at start.
+pub const INDEX_VERSION: &str = "2";
+const INDEX_VERSION_KEY: &str = "search.index_version";
+
+/// Make sure the index matches the current analysis before serving: an
+/// instance without content just records the version (no work, nothing to
+/// race with); one with content is rebuilt in the background (`true`
+/// returned), the old entries answering meanwhile.
+pub async fn needs_rebuild(db: &Db) -> Result<bool, sqlx::Error> {
+    if index_is_current(db).await? {
+        return Ok(false);
+    }
+    let content: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM publications) + (SELECT COUNT(*) FROM communities) + \
+         (SELECT COUNT(*) FROM users WHERE findable = 1)",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    if content == 0 {
+        crate::settings::set_raw(db, INDEX_VERSION_KEY, INDEX_VERSION).await?;
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// Is the index built with the current analysis?
+pub async fn index_is_current(db: &Db) -> Result<bool, sqlx::Error> {
+    Ok(crate::settings::get_raw(db, INDEX_VERSION_KEY)
+        .await?
+        .as_deref()
+        == Some(INDEX_VERSION))
+}
+
+/// Bytes the index takes on disk (approximate on SQLite without dbstat).
+pub async fn index_bytes(db: &Db) -> Result<i64, sqlx::Error> {
+    match db.backend {
+        Backend::Postgres => {
+            sqlx::query_scalar("SELECT CAST(pg_total_relation_size('search_docs') AS BIGINT)")
+                .fetch_one(&db.pool)
+                .await
+        }
+        Backend::Sqlite => {
+            let r: Result<Option<i64>, sqlx::Error> = sqlx::query_scalar(
+                "SELECT CAST(SUM(pgsize) AS BIGINT) FROM dbstat WHERE name LIKE 'search%'",
+            )
+            .fetch_one(&db.pool)
+            .await;
+            r.map(|v| v.unwrap_or(0))
+        }
+    }
+}
