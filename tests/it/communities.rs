@@ -668,7 +668,7 @@ async fn invitee_without_an_account_signs_up_and_comes_back_to_the_invitation() 
         JoinPolicy::Invitation,
     )
     .await;
-    let (_, code) = communities::create_invite(&app.state.db, c.id, owner.id, "", 7, None)
+    let (_, code) = communities::invitations::create(&app.state.db, c.id, Some(owner.id), "", 7, None)
         .await
         .unwrap();
     // The link as shared, and as the pages write it back (code encoded).
@@ -1303,7 +1303,7 @@ async fn invitation_links_use_limits_expiry_revocation_and_email() {
     )
     .await;
     let (_, other_code) =
-        communities::create_invite(&app.state.db, other.id, owner.id, "", 7, None)
+        communities::invitations::create(&app.state.db, other.id, Some(owner.id), "", 7, None)
             .await
             .unwrap();
     let res = app
@@ -1313,7 +1313,7 @@ async fn invitation_links_use_limits_expiry_revocation_and_email() {
 
     // Expired.
     let (expired_id, expired) =
-        communities::create_invite(&app.state.db, c.id, owner.id, "", 7, None)
+        communities::invitations::create(&app.state.db, c.id, Some(owner.id), "", 7, None)
             .await
             .unwrap();
     sqlx::query("UPDATE community_invites SET expires_at = $1 WHERE id = $2")
