@@ -101,11 +101,7 @@ pub async fn list(db: &Db, community_id: i64) -> Result<Vec<Invite>, sqlx::Error
 }
 
 /// Revoke an active invitation; false when there was none.
-pub async fn revoke(
-    db: &Db,
-    community_id: i64,
-    invite_id: i64,
-) -> Result<bool, sqlx::Error> {
+pub async fn revoke(db: &Db, community_id: i64, invite_id: i64) -> Result<bool, sqlx::Error> {
     let res = sqlx::query("UPDATE community_invites SET revoked_at = $1 WHERE id = $2 AND community_id = $3 AND revoked_at IS NULL")
         .bind(now())
         .bind(invite_id)

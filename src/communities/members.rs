@@ -65,11 +65,7 @@ fn member_from_row(r: &AnyRow) -> Result<Member, sqlx::Error> {
 }
 
 /// One member of a community, in any state, whatever their account status.
-pub async fn get(
-    db: &Db,
-    community_id: i64,
-    user_id: i64,
-) -> Result<Option<Member>, sqlx::Error> {
+pub async fn get(db: &Db, community_id: i64, user_id: i64) -> Result<Option<Member>, sqlx::Error> {
     sqlx::query(
         "SELECT u.id, u.username, u.display_name, u.avatar_id, m.role, m.state, m.message, m.created_at \
          FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.community_id = $1 AND m.user_id = $2",
@@ -113,11 +109,7 @@ pub async fn page(
 }
 
 /// How many memberships are in a state (e.g. open join requests).
-pub async fn count(
-    db: &Db,
-    community_id: i64,
-    state: MemberState,
-) -> Result<i64, sqlx::Error> {
+pub async fn count(db: &Db, community_id: i64, state: MemberState) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE community_id = $1 AND state = $2")
         .bind(community_id)
         .bind(state.as_str())

@@ -147,7 +147,6 @@ pub fn slugify(name: &str) -> String {
         .to_string()
 }
 
-
 pub struct NewCommunity<'a> {
     pub name: &'a str,
     pub slug: Option<&'a str>,
@@ -159,7 +158,6 @@ pub struct NewCommunity<'a> {
     /// Why the community is needed (when the instance approves communities).
     pub request_note: &'a str,
 }
-
 
 // ---- choices ---------------------------------------------------------------------------
 
@@ -300,7 +298,6 @@ pub fn may_set_role(actor_admin: bool, actor: Option<Role>, target: Role, new: R
 pub fn may_remove(actor_admin: bool, actor: Option<Role>, target: Role) -> bool {
     may_set_role(actor_admin, actor, target, Role::Member)
 }
-
 
 #[cfg(test)]
 mod role_tests {

@@ -16,8 +16,8 @@
 
 use super::access::Loaded;
 use super::{Community, CommunitySettings, NewCommunity, invitations, members};
-use crate::accounts::{self, User};
 use crate::accounts::ops::audit_in;
+use crate::accounts::{self, User};
 use crate::actor::Actor;
 use crate::emails;
 use crate::error::{AppError, AppResult};
@@ -548,12 +548,7 @@ pub async fn set_role(
     if target.role == role {
         return Ok(());
     }
-    if !super::may_set_role(
-        actor.may(Action::Administer),
-        l.role(),
-        target.role,
-        role,
-    ) {
+    if !super::may_set_role(actor.may(Action::Administer), l.role(), target.role, role) {
         return Err(AppError::Forbidden);
     }
     let mut tx = state.db.begin().await?;
@@ -660,15 +655,8 @@ pub async fn create_invite(
     {
         return Err(AppError::TooManyRequests { retry_after });
     }
-    let (id, code) = invitations::create(
-        &state.db,
-        l.c.id,
-        actor.audit_id(),
-        email,
-        days,
-        max_uses,
-    )
-    .await?;
+    let (id, code) =
+        invitations::create(&state.db, l.c.id, actor.audit_id(), email, days, max_uses).await?;
     let link = state.url(&format!(
         "{}/join?code={code}",
         crate::urls::community(&l.c.slug)
@@ -711,7 +699,12 @@ pub async fn revoke_invite(
 /// invalid, expired, revoked or used-up code is `NotFound`; a ban stays
 /// (`Forbidden`); an archived community is `community_archived`. A
 /// person's act.
-pub async fn redeem(state: &AppState, actor: &Actor, slug: &str, code: &str) -> AppResult<Community> {
+pub async fn redeem(
+    state: &AppState,
+    actor: &Actor,
+    slug: &str,
+    code: &str,
+) -> AppResult<Community> {
     let u = person(actor)?;
     let c = invitations::invited_community(state, slug, code)
         .await?

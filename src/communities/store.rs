@@ -479,7 +479,6 @@ pub async fn transfer_ownership(
     tx.commit().await.map(|_| true)
 }
 
-
 // ---- notifications --------------------------------------------------------------------------
 
 /// One notification record, in the caller's transaction (see the `notifications` table). `data` is a

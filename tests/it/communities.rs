@@ -668,9 +668,10 @@ async fn invitee_without_an_account_signs_up_and_comes_back_to_the_invitation() 
         JoinPolicy::Invitation,
     )
     .await;
-    let (_, code) = communities::invitations::create(&app.state.db, c.id, Some(owner.id), "", 7, None)
-        .await
-        .unwrap();
+    let (_, code) =
+        communities::invitations::create(&app.state.db, c.id, Some(owner.id), "", 7, None)
+            .await
+            .unwrap();
     // The link as shared, and as the pages write it back (code encoded).
     let shared = format!("/c/cercle-invite/join?code={code}");
     let invitation = format!("/c/cercle-invite/join?code={}", urlencoding(&code));

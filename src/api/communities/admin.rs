@@ -1,19 +1,18 @@
 //! The administrators' approval of new communities.
 
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::Json;
+use axum::extract::{Path, State};
 
-use super::{detail, manager, member_item, reload, summary};
 use super::schema::*;
+use super::{detail, reload};
 use crate::accounts::User;
 use crate::actor::Actor;
 use crate::api::extract::ApiUser;
-use crate::api::wire::{ErrorBody, rfc3339};
-use crate::communities::access::{self, Loaded};
-use crate::communities::{self, CommunitySettings, DirectoryFilter, ops};
+use crate::api::wire::ErrorBody;
+use crate::communities::access::Loaded;
+use crate::communities::{self, ops};
 use crate::error::{AppError, AppResult};
-use crate::policy::{self, Action, JoinPolicy, MemberState, Visibility};
+use crate::policy::{self, Action};
 use crate::state::AppState;
 
 // ---- administrators ----------------------------------------------------------------------
@@ -118,4 +117,3 @@ pub async fn refuse_community(
     )
     .await
 }
-

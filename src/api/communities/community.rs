@@ -1,20 +1,19 @@
 //! The directory, one community, creation and settings, ownership and
 //! archiving.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::Json;
 
-use super::{detail, manager, member_item, reload, summary};
 use super::schema::*;
-use crate::accounts::User;
+use super::{detail, manager, reload, summary};
 use crate::actor::Actor;
 use crate::api::extract::ApiUser;
-use crate::api::wire::{ErrorBody, rfc3339};
-use crate::communities::access::{self, Loaded};
+use crate::api::wire::ErrorBody;
+use crate::communities::access::{self};
 use crate::communities::{self, CommunitySettings, DirectoryFilter, ops};
-use crate::error::{AppError, AppResult};
-use crate::policy::{self, Action, JoinPolicy, MemberState, Visibility};
+use crate::error::AppResult;
+use crate::policy::{JoinPolicy, Visibility};
 use crate::state::AppState;
 
 // ---- directory and one community -----------------------------------------------------------
@@ -177,7 +176,6 @@ pub async fn update(
     Ok(Json(detail(&state, Some(&user), &l)))
 }
 
-
 /// Hand ownership to another active member; the previous owner becomes an animator.
 #[utoipa::path(
     post,
@@ -256,4 +254,3 @@ pub async fn reopen(
     let l = reload(&state, &user, &slug).await?;
     Ok(Json(detail(&state, Some(&user), &l)))
 }
-

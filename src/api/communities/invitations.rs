@@ -1,19 +1,16 @@
 //! Invitation links: list, create, revoke, redeem.
 
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 
-use super::{detail, manager, member_item, reload, summary};
 use super::schema::*;
-use crate::accounts::User;
+use super::{detail, reload};
 use crate::actor::Actor;
 use crate::api::extract::ApiUser;
 use crate::api::wire::{ErrorBody, rfc3339};
-use crate::communities::access::{self, Loaded};
-use crate::communities::{self, CommunitySettings, DirectoryFilter, ops};
+use crate::communities::{self, ops};
 use crate::error::{AppError, AppResult};
-use crate::policy::{self, Action, JoinPolicy, MemberState, Visibility};
 use crate::state::AppState;
 
 // ---- invitations --------------------------------------------------------------------------
@@ -145,4 +142,3 @@ pub async fn redeem(
     let l = reload(&state, &user, &c.slug).await?;
     Ok(Json(detail(&state, Some(&user), &l)))
 }
-

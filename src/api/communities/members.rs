@@ -1,19 +1,19 @@
 //! Membership (join, leave, ask), join requests, members and roles.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::Json;
 
-use super::{detail, manager, member_item, reload, summary};
 use super::schema::*;
+use super::{member_item, reload};
 use crate::accounts::User;
 use crate::actor::Actor;
 use crate::api::extract::ApiUser;
-use crate::api::wire::{ErrorBody, rfc3339};
+use crate::api::wire::ErrorBody;
 use crate::communities::access::{self, Loaded};
-use crate::communities::{self, CommunitySettings, DirectoryFilter, ops};
+use crate::communities::{self, ops};
 use crate::error::{AppError, AppResult};
-use crate::policy::{self, Action, JoinPolicy, MemberState, Visibility};
+use crate::policy::MemberState;
 use crate::state::AppState;
 
 // ---- membership -----------------------------------------------------------------------------
@@ -112,7 +112,13 @@ pub async fn ask(
 ) -> AppResult<Json<Option<MembershipInfo>>> {
     // Asked from outside a private community too (it shows its card).
     let l = access::load_card(&state, Some(&user), &slug).await?;
-    ops::request(&state, &Actor::person(&user), &l, b.message.as_deref().unwrap_or("")).await?;
+    ops::request(
+        &state,
+        &Actor::person(&user),
+        &l,
+        b.message.as_deref().unwrap_or(""),
+    )
+    .await?;
     my_membership(&state, &user, l.c.id).await
 }
 
@@ -310,4 +316,3 @@ pub async fn remove_member(
     ops::remove(&state, &Actor::person(&user), &l, user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
-

@@ -149,4 +149,3 @@ fn manager(l: &Loaded, u: &User) -> AppResult<()> {
         Err(AppError::Forbidden)
     }
 }
-

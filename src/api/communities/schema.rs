@@ -388,7 +388,6 @@ pub struct CreatedInvitation {
     pub link: String,
 }
 
-
 impl From<InviteState> for InvitationState {
     fn from(s: InviteState) -> Self {
         match s {

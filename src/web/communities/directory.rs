@@ -78,7 +78,13 @@ pub(super) async fn directory(
 ) -> AppResult<Response> {
     let viewer = ctx.user.as_ref();
     // Keep only filters that mean something, so links stay clean.
-    let filter = DirectoryFilter::clean(&raw.q, &raw.theme, &raw.territory, &raw.visibility, raw.mine == "1");
+    let filter = DirectoryFilter::clean(
+        &raw.q,
+        &raw.theme,
+        &raw.territory,
+        &raw.visibility,
+        raw.mine == "1",
+    );
     let q = DirectoryQuery {
         q: filter.query.clone().unwrap_or_default(),
         theme: filter.theme.clone().unwrap_or_default(),
@@ -87,14 +93,19 @@ pub(super) async fn directory(
             .visibility
             .map(|v| v.as_str().to_string())
             .unwrap_or_default(),
-        mine: if filter.mine { "1".into() } else { String::new() },
+        mine: if filter.mine {
+            "1".into()
+        } else {
+            String::new()
+        },
         page: String::new(),
     };
     let mine = filter.mine;
     if mine && viewer.is_none() {
         return Ok(ctx.redirect(&login_link(&directory_link(&q, 1))));
     }
-    let listing = communities::directory::list(&state, viewer, &filter, page_number(&raw.page)).await?;
+    let listing =
+        communities::directory::list(&state, viewer, &filter, page_number(&raw.page)).await?;
     let page_no = listing.page;
     let more = listing.more;
     let lang = ctx.lang;

@@ -243,4 +243,3 @@ pub(super) async fn member_remove(
         &back,
     )
 }
-

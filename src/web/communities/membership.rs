@@ -1,8 +1,8 @@
 //! Joining (at once, or with an invitation link and its landing page),
 //! asking to join, leaving or withdrawing a request.
 
-use super::*;
 use super::show::render_show;
+use super::*;
 
 // ---- joining, requests, leaving ----------------------------------------------------------------
 
@@ -54,7 +54,8 @@ pub(super) async fn join_page(
     Path(slug): Path<String>,
     Query(q): Query<CodeQuery>,
 ) -> AppResult<Response> {
-    let Some(c) = communities::invitations::invited_community(&state, &slug, q.code.trim()).await? else {
+    let Some(c) = communities::invitations::invited_community(&state, &slug, q.code.trim()).await?
+    else {
         return Ok(invite_invalid(&state, &ctx));
     };
     let viewer = ctx.user.as_ref();

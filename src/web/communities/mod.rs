@@ -22,9 +22,9 @@
 //! ownership, archiving), `invitations`, `admin` (the approval queue).
 
 use askama::Template;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -505,7 +505,6 @@ fn person_row(lang: Lang, m: &communities::Member) -> PersonRow {
     }
 }
 
-
 // ---- managers: join requests ------------------------------------------------------------------
 
 /// The community for a managers' page, or the right refusal: login for
@@ -535,15 +534,12 @@ macro_rules! managed {
     };
 }
 
-
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct ReasonForm {
     csrf: String,
     reason: String,
 }
-
-
 
 // ---- the pages ------------------------------------------------------------------------------
 
@@ -559,7 +555,9 @@ mod show;
 use admin::{admin_approve, admin_page, admin_refuse, admin_settings};
 use directory::{directory, new_form, new_submit};
 use invitations::{invitation_create, invitation_revoke, invitations_page};
-use members::{member_remove, member_role, members_page, request_approve, request_refuse, requests_page};
+use members::{
+    member_remove, member_role, members_page, request_approve, request_refuse, requests_page,
+};
 use membership::{join_page, join_submit, leave_submit, request_submit};
 use settings::{archive_submit, reopen_submit, settings_form, settings_submit, transfer_submit};
 use show::{about, show};
