@@ -22,7 +22,8 @@ pub(super) async fn requests_page(
     let l = managed!(state, ctx, slug);
     let href = format!("{}/requests", l.c.path());
     let (list, more) =
-        communities::members::page(&state.db, l.c.id, MemberState::Requested, 0).await?;
+        communities::members::shown(&state, ctx.user.as_ref(), &l, MemberState::Requested, 1)
+            .await?;
     let p = RequestsPage {
         s: shell(
             &state,
@@ -107,13 +108,6 @@ pub(super) async fn members_page(
     let l = load(&state, viewer, &slug).await?;
     let manage = l.manage(viewer);
     let banned = q.tab == "banned";
-    if banned && !manage {
-        return Err(if viewer.is_some() {
-            AppError::Forbidden
-        } else {
-            AppError::NotFound
-        });
-    }
     let base = format!("{}/members", l.c.path());
     let page_no = page_number(&q.page);
     let state_shown = if banned {
@@ -122,7 +116,11 @@ pub(super) async fn members_page(
         MemberState::Active
     };
     let (list, more) =
-        communities::members::page(&state.db, l.c.id, state_shown, page_no - 1).await?;
+        match communities::members::shown(&state, viewer, &l, state_shown, page_no).await {
+            // Anonymous visitors are not told that the list exists.
+            Err(AppError::Forbidden) if viewer.is_none() => return Err(AppError::NotFound),
+            res => res?,
+        };
     let admin = viewer.is_some_and(is_admin);
     let my_role = l.role();
     let owners = list.iter().filter(|m| m.role == Role::Owner).count();
