@@ -20,6 +20,8 @@
 //! about), `membership` (joining, invitation links, requests, leaving),
 //! `members` (join requests, members and roles), `settings` (settings,
 //! ownership, archiving), `invitations`, `admin` (the approval queue).
+//! Each of them starts with `use super::*`: the shared parts below are
+//! private to this folder.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -413,7 +415,8 @@ fn refusal(
     ))
 }
 
-/// Turn the outcome of an `op_*` into a page: conflicts get an explanation.
+/// Turn the outcome of an operation (`communities::ops`) into a page:
+/// conflicts get an explanation.
 fn after(
     state: &AppState,
     ctx: &mut Ctx,
