@@ -668,9 +668,10 @@ async fn invitee_without_an_account_signs_up_and_comes_back_to_the_invitation() 
         JoinPolicy::Invitation,
     )
     .await;
-    let (_, code) = communities::create_invite(&app.state.db, c.id, owner.id, "", 7, None)
-        .await
-        .unwrap();
+    let (_, code) =
+        communities::invitations::create(&app.state.db, c.id, Some(owner.id), "", 7, None)
+            .await
+            .unwrap();
     // The link as shared, and as the pages write it back (code encoded).
     let shared = format!("/c/cercle-invite/join?code={code}");
     let invitation = format!("/c/cercle-invite/join?code={}", urlencoding(&code));
@@ -1303,7 +1304,7 @@ async fn invitation_links_use_limits_expiry_revocation_and_email() {
     )
     .await;
     let (_, other_code) =
-        communities::create_invite(&app.state.db, other.id, owner.id, "", 7, None)
+        communities::invitations::create(&app.state.db, other.id, Some(owner.id), "", 7, None)
             .await
             .unwrap();
     let res = app
@@ -1313,7 +1314,7 @@ async fn invitation_links_use_limits_expiry_revocation_and_email() {
 
     // Expired.
     let (expired_id, expired) =
-        communities::create_invite(&app.state.db, c.id, owner.id, "", 7, None)
+        communities::invitations::create(&app.state.db, c.id, Some(owner.id), "", 7, None)
             .await
             .unwrap();
     sqlx::query("UPDATE community_invites SET expires_at = $1 WHERE id = $2")
