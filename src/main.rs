@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use passerelles::accounts::{self, CreateError, NewUser, Status};
+use passerelles::accounts;
 use passerelles::actor::Actor;
 use passerelles::config::{Config, Overrides};
 use passerelles::error::AppError;
@@ -431,55 +431,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\n', '\r']);
             let state = passerelles::app::build_state(config).await?;
-            let created = accounts::create_user(
-                &state.db,
-                NewUser {
+            // The same operation as the sign-up page and the setup link,
+            // acted by the instance: it may make an administrator, and
+            // vouches for the address.
+            let created = passerelles::accounts::signup::create(
+                &state,
+                passerelles::accounts::signup::Creator::By {
+                    actor: &Actor::CLI,
+                    admin,
+                },
+                passerelles::accounts::signup::NewAccount {
                     username: &username,
                     email: &email,
                     password,
-                    is_admin: admin,
-                    email_verified: true,
-                    status: Status::Active,
                     locale: "fr-CA",
-                    registration_note: "",
                 },
+                "",
             )
             .await;
             match created {
-                Ok(u) => {
-                    accounts::audit(
-                        &state.db,
-                        None,
-                        "cli_create_user",
-                        Some(u.id),
-                        if admin { "admin" } else { "" },
-                    )
-                    .await?;
-                    if admin {
-                        passerelles::settings::delete_raw(
-                            &state.db,
-                            passerelles::web::pages::SETUP_TOKEN_KEY,
-                        )
-                        .await?;
-                    }
+                Ok(c) => {
                     println!(
                         "Account {} created{}.",
-                        u.username,
+                        c.user.username,
                         if admin { " (administrator)" } else { "" }
                     );
                     Ok(())
                 }
-                Err(CreateError::Refused(r)) => {
-                    let lang = passerelles::i18n::Lang::En;
-                    let reasons: Vec<String> = r
-                        .fields
-                        .iter()
-                        .map(|(f, k)| format!("{f}: {}", lang.t(k)))
-                        .collect();
-                    anyhow::bail!("account refused: {}", reasons.join("; "))
-                }
-                Err(CreateError::Db(e)) => Err(e.into()),
-                Err(CreateError::Other(e)) => Err(e),
+                Err(e) => cli_op(Err(e)),
             }
         }
     }

@@ -141,7 +141,7 @@ pub async fn confirm(state: &AppState, token: &str) -> AppResult<Confirmed> {
 /// current one (so a hijack does not go unnoticed); nothing changes until
 /// the link is followed. Refusals: `Invalid` on `new_email`
 /// (`email-invalid`, `email-same`, `email-taken`) and `email_password`.
-/// Rate limits are the caller's.
+/// `TooManyRequests` past `ratelimit::EMAIL_SEND_PER_ACCOUNT`.
 pub async fn request_change(
     state: &AppState,
     actor: &Actor,
@@ -169,6 +169,16 @@ pub async fn request_change(
     }
     if !fields.is_empty() {
         return Err(AppError::Invalid { fields });
+    }
+    // Refusals come before the limit: a typo costs no attempt.
+    if let Err(retry_after) = crate::ratelimit::hit(
+        &state.db,
+        &format!("email-change:{}", user.id),
+        crate::ratelimit::EMAIL_SEND_PER_ACCOUNT,
+    )
+    .await?
+    {
+        return Err(AppError::TooManyRequests { retry_after });
     }
     let token = super::issue_token(&state.db, user.id, Purpose::ChangeEmail, new_email).await?;
     let link = state.url(&format!("/verify-email?token={token}"));

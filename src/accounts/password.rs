@@ -97,14 +97,7 @@ pub async fn change(
     super::sessions::delete_in(&mut tx, user.id, keep).await?;
     audit_in(&mut tx, actor, "password_changed", Some(user.id), "").await?;
     tx.commit().await?;
-    emails::security_notice(
-        state,
-        user,
-        emails::Notice::PasswordChanged,
-        user_agent,
-        "",
-    )
-    .await;
+    emails::security_notice(state, user, emails::Notice::PasswordChanged, user_agent, "").await;
     Ok(())
 }
 
