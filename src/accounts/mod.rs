@@ -3,7 +3,9 @@
 
 pub mod email;
 pub mod ops;
+pub mod passkeys;
 pub mod password;
+pub mod second_factor;
 pub mod sessions;
 pub mod signup;
 pub mod tokens;

@@ -85,6 +85,20 @@ pub async fn insert(
     transports: &str,
     name: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let id = insert_in(&mut tx, user_id, c, transports, name).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// `insert` in the caller's transaction (`None`: already registered).
+pub async fn insert_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: i64,
+    c: &NewCredential,
+    transports: &str,
+    name: &str,
+) -> Result<Option<i64>, sqlx::Error> {
     let res = sqlx::query_scalar(
         "INSERT INTO passkeys (user_id, credential_id, public_key, alg, sign_count, transports, name, \
          aaguid, backup_eligible, clone_warning, created_at) \
@@ -100,7 +114,7 @@ pub async fn insert(
     .bind(hex::encode(c.aaguid))
     .bind(c.backup_eligible as i64)
     .bind(now())
-    .fetch_one(&db.pool)
+    .fetch_one(&mut **tx)
     .await;
     match res {
         Ok(id) => Ok(Some(id)),
@@ -110,12 +124,25 @@ pub async fn insert(
 }
 
 pub async fn rename(db: &Db, user_id: i64, id: i64, name: &str) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let done = rename_in(&mut tx, user_id, id, name).await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// `rename` in the caller's transaction.
+pub async fn rename_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: i64,
+    id: i64,
+    name: &str,
+) -> Result<bool, sqlx::Error> {
     Ok(
         sqlx::query("UPDATE passkeys SET name = $1 WHERE id = $2 AND user_id = $3")
             .bind(name)
             .bind(id)
             .bind(user_id)
-            .execute(&db.pool)
+            .execute(&mut **tx)
             .await?
             .rows_affected()
             == 1,
@@ -123,11 +150,23 @@ pub async fn rename(db: &Db, user_id: i64, id: i64, name: &str) -> Result<bool, 
 }
 
 pub async fn remove(db: &Db, user_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let done = remove_in(&mut tx, user_id, id).await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// `remove` in the caller's transaction.
+pub async fn remove_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: i64,
+    id: i64,
+) -> Result<bool, sqlx::Error> {
     Ok(
         sqlx::query("DELETE FROM passkeys WHERE id = $1 AND user_id = $2")
             .bind(id)
             .bind(user_id)
-            .execute(&db.pool)
+            .execute(&mut **tx)
             .await?
             .rows_affected()
             == 1,
