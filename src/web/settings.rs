@@ -208,11 +208,12 @@ async fn profile_submit(
             },
         ));
     };
-    profiles::update_profile(&state.db, user.id, &changes).await?;
+    let actor = Actor::person(&user);
+    profiles::update(&state, &actor, &changes).await?;
     if let Some(jpeg) = new_avatar {
-        profiles::set_avatar(&state.db, user.id, jpeg).await?;
+        profiles::replace_avatar(&state, &actor, jpeg).await?;
     } else if remove {
-        profiles::remove_avatar(&state.db, user.id).await?;
+        profiles::drop_avatar(&state, &actor).await?;
     }
     if v.locale != user.locale {
         let secure = ctx.is_secure();
