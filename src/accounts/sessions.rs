@@ -82,3 +82,12 @@ pub async fn delete_in(
         .await?;
     Ok(res.rows_affected())
 }
+
+/// When a session started (sessions rotate at log-in, so this is when its
+/// person authenticated); `None` for an unknown session.
+pub async fn created_at(state: &AppState, id_hash: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT created_at FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .fetch_optional(&state.db.pool)
+        .await
+}

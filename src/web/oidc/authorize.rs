@@ -263,12 +263,7 @@ pub(super) async fn auth_time(state: &AppState, ctx: &Ctx) -> AppResult<Option<i
     let Some(h) = &ctx.session_hash else {
         return Ok(None);
     };
-    Ok(
-        sqlx::query_scalar("SELECT created_at FROM sessions WHERE id_hash = $1")
-            .bind(h)
-            .fetch_optional(&state.db.pool)
-            .await?,
-    )
+    Ok(crate::accounts::sessions::created_at(state, h).await?)
 }
 
 /// An authentication this recent satisfies `prompt=login` and `max_age`
