@@ -106,7 +106,7 @@ impl User {
     }
 
     pub fn avatar_url(&self) -> Option<String> {
-        self.avatar_id.map(|id| format!("/media/{id}"))
+        self.avatar_id.map(crate::urls::media)
     }
 
     /// Stable public URL of the person (their future ActivityPub id).

@@ -111,7 +111,7 @@ impl Client {
 
     /// Where the locally stored icon is served (immutable, cached).
     pub fn icon_src(&self) -> Option<String> {
-        self.icon_media_id.map(|id| format!("/media/{id}"))
+        self.icon_media_id.map(crate::urls::media)
     }
 
     /// First letter of the name, for the badge shown when there is no icon.
