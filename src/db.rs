@@ -139,11 +139,28 @@ impl Db {
     /// connection committed in between, which `busy_timeout` cannot wait
     /// out; an immediate one waits its turn instead. Read-only work uses the
     /// pool directly.
+    ///
+    /// A connection whose COMMIT failed (read-only file, full disk) can be
+    /// left counting itself inside a transaction — SQLite rolled it back on
+    /// its own, so the ROLLBACK queued when the transaction dropped fails
+    /// too — and every later BEGIN on it would be refused: such a
+    /// connection is closed and another taken.
     pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+        use sqlx::{Connection, SqlSafeStr};
+        let mut conn = self.pool.acquire().await?;
+        for _ in 0..self.pool.options().get_max_connections() {
+            if !conn.is_in_transaction() {
+                break;
+            }
+            conn.close_on_drop();
+            drop(conn);
+            conn = self.pool.acquire().await?;
         }
+        let statement = match self.backend {
+            Backend::Sqlite => Some("BEGIN IMMEDIATE".into_sql_str()),
+            Backend::Postgres => None,
+        };
+        sqlx::Transaction::begin(conn, statement).await
     }
 
     /// Apply pending migrations. On PostgreSQL an advisory lock makes several

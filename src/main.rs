@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use passerelles::accounts::{self, CreateError, NewUser, Status};
+use passerelles::accounts;
 use passerelles::actor::Actor;
 use passerelles::config::{Config, Overrides};
 use passerelles::error::AppError;
@@ -316,9 +316,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin {
             command: AdminCommand::OidcClient { command },
         } => {
-            let db = passerelles::db::Db::connect(&config.database_url(), 2).await?;
-            db.migrate().await?;
-            oidc_client(&db, command).await
+            let state = passerelles::app::build_state(config).await?;
+            oidc_client(&state, command).await
         }
         Command::Admin {
             command: AdminCommand::OidcRotateKey,
@@ -431,62 +430,44 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\n', '\r']);
             let state = passerelles::app::build_state(config).await?;
-            let created = accounts::create_user(
-                &state.db,
-                NewUser {
+            // The same operation as the sign-up page and the setup link,
+            // acted by the instance: it may make an administrator, and
+            // vouches for the address.
+            let created = passerelles::accounts::signup::create(
+                &state,
+                passerelles::accounts::signup::Creator::By {
+                    actor: &Actor::CLI,
+                    admin,
+                },
+                passerelles::accounts::signup::NewAccount {
                     username: &username,
                     email: &email,
                     password,
-                    is_admin: admin,
-                    email_verified: true,
-                    status: Status::Active,
                     locale: "fr-CA",
-                    registration_note: "",
                 },
+                "",
             )
             .await;
             match created {
-                Ok(u) => {
-                    accounts::audit(
-                        &state.db,
-                        None,
-                        "cli_create_user",
-                        Some(u.id),
-                        if admin { "admin" } else { "" },
-                    )
-                    .await?;
-                    if admin {
-                        passerelles::settings::delete_raw(
-                            &state.db,
-                            passerelles::web::pages::SETUP_TOKEN_KEY,
-                        )
-                        .await?;
-                    }
+                Ok(c) => {
                     println!(
                         "Account {} created{}.",
-                        u.username,
+                        c.user.username,
                         if admin { " (administrator)" } else { "" }
                     );
                     Ok(())
                 }
-                Err(CreateError::Refused(r)) => {
-                    let lang = passerelles::i18n::Lang::En;
-                    let reasons: Vec<String> = r
-                        .fields
-                        .iter()
-                        .map(|(f, k)| format!("{f}: {}", lang.t(k)))
-                        .collect();
-                    anyhow::bail!("account refused: {}", reasons.join("; "))
-                }
-                Err(CreateError::Db(e)) => Err(e.into()),
-                Err(CreateError::Other(e)) => Err(e),
+                Err(e) => cli_op(Err(e)),
             }
         }
     }
 }
 
-async fn oidc_client(db: &passerelles::db::Db, command: OidcClientCommand) -> anyhow::Result<()> {
-    use passerelles::oidc::clients;
+/// The registry's operations, acted by the instance (the same as the
+/// administration pages').
+async fn oidc_client(state: &AppState, command: OidcClientCommand) -> anyhow::Result<()> {
+    use passerelles::oidc::{clients, ops};
+    let db = &state.db;
     match command {
         OidcClientCommand::Add {
             name,
@@ -503,23 +484,17 @@ async fn oidc_client(db: &passerelles::db::Db, command: OidcClientCommand) -> an
             alg,
             communities,
         } => {
-            let mut community_ids = Vec::new();
-            for slug in &communities {
-                match passerelles::communities::by_slug(db, slug).await? {
-                    Some(c) => community_ids.push(c.id),
-                    None => anyhow::bail!("no community {slug}"),
-                }
-            }
+            let community_ids = match ops::community_ids(state, &communities).await? {
+                Ok(ids) => ids,
+                Err(unknown) => anyhow::bail!("no community {}", unknown.join(", ")),
+            };
             let icon_png = match icon {
                 Some(path) => {
                     let bytes = std::fs::read(&path)
                         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
                     Some(
-                        passerelles::images::make_icon(
-                            &bytes,
-                            passerelles::web::oidc_admin::ICON_SIZE,
-                        )
-                        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+                        passerelles::images::make_icon(&bytes, ops::ICON_SIZE)
+                            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
                     )
                 }
                 None => None,
@@ -539,10 +514,8 @@ async fn oidc_client(db: &passerelles::db::Db, command: OidcClientCommand) -> an
                 first_party,
                 require_pkce,
             };
-            match clients::create(db, &new, None).await? {
+            match ops::register(state, &Actor::CLI, &new).await {
                 Ok((client, secret)) => {
-                    accounts::audit(db, None, "cli_oidc_client_add", None, &client.client_id)
-                        .await?;
                     println!("client_id={}", client.client_id);
                     if let Some(secret) = secret {
                         println!("client_secret={secret}");
@@ -552,14 +525,15 @@ async fn oidc_client(db: &passerelles::db::Db, command: OidcClientCommand) -> an
                     }
                     Ok(())
                 }
-                Err(problems) => {
+                Err(AppError::Invalid { fields }) => {
                     let lang = passerelles::i18n::Lang::En;
-                    let reasons: Vec<String> = problems
+                    let reasons: Vec<String> = fields
                         .iter()
                         .map(|(f, k)| format!("{f}: {}", lang.t(k)))
                         .collect();
                     anyhow::bail!("client refused: {}", reasons.join("; "))
                 }
+                Err(e) => cli_op(Err(e)),
             }
         }
         OidcClientCommand::List => {
@@ -594,12 +568,13 @@ async fn oidc_client(db: &passerelles::db::Db, command: OidcClientCommand) -> an
             Ok(())
         }
         OidcClientCommand::Remove { client_id } => {
-            if clients::remove(db, &client_id).await? {
-                accounts::audit(db, None, "cli_oidc_client_remove", None, &client_id).await?;
-                println!("Client {client_id} removed.");
-                Ok(())
-            } else {
-                anyhow::bail!("no client {client_id}")
+            match ops::remove(state, &Actor::CLI, &client_id).await {
+                Ok(()) => {
+                    println!("Client {client_id} removed.");
+                    Ok(())
+                }
+                Err(AppError::NotFound) => anyhow::bail!("no client {client_id}"),
+                Err(e) => cli_op(Err(e)),
             }
         }
     }

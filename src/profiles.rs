@@ -1,9 +1,14 @@
-//! Profiles: validated changes to a person's public profile and avatar.
-//! Shared by every channel (web settings page, JSON API).
+//! Profiles: validated changes to a person's public profile and avatar,
+//! and the operations applying them for the acting person. Shared by every
+//! channel (web settings page, JSON API). Profile edits are not audited
+//! (nothing of the account's security changes).
 
 use crate::accounts::{BIO_MAX, DISPLAY_NAME_MAX};
+use crate::actor::Actor;
 use crate::db::{Db, now};
+use crate::error::AppResult;
 use crate::i18n::Lang;
+use crate::state::AppState;
 
 /// Side of the stored avatar, in pixels.
 pub const AVATAR_SIZE: u32 = 256;
@@ -151,6 +156,34 @@ pub async fn remove_avatar(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
     }
     tx.commit().await?;
     Ok(old.is_some())
+}
+
+// ---- Operations ---------------------------------------------------------------
+
+/// Change the acting person's profile (the settings page, `PATCH
+/// /api/v1/me`): only a person editing their own account may. Nothing is
+/// written when nothing changes.
+pub async fn update(state: &AppState, actor: &Actor, c: &ProfileChanges) -> AppResult<()> {
+    let user = crate::accounts::own(actor)?;
+    if *c != ProfileChanges::default() {
+        update_profile(&state.db, user.id, c).await?;
+    }
+    Ok(())
+}
+
+/// Make a processed avatar (JPEG from `images::make_avatar`) the acting
+/// person's, replacing the previous one.
+pub async fn replace_avatar(state: &AppState, actor: &Actor, jpeg: Vec<u8>) -> AppResult<()> {
+    let user = crate::accounts::own(actor)?;
+    set_avatar(&state.db, user.id, jpeg).await?;
+    Ok(())
+}
+
+/// Remove the acting person's avatar, if any.
+pub async fn drop_avatar(state: &AppState, actor: &Actor) -> AppResult<()> {
+    let user = crate::accounts::own(actor)?;
+    remove_avatar(&state.db, user.id).await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -221,6 +221,40 @@ async fn accept_code(
     Ok(n == 1)
 }
 
+/// Accept the first code of an enrolment in progress (its step is spent).
+pub async fn accept_pending_code(db: &Db, user_id: i64, code: &str) -> Result<bool, sqlx::Error> {
+    accept_code(db, user_id, code, false).await
+}
+
+/// Mark the factor confirmed, in the caller's transaction.
+pub async fn mark_confirmed_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE totp_factors SET confirmed_at = $1 WHERE user_id = $2")
+        .bind(now())
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The factor and its recovery codes go, in the caller's transaction.
+pub async fn disable_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM totp_factors WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Finish enrolment with a first code; returns the recovery codes (shown once).
 pub async fn confirm(
     db: &Db,
@@ -240,9 +274,20 @@ pub async fn confirm(
 
 /// Replace the recovery codes; returns the new ones (shown once).
 pub async fn new_recovery_codes(db: &Db, user_id: i64) -> Result<Vec<String>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let codes = new_recovery_codes_in(&mut tx, user_id).await?;
+    tx.commit().await?;
+    Ok(codes)
+}
+
+/// `new_recovery_codes` in the caller's transaction.
+pub async fn new_recovery_codes_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: i64,
+) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
         .bind(user_id)
-        .execute(&db.pool)
+        .execute(&mut **tx)
         .await?;
     let mut codes = Vec::with_capacity(RECOVERY_CODES);
     for _ in 0..RECOVERY_CODES {
@@ -253,7 +298,7 @@ pub async fn new_recovery_codes(db: &Db, user_id: i64) -> Result<Vec<String>, sq
         sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
             .bind(user_id)
             .bind(hash_token(&c))
-            .execute(&db.pool)
+            .execute(&mut **tx)
             .await?;
         codes.push(c);
     }

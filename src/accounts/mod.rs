@@ -1,7 +1,14 @@
 //! Accounts: people, their e-mail links, sessions and API tokens.
 //! Domain operations over the database; no HTTP here.
 
+pub mod email;
 pub mod ops;
+pub mod passkeys;
+pub mod password;
+pub mod second_factor;
+pub mod sessions;
+pub mod signup;
+pub mod tokens;
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -99,7 +106,7 @@ impl User {
     }
 
     pub fn avatar_url(&self) -> Option<String> {
-        self.avatar_id.map(|id| format!("/media/{id}"))
+        self.avatar_id.map(crate::urls::media)
     }
 
     /// Stable public URL of the person (their future ActivityPub id).
@@ -147,6 +154,19 @@ pub fn valid_email(email: &str) -> bool {
         && domain
             .chars()
             .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+}
+
+/// An account read in the caller's transaction (one that must exist).
+pub async fn by_id_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: i64,
+) -> Result<User, sqlx::Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    User::from_row(&row)
 }
 
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
@@ -230,8 +250,31 @@ pub enum CreateError {
 
 /// Validate and create a local account. Checks username rules, uniqueness,
 /// look-alikes, e-mail, and password strength; hashes with Argon2id.
+/// No policy, no audit: the operation creating accounts for every entry
+/// point is `signup::create`; this is the storage step (and the tests').
 pub async fn create_user(db: &Db, new: NewUser<'_>) -> Result<User, CreateError> {
-    let mut refusal = Refusal::default();
+    let username = check_new_user(db, &new).await?;
+    let hash = signup_hash(new.password).await?;
+    let mut tx = db.begin().await?;
+    let id = insert_user_in(&mut tx, &new, &username, &hash).await?;
+    tx.commit().await?;
+    by_id(db, id)
+        .await?
+        .ok_or_else(|| CreateError::Other(anyhow::anyhow!("account {id} vanished after insert")))
+}
+
+async fn signup_hash(password: &str) -> Result<String, CreateError> {
+    Ok(password::hash(password).await?)
+}
+
+/// The refusals of a new account (username rules, uniqueness, look-alikes,
+/// e-mail, password strength), added to `refusal`; the cleaned username
+/// when it is acceptable.
+pub async fn check_new_user_into(
+    db: &Db,
+    new: &NewUser<'_>,
+    refusal: &mut Refusal,
+) -> Result<Option<String>, sqlx::Error> {
     let username = match crate::username::validate(new.username) {
         Ok(u) => Some(u),
         Err(e) => {
@@ -271,45 +314,55 @@ pub async fn create_user(db: &Db, new: NewUser<'_>) -> Result<User, CreateError>
             refusal.push("email", "email-taken");
         }
     }
-    let Some(username) = username.filter(|_| refusal.is_empty()) else {
-        return Err(CreateError::Refused(refusal));
-    };
-    let password = new.password.to_string();
-    let hash = tokio::task::spawn_blocking(move || crate::password::hash(&password))
-        .await
-        .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))??;
+    Ok(username)
+}
+
+async fn check_new_user(db: &Db, new: &NewUser<'_>) -> Result<String, CreateError> {
+    let mut refusal = Refusal::default();
+    let username = check_new_user_into(db, new, &mut refusal).await?;
+    match username.filter(|_| refusal.is_empty()) {
+        Some(u) => Ok(u),
+        None => Err(CreateError::Refused(refusal)),
+    }
+}
+
+/// The account row, in the caller's transaction: its id. Two sign-ups
+/// racing for the same name or address: `Refused` (`username-taken`).
+pub async fn insert_user_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    new: &NewUser<'_>,
+    username: &str,
+    hash: &str,
+) -> Result<i64, CreateError> {
+    let email = new.email.trim();
     let res = sqlx::query_scalar::<_, i64>(
         "INSERT INTO users (username, username_key, username_skeleton, email, email_key, \
          email_verified, password_hash, locale, is_admin, status, registration_note, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
-    .bind(&username)
-    .bind(crate::username::canonical(&username))
-    .bind(crate::username::skeleton(&username))
+    .bind(username)
+    .bind(crate::username::canonical(username))
+    .bind(crate::username::skeleton(username))
     .bind(email)
     .bind(email_key(email))
     .bind(i64::from(new.email_verified))
-    .bind(&hash)
+    .bind(hash)
     .bind(new.locale)
     .bind(i64::from(new.is_admin))
     .bind(new.status.as_str())
     .bind(new.registration_note)
     .bind(now())
-    .fetch_one(&db.pool)
+    .fetch_one(&mut **tx)
     .await;
-    let id = match res {
-        Ok(id) => id,
-        // Two sign-ups racing for the same name or address.
+    match res {
+        Ok(id) => Ok(id),
         Err(e) if crate::db::is_unique_violation(&e) => {
             let mut r = Refusal::default();
             r.push("username", "username-taken");
-            return Err(CreateError::Refused(r));
+            Err(CreateError::Refused(r))
         }
-        Err(e) => return Err(e.into()),
-    };
-    by_id(db, id)
-        .await?
-        .ok_or_else(|| CreateError::Other(anyhow::anyhow!("account {id} vanished after insert")))
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Verify a password for a login; the same work is done when the account
@@ -326,8 +379,7 @@ pub async fn check_password(user: Option<&User>, password: &str) -> bool {
 }
 
 pub async fn set_password(db: &Db, user_id: i64, password: &str) -> anyhow::Result<()> {
-    let password = password.to_string();
-    let hash = tokio::task::spawn_blocking(move || crate::password::hash(&password)).await??;
+    let hash = password::hash(password).await?;
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
         .bind(user_id)
@@ -605,4 +657,15 @@ pub async fn admin_exists(db: &Db) -> Result<bool, sqlx::Error> {
     .fetch_one(&db.pool)
     .await?;
     Ok(n > 0)
+}
+
+/// The person acting on their own account (settings pages, `/api/v1/me/…`):
+/// a person the policy lets edit their account (active, local). Anyone
+/// else — the instance itself, a suspended or pending account — is
+/// `Forbidden`.
+pub fn own(actor: &crate::actor::Actor) -> crate::error::AppResult<&User> {
+    match actor.user() {
+        Some(u) if actor.may(crate::policy::Action::EditAccount { target: u }) => Ok(u),
+        _ => Err(crate::error::AppError::Forbidden),
+    }
 }

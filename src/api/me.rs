@@ -11,11 +11,10 @@ use axum::{Json, Router};
 use super::extract::{ApiUser, ImageBody, error, own};
 use super::wire::{ErrorBody, Me, MeUpdate};
 use crate::accounts::{self, User};
+use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::images::{self, ImageError};
-use crate::profiles::{
-    AVATAR_SIZE, ProfileChanges, remove_avatar, set_avatar, update_profile, validate_profile,
-};
+use crate::profiles::{self, AVATAR_SIZE, validate_profile};
 use crate::state::AppState;
 
 /// Error response for a refused image: 413 when too large, else 422; the
@@ -99,9 +98,7 @@ pub async fn update(
     )
     .map_err(|fields| AppError::Invalid { fields })?;
     changes.findable = body.findable;
-    if changes != ProfileChanges::default() {
-        update_profile(&state.db, user.id, &changes).await?;
-    }
+    profiles::update(&state, &Actor::person(&user), &changes).await?;
     let user = reload(&state, user.id).await?;
     Ok(Json(Me::new(&state, &user)))
 }
@@ -139,7 +136,7 @@ pub async fn put_avatar(
         Ok(j) => j,
         Err(e) => return Ok(image_error(&e)),
     };
-    set_avatar(&state.db, user.id, jpeg).await?;
+    profiles::replace_avatar(&state, &Actor::person(&user), jpeg).await?;
     let user = reload(&state, user.id).await?;
     Ok(Json(Me::new(&state, &user)).into_response())
 }
@@ -161,6 +158,6 @@ pub async fn delete_avatar(
     ApiUser(user): ApiUser,
 ) -> AppResult<StatusCode> {
     own(&user)?;
-    remove_avatar(&state.db, user.id).await?;
+    profiles::drop_avatar(&state, &Actor::person(&user)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

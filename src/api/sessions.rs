@@ -7,8 +7,9 @@ use axum::{Json, Router};
 
 use super::extract::{ApiUser, own};
 use super::wire::{ErrorBody, Session, SessionsRevoked};
-use crate::accounts;
-use crate::error::{AppError, AppResult};
+use crate::accounts::{self, sessions};
+use crate::actor::Actor;
+use crate::error::AppResult;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -57,19 +58,7 @@ pub async fn revoke(
     ApiUser(user): ApiUser,
     Path(handle): Path<String>,
 ) -> AppResult<StatusCode> {
-    own(&user)?;
-    crate::oidc::backchannel::user_sessions_ending(
-        &state.db,
-        &state.jobs,
-        &state.config.public_url(),
-        user.id,
-        None,
-        Some(&handle),
-    )
-    .await?;
-    if !accounts::revoke_session_by_handle(&state.db, user.id, &handle).await? {
-        return Err(AppError::NotFound);
-    }
+    sessions::revoke(&state, &Actor::person(&user), &handle).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -90,24 +79,6 @@ pub async fn revoke_all(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
 ) -> AppResult<Json<SessionsRevoked>> {
-    own(&user)?;
-    crate::oidc::backchannel::user_sessions_ending(
-        &state.db,
-        &state.jobs,
-        &state.config.public_url(),
-        user.id,
-        None,
-        None,
-    )
-    .await?;
-    let revoked = accounts::delete_sessions(&state.db, user.id, None).await?;
-    accounts::audit(
-        &state.db,
-        Some(user.id),
-        "sessions_revoked",
-        Some(user.id),
-        "api",
-    )
-    .await?;
+    let revoked = sessions::end_all(&state, &Actor::person(&user), None).await?;
     Ok(Json(SessionsRevoked { revoked }))
 }

@@ -7,7 +7,9 @@ use sqlx::any::AnyRow;
 
 use super::jws::Alg;
 use super::{SUPPORTED_SCOPES, constant_eq};
+use crate::accounts::ops::audit_in;
 use crate::accounts::{hash_token, new_token};
+use crate::actor::Actor;
 use crate::communities::{COMMUNITY_COLUMNS, Community};
 use crate::db::{Db, now};
 
@@ -109,7 +111,7 @@ impl Client {
 
     /// Where the locally stored icon is served (immutable, cached).
     pub fn icon_src(&self) -> Option<String> {
-        self.icon_media_id.map(|id| format!("/media/{id}"))
+        self.icon_media_id.map(crate::urls::media)
     }
 
     /// First letter of the name, for the badge shown when there is no icon.
@@ -251,6 +253,17 @@ pub async fn create(
     c: &NewClient,
     created_by: Option<i64>,
 ) -> anyhow::Result<Result<(Client, Option<String>), Problems>> {
+    create_audited(db, c, created_by, None).await
+}
+
+/// `create`, with the audit entry of `actor` in the same transaction
+/// (`oidc::ops::register`).
+pub(super) async fn create_audited(
+    db: &Db,
+    c: &NewClient,
+    created_by: Option<i64>,
+    actor: Option<&Actor>,
+) -> anyhow::Result<Result<(Client, Option<String>), Problems>> {
     let problems = validate(c);
     if !problems.is_empty() {
         return Ok(Err(problems));
@@ -324,6 +337,9 @@ pub async fn create(
         .execute(&mut *tx)
         .await?;
     }
+    if let Some(actor) = actor {
+        audit_in(&mut tx, actor, "oidc_client_add", None, &client_id).await?;
+    }
     tx.commit().await?;
     // Its algorithm's key chain starts now if it is the first to use it
     // (published in the JWKS before the first ID token is signed).
@@ -369,6 +385,16 @@ pub async fn list(db: &Db) -> Result<Vec<Client>, sqlx::Error> {
 
 /// Remove a client; its consents, codes, grants and tokens go with it.
 pub async fn remove(db: &Db, client_id: &str) -> Result<bool, sqlx::Error> {
+    remove_audited(db, client_id, None).await
+}
+
+/// `remove`, with the audit entry of `actor` in the same transaction
+/// (`oidc::ops::remove`).
+pub(super) async fn remove_audited(
+    db: &Db,
+    client_id: &str,
+    actor: Option<&Actor>,
+) -> Result<bool, sqlx::Error> {
     let Some(c) = by_client_id(db, client_id).await? else {
         return Ok(false);
     };
@@ -400,6 +426,9 @@ pub async fn remove(db: &Db, client_id: &str) -> Result<bool, sqlx::Error> {
             .bind(icon)
             .execute(&mut *tx)
             .await?;
+    }
+    if let Some(actor) = actor {
+        audit_in(&mut tx, actor, "oidc_client_remove", None, client_id).await?;
     }
     tx.commit().await?;
     Ok(true)
@@ -464,6 +493,17 @@ pub async fn update_presentation(
     db: &Db,
     client: &Client,
     p: &Presentation,
+) -> anyhow::Result<Result<(), Problems>> {
+    update_audited(db, client, p, None).await
+}
+
+/// `update_presentation`, with the audit entry of `actor` in the same
+/// transaction (`oidc::ops::update`).
+pub(super) async fn update_audited(
+    db: &Db,
+    client: &Client,
+    p: &Presentation,
+    actor: Option<&Actor>,
 ) -> anyhow::Result<Result<(), Problems>> {
     let check = NewClient {
         name: p.name.clone(),
@@ -535,24 +575,12 @@ pub async fn update_presentation(
             .execute(&mut *tx)
             .await?;
     }
+    if let Some(actor) = actor {
+        audit_in(&mut tx, actor, "oidc_client_edit", None, &client.client_id).await?;
+    }
     tx.commit().await?;
     super::keys::ensure_alg(db, alg, t).await?;
     Ok(Ok(()))
-}
-
-/// Replace a confidential client's secret; returns the new one (shown once).
-pub async fn new_secret(db: &Db, client_id: &str) -> Result<Option<String>, sqlx::Error> {
-    let (s, h) = new_token();
-    let n = sqlx::query(
-        "UPDATE oidc_clients SET secret_hash = $1, updated_at = $2 WHERE client_id = $3 AND is_public = 0",
-    )
-    .bind(h)
-    .bind(now())
-    .bind(client_id)
-    .execute(&db.pool)
-    .await?
-    .rows_affected();
-    Ok((n == 1).then_some(s))
 }
 
 #[cfg(test)]

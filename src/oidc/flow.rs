@@ -636,26 +636,6 @@ pub async fn allowed_tools(db: &Db, user_id: i64) -> Result<Vec<AllowedTool>, sq
         .collect()
 }
 
-/// The person withdraws a tool: consent forgotten, every grant revoked.
-pub async fn revoke_tool(db: &Db, user_id: i64, client: &Client) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM oidc_consents WHERE user_id = $1 AND client_id = $2")
-        .bind(user_id)
-        .bind(client.id)
-        .execute(&db.pool)
-        .await?;
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM oidc_grants WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL",
-    )
-    .bind(user_id)
-    .bind(client.id)
-    .fetch_all(&db.pool)
-    .await?;
-    for id in ids {
-        revoke_grant(db, id).await?;
-    }
-    Ok(())
-}
-
 /// Housekeeping (hourly): forget dead codes and tokens.
 pub async fn purge(db: &Db) -> Result<(), sqlx::Error> {
     let t = now();

@@ -9,6 +9,7 @@ pub mod clients;
 pub mod flow;
 pub mod jws;
 pub mod keys;
+pub mod ops;
 
 /// Scopes we know, in the order the consent screen lists them.
 pub const SUPPORTED_SCOPES: [&str; 5] = ["openid", "profile", "email", "groups", "offline_access"];

@@ -10,8 +10,10 @@ use serde::Deserialize;
 use super::AppState;
 use super::ctx::{Ctx, safe_local_path};
 use super::templates::{FieldErrors, Shell, invalid, page};
-use crate::accounts::{self, CreateError, NewUser, Purpose, Status};
-use crate::emails;
+use crate::accounts::email::Confirmed;
+use crate::accounts::password::{self, Reset};
+use crate::accounts::signup::{self, Creator, NewAccount};
+use crate::accounts::{self, Status};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Arg;
 use crate::ratelimit::{self, Limit};
@@ -166,23 +168,6 @@ async fn signup_form(
     ))
 }
 
-/// An invitation that can be used now: (id, e-mail it was sent to).
-async fn valid_invitation(
-    state: &AppState,
-    code: &str,
-) -> Result<Option<(i64, String)>, sqlx::Error> {
-    if code.is_empty() {
-        return Ok(None);
-    }
-    sqlx::query_as(
-        "SELECT id, email FROM invitations WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
-    )
-    .bind(accounts::hash_token(code))
-    .bind(crate::db::now())
-    .fetch_optional(&state.db.pool)
-    .await
-}
-
 async fn signup_submit(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -210,101 +195,56 @@ async fn signup_submit(
         ratelimit::SIGNUP_PER_IP,
     )
     .await?;
-
-    let mut errors = FieldErrors::default();
-    let invitation = if mode == RegistrationMode::Invitation {
-        let inv = valid_invitation(&state, form.invite.trim()).await?;
-        if inv.is_none() {
-            errors.add(ctx.lang, "invite", "signup-invite-invalid");
-        }
-        inv
-    } else {
-        None
-    };
-    if !inst.charter.is_empty() && form.charter.is_none() {
-        errors.add(ctx.lang, "charter", "signup-charter-required");
-    }
-    if form.note.chars().count() > 1000 {
-        errors.add(ctx.lang, "note", "field-too-long");
-    }
-    let rerender = |errors: FieldErrors, form: SignupForm| {
-        let s = Shell::new(&state, &ctx, &ctx.t("signup-title"), "")
-            .crumb(ctx.t("signup-title"), "/signup");
-        invalid(
-            &ctx,
-            &SignupPage {
-                s,
-                form: SignupForm {
-                    password: String::new(),
-                    ..form
-                },
-                errors,
-                mode,
-                has_charter: !inst.charter.is_empty(),
-            },
-        )
-    };
-    // Invitations sent to an address vouch for it.
-    let verified_by_invite = invitation.as_ref().is_some_and(|(_, e)| {
-        !e.is_empty() && accounts::email_key(e) == accounts::email_key(&form.email)
-    });
-    let status = if mode == RegistrationMode::Approval {
-        Status::Pending
-    } else {
-        Status::Active
-    };
-    let created = accounts::create_user(
-        &state.db,
-        NewUser {
+    let created = signup::create(
+        &state,
+        Creator::SignUp {
+            invite: &form.invite,
+            charter_accepted: form.charter.is_some(),
+            note: &form.note,
+        },
+        NewAccount {
             username: &form.username,
             email: &form.email,
             password: &form.password,
-            is_admin: false,
-            email_verified: verified_by_invite,
-            status,
             locale: ctx.lang.code(),
-            registration_note: form.note.trim(),
         },
+        &form.next,
     )
     .await;
-    let user = match created {
-        Ok(u) if errors.is_empty() => u,
-        Ok(u) => {
-            // Only reachable if another check failed: undo the account.
-            sqlx::query("DELETE FROM users WHERE id = $1")
-                .bind(u.id)
-                .execute(&state.db.pool)
-                .await?;
-            return Ok(rerender(errors, form));
+    let created = match created {
+        Ok(c) => c,
+        Err(AppError::Invalid { fields }) => {
+            let s = Shell::new(&state, &ctx, &ctx.t("signup-title"), "")
+                .crumb(ctx.t("signup-title"), "/signup");
+            return Ok(invalid(
+                &ctx,
+                &SignupPage {
+                    s,
+                    form: SignupForm {
+                        password: String::new(),
+                        ..form
+                    },
+                    errors: field_errors(ctx.lang, &fields),
+                    mode,
+                    has_charter: !inst.charter.is_empty(),
+                },
+            ));
         }
-        Err(CreateError::Refused(r)) => {
-            for (f, k) in r.fields {
-                errors.add(ctx.lang, f, &k);
-            }
-            return Ok(rerender(errors, form));
+        Err(AppError::Conflict {
+            code: "registration_closed",
+            ..
+        }) => {
+            return Ok(message(
+                &state,
+                &ctx,
+                "signup-closed-title",
+                vec![ctx.t("signup-closed-text")],
+                None,
+            ));
         }
-        Err(CreateError::Db(e)) => return Err(e.into()),
-        Err(CreateError::Other(e)) => return Err(e.into()),
+        Err(e) => return Err(e),
     };
-    if let Some((inv_id, _)) = invitation {
-        sqlx::query("UPDATE invitations SET used_by = $1, used_at = $2 WHERE id = $3")
-            .bind(user.id)
-            .bind(crate::db::now())
-            .bind(inv_id)
-            .execute(&state.db.pool)
-            .await?;
-    }
-    accounts::audit(
-        &state.db,
-        Some(user.id),
-        "signup",
-        Some(user.id),
-        mode.as_str(),
-    )
-    .await?;
-    if !user.email_verified {
-        send_verification_then(&state, &user, &form.next).await?;
-    }
+    let user = created.user;
     let mut paragraphs = Vec::new();
     if !user.email_verified {
         paragraphs.push(ctx.lang.ta(
@@ -312,7 +252,7 @@ async fn signup_submit(
             &[("email", Arg::from(form.email.trim()))],
         ));
     }
-    if status == Status::Pending {
+    if created.pending {
         paragraphs.push(ctx.t("signup-done-pending"));
     } else if user.email_verified {
         paragraphs.push(ctx.t("signup-done-ready"));
@@ -326,42 +266,13 @@ async fn signup_submit(
     ))
 }
 
-pub async fn send_verification(state: &AppState, user: &accounts::User) -> AppResult<()> {
-    send_verification_then(state, user, "").await
-}
-
-/// The verification e-mail; its link leads to the log-in form with `next`
-/// (a local path) once the address is confirmed.
-pub async fn send_verification_then(
-    state: &AppState,
-    user: &accounts::User,
-    next: &str,
-) -> AppResult<()> {
-    let Some(email) = &user.email else {
-        return Ok(());
-    };
-    let token = accounts::issue_token(&state.db, user.id, Purpose::VerifyEmail, email).await?;
-    let next = local_next(next);
-    let link = if next.is_empty() {
-        state.url(&format!("/verify-email?token={token}"))
-    } else {
-        state.url(&format!(
-            "/verify-email?token={token}&next={}",
-            encode(&next)
-        ))
-    };
-    emails::send(
-        state,
-        email,
-        user.lang(),
-        "verify",
-        &[
-            ("name", Arg::from(user.shown_name())),
-            ("link", Arg::from(link)),
-        ],
-    )
-    .await?;
-    Ok(())
+/// An operation's field refusals, translated for a form.
+pub(super) fn field_errors(lang: crate::i18n::Lang, fields: &[(String, String)]) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    for (f, k) in fields {
+        errors.add(lang, f, k);
+    }
+    errors
 }
 
 // ---- e-mail verification (also confirms a change of address) ----------------------
@@ -387,18 +298,6 @@ struct ConfirmPage {
     button: String,
 }
 
-async fn token_purpose(
-    state: &AppState,
-    token: &str,
-) -> Result<Option<(Purpose, i64, String)>, sqlx::Error> {
-    for p in [Purpose::VerifyEmail, Purpose::ChangeEmail] {
-        if let Some((uid, data)) = accounts::peek_token(&state.db, token, p).await? {
-            return Ok(Some((p, uid, data)));
-        }
-    }
-    Ok(None)
-}
-
 /// The link in the e-mail shows a button; only the POST changes anything,
 /// so link scanners that prefetch URLs do not consume it.
 async fn verify_form(
@@ -406,7 +305,7 @@ async fn verify_form(
     ctx: Ctx,
     Query(q): Query<TokenForm>,
 ) -> AppResult<Response> {
-    let Some((_, _, email)) = token_purpose(&state, &q.token).await? else {
+    let Some((_, _, email)) = accounts::email::peek_link(&state, &q.token).await? else {
         return Ok(message(
             &state,
             &ctx,
@@ -446,47 +345,19 @@ async fn verify_submit(
             Some((ctx.t("action-login"), "/login".into())),
         )
     };
-    let Some((purpose, _, _)) = token_purpose(&state, &f.token).await? else {
-        return Ok(invalid_link(&ctx));
-    };
-    let Some((user_id, email)) = accounts::consume_token(&state.db, &f.token, purpose).await?
-    else {
-        return Ok(invalid_link(&ctx));
-    };
-    if purpose == Purpose::ChangeEmail {
-        let res = sqlx::query(
-            "UPDATE users SET email = $1, email_key = $2, email_verified = 1 WHERE id = $3",
-        )
-        .bind(&email)
-        .bind(accounts::email_key(&email))
-        .bind(user_id)
-        .execute(&state.db.pool)
-        .await;
-        match res {
-            Ok(_) => {}
-            Err(e) if crate::db::is_unique_violation(&e) => {
-                return Ok(message(
-                    &state,
-                    &ctx,
-                    "link-invalid-title",
-                    vec![ctx.t("email-taken")],
-                    None,
-                ));
-            }
-            Err(e) => return Err(e.into()),
+    let user = match accounts::email::confirm(&state, &f.token).await? {
+        Confirmed::Done(user) => user,
+        Confirmed::LinkInvalid => return Ok(invalid_link(&ctx)),
+        Confirmed::Taken => {
+            return Ok(message(
+                &state,
+                &ctx,
+                "link-invalid-title",
+                vec![ctx.t("email-taken")],
+                None,
+            ));
         }
-        accounts::audit(&state.db, Some(user_id), "email_changed", Some(user_id), "").await?;
-    } else {
-        // Only the address the link was sent to is verified.
-        sqlx::query("UPDATE users SET email_verified = 1 WHERE id = $1 AND email_key = $2")
-            .bind(user_id)
-            .bind(accounts::email_key(&email))
-            .execute(&state.db.pool)
-            .await?;
-    }
-    let user = accounts::by_id(&state.db, user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    };
     if user.status == Status::Pending {
         return Ok(message(
             &state,
@@ -531,12 +402,7 @@ async fn resend_verification(
         ratelimit::RESET_PER_IP,
     )
     .await?;
-    if let Some(u) = accounts::by_login(&state.db, &f.login).await?
-        && !u.email_verified
-        && u.status != Status::Suspended
-    {
-        send_verification(&state, &u).await?;
-    }
+    accounts::email::resend_verification(&state, &f.login).await?;
     // Same answer whether or not the account exists.
     Ok(message(
         &state,
@@ -751,19 +617,14 @@ async fn forgot_submit(
     Form(f): Form<ForgotForm>,
 ) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
-    if !accounts::valid_email(&f.email) {
-        let mut errors = FieldErrors::default();
-        errors.add(ctx.lang, "email", "email-invalid");
-        let s = Shell::new(&state, &ctx, &ctx.t("forgot-title"), "")
+    let rerender = |ctx: &Ctx, email: String, errors: FieldErrors| {
+        let s = Shell::new(&state, ctx, &ctx.t("forgot-title"), "")
             .crumb(ctx.t("forgot-title"), "/password/forgot");
-        return Ok(invalid(
-            &ctx,
-            &ForgotPage {
-                s,
-                email: f.email,
-                errors,
-            },
-        ));
+        invalid(ctx, &ForgotPage { s, email, errors })
+    };
+    if !accounts::valid_email(&f.email) {
+        let errors = field_errors(ctx.lang, &[("email".into(), "email-invalid".into())]);
+        return Ok(rerender(&ctx, f.email, errors));
     }
     limit(
         &state,
@@ -777,23 +638,12 @@ async fn forgot_submit(
         ratelimit::RESET_PER_EMAIL,
     )
     .await?;
-    if let Some(user) = accounts::by_login(&state.db, &f.email).await?
-        && user.status != Status::Suspended
-        && user.email.is_some()
-    {
-        let token = accounts::issue_token(&state.db, user.id, Purpose::ResetPassword, "").await?;
-        let link = state.url(&format!("/password/reset?token={token}"));
-        emails::send(
-            &state,
-            user.email.as_deref().unwrap_or_default(),
-            user.lang(),
-            "reset",
-            &[
-                ("name", Arg::from(user.shown_name())),
-                ("link", Arg::from(link)),
-            ],
-        )
-        .await?;
+    match password::request_reset(&state, &f.email).await {
+        Ok(()) => {}
+        Err(AppError::Invalid { fields }) => {
+            return Ok(rerender(&ctx, f.email, field_errors(ctx.lang, &fields)));
+        }
+        Err(e) => return Err(e),
     }
     // The same page whether or not the address has an account.
     Ok(message(
@@ -830,10 +680,7 @@ async fn reset_form(
     ctx: Ctx,
     Query(q): Query<TokenForm>,
 ) -> AppResult<Response> {
-    if accounts::peek_token(&state.db, &q.token, Purpose::ResetPassword)
-        .await?
-        .is_none()
-    {
+    if !password::reset_link_valid(&state, &q.token).await? {
         return Ok(message(
             &state,
             &ctx,
@@ -860,86 +707,32 @@ async fn reset_submit(
     Form(f): Form<ResetForm>,
 ) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
-    let Some((user_id, _)) =
-        accounts::peek_token(&state.db, &f.token, Purpose::ResetPassword).await?
-    else {
-        return Ok(message(
+    let link_invalid = |ctx: &Ctx| {
+        message(
             &state,
-            &ctx,
+            ctx,
             "link-invalid-title",
             vec![ctx.t("link-invalid-text")],
             Some((ctx.t("forgot-title"), "/password/forgot".into())),
-        ));
+        )
     };
-    let user = accounts::by_id(&state.db, user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut errors = FieldErrors::default();
-    if let Err(e) = crate::password::check_strength(
-        &f.password,
-        &user.username,
-        user.email.as_deref().unwrap_or(""),
-    ) {
-        errors.add(ctx.lang, "password", e.message_key());
-    } else if f.password != f.confirm {
-        errors.add(ctx.lang, "confirm", "password-mismatch");
+    match password::reset(&state, &f.token, &f.password, &f.confirm, &ctx.user_agent).await {
+        Ok(Reset::Done(_)) => {}
+        Ok(Reset::LinkInvalid) => return Ok(link_invalid(&ctx)),
+        Err(AppError::Invalid { fields }) => {
+            let s = Shell::new(&state, &ctx, &ctx.t("reset-title"), "")
+                .crumb(ctx.t("reset-title"), "/password/reset");
+            return Ok(invalid(
+                &ctx,
+                &ResetPage {
+                    s,
+                    token: f.token,
+                    errors: field_errors(ctx.lang, &fields),
+                },
+            ));
+        }
+        Err(e) => return Err(e),
     }
-    if !errors.is_empty() {
-        let s = Shell::new(&state, &ctx, &ctx.t("reset-title"), "")
-            .crumb(ctx.t("reset-title"), "/password/reset");
-        return Ok(invalid(
-            &ctx,
-            &ResetPage {
-                s,
-                token: f.token,
-                errors,
-            },
-        ));
-    }
-    if accounts::consume_token(&state.db, &f.token, Purpose::ResetPassword)
-        .await?
-        .is_none()
-    {
-        return Ok(message(
-            &state,
-            &ctx,
-            "link-invalid-title",
-            vec![ctx.t("link-invalid-text")],
-            None,
-        ));
-    }
-    accounts::set_password(&state.db, user.id, &f.password).await?;
-    // Whoever knew the old password is out; the link also proved the address.
-    crate::oidc::backchannel::user_sessions_ending(
-        &state.db,
-        &state.jobs,
-        &state.config.public_url(),
-        user.id,
-        None,
-        None,
-    )
-    .await?;
-    accounts::delete_sessions(&state.db, user.id, None).await?;
-    sqlx::query("UPDATE users SET email_verified = 1 WHERE id = $1")
-        .bind(user.id)
-        .execute(&state.db.pool)
-        .await?;
-    accounts::audit(
-        &state.db,
-        Some(user.id),
-        "password_reset",
-        Some(user.id),
-        "",
-    )
-    .await?;
-    emails::security_notice(
-        &state,
-        &user,
-        emails::Notice::PasswordChanged,
-        &ctx.user_agent,
-        "",
-    )
-    .await;
     ctx.log_out(&state).await?;
     ctx.flash("flash-password-reset");
     Ok(ctx.redirect("/login"))

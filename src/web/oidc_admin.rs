@@ -14,16 +14,17 @@ use super::admin::{NavItem, admin_nav};
 use super::ctx::Ctx;
 use super::templates::{FieldErrors, Shell, invalid, page};
 use crate::accounts::{self, User};
+use crate::actor::Actor;
 use crate::communities;
 use crate::error::{AppError, AppResult};
 use crate::images;
 use crate::oidc::clients::{self, Client, NewClient};
 use crate::oidc::jws::Alg;
-use crate::oidc::{SUPPORTED_SCOPES, flow};
+use crate::oidc::{SUPPORTED_SCOPES, flow, ops};
 use crate::policy::{self, Action, CommunityFacts, Membership};
 
-/// Side of a tool's icon, in pixels (shown at 48 px; sharp on dense screens).
-pub const ICON_SIZE: u32 = 96;
+/// Moved beneath the entry points with the registry's operations.
+pub use crate::oidc::ops::ICON_SIZE;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -214,26 +215,6 @@ fn slugs(s: &str) -> Vec<String> {
     out
 }
 
-/// Resolve community slugs to ids; `Err` with the unknown ones.
-pub async fn community_ids(
-    db: &crate::db::Db,
-    slugs: &[String],
-) -> AppResult<Result<Vec<i64>, Vec<String>>> {
-    let mut ids = Vec::new();
-    let mut unknown = Vec::new();
-    for slug in slugs {
-        match communities::by_slug(db, slug).await? {
-            Some(c) => ids.push(c.id),
-            None => unknown.push(slug.clone()),
-        }
-    }
-    Ok(if unknown.is_empty() {
-        Ok(ids)
-    } else {
-        Err(unknown)
-    })
-}
-
 /// A posted registry form: its text fields, and the icon file if one was chosen.
 struct Posted {
     f: Fields,
@@ -286,7 +267,7 @@ async fn audience_and_icon(
     let mut community_list = Vec::new();
     if v.some_communities {
         let wanted = slugs(&v.communities);
-        match community_ids(&state.db, &wanted).await? {
+        match ops::community_ids(state, &wanted).await? {
             Ok(ids) if ids.is_empty() => errors.add(
                 ctx.lang,
                 "communities",
@@ -370,19 +351,20 @@ async fn admin_create(
         communities: community_list,
         icon_png,
     };
-    let problems = clients::validate(&new);
-    if problems.is_empty()
-        && errors.is_empty()
-        && let Ok((client, secret)) = clients::create(&state.db, &new, Some(me.id)).await?
-    {
-        accounts::audit(
-            &state.db,
-            Some(me.id),
-            "oidc_client_add",
-            None,
-            &client.client_id,
-        )
-        .await?;
+    // The registry's own refusals are shown with the form's (audience, icon).
+    let mut problems: Vec<(String, String)> = clients::validate(&new)
+        .into_iter()
+        .map(|(f, k)| (f.to_string(), k.to_string()))
+        .collect();
+    let mut registered = None;
+    if problems.is_empty() && errors.is_empty() {
+        match ops::register(&state, &Actor::person(&me), &new).await {
+            Ok(made) => registered = Some(made),
+            Err(AppError::Invalid { fields }) => problems = fields,
+            Err(e) => return Err(e),
+        }
+    }
+    if let Some((client, secret)) = registered {
         let list = client_rows(&state).await?;
         let created = Created {
             name: client.name.clone(),
@@ -404,7 +386,7 @@ async fn admin_create(
         return Ok(res);
     }
     for (field, key) in problems {
-        errors.add(ctx.lang, field, key);
+        errors.add(ctx.lang, &field, &key);
     }
     let list = client_rows(&state).await?;
     Ok(invalid(
@@ -425,17 +407,7 @@ async fn admin_remove(
         Err(r) => return Ok(r),
     };
     let client_id = one(&f, "client_id");
-    if !clients::remove(&state.db, &client_id).await? {
-        return Err(AppError::NotFound);
-    }
-    accounts::audit(
-        &state.db,
-        Some(me.id),
-        "oidc_client_remove",
-        None,
-        &client_id,
-    )
-    .await?;
+    ops::remove(&state, &Actor::person(&me), &client_id).await?;
     ctx.flash("flash-oidc-client-removed");
     Ok(ctx.redirect("/admin/oidc"))
 }
@@ -451,17 +423,7 @@ async fn admin_secret(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> A
     let Some(client) = clients::by_client_id(&state.db, &client_id).await? else {
         return Err(AppError::NotFound);
     };
-    let Some(secret) = clients::new_secret(&state.db, &client_id).await? else {
-        return Err(AppError::NotFound);
-    };
-    accounts::audit(
-        &state.db,
-        Some(me.id),
-        "oidc_client_secret",
-        None,
-        &client_id,
-    )
-    .await?;
+    let secret = ops::new_secret(&state, &Actor::person(&me), &client_id).await?;
     let list = client_rows(&state).await?;
     Ok(page(
         &ctx,
@@ -582,24 +544,17 @@ async fn edit_submit(
         },
     };
     if errors.is_empty() {
-        match clients::update_presentation(&state.db, &client, &change).await? {
+        match ops::update(&state, &Actor::person(&me), &client, &change).await {
             Ok(()) => {
-                accounts::audit(
-                    &state.db,
-                    Some(me.id),
-                    "oidc_client_edit",
-                    None,
-                    &client.client_id,
-                )
-                .await?;
                 ctx.flash("flash-oidc-client-saved");
                 return Ok(ctx.redirect("/admin/oidc"));
             }
-            Err(problems) => {
-                for (field, key) in problems {
-                    errors.add(ctx.lang, field, key);
+            Err(AppError::Invalid { fields }) => {
+                for (field, key) in fields {
+                    errors.add(ctx.lang, &field, &key);
                 }
             }
+            Err(e) => return Err(e),
         }
     }
     Ok(invalid(&ctx, &edit_view(&state, &ctx, client, v, errors)))
@@ -644,13 +599,13 @@ async fn tools_revoke(
     let f = parse(&body)?;
     ctx.verify_csrf(&one(&f, "csrf"))?;
     let user = ctx.user()?.clone();
-    if !policy::can(Some(&user), Action::EditAccount { target: &user }) {
-        return Err(AppError::Forbidden);
-    }
+    let actor = Actor::person(&user);
+    // Refused before the tool is looked up: nobody learns which exist.
+    accounts::own(&actor)?;
     let Some(client) = clients::by_client_id(&state.db, &one(&f, "client_id")).await? else {
         return Err(AppError::NotFound);
     };
-    flow::revoke_tool(&state.db, user.id, &client).await?;
+    ops::withdraw_consent(&state, &actor, &client).await?;
     ctx.flash("flash-oidc-tool-revoked");
     Ok(ctx.redirect("/settings/tools"))
 }

@@ -15,7 +15,8 @@ use sha2::{Digest, Sha256};
 use super::AppState;
 use super::ctx::{Ctx, LANG_COOKIE, set_cookie};
 use super::templates::{FieldErrors, Shell, invalid, page};
-use crate::accounts::{self, CreateError, NewUser, Status};
+use crate::accounts::signup::{self, Creator, NewAccount};
+use crate::accounts::{self, Status};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::policy::{self, Action};
@@ -317,19 +318,9 @@ async fn switch_lang(
 
 // ---- first administrator ----------------------------------------------------------
 
-pub const SETUP_TOKEN_KEY: &str = "setup_token_hash";
-
-/// Called at start: when no administrator exists, make a one-time setup
-/// link and return it so the console can show it.
-pub async fn prepare_setup(state: &AppState) -> anyhow::Result<Option<String>> {
-    if crate::accounts::admin_exists(&state.db).await? {
-        crate::settings::delete_raw(&state.db, SETUP_TOKEN_KEY).await?;
-        return Ok(None);
-    }
-    let (token, hash) = accounts::new_token();
-    crate::settings::set_raw(&state.db, SETUP_TOKEN_KEY, &hash).await?;
-    Ok(Some(state.url(&format!("/setup?token={token}"))))
-}
+/// The setup link's storage and its preparation at start moved beneath the
+/// entry points (start-up and the tests still name them here).
+pub use crate::accounts::signup::{SETUP_TOKEN_KEY, prepare_setup};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -349,17 +340,12 @@ struct SetupPage {
     errors: FieldErrors,
 }
 
-async fn setup_valid(state: &AppState, token: &str) -> Result<bool, sqlx::Error> {
-    let stored = crate::settings::get_raw(&state.db, SETUP_TOKEN_KEY).await?;
-    Ok(!token.is_empty() && stored.is_some_and(|h| h == accounts::hash_token(token)))
-}
-
 async fn setup_form(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<SetupForm>,
 ) -> AppResult<Response> {
-    if crate::accounts::admin_exists(&state.db).await? || !setup_valid(&state, &q.token).await? {
+    if !signup::setup_open(&state, &q.token).await? {
         return Err(AppError::NotFound);
     }
     let s =
@@ -383,43 +369,25 @@ async fn setup_submit(
     Form(form): Form<SetupForm>,
 ) -> AppResult<Response> {
     ctx.verify_csrf(&form.csrf)?;
-    if crate::accounts::admin_exists(&state.db).await? || !setup_valid(&state, &form.token).await? {
-        return Err(AppError::NotFound);
-    }
-    let created = accounts::create_user(
-        &state.db,
-        NewUser {
+    let created = signup::create(
+        &state,
+        Creator::Setup { token: &form.token },
+        NewAccount {
             username: &form.username,
             email: &form.email,
             password: &form.password,
-            is_admin: true,
-            email_verified: true,
-            status: Status::Active,
             locale: ctx.lang.code(),
-            registration_note: "",
         },
+        "",
     )
     .await;
     match created {
-        Ok(user) => {
-            crate::settings::delete_raw(&state.db, SETUP_TOKEN_KEY).await?;
-            accounts::audit(
-                &state.db,
-                Some(user.id),
-                "setup_first_admin",
-                Some(user.id),
-                "",
-            )
-            .await?;
-            ctx.log_in(&state, &user).await?;
+        Ok(created) => {
+            ctx.log_in(&state, &created.user).await?;
             ctx.flash("flash-setup-done");
             Ok(ctx.redirect("/admin"))
         }
-        Err(CreateError::Refused(r)) => {
-            let mut errors = FieldErrors::default();
-            for (f, k) in r.fields {
-                errors.add(ctx.lang, f, &k);
-            }
+        Err(AppError::Invalid { fields }) => {
             let s = Shell::new(&state, &ctx, &ctx.t("setup-title"), "")
                 .crumb(ctx.t("setup-title"), "/setup");
             Ok(invalid(
@@ -430,12 +398,11 @@ async fn setup_submit(
                         password: String::new(),
                         ..form
                     },
-                    errors,
+                    errors: super::auth::field_errors(ctx.lang, &fields),
                 },
             ))
         }
-        Err(CreateError::Db(e)) => Err(e.into()),
-        Err(CreateError::Other(e)) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 

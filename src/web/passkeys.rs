@@ -22,8 +22,8 @@ use super::ctx::{self, Ctx, set_cookie};
 use super::second_factor::{CHALLENGE_COOKIE, live_challenge};
 use super::settings::me;
 use super::templates::{Shell, invalid, page};
-use crate::accounts::{self, Status, User};
-use crate::emails::{self, Notice};
+use crate::accounts::{self, Status, User, passkeys};
+use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
 use crate::ratelimit;
@@ -59,7 +59,7 @@ pub fn js_url() -> &'static str {
     })
 }
 
-pub const NAME_MAX: usize = 60;
+pub use crate::accounts::passkeys::NAME_MAX;
 
 fn rp(state: &AppState) -> RelyingParty {
     RelyingParty::from_public_url(&state.config.public_url(), &state.instance_name())
@@ -304,39 +304,35 @@ async fn add(
     let transports = serde_json::from_str::<webauthn::RegistrationJson>(&f.credential)
         .map(|r| webauthn::clean_transports(&r.response.transports))
         .unwrap_or_default();
-    let first = !webauthn::has_passkey(&state.db, user.id).await?;
     let name = if name.is_empty() {
         device_name(&ctx)
     } else {
         name
     };
-    if webauthn::insert(&state.db, user.id, &cred, &transports, &name)
-        .await?
-        .is_none()
-    {
-        return refuse("passkey-exists", name).await;
-    }
-    accounts::audit(
-        &state.db,
-        Some(user.id),
-        "passkey_added",
-        Some(user.id),
+    let added = passkeys::add(
+        &state,
+        &Actor::person(&user),
+        &cred,
+        &transports,
         &name,
+        &ctx.user_agent,
     )
-    .await?;
-    emails::security_notice(&state, &user, Notice::PasskeyAdded, &ctx.user_agent, &name).await;
-    // A passkey is a second factor from now on: whoever has no recovery
-    // codes gets some, so losing the device does not lock them out.
-    if first
-        && !totp::is_enabled(&state.db, user.id).await?
-        && totp::recovery_codes_left(&state.db, user.id).await? == 0
-    {
-        let codes = totp::new_recovery_codes(&state.db, user.id).await?;
-        let view = settings_view(&state, &ctx, &user, codes, None, String::new()).await?;
-        return Ok(page(&ctx, &view));
+    .await;
+    match added {
+        Ok(Some(codes)) => {
+            let view = settings_view(&state, &ctx, &user, codes, None, String::new()).await?;
+            Ok(page(&ctx, &view))
+        }
+        Ok(None) => {
+            ctx.flash("flash-passkey-added");
+            Ok(ctx.redirect("/settings/passkeys"))
+        }
+        Err(AppError::Invalid { fields }) => {
+            let key = fields.first().map(|(_, k)| k.clone()).unwrap_or_default();
+            refuse(&key, name).await
+        }
+        Err(e) => Err(e),
     }
-    ctx.flash("flash-passkey-added");
-    Ok(ctx.redirect("/settings/passkeys"))
 }
 
 #[derive(Deserialize, Default)]
@@ -357,41 +353,24 @@ async fn rename(
         Ok(u) => u,
         Err(r) => return Ok(r),
     };
-    let name = f.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > NAME_MAX {
-        let view = settings_view(
-            &state,
-            &ctx,
-            &user,
-            Vec::new(),
-            Some(ctx.t("passkey-name-invalid")),
-            String::new(),
-        )
-        .await?;
-        return Ok(invalid(&ctx, &view));
-    }
-    if !webauthn::rename(&state.db, user.id, f.id, &name).await? {
-        return Err(AppError::NotFound);
+    match passkeys::rename(&state, &Actor::person(&user), f.id, &f.name).await {
+        Ok(()) => {}
+        Err(AppError::Invalid { .. }) => {
+            let view = settings_view(
+                &state,
+                &ctx,
+                &user,
+                Vec::new(),
+                Some(ctx.t("passkey-name-invalid")),
+                String::new(),
+            )
+            .await?;
+            return Ok(invalid(&ctx, &view));
+        }
+        Err(e) => return Err(e),
     }
     ctx.flash("flash-passkey-renamed");
     Ok(ctx.redirect("/settings/passkeys"))
-}
-
-/// Whether removing this passkey would leave an account that must have a
-/// second factor without one.
-async fn removal_refused(state: &AppState, user: &User) -> AppResult<bool> {
-    if webauthn::count(&state.db, user.id).await? > 1
-        || totp::is_enabled(&state.db, user.id).await?
-    {
-        return Ok(false);
-    }
-    second_factor_required(state, user).await
-}
-
-/// Whether the instance requires this person to keep a second factor
-/// (administrators, when the instance setting says so).
-async fn second_factor_required(state: &AppState, user: &User) -> AppResult<bool> {
-    Ok(user.is_admin && crate::settings::admin_second_factor_required(&state.db).await?)
 }
 
 #[derive(Deserialize, Default)]
@@ -440,35 +419,22 @@ async fn remove(
         .await?;
         return Ok(invalid(&ctx, &view));
     }
-    if removal_refused(&state, &user).await? {
-        let view = settings_view(
-            &state,
-            &ctx,
-            &user,
-            Vec::new(),
-            Some(ctx.t("passkey-last-required")),
-            String::new(),
-        )
-        .await?;
-        return Ok(invalid(&ctx, &view));
+    match passkeys::remove(&state, &Actor::person(&user), key.id, &ctx.user_agent).await {
+        Ok(()) => {}
+        Err(AppError::Conflict { message_key, .. }) => {
+            let view = settings_view(
+                &state,
+                &ctx,
+                &user,
+                Vec::new(),
+                Some(ctx.t(message_key)),
+                String::new(),
+            )
+            .await?;
+            return Ok(invalid(&ctx, &view));
+        }
+        Err(e) => return Err(e),
     }
-    webauthn::remove(&state.db, user.id, key.id).await?;
-    accounts::audit(
-        &state.db,
-        Some(user.id),
-        "passkey_removed",
-        Some(user.id),
-        &key.name,
-    )
-    .await?;
-    emails::security_notice(
-        &state,
-        &user,
-        Notice::PasskeyRemoved,
-        &ctx.user_agent,
-        &key.name,
-    )
-    .await;
     ctx.flash("flash-passkey-removed");
     Ok(ctx.redirect("/settings/passkeys"))
 }

@@ -15,8 +15,9 @@ use super::AppState;
 use super::ctx::{self, Ctx, cookie, set_cookie};
 use super::settings::me;
 use super::templates::{Shell, invalid, page};
+use crate::accounts::second_factor as ops;
 use crate::accounts::{self, User};
-use crate::emails::{self, Notice};
+use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
 use crate::ratelimit;
@@ -243,7 +244,7 @@ async fn begin(
         Ok(u) => u,
         Err(r) => return Ok(r),
     };
-    totp::begin(&state.db, user.id).await?;
+    ops::begin_totp(&state, &Actor::person(&user)).await?;
     Ok(ctx.redirect(&super::auth::with_next(
         "/settings/security",
         &super::auth::local_next(&f.next),
@@ -260,14 +261,12 @@ async fn confirm(
         Ok(u) => u,
         Err(r) => return Ok(r),
     };
-    match totp::confirm(&state.db, user.id, &f.code).await? {
-        Some(codes) => {
-            accounts::audit(&state.db, Some(user.id), "totp_enabled", Some(user.id), "").await?;
-            emails::security_notice(&state, &user, Notice::TotpEnabled, &ctx.user_agent, "").await;
+    match ops::enable_totp(&state, &Actor::person(&user), &f.code, &ctx.user_agent).await {
+        Ok(codes) => {
             let view = security_view(&state, &ctx, &user, codes, None, &f.next).await?;
             Ok(page(&ctx, &view))
         }
-        None => {
+        Err(AppError::Invalid { .. }) => {
             let view = security_view(
                 &state,
                 &ctx,
@@ -279,37 +278,22 @@ async fn confirm(
             .await?;
             Ok(invalid(&ctx, &view))
         }
+        Err(e) => Err(e),
     }
 }
 
-/// Turning the factor off, or making new recovery codes, takes a current
-/// code (or a recovery code): a borrowed session alone cannot do it.
-async fn with_code(state: &AppState, ctx: &Ctx, f: &CodeForm) -> AppResult<Result<User, Response>> {
-    ctx.verify_csrf(&f.csrf)?;
-    let user = match me(ctx) {
-        Ok(u) => u,
-        Err(r) => return Ok(Err(r)),
-    };
-    super::auth::limit(
+/// A wrong code: the security page again, with the error.
+async fn wrong_code(state: &AppState, ctx: &Ctx, user: &User) -> AppResult<Response> {
+    let view = security_view(
         state,
-        &format!("2fa:{}", user.id),
-        ratelimit::LOGIN_PER_ACCOUNT,
+        ctx,
+        user,
+        Vec::new(),
+        Some(ctx.t("totp-login-wrong")),
+        "",
     )
     .await?;
-    if totp::verify(&state.db, user.id, &f.code).await? {
-        Ok(Ok(user))
-    } else {
-        let view = security_view(
-            state,
-            ctx,
-            &user,
-            Vec::new(),
-            Some(ctx.t("totp-login-wrong")),
-            "",
-        )
-        .await?;
-        Ok(Err(invalid(ctx, &view)))
-    }
+    Ok(invalid(ctx, &view))
 }
 
 async fn disable(
@@ -317,21 +301,24 @@ async fn disable(
     mut ctx: Ctx,
     Form(f): Form<CodeForm>,
 ) -> AppResult<Response> {
-    let user = match with_code(&state, &ctx, &f).await? {
+    ctx.verify_csrf(&f.csrf)?;
+    let user = match me(&ctx) {
         Ok(u) => u,
         Err(r) => return Ok(r),
     };
-    totp::disable(&state.db, user.id).await?;
-    accounts::audit(&state.db, Some(user.id), "totp_disabled", Some(user.id), "").await?;
-    emails::security_notice(&state, &user, Notice::TotpDisabled, &ctx.user_agent, "").await;
-    // Passkeys remain a second factor: they keep recovery codes (new ones).
-    if crate::webauthn::has_passkey(&state.db, user.id).await? {
-        let codes = totp::new_recovery_codes(&state.db, user.id).await?;
-        let view = security_view(&state, &ctx, &user, codes, None, "").await?;
-        return Ok(page(&ctx, &view));
+    match ops::disable_totp(&state, &Actor::person(&user), &f.code, &ctx.user_agent).await {
+        // Passkeys remain a second factor: they keep recovery codes (new ones).
+        Ok(Some(codes)) => {
+            let view = security_view(&state, &ctx, &user, codes, None, "").await?;
+            Ok(page(&ctx, &view))
+        }
+        Ok(None) => {
+            ctx.flash("flash-totp-disabled");
+            Ok(ctx.redirect("/settings/security"))
+        }
+        Err(AppError::Invalid { .. }) => wrong_code(&state, &ctx, &user).await,
+        Err(e) => Err(e),
     }
-    ctx.flash("flash-totp-disabled");
-    Ok(ctx.redirect("/settings/security"))
 }
 
 async fn recovery(
@@ -339,12 +326,17 @@ async fn recovery(
     ctx: Ctx,
     Form(f): Form<CodeForm>,
 ) -> AppResult<Response> {
-    let user = match with_code(&state, &ctx, &f).await? {
+    ctx.verify_csrf(&f.csrf)?;
+    let user = match me(&ctx) {
         Ok(u) => u,
         Err(r) => return Ok(r),
     };
-    let codes = totp::new_recovery_codes(&state.db, user.id).await?;
-    emails::security_notice(&state, &user, Notice::RecoveryCodes, &ctx.user_agent, "").await;
-    let view = security_view(&state, &ctx, &user, codes, None, "").await?;
-    Ok(page(&ctx, &view))
+    match ops::renew_recovery_codes(&state, &Actor::person(&user), &f.code, &ctx.user_agent).await {
+        Ok(codes) => {
+            let view = security_view(&state, &ctx, &user, codes, None, "").await?;
+            Ok(page(&ctx, &view))
+        }
+        Err(AppError::Invalid { .. }) => wrong_code(&state, &ctx, &user).await,
+        Err(e) => Err(e),
+    }
 }

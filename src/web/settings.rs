@@ -1,5 +1,7 @@
 //! Personal settings: profile (with avatar), e-mail and password, sessions.
-//! API tokens have their page here too, backed by crate::api::tokens.
+//! API tokens have their page here too. Every change is an operation of
+//! `crate::accounts` (`email`, `password`, `sessions`, `tokens`), shared
+//! with the API.
 
 use askama::Template;
 use axum::extract::{Multipart, State};
@@ -9,12 +11,13 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::AppState;
+use super::auth::field_errors;
 use super::ctx::Ctx;
 use super::templates::{FieldErrors, Shell, invalid, page};
-use crate::accounts::{self, Purpose, SessionInfo, User};
-use crate::emails;
+use crate::accounts::{self, SessionInfo, User, email, sessions, tokens};
+use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
-use crate::i18n::{Arg, Lang};
+use crate::i18n::Lang;
 use crate::images;
 use crate::policy::{self, Action};
 use crate::profiles;
@@ -205,11 +208,12 @@ async fn profile_submit(
             },
         ));
     };
-    profiles::update_profile(&state.db, user.id, &changes).await?;
+    let actor = Actor::person(&user);
+    profiles::update(&state, &actor, &changes).await?;
     if let Some(jpeg) = new_avatar {
-        profiles::set_avatar(&state.db, user.id, jpeg).await?;
+        profiles::replace_avatar(&state, &actor, jpeg).await?;
     } else if remove {
-        profiles::remove_avatar(&state.db, user.id).await?;
+        profiles::drop_avatar(&state, &actor).await?;
     }
     if v.locale != user.locale {
         let secure = ctx.is_secure();
@@ -284,69 +288,29 @@ async fn email_submit(
         Err(r) => return Ok(r),
     };
     let new_email = f.new_email.trim().to_string();
-    let mut errors = FieldErrors::default();
-    if !accounts::valid_email(&new_email) {
-        errors.add(ctx.lang, "new_email", "email-invalid");
-    } else if user.email.as_deref().map(accounts::email_key)
-        == Some(accounts::email_key(&new_email))
-    {
-        errors.add(ctx.lang, "new_email", "email-same");
-    } else {
-        let used: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email_key = $1")
-            .bind(accounts::email_key(&new_email))
-            .fetch_optional(&state.db.pool)
-            .await?;
-        if used.is_some() {
-            errors.add(ctx.lang, "new_email", "email-taken");
-        }
-    }
-    if !accounts::check_password(Some(&user), &f.current_password).await {
-        errors.add(ctx.lang, "email_password", "password-wrong");
-    }
-    if !errors.is_empty() {
-        return Ok(invalid(
-            &ctx,
-            &account_view(&state, &ctx, &user, new_email, errors),
-        ));
-    }
-    super::auth::limit(
+    match email::request_change(
         &state,
-        &format!("email-change:{}", user.id),
-        crate::ratelimit::EMAIL_SEND_PER_ACCOUNT,
-    )
-    .await?;
-    let token = accounts::issue_token(&state.db, user.id, Purpose::ChangeEmail, &new_email).await?;
-    let link = state.url(&format!("/verify-email?token={token}"));
-    emails::send(
-        &state,
+        &Actor::person(&user),
         &new_email,
-        user.lang(),
-        "change-email",
-        &[
-            ("name", Arg::from(user.shown_name())),
-            ("link", Arg::from(link)),
-        ],
+        &f.current_password,
     )
-    .await?;
-    // Tell the current address too, so a hijack does not go unnoticed.
-    if let Some(old) = &user.email {
-        emails::send(
-            &state,
-            old,
-            user.lang(),
-            "email-changed",
-            &[("name", Arg::from(user.shown_name()))],
-        )
-        .await?;
+    .await
+    {
+        Ok(()) => {}
+        Err(AppError::Invalid { fields }) => {
+            return Ok(invalid(
+                &ctx,
+                &account_view(
+                    &state,
+                    &ctx,
+                    &user,
+                    new_email,
+                    field_errors(ctx.lang, &fields),
+                ),
+            ));
+        }
+        Err(e) => return Err(e),
     }
-    accounts::audit(
-        &state.db,
-        Some(user.id),
-        "email_change_requested",
-        Some(user.id),
-        "",
-    )
-    .await?;
     ctx.flash("flash-email-change-sent");
     Ok(ctx.redirect("/settings/account"))
 }
@@ -370,52 +334,32 @@ async fn password_submit(
         Ok(u) => u,
         Err(r) => return Ok(r),
     };
-    let mut errors = FieldErrors::default();
-    if !accounts::check_password(Some(&user), &f.current_password).await {
-        errors.add(ctx.lang, "current_password", "password-wrong");
-    }
-    if let Err(e) = crate::password::check_strength(
-        &f.new_password,
-        &user.username,
-        user.email.as_deref().unwrap_or(""),
-    ) {
-        errors.add(ctx.lang, "new_password", e.message_key());
-    } else if f.new_password != f.confirm {
-        errors.add(ctx.lang, "confirm", "password-mismatch");
-    }
-    if !errors.is_empty() {
-        return Ok(invalid(
-            &ctx,
-            &account_view(&state, &ctx, &user, String::new(), errors),
-        ));
-    }
-    accounts::set_password(&state.db, user.id, &f.new_password).await?;
-    crate::oidc::backchannel::user_sessions_ending(
-        &state.db,
-        &state.jobs,
-        &state.config.public_url(),
-        user.id,
-        ctx.session_hash.as_deref(),
-        None,
-    )
-    .await?;
-    accounts::delete_sessions(&state.db, user.id, ctx.session_hash.as_deref()).await?;
-    accounts::audit(
-        &state.db,
-        Some(user.id),
-        "password_changed",
-        Some(user.id),
-        "",
-    )
-    .await?;
-    emails::security_notice(
+    let changed = accounts::password::change(
         &state,
-        &user,
-        emails::Notice::PasswordChanged,
+        &Actor::person(&user),
+        &f.current_password,
+        &f.new_password,
+        &f.confirm,
+        ctx.session_hash.as_deref(),
         &ctx.user_agent,
-        "",
     )
     .await;
+    match changed {
+        Ok(()) => {}
+        Err(AppError::Invalid { fields }) => {
+            return Ok(invalid(
+                &ctx,
+                &account_view(
+                    &state,
+                    &ctx,
+                    &user,
+                    String::new(),
+                    field_errors(ctx.lang, &fields),
+                ),
+            ));
+        }
+        Err(e) => return Err(e),
+    }
     ctx.flash("flash-password-changed");
     Ok(ctx.redirect("/settings/account"))
 }
@@ -463,18 +407,7 @@ async fn session_revoke(
         Ok(u) => u,
         Err(r) => return Ok(r),
     };
-    crate::oidc::backchannel::user_sessions_ending(
-        &state.db,
-        &state.jobs,
-        &state.config.public_url(),
-        user.id,
-        None,
-        Some(&f.handle),
-    )
-    .await?;
-    if !accounts::revoke_session_by_handle(&state.db, user.id, &f.handle).await? {
-        return Err(AppError::NotFound);
-    }
+    sessions::revoke(&state, &Actor::person(&user), &f.handle).await?;
     ctx.flash("flash-session-revoked");
     Ok(ctx.redirect("/settings/sessions"))
 }
@@ -495,16 +428,7 @@ async fn sessions_revoke_others(
         Ok(u) => u,
         Err(r) => return Ok(r),
     };
-    crate::oidc::backchannel::user_sessions_ending(
-        &state.db,
-        &state.jobs,
-        &state.config.public_url(),
-        user.id,
-        ctx.session_hash.as_deref(),
-        None,
-    )
-    .await?;
-    accounts::delete_sessions(&state.db, user.id, ctx.session_hash.as_deref()).await?;
+    sessions::end_all(&state, &Actor::person(&user), ctx.session_hash.as_deref()).await?;
     ctx.flash("flash-sessions-revoked");
     Ok(ctx.redirect("/settings/sessions"))
 }
@@ -519,16 +443,7 @@ async fn logout_everywhere(
         Ok(u) => u,
         Err(r) => return Ok(r),
     };
-    crate::oidc::backchannel::user_sessions_ending(
-        &state.db,
-        &state.jobs,
-        &state.config.public_url(),
-        user.id,
-        None,
-        None,
-    )
-    .await?;
-    accounts::delete_sessions(&state.db, user.id, None).await?;
+    sessions::end_all(&state, &Actor::person(&user), None).await?;
     ctx.log_out(&state).await?;
     ctx.flash("flash-logged-out");
     Ok(ctx.redirect("/"))
@@ -541,7 +456,7 @@ async fn logout_everywhere(
 struct TokensPage {
     s: Shell,
     nav: Vec<(String, &'static str, bool)>,
-    tokens: Vec<crate::api::tokens::ApiToken>,
+    tokens: Vec<tokens::ApiToken>,
     token_name: String,
     days: String,
     errors: FieldErrors,
@@ -560,7 +475,7 @@ async fn tokens_view(
     Ok(TokensPage {
         s: shell(state, ctx, "settings-tokens", "/settings/tokens"),
         nav: sections(ctx.lang, "/settings/tokens"),
-        tokens: crate::api::tokens::list_tokens(&state.db, user.id).await?,
+        tokens: tokens::list_tokens(&state.db, user.id).await?,
         token_name: name,
         days,
         errors,
@@ -604,40 +519,41 @@ async fn token_create(
         Ok(u) => u,
         Err(r) => return Ok(r),
     };
-    let mut errors = FieldErrors::default();
-    let name = match crate::api::tokens::check_name(&f.name) {
-        Ok(n) => Some(n),
-        Err(key) => {
-            errors.add(ctx.lang, "name", key);
-            None
-        }
-    };
-    let days: Option<i64> = if f.days.trim().is_empty() {
-        None
+    // The form's days are text: what is not a number is refused here, the
+    // range by the operation.
+    let days = f.days.trim();
+    let days: Result<Option<i64>, ()> = if days.is_empty() {
+        Ok(None)
     } else {
-        match f.days.trim().parse::<i64>() {
-            Ok(d) if (1..=crate::api::tokens::EXPIRES_DAYS_MAX).contains(&d) => Some(d),
-            _ => {
-                errors.add(ctx.lang, "days", "settings-token-days-invalid");
-                None
+        days.parse::<i64>().map(Some).map_err(|_| ())
+    };
+    let made = match days {
+        Ok(days) => tokens::create(&state, &Actor::person(&user), &f.name, days).await,
+        Err(()) => {
+            // Still report the name's refusal along with the days'.
+            let mut fields = vec![("expires_in_days".to_string(), String::new())];
+            if let Err(k) = tokens::check_name(&f.name) {
+                fields.insert(0, ("name".to_string(), k.to_string()));
             }
+            Err(AppError::Invalid { fields })
         }
     };
-    let Some(name) = name.filter(|_| errors.is_empty()) else {
-        let view = tokens_view(&state, &ctx, &user, f.name, f.days, errors, None).await?;
-        return Ok(invalid(&ctx, &view));
+    let secret = match made {
+        Ok((_, secret)) => secret,
+        Err(AppError::Invalid { fields }) => {
+            let mut errors = FieldErrors::default();
+            for (field, key) in &fields {
+                if field == "expires_in_days" {
+                    errors.add(ctx.lang, "days", "settings-token-days-invalid");
+                } else {
+                    errors.add(ctx.lang, field, key);
+                }
+            }
+            let view = tokens_view(&state, &ctx, &user, f.name, f.days, errors, None).await?;
+            return Ok(invalid(&ctx, &view));
+        }
+        Err(e) => return Err(e),
     };
-    let expires_at = days.map(|d| crate::db::now() + d * 86400);
-    let (_, secret) =
-        crate::api::tokens::create_token(&state.db, user.id, &name, expires_at).await?;
-    accounts::audit(
-        &state.db,
-        Some(user.id),
-        "api_token_created",
-        Some(user.id),
-        &name,
-    )
-    .await?;
     // The secret is shown once, on this response only.
     let view = tokens_view(
         &state,
@@ -669,17 +585,7 @@ async fn token_revoke(
         Ok(u) => u,
         Err(r) => return Ok(r),
     };
-    if !crate::api::tokens::revoke_token(&state.db, user.id, f.id).await? {
-        return Err(AppError::NotFound);
-    }
-    accounts::audit(
-        &state.db,
-        Some(user.id),
-        "api_token_revoked",
-        Some(user.id),
-        "",
-    )
-    .await?;
+    tokens::revoke(&state, &Actor::person(&user), f.id).await?;
     ctx.flash("flash-token-revoked");
     Ok(ctx.redirect("/settings/tokens"))
 }

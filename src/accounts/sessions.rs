@@ -1,0 +1,93 @@
+//! Operations on a person's own browser sessions: end one, end the others,
+//! log out everywhere. Shared by the settings pages (`/settings/sessions…`)
+//! and `/api/v1/me/sessions`. Tools that signed in through an ending
+//! session hear of it by a back-channel logout (queued before the rows go).
+
+use super::ops::audit_in;
+use super::own;
+use crate::actor::Actor;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// End one of the acting person's sessions by its public handle (the first
+/// 12 hex characters of its stored hash). `NotFound` when none matches.
+pub async fn revoke(state: &AppState, actor: &Actor, handle: &str) -> AppResult<()> {
+    let user = own(actor)?;
+    if handle.len() != 12 || !handle.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
+    crate::oidc::backchannel::user_sessions_ending(
+        &state.db,
+        &state.jobs,
+        &state.config.public_url(),
+        user.id,
+        None,
+        Some(handle),
+    )
+    .await?;
+    let mut tx = state.db.begin().await?;
+    let res = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash LIKE $2")
+        .bind(user.id)
+        .bind(format!("{handle}%"))
+        .execute(&mut *tx)
+        .await?;
+    if res.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    audit_in(&mut tx, actor, "session_revoked", Some(user.id), handle).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// End every session of the acting person but `keep` (the hash of the
+/// session making the request, when it stays open): "log out my other
+/// sessions", or with `keep = None` "log out everywhere" (the caller then
+/// drops its own cookie). Returns how many sessions ended. Personal access
+/// tokens are not affected.
+pub async fn end_all(state: &AppState, actor: &Actor, keep: Option<&str>) -> AppResult<u64> {
+    let user = own(actor)?;
+    crate::oidc::backchannel::user_sessions_ending(
+        &state.db,
+        &state.jobs,
+        &state.config.public_url(),
+        user.id,
+        keep,
+        None,
+    )
+    .await?;
+    let mut tx = state.db.begin().await?;
+    let ended = delete_in(&mut tx, user.id, keep).await?;
+    audit_in(
+        &mut tx,
+        actor,
+        "sessions_revoked",
+        Some(user.id),
+        if keep.is_some() { "others" } else { "all" },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// Delete a person's sessions but `keep`, in the caller's transaction.
+pub async fn delete_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: i64,
+    keep: Option<&str>,
+) -> Result<u64, sqlx::Error> {
+    let res = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+        .bind(user_id)
+        .bind(keep.unwrap_or(""))
+        .execute(&mut **tx)
+        .await?;
+    Ok(res.rows_affected())
+}
+
+/// When a session started (sessions rotate at log-in, so this is when its
+/// person authenticated); `None` for an unknown session.
+pub async fn created_at(state: &AppState, id_hash: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT created_at FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .fetch_optional(&state.db.pool)
+        .await
+}
