@@ -343,6 +343,32 @@ pub mod files {
     }
 }
 
+/// One uploaded file, as received (before any check).
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Check uploads (sniffing, thumbnails) off the async threads. Returns the
+/// ready files and (file name, message key) refusals.
+pub async fn prepare_uploads(
+    uploads: Vec<Upload>,
+) -> crate::error::AppResult<(Vec<files::Ready>, Vec<(String, &'static str)>)> {
+    tokio::task::spawn_blocking(move || {
+        let mut ready = Vec::new();
+        let mut refused = Vec::new();
+        for u in uploads {
+            match files::prepare(&u.name, u.bytes) {
+                Ok(r) => ready.push(r),
+                Err(k) => refused.push((u.name, k)),
+            }
+        }
+        (ready, refused)
+    })
+    .await
+    .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("attachment task failed: {e}")))
+}
+
 #[derive(Debug, Clone)]
 pub struct Attachment {
     pub id: i64,

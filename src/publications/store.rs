@@ -386,32 +386,38 @@ pub(super) async fn touch_communities(
     Ok(())
 }
 
-/// Share an existing publication into one more community (the caller
-/// checked `PostInCommunity` there and that the viewer reads it). Returns
-/// false when it was already there.
+/// Share an existing publication into more communities, in one
+/// transaction (the caller checked `PostInCommunity` in each and that the
+/// actor reads it). Returns how many it was not in yet.
 pub async fn share_into(
     db: &Db,
     by: &User,
     publication_id: i64,
-    community_id: i64,
-) -> Result<bool, sqlx::Error> {
+    community_ids: &[i64],
+) -> Result<usize, sqlx::Error> {
     let t = now();
     let mut tx = db.begin().await?;
-    tick();
-    let res = sqlx::query(
-        "INSERT INTO publication_communities (publication_id, community_id, added_by, added_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (publication_id, community_id) DO NOTHING",
-    )
-    .bind(publication_id)
-    .bind(community_id)
-    .bind(by.id)
-    .bind(t)
-    .execute(&mut *tx)
-    .await?;
-    if res.rows_affected() > 0 {
-        touch_communities(&mut tx, &[community_id], t).await?;
-        // Its entries (and its replies') now carry this community's
-        // filter token.
+    let mut added = Vec::new();
+    for &community_id in community_ids {
+        tick();
+        let res = sqlx::query(
+            "INSERT INTO publication_communities (publication_id, community_id, added_by, added_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (publication_id, community_id) DO NOTHING",
+        )
+        .bind(publication_id)
+        .bind(community_id)
+        .bind(by.id)
+        .bind(t)
+        .execute(&mut *tx)
+        .await?;
+        if res.rows_affected() > 0 {
+            added.push(community_id);
+        }
+    }
+    if !added.is_empty() {
+        touch_communities(&mut tx, &added, t).await?;
+        // Its entries (and its replies') now carry these communities'
+        // filter tokens.
         crate::search::index_one(
             &mut tx,
             db.backend,
@@ -421,7 +427,7 @@ pub async fn share_into(
         .await?;
     }
     tx.commit().await?;
-    Ok(res.rows_affected() > 0)
+    Ok(added.len())
 }
 
 /// Edit title, body and tags (its author); the previous version is kept.
@@ -575,7 +581,6 @@ pub async fn set_accepted(
         .await?;
     Ok(())
 }
-
 
 /// Pin or unpin a publication in one community (the caller checked
 /// `ManageCommunity` there). Pinned publications come first on its page.

@@ -74,6 +74,15 @@ pub fn merge_tags(mut chosen: Vec<Tag>, hashtags: &[String]) -> Vec<Tag> {
     chosen
 }
 
+/// The tags chosen by hand: the publication's tags that are not hashtags
+/// of its body (what its edit form and the API's partial edits keep).
+pub fn chosen_tags<'a>(body: &str, tags: &'a [Tag]) -> Vec<&'a Tag> {
+    let hashtags = markdown::render(body).hashtags;
+    tags.iter()
+        .filter(|t| !hashtags.contains(&t.name))
+        .collect()
+}
+
 pub(super) fn out_len_ok(v: &[Tag]) -> bool {
     v.len() < TAGS_MAX
 }
