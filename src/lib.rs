@@ -6,6 +6,7 @@ pub mod app;
 pub mod communities;
 pub mod config;
 pub mod db;
+pub mod edge;
 pub mod emails;
 pub mod error;
 pub mod fetch;
