@@ -77,22 +77,36 @@ pub async fn suspend(
     target: &User,
     reason: &str,
 ) -> AppResult<()> {
-    check_manage(state, actor, target, true).await?;
+    may_suspend(state, actor, target).await?;
     let reason = check_reason(reason, REASON_MAX)?;
-    // Logout tokens for the sessions about to end (read before they go).
-    crate::oidc::backchannel::user_sessions_ending(
-        &state.db,
-        &state.jobs,
-        &state.config.public_url(),
-        target.id,
-        None,
-        None,
-    )
-    .await?;
+    queue_logouts(state, target.id).await?;
     let mut tx = state.db.begin().await?;
     suspend_rows(&mut tx, actor, target.id, reason).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The refusals of every suspension: not oneself, nobody the actor may not
+/// manage, never the last active administrator. Asked by `suspend` and by
+/// instance-wide moderation before its transaction.
+pub async fn may_suspend(state: &AppState, actor: &Actor, target: &User) -> AppResult<()> {
+    check_manage(state, actor, target, true).await
+}
+
+/// Logout tokens for the sessions of `user_id` about to end (read before
+/// they go): each tool they signed in to with a back-channel logout URI
+/// gets one, through the job queue. Called before a suspension's
+/// transaction (`suspend`, instance-wide moderation).
+pub async fn queue_logouts(state: &AppState, user_id: i64) -> Result<(), sqlx::Error> {
+    crate::oidc::backchannel::user_sessions_ending(
+        &state.db,
+        &state.jobs,
+        &state.config.public_url(),
+        user_id,
+        None,
+        None,
+    )
+    .await
 }
 
 /// The rows of a suspension, in the caller's transaction: status and
