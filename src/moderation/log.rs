@@ -150,4 +150,3 @@ pub const LOGGED_ACTIONS: [&str; 14] = [
 pub fn log_label_key(action: &str) -> String {
     format!("moderation-log-{}", action.replace('_', "-"))
 }
-

@@ -7,7 +7,7 @@
 
 use super::queues::{target_condition, target_id};
 use super::{
-    Act, COMMENT_MAX, Category, REASON_MAX, REPORTS_PER_ACCOUNT, Reportable, ReportRefusal, Scope,
+    Act, COMMENT_MAX, Category, REASON_MAX, REPORTS_PER_ACCOUNT, ReportRefusal, Reportable, Scope,
     Target, publication, reply, report, reportable,
 };
 use crate::accounts;
@@ -572,4 +572,3 @@ async fn close_reports(
         .await?;
     Ok(res.rows_affected())
 }
-

@@ -6,8 +6,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::model::{content_status, destinations};
-use super::{EXCERPT_MAX, PAGE_SIZE, excerpt, links, publication, reply, reply_sight, sight};
 use super::{Category, Scope, Target, TargetKind};
+use super::{EXCERPT_MAX, PAGE_SIZE, excerpt, links, publication, reply, reply_sight, sight};
 use crate::accounts::{self, User};
 use crate::db::Db;
 use crate::policy::{self, Action, ContentStatus, Sight};
@@ -168,7 +168,6 @@ pub async fn already_reported(
         .await?;
     Ok(n > 0)
 }
-
 
 /// A report as a queue shows it.
 #[derive(Debug, Clone)]
@@ -372,3 +371,135 @@ pub async fn open_report_count(db: &Db, scope: Scope) -> Result<i64, sqlx::Error
     }
 }
 
+// ---- the action form ------------------------------------------------------------------------
+
+/// What the action form shows of a target, as it stands in `scope`: its
+/// state where the moderator acts (a publication's in the community, or
+/// instance-wide), its author and whether they are banned here or
+/// suspended. `None`: unknown, or not shared in the scope's community.
+pub struct Described {
+    pub kind: TargetKind,
+    pub title: String,
+    pub excerpt: String,
+    pub path: String,
+    pub author: Option<(i64, String)>,
+    pub status: ContentStatus,
+    pub locked: bool,
+    pub author_banned: bool,
+    pub author_suspended: bool,
+    /// How a form names the target (`publication`, `reply`, `user`).
+    pub publication: String,
+    pub reply: String,
+    pub user: String,
+}
+
+pub async fn describe(
+    db: &Db,
+    scope: Scope,
+    target: Target,
+) -> Result<Option<Described>, sqlx::Error> {
+    let link_status = |links: &[super::Link], pstatus: ContentStatus| match scope {
+        Scope::Community(cid) => {
+            if pstatus == ContentStatus::Removed {
+                ContentStatus::Removed
+            } else {
+                links
+                    .iter()
+                    .find(|l| l.community_id() == cid)
+                    .map(|l| l.shared.status)
+                    .unwrap_or(pstatus)
+            }
+        }
+        Scope::Instance => pstatus,
+    };
+    let mut d = match target {
+        Target::Publication(pid) => {
+            let Some(p) = publication(db, pid).await? else {
+                return Ok(None);
+            };
+            let links = links(db, pid, None).await?;
+            if let Scope::Community(cid) = scope
+                && !links.iter().any(|l| l.community_id() == cid)
+            {
+                return Ok(None);
+            }
+            Described {
+                kind: TargetKind::Publication,
+                title: p.title.clone(),
+                excerpt: excerpt(&p.body, 600),
+                path: urls::publication(pid),
+                author: p.author_id.zip(p.author_username.clone()),
+                status: link_status(&links, p.status),
+                locked: p.locked,
+                author_banned: false,
+                author_suspended: false,
+                publication: pid.to_string(),
+                reply: String::new(),
+                user: String::new(),
+            }
+        }
+        Target::Reply(rid) => {
+            let Some(r) = reply(db, rid).await? else {
+                return Ok(None);
+            };
+            let Some(p) = publication(db, r.publication_id).await? else {
+                return Ok(None);
+            };
+            let links = links(db, p.id, None).await?;
+            if let Scope::Community(cid) = scope
+                && !links.iter().any(|l| l.community_id() == cid)
+            {
+                return Ok(None);
+            }
+            Described {
+                kind: TargetKind::Reply,
+                title: p.title.clone(),
+                excerpt: excerpt(&r.body, 600),
+                path: urls::reply(p.id, rid),
+                author: r.author_id.zip(r.author_username.clone()),
+                status: r.status,
+                locked: p.locked,
+                author_banned: false,
+                author_suspended: false,
+                publication: String::new(),
+                reply: rid.to_string(),
+                user: String::new(),
+            }
+        }
+        Target::User(uid) => {
+            let Some(u) = accounts::by_id(db, uid).await? else {
+                return Ok(None);
+            };
+            Described {
+                kind: TargetKind::User,
+                title: u.username.clone(),
+                excerpt: excerpt(&u.bio, 600),
+                path: u.path(),
+                author: Some((u.id, u.username.clone())),
+                status: ContentStatus::Visible,
+                locked: false,
+                author_banned: false,
+                author_suspended: false,
+                publication: String::new(),
+                reply: String::new(),
+                user: u.username.clone(),
+            }
+        }
+    };
+    if let Some((aid, _)) = &d.author {
+        if let Scope::Community(cid) = scope {
+            let state: Option<String> = sqlx::query_scalar(
+                "SELECT state FROM memberships WHERE community_id = $1 AND user_id = $2",
+            )
+            .bind(cid)
+            .bind(*aid)
+            .fetch_optional(&db.pool)
+            .await?;
+            d.author_banned = state.as_deref() == Some("banned");
+        }
+        d.author_suspended = accounts::by_id(db, *aid)
+            .await?
+            .is_some_and(|u| u.status == accounts::Status::Suspended);
+    }
+    Ok(Some(d))
+}
