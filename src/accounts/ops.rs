@@ -157,6 +157,55 @@ pub async fn unsuspend(state: &AppState, actor: &Actor, target: &User) -> AppRes
     Ok(())
 }
 
+/// Make an active local account an instance administrator (nothing to do
+/// when it is one already). Refused for oneself (`Forbidden`) and for an
+/// account that is not active or not local (`Conflict { code:
+/// "not_active" }`). Used by the administration page and `passerelles
+/// admin promote`.
+pub async fn promote(state: &AppState, actor: &Actor, target: &User) -> AppResult<()> {
+    check_manage(state, actor, target, false).await?;
+    if target.status != Status::Active || target.domain.is_some() {
+        return Err(AppError::Conflict {
+            code: "not_active",
+            message_key: "admin-user-promote-inactive",
+        });
+    }
+    if target.is_admin {
+        return Ok(());
+    }
+    let mut tx = state.db.begin().await?;
+    let done = sqlx::query("UPDATE users SET is_admin = 1 WHERE id = $1 AND is_admin = 0")
+        .bind(target.id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() > 0 {
+        audit_in(&mut tx, actor, "user_promoted", Some(target.id), "").await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Take an administrator's powers away (nothing to do when the account is
+/// not one). Refused for oneself (`Forbidden`) and for the last active
+/// administrator (`Conflict { code: "last_admin" }`). Used by the
+/// administration page and `passerelles admin demote`.
+pub async fn demote(state: &AppState, actor: &Actor, target: &User) -> AppResult<()> {
+    check_manage(state, actor, target, true).await?;
+    if !target.is_admin {
+        return Ok(());
+    }
+    let mut tx = state.db.begin().await?;
+    let done = sqlx::query("UPDATE users SET is_admin = 0 WHERE id = $1 AND is_admin = 1")
+        .bind(target.id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() > 0 {
+        audit_in(&mut tx, actor, "user_demoted", Some(target.id), "").await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// An audit entry in the caller's transaction. The instance acting (no
 /// account) is written with no actor id and its entry point in the detail.
 pub async fn audit_in(

@@ -267,6 +267,12 @@ pub async fn act(
         // The refusals of every suspension, then the logout tokens for the
         // sessions about to end (read before they go), as
         // `accounts::ops::suspend` does.
+        // (Oneself is `Forbidden` here before being the last administrator.)
+        if !actor.may(Action::ManageUser {
+            target: target_user,
+        }) {
+            return Err(AppError::Forbidden);
+        }
         accounts::ops::may_suspend(state, actor, target_user).await?;
         accounts::ops::queue_logouts(state, target_user.id).await?;
     }
