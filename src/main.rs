@@ -111,6 +111,17 @@ enum AdminCommand {
         /// Username or e-mail address.
         user: String,
     },
+    /// Make an active local account an instance administrator (the same
+    /// operation as the administration page; recorded in the audit log).
+    Promote {
+        /// Username or e-mail address.
+        user: String,
+    },
+    /// Take an administrator's powers away (never the last active one).
+    Demote {
+        /// Username or e-mail address.
+        user: String,
+    },
     /// Measure search quality on a relevance set (recall and precision per
     /// query), in a fresh temporary SQLite database unless --database-url is given.
     SearchEval {
@@ -351,6 +362,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let target = cli_user(&state, &user).await?;
             cli_op(passerelles::accounts::ops::unsuspend(&state, &Actor::CLI, &target).await)?;
             println!("{} is active.", target.username);
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::Promote { user },
+        } => {
+            let state = passerelles::app::build_state(config).await?;
+            let target = cli_user(&state, &user).await?;
+            cli_op(passerelles::accounts::ops::promote(&state, &Actor::CLI, &target).await)?;
+            println!("{} is an administrator.", target.username);
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::Demote { user },
+        } => {
+            let state = passerelles::app::build_state(config).await?;
+            let target = cli_user(&state, &user).await?;
+            cli_op(passerelles::accounts::ops::demote(&state, &Actor::CLI, &target).await)?;
+            println!("{} is no longer an administrator.", target.username);
             Ok(())
         }
         Command::Admin {

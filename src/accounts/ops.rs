@@ -77,22 +77,36 @@ pub async fn suspend(
     target: &User,
     reason: &str,
 ) -> AppResult<()> {
-    check_manage(state, actor, target, true).await?;
+    may_suspend(state, actor, target).await?;
     let reason = check_reason(reason, REASON_MAX)?;
-    // Logout tokens for the sessions about to end (read before they go).
-    crate::oidc::backchannel::user_sessions_ending(
-        &state.db,
-        &state.jobs,
-        &state.config.public_url(),
-        target.id,
-        None,
-        None,
-    )
-    .await?;
+    queue_logouts(state, target.id).await?;
     let mut tx = state.db.begin().await?;
     suspend_rows(&mut tx, actor, target.id, reason).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The refusals of every suspension: not oneself, nobody the actor may not
+/// manage, never the last active administrator. Asked by `suspend` and by
+/// instance-wide moderation before its transaction.
+pub async fn may_suspend(state: &AppState, actor: &Actor, target: &User) -> AppResult<()> {
+    check_manage(state, actor, target, true).await
+}
+
+/// Logout tokens for the sessions of `user_id` about to end (read before
+/// they go): each tool they signed in to with a back-channel logout URI
+/// gets one, through the job queue. Called before a suspension's
+/// transaction (`suspend`, instance-wide moderation).
+pub async fn queue_logouts(state: &AppState, user_id: i64) -> Result<(), sqlx::Error> {
+    crate::oidc::backchannel::user_sessions_ending(
+        &state.db,
+        &state.jobs,
+        &state.config.public_url(),
+        user_id,
+        None,
+        None,
+    )
+    .await
 }
 
 /// The rows of a suspension, in the caller's transaction: status and
@@ -138,6 +152,55 @@ pub async fn unsuspend(state: &AppState, actor: &Actor, target: &User) -> AppRes
     .await?;
     if done.rows_affected() > 0 {
         audit_in(&mut tx, actor, "user_unsuspended", Some(target.id), "").await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Make an active local account an instance administrator (nothing to do
+/// when it is one already). Refused for oneself (`Forbidden`) and for an
+/// account that is not active or not local (`Conflict { code:
+/// "not_active" }`). Used by the administration page and `passerelles
+/// admin promote`.
+pub async fn promote(state: &AppState, actor: &Actor, target: &User) -> AppResult<()> {
+    check_manage(state, actor, target, false).await?;
+    if target.status != Status::Active || target.domain.is_some() {
+        return Err(AppError::Conflict {
+            code: "not_active",
+            message_key: "admin-user-promote-inactive",
+        });
+    }
+    if target.is_admin {
+        return Ok(());
+    }
+    let mut tx = state.db.begin().await?;
+    let done = sqlx::query("UPDATE users SET is_admin = 1 WHERE id = $1 AND is_admin = 0")
+        .bind(target.id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() > 0 {
+        audit_in(&mut tx, actor, "user_promoted", Some(target.id), "").await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Take an administrator's powers away (nothing to do when the account is
+/// not one). Refused for oneself (`Forbidden`) and for the last active
+/// administrator (`Conflict { code: "last_admin" }`). Used by the
+/// administration page and `passerelles admin demote`.
+pub async fn demote(state: &AppState, actor: &Actor, target: &User) -> AppResult<()> {
+    check_manage(state, actor, target, true).await?;
+    if !target.is_admin {
+        return Ok(());
+    }
+    let mut tx = state.db.begin().await?;
+    let done = sqlx::query("UPDATE users SET is_admin = 0 WHERE id = $1 AND is_admin = 1")
+        .bind(target.id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() > 0 {
+        audit_in(&mut tx, actor, "user_demoted", Some(target.id), "").await?;
     }
     tx.commit().await?;
     Ok(())

@@ -15,14 +15,13 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{ApiUser, error};
+use super::extract::ApiUser;
 use super::wire::{ErrorBody, rfc3339};
 use crate::accounts::{self, User};
+use crate::actor::Actor;
 use crate::communities::{self, Community};
 use crate::error::{AppError, AppResult};
-use crate::moderation::{
-    self as m, Act, ActRefusal, ActRequest, Category, ReportOutcome, ReportRefusal, Scope, Target,
-};
+use crate::moderation::{self as m, Act, ActRequest, Category, Scope, Target};
 use crate::policy::{self, Action};
 use crate::state::AppState;
 
@@ -310,19 +309,6 @@ async fn moderated(state: &AppState, user: &User, slug: &str) -> AppResult<Commu
     Ok(c)
 }
 
-fn refusal(r: ActRefusal) -> AppError {
-    match r {
-        ActRefusal::NotFound => AppError::NotFound,
-        ActRefusal::Forbidden => AppError::Forbidden,
-        ActRefusal::Invalid(fields) => AppError::Invalid {
-            fields: fields
-                .into_iter()
-                .map(|(f, k)| (f.to_string(), k.to_string()))
-                .collect(),
-        },
-    }
-}
-
 async fn do_act(
     state: &AppState,
     user: &User,
@@ -348,9 +334,7 @@ async fn do_act(
         report_id: body.report_id,
         reason: body.reason,
     };
-    let done = m::act(&state.db, user, scope, community, &req)
-        .await?
-        .map_err(refusal)?;
+    let done = m::ops::act(state, &Actor::person(user), scope, community, &req).await?;
     Ok(Json(ActDone {
         logged: done.logged.to_string(),
         reports_closed: done.reports_closed,
@@ -392,53 +376,22 @@ pub async fn create_report(
     .ok_or_else(|| AppError::Invalid {
         fields: vec![("target".into(), "moderation-target-one".into())],
     })?;
-    if body.comment.trim().chars().count() > m::COMMENT_MAX {
-        return Err(AppError::Invalid {
-            fields: vec![("comment".into(), "field-too-long".into())],
-        });
-    }
-    let r = match m::reportable(&state.db, &user, target).await? {
-        Ok(r) => r,
-        Err(ReportRefusal::NotFound) => return Err(AppError::NotFound),
-        Err(ReportRefusal::OwnAccount) => {
-            return Err(AppError::Invalid {
-                fields: vec![("username".into(), "moderation-report-own-account".into())],
-            });
-        }
-    };
-    if let Err(retry_after) = crate::ratelimit::hit(
-        &state.db,
-        &format!("report:{}", user.id),
-        m::REPORTS_PER_ACCOUNT,
+    let filed = m::ops::file_report(
+        &state,
+        &Actor::person(&user),
+        target,
+        body.category.into(),
+        &body.comment,
     )
-    .await?
-    {
-        return Err(AppError::TooManyRequests { retry_after });
-    }
-    match m::create_report(&state.db, &user, &r, body.category.into(), &body.comment).await? {
-        ReportOutcome::Created(ids) => {
-            let mut slugs = Vec::new();
-            for cid in &r.destinations {
-                if let Some(c) = communities::by_id(&state.db, *cid).await? {
-                    slugs.push(c.slug);
-                }
-            }
-            Ok((
-                StatusCode::CREATED,
-                Json(ReportCreated {
-                    report_ids: ids,
-                    communities: slugs,
-                }),
-            )
-                .into_response())
-        }
-        ReportOutcome::AlreadyReported => Ok(error(
-            StatusCode::CONFLICT,
-            "already_reported",
-            "moderation-already-reported",
-            Vec::new(),
-        )),
-    }
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ReportCreated {
+            report_ids: filed.report_ids,
+            communities: filed.reportable.destination_slugs,
+        }),
+    )
+        .into_response())
 }
 
 /// Open reports of a community (its moderators), oldest first.

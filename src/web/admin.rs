@@ -251,14 +251,6 @@ async fn count(state: &AppState, sql: &'static str) -> Result<i64, sqlx::Error> 
     sqlx::query_scalar(sql).fetch_one(&state.db.pool).await
 }
 
-async fn active_admins(state: &AppState) -> Result<i64, sqlx::Error> {
-    count(
-        state,
-        "SELECT COUNT(*) FROM users WHERE is_admin = 1 AND status = 'active' AND domain IS NULL",
-    )
-    .await
-}
-
 async fn load_target(state: &AppState, id: i64) -> AppResult<User> {
     accounts::by_id(&state.db, id)
         .await?
@@ -324,7 +316,7 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
             "SELECT COUNT(*) FROM users WHERE status = 'suspended' AND domain IS NULL",
         )
         .await?,
-        admins: active_admins(&state).await?,
+        admins: accounts::ops::active_admins(&state).await?,
         jobs_pending: Queue::pending(&state.db).await?,
         jobs_failed: Queue::failed(&state.db).await?,
         smtp: state.mailer.is_smtp(),
@@ -562,56 +554,6 @@ async fn user_detail(
     .await
 }
 
-/// May `me` act on `target`? `Some(page)` explains why not: the last active
-/// administrator must stay one (when the action would remove them), and
-/// nobody manages their own account from here.
-async fn refuse_management(
-    state: &AppState,
-    ctx: &Ctx,
-    me: &User,
-    target: &User,
-    removes_admin: bool,
-) -> AppResult<Option<Response>> {
-    if removes_admin
-        && target.is_admin
-        && target.status == Status::Active
-        && active_admins(state).await? <= 1
-    {
-        let msg = ctx.t("admin-user-last-admin");
-        return Ok(Some(
-            render_user(
-                state,
-                ctx,
-                target,
-                String::new(),
-                FieldErrors::default(),
-                Some(msg),
-                StatusCode::CONFLICT,
-            )
-            .await?,
-        ));
-    }
-    if !policy::can(Some(me), Action::ManageUser { target }) {
-        if me.id == target.id {
-            let msg = ctx.t("admin-user-not-self");
-            return Ok(Some(
-                render_user(
-                    state,
-                    ctx,
-                    target,
-                    String::new(),
-                    FieldErrors::default(),
-                    Some(msg),
-                    StatusCode::FORBIDDEN,
-                )
-                .await?,
-            ));
-        }
-        return Err(AppError::Forbidden);
-    }
-    Ok(None)
-}
-
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct ReasonForm {
@@ -701,31 +643,13 @@ async fn promote(
     let me = admin!(ctx, &back);
     ctx.verify_csrf(&f.csrf)?;
     let target = load_target(&state, id).await?;
-    if let Some(refusal) = refuse_management(&state, &ctx, &me, &target, false).await? {
-        return Ok(refusal);
+    match accounts::ops::promote(&state, &Actor::person(&me), &target).await {
+        Ok(()) => {
+            ctx.flash("flash-admin-user-promoted");
+            Ok(ctx.redirect(&back))
+        }
+        Err(e) => refused(&state, &ctx, &me, &target, String::new(), e).await,
     }
-    if target.status != Status::Active || target.domain.is_some() {
-        let msg = ctx.t("admin-user-promote-inactive");
-        return render_user(
-            &state,
-            &ctx,
-            &target,
-            String::new(),
-            FieldErrors::default(),
-            Some(msg),
-            StatusCode::CONFLICT,
-        )
-        .await;
-    }
-    if !target.is_admin {
-        sqlx::query("UPDATE users SET is_admin = 1 WHERE id = $1")
-            .bind(id)
-            .execute(&state.db.pool)
-            .await?;
-        accounts::audit(&state.db, Some(me.id), "user_promoted", Some(id), "").await?;
-    }
-    ctx.flash("flash-admin-user-promoted");
-    Ok(ctx.redirect(&back))
 }
 
 async fn demote(
@@ -738,18 +662,13 @@ async fn demote(
     let me = admin!(ctx, &back);
     ctx.verify_csrf(&f.csrf)?;
     let target = load_target(&state, id).await?;
-    if let Some(refusal) = refuse_management(&state, &ctx, &me, &target, true).await? {
-        return Ok(refusal);
+    match accounts::ops::demote(&state, &Actor::person(&me), &target).await {
+        Ok(()) => {
+            ctx.flash("flash-admin-user-demoted");
+            Ok(ctx.redirect(&back))
+        }
+        Err(e) => refused(&state, &ctx, &me, &target, String::new(), e).await,
     }
-    if target.is_admin {
-        sqlx::query("UPDATE users SET is_admin = 0 WHERE id = $1")
-            .bind(id)
-            .execute(&state.db.pool)
-            .await?;
-        accounts::audit(&state.db, Some(me.id), "user_demoted", Some(id), "").await?;
-    }
-    ctx.flash("flash-admin-user-demoted");
-    Ok(ctx.redirect(&back))
 }
 
 // ---- pending registrations ----------------------------------------------------------

@@ -714,3 +714,152 @@ async fn invitations_let_people_in_once() {
     let (_, audit) = get_text(&admin, app.at("/admin/audit")).await;
     assert!(audit.contains("Invitation créée") && audit.contains("Invitation révoquée"));
 }
+
+/// `passerelles admin …` on the test instance's database, as the operator
+/// runs it: (success, stdout, stderr).
+fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+    let url = app.state.config.database_url();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_passerelles"))
+        .args(["--data-dir", app.data_dir.to_str().expect("path")])
+        .args(["--database-url", &url, "admin"])
+        .args(args)
+        .env("PASSERELLES_LOG", "error")
+        .output()
+        .expect("run");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The latest audit entry about `target`: (action, actor id, detail).
+async fn last_audit(app: &TestApp, target: i64) -> (String, Option<i64>, String) {
+    sqlx::query_as(
+        "SELECT action, actor_id, detail FROM audit_log WHERE target_user_id = $1 \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(target)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .expect("an audit entry")
+}
+
+#[tokio::test]
+async fn cli_promotes_and_demotes_through_the_admin_pages_operation() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.logged_in("alice", true).await;
+    let camille = app.create_user("camille", false).await;
+    let is_admin = |id: i64| {
+        let pool = app.state.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT is_admin FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .expect("user")
+        }
+    };
+
+    let (ok, out, err) = cli(&app, &["promote", "camille"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("camille is an administrator"), "{out}");
+    assert_eq!(is_admin(camille.id).await, 1);
+    let (action, actor, detail) = last_audit(&app, camille.id).await;
+    assert_eq!((action.as_str(), actor), ("user_promoted", None));
+    assert!(detail.contains("system:cli"), "{detail}");
+    // The audit page names the command line.
+    let (_, audit) = get_text(&admin, app.at("/admin/audit")).await;
+    assert!(audit.contains("system:cli"), "audit page");
+
+    // By e-mail address too.
+    let (ok, out, err) = cli(&app, &["demote", "camille@exemple.qc.ca"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("camille is no longer an administrator"),
+        "{out}"
+    );
+    assert_eq!(is_admin(camille.id).await, 0);
+    let (action, actor, detail) = last_audit(&app, camille.id).await;
+    assert_eq!((action.as_str(), actor), ("user_demoted", None));
+    assert!(detail.contains("system:cli"), "{detail}");
+
+    // Refusals: an unknown account, the last administrator, a suspended one.
+    let (ok, _, err) = cli(&app, &["promote", "personne"]);
+    assert!(!ok && err.contains("no account named personne"), "{err}");
+    let alice = passerelles::accounts::by_username(&app.state.db, "alice")
+        .await
+        .expect("db")
+        .expect("alice");
+    let (ok, _, err) = cli(&app, &["demote", "alice"]);
+    assert!(!ok && err.contains("refused"), "{err}");
+    assert_eq!(is_admin(alice.id).await, 1, "the last administrator stays");
+    sqlx::query("UPDATE users SET status = 'suspended' WHERE id = $1")
+        .bind(camille.id)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("suspend");
+    let (ok, _, err) = cli(&app, &["promote", "camille"]);
+    assert!(!ok && err.contains("refused"), "{err}");
+    assert_eq!(is_admin(camille.id).await, 0);
+}
+
+#[tokio::test]
+async fn cli_suspends_like_the_admin_page() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.logged_in("alice", true).await;
+    let (bob_client, bob) = app.logged_in("bob", false).await;
+    let (_, secret) = passerelles::api::tokens::create_token(&app.state.db, bob.id, "t", None)
+        .await
+        .expect("token");
+    let me = |secret: String| {
+        let c = app.client();
+        let url = app.at("/api/v1/me");
+        async move {
+            c.get(url)
+                .bearer_auth(secret)
+                .send()
+                .await
+                .expect("get")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(me(secret.clone()).await, 200);
+
+    // Refused, with a readable message and a failing exit status.
+    let (ok, _, err) = cli(&app, &["suspend", "personne", "--reason", "x"]);
+    assert!(!ok && err.contains("no account named personne"), "{err}");
+    let (ok, _, err) = cli(&app, &["suspend", "bob", "--reason", "  "]);
+    assert!(!ok && err.contains("refused: reason"), "{err}");
+    let (ok, _, err) = cli(&app, &["suspend", "bob"]);
+    assert!(!ok && err.contains("--reason"), "{err}");
+    assert_eq!(me(secret.clone()).await, 200, "nothing changed yet");
+
+    let (ok, out, err) = cli(&app, &["suspend", "bob", "--reason", "Pourriel répété"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("bob is suspended"), "{out}");
+    // Signed out, token refused, cannot sign in again.
+    let res = bob_client.get(app.at("/admin")).send().await.unwrap();
+    assert!(location(&res).starts_with("/login"));
+    assert_eq!(me(secret.clone()).await, 401, "API token refused");
+    let (status, body) = login_status(&app, "bob").await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Ce compte est suspendu."), "{body}");
+    // The audit log names the command line.
+    let (action, actor, detail) = last_audit(&app, bob.id).await;
+    assert_eq!((action.as_str(), actor), ("user_suspended", None));
+    assert!(
+        detail.contains("Pourriel répété") && detail.contains("system:cli"),
+        "{detail}"
+    );
+    let (_, audit) = get_text(&admin, app.at("/admin/audit")).await;
+    assert!(audit.contains("system:cli"));
+
+    let (ok, out, err) = cli(&app, &["unsuspend", "bob"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("bob is active"), "{out}");
+    let (action, _, detail) = last_audit(&app, bob.id).await;
+    assert_eq!(action, "user_unsuspended");
+    assert!(detail.contains("system:cli"), "{detail}");
+}

@@ -1509,3 +1509,82 @@ async fn moderation_api_reports_queues_actions_and_log() {
         assert!(doc["paths"][path].is_object(), "{path} documented");
     }
 }
+
+/// An instance-wide suspension from the moderation queue ends the person's
+/// sessions like the administration page's does: the tools they signed in
+/// to through those sessions get a back-channel logout (a job queued
+/// before the sessions go). Before the operations were shared, only the
+/// administration page queued them.
+#[tokio::test]
+async fn moderation_suspension_queues_backchannel_logouts() {
+    use passerelles::oidc::clients::{self, NewClient};
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.logged_in("gardienne", true).await;
+    let (_, person) = app.logged_in("passant", false).await;
+    let (tool, _) = clients::create(
+        &app.state.db,
+        &NewClient {
+            name: "Outil".into(),
+            redirect_uris: vec!["http://127.0.0.1:9/cb".into()],
+            // Nothing listens there: the job stays queued (retried).
+            backchannel_logout_uri: "http://127.0.0.1:9/bcl".into(),
+            scopes: vec!["openid".into()],
+            first_party: true,
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    // The person's session signed in to the tool.
+    let hash: String = sqlx::query_scalar("SELECT id_hash FROM sessions WHERE user_id = $1")
+        .bind(person.id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    let sid = passerelles::oidc::sid_of(&hash);
+    let t = passerelles::db::now();
+    sqlx::query(
+        "INSERT INTO oidc_grants (client_id, user_id, scope, sid, auth_time, created_at, last_used_at) \
+         VALUES ($1, $2, 'openid', $3, $4, $4, $4)",
+    )
+    .bind(tool.id)
+    .bind(person.id)
+    .bind(&sid)
+    .bind(t)
+    .execute(&app.state.db.pool)
+    .await
+    .unwrap();
+
+    let res = act(
+        &app,
+        &admin,
+        "/admin/reports/act",
+        &[
+            ("user", "passant"),
+            ("action", "suspend"),
+            ("reason", "Harcèlement confirmé"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE dedupe_key = $1")
+        .bind(format!("oidc-bcl:{}:{sid}", tool.client_id))
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        queued, 1,
+        "a logout token for the tool the session signed in to"
+    );
+    assert_eq!(
+        scalar_i64(
+            &app,
+            "SELECT COUNT(*) FROM sessions WHERE user_id = $1",
+            person.id
+        )
+        .await,
+        0
+    );
+}
