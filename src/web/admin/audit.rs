@@ -1,8 +1,6 @@
-//! The audit log page.
+//! The audit log (`/admin/audit`).
 
 use super::*;
-
-// ---- audit log ------------------------------------------------------------------------
 
 pub struct AuditRow {
     pub actor: Option<String>,
@@ -57,40 +55,4 @@ pub(super) async fn audit_log(State(state): State<AppState>, ctx: Ctx) -> AppRes
         rows,
     };
     Ok(page(&ctx, &p))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn like_patterns_escape_wildcards() {
-        assert_eq!(like_pattern(" Marie "), "%marie%");
-        assert_eq!(like_pattern("100%_x\\"), "%100\\%\\_x\\\\%");
-        assert_eq!(like_pattern("ÉLODIE"), "%élodie%");
-    }
-
-    #[test]
-    fn user_links_keep_filters() {
-        assert_eq!(users_link("", "", 1), "/admin/users");
-        assert_eq!(
-            users_link("a b&c", "pending", 2),
-            "/admin/users?q=a+b%26c&status=pending&page=2"
-        );
-    }
-
-    #[test]
-    fn every_section_and_mode_is_translated() {
-        for lang in Lang::ALL {
-            for (_, key) in SECTIONS {
-                assert!(lang.has(key), "{key}");
-            }
-            for (_, key) in STATUS_FILTERS {
-                assert!(lang.has(key), "{key}");
-            }
-            for m in RegistrationMode::ALL {
-                assert!(lang.has(mode_label_key(m)) && lang.has(mode_hint_key(m)));
-            }
-        }
-    }
 }

@@ -1,8 +1,6 @@
-//! Instance settings: name, description, charter, contact, registration mode, second factor for administrators.
+//! Instance settings (`/admin/settings`).
 
 use super::*;
-
-// ---- instance settings ----------------------------------------------------------------
 
 #[derive(Deserialize, Default)]
 #[serde(default)]

@@ -1,8 +1,6 @@
-//! Instance invitations: create (link or e-mail), list, revoke.
+//! Instance invitations (`/admin/invitations`): create, list, revoke.
 
 use super::*;
-
-// ---- invitations ----------------------------------------------------------------------
 
 #[derive(Deserialize, Default)]
 #[serde(default)]

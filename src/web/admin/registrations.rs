@@ -1,8 +1,6 @@
-//! Pending registrations: approve or refuse (with a reason e-mailed).
+//! Pending registrations (`/admin/registrations`): approve or refuse.
 
 use super::*;
-
-// ---- pending registrations ----------------------------------------------------------
 
 #[derive(Template)]
 #[template(path = "admin_registrations.html")]
