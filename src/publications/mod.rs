@@ -128,7 +128,7 @@ impl Author {
         crate::urls::user(&self.username)
     }
     pub fn avatar_url(&self) -> Option<String> {
-        self.avatar_id.map(|id| format!("/media/{id}"))
+        self.avatar_id.map(crate::urls::media)
     }
 }
 
@@ -164,7 +164,7 @@ pub struct LinkPreview {
 
 impl LinkPreview {
     pub fn image_url(&self) -> Option<String> {
-        self.image_media_id.map(|id| format!("/media/{id}"))
+        self.image_media_id.map(crate::urls::media)
     }
 }
 
@@ -197,7 +197,7 @@ pub struct Publication {
 impl Publication {
     /// Stable public URL (its future ActivityPub id).
     pub fn path(&self) -> String {
-        format!("/p/{}", self.id)
+        crate::urls::publication(self.id)
     }
     pub fn is_author(&self, viewer: Option<&User>) -> bool {
         acting(viewer).is_some_and(|u| Some(u.id) == self.author_id)
