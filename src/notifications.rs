@@ -145,9 +145,9 @@ impl Item {
         }
         match (self.publication_id, self.reply_id, &self.community) {
             // `?reply=` opens the page of replies where it is.
-            (Some(p), Some(r), _) => format!("/p/{p}?reply={r}#r-{r}"),
-            (Some(p), None, _) => format!("/p/{p}"),
-            (None, _, Some((slug, _))) => format!("/c/{slug}"),
+            (Some(p), Some(r), _) => crate::urls::reply(p, r),
+            (Some(p), None, _) => crate::urls::publication(p),
+            (None, _, Some((slug, _))) => crate::urls::community(slug),
             _ => "/notifications".to_string(),
         }
     }
@@ -166,7 +166,7 @@ pub struct Group {
 impl Group {
     pub fn link(&self) -> String {
         match self.publication_id {
-            Some(p) => format!("/p/{p}"),
+            Some(p) => crate::urls::publication(p),
             None => self
                 .items
                 .first()

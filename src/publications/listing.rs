@@ -26,7 +26,7 @@ pub struct PublicationSummary {
 impl PublicationSummary {
     /// Stable public URL (its future ActivityPub id).
     pub fn path(&self) -> String {
-        format!("/p/{}", self.id)
+        crate::urls::publication(self.id)
     }
 
     /// Each tag with the path of its page.

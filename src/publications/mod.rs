@@ -1,13 +1,19 @@
 //! Publications (discussions, questions, watch items) shared into one or
 //! more communities, with their replies, revisions, tags, attachments,
-//! follows and link previews. Domain operations; no HTTP.
+//! follows and link previews. Domain model, storage and operations; no HTTP.
 //!
 //! Who may see what is decided by `crate::policy`: a publication is read
 //! through the communities it is shared into ([`sight`]); every function
 //! here that lists or loads content for a viewer applies it (or the SQL
-//! form `policy::readable_communities_sql`). Functions that change content
-//! assume the caller checked the permission (handlers call the `may_*`
-//! helpers below).
+//! form `policy::readable_communities_sql`). The storage writes assume the
+//! caller asked the policy: entry points call the operations of [`ops`],
+//! which do (the `may_*` helpers below, `PostInCommunity`).
+//!
+//! Files: this one (model: `Publication`, `Author`, `Shared`, sight and
+//! `may_*`, revisions, the publication page's data), `listing` (summaries,
+//! community / member / tag listings), `tags`, `attachments` (+ `files`:
+//! checks), `links` (watch-link previews, `already_shared`), `store`
+//! (drafts and the writes), `replies`, `ops` (the operations).
 //!
 //! Statement budget: every SQL statement run here goes through [`tick`], so
 //! a test can count the statements of a page ([`count_statements`]).
@@ -128,7 +134,7 @@ impl Author {
         crate::urls::user(&self.username)
     }
     pub fn avatar_url(&self) -> Option<String> {
-        self.avatar_id.map(|id| format!("/media/{id}"))
+        self.avatar_id.map(crate::urls::media)
     }
 }
 
@@ -164,7 +170,7 @@ pub struct LinkPreview {
 
 impl LinkPreview {
     pub fn image_url(&self) -> Option<String> {
-        self.image_media_id.map(|id| format!("/media/{id}"))
+        self.image_media_id.map(crate::urls::media)
     }
 }
 
@@ -197,7 +203,7 @@ pub struct Publication {
 impl Publication {
     /// Stable public URL (its future ActivityPub id).
     pub fn path(&self) -> String {
-        format!("/p/{}", self.id)
+        crate::urls::publication(self.id)
     }
     pub fn is_author(&self, viewer: Option<&User>) -> bool {
         acting(viewer).is_some_and(|u| Some(u.id) == self.author_id)

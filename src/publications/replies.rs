@@ -29,7 +29,11 @@ impl Reply {
     }
     /// Stable public URL (its future ActivityPub id).
     pub fn path(&self) -> String {
-        format!("/p/{}#r-{}", self.publication_id, self.id)
+        format!(
+            "{}#r-{}",
+            crate::urls::publication(self.publication_id),
+            self.id
+        )
     }
     pub fn is_author(&self, viewer: Option<&User>) -> bool {
         acting(viewer).is_some_and(|u| Some(u.id) == self.author_id)

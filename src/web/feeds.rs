@@ -240,7 +240,7 @@ async fn tag_feed(state: &AppState, name: &str) -> AppResult<(String, Vec<Public
 
 async fn tag_rss(State(state): State<AppState>, Path(name): Path<String>) -> AppResult<Response> {
     let (name, items) = tag_feed(&state, &name).await?;
-    let page_url = state.url(&format!("/tags/{}", crate::urls::encode_path(&name)));
+    let page_url = state.url(&crate::urls::tag(&name));
     let feed = Feed {
         title: format!("#{name} · {}", state.instance_name()),
         description: String::new(),
@@ -257,7 +257,7 @@ async fn tag_rss(State(state): State<AppState>, Path(name): Path<String>) -> App
 
 async fn tag_atom(State(state): State<AppState>, Path(name): Path<String>) -> AppResult<Response> {
     let (name, items) = tag_feed(&state, &name).await?;
-    let page_url = state.url(&format!("/tags/{}", crate::urls::encode_path(&name)));
+    let page_url = state.url(&crate::urls::tag(&name));
     let feed = Feed {
         title: format!("#{name} · {}", state.instance_name()),
         description: String::new(),

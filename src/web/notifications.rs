@@ -124,8 +124,8 @@ async fn list_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
 
 /// `id=<n>` marks one record, `all=1` every record.
 async fn mark_read(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> AppResult<Response> {
-    let pairs = super::publications::form_pairs(&body);
-    let get = |k: &str| super::publications::first(&pairs, k);
+    let pairs = crate::edge::form_pairs(&body);
+    let get = |k: &str| crate::edge::first(&pairs, k);
     ctx.verify_csrf(&get("csrf"))?;
     let user = ctx.user.clone().ok_or(AppError::Unauthorized)?;
     if get("all") == "1" {

@@ -91,7 +91,7 @@ pub(super) async fn history(
                 .crumb(p.title.clone(), p.path())
                 .crumb(
                     ctx.t("publication-history-title"),
-                    format!("/p/{id}/history"),
+                    format!("{}/history", urls::publication(id)),
                 ),
             heading: ctx.t("publication-history-title"),
             back: p.path(),

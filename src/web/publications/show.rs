@@ -268,7 +268,7 @@ pub(super) fn show_page(
             if on_page.contains(&rid) {
                 format!("#r-{rid}")
             } else {
-                format!("/p/{}?reply={rid}#r-{rid}", p.id)
+                urls::reply(p.id, rid)
             }
         }),
         locked: p.locked,
@@ -359,9 +359,9 @@ pub(super) struct ShowQuery {
 pub async fn reply_link(state: &AppState, id: i64, rid: i64) -> AppResult<String> {
     let n = pubs::page_of_reply(&state.db, id, rid).await?;
     Ok(if n > 1 {
-        format!("/p/{id}?page={n}#r-{rid}")
+        format!("{}?page={n}#r-{rid}", urls::publication(id))
     } else {
-        format!("/p/{id}#r-{rid}")
+        format!("{}#r-{rid}", urls::publication(id))
     })
 }
 

@@ -118,16 +118,12 @@ pub fn summary_view(lang: Lang, s: &PublicationSummary) -> SummaryView {
         kind_label: kind_label_str(lang, &s.kind),
         excerpt: s.excerpt.clone(),
         author: match (&s.author_name, &s.author_username) {
-            (Some(n), Some(u)) => Some((n.clone(), format!("/u/{}", crate::urls::encode_path(u)))),
+            (Some(n), Some(u)) => Some((n.clone(), urls::user(u))),
             _ => None,
         },
         last_activity_at: s.last_activity_at,
         reply_count: s.reply_count,
-        tags: s
-            .tags
-            .iter()
-            .map(|t| (t.clone(), format!("/tags/{}", crate::urls::encode_path(t))))
-            .collect(),
+        tags: s.tags.iter().map(|t| (t.clone(), urls::tag(t))).collect(),
         site_name: s.site_name.clone(),
     }
 }
@@ -161,7 +157,7 @@ pub(super) async fn tag_page(
         .ok_or(AppError::NotFound)?;
     let page_no = q.page.clamp(0, 10_000);
     let (list, more) = pubs::list_by_tag(&state.db, ctx.user.as_ref(), &name, page_no).await?;
-    let base = format!("/tags/{}", crate::urls::encode_path(&name));
+    let base = urls::tag(&name);
     let title = ctx
         .lang
         .ta("tag-title", &[("name", Arg::from(label.clone()))]);
