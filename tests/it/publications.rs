@@ -2215,7 +2215,7 @@ async fn listings_show_each_publication_s_own_tags_in_order() {
     };
     let expected = vec![
         "alpaga".to_string(),
-        "mesange".to_string(),
+        "mésange".to_string(),
         "zinc".to_string(),
     ];
     let (s, html) = get(&app.client(), app.at("/c/quartier-etiquete")).await;
