@@ -101,6 +101,15 @@ pub async fn admin_second_factor_required(db: &Db) -> Result<bool, sqlx::Error> 
 
 pub async fn save(db: &Db, s: &InstanceSettings) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
+    save_in(&mut tx, s).await?;
+    tx.commit().await
+}
+
+/// The settings' rows, in the caller's transaction.
+async fn save_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    s: &InstanceSettings,
+) -> Result<(), sqlx::Error> {
     for (k, v) in [
         ("name", s.name.as_str()),
         ("description", s.description.as_str()),
@@ -122,10 +131,97 @@ pub async fn save(db: &Db, s: &InstanceSettings) -> Result<(), sqlx::Error> {
         )
         .bind(k)
         .bind(v)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
-    tx.commit().await
+    Ok(())
+}
+
+/// The instance settings as typed in the form (or given by another entry
+/// point), before validation.
+#[derive(Debug, Clone, Default)]
+pub struct Input {
+    pub name: String,
+    pub description: String,
+    pub charter: String,
+    pub contact_email: String,
+    pub registration_mode: String,
+    pub require_admin_second_factor: bool,
+}
+
+/// Operation: change the instance settings (administrators, or the
+/// instance itself). Field errors come back as `AppError::Invalid` with
+/// message keys; the settings and their audit entry are one transaction.
+/// A person cannot require a second factor of administrators before having
+/// one (they would lock themselves out of the page that turns it off).
+pub async fn update(
+    state: &crate::state::AppState,
+    actor: &crate::actor::Actor,
+    f: &Input,
+) -> crate::error::AppResult<InstanceSettings> {
+    use crate::error::AppError;
+    if !actor.may(crate::policy::Action::Administer) {
+        return Err(AppError::Forbidden);
+    }
+    let mut errs: Vec<(String, String)> = Vec::new();
+    let mut bad = |f: &str, k: &str| errs.push((f.to_string(), k.to_string()));
+    let name = f.name.trim();
+    if name.is_empty() {
+        bad("name", "admin-settings-name-required");
+    } else if name.chars().count() > NAME_MAX {
+        bad("name", "field-too-long");
+    }
+    if f.description.trim().chars().count() > DESCRIPTION_MAX {
+        bad("description", "field-too-long");
+    }
+    if f.charter.trim().chars().count() > CHARTER_MAX {
+        bad("charter", "field-too-long");
+    }
+    let contact = f.contact_email.trim();
+    if !contact.is_empty() && !crate::accounts::valid_email(contact) {
+        bad("contact_email", "email-invalid");
+    }
+    let mode = RegistrationMode::parse(&f.registration_mode);
+    if mode.is_none() {
+        bad("registration_mode", "admin-settings-mode-required");
+    }
+    if f.require_admin_second_factor
+        && let Some(u) = actor.user()
+        && !crate::totp::has_second_factor(&state.db, u.id).await?
+    {
+        bad(
+            "require_admin_second_factor",
+            "admin-require-second-factor-self",
+        );
+    }
+    let Some(mode) = mode.filter(|_| errs.is_empty()) else {
+        return Err(AppError::Invalid { fields: errs });
+    };
+    let new = InstanceSettings {
+        name: name.to_string(),
+        description: f.description.trim().to_string(),
+        charter: f.charter.trim().to_string(),
+        contact_email: contact.to_string(),
+        registration_mode: mode,
+        require_admin_second_factor: f.require_admin_second_factor,
+    };
+    let mut tx = state.db.begin().await?;
+    save_in(&mut tx, &new).await?;
+    crate::accounts::ops::audit_in(
+        &mut tx,
+        actor,
+        "settings_changed",
+        None,
+        &format!(
+            "registration_mode={} require_admin_second_factor={}",
+            mode.as_str(),
+            f.require_admin_second_factor
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    state.set_instance_cache(new.clone());
+    Ok(new)
 }
 
 pub async fn get_raw(db: &Db, key: &str) -> Result<Option<String>, sqlx::Error> {

@@ -2,9 +2,11 @@
 //! Domain operations over the database; no HTTP here.
 
 pub mod email;
+pub mod invitations;
 pub mod ops;
 pub mod passkeys;
 pub mod password;
+pub mod registrations;
 pub mod second_factor;
 pub mod sessions;
 pub mod signup;

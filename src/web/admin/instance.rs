@@ -84,66 +84,25 @@ pub(super) async fn settings_submit(
 ) -> AppResult<Response> {
     let me = admin!(ctx, "/admin/settings");
     ctx.verify_csrf(&f.csrf)?;
-    let mut errors = FieldErrors::default();
-    let name = f.name.trim();
-    if name.is_empty() {
-        errors.add(ctx.lang, "name", "admin-settings-name-required");
-    } else if name.chars().count() > settings::NAME_MAX {
-        errors.add(ctx.lang, "name", "field-too-long");
-    }
-    if f.description.trim().chars().count() > settings::DESCRIPTION_MAX {
-        errors.add(ctx.lang, "description", "field-too-long");
-    }
-    if f.charter.trim().chars().count() > settings::CHARTER_MAX {
-        errors.add(ctx.lang, "charter", "field-too-long");
-    }
-    let contact = f.contact_email.trim();
-    if !contact.is_empty() && !accounts::valid_email(contact) {
-        errors.add(ctx.lang, "contact_email", "email-invalid");
-    }
-    let mode = RegistrationMode::parse(&f.registration_mode);
-    if mode.is_none() {
-        errors.add(
-            ctx.lang,
-            "registration_mode",
-            "admin-settings-mode-required",
-        );
-    }
-    // Requiring a second factor of administrators: not before having one
-    // oneself, or one would lock oneself out of this very page.
-    let require_2fa = f.require_admin_second_factor == "1";
-    if require_2fa && !crate::totp::has_second_factor(&state.db, me.id).await? {
-        errors.add(
-            ctx.lang,
-            "require_admin_second_factor",
-            "admin-require-second-factor-self",
-        );
-    }
-    let Some(mode) = mode.filter(|_| errors.is_empty()) else {
-        return Ok(invalid(&ctx, &settings_page(&state, &ctx, f, errors)));
+    let input = settings::Input {
+        name: f.name.clone(),
+        description: f.description.clone(),
+        charter: f.charter.clone(),
+        contact_email: f.contact_email.clone(),
+        registration_mode: f.registration_mode.clone(),
+        require_admin_second_factor: f.require_admin_second_factor == "1",
     };
-    let new = InstanceSettings {
-        name: name.to_string(),
-        description: f.description.trim().to_string(),
-        charter: f.charter.trim().to_string(),
-        contact_email: contact.to_string(),
-        registration_mode: mode,
-        require_admin_second_factor: require_2fa,
-    };
-    settings::save(&state.db, &new).await?;
-    state.set_instance_cache(new);
-    accounts::audit(
-        &state.db,
-        Some(me.id),
-        "settings_changed",
-        None,
-        &format!(
-            "registration_mode={} require_admin_second_factor={}",
-            mode.as_str(),
-            require_2fa
-        ),
-    )
-    .await?;
+    match settings::update(&state, &Actor::person(&me), &input).await {
+        Ok(_) => {}
+        Err(AppError::Invalid { fields }) => {
+            let mut errors = FieldErrors::default();
+            for (field, key) in fields {
+                errors.add(ctx.lang, &field, &key);
+            }
+            return Ok(invalid(&ctx, &settings_page(&state, &ctx, f, errors)));
+        }
+        Err(e) => return Err(e),
+    }
     ctx.flash("flash-admin-settings-saved");
     Ok(ctx.redirect("/admin/settings"))
 }

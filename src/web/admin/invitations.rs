@@ -118,51 +118,27 @@ pub(super) async fn create_invitation(
 ) -> AppResult<Response> {
     let me = admin!(ctx, "/admin/invitations");
     ctx.verify_csrf(&f.csrf)?;
-    let mut errors = FieldErrors::default();
-    let email = f.email.trim().to_string();
-    if !email.is_empty() && !accounts::valid_email(&email) {
-        errors.add(ctx.lang, "email", "email-invalid");
-    }
-    let days = if f.days.trim().is_empty() {
-        Some(INVITE_DAYS_DEFAULT)
-    } else {
-        f.days
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|d| (1..=INVITE_DAYS_MAX).contains(d))
-    };
-    if days.is_none() {
-        errors.add(ctx.lang, "days", "admin-invite-days-invalid");
-    }
-    let Some(days) = days.filter(|_| errors.is_empty()) else {
-        let p = invitations_page(&state, &ctx, f.email, f.days, errors, None).await?;
-        return Ok(invalid(&ctx, &p));
-    };
-    let (code, _) = accounts::new_token();
-    let t = crate::db::now();
-    sqlx::query(
-        "INSERT INTO invitations (code_hash, email, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    let made = match accounts::invitations::create(
+        &state,
+        &Actor::person(&me),
+        &f.email,
+        &f.days,
+        ctx.lang,
     )
-    .bind(accounts::hash_token(&code))
-    .bind(&email)
-    .bind(me.id)
-    .bind(t)
-    .bind(t + days * 86400)
-    .execute(&state.db.pool)
-    .await?;
-    let link = state.url(&format!("/signup?invite={code}"));
-    if !email.is_empty() {
-        emails::send(
-            &state,
-            &email,
-            ctx.lang,
-            "invite",
-            &[("link", Arg::from(link.as_str())), ("days", Arg::Num(days))],
-        )
-        .await?;
-    }
-    accounts::audit(&state.db, Some(me.id), "invitation_created", None, &email).await?;
+    .await
+    {
+        Ok(made) => made,
+        Err(AppError::Invalid { fields }) => {
+            let mut errors = FieldErrors::default();
+            for (field, key) in fields {
+                errors.add(ctx.lang, &field, &key);
+            }
+            let p = invitations_page(&state, &ctx, f.email, f.days, errors, None).await?;
+            return Ok(invalid(&ctx, &p));
+        }
+        Err(e) => return Err(e),
+    };
+    let (link, email) = (made.link, made.email);
     // The code exists only here, once: it is stored hashed.
     let created = Some(CreatedInvite { link, email });
     let p = invitations_page(
@@ -185,22 +161,7 @@ pub(super) async fn revoke_invitation(
 ) -> AppResult<Response> {
     let me = admin!(ctx, "/admin/invitations");
     ctx.verify_csrf(&f.csrf)?;
-    let t = crate::db::now();
-    let done = sqlx::query("UPDATE invitations SET expires_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $1")
-        .bind(t)
-        .bind(id)
-        .execute(&state.db.pool)
-        .await?;
-    if done.rows_affected() > 0 {
-        accounts::audit(
-            &state.db,
-            Some(me.id),
-            "invitation_revoked",
-            None,
-            &format!("invitation {id}"),
-        )
-        .await?;
-    }
+    accounts::invitations::revoke(&state, &Actor::person(&me), id).await?;
     ctx.flash("flash-admin-invitation-revoked");
     Ok(ctx.redirect("/admin/invitations"))
 }

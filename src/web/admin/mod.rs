@@ -24,12 +24,11 @@ use super::ctx::Ctx;
 use super::templates::{FieldErrors, Shell, html, invalid, page};
 use crate::accounts::{self, Status, User};
 use crate::actor::Actor;
-use crate::emails;
 use crate::error::{AppError, AppResult};
-use crate::i18n::{Arg, Lang};
+use crate::i18n::Lang;
 use crate::jobs::Queue;
 use crate::policy::{self, Action};
-use crate::settings::{self, InstanceSettings, RegistrationMode};
+use crate::settings::{self, RegistrationMode};
 
 /// People shown per page of the directory.
 pub const PAGE_SIZE: i64 = 50;

@@ -43,90 +43,12 @@ pub(super) async fn approve(
     let me = admin!(ctx, "/admin/registrations");
     ctx.verify_csrf(&f.csrf)?;
     let target = load_target(&state, id).await?;
-    if !policy::can(Some(&me), Action::ManageUser { target: &target }) {
-        return Err(AppError::Forbidden);
-    }
-    // Only one administrator's click counts when two approve at once.
-    let done =
-        sqlx::query("UPDATE users SET status = 'active' WHERE id = $1 AND status = 'pending'")
-            .bind(id)
-            .execute(&state.db.pool)
-            .await?;
-    if done.rows_affected() == 0 {
-        ctx.flash("flash-admin-registration-gone");
-        return Ok(ctx.redirect("/admin/registrations"));
-    }
-    if let Some(email) = &target.email {
-        emails::send(
-            &state,
-            email,
-            target.lang(),
-            "approved",
-            &[
-                ("name", Arg::from(target.shown_name())),
-                ("link", Arg::from(state.url("/login"))),
-            ],
-        )
-        .await?;
-    }
-    accounts::audit(
-        &state.db,
-        Some(me.id),
-        "registration_approved",
-        Some(id),
-        "",
-    )
-    .await?;
-    ctx.flash("flash-admin-registration-approved");
+    let decided = accounts::registrations::approve(&state, &Actor::person(&me), &target).await?;
+    ctx.flash(match decided {
+        accounts::registrations::Decided::Done => "flash-admin-registration-approved",
+        accounts::registrations::Decided::Gone => "flash-admin-registration-gone",
+    });
     Ok(ctx.redirect("/admin/registrations"))
-}
-
-pub(super) fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// The "refused" e-mail, with the administrators' reason (if any) added as
-/// a last paragraph before the signature.
-pub(super) async fn send_refusal(
-    state: &AppState,
-    to: &str,
-    target: &User,
-    reason: &str,
-) -> Result<(), sqlx::Error> {
-    if reason.is_empty() {
-        return emails::send(
-            state,
-            to,
-            target.lang(),
-            "refused",
-            &[("name", Arg::from(target.shown_name()))],
-        )
-        .await;
-    }
-    let lang = target.lang();
-    let args = [
-        ("name", Arg::from(target.shown_name())),
-        ("instance", Arg::Str(state.instance_name())),
-    ];
-    let c = emails::compose(lang, "refused", &args);
-    let intro = lang.t("admin-refused-mail-reason");
-    let text = match c.text.find("\n\n-- \n") {
-        Some(i) => format!("{}\n\n{intro}\n{reason}{}", &c.text[..i], &c.text[i..]),
-        None => format!("{}\n\n{intro}\n{reason}\n", c.text),
-    };
-    let para = format!(
-        "<p>{}<br>{}</p>",
-        escape_html(&intro),
-        escape_html(reason).replace('\n', "<br>")
-    );
-    let html = match c.html.rfind("<p style=") {
-        Some(i) => format!("{}{para}{}", &c.html[..i], &c.html[i..]),
-        None => c.html,
-    };
-    state.send_mail(to, lang, c.subject, text, Some(html)).await
 }
 
 pub(super) async fn refuse(
@@ -138,38 +60,11 @@ pub(super) async fn refuse(
     let me = admin!(ctx, "/admin/registrations");
     ctx.verify_csrf(&f.csrf)?;
     let target = load_target(&state, id).await?;
-    if !policy::can(Some(&me), Action::ManageUser { target: &target }) {
-        return Err(AppError::Forbidden);
-    }
-    if target.status != Status::Pending {
-        ctx.flash("flash-admin-registration-gone");
-        return Ok(ctx.redirect("/admin/registrations"));
-    }
-    let reason = accounts::truncate(f.reason.trim(), REASON_MAX);
-    // Told first: the address leaves with the account.
-    if let Some(email) = &target.email {
-        send_refusal(&state, email, &target, &reason).await?;
-    }
-    let done = sqlx::query("DELETE FROM users WHERE id = $1 AND status = 'pending'")
-        .bind(id)
-        .execute(&state.db.pool)
-        .await?;
-    if done.rows_affected() > 0 {
-        // The account is gone: keep its name in the detail.
-        let detail = if reason.is_empty() {
-            target.username.clone()
-        } else {
-            format!("{} — {reason}", target.username)
-        };
-        accounts::audit(
-            &state.db,
-            Some(me.id),
-            "registration_refused",
-            None,
-            &detail,
-        )
-        .await?;
-    }
-    ctx.flash("flash-admin-registration-refused");
+    let decided =
+        accounts::registrations::refuse(&state, &Actor::person(&me), &target, &f.reason).await?;
+    ctx.flash(match decided {
+        accounts::registrations::Decided::Done => "flash-admin-registration-refused",
+        accounts::registrations::Decided::Gone => "flash-admin-registration-gone",
+    });
     Ok(ctx.redirect("/admin/registrations"))
 }
