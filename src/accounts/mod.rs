@@ -625,6 +625,23 @@ pub fn truncate(s: &str, max_chars: usize) -> String {
     s.chars().take(max_chars).collect()
 }
 
+/// Operation: the acting person's interface language (e-mails follow it).
+/// Nothing to keep for the instance itself.
+pub async fn set_locale(
+    db: &Db,
+    actor: &crate::actor::Actor,
+    lang: crate::i18n::Lang,
+) -> Result<(), sqlx::Error> {
+    if let Some(u) = actor.user() {
+        sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
+            .bind(lang.code())
+            .bind(u.id)
+            .execute(&db.pool)
+            .await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -91,3 +91,19 @@ pub async fn created_at(state: &AppState, id_hash: &str) -> Result<Option<i64>, 
         .fetch_optional(&state.db.pool)
         .await
 }
+
+/// A session was used: slide its expiry and note the address (the caller
+/// writes at most every few minutes).
+pub async fn touch(db: &crate::db::Db, hash: &str, ip: &str, days: i64) -> Result<(), sqlx::Error> {
+    let t = crate::db::now();
+    sqlx::query(
+        "UPDATE sessions SET last_seen_at = $1, expires_at = $2, ip = $3 WHERE id_hash = $4",
+    )
+    .bind(t)
+    .bind(t + days * 86400)
+    .bind(ip)
+    .bind(hash)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}

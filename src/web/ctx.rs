@@ -130,14 +130,12 @@ impl FromRequestParts<AppState> for Ctx {
                         let seen: i64 = r.try_get("s_seen")?;
                         // Sliding expiry, written at most every five minutes.
                         if now() - seen > 300 {
-                            sqlx::query(
-                                "UPDATE sessions SET last_seen_at = $1, expires_at = $2, ip = $3 WHERE id_hash = $4",
+                            accounts::sessions::touch(
+                                &state.db,
+                                &hash,
+                                &ip,
+                                state.config.session_days,
                             )
-                            .bind(now())
-                            .bind(now() + state.config.session_days * 86400)
-                            .bind(&ip)
-                            .bind(&hash)
-                            .execute(&state.db.pool)
                             .await?;
                         }
                         session_csrf = Some(r.try_get::<String, _>("s_csrf")?);

@@ -285,11 +285,7 @@ async fn switch_lang(
         message_key: "error-400-text",
     })?;
     if let Some(u) = &ctx.user {
-        sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
-            .bind(lang.code())
-            .bind(u.id)
-            .execute(&state.db.pool)
-            .await?;
+        crate::accounts::set_locale(&state.db, &crate::actor::Actor::person(u), lang).await?;
     }
     let secure = ctx.is_secure();
     ctx.add_cookie(set_cookie(
