@@ -62,6 +62,41 @@ fn linkify(line: &str) -> String {
         .join(" ")
 }
 
+/// Queue a `mail-<kind>` message with, when `reason` is not empty, a last
+/// paragraph before the signature: the `intro_key` sentence, then the reason
+/// (a refusal's, a removal's) as the deciding person typed it.
+pub async fn send_with_reason(
+    state: &AppState,
+    to: &str,
+    lang: Lang,
+    kind: &str,
+    args: &[(&'static str, Arg)],
+    intro_key: &str,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
+    if reason.is_empty() {
+        return send(state, to, lang, kind, args).await;
+    }
+    let mut args = args.to_vec();
+    args.push(("instance", Arg::Str(state.instance_name())));
+    let c = compose(lang, kind, &args);
+    let intro = lang.t(intro_key);
+    let text = match c.text.find("\n\n-- \n") {
+        Some(i) => format!("{}\n\n{intro}\n{reason}{}", &c.text[..i], &c.text[i..]),
+        None => format!("{}\n\n{intro}\n{reason}\n", c.text),
+    };
+    let para = format!(
+        "<p>{}<br>{}</p>",
+        escape(&intro),
+        escape(reason).replace('\n', "<br>")
+    );
+    let html = match c.html.rfind("<p style=") {
+        Some(i) => format!("{}{para}{}", &c.html[..i], &c.html[i..]),
+        None => c.html,
+    };
+    state.send_mail(to, lang, c.subject, text, Some(html)).await
+}
+
 /// Queue one composed e-mail.
 pub async fn send(
     state: &AppState,

@@ -93,13 +93,6 @@ pub async fn refuse(
     Ok(Decided::Done)
 }
 
-fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// The "refused" e-mail, with the administrators' reason (if any) added as
 /// a last paragraph before the signature.
 async fn send_refusal(
@@ -108,35 +101,14 @@ async fn send_refusal(
     target: &User,
     reason: &str,
 ) -> Result<(), sqlx::Error> {
-    if reason.is_empty() {
-        return emails::send(
-            state,
-            to,
-            target.lang(),
-            "refused",
-            &[("name", Arg::from(target.shown_name()))],
-        )
-        .await;
-    }
-    let lang = target.lang();
-    let args = [
-        ("name", Arg::from(target.shown_name())),
-        ("instance", Arg::Str(state.instance_name())),
-    ];
-    let c = emails::compose(lang, "refused", &args);
-    let intro = lang.t("admin-refused-mail-reason");
-    let text = match c.text.find("\n\n-- \n") {
-        Some(i) => format!("{}\n\n{intro}\n{reason}{}", &c.text[..i], &c.text[i..]),
-        None => format!("{}\n\n{intro}\n{reason}\n", c.text),
-    };
-    let para = format!(
-        "<p>{}<br>{}</p>",
-        escape_html(&intro),
-        escape_html(reason).replace('\n', "<br>")
-    );
-    let html = match c.html.rfind("<p style=") {
-        Some(i) => format!("{}{para}{}", &c.html[..i], &c.html[i..]),
-        None => c.html,
-    };
-    state.send_mail(to, lang, c.subject, text, Some(html)).await
+    emails::send_with_reason(
+        state,
+        to,
+        target.lang(),
+        "refused",
+        &[("name", Arg::from(target.shown_name()))],
+        "admin-refused-mail-reason",
+        reason,
+    )
+    .await
 }

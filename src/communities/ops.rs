@@ -281,13 +281,6 @@ pub async fn decide_community(
     Ok(())
 }
 
-fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// Queue a `mail-<kind>` message with an optional reason paragraph before the signature.
 async fn send_with_reason(
     state: &AppState,
@@ -297,29 +290,7 @@ async fn send_with_reason(
     args: &[(&'static str, Arg)],
     reason: &str,
 ) -> Result<(), sqlx::Error> {
-    let mut args = args.to_vec();
-    args.push(("instance", Arg::Str(state.instance_name())));
-    let c = emails::compose(lang, kind, &args);
-    if reason.is_empty() {
-        return state
-            .send_mail(to, lang, c.subject, c.text, Some(c.html))
-            .await;
-    }
-    let intro = lang.t("community-mail-reason");
-    let text = match c.text.find("\n\n-- \n") {
-        Some(i) => format!("{}\n\n{intro}\n{reason}{}", &c.text[..i], &c.text[i..]),
-        None => format!("{}\n\n{intro}\n{reason}\n", c.text),
-    };
-    let para = format!(
-        "<p>{}<br>{}</p>",
-        escape_html(&intro),
-        escape_html(reason).replace('\n', "<br>")
-    );
-    let html = match c.html.rfind("<p style=") {
-        Some(i) => format!("{}{para}{}", &c.html[..i], &c.html[i..]),
-        None => c.html,
-    };
-    state.send_mail(to, lang, c.subject, text, Some(html)).await
+    emails::send_with_reason(state, to, lang, kind, args, "community-mail-reason", reason).await
 }
 
 // ---- settings and status -----------------------------------------------------------------

@@ -283,59 +283,73 @@ pub(super) async fn refused(
     render_user(state, ctx, target, typed, errors, message, status).await
 }
 
-pub(super) async fn unsuspend(
-    State(state): State<AppState>,
+/// A change to someone's account that needs no reason: the same gate,
+/// operation call and refusal page for each.
+#[derive(Clone, Copy)]
+enum Change {
+    Unsuspend,
+    Promote,
+    Demote,
+}
+
+async fn change(
+    state: AppState,
     mut ctx: Ctx,
-    Path(id): Path<i64>,
-    Form(f): Form<CsrfForm>,
+    id: i64,
+    csrf: &str,
+    what: Change,
 ) -> AppResult<Response> {
     let back = format!("/admin/users/{id}");
     let me = admin!(ctx, &back);
-    ctx.verify_csrf(&f.csrf)?;
+    ctx.verify_csrf(csrf)?;
     let target = load_target(&state, id).await?;
-    match accounts::ops::unsuspend(&state, &Actor::person(&me), &target).await {
+    let actor = Actor::person(&me);
+    let (done, flash) = match what {
+        Change::Unsuspend => (
+            accounts::ops::unsuspend(&state, &actor, &target).await,
+            "flash-admin-user-unsuspended",
+        ),
+        Change::Promote => (
+            accounts::ops::promote(&state, &actor, &target).await,
+            "flash-admin-user-promoted",
+        ),
+        Change::Demote => (
+            accounts::ops::demote(&state, &actor, &target).await,
+            "flash-admin-user-demoted",
+        ),
+    };
+    match done {
         Ok(()) => {
-            ctx.flash("flash-admin-user-unsuspended");
+            ctx.flash(flash);
             Ok(ctx.redirect(&back))
         }
         Err(e) => refused(&state, &ctx, &me, &target, String::new(), e).await,
     }
+}
+
+pub(super) async fn unsuspend(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
+    change(state, ctx, id, &f.csrf, Change::Unsuspend).await
 }
 
 pub(super) async fn promote(
     State(state): State<AppState>,
-    mut ctx: Ctx,
+    ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<CsrfForm>,
 ) -> AppResult<Response> {
-    let back = format!("/admin/users/{id}");
-    let me = admin!(ctx, &back);
-    ctx.verify_csrf(&f.csrf)?;
-    let target = load_target(&state, id).await?;
-    match accounts::ops::promote(&state, &Actor::person(&me), &target).await {
-        Ok(()) => {
-            ctx.flash("flash-admin-user-promoted");
-            Ok(ctx.redirect(&back))
-        }
-        Err(e) => refused(&state, &ctx, &me, &target, String::new(), e).await,
-    }
+    change(state, ctx, id, &f.csrf, Change::Promote).await
 }
 
 pub(super) async fn demote(
     State(state): State<AppState>,
-    mut ctx: Ctx,
+    ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<CsrfForm>,
 ) -> AppResult<Response> {
-    let back = format!("/admin/users/{id}");
-    let me = admin!(ctx, &back);
-    ctx.verify_csrf(&f.csrf)?;
-    let target = load_target(&state, id).await?;
-    match accounts::ops::demote(&state, &Actor::person(&me), &target).await {
-        Ok(()) => {
-            ctx.flash("flash-admin-user-demoted");
-            Ok(ctx.redirect(&back))
-        }
-        Err(e) => refused(&state, &ctx, &me, &target, String::new(), e).await,
-    }
+    change(state, ctx, id, &f.csrf, Change::Demote).await
 }
