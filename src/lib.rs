@@ -1,40 +1,12 @@
 //! Passerelles — community platform. See ARCHITECTURE.md for the code map.
-pub mod accounts;
-pub mod actor;
+//! This crate holds the entry points (pages, API, start-up, the binary);
+//! everything beneath them is the `passerelles-core` crate (crates/core),
+//! re-exported here so `crate::accounts` and `passerelles::accounts` read the same.
+pub use passerelles_core::*;
 pub mod api;
 pub mod app;
-pub mod communities;
-pub mod config;
-pub mod db;
 pub mod edge;
-pub mod emails;
-pub mod error;
-pub mod fetch;
-pub mod i18n;
-pub mod images;
-pub mod jobs;
-pub mod mail;
-pub mod markdown;
-pub mod metrics;
-pub mod moderation;
-pub mod notifications;
-pub mod oidc;
-pub mod password;
-pub mod policy;
-pub mod preview;
-pub mod profiles;
-pub mod publications;
-pub mod ratelimit;
-pub mod search;
-pub mod seed;
-pub mod settings;
-pub mod state;
-pub mod totp;
-pub mod urls;
-pub mod useragent;
-pub mod username;
 pub mod web;
-pub mod webauthn;
 
 /// The layering rule, checked on the source itself (ARCHITECTURE.md,
 /// "Layers"): entry points → operations → domain storage → `db`.

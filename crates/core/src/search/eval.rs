@@ -13,7 +13,7 @@ use super::{Request, Sort};
 use crate::db::{Db, now};
 
 /// The built-in French/English relevance set.
-pub const BUILTIN_SET: &str = include_str!("../../search/relevance.toml");
+pub const BUILTIN_SET: &str = include_str!("../../../../search/relevance.toml");
 /// Recall the set must reach (the bar).
 pub const RECALL_TARGET: f64 = 0.95;
 

@@ -10,7 +10,7 @@ use fluent_templates::{LanguageIdentifier, Loader, langid};
 
 fluent_templates::static_loader! {
     static LOCALES = {
-        locales: "./locales",
+        locales: "../../locales",
         fallback_language: "fr-CA",
         customise: |bundle| bundle.set_use_isolating(false),
     };
@@ -314,11 +314,11 @@ mod tests {
         };
         let fr = parse(&read_dir(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/locales/fr-CA"
+            "/../../locales/fr-CA"
         )));
         let en = parse(&read_dir(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/locales/en"
+            "/../../locales/en"
         )));
         assert!(fr.len() > 50, "French file should hold the interface");
         let missing_en: Vec<_> = fr.iter().filter(|k| !en.contains(k)).collect();

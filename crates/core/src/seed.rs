@@ -233,7 +233,7 @@ const SITES: &[&str] = &[
 ];
 
 fn regions() -> Vec<(String, String)> {
-    include_str!("../assets/quebec-regions.csv")
+    include_str!("../../../assets/quebec-regions.csv")
         .lines()
         .skip(1)
         .filter_map(|l| {

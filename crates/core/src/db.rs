@@ -33,39 +33,39 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
         "foundation",
-        include_str!("../migrations/0001_foundation.sql"),
+        include_str!("../../../migrations/0001_foundation.sql"),
     ),
     (
         2,
         "communities",
-        include_str!("../migrations/0002_communities.sql"),
+        include_str!("../../../migrations/0002_communities.sql"),
     ),
-    (3, "search", include_str!("../migrations/0003_search.sql")),
-    (4, "oidc", include_str!("../migrations/0004_oidc.sql")),
+    (3, "search", include_str!("../../../migrations/0003_search.sql")),
+    (4, "oidc", include_str!("../../../migrations/0004_oidc.sql")),
     (
         5,
         "second_factor",
-        include_str!("../migrations/0005_second_factor.sql"),
+        include_str!("../../../migrations/0005_second_factor.sql"),
     ),
     (
         6,
         "oidc_tools",
-        include_str!("../migrations/0006_oidc_tools.sql"),
+        include_str!("../../../migrations/0006_oidc_tools.sql"),
     ),
     (
         7,
         "passkeys",
-        include_str!("../migrations/0007_passkeys.sql"),
+        include_str!("../../../migrations/0007_passkeys.sql"),
     ),
     (
         8,
         "listing_indexes",
-        include_str!("../migrations/0008_listing_indexes.sql"),
+        include_str!("../../../migrations/0008_listing_indexes.sql"),
     ),
     (
         9,
         "search_filters",
-        include_str!("../migrations/0009_search_filters.sql"),
+        include_str!("../../../migrations/0009_search_filters.sql"),
     ),
 ];
 
