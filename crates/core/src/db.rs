@@ -67,6 +67,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "search_filters",
         include_str!("../../../migrations/0009_search_filters.sql"),
     ),
+    (
+        10,
+        "territories",
+        include_str!("../../../migrations/0010_territories.sql"),
+    ),
 ];
 
 pub fn now() -> i64 {
