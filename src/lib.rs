@@ -2,6 +2,9 @@
 //! This crate holds the entry points (pages, API, start-up, the binary);
 //! everything beneath them is the `passerelles-core` crate (crates/core),
 //! re-exported here so `crate::accounts` and `passerelles::accounts` read the same.
+// A warning in a test build (an unused result, a value computed and never
+// compared) is an error: such tests tend to assert less than they seem to.
+#![cfg_attr(test, deny(warnings))]
 pub use passerelles_core::*;
 pub mod api;
 pub mod app;

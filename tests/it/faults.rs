@@ -434,9 +434,9 @@ async fn a_read_only_database_refuses_writes_with_503_keeps_serving_reads_and_re
             match Immutable::set(vec![db, wal]) {
                 Some(g) => Some(g),
                 None => {
-                    eprintln!(
-                        "SKIPPED a_read_only_database…: `chattr +i` is not available here \
-                         (needs root on ext4/xfs, as in CI)"
+                    crate::harness::skip(
+                        "a_read_only_database_refuses_writes_with_503_keeps_serving_reads_and_recovers",
+                        "`chattr +i` is not available here (needs root on ext4/xfs, as in CI)",
                     );
                     return;
                 }
@@ -527,12 +527,18 @@ async fn a_full_disk_refuses_writes_with_503_keeps_serving_reads_and_recovers() 
     if crate::harness::backend() == "postgres" {
         // PostgreSQL's disk belongs to the database server; its "disk full"
         // SQLSTATE (53100) is classified as unavailable (db::tests).
-        eprintln!("SKIPPED a_full_disk…: simulated on SQLite only");
+        crate::harness::skip(
+            "a_full_disk_refuses_writes_with_503_keeps_serving_reads_and_recovers",
+            "simulated on SQLite only",
+        );
         return;
     }
     let dir = temp("fulldisk");
     let Some(mount) = Tmpfs::mount(&dir, "24m") else {
-        eprintln!("SKIPPED a_full_disk…: cannot mount a tmpfs here (needs root, as in CI)");
+        crate::harness::skip(
+            "a_full_disk_refuses_writes_with_503_keeps_serving_reads_and_recovers",
+            "cannot mount a tmpfs here (needs root, as in CI)",
+        );
         let _ = std::fs::remove_dir_all(&dir);
         return;
     };

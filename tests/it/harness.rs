@@ -30,6 +30,44 @@ pub fn backend() -> String {
     std::env::var("PASSERELLES_TEST_DB").unwrap_or_else(|_| "sqlite".into())
 }
 
+/// Records that a test could not run here and returns; every caller then
+/// `return`s. Prints a SKIPPED line and, when `scripts/test` set
+/// `PASSERELLES_SKIP_LOG`, appends `<backend>\t<test>\t<reason>` to that file
+/// so the summary counts and names every skip, and CI fails on one it did not
+/// expect (`tests/expected-skips`). A skip never looks like a pass there.
+pub fn skip(test: &str, reason: &str) {
+    eprintln!("SKIPPED {test}: {reason}");
+    if let Ok(path) = std::env::var("PASSERELLES_SKIP_LOG") {
+        use std::io::Write;
+        let line = format!(
+            "{}\t{test}\t{}\n",
+            backend(),
+            reason.replace(['\t', '\n'], " ")
+        );
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("PASSERELLES_SKIP_LOG={path}: {e}"));
+        f.write_all(line.as_bytes()).expect("record the skip");
+    }
+}
+
+/// The URL without its password, for error messages.
+fn redacted(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((userinfo, host)) => {
+                let user = userinfo.split(':').next().unwrap_or("");
+                let hidden = if userinfo.contains(':') { ":***" } else { "" };
+                format!("{scheme}://{user}{hidden}@{host}")
+            }
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
 pub fn pg_admin_url() -> String {
     std::env::var("PASSERELLES_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
@@ -68,10 +106,23 @@ pub async fn fresh_database(data_dir: &std::path::Path) -> (String, TestDb) {
         let name = unique("ptest");
         let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
             .await
-            .expect("PostgreSQL for tests is reachable (PASSERELLES_TEST_PG_URL)");
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot connect to the test PostgreSQL at {} ({e}). Set \
+                     PASSERELLES_TEST_PG_URL=postgres://USER:PASSWORD@HOST:PORT/postgres \
+                     (README, \"Running the tests\")",
+                    redacted(&admin)
+                )
+            });
         conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .await
-            .expect("create test database");
+            .unwrap_or_else(|e| {
+                panic!(
+                    "the test role of {} cannot CREATE DATABASE ({e}): each test gets its own \
+                     database. Use a role with CREATEDB (ALTER ROLE … CREATEDB) or a superuser",
+                    redacted(&admin)
+                )
+            });
         let base = admin
             .rsplit_once('/')
             .map(|(b, _)| b.to_string())

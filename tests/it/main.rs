@@ -1,3 +1,4 @@
+#![deny(warnings)]
 //! Integration tests: the real router on a real database (one per test),
 //! SQLite or PostgreSQL per `PASSERELLES_TEST_DB`, real SMTP to a local sink.
 

@@ -1416,7 +1416,7 @@ fn rp_available(what: &str, probe: &mut std::process::Command) -> bool {
         if std::env::var("PASSERELLES_REQUIRE_RP").is_ok_and(|v| v == "1") {
             panic!("{what} is required (PASSERELLES_REQUIRE_RP=1) but not installed");
         }
-        eprintln!("SKIPPED: {what} is not installed (scripts/test --install-rp)");
+        crate::harness::skip(what, "not installed (scripts/test --install-rp)");
     }
     ok
 }
@@ -2421,6 +2421,7 @@ async fn cli_registers_a_tool_with_algorithm_communities_and_icon() {
     std::fs::write(&icon, png(120, 80)).expect("write icon");
     let url = app.state.config.database_url();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_passerelles"))
+        .args(["--data-dir", app.data_dir.to_str().expect("path")])
         .args(["--database-url", &url, "admin", "oidc-client", "add"])
         .args(["--name", "Outil CLI", "--redirect-uri", REDIRECT])
         .args([
@@ -2468,6 +2469,7 @@ async fn cli_registers_a_tool_with_algorithm_communities_and_icon() {
     // Unknown community or algorithm: refused, nothing registered.
     for bad in [["--community", "nulle-part"], ["--alg", "none"]] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_passerelles"))
+            .args(["--data-dir", app.data_dir.to_str().expect("path")])
             .args(["--database-url", &url, "admin", "oidc-client", "add"])
             .args(["--name", "Non", "--redirect-uri", REDIRECT])
             .args(bad)

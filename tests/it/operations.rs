@@ -97,7 +97,13 @@ async fn admin_create_user_reads_the_password_from_stdin() {
     assert!(String::from_utf8_lossy(&dup.stderr).contains("already taken"));
     // `migrate` on an up-to-date database applies nothing.
     let out = Command::new(BIN)
-        .args(["--database-url", &url, "migrate"])
+        .args([
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--database-url",
+            &url,
+            "migrate",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -107,7 +113,9 @@ async fn admin_create_user_reads_the_password_from_stdin() {
 
 #[test]
 fn an_unreachable_database_at_start_is_a_clear_error() {
+    let dir = temp_dir("unreachable");
     let out = Command::new(BIN)
+        .args(["--data-dir", dir.to_str().unwrap()])
         .args([
             "--database-url",
             "postgres://postgres@127.0.0.1:1/nothing",
@@ -124,11 +132,13 @@ fn an_unreachable_database_at_start_is_a_clear_error() {
         "{err}"
     );
     let out = Command::new(BIN)
+        .args(["--data-dir", dir.to_str().unwrap()])
         .args(["--database-url", "mysql://x/y", "migrate"])
         .output()
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported database URL"));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
@@ -321,8 +331,9 @@ impl Proxy {
 #[tokio::test]
 async fn losing_the_database_gives_503_and_recovers_by_itself() {
     if backend() != "postgres" {
-        eprintln!(
-            "SKIPPED losing_the_database…: needs PASSERELLES_TEST_DB=postgres (a networked database); runs in the PostgreSQL pass"
+        crate::harness::skip(
+            "losing_the_database_gives_503_and_recovers_by_itself",
+            "needs a networked database; runs in the PostgreSQL pass",
         );
         return;
     }

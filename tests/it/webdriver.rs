@@ -73,7 +73,7 @@ pub async fn browser_or_skip(width: u32, height: u32, test_name: &str) -> Option
              (install with: apt-get install -y chromium chromium-driver)"
         ),
         None => {
-            eprintln!("SKIPPED {test_name}: chromium/chromedriver not installed");
+            crate::harness::skip(test_name, "chromium/chromedriver not installed");
             None
         }
     }
@@ -832,7 +832,10 @@ async fn browser_renders_a_local_page() {
                  (install with: apt-get install -y chromium chromium-driver)"
             );
         }
-        eprintln!("SKIPPED: chromium/chromedriver not installed");
+        crate::harness::skip(
+            "browser_renders_a_local_page",
+            "chromium/chromedriver not installed",
+        );
         return;
     };
 

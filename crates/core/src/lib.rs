@@ -3,6 +3,9 @@
 //! state and the infrastructure (database, configuration, mail, jobs,
 //! outgoing HTTP, i18n). It never names the web, the API or start-up:
 //! the compiler enforces the layering (ARCHITECTURE.md, "Layers").
+// A warning in a test build (an unused result, a value computed and never
+// compared) is an error: such tests tend to assert less than they seem to.
+#![cfg_attr(test, deny(warnings))]
 
 pub mod accounts;
 pub mod actor;
