@@ -27,6 +27,7 @@ form-error-count = { $count ->
    *[other] The form has { $count } errors
 }
 field-too-long = This text is too long.
+field-invisible-characters = This text contains invisible or control characters: remove them.
 
 ## Errors
 error-400-title = Invalid request

@@ -27,6 +27,7 @@ form-error-count = { $count ->
    *[other] Le formulaire contient { $count } erreurs
 }
 field-too-long = Ce texte est trop long.
+field-invisible-characters = Ce texte contient des caractères invisibles ou de contrôle : retirez-les.
 
 ## Erreurs
 error-400-title = Demande invalide

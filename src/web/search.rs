@@ -365,8 +365,8 @@ async fn opensearch(State(state): State<AppState>) -> Response {
          <Url type=\"text/html\" method=\"get\" template=\"{base}/search?q={{searchTerms}}\"/>\n\
          <Url type=\"application/json\" method=\"get\" template=\"{base}/api/v1/search?q={{searchTerms}}\"/>\n\
          </OpenSearchDescription>\n",
-        xml_escape(&name),
-        xml_escape(&state.instance_name()),
+        crate::xml::escape(&name),
+        crate::xml::escape(&state.instance_name()),
     );
     (
         [(
@@ -376,11 +376,4 @@ async fn opensearch(State(state): State<AppState>) -> Response {
         xml,
     )
         .into_response()
-}
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -15,6 +15,7 @@ mod e2e;
 mod e2e_communities;
 mod e2e_passkeys;
 mod faults;
+mod feeds;
 mod matrix;
 mod moderation;
 mod notifications;

@@ -254,8 +254,13 @@ pub fn check_settings(s: &CommunitySettings) -> Vec<(&'static str, &'static str)
     let name = s.name.trim();
     if name.is_empty() {
         errs.push(("name", "field-required"));
-    } else if name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
+    } else if name.chars().count() > NAME_MAX {
         errs.push(("name", "field-too-long"));
+    } else if name
+        .chars()
+        .any(|c| !crate::xml::allowed(c) || c.is_control())
+    {
+        errs.push(("name", "field-invisible-characters"));
     }
     if s.description.trim().chars().count() > DESCRIPTION_MAX {
         errs.push(("description", "field-too-long"));
