@@ -16,6 +16,8 @@ pub mod emails;
 pub mod error;
 pub mod feeds;
 pub mod fetch;
+#[cfg(test)]
+mod fuzz_regressions;
 pub mod i18n;
 pub mod images;
 pub mod jobs;

@@ -1,0 +1,173 @@
+//! The fuzz targets' inputs in the normal test suite: every committed seed
+//! (`fuzz/seeds/<target>/`, realistic inputs) and every regression input
+//! (`fuzz/regressions/<target>/`, the minimised input of a fixed finding)
+//! goes through the same functions and checks as its target in
+//! `fuzz/fuzz_targets/`, so a fixed finding stays fixed without running the
+//! fuzzer (`scripts/fuzz`, README "Fuzzing").
+
+use std::path::PathBuf;
+
+fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+    let mut out = Vec::new();
+    for kind in ["seeds", "regressions"] {
+        let dir = root.join(kind).join(target);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let bytes = std::fs::read(e.path()).expect("readable input");
+            out.push((e.path(), bytes));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn text(data: &[u8]) -> Option<&str> {
+    std::str::from_utf8(data).ok()
+}
+
+#[test]
+fn every_target_has_committed_seeds() {
+    for t in [
+        "markdown",
+        "preview_page",
+        "image",
+        "username",
+        "search_query",
+        "url",
+        "cbor",
+    ] {
+        assert!(
+            inputs(t).len() >= 5,
+            "fuzz/seeds/{t}/ holds at least five realistic inputs"
+        );
+    }
+}
+
+#[test]
+fn markdown_inputs_render_without_live_markup() {
+    for (path, data) in inputs("markdown") {
+        let Some(source) = text(&data) else { continue };
+        let rendered = crate::markdown::render(source);
+        let lower = rendered.html.to_ascii_lowercase();
+        for tag in lower.split('<').skip(1) {
+            let tag = tag.split('>').next().unwrap_or("");
+            let name = tag
+                .split(|c: char| c.is_whitespace() || c == '/')
+                .next()
+                .unwrap_or("");
+            assert!(
+                !matches!(
+                    name,
+                    "script" | "style" | "svg" | "math" | "iframe" | "object" | "embed"
+                ),
+                "{path:?}: <{name}> survived"
+            );
+            let names: String = tag.split('"').step_by(2).collect();
+            assert!(!names.contains(" on"), "{path:?}: event handler survived");
+            assert!(
+                !tag.contains("javascript:"),
+                "{path:?}: javascript: URL survived"
+            );
+        }
+        let _ = crate::markdown::excerpt(source, 160);
+        let _ = crate::markdown::excerpt_from_html(&rendered.html, 160);
+    }
+}
+
+#[test]
+fn preview_page_inputs_are_capped() {
+    const TYPES: &[Option<&str>] = &[
+        None,
+        Some("text/html"),
+        Some("text/html; charset=utf-8"),
+        Some("text/html; charset=windows-1252"),
+        Some("text/html; charset=ISO-8859-15"),
+        Some("text/html; charset=\"latin1\""),
+        Some("application/xhtml+xml"),
+        Some("text/plain"),
+        Some("application/octet-stream"),
+        Some("text/html; charset=utf-16"),
+    ];
+    let mut titled = 0;
+    for (path, data) in inputs("preview_page") {
+        let Some((&first, body)) = data.split_first() else {
+            continue;
+        };
+        let ct = TYPES[first as usize % TYPES.len()];
+        let (title, description, site, _) = crate::preview::fuzzing::page(body, ct);
+        assert!(title.chars().count() <= 300, "{path:?}: title not capped");
+        assert!(description.chars().count() <= 1000, "{path:?}");
+        assert!(site.chars().count() <= 100, "{path:?}");
+        if !title.is_empty() {
+            titled += 1;
+        }
+    }
+    // The seeds are real pages: their titles are found.
+    assert!(titled >= 5, "titles read from the seed pages: {titled}");
+}
+
+#[test]
+fn image_inputs_decode_or_are_refused_and_oversized_ones_are_refused() {
+    let mut decoded = 0;
+    for (path, data) in inputs("image") {
+        let avatar = crate::images::make_avatar(&data, 64);
+        if let Ok(jpeg) = &avatar {
+            assert!(jpeg.starts_with(&[0xFF, 0xD8]), "{path:?}: a JPEG");
+            decoded += 1;
+        }
+        if let Some(jpeg) = crate::preview::fuzzing::thumbnail(&data) {
+            assert!(jpeg.starts_with(&[0xFF, 0xD8]), "{path:?}: a JPEG");
+        }
+        // Regression inputs are the findings: each is refused (the
+        // 201-byte GIF declaring 7,056 × 6,939 px cost 5 s and 370 MB).
+        if path.to_string_lossy().contains("/regressions/") {
+            assert!(avatar.is_err(), "{path:?}: refused before decoding");
+        }
+    }
+    assert!(decoded >= 6, "the seed pictures are real images: {decoded}");
+}
+
+#[test]
+fn username_query_and_url_inputs() {
+    for (_, data) in inputs("username") {
+        let Some(s) = text(&data) else { continue };
+        let _ = crate::username::canonical(s);
+        let _ = crate::username::skeleton(s);
+        let _ = crate::username::validate(s);
+    }
+    for (_, data) in inputs("search_query") {
+        let Some(q) = text(&data) else { continue };
+        let parsed = crate::search::query::parse(q);
+        let _ = crate::search::query::to_fts5(&parsed);
+        let _ = crate::search::query::to_tsquery(&parsed);
+    }
+    for (path, data) in inputs("url") {
+        let Some(u) = text(&data) else { continue };
+        if let Ok(normal) = crate::preview::normalize_url(u) {
+            assert_eq!(
+                crate::preview::normalize_url(&normal).ok().as_deref(),
+                Some(normal.as_str()),
+                "{path:?}: normalising is idempotent"
+            );
+        }
+    }
+}
+
+#[test]
+fn cbor_inputs_round_trip() {
+    use crate::webauthn::cbor;
+    let mut values = 0;
+    for (path, data) in inputs("cbor") {
+        if let Ok(v) = cbor::decode(&data) {
+            let again = cbor::encode(&v);
+            assert_eq!(cbor::decode(&again).as_ref(), Ok(&v), "{path:?}");
+            values += 1;
+        }
+        let _ = crate::webauthn::parse_cose_key(&data);
+        let _ = crate::webauthn::parse_auth_data(&data);
+    }
+    assert!(values >= 10, "the RFC 8949 vectors decode: {values}");
+}
