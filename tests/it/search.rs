@@ -1289,3 +1289,31 @@ async fn concurrent_saves_never_pass_the_limit() {
         .unwrap();
     assert_eq!(kept.len() as i64, max);
 }
+
+/// PostgreSQL's JIT compiler added 60–160 ms to searches (issue 21): every
+/// connection of the pool — whichever one a search gets — has it off.
+#[tokio::test]
+async fn search_runs_without_postgresql_jit() {
+    if crate::harness::backend() != "postgres" {
+        crate::harness::skip(
+            "search_runs_without_postgresql_jit",
+            "PostgreSQL's JIT compiler has no SQLite counterpart",
+        );
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let mut held = Vec::new();
+    for _ in 0..app.state.config.db_max_connections {
+        let mut conn = app.state.db.pool.acquire().await.expect("connection");
+        let jit: String = sqlx::query_scalar("SELECT current_setting('jit')")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("jit setting");
+        assert_eq!(jit, "off", "every pooled connection has the JIT off");
+        held.push(conn);
+    }
+    drop(held);
+    // And a real search through the API on one of them still answers.
+    let (status, _) = api_search(&app, None, "jardin").await;
+    assert_eq!(status, 200);
+}

@@ -127,6 +127,15 @@ impl Db {
                              PRAGMA analysis_limit=1000;",
                         )
                         .await?;
+                    } else {
+                        // No JIT compilation: our statements are short
+                        // index-driven reads and writes, and the JIT added
+                        // 60–160 ms to searches whose estimated cost crossed
+                        // `jit_above_cost` (a member's zero-hit search went
+                        // from 165 ms to 2.3 ms without it; issue 21,
+                        // BENCHMARKS.md). Per session, so no server setting
+                        // or role change is needed.
+                        conn.execute("SET jit = off").await?;
                     }
                     Ok(())
                 })
