@@ -88,7 +88,7 @@ pub fn router() -> Router<AppState> {
         openapi,
     ),
     components(schemas(wire::ErrorBody, wire::ErrorDetail)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &OperationIds),
     tags(
         (name = "instance", description = "This instance"),
         (name = "me", description = "My account"),
@@ -122,6 +122,92 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Operation ids in the form `resource_action`, unique and derived from the
+/// path and method alone, so they stay stable when a handler is renamed and
+/// new endpoints get one without thinking about it (client generators such
+/// as openapi-generator and orval name methods after them). The resource is
+/// the path's fixed segments (`/communities/{slug}/members` →
+/// `communities_members`); the action is the last segment when it is a verb
+/// (`…/approve` → `approve`), else the method's: `list` (GET on a
+/// collection), `show` (GET on one item or a singleton), `create` (POST),
+/// `set` (PUT), `update` (PATCH), `delete` (DELETE on one item or a
+/// singleton), `delete_all` (DELETE on a collection).
+struct OperationIds;
+
+/// Last path segments that name an action rather than a resource.
+const VERBS: &[&str] = &[
+    "approve", "archive", "join", "leave", "redeem", "refuse", "reopen", "transfer", "read",
+    "read-all",
+];
+/// Fixed segments that name one thing rather than a collection.
+const SINGLETONS: &[&str] = &[
+    "me",
+    "instance",
+    "avatar",
+    "pin",
+    "follow",
+    "role",
+    "accepted-answer",
+    "openapi.json",
+    "search",
+];
+
+pub fn operation_id(method: &str, path: &str) -> String {
+    let segments: Vec<&str> = path
+        .trim_start_matches("/api/v1/")
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let ends_with_param = segments.last().is_some_and(|s| s.starts_with('{'));
+    let mut statics: Vec<&str> = segments
+        .iter()
+        .copied()
+        .filter(|s| !s.starts_with('{'))
+        .collect();
+    let last = statics.last().copied().unwrap_or("");
+    let action = if !ends_with_param && VERBS.contains(&last) {
+        statics.pop();
+        last.to_string()
+    } else {
+        let one = ends_with_param || SINGLETONS.contains(&last);
+        match (method, one) {
+            ("get", false) => "list",
+            ("get", true) => "show",
+            ("post", _) => "create",
+            ("put", _) => "set",
+            ("patch", _) => "update",
+            ("delete", true) => "delete",
+            ("delete", false) => "delete_all",
+            _ => method,
+        }
+        .to_string()
+    };
+    let resource = statics
+        .iter()
+        .map(|s| s.replace(['-', '.'], "_"))
+        .collect::<Vec<_>>()
+        .join("_");
+    format!("{resource}_{}", action.replace('-', "_"))
+}
+
+impl Modify for OperationIds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for (method, op) in [
+                ("get", item.get.as_mut()),
+                ("post", item.post.as_mut()),
+                ("put", item.put.as_mut()),
+                ("patch", item.patch.as_mut()),
+                ("delete", item.delete.as_mut()),
+            ] {
+                if let Some(op) = op {
+                    op.operation_id = Some(operation_id(method, path));
+                }
+            }
+        }
     }
 }
 
@@ -180,5 +266,71 @@ mod tests {
             "bearer"
         );
         assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    }
+
+    /// The document as committed in `docs/api/openapi.json`: every change of
+    /// the contract shows in review. After an intended change, rewrite it
+    /// with `PASSERELLES_UPDATE_SNAPSHOTS=1 cargo nextest run --lib openapi_snapshot`.
+    #[test]
+    fn openapi_snapshot() {
+        let doc: serde_json::Value =
+            serde_json::from_str(openapi_document().expect("doc")).expect("json");
+        let pretty = serde_json::to_string_pretty(&doc).expect("json") + "\n";
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/api/openapi.json");
+        if std::env::var("PASSERELLES_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
+            std::fs::write(path, &pretty).expect("write the snapshot");
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == pretty,
+            "the API contract changed: review the difference with docs/api/openapi.json, then \
+             rewrite it with PASSERELLES_UPDATE_SNAPSHOTS=1 cargo nextest run --lib openapi_snapshot"
+        );
+    }
+
+    #[test]
+    fn operation_ids_are_unique_and_resource_action() {
+        let doc: serde_json::Value =
+            serde_json::from_str(openapi_document().expect("doc")).expect("json");
+        let mut seen = std::collections::BTreeMap::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("item") {
+                let Some(id) = op["operationId"].as_str() else {
+                    continue;
+                };
+                assert!(
+                    id.contains('_')
+                        && id
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                    "{method} {path}: {id}"
+                );
+                if let Some(other) = seen.insert(id.to_string(), format!("{method} {path}")) {
+                    panic!("{id} is used by {other} and {method} {path}");
+                }
+            }
+        }
+        assert!(seen.len() >= 60, "{} operations", seen.len());
+        assert_eq!(
+            operation_id("get", "/api/v1/communities/{slug}/members"),
+            "communities_members_list"
+        );
+        assert_eq!(
+            operation_id(
+                "post",
+                "/api/v1/communities/{slug}/requests/{user_id}/approve"
+            ),
+            "communities_requests_approve"
+        );
+        assert_eq!(
+            operation_id("delete", "/api/v1/me/sessions"),
+            "me_sessions_delete_all"
+        );
+        assert_eq!(
+            operation_id("delete", "/api/v1/me/sessions/{handle}"),
+            "me_sessions_delete"
+        );
+        assert_eq!(operation_id("get", "/api/v1/me"), "me_show");
+        assert_eq!(operation_id("put", "/api/v1/me/avatar"), "me_avatar_set");
     }
 }

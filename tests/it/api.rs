@@ -866,3 +866,63 @@ async fn openapi_document_lists_every_route() {
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
     assert!(doc["components"]["schemas"]["Me"].is_object());
 }
+
+/// The served OpenAPI document passes an independent validator
+/// (openapi-spec-validator, from `tests/rp/.venv`): unique operation ids,
+/// valid schemas and references.
+#[tokio::test]
+async fn openapi_document_passes_openapi_spec_validator() {
+    let venv = format!("{}/tests/rp/.venv/bin/python3", env!("CARGO_MANIFEST_DIR"));
+    let python = if std::path::Path::new(&venv).exists() {
+        venv
+    } else {
+        "python3".to_string()
+    };
+    let available = std::process::Command::new(&python)
+        .args(["-c", "import openapi_spec_validator"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available {
+        if std::env::var("PASSERELLES_REQUIRE_RP").is_ok_and(|v| v == "1") {
+            panic!(
+                "openapi-spec-validator is required (PASSERELLES_REQUIRE_RP=1) but not installed"
+            );
+        }
+        crate::harness::skip(
+            "openapi_document_passes_openapi_spec_validator",
+            "openapi-spec-validator not installed (scripts/test --install-rp)",
+        );
+        return;
+    }
+    let app = crate::harness::TestApp::spawn().await;
+    let body = app
+        .client()
+        .get(app.at("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("get")
+        .bytes()
+        .await
+        .expect("body");
+    let file = app.data_dir.join("openapi.json");
+    std::fs::write(&file, &body).expect("write");
+    let out = std::process::Command::new(&python)
+        .args([
+            "-c",
+            "import json, sys\n\
+             from openapi_spec_validator import validate\n\
+             doc = json.load(open(sys.argv[1]))\n\
+             validate(doc)\n\
+             print(doc['openapi'], len(doc['paths']))",
+        ])
+        .arg(&file)
+        .output()
+        .expect("run the validator");
+    assert!(
+        out.status.success(),
+        "openapi-spec-validator refused the document: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.starts_with("3.1"), "{printed}");
+}
