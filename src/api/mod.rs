@@ -88,7 +88,7 @@ pub fn router() -> Router<AppState> {
         openapi,
     ),
     components(schemas(wire::ErrorBody, wire::ErrorDetail)),
-    modifiers(&BearerAuth, &OperationIds),
+    modifiers(&BearerAuth, &OperationIds, &CommonErrors),
     tags(
         (name = "instance", description = "This instance"),
         (name = "me", description = "My account"),
@@ -206,6 +206,100 @@ impl Modify for OperationIds {
                 if let Some(op) = op {
                     op.operation_id = Some(operation_id(method, path));
                 }
+            }
+        }
+    }
+}
+
+/// The error statuses every operation of a given shape can answer, added
+/// where the handler's annotation does not already say more: the document
+/// then lists every status the server really sends (schemathesis' status
+/// conformance), each with the `ErrorBody` shape. `400 bad_request`: a path
+/// or query value of the wrong type; `401 unauthorized`: no or a bad token
+/// where one is needed; `404 not_found`: an address with an id or name that
+/// matches nothing the caller may see; `413 payload_too_large`,
+/// `415 unsupported_media_type`, `422 invalid_body`: a request body too
+/// large, not JSON, or of the wrong shape; `500 internal`/`503 unavailable`:
+/// a fault on our side or a database out of reach, always with a request id.
+struct CommonErrors;
+
+fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let in_path = path.contains('{');
+            for op in [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.patch.as_mut(),
+                item.delete.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let query = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| p.parameter_in == ParameterIn::Query);
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let body = op.request_body.is_some();
+                let mut add = |status: &str, description: &str| {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| error_response(description));
+                };
+                if in_path || query || body {
+                    add(
+                        "400",
+                        "A path or query value of the wrong type or out of range (`bad_request`)",
+                    );
+                }
+                if secured {
+                    add("401", "Missing or invalid token (`unauthorized`)");
+                }
+                if in_path {
+                    add(
+                        "404",
+                        "Nothing at this address that the caller may see (`not_found`)",
+                    );
+                }
+                if body {
+                    add("413", "The request body is too large (`payload_too_large`)");
+                    add(
+                        "415",
+                        "The request body is not of the declared media type (`unsupported_media_type`)",
+                    );
+                    add(
+                        "422",
+                        "The body does not have the documented shape (`invalid_body`) or its \
+                         values are refused (`invalid`, with `fields`)",
+                    );
+                }
+                add(
+                    "500",
+                    "A fault on the server (`internal`); the body carries the request id",
+                );
+                add(
+                    "503",
+                    "The database is out of reach for a moment (`unavailable`, with `Retry-After`)",
+                );
             }
         }
     }

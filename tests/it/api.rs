@@ -926,3 +926,112 @@ async fn openapi_document_passes_openapi_spec_validator() {
     let printed = String::from_utf8_lossy(&out.stdout);
     assert!(printed.starts_with("3.1"), "{printed}");
 }
+
+/// The document and the server agree on error statuses: a malformed id, a
+/// missing token, a body that is not JSON, JSON of the wrong shape each get
+/// a status that the operation's entry in the document lists, with the
+/// documented `ErrorBody`.
+#[tokio::test]
+async fn error_statuses_the_server_sends_are_in_the_document() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user("contrat", false).await;
+    let token = token_for(&app, user.id).await;
+    let doc: Value = app
+        .client()
+        .get(app.at("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("doc")
+        .json()
+        .await
+        .expect("json");
+    let client = reqwest::Client::new();
+    // (method, template, concrete path, token, content type, body, expected status)
+    let cases: &[(&str, &str, &str, bool, Option<&str>, &str, u16)] = &[
+        (
+            "get",
+            "/api/v1/publications/{id}",
+            "/api/v1/publications/abc",
+            true,
+            None,
+            "",
+            400,
+        ),
+        (
+            "get",
+            "/api/v1/publications/{id}",
+            "/api/v1/publications/999999",
+            true,
+            None,
+            "",
+            404,
+        ),
+        ("get", "/api/v1/me", "/api/v1/me", false, None, "", 401),
+        (
+            "post",
+            "/api/v1/publications",
+            "/api/v1/publications",
+            true,
+            None,
+            "{}",
+            415,
+        ),
+        (
+            "post",
+            "/api/v1/publications",
+            "/api/v1/publications",
+            true,
+            Some("application/json"),
+            "{\"title\": 3}",
+            422,
+        ),
+        (
+            "post",
+            "/api/v1/communities",
+            "/api/v1/communities",
+            true,
+            Some("application/json"),
+            "not json",
+            400,
+        ),
+        (
+            "patch",
+            "/api/v1/me",
+            "/api/v1/me",
+            true,
+            Some("application/json"),
+            "[1]",
+            422,
+        ),
+        (
+            "delete",
+            "/api/v1/me/tokens/{id}",
+            "/api/v1/me/tokens/x",
+            true,
+            None,
+            "",
+            400,
+        ),
+    ];
+    for &(method, template, path, with_token, ctype, body, expected) in cases {
+        let mut req = client.request(method.to_uppercase().parse().expect("method"), app.at(path));
+        if with_token {
+            req = req.bearer_auth(&token);
+        }
+        if let Some(ct) = ctype {
+            req = req.header("content-type", ct);
+        }
+        if !body.is_empty() {
+            req = req.body(body.to_string());
+        }
+        let res = req.send().await.expect("send");
+        let status = res.status().as_u16();
+        assert_eq!(status, expected, "{method} {path}");
+        let err: Value = res.json().await.expect("an ErrorBody");
+        assert!(err["error"]["code"].is_string(), "{method} {path}: {err}");
+        assert!(
+            doc["paths"][template][method]["responses"][status.to_string()].is_object(),
+            "{method} {template}: {status} is not in the document"
+        );
+    }
+}
