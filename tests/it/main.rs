@@ -10,6 +10,7 @@ mod accounts;
 mod admin;
 mod api;
 mod communities;
+mod contract;
 mod discovery;
 mod e2e;
 mod e2e_communities;
