@@ -1,0 +1,1 @@
+//! Territory pages: what a viewer sees rolled up below a territory.
