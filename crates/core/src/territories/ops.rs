@@ -227,8 +227,7 @@ async fn apply_row(
     };
     ids.insert((row.level, row.code.clone()), e.id);
     let mut changed = false;
-    if parent_id.is_some() && parent_id != e.parent_id {
-        let Some(p) = parent_id else { unreachable_parent()? };
+    if let Some(p) = parent_id.filter(|p| Some(*p) != e.parent_id) {
         if closure::is_within(conn, p, e.id).await? {
             return Ok(Applied::Refused("territory-issue-unknown-parent"));
         }
@@ -257,10 +256,6 @@ async fn apply_row(
         changed = true;
     }
     Ok(if changed { Applied::Updated } else { Applied::Unchanged })
-}
-
-fn unreachable_parent() -> Result<std::convert::Infallible, sqlx::Error> {
-    Err(sqlx::Error::Protocol("parent vanished".into()))
 }
 
 /// Resolve the territory a person typed, as a field error when it cannot
