@@ -260,25 +260,14 @@ async fn apply_row(
 
 /// Resolve the territory a person typed, as a field error when it cannot
 /// be placed: unknown (`territory-unknown`) or shared by several
-/// (`territory-ambiguous`, with the candidates to offer).
-pub async fn resolve_field(
-    state: &AppState,
-    typed: &str,
-) -> AppResult<Result<Option<Territory>, (&'static str, Vec<String>)>> {
+/// (`territory-ambiguous`: the person adds the parent, "Name (Parent)").
+pub async fn resolve_field(state: &AppState, typed: &str) -> AppResult<Result<Option<Territory>, &'static str>> {
     if typed.trim().is_empty() {
         return Ok(Ok(None));
     }
     Ok(match super::resolve(&state.db, typed).await? {
         Resolved::One(t) => Ok(Some(t)),
-        Resolved::NotFound => Err(("territory-unknown", Vec::new())),
-        Resolved::Ambiguous(list) => Err((
-            "territory-ambiguous",
-            list.into_iter()
-                .map(|(t, p)| match p {
-                    Some(p) => format!("{} ({p})", t.name),
-                    None => t.slug,
-                })
-                .collect(),
-        )),
+        Resolved::NotFound => Err("territory-unknown"),
+        Resolved::Ambiguous(_) => Err("territory-ambiguous"),
     })
 }
