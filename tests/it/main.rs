@@ -26,4 +26,5 @@ mod search;
 mod second_factor;
 mod security_notices;
 mod sqlcount;
+mod territories;
 mod writing;

@@ -105,8 +105,9 @@ pub async fn communities(
 }
 
 /// Map points of the communities below the territory that this viewer may
-/// discover, at the centroid of the territory each is placed on (one
-/// statement, at most `MAP_POINTS_MAX`).
+/// discover, at the centroid of the territory each is placed on (or of its
+/// parent, when a file gave no position), one statement, at most
+/// `MAP_POINTS_MAX`.
 pub async fn community_points(
     db: &Db,
     viewer: Option<&User>,
@@ -115,10 +116,11 @@ pub async fn community_points(
 ) -> Result<Vec<MapPoint>, sqlx::Error> {
     let theme = if f.theme.is_some() { " AND c.theme = $3" } else { "" };
     let sql = format!(
-        "SELECT c.slug, c.name, t.lat, t.lon FROM territory_closure tc \
+        "SELECT c.slug, c.name, COALESCE(t.lat, pt.lat) AS lat, COALESCE(t.lon, pt.lon) AS lon FROM territory_closure tc \
          JOIN community_territories ct ON ct.territory_id = tc.descendant_id \
-         JOIN territories t ON t.id = ct.territory_id JOIN communities c ON c.id = ct.community_id \
-         WHERE tc.ancestor_id = $2 AND t.lat IS NOT NULL AND t.lon IS NOT NULL AND {}{theme} \
+         JOIN territories t ON t.id = ct.territory_id LEFT JOIN territories pt ON pt.id = t.parent_id \
+         JOIN communities c ON c.id = ct.community_id \
+         WHERE tc.ancestor_id = $2 AND COALESCE(t.lat, pt.lat) IS NOT NULL AND COALESCE(t.lon, pt.lon) IS NOT NULL AND {}{theme} \
          ORDER BY c.name, c.id LIMIT {MAP_POINTS_MAX}",
         visible(viewer)
     );
