@@ -43,3 +43,23 @@ JOIN publications p ON p.id = pt.publication_id;
 -- search for "lac saint" or "saguenay-lac" finds it; the shipped rows'
 -- slugs are exactly that fold with dashes.
 UPDATE territories SET name_key = REPLACE(slug, '-', ' ') WHERE source = 'seed';
+
+-- Approximate centres of the regions (display points on the map until an
+-- administrator imports regio_s, whose polygons give computed centroids).
+UPDATE territories SET lat = 48.1, lon = -68.6 WHERE level = 'region' AND slug = 'bas-saint-laurent' AND lat IS NULL;
+UPDATE territories SET lat = 49.0, lon = -72.0 WHERE level = 'region' AND slug = 'saguenay-lac-saint-jean' AND lat IS NULL;
+UPDATE territories SET lat = 47.3, lon = -71.5 WHERE level = 'region' AND slug = 'capitale-nationale' AND lat IS NULL;
+UPDATE territories SET lat = 47.3, lon = -73.3 WHERE level = 'region' AND slug = 'mauricie' AND lat IS NULL;
+UPDATE territories SET lat = 45.5, lon = -71.8 WHERE level = 'region' AND slug = 'estrie' AND lat IS NULL;
+UPDATE territories SET lat = 45.55, lon = -73.7 WHERE level = 'region' AND slug = 'montreal' AND lat IS NULL;
+UPDATE territories SET lat = 46.5, lon = -76.0 WHERE level = 'region' AND slug = 'outaouais' AND lat IS NULL;
+UPDATE territories SET lat = 48.0, lon = -78.5 WHERE level = 'region' AND slug = 'abitibi-temiscamingue' AND lat IS NULL;
+UPDATE territories SET lat = 51.0, lon = -65.0 WHERE level = 'region' AND slug = 'cote-nord' AND lat IS NULL;
+UPDATE territories SET lat = 53.0, lon = -74.0 WHERE level = 'region' AND slug = 'nord-du-quebec' AND lat IS NULL;
+UPDATE territories SET lat = 48.8, lon = -65.5 WHERE level = 'region' AND slug = 'gaspesie-iles-de-la-madeleine' AND lat IS NULL;
+UPDATE territories SET lat = 46.5, lon = -70.7 WHERE level = 'region' AND slug = 'chaudiere-appalaches' AND lat IS NULL;
+UPDATE territories SET lat = 45.6, lon = -73.75 WHERE level = 'region' AND slug = 'laval' AND lat IS NULL;
+UPDATE territories SET lat = 46.5, lon = -73.7 WHERE level = 'region' AND slug = 'lanaudiere' AND lat IS NULL;
+UPDATE territories SET lat = 46.4, lon = -74.8 WHERE level = 'region' AND slug = 'laurentides' AND lat IS NULL;
+UPDATE territories SET lat = 45.4, lon = -73.0 WHERE level = 'region' AND slug = 'monteregie' AND lat IS NULL;
+UPDATE territories SET lat = 46.1, lon = -72.3 WHERE level = 'region' AND slug = 'centre-du-quebec' AND lat IS NULL;

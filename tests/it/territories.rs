@@ -368,4 +368,35 @@ async fn territory_matrix_private_and_unlisted_stay_out_of_pages_counts_maps_and
         }
     }
     assert!(wrong.is_empty(), "wrong cells:\n{}", wrong.join("\n"));
+
+    // Search's territory filter includes sub-territories, through the same policy.
+    let mut link = HashMap::new();
+    for slug in ["ouverte", "privee", "discrete"] {
+        let id: i64 = sqlx::query_scalar("SELECT id FROM publications WHERE title = $1")
+            .bind(format!("Nouvelle {slug}"))
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("id");
+        link.insert(slug, format!("href=\"/p/{id}\""));
+    }
+    let found = |body: &str| -> Vec<&str> {
+        let mut v: Vec<&str> = ["ouverte", "privee", "discrete"]
+            .into_iter()
+            .filter(|s| body.contains(&link[s]))
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    let anon = &clients[&Viewer::Anonymous];
+    let member = &clients[&Viewer::Member];
+    let (_, body) = get(member, app.at("/search?q=nouvelle")).await;
+    assert_eq!(found(&body), vec!["discrete", "ouverte", "privee"], "{body}");
+    let (_, body) = get(member, app.at("/search?q=nouvelle&territory=mauricie")).await;
+    assert_eq!(found(&body), vec!["ouverte"], "{body}");
+    let (_, body) = get(member, app.at("/search?q=nouvelle&territory=montreal")).await;
+    assert_eq!(found(&body), vec!["privee"], "{body}");
+    let (_, body) = get(member, app.at("/search?q=nouvelle&territory=quebec")).await;
+    assert_eq!(found(&body), vec!["discrete", "ouverte", "privee"], "{body}");
+    let (_, body) = get(anon, app.at("/search?q=nouvelle&territory=montreal")).await;
+    assert_eq!(found(&body), Vec::<&str>::new(), "{body}");
 }

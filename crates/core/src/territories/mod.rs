@@ -18,6 +18,7 @@
 //! below T" is one indexed join whatever the depth.
 
 pub mod closure;
+pub mod demo;
 pub mod geo;
 pub mod import;
 pub mod map;

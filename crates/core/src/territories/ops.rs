@@ -167,6 +167,25 @@ async fn free_slug(conn: &mut AnyConnection, row: &Row) -> Result<String, sqlx::
     Ok(format!("{base}-{}-{}-{}", row.level.as_str(), row.code, crate::db::now()))
 }
 
+/// Apply rows (parents first) in the caller's transaction; the refused
+/// rows' message keys by line. Used by `seed-demo`'s demo layer.
+pub async fn apply_rows_in(
+    conn: &mut AnyConnection,
+    rows: &[Row],
+    source: &str,
+) -> Result<Vec<(usize, &'static str)>, sqlx::Error> {
+    let mut ids = HashMap::new();
+    let mut refused = Vec::new();
+    let mut sorted: Vec<&Row> = rows.iter().collect();
+    sorted.sort_by_key(|r| (r.level, r.line));
+    for r in sorted {
+        if let Applied::Refused(k) = apply_row(conn, r, source, &mut ids).await? {
+            refused.push((r.line, k));
+        }
+    }
+    Ok(refused)
+}
+
 async fn apply_row(
     conn: &mut AnyConnection,
     row: &Row,
