@@ -13,6 +13,7 @@ mod discovery;
 mod e2e;
 mod e2e_communities;
 mod e2e_passkeys;
+mod e2e_territories;
 mod faults;
 mod matrix;
 mod moderation;
