@@ -33,7 +33,11 @@ pub enum TerritoriesCommand {
 
 fn bar(done: usize, total: usize) {
     let width = 40;
-    let filled = if total == 0 { width } else { done * width / total };
+    let filled = if total == 0 {
+        width
+    } else {
+        done * width / total
+    };
     let mut err = std::io::stderr();
     let _ = write!(
         err,
@@ -56,7 +60,9 @@ pub async fn run(state: &AppState, command: TerritoriesCommand) -> anyhow::Resul
         } => {
             let level = match level.as_deref() {
                 None => None,
-                Some(l) => Some(Level::parse(l).ok_or_else(|| anyhow::anyhow!("unknown level {l}"))?),
+                Some(l) => {
+                    Some(Level::parse(l).ok_or_else(|| anyhow::anyhow!("unknown level {l}"))?)
+                }
             };
             let bytes = std::fs::read(&file)?;
             let progress = bar;

@@ -46,9 +46,11 @@ pub fn router() -> Router<AppState> {
         .route("/map", get(province_map))
         .route(
             "/admin/territories",
-            get(admin_form).post(admin_import).layer(axum::extract::DefaultBodyLimit::max(
-                crate::edge::UPLOAD_BODY,
-            )),
+            get(admin_form)
+                .post(admin_import)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::edge::UPLOAD_BODY,
+                )),
         )
 }
 
@@ -80,7 +82,11 @@ async fn extra_sections(
 }
 
 /// Points of other domains on a territory's map (none yet).
-async fn extra_points(_state: &AppState, _viewer: Option<&User>, _t: &Territory) -> AppResult<Vec<MapPoint>> {
+async fn extra_points(
+    _state: &AppState,
+    _viewer: Option<&User>,
+    _t: &Territory,
+) -> AppResult<Vec<MapPoint>> {
     Ok(Vec::new())
 }
 
@@ -183,7 +189,10 @@ fn list_items(lang: Lang, items: &[MapPoint], anchor: &str) -> Vec<ListItem> {
         .collect()
 }
 
-fn community_view(c: &Community, names: &std::collections::HashMap<String, String>) -> CommunityView {
+fn community_view(
+    c: &Community,
+    names: &std::collections::HashMap<String, String>,
+) -> CommunityView {
     let description: String = c.description.chars().take(200).collect();
     CommunityView {
         name: c.name.clone(),
@@ -214,7 +223,11 @@ struct IndexPage {
     regions: Vec<ChildView>,
 }
 
-async fn index(State(state): State<AppState>, ctx: Ctx, Query(q): Query<PageQuery>) -> AppResult<Response> {
+async fn index(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Response> {
     let lang = ctx.lang;
     let query: String = q.q.trim().chars().take(100).collect();
     let mut found = Vec::new();
@@ -331,7 +344,10 @@ async fn show(
     } else {
         (Vec::new(), false)
     };
-    let slugs: Vec<&str> = community_list.iter().map(|c| c.territory.as_str()).collect();
+    let slugs: Vec<&str> = community_list
+        .iter()
+        .map(|c| c.territory.as_str())
+        .collect();
     let names = territories::names_by_slug(&state.db, &slugs).await?;
     // The map: sub-territories (weighted) or, at the bottom, the communities.
     let mut points = rollup::child_points(&children);
@@ -345,13 +361,17 @@ async fn show(
         .map(crate::territories::geo::outer_rings)
         .unwrap_or_default();
     let view = map::render(
-        &lang.ta("territory-map-title", &[("name", Arg::from(t.name.clone()))]),
+        &lang.ta(
+            "territory-map-title",
+            &[("name", Arg::from(t.name.clone()))],
+        ),
         &rings,
         points,
         "map-item",
     );
     let base = t.path();
-    let mut s = Shell::new(&state, &ctx, &t.name, "territories").crumb(ctx.t("territory-index-title"), "/t");
+    let mut s = Shell::new(&state, &ctx, &t.name, "territories")
+        .crumb(ctx.t("territory-index-title"), "/t");
     for c in &crumbs {
         s = s.crumb(c.name.clone(), c.path());
     }
@@ -383,7 +403,10 @@ async fn show(
             filtered: filter.theme.is_some() || !kind.is_empty(),
             children: children.iter().map(|c| child_view(lang, c)).collect(),
             show_communities,
-            communities: community_list.iter().map(|c| community_view(c, &names)).collect(),
+            communities: community_list
+                .iter()
+                .map(|c| community_view(c, &names))
+                .collect(),
             community_total: lang.ta("territory-community-count", &[("count", Arg::Num(total))]),
             show_publications,
             items: items.iter().map(|s| summary_view(lang, s)).collect(),
@@ -426,13 +449,20 @@ async fn render_map_page(state: &AppState, ctx: &Ctx, t: &Territory) -> AppResul
         .as_deref()
         .map(crate::territories::geo::outer_rings)
         .unwrap_or_default();
-    let title = lang.ta("territory-map-title", &[("name", Arg::from(t.name.clone()))]);
+    let title = lang.ta(
+        "territory-map-title",
+        &[("name", Arg::from(t.name.clone()))],
+    );
     let view = map::render(&title, &rings, points, "map-item");
-    let mut s = Shell::new(state, ctx, &title, "territories").crumb(ctx.t("territory-index-title"), "/t");
+    let mut s =
+        Shell::new(state, ctx, &title, "territories").crumb(ctx.t("territory-index-title"), "/t");
     for c in territories::breadcrumbs(&state.db, t.id).await? {
         s = s.crumb(c.name.clone(), c.path());
     }
-    s = s.crumb(ctx.t("territory-map-crumb"), crate::urls::territory_map(&t.slug));
+    s = s.crumb(
+        ctx.t("territory-map-crumb"),
+        crate::urls::territory_map(&t.slug),
+    );
     Ok(page(
         ctx,
         &MapPage {
@@ -445,7 +475,11 @@ async fn render_map_page(state: &AppState, ctx: &Ctx, t: &Territory) -> AppResul
     ))
 }
 
-async fn map_page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
+async fn map_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
     let t = load(&state, &slug).await?;
     render_map_page(&state, &ctx, &t).await
 }
@@ -459,7 +493,11 @@ async fn province_map(State(state): State<AppState>, ctx: Ctx) -> AppResult<Resp
 
 /// A territory's publications for an anonymous reader (the same policy as
 /// the page for a visitor).
-async fn feed(state: &AppState, slug: &str, ext: &str) -> AppResult<(Territory, String, Vec<publications::PublicationSummary>)> {
+async fn feed(
+    state: &AppState,
+    slug: &str,
+    ext: &str,
+) -> AppResult<(Territory, String, Vec<publications::PublicationSummary>)> {
     let t = load(state, slug).await?;
     let (items, _) = publications::list_in_territory(&state.db, None, t.id, None, None, 0).await?;
     let page_url = state.url(&t.path());
@@ -623,7 +661,11 @@ fn report_view(lang: Lang, r: &ImportReport) -> ReportView {
     }
 }
 
-async fn admin_import(State(state): State<AppState>, ctx: Ctx, mp: Multipart) -> AppResult<Response> {
+async fn admin_import(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    mp: Multipart,
+) -> AppResult<Response> {
     let me = match admin_user(&ctx)? {
         Ok(u) => u,
         Err(r) => return Ok(r),
@@ -636,7 +678,11 @@ async fn admin_import(State(state): State<AppState>, ctx: Ctx, mp: Multipart) ->
     let lang = ctx.lang;
     let mut errors = FieldErrors::default();
     let Some(upload) = form.uploads.first() else {
-        let key = form.refused.first().map(|(_, k)| *k).unwrap_or("territory-file-missing");
+        let key = form
+            .refused
+            .first()
+            .map(|(_, k)| *k)
+            .unwrap_or("territory-file-missing");
         errors.add(lang, "file", key);
         let p = admin_page(&state, &ctx, errors, &level_raw, skip, None).await?;
         return Ok(invalid(&ctx, &p));
@@ -657,7 +703,11 @@ async fn admin_import(State(state): State<AppState>, ctx: Ctx, mp: Multipart) ->
         Ok(report) => {
             let view = report_view(lang, &report);
             let p = admin_page(&state, &ctx, errors, &level_raw, skip, Some(view)).await?;
-            Ok(if report.applied { page(&ctx, &p) } else { invalid(&ctx, &p) })
+            Ok(if report.applied {
+                page(&ctx, &p)
+            } else {
+                invalid(&ctx, &p)
+            })
         }
         Err(AppError::Invalid { fields }) => {
             for (f, k) in fields {

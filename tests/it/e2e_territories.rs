@@ -13,11 +13,18 @@ async fn log_in(b: &Browser, app: &TestApp, login: &str) {
     b.fill("#f-login", login).await;
     b.fill("#f-password", PASSWORD).await;
     b.click_and_wait("form.form button[type=submit]").await;
-    assert_eq!(b.find_all("form[action='/logout']").await.len(), 1, "{login} is logged in");
+    assert_eq!(
+        b.find_all("form[action='/logout']").await.len(),
+        1,
+        "{login} is logged in"
+    );
 }
 
 fn fixture(name: &str) -> String {
-    format!("{}/tests/fixtures/territories/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "{}/tests/fixtures/territories/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 async fn upload(b: &Browser, app: &TestApp, name: &str, skip: bool) -> String {
@@ -26,7 +33,8 @@ async fn upload(b: &Browser, app: &TestApp, name: &str, skip: bool) -> String {
     if skip {
         b.click("#f-skip").await;
     }
-    b.click_and_wait("form[action='/admin/territories'] button[type=submit]").await;
+    b.click_and_wait("form[action='/admin/territories'] button[type=submit]")
+        .await;
     b.text("#report").await
 }
 
@@ -53,36 +61,63 @@ async fn browser_admin_imports_layers_and_the_region_shows_the_community() {
     assert!(b.text("#report tbody").await.starts_with("4"), "{report}");
     // Skipping the bad line.
     let report = upload(&b, &app, "mrc_s.geojson", true).await;
-    assert!(report.contains("Import terminé") && report.contains("3 créé(s)"), "{report}");
+    assert!(
+        report.contains("Import terminé") && report.contains("3 créé(s)"),
+        "{report}"
+    );
     // The municipal layer: its repeated line is reported, the rest imported.
     let report = upload(&b, &app, "munic_s.csv", false).await;
     assert!(report.contains("Code en double"), "{report}");
     let report = upload(&b, &app, "munic_s.csv", true).await;
-    assert!(report.contains("3 créé(s)") && report.contains("Code en double"), "{report}");
-    b.click_and_wait("form[action='/logout'] button[type=submit]").await;
+    assert!(
+        report.contains("3 créé(s)") && report.contains("Code en double"),
+        "{report}"
+    );
+    b.click_and_wait("form[action='/logout'] button[type=submit]")
+        .await;
 
     // A member places a community on the MRC by typing its name.
     log_in(&b, &app, "animatrice").await;
     b.goto(&app.at("/c/new")).await;
-    b.fill("#f-name", "Cuisines collectives de la Mauricie").await;
+    b.fill("#f-name", "Cuisines collectives de la Mauricie")
+        .await;
     b.fill("#f-slug", "cuisines-mauricie").await;
     b.fill("#f-description", "Entraide autour des repas.").await;
     b.fill("#f-territory", "Trois-Rivières").await;
     b.click("#f-visibility-open").await;
     b.click("#f-join_policy-open").await;
-    b.click_and_wait("form[action='/c/new'] button[type=submit]").await;
+    b.click_and_wait("form[action='/c/new'] button[type=submit]")
+        .await;
     // Two territories have that name: the form says so and keeps what was typed.
-    assert!(b.text("#f-territory-error").await.contains("Plusieurs territoires"));
+    assert!(
+        b.text("#f-territory-error")
+            .await
+            .contains("Plusieurs territoires")
+    );
     b.fill("#f-territory", "Trois-Rivières (Mauricie)").await;
-    b.click_and_wait("form[action='/c/new'] button[type=submit]").await;
-    assert!(b.current_url().await.ends_with("/c/cuisines-mauricie"), "{}", b.text("main").await);
-    b.click_and_wait("form[action='/logout'] button[type=submit]").await;
+    b.click_and_wait("form[action='/c/new'] button[type=submit]")
+        .await;
+    assert!(
+        b.current_url().await.ends_with("/c/cuisines-mauricie"),
+        "{}",
+        b.text("main").await
+    );
+    b.click_and_wait("form[action='/logout'] button[type=submit]")
+        .await;
 
     // The region's page, for anyone: the MRC below it, and the community.
     b.goto(&app.at("/t/mauricie")).await;
     assert_eq!(b.text("h1").await, "Mauricie");
-    assert!(b.text("#children-title + ul").await.contains("Trois-Rivières"));
-    assert!(b.text("#communities").await.contains("Cuisines collectives de la Mauricie"));
+    assert!(
+        b.text("#children-title + ul")
+            .await
+            .contains("Trois-Rivières")
+    );
+    assert!(
+        b.text("#communities")
+            .await
+            .contains("Cuisines collectives de la Mauricie")
+    );
     // And on its map's list.
     assert!(b.text(".map-list").await.contains("Trois-Rivières"));
     b.quit().await;

@@ -30,9 +30,10 @@ async fn get(client: &reqwest::Client, url: String) -> (u16, String) {
 /// Upload a file on /admin/territories: (status, page).
 async fn upload(app: &TestApp, admin: &reqwest::Client, name: &str, skip: bool) -> (u16, String) {
     let csrf = app.csrf(admin, "/admin/territories").await;
-    let mut form = Form::new()
-        .text("csrf", csrf)
-        .part("file", Part::bytes(fixture(name)).file_name(name.to_string()));
+    let mut form = Form::new().text("csrf", csrf).part(
+        "file",
+        Part::bytes(fixture(name)).file_name(name.to_string()),
+    );
     if skip {
         form = form.text("skip_bad_lines", "1");
     }
@@ -86,15 +87,24 @@ async fn admin_imports_the_official_layers_with_a_per_line_report() {
     // MRC layer with one bad line (unknown region 42): nothing changes.
     let (status, body) = upload(&app, &admin, "mrc_s.geojson", false).await;
     assert_eq!(status, 422, "{body}");
-    assert!(body.contains("importé : le fichier contient des erreurs"), "{body}");
-    assert!(body.contains("<td>4</td><td><code>99</code></td><td>Territoire parent inconnu"), "{body}");
+    assert!(
+        body.contains("importé : le fichier contient des erreurs"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<td>4</td><td><code>99</code></td><td>Territoire parent inconnu"),
+        "{body}"
+    );
     assert!(body.contains("sda-mrc_s"));
     assert_eq!(count_level(&app, "mrc").await, 0);
 
     // Asked to skip bad lines: the three good MRCs, each under its region.
     let (status, body) = upload(&app, &admin, "mrc_s.geojson", true).await;
     assert_eq!(status, 200, "{body}");
-    assert!(body.contains("3 créé(s), 0 mis à jour, 0 inchangé(s), 1 ligne(s) en erreur"), "{body}");
+    assert!(
+        body.contains("3 créé(s), 0 mis à jour, 0 inchangé(s), 1 ligne(s) en erreur"),
+        "{body}"
+    );
     assert_eq!(count_level(&app, "mrc").await, 3);
     let tr = territories::by_code(&app.state.db, territories::Level::Mrc, "371")
         .await
@@ -109,17 +119,26 @@ async fn admin_imports_the_official_layers_with_a_per_line_report() {
     assert_eq!(crumbs, vec!["quebec", "mauricie", "trois-rivieres"]);
     // A centroid from the polygon, and a boundary for display.
     let (lat, lon) = tr.point().expect("centroid");
-    assert!((lat - 46.375).abs() < 1e-6 && (lon + 72.575).abs() < 1e-6, "{lat} {lon}");
+    assert!(
+        (lat - 46.375).abs() < 1e-6 && (lon + 72.575).abs() < 1e-6,
+        "{lat} {lon}"
+    );
 
     // Run again: nothing changes.
     let (status, body) = upload(&app, &admin, "mrc_s.geojson", true).await;
     assert_eq!(status, 200);
-    assert!(body.contains("0 créé(s), 0 mis à jour, 3 inchangé(s)"), "{body}");
+    assert!(
+        body.contains("0 créé(s), 0 mis à jour, 3 inchangé(s)"),
+        "{body}"
+    );
 
     // Municipal layer (CSV) with a repeated line.
     let (status, body) = upload(&app, &admin, "munic_s.csv", false).await;
     assert_eq!(status, 422);
-    assert!(body.contains("<td>5</td><td><code>23027</code></td><td>Code en double"), "{body}");
+    assert!(
+        body.contains("<td>5</td><td><code>23027</code></td><td>Code en double"),
+        "{body}"
+    );
     assert_eq!(count_level(&app, "municipality").await, 0);
     let (status, body) = upload(&app, &admin, "munic_s.csv", true).await;
     assert_eq!(status, 200, "{body}");
@@ -135,35 +154,47 @@ async fn admin_imports_the_official_layers_with_a_per_line_report() {
     // The MAMH directory and the census subdivisions name the same places: unchanged.
     let (status, body) = upload(&app, &admin, "mamh_municipalites.csv", false).await;
     assert_eq!(status, 200, "{body}");
-    assert!(body.contains("mamh") && body.contains("0 créé(s), 0 mis à jour, 2 inchangé(s)"), "{body}");
+    assert!(
+        body.contains("mamh") && body.contains("0 créé(s), 0 mis à jour, 2 inchangé(s)"),
+        "{body}"
+    );
     let (status, body) = upload(&app, &admin, "statcan_csd.csv", false).await;
     assert_eq!(status, 200, "{body}");
-    assert!(body.contains("statcan-csd") && body.contains("2 inchangé(s), 0 ligne(s) en erreur, 1 hors Québec"), "{body}");
+    assert!(
+        body.contains("statcan-csd")
+            && body.contains("2 inchangé(s), 0 ligne(s) en erreur, 1 hors Québec"),
+        "{body}"
+    );
 
     // The region's page lists the MRC with its address; the audit log has the imports.
     let (status, body) = get(&app.client(), app.at("/t/mauricie")).await;
     assert_eq!(status, 200);
     assert!(body.contains("href=\"/t/trois-rivieres\""), "{body}");
-    let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'territories_imported'")
-        .fetch_one(&app.state.db.pool)
-        .await
-        .expect("audit");
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'territories_imported'")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("audit");
     assert_eq!(audited, 5);
 
     // A file we cannot read is refused as a whole, with the field error.
     let csrf = app.csrf(&admin, "/admin/territories").await;
     let res = admin
         .post(app.at("/admin/territories"))
-        .multipart(
-            Form::new()
-                .text("csrf", csrf)
-                .part("file", Part::bytes(b"foo,bar\n1,2\n".to_vec()).file_name("x.csv")),
-        )
+        .multipart(Form::new().text("csrf", csrf).part(
+            "file",
+            Part::bytes(b"foo,bar\n1,2\n".to_vec()).file_name("x.csv"),
+        ))
         .send()
         .await
         .expect("upload");
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.expect("body").contains("Aucune colonne reconnue"));
+    assert!(
+        res.text()
+            .await
+            .expect("body")
+            .contains("Aucune colonne reconnue")
+    );
 }
 
 #[tokio::test]
@@ -197,13 +228,21 @@ async fn a_community_is_placed_by_typing_a_name_and_rolls_up_to_its_region() {
     let res = create("Cuisines collectives", "Trois-Rivières").await;
     assert_eq!(res.status(), 422);
     let body = res.text().await.expect("body");
-    assert!(body.contains("Plusieurs territoires portent ce nom"), "{body}");
+    assert!(
+        body.contains("Plusieurs territoires portent ce nom"),
+        "{body}"
+    );
     // Unknown names are refused.
     let res = create("Cuisines collectives", "Atlantide").await;
     assert_eq!(res.status(), 422);
     // "Name (Parent)" settles it: the MRC, under Mauricie.
     let res = create("Cuisines collectives", "trois-rivieres (Mauricie)").await;
-    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
+    assert_eq!(
+        res.status(),
+        303,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
     let placed: String = sqlx::query_scalar(
         "SELECT t.slug FROM community_territories ct JOIN territories t ON t.id = ct.territory_id \
          JOIN communities c ON c.id = ct.community_id WHERE c.slug = 'cuisines-collectives'",
@@ -227,11 +266,18 @@ async fn a_community_is_placed_by_typing_a_name_and_rolls_up_to_its_region() {
 
     // Settings show the place as typed, and moving it to the city moves it.
     let (_, body) = get(&alice, app.at("/c/cuisines-collectives/settings")).await;
-    assert!(body.contains("value=\"Trois-Rivières (Mauricie)\""), "{body}");
+    assert!(
+        body.contains("value=\"Trois-Rivières (Mauricie)\""),
+        "{body}"
+    );
 
     // The name search (the picker without JavaScript) finds both, accents or not.
     let (_, body) = get(&anon, app.at("/t?q=trois+rivi")).await;
-    assert!(body.contains("<code>Trois-Rivières (Mauricie)</code>") && body.contains("<code>Trois-Rivières (Trois-Rivières)</code>"), "{body}");
+    assert!(
+        body.contains("<code>Trois-Rivières (Mauricie)</code>")
+            && body.contains("<code>Trois-Rivières (Trois-Rivières)</code>"),
+        "{body}"
+    );
 }
 
 // ---- the permission matrix's territory rows ------------------------------------------------
@@ -348,16 +394,31 @@ async fn territory_matrix_private_and_unlisted_stay_out_of_pages_counts_maps_and
             let (_, map) = get(client, app.at(&format!("/t/{muni_slug}/map"))).await;
             let (_, feed) = get(client, app.at(&format!("/t/{region}/feed.rss"))).await;
             let seen = [
-                (Channel::PageList, region_page.contains(&format!("href=\"/c/{slug}\""))),
-                (Channel::PagePublication, region_page.contains(&format!("Nouvelle {slug}"))),
+                (
+                    Channel::PageList,
+                    region_page.contains(&format!("href=\"/c/{slug}\"")),
+                ),
+                (
+                    Channel::PagePublication,
+                    region_page.contains(&format!("Nouvelle {slug}")),
+                ),
                 (
                     Channel::Count,
                     province.contains(&format!("href=\"/t/{region}\">")) && {
-                        let at = province.find(&format!("href=\"/t/{region}\">")).unwrap_or(0);
-                        province[at..].split("</li>").next().unwrap_or("").contains("1 communauté")
+                        let at = province
+                            .find(&format!("href=\"/t/{region}\">"))
+                            .unwrap_or(0);
+                        province[at..]
+                            .split("</li>")
+                            .next()
+                            .unwrap_or("")
+                            .contains("1 communauté")
                     },
                 ),
-                (Channel::Map, map.contains(&format!("<a href=\"/c/{slug}\" class=\"map-community\""))),
+                (
+                    Channel::Map,
+                    map.contains(&format!("<a href=\"/c/{slug}\" class=\"map-community\"")),
+                ),
                 (Channel::Feed, feed.contains(&format!("Nouvelle {slug}"))),
             ];
             for (ch, got) in seen {
@@ -390,13 +451,21 @@ async fn territory_matrix_private_and_unlisted_stay_out_of_pages_counts_maps_and
     let anon = &clients[&Viewer::Anonymous];
     let member = &clients[&Viewer::Member];
     let (_, body) = get(member, app.at("/search?q=nouvelle")).await;
-    assert_eq!(found(&body), vec!["discrete", "ouverte", "privee"], "{body}");
+    assert_eq!(
+        found(&body),
+        vec!["discrete", "ouverte", "privee"],
+        "{body}"
+    );
     let (_, body) = get(member, app.at("/search?q=nouvelle&territory=mauricie")).await;
     assert_eq!(found(&body), vec!["ouverte"], "{body}");
     let (_, body) = get(member, app.at("/search?q=nouvelle&territory=montreal")).await;
     assert_eq!(found(&body), vec!["privee"], "{body}");
     let (_, body) = get(member, app.at("/search?q=nouvelle&territory=quebec")).await;
-    assert_eq!(found(&body), vec!["discrete", "ouverte", "privee"], "{body}");
+    assert_eq!(
+        found(&body),
+        vec!["discrete", "ouverte", "privee"],
+        "{body}"
+    );
     let (_, body) = get(anon, app.at("/search?q=nouvelle&territory=montreal")).await;
     assert_eq!(found(&body), Vec::<&str>::new(), "{body}");
 }

@@ -784,7 +784,9 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
     // The demo layer of territories (real names and codes, marked demo) and
     // the content placed on the tree.
     let mut tx = db.begin().await?;
-    crate::territories::demo::seed_in(&mut tx).await.context("territories demo layer")?;
+    crate::territories::demo::seed_in(&mut tx)
+        .await
+        .context("territories demo layer")?;
     tx.commit().await?;
     // The content went in by bulk inserts, around the search index: build it.
     let index = crate::search::reindex_all(db).await?;

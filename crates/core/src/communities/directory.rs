@@ -122,7 +122,9 @@ impl DirectoryFilter {
             // Any territory's slug (the region choices, or a link from a territory page).
             territory: Some(known(
                 territory.len() <= 100
-                    && territory.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                    && territory
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 territory,
             )),
             visibility: Visibility::parse(visibility),

@@ -358,7 +358,13 @@ pub async fn update_settings_in(
     .bind(community_id)
     .execute(&mut *tx)
     .await?;
-    crate::search::index_one(tx, backend, crate::search::Source::Communities, community_id).await?;
+    crate::search::index_one(
+        tx,
+        backend,
+        crate::search::Source::Communities,
+        community_id,
+    )
+    .await?;
     Ok(())
 }
 

@@ -309,7 +309,11 @@ pub async fn list_in_territory(
 ) -> Result<(Vec<PublicationSummary>, bool), sqlx::Error> {
     let offset = page.max(0) * PAGE_SIZE;
     // Parameters: $1 viewer, $2 territory, then the kind and the theme when given.
-    let kind_cond = if kind.is_some() { " AND p.kind = $3" } else { "" };
+    let kind_cond = if kind.is_some() {
+        " AND p.kind = $3"
+    } else {
+        ""
+    };
     let theme_cond = match (kind.is_some(), theme.is_some()) {
         (true, true) => " AND c.theme = $4",
         (false, true) => " AND c.theme = $3",

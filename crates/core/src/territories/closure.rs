@@ -6,11 +6,17 @@ use sqlx::AnyConnection;
 
 /// A new territory `id` under `parent`: itself, and every ancestor of the
 /// parent one step further.
-pub async fn insert_in(conn: &mut AnyConnection, id: i64, parent: Option<i64>) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO territory_closure (ancestor_id, descendant_id, distance) VALUES ($1, $1, 0)")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+pub async fn insert_in(
+    conn: &mut AnyConnection,
+    id: i64,
+    parent: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO territory_closure (ancestor_id, descendant_id, distance) VALUES ($1, $1, 0)",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     if let Some(p) = parent {
         sqlx::query(
             "INSERT INTO territory_closure (ancestor_id, descendant_id, distance) \
@@ -28,7 +34,11 @@ pub async fn insert_in(conn: &mut AnyConnection, id: i64, parent: Option<i64>) -
 /// the subtree to its old ancestors go, the pairs to the new ones come, and
 /// depths follow. The caller has checked `new_parent` is not inside the
 /// subtree.
-pub async fn move_in(conn: &mut AnyConnection, id: i64, new_parent: i64) -> Result<(), sqlx::Error> {
+pub async fn move_in(
+    conn: &mut AnyConnection,
+    id: i64,
+    new_parent: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "DELETE FROM territory_closure WHERE descendant_id IN \
            (SELECT descendant_id FROM territory_closure WHERE ancestor_id = $1) \
@@ -63,7 +73,11 @@ pub async fn move_in(conn: &mut AnyConnection, id: i64, new_parent: i64) -> Resu
 }
 
 /// Whether `maybe_descendant` is `id` or below it.
-pub async fn is_within(conn: &mut AnyConnection, maybe_descendant: i64, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn is_within(
+    conn: &mut AnyConnection,
+    maybe_descendant: i64,
+    id: i64,
+) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM territory_closure WHERE ancestor_id = $1 AND descendant_id = $2",
     )

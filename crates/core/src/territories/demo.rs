@@ -10,16 +10,66 @@ use super::import::{ParentRef, Row};
 
 /// (MRC code, MRC name, region code, municipal code, municipality, lat, lon).
 pub const LAYER: &[(&str, &str, &str, &str, &str, f64, f64)] = &[
-    ("66", "Montréal", "06", "66023", "Montréal", 45.5089, -73.5617),
+    (
+        "66",
+        "Montréal",
+        "06",
+        "66023",
+        "Montréal",
+        45.5089,
+        -73.5617,
+    ),
     ("65", "Laval", "13", "65005", "Laval", 45.5833, -73.7500),
     ("23", "Québec", "03", "23027", "Québec", 46.8139, -71.2080),
-    ("81", "Gatineau", "07", "81017", "Gatineau", 45.4765, -75.7013),
-    ("58", "Longueuil", "16", "58227", "Longueuil", 45.5312, -73.5181),
-    ("43", "Sherbrooke", "05", "43027", "Sherbrooke", 45.4042, -71.8929),
-    ("94", "Le Saguenay-et-son-Fjord", "02", "94068", "Saguenay", 48.4280, -71.0685),
+    (
+        "81", "Gatineau", "07", "81017", "Gatineau", 45.4765, -75.7013,
+    ),
+    (
+        "58",
+        "Longueuil",
+        "16",
+        "58227",
+        "Longueuil",
+        45.5312,
+        -73.5181,
+    ),
+    (
+        "43",
+        "Sherbrooke",
+        "05",
+        "43027",
+        "Sherbrooke",
+        45.4042,
+        -71.8929,
+    ),
+    (
+        "94",
+        "Le Saguenay-et-son-Fjord",
+        "02",
+        "94068",
+        "Saguenay",
+        48.4280,
+        -71.0685,
+    ),
     ("25", "Lévis", "12", "25213", "Lévis", 46.8032, -71.1779),
-    ("371", "Trois-Rivières", "04", "37067", "Trois-Rivières", 46.3432, -72.5421),
-    ("64", "Les Moulins", "14", "64008", "Terrebonne", 45.7000, -73.6470),
+    (
+        "371",
+        "Trois-Rivières",
+        "04",
+        "37067",
+        "Trois-Rivières",
+        46.3432,
+        -72.5421,
+    ),
+    (
+        "64",
+        "Les Moulins",
+        "14",
+        "64008",
+        "Terrebonne",
+        45.7000,
+        -73.6470,
+    ),
 ];
 
 fn rows() -> Vec<Row> {

@@ -246,7 +246,10 @@ pub fn outer_rings(boundary: &str) -> Vec<Ring> {
         return Vec::new();
     };
     match parse(&v) {
-        Ok(Shape::Polygons(polys)) => polys.into_iter().filter_map(|p| p.into_iter().next()).collect(),
+        Ok(Shape::Polygons(polys)) => polys
+            .into_iter()
+            .filter_map(|p| p.into_iter().next())
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -263,12 +266,21 @@ mod tests {
         assert_eq!(parse(&open), Err(GeometryError::Shape));
         let projected = json!({"type": "Point", "coordinates": [-7_990_000.0, 5_800_000.0]});
         assert_eq!(parse(&projected), Err(GeometryError::Projected));
-        assert_eq!(parse(&json!({"type": "LineString", "coordinates": []})), Err(GeometryError::Kind));
+        assert_eq!(
+            parse(&json!({"type": "LineString", "coordinates": []})),
+            Err(GeometryError::Kind)
+        );
     }
 
     #[test]
     fn centroid_of_a_square_is_its_middle() {
-        let sq = Shape::Polygons(vec![vec![vec![(-73.0, 45.0), (-72.0, 45.0), (-72.0, 46.0), (-73.0, 46.0), (-73.0, 45.0)]]]);
+        let sq = Shape::Polygons(vec![vec![vec![
+            (-73.0, 45.0),
+            (-72.0, 45.0),
+            (-72.0, 46.0),
+            (-73.0, 46.0),
+            (-73.0, 45.0),
+        ]]]);
         let (lat, lon) = centroid(&sq);
         assert!((lat - 45.5).abs() < 1e-9 && (lon + 72.5).abs() < 1e-9);
     }
@@ -278,13 +290,18 @@ mod tests {
         // A square with many nearly collinear points along its edges.
         let mut r: Ring = Vec::new();
         for i in 0..100 {
-            r.push((-73.0 + i as f64 / 100.0, 45.0 + if i % 2 == 0 { 0.0 } else { 0.0001 }));
+            r.push((
+                -73.0 + i as f64 / 100.0,
+                45.0 + if i % 2 == 0 { 0.0 } else { 0.0001 },
+            ));
         }
         r.extend([(-72.0, 45.0), (-72.0, 46.0), (-73.0, 46.0), (-73.0, 45.0)]);
         let s = Shape::Polygons(vec![vec![r.clone()]]);
         let out = simplified_geojson(&s, SIMPLIFY_DEGREES).expect("kept");
         let back = parse(&serde_json::from_str(&out).expect("json")).expect("valid");
-        let Shape::Polygons(p) = back else { panic!("polygon") };
+        let Shape::Polygons(p) = back else {
+            panic!("polygon")
+        };
         assert!(p[0][0].len() < 10, "{} points", p[0][0].len());
         assert_eq!(p[0][0].first(), p[0][0].last());
     }

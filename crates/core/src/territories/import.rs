@@ -346,7 +346,9 @@ impl Reader {
         let Some(code) = code else {
             return self.issue(line, &raw_code, "territory-issue-bad-code");
         };
-        let Some(name) = get(r, cols.name).map(|n| n.split_whitespace().collect::<Vec<_>>().join(" ")) else {
+        let Some(name) =
+            get(r, cols.name).map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "))
+        else {
             return self.issue(line, &code, "territory-issue-no-name");
         };
         if name.chars().count() > 200 {
@@ -424,9 +426,9 @@ impl Reader {
                         line,
                         &code,
                         match e {
-                            GeometryError::Kind | GeometryError::Shape | GeometryError::Projected => {
-                                "territory-issue-geometry"
-                            }
+                            GeometryError::Kind
+                            | GeometryError::Shape
+                            | GeometryError::Projected => "territory-issue-geometry",
                         },
                     );
                 }
@@ -474,7 +476,10 @@ pub fn parse(bytes: &[u8], level: Option<Level>) -> Result<Parsed, FileError> {
     };
     let keys: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
     let cols = detect(&keys).ok_or(FileError::UnknownColumns)?;
-    if cols.level.is_none() && level.is_none() && !keys.iter().any(|k| k == "level" || k == "niveau") {
+    if cols.level.is_none()
+        && level.is_none()
+        && !keys.iter().any(|k| k == "level" || k == "niveau")
+    {
         return Err(FileError::NoLevel);
     }
     let mut reader = Reader {
@@ -534,7 +539,10 @@ fn parse_geojson(text: &str, level: Option<Level>) -> Result<Parsed, FileError> 
     };
     let first_keys: Vec<String> = record_of(features[0]).into_iter().map(|(k, _)| k).collect();
     let cols = detect(&first_keys).ok_or(FileError::UnknownColumns)?;
-    if cols.level.is_none() && level.is_none() && !first_keys.iter().any(|k| k == "level" || k == "niveau") {
+    if cols.level.is_none()
+        && level.is_none()
+        && !first_keys.iter().any(|k| k == "level" || k == "niveau")
+    {
         return Err(FileError::NoLevel);
     }
     let mut reader = Reader {
@@ -563,7 +571,10 @@ mod tests {
     fn csv_with_quotes_semicolons_and_latin1() {
         let recs = csv_records("a;b\r\n\"x;y\";\"il a dit \"\"oui\"\"\"\n\n1;2");
         assert_eq!(recs.len(), 3);
-        assert_eq!(recs[1].1, vec!["x;y".to_string(), "il a dit \"oui\"".to_string()]);
+        assert_eq!(
+            recs[1].1,
+            vec!["x;y".to_string(), "il a dit \"oui\"".to_string()]
+        );
         assert_eq!(recs[2].0, 4);
         assert_eq!(decode(b"Trois-Rivi\xe8res"), "Trois-Rivières");
     }
@@ -571,7 +582,10 @@ mod tests {
     #[test]
     fn codes_get_their_zeros_back() {
         assert_eq!(normalise_code(Level::Region, "4").as_deref(), Some("04"));
-        assert_eq!(normalise_code(Level::Municipality, "7047").as_deref(), Some("07047"));
+        assert_eq!(
+            normalise_code(Level::Municipality, "7047").as_deref(),
+            Some("07047")
+        );
         assert_eq!(normalise_code(Level::Mrc, "371").as_deref(), Some("371"));
         assert_eq!(normalise_code(Level::Municipality, "37A67"), None);
         assert_eq!(normalise_code(Level::Municipality, "370670"), None);
@@ -586,9 +600,18 @@ mod tests {
         let p = parse(csv.as_bytes(), None).expect("parsed");
         assert_eq!(p.format, Format::SdaMunicipalities);
         assert_eq!(p.rows.len(), 1);
-        assert_eq!(p.rows[0].parent.as_ref().map(|p| p.code.as_str()), Some("371"));
+        assert_eq!(
+            p.rows[0].parent.as_ref().map(|p| p.code.as_str()),
+            Some("371")
+        );
         let keys: Vec<_> = p.issues.iter().map(|i| (i.line, i.key)).collect();
-        assert_eq!(keys, vec![(3, "territory-issue-duplicate"), (4, "territory-issue-bad-code")]);
+        assert_eq!(
+            keys,
+            vec![
+                (3, "territory-issue-duplicate"),
+                (4, "territory-issue-bad-code")
+            ]
+        );
     }
 
     #[test]
@@ -598,11 +621,20 @@ mod tests {
         assert_eq!(p.format, Format::StatCan);
         assert_eq!((p.rows.len(), p.ignored), (1, 1));
         assert_eq!(p.rows[0].code, "37067");
-        assert_eq!(p.rows[0].parent.as_ref().map(|p| (p.code.as_str(), p.keep_existing)), Some(("37", true)));
+        assert_eq!(
+            p.rows[0]
+                .parent
+                .as_ref()
+                .map(|p| (p.code.as_str(), p.keep_existing)),
+            Some(("37", true))
+        );
         let mamh = "\"mcode\";\"munnom\";\"mdes\";\"regadm\";\"mrc\"\n\"37067\";\"Trois-Rivières\";\"V\";\"Mauricie (04)\";\"Trois-Rivières (371)\"\n";
         let p = parse(mamh.as_bytes(), None).expect("parsed");
         assert_eq!(p.format, Format::Mamh);
-        assert_eq!(p.rows[0].parent.as_ref().map(|p| p.code.as_str()), Some("371"));
+        assert_eq!(
+            p.rows[0].parent.as_ref().map(|p| p.code.as_str()),
+            Some("371")
+        );
     }
 
     #[test]
@@ -618,14 +650,37 @@ mod tests {
         let (lat, lon) = p.rows[0].centroid.expect("centroid");
         assert!((lat - 46.4).abs() < 1e-6 && (lon + 72.55).abs() < 1e-6);
         assert!(p.rows[0].boundary.is_some());
-        assert_eq!(p.issues, vec![Issue { line: 2, code: "372".into(), key: "territory-issue-geometry" }]);
+        assert_eq!(
+            p.issues,
+            vec![Issue {
+                line: 2,
+                code: "372".into(),
+                key: "territory-issue-geometry"
+            }]
+        );
     }
 
     #[test]
     fn plain_files_need_a_level() {
-        assert_eq!(parse(b"code,name,parent_code\n1,A,04\n", None).err(), Some(FileError::NoLevel));
-        let p = parse(b"code,name,parent_code\nmtl-1,Centre-Sud,66023\n", Some(Level::Sector)).expect("parsed");
-        assert_eq!(p.rows[0].parent.as_ref().map(|p| (p.level, p.code.as_str())), Some((Level::Municipality, "66023")));
-        assert_eq!(parse(b"foo,bar\n1,2\n", None).err(), Some(FileError::UnknownColumns));
+        assert_eq!(
+            parse(b"code,name,parent_code\n1,A,04\n", None).err(),
+            Some(FileError::NoLevel)
+        );
+        let p = parse(
+            b"code,name,parent_code\nmtl-1,Centre-Sud,66023\n",
+            Some(Level::Sector),
+        )
+        .expect("parsed");
+        assert_eq!(
+            p.rows[0]
+                .parent
+                .as_ref()
+                .map(|p| (p.level, p.code.as_str())),
+            Some((Level::Municipality, "66023"))
+        );
+        assert_eq!(
+            parse(b"foo,bar\n1,2\n", None).err(),
+            Some(FileError::UnknownColumns)
+        );
     }
 }

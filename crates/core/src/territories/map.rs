@@ -90,12 +90,20 @@ fn frame(points: &[(f64, f64)], rings: &[Vec<(f64, f64)>]) -> (f64, f64, f64, f6
 }
 
 /// Group points on a grid of `cells` × `cells` over the frame.
-pub fn cluster(projected: &[(f64, f64)], weights: &[i64], frame: (f64, f64, f64, f64), cells: f64) -> Vec<Marker> {
+pub fn cluster(
+    projected: &[(f64, f64)],
+    weights: &[i64],
+    frame: (f64, f64, f64, f64),
+    cells: f64,
+) -> Vec<Marker> {
     let (fx, fy, fw, fh) = frame;
     let size = fw.max(fh) / cells;
     let mut groups: Vec<((i64, i64), Vec<usize>)> = Vec::new();
     for (i, (x, y)) in projected.iter().enumerate() {
-        let key = (((x - fx) / size).floor() as i64, ((y - fy) / size).floor() as i64);
+        let key = (
+            ((x - fx) / size).floor() as i64,
+            ((y - fy) / size).floor() as i64,
+        );
         match groups.iter_mut().find(|(k, _)| *k == key) {
             Some((_, v)) => v.push(i),
             None => groups.push((key, vec![i])),
@@ -160,10 +168,18 @@ pub fn render(title: &str, boundary: &[Ring], points: Vec<MapPoint>, list_anchor
         let (href, label) = if m.members.len() == 1 {
             (p.href.clone(), p.label.clone())
         } else {
-            let names: Vec<&str> = m.members.iter().map(|&i| points[i].label.as_str()).collect();
+            let names: Vec<&str> = m
+                .members
+                .iter()
+                .map(|&i| points[i].label.as_str())
+                .collect();
             (format!("#{list_anchor}-{first}"), names.join(", "))
         };
-        let class = if m.members.len() == 1 { p.kind } else { "cluster" };
+        let class = if m.members.len() == 1 {
+            p.kind
+        } else {
+            "cluster"
+        };
         s.push_str(&format!(
             "<a href=\"{}\" class=\"map-{class}\"><title>{}</title><circle cx=\"{:.2}\" cy=\"{:.2}\" r=\"{:.2}\" vector-effect=\"non-scaling-stroke\"/>",
             esc(&href),
@@ -184,7 +200,10 @@ pub fn render(title: &str, boundary: &[Ring], points: Vec<MapPoint>, list_anchor
         s.push_str("</a>");
     }
     s.push_str("</svg>");
-    MapView { svg: s, items: points }
+    MapView {
+        svg: s,
+        items: points,
+    }
 }
 
 #[cfg(test)]
@@ -217,7 +236,11 @@ mod tests {
         let view = render(
             "Carte",
             &[],
-            vec![pt(45.50, -73.57, "a"), pt(45.51, -73.56, "b"), pt(48.45, -68.52, "c")],
+            vec![
+                pt(45.50, -73.57, "a"),
+                pt(45.51, -73.56, "b"),
+                pt(48.45, -68.52, "c"),
+            ],
             "liste",
         );
         // Montréal's two points make one cluster linking to the list; Rimouski stands alone.

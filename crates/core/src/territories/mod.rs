@@ -65,7 +65,9 @@ impl Level {
             "province" => Some(Level::Province),
             "region" | "région" | "regio" => Some(Level::Region),
             "mrc" | "te" => Some(Level::Mrc),
-            "municipality" | "municipalite" | "municipalité" | "munic" => Some(Level::Municipality),
+            "municipality" | "municipalite" | "municipalité" | "munic" => {
+                Some(Level::Municipality)
+            }
             "sector" | "secteur" | "neighbourhood" | "quartier" => Some(Level::Sector),
             _ => None,
         }
@@ -188,12 +190,19 @@ pub async fn by_code(db: &Db, level: Level, code: &str) -> Result<Option<Territo
 /// word starting with it ("jean" finds "Saint-Jean-sur-Richelieu"): exact
 /// names first, then higher levels, then by name; at most `limit`. With
 /// the parent's name, to tell homonyms apart.
-pub async fn search(db: &Db, query: &str, limit: i64) -> Result<Vec<(Territory, Option<String>)>, sqlx::Error> {
+pub async fn search(
+    db: &Db,
+    query: &str,
+    limit: i64,
+) -> Result<Vec<(Territory, Option<String>)>, sqlx::Error> {
     let q = fold(query);
     if q.is_empty() {
         return Ok(Vec::new());
     }
-    let esc = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let esc = q
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS}, pt.name AS parent_name FROM territories t LEFT JOIN territories pt ON pt.id = t.parent_id \
          WHERE t.name_key LIKE $1 ESCAPE '\\' OR t.name_key LIKE $2 ESCAPE '\\' \
@@ -359,7 +368,10 @@ mod tests {
         assert_eq!(fold("Saguenay–Lac-Saint-Jean"), "saguenay lac saint jean");
         assert_eq!(fold("L'Île-d'Orléans"), "l ile d orleans");
         assert_eq!(fold("  Trois-Rivières "), "trois rivieres");
-        assert_eq!(slug_of("Gaspésie–Îles-de-la-Madeleine"), "gaspesie-iles-de-la-madeleine");
+        assert_eq!(
+            slug_of("Gaspésie–Îles-de-la-Madeleine"),
+            "gaspesie-iles-de-la-madeleine"
+        );
     }
 
     #[test]

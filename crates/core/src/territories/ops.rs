@@ -45,7 +45,11 @@ pub struct ImportReport {
 /// geometry, duplicates); with errors nothing changes unless
 /// `skip_bad_lines`; a second run of the same file changes nothing. One
 /// transaction, audited. Administrators and the system.
-pub async fn import(state: &AppState, actor: &Actor, input: ImportInput<'_>) -> AppResult<ImportReport> {
+pub async fn import(
+    state: &AppState,
+    actor: &Actor,
+    input: ImportInput<'_>,
+) -> AppResult<ImportReport> {
     if !actor.may(Action::Administer) {
         return Err(AppError::Forbidden);
     }
@@ -129,7 +133,11 @@ struct Existing {
     source: String,
 }
 
-async fn find(conn: &mut AnyConnection, level: Level, code: &str) -> Result<Option<Existing>, sqlx::Error> {
+async fn find(
+    conn: &mut AnyConnection,
+    level: Level,
+    code: &str,
+) -> Result<Option<Existing>, sqlx::Error> {
     let row: Option<(i64, Option<i64>, String, Option<f64>, Option<f64>, Option<String>, String)> = sqlx::query_as(
         "SELECT id, parent_id, name, lat, lon, boundary, source FROM territories WHERE level = $1 AND code = $2",
     )
@@ -137,20 +145,26 @@ async fn find(conn: &mut AnyConnection, level: Level, code: &str) -> Result<Opti
     .bind(code)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(|(id, parent_id, name, lat, lon, boundary, source)| Existing {
-        id,
-        parent_id,
-        name,
-        lat,
-        lon,
-        boundary,
-        source,
-    }))
+    Ok(row.map(
+        |(id, parent_id, name, lat, lon, boundary, source)| Existing {
+            id,
+            parent_id,
+            name,
+            lat,
+            lon,
+            boundary,
+            source,
+        },
+    ))
 }
 
 async fn free_slug(conn: &mut AnyConnection, row: &Row) -> Result<String, sqlx::Error> {
     let base = slug_of(&row.name);
-    let base = if base.is_empty() { row.level.as_str().to_string() } else { base };
+    let base = if base.is_empty() {
+        row.level.as_str().to_string()
+    } else {
+        base
+    };
     for candidate in [
         base.clone(),
         format!("{base}-{}", row.code),
@@ -164,7 +178,12 @@ async fn free_slug(conn: &mut AnyConnection, row: &Row) -> Result<String, sqlx::
             return Ok(candidate);
         }
     }
-    Ok(format!("{base}-{}-{}-{}", row.level.as_str(), row.code, crate::db::now()))
+    Ok(format!(
+        "{base}-{}-{}-{}",
+        row.level.as_str(),
+        row.code,
+        crate::db::now()
+    ))
 }
 
 /// Apply rows (parents first) in the caller's transaction; the refused
@@ -200,7 +219,9 @@ async fn apply_row(
             Some(id) => Some(*id),
             None => match find(conn, p.level, &p.code).await? {
                 Some(e) => Some(e.id),
-                None if p.keep_existing && existing.is_some() => existing.as_ref().and_then(|e| e.parent_id),
+                None if p.keep_existing && existing.is_some() => {
+                    existing.as_ref().and_then(|e| e.parent_id)
+                }
                 None => return Ok(Applied::Refused("territory-issue-unknown-parent")),
             },
         },
@@ -255,9 +276,18 @@ async fn apply_row(
         changed = true;
     }
     // A file without positions leaves the known ones.
-    let (lat, lon) = if row.centroid.is_some() { (lat, lon) } else { (e.lat, e.lon) };
+    let (lat, lon) = if row.centroid.is_some() {
+        (lat, lon)
+    } else {
+        (e.lat, e.lon)
+    };
     let boundary = row.boundary.clone().or(e.boundary.clone());
-    if e.name != row.name || e.lat != lat || e.lon != lon || e.boundary != boundary || (e.source == "demo") {
+    if e.name != row.name
+        || e.lat != lat
+        || e.lon != lon
+        || e.boundary != boundary
+        || (e.source == "demo")
+    {
         sqlx::query(
             "UPDATE territories SET name = $1, name_key = $2, lat = $3, lon = $4, boundary = $5, \
              source = CASE WHEN source = 'demo' THEN $6 ELSE source END, updated_at = $7 WHERE id = $8",
@@ -274,13 +304,20 @@ async fn apply_row(
         .await?;
         changed = true;
     }
-    Ok(if changed { Applied::Updated } else { Applied::Unchanged })
+    Ok(if changed {
+        Applied::Updated
+    } else {
+        Applied::Unchanged
+    })
 }
 
 /// Resolve the territory a person typed, as a field error when it cannot
 /// be placed: unknown (`territory-unknown`) or shared by several
 /// (`territory-ambiguous`: the person adds the parent, "Name (Parent)").
-pub async fn resolve_field(state: &AppState, typed: &str) -> AppResult<Result<Option<Territory>, &'static str>> {
+pub async fn resolve_field(
+    state: &AppState,
+    typed: &str,
+) -> AppResult<Result<Option<Territory>, &'static str>> {
     if typed.trim().is_empty() {
         return Ok(Ok(None));
     }

@@ -11,7 +11,10 @@
 use sqlx::AnyConnection;
 
 /// The territories a community is placed on.
-pub async fn of_community(conn: &mut AnyConnection, community_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+pub async fn of_community(
+    conn: &mut AnyConnection,
+    community_id: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT territory_id FROM community_territories WHERE community_id = $1 ORDER BY territory_id")
         .bind(community_id)
         .fetch_all(&mut *conn)
@@ -34,11 +37,13 @@ pub async fn set_community_in(
         .execute(&mut *conn)
         .await?;
     for t in sorted(territories) {
-        sqlx::query("INSERT INTO community_territories (community_id, territory_id) VALUES ($1, $2)")
-            .bind(community_id)
-            .bind(t)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO community_territories (community_id, territory_id) VALUES ($1, $2)",
+        )
+        .bind(community_id)
+        .bind(t)
+        .execute(&mut *conn)
+        .await?;
     }
     sqlx::query(
         "UPDATE communities SET territory = COALESCE((SELECT t.slug FROM community_territories ct \
@@ -98,10 +103,12 @@ pub async fn sync_publication_in(
             .await?;
         }
     }
-    sqlx::query("DELETE FROM publication_territories WHERE publication_id = $1 AND via_community_id <> 0")
-        .bind(publication_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "DELETE FROM publication_territories WHERE publication_id = $1 AND via_community_id <> 0",
+    )
+    .bind(publication_id)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "INSERT INTO publication_territories (publication_id, territory_id, via_community_id) \
          SELECT pc.publication_id, ct.territory_id, ct.community_id FROM publication_communities pc \
@@ -115,7 +122,11 @@ pub async fn sync_publication_in(
 
 /// Recompute the roll-up rows of the publications `ids_sql` selects (a
 /// statement with one parameter, `$1` = `param`).
-pub async fn rebuild_rollup_in(conn: &mut AnyConnection, ids_sql: &str, param: i64) -> Result<(), sqlx::Error> {
+pub async fn rebuild_rollup_in(
+    conn: &mut AnyConnection,
+    ids_sql: &str,
+    param: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DELETE FROM publication_territory_rollup WHERE publication_id IN ({ids_sql})"
     )))
@@ -136,7 +147,10 @@ pub async fn rebuild_rollup_in(conn: &mut AnyConnection, ids_sql: &str, param: i
 
 /// After a territory moved in the tree: the roll-up of every publication
 /// placed in its subtree.
-pub async fn territory_moved_in(conn: &mut AnyConnection, territory_id: i64) -> Result<(), sqlx::Error> {
+pub async fn territory_moved_in(
+    conn: &mut AnyConnection,
+    territory_id: i64,
+) -> Result<(), sqlx::Error> {
     rebuild_rollup_in(
         conn,
         "SELECT pt.publication_id FROM publication_territories pt JOIN territory_closure tc \

@@ -46,8 +46,17 @@ pub struct Child {
 }
 
 /// The sub-territories, each with its count: one statement.
-pub async fn children(db: &Db, viewer: Option<&User>, id: i64, f: &Filter) -> Result<Vec<Child>, sqlx::Error> {
-    let theme = if f.theme.is_some() { " AND c.theme = $3" } else { "" };
+pub async fn children(
+    db: &Db,
+    viewer: Option<&User>,
+    id: i64,
+    f: &Filter,
+) -> Result<Vec<Child>, sqlx::Error> {
+    let theme = if f.theme.is_some() {
+        " AND c.theme = $3"
+    } else {
+        ""
+    };
     let sql = format!(
         "SELECT {COLUMNS}, (SELECT COUNT(DISTINCT ct.community_id) FROM territory_closure tc \
            JOIN community_territories ct ON ct.territory_id = tc.descendant_id JOIN communities c ON c.id = ct.community_id \
@@ -81,7 +90,11 @@ pub async fn communities(
     id: i64,
     f: &Filter,
 ) -> Result<(Vec<Community>, i64), sqlx::Error> {
-    let theme = if f.theme.is_some() { " AND c.theme = $3" } else { "" };
+    let theme = if f.theme.is_some() {
+        " AND c.theme = $3"
+    } else {
+        ""
+    };
     let sql = format!(
         "SELECT {COMMUNITY_COLUMNS}, COUNT(*) OVER () AS total FROM communities c WHERE {}{theme} \
          AND c.id IN (SELECT ct.community_id FROM territory_closure tc JOIN community_territories ct \
@@ -100,7 +113,10 @@ pub async fn communities(
         Some(r) => r.try_get("total")?,
         None => 0,
     };
-    let list = rows.iter().map(Community::from_row).collect::<Result<Vec<_>, _>>()?;
+    let list = rows
+        .iter()
+        .map(Community::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok((list, total))
 }
 
@@ -114,7 +130,11 @@ pub async fn community_points(
     id: i64,
     f: &Filter,
 ) -> Result<Vec<MapPoint>, sqlx::Error> {
-    let theme = if f.theme.is_some() { " AND c.theme = $3" } else { "" };
+    let theme = if f.theme.is_some() {
+        " AND c.theme = $3"
+    } else {
+        ""
+    };
     let sql = format!(
         "SELECT c.slug, c.name, COALESCE(t.lat, pt.lat) AS lat, COALESCE(t.lon, pt.lon) AS lon FROM territory_closure tc \
          JOIN community_territories ct ON ct.territory_id = tc.descendant_id \
