@@ -71,7 +71,10 @@ def pick_paths(backend, db_url, data_dir):
         slug = run(q_comm); pid = run(q_pub)
     return [("home", "/"), ("community", f"/c/{slug}"), ("publication", f"/p/{pid}"),
             ("API communities", "/api/v1/communities"), ("tag page", "/tags/financement"),
-            ("search", "/search?q=financement+b%C3%A9n%C3%A9voles")]
+            ("search", "/search?q=financement+b%C3%A9n%C3%A9voles"),
+            # Territories (seed-demo's demo layer): a region, a city, the province map.
+            ("territory region", "/t/montreal"), ("territory city", "/t/montreal-66023"),
+            ("map", "/map")]
 
 def sql_exec(backend, db_url, data_dir, q):
     """Run one statement on the bench database (setting up the writer)."""

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+
+mod territories_cli;
 use passerelles::accounts;
 use passerelles::actor::Actor;
 use passerelles::config::{Config, Overrides};
@@ -96,6 +98,11 @@ enum AdminCommand {
     OidcRotateKey,
     /// Rebuild the search index from the content (safe while serving).
     Reindex,
+    /// Territories: import the official files (regions, MRCs, municipalities).
+    Territories {
+        #[command(subcommand)]
+        command: territories_cli::TerritoriesCommand,
+    },
     /// Suspend an account at once: its sessions end (with back-channel
     /// logouts to tools), its API tokens are revoked, the audit log records
     /// the reason. The same operation as the administration page.
@@ -381,6 +388,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             cli_op(passerelles::accounts::ops::demote(&state, &Actor::CLI, &target).await)?;
             println!("{} is no longer an administrator.", target.username);
             Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::Territories { command },
+        } => {
+            let state = passerelles::app::build_state(config).await?;
+            territories_cli::run(&state, command).await
         }
         Command::Admin {
             command: AdminCommand::Reindex,

@@ -17,6 +17,7 @@ pub mod search;
 pub mod second_factor;
 pub mod settings;
 pub mod templates;
+pub mod territories;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .merge(moderation::router())
         .merge(communities::router())
         .merge(feeds::router())
+        .merge(territories::router())
         .merge(search::router())
         .merge(oidc::router())
         .merge(oidc_admin::router())

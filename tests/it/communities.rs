@@ -1927,7 +1927,7 @@ async fn settings_keep_input_on_errors_and_only_managers_change_them() {
         "Ma description gardée",
         "Une charte gardée",
         "Un mot gardé",
-        "value=\"estrie\" selected",
+        "name=\"territory\" type=\"text\" value=\"estrie\"",
         "value=\"private\" checked",
     ] {
         assert!(body.contains(kept), "keeps {kept}");

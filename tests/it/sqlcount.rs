@@ -201,6 +201,29 @@ async fn community_and_publication_pages_cost_a_bounded_number_of_statements() {
             11,
         ),
         ("home, member", server.cost(&member_client, "/").await, 6),
+        // Territory pages (seed-demo's demo layer) cost the same whatever
+        // their depth: the province, a region, a city; and the map.
+        (
+            "territory province, anonymous",
+            server.cost(&anon, "/t/quebec").await,
+            9,
+        ),
+        (
+            "territory region, anonymous",
+            server.cost(&anon, "/t/montreal").await,
+            9,
+        ),
+        (
+            "territory city, anonymous",
+            server.cost(&anon, "/t/montreal-66023").await,
+            9,
+        ),
+        (
+            "territory region, member",
+            server.cost(&member_client, "/t/montreal").await,
+            11,
+        ),
+        ("map, anonymous", server.cost(&anon, "/map").await, 7),
     ];
     for (what, cost, bound) in costs {
         eprintln!("{what}: {cost} SQL statements");

@@ -76,6 +76,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "territories",
         include_str!("../../../migrations/0010_territories.sql"),
     ),
+    (
+        14,
+        "territories_more",
+        include_str!("../../../migrations/0014_territories_more.sql"),
+    ),
 ];
 
 pub fn now() -> i64 {

@@ -37,6 +37,7 @@ pub mod search;
 pub mod seed;
 pub mod settings;
 pub mod state;
+pub mod territories;
 pub mod totp;
 pub mod urls;
 pub mod useragent;

@@ -781,6 +781,13 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
     }
     sqlx::Connection::close(w.conn).await?;
     let written = t0.elapsed().as_secs_f64();
+    // The demo layer of territories (real names and codes, marked demo) and
+    // the content placed on the tree.
+    let mut tx = db.begin().await?;
+    crate::territories::demo::seed_in(&mut tx)
+        .await
+        .context("territories demo layer")?;
+    tx.commit().await?;
     // The content went in by bulk inserts, around the search index: build it.
     let index = crate::search::reindex_all(db).await?;
     tracing::info!(

@@ -75,3 +75,13 @@ mod tests {
         );
     }
 }
+
+/// A territory's page (slugs are `[a-z0-9-]`).
+pub fn territory(slug: &str) -> String {
+    format!("/t/{slug}")
+}
+
+/// The map of a territory (the whole province at `/t/quebec/map`).
+pub fn territory_map(slug: &str) -> String {
+    format!("/t/{slug}/map")
+}

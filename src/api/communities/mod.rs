@@ -87,7 +87,7 @@ fn summary(state: &AppState, c: &Community, m: Option<Membership>) -> CommunityS
         description: c.description.clone(),
         theme: (!c.theme.is_empty()).then(|| c.theme.clone()),
         territory: (!c.territory.is_empty()).then(|| c.territory.clone()),
-        territory_name: communities::region_name(&c.territory).map(str::to_string),
+        territory_name: (!c.territory_name.is_empty()).then(|| c.territory_name.clone()),
         visibility: c.visibility.into(),
         join_policy: c.join_policy.into(),
         status: c.status.into(),

@@ -153,11 +153,12 @@ pub struct NavItem {
 /// list behind every admin page's side menu, including the pages that live
 /// elsewhere (`/admin/communities` in `web::communities`, `/admin/reports`
 /// in `web::moderation`).
-pub const SECTIONS: [(&str, &str); 9] = [
+pub const SECTIONS: [(&str, &str); 10] = [
     ("/admin", "admin-nav-dashboard"),
     ("/admin/users", "admin-nav-users"),
     ("/admin/registrations", "admin-nav-registrations"),
     ("/admin/communities", "community-admin-nav"),
+    ("/admin/territories", "territory-admin-nav"),
     ("/admin/reports", "moderation-admin-nav"),
     ("/admin/invitations", "admin-nav-invitations"),
     ("/admin/oidc", "oidc-admin-nav"),

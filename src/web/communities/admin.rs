@@ -13,7 +13,7 @@ pub struct PendingRow {
     pub note: String,
     pub badges: Vec<(&'static str, String)>,
     pub theme: Option<String>,
-    pub territory: Option<&'static str>,
+    pub territory: Option<String>,
     pub creator: Option<(String, String)>,
     pub created_at: i64,
 }
@@ -67,7 +67,7 @@ pub(super) async fn admin_page(State(state): State<AppState>, ctx: Ctx) -> AppRe
             note: c.request_note.clone(),
             badges: badges(ctx.lang, c),
             theme: theme_label(ctx.lang, &c.theme),
-            territory: communities::region_name(&c.territory),
+            territory: (!c.territory_name.is_empty()).then(|| c.territory_name.clone()),
             creator,
             created_at: c.created_at,
         });

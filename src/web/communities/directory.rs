@@ -25,7 +25,7 @@ pub struct Card {
     pub badges: Vec<(&'static str, String)>,
     pub members: String,
     pub theme: Option<String>,
-    pub territory: Option<&'static str>,
+    pub territory: Option<String>,
     pub mine: Option<String>,
 }
 
@@ -122,7 +122,7 @@ pub(super) async fn directory(
                 &[("count", Arg::Num(c.member_count))],
             ),
             theme: theme_label(lang, &c.theme),
-            territory: communities::region_name(&c.territory),
+            territory: (!c.territory_name.is_empty()).then(|| c.territory_name.clone()),
             mine: m.and_then(|m| match m.state {
                 MemberState::Active => Some(lang.t(role_key(m.role))),
                 MemberState::Requested => Some(lang.t("community-badge-requested")),

@@ -268,7 +268,7 @@ pub struct Head {
     pub badges: Vec<(&'static str, String)>,
     pub members: String,
     pub theme: Option<String>,
-    pub territory: Option<&'static str>,
+    pub territory: Option<String>,
     /// (heading, text) of the archived / pending / refused banner.
     pub banner: Option<(String, Vec<String>)>,
     pub tabs: Vec<Tab>,
@@ -362,7 +362,7 @@ async fn head(state: &AppState, ctx: &Ctx, l: &Loaded, current: &str) -> AppResu
             &[("count", Arg::Num(c.member_count))],
         ),
         theme: theme_label(lang, &c.theme),
-        territory: communities::region_name(&c.territory),
+        territory: (!c.territory_name.is_empty()).then(|| c.territory_name.clone()),
         banner,
         tabs,
     })

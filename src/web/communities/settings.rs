@@ -100,7 +100,11 @@ pub(super) async fn settings_form(
         charter: c.charter.clone(),
         welcome: c.welcome.clone(),
         theme: c.theme.clone(),
-        territory: c.territory.clone(),
+        // Written as a person would type it (the name, or "Name (Parent)").
+        territory: match crate::territories::by_slug(&state.db, &c.territory).await? {
+            Some(t) => crate::territories::input_label(&state.db, &t).await?,
+            None => String::new(),
+        },
         visibility: c.visibility.as_str().into(),
         join_policy: c.join_policy.as_str().into(),
     };

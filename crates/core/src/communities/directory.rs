@@ -2,7 +2,7 @@
 //! listed, filtered, most recently active first) and the page of it the
 //! pages (`/c`) and the API (`GET /api/v1/communities`) show.
 
-use super::{COMMUNITY_COLUMNS, Community, valid_territory, valid_theme};
+use super::{COMMUNITY_COLUMNS, Community, valid_theme};
 use crate::accounts::{self, User};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
@@ -50,7 +50,13 @@ pub async fn query(
         push(&mut sql, " AND c.theme = $?", t.to_string());
     }
     if let Some(t) = f.territory.as_deref().filter(|s| !s.is_empty()) {
-        push(&mut sql, " AND c.territory = $?", t.to_string());
+        // The territory and everything below it (closure table).
+        push(
+            &mut sql,
+            " AND c.id IN (SELECT ct.community_id FROM territories ft JOIN territory_closure tc ON tc.ancestor_id = ft.id \
+             JOIN community_territories ct ON ct.territory_id = tc.descendant_id WHERE ft.slug = $?)",
+            t.to_string(),
+        );
     }
     if let Some(v) = f.visibility {
         push(&mut sql, " AND c.visibility = $?", v.as_str().to_string());
@@ -113,7 +119,14 @@ impl DirectoryFilter {
         DirectoryFilter {
             query: Some(accounts::truncate(q.trim(), QUERY_MAX)),
             theme: Some(known(valid_theme(theme), theme)),
-            territory: Some(known(valid_territory(territory), territory)),
+            // Any territory's slug (the region choices, or a link from a territory page).
+            territory: Some(known(
+                territory.len() <= 100
+                    && territory
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                territory,
+            )),
             visibility: Visibility::parse(visibility),
             mine,
         }

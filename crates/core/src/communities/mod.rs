@@ -48,6 +48,8 @@ pub struct Community {
     pub welcome: String,
     pub theme: String,
     pub territory: String,
+    /// The name of the territory `territory` names (empty when none).
+    pub territory_name: String,
     pub visibility: Visibility,
     pub join_policy: JoinPolicy,
     pub status: CommunityStatus,
@@ -62,7 +64,8 @@ pub struct Community {
 
 pub const COMMUNITY_COLUMNS: &str = "c.id, c.slug, c.name, c.description, c.charter, c.welcome, c.theme, \
      c.territory, c.visibility, c.join_policy, c.status, c.status_reason, c.request_note, c.domain, \
-     c.created_by, c.created_at, c.last_activity_at, c.member_count";
+     c.created_by, c.created_at, c.last_activity_at, c.member_count, \
+     COALESCE((SELECT tn.name FROM territories tn WHERE tn.slug = c.territory), '') AS territory_name";
 
 impl Community {
     pub fn from_row(r: &AnyRow) -> Result<Community, sqlx::Error> {
@@ -79,6 +82,7 @@ impl Community {
             welcome: r.try_get("welcome")?,
             theme: r.try_get("theme")?,
             territory: r.try_get("territory")?,
+            territory_name: r.try_get("territory_name")?,
             visibility: Visibility::parse(&vis).ok_or_else(|| bad("visibility", vis.clone()))?,
             join_policy: JoinPolicy::parse(&jp).ok_or_else(|| bad("join policy", jp.clone()))?,
             status: CommunityStatus::parse(&st).ok_or_else(|| bad("status", st.clone()))?,
@@ -274,8 +278,9 @@ pub fn check_settings(s: &CommunitySettings) -> Vec<(&'static str, &'static str)
     if !valid_theme(&s.theme) {
         errs.push(("theme", "field-invalid-choice"));
     }
-    if !valid_territory(&s.territory) {
-        errs.push(("territory", "field-invalid-choice"));
+    // The territory is resolved by the operation (`territories::ops::resolve_field`).
+    if s.territory.chars().count() > 300 {
+        errs.push(("territory", "field-too-long"));
     }
     if s.visibility == Visibility::Private && s.join_policy == JoinPolicy::Open {
         errs.push(("join_policy", "community-private-open"));

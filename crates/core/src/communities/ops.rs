@@ -156,16 +156,21 @@ pub async fn create(state: &AppState, actor: &Actor, v: &NewValues) -> AppResult
     if !super::valid_theme(&v.theme) {
         errs.push(("theme", "field-invalid-choice"));
     }
-    if !super::valid_territory(&v.territory) {
-        errs.push(("territory", "field-invalid-choice"));
-    }
+    let place = match crate::territories::ops::resolve_field(state, &v.territory).await? {
+        Ok(t) => t,
+        Err(key) => {
+            errs.push(("territory", key));
+            None
+        }
+    };
+    let place_slug = place.as_ref().map(|t| t.slug.clone()).unwrap_or_default();
     let pending = approval_required(state).await?;
     let n = NewCommunity {
         name: &v.name,
         slug: Some(v.slug.as_str()),
         description: &v.description,
         theme: &v.theme,
-        territory: &v.territory,
+        territory: &place_slug,
         visibility: visibility.unwrap_or(Visibility::Open),
         join_policy: join_policy.unwrap_or(JoinPolicy::Open),
         request_note: if pending { &v.request_note } else { "" },
@@ -193,6 +198,8 @@ pub async fn create(state: &AppState, actor: &Actor, v: &NewValues) -> AppResult
         }
         Err(e) => return Err(e.into()),
     };
+    let placed: Vec<i64> = place.iter().map(|t| t.id).collect();
+    crate::territories::places::set_community_in(&mut tx, id, &placed).await?;
     if pending {
         super::notify_admins_in(
             &mut tx,
@@ -305,11 +312,25 @@ pub async fn update_settings(
     if !manages(actor, l) {
         return Err(AppError::Forbidden);
     }
-    let errs = super::check_settings(s);
+    let mut errs = super::check_settings(s);
+    // The territory typed (a name, "Name (Parent)" or a slug), placed.
+    let place = match crate::territories::ops::resolve_field(state, &s.territory).await? {
+        Ok(t) => t,
+        Err(key) => {
+            errs.push(("territory", key));
+            None
+        }
+    };
     if !errs.is_empty() {
         return Err(invalid_fields(errs));
     }
-    super::update_settings(&state.db, l.c.id, s).await?;
+    let mut s = s.clone();
+    s.territory = place.as_ref().map(|t| t.slug.clone()).unwrap_or_default();
+    let mut tx = state.db.begin().await?;
+    super::update_settings_in(&mut tx, state.db.backend, l.c.id, &s).await?;
+    let placed: Vec<i64> = place.iter().map(|t| t.id).collect();
+    crate::territories::places::set_community_in(&mut tx, l.c.id, &placed).await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -331,6 +331,18 @@ pub async fn update_settings(
     s: &CommunitySettings,
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
+    update_settings_in(&mut tx, db.backend, community_id, s).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `update_settings` in the caller's transaction (with the search entry).
+pub async fn update_settings_in(
+    tx: &mut AnyConnection,
+    backend: crate::db::Backend,
+    community_id: i64,
+    s: &CommunitySettings,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE communities SET name = $1, description = $2, charter = $3, welcome = $4, theme = $5, \
          territory = $6, visibility = $7, join_policy = $8 WHERE id = $9",
@@ -347,13 +359,12 @@ pub async fn update_settings(
     .execute(&mut *tx)
     .await?;
     crate::search::index_one(
-        &mut tx,
-        db.backend,
+        tx,
+        backend,
         crate::search::Source::Communities,
         community_id,
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -293,3 +293,57 @@ pub async fn tag_label(db: &Db, name: &str) -> Result<Option<String>, sqlx::Erro
         .fetch_optional(&db.pool)
         .await
 }
+
+/// Publications placed on a territory or anywhere below it
+/// (`publication_territory_rollup`, migration 0014) that `viewer` may
+/// discover (the tag pages' rule), newest first, 20 per page; optionally
+/// of one kind, or shared into a community of one theme. One walk of the
+/// roll-up index newest first, whatever the territory's depth.
+pub async fn list_in_territory(
+    db: &Db,
+    viewer: Option<&User>,
+    territory_id: i64,
+    kind: Option<&str>,
+    theme: Option<&str>,
+    page: i64,
+) -> Result<(Vec<PublicationSummary>, bool), sqlx::Error> {
+    let offset = page.max(0) * PAGE_SIZE;
+    // Parameters: $1 viewer, $2 territory, then the kind and the theme when given.
+    let kind_cond = if kind.is_some() {
+        " AND p.kind = $3"
+    } else {
+        ""
+    };
+    let theme_cond = match (kind.is_some(), theme.is_some()) {
+        (true, true) => " AND c.theme = $4",
+        (false, true) => " AND c.theme = $3",
+        _ => "",
+    };
+    let sql = format!(
+        "SELECT {} FROM publications p \
+         LEFT JOIN users au ON au.id = p.author_id LEFT JOIN link_previews lp ON lp.id = p.preview_id \
+         WHERE p.id IN (SELECT r.publication_id FROM publication_territory_rollup r JOIN publications p ON p.id = r.publication_id \
+           WHERE r.ancestor_id = $2{kind_cond} AND p.status = 'visible' AND EXISTS (SELECT 1 FROM publication_communities pc \
+           JOIN communities c ON c.id = pc.community_id WHERE pc.publication_id = p.id AND pc.status = 'visible' AND {}{theme_cond}) \
+           ORDER BY r.created_at DESC, r.publication_id DESC LIMIT {} OFFSET {offset}) \
+         ORDER BY p.created_at DESC, p.id DESC",
+        summary_columns(db.backend),
+        discoverable_communities_sql(viewer),
+        PAGE_SIZE + 1
+    );
+    tick();
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(acting(viewer).map(|u| u.id).unwrap_or(0))
+        .bind(territory_id);
+    for v in [kind, theme].into_iter().flatten() {
+        q = q.bind(v.to_string());
+    }
+    let rows = q.fetch_all(&db.pool).await?;
+    let mut list = rows
+        .iter()
+        .map(|r| summary_from(r, false))
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = list.len() as i64 > PAGE_SIZE;
+    list.truncate(PAGE_SIZE as usize);
+    Ok((list, more))
+}

@@ -313,6 +313,8 @@ pub async fn create(
     .await?;
     set_tags(&mut tx, id, &c.tags).await?;
     insert_attachments(&mut tx, id, author.id, attachments).await?;
+    // Placed where its communities are (territories roll-up).
+    crate::territories::places::sync_publication_in(&mut tx, id, None).await?;
     tick();
     sqlx::query("INSERT INTO follows (user_id, publication_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
         .bind(author.id)
@@ -416,6 +418,7 @@ pub async fn share_into(
     }
     if !added.is_empty() {
         touch_communities(&mut tx, &added, t).await?;
+        crate::territories::places::sync_publication_in(&mut tx, publication_id, None).await?;
         // Its entries (and its replies') now carry these communities'
         // filter tokens.
         crate::search::index_one(

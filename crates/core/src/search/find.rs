@@ -25,6 +25,12 @@ pub struct Request {
     pub tag: Option<String>,
     /// Author id.
     pub author: Option<i64>,
+    /// Territory id: content placed in it or below it (publications and
+    /// their replies through `publication_territory_rollup`, communities
+    /// through `territory_closure`).
+    pub territory: Option<i64>,
+    /// Its name, for the page.
+    pub territory_name: Option<String>,
     /// Unix seconds, inclusive.
     pub from: Option<i64>,
     /// Unix seconds, exclusive.
@@ -217,6 +223,17 @@ fn candidates_sql(
              WHERE fpt.publication_id = d.publication_id AND ft.name = ${next})"
         ));
         args.push(Arg::S(t.clone()));
+        next += 1;
+    }
+    if let Some(t) = req.territory {
+        // A condition within the match window, not a token (like dates).
+        conds.push(format!(
+            "((d.publication_id IS NOT NULL AND EXISTS (SELECT 1 FROM publication_territory_rollup ftr \
+               WHERE ftr.publication_id = d.publication_id AND ftr.ancestor_id = ${next})) \
+             OR (d.kind = 'community' AND EXISTS (SELECT 1 FROM community_territories fct JOIN territory_closure ftc \
+               ON ftc.descendant_id = fct.territory_id WHERE fct.community_id = d.community_id AND ftc.ancestor_id = ${next})))"
+        ));
+        args.push(Arg::I(t));
         next += 1;
     }
     if let Some(a) = req.author {

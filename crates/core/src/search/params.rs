@@ -22,6 +22,8 @@ pub struct SearchParams {
     pub tag: String,
     /// An author's username.
     pub author: String,
+    /// A territory (its slug or name): what is placed in it or below it.
+    pub territory: String,
     /// Earliest date, YYYY-MM-DD.
     pub from: String,
     /// Latest date, YYYY-MM-DD (inclusive).
@@ -39,6 +41,7 @@ impl SearchParams {
             && self.community.is_empty()
             && self.tag.is_empty()
             && self.author.is_empty()
+            && self.territory.is_empty()
             && self.from.is_empty()
             && self.to.is_empty())
     }
@@ -52,6 +55,7 @@ impl SearchParams {
             ("community", &self.community),
             ("tag", &self.tag),
             ("author", &self.author),
+            ("territory", &self.territory),
             ("from", &self.from),
             ("to", &self.to),
             ("sort", &self.sort),
@@ -75,6 +79,7 @@ impl SearchParams {
             "community" => p.community = value.into(),
             "tag" => p.tag = value.into(),
             "author" => p.author = value.into(),
+            "territory" => p.territory = value.into(),
             "sort" => p.sort = value.into(),
             "from" => p.from = value.into(),
             "to" => p.to = value.into(),
@@ -152,6 +157,21 @@ pub async fn resolve(
         match crate::accounts::by_username(db, &crate::username::canonical(author)).await? {
             Some(u) => req.author = Some(u.id),
             None => req.author = Some(-1),
+        }
+    }
+    let territory = p.territory.trim();
+    if !territory.is_empty() {
+        match crate::territories::resolve(db, territory).await? {
+            crate::territories::Resolved::One(t) => {
+                req.territory = Some(t.id);
+                req.territory_name = Some(t.name);
+            }
+            crate::territories::Resolved::Ambiguous(_) => {
+                errors.push(("territory".into(), "territory-ambiguous".into()))
+            }
+            crate::territories::Resolved::NotFound => {
+                errors.push(("territory".into(), "territory-unknown".into()))
+            }
         }
     }
     for (field, raw, slot, shift) in [

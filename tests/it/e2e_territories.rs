@@ -1,0 +1,124 @@
+//! End to end in headless Chromium (issue 14, territories part): an
+//! administrator imports files shaped like the official MRC and municipal
+//! layers, each with one bad line, and reads the per-line report (nothing
+//! imported), then imports the good lines; a member creates a community
+//! placed on the MRC by typing its name; the region's page shows it.
+//! (Organisations and initiatives add their steps to this test later.)
+
+use crate::harness::{PASSWORD, TestApp};
+use crate::webdriver::{self, Browser};
+
+async fn log_in(b: &Browser, app: &TestApp, login: &str) {
+    b.goto(&app.at("/login")).await;
+    b.fill("#f-login", login).await;
+    b.fill("#f-password", PASSWORD).await;
+    b.click_and_wait("form.form button[type=submit]").await;
+    assert_eq!(
+        b.find_all("form[action='/logout']").await.len(),
+        1,
+        "{login} is logged in"
+    );
+}
+
+fn fixture(name: &str) -> String {
+    format!(
+        "{}/tests/fixtures/territories/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+async fn upload(b: &Browser, app: &TestApp, name: &str, skip: bool) -> String {
+    b.goto(&app.at("/admin/territories")).await;
+    b.find("#f-file").await.send_keys(&fixture(name)).await;
+    if skip {
+        b.click("#f-skip").await;
+    }
+    b.click_and_wait("form[action='/admin/territories'] button[type=submit]")
+        .await;
+    b.text("#report").await
+}
+
+#[tokio::test]
+async fn browser_admin_imports_layers_and_the_region_shows_the_community() {
+    let app = TestApp::spawn().await;
+    app.create_user("gestionnaire", true).await;
+    app.create_user("animatrice", false).await;
+    let Some(b) = webdriver::browser_or_skip(
+        1280,
+        900,
+        "browser_admin_imports_layers_and_the_region_shows_the_community",
+    )
+    .await
+    else {
+        return;
+    };
+
+    log_in(&b, &app, "gestionnaire").await;
+    // The MRC layer with its bad line: nothing is imported, the line is named.
+    let report = upload(&b, &app, "mrc_s.geojson", false).await;
+    assert!(report.contains("Rien n'a été importé"), "{report}");
+    assert!(report.contains("Territoire parent inconnu"), "{report}");
+    assert!(b.text("#report tbody").await.starts_with("4"), "{report}");
+    // Skipping the bad line.
+    let report = upload(&b, &app, "mrc_s.geojson", true).await;
+    assert!(
+        report.contains("Import terminé") && report.contains("3 créé(s)"),
+        "{report}"
+    );
+    // The municipal layer: its repeated line is reported, the rest imported.
+    let report = upload(&b, &app, "munic_s.csv", false).await;
+    assert!(report.contains("Code en double"), "{report}");
+    let report = upload(&b, &app, "munic_s.csv", true).await;
+    assert!(
+        report.contains("3 créé(s)") && report.contains("Code en double"),
+        "{report}"
+    );
+    b.click_and_wait("form[action='/logout'] button[type=submit]")
+        .await;
+
+    // A member places a community on the MRC by typing its name.
+    log_in(&b, &app, "animatrice").await;
+    b.goto(&app.at("/c/new")).await;
+    b.fill("#f-name", "Cuisines collectives de la Mauricie")
+        .await;
+    b.fill("#f-slug", "cuisines-mauricie").await;
+    b.fill("#f-description", "Entraide autour des repas.").await;
+    b.fill("#f-territory", "Trois-Rivières").await;
+    b.click("#f-visibility-open").await;
+    b.click("#f-join_policy-open").await;
+    b.click_and_wait("form[action='/c/new'] button[type=submit]")
+        .await;
+    // Two territories have that name: the form says so and keeps what was typed.
+    assert!(
+        b.text("#f-territory-error")
+            .await
+            .contains("Plusieurs territoires")
+    );
+    b.fill("#f-territory", "Trois-Rivières (Mauricie)").await;
+    b.click_and_wait("form[action='/c/new'] button[type=submit]")
+        .await;
+    assert!(
+        b.current_url().await.ends_with("/c/cuisines-mauricie"),
+        "{}",
+        b.text("main").await
+    );
+    b.click_and_wait("form[action='/logout'] button[type=submit]")
+        .await;
+
+    // The region's page, for anyone: the MRC below it, and the community.
+    b.goto(&app.at("/t/mauricie")).await;
+    assert_eq!(b.text("h1").await, "Mauricie");
+    assert!(
+        b.text("#children-title + ul")
+            .await
+            .contains("Trois-Rivières")
+    );
+    assert!(
+        b.text("#communities")
+            .await
+            .contains("Cuisines collectives de la Mauricie")
+    );
+    // And on its map's list.
+    assert!(b.text(".map-list").await.contains("Trois-Rivières"));
+    b.quit().await;
+}
