@@ -72,6 +72,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "territories",
         include_str!("../../../migrations/0010_territories.sql"),
     ),
+    (
+        15,
+        "organisations",
+        include_str!("../../../migrations/0015_organisations.sql"),
+    ),
 ];
 
 pub fn now() -> i64 {
