@@ -157,6 +157,14 @@ impl P<'_> {
             _ => None,
         }
     }
+    /// A number in `lo..=hi`, or an error pointing at it.
+    fn num_in(&mut self, lo: u32, hi: u32, expected: &'static str) -> Result<u32, HoursError> {
+        let at = self.pos();
+        match self.num() {
+            Some((n, _)) if (lo..=hi).contains(&n) => Ok(n),
+            _ => Err(HoursError { at, expected }),
+        }
+    }
     fn is_time_ahead(&self) -> bool {
         matches!(self.peek(), Some(Tok::Num(_, _))) && self.peek_at(1) == Some(&Tok::Sym(':'))
     }
@@ -274,12 +282,9 @@ impl P<'_> {
                     r.simple = false;
                     loop {
                         self.sym('-');
-                        match self.num() {
-                            Some((n, _)) if (1..=5).contains(&n) => {}
-                            _ => return self.err("a week of the month 1 to 5"),
-                        }
-                        if self.sym('-') && !matches!(self.num(), Some((1..=5, _))) {
-                            return self.err("a week of the month 1 to 5");
+                        self.num_in(1, 5, "a week of the month 1 to 5")?;
+                        if self.sym('-') {
+                            self.num_in(1, 5, "a week of the month 1 to 5")?;
                         }
                         if !self.sym(',') {
                             break;
@@ -320,8 +325,8 @@ impl P<'_> {
                 if self.word_in(&MONTHS).is_some() {
                     self.i += 1;
                     self.day_of_month()?;
-                } else if !matches!(self.num(), Some((1..=31, _))) {
-                    return self.err("a month or a day of the month");
+                } else {
+                    self.num_in(1, 31, "a month or a day of the month")?;
                 }
             }
             if self.peek() == Some(&Tok::Sym(','))
@@ -336,10 +341,7 @@ impl P<'_> {
 
     fn day_of_month(&mut self) -> Result<(), HoursError> {
         if matches!(self.peek(), Some(Tok::Num(_, _))) && self.peek_at(1) != Some(&Tok::Sym(':')) {
-            match self.num() {
-                Some((1..=31, _)) => {}
-                _ => return self.err("a day of the month 1 to 31"),
-            }
+            self.num_in(1, 31, "a day of the month 1 to 31")?;
         }
         Ok(())
     }
@@ -374,12 +376,9 @@ impl P<'_> {
             r.simple = false;
             self.i += 1;
             loop {
-                match self.num() {
-                    Some((1..=53, _)) => {}
-                    _ => return self.err("a week number 1 to 53"),
-                }
-                if self.sym('-') && !matches!(self.num(), Some((1..=53, _))) {
-                    return self.err("a week number 1 to 53");
+                self.num_in(1, 53, "a week number 1 to 53")?;
+                if self.sym('-') {
+                    self.num_in(1, 53, "a week number 1 to 53")?;
                 }
                 if self.sym('/') && self.num().is_none() {
                     return self.err("a step");
@@ -564,7 +563,7 @@ mod tests {
             ("Dec 32 off", 4),
             ("Mo-Fr 09:00-17:00 Sa 10:00-12:00", 18),
             ("tous les jours", 0),
-            ("24:00-25:00", 0),
+            ("25:00-26:00", 0),
         ] {
             let e = validate(bad).expect_err(bad);
             assert_eq!(e.at, at, "{bad}: {e}");
