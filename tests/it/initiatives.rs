@@ -6,8 +6,8 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{TestApp, form_value};
-use crate::organisations::{create_org, places};
+use crate::harness::TestApp;
+use crate::organisations::{create_org, input_value, places};
 use crate::writing::{get, token_for};
 
 async fn propose(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
@@ -24,7 +24,7 @@ async fn a_member_proposes_and_a_moderator_validates() {
     places(&app).await;
     let (member, _) = app.logged_in("camille", false).await;
     let (other, _) = app.logged_in("dominique", false).await;
-    let (admin, _) = app.logged_in("admin", true).await;
+    let (admin, _) = app.logged_in("gestion", true).await;
     let anon = app.client();
     assert_eq!(create_org(&app, &member, &[("name", "Coop du Coin")]).await.status(), 303);
 
@@ -45,8 +45,8 @@ async fn a_member_proposes_and_a_moderator_validates() {
     assert_eq!(res.status(), 422);
     let body = res.text().await.unwrap();
     assert!(body.contains("format OpenStreetMap"), "{body}");
-    assert_eq!(form_value(&body, "opening_hours").as_deref(), Some("lundi 9h à 17h"));
-    assert_eq!(form_value(&body, "name").as_deref(), Some("Café réparation du quartier"));
+    assert_eq!(input_value(&body, "opening_hours").as_deref(), Some("lundi 9h à 17h"));
+    assert_eq!(input_value(&body, "name").as_deref(), Some("Café réparation du quartier"));
     assert!(body.contains("value=\"reparation\" selected"));
 
     let res = propose(
@@ -74,9 +74,9 @@ async fn a_member_proposes_and_a_moderator_validates() {
     assert_eq!(status(&other, app.at(&path)).await, 404);
     assert_eq!(status(&anon, app.at(&path)).await, 404);
     let (_, list) = get(&anon, app.at("/initiatives")).await;
-    assert!(!list.contains("Café réparation"));
+    assert!(!list.contains("Café réparation du quartier"));
     let (_, geo) = get(&other, app.at("/initiatives.geojson")).await;
-    assert!(!geo.contains("Café réparation"));
+    assert!(!geo.contains("Café réparation du quartier"));
     let pts = passerelles::initiatives::points::visible_points(&app.state.db, None, Some("mauricie"), 100)
         .await
         .unwrap();
@@ -90,11 +90,11 @@ async fn a_member_proposes_and_a_moderator_validates() {
         .fetch_one(&app.state.db.pool)
         .await
         .unwrap();
-    // A member cannot decide.
+    // A member cannot decide (whatever the id: nothing is revealed).
     let res = app
         .post_form(&other, "/initiatives", &format!("/i/{id}/decide"), &[("decision", "validate")])
         .await;
-    assert_eq!(res.status(), 404);
+    assert_eq!(res.status(), 403);
     let res = app
         .post_form(&admin, "/initiatives/queue", &format!("/i/{id}/decide"), &[("decision", "validate"), ("back", "queue")])
         .await;
@@ -195,7 +195,7 @@ fn same_shape(doc: &Value, ours: &Value, path: &str) {
 async fn geojson_is_read_by_python_and_gogocarto_matches_the_documented_example() {
     let app = TestApp::spawn().await;
     places(&app).await;
-    let (admin, _) = app.logged_in("admin", true).await;
+    let (admin, _) = app.logged_in("gestion", true).await;
     for (name, cat, terr, hours) in [
         ("Jardin des Forges", "jardin", "trois-rivieres", "Mo-Su 08:00-20:00"),
         ("Frigo partagé Sainte-Ursule", "frigo", "mauricie", "24/7"),
@@ -303,7 +303,7 @@ async fn count(app: &TestApp) -> i64 {
 async fn import_reports_per_line_changes_nothing_on_errors_and_is_idempotent() {
     let app = TestApp::spawn().await;
     places(&app).await;
-    let (admin, _) = app.logged_in("admin", true).await;
+    let (admin, _) = app.logged_in("gestion", true).await;
     let (member, _) = app.logged_in("camille", false).await;
     assert_eq!(status(&member, app.at("/admin/initiatives/import")).await, 403);
     let geo = json!({"type": "FeatureCollection", "features": [
@@ -369,7 +369,7 @@ async fn the_api_proposes_and_decides() {
     let app = TestApp::spawn().await;
     places(&app).await;
     let member = app.create_user("camille", false).await;
-    let admin = app.create_user("admin", true).await;
+    let admin = app.create_user("gestion", true).await;
     let (mt, at) = (token_for(&app, &member).await, token_for(&app, &admin).await);
     let http = reqwest::Client::new();
     let res = http
@@ -381,7 +381,7 @@ async fn the_api_proposes_and_decides() {
         .unwrap();
     assert_eq!(res.status(), 422);
     let v: Value = res.json().await.unwrap();
-    assert_eq!(v["error"]["fields"][0], json!(["opening_hours", "initiative-hours-invalid"]));
+    assert!(v["error"]["fields"]["opening_hours"].is_string(), "{v}");
     let res = http
         .post(app.at("/api/v1/initiatives"))
         .bearer_auth(&mt)
