@@ -525,3 +525,30 @@ pub async fn user_id(app: &TestApp, name: &str) -> i64 {
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn seed_demo_places_organisations_and_initiatives_on_the_regions() {
+    let app = TestApp::spawn().await;
+    let sizes = passerelles::seed::Sizes {
+        users: 43,
+        communities: 2,
+        publications: 10,
+    };
+    passerelles::seed::seed_sized(&app.state.db, sizes, 7, false).await.expect("seed");
+    let db = &app.state.db.pool;
+    let orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations WHERE source = 'demo'").fetch_one(db).await.unwrap();
+    let inits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM initiatives WHERE source = 'demo'").fetch_one(db).await.unwrap();
+    assert_eq!((orgs, inits), (8, 4));
+    // Every one is placed on a shipped region, with a point in Québec.
+    let unplaced: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM organisations o WHERE NOT EXISTS (SELECT 1 FROM territory_closure tc \
+         JOIN territories r ON r.id = tc.ancestor_id AND r.level = 'region' WHERE tc.descendant_id = o.place_id) \
+         OR o.lat < 44.9 OR o.lat > 63 OR o.lon < -80 OR o.lon > -57",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
+    assert_eq!(unplaced, 0);
+    let (_, dir) = get(&app.client(), app.at("/organisations?territory=quebec")).await;
+    assert!(dir.contains("(") && dir.contains("/o/"), "demo organisations listed");
+}

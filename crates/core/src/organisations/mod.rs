@@ -15,6 +15,7 @@
 //! - `ops`: every change of state, asking `crate::policy` through the actor;
 //! - `geocode`: the optional Nominatim-compatible geocoder (off by default).
 
+pub mod demo;
 pub mod directory;
 pub mod geocode;
 pub mod members;
