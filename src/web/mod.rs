@@ -6,10 +6,12 @@ pub mod auth;
 pub mod communities;
 pub mod ctx;
 pub mod feeds;
+pub mod initiatives;
 pub mod moderation;
 pub mod notifications;
 pub mod oidc;
 pub mod oidc_admin;
+pub mod organisations;
 pub mod pages;
 pub mod passkeys;
 pub mod publications;
@@ -48,6 +50,8 @@ pub fn router(state: AppState) -> Router {
         .merge(feeds::router())
         .merge(territories::router())
         .merge(search::router())
+        .merge(organisations::router())
+        .merge(initiatives::router())
         .merge(oidc::router())
         .merge(oidc_admin::router())
         .merge(second_factor::router())

@@ -515,3 +515,154 @@ async fn fetch(client: &reqwest::Client, url: String) -> (u16, String) {
     let status = res.status().as_u16();
     (status, res.text().await.unwrap_or_default())
 }
+
+// ---- organisations and initiatives (issue 14) ------------------------------------------------
+
+/// Organisations and initiatives: channel × kind × viewer, written out
+/// from the rules — an unverified or members-only organisation is seen only
+/// by its members and administrators; a proposed initiative only by its
+/// proposer and administrators (the moderators); nothing else leaks through
+/// the directory, the CSV, the GeoJSON or the API.
+#[tokio::test]
+async fn organisations_and_initiatives_matrix() {
+    use crate::organisations::places;
+    let app = TestApp::spawn().await;
+    places(&app).await;
+    let insider = app.create_user("interne", false).await;
+    let outsider = app.create_user("externe", false).await;
+    let admin = app.create_user("gestion", true).await;
+    let db = &app.state.db.pool;
+    for (slug, status, vis) in [
+        ("org-publique", "verified", "public"),
+        ("org-non-verifiee", "unverified", "public"),
+        ("org-membres", "verified", "members"),
+    ] {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO organisations (slug, name, status, visibility, lat, lon, place_id, created_at, updated_at) \
+             VALUES ($1, $1, $2, $3, 46.34, -72.54, (SELECT id FROM territories WHERE slug = 'trois-rivieres'), 0, 0) RETURNING id",
+        )
+        .bind(slug)
+        .bind(status)
+        .bind(vis)
+        .fetch_one(db)
+        .await
+        .unwrap();
+        sqlx::query("INSERT INTO organisation_members (organisation_id, user_id, role, state, created_at) VALUES ($1, $2, 'admin', 'active', 0)")
+            .bind(id)
+            .bind(insider.id)
+            .execute(db)
+            .await
+            .unwrap();
+    }
+    for (slug, status) in [("ini-validee", "validated"), ("ini-proposee", "proposed"), ("ini-refusee", "refused")] {
+        sqlx::query(
+            "INSERT INTO initiatives (slug, name, category, status, proposed_by, lat, lon, territory_id, created_at, updated_at) \
+             VALUES ($1, $1, 'jardin', $2, $3, 46.34, -72.54, (SELECT id FROM territories WHERE slug = 'trois-rivieres'), 0, 0)",
+        )
+        .bind(slug)
+        .bind(status)
+        .bind(insider.id)
+        .execute(db)
+        .await
+        .unwrap();
+    }
+    let mut clients = Vec::new();
+    for u in [None, Some(&outsider), Some(&insider), Some(&admin)] {
+        let c = app.client();
+        let token = match u {
+            Some(u) => {
+                app.login(&c, &u.username, crate::harness::PASSWORD).await;
+                Some(token_for(&app, u).await)
+            }
+            None => None,
+        };
+        clients.push((c, token));
+    }
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Ch {
+        Page,
+        Listing,
+        Csv,
+        GeoJson,
+        Api,
+        ApiGeoJson,
+    }
+    // Columns: anonymous, outsider, member/proposer, administrator.
+    #[rustfmt::skip]
+    let expected: &[(&str, Ch, [bool; 4])] = &[
+        ("org-publique",     Ch::Page,       [T, T, T, T]),
+        ("org-publique",     Ch::Listing,    [T, T, T, T]),
+        ("org-publique",     Ch::Csv,        [T, T, T, T]),
+        ("org-publique",     Ch::GeoJson,    [T, T, T, T]),
+        ("org-publique",     Ch::Api,        [T, T, T, T]),
+        ("org-publique",     Ch::ApiGeoJson, [T, T, T, T]),
+        ("org-non-verifiee", Ch::Page,       [F, F, T, T]),
+        ("org-non-verifiee", Ch::Listing,    [F, F, T, T]),
+        ("org-non-verifiee", Ch::Csv,        [F, F, T, T]),
+        ("org-non-verifiee", Ch::GeoJson,    [F, F, T, T]),
+        ("org-non-verifiee", Ch::Api,        [F, F, T, T]),
+        ("org-non-verifiee", Ch::ApiGeoJson, [F, F, T, T]),
+        ("org-membres",      Ch::Page,       [F, F, T, T]),
+        ("org-membres",      Ch::Listing,    [F, F, T, T]),
+        ("org-membres",      Ch::Csv,        [F, F, T, T]),
+        ("org-membres",      Ch::GeoJson,    [F, F, T, T]),
+        ("org-membres",      Ch::Api,        [F, F, T, T]),
+        ("org-membres",      Ch::ApiGeoJson, [F, F, T, T]),
+        ("ini-validee",      Ch::Page,       [T, T, T, T]),
+        ("ini-validee",      Ch::Listing,    [T, T, T, T]),
+        ("ini-validee",      Ch::GeoJson,    [T, T, T, T]),
+        ("ini-validee",      Ch::Api,        [T, T, T, T]),
+        ("ini-validee",      Ch::ApiGeoJson, [T, T, T, T]),
+        ("ini-proposee",     Ch::Page,       [F, F, T, T]),
+        ("ini-proposee",     Ch::Listing,    [F, F, T, T]),
+        ("ini-proposee",     Ch::GeoJson,    [F, F, T, T]),
+        ("ini-proposee",     Ch::Api,        [F, F, T, T]),
+        ("ini-proposee",     Ch::ApiGeoJson, [F, F, T, T]),
+        ("ini-refusee",      Ch::Page,       [F, F, T, T]),
+        ("ini-refusee",      Ch::Listing,    [F, F, T, T]),
+        ("ini-refusee",      Ch::GeoJson,    [F, F, T, T]),
+        ("ini-refusee",      Ch::Api,        [F, F, T, T]),
+    ];
+    let mut wrong = Vec::new();
+    for (slug, ch, cols) in expected {
+        let org = slug.starts_with("org-");
+        for (col, (client, token)) in clients.iter().enumerate() {
+            let (path, api) = match (ch, org) {
+                (Ch::Page, true) => (format!("/o/{slug}"), false),
+                (Ch::Page, false) => (format!("/i/{slug}"), false),
+                (Ch::Listing, true) => ("/organisations?territory=mauricie".to_string(), false),
+                (Ch::Listing, false) => ("/initiatives?territory=mauricie".to_string(), false),
+                (Ch::Csv, _) => ("/organisations.csv".to_string(), false),
+                (Ch::GeoJson, true) => ("/organisations.geojson".to_string(), false),
+                (Ch::GeoJson, false) => ("/initiatives.geojson".to_string(), false),
+                (Ch::Api, true) => (format!("/api/v1/organisations/{slug}"), true),
+                (Ch::Api, false) => (format!("/api/v1/initiatives/{slug}"), true),
+                (Ch::ApiGeoJson, true) => ("/api/v1/organisations.geojson".to_string(), true),
+                (Ch::ApiGeoJson, false) => ("/api/v1/initiatives.geojson".to_string(), true),
+            };
+            let req = if api {
+                let mut r = reqwest::Client::new().get(app.at(&path));
+                if let Some(t) = token {
+                    r = r.bearer_auth(t);
+                }
+                r
+            } else {
+                client.get(app.at(&path))
+            };
+            let res = req.send().await.unwrap();
+            let code = res.status().as_u16();
+            let body = res.text().await.unwrap();
+            let seen = match ch {
+                Ch::Page | Ch::Api => code == 200,
+                _ => code == 200 && {
+                    // In listings, the slug must appear as an item, not only in a filter.
+                    body.contains(&format!("/o/{slug}")) || body.contains(&format!("/i/{slug}"))
+                },
+            };
+            if seen != cols[col] {
+                wrong.push(format!("{slug} {ch:?} viewer#{col}: expected {}, got {seen} ({code})", cols[col]));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "wrong cells:\n{}", wrong.join("\n"));
+}

@@ -81,6 +81,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "territories_more",
         include_str!("../../../migrations/0014_territories_more.sql"),
     ),
+    (
+        15,
+        "organisations",
+        include_str!("../../../migrations/0015_organisations.sql"),
+    ),
 ];
 
 pub fn now() -> i64 {

@@ -780,6 +780,10 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
         }
     }
     sqlx::Connection::close(w.conn).await?;
+    // Organisations and initiatives on the map: 800 and 400 per unit of scale.
+    let (orgs, inits) =
+        crate::organisations::demo::seed(db, (sizes.users * 800 / 4300).max(8), seed).await?;
+    tracing::info!(orgs, inits, "seed: organisations and initiatives");
     let written = t0.elapsed().as_secs_f64();
     // The demo layer of territories (real names and codes, marked demo) and
     // the content placed on the tree.

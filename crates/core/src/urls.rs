@@ -53,6 +53,26 @@ pub fn media(id: i64) -> String {
     format!("/media/{id}")
 }
 
+/// An organisation's page. Slugs are `[a-z0-9-]`.
+pub fn organisation(slug: &str) -> String {
+    format!("/o/{slug}")
+}
+
+/// The directory of organisations.
+pub fn organisations() -> String {
+    "/organisations".to_string()
+}
+
+/// An initiative's page (its slug; `/i/{id}` also answers).
+pub fn initiative(slug: &str) -> String {
+    format!("/i/{slug}")
+}
+
+/// The list of initiatives (the map's accessible listing).
+pub fn initiatives() -> String {
+    "/initiatives".to_string()
+}
+
 /// An absolute URL: the instance's public URL (no trailing slash) and a path.
 pub fn absolute(public_url: &str, path: &str) -> String {
     format!("{}{}", public_url.trim_end_matches('/'), path)

@@ -82,6 +82,38 @@ pub enum Action<'a> {
         instance_wide: bool,
         via: &'a [(CommunityFacts, Option<Membership>)],
     },
+    /// Create an organisation (it stays unverified until an administrator
+    /// verifies it), the creator its first admin.
+    CreateOrganisation,
+    /// Read an organisation's page and find it in the directory, the map,
+    /// GeoJSON and exports: verified public ones for everyone; the others
+    /// for their members and administrators only.
+    ViewOrganisation {
+        o: &'a OrgFacts,
+        m: Option<OrgRole>,
+    },
+    /// Edit the page, its sections, logo, members and roles.
+    EditOrganisation {
+        o: &'a OrgFacts,
+        m: Option<OrgRole>,
+    },
+    /// Ask to become an admin of an organisation one does not belong to
+    /// (an administrator grants it).
+    ClaimOrganisation {
+        o: &'a OrgFacts,
+        m: Option<OrgRole>,
+    },
+    /// Verify or refuse organisations, grant claims, edit the sectors list,
+    /// configure geocoding.
+    VerifyOrganisations,
+    /// Propose an initiative for the map (moderators validate it).
+    ProposeInitiative,
+    /// See an initiative (page, list, map, GeoJSON, exports).
+    ViewInitiative { i: &'a InitiativeFacts },
+    /// Change an initiative: its proposer while it waits, moderators always.
+    EditInitiative { i: &'a InitiativeFacts },
+    /// Validate or refuse proposed initiatives; import initiatives.
+    ModerateInitiatives,
 }
 
 /// A viewer able to act: signed in and active. Suspended or pending
@@ -109,7 +141,16 @@ pub fn system_may(action: Action<'_>) -> bool {
         | Action::ViewProfile { .. }
         | Action::ViewEmail { .. }
         | Action::SeeCommunityTools { .. }
-        | Action::SeeTool { .. } => true,
+        | Action::SeeTool { .. }
+        | Action::ViewOrganisation { .. }
+        | Action::EditOrganisation { .. }
+        | Action::VerifyOrganisations
+        | Action::ViewInitiative { .. }
+        | Action::EditInitiative { .. }
+        | Action::ModerateInitiatives => true,
+        Action::CreateOrganisation
+        | Action::ClaimOrganisation { .. }
+        | Action::ProposeInitiative => false,
         Action::CreateCommunity
         | Action::JoinCommunity { .. }
         | Action::RequestToJoin { .. }
@@ -202,6 +243,113 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
                         .iter()
                         .any(|(c, m)| can(viewer, Action::SeeCommunityTools { c, m: *m })))
         }
+        Action::CreateOrganisation => v.is_some(),
+        Action::ViewOrganisation { o, m } => {
+            is_admin
+                || (v.is_some() && m.is_some())
+                || (o.status == OrgStatus::Verified && o.visibility == OrgVisibility::Public)
+        }
+        Action::EditOrganisation { o, m } => {
+            is_admin || (v.is_some() && m == Some(OrgRole::Admin) && o.status != OrgStatus::Refused)
+        }
+        Action::ClaimOrganisation { o, m } => {
+            v.is_some()
+                && m.is_none()
+                && o.status == OrgStatus::Verified
+                && o.visibility == OrgVisibility::Public
+        }
+        Action::VerifyOrganisations => is_admin,
+        Action::ProposeInitiative => v.is_some(),
+        Action::ViewInitiative { i } => {
+            i.status == InitiativeStatus::Validated
+                || is_admin
+                || v.is_some_and(|u| Some(u.id) == i.proposed_by)
+        }
+        Action::EditInitiative { i } => {
+            is_admin
+                || (i.status == InitiativeStatus::Proposed
+                    && v.is_some_and(|u| Some(u.id) == i.proposed_by))
+        }
+        Action::ModerateInitiatives => is_admin,
+    }
+}
+
+// ---- Organisations and initiatives ---------------------------------------------------
+
+/// An organisation's standing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrgStatus {
+    /// Created by a member, not yet verified by an administrator.
+    Unverified,
+    Verified,
+    Refused,
+}
+
+/// Who reads an organisation's page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrgVisibility {
+    Public,
+    /// Its members and administrators only.
+    Members,
+}
+
+/// A person's role in an organisation (active links only).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum OrgRole {
+    Member,
+    Admin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InitiativeStatus {
+    Proposed,
+    Validated,
+    Refused,
+}
+
+/// What the policy needs to know about an organisation.
+#[derive(Debug, Clone)]
+pub struct OrgFacts {
+    pub id: i64,
+    pub status: OrgStatus,
+    pub visibility: OrgVisibility,
+}
+
+/// What the policy needs to know about an initiative.
+#[derive(Debug, Clone)]
+pub struct InitiativeFacts {
+    pub id: i64,
+    pub status: InitiativeStatus,
+    pub proposed_by: Option<i64>,
+}
+
+/// The SQL form of `Action::ViewOrganisation` on the organisation alias
+/// `o` (directory, map, GeoJSON, CSV, API). Binds the viewer at `$param`
+/// when `sql_needs_viewer` says so.
+pub fn visible_organisations_sql(o: &str, viewer: Option<&User>, param: usize) -> String {
+    match acting(viewer) {
+        Some(u) if u.is_admin => "1 = 1".to_string(),
+        Some(_) => format!(
+            "(({o}.status = 'verified' AND {o}.visibility = 'public') OR EXISTS \
+             (SELECT 1 FROM organisation_members vom WHERE vom.organisation_id = {o}.id \
+             AND vom.user_id = ${param} AND vom.state = 'active'))"
+        ),
+        None => format!("({o}.status = 'verified' AND {o}.visibility = 'public')"),
+    }
+}
+
+/// The SQL form of `Action::ViewInitiative` on the alias `i`.
+pub fn visible_initiatives_sql(i: &str, viewer: Option<&User>, param: usize) -> String {
+    match acting(viewer) {
+        Some(u) if u.is_admin => "1 = 1".to_string(),
+        Some(_) => format!("({i}.status = 'validated' OR {i}.proposed_by = ${param})"),
+        None => format!("{i}.status = 'validated'"),
     }
 }
 
@@ -290,6 +438,10 @@ str_enum!(JoinPolicy { Open = "open", Request = "request", Invitation = "invitat
 str_enum!(CommunityStatus { Active = "active", Archived = "archived", Pending = "pending", Refused = "refused" });
 str_enum!(Role { Member = "member", Moderator = "moderator", Animator = "animator", Owner = "owner" });
 str_enum!(MemberState { Active = "active", Requested = "requested", Banned = "banned" });
+str_enum!(OrgStatus { Unverified = "unverified", Verified = "verified", Refused = "refused" });
+str_enum!(OrgVisibility { Public = "public", Members = "members" });
+str_enum!(OrgRole { Member = "member", Admin = "admin" });
+str_enum!(InitiativeStatus { Proposed = "proposed", Validated = "validated", Refused = "refused" });
 
 // ---- Publications ------------------------------------------------------------------
 
@@ -445,5 +597,7 @@ pub fn listed_communities_sql(c: &str, viewer: Option<&User>, param: usize) -> S
 pub fn sql_needs_viewer(viewer: Option<&User>) -> Option<i64> {
     acting(viewer).filter(|u| !u.is_admin).map(|u| u.id)
 }
+#[cfg(test)]
+mod org_tests;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,215 @@
+## Organisations (C16) and the map of initiatives (C17)
+
+nav-organisations = Organizations
+nav-initiatives = Initiatives
+org-directory-title = Organizations
+org-directory-lead = The directory of the ecosystem's organizations: non-profits, co-operatives, social economy enterprises, municipalities and collectives.
+org-directory-order = Sorted by name.
+org-directory-empty = No organizations yet.
+org-directory-no-match = No organization matches these filters.
+org-create = Add an organization
+org-filter-legend = Filter
+org-filter-query = Name
+org-filter-any = All
+org-filter-territory = Territory (and what it contains)
+org-filter-apply = Filter
+org-filter-clear = Clear filters
+org-export-csv = Export as CSV
+org-export-geojson = GeoJSON
+org-badge-verified = Verified
+org-badge-unverified = Not verified
+org-badge-refused = Refused
+org-badge-members-only = Members only
+org-unverified-text = The administrators have not verified this organization yet: only its members see it.
+org-refused-text = The administrators refused this organization.
+org-edit = Edit
+org-edit-title = Edit the organization
+org-new-title = New organization
+org-logo-of = Logo of { $name }
+org-logo-upload = Upload the logo
+org-field-logo = Logo (PNG, JPEG, WebP or GIF)
+org-field-name = Name
+org-field-slug = Page address
+org-field-slug-hint = Lowercase letters, digits and hyphens. Leave empty to derive it from the name.
+org-field-description = Description
+org-field-markdown-hint = You may use Markdown.
+org-field-sectors = Sectors
+org-field-legal-form = Legal form
+org-legal-none = Not said
+org-legal-obnl = Non-profit organization
+org-legal-cooperative = Co-operative
+org-legal-mutuelle = Mutual
+org-legal-entreprise = Business
+org-legal-municipal = Municipality or RCM
+org-legal-public = Public body
+org-legal-collectif = Unincorporated collective
+org-legal-autre = Other
+org-field-neq = Québec enterprise number (NEQ)
+org-field-neq-hint = Optional: 10 digits.
+org-field-territories = Territories served
+org-field-territories-hint = Territory addresses, separated by commas (for example: mauricie, trois-rivieres).
+org-field-address = Address
+org-field-place = Municipality
+org-field-place-hint = The territory's address (for example: trois-rivieres). Without a precise point, the territory's centre is used.
+org-field-lat = Latitude
+org-field-lon = Longitude
+org-field-point-hint = Optional: decimal degrees, for example 46.3432 and -72.5430.
+org-field-point = Point on the map
+org-field-website = Website
+org-field-social = Social media
+org-field-social-hint = One link per line.
+org-field-contact = Contact
+org-field-contact-name = Contact person
+org-field-email = Email
+org-field-phone = Phone
+org-field-visibility = Who sees the page
+org-visibility-public = Everyone (once verified)
+org-visibility-members = Only the organization's members
+org-field-role = Role
+org-role-admin = Page administrator
+org-role-member = Member
+org-actions = Actions
+org-members-title = Members
+org-member-add = Add a person
+org-member-add-hint = Their username on this platform.
+org-member-remove = Remove
+org-member-unknown = Nobody has this username.
+org-last-admin = The organization must keep at least one administrator.
+org-sections-title = Sections
+org-sections-lead = Add free text blocks to the organization's page.
+org-section-title = Title
+org-section-body = Content
+org-section-add = New section
+org-section-fix = Fix the section
+org-section-delete = Delete
+org-sections-too-many = An organization may have at most 20 sections.
+org-initiatives = Initiatives
+org-claim = Claim this organization
+org-claim-note = How you are linked to the organization
+org-claim-pending = Your claim is waiting for the administrators.
+org-claim-grant = Grant
+org-claim-refuse = Refuse
+org-decide-reason = Reason (optional)
+org-verify = Verify
+org-refuse = Refuse
+org-changes-title = Change history
+org-admin-title = Organizations to verify
+org-admin-unverified = Unverified organizations
+org-admin-claims = Claims
+org-admin-none = Nothing to handle.
+org-admin-sectors = Sectors list
+org-sector-code = Code
+org-sector-name-fr = French name
+org-sector-name-en = English name
+org-sector-save = Save the sector
+org-sector-delete = Delete
+org-admin-geocoder = Geocoding
+org-admin-geocoder-lead = Off by default: it would send addresses to a third party. Without a geocoder, the point is the one the person types or the municipality's centre.
+org-admin-geocoder-url = Search address of a Nominatim-compatible service
+org-admin-geocoder-hint = For example https://nominatim.example.org/search. Leave empty to turn it off.
+org-slug-invalid = Use lowercase letters, digits and hyphens.
+org-slug-taken = This address is already taken.
+org-neq-invalid = The NEQ has exactly 10 digits.
+org-link-invalid = Enter a complete web address (https://…).
+org-social-too-many = At most 10 links.
+org-email-invalid = This email address is not valid.
+org-territory-unknown = This territory is unknown.
+org-territories-too-many = At most 30 territories.
+org-point-invalid = This coordinate is not valid.
+flash-org-created = Organization created. Everyone will see it once verified.
+flash-org-saved = Changes saved.
+flash-org-claimed = Request sent to the administrators.
+
+initiative-list-title = Initiatives
+initiative-list-lead = Initiatives on the map: community grocery stores, community gardens, repair cafés and many more.
+initiative-list-empty = No initiative matches.
+initiative-propose = Propose an initiative
+initiative-new-title = Propose an initiative
+initiative-new-lead = The moderators will validate it before it appears on the map.
+initiative-edit = Edit
+initiative-edit-title = Edit the initiative
+initiative-field-category = Category
+initiative-choose-category = Choose a category
+initiative-field-organisation = Organization
+initiative-field-organisation-hint = Optional: the address of the organization's page (for example: coop-du-coin).
+initiative-organisation-unknown = This organization cannot be found.
+initiative-field-hours = Opening hours
+initiative-field-hours-hint = In OpenStreetMap format, for example: Mo-Fr 09:00-17:00; Sa 10:00-14:00; PH off
+initiative-hours-invalid = These hours do not follow the OpenStreetMap format (for example: Mo-Fr 09:00-17:00).
+initiative-status-proposed = Waiting for validation
+initiative-status-validated = Validated
+initiative-status-refused = Refused
+initiative-validate = Validate
+initiative-refuse = Refuse
+initiative-queue-title = Initiatives to validate
+initiative-queue-empty = No initiative is waiting for validation.
+initiative-queue-link = { $count ->
+    [0] No initiative to validate
+    [one] { $count } initiative to validate
+   *[other] { $count } initiatives to validate
+}
+initiative-export-gogocarto = GoGoCarto export
+initiative-import-title = Import initiatives
+initiative-import-lead = A GeoJSON file (points) or CSV (columns name, category, lat, lon…). If a line has an error, nothing changes unless you ask to skip bad lines. Importing the same file twice changes nothing.
+initiative-category-epicerie = Community grocery
+initiative-category-jardin = Community garden
+initiative-category-reparation = Repair café
+initiative-category-frigo = Community fridge
+initiative-category-ressourcerie = Reuse centre
+initiative-category-cuisine = Collective kitchen
+initiative-category-habitation = Community housing
+initiative-category-mobilite = Shared mobility
+initiative-category-culture = Cultural venue
+initiative-category-tiers-lieu = Third place
+initiative-category-autre = Other
+initiative-day-mo = Monday
+initiative-day-tu = Tuesday
+initiative-day-we = Wednesday
+initiative-day-th = Thursday
+initiative-day-fr = Friday
+initiative-day-sa = Saturday
+initiative-day-su = Sunday
+flash-initiative-proposed = Initiative proposed. It will appear once validated.
+flash-initiative-saved = Initiative saved.
+flash-initiative-validated = Initiative validated.
+flash-initiative-refused = Initiative refused.
+
+import-format = Format
+import-source = Source name
+import-source-hint = Line references are unique within a source; by default, the file name.
+import-file = File
+import-content = Or paste the content
+import-skip = Skip bad lines and import the others
+import-submit = Import
+import-applied = Import done
+import-not-applied = Nothing was imported: fix the lines in error
+import-line = Line
+import-ref = Reference
+import-result = Result
+import-created = Created
+import-updated = Updated
+import-unchanged = Unchanged
+import-count-created = { $count ->
+    [one] { $count } created
+   *[other] { $count } created
+}
+import-count-updated = { $count ->
+    [one] { $count } updated
+   *[other] { $count } updated
+}
+import-count-unchanged = { $count ->
+    [one] { $count } unchanged
+   *[other] { $count } unchanged
+}
+import-count-errors = { $count ->
+    [one] { $count } error
+   *[other] { $count } errors
+}
+import-not-geojson = This file is not a GeoJSON FeatureCollection.
+import-geometry-invalid = The geometry must be a Point.
+import-csv-unreadable = This CSV file cannot be read (unclosed quote).
+import-csv-no-name = The CSV file must have a "name" column.
+import-csv-columns = This line does not have as many columns as the header.
+import-empty = The file is empty.
+import-too-many = At most 20,000 lines per import.
+import-duplicate-ref = This reference already appears higher in the file.

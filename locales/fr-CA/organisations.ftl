@@ -1,0 +1,215 @@
+## Organisations (C16) and the map of initiatives (C17)
+
+nav-organisations = Organisations
+nav-initiatives = Initiatives
+org-directory-title = Organisations
+org-directory-lead = Le répertoire des organisations de l’écosystème : OBNL, coopératives, entreprises d’économie sociale, municipalités et collectifs.
+org-directory-order = Classées par nom.
+org-directory-empty = Aucune organisation pour l’instant.
+org-directory-no-match = Aucune organisation ne correspond à ces filtres.
+org-create = Ajouter une organisation
+org-filter-legend = Filtrer
+org-filter-query = Nom
+org-filter-any = Tous
+org-filter-territory = Territoire (avec ce qu’il contient)
+org-filter-apply = Filtrer
+org-filter-clear = Effacer les filtres
+org-export-csv = Exporter en CSV
+org-export-geojson = GeoJSON
+org-badge-verified = Vérifiée
+org-badge-unverified = Non vérifiée
+org-badge-refused = Refusée
+org-badge-members-only = Réservée aux membres
+org-unverified-text = Cette organisation n’a pas encore été vérifiée par l’équipe d’administration : seuls ses membres la voient.
+org-refused-text = L’équipe d’administration a refusé cette organisation.
+org-edit = Modifier
+org-edit-title = Modifier l’organisation
+org-new-title = Nouvelle organisation
+org-logo-of = Logo de { $name }
+org-logo-upload = Téléverser le logo
+org-field-logo = Logo (PNG, JPEG, WebP ou GIF)
+org-field-name = Nom
+org-field-slug = Adresse de la page
+org-field-slug-hint = Lettres minuscules, chiffres et traits d’union. Laissez vide pour la tirer du nom.
+org-field-description = Description
+org-field-markdown-hint = Vous pouvez utiliser Markdown.
+org-field-sectors = Secteurs
+org-field-legal-form = Forme juridique
+org-legal-none = Non précisée
+org-legal-obnl = Organisme à but non lucratif (OBNL)
+org-legal-cooperative = Coopérative
+org-legal-mutuelle = Mutuelle
+org-legal-entreprise = Entreprise
+org-legal-municipal = Municipalité ou MRC
+org-legal-public = Organisme public
+org-legal-collectif = Collectif non constitué
+org-legal-autre = Autre
+org-field-neq = Numéro d’entreprise du Québec (NEQ)
+org-field-neq-hint = Facultatif : 10 chiffres.
+org-field-territories = Territoires desservis
+org-field-territories-hint = Adresses des territoires, séparées par des virgules (par exemple : mauricie, trois-rivieres).
+org-field-address = Adresse
+org-field-place = Municipalité
+org-field-place-hint = L’adresse du territoire (par exemple : trois-rivieres). Sans point précis, le centre de ce territoire est utilisé.
+org-field-lat = Latitude
+org-field-lon = Longitude
+org-field-point-hint = Facultatif : en degrés décimaux, par exemple 46.3432 et -72.5430.
+org-field-point = Point sur la carte
+org-field-website = Site Web
+org-field-social = Réseaux sociaux
+org-field-social-hint = Un lien par ligne.
+org-field-contact = Contact
+org-field-contact-name = Personne-ressource
+org-field-email = Courriel
+org-field-phone = Téléphone
+org-field-visibility = Qui voit la page
+org-visibility-public = Tout le monde (une fois vérifiée)
+org-visibility-members = Seulement les membres de l’organisation
+org-field-role = Rôle
+org-role-admin = Administrateur de la page
+org-role-member = Membre
+org-actions = Actions
+org-members-title = Membres
+org-member-add = Ajouter une personne
+org-member-add-hint = Son nom d’utilisateur sur cette plateforme.
+org-member-remove = Retirer
+org-member-unknown = Personne ne porte ce nom d’utilisateur.
+org-last-admin = L’organisation doit garder au moins un administrateur.
+org-sections-title = Sections
+org-sections-lead = Ajoutez des blocs de texte libres à la page de l’organisation.
+org-section-title = Titre
+org-section-body = Contenu
+org-section-add = Nouvelle section
+org-section-fix = Corriger la section
+org-section-delete = Supprimer
+org-sections-too-many = Une organisation peut avoir au plus 20 sections.
+org-initiatives = Initiatives
+org-claim = Revendiquer cette organisation
+org-claim-note = Votre lien avec l’organisation
+org-claim-pending = Votre demande de revendication attend l’équipe d’administration.
+org-claim-grant = Accorder
+org-claim-refuse = Refuser
+org-decide-reason = Motif (facultatif)
+org-verify = Vérifier
+org-refuse = Refuser
+org-changes-title = Historique des modifications
+org-admin-title = Organisations à vérifier
+org-admin-unverified = Organisations non vérifiées
+org-admin-claims = Revendications
+org-admin-none = Rien à traiter.
+org-admin-sectors = Liste des secteurs
+org-sector-code = Code
+org-sector-name-fr = Nom en français
+org-sector-name-en = Nom en anglais
+org-sector-save = Enregistrer le secteur
+org-sector-delete = Supprimer
+org-admin-geocoder = Géocodage
+org-admin-geocoder-lead = Désactivé par défaut : il enverrait les adresses à un tiers. Sans géocodeur, le point est celui que la personne saisit ou le centre de la municipalité.
+org-admin-geocoder-url = Adresse de recherche d’un service compatible Nominatim
+org-admin-geocoder-hint = Par exemple https://nominatim.exemple.org/search. Laissez vide pour désactiver.
+org-slug-invalid = Utilisez des lettres minuscules, des chiffres et des traits d’union.
+org-slug-taken = Cette adresse est déjà prise.
+org-neq-invalid = Le NEQ compte exactement 10 chiffres.
+org-link-invalid = Entrez une adresse Web complète (https://…).
+org-social-too-many = Au plus 10 liens.
+org-email-invalid = Cette adresse courriel n’est pas valide.
+org-territory-unknown = Ce territoire est inconnu.
+org-territories-too-many = Au plus 30 territoires.
+org-point-invalid = Cette coordonnée n’est pas valide.
+flash-org-created = Organisation créée. Elle sera visible de tous une fois vérifiée.
+flash-org-saved = Modifications enregistrées.
+flash-org-claimed = Demande envoyée à l’équipe d’administration.
+
+initiative-list-title = Initiatives
+initiative-list-lead = Les initiatives sur la carte : épiceries solidaires, jardins communautaires, cafés réparation et bien d’autres.
+initiative-list-empty = Aucune initiative ne correspond.
+initiative-propose = Proposer une initiative
+initiative-new-title = Proposer une initiative
+initiative-new-lead = L’équipe de modération la validera avant qu’elle paraisse sur la carte.
+initiative-edit = Modifier
+initiative-edit-title = Modifier l’initiative
+initiative-field-category = Catégorie
+initiative-choose-category = Choisissez une catégorie
+initiative-field-organisation = Organisation
+initiative-field-organisation-hint = Facultatif : l’adresse de la page de l’organisation (par exemple : coop-du-coin).
+initiative-organisation-unknown = Cette organisation est introuvable.
+initiative-field-hours = Heures d’ouverture
+initiative-field-hours-hint = Au format OpenStreetMap, par exemple : Mo-Fr 09:00-17:00; Sa 10:00-14:00; PH off
+initiative-hours-invalid = Ces heures ne suivent pas le format OpenStreetMap (par exemple : Mo-Fr 09:00-17:00).
+initiative-status-proposed = En attente de validation
+initiative-status-validated = Validée
+initiative-status-refused = Refusée
+initiative-validate = Valider
+initiative-refuse = Refuser
+initiative-queue-title = Initiatives à valider
+initiative-queue-empty = Aucune initiative n’attend de validation.
+initiative-queue-link = { $count ->
+    [0] Aucune initiative à valider
+    [one] { $count } initiative à valider
+   *[other] { $count } initiatives à valider
+}
+initiative-export-gogocarto = Export GoGoCarto
+initiative-import-title = Importer des initiatives
+initiative-import-lead = Un fichier GeoJSON (des points) ou CSV (colonnes name, category, lat, lon…). Si une ligne a une erreur, rien n’est modifié, à moins de demander d’ignorer les lignes fautives. Importer deux fois le même fichier ne change rien.
+initiative-category-epicerie = Épicerie solidaire
+initiative-category-jardin = Jardin communautaire
+initiative-category-reparation = Café réparation
+initiative-category-frigo = Frigo partagé
+initiative-category-ressourcerie = Ressourcerie
+initiative-category-cuisine = Cuisine collective
+initiative-category-habitation = Habitation communautaire
+initiative-category-mobilite = Mobilité partagée
+initiative-category-culture = Lieu culturel
+initiative-category-tiers-lieu = Tiers-lieu
+initiative-category-autre = Autre
+initiative-day-mo = Lundi
+initiative-day-tu = Mardi
+initiative-day-we = Mercredi
+initiative-day-th = Jeudi
+initiative-day-fr = Vendredi
+initiative-day-sa = Samedi
+initiative-day-su = Dimanche
+flash-initiative-proposed = Initiative proposée. Elle paraîtra une fois validée.
+flash-initiative-saved = Initiative enregistrée.
+flash-initiative-validated = Initiative validée.
+flash-initiative-refused = Initiative refusée.
+
+import-format = Format
+import-source = Nom de la source
+import-source-hint = Les références des lignes sont uniques dans une source; par défaut, le nom du fichier.
+import-file = Fichier
+import-content = Ou collez le contenu
+import-skip = Ignorer les lignes fautives et importer les autres
+import-submit = Importer
+import-applied = Importation faite
+import-not-applied = Rien n’a été importé : corrigez les lignes en erreur
+import-line = Ligne
+import-ref = Référence
+import-result = Résultat
+import-created = Créée
+import-updated = Mise à jour
+import-unchanged = Inchangée
+import-count-created = { $count ->
+    [one] { $count } créée
+   *[other] { $count } créées
+}
+import-count-updated = { $count ->
+    [one] { $count } mise à jour
+   *[other] { $count } mises à jour
+}
+import-count-unchanged = { $count ->
+    [one] { $count } inchangée
+   *[other] { $count } inchangées
+}
+import-count-errors = { $count ->
+    [one] { $count } erreur
+   *[other] { $count } erreurs
+}
+import-not-geojson = Ce fichier n’est pas une FeatureCollection GeoJSON.
+import-geometry-invalid = La géométrie doit être un point (Point).
+import-csv-unreadable = Ce fichier CSV est illisible (guillemet non fermé).
+import-csv-no-name = Le fichier CSV doit avoir une colonne « name ».
+import-csv-columns = Cette ligne n’a pas le même nombre de colonnes que l’en-tête.
+import-empty = Le fichier est vide.
+import-too-many = Au plus 20 000 lignes par importation.
+import-duplicate-ref = Cette référence apparaît déjà plus haut dans le fichier.
