@@ -188,6 +188,10 @@ enum OidcClientCommand {
         /// several). Without it, every member of the instance sees it.
         #[arg(long = "community")]
         communities: Vec<String>,
+        /// Add `id` (the account id, a number) to userinfo, for tools that
+        /// sign in through a GitLab-style route (Mattermost Team Edition).
+        #[arg(long)]
+        gitlab_compat: bool,
     },
     /// List registered tools.
     List,
@@ -512,6 +516,7 @@ async fn oidc_client(state: &AppState, command: OidcClientCommand) -> anyhow::Re
             icon,
             alg,
             communities,
+            gitlab_compat,
         } => {
             let community_ids = match ops::community_ids(state, &communities).await? {
                 Ok(ids) => ids,
@@ -542,6 +547,7 @@ async fn oidc_client(state: &AppState, command: OidcClientCommand) -> anyhow::Re
                 scopes: scopes.split_whitespace().map(str::to_string).collect(),
                 first_party,
                 require_pkce,
+                gitlab_compat,
             };
             match ops::register(state, &Actor::CLI, &new).await {
                 Ok((client, secret)) => {
@@ -579,7 +585,7 @@ async fn oidc_client(state: &AppState, command: OidcClientCommand) -> anyhow::Re
                     format!("communities:{}", slugs.join(","))
                 };
                 println!(
-                    "{}\t{}\t{}\t{}{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}{}{}\t{}\t{}\t{}",
                     c.client_id,
                     c.name,
                     if c.is_public {
@@ -589,6 +595,7 @@ async fn oidc_client(state: &AppState, command: OidcClientCommand) -> anyhow::Re
                     },
                     c.scopes.join(" "),
                     if c.first_party { "\tfirst-party" } else { "" },
+                    if c.gitlab_compat { "\tgitlab-compat" } else { "" },
                     c.alg,
                     audience,
                     c.redirect_uris.join(" ")

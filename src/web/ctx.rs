@@ -275,10 +275,20 @@ impl Ctx {
             .push(set_cookie(FLASH_COOKIE, key, Some(60), self.secure));
     }
 
-    /// Start a session for `user` (rotating any previous one) and remember
-    /// the language of the account.
-    pub async fn log_in(&mut self, state: &AppState, user: &User) -> Result<(), AppError> {
+    /// Start a session for `user`, who just authenticated with `amr`
+    /// (`accounts::sessions::amr`), and remember the language of the
+    /// account. A session this browser already had ends — the same account
+    /// or another one (switching accounts) — and the tools that signed in
+    /// through it hear of it, as at any log-out.
+    pub async fn log_in(&mut self, state: &AppState, user: &User, amr: &str) -> Result<(), AppError> {
         if let Some(old) = self.session_hash.take() {
+            crate::oidc::backchannel::session_ended(
+                &state.db,
+                &state.jobs,
+                &state.config.public_url(),
+                &crate::oidc::sid_of(&old),
+            )
+            .await?;
             accounts::delete_session(&state.db, &old).await?;
         }
         let s = accounts::create_session(
@@ -287,6 +297,7 @@ impl Ctx {
             &self.user_agent,
             &self.ip,
             state.config.session_days,
+            amr,
         )
         .await?;
         let age = state.config.session_days * 86400;

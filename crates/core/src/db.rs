@@ -72,6 +72,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "territories",
         include_str!("../../../migrations/0010_territories.sql"),
     ),
+    (
+        12,
+        "oidc_hardening",
+        include_str!("../../../migrations/0012_oidc_hardening.sql"),
+    ),
 ];
 
 pub fn now() -> i64 {
