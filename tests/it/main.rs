@@ -18,6 +18,7 @@ mod matrix;
 mod moderation;
 mod notifications;
 mod oidc;
+mod oidc_sessions;
 mod operations;
 mod passkeys;
 mod preview;

@@ -13,13 +13,13 @@ use serde_json::Value;
 
 use crate::harness::{PASSWORD, TestApp, html_unescape};
 
-const REDIRECT: &str = "http://127.0.0.1:9/cb";
-const AFTER_LOGOUT: &str = "http://127.0.0.1:9/bye";
+pub(crate) const REDIRECT: &str = "http://127.0.0.1:9/cb";
+pub(crate) const AFTER_LOGOUT: &str = "http://127.0.0.1:9/bye";
 /// A PKCE verifier and its S256 challenge (computed independently).
 const VERIFIER: &str = "dBjftJeZ4CVP-mJ92IQJQ7AbaWzi-t4Ma3hLuEgLfY3Fzb7";
 const CHALLENGE: &str = "N1R0_DUZK7T-QiztH6oQLvzXc9nPGCI3Gty9p6AziHI";
 
-fn location(res: &reqwest::Response) -> String {
+pub(crate) fn location(res: &reqwest::Response) -> String {
     res.headers()
         .get("location")
         .and_then(|v| v.to_str().ok())
@@ -27,7 +27,7 @@ fn location(res: &reqwest::Response) -> String {
         .to_string()
 }
 
-fn query_param(url: &str, name: &str) -> Option<String> {
+pub(crate) fn query_param(url: &str, name: &str) -> Option<String> {
     url::Url::parse(url)
         .ok()?
         .query_pairs()
@@ -35,7 +35,7 @@ fn query_param(url: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-async fn register(app: &TestApp, name: &str, public: bool, first_party: bool) -> (Client, String) {
+pub(crate) async fn register(app: &TestApp, name: &str, public: bool, first_party: bool) -> (Client, String) {
     let (c, secret) = clients::create(
         &app.state.db,
         &NewClient {
@@ -116,7 +116,7 @@ async fn admin_register(
         .expect("register")
 }
 
-fn authorize_url(app: &TestApp, client_id: &str, extra: &[(&str, &str)]) -> String {
+pub(crate) fn authorize_url(app: &TestApp, client_id: &str, extra: &[(&str, &str)]) -> String {
     let mut u = url::Url::parse(&app.at("/oauth2/authorize")).expect("url");
     {
         let mut q = u.query_pairs_mut();
@@ -134,7 +134,7 @@ fn authorize_url(app: &TestApp, client_id: &str, extra: &[(&str, &str)]) -> Stri
 }
 
 /// Hidden fields of the first form posting to `action`.
-fn hidden_fields(html: &str, action: &str) -> Vec<(String, String)> {
+pub(crate) fn hidden_fields(html: &str, action: &str) -> Vec<(String, String)> {
     let start = html
         .find(&format!("action=\"{action}\""))
         .unwrap_or_else(|| panic!("no form to {action}"));
@@ -155,7 +155,7 @@ fn hidden_fields(html: &str, action: &str) -> Vec<(String, String)> {
 
 /// Follow an authorization request as a signed-in browser: allow on the
 /// consent screen when it shows; return the tool's redirect URL.
-async fn authorize(browser: &reqwest::Client, url: &str) -> String {
+pub(crate) async fn authorize(browser: &reqwest::Client, url: &str) -> String {
     let res = browser.get(url).send().await.expect("authorize");
     if res.status() == StatusCode::FOUND {
         return location(&res);
@@ -179,7 +179,7 @@ async fn authorize(browser: &reqwest::Client, url: &str) -> String {
     location(&res)
 }
 
-async fn token(
+pub(crate) async fn token(
     app: &TestApp,
     client: &Client,
     secret: &str,
@@ -207,7 +207,7 @@ async fn token(
     (status, res.json().await.expect("json"))
 }
 
-async fn redeem(
+pub(crate) async fn redeem(
     app: &TestApp,
     client: &Client,
     secret: &str,
@@ -225,7 +225,7 @@ async fn redeem(
     token(app, client, secret, &form).await
 }
 
-async fn userinfo(app: &TestApp, access: &str) -> reqwest::Response {
+pub(crate) async fn userinfo(app: &TestApp, access: &str) -> reqwest::Response {
     reqwest::Client::new()
         .get(app.at("/oauth2/userinfo"))
         .bearer_auth(access)
@@ -235,7 +235,7 @@ async fn userinfo(app: &TestApp, access: &str) -> reqwest::Response {
 }
 
 /// Verify an ID token against the published JWKS (signature, then claims).
-async fn verify_id_token(app: &TestApp, token: &str) -> Value {
+pub(crate) async fn verify_id_token(app: &TestApp, token: &str) -> Value {
     let jwks: Value = reqwest::get(app.at("/oauth2/jwks"))
         .await
         .expect("jwks")
@@ -253,7 +253,7 @@ async fn verify_id_token(app: &TestApp, token: &str) -> Value {
         .expect("valid signature")
 }
 
-async fn signed_in_code(app: &TestApp, browser: &reqwest::Client, client: &Client) -> String {
+pub(crate) async fn signed_in_code(app: &TestApp, browser: &reqwest::Client, client: &Client) -> String {
     let back = authorize(browser, &authorize_url(app, &client.client_id, &[])).await;
     assert!(back.starts_with(REDIRECT), "{back}");
     assert_eq!(query_param(&back, "state").as_deref(), Some("st-123"));
@@ -1406,7 +1406,7 @@ async fn run_rp(app: &TestApp, program: &str, script: &str, public: bool, alg: A
 
 /// Whether a tool is available; a skip is loud, and a failure when
 /// `PASSERELLES_REQUIRE_RP=1` (set by CI and `scripts/test --install-rp`).
-fn rp_available(what: &str, probe: &mut std::process::Command) -> bool {
+pub(crate) fn rp_available(what: &str, probe: &mut std::process::Command) -> bool {
     let ok = probe
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
