@@ -157,6 +157,16 @@ pub(crate) fn hidden_fields(html: &str, action: &str) -> Vec<(String, String)> {
 /// consent screen when it shows; return the tool's redirect URL.
 pub(crate) async fn authorize(browser: &reqwest::Client, url: &str) -> String {
     let res = browser.get(url).send().await.expect("authorize");
+    consent_through(browser, url, res).await
+}
+
+/// The authorization endpoint's answer `res` to `url`: the redirect to the
+/// tool, or the consent screen, allowed.
+pub(crate) async fn consent_through(
+    browser: &reqwest::Client,
+    url: &str,
+    res: reqwest::Response,
+) -> String {
     if res.status() == StatusCode::FOUND {
         return location(&res);
     }
@@ -800,7 +810,13 @@ async fn refresh_token_reuse_revokes_the_chain() {
     assert_eq!(status, StatusCode::OK);
     let r3 = t3["refresh_token"].as_str().expect("r3").to_string();
     let a3 = t3["access_token"].as_str().expect("a3").to_string();
-    // An attacker replays r1: refused, and the whole chain ends.
+    // An attacker replays r1 after the grace window (a replay within it
+    // gets the live successor: `oidc_sessions`): refused, and the whole
+    // chain ends.
+    sqlx::query("UPDATE oidc_tokens SET used_at = used_at - 60 WHERE used_at IS NOT NULL")
+        .execute(&app.state.db.pool)
+        .await
+        .expect("age");
     let (status, body) = refresh(r1).await;
     assert_eq!(
         (status, body["error"].as_str()),
@@ -1309,21 +1325,38 @@ async fn people_see_and_withdraw_the_tools_they_allowed_and_admins_register_them
 
 /// Run one RP script (`node tests/rp/rp.mjs` or `python3 tests/rp/rp.py`)
 /// against the running server: it prints the authorization URL, we play
-/// the browser (log-in + consent) and hand the redirect back on stdin;
-/// it exchanges the code, reads userinfo, refreshes, revokes and logs out,
-/// printing one JSON line of results.
-async fn run_rp(app: &TestApp, program: &str, script: &str, public: bool, alg: Alg) -> Value {
+/// the browser (log-in + consent, or re-authentication) and hand the
+/// redirect back on stdin; it exchanges the code, reads userinfo, refreshes
+/// six times in parallel with one token, checks reuse after the grace
+/// window ends the sign-in, authorizes again with `max_age` after the
+/// session has aged, revokes and logs out, printing one JSON line of
+/// results. With `totp`, the person signs in with a password and a TOTP
+/// code, and the script checks `amr` and `acr` say so.
+async fn run_rp(
+    app: &TestApp,
+    program: &str,
+    script: &str,
+    public: bool,
+    alg: Alg,
+    totp: bool,
+) -> Value {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let (browser, user) = app
-        .logged_in(
-            &format!(
-                "rp{}{}",
-                if public { "p" } else { "c" },
-                alg.as_str().to_lowercase()
-            ),
-            false,
-        )
-        .await;
+    let username = format!(
+        "rp{}{}{}",
+        if public { "p" } else { "c" },
+        alg.as_str().to_lowercase(),
+        if totp { "t" } else { "" }
+    );
+    let user = app.create_user(&username, false).await;
+    let browser = app.client();
+    let factor = if totp {
+        let secret = crate::oidc_sessions::enable_totp(app, user.id).await;
+        crate::oidc_sessions::login_with_totp(app, &browser, user.id, &username, &secret).await;
+        Some((user.id, secret))
+    } else {
+        app.login(&browser, &username, PASSWORD).await;
+        None
+    };
     let (client, secret) = register(app, "RP", public, false).await;
     // The client signs its ID tokens with `alg` (set as the RP's
     // id_token_signed_response_alg too, so the library insists on it).
@@ -1342,6 +1375,7 @@ async fn run_rp(app: &TestApp, program: &str, script: &str, public: bool, alg: A
         .env("REDIRECT_URI", REDIRECT)
         .env("POST_LOGOUT_URI", AFTER_LOGOUT)
         .env("ID_TOKEN_ALG", alg.as_str())
+        .env("EXPECT_AMR", if totp { "pwd otp mfa" } else { "pwd" })
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
@@ -1350,33 +1384,59 @@ async fn run_rp(app: &TestApp, program: &str, script: &str, public: bool, alg: A
     let mut stdin = child.stdin.take().expect("stdin");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut result = None;
+    let mut reauthentications = 0;
     while let Some(line) =
         tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
             .await
             .expect("RP script answers within 60 s")
             .expect("read")
     {
-        if let Some(url) = line.strip_prefix("AUTHORIZE ") {
+        let answer = if let Some(url) = line.strip_prefix("AUTHORIZE ") {
             assert!(url.contains("code_challenge_method=S256"), "{url}");
-            let back = authorize(&browser, url).await;
-            stdin
-                .write_all(format!("{back}\n").as_bytes())
-                .await
-                .expect("write");
-            stdin.flush().await.expect("flush");
+            let (back, reauthenticated) = crate::oidc_sessions::sign_in_to_tool(
+                app,
+                &browser,
+                url,
+                factor.as_ref().map(|(u, s)| (*u, s.as_str())),
+            )
+            .await;
+            reauthentications += reauthenticated as u32;
+            back
         } else if let Some(url) = line.strip_prefix("LOGOUT ") {
             let res = browser.get(url).send().await.expect("logout");
-            let to = location(&res);
-            stdin
-                .write_all(format!("{to}\n").as_bytes())
+            location(&res)
+        } else if line.trim() == "AGE_SESSION" {
+            // The log-in happened two minutes ago.
+            sqlx::query("UPDATE sessions SET auth_time = auth_time - 120 WHERE user_id = $1")
+                .bind(user.id)
+                .execute(&app.state.db.pool)
                 .await
-                .expect("write");
-            stdin.flush().await.expect("flush");
-        } else if let Some(json) = line.strip_prefix("RESULT ") {
-            result = Some(serde_json::from_str::<Value>(json).expect("result JSON"));
+                .expect("age session");
+            "ok".to_string()
+        } else if line.trim() == "AGE_REFRESH" {
+            // The grace window of the rotations so far has passed.
+            sqlx::query(
+                "UPDATE oidc_tokens SET used_at = used_at - 60 WHERE used_at IS NOT NULL \
+                 AND grant_id IN (SELECT id FROM oidc_grants WHERE client_id = $1)",
+            )
+            .bind(client.id)
+            .execute(&app.state.db.pool)
+            .await
+            .expect("age rotations");
+            "ok".to_string()
         } else {
-            eprintln!("[{program}] {line}");
-        }
+            if let Some(json) = line.strip_prefix("RESULT ") {
+                result = Some(serde_json::from_str::<Value>(json).expect("result JSON"));
+            } else {
+                eprintln!("[{program}] {line}");
+            }
+            continue;
+        };
+        stdin
+            .write_all(format!("{answer}\n").as_bytes())
+            .await
+            .expect("write");
+        stdin.flush().await.expect("flush");
     }
     let status = child.wait().await.expect("wait");
     assert!(status.success(), "{program} {script} failed");
@@ -1390,6 +1450,19 @@ async fn run_rp(app: &TestApp, program: &str, script: &str, public: bool, alg: A
         user.email.clone().unwrap_or_default().as_str()
     );
     assert_eq!(r["refreshed"], true);
+    // The six parallel refreshes all succeeded, with one successor, and
+    // the tool was still signed in afterwards.
+    assert_eq!(r["parallel_ok"], 6, "{r}");
+    assert_eq!(r["parallel_successors"], 1, "{r}");
+    assert_eq!(r["still_signed_in"], true, "{r}");
+    assert_eq!(r["reuse_after_window_refused"], true, "{r}");
+    // max_age after two minutes: one re-authentication, accepted by the library.
+    assert_eq!(reauthentications, 1, "max_age asked to authenticate again");
+    assert_eq!(r["max_age_accepted"], true, "{r}");
+    assert_eq!(
+        r["amr"],
+        serde_json::json!(if totp { vec!["pwd", "otp", "mfa"] } else { vec!["pwd"] })
+    );
     assert_eq!(
         r["logout_redirect"],
         format!("{AFTER_LOGOUT}?state=rp-logout")
@@ -1434,10 +1507,10 @@ async fn rp_openid_client_node() {
         return;
     }
     let app = TestApp::spawn().await;
-    run_rp(&app, "node", "tests/rp/rp.mjs", false, Alg::Rs256).await;
-    run_rp(&app, "node", "tests/rp/rp.mjs", true, Alg::Rs256).await;
-    run_rp(&app, "node", "tests/rp/rp.mjs", false, Alg::Es256).await;
-    run_rp(&app, "node", "tests/rp/rp.mjs", true, Alg::EdDsa).await;
+    run_rp(&app, "node", "tests/rp/rp.mjs", false, Alg::Rs256, false).await;
+    run_rp(&app, "node", "tests/rp/rp.mjs", true, Alg::Rs256, false).await;
+    run_rp(&app, "node", "tests/rp/rp.mjs", false, Alg::Es256, true).await;
+    run_rp(&app, "node", "tests/rp/rp.mjs", true, Alg::EdDsa, false).await;
 }
 
 #[tokio::test]
@@ -1458,10 +1531,10 @@ async fn rp_authlib_python() {
         return;
     }
     let app = TestApp::spawn().await;
-    run_rp(&app, python, "tests/rp/rp.py", false, Alg::Rs256).await;
-    run_rp(&app, python, "tests/rp/rp.py", true, Alg::Rs256).await;
-    run_rp(&app, python, "tests/rp/rp.py", false, Alg::EdDsa).await;
-    run_rp(&app, python, "tests/rp/rp.py", true, Alg::Es256).await;
+    run_rp(&app, python, "tests/rp/rp.py", false, Alg::Rs256, false).await;
+    run_rp(&app, python, "tests/rp/rp.py", true, Alg::Rs256, true).await;
+    run_rp(&app, python, "tests/rp/rp.py", false, Alg::EdDsa, false).await;
+    run_rp(&app, python, "tests/rp/rp.py", true, Alg::Es256, false).await;
 }
 
 #[tokio::test]

@@ -69,7 +69,7 @@ async fn signed_in(app: &TestApp, browser: &reqwest::Client) -> bool {
 }
 
 /// A confirmed TOTP factor for `user_id` with a known secret.
-async fn enable_totp(app: &TestApp, user_id: i64) -> String {
+pub(crate) async fn enable_totp(app: &TestApp, user_id: i64) -> String {
     let secret = passerelles::totp::base32(&[7u8; 20]);
     let t = passerelles::db::now();
     sqlx::query(
@@ -116,7 +116,7 @@ async fn code_step(app: &TestApp, browser: &reqwest::Client, code: &str) -> reqw
 }
 
 /// Log in with password then TOTP code.
-async fn login_with_totp(app: &TestApp, browser: &reqwest::Client, user_id: i64, username: &str, secret: &str) {
+pub(crate) async fn login_with_totp(app: &TestApp, browser: &reqwest::Client, user_id: i64, username: &str, secret: &str) {
     let csrf = app.csrf(browser, "/login").await;
     let res = browser
         .post(app.at("/login"))
@@ -238,6 +238,32 @@ async fn id_of(app: &TestApp, client: &Client, secret: &str, code: &str) -> (Val
     assert_eq!(status, StatusCode::OK, "{t}");
     let id = verify_id_token(app, t["id_token"].as_str().expect("id token")).await;
     (id, t)
+}
+
+/// Play the browser at an authorization request: re-authenticate when
+/// asked (password, then the TOTP code of `totp` when the account has
+/// one), allow on the consent screen; the tool's redirect URL, and whether
+/// a re-authentication was asked.
+pub(crate) async fn sign_in_to_tool(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    url: &str,
+    totp: Option<(i64, &str)>,
+) -> (String, bool) {
+    let res = browser.get(url).send().await.expect("authorize");
+    if res.status() != StatusCode::SEE_OTHER {
+        return (crate::oidc::consent_through(browser, url, res).await, false);
+    }
+    let to = location(&res);
+    let res = reauth(app, browser, &to, PASSWORD).await;
+    let mut next = location(&res);
+    if next == "/login/second-factor" {
+        let (user_id, secret) = totp.expect("the account has a second factor");
+        let code = code_now(app, user_id, secret).await;
+        next = location(&code_step(app, browser, &code).await);
+    }
+    let again = app.at(&next);
+    (crate::oidc::authorize(browser, &again).await, true)
 }
 
 // ---- 12. concurrent refresh ------------------------------------------------------------
