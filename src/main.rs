@@ -595,7 +595,11 @@ async fn oidc_client(state: &AppState, command: OidcClientCommand) -> anyhow::Re
                     },
                     c.scopes.join(" "),
                     if c.first_party { "\tfirst-party" } else { "" },
-                    if c.gitlab_compat { "\tgitlab-compat" } else { "" },
+                    if c.gitlab_compat {
+                        "\tgitlab-compat"
+                    } else {
+                        ""
+                    },
                     c.alg,
                     audience,
                     c.redirect_uris.join(" ")

@@ -280,7 +280,12 @@ impl Ctx {
     /// account. A session this browser already had ends — the same account
     /// or another one (switching accounts) — and the tools that signed in
     /// through it hear of it, as at any log-out.
-    pub async fn log_in(&mut self, state: &AppState, user: &User, amr: &str) -> Result<(), AppError> {
+    pub async fn log_in(
+        &mut self,
+        state: &AppState,
+        user: &User,
+        amr: &str,
+    ) -> Result<(), AppError> {
         if let Some(old) = self.session_hash.take() {
             crate::oidc::backchannel::session_ended(
                 &state.db,

@@ -124,10 +124,9 @@ async fn again_submit(
     }
     let next = onward(&f.next);
     // Then the second factor, when the person has one.
-    if let Some(to_code) = super::second_factor::reauth_challenge_if_enabled(
-        &state, &mut ctx, &user, &next, &session,
-    )
-    .await?
+    if let Some(to_code) =
+        super::second_factor::reauth_challenge_if_enabled(&state, &mut ctx, &user, &next, &session)
+            .await?
     {
         return Ok(to_code);
     }

@@ -35,7 +35,12 @@ pub(crate) fn query_param(url: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-pub(crate) async fn register(app: &TestApp, name: &str, public: bool, first_party: bool) -> (Client, String) {
+pub(crate) async fn register(
+    app: &TestApp,
+    name: &str,
+    public: bool,
+    first_party: bool,
+) -> (Client, String) {
     let (c, secret) = clients::create(
         &app.state.db,
         &NewClient {
@@ -263,7 +268,11 @@ pub(crate) async fn verify_id_token(app: &TestApp, token: &str) -> Value {
         .expect("valid signature")
 }
 
-pub(crate) async fn signed_in_code(app: &TestApp, browser: &reqwest::Client, client: &Client) -> String {
+pub(crate) async fn signed_in_code(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    client: &Client,
+) -> String {
     let back = authorize(browser, &authorize_url(app, &client.client_id, &[])).await;
     assert!(back.starts_with(REDIRECT), "{back}");
     assert_eq!(query_param(&back, "state").as_deref(), Some("st-123"));
@@ -1461,7 +1470,11 @@ async fn run_rp(
     assert_eq!(r["max_age_accepted"], true, "{r}");
     assert_eq!(
         r["amr"],
-        serde_json::json!(if totp { vec!["pwd", "otp", "mfa"] } else { vec!["pwd"] })
+        serde_json::json!(if totp {
+            vec!["pwd", "otp", "mfa"]
+        } else {
+            vec!["pwd"]
+        })
     );
     assert_eq!(
         r["logout_redirect"],

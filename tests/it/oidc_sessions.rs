@@ -116,7 +116,13 @@ async fn code_step(app: &TestApp, browser: &reqwest::Client, code: &str) -> reqw
 }
 
 /// Log in with password then TOTP code.
-pub(crate) async fn login_with_totp(app: &TestApp, browser: &reqwest::Client, user_id: i64, username: &str, secret: &str) {
+pub(crate) async fn login_with_totp(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    user_id: i64,
+    username: &str,
+    secret: &str,
+) {
     let csrf = app.csrf(browser, "/login").await;
     let res = browser
         .post(app.at("/login"))
@@ -287,7 +293,11 @@ async fn parallel_refreshes_within_the_grace_window_share_one_successor() {
     );
     let all = [a, b, c, d, e, f];
     for (status, body) in &all {
-        assert_eq!(*status, StatusCode::OK, "every parallel refresh succeeds: {body}");
+        assert_eq!(
+            *status,
+            StatusCode::OK,
+            "every parallel refresh succeeds: {body}"
+        );
     }
     let r2 = all[0].1["refresh_token"].as_str().expect("r2").to_string();
     let a2 = all[0].1["access_token"].as_str().expect("a2").to_string();
@@ -308,7 +318,13 @@ async fn parallel_refreshes_within_the_grace_window_share_one_successor() {
     // to the live pair instead of ending the sign-in.
     let (status, late) = refresh(&app, &client, &secret, &r1).await;
     assert_eq!(status, StatusCode::OK, "{late}");
-    assert_eq!((late["refresh_token"].as_str(), late["access_token"].as_str()), (Some(r3.as_str()), Some(a3.as_str())));
+    assert_eq!(
+        (
+            late["refresh_token"].as_str(),
+            late["access_token"].as_str()
+        ),
+        (Some(r3.as_str()), Some(a3.as_str()))
+    );
     assert_eq!(userinfo(&app, &a3).await.status(), StatusCode::OK);
 
     // After the window, reuse is theft: the whole grant ends.
@@ -319,7 +335,11 @@ async fn parallel_refreshes_within_the_grace_window_share_one_successor() {
         (StatusCode::BAD_REQUEST, Some("invalid_grant"))
     );
     let (status, _) = refresh(&app, &client, &secret, &r3).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "the live token is revoked too");
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "the live token is revoked too"
+    );
     assert_eq!(userinfo(&app, &a3).await.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -335,7 +355,13 @@ async fn the_grace_window_is_configurable_and_zero_turns_it_off() {
     assert_eq!(status, StatusCode::OK);
     let (status, _) = refresh(&app, &client, &secret, &r1).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "no window: reuse at once");
-    let (status, _) = refresh(&app, &client, &secret, t2["refresh_token"].as_str().expect("r2")).await;
+    let (status, _) = refresh(
+        &app,
+        &client,
+        &secret,
+        t2["refresh_token"].as_str().expect("r2"),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "and the grant is revoked");
     // The environment sets it too, within bounds.
     let mut cfg = passerelles::config::Config::default();
@@ -359,8 +385,20 @@ async fn max_age_and_prompt_login_reauthenticate_in_the_same_session() {
     let (client, secret) = tool_with_backchannel(&app, "Nuage", &bcl).await;
     let (other, other_secret) = tool_with_backchannel(&app, "Forge", &bcl).await;
     // Signed in to two tools.
-    let (first, t) = id_of(&app, &client, &secret, &signed_in_code(&app, &browser, &client).await).await;
-    let (_, ot) = id_of(&app, &other, &other_secret, &signed_in_code(&app, &browser, &other).await).await;
+    let (first, t) = id_of(
+        &app,
+        &client,
+        &secret,
+        &signed_in_code(&app, &browser, &client).await,
+    )
+    .await;
+    let (_, ot) = id_of(
+        &app,
+        &other,
+        &other_secret,
+        &signed_in_code(&app, &browser, &other).await,
+    )
+    .await;
     let sid = first["sid"].as_str().expect("sid").to_string();
 
     // The log-in was 45 s ago: max_age=10 asks to authenticate again
@@ -368,7 +406,11 @@ async fn max_age_and_prompt_login_reauthenticate_in_the_same_session() {
     age_sessions(&app, user.id, 45).await;
     let url = authorize_url(&app, &client.client_id, &[("max_age", "10")]);
     let res = browser.get(&url).send().await.expect("authorize");
-    assert_eq!(res.status(), StatusCode::SEE_OTHER, "no code without re-authentication");
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "no code without re-authentication"
+    );
     let to = location(&res);
     assert!(to.starts_with("/login/again?next="), "{to}");
     // max_age=3600 is still satisfied: a code at once, with the old auth_time.
@@ -380,7 +422,14 @@ async fn max_age_and_prompt_login_reauthenticate_in_the_same_session() {
     assert!(passerelles::db::now() - id["auth_time"].as_i64().expect("auth_time") >= 45);
 
     // The page says who is signed in; a wrong password keeps everything.
-    let html = browser.get(app.at(&to)).send().await.expect("page").text().await.expect("body");
+    let html = browser
+        .get(app.at(&to))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
     assert!(html.contains("rosalie"), "{html}");
     let res = reauth(&app, &browser, &to, "not the password").await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -391,7 +440,10 @@ async fn max_age_and_prompt_login_reauthenticate_in_the_same_session() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let code = code_from(&app, &browser, &location(&res)).await;
     let (id, _) = id_of(&app, &client, &secret, &code).await;
-    assert!(id["auth_time"].as_i64().expect("auth_time") >= before, "{id}");
+    assert!(
+        id["auth_time"].as_i64().expect("auth_time") >= before,
+        "{id}"
+    );
     assert_eq!(id["sid"], sid.as_str(), "the same session");
     assert_eq!(id["amr"], serde_json::json!(["pwd"]));
 
@@ -399,10 +451,25 @@ async fn max_age_and_prompt_login_reauthenticate_in_the_same_session() {
     // earlier tokens still refresh.
     assert_eq!(session_count(&app, user.id).await, 1);
     assert!(signed_in(&app, &browser).await);
-    assert!(logout_sids(&app, &mut rx).await.is_empty(), "no back-channel logout");
-    let (status, _) = refresh(&app, &client, &secret, t["refresh_token"].as_str().expect("rt")).await;
+    assert!(
+        logout_sids(&app, &mut rx).await.is_empty(),
+        "no back-channel logout"
+    );
+    let (status, _) = refresh(
+        &app,
+        &client,
+        &secret,
+        t["refresh_token"].as_str().expect("rt"),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = refresh(&app, &other, &other_secret, ot["refresh_token"].as_str().expect("rt")).await;
+    let (status, _) = refresh(
+        &app,
+        &other,
+        &other_secret,
+        ot["refresh_token"].as_str().expect("rt"),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
 
     // prompt=login asks every time, even right after authenticating.
@@ -416,9 +483,16 @@ async fn max_age_and_prompt_login_reauthenticate_in_the_same_session() {
     assert_eq!(id["sid"], sid.as_str());
     // prompt=none cannot re-authenticate: login_required, session kept.
     age_sessions(&app, user.id, 60).await;
-    let url = authorize_url(&app, &client.client_id, &[("prompt", "none"), ("max_age", "5")]);
+    let url = authorize_url(
+        &app,
+        &client.client_id,
+        &[("prompt", "none"), ("max_age", "5")],
+    );
     let back = location(&browser.get(&url).send().await.expect("authorize"));
-    assert_eq!(query_param(&back, "error").as_deref(), Some("login_required"));
+    assert_eq!(
+        query_param(&back, "error").as_deref(),
+        Some("login_required")
+    );
     assert!(signed_in(&app, &browser).await);
     assert!(logout_sids(&app, &mut rx).await.is_empty());
 }
@@ -460,7 +534,14 @@ async fn reauthentication_asks_for_the_second_factor_and_a_passkey_will_do() {
     .fetch_all(&app.state.db.pool)
     .await
     .expect("sessions");
-    let html = browser.get(app.at("/login/second-factor")).send().await.expect("page").text().await.expect("body");
+    let html = browser
+        .get(app.at("/login/second-factor"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
     let csrf = form_value(&html, "csrf").expect("csrf");
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user.id)
@@ -475,8 +556,16 @@ async fn reauthentication_asks_for_the_second_factor_and_a_passkey_will_do() {
         .await
         .expect("code");
     // (the anonymous CSRF check may refuse first; either way, no session)
-    assert!(res.status() == StatusCode::FORBIDDEN || location(&res) == "/login", "{}", res.status());
-    assert_eq!(session_count(&app, user.id).await, 0, "no session was started");
+    assert!(
+        res.status() == StatusCode::FORBIDDEN || location(&res) == "/login",
+        "{}",
+        res.status()
+    );
+    assert_eq!(
+        session_count(&app, user.id).await,
+        0,
+        "no session was started"
+    );
     // Put the session back for the rest of the test.
     for (h, csrf, c, l, e) in saved {
         sqlx::query(
@@ -512,14 +601,32 @@ async fn reauthentication_asks_for_the_second_factor_and_a_passkey_will_do() {
             &browser,
             "/settings/passkeys",
             "/settings/passkeys/add",
-            &[("name", "Clé"), ("password", PASSWORD), ("credential", &credential)],
+            &[
+                ("name", "Clé"),
+                ("password", PASSWORD),
+                ("credential", &credential),
+            ],
         )
         .await;
-    assert!(res.status().is_redirection() || res.status().is_success(), "{}", res.status());
+    assert!(
+        res.status().is_redirection() || res.status().is_success(),
+        "{}",
+        res.status()
+    );
     let res = browser.get(&url).send().await.expect("authorize");
     let to = location(&res);
-    let html = browser.get(app.at(&to)).send().await.expect("page").text().await.expect("body");
-    assert!(html.contains("/login/again/passkey"), "the passkey form is offered");
+    let html = browser
+        .get(app.at(&to))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        html.contains("/login/again/passkey"),
+        "the passkey form is offered"
+    );
     let next = form_value(&html, "next").expect("next");
     let csrf = form_value(&html, "csrf").expect("csrf");
     let o: Value = browser
@@ -535,11 +642,19 @@ async fn reauthentication_asks_for_the_second_factor_and_a_passkey_will_do() {
     // Without user verification: refused, back to the page.
     let res = browser
         .post(app.at("/login/again/passkey"))
-        .form(&[("csrf", csrf.as_str()), ("next", next.as_str()), ("credential", &auth.get(&o, false))])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("next", next.as_str()),
+            ("credential", &auth.get(&o, false)),
+        ])
         .send()
         .await
         .expect("passkey");
-    assert!(location(&res).starts_with("/login/again"), "{}", location(&res));
+    assert!(
+        location(&res).starts_with("/login/again"),
+        "{}",
+        location(&res)
+    );
     let o: Value = browser
         .post(app.at("/login/again/passkey/options"))
         .form(&[("csrf", csrf.as_str())])
@@ -551,13 +666,21 @@ async fn reauthentication_asks_for_the_second_factor_and_a_passkey_will_do() {
         .expect("json");
     let res = browser
         .post(app.at("/login/again/passkey"))
-        .form(&[("csrf", csrf.as_str()), ("next", next.as_str()), ("credential", &auth.get(&o, true))])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("next", next.as_str()),
+            ("credential", &auth.get(&o, true)),
+        ])
         .send()
         .await
         .expect("passkey");
     let code = code_from(&app, &browser, &location(&res)).await;
     let (id, _) = id_of(&app, &client, &secret, &code).await;
-    assert_eq!(id["amr"], serde_json::json!(["hwk", "mfa"]), "a device-bound key");
+    assert_eq!(
+        id["amr"],
+        serde_json::json!(["hwk", "mfa"]),
+        "a device-bound key"
+    );
     assert_eq!(session_count(&app, user.id).await, 1);
 }
 
@@ -570,25 +693,52 @@ async fn switching_accounts_logs_the_old_one_out_of_its_tools() {
     let (client, secret) = tool_with_backchannel(&app, "Clavardage", &bcl).await;
     let (browser, _) = app.logged_in("tania", false).await;
     app.create_user("ulric", false).await;
-    let (id, _) = id_of(&app, &client, &secret, &signed_in_code(&app, &browser, &client).await).await;
+    let (id, _) = id_of(
+        &app,
+        &client,
+        &secret,
+        &signed_in_code(&app, &browser, &client).await,
+    )
+    .await;
     let old_sid = id["sid"].as_str().expect("sid").to_string();
     // Same browser, another account (a second tab's log-in form).
     let csrf = app.csrf(&browser, "/settings/profile").await;
     let res = browser
         .post(app.at("/login"))
-        .form(&[("csrf", csrf.as_str()), ("login", "ulric"), ("password", PASSWORD)])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", "ulric"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .expect("login");
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(logout_sids(&app, &mut rx).await, [old_sid.clone()], "the old session's tool hears of its end");
-    let (id2, _) = id_of(&app, &client, &secret, &signed_in_code(&app, &browser, &client).await).await;
+    assert_eq!(
+        logout_sids(&app, &mut rx).await,
+        [old_sid.clone()],
+        "the old session's tool hears of its end"
+    );
+    let (id2, _) = id_of(
+        &app,
+        &client,
+        &secret,
+        &signed_in_code(&app, &browser, &client).await,
+    )
+    .await;
     assert_ne!(id2["sub"], id["sub"]);
 
     // "Use another account" from the account choice ends the session too.
     let sid2 = id2["sid"].as_str().expect("sid").to_string();
     let url = authorize_url(&app, &client.client_id, &[("prompt", "select_account")]);
-    let html = browser.get(&url).send().await.expect("choice").text().await.expect("body");
+    let html = browser
+        .get(&url)
+        .send()
+        .await
+        .expect("choice")
+        .text()
+        .await
+        .expect("body");
     let next = form_value(&html, "next").expect("next");
     let csrf = form_value(&html, "csrf").expect("csrf");
     let res = browser
@@ -615,10 +765,17 @@ async fn amr_and_acr_tell_how_the_person_signed_in_and_acr_values_can_require_a_
         .json()
         .await
         .expect("json");
-    assert_eq!(discovery["acr_values_supported"], serde_json::json!([MFA, SFA]));
+    assert_eq!(
+        discovery["acr_values_supported"],
+        serde_json::json!([MFA, SFA])
+    );
     for claim in ["amr", "acr", "auth_time"] {
         assert!(
-            discovery["claims_supported"].as_array().expect("claims").iter().any(|c| c == claim),
+            discovery["claims_supported"]
+                .as_array()
+                .expect("claims")
+                .iter()
+                .any(|c| c == claim),
             "{claim}"
         );
     }
@@ -626,21 +783,44 @@ async fn amr_and_acr_tell_how_the_person_signed_in_and_acr_values_can_require_a_
 
     // A password alone.
     let (browser, plain) = app.logged_in("victor", false).await;
-    let (id, _) = id_of(&app, &client, &secret, &signed_in_code(&app, &browser, &client).await).await;
-    assert_eq!((id["amr"].clone(), id["acr"].clone()), (serde_json::json!(["pwd"]), Value::from(SFA)));
+    let (id, _) = id_of(
+        &app,
+        &client,
+        &secret,
+        &signed_in_code(&app, &browser, &client).await,
+    )
+    .await;
+    assert_eq!(
+        (id["amr"].clone(), id["acr"].clone()),
+        (serde_json::json!(["pwd"]), Value::from(SFA))
+    );
     // A tool requiring a second factor of an account that has none: told
     // how to add one (and come back), never handed a code.
     let want_mfa = authorize_url(&app, &client.client_id, &[("acr_values", MFA)]);
     let res = browser.get(&want_mfa).send().await.expect("authorize");
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let html = res.text().await.expect("body");
-    assert!(html.contains("/settings/security?next=%2Foauth2%2Fauthorize"), "{html}");
+    assert!(
+        html.contains("/settings/security?next=%2Foauth2%2Fauthorize"),
+        "{html}"
+    );
     assert!(html.contains("error=unmet_authentication_requirements"));
-    let none = authorize_url(&app, &client.client_id, &[("acr_values", MFA), ("prompt", "none")]);
+    let none = authorize_url(
+        &app,
+        &client.client_id,
+        &[("acr_values", MFA), ("prompt", "none")],
+    );
     let back = location(&browser.get(&none).send().await.expect("authorize"));
-    assert_eq!(query_param(&back, "error").as_deref(), Some("unmet_authentication_requirements"));
+    assert_eq!(
+        query_param(&back, "error").as_deref(),
+        Some("unmet_authentication_requirements")
+    );
     // SFA (or either) is met by a password.
-    let either = authorize_url(&app, &client.client_id, &[("acr_values", &format!("{MFA} {SFA}"))]);
+    let either = authorize_url(
+        &app,
+        &client.client_id,
+        &[("acr_values", &format!("{MFA} {SFA}"))],
+    );
     assert!(authorize(&browser, &either).await.contains("code="));
 
     // Once the account has a second factor, the same request asks for it
@@ -658,9 +838,18 @@ async fn amr_and_acr_tell_how_the_person_signed_in_and_acr_values_can_require_a_
     assert_eq!(id["amr"], serde_json::json!(["pwd", "otp", "mfa"]));
     assert_eq!(id["acr"], MFA);
     // A refresh says the same.
-    let (_, r) = refresh(&app, &client, &secret, t["refresh_token"].as_str().expect("rt")).await;
+    let (_, r) = refresh(
+        &app,
+        &client,
+        &secret,
+        t["refresh_token"].as_str().expect("rt"),
+    )
+    .await;
     let id = verify_id_token(&app, r["id_token"].as_str().expect("id")).await;
-    assert_eq!((id["amr"].clone(), id["acr"].clone()), (serde_json::json!(["pwd", "otp", "mfa"]), Value::from(MFA)));
+    assert_eq!(
+        (id["amr"].clone(), id["acr"].clone()),
+        (serde_json::json!(["pwd", "otp", "mfa"]), Value::from(MFA))
+    );
     // Now met without asking again.
     assert!(authorize(&browser, &want_mfa).await.contains("code="));
 
@@ -669,7 +858,13 @@ async fn amr_and_acr_tell_how_the_person_signed_in_and_acr_values_can_require_a_
     let s = enable_totp(&app, other.id).await;
     let b2 = app.client();
     login_with_totp(&app, &b2, other.id, "wanda", &s).await;
-    let (id, _) = id_of(&app, &client, &secret, &code_from(&app, &b2, want_mfa.trim_start_matches(&app.url)).await).await;
+    let (id, _) = id_of(
+        &app,
+        &client,
+        &secret,
+        &code_from(&app, &b2, want_mfa.trim_start_matches(&app.url)).await,
+    )
+    .await;
     assert_eq!(id["amr"], serde_json::json!(["pwd", "otp", "mfa"]));
 }
 
@@ -682,7 +877,11 @@ async fn select_account_shows_the_account_and_unknown_prompts_are_refused() {
     let (browser, user) = app.logged_in("xavier", false).await;
     let url = authorize_url(&app, &client.client_id, &[("prompt", "select_account")]);
     let res = browser.get(&url).send().await.expect("choice");
-    assert_eq!(res.status(), StatusCode::OK, "an account choice, not invalid_request");
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "an account choice, not invalid_request"
+    );
     let html = res.text().await.expect("body");
     assert!(html.contains("xavier") && html.contains("Agenda"), "{html}");
     let go_on = html
@@ -696,15 +895,31 @@ async fn select_account_shows_the_account_and_unknown_prompts_are_refused() {
     let (id, _) = id_of(&app, &client, &secret, &code).await;
     assert_eq!(id["sub"], user.id.to_string());
     // With prompt=login too, continuing re-authenticates first.
-    let url = authorize_url(&app, &client.client_id, &[("prompt", "select_account login")]);
-    let html = browser.get(&url).send().await.expect("choice").text().await.expect("body");
+    let url = authorize_url(
+        &app,
+        &client.client_id,
+        &[("prompt", "select_account login")],
+    );
+    let html = browser
+        .get(&url)
+        .send()
+        .await
+        .expect("choice")
+        .text()
+        .await
+        .expect("body");
     assert!(html.contains("href=\"/login/again?next="), "{html}");
     // Anonymous: the log-in page, then the request without the choice.
     let anon = app.client();
     let res = anon.get(&url).send().await.expect("authorize");
     let to = location(&res);
     assert!(to.starts_with("/login?next="), "{to}");
-    assert!(!to.contains("select_account") && !to.contains("login%2B") && !to.contains("prompt%3Dlogin"), "{to}");
+    assert!(
+        !to.contains("select_account")
+            && !to.contains("login%2B")
+            && !to.contains("prompt%3Dlogin"),
+        "{to}"
+    );
     // prompt=create sends a visitor to sign up, coming back afterwards.
     let url = authorize_url(&app, &client.client_id, &[("prompt", "create")]);
     let to = location(&anon.get(&url).send().await.expect("authorize"));
@@ -713,7 +928,11 @@ async fn select_account_shows_the_account_and_unknown_prompts_are_refused() {
     for prompt in ["none select_account", "none login", "bogus"] {
         let url = authorize_url(&app, &client.client_id, &[("prompt", prompt)]);
         let back = location(&browser.get(&url).send().await.expect("authorize"));
-        assert_eq!(query_param(&back, "error").as_deref(), Some("invalid_request"), "{prompt}");
+        assert_eq!(
+            query_param(&back, "error").as_deref(),
+            Some("invalid_request"),
+            "{prompt}"
+        );
     }
     let discovery: Value = reqwest::get(app.at("/.well-known/openid-configuration"))
         .await
@@ -739,14 +958,22 @@ async fn gitlab_compatible_tools_get_a_numeric_id_in_userinfo() {
     let form = reqwest::multipart::Form::new()
         .text("csrf", csrf)
         .text("name", "Mattermost")
-        .text("redirect_uris", "https://chat.example.org/signup/gitlab/complete")
+        .text(
+            "redirect_uris",
+            "https://chat.example.org/signup/gitlab/complete",
+        )
         .text("kind", "confidential")
         .text("scopes", "profile")
         .text("scopes", "email")
         .text("alg", "RS256")
         .text("audience", "instance")
         .text("gitlab_compat", "1");
-    let res = admin.post(app.at("/admin/oidc")).multipart(form).send().await.expect("register");
+    let res = admin
+        .post(app.at("/admin/oidc"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("register");
     assert_eq!(res.status(), StatusCode::CREATED);
     let mm = clients::list(&app.state.db)
         .await
@@ -755,7 +982,14 @@ async fn gitlab_compatible_tools_get_a_numeric_id_in_userinfo() {
         .find(|c| c.name == "Mattermost")
         .expect("registered");
     assert!(mm.gitlab_compat);
-    let html = admin.get(app.at("/admin/oidc")).send().await.expect("list").text().await.expect("body");
+    let html = admin
+        .get(app.at("/admin/oidc"))
+        .send()
+        .await
+        .expect("list")
+        .text()
+        .await
+        .expect("body");
     assert!(html.contains("GitLab"), "the registry shows the flag");
 
     // The same flow as the tool: userinfo has `id`, a JSON number.
@@ -772,13 +1006,20 @@ async fn gitlab_compatible_tools_get_a_numeric_id_in_userinfo() {
         .execute(&app.state.db.pool)
         .await
         .expect("secret");
-    let mm = clients::by_id(&app.state.db, mm.id).await.expect("db").expect("client");
+    let mm = clients::by_id(&app.state.db, mm.id)
+        .await
+        .expect("db")
+        .expect("client");
     // (scopes it may not have — groups, offline_access — are dropped)
     let url = authorize_url(&app, &mm.client_id, &[]);
     let back = authorize(&browser, &url).await;
     let code = query_param(&back, "code").expect("code");
     let (_, t) = id_of(&app, &mm, secret, &code).await;
-    let info: Value = userinfo(&app, t["access_token"].as_str().expect("at")).await.json().await.expect("json");
+    let info: Value = userinfo(&app, t["access_token"].as_str().expect("at"))
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(info["id"], serde_json::json!(user.id), "{info}");
     assert!(info["id"].is_i64());
     assert_eq!(info["username"], "yvette");
@@ -787,12 +1028,24 @@ async fn gitlab_compatible_tools_get_a_numeric_id_in_userinfo() {
 
     // Other tools do not get it.
     let (plain, plain_secret) = register(&app, "Wiki", false, true).await;
-    let (_, t) = id_of(&app, &plain, &plain_secret, &signed_in_code(&app, &browser, &plain).await).await;
-    let info: Value = userinfo(&app, t["access_token"].as_str().expect("at")).await.json().await.expect("json");
+    let (_, t) = id_of(
+        &app,
+        &plain,
+        &plain_secret,
+        &signed_in_code(&app, &browser, &plain).await,
+    )
+    .await;
+    let info: Value = userinfo(&app, t["access_token"].as_str().expect("at"))
+        .await
+        .json()
+        .await
+        .expect("json");
     assert!(info.get("id").is_none(), "{info}");
 
     // The edit page turns it off.
-    let csrf = app.csrf(&admin, &format!("/admin/oidc/tool/{}", mm.client_id)).await;
+    let csrf = app
+        .csrf(&admin, &format!("/admin/oidc/tool/{}", mm.client_id))
+        .await;
     let form = reqwest::multipart::Form::new()
         .text("csrf", csrf)
         .text("name", "Mattermost")
@@ -805,16 +1058,38 @@ async fn gitlab_compatible_tools_get_a_numeric_id_in_userinfo() {
         .await
         .expect("edit");
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert!(!clients::by_id(&app.state.db, mm.id).await.expect("db").expect("c").gitlab_compat);
+    assert!(
+        !clients::by_id(&app.state.db, mm.id)
+            .await
+            .expect("db")
+            .expect("c")
+            .gitlab_compat
+    );
 
     // And the command line registers with it.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_passerelles"))
-        .args(["--database-url", &app.state.config.database_url(), "admin", "oidc-client", "add"])
-        .args(["--name", "Mattermost CLI", "--redirect-uri", REDIRECT, "--gitlab-compat"])
+        .args([
+            "--database-url",
+            &app.state.config.database_url(),
+            "admin",
+            "oidc-client",
+            "add",
+        ])
+        .args([
+            "--name",
+            "Mattermost CLI",
+            "--redirect-uri",
+            REDIRECT,
+            "--gitlab-compat",
+        ])
         .env("PASSERELLES_LOG", "error")
         .output()
         .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let c = clients::list(&app.state.db)
         .await
         .expect("db")

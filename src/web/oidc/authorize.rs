@@ -83,7 +83,8 @@ impl AuthParams {
 /// `prompt` values we answer (OIDC Core §3.1.2.1; `create`: Initiating
 /// User Registration via OpenID Connect 1.0). Others are refused with
 /// `invalid_request`, as that specification asks.
-pub(super) const PROMPT_VALUES: [&str; 5] = ["none", "login", "consent", "select_account", "create"];
+pub(super) const PROMPT_VALUES: [&str; 5] =
+    ["none", "login", "consent", "select_account", "create"];
 
 fn encoded(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
@@ -387,7 +388,9 @@ pub(super) async fn authorize(
     let to_reauth = format!("/login/again?next={}", encoded(&resume));
     if has("select_account") {
         let go_on = if reauth { to_reauth } else { resume.clone() };
-        return Ok(select_account_page(&state, &ctx, &c, &user, &go_on, &resume));
+        return Ok(select_account_page(
+            &state, &ctx, &c, &user, &go_on, &resume,
+        ));
     }
     if reauth {
         return Ok(ctx.redirect(&to_reauth));

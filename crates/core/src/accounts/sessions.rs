@@ -139,18 +139,27 @@ pub async fn reauthenticated(
 ) -> AppResult<()> {
     let user = own(actor)?;
     let mut tx = state.db.begin().await?;
-    let n = sqlx::query("UPDATE sessions SET auth_time = $1, amr = $2 WHERE id_hash = $3 AND user_id = $4")
-        .bind(crate::db::now())
-        .bind(amr)
-        .bind(id_hash)
-        .bind(user.id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let n = sqlx::query(
+        "UPDATE sessions SET auth_time = $1, amr = $2 WHERE id_hash = $3 AND user_id = $4",
+    )
+    .bind(crate::db::now())
+    .bind(amr)
+    .bind(id_hash)
+    .bind(user.id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     if n != 1 {
         return Err(AppError::NotFound);
     }
-    audit_in(&mut tx, actor, "session_reauthenticated", Some(user.id), amr).await?;
+    audit_in(
+        &mut tx,
+        actor,
+        "session_reauthenticated",
+        Some(user.id),
+        amr,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

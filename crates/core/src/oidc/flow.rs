@@ -317,8 +317,18 @@ pub async fn redeem_code(
     let mut tx = db.begin().await?;
     let (access, refresh) = mint_tokens(&mut tx, g.id, &scope, t).await?;
     tx.commit().await?;
-    let issued = issued(p, client, &user, &g, &scope, nonce.as_deref(), access, refresh, ACCESS_TTL)
-        .await?;
+    let issued = issued(
+        p,
+        client,
+        &user,
+        &g,
+        &scope,
+        nonce.as_deref(),
+        access,
+        refresh,
+        ACCESS_TTL,
+    )
+    .await?;
     // A replay that raced us may have revoked the grant meanwhile.
     if grant(db, grant_id).await?.is_none_or(|g| g.revoked) {
         return Ok(Err(TokenError::InvalidGrant("code already used")));
@@ -506,7 +516,18 @@ pub async fn refresh(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(Ok(issued(p, client, &user, &g, &scope, None, access, next_refresh, ACCESS_TTL).await?))
+    Ok(Ok(issued(
+        p,
+        client,
+        &user,
+        &g,
+        &scope,
+        None,
+        access,
+        next_refresh,
+        ACCESS_TTL,
+    )
+    .await?))
 }
 
 /// How many rotations a late request may follow (each within its window).
@@ -581,7 +602,18 @@ async fn reused(
         revoke_grant(db, g.id).await?;
         return Ok(Err(TokenError::InvalidGrant("account not active")));
     };
-    Ok(Ok(issued(p, client, &user, g, &scope, None, access, Some(refresh), expires_at - t).await?))
+    Ok(Ok(issued(
+        p,
+        client,
+        &user,
+        g,
+        &scope,
+        None,
+        access,
+        Some(refresh),
+        expires_at - t,
+    )
+    .await?))
 }
 
 // ---- access tokens ------------------------------------------------------------------
