@@ -12,6 +12,11 @@
 ALTER TABLE sessions ADD COLUMN auth_time BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN amr TEXT NOT NULL DEFAULT '';
 UPDATE sessions SET auth_time = created_at;
+-- The `sid` tools know the session by. Empty: derived from `id_hash`
+-- (`oidc::sid_of`), as before. A re-authentication gives the session a new
+-- token (and so a new `id_hash`) and keeps its `sid` here, so the tools'
+-- sign-ins — and their back-channel logouts — still name it.
+ALTER TABLE sessions ADD COLUMN sid TEXT NOT NULL DEFAULT '';
 
 -- A second-factor step is either a log-in (empty) or the re-authentication
 -- of an open session (the hash of that session, which the step must come

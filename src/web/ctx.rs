@@ -291,7 +291,7 @@ impl Ctx {
                 &state.db,
                 &state.jobs,
                 &state.config.public_url(),
-                &crate::oidc::sid_of(&old),
+                &accounts::sessions::sid(&state.db, &old).await?,
             )
             .await?;
             accounts::delete_session(&state.db, &old).await?;
@@ -321,6 +321,16 @@ impl Ctx {
         Ok(())
     }
 
+    /// The session was re-authenticated and its token renewed
+    /// (`accounts::sessions::reauthenticated`): send the new cookie.
+    pub fn session_renewed(&mut self, state: &AppState, s: accounts::NewSession) {
+        let age = state.config.session_days * 86400;
+        self.cookies
+            .push(set_cookie(SESSION_COOKIE, &s.token, Some(age), self.secure));
+        self.session_hash = Some(accounts::hash_token(&s.token));
+        self.csrf = s.csrf;
+    }
+
     pub async fn log_out(&mut self, state: &AppState) -> Result<(), AppError> {
         if let Some(h) = self.session_hash.take() {
             // Tools that signed in through this session hear of its end.
@@ -328,7 +338,7 @@ impl Ctx {
                 &state.db,
                 &state.jobs,
                 &state.config.public_url(),
-                &crate::oidc::sid_of(&h),
+                &accounts::sessions::sid(&state.db, &h).await?,
             )
             .await?;
             accounts::delete_session(&state.db, &h).await?;

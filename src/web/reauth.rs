@@ -130,7 +130,9 @@ async fn again_submit(
     {
         return Ok(to_code);
     }
-    sessions::reauthenticated(&state, &Actor::person(&user), &session, amr::PASSWORD).await?;
+    let renewed =
+        sessions::reauthenticated(&state, &Actor::person(&user), &session, amr::PASSWORD).await?;
+    ctx.session_renewed(&state, renewed);
     Ok(ctx.redirect(&next))
 }
 
@@ -207,13 +209,14 @@ async fn passkey_submit(
         &key.name,
     )
     .await?;
-    sessions::reauthenticated(
+    let renewed = sessions::reauthenticated(
         &state,
         &Actor::person(&user),
         &session,
         &amr::passkey_alone(key.backup_eligible),
     )
     .await?;
+    ctx.session_renewed(&state, renewed);
     Ok(ctx.redirect(&onward(&f.next)))
 }
 

@@ -140,8 +140,14 @@ pub(super) async fn passed(
             {
                 return Ok(ctx.redirect("/login"));
             }
-            crate::accounts::sessions::reauthenticated(state, &Actor::person(user), session, amr)
-                .await?;
+            let renewed = crate::accounts::sessions::reauthenticated(
+                state,
+                &Actor::person(user),
+                session,
+                amr,
+            )
+            .await?;
+            ctx.session_renewed(state, renewed);
         }
     }
     Ok(ctx.redirect(&challenge.next))

@@ -58,6 +58,14 @@ async fn session_count(app: &TestApp, user_id: i64) -> i64 {
         .expect("count")
 }
 
+async fn session_hashes(app: &TestApp, user_id: i64) -> Vec<String> {
+    sqlx::query_scalar("SELECT id_hash FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_all(&app.state.db.pool)
+        .await
+        .expect("sessions")
+}
+
 async fn signed_in(app: &TestApp, browser: &reqwest::Client) -> bool {
     browser
         .get(app.at("/settings/profile"))
@@ -436,8 +444,13 @@ async fn max_age_and_prompt_login_reauthenticate_in_the_same_session() {
     assert!(signed_in(&app, &browser).await);
 
     let before = passerelles::db::now();
+    let hash_before = session_hashes(&app, user.id).await;
     let res = reauth(&app, &browser, &to, PASSWORD).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // The same session under a new token (renewed at every authentication).
+    let hash_after = session_hashes(&app, user.id).await;
+    assert_eq!(hash_after.len(), 1);
+    assert_ne!(hash_after, hash_before, "the session token is renewed");
     let code = code_from(&app, &browser, &location(&res)).await;
     let (id, _) = id_of(&app, &client, &secret, &code).await;
     assert!(
@@ -495,6 +508,13 @@ async fn max_age_and_prompt_login_reauthenticate_in_the_same_session() {
     );
     assert!(signed_in(&app, &browser).await);
     assert!(logout_sids(&app, &mut rx).await.is_empty());
+    // Its token was renewed twice; logging out still names the session the
+    // tools know (one token each for the two tools).
+    let res = app
+        .post_form(&browser, "/settings/profile", "/logout", &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(logout_sids(&app, &mut rx).await, [sid.clone(), sid]);
 }
 
 #[tokio::test]
@@ -527,8 +547,9 @@ async fn reauthentication_asks_for_the_second_factor_and_a_passkey_will_do() {
     let res = browser.get(&url).send().await.expect("authorize");
     let res = reauth(&app, &browser, &location(&res), PASSWORD).await;
     assert_eq!(location(&res), "/login/second-factor");
-    let saved: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT id_hash, csrf, created_at, last_seen_at, expires_at FROM sessions WHERE user_id = $1",
+    let saved: Vec<(String, String, i64, i64, i64, String)> = sqlx::query_as(
+        "SELECT id_hash, csrf, created_at, last_seen_at, expires_at, sid FROM sessions \
+         WHERE user_id = $1",
     )
     .bind(user.id)
     .fetch_all(&app.state.db.pool)
@@ -567,10 +588,10 @@ async fn reauthentication_asks_for_the_second_factor_and_a_passkey_will_do() {
         "no session was started"
     );
     // Put the session back for the rest of the test.
-    for (h, csrf, c, l, e) in saved {
+    for (h, csrf, c, l, e, sid) in saved {
         sqlx::query(
-            "INSERT INTO sessions (id_hash, user_id, csrf, created_at, last_seen_at, expires_at, auth_time, amr) \
-             VALUES ($1, $2, $3, $4, $5, $6, $4, 'pwd otp mfa')",
+            "INSERT INTO sessions (id_hash, user_id, csrf, created_at, last_seen_at, expires_at, \
+             auth_time, amr, sid) VALUES ($1, $2, $3, $4, $5, $6, $4, 'pwd otp mfa', $7)",
         )
         .bind(h)
         .bind(user.id)
@@ -578,6 +599,7 @@ async fn reauthentication_asks_for_the_second_factor_and_a_passkey_will_do() {
         .bind(c)
         .bind(l)
         .bind(e)
+        .bind(sid)
         .execute(&app.state.db.pool)
         .await
         .expect("restore");

@@ -13,7 +13,6 @@ use crate::db::now;
 use crate::error::{AppError, AppResult};
 use crate::oidc::clients::{self, Client};
 use crate::oidc::flow::{self, CodeRequest};
-use crate::oidc::sid_of;
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::templates::{Shell, page};
@@ -430,7 +429,7 @@ pub(super) async fn finish_authorization(
             scopes: &c.scopes,
             nonce: (!p.nonce.is_empty()).then_some(p.nonce.as_str()),
             code_challenge: (!p.code_challenge.is_empty()).then_some(p.code_challenge.as_str()),
-            sid: &sid_of(&session),
+            sid: &crate::accounts::sessions::sid(&state.db, &session).await?,
             auth_time,
             amr,
         },

@@ -97,6 +97,25 @@ pub async fn authentication(
         .await
 }
 
+/// The `sid` of a session as tools know it: `oidc::sid_of` of the hash it
+/// was created with (a re-authentication renews the token and keeps it).
+pub fn sid_of_row(id_hash: &str, stored_sid: &str) -> String {
+    if stored_sid.is_empty() {
+        crate::oidc::sid_of(id_hash)
+    } else {
+        stored_sid.to_string()
+    }
+}
+
+/// The `sid` of the session `id_hash` (derived from the hash when unknown).
+pub async fn sid(db: &crate::db::Db, id_hash: &str) -> Result<String, sqlx::Error> {
+    let stored: Option<String> = sqlx::query_scalar("SELECT sid FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(sid_of_row(id_hash, stored.as_deref().unwrap_or("")))
+}
+
 /// RFC 8176 authentication method references, as a session records them.
 pub mod amr {
     /// A password alone.
@@ -128,22 +147,30 @@ pub mod amr {
 
 /// The acting person proved again who they are in their open session
 /// `id_hash` (a tool asked for a fresh sign-in: `prompt=login`, `max_age`,
-/// a second factor): the session stays — its tools keep their sign-ins,
-/// nothing is logged out — and records when and how. `NotFound` when the
-/// session is not theirs.
+/// a second factor): the session stays — its tools keep their sign-ins
+/// under the same `sid`, nothing is logged out — and records when and how.
+/// Its token and CSRF secret are renewed, as at any authentication (a token
+/// known from before cannot ride on the stronger sign-in); the caller sets
+/// the new cookie. `NotFound` when the session is not theirs.
 pub async fn reauthenticated(
     state: &AppState,
     actor: &Actor,
     id_hash: &str,
     amr: &str,
-) -> AppResult<()> {
+) -> AppResult<super::NewSession> {
     let user = own(actor)?;
+    let (token, new_hash) = super::new_token();
+    let (csrf, _) = super::new_token();
     let mut tx = state.db.begin().await?;
     let n = sqlx::query(
-        "UPDATE sessions SET auth_time = $1, amr = $2 WHERE id_hash = $3 AND user_id = $4",
+        "UPDATE sessions SET id_hash = $1, csrf = $2, auth_time = $3, amr = $4, \
+         sid = CASE WHEN sid = '' THEN $5 ELSE sid END WHERE id_hash = $6 AND user_id = $7",
     )
+    .bind(&new_hash)
+    .bind(&csrf)
     .bind(crate::db::now())
     .bind(amr)
+    .bind(crate::oidc::sid_of(id_hash))
     .bind(id_hash)
     .bind(user.id)
     .execute(&mut *tx)
@@ -161,7 +188,7 @@ pub async fn reauthenticated(
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(super::NewSession { token, csrf })
 }
 
 /// A session was used: slide its expiry and note the address (the caller
