@@ -195,6 +195,10 @@ enum OidcClientCommand {
         /// several). Without it, every member of the instance sees it.
         #[arg(long = "community")]
         communities: Vec<String>,
+        /// Add `id` (the account id, a number) to userinfo, for tools that
+        /// sign in through a GitLab-style route (Mattermost Team Edition).
+        #[arg(long)]
+        gitlab_compat: bool,
     },
     /// List registered tools.
     List,
@@ -525,6 +529,7 @@ async fn oidc_client(state: &AppState, command: OidcClientCommand) -> anyhow::Re
             icon,
             alg,
             communities,
+            gitlab_compat,
         } => {
             let community_ids = match ops::community_ids(state, &communities).await? {
                 Ok(ids) => ids,
@@ -555,6 +560,7 @@ async fn oidc_client(state: &AppState, command: OidcClientCommand) -> anyhow::Re
                 scopes: scopes.split_whitespace().map(str::to_string).collect(),
                 first_party,
                 require_pkce,
+                gitlab_compat,
             };
             match ops::register(state, &Actor::CLI, &new).await {
                 Ok((client, secret)) => {
@@ -592,7 +598,7 @@ async fn oidc_client(state: &AppState, command: OidcClientCommand) -> anyhow::Re
                     format!("communities:{}", slugs.join(","))
                 };
                 println!(
-                    "{}\t{}\t{}\t{}{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}{}{}\t{}\t{}\t{}",
                     c.client_id,
                     c.name,
                     if c.is_public {
@@ -602,6 +608,11 @@ async fn oidc_client(state: &AppState, command: OidcClientCommand) -> anyhow::Re
                     },
                     c.scopes.join(" "),
                     if c.first_party { "\tfirst-party" } else { "" },
+                    if c.gitlab_compat {
+                        "\tgitlab-compat"
+                    } else {
+                        ""
+                    },
                     c.alg,
                     audience,
                     c.redirect_uris.join(" ")

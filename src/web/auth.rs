@@ -549,7 +549,8 @@ async fn login_submit(
     {
         return Ok(to_code);
     }
-    ctx.log_in(&state, &user).await?;
+    ctx.log_in(&state, &user, accounts::sessions::amr::PASSWORD)
+        .await?;
     // An administrator without the second factor the instance requires:
     // to enrolment first (their administrator powers wait for it).
     if crate::totp::admin_powers_withheld(&state.db, &user).await? {

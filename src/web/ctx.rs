@@ -275,10 +275,25 @@ impl Ctx {
             .push(set_cookie(FLASH_COOKIE, key, Some(60), self.secure));
     }
 
-    /// Start a session for `user` (rotating any previous one) and remember
-    /// the language of the account.
-    pub async fn log_in(&mut self, state: &AppState, user: &User) -> Result<(), AppError> {
+    /// Start a session for `user`, who just authenticated with `amr`
+    /// (`accounts::sessions::amr`), and remember the language of the
+    /// account. A session this browser already had ends — the same account
+    /// or another one (switching accounts) — and the tools that signed in
+    /// through it hear of it, as at any log-out.
+    pub async fn log_in(
+        &mut self,
+        state: &AppState,
+        user: &User,
+        amr: &str,
+    ) -> Result<(), AppError> {
         if let Some(old) = self.session_hash.take() {
+            crate::oidc::backchannel::session_ended(
+                &state.db,
+                &state.jobs,
+                &state.config.public_url(),
+                &accounts::sessions::sid(&state.db, &old).await?,
+            )
+            .await?;
             accounts::delete_session(&state.db, &old).await?;
         }
         let s = accounts::create_session(
@@ -287,6 +302,7 @@ impl Ctx {
             &self.user_agent,
             &self.ip,
             state.config.session_days,
+            amr,
         )
         .await?;
         let age = state.config.session_days * 86400;
@@ -305,6 +321,16 @@ impl Ctx {
         Ok(())
     }
 
+    /// The session was re-authenticated and its token renewed
+    /// (`accounts::sessions::reauthenticated`): send the new cookie.
+    pub fn session_renewed(&mut self, state: &AppState, s: accounts::NewSession) {
+        let age = state.config.session_days * 86400;
+        self.cookies
+            .push(set_cookie(SESSION_COOKIE, &s.token, Some(age), self.secure));
+        self.session_hash = Some(accounts::hash_token(&s.token));
+        self.csrf = s.csrf;
+    }
+
     pub async fn log_out(&mut self, state: &AppState) -> Result<(), AppError> {
         if let Some(h) = self.session_hash.take() {
             // Tools that signed in through this session hear of its end.
@@ -312,7 +338,7 @@ impl Ctx {
                 &state.db,
                 &state.jobs,
                 &state.config.public_url(),
-                &crate::oidc::sid_of(&h),
+                &accounts::sessions::sid(&state.db, &h).await?,
             )
             .await?;
             accounts::delete_session(&state.db, &h).await?;

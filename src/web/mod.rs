@@ -15,6 +15,7 @@ pub mod organisations;
 pub mod pages;
 pub mod passkeys;
 pub mod publications;
+pub mod reauth;
 pub mod search;
 pub mod second_factor;
 pub mod settings;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(oidc_admin::router())
         .merge(second_factor::router())
         .merge(passkeys::router())
+        .merge(reauth::router())
         .merge(publications::router().merge(notifications::router()))
         .nest("/api/v1", crate::api::router())
         .fallback(|| async { AppError::NotFound })

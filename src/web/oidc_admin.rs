@@ -89,6 +89,8 @@ struct ClientValues {
     scopes: Vec<String>,
     first_party: bool,
     require_pkce: bool,
+    /// A numeric `id` in userinfo (Mattermost's GitLab route).
+    gitlab_compat: bool,
     alg: String,
     /// Shown to the members of these communities only (else instance-wide).
     some_communities: bool,
@@ -315,6 +317,7 @@ fn values_of(f: &Fields) -> ClientValues {
         scopes,
         first_party: one(f, "first_party") == "1",
         require_pkce: one(f, "require_pkce") == "1",
+        gitlab_compat: one(f, "gitlab_compat") == "1",
         alg: one(f, "alg").trim().to_string(),
         some_communities: one(f, "audience") == "communities",
         communities: one(f, "communities"),
@@ -350,6 +353,7 @@ async fn admin_create(
         alg: v.alg.clone(),
         communities: community_list,
         icon_png,
+        gitlab_compat: v.gitlab_compat,
     };
     // The registry's own refusals are shown with the form's (audience, icon).
     let mut problems: Vec<(String, String)> = clients::validate(&new)
@@ -502,6 +506,7 @@ async fn edit_page(
         description: client.description.clone(),
         home_url: client.home_url.clone(),
         alg: client.alg.as_str().into(),
+        gitlab_compat: client.gitlab_compat,
         some_communities: !client.instance_wide,
         communities: slugs.join(" "),
         ..Default::default()
@@ -542,6 +547,7 @@ async fn edit_submit(
             None if remove_icon => clients::IconChange::Remove,
             None => clients::IconChange::Keep,
         },
+        gitlab_compat: v.gitlab_compat,
     };
     if errors.is_empty() {
         match ops::update(&state, &Actor::person(&me), &client, &change).await {

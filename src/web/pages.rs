@@ -379,7 +379,12 @@ async fn setup_submit(
     .await;
     match created {
         Ok(created) => {
-            ctx.log_in(&state, &created.user).await?;
+            ctx.log_in(
+                &state,
+                &created.user,
+                crate::accounts::sessions::amr::PASSWORD,
+            )
+            .await?;
             ctx.flash("flash-setup-done");
             Ok(ctx.redirect("/admin"))
         }

@@ -18,8 +18,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
-use super::ctx::{self, Ctx, set_cookie};
-use super::second_factor::{CHALLENGE_COOKIE, live_challenge};
+use super::ctx::{self, Ctx};
+use super::second_factor::live_challenge;
 use super::settings::me;
 use super::templates::{Shell, invalid, page};
 use crate::accounts::{self, Status, User, passkeys};
@@ -61,7 +61,7 @@ pub fn js_url() -> &'static str {
 
 pub use crate::accounts::passkeys::NAME_MAX;
 
-fn rp(state: &AppState) -> RelyingParty {
+pub(super) fn rp(state: &AppState) -> RelyingParty {
     RelyingParty::from_public_url(&state.config.public_url(), &state.instance_name())
         .unwrap_or_else(|| RelyingParty {
             id: "localhost".into(),
@@ -442,7 +442,7 @@ async fn remove(
 // ---- sign-in -----------------------------------------------------------------------
 
 /// A verified assertion for `purpose`: the passkey and its owner.
-async fn asserted(
+pub(super) async fn asserted(
     state: &AppState,
     ctx: &Ctx,
     credential: &str,
@@ -615,7 +615,12 @@ async fn sign_in(
     )
     .await?;
     // A passkey with user verification is already two factors: no code.
-    ctx.log_in(&state, &user).await?;
+    ctx.log_in(
+        &state,
+        &user,
+        &accounts::sessions::amr::passkey_alone(key.backup_eligible),
+    )
+    .await?;
     Ok(ctx.redirect(&next))
 }
 
@@ -628,9 +633,10 @@ async fn second_factor_options(
     Form(f): Form<CsrfForm>,
 ) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
-    let Some((token, user_id, _)) = live_challenge(&state, &headers).await? else {
+    let Some((token, challenge)) = live_challenge(&state, &headers).await? else {
         return Err(AppError::Unauthorized);
     };
+    let user_id = challenge.user_id;
     super::auth::limit(
         &state,
         &format!("2fa:{user_id}"),
@@ -662,9 +668,10 @@ async fn second_factor(
     Form(f): Form<AssertionForm>,
 ) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
-    let Some((token, user_id, next)) = live_challenge(&state, &headers).await? else {
+    let Some((token, challenge)) = live_challenge(&state, &headers).await? else {
         return Ok(ctx.redirect("/login"));
     };
+    let user_id = challenge.user_id;
     super::auth::limit(
         &state,
         &format!("2fa:{user_id}"),
@@ -697,8 +704,8 @@ async fn second_factor(
         &key.name,
     )
     .await?;
-    let secure = ctx.is_secure();
-    ctx.add_cookie(set_cookie(CHALLENGE_COOKIE, "", Some(0), secure));
-    ctx.log_in(&state, &user).await?;
-    Ok(ctx.redirect(&next))
+    let amr = accounts::sessions::amr::password_and(accounts::sessions::amr::passkey_kind(
+        key.backup_eligible,
+    ));
+    super::second_factor::passed(&state, &mut ctx, &challenge, &user, &amr).await
 }

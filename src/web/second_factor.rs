@@ -44,12 +44,34 @@ pub async fn challenge_if_enabled(
     user: &User,
     next: &str,
 ) -> AppResult<Option<Response>> {
+    open_if_enabled(state, ctx, user, next, "").await
+}
+
+/// The same for a re-authentication of the open session `session_hash`:
+/// the code step then updates that session instead of starting one.
+pub async fn reauth_challenge_if_enabled(
+    state: &AppState,
+    ctx: &mut Ctx,
+    user: &User,
+    next: &str,
+    session_hash: &str,
+) -> AppResult<Option<Response>> {
+    open_if_enabled(state, ctx, user, next, session_hash).await
+}
+
+async fn open_if_enabled(
+    state: &AppState,
+    ctx: &mut Ctx,
+    user: &User,
+    next: &str,
+    reauth_session: &str,
+) -> AppResult<Option<Response>> {
     // A passkey counts as a second factor too (asked on the same page).
     if !totp::has_second_factor(&state.db, user.id).await? {
         return Ok(None);
     }
     let next = ctx::safe_local_path(if next.is_empty() { "/" } else { next });
-    let token = totp::open_challenge(&state.db, user.id, &next).await?;
+    let token = totp::open_challenge(&state.db, user.id, &next, reauth_session).await?;
     let secure = ctx.is_secure();
     ctx.add_cookie(set_cookie(
         CHALLENGE_COOKIE,
@@ -85,17 +107,50 @@ async fn code_page(
     })
 }
 
-/// The pending second-factor step of this browser: (token, account, next page).
+/// The pending second-factor step of this browser: its token and what it is.
 pub(super) async fn live_challenge(
     state: &AppState,
     headers: &axum::http::HeaderMap,
-) -> AppResult<Option<(String, i64, String)>> {
+) -> AppResult<Option<(String, totp::Challenge)>> {
     let Some(token) = cookie(headers, CHALLENGE_COOKIE) else {
         return Ok(None);
     };
     Ok(totp::challenge(&state.db, &token)
         .await?
-        .map(|(u, next)| (token, u, next)))
+        .map(|c| (token, c)))
+}
+
+/// The second factor was right (`amr`: everything proven, e.g.
+/// `pwd otp mfa`): a log-in starts a session; a re-authentication updates
+/// the session it came from — only from that very session — and keeps it.
+pub(super) async fn passed(
+    state: &AppState,
+    ctx: &mut Ctx,
+    challenge: &totp::Challenge,
+    user: &User,
+    amr: &str,
+) -> AppResult<Response> {
+    let secure = ctx.is_secure();
+    ctx.add_cookie(set_cookie(CHALLENGE_COOKIE, "", Some(0), secure));
+    match &challenge.reauth_session {
+        None => ctx.log_in(state, user, amr).await?,
+        Some(session) => {
+            if ctx.session_hash.as_deref() != Some(session.as_str())
+                || ctx.user.as_ref().map(|u| u.id) != Some(user.id)
+            {
+                return Ok(ctx.redirect("/login"));
+            }
+            let renewed = crate::accounts::sessions::reauthenticated(
+                state,
+                &Actor::person(user),
+                session,
+                amr,
+            )
+            .await?;
+            ctx.session_renewed(state, renewed);
+        }
+    }
+    Ok(ctx.redirect(&challenge.next))
 }
 
 async fn code_form(
@@ -103,10 +158,10 @@ async fn code_form(
     ctx: Ctx,
     headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
-    let Some((_, user_id, _)) = live_challenge(&state, &headers).await? else {
+    let Some((_, c)) = live_challenge(&state, &headers).await? else {
         return Ok(ctx.redirect("/login"));
     };
-    Ok(page(&ctx, &code_page(&state, &ctx, user_id, None).await?))
+    Ok(page(&ctx, &code_page(&state, &ctx, c.user_id, None).await?))
 }
 
 #[derive(Deserialize, Default)]
@@ -125,9 +180,10 @@ async fn code_submit(
     Form(f): Form<CodeForm>,
 ) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
-    let Some((token, user_id, next)) = live_challenge(&state, &headers).await? else {
+    let Some((token, challenge)) = live_challenge(&state, &headers).await? else {
         return Ok(ctx.redirect("/login"));
     };
+    let user_id = challenge.user_id;
     super::auth::limit(
         &state,
         &format!("2fa:{user_id}"),
@@ -148,10 +204,15 @@ async fn code_submit(
     if !policy::can(Some(&user), Action::EditAccount { target: &user }) {
         return Err(AppError::Forbidden);
     }
-    let secure = ctx.is_secure();
-    ctx.add_cookie(set_cookie(CHALLENGE_COOKIE, "", Some(0), secure));
-    ctx.log_in(&state, &user).await?;
-    Ok(ctx.redirect(&next))
+    // An app's code or a recovery code: both one-time passwords.
+    passed(
+        &state,
+        &mut ctx,
+        &challenge,
+        &user,
+        &accounts::sessions::amr::password_and("otp"),
+    )
+    .await
 }
 
 // ---- settings --------------------------------------------------------------------------

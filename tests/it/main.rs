@@ -23,6 +23,7 @@ mod matrix;
 mod moderation;
 mod notifications;
 mod oidc;
+mod oidc_sessions;
 mod operations;
 mod organisations;
 mod passkeys;

@@ -13,13 +13,13 @@ use serde_json::Value;
 
 use crate::harness::{PASSWORD, TestApp, html_unescape};
 
-const REDIRECT: &str = "http://127.0.0.1:9/cb";
-const AFTER_LOGOUT: &str = "http://127.0.0.1:9/bye";
+pub(crate) const REDIRECT: &str = "http://127.0.0.1:9/cb";
+pub(crate) const AFTER_LOGOUT: &str = "http://127.0.0.1:9/bye";
 /// A PKCE verifier and its S256 challenge (computed independently).
 const VERIFIER: &str = "dBjftJeZ4CVP-mJ92IQJQ7AbaWzi-t4Ma3hLuEgLfY3Fzb7";
 const CHALLENGE: &str = "N1R0_DUZK7T-QiztH6oQLvzXc9nPGCI3Gty9p6AziHI";
 
-fn location(res: &reqwest::Response) -> String {
+pub(crate) fn location(res: &reqwest::Response) -> String {
     res.headers()
         .get("location")
         .and_then(|v| v.to_str().ok())
@@ -27,7 +27,7 @@ fn location(res: &reqwest::Response) -> String {
         .to_string()
 }
 
-fn query_param(url: &str, name: &str) -> Option<String> {
+pub(crate) fn query_param(url: &str, name: &str) -> Option<String> {
     url::Url::parse(url)
         .ok()?
         .query_pairs()
@@ -35,7 +35,12 @@ fn query_param(url: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-async fn register(app: &TestApp, name: &str, public: bool, first_party: bool) -> (Client, String) {
+pub(crate) async fn register(
+    app: &TestApp,
+    name: &str,
+    public: bool,
+    first_party: bool,
+) -> (Client, String) {
     let (c, secret) = clients::create(
         &app.state.db,
         &NewClient {
@@ -116,7 +121,7 @@ async fn admin_register(
         .expect("register")
 }
 
-fn authorize_url(app: &TestApp, client_id: &str, extra: &[(&str, &str)]) -> String {
+pub(crate) fn authorize_url(app: &TestApp, client_id: &str, extra: &[(&str, &str)]) -> String {
     let mut u = url::Url::parse(&app.at("/oauth2/authorize")).expect("url");
     {
         let mut q = u.query_pairs_mut();
@@ -134,7 +139,7 @@ fn authorize_url(app: &TestApp, client_id: &str, extra: &[(&str, &str)]) -> Stri
 }
 
 /// Hidden fields of the first form posting to `action`.
-fn hidden_fields(html: &str, action: &str) -> Vec<(String, String)> {
+pub(crate) fn hidden_fields(html: &str, action: &str) -> Vec<(String, String)> {
     let start = html
         .find(&format!("action=\"{action}\""))
         .unwrap_or_else(|| panic!("no form to {action}"));
@@ -155,8 +160,18 @@ fn hidden_fields(html: &str, action: &str) -> Vec<(String, String)> {
 
 /// Follow an authorization request as a signed-in browser: allow on the
 /// consent screen when it shows; return the tool's redirect URL.
-async fn authorize(browser: &reqwest::Client, url: &str) -> String {
+pub(crate) async fn authorize(browser: &reqwest::Client, url: &str) -> String {
     let res = browser.get(url).send().await.expect("authorize");
+    consent_through(browser, url, res).await
+}
+
+/// The authorization endpoint's answer `res` to `url`: the redirect to the
+/// tool, or the consent screen, allowed.
+pub(crate) async fn consent_through(
+    browser: &reqwest::Client,
+    url: &str,
+    res: reqwest::Response,
+) -> String {
     if res.status() == StatusCode::FOUND {
         return location(&res);
     }
@@ -179,7 +194,7 @@ async fn authorize(browser: &reqwest::Client, url: &str) -> String {
     location(&res)
 }
 
-async fn token(
+pub(crate) async fn token(
     app: &TestApp,
     client: &Client,
     secret: &str,
@@ -207,7 +222,7 @@ async fn token(
     (status, res.json().await.expect("json"))
 }
 
-async fn redeem(
+pub(crate) async fn redeem(
     app: &TestApp,
     client: &Client,
     secret: &str,
@@ -225,7 +240,7 @@ async fn redeem(
     token(app, client, secret, &form).await
 }
 
-async fn userinfo(app: &TestApp, access: &str) -> reqwest::Response {
+pub(crate) async fn userinfo(app: &TestApp, access: &str) -> reqwest::Response {
     reqwest::Client::new()
         .get(app.at("/oauth2/userinfo"))
         .bearer_auth(access)
@@ -235,7 +250,7 @@ async fn userinfo(app: &TestApp, access: &str) -> reqwest::Response {
 }
 
 /// Verify an ID token against the published JWKS (signature, then claims).
-async fn verify_id_token(app: &TestApp, token: &str) -> Value {
+pub(crate) async fn verify_id_token(app: &TestApp, token: &str) -> Value {
     let jwks: Value = reqwest::get(app.at("/oauth2/jwks"))
         .await
         .expect("jwks")
@@ -253,7 +268,11 @@ async fn verify_id_token(app: &TestApp, token: &str) -> Value {
         .expect("valid signature")
 }
 
-async fn signed_in_code(app: &TestApp, browser: &reqwest::Client, client: &Client) -> String {
+pub(crate) async fn signed_in_code(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    client: &Client,
+) -> String {
     let back = authorize(browser, &authorize_url(app, &client.client_id, &[])).await;
     assert!(back.starts_with(REDIRECT), "{back}");
     assert_eq!(query_param(&back, "state").as_deref(), Some("st-123"));
@@ -800,7 +819,13 @@ async fn refresh_token_reuse_revokes_the_chain() {
     assert_eq!(status, StatusCode::OK);
     let r3 = t3["refresh_token"].as_str().expect("r3").to_string();
     let a3 = t3["access_token"].as_str().expect("a3").to_string();
-    // An attacker replays r1: refused, and the whole chain ends.
+    // An attacker replays r1 after the grace window (a replay within it
+    // gets the live successor: `oidc_sessions`): refused, and the whole
+    // chain ends.
+    sqlx::query("UPDATE oidc_tokens SET used_at = used_at - 60 WHERE used_at IS NOT NULL")
+        .execute(&app.state.db.pool)
+        .await
+        .expect("age");
     let (status, body) = refresh(r1).await;
     assert_eq!(
         (status, body["error"].as_str()),
@@ -1309,21 +1334,38 @@ async fn people_see_and_withdraw_the_tools_they_allowed_and_admins_register_them
 
 /// Run one RP script (`node tests/rp/rp.mjs` or `python3 tests/rp/rp.py`)
 /// against the running server: it prints the authorization URL, we play
-/// the browser (log-in + consent) and hand the redirect back on stdin;
-/// it exchanges the code, reads userinfo, refreshes, revokes and logs out,
-/// printing one JSON line of results.
-async fn run_rp(app: &TestApp, program: &str, script: &str, public: bool, alg: Alg) -> Value {
+/// the browser (log-in + consent, or re-authentication) and hand the
+/// redirect back on stdin; it exchanges the code, reads userinfo, refreshes
+/// six times in parallel with one token, checks reuse after the grace
+/// window ends the sign-in, authorizes again with `max_age` after the
+/// session has aged, revokes and logs out, printing one JSON line of
+/// results. With `totp`, the person signs in with a password and a TOTP
+/// code, and the script checks `amr` and `acr` say so.
+async fn run_rp(
+    app: &TestApp,
+    program: &str,
+    script: &str,
+    public: bool,
+    alg: Alg,
+    totp: bool,
+) -> Value {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let (browser, user) = app
-        .logged_in(
-            &format!(
-                "rp{}{}",
-                if public { "p" } else { "c" },
-                alg.as_str().to_lowercase()
-            ),
-            false,
-        )
-        .await;
+    let username = format!(
+        "rp{}{}{}",
+        if public { "p" } else { "c" },
+        alg.as_str().to_lowercase(),
+        if totp { "t" } else { "" }
+    );
+    let user = app.create_user(&username, false).await;
+    let browser = app.client();
+    let factor = if totp {
+        let secret = crate::oidc_sessions::enable_totp(app, user.id).await;
+        crate::oidc_sessions::login_with_totp(app, &browser, user.id, &username, &secret).await;
+        Some((user.id, secret))
+    } else {
+        app.login(&browser, &username, PASSWORD).await;
+        None
+    };
     let (client, secret) = register(app, "RP", public, false).await;
     // The client signs its ID tokens with `alg` (set as the RP's
     // id_token_signed_response_alg too, so the library insists on it).
@@ -1342,6 +1384,7 @@ async fn run_rp(app: &TestApp, program: &str, script: &str, public: bool, alg: A
         .env("REDIRECT_URI", REDIRECT)
         .env("POST_LOGOUT_URI", AFTER_LOGOUT)
         .env("ID_TOKEN_ALG", alg.as_str())
+        .env("EXPECT_AMR", if totp { "pwd otp mfa" } else { "pwd" })
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
@@ -1350,33 +1393,59 @@ async fn run_rp(app: &TestApp, program: &str, script: &str, public: bool, alg: A
     let mut stdin = child.stdin.take().expect("stdin");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut result = None;
+    let mut reauthentications = 0;
     while let Some(line) =
         tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
             .await
             .expect("RP script answers within 60 s")
             .expect("read")
     {
-        if let Some(url) = line.strip_prefix("AUTHORIZE ") {
+        let answer = if let Some(url) = line.strip_prefix("AUTHORIZE ") {
             assert!(url.contains("code_challenge_method=S256"), "{url}");
-            let back = authorize(&browser, url).await;
-            stdin
-                .write_all(format!("{back}\n").as_bytes())
-                .await
-                .expect("write");
-            stdin.flush().await.expect("flush");
+            let (back, reauthenticated) = crate::oidc_sessions::sign_in_to_tool(
+                app,
+                &browser,
+                url,
+                factor.as_ref().map(|(u, s)| (*u, s.as_str())),
+            )
+            .await;
+            reauthentications += reauthenticated as u32;
+            back
         } else if let Some(url) = line.strip_prefix("LOGOUT ") {
             let res = browser.get(url).send().await.expect("logout");
-            let to = location(&res);
-            stdin
-                .write_all(format!("{to}\n").as_bytes())
+            location(&res)
+        } else if line.trim() == "AGE_SESSION" {
+            // The log-in happened two minutes ago.
+            sqlx::query("UPDATE sessions SET auth_time = auth_time - 120 WHERE user_id = $1")
+                .bind(user.id)
+                .execute(&app.state.db.pool)
                 .await
-                .expect("write");
-            stdin.flush().await.expect("flush");
-        } else if let Some(json) = line.strip_prefix("RESULT ") {
-            result = Some(serde_json::from_str::<Value>(json).expect("result JSON"));
+                .expect("age session");
+            "ok".to_string()
+        } else if line.trim() == "AGE_REFRESH" {
+            // The grace window of the rotations so far has passed.
+            sqlx::query(
+                "UPDATE oidc_tokens SET used_at = used_at - 60 WHERE used_at IS NOT NULL \
+                 AND grant_id IN (SELECT id FROM oidc_grants WHERE client_id = $1)",
+            )
+            .bind(client.id)
+            .execute(&app.state.db.pool)
+            .await
+            .expect("age rotations");
+            "ok".to_string()
         } else {
-            eprintln!("[{program}] {line}");
-        }
+            if let Some(json) = line.strip_prefix("RESULT ") {
+                result = Some(serde_json::from_str::<Value>(json).expect("result JSON"));
+            } else {
+                eprintln!("[{program}] {line}");
+            }
+            continue;
+        };
+        stdin
+            .write_all(format!("{answer}\n").as_bytes())
+            .await
+            .expect("write");
+        stdin.flush().await.expect("flush");
     }
     let status = child.wait().await.expect("wait");
     assert!(status.success(), "{program} {script} failed");
@@ -1390,6 +1459,23 @@ async fn run_rp(app: &TestApp, program: &str, script: &str, public: bool, alg: A
         user.email.clone().unwrap_or_default().as_str()
     );
     assert_eq!(r["refreshed"], true);
+    // The six parallel refreshes all succeeded, with one successor, and
+    // the tool was still signed in afterwards.
+    assert_eq!(r["parallel_ok"], 6, "{r}");
+    assert_eq!(r["parallel_successors"], 1, "{r}");
+    assert_eq!(r["still_signed_in"], true, "{r}");
+    assert_eq!(r["reuse_after_window_refused"], true, "{r}");
+    // max_age after two minutes: one re-authentication, accepted by the library.
+    assert_eq!(reauthentications, 1, "max_age asked to authenticate again");
+    assert_eq!(r["max_age_accepted"], true, "{r}");
+    assert_eq!(
+        r["amr"],
+        serde_json::json!(if totp {
+            vec!["pwd", "otp", "mfa"]
+        } else {
+            vec!["pwd"]
+        })
+    );
     assert_eq!(
         r["logout_redirect"],
         format!("{AFTER_LOGOUT}?state=rp-logout")
@@ -1406,7 +1492,7 @@ async fn run_rp(app: &TestApp, program: &str, script: &str, public: bool, alg: A
 
 /// Whether a tool is available; a skip is loud, and a failure when
 /// `PASSERELLES_REQUIRE_RP=1` (set by CI and `scripts/test --install-rp`).
-fn rp_available(what: &str, probe: &mut std::process::Command) -> bool {
+pub(crate) fn rp_available(what: &str, probe: &mut std::process::Command) -> bool {
     let ok = probe
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -1434,10 +1520,10 @@ async fn rp_openid_client_node() {
         return;
     }
     let app = TestApp::spawn().await;
-    run_rp(&app, "node", "tests/rp/rp.mjs", false, Alg::Rs256).await;
-    run_rp(&app, "node", "tests/rp/rp.mjs", true, Alg::Rs256).await;
-    run_rp(&app, "node", "tests/rp/rp.mjs", false, Alg::Es256).await;
-    run_rp(&app, "node", "tests/rp/rp.mjs", true, Alg::EdDsa).await;
+    run_rp(&app, "node", "tests/rp/rp.mjs", false, Alg::Rs256, false).await;
+    run_rp(&app, "node", "tests/rp/rp.mjs", true, Alg::Rs256, false).await;
+    run_rp(&app, "node", "tests/rp/rp.mjs", false, Alg::Es256, true).await;
+    run_rp(&app, "node", "tests/rp/rp.mjs", true, Alg::EdDsa, false).await;
 }
 
 #[tokio::test]
@@ -1458,10 +1544,10 @@ async fn rp_authlib_python() {
         return;
     }
     let app = TestApp::spawn().await;
-    run_rp(&app, python, "tests/rp/rp.py", false, Alg::Rs256).await;
-    run_rp(&app, python, "tests/rp/rp.py", true, Alg::Rs256).await;
-    run_rp(&app, python, "tests/rp/rp.py", false, Alg::EdDsa).await;
-    run_rp(&app, python, "tests/rp/rp.py", true, Alg::Es256).await;
+    run_rp(&app, python, "tests/rp/rp.py", false, Alg::Rs256, false).await;
+    run_rp(&app, python, "tests/rp/rp.py", true, Alg::Rs256, true).await;
+    run_rp(&app, python, "tests/rp/rp.py", false, Alg::EdDsa, false).await;
+    run_rp(&app, python, "tests/rp/rp.py", true, Alg::Es256, false).await;
 }
 
 #[tokio::test]

@@ -1,9 +1,12 @@
 // A relying party built on openid-client (npm), driven by tests/it/oidc.rs.
 // Environment: ISSUER, CLIENT_ID, CLIENT_SECRET (empty for a public client),
 // REDIRECT_URI, POST_LOGOUT_URI, ID_TOKEN_ALG (RS256 when unset: the client's
-// id_token_signed_response_alg). Protocol on stdout/stdin:
+// id_token_signed_response_alg), EXPECT_AMR (the `amr` the ID token must carry,
+// space-separated). Protocol on stdout/stdin:
 //   AUTHORIZE <url>  -> the test answers with the URL the browser came back to
 //   LOGOUT <url>     -> the test answers with where the logout sent the browser
+//   AGE_SESSION      -> the test makes the sign-in two minutes old ("ok")
+//   AGE_REFRESH      -> the test ends the grace window of past rotations ("ok")
 //   RESULT <json>    -> what the RP saw
 import * as client from 'openid-client';
 import * as jose from 'jose';
@@ -20,6 +23,9 @@ const secret = process.env.CLIENT_SECRET || '';
 const redirectUri = env('REDIRECT_URI');
 const postLogout = env('POST_LOGOUT_URI');
 const alg = process.env.ID_TOKEN_ALG || 'RS256';
+const expectAmr = (process.env.EXPECT_AMR || 'pwd').split(' ');
+const MFA = 'https://refeds.org/profile/mfa';
+const SFA = 'https://refeds.org/profile/sfa';
 
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 const ask = async (label, url) => {
@@ -77,6 +83,10 @@ const { payload } = await jose.jwtVerify(tokens.id_token, jwks, {
 check(payload.sub === claims.sub, 'verified sub');
 check(payload.nonce === nonce, 'nonce');
 check(jose.decodeProtectedHeader(tokens.id_token).alg === alg, `ID token signed with ${alg}`);
+// How the person signed in (RFC 8176), and what that amounts to.
+check(JSON.stringify(claims.amr) === JSON.stringify(expectAmr), `amr ${JSON.stringify(claims.amr)}`);
+check(claims.acr === (expectAmr.includes('mfa') ? MFA : SFA), `acr ${claims.acr}`);
+check(meta.acr_values_supported.includes(MFA), 'acr_values_supported');
 
 const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
 for (const k of ['preferred_username', 'email', 'name']) {
@@ -84,21 +94,72 @@ for (const k of ['preferred_username', 'email', 'name']) {
 }
 
 check(typeof tokens.refresh_token === 'string', 'refresh token with offline_access');
-const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token);
+// A page loads six resources at once and each refreshes with the same
+// token (as mod_auth_openidc does): all succeed, with one successor.
+const parallel = await Promise.allSettled(
+  Array.from({ length: 6 }, () => client.refreshTokenGrant(config, tokens.refresh_token)),
+);
+const fulfilled = parallel.filter((p) => p.status === 'fulfilled').map((p) => p.value);
+for (const p of parallel) {
+  if (p.status === 'rejected') console.log(`parallel refresh refused: ${p.reason}`);
+}
+const successors = new Set(fulfilled.map((t) => t.refresh_token));
+const refreshed = fulfilled[0];
+check(refreshed !== undefined, 'a parallel refresh succeeded');
 const rotated = refreshed.refresh_token !== tokens.refresh_token;
 check(refreshed.claims().sub === claims.sub, 'same sub after refresh');
-// The rotated-out refresh token must not work any more.
-let reuseRefused = false;
+// Still signed in: the shared access token works.
+let stillSignedIn = false;
 try {
-  await client.refreshTokenGrant(config, tokens.refresh_token);
+  const again = await client.fetchUserInfo(config, refreshed.access_token, claims.sub);
+  stillSignedIn = again.sub === claims.sub;
 } catch (e) {
-  reuseRefused = e.error === 'invalid_grant' || /invalid_grant/.test(String(e));
+  console.log(`userinfo after the parallel refresh: ${e}`);
 }
-check(reuseRefused, 'refresh-token reuse refused');
+// After the grace window, the rotated-out token is reuse: refused, and
+// the sign-in (its successor too) ends.
+await ask('AGE_REFRESH', '');
+const refused = async (rt) => {
+  try {
+    await client.refreshTokenGrant(config, rt);
+    return false;
+  } catch (e) {
+    return e.error === 'invalid_grant' || /invalid_grant/.test(String(e));
+  }
+};
+const reuseRefused = (await refused(tokens.refresh_token)) && (await refused(refreshed.refresh_token));
+
+// max_age: the sign-in is two minutes old, the tool wants ten seconds at
+// most. The person authenticates again and openid-client checks auth_time.
+await ask('AGE_SESSION', '');
+const verifier2 = client.randomPKCECodeVerifier();
+const state2 = client.randomState();
+const nonce2 = client.randomNonce();
+const authUrl2 = client.buildAuthorizationUrl(config, {
+  redirect_uri: redirectUri,
+  scope: 'openid profile email groups offline_access',
+  code_challenge: await client.calculatePKCECodeChallenge(verifier2),
+  code_challenge_method: 'S256',
+  state: state2,
+  nonce: nonce2,
+  max_age: '10',
+});
+const back2 = await ask('AUTHORIZE', authUrl2.href);
+const fresh = await client.authorizationCodeGrant(config, new URL(back2), {
+  pkceCodeVerifier: verifier2,
+  expectedState: state2,
+  expectedNonce: nonce2,
+  maxAge: 10,
+  idTokenExpected: true,
+});
+const freshClaims = fresh.claims();
+check(freshClaims.sid === claims.sid, 'the same session after re-authenticating');
+check(JSON.stringify(freshClaims.amr) === JSON.stringify(expectAmr), 'amr after re-authenticating');
+const maxAgeAccepted = Math.floor(Date.now() / 1000) - freshClaims.auth_time <= 40;
 
 // Logout (RP-initiated) with the last ID token as hint.
 const logoutUrl = client.buildEndSessionUrl(config, {
-  id_token_hint: refreshed.id_token,
+  id_token_hint: fresh.id_token,
   post_logout_redirect_uri: postLogout,
   state: 'rp-logout',
 });
@@ -110,6 +171,12 @@ console.log('RESULT ' + JSON.stringify({
   sub: claims.sub,
   userinfo,
   refreshed: rotated,
+  parallel_ok: fulfilled.length,
+  parallel_successors: successors.size,
+  still_signed_in: stillSignedIn,
+  reuse_after_window_refused: reuseRefused,
+  max_age_accepted: maxAgeAccepted,
+  amr: claims.amr,
   logout_redirect: after,
 }));
 process.exit(0);

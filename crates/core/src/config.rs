@@ -32,6 +32,11 @@ pub struct Config {
     pub smtp: SmtpConfig,
     /// Per-account limits on publishing and replying.
     pub write_limits: crate::ratelimit::WriteLimits,
+    /// Seconds during which a just-rotated OpenID Connect refresh token,
+    /// presented again (a tool refreshing for several parallel requests),
+    /// yields the same successor instead of revoking the grant; 0 turns
+    /// the grace window off. `PASSERELLES_OIDC_REFRESH_GRACE`.
+    pub oidc_refresh_grace_secs: i64,
 }
 
 impl Default for Config {
@@ -47,6 +52,7 @@ impl Default for Config {
             log_format: "text".into(),
             smtp: SmtpConfig::default(),
             write_limits: crate::ratelimit::WriteLimits::default(),
+            oidc_refresh_grace_secs: 30,
         }
     }
 }
@@ -132,6 +138,13 @@ impl Config {
         }
         if let Some(v) = get("PASSERELLES_BEHIND_PROXY") {
             self.behind_proxy = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = get("PASSERELLES_OIDC_REFRESH_GRACE") {
+            let secs: i64 = parse("PASSERELLES_OIDC_REFRESH_GRACE", v)?;
+            if !(0..=300).contains(&secs) {
+                anyhow::bail!("PASSERELLES_OIDC_REFRESH_GRACE must be between 0 and 300 seconds");
+            }
+            self.oidc_refresh_grace_secs = secs;
         }
         if let Some(v) = get("PASSERELLES_LOG_FORMAT") {
             self.log_format = v;

@@ -360,19 +360,27 @@ pub async fn disable(db: &Db, user_id: i64) -> Result<(), sqlx::Error> {
 }
 
 /// After a correct password: a challenge token (for a cookie) that the
-/// code page redeems.
-pub async fn open_challenge(db: &Db, user_id: i64, next: &str) -> Result<String, sqlx::Error> {
+/// code page redeems. `reauth_session` is the hash of the open session a
+/// re-authentication comes from (the step then updates that session instead
+/// of starting one), or empty for a log-in.
+pub async fn open_challenge(
+    db: &Db,
+    user_id: i64,
+    next: &str,
+    reauth_session: &str,
+) -> Result<String, sqlx::Error> {
     let (token, hash) = new_token();
     let t = now();
     sqlx::query(
-        "INSERT INTO login_challenges (token_hash, user_id, next, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO login_challenges (token_hash, user_id, next, created_at, expires_at, reauth_session) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(hash)
     .bind(user_id)
     .bind(next)
     .bind(t)
     .bind(t + CHALLENGE_TTL)
+    .bind(reauth_session)
     .execute(&db.pool)
     .await?;
     sqlx::query("DELETE FROM login_challenges WHERE expires_at < $1")
@@ -382,15 +390,31 @@ pub async fn open_challenge(db: &Db, user_id: i64, next: &str) -> Result<String,
     Ok(token)
 }
 
-/// The person and `next` page of a live challenge.
-pub async fn challenge(db: &Db, token: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT user_id, next FROM login_challenges WHERE token_hash = $1 AND expires_at > $2",
+/// A live second-factor step.
+#[derive(Debug, Clone)]
+pub struct Challenge {
+    pub user_id: i64,
+    /// The page to go to once it is passed.
+    pub next: String,
+    /// The session it re-authenticates (hash), or `None` for a log-in.
+    pub reauth_session: Option<String>,
+}
+
+/// The person, `next` page and kind of a live challenge.
+pub async fn challenge(db: &Db, token: &str) -> Result<Option<Challenge>, sqlx::Error> {
+    let row: Option<(i64, String, String)> = sqlx::query_as(
+        "SELECT user_id, next, reauth_session FROM login_challenges \
+         WHERE token_hash = $1 AND expires_at > $2",
     )
     .bind(hash_token(token))
     .bind(now())
     .fetch_optional(&db.pool)
-    .await
+    .await?;
+    Ok(row.map(|(user_id, next, reauth)| Challenge {
+        user_id,
+        next,
+        reauth_session: Some(reauth).filter(|r| !r.is_empty()),
+    }))
 }
 
 pub async fn close_challenge(db: &Db, token: &str) -> Result<(), sqlx::Error> {

@@ -13,7 +13,6 @@ use crate::db::now;
 use crate::error::{AppError, AppResult};
 use crate::oidc::clients::{self, Client};
 use crate::oidc::flow::{self, CodeRequest};
-use crate::oidc::sid_of;
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::templates::{Shell, page};
@@ -53,6 +52,41 @@ pub struct AuthParams {
     login_hint: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     id_token_hint: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    acr_values: String,
+}
+
+impl AuthParams {
+    /// This request as a local address to come back to once the person has
+    /// authenticated (log-in, re-authentication, account choice, sign-up),
+    /// without what that step just satisfied — `prompt=login`,
+    /// `select_account`, `create` and `max_age` — else it would ask again
+    /// forever. The tool still sees the time of that authentication in
+    /// `auth_time`.
+    fn resume(&self) -> String {
+        let mut p = self.clone();
+        p.prompt = p
+            .prompt
+            .split_whitespace()
+            .filter(|x| !["login", "select_account", "create"].contains(x))
+            .collect::<Vec<_>>()
+            .join(" ");
+        p.max_age = String::new();
+        format!(
+            "/oauth2/authorize?{}",
+            serde_urlencoded::to_string(&p).unwrap_or_default()
+        )
+    }
+}
+
+/// `prompt` values we answer (OIDC Core §3.1.2.1; `create`: Initiating
+/// User Registration via OpenID Connect 1.0). Others are refused with
+/// `invalid_request`, as that specification asks.
+pub(super) const PROMPT_VALUES: [&str; 5] =
+    ["none", "login", "consent", "select_account", "create"];
+
+fn encoded(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// A request whose client and redirect URI are known good: from here on,
@@ -228,10 +262,7 @@ pub(super) async fn check(
         }
     }
     let prompt: Vec<String> = p.prompt.split_whitespace().map(str::to_string).collect();
-    if prompt
-        .iter()
-        .any(|x| !["none", "login", "consent"].contains(&x.as_str()))
-    {
+    if prompt.iter().any(|x| !PROMPT_VALUES.contains(&x.as_str())) {
         return fail("invalid_request", "unsupported prompt value");
     }
     if prompt.iter().any(|x| x == "none") && prompt.len() > 1 {
@@ -245,7 +276,7 @@ pub(super) async fn check(
             _ => return fail("invalid_request", "max_age must be a number of seconds"),
         }
     };
-    if p.nonce.len() > 512 || p.state.len() > 2048 {
+    if p.nonce.len() > 512 || p.state.len() > 2048 || p.acr_values.len() > 1024 {
         return fail("invalid_request", "state or nonce too long");
     }
     Ok(Checked {
@@ -258,17 +289,17 @@ pub(super) async fn check(
     })
 }
 
-/// When the session was authenticated (its creation: sessions rotate at log-in).
-pub(super) async fn auth_time(state: &AppState, ctx: &Ctx) -> AppResult<Option<i64>> {
+/// When and how the session's person last authenticated (a log-in, or a
+/// re-authentication, which keeps the session).
+pub(super) async fn authentication(
+    state: &AppState,
+    ctx: &Ctx,
+) -> AppResult<Option<(i64, String)>> {
     let Some(h) = &ctx.session_hash else {
         return Ok(None);
     };
-    Ok(crate::accounts::sessions::created_at(state, h).await?)
+    Ok(crate::accounts::sessions::authentication(state, h).await?)
 }
-
-/// An authentication this recent satisfies `prompt=login` and `max_age`
-/// (otherwise the round trip through the log-in page would loop).
-pub(super) const FRESH_LOGIN: i64 = 120;
 
 pub(super) async fn authorize_get(
     State(state): State<AppState>,
@@ -292,7 +323,7 @@ pub(super) async fn authorize_post(
 
 pub(super) async fn authorize(
     state: AppState,
-    mut ctx: Ctx,
+    ctx: Ctx,
     via_page: bool,
     p: AuthParams,
 ) -> AppResult<Response> {
@@ -308,43 +339,60 @@ pub(super) async fn authorize(
         app: state.clone(),
         via_page,
     };
-    let none = c.prompt.iter().any(|x| x == "none");
-    // Come back here, with the same parameters, after logging in.
-    let here = format!(
-        "/oauth2/authorize?{}",
-        serde_urlencoded::to_string(&p).unwrap_or_default()
-    );
-    let to_login = |ctx: &Ctx| {
-        ctx.redirect(&format!(
-            "/login?next={}",
-            percent_encoding::utf8_percent_encode(&here, percent_encoding::NON_ALPHANUMERIC)
-        ))
-    };
+    let has = |v: &str| c.prompt.iter().any(|x| x == v);
+    let none = has("none");
+    // Come back here once authenticated, without asking again.
+    let resume = p.resume();
+    let to_login = format!("/login?next={}", encoded(&resume));
     let Some(user) = ctx.user.clone() else {
         if none {
             return Ok(back.error(&ctx, "login_required", "no one is signed in"));
         }
-        return Ok(to_login(&ctx));
-    };
-    let Some(auth_time) = auth_time(&state, &ctx).await? else {
-        return Ok(to_login(&ctx));
-    };
-    let age = now() - auth_time;
-    let stale = (c.prompt.iter().any(|x| x == "login") && age > FRESH_LOGIN)
-        || c.max_age.is_some_and(|m| age > m.max(FRESH_LOGIN));
-    if stale {
-        if none {
-            return Ok(back.error(&ctx, "login_required", "a fresh sign-in is required"));
+        if has("create") {
+            return Ok(ctx.redirect(&format!("/signup?next={}", encoded(&resume))));
         }
-        ctx.log_out(&state).await?;
-        return Ok(to_login(&ctx));
-    }
+        return Ok(ctx.redirect(&to_login));
+    };
+    let Some((auth_time, amr)) = authentication(&state, &ctx).await? else {
+        return Ok(ctx.redirect(&to_login));
+    };
     if !crate::policy::can(Some(&user), crate::policy::Action::SignInToTool) {
         return Ok(back.error(
             &ctx,
             "access_denied",
             "this account cannot sign in to tools",
         ));
+    }
+    // A tool may require a second factor (`acr_values`): a session without
+    // one re-authenticates with it, or is told how to add one.
+    let mfa_missing = crate::oidc::acr_values_require_mfa(&p.acr_values)
+        && !crate::accounts::sessions::amr::is_multi_factor(&amr);
+    if mfa_missing && !crate::totp::has_second_factor(&state.db, user.id).await? {
+        if none {
+            return Ok(back.error(
+                &ctx,
+                "unmet_authentication_requirements",
+                "this tool requires a second factor, which the account does not have",
+            ));
+        }
+        return Ok(second_factor_needed_page(&state, &ctx, &c, &resume));
+    }
+    // `prompt=login` always, `max_age` once exceeded: the person proves who
+    // they are again, in the same session (nothing is logged out).
+    let age = now() - auth_time;
+    let reauth = has("login") || c.max_age.is_some_and(|m| age > m) || mfa_missing;
+    if reauth && none {
+        return Ok(back.error(&ctx, "login_required", "a fresh sign-in is required"));
+    }
+    let to_reauth = format!("/login/again?next={}", encoded(&resume));
+    if has("select_account") {
+        let go_on = if reauth { to_reauth } else { resume.clone() };
+        return Ok(select_account_page(
+            &state, &ctx, &c, &user, &go_on, &resume,
+        ));
+    }
+    if reauth {
+        return Ok(ctx.redirect(&to_reauth));
     }
     let asked_consent = c.prompt.iter().any(|x| x == "consent") && !c.client.first_party;
     if asked_consent || flow::needs_consent(&state.db, user.id, &c.client, &c.scopes).await? {
@@ -357,9 +405,10 @@ pub(super) async fn authorize(
         }
         return Ok(consent_page(&state, &ctx, &c, &p));
     }
-    finish_authorization(&state, &ctx, via_page, &c, &p, user.id, auth_time).await
+    finish_authorization(&state, &ctx, via_page, &c, &p, user.id, auth_time, &amr).await
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn finish_authorization(
     state: &AppState,
     ctx: &Ctx,
@@ -368,6 +417,7 @@ pub(super) async fn finish_authorization(
     p: &AuthParams,
     user_id: i64,
     auth_time: i64,
+    amr: &str,
 ) -> AppResult<Response> {
     let session = ctx.session_hash.clone().unwrap_or_default();
     let code = flow::issue_code(
@@ -379,8 +429,9 @@ pub(super) async fn finish_authorization(
             scopes: &c.scopes,
             nonce: (!p.nonce.is_empty()).then_some(p.nonce.as_str()),
             code_challenge: (!p.code_challenge.is_empty()).then_some(p.code_challenge.as_str()),
-            sid: &sid_of(&session),
+            sid: &crate::accounts::sessions::sid(&state.db, &session).await?,
             auth_time,
+            amr,
         },
     )
     .await?;
@@ -491,9 +542,95 @@ pub(super) async fn consent_submit(
             "this account cannot sign in to tools",
         ));
     }
-    let Some(auth_time) = auth_time(&state, &ctx).await? else {
+    let Some((auth_time, amr)) = authentication(&state, &ctx).await? else {
         return Err(AppError::Unauthorized);
     };
     flow::remember_consent(&state.db, user.id, &c.client, &c.scopes).await?;
-    finish_authorization(&state, &ctx, via_page, &c, &f.p, user.id, auth_time).await
+    finish_authorization(&state, &ctx, via_page, &c, &f.p, user.id, auth_time, &amr).await
+}
+
+// ---- account choice and second factor ----------------------------------------------
+
+#[derive(Template)]
+#[template(path = "oidc_select_account.html")]
+pub(super) struct SelectAccountPage {
+    s: Shell,
+    tool: String,
+    name: String,
+    username: String,
+    /// Where "continue" goes (the request again, or a re-authentication first).
+    go_on: String,
+    /// The request again, for the log-in after "use another account".
+    resume: String,
+}
+
+/// `prompt=select_account`: the account signed in here, to continue with,
+/// or to leave for another one (`/login/switch` ends this session — with
+/// back-channel logout to its tools — and logs in again).
+fn select_account_page(
+    state: &AppState,
+    ctx: &Ctx,
+    c: &Checked,
+    user: &crate::accounts::User,
+    go_on: &str,
+    resume: &str,
+) -> Response {
+    let title = ctx.t("oidc-select-account-title");
+    let mut res = page(
+        ctx,
+        &SelectAccountPage {
+            s: Shell::new(state, ctx, &title, ""),
+            tool: c.client.name.clone(),
+            name: user.shown_name().to_string(),
+            username: user.username.clone(),
+            go_on: go_on.to_string(),
+            resume: resume.to_string(),
+        },
+    );
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+#[derive(Template)]
+#[template(path = "oidc_second_factor_needed.html")]
+pub(super) struct SecondFactorNeededPage {
+    s: Shell,
+    tool: String,
+    /// Enrolment, coming back to the request afterwards.
+    enrol: String,
+    /// Back to the tool with `unmet_authentication_requirements`.
+    back: String,
+}
+
+/// A tool requires a second factor (`acr_values`) and the account has none:
+/// say so, with the way to add one and come back, or to return to the tool.
+fn second_factor_needed_page(state: &AppState, ctx: &Ctx, c: &Checked, resume: &str) -> Response {
+    let back = url::Url::parse(&c.redirect_uri)
+        .map(|mut u| {
+            {
+                let mut q = u.query_pairs_mut();
+                q.append_pair("error", "unmet_authentication_requirements");
+                if !c.state.is_empty() {
+                    q.append_pair("state", &c.state);
+                }
+                q.append_pair("iss", &issuer(state));
+            }
+            u.to_string()
+        })
+        .unwrap_or_default();
+    let title = ctx.t("oidc-second-factor-needed-title");
+    let mut res = page(
+        ctx,
+        &SecondFactorNeededPage {
+            s: Shell::new(state, ctx, &title, ""),
+            tool: c.client.name.clone(),
+            enrol: format!("/settings/security?next={}", encoded(resume)),
+            back,
+        },
+    );
+    *res.status_mut() = StatusCode::FORBIDDEN;
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
 }

@@ -34,9 +34,14 @@ pub(super) async fn discovery(State(state): State<AppState>) -> Response {
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": [
             "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "sid",
+            "amr", "acr",
             "preferred_username", "username", "name", "picture", "locale", "email", "email_verified", "groups"
         ],
-        "prompt_values_supported": ["none", "login", "consent"],
+        // `acr_values` with only the MFA profile makes a second factor a
+        // requirement; `amr` says which methods were used (RFC 8176).
+        "acr_values_supported": crate::oidc::ACR_VALUES,
+        "amr_values_supported": crate::oidc::AMR_VALUES,
+        "prompt_values_supported": super::authorize::PROMPT_VALUES,
         "ui_locales_supported": ["fr-CA", "en"],
         "claims_parameter_supported": false,
         "request_parameter_supported": false,

@@ -51,7 +51,7 @@ pub(super) async fn userinfo(
         Ok(_) => return bearer_error("unknown, expired or revoked token"),
         Err(e) => return AppError::from(e).into_response(),
     };
-    match flow::user_claims(&state.db, &issuer(&state), &info.user, &info.scope).await {
+    match flow::userinfo_claims(&state.db, &issuer(&state), &info).await {
         Ok(claims) => oauth_json(StatusCode::OK, Value::Object(claims)),
         Err(e) => AppError::from(e).into_response(),
     }

@@ -154,6 +154,7 @@ pub(super) async fn token(
         db: &state.db,
         issuer: &iss,
         keys,
+        refresh_grace: state.config.oidc_refresh_grace_secs.clamp(0, 300),
     };
     let result = match field(&form, "grant_type").unwrap_or("") {
         "authorization_code" => {

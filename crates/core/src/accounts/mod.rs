@@ -489,19 +489,22 @@ pub struct NewSession {
     pub csrf: String,
 }
 
+/// Start a session for a person who just authenticated with `amr` (RFC
+/// 8176 values, space-separated: `sessions::amr`).
 pub async fn create_session(
     db: &Db,
     user_id: i64,
     user_agent: &str,
     ip: &str,
     days: i64,
+    amr: &str,
 ) -> Result<NewSession, sqlx::Error> {
     let (token, hash) = new_token();
     let (csrf, _) = new_token();
     let t = now();
     sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, csrf, user_agent, ip, created_at, last_seen_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $7)",
+        "INSERT INTO sessions (id_hash, user_id, csrf, user_agent, ip, created_at, last_seen_at, \
+         expires_at, auth_time, amr) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $6, $8)",
     )
     .bind(hash)
     .bind(user_id)
@@ -510,6 +513,7 @@ pub async fn create_session(
     .bind(truncate(ip, 64))
     .bind(t)
     .bind(t + days * 86400)
+    .bind(amr)
     .execute(&db.pool)
     .await?;
     sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")

@@ -83,13 +83,112 @@ pub async fn delete_in(
     Ok(res.rows_affected())
 }
 
-/// When a session started (sessions rotate at log-in, so this is when its
-/// person authenticated); `None` for an unknown session.
-pub async fn created_at(state: &AppState, id_hash: &str) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT created_at FROM sessions WHERE id_hash = $1")
+/// How a session's person last proved who they are: when (a log-in, or the
+/// latest re-authentication, which keeps the session) and with what (RFC
+/// 8176 `amr` values, space-separated; empty for sessions from before
+/// these were recorded). `None` for an unknown session.
+pub async fn authentication(
+    state: &AppState,
+    id_hash: &str,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT auth_time, amr FROM sessions WHERE id_hash = $1")
         .bind(id_hash)
         .fetch_optional(&state.db.pool)
         .await
+}
+
+/// The `sid` of a session as tools know it: `oidc::sid_of` of the hash it
+/// was created with (a re-authentication renews the token and keeps it).
+pub fn sid_of_row(id_hash: &str, stored_sid: &str) -> String {
+    if stored_sid.is_empty() {
+        crate::oidc::sid_of(id_hash)
+    } else {
+        stored_sid.to_string()
+    }
+}
+
+/// The `sid` of the session `id_hash` (derived from the hash when unknown).
+pub async fn sid(db: &crate::db::Db, id_hash: &str) -> Result<String, sqlx::Error> {
+    let stored: Option<String> = sqlx::query_scalar("SELECT sid FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(sid_of_row(id_hash, stored.as_deref().unwrap_or("")))
+}
+
+/// RFC 8176 authentication method references, as a session records them.
+pub mod amr {
+    /// A password alone.
+    pub const PASSWORD: &str = "pwd";
+
+    /// A passkey: a device-bound one is a hardware-secured key (`hwk`), a
+    /// synced one (backup-eligible) a software-secured key (`swk`).
+    pub fn passkey_kind(backup_eligible: bool) -> &'static str {
+        if backup_eligible { "swk" } else { "hwk" }
+    }
+
+    /// A password, then a second factor: `otp` (an app's code or a
+    /// recovery code) or a passkey's kind.
+    pub fn password_and(second: &str) -> String {
+        format!("{PASSWORD} {second} mfa")
+    }
+
+    /// A passkey with user verification alone (sign-in without password):
+    /// something held and something known or inherent, so several factors.
+    pub fn passkey_alone(backup_eligible: bool) -> String {
+        format!("{} mfa", passkey_kind(backup_eligible))
+    }
+
+    /// Whether these methods add up to several factors.
+    pub fn is_multi_factor(amr: &str) -> bool {
+        amr.split_whitespace().any(|m| m == "mfa")
+    }
+}
+
+/// The acting person proved again who they are in their open session
+/// `id_hash` (a tool asked for a fresh sign-in: `prompt=login`, `max_age`,
+/// a second factor): the session stays — its tools keep their sign-ins
+/// under the same `sid`, nothing is logged out — and records when and how.
+/// Its token and CSRF secret are renewed, as at any authentication (a token
+/// known from before cannot ride on the stronger sign-in); the caller sets
+/// the new cookie. `NotFound` when the session is not theirs.
+pub async fn reauthenticated(
+    state: &AppState,
+    actor: &Actor,
+    id_hash: &str,
+    amr: &str,
+) -> AppResult<super::NewSession> {
+    let user = own(actor)?;
+    let (token, new_hash) = super::new_token();
+    let (csrf, _) = super::new_token();
+    let mut tx = state.db.begin().await?;
+    let n = sqlx::query(
+        "UPDATE sessions SET id_hash = $1, csrf = $2, auth_time = $3, amr = $4, \
+         sid = CASE WHEN sid = '' THEN $5 ELSE sid END WHERE id_hash = $6 AND user_id = $7",
+    )
+    .bind(&new_hash)
+    .bind(&csrf)
+    .bind(crate::db::now())
+    .bind(amr)
+    .bind(crate::oidc::sid_of(id_hash))
+    .bind(id_hash)
+    .bind(user.id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(AppError::NotFound);
+    }
+    audit_in(
+        &mut tx,
+        actor,
+        "session_reauthenticated",
+        Some(user.id),
+        amr,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(super::NewSession { token, csrf })
 }
 
 /// A session was used: slide its expiry and note the address (the caller

@@ -143,16 +143,17 @@ pub async fn user_sessions_ending(
     if handle.is_some_and(|h| h.len() != 12 || !h.chars().all(|c| c.is_ascii_hexdigit())) {
         return Ok(());
     }
-    let hashes: Vec<String> = sqlx::query_scalar(
-        "SELECT id_hash FROM sessions WHERE user_id = $1 AND id_hash <> $2 AND id_hash LIKE $3",
+    let sessions: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id_hash, sid FROM sessions WHERE user_id = $1 AND id_hash <> $2 AND id_hash LIKE $3",
     )
     .bind(user_id)
     .bind(keep.unwrap_or(""))
     .bind(format!("{}%", handle.unwrap_or("")))
     .fetch_all(&db.pool)
     .await?;
-    for h in hashes {
-        session_ended(db, jobs, issuer, &super::sid_of(&h)).await?;
+    for (h, sid) in sessions {
+        let sid = crate::accounts::sessions::sid_of_row(&h, &sid);
+        session_ended(db, jobs, issuer, &sid).await?;
     }
     Ok(())
 }

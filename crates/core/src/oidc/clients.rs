@@ -36,11 +36,16 @@ pub struct Client {
     pub instance_wide: bool,
     /// The icon, stored locally (PNG in `media`).
     pub icon_media_id: Option<i64>,
+    /// Userinfo also carries `id`, the account id as a number, for tools
+    /// that sign in through a GitLab-style route (Mattermost Team Edition
+    /// refuses a user without a numeric `id`).
+    pub gitlab_compat: bool,
 }
 
 const COLUMNS: &str = "id, client_id, name, description, home_url, redirect_uris, \
      post_logout_redirect_uris, backchannel_logout_uri, secret_hash, is_public, scopes, \
-     first_party, require_pkce, created_at, id_token_alg, instance_wide, icon_media_id";
+     first_party, require_pkce, created_at, id_token_alg, instance_wide, icon_media_id, \
+     gitlab_compat";
 
 fn lines(s: &str) -> Vec<String> {
     s.lines()
@@ -74,6 +79,7 @@ impl Client {
             alg: Alg::parse(&r.try_get::<String, _>("id_token_alg")?).unwrap_or(Alg::Rs256),
             instance_wide: r.try_get::<i64, _>("instance_wide")? != 0,
             icon_media_id: r.try_get("icon_media_id")?,
+            gitlab_compat: r.try_get::<i64, _>("gitlab_compat")? != 0,
         })
     }
 
@@ -161,6 +167,8 @@ pub struct NewClient {
     pub communities: Vec<i64>,
     /// A processed icon (PNG from `images::make_icon`).
     pub icon_png: Option<Vec<u8>>,
+    /// A numeric `id` in userinfo (`Client::gitlab_compat`).
+    pub gitlab_compat: bool,
 }
 
 impl NewClient {
@@ -305,8 +313,8 @@ pub(super) async fn create_audited(
         "INSERT INTO oidc_clients (client_id, name, description, icon_url, home_url, redirect_uris, \
          post_logout_redirect_uris, backchannel_logout_uri, secret_hash, is_public, scopes, \
          first_party, require_pkce, created_by, created_at, updated_at, id_token_alg, \
-         instance_wide, icon_media_id) \
-         VALUES ($1, $2, $3, '', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17) \
+         instance_wide, icon_media_id, gitlab_compat) \
+         VALUES ($1, $2, $3, '', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18) \
          RETURNING id",
     )
     .bind(&client_id)
@@ -326,6 +334,7 @@ pub(super) async fn create_audited(
     .bind(alg.as_str())
     .bind(communities.is_empty() as i64)
     .bind(icon_media_id)
+    .bind(c.gitlab_compat as i64)
     .fetch_one(&mut *tx)
     .await?;
     for community in &communities {
@@ -476,6 +485,8 @@ pub struct Presentation {
     /// Communities (ids) whose members see it; empty: the whole instance.
     pub communities: Vec<i64>,
     pub icon: IconChange,
+    /// A numeric `id` in userinfo (`Client::gitlab_compat`).
+    pub gitlab_compat: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -542,7 +553,7 @@ pub(super) async fn update_audited(
     };
     sqlx::query(
         "UPDATE oidc_clients SET name = $1, description = $2, home_url = $3, id_token_alg = $4, \
-         instance_wide = $5, icon_media_id = $6, updated_at = $7 WHERE id = $8",
+         instance_wide = $5, icon_media_id = $6, updated_at = $7, gitlab_compat = $9 WHERE id = $8",
     )
     .bind(p.name.trim())
     .bind(p.description.trim())
@@ -552,6 +563,7 @@ pub(super) async fn update_audited(
     .bind(icon_media_id)
     .bind(t)
     .bind(client.id)
+    .bind(p.gitlab_compat as i64)
     .execute(&mut *tx)
     .await?;
     sqlx::query("DELETE FROM oidc_client_communities WHERE client_id = $1")
@@ -625,6 +637,7 @@ mod tests {
             alg: Alg::Rs256,
             instance_wide: true,
             icon_media_id: None,
+            gitlab_compat: false,
         };
         assert!(c.has_redirect_uri("http://127.0.0.1/cb"));
         assert!(c.has_redirect_uri("http://127.0.0.1:53123/cb"));

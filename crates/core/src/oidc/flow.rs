@@ -17,6 +17,9 @@ pub struct Provider<'a> {
     pub db: &'a Db,
     pub issuer: &'a str,
     pub keys: &'a KeyCache,
+    /// Seconds during which a just-rotated refresh token, presented again,
+    /// yields the same successor instead of revoking the grant (0: never).
+    pub refresh_grace: i64,
 }
 
 /// Parse a `scope` parameter into known scopes the client may ask for, in
@@ -93,6 +96,8 @@ pub struct CodeRequest<'a> {
     pub code_challenge: Option<&'a str>,
     pub sid: &'a str,
     pub auth_time: i64,
+    /// How the session authenticated (RFC 8176 values, space-separated).
+    pub amr: &'a str,
 }
 
 pub async fn issue_code(db: &Db, r: CodeRequest<'_>) -> Result<String, sqlx::Error> {
@@ -100,8 +105,8 @@ pub async fn issue_code(db: &Db, r: CodeRequest<'_>) -> Result<String, sqlx::Err
     let t = now();
     sqlx::query(
         "INSERT INTO oidc_codes (code_hash, client_id, user_id, redirect_uri, scope, nonce, \
-         code_challenge, sid, auth_time, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         code_challenge, sid, auth_time, created_at, expires_at, amr) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(hash)
     .bind(r.client.id)
@@ -114,6 +119,7 @@ pub async fn issue_code(db: &Db, r: CodeRequest<'_>) -> Result<String, sqlx::Err
     .bind(r.auth_time)
     .bind(t)
     .bind(t + CODE_TTL)
+    .bind(r.amr)
     .execute(&db.pool)
     .await?;
     Ok(code)
@@ -155,12 +161,13 @@ struct GrantRow {
     user_id: i64,
     sid: String,
     auth_time: i64,
+    amr: String,
     revoked: bool,
 }
 
 async fn grant(db: &Db, id: i64) -> Result<Option<GrantRow>, sqlx::Error> {
     let r = sqlx::query(
-        "SELECT id, client_id, user_id, sid, auth_time, revoked_at FROM oidc_grants WHERE id = $1",
+        "SELECT id, client_id, user_id, sid, auth_time, amr, revoked_at FROM oidc_grants WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&db.pool)
@@ -172,6 +179,7 @@ async fn grant(db: &Db, id: i64) -> Result<Option<GrantRow>, sqlx::Error> {
             user_id: r.try_get("user_id")?,
             sid: r.try_get("sid")?,
             auth_time: r.try_get("auth_time")?,
+            amr: r.try_get("amr")?,
             revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
         })
     })
@@ -212,7 +220,7 @@ pub async fn redeem_code(
     let hash = hash_token(code);
     let row = sqlx::query(
         "SELECT client_id, user_id, redirect_uri, scope, nonce, code_challenge, sid, auth_time, \
-         expires_at, used_at, grant_id FROM oidc_codes WHERE code_hash = $1",
+         expires_at, used_at, grant_id, amr FROM oidc_codes WHERE code_hash = $1",
     )
     .bind(&hash)
     .fetch_optional(&db.pool)
@@ -278,9 +286,10 @@ pub async fn redeem_code(
     let sid: String = row.try_get("sid")?;
     let auth_time: i64 = row.try_get("auth_time")?;
     let nonce: Option<String> = row.try_get("nonce")?;
+    let amr: String = row.try_get("amr")?;
     let grant_id: i64 = sqlx::query_scalar(
-        "INSERT INTO oidc_grants (client_id, user_id, scope, sid, auth_time, created_at, last_used_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        "INSERT INTO oidc_grants (client_id, user_id, scope, sid, auth_time, created_at, last_used_at, amr) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
     )
     .bind(client.id)
     .bind(user_id)
@@ -288,6 +297,7 @@ pub async fn redeem_code(
     .bind(&sid)
     .bind(auth_time)
     .bind(t)
+    .bind(&amr)
     .fetch_one(&db.pool)
     .await?;
     sqlx::query("UPDATE oidc_codes SET grant_id = $1 WHERE code_hash = $2")
@@ -301,9 +311,24 @@ pub async fn redeem_code(
         user_id,
         sid,
         auth_time,
+        amr,
         revoked: false,
     };
-    let issued = issue_tokens(p, client, &user, &g, &scope, nonce.as_deref()).await?;
+    let mut tx = db.begin().await?;
+    let (access, refresh) = mint_tokens(&mut tx, g.id, &scope, t).await?;
+    tx.commit().await?;
+    let issued = issued(
+        p,
+        client,
+        &user,
+        &g,
+        &scope,
+        nonce.as_deref(),
+        access,
+        refresh,
+        ACCESS_TTL,
+    )
+    .await?;
     // A replay that raced us may have revoked the grant meanwhile.
     if grant(db, grant_id).await?.is_none_or(|g| g.revoked) {
         return Ok(Err(TokenError::InvalidGrant("code already used")));
@@ -311,27 +336,25 @@ pub async fn redeem_code(
     Ok(Ok(issued))
 }
 
-async fn issue_tokens(
-    p: &Provider<'_>,
-    client: &Client,
-    user: &User,
-    g: &GrantRow,
+/// A new access token, and a refresh token when the scope allows one, for
+/// grant `grant_id`, in the caller's transaction.
+async fn mint_tokens(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    grant_id: i64,
     scope: &str,
-    nonce: Option<&str>,
-) -> anyhow::Result<Issued> {
-    let db = p.db;
-    let t = now();
+    t: i64,
+) -> Result<(String, Option<String>), sqlx::Error> {
     let (access, access_hash) = new_token();
     sqlx::query(
         "INSERT INTO oidc_tokens (token_hash, grant_id, kind, scope, created_at, expires_at) \
          VALUES ($1, $2, 'access', $3, $4, $5)",
     )
     .bind(access_hash)
-    .bind(g.id)
+    .bind(grant_id)
     .bind(scope)
     .bind(t)
     .bind(t + ACCESS_TTL)
-    .execute(&db.pool)
+    .execute(&mut **tx)
     .await?;
     let refresh = if has_scope(scope, "offline_access") {
         let (refresh, refresh_hash) = new_token();
@@ -340,17 +363,34 @@ async fn issue_tokens(
              VALUES ($1, $2, 'refresh', $3, $4, $5)",
         )
         .bind(refresh_hash)
-        .bind(g.id)
+        .bind(grant_id)
         .bind(scope)
         .bind(t)
         .bind(t + REFRESH_TTL)
-        .execute(&db.pool)
+        .execute(&mut **tx)
         .await?;
         Some(refresh)
     } else {
         None
     };
-    let mut claims = user_claims(db, p.issuer, user, scope).await?;
+    Ok((access, refresh))
+}
+
+/// The token response: the tokens given, and an ID token signed now.
+#[allow(clippy::too_many_arguments)]
+async fn issued(
+    p: &Provider<'_>,
+    client: &Client,
+    user: &User,
+    g: &GrantRow,
+    scope: &str,
+    nonce: Option<&str>,
+    access: String,
+    refresh: Option<String>,
+    expires_in: i64,
+) -> anyhow::Result<Issued> {
+    let t = now();
+    let mut claims = user_claims(p.db, p.issuer, user, scope).await?;
     claims.insert("iss".into(), json!(p.issuer));
     claims.insert("aud".into(), json!(client.client_id));
     claims.insert("azp".into(), json!(client.client_id));
@@ -358,23 +398,34 @@ async fn issue_tokens(
     claims.insert("exp".into(), json!(t + ID_TOKEN_TTL));
     claims.insert("auth_time".into(), json!(g.auth_time));
     claims.insert("sid".into(), json!(g.sid));
+    // How the person authenticated (RFC 8176) and what that amounts to.
+    let amr: Vec<&str> = g.amr.split_whitespace().collect();
+    if !amr.is_empty() {
+        claims.insert("amr".into(), json!(amr));
+    }
+    claims.insert("acr".into(), json!(super::acr_of(&g.amr)));
     claims.insert("at_hash".into(), json!(jws::half_hash(client.alg, &access)));
     if let Some(n) = nonce {
         claims.insert("nonce".into(), json!(n));
     }
-    let (kid, key) = keys::signing(db, p.keys, client.alg).await?;
+    let (kid, key) = keys::signing(p.db, p.keys, client.alg).await?;
     let id_token = jws::sign(&key, &kid, "JWT", &Value::Object(claims))?;
     Ok(Issued {
         access_token: access,
         refresh_token: refresh,
         id_token,
         scope: scope.to_string(),
-        expires_in: ACCESS_TTL,
+        expires_in,
     })
 }
 
 /// grant_type=refresh_token: rotate the refresh token. Presenting one that
-/// was already rotated revokes the whole grant (RFC 9700 §4.14.2).
+/// was already rotated revokes the whole grant (RFC 9700 §4.14.2) — unless
+/// it comes within `refresh_grace` seconds of its rotation: browsers load
+/// pages in parallel, and a tool that refreshes for each of them presents
+/// the same token several times at once. Those get the very successor the
+/// first one got (the same access and refresh tokens), as Keycloak, Okta
+/// and Auth0 do.
 pub async fn refresh(
     p: &Provider<'_>,
     client: &Client,
@@ -407,9 +458,7 @@ pub async fn refresh(
     }
     let t = now();
     if row.try_get::<Option<i64>, _>("used_at")?.is_some() {
-        revoke_grant(db, grant_id).await?;
-        tracing::warn!(client = %client.client_id, "refresh token reused: its grant is revoked");
-        return Ok(Err(TokenError::InvalidGrant("refresh token already used")));
+        return reused(p, client, &g, token).await;
     }
     if row.try_get::<i64, _>("expires_at")? < t {
         return Ok(Err(TokenError::InvalidGrant("refresh token expired")));
@@ -432,33 +481,139 @@ pub async fn refresh(
                 .join(" ")
         }
     };
-    let rotated = sqlx::query(
-        "UPDATE oidc_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
-    )
-    .bind(t)
-    .bind(&hash)
-    .execute(&db.pool)
-    .await?
-    .rows_affected();
-    if rotated != 1 {
-        revoke_grant(db, grant_id).await?;
-        return Ok(Err(TokenError::InvalidGrant("refresh token already used")));
-    }
     let Some(user) = acting_user(db, g.user_id).await? else {
         revoke_grant(db, grant_id).await?;
         return Ok(Err(TokenError::InvalidGrant("account not active")));
     };
-    sqlx::query("UPDATE oidc_grants SET last_used_at = $1 WHERE id = $2")
-        .bind(t)
-        .bind(grant_id)
-        .execute(&db.pool)
-        .await?;
+    // One transaction: the successor is minted, and the statement that
+    // marks this token used also keeps the successor sealed with it, so a
+    // concurrent request that loses the race finds it there.
+    let mut tx = db.begin().await?;
     // Access tokens of the previous round end with the rotation.
     sqlx::query("DELETE FROM oidc_tokens WHERE grant_id = $1 AND kind = 'access'")
         .bind(grant_id)
-        .execute(&db.pool)
+        .execute(&mut *tx)
         .await?;
-    Ok(Ok(issue_tokens(p, client, &user, &g, &scope, None).await?))
+    let (access, next_refresh) = mint_tokens(&mut tx, grant_id, &scope, t).await?;
+    let sealed = super::successor::seal(token, &access, next_refresh.as_deref().unwrap_or(""));
+    let rotated = sqlx::query(
+        "UPDATE oidc_tokens SET used_at = $1, successor = $2 WHERE token_hash = $3 AND used_at IS NULL",
+    )
+    .bind(t)
+    .bind(&sealed)
+    .bind(&hash)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if rotated != 1 {
+        // Another request rotated it first: take the grace path.
+        tx.rollback().await?;
+        return reused(p, client, &g, token).await;
+    }
+    sqlx::query("UPDATE oidc_grants SET last_used_at = $1 WHERE id = $2")
+        .bind(t)
+        .bind(grant_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Ok(issued(
+        p,
+        client,
+        &user,
+        &g,
+        &scope,
+        None,
+        access,
+        next_refresh,
+        ACCESS_TTL,
+    )
+    .await?))
+}
+
+/// How many rotations a late request may follow (each within its window).
+const GRACE_CHAIN: usize = 4;
+
+/// A rotated refresh token presented again. Within the grace window of its
+/// rotation: the same successor (following the chain when the successor
+/// was itself rotated within its own window). Otherwise it is reuse — a
+/// sign of theft (RFC 9700 §4.14.2) — and the whole grant ends.
+async fn reused(
+    p: &Provider<'_>,
+    client: &Client,
+    g: &GrantRow,
+    token: &str,
+) -> anyhow::Result<Result<Issued, TokenError>> {
+    let db = p.db;
+    let t = now();
+    let mut current = token.to_string();
+    let mut successor: Option<(String, String)> = None;
+    for _ in 0..=GRACE_CHAIN {
+        let row: Option<(Option<i64>, Option<String>, i64, String)> = sqlx::query_as(
+            "SELECT used_at, successor, grant_id, kind FROM oidc_tokens WHERE token_hash = $1",
+        )
+        .bind(hash_token(&current))
+        .fetch_optional(&db.pool)
+        .await?;
+        let Some((used_at, sealed, _, _)) = row.filter(|r| r.2 == g.id && r.3 == "refresh") else {
+            // The successor is gone (revoked, expired): nothing to hand
+            // out, and nothing that says the token was stolen.
+            return Ok(Err(TokenError::InvalidGrant("refresh token already used")));
+        };
+        let Some(used_at) = used_at else {
+            // `current` is the live successor.
+            break;
+        };
+        let within = p.refresh_grace > 0 && t - used_at <= p.refresh_grace;
+        match sealed
+            .as_deref()
+            .and_then(|s| super::successor::unseal(&current, s))
+            .filter(|(_, refresh)| !refresh.is_empty())
+        {
+            Some(pair) if within => {
+                current = pair.1.clone();
+                successor = Some(pair);
+            }
+            _ => {
+                revoke_grant(db, g.id).await?;
+                tracing::warn!(client = %client.client_id, "refresh token reused: its grant is revoked");
+                return Ok(Err(TokenError::InvalidGrant("refresh token already used")));
+            }
+        }
+    }
+    let Some((access, refresh)) = successor else {
+        return Ok(Err(TokenError::InvalidGrant("refresh token already used")));
+    };
+    // The successor must still be the live pair: its refresh token unused
+    // (checked above) and its access token alive.
+    let live: Option<(i64, String)> = sqlx::query_as(
+        "SELECT t.expires_at, r.scope FROM oidc_tokens t, oidc_tokens r \
+         WHERE t.token_hash = $1 AND t.kind = 'access' AND t.grant_id = $3 \
+         AND r.token_hash = $2 AND r.kind = 'refresh' AND r.used_at IS NULL AND r.grant_id = $3",
+    )
+    .bind(hash_token(&access))
+    .bind(hash_token(&refresh))
+    .bind(g.id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some((expires_at, scope)) = live.filter(|(e, _)| *e > t) else {
+        return Ok(Err(TokenError::InvalidGrant("refresh token already used")));
+    };
+    let Some(user) = acting_user(db, g.user_id).await? else {
+        revoke_grant(db, g.id).await?;
+        return Ok(Err(TokenError::InvalidGrant("account not active")));
+    };
+    Ok(Ok(issued(
+        p,
+        client,
+        &user,
+        g,
+        &scope,
+        None,
+        access,
+        Some(refresh),
+        expires_at - t,
+    )
+    .await?))
 }
 
 // ---- access tokens ------------------------------------------------------------------
@@ -474,6 +629,8 @@ pub struct TokenInfo {
     pub scope: String,
     pub issued_at: i64,
     pub expires_at: i64,
+    /// The client wants a numeric `id` in userinfo (`Client::gitlab_compat`).
+    pub gitlab_compat: bool,
 }
 
 /// A live token: known, unexpired, not rotated, grant not revoked, person
@@ -484,7 +641,7 @@ pub async fn token_info(db: &Db, token: &str) -> Result<Option<TokenInfo>, sqlx:
     }
     let r = sqlx::query(
         "SELECT t.kind, t.grant_id, t.scope, t.created_at, t.expires_at, t.used_at, \
-         g.user_id, g.revoked_at, c.id AS client_pk, c.client_id \
+         g.user_id, g.revoked_at, c.id AS client_pk, c.client_id, c.gitlab_compat \
          FROM oidc_tokens t JOIN oidc_grants g ON g.id = t.grant_id \
          JOIN oidc_clients c ON c.id = g.client_id WHERE t.token_hash = $1",
     )
@@ -511,6 +668,7 @@ pub async fn token_info(db: &Db, token: &str) -> Result<Option<TokenInfo>, sqlx:
         scope: r.try_get("scope")?,
         issued_at: r.try_get("created_at")?,
         expires_at,
+        gitlab_compat: r.try_get::<i64, _>("gitlab_compat")? != 0,
     }))
 }
 
@@ -589,6 +747,21 @@ pub async fn user_claims(
     }
     if has_scope(scope, "groups") {
         m.insert("groups".into(), json!(groups(db, user.id).await?));
+    }
+    Ok(m)
+}
+
+/// What userinfo answers for a live access token: the claims of its scope
+/// (as in the ID token) and, for a GitLab-compatible client, `id` — the
+/// account id as a JSON number, the same account `sub` names.
+pub async fn userinfo_claims(
+    db: &Db,
+    issuer: &str,
+    info: &TokenInfo,
+) -> Result<Map<String, Value>, sqlx::Error> {
+    let mut m = user_claims(db, issuer, &info.user, &info.scope).await?;
+    if info.gitlab_compat {
+        m.insert("id".into(), json!(info.user.id));
     }
     Ok(m)
 }

@@ -10,9 +10,37 @@ pub mod flow;
 pub mod jws;
 pub mod keys;
 pub mod ops;
+pub mod successor;
 
 /// Scopes we know, in the order the consent screen lists them.
 pub const SUPPORTED_SCOPES: [&str; 5] = ["openid", "profile", "email", "groups", "offline_access"];
+
+/// Authentication context classes (`acr`): the REFEDS profiles, which
+/// tools and federations already know. A session that proved several
+/// factors (`amr` has `mfa`) is MFA, which also satisfies SFA.
+pub const ACR_MFA: &str = "https://refeds.org/profile/mfa";
+pub const ACR_SFA: &str = "https://refeds.org/profile/sfa";
+pub const ACR_VALUES: [&str; 2] = [ACR_MFA, ACR_SFA];
+
+/// The `acr` of a session authenticated with `amr`.
+pub fn acr_of(amr: &str) -> &'static str {
+    if crate::accounts::sessions::amr::is_multi_factor(amr) {
+        ACR_MFA
+    } else {
+        ACR_SFA
+    }
+}
+
+/// Whether a request's `acr_values` (voluntary, in order of preference)
+/// can only be met by several factors: it names MFA and not SFA. Unknown
+/// values are ignored, as the specification allows.
+pub fn acr_values_require_mfa(acr_values: &str) -> bool {
+    let asked: Vec<&str> = acr_values.split_whitespace().collect();
+    asked.contains(&ACR_MFA) && !asked.contains(&ACR_SFA)
+}
+
+/// Authentication methods a tool may be told of (RFC 8176).
+pub const AMR_VALUES: [&str; 5] = ["pwd", "otp", "hwk", "swk", "mfa"];
 
 /// Claims returned per scope (ID token and userinfo alike).
 pub const CLAIMS: [&str; 10] = [

@@ -1,0 +1,19 @@
+# Proving again who one is without leaving the session (a tool asks:
+# prompt=login, max_age, second factor), choosing an account.
+reauth-title = Confirm it’s you
+reauth-lead = You are signed in as { $name }. To continue, confirm that it’s you.
+reauth-submit = Confirm
+reauth-wrong = Wrong password.
+reauth-not-you = Not { $name }?
+reauth-switch = Use another account
+oidc-select-account-title = Choose an account
+oidc-select-account-lead = { $name } asks which account to sign in with.
+oidc-select-account-continue = Continue as { $name }
+oidc-select-account-other-hint = Another account? You will be signed out of this one, and of the tools opened with it.
+oidc-second-factor-needed-title = A second factor is required
+oidc-second-factor-needed-lead = { $name } asks for a sign-in with a second factor: an authentication app’s code or a passkey. Your account does not have one yet. Add one, and you will come back here.
+oidc-second-factor-needed-add = Add a second factor
+oidc-second-factor-needed-back = Back to { $name }
+oidc-client-gitlab-compat = GitLab-compatible: add “id” (the account number) to user information
+oidc-client-gitlab-compat-hint = For Mattermost Team Edition, which signs in through its GitLab route and requires a numeric “id”.
+oidc-client-gitlab-badge = GitLab-compatible

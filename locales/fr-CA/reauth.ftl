@@ -1,0 +1,19 @@
+# Confirmer son identité sans quitter sa session (un outil le demande :
+# prompt=login, max_age, second facteur), choisir un compte.
+reauth-title = Confirmez votre identité
+reauth-lead = Vous êtes connecté comme { $name }. Pour continuer, confirmez qu’il s’agit bien de vous.
+reauth-submit = Confirmer
+reauth-wrong = Mot de passe incorrect.
+reauth-not-you = Ce n’est pas { $name }?
+reauth-switch = Utiliser un autre compte
+oidc-select-account-title = Choisir un compte
+oidc-select-account-lead = { $name } demande avec quel compte vous connecter.
+oidc-select-account-continue = Continuer comme { $name }
+oidc-select-account-other-hint = Un autre compte? Vous serez déconnecté de celui-ci, ainsi que des outils ouverts avec lui.
+oidc-second-factor-needed-title = Un second facteur est requis
+oidc-second-factor-needed-lead = { $name } demande une connexion avec un second facteur : le code d’une application d’authentification ou une clé d’accès. Votre compte n’en a pas encore. Ajoutez-en un, puis vous reviendrez ici.
+oidc-second-factor-needed-add = Ajouter un second facteur
+oidc-second-factor-needed-back = Revenir à { $name }
+oidc-client-gitlab-compat = Compatible GitLab : ajouter « id » (numéro du compte) aux informations de l’utilisateur
+oidc-client-gitlab-compat-hint = Pour Mattermost Team Edition, qui se connecte par sa route GitLab et exige un « id » numérique.
+oidc-client-gitlab-badge = compatible GitLab
