@@ -90,6 +90,7 @@ fn out(state: &AppState, o: &Organisation, sectors: Vec<String>) -> Organisation
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct OrgParams {
     /// Part of the name.
@@ -195,12 +196,15 @@ pub async fn update(
 
 fn geo(v: serde_json::Value) -> Response {
     let mut res = v.to_string().into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/geo+json"),
+    );
     res
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct GeoParams {
     /// Initiatives: a category code; organisations: a sector code.
@@ -224,7 +228,13 @@ pub async fn organisations_geojson(
         territory: p.territory,
         ..Default::default()
     };
-    Ok(geo(points::organisations_geojson(&state.db, &state.config.public_url(), viewer.as_ref(), &f).await?))
+    Ok(geo(points::organisations_geojson(
+        &state.db,
+        &state.config.public_url(),
+        viewer.as_ref(),
+        &f,
+    )
+    .await?))
 }
 
 /// Initiatives the caller may see, as a GeoJSON FeatureCollection.
@@ -242,7 +252,13 @@ pub async fn initiatives_geojson(
         territory: p.territory,
         ..Default::default()
     };
-    Ok(geo(points::initiatives_geojson(&state.db, &state.config.public_url(), viewer.as_ref(), &f).await?))
+    Ok(geo(points::initiatives_geojson(
+        &state.db,
+        &state.config.public_url(),
+        viewer.as_ref(),
+        &f,
+    )
+    .await?))
 }
 
 /// An initiative on the wire.
@@ -290,6 +306,7 @@ pub struct InitiativePage {
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct InitiativeParams {
     q: String,
@@ -334,7 +351,9 @@ pub async fn show_initiative(
     viewer: Option<ApiUser>,
     Path(key): Path<String>,
 ) -> AppResult<Json<InitiativeOut>> {
-    let i = initiatives::by_key(&state.db, &key).await?.ok_or(AppError::NotFound)?;
+    let i = initiatives::by_key(&state.db, &key)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !i.visible_to(viewer.as_ref().map(|v| &v.0)) {
         return Err(AppError::NotFound);
     }

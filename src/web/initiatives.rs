@@ -35,7 +35,10 @@ pub fn router() -> Router<AppState> {
         .route("/i/{key}", get(show))
         .route("/i/{key}/edit", get(edit_form).post(edit_submit))
         .route("/i/{key}/decide", post(decide_submit))
-        .route("/admin/initiatives/import", get(import_form).post(import_submit))
+        .route(
+            "/admin/initiatives/import",
+            get(import_form).post(import_submit),
+        )
 }
 
 fn errors_of(lang: Lang, fields: &[(String, String)]) -> FieldErrors {
@@ -91,7 +94,11 @@ impl ListQuery {
     }
     fn qs(&self, page: i64) -> String {
         let mut p: Vec<(&str, String)> = Vec::new();
-        for (k, v) in [("q", &self.q), ("category", &self.category), ("territory", &self.territory)] {
+        for (k, v) in [
+            ("q", &self.q),
+            ("category", &self.category),
+            ("territory", &self.territory),
+        ] {
             if !v.trim().is_empty() {
                 p.push((k, v.trim().to_string()));
             }
@@ -116,7 +123,10 @@ async fn rows(state: &AppState, lang: Lang, items: &[Initiative]) -> AppResult<V
     let mut out = Vec::new();
     for i in items {
         let place = match i.territory_id {
-            Some(t) => places::by_id(&state.db, t).await?.map(|p| p.name).unwrap_or_default(),
+            Some(t) => places::by_id(&state.db, t)
+                .await?
+                .map(|p| p.name)
+                .unwrap_or_default(),
             None => String::new(),
         };
         out.push(Row {
@@ -147,7 +157,11 @@ struct ListPage {
     queue: i64,
 }
 
-async fn list_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
+async fn list_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
     let lang = ctx.lang;
     let viewer = ctx.user.as_ref();
     let f = q.filter();
@@ -173,30 +187,63 @@ async fn list_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<List
         export_qs: q.qs(1),
         page: listing.page,
         prev: (listing.page > 1).then(|| format!("/initiatives{}", q.qs(listing.page - 1))),
-        next: listing.more.then(|| format!("/initiatives{}", q.qs(listing.page + 1))),
+        next: listing
+            .more
+            .then(|| format!("/initiatives{}", q.qs(listing.page + 1))),
         signed_in: viewer.is_some(),
         moderator,
-        queue: if moderator { initiatives::queue_count(&state.db).await? } else { 0 },
+        queue: if moderator {
+            initiatives::queue_count(&state.db).await?
+        } else {
+            0
+        },
     };
     Ok(page(&ctx, &p))
 }
 
-async fn geojson(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
-    let v = points::initiatives_geojson(&state.db, &state.config.public_url(), ctx.user.as_ref(), &q.filter()).await?;
+async fn geojson(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let v = points::initiatives_geojson(
+        &state.db,
+        &state.config.public_url(),
+        ctx.user.as_ref(),
+        &q.filter(),
+    )
+    .await?;
     Ok(ctx.finish(geojson_response(&v)))
 }
 
-async fn gogocarto(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
+async fn gogocarto(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
     let lang = ctx.lang;
-    let v = points::gogocarto(&state.db, &state.config.public_url(), ctx.user.as_ref(), &q.filter(), |c| {
-        category_label(lang, c)
-    })
+    let v = points::gogocarto(
+        &state.db,
+        &state.config.public_url(),
+        ctx.user.as_ref(),
+        &q.filter(),
+        |c| category_label(lang, c),
+    )
     .await?;
     let mut res = v.to_string().into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     Ok(ctx.finish(res))
 }
 
@@ -221,10 +268,16 @@ fn day_name(lang: Lang, d: &str) -> String {
     lang.t(&format!("initiative-day-{}", d.to_lowercase()))
 }
 
-async fn show(State(state): State<AppState>, ctx: Ctx, Path(key): Path<String>) -> AppResult<Response> {
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(key): Path<String>,
+) -> AppResult<Response> {
     let lang = ctx.lang;
     let viewer = ctx.user.as_ref();
-    let i = initiatives::by_key(&state.db, &key).await?.ok_or(AppError::NotFound)?;
+    let i = initiatives::by_key(&state.db, &key)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !i.visible_to(viewer) {
         return Err(AppError::NotFound);
     }
@@ -235,14 +288,24 @@ async fn show(State(state): State<AppState>, ctx: Ctx, Path(key): Path<String>) 
                     Some(u) => crate::organisations::role_of(&state.db, o.id, u.id).await?,
                     None => None,
                 };
-                policy::can(viewer, Action::ViewOrganisation { o: &o.facts(), m: role }).then(|| (o.path(), o.name))
+                policy::can(
+                    viewer,
+                    Action::ViewOrganisation {
+                        o: &o.facts(),
+                        m: role,
+                    },
+                )
+                .then(|| (o.path(), o.name))
             }
             None => None,
         },
         None => None,
     };
     let place = match i.territory_id {
-        Some(t) => places::by_id(&state.db, t).await?.map(|p| p.name).unwrap_or_default(),
+        Some(t) => places::by_id(&state.db, t)
+            .await?
+            .map(|p| p.name)
+            .unwrap_or_default(),
         None => String::new(),
     };
     let p = ShowPage {
@@ -295,10 +358,19 @@ pub(super) struct FormBody {
     v: Values,
 }
 
-fn form_page(state: &AppState, ctx: &Ctx, v: Values, errors: FieldErrors, editing: Option<&Initiative>) -> FormPage {
+fn form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    v: Values,
+    errors: FieldErrors,
+    editing: Option<&Initiative>,
+) -> FormPage {
     let (title, action) = match editing {
         Some(i) => (ctx.t("initiative-edit-title"), format!("{}/edit", i.path())),
-        None => (ctx.t("initiative-new-title"), "/initiatives/new".to_string()),
+        None => (
+            ctx.t("initiative-new-title"),
+            "/initiatives/new".to_string(),
+        ),
     };
     FormPage {
         s: Shell::new(state, ctx, &title, "initiatives")
@@ -319,7 +391,16 @@ async fn new_form(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
     if !policy::can(Some(u), Action::ProposeInitiative) {
         return Err(AppError::Forbidden);
     }
-    Ok(page(&ctx, &form_page(&state, &ctx, Values::default(), FieldErrors::default(), None)))
+    Ok(page(
+        &ctx,
+        &form_page(
+            &state,
+            &ctx,
+            Values::default(),
+            FieldErrors::default(),
+            None,
+        ),
+    ))
 }
 
 fn normalise(mut v: Values) -> Values {
@@ -327,7 +408,11 @@ fn normalise(mut v: Values) -> Values {
     v
 }
 
-async fn new_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<FormBody>) -> AppResult<Response> {
+async fn new_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(f): Form<FormBody>,
+) -> AppResult<Response> {
     let Some(u) = ctx.user.clone() else {
         return Ok(ctx.redirect("/login?next=%2Finitiatives%2Fnew"));
     };
@@ -346,7 +431,11 @@ async fn new_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<F
     }
 }
 
-async fn editable(state: &AppState, ctx: &Ctx, key: &str) -> AppResult<(crate::accounts::User, Initiative)> {
+async fn editable(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &str,
+) -> AppResult<(crate::accounts::User, Initiative)> {
     let u = ctx.user.clone().ok_or(AppError::Unauthorized)?;
     let i = ops::load_for(state, &Actor::person(&u), key).await?;
     if !policy::can(Some(&u), Action::EditInitiative { i: &i.facts() }) {
@@ -355,18 +444,31 @@ async fn editable(state: &AppState, ctx: &Ctx, key: &str) -> AppResult<(crate::a
     Ok((u, i))
 }
 
-async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(key): Path<String>) -> AppResult<Response> {
+async fn edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(key): Path<String>,
+) -> AppResult<Response> {
     let (_, i) = editable(&state, &ctx, &key).await?;
     let org = match i.organisation_id {
-        Some(id) => crate::organisations::by_id(&state.db, id).await?.map(|o| o.slug).unwrap_or_default(),
+        Some(id) => crate::organisations::by_id(&state.db, id)
+            .await?
+            .map(|o| o.slug)
+            .unwrap_or_default(),
         None => String::new(),
     };
     let terr = match i.territory_id {
-        Some(t) => places::by_id(&state.db, t).await?.map(|p| p.slug).unwrap_or_default(),
+        Some(t) => places::by_id(&state.db, t)
+            .await?
+            .map(|p| p.slug)
+            .unwrap_or_default(),
         None => String::new(),
     };
     let v = Values::of(&i, org, terr);
-    Ok(page(&ctx, &form_page(&state, &ctx, v, FieldErrors::default(), Some(&i))))
+    Ok(page(
+        &ctx,
+        &form_page(&state, &ctx, v, FieldErrors::default(), Some(&i)),
+    ))
 }
 
 async fn edit_submit(
@@ -423,7 +525,10 @@ async fn queue_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
         s: Shell::new(&state, &ctx, &title, "initiatives")
             .crumb(ctx.t("initiative-list-title"), "/initiatives")
             .crumb(title, "/initiatives/queue"),
-        rows: r.into_iter().zip(listing.items.iter().map(|i| i.id)).collect(),
+        rows: r
+            .into_iter()
+            .zip(listing.items.iter().map(|i| i.id))
+            .collect(),
     };
     Ok(page(&ctx, &p))
 }
@@ -445,7 +550,14 @@ async fn decide_submit(
 ) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     let u = ctx.user.clone().ok_or(AppError::Unauthorized)?;
-    let i = ops::decide(&state, &Actor::person(&u), &key, f.decision == "validate", &f.reason).await?;
+    let i = ops::decide(
+        &state,
+        &Actor::person(&u),
+        &key,
+        f.decision == "validate",
+        &f.reason,
+    )
+    .await?;
     ctx.flash(if i.status == InitiativeStatus::Validated {
         "flash-initiative-validated"
     } else {
@@ -499,12 +611,20 @@ async fn import_form(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respo
     Ok(page(&ctx, &import_page(&state, &ctx)))
 }
 
-async fn import_submit(State(state): State<AppState>, ctx: Ctx, mp: Multipart) -> AppResult<Response> {
+async fn import_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    mp: Multipart,
+) -> AppResult<Response> {
     let form = read_multipart(mp, "file").await?;
     ctx.verify_csrf(&form.get("csrf"))?;
     let u = moderator(&ctx)?;
     let mut p = import_page(&state, &ctx);
-    p.format = if form.get("format") == "csv" { "csv".into() } else { "geojson".into() };
+    p.format = if form.get("format") == "csv" {
+        "csv".into()
+    } else {
+        "geojson".into()
+    };
     p.skip = form.get("skip") == "1";
     let upload = form.uploads.first();
     p.source = match (form.get("source").trim(), upload) {
@@ -519,12 +639,20 @@ async fn import_submit(State(state): State<AppState>, ctx: Ctx, mp: Multipart) -
         p.errors.add(ctx.lang, "file", "field-required");
         return Ok(invalid(&ctx, &p));
     }
-    let format = if p.format == "csv" { import::Format::Csv } else { import::Format::GeoJson };
+    let format = if p.format == "csv" {
+        import::Format::Csv
+    } else {
+        import::Format::GeoJson
+    };
     match import::run(&state, &Actor::person(&u), &p.source, format, &body, p.skip).await {
         Ok(report) => {
             let failed = !report.applied;
             p.report = Some(report);
-            Ok(if failed { invalid(&ctx, &p) } else { page(&ctx, &p) })
+            Ok(if failed {
+                invalid(&ctx, &p)
+            } else {
+                page(&ctx, &p)
+            })
         }
         Err(AppError::Invalid { fields }) => {
             p.errors = errors_of(ctx.lang, &fields);

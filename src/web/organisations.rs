@@ -37,12 +37,18 @@ pub fn router() -> Router<AppState> {
         .route("/o/{slug}/logo", post(logo_submit))
         .route("/o/{slug}/members", get(members_page).post(member_submit))
         .route("/o/{slug}/members/{user_id}/remove", post(member_remove))
-        .route("/o/{slug}/sections", get(sections_page).post(section_submit))
+        .route(
+            "/o/{slug}/sections",
+            get(sections_page).post(section_submit),
+        )
         .route("/o/{slug}/sections/{id}/delete", post(section_delete))
         .route("/o/{slug}/claim", post(claim_submit))
         .route("/o/{slug}/decide", post(decide_submit))
         .route("/admin/organisations", get(admin_page))
-        .route("/admin/organisations/claims/{slug}/{user_id}", post(claim_decide))
+        .route(
+            "/admin/organisations/claims/{slug}/{user_id}",
+            post(claim_decide),
+        )
         .route("/admin/organisations/sectors", post(sector_submit))
         .route("/admin/organisations/geocoder", post(geocoder_submit))
 }
@@ -200,7 +206,10 @@ async fn directory_page(
     let mut cards = Vec::new();
     for o in &listing.items {
         let place = match o.place_id {
-            Some(id) => places::by_id(&state.db, id).await?.map(|p| p.name).unwrap_or_default(),
+            Some(id) => places::by_id(&state.db, id)
+                .await?
+                .map(|p| p.name)
+                .unwrap_or_default(),
             None => String::new(),
         };
         cards.push(OrgCard {
@@ -220,10 +229,14 @@ async fn directory_page(
         territories: territory_opts(&state, &f.territory).await?,
         legal_forms: legal_opts(lang, &f.legal_form),
         cards,
-        filtered: !(f.q.is_empty() && f.sector.is_empty() && f.territory.is_empty() && f.legal_form.is_empty()),
+        filtered: !(f.q.is_empty()
+            && f.sector.is_empty()
+            && f.territory.is_empty()
+            && f.legal_form.is_empty()),
         export_qs: q.query_string(1),
         page: listing.page,
-        prev: (listing.page > 1).then(|| format!("/organisations{}", q.query_string(listing.page - 1))),
+        prev: (listing.page > 1)
+            .then(|| format!("/organisations{}", q.query_string(listing.page - 1))),
         next: listing
             .more
             .then(|| format!("/organisations{}", q.query_string(listing.page + 1))),
@@ -237,15 +250,27 @@ async fn export_csv(
     ctx: Ctx,
     Query(q): Query<DirQuery>,
 ) -> AppResult<Response> {
-    let body = directory::csv(&state.db, &state.config.public_url(), ctx.user.as_ref(), &q.filter()).await?;
+    let body = directory::csv(
+        &state.db,
+        &state.config.public_url(),
+        ctx.user.as_ref(),
+        &q.filter(),
+    )
+    .await?;
     let mut res = body.into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
     h.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"organisations.csv\""),
     );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     Ok(ctx.finish(res))
 }
 
@@ -253,9 +278,18 @@ async fn export_csv(
 pub fn geojson_response(v: &serde_json::Value) -> Response {
     let mut res = v.to_string().into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/geo+json"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     res
 }
 
@@ -273,12 +307,21 @@ async fn export_geojson(
     Query(q): Query<GeoQuery>,
 ) -> AppResult<Response> {
     let f = directory::Filter {
-        sector: if q.sector.is_empty() { q.category } else { q.sector },
+        sector: if q.sector.is_empty() {
+            q.category
+        } else {
+            q.sector
+        },
         territory: q.territory,
         ..Default::default()
     };
-    let v = initiatives::points::organisations_geojson(&state.db, &state.config.public_url(), ctx.user.as_ref(), &f)
-        .await?;
+    let v = initiatives::points::organisations_geojson(
+        &state.db,
+        &state.config.public_url(),
+        ctx.user.as_ref(),
+        &f,
+    )
+    .await?;
     Ok(ctx.finish(geojson_response(&v)))
 }
 
@@ -308,7 +351,11 @@ struct ShowPage {
     point: Option<String>,
 }
 
-async fn show(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
     let lang = ctx.lang;
     let actor_user = ctx.user.as_ref();
     let l = organisations::load(&state.db, &slug, actor_user)
@@ -326,10 +373,16 @@ async fn show(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>)
         .map(|s| s.name(lang).to_string())
         .collect();
     let place = match o.place_id {
-        Some(id) => places::by_id(&state.db, id).await?.map(|p| (p.name, p.slug)),
+        Some(id) => places::by_id(&state.db, id)
+            .await?
+            .map(|p| (p.name, p.slug)),
         None => None,
     };
-    let served = places::served_by(&state.db, o.id).await?.into_iter().map(|p| p.name).collect();
+    let served = places::served_by(&state.db, o.id)
+        .await?
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
     let listing = initiatives::list(
         &state.db,
         actor_user,
@@ -369,7 +422,11 @@ async fn show(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>)
         social: o.social_links(),
         sections: members::sections(&state.db, o.id).await?,
         people: labelled(lang, members::list(&state.db, o.id, "active").await?),
-        initiatives: listing.items.iter().map(|i| (i.path(), i.name.clone())).collect(),
+        initiatives: listing
+            .items
+            .iter()
+            .map(|i| (i.path(), i.name.clone()))
+            .collect(),
         changes: if can_edit {
             members::changes(&state.db, o.id, 20).await?
         } else {
@@ -377,12 +434,22 @@ async fn show(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>)
         },
         can_edit,
         can_claim: !claim_pending
-            && policy::can(actor_user, Action::ClaimOrganisation { o: &l.facts, m: l.role }),
+            && policy::can(
+                actor_user,
+                Action::ClaimOrganisation {
+                    o: &l.facts,
+                    m: l.role,
+                },
+            ),
         can_verify: policy::can(actor_user, Action::VerifyOrganisations),
         claim_pending,
         banner: match o.status {
             OrgStatus::Unverified => Some(lang.t("org-unverified-text")),
-            OrgStatus::Refused => Some(format!("{} {}", lang.t("org-refused-text"), o.status_reason)),
+            OrgStatus::Refused => Some(format!(
+                "{} {}",
+                lang.t("org-refused-text"),
+                o.status_reason
+            )),
             OrgStatus::Verified => None,
         },
         point: match (o.lat, o.lon) {
@@ -416,7 +483,11 @@ fn values_from(pairs: &[(String, String)]) -> OrgValues {
         description: g("description"),
         legal_form: g("legal_form"),
         neq: g("neq"),
-        sectors: pairs.iter().filter(|(k, _)| k == "sectors").map(|(_, v)| v.clone()).collect(),
+        sectors: pairs
+            .iter()
+            .filter(|(k, _)| k == "sectors")
+            .map(|(_, v)| v.clone())
+            .collect(),
         territories: g("territories"),
         address: g("address"),
         place: g("place"),
@@ -442,7 +513,8 @@ async fn form_page(
         Some(o) => (ctx.t("org-edit-title"), format!("{}/edit", o.path())),
         None => (ctx.t("org-new-title"), "/organisations/new".to_string()),
     };
-    let mut s = Shell::new(state, ctx, &title, "organisations").crumb(ctx.t("org-directory-title"), "/organisations");
+    let mut s = Shell::new(state, ctx, &title, "organisations")
+        .crumb(ctx.t("org-directory-title"), "/organisations");
     if let Some(o) = editing {
         s = s.crumb(o.name.clone(), o.path());
     }
@@ -472,7 +544,11 @@ async fn new_form(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
     Ok(page(&ctx, &p))
 }
 
-async fn new_submit(State(state): State<AppState>, mut ctx: Ctx, body: Bytes) -> AppResult<Response> {
+async fn new_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    body: Bytes,
+) -> AppResult<Response> {
     let pairs = form_pairs(&body);
     let Some(u) = ctx.user.clone() else {
         return Ok(ctx.redirect(&login_to("/organisations/new")));
@@ -500,20 +576,40 @@ async fn editable(state: &AppState, ctx: &Ctx, slug: &str) -> AppResult<organisa
         return Err(AppError::NotFound);
     }
     if !l.edit(ctx.user.as_ref()) {
-        return Err(if ctx.user.is_some() { AppError::Forbidden } else { AppError::Unauthorized });
+        return Err(if ctx.user.is_some() {
+            AppError::Forbidden
+        } else {
+            AppError::Unauthorized
+        });
     }
     Ok(l)
 }
 
-async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
+async fn edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
     let l = editable(&state, &ctx, &slug).await?;
     let o = &l.o;
-    let served = places::served_by(&state.db, o.id).await?.into_iter().map(|p| p.slug).collect();
+    let served = places::served_by(&state.db, o.id)
+        .await?
+        .into_iter()
+        .map(|p| p.slug)
+        .collect();
     let place = match o.place_id {
-        Some(id) => places::by_id(&state.db, id).await?.map(|p| p.slug).unwrap_or_default(),
+        Some(id) => places::by_id(&state.db, id)
+            .await?
+            .map(|p| p.slug)
+            .unwrap_or_default(),
         None => String::new(),
     };
-    let v = OrgValues::of(o, organisations::sectors_of(&state.db, o.id).await?, served, place);
+    let v = OrgValues::of(
+        o,
+        organisations::sectors_of(&state.db, o.id).await?,
+        served,
+        place,
+    );
     let p = form_page(&state, &ctx, v, FieldErrors::default(), Some(o)).await?;
     Ok(page(&ctx, &p))
 }
@@ -559,7 +655,14 @@ async fn logo_submit(
     let Some(file) = form.uploads.first() else {
         let mut errors = FieldErrors::default();
         errors.add(ctx.lang, "logo", "field-required");
-        let p = form_page(&state, &ctx, OrgValues::of(&l.o, Vec::new(), Vec::new(), String::new()), errors, Some(&l.o)).await?;
+        let p = form_page(
+            &state,
+            &ctx,
+            OrgValues::of(&l.o, Vec::new(), Vec::new(), String::new()),
+            errors,
+            Some(&l.o),
+        )
+        .await?;
         return Ok(invalid(&ctx, &p));
     };
     match ops::set_logo(&state, &Actor::person(&u), &slug, &file.bytes).await {
@@ -568,8 +671,17 @@ async fn logo_submit(
             Ok(ctx.redirect(&l.o.path()))
         }
         Err(AppError::Invalid { fields }) => {
-            let served = places::served_by(&state.db, l.o.id).await?.into_iter().map(|p| p.slug).collect();
-            let v = OrgValues::of(&l.o, organisations::sectors_of(&state.db, l.o.id).await?, served, String::new());
+            let served = places::served_by(&state.db, l.o.id)
+                .await?
+                .into_iter()
+                .map(|p| p.slug)
+                .collect();
+            let v = OrgValues::of(
+                &l.o,
+                organisations::sectors_of(&state.db, l.o.id).await?,
+                served,
+                String::new(),
+            );
             let p = form_page(&state, &ctx, v, errors_of(ctx.lang, &fields), Some(&l.o)).await?;
             Ok(invalid(&ctx, &p))
         }
@@ -600,10 +712,15 @@ async fn members_render(
 ) -> AppResult<MembersPage> {
     let title = ctx.t("org-members-title");
     Ok(MembersPage {
-        s: Shell::new(state, ctx, &format!("{title} · {}", l.o.name), "organisations")
-            .crumb(ctx.t("org-directory-title"), "/organisations")
-            .crumb(l.o.name.clone(), l.o.path())
-            .crumb(title, format!("{}/members", l.o.path())),
+        s: Shell::new(
+            state,
+            ctx,
+            &format!("{title} · {}", l.o.name),
+            "organisations",
+        )
+        .crumb(ctx.t("org-directory-title"), "/organisations")
+        .crumb(l.o.name.clone(), l.o.path())
+        .crumb(title, format!("{}/members", l.o.path())),
         path: l.o.path(),
         people: labelled(ctx.lang, members::list(&state.db, l.o.id, "active").await?),
         username,
@@ -612,9 +729,21 @@ async fn members_render(
     })
 }
 
-async fn members_page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
+async fn members_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
     let l = editable(&state, &ctx, &slug).await?;
-    let p = members_render(&state, &ctx, &l, String::new(), "member".into(), FieldErrors::default()).await?;
+    let p = members_render(
+        &state,
+        &ctx,
+        &l,
+        String::new(),
+        "member".into(),
+        FieldErrors::default(),
+    )
+    .await?;
     Ok(page(&ctx, &p))
 }
 
@@ -643,7 +772,15 @@ async fn member_submit(
             Ok(ctx.redirect(&format!("{}/members", l.o.path())))
         }
         Err(AppError::Invalid { fields }) => {
-            let p = members_render(&state, &ctx, &l, f.username, f.role, errors_of(ctx.lang, &fields)).await?;
+            let p = members_render(
+                &state,
+                &ctx,
+                &l,
+                f.username,
+                f.role,
+                errors_of(ctx.lang, &fields),
+            )
+            .await?;
             Ok(invalid(&ctx, &p))
         }
         Err(AppError::Conflict { message_key, .. }) => {
@@ -676,7 +813,11 @@ async fn member_remove(
     match ops::remove_member(&state, &Actor::person(&u), &slug, user_id).await {
         Ok(()) => {
             ctx.flash("flash-org-saved");
-            Ok(ctx.redirect(&if u.id == user_id { l.o.path() } else { format!("{}/members", l.o.path()) }))
+            Ok(ctx.redirect(&if u.id == user_id {
+                l.o.path()
+            } else {
+                format!("{}/members", l.o.path())
+            }))
         }
         Err(AppError::Conflict { message_key, .. }) => {
             let mut e = FieldErrors::default();
@@ -708,10 +849,15 @@ async fn sections_render(
 ) -> AppResult<SectionsPage> {
     let title = ctx.t("org-sections-title");
     Ok(SectionsPage {
-        s: Shell::new(state, ctx, &format!("{title} · {}", l.o.name), "organisations")
-            .crumb(ctx.t("org-directory-title"), "/organisations")
-            .crumb(l.o.name.clone(), l.o.path())
-            .crumb(title, format!("{}/sections", l.o.path())),
+        s: Shell::new(
+            state,
+            ctx,
+            &format!("{title} · {}", l.o.name),
+            "organisations",
+        )
+        .crumb(ctx.t("org-directory-title"), "/organisations")
+        .crumb(l.o.name.clone(), l.o.path())
+        .crumb(title, format!("{}/sections", l.o.path())),
         path: l.o.path(),
         sections: members::sections(&state.db, l.o.id).await?,
         editing,
@@ -719,9 +865,20 @@ async fn sections_render(
     })
 }
 
-async fn sections_page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
+async fn sections_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
     let l = editable(&state, &ctx, &slug).await?;
-    let p = sections_render(&state, &ctx, &l, (None, String::new(), String::new()), FieldErrors::default()).await?;
+    let p = sections_render(
+        &state,
+        &ctx,
+        &l,
+        (None, String::new(), String::new()),
+        FieldErrors::default(),
+    )
+    .await?;
     Ok(page(&ctx, &p))
 }
 
@@ -753,7 +910,14 @@ async fn section_submit(
         }
         Err(AppError::Invalid { fields }) => {
             let body = f.body.replace("\r\n", "\n");
-            let p = sections_render(&state, &ctx, &l, (id, f.title, body), errors_of(ctx.lang, &fields)).await?;
+            let p = sections_render(
+                &state,
+                &ctx,
+                &l,
+                (id, f.title, body),
+                errors_of(ctx.lang, &fields),
+            )
+            .await?;
             Ok(invalid(&ctx, &p))
         }
         Err(e) => Err(e),
@@ -809,7 +973,14 @@ async fn decide_submit(
 ) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     let u = ctx.user.clone().ok_or(AppError::Unauthorized)?;
-    ops::decide(&state, &Actor::person(&u), &slug, f.decision == "verify", &f.note).await?;
+    ops::decide(
+        &state,
+        &Actor::person(&u),
+        &slug,
+        f.decision == "verify",
+        &f.note,
+    )
+    .await?;
     ctx.flash("flash-org-saved");
     Ok(ctx.redirect(&urls::organisation(&slug)))
 }
@@ -822,7 +993,14 @@ async fn claim_decide(
 ) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     let u = ctx.user.clone().ok_or(AppError::Unauthorized)?;
-    ops::decide_claim(&state, &Actor::person(&u), &slug, user_id, f.decision == "grant").await?;
+    ops::decide_claim(
+        &state,
+        &Actor::person(&u),
+        &slug,
+        user_id,
+        f.decision == "grant",
+    )
+    .await?;
     ctx.flash("flash-org-saved");
     Ok(ctx.redirect("/admin/organisations"))
 }
@@ -840,7 +1018,12 @@ struct AdminPage {
     errors: FieldErrors,
 }
 
-async fn admin_render(state: &AppState, ctx: &Ctx, geocoder: Option<String>, errors: FieldErrors) -> AppResult<AdminPage> {
+async fn admin_render(
+    state: &AppState,
+    ctx: &Ctx,
+    geocoder: Option<String>,
+    errors: FieldErrors,
+) -> AppResult<AdminPage> {
     let title = ctx.t("org-admin-title");
     Ok(AdminPage {
         s: Shell::new(state, ctx, &title, "admin").crumb(title, "/admin/organisations"),
@@ -849,7 +1032,9 @@ async fn admin_render(state: &AppState, ctx: &Ctx, geocoder: Option<String>, err
         sectors: organisations::sectors(&state.db).await?,
         geocoder: match geocoder {
             Some(g) => g,
-            None => organisations::geocode::configured(state).await?.unwrap_or_default(),
+            None => organisations::geocode::configured(state)
+                .await?
+                .unwrap_or_default(),
         },
         errors,
     })
@@ -882,7 +1067,11 @@ pub(super) struct SectorForm {
     delete: String,
 }
 
-async fn sector_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<SectorForm>) -> AppResult<Response> {
+async fn sector_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(f): Form<SectorForm>,
+) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     let u = admin_only(&ctx)?;
     let actor = Actor::person(&u);
@@ -911,7 +1100,11 @@ pub(super) struct GeocoderForm {
     geocoder_url: String,
 }
 
-async fn geocoder_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<GeocoderForm>) -> AppResult<Response> {
+async fn geocoder_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(f): Form<GeocoderForm>,
+) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     let u = admin_only(&ctx)?;
     match organisations::geocode::configure(&state, &Actor::person(&u), &f.geocoder_url).await {
@@ -920,7 +1113,13 @@ async fn geocoder_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): F
             Ok(ctx.redirect("/admin/organisations"))
         }
         Err(AppError::Invalid { fields }) => {
-            let p = admin_render(&state, &ctx, Some(f.geocoder_url), errors_of(ctx.lang, &fields)).await?;
+            let p = admin_render(
+                &state,
+                &ctx,
+                Some(f.geocoder_url),
+                errors_of(ctx.lang, &fields),
+            )
+            .await?;
             Ok(invalid(&ctx, &p))
         }
         Err(e) => Err(e),

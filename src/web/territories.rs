@@ -70,24 +70,105 @@ pub struct ExtraItem {
     pub detail: String,
 }
 
-/// Sections of other domains on a territory page (none yet: organisations
-/// and initiatives add theirs here).
+/// Sections of other domains on a territory page: the organisations
+/// serving it or anything below, and its validated initiatives — each as
+/// this viewer may see them (the policy's SQL in those domains).
 async fn extra_sections(
-    _state: &AppState,
-    _viewer: Option<&User>,
-    _t: &Territory,
-    _lang: Lang,
+    state: &AppState,
+    viewer: Option<&User>,
+    t: &Territory,
+    lang: Lang,
 ) -> AppResult<Vec<Extra>> {
-    Ok(Vec::new())
+    let orgs = crate::organisations::directory::list(
+        &state.db,
+        viewer,
+        &crate::organisations::directory::Filter {
+            territory: t.slug.clone(),
+            ..Default::default()
+        },
+        1,
+    )
+    .await?;
+    let inits = crate::initiatives::list(
+        &state.db,
+        viewer,
+        &crate::initiatives::Filter {
+            territory: t.slug.clone(),
+            ..Default::default()
+        },
+        1,
+    )
+    .await?;
+    let slug = crate::urls::encode_path(&t.slug);
+    let mut out = Vec::new();
+    if !orgs.items.is_empty() {
+        out.push(Extra {
+            id: "organisations",
+            heading: lang.t("nav-organisations"),
+            more: orgs.more.then(|| {
+                (
+                    format!("/organisations?territory={slug}"),
+                    lang.t("nav-organisations"),
+                )
+            }),
+            items: orgs
+                .items
+                .into_iter()
+                .map(|o| ExtraItem {
+                    href: o.path(),
+                    detail: o.legal_form.clone(),
+                    label: o.name,
+                })
+                .collect(),
+        });
+    }
+    if !inits.items.is_empty() {
+        out.push(Extra {
+            id: "initiatives",
+            heading: lang.t("nav-initiatives"),
+            more: inits.more.then(|| {
+                (
+                    format!("/initiatives?territory={slug}"),
+                    lang.t("nav-initiatives"),
+                )
+            }),
+            items: inits
+                .items
+                .into_iter()
+                .map(|i| ExtraItem {
+                    href: i.path(),
+                    detail: i.category.clone(),
+                    label: i.name,
+                })
+                .collect(),
+        });
+    }
+    Ok(out)
 }
 
-/// Points of other domains on a territory's map (none yet).
+/// Points of organisations and initiatives on a territory's map, as this
+/// viewer may see them.
 async fn extra_points(
-    _state: &AppState,
-    _viewer: Option<&User>,
-    _t: &Territory,
+    state: &AppState,
+    viewer: Option<&User>,
+    t: &Territory,
 ) -> AppResult<Vec<MapPoint>> {
-    Ok(Vec::new())
+    use crate::initiatives::points::{self, Kind};
+    let found = points::visible_points(&state.db, viewer, Some(&t.slug), 500).await?;
+    Ok(found
+        .into_iter()
+        .map(|p| MapPoint {
+            lat: p.lat,
+            lon: p.lon,
+            label: p.name,
+            href: p.url,
+            kind: match p.kind {
+                Kind::Organisation => "organisation",
+                Kind::Initiative => "initiative",
+            },
+            weight: 1,
+        })
+        .collect())
 }
 
 // ---- shared ----------------------------------------------------------------------

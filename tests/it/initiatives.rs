@@ -10,8 +10,13 @@ use crate::harness::TestApp;
 use crate::organisations::{create_org, input_value, places};
 use crate::writing::{get, token_for};
 
-async fn propose(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
-    app.post_form(client, "/initiatives/new", "/initiatives/new", fields).await
+async fn propose(
+    app: &TestApp,
+    client: &reqwest::Client,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    app.post_form(client, "/initiatives/new", "/initiatives/new", fields)
+        .await
 }
 
 async fn status(client: &reqwest::Client, url: String) -> u16 {
@@ -26,7 +31,12 @@ async fn a_member_proposes_and_a_moderator_validates() {
     let (other, _) = app.logged_in("dominique", false).await;
     let (admin, _) = app.logged_in("gestion", true).await;
     let anon = app.client();
-    assert_eq!(create_org(&app, &member, &[("name", "Coop du Coin")]).await.status(), 303);
+    assert_eq!(
+        create_org(&app, &member, &[("name", "Coop du Coin")])
+            .await
+            .status(),
+        303
+    );
 
     // Invalid opening hours: 422, everything typed kept.
     let res = propose(
@@ -45,8 +55,14 @@ async fn a_member_proposes_and_a_moderator_validates() {
     assert_eq!(res.status(), 422);
     let body = res.text().await.unwrap();
     assert!(body.contains("format OpenStreetMap"), "{body}");
-    assert_eq!(input_value(&body, "opening_hours").as_deref(), Some("lundi 9h à 17h"));
-    assert_eq!(input_value(&body, "name").as_deref(), Some("Café réparation du quartier"));
+    assert_eq!(
+        input_value(&body, "opening_hours").as_deref(),
+        Some("lundi 9h à 17h")
+    );
+    assert_eq!(
+        input_value(&body, "name").as_deref(),
+        Some("Café réparation du quartier")
+    );
     assert!(body.contains("value=\"reparation\" selected"));
 
     let res = propose(
@@ -57,7 +73,10 @@ async fn a_member_proposes_and_a_moderator_validates() {
             ("category", "reparation"),
             ("territory", "trois-rivieres"),
             ("organisation", "coop-du-coin"),
-            ("opening_hours", "Mo-Fr 09:00-12:00,13:00-17:00; Sa 10:00-14:00; PH off"),
+            (
+                "opening_hours",
+                "Mo-Fr 09:00-12:00,13:00-17:00; Sa 10:00-14:00; PH off",
+            ),
             ("description", "On répare *ensemble*."),
         ],
     )
@@ -70,16 +89,24 @@ async fn a_member_proposes_and_a_moderator_validates() {
     let (s, page) = get(&member, app.at(&path)).await;
     assert_eq!(s, 200);
     assert!(page.contains("En attente de validation"));
-    assert!(page.contains("Lundi : 09:00-12:00,13:00-17:00"), "weekly hours");
+    assert!(
+        page.contains("Lundi : 09:00-12:00,13:00-17:00"),
+        "weekly hours"
+    );
     assert_eq!(status(&other, app.at(&path)).await, 404);
     assert_eq!(status(&anon, app.at(&path)).await, 404);
     let (_, list) = get(&anon, app.at("/initiatives")).await;
     assert!(!list.contains("Café réparation du quartier"));
     let (_, geo) = get(&other, app.at("/initiatives.geojson")).await;
     assert!(!geo.contains("Café réparation du quartier"));
-    let pts = passerelles::initiatives::points::visible_points(&app.state.db, None, Some("mauricie"), 100)
-        .await
-        .unwrap();
+    let pts = passerelles::initiatives::points::visible_points(
+        &app.state.db,
+        None,
+        Some("mauricie"),
+        100,
+    )
+    .await
+    .unwrap();
     assert!(pts.is_empty(), "nothing visible on the map yet: {pts:?}");
 
     // The queue: moderators only.
@@ -92,11 +119,21 @@ async fn a_member_proposes_and_a_moderator_validates() {
         .unwrap();
     // A member cannot decide (whatever the id: nothing is revealed).
     let res = app
-        .post_form(&other, "/initiatives", &format!("/i/{id}/decide"), &[("decision", "validate")])
+        .post_form(
+            &other,
+            "/initiatives",
+            &format!("/i/{id}/decide"),
+            &[("decision", "validate")],
+        )
         .await;
     assert_eq!(res.status(), 403);
     let res = app
-        .post_form(&admin, "/initiatives/queue", &format!("/i/{id}/decide"), &[("decision", "validate"), ("back", "queue")])
+        .post_form(
+            &admin,
+            "/initiatives/queue",
+            &format!("/i/{id}/decide"),
+            &[("decision", "validate"), ("back", "queue")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/initiatives/queue");
@@ -107,7 +144,10 @@ async fn a_member_proposes_and_a_moderator_validates() {
     let (_, page) = get(&anon, app.at(&path)).await;
     assert!(!page.contains("/o/coop-du-coin"));
     let (_, page) = get(&member, app.at(&path)).await;
-    assert!(page.contains("/o/coop-du-coin"), "its member sees the organisation");
+    assert!(
+        page.contains("/o/coop-du-coin"),
+        "its member sees the organisation"
+    );
     for (q, expected) in [
         ("", true),
         ("?category=reparation", true),
@@ -117,23 +157,40 @@ async fn a_member_proposes_and_a_moderator_validates() {
         ("?territory=estrie", false),
     ] {
         let (_, list) = get(&anon, app.at(&format!("/initiatives{q}"))).await;
-        assert_eq!(list.contains("Café réparation du quartier"), expected, "list {q}");
+        assert_eq!(
+            list.contains("Café réparation du quartier"),
+            expected,
+            "list {q}"
+        );
         let (_, geo) = get(&anon, app.at(&format!("/initiatives.geojson{q}"))).await;
         let geo: Value = serde_json::from_str(&geo).unwrap();
-        assert_eq!(geo["features"].as_array().unwrap().len(), usize::from(expected), "geojson {q}");
+        assert_eq!(
+            geo["features"].as_array().unwrap().len(),
+            usize::from(expected),
+            "geojson {q}"
+        );
     }
     let (_, geo) = get(&anon, app.at("/initiatives.geojson")).await;
     let geo: Value = serde_json::from_str(&geo).unwrap();
     assert!(geo["features"][0]["properties"]["organisation"].is_null());
-    assert_eq!(geo["features"][0]["geometry"]["coordinates"], json!([-72.543, 46.3432]));
-    let pts = passerelles::initiatives::points::visible_points(&app.state.db, None, Some("mauricie"), 100)
-        .await
-        .unwrap();
+    assert_eq!(
+        geo["features"][0]["geometry"]["coordinates"],
+        json!([-72.543, 46.3432])
+    );
+    let pts = passerelles::initiatives::points::visible_points(
+        &app.state.db,
+        None,
+        Some("mauricie"),
+        100,
+    )
+    .await
+    .unwrap();
     assert_eq!(pts.len(), 1);
     assert_eq!(pts[0].url, "/i/cafe-reparation-du-quartier");
-    let pts = passerelles::initiatives::points::visible_points(&app.state.db, None, Some("estrie"), 100)
-        .await
-        .unwrap();
+    let pts =
+        passerelles::initiatives::points::visible_points(&app.state.db, None, Some("estrie"), 100)
+            .await
+            .unwrap();
     assert!(pts.is_empty());
 
     // The proposer may no longer edit a validated initiative.
@@ -179,7 +236,10 @@ fn same_shape(doc: &Value, ours: &Value, path: &str) {
                 same_shape(v, got, &format!("{path}.{k}"));
             }
             if path == ".openHours" {
-                assert!(o.keys().all(|k| ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"].contains(&k.as_str())));
+                assert!(
+                    o.keys()
+                        .all(|k| ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"].contains(&k.as_str()))
+                );
                 assert!(o.values().all(Value::is_string));
             }
         }
@@ -196,16 +256,45 @@ async fn geojson_is_read_by_python_and_gogocarto_matches_the_documented_example(
     let app = TestApp::spawn().await;
     places(&app).await;
     let (admin, _) = app.logged_in("gestion", true).await;
+    // The region keeps no centroid here, so an initiative placed only on it has no point.
+    sqlx::query("UPDATE territories SET lat = NULL, lon = NULL WHERE slug = 'mauricie'")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
     for (name, cat, terr, hours) in [
-        ("Jardin des Forges", "jardin", "trois-rivieres", "Mo-Su 08:00-20:00"),
+        (
+            "Jardin des Forges",
+            "jardin",
+            "trois-rivieres",
+            "Mo-Su 08:00-20:00",
+        ),
         ("Frigo partagé Sainte-Ursule", "frigo", "mauricie", "24/7"),
-        ("Épicerie « Le Panier »", "epicerie", "trois-rivieres", "Tu-Sa 10:00-18:00; Su off"),
+        (
+            "Épicerie « Le Panier »",
+            "epicerie",
+            "trois-rivieres",
+            "Tu-Sa 10:00-18:00; Su off",
+        ),
     ] {
-        let res = propose(&app, &admin, &[("name", name), ("category", cat), ("territory", terr), ("opening_hours", hours), ("contact", "info@exemple.qc.ca")]).await;
+        let res = propose(
+            &app,
+            &admin,
+            &[
+                ("name", name),
+                ("category", cat),
+                ("territory", terr),
+                ("opening_hours", hours),
+                ("contact", "info@exemple.qc.ca"),
+            ],
+        )
+        .await;
         assert_eq!(res.status(), 303, "{name}");
     }
     // Mauricie has no centroid here: that one has no point and stays off the map.
-    sqlx::query("UPDATE initiatives SET status = 'validated'").execute(&app.state.db.pool).await.unwrap();
+    sqlx::query("UPDATE initiatives SET status = 'validated'")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
     let anon = app.client();
     let (_, text) = get(&anon, app.at("/initiatives.geojson")).await;
     let v: Value = serde_json::from_str(&text).unwrap();
@@ -213,7 +302,11 @@ async fn geojson_is_read_by_python_and_gogocarto_matches_the_documented_example(
 
     // An independent reader: Python's geojson and shapely.
     let venv = format!("{}/tests/rp/.venv/bin/python3", env!("CARGO_MANIFEST_DIR"));
-    let python = if std::path::Path::new(&venv).exists() { venv.as_str() } else { "python3" };
+    let python = if std::path::Path::new(&venv).exists() {
+        venv.as_str()
+    } else {
+        "python3"
+    };
     let available = std::process::Command::new(python)
         .args(["-c", "import geojson, shapely"])
         .status()
@@ -236,7 +329,11 @@ for f in doc["features"]:
     n += 1
 print(n)
 "#;
-        for url in ["/initiatives.geojson", "/api/v1/initiatives.geojson", "/organisations.geojson"] {
+        for url in [
+            "/initiatives.geojson",
+            "/api/v1/initiatives.geojson",
+            "/organisations.geojson",
+        ] {
             let (_, text) = get(&anon, app.at(url)).await;
             let mut child = std::process::Command::new(python)
                 .args(["-c", script])
@@ -246,11 +343,24 @@ print(n)
                 .spawn()
                 .unwrap();
             use std::io::Write;
-            child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
             let out = child.wait_with_output().unwrap();
-            assert!(out.status.success(), "{url}: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{url}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             let n: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
-            let expected = if url.starts_with("/organisations") { 0 } else { 2 };
+            let expected = if url.starts_with("/organisations") {
+                0
+            } else {
+                2
+            };
             assert_eq!(n, expected, "{url}");
         }
     } else if std::env::var("PASSERELLES_REQUIRE_RP").is_ok_and(|v| v == "1") {
@@ -269,18 +379,31 @@ print(n)
     for el in data {
         same_shape(&doc, el, "");
     }
-    let jardin = data.iter().find(|e| e["title"] == "Jardin des Forges").unwrap();
+    let jardin = data
+        .iter()
+        .find(|e| e["title"] == "Jardin des Forges")
+        .unwrap();
     assert_eq!(jardin["geo"]["latitude"], 46.3432);
     assert_eq!(jardin["taxonomy"][0], "Jardin communautaire");
     assert_eq!(jardin["address"]["addressLocality"], "Trois-Rivières");
     assert_eq!(jardin["openHours"]["Su"], "08:00-20:00");
     assert_eq!(jardin["email"], "info@exemple.qc.ca");
-    let epicerie = data.iter().find(|e| e["title"] == "Épicerie « Le Panier »").unwrap();
+    let epicerie = data
+        .iter()
+        .find(|e| e["title"] == "Épicerie « Le Panier »")
+        .unwrap();
     assert!(epicerie["openHours"].get("Mo").is_none() && epicerie["openHours"].get("Su").is_none());
     assert_eq!(epicerie["openHours"]["Tu"], "10:00-18:00");
 }
 
-async fn import(app: &TestApp, admin: &reqwest::Client, format: &str, source: &str, content: &str, skip: bool) -> (u16, String) {
+async fn import(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    format: &str,
+    source: &str,
+    content: &str,
+    skip: bool,
+) -> (u16, String) {
     let csrf = app.csrf(admin, "/admin/initiatives/import").await;
     let mut form = reqwest::multipart::Form::new()
         .text("csrf", csrf)
@@ -290,13 +413,21 @@ async fn import(app: &TestApp, admin: &reqwest::Client, format: &str, source: &s
     if skip {
         form = form.text("skip", "1");
     }
-    let res = admin.post(app.at("/admin/initiatives/import")).multipart(form).send().await.unwrap();
+    let res = admin
+        .post(app.at("/admin/initiatives/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     let s = res.status().as_u16();
     (s, res.text().await.unwrap())
 }
 
 async fn count(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM initiatives").fetch_one(&app.state.db.pool).await.unwrap()
+    sqlx::query_scalar("SELECT COUNT(*) FROM initiatives")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -305,7 +436,10 @@ async fn import_reports_per_line_changes_nothing_on_errors_and_is_idempotent() {
     places(&app).await;
     let (admin, _) = app.logged_in("gestion", true).await;
     let (member, _) = app.logged_in("camille", false).await;
-    assert_eq!(status(&member, app.at("/admin/initiatives/import")).await, 403);
+    assert_eq!(
+        status(&member, app.at("/admin/initiatives/import")).await,
+        403
+    );
     let geo = json!({"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-72.55, 46.35]},
          "properties": {"ref": "a1", "name": "Jardin Sainte-Cécile", "category": "jardin", "territory": "trois-rivieres", "opening_hours": "Mo-Su 08:00-20:00"}},
@@ -320,18 +454,33 @@ async fn import_reports_per_line_changes_nothing_on_errors_and_is_idempotent() {
     let (s, body) = import(&app, &admin, "geojson", "carte-mauricie", &geo, false).await;
     assert_eq!(s, 422);
     assert!(body.contains("Rien n’a été importé"), "{body}");
-    assert!(body.contains("category : Ce choix n’est pas valide."), "line 2 reported");
-    assert!(body.contains("geometry : La géométrie doit être un point"), "line 3 reported");
-    assert!(body.contains("opening_hours : Ces heures"), "line 4 reported");
+    assert!(
+        body.contains("category : Ce choix n’est pas valide."),
+        "line 2 reported"
+    );
+    assert!(
+        body.contains("geometry : La géométrie doit être un point"),
+        "line 3 reported"
+    );
+    assert!(
+        body.contains("opening_hours : Ces heures"),
+        "line 4 reported"
+    );
     assert_eq!(count(&app).await, 0, "nothing changed");
 
     let (s, body) = import(&app, &admin, "geojson", "carte-mauricie", &geo, true).await;
     assert_eq!(s, 200, "{body}");
-    assert!(body.contains("1 créée") && body.contains("3 erreurs"), "{body}");
+    assert!(
+        body.contains("1 créée") && body.contains("3 erreurs"),
+        "{body}"
+    );
     assert_eq!(count(&app).await, 1);
     // Again: nothing changes.
     let (_, body) = import(&app, &admin, "geojson", "carte-mauricie", &geo, true).await;
-    assert!(body.contains("1 inchangée") && body.contains("0 créée"), "{body}");
+    assert!(
+        body.contains("1 inchangée") && body.contains("0 créée"),
+        "{body}"
+    );
     assert_eq!(count(&app).await, 1);
     // Imported initiatives are validated: on the public list.
     let (_, list) = get(&app.client(), app.at("/initiatives?territory=mauricie")).await;
@@ -344,20 +493,29 @@ async fn import_reports_per_line_changes_nothing_on_errors_and_is_idempotent() {
                b1,Doublon,autre,46.34,-72.54,,,\r\n";
     let (s, body) = import(&app, &admin, "csv", "carte-mauricie", csv, false).await;
     assert_eq!(s, 422);
-    assert!(body.contains("Cette référence apparaît déjà plus haut"), "{body}");
+    assert!(
+        body.contains("Cette référence apparaît déjà plus haut"),
+        "{body}"
+    );
     assert_eq!(count(&app).await, 1);
     let (s, body) = import(&app, &admin, "csv", "carte-mauricie", csv, true).await;
     assert_eq!(s, 200);
-    assert!(body.contains("1 mise à jour") && body.contains("1 créée"), "{body}");
-    let hours: String = sqlx::query_scalar("SELECT opening_hours FROM initiatives WHERE external_ref = 'carte-mauricie:a1'")
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap();
+    assert!(
+        body.contains("1 mise à jour") && body.contains("1 créée"),
+        "{body}"
+    );
+    let hours: String = sqlx::query_scalar(
+        "SELECT opening_hours FROM initiatives WHERE external_ref = 'carte-mauricie:a1'",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
     assert_eq!(hours, "Mo-Su 08:00-21:00");
-    let name: String = sqlx::query_scalar("SELECT name FROM initiatives WHERE external_ref = 'carte-mauricie:b1'")
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap();
+    let name: String =
+        sqlx::query_scalar("SELECT name FROM initiatives WHERE external_ref = 'carte-mauricie:b1'")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
     assert_eq!(name, "Ressourcerie \"La Seconde\"");
     let (_, body) = import(&app, &admin, "csv", "carte-mauricie", csv, true).await;
     assert!(body.contains("2 inchangées"), "{body}");
@@ -370,7 +528,10 @@ async fn the_api_proposes_and_decides() {
     places(&app).await;
     let member = app.create_user("camille", false).await;
     let admin = app.create_user("gestion", true).await;
-    let (mt, at) = (token_for(&app, &member).await, token_for(&app, &admin).await);
+    let (mt, at) = (
+        token_for(&app, &member).await,
+        token_for(&app, &admin).await,
+    );
     let http = reqwest::Client::new();
     let res = http
         .post(app.at("/api/v1/initiatives"))
@@ -392,7 +553,10 @@ async fn the_api_proposes_and_decides() {
     assert_eq!(res.status(), 201);
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["status"], "proposed");
-    assert_eq!(status(&http, app.at("/api/v1/initiatives/velos-partages")).await, 404);
+    assert_eq!(
+        status(&http, app.at("/api/v1/initiatives/velos-partages")).await,
+        404
+    );
     let res = http
         .post(app.at("/api/v1/initiatives/velos-partages/decision"))
         .bearer_auth(&mt)
@@ -419,5 +583,8 @@ async fn the_api_proposes_and_decides() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(status(&http, app.at("/api/v1/initiatives/velos-partages")).await, 200);
+    assert_eq!(
+        status(&http, app.at("/api/v1/initiatives/velos-partages")).await,
+        200
+    );
 }

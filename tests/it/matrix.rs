@@ -554,7 +554,11 @@ async fn organisations_and_initiatives_matrix() {
             .await
             .unwrap();
     }
-    for (slug, status) in [("ini-validee", "validated"), ("ini-proposee", "proposed"), ("ini-refusee", "refused")] {
+    for (slug, status) in [
+        ("ini-validee", "validated"),
+        ("ini-proposee", "proposed"),
+        ("ini-refusee", "refused"),
+    ] {
         sqlx::query(
             "INSERT INTO initiatives (slug, name, category, status, proposed_by, lat, lon, territory_id, created_at, updated_at) \
              VALUES ($1, $1, 'jardin', $2, $3, 46.34, -72.54, (SELECT id FROM territories WHERE slug = 'trois-rivieres'), 0, 0)",
@@ -654,13 +658,18 @@ async fn organisations_and_initiatives_matrix() {
             let body = res.text().await.unwrap();
             let seen = match ch {
                 Ch::Page | Ch::Api => code == 200,
-                _ => code == 200 && {
-                    // In listings, the slug must appear as an item, not only in a filter.
-                    body.contains(&format!("/o/{slug}")) || body.contains(&format!("/i/{slug}"))
-                },
+                _ => {
+                    code == 200 && {
+                        // In listings, the slug must appear as an item, not only in a filter.
+                        body.contains(&format!("/o/{slug}")) || body.contains(&format!("/i/{slug}"))
+                    }
+                }
             };
             if seen != cols[col] {
-                wrong.push(format!("{slug} {ch:?} viewer#{col}: expected {}, got {seen} ({code})", cols[col]));
+                wrong.push(format!(
+                    "{slug} {ch:?} viewer#{col}: expected {}, got {seen} ({code})",
+                    cols[col]
+                ));
             }
         }
     }

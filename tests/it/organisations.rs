@@ -24,8 +24,24 @@ pub async fn places(app: &TestApp) -> (i64, i64) {
     let mut ids = Vec::new();
     let mut parent = region;
     for (level, code, slug, name, depth, lat, lon) in [
-        ("mrc", "371", "mrc-trois-rivieres", "Trois-Rivières (TÉ)", 2, 46.40, -72.60),
-        ("municipality", "37067", "trois-rivieres", "Trois-Rivières", 3, 46.3432, -72.5430),
+        (
+            "mrc",
+            "371",
+            "mrc-trois-rivieres",
+            "Trois-Rivières (TÉ)",
+            2,
+            46.40,
+            -72.60,
+        ),
+        (
+            "municipality",
+            "37067",
+            "trois-rivieres",
+            "Trois-Rivières",
+            3,
+            46.3432,
+            -72.5430,
+        ),
     ] {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO territories (parent_id, level, code, slug, name, name_key, depth, lat, lon, source, created_at, updated_at) \
@@ -75,14 +91,24 @@ pub fn input_value(html: &str, name: &str) -> Option<String> {
 
 /// Create an organisation through the form as `client`; returns the
 /// response.
-pub async fn create_org(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
-    app.post_form(client, "/organisations/new", "/organisations/new", fields).await
+pub async fn create_org(
+    app: &TestApp,
+    client: &reqwest::Client,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    app.post_form(client, "/organisations/new", "/organisations/new", fields)
+        .await
 }
 
 /// Verify an organisation as an administrator.
 pub async fn verify(app: &TestApp, admin: &reqwest::Client, slug: &str) {
     let res = app
-        .post_form(admin, &format!("/o/{slug}"), &format!("/o/{slug}/decide"), &[("decision", "verify"), ("note", "")])
+        .post_form(
+            admin,
+            &format!("/o/{slug}"),
+            &format!("/o/{slug}/decide"),
+            &[("decision", "verify"), ("note", "")],
+        )
         .await;
     assert_eq!(res.status(), 303, "verify {slug}");
 }
@@ -120,12 +146,21 @@ async fn a_member_creates_an_organisation_an_admin_verifies_it_and_the_directory
     .await;
     assert_eq!(res.status(), 422);
     let body = res.text().await.unwrap();
-    assert!(body.contains("Le NEQ compte exactement 10 chiffres."), "{body}");
+    assert!(
+        body.contains("Le NEQ compte exactement 10 chiffres."),
+        "{body}"
+    );
     assert!(body.contains("id=\"f-neq-error\""));
     assert_eq!(input_value(&body, "name").as_deref(), Some("Coop du Coin"));
     assert_eq!(input_value(&body, "neq").as_deref(), Some("12345"));
-    assert_eq!(input_value(&body, "address").as_deref(), Some("123, rue des Forges"));
-    assert!(body.contains("value=\"environnement\" checked"), "sectors kept");
+    assert_eq!(
+        input_value(&body, "address").as_deref(),
+        Some("123, rue des Forges")
+    );
+    assert!(
+        body.contains("value=\"environnement\" checked"),
+        "sectors kept"
+    );
     assert!(body.contains("Une **épicerie** coopérative."));
 
     let res = create_org(
@@ -152,7 +187,10 @@ async fn a_member_creates_an_organisation_an_admin_verifies_it_and_the_directory
     // CSV and GeoJSON leave it out for them.
     let (s, page) = get(&member, app.at("/o/coop-du-coin")).await;
     assert_eq!(s, 200);
-    assert!(page.contains("<strong>épicerie</strong>"), "Markdown rendered");
+    assert!(
+        page.contains("<strong>épicerie</strong>"),
+        "Markdown rendered"
+    );
     assert!(page.contains("1143456789"));
     assert!(page.contains("Non vérifiée"));
     assert_eq!(status(&anon, app.at("/o/coop-du-coin")).await, 404);
@@ -166,12 +204,16 @@ async fn a_member_creates_an_organisation_an_admin_verifies_it_and_the_directory
     assert!(admin_queue.contains("Coop du Coin"));
 
     // The point defaults to the municipality's centroid (no geocoder).
-    let (lat, lon, src): (Option<f64>, Option<f64>, String) =
-        sqlx::query_as("SELECT lat, lon, point_source FROM organisations WHERE slug = 'coop-du-coin'")
-            .fetch_one(&app.state.db.pool)
-            .await
-            .unwrap();
-    assert_eq!((lat, lon, src.as_str()), (Some(46.3432), Some(-72.543), "centroid"));
+    let (lat, lon, src): (Option<f64>, Option<f64>, String) = sqlx::query_as(
+        "SELECT lat, lon, point_source FROM organisations WHERE slug = 'coop-du-coin'",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (lat, lon, src.as_str()),
+        (Some(46.3432), Some(-72.543), "centroid")
+    );
 
     verify(&app, &admin, "coop-du-coin").await;
     assert_eq!(status(&anon, app.at("/o/coop-du-coin")).await, 200);
@@ -204,11 +246,15 @@ async fn a_member_creates_an_organisation_an_admin_verifies_it_and_the_directory
 
     // The change log lists what happened.
     let (_, page) = get(&member, app.at("/o/coop-du-coin")).await;
-    assert!(page.contains("created") && page.contains("verified"), "change log");
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'organisation_%'")
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap();
+    assert!(
+        page.contains("created") && page.contains("verified"),
+        "change log"
+    );
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'organisation_%'")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
     assert_eq!(n, 2);
 }
 
@@ -221,41 +267,61 @@ async fn members_sections_claims_logo_and_editing() {
     let (admin, _) = app.logged_in("gestion", true).await;
     let anon = app.client();
     assert_eq!(
-        create_org(&app, &owner, &[("name", "Ressourcerie de la Mauricie"), ("visibility", "public")])
-            .await
-            .status(),
+        create_org(
+            &app,
+            &owner,
+            &[
+                ("name", "Ressourcerie de la Mauricie"),
+                ("visibility", "public")
+            ]
+        )
+        .await
+        .status(),
         303
     );
     let slug = "ressourcerie-de-la-mauricie";
     verify(&app, &admin, slug).await;
 
     // Others may not edit.
-    assert_eq!(status(&other, app.at(&format!("/o/{slug}/edit"))).await, 403);
+    assert_eq!(
+        status(&other, app.at(&format!("/o/{slug}/edit"))).await,
+        403
+    );
     assert_eq!(status(&anon, app.at(&format!("/o/{slug}/edit"))).await, 401);
 
     // Editing keeps typed values on errors, then saves.
     let res = app
-        .post_form(&owner, &format!("/o/{slug}/edit"), &format!("/o/{slug}/edit"), &[
-            ("name", "Ressourcerie de la Mauricie"),
-            ("slug", slug),
-            ("social", "https://social.example/@ress\nnot a link"),
-            ("lat", "46.5"),
-            ("lon", "999"),
-        ])
+        .post_form(
+            &owner,
+            &format!("/o/{slug}/edit"),
+            &format!("/o/{slug}/edit"),
+            &[
+                ("name", "Ressourcerie de la Mauricie"),
+                ("slug", slug),
+                ("social", "https://social.example/@ress\nnot a link"),
+                ("lat", "46.5"),
+                ("lon", "999"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 422);
     let body = res.text().await.unwrap();
     assert!(body.contains("not a link"));
     assert_eq!(input_value(&body, "lon").as_deref(), Some("999"));
     let res = app
-        .post_form(&owner, &format!("/o/{slug}/edit"), &format!("/o/{slug}/edit"), &[
-            ("name", "Ressourcerie de la Mauricie"),
-            ("slug", slug),
-            ("social", "https://social.example/@ress"),
-            ("lat", "46.5"),
-            ("lon", "-72.7"),
-            ("email", "info@ress.example"),
-        ])
+        .post_form(
+            &owner,
+            &format!("/o/{slug}/edit"),
+            &format!("/o/{slug}/edit"),
+            &[
+                ("name", "Ressourcerie de la Mauricie"),
+                ("slug", slug),
+                ("social", "https://social.example/@ress"),
+                ("lat", "46.5"),
+                ("lon", "-72.7"),
+                ("email", "info@ress.example"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let (_, page) = get(&anon, app.at(&format!("/o/{slug}"))).await;
@@ -268,42 +334,72 @@ async fn members_sections_claims_logo_and_editing() {
         .await
         .unwrap();
     let res = app
-        .post_form(&owner, &format!("/o/{slug}/members"), &format!("/o/{slug}/members/{owner_id}/remove"), &[])
+        .post_form(
+            &owner,
+            &format!("/o/{slug}/members"),
+            &format!("/o/{slug}/members/{owner_id}/remove"),
+            &[],
+        )
         .await;
     assert_eq!(res.status(), 409);
-    assert!(res.text().await.unwrap().contains("au moins un administrateur"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("au moins un administrateur")
+    );
     let res = app
-        .post_form(&owner, &format!("/o/{slug}/members"), &format!("/o/{slug}/members"), &[
-            ("username", "personne-inconnue"),
-            ("role", "member"),
-        ])
+        .post_form(
+            &owner,
+            &format!("/o/{slug}/members"),
+            &format!("/o/{slug}/members"),
+            &[("username", "personne-inconnue"), ("role", "member")],
+        )
         .await;
     assert_eq!(res.status(), 422);
-    assert_eq!(input_value(&res.text().await.unwrap(), "username").as_deref(), Some("personne-inconnue"));
+    assert_eq!(
+        input_value(&res.text().await.unwrap(), "username").as_deref(),
+        Some("personne-inconnue")
+    );
     let res = app
-        .post_form(&owner, &format!("/o/{slug}/members"), &format!("/o/{slug}/members"), &[
-            ("username", "dominique"),
-            ("role", "member"),
-        ])
+        .post_form(
+            &owner,
+            &format!("/o/{slug}/members"),
+            &format!("/o/{slug}/members"),
+            &[("username", "dominique"), ("role", "member")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     // A member (not admin) still may not edit.
-    assert_eq!(status(&other, app.at(&format!("/o/{slug}/edit"))).await, 403);
+    assert_eq!(
+        status(&other, app.at(&format!("/o/{slug}/edit"))).await,
+        403
+    );
 
     // Sections: refused when empty (typed title kept), then shown.
     let res = app
-        .post_form(&owner, &format!("/o/{slug}/sections"), &format!("/o/{slug}/sections"), &[
-            ("title", "Nos heures"),
-            ("body", ""),
-        ])
+        .post_form(
+            &owner,
+            &format!("/o/{slug}/sections"),
+            &format!("/o/{slug}/sections"),
+            &[("title", "Nos heures"), ("body", "")],
+        )
         .await;
     assert_eq!(res.status(), 422);
-    assert_eq!(input_value(&res.text().await.unwrap(), "title").as_deref(), Some("Nos heures"));
+    assert_eq!(
+        input_value(&res.text().await.unwrap(), "title").as_deref(),
+        Some("Nos heures")
+    );
     let res = app
-        .post_form(&owner, &format!("/o/{slug}/sections"), &format!("/o/{slug}/sections"), &[
-            ("title", "Nos heures"),
-            ("body", "Ouvert *tous* les samedis."),
-        ])
+        .post_form(
+            &owner,
+            &format!("/o/{slug}/sections"),
+            &format!("/o/{slug}/sections"),
+            &[
+                ("title", "Nos heures"),
+                ("body", "Ouvert *tous* les samedis."),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let (_, page) = get(&anon, app.at(&format!("/o/{slug}"))).await;
@@ -312,7 +408,12 @@ async fn members_sections_claims_logo_and_editing() {
     // A claim by someone not linked, granted by an administrator.
     let (claimer, _) = app.logged_in("sacha", false).await;
     let res = app
-        .post_form(&claimer, &format!("/o/{slug}"), &format!("/o/{slug}/claim"), &[("note", "Je suis la directrice.")])
+        .post_form(
+            &claimer,
+            &format!("/o/{slug}"),
+            &format!("/o/{slug}/claim"),
+            &[("note", "Je suis la directrice.")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let (_, q) = get(&admin, app.at("/admin/organisations")).await;
@@ -321,12 +422,23 @@ async fn members_sections_claims_logo_and_editing() {
         .fetch_one(&app.state.db.pool)
         .await
         .unwrap();
-    assert_eq!(status(&claimer, app.at(&format!("/o/{slug}/edit"))).await, 403);
+    assert_eq!(
+        status(&claimer, app.at(&format!("/o/{slug}/edit"))).await,
+        403
+    );
     let res = app
-        .post_form(&admin, "/admin/organisations", &format!("/admin/organisations/claims/{slug}/{sacha}"), &[("decision", "grant")])
+        .post_form(
+            &admin,
+            "/admin/organisations",
+            &format!("/admin/organisations/claims/{slug}/{sacha}"),
+            &[("decision", "grant")],
+        )
         .await;
     assert_eq!(res.status(), 303);
-    assert_eq!(status(&claimer, app.at(&format!("/o/{slug}/edit"))).await, 200);
+    assert_eq!(
+        status(&claimer, app.at(&format!("/o/{slug}/edit"))).await,
+        200
+    );
 
     // A logo: a real PNG is re-encoded and served from /media.
     let mut png = Vec::new();
@@ -337,21 +449,47 @@ async fn members_sections_claims_logo_and_editing() {
             .unwrap();
     }
     let csrf = app.csrf(&owner, &format!("/o/{slug}/edit")).await;
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf)
-        .part("logo", reqwest::multipart::Part::bytes(png).file_name("logo.png").mime_str("image/png").unwrap());
-    let res = owner.post(app.at(&format!("/o/{slug}/logo"))).multipart(form).send().await.unwrap();
+    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+        "logo",
+        reqwest::multipart::Part::bytes(png)
+            .file_name("logo.png")
+            .mime_str("image/png")
+            .unwrap(),
+    );
+    let res = owner
+        .post(app.at(&format!("/o/{slug}/logo")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
     let (_, page) = get(&anon, app.at(&format!("/o/{slug}"))).await;
-    let src = page.split("src=\"/media/").nth(1).expect("logo shown").split('"').next().unwrap().to_string();
-    let res = anon.get(app.at(&format!("/media/{src}"))).send().await.unwrap();
+    let src = page
+        .split("src=\"/media/")
+        .nth(1)
+        .expect("logo shown")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let res = anon
+        .get(app.at(&format!("/media/{src}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers()["content-type"], "image/png");
     // Not an image: refused, nothing changed.
     let csrf = app.csrf(&owner, &format!("/o/{slug}/edit")).await;
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf)
-        .part("logo", reqwest::multipart::Part::bytes(b"<svg/>".to_vec()).file_name("x.svg"));
-    let res = owner.post(app.at(&format!("/o/{slug}/logo"))).multipart(form).send().await.unwrap();
+    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+        "logo",
+        reqwest::multipart::Part::bytes(b"<svg/>".to_vec()).file_name("x.svg"),
+    );
+    let res = owner
+        .post(app.at(&format!("/o/{slug}/logo")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 422);
 }
 
@@ -402,13 +540,19 @@ async fn members_only_organisations_and_the_api() {
             r = r.bearer_auth(t);
         }
         let list: Value = r.send().await.unwrap().json().await.unwrap();
-        assert_eq!(list["items"].as_array().unwrap().len(), usize::from(expected == 200));
+        assert_eq!(
+            list["items"].as_array().unwrap().len(),
+            usize::from(expected == 200)
+        );
         let mut r = http.get(app.at("/api/v1/organisations.geojson"));
         if let Some(t) = token {
             r = r.bearer_auth(t);
         }
         let g: Value = r.send().await.unwrap().json().await.unwrap();
-        assert_eq!(g["features"].as_array().unwrap().len(), usize::from(expected == 200));
+        assert_eq!(
+            g["features"].as_array().unwrap().len(),
+            usize::from(expected == 200)
+        );
     }
     // An outsider may not change it; its admin may.
     let res = http
@@ -427,8 +571,18 @@ async fn members_only_organisations_and_the_api() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(status(&http, app.at("/api/v1/organisations/collectif-vert")).await, 200);
-    let doc: Value = http.get(app.at("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        status(&http, app.at("/api/v1/organisations/collectif-vert")).await,
+        200
+    );
+    let doc: Value = http
+        .get(app.at("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["paths"]["/api/v1/organisations"].is_object());
     assert!(doc["paths"]["/api/v1/initiatives.geojson"].is_object());
 }
@@ -444,7 +598,9 @@ async fn fake_nominatim() -> (String, std::sync::Arc<std::sync::atomic::AtomicUs
     let h = hits.clone();
     tokio::spawn(async move {
         loop {
-            let Ok((mut s, _)) = listener.accept().await else { return };
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
             let h = h.clone();
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 4096];
@@ -478,42 +634,89 @@ async fn the_geocoder_is_off_by_default_then_asked_once_per_address() {
     places(&app).await;
     let (member, _) = app.logged_in("camille", false).await;
     let (admin, _) = app.logged_in("gestion", true).await;
-    let fields = [("name", "Atelier A"), ("address", "123, rue des Forges"), ("place", "trois-rivieres")];
+    let fields = [
+        ("name", "Atelier A"),
+        ("address", "123, rue des Forges"),
+        ("place", "trois-rivieres"),
+    ];
     assert_eq!(create_org(&app, &member, &fields).await.status(), 303);
     assert_eq!(hits.load(Ordering::SeqCst), 0, "off by default: no request");
     // A bad URL is refused with the typed value kept.
     let res = app
-        .post_form(&admin, "/admin/organisations", "/admin/organisations/geocoder", &[("geocoder_url", "nominatim")])
+        .post_form(
+            &admin,
+            "/admin/organisations",
+            "/admin/organisations/geocoder",
+            &[("geocoder_url", "nominatim")],
+        )
         .await;
     assert_eq!(res.status(), 422);
-    assert_eq!(input_value(&res.text().await.unwrap(), "geocoder_url").as_deref(), Some("nominatim"));
+    assert_eq!(
+        input_value(&res.text().await.unwrap(), "geocoder_url").as_deref(),
+        Some("nominatim")
+    );
     let res = app
-        .post_form(&admin, "/admin/organisations", "/admin/organisations/geocoder", &[("geocoder_url", &url)])
+        .post_form(
+            &admin,
+            "/admin/organisations",
+            "/admin/organisations/geocoder",
+            &[("geocoder_url", &url)],
+        )
         .await;
     assert_eq!(res.status(), 303);
-    let fields = [("name", "Atelier B"), ("address", "123, rue des Forges"), ("place", "trois-rivieres")];
+    let fields = [
+        ("name", "Atelier B"),
+        ("address", "123, rue des Forges"),
+        ("place", "trois-rivieres"),
+    ];
     assert_eq!(create_org(&app, &member, &fields).await.status(), 303);
-    let fields = [("name", "Atelier C"), ("address", "123,  rue des Forges"), ("place", "trois-rivieres")];
+    let fields = [
+        ("name", "Atelier C"),
+        ("address", "123,  rue des Forges"),
+        ("place", "trois-rivieres"),
+    ];
     assert_eq!(create_org(&app, &member, &fields).await.status(), 303);
-    assert_eq!(hits.load(Ordering::SeqCst), 1, "the second address came from the cache");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        1,
+        "the second address came from the cache"
+    );
     let rows: Vec<(String, Option<f64>, String)> =
         sqlx::query_as("SELECT slug, lat, point_source FROM organisations ORDER BY slug")
             .fetch_all(&app.state.db.pool)
             .await
             .unwrap();
-    assert_eq!(rows[0], ("atelier-a".into(), Some(46.3432), "centroid".into()));
-    assert_eq!(rows[1], ("atelier-b".into(), Some(46.3501), "geocoded".into()));
-    assert_eq!(rows[2], ("atelier-c".into(), Some(46.3501), "geocoded".into()));
+    assert_eq!(
+        rows[0],
+        ("atelier-a".into(), Some(46.3432), "centroid".into())
+    );
+    assert_eq!(
+        rows[1],
+        ("atelier-b".into(), Some(46.3501), "geocoded".into())
+    );
+    assert_eq!(
+        rows[2],
+        ("atelier-c".into(), Some(46.3501), "geocoded".into())
+    );
     // Not found: the centroid, and the negative answer is cached too.
-    let fields = [("name", "Atelier D"), ("address", "1 chemin Inconnu"), ("place", "trois-rivieres")];
+    let fields = [
+        ("name", "Atelier D"),
+        ("address", "1 chemin Inconnu"),
+        ("place", "trois-rivieres"),
+    ];
     assert_eq!(create_org(&app, &member, &fields).await.status(), 303);
-    let fields = [("name", "Atelier E"), ("address", "1 chemin Inconnu"), ("place", "trois-rivieres")];
+    let fields = [
+        ("name", "Atelier E"),
+        ("address", "1 chemin Inconnu"),
+        ("place", "trois-rivieres"),
+    ];
     assert_eq!(create_org(&app, &member, &fields).await.status(), 303);
     assert_eq!(hits.load(Ordering::SeqCst), 2);
-    let src: String = sqlx::query_scalar("SELECT point_source FROM organisations WHERE slug = 'atelier-e'")
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap();
+    let src: String =
+        sqlx::query_scalar("SELECT point_source FROM organisations WHERE slug = 'atelier-e'")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
     assert_eq!(src, "centroid");
 }
 
@@ -534,10 +737,18 @@ async fn seed_demo_places_organisations_and_initiatives_on_the_regions() {
         communities: 2,
         publications: 10,
     };
-    passerelles::seed::seed_sized(&app.state.db, sizes, 7, false).await.expect("seed");
+    passerelles::seed::seed_sized(&app.state.db, sizes, 7, false)
+        .await
+        .expect("seed");
     let db = &app.state.db.pool;
-    let orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations WHERE source = 'demo'").fetch_one(db).await.unwrap();
-    let inits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM initiatives WHERE source = 'demo'").fetch_one(db).await.unwrap();
+    let orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations WHERE source = 'demo'")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    let inits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM initiatives WHERE source = 'demo'")
+        .fetch_one(db)
+        .await
+        .unwrap();
     assert_eq!((orgs, inits), (8, 4));
     // Every one is placed on a shipped region, with a point in Québec.
     let unplaced: i64 = sqlx::query_scalar(
@@ -550,5 +761,8 @@ async fn seed_demo_places_organisations_and_initiatives_on_the_regions() {
     .unwrap();
     assert_eq!(unplaced, 0);
     let (_, dir) = get(&app.client(), app.at("/organisations?territory=quebec")).await;
-    assert!(dir.contains("(") && dir.contains("/o/"), "demo organisations listed");
+    assert!(
+        dir.contains("(") && dir.contains("/o/"),
+        "demo organisations listed"
+    );
 }

@@ -59,7 +59,9 @@ fn lex(s: &str) -> Result<Vec<(Tok, usize)>, HoursError> {
         } else if c.is_ascii_digit() {
             let mut v: u32 = 0;
             while i < chars.len() && chars[i].is_ascii_digit() {
-                v = v.saturating_mul(10).saturating_add(chars[i] as u32 - '0' as u32);
+                v = v
+                    .saturating_mul(10)
+                    .saturating_add(chars[i] as u32 - '0' as u32);
                 i += 1;
             }
             out.push((Tok::Num(v, i - start), start));
@@ -228,15 +230,17 @@ impl P<'_> {
             } else if !self.sym('+') {
                 return self.err("- and a closing time");
             }
-            let text = self.t[from..self.i].iter().fold(String::new(), |mut s, (t, _)| {
-                match t {
-                    Tok::Num(v, l) => s.push_str(&format!("{v:0width$}", width = *l)),
-                    Tok::Word(w) => s.push_str(w),
-                    Tok::Sym(c) => s.push(*c),
-                    _ => {}
-                }
-                s
-            });
+            let text = self.t[from..self.i]
+                .iter()
+                .fold(String::new(), |mut s, (t, _)| {
+                    match t {
+                        Tok::Num(v, l) => s.push_str(&format!("{v:0width$}", width = *l)),
+                        Tok::Word(w) => s.push_str(w),
+                        Tok::Sym(c) => s.push(*c),
+                        _ => {}
+                    }
+                    s
+                });
             r.times.push(text);
             if self.peek() == Some(&Tok::Sym(','))
                 && (matches!(self.peek_at(1), Some(Tok::Num(_, _)))
@@ -361,7 +365,10 @@ impl P<'_> {
             r.always = true;
         }
         // Years: a four-digit number not followed by ':'.
-        if !r.always && matches!(self.peek(), Some(Tok::Num(_, 4))) && self.peek_at(1) != Some(&Tok::Sym(':')) {
+        if !r.always
+            && matches!(self.peek(), Some(Tok::Num(_, 4)))
+            && self.peek_at(1) != Some(&Tok::Sym(':'))
+        {
             r.simple = false;
             self.i += 1;
             if self.sym('-') && !matches!(self.num(), Some((_, 4))) {
@@ -383,7 +390,9 @@ impl P<'_> {
                 if self.sym('/') && self.num().is_none() {
                     return self.err("a step");
                 }
-                if !(self.peek() == Some(&Tok::Sym(',')) && matches!(self.peek_at(1), Some(Tok::Num(_, _)))) {
+                if !(self.peek() == Some(&Tok::Sym(','))
+                    && matches!(self.peek_at(1), Some(Tok::Num(_, _))))
+                {
                     break;
                 }
                 self.i += 1;

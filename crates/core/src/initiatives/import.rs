@@ -39,7 +39,9 @@ pub enum Outcome {
     Updated,
     Unchanged,
     /// (field, message key) pairs.
-    Error { fields: Vec<(String, String)> },
+    Error {
+        fields: Vec<(String, String)>,
+    },
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -141,7 +143,8 @@ fn records(format: Format, body: &str) -> Result<Vec<Record>, (&'static str, &'s
     let mut out = Vec::new();
     match format {
         Format::GeoJson => {
-            let doc: Value = serde_json::from_str(body).map_err(|_| ("file", "import-not-geojson"))?;
+            let doc: Value =
+                serde_json::from_str(body).map_err(|_| ("file", "import-not-geojson"))?;
             if doc["type"] != "FeatureCollection" || !doc["features"].is_array() {
                 return Err(("file", "import-not-geojson"));
             }
@@ -163,7 +166,9 @@ fn records(format: Format, body: &str) -> Result<Vec<Record>, (&'static str, &'s
                 let g = &f["geometry"];
                 let mut read_error = None;
                 match (g["type"].as_str(), g["coordinates"].as_array()) {
-                    (Some("Point"), Some(c)) if c.len() >= 2 && c[0].is_number() && c[1].is_number() => {
+                    (Some("Point"), Some(c))
+                        if c.len() >= 2 && c[0].is_number() && c[1].is_number() =>
+                    {
                         values.lon = text(&c[0]);
                         values.lat = text(&c[1]);
                     }
@@ -206,7 +211,11 @@ fn records(format: Format, body: &str) -> Result<Vec<Record>, (&'static str, &'s
                 }
                 out.push(Record {
                     line: *line,
-                    reference: if get("ref").is_empty() { get("id") } else { get("ref") },
+                    reference: if get("ref").is_empty() {
+                        get("id")
+                    } else {
+                        get("ref")
+                    },
                     values: Values {
                         name: get("name"),
                         description: get("description"),
@@ -268,12 +277,11 @@ pub async fn run(
         if !seen.insert(ext.clone()) {
             fields.push(("ref".into(), "import-duplicate-ref".into()));
         }
-        let existing: Option<(i64, String)> = sqlx::query_as(
-            "SELECT id, slug FROM initiatives WHERE external_ref = $1",
-        )
-        .bind(&ext)
-        .fetch_optional(&state.db.pool)
-        .await?;
+        let existing: Option<(i64, String)> =
+            sqlx::query_as("SELECT id, slug FROM initiatives WHERE external_ref = $1")
+                .bind(&ext)
+                .fetch_optional(&state.db.pool)
+                .await?;
         if let Some((_, slug)) = &existing {
             r.values.slug = slug.clone();
         }
@@ -281,7 +289,10 @@ pub async fn run(
             match super::check(state, actor, &r.values, existing.as_ref().map(|e| e.0)).await? {
                 Ok(c) => Some(c),
                 Err(errs) => {
-                    fields.extend(errs.into_iter().map(|(f, k)| (f.to_string(), k.to_string())));
+                    fields.extend(
+                        errs.into_iter()
+                            .map(|(f, k)| (f.to_string(), k.to_string())),
+                    );
                     None
                 }
             }
@@ -337,7 +348,15 @@ pub async fn run(
                     c.slug = format!("{}-{}", c.slug, used_slugs.len());
                     used_slugs.insert(c.slug.clone());
                 }
-                ops::insert_in(&mut tx, &c, "validated", actor.audit_id(), Some(&ext), source).await?;
+                ops::insert_in(
+                    &mut tx,
+                    &c,
+                    "validated",
+                    actor.audit_id(),
+                    Some(&ext),
+                    source,
+                )
+                .await?;
                 report.created += 1;
             }
         }
@@ -381,7 +400,16 @@ mod tests {
     fn csv_reader() {
         let rows = read_csv("\u{feff}name,description\r\n\"Coop, la\",\"dit \"\"oui\"\"\nsur deux lignes\"\r\nB,x\n\nC,").unwrap();
         assert_eq!(rows.len(), 4);
-        assert_eq!(rows[1], (2, vec!["Coop, la".to_string(), "dit \"oui\"\nsur deux lignes".to_string()]));
+        assert_eq!(
+            rows[1],
+            (
+                2,
+                vec![
+                    "Coop, la".to_string(),
+                    "dit \"oui\"\nsur deux lignes".to_string()
+                ]
+            )
+        );
         assert_eq!(rows[2], (4, vec!["B".to_string(), "x".to_string()]));
         assert_eq!(rows[3], (6, vec!["C".to_string(), String::new()]));
         assert_eq!(read_csv("a\n\"open"), Err(2));

@@ -124,18 +124,22 @@ impl Initiative {
 /// The initiative at `/i/{key}`: a slug, or a numeric id.
 pub async fn by_key(db: &Db, key: &str) -> Result<Option<Initiative>, sqlx::Error> {
     let row = match key.parse::<i64>() {
-        Ok(id) => sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM initiatives i WHERE i.id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?,
-        Err(_) => sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM initiatives i WHERE i.slug = $1"
-        )))
-        .bind(key)
-        .fetch_optional(&db.pool)
-        .await?,
+        Ok(id) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM initiatives i WHERE i.id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?
+        }
+        Err(_) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM initiatives i WHERE i.slug = $1"
+            )))
+            .bind(key)
+            .fetch_optional(&db.pool)
+            .await?
+        }
     };
     row.as_ref().map(Initiative::from_row).transpose()
 }
@@ -168,7 +172,10 @@ pub async fn where_clause(
     f: &Filter,
 ) -> Result<(), sqlx::Error> {
     let p = sql.viewer(viewer);
-    sql.push(&format!(" WHERE {}", policy::visible_initiatives_sql("i", viewer, p)));
+    sql.push(&format!(
+        " WHERE {}",
+        policy::visible_initiatives_sql("i", viewer, p)
+    ));
     if !f.q.trim().is_empty() {
         let like = format!("%{}%", f.q.trim().to_lowercase().replace(['%', '_'], ""));
         let ph = sql.bind(Val::S(like));
@@ -206,7 +213,12 @@ pub struct Listing {
 
 /// A page of initiatives the viewer may see, by name (the queue: oldest
 /// first).
-pub async fn list(db: &Db, viewer: Option<&User>, f: &Filter, page: i64) -> Result<Listing, sqlx::Error> {
+pub async fn list(
+    db: &Db,
+    viewer: Option<&User>,
+    f: &Filter,
+    page: i64,
+) -> Result<Listing, sqlx::Error> {
     let page = page.clamp(1, 100_000);
     let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM initiatives i"));
     where_clause(db, &mut sql, viewer, f).await?;
@@ -219,7 +231,10 @@ pub async fn list(db: &Db, viewer: Option<&User>, f: &Filter, page: i64) -> Resu
     };
     sql.push(&format!(" ORDER BY {order} LIMIT {lim} OFFSET {off}"));
     let rows = sql.query().fetch_all(&db.pool).await?;
-    let mut items = rows.iter().map(Initiative::from_row).collect::<Result<Vec<_>, _>>()?;
+    let mut items = rows
+        .iter()
+        .map(Initiative::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
     let more = items.len() as i64 > PAGE_SIZE;
     items.truncate(PAGE_SIZE as usize);
     Ok(Listing { items, page, more })
@@ -256,7 +271,13 @@ pub struct Values {
 impl Values {
     pub fn of(i: &Initiative, organisation: String, territory: String) -> Values {
         let typed = i.point_source == "set";
-        let num = |v: Option<f64>| if typed { v.map(|x| x.to_string()).unwrap_or_default() } else { String::new() };
+        let num = |v: Option<f64>| {
+            if typed {
+                v.map(|x| x.to_string()).unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
         Values {
             name: i.name.clone(),
             slug: i.slug.clone(),
@@ -317,7 +338,9 @@ pub async fn check(
     }
     let valid_slug = !slug.is_empty()
         && slug.len() <= 60
-        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !valid_slug {
         errs.push(("slug", "org-slug-invalid"));
     } else {
@@ -346,7 +369,14 @@ pub async fn check(
         None
     } else {
         match crate::organisations::load(db, v.organisation.trim(), actor.user()).await? {
-            Some(l) if actor.may(Action::ViewOrganisation { o: &l.facts, m: l.role }) => Some(l.o.id),
+            Some(l)
+                if actor.may(Action::ViewOrganisation {
+                    o: &l.facts,
+                    m: l.role,
+                }) =>
+            {
+                Some(l.o.id)
+            }
             _ => {
                 errs.push(("organisation", "initiative-organisation-unknown"));
                 None

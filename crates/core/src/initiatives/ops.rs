@@ -24,7 +24,9 @@ fn invalid(errs: Vec<(&'static str, &'static str)>) -> AppError {
 
 /// The initiative at `key` as the actor may see it (`NotFound` otherwise).
 pub async fn load_for(state: &AppState, actor: &Actor, key: &str) -> AppResult<Initiative> {
-    let i = super::by_key(&state.db, key).await?.ok_or(AppError::NotFound)?;
+    let i = super::by_key(&state.db, key)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !actor.may(Action::ViewInitiative { i: &i.facts() }) {
         return Err(AppError::NotFound);
     }
@@ -43,7 +45,9 @@ pub async fn propose(state: &AppState, actor: &Actor, v: &Values) -> AppResult<I
     if !actor.may(Action::ProposeInitiative) {
         return Err(AppError::Forbidden);
     }
-    let c = super::check(state, actor, v, None).await?.map_err(invalid)?;
+    let c = super::check(state, actor, v, None)
+        .await?
+        .map_err(invalid)?;
     if let Err(retry_after) = crate::ratelimit::hit(
         &state.db,
         &format!("initiative-propose:{}", u.id),
@@ -141,12 +145,19 @@ pub async fn update_in(
 }
 
 /// Edit an initiative: its proposer while it waits, moderators always.
-pub async fn update(state: &AppState, actor: &Actor, key: &str, v: &Values) -> AppResult<Initiative> {
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    key: &str,
+    v: &Values,
+) -> AppResult<Initiative> {
     let i = load_for(state, actor, key).await?;
     if !actor.may(Action::EditInitiative { i: &i.facts() }) {
         return Err(AppError::Forbidden);
     }
-    let c = super::check(state, actor, v, Some(i.id)).await?.map_err(invalid)?;
+    let c = super::check(state, actor, v, Some(i.id))
+        .await?
+        .map_err(invalid)?;
     let mut tx = state.db.begin().await?;
     match update_in(&mut tx, i.id, &c).await {
         Ok(()) => {}

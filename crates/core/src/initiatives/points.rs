@@ -150,10 +150,14 @@ fn geometry(lat: f64, lon: f64) -> Value {
 }
 
 /// Organisation names by id (for initiatives' properties).
-async fn org_names(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i64, (String, String)>, sqlx::Error> {
+async fn org_names(
+    db: &Db,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, (String, String)>, sqlx::Error> {
     let mut out = std::collections::HashMap::new();
     for chunk in ids.chunks(500) {
-        let mut sql = Sql::new("SELECT id, slug, name, status, visibility FROM organisations WHERE id IN (");
+        let mut sql =
+            Sql::new("SELECT id, slug, name, status, visibility FROM organisations WHERE id IN (");
         let phs: Vec<String> = chunk.iter().map(|id| sql.bind(Val::I(*id))).collect();
         sql.push(&phs.join(", "));
         sql.push(")");
@@ -190,7 +194,10 @@ pub async fn initiatives_geojson(
             };
             if crate::policy::can(
                 viewer,
-                crate::policy::Action::ViewOrganisation { o: &o.facts(), m: role },
+                crate::policy::Action::ViewOrganisation {
+                    o: &o.facts(),
+                    m: role,
+                },
             ) {
                 visible_orgs.insert(*id);
             }

@@ -30,17 +30,37 @@ const TOWNS: &[(&str, &str, f64, f64)] = &[
 ];
 
 const KINDS: &[(&str, &str, &[&str])] = &[
-    ("Coopérative de solidarité", "cooperative", &["alimentation", "developpement"]),
-    ("Corporation de développement communautaire", "obnl", &["developpement"]),
+    (
+        "Coopérative de solidarité",
+        "cooperative",
+        &["alimentation", "developpement"],
+    ),
+    (
+        "Corporation de développement communautaire",
+        "obnl",
+        &["developpement"],
+    ),
     ("Centre d’action bénévole", "obnl", &["sante"]),
-    ("Carrefour jeunesse-emploi", "obnl", &["emploi", "education"]),
+    (
+        "Carrefour jeunesse-emploi",
+        "obnl",
+        &["emploi", "education"],
+    ),
     ("Comptoir alimentaire", "obnl", &["alimentation"]),
     ("Regroupement en environnement", "obnl", &["environnement"]),
     ("Coopérative d’habitation", "cooperative", &["habitation"]),
     ("Maison de la culture", "municipal", &["culture"]),
     ("Fonds d’entraide", "mutuelle", &["finance"]),
-    ("Collectif citoyen", "collectif", &["environnement", "loisirs"]),
-    ("Radio communautaire", "obnl", &["communications", "culture"]),
+    (
+        "Collectif citoyen",
+        "collectif",
+        &["environnement", "loisirs"],
+    ),
+    (
+        "Radio communautaire",
+        "obnl",
+        &["communications", "culture"],
+    ),
     ("Entreprise d’insertion", "entreprise", &["emploi"]),
 ];
 
@@ -48,7 +68,11 @@ const INITIATIVES: &[(&str, &str, &str)] = &[
     ("Jardin communautaire", "jardin", "Mo-Su 08:00-20:00"),
     ("Café réparation", "reparation", "Sa 10:00-15:00"),
     ("Frigo partagé", "frigo", "24/7"),
-    ("Épicerie solidaire", "epicerie", "Tu-Fr 10:00-18:00; Sa 09:00-13:00; PH off"),
+    (
+        "Épicerie solidaire",
+        "epicerie",
+        "Tu-Fr 10:00-18:00; Sa 09:00-13:00; PH off",
+    ),
     ("Ressourcerie", "ressourcerie", "We-Sa 10:00-17:00"),
     ("Cuisine collective", "cuisine", "Mo,We 13:00-16:00"),
     ("Vélos en partage", "mobilite", "Mo-Fr 07:00-19:00"),
@@ -56,8 +80,16 @@ const INITIATIVES: &[(&str, &str, &str)] = &[
 ];
 
 const QUARTERS: &[&str] = &[
-    "du Centre", "du Vieux-Port", "des Érables", "Saint-Jean", "du Plateau", "des Rivières",
-    "de la Gare", "du Boisé", "Sainte-Marie", "des Patriotes",
+    "du Centre",
+    "du Vieux-Port",
+    "des Érables",
+    "Saint-Jean",
+    "du Plateau",
+    "des Rivières",
+    "de la Gare",
+    "du Boisé",
+    "Sainte-Marie",
+    "des Patriotes",
 ];
 
 /// Make `orgs` organisations and half as many initiatives (`seed-demo`
@@ -71,20 +103,26 @@ pub async fn seed(db: &Db, orgs: i64, seed: u64) -> anyhow::Result<(i64, i64)> {
     )
     .fetch_all(&db.pool)
     .await?;
-    let regions: Vec<(i64, String)> = sqlx::query_as("SELECT id, code FROM territories WHERE level = 'region' ORDER BY code")
-        .fetch_all(&db.pool)
-        .await?;
+    let regions: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, code FROM territories WHERE level = 'region' ORDER BY code")
+            .fetch_all(&db.pool)
+            .await?;
     let mut spots: Vec<(i64, String, f64, f64)> = munis;
     for (id, code) in &regions {
         if let Some((_, town, lat, lon)) = TOWNS.iter().find(|t| t.0 == code) {
             spots.push((*id, town.to_string(), *lat, *lon));
         }
     }
-    anyhow::ensure!(!spots.is_empty(), "no territory to place demo organisations on");
+    anyhow::ensure!(
+        !spots.is_empty(),
+        "no territory to place demo organisations on"
+    );
     let t = now();
     let inits = orgs / 2;
     // A second, forced seed gets new addresses.
-    let base: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations").fetch_one(&db.pool).await?;
+    let base: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations")
+        .fetch_one(&db.pool)
+        .await?;
     let mut tx = db.begin().await?;
     let mut org_ids = Vec::new();
     for n in 0..orgs {
@@ -92,7 +130,14 @@ pub async fn seed(db: &Db, orgs: i64, seed: u64) -> anyhow::Result<(i64, i64)> {
         let (kind, legal, sectors) = *rng.pick(KINDS);
         let quarter = *rng.pick(QUARTERS);
         let name = format!("{kind} {quarter} ({town})");
-        let slug = format!("{}-{}", crate::communities::slugify(&name).chars().take(50).collect::<String>(), n + base);
+        let slug = format!(
+            "{}-{}",
+            crate::communities::slugify(&name)
+                .chars()
+                .take(50)
+                .collect::<String>(),
+            n + base
+        );
         let jitter = |r: &mut Rng| (r.below(2000) as f64 - 1000.0) / 25_000.0;
         let (la, lo) = (lat + jitter(&mut rng), lon + jitter(&mut rng));
         let verified = rng.chance(90);
@@ -117,17 +162,21 @@ pub async fn seed(db: &Db, orgs: i64, seed: u64) -> anyhow::Result<(i64, i64)> {
         .fetch_one(&mut *tx)
         .await?;
         for s in sectors {
-            sqlx::query("INSERT INTO organisation_sectors (organisation_id, sector) VALUES ($1, $2)")
-                .bind(id)
-                .bind(*s)
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query("INSERT INTO organisation_territories (organisation_id, territory_id) VALUES ($1, $2)")
+            sqlx::query(
+                "INSERT INTO organisation_sectors (organisation_id, sector) VALUES ($1, $2)",
+            )
             .bind(id)
-            .bind(place)
+            .bind(*s)
             .execute(&mut *tx)
             .await?;
+        }
+        sqlx::query(
+            "INSERT INTO organisation_territories (organisation_id, territory_id) VALUES ($1, $2)",
+        )
+        .bind(id)
+        .bind(place)
+        .execute(&mut *tx)
+        .await?;
         org_ids.push(id);
     }
     for n in 0..inits {
@@ -137,13 +186,21 @@ pub async fn seed(db: &Db, orgs: i64, seed: u64) -> anyhow::Result<(i64, i64)> {
         let name = format!("{kind} {quarter}");
         let slug = format!(
             "{}-{}",
-            crate::communities::slugify(&format!("{name} {town}")).chars().take(50).collect::<String>(),
+            crate::communities::slugify(&format!("{name} {town}"))
+                .chars()
+                .take(50)
+                .collect::<String>(),
             n + base
         );
         let jitter = |r: &mut Rng| (r.below(2000) as f64 - 1000.0) / 25_000.0;
-        let description = format!("{kind} du quartier {quarter}, à {town}. Bienvenue à toutes et à tous.");
+        let description =
+            format!("{kind} du quartier {quarter}, à {town}. Bienvenue à toutes et à tous.");
         let org = (!org_ids.is_empty() && rng.chance(60)).then(|| *rng.pick(&org_ids));
-        let status = if rng.chance(92) { "validated" } else { "proposed" };
+        let status = if rng.chance(92) {
+            "validated"
+        } else {
+            "proposed"
+        };
         sqlx::query(
             "INSERT INTO initiatives (slug, name, description, description_html, category, organisation_id, territory_id, lat, lon, \
              point_source, opening_hours, status, source, created_at, updated_at) \

@@ -104,7 +104,11 @@ pub async fn list(
 }
 
 /// Every matching organisation (at most `EXPORT_MAX`), by name.
-pub async fn all(db: &Db, viewer: Option<&User>, f: &Filter) -> Result<Vec<Organisation>, sqlx::Error> {
+pub async fn all(
+    db: &Db,
+    viewer: Option<&User>,
+    f: &Filter,
+) -> Result<Vec<Organisation>, sqlx::Error> {
     let mut sql = Sql::new(&format!("SELECT {ORG_COLUMNS} FROM organisations o"));
     where_clause(db, &mut sql, viewer, f).await?;
     let lim = sql.bind(Val::I(EXPORT_MAX));
@@ -120,7 +124,9 @@ pub async fn sectors_for(
 ) -> Result<std::collections::HashMap<i64, Vec<String>>, sqlx::Error> {
     let mut out: std::collections::HashMap<i64, Vec<String>> = Default::default();
     for chunk in ids.chunks(500) {
-        let mut sql = Sql::new("SELECT organisation_id, sector FROM organisation_sectors WHERE organisation_id IN (");
+        let mut sql = Sql::new(
+            "SELECT organisation_id, sector FROM organisation_sectors WHERE organisation_id IN (",
+        );
         let phs: Vec<String> = chunk.iter().map(|id| sql.bind(Val::I(*id))).collect();
         sql.push(&phs.join(", "));
         sql.push(") ORDER BY sector");
@@ -181,7 +187,12 @@ pub async fn csv(
             o.phone.clone(),
             o.status.as_str().to_string(),
         ];
-        out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push_str(
+            &row.iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
         out.push_str("\r\n");
     }
     Ok(out)

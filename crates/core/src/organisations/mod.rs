@@ -170,7 +170,11 @@ impl Loaded {
 
 /// The organisation at `slug` with the viewer's role, whether or not the
 /// viewer may see it (callers ask `Loaded::view`).
-pub async fn load(db: &Db, slug: &str, viewer: Option<&User>) -> Result<Option<Loaded>, sqlx::Error> {
+pub async fn load(
+    db: &Db,
+    slug: &str,
+    viewer: Option<&User>,
+) -> Result<Option<Loaded>, sqlx::Error> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {ORG_COLUMNS} FROM organisations o WHERE o.slug = $1"
     )))
@@ -242,9 +246,11 @@ impl Sector {
 
 /// The controlled list of sectors.
 pub async fn sectors(db: &Db) -> Result<Vec<Sector>, sqlx::Error> {
-    let rows = sqlx::query("SELECT code, name_fr, name_en, position FROM org_sectors ORDER BY position, code")
-        .fetch_all(&db.pool)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT code, name_fr, name_en, position FROM org_sectors ORDER BY position, code",
+    )
+    .fetch_all(&db.pool)
+    .await?;
     rows.iter()
         .map(|r| {
             Ok(Sector {
@@ -289,7 +295,12 @@ pub struct OrgValues {
 
 impl OrgValues {
     /// The values of an existing organisation (the edit form's start).
-    pub fn of(o: &Organisation, sectors: Vec<String>, territories: Vec<String>, place: String) -> OrgValues {
+    pub fn of(
+        o: &Organisation,
+        sectors: Vec<String>,
+        territories: Vec<String>,
+        place: String,
+    ) -> OrgValues {
         let typed = o.point_source == "set";
         OrgValues {
             name: o.name.clone(),
@@ -301,8 +312,16 @@ impl OrgValues {
             territories: territories.join(", "),
             address: o.address.clone(),
             place,
-            lat: if typed { o.lat.map(|v| v.to_string()).unwrap_or_default() } else { String::new() },
-            lon: if typed { o.lon.map(|v| v.to_string()).unwrap_or_default() } else { String::new() },
+            lat: if typed {
+                o.lat.map(|v| v.to_string()).unwrap_or_default()
+            } else {
+                String::new()
+            },
+            lon: if typed {
+                o.lon.map(|v| v.to_string()).unwrap_or_default()
+            } else {
+                String::new()
+            },
             website: o.website.clone(),
             social: o.social.clone(),
             email: o.email.clone(),
@@ -354,7 +373,10 @@ fn check_email(raw: &str) -> bool {
     let raw = raw.trim();
     match raw.split_once('@') {
         Some((a, b)) => {
-            !a.is_empty() && b.contains('.') && !raw.contains(char::is_whitespace) && raw.len() <= 254
+            !a.is_empty()
+                && b.contains('.')
+                && !raw.contains(char::is_whitespace)
+                && raw.len() <= 254
         }
         None => false,
     }
@@ -363,7 +385,8 @@ fn check_email(raw: &str) -> bool {
 fn valid_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= SLUG_MAX
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }

@@ -109,11 +109,13 @@ async fn write_links(
         .execute(&mut **tx)
         .await?;
     for t in &c.territory_ids {
-        sqlx::query("INSERT INTO organisation_territories (organisation_id, territory_id) VALUES ($1, $2)")
-            .bind(id)
-            .bind(t)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO organisation_territories (organisation_id, territory_id) VALUES ($1, $2)",
+        )
+        .bind(id)
+        .bind(t)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }
@@ -236,7 +238,9 @@ pub async fn update(
     v: &OrgValues,
 ) -> AppResult<Organisation> {
     let l = editable(state, actor, slug).await?;
-    let c = super::check(state, v, Some(l.o.id)).await?.map_err(invalid)?;
+    let c = super::check(state, v, Some(l.o.id))
+        .await?
+        .map_err(invalid)?;
     let mut changed: Vec<&str> = Vec::new();
     let o = &l.o;
     for (name, same) in [
@@ -245,7 +249,10 @@ pub async fn update(
         ("description", o.description == c.description),
         ("legal_form", o.legal_form == c.legal_form),
         ("neq", o.neq == c.neq),
-        ("address", o.address == c.address && o.place_id == c.place_id),
+        (
+            "address",
+            o.address == c.address && o.place_id == c.place_id,
+        ),
         ("point", o.lat == c.point.lat && o.lon == c.point.lon),
         ("website", o.website == c.website && o.social == c.social),
         (
@@ -412,7 +419,10 @@ pub async fn set_member(
     .bind(target.id)
     .fetch_optional(&mut *tx)
     .await?;
-    if before.as_deref() == Some("admin") && role != OrgRole::Admin && admin_count(&mut tx, l.o.id).await? <= 1 {
+    if before.as_deref() == Some("admin")
+        && role != OrgRole::Admin
+        && admin_count(&mut tx, l.o.id).await? <= 1
+    {
         return Err(conflict("last_admin", "org-last-admin"));
     }
     sqlx::query(
@@ -439,10 +449,21 @@ pub async fn set_member(
 
 /// Unlink a person: the organisation's admins, or the person themselves.
 /// The last admin stays.
-pub async fn remove_member(state: &AppState, actor: &Actor, slug: &str, user_id: i64) -> AppResult<()> {
+pub async fn remove_member(
+    state: &AppState,
+    actor: &Actor,
+    slug: &str,
+    user_id: i64,
+) -> AppResult<()> {
     let l = load_for(state, actor, slug).await?;
     let own = actor.user().is_some_and(|u| u.id == user_id);
-    if !own && !l.edit(actor.user()) && !actor.may(Action::EditOrganisation { o: &l.facts, m: l.role }) {
+    if !own
+        && !l.edit(actor.user())
+        && !actor.may(Action::EditOrganisation {
+            o: &l.facts,
+            m: l.role,
+        })
+    {
         return Err(AppError::Forbidden);
     }
     let mut tx = state.db.begin().await?;
@@ -464,7 +485,14 @@ pub async fn remove_member(state: &AppState, actor: &Actor, slug: &str, user_id:
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    log_in(&mut tx, &l.o, actor, "member_removed", &format!("#{user_id}")).await?;
+    log_in(
+        &mut tx,
+        &l.o,
+        actor,
+        "member_removed",
+        &format!("#{user_id}"),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -544,7 +572,11 @@ pub async fn decide_claim(
         &mut tx,
         &l.o,
         actor,
-        if grant { "claim_granted" } else { "claim_refused" },
+        if grant {
+            "claim_granted"
+        } else {
+            "claim_refused"
+        },
         &format!("#{user_id}"),
     )
     .await?;
@@ -675,7 +707,9 @@ pub async fn save_sector(
     let mut errs = Vec::new();
     if code.is_empty()
         || code.len() > 40
-        || !code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     {
         errs.push(("code", "org-slug-invalid"));
     }
@@ -689,9 +723,11 @@ pub async fn save_sector(
         return Err(invalid(errs));
     }
     let mut tx = state.db.begin().await?;
-    let pos: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM org_sectors WHERE position < 99")
-        .fetch_one(&mut *tx)
-        .await?;
+    let pos: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(position), 0) + 1 FROM org_sectors WHERE position < 99",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     sqlx::query(
         "INSERT INTO org_sectors (code, name_fr, name_en, position) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (code) DO UPDATE SET name_fr = excluded.name_fr, name_en = excluded.name_en",

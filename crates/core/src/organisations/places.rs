@@ -93,9 +93,18 @@ pub fn parse_point(lat: &str, lon: &str) -> Result<Option<(f64, f64)>, &'static 
     if lat.is_empty() && lon.is_empty() {
         return Ok(None);
     }
-    let num = |s: &str| s.replace(',', ".").parse::<f64>().ok().filter(|v| v.is_finite());
-    let la = num(lat).filter(|v| (-90.0..=90.0).contains(v)).ok_or("lat")?;
-    let lo = num(lon).filter(|v| (-180.0..=180.0).contains(v)).ok_or("lon")?;
+    let num = |s: &str| {
+        s.replace(',', ".")
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+    };
+    let la = num(lat)
+        .filter(|v| (-90.0..=90.0).contains(v))
+        .ok_or("lat")?;
+    let lo = num(lon)
+        .filter(|v| (-180.0..=180.0).contains(v))
+        .ok_or("lon")?;
     Ok(Some((la, lo)))
 }
 

@@ -88,21 +88,12 @@ pub enum Action<'a> {
     /// Read an organisation's page and find it in the directory, the map,
     /// GeoJSON and exports: verified public ones for everyone; the others
     /// for their members and administrators only.
-    ViewOrganisation {
-        o: &'a OrgFacts,
-        m: Option<OrgRole>,
-    },
+    ViewOrganisation { o: &'a OrgFacts, m: Option<OrgRole> },
     /// Edit the page, its sections, logo, members and roles.
-    EditOrganisation {
-        o: &'a OrgFacts,
-        m: Option<OrgRole>,
-    },
+    EditOrganisation { o: &'a OrgFacts, m: Option<OrgRole> },
     /// Ask to become an admin of an organisation one does not belong to
     /// (an administrator grants it).
-    ClaimOrganisation {
-        o: &'a OrgFacts,
-        m: Option<OrgRole>,
-    },
+    ClaimOrganisation { o: &'a OrgFacts, m: Option<OrgRole> },
     /// Verify or refuse organisations, grant claims, edit the sectors list,
     /// configure geocoding.
     VerifyOrganisations,
