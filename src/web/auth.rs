@@ -8,7 +8,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::AppState;
-use super::ctx::{Ctx, safe_local_path};
+use super::ctx::Ctx;
 use super::templates::{FieldErrors, Shell, invalid, page};
 use crate::accounts::email::Confirmed;
 use crate::accounts::password::{self, Reset};
@@ -38,14 +38,10 @@ pub async fn limit(state: &AppState, key: &str, l: Limit) -> AppResult<()> {
     }
 }
 
-/// A `next` page to come back to: a local path, or nothing.
+/// A `next` page to come back to: a local path (as `crate::redirect`
+/// serialises it), or nothing.
 pub(super) fn local_next(raw: &str) -> String {
-    let raw = raw.trim();
-    if !raw.is_empty() && safe_local_path(raw) == raw {
-        raw.to_string()
-    } else {
-        String::new()
-    }
+    crate::redirect::local_path(raw.trim()).unwrap_or_default()
 }
 
 fn encode(s: &str) -> String {

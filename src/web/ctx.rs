@@ -99,7 +99,7 @@ impl FromRequestParts<AppState> for Ctx {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let headers = &parts.headers;
         let secure = state.config.secure_cookies();
-        let ip = client_ip(parts, state.config.behind_proxy);
+        let ip = client_ip(parts, state);
         let user_agent = headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
@@ -229,20 +229,16 @@ impl FromRequestParts<AppState> for Ctx {
     }
 }
 
-fn client_ip(parts: &Parts, behind_proxy: bool) -> String {
-    if behind_proxy
-        && let Some(fwd) = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-    {
-        return fwd.trim().to_string();
-    }
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+/// The client of a request: the TCP peer, or what a configured proxy says
+/// in its configured header (`crate::proxy`).
+pub fn client(parts: &Parts, state: &AppState) -> Option<crate::proxy::Client> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    Some(state.proxies.client(peer, &parts.headers))
+}
+
+fn client_ip(parts: &Parts, state: &AppState) -> String {
+    client(parts, state)
+        .map(|c| c.ip.to_string())
         .unwrap_or_default()
 }
 
@@ -365,18 +361,10 @@ impl Ctx {
     }
 }
 
-/// Only same-site relative paths are valid redirect targets ("/x", never
-/// "//evil.example" or "https://…").
+/// A redirect target from input, as a path on our own origin; `/` when it
+/// would leave it (`crate::redirect`: parsed as browsers parse URLs).
 pub fn safe_local_path(to: &str) -> String {
-    if to.starts_with('/')
-        && !to.starts_with("//")
-        && !to.starts_with("/\\")
-        && !to.contains(['\r', '\n'])
-    {
-        to.to_string()
-    } else {
-        "/".to_string()
-    }
+    crate::redirect::local_path_or_root(to)
 }
 
 pub fn status_only(s: StatusCode) -> Response {
@@ -393,6 +381,7 @@ mod tests {
         assert_eq!(safe_local_path("//evil.example"), "/");
         assert_eq!(safe_local_path("https://evil.example"), "/");
         assert_eq!(safe_local_path("/\\evil"), "/");
+        assert_eq!(safe_local_path("/\t/evil.example"), "/");
     }
 
     #[test]

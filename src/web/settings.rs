@@ -158,6 +158,7 @@ async fn profile_submit(
                     code: "bad_multipart",
                     message_key: "error-400-text",
                 })?;
+                let text = crate::edge::input::text_field(&name, text)?;
                 match name.as_str() {
                     "csrf" => csrf = text,
                     "display_name" => v.display_name = text.trim().to_string(),
@@ -186,12 +187,9 @@ async fn profile_submit(
         };
     let mut new_avatar = None;
     if let Some(bytes) = avatar {
-        let made =
-            tokio::task::spawn_blocking(move || images::make_avatar(&bytes, profiles::AVATAR_SIZE))
-                .await
-                .map_err(|e| anyhow::anyhow!("avatar task failed: {e}"))?;
-        match made {
+        match state.images.avatar(bytes, profiles::AVATAR_SIZE).await {
             Ok(jpeg) => new_avatar = Some(jpeg),
+            Err(images::ImageError::Busy) => return Err(AppError::Unavailable),
             Err(e) => errors.add(ctx.lang, "avatar", e.message_key()),
         }
     }
