@@ -44,6 +44,19 @@ pub(super) fn local_next(raw: &str) -> String {
     crate::redirect::local_path(raw.trim()).unwrap_or_default()
 }
 
+/// The key of a per-account limit for what was typed as a login (a
+/// username or an address): the account it names, whatever the spelling
+/// (`accounts::signin::account_key`).
+async fn login_limit_key(state: &AppState, login: &str) -> AppResult<String> {
+    let login = login.trim();
+    let user = if login.is_empty() || login.len() > accounts::EMAIL_MAX {
+        None
+    } else {
+        accounts::by_login(&state.db, login).await?
+    };
+    Ok(accounts::signin::account_key(login, user.as_ref()))
+}
+
 fn encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
@@ -187,7 +200,7 @@ async fn signup_submit(
     }
     limit(
         &state,
-        &format!("signup:ip:{}", ctx.ip),
+        &format!("signup:ip:{}", ctx.ip_key()),
         ratelimit::SIGNUP_PER_IP,
     )
     .await?;
@@ -385,7 +398,7 @@ async fn resend_verification(
     Form(f): Form<ResendForm>,
 ) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
-    let key = accounts::email_key(&f.login);
+    let key = login_limit_key(&state, &f.login).await?;
     limit(
         &state,
         &format!("resend:{key}"),
@@ -394,7 +407,7 @@ async fn resend_verification(
     .await?;
     limit(
         &state,
-        &format!("resend:ip:{}", ctx.ip),
+        &format!("resend:ip:{}", ctx.ip_key()),
         ratelimit::RESET_PER_IP,
     )
     .await?;
@@ -472,26 +485,14 @@ async fn login_submit(
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
     ctx.verify_csrf(&form.csrf)?;
-    limit(
-        &state,
-        &format!("login:ip:{}", ctx.ip),
-        ratelimit::LOGIN_PER_IP,
-    )
-    .await?;
-    let login_key = accounts::truncate(&accounts::email_key(&form.login), 254);
-    limit(
-        &state,
-        &format!("login:acct:{login_key}"),
-        ratelimit::LOGIN_PER_ACCOUNT,
-    )
-    .await?;
-
-    let user = if form.login.trim().is_empty() || form.login.len() > 254 {
-        None
-    } else {
-        accounts::by_login(&state.db, &form.login).await?
+    // Limits on failures, per address, per (account, address) and per
+    // account, keyed on the account found (`accounts::signin`).
+    let ip_key = ctx.ip_key();
+    let client = accounts::signin::Client {
+        ip_key: &ip_key,
+        device: ctx.device.as_deref(),
     };
-    let ok = accounts::check_password(user.as_ref(), &form.password).await;
+    let user = accounts::signin::password(&state, &form.login, &form.password, &client).await?;
     let fail = |ctx: &Ctx, key: &str, unverified: bool, form: LoginForm| {
         let s = Shell::new(&state, ctx, &ctx.t("login-title"), "")
             .crumb(ctx.t("login-title"), "/login");
@@ -508,7 +509,7 @@ async fn login_submit(
             },
         )
     };
-    let Some(user) = user.filter(|_| ok) else {
+    let Some(user) = user else {
         return Ok(fail(&ctx, "login-failed", false, form));
     };
     // The password was right: now it is safe to say why the door stays shut.
@@ -624,13 +625,13 @@ async fn forgot_submit(
     }
     limit(
         &state,
-        &format!("reset:ip:{}", ctx.ip),
+        &format!("reset:ip:{}", ctx.ip_key()),
         ratelimit::RESET_PER_IP,
     )
     .await?;
     limit(
         &state,
-        &format!("reset:{}", accounts::email_key(&f.email)),
+        &format!("reset:{}", login_limit_key(&state, &f.email).await?),
         ratelimit::RESET_PER_EMAIL,
     )
     .await?;

@@ -31,6 +31,8 @@ pub struct Ctx {
     /// Unread notifications of the signed-in person (from the session query).
     pub unread: i64,
     pub ip: String,
+    /// The device cookie (`accounts::signin`): this browser signed in before.
+    pub device: Option<String>,
     pub user_agent: String,
     pub request_id: String,
     pub path: String,
@@ -215,6 +217,8 @@ impl FromRequestParts<AppState> for Ctx {
             flash: flash.filter(|f| lang.has(f)),
             unread,
             ip,
+            device: cookie(headers, accounts::signin::DEVICE_COOKIE)
+                .filter(|d| !d.is_empty() && d.len() <= 64),
             user_agent,
             request_id: parts
                 .extensions
@@ -257,6 +261,14 @@ impl Ctx {
         }
     }
 
+    /// This client in rate limits (an IPv6 address counts as its /64).
+    pub fn ip_key(&self) -> String {
+        self.ip
+            .parse::<std::net::IpAddr>()
+            .map(crate::proxy::limit_key)
+            .unwrap_or_else(|_| self.ip.clone())
+    }
+
     pub fn is_secure(&self) -> bool {
         self.secure
     }
@@ -294,6 +306,17 @@ impl Ctx {
             Some(365 * 86400),
             self.secure,
         ));
+        // This browser is now known to the account: guessing elsewhere
+        // cannot hold it back (`accounts::signin`).
+        let device =
+            accounts::signin::remember_device(&state.db, user.id, self.device.as_deref()).await?;
+        self.cookies.push(set_cookie(
+            accounts::signin::DEVICE_COOKIE,
+            &device,
+            Some(accounts::signin::DEVICE_DAYS * 86400),
+            self.secure,
+        ));
+        self.device = Some(device);
         self.session_hash = Some(accounts::hash_token(&s.token));
         self.csrf = s.csrf;
         self.lang = user.lang();

@@ -76,6 +76,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "territories",
         include_str!("../../../migrations/0010_territories.sql"),
     ),
+    (
+        16,
+        "limits",
+        include_str!("../../../migrations/0016_limits.sql"),
+    ),
 ];
 
 pub fn now() -> i64 {

@@ -75,7 +75,7 @@ pub async fn change(
 ) -> AppResult<()> {
     let user = own(actor)?;
     let mut fields = Vec::new();
-    if !super::check_password(Some(user), current).await {
+    if !super::signin::confirm_password(&state.db, user, current).await? {
         fields.push(("current_password".into(), "password-wrong".into()));
     }
     check_new(user, new, confirm, "new_password", &mut fields);
