@@ -662,6 +662,9 @@ struct ResetForm {
     token: String,
     password: String,
     confirm: String,
+    /// Checked to keep the API tokens working; absent (the default), the
+    /// reset revokes them.
+    keep_tokens: Option<String>,
 }
 
 #[derive(Template)]
@@ -670,6 +673,9 @@ struct ResetPage {
     s: Shell,
     token: String,
     errors: FieldErrors,
+    /// Working API tokens of the account (the form asks about them).
+    active_tokens: i64,
+    keep_tokens: bool,
 }
 
 async fn reset_form(
@@ -677,7 +683,7 @@ async fn reset_form(
     ctx: Ctx,
     Query(q): Query<TokenForm>,
 ) -> AppResult<Response> {
-    if !password::reset_link_valid(&state, &q.token).await? {
+    let Some(active_tokens) = password::tokens_at_reset(&state, &q.token).await? else {
         return Ok(message(
             &state,
             &ctx,
@@ -685,7 +691,7 @@ async fn reset_form(
             vec![ctx.t("link-invalid-text")],
             Some((ctx.t("forgot-title"), "/password/forgot".into())),
         ));
-    }
+    };
     let s = Shell::new(&state, &ctx, &ctx.t("reset-title"), "")
         .crumb(ctx.t("reset-title"), "/password/reset");
     Ok(page(
@@ -694,6 +700,8 @@ async fn reset_form(
             s,
             token: q.token,
             errors: FieldErrors::default(),
+            active_tokens,
+            keep_tokens: false,
         },
     ))
 }
@@ -713,18 +721,33 @@ async fn reset_submit(
             Some((ctx.t("forgot-title"), "/password/forgot".into())),
         )
     };
-    match password::reset(&state, &f.token, &f.password, &f.confirm, &ctx.user_agent).await {
+    let revoke_tokens = f.keep_tokens.is_none();
+    match password::reset(
+        &state,
+        &f.token,
+        &f.password,
+        &f.confirm,
+        revoke_tokens,
+        &ctx.user_agent,
+    )
+    .await
+    {
         Ok(Reset::Done(_)) => {}
         Ok(Reset::LinkInvalid) => return Ok(link_invalid(&ctx)),
         Err(AppError::Invalid { fields }) => {
             let s = Shell::new(&state, &ctx, &ctx.t("reset-title"), "")
                 .crumb(ctx.t("reset-title"), "/password/reset");
+            let active_tokens = password::tokens_at_reset(&state, &f.token)
+                .await?
+                .unwrap_or(0);
             return Ok(invalid(
                 &ctx,
                 &ResetPage {
                     s,
                     token: f.token,
                     errors: field_errors(ctx.lang, &fields),
+                    active_tokens,
+                    keep_tokens: !revoke_tokens,
                 },
             ));
         }

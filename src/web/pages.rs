@@ -437,7 +437,10 @@ async fn metrics(
     {
         Some(secret) => crate::api::tokens::authenticate(&state.db, secret.trim())
             .await?
-            .is_some_and(|u| policy::can(Some(&u), Action::Administer)),
+            .is_some_and(|(u, scope)| {
+                scope == crate::accounts::tokens::Scope::Admin
+                    && policy::can(Some(&u), Action::Administer)
+            }),
         None => false,
     };
     if !local && !admin_token {
