@@ -14,6 +14,8 @@ mod e2e;
 mod e2e_communities;
 mod e2e_passkeys;
 mod faults;
+mod limits;
+mod limits_login;
 mod matrix;
 mod moderation;
 mod notifications;
