@@ -174,7 +174,8 @@ async fn make_token(
         .await;
     assert_eq!(res.status(), 200);
     let page = res.text().await.unwrap();
-    let start = page.find("<code id=\"new-token\">").expect("secret shown") + 20;
+    let open = "<code id=\"new-token\">";
+    let start = page.find(open).expect("secret shown") + open.len();
     let end = page[start..].find("</code>").unwrap();
     page[start..start + end].to_string()
 }
