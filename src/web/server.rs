@@ -5,10 +5,10 @@
 //! socket for as long as it likes. The body is bounded by the routes'
 //! limits (`edge::input`) and the whole request by the 30-second timeout
 //! layer. Graceful shutdown: stop accepting, let requests in flight
-//! finish, close idle connections.
+//! finish, close idle connections. Connections end with a lingering close
+//! (below), so an early 413 reaches a client still sending its body.
 
 use std::net::SocketAddr;
-use std::pin::pin;
 use std::time::Duration;
 
 use axum::Router;
@@ -31,7 +31,7 @@ pub async fn serve(
     // Every connection task holds a receiver; `closed()` resolves when
     // the last one is gone.
     let (done_tx, done_rx) = tokio::sync::watch::channel(());
-    let mut shutdown = pin!(shutdown);
+    let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, remote) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -53,28 +53,27 @@ pub async fn serve(
             let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
                 req.extensions_mut()
                     .insert(ConnectInfo::<SocketAddr>(remote));
-                app.clone().oneshot(req.map(Body::new))
+                Box::pin(app.clone().oneshot(req.map(Body::new)))
             });
             let mut builder = http1::Builder::new();
             builder
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_read_timeout)
                 .keep_alive(true);
-            let mut conn = pin!(builder.serve_connection(TokioIo::new(stream), service));
+            let mut conn = builder.serve_connection(TokioIo::new(stream), service);
             let mut stopping = false;
-            loop {
+            let ended = loop {
                 tokio::select! {
-                    result = conn.as_mut() => {
-                        if let Err(e) = result {
-                            tracing::debug!(error = %e, %remote, "connection ended");
-                        }
-                        break;
-                    }
+                    result = std::future::poll_fn(|cx| conn.poll_without_shutdown(cx)) => break result,
                     _ = stop.wait_for(|s| *s), if !stopping => {
                         stopping = true;
-                        conn.as_mut().graceful_shutdown();
+                        std::pin::Pin::new(&mut conn).graceful_shutdown();
                     }
                 }
+            };
+            match ended {
+                Ok(()) => lingering_close(conn.into_parts().io.into_inner()).await,
+                Err(e) => tracing::debug!(error = %e, %remote, "connection ended"),
             }
             drop(done);
         });
@@ -85,3 +84,30 @@ pub async fn serve(
     done_tx.closed().await;
     Ok(())
 }
+
+/// Close a connection the way nginx does (`lingering_close`): stop
+/// writing, then read and drop what the client is still sending for a
+/// moment. A request refused before its body was read (413 from a declared
+/// `Content-Length`) leaves that body in flight; closing at once would make
+/// the kernel answer it with a reset, which can destroy the 413 before the
+/// client reads it. Nothing read here is looked at.
+async fn lingering_close(mut stream: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    if stream.shutdown().await.is_err() {
+        return;
+    }
+    let deadline = tokio::time::Instant::now() + LINGER_TOTAL;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let wait = LINGER_IDLE.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+        match tokio::time::timeout(wait, stream.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => continue,
+            _ => return,
+        }
+    }
+}
+
+/// At most this long lingering on a closed connection…
+const LINGER_TOTAL: Duration = Duration::from_secs(5);
+/// …and this long without anything arriving.
+const LINGER_IDLE: Duration = Duration::from_secs(1);
