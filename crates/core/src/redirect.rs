@@ -178,23 +178,32 @@ mod tests {
     /// bypass: what is kept never leaves, on any origin.
     #[test]
     fn random_targets_never_leave() {
-        let alphabet: Vec<char> = "/\\\t\n\r %25FC:@.?#evilhtps0x\u{0b}\u{3002}".chars().collect();
+        let alphabet: Vec<char> = "/\\\t\n\r %25FC:@.?#evilhtps0x\u{0b}\u{3002}"
+            .chars()
+            .collect();
         let homes = [
             Url::parse("https://passerelles.example/").unwrap(),
             Url::parse("http://127.0.0.1:8080/").unwrap(),
         ];
         let mut seed: u64 = 0x5eed_1234;
         let mut next = || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 33) as usize
         };
         let mut kept = 0;
         for _ in 0..50_000 {
             let len = 1 + next() % 14;
-            let raw: String = (0..len).map(|_| alphabet[next() % alphabet.len()]).collect();
+            let raw: String = (0..len)
+                .map(|_| alphabet[next() % alphabet.len()])
+                .collect();
             if let Some(path) = local_path(&raw) {
                 kept += 1;
-                assert!(path.starts_with('/') && !path.starts_with("//"), "{raw:?} → {path:?}");
+                assert!(
+                    path.starts_with('/') && !path.starts_with("//"),
+                    "{raw:?} → {path:?}"
+                );
                 assert!(!path.chars().any(char::is_control), "{raw:?} → {path:?}");
                 for home in &homes {
                     assert_eq!(
@@ -205,6 +214,9 @@ mod tests {
                 }
             }
         }
-        assert!(kept > 1000, "the generator reaches kept targets too: {kept}");
+        assert!(
+            kept > 1000,
+            "the generator reaches kept targets too: {kept}"
+        );
     }
 }

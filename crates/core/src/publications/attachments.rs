@@ -237,9 +237,8 @@ pub mod files {
         let thumbnail = if kind.is_image() {
             match images::make_avatar(&bytes, THUMBNAIL_SIZE) {
                 Ok(jpeg) => Some(jpeg),
-                // Larger than the decoder accepts (bytes, sides or pixels):
-                // kept, shown without a thumbnail.
-                Err(ImageError::TooLarge | ImageError::DimensionsTooLarge) => None,
+                // Larger than the decoder accepts: kept, shown without a thumbnail.
+                Err(ImageError::TooLarge) => None,
                 Err(e) => return Err(e.message_key()),
             }
         } else {
