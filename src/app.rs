@@ -18,6 +18,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             config.data_dir.display()
         )
     })?;
+    crate::proxy::Proxies::from_config(&config).context("invalid proxy configuration")?;
     let db = Db::connect(&config.database_url(), config.db_max_connections).await?;
     db.migrate().await?;
     let mailer = Mailer::new(&config.smtp, config.outbox_dir())?;

@@ -103,7 +103,7 @@ password-wrong = The current password is wrong.
 image-not-an-image = This file is not an image.
 image-unsupported = This image format is not accepted (JPEG, PNG, WebP or GIF).
 image-too-large = The image is larger than 5 MB.
-image-dimensions-too-large = The image is too large (at most 8000 pixels per side).
+image-dimensions-too-large = The image is too large (at most 8000 pixels per side and 33 million pixels).
 image-corrupt = The image is damaged or incomplete.
 
 ## Home and public pages

@@ -103,7 +103,7 @@ password-wrong = Le mot de passe actuel est incorrect.
 image-not-an-image = Ce fichier n’est pas une image.
 image-unsupported = Ce format d’image n’est pas accepté (JPEG, PNG, WebP ou GIF).
 image-too-large = L’image dépasse 5 Mo.
-image-dimensions-too-large = L’image est trop grande (8000 pixels de côté au plus).
+image-dimensions-too-large = L’image est trop grande (8000 pixels de côté et 33 millions de pixels au plus).
 image-corrupt = L’image est endommagée ou incomplète.
 
 ## Accueil et pages publiques

@@ -3,10 +3,11 @@
 
 use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::tokens;
+use crate::accounts::tokens::Scope;
 use crate::accounts::{Status, User};
 use crate::error::{AppError, AppResult, ErrorInfo};
 use crate::policy::{self, Action};
@@ -47,13 +48,41 @@ fn unauthorized(token_given: bool) -> Response {
     res
 }
 
-/// The person a valid personal access token belongs to; active account.
+/// The person a valid personal access token belongs to; active account,
+/// acting within the token's scope.
 ///
 /// - no or unusable `Authorization` header, unknown, revoked or expired
 ///   token → 401 `unauthorized` with `WWW-Authenticate: Bearer`;
-/// - suspended or pending account → 403 `account_inactive`.
+/// - suspended or pending account → 403 `account_inactive`;
+/// - a `read` token on a method that changes something → 403
+///   `insufficient_scope` with `WWW-Authenticate: Bearer
+///   error="insufficient_scope"` (RFC 6750 §3.1);
+/// - below the `admin` scope, an administrator acts as a member
+///   (`is_admin` cleared for the request).
 #[derive(Debug, Clone)]
 pub struct ApiUser(pub User);
+
+/// The scope of the token the request came with (in the request's
+/// extensions once [`ApiUser`] has been extracted).
+#[derive(Debug, Clone, Copy)]
+pub struct TokenScope(pub Scope);
+
+/// 403 for a token whose scope does not cover the request.
+fn insufficient_scope(needed: Scope) -> Response {
+    let mut res = error(
+        StatusCode::FORBIDDEN,
+        "insufficient_scope",
+        "api-insufficient-scope",
+        Vec::new(),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "Bearer realm=\"api\", error=\"insufficient_scope\", scope=\"{}\"",
+        needed.as_str()
+    )) {
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    res
+}
 
 /// The bearer token of the request: `None` without an `Authorization`
 /// header, `Some(None)` when the header is not a bearer token.
@@ -68,22 +97,33 @@ fn bearer(parts: &Parts) -> Option<Option<&str>> {
     }))
 }
 
-async fn resolve(state: &AppState, token: Option<&str>) -> Result<ApiUser, Response> {
+async fn resolve(
+    state: &AppState,
+    token: Option<&str>,
+    method: &Method,
+) -> Result<(ApiUser, Scope), Response> {
     let Some(token) = token else {
         return Err(unauthorized(true));
     };
-    let user = tokens::authenticate(&state.db, token)
+    let found = tokens::authenticate(&state.db, token)
         .await
         .map_err(|e| AppError::from(e).into_response())?;
-    match user {
+    match found {
         None => Err(unauthorized(true)),
-        Some(u) if u.status != Status::Active || u.domain.is_some() => Err(error(
+        Some((u, _)) if u.status != Status::Active || u.domain.is_some() => Err(error(
             StatusCode::FORBIDDEN,
             "account_inactive",
             "error-403-text",
             Vec::new(),
         )),
-        Some(mut u) => {
+        Some((_, scope)) if !scope.allows_method(method.as_str()) => {
+            Err(insufficient_scope(Scope::Write))
+        }
+        Some((mut u, scope)) => {
+            // An administrator's powers only through an `admin` token.
+            if scope < Scope::Admin {
+                u.is_admin = false;
+            }
             // Without the second factor the instance requires of
             // administrators, an administrator's token acts as a member's.
             if u.is_admin
@@ -93,7 +133,7 @@ async fn resolve(state: &AppState, token: Option<&str>) -> Result<ApiUser, Respo
             {
                 u.is_admin = false;
             }
-            Ok(ApiUser(u))
+            Ok((ApiUser(u), scope))
         }
     }
 }
@@ -102,10 +142,12 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        match bearer(parts) {
-            None => Err(unauthorized(false)),
-            Some(token) => resolve(state, token).await,
-        }
+        let resolved = match bearer(parts) {
+            None => return Err(unauthorized(false)),
+            Some(token) => resolve(state, token, &parts.method).await?,
+        };
+        parts.extensions.insert(TokenScope(resolved.1));
+        Ok(resolved.0)
     }
 }
 
@@ -119,10 +161,12 @@ impl OptionalFromRequestParts<AppState> for ApiUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, Response> {
-        match bearer(parts) {
-            None => Ok(None),
-            Some(token) => resolve(state, token).await.map(Some),
-        }
+        let resolved = match bearer(parts) {
+            None => return Ok(None),
+            Some(token) => resolve(state, token, &parts.method).await?,
+        };
+        parts.extensions.insert(TokenScope(resolved.1));
+        Ok(Some(resolved.0))
     }
 }
 

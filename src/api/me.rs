@@ -13,7 +13,7 @@ use super::wire::{ErrorBody, Me, MeUpdate};
 use crate::accounts::{self, User};
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
-use crate::images::{self, ImageError};
+use crate::images::ImageError;
 use crate::profiles::{self, AVATAR_SIZE, validate_profile};
 use crate::state::AppState;
 
@@ -29,6 +29,8 @@ pub fn image_error(e: &ImageError) -> Response {
             "image_dimensions_too_large",
         ),
         ImageError::Corrupt => (StatusCode::UNPROCESSABLE_ENTITY, "image_corrupt"),
+        // Every turn of the image pool taken for a while: try again soon.
+        ImageError::Busy => return AppError::Unavailable.into_response(),
     };
     error(status, code, e.message_key(), Vec::new())
 }
@@ -36,14 +38,9 @@ pub fn image_error(e: &ImageError) -> Response {
 // ---- HTTP ---------------------------------------------------------------------
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/me", get(show).patch(update)).route(
-        "/me/avatar",
-        put(put_avatar)
-            .delete(delete_avatar)
-            .layer(axum::extract::DefaultBodyLimit::max(
-                images::MAX_UPLOAD_BYTES,
-            )),
-    )
+    Router::new()
+        .route("/me", get(show).patch(update))
+        .route("/me/avatar", put(put_avatar).delete(delete_avatar))
 }
 
 async fn reload(state: &AppState, id: i64) -> AppResult<User> {
@@ -129,9 +126,7 @@ pub async fn put_avatar(
     ImageBody(bytes): ImageBody,
 ) -> AppResult<Response> {
     own(&user)?;
-    let made = tokio::task::spawn_blocking(move || images::make_avatar(&bytes, AVATAR_SIZE))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("avatar task failed: {e}")))?;
+    let made = state.images.avatar(bytes.to_vec(), AVATAR_SIZE).await;
     let jpeg = match made {
         Ok(j) => j,
         Err(e) => return Ok(image_error(&e)),

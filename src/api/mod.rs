@@ -66,8 +66,10 @@ pub fn router() -> Router<AppState> {
     info(
         title = "Passerelles API",
         description = "JSON API of a Passerelles instance. Authenticate with a personal access \
-                       token: `Authorization: Bearer pat_…` (create one in your settings or with \
-                       `POST /api/v1/me/tokens`). Every error has the body `ErrorBody`.",
+                       token: `Authorization: Bearer pat_…` (made on the settings page, never \
+                       with a token). A token's scope is `read` (safe methods \
+                       only: other methods answer 403 `insufficient_scope`), `write`, or `admin` (an \
+                       administrator's powers). Every error has the body `ErrorBody`.",
         license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later"),
     ),
     paths(

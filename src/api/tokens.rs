@@ -4,12 +4,12 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 
-use super::extract::{ApiUser, own};
-use super::wire::{CreatedToken, ErrorBody, NewToken, Token};
+use super::extract::{ApiUser, error, own};
+use super::wire::{ErrorBody, Token};
 use crate::accounts::tokens as ops;
 use crate::actor::Actor;
 use crate::error::AppResult;
@@ -18,8 +18,9 @@ use crate::state::AppState;
 /// Where the token functions were before they moved beneath the entry
 /// points (other modules and the tests still name them here).
 pub use crate::accounts::tokens::{
-    ApiToken, DISPLAY_PREFIX_LEN, EXPIRES_DAYS_MAX, NAME_MAX, SECRET_PREFIX, authenticate,
-    check_name, create_token, get_token, list_tokens, revoke_all_tokens, revoke_token,
+    ApiToken, DISPLAY_PREFIX_LEN, EXPIRES_DAYS_MAX, NAME_MAX, SECRET_PREFIX, Scope, authenticate,
+    check_name, create_token, create_token_scoped, get_token, list_tokens, revoke_all_tokens,
+    revoke_token,
 };
 
 // ---- HTTP ---------------------------------------------------------------------
@@ -51,35 +52,27 @@ pub async fn list(
     Ok(Json(tokens.iter().map(Token::from).collect()))
 }
 
-/// Create a personal access token. Its secret is in this response only.
+/// Tokens cannot make tokens: a token is made on the settings page
+/// (`/settings/tokens`), signed in, with its scope chosen there. This
+/// answer is always 403 `tokens_cannot_create_tokens` (a stolen token must
+/// not be able to mint others that outlive its revocation).
 #[utoipa::path(
     post,
     path = "/api/v1/me/tokens",
     tag = "tokens",
     security(("bearer" = [])),
-    request_body = NewToken,
     responses(
-        (status = 201, description = "Created; `token` holds the secret, shown only this once", body = CreatedToken),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Missing, invalid, revoked or expired token", body = ErrorBody),
-        (status = 403, description = "Account suspended or pending (`account_inactive`)", body = ErrorBody),
-        (status = 415, description = "Not `application/json`", body = ErrorBody),
-        (status = 422, description = "Invalid values (`invalid`, with `fields`) or wrong JSON shape (`invalid_body`)", body = ErrorBody),
+        (status = 403, description = "Always: `tokens_cannot_create_tokens` (or `account_inactive`, `insufficient_scope`)", body = ErrorBody),
     )
 )]
-pub async fn create(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    Json(body): Json<NewToken>,
-) -> AppResult<Response> {
-    let (token, secret) = ops::create(
-        &state,
-        &Actor::person(&user),
-        &body.name,
-        body.expires_in_days,
+pub async fn create(ApiUser(_): ApiUser) -> Response {
+    error(
+        StatusCode::FORBIDDEN,
+        "tokens_cannot_create_tokens",
+        "api-tokens-cannot-create-tokens",
+        Vec::new(),
     )
-    .await?;
-    Ok((StatusCode::CREATED, Json(CreatedToken::new(&token, secret))).into_response())
 }
 
 /// Revoke one of my tokens; it stops working at once.

@@ -243,6 +243,10 @@ pub struct Token {
     /// Null when the token never expires.
     #[schema(format = DateTime)]
     pub expires_at: Option<String>,
+    /// `read` (GET only), `write` (also changes), or `admin` (also an
+    /// administrator's powers).
+    #[schema(example = "read")]
+    pub scope: String,
 }
 
 impl From<&ApiToken> for Token {
@@ -254,46 +258,7 @@ impl From<&ApiToken> for Token {
             created_at: rfc3339(t.created_at),
             last_used_at: t.last_used_at.map(rfc3339),
             expires_at: t.expires_at.map(rfc3339),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewToken {
-    /// 1 to 80 characters, to recognise the token later.
-    #[schema(min_length = 1, max_length = 80)]
-    pub name: String,
-    /// Lifetime in days (1 to 3650); absent or null for a token that never expires.
-    #[schema(minimum = 1, maximum = 3650)]
-    pub expires_in_days: Option<i64>,
-}
-
-/// A newly created token: the only time its secret is shown.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct CreatedToken {
-    pub id: i64,
-    pub name: String,
-    pub prefix: String,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    #[schema(format = DateTime)]
-    pub expires_at: Option<String>,
-    /// The secret, to send as `Authorization: Bearer <token>`. It is not
-    /// stored and cannot be shown again.
-    #[schema(example = "pat_Xy3_a9QkZ0…")]
-    pub token: String,
-}
-
-impl CreatedToken {
-    pub fn new(t: &ApiToken, secret: String) -> CreatedToken {
-        CreatedToken {
-            id: t.id,
-            name: t.name.clone(),
-            prefix: t.prefix.clone(),
-            created_at: rfc3339(t.created_at),
-            expires_at: t.expires_at.map(rfc3339),
-            token: secret,
+            scope: t.scope.as_str().to_string(),
         }
     }
 }

@@ -76,7 +76,8 @@ pub async fn read_multipart(mut mp: Multipart, file_field: &str) -> AppResult<Mu
     while let Some(mut field) = mp.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or("").to_string();
         if name == file_field {
-            let file_name = field.file_name().unwrap_or("").to_string();
+            let file_name =
+                super::input::text_field(&name, field.file_name().unwrap_or("").to_string())?;
             let mut bytes: Vec<u8> = Vec::new();
             let mut too_large = false;
             while let Some(chunk) = field.chunk().await.map_err(bad)? {
@@ -105,7 +106,7 @@ pub async fn read_multipart(mut mp: Multipart, file_field: &str) -> AppResult<Mu
                 });
             }
         } else {
-            let text = field.text().await.map_err(bad)?;
+            let text = super::input::text_field(&name, field.text().await.map_err(bad)?)?;
             form.fields.push((name, text));
         }
     }

@@ -4,6 +4,7 @@
 //! points (operations, domains) may use it (ARCHITECTURE.md, "Layers").
 
 mod forms;
+pub mod input;
 
 pub use forms::{
     MultipartForm, UPLOAD_BODY, all_ids, download_response, first, form_pairs, read_multipart,

@@ -8,7 +8,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::AppState;
-use super::ctx::{Ctx, safe_local_path};
+use super::ctx::Ctx;
 use super::templates::{FieldErrors, Shell, invalid, page};
 use crate::accounts::email::Confirmed;
 use crate::accounts::password::{self, Reset};
@@ -38,14 +38,23 @@ pub async fn limit(state: &AppState, key: &str, l: Limit) -> AppResult<()> {
     }
 }
 
-/// A `next` page to come back to: a local path, or nothing.
+/// A `next` page to come back to: a local path (as `crate::redirect`
+/// serialises it), or nothing.
 pub(super) fn local_next(raw: &str) -> String {
-    let raw = raw.trim();
-    if !raw.is_empty() && safe_local_path(raw) == raw {
-        raw.to_string()
+    crate::redirect::local_path(raw.trim()).unwrap_or_default()
+}
+
+/// The key of a per-account limit for what was typed as a login (a
+/// username or an address): the account it names, whatever the spelling
+/// (`accounts::signin::account_key`).
+async fn login_limit_key(state: &AppState, login: &str) -> AppResult<String> {
+    let login = login.trim();
+    let user = if login.is_empty() || login.len() > accounts::EMAIL_MAX {
+        None
     } else {
-        String::new()
-    }
+        accounts::by_login(&state.db, login).await?
+    };
+    Ok(accounts::signin::account_key(login, user.as_ref()))
 }
 
 fn encode(s: &str) -> String {
@@ -191,7 +200,7 @@ async fn signup_submit(
     }
     limit(
         &state,
-        &format!("signup:ip:{}", ctx.ip),
+        &format!("signup:ip:{}", ctx.ip_key()),
         ratelimit::SIGNUP_PER_IP,
     )
     .await?;
@@ -389,7 +398,7 @@ async fn resend_verification(
     Form(f): Form<ResendForm>,
 ) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
-    let key = accounts::email_key(&f.login);
+    let key = login_limit_key(&state, &f.login).await?;
     limit(
         &state,
         &format!("resend:{key}"),
@@ -398,7 +407,7 @@ async fn resend_verification(
     .await?;
     limit(
         &state,
-        &format!("resend:ip:{}", ctx.ip),
+        &format!("resend:ip:{}", ctx.ip_key()),
         ratelimit::RESET_PER_IP,
     )
     .await?;
@@ -476,26 +485,14 @@ async fn login_submit(
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
     ctx.verify_csrf(&form.csrf)?;
-    limit(
-        &state,
-        &format!("login:ip:{}", ctx.ip),
-        ratelimit::LOGIN_PER_IP,
-    )
-    .await?;
-    let login_key = accounts::truncate(&accounts::email_key(&form.login), 254);
-    limit(
-        &state,
-        &format!("login:acct:{login_key}"),
-        ratelimit::LOGIN_PER_ACCOUNT,
-    )
-    .await?;
-
-    let user = if form.login.trim().is_empty() || form.login.len() > 254 {
-        None
-    } else {
-        accounts::by_login(&state.db, &form.login).await?
+    // Limits on failures, per address, per (account, address) and per
+    // account, keyed on the account found (`accounts::signin`).
+    let ip_key = ctx.ip_key();
+    let client = accounts::signin::Client {
+        ip_key: &ip_key,
+        device: ctx.device.as_deref(),
     };
-    let ok = accounts::check_password(user.as_ref(), &form.password).await;
+    let user = accounts::signin::password(&state, &form.login, &form.password, &client).await?;
     let fail = |ctx: &Ctx, key: &str, unverified: bool, form: LoginForm| {
         let s = Shell::new(&state, ctx, &ctx.t("login-title"), "")
             .crumb(ctx.t("login-title"), "/login");
@@ -512,7 +509,7 @@ async fn login_submit(
             },
         )
     };
-    let Some(user) = user.filter(|_| ok) else {
+    let Some(user) = user else {
         return Ok(fail(&ctx, "login-failed", false, form));
     };
     // The password was right: now it is safe to say why the door stays shut.
@@ -629,13 +626,13 @@ async fn forgot_submit(
     }
     limit(
         &state,
-        &format!("reset:ip:{}", ctx.ip),
+        &format!("reset:ip:{}", ctx.ip_key()),
         ratelimit::RESET_PER_IP,
     )
     .await?;
     limit(
         &state,
-        &format!("reset:{}", accounts::email_key(&f.email)),
+        &format!("reset:{}", login_limit_key(&state, &f.email).await?),
         ratelimit::RESET_PER_EMAIL,
     )
     .await?;
@@ -666,6 +663,9 @@ struct ResetForm {
     token: String,
     password: String,
     confirm: String,
+    /// Checked to keep the API tokens working; absent (the default), the
+    /// reset revokes them.
+    keep_tokens: Option<String>,
 }
 
 #[derive(Template)]
@@ -674,6 +674,9 @@ struct ResetPage {
     s: Shell,
     token: String,
     errors: FieldErrors,
+    /// Working API tokens of the account (the form asks about them).
+    active_tokens: i64,
+    keep_tokens: bool,
 }
 
 async fn reset_form(
@@ -681,7 +684,7 @@ async fn reset_form(
     ctx: Ctx,
     Query(q): Query<TokenForm>,
 ) -> AppResult<Response> {
-    if !password::reset_link_valid(&state, &q.token).await? {
+    let Some(active_tokens) = password::tokens_at_reset(&state, &q.token).await? else {
         return Ok(message(
             &state,
             &ctx,
@@ -689,7 +692,7 @@ async fn reset_form(
             vec![ctx.t("link-invalid-text")],
             Some((ctx.t("forgot-title"), "/password/forgot".into())),
         ));
-    }
+    };
     let s = Shell::new(&state, &ctx, &ctx.t("reset-title"), "")
         .crumb(ctx.t("reset-title"), "/password/reset");
     Ok(page(
@@ -698,6 +701,8 @@ async fn reset_form(
             s,
             token: q.token,
             errors: FieldErrors::default(),
+            active_tokens,
+            keep_tokens: false,
         },
     ))
 }
@@ -717,18 +722,33 @@ async fn reset_submit(
             Some((ctx.t("forgot-title"), "/password/forgot".into())),
         )
     };
-    match password::reset(&state, &f.token, &f.password, &f.confirm, &ctx.user_agent).await {
+    let revoke_tokens = f.keep_tokens.is_none();
+    match password::reset(
+        &state,
+        &f.token,
+        &f.password,
+        &f.confirm,
+        revoke_tokens,
+        &ctx.user_agent,
+    )
+    .await
+    {
         Ok(Reset::Done(_)) => {}
         Ok(Reset::LinkInvalid) => return Ok(link_invalid(&ctx)),
         Err(AppError::Invalid { fields }) => {
             let s = Shell::new(&state, &ctx, &ctx.t("reset-title"), "")
                 .crumb(ctx.t("reset-title"), "/password/reset");
+            let active_tokens = password::tokens_at_reset(&state, &f.token)
+                .await?
+                .unwrap_or(0);
             return Ok(invalid(
                 &ctx,
                 &ResetPage {
                     s,
                     token: f.token,
                     errors: field_errors(ctx.lang, &fields),
+                    active_tokens,
+                    keep_tokens: !revoke_tokens,
                 },
             ));
         }

@@ -31,6 +31,8 @@ pub struct Ctx {
     /// Unread notifications of the signed-in person (from the session query).
     pub unread: i64,
     pub ip: String,
+    /// The device cookie (`accounts::signin`): this browser signed in before.
+    pub device: Option<String>,
     pub user_agent: String,
     pub request_id: String,
     pub path: String,
@@ -99,7 +101,7 @@ impl FromRequestParts<AppState> for Ctx {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let headers = &parts.headers;
         let secure = state.config.secure_cookies();
-        let ip = client_ip(parts, state.config.behind_proxy);
+        let ip = client_ip(parts, state);
         let user_agent = headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
@@ -215,6 +217,8 @@ impl FromRequestParts<AppState> for Ctx {
             flash: flash.filter(|f| lang.has(f)),
             unread,
             ip,
+            device: cookie(headers, accounts::signin::DEVICE_COOKIE)
+                .filter(|d| !d.is_empty() && d.len() <= 64),
             user_agent,
             request_id: parts
                 .extensions
@@ -229,20 +233,16 @@ impl FromRequestParts<AppState> for Ctx {
     }
 }
 
-fn client_ip(parts: &Parts, behind_proxy: bool) -> String {
-    if behind_proxy
-        && let Some(fwd) = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-    {
-        return fwd.trim().to_string();
-    }
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+/// The client of a request: the TCP peer, or what a configured proxy says
+/// in its configured header (`crate::proxy`).
+pub fn client(parts: &Parts, state: &AppState) -> Option<crate::proxy::Client> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    Some(state.proxies.client(peer, &parts.headers))
+}
+
+fn client_ip(parts: &Parts, state: &AppState) -> String {
+    client(parts, state)
+        .map(|c| c.ip.to_string())
         .unwrap_or_default()
 }
 
@@ -259,6 +259,14 @@ impl Ctx {
             tracing::warn!(request_id = %self.request_id, path = %self.path, "CSRF check failed");
             Err(AppError::Csrf)
         }
+    }
+
+    /// This client in rate limits (an IPv6 address counts as its /64).
+    pub fn ip_key(&self) -> String {
+        self.ip
+            .parse::<std::net::IpAddr>()
+            .map(crate::proxy::limit_key)
+            .unwrap_or_else(|_| self.ip.clone())
     }
 
     pub fn is_secure(&self) -> bool {
@@ -314,6 +322,17 @@ impl Ctx {
             Some(365 * 86400),
             self.secure,
         ));
+        // This browser is now known to the account: guessing elsewhere
+        // cannot hold it back (`accounts::signin`).
+        let device =
+            accounts::signin::remember_device(&state.db, user.id, self.device.as_deref()).await?;
+        self.cookies.push(set_cookie(
+            accounts::signin::DEVICE_COOKIE,
+            &device,
+            Some(accounts::signin::DEVICE_DAYS * 86400),
+            self.secure,
+        ));
+        self.device = Some(device);
         self.session_hash = Some(accounts::hash_token(&s.token));
         self.csrf = s.csrf;
         self.lang = user.lang();
@@ -391,18 +410,10 @@ impl Ctx {
     }
 }
 
-/// Only same-site relative paths are valid redirect targets ("/x", never
-/// "//evil.example" or "https://…").
+/// A redirect target from input, as a path on our own origin; `/` when it
+/// would leave it (`crate::redirect`: parsed as browsers parse URLs).
 pub fn safe_local_path(to: &str) -> String {
-    if to.starts_with('/')
-        && !to.starts_with("//")
-        && !to.starts_with("/\\")
-        && !to.contains(['\r', '\n'])
-    {
-        to.to_string()
-    } else {
-        "/".to_string()
-    }
+    crate::redirect::local_path_or_root(to)
 }
 
 pub fn status_only(s: StatusCode) -> Response {
@@ -419,6 +430,7 @@ mod tests {
         assert_eq!(safe_local_path("//evil.example"), "/");
         assert_eq!(safe_local_path("https://evil.example"), "/");
         assert_eq!(safe_local_path("/\\evil"), "/");
+        assert_eq!(safe_local_path("/\t/evil.example"), "/");
     }
 
     #[test]

@@ -18,16 +18,16 @@ pub mod publications;
 pub mod reauth;
 pub mod search;
 pub mod second_factor;
+pub mod server;
 pub mod settings;
 pub mod templates;
 pub mod territories;
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -36,9 +36,6 @@ use crate::error::{AppError, ErrorInfo};
 use crate::i18n::Lang;
 
 pub use crate::state::{AppState, HomeStats};
-
-/// Largest request body accepted (an avatar upload plus form fields).
-pub const MAX_BODY: usize = 6 * 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -65,7 +62,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             admin::second_factor_guard,
         ))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+        // Body limit per route, U+0000 refused, before any handler.
+        .layer(middleware::from_fn(crate::edge::input::guard))
         .layer(middleware::from_fn_with_state(state.clone(), finish_errors))
         // Compress pages, not tiny bodies (error replies stay plain, so an
         // early 413 is not raced by a compressed stream). The fastest level:
@@ -301,10 +299,9 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let header_read_timeout =
+        Duration::from_secs(state.config.limits.header_read_timeout_secs.max(1));
+    server::serve(router(state), listener, header_read_timeout, shutdown).await
 }
 
 pub fn empty(status: StatusCode) -> Response {

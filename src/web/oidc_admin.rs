@@ -250,7 +250,8 @@ async fn read_posted(mut mp: Multipart) -> AppResult<Posted> {
                 p.icon = Some(bytes);
             }
         } else {
-            p.f.push((name, field.text().await.map_err(bad)?));
+            let text = crate::edge::input::text_field(&name, field.text().await.map_err(bad)?)?;
+            p.f.push((name, text));
         }
     }
     Ok(p)
@@ -290,11 +291,9 @@ async fn audience_and_icon(
     if posted.icon_too_large {
         errors.add(ctx.lang, "icon", images::ImageError::TooLarge.message_key());
     } else if let Some(bytes) = posted.icon {
-        let made = tokio::task::spawn_blocking(move || images::make_icon(&bytes, ICON_SIZE))
-            .await
-            .map_err(|e| anyhow::anyhow!("icon task failed: {e}"))?;
-        match made {
+        match state.images.icon(bytes, ICON_SIZE).await {
             Ok(png) => icon_png = Some(png),
+            Err(images::ImageError::Busy) => return Err(AppError::Unavailable),
             Err(e) => errors.add(ctx.lang, "icon", e.message_key()),
         }
     }

@@ -294,19 +294,16 @@ async fn switch_lang(
         Some(365 * 86400),
         secure,
     ));
-    // Back to the page the person was on, when it is ours.
-    let back = headers
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|r| {
-            r.strip_prefix(&state.config.public_url())
-                .map(str::to_string)
-        })
+    // Back to the page the person was on, when it is ours: the Referer is
+    // parsed as a URL and kept only on our origin (the public URL's, or
+    // the one this request was addressed to).
+    let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
+    let back = referer
+        .and_then(|r| crate::redirect::same_origin_path(&state.config.public_url(), r))
         .or_else(|| {
-            let r = headers.get(header::REFERER)?.to_str().ok()?;
             let host = headers.get(header::HOST)?.to_str().ok()?;
-            let rest = r.split_once("://")?.1;
-            rest.strip_prefix(host).map(str::to_string)
+            let scheme = if ctx.is_secure() { "https" } else { "http" };
+            crate::redirect::same_origin_path(&format!("{scheme}://{host}"), referer?)
         })
         .unwrap_or_else(|| "/".into());
     Ok(ctx.redirect(&back))
@@ -428,15 +425,16 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Metrics are for the operator: served to loopback clients (a Prometheus
-/// on the same host, or through your own proxy with `behind_proxy` off) and
-/// to administrators' API tokens; 404 to everyone else.
+/// Metrics are for the operator: served to a client on this very host (a
+/// Prometheus on loopback that no proxy relays: `proxy::Client::local`,
+/// which believes only the configured proxies and headers) and to
+/// administrators' API tokens with the `admin` scope; 404 to everyone else.
 async fn metrics(
     State(state): State<AppState>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let local = peer.ip().is_loopback() && !headers.contains_key("x-forwarded-for");
+    let local = state.proxies.client(peer.ip(), &headers).local;
     let admin_token = match headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -444,7 +442,10 @@ async fn metrics(
     {
         Some(secret) => crate::api::tokens::authenticate(&state.db, secret.trim())
             .await?
-            .is_some_and(|u| policy::can(Some(&u), Action::Administer)),
+            .is_some_and(|(u, scope)| {
+                scope == crate::accounts::tokens::Scope::Admin
+                    && policy::can(Some(&u), Action::Administer)
+            }),
         None => false,
     };
     if !local && !admin_token {

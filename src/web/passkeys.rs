@@ -176,16 +176,10 @@ struct RegisterOptionsForm {
 }
 
 /// The password asked again before a passkey is added or removed (a
-/// borrowed session must not change how the account signs in), counted
-/// like a log-in attempt of the account.
+/// borrowed session must not change how the account signs in), its
+/// failures counted per account (`accounts::signin::confirm_password`).
 async fn password_confirmed(state: &AppState, user: &User, password: &str) -> AppResult<bool> {
-    super::auth::limit(
-        state,
-        &format!("passkey:acct:{}", user.id),
-        ratelimit::LOGIN_PER_ACCOUNT,
-    )
-    .await?;
-    Ok(accounts::check_password(Some(user), password).await)
+    accounts::signin::confirm_password(&state.db, user, password).await
 }
 
 /// The options of a registration. The password is checked here already, so
@@ -547,8 +541,8 @@ async fn sign_in_options(
     ctx.verify_csrf(&f.csrf)?;
     super::auth::limit(
         &state,
-        &format!("passkey:ip:{}", ctx.ip),
-        ratelimit::LOGIN_PER_IP,
+        &format!("passkey:ip:{}", ctx.ip_key()),
+        ratelimit::CHALLENGES_PER_IP,
     )
     .await?;
     let challenge = webauthn::new_challenge(&state.db, Purpose::SignIn, &ctx.csrf, None).await?;
@@ -586,12 +580,8 @@ async fn sign_in(
     Form(f): Form<SignInForm>,
 ) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
-    super::auth::limit(
-        &state,
-        &format!("login:ip:{}", ctx.ip),
-        ratelimit::LOGIN_PER_IP,
-    )
-    .await?;
+    // Counted against the address like a failed password, unless it succeeds.
+    let attempt = accounts::signin::other_attempt(&state.db, &ctx.ip_key()).await?;
     let next = ctx::safe_local_path(if f.next.is_empty() { "/" } else { &f.next });
     let binding = ctx.csrf.clone();
     let Some((key, user)) =
@@ -599,6 +589,7 @@ async fn sign_in(
     else {
         return Ok(login_again(&mut ctx, "flash-passkey-failed", &f.next));
     };
+    attempt.succeeded(&state.db).await?;
     // The same doors as the password: only active, verified accounts.
     if user.status != Status::Active
         || !user.email_verified
@@ -637,12 +628,7 @@ async fn second_factor_options(
         return Err(AppError::Unauthorized);
     };
     let user_id = challenge.user_id;
-    super::auth::limit(
-        &state,
-        &format!("2fa:{user_id}"),
-        ratelimit::LOGIN_PER_ACCOUNT,
-    )
-    .await?;
+    accounts::signin::second_factor_try(&state.db, user_id).await?;
     let keys = webauthn::list(&state.db, user_id).await?;
     let challenge =
         webauthn::new_challenge(&state.db, Purpose::SecondFactor, &token, Some(user_id)).await?;
@@ -672,12 +658,7 @@ async fn second_factor(
         return Ok(ctx.redirect("/login"));
     };
     let user_id = challenge.user_id;
-    super::auth::limit(
-        &state,
-        &format!("2fa:{user_id}"),
-        ratelimit::LOGIN_PER_ACCOUNT,
-    )
-    .await?;
+    accounts::signin::second_factor_try(&state.db, user_id).await?;
     let Some((key, user)) = asserted(
         &state,
         &ctx,

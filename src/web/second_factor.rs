@@ -20,7 +20,6 @@ use crate::accounts::{self, User};
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
-use crate::ratelimit;
 use crate::totp;
 
 /// The cookie holding a second-factor challenge between the two steps.
@@ -184,12 +183,7 @@ async fn code_submit(
         return Ok(ctx.redirect("/login"));
     };
     let user_id = challenge.user_id;
-    super::auth::limit(
-        &state,
-        &format!("2fa:{user_id}"),
-        ratelimit::LOGIN_PER_ACCOUNT,
-    )
-    .await?;
+    accounts::signin::second_factor_try(&state.db, user_id).await?;
     if !totp::verify(&state.db, user_id, &f.code).await? {
         return Ok(invalid(
             &ctx,

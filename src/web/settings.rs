@@ -158,6 +158,7 @@ async fn profile_submit(
                     code: "bad_multipart",
                     message_key: "error-400-text",
                 })?;
+                let text = crate::edge::input::text_field(&name, text)?;
                 match name.as_str() {
                     "csrf" => csrf = text,
                     "display_name" => v.display_name = text.trim().to_string(),
@@ -186,12 +187,9 @@ async fn profile_submit(
         };
     let mut new_avatar = None;
     if let Some(bytes) = avatar {
-        let made =
-            tokio::task::spawn_blocking(move || images::make_avatar(&bytes, profiles::AVATAR_SIZE))
-                .await
-                .map_err(|e| anyhow::anyhow!("avatar task failed: {e}"))?;
-        match made {
+        match state.images.avatar(bytes, profiles::AVATAR_SIZE).await {
             Ok(jpeg) => new_avatar = Some(jpeg),
+            Err(images::ImageError::Busy) => return Err(AppError::Unavailable),
             Err(e) => errors.add(ctx.lang, "avatar", e.message_key()),
         }
     }
@@ -239,23 +237,26 @@ struct AccountPage {
     email_verified: bool,
     new_email: String,
     errors: FieldErrors,
+    /// Working API tokens: the password form asks whether to keep them.
+    active_tokens: i64,
 }
 
-fn account_view(
+async fn account_view(
     state: &AppState,
     ctx: &Ctx,
     user: &User,
     new_email: String,
     errors: FieldErrors,
-) -> AccountPage {
-    AccountPage {
+) -> AppResult<AccountPage> {
+    Ok(AccountPage {
         s: shell(state, ctx, "settings-account", "/settings/account"),
         nav: sections(ctx.lang, "/settings/account"),
         email: user.email.clone().unwrap_or_default(),
         email_verified: user.email_verified,
         new_email,
         errors,
-    }
+        active_tokens: tokens::count_active(&state.db, user.id).await?,
+    })
 }
 
 async fn account_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
@@ -265,7 +266,7 @@ async fn account_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Resp
     };
     Ok(page(
         &ctx,
-        &account_view(&state, &ctx, &user, String::new(), FieldErrors::default()),
+        &account_view(&state, &ctx, &user, String::new(), FieldErrors::default()).await?,
     ))
 }
 
@@ -306,7 +307,8 @@ async fn email_submit(
                     &user,
                     new_email,
                     field_errors(ctx.lang, &fields),
-                ),
+                )
+                .await?,
             ));
         }
         Err(e) => return Err(e),
@@ -322,6 +324,8 @@ struct PasswordForm {
     current_password: String,
     new_password: String,
     confirm: String,
+    /// Checked to keep the API tokens working; absent, they are revoked.
+    keep_tokens: Option<String>,
 }
 
 async fn password_submit(
@@ -341,6 +345,7 @@ async fn password_submit(
         &f.new_password,
         &f.confirm,
         ctx.session_hash.as_deref(),
+        f.keep_tokens.is_none(),
         &ctx.user_agent,
     )
     .await;
@@ -355,7 +360,8 @@ async fn password_submit(
                     &user,
                     String::new(),
                     field_errors(ctx.lang, &fields),
-                ),
+                )
+                .await?,
             ));
         }
         Err(e) => return Err(e),
@@ -459,16 +465,22 @@ struct TokensPage {
     tokens: Vec<tokens::ApiToken>,
     token_name: String,
     days: String,
+    /// The scope chosen (`read` unless the person picked another).
+    scope: String,
+    /// The scopes offered: `admin` only to administrators.
+    scopes: Vec<&'static str>,
     errors: FieldErrors,
     secret: Option<String>,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn tokens_view(
     state: &AppState,
     ctx: &Ctx,
     user: &User,
     name: String,
     days: String,
+    scope: String,
     errors: FieldErrors,
     secret: Option<String>,
 ) -> AppResult<TokensPage> {
@@ -478,6 +490,12 @@ async fn tokens_view(
         tokens: tokens::list_tokens(&state.db, user.id).await?,
         token_name: name,
         days,
+        scope,
+        scopes: tokens::Scope::ALL
+            .into_iter()
+            .filter(|s| *s != tokens::Scope::Admin || user.is_admin)
+            .map(tokens::Scope::as_str)
+            .collect(),
         errors,
         secret,
     })
@@ -494,6 +512,7 @@ async fn tokens_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respo
         &user,
         String::new(),
         "90".into(),
+        "read".into(),
         FieldErrors::default(),
         None,
     )
@@ -507,6 +526,8 @@ struct TokenForm {
     csrf: String,
     name: String,
     days: String,
+    /// `read` when absent: a token reads unless asked for more.
+    scope: String,
 }
 
 async fn token_create(
@@ -527,9 +548,19 @@ async fn token_create(
     } else {
         days.parse::<i64>().map(Some).map_err(|_| ())
     };
-    let made = match days {
-        Ok(days) => tokens::create(&state, &Actor::person(&user), &f.name, days).await,
-        Err(()) => {
+    let scope = if f.scope.is_empty() {
+        Some(tokens::Scope::Read)
+    } else {
+        tokens::Scope::parse(&f.scope)
+    };
+    let made = match (days, scope) {
+        (Ok(days), Some(scope)) => {
+            tokens::create(&state, &Actor::person(&user), &f.name, days, scope).await
+        }
+        (Ok(_), None) => Err(AppError::Invalid {
+            fields: vec![("scope".to_string(), "field-invalid".to_string())],
+        }),
+        (Err(()), _) => {
             // Still report the name's refusal along with the days'.
             let mut fields = vec![("expires_in_days".to_string(), String::new())];
             if let Err(k) = tokens::check_name(&f.name) {
@@ -549,7 +580,8 @@ async fn token_create(
                     errors.add(ctx.lang, field, key);
                 }
             }
-            let view = tokens_view(&state, &ctx, &user, f.name, f.days, errors, None).await?;
+            let view =
+                tokens_view(&state, &ctx, &user, f.name, f.days, f.scope, errors, None).await?;
             return Ok(invalid(&ctx, &view));
         }
         Err(e) => return Err(e),
@@ -561,6 +593,7 @@ async fn token_create(
         &user,
         String::new(),
         "90".into(),
+        "read".into(),
         FieldErrors::default(),
         Some(secret),
     )

@@ -193,6 +193,8 @@ pub struct ErrorPage {
     pub request_id: String,
     pub retry_after: Option<i64>,
     pub show_login: bool,
+    /// Fields a request was refused for (field, message), e.g. a U+0000.
+    pub fields: Vec<(String, String)>,
 }
 
 impl ErrorPage {
@@ -237,6 +239,16 @@ impl ErrorPage {
             request_id: request_id.to_string(),
             retry_after: info.retry_after,
             show_login: code == 401,
+            // Only messages of ours (keys), never a parser's raw text.
+            fields: if code < 500 {
+                info.fields
+                    .iter()
+                    .filter(|(_, k)| lang.has(k))
+                    .map(|(f, k)| (f.clone(), lang.t(k)))
+                    .collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 }

@@ -28,6 +28,8 @@ async fn start(dir: &std::path::Path, url: &str, port: u16) -> Node {
             "--bind",
             &format!("127.0.0.1:{port}"),
         ])
+        // The writes below are publications: no per-account limit here.
+        .env("PASSERELLES_LIMIT_PUBLICATIONS", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -46,6 +48,44 @@ async fn start(dir: &std::path::Path, url: &str, port: u16) -> Node {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("server did not start");
+}
+
+/// The community the writes below publish into (made once per database,
+/// through the API; later calls find it taken).
+async fn ensure_community(port: u16, secret: &str) {
+    let res = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/api/v1/communities"))
+        .bearer_auth(secret)
+        .json(&serde_json::json!({
+            "name": "Atelier", "slug": "atelier",
+            "visibility": "open", "join_policy": "open"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.status() == 201 || res.status() == 422,
+        "community for the writes: {}",
+        res.status()
+    );
+}
+
+/// One write through the API: a publication titled `name` (tokens cannot
+/// make tokens, so this is the unbounded write a token can do).
+async fn publish(
+    client: &reqwest::Client,
+    port: u16,
+    secret: &str,
+    name: &str,
+) -> reqwest::Result<reqwest::Response> {
+    client
+        .post(format!("http://127.0.0.1:{port}/api/v1/publications"))
+        .bearer_auth(secret)
+        .json(&serde_json::json!({
+            "kind": "discussion", "title": name, "body": "Texte", "communities": ["atelier"]
+        }))
+        .send()
+        .await
 }
 
 fn free_port() -> u16 {
@@ -114,7 +154,8 @@ async fn kill_9_under_sustained_writes_loses_no_acknowledged_write() {
     let secret = token(&dir, &url).await;
     let port = free_port();
     let mut node = start(&dir, &url, port).await;
-    // Eight writers create tokens (one row each) until the server dies.
+    ensure_community(port, &secret).await;
+    // Eight writers publish (one row each) until the server dies.
     let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let mut writers = Vec::new();
     for w in 0..8 {
@@ -124,12 +165,7 @@ async fn kill_9_under_sustained_writes_loses_no_acknowledged_write() {
             let client = reqwest::Client::new();
             for i in 0.. {
                 let name = format!("w{w}-{i}");
-                let res = client
-                    .post(format!("http://127.0.0.1:{port}/api/v1/me/tokens"))
-                    .bearer_auth(&secret)
-                    .json(&serde_json::json!({ "name": name }))
-                    .send()
-                    .await;
+                let res = publish(&client, port, &secret, &name).await;
                 match res {
                     Ok(r) if r.status() == 201 => acknowledged.lock().unwrap().push(name),
                     Ok(_) => {}
@@ -161,7 +197,7 @@ async fn kill_9_under_sustained_writes_loses_no_acknowledged_write() {
     // the database is consistent.
     let node = start(&dir, &url, free_port()).await;
     let db = passerelles::db::Db::connect(&url, 1).await.unwrap();
-    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM api_tokens")
+    let names: Vec<String> = sqlx::query_scalar("SELECT title FROM publications")
         .fetch_all(&db.pool)
         .await
         .unwrap();
@@ -288,13 +324,9 @@ async fn slow_clients_cannot_starve_the_others() {
 // hint (never a 500 or a panic), reads keep being served, writes work again
 // once the database is writable, and nothing acknowledged is lost.
 
-/// One write through the API: create a token named `name`.
+/// One write through the API: a publication titled `name`.
 async fn write_once(port: u16, secret: &str, name: &str) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/api/v1/me/tokens"))
-        .bearer_auth(secret)
-        .json(&serde_json::json!({ "name": name }))
-        .send()
+    publish(&reqwest::Client::new(), port, secret, name)
         .await
         .unwrap()
 }
@@ -325,10 +357,10 @@ async fn assert_unavailable(res: reqwest::Response) {
     );
 }
 
-/// Every acknowledged token is in the database, which is consistent.
+/// Every acknowledged publication is in the database, which is consistent.
 async fn assert_all_present(url: &str, acked: &[String]) {
     let db = passerelles::db::Db::connect(url, 1).await.unwrap();
-    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM api_tokens")
+    let names: Vec<String> = sqlx::query_scalar("SELECT title FROM publications")
         .fetch_all(&db.pool)
         .await
         .unwrap();
@@ -419,6 +451,7 @@ async fn a_read_only_database_refuses_writes_with_503_keeps_serving_reads_and_re
     let secret = token(&dir, &url).await;
     let node = start(&dir, &url, free_port()).await;
     let port = node.port;
+    ensure_community(port, &secret).await;
     let mut acked = Vec::new();
     write_until_ok(port, &secret, "before", &mut acked).await;
 
@@ -476,7 +509,7 @@ async fn a_read_only_database_refuses_writes_with_503_keeps_serving_reads_and_re
     assert_all_present(&url, &acked).await;
     let db = passerelles::db::Db::connect(&url, 1).await.unwrap();
     let refused: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE name LIKE 'refused-%'")
+        sqlx::query_scalar("SELECT COUNT(*) FROM publications WHERE title LIKE 'refused-%'")
             .fetch_one(&db.pool)
             .await
             .unwrap();
@@ -546,6 +579,7 @@ async fn a_full_disk_refuses_writes_with_503_keeps_serving_reads_and_recovers() 
     let secret = token(&dir, &url).await;
     let node = start(&dir, &url, free_port()).await;
     let port = node.port;
+    ensure_community(port, &secret).await;
     let mut acked = Vec::new();
     write_until_ok(port, &secret, "before", &mut acked).await;
 

@@ -19,6 +19,8 @@ mod e2e_territories;
 mod faults;
 mod feeds;
 mod initiatives;
+mod limits;
+mod limits_login;
 mod matrix;
 mod moderation;
 mod notifications;

@@ -25,8 +25,19 @@ pub struct Config {
     pub db_max_connections: u32,
     /// Session lifetime, in days, since last use.
     pub session_days: i64,
-    /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` (only behind your own proxy).
+    /// Behind your own reverse proxy: the client's address is read from
+    /// `proxy_header` on requests that come from `trusted_proxies`
+    /// (loopback and private networks when that list is empty).
     pub behind_proxy: bool,
+    /// Addresses or networks (`10.0.0.0/8`, `::1`) of the reverse proxies
+    /// whose `proxy_header` is believed. Setting it implies `behind_proxy`.
+    pub trusted_proxies: Vec<String>,
+    /// The header those proxies set: `x-forwarded-for` (default; the
+    /// right-most address that is not a trusted proxy is the client),
+    /// `x-real-ip` or `forwarded` (RFC 7239).
+    pub proxy_header: String,
+    /// Request limits of this node.
+    pub limits: Limits,
     /// `text` (default) or `json` logs.
     pub log_format: String,
     pub smtp: SmtpConfig,
@@ -49,10 +60,34 @@ impl Default for Config {
             db_max_connections: 10,
             session_days: 30,
             behind_proxy: false,
+            trusted_proxies: Vec::new(),
+            proxy_header: "x-forwarded-for".into(),
+            limits: Limits::default(),
             log_format: "text".into(),
             smtp: SmtpConfig::default(),
             write_limits: crate::ratelimit::WriteLimits::default(),
             oidc_refresh_grace_secs: 30,
+        }
+    }
+}
+
+/// Limits of one node (`[limits]` in the configuration file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Seconds a client has to send a request's whole header block (the
+    /// connection is closed after; slow-header clients hold no socket).
+    pub header_read_timeout_secs: u64,
+    /// Images decoded at once on this node (avatars, icons, thumbnails);
+    /// the others wait their turn (`images::Pool`).
+    pub image_decodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read_timeout_secs: 10,
+            image_decodes: 2,
         }
     }
 }
@@ -145,6 +180,22 @@ impl Config {
                 anyhow::bail!("PASSERELLES_OIDC_REFRESH_GRACE must be between 0 and 300 seconds");
             }
             self.oidc_refresh_grace_secs = secs;
+        }
+        if let Some(v) = get("PASSERELLES_TRUSTED_PROXIES") {
+            self.trusted_proxies = v
+                .split(',')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect();
+        }
+        if let Some(v) = get("PASSERELLES_PROXY_HEADER") {
+            self.proxy_header = v;
+        }
+        if let Some(v) = get("PASSERELLES_HEADER_READ_TIMEOUT") {
+            self.limits.header_read_timeout_secs = parse("PASSERELLES_HEADER_READ_TIMEOUT", v)?;
+        }
+        if let Some(v) = get("PASSERELLES_IMAGE_DECODES") {
+            self.limits.image_decodes = parse("PASSERELLES_IMAGE_DECODES", v)?;
         }
         if let Some(v) = get("PASSERELLES_LOG_FORMAT") {
             self.log_format = v;

@@ -91,6 +91,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "organisations",
         include_str!("../../../migrations/0015_organisations.sql"),
     ),
+    (
+        16,
+        "limits",
+        include_str!("../../../migrations/0016_limits.sql"),
+    ),
 ];
 
 pub fn now() -> i64 {

@@ -225,6 +225,7 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
             let t = now();
             let r = async {
                 crate::ratelimit::purge(db).await?;
+                crate::accounts::signin::purge_devices(db).await?;
                 sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
                     .bind(t)
                     .execute(&db.pool)

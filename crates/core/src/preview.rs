@@ -4,13 +4,13 @@
 //! JPEG thumbnail made here, so pages never load a third-party image.
 
 use std::borrow::Cow;
-use std::io::Cursor;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, Rgb, RgbImage};
+use image::{DynamicImage, Rgb, RgbImage};
 use url::Url;
 
 use crate::fetch::{FetchError, FetchPolicy, Fetched, Fetcher};
@@ -29,8 +29,6 @@ const MAX_REDIRECTS: u8 = 5;
 const MAX_TITLE_CHARS: usize = 300;
 const MAX_DESCRIPTION_CHARS: usize = 1000;
 const MAX_SITE_CHARS: usize = 100;
-const MAX_IMAGE_DIMENSION: u32 = 8000;
-const MAX_DECODE_ALLOC: u64 = 256 * 1024 * 1024;
 const JPEG_QUALITY: u8 = 80;
 const PAGE_ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
 const IMAGE_ACCEPT: &str = "image/webp,image/png,image/jpeg,image/gif;q=0.9,image/*;q=0.5";
@@ -102,6 +100,17 @@ pub async fn fetch_preview(
     url: &str,
     allow: &[SocketAddr],
 ) -> Result<Preview, FetchError> {
+    fetch_preview_in(fetcher, url, allow, &crate::images::Pool::new(1)).await
+}
+
+/// [`fetch_preview`], the thumbnail decoded in the node's image `pool`
+/// (what the application uses; the pool-less form is for tests and tools).
+pub async fn fetch_preview_in(
+    fetcher: &Fetcher,
+    url: &str,
+    allow: &[SocketAddr],
+    pool: &crate::images::Pool,
+) -> Result<Preview, FetchError> {
     let policy = FetchPolicy {
         max_bytes: MAX_PAGE_BYTES,
         timeout: TIMEOUT,
@@ -151,7 +160,7 @@ pub async fn fetch_preview(
             if let Some(image) = meta.image
                 && let Ok(image_url) = page.final_url.join(&image)
             {
-                preview.image = fetch_thumbnail(fetcher, image_url.as_str(), allow).await;
+                preview.image = fetch_thumbnail(fetcher, image_url.as_str(), allow, pool).await;
             }
         }
         Kind::Image => {
@@ -161,7 +170,7 @@ pub async fn fetch_preview(
             {
                 preview.content_type = format.to_mime_type().to_string();
             }
-            preview.image = thumbnail_blocking(page.body).await;
+            preview.image = thumbnail_blocking(page.body, pool).await;
         }
         Kind::Other | Kind::Unknown => {
             preview.title = file_name(&page.final_url);
@@ -619,7 +628,12 @@ fn extract_meta(html: &str) -> Meta {
 // ---------------------------------------------------------------------------
 // Thumbnails
 
-async fn fetch_thumbnail(fetcher: &Fetcher, url: &str, allow: &[SocketAddr]) -> Option<Vec<u8>> {
+async fn fetch_thumbnail(
+    fetcher: &Fetcher,
+    url: &str,
+    allow: &[SocketAddr],
+    pool: &crate::images::Pool,
+) -> Option<Vec<u8>> {
     let policy = FetchPolicy {
         max_bytes: MAX_IMAGE_BYTES,
         timeout: TIMEOUT,
@@ -628,7 +642,7 @@ async fn fetch_thumbnail(fetcher: &Fetcher, url: &str, allow: &[SocketAddr]) -> 
         accept: IMAGE_ACCEPT,
     };
     match fetcher.get(url, &policy).await {
-        Ok(Fetched { body, .. }) => thumbnail_blocking(body).await,
+        Ok(Fetched { body, .. }) => thumbnail_blocking(body, pool).await,
         Err(err) => {
             tracing::debug!(url, error = %err, "preview image not fetched");
             None
@@ -636,11 +650,13 @@ async fn fetch_thumbnail(fetcher: &Fetcher, url: &str, allow: &[SocketAddr]) -> 
     }
 }
 
-async fn thumbnail_blocking(bytes: bytes::Bytes) -> Option<Vec<u8>> {
-    match tokio::task::spawn_blocking(move || make_thumbnail(&bytes)).await {
+async fn thumbnail_blocking(bytes: bytes::Bytes, pool: &crate::images::Pool) -> Option<Vec<u8>> {
+    // Refused by its header (too many pixels…): no turn taken.
+    crate::images::probe(&bytes).ok()?;
+    match pool.run(move || make_thumbnail(&bytes)).await {
         Ok(result) => result,
         Err(err) => {
-            tracing::warn!(error = %err, "thumbnail task failed");
+            tracing::warn!(error = %err, "thumbnail not made");
             None
         }
     }
@@ -651,34 +667,9 @@ async fn thumbnail_blocking(bytes: bytes::Bytes) -> Option<Vec<u8>> {
 /// on white. The format is sniffed (PNG, JPEG, WebP, GIF), dimensions are
 /// checked from the header before decoding, decoding runs under limits.
 fn make_thumbnail(bytes: &[u8]) -> Option<Vec<u8>> {
-    let format = image::guess_format(bytes).ok()?;
-    if !matches!(
-        format,
-        ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP | ImageFormat::Gif
-    ) {
-        return None;
-    }
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_IMAGE_DIMENSION);
-    limits.max_image_height = Some(MAX_IMAGE_DIMENSION);
-    limits.max_alloc = Some(MAX_DECODE_ALLOC);
-
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    reader.limits(limits);
-    let mut decoder = reader.into_decoder().ok()?;
-    let (width, height) = decoder.dimensions();
-    if width == 0
-        || height == 0
-        || width > MAX_IMAGE_DIMENSION
-        || height > MAX_IMAGE_DIMENSION
-        || decoder.total_bytes() > MAX_DECODE_ALLOC
-    {
-        return None;
-    }
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut img = DynamicImage::from_decoder(decoder).ok()?;
+    // The same bounds as every upload: sniffed format, sides, pixel count,
+    // memory — checked from the header before decoding.
+    let (mut img, orientation) = crate::images::decode_bounded(bytes).ok()?;
     img.apply_orientation(orientation);
 
     let (width, height) = (img.width(), img.height());
@@ -719,6 +710,8 @@ fn flatten_on_white(img: DynamicImage) -> RgbImage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::ImageFormat;
+    use std::io::Cursor;
 
     #[test]
     fn normalize() {

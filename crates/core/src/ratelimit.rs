@@ -8,12 +8,43 @@ pub struct Limit {
     pub window_secs: i64,
 }
 
-pub const LOGIN_PER_ACCOUNT: Limit = Limit {
+/// Failed sign-ins (password, passkey) from one client address, all
+/// accounts together. Successful ones give their hit back: an office
+/// behind one address signs in all day.
+pub const LOGIN_PER_IP: Limit = Limit {
+    max: 30,
+    window_secs: 900,
+};
+/// Failed sign-ins on one account from one client address: the guesser is
+/// stopped, the owner elsewhere is not.
+pub const LOGIN_PER_ACCOUNT_AND_IP: Limit = Limit {
     max: 10,
     window_secs: 900,
 };
-pub const LOGIN_PER_IP: Limit = Limit {
-    max: 30,
+/// Failed sign-ins on one account from every address together (guessing
+/// spread over many addresses). Browsers that signed in to the account
+/// before are not held by it (`accounts::signin`), so it cannot lock the
+/// owner out.
+pub const LOGIN_PER_ACCOUNT: Limit = Limit {
+    max: 50,
+    window_secs: 900,
+};
+/// Second-factor codes tried on one account (a guesser there already has
+/// the password).
+pub const SECOND_FACTOR_PER_ACCOUNT: Limit = Limit {
+    max: 10,
+    window_secs: 900,
+};
+/// The password asked again of a signed-in person (changing the password
+/// or the address, adding or removing a passkey): failures per account.
+pub const REAUTH_PER_ACCOUNT: Limit = Limit {
+    max: 10,
+    window_secs: 900,
+};
+/// Passkey sign-in challenges handed to one address (each is a row for
+/// five minutes; nothing is guessed there).
+pub const CHALLENGES_PER_IP: Limit = Limit {
+    max: 300,
     window_secs: 900,
 };
 pub const SIGNUP_PER_IP: Limit = Limit {
@@ -112,6 +143,40 @@ pub async fn hit(db: &Db, key: &str, limit: Limit) -> Result<Result<(), i64>, sq
     } else {
         Ok(Ok(()))
     }
+}
+
+/// One counted hit, to give back if the attempt turns out not to count
+/// (a successful sign-in).
+#[derive(Debug, Clone)]
+pub struct Taken {
+    key: String,
+    window: i64,
+}
+
+/// Count one hit on `key` like [`hit`], remembering it so that it can be
+/// given back with [`give_back`]. Counting first and giving back after
+/// (rather than counting failures after the fact) keeps concurrent
+/// attempts from all slipping under the limit together.
+pub async fn take(db: &Db, key: &str, limit: Limit) -> Result<Result<Taken, i64>, sqlx::Error> {
+    let t = now();
+    let window = t - t.rem_euclid(limit.window_secs);
+    Ok(hit(db, key, limit).await?.map(|()| Taken {
+        key: key.to_string(),
+        window,
+    }))
+}
+
+/// Uncount a hit taken with [`take`] (in its own window only).
+pub async fn give_back(db: &Db, taken: &Taken) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE rate_limits SET count = count - 1 \
+         WHERE key = $1 AND window_start = $2 AND count > 0",
+    )
+    .bind(&taken.key)
+    .bind(taken.window)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
 }
 
 /// Forget old windows (called by the maintenance job).

@@ -34,6 +34,10 @@ pub struct Inner {
     pub home_stats: std::sync::RwLock<Option<(Instant, HomeStats)>>,
     /// Parsed OpenID Connect signing keys by kid (immutable per kid).
     pub oidc_keys: crate::oidc::keys::KeyCache,
+    /// Image decoding, at most `config.limits.image_decodes` at once.
+    pub images: crate::images::Pool,
+    /// Which reverse proxies are believed, and through which header.
+    pub proxies: crate::proxy::Proxies,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -45,7 +49,15 @@ pub struct HomeStats {
 const INSTANCE_CACHE: Duration = Duration::from_secs(5);
 
 impl AppState {
+    /// The state of a node. A proxy configuration that does not parse is
+    /// refused earlier, by `app::build_state`; here it is logged and no
+    /// proxy is believed.
     pub fn new(db: Db, config: Config, mailer: Mailer) -> AppState {
+        let proxies = crate::proxy::Proxies::from_config(&config).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "proxy configuration ignored");
+            crate::proxy::Proxies::default()
+        });
+        let images = crate::images::Pool::new(config.limits.image_decodes);
         AppState(Arc::new(Inner {
             db,
             config,
@@ -59,6 +71,8 @@ impl AppState {
             )),
             home_stats: std::sync::RwLock::new(None),
             oidc_keys: Default::default(),
+            images,
+            proxies,
         }))
     }
 

@@ -4,7 +4,7 @@
 //! functions and permission checks as the pages (`crate::publications`,
 //! which asks `crate::policy`): what a caller may not read is a 404.
 
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -16,7 +16,7 @@ use super::extract::{ApiUser, error};
 use super::wire::{ErrorBody, rfc3339};
 use crate::accounts::User;
 use crate::actor::Actor;
-use crate::edge::{UPLOAD_BODY, download_response, read_multipart};
+use crate::edge::{download_response, read_multipart};
 use crate::error::{AppError, AppResult};
 use crate::notifications;
 use crate::publications::ops::{self, CommunityKey, readable};
@@ -42,10 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/publications", post(create))
         .route("/publications/{id}", get(show).patch(update).delete(remove))
         .route("/publications/{id}/communities", post(share))
-        .route(
-            "/publications/{id}/attachments",
-            post(add_attachments).layer(DefaultBodyLimit::max(UPLOAD_BODY)),
-        )
+        .route("/publications/{id}/attachments", post(add_attachments))
         .route("/publications/{id}/attachments/{aid}", get(download))
         .route(
             "/publications/{id}/replies",

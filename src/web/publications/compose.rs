@@ -193,7 +193,7 @@ pub(super) async fn compose_submit(
     let (ready, refused) = if errors.has("files") {
         (Vec::new(), Vec::new())
     } else {
-        pubs::prepare_uploads(form.uploads).await?
+        pubs::prepare_uploads(&state.images, form.uploads).await?
     };
     for (name, key) in &refused {
         errors.add_text("files", file_error(ctx.lang, name, key));

@@ -139,7 +139,7 @@ pub(super) async fn edit_submit(
     let (ready, refused) = if ask.is_some() || errors.has("files") {
         (Vec::new(), Vec::new())
     } else {
-        pubs::prepare_uploads(form.uploads).await?
+        pubs::prepare_uploads(&state.images, form.uploads).await?
     };
     for (name, key) in &refused {
         errors.add_text("files", file_error(ctx.lang, name, key));

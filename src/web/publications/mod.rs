@@ -12,7 +12,7 @@
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -24,7 +24,7 @@ use super::templates::{FieldErrors, Shell, invalid, page, too_many};
 use crate::accounts::User;
 use crate::actor::Actor;
 use crate::communities::Community;
-use crate::edge::{MultipartForm, UPLOAD_BODY, all_ids, download_response, read_multipart};
+use crate::edge::{MultipartForm, all_ids, download_response, read_multipart};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Arg, Lang};
 use crate::policy::ContentStatus;
@@ -58,19 +58,9 @@ pub use tags::{SummaryView, TagHelp, summary_view};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/p/new",
-            get(compose_form)
-                .post(compose_submit)
-                .layer(DefaultBodyLimit::max(UPLOAD_BODY)),
-        )
+        .route("/p/new", get(compose_form).post(compose_submit))
         .route("/p/{id}", get(show))
-        .route(
-            "/p/{id}/edit",
-            get(edit_form)
-                .post(edit_submit)
-                .layer(DefaultBodyLimit::max(UPLOAD_BODY)),
-        )
+        .route("/p/{id}/edit", get(edit_form).post(edit_submit))
         .route("/p/{id}/delete", get(delete_confirm).post(delete_submit))
         .route("/p/{id}/history", get(history))
         .route("/p/{id}/attachments/{aid}", get(download))

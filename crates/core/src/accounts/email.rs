@@ -164,7 +164,7 @@ pub async fn request_change(
             fields.push(("new_email".into(), "email-taken".into()));
         }
     }
-    if !super::check_password(Some(user), password).await {
+    if !super::signin::confirm_password(&state.db, user, password).await? {
         fields.push(("email_password".into(), "password-wrong".into()));
     }
     if !fields.is_empty() {

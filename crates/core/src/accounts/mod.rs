@@ -9,6 +9,7 @@ pub mod password;
 pub mod registrations;
 pub mod second_factor;
 pub mod sessions;
+pub mod signin;
 pub mod signup;
 pub mod tokens;
 

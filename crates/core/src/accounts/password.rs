@@ -61,9 +61,12 @@ fn check_new(
 /// A new password for the acting person, who gives the current one.
 /// Their other sessions end (tools that signed in through them get a
 /// back-channel logout); `keep` is the session making the change, which
-/// stays open. Refusals: `Invalid` on `current_password`, `new_password`,
-/// `confirm`. A security notice goes to the address on file, naming
-/// `user_agent`.
+/// stays open. With `revoke_tokens` (the form's default), their personal
+/// access tokens are revoked too: whoever had the old password may have
+/// made some. Refusals: `Invalid` on `current_password`, `new_password`,
+/// `confirm`; `TooManyRequests` after repeated wrong current passwords. A
+/// security notice goes to the address on file, naming `user_agent`.
+#[allow(clippy::too_many_arguments)]
 pub async fn change(
     state: &AppState,
     actor: &Actor,
@@ -71,11 +74,12 @@ pub async fn change(
     new: &str,
     confirm: &str,
     keep: Option<&str>,
+    revoke_tokens: bool,
     user_agent: &str,
 ) -> AppResult<()> {
     let user = own(actor)?;
     let mut fields = Vec::new();
-    if !super::check_password(Some(user), current).await {
+    if !super::signin::confirm_password(&state.db, user, current).await? {
         fields.push(("current_password".into(), "password-wrong".into()));
     }
     check_new(user, new, confirm, "new_password", &mut fields);
@@ -95,7 +99,8 @@ pub async fn change(
     let mut tx = state.db.begin().await?;
     set_in(&mut tx, user.id, &hash).await?;
     super::sessions::delete_in(&mut tx, user.id, keep).await?;
-    audit_in(&mut tx, actor, "password_changed", Some(user.id), "").await?;
+    let detail = tokens_detail(&mut tx, user.id, revoke_tokens).await?;
+    audit_in(&mut tx, actor, "password_changed", Some(user.id), &detail).await?;
     tx.commit().await?;
     emails::security_notice(state, user, emails::Notice::PasswordChanged, user_agent, "").await;
     Ok(())
@@ -149,16 +154,48 @@ pub async fn reset_link_valid(state: &AppState, token: &str) -> AppResult<bool> 
         .is_some())
 }
 
+/// Revoke the account's tokens when asked, in the caller's transaction;
+/// the audit detail saying so.
+async fn tokens_detail(
+    tx: &mut Transaction<'static, Any>,
+    user_id: i64,
+    revoke: bool,
+) -> Result<String, sqlx::Error> {
+    if !revoke {
+        return Ok(String::new());
+    }
+    let n = super::tokens::revoke_all_in(tx, user_id).await?;
+    Ok(if n > 0 {
+        format!("api tokens revoked: {n}")
+    } else {
+        String::new()
+    })
+}
+
+/// How many working personal access tokens the account of a reset link
+/// has (the reset form asks whether to keep them); `None` for a link that
+/// is not good.
+pub async fn tokens_at_reset(state: &AppState, token: &str) -> AppResult<Option<i64>> {
+    let Some((user_id, _)) = super::peek_token(&state.db, token, Purpose::ResetPassword).await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(super::tokens::count_active(&state.db, user_id).await?))
+}
+
 /// Set a new password through the reset link. Whoever knew the old
-/// password is out: every session ends (with back-channel logouts); the
-/// link also proved the address, which is marked verified. Refusals:
-/// `Invalid` on `password`, `confirm`. The audit entry is written in the
-/// account's name; a security notice names `user_agent`.
+/// password is out: every session ends (with back-channel logouts) and,
+/// with `revoke_tokens` (the form's default: it only asks to keep them),
+/// every personal access token; the link also proved the address, which is
+/// marked verified. Refusals: `Invalid` on `password`, `confirm`. The
+/// audit entry is written in the account's name; a security notice names
+/// `user_agent`.
 pub async fn reset(
     state: &AppState,
     token: &str,
     new: &str,
     confirm: &str,
+    revoke_tokens: bool,
     user_agent: &str,
 ) -> AppResult<Reset> {
     let Some((user_id, _)) = super::peek_token(&state.db, token, Purpose::ResetPassword).await?
@@ -196,12 +233,13 @@ pub async fn reset(
         .bind(user.id)
         .execute(&mut *tx)
         .await?;
+    let detail = tokens_detail(&mut tx, user.id, revoke_tokens).await?;
     audit_in(
         &mut tx,
         &Actor::person(&user),
         "password_reset",
         Some(user.id),
-        "",
+        &detail,
     )
     .await?;
     tx.commit().await?;

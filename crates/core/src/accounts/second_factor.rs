@@ -9,7 +9,6 @@ use super::own;
 use crate::actor::Actor;
 use crate::emails::{self, Notice};
 use crate::error::{AppError, AppResult};
-use crate::ratelimit;
 use crate::state::AppState;
 use crate::totp;
 
@@ -52,15 +51,7 @@ pub async fn enable_totp(
 /// A current code or a recovery code of the acting person, with the
 /// per-account limit (`TooManyRequests`) and `Invalid` on `code`.
 async fn check_code(state: &AppState, user_id: i64, code: &str) -> AppResult<()> {
-    if let Err(retry_after) = ratelimit::hit(
-        &state.db,
-        &format!("2fa:{user_id}"),
-        ratelimit::LOGIN_PER_ACCOUNT,
-    )
-    .await?
-    {
-        return Err(AppError::TooManyRequests { retry_after });
-    }
+    super::signin::second_factor_try(&state.db, user_id).await?;
     if totp::verify(&state.db, user_id, code).await? {
         Ok(())
     } else {

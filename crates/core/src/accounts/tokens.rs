@@ -5,6 +5,16 @@
 //! A token is `pat_` followed by 43 URL-safe characters (32 random bytes).
 //! Only its SHA-256 (`accounts::hash_token` of the whole secret) and a
 //! display prefix (the 8 characters after `pat_`) are stored.
+//!
+//! **Scopes.** A token reads (`read`, the default of new tokens: safe
+//! methods only), writes (`write`: whatever its owner may do as a member),
+//! or also administers (`admin`: an administrator's powers, given only to
+//! administrators' tokens). A token never acts with more than its scope:
+//! below `admin`, an administrator's token acts as a member's (the API's
+//! bearer extractor clears `is_admin` for the request, as for an
+//! administrator without the second factor the instance requires).
+//! **Tokens cannot make tokens**: they are made on the settings page,
+//! signed in, never with a token.
 
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -27,6 +37,44 @@ pub const EXPIRES_DAYS_MAX: i64 = 3650;
 /// `last_used_at` is written at most this often per token.
 const TOUCH_EVERY_SECS: i64 = 60;
 
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Scope {
+    /// Read what its owner may read (GET, HEAD, OPTIONS).
+    #[default]
+    Read,
+    /// Also change things, as its owner may as a member.
+    Write,
+    /// Also an administrator's powers (administrators' tokens only).
+    Admin,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 3] = [Scope::Read, Scope::Write, Scope::Admin];
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        match s.trim() {
+            "read" => Some(Scope::Read),
+            "write" => Some(Scope::Write),
+            "admin" => Some(Scope::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Write => "write",
+            Scope::Admin => "admin",
+        }
+    }
+
+    /// Whether a request with this HTTP method needs more than reading.
+    pub fn allows_method(self, method: &str) -> bool {
+        self >= Scope::Write || matches!(method, "GET" | "HEAD" | "OPTIONS")
+    }
+}
+
 /// A token as stored, without its secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiToken {
@@ -38,6 +86,7 @@ pub struct ApiToken {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub expires_at: Option<i64>,
+    pub scope: Scope,
 }
 
 impl ApiToken {
@@ -50,6 +99,8 @@ impl ApiToken {
             created_at: r.try_get("created_at")?,
             last_used_at: r.try_get("last_used_at")?,
             expires_at: r.try_get("expires_at")?,
+            // An unknown value (written by a later version) reads least.
+            scope: Scope::parse(&r.try_get::<String, _>("scope")?).unwrap_or_default(),
         })
     }
 
@@ -73,17 +124,31 @@ pub fn check_name(name: &str) -> Result<String, &'static str> {
     }
 }
 
-/// Create a token; returns its id and the secret (shown once, never stored).
-/// `name` should have passed `check_name` (it is truncated to `NAME_MAX`
-/// characters regardless); `expires_at` is Unix seconds, `None` for never.
+/// Create a token with every power its owner has (`Scope::Admin`: for an
+/// account that is not an administrator, the same as `Scope::Write`) —
+/// for tools and tests; people make theirs through [`create`]. Returns its
+/// id and the secret (shown once, never stored). `name` should have passed
+/// `check_name` (it is truncated to `NAME_MAX` characters regardless);
+/// `expires_at` is Unix seconds, `None` for never.
 pub async fn create_token(
     db: &Db,
     user_id: i64,
     name: &str,
     expires_at: Option<i64>,
 ) -> Result<(i64, String), sqlx::Error> {
+    create_token_scoped(db, user_id, name, expires_at, Scope::Admin).await
+}
+
+/// [`create_token`] with a given scope.
+pub async fn create_token_scoped(
+    db: &Db,
+    user_id: i64,
+    name: &str,
+    expires_at: Option<i64>,
+    scope: Scope,
+) -> Result<(i64, String), sqlx::Error> {
     let mut tx = db.begin().await?;
-    let made = insert_token(&mut tx, user_id, name, expires_at).await?;
+    let made = insert_token(&mut tx, user_id, name, expires_at, scope).await?;
     tx.commit().await?;
     Ok(made)
 }
@@ -94,13 +159,14 @@ async fn insert_token(
     user_id: i64,
     name: &str,
     expires_at: Option<i64>,
+    scope: Scope,
 ) -> Result<(i64, String), sqlx::Error> {
     let (random, _) = accounts::new_token();
     let secret = format!("{SECRET_PREFIX}{random}");
     let prefix: String = random.chars().take(DISPLAY_PREFIX_LEN).collect();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at, expires_at, scope) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(user_id)
     .bind(accounts::truncate(name.trim(), NAME_MAX))
@@ -108,12 +174,14 @@ async fn insert_token(
     .bind(prefix)
     .bind(now())
     .bind(expires_at)
+    .bind(scope.as_str())
     .fetch_one(&mut **tx)
     .await?;
     Ok((id, secret))
 }
 
-const TOKEN_COLUMNS: &str = "id, user_id, name, prefix, created_at, last_used_at, expires_at";
+const TOKEN_COLUMNS: &str =
+    "id, user_id, name, prefix, created_at, last_used_at, expires_at, scope";
 
 /// A person's tokens that are not revoked (expired ones included, so they
 /// can be seen and deleted), newest first.
@@ -176,6 +244,34 @@ pub async fn revoke_all_tokens(db: &Db, user_id: i64) -> Result<u64, sqlx::Error
     Ok(res.rows_affected())
 }
 
+/// Revoke every token of a person in the caller's transaction (a
+/// password changed or reset with "revoke my tokens"); how many.
+pub async fn revoke_all_in(
+    tx: &mut Transaction<'static, Any>,
+    user_id: i64,
+) -> Result<u64, sqlx::Error> {
+    let res = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now())
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(res.rows_affected())
+}
+
+/// How many tokens of a person still work (not revoked, not expired).
+pub async fn count_active(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL \
+         AND (expires_at IS NULL OR expires_at > $2)",
+    )
+    .bind(user_id)
+    .bind(now())
+    .fetch_one(&db.pool)
+    .await
+}
+
 /// Does this look like one of our secrets? (Saves a query on garbage.)
 fn well_formed(secret: &str) -> bool {
     secret.strip_prefix(SECRET_PREFIX).is_some_and(|body| {
@@ -186,17 +282,19 @@ fn well_formed(secret: &str) -> bool {
     })
 }
 
-/// The owner of a valid secret: known, not revoked, not expired. The owner's
-/// account status is NOT checked here (callers decide, through
-/// `crate::policy`); `last_used_at` is updated, at most once a minute, only
-/// for active accounts.
-pub async fn authenticate(db: &Db, secret: &str) -> Result<Option<User>, sqlx::Error> {
+/// The owner of a valid secret and the token's scope: known, not revoked,
+/// not expired. The owner's account status is NOT checked here (callers
+/// decide, through `crate::policy`), nor is the scope applied (callers
+/// clear `is_admin` below `Scope::Admin` and refuse writes to `Read`);
+/// `last_used_at` is updated, at most once a minute, only for active
+/// accounts.
+pub async fn authenticate(db: &Db, secret: &str) -> Result<Option<(User, Scope)>, sqlx::Error> {
     if !well_formed(secret) {
         return Ok(None);
     }
     let sql = format!(
         "SELECT t.id AS t_id, t.last_used_at AS t_used, t.expires_at AS t_expires, \
-         t.revoked_at AS t_revoked, {} \
+         t.revoked_at AS t_revoked, t.scope AS t_scope, {} \
          FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
         accounts::USER_COLUMNS
     );
@@ -214,6 +312,7 @@ pub async fn authenticate(db: &Db, secret: &str) -> Result<Option<User>, sqlx::E
         return Ok(None);
     }
     let user = User::from_row(&row)?;
+    let scope = Scope::parse(&row.try_get::<String, _>("t_scope")?).unwrap_or_default();
     let used: Option<i64> = row.try_get("t_used")?;
     if user.status == Status::Active && used.is_none_or(|u| t - u >= TOUCH_EVERY_SECS) {
         let id: i64 = row.try_get("t_id")?;
@@ -228,25 +327,31 @@ pub async fn authenticate(db: &Db, secret: &str) -> Result<Option<User>, sqlx::E
         .execute(&db.pool)
         .await?;
     }
-    Ok(Some(user))
+    Ok(Some((user, scope)))
 }
 
 // ---- Operations ----------------------------------------------------------------
 
-/// Create a personal access token for the acting person (the settings page
-/// and `POST /api/v1/me/tokens`). `expires_in_days`: 1 to
-/// `EXPIRES_DAYS_MAX`, `None` for never. Refusals: `Invalid` on `name`
-/// (`check_name`'s keys) or `expires_in_days` (`field-out-of-range`). The
-/// token, its audit entry and nothing else are written, in one transaction.
-/// Returns the stored token and its secret (shown once, never stored).
+/// Create a personal access token for the acting person (the settings
+/// page, signed in: a token never makes tokens). `expires_in_days`: 1 to
+/// `EXPIRES_DAYS_MAX`, `None` for never; `scope`: `Admin` only for an
+/// administrator. Refusals: `Invalid` on `name` (`check_name`'s keys),
+/// `expires_in_days` (`field-out-of-range`) or `scope`
+/// (`token-scope-admin-only`). The token, its audit entry and nothing else
+/// are written, in one transaction. Returns the stored token and its
+/// secret (shown once, never stored).
 pub async fn create(
     state: &AppState,
     actor: &Actor,
     name: &str,
     expires_in_days: Option<i64>,
+    scope: Scope,
 ) -> AppResult<(ApiToken, String)> {
     let user = own(actor)?;
     let mut fields = Vec::new();
+    if scope == Scope::Admin && !user.is_admin {
+        fields.push(("scope".to_string(), "token-scope-admin-only".to_string()));
+    }
     let name = check_name(name)
         .map_err(|k| fields.push(("name".to_string(), k.to_string())))
         .ok();
@@ -260,8 +365,15 @@ pub async fn create(
     };
     let expires_at = expires_in_days.map(|d| now() + d * 86400);
     let mut tx = state.db.begin().await?;
-    let (id, secret) = insert_token(&mut tx, user.id, &name, expires_at).await?;
-    audit_in(&mut tx, actor, "api_token_created", Some(user.id), &name).await?;
+    let (id, secret) = insert_token(&mut tx, user.id, &name, expires_at, scope).await?;
+    audit_in(
+        &mut tx,
+        actor,
+        "api_token_created",
+        Some(user.id),
+        &format!("{name} ({})", scope.as_str()),
+    )
+    .await?;
     tx.commit().await?;
     let token = get_token(&state.db, user.id, id)
         .await?

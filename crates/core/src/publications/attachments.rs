@@ -349,12 +349,14 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
-/// Check uploads (sniffing, thumbnails) off the async threads. Returns the
-/// ready files and (file name, message key) refusals.
+/// Check uploads (sniffing, thumbnails) off the async threads, in the
+/// node's image pool (a thumbnail is a decode). Returns the ready files and
+/// (file name, message key) refusals.
 pub async fn prepare_uploads(
+    pool: &crate::images::Pool,
     uploads: Vec<Upload>,
 ) -> crate::error::AppResult<(Vec<files::Ready>, Vec<(String, &'static str)>)> {
-    tokio::task::spawn_blocking(move || {
+    pool.run(move || {
         let mut ready = Vec::new();
         let mut refused = Vec::new();
         for u in uploads {
@@ -366,7 +368,7 @@ pub async fn prepare_uploads(
         (ready, refused)
     })
     .await
-    .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("attachment task failed: {e}")))
+    .map_err(|_| crate::error::AppError::Unavailable)
 }
 
 #[derive(Debug, Clone)]

@@ -41,9 +41,10 @@ pub fn fetch_allow_list(url: &str) -> Vec<SocketAddr> {
 pub(super) async fn fetch_preview(
     url: String,
     user_agent: String,
+    pool: &crate::images::Pool,
 ) -> Result<crate::preview::Preview, crate::fetch::FetchError> {
     let allow = fetch_allow_list(&url);
-    crate::preview::fetch_preview(fetcher(&user_agent), &url, &allow).await
+    crate::preview::fetch_preview_in(fetcher(&user_agent), &url, &allow, pool).await
 }
 
 pub(super) fn fetcher(user_agent: &str) -> &'static crate::fetch::Fetcher {
@@ -57,6 +58,7 @@ pub(super) fn fetcher(user_agent: &str) -> &'static crate::fetch::Fetcher {
 /// Returns the preview id, or None when nothing could be stored.
 pub async fn preview_for(
     db: &Db,
+    images: &crate::images::Pool,
     public_url: &str,
     url: &str,
     url_key: &str,
@@ -88,7 +90,12 @@ pub async fn preview_for(
             return Ok(p);
         }
     }
-    let result = fetch_preview(url.to_string(), crate::fetch::user_agent(public_url)).await;
+    let result = fetch_preview(
+        url.to_string(),
+        crate::fetch::user_agent(public_url),
+        images,
+    )
+    .await;
     let t = now();
     let mut tx = db.begin().await?;
     let (final_url, title, description, site_name, content_type, image, error) = match result {

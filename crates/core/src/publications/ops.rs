@@ -254,7 +254,16 @@ pub async fn create(
                 chosen: new.chosen.into_iter().map(|(c, _)| c).collect(),
             });
         }
-        preview = Some(super::preview_for(&state.db, &state.config.public_url(), raw, key).await?);
+        preview = Some(
+            super::preview_for(
+                &state.db,
+                &state.images,
+                &state.config.public_url(),
+                raw,
+                key,
+            )
+            .await?,
+        );
     }
     write_limit(state, user, Write::Publication).await?;
     let id = super::create(
@@ -368,7 +377,7 @@ pub async fn add_attachments(
     if existing.len() + uploads.len() > files::MAX_FILES {
         return Err(invalid(vec![("file", "attachment-too-many")]));
     }
-    let (ready, refused) = super::prepare_uploads(uploads).await?;
+    let (ready, refused) = super::prepare_uploads(&state.images, uploads).await?;
     if let Some((_, key)) = refused.first() {
         return Err(invalid(vec![("file", key)]));
     }
