@@ -286,16 +286,19 @@ impl Modify for CommonErrors {
                         "Nothing at this address that the caller may see (`not_found`)",
                     );
                 }
+                if in_path || query || body {
+                    add(
+                        "422",
+                        "A value is refused (`invalid`, with `fields` naming it), such as text \
+                         holding a NUL character (U+0000); for a body, also a body that does not \
+                         have the documented shape (`invalid_body`)",
+                    );
+                }
                 if body {
                     add("413", "The request body is too large (`payload_too_large`)");
                     add(
                         "415",
                         "The request body is not of the declared media type (`unsupported_media_type`)",
-                    );
-                    add(
-                        "422",
-                        "The body does not have the documented shape (`invalid_body`) or its \
-                         values are refused (`invalid`, with `fields`)",
                     );
                 }
                 add(
