@@ -6,6 +6,7 @@ pub mod auth;
 pub mod communities;
 pub mod ctx;
 pub mod feeds;
+pub mod media;
 pub mod moderation;
 pub mod notifications;
 pub mod oidc;
@@ -39,6 +40,7 @@ pub const MAX_BODY: usize = 6 * 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
+        .merge(media::router())
         .merge(auth::router())
         .merge(settings::router())
         .merge(admin::router())

@@ -72,6 +72,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "territories",
         include_str!("../../../migrations/0010_territories.sql"),
     ),
+    (
+        11,
+        "privacy",
+        include_str!("../../../migrations/0011_privacy.sql"),
+    ),
 ];
 
 pub fn now() -> i64 {

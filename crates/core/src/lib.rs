@@ -17,6 +17,7 @@ pub mod images;
 pub mod jobs;
 pub mod mail;
 pub mod markdown;
+pub mod media;
 pub mod metrics;
 pub mod moderation;
 pub mod notifications;
