@@ -32,6 +32,9 @@ pub struct Feed<'a> {
     pub self_url: String,
     pub items: &'a [PublicationSummary],
     pub lang: &'static str,
+    /// An unlisted community's feed: its readers hold its link, so items
+    /// link with their keys, and it is not for shared caches.
+    pub unlisted: bool,
 }
 
 pub fn xml_escape(s: &str) -> String {
@@ -84,7 +87,7 @@ pub fn rss(feed: &Feed<'_>, base: &str) -> String {
         xml_escape(&feed.self_url)
     ));
     for it in feed.items {
-        let link = format!("{base}{}", it.path());
+        let link = format!("{base}{}", it.link(feed.unlisted));
         x.push_str(&format!(
             "<item><title>{}</title><link>{}</link><guid isPermaLink=\"true\">{}</guid><pubDate>{}</pubDate><description>{}</description>",
             xml_escape(&it.title),
@@ -122,7 +125,7 @@ pub fn atom(feed: &Feed<'_>, base: &str) -> String {
         rfc3339(updated)
     ));
     for it in feed.items {
-        let link = format!("{base}{}", it.path());
+        let link = format!("{base}{}", it.link(feed.unlisted));
         let author = it
             .author_name
             .clone()
@@ -148,13 +151,17 @@ pub fn atom(feed: &Feed<'_>, base: &str) -> String {
     x
 }
 
-fn respond(body: String, ctype: &'static str) -> Response {
+fn respond(body: String, ctype: &'static str, public: bool) -> Response {
     let mut res = body.into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
     res.headers_mut().insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
+        HeaderValue::from_static(if public {
+            "public, max-age=300"
+        } else {
+            "private, max-age=300"
+        }),
     );
     res
 }
@@ -164,7 +171,7 @@ async fn community_feed(
     state: &AppState,
     slug: &str,
     ext: &str,
-) -> AppResult<(String, String, String, Vec<PublicationSummary>)> {
+) -> AppResult<(String, String, String, Vec<PublicationSummary>, bool)> {
     let c = communities::by_slug(&state.db, slug)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -184,6 +191,7 @@ async fn community_feed(
         c.description.clone(),
         format!("{page}/feed.{ext}"),
         items,
+        c.visibility == crate::policy::Visibility::Unlisted,
     ))
 }
 
@@ -191,7 +199,8 @@ async fn community_rss(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
-    let (title, description, self_url, items) = community_feed(&state, &slug, "rss").await?;
+    let (title, description, self_url, items, unlisted) =
+        community_feed(&state, &slug, "rss").await?;
     let page_url = self_url.trim_end_matches("/feed.rss").to_string();
     let feed = Feed {
         title,
@@ -200,10 +209,12 @@ async fn community_rss(
         self_url,
         items: &items,
         lang: "fr-CA",
+        unlisted,
     };
     Ok(respond(
         rss(&feed, &state.config.public_url()),
         "application/rss+xml; charset=utf-8",
+        !unlisted,
     ))
 }
 
@@ -211,7 +222,8 @@ async fn community_atom(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
-    let (title, description, self_url, items) = community_feed(&state, &slug, "atom").await?;
+    let (title, description, self_url, items, unlisted) =
+        community_feed(&state, &slug, "atom").await?;
     let page_url = self_url.trim_end_matches("/feed.atom").to_string();
     let feed = Feed {
         title,
@@ -220,10 +232,12 @@ async fn community_atom(
         self_url,
         items: &items,
         lang: "fr-CA",
+        unlisted,
     };
     Ok(respond(
         atom(&feed, &state.config.public_url()),
         "application/atom+xml; charset=utf-8",
+        !unlisted,
     ))
 }
 
@@ -248,10 +262,12 @@ async fn tag_rss(State(state): State<AppState>, Path(name): Path<String>) -> App
         page_url,
         items: &items,
         lang: "fr-CA",
+        unlisted: false,
     };
     Ok(respond(
         rss(&feed, &state.config.public_url()),
         "application/rss+xml; charset=utf-8",
+        true,
     ))
 }
 
@@ -265,10 +281,12 @@ async fn tag_atom(State(state): State<AppState>, Path(name): Path<String>) -> Ap
         page_url,
         items: &items,
         lang: "fr-CA",
+        unlisted: false,
     };
     Ok(respond(
         atom(&feed, &state.config.public_url()),
         "application/atom+xml; charset=utf-8",
+        true,
     ))
 }
 
@@ -291,6 +309,7 @@ mod tests {
             tags: vec!["économie".into()],
             link_url: None,
             site_name: None,
+            public_key: "k7".into(),
         }
     }
 
@@ -304,6 +323,7 @@ mod tests {
             self_url: "https://p.example/c/coop/feed.rss".into(),
             items: &items,
             lang: "fr-CA",
+            unlisted: false,
         };
         let r = rss(&feed, "https://p.example");
         assert!(r.contains("<title>L&apos;été &lt;script&gt;</title>"));

@@ -33,7 +33,7 @@ pub async fn tag_publications(
         order: "last_activity_desc".into(),
         page,
         has_more,
-        items: list.iter().map(|s| summary_out(&state, s)).collect(),
+        items: list.iter().map(|s| summary_out(&state, s, false)).collect(),
     }))
 }
 
@@ -74,7 +74,11 @@ pub async fn community_publications(
             .iter()
             .map(|s| CommunityItem {
                 pinned: s.pinned,
-                publication: summary_out(&state, s),
+                publication: summary_out(
+                    &state,
+                    s,
+                    l.c.visibility == crate::policy::Visibility::Unlisted,
+                ),
             })
             .collect(),
     }))

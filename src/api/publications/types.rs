@@ -263,10 +263,12 @@ pub struct SummaryOut {
     pub link_url: Option<String>,
 }
 
-pub fn summary_out(state: &AppState, s: &PublicationSummary) -> SummaryOut {
+/// A summary in a listing; `unlisted` when the listing is an unlisted
+/// community's (its readers get each publication's link, with its key).
+pub fn summary_out(state: &AppState, s: &PublicationSummary, unlisted: bool) -> SummaryOut {
     SummaryOut {
         id: s.id,
-        url: state.url(&s.path()),
+        url: state.url(&s.link(unlisted)),
         kind: s.kind.clone(),
         title: s.title.clone(),
         excerpt: s.excerpt.clone(),

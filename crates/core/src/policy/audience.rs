@@ -226,3 +226,7 @@ pub fn findable_communities_sql(c: &str, viewer: Option<&User>, param: usize) ->
         None => format!("({c}.status IN ('active', 'archived') AND {c}.visibility = 'open')"),
     }
 }
+
+#[cfg(test)]
+#[path = "audience_tests.rs"]
+mod tests;

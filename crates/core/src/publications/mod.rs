@@ -436,9 +436,24 @@ impl Shared {
             },
         )
     }
-    /// Whether this community is named to the viewer as a place the publication is in.
+    /// Whether the viewer finds what is shared here without a link
+    /// (`Action::FindCommunityContent`: an unlisted community only for
+    /// its members).
+    pub fn findable_by(&self, viewer: Option<&User>) -> bool {
+        policy::can(
+            viewer,
+            Action::FindCommunityContent {
+                c: &self.community.facts(),
+                m: self.membership,
+            },
+        )
+    }
+    /// Whether this community is named to the viewer as a place the
+    /// publication is in. An unlisted one is named only to its members: a
+    /// publication's link (or the "already shared" hint) does not give away
+    /// the address of an unlisted community.
     pub fn shown_to(&self, viewer: Option<&User>) -> bool {
-        (self.readable_by(viewer) && self.status == ContentStatus::Visible)
+        (self.findable_by(viewer) && self.status == ContentStatus::Visible)
             || self.moderated_by(viewer)
     }
 }

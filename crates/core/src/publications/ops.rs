@@ -267,7 +267,10 @@ pub async fn create(
                 chosen: new.chosen.into_iter().map(|(c, _)| c).collect(),
             });
         }
-        preview = Some(super::preview_for(&state.db, &state.config.public_url(), raw, key).await?);
+        preview = Some(
+            super::preview_for(&state.db, Some(user), &state.config.public_url(), raw, key)
+                .await?,
+        );
     }
     write_limit(state, user, Write::Publication).await?;
     let id = super::create(
