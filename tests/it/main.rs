@@ -21,6 +21,7 @@ mod oidc;
 mod operations;
 mod passkeys;
 mod preview;
+mod privacy;
 mod publications;
 mod search;
 mod second_factor;

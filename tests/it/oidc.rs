@@ -2267,10 +2267,14 @@ async fn tools_are_shown_to_the_communities_they_are_connected_to_with_local_ico
     assert_eq!((wiki.alg, wiki.instance_wide), (Alg::Rs256, true));
     assert!(wiki.icon_src().is_none());
 
-    // The icon is served from here, processed: a 96×96 PNG, cacheable.
+    // The icon is served from here, through its tool, processed: a 96×96
+    // PNG, cacheable by the signed-in browser that shows it (never public:
+    // only signed-in people see tools).
     let icon = pad.icon_src().expect("icon stored");
-    assert!(icon.starts_with("/media/"));
+    assert!(icon.starts_with(&format!("/tools/{}/icon?v=", pad.client_id)));
     let res = anonymous.get(app.at(&icon)).send().await.expect("icon");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "not for anonymous visitors");
+    let res = admin.get(app.at(&icon)).send().await.expect("icon");
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
         res.headers()
@@ -2282,7 +2286,7 @@ async fn tools_are_shown_to_the_communities_they_are_connected_to_with_local_ico
         res.headers()
             .get("cache-control")
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("max-age") && v.contains("public"))
+            .is_some_and(|v| v.contains("max-age") && v.starts_with("private"))
     );
     let bytes = res.bytes().await.expect("bytes");
     let decoded = image::load_from_memory(&bytes).expect("png");

@@ -145,6 +145,10 @@ pub async fn remove(
 }
 
 /// Share the publication into another community where the caller may post.
+/// Unless it is already public (visible in an open community), sharing
+/// widens its audience: only its author may, or a moderator of a community
+/// it is in (its author is then notified). Replies and earlier versions
+/// written before stay with the audience they were written for.
 #[utoipa::path(
     post,
     path = "/api/v1/publications/{id}/communities",
@@ -154,7 +158,7 @@ pub async fn remove(
     request_body = ShareRequest,
     responses(
         (status = 200, description = "Shared (or already there)", body = PublicationOut),
-        (status = 403, description = "The caller may not post in that community", body = ErrorBody),
+        (status = 403, description = "The caller may not post in that community, or may not widen this publication's audience (neither its author nor a moderator where it is)", body = ErrorBody),
         (status = 404, description = "Not readable", body = ErrorBody),
     )
 )]
