@@ -835,6 +835,7 @@ async fn sharing_into_a_wider_community_needs_the_author() {
         "UPDATE publication_communities SET added_at = added_at - 100 WHERE publication_id = $1",
         "UPDATE replies SET created_at = created_at - 100 WHERE publication_id = $1",
         "UPDATE publication_revisions SET created_at = created_at - 100 WHERE publication_id = $1",
+        "UPDATE publications SET created_at = created_at - 100, updated_at = updated_at - 100 WHERE id = $1",
     ] {
         exec(&app, sql, pid).await;
     }

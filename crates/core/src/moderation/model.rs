@@ -147,11 +147,13 @@ pub struct PublicationFacts {
     pub author_username: Option<String>,
     pub status: ContentStatus,
     pub locked: bool,
+    /// When it was published (the communities it was first shared in).
+    pub created_at: i64,
 }
 
 pub async fn publication(db: &Db, id: i64) -> Result<Option<PublicationFacts>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT p.id, p.title, p.body, p.author_id, p.status, p.locked, u.username AS author_username \
+        "SELECT p.id, p.title, p.body, p.author_id, p.status, p.locked, p.created_at, u.username AS author_username \
          FROM publications p LEFT JOIN users u ON u.id = p.author_id WHERE p.id = $1",
     )
     .bind(id)
@@ -166,6 +168,7 @@ pub async fn publication(db: &Db, id: i64) -> Result<Option<PublicationFacts>, s
             author_username: r.try_get("author_username")?,
             status: content_status(&r.try_get::<String, _>("status")?),
             locked: r.try_get::<i64, _>("locked")? != 0,
+            created_at: r.try_get("created_at")?,
         })
     })
     .transpose()
@@ -315,12 +318,14 @@ pub fn reply_sight(
     // Only for the audience it was written for (the publication may have
     // been shared into a wider community since).
     let shared: Vec<SharedIn> = links.iter().map(|l| l.shared.clone()).collect();
-    if !is_author && !policy::written_for(viewer, r.created_at, &shared, Reach::Found) {
+    if !is_author && !policy::written_for(viewer, r.created_at, p.created_at, &shared, Reach::Found)
+    {
         return Sight::None;
     }
+    let at = r.created_at.max(p.created_at);
     let moderates = links
         .iter()
-        .any(|l| l.shared.added_at <= r.created_at && l.moderated_by(viewer));
+        .any(|l| l.shared.added_at <= at && l.moderated_by(viewer));
     match r.status {
         ContentStatus::Visible => Sight::Full,
         ContentStatus::Hidden if moderates || is_author => Sight::Full,

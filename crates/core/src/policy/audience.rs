@@ -47,15 +47,19 @@ fn moderates(viewer: Option<&User>, l: &SharedIn) -> bool {
 /// Sharing later into a wider community therefore never widens what was
 /// said before: a reply written in a private community stays with its
 /// members, and an earlier version of the text, replaced before the
-/// sharing, is never shown to the new readers.
+/// sharing, is never shown to the new readers. The communities it was
+/// published in (shared by `published_at`, its creation) count from the
+/// start, whatever the clocks of the nodes that wrote the reply said.
 pub fn written_for(
     viewer: Option<&User>,
     written_at: i64,
+    published_at: i64,
     links: &[SharedIn],
     reach: Reach,
 ) -> bool {
+    let at = written_at.max(published_at);
     links.iter().any(|l| {
-        l.added_at <= written_at
+        l.added_at <= at
             && ((readable_through(viewer, l, reach) && l.status == ContentStatus::Visible)
                 || moderates(viewer, l))
     })

@@ -121,27 +121,30 @@ fn what_was_written_before_a_wider_sharing_stays_with_its_audience() {
         shared(open.clone(), None, 200),
     ];
     for reach in [Reach::Found, Reach::Link] {
-        assert!(!written_for(None, 150, &as_outsider, reach));
-        assert!(!written_for(Some(&outsider), 150, &as_outsider, reach));
-        assert!(written_for(Some(&insider), 150, &as_insider, reach));
+        assert!(!written_for(None, 150, 100, &as_outsider, reach));
+        assert!(!written_for(Some(&outsider), 150, 100, &as_outsider, reach));
+        assert!(written_for(Some(&insider), 150, 100, &as_insider, reach));
         // Written after the sharing: for everyone who reads it.
-        assert!(written_for(None, 250, &as_outsider, reach));
-        assert!(written_for(Some(&insider), 250, &as_insider, reach));
+        assert!(written_for(None, 250, 100, &as_outsider, reach));
+        assert!(written_for(Some(&insider), 250, 100, &as_insider, reach));
         // At the very moment it was shared.
-        assert!(written_for(None, 200, &as_outsider, reach));
+        assert!(written_for(None, 200, 100, &as_outsider, reach));
+        // Its first communities count from the start (a node's clock behind).
+        assert!(written_for(Some(&insider), 90, 100, &as_insider, reach));
+        assert!(!written_for(None, 90, 100, &as_outsider, reach));
     }
     // A moderator of the wider community was not in the first audience.
     let as_open_moderator = [
         shared(private.clone(), None, 100),
         shared(open.clone(), moderator(), 200),
     ];
-    assert!(!written_for(Some(&outsider), 150, &as_open_moderator, Reach::Found));
+    assert!(!written_for(Some(&outsider), 150, 100, &as_open_moderator, Reach::Found));
     // Hidden by the private community's moderators: its members no longer read it there.
     let mut hidden = as_insider.clone();
     hidden[0].status = ContentStatus::Hidden;
-    assert!(!written_for(Some(&insider), 150, &hidden, Reach::Found));
+    assert!(!written_for(Some(&insider), 150, 100, &hidden, Reach::Found));
     // Instance admins moderate everywhere.
-    assert!(written_for(Some(&user(1, true)), 150, &as_outsider, Reach::Found));
+    assert!(written_for(Some(&user(1, true)), 150, 100, &as_outsider, Reach::Found));
 }
 
 #[test]

@@ -534,7 +534,7 @@ pub fn link_needed(viewer: Option<&User>, p: &Publication, links: &[Shared]) -> 
 /// (`policy::written_for`).
 pub fn written_for(viewer: Option<&User>, p: &Publication, links: &[Shared], written_at: i64) -> bool {
     let shared: Vec<SharedIn> = links.iter().map(Shared::policy).collect();
-    policy::written_for(viewer, written_at, &shared, p.reach)
+    policy::written_for(viewer, written_at, p.created_at, &shared, p.reach)
 }
 
 /// May `viewer` reply? Readable in full, not locked, visible, and the viewer

@@ -201,9 +201,10 @@ pub fn reply_sight(viewer: Option<&User>, p: &Publication, r: &Reply, links: &[S
         ContentStatus::Hidden if r.is_author(viewer) => ReplySight::Full,
         ContentStatus::Hidden | ContentStatus::Removed => {
             // Moderators of a community it was written for.
+            let at = r.created_at.max(p.created_at);
             if links
                 .iter()
-                .any(|l| l.added_at <= r.created_at && l.moderated_by(viewer))
+                .any(|l| l.added_at <= at && l.moderated_by(viewer))
             {
                 ReplySight::Full
             } else {

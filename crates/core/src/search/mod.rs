@@ -377,12 +377,13 @@ impl Source {
             // A reply only through a community the publication was already
             // shared in when it was written (`policy::written_for`).
             Source::Replies => format!(
-                "(d.source = '{code}' AND EXISTS (SELECT 1 FROM publications sp WHERE sp.id = d.publication_id \
-                 AND sp.status = 'visible') AND EXISTS (SELECT 1 FROM replies sr \
+                "(d.source = '{code}' AND EXISTS (SELECT 1 FROM replies sr \
+                 JOIN publications sp ON sp.id = sr.publication_id \
                  JOIN publication_communities spc ON spc.publication_id = sr.publication_id \
                  JOIN communities vc ON vc.id = spc.community_id \
-                 WHERE sr.id = d.ref_id AND sr.status = 'visible' AND spc.status = 'visible' \
-                 AND spc.added_at <= sr.created_at AND {}))",
+                 WHERE sr.id = d.ref_id AND sr.status = 'visible' AND sp.status = 'visible' \
+                 AND spc.status = 'visible' \
+                 AND (spc.added_at <= sr.created_at OR spc.added_at <= sp.created_at) AND {}))",
                 policy::searchable_communities_sql("vc", viewer, param),
                 code = self.code(),
             ),
