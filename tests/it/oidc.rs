@@ -2595,13 +2595,24 @@ async fn administrators_change_a_tools_audience_icon_and_algorithm() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let second_icon = reload().await.icon_src().expect("icon");
     assert_ne!(second_icon, first_icon);
-    let anonymous = app.client();
+    // Icons are for signed-in people (here the administrator's browser).
+    let signed_in = admin.clone();
     let status = |p: String| {
-        let req = anonymous.get(app.at(&p));
+        let req = signed_in.get(app.at(&p));
         async move { req.send().await.expect("get").status() }
     };
     assert_eq!(status(first_icon).await, StatusCode::NOT_FOUND);
     assert_eq!(status(second_icon.clone()).await, StatusCode::OK);
+    assert_eq!(
+        app.client()
+            .get(app.at(&second_icon))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        StatusCode::NOT_FOUND,
+        "never to anonymous visitors"
+    );
     // Removed: no icon, the initial shows again; back to instance-wide.
     let mut removed = fields.to_vec();
     removed.retain(|(k, _)| *k != "audience");
