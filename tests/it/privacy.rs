@@ -519,9 +519,7 @@ async fn private_activity_does_not_move_for_outsiders() {
     // Both were last active long ago, the open one more recently.
     let t = passerelles::db::now();
     for (id, age) in [(private, 20_000), (open, 10_000)] {
-        sqlx::query(
-            "UPDATE communities SET created_at = $1, last_activity_at = $1, inner_activity_at = $1 WHERE id = $2",
-        )
+        sqlx::query("UPDATE communities SET created_at = $1, last_activity_at = $1 WHERE id = $2")
         .bind(t - age)
         .bind(id)
         .execute(&app.state.db.pool)
@@ -727,12 +725,6 @@ async fn unlisted_publications_are_not_enumerable_by_id() {
     )
     .await;
     reply(&app, &owner_token, pid, "Réponse par lien").await;
-    let key: String = sqlx::query_scalar("SELECT public_key FROM publications WHERE id = $1")
-        .bind(pid)
-        .fetch_one(&app.state.db.pool)
-        .await
-        .expect("key");
-    assert_eq!(key.len(), 32, "128 random bits");
     let missing = pid + 1000;
 
     // By id alone: the same as an id that does not exist.
@@ -756,6 +748,13 @@ async fn unlisted_publications_are_not_enumerable_by_id() {
             assert_eq!(s, 404, "{path}");
         }
     }
+
+    let key: String = sqlx::query_scalar("SELECT public_key FROM publications WHERE id = $1")
+        .bind(pid)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("key");
+    assert_eq!(key.len(), 32, "128 random bits");
 
     // The community's page (its link) gives each publication's link.
     let (s, html) = page(&anonymous, app.at("/c/coulisses")).await;

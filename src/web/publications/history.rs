@@ -100,7 +100,7 @@ pub(super) async fn history(
         &ctx,
         &HistoryPage {
             s: Shell::new(&state, &ctx, &ctx.t("publication-history-title"), "")
-                .crumb(p.title.clone(), p.path())
+                .crumb(p.title.clone(), format!("{}{}", p.path(), p.key_query()))
                 .crumb(
                     ctx.t("publication-history-title"),
                     format!("{}/history", urls::publication(id)),
@@ -139,7 +139,7 @@ pub(super) async fn reply_history(
         &ctx,
         &HistoryPage {
             s: Shell::new(&state, &ctx, &ctx.t("reply-history-title"), "")
-                .crumb(p.title.clone(), p.path())
+                .crumb(p.title.clone(), format!("{}{}", p.path(), p.key_query()))
                 .crumb(ctx.t("reply-history-title"), ""),
             heading: ctx.t("reply-history-title"),
             back: urls::reply_link(

@@ -238,7 +238,7 @@ pub(super) fn show_page(
             }
         });
     ShowPage {
-        s: Shell::new(state, ctx, &p.title, "").crumb(p.title.clone(), p.path()),
+        s: Shell::new(state, ctx, &p.title, "").crumb(p.title.clone(), format!("{}{kq}", p.path())),
         id: p.id,
         title: p.title.clone(),
         kind: p.kind.as_str(),
