@@ -73,7 +73,10 @@ pub fn describe(lang: Lang, item: &Item) -> String {
         .unwrap_or_default();
     let text = lang.ta(
         &key,
-        &[("name", Arg::from(actor)), ("community", Arg::from(community))],
+        &[
+            ("name", Arg::from(actor)),
+            ("community", Arg::from(community)),
+        ],
     );
     // Decisions carry their reason (`data` is a small JSON object).
     let reason = serde_json::from_str::<serde_json::Value>(&item.data)

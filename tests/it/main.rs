@@ -22,6 +22,7 @@ mod operations;
 mod passkeys;
 mod preview;
 mod privacy;
+mod privacy_activity;
 mod publications;
 mod search;
 mod second_factor;

@@ -362,7 +362,8 @@ async fn permission_matrix_channel_visibility_viewer() {
         let form = Form::new()
             .part(
                 "file",
-                Part::bytes(b"Compte rendu de la rencontre\n".to_vec()).file_name("compte-rendu.txt"),
+                Part::bytes(b"Compte rendu de la rencontre\n".to_vec())
+                    .file_name("compte-rendu.txt"),
             )
             .part("file", Part::bytes(png(200, 120)).file_name("photo.png"));
         let res = api
@@ -533,7 +534,11 @@ async fn permission_matrix_channel_visibility_viewer() {
     let anonymous = app.client();
     let (s, b) = fetch(&anonymous, app.at("/tags/marque-inconnue")).await;
     let unknown_tag_page = gist(s, &b);
-    let (s, b) = fetch(&anonymous, app.at("/api/v1/tags/marque-inconnue/publications")).await;
+    let (s, b) = fetch(
+        &anonymous,
+        app.at("/api/v1/tags/marque-inconnue/publications"),
+    )
+    .await;
     let unknown_tag_api = gist(s, &b);
 
     // Run every cell.
@@ -577,9 +582,11 @@ async fn permission_matrix_channel_visibility_viewer() {
 
             let (status, body) = api_get(format!("/api/v1/publications/{pid}{kq}")).await;
             let in_api = status == 200 && body.contains(&marker);
-            let (status, body) = api_get(format!("/api/v1/communities/{listed}/publications")).await;
+            let (status, body) =
+                api_get(format!("/api/v1/communities/{listed}/publications")).await;
             let in_api_listing = status == 200 && body.contains(&title);
-            let (status, replies_body) = api_get(format!("/api/v1/publications/{pid}/replies{kq}")).await;
+            let (status, replies_body) =
+                api_get(format!("/api/v1/publications/{pid}/replies{kq}")).await;
             let replies_ok = status == 200 && replies_body.contains("Suite pour tous");
             if in_api != replies_ok {
                 notes.push(format!(
@@ -639,12 +646,16 @@ async fn permission_matrix_channel_visibility_viewer() {
             let found = s1 == 200 && b1.contains(&marker);
             let found_api = s2 == 200 && b2.contains(&marker);
             if v != Viewer::Suspended && found != found_api {
-                notes.push(format!("{vis:?}/{v:?}: by id, page {found} but API {found_api}"));
+                notes.push(format!(
+                    "{vis:?}/{v:?}: by id, page {found} but API {found_api}"
+                ));
             }
             if !found {
                 let (s0, b0) = fetch(&w.client, app.at("/p/987654")).await;
                 if gist(s1, &b1) != gist(s0, &b0) && s1 != 200 {
-                    notes.push(format!("{vis:?}/{v:?}: /p/{pid} is not answered as an unknown id"));
+                    notes.push(format!(
+                        "{vis:?}/{v:?}: /p/{pid} is not answered as an unknown id"
+                    ));
                 }
             }
             actual.insert((Channel::ById, vis, v), found);
@@ -656,13 +667,18 @@ async fn permission_matrix_channel_visibility_viewer() {
             let known = s1 == 200 && b1.contains(&title);
             let known_api = s2 == 200 && b2.contains(&title);
             if v != Viewer::Suspended && known != known_api {
-                notes.push(format!("{vis:?}/{v:?}: tag page {known} but tag API {known_api}"));
+                notes.push(format!(
+                    "{vis:?}/{v:?}: tag page {known} but tag API {known_api}"
+                ));
             }
             if !known && gist(s1, &b1) != unknown_tag_page {
                 notes.push(format!("{vis:?}/{v:?}: the tag page answers «{}», not as an unknown tag «{unknown_tag_page}»", gist(s1, &b1)));
             }
             if !known_api && v != Viewer::Suspended && gist(s2, &b2) != unknown_tag_api {
-                notes.push(format!("{vis:?}/{v:?}: the tag API answers «{}», not as an unknown tag", gist(s2, &b2)));
+                notes.push(format!(
+                    "{vis:?}/{v:?}: the tag API answers «{}», not as an unknown tag",
+                    gist(s2, &b2)
+                ));
             }
             actual.insert((Channel::Tag, vis, v), known);
 
@@ -674,7 +690,11 @@ async fn permission_matrix_channel_visibility_viewer() {
                 .await
                 .expect("thumbnail");
             let shown = res.status() == 200
-                && res.headers().get("content-type").and_then(|c| c.to_str().ok()) == Some("image/jpeg");
+                && res
+                    .headers()
+                    .get("content-type")
+                    .and_then(|c| c.to_str().ok())
+                    == Some("image/jpeg");
             if shown {
                 let cc = res
                     .headers()
@@ -701,8 +721,7 @@ async fn permission_matrix_channel_visibility_viewer() {
 
             // What was written first: its first reply and its earlier version.
             let first_reply = on_page && page_body.contains("Merci à toutes et à tous");
-            let (s, history) =
-                fetch(&w.client, app.at(&format!("/p/{pid}/history{kq}"))).await;
+            let (s, history) = fetch(&w.client, app.at(&format!("/p/{pid}/history{kq}"))).await;
             let first_version = s == 200 && history.contains(&draft);
             if first_reply != first_version {
                 notes.push(format!(
@@ -811,7 +830,9 @@ async fn metadata_lookups_answer_invisible_as_unknown() {
             let ba = res.text().await.unwrap_or_default();
             let known = sp == 200 && sa == 200;
             if known != expected[i] {
-                wrong.push(format!("{what}, viewer {i}: known {known} (page {sp}, API {sa})"));
+                wrong.push(format!(
+                    "{what}, viewer {i}: known {known} (page {sp}, API {sa})"
+                ));
             }
             if !known {
                 let (su, bu) = fetch(client, app.at(&unknown_page)).await;
@@ -823,7 +844,9 @@ async fn metadata_lookups_answer_invisible_as_unknown() {
                 let sua = res.status().as_u16();
                 let bua = res.text().await.unwrap_or_default();
                 if gist(sp, &bp) != gist(su, &bu) || gist(sa, &ba) != gist(sua, &bua) {
-                    wrong.push(format!("{what}, viewer {i}: not answered as an unknown name"));
+                    wrong.push(format!(
+                        "{what}, viewer {i}: not answered as an unknown name"
+                    ));
                 }
             }
         }

@@ -2273,7 +2273,11 @@ async fn tools_are_shown_to_the_communities_they_are_connected_to_with_local_ico
     let icon = pad.icon_src().expect("icon stored");
     assert!(icon.starts_with(&format!("/tools/{}/icon?v=", pad.client_id)));
     let res = anonymous.get(app.at(&icon)).send().await.expect("icon");
-    assert_eq!(res.status(), StatusCode::NOT_FOUND, "not for anonymous visitors");
+    assert_eq!(
+        res.status(),
+        StatusCode::NOT_FOUND,
+        "not for anonymous visitors"
+    );
     let res = admin.get(app.at(&icon)).send().await.expect("icon");
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(

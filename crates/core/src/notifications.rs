@@ -367,40 +367,41 @@ async fn load_publications(
     ids: &[i64],
 ) -> Result<Vec<publications::Publication>, sqlx::Error> {
     let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    let sql = format!(
-        "SELECT id, author_id, status, public_key FROM publications WHERE id IN ({list})"
-    );
+    let sql =
+        format!("SELECT id, author_id, status, public_key FROM publications WHERE id IN ({list})");
     tick();
     let rows: Vec<(i64, Option<i64>, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .fetch_all(&db.pool)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, author_id, status, public_key)| publications::Publication {
-            id,
-            kind: publications::Kind::Discussion,
-            title: String::new(),
-            body: String::new(),
-            body_html: String::new(),
-            author: None,
-            author_id,
-            link_url: None,
-            link_key: None,
-            preview: None,
-            accepted_reply_id: None,
-            status: crate::policy::ContentStatus::parse(&status)
-                .unwrap_or(crate::policy::ContentStatus::Hidden),
-            status_reason: String::new(),
-            locked: false,
-            created_at: 0,
-            updated_at: 0,
-            last_activity_at: 0,
-            reply_count: 0,
-            revisions: 0,
-            following: false,
-            public_key,
-            reach: crate::policy::Reach::Found,
-        })
+        .map(
+            |(id, author_id, status, public_key)| publications::Publication {
+                id,
+                kind: publications::Kind::Discussion,
+                title: String::new(),
+                body: String::new(),
+                body_html: String::new(),
+                author: None,
+                author_id,
+                link_url: None,
+                link_key: None,
+                preview: None,
+                accepted_reply_id: None,
+                status: crate::policy::ContentStatus::parse(&status)
+                    .unwrap_or(crate::policy::ContentStatus::Hidden),
+                status_reason: String::new(),
+                locked: false,
+                created_at: 0,
+                updated_at: 0,
+                last_activity_at: 0,
+                reply_count: 0,
+                revisions: 0,
+                following: false,
+                public_key,
+                reach: crate::policy::Reach::Found,
+            },
+        )
         .collect())
 }
 

@@ -292,10 +292,10 @@ pub async fn touch(db: &Db, community_id: i64) -> Result<(), sqlx::Error> {
         "UPDATE communities SET inner_activity_at = $1, last_activity_at = {} WHERE id = $2",
         crate::policy::public_activity_sql("", 1)
     )))
-        .bind(now())
-        .bind(community_id)
-        .execute(&db.pool)
-        .await?;
+    .bind(now())
+    .bind(community_id)
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 

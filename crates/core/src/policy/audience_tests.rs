@@ -115,7 +115,10 @@ fn what_was_written_before_a_wider_sharing_stays_with_its_audience() {
     let private = community(10, Visibility::Private);
     let open = community(11, Visibility::Open);
     // Private from t=100, shared into the open community at t=200.
-    let as_outsider = [shared(private.clone(), None, 100), shared(open.clone(), None, 200)];
+    let as_outsider = [
+        shared(private.clone(), None, 100),
+        shared(open.clone(), None, 200),
+    ];
     let as_insider = [
         shared(private.clone(), member(), 100),
         shared(open.clone(), None, 200),
@@ -138,13 +141,31 @@ fn what_was_written_before_a_wider_sharing_stays_with_its_audience() {
         shared(private.clone(), None, 100),
         shared(open.clone(), moderator(), 200),
     ];
-    assert!(!written_for(Some(&outsider), 150, 100, &as_open_moderator, Reach::Found));
+    assert!(!written_for(
+        Some(&outsider),
+        150,
+        100,
+        &as_open_moderator,
+        Reach::Found
+    ));
     // Hidden by the private community's moderators: its members no longer read it there.
     let mut hidden = as_insider.clone();
     hidden[0].status = ContentStatus::Hidden;
-    assert!(!written_for(Some(&insider), 150, 100, &hidden, Reach::Found));
+    assert!(!written_for(
+        Some(&insider),
+        150,
+        100,
+        &hidden,
+        Reach::Found
+    ));
     // Instance admins moderate everywhere.
-    assert!(written_for(Some(&user(1, true)), 150, 100, &as_outsider, Reach::Found));
+    assert!(written_for(
+        Some(&user(1, true)),
+        150,
+        100,
+        &as_outsider,
+        Reach::Found
+    ));
 }
 
 #[test]
@@ -160,13 +181,27 @@ fn only_the_author_or_a_moderator_widens_an_audience() {
     let in_private = |m| [shared(private.clone(), m, 0)];
     for into in [&open, &other_private, &unlisted] {
         assert_eq!(
-            share_rule(Some(&member_user), Some(3), v, &in_private(member()), into, member()),
+            share_rule(
+                Some(&member_user),
+                Some(3),
+                v,
+                &in_private(member()),
+                into,
+                member()
+            ),
             ShareRule::Refused,
             "a member may not widen someone else's private publication into {:?}",
             into.visibility
         );
         assert_eq!(
-            share_rule(Some(&author), Some(3), v, &in_private(member()), into, member()),
+            share_rule(
+                Some(&author),
+                Some(3),
+                v,
+                &in_private(member()),
+                into,
+                member()
+            ),
             ShareRule::Allowed
         );
         assert_eq!(
@@ -193,7 +228,14 @@ fn only_the_author_or_a_moderator_widens_an_audience() {
     ];
     assert!(already_public(v, &public));
     assert_eq!(
-        share_rule(Some(&member_user), Some(3), v, &public, &other_private, member()),
+        share_rule(
+            Some(&member_user),
+            Some(3),
+            v,
+            &public,
+            &other_private,
+            member()
+        ),
         ShareRule::Allowed
     );
     // …unless its open community removed it.
@@ -201,7 +243,14 @@ fn only_the_author_or_a_moderator_widens_an_audience() {
     removed[1].status = ContentStatus::Removed;
     assert!(!already_public(v, &removed));
     assert_eq!(
-        share_rule(Some(&member_user), Some(3), v, &removed, &other_private, member()),
+        share_rule(
+            Some(&member_user),
+            Some(3),
+            v,
+            &removed,
+            &other_private,
+            member()
+        ),
         ShareRule::Refused
     );
     // Anonymous never.
@@ -247,7 +296,10 @@ fn stored_images_follow_their_owner() {
     assert_eq!(avatar_sight(None, &suspended), MediaSight::Hidden);
     assert_eq!(avatar_sight(Some(&active), &suspended), MediaSight::Hidden);
     assert_eq!(avatar_sight(Some(&admin), &suspended), MediaSight::Private);
-    assert_eq!(avatar_sight(Some(&suspended), &suspended), MediaSight::Hidden);
+    assert_eq!(
+        avatar_sight(Some(&suspended), &suspended),
+        MediaSight::Hidden
+    );
 
     let v = ContentStatus::Visible;
     let open = [shared(community(11, Visibility::Open), None, 0)];

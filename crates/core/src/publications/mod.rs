@@ -532,7 +532,12 @@ pub fn link_needed(viewer: Option<&User>, p: &Publication, links: &[Shared]) -> 
 /// May `viewer` see something of the publication written at `written_at`
 /// (a reply, an earlier version)? Only as part of the audience it had then
 /// (`policy::written_for`).
-pub fn written_for(viewer: Option<&User>, p: &Publication, links: &[Shared], written_at: i64) -> bool {
+pub fn written_for(
+    viewer: Option<&User>,
+    p: &Publication,
+    links: &[Shared],
+    written_at: i64,
+) -> bool {
     let shared: Vec<SharedIn> = links.iter().map(Shared::policy).collect();
     policy::written_for(viewer, written_at, p.created_at, &shared, p.reach)
 }

@@ -268,8 +268,7 @@ pub async fn create(
             });
         }
         preview = Some(
-            super::preview_for(&state.db, Some(user), &state.config.public_url(), raw, key)
-                .await?,
+            super::preview_for(&state.db, Some(user), &state.config.public_url(), raw, key).await?,
         );
     }
     write_limit(state, user, Write::Publication).await?;

@@ -191,7 +191,12 @@ pub enum ReplySight {
 /// How `viewer` sees reply `r` of publication `p` (which they read in
 /// full, as they reached it). Its own author always sees it; anyone else
 /// only as part of the audience the publication had when it was written.
-pub fn reply_sight(viewer: Option<&User>, p: &Publication, r: &Reply, links: &[Shared]) -> ReplySight {
+pub fn reply_sight(
+    viewer: Option<&User>,
+    p: &Publication,
+    r: &Reply,
+    links: &[Shared],
+) -> ReplySight {
     if !r.is_author(viewer) && !written_for(viewer, p, links, r.created_at) {
         return ReplySight::None;
     }
