@@ -2271,7 +2271,10 @@ async fn tools_are_shown_to_the_communities_they_are_connected_to_with_local_ico
     // PNG, cacheable by the signed-in browser that shows it (never public:
     // only signed-in people see tools).
     let icon = pad.icon_src().expect("icon stored");
-    assert!(icon.starts_with(&format!("/tools/{}/icon?v=", pad.client_id)));
+    assert!(icon.starts_with(&format!(
+        "/tools/{}/icon?v=",
+        passerelles::urls::encode_path(&pad.client_id)
+    )));
     let res = anonymous.get(app.at(&icon)).send().await.expect("icon");
     assert_eq!(
         res.status(),
