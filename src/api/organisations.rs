@@ -85,7 +85,9 @@ fn out(state: &AppState, o: &Organisation, sectors: Vec<String>) -> Organisation
         contact_name: o.contact_name.clone(),
         visibility: o.visibility.as_str().into(),
         status: o.status.as_str().into(),
-        logo_url: o.logo_id.map(|id| state.url(&crate::urls::media(id))),
+        logo_url: o
+            .logo_id
+            .map(|id| state.url(&crate::urls::organisation_logo(&o.slug, id))),
     }
 }
 

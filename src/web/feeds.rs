@@ -24,13 +24,17 @@ pub fn router() -> Router<AppState> {
 
 pub use crate::feeds::{Feed, atom, rss};
 
-fn respond(body: String, ctype: &'static str) -> Response {
+fn respond(body: String, ctype: &'static str, public: bool) -> Response {
     let mut res = body.into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
     res.headers_mut().insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
+        HeaderValue::from_static(if public {
+            "public, max-age=300"
+        } else {
+            "private, max-age=300"
+        }),
     );
     res
 }
@@ -40,7 +44,7 @@ async fn community_feed(
     state: &AppState,
     slug: &str,
     ext: &str,
-) -> AppResult<(String, String, String, Vec<PublicationSummary>)> {
+) -> AppResult<(String, String, String, Vec<PublicationSummary>, bool)> {
     let c = communities::by_slug(&state.db, slug)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -60,6 +64,7 @@ async fn community_feed(
         c.description.clone(),
         format!("{page}/feed.{ext}"),
         items,
+        c.visibility == crate::policy::Visibility::Unlisted,
     ))
 }
 
@@ -67,7 +72,8 @@ async fn community_rss(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
-    let (title, description, self_url, items) = community_feed(&state, &slug, "rss").await?;
+    let (title, description, self_url, items, unlisted) =
+        community_feed(&state, &slug, "rss").await?;
     let page_url = self_url.trim_end_matches("/feed.rss").to_string();
     let feed = Feed {
         title,
@@ -76,10 +82,12 @@ async fn community_rss(
         self_url,
         items: &items,
         lang: "fr-CA",
+        unlisted,
     };
     Ok(respond(
         rss(&feed, &state.config.public_url()),
         "application/rss+xml; charset=utf-8",
+        !feed.unlisted,
     ))
 }
 
@@ -87,7 +95,8 @@ async fn community_atom(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
-    let (title, description, self_url, items) = community_feed(&state, &slug, "atom").await?;
+    let (title, description, self_url, items, unlisted) =
+        community_feed(&state, &slug, "atom").await?;
     let page_url = self_url.trim_end_matches("/feed.atom").to_string();
     let feed = Feed {
         title,
@@ -96,10 +105,12 @@ async fn community_atom(
         self_url,
         items: &items,
         lang: "fr-CA",
+        unlisted,
     };
     Ok(respond(
         atom(&feed, &state.config.public_url()),
         "application/atom+xml; charset=utf-8",
+        !feed.unlisted,
     ))
 }
 
@@ -130,10 +141,12 @@ async fn tag_rss(State(state): State<AppState>, Path(name): Path<String>) -> App
         page_url,
         items: &items,
         lang: "fr-CA",
+        unlisted: false,
     };
     Ok(respond(
         rss(&feed, &state.config.public_url()),
         "application/rss+xml; charset=utf-8",
+        !feed.unlisted,
     ))
 }
 
@@ -147,9 +160,11 @@ async fn tag_atom(State(state): State<AppState>, Path(name): Path<String>) -> Ap
         page_url,
         items: &items,
         lang: "fr-CA",
+        unlisted: false,
     };
     Ok(respond(
         atom(&feed, &state.config.public_url()),
         "application/atom+xml; charset=utf-8",
+        !feed.unlisted,
     ))
 }

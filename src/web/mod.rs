@@ -7,6 +7,7 @@ pub mod communities;
 pub mod ctx;
 pub mod feeds;
 pub mod initiatives;
+pub mod media;
 pub mod moderation;
 pub mod notifications;
 pub mod oidc;
@@ -40,6 +41,7 @@ pub use crate::state::{AppState, HomeStats};
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
+        .merge(media::router())
         .merge(auth::router())
         .merge(settings::router())
         .merge(admin::router())

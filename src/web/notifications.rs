@@ -66,7 +66,18 @@ pub fn describe(lang: Lang, item: &Item) -> String {
     } else {
         "notification-other".to_string()
     };
-    let text = lang.ta(&key, &[("name", Arg::from(actor))]);
+    let community = item
+        .community
+        .as_ref()
+        .map(|(_, n)| n.clone())
+        .unwrap_or_default();
+    let text = lang.ta(
+        &key,
+        &[
+            ("name", Arg::from(actor)),
+            ("community", Arg::from(community)),
+        ],
+    );
     // Decisions carry their reason (`data` is a small JSON object).
     let reason = serde_json::from_str::<serde_json::Value>(&item.data)
         .ok()

@@ -216,7 +216,7 @@ async fn directory_page(
             path: o.path(),
             name: o.name.clone(),
             excerpt: crate::markdown::excerpt_from_html(&o.description_html, 240),
-            logo: o.logo_id.map(urls::media),
+            logo: o.logo_id.map(|id| urls::organisation_logo(&o.slug, id)),
             badges: badges(lang, o),
             place,
         });
@@ -410,7 +410,7 @@ async fn show(
             .crumb(ctx.t("org-directory-title"), "/organisations")
             .crumb(o.name.clone(), o.path()),
         badges: badges(lang, &o),
-        logo: o.logo_id.map(urls::media),
+        logo: o.logo_id.map(|id| urls::organisation_logo(&o.slug, id)),
         sectors,
         legal_form: if o.legal_form.is_empty() {
             String::new()
@@ -523,7 +523,12 @@ async fn form_page(
         action,
         sectors: sector_opts(state, ctx.lang, &v.sectors).await?,
         legal_forms: legal_opts(ctx.lang, &v.legal_form),
-        editing: editing.map(|o| (o.path(), o.logo_id.map(urls::media))),
+        editing: editing.map(|o| {
+            (
+                o.path(),
+                o.logo_id.map(|id| urls::organisation_logo(&o.slug, id)),
+            )
+        }),
         v,
         errors,
     })

@@ -26,7 +26,6 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/about", get(about))
         .route("/u/{username}", get(profile))
-        .route("/media/{id}", get(media))
         .route("/static/{file}", get(static_file))
         .route(
             "/favicon.ico",
@@ -222,46 +221,6 @@ async fn profile(
             s,
         },
     ))
-}
-
-/// Avatars and other small images stored in the database.
-async fn media(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-) -> AppResult<Response> {
-    let row: Option<(String, Vec<u8>)> =
-        // Attachment thumbnails are served by their publication's permission-
-        // checked route, never here.
-        sqlx::query_as(
-            "SELECT content_type, bytes FROM media WHERE id = $1 AND NOT EXISTS \
-             (SELECT 1 FROM attachments a WHERE a.thumbnail_media_id = media.id)",
-        )
-            .bind(id)
-            .fetch_optional(&state.db.pool)
-            .await?;
-    let (ctype, bytes) = row.ok_or(AppError::NotFound)?;
-    let etag = format!("\"m{id}\"");
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        == Some(etag.as_str())
-    {
-        return Ok(StatusCode::NOT_MODIFIED.into_response());
-    }
-    Ok((
-        [
-            (header::CONTENT_TYPE, ctype),
-            // Media rows are immutable: a new avatar is a new id.
-            (
-                header::CACHE_CONTROL,
-                "public, max-age=31536000, immutable".into(),
-            ),
-            (header::ETAG, etag),
-        ],
-        bytes,
-    )
-        .into_response())
 }
 
 // ---- language -----------------------------------------------------------------

@@ -605,6 +605,7 @@ async fn feed_rss(State(state): State<AppState>, Path(slug): Path<String>) -> Ap
         self_url,
         items: &items,
         lang: "fr-CA",
+        unlisted: false,
     };
     Ok(respond(
         feeds::rss(&f, &state.config.public_url()),
@@ -621,6 +622,7 @@ async fn feed_atom(State(state): State<AppState>, Path(slug): Path<String>) -> A
         self_url,
         items: &items,
         lang: "fr-CA",
+        unlisted: false,
     };
     Ok(respond(
         feeds::atom(&f, &state.config.public_url()),

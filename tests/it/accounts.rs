@@ -147,13 +147,14 @@ async fn signup_verify_login_and_edit_profile() {
         .await
         .unwrap();
     assert!(profile.contains("Élodie Tremblay") && profile.contains("Rimouski"));
+    // Served through its owner's profile (`/u/{name}/avatar?v={version}`).
     let avatar = profile
-        .split("src=\"/media/")
+        .split("src=\"/u/%C3%89lodie/avatar?v=")
         .nth(1)
         .and_then(|s| s.split('"').next())
         .expect("avatar shown");
     let img = client
-        .get(app.at(&format!("/media/{avatar}")))
+        .get(app.at(&format!("/u/%C3%89lodie/avatar?v={avatar}")))
         .send()
         .await
         .unwrap();

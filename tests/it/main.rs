@@ -30,6 +30,8 @@ mod operations;
 mod organisations;
 mod passkeys;
 mod preview;
+mod privacy;
+mod privacy_activity;
 mod publications;
 mod search;
 mod second_factor;

@@ -1,17 +1,23 @@
-//! The permission matrix of issue 3, end to end over real HTTP:
+//! The permission matrix of issues 3 and 12, end to end over real HTTP:
 //! channel (HTML page, API, RSS/Atom, attachment download, notification,
-//! mention) × visibility (open, private, unlisted, archived, removed) ×
-//! viewer (anonymous, signed-in outsider, pending requester, member,
-//! moderator, banned member, suspended account, instance admin).
+//! mention, the bare id, the tag lookup, stored images, what was written
+//! earlier) × visibility (open, private, unlisted, archived, removed,
+//! widened: private then shared into an open community) × viewer
+//! (anonymous, signed-in outsider, pending requester, member, moderator,
+//! banned member, suspended account, instance admin).
 //!
 //! The fixture is built once; every cell is run; the expected values are
-//! written out below from the issue's rules (never computed by calling the
+//! written out below from the issues' rules (never computed by calling the
 //! policy), and the test fails with a table of every wrong cell.
 //!
 //! The rules the table follows:
-//! - open and unlisted communities are read by anyone (unlisted: by link);
-//!   private ones only by their active members (and instance admins);
-//!   archived ones stay readable (read-only);
+//! - open and unlisted communities are read by anyone (unlisted: by link —
+//!   a publication's link carries its key, which the community's page
+//!   gives); private ones only by their active members (and instance
+//!   admins); archived ones stay readable (read-only);
+//! - a publication is *found* by its bare id (`/p/{id}`, the API without
+//!   key) only where it may be found without a link: an unlisted
+//!   community's publications only by its members (ids are sequential);
 //! - a publication removed by a community's moderators is seen only by
 //!   those moderators and instance admins (its author gets a notice);
 //! - suspended or pending accounts act as nobody: on pages they are
@@ -21,7 +27,15 @@
 //! - feeds are built for an anonymous reader, whoever fetches them;
 //! - a publication's page and its community's listing (HTML, and API) agree;
 //! - notifications (a new reply on a followed publication) and mentions reach
-//!   a person only while they may read the publication.
+//!   a person only while they may read the publication;
+//! - metadata: a tag is known (page and API) to whoever may find a visible
+//!   publication carrying it; to anyone else it answers exactly as a tag
+//!   that does not exist;
+//! - stored images (an attachment's thumbnail) are served as the
+//!   publication is, `public` only when anyone finds it, never by id;
+//! - widened by sharing: a private publication its author shares into an
+//!   open community is then read by everyone, but what was written before
+//!   (its first reply, its earlier version) stays with its first audience.
 
 use std::collections::HashMap;
 
@@ -40,6 +54,10 @@ enum Channel {
     Attachment,
     Notification,
     Mention,
+    ById,
+    Tag,
+    Media,
+    Earlier,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,6 +67,7 @@ enum Vis {
     Unlisted,
     Archived,
     Removed,
+    Widened,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,20 +82,25 @@ enum Viewer {
     Admin,
 }
 
-const CHANNELS: [Channel; 6] = [
+const CHANNELS: [Channel; 10] = [
     Channel::Page,
     Channel::Api,
     Channel::Feed,
     Channel::Attachment,
     Channel::Notification,
     Channel::Mention,
+    Channel::ById,
+    Channel::Tag,
+    Channel::Media,
+    Channel::Earlier,
 ];
-const VISES: [Vis; 5] = [
+const VISES: [Vis; 6] = [
     Vis::Open,
     Vis::Private,
     Vis::Unlisted,
     Vis::Archived,
     Vis::Removed,
+    Vis::Widened,
 ];
 const VIEWERS: [Viewer; 8] = [
     Viewer::Anonymous,
@@ -95,13 +119,15 @@ const VIEWERS: [Viewer; 8] = [
 const T: bool = true;
 const F: bool = false;
 #[rustfmt::skip]
-const EXPECTED: [(Channel, Vis, [bool; 8]); 30] = [
+const EXPECTED: [(Channel, Vis, [bool; 8]); 60] = [
     //                                  anon outs pend memb mod  ban  susp admin
+    // Its link (for an unlisted community's publication: with its key).
     (Channel::Page, Vis::Open,         [T,   T,   T,   T,   T,   T,   T,   T]),
     (Channel::Page, Vis::Private,      [F,   F,   F,   T,   T,   F,   F,   T]),
     (Channel::Page, Vis::Unlisted,     [T,   T,   T,   T,   T,   T,   T,   T]),
     (Channel::Page, Vis::Archived,     [T,   T,   T,   T,   T,   T,   T,   T]),
     (Channel::Page, Vis::Removed,      [F,   F,   F,   F,   T,   F,   F,   T]),
+    (Channel::Page, Vis::Widened,      [T,   T,   T,   T,   T,   T,   T,   T]),
 
     // The API refuses a suspended account's token outright.
     (Channel::Api, Vis::Open,          [T,   T,   T,   T,   T,   T,   F,   T]),
@@ -109,6 +135,7 @@ const EXPECTED: [(Channel, Vis, [bool; 8]); 30] = [
     (Channel::Api, Vis::Unlisted,      [T,   T,   T,   T,   T,   T,   F,   T]),
     (Channel::Api, Vis::Archived,      [T,   T,   T,   T,   T,   T,   F,   T]),
     (Channel::Api, Vis::Removed,       [F,   F,   F,   F,   T,   F,   F,   T]),
+    (Channel::Api, Vis::Widened,       [T,   T,   T,   T,   T,   T,   F,   T]),
 
     // Feeds are for an anonymous reader, whoever asks.
     (Channel::Feed, Vis::Open,         [T,   T,   T,   T,   T,   T,   T,   T]),
@@ -116,26 +143,68 @@ const EXPECTED: [(Channel, Vis, [bool; 8]); 30] = [
     (Channel::Feed, Vis::Unlisted,     [T,   T,   T,   T,   T,   T,   T,   T]),
     (Channel::Feed, Vis::Archived,     [T,   T,   T,   T,   T,   T,   T,   T]),
     (Channel::Feed, Vis::Removed,      [F,   F,   F,   F,   F,   F,   F,   F]),
+    (Channel::Feed, Vis::Widened,      [T,   T,   T,   T,   T,   T,   T,   T]),
 
     (Channel::Attachment, Vis::Open,     [T, T,   T,   T,   T,   T,   T,   T]),
     (Channel::Attachment, Vis::Private,  [F, F,   F,   T,   T,   F,   F,   T]),
     (Channel::Attachment, Vis::Unlisted, [T, T,   T,   T,   T,   T,   T,   T]),
     (Channel::Attachment, Vis::Archived, [T, T,   T,   T,   T,   T,   T,   T]),
     (Channel::Attachment, Vis::Removed,  [F, F,   F,   F,   T,   F,   F,   T]),
+    (Channel::Attachment, Vis::Widened,  [T, T,   T,   T,   T,   T,   T,   T]),
 
-    // Everyone signed in follows every publication; the owner replies.
+    // Everyone signed in follows every publication; the owner replies
+    // (before the widened one is shared: its first readers only).
     (Channel::Notification, Vis::Open,     [F, T, T,   T,   T,   T,   F,   T]),
     (Channel::Notification, Vis::Private,  [F, F, F,   T,   T,   F,   F,   T]),
     (Channel::Notification, Vis::Unlisted, [F, T, T,   T,   T,   T,   F,   T]),
     (Channel::Notification, Vis::Archived, [F, T, T,   T,   T,   T,   F,   T]),
     (Channel::Notification, Vis::Removed,  [F, F, F,   F,   T,   F,   F,   T]),
+    (Channel::Notification, Vis::Widened,  [F, F, F,   T,   T,   F,   F,   T]),
 
-    // The owner mentions everyone in a reply.
+    // The owner mentions everyone in a reply (same moment).
     (Channel::Mention, Vis::Open,      [F,   T,   T,   T,   T,   T,   F,   T]),
     (Channel::Mention, Vis::Private,   [F,   F,   F,   T,   T,   F,   F,   T]),
     (Channel::Mention, Vis::Unlisted,  [F,   T,   T,   T,   T,   T,   F,   T]),
     (Channel::Mention, Vis::Archived,  [F,   T,   T,   T,   T,   T,   F,   T]),
     (Channel::Mention, Vis::Removed,   [F,   F,   F,   F,   T,   F,   F,   T]),
+    (Channel::Mention, Vis::Widened,   [F,   F,   F,   T,   T,   F,   F,   T]),
+
+    // `/p/{id}` alone (page and API): an unlisted publication is not
+    // found by its sequential id except by its community's members.
+    (Channel::ById, Vis::Open,         [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::ById, Vis::Private,      [F,   F,   F,   T,   T,   F,   F,   T]),
+    (Channel::ById, Vis::Unlisted,     [F,   F,   F,   T,   T,   F,   F,   T]),
+    (Channel::ById, Vis::Archived,     [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::ById, Vis::Removed,      [F,   F,   F,   F,   T,   F,   F,   T]),
+    (Channel::ById, Vis::Widened,      [T,   T,   T,   T,   T,   T,   T,   T]),
+
+    // The tag it alone carries (page; the API agrees): known to whoever
+    // finds a visible publication with it, unknown to anyone else. Tag
+    // pages never show hidden or removed content, even to moderators.
+    (Channel::Tag, Vis::Open,          [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::Tag, Vis::Private,       [F,   F,   F,   T,   T,   F,   F,   T]),
+    (Channel::Tag, Vis::Unlisted,      [F,   F,   F,   T,   T,   F,   F,   T]),
+    (Channel::Tag, Vis::Archived,      [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::Tag, Vis::Removed,       [F,   F,   F,   F,   F,   F,   F,   F]),
+    (Channel::Tag, Vis::Widened,       [T,   T,   T,   T,   T,   T,   T,   T]),
+
+    // An image attachment's thumbnail, through its publication's link.
+    (Channel::Media, Vis::Open,        [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::Media, Vis::Private,     [F,   F,   F,   T,   T,   F,   F,   T]),
+    (Channel::Media, Vis::Unlisted,    [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::Media, Vis::Archived,    [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::Media, Vis::Removed,     [F,   F,   F,   F,   T,   F,   F,   T]),
+    (Channel::Media, Vis::Widened,     [T,   T,   T,   T,   T,   T,   T,   T]),
+
+    // Its first reply and its earlier version (page and history; the
+    // API's replies agree): written before the widened one was shared, so
+    // for its first audience only.
+    (Channel::Earlier, Vis::Open,      [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::Earlier, Vis::Private,   [F,   F,   F,   T,   T,   F,   F,   T]),
+    (Channel::Earlier, Vis::Unlisted,  [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::Earlier, Vis::Archived,  [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::Earlier, Vis::Removed,   [F,   F,   F,   F,   T,   F,   F,   T]),
+    (Channel::Earlier, Vis::Widened,   [F,   F,   F,   T,   T,   F,   F,   T]),
 ];
 
 fn username(v: Viewer) -> Option<&'static str> {
@@ -158,6 +227,16 @@ fn slug(v: Vis) -> &'static str {
         Vis::Unlisted => "non-listee",
         Vis::Archived => "archivee",
         Vis::Removed => "moderee",
+        Vis::Widened => "elargie",
+    }
+}
+
+/// The community whose listing and feed show the publication: for the
+/// widened one, the open community it was shared into.
+fn listed_in(v: Vis) -> &'static str {
+    match v {
+        Vis::Widened => "elargie-place",
+        v => slug(v),
     }
 }
 
@@ -170,8 +249,35 @@ struct Who {
 struct Item {
     publication: i64,
     attachment: i64,
+    image: i64,
     reply: i64,
     mention: i64,
+    /// Its link's query (`?k=…` in an unlisted community, else empty).
+    kq: String,
+    /// The key of the tag it alone carries.
+    tag: String,
+}
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8, y as u8, 200]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
+    out.into_inner()
+}
+
+/// What an answer says beyond its details: status and error code or title.
+fn gist(status: u16, body: &str) -> String {
+    if let Ok(v) = serde_json::from_str::<Value>(body) {
+        return format!("{status} {}", v["error"]["code"]);
+    }
+    let title = body
+        .split("<title>")
+        .nth(1)
+        .and_then(|t| t.split("</title>").next())
+        .unwrap_or("");
+    format!("{status} {title}")
 }
 
 #[tokio::test]
@@ -204,15 +310,18 @@ async fn permission_matrix_channel_visibility_viewer() {
     }
     let user = |v: Viewer| who[&v].user.clone().expect("signed-in viewer");
 
-    // One community per visibility, the same people in each.
+    // One community per visibility, the same people in each (the widened
+    // publication starts in a private one; the open one it is shared into
+    // is anyone's to read).
     let mut items: HashMap<Vis, Item> = HashMap::new();
+    community(&app, "elargie-place", "open", "open", &owner).await;
     for vis in VISES {
         let visibility = match vis {
-            Vis::Private => "private",
+            Vis::Private | Vis::Widened => "private",
             Vis::Unlisted => "unlisted",
             _ => "open",
         };
-        let join = if vis == Vis::Private {
+        let join = if visibility == "private" {
             "request"
         } else {
             "open"
@@ -224,14 +333,16 @@ async fn permission_matrix_channel_visibility_viewer() {
         member(&app, c, &user(Viewer::Banned), "member", "banned").await;
         member(&app, c, &user(Viewer::Suspended), "member", "active").await;
 
-        // The owner publishes (API), with an attachment.
+        // The owner publishes (API) with a tag of its own, then redacts it
+        // (its first text stays in its history), and attaches two files.
         let res = api
             .post(app.at("/api/v1/publications"))
             .bearer_auth(&owner_token)
             .json(&json!({
                 "kind": "discussion",
                 "title": format!("Titre {}", slug(vis)),
-                "body": format!("Texte confidentiel {}", slug(vis)),
+                "body": format!("Texte confidentiel {} brouillon-{}", slug(vis), slug(vis)),
+                "tags": [format!("Marque {}", slug(vis))],
                 "communities": [slug(vis)],
             }))
             .send()
@@ -240,10 +351,21 @@ async fn permission_matrix_channel_visibility_viewer() {
         assert_eq!(res.status(), 201, "publish in {vis:?}");
         let out: Value = res.json().await.expect("json");
         let pid = out["id"].as_i64().expect("id");
-        let form = Form::new().part(
-            "file",
-            Part::bytes(b"Compte rendu de la rencontre\n".to_vec()).file_name("compte-rendu.txt"),
-        );
+        let res = api
+            .patch(app.at(&format!("/api/v1/publications/{pid}")))
+            .bearer_auth(&owner_token)
+            .json(&json!({ "body": format!("Texte confidentiel {}", slug(vis)) }))
+            .send()
+            .await
+            .expect("edit");
+        assert_eq!(res.status(), 200, "edit in {vis:?}");
+        let form = Form::new()
+            .part(
+                "file",
+                Part::bytes(b"Compte rendu de la rencontre\n".to_vec())
+                    .file_name("compte-rendu.txt"),
+            )
+            .part("file", Part::bytes(png(200, 120)).file_name("photo.png"));
         let res = api
             .post(app.at(&format!("/api/v1/publications/{pid}/attachments")))
             .bearer_auth(&owner_token)
@@ -258,17 +380,38 @@ async fn permission_matrix_channel_visibility_viewer() {
         );
         let aid: i64 = crate::writing::scalar(
             &app,
-            "SELECT id FROM attachments WHERE publication_id = $1",
+            "SELECT id FROM attachments WHERE publication_id = $1 AND thumbnail_media_id IS NULL",
             pid,
         )
         .await;
+        let image: i64 = crate::writing::scalar(
+            &app,
+            "SELECT id FROM attachments WHERE publication_id = $1 AND thumbnail_media_id IS NOT NULL",
+            pid,
+        )
+        .await;
+        let (key, tag): (String, String) = sqlx::query_as(
+            "SELECT p.public_key, t.name FROM publications p JOIN publication_tags pt ON pt.publication_id = p.id \
+             JOIN tags t ON t.id = pt.tag_id WHERE p.id = $1",
+        )
+        .bind(pid)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("key and tag");
         items.insert(
             vis,
             Item {
                 publication: pid,
                 attachment: aid,
+                image,
                 reply: 0,
                 mention: 0,
+                kq: if vis == Vis::Unlisted {
+                    format!("?k={key}")
+                } else {
+                    String::new()
+                },
+                tag,
             },
         );
     }
@@ -304,27 +447,50 @@ async fn permission_matrix_channel_visibility_viewer() {
         .map(|n| format!("@{n}"))
         .collect::<Vec<_>>()
         .join(" ");
+    let reply = |pid: i64, body: String| {
+        let req = api
+            .post(app.at(&format!("/api/v1/publications/{pid}/replies")))
+            .bearer_auth(&owner_token)
+            .json(&json!({ "body": body }));
+        async move {
+            let res = req.send().await.expect("reply");
+            assert_eq!(res.status(), 201, "reply to {pid}");
+            let out: Value = res.json().await.expect("json");
+            out["id"].as_i64().expect("reply id")
+        }
+    };
     for vis in VISES {
         let pid = items[&vis].publication;
-        let mut ids = Vec::new();
-        for body in [
-            "Merci à toutes et à tous.".to_string(),
-            format!("Bonjour {mentions}"),
-        ] {
-            let res = api
-                .post(app.at(&format!("/api/v1/publications/{pid}/replies")))
-                .bearer_auth(&owner_token)
-                .json(&json!({ "body": body }))
-                .send()
-                .await
-                .expect("reply");
-            assert_eq!(res.status(), 201, "reply in {vis:?}");
-            let out: Value = res.json().await.expect("json");
-            ids.push(out["id"].as_i64().expect("reply id"));
-        }
+        let first = reply(pid, "Merci à toutes et à tous.".to_string()).await;
+        let mention = reply(pid, format!("Bonjour {mentions}")).await;
         let it = items.get_mut(&vis).expect("item");
-        it.reply = ids[0];
-        it.mention = ids[1];
+        it.reply = first;
+        it.mention = mention;
+    }
+
+    // All that was a while ago; then the owner shares the widened one into
+    // the open community, and replies once more everywhere.
+    for sql in [
+        "UPDATE publications SET created_at = created_at - 100, updated_at = updated_at - 100 WHERE id > $1",
+        "UPDATE publication_communities SET added_at = added_at - 100 WHERE publication_id > $1",
+        "UPDATE publication_revisions SET created_at = created_at - 100 WHERE id > $1",
+        "UPDATE replies SET created_at = created_at - 100, updated_at = updated_at - 100 WHERE id > $1",
+    ] {
+        exec(&app, sql, 0).await;
+    }
+    let res = api
+        .post(app.at(&format!(
+            "/api/v1/publications/{}/communities",
+            items[&Vis::Widened].publication
+        )))
+        .bearer_auth(&owner_token)
+        .json(&json!({ "community": "elargie-place" }))
+        .send()
+        .await
+        .expect("share");
+    assert_eq!(res.status(), 200, "its author shares it");
+    for vis in VISES {
+        reply(items[&vis].publication, "Suite pour tous.".to_string()).await;
     }
 
     // Then the archived community is archived and the moderated publication removed.
@@ -364,56 +530,64 @@ async fn permission_matrix_channel_visibility_viewer() {
         notified.insert(v, got);
     }
 
+    // A tag nobody used, and an id nothing has: what "unknown" looks like.
+    let anonymous = app.client();
+    let (s, b) = fetch(&anonymous, app.at("/tags/marque-inconnue")).await;
+    let unknown_tag_page = gist(s, &b);
+    let (s, b) = fetch(
+        &anonymous,
+        app.at("/api/v1/tags/marque-inconnue/publications"),
+    )
+    .await;
+    let unknown_tag_api = gist(s, &b);
+
     // Run every cell.
     let mut actual: HashMap<(Channel, Vis, Viewer), bool> = HashMap::new();
     let mut notes: Vec<String> = Vec::new();
     for vis in VISES {
         let it = &items[&vis];
+        let pid = it.publication;
+        let kq = &it.kq;
         let title = format!("Titre {}", slug(vis));
         let marker = format!("Texte confidentiel {}", slug(vis));
+        let draft = format!("brouillon-{}", slug(vis));
+        let listed = listed_in(vis);
         for v in VIEWERS {
             let w = &who[&v];
-            // HTML: the publication's page and the community page's listing agree.
-            let (status, body) = fetch(&w.client, app.at(&format!("/p/{}", it.publication))).await;
-            let on_page = status == 200 && body.contains(&marker);
-            let (status, body) = fetch(&w.client, app.at(&format!("/c/{}", slug(vis)))).await;
+            let api_get = |path: String| {
+                let mut req = api.get(app.at(&path));
+                if let Some(t) = &w.token {
+                    req = req.bearer_auth(t);
+                }
+                async move {
+                    let res = req.send().await.expect("api");
+                    let status = res.status().as_u16();
+                    (status, res.text().await.unwrap_or_default())
+                }
+            };
+            // HTML: the publication's link and the community page's listing agree.
+            let (status, page_body) = fetch(&w.client, app.at(&format!("/p/{pid}{kq}"))).await;
+            let on_page = status == 200 && page_body.contains(&marker);
+            let (status, body) = fetch(&w.client, app.at(&format!("/c/{listed}"))).await;
             let in_listing = status == 200 && body.contains(&title);
             if on_page != in_listing {
                 notes.push(format!(
                     "{vis:?}/{v:?}: publication page {on_page} but community listing {in_listing}"
                 ));
             }
+            if in_listing && !body.contains(&format!("href=\"/p/{pid}{kq}\"")) {
+                notes.push(format!("{vis:?}/{v:?}: the listing does not give its link"));
+            }
             actual.insert((Channel::Page, vis, v), on_page && in_listing);
 
-            let mut req = api.get(app.at(&format!("/api/v1/publications/{}", it.publication)));
-            if let Some(t) = &w.token {
-                req = req.bearer_auth(t);
-            }
-            let res = req.send().await.expect("api");
-            let ok = res.status() == 200;
-            let body = res.text().await.unwrap_or_default();
-            let in_api = ok && body.contains(&marker);
-            let mut req =
-                api.get(app.at(&format!("/api/v1/communities/{}/publications", slug(vis))));
-            if let Some(t) = &w.token {
-                req = req.bearer_auth(t);
-            }
-            let res = req.send().await.expect("api listing");
-            let ok = res.status() == 200;
-            let body = res.text().await.unwrap_or_default();
-            let in_api_listing = ok && body.contains(&title);
-            let mut req =
-                api.get(app.at(&format!("/api/v1/publications/{}/replies", it.publication)));
-            if let Some(t) = &w.token {
-                req = req.bearer_auth(t);
-            }
-            let res = req.send().await.expect("api replies");
-            let replies_ok = res.status() == 200
-                && res
-                    .text()
-                    .await
-                    .unwrap_or_default()
-                    .contains("Merci à toutes et à tous");
+            let (status, body) = api_get(format!("/api/v1/publications/{pid}{kq}")).await;
+            let in_api = status == 200 && body.contains(&marker);
+            let (status, body) =
+                api_get(format!("/api/v1/communities/{listed}/publications")).await;
+            let in_api_listing = status == 200 && body.contains(&title);
+            let (status, replies_body) =
+                api_get(format!("/api/v1/publications/{pid}/replies{kq}")).await;
+            let replies_ok = status == 200 && replies_body.contains("Suite pour tous");
             if in_api != replies_ok {
                 notes.push(format!(
                     "{vis:?}/{v:?}: API publication {in_api} but API replies {replies_ok}"
@@ -426,9 +600,8 @@ async fn permission_matrix_channel_visibility_viewer() {
             }
             actual.insert((Channel::Api, vis, v), in_api && in_api_listing);
 
-            let (rs, rss) = fetch(&w.client, app.at(&format!("/c/{}/feed.rss", slug(vis)))).await;
-            let (as_, atom) =
-                fetch(&w.client, app.at(&format!("/c/{}/feed.atom", slug(vis)))).await;
+            let (rs, rss) = fetch(&w.client, app.at(&format!("/c/{listed}/feed.rss"))).await;
+            let (as_, atom) = fetch(&w.client, app.at(&format!("/c/{listed}/feed.atom"))).await;
             let in_rss = rs == 200 && rss.contains(&title);
             let in_atom = as_ == 200 && atom.contains(&title);
             if in_rss != in_atom {
@@ -438,27 +611,16 @@ async fn permission_matrix_channel_visibility_viewer() {
 
             let (status, body) = fetch(
                 &w.client,
-                app.at(&format!(
-                    "/p/{}/attachments/{}",
-                    it.publication, it.attachment
-                )),
+                app.at(&format!("/p/{pid}/attachments/{}{kq}", it.attachment)),
             )
             .await;
             let by_page = status == 200 && body.contains("Compte rendu");
-            let mut req = api.get(app.at(&format!(
-                "/api/v1/publications/{}/attachments/{}",
-                it.publication, it.attachment
-            )));
-            if let Some(t) = &w.token {
-                req = req.bearer_auth(t);
-            }
-            let res = req.send().await.expect("api attachment");
-            let by_api = res.status() == 200
-                && res
-                    .text()
-                    .await
-                    .unwrap_or_default()
-                    .contains("Compte rendu");
+            let (status, body) = api_get(format!(
+                "/api/v1/publications/{pid}/attachments/{}{kq}",
+                it.attachment
+            ))
+            .await;
+            let by_api = status == 200 && body.contains("Compte rendu");
             // The API refuses a suspended account's token: only compare otherwise.
             if v != Viewer::Suspended && by_page != by_api {
                 notes.push(format!(
@@ -477,6 +639,102 @@ async fn permission_matrix_channel_visibility_viewer() {
                 (Channel::Mention, vis, v),
                 got.iter().any(|(r, k)| *r == it.mention && k == "mention"),
             );
+
+            // By its bare id: found, or answered as an id that does not exist.
+            let (s1, b1) = fetch(&w.client, app.at(&format!("/p/{pid}"))).await;
+            let (s2, b2) = api_get(format!("/api/v1/publications/{pid}")).await;
+            let found = s1 == 200 && b1.contains(&marker);
+            let found_api = s2 == 200 && b2.contains(&marker);
+            if v != Viewer::Suspended && found != found_api {
+                notes.push(format!(
+                    "{vis:?}/{v:?}: by id, page {found} but API {found_api}"
+                ));
+            }
+            if !found {
+                let (s0, b0) = fetch(&w.client, app.at("/p/987654")).await;
+                if gist(s1, &b1) != gist(s0, &b0) && s1 != 200 {
+                    notes.push(format!(
+                        "{vis:?}/{v:?}: /p/{pid} is not answered as an unknown id"
+                    ));
+                }
+            }
+            actual.insert((Channel::ById, vis, v), found);
+
+            // The tag it alone carries.
+            let tag = passerelles::urls::encode_path(&it.tag);
+            let (s1, b1) = fetch(&w.client, app.at(&format!("/tags/{tag}"))).await;
+            let (s2, b2) = api_get(format!("/api/v1/tags/{tag}/publications")).await;
+            let known = s1 == 200 && b1.contains(&title);
+            let known_api = s2 == 200 && b2.contains(&title);
+            if v != Viewer::Suspended && known != known_api {
+                notes.push(format!(
+                    "{vis:?}/{v:?}: tag page {known} but tag API {known_api}"
+                ));
+            }
+            if !known && gist(s1, &b1) != unknown_tag_page {
+                notes.push(format!("{vis:?}/{v:?}: the tag page answers «{}», not as an unknown tag «{unknown_tag_page}»", gist(s1, &b1)));
+            }
+            if !known_api && v != Viewer::Suspended && gist(s2, &b2) != unknown_tag_api {
+                notes.push(format!(
+                    "{vis:?}/{v:?}: the tag API answers «{}», not as an unknown tag",
+                    gist(s2, &b2)
+                ));
+            }
+            actual.insert((Channel::Tag, vis, v), known);
+
+            // The image attachment's thumbnail, and never the image by its id.
+            let res = w
+                .client
+                .get(app.at(&format!("/p/{pid}/attachments/{}/thumbnail{kq}", it.image)))
+                .send()
+                .await
+                .expect("thumbnail");
+            let shown = res.status() == 200
+                && res
+                    .headers()
+                    .get("content-type")
+                    .and_then(|c| c.to_str().ok())
+                    == Some("image/jpeg");
+            if shown {
+                let cc = res
+                    .headers()
+                    .get("cache-control")
+                    .and_then(|c| c.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                let public = matches!(vis, Vis::Open | Vis::Archived | Vis::Widened);
+                if cc.starts_with("public") != public {
+                    notes.push(format!("{vis:?}/{v:?}: thumbnail Cache-Control «{cc}»"));
+                }
+            }
+            let media_id: i64 = crate::writing::scalar(
+                &app,
+                "SELECT thumbnail_media_id FROM attachments WHERE id = $1",
+                it.image,
+            )
+            .await;
+            let (s, _) = fetch(&w.client, app.at(&format!("/media/{media_id}"))).await;
+            if s != 404 {
+                notes.push(format!("{vis:?}/{v:?}: /media/{media_id} answers {s}"));
+            }
+            actual.insert((Channel::Media, vis, v), shown);
+
+            // What was written first: its first reply and its earlier version.
+            let first_reply = on_page && page_body.contains("Merci à toutes et à tous");
+            let (s, history) = fetch(&w.client, app.at(&format!("/p/{pid}/history{kq}"))).await;
+            let first_version = s == 200 && history.contains(&draft);
+            if first_reply != first_version {
+                notes.push(format!(
+                    "{vis:?}/{v:?}: first reply {first_reply} but earlier version {first_version}"
+                ));
+            }
+            let api_first = replies_ok && replies_body.contains("Merci à toutes et à tous");
+            if v != Viewer::Suspended && api_first != first_reply {
+                notes.push(format!(
+                    "{vis:?}/{v:?}: first reply on the page {first_reply} but in the API {api_first}"
+                ));
+            }
+            actual.insert((Channel::Earlier, vis, v), first_reply && first_version);
         }
     }
 
@@ -508,6 +766,92 @@ async fn permission_matrix_channel_visibility_viewer() {
         wrong.join("\n"),
         notes.join("\n")
     );
+}
+
+/// Lookups by name of people and communities (page and API): someone who
+/// may not see them gets exactly the answer a name that does not exist
+/// gets. Columns: anonymous, signed-in outsider, the community's creator,
+/// instance admin.
+#[tokio::test]
+async fn metadata_lookups_answer_invisible_as_unknown() {
+    let app = TestApp::spawn().await;
+    let (creator_web, creator) = app.logged_in("fondatrice", false).await;
+    let creator_token = token_for(&app, &creator).await;
+    let (outsider_web, outsider) = app.logged_in("dehors", false).await;
+    let outsider_token = token_for(&app, &outsider).await;
+    let (admin_web, admin) = app.logged_in("gardienne", true).await;
+    let admin_token = token_for(&app, &admin).await;
+    for (name, status) in [("suspendu", "suspended"), ("attente", "pending")] {
+        let u = app.create_user(name, false).await;
+        sqlx::query("UPDATE users SET status = $1 WHERE id = $2")
+            .bind(status)
+            .bind(u.id)
+            .execute(&app.state.db.pool)
+            .await
+            .expect("status");
+    }
+    for (slug, status) in [("demandee", "pending"), ("refusee", "refused")] {
+        let c = community(&app, slug, "open", "open", &creator).await;
+        sqlx::query("UPDATE communities SET status = $1 WHERE id = $2")
+            .bind(status)
+            .bind(c)
+            .execute(&app.state.db.pool)
+            .await
+            .expect("status");
+    }
+    // (what, page, API, unknown name, [anon, outsider, creator, admin])
+    #[rustfmt::skip]
+    let rows: [(&str, &str, &str, &str, [bool; 4]); 4] = [
+        ("suspended person", "/u/suspendu", "/api/v1/users/suspendu", "personne", [F, F, F, T]),
+        ("pending person",   "/u/attente",  "/api/v1/users/attente",  "personne", [F, F, F, T]),
+        ("pending community", "/c/demandee", "/api/v1/communities/demandee", "inconnue", [F, F, T, T]),
+        ("refused community", "/c/refusee",  "/api/v1/communities/refusee",  "inconnue", [F, F, T, T]),
+    ];
+    let anonymous = app.client();
+    let askers: [(&reqwest::Client, Option<&str>); 4] = [
+        (&anonymous, None),
+        (&outsider_web, Some(outsider_token.as_str())),
+        (&creator_web, Some(creator_token.as_str())),
+        (&admin_web, Some(admin_token.as_str())),
+    ];
+    let mut wrong = Vec::new();
+    for (what, page, api, unknown, expected) in rows {
+        let name = page.rsplit('/').next().unwrap_or("");
+        let unknown_page = page.replace(name, unknown);
+        let unknown_api = api.replace(name, unknown);
+        for (i, (client, token)) in askers.iter().enumerate() {
+            let (sp, bp) = fetch(client, app.at(page)).await;
+            let mut req = reqwest::Client::new().get(app.at(api));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let res = req.send().await.expect("api");
+            let sa = res.status().as_u16();
+            let ba = res.text().await.unwrap_or_default();
+            let known = sp == 200 && sa == 200;
+            if known != expected[i] {
+                wrong.push(format!(
+                    "{what}, viewer {i}: known {known} (page {sp}, API {sa})"
+                ));
+            }
+            if !known {
+                let (su, bu) = fetch(client, app.at(&unknown_page)).await;
+                let mut req = reqwest::Client::new().get(app.at(&unknown_api));
+                if let Some(t) = token {
+                    req = req.bearer_auth(t);
+                }
+                let res = req.send().await.expect("api");
+                let sua = res.status().as_u16();
+                let bua = res.text().await.unwrap_or_default();
+                if gist(sp, &bp) != gist(su, &bu) || gist(sa, &ba) != gist(sua, &bua) {
+                    wrong.push(format!(
+                        "{what}, viewer {i}: not answered as an unknown name"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 async fn fetch(client: &reqwest::Client, url: String) -> (u16, String) {

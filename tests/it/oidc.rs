@@ -2353,10 +2353,21 @@ async fn tools_are_shown_to_the_communities_they_are_connected_to_with_local_ico
     assert_eq!((wiki.alg, wiki.instance_wide), (Alg::Rs256, true));
     assert!(wiki.icon_src().is_none());
 
-    // The icon is served from here, processed: a 96×96 PNG, cacheable.
+    // The icon is served from here, through its tool, processed: a 96×96
+    // PNG, cacheable by the signed-in browser that shows it (never public:
+    // only signed-in people see tools).
     let icon = pad.icon_src().expect("icon stored");
-    assert!(icon.starts_with("/media/"));
+    assert!(icon.starts_with(&format!(
+        "/tools/{}/icon?v=",
+        passerelles::urls::encode_path(&pad.client_id)
+    )));
     let res = anonymous.get(app.at(&icon)).send().await.expect("icon");
+    assert_eq!(
+        res.status(),
+        StatusCode::NOT_FOUND,
+        "not for anonymous visitors"
+    );
+    let res = admin.get(app.at(&icon)).send().await.expect("icon");
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
         res.headers()
@@ -2368,7 +2379,7 @@ async fn tools_are_shown_to_the_communities_they_are_connected_to_with_local_ico
         res.headers()
             .get("cache-control")
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("max-age") && v.contains("public"))
+            .is_some_and(|v| v.contains("max-age") && v.starts_with("private"))
     );
     let bytes = res.bytes().await.expect("bytes");
     let decoded = image::load_from_memory(&bytes).expect("png");
@@ -2679,13 +2690,24 @@ async fn administrators_change_a_tools_audience_icon_and_algorithm() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let second_icon = reload().await.icon_src().expect("icon");
     assert_ne!(second_icon, first_icon);
-    let anonymous = app.client();
+    // Icons are for signed-in people (here the administrator's browser).
+    let signed_in = admin.clone();
     let status = |p: String| {
-        let req = anonymous.get(app.at(&p));
+        let req = signed_in.get(app.at(&p));
         async move { req.send().await.expect("get").status() }
     };
     assert_eq!(status(first_icon).await, StatusCode::NOT_FOUND);
     assert_eq!(status(second_icon.clone()).await, StatusCode::OK);
+    assert_eq!(
+        app.client()
+            .get(app.at(&second_icon))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        StatusCode::NOT_FOUND,
+        "never to anonymous visitors"
+    );
     // Removed: no icon, the initial shows again; back to instance-wide.
     let mut removed = fields.to_vec();
     removed.retain(|(k, _)| *k != "audience");

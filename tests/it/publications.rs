@@ -984,7 +984,7 @@ async fn watch_item_preview_and_already_shared() {
         .await
         .expect("preview");
     let media = media.expect("the image is stored locally");
-    assert!(html.contains(&format!("src=\"/media/{media}\"")));
+    assert!(html.contains(&format!("src=\"/p/{id}/preview?v={media}\"")));
     assert!(!html.contains("src=\"http"), "no third-party image");
     assert!(
         !html.contains(&format!("{site}/img.png")),

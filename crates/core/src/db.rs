@@ -77,6 +77,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0010_territories.sql"),
     ),
     (
+        11,
+        "privacy",
+        include_str!("../../../migrations/0011_privacy.sql"),
+    ),
+    (
         12,
         "oidc_hardening",
         include_str!("../../../migrations/0012_oidc_hardening.sql"),

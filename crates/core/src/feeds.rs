@@ -17,6 +17,9 @@ pub struct Feed<'a> {
     pub self_url: String,
     pub items: &'a [PublicationSummary],
     pub lang: &'static str,
+    /// An unlisted community's feed: its readers hold its link, so items
+    /// link with their keys, and it is not for shared caches.
+    pub unlisted: bool,
 }
 
 fn rfc2822(unix: i64) -> String {
@@ -52,7 +55,7 @@ pub fn rss(feed: &Feed<'_>, base: &str) -> String {
         xml_escape(&feed.self_url)
     ));
     for it in feed.items {
-        let link = format!("{base}{}", it.path());
+        let link = format!("{base}{}", it.link(feed.unlisted));
         x.push_str(&format!(
             "<item><title>{}</title><link>{}</link><guid isPermaLink=\"true\">{}</guid><pubDate>{}</pubDate><description>{}</description>",
             xml_escape(&it.title),
@@ -91,7 +94,7 @@ pub fn atom(feed: &Feed<'_>, base: &str) -> String {
         rfc3339(updated)
     ));
     for it in feed.items {
-        let link = format!("{base}{}", it.path());
+        let link = format!("{base}{}", it.link(feed.unlisted));
         let author = it
             .author_name
             .clone()
@@ -135,6 +138,7 @@ mod tests {
             pinned: false,
             tags: vec!["économie".into()],
             link_url: None,
+            public_key: "k7".into(),
             site_name: None,
         }
     }
@@ -149,6 +153,7 @@ mod tests {
             self_url: "https://p.example/c/coop/feed.rss".into(),
             items: &items,
             lang: "fr-CA",
+            unlisted: false,
         };
         let r = rss(&feed, "https://p.example");
         assert!(r.contains("<title>L&apos;été &lt;script&gt;</title>"));

@@ -115,7 +115,7 @@ impl Lang {
             // all: a sample of every variable, built once per thread.
             static SAMPLE: HashMap<Cow<'static, str>, FluentValue<'static>> = [
                 "name", "email", "link", "instance", "date", "days", "page", "pages", "device",
-                "browser", "os", "passkey", "reset", "created", "updated", "unchanged", "issues", "ignored",
+                "browser", "os", "passkey", "reset", "created", "updated", "unchanged", "issues", "ignored", "community",
             ]
             .into_iter()
             .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

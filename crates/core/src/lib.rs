@@ -24,6 +24,7 @@ pub mod initiatives;
 pub mod jobs;
 pub mod mail;
 pub mod markdown;
+pub mod media;
 pub mod metrics;
 pub mod moderation;
 pub mod notifications;

@@ -26,6 +26,9 @@ pub const REPLY: &str = "reply";
 pub const FOLLOWED_REPLY: &str = "followed_reply";
 /// A moderators' decision about my content (made by `crate::moderation`).
 pub const MODERATION: &str = "moderation";
+/// A moderator shared my publication into a wider community
+/// (`policy::ShareRule::NotifyAuthor`; `community_id` says where).
+pub const SHARED: &str = "shared";
 
 /// A record to insert.
 #[derive(Debug, Clone)]
@@ -129,6 +132,9 @@ pub struct Item {
     pub created_at: i64,
     pub read_at: Option<i64>,
     pub emailed_at: Option<i64>,
+    /// The publication's key, when the recipient reads it only by its
+    /// link (shared in an unlisted community they are not a member of).
+    pub key: Option<String>,
 }
 
 impl Item {
@@ -145,8 +151,11 @@ impl Item {
         }
         match (self.publication_id, self.reply_id, &self.community) {
             // `?reply=` opens the page of replies where it is.
-            (Some(p), Some(r), _) => crate::urls::reply(p, r),
-            (Some(p), None, _) => crate::urls::publication(p),
+            (Some(p), Some(r), _) => crate::urls::reply_link(p, r, self.key.as_deref()),
+            (Some(p), None, _) => match &self.key {
+                Some(k) => crate::urls::publication_link(p, k),
+                None => crate::urls::publication(p),
+            },
             (None, _, Some((slug, _))) => crate::urls::community(slug),
             _ => "/notifications".to_string(),
         }
@@ -165,8 +174,12 @@ pub struct Group {
 
 impl Group {
     pub fn link(&self) -> String {
+        let key = self.items.iter().find_map(|i| i.key.clone());
         match self.publication_id {
-            Some(p) => crate::urls::publication(p),
+            Some(p) => match key {
+                Some(k) => crate::urls::publication_link(p, &k),
+                None => crate::urls::publication(p),
+            },
             None => self
                 .items
                 .first()
@@ -298,6 +311,7 @@ pub async fn fetch(
                 created_at: r.try_get("created_at")?,
                 read_at: r.try_get("read_at")?,
                 emailed_at: r.try_get("emailed_at")?,
+                key: None,
             },
             r.try_get::<Option<String>, _>("p_title")?,
         ));
@@ -314,20 +328,33 @@ pub async fn fetch(
     }
     let pubs = load_publications(db, &ids).await?;
     let mut links = publications::links_of(db, Some(user), &ids).await?;
-    let sights: HashMap<i64, Sight> = pubs
-        .iter()
+    // (sight, the key when the person reads it only by its link: a
+    // notification carries the link, as a member passing it on would).
+    let sights: HashMap<i64, (Sight, Option<String>)> = pubs
+        .into_iter()
         .map(|p| {
             let links = links.remove(&p.id).unwrap_or_default();
-            (p.id, publications::sight(Some(user), p, &links))
+            let found = publications::sight(Some(user), &p, &links);
+            let seen = if found == Sight::Full {
+                (found, None)
+            } else if publications::link_needed(Some(user), &p, &links) {
+                (Sight::Full, Some(p.public_key.clone()))
+            } else {
+                (found, None)
+            };
+            (p.id, seen)
         })
         .collect();
     // A moderation outcome stays visible to the author who only sees the
     // removal notice; everything else needs the publication itself.
-    out.retain(|(i, _)| match i.publication_id {
+    out.retain_mut(|(i, _)| match i.publication_id {
         None => true,
         Some(p) => match sights.get(&p) {
-            Some(Sight::Full) => true,
-            Some(Sight::Notice) => i.kind == MODERATION,
+            Some((Sight::Full, key)) => {
+                i.key = key.clone();
+                true
+            }
+            Some((Sight::Notice, _)) => i.kind == MODERATION,
             _ => false,
         },
     });
@@ -340,36 +367,41 @@ async fn load_publications(
     ids: &[i64],
 ) -> Result<Vec<publications::Publication>, sqlx::Error> {
     let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    let sql = format!("SELECT id, author_id, status FROM publications WHERE id IN ({list})");
+    let sql =
+        format!("SELECT id, author_id, status, public_key FROM publications WHERE id IN ({list})");
     tick();
-    let rows: Vec<(i64, Option<i64>, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let rows: Vec<(i64, Option<i64>, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .fetch_all(&db.pool)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, author_id, status)| publications::Publication {
-            id,
-            kind: publications::Kind::Discussion,
-            title: String::new(),
-            body: String::new(),
-            body_html: String::new(),
-            author: None,
-            author_id,
-            link_url: None,
-            link_key: None,
-            preview: None,
-            accepted_reply_id: None,
-            status: crate::policy::ContentStatus::parse(&status)
-                .unwrap_or(crate::policy::ContentStatus::Hidden),
-            status_reason: String::new(),
-            locked: false,
-            created_at: 0,
-            updated_at: 0,
-            last_activity_at: 0,
-            reply_count: 0,
-            revisions: 0,
-            following: false,
-        })
+        .map(
+            |(id, author_id, status, public_key)| publications::Publication {
+                id,
+                kind: publications::Kind::Discussion,
+                title: String::new(),
+                body: String::new(),
+                body_html: String::new(),
+                author: None,
+                author_id,
+                link_url: None,
+                link_key: None,
+                preview: None,
+                accepted_reply_id: None,
+                status: crate::policy::ContentStatus::parse(&status)
+                    .unwrap_or(crate::policy::ContentStatus::Hidden),
+                status_reason: String::new(),
+                locked: false,
+                created_at: 0,
+                updated_at: 0,
+                last_activity_at: 0,
+                reply_count: 0,
+                revisions: 0,
+                following: false,
+                public_key,
+                reach: crate::policy::Reach::Found,
+            },
+        )
         .collect())
 }
 

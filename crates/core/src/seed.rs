@@ -491,7 +491,7 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
     let comm_base = max_id(db, "communities").await?;
     let mut private = Vec::new();
     let cols = "communities (id, slug, name, description, theme, territory, visibility, join_policy, status, created_by, \
-                created_at, last_activity_at, member_count)";
+                created_at, last_activity_at, inner_activity_at, member_count)";
     let mut mem_rows = Vec::new();
     let mem_cols =
         "memberships (community_id, user_id, role, state, welcomed, created_at, updated_at)";
@@ -546,6 +546,12 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
                 V::I(t),
             ]);
         }
+        let description = format!(
+            "Un espace d'échange en {theme} pour les personnes de la région {region}. {}",
+            rng.pick(SENTENCES)
+        );
+        let created = t - rng.below(3 * 365 * 86400) as i64;
+        let active = t - rng.below(30 * 86400) as i64;
         rows.push(vec![
             V::I(id),
             V::S(format!(
@@ -556,18 +562,17 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
                     .collect::<String>()
             )),
             V::S(name),
-            V::S(format!(
-                "Un espace d'échange en {theme} pour les personnes de la région {region}. {}",
-                rng.pick(SENTENCES)
-            )),
+            V::S(description),
             V::S(theme_key.into()),
             V::S(region_slug),
             V::S(vis.into()),
             V::S(join.into()),
             V::S("active".into()),
             V::I(owner),
-            V::I(t - rng.below(3 * 365 * 86400) as i64),
-            V::I(t - rng.below(30 * 86400) as i64),
+            V::I(created),
+            // A private community's public date is what its card shows.
+            V::I(if is_private { created } else { active }),
+            V::I(active),
             V::I(members.len() as i64),
         ]);
         if is_private {
@@ -629,7 +634,7 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
     let reply_base = max_id(db, "replies").await?;
     let mut reply_id = reply_base;
     let pcols = "publications (id, kind, title, body, body_html, lang, author_id, link_url, link_key, created_at, updated_at, \
-                 last_activity_at, reply_count)";
+                 last_activity_at, reply_count, public_key)";
     let ccols =
         "publication_communities (publication_id, community_id, added_by, added_at, pinned)";
     let tcols = "publication_tags (publication_id, tag_id)";
@@ -709,6 +714,7 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
             V::I(created),
             V::I(last),
             V::I(replies_here),
+            V::S(crate::publications::new_public_key()),
         ]);
         crow.push(vec![
             V::I(id),

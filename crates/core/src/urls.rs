@@ -36,10 +36,26 @@ pub fn publication(id: i64) -> String {
     format!("/p/{id}")
 }
 
+/// A publication's link: its page with its key, which lets someone who is
+/// not a member of the unlisted community it is shared in read it (what
+/// "unlisted: readable by link" means for one publication). `/p/{id}`
+/// alone finds nothing there, so sequential ids enumerate nothing.
+pub fn publication_link(id: i64, key: &str) -> String {
+    format!("/p/{id}?k={key}")
+}
+
 /// A reply, anchored in its publication's page (`?reply=` opens the page of
 /// replies that holds it).
 pub fn reply(publication_id: i64, reply_id: i64) -> String {
     format!("/p/{publication_id}?reply={reply_id}#r-{reply_id}")
+}
+
+/// A reply, with the publication's key when the reader needs its link.
+pub fn reply_link(publication_id: i64, reply_id: i64, key: Option<&str>) -> String {
+    match key {
+        Some(k) => format!("/p/{publication_id}?k={k}&reply={reply_id}#r-{reply_id}"),
+        None => reply(publication_id, reply_id),
+    }
 }
 
 /// A file attached to a publication (served through the publication's
@@ -48,9 +64,34 @@ pub fn attachment(publication_id: i64, attachment_id: i64) -> String {
     format!("/p/{publication_id}/attachments/{attachment_id}")
 }
 
-/// A stored image (avatars, tool icons, preview thumbnails).
-pub fn media(id: i64) -> String {
-    format!("/media/{id}")
+// Stored images are addressed through their owner, never by their own id
+// (`/media/{id}` is gone: every such address answers 404): the owner's
+// page decides who sees them (`policy::MediaSight`). `v` is the image's
+// version (its row), so the address changes when the image does and may
+// be cached for long.
+
+/// A person's avatar (served while their profile is visible).
+pub fn avatar(username: &str, media_id: i64) -> String {
+    format!("/u/{}/avatar?v={media_id}", encode_path(username))
+}
+
+/// The image of a watch item's link preview (served with the publication;
+/// `key` when the reader holds its link).
+pub fn publication_preview(publication_id: i64, media_id: i64, key: Option<&str>) -> String {
+    match key {
+        Some(k) => format!("/p/{publication_id}/preview?v={media_id}&k={k}"),
+        None => format!("/p/{publication_id}/preview?v={media_id}"),
+    }
+}
+
+/// A connected tool's icon (signed-in people and administrators).
+pub fn tool_icon(client_id: &str, media_id: i64) -> String {
+    format!("/tools/{}/icon?v={media_id}", encode_path(client_id))
+}
+
+/// An organisation's logo (served through the organisation: `media`).
+pub fn organisation_logo(slug: &str, media_id: i64) -> String {
+    format!("/o/{}/logo?v={media_id}", encode_path(slug))
 }
 
 /// An organisation's page. Slugs are `[a-z0-9-]`.
@@ -89,6 +130,10 @@ mod tests {
         assert_eq!(community("frigos-qc"), "/c/frigos-qc");
         assert_eq!(reply(3, 9), "/p/3?reply=9#r-9");
         assert_eq!(publication(42), "/p/42");
+        assert_eq!(publication_link(42, "ab12"), "/p/42?k=ab12");
+        assert_eq!(reply_link(3, 9, Some("ab")), "/p/3?k=ab&reply=9#r-9");
+        assert_eq!(avatar("éloïse", 7), "/u/%C3%A9lo%C3%AFse/avatar?v=7");
+        assert_eq!(publication_preview(4, 8, None), "/p/4/preview?v=8");
         assert_eq!(
             absolute("https://x.example/", "/p/1"),
             "https://x.example/p/1"

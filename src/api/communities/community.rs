@@ -53,7 +53,7 @@ pub async fn list(
         items: listing
             .items
             .iter()
-            .map(|(c, m)| summary(&state, c, *m))
+            .map(|(c, m)| summary(&state, viewer.as_ref(), c, *m))
             .collect(),
         page: listing.page,
         next_page: listing.more.then_some(listing.page + 1),

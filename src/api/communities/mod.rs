@@ -80,7 +80,12 @@ pub fn router() -> Router<AppState> {
 
 // ---- conversions ----------------------------------------------------------------------
 
-fn summary(state: &AppState, c: &Community, m: Option<Membership>) -> CommunitySummary {
+fn summary(
+    state: &AppState,
+    viewer: Option<&User>,
+    c: &Community,
+    m: Option<Membership>,
+) -> CommunitySummary {
     CommunitySummary {
         slug: c.slug.clone(),
         name: c.name.clone(),
@@ -92,7 +97,8 @@ fn summary(state: &AppState, c: &Community, m: Option<Membership>) -> CommunityS
         join_policy: c.join_policy.into(),
         status: c.status.into(),
         member_count: c.member_count,
-        last_activity_at: rfc3339(c.last_activity_at),
+        // What the card shows to whoever may not read it (the policy).
+        last_activity_at: rfc3339(c.activity_for(viewer, m)),
         url: state.url(&c.path()),
         membership: m.map(Into::into),
     }
@@ -107,7 +113,7 @@ fn detail(state: &AppState, viewer: Option<&User>, l: &Loaded) -> CommunityDetai
     let member = l.role().is_some() || l.manage(viewer);
     let readable = l.view(viewer);
     CommunityDetail {
-        summary: summary(state, c, m),
+        summary: summary(state, viewer, c, m),
         readable,
         charter: readable.then(|| c.charter.clone()),
         welcome: (readable && member).then(|| c.welcome.clone()),

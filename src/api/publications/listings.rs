@@ -11,7 +11,7 @@ use super::*;
     tag = "publications",
     security((), ("bearer" = [])),
     params(("name" = String, Path, description = "Tag name (lowercase)"), PageParams),
-    responses((status = 200, description = "A page of publications", body = TagListing), (status = 404, description = "No such tag", body = ErrorBody))
+    responses((status = 200, description = "A page of publications", body = TagListing), (status = 404, description = "No such tag, or none the caller may see (the same answer)", body = ErrorBody))
 )]
 pub async fn tag_publications(
     State(state): State<AppState>,
@@ -21,7 +21,8 @@ pub async fn tag_publications(
 ) -> AppResult<Json<TagListing>> {
     let viewer = viewer.map(|v| v.0);
     let name = name.to_lowercase();
-    let label = pubs::tag_label(&state.db, &name)
+    // Unknown, or used only where the caller cannot see: the same 404.
+    let label = pubs::tag_label(&state.db, viewer.as_ref(), &name)
         .await?
         .ok_or(AppError::NotFound)?;
     let page = q.page.clamp(0, 10_000);
@@ -32,7 +33,7 @@ pub async fn tag_publications(
         order: "last_activity_desc".into(),
         page,
         has_more,
-        items: list.iter().map(|s| summary_out(&state, s)).collect(),
+        items: list.iter().map(|s| summary_out(&state, s, false)).collect(),
     }))
 }
 
@@ -73,7 +74,11 @@ pub async fn community_publications(
             .iter()
             .map(|s| CommunityItem {
                 pinned: s.pinned,
-                publication: summary_out(&state, s),
+                publication: summary_out(
+                    &state,
+                    s,
+                    l.c.visibility == crate::policy::Visibility::Unlisted,
+                ),
             })
             .collect(),
     }))

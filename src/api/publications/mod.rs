@@ -72,7 +72,17 @@ pub fn router() -> Router<AppState> {
 
 /// The publication as the caller reads it, with its tags and attachments.
 async fn full(state: &AppState, viewer: Option<&User>, id: i64) -> AppResult<PublicationOut> {
-    let (p, links) = readable(state, viewer, id).await?;
+    full_with(state, viewer, id, None).await
+}
+
+/// [`full`], for a caller who came with the publication's key.
+async fn full_with(
+    state: &AppState,
+    viewer: Option<&User>,
+    id: i64,
+    key: Option<&str>,
+) -> AppResult<PublicationOut> {
+    let (p, links) = ops::readable_with(state, viewer, id, key).await?;
     let tags = pubs::tags_of(&state.db, &[id])
         .await?
         .remove(&id)
@@ -88,18 +98,19 @@ fn reply_out(
     links: &[Shared],
     r: &pubs::Reply,
 ) -> ReplyOut {
-    let sight = pubs::reply_sight(viewer, r, links);
+    let sight = pubs::reply_sight(viewer, p, r, links);
     let full = sight == ReplySight::Full;
+    let key = (p.reach == crate::policy::Reach::Link).then_some(p.public_key.as_str());
     ReplyOut {
         id: r.id,
-        url: state.url(&r.path()),
+        url: state.url(&crate::urls::reply_link(p.id, r.id, key)),
         parent_id: r.parent_id,
         depth: r.depth,
         author: person(state, &r.author),
         status: match sight {
             ReplySight::Full => r.status.as_str().to_string(),
             ReplySight::Tombstone => "deleted".into(),
-            ReplySight::Moderated => "moderated".into(),
+            ReplySight::Moderated | ReplySight::None => "moderated".into(),
         },
         body: full.then(|| r.body.clone()),
         body_html: full.then(|| r.body_html.clone()),

@@ -71,19 +71,22 @@ pub async fn create(
     path = "/api/v1/publications/{id}",
     tag = "publications",
     security((), ("bearer" = [])),
-    params(("id" = i64, Path, description = "Publication id")),
+    params(("id" = i64, Path, description = "Publication id"), KeyParams),
     responses(
         (status = 200, description = "The publication", body = PublicationOut),
-        (status = 404, description = "No such publication, or not readable by the caller", body = ErrorBody),
+        (status = 404, description = "No such publication, or not readable by the caller (a publication of an unlisted community without its key `k`)", body = ErrorBody),
     )
 )]
 pub async fn show(
     State(state): State<AppState>,
     viewer: Option<ApiUser>,
     Path(id): Path<i64>,
+    Query(q): Query<KeyParams>,
 ) -> AppResult<Json<PublicationOut>> {
     let viewer = viewer.map(|v| v.0);
-    Ok(Json(full(&state, viewer.as_ref(), id).await?))
+    Ok(Json(
+        full_with(&state, viewer.as_ref(), id, q.k.as_deref()).await?,
+    ))
 }
 
 /// Edit title, body or tags (its author). The previous version is kept.
@@ -142,6 +145,10 @@ pub async fn remove(
 }
 
 /// Share the publication into another community where the caller may post.
+/// Unless it is already public (visible in an open community), sharing
+/// widens its audience: only its author may, or a moderator of a community
+/// it is in (its author is then notified). Replies and earlier versions
+/// written before stay with the audience they were written for.
 #[utoipa::path(
     post,
     path = "/api/v1/publications/{id}/communities",
@@ -151,7 +158,7 @@ pub async fn remove(
     request_body = ShareRequest,
     responses(
         (status = 200, description = "Shared (or already there)", body = PublicationOut),
-        (status = 403, description = "The caller may not post in that community", body = ErrorBody),
+        (status = 403, description = "The caller may not post in that community, or may not widen this publication's audience (neither its author nor a moderator where it is)", body = ErrorBody),
         (status = 404, description = "Not readable", body = ErrorBody),
     )
 )]
@@ -206,7 +213,7 @@ pub async fn add_attachments(
     path = "/api/v1/publications/{id}/attachments/{aid}",
     tag = "publications",
     security((), ("bearer" = [])),
-    params(("id" = i64, Path, description = "Publication id"), ("aid" = i64, Path, description = "Attachment id")),
+    params(("id" = i64, Path, description = "Publication id"), ("aid" = i64, Path, description = "Attachment id"), KeyParams),
     responses(
         (status = 200, description = "The file, as `attachment`"),
         (status = 404, description = "Not readable or no such attachment", body = ErrorBody),
@@ -216,9 +223,10 @@ pub async fn download(
     State(state): State<AppState>,
     viewer: Option<ApiUser>,
     Path((id, aid)): Path<(i64, i64)>,
+    Query(q): Query<KeyParams>,
 ) -> AppResult<Response> {
     let viewer = viewer.map(|v| v.0);
-    readable(&state, viewer.as_ref(), id).await?;
+    ops::readable_with(&state, viewer.as_ref(), id, q.k.as_deref()).await?;
     let (name, ctype, bytes) = pubs::attachment_bytes(&state.db, id, aid)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -23,9 +23,14 @@ pub async fn replies(
     Query(q): Query<ReplyPageParams>,
 ) -> AppResult<Json<ReplyListing>> {
     let viewer = viewer.map(|v| v.0);
-    let (p, links) = readable(&state, viewer.as_ref(), id).await?;
+    let (p, links) = ops::readable_with(&state, viewer.as_ref(), id, q.k.as_deref()).await?;
     let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
     let (list, threads) = pubs::replies_page(&state.db, id, page).await?;
+    // Replies written for an audience the caller is not part of are left out.
+    let list: Vec<pubs::Reply> = list
+        .into_iter()
+        .filter(|r| pubs::reply_sight(viewer.as_ref(), &p, r, &links) != ReplySight::None)
+        .collect();
     let pages = pubs::reply_pages(threads);
     Ok(Json(ReplyListing {
         order: "thread_oldest_first".into(),

@@ -94,7 +94,7 @@ pub(super) fn publication_out(
 ) -> PublicationOut {
     PublicationOut {
         id: p.id,
-        url: state.url(&p.path()),
+        url: state.url(&p.link_for(viewer, links)),
         kind: p.kind,
         title: p.title.clone(),
         body: p.body.clone(),
@@ -117,7 +117,7 @@ pub(super) fn publication_out(
             title: pr.title.clone(),
             description: pr.description.clone(),
             site_name: pr.site_name.clone(),
-            image_url: pr.image_url().map(|u| state.url(&u)),
+            image_url: pr.image_url(p).map(|u| state.url(&u)),
             error: (!pr.error.is_empty()).then(|| pr.error.clone()),
         }),
         tags: tags
@@ -146,8 +146,10 @@ pub(super) fn publication_out(
                 content_type: a.content_type.clone(),
                 size: a.size,
                 url: state.url(&format!(
-                    "/api/v1/publications/{}/attachments/{}",
-                    p.id, a.id
+                    "/api/v1/publications/{}/attachments/{}{}",
+                    p.id,
+                    a.id,
+                    p.key_query()
                 )),
             })
             .collect(),
@@ -261,10 +263,12 @@ pub struct SummaryOut {
     pub link_url: Option<String>,
 }
 
-pub fn summary_out(state: &AppState, s: &PublicationSummary) -> SummaryOut {
+/// A summary in a listing; `unlisted` when the listing is an unlisted
+/// community's (its readers get each publication's link, with its key).
+pub fn summary_out(state: &AppState, s: &PublicationSummary, unlisted: bool) -> SummaryOut {
     SummaryOut {
         id: s.id,
-        url: state.url(&s.path()),
+        url: state.url(&s.link(unlisted)),
         kind: s.kind.clone(),
         title: s.title.clone(),
         excerpt: s.excerpt.clone(),
@@ -334,6 +338,21 @@ pub struct ReplyPageParams {
     /// its sub-replies). Defaults to 1.
     #[serde(default)]
     pub page: Option<i64>,
+    /// The publication's key, from its link (`url` of a publication read
+    /// in an unlisted community): what lets someone who is not a member
+    /// read it there.
+    #[serde(default)]
+    pub k: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct KeyParams {
+    /// The publication's key, from its link (`url` of a publication read
+    /// in an unlisted community): what lets someone who is not a member
+    /// read it there. Without it, such a publication is a 404.
+    #[serde(default)]
+    pub k: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

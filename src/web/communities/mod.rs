@@ -497,7 +497,7 @@ fn person_row(lang: Lang, m: &communities::Member) -> PersonRow {
         },
         username: m.username.clone(),
         path: urls::user(&m.username),
-        avatar: m.avatar_id.map(urls::media),
+        avatar: m.avatar_id.map(|id| urls::avatar(&m.username, id)),
         role: m.role.as_str(),
         role_label: lang.t(role_key(m.role)),
         since: m.since,

@@ -134,7 +134,8 @@ pub(super) async fn render_show(
     let feed = items
         .into_iter()
         .map(|p| FeedItem {
-            path: p.path(),
+            // In an unlisted community, its readers get each publication's link.
+            path: p.link(l.c.visibility == crate::policy::Visibility::Unlisted),
             kind: lang
                 .try_t(&format!("community-kind-{}", p.kind))
                 .unwrap_or_else(|| p.kind.clone()),

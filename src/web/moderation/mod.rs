@@ -164,6 +164,17 @@ async fn moderated_community(
         .await?
         .ok_or(AppError::NotFound)?;
     let Some(user) = ctx.user.clone() else {
+        // Only a community an anonymous visitor may know of sends them to
+        // the log-in form; any other answers as an unknown address.
+        if !policy::can(
+            None,
+            Action::ViewCommunityCard {
+                c: &c.facts(),
+                m: None,
+            },
+        ) {
+            return Err(AppError::NotFound);
+        }
         return Ok(Err(login_redirect(ctx, back)));
     };
     let mem = communities::membership(&state.db, c.id, Some(&user)).await?;

@@ -72,10 +72,17 @@ pub(super) async fn history(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
+    Query(q): Query<KeyQuery>,
 ) -> AppResult<Response> {
-    let (p, _) = ops::readable(&state, ctx.user.as_ref(), id).await?;
+    let (p, links) = ops::readable_with(&state, ctx.user.as_ref(), id, key_of(&q.k)).await?;
     let revs = pubs::revisions(&state.db, id).await?;
-    let list = versions(
+    // Earlier versions are never widened: one replaced before the
+    // publication reached the viewer's communities is not theirs to read.
+    let kept: Vec<bool> = revs
+        .iter()
+        .map(|r| pubs::written_for(ctx.user.as_ref(), &p, &links, r.replaced_at))
+        .collect();
+    let mut list = versions(
         ctx.lang,
         &p.title,
         &p.body_html,
@@ -84,17 +91,22 @@ pub(super) async fn history(
         &p.author,
         revs,
     );
+    let mut i = 0;
+    list.retain(|_| {
+        i += 1;
+        i == 1 || kept[i - 2]
+    });
     Ok(page(
         &ctx,
         &HistoryPage {
             s: Shell::new(&state, &ctx, &ctx.t("publication-history-title"), "")
-                .crumb(p.title.clone(), p.path())
+                .crumb(p.title.clone(), format!("{}{}", p.path(), p.key_query()))
                 .crumb(
                     ctx.t("publication-history-title"),
                     format!("{}/history", urls::publication(id)),
                 ),
             heading: ctx.t("publication-history-title"),
-            back: p.path(),
+            back: format!("{}{}", p.path(), p.key_query()),
             versions: list,
         },
     ))
@@ -104,12 +116,13 @@ pub(super) async fn reply_history(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, rid)): Path<(i64, i64)>,
+    Query(q): Query<KeyQuery>,
 ) -> AppResult<Response> {
-    let (p, links) = ops::readable(&state, ctx.user.as_ref(), id).await?;
+    let (p, links) = ops::readable_with(&state, ctx.user.as_ref(), id, key_of(&q.k)).await?;
     let r = pubs::reply_by_id(&state.db, id, rid)
         .await?
         .ok_or(AppError::NotFound)?;
-    if pubs::reply_sight(ctx.user.as_ref(), &r, &links) != ReplySight::Full {
+    if pubs::reply_sight(ctx.user.as_ref(), &p, &r, &links) != ReplySight::Full {
         return Err(AppError::NotFound);
     }
     let revs = pubs::reply_revisions(&state.db, rid).await?;
@@ -126,10 +139,14 @@ pub(super) async fn reply_history(
         &ctx,
         &HistoryPage {
             s: Shell::new(&state, &ctx, &ctx.t("reply-history-title"), "")
-                .crumb(p.title.clone(), p.path())
+                .crumb(p.title.clone(), format!("{}{}", p.path(), p.key_query()))
                 .crumb(ctx.t("reply-history-title"), ""),
             heading: ctx.t("reply-history-title"),
-            back: r.path(),
+            back: urls::reply_link(
+                p.id,
+                r.id,
+                (!p.key_query().is_empty()).then_some(p.public_key.as_str()),
+            ),
             versions: list,
         },
     ))

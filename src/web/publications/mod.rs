@@ -13,8 +13,8 @@ use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
@@ -64,7 +64,10 @@ pub fn router() -> Router<AppState> {
         .route("/p/{id}/delete", get(delete_confirm).post(delete_submit))
         .route("/p/{id}/history", get(history))
         .route("/p/{id}/attachments/{aid}", get(download))
-        .route("/p/{id}/attachments/{aid}/thumbnail", get(thumbnail))
+        .route(
+            "/p/{id}/attachments/{aid}/thumbnail",
+            get(super::media::thumbnail),
+        )
         .route("/p/{id}/replies", post(reply_submit))
         .route(
             "/p/{id}/replies/{rid}/edit",

@@ -45,7 +45,7 @@ pub(super) async fn reply_submit(
             .unwrap_or(1)
             .max(1),
     };
-    let d = match pubs::load_page_at(&state.db, ctx.user.as_ref(), id, form_page).await? {
+    let d = match pubs::load_page_at(&state.db, ctx.user.as_ref(), id, None, form_page).await? {
         Loaded::Full(d) => d,
         _ => return Err(AppError::NotFound),
     };

@@ -51,6 +51,11 @@ pub(super) struct ShowPage {
     body_html: String,
     link_url: Option<String>,
     preview: Option<LinkPreview>,
+    preview_image: Option<String>,
+    /// `?k=…` when the reader came with the publication's link (its
+    /// internal links carry it), else empty; `kamp` is the same after `&`.
+    kq: String,
+    kamp: String,
     preview_error: Option<String>,
     attachments: Vec<AttachmentView>,
     tags: Vec<Tag>,
@@ -128,13 +133,22 @@ pub(super) fn show_page(
     } = d;
     let can_reply = pubs::may_reply(viewer, &p, &links);
     let can_accept = pubs::may_accept(viewer, &p, &links);
+    // Replies written for an audience the viewer is not part of are left
+    // out (the publication was shared into a wider community since).
+    let replies: Vec<pubs::Reply> = replies
+        .into_iter()
+        .filter(|r| pubs::reply_sight(viewer, &p, r, &links) != ReplySight::None)
+        .collect();
+    let kq = p.key_query();
+    let kamp = kq.replacen('?', "&", 1);
+    let by_link = !kq.is_empty();
     let on_page: std::collections::HashSet<i64> = replies.iter().map(|r| r.id).collect();
     let (placed, final_close) = pubs::thread(replies);
     let replies = placed
         .into_iter()
         .map(|pl| {
             let r = &pl.reply;
-            let sight = pubs::reply_sight(viewer, r, &links);
+            let sight = pubs::reply_sight(viewer, &p, r, &links);
             let (author_name, author_path, avatar) = author_bits(lang, &r.author);
             let full = sight == ReplySight::Full;
             ReplyView {
@@ -154,7 +168,7 @@ pub(super) fn show_page(
                 shown: match sight {
                     ReplySight::Full => "full",
                     ReplySight::Tombstone => "tombstone",
-                    ReplySight::Moderated => "moderated",
+                    ReplySight::Moderated | ReplySight::None => "moderated",
                 },
                 moderated_reason: (sight == ReplySight::Moderated
                     && r.is_author(viewer)
@@ -167,6 +181,7 @@ pub(super) fn show_page(
                 can_edit: full && r.is_author(viewer) && r.status != ContentStatus::Deleted,
                 can_reply: can_reply && r.status == ContentStatus::Visible,
                 can_report: full
+                    && !by_link
                     && viewer.is_some()
                     && r.status == ContentStatus::Visible
                     && !r.is_author(viewer),
@@ -223,7 +238,7 @@ pub(super) fn show_page(
             }
         });
     ShowPage {
-        s: Shell::new(state, ctx, &p.title, "").crumb(p.title.clone(), p.path()),
+        s: Shell::new(state, ctx, &p.title, "").crumb(p.title.clone(), format!("{}{kq}", p.path())),
         id: p.id,
         title: p.title.clone(),
         kind: p.kind.as_str(),
@@ -237,12 +252,19 @@ pub(super) fn show_page(
         body_html: p.body_html.clone(),
         link_url: p.link_url.clone(),
         preview: p.preview.clone().filter(|pr| pr.error.is_empty()),
+        preview_image: p
+            .preview
+            .as_ref()
+            .filter(|pr| pr.error.is_empty())
+            .and_then(|pr| pr.image_url(&p)),
+        kq: kq.clone(),
+        kamp: kamp.clone(),
         preview_error,
         attachments: attachments
             .iter()
             .map(|a: &Attachment| AttachmentView {
-                path: a.path(),
-                thumbnail: a.thumbnail_path(),
+                path: format!("{}{kq}", a.path()),
+                thumbnail: a.thumbnail_path().map(|t| format!("{t}{kq}")),
                 name: a.file_name.clone(),
                 size: human_size(lang, a.size),
             })
@@ -268,12 +290,14 @@ pub(super) fn show_page(
             if on_page.contains(&rid) {
                 format!("#r-{rid}")
             } else {
-                urls::reply(p.id, rid)
+                let key = by_link.then_some(p.public_key.as_str());
+                urls::reply_link(p.id, rid, key)
             }
         }),
         locked: p.locked,
         can_reply,
-        can_follow: viewer.is_some(),
+        // Following needs finding it again: not for a reader by link.
+        can_follow: viewer.is_some() && !by_link,
         following: p.following,
         can_edit: pubs::may_edit(viewer, &p, &links),
         can_delete: pubs::may_delete(viewer, &p, &links),
@@ -353,6 +377,20 @@ pub(super) fn notice_page(
 pub(super) struct ShowQuery {
     page: String,
     reply: String,
+    /// The publication's key, when the reader came with its link.
+    k: String,
+}
+
+/// `?k=` alone (attachments, history: pages a by-link reader reaches).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct KeyQuery {
+    pub(super) k: String,
+}
+
+/// The key a link carried, if any.
+pub(super) fn key_of(k: &str) -> Option<&str> {
+    Some(k.trim()).filter(|k| !k.is_empty())
 }
 
 /// Where a reply is shown: its page, then its anchor.
@@ -376,7 +414,7 @@ pub(super) async fn show(
         (Err(_), Ok(rid)) => pubs::page_of_reply(&state.db, id, rid).await?,
         _ => 1,
     };
-    match pubs::load_page_at(&state.db, ctx.user.as_ref(), id, reply_page).await? {
+    match pubs::load_page_at(&state.db, ctx.user.as_ref(), id, key_of(&q.k), reply_page).await? {
         Loaded::NotFound => Err(AppError::NotFound),
         Loaded::Notice(p, links) => Ok(page(&ctx, &notice_page(&state, &ctx, &p, &links))),
         Loaded::Full(d) => Ok(page(
@@ -397,29 +435,11 @@ pub(super) async fn download(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, aid)): Path<(i64, i64)>,
+    Query(q): Query<KeyQuery>,
 ) -> AppResult<Response> {
-    ops::readable(&state, ctx.user.as_ref(), id).await?;
+    ops::readable_with(&state, ctx.user.as_ref(), id, key_of(&q.k)).await?;
     let (name, ctype, bytes) = pubs::attachment_bytes(&state.db, id, aid)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(ctx.finish(download_response(&name, &ctype, bytes)))
-}
-
-pub(super) async fn thumbnail(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, aid)): Path<(i64, i64)>,
-) -> AppResult<Response> {
-    ops::readable(&state, ctx.user.as_ref(), id).await?;
-    let bytes = pubs::attachment_thumbnail(&state.db, id, aid)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut res = bytes.into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=3600"),
-    );
-    Ok(ctx.finish(res))
 }

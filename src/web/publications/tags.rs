@@ -152,7 +152,8 @@ pub(super) async fn tag_page(
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
     let name = name.to_lowercase();
-    let label = pubs::tag_label(&state.db, &name)
+    // Unknown, or used only where this viewer cannot see: the same 404.
+    let label = pubs::tag_label(&state.db, ctx.user.as_ref(), &name)
         .await?
         .ok_or(AppError::NotFound)?;
     let page_no = q.page.clamp(0, 10_000);

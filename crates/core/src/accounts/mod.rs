@@ -109,7 +109,8 @@ impl User {
     }
 
     pub fn avatar_url(&self) -> Option<String> {
-        self.avatar_id.map(crate::urls::media)
+        self.avatar_id
+            .map(|m| crate::urls::avatar(&self.username, m))
     }
 
     /// Stable public URL of the person (their future ActivityPub id).

@@ -30,7 +30,8 @@ pub use store::*;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::policy::{CommunityFacts, CommunityStatus, JoinPolicy, Role, Visibility};
+use crate::accounts::User;
+use crate::policy::{CommunityFacts, CommunityStatus, JoinPolicy, Membership, Role, Visibility};
 
 pub const NAME_MAX: usize = 100;
 pub const DESCRIPTION_MAX: usize = 2000;
@@ -58,13 +59,18 @@ pub struct Community {
     pub domain: Option<String>,
     pub created_by: Option<i64>,
     pub created_at: i64,
+    /// Its public activity date (the directory's order): for a private
+    /// community, posting inside does not move it. Show it through
+    /// [`Community::activity_for`].
     pub last_activity_at: i64,
+    /// Its real activity date, for those who may read it.
+    pub inner_activity_at: i64,
     pub member_count: i64,
 }
 
 pub const COMMUNITY_COLUMNS: &str = "c.id, c.slug, c.name, c.description, c.charter, c.welcome, c.theme, \
      c.territory, c.visibility, c.join_policy, c.status, c.status_reason, c.request_note, c.domain, \
-     c.created_by, c.created_at, c.last_activity_at, c.member_count, \
+     c.created_by, c.created_at, c.last_activity_at, c.inner_activity_at, c.member_count, \
      COALESCE((SELECT tn.name FROM territories tn WHERE tn.slug = c.territory), '') AS territory_name";
 
 impl Community {
@@ -92,6 +98,7 @@ impl Community {
             created_by: r.try_get("created_by")?,
             created_at: r.try_get("created_at")?,
             last_activity_at: r.try_get("last_activity_at")?,
+            inner_activity_at: r.try_get("inner_activity_at")?,
             member_count: r.try_get("member_count")?,
         })
     }
@@ -109,6 +116,19 @@ impl Community {
     /// Stable public URL (its future ActivityPub Group id).
     pub fn path(&self) -> String {
         crate::urls::community(&self.slug)
+    }
+
+    /// Its activity date as `viewer` (membership `m`) is shown it: the real
+    /// one if they may read it, what its card shows otherwise
+    /// (`policy::community_activity_at`).
+    pub fn activity_for(&self, viewer: Option<&User>, m: Option<Membership>) -> i64 {
+        crate::policy::community_activity_at(
+            viewer,
+            &self.facts(),
+            m,
+            self.last_activity_at,
+            self.inner_activity_at,
+        )
     }
 }
 

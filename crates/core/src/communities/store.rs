@@ -155,8 +155,8 @@ pub async fn create_in(
     let t = now();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO communities (slug, name, description, theme, territory, visibility, join_policy, status, \
-         request_note, created_by, created_at, last_activity_at, member_count) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1) RETURNING id",
+         request_note, created_by, created_at, last_activity_at, inner_activity_at, member_count) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, 1) RETURNING id",
     )
     .bind(slug)
     .bind(n.name.trim())
@@ -287,11 +287,15 @@ pub async fn owner_count_in(
 
 /// Note that the community saw activity now (orders the directory).
 pub async fn touch(db: &Db, community_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE communities SET last_activity_at = $1 WHERE id = $2")
-        .bind(now())
-        .bind(community_id)
-        .execute(&db.pool)
-        .await?;
+    // The public date of a private community does not move (the policy).
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE communities SET inner_activity_at = $1, last_activity_at = {} WHERE id = $2",
+        crate::policy::public_activity_sql("", 1)
+    )))
+    .bind(now())
+    .bind(community_id)
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 
@@ -344,8 +348,12 @@ pub async fn update_settings_in(
     s: &CommunitySettings,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
+        // A private community made open or unlisted shows its real activity
+        // from now on (its public date was frozen while private).
         "UPDATE communities SET name = $1, description = $2, charter = $3, welcome = $4, theme = $5, \
-         territory = $6, visibility = $7, join_policy = $8 WHERE id = $9",
+         territory = $6, visibility = $7, join_policy = $8, \
+         last_activity_at = CASE WHEN $7 <> 'private' AND inner_activity_at > last_activity_at \
+           THEN inner_activity_at ELSE last_activity_at END WHERE id = $9",
     )
     .bind(s.name.trim())
     .bind(s.description.trim())

@@ -10,7 +10,7 @@ use crate::accounts::{Status, User};
 use crate::db::Db;
 use crate::policy::{
     self, Action, CommunityFacts, CommunityStatus, ContentStatus, JoinPolicy, MemberState,
-    Membership, Role, SharedIn, Sight, Visibility,
+    Membership, Reach, Role, SharedIn, Sight, Visibility,
 };
 
 // ---- vocabulary -------------------------------------------------------------------------
@@ -147,11 +147,13 @@ pub struct PublicationFacts {
     pub author_username: Option<String>,
     pub status: ContentStatus,
     pub locked: bool,
+    /// When it was published (the communities it was first shared in).
+    pub created_at: i64,
 }
 
 pub async fn publication(db: &Db, id: i64) -> Result<Option<PublicationFacts>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT p.id, p.title, p.body, p.author_id, p.status, p.locked, u.username AS author_username \
+        "SELECT p.id, p.title, p.body, p.author_id, p.status, p.locked, p.created_at, u.username AS author_username \
          FROM publications p LEFT JOIN users u ON u.id = p.author_id WHERE p.id = $1",
     )
     .bind(id)
@@ -166,6 +168,7 @@ pub async fn publication(db: &Db, id: i64) -> Result<Option<PublicationFacts>, s
             author_username: r.try_get("author_username")?,
             status: content_status(&r.try_get::<String, _>("status")?),
             locked: r.try_get::<i64, _>("locked")? != 0,
+            created_at: r.try_get("created_at")?,
         })
     })
     .transpose()
@@ -179,11 +182,14 @@ pub struct ReplyFacts {
     pub author_id: Option<i64>,
     pub author_username: Option<String>,
     pub status: ContentStatus,
+    /// When it was written (the audience it was written for:
+    /// `policy::written_for`).
+    pub created_at: i64,
 }
 
 pub async fn reply(db: &Db, id: i64) -> Result<Option<ReplyFacts>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT r.id, r.publication_id, r.body, r.author_id, r.status, u.username AS author_username \
+        "SELECT r.id, r.publication_id, r.body, r.author_id, r.status, r.created_at, u.username AS author_username \
          FROM replies r LEFT JOIN users u ON u.id = r.author_id WHERE r.id = $1",
     )
     .bind(id)
@@ -197,6 +203,7 @@ pub async fn reply(db: &Db, id: i64) -> Result<Option<ReplyFacts>, sqlx::Error> 
             author_id: r.try_get("author_id")?,
             author_username: r.try_get("author_username")?,
             status: content_status(&r.try_get::<String, _>("status")?),
+            created_at: r.try_get("created_at")?,
         })
     })
     .transpose()
@@ -242,7 +249,7 @@ pub async fn links(
     viewer: Option<&User>,
 ) -> Result<Vec<Link>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT pc.status AS link_status, c.id AS c_id, c.slug AS c_slug, c.name AS c_name, \
+        "SELECT pc.status AS link_status, pc.added_at AS link_added_at, c.id AS c_id, c.slug AS c_slug, c.name AS c_name, \
          c.visibility AS c_visibility, c.join_policy AS c_join_policy, c.status AS c_status, \
          c.created_by AS c_created_by, m.role AS m_role, m.state AS m_state \
          FROM publication_communities pc JOIN communities c ON c.id = pc.community_id \
@@ -283,6 +290,7 @@ fn link_from_row(r: &AnyRow) -> Result<Link, sqlx::Error> {
             },
             membership,
             status: content_status(&r.try_get::<String, _>("link_status")?),
+            added_at: r.try_get("link_added_at")?,
         },
     })
 }
@@ -290,7 +298,8 @@ fn link_from_row(r: &AnyRow) -> Result<Link, sqlx::Error> {
 /// How `viewer` sees a publication shared in `links` (the policy's answer).
 pub fn sight(viewer: Option<&User>, p: &PublicationFacts, links: &[Link]) -> Sight {
     let shared: Vec<SharedIn> = links.iter().map(|l| l.shared.clone()).collect();
-    policy::publication_sight(viewer, p.author_id, p.status, &shared)
+    // Reports and moderation work on what one finds (the forms carry no key).
+    policy::publication_sight(viewer, p.author_id, p.status, &shared, Reach::Found)
 }
 
 /// How `viewer` sees a reply: only within a publication they see in full;
@@ -305,8 +314,18 @@ pub fn reply_sight(
     if sight(viewer, p, links) != Sight::Full {
         return Sight::None;
     }
-    let moderates = links.iter().any(|l| l.moderated_by(viewer));
     let is_author = viewer.is_some_and(|u| u.status == Status::Active && Some(u.id) == r.author_id);
+    // Only for the audience it was written for (the publication may have
+    // been shared into a wider community since).
+    let shared: Vec<SharedIn> = links.iter().map(|l| l.shared.clone()).collect();
+    if !is_author && !policy::written_for(viewer, r.created_at, p.created_at, &shared, Reach::Found)
+    {
+        return Sight::None;
+    }
+    let at = r.created_at.max(p.created_at);
+    let moderates = links
+        .iter()
+        .any(|l| l.shared.added_at <= at && l.moderated_by(viewer));
     match r.status {
         ContentStatus::Visible => Sight::Full,
         ContentStatus::Hidden if moderates || is_author => Sight::Full,

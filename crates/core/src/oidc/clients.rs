@@ -117,7 +117,8 @@ impl Client {
 
     /// Where the locally stored icon is served (immutable, cached).
     pub fn icon_src(&self) -> Option<String> {
-        self.icon_media_id.map(crate::urls::media)
+        self.icon_media_id
+            .map(|m| crate::urls::tool_icon(&self.client_id, m))
     }
 
     /// First letter of the name, for the badge shown when there is no icon.

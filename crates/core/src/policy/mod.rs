@@ -13,6 +13,15 @@ pub enum Action<'a> {
         c: &'a CommunityFacts,
         m: Option<Membership>,
     },
+    /// Find what is shared in the community without being given its link:
+    /// through `/p/{id}` alone, tag pages, search, the "already shared"
+    /// hint. Like `ViewCommunity`, except that an unlisted community's
+    /// content is found only by its members (and instance admins); anyone
+    /// else reads it by its link (`Reach::Link`).
+    FindCommunityContent {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
     /// See the community's card (name, description, how to join) even
     /// without reading its content: what a private community shows outsiders.
     ViewCommunityCard {
@@ -121,6 +130,7 @@ fn acting(viewer: Option<&User>) -> Option<&User> {
 pub fn system_may(action: Action<'_>) -> bool {
     match action {
         Action::ViewCommunity { .. }
+        | Action::FindCommunityContent { .. }
         | Action::ViewCommunityCard { .. }
         | Action::ListCommunity { .. }
         | Action::ModerateCommunity { .. }
@@ -170,6 +180,10 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
                 is_admin || v.is_some_and(|u| Some(u.id) == c.created_by)
             }
         },
+        Action::FindCommunityContent { c, m } => {
+            can(viewer, Action::ViewCommunity { c, m })
+                && (c.visibility != Visibility::Unlisted || is_admin || active(m))
+        }
         Action::ViewCommunityCard { c, m } => match c.status {
             CommunityStatus::Active | CommunityStatus::Archived => {
                 is_admin || active(m) || !(c.visibility == Visibility::Private && banned(m))
@@ -457,6 +471,10 @@ pub struct SharedIn {
     pub membership: Option<Membership>,
     /// The moderation state of the publication in this community.
     pub status: ContentStatus,
+    /// When it was shared there (its creation, for the first communities):
+    /// replies and earlier versions written before are not for this
+    /// community's readers (`audience::written_for`).
+    pub added_at: i64,
 }
 
 /// How a viewer may see a publication (or reply) given where it is shared.
@@ -471,26 +489,22 @@ pub enum Sight {
 }
 
 /// May `viewer` read a publication by `author_id` in state `status`,
-/// shared in `links`? It is readable through any community the viewer may
-/// read where it is visible; its author and the moderators of a community
-/// also see it while hidden; the author sees a removal notice.
+/// shared in `links`, having reached it by `reach`? It is readable through
+/// any community the viewer may read where it is visible — an unlisted
+/// community only for its members unless the viewer came with the
+/// publication's link (`Action::FindCommunityContent`); its author and the
+/// moderators of a community also see it while hidden; the author sees a
+/// removal notice.
 pub fn publication_sight(
     viewer: Option<&User>,
     author_id: Option<i64>,
     status: ContentStatus,
     links: &[SharedIn],
+    reach: Reach,
 ) -> Sight {
     let v = acting(viewer);
     let is_author = v.is_some_and(|u| Some(u.id) == author_id);
-    let readable = |l: &SharedIn| {
-        can(
-            viewer,
-            Action::ViewCommunity {
-                c: &l.community,
-                m: l.membership,
-            },
-        )
-    };
+    let readable = |l: &SharedIn| audience::readable_through(viewer, l, reach);
     let moderates = |l: &SharedIn| {
         can(
             viewer,
@@ -588,6 +602,9 @@ pub fn listed_communities_sql(c: &str, viewer: Option<&User>, param: usize) -> S
 pub fn sql_needs_viewer(viewer: Option<&User>) -> Option<i64> {
     acting(viewer).filter(|u| !u.is_admin).map(|u| u.id)
 }
+mod audience;
+pub use audience::*;
+
 #[cfg(test)]
 mod org_tests;
 #[cfg(test)]

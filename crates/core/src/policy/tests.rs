@@ -351,7 +351,10 @@ fn publication_sight_through_communities() {
         community: c.clone(),
         membership: mem,
         status,
+        added_at: 0,
     };
+    // As found (not by link): what these cases are about.
+    let publication_sight = |v, a, s, l: &[SharedIn]| publication_sight(v, a, s, l, Reach::Found);
     let mm = m(Role::Member, MemberState::Active);
     // Shared in a private and an open community: the outsider reads it through the open one.
     let both = [

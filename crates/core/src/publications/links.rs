@@ -52,44 +52,111 @@ pub(super) fn fetcher(user_agent: &str) -> &'static crate::fetch::Fetcher {
     F.get_or_init(|| crate::fetch::Fetcher::new(user_agent))
 }
 
-/// A stored preview for `url_key`, fetching it through the guarded client
-/// when there is none yet (a failed fetch is retried after an hour). The
-/// image is stored locally (media), so pages never load it from elsewhere.
-/// Returns the preview id, or None when nothing could be stored.
+const PREVIEW_COLUMNS: &str =
+    "id, url, final_url, title, description, site_name, image_media_id, error, fetched_at";
+
+fn preview_from(r: &AnyRow) -> Result<LinkPreview, sqlx::Error> {
+    Ok(LinkPreview {
+        id: r.try_get("id")?,
+        url: r.try_get("url")?,
+        final_url: r.try_get("final_url")?,
+        title: r.try_get("title")?,
+        description: r.try_get("description")?,
+        site_name: r.try_get("site_name")?,
+        image_media_id: r.try_get("image_media_id")?,
+        error: r.try_get("error")?,
+        fetched_at: r.try_get("fetched_at")?,
+    })
+}
+
+/// A preview for `url_key` to give `viewer`'s new publication, fetching it
+/// through the guarded client unless a stored one may be reused. The image
+/// is stored locally (media), so pages never load it from elsewhere.
+///
+/// The cache is no side channel: a stored preview is reused only when
+/// `viewer` may see (in full, without a link) a publication that uses it —
+/// so a URL shared somewhere they cannot see is fetched again, as if it had
+/// never been shared, into a row of its own (several rows may hold one URL:
+/// `url_base`). A failed fetch kept for reuse is retried after an hour.
 pub async fn preview_for(
     db: &Db,
     images: &crate::images::Pool,
+    viewer: Option<&User>,
     public_url: &str,
     url: &str,
     url_key: &str,
 ) -> Result<LinkPreview, sqlx::Error> {
     tick();
-    let existing = sqlx::query(
-        "SELECT id, url, final_url, title, description, site_name, image_media_id, error, fetched_at \
-         FROM link_previews WHERE url_key = $1",
-    )
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {PREVIEW_COLUMNS} FROM link_previews WHERE url_base = $1 ORDER BY id LIMIT 50"
+    )))
     .bind(url_key)
-    .fetch_optional(&db.pool)
+    .fetch_all(&db.pool)
     .await?;
-    let from_row = |r: &AnyRow| -> Result<LinkPreview, sqlx::Error> {
-        Ok(LinkPreview {
-            id: r.try_get("id")?,
-            url: r.try_get("url")?,
-            final_url: r.try_get("final_url")?,
-            title: r.try_get("title")?,
-            description: r.try_get("description")?,
-            site_name: r.try_get("site_name")?,
-            image_media_id: r.try_get("image_media_id")?,
-            error: r.try_get("error")?,
-            fetched_at: r.try_get("fetched_at")?,
-        })
-    };
-    if let Some(r) = &existing {
-        let p = from_row(r)?;
-        if p.error.is_empty() || now() - p.fetched_at < 3600 {
-            return Ok(p);
-        }
+    let stored = rows
+        .iter()
+        .map(preview_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut reusable: Option<&LinkPreview> = None;
+    let mut unused: Option<&LinkPreview> = None;
+    if !stored.is_empty() {
+        let sql = format!(
+            "SELECT {PUBLICATION_COLUMNS} FROM publications p LEFT JOIN users au ON au.id = p.author_id \
+             LEFT JOIN link_previews lp ON lp.id = p.preview_id \
+             WHERE p.preview_id IN ({}) AND p.status <> 'deleted' ORDER BY p.id LIMIT 200",
+            id_list(&stored.iter().map(|s| s.id).collect::<Vec<_>>())
+        );
+        tick();
+        let users = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&db.pool)
+            .await?
+            .iter()
+            .map(publication_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let ids: Vec<i64> = users.iter().map(|p| p.id).collect();
+        let mut links = links_of(db, viewer, &ids).await?;
+        let seen: HashSet<i64> = users
+            .iter()
+            .filter(|p| {
+                let l = links.remove(&p.id).unwrap_or_default();
+                sight(viewer, p, &l) == Sight::Full
+            })
+            .filter_map(|p| p.preview.as_ref().map(|pr| pr.id))
+            .collect();
+        let used: HashSet<i64> = users
+            .iter()
+            .filter_map(|p| p.preview.as_ref().map(|pr| pr.id))
+            .collect();
+        reusable = stored.iter().find(|s| seen.contains(&s.id));
+        unused = stored.iter().find(|s| !used.contains(&s.id));
     }
+    if let Some(p) = reusable
+        && (p.error.is_empty() || now() - p.fetched_at < 3600)
+    {
+        return Ok(p.clone());
+    }
+    // Fetch: into the reusable row whose fetch failed, else into a row
+    // nobody's publication uses, else into a new row.
+    let into = reusable.or(unused).map(|p| p.id);
+    let new_key = if stored.is_empty() {
+        url_key.to_string()
+    } else {
+        format!("{url_key}#{}", new_public_key())
+    };
+    fetch_into(db, images, public_url, url, url_key, &new_key, into).await
+}
+
+/// Fetch `url` and store its preview: update row `into`, or insert one with
+/// `url_key` (upserted, so two first fetches of one URL share a row).
+async fn fetch_into(
+    db: &Db,
+    images: &crate::images::Pool,
+    public_url: &str,
+    url: &str,
+    url_base: &str,
+    url_key: &str,
+    into: Option<i64>,
+) -> Result<LinkPreview, sqlx::Error> {
     let result = fetch_preview(
         url.to_string(),
         crate::fetch::user_agent(public_url),
@@ -137,28 +204,40 @@ pub async fn preview_for(
         None => None,
     };
     tick();
-    let row = sqlx::query(
-        "INSERT INTO link_previews (url_key, url, final_url, title, description, site_name, content_type, image_media_id, fetched_at, error) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-         ON CONFLICT (url_key) DO UPDATE SET final_url = excluded.final_url, title = excluded.title, \
-         description = excluded.description, site_name = excluded.site_name, content_type = excluded.content_type, \
-         image_media_id = excluded.image_media_id, fetched_at = excluded.fetched_at, error = excluded.error \
-         RETURNING id, url, final_url, title, description, site_name, image_media_id, error, fetched_at",
-    )
-    .bind(url_key)
-    .bind(url)
-    .bind(final_url)
-    .bind(title)
-    .bind(description)
-    .bind(site_name)
-    .bind(content_type)
-    .bind(image_id)
-    .bind(t)
-    .bind(error)
-    .fetch_one(&mut *tx)
-    .await?;
+    let q = match into {
+        Some(id) => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE link_previews SET final_url = $2, title = $3, description = $4, site_name = $5, \
+             content_type = $6, image_media_id = $7, fetched_at = $8, error = $9 WHERE id = $1 \
+             RETURNING {PREVIEW_COLUMNS}"
+        )))
+        .bind(id),
+        None => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO link_previews (url_key, url, final_url, title, description, site_name, content_type, \
+             image_media_id, fetched_at, error, url_base) \
+             VALUES ($1, $10, $2, $3, $4, $5, $6, $7, $8, $9, $11) \
+             ON CONFLICT (url_key) DO UPDATE SET final_url = excluded.final_url, title = excluded.title, \
+             description = excluded.description, site_name = excluded.site_name, content_type = excluded.content_type, \
+             image_media_id = excluded.image_media_id, fetched_at = excluded.fetched_at, error = excluded.error \
+             RETURNING {PREVIEW_COLUMNS}"
+        )))
+        .bind(url_key),
+    };
+    let q = q
+        .bind(final_url)
+        .bind(title)
+        .bind(description)
+        .bind(site_name)
+        .bind(content_type)
+        .bind(image_id)
+        .bind(t)
+        .bind(error);
+    let q = match into {
+        Some(_) => q,
+        None => q.bind(url).bind(url_base),
+    };
+    let row = q.fetch_one(&mut *tx).await?;
     tx.commit().await?;
-    from_row(&row)
+    preview_from(&row)
 }
 
 /// Publications sharing this link that `viewer` may read, with the

@@ -21,12 +21,25 @@ pub struct PublicationSummary {
     pub tags: Vec<String>,
     pub link_url: Option<String>,
     pub site_name: Option<String>,
+    /// Its key (`urls::publication_link`), for the listings of an unlisted
+    /// community, whose readers hold its link.
+    pub public_key: String,
 }
 
 impl PublicationSummary {
     /// Stable public URL (its future ActivityPub id).
     pub fn path(&self) -> String {
         crate::urls::publication(self.id)
+    }
+    /// Its address in a listing: its link (with its key) in an unlisted
+    /// community's listings (`unlisted`), whose readers may not find it
+    /// by its bare address; its bare address elsewhere.
+    pub fn link(&self, unlisted: bool) -> String {
+        if unlisted && !self.public_key.is_empty() {
+            crate::urls::publication_link(self.id, &self.public_key)
+        } else {
+            self.path()
+        }
     }
 
     /// Each tag with the path of its page.
@@ -39,7 +52,7 @@ impl PublicationSummary {
 }
 
 pub(super) const SUMMARY_COLUMNS: &str = "p.id, p.kind, p.title, SUBSTR(p.body_html, 1, 3000) AS body_start, p.created_at, \
-     p.last_activity_at, p.reply_count, p.link_url, au.username AS au_username, au.display_name AS au_display_name, \
+     p.last_activity_at, p.reply_count, p.link_url, p.public_key, au.username AS au_username, au.display_name AS au_display_name, \
      lp.site_name AS lp_site_name";
 
 /// `SUMMARY_COLUMNS` and the publication's tag names, space-separated
@@ -99,6 +112,7 @@ pub(super) fn summary_from(r: &AnyRow, pinned: bool) -> Result<PublicationSummar
         site_name: r
             .try_get::<Option<String>, _>("lp_site_name")?
             .filter(|s| !s.is_empty()),
+        public_key: r.try_get("public_key")?,
     })
 }
 
@@ -229,11 +243,7 @@ pub async fn list_by_tag(
     .fetch_one(&db.pool)
     .await?;
     let wanted = PAGE_SIZE + 1 + offset;
-    let visible = format!(
-        "p.status = 'visible' AND EXISTS (SELECT 1 FROM publication_communities pc \
-         JOIN communities c ON c.id = pc.community_id WHERE pc.publication_id = p.id AND pc.status = 'visible' AND {})",
-        discoverable_communities_sql(viewer)
-    );
+    let visible = findable_sql(viewer);
     let sql = if tagged.saturating_mul(tagged) > wanted.saturating_mul(newest) {
         format!(
             "SELECT {} FROM publications p \
@@ -272,23 +282,38 @@ pub async fn list_by_tag(
     Ok((list, more))
 }
 
-/// Communities (alias `c`) whose content `viewer` may discover in listings
-/// such as tag pages: those they may read (`policy::readable_communities_sql`,
-/// viewer id at `$1`), except unlisted ones they are not a member of.
-/// (`policy::listed_communities_sql` is not used: it lists private
-/// communities' cards to outsiders, not their content.)
-pub(super) fn discoverable_communities_sql(viewer: Option<&User>) -> String {
+/// "Publication `p` is one `viewer` may find" (viewer id at `$1`): visible,
+/// and visible in a community whose content they find
+/// (`policy::findable_communities_sql`: readable, unlisted ones only for
+/// their members). (`policy::listed_communities_sql` is not used: it lists
+/// private communities' cards to outsiders, not their content.)
+pub(super) fn findable_sql(viewer: Option<&User>) -> String {
     format!(
-        "{} AND (c.visibility <> 'unlisted' OR EXISTS (SELECT 1 FROM memberships um \
-         WHERE um.community_id = c.id AND um.user_id = $1 AND um.state = 'active'))",
-        policy::readable_communities_sql("c", viewer, 1)
+        "p.status = 'visible' AND EXISTS (SELECT 1 FROM publication_communities pc \
+         JOIN communities c ON c.id = pc.community_id WHERE pc.publication_id = p.id AND pc.status = 'visible' AND {})",
+        policy::findable_communities_sql("c", viewer, 1)
     )
 }
 
-/// A tag's label as first written, if the tag exists.
-pub async fn tag_label(db: &Db, name: &str) -> Result<Option<String>, sqlx::Error> {
+/// A tag as `viewer` may know it: its label, when they may find at least
+/// one publication that carries it. `None` otherwise — the same answer for
+/// a tag that does not exist and for one used only where the viewer cannot
+/// see (private communities, unlisted ones they are not in, removed
+/// content): a lookup by name is no oracle. One statement (it stops at the
+/// first visible use).
+pub async fn tag_label(
+    db: &Db,
+    viewer: Option<&User>,
+    name: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let sql = format!(
+        "SELECT t.label FROM tags t WHERE t.name = $2 AND EXISTS (SELECT 1 FROM publication_tags pt \
+         JOIN publications p ON p.id = pt.publication_id WHERE pt.tag_id = t.id AND {})",
+        findable_sql(viewer)
+    );
     tick();
-    sqlx::query_scalar("SELECT label FROM tags WHERE name = $1")
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(acting(viewer).map(|u| u.id).unwrap_or(0))
         .bind(name)
         .fetch_optional(&db.pool)
         .await
@@ -328,7 +353,7 @@ pub async fn list_in_territory(
            ORDER BY r.created_at DESC, r.publication_id DESC LIMIT {} OFFSET {offset}) \
          ORDER BY p.created_at DESC, p.id DESC",
         summary_columns(db.backend),
-        discoverable_communities_sql(viewer),
+        policy::findable_communities_sql("c", viewer, 1),
         PAGE_SIZE + 1
     );
     tick();

@@ -32,7 +32,9 @@ use crate::communities::{COMMUNITY_COLUMNS, Community};
 use crate::db::{Backend, Db, now};
 use crate::markdown;
 use crate::notifications::{self, NewNotification};
-use crate::policy::{self, Action, ContentStatus, MemberState, Membership, Role, SharedIn, Sight};
+use crate::policy::{
+    self, Action, ContentStatus, MemberState, Membership, Reach, Role, SharedIn, Sight,
+};
 
 mod attachments;
 mod links;
@@ -134,7 +136,8 @@ impl Author {
         crate::urls::user(&self.username)
     }
     pub fn avatar_url(&self) -> Option<String> {
-        self.avatar_id.map(crate::urls::media)
+        self.avatar_id
+            .map(|m| crate::urls::avatar(&self.username, m))
     }
 }
 
@@ -169,8 +172,11 @@ pub struct LinkPreview {
 }
 
 impl LinkPreview {
-    pub fn image_url(&self) -> Option<String> {
-        self.image_media_id.map(crate::urls::media)
+    /// Its image, served with publication `p` (as `p` was reached).
+    pub fn image_url(&self, p: &Publication) -> Option<String> {
+        let key = (p.reach == Reach::Link).then_some(p.public_key.as_str());
+        self.image_media_id
+            .map(|m| crate::urls::publication_preview(p.id, m, key))
     }
 }
 
@@ -198,12 +204,37 @@ pub struct Publication {
     pub revisions: i64,
     /// Whether the viewer it was loaded for follows it.
     pub following: bool,
+    /// The key of its link (`urls::publication_link`): what lets someone who
+    /// is not a member read it in an unlisted community. Never shown to
+    /// whoever cannot read it.
+    pub public_key: String,
+    /// How the viewer it was loaded for came to it: with its link (the key
+    /// matched, [`with_key`]) or not. The policy's sight depends on it.
+    pub reach: Reach,
 }
 
 impl Publication {
     /// Stable public URL (its future ActivityPub id).
     pub fn path(&self) -> String {
         crate::urls::publication(self.id)
+    }
+    /// Its link for whoever reads it: with its key when it is shared in an
+    /// unlisted community that the reader may not find it through
+    /// otherwise (`link_needed`), its bare address otherwise.
+    pub fn link_for(&self, viewer: Option<&User>, links: &[Shared]) -> String {
+        if link_needed(viewer, self, links) {
+            crate::urls::publication_link(self.id, &self.public_key)
+        } else {
+            self.path()
+        }
+    }
+    /// The query string that carries its key on the pages of a by-link
+    /// reader (`?k=…`), or nothing.
+    pub fn key_query(&self) -> String {
+        match self.reach {
+            Reach::Link => format!("?k={}", self.public_key),
+            Reach::Found => String::new(),
+        }
     }
     pub fn is_author(&self, viewer: Option<&User>) -> bool {
         acting(viewer).is_some_and(|u| Some(u.id) == self.author_id)
@@ -212,7 +243,7 @@ impl Publication {
 
 const PUBLICATION_COLUMNS: &str = "p.id, p.kind, p.title, p.body, p.body_html, p.author_id, p.link_url, p.link_key, \
      p.preview_id, p.accepted_reply_id, p.status, p.status_reason, p.locked, p.created_at, p.updated_at, \
-     p.last_activity_at, p.reply_count, \
+     p.last_activity_at, p.reply_count, p.public_key, \
      au.username AS au_username, au.display_name AS au_display_name, au.avatar_id AS au_avatar_id, \
      lp.url AS lp_url, lp.final_url AS lp_final_url, lp.title AS lp_title, lp.description AS lp_description, \
      lp.site_name AS lp_site_name, lp.image_media_id AS lp_image_media_id, lp.error AS lp_error, lp.fetched_at AS lp_fetched_at";
@@ -282,7 +313,39 @@ fn publication_from(r: &AnyRow) -> Result<Publication, sqlx::Error> {
             .flatten()
             .unwrap_or(0)
             > 0,
+        public_key: r.try_get("public_key")?,
+        reach: Reach::Found,
     })
+}
+
+/// Whether `key` (from a link's `?k=`) is this publication's key. An
+/// empty key never matches.
+pub fn key_matches(p: &Publication, key: &str) -> bool {
+    !p.public_key.is_empty()
+        && key.len() == p.public_key.len()
+        && key
+            .bytes()
+            .zip(p.public_key.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// The publication as reached with `key`: by its link when the key is its
+/// own, as found otherwise.
+pub fn with_key(mut p: Publication, key: Option<&str>) -> Publication {
+    p.reach = match key {
+        Some(k) if key_matches(&p, k) => Reach::Link,
+        _ => Reach::Found,
+    };
+    p
+}
+
+/// A new publication's key: 128 random bits, hex.
+pub fn new_public_key() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 16];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
 }
 
 /// A viewer able to act (mirrors the policy: suspended or pending accounts act as nobody).
@@ -334,6 +397,7 @@ impl Shared {
             community: self.community.facts(),
             membership: self.membership,
             status: self.status,
+            added_at: self.added_at,
         }
     }
     pub fn readable_by(&self, viewer: Option<&User>) -> bool {
@@ -372,9 +436,24 @@ impl Shared {
             },
         )
     }
-    /// Whether this community is named to the viewer as a place the publication is in.
+    /// Whether the viewer finds what is shared here without a link
+    /// (`Action::FindCommunityContent`: an unlisted community only for
+    /// its members).
+    pub fn findable_by(&self, viewer: Option<&User>) -> bool {
+        policy::can(
+            viewer,
+            Action::FindCommunityContent {
+                c: &self.community.facts(),
+                m: self.membership,
+            },
+        )
+    }
+    /// Whether this community is named to the viewer as a place the
+    /// publication is in. An unlisted one is named only to its members: a
+    /// publication's link (or the "already shared" hint) does not give away
+    /// the address of an unlisted community.
     pub fn shown_to(&self, viewer: Option<&User>) -> bool {
-        (self.readable_by(viewer) && self.status == ContentStatus::Visible)
+        (self.findable_by(viewer) && self.status == ContentStatus::Visible)
             || self.moderated_by(viewer)
     }
 }
@@ -435,10 +514,32 @@ pub async fn links_of(
     Ok(out)
 }
 
-/// How `viewer` may see the publication (the one policy).
+/// How `viewer` may see the publication, as they reached it (the one policy).
 pub fn sight(viewer: Option<&User>, p: &Publication, links: &[Shared]) -> Sight {
     let shared: Vec<SharedIn> = links.iter().map(Shared::policy).collect();
-    policy::publication_sight(viewer, p.author_id, p.status, &shared)
+    policy::publication_sight(viewer, p.author_id, p.status, &shared, p.reach)
+}
+
+/// Whether `viewer` needs the publication's link (its key) to read it:
+/// they read it with the link but would not find it without.
+pub fn link_needed(viewer: Option<&User>, p: &Publication, links: &[Shared]) -> bool {
+    let shared: Vec<SharedIn> = links.iter().map(Shared::policy).collect();
+    policy::publication_sight(viewer, p.author_id, p.status, &shared, Reach::Found) != Sight::Full
+        && policy::publication_sight(viewer, p.author_id, p.status, &shared, Reach::Link)
+            == Sight::Full
+}
+
+/// May `viewer` see something of the publication written at `written_at`
+/// (a reply, an earlier version)? Only as part of the audience it had then
+/// (`policy::written_for`).
+pub fn written_for(
+    viewer: Option<&User>,
+    p: &Publication,
+    links: &[Shared],
+    written_at: i64,
+) -> bool {
+    let shared: Vec<SharedIn> = links.iter().map(Shared::policy).collect();
+    policy::written_for(viewer, written_at, p.created_at, &shared, p.reach)
 }
 
 /// May `viewer` reply? Readable in full, not locked, visible, and the viewer
@@ -555,19 +656,22 @@ pub enum Loaded {
 }
 
 pub async fn load_page(db: &Db, viewer: Option<&User>, id: i64) -> Result<Loaded, sqlx::Error> {
-    load_page_at(db, viewer, id, 1).await
+    load_page_at(db, viewer, id, None, 1).await
 }
 
-/// The publication page with page `reply_page` of its replies.
+/// The publication page with page `reply_page` of its replies, reached
+/// with `key` (its link's `?k=`) or not.
 pub async fn load_page_at(
     db: &Db,
     viewer: Option<&User>,
     id: i64,
+    key: Option<&str>,
     reply_page: i64,
 ) -> Result<Loaded, sqlx::Error> {
     let Some(p) = by_id(db, id, acting(viewer)).await? else {
         return Ok(Loaded::NotFound);
     };
+    let p = with_key(p, key);
     let links = links_of(db, viewer, &[id])
         .await?
         .remove(&id)
@@ -583,11 +687,18 @@ pub async fn load_page_at(
     let tags = tags_of(db, &[id]).await?.remove(&id).unwrap_or_default();
     let share_targets = if let Some(u) = acting(viewer) {
         let linked: HashSet<i64> = links.iter().map(|l| l.community.id).collect();
+        let shared: Vec<SharedIn> = links.iter().map(Shared::policy).collect();
+        // Only where the policy lets this person share it (its author, a
+        // moderator, or anyone once it is public).
         let targets = postable_communities(db, viewer)
             .await?
             .into_iter()
+            .filter(|(c, m)| {
+                !linked.contains(&c.id)
+                    && policy::share_rule(viewer, p.author_id, p.status, &shared, &c.facts(), *m)
+                        != policy::ShareRule::Refused
+            })
             .map(|(c, _)| c)
-            .filter(|c| !linked.contains(&c.id))
             .collect();
         notifications::mark_publication_read(db, u.id, id).await?;
         targets

@@ -21,7 +21,8 @@ use crate::accounts::User;
 use crate::actor::Actor;
 use crate::communities::Community;
 use crate::error::{AppError, AppResult};
-use crate::policy::{CommunityStatus, ContentStatus, Membership, Sight};
+use crate::notifications::{self, NewNotification};
+use crate::policy::{self, CommunityStatus, ContentStatus, Membership, ShareRule, Sight};
 use crate::ratelimit::{self, Write};
 use crate::state::AppState;
 
@@ -78,9 +79,21 @@ pub async fn readable(
     viewer: Option<&User>,
     id: i64,
 ) -> AppResult<(Publication, Vec<Shared>)> {
+    readable_with(state, viewer, id, None).await
+}
+
+/// [`readable`], for someone who came with `key` (their link's `?k=`):
+/// what an unlisted community shows by link is readable with its key.
+pub async fn readable_with(
+    state: &AppState,
+    viewer: Option<&User>,
+    id: i64,
+    key: Option<&str>,
+) -> AppResult<(Publication, Vec<Shared>)> {
     let p = super::by_id(&state.db, id, viewer)
         .await?
         .ok_or(AppError::NotFound)?;
+    let p = super::with_key(p, key);
     let links = super::links_of(&state.db, viewer, &[id])
         .await?
         .remove(&id)
@@ -144,7 +157,7 @@ pub async fn own_reply(
     let r = super::reply_by_id(&state.db, id, rid)
         .await?
         .ok_or(AppError::NotFound)?;
-    if super::reply_sight(viewer, &r, &links) != ReplySight::Full
+    if super::reply_sight(viewer, &p, &r, &links) != ReplySight::Full
         || r.status == ContentStatus::Deleted
     {
         return Err(AppError::NotFound);
@@ -258,6 +271,7 @@ pub async fn create(
             super::preview_for(
                 &state.db,
                 &state.images,
+                Some(user),
                 &state.config.public_url(),
                 raw,
                 key,
@@ -411,8 +425,11 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
 // ---- share, pin, follow, accept -----------------------------------------------------------------
 
 /// Share a publication the actor reads into more communities, each one
-/// where they may post (`Forbidden` otherwise, before anything is
-/// written). Returns how many it was not in yet.
+/// where the policy lets them (`policy::share_rule`: they may post there,
+/// and unless it is already public, they are its author or a moderator of
+/// a community it is in); `Forbidden` otherwise, before anything is
+/// written. When a moderator widens someone else's publication,
+/// its author is notified. Returns how many communities it was not in yet.
 pub async fn share(
     state: &AppState,
     actor: &Actor,
@@ -420,7 +437,7 @@ pub async fn share(
     into: &[CommunityKey],
 ) -> AppResult<usize> {
     let user = person(actor)?;
-    let (_, links) = readable(state, Some(user), id).await?;
+    let (p, links) = readable(state, Some(user), id).await?;
     if into.is_empty() {
         return Err(AppError::BadRequest {
             code: "community_required",
@@ -428,20 +445,42 @@ pub async fn share(
         });
     }
     let postable = super::postable_communities(&state.db, Some(user)).await?;
+    let shared: Vec<policy::SharedIn> = links.iter().map(Shared::policy).collect();
     let mut ids = Vec::new();
+    let mut tell_author = false;
     for key in into {
-        let (c, _) = postable
+        let (c, m) = postable
             .iter()
             .find(|(c, _)| key.names(c))
             .ok_or(AppError::Forbidden)?;
-        if !links.iter().any(|l| l.community.id == c.id) && !ids.contains(&c.id) {
-            ids.push(c.id);
+        if links.iter().any(|l| l.community.id == c.id) || ids.contains(&c.id) {
+            continue;
         }
+        match policy::share_rule(Some(user), p.author_id, p.status, &shared, &c.facts(), *m) {
+            ShareRule::Refused => return Err(AppError::Forbidden),
+            ShareRule::NotifyAuthor => tell_author = true,
+            ShareRule::Allowed => {}
+        }
+        ids.push(c.id);
     }
     if ids.is_empty() {
         return Ok(0);
     }
-    Ok(super::share_into(&state.db, user, id, &ids).await?)
+    let added = super::share_into(&state.db, user, id, &ids).await?;
+    if tell_author
+        && added > 0
+        && let Some(author) = p.author_id.filter(|a| *a != user.id)
+    {
+        let items: Vec<NewNotification> = ids
+            .iter()
+            .map(|cid| NewNotification {
+                community_id: Some(*cid),
+                ..NewNotification::about(author, notifications::SHARED, user.id, id, None)
+            })
+            .collect();
+        notifications::insert(&state.db, &items).await?;
+    }
+    Ok(added)
 }
 
 /// Pin or unpin a publication in one community where it is shared (its

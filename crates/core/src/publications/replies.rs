@@ -182,15 +182,35 @@ pub enum ReplySight {
     Tombstone,
     /// Hidden or removed by moderators: a placeholder (its author sees the reason).
     Moderated,
+    /// Not at all: written for an audience the viewer is not part of (the
+    /// publication was shared into a wider community since,
+    /// `policy::written_for`). Left out, not even a placeholder.
+    None,
 }
 
-pub fn reply_sight(viewer: Option<&User>, r: &Reply, links: &[Shared]) -> ReplySight {
+/// How `viewer` sees reply `r` of publication `p` (which they read in
+/// full, as they reached it). Its own author always sees it; anyone else
+/// only as part of the audience the publication had when it was written.
+pub fn reply_sight(
+    viewer: Option<&User>,
+    p: &Publication,
+    r: &Reply,
+    links: &[Shared],
+) -> ReplySight {
+    if !r.is_author(viewer) && !written_for(viewer, p, links, r.created_at) {
+        return ReplySight::None;
+    }
     match r.status {
         ContentStatus::Visible => ReplySight::Full,
         ContentStatus::Deleted => ReplySight::Tombstone,
         ContentStatus::Hidden if r.is_author(viewer) => ReplySight::Full,
         ContentStatus::Hidden | ContentStatus::Removed => {
-            if links.iter().any(|l| l.moderated_by(viewer)) {
+            // Moderators of a community it was written for.
+            let at = r.created_at.max(p.created_at);
+            if links
+                .iter()
+                .any(|l| l.added_at <= at && l.moderated_by(viewer))
+            {
                 ReplySight::Full
             } else {
                 ReplySight::Moderated

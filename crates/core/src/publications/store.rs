@@ -204,9 +204,14 @@ pub(super) fn readers<'a>(
                     community: l.community.facts(),
                     membership: ms.get(&l.community.id).copied(),
                     status: l.status,
+                    added_at: l.added_at,
                 })
                 .collect();
-            policy::publication_sight(Some(u), p.author_id, p.status, &theirs) == Sight::Full
+            // Notifications carry the publication's link (`notifications`
+            // adds its key where the recipient needs it): what a mention
+            // or a followed reply points to is read as by link.
+            policy::publication_sight(Some(u), p.author_id, p.status, &theirs, Reach::Link)
+                == Sight::Full
         })
         .map(|(u, _)| u)
         .collect()
@@ -274,12 +279,13 @@ pub async fn create(
     } else {
         c.title.clone()
     };
+    let public_key = new_public_key();
     let mut tx = db.begin().await?;
     tick();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO publications (kind, title, body, body_html, lang, author_id, link_url, link_key, preview_id, \
-         status, created_at, updated_at, last_activity_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'visible', $10, $10, $10) RETURNING id",
+         status, created_at, updated_at, last_activity_at, public_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'visible', $10, $10, $10, $11) RETURNING id",
     )
     .bind(c.kind.as_str())
     .bind(&title)
@@ -291,6 +297,7 @@ pub async fn create(
     .bind(c.link.as_ref().map(|l| l.1.clone()))
     .bind(preview.map(|p| p.id))
     .bind(t)
+    .bind(&public_key)
     .fetch_one(&mut *tx)
     .await?;
     for (community, _) in communities {
@@ -359,6 +366,8 @@ pub async fn create(
         reply_count: 0,
         revisions: 0,
         following: true,
+        public_key,
+        reach: Reach::Found,
     };
     let mentioned = mention_recipients(db, &p, &links, &c.rendered.mentions, author.id).await?;
     let items: Vec<NewNotification> = mentioned
@@ -378,8 +387,11 @@ pub(super) async fn touch_communities(
         return Ok(());
     }
     tick();
+    // The public date of a private community does not move (the policy:
+    // outsiders see only what its card shows).
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE communities SET last_activity_at = $1 WHERE id IN ({})",
+        "UPDATE communities SET inner_activity_at = $1, last_activity_at = {} WHERE id IN ({})",
+        policy::public_activity_sql("", 1),
         id_list(ids)
     )))
     .bind(t)

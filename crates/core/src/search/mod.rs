@@ -366,21 +366,27 @@ impl Source {
     /// at 12,000 communities).
     pub fn visible_sql(self, viewer: Option<&User>, param: usize) -> String {
         match self {
-            Source::Publications | Source::Replies => {
-                let reply = if self == Source::Replies {
-                    " AND EXISTS (SELECT 1 FROM replies sr WHERE sr.id = d.ref_id AND sr.status = 'visible')"
-                } else {
-                    ""
-                };
-                format!(
-                    "(d.source = '{code}' AND EXISTS (SELECT 1 FROM publications sp WHERE sp.id = d.publication_id \
-                     AND sp.status = 'visible'){reply} AND EXISTS (SELECT 1 FROM publication_communities spc \
-                     JOIN communities vc ON vc.id = spc.community_id \
-                     WHERE spc.publication_id = d.publication_id AND spc.status = 'visible' AND {}))",
-                    policy::searchable_communities_sql("vc", viewer, param),
-                    code = self.code(),
-                )
-            }
+            Source::Publications => format!(
+                "(d.source = '{code}' AND EXISTS (SELECT 1 FROM publications sp WHERE sp.id = d.publication_id \
+                 AND sp.status = 'visible') AND EXISTS (SELECT 1 FROM publication_communities spc \
+                 JOIN communities vc ON vc.id = spc.community_id \
+                 WHERE spc.publication_id = d.publication_id AND spc.status = 'visible' AND {}))",
+                policy::searchable_communities_sql("vc", viewer, param),
+                code = self.code(),
+            ),
+            // A reply only through a community the publication was already
+            // shared in when it was written (`policy::written_for`).
+            Source::Replies => format!(
+                "(d.source = '{code}' AND EXISTS (SELECT 1 FROM replies sr \
+                 JOIN publications sp ON sp.id = sr.publication_id \
+                 JOIN publication_communities spc ON spc.publication_id = sr.publication_id \
+                 JOIN communities vc ON vc.id = spc.community_id \
+                 WHERE sr.id = d.ref_id AND sr.status = 'visible' AND sp.status = 'visible' \
+                 AND spc.status = 'visible' \
+                 AND (spc.added_at <= sr.created_at OR spc.added_at <= sp.created_at) AND {}))",
+                policy::searchable_communities_sql("vc", viewer, param),
+                code = self.code(),
+            ),
             Source::Communities => format!(
                 "(d.source = 'c' AND EXISTS (SELECT 1 FROM communities sc WHERE sc.id = d.community_id AND {}))",
                 policy::listed_communities_sql("sc", viewer, param)
