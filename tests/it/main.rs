@@ -12,6 +12,7 @@ mod communities;
 mod discovery;
 mod e2e;
 mod e2e_communities;
+mod e2e_layout;
 mod e2e_passkeys;
 mod faults;
 mod matrix;
