@@ -206,7 +206,7 @@ async fn suspension_ends_sessions_and_explains_itself() {
         .await
         .unwrap();
     let (_, home) = get_text(&bob_client, app.at("/")).await;
-    assert!(home.contains("Bon retour, bob"));
+    assert!(home.contains("Bienvenue, bob"));
 
     let page = format!("/admin/users/{}", bob.id);
     let action = format!("{page}/suspend");
@@ -238,7 +238,7 @@ async fn suspension_ends_sessions_and_explains_itself() {
 
     // Their open session is gone.
     let (_, home) = get_text(&bob_client, app.at("/")).await;
-    assert!(!home.contains("Bon retour"), "bob is logged out");
+    assert!(!home.contains("Bienvenue"), "bob is logged out");
     let res = bob_client.get(app.at("/admin")).send().await.unwrap();
     assert!(location(&res).starts_with("/login"));
     let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1")

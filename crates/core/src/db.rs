@@ -72,6 +72,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "territories",
         include_str!("../../../migrations/0010_territories.sql"),
     ),
+    (
+        13,
+        "first_hour",
+        include_str!("../../../migrations/0013_first_hour.sql"),
+    ),
 ];
 
 pub fn now() -> i64 {

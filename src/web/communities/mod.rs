@@ -133,7 +133,7 @@ pub fn role_key(r: Role) -> &'static str {
 
 const ROLES: [Role; 4] = [Role::Member, Role::Moderator, Role::Animator, Role::Owner];
 
-fn theme_label(lang: Lang, code: &str) -> Option<String> {
+pub(crate) fn theme_label(lang: Lang, code: &str) -> Option<String> {
     (!code.is_empty()).then(|| lang.t(&format!("community-theme-{code}")))
 }
 

@@ -151,7 +151,7 @@ pub(super) async fn tag_page(
     Path(name): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let name = name.to_lowercase();
+    let name = pubs::fold_tag_key(&name);
     let label = pubs::tag_label(&state.db, &name)
         .await?
         .ok_or(AppError::NotFound)?;

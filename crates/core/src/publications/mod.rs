@@ -37,6 +37,7 @@ use crate::policy::{self, Action, ContentStatus, MemberState, Membership, Role, 
 mod attachments;
 mod links;
 mod listing;
+pub mod reads;
 pub mod ops;
 mod replies;
 mod store;
