@@ -142,88 +142,155 @@ const THEMES: &[(&str, &str)] = &[
     ("philanthropie", "philanthropie"),
     ("municipal", "milieu municipal"),
 ];
-const TOPICS: &[&str] = &[
-    "une cuisine collective",
-    "un fonds de dépannage",
-    "une coopérative de solidarité",
-    "un jardin communautaire",
-    "la mobilisation citoyenne",
-    "un projet d'habitation abordable",
-    "la sécurité alimentaire",
-    "un marché public",
-    "le transport collectif en région",
-    "une friperie solidaire",
-    "l'accueil des personnes immigrantes",
-    "la gouvernance participative",
-    "un atelier de réparation de vélos",
-    "la lutte contre l'isolement des aînés",
-    "une épicerie zéro déchet",
-    "le financement participatif",
-    "l'évaluation d'impact social",
-    "un tiers-lieu",
-    "la reprise collective d'entreprise",
-    "les achats responsables",
-    "une ressourcerie",
-    "la petite enfance",
-    "la concertation intersectorielle",
-    "un festival de quartier",
-    "la rétention des bénévoles",
+/// A subject, as it reads after a verb or a preposition ("sur la
+/// mobilisation citoyenne"), after "de" ("de la mobilisation citoyenne",
+/// contracted: "des achats responsables") and as a community's name.
+struct Topic {
+    plain: &'static str,
+    of: &'static str,
+    name: &'static str,
+}
+
+const fn topic(plain: &'static str, of: &'static str, name: &'static str) -> Topic {
+    Topic { plain, of, name }
+}
+
+const TOPICS: &[Topic] = &[
+    topic("une cuisine collective", "d’une cuisine collective", "Cuisines collectives"),
+    topic("un fonds de dépannage", "d’un fonds de dépannage", "Fonds de dépannage"),
+    topic("une coopérative de solidarité", "d’une coopérative de solidarité", "Coopératives de solidarité"),
+    topic("un jardin communautaire", "d’un jardin communautaire", "Jardins communautaires"),
+    topic("la mobilisation citoyenne", "de la mobilisation citoyenne", "Mobilisation citoyenne"),
+    topic("un projet d’habitation abordable", "d’un projet d’habitation abordable", "Habitation abordable"),
+    topic("la sécurité alimentaire", "de la sécurité alimentaire", "Sécurité alimentaire"),
+    topic("un marché public", "d’un marché public", "Marchés publics"),
+    topic("le transport collectif en région", "du transport collectif en région", "Transport collectif en région"),
+    topic("une friperie solidaire", "d’une friperie solidaire", "Friperies solidaires"),
+    topic("l’accueil des personnes immigrantes", "de l’accueil des personnes immigrantes", "Accueil des personnes immigrantes"),
+    topic("la gouvernance participative", "de la gouvernance participative", "Gouvernance participative"),
+    topic("un atelier de réparation de vélos", "d’un atelier de réparation de vélos", "Ateliers vélo"),
+    topic("la lutte contre l’isolement des aînés", "de la lutte contre l’isolement des aînés", "Isolement des aînés"),
+    topic("une épicerie zéro déchet", "d’une épicerie zéro déchet", "Épiceries zéro déchet"),
+    topic("le financement participatif", "du financement participatif", "Financement participatif"),
+    topic("l’évaluation d’impact social", "de l’évaluation d’impact social", "Évaluation d’impact social"),
+    topic("un tiers-lieu", "d’un tiers-lieu", "Tiers-lieux"),
+    topic("la reprise collective d’entreprises", "de la reprise collective d’entreprises", "Reprise collective d’entreprises"),
+    topic("les achats responsables", "des achats responsables", "Achats responsables"),
+    topic("une ressourcerie", "d’une ressourcerie", "Ressourceries"),
+    topic("la petite enfance", "de la petite enfance", "Petite enfance"),
+    topic("la concertation intersectorielle", "de la concertation intersectorielle", "Concertation intersectorielle"),
+    topic("un festival de quartier", "d’un festival de quartier", "Festivals de quartier"),
+    topic("la rétention des bénévoles", "de la rétention des bénévoles", "Rétention des bénévoles"),
 ];
+/// Question openings: each is followed by a topic's `plain` form and "?".
 const QUESTION_STARTS: &[&str] = &[
     "Comment financer",
-    "Quelqu'un a-t-il de l'expérience avec",
-    "Par où commencer pour",
-    "Qui accompagne",
+    "Qui a de l’expérience avec",
+    "Par où commencer avec",
+    "Qui peut nous accompagner pour",
     "Quels outils pour",
-    "Des conseils pour lancer",
+    "Des conseils sur",
     "Comment évaluer",
 ];
+/// Discussion openings: followed by a topic's `plain` form.
 const DISCUSSION_STARTS: &[&str] = &[
-    "Retour d'expérience :",
+    "Retour d’expérience :",
     "Bilan de notre projet :",
     "Réflexion sur",
     "Appel à collaboration pour",
     "Ce que nous avons appris avec",
-    "Invitation à discuter de",
 ];
+/// Watch titles: followed by a topic's `plain` form.
 const WATCH_TITLES: &[&str] = &[
     "Nouveau programme de financement pour",
     "Guide pratique :",
     "Rapport de recherche sur",
     "Balado : entrevue sur",
     "Étude de cas :",
-    "Appel de projets —",
+    "Appel de projets pour",
 ];
 const SENTENCES: &[&str] = &[
     "Notre organisme travaille sur ce dossier depuis deux ans avec des partenaires du milieu.",
     "Nous cherchons des exemples concrets qui ont fonctionné ailleurs au Québec.",
-    "Le financement reste le principal obstacle, surtout pour les petites organisations.",
+    "Le financement reste le principal obstacle, surtout pour les petits organismes.",
     "Les bénévoles sont au cœur du projet, mais leur disponibilité diminue.",
-    "La municipalité s'est montrée ouverte à un partenariat à plus long terme.",
+    "La municipalité s’est montrée ouverte à un partenariat à plus long terme.",
     "Nous avons documenté notre démarche dans un guide que nous pouvons partager.",
     "La table de concertation se réunit le mois prochain pour en discuter.",
     "Les résultats de la première année dépassent nos attentes.",
-    "Il faudrait mieux outiller les animateurs et animatrices de communauté.",
-    "Est-ce que d'autres régions vivent la même situation?",
-    "Merci d'avance pour vos pistes et vos contacts!",
-    "L'évaluation a montré des retombées importantes sur la participation citoyenne.",
+    "Il faudrait mieux outiller les personnes qui animent les communautés.",
+    "Est-ce que d’autres régions vivent la même situation?",
+    "Merci d’avance pour vos pistes et vos contacts!",
+    "L’évaluation a montré des retombées importantes sur la participation citoyenne.",
     "Nous avons adapté le modèle à la réalité rurale de notre MRC.",
-    "Une rencontre d'information aura lieu en ligne, tout le monde est bienvenu.",
+    "Une rencontre d’information aura lieu en ligne, tout le monde est bienvenu.",
     "Les personnes aînées ont été particulièrement présentes cette année.",
-    "We also tried this approach in Montréal with some English-speaking groups.",
-    "The report is available in both French and English.",
+    "Le rapport est offert en français et en anglais.",
 ];
 const REPLIES: &[&str] = &[
-    "Merci pour le partage, c'est très utile!",
+    "Merci pour le partage, c’est très utile!",
     "Nous avons vécu la même chose dans notre quartier. Je vous écris en privé.",
-    "Avez-vous regardé du côté des programmes de la Fondation?",
-    "Excellente initiative, bravo à toute l'équipe.",
-    "Je recommande de contacter la CDC de votre territoire.",
+    "Avez-vous regardé du côté des programmes des fondations de votre région?",
+    "Excellente initiative, bravo à toute l’équipe.",
+    "Je recommande de communiquer avec la CDC de votre territoire.",
     "Nous avons un gabarit de budget à partager si ça vous intéresse.",
-    "Bonne question! Je suis curieuse de lire les autres réponses.",
-    "Great initiative, thanks for sharing.",
-    "La clé, selon nous, a été d'impliquer les gens dès le départ.",
+    "Bonne question! J’ai hâte de lire les autres réponses.",
+    "La clé, selon nous, a été d’impliquer les gens dès le départ.",
 ];
+/// The English-speaking communities (a few, named as such) and their content.
+const EN_TOPICS: &[&str] = &[
+    "community kitchens",
+    "affordable housing",
+    "food security",
+    "volunteer retention",
+    "social impact measurement",
+    "welcoming newcomers",
+    "community gardens",
+    "participatory budgeting",
+];
+const EN_QUESTION_STARTS: &[&str] = &[
+    "How do you fund",
+    "Any experience with",
+    "Where to start with",
+    "Which tools for",
+];
+const EN_DISCUSSION_STARTS: &[&str] = &[
+    "Lessons learned:",
+    "Our first year of",
+    "Looking for partners in",
+    "Thoughts on",
+];
+const EN_SENTENCES: &[&str] = &[
+    "Our group has been working on this with local partners for two years.",
+    "We are looking for concrete examples that worked elsewhere in Quebec.",
+    "Funding remains the main obstacle for small organisations.",
+    "We documented our approach in a short guide we are happy to share.",
+    "An information session will be held online; everyone is welcome.",
+    "The report is available in both English and French.",
+];
+const EN_REPLIES: &[&str] = &[
+    "Thanks for sharing, this is very useful!",
+    "We had the same experience in our neighbourhood.",
+    "Great initiative, congratulations to the whole team.",
+    "Have you looked at the programs of the foundations in your region?",
+];
+
+/// "en Mauricie", "au Bas-Saint-Laurent", "à Montréal": the preposition
+/// each administrative region takes.
+fn in_region(region: &str) -> String {
+    let prep = match region {
+        "Montréal" | "Laval" => "à",
+        "Bas-Saint-Laurent" | "Saguenay–Lac-Saint-Jean" | "Centre-du-Québec" => "au",
+        "Nord-du-Québec" => "dans le",
+        "Capitale-Nationale" => "dans la",
+        "Côte-Nord" => "sur la",
+        "Laurentides" => "dans les",
+        "Lanaudière" => "dans",
+        _ => "en",
+    };
+    format!("{prep} {region}")
+}
+
 const SITES: &[&str] = &[
     "tiess.ca",
     "chantier.qc.ca",
@@ -384,6 +451,9 @@ pub struct Report {
     pub index_seconds: f64,
     pub indexed: u64,
     pub password: &'static str,
+    /// One ready account per role in an open community: (role, username,
+    /// community name).
+    pub accounts: Vec<(String, String, String)>,
 }
 
 pub const DEMO_PASSWORD: &str = "démo passerelles 2026";
@@ -455,9 +525,9 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
         usernames.push(username.clone());
         let bio = if rng.chance(40) {
             format!(
-                "Je m'intéresse à {} en {}.",
-                rng.pick(TOPICS),
-                rng.pick(&regions).1
+                "Je m’intéresse à {} {}.",
+                rng.pick(TOPICS).plain,
+                in_region(&rng.pick(&regions).1)
             )
         } else {
             String::new()
@@ -496,6 +566,8 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
     let mem_cols =
         "memberships (community_id, user_id, role, state, welcomed, created_at, updated_at)";
     let mut members_of: Vec<Vec<i64>> = Vec::with_capacity(n_comm as usize);
+    let mut english_of: Vec<bool> = Vec::with_capacity(n_comm as usize);
+    let mut used_names: std::collections::HashSet<String> = std::collections::HashSet::new();
     for i in 1..=n_comm {
         let id = comm_base + i;
         let (theme_key, theme) = *rng.pick(THEMES);
@@ -515,11 +587,28 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
         } else {
             "open"
         };
-        let name = if rng.chance(50) {
-            format!("{} — {}", capitalise(theme), region)
+        // A few communities speak English, and say so in their name.
+        let english = i % 12 == 5;
+        let name = if english {
+            format!(
+                "{} — {region} (English)",
+                capitalise(*rng.pick(EN_TOPICS))
+            )
+        } else if rng.chance(50) {
+            format!("{} — {region}", capitalise(theme))
         } else {
-            format!("Communauté de pratique : {}", rng.pick(TOPICS))
+            format!("{} — {region}", rng.pick(TOPICS).name)
         };
+        // Names that read alike confuse; a few tries for a fresh one.
+        let mut name = name;
+        for _ in 0..5 {
+            if !used_names.contains(&name) {
+                break;
+            }
+            name = format!("{} — {region}", rng.pick(TOPICS).name);
+        }
+        used_names.insert(name.clone());
+        english_of.push(english);
         let size = 5 + rng.below(60) as i64;
         let owner = user_base + 1 + rng.below(n_users as usize) as i64;
         let mut members = vec![owner];
@@ -542,8 +631,9 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
                 V::S(role.into()),
                 V::S("active".into()),
                 V::I(1),
-                V::I(t),
-                V::I(t),
+                // Joined a year ago: what moved since shows as new.
+                V::I(t - 365 * 86400),
+                V::I(t - 365 * 86400),
             ]);
         }
         rows.push(vec![
@@ -556,10 +646,18 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
                     .collect::<String>()
             )),
             V::S(name),
-            V::S(format!(
-                "Un espace d'échange en {theme} pour les personnes de la région {region}. {}",
-                rng.pick(SENTENCES)
-            )),
+            V::S(if english {
+                format!(
+                    "A space for English-speaking people working in the {region} region. {}",
+                    rng.pick(EN_SENTENCES)
+                )
+            } else {
+                format!(
+                    "Un espace d’échange entre personnes engagées en {theme}, {}. {}",
+                    in_region(&region),
+                    rng.pick(SENTENCES)
+                )
+            }),
             V::S(theme_key.into()),
             V::S(region_slug),
             V::S(vis.into()),
@@ -585,9 +683,10 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
 
     // Tags.
     let tag_base = max_id(db, "tags").await?;
+    // Tags as words (the label), under their folded key.
     let tag_names: Vec<String> = THEMES
         .iter()
-        .map(|(k, _)| k.to_string())
+        .map(|(_, label)| label.to_string())
         .chain(
             [
                 "financement",
@@ -607,9 +706,10 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
     let mut tag_ids = Vec::new();
     let mut tag_rows = Vec::new();
     let mut next_tag = tag_base;
-    for name in &tag_names {
+    for label in &tag_names {
+        let name = crate::publications::fold_tag_key(label).replace(' ', "-");
         let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM tags WHERE name = $1")
-            .bind(name)
+            .bind(&name)
             .fetch_optional(&db.pool)
             .await?;
         match existing {
@@ -617,7 +717,7 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
             None => {
                 next_tag += 1;
                 tag_ids.push(next_tag);
-                tag_rows.push(vec![V::I(next_tag), V::S(name.clone()), V::S(name.clone())]);
+                tag_rows.push(vec![V::I(next_tag), V::S(name), V::S(label.clone())]);
             }
         }
     }
@@ -642,46 +742,71 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
         let community = comm_base + 1 + c_idx as i64;
         let members = &members_of[c_idx];
         let author = *rng.pick(members);
+        let english = english_of[c_idx];
         let topic = rng.pick(TOPICS);
+        let en_topic = *rng.pick(EN_TOPICS);
         let region = &rng.pick(&regions).1;
         let (kind, title, link) = match rng.below(10) {
+            0..=4 if english => (
+                "discussion",
+                format!("{} {en_topic}", rng.pick(EN_DISCUSSION_STARTS)),
+                None,
+            ),
             0..=4 => (
                 "discussion",
-                format!("{} {topic} à {region}", rng.pick(DISCUSSION_STARTS)),
+                format!(
+                    "{} {} {}",
+                    rng.pick(DISCUSSION_STARTS),
+                    topic.plain,
+                    in_region(region)
+                ),
+                None,
+            ),
+            5..=6 if english => (
+                "question",
+                format!("{} {en_topic}?", rng.pick(EN_QUESTION_STARTS)),
                 None,
             ),
             5..=6 => (
                 "question",
-                format!("{} {topic}?", rng.pick(QUESTION_STARTS)),
+                format!("{} {}?", rng.pick(QUESTION_STARTS), topic.plain),
                 None,
             ),
             _ => {
                 let site = rng.pick(SITES);
                 let url = format!(
                     "https://{site}/ressources/{}-{id}",
-                    crate::communities::slugify(topic)
+                    crate::communities::slugify(topic.plain)
                 );
-                (
-                    "watch",
-                    format!("{} {topic}", rng.pick(WATCH_TITLES)),
-                    Some(url),
-                )
+                let title = if english {
+                    format!("Practical guide: {en_topic}")
+                } else if rng.chance(30) {
+                    format!("Portrait {}", topic.of)
+                } else {
+                    format!("{} {}", rng.pick(WATCH_TITLES), topic.plain)
+                };
+                ("watch", title, Some(url))
             }
         };
+        let sentences = if english { EN_SENTENCES } else { SENTENCES };
         let mut body = String::new();
         for p in 0..(1 + rng.below(4)) {
             if p > 0 {
                 body.push_str("\n\n");
             }
             for _ in 0..(1 + rng.below(4)) {
-                body.push_str(*rng.pick(SENTENCES));
+                body.push_str(*rng.pick(sentences));
                 body.push(' ');
             }
         }
         if rng.chance(15) {
             let other = *rng.pick(members);
             let name = &usernames[(other - user_base - 1) as usize];
-            body.push_str(&format!("\n\nQu'en penses-tu, @{name}? #financement"));
+            if english {
+                body.push_str(&format!("\n\nWhat do you think, @{name}? #financement"));
+            } else {
+                body.push_str(&format!("\n\nQu’en penses-tu, @{name}? #financement"));
+            }
         }
         let html = body
             .split("\n\n")
@@ -701,7 +826,7 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
             V::S(title),
             V::S(body),
             V::S(html),
-            V::S("fr".into()),
+            V::S(if english { "en" } else { "fr" }.into()),
             V::I(author),
             V::T(link.clone()),
             V::T(key.clone()),
@@ -736,7 +861,9 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
         for r in 0..replies_here {
             reply_id += 1;
             let threaded = prev.filter(|_| rng.chance(30));
-            let text = rng.pick(REPLIES).to_string();
+            let text = rng
+                .pick(if english { EN_REPLIES } else { REPLIES })
+                .to_string();
             rrow.push(vec![
                 V::I(reply_id),
                 V::I(id),
@@ -812,7 +939,38 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
         index_seconds: index.seconds,
         indexed: index.docs,
         password: DEMO_PASSWORD,
+        accounts: ready_accounts(db, comm_base).await?,
     })
+}
+
+/// One account of each community role, all in the first open community of
+/// this seed that has all four (so the roles can be tried side by side).
+async fn ready_accounts(db: &Db, comm_base: i64) -> anyhow::Result<Vec<(String, String, String)>> {
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT c.id, c.name, m.role, u.username FROM communities c \
+         JOIN memberships m ON m.community_id = c.id JOIN users u ON u.id = m.user_id \
+         WHERE c.id > $1 AND c.visibility = 'open' AND m.state = 'active' ORDER BY c.id, u.id",
+    )
+    .bind(comm_base)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out: Vec<(String, String, String)> = Vec::new();
+    let mut current = None;
+    for (cid, cname, role, username) in rows {
+        if current != Some(cid) {
+            if out.len() == 4 {
+                break;
+            }
+            current = Some(cid);
+            out.clear();
+        }
+        if !out.iter().any(|(r, _, _)| *r == role) {
+            out.push((role, username, cname));
+        }
+    }
+    let order = |r: &str| ["owner", "animator", "moderator", "member"].iter().position(|x| *x == r);
+    out.sort_by_key(|(r, _, _)| order(r));
+    Ok(out)
 }
 
 fn capitalise(s: &str) -> String {

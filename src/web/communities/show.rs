@@ -24,8 +24,11 @@ pub struct FeedItem {
 pub struct ViewerAction {
     /// anon_join | anon_request | join | request | pending | member | banned | invitation | archived | none
     pub kind: &'static str,
+    /// Empty for a plain member; the role otherwise ("Animation"…).
     pub role: String,
     pub login: String,
+    /// What leaving means for coming back (said before confirming).
+    pub leave_note: String,
 }
 
 #[derive(Template)]
@@ -87,8 +90,17 @@ fn viewer_action(ctx: &Ctx, l: &Loaded) -> ViewerAction {
     };
     ViewerAction {
         kind,
-        role: l.role().map(|r| ctx.t(role_key(r))).unwrap_or_default(),
+        role: l
+            .role()
+            .filter(|r| *r != crate::policy::Role::Member)
+            .map(|r| ctx.t(role_key(r)))
+            .unwrap_or_default(),
         login: login_link(&c.path()),
+        leave_note: ctx.t(match c.join_policy {
+            JoinPolicy::Open => "community-leave-note-open",
+            JoinPolicy::Invitation => "community-leave-note-invitation",
+            _ => "community-leave-note-request",
+        }),
     }
 }
 
