@@ -324,6 +324,14 @@ async fn main_pages_pass_axe_core_wcag_21_aa() {
     else {
         return;
     };
+    // The check can fail: a page with an image without text and an
+    // unlabelled field has violations.
+    b.goto("data:text/html,<!doctype html><html lang=fr><title>x</title><body><main><img src=x><input></main></body></html>").await;
+    let bad = axe_violations(&b, &source).await;
+    assert!(
+        bad.iter().any(|v| v.starts_with("image-alt")) && bad.iter().any(|v| v.starts_with("label")),
+        "axe-core finds nothing on a faulty page: {bad:?}"
+    );
     let mut found = Vec::new();
     let mut checked = 0;
     for visit in &demo.visits {

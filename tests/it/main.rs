@@ -15,6 +15,7 @@ mod e2e_communities;
 mod e2e_layout;
 mod e2e_passkeys;
 mod faults;
+mod first_hour;
 mod matrix;
 mod moderation;
 mod notifications;
