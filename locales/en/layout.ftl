@@ -26,3 +26,7 @@ community-leave-note-request = To come back, you will have to ask to join again.
 community-leave-note-invitation = To come back, you will need a new invitation.
 community-leave-yes = Yes, leave the community
 community-request-send = Send my request
+search-filters-active = { $count ->
+    [one] { $count } active
+   *[other] { $count } active
+}

@@ -26,3 +26,7 @@ community-leave-note-request = Pour revenir, il faudra refaire une demande d’a
 community-leave-note-invitation = Pour revenir, il faudra une nouvelle invitation.
 community-leave-yes = Oui, quitter la communauté
 community-request-send = Envoyer ma demande
+search-filters-active = { $count ->
+    [one] { $count } actif
+   *[other] { $count } actifs
+}

@@ -318,3 +318,32 @@ async fn migration_merges_tags_that_fold_alike() {
 fn passerelles_test_csrf(html: &str) -> String {
     crate::harness::form_value(html, "csrf").unwrap_or_default()
 }
+
+#[tokio::test]
+async fn search_filters_pick_communities_and_authors_by_name() {
+    let app = TestApp::spawn().await;
+    let (alice_c, alice) = app.logged_in("alice", false).await;
+    let c = community(&app, &alice, "quartier", Visibility::Open).await;
+    let other = community(&app, &alice, "ailleurs", Visibility::Open).await;
+    let id = publish(&app, &alice_c, "Corvée au jardin", "Samedi matin.", "", c.id).await;
+    let elsewhere = publish(&app, &alice_c, "Corvée ailleurs", "Dimanche.", "", other.id).await;
+    exec(&app, "UPDATE users SET display_name = 'Alice Tremblay' WHERE username = 'alice'").await;
+    app.drain_jobs().await;
+    let anon = app.client();
+    let (status, page) = get(
+        &anon,
+        app.at("/search?q=corv%C3%A9e&community=communaut%C3%A9+QUARTIER&author=Alice+Tremblay"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!("href=\"/p/{id}\"")), "{page}");
+    assert!(!page.contains(&format!("href=\"/p/{elsewhere}\"")), "{page}");
+    assert!(page.contains("1 résultat"), "{page}");
+    // Filters set: the filter box stays closed above the results and says how many.
+    assert!(page.contains("<details class=\"search-filters\">"), "{page}");
+    assert!(page.contains("Filtres (2 actifs)"), "{page}");
+    // Nothing found: said once, and no lone "Page 1".
+    let (_, page) = get(&anon, app.at("/search?q=introuvablexyz")).await;
+    assert_eq!(page.matches("Aucun résultat").count(), 1, "{page}");
+    assert!(!page.contains("Page 1"), "{page}");
+}
