@@ -30,3 +30,8 @@ search-filters-active = { $count ->
     [one] { $count } active
    *[other] { $count } active
 }
+publication-more-actions = More actions (share, pin)
+feed-subscribe = Subscribe (Atom feed)
+profile-communities = Publishes in
+profile-recent = Recent publications
+profile-recent-none = No publication you may read.

@@ -30,3 +30,8 @@ search-filters-active = { $count ->
     [one] { $count } actif
    *[other] { $count } actifs
 }
+publication-more-actions = Plus d’actions (partager, épingler)
+feed-subscribe = S’abonner (fil Atom)
+profile-communities = Publie dans
+profile-recent = Publications récentes
+profile-recent-none = Aucune publication que vous pouvez lire.

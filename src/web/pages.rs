@@ -262,6 +262,9 @@ struct ProfilePage {
     since: i64,
     is_me: bool,
     status_note: Option<String>,
+    /// Their latest publications the viewer may read, and those communities.
+    recent: Vec<crate::publications::PublicationSummary>,
+    communities: Vec<(String, String)>,
 }
 
 async fn profile(
@@ -277,9 +280,13 @@ async fn profile(
     }
     let s = Shell::new(&state, &ctx, user.shown_name(), "")
         .crumb(user.shown_name().to_string(), user.path());
+    let (recent, communities) =
+        crate::publications::list_by_author(&state.db, ctx.user.as_ref(), user.id, 10).await?;
     Ok(page(
         &ctx,
         &ProfilePage {
+            recent,
+            communities,
             username: user.username.clone(),
             name: user.shown_name().to_string(),
             bio: user.bio.clone(),

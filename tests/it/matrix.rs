@@ -40,6 +40,8 @@ enum Channel {
     Attachment,
     Notification,
     Mention,
+    /// The author's member page (`/u/{username}`), its recent publications.
+    Profile,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,13 +65,14 @@ enum Viewer {
     Admin,
 }
 
-const CHANNELS: [Channel; 6] = [
+const CHANNELS: [Channel; 7] = [
     Channel::Page,
     Channel::Api,
     Channel::Feed,
     Channel::Attachment,
     Channel::Notification,
     Channel::Mention,
+    Channel::Profile,
 ];
 const VISES: [Vis; 5] = [
     Vis::Open,
@@ -95,7 +98,7 @@ const VIEWERS: [Viewer; 8] = [
 const T: bool = true;
 const F: bool = false;
 #[rustfmt::skip]
-const EXPECTED: [(Channel, Vis, [bool; 8]); 30] = [
+const EXPECTED: [(Channel, Vis, [bool; 8]); 35] = [
     //                                  anon outs pend memb mod  ban  susp admin
     (Channel::Page, Vis::Open,         [T,   T,   T,   T,   T,   T,   T,   T]),
     (Channel::Page, Vis::Private,      [F,   F,   F,   T,   T,   F,   F,   T]),
@@ -136,6 +139,13 @@ const EXPECTED: [(Channel, Vis, [bool; 8]); 30] = [
     (Channel::Mention, Vis::Unlisted,  [F,   T,   T,   T,   T,   T,   F,   T]),
     (Channel::Mention, Vis::Archived,  [F,   T,   T,   T,   T,   T,   F,   T]),
     (Channel::Mention, Vis::Removed,   [F,   F,   F,   F,   T,   F,   F,   T]),
+    // A member page lists like a tag page: what the viewer may read, except
+    // unlisted communities they are not in, and nothing removed.
+    (Channel::Profile, Vis::Open,      [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::Profile, Vis::Private,   [F,   F,   F,   T,   T,   F,   F,   T]),
+    (Channel::Profile, Vis::Unlisted,  [F,   F,   F,   T,   T,   F,   F,   F]),
+    (Channel::Profile, Vis::Archived,  [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::Profile, Vis::Removed,   [F,   F,   F,   F,   F,   F,   F,   F]),
 ];
 
 fn username(v: Viewer) -> Option<&'static str> {
@@ -435,6 +445,9 @@ async fn permission_matrix_channel_visibility_viewer() {
                 notes.push(format!("{vis:?}/{v:?}: RSS {in_rss} but Atom {in_atom}"));
             }
             actual.insert((Channel::Feed, vis, v), in_rss && in_atom);
+
+            let (status, body) = fetch(&w.client, app.at("/u/proprio")).await;
+            actual.insert((Channel::Profile, vis, v), status == 200 && body.contains(&title));
 
             let (status, body) = fetch(
                 &w.client,

@@ -272,6 +272,8 @@ pub struct Head {
     /// (heading, text) of the archived / pending / refused banner.
     pub banner: Option<(String, Vec<String>)>,
     pub tabs: Vec<Tab>,
+    /// Its Atom feed, when anyone may read it (the feeds' own rule).
+    pub feed: Option<String>,
 }
 
 async fn head(state: &AppState, ctx: &Ctx, l: &Loaded, current: &str) -> AppResult<Head> {
@@ -352,7 +354,16 @@ async fn head(state: &AppState, ctx: &Ctx, l: &Loaded, current: &str) -> AppResu
         }
         CommunityStatus::Active => None,
     };
+    let feed = crate::policy::can(
+        None,
+        crate::policy::Action::ViewCommunity {
+            c: &c.facts(),
+            m: None,
+        },
+    )
+    .then(|| format!("{}/feed.atom", c.path()));
     Ok(Head {
+        feed,
         name: c.name.clone(),
         path: base,
         description: excerpt(&c.description, 300),

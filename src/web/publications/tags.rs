@@ -132,6 +132,8 @@ pub fn summary_view(lang: Lang, s: &PublicationSummary) -> SummaryView {
 #[template(path = "publication_tag.html")]
 pub(super) struct TagPage {
     s: Shell,
+    /// Its Atom feed (what anyone may read under this tag).
+    feed: String,
     label: String,
     items: Vec<SummaryView>,
     page: i64,
@@ -164,6 +166,7 @@ pub(super) async fn tag_page(
     Ok(page(
         &ctx,
         &TagPage {
+            feed: format!("{base}/feed.atom"),
             s: Shell::new(&state, &ctx, &title, "").crumb(title.clone(), base.clone()),
             label,
             items: list.iter().map(|s| summary_view(ctx.lang, s)).collect(),

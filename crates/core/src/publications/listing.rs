@@ -285,6 +285,58 @@ pub(super) fn discoverable_communities_sql(viewer: Option<&User>) -> String {
     )
 }
 
+/// A person's latest publications that `viewer` may read (through
+/// communities they may discover, as on tag pages), at most `limit`, and the
+/// communities those publications are in (name, path): a member page shows
+/// nothing the viewer could not already find.
+pub async fn list_by_author(
+    db: &Db,
+    viewer: Option<&User>,
+    author_id: i64,
+    limit: i64,
+) -> Result<(Vec<PublicationSummary>, Vec<(String, String)>), sqlx::Error> {
+    let visible = format!(
+        "p.status = 'visible' AND p.author_id = $2 AND EXISTS (SELECT 1 FROM publication_communities pc \
+         JOIN communities c ON c.id = pc.community_id WHERE pc.publication_id = p.id AND pc.status = 'visible' AND {})",
+        discoverable_communities_sql(viewer)
+    );
+    let sql = format!(
+        "SELECT {} FROM publications p \
+         LEFT JOIN users au ON au.id = p.author_id LEFT JOIN link_previews lp ON lp.id = p.preview_id \
+         WHERE {visible} ORDER BY p.created_at DESC, p.id DESC LIMIT {}",
+        summary_columns(db.backend),
+        limit.clamp(1, 50)
+    );
+    let viewer_id = acting(viewer).map(|u| u.id).unwrap_or(0);
+    tick();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(viewer_id)
+        .bind(author_id)
+        .fetch_all(&db.pool)
+        .await?;
+    let list = rows
+        .iter()
+        .map(|r| summary_from(r, false))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sql = format!(
+        "SELECT DISTINCT c.name, c.slug FROM publications p JOIN publication_communities pc ON pc.publication_id = p.id \
+         JOIN communities c ON c.id = pc.community_id WHERE p.status = 'visible' AND p.author_id = $2 \
+         AND pc.status = 'visible' AND {} ORDER BY c.name LIMIT 20",
+        discoverable_communities_sql(viewer)
+    );
+    tick();
+    let communities: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(viewer_id)
+        .bind(author_id)
+        .fetch_all(&db.pool)
+        .await?;
+    let communities = communities
+        .into_iter()
+        .map(|(name, slug)| (name, crate::urls::community(&slug)))
+        .collect();
+    Ok((list, communities))
+}
+
 /// A tag's label as first written, if the tag exists.
 pub async fn tag_label(db: &Db, name: &str) -> Result<Option<String>, sqlx::Error> {
     tick();
