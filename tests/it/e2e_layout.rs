@@ -207,6 +207,65 @@ for (const e of document.querySelectorAll('body *')) {
 return [width, vw, out];
 "#;
 
+/// What EcoIndex measures of the loaded page: elements in the DOM, requests
+/// (the page, what it loaded, the favicon) and bytes transferred when cold
+/// (encoded bodies: the cache is not counted as free).
+const ECOINDEX_JS: &str = r#"
+const nav = performance.getEntriesByType('navigation')[0];
+const res = performance.getEntriesByType('resource');
+let bytes = nav ? nav.encodedBodySize : 0;
+for (const r of res) bytes += r.encodedBodySize;
+return [document.getElementsByTagName('*').length, 2 + res.length, bytes];
+"#;
+
+/// The EcoIndex score (ecoindex.fr, GreenIT: the quantile tables and the
+/// weighting 3 DOM : 2 requests : 1 size of its reference implementation).
+fn ecoindex(dom: f64, requests: f64, kilobytes: f64) -> f64 {
+    const DOM: [f64; 21] = [
+        0.0, 47.0, 75.0, 159.0, 233.0, 298.0, 358.0, 417.0, 476.0, 537.0, 603.0, 674.0, 753.0,
+        843.0, 949.0, 1076.0, 1237.0, 1459.0, 1801.0, 2479.0, 594601.0,
+    ];
+    const REQ: [f64; 21] = [
+        0.0, 2.0, 15.0, 25.0, 34.0, 42.0, 49.0, 56.0, 63.0, 70.0, 78.0, 86.0, 95.0, 105.0, 117.0,
+        130.0, 147.0, 170.0, 205.0, 281.0, 3920.0,
+    ];
+    const SIZE: [f64; 21] = [
+        0.0, 1.37, 144.7, 319.53, 479.46, 631.97, 783.38, 937.91, 1098.62, 1265.47, 1448.32,
+        1648.27, 1876.08, 2142.06, 2465.37, 2866.31, 3401.59, 4155.73, 5400.08, 8037.54,
+        223212.26,
+    ];
+    fn quantile(q: &[f64; 21], v: f64) -> f64 {
+        for i in 1..q.len() {
+            if v < q[i] {
+                return (i - 1) as f64 + (v - q[i - 1]) / (q[i] - q[i - 1]);
+            }
+        }
+        (q.len() - 1) as f64
+    }
+    100.0 - 5.0 * (3.0 * quantile(&DOM, dom) + 2.0 * quantile(&REQ, requests) + quantile(&SIZE, kilobytes)) / 6.0
+}
+
+fn ecoindex_grade(score: f64) -> char {
+    match score {
+        s if s > 80.0 => 'A',
+        s if s > 70.0 => 'B',
+        s if s > 55.0 => 'C',
+        s if s > 40.0 => 'D',
+        s if s > 25.0 => 'E',
+        s if s > 10.0 => 'F',
+        _ => 'G',
+    }
+}
+
+#[test]
+fn ecoindex_matches_the_reference_figures() {
+    // A bare page is A; the median web page of the reference tables is D.
+    assert_eq!(ecoindex_grade(ecoindex(100.0, 5.0, 20.0)), 'A');
+    assert!((ecoindex(0.0, 0.0, 0.0) - 100.0).abs() < 1e-9);
+    let median = ecoindex(693.0, 78.0, 2420.0);
+    assert_eq!(ecoindex_grade(median), 'D', "{median}");
+}
+
 fn screenshots_dir() -> Option<PathBuf> {
     std::env::var_os("PASSERELLES_SCREENSHOTS").map(PathBuf::from)
 }
@@ -230,6 +289,8 @@ async fn main_pages_fit_a_360_px_screen() {
     };
     let shots = screenshots_dir();
     let mut wide = Vec::new();
+    let mut heavy = Vec::new();
+    let mut table = Vec::new();
     let mut checked = 0;
     for visit in &demo.visits {
         if let Some(who) = &visit.who {
@@ -250,6 +311,24 @@ async fn main_pages_fit_a_360_px_screen() {
                 ));
             }
             checked += 1;
+            let e = b.execute(ECOINDEX_JS, vec![]).await;
+            let (dom, requests, bytes) = (
+                e[0].as_f64().expect("dom"),
+                e[1].as_f64().expect("requests"),
+                e[2].as_f64().expect("bytes"),
+            );
+            let score = ecoindex(dom, requests, bytes / 1024.0);
+            let who = visit.who.as_deref().map_or("anonymous", |w| {
+                if w == "admin-ecran" { "admin" } else { "member" }
+            });
+            table.push(format!(
+                "| {who} | {path} | {dom} | {requests} | {:.1} | {score:.0} {} |",
+                bytes / 1024.0,
+                ecoindex_grade(score)
+            ));
+            if ecoindex_grade(score) != 'A' {
+                heavy.push(format!("{who} {path}: EcoIndex {score:.0} ({dom} elements, {requests} requests, {bytes} bytes)"));
+            }
             if let Some(dir) = &shots {
                 let name = shot_name(&visit.who, path);
                 b.screenshot(&dir.join(format!("{name}-360.png"))).await;
@@ -263,7 +342,16 @@ async fn main_pages_fit_a_360_px_screen() {
         }
     }
     b.quit().await;
+    eprintln!(
+        "| viewer | page | DOM elements | requests | kB | EcoIndex |\n|---|---|---|---|---|---|\n{}",
+        table.join("\n")
+    );
     assert!(checked >= 40, "only {checked} pages checked");
+    assert!(
+        heavy.is_empty(),
+        "main pages below EcoIndex A:\n{}",
+        heavy.join("\n")
+    );
     assert!(
         wide.is_empty(),
         "pages wider than the screen at 360 px:\n{}",

@@ -795,8 +795,11 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
                 body.push_str("\n\n");
             }
             for _ in 0..(1 + rng.below(4)) {
-                body.push_str(*rng.pick(sentences));
-                body.push(' ');
+                let sentence = *rng.pick(sentences);
+                if !body.contains(sentence) {
+                    body.push_str(sentence);
+                    body.push(' ');
+                }
             }
         }
         if rng.chance(15) {
