@@ -694,7 +694,7 @@ async fn language_follows_preference_then_accept_language() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("Welcome back, hugo!"));
+    assert!(page.contains("Welcome, hugo!"));
 }
 
 #[tokio::test]

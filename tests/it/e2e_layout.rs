@@ -231,8 +231,7 @@ fn ecoindex(dom: f64, requests: f64, kilobytes: f64) -> f64 {
     ];
     const SIZE: [f64; 21] = [
         0.0, 1.37, 144.7, 319.53, 479.46, 631.97, 783.38, 937.91, 1098.62, 1265.47, 1448.32,
-        1648.27, 1876.08, 2142.06, 2465.37, 2866.31, 3401.59, 4155.73, 5400.08, 8037.54,
-        223212.26,
+        1648.27, 1876.08, 2142.06, 2465.37, 2866.31, 3401.59, 4155.73, 5400.08, 8037.54, 223212.26,
     ];
     fn quantile(q: &[f64; 21], v: f64) -> f64 {
         for i in 1..q.len() {
@@ -242,7 +241,12 @@ fn ecoindex(dom: f64, requests: f64, kilobytes: f64) -> f64 {
         }
         (q.len() - 1) as f64
     }
-    100.0 - 5.0 * (3.0 * quantile(&DOM, dom) + 2.0 * quantile(&REQ, requests) + quantile(&SIZE, kilobytes)) / 6.0
+    100.0
+        - 5.0
+            * (3.0 * quantile(&DOM, dom)
+                + 2.0 * quantile(&REQ, requests)
+                + quantile(&SIZE, kilobytes))
+            / 6.0
 }
 
 fn ecoindex_grade(score: f64) -> char {
@@ -319,7 +323,11 @@ async fn main_pages_fit_a_360_px_screen() {
             );
             let score = ecoindex(dom, requests, bytes / 1024.0);
             let who = visit.who.as_deref().map_or("anonymous", |w| {
-                if w == "admin-ecran" { "admin" } else { "member" }
+                if w == "admin-ecran" {
+                    "admin"
+                } else {
+                    "member"
+                }
             });
             table.push(format!(
                 "| {who} | {path} | {dom} | {requests} | {:.1} | {score:.0} {} |",
@@ -417,7 +425,8 @@ async fn main_pages_pass_axe_core_wcag_21_aa() {
     b.goto("data:text/html,<!doctype html><html lang=fr><title>x</title><body><main><img src=x><input></main></body></html>").await;
     let bad = axe_violations(&b, &source).await;
     assert!(
-        bad.iter().any(|v| v.starts_with("image-alt")) && bad.iter().any(|v| v.starts_with("label")),
+        bad.iter().any(|v| v.starts_with("image-alt"))
+            && bad.iter().any(|v| v.starts_with("label")),
         "axe-core finds nothing on a faulty page: {bad:?}"
     );
     let mut found = Vec::new();

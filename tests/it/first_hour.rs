@@ -79,7 +79,12 @@ async fn publish(
         .send()
         .await
         .expect("post /p/new");
-    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
+    assert_eq!(
+        res.status(),
+        303,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
     res.headers()["location"]
         .to_str()
         .expect("location")
@@ -106,19 +111,46 @@ async fn home_marks_what_is_new_and_jumps_to_the_first_unread_reply() {
     let c = community(&app, &alice, "quartier", Visibility::Open).await;
     join(&app, &c, &bob, Role::Member).await;
     // Both joined a while ago (activity of the same second is not "new").
-    exec(&app, "UPDATE memberships SET created_at = created_at - 3600").await;
+    exec(
+        &app,
+        "UPDATE memberships SET created_at = created_at - 3600",
+    )
+    .await;
 
-    let id = publish(&app, &alice_c, "Corvée au jardin", "Samedi matin.", "", c.id).await;
+    let id = publish(
+        &app,
+        &alice_c,
+        "Corvée au jardin",
+        "Samedi matin.",
+        "",
+        c.id,
+    )
+    .await;
 
     let (status, home) = get(&bob_c, app.at("/")).await;
     assert_eq!(status, 200);
-    assert!(home.contains("Bonjour, bob!"), "a member is greeted, not welcomed back: {home}");
+    assert!(
+        home.contains("Bonjour, bob!"),
+        "a member is greeted, not welcomed back: {home}"
+    );
     assert!(home.contains("href=\"/p/new\""), "a Publier action");
     let card = card_of(&home, id);
-    assert!(card.contains("is-new") && card.contains("nouveau"), "{card}");
-    assert!(card.contains("Communauté quartier"), "the card names its community: {card}");
-    assert!(card.contains("Aucune réponse"), "replies are called réponses: {card}");
-    assert!(home.contains("Mes communautés") && home.contains("1 nouvelle"), "{home}");
+    assert!(
+        card.contains("is-new") && card.contains("nouveau"),
+        "{card}"
+    );
+    assert!(
+        card.contains("Communauté quartier"),
+        "the card names its community: {card}"
+    );
+    assert!(
+        card.contains("Aucune réponse"),
+        "replies are called réponses: {card}"
+    );
+    assert!(
+        home.contains("Mes communautés") && home.contains("1 nouvelle"),
+        "{home}"
+    );
 
     // Bob reads it (a while ago), then Alice replies.
     let (status, _) = get(&bob_c, app.at(&format!("/p/{id}"))).await;
@@ -179,7 +211,15 @@ async fn error_pages_keep_the_session_and_offer_log_in_without_an_oracle() {
     let app = TestApp::spawn().await;
     let (alice_c, alice) = app.logged_in("alice", false).await;
     let c = community(&app, &alice, "cercle", Visibility::Private).await;
-    let id = publish(&app, &alice_c, "Budget du cercle", "Confidentiel.", "", c.id).await;
+    let id = publish(
+        &app,
+        &alice_c,
+        "Budget du cercle",
+        "Confidentiel.",
+        "",
+        c.id,
+    )
+    .await;
 
     // Signed in: a 404 still shows who is there, with the personal menu.
     let (status, page) = get(&alice_c, app.at("/page-inexistante")).await;
@@ -222,8 +262,24 @@ async fn tag_keys_fold_case_and_accents() {
     let app = TestApp::spawn().await;
     let (alice_c, alice) = app.logged_in("alice", false).await;
     let c = community(&app, &alice, "quartier", Visibility::Open).await;
-    let a = publish(&app, &alice_c, "Première", "Texte.", "Bénévolat, économie sociale", c.id).await;
-    let b = publish(&app, &alice_c, "Deuxième", "Avec #BENEVOLAT.", "benevolat", c.id).await;
+    let a = publish(
+        &app,
+        &alice_c,
+        "Première",
+        "Texte.",
+        "Bénévolat, économie sociale",
+        c.id,
+    )
+    .await;
+    let b = publish(
+        &app,
+        &alice_c,
+        "Deuxième",
+        "Avec #BENEVOLAT.",
+        "benevolat",
+        c.id,
+    )
+    .await;
     let tags: Vec<(String, String)> = sqlx::query_as("SELECT name, label FROM tags ORDER BY id")
         .fetch_all(&app.state.db.pool)
         .await
@@ -232,11 +288,18 @@ async fn tag_keys_fold_case_and_accents() {
         tags,
         vec![
             ("benevolat".to_string(), "Bénévolat".to_string()),
-            ("economie-sociale".to_string(), "économie sociale".to_string()),
+            (
+                "economie-sociale".to_string(),
+                "économie sociale".to_string()
+            ),
         ],
         "one tag per folded key, with the first spelling"
     );
-    for path in ["/tags/b%C3%A9n%C3%A9volat", "/tags/benevolat", "/tags/BENEVOLAT"] {
+    for path in [
+        "/tags/b%C3%A9n%C3%A9volat",
+        "/tags/benevolat",
+        "/tags/BENEVOLAT",
+    ] {
         let (status, page) = get(&alice_c, app.at(path)).await;
         assert_eq!(status, 200, "{path}");
         assert!(
@@ -246,7 +309,10 @@ async fn tag_keys_fold_case_and_accents() {
     }
     let (status, page) = get(&alice_c, app.at("/tags?q=%C3%A9co")).await;
     assert_eq!(status, 200);
-    assert!(page.contains("/tags/economie%2Dsociale\">économie sociale</a>"), "{page}");
+    assert!(
+        page.contains("/tags/economie%2Dsociale\">économie sociale</a>"),
+        "{page}"
+    );
 }
 
 /// Migration 0013 merges tags whose keys fold alike into the oldest: its
@@ -274,7 +340,11 @@ async fn migration_merges_tags_that_fold_alike() {
                 .unwrap()
         }
     };
-    let (t_accent, t_plain, t_oe) = (id_of("bénévolat").await, id_of("benevolat").await, id_of("œuvres").await);
+    let (t_accent, t_plain, t_oe) = (
+        id_of("bénévolat").await,
+        id_of("benevolat").await,
+        id_of("œuvres").await,
+    );
     for (p, t) in [(p1, t_accent), (p1, t_plain), (p2, t_plain), (p2, t_oe)] {
         sqlx::query("INSERT INTO publication_tags (publication_id, tag_id) VALUES ($1, $2)")
             .bind(p)
@@ -302,8 +372,14 @@ async fn migration_merges_tags_that_fold_alike() {
             .await
             .unwrap();
     assert_eq!(
-        tags.iter().map(|(_, n, l)| (n.as_str(), l.as_str())).collect::<Vec<_>>(),
-        vec![("benevolat", "bénévolat"), ("oeuvres", "Œuvres"), ("logement", "logement")]
+        tags.iter()
+            .map(|(_, n, l)| (n.as_str(), l.as_str()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("benevolat", "bénévolat"),
+            ("oeuvres", "Œuvres"),
+            ("logement", "logement")
+        ]
     );
     assert_eq!(tags[0].0, t_accent, "the oldest tag is kept");
     let links: Vec<(i64, i64)> = sqlx::query_as(
@@ -325,9 +401,21 @@ async fn search_filters_pick_communities_and_authors_by_name() {
     let (alice_c, alice) = app.logged_in("alice", false).await;
     let c = community(&app, &alice, "quartier", Visibility::Open).await;
     let other = community(&app, &alice, "ailleurs", Visibility::Open).await;
-    let id = publish(&app, &alice_c, "Corvée au jardin", "Samedi matin.", "", c.id).await;
+    let id = publish(
+        &app,
+        &alice_c,
+        "Corvée au jardin",
+        "Samedi matin.",
+        "",
+        c.id,
+    )
+    .await;
     let elsewhere = publish(&app, &alice_c, "Corvée ailleurs", "Dimanche.", "", other.id).await;
-    exec(&app, "UPDATE users SET display_name = 'Alice Tremblay' WHERE username = 'alice'").await;
+    exec(
+        &app,
+        "UPDATE users SET display_name = 'Alice Tremblay' WHERE username = 'alice'",
+    )
+    .await;
     app.drain_jobs().await;
     let anon = app.client();
     let (status, page) = get(
@@ -337,10 +425,16 @@ async fn search_filters_pick_communities_and_authors_by_name() {
     .await;
     assert_eq!(status, 200);
     assert!(page.contains(&format!("href=\"/p/{id}\"")), "{page}");
-    assert!(!page.contains(&format!("href=\"/p/{elsewhere}\"")), "{page}");
+    assert!(
+        !page.contains(&format!("href=\"/p/{elsewhere}\"")),
+        "{page}"
+    );
     assert!(page.contains("1 résultat"), "{page}");
     // Filters set: the filter box stays closed above the results and says how many.
-    assert!(page.contains("<details class=\"search-filters\">"), "{page}");
+    assert!(
+        page.contains("<details class=\"search-filters\">"),
+        "{page}"
+    );
     assert!(page.contains("Filtres (2 actifs)"), "{page}");
     // Nothing found: said once, and no lone "Page 1".
     let (_, page) = get(&anon, app.at("/search?q=introuvablexyz")).await;

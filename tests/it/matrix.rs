@@ -447,7 +447,10 @@ async fn permission_matrix_channel_visibility_viewer() {
             actual.insert((Channel::Feed, vis, v), in_rss && in_atom);
 
             let (status, body) = fetch(&w.client, app.at("/u/proprio")).await;
-            actual.insert((Channel::Profile, vis, v), status == 200 && body.contains(&title));
+            actual.insert(
+                (Channel::Profile, vis, v),
+                status == 200 && body.contains(&title),
+            );
 
             let (status, body) = fetch(
                 &w.client,

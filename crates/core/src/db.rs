@@ -40,7 +40,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "communities",
         include_str!("../../../migrations/0002_communities.sql"),
     ),
-    (3, "search", include_str!("../../../migrations/0003_search.sql")),
+    (
+        3,
+        "search",
+        include_str!("../../../migrations/0003_search.sql"),
+    ),
     (4, "oidc", include_str!("../../../migrations/0004_oidc.sql")),
     (
         5,

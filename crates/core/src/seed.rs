@@ -156,31 +156,119 @@ const fn topic(plain: &'static str, of: &'static str, name: &'static str) -> Top
 }
 
 const TOPICS: &[Topic] = &[
-    topic("une cuisine collective", "d’une cuisine collective", "Cuisines collectives"),
-    topic("un fonds de dépannage", "d’un fonds de dépannage", "Fonds de dépannage"),
-    topic("une coopérative de solidarité", "d’une coopérative de solidarité", "Coopératives de solidarité"),
-    topic("un jardin communautaire", "d’un jardin communautaire", "Jardins communautaires"),
-    topic("la mobilisation citoyenne", "de la mobilisation citoyenne", "Mobilisation citoyenne"),
-    topic("un projet d’habitation abordable", "d’un projet d’habitation abordable", "Habitation abordable"),
-    topic("la sécurité alimentaire", "de la sécurité alimentaire", "Sécurité alimentaire"),
+    topic(
+        "une cuisine collective",
+        "d’une cuisine collective",
+        "Cuisines collectives",
+    ),
+    topic(
+        "un fonds de dépannage",
+        "d’un fonds de dépannage",
+        "Fonds de dépannage",
+    ),
+    topic(
+        "une coopérative de solidarité",
+        "d’une coopérative de solidarité",
+        "Coopératives de solidarité",
+    ),
+    topic(
+        "un jardin communautaire",
+        "d’un jardin communautaire",
+        "Jardins communautaires",
+    ),
+    topic(
+        "la mobilisation citoyenne",
+        "de la mobilisation citoyenne",
+        "Mobilisation citoyenne",
+    ),
+    topic(
+        "un projet d’habitation abordable",
+        "d’un projet d’habitation abordable",
+        "Habitation abordable",
+    ),
+    topic(
+        "la sécurité alimentaire",
+        "de la sécurité alimentaire",
+        "Sécurité alimentaire",
+    ),
     topic("un marché public", "d’un marché public", "Marchés publics"),
-    topic("le transport collectif en région", "du transport collectif en région", "Transport collectif en région"),
-    topic("une friperie solidaire", "d’une friperie solidaire", "Friperies solidaires"),
-    topic("l’accueil des personnes immigrantes", "de l’accueil des personnes immigrantes", "Accueil des personnes immigrantes"),
-    topic("la gouvernance participative", "de la gouvernance participative", "Gouvernance participative"),
-    topic("un atelier de réparation de vélos", "d’un atelier de réparation de vélos", "Ateliers vélo"),
-    topic("la lutte contre l’isolement des aînés", "de la lutte contre l’isolement des aînés", "Isolement des aînés"),
-    topic("une épicerie zéro déchet", "d’une épicerie zéro déchet", "Épiceries zéro déchet"),
-    topic("le financement participatif", "du financement participatif", "Financement participatif"),
-    topic("l’évaluation d’impact social", "de l’évaluation d’impact social", "Évaluation d’impact social"),
+    topic(
+        "le transport collectif en région",
+        "du transport collectif en région",
+        "Transport collectif en région",
+    ),
+    topic(
+        "une friperie solidaire",
+        "d’une friperie solidaire",
+        "Friperies solidaires",
+    ),
+    topic(
+        "l’accueil des personnes immigrantes",
+        "de l’accueil des personnes immigrantes",
+        "Accueil des personnes immigrantes",
+    ),
+    topic(
+        "la gouvernance participative",
+        "de la gouvernance participative",
+        "Gouvernance participative",
+    ),
+    topic(
+        "un atelier de réparation de vélos",
+        "d’un atelier de réparation de vélos",
+        "Ateliers vélo",
+    ),
+    topic(
+        "la lutte contre l’isolement des aînés",
+        "de la lutte contre l’isolement des aînés",
+        "Isolement des aînés",
+    ),
+    topic(
+        "une épicerie zéro déchet",
+        "d’une épicerie zéro déchet",
+        "Épiceries zéro déchet",
+    ),
+    topic(
+        "le financement participatif",
+        "du financement participatif",
+        "Financement participatif",
+    ),
+    topic(
+        "l’évaluation d’impact social",
+        "de l’évaluation d’impact social",
+        "Évaluation d’impact social",
+    ),
     topic("un tiers-lieu", "d’un tiers-lieu", "Tiers-lieux"),
-    topic("la reprise collective d’entreprises", "de la reprise collective d’entreprises", "Reprise collective d’entreprises"),
-    topic("les achats responsables", "des achats responsables", "Achats responsables"),
+    topic(
+        "la reprise collective d’entreprises",
+        "de la reprise collective d’entreprises",
+        "Reprise collective d’entreprises",
+    ),
+    topic(
+        "les achats responsables",
+        "des achats responsables",
+        "Achats responsables",
+    ),
     topic("une ressourcerie", "d’une ressourcerie", "Ressourceries"),
-    topic("la petite enfance", "de la petite enfance", "Petite enfance"),
-    topic("la concertation intersectorielle", "de la concertation intersectorielle", "Concertation intersectorielle"),
-    topic("un festival de quartier", "d’un festival de quartier", "Festivals de quartier"),
-    topic("la rétention des bénévoles", "de la rétention des bénévoles", "Rétention des bénévoles"),
+    topic(
+        "la petite enfance",
+        "de la petite enfance",
+        "Petite enfance",
+    ),
+    topic(
+        "la concertation intersectorielle",
+        "de la concertation intersectorielle",
+        "Concertation intersectorielle",
+    ),
+    topic(
+        "un festival de quartier",
+        "d’un festival de quartier",
+        "Festivals de quartier",
+    ),
+    topic(
+        "la rétention des bénévoles",
+        "de la rétention des bénévoles",
+        "Rétention des bénévoles",
+    ),
 ];
 /// Question openings: each is followed by a topic's `plain` form and "?".
 const QUESTION_STARTS: &[&str] = &[
@@ -590,10 +678,7 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
         // A few communities speak English, and say so in their name.
         let english = i % 12 == 5;
         let name = if english {
-            format!(
-                "{} — {region} (English)",
-                capitalise(*rng.pick(EN_TOPICS))
-            )
+            format!("{} — {region} (English)", capitalise(*rng.pick(EN_TOPICS)))
         } else if rng.chance(50) {
             format!("{} — {region}", capitalise(theme))
         } else {
@@ -971,7 +1056,11 @@ async fn ready_accounts(db: &Db, comm_base: i64) -> anyhow::Result<Vec<(String, 
             out.push((role, username, cname));
         }
     }
-    let order = |r: &str| ["owner", "animator", "moderator", "member"].iter().position(|x| *x == r);
+    let order = |r: &str| {
+        ["owner", "animator", "moderator", "member"]
+            .iter()
+            .position(|x| *x == r)
+    };
     out.sort_by_key(|(r, _, _)| order(r));
     Ok(out)
 }

@@ -145,35 +145,35 @@ pub(super) async fn render_show(
         publications::list_in_community(&state.db, viewer, &l.c, page_no - 1).await?;
     let feed = items
         .into_iter()
-        .map(|p| FeedItem {
-            path: p.path(),
-            kind: lang
-                .try_t(&format!("community-kind-{}", p.kind))
-                .unwrap_or_else(|| p.kind.clone()),
-            title: p.title,
-            excerpt: p.excerpt,
-            author: p.author_username.map(|u| {
-                let name = p
-                    .author_name
-                    .filter(|n| !n.trim().is_empty())
-                    .unwrap_or_else(|| u.clone());
-                (name, urls::user(&u))
-            }),
-            activity: p.last_activity_at,
-            replies: lang.ta(
-                "community-reply-count",
-                &[("count", Arg::Num(p.reply_count))],
-            ),
-            pinned: p.pinned,
-            tags: p
-                .tags
+        .map(|p| {
+            let tags: Vec<(String, String)> = p
+                .tag_links()
                 .into_iter()
-                .map(|t| {
-                    let href = urls::tag(&t);
-                    (t, href)
-                })
-                .collect(),
-            site_name: p.site_name,
+                .map(|(label, href)| (label.to_string(), href))
+                .collect();
+            FeedItem {
+                path: p.path(),
+                kind: lang
+                    .try_t(&format!("community-kind-{}", p.kind))
+                    .unwrap_or_else(|| p.kind.clone()),
+                title: p.title,
+                excerpt: p.excerpt,
+                author: p.author_username.map(|u| {
+                    let name = p
+                        .author_name
+                        .filter(|n| !n.trim().is_empty())
+                        .unwrap_or_else(|| u.clone());
+                    (name, urls::user(&u))
+                }),
+                activity: p.last_activity_at,
+                replies: lang.ta(
+                    "community-reply-count",
+                    &[("count", Arg::Num(p.reply_count))],
+                ),
+                pinned: p.pinned,
+                tags,
+                site_name: p.site_name,
+            }
         })
         .collect();
     let p = ShowPage {

@@ -123,7 +123,11 @@ pub fn summary_view(lang: Lang, s: &PublicationSummary) -> SummaryView {
         },
         last_activity_at: s.last_activity_at,
         reply_count: s.reply_count,
-        tags: s.tags.iter().map(|t| (t.clone(), urls::tag(t))).collect(),
+        tags: s
+            .tag_links()
+            .into_iter()
+            .map(|(label, href)| (label.to_string(), href))
+            .collect(),
         site_name: s.site_name.clone(),
     }
 }

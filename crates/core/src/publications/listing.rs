@@ -18,7 +18,10 @@ pub struct PublicationSummary {
     pub last_activity_at: i64,
     pub reply_count: i64,
     pub pinned: bool,
+    /// Tag keys (as in `/tags/{name}`), in key order.
     pub tags: Vec<String>,
+    /// The same tags as words (their labels), in the same order.
+    pub tag_labels: Vec<String>,
     pub link_url: Option<String>,
     pub site_name: Option<String>,
 }
@@ -29,11 +32,12 @@ impl PublicationSummary {
         crate::urls::publication(self.id)
     }
 
-    /// Each tag with the path of its page.
+    /// Each tag as words, with the path of its page.
     pub fn tag_links(&self) -> Vec<(&str, String)> {
         self.tags
             .iter()
-            .map(|t| (t.as_str(), crate::urls::tag(t)))
+            .zip(&self.tag_labels)
+            .map(|(t, l)| (l.as_str(), crate::urls::tag(t)))
             .collect()
     }
 }
@@ -42,18 +46,18 @@ pub(super) const SUMMARY_COLUMNS: &str = "p.id, p.kind, p.title, SUBSTR(p.body_h
      p.last_activity_at, p.reply_count, p.link_url, au.username AS au_username, au.display_name AS au_display_name, \
      lp.site_name AS lp_site_name";
 
-/// `SUMMARY_COLUMNS` and the publication's tag names, space-separated
+/// `SUMMARY_COLUMNS` and the publication's tags as `name|label` pairs, comma-separated
 /// (tag names have no spaces; sorted in `summary_from`): one statement per listing, not a
 /// second one for the tags. Listings select the page's ids first (keys
 /// only, sorted, limited) and compute these columns for those rows alone.
 pub(super) fn summary_columns(backend: Backend) -> String {
     let tags = match backend {
         Backend::Sqlite => {
-            "(SELECT group_concat(t.name, ' ') FROM publication_tags pt \
+            "(SELECT group_concat(t.name || '|' || t.label, ',') FROM publication_tags pt \
              JOIN tags t ON t.id = pt.tag_id WHERE pt.publication_id = p.id)"
         }
         Backend::Postgres => {
-            "(SELECT string_agg(t.name, ' ') FROM publication_tags pt \
+            "(SELECT string_agg(t.name || '|' || t.label, ',') FROM publication_tags pt \
              JOIN tags t ON t.id = pt.tag_id WHERE pt.publication_id = p.id)"
         }
     };
@@ -64,6 +68,19 @@ pub(super) fn summary_from(r: &AnyRow, pinned: bool) -> Result<PublicationSummar
     let username: Option<String> = r.try_get("au_username")?;
     let display: Option<String> = r.try_get("au_display_name")?;
     let body_start: String = r.try_get("body_start")?;
+    // "name|label" pairs, comma-separated (neither holds '|' nor ','),
+    // sorted by name here (a sort per row in SQL cost more than the rest of
+    // the statement), the same on both engines.
+    let mut tags: Vec<(String, String)> = r
+        .try_get::<Option<String>, _>("tag_names")?
+        .map(|t| {
+            t.split(',')
+                .filter_map(|pair| pair.split_once('|'))
+                .map(|(n, l)| (n.to_string(), l.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    tags.sort_unstable();
     Ok(PublicationSummary {
         id: r.try_get("id")?,
         kind: r.try_get("kind")?,
@@ -80,21 +97,8 @@ pub(super) fn summary_from(r: &AnyRow, pinned: bool) -> Result<PublicationSummar
         last_activity_at: r.try_get("last_activity_at")?,
         reply_count: r.try_get("reply_count")?,
         pinned,
-        tags: {
-            // Sorted here (a sort per row in SQL cost more than the rest
-            // of the statement), the same on both engines.
-            let mut tags: Vec<String> = r
-                .try_get::<Option<String>, _>("tag_names")?
-                .map(|t| {
-                    t.split(' ')
-                        .filter(|n| !n.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default();
-            tags.sort_unstable();
-            tags
-        },
+        tags: tags.iter().map(|(n, _)| n.clone()).collect(),
+        tag_labels: tags.into_iter().map(|(_, l)| l).collect(),
         link_url: r.try_get("link_url")?,
         site_name: r
             .try_get::<Option<String>, _>("lp_site_name")?

@@ -37,8 +37,8 @@ use crate::policy::{self, Action, ContentStatus, MemberState, Membership, Role, 
 mod attachments;
 mod links;
 mod listing;
-pub mod reads;
 pub mod ops;
+pub mod reads;
 mod replies;
 mod store;
 mod tags;
