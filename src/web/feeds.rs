@@ -288,7 +288,7 @@ mod tests {
             last_activity_at: 1_782_923_500,
             reply_count: 0,
             pinned: false,
-            tags: vec!["economie".into()],
+            tags: vec!["économie".into()],
             tag_labels: vec!["économie".into()],
             link_url: None,
             site_name: None,
