@@ -389,7 +389,8 @@ async fn finds_french_and_english_variants_with_filters_and_counts() {
         .json()
         .await
         .unwrap();
-    assert_eq!(v[0]["name"], "mobilité", "{v}");
+    assert_eq!(v[0]["name"], "mobilite", "{v}");
+    assert_eq!(v[0]["label"], "Mobilité", "{v}");
     assert_eq!(v[0]["count"], 1);
     let v: Value = app
         .client()
