@@ -638,9 +638,9 @@ mod tests {
         );
         assert_eq!(t[0].label, "Économie sociale");
         // Case and accents fold into one key (issue 13).
-        let t = parse_tags("Bénévolat, benevolat, BÉNÉVOLAT, Œuvres").expect("tags");
+        let folded = parse_tags("Bénévolat, benevolat, BÉNÉVOLAT, Œuvres").expect("tags");
         assert_eq!(
-            t.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            folded.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
             ["benevolat", "oeuvres"]
         );
         assert_eq!(fold_tag_key("Éco"), "eco");
