@@ -333,6 +333,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 r.users, r.communities, r.publications, r.replies, r.seconds
             );
             println!("Every demo account's password is: {}", r.password);
+            if !r.accounts.is_empty() {
+                println!("Ready to try, each in \"{}\":", r.accounts[0].2);
+                for (role, username, _) in &r.accounts {
+                    println!("  {role:<10} {username}");
+                }
+            }
+            println!(
+                "No administrator is made (the password above is public): passerelles admin create-user --admin"
+            );
             Ok(())
         }
         Command::Admin {

@@ -173,7 +173,7 @@ rate-limited-replies = You have sent many replies in a short time. You can reply
     [one] { $count } minute
    *[other] { $count } minutes
 }. Your reply is kept below.
-reply-order = Order: oldest threads first, each with all its replies; { $count } threads per page. No ranking by popularity.
+reply-order = Oldest threads first, each with all its replies, { $count } threads per page, with no ranking by popularity.
 reply-page-of = Page { $page } of { $pages }.
 reply-pages-label = Pages of replies
 reply-page-prev = ← Earlier replies

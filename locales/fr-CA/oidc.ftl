@@ -12,7 +12,7 @@ oidc-scope-email = Votre adresse courriel
 oidc-scope-groups = Les communautés dont vous êtes membre et vos rôles
 oidc-consent-title = Se connecter à { $name }
 oidc-consent-lead = { $name } demande à utiliser votre compte. L’outil recevra :
-oidc-consent-offline = L’outil pourra garder l’accès quand vous n’êtes pas connecté·e, jusqu’à ce que vous le retiriez.
+oidc-consent-offline = L’outil pourra garder l’accès même en dehors de vos sessions, jusqu’à ce que vous le retiriez.
 oidc-consent-revoke-hint = Vous pourrez retirer cet accès à tout moment dans vos paramètres, section « Outils autorisés ».
 oidc-consent-allow = Autoriser
 oidc-consent-deny = Refuser
@@ -20,11 +20,11 @@ oidc-consent-deny = Refuser
 oidc-continue-title = Retour vers l’outil…
 oidc-continue-link = Continuer vers l’outil
 
-oidc-logout-title = Se déconnecter ?
+oidc-logout-title = Se déconnecter?
 oidc-logout-from = La demande vient de { $name }.
-oidc-logout-question = Voulez-vous fermer votre session sur cette instance ?
-oidc-logout-stay = Rester connecté·e
-oidc-logout-done = Vous êtes déconnecté·e
+oidc-logout-question = Voulez-vous fermer votre session sur cette instance?
+oidc-logout-stay = Garder ma session ouverte
+oidc-logout-done = Votre session est fermée
 oidc-logout-done-text = Votre session est fermée sur cette instance.
 
 oidc-admin-nav = Outils connectés
@@ -69,14 +69,14 @@ flash-oidc-client-removed = L’outil a été retiré.
 flash-oidc-tool-revoked = L’accès de cet outil a été retiré.
 
 settings-tools = Outils autorisés
-settings-tools-lead = Les outils auxquels vous vous êtes connecté·e avec ce compte. Retirer un outil ferme ses accès ; il redemandera votre accord.
+settings-tools-lead = Les outils où vous avez ouvert une session avec ce compte. Retirer un outil ferme ses accès ; il redemandera votre accord.
 settings-tools-none = Vous n’avez autorisé aucun outil.
 settings-tools-scopes = Accès
 settings-tools-since = Depuis
 settings-tools-revoke = Retirer l’accès
 
 oidc-portal-title = Mes outils
-oidc-portal-lead = Les outils connectés à cette instance. Un clic les ouvre, vous y êtes déjà connecté·e.
+oidc-portal-lead = Les outils connectés à cette instance. Un clic les ouvre, sans avoir à vous reconnecter.
 oidc-portal-none = Aucun outil n’est encore connecté à cette instance.
 
 # Issue 5, continued: signing algorithm, communities, icons, second factor for administrators.
@@ -93,7 +93,7 @@ oidc-client-error-alg = Choisissez RS256, ES256 ou EdDSA.
 oidc-client-error-communities-none = Nommez au moins une communauté, ou montrez l’outil à tous les membres.
 oidc-client-error-communities-unknown = Aucune communauté n’a ce nom court : { $name }.
 oidc-community-tools-title = Outils connectés
-oidc-community-tools-lead = Les outils connectés à cette communauté, montrés à ses membres. Un clic les ouvre, vous y êtes déjà connecté·e.
+oidc-community-tools-lead = Les outils connectés à cette communauté, montrés à ses membres. Un clic les ouvre, sans avoir à vous reconnecter.
 admin-require-second-factor = Exiger un deuxième facteur des administrateurs
 admin-require-second-factor-hint = Un administrateur sans deuxième facteur est invité à en activer un dès sa connexion et ne peut utiliser ni l’espace d’administration ni les actions d’administration de l’API avant de l’avoir fait.
 admin-require-second-factor-self = Activez d’abord votre propre deuxième facteur (Paramètres → Sécurité) : sinon vous vous priveriez vous-même de l’administration.

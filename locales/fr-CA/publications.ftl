@@ -141,7 +141,7 @@ notifications-unread-badge = { $count ->
 notifications-mark-all = Tout marquer comme lu
 notifications-mark-one = marquer comme lue
 notifications-empty = Rien de nouveau pour l’instant.
-notification-mention = { $name } vous a mentionné·e
+notification-mention = { $name } a mentionné votre nom
 notification-reply = { $name } vous a répondu
 notification-followed-reply = { $name } a répondu dans une publication que vous suivez
 notification-join-request = { $name } demande à rejoindre une communauté que vous animez
@@ -173,7 +173,7 @@ rate-limited-replies = Vous avez envoyé beaucoup de réponses en peu de temps. 
     [one] { $count } minute
    *[other] { $count } minutes
 }. Votre réponse est conservée ci-dessous.
-reply-order = Ordre : les fils de discussion les plus anciens d’abord, chacun avec toutes ses réponses; { $count } fils par page. Aucun classement par popularité.
+reply-order = Les fils de discussion les plus anciens d’abord, chacun avec toutes ses réponses, { $count } fils par page, sans classement par popularité.
 reply-page-of = Page { $page } sur { $pages }.
 reply-pages-label = Pages de réponses
 reply-page-prev = ← Réponses précédentes

@@ -177,11 +177,29 @@ async fn finish_errors(State(state): State<AppState>, req: Request, next: Next) 
         .get::<RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default();
-    let res = next.run(req).await;
+    // The request's head is kept for HTML pages, so that an error page can
+    // still show who is signed in (issue 13); it is read only on errors.
+    let (head, body) = req.into_parts();
+    let saved = (!is_api).then(|| head.clone());
+    let res = next.run(Request::from_parts(head, body)).await;
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return res;
     }
+    let mut viewer = None;
+    if let Some(mut head) = saved {
+        use axum::extract::FromRequestParts;
+        viewer = ctx::Ctx::from_request_parts(&mut head, &state).await.ok();
+    }
+    let viewer = viewer.map(|mut c| {
+        // A CSRF token the handler has just set wins over ours (it comes
+        // later in the response), so the page's forms carry that one.
+        if let Some(token) = set_cookie_value(res.headers(), ctx::CSRF_COOKIE) {
+            c.csrf = token;
+        }
+        c
+    });
+    let lang = viewer.as_ref().map(|c| c.lang).unwrap_or(lang);
     let info = match res.extensions().get::<ErrorInfo>() {
         Some(info) => info.clone(),
         None => {
@@ -200,7 +218,15 @@ async fn finish_errors(State(state): State<AppState>, req: Request, next: Next) 
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
             let info = rejection_info(parts.status, detail);
-            let rendered = render_error(&state, parts.status, info, is_api, lang, &request_id);
+            let rendered = render_error(
+                &state,
+                parts.status,
+                info,
+                is_api,
+                lang,
+                &request_id,
+                viewer.as_ref(),
+            );
             return keep_headers(&parts.headers, rendered);
         }
     };
@@ -210,8 +236,28 @@ async fn finish_errors(State(state): State<AppState>, req: Request, next: Next) 
     let headers = res.headers().clone();
     keep_headers(
         &headers,
-        render_error(&state, status, info, is_api, lang, &request_id),
+        render_error(
+            &state,
+            status,
+            info,
+            is_api,
+            lang,
+            &request_id,
+            viewer.as_ref(),
+        ),
     )
+}
+
+/// The value a response sets for cookie `name`, if it sets one.
+fn set_cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, v)| k.trim() == name && !v.is_empty())
+        .map(|(_, v)| v.to_string())
 }
 
 /// Carry the original response's headers (Set-Cookie, WWW-Authenticate,
@@ -262,6 +308,7 @@ fn render_error(
     is_api: bool,
     lang: Lang,
     request_id: &str,
+    viewer: Option<&ctx::Ctx>,
 ) -> Response {
     let mut res = if is_api {
         let fields: serde_json::Map<String, serde_json::Value> = info
@@ -284,8 +331,12 @@ fn render_error(
         }
         (status, axum::Json(body)).into_response()
     } else {
-        let page = templates::ErrorPage::new(state, lang, status, &info, request_id);
-        (status, templates::html(&page)).into_response()
+        let page = templates::ErrorPage::new(state, lang, status, &info, request_id, viewer);
+        let res = (status, templates::html(&page)).into_response();
+        match viewer {
+            Some(c) => c.finish(res),
+            None => res,
+        }
     };
     if let Some(secs) = info.retry_after
         && let Ok(v) = HeaderValue::from_str(&secs.to_string())

@@ -109,9 +109,37 @@ struct HomePage {
     registration_open: bool,
     members: i64,
     display_name_missing: bool,
-    feed: Vec<crate::publications::PublicationSummary>,
+    feed: Vec<FeedCard>,
     page: i64,
     more: bool,
+    /// A brand-new account (no community yet): "Bienvenue", not "Bonjour".
+    newcomer: bool,
+    mine: Vec<crate::publications::reads::MyCommunity>,
+    /// Communities to join, for someone with none yet.
+    suggested: Vec<Suggestion>,
+}
+
+/// One publication of the signed-in home feed: its summary, the community
+/// it comes from and whether it is new to the reader.
+struct FeedCard {
+    p: crate::publications::PublicationSummary,
+    mark: crate::publications::reads::FeedMark,
+}
+
+impl FeedCard {
+    /// Where the card leads: the first unread reply when there is one.
+    fn href(&self) -> String {
+        match self.mark.first_unread_reply {
+            Some(rid) => crate::urls::reply(self.p.id, rid),
+            None => self.p.path(),
+        }
+    }
+}
+
+struct Suggestion {
+    name: String,
+    path: String,
+    about: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -130,10 +158,52 @@ async fn home(
     let needs_setup = !stats.admin_exists;
     let members = stats.members;
     let page_no = q.page.clamp(0, 10_000);
-    let (feed, more) = match &ctx.user {
-        Some(u) => crate::publications::list_for_member(&state.db, u, page_no).await?,
-        None => (Vec::new(), false),
-    };
+    let (mut feed, mut more, mut mine, mut suggested) = (Vec::new(), false, Vec::new(), Vec::new());
+    if let Some(u) = &ctx.user {
+        let (list, has_more) = crate::publications::list_for_member(&state.db, u, page_no).await?;
+        more = has_more;
+        let ids: Vec<i64> = list.iter().map(|p| p.id).collect();
+        let mut marks = crate::publications::reads::feed_marks(&state.db, u, &ids).await?;
+        feed = list
+            .into_iter()
+            .map(|p| FeedCard {
+                mark: marks.remove(&p.id).unwrap_or_default(),
+                p,
+            })
+            .collect();
+        mine = crate::publications::reads::my_communities(&state.db, u).await?;
+        if mine.is_empty() {
+            let (list, _) = crate::communities::directory::query(
+                &state.db,
+                Some(u),
+                &crate::communities::directory::DirectoryFilter::default(),
+                0,
+            )
+            .await?;
+            suggested = list
+                .into_iter()
+                .take(6)
+                .map(|c| {
+                    let mut about: Vec<String> = Vec::new();
+                    if let Some(t) = super::communities::theme_label(ctx.lang, &c.theme) {
+                        about.push(t);
+                    }
+                    if let Some(r) = crate::communities::region_name(&c.territory) {
+                        about.push(r.to_string());
+                    }
+                    about.push(ctx.lang.ta(
+                        "community-member-count",
+                        &[("count", crate::i18n::Arg::Num(c.member_count))],
+                    ));
+                    Suggestion {
+                        path: c.path(),
+                        name: c.name,
+                        about: about.join(", "),
+                    }
+                })
+                .collect();
+        }
+    }
     let s = Shell::new(&state, &ctx, "", "home");
     Ok(page(
         &ctx,
@@ -143,9 +213,12 @@ async fn home(
             registration_open: inst.registration_mode != crate::settings::RegistrationMode::Closed,
             members,
             display_name_missing: ctx.user.as_ref().is_some_and(|u| u.display_name.is_empty()),
+            newcomer: ctx.user.is_some() && mine.is_empty(),
             feed,
             page: page_no,
             more,
+            mine,
+            suggested,
             s,
         },
     ))
@@ -188,6 +261,9 @@ struct ProfilePage {
     since: i64,
     is_me: bool,
     status_note: Option<String>,
+    /// Their latest publications the viewer may read, and those communities.
+    recent: Vec<crate::publications::PublicationSummary>,
+    communities: Vec<(String, String)>,
 }
 
 async fn profile(
@@ -203,9 +279,13 @@ async fn profile(
     }
     let s = Shell::new(&state, &ctx, user.shown_name(), "")
         .crumb(user.shown_name().to_string(), user.path());
+    let (recent, communities) =
+        crate::publications::list_by_author(&state.db, ctx.user.as_ref(), user.id, 10).await?;
     Ok(page(
         &ctx,
         &ProfilePage {
+            recent,
+            communities,
             username: user.username.clone(),
             name: user.shown_name().to_string(),
             bio: user.bio.clone(),

@@ -80,6 +80,8 @@ struct ResultsPage {
     save_name: String,
     /// Why saving failed (the form is re-rendered with the name kept).
     save_error: Option<String>,
+    /// The viewer's communities, offered by name in the community filter.
+    my_communities: Vec<String>,
 }
 
 fn link(p: &SearchParams) -> String {
@@ -182,6 +184,14 @@ async fn results(state: &AppState, ctx: &Ctx, p: SearchParams) -> AppResult<Resu
     };
     let mut save_p = p.clone();
     save_p.page = 0;
+    let my_communities = match &ctx.user {
+        Some(u) => crate::publications::reads::my_communities(&state.db, u)
+            .await?
+            .into_iter()
+            .map(|c| c.name)
+            .collect(),
+        None => Vec::new(),
+    };
     Ok(ResultsPage {
         s: Shell::new(state, ctx, &title, "search").crumb(lang.t("search-title"), "/search"),
         within,
@@ -205,6 +215,7 @@ async fn results(state: &AppState, ctx: &Ctx, p: SearchParams) -> AppResult<Resu
         signed_in: ctx.user.is_some(),
         save_name: p.q.clone(),
         save_error: None,
+        my_communities,
         p,
     })
 }

@@ -193,6 +193,11 @@ pub struct ErrorPage {
     pub request_id: String,
     pub retry_after: Option<i64>,
     pub show_login: bool,
+    /// The log-in link, back to this page afterwards.
+    pub login_href: String,
+    /// Said to a visitor who is not signed in, on a page that may exist
+    /// for members (without saying whether it does).
+    pub members_hint: bool,
     /// Fields a request was refused for (field, message), e.g. a U+0000.
     pub fields: Vec<(String, String)>,
 }
@@ -204,6 +209,7 @@ impl ErrorPage {
         status: StatusCode,
         info: &ErrorInfo,
         request_id: &str,
+        viewer: Option<&Ctx>,
     ) -> ErrorPage {
         let code = status.as_u16();
         let heading_key = match code {
@@ -217,8 +223,15 @@ impl ErrorPage {
             500..=599 => "error-500-title",
             _ => "error-400-title",
         };
-        ErrorPage {
-            s: Shell {
+        let signed_out = viewer.is_none_or(|c| c.user.is_none());
+        let s = match viewer {
+            // The session is kept: the header shows who is signed in.
+            Some(c) => {
+                let mut s = Shell::new(state, c, &lang.t(heading_key), "");
+                s.lang = lang;
+                s
+            }
+            None => Shell {
                 lang,
                 title: lang.t(heading_key),
                 instance_name: state.instance_name(),
@@ -233,12 +246,29 @@ impl ErrorPage {
                 nav: "",
                 css: super::pages::css_url(),
             },
+        };
+        let next = viewer
+            .map(|c| c.path.clone())
+            .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+            .unwrap_or_default();
+        let login_href = if next.is_empty() || next == "/login" {
+            "/login".to_string()
+        } else {
+            format!(
+                "/login?next={}",
+                percent_encoding::utf8_percent_encode(&next, percent_encoding::NON_ALPHANUMERIC)
+            )
+        };
+        ErrorPage {
+            s,
+            login_href,
+            members_hint: signed_out && matches!(code, 403 | 404),
             status: code,
             heading: lang.t(heading_key),
             message: lang.t(info.message_key),
             request_id: request_id.to_string(),
             retry_after: info.retry_after,
-            show_login: code == 401,
+            show_login: signed_out && matches!(code, 401 | 403 | 404),
             // Only messages of ours (keys), never a parser's raw text.
             fields: if code < 500 {
                 info.fields

@@ -118,7 +118,7 @@ async fn signup_verify_login_and_edit_profile() {
         .text()
         .await
         .unwrap();
-    assert!(home.contains("Bon retour, Élodie!"), "{home}");
+    assert!(home.contains("Bienvenue, Élodie!"), "{home}");
 
     // Edit the profile with an avatar (multipart).
     let csrf = app.csrf(&client, "/settings/profile").await;
@@ -695,7 +695,7 @@ async fn language_follows_preference_then_accept_language() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("Welcome back, hugo!"));
+    assert!(page.contains("Welcome, hugo!"));
 }
 
 #[tokio::test]

@@ -69,7 +69,7 @@ async fn browser_signup_verify_login_edit_profile() {
     b.fill("#f-login", "noémie").await;
     b.fill("#f-password", PASSWORD).await;
     b.click_and_wait("form.form button[type=submit]").await;
-    assert!(b.text("h1").await.contains("Bon retour, Noémie!"));
+    assert!(b.text("h1").await.contains("Bienvenue, Noémie!"));
     b.click_and_wait("a[href='/settings/profile'].btn").await;
     b.wait_for_url_contains("/settings/profile").await;
     b.fill("#f-display_name", "Noémie Bouchard").await;
@@ -94,7 +94,8 @@ async fn browser_signup_verify_login_edit_profile() {
         ];
         b.capture_paths(&app.url, &paths, &dir).await;
         b.goto(&app.at("/")).await;
-        b.click_and_wait("form.inline button.btn-ghost").await; // log out
+        b.click(".user-menu summary").await; // the personal menu holds "Se déconnecter"
+        b.click_and_wait("form[action='/logout'] button").await; // log out
         let anon = ["/", "/signup", "/login", "/password/forgot"];
         let shots: Vec<String> = anon.iter().map(|p| format!("{p}?anon")).collect();
         let refs: Vec<&str> = shots.iter().map(String::as_str).collect();

@@ -26,6 +26,7 @@ async fn log_in(b: &Browser, app: &TestApp, login: &str) {
 }
 
 async fn log_out(b: &Browser) {
+    b.click(".user-menu summary").await; // the personal menu holds "Se déconnecter"
     b.click_and_wait("form[action='/logout'] button[type=submit]")
         .await;
     assert!(b.find_all("form[action='/logout']").await.is_empty());

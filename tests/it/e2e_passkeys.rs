@@ -104,7 +104,8 @@ async fn browser_adds_a_passkey_then_signs_in_without_password() {
 
     // Log out, then sign in with the passkey alone.
     b.goto(&format!("{base}/")).await;
-    b.click_and_wait("form.inline button.btn-ghost").await;
+    b.click(".user-menu summary").await; // the personal menu holds "Se déconnecter"
+    b.click_and_wait("form[action='/logout'] button").await;
     b.goto(&format!("{base}/login?next=%2Fsettings%2Fsessions"))
         .await;
     b.click_and_wait("#passkey-login button[type=submit]").await;
@@ -120,7 +121,8 @@ async fn browser_adds_a_passkey_then_signs_in_without_password() {
 
     // The passkey is now also the second factor after the password.
     b.goto(&format!("{base}/")).await;
-    b.click_and_wait("form.inline button.btn-ghost").await;
+    b.click(".user-menu summary").await; // the personal menu holds "Se déconnecter"
+    b.click_and_wait("form[action='/logout'] button").await;
     b.goto(&format!("{base}/login")).await;
     b.fill("#f-login", "maude").await;
     b.fill("#f-password", PASSWORD).await;

@@ -58,6 +58,8 @@ enum Channel {
     Tag,
     Media,
     Earlier,
+    /// The author's member page (`/u/{username}`), its recent publications.
+    Profile,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,7 +84,7 @@ enum Viewer {
     Admin,
 }
 
-const CHANNELS: [Channel; 10] = [
+const CHANNELS: [Channel; 11] = [
     Channel::Page,
     Channel::Api,
     Channel::Feed,
@@ -93,6 +95,7 @@ const CHANNELS: [Channel; 10] = [
     Channel::Tag,
     Channel::Media,
     Channel::Earlier,
+    Channel::Profile,
 ];
 const VISES: [Vis; 6] = [
     Vis::Open,
@@ -119,7 +122,7 @@ const VIEWERS: [Viewer; 8] = [
 const T: bool = true;
 const F: bool = false;
 #[rustfmt::skip]
-const EXPECTED: [(Channel, Vis, [bool; 8]); 60] = [
+const EXPECTED: [(Channel, Vis, [bool; 8]); 66] = [
     //                                  anon outs pend memb mod  ban  susp admin
     // Its link (for an unlisted community's publication: with its key).
     (Channel::Page, Vis::Open,         [T,   T,   T,   T,   T,   T,   T,   T]),
@@ -205,6 +208,15 @@ const EXPECTED: [(Channel, Vis, [bool; 8]); 60] = [
     (Channel::Earlier, Vis::Archived,  [T,   T,   T,   T,   T,   T,   T,   T]),
     (Channel::Earlier, Vis::Removed,   [F,   F,   F,   F,   T,   F,   F,   T]),
     (Channel::Earlier, Vis::Widened,   [F,   F,   F,   T,   T,   F,   F,   T]),
+
+    // A member page lists like a tag page: what the viewer may read, except
+    // unlisted communities they are not in, and nothing removed.
+    (Channel::Profile, Vis::Open,      [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::Profile, Vis::Private,   [F,   F,   F,   T,   T,   F,   F,   T]),
+    (Channel::Profile, Vis::Unlisted,  [F,   F,   F,   T,   T,   F,   F,   T]),
+    (Channel::Profile, Vis::Archived,  [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::Profile, Vis::Removed,   [F,   F,   F,   F,   F,   F,   F,   F]),
+    (Channel::Profile, Vis::Widened,   [T,   T,   T,   T,   T,   T,   T,   T]),
 ];
 
 fn username(v: Viewer) -> Option<&'static str> {
@@ -608,6 +620,12 @@ async fn permission_matrix_channel_visibility_viewer() {
                 notes.push(format!("{vis:?}/{v:?}: RSS {in_rss} but Atom {in_atom}"));
             }
             actual.insert((Channel::Feed, vis, v), in_rss && in_atom);
+
+            let (status, body) = fetch(&w.client, app.at("/u/proprio")).await;
+            actual.insert(
+                (Channel::Profile, vis, v),
+                status == 200 && body.contains(&title),
+            );
 
             let (status, body) = fetch(
                 &w.client,

@@ -1854,6 +1854,7 @@ async fn browser_signs_in_to_a_tool() {
 
     // Log out, then a first-party tool: log-in goes straight to the tool.
     b.goto(&app.at("/settings/profile")).await;
+    b.click(".user-menu summary").await; // the personal menu holds "Se déconnecter"
     b.click_and_wait("form[action='/logout'] button").await;
     b.goto(&authorize(&first)).await;
     b.wait_for_url_contains("/login").await;

@@ -560,7 +560,7 @@ async fn replies_are_paged_by_whole_threads_on_the_page_and_in_the_api() {
     );
     assert!(!page1.contains(&format!("id=\"r-{}\"", roots[50])));
     assert!(
-        page1.contains("Ordre : les fils de discussion les plus anciens d’abord")
+        page1.contains("Les fils de discussion les plus anciens d’abord")
             && page1.contains("50 fils par page")
             && page1.contains("Page 1 sur 3."),
         "the page says how it is ordered"

@@ -87,6 +87,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0012_oidc_hardening.sql"),
     ),
     (
+        13,
+        "first_hour",
+        include_str!("../../../migrations/0013_first_hour.sql"),
+    ),
+    (
         14,
         "territories_more",
         include_str!("../../../migrations/0014_territories_more.sql"),

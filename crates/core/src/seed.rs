@@ -37,200 +37,8 @@ impl Rng {
     }
 }
 
-const FIRST: &[&str] = &[
-    "Marie",
-    "Jean",
-    "Élodie",
-    "François",
-    "Geneviève",
-    "Mathieu",
-    "Chloé",
-    "Samuel",
-    "Noémie",
-    "Olivier",
-    "Isabelle",
-    "Louis",
-    "Camille",
-    "Gabriel",
-    "Sophie",
-    "Antoine",
-    "Émilie",
-    "Félix",
-    "Julie",
-    "Philippe",
-    "Catherine",
-    "Alexandre",
-    "Valérie",
-    "Maxime",
-    "Anne",
-    "Nicolas",
-    "Marie-Ève",
-    "Étienne",
-    "Josée",
-    "Benoît",
-    "Amélie",
-    "Simon",
-    "Léa",
-    "Charles",
-    "Audrey",
-    "Hugo",
-    "Nathalie",
-    "Vincent",
-    "Mélanie",
-    "Raphaël",
-    "Karine",
-    "David",
-    "Myriam",
-    "Jérôme",
-    "Sarah",
-    "Michel",
-    "Annie",
-    "Yves",
-    "Fatima",
-    "Mamadou",
-    "Sarah-Jeanne",
-];
-const LAST: &[&str] = &[
-    "Tremblay",
-    "Gagnon",
-    "Roy",
-    "Côté",
-    "Bouchard",
-    "Gauthier",
-    "Morin",
-    "Lavoie",
-    "Fortin",
-    "Gagné",
-    "Ouellet",
-    "Pelletier",
-    "Bélanger",
-    "Lévesque",
-    "Bergeron",
-    "Leblanc",
-    "Paquette",
-    "Girard",
-    "Simard",
-    "Boucher",
-    "Caron",
-    "Beaulieu",
-    "Cloutier",
-    "Dubé",
-    "Poirier",
-    "Fournier",
-    "Lapointe",
-    "Leclerc",
-    "Lefebvre",
-    "Poulin",
-    "Thibault",
-    "St-Pierre",
-    "Nadeau",
-    "Martin",
-    "Landry",
-    "Martel",
-    "Bédard",
-    "Grenier",
-    "Lessard",
-    "Diallo",
-];
-const THEMES: &[(&str, &str)] = &[
-    ("economie-sociale", "économie sociale"),
-    ("action-communautaire", "action communautaire"),
-    ("developpement-local", "développement local"),
-    ("transition", "transition socio-écologique"),
-    ("culture", "culture"),
-    ("recherche", "recherche"),
-    ("philanthropie", "philanthropie"),
-    ("municipal", "milieu municipal"),
-];
-const TOPICS: &[&str] = &[
-    "une cuisine collective",
-    "un fonds de dépannage",
-    "une coopérative de solidarité",
-    "un jardin communautaire",
-    "la mobilisation citoyenne",
-    "un projet d'habitation abordable",
-    "la sécurité alimentaire",
-    "un marché public",
-    "le transport collectif en région",
-    "une friperie solidaire",
-    "l'accueil des personnes immigrantes",
-    "la gouvernance participative",
-    "un atelier de réparation de vélos",
-    "la lutte contre l'isolement des aînés",
-    "une épicerie zéro déchet",
-    "le financement participatif",
-    "l'évaluation d'impact social",
-    "un tiers-lieu",
-    "la reprise collective d'entreprise",
-    "les achats responsables",
-    "une ressourcerie",
-    "la petite enfance",
-    "la concertation intersectorielle",
-    "un festival de quartier",
-    "la rétention des bénévoles",
-];
-const QUESTION_STARTS: &[&str] = &[
-    "Comment financer",
-    "Quelqu'un a-t-il de l'expérience avec",
-    "Par où commencer pour",
-    "Qui accompagne",
-    "Quels outils pour",
-    "Des conseils pour lancer",
-    "Comment évaluer",
-];
-const DISCUSSION_STARTS: &[&str] = &[
-    "Retour d'expérience :",
-    "Bilan de notre projet :",
-    "Réflexion sur",
-    "Appel à collaboration pour",
-    "Ce que nous avons appris avec",
-    "Invitation à discuter de",
-];
-const WATCH_TITLES: &[&str] = &[
-    "Nouveau programme de financement pour",
-    "Guide pratique :",
-    "Rapport de recherche sur",
-    "Balado : entrevue sur",
-    "Étude de cas :",
-    "Appel de projets —",
-];
-const SENTENCES: &[&str] = &[
-    "Notre organisme travaille sur ce dossier depuis deux ans avec des partenaires du milieu.",
-    "Nous cherchons des exemples concrets qui ont fonctionné ailleurs au Québec.",
-    "Le financement reste le principal obstacle, surtout pour les petites organisations.",
-    "Les bénévoles sont au cœur du projet, mais leur disponibilité diminue.",
-    "La municipalité s'est montrée ouverte à un partenariat à plus long terme.",
-    "Nous avons documenté notre démarche dans un guide que nous pouvons partager.",
-    "La table de concertation se réunit le mois prochain pour en discuter.",
-    "Les résultats de la première année dépassent nos attentes.",
-    "Il faudrait mieux outiller les animateurs et animatrices de communauté.",
-    "Est-ce que d'autres régions vivent la même situation?",
-    "Merci d'avance pour vos pistes et vos contacts!",
-    "L'évaluation a montré des retombées importantes sur la participation citoyenne.",
-    "Nous avons adapté le modèle à la réalité rurale de notre MRC.",
-    "Une rencontre d'information aura lieu en ligne, tout le monde est bienvenu.",
-    "Les personnes aînées ont été particulièrement présentes cette année.",
-    "We also tried this approach in Montréal with some English-speaking groups.",
-    "The report is available in both French and English.",
-];
-const REPLIES: &[&str] = &[
-    "Merci pour le partage, c'est très utile!",
-    "Nous avons vécu la même chose dans notre quartier. Je vous écris en privé.",
-    "Avez-vous regardé du côté des programmes de la Fondation?",
-    "Excellente initiative, bravo à toute l'équipe.",
-    "Je recommande de contacter la CDC de votre territoire.",
-    "Nous avons un gabarit de budget à partager si ça vous intéresse.",
-    "Bonne question! Je suis curieuse de lire les autres réponses.",
-    "Great initiative, thanks for sharing.",
-    "La clé, selon nous, a été d'impliquer les gens dès le départ.",
-];
-const SITES: &[&str] = &[
-    "tiess.ca",
-    "chantier.qc.ca",
-    "territoires-innovants.org",
-    "exemple-media.ca",
-    "observatoire.qc.ca",
-];
+mod words;
+use words::*;
 
 fn regions() -> Vec<(String, String)> {
     include_str!("../../../assets/quebec-regions.csv")
@@ -384,6 +192,9 @@ pub struct Report {
     pub index_seconds: f64,
     pub indexed: u64,
     pub password: &'static str,
+    /// One ready account per role in an open community: (role, username,
+    /// community name).
+    pub accounts: Vec<(String, String, String)>,
 }
 
 pub const DEMO_PASSWORD: &str = "démo passerelles 2026";
@@ -455,9 +266,9 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
         usernames.push(username.clone());
         let bio = if rng.chance(40) {
             format!(
-                "Je m'intéresse à {} en {}.",
-                rng.pick(TOPICS),
-                rng.pick(&regions).1
+                "Je m’intéresse à {} {}.",
+                rng.pick(TOPICS).plain,
+                in_region(&rng.pick(&regions).1)
             )
         } else {
             String::new()
@@ -496,6 +307,8 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
     let mem_cols =
         "memberships (community_id, user_id, role, state, welcomed, created_at, updated_at)";
     let mut members_of: Vec<Vec<i64>> = Vec::with_capacity(n_comm as usize);
+    let mut english_of: Vec<bool> = Vec::with_capacity(n_comm as usize);
+    let mut used_names: std::collections::HashSet<String> = std::collections::HashSet::new();
     for i in 1..=n_comm {
         let id = comm_base + i;
         let (theme_key, theme) = *rng.pick(THEMES);
@@ -515,11 +328,25 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
         } else {
             "open"
         };
-        let name = if rng.chance(50) {
-            format!("{} — {}", capitalise(theme), region)
+        // A few communities speak English, and say so in their name.
+        let english = i % 12 == 5;
+        let name = if english {
+            format!("{} — {region} (English)", capitalise(*rng.pick(EN_TOPICS)))
+        } else if rng.chance(50) {
+            format!("{} — {region}", capitalise(theme))
         } else {
-            format!("Communauté de pratique : {}", rng.pick(TOPICS))
+            format!("{} — {region}", rng.pick(TOPICS).name)
         };
+        // Names that read alike confuse; a few tries for a fresh one.
+        let mut name = name;
+        for _ in 0..5 {
+            if !used_names.contains(&name) {
+                break;
+            }
+            name = format!("{} — {region}", rng.pick(TOPICS).name);
+        }
+        used_names.insert(name.clone());
+        english_of.push(english);
         let size = 5 + rng.below(60) as i64;
         let owner = user_base + 1 + rng.below(n_users as usize) as i64;
         let mut members = vec![owner];
@@ -542,14 +369,11 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
                 V::S(role.into()),
                 V::S("active".into()),
                 V::I(1),
-                V::I(t),
-                V::I(t),
+                // Joined a year ago: what moved since shows as new.
+                V::I(t - 365 * 86400),
+                V::I(t - 365 * 86400),
             ]);
         }
-        let description = format!(
-            "Un espace d'échange en {theme} pour les personnes de la région {region}. {}",
-            rng.pick(SENTENCES)
-        );
         let created = t - rng.below(3 * 365 * 86400) as i64;
         let active = t - rng.below(30 * 86400) as i64;
         rows.push(vec![
@@ -562,7 +386,18 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
                     .collect::<String>()
             )),
             V::S(name),
-            V::S(description),
+            V::S(if english {
+                format!(
+                    "A space for English-speaking people working in the {region} region. {}",
+                    rng.pick(EN_SENTENCES)
+                )
+            } else {
+                format!(
+                    "Un espace d’échange entre personnes engagées en {theme}, {}. {}",
+                    in_region(&region),
+                    rng.pick(SENTENCES)
+                )
+            }),
             V::S(theme_key.into()),
             V::S(region_slug),
             V::S(vis.into()),
@@ -590,9 +425,10 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
 
     // Tags.
     let tag_base = max_id(db, "tags").await?;
+    // Tags as words (the label), under their folded key.
     let tag_names: Vec<String> = THEMES
         .iter()
-        .map(|(k, _)| k.to_string())
+        .map(|(_, label)| label.to_string())
         .chain(
             [
                 "financement",
@@ -612,9 +448,10 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
     let mut tag_ids = Vec::new();
     let mut tag_rows = Vec::new();
     let mut next_tag = tag_base;
-    for name in &tag_names {
+    for label in &tag_names {
+        let name = crate::publications::fold_tag_key(label).replace(' ', "-");
         let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM tags WHERE name = $1")
-            .bind(name)
+            .bind(&name)
             .fetch_optional(&db.pool)
             .await?;
         match existing {
@@ -622,7 +459,7 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
             None => {
                 next_tag += 1;
                 tag_ids.push(next_tag);
-                tag_rows.push(vec![V::I(next_tag), V::S(name.clone()), V::S(name.clone())]);
+                tag_rows.push(vec![V::I(next_tag), V::S(name), V::S(label.clone())]);
             }
         }
     }
@@ -647,46 +484,74 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
         let community = comm_base + 1 + c_idx as i64;
         let members = &members_of[c_idx];
         let author = *rng.pick(members);
+        let english = english_of[c_idx];
         let topic = rng.pick(TOPICS);
+        let en_topic = *rng.pick(EN_TOPICS);
         let region = &rng.pick(&regions).1;
         let (kind, title, link) = match rng.below(10) {
+            0..=4 if english => (
+                "discussion",
+                format!("{} {en_topic}", rng.pick(EN_DISCUSSION_STARTS)),
+                None,
+            ),
             0..=4 => (
                 "discussion",
-                format!("{} {topic} à {region}", rng.pick(DISCUSSION_STARTS)),
+                format!(
+                    "{} {} {}",
+                    rng.pick(DISCUSSION_STARTS),
+                    topic.plain,
+                    in_region(region)
+                ),
+                None,
+            ),
+            5..=6 if english => (
+                "question",
+                format!("{} {en_topic}?", rng.pick(EN_QUESTION_STARTS)),
                 None,
             ),
             5..=6 => (
                 "question",
-                format!("{} {topic}?", rng.pick(QUESTION_STARTS)),
+                format!("{} {}?", rng.pick(QUESTION_STARTS), topic.plain),
                 None,
             ),
             _ => {
                 let site = rng.pick(SITES);
                 let url = format!(
                     "https://{site}/ressources/{}-{id}",
-                    crate::communities::slugify(topic)
+                    crate::communities::slugify(topic.plain)
                 );
-                (
-                    "watch",
-                    format!("{} {topic}", rng.pick(WATCH_TITLES)),
-                    Some(url),
-                )
+                let title = if english {
+                    format!("Practical guide: {en_topic}")
+                } else if rng.chance(30) {
+                    format!("Portrait {}", topic.of)
+                } else {
+                    format!("{} {}", rng.pick(WATCH_TITLES), topic.plain)
+                };
+                ("watch", title, Some(url))
             }
         };
+        let sentences = if english { EN_SENTENCES } else { SENTENCES };
         let mut body = String::new();
         for p in 0..(1 + rng.below(4)) {
             if p > 0 {
                 body.push_str("\n\n");
             }
             for _ in 0..(1 + rng.below(4)) {
-                body.push_str(*rng.pick(SENTENCES));
-                body.push(' ');
+                let sentence = *rng.pick(sentences);
+                if !body.contains(sentence) {
+                    body.push_str(sentence);
+                    body.push(' ');
+                }
             }
         }
         if rng.chance(15) {
             let other = *rng.pick(members);
             let name = &usernames[(other - user_base - 1) as usize];
-            body.push_str(&format!("\n\nQu'en penses-tu, @{name}? #financement"));
+            if english {
+                body.push_str(&format!("\n\nWhat do you think, @{name}? #financement"));
+            } else {
+                body.push_str(&format!("\n\nQu’en penses-tu, @{name}? #financement"));
+            }
         }
         let html = body
             .split("\n\n")
@@ -706,7 +571,7 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
             V::S(title),
             V::S(body),
             V::S(html),
-            V::S("fr".into()),
+            V::S(if english { "en" } else { "fr" }.into()),
             V::I(author),
             V::T(link.clone()),
             V::T(key.clone()),
@@ -742,7 +607,9 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
         for r in 0..replies_here {
             reply_id += 1;
             let threaded = prev.filter(|_| rng.chance(30));
-            let text = rng.pick(REPLIES).to_string();
+            let text = rng
+                .pick(if english { EN_REPLIES } else { REPLIES })
+                .to_string();
             rrow.push(vec![
                 V::I(reply_id),
                 V::I(id),
@@ -829,7 +696,42 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
         index_seconds: index.seconds,
         indexed: index.docs,
         password: DEMO_PASSWORD,
+        accounts: ready_accounts(db, comm_base).await?,
     })
+}
+
+/// One account of each community role, all in the first open community of
+/// this seed that has all four (so the roles can be tried side by side).
+async fn ready_accounts(db: &Db, comm_base: i64) -> anyhow::Result<Vec<(String, String, String)>> {
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT c.id, c.name, m.role, u.username FROM communities c \
+         JOIN memberships m ON m.community_id = c.id JOIN users u ON u.id = m.user_id \
+         WHERE c.id > $1 AND c.visibility = 'open' AND m.state = 'active' ORDER BY c.id, u.id",
+    )
+    .bind(comm_base)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out: Vec<(String, String, String)> = Vec::new();
+    let mut current = None;
+    for (cid, cname, role, username) in rows {
+        if current != Some(cid) {
+            if out.len() == 4 {
+                break;
+            }
+            current = Some(cid);
+            out.clear();
+        }
+        if !out.iter().any(|(r, _, _)| *r == role) {
+            out.push((role, username, cname));
+        }
+    }
+    let order = |r: &str| {
+        ["owner", "animator", "moderator", "member"]
+            .iter()
+            .position(|x| *x == r)
+    };
+    out.sort_by_key(|(r, _, _)| order(r));
+    Ok(out)
 }
 
 fn capitalise(s: &str) -> String {

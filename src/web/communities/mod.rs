@@ -133,7 +133,7 @@ pub fn role_key(r: Role) -> &'static str {
 
 const ROLES: [Role; 4] = [Role::Member, Role::Moderator, Role::Animator, Role::Owner];
 
-fn theme_label(lang: Lang, code: &str) -> Option<String> {
+pub(crate) fn theme_label(lang: Lang, code: &str) -> Option<String> {
     (!code.is_empty()).then(|| lang.t(&format!("community-theme-{code}")))
 }
 
@@ -272,6 +272,8 @@ pub struct Head {
     /// (heading, text) of the archived / pending / refused banner.
     pub banner: Option<(String, Vec<String>)>,
     pub tabs: Vec<Tab>,
+    /// Its Atom feed, when anyone may read it (the feeds' own rule).
+    pub feed: Option<String>,
 }
 
 async fn head(state: &AppState, ctx: &Ctx, l: &Loaded, current: &str) -> AppResult<Head> {
@@ -352,7 +354,16 @@ async fn head(state: &AppState, ctx: &Ctx, l: &Loaded, current: &str) -> AppResu
         }
         CommunityStatus::Active => None,
     };
+    let feed = crate::policy::can(
+        None,
+        crate::policy::Action::ViewCommunity {
+            c: &c.facts(),
+            m: None,
+        },
+    )
+    .then(|| format!("{}/feed.atom", c.path()));
     Ok(Head {
+        feed,
         name: c.name.clone(),
         path: base,
         description: excerpt(&c.description, 300),

@@ -24,8 +24,11 @@ pub struct FeedItem {
 pub struct ViewerAction {
     /// anon_join | anon_request | join | request | pending | member | banned | invitation | archived | none
     pub kind: &'static str,
+    /// Empty for a plain member; the role otherwise ("Animation"…).
     pub role: String,
     pub login: String,
+    /// What leaving means for coming back (said before confirming).
+    pub leave_note: String,
 }
 
 #[derive(Template)]
@@ -87,8 +90,17 @@ fn viewer_action(ctx: &Ctx, l: &Loaded) -> ViewerAction {
     };
     ViewerAction {
         kind,
-        role: l.role().map(|r| ctx.t(role_key(r))).unwrap_or_default(),
+        role: l
+            .role()
+            .filter(|r| *r != crate::policy::Role::Member)
+            .map(|r| ctx.t(role_key(r)))
+            .unwrap_or_default(),
         login: login_link(&c.path()),
+        leave_note: ctx.t(match c.join_policy {
+            JoinPolicy::Open => "community-leave-note-open",
+            JoinPolicy::Invitation => "community-leave-note-invitation",
+            _ => "community-leave-note-request",
+        }),
     }
 }
 
@@ -133,36 +145,36 @@ pub(super) async fn render_show(
         publications::list_in_community(&state.db, viewer, &l.c, page_no - 1).await?;
     let feed = items
         .into_iter()
-        .map(|p| FeedItem {
-            // In an unlisted community, its readers get each publication's link.
-            path: p.link(l.c.visibility == crate::policy::Visibility::Unlisted),
-            kind: lang
-                .try_t(&format!("community-kind-{}", p.kind))
-                .unwrap_or_else(|| p.kind.clone()),
-            title: p.title,
-            excerpt: p.excerpt,
-            author: p.author_username.map(|u| {
-                let name = p
-                    .author_name
-                    .filter(|n| !n.trim().is_empty())
-                    .unwrap_or_else(|| u.clone());
-                (name, urls::user(&u))
-            }),
-            activity: p.last_activity_at,
-            replies: lang.ta(
-                "community-reply-count",
-                &[("count", Arg::Num(p.reply_count))],
-            ),
-            pinned: p.pinned,
-            tags: p
-                .tags
+        .map(|p| {
+            let tags: Vec<(String, String)> = p
+                .tag_links()
                 .into_iter()
-                .map(|t| {
-                    let href = urls::tag(&t);
-                    (t, href)
-                })
-                .collect(),
-            site_name: p.site_name,
+                .map(|(label, href)| (label.to_string(), href))
+                .collect();
+            FeedItem {
+                // In an unlisted community, its readers get each publication's link.
+                path: p.link(l.c.visibility == crate::policy::Visibility::Unlisted),
+                kind: lang
+                    .try_t(&format!("community-kind-{}", p.kind))
+                    .unwrap_or_else(|| p.kind.clone()),
+                title: p.title,
+                excerpt: p.excerpt,
+                author: p.author_username.map(|u| {
+                    let name = p
+                        .author_name
+                        .filter(|n| !n.trim().is_empty())
+                        .unwrap_or_else(|| u.clone());
+                    (name, urls::user(&u))
+                }),
+                activity: p.last_activity_at,
+                replies: lang.ta(
+                    "community-reply-count",
+                    &[("count", Arg::Num(p.reply_count))],
+                ),
+                pinned: p.pinned,
+                tags,
+                site_name: p.site_name,
+            }
         })
         .collect();
     let p = ShowPage {

@@ -16,6 +16,8 @@ pub struct ComposeValues {
 pub struct Target {
     pub id: i64,
     pub name: String,
+    /// Tells apart communities that share a name.
+    pub slug: String,
     pub checked: bool,
 }
 
@@ -64,6 +66,7 @@ pub(super) async fn compose_page(
         .map(|(c, _)| Target {
             id: c.id,
             name: c.name.clone(),
+            slug: c.slug.clone(),
             checked: v.communities.contains(&c.id),
         })
         .collect();

@@ -38,6 +38,10 @@ pub struct AttachmentView {
 #[template(path = "publication_show.html")]
 pub(super) struct ShowPage {
     s: Shell,
+    /// When the reader had last read it (replies written since are marked new).
+    unread_since: Option<i64>,
+    /// The anchor of the first reply on this page written since then.
+    first_unread: Option<String>,
     id: i64,
     title: String,
     kind: &'static str,
@@ -238,6 +242,8 @@ pub(super) fn show_page(
             }
         });
     ShowPage {
+        unread_since: None,
+        first_unread: None,
         s: Shell::new(state, ctx, &p.title, "").crumb(p.title.clone(), format!("{}{kq}", p.path())),
         id: p.id,
         title: p.title.clone(),
@@ -417,17 +423,27 @@ pub(super) async fn show(
     match pubs::load_page_at(&state.db, ctx.user.as_ref(), id, key_of(&q.k), reply_page).await? {
         Loaded::NotFound => Err(AppError::NotFound),
         Loaded::Notice(p, links) => Ok(page(&ctx, &notice_page(&state, &ctx, &p, &links))),
-        Loaded::Full(d) => Ok(page(
-            &ctx,
-            &show_page(
+        Loaded::Full(d) => {
+            let mut pg = show_page(
                 &state,
                 &ctx,
                 *d,
                 None,
                 String::new(),
                 FieldErrors::default(),
-            ),
-        )),
+            );
+            if let Some(u) = &ctx.user {
+                let since = pubs::reads::mark_seen(&state.db, u.id, id).await?;
+                pg.first_unread = since.and_then(|t| {
+                    pg.replies
+                        .iter()
+                        .find(|r| r.shown == "full" && r.created_at > t)
+                        .map(|r| r.anchor.clone())
+                });
+                pg.unread_since = since;
+            }
+            Ok(page(&ctx, &pg))
+        }
     }
 }
 

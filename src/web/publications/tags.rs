@@ -123,7 +123,11 @@ pub fn summary_view(lang: Lang, s: &PublicationSummary) -> SummaryView {
         },
         last_activity_at: s.last_activity_at,
         reply_count: s.reply_count,
-        tags: s.tags.iter().map(|t| (t.clone(), urls::tag(t))).collect(),
+        tags: s
+            .tag_links()
+            .into_iter()
+            .map(|(label, href)| (label.to_string(), href))
+            .collect(),
         site_name: s.site_name.clone(),
     }
 }
@@ -132,6 +136,8 @@ pub fn summary_view(lang: Lang, s: &PublicationSummary) -> SummaryView {
 #[template(path = "publication_tag.html")]
 pub(super) struct TagPage {
     s: Shell,
+    /// Its Atom feed (what anyone may read under this tag).
+    feed: String,
     label: String,
     items: Vec<SummaryView>,
     page: i64,
@@ -151,7 +157,7 @@ pub(super) async fn tag_page(
     Path(name): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let name = name.to_lowercase();
+    let name = pubs::fold_tag_key(&name);
     // Unknown, or used only where this viewer cannot see: the same 404.
     let label = pubs::tag_label(&state.db, ctx.user.as_ref(), &name)
         .await?
@@ -165,6 +171,7 @@ pub(super) async fn tag_page(
     Ok(page(
         &ctx,
         &TagPage {
+            feed: format!("{base}/feed.atom"),
             s: Shell::new(&state, &ctx, &title, "").crumb(title.clone(), base.clone()),
             label,
             items: list.iter().map(|s| summary_view(ctx.lang, s)).collect(),

@@ -18,7 +18,10 @@ pub struct PublicationSummary {
     pub last_activity_at: i64,
     pub reply_count: i64,
     pub pinned: bool,
+    /// Tag keys (as in `/tags/{name}`), in key order.
     pub tags: Vec<String>,
+    /// The same tags as words (their labels), in the same order.
+    pub tag_labels: Vec<String>,
     pub link_url: Option<String>,
     pub site_name: Option<String>,
     /// Its key (`urls::publication_link`), for the listings of an unlisted
@@ -42,11 +45,12 @@ impl PublicationSummary {
         }
     }
 
-    /// Each tag with the path of its page.
+    /// Each tag as words, with the path of its page.
     pub fn tag_links(&self) -> Vec<(&str, String)> {
         self.tags
             .iter()
-            .map(|t| (t.as_str(), crate::urls::tag(t)))
+            .zip(&self.tag_labels)
+            .map(|(t, l)| (l.as_str(), crate::urls::tag(t)))
             .collect()
     }
 }
@@ -55,18 +59,18 @@ pub(super) const SUMMARY_COLUMNS: &str = "p.id, p.kind, p.title, SUBSTR(p.body_h
      p.last_activity_at, p.reply_count, p.link_url, p.public_key, au.username AS au_username, au.display_name AS au_display_name, \
      lp.site_name AS lp_site_name";
 
-/// `SUMMARY_COLUMNS` and the publication's tag names, space-separated
+/// `SUMMARY_COLUMNS` and the publication's tags as `name|label` pairs, comma-separated
 /// (tag names have no spaces; sorted in `summary_from`): one statement per listing, not a
 /// second one for the tags. Listings select the page's ids first (keys
 /// only, sorted, limited) and compute these columns for those rows alone.
 pub(super) fn summary_columns(backend: Backend) -> String {
     let tags = match backend {
         Backend::Sqlite => {
-            "(SELECT group_concat(t.name, ' ') FROM publication_tags pt \
+            "(SELECT group_concat(t.name || '|' || t.label, ',') FROM publication_tags pt \
              JOIN tags t ON t.id = pt.tag_id WHERE pt.publication_id = p.id)"
         }
         Backend::Postgres => {
-            "(SELECT string_agg(t.name, ' ') FROM publication_tags pt \
+            "(SELECT string_agg(t.name || '|' || t.label, ',') FROM publication_tags pt \
              JOIN tags t ON t.id = pt.tag_id WHERE pt.publication_id = p.id)"
         }
     };
@@ -77,6 +81,19 @@ pub(super) fn summary_from(r: &AnyRow, pinned: bool) -> Result<PublicationSummar
     let username: Option<String> = r.try_get("au_username")?;
     let display: Option<String> = r.try_get("au_display_name")?;
     let body_start: String = r.try_get("body_start")?;
+    // "name|label" pairs, comma-separated (neither holds '|' nor ','),
+    // sorted by name here (a sort per row in SQL cost more than the rest of
+    // the statement), the same on both engines.
+    let mut tags: Vec<(String, String)> = r
+        .try_get::<Option<String>, _>("tag_names")?
+        .map(|t| {
+            t.split(',')
+                .filter_map(|pair| pair.split_once('|'))
+                .map(|(n, l)| (n.to_string(), l.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    tags.sort_unstable();
     Ok(PublicationSummary {
         id: r.try_get("id")?,
         kind: r.try_get("kind")?,
@@ -93,21 +110,8 @@ pub(super) fn summary_from(r: &AnyRow, pinned: bool) -> Result<PublicationSummar
         last_activity_at: r.try_get("last_activity_at")?,
         reply_count: r.try_get("reply_count")?,
         pinned,
-        tags: {
-            // Sorted here (a sort per row in SQL cost more than the rest
-            // of the statement), the same on both engines.
-            let mut tags: Vec<String> = r
-                .try_get::<Option<String>, _>("tag_names")?
-                .map(|t| {
-                    t.split(' ')
-                        .filter(|n| !n.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default();
-            tags.sort_unstable();
-            tags
-        },
+        tags: tags.iter().map(|(n, _)| n.clone()).collect(),
+        tag_labels: tags.into_iter().map(|(_, l)| l).collect(),
         link_url: r.try_get("link_url")?,
         site_name: r
             .try_get::<Option<String>, _>("lp_site_name")?
@@ -293,6 +297,58 @@ pub(super) fn findable_sql(viewer: Option<&User>) -> String {
          JOIN communities c ON c.id = pc.community_id WHERE pc.publication_id = p.id AND pc.status = 'visible' AND {})",
         policy::findable_communities_sql("c", viewer, 1)
     )
+}
+
+/// A person's latest publications that `viewer` may read (through
+/// communities they may discover, as on tag pages), at most `limit`, and the
+/// communities those publications are in (name, path): a member page shows
+/// nothing the viewer could not already find.
+pub async fn list_by_author(
+    db: &Db,
+    viewer: Option<&User>,
+    author_id: i64,
+    limit: i64,
+) -> Result<(Vec<PublicationSummary>, Vec<(String, String)>), sqlx::Error> {
+    let visible = format!(
+        "p.status = 'visible' AND p.author_id = $2 AND EXISTS (SELECT 1 FROM publication_communities pc \
+         JOIN communities c ON c.id = pc.community_id WHERE pc.publication_id = p.id AND pc.status = 'visible' AND {})",
+        policy::findable_communities_sql("c", viewer, 1)
+    );
+    let sql = format!(
+        "SELECT {} FROM publications p \
+         LEFT JOIN users au ON au.id = p.author_id LEFT JOIN link_previews lp ON lp.id = p.preview_id \
+         WHERE {visible} ORDER BY p.created_at DESC, p.id DESC LIMIT {}",
+        summary_columns(db.backend),
+        limit.clamp(1, 50)
+    );
+    let viewer_id = acting(viewer).map(|u| u.id).unwrap_or(0);
+    tick();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(viewer_id)
+        .bind(author_id)
+        .fetch_all(&db.pool)
+        .await?;
+    let list = rows
+        .iter()
+        .map(|r| summary_from(r, false))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sql = format!(
+        "SELECT DISTINCT c.name, c.slug FROM publications p JOIN publication_communities pc ON pc.publication_id = p.id \
+         JOIN communities c ON c.id = pc.community_id WHERE p.status = 'visible' AND p.author_id = $2 \
+         AND pc.status = 'visible' AND {} ORDER BY c.name LIMIT 20",
+        policy::findable_communities_sql("c", viewer, 1)
+    );
+    tick();
+    let communities: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(viewer_id)
+        .bind(author_id)
+        .fetch_all(&db.pool)
+        .await?;
+    let communities = communities
+        .into_iter()
+        .map(|(name, slug)| (name, crate::urls::community(&slug)))
+        .collect();
+    Ok((list, communities))
 }
 
 /// A tag as `viewer` may know it: its label, when they may find at least

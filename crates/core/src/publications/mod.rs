@@ -40,6 +40,7 @@ mod attachments;
 mod links;
 mod listing;
 pub mod ops;
+pub mod reads;
 mod replies;
 mod store;
 mod tags;
@@ -744,9 +745,16 @@ mod tests {
         let t = parse_tags(" Économie sociale, #logement,, logement ").expect("tags");
         assert_eq!(
             t.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
-            ["économie-sociale", "logement"]
+            ["economie-sociale", "logement"]
         );
         assert_eq!(t[0].label, "Économie sociale");
+        // Case and accents fold into one key (issue 13).
+        let folded = parse_tags("Bénévolat, benevolat, BÉNÉVOLAT, Œuvres").expect("tags");
+        assert_eq!(
+            folded.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            ["benevolat", "oeuvres"]
+        );
+        assert_eq!(fold_tag_key("Éco"), "eco");
         assert_eq!(parse_tags("a/b"), Err("publication-tag-invalid"));
         assert_eq!(parse_tags("<script>"), Err("publication-tag-invalid"));
         let many = (0..11)

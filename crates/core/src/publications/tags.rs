@@ -19,6 +19,26 @@ impl Tag {
     }
 }
 
+/// A tag's key: lowercased, accents dropped (NFD without combining marks),
+/// "œ"/"æ" spelled out, so "Bénévolat", "benevolat" and "bénévolat" are
+/// one tag and `/tags?q=éco` finds "economie-sociale". Migration 0013 folds
+/// the existing keys the same way for the letters of French.
+pub fn fold_tag_key(input: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let mut out = String::with_capacity(input.len());
+    for c in input.nfd() {
+        if unicode_normalization::char::is_combining_mark(c) {
+            continue;
+        }
+        match c {
+            'œ' | 'Œ' => out.push_str("oe"),
+            'æ' | 'Æ' => out.push_str("ae"),
+            _ => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
 pub(super) fn is_tag_char(c: char) -> bool {
     c.is_alphanumeric()
         || unicode_normalization::char::is_combining_mark(c)
@@ -36,8 +56,7 @@ pub fn parse_tags(input: &str) -> Result<Vec<Tag>, &'static str> {
             continue;
         }
         let label = label.split_whitespace().collect::<Vec<_>>().join(" ");
-        let name: String = label
-            .to_lowercase()
+        let name: String = fold_tag_key(&label)
             .split(' ')
             .collect::<Vec<_>>()
             .join("-");
@@ -60,12 +79,13 @@ pub fn parse_tags(input: &str) -> Result<Vec<Tag>, &'static str> {
 /// Chosen tags plus the body's hashtags, at most [`TAGS_MAX`].
 pub fn merge_tags(mut chosen: Vec<Tag>, hashtags: &[String]) -> Vec<Tag> {
     for h in hashtags {
+        let name = fold_tag_key(h);
         if out_len_ok(&chosen)
-            && !chosen.iter().any(|t| &t.name == h)
+            && !chosen.iter().any(|t| t.name == name)
             && h.chars().count() <= TAG_MAX_CHARS
         {
             chosen.push(Tag {
-                name: h.clone(),
+                name,
                 label: h.clone(),
             });
         }
@@ -77,7 +97,11 @@ pub fn merge_tags(mut chosen: Vec<Tag>, hashtags: &[String]) -> Vec<Tag> {
 /// The tags chosen by hand: the publication's tags that are not hashtags
 /// of its body (what its edit form and the API's partial edits keep).
 pub fn chosen_tags<'a>(body: &str, tags: &'a [Tag]) -> Vec<&'a Tag> {
-    let hashtags = markdown::render(body).hashtags;
+    let hashtags: Vec<String> = markdown::render(body)
+        .hashtags
+        .iter()
+        .map(|h| fold_tag_key(h))
+        .collect();
     tags.iter()
         .filter(|t| !hashtags.contains(&t.name))
         .collect()

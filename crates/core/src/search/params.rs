@@ -46,6 +46,21 @@ impl SearchParams {
             && self.to.is_empty())
     }
 
+    /// How many filters are set (said on the closed filter box).
+    pub fn active_filters(&self) -> usize {
+        [
+            &self.kind,
+            &self.community,
+            &self.tag,
+            &self.author,
+            &self.from,
+            &self.to,
+        ]
+        .iter()
+        .filter(|v| !v.trim().is_empty())
+        .count()
+    }
+
     /// As a query string, without empty fields (and without `page` when 0).
     pub fn to_query(&self) -> String {
         let mut pairs: Vec<(&str, String)> = Vec::new();
@@ -128,7 +143,15 @@ pub async fn resolve(
     }
     let slug = p.community.trim();
     if !slug.is_empty() {
-        match crate::communities::by_slug(db, slug).await? {
+        // Picked by name (what people know) or by the short name of its
+        // address; a name only resolves to a community the viewer may see
+        // listed, and an unknown one finds nothing either way.
+        let by_slug = crate::communities::by_slug(db, slug).await?;
+        let found = match by_slug {
+            Some(c) => Some(c),
+            None => community_by_name(db, viewer, slug).await?,
+        };
+        match found {
             // An unknown community (or one the viewer may not search: the
             // query's condition) simply finds nothing.
             Some(c) => {
@@ -156,7 +179,16 @@ pub async fn resolve(
     if !author.is_empty() {
         match crate::accounts::by_username(db, &crate::username::canonical(author)).await? {
             Some(u) => req.author = Some(u.id),
-            None => req.author = Some(-1),
+            // Or by the name shown on their profile, when only one person has it.
+            None => {
+                let ids: Vec<i64> = sqlx::query_scalar(
+                    "SELECT id FROM users WHERE LOWER(display_name) = LOWER($1) AND status = 'active' LIMIT 2",
+                )
+                .bind(author)
+                .fetch_all(&db.pool)
+                .await?;
+                req.author = Some(if ids.len() == 1 { ids[0] } else { -1 });
+            }
         }
     }
     let territory = p.territory.trim();
@@ -187,6 +219,28 @@ pub async fn resolve(
         }
     }
     Ok((req, errors))
+}
+
+/// The community called `name` (case aside) among those the viewer may see
+/// listed; the oldest when several share it.
+async fn community_by_name(
+    db: &Db,
+    viewer: Option<&crate::accounts::User>,
+    name: &str,
+) -> Result<Option<crate::communities::Community>, sqlx::Error> {
+    let sql = format!(
+        "SELECT c.slug FROM communities c WHERE LOWER(c.name) = LOWER($2) AND {} ORDER BY c.id LIMIT 1",
+        crate::policy::listed_communities_sql("c", viewer, 1)
+    );
+    let slug: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(crate::policy::sql_needs_viewer(viewer))
+        .bind(name)
+        .fetch_optional(&db.pool)
+        .await?;
+    match slug {
+        Some(s) => crate::communities::by_slug(db, &s).await,
+        None => Ok(None),
+    }
 }
 
 #[cfg(test)]

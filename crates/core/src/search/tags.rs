@@ -19,10 +19,7 @@ pub struct TagCount {
 
 fn like_prefix(typed: &str) -> String {
     let mut out = String::new();
-    for c in typed
-        .trim()
-        .trim_start_matches('#')
-        .to_lowercase()
+    for c in crate::publications::fold_tag_key(typed.trim().trim_start_matches('#'))
         .chars()
         .take(100)
     {
