@@ -137,6 +137,7 @@ mod tests {
             reply_count: 0,
             pinned: false,
             tags: vec!["économie".into()],
+            tag_labels: vec!["économie".into()],
             link_url: None,
             public_key: "k7".into(),
             site_name: None,
