@@ -73,6 +73,7 @@ async fn browser_admin_imports_layers_and_the_region_shows_the_community() {
         report.contains("3 créé(s)") && report.contains("Code en double"),
         "{report}"
     );
+    b.click(".user-menu summary").await; // the personal menu holds "Se déconnecter"
     b.click_and_wait("form[action='/logout'] button[type=submit]")
         .await;
 
@@ -102,6 +103,7 @@ async fn browser_admin_imports_layers_and_the_region_shows_the_community() {
         "{}",
         b.text("main").await
     );
+    b.click(".user-menu summary").await; // the personal menu holds "Se déconnecter"
     b.click_and_wait("form[action='/logout'] button[type=submit]")
         .await;
 

@@ -227,15 +227,25 @@ impl TestApp {
 
     /// GET a page and return the CSRF token of its forms.
     pub async fn csrf(&self, client: &reqwest::Client, path: &str) -> String {
-        let body = client
-            .get(self.at(path))
-            .send()
-            .await
-            .expect("get")
-            .text()
-            .await
-            .expect("body");
-        form_value(&body, "csrf").unwrap_or_else(|| panic!("no csrf field on {path}"))
+        let res = client.get(self.at(path)).send().await.expect("get");
+        let status = res.status();
+        let location = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let body = res.text().await.expect("body");
+        form_value(&body, "csrf").unwrap_or_else(|| {
+            let title = body
+                .split("<title>")
+                .nth(1)
+                .and_then(|t| t.split("</title>").next());
+            panic!(
+                "no csrf field on {path} ({status} {location}; page: {title:?}, {:?})",
+                body.chars().take(200).collect::<String>()
+            )
+        })
     }
 
     /// Log in through the form; panics unless it succeeds.

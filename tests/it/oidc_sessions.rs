@@ -542,69 +542,6 @@ async fn reauthentication_asks_for_the_second_factor_and_a_passkey_will_do() {
     assert_eq!(id["acr"], MFA);
     assert_eq!(session_count(&app, user.id).await, 1, "no new session");
 
-    // A re-authentication step finishes only in the session it came from:
-    // if that session ended meanwhile, the right code opens nothing.
-    let res = browser.get(&url).send().await.expect("authorize");
-    let res = reauth(&app, &browser, &location(&res), PASSWORD).await;
-    assert_eq!(location(&res), "/login/second-factor");
-    let saved: Vec<(String, String, i64, i64, i64, String)> = sqlx::query_as(
-        "SELECT id_hash, csrf, created_at, last_seen_at, expires_at, sid FROM sessions \
-         WHERE user_id = $1",
-    )
-    .bind(user.id)
-    .fetch_all(&app.state.db.pool)
-    .await
-    .expect("sessions");
-    let html = browser
-        .get(app.at("/login/second-factor"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("body");
-    let csrf = form_value(&html, "csrf").expect("csrf");
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user.id)
-        .execute(&app.state.db.pool)
-        .await
-        .expect("end sessions");
-    let code = code_now(&app, user.id, &secret_totp).await;
-    let res = browser
-        .post(app.at("/login/second-factor"))
-        .form(&[("csrf", csrf.as_str()), ("code", code.as_str())])
-        .send()
-        .await
-        .expect("code");
-    // (the anonymous CSRF check may refuse first; either way, no session)
-    assert!(
-        res.status() == StatusCode::FORBIDDEN || location(&res) == "/login",
-        "{}",
-        res.status()
-    );
-    assert_eq!(
-        session_count(&app, user.id).await,
-        0,
-        "no session was started"
-    );
-    // Put the session back for the rest of the test.
-    for (h, csrf, c, l, e, sid) in saved {
-        sqlx::query(
-            "INSERT INTO sessions (id_hash, user_id, csrf, created_at, last_seen_at, expires_at, \
-             auth_time, amr, sid) VALUES ($1, $2, $3, $4, $5, $6, $4, 'pwd otp mfa', $7)",
-        )
-        .bind(h)
-        .bind(user.id)
-        .bind(csrf)
-        .bind(c)
-        .bind(l)
-        .bind(e)
-        .bind(sid)
-        .execute(&app.state.db.pool)
-        .await
-        .expect("restore");
-    }
-
     // A passkey (with user verification) re-authenticates alone.
     let mut auth = crate::passkeys::SoftAuthenticator::new(&app.url);
     let csrf = app.csrf(&browser, "/settings/passkeys").await;
@@ -704,6 +641,46 @@ async fn reauthentication_asks_for_the_second_factor_and_a_passkey_will_do() {
         "a device-bound key"
     );
     assert_eq!(session_count(&app, user.id).await, 1);
+
+    // Last (it ends the session, and the browser forgets a cookie the
+    // server no longer knows):
+    // A re-authentication step finishes only in the session it came from:
+    // if that session ended meanwhile, the right code opens nothing.
+    let res = browser.get(&url).send().await.expect("authorize");
+    let res = reauth(&app, &browser, &location(&res), PASSWORD).await;
+    assert_eq!(location(&res), "/login/second-factor");
+    let html = browser
+        .get(app.at("/login/second-factor"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    let csrf = form_value(&html, "csrf").expect("csrf");
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user.id)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("end sessions");
+    let code = code_now(&app, user.id, &secret_totp).await;
+    let res = browser
+        .post(app.at("/login/second-factor"))
+        .form(&[("csrf", csrf.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .expect("code");
+    // (the anonymous CSRF check may refuse first; either way, no session)
+    assert!(
+        res.status() == StatusCode::FORBIDDEN || location(&res) == "/login",
+        "{}",
+        res.status()
+    );
+    assert_eq!(
+        session_count(&app, user.id).await,
+        0,
+        "no session was started"
+    );
 }
 
 // ---- 15. switching accounts --------------------------------------------------------------

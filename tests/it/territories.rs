@@ -314,15 +314,15 @@ enum Channel {
 /// Written from the rules: open communities are seen by all; private and
 /// unlisted ones only by their members and administrators; feeds are
 /// anonymous whoever asks; publications of an unlisted community stay out
-/// of listings for non-members, administrators included (the tag pages'
-/// rule: discovery, not oversight).
+/// of listings for non-members except administrators (the tag pages' rule,
+/// `policy::findable_communities_sql`).
 fn expected(ch: Channel, vis: Vis, v: Viewer) -> bool {
     if vis == Vis::Open {
         return true;
     }
     match (ch, vis) {
         (Channel::Feed, _) => false,
-        (Channel::PagePublication, Vis::Unlisted) => v == Viewer::Member,
+        (Channel::PagePublication, Vis::Unlisted) => matches!(v, Viewer::Member | Viewer::Admin),
         _ => matches!(v, Viewer::Member | Viewer::Admin),
     }
 }
