@@ -108,6 +108,17 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// An optional double for a statement, as text: bind it to
+/// `CAST($n AS DOUBLE PRECISION)`. sqlx 0.9's Any driver sends a `None`
+/// `f64` to PostgreSQL as a `float4` NULL (its `Real`/`Double` null kinds
+/// are swapped), so the statement prepared on that connection expects
+/// `float4` and a later `Some(f64)` on it fails with "incorrect binary data
+/// format". Text has one type whether present or not; the cast is exact
+/// (Rust prints the shortest string that reads back to the same double).
+pub fn f64_param(v: Option<f64>) -> Option<String> {
+    v.filter(|x| x.is_finite()).map(|x| x.to_string())
+}
+
 pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

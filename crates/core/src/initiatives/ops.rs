@@ -86,7 +86,7 @@ pub async fn insert_in(
     sqlx::query_scalar(
         "INSERT INTO initiatives (slug, name, description, description_html, category, organisation_id, territory_id, \
          contact, website, address, lat, lon, point_source, opening_hours, status, proposed_by, external_ref, source, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CAST($11 AS DOUBLE PRECISION), CAST($12 AS DOUBLE PRECISION), $13, $14, $15, $16, $17, $18, $19, $19) \
          RETURNING id",
     )
     .bind(&c.slug)
@@ -99,8 +99,8 @@ pub async fn insert_in(
     .bind(&c.contact)
     .bind(&c.website)
     .bind(&c.address)
-    .bind(c.point.lat)
-    .bind(c.point.lon)
+    .bind(crate::db::f64_param(c.point.lat))
+    .bind(crate::db::f64_param(c.point.lon))
     .bind(c.point.source)
     .bind(&c.opening_hours)
     .bind(status)
@@ -120,7 +120,7 @@ pub async fn update_in(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE initiatives SET slug = $1, name = $2, description = $3, description_html = $4, category = $5, \
-         organisation_id = $6, territory_id = $7, contact = $8, website = $9, address = $10, lat = $11, lon = $12, \
+         organisation_id = $6, territory_id = $7, contact = $8, website = $9, address = $10, lat = CAST($11 AS DOUBLE PRECISION), lon = CAST($12 AS DOUBLE PRECISION), \
          point_source = $13, opening_hours = $14, updated_at = $15 WHERE id = $16",
     )
     .bind(&c.slug)
@@ -133,8 +133,8 @@ pub async fn update_in(
     .bind(&c.contact)
     .bind(&c.website)
     .bind(&c.address)
-    .bind(c.point.lat)
-    .bind(c.point.lon)
+    .bind(crate::db::f64_param(c.point.lat))
+    .bind(crate::db::f64_param(c.point.lon))
     .bind(c.point.source)
     .bind(&c.opening_hours)
     .bind(now())

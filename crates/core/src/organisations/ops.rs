@@ -150,7 +150,7 @@ pub async fn create(state: &AppState, actor: &Actor, v: &OrgValues) -> AppResult
     let id: i64 = match sqlx::query_scalar(
         "INSERT INTO organisations (slug, name, description, description_html, legal_form, neq, address, \
          place_id, lat, lon, point_source, website, social, email, phone, contact_name, visibility, status, \
-         created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+         created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CAST($9 AS DOUBLE PRECISION), CAST($10 AS DOUBLE PRECISION), $11, $12, $13, \
          $14, $15, $16, $17, 'unverified', $18, $19, $19) RETURNING id",
     )
     .bind(&c.slug)
@@ -161,8 +161,8 @@ pub async fn create(state: &AppState, actor: &Actor, v: &OrgValues) -> AppResult
     .bind(&c.neq)
     .bind(&c.address)
     .bind(c.place_id)
-    .bind(c.point.lat)
-    .bind(c.point.lon)
+    .bind(crate::db::f64_param(c.point.lat))
+    .bind(crate::db::f64_param(c.point.lon))
     .bind(c.point.source)
     .bind(&c.website)
     .bind(&c.social)
@@ -268,7 +268,7 @@ pub async fn update(
     let mut tx = state.db.begin().await?;
     let res = sqlx::query(
         "UPDATE organisations SET slug = $1, name = $2, description = $3, description_html = $4, legal_form = $5, \
-         neq = $6, address = $7, place_id = $8, lat = $9, lon = $10, point_source = $11, website = $12, social = $13, \
+         neq = $6, address = $7, place_id = $8, lat = CAST($9 AS DOUBLE PRECISION), lon = CAST($10 AS DOUBLE PRECISION), point_source = $11, website = $12, social = $13, \
          email = $14, phone = $15, contact_name = $16, visibility = $17, updated_at = $18 WHERE id = $19",
     )
     .bind(&c.slug)
@@ -279,8 +279,8 @@ pub async fn update(
     .bind(&c.neq)
     .bind(&c.address)
     .bind(c.place_id)
-    .bind(c.point.lat)
-    .bind(c.point.lon)
+    .bind(crate::db::f64_param(c.point.lat))
+    .bind(crate::db::f64_param(c.point.lon))
     .bind(c.point.source)
     .bind(&c.website)
     .bind(&c.social)

@@ -245,7 +245,7 @@ async fn apply_row(
         let slug = free_slug(conn, row).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO territories (parent_id, level, code, slug, name, name_key, depth, lat, lon, boundary, source, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, CAST($8 AS DOUBLE PRECISION), CAST($9 AS DOUBLE PRECISION), $10, $11, $12, $12) RETURNING id",
         )
         .bind(parent_id)
         .bind(row.level.as_str())
@@ -254,8 +254,8 @@ async fn apply_row(
         .bind(&row.name)
         .bind(fold(&row.name))
         .bind(depth)
-        .bind(lat)
-        .bind(lon)
+        .bind(crate::db::f64_param(lat))
+        .bind(crate::db::f64_param(lon))
         .bind(row.boundary.as_deref())
         .bind(source)
         .bind(now)
@@ -289,13 +289,13 @@ async fn apply_row(
         || (e.source == "demo")
     {
         sqlx::query(
-            "UPDATE territories SET name = $1, name_key = $2, lat = $3, lon = $4, boundary = $5, \
+            "UPDATE territories SET name = $1, name_key = $2, lat = CAST($3 AS DOUBLE PRECISION), lon = CAST($4 AS DOUBLE PRECISION), boundary = $5, \
              source = CASE WHEN source = 'demo' THEN $6 ELSE source END, updated_at = $7 WHERE id = $8",
         )
         .bind(&row.name)
         .bind(fold(&row.name))
-        .bind(lat)
-        .bind(lon)
+        .bind(crate::db::f64_param(lat))
+        .bind(crate::db::f64_param(lon))
         .bind(boundary.as_deref())
         .bind(source)
         .bind(now)
