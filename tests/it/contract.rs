@@ -76,6 +76,8 @@ async fn api_contract_holds_under_schemathesis() {
         // Deleting would revoke the token or the session the run uses.
         .args(["--exclude-method", "DELETE"])
         .env("SCHEMATHESIS_HOOKS", "")
+        // Its caches (.hypothesis, .schemathesis) go to the test's own folder.
+        .current_dir(&app.data_dir)
         .output()
         .await
         .expect("run schemathesis");

@@ -1067,6 +1067,7 @@ async fn gitlab_compatible_tools_get_a_numeric_id_in_userinfo() {
 
     // And the command line registers with it.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_passerelles"))
+        .args(["--data-dir", app.data_dir.to_str().expect("path")])
         .args([
             "--database-url",
             &app.state.config.database_url(),
