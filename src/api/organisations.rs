@@ -121,6 +121,7 @@ pub async fn list(
         sector: p.sector,
         territory: p.territory,
         legal_form: p.legal_form,
+        territory_id: None,
     };
     let l = directory::list(&state.db, viewer.as_ref(), &f, p.page.unwrap_or(1)).await?;
     let ids: Vec<i64> = l.items.iter().map(|o| o.id).collect();
@@ -335,6 +336,7 @@ pub async fn list_initiatives(
         territory: p.territory,
         status: p.status,
         organisation_id: None,
+        territory_id: None,
     };
     let l = initiatives::list(&state.db, viewer.as_ref(), &f, p.page.unwrap_or(1)).await?;
     Ok(Json(InitiativePage {

@@ -93,21 +93,14 @@ impl ListQuery {
         }
     }
     fn qs(&self, page: i64) -> String {
-        let mut p: Vec<(&str, String)> = Vec::new();
-        for (k, v) in [
-            ("q", &self.q),
-            ("category", &self.category),
-            ("territory", &self.territory),
-        ] {
-            if !v.trim().is_empty() {
-                p.push((k, v.trim().to_string()));
-            }
-        }
-        if page > 1 {
-            p.push(("page", page.to_string()));
-        }
-        let qs = serde_urlencoded::to_string(&p).unwrap_or_default();
-        if qs.is_empty() { qs } else { format!("?{qs}") }
+        crate::web::templates::filter_query(
+            &[
+                ("q", self.q.as_str()),
+                ("category", self.category.as_str()),
+                ("territory", self.territory.as_str()),
+            ],
+            page,
+        )
     }
 }
 

@@ -282,3 +282,19 @@ impl ErrorPage {
         }
     }
 }
+
+/// The query string of a filtered listing: the non-empty filters (trimmed)
+/// in the order given, then `page` when past the first; `""` when nothing
+/// is set, else `?…`. Shared by the listings' pager and filter links.
+pub fn filter_query(filters: &[(&str, &str)], page: i64) -> String {
+    let mut p: Vec<(&str, String)> = filters
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (*k, v.trim().to_string()))
+        .collect();
+    if page > 1 {
+        p.push(("page", page.to_string()));
+    }
+    let qs = serde_urlencoded::to_string(&p).unwrap_or_default();
+    if qs.is_empty() { qs } else { format!("?{qs}") }
+}

@@ -83,7 +83,7 @@ async fn extra_sections(
         &state.db,
         viewer,
         &crate::organisations::directory::Filter {
-            territory: t.slug.clone(),
+            territory_id: Some(t.id),
             ..Default::default()
         },
         1,
@@ -93,7 +93,7 @@ async fn extra_sections(
         &state.db,
         viewer,
         &crate::initiatives::Filter {
-            territory: t.slug.clone(),
+            territory_id: Some(t.id),
             ..Default::default()
         },
         1,
@@ -154,7 +154,7 @@ async fn extra_points(
     t: &Territory,
 ) -> AppResult<Vec<MapPoint>> {
     use crate::initiatives::points::{self, Kind};
-    let found = points::visible_points(&state.db, viewer, Some(&t.slug), 500).await?;
+    let found = points::visible_points(&state.db, viewer, Some(t.id), 500).await?;
     Ok(found
         .into_iter()
         .map(|p| MapPoint {

@@ -102,7 +102,7 @@ async fn a_member_proposes_and_a_moderator_validates() {
     let pts = passerelles::initiatives::points::visible_points(
         &app.state.db,
         None,
-        Some("mauricie"),
+        Some(territory_id(&app, "mauricie").await),
         100,
     )
     .await
@@ -180,7 +180,7 @@ async fn a_member_proposes_and_a_moderator_validates() {
     let pts = passerelles::initiatives::points::visible_points(
         &app.state.db,
         None,
-        Some("mauricie"),
+        Some(territory_id(&app, "mauricie").await),
         100,
     )
     .await
@@ -188,7 +188,12 @@ async fn a_member_proposes_and_a_moderator_validates() {
     assert_eq!(pts.len(), 1);
     assert_eq!(pts[0].url, "/i/cafe-reparation-du-quartier");
     let pts =
-        passerelles::initiatives::points::visible_points(&app.state.db, None, Some("estrie"), 100)
+        passerelles::initiatives::points::visible_points(
+            &app.state.db,
+            None,
+            Some(territory_id(&app, "estrie").await),
+            100,
+        )
             .await
             .unwrap();
     assert!(pts.is_empty());
@@ -587,4 +592,13 @@ async fn the_api_proposes_and_decides() {
         status(&http, app.at("/api/v1/initiatives/velos-partages")).await,
         200
     );
+}
+
+/// A territory's id by slug (the map's points take a resolved territory).
+async fn territory_id(app: &TestApp, slug: &str) -> i64 {
+    passerelles::territories::by_slug(&app.state.db, slug)
+        .await
+        .unwrap()
+        .expect("a known territory")
+        .id
 }

@@ -38,6 +38,9 @@ fn every_target_has_committed_seeds() {
         "search_query",
         "url",
         "cbor",
+        "territory_import",
+        "initiative_import",
+        "opening_hours",
     ] {
         assert!(
             inputs(t).len() >= 5,
@@ -170,4 +173,90 @@ fn cbor_inputs_round_trip() {
         let _ = crate::webauthn::parse_auth_data(&data);
     }
     assert!(values >= 10, "the RFC 8949 vectors decode: {values}");
+}
+
+#[test]
+fn territory_import_inputs_keep_only_sound_rows() {
+    use crate::territories::{Level, import::parse};
+    let mut rows = 0;
+    for (path, data) in inputs("territory_import") {
+        for level in [None, Some(Level::Municipality)] {
+            let Ok(parsed) = parse(&data, level) else {
+                continue;
+            };
+            for row in &parsed.rows {
+                rows += 1;
+                assert!(row.line >= 1, "{path:?}");
+                assert!(!row.code.trim().is_empty(), "{path:?}");
+                if let Some((lat, lon)) = row.centroid {
+                    assert!((-90.0..=90.0).contains(&lat), "{path:?}: latitude {lat}");
+                    assert!((-180.0..=180.0).contains(&lon), "{path:?}: longitude {lon}");
+                }
+                if let Some(b) = &row.boundary {
+                    let v: serde_json::Value = serde_json::from_str(b).expect("JSON boundary");
+                    assert!(v.get("type").is_some(), "{path:?}: a geometry");
+                }
+            }
+        }
+    }
+    assert!(rows > 10, "the realistic seeds are read ({rows} rows)");
+}
+
+#[test]
+fn initiative_import_inputs_number_their_lines() {
+    use crate::initiatives::import::{
+        fuzzing::{Format, records},
+        read_csv,
+    };
+    let mut read = 0;
+    for (path, data) in inputs("initiative_import") {
+        let Some(body) = text(&data) else { continue };
+        let lines = body.lines().count().max(1);
+        if let Ok(rs) = records(Format::Csv, body) {
+            let mut last = 1;
+            for (line, _) in &rs {
+                assert!(*line > last && *line <= lines + 1, "{path:?}: line {line}");
+                last = *line;
+                read += 1;
+            }
+        }
+        if let Ok(rs) = records(Format::GeoJson, body) {
+            for (n, (line, _)) in rs.iter().enumerate() {
+                assert_eq!(*line, n + 1, "{path:?}");
+                read += 1;
+            }
+        }
+        if let Ok(rows) = read_csv(body) {
+            let mut last = 0;
+            for (line, _) in &rows {
+                assert!(*line > last, "{path:?}: line {line} after {last}");
+                last = *line;
+            }
+        }
+    }
+    assert!(read >= 6, "the realistic seeds are read ({read} records)");
+}
+
+#[test]
+fn opening_hours_inputs_validate_idempotently() {
+    use crate::initiatives::hours::{validate, weekly};
+    let mut valid = 0;
+    for (path, data) in inputs("opening_hours") {
+        let Some(input) = text(&data) else { continue };
+        match validate(input) {
+            Ok(kept) => {
+                valid += 1;
+                assert_eq!(validate(&kept).as_deref().ok(), Some(kept.as_str()), "{path:?}");
+                for (day, times) in weekly(&kept) {
+                    assert_eq!(day.len(), 2, "{path:?}");
+                    assert!(!times.is_empty(), "{path:?}");
+                }
+            }
+            Err(_) if input.trim().chars().count() <= 255 => {
+                assert!(weekly(input).is_empty(), "{path:?}")
+            }
+            Err(_) => {}
+        }
+    }
+    assert!(valid >= 4, "the realistic seeds validate ({valid})");
 }

@@ -133,25 +133,19 @@ impl DirQuery {
             sector: self.sector.trim().to_string(),
             territory: self.territory.trim().to_string(),
             legal_form: self.legal_form.trim().to_string(),
+            territory_id: None,
         }
     }
     fn query_string(&self, page: i64) -> String {
-        let mut p: Vec<(&str, String)> = Vec::new();
-        for (k, v) in [
-            ("q", &self.q),
-            ("sector", &self.sector),
-            ("territory", &self.territory),
-            ("legal_form", &self.legal_form),
-        ] {
-            if !v.trim().is_empty() {
-                p.push((k, v.trim().to_string()));
-            }
-        }
-        if page > 1 {
-            p.push(("page", page.to_string()));
-        }
-        let qs = serde_urlencoded::to_string(&p).unwrap_or_default();
-        if qs.is_empty() { qs } else { format!("?{qs}") }
+        crate::web::templates::filter_query(
+            &[
+                ("q", self.q.as_str()),
+                ("sector", self.sector.as_str()),
+                ("territory", self.territory.as_str()),
+                ("legal_form", self.legal_form.as_str()),
+            ],
+            page,
+        )
     }
 }
 

@@ -415,3 +415,16 @@ mod tests {
         assert_eq!(read_csv("a\n\"open"), Err(2));
     }
 }
+
+/// What the `initiative_import` fuzz target drives: a file read into its
+/// records (the checks before any database work). Returns, per record, its
+/// line and the typed values, or the file's error key.
+pub mod fuzzing {
+    pub use super::Format;
+
+    pub fn records(format: Format, body: &str) -> Result<Vec<(usize, super::Values)>, &'static str> {
+        super::records(format, body)
+            .map(|rs| rs.into_iter().map(|r| (r.line, r.values)).collect())
+            .map_err(|(_, key)| key)
+    }
+}

@@ -150,6 +150,9 @@ pub struct Filter {
     pub category: String,
     /// A territory slug: initiatives placed in it or below.
     pub territory: String,
+    /// A territory already resolved (its id), used instead of `territory`:
+    /// a page that has loaded the territory saves the lookup.
+    pub territory_id: Option<i64>,
     /// '' (what the viewer may see) or one status (the moderators' queue
     /// asks for 'proposed').
     pub status: String,
@@ -193,7 +196,10 @@ pub async fn where_clause(
         let ph = sql.bind(Val::I(o));
         sql.push(&format!(" AND i.organisation_id = {ph}"));
     }
-    if !f.territory.is_empty() {
+    if let Some(id) = f.territory_id {
+        let ph = sql.bind(Val::I(id));
+        sql.push(&format!(" AND {}", in_territory_sql("i", &ph)));
+    } else if !f.territory.is_empty() {
         match places::by_slug(db, &f.territory).await? {
             Some(t) => {
                 let ph = sql.bind(Val::I(t.id));

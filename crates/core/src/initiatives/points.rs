@@ -42,23 +42,22 @@ pub struct MapPoint {
 }
 
 /// The points of validated initiatives and visible organisations placed in
-/// `territory` (a slug) or below — the whole province when `None` — that
-/// this viewer may see; at most `limit` of each kind, by name. For the
-/// territory page's SVG map.
+/// the territory `territory_id` or below — the whole province when `None` —
+/// that this viewer may see; at most `limit` of each kind, by name. For the
+/// territory page's SVG map (which has already resolved the territory).
 pub async fn visible_points(
     db: &Db,
     viewer: Option<&User>,
-    territory: Option<&str>,
+    territory_id: Option<i64>,
     limit: i64,
 ) -> Result<Vec<MapPoint>, sqlx::Error> {
-    let territory = territory.unwrap_or("").to_string();
     let limit = limit.clamp(1, MAX_FEATURES);
     let mut out = Vec::new();
     for i in initiatives(
         db,
         viewer,
         &Filter {
-            territory: territory.clone(),
+            territory_id,
             ..Default::default()
         },
         limit,
@@ -81,7 +80,7 @@ pub async fn visible_points(
         db,
         viewer,
         &directory::Filter {
-            territory,
+            territory_id,
             ..Default::default()
         },
         limit,

@@ -20,6 +20,9 @@ pub struct Filter {
     /// A territory slug: organisations serving it or anything below it, or
     /// whose address is in it.
     pub territory: String,
+    /// A territory already resolved (its id), used instead of `territory`:
+    /// a page that has loaded the territory saves the lookup.
+    pub territory_id: Option<i64>,
     pub legal_form: String,
 }
 
@@ -62,7 +65,10 @@ async fn where_clause(
         let ph = sql.bind(Val::S(f.legal_form.clone()));
         sql.push(&format!(" AND o.legal_form = {ph}"));
     }
-    if !f.territory.is_empty() {
+    if let Some(id) = f.territory_id {
+        let ph = sql.bind(Val::I(id));
+        sql.push(&format!(" AND {}", in_territory_sql("o", &ph)));
+    } else if !f.territory.is_empty() {
         match super::places::by_slug(db, &f.territory).await? {
             Some(t) => {
                 let ph = sql.bind(Val::I(t.id));

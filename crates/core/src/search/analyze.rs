@@ -161,12 +161,46 @@ pub fn words(text: &str) -> Vec<Word> {
     out
 }
 
+/// Plurals in -x that are not -eaux / -aux → -al (folded forms).
+const X_PLURALS: &[(&str, &str)] = &[
+    ("jeux", "jeu"),
+    ("enjeux", "enjeu"),
+    ("lieux", "lieu"),
+    ("milieux", "milieu"),
+    ("feux", "feu"),
+    ("cheveux", "cheveu"),
+    ("neveux", "neveu"),
+    ("voeux", "voeu"),
+    ("aveux", "aveu"),
+    ("adieux", "adieu"),
+    ("essieux", "essieu"),
+    ("bijoux", "bijou"),
+    ("cailloux", "caillou"),
+    ("choux", "chou"),
+    ("genoux", "genou"),
+    ("hiboux", "hibou"),
+    ("joujoux", "joujou"),
+    ("poux", "pou"),
+    ("travaux", "travail"),
+    ("baux", "bail"),
+    ("vitraux", "vitrail"),
+    ("coraux", "corail"),
+    ("emaux", "email"),
+];
+
 /// French plural to singular, before Snowball (which keeps the `s` after a
 /// vowel: `velos` would not meet `velo`). Applied identically to the index
 /// and the query, so a little over-reach is harmless.
 fn french_singular(w: &str) -> std::borrow::Cow<'_, str> {
     if w.len() <= 3 || !w.is_ascii() {
         return w.into();
+    }
+    // Nouns whose plural takes an x after -eu / -ou (a closed list: the
+    // adjectives in -eux / -oux — heureux, jaloux — are singular too and
+    // must keep meeting their feminine through Snowball), and irregular
+    // -aux plurals common here.
+    if let Some(singular) = X_PLURALS.iter().find(|(p, _)| *p == w).map(|(_, s)| *s) {
+        return singular.into();
     }
     if let Some(stem) = w.strip_suffix("eaux") {
         return format!("{stem}eau").into();
@@ -317,5 +351,31 @@ mod tests {
                 stem("cyclistes", Lang::Fr)
             )
         );
+    }
+
+    #[test]
+    fn x_plurals_meet_their_singular_and_adjectives_their_feminine() {
+        for (plural, singular) in [
+            ("enjeux", "enjeu"),
+            ("lieux", "lieu"),
+            ("jeux", "jeu"),
+            ("milieux", "milieu"),
+            ("genoux", "genou"),
+            ("travaux", "travail"),
+            ("reseaux", "reseau"),
+            ("regionaux", "regional"),
+        ] {
+            assert_eq!(
+                stem(plural, Lang::Fr),
+                stem(singular, Lang::Fr),
+                "{plural} / {singular}"
+            );
+        }
+        // Adjectives in -eux / -oux stay with their feminine forms.
+        for (m, f) in [("heureux", "heureuse"), ("nombreux", "nombreuses"), ("odieux", "odieuse")] {
+            assert_eq!(stem(m, Lang::Fr), stem(f, Lang::Fr), "{m} / {f}");
+        }
+        // Through the query path too: both languages' stems are tried.
+        assert!(stems_both("enjeux").contains(&stem("enjeu", Lang::Fr)));
     }
 }

@@ -312,7 +312,7 @@ pub async fn optimize(db: &Db) -> Result<(), sqlx::Error> {
 }
 
 /// Bumped whenever the analysis changes: the index is then rebuilt at start.
-pub const INDEX_VERSION: &str = "2";
+pub const INDEX_VERSION: &str = "3";
 const INDEX_VERSION_KEY: &str = "search.index_version";
 
 /// Make sure the index matches the current analysis before serving: an
