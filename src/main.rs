@@ -414,8 +414,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = passerelles::db::Db::connect(&config.database_url(), 4).await?;
             db.migrate().await?;
             let r = passerelles::search::reindex_all(&db).await?;
+            let words = passerelles::search::vocab::refresh(&db).await?;
             println!(
-                "Search index rebuilt: {} items in {:.1} s.",
+                "Search index rebuilt: {} items in {:.1} s ({words} new entries read into the vocabulary).",
                 r.docs, r.seconds
             );
             Ok(())

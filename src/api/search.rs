@@ -83,6 +83,9 @@ pub struct SearchOut {
     pub note: Option<String>,
     pub results: Vec<SearchHit>,
     pub facets: Facets,
+    /// When nothing was found: a corrected query ("did you mean") that
+    /// finds something the caller may see, else null.
+    pub suggestion: Option<String>,
 }
 
 /// Search everything the caller may see.
@@ -108,6 +111,11 @@ pub async fn run(
         return Err(AppError::Invalid { fields: errors });
     }
     let r = search::search(&state.db, viewer.as_ref(), &req).await?;
+    let suggestion = if r.total == 0 && !req.q.trim().is_empty() {
+        search::vocab::suggest(&state.db, viewer.as_ref(), &req).await?
+    } else {
+        None
+    };
     let lang = viewer
         .as_ref()
         .map(|u| u.lang())
@@ -173,6 +181,7 @@ pub async fn run(
                 })
                 .collect(),
         },
+        suggestion,
     }))
 }
 

@@ -82,6 +82,8 @@ struct ResultsPage {
     save_error: Option<String>,
     /// The viewer's communities, offered by name in the community filter.
     my_communities: Vec<String>,
+    /// "Vouliez-vous dire …?": (corrected query, its results link).
+    suggestion: Option<(String, String)>,
 }
 
 fn link(p: &SearchParams) -> String {
@@ -109,6 +111,16 @@ async fn results(state: &AppState, ctx: &Ctx, p: SearchParams) -> AppResult<Resu
         search::search(&state.db, ctx.user.as_ref(), &req).await?
     } else {
         search::Results::default()
+    };
+    let suggestion = if ran && results.total == 0 {
+        search::vocab::suggest(&state.db, ctx.user.as_ref(), &req)
+            .await?
+            .map(|q| {
+                let link = link(&p.with("q", &q));
+                (q, link)
+            })
+    } else {
+        None
     };
     let hits = results
         .hits
@@ -216,6 +228,7 @@ async fn results(state: &AppState, ctx: &Ctx, p: SearchParams) -> AppResult<Resu
         save_name: p.q.clone(),
         save_error: None,
         my_communities,
+        suggestion,
         p,
     })
 }

@@ -36,6 +36,7 @@ mod privacy;
 mod privacy_activity;
 mod publications;
 mod search;
+mod search_typos;
 mod second_factor;
 mod security_notices;
 mod sqlcount;

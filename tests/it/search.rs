@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::harness::TestApp;
 
-async fn community(app: &TestApp, owner: &User, slug: &str, visibility: Visibility) -> Community {
+pub(crate) async fn community(app: &TestApp, owner: &User, slug: &str, visibility: Visibility) -> Community {
     communities::create(
         &app.state.db,
         owner,
@@ -37,7 +37,7 @@ async fn community(app: &TestApp, owner: &User, slug: &str, visibility: Visibili
     .expect("community created")
 }
 
-async fn join(app: &TestApp, c: &Community, u: &User) {
+pub(crate) async fn join(app: &TestApp, c: &Community, u: &User) {
     communities::set_membership(
         &app.state.db,
         c.id,
@@ -53,7 +53,7 @@ async fn join(app: &TestApp, c: &Community, u: &User) {
         .expect("recount");
 }
 
-async fn token_for(app: &TestApp, user: &User) -> String {
+pub(crate) async fn token_for(app: &TestApp, user: &User) -> String {
     tokens::create_token(&app.state.db, user.id, "tests", None)
         .await
         .expect("token")
@@ -61,7 +61,7 @@ async fn token_for(app: &TestApp, user: &User) -> String {
 }
 
 /// Publish through the API; returns the publication id.
-async fn publish(
+pub(crate) async fn publish(
     app: &TestApp,
     token: &str,
     kind: &str,
@@ -84,7 +84,7 @@ async fn publish(
     v["id"].as_i64().expect("id")
 }
 
-async fn api_search(app: &TestApp, token: Option<&str>, query: &str) -> (u16, Value) {
+pub(crate) async fn api_search(app: &TestApp, token: Option<&str>, query: &str) -> (u16, Value) {
     let mut req = app.client().get(app.at(&format!("/api/v1/search?{query}")));
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -94,7 +94,7 @@ async fn api_search(app: &TestApp, token: Option<&str>, query: &str) -> (u16, Va
     (status, res.json().await.expect("json"))
 }
 
-fn q(s: &str) -> String {
+pub(crate) fn q(s: &str) -> String {
     serde_urlencoded::to_string([("q", s)]).unwrap()
 }
 
@@ -110,7 +110,7 @@ async fn titles(app: &TestApp, token: Option<&str>, query: &str) -> Vec<String> 
         .collect()
 }
 
-async fn page(client: &reqwest::Client, url: String) -> (u16, String) {
+pub(crate) async fn page(client: &reqwest::Client, url: String) -> (u16, String) {
     let res = client.get(url).send().await.expect("get");
     let status = res.status().as_u16();
     (status, res.text().await.expect("body"))

@@ -106,6 +106,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "limits",
         include_str!("../../../migrations/0016_limits.sql"),
     ),
+    (
+        23,
+        "search_vocab",
+        include_str!("../../../migrations/0023_search_vocab.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

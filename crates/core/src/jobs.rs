@@ -239,6 +239,7 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
                     .execute(&db.pool)
                     .await?;
                 crate::oidc::flow::purge(db).await?;
+                crate::search::vocab::refresh(db).await?;
                 // SQLite never gathers planner statistics by itself: refresh
                 // those that drifted (bounded work: `analysis_limit` is set
                 // on every connection), so listings keep their

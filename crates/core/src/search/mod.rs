@@ -29,6 +29,7 @@ pub mod params;
 pub mod query;
 pub mod saved;
 pub mod tags;
+pub mod vocab;
 
 use std::collections::HashMap;
 

@@ -90,6 +90,7 @@ impl SearchParams {
         let mut p = self.clone();
         p.page = 0;
         match field {
+            "q" => p.q = value.into(),
             "kind" => p.kind = value.into(),
             "community" => p.community = value.into(),
             "tag" => p.tag = value.into(),
