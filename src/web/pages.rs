@@ -57,15 +57,27 @@ pub fn css_url() -> &'static str {
 /// script of the compose and edit forms, which work without it).
 const TAGS_JS: &str = include_str!("../../static/tags.js");
 
+/// A static file's URL carrying a hash of its content (cached for a year).
+fn hashed_url(name: &str, body: &str) -> String {
+    format!(
+        "/static/{name}?v={}",
+        hex::encode(&Sha256::digest(body.as_bytes())[..6])
+    )
+}
+
 /// The tag-suggestion script's URL, with a content hash like the stylesheet's.
 pub fn tags_js_url() -> &'static str {
     static U: OnceLock<String> = OnceLock::new();
-    U.get_or_init(|| {
-        format!(
-            "/static/tags.js?v={}",
-            hex::encode(&Sha256::digest(TAGS_JS.as_bytes())[..6])
-        )
-    })
+    U.get_or_init(|| hashed_url("tags.js", TAGS_JS))
+}
+
+/// The compose form's draft autosave and @mention suggestions (the form
+/// works without it: "Enregistrer le brouillon", mentions typed by hand).
+const COMPOSE_JS: &str = include_str!("../../static/compose.js");
+
+pub fn compose_js_url() -> &'static str {
+    static U: OnceLock<String> = OnceLock::new();
+    U.get_or_init(|| hashed_url("compose.js", COMPOSE_JS))
 }
 
 async fn static_file(Path(file): Path<String>, headers: HeaderMap) -> Response {
@@ -73,6 +85,7 @@ async fn static_file(Path(file): Path<String>, headers: HeaderMap) -> Response {
         "app.css" => (CSS, "text/css; charset=utf-8"),
         "favicon.svg" => (FAVICON, "image/svg+xml"),
         "tags.js" => (TAGS_JS, "text/javascript; charset=utf-8"),
+        "compose.js" => (COMPOSE_JS, "text/javascript; charset=utf-8"),
         "passkeys.js" => (super::passkeys::JS, "text/javascript; charset=utf-8"),
         _ => return AppError::NotFound.into_response(),
     };

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/search/saved/{id}/delete", post(delete_saved))
         .route("/tags", get(tags_page))
         .route("/tags.json", get(tags_json))
+        .route("/people.json", get(people_json))
         .route("/opensearch.xml", get(opensearch))
 }
 
@@ -374,6 +375,25 @@ async fn tags_json(
 ) -> AppResult<Response> {
     let tags = crate::search::tags::suggest(&state.db, ctx.user.as_ref(), &tq.q, 10).await?;
     Ok(ctx.finish(axum::Json(tags)))
+}
+
+/// People the session's account may mention, starting with `q`, as JSON
+/// (`[{"username", "name"}]`), for `static/compose.js`. Empty when signed
+/// out: no one is suggested to a visitor.
+async fn people_json(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(tq): Query<TagQuery>,
+) -> AppResult<Response> {
+    let people = match &ctx.user {
+        Some(u) => crate::communities::members::mention_candidates(&state.db, u, &tq.q, 8).await?,
+        None => Vec::new(),
+    };
+    let out: Vec<serde_json::Value> = people
+        .into_iter()
+        .map(|(username, name)| serde_json::json!({"username": username, "name": name}))
+        .collect();
+    Ok(ctx.finish(axum::Json(out)))
 }
 
 // ---- OpenSearch ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ mod accounts;
 mod admin;
 mod api;
 mod communities;
+mod composer;
 mod contract;
 mod discovery;
 mod e2e;

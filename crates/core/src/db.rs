@@ -111,6 +111,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "search_vocab",
         include_str!("../../../migrations/0023_search_vocab.sql"),
     ),
+    (
+        24,
+        "drafts",
+        include_str!("../../../migrations/0024_drafts.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

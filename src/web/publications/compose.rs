@@ -44,6 +44,11 @@ pub(super) struct ComposePage {
     /// Over the publishing limit: why, and when to try again (what was typed is kept).
     limited: Option<String>,
     tag_help: TagHelp,
+    /// "Prévisualiser": the title and the body as they will be shown.
+    preview: Option<(String, String)>,
+    /// When the draft shown was saved (a draft taken up, or just saved).
+    draft_saved: Option<i64>,
+    compose_js: &'static str,
 }
 
 pub(super) fn kinds(lang: Lang) -> Vec<(&'static str, String)> {
@@ -81,6 +86,9 @@ pub(super) async fn compose_page(
         kinds: kinds(ctx.lang),
         limited: None,
         tag_help,
+        preview: None,
+        draft_saved: None,
+        compose_js: crate::web::pages::compose_js_url(),
     })
 }
 
@@ -107,15 +115,78 @@ pub(super) async fn compose_form(
         .map(|(c, _)| c.id)
         .collect();
     let kind = Kind::parse(&q.kind).unwrap_or(Kind::Discussion);
-    let v = ComposeValues {
-        kind: kind.as_str().into(),
-        communities: preselected,
-        ..ComposeValues::default()
+    // A saved draft is taken up as it was left (the community it was
+    // opened from is added to its choices).
+    let saved = match &ctx.user {
+        Some(u) => pubs::drafts::load(&state.db, u.id).await?,
+        None => None,
     };
-    Ok(page(
-        &ctx,
-        &compose_page(&state, &ctx, v, &postable, None).await?,
-    ))
+    let (v, draft_saved) = match saved {
+        Some(saved) => {
+            let d = saved.draft;
+            let mut communities = d.community_ids;
+            for id in preselected {
+                if !communities.contains(&id) {
+                    communities.push(id);
+                }
+            }
+            (
+                ComposeValues {
+                    kind: d.kind,
+                    title: d.title,
+                    body: d.body,
+                    tags: d.tags,
+                    link_url: d.link_url,
+                    communities,
+                },
+                Some(saved.updated_at),
+            )
+        }
+        None => (
+            ComposeValues {
+                kind: kind.as_str().into(),
+                communities: preselected,
+                ..ComposeValues::default()
+            },
+            None,
+        ),
+    };
+    let mut p = compose_page(&state, &ctx, v, &postable, None).await?;
+    p.draft_saved = draft_saved;
+    Ok(page(&ctx, &p))
+}
+
+fn draft_of(v: &ComposeValues) -> pubs::Draft {
+    pubs::Draft {
+        kind: v.kind.clone(),
+        title: v.title.clone(),
+        body: v.body.clone(),
+        tags: v.tags.clone(),
+        link_url: v.link_url.clone(),
+        community_ids: v.communities.clone(),
+    }
+}
+
+/// The autosave of `static/compose.js`: the compose form's fields (no
+/// files), saved as the person's draft. 204, or 422 with nothing kept.
+pub(super) async fn draft_autosave(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    mp: Multipart,
+) -> AppResult<Response> {
+    let user = signed_in(&ctx)?;
+    let form = read_multipart(mp, "files").await?;
+    ctx.verify_csrf(&form.get("csrf"))?;
+    let v = ComposeValues {
+        kind: form.get("kind"),
+        title: form.get("title"),
+        body: form.get("body"),
+        tags: form.get("tags"),
+        link_url: form.get("link_url"),
+        communities: form.ids("communities"),
+    };
+    pubs::drafts::save(&state, &Actor::person(&user), &draft_of(&v)).await?;
+    Ok(ctx.finish(StatusCode::NO_CONTENT))
 }
 
 /// The compose form again, as typed (files must be chosen again).
@@ -150,6 +221,42 @@ pub(super) async fn compose_submit(
         link_url: form.get("link_url"),
         communities: form.ids("communities"),
     };
+    // "Prévisualiser", "Enregistrer le brouillon", "Supprimer le brouillon":
+    // the form comes back as typed (files must be chosen again).
+    match form.get("action").as_str() {
+        "preview" => {
+            let postable = pubs::postable_communities(&state.db, Some(&user)).await?;
+            let html = crate::markdown::render(&v.body).html;
+            let title = v.title.trim().to_string();
+            let mut p = compose_page(&state, &ctx, v, &postable, None).await?;
+            p.files_dropped = form.files_sent;
+            p.preview = Some((title, html));
+            return Ok(page(&ctx, &p));
+        }
+        "draft" => {
+            let saved = pubs::drafts::save(&state, &actor, &draft_of(&v)).await;
+            let mut p = again(&state, &ctx, &user, v, form.files_sent).await?;
+            return match saved {
+                Ok(()) => {
+                    p.draft_saved = Some(crate::db::now());
+                    Ok(page(&ctx, &p))
+                }
+                Err(AppError::Invalid { fields }) => {
+                    for (f, k) in &fields {
+                        p.errors.add(ctx.lang, f, k);
+                    }
+                    Ok(invalid(&ctx, &p))
+                }
+                Err(e) => Err(e),
+            };
+        }
+        "discard" => {
+            pubs::drafts::discard(&state.db, user.id).await?;
+            ctx.flash("flash-draft-discarded");
+            return Ok(ctx.redirect("/p/new"));
+        }
+        _ => {}
+    }
     // "Suggest tags" or one of its suggestions (no JavaScript): the form
     // comes back as typed (files must be chosen again), nothing is checked.
     if let Some(ask) = tag_ask(&form) {

@@ -59,6 +59,7 @@ pub use tags::{SummaryView, TagHelp, summary_view};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/p/new", get(compose_form).post(compose_submit))
+        .route("/p/new/draft", post(draft_autosave))
         .route("/p/{id}", get(show))
         .route("/p/{id}/edit", get(edit_form).post(edit_submit))
         .route("/p/{id}/delete", get(delete_confirm).post(delete_submit))

@@ -383,6 +383,9 @@ pub(super) fn notice_page(
 pub(super) struct ShowQuery {
     page: String,
     reply: String,
+    /// Quote-reply: a reply id, or `p` for the publication — the reply
+    /// form opens with it quoted (and its author mentioned).
+    quote: String,
     /// The publication's key, when the reader came with its link.
     k: String,
 }
@@ -397,6 +400,49 @@ pub(super) struct KeyQuery {
 /// The key a link carried, if any.
 pub(super) fn key_of(k: &str) -> Option<&str> {
     Some(k.trim()).filter(|k| !k.is_empty())
+}
+
+/// The reply form's text for quoting `what` (a reply on this page, or `p`
+/// for the publication): "@author a écrit :" then the Markdown source as a
+/// blockquote. Only what is visible to everyone who reads here is quoted
+/// (not hidden, removed or deleted content).
+fn quote_of(lang: Lang, d: &PageData, what: &str) -> String {
+    let (author, body) = if what == "p" {
+        let p = &d.publication;
+        if p.status != ContentStatus::Visible {
+            return String::new();
+        }
+        (p.author.as_ref(), p.body.as_str())
+    } else {
+        let Ok(rid) = what.parse::<i64>() else {
+            return String::new();
+        };
+        match d
+            .replies
+            .iter()
+            .find(|r| r.id == rid && r.status == ContentStatus::Visible)
+        {
+            Some(r) => (r.author.as_ref(), r.body.as_str()),
+            None => return String::new(),
+        }
+    };
+    let mut out = match author {
+        Some(a) => format!(
+            "{}\n",
+            lang.ta(
+                "reply-quote-wrote",
+                &[("name", Arg::from(format!("@{}", a.username)))]
+            )
+        ),
+        None => String::new(),
+    };
+    for line in body.trim().lines() {
+        out.push_str(if line.trim().is_empty() { ">" } else { "> " });
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push('\n');
+    out
 }
 
 /// Where a reply is shown: its page, then its anchor.
@@ -424,14 +470,8 @@ pub(super) async fn show(
         Loaded::NotFound => Err(AppError::NotFound),
         Loaded::Notice(p, links) => Ok(page(&ctx, &notice_page(&state, &ctx, &p, &links))),
         Loaded::Full(d) => {
-            let mut pg = show_page(
-                &state,
-                &ctx,
-                *d,
-                None,
-                String::new(),
-                FieldErrors::default(),
-            );
+            let quoted = quote_of(ctx.lang, &d, q.quote.trim());
+            let mut pg = show_page(&state, &ctx, *d, None, quoted, FieldErrors::default());
             if let Some(u) = &ctx.user {
                 let since = pubs::reads::mark_seen(&state.db, u.id, id).await?;
                 pg.first_unread = since.and_then(|t| {

@@ -134,3 +134,39 @@ pub async fn shown(
     let page_no = page_no.clamp(1, 100_000);
     Ok(page(&state.db, l.c.id, which, page_no - 1).await?)
 }
+
+/// People `viewer` may mention, for the compose form's suggestions: active
+/// members of an active community where the viewer is an active member
+/// (whom they see in its member list), whose username starts with
+/// `prefix` (case-insensitive). (username, shown name), by username.
+pub async fn mention_candidates(
+    db: &Db,
+    viewer: &User,
+    prefix: &str,
+    limit: i64,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let prefix: String = prefix
+        .trim()
+        .trim_start_matches('@')
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '_' || *c == '-' || *c == '.')
+        .take(30)
+        .collect::<String>()
+        .to_lowercase();
+    if prefix.is_empty() {
+        return Ok(Vec::new());
+    }
+    sqlx::query_as(
+        "SELECT DISTINCT u.username, u.display_name FROM memberships mine \
+         JOIN communities c ON c.id = mine.community_id AND c.status = 'active' \
+         JOIN memberships theirs ON theirs.community_id = mine.community_id AND theirs.state = 'active' \
+         JOIN users u ON u.id = theirs.user_id \
+         WHERE mine.user_id = $1 AND mine.state = 'active' AND u.status = 'active' AND u.id <> $1 \
+         AND LOWER(u.username) LIKE $2 ORDER BY u.username LIMIT $3",
+    )
+    .bind(viewer.id)
+    .bind(format!("{prefix}%"))
+    .bind(limit.clamp(1, 20))
+    .fetch_all(&db.pool)
+    .await
+}

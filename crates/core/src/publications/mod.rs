@@ -37,6 +37,7 @@ use crate::policy::{
 };
 
 mod attachments;
+pub mod drafts;
 mod links;
 mod listing;
 pub mod ops;

@@ -289,6 +289,8 @@ pub async fn create(
         preview.as_ref(),
     )
     .await?;
+    // Published: the compose form's draft has served.
+    super::drafts::discard(&state.db, user.id).await?;
     Ok(Created::Published {
         id,
         preview_failed: preview.as_ref().is_some_and(|p| !p.error.is_empty()),
