@@ -320,10 +320,54 @@ pub fn openapi_document() -> Result<&'static str, AppError> {
     if let Some(d) = DOC.get() {
         return Ok(d.as_str());
     }
-    let json = ApiDoc::openapi()
-        .to_json()
+    let mut value = serde_json::to_value(ApiDoc::openapi())
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("OpenAPI serialisation: {e}")))?;
+    no_nul_strings(&mut value);
+    let json = serde_json::to_string(&value)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("OpenAPI serialisation: {e}")))?;
     Ok(DOC.get_or_init(|| json).as_str())
+}
+
+/// What the edge guard refuses everywhere (`edge::input`: U+0000 in any
+/// string, key or value), said in the document: every plain string schema
+/// (no enum, format or pattern of its own) gets a pattern excluding it, and
+/// every object with properties a `propertyNames` rule.
+pub const NO_NUL_PATTERN: &str = "^[^\\u0000]*$";
+
+fn no_nul_strings(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let is_string = match map.get("type") {
+                Some(Value::String(t)) => t == "string",
+                Some(Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+                _ => false,
+            };
+            if is_string
+                && !map.contains_key("enum")
+                && !map.contains_key("format")
+                && !map.contains_key("pattern")
+                && !map.contains_key("const")
+                && !map.contains_key("contentMediaType")
+            {
+                map.insert("pattern".into(), Value::String(NO_NUL_PATTERN.into()));
+            }
+            if map.contains_key("properties") && !map.contains_key("propertyNames") {
+                map.insert(
+                    "propertyNames".into(),
+                    serde_json::json!({ "pattern": NO_NUL_PATTERN }),
+                );
+            }
+            for (k, child) in map.iter_mut() {
+                // Example values are data, not schemas.
+                if k != "example" && k != "examples" {
+                    no_nul_strings(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(no_nul_strings),
+        _ => {}
+    }
 }
 
 /// This OpenAPI 3.1 document.

@@ -87,15 +87,52 @@ async fn check(mut req: Request) -> AppResult<Request> {
     let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| AppError::TooLarge)?;
-    let field = match kind {
-        BodyKind::Form => nul_in_form(&bytes),
-        BodyKind::Json => nul_in_json(&bytes),
-        BodyKind::Other => None,
+    let bytes = match kind {
+        BodyKind::Form => {
+            if let Some(field) = nul_in_form(&bytes) {
+                return Err(nul(&field));
+            }
+            bytes
+        }
+        BodyKind::Json => match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(mut value) => {
+                if let Some(field) = find_nul(&value, String::new()) {
+                    return Err(nul(&field));
+                }
+                if integral_floats(&mut value) {
+                    serde_json::to_vec(&value)
+                        .map(axum::body::Bytes::from)
+                        .unwrap_or(bytes)
+                } else {
+                    bytes
+                }
+            }
+            // Not JSON: left to the handler, which refuses it with its own error.
+            Err(_) => bytes,
+        },
+        BodyKind::Other => bytes,
     };
-    if let Some(field) = field {
-        return Err(nul(&field));
-    }
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// JSON has one number type: `6543.0` is the integer 6543 to JSON Schema
+/// (and to the OpenAPI document), but serde refuses it for an integer
+/// field. Integral floats within ±2^53 become integers (a float field reads
+/// an integer just as well). Returns whether anything changed.
+pub fn integral_floats(v: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 => {
+                *v = Value::from(f as i64);
+                true
+            }
+            _ => false,
+        },
+        Value::Array(items) => items.iter_mut().fold(false, |c, i| integral_floats(i) || c),
+        Value::Object(map) => map.values_mut().fold(false, |c, i| integral_floats(i) || c),
+        _ => false,
+    }
 }
 
 fn nul(field: &str) -> AppError {
@@ -204,6 +241,19 @@ pub fn text_field(name: &str, text: String) -> AppResult<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integral_floats_become_integers_and_others_stay() {
+        let mut v = serde_json::json!({"max_uses": 1636.0, "lat": 46.35, "ids": [1.0, 2, -3.0], "big": 1e300});
+        assert!(integral_floats(&mut v));
+        assert_eq!(v["max_uses"], serde_json::json!(1636));
+        assert!(v["max_uses"].is_i64());
+        assert_eq!(v["lat"], serde_json::json!(46.35));
+        assert_eq!(v["ids"], serde_json::json!([1, 2, -3]));
+        assert!(v["big"].is_f64(), "beyond 2^53 a float stays a float");
+        let mut plain = serde_json::json!({"n": 3, "s": "1.0"});
+        assert!(!integral_floats(&mut plain), "nothing to change");
+    }
 
     #[test]
     fn nul_is_found_and_named() {
