@@ -94,6 +94,16 @@ async fn demo(app: &TestApp) -> Demo {
     )
     .await;
     let tag = scalar_str(app, "SELECT name FROM tags ORDER BY id LIMIT 1").await;
+    let organisation = scalar_str(
+        app,
+        "SELECT slug FROM organisations WHERE status = 'verified' AND visibility = 'public' ORDER BY id LIMIT 1",
+    )
+    .await;
+    let initiative = scalar_str(
+        app,
+        "SELECT slug FROM initiatives WHERE status = 'validated' ORDER BY id LIMIT 1",
+    )
+    .await;
     let common = vec![
         "/".to_owned(),
         "/c".to_owned(),
@@ -108,6 +118,15 @@ async fn demo(app: &TestApp) -> Demo {
         "/about".to_owned(),
         "/page-inexistante".to_owned(),
         format!("/p/{private_publication}"),
+        // Territories, organisations and initiatives (the demo layer): a
+        // region's roll-up with its organisation and initiative sections.
+        "/t".to_owned(),
+        "/t/montreal".to_owned(),
+        "/map".to_owned(),
+        "/organisations".to_owned(),
+        format!("/o/{organisation}"),
+        "/initiatives".to_owned(),
+        format!("/i/{initiative}"),
     ];
     let mut anon = common.clone();
     anon.extend(["/login".to_owned(), "/signup".to_owned()]);
@@ -124,6 +143,7 @@ async fn demo(app: &TestApp) -> Demo {
             "/settings/tools",
             "/settings/tokens",
             "/c/new",
+            "/p/new",
         ]
         .map(str::to_owned),
     );

@@ -144,7 +144,7 @@ pub fn render(title: &str, boundary: &[Ring], points: Vec<MapPoint>, list_anchor
     let (fx, fy, fw, fh) = f;
     let mut s = format!(
         "<svg class=\"map\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"{fx:.2} {fy:.2} {fw:.2} {fh:.2}\" \
-         role=\"img\" aria-labelledby=\"map-title\" preserveAspectRatio=\"xMidYMid meet\"><title id=\"map-title\">{}</title>",
+         role=\"group\" aria-labelledby=\"map-title\" preserveAspectRatio=\"xMidYMid meet\"><title id=\"map-title\">{}</title>",
         esc(title)
     );
     s.push_str(&format!(
