@@ -9,9 +9,10 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use passerelles_core::error::{AppError, AppResult};
 use passerelles_core::federation::actors::{self, Collection};
+use passerelles_core::federation::inbox::{self, InboxError, Received};
 use passerelles_core::federation::{self as ap, discovery};
 use passerelles_core::state::AppState;
 use serde_json::Value;
@@ -30,6 +31,12 @@ pub fn router() -> Router<AppState> {
         .route("/c/{slug}/followers", get(group_collection))
         .route("/c/{slug}/featured", get(group_collection))
         .route("/c/{slug}/moderators", get(group_collection))
+        // Inboxes: one handler (the shared inbox and each actor's own);
+        // what an activity is about is in the activity.
+        .route("/inbox", post(inbox))
+        .route("/actor/inbox", post(inbox))
+        .route("/u/{username}/inbox", post(inbox))
+        .route("/c/{slug}/inbox", post(inbox))
 }
 
 fn json_with(content_type: &'static str, doc: &Value) -> Response {
@@ -173,4 +180,48 @@ pub async fn negotiate(State(state): State<AppState>, req: Request, next: Next) 
     res.headers_mut()
         .append(header::VARY, HeaderValue::from_static("Accept"));
     res
+}
+
+/// An inbox POST: verified (HTTP signature by the actor's own key, digest,
+/// date), then handled once. 202 when taken (handled, a duplicate, or
+/// nothing we act on), 401 when it cannot be authenticated, 400 when it is
+/// not an activity.
+async fn inbox(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
+    body: axum::body::Bytes,
+) -> Response {
+    let header = |name: &str| -> Option<String> {
+        let values: Vec<&str> = headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    };
+    let path = uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| uri.path().to_string());
+    let post = inbox::Post {
+        path_and_query: &path,
+        header: &header,
+        body: &body,
+    };
+    match inbox::receive(&state, &post).await {
+        Ok(Received::Handled(_) | Received::Duplicate | Received::Ignored(_)) => {
+            StatusCode::ACCEPTED.into_response()
+        }
+        Err(InboxError::Signature(e)) => {
+            tracing::info!(error = %e, path, "inbox: signature refused");
+            (StatusCode::UNAUTHORIZED, e.to_string()).into_response()
+        }
+        Err(InboxError::Unauthenticated(e)) => {
+            tracing::info!(error = %e, path, "inbox: actor not authenticated");
+            (StatusCode::UNAUTHORIZED, "not authenticated").into_response()
+        }
+        Err(InboxError::Invalid(e)) => (StatusCode::BAD_REQUEST, e).into_response(),
+        Err(InboxError::Internal(e)) => AppError::Internal(e).into_response(),
+    }
 }

@@ -8,7 +8,10 @@
 use serde_json::{Value, json};
 
 use super::keys::{self, Owner};
-use super::{AS_CONTEXT, PUBLIC, SEC_CONTEXT, community_federated, person_federated, rfc3339};
+use super::{
+    AS_CONTEXT, PUBLIC, SEC_CONTEXT, community_federated, extension_context, person_federated,
+    rfc3339,
+};
 use crate::accounts::{self, User};
 use crate::communities::{self, Community};
 use crate::error::AppResult;
@@ -78,7 +81,7 @@ pub async fn person(state: &AppState, username: &str) -> AppResult<Option<Value>
         u.display_name.clone()
     };
     let mut doc = json!({
-        "@context": [AS_CONTEXT, SEC_CONTEXT],
+        "@context": [AS_CONTEXT, SEC_CONTEXT, extension_context()],
         "id": id,
         "type": "Person",
         "preferredUsername": u.username,
@@ -110,7 +113,7 @@ pub async fn group(state: &AppState, slug: &str) -> AppResult<Option<Value>> {
     let id = state.url(&c.path());
     let archived = c.status == crate::policy::CommunityStatus::Archived;
     Ok(Some(json!({
-        "@context": [AS_CONTEXT, SEC_CONTEXT],
+        "@context": [AS_CONTEXT, SEC_CONTEXT, extension_context()],
         "id": id,
         "type": "Group",
         "preferredUsername": c.slug,
@@ -141,7 +144,7 @@ pub async fn instance(state: &AppState) -> AppResult<Value> {
     let host = super::host_of(&state.config.public_url());
     let name = state.instance().await?.name;
     Ok(json!({
-        "@context": [AS_CONTEXT, SEC_CONTEXT],
+        "@context": [AS_CONTEXT, SEC_CONTEXT, extension_context()],
         "id": id,
         "type": "Application",
         "preferredUsername": host,
@@ -190,7 +193,7 @@ pub async fn page(state: &AppState, id: i64) -> AppResult<Option<Value>> {
     }
     let url = state.url(&p.path());
     let mut doc = json!({
-        "@context": [AS_CONTEXT],
+        "@context": [AS_CONTEXT, extension_context()],
         "id": url,
         "type": "Page",
         "attributedTo": state.url(&author.path()),
@@ -289,8 +292,7 @@ pub async fn person_collection(
 }
 
 /// A community's collections: its publications (outbox), its pinned ones
-/// (featured), its moderators. Remote followers come with the inbox
-/// (not yet): `followers` is empty.
+/// (featured), its moderators, how many remote followers it has.
 pub async fn group_collection(
     state: &AppState,
     slug: &str,
@@ -302,7 +304,12 @@ pub async fn group_collection(
     let id = format!("{}/{}", state.url(&c.path()), which.name());
     Ok(match which {
         Collection::Following => None,
-        Collection::Followers => Some(collection(id, 0, Vec::new())),
+        // Followers are counted, not listed (as Lemmy and Mastodon do).
+        Collection::Followers => Some(collection(
+            id,
+            super::inbox::follower_count(state, c.id).await?,
+            Vec::new(),
+        )),
         Collection::Moderators => {
             let names: Vec<String> = sqlx::query_scalar(
                 "SELECT u.username FROM memberships m JOIN users u ON u.id = m.user_id \

@@ -21,7 +21,21 @@ pub enum Owner {
 }
 
 impl Owner {
-    fn key(self) -> String {
+    /// Back from [`Owner::key`] (what a delivery job stores).
+    pub fn parse(s: &str) -> Option<Owner> {
+        if s == "instance" {
+            return Some(Owner::Instance);
+        }
+        let (kind, id) = s.split_once(':')?;
+        let id = id.parse().ok()?;
+        match kind {
+            "user" => Some(Owner::User(id)),
+            "community" => Some(Owner::Community(id)),
+            _ => None,
+        }
+    }
+
+    pub fn key(self) -> String {
         match self {
             Owner::Instance => "instance".to_string(),
             Owner::User(id) => format!("user:{id}"),

@@ -8,16 +8,23 @@
 //!   instance actor, their collections, publications as `Page`;
 //! - `discovery`: WebFinger (RFC 7033) and NodeInfo 2.1;
 //! - `keys`: one stored RSA 2048 key pair per actor;
-//! - `httpsig`: draft-cavage HTTP Signatures (sign, verify, `Digest`).
+//! - `httpsig`: draft-cavage HTTP Signatures (sign, verify, `Digest`);
+//! - `delivery`: remote actors fetched through the guarded fetcher, signed
+//!   activities delivered through the job queue;
+//! - `inbox`: what other servers send (verified, then handled once);
+//! - `ops`: what our members do across instances (follow a remote group).
 //!
 //! Ids are the pages' own URLs (`urls.rs`): `/u/{name}`, `/c/{slug}`,
 //! `/p/{id}`, and `/actor` for the instance; what answers on them is chosen
 //! by `Accept` ([`wants_activity_json`]).
 
 pub mod actors;
+pub mod delivery;
 pub mod discovery;
 pub mod httpsig;
+pub mod inbox;
 pub mod keys;
+pub mod ops;
 
 use crate::accounts::User;
 use crate::communities::Community;
@@ -28,6 +35,24 @@ use crate::policy::{self, Action};
 pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
 /// The security vocabulary (`publicKey`).
 pub const SEC_CONTEXT: &str = "https://w3id.org/security/v1";
+/// The terms we use beyond ActivityStreams and security, with the IRIs
+/// Mastodon (`toot:`), Lemmy and PeerTube give them, so that a JSON-LD
+/// processor reads every property we send (none falls to `@vocab`).
+pub fn extension_context() -> serde_json::Value {
+    serde_json::json!({
+        "toot": "http://joinmastodon.org/ns#",
+        "lemmy": "https://join-lemmy.org/ns#",
+        "pt": "https://joinpeertube.org/ns#",
+        "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+        "sensitive": "as:sensitive",
+        "discoverable": "toot:discoverable",
+        "featured": { "@id": "toot:featured", "@type": "@id" },
+        "moderators": { "@id": "lemmy:moderators", "@type": "@id" },
+        "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
+        "commentsEnabled": "pt:commentsEnabled",
+    })
+}
+
 /// `as:Public`.
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 /// What we answer ActivityPub documents as.
