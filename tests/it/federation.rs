@@ -634,6 +634,41 @@ async fn a_member_of_one_instance_follows_a_community_of_another() {
         .expect("cached actor");
     assert_eq!(zoe_doc["publicKey"]["publicKeyPem"], cached.as_str());
 
+    // Ana publishes on A in the open community and in the private one: the
+    // open community announces hers to B (its follower), signed with the
+    // group's key; the private one announces nothing.
+    let client = a.client();
+    a.login(&client, "ana", crate::harness::PASSWORD).await;
+    for (title, community) in [("Récolte commune", w.open), ("Réunion privée", w.private)] {
+        let csrf = a.csrf(&client, "/p/new").await;
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf)
+            .text("kind", "discussion")
+            .text("title", title)
+            .text("body", format!("Corps de {title}"))
+            .text("tags", "")
+            .text("communities", community.to_string());
+        let res = client
+            .post(a.at("/p/new"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("publish");
+        assert_eq!(res.status(), 303, "{title}: {}", res.text().await.unwrap_or_default());
+    }
+    let announced = format!(
+        "SELECT COUNT(*) FROM ap_received WHERE kind = 'Announce' AND actor = '{}'",
+        a.at("/c/jardins")
+    );
+    until(&a, &b, "the Announce", || async { count(&b, &announced).await == 1 }).await;
+    a.drain_jobs().await;
+    assert_eq!(count(&b, "SELECT COUNT(*) FROM ap_received WHERE kind = 'Announce'").await, 1);
+    assert_eq!(
+        count(&a, "SELECT COUNT(*) FROM jobs WHERE queue = 'federation'").await,
+        0,
+        "nothing else to deliver, nothing failed"
+    );
+
     // A private community of A cannot be followed: it is no actor at all.
     let refused = passerelles_core::federation::ops::follow(
         &b.state,

@@ -54,14 +54,30 @@ pub fn http_date(unix: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Unix seconds of an IMF-fixdate.
+/// Unix seconds of an IMF-fixdate (`Sun, 06 Dec 2026 19:50:05 GMT`).
 pub fn parse_http_date(s: &str) -> Option<i64> {
-    let fmt = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    time::PrimitiveDateTime::parse(s.trim(), &fmt)
-        .ok()
-        .map(|t| t.assume_utc().unix_timestamp())
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let parts: Vec<&str> = s.split_ascii_whitespace().collect();
+    let [_weekday, day, month, year, clock, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    let month = MONTHS.iter().position(|m| m == month)? as u8 + 1;
+    let date = time::Date::from_calendar_date(
+        year.parse().ok()?,
+        time::Month::try_from(month).ok()?,
+        day.parse().ok()?,
+    )
+    .ok()?;
+    let mut hms = clock.split(':').map(|p| p.parse::<u8>().ok());
+    let (Some(Some(h)), Some(Some(m)), Some(Some(sec)), None) =
+        (hms.next(), hms.next(), hms.next(), hms.next())
+    else {
+        return None;
+    };
+    let t = time::Time::from_hms(h, m, sec).ok()?;
+    Some(time::PrimitiveDateTime::new(date, t).assume_utc().unix_timestamp())
 }
 
 /// The signing string over `names` (lower-case header names and the
@@ -195,7 +211,7 @@ pub struct Inbound<'a> {
     pub method: &'a str,
     pub path_and_query: &'a str,
     /// A header's value by lower-case name (several values joined by ", ").
-    pub header: &'a dyn Fn(&str) -> Option<String>,
+    pub header: &'a (dyn Fn(&str) -> Option<String> + Sync),
     /// The body of a POST; `None` for a GET.
     pub body: Option<&'a [u8]>,
 }

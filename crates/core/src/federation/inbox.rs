@@ -25,7 +25,7 @@ use crate::state::AppState;
 pub struct Post<'a> {
     pub path_and_query: &'a str,
     /// A header's value by lower-case name.
-    pub header: &'a dyn Fn(&str) -> Option<String>,
+    pub header: &'a (dyn Fn(&str) -> Option<String> + Sync),
     pub body: &'a [u8],
 }
 
@@ -139,6 +139,7 @@ pub async fn receive(state: &AppState, post: &Post<'_>) -> Result<Received, Inbo
         "Follow" => follow(state, &actor, &activity).await?,
         "Undo" => undo(state, &actor, &activity).await?,
         "Accept" | "Reject" => answered(state, &actor, &activity, kind == "Accept").await?,
+        "Announce" => Received::Ignored("announce: remote publications are not shown yet"),
         _ => Received::Ignored("activity type not handled yet"),
     };
     if let Received::Ignored(why) = &outcome {

@@ -12,7 +12,8 @@
 //! - `delivery`: remote actors fetched through the guarded fetcher, signed
 //!   activities delivered through the job queue;
 //! - `inbox`: what other servers send (verified, then handled once);
-//! - `ops`: what our members do across instances (follow a remote group).
+//! - `ops`: what our members do across instances (follow a remote group);
+//! - `outbox`: what our groups announce to their followers.
 //!
 //! Ids are the pages' own URLs (`urls.rs`): `/u/{name}`, `/c/{slug}`,
 //! `/p/{id}`, and `/actor` for the instance; what answers on them is chosen
@@ -25,6 +26,7 @@ pub mod httpsig;
 pub mod inbox;
 pub mod keys;
 pub mod ops;
+pub mod outbox;
 
 use crate::accounts::User;
 use crate::communities::Community;

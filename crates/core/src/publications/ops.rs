@@ -289,6 +289,7 @@ pub async fn create(
         preview.as_ref(),
     )
     .await?;
+    crate::federation::outbox::announce_created(state, id).await;
     Ok(Created::Published {
         id,
         preview_failed: preview.as_ref().is_some_and(|p| !p.error.is_empty()),
