@@ -252,7 +252,8 @@ impl Collection {
 
 fn collection(id: String, total: i64, items: Vec<Value>) -> Value {
     json!({
-        "@context": [AS_CONTEXT],
+        // The items embed Pages: their terms are defined here.
+        "@context": [AS_CONTEXT, extension_context()],
         "id": id,
         "type": "OrderedCollection",
         "totalItems": total,

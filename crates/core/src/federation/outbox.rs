@@ -10,7 +10,7 @@ use super::actors;
 use super::delivery;
 use super::inbox::follower_inboxes;
 use super::keys::Owner;
-use super::{AS_CONTEXT, PUBLIC};
+use super::{AS_CONTEXT, PUBLIC, extension_context};
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -59,7 +59,7 @@ async fn announce(state: &AppState, id: i64) -> AppResult<()> {
             continue;
         }
         let activity = json!({
-            "@context": AS_CONTEXT,
+            "@context": [AS_CONTEXT, extension_context()],
             "id": format!("{group}#announce-{id}"),
             "type": "Announce",
             "actor": group,
