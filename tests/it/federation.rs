@@ -473,7 +473,9 @@ async fn our_documents_expand_with_pyld_and_every_term_is_defined() {
     ] {
         assert!(props(page).contains(&want), "Page lacks {want}");
     }
-    assert!(props(&files[5]).contains(&format!("{AS}orderedItems")));
+    // `orderedItems` is `as:items` as an ordered list in the ActivityStreams context.
+    assert!(props(&files[5]).contains(&format!("{AS}items")), "featured lists its Page");
+    assert!(props(&files[5]).contains(&format!("{AS}attributedTo")));
 }
 
 #[tokio::test]
