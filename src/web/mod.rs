@@ -59,7 +59,13 @@ pub fn router(state: AppState) -> Router {
         .merge(reauth::router())
         .merge(publications::router().merge(notifications::router()))
         .nest("/api/v1", crate::api::router())
+        .merge(crate::federation::router())
         .fallback(|| async { AppError::NotFound })
+        // ActivityPub documents on the pages' own URLs (`Accept`).
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::federation::negotiate,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             admin::second_factor_guard,

@@ -19,6 +19,7 @@ mod e2e_layout;
 mod e2e_passkeys;
 mod e2e_territories;
 mod faults;
+mod federation;
 mod feeds;
 mod first_hour;
 mod initiatives;

@@ -60,6 +60,10 @@ enum Channel {
     Earlier,
     /// The author's member page (`/u/{username}`), its recent publications.
     Profile,
+    /// ActivityPub (issue 18): the publication's id (`/p/{id}`, no key: ids
+    /// carry none) and its community's outbox, asked with
+    /// `Accept: application/activity+json` as a remote server asks them.
+    ActivityPub,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -84,7 +88,7 @@ enum Viewer {
     Admin,
 }
 
-const CHANNELS: [Channel; 11] = [
+const CHANNELS: [Channel; 12] = [
     Channel::Page,
     Channel::Api,
     Channel::Feed,
@@ -96,6 +100,7 @@ const CHANNELS: [Channel; 11] = [
     Channel::Media,
     Channel::Earlier,
     Channel::Profile,
+    Channel::ActivityPub,
 ];
 const VISES: [Vis; 6] = [
     Vis::Open,
@@ -122,7 +127,7 @@ const VIEWERS: [Viewer; 8] = [
 const T: bool = true;
 const F: bool = false;
 #[rustfmt::skip]
-const EXPECTED: [(Channel, Vis, [bool; 8]); 66] = [
+const EXPECTED: [(Channel, Vis, [bool; 8]); 72] = [
     //                                  anon outs pend memb mod  ban  susp admin
     // Its link (for an unlisted community's publication: with its key).
     (Channel::Page, Vis::Open,         [T,   T,   T,   T,   T,   T,   T,   T]),
@@ -217,6 +222,16 @@ const EXPECTED: [(Channel, Vis, [bool; 8]); 66] = [
     (Channel::Profile, Vis::Archived,  [T,   T,   T,   T,   T,   T,   T,   T]),
     (Channel::Profile, Vis::Removed,   [F,   F,   F,   F,   F,   F,   F,   F]),
     (Channel::Profile, Vis::Widened,   [T,   T,   T,   T,   T,   T,   T,   T]),
+
+    // The fediverse sees what an anonymous reader finds without a link in
+    // an open community, whoever's session asks: private and unlisted
+    // communities are not federated at all, removed content is gone.
+    (Channel::ActivityPub, Vis::Open,     [T, T,   T,   T,   T,   T,   T,   T]),
+    (Channel::ActivityPub, Vis::Private,  [F, F,   F,   F,   F,   F,   F,   F]),
+    (Channel::ActivityPub, Vis::Unlisted, [F, F,   F,   F,   F,   F,   F,   F]),
+    (Channel::ActivityPub, Vis::Archived, [T, T,   T,   T,   T,   T,   T,   T]),
+    (Channel::ActivityPub, Vis::Removed,  [F, F,   F,   F,   F,   F,   F,   F]),
+    (Channel::ActivityPub, Vis::Widened,  [T, T,   T,   T,   T,   T,   T,   T]),
 ];
 
 fn username(v: Viewer) -> Option<&'static str> {
@@ -620,6 +635,28 @@ async fn permission_matrix_channel_visibility_viewer() {
                 notes.push(format!("{vis:?}/{v:?}: RSS {in_rss} but Atom {in_atom}"));
             }
             actual.insert((Channel::Feed, vis, v), in_rss && in_atom);
+
+            let ap = |path: String| {
+                let req = w
+                    .client
+                    .get(app.at(&path))
+                    .header("accept", "application/activity+json");
+                async move {
+                    let res = req.send().await.expect("activitypub get");
+                    let status = res.status().as_u16();
+                    (status, res.text().await.unwrap_or_default())
+                }
+            };
+            let (status, body) = ap(format!("/p/{pid}")).await;
+            let as_object = status == 200 && body.contains(&marker);
+            let (status, body) = ap(format!("/c/{listed}/outbox")).await;
+            let in_outbox = status == 200 && body.contains(&title);
+            if as_object != in_outbox {
+                notes.push(format!(
+                    "{vis:?}/{v:?}: ActivityPub object {as_object} but outbox {in_outbox}"
+                ));
+            }
+            actual.insert((Channel::ActivityPub, vis, v), as_object && in_outbox);
 
             let (status, body) = fetch(&w.client, app.at("/u/proprio")).await;
             actual.insert(

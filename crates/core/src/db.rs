@@ -45,7 +45,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "search",
         include_str!("../../../migrations/0003_search.sql"),
     ),
-    (4, "oidc", include_str!("../../../migrations/0004_oidc.sql")),
+    (
+        4,
+        "oidc",
+        include_str!("../../../migrations/0004_oidc.sql"),
+    ),
     (
         5,
         "second_factor",
@@ -105,6 +109,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         16,
         "limits",
         include_str!("../../../migrations/0016_limits.sql"),
+    ),
+    (
+        20,
+        "federation",
+        include_str!("../../../migrations/0020_federation.sql"),
     ),
     (
         23,

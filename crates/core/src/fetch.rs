@@ -274,6 +274,54 @@ impl Fetcher {
         }
     }
 
+    /// POST `body` to `url` with `headers` (ActivityPub delivery), under the
+    /// same guards as a GET. Redirects are not followed (a signed request is
+    /// signed for one target): a 3xx is [`FetchError::Http`]. The answer's
+    /// body is read up to the policy's `max_bytes`.
+    pub async fn post(
+        &self,
+        url: &str,
+        policy: &FetchPolicy,
+        headers: &[(&str, String)],
+        body: Bytes,
+    ) -> Result<Fetched, FetchError> {
+        let Some(client) = self.client.as_ref() else {
+            return Err(FetchError::Network("client unavailable".to_string()));
+        };
+        let run = async {
+            let url = parse_url(url)?;
+            self.vet(&url, policy).await?;
+            let mut req = client
+                .post(url.clone())
+                .header(ACCEPT, policy.accept)
+                .body(body);
+            for (name, value) in headers {
+                req = req.header(*name, value.as_str());
+            }
+            let response = req.send().await.map_err(network_error)?;
+            let status = response.status();
+            if !status.is_success() {
+                return Err(FetchError::Http(status.as_u16()));
+            }
+            let content_type = response
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let body = read_body(response, policy.max_bytes).await?;
+            Ok(Fetched {
+                final_url: url,
+                status: status.as_u16(),
+                content_type,
+                body,
+            })
+        };
+        match tokio::time::timeout(policy.timeout, run).await {
+            Ok(result) => result,
+            Err(_) => Err(FetchError::Timeout),
+        }
+    }
+
     /// Resolve the URL's host and refuse it unless every address is allowed;
     /// remember the vetted addresses for the resolver.
     async fn vet(&self, url: &Url, policy: &FetchPolicy) -> Result<(), FetchError> {

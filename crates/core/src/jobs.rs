@@ -34,6 +34,15 @@ pub enum Job {
         sid: String,
         sub: String,
     },
+    /// Deliver a signed ActivityPub activity to a remote inbox
+    /// (`crate::federation::delivery`): `signer` names the key
+    /// (`keys::Owner`), `key_id` the actor's key URL.
+    Deliver {
+        inbox: String,
+        activity: String,
+        signer: String,
+        key_id: String,
+    },
 }
 
 impl Job {
@@ -42,6 +51,7 @@ impl Job {
             Job::Mail { .. } => "mail",
             Job::Maintenance => "maintenance",
             Job::BackchannelLogout { .. } => "oidc",
+            Job::Deliver { .. } => "federation",
         }
     }
 }
@@ -220,6 +230,17 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
             Ok(()) => Outcome::Done,
             Err(crate::oidc::backchannel::DeliveryError::Retry(e)) => Outcome::Retry(e),
             Err(crate::oidc::backchannel::DeliveryError::Fail(e)) => Outcome::Fail(e),
+        },
+        Job::Deliver {
+            inbox,
+            activity,
+            signer,
+            key_id,
+        } => match crate::federation::delivery::deliver(db, inbox, activity, signer, key_id).await
+        {
+            Ok(()) => Outcome::Done,
+            Err(crate::federation::delivery::DeliveryError::Retry(e)) => Outcome::Retry(e),
+            Err(crate::federation::delivery::DeliveryError::Fail(e)) => Outcome::Fail(e),
         },
         Job::Maintenance => {
             let t = now();

@@ -114,6 +114,14 @@ pub enum Action<'a> {
     EditInitiative { i: &'a InitiativeFacts },
     /// Validate or refuse proposed initiatives; import initiatives.
     ModerateInitiatives,
+    /// Be published on the fediverse (ActivityPub, issue 18): a community
+    /// as a `Group` actor with its content — open ones only, active or
+    /// archived; private and unlisted communities are not federated at
+    /// all. Asked for an anonymous remote, whoever the viewer is.
+    FederateCommunity { c: &'a CommunityFacts },
+    /// Be published as a `Person` actor: an active local account whose
+    /// owner did not opt out (`users.federation_opt_out`).
+    FederateProfile { target: &'a User, opted_out: bool },
 }
 
 /// A viewer able to act: signed in and active. Suspended or pending
@@ -149,6 +157,8 @@ pub fn system_may(action: Action<'_>) -> bool {
         | Action::ViewInitiative { .. }
         | Action::EditInitiative { .. }
         | Action::ModerateInitiatives => true,
+        // Not a permission of anyone: a property of the community or person.
+        Action::FederateCommunity { .. } | Action::FederateProfile { .. } => can(None, action),
         Action::CreateOrganisation
         | Action::ClaimOrganisation { .. }
         | Action::ProposeInitiative => false,
@@ -276,6 +286,16 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
                     && v.is_some_and(|u| Some(u.id) == i.proposed_by))
         }
         Action::ModerateInitiatives => is_admin,
+        Action::FederateCommunity { c } => {
+            c.visibility == Visibility::Open
+                && matches!(
+                    c.status,
+                    CommunityStatus::Active | CommunityStatus::Archived
+                )
+        }
+        Action::FederateProfile { target, opted_out } => {
+            !opted_out && target.domain.is_none() && target.status == Status::Active
+        }
     }
 }
 

@@ -570,3 +570,44 @@ fn tools_matrix() {
         }
     ));
 }
+
+/// Federation (issue 18): only open communities, active or archived, are
+/// `Group` actors; only active local people who did not opt out are
+/// `Person` actors — whoever asks, administrators and the system included.
+#[test]
+fn federation_matrix() {
+    use CommunityStatus as S;
+    use Visibility as V;
+    let admin = user(1, true, Status::Active);
+    for vis in [V::Open, V::Private, V::Unlisted] {
+        for st in [S::Active, S::Archived, S::Pending, S::Refused] {
+            for join in [JoinPolicy::Open, JoinPolicy::Request, JoinPolicy::Invitation] {
+                let c = facts(vis, join, st);
+                let want = vis == V::Open && matches!(st, S::Active | S::Archived);
+                for viewer in [None, Some(&admin)] {
+                    assert_eq!(
+                        can(viewer, Action::FederateCommunity { c: &c }),
+                        want,
+                        "{vis:?} {st:?} {join:?}"
+                    );
+                }
+                assert_eq!(system_may(Action::FederateCommunity { c: &c }), want);
+            }
+        }
+    }
+    let active = user(2, false, Status::Active);
+    let mut remote = user(3, false, Status::Active);
+    remote.domain = Some("ailleurs.example".into());
+    for (target, opted_out, want) in [
+        (&active, false, true),
+        (&active, true, false),
+        (&remote, false, false),
+        (&user(4, false, Status::Suspended), false, false),
+        (&user(5, false, Status::Pending), false, false),
+    ] {
+        let a = Action::FederateProfile { target, opted_out };
+        assert_eq!(can(None, a), want, "{} {opted_out}", target.id);
+        assert_eq!(can(Some(&admin), a), want);
+        assert_eq!(system_may(a), want);
+    }
+}

@@ -291,6 +291,7 @@ pub async fn create(
     .await?;
     // Published: the compose form's draft has served.
     super::drafts::discard(&state.db, user.id).await?;
+    crate::federation::outbox::announce_created(state, id).await;
     Ok(Created::Published {
         id,
         preview_failed: preview.as_ref().is_some_and(|p| !p.error.is_empty()),

@@ -1,0 +1,287 @@
+//! Talking to other servers, always through the guarded fetcher
+//! (`crate::fetch`: public addresses only, size and time caps): remote
+//! actors fetched and cached (`ap_actors`), and signed activities delivered
+//! to their inboxes, one job each (`Job::Deliver`: retried with the queue's
+//! exponential backoff, nothing lost on restart, any node may send it).
+//!
+//! In tests, loopback peers are admitted only by the test-only allow-list of
+//! the fetcher (`PASSERELLES_FETCH_ALLOW`, `publications::fetch_allow_list`);
+//! production admits none.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::httpsig;
+use super::keys::{self, Owner};
+use crate::db::{Db, now};
+use crate::fetch::{FetchError, FetchPolicy, Fetcher};
+use crate::jobs::Job;
+use crate::state::AppState;
+
+/// How long a fetched actor is trusted before it is fetched again.
+pub const ACTOR_TTL: i64 = 86_400;
+/// Largest actor document or inbox answer read.
+pub const MAX_DOCUMENT: usize = 1024 * 1024;
+
+fn fetcher(public_url: &str) -> &'static Fetcher {
+    static F: OnceLock<Fetcher> = OnceLock::new();
+    F.get_or_init(|| Fetcher::new(&crate::fetch::user_agent(public_url)))
+}
+
+fn policy(url: &str) -> FetchPolicy {
+    FetchPolicy {
+        max_bytes: MAX_DOCUMENT,
+        timeout: Duration::from_secs(10),
+        max_redirects: 3,
+        allow_loopback_for_tests: crate::publications::fetch_allow_list(url),
+        accept: "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
+    }
+}
+
+/// A remote actor as its server describes it.
+#[derive(Debug, Clone)]
+pub struct RemoteActor {
+    pub ap_id: String,
+    pub kind: String,
+    pub inbox: String,
+    pub shared_inbox: String,
+    pub key_id: String,
+    pub public_pem: String,
+    pub name: String,
+}
+
+impl RemoteActor {
+    /// Where to deliver: the shared inbox when it has one.
+    pub fn delivery_inbox(&self) -> &str {
+        if self.shared_inbox.is_empty() {
+            &self.inbox
+        } else {
+            &self.shared_inbox
+        }
+    }
+}
+
+fn origin(u: &str) -> Option<String> {
+    let u = url::Url::parse(u).ok()?;
+    Some(u.origin().ascii_serialization())
+}
+
+fn str_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => o.get("id").and_then(Value::as_str).map(str::to_string),
+        _ => None,
+    }
+}
+
+/// Read an actor document: its id must be `ap_id`, its inbox and key on its
+/// own origin, and its key owned by it.
+pub fn parse_actor(ap_id: &str, doc: &Value) -> Option<RemoteActor> {
+    let id = doc.get("id").and_then(Value::as_str)?;
+    let home = origin(ap_id)?;
+    if id != ap_id {
+        return None;
+    }
+    let inbox = doc.get("inbox").and_then(str_of)?;
+    let key = doc.get("publicKey")?;
+    let key = match key {
+        Value::Array(a) => a.first()?,
+        k => k,
+    };
+    let key_id = key.get("id").and_then(Value::as_str)?.to_string();
+    let owner = key.get("owner").and_then(Value::as_str)?;
+    let pem = key.get("publicKeyPem").and_then(Value::as_str)?.to_string();
+    let shared_inbox = doc
+        .get("endpoints")
+        .and_then(|e| e.get("sharedInbox"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let same = |u: &str| origin(u).as_deref() == Some(home.as_str());
+    if owner != ap_id
+        || !same(&inbox)
+        || !same(&key_id)
+        || (!shared_inbox.is_empty() && !same(&shared_inbox))
+    {
+        return None;
+    }
+    Some(RemoteActor {
+        ap_id: ap_id.to_string(),
+        kind: doc
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        inbox,
+        shared_inbox,
+        key_id,
+        public_pem: pem,
+        name: doc
+            .get("name")
+            .or_else(|| doc.get("preferredUsername"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .chars()
+            .take(200)
+            .collect(),
+    })
+}
+
+/// The remote actor `ap_id`: from the cache when fresh (unless `refresh`),
+/// else fetched through the guarded fetcher and stored.
+pub async fn remote_actor(
+    state: &AppState,
+    ap_id: &str,
+    refresh: bool,
+) -> anyhow::Result<RemoteActor> {
+    if !refresh
+        && let Some(a) = cached(&state.db, ap_id, now() - ACTOR_TTL).await?
+    {
+        return Ok(a);
+    }
+    let public = state.config.public_url();
+    if origin(ap_id) == origin(&public) {
+        anyhow::bail!("{ap_id} is one of ours");
+    }
+    let got = fetcher(&public)
+        .get(ap_id, &policy(ap_id))
+        .await
+        .map_err(|e| anyhow::anyhow!("fetching {ap_id}: {e}"))?;
+    let doc: Value = serde_json::from_slice(&got.body)?;
+    let a = parse_actor(ap_id, &doc)
+        .ok_or_else(|| anyhow::anyhow!("{ap_id} is not a usable actor"))?;
+    sqlx::query(
+        "INSERT INTO ap_actors (ap_id, kind, inbox, shared_inbox, key_id, public_pem, name, fetched_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (ap_id) DO UPDATE SET \
+         kind = excluded.kind, inbox = excluded.inbox, shared_inbox = excluded.shared_inbox, \
+         key_id = excluded.key_id, public_pem = excluded.public_pem, name = excluded.name, \
+         fetched_at = excluded.fetched_at",
+    )
+    .bind(&a.ap_id)
+    .bind(&a.kind)
+    .bind(&a.inbox)
+    .bind(&a.shared_inbox)
+    .bind(&a.key_id)
+    .bind(&a.public_pem)
+    .bind(&a.name)
+    .bind(now())
+    .execute(&state.db.pool)
+    .await?;
+    Ok(a)
+}
+
+async fn cached(db: &Db, ap_id: &str, since: i64) -> Result<Option<RemoteActor>, sqlx::Error> {
+    let row: Option<(String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT kind, inbox, shared_inbox, key_id, public_pem, name FROM ap_actors \
+         WHERE ap_id = $1 AND fetched_at >= $2",
+    )
+    .bind(ap_id)
+    .bind(since)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(
+        |(kind, inbox, shared_inbox, key_id, public_pem, name)| RemoteActor {
+            ap_id: ap_id.to_string(),
+            kind,
+            inbox,
+            shared_inbox,
+            key_id,
+            public_pem,
+            name,
+        },
+    ))
+}
+
+/// Queue `activity`, signed by `signer` (whose actor id is `actor_id`), for
+/// each inbox — each once.
+pub async fn queue(
+    state: &AppState,
+    signer: Owner,
+    actor_id: &str,
+    activity: &Value,
+    inboxes: &[String],
+) -> Result<(), sqlx::Error> {
+    let body = activity.to_string();
+    let mut seen = std::collections::HashSet::new();
+    for inbox in inboxes.iter().filter(|i| seen.insert(i.as_str())) {
+        state
+            .jobs
+            .push(
+                &state.db,
+                &Job::Deliver {
+                    inbox: inbox.clone(),
+                    activity: body.clone(),
+                    signer: signer.key(),
+                    key_id: format!("{actor_id}#main-key"),
+                },
+                None,
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// Why a delivery did not go through.
+#[derive(Debug)]
+pub enum DeliveryError {
+    /// Try again later (network, 5xx, 429, 408).
+    Retry(String),
+    /// Never (the inbox refused it, or it cannot be signed).
+    Fail(String),
+}
+
+/// POST one signed activity (a `Job::Deliver`).
+pub async fn deliver(
+    db: &Db,
+    inbox: &str,
+    activity: &str,
+    signer: &str,
+    key_id: &str,
+) -> Result<(), DeliveryError> {
+    let fail = |e: String| DeliveryError::Fail(e);
+    let owner = Owner::parse(signer).ok_or_else(|| fail(format!("unknown signer {signer}")))?;
+    let key = keys::key_for(db, owner)
+        .await
+        .map_err(|e| DeliveryError::Retry(format!("key: {e}")))?;
+    let url = url::Url::parse(inbox).map_err(|e| fail(format!("inbox {inbox}: {e}")))?;
+    let host = super::host_of(inbox);
+    let path = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    };
+    let signed = httpsig::sign(
+        &key,
+        key_id,
+        "POST",
+        &path,
+        &host,
+        Some(activity.as_bytes()),
+        now(),
+    )
+    .map_err(|e| fail(format!("signing: {e}")))?;
+    let headers = [
+        ("content-type", super::CONTENT_TYPE.to_string()),
+        ("host", host),
+        ("date", signed.date),
+        ("digest", signed.digest.unwrap_or_default()),
+        ("signature", signed.signature),
+    ];
+    let from = origin(key_id).unwrap_or_default();
+    match fetcher(&from)
+        .post(
+            inbox,
+            &policy(inbox),
+            &headers,
+            bytes::Bytes::from(activity.to_string()),
+        )
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(FetchError::Http(s)) if (400..500).contains(&s) && s != 408 && s != 429 => {
+            Err(fail(format!("{inbox} refused it: HTTP {s}")))
+        }
+        Err(e) => Err(DeliveryError::Retry(format!("{inbox}: {e}"))),
+    }
+}
