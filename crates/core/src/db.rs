@@ -106,6 +106,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "limits",
         include_str!("../../../migrations/0016_limits.sql"),
     ),
+    (
+        19,
+        "newsletter",
+        include_str!("../../../migrations/0019_newsletter.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to
