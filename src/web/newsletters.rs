@@ -98,7 +98,11 @@ async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
             name: a.list.name.clone(),
             description: a.list.description.clone(),
             rhythm: a.list.rhythm.clone(),
-            community: a.community.as_ref().map(|l| l.c.name.clone()).unwrap_or_default(),
+            community: a
+                .community
+                .as_ref()
+                .map(|l| l.c.name.clone())
+                .unwrap_or_default(),
         });
     }
     let title = ctx.t("newsletter-index-title");
@@ -173,7 +177,14 @@ async fn new_submit(
         rhythm: f.rhythm.clone(),
         categories: f.categories.clone(),
     };
-    match ops::create_list(&state, &actor, (!community.is_empty()).then_some(community), &v).await {
+    match ops::create_list(
+        &state,
+        &actor,
+        (!community.is_empty()).then_some(community),
+        &v,
+    )
+    .await
+    {
         Ok(list) => Ok(ctx.redirect(&list.path())),
         Err(AppError::Invalid { fields }) => {
             let title = ctx.t("newsletter-new-title");
@@ -314,7 +325,16 @@ async fn subscribe(
     ctx.verify_csrf(&f.csrf)?;
     let a = newsletter::load(&state, ctx.user.as_ref(), &slug).await?;
     let wording = consent_wording(ctx.lang, &a.list);
-    match ops::subscribe_email(&state, &a, &f.email, !f.consent.is_empty(), &wording, ctx.lang).await {
+    match ops::subscribe_email(
+        &state,
+        &a,
+        &f.email,
+        !f.consent.is_empty(),
+        &wording,
+        ctx.lang,
+    )
+    .await
+    {
         Ok(()) => {
             ctx.flash("flash-newsletter-check-inbox");
             Ok(ctx.redirect(&a.list.path()))
@@ -508,7 +528,15 @@ async fn issue_page(
     Path((slug, id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
     let (a, is) = load_issue(&state, &ctx, &slug, id).await?;
-    let p = issue_view(&state, &ctx, &a, is, FieldErrors::default(), ItemForm::default()).await?;
+    let p = issue_view(
+        &state,
+        &ctx,
+        &a,
+        is,
+        FieldErrors::default(),
+        ItemForm::default(),
+    )
+    .await?;
     Ok(page(&ctx, &p))
 }
 
@@ -526,8 +554,10 @@ async fn issue_email(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     Ok(ctx.finish(res))
 }
 
@@ -550,7 +580,18 @@ async fn add_item(
     ctx.verify_csrf(&f.csrf)?;
     let actor = actor(&ctx)?;
     let (a, is) = load_issue(&state, &ctx, &slug, id).await?;
-    match ops::add_item(&state, &actor, &a, id, &f.reference, &f.category, &f.title, &f.blurb).await {
+    match ops::add_item(
+        &state,
+        &actor,
+        &a,
+        id,
+        &f.reference,
+        &f.category,
+        &f.title,
+        &f.blurb,
+    )
+    .await
+    {
         Ok(()) => Ok(ctx.redirect(&crate::urls::newsletter_issue(&a.list.slug, id))),
         Err(AppError::Invalid { fields }) => {
             let errors = errors_of(ctx.lang, &fields);
@@ -618,7 +659,13 @@ struct MessagePage {
     action: Option<(String, String)>,
 }
 
-fn message(state: &AppState, ctx: &Ctx, heading_key: &str, text: String, back: Option<(String, String)>) -> Response {
+fn message(
+    state: &AppState,
+    ctx: &Ctx,
+    heading_key: &str,
+    text: String,
+    back: Option<(String, String)>,
+) -> Response {
     let heading = ctx.t(heading_key);
     page(
         ctx,
@@ -666,11 +713,26 @@ async fn confirm_submit(
     ctx.verify_csrf(&f.csrf)?;
     match ops::confirm(&state, &token).await {
         Ok(list) => {
-            let text = ctx.lang.ta("newsletter-confirmed-text", &[("list", Arg::Str(list.name.clone()))]);
-            Ok(message(&state, &ctx, "newsletter-confirmed-title", text, Some((list.name.clone(), list.path()))))
+            let text = ctx.lang.ta(
+                "newsletter-confirmed-text",
+                &[("list", Arg::Str(list.name.clone()))],
+            );
+            Ok(message(
+                &state,
+                &ctx,
+                "newsletter-confirmed-title",
+                text,
+                Some((list.name.clone(), list.path())),
+            ))
         }
         Err(AppError::NotFound) => {
-            let res = message(&state, &ctx, "newsletter-confirm-invalid-title", ctx.t("newsletter-confirm-invalid-text"), None);
+            let res = message(
+                &state,
+                &ctx,
+                "newsletter-confirm-invalid-title",
+                ctx.t("newsletter-confirm-invalid-text"),
+                None,
+            );
             Ok((StatusCode::NOT_FOUND, res).into_response())
         }
         Err(e) => Err(e),
@@ -706,11 +768,26 @@ async fn unsubscribe_submit(
 ) -> AppResult<Response> {
     match ops::unsubscribe(&state, &token).await {
         Ok(list) => {
-            let text = ctx.lang.ta("newsletter-unsubscribed-text", &[("list", Arg::Str(list.name.clone()))]);
-            Ok(message(&state, &ctx, "newsletter-unsubscribed-title", text, None))
+            let text = ctx.lang.ta(
+                "newsletter-unsubscribed-text",
+                &[("list", Arg::Str(list.name.clone()))],
+            );
+            Ok(message(
+                &state,
+                &ctx,
+                "newsletter-unsubscribed-title",
+                text,
+                None,
+            ))
         }
         Err(AppError::NotFound) => {
-            let res = message(&state, &ctx, "newsletter-unsubscribe-invalid-title", ctx.t("newsletter-unsubscribe-invalid-text"), None);
+            let res = message(
+                &state,
+                &ctx,
+                "newsletter-unsubscribe-invalid-title",
+                ctx.t("newsletter-unsubscribe-invalid-text"),
+                None,
+            );
             Ok((StatusCode::NOT_FOUND, res).into_response())
         }
         Err(e) => Err(e),

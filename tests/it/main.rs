@@ -25,6 +25,7 @@ mod limits;
 mod limits_login;
 mod matrix;
 mod moderation;
+mod newsletter;
 mod notifications;
 mod oidc;
 mod oidc_sessions;

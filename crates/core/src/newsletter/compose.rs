@@ -46,7 +46,8 @@ fn issue_from(r: &sqlx::any::AnyRow) -> Result<Issue, sqlx::Error> {
 }
 
 pub async fn issue(db: &Db, list_id: i64, id: i64) -> Result<Option<Issue>, sqlx::Error> {
-    let sql = format!("SELECT {ISSUE_COLUMNS} FROM newsletter_issues WHERE id = $1 AND list_id = $2");
+    let sql =
+        format!("SELECT {ISSUE_COLUMNS} FROM newsletter_issues WHERE id = $1 AND list_id = $2");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .bind(list_id)
@@ -59,7 +60,11 @@ pub async fn issue(db: &Db, list_id: i64, id: i64) -> Result<Option<Issue>, sqlx
 /// A list's issues, newest first: the sent ones (the archive), or the
 /// drafts too (editors).
 pub async fn issues(db: &Db, list_id: i64, with_drafts: bool) -> Result<Vec<Issue>, sqlx::Error> {
-    let cond = if with_drafts { "" } else { " AND sent_at IS NOT NULL" };
+    let cond = if with_drafts {
+        ""
+    } else {
+        " AND sent_at IS NOT NULL"
+    };
     let sql = format!(
         "SELECT {ISSUE_COLUMNS} FROM newsletter_issues WHERE list_id = $1{cond} \
          ORDER BY COALESCE(sent_at, created_at) DESC, id DESC LIMIT 200"
@@ -161,14 +166,21 @@ pub fn render(
 ) -> Rendered {
     let archive = state.url(&crate::urls::newsletter_issue(&list.slug, issue.id));
     let groups = grouped(list, items);
-    let mut text = format!("{}\n{}\n\n", list.name, "=".repeat(list.name.chars().count().min(60)));
-    let mut html = String::from(
-        "<!doctype html><html><head><meta charset=\"utf-8\"></head><body>",
+    let mut text = format!(
+        "{}\n{}\n\n",
+        list.name,
+        "=".repeat(list.name.chars().count().min(60))
     );
+    let mut html = String::from("<!doctype html><html><head><meta charset=\"utf-8\"></head><body>");
     html.push_str(&format!("<h1>{}</h1>", escape(&list.name)));
     html.push_str(&format!("<h2>{}</h2>", escape(&issue.subject)));
     text.push_str(&format!("{}\n\n", issue.subject));
-    for para in issue.intro.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+    for para in issue
+        .intro
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         text.push_str(para);
         text.push_str("\n\n");
         html.push_str(&format!("<p>{}</p>", escape(para).replace('\n', "<br>")));

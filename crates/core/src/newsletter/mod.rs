@@ -102,7 +102,12 @@ impl List {
             return false;
         };
         let key = hmac::Key::new(hmac::HMAC_SHA256, self.secret.as_bytes());
-        hmac::verify(&key, format!("unsubscribe:{subscriber_id}").as_bytes(), &mac).is_ok()
+        hmac::verify(
+            &key,
+            format!("unsubscribe:{subscriber_id}").as_bytes(),
+            &mac,
+        )
+        .is_ok()
     }
 }
 
@@ -168,7 +173,10 @@ impl Access {
             None => true,
             Some(l) => {
                 l.c.visibility == Visibility::Open
-                    && matches!(l.c.status, CommunityStatus::Active | CommunityStatus::Archived)
+                    && matches!(
+                        l.c.status,
+                        CommunityStatus::Active | CommunityStatus::Archived
+                    )
             }
         }
     }
@@ -230,7 +238,8 @@ pub async fn may_carry(
         .remove(&p.id)
         .unwrap_or_default();
     let shared: Vec<_> = links.iter().map(publications::Shared::policy).collect();
-    if policy::publication_sight(None, p.author_id, p.status, &shared, Reach::Found) == Sight::Full {
+    if policy::publication_sight(None, p.author_id, p.status, &shared, Reach::Found) == Sight::Full
+    {
         return Ok(Ok(()));
     }
     if !a.public_audience()

@@ -133,9 +133,7 @@ pub async fn create_list(
     };
     audit_in(&mut tx, actor, "newsletter_created", None, &slug).await?;
     tx.commit().await?;
-    super::by_id(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)
+    super::by_id(&state.db, id).await?.ok_or(AppError::NotFound)
 }
 
 /// Name an editor of a list (whoever may create the list there).
@@ -168,7 +166,14 @@ pub async fn add_editor(
     .bind(now())
     .execute(&mut *tx)
     .await?;
-    audit_in(&mut tx, actor, "newsletter_editor_added", Some(u.id), &a.list.slug).await?;
+    audit_in(
+        &mut tx,
+        actor,
+        "newsletter_editor_added",
+        Some(u.id),
+        &a.list.slug,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -179,9 +184,15 @@ pub async fn add_editor(
 /// domain, at most 254 bytes, and lettre's parser agrees.
 pub fn valid_email(e: &str) -> bool {
     e.len() <= 254
-        && !e.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
+        && !e
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
         && e.split_once('@').is_some_and(|(l, d)| {
-            !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !d.contains('@')
+            !l.is_empty()
+                && d.contains('.')
+                && !d.starts_with('.')
+                && !d.ends_with('.')
+                && !d.contains('@')
         })
         && e.parse::<lettre::Address>().is_ok()
 }
@@ -374,7 +385,11 @@ pub async fn subscriber_counts(state: &AppState, list: &List) -> AppResult<(i64,
 pub use super::compose::{Issue, Item, issue, issues, items};
 
 fn may_edit(a: &Access) -> AppResult<()> {
-    if a.edit { Ok(()) } else { Err(AppError::Forbidden) }
+    if a.edit {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 /// A new draft issue.
@@ -466,7 +481,10 @@ pub async fn add_item(
         None => None,
     };
     let Some(p) = p else {
-        return Err(invalid(vec![("reference", "newsletter-error-item-not-found")]));
+        return Err(invalid(vec![(
+            "reference",
+            "newsletter-error-item-not-found",
+        )]));
     };
     if let Err(reason) = super::may_carry(&state.db, a, &p).await? {
         return Err(invalid(vec![("reference", reason)]));
@@ -506,7 +524,9 @@ pub async fn add_item(
 /// goes out (a community may have become private since it was picked).
 async fn recheck_items(state: &AppState, a: &Access, its: &[Item]) -> AppResult<()> {
     for it in its {
-        let Some(pid) = it.publication_id else { continue };
+        let Some(pid) = it.publication_id else {
+            continue;
+        };
         let ok = match publications::by_id(&state.db, pid, None).await? {
             Some(p) => super::may_carry(&state.db, a, &p).await?.is_ok(),
             None => false,
@@ -522,7 +542,12 @@ async fn recheck_items(state: &AppState, a: &Access, its: &[Item]) -> AppResult<
 }
 
 /// Send the draft to oneself, as subscribers will get it.
-pub async fn test_send(state: &AppState, actor: &Actor, a: &Access, issue_id: i64) -> AppResult<()> {
+pub async fn test_send(
+    state: &AppState,
+    actor: &Actor,
+    a: &Access,
+    issue_id: i64,
+) -> AppResult<()> {
     may_edit(a)?;
     let u = actor.user().ok_or(AppError::Unauthorized)?;
     let email = u.email.clone().ok_or(AppError::Conflict {
@@ -536,7 +561,13 @@ pub async fn test_send(state: &AppState, actor: &Actor, a: &Access, issue_id: i6
     let lang = Lang::from_code(&u.locale).unwrap_or_default();
     let r = compose::render(state, lang, &a.list, &is, &its, None);
     state
-        .send_mail(&email, lang, format!("[{}] {}", lang.t("newsletter-test-prefix"), r.subject), r.text, Some(r.html))
+        .send_mail(
+            &email,
+            lang,
+            format!("[{}] {}", lang.t("newsletter-test-prefix"), r.subject),
+            r.text,
+            Some(r.html),
+        )
         .await?;
     Ok(())
 }
@@ -599,12 +630,17 @@ pub async fn send(state: &AppState, actor: &Actor, a: &Access, issue_id: i64) ->
         }
         let lang = Lang::from_code(lang).unwrap_or_default();
         if !rendered.iter().any(|(l, _)| *l == lang) {
-            rendered.push((lang, compose::render(state, lang, &a.list, &is, &its, Some("{{UNSUBSCRIBE}}"))));
+            rendered.push((
+                lang,
+                compose::render(state, lang, &a.list, &is, &its, Some("{{UNSUBSCRIBE}}")),
+            ));
         }
         let Some((_, r)) = rendered.iter().find(|(l, _)| *l == lang) else {
             continue;
         };
-        let unsubscribe = state.url(&crate::urls::newsletter_unsubscribe(&a.list.unsubscribe_token(*sid)));
+        let unsubscribe = state.url(&crate::urls::newsletter_unsubscribe(
+            &a.list.unsubscribe_token(*sid),
+        ));
         let job = Job::ListMail {
             to: email.clone(),
             subject: r.subject.clone(),
@@ -622,7 +658,14 @@ pub async fn send(state: &AppState, actor: &Actor, a: &Access, issue_id: i64) ->
         .bind(queued)
         .execute(&mut *tx)
         .await?;
-    audit_in(&mut tx, actor, "newsletter_sent", None, &format!("{} #{issue_id}", a.list.slug)).await?;
+    audit_in(
+        &mut tx,
+        actor,
+        "newsletter_sent",
+        None,
+        &format!("{} #{issue_id}", a.list.slug),
+    )
+    .await?;
     tx.commit().await?;
     state.jobs.wake();
     Ok(queued)
