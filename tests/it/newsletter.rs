@@ -477,7 +477,7 @@ async fn newsletter_items_follow_the_audience_matrix() {
     use passerelles::newsletter::{self, ops};
 
     let app = TestApp::spawn().await;
-    let admin = app.create_user("admin", true).await;
+    let admin = app.create_user("gestion", true).await;
     let owner = app.create_user("proprio", false).await;
     let open = community(&app, "ouvert", "open", "open", &owner).await;
     let private = community(&app, "prive", "private", "request", &owner).await;
