@@ -21,7 +21,7 @@ newsletter-no-tracking = No tracking pixel and no personal tracking link: we do 
 newsletter-subscribe-title = Subscribe
 newsletter-field-email = E-mail address
 newsletter-field-email-hint = You will get a link to confirm your subscription.
-newsletter-consent-label = I agree to receive the newsletter “{ $list }” by e-mail. I can unsubscribe at any time through the link in every issue.
+newsletter-consent-label = I agree to receive the newsletter “{ $name }” by e-mail. I can unsubscribe at any time through the link in every issue.
 newsletter-subscribe-button = Subscribe
 newsletter-member-subscribe = Subscribe with my account's address
 newsletter-member-subscribed = You are subscribed to this newsletter.
@@ -59,14 +59,14 @@ newsletter-confirm-title = Confirm the subscription
 newsletter-confirm-text = Do you confirm your subscription to this newsletter?
 newsletter-confirm-button = Confirm my subscription
 newsletter-confirmed-title = Subscription confirmed
-newsletter-confirmed-text = You will now receive the newsletter “{ $list }”.
+newsletter-confirmed-text = You will now receive the newsletter “{ $name }”.
 newsletter-confirm-invalid-title = Invalid link
 newsletter-confirm-invalid-text = This confirmation link is unknown, already used or expired. Subscribe again to get another one.
 newsletter-unsubscribe-title = Unsubscribe
 newsletter-unsubscribe-text = Stop receiving this newsletter?
 newsletter-unsubscribe-button = Unsubscribe
 newsletter-unsubscribed-title = Unsubscribed
-newsletter-unsubscribed-text = You will no longer receive the newsletter “{ $list }”.
+newsletter-unsubscribed-text = You will no longer receive the newsletter “{ $name }”.
 newsletter-unsubscribe-invalid-title = Invalid link
 newsletter-unsubscribe-invalid-text = This unsubscribe link is not valid.
 newsletter-mail-footer = You receive this newsletter from { $instance } because you subscribed to it. All issues:
@@ -97,10 +97,10 @@ flash-newsletter-editor-added = Editor added.
 flash-newsletter-test-sent = Test sent to your address.
 flash-newsletter-sent = Issue sent: the e-mails go out in batches.
 
-mail-newsletter-confirm-subject = Confirm your subscription to “{ $list }”
+mail-newsletter-confirm-subject = Confirm your subscription to “{ $name }”
 mail-newsletter-confirm-body = Hello,
 
-    Someone (you, no doubt) asked to receive the newsletter “{ $list }” from { $instance } at this address. To confirm, open this link:
+    Someone (you, no doubt) asked to receive the newsletter “{ $name }” from { $instance } at this address. To confirm, open this link:
     { $link }
 
     Without confirmation you will receive nothing. The link expires in 7 days.

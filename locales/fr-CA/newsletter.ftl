@@ -21,7 +21,7 @@ newsletter-no-tracking = Aucun pixel de suivi ni lien de suivi personnel : nous 
 newsletter-subscribe-title = S’abonner
 newsletter-field-email = Adresse courriel
 newsletter-field-email-hint = Vous recevrez un lien pour confirmer votre abonnement.
-newsletter-consent-label = J’accepte de recevoir l’infolettre « { $list } » par courriel. Je peux me désabonner en tout temps par le lien présent dans chaque envoi.
+newsletter-consent-label = J’accepte de recevoir l’infolettre « { $name } » par courriel. Je peux me désabonner en tout temps par le lien présent dans chaque envoi.
 newsletter-subscribe-button = M’abonner
 newsletter-member-subscribe = M’abonner avec l’adresse de mon compte
 newsletter-member-subscribed = Vous êtes abonné·e à cette infolettre.
@@ -59,14 +59,14 @@ newsletter-confirm-title = Confirmer l’abonnement
 newsletter-confirm-text = Confirmez-vous votre abonnement à cette infolettre ?
 newsletter-confirm-button = Confirmer mon abonnement
 newsletter-confirmed-title = Abonnement confirmé
-newsletter-confirmed-text = Vous recevrez désormais l’infolettre « { $list } ».
+newsletter-confirmed-text = Vous recevrez désormais l’infolettre « { $name } ».
 newsletter-confirm-invalid-title = Lien non valide
 newsletter-confirm-invalid-text = Ce lien de confirmation est inconnu, déjà utilisé ou expiré. Abonnez-vous de nouveau pour en recevoir un autre.
 newsletter-unsubscribe-title = Se désabonner
 newsletter-unsubscribe-text = Ne plus recevoir cette infolettre ?
 newsletter-unsubscribe-button = Me désabonner
 newsletter-unsubscribed-title = Désabonnement fait
-newsletter-unsubscribed-text = Vous ne recevrez plus l’infolettre « { $list } ».
+newsletter-unsubscribed-text = Vous ne recevrez plus l’infolettre « { $name } ».
 newsletter-unsubscribe-invalid-title = Lien non valide
 newsletter-unsubscribe-invalid-text = Ce lien de désabonnement n’est pas valide.
 newsletter-mail-footer = Vous recevez cette infolettre de { $instance } parce que vous vous y êtes abonné·e. Tous les numéros :
@@ -97,10 +97,10 @@ flash-newsletter-editor-added = Personne ajoutée à l’édition.
 flash-newsletter-test-sent = Essai envoyé à votre adresse.
 flash-newsletter-sent = Numéro envoyé : les courriels partent par lots.
 
-mail-newsletter-confirm-subject = Confirmez votre abonnement à « { $list } »
+mail-newsletter-confirm-subject = Confirmez votre abonnement à « { $name } »
 mail-newsletter-confirm-body = Bonjour,
 
-    Quelqu’un (vous, sans doute) a demandé à recevoir l’infolettre « { $list } » de { $instance } à cette adresse. Pour confirmer, ouvrez ce lien :
+    Quelqu’un (vous, sans doute) a demandé à recevoir l’infolettre « { $name } » de { $instance } à cette adresse. Pour confirmer, ouvrez ce lien :
     { $link }
 
     Sans confirmation, vous ne recevrez rien. Le lien expire dans 7 jours.

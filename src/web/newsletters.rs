@@ -62,7 +62,7 @@ fn actor(ctx: &Ctx) -> AppResult<Actor> {
 fn consent_wording(lang: Lang, list: &newsletter::List) -> String {
     lang.ta(
         "newsletter-consent-label",
-        &[("list", Arg::Str(list.name.clone()))],
+        &[("name", Arg::Str(list.name.clone()))],
     )
 }
 
@@ -715,7 +715,7 @@ async fn confirm_submit(
         Ok(list) => {
             let text = ctx.lang.ta(
                 "newsletter-confirmed-text",
-                &[("list", Arg::Str(list.name.clone()))],
+                &[("name", Arg::Str(list.name.clone()))],
             );
             Ok(message(
                 &state,
@@ -770,7 +770,7 @@ async fn unsubscribe_submit(
         Ok(list) => {
             let text = ctx.lang.ta(
                 "newsletter-unsubscribed-text",
-                &[("list", Arg::Str(list.name.clone()))],
+                &[("name", Arg::Str(list.name.clone()))],
             );
             Ok(message(
                 &state,

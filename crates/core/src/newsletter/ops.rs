@@ -256,7 +256,7 @@ pub async fn subscribe_email(
         lang,
         "newsletter-confirm",
         &[
-            ("list", Arg::Str(a.list.name.clone())),
+            ("name", Arg::Str(a.list.name.clone())),
             ("link", Arg::Str(link)),
         ],
     )
