@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
             get(unsubscribe_form).post(unsubscribe_submit),
         )
         .route("/newsletters/{slug}", get(show))
+        .route("/newsletters/{slug}/feed.atom", get(archive_feed))
         .route("/newsletters/{slug}/subscribe", post(subscribe))
         .route("/newsletters/{slug}/member", post(member))
         .route("/newsletters/{slug}/editors", post(editors))
@@ -306,6 +307,31 @@ async fn show(
     let a = newsletter::load(&state, ctx.user.as_ref(), &slug).await?;
     let p = show_page(&state, &ctx, &a, no_typing()).await?;
     Ok(page(&ctx, &p))
+}
+
+/// The archive's Atom feed: sent issues only; a private community's list
+/// answers 404 to outsiders, like its page, and is never cached publicly.
+async fn archive_feed(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let a = newsletter::load(&state, ctx.user.as_ref(), &slug).await?;
+    let sent = compose::issues(&state.db, a.list.id, false).await?;
+    let mut res = compose::archive_atom(&state, &a.list, &sent).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/atom+xml; charset=utf-8"),
+    );
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if a.public_audience() {
+            "public, max-age=300"
+        } else {
+            "private, no-store"
+        }),
+    );
+    Ok(ctx.finish(res))
 }
 
 #[derive(Deserialize, Default)]

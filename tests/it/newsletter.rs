@@ -360,6 +360,34 @@ async fn newsletter_double_opt_in_send_once_and_one_click_unsubscribe() {
     assert_eq!(page.status(), 200);
     let body = html_unescape(&page.text().await.unwrap());
     assert!(body.contains("Corvée de ruelle samedi") && body.contains("Venez nombreux."));
+
+    // The archive's Atom feed, read by feedparser.
+    let feed = anonymous
+        .get(app.at("/newsletters/regionale/feed.atom"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(feed.status(), 200);
+    let file = app.data_dir.join("archive.atom");
+    std::fs::write(&file, feed.bytes().await.unwrap()).unwrap();
+    let out = std::process::Command::new(&python)
+        .args([
+            "-c",
+            "import sys, json, feedparser; f = feedparser.parse(sys.argv[1]); \
+             print(json.dumps({'bozo': bool(f.bozo), 'titles': [e.title for e in f.entries], \
+             'links': [e.link for e in f.entries]}))",
+        ])
+        .arg(&file)
+        .output()
+        .expect("feedparser");
+    if out.status.success() {
+        let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(v["bozo"], false, "{v}");
+        assert_eq!(v["titles"], serde_json::json!(["Numéro 1"]));
+        assert!(v["links"][0].as_str().unwrap().ends_with(&issue), "{v}");
+    } else {
+        crate::harness::skip("newsletter_archive_feed", "feedparser not installed");
+    }
 }
 
 /// A private community's list: outsiders do not see it (404, as for a list
@@ -401,6 +429,12 @@ async fn private_community_newsletter_is_for_its_members() {
     for client in [&outsider, &app.client()] {
         let res = client
             .get(app.at("/newsletters/lettre-cercle"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404);
+        let res = client
+            .get(app.at("/newsletters/lettre-cercle/feed.atom"))
             .send()
             .await
             .unwrap();

@@ -237,6 +237,57 @@ pub fn render(
     }
 }
 
+fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// The archive as an Atom feed: one entry per sent issue, newest first,
+/// its introduction as the summary.
+pub fn archive_atom(state: &AppState, list: &List, sent: &[Issue]) -> String {
+    use crate::xml::escape as x;
+    let page = state.url(&list.path());
+    let updated = sent
+        .iter()
+        .filter_map(|i| i.sent_at)
+        .max()
+        .unwrap_or_else(crate::db::now);
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    out.push_str(&format!(
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>{}</title><subtitle>{}</subtitle><id>{}</id>\
+         <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/><link rel=\"self\" href=\"{}\"/><updated>{}</updated>\
+         <author><name>{}</name></author>",
+        x(&list.name),
+        x(&list.description),
+        x(&page),
+        x(&page),
+        x(&format!("{page}/feed.atom")),
+        rfc3339(updated),
+        x(&state.instance_name()),
+    ));
+    for i in sent {
+        let Some(at) = i.sent_at else { continue };
+        let link = state.url(&crate::urls::newsletter_issue(&list.slug, i.id));
+        out.push_str(&format!(
+            "<entry><title>{}</title><id>{}</id><link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\
+             <published>{}</published><updated>{}</updated><summary>{}</summary></entry>",
+            x(&i.subject),
+            x(&link),
+            x(&link),
+            rfc3339(at),
+            rfc3339(at),
+            x(&i.intro),
+        ));
+    }
+    out.push_str("</feed>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
