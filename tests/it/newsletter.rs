@@ -325,7 +325,8 @@ async fn newsletter_double_opt_in_send_once_and_one_click_unsubscribe() {
 
     // One-click unsubscribe (RFC 8058): a POST with no cookie and no token.
     let path = unsubscribe.replacen(&app.state.config.public_url(), "", 1);
-    let forged = format!("{}0", &path[..path.len() - 1]);
+    let last = if path.ends_with('0') { "1" } else { "0" };
+    let forged = format!("{}{last}", &path[..path.len() - 1]);
     let mail_client = reqwest::Client::new();
     let res = mail_client
         .post(app.at(&forged))
