@@ -9,6 +9,7 @@ pub mod feeds;
 pub mod initiatives;
 pub mod media;
 pub mod moderation;
+pub mod newsletters;
 pub mod notifications;
 pub mod oidc;
 pub mod oidc_admin;
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .merge(search::router())
         .merge(organisations::router())
         .merge(initiatives::router())
+        .merge(newsletters::router())
         .merge(oidc::router())
         .merge(oidc_admin::router())
         .merge(second_factor::router())

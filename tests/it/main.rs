@@ -27,6 +27,7 @@ mod limits;
 mod limits_login;
 mod matrix;
 mod moderation;
+mod newsletter;
 mod notifications;
 mod oidc;
 mod oidc_sessions;

@@ -26,6 +26,18 @@ pub enum Job {
         lang: String,
     },
     Maintenance,
+    /// One issue of a newsletter to one subscriber, with the list's header
+    /// fields: `List-Id` (RFC 2919) and the one-click unsubscribe of
+    /// RFC 8058 (`List-Unsubscribe` + `List-Unsubscribe-Post`).
+    ListMail {
+        to: String,
+        subject: String,
+        text: String,
+        html: Option<String>,
+        lang: String,
+        list_id: String,
+        unsubscribe: String,
+    },
     /// Tell a tool that a session it signed in through has ended
     /// (OpenID Connect Back-Channel Logout; see `crate::oidc::backchannel`).
     BackchannelLogout {
@@ -48,7 +60,7 @@ pub enum Job {
 impl Job {
     fn queue(&self) -> &'static str {
         match self {
-            Job::Mail { .. } => "mail",
+            Job::Mail { .. } | Job::ListMail { .. } => "mail",
             Job::Maintenance => "maintenance",
             Job::BackchannelLogout { .. } => "oidc",
             Job::Deliver { .. } => "federation",
@@ -83,6 +95,33 @@ impl Queue {
         .await?;
         self.wake.notify_one();
         Ok(())
+    }
+
+    /// Add a job inside the caller's transaction (it exists only if the
+    /// transaction commits); the worker is woken by the caller's `wake`.
+    pub async fn push_in(
+        conn: &mut sqlx::AnyConnection,
+        job: &Job,
+        dedupe_key: Option<&str>,
+    ) -> Result<(), sqlx::Error> {
+        let payload = serde_json::to_string(job).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        let t = now();
+        sqlx::query(
+            "INSERT INTO jobs (queue, payload, dedupe_key, run_at, created_at) VALUES ($1, $2, $3, $4, $4) \
+             ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(job.queue())
+        .bind(payload)
+        .bind(dedupe_key)
+        .bind(t)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Wake the worker (after a transaction that pushed jobs committed).
+    pub fn wake(&self) {
+        self.wake.notify_one();
     }
 
     pub async fn pending(db: &Db) -> Result<i64, sqlx::Error> {
@@ -216,6 +255,36 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
                 lang: lang.clone(),
             };
             match mailer.send(&mail).await {
+                Ok(()) => Outcome::Done,
+                Err(MailError::InvalidAddress(a)) => Outcome::Fail(format!("invalid address {a}")),
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
+        }
+        Job::ListMail {
+            to,
+            subject,
+            text,
+            html,
+            lang,
+            list_id,
+            unsubscribe,
+        } => {
+            let mail = OutgoingMail {
+                to: to.clone(),
+                subject: subject.clone(),
+                text: text.clone(),
+                html: html.clone(),
+                lang: lang.clone(),
+            };
+            let extra = [
+                ("List-Id", list_id.clone()),
+                ("List-Unsubscribe", format!("<{unsubscribe}>")),
+                (
+                    "List-Unsubscribe-Post",
+                    "List-Unsubscribe=One-Click".to_string(),
+                ),
+            ];
+            match mailer.send_with(&mail, &extra).await {
                 Ok(()) => Outcome::Done,
                 Err(MailError::InvalidAddress(a)) => Outcome::Fail(format!("invalid address {a}")),
                 Err(e) => Outcome::Retry(e.to_string()),

@@ -24,6 +24,7 @@ pub mod images;
 pub mod initiatives;
 pub mod jobs;
 pub mod mail;
+pub mod newsletter;
 pub mod markdown;
 pub mod media;
 pub mod metrics;

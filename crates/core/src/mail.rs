@@ -249,7 +249,17 @@ impl Mailer {
     /// `text/plain` otherwise; UTF-8; headers From, To, Subject (RFC 2047),
     /// Date, Message-ID, Content-Language and `Auto-Submitted: auto-generated`.
     pub async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError> {
-        let message = self.build_message(mail)?;
+        self.send_with(mail, &[]).await
+    }
+
+    /// Send one message with extra header fields (a newsletter's
+    /// `List-Id`, `List-Unsubscribe`, `List-Unsubscribe-Post`).
+    pub async fn send_with(
+        &self,
+        mail: &OutgoingMail,
+        extra: &[(&'static str, String)],
+    ) -> Result<(), MailError> {
+        let message = self.build_message(mail, extra)?;
         match &self.inner.delivery {
             Delivery::Smtp { transport, .. } => {
                 transport
@@ -277,7 +287,11 @@ impl Mailer {
         }
     }
 
-    fn build_message(&self, mail: &OutgoingMail) -> Result<Message, MailError> {
+    fn build_message(
+        &self,
+        mail: &OutgoingMail,
+        extra: &[(&'static str, String)],
+    ) -> Result<Message, MailError> {
         let to: Mailbox = mail.to.trim().parse().map_err(|e| {
             tracing::debug!(to = %mail.to, error = %e, "rejecting invalid recipient address");
             MailError::InvalidAddress(mail.to.clone())
@@ -298,6 +312,17 @@ impl Mailer {
                 "auto-generated".to_owned(),
             ));
 
+        let mut builder = builder;
+        for (name, value) in extra {
+            // A value with a line break would start another header field.
+            if value.contains(['\r', '\n']) {
+                return Err(MailError::InvalidAddress(mail.to.clone()));
+            }
+            builder = builder.raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str(name),
+                value.clone(),
+            ));
+        }
         let built = match &mail.html {
             Some(html) => builder.multipart(MultiPart::alternative_plain_html(
                 mail.text.clone(),

@@ -150,3 +150,23 @@ pub fn territory(slug: &str) -> String {
 pub fn territory_map(slug: &str) -> String {
     format!("/t/{slug}/map")
 }
+
+/// A newsletter's page (subscription, archive).
+pub fn newsletter(slug: &str) -> String {
+    format!("/newsletters/{}", encode_path(slug))
+}
+
+/// One issue of a newsletter (its archive page once sent).
+pub fn newsletter_issue(slug: &str, issue_id: i64) -> String {
+    format!("/newsletters/{}/issues/{issue_id}", encode_path(slug))
+}
+
+/// The one-click unsubscribe address of a subscriber (RFC 8058).
+pub fn newsletter_unsubscribe(token: &str) -> String {
+    format!("/newsletters/unsubscribe/{token}")
+}
+
+/// The double opt-in confirmation address.
+pub fn newsletter_confirm(token: &str) -> String {
+    format!("/newsletters/confirm/{token}")
+}

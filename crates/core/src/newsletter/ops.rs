@@ -1,0 +1,672 @@
+//! The newsletter's operations, one per state change: lists, editors,
+//! subscriptions (member, address with double opt-in, confirmation,
+//! one-click unsubscribe), issues and their items, test send, send.
+
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::{Access, List, compose};
+use crate::accounts::{self, User, ops::audit_in};
+use crate::actor::Actor;
+use crate::db::now;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Arg, Lang};
+use crate::jobs::{Job, Queue};
+use crate::policy::{Action, Sight};
+use crate::publications;
+use crate::state::AppState;
+
+/// A confirmation link lives a week.
+pub const CONFIRM_TTL: i64 = 7 * 86400;
+/// A pending address is sent a new confirmation at most every 10 minutes.
+const RESEND_AFTER: i64 = 600;
+
+fn invalid(fields: Vec<(&str, &str)>) -> AppError {
+    AppError::Invalid {
+        fields: fields
+            .into_iter()
+            .map(|(f, k)| (f.to_string(), k.to_string()))
+            .collect(),
+    }
+}
+
+fn hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+// ---- lists -------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Default)]
+pub struct ListValues {
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub rhythm: String,
+    /// One per line.
+    pub categories: String,
+}
+
+fn valid_slug(s: &str) -> bool {
+    (2..=60).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !matches!(s, "new" | "confirm" | "unsubscribe")
+}
+
+/// Create a list for the instance (`community` `None`: administrators) or
+/// for a community (whoever manages it).
+pub async fn create_list(
+    state: &AppState,
+    actor: &Actor,
+    community: Option<&str>,
+    v: &ListValues,
+) -> AppResult<List> {
+    let community_id = match community {
+        None => {
+            if !actor.may(Action::Administer) {
+                return Err(AppError::Forbidden);
+            }
+            None
+        }
+        Some(slug) => {
+            let l = crate::communities::access::load(state, actor.user(), slug).await?;
+            if !actor.may(Action::ManageCommunity {
+                c: &l.facts,
+                m: l.m,
+            }) {
+                return Err(AppError::Forbidden);
+            }
+            Some(l.c.id)
+        }
+    };
+    let mut errors = Vec::new();
+    let name = v.name.trim();
+    if name.is_empty() || name.chars().count() > super::NAME_MAX {
+        errors.push(("name", "newsletter-error-name"));
+    }
+    let slug = v.slug.trim().to_lowercase();
+    if !valid_slug(&slug) {
+        errors.push(("slug", "newsletter-error-slug"));
+    }
+    if v.description.chars().count() > super::DESCRIPTION_MAX {
+        errors.push(("description", "newsletter-error-description"));
+    }
+    if v.rhythm.chars().count() > super::NAME_MAX {
+        errors.push(("rhythm", "newsletter-error-rhythm"));
+    }
+    let categories: Vec<&str> = v
+        .categories
+        .lines()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    if categories.len() > 20 || categories.iter().any(|c| c.chars().count() > 80) {
+        errors.push(("categories", "newsletter-error-categories"));
+    }
+    if !errors.is_empty() {
+        return Err(invalid(errors));
+    }
+    let secret = hex::encode(rand::random::<[u8; 32]>());
+    let mut tx = state.db.begin().await?;
+    let r = sqlx::query(
+        "INSERT INTO newsletter_lists (community_id, slug, name, description, rhythm, categories, secret, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(community_id)
+    .bind(&slug)
+    .bind(name)
+    .bind(v.description.trim())
+    .bind(v.rhythm.trim())
+    .bind(categories.join("\n"))
+    .bind(&secret)
+    .bind(actor.audit_id())
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await;
+    let id: i64 = match r {
+        Ok(row) => row.try_get("id")?,
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            return Err(invalid(vec![("slug", "newsletter-error-slug-taken")]));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit_in(&mut tx, actor, "newsletter_created", None, &slug).await?;
+    tx.commit().await?;
+    super::by_id(&state.db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Name an editor of a list (whoever may create the list there).
+pub async fn add_editor(
+    state: &AppState,
+    actor: &Actor,
+    a: &Access,
+    username: &str,
+) -> AppResult<()> {
+    let allowed = match &a.community {
+        None => actor.may(Action::Administer),
+        Some(l) => actor.may(Action::ManageCommunity {
+            c: &l.facts,
+            m: l.m,
+        }),
+    };
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    let Some(u) = accounts::by_username(&state.db, username.trim()).await? else {
+        return Err(invalid(vec![("username", "newsletter-error-editor")]));
+    };
+    let mut tx = state.db.begin().await?;
+    sqlx::query(
+        "INSERT INTO newsletter_editors (list_id, user_id, added_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (list_id, user_id) DO NOTHING",
+    )
+    .bind(a.list.id)
+    .bind(u.id)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
+    audit_in(
+        &mut tx,
+        actor,
+        "newsletter_editor_added",
+        Some(u.id),
+        &a.list.slug,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ---- subscriptions -------------------------------------------------------------------------
+
+/// A plausible address: one `@`, no spaces or controls, a dot in the
+/// domain, at most 254 bytes, and lettre's parser agrees.
+pub fn valid_email(e: &str) -> bool {
+    e.len() <= 254
+        && !e
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
+        && e.split_once('@').is_some_and(|(l, d)| {
+            !l.is_empty()
+                && d.contains('.')
+                && !d.starts_with('.')
+                && !d.ends_with('.')
+                && !d.contains('@')
+        })
+        && e.parse::<lettre::Address>().is_ok()
+}
+
+/// Someone without an account subscribes with an address (lists with a
+/// public audience only). Double opt-in: the address gets a confirmation
+/// link; nothing is sent to it until it is followed. The wording agreed to
+/// is recorded with the source. An address already active, or sent a
+/// link in the last minutes, is not written to again (the answer is the
+/// same, so the form tells nobody who subscribes).
+pub async fn subscribe_email(
+    state: &AppState,
+    a: &Access,
+    email: &str,
+    consent: bool,
+    wording: &str,
+    lang: Lang,
+) -> AppResult<()> {
+    if !a.public_audience() {
+        return Err(AppError::Forbidden);
+    }
+    let email = email.trim().to_lowercase();
+    let mut errors = Vec::new();
+    if !valid_email(&email) {
+        errors.push(("email", "newsletter-error-email"));
+    }
+    if !consent {
+        errors.push(("consent", "newsletter-error-consent"));
+    }
+    if !errors.is_empty() {
+        return Err(invalid(errors));
+    }
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    let t = now();
+    let written = sqlx::query(
+        "INSERT INTO newsletter_subscribers (list_id, email, status, lang, confirm_hash, confirm_expires_at, \
+         consent_source, consent_wording, created_at) VALUES ($1, $2, 'pending', $3, $4, $5, 'form', $6, $7) \
+         ON CONFLICT (list_id, email) DO UPDATE SET status = 'pending', lang = $3, confirm_hash = $4, \
+         confirm_expires_at = $5, consent_source = 'form', consent_wording = $6 \
+         WHERE newsletter_subscribers.status = 'unsubscribed' OR (newsletter_subscribers.status = 'pending' \
+         AND (newsletter_subscribers.confirm_expires_at IS NULL OR newsletter_subscribers.confirm_expires_at < $8))",
+    )
+    .bind(a.list.id)
+    .bind(&email)
+    .bind(lang.code())
+    .bind(hash(&token))
+    .bind(t + CONFIRM_TTL)
+    .bind(wording)
+    .bind(t)
+    .bind(t + CONFIRM_TTL - RESEND_AFTER)
+    .execute(&state.db.pool)
+    .await?
+    .rows_affected();
+    if written == 0 {
+        return Ok(());
+    }
+    let link = state.url(&crate::urls::newsletter_confirm(&token));
+    crate::emails::send(
+        state,
+        &email,
+        lang,
+        "newsletter-confirm",
+        &[
+            ("name", Arg::Str(a.list.name.clone())),
+            ("link", Arg::Str(link)),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Follow a confirmation link: the subscription becomes active and the
+/// consent is dated. `NotFound` for an unknown, used or expired link.
+pub async fn confirm(state: &AppState, token: &str) -> AppResult<List> {
+    let t = now();
+    let row = sqlx::query(
+        "UPDATE newsletter_subscribers SET status = 'active', consent_at = $2, confirm_hash = NULL \
+         WHERE confirm_hash = $1 AND status = 'pending' AND confirm_expires_at >= $2 RETURNING list_id",
+    )
+    .bind(hash(token.trim()))
+    .bind(t)
+    .fetch_optional(&state.db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let list_id: i64 = row.try_get("list_id")?;
+    super::by_id(&state.db, list_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A member subscribes from the list's page with their account's address.
+pub async fn subscribe_member(
+    state: &AppState,
+    actor: &Actor,
+    a: &Access,
+    wording: &str,
+) -> AppResult<()> {
+    let u = actor.user().ok_or(AppError::Unauthorized)?;
+    let email = u
+        .email
+        .as_deref()
+        .filter(|_| u.email_verified)
+        .ok_or(AppError::Conflict {
+            code: "no_verified_email",
+            message_key: "newsletter-error-no-email",
+        })?
+        .to_lowercase();
+    let t = now();
+    sqlx::query(
+        "INSERT INTO newsletter_subscribers (list_id, email, user_id, status, lang, consent_at, consent_source, \
+         consent_wording, created_at) VALUES ($1, $2, $3, 'active', $4, $5, 'member', $6, $5) \
+         ON CONFLICT (list_id, email) DO UPDATE SET status = 'active', user_id = $3, consent_at = $5, \
+         consent_source = 'member', consent_wording = $6, confirm_hash = NULL, unsubscribed_at = NULL",
+    )
+    .bind(a.list.id)
+    .bind(&email)
+    .bind(u.id)
+    .bind(Lang::from_code(&u.locale).unwrap_or_default().code())
+    .bind(t)
+    .bind(wording)
+    .execute(&state.db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Whether the person's address is an active subscriber of the list.
+pub async fn member_subscribed(state: &AppState, list: &List, u: &User) -> AppResult<Option<i64>> {
+    let Some(email) = u.email.as_deref() else {
+        return Ok(None);
+    };
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM newsletter_subscribers WHERE list_id = $1 AND email = $2 AND status = 'active'",
+    )
+    .bind(list.id)
+    .bind(email.to_lowercase())
+    .fetch_optional(&state.db.pool)
+    .await?)
+}
+
+/// Unsubscribe with a signed token (the e-mail's one-click link, RFC
+/// 8058, or the member's button). `NotFound` for a forged token.
+pub async fn unsubscribe(state: &AppState, token: &str) -> AppResult<List> {
+    let mut parts = token.trim().splitn(3, '.');
+    let (Some(l), Some(s), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(AppError::NotFound);
+    };
+    let (Ok(list_id), Ok(subscriber_id)) = (l.parse::<i64>(), s.parse::<i64>()) else {
+        return Err(AppError::NotFound);
+    };
+    let list = super::by_id(&state.db, list_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !list.verify(subscriber_id, mac) {
+        return Err(AppError::NotFound);
+    }
+    sqlx::query(
+        "UPDATE newsletter_subscribers SET status = 'unsubscribed', unsubscribed_at = $3, confirm_hash = NULL \
+         WHERE id = $1 AND list_id = $2 AND status <> 'unsubscribed'",
+    )
+    .bind(subscriber_id)
+    .bind(list.id)
+    .bind(now())
+    .execute(&state.db.pool)
+    .await?;
+    Ok(list)
+}
+
+/// Counts by status, for the editors' page.
+pub async fn subscriber_counts(state: &AppState, list: &List) -> AppResult<(i64, i64, i64)> {
+    let rows = sqlx::query(
+        "SELECT status, COUNT(*) AS n FROM newsletter_subscribers WHERE list_id = $1 GROUP BY status",
+    )
+    .bind(list.id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let (mut active, mut pending, mut gone) = (0, 0, 0);
+    for r in rows {
+        let n: i64 = r.try_get("n")?;
+        match r.try_get::<String, _>("status")?.as_str() {
+            "active" => active = n,
+            "pending" => pending = n,
+            _ => gone = n,
+        }
+    }
+    Ok((active, pending, gone))
+}
+
+// ---- issues ------------------------------------------------------------------------------
+
+pub use super::compose::{Issue, Item, issue, issues, items};
+
+fn may_edit(a: &Access) -> AppResult<()> {
+    if a.edit {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// A new draft issue.
+pub async fn create_issue(
+    state: &AppState,
+    actor: &Actor,
+    a: &Access,
+    subject: &str,
+    intro: &str,
+) -> AppResult<i64> {
+    may_edit(a)?;
+    let subject = subject.trim();
+    let mut errors = Vec::new();
+    if subject.is_empty() || subject.chars().count() > super::SUBJECT_MAX {
+        errors.push(("subject", "newsletter-error-subject"));
+    }
+    if intro.chars().count() > super::INTRO_MAX {
+        errors.push(("intro", "newsletter-error-intro"));
+    }
+    if !errors.is_empty() {
+        return Err(invalid(errors));
+    }
+    let row = sqlx::query(
+        "INSERT INTO newsletter_issues (list_id, subject, intro, status, created_by, created_at) \
+         VALUES ($1, $2, $3, 'draft', $4, $5) RETURNING id",
+    )
+    .bind(a.list.id)
+    .bind(subject)
+    .bind(intro.trim())
+    .bind(actor.audit_id())
+    .bind(now())
+    .fetch_one(&state.db.pool)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+/// The publication an editor names: its id, or its address (`…/p/{id}`).
+pub fn publication_ref(reference: &str) -> Option<i64> {
+    let r = reference.trim();
+    if let Ok(id) = r.parse::<i64>() {
+        return Some(id);
+    }
+    let after = r.split("/p/").nth(1)?;
+    after
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Add a publication to a draft, under a category, with its title and
+/// blurb (the publication's own when left empty). Refused, with the
+/// reason, when the list's audience could not read it (`may_carry`).
+#[allow(clippy::too_many_arguments)]
+pub async fn add_item(
+    state: &AppState,
+    actor: &Actor,
+    a: &Access,
+    issue_id: i64,
+    reference: &str,
+    category: &str,
+    title: &str,
+    blurb: &str,
+) -> AppResult<()> {
+    may_edit(a)?;
+    let draft = issue(&state.db, a.list.id, issue_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if draft.sent_at.is_some() {
+        return Err(AppError::Conflict {
+            code: "issue_sent",
+            message_key: "newsletter-error-sent",
+        });
+    }
+    let viewer = actor.user();
+    let found = match publication_ref(reference) {
+        Some(id) => publications::by_id(&state.db, id, viewer).await?,
+        None => None,
+    };
+    // What the editor may not find is "not found", whatever it is.
+    let p = match found {
+        Some(p) => {
+            let links = publications::links_of(&state.db, viewer, &[p.id])
+                .await?
+                .remove(&p.id)
+                .unwrap_or_default();
+            (publications::sight(viewer, &p, &links) == Sight::Full).then_some(p)
+        }
+        None => None,
+    };
+    let Some(p) = p else {
+        return Err(invalid(vec![(
+            "reference",
+            "newsletter-error-item-not-found",
+        )]));
+    };
+    if let Err(reason) = super::may_carry(&state.db, a, &p).await? {
+        return Err(invalid(vec![("reference", reason)]));
+    }
+    let category = category.trim();
+    if !category.is_empty() && !a.list.categories.iter().any(|c| c == category) {
+        return Err(invalid(vec![("category", "newsletter-error-category")]));
+    }
+    let title = match title.trim() {
+        "" => p.title.clone(),
+        t => t.to_string(),
+    };
+    let blurb = match blurb.trim() {
+        "" => compose::excerpt(&p.body, 280),
+        b => b.to_string(),
+    };
+    if title.chars().count() > super::SUBJECT_MAX || blurb.chars().count() > super::BLURB_MAX {
+        return Err(invalid(vec![("blurb", "newsletter-error-blurb")]));
+    }
+    let url = state.url(&crate::urls::publication(p.id));
+    sqlx::query(
+        "INSERT INTO newsletter_items (issue_id, position, category, publication_id, title, blurb, url) \
+         VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM newsletter_items WHERE issue_id = $1), $2, $3, $4, $5, $6)",
+    )
+    .bind(issue_id)
+    .bind(category)
+    .bind(p.id)
+    .bind(title)
+    .bind(blurb)
+    .bind(url)
+    .execute(&state.db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Every item must still be readable by the audience when the issue
+/// goes out (a community may have become private since it was picked).
+async fn recheck_items(state: &AppState, a: &Access, its: &[Item]) -> AppResult<()> {
+    for it in its {
+        let Some(pid) = it.publication_id else {
+            continue;
+        };
+        let ok = match publications::by_id(&state.db, pid, None).await? {
+            Some(p) => super::may_carry(&state.db, a, &p).await?.is_ok(),
+            None => false,
+        };
+        if !ok {
+            return Err(AppError::Conflict {
+                code: "item_no_longer_readable",
+                message_key: "newsletter-error-item-gone",
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Send the draft to oneself, as subscribers will get it.
+pub async fn test_send(
+    state: &AppState,
+    actor: &Actor,
+    a: &Access,
+    issue_id: i64,
+) -> AppResult<()> {
+    may_edit(a)?;
+    let u = actor.user().ok_or(AppError::Unauthorized)?;
+    let email = u.email.clone().ok_or(AppError::Conflict {
+        code: "no_verified_email",
+        message_key: "newsletter-error-no-email",
+    })?;
+    let is = issue(&state.db, a.list.id, issue_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let its = items(&state.db, issue_id).await?;
+    let lang = Lang::from_code(&u.locale).unwrap_or_default();
+    let r = compose::render(state, lang, &a.list, &is, &its, None);
+    state
+        .send_mail(
+            &email,
+            lang,
+            format!("[{}] {}", lang.t("newsletter-test-prefix"), r.subject),
+            r.text,
+            Some(r.html),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Send a draft to every active subscriber through the job queue. The
+/// switch to "sent", one delivery row per subscriber (primary key: issue,
+/// subscriber) and one mail job each (de-duplication key) are one
+/// transaction: sending again, or twice at once, sends nobody twice.
+pub async fn send(state: &AppState, actor: &Actor, a: &Access, issue_id: i64) -> AppResult<i64> {
+    may_edit(a)?;
+    let is = issue(&state.db, a.list.id, issue_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let its = items(&state.db, issue_id).await?;
+    recheck_items(state, a, &its).await?;
+    let t = now();
+    let mut tx = state.db.begin().await?;
+    let switched = sqlx::query(
+        "UPDATE newsletter_issues SET status = 'sent', sent_at = $3 WHERE id = $1 AND list_id = $2 AND status = 'draft'",
+    )
+    .bind(issue_id)
+    .bind(a.list.id)
+    .bind(t)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if switched == 0 {
+        return Err(AppError::Conflict {
+            code: "issue_sent",
+            message_key: "newsletter-error-sent",
+        });
+    }
+    let subscribers: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, email, lang FROM newsletter_subscribers WHERE list_id = $1 AND status = 'active' ORDER BY id",
+    )
+    .bind(a.list.id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let host = url::Url::parse(&state.config.public_url())
+        .ok()
+        .and_then(|u| u.host_str().map(String::from))
+        .unwrap_or_else(|| "localhost".into());
+    let list_id = a.list.list_id_header(&host);
+    // One rendering per language; each message differs only by its link.
+    let mut rendered: Vec<(Lang, compose::Rendered)> = Vec::new();
+    let mut queued = 0i64;
+    for (sid, email, lang) in &subscribers {
+        let inserted = sqlx::query(
+            "INSERT INTO newsletter_deliveries (issue_id, subscriber_id, queued_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (issue_id, subscriber_id) DO NOTHING",
+        )
+        .bind(issue_id)
+        .bind(sid)
+        .bind(t)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            continue;
+        }
+        let lang = Lang::from_code(lang).unwrap_or_default();
+        if !rendered.iter().any(|(l, _)| *l == lang) {
+            rendered.push((
+                lang,
+                compose::render(state, lang, &a.list, &is, &its, Some("{{UNSUBSCRIBE}}")),
+            ));
+        }
+        let Some((_, r)) = rendered.iter().find(|(l, _)| *l == lang) else {
+            continue;
+        };
+        let unsubscribe = state.url(&crate::urls::newsletter_unsubscribe(
+            &a.list.unsubscribe_token(*sid),
+        ));
+        let job = Job::ListMail {
+            to: email.clone(),
+            subject: r.subject.clone(),
+            text: r.text.replace("{{UNSUBSCRIBE}}", &unsubscribe),
+            html: Some(r.html.replace("{{UNSUBSCRIBE}}", &unsubscribe)),
+            lang: lang.code().to_string(),
+            list_id: list_id.clone(),
+            unsubscribe,
+        };
+        Queue::push_in(&mut tx, &job, Some(&format!("newsletter:{issue_id}:{sid}"))).await?;
+        queued += 1;
+    }
+    sqlx::query("UPDATE newsletter_issues SET recipients = $2 WHERE id = $1")
+        .bind(issue_id)
+        .bind(queued)
+        .execute(&mut *tx)
+        .await?;
+    audit_in(
+        &mut tx,
+        actor,
+        "newsletter_sent",
+        None,
+        &format!("{} #{issue_id}", a.list.slug),
+    )
+    .await?;
+    tx.commit().await?;
+    state.jobs.wake();
+    Ok(queued)
+}

@@ -1,0 +1,821 @@
+//! Newsletter pages: the lists (`/newsletters`), creating one
+//! (`/newsletters/new`), a list's page (subscription, archive, and for its
+//! editors the drafts and subscriber counts), an issue (its archive page
+//! once sent, the editor's workbench while a draft: items, preview as a
+//! page and as the e-mail, test send, send), the double opt-in
+//! confirmation and the one-click unsubscribe (RFC 8058). Handlers parse,
+//! call `crate::newsletter::ops`, render.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::AppState;
+use super::ctx::Ctx;
+use super::templates::{FieldErrors, Shell, invalid, page};
+use crate::actor::Actor;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Arg, Lang};
+use crate::newsletter::{self, Access, compose, ops};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/newsletters", get(index))
+        .route("/newsletters/new", get(new_form).post(new_submit))
+        .route(
+            "/newsletters/confirm/{token}",
+            get(confirm_form).post(confirm_submit),
+        )
+        .route(
+            "/newsletters/unsubscribe/{token}",
+            get(unsubscribe_form).post(unsubscribe_submit),
+        )
+        .route("/newsletters/{slug}", get(show))
+        .route("/newsletters/{slug}/feed.atom", get(archive_feed))
+        .route("/newsletters/{slug}/subscribe", post(subscribe))
+        .route("/newsletters/{slug}/member", post(member))
+        .route("/newsletters/{slug}/editors", post(editors))
+        .route("/newsletters/{slug}/issues", post(new_issue))
+        .route("/newsletters/{slug}/issues/{id}", get(issue_page))
+        .route("/newsletters/{slug}/issues/{id}/email", get(issue_email))
+        .route("/newsletters/{slug}/issues/{id}/items", post(add_item))
+        .route("/newsletters/{slug}/issues/{id}/test", post(test_send))
+        .route("/newsletters/{slug}/issues/{id}/send", post(send))
+}
+
+fn errors_of(lang: Lang, fields: &[(String, String)]) -> FieldErrors {
+    let mut e = FieldErrors::default();
+    for (f, k) in fields {
+        e.add(lang, f, k);
+    }
+    e
+}
+
+fn actor(ctx: &Ctx) -> AppResult<Actor> {
+    Ok(Actor::person(ctx.user()?))
+}
+
+/// The wording a person agrees to by ticking the box (recorded as is).
+fn consent_wording(lang: Lang, list: &newsletter::List) -> String {
+    lang.ta(
+        "newsletter-consent-label",
+        &[("name", Arg::Str(list.name.clone()))],
+    )
+}
+
+// ---- index, new list ------------------------------------------------------------------------
+
+pub struct ListRow {
+    pub path: String,
+    pub name: String,
+    pub description: String,
+    pub rhythm: String,
+    pub community: String,
+}
+
+#[derive(Template)]
+#[template(path = "newsletter_index.html")]
+struct IndexPage {
+    s: Shell,
+    rows: Vec<ListRow>,
+    may_create: bool,
+}
+
+async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let viewer = ctx.user.as_ref();
+    let mut rows = Vec::new();
+    for list in newsletter::all(&state.db).await? {
+        let a = match newsletter::access(&state, viewer, list).await {
+            Ok(a) => a,
+            Err(AppError::NotFound) => continue,
+            Err(e) => return Err(e),
+        };
+        rows.push(ListRow {
+            path: a.list.path(),
+            name: a.list.name.clone(),
+            description: a.list.description.clone(),
+            rhythm: a.list.rhythm.clone(),
+            community: a
+                .community
+                .as_ref()
+                .map(|l| l.c.name.clone())
+                .unwrap_or_default(),
+        });
+    }
+    let title = ctx.t("newsletter-index-title");
+    let p = IndexPage {
+        s: Shell::new(&state, &ctx, &title, "newsletters").crumb(title.clone(), "/newsletters"),
+        rows,
+        may_create: viewer.is_some(),
+    };
+    Ok(page(&ctx, &p))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NewQuery {
+    community: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListForm {
+    csrf: String,
+    community: String,
+    name: String,
+    slug: String,
+    description: String,
+    rhythm: String,
+    categories: String,
+}
+
+#[derive(Template)]
+#[template(path = "newsletter_form.html")]
+struct NewPage {
+    s: Shell,
+    errors: FieldErrors,
+    v: ListForm,
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NewQuery>,
+) -> AppResult<Response> {
+    if let Err(r) = ctx.require_login() {
+        return Ok(r);
+    }
+    let title = ctx.t("newsletter-new-title");
+    let p = NewPage {
+        s: Shell::new(&state, &ctx, &title, "newsletters")
+            .crumb(ctx.t("newsletter-index-title"), "/newsletters")
+            .crumb(title.clone(), "/newsletters/new"),
+        errors: FieldErrors::default(),
+        v: ListForm {
+            community: q.community,
+            ..Default::default()
+        },
+    };
+    Ok(page(&ctx, &p))
+}
+
+async fn new_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ListForm>,
+) -> AppResult<Response> {
+    ctx.verify_csrf(&f.csrf)?;
+    let actor = actor(&ctx)?;
+    let community = f.community.trim();
+    let v = ops::ListValues {
+        name: f.name.clone(),
+        slug: f.slug.clone(),
+        description: f.description.clone(),
+        rhythm: f.rhythm.clone(),
+        categories: f.categories.clone(),
+    };
+    match ops::create_list(
+        &state,
+        &actor,
+        (!community.is_empty()).then_some(community),
+        &v,
+    )
+    .await
+    {
+        Ok(list) => Ok(ctx.redirect(&list.path())),
+        Err(AppError::Invalid { fields }) => {
+            let title = ctx.t("newsletter-new-title");
+            let p = NewPage {
+                s: Shell::new(&state, &ctx, &title, "newsletters")
+                    .crumb(ctx.t("newsletter-index-title"), "/newsletters")
+                    .crumb(title.clone(), "/newsletters/new"),
+                errors: errors_of(ctx.lang, &fields),
+                v: f,
+            };
+            Ok(invalid(&ctx, &p))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ---- a list ----------------------------------------------------------------------------------
+
+pub struct IssueRow {
+    pub path: String,
+    pub subject: String,
+    pub date: i64,
+    pub draft: bool,
+}
+
+#[derive(Template)]
+#[template(path = "newsletter_show.html")]
+struct ShowPage {
+    s: Shell,
+    name: String,
+    description: String,
+    rhythm: String,
+    categories: Vec<String>,
+    community: Option<(String, String)>,
+    path: String,
+    signed_in: bool,
+    public_audience: bool,
+    subscribed: bool,
+    consent: String,
+    email: String,
+    errors: FieldErrors,
+    issues: Vec<IssueRow>,
+    edit: bool,
+    counts: (i64, i64, i64),
+    subject: String,
+    intro: String,
+}
+
+struct Typed {
+    email: String,
+    subject: String,
+    intro: String,
+    errors: FieldErrors,
+}
+
+async fn show_page(state: &AppState, ctx: &Ctx, a: &Access, typed: Typed) -> AppResult<ShowPage> {
+    let viewer = ctx.user.as_ref();
+    let subscribed = match viewer {
+        Some(u) => ops::member_subscribed(state, &a.list, u).await?.is_some(),
+        None => false,
+    };
+    let issues = newsletter::compose::issues(&state.db, a.list.id, a.edit)
+        .await?
+        .into_iter()
+        .map(|i| IssueRow {
+            path: crate::urls::newsletter_issue(&a.list.slug, i.id),
+            subject: i.subject,
+            date: i.sent_at.unwrap_or(i.created_at),
+            draft: i.sent_at.is_none(),
+        })
+        .collect();
+    let counts = if a.edit {
+        ops::subscriber_counts(state, &a.list).await?
+    } else {
+        (0, 0, 0)
+    };
+    let mut s = Shell::new(state, ctx, &a.list.name, "newsletters")
+        .crumb(ctx.t("newsletter-index-title"), "/newsletters");
+    s = s.crumb(a.list.name.clone(), a.list.path());
+    Ok(ShowPage {
+        s,
+        name: a.list.name.clone(),
+        description: a.list.description.clone(),
+        rhythm: a.list.rhythm.clone(),
+        categories: a.list.categories.clone(),
+        community: a
+            .community
+            .as_ref()
+            .map(|l| (l.c.name.clone(), crate::urls::community(&l.c.slug))),
+        path: a.list.path(),
+        signed_in: viewer.is_some(),
+        public_audience: a.public_audience(),
+        subscribed,
+        consent: consent_wording(ctx.lang, &a.list),
+        email: typed.email,
+        errors: typed.errors,
+        issues,
+        edit: a.edit,
+        counts,
+        subject: typed.subject,
+        intro: typed.intro,
+    })
+}
+
+fn no_typing() -> Typed {
+    Typed {
+        email: String::new(),
+        subject: String::new(),
+        intro: String::new(),
+        errors: FieldErrors::default(),
+    }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let a = newsletter::load(&state, ctx.user.as_ref(), &slug).await?;
+    let p = show_page(&state, &ctx, &a, no_typing()).await?;
+    Ok(page(&ctx, &p))
+}
+
+/// The archive's Atom feed: sent issues only; a private community's list
+/// answers 404 to outsiders, like its page, and is never cached publicly.
+async fn archive_feed(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let a = newsletter::load(&state, ctx.user.as_ref(), &slug).await?;
+    let sent = compose::issues(&state.db, a.list.id, false).await?;
+    let mut res = compose::archive_atom(&state, &a.list, &sent).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/atom+xml; charset=utf-8"),
+    );
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if a.public_audience() {
+            "public, max-age=300"
+        } else {
+            "private, no-store"
+        }),
+    );
+    Ok(ctx.finish(res))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SubscribeForm {
+    csrf: String,
+    email: String,
+    consent: String,
+}
+
+async fn subscribe(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<SubscribeForm>,
+) -> AppResult<Response> {
+    ctx.verify_csrf(&f.csrf)?;
+    let a = newsletter::load(&state, ctx.user.as_ref(), &slug).await?;
+    let wording = consent_wording(ctx.lang, &a.list);
+    match ops::subscribe_email(
+        &state,
+        &a,
+        &f.email,
+        !f.consent.is_empty(),
+        &wording,
+        ctx.lang,
+    )
+    .await
+    {
+        Ok(()) => {
+            ctx.flash("flash-newsletter-check-inbox");
+            Ok(ctx.redirect(&a.list.path()))
+        }
+        Err(AppError::Invalid { fields }) => {
+            let typed = Typed {
+                email: f.email.clone(),
+                errors: errors_of(ctx.lang, &fields),
+                ..no_typing()
+            };
+            let p = show_page(&state, &ctx, &a, typed).await?;
+            Ok(invalid(&ctx, &p))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MemberForm {
+    csrf: String,
+    action: String,
+}
+
+async fn member(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<MemberForm>,
+) -> AppResult<Response> {
+    ctx.verify_csrf(&f.csrf)?;
+    let actor = actor(&ctx)?;
+    let a = newsletter::load(&state, ctx.user.as_ref(), &slug).await?;
+    if f.action == "unsubscribe" {
+        if let Some(u) = ctx.user.as_ref()
+            && let Some(sid) = ops::member_subscribed(&state, &a.list, u).await?
+        {
+            ops::unsubscribe(&state, &a.list.unsubscribe_token(sid)).await?;
+        }
+        ctx.flash("flash-newsletter-unsubscribed");
+    } else {
+        let wording = ctx.t("newsletter-member-subscribe");
+        ops::subscribe_member(&state, &actor, &a, &wording).await?;
+        ctx.flash("flash-newsletter-subscribed");
+    }
+    Ok(ctx.redirect(&a.list.path()))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EditorForm {
+    csrf: String,
+    username: String,
+}
+
+async fn editors(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<EditorForm>,
+) -> AppResult<Response> {
+    ctx.verify_csrf(&f.csrf)?;
+    let actor = actor(&ctx)?;
+    let a = newsletter::load(&state, ctx.user.as_ref(), &slug).await?;
+    match ops::add_editor(&state, &actor, &a, &f.username).await {
+        Ok(()) => {
+            ctx.flash("flash-newsletter-editor-added");
+            Ok(ctx.redirect(&a.list.path()))
+        }
+        Err(AppError::Invalid { .. }) => Err(AppError::NotFound),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct IssueForm {
+    csrf: String,
+    subject: String,
+    intro: String,
+}
+
+async fn new_issue(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<IssueForm>,
+) -> AppResult<Response> {
+    ctx.verify_csrf(&f.csrf)?;
+    let actor = actor(&ctx)?;
+    let a = newsletter::load(&state, ctx.user.as_ref(), &slug).await?;
+    match ops::create_issue(&state, &actor, &a, &f.subject, &f.intro).await {
+        Ok(id) => Ok(ctx.redirect(&crate::urls::newsletter_issue(&a.list.slug, id))),
+        Err(AppError::Invalid { fields }) => {
+            let typed = Typed {
+                subject: f.subject.clone(),
+                intro: f.intro.clone(),
+                errors: errors_of(ctx.lang, &fields),
+                ..no_typing()
+            };
+            let p = show_page(&state, &ctx, &a, typed).await?;
+            Ok(invalid(&ctx, &p))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ---- an issue --------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "newsletter_issue.html")]
+struct IssuePage {
+    s: Shell,
+    list_name: String,
+    list_path: String,
+    action: String,
+    subject: String,
+    intro: Vec<String>,
+    sent_at: Option<i64>,
+    recipients: i64,
+    groups: Vec<(String, Vec<compose::Item>)>,
+    draft: bool,
+    edit: bool,
+    categories: Vec<String>,
+    errors: FieldErrors,
+    v: ItemForm,
+}
+
+/// The issue if the viewer may see it: a sent issue to whoever reads the
+/// list, a draft to its editors only.
+async fn load_issue(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+    id: i64,
+) -> AppResult<(Access, compose::Issue)> {
+    let a = newsletter::load(state, ctx.user.as_ref(), slug).await?;
+    let is = compose::issue(&state.db, a.list.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if is.sent_at.is_none() && !a.edit {
+        return Err(AppError::NotFound);
+    }
+    Ok((a, is))
+}
+
+async fn issue_view(
+    state: &AppState,
+    ctx: &Ctx,
+    a: &Access,
+    is: compose::Issue,
+    errors: FieldErrors,
+    v: ItemForm,
+) -> AppResult<IssuePage> {
+    let its = compose::items(&state.db, is.id).await?;
+    let groups = compose::grouped(&a.list, &its)
+        .into_iter()
+        .map(|(c, v)| (c, v.into_iter().cloned().collect()))
+        .collect();
+    let path = crate::urls::newsletter_issue(&a.list.slug, is.id);
+    Ok(IssuePage {
+        s: Shell::new(state, ctx, &is.subject, "newsletters")
+            .crumb(ctx.t("newsletter-index-title"), "/newsletters")
+            .crumb(a.list.name.clone(), a.list.path())
+            .crumb(is.subject.clone(), path.clone()),
+        list_name: a.list.name.clone(),
+        list_path: a.list.path(),
+        action: path,
+        subject: is.subject.clone(),
+        intro: is
+            .intro
+            .split("\n\n")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(String::from)
+            .collect(),
+        sent_at: is.sent_at,
+        recipients: is.recipients,
+        groups,
+        draft: is.sent_at.is_none(),
+        edit: a.edit,
+        categories: a.list.categories.clone(),
+        errors,
+        v,
+    })
+}
+
+async fn issue_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    let (a, is) = load_issue(&state, &ctx, &slug, id).await?;
+    let p = issue_view(
+        &state,
+        &ctx,
+        &a,
+        is,
+        FieldErrors::default(),
+        ItemForm::default(),
+    )
+    .await?;
+    Ok(page(&ctx, &p))
+}
+
+/// The issue as the e-mail's HTML part (the preview; no unsubscribe link).
+async fn issue_email(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    let (a, is) = load_issue(&state, &ctx, &slug, id).await?;
+    let its = compose::items(&state.db, is.id).await?;
+    let r = compose::render(&state, ctx.lang, &a.list, &is, &its, None);
+    let mut res = (StatusCode::OK, r.html).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(ctx.finish(res))
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct ItemForm {
+    csrf: String,
+    reference: String,
+    category: String,
+    title: String,
+    blurb: String,
+}
+
+async fn add_item(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(f): Form<ItemForm>,
+) -> AppResult<Response> {
+    ctx.verify_csrf(&f.csrf)?;
+    let actor = actor(&ctx)?;
+    let (a, is) = load_issue(&state, &ctx, &slug, id).await?;
+    match ops::add_item(
+        &state,
+        &actor,
+        &a,
+        id,
+        &f.reference,
+        &f.category,
+        &f.title,
+        &f.blurb,
+    )
+    .await
+    {
+        Ok(()) => Ok(ctx.redirect(&crate::urls::newsletter_issue(&a.list.slug, id))),
+        Err(AppError::Invalid { fields }) => {
+            let errors = errors_of(ctx.lang, &fields);
+            let p = issue_view(&state, &ctx, &a, is, errors, f).await?;
+            Ok(invalid(&ctx, &p))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn test_send(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
+    ctx.verify_csrf(&f.csrf)?;
+    let actor = actor(&ctx)?;
+    let (a, _) = load_issue(&state, &ctx, &slug, id).await?;
+    ops::test_send(&state, &actor, &a, id).await?;
+    ctx.flash("flash-newsletter-test-sent");
+    Ok(ctx.redirect(&crate::urls::newsletter_issue(&a.list.slug, id)))
+}
+
+async fn send(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
+    ctx.verify_csrf(&f.csrf)?;
+    let actor = actor(&ctx)?;
+    let (a, _) = load_issue(&state, &ctx, &slug, id).await?;
+    ops::send(&state, &actor, &a, id).await?;
+    ctx.flash("flash-newsletter-sent");
+    Ok(ctx.redirect(&crate::urls::newsletter_issue(&a.list.slug, id)))
+}
+
+// ---- confirmation, unsubscribe -----------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+struct ConfirmPage {
+    s: Shell,
+    heading: String,
+    text: String,
+    action: String,
+    token: String,
+    next: String,
+    button: String,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    s: Shell,
+    heading: String,
+    paragraphs: Vec<String>,
+    action: Option<(String, String)>,
+}
+
+fn message(
+    state: &AppState,
+    ctx: &Ctx,
+    heading_key: &str,
+    text: String,
+    back: Option<(String, String)>,
+) -> Response {
+    let heading = ctx.t(heading_key);
+    page(
+        ctx,
+        &MessagePage {
+            s: Shell::new(state, ctx, &heading, "newsletters"),
+            heading,
+            paragraphs: vec![text],
+            action: back,
+        },
+    )
+}
+
+/// A page with a button: following a link from an e-mail never acts by
+/// itself (mail scanners open links).
+async fn confirm_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let heading = ctx.t("newsletter-confirm-title");
+    let p = ConfirmPage {
+        s: Shell::new(&state, &ctx, &heading, "newsletters"),
+        heading,
+        text: ctx.t("newsletter-confirm-text"),
+        action: crate::urls::newsletter_confirm(&token),
+        token: token.clone(),
+        next: String::new(),
+        button: ctx.t("newsletter-confirm-button"),
+    };
+    Ok(page(&ctx, &p))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TokenForm {
+    csrf: String,
+}
+
+async fn confirm_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    Form(f): Form<TokenForm>,
+) -> AppResult<Response> {
+    ctx.verify_csrf(&f.csrf)?;
+    match ops::confirm(&state, &token).await {
+        Ok(list) => {
+            let text = ctx.lang.ta(
+                "newsletter-confirmed-text",
+                &[("name", Arg::Str(list.name.clone()))],
+            );
+            Ok(message(
+                &state,
+                &ctx,
+                "newsletter-confirmed-title",
+                text,
+                Some((list.name.clone(), list.path())),
+            ))
+        }
+        Err(AppError::NotFound) => {
+            let res = message(
+                &state,
+                &ctx,
+                "newsletter-confirm-invalid-title",
+                ctx.t("newsletter-confirm-invalid-text"),
+                None,
+            );
+            Ok((StatusCode::NOT_FOUND, res).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn unsubscribe_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let heading = ctx.t("newsletter-unsubscribe-title");
+    let p = ConfirmPage {
+        s: Shell::new(&state, &ctx, &heading, "newsletters"),
+        heading,
+        text: ctx.t("newsletter-unsubscribe-text"),
+        action: crate::urls::newsletter_unsubscribe(&token),
+        token: token.clone(),
+        next: String::new(),
+        button: ctx.t("newsletter-unsubscribe-button"),
+    };
+    Ok(page(&ctx, &p))
+}
+
+/// The one-click unsubscribe (RFC 8058): a mail client POSTs
+/// `List-Unsubscribe=One-Click` here with no cookie and no CSRF token; the
+/// signed token is the authority, and it can only unsubscribe, so no CSRF
+/// check applies (the page's button posts here as well).
+async fn unsubscribe_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    match ops::unsubscribe(&state, &token).await {
+        Ok(list) => {
+            let text = ctx.lang.ta(
+                "newsletter-unsubscribed-text",
+                &[("name", Arg::Str(list.name.clone()))],
+            );
+            Ok(message(
+                &state,
+                &ctx,
+                "newsletter-unsubscribed-title",
+                text,
+                None,
+            ))
+        }
+        Err(AppError::NotFound) => {
+            let res = message(
+                &state,
+                &ctx,
+                "newsletter-unsubscribe-invalid-title",
+                ctx.t("newsletter-unsubscribe-invalid-text"),
+                None,
+            );
+            Ok((StatusCode::NOT_FOUND, res).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
