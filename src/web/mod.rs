@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod communities;
 pub mod ctx;
+pub mod data_rights;
 pub mod feeds;
 pub mod initiatives;
 pub mod media;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(media::router())
         .merge(auth::router())
         .merge(settings::router())
+        .merge(data_rights::router())
         .merge(admin::router())
         .merge(moderation::router())
         .merge(communities::router())

@@ -11,6 +11,7 @@ mod admin;
 mod api;
 mod communities;
 mod contract;
+mod data_rights;
 mod discovery;
 mod e2e;
 mod e2e_communities;

@@ -106,6 +106,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "limits",
         include_str!("../../../migrations/0016_limits.sql"),
     ),
+    (
+        22,
+        "data_rights",
+        include_str!("../../../migrations/0022_data_rights.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

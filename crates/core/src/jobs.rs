@@ -34,6 +34,12 @@ pub enum Job {
         sid: String,
         sub: String,
     },
+    /// Build a "download my data" archive (`crate::data_rights`).
+    DataExport {
+        export_id: i64,
+        base_url: String,
+        instance: String,
+    },
 }
 
 impl Job {
@@ -42,6 +48,7 @@ impl Job {
             Job::Mail { .. } => "mail",
             Job::Maintenance => "maintenance",
             Job::BackchannelLogout { .. } => "oidc",
+            Job::DataExport { .. } => "data_export",
         }
     }
 }
@@ -221,6 +228,14 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
             Err(crate::oidc::backchannel::DeliveryError::Retry(e)) => Outcome::Retry(e),
             Err(crate::oidc::backchannel::DeliveryError::Fail(e)) => Outcome::Fail(e),
         },
+        Job::DataExport {
+            export_id,
+            base_url,
+            instance,
+        } => match crate::data_rights::ops::run_job(db, *export_id, base_url, instance).await {
+            Ok(()) => Outcome::Done,
+            Err(e) => Outcome::Fail(e),
+        },
         Job::Maintenance => {
             let t = now();
             let r = async {
@@ -239,6 +254,7 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
                     .execute(&db.pool)
                     .await?;
                 crate::oidc::flow::purge(db).await?;
+                crate::data_rights::purge(db).await?;
                 // SQLite never gathers planner statistics by itself: refresh
                 // those that drifted (bounded work: `analysis_limit` is set
                 // on every connection), so listings keep their
