@@ -130,7 +130,8 @@ async fn download(
             }
         }
     });
-    let mut res = Response::new(Body::from_stream(stream));
+    // Fused: the body may be polled once more after its end.
+    let mut res = Response::new(Body::from_stream(futures_util::StreamExt::fuse(stream)));
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
     h.insert(

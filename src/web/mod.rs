@@ -78,9 +78,12 @@ pub fn router(state: AppState) -> Router {
                 .quality(tower_http::CompressionLevel::Fastest)
                 .compress_when({
                     use tower_http::compression::predicate::{
-                        DefaultPredicate, Predicate, SizeAbove,
+                        DefaultPredicate, NotForContentType, Predicate, SizeAbove,
                     };
-                    DefaultPredicate::new().and(SizeAbove::new(1024))
+                    // Archives are deflated already (and keep their length).
+                    DefaultPredicate::new()
+                        .and(SizeAbove::new(1024))
+                        .and(NotForContentType::const_new("application/zip"))
                 }),
         )
         .layer(middleware::from_fn(security_headers))

@@ -19,6 +19,13 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Content HTML with its site-relative links (`/u/…`, `/tags/…`) made
+/// absolute, so that they lead to the instance from the unzipped folder.
+fn absolute_links(html: &str, base: &str) -> String {
+    html.replace("href=\"/", &format!("href=\"{base}/"))
+        .replace("src=\"/", &format!("src=\"{base}/"))
+}
+
 pub async fn index(w: &mut Writer<'_>, instance: &str) -> anyhow::Result<()> {
     let lang = Lang::from_code(&w.user.locale).unwrap_or_default();
     w.begin_text("style.css")?;
@@ -108,7 +115,7 @@ pub async fn index(w: &mut Writer<'_>, instance: &str) -> anyhow::Result<()> {
                 esc(&p.title),
                 esc(&lang.t(&format!("data-archive-kind-{}", p.kind))),
                 esc(&rfc3339(p.created_at)),
-                p.body_html,
+                absolute_links(&p.body_html, w.base_url),
             );
             if let Some(link) = &p.link_url {
                 html.push_str(&format!("<p>{}</p>\n", esc(link)));
@@ -157,7 +164,7 @@ pub async fn index(w: &mut Writer<'_>, instance: &str) -> anyhow::Result<()> {
                         ("date", Arg::Str(rfc3339(r.created_at))),
                     ]
                 )),
-                r.body_html,
+                absolute_links(&r.body_html, w.base_url),
             ))?;
         }
         w.pump().await?;
