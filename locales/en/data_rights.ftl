@@ -20,7 +20,7 @@ data-export-status-ready = Ready
 data-export-status-failed = Failed: ask for another one
 data-export-status-expired = Expired
 data-export-in-progress = An archive is already being prepared. We will write to you when it is ready.
-data-export-too-many = You asked for { $max } archives in the last 24 hours. Try again later.
+data-export-too-many = You asked for { $count } archives in the last 24 hours. Try again later.
 
 mail-data-export-ready-subject = Your data archive is ready
 mail-data-export-ready-body = Hello { $name },
@@ -28,7 +28,7 @@ mail-data-export-ready-body = Hello { $name },
     The archive of your data on { $instance } is ready. Download it here (sign-in required):
     { $link }
 
-    This link is valid until { $expires }. If you did not ask for this archive, change your password.
+    This link is valid until { $date }. If you did not ask for this archive, change your password.
 
 # The archive's HTML index (offline).
 data-archive-title = Data of { $name } on { $instance }
@@ -44,7 +44,7 @@ data-archive-bio = About
 data-archive-publications = My publications
 data-archive-replies = My replies
 data-archive-none = None.
-data-archive-reply-meta = Reply to publication no. { $publication }, on { $date }
+data-archive-reply-meta = Reply to publication no. { $count }, on { $date }
 data-archive-kind-discussion = Discussion
 data-archive-kind-question = Question
 data-archive-kind-watch = Watch item
@@ -57,8 +57,8 @@ settings-consents-later = Newsletters and sharing your profile with other instan
 consent-findable = Being findable in search
 consent-findable-what = Other members can find your profile in the people search.
 consent-withdraw-findable = Stop being findable
-consent-tool = Tool: { $tool }
-consent-tool-what = This tool receives your identity when you sign in to it (access: { $scopes }).
+consent-tool = Tool: { $name }
+consent-tool-what = This tool receives your identity when you sign in to it. Access:
 consent-since = Since { $date }.
-consent-withdraw-tool = Withdraw { $tool }'s access
+consent-withdraw-tool = Withdraw { $name }'s access
 flash-consent-withdrawn = Consent withdrawn.

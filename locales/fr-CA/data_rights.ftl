@@ -20,7 +20,7 @@ data-export-status-ready = Prête
 data-export-status-failed = Échec : demandez-en une autre
 data-export-status-expired = Expirée
 data-export-in-progress = Une archive est déjà en préparation. Nous vous écrirons quand elle sera prête.
-data-export-too-many = Vous avez demandé { $max } archives dans les dernières 24 heures. Réessayez plus tard.
+data-export-too-many = Vous avez demandé { $count } archives dans les dernières 24 heures. Réessayez plus tard.
 
 mail-data-export-ready-subject = Votre archive de données est prête
 mail-data-export-ready-body = Bonjour { $name },
@@ -28,7 +28,7 @@ mail-data-export-ready-body = Bonjour { $name },
     L’archive de vos données sur { $instance } est prête. Téléchargez-la ici (connexion requise) :
     { $link }
 
-    Ce lien est valide jusqu’au { $expires }. Si vous n’avez pas demandé cette archive, changez votre mot de passe.
+    Ce lien est valide jusqu’au { $date }. Si vous n’avez pas demandé cette archive, changez votre mot de passe.
 
 # L’index HTML de l’archive (hors ligne).
 data-archive-title = Données de { $name } sur { $instance }
@@ -44,7 +44,7 @@ data-archive-bio = Présentation
 data-archive-publications = Mes publications
 data-archive-replies = Mes réponses
 data-archive-none = Aucune.
-data-archive-reply-meta = Réponse à la publication n° { $publication }, le { $date }
+data-archive-reply-meta = Réponse à la publication n° { $count }, le { $date }
 data-archive-kind-discussion = Discussion
 data-archive-kind-question = Question
 data-archive-kind-watch = Veille
@@ -57,8 +57,8 @@ settings-consents-later = Les infolettres et la diffusion de votre profil vers d
 consent-findable = Être trouvable dans la recherche
 consent-findable-what = Les autres membres peuvent trouver votre profil dans la recherche de personnes.
 consent-withdraw-findable = Ne plus être trouvable
-consent-tool = Outil : { $tool }
-consent-tool-what = Cet outil reçoit votre identité quand vous vous y connectez (accès : { $scopes }).
+consent-tool = Outil : { $name }
+consent-tool-what = Cet outil reçoit votre identité quand vous vous y connectez. Accès :
 consent-since = Depuis le { $date }.
-consent-withdraw-tool = Retirer l’accès de { $tool }
+consent-withdraw-tool = Retirer l’accès de { $name }
 flash-consent-withdrawn = Consentement retiré.

@@ -96,7 +96,7 @@ async fn request(
         Err(AppError::TooManyRequests { retry_after }) => {
             let msg = ctx
                 .lang
-                .ta("data-export-too-many", &[("max", crate::i18n::Arg::Num(PER_DAY))]);
+                .ta("data-export-too-many", &[("count", crate::i18n::Arg::Num(PER_DAY))]);
             let v = view(&state, &ctx, user.id, Some(msg)).await?;
             Ok(too_many(&ctx, retry_after, &v))
         }

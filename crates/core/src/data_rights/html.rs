@@ -160,7 +160,7 @@ pub async fn index(w: &mut Writer<'_>, instance: &str) -> anyhow::Result<()> {
                 esc(&lang.ta(
                     "data-archive-reply-meta",
                     &[
-                        ("publication", Arg::Num(r.publication_id)),
+                        ("count", Arg::Num(r.publication_id)),
                         ("date", Arg::Str(rfc3339(r.created_at))),
                     ]
                 )),

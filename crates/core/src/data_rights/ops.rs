@@ -159,7 +159,7 @@ async fn build_and_announce(
             ("name", Arg::Str(user.username.clone())),
             ("link", Arg::Str(link)),
             (
-                "expires",
+                "date",
                 Arg::Str(crate::i18n::format_datetime(lang, t + VALID_SECS)),
             ),
             ("instance", Arg::Str(instance.to_string())),
