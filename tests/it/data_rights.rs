@@ -469,6 +469,47 @@ async fn consents_are_listed_and_withdrawn() {
     .await
     .expect("audit");
     assert_eq!(events, 1);
+    // A tool the person allowed: listed, then withdrawn with its grants.
+    let t = passerelles::db::now();
+    let client: i64 = sqlx::query_scalar(
+        "INSERT INTO oidc_clients (client_id, name, redirect_uris, scopes, created_at, updated_at) \
+         VALUES ('nuage-test', 'Nuage partagé', 'https://nuage.exemple/cb', 'openid profile', $1, $1) RETURNING id",
+    )
+    .bind(t)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .expect("client");
+    sqlx::query("INSERT INTO oidc_consents (user_id, client_id, scopes, created_at, updated_at) VALUES ($1, $2, 'openid profile', $3, $3)")
+        .bind(me.id)
+        .bind(client)
+        .bind(t)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("consent");
+    sqlx::query("INSERT INTO oidc_grants (client_id, user_id, scope, sid, auth_time, created_at, last_used_at) VALUES ($1, $2, 'openid', 's', $3, $3, $3)")
+        .bind(client)
+        .bind(me.id)
+        .bind(t)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("grant");
+    let (_, html) = get(&c, &app.at("/settings/consents")).await;
+    assert!(html.contains("Nuage partagé"), "the tool is listed");
+    let res = app
+        .post_form(&c, "/settings/consents", "/settings/consents/tools", &[("client_id", "nuage-test")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let (consents, open_grants): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM oidc_consents WHERE user_id = $1), \
+         (SELECT COUNT(*) FROM oidc_grants WHERE user_id = $1 AND revoked_at IS NULL)",
+    )
+    .bind(me.id)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .expect("counts");
+    assert_eq!((consents, open_grants), (0, 0), "consent forgotten, grants revoked");
+    let (_, html) = get(&c, &app.at("/settings/consents")).await;
+    assert!(!html.contains("Nuage partagé"));
     // Someone else's page cannot be reached without a session.
     let res = app.client().get(app.at("/settings/consents")).send().await.expect("anon");
     assert_eq!(res.status(), 303);
