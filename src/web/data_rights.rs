@@ -44,7 +44,12 @@ struct DataPage {
     notice: Option<String>,
 }
 
-async fn view(state: &AppState, ctx: &Ctx, user_id: i64, notice: Option<String>) -> AppResult<DataPage> {
+async fn view(
+    state: &AppState,
+    ctx: &Ctx,
+    user_id: i64,
+    notice: Option<String>,
+) -> AppResult<DataPage> {
     Ok(DataPage {
         s: Shell::new(state, ctx, &ctx.t("settings-data"), "settings")
             .crumb(ctx.t("nav-settings"), "/settings/profile")
@@ -94,9 +99,10 @@ async fn request(
             Ok(ctx.finish(res))
         }
         Err(AppError::TooManyRequests { retry_after }) => {
-            let msg = ctx
-                .lang
-                .ta("data-export-too-many", &[("count", crate::i18n::Arg::Num(PER_DAY))]);
+            let msg = ctx.lang.ta(
+                "data-export-too-many",
+                &[("count", crate::i18n::Arg::Num(PER_DAY))],
+            );
             let v = view(&state, &ctx, user.id, Some(msg)).await?;
             Ok(too_many(&ctx, retry_after, &v))
         }
@@ -133,7 +139,10 @@ async fn download(
     // Fused: the body may be polled once more after its end.
     let mut res = Response::new(Body::from_stream(futures_util::StreamExt::fuse(stream)));
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),

@@ -133,7 +133,11 @@ async fn reply(app: &TestApp, client: &reqwest::Client, id: i64, body: &str) -> 
         .await;
     assert_eq!(res.status(), 303, "replied");
     let loc = res.headers()["location"].to_str().expect("loc").to_string();
-    loc.rsplit("#r-").next().expect("anchor").parse().expect("id")
+    loc.rsplit("#r-")
+        .next()
+        .expect("anchor")
+        .parse()
+        .expect("id")
 }
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
@@ -148,9 +152,16 @@ async fn data_export_archive_holds_own_data_only() {
     let open = community(&app, &other, "jardins", Visibility::Open).await;
     let private = community(&app, &other, "comite-prive", Visibility::Private).await;
     for c in [&open, &private] {
-        communities::set_membership(&app.state.db, c.id, me.id, Role::Member, MemberState::Active, "")
-            .await
-            .expect("member");
+        communities::set_membership(
+            &app.state.db,
+            c.id,
+            me.id,
+            Role::Member,
+            MemberState::Active,
+            "",
+        )
+        .await
+        .expect("member");
     }
     let mine = publish(
         &app,
@@ -208,11 +219,17 @@ async fn data_export_archive_holds_own_data_only() {
 
     // The job builds it and e-mails the link.
     let link = app
-        .mail_link(me.email.as_deref().expect("email"), "/settings/data/exports/")
+        .mail_link(
+            me.email.as_deref().expect("email"),
+            "/settings/data/exports/",
+        )
         .await;
     let (status, page) = get(&me_c, &app.at("/settings/data")).await;
     assert_eq!(status, 200);
-    assert!(page.contains(&format!("href=\"{link}\"")), "listed for download");
+    assert!(
+        page.contains(&format!("href=\"{link}\"")),
+        "listed for download"
+    );
 
     // Only its owner downloads it.
     let res = anon.get(app.at(&link)).send().await.expect("anon");
@@ -243,9 +260,18 @@ async fn data_export_archive_holds_own_data_only() {
             "dominique@exemple.qc.ca",
         ],
     );
-    assert!(hits.is_empty(), "nothing of anyone else's, no secret: {hits:?}");
-    assert_eq!(summary["publication_titles"], serde_json::json!(["Mon potager partagé"]));
-    assert_eq!(summary["reply_bodies"], serde_json::json!(["Ma réponse corrigée"]));
+    assert!(
+        hits.is_empty(),
+        "nothing of anyone else's, no secret: {hits:?}"
+    );
+    assert_eq!(
+        summary["publication_titles"],
+        serde_json::json!(["Mon potager partagé"])
+    );
+    assert_eq!(
+        summary["reply_bodies"],
+        serde_json::json!(["Ma réponse corrigée"])
+    );
     assert_eq!(summary["email"], "camille@exemple.qc.ca");
     assert_eq!(
         summary["memberships"],
@@ -253,23 +279,48 @@ async fn data_export_archive_holds_own_data_only() {
     );
     assert_eq!(summary["token_prefixes"].as_array().map(Vec::len), Some(1));
     assert_eq!(summary["outbox_total"], 2, "one publication, one reply");
-    assert_eq!(summary["outbox_types"], serde_json::json!(["Article", "Note"]));
+    assert_eq!(
+        summary["outbox_types"],
+        serde_json::json!(["Article", "Note"])
+    );
     let files = summary["files"].as_object().expect("files");
     assert_eq!(files.len(), 1);
     let sha = hex::encode(Sha256::digest(PDF));
-    assert_eq!(files.values().next().and_then(Value::as_str), Some(sha.as_str()));
-    assert_eq!(summary["index_missing"], serde_json::json!([]), "every link of the index is in the archive");
-    assert_eq!(summary["index_remote_loads"], serde_json::json!([]), "opens offline");
+    assert_eq!(
+        files.values().next().and_then(Value::as_str),
+        Some(sha.as_str())
+    );
+    assert_eq!(
+        summary["index_missing"],
+        serde_json::json!([]),
+        "every link of the index is in the archive"
+    );
+    assert_eq!(
+        summary["index_remote_loads"],
+        serde_json::json!([]),
+        "opens offline"
+    );
     assert_eq!(summary["index_local_loads_missing"], serde_json::json!([]));
     assert_eq!(summary["index_scripts"], 0);
-    assert!(summary["index_h1"].as_str().unwrap_or("").contains("camille"));
+    assert!(
+        summary["index_h1"]
+            .as_str()
+            .unwrap_or("")
+            .contains("camille")
+    );
     let names: Vec<&str> = summary["names"]
         .as_array()
         .expect("names")
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    for n in ["manifest.json", "outbox.json", "index.html", "style.css", "publications.json"] {
+    for n in [
+        "manifest.json",
+        "outbox.json",
+        "index.html",
+        "style.css",
+        "publications.json",
+    ] {
         assert!(names.contains(&n), "{n} in {names:?}");
     }
     let zip = String::from_utf8_lossy(&bytes);
@@ -393,7 +444,10 @@ async fn data_export_of_ten_thousand_items_is_streamed() {
         .await;
     assert_eq!(res.status(), 303);
     let link = app
-        .mail_link(me.email.as_deref().expect("email"), "/settings/data/exports/")
+        .mail_link(
+            me.email.as_deref().expect("email"),
+            "/settings/data/exports/",
+        )
         .await;
     let (size, peak, chunks): (i64, i64, i64) = sqlx::query_as(
         "SELECT e.size, e.peak_buffer, (SELECT COUNT(*) FROM data_export_chunks c WHERE c.export_id = e.id) \
@@ -426,7 +480,10 @@ async fn data_export_of_ten_thousand_items_is_streamed() {
     assert_eq!(summary["sections"]["replies"], 10_000);
     assert_eq!(summary["sections"]["publications"], 500);
     assert_eq!(summary["outbox_total"], 10_500);
-    assert_eq!(summary["reply_bodies"].as_array().map(Vec::len), Some(10_000));
+    assert_eq!(
+        summary["reply_bodies"].as_array().map(Vec::len),
+        Some(10_000)
+    );
 }
 
 /// Every consent is listed with its withdrawal: being findable (the member
@@ -437,7 +494,10 @@ async fn consents_are_listed_and_withdrawn() {
     let (c, me) = app.logged_in("eloise", false).await;
     let (status, html) = get(&c, &app.at("/settings/consents")).await;
     assert_eq!(status, 200);
-    assert!(!html.contains("action=\"/settings/consents/findable\""), "not findable by default");
+    assert!(
+        !html.contains("action=\"/settings/consents/findable\""),
+        "not findable by default"
+    );
     let changes = passerelles::profiles::ProfileChanges {
         findable: Some(true),
         ..Default::default()
@@ -446,11 +506,13 @@ async fn consents_are_listed_and_withdrawn() {
         .await
         .expect("findable");
     let docs = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM search_docs WHERE source = 'm' AND ref_id = $1")
-            .bind(me.id)
-            .fetch_one(&app.state.db.pool)
-            .await
-            .expect("docs")
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM search_docs WHERE source = 'm' AND ref_id = $1",
+        )
+        .bind(me.id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("docs")
     };
     assert_eq!(docs().await, 1, "findable: in the member index");
     let (_, html) = get(&c, &app.at("/settings/consents")).await;
@@ -459,7 +521,11 @@ async fn consents_are_listed_and_withdrawn() {
         .post_form(&c, "/settings/consents", "/settings/consents/findable", &[])
         .await;
     assert_eq!(res.status(), 303);
-    assert!(!passerelles::profiles::is_findable(&app.state.db, me.id).await.expect("read"));
+    assert!(
+        !passerelles::profiles::is_findable(&app.state.db, me.id)
+            .await
+            .expect("read")
+    );
     assert_eq!(docs().await, 0, "withdrawn: out of the index at once");
     let events: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'consent_withdrawn' AND target_user_id = $1",
@@ -496,7 +562,12 @@ async fn consents_are_listed_and_withdrawn() {
     let (_, html) = get(&c, &app.at("/settings/consents")).await;
     assert!(html.contains("Nuage partagé"), "the tool is listed");
     let res = app
-        .post_form(&c, "/settings/consents", "/settings/consents/tools", &[("client_id", "nuage-test")])
+        .post_form(
+            &c,
+            "/settings/consents",
+            "/settings/consents/tools",
+            &[("client_id", "nuage-test")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let (consents, open_grants): (i64, i64) = sqlx::query_as(
@@ -507,10 +578,19 @@ async fn consents_are_listed_and_withdrawn() {
     .fetch_one(&app.state.db.pool)
     .await
     .expect("counts");
-    assert_eq!((consents, open_grants), (0, 0), "consent forgotten, grants revoked");
+    assert_eq!(
+        (consents, open_grants),
+        (0, 0),
+        "consent forgotten, grants revoked"
+    );
     let (_, html) = get(&c, &app.at("/settings/consents")).await;
     assert!(!html.contains("Nuage partagé"));
     // Someone else's page cannot be reached without a session.
-    let res = app.client().get(app.at("/settings/consents")).send().await.expect("anon");
+    let res = app
+        .client()
+        .get(app.at("/settings/consents"))
+        .send()
+        .await
+        .expect("anon");
     assert_eq!(res.status(), 303);
 }

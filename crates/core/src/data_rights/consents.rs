@@ -77,7 +77,14 @@ pub async fn withdraw_findable(state: &AppState, actor: &Actor, target: &User) -
             target.id,
         )
         .await?;
-        audit_in(&mut tx, actor, "consent_withdrawn", Some(target.id), "findable").await?;
+        audit_in(
+            &mut tx,
+            actor,
+            "consent_withdrawn",
+            Some(target.id),
+            "findable",
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())

@@ -120,8 +120,7 @@ pub async fn index(w: &mut Writer<'_>, instance: &str) -> anyhow::Result<()> {
             if let Some(link) = &p.link_url {
                 html.push_str(&format!("<p>{}</p>\n", esc(link)));
             }
-            let mine: Vec<&(i64, i64, String)> =
-                files.iter().filter(|f| f.1 == p.id).collect();
+            let mine: Vec<&(i64, i64, String)> = files.iter().filter(|f| f.1 == p.id).collect();
             if !mine.is_empty() {
                 html.push_str("<ul>\n");
                 for (aid, _, name) in mine {

@@ -94,14 +94,7 @@ impl Export {
     /// The file name offered to the browser.
     pub fn file_name(&self, username: &str) -> String {
         let day = time::OffsetDateTime::from_unix_timestamp(self.ready_at.unwrap_or(0))
-            .map(|d| {
-                format!(
-                    "{:04}-{:02}-{:02}",
-                    d.year(),
-                    u8::from(d.month()),
-                    d.day()
-                )
-            })
+            .map(|d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
             .unwrap_or_default();
         let safe: String = username
             .chars()
@@ -117,7 +110,8 @@ impl Export {
     }
 }
 
-const COLUMNS: &str = "id, user_id, status, requested_at, ready_at, expires_at, size, items, peak_buffer, attempt";
+const COLUMNS: &str =
+    "id, user_id, status, requested_at, ready_at, expires_at, size, items, peak_buffer, attempt";
 
 /// A person's archives, newest first (the last 10).
 pub async fn list(db: &Db, user_id: i64) -> Result<Vec<Export>, sqlx::Error> {

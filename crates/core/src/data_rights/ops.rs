@@ -53,14 +53,7 @@ pub async fn request_export(state: &AppState, actor: &Actor, target: &User) -> A
     .bind(t)
     .fetch_one(&mut *tx)
     .await?;
-    audit_in(
-        &mut tx,
-        actor,
-        "data_export_requested",
-        Some(target.id),
-        "",
-    )
-    .await?;
+    audit_in(&mut tx, actor, "data_export_requested", Some(target.id), "").await?;
     tx.commit().await?;
     let job = Job::DataExport {
         export_id: id,
@@ -85,16 +78,22 @@ pub async fn open_download(db: &Db, viewer: &User, id: i64) -> AppResult<Export>
 
 /// The job: build the archive, mark it ready, send the e-mail. An error
 /// marks it failed (the person may ask again; it does not count).
-pub async fn run_job(db: &Db, export_id: i64, base_url: &str, instance: &str) -> Result<(), String> {
+pub async fn run_job(
+    db: &Db,
+    export_id: i64,
+    base_url: &str,
+    instance: &str,
+) -> Result<(), String> {
     match build_and_announce(db, export_id, base_url, instance).await {
         Ok(()) => Ok(()),
         Err(e) => {
             let msg = format!("{e:#}");
-            let _ = sqlx::query("UPDATE data_exports SET status = 'failed', error = $1 WHERE id = $2")
-                .bind(&msg)
-                .bind(export_id)
-                .execute(&db.pool)
-                .await;
+            let _ =
+                sqlx::query("UPDATE data_exports SET status = 'failed', error = $1 WHERE id = $2")
+                    .bind(&msg)
+                    .bind(export_id)
+                    .execute(&db.pool)
+                    .await;
             Err(msg)
         }
     }

@@ -50,8 +50,7 @@ pub fn attachment_path(id: i64, name: &str) -> String {
     let safe: String = name
         .chars()
         .map(|c| {
-            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
-            {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
                 '_'
             } else {
                 c
@@ -186,10 +185,7 @@ pub(super) struct PubRow {
     pub lang: String,
 }
 
-pub(super) async fn publications_page(
-    w: &Writer<'_>,
-    after: i64,
-) -> anyhow::Result<Vec<PubRow>> {
+pub(super) async fn publications_page(w: &Writer<'_>, after: i64) -> anyhow::Result<Vec<PubRow>> {
     let rows = sqlx::query(
         "SELECT id, kind, title, body, body_html, link_url, created_at, updated_at, status, lang \
          FROM publications WHERE author_id = $1 AND id > $2 AND status <> 'deleted' ORDER BY id LIMIT $3",
