@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod communities;
 pub mod ctx;
+pub mod data_rights;
 pub mod feeds;
 pub mod initiatives;
 pub mod media;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .merge(media::router())
         .merge(auth::router())
         .merge(settings::router())
+        .merge(data_rights::router())
         .merge(admin::router())
         .merge(moderation::router())
         .merge(communities::router())
@@ -84,9 +86,12 @@ pub fn router(state: AppState) -> Router {
                 .quality(tower_http::CompressionLevel::Fastest)
                 .compress_when({
                     use tower_http::compression::predicate::{
-                        DefaultPredicate, Predicate, SizeAbove,
+                        DefaultPredicate, NotForContentType, Predicate, SizeAbove,
                     };
-                    DefaultPredicate::new().and(SizeAbove::new(1024))
+                    // Archives are deflated already (and keep their length).
+                    DefaultPredicate::new()
+                        .and(SizeAbove::new(1024))
+                        .and(NotForContentType::const_new("application/zip"))
                 }),
         )
         .layer(middleware::from_fn(security_headers))

@@ -56,6 +56,8 @@ pub fn sections(lang: Lang, current: &str) -> Vec<(String, &'static str, bool)> 
         ("settings-sessions", "/settings/sessions"),
         ("settings-tokens", "/settings/tokens"),
         ("settings-tools", "/settings/tools"),
+        ("settings-consents", "/settings/consents"),
+        ("settings-data", "/settings/data"),
     ]
     .into_iter()
     .map(|(k, href)| (lang.t(k), href, href == current))

@@ -12,6 +12,7 @@ mod api;
 mod communities;
 mod composer;
 mod contract;
+mod data_rights;
 mod discovery;
 mod e2e;
 mod e2e_communities;

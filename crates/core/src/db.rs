@@ -121,6 +121,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0020_federation.sql"),
     ),
     (
+        22,
+        "data_rights",
+        include_str!("../../../migrations/0022_data_rights.sql"),
+    ),
+    (
         23,
         "search_vocab",
         include_str!("../../../migrations/0023_search_vocab.sql"),

@@ -55,6 +55,12 @@ pub enum Job {
         signer: String,
         key_id: String,
     },
+    /// Build a "download my data" archive (`crate::data_rights`).
+    DataExport {
+        export_id: i64,
+        base_url: String,
+        instance: String,
+    },
 }
 
 impl Job {
@@ -64,6 +70,7 @@ impl Job {
             Job::Maintenance => "maintenance",
             Job::BackchannelLogout { .. } => "oidc",
             Job::Deliver { .. } => "federation",
+            Job::DataExport { .. } => "data_export",
         }
     }
 }
@@ -311,6 +318,14 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
             Err(crate::federation::delivery::DeliveryError::Retry(e)) => Outcome::Retry(e),
             Err(crate::federation::delivery::DeliveryError::Fail(e)) => Outcome::Fail(e),
         },
+        Job::DataExport {
+            export_id,
+            base_url,
+            instance,
+        } => match crate::data_rights::ops::run_job(db, *export_id, base_url, instance).await {
+            Ok(()) => Outcome::Done,
+            Err(e) => Outcome::Fail(e),
+        },
         Job::Maintenance => {
             let t = now();
             let r = async {
@@ -330,6 +345,7 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
                     .await?;
                 crate::oidc::flow::purge(db).await?;
                 crate::search::vocab::refresh(db).await?;
+                crate::data_rights::purge(db).await?;
                 // SQLite never gathers planner statistics by itself: refresh
                 // those that drifted (bounded work: `analysis_limit` is set
                 // on every connection), so listings keep their

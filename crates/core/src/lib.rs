@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod actor;
 pub mod communities;
 pub mod config;
+pub mod data_rights;
 pub mod db;
 pub mod emails;
 pub mod error;
