@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod communities;
 pub mod ctx;
+pub mod events;
 pub mod feeds;
 pub mod initiatives;
 pub mod media;
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .merge(search::router())
         .merge(organisations::router())
         .merge(initiatives::router())
+        .merge(events::router())
         .merge(oidc::router())
         .merge(oidc_admin::router())
         .merge(second_factor::router())

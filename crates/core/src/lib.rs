@@ -14,6 +14,7 @@ pub mod config;
 pub mod db;
 pub mod emails;
 pub mod error;
+pub mod events;
 pub mod feeds;
 pub mod fetch;
 #[cfg(test)]

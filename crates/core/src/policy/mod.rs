@@ -114,6 +114,24 @@ pub enum Action<'a> {
     EditInitiative { i: &'a InitiativeFacts },
     /// Validate or refuse proposed initiatives; import initiatives.
     ModerateInitiatives,
+    /// See an event (page, agenda, calendar feeds, API): read through the
+    /// communities it is in, like a publication found without its link
+    /// (`FindCommunityContent` in one of them); its organiser always.
+    ViewEvent {
+        organiser: Option<i64>,
+        via: &'a [(CommunityFacts, Option<Membership>)],
+    },
+    /// Edit, cancel, see and export the participants: its organiser,
+    /// a moderator of one of its communities, administrators.
+    ManageEvent {
+        organiser: Option<i64>,
+        via: &'a [(CommunityFacts, Option<Membership>)],
+    },
+    /// Answer going / maybe / not going (a person, who sees the event).
+    RsvpEvent {
+        organiser: Option<i64>,
+        via: &'a [(CommunityFacts, Option<Membership>)],
+    },
 }
 
 /// A viewer able to act: signed in and active. Suspended or pending
@@ -148,7 +166,10 @@ pub fn system_may(action: Action<'_>) -> bool {
         | Action::VerifyOrganisations
         | Action::ViewInitiative { .. }
         | Action::EditInitiative { .. }
-        | Action::ModerateInitiatives => true,
+        | Action::ModerateInitiatives
+        | Action::ViewEvent { .. }
+        | Action::ManageEvent { .. } => true,
+        Action::RsvpEvent { .. } => false,
         Action::CreateOrganisation
         | Action::ClaimOrganisation { .. }
         | Action::ProposeInitiative => false,
@@ -276,6 +297,23 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
                     && v.is_some_and(|u| Some(u.id) == i.proposed_by))
         }
         Action::ModerateInitiatives => is_admin,
+        Action::ViewEvent { organiser, via } => {
+            is_admin
+                || (organiser.is_some() && v.is_some_and(|u| Some(u.id) == organiser))
+                || via
+                    .iter()
+                    .any(|(c, m)| can(viewer, Action::FindCommunityContent { c, m: *m }))
+        }
+        Action::ManageEvent { organiser, via } => {
+            is_admin
+                || (organiser.is_some() && v.is_some_and(|u| Some(u.id) == organiser))
+                || via
+                    .iter()
+                    .any(|(c, m)| can(viewer, Action::ModerateCommunity { c, m: *m }))
+        }
+        Action::RsvpEvent { organiser, via } => {
+            v.is_some() && can(viewer, Action::ViewEvent { organiser, via })
+        }
     }
 }
 
@@ -605,6 +643,8 @@ pub fn sql_needs_viewer(viewer: Option<&User>) -> Option<i64> {
 mod audience;
 pub use audience::*;
 
+#[cfg(test)]
+mod event_tests;
 #[cfg(test)]
 mod org_tests;
 #[cfg(test)]
