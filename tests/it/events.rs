@@ -113,7 +113,10 @@ async fn recurring_event_in_two_communities_with_waiting_list_and_feeds() {
     .await;
     assert_eq!(res.status(), 422);
     let body = res.text().await.expect("body");
-    assert!(body.contains("Corvée « printanière » &amp; co"), "title kept");
+    assert!(
+        html_unescape(&body).contains("value=\"Corvée « printanière » & co\""),
+        "title kept"
+    );
     assert!(body.contains("f-end-error"), "end error tied to the field");
 
     // Monthly on the 2nd Tuesday, 4 times, one date excluded; capacity 1.

@@ -10,8 +10,10 @@
 //!   tokens;
 //! - `rsvp`: going / maybe / not going, capacity and the waiting list,
 //!   participants and their CSV;
-//! - `ical`: iCalendar (RFC 5545) feeds.
+//! - `ical`: iCalendar (RFC 5545) feeds;
+//! - `demo`: seed-demo's events.
 
+pub mod demo;
 pub mod ical;
 pub mod listing;
 pub mod ops;

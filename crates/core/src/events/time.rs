@@ -342,9 +342,10 @@ mod tests {
             days,
             ["2027-01-12T19:00", "2027-03-09T19:00", "2027-04-13T19:00"]
         );
-        // EST then EDT: 00:00 and 23:00 UTC.
+        // EST until 14 March 2027, EDT after: 00:00 then 23:00 UTC.
         assert_eq!(ical_utc(occ[0].start), "20270113T000000Z");
-        assert_eq!(ical_utc(occ[1].start), "20270309T230000Z");
+        assert_eq!(ical_utc(occ[1].start), "20270310T000000Z");
+        assert_eq!(ical_utc(occ[2].start), "20270413T230000Z");
     }
 
     #[test]

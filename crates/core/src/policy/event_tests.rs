@@ -63,18 +63,18 @@ fn events() {
     };
     // (viewer, communities, sees)
     let rows: Vec<(Option<&User>, &[(CommunityFacts, Option<Membership>)], bool)> = vec![
-        (None, &open, true),
-        (Some(&anyone), &open, true),
-        (None, &private_out, false),
-        (Some(&anyone), &private_out, false),
-        (Some(&anyone), &private_in, true),
-        (Some(&suspended), &private_in, false),
-        (None, &unlisted_out, false),
-        (Some(&anyone), &unlisted_out, false),
-        (Some(&anyone), &unlisted_in, true),
-        (Some(&anyone), &both, true),
-        (Some(&organiser), &private_out, true),
-        (Some(&admin), &private_out, true),
+        (None, &open[..], true),
+        (Some(&anyone), &open[..], true),
+        (None, &private_out[..], false),
+        (Some(&anyone), &private_out[..], false),
+        (Some(&anyone), &private_in[..], true),
+        (Some(&suspended), &private_in[..], false),
+        (None, &unlisted_out[..], false),
+        (Some(&anyone), &unlisted_out[..], false),
+        (Some(&anyone), &unlisted_in[..], true),
+        (Some(&anyone), &both[..], true),
+        (Some(&organiser), &private_out[..], true),
+        (Some(&admin), &private_out[..], true),
     ];
     for (i, (v, via, sees)) in rows.iter().enumerate() {
         assert_eq!(view(*v, via), *sees, "row {i}");
