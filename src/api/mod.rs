@@ -13,11 +13,11 @@
 //! `#[utoipa::path]` annotations of the handlers listed in [`ApiDoc`].
 
 pub mod communities;
+pub mod events;
 pub mod extract;
 pub mod instance;
 pub mod me;
 pub mod moderation;
-pub mod events;
 pub mod organisations;
 pub mod publications;
 pub mod search;

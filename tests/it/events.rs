@@ -29,7 +29,9 @@ fn python() -> Option<String> {
         return Some(python);
     }
     if std::env::var("PASSERELLES_REQUIRE_RP").is_ok_and(|v| v == "1") {
-        panic!("icalendar, recurring-ical-events and vobject are required (PASSERELLES_REQUIRE_RP=1)");
+        panic!(
+            "icalendar, recurring-ical-events and vobject are required (PASSERELLES_REQUIRE_RP=1)"
+        );
     }
     crate::harness::skip(
         "calendar feeds",
@@ -72,7 +74,11 @@ fn read_feeds(app: &TestApp, python: &str, from: &str, to: &str, feeds: &[(&str,
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -125,7 +131,10 @@ async fn recurring_event_in_two_communities_with_waiting_list_and_feeds() {
         &org,
         &[
             ("title", "Corvée printanière"),
-            ("description", "On **plante** des tomates; apportez des gants, merci"),
+            (
+                "description",
+                "On **plante** des tomates; apportez des gants, merci",
+            ),
             ("communities", "jardins"),
             ("communities", "cuisines"),
             ("start", "2027-01-12T19:00"),
@@ -144,7 +153,12 @@ async fn recurring_event_in_two_communities_with_waiting_list_and_feeds() {
         ],
     )
     .await;
-    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
+    assert_eq!(
+        res.status(),
+        303,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
     let loc = res
         .headers()
         .get("location")
@@ -160,7 +174,10 @@ async fn recurring_event_in_two_communities_with_waiting_list_and_feeds() {
     assert_eq!(st, 200);
     assert!(page.contains("Communauté jardins") && page.contains("Communauté cuisines"));
     assert!(page.contains("id=\"online-hidden\""));
-    assert!(!page.contains("visio.exemple.org"), "private link hidden from anonymous");
+    assert!(
+        !page.contains("visio.exemple.org"),
+        "private link hidden from anonymous"
+    );
     let ld = page
         .split("<script type=\"application/ld+json\">")
         .nth(1)
@@ -170,7 +187,10 @@ async fn recurring_event_in_two_communities_with_waiting_list_and_feeds() {
     assert_eq!(ld["@type"], "Event");
     assert_eq!(ld["name"], "Corvée printanière");
     assert_eq!(ld["startDate"], "2027-01-12T19:00:00-05:00");
-    assert_eq!(ld["eventAttendanceMode"], "https://schema.org/MixedEventAttendanceMode");
+    assert_eq!(
+        ld["eventAttendanceMode"],
+        "https://schema.org/MixedEventAttendanceMode"
+    );
     assert_eq!(ld["url"], app.at(&path));
 
     // Registration: the first takes the place, the second waits.
@@ -185,16 +205,28 @@ async fn recurring_event_in_two_communities_with_waiting_list_and_feeds() {
         .await;
     assert_eq!(res.status(), 303);
     let (_, p2page) = get(&p2, app.at(&path)).await;
-    assert!(p2page.contains("Sur la liste d’attente"), "second is waitlisted");
-    assert!(!p2page.contains("visio.exemple.org"), "no link while waiting");
+    assert!(
+        p2page.contains("Sur la liste d’attente"),
+        "second is waitlisted"
+    );
+    assert!(
+        !p2page.contains("visio.exemple.org"),
+        "no link while waiting"
+    );
     let (_, p1page) = get(&p1, app.at(&path)).await;
-    assert!(p1page.contains("https://visio.exemple.org/corvee"), "participant sees the link");
+    assert!(
+        p1page.contains("https://visio.exemple.org/corvee"),
+        "participant sees the link"
+    );
 
     // The organiser's CSV lists the holder first, then the waiting person.
     let (st, csv) = get(&org, app.at(&format!("{path}/participants.csv"))).await;
     assert_eq!(st, 200);
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "username,display_name,answer,waitlisted,answered_at");
+    assert_eq!(
+        lines[0],
+        "username,display_name,answer,waitlisted,answered_at"
+    );
     assert!(lines[1].starts_with("premiere,,going,0,"), "{csv}");
     assert!(lines[2].starts_with("deuxieme,,going,1,"), "{csv}");
     // Not for participants.
@@ -282,8 +314,15 @@ async fn recurring_event_in_two_communities_with_waiting_list_and_feeds() {
         assert_eq!(strings(&r["icalendar"]), expected, "{name}: icalendar");
         assert_eq!(strings(&r["vobject"]), expected, "{name}: vobject");
         assert_eq!(strings(&r["tzids"]), ["America/Toronto"], "{name}");
-        assert!(strings(&r["urls"]).contains(&app.at(&path)), "{name}: URL back");
-        assert_eq!(r["sequences"][&uid].as_i64(), Some(before + 1), "{name}: SEQUENCE raised");
+        assert!(
+            strings(&r["urls"]).contains(&app.at(&path)),
+            "{name}: URL back"
+        );
+        assert_eq!(
+            r["sequences"][&uid].as_i64(),
+            Some(before + 1),
+            "{name}: SEQUENCE raised"
+        );
     }
     // The private link is in no public feed.
     assert!(!feeds.iter().any(|(_, b)| b.contains("visio.exemple.org")));
@@ -307,23 +346,36 @@ async fn recurring_event_in_two_communities_with_waiting_list_and_feeds() {
             ],
         )
         .await;
-    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
+    assert_eq!(
+        res.status(),
+        303,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
     let (_, body) = get(&anon, app.at("/c/cuisines/events.ics")).await;
     let read = read_feeds(&app, &py, "2026-12-01", "2027-12-31", &[("after", &body)]);
     assert_eq!(strings(&read["after"]["uids"]), [uid.clone()]);
-    assert_eq!(
-        read["after"]["sequences"][&uid].as_i64(),
-        Some(before + 2)
-    );
+    assert_eq!(read["after"]["sequences"][&uid].as_i64(), Some(before + 2));
     assert_eq!(strings(&read["after"]["icalendar"]), expected);
 
     // Cancelling the whole event: STATUS:CANCELLED everywhere.
     let res = app
-        .post_form(&org, &path, &format!("{path}/status"), &[("status", "cancelled")])
+        .post_form(
+            &org,
+            &path,
+            &format!("{path}/status"),
+            &[("status", "cancelled")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let (_, body) = get(&anon, app.at("/events.ics")).await;
-    let read = read_feeds(&app, &py, "2026-12-01", "2027-12-31", &[("cancelled", &body)]);
+    let read = read_feeds(
+        &app,
+        &py,
+        "2026-12-01",
+        "2027-12-31",
+        &[("cancelled", &body)],
+    );
     for occ in strings(&read["cancelled"]["icalendar"]) {
         assert!(occ.ends_with("|CANCELLED"), "{occ}");
     }
@@ -335,7 +387,10 @@ async fn recurring_event_in_two_communities_with_waiting_list_and_feeds() {
     let (_, month) = get(&anon, app.at("/events/month?m=2027-03")).await;
     assert!(month.contains(&format!("href=\"{path}\"")));
     let (_, other) = get(&anon, app.at("/events/month?m=2027-02")).await;
-    assert!(!other.contains(&format!("href=\"{path}\"")), "February excluded");
+    assert!(
+        !other.contains(&format!("href=\"{path}\"")),
+        "February excluded"
+    );
 }
 
 #[tokio::test]
@@ -358,13 +413,18 @@ async fn api_creates_answers_and_refuses() {
         .as_object()
         .map(|o| o.keys().cloned().collect())
         .unwrap_or_default();
-    assert!(fields.contains(&"title".to_string()) && fields.contains(&"start".to_string()), "{v}");
+    assert!(
+        fields.contains(&"title".to_string()) && fields.contains(&"start".to_string()),
+        "{v}"
+    );
     // A hostile rule is refused, not expanded.
     let res = client
         .post(app.at("/api/v1/events"))
         .bearer_auth(&token)
-        .json(&json!({"title": "x", "communities": ["api-c"], "start": "2027-01-01T10:00",
-                      "repeat": "rule", "rrule": "FREQ=SECONDLY;COUNT=100000000"}))
+        .json(
+            &json!({"title": "x", "communities": ["api-c"], "start": "2027-01-01T10:00",
+                      "repeat": "rule", "rrule": "FREQ=SECONDLY;COUNT=100000000"}),
+        )
         .send()
         .await
         .expect("post");
@@ -372,8 +432,10 @@ async fn api_creates_answers_and_refuses() {
     let res = client
         .post(app.at("/api/v1/events"))
         .bearer_auth(&token)
-        .json(&json!({"title": "Atelier", "communities": ["api-c"], "start": "2027-05-01",
-                      "end": "2027-05-02", "all_day": true, "capacity": "2"}))
+        .json(
+            &json!({"title": "Atelier", "communities": ["api-c"], "start": "2027-05-01",
+                      "end": "2027-05-02", "all_day": true, "capacity": "2"}),
+        )
         .send()
         .await
         .expect("post");
@@ -417,11 +479,17 @@ async fn api_creates_answers_and_refuses() {
     // An all-day event in a feed: DATE values, read the same by both parsers.
     let (_, ics) = get(&client, app.at("/c/api-c/events.ics")).await;
     assert!(ics.contains("DTSTART;VALUE=DATE:20270501"));
-    assert!(ics.contains("DTEND;VALUE=DATE:20270503"), "end date exclusive");
+    assert!(
+        ics.contains("DTEND;VALUE=DATE:20270503"),
+        "end date exclusive"
+    );
     if let Some(py) = python() {
         let r = read_feeds(&app, &py, "2027-01-01", "2027-12-31", &[("allday", &ics)]);
         assert_eq!(strings(&r["allday"]["icalendar"]).len(), 1);
-        assert_eq!(strings(&r["allday"]["icalendar"]), strings(&r["allday"]["vobject"]));
+        assert_eq!(
+            strings(&r["allday"]["icalendar"]),
+            strings(&r["allday"]["vobject"])
+        );
     }
 }
 
@@ -450,8 +518,10 @@ async fn who_sees_an_event_through_each_channel() {
         let res = reqwest::Client::new()
             .post(app.at("/api/v1/events"))
             .bearer_auth(&token)
-            .json(&json!({"title": format!("Événement {vis}"), "communities": [slug],
-                          "start": "2027-06-01T10:00", "tags": format!("matrice-{vis}")}))
+            .json(
+                &json!({"title": format!("Événement {vis}"), "communities": [slug],
+                          "start": "2027-06-01T10:00", "tags": format!("matrice-{vis}")}),
+            )
             .send()
             .await
             .expect("create");
@@ -467,22 +537,74 @@ async fn who_sees_an_event_through_each_channel() {
 
     // (visibility, viewer) → [page, api, agenda, community feed, instance feed, tag feed, private feed]
     let expected: &[(&str, &str, [bool; 7])] = &[
-        ("open", "anonymous", [true, true, true, true, true, true, false]),
-        ("open", "outsider", [true, true, true, true, true, true, false]),
+        (
+            "open",
+            "anonymous",
+            [true, true, true, true, true, true, false],
+        ),
+        (
+            "open",
+            "outsider",
+            [true, true, true, true, true, true, false],
+        ),
         ("open", "member", [true, true, true, true, true, true, true]),
         // The API refuses a suspended account's token.
-        ("open", "suspended", [true, false, true, true, true, true, false]),
+        (
+            "open",
+            "suspended",
+            [true, false, true, true, true, true, false],
+        ),
         ("open", "admin", [true, true, true, true, true, true, false]),
-        ("private", "anonymous", [false, false, false, false, false, false, false]),
-        ("private", "outsider", [false, false, false, false, false, false, false]),
-        ("private", "member", [true, true, true, false, false, false, true]),
-        ("private", "suspended", [false, false, false, false, false, false, false]),
-        ("private", "admin", [true, true, true, false, false, false, false]),
-        ("unlisted", "anonymous", [false, false, false, false, false, false, false]),
-        ("unlisted", "outsider", [false, false, false, false, false, false, false]),
-        ("unlisted", "member", [true, true, true, false, false, false, true]),
-        ("unlisted", "suspended", [false, false, false, false, false, false, false]),
-        ("unlisted", "admin", [true, true, true, false, false, false, false]),
+        (
+            "private",
+            "anonymous",
+            [false, false, false, false, false, false, false],
+        ),
+        (
+            "private",
+            "outsider",
+            [false, false, false, false, false, false, false],
+        ),
+        (
+            "private",
+            "member",
+            [true, true, true, false, false, false, true],
+        ),
+        (
+            "private",
+            "suspended",
+            [false, false, false, false, false, false, false],
+        ),
+        (
+            "private",
+            "admin",
+            [true, true, true, false, false, false, false],
+        ),
+        (
+            "unlisted",
+            "anonymous",
+            [false, false, false, false, false, false, false],
+        ),
+        (
+            "unlisted",
+            "outsider",
+            [false, false, false, false, false, false, false],
+        ),
+        (
+            "unlisted",
+            "member",
+            [true, true, true, false, false, false, true],
+        ),
+        (
+            "unlisted",
+            "suspended",
+            [false, false, false, false, false, false, false],
+        ),
+        (
+            "unlisted",
+            "admin",
+            [true, true, true, false, false, false, false],
+        ),
     ];
     let mut clients = std::collections::HashMap::new();
     let mut tokens = std::collections::HashMap::new();
@@ -497,7 +619,9 @@ async fn who_sees_an_event_through_each_channel() {
         if name != "suspended" {
             app.login(&c, &u.username, crate::harness::PASSWORD).await;
             // A private feed address, made on "my events".
-            let res = app.post_form(&c, "/events/mine", "/events/tokens", &[]).await;
+            let res = app
+                .post_form(&c, "/events/mine", "/events/tokens", &[])
+                .await;
             assert_eq!(res.status(), 200);
             let page = html_unescape(&res.text().await.expect("body"));
             let url = page
@@ -514,10 +638,7 @@ async fn who_sees_an_event_through_each_channel() {
     clients.insert("anonymous", app.client());
     let mut wrong = Vec::new();
     for (vis, viewer, want) in expected {
-        let (_, slug, id) = events
-            .iter()
-            .find(|(v, _, _)| v == vis)
-            .expect("event");
+        let (_, slug, id) = events.iter().find(|(v, _, _)| v == vis).expect("event");
         let title = format!("Événement {vis}");
         let c = &clients[viewer];
         let page = get(c, app.at(&format!("/e/{id}"))).await.0 == 200;
@@ -530,7 +651,10 @@ async fn who_sees_an_event_through_each_channel() {
         };
         let agenda = get(c, app.at("/events")).await.1.contains(&title);
         let anon = app.client();
-        let cfeed = get(&anon, app.at(&format!("/c/{slug}/events.ics"))).await.1.contains(&title);
+        let cfeed = get(&anon, app.at(&format!("/c/{slug}/events.ics")))
+            .await
+            .1
+            .contains(&title);
         let ifeed = get(&anon, app.at("/events.ics")).await.1.contains(&title);
         let tfeed = get(&anon, app.at(&format!("/tags/matrice-{vis}/events.ics")))
             .await
@@ -550,7 +674,9 @@ async fn who_sees_an_event_through_each_channel() {
     // Revoking the private addresses: the feed answers 404 at once.
     let url = feeds["member"].clone();
     let c = &clients["member"];
-    let res = app.post_form(c, "/events/mine", "/events/tokens/revoke", &[]).await;
+    let res = app
+        .post_form(c, "/events/mine", "/events/tokens/revoke", &[])
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(get(&app.client(), url).await.0, 404);
 }

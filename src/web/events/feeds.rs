@@ -42,7 +42,10 @@ pub fn router() -> Router<AppState> {
         .route("/o/{slug}/events.ics", get(organisation_feed))
         .route("/e/{id}/event.ics", get(event_ics))
         .route("/events/ical/{token}/mine.ics", get(mine_feed))
-        .route("/events/ical/{token}/communities.ics", get(communities_feed))
+        .route(
+            "/events/ical/{token}/communities.ics",
+            get(communities_feed),
+        )
         .route("/events/mine", get(mine_page))
         .route("/events/tokens", post(token_create))
         .route("/events/tokens/revoke", post(token_revoke))
@@ -158,10 +161,7 @@ async fn community_feed(
     Ok(ics_response(body, true))
 }
 
-async fn tag_feed(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-) -> AppResult<Response> {
+async fn tag_feed(State(state): State<AppState>, Path(name): Path<String>) -> AppResult<Response> {
     let key = crate::publications::fold_tag_key(name.trim());
     if key.is_empty() {
         return Err(AppError::NotFound);
@@ -220,10 +220,17 @@ async fn event_ics(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let l = super::load_seen(&state, &ctx, &id).await?;
-    let body = render(&state, ctx.user.as_ref(), std::slice::from_ref(&l.e), &l.e.title).await?;
+    let body = render(
+        &state,
+        ctx.user.as_ref(),
+        std::slice::from_ref(&l.e),
+        &l.e.title,
+    )
+    .await?;
     let public = l.visible_to(None);
     let mut res = ics_response(body, public);
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"event-{}.ics\"", l.e.id)) {
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"event-{}.ics\"", l.e.id))
+    {
         res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(ctx.finish(res))
@@ -248,7 +255,13 @@ async fn mine_feed(
         ..Filter::default()
     };
     let name = state.config.public_url();
-    let body = build(&state, Some(&u), &f, &format!("{} · {}", u.shown_name(), name)).await?;
+    let body = build(
+        &state,
+        Some(&u),
+        &f,
+        &format!("{} · {}", u.shown_name(), name),
+    )
+    .await?;
     Ok(ics_response(body, false))
 }
 

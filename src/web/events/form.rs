@@ -87,7 +87,15 @@ async fn form_page(
     };
     let zones: Vec<(&str, String)> = time::ZONES
         .iter()
-        .map(|z| (*z, lang.t(&format!("event-tz-{}", z.replace(['/', '_'], "-").to_lowercase()))))
+        .map(|z| {
+            (
+                *z,
+                lang.t(&format!(
+                    "event-tz-{}",
+                    z.replace(['/', '_'], "-").to_lowercase()
+                )),
+            )
+        })
         .collect();
     let repeats = [
         ("", lang.t("event-repeat-none")),

@@ -534,7 +534,9 @@ async fn show(
     let organiser = match e.organiser_id {
         Some(u) => crate::accounts::by_id(&state.db, u)
             .await?
-            .filter(|u| crate::policy::can(viewer, crate::policy::Action::ViewProfile { target: u }))
+            .filter(|u| {
+                crate::policy::can(viewer, crate::policy::Action::ViewProfile { target: u })
+            })
             .map(|u| (u.path(), u.shown_name().to_string())),
         None => None,
     };
@@ -544,7 +546,12 @@ async fn show(
         (e.starts_at, e.ends_at)
     } else {
         let cancelled = events::cancelled_occurrences(&state.db, e.id).await?;
-        let (occ, _) = time::expand(&e.timing(), now.min(e.starts_at).max(now - 86400), i64::MAX / 4, 60);
+        let (occ, _) = time::expand(
+            &e.timing(),
+            now.min(e.starts_at).max(now - 86400),
+            i64::MAX / 4,
+            60,
+        );
         for o in &occ {
             let key = time::format_local(o.start_local, e.all_day);
             occurrences.push(OccRow {
@@ -580,7 +587,8 @@ async fn show(
     });
     let mut locations = Vec::new();
     if e.place_kind != "online" && !e.address.is_empty() {
-        locations.push(serde_json::json!({"@type": "Place", "name": e.address, "address": e.address}));
+        locations
+            .push(serde_json::json!({"@type": "Place", "name": e.address, "address": e.address}));
     }
     if e.online() {
         let mut v = serde_json::json!({"@type": "VirtualLocation"});
@@ -608,7 +616,12 @@ async fn show(
         communities: shown.iter().map(|c| (c.path(), c.name.clone())).collect(),
         tags: tags
             .iter()
-            .map(|t| (format!("/events?tag={}", crate::urls::encode_path(&t.name)), t.label.clone()))
+            .map(|t| {
+                (
+                    format!("/events?tag={}", crate::urls::encode_path(&t.name)),
+                    t.label.clone(),
+                )
+            })
             .collect(),
         territory,
         organisation,
@@ -643,7 +656,10 @@ async fn rsvp_submit(
     Form(f): Form<RsvpBody>,
 ) -> AppResult<Response> {
     let Some(u) = ctx.user.clone() else {
-        return Ok(ctx.redirect(&format!("/login?next=%2Fe%2F{}", crate::urls::encode_path(&id))));
+        return Ok(ctx.redirect(&format!(
+            "/login?next=%2Fe%2F{}",
+            crate::urls::encode_path(&id)
+        )));
     };
     ctx.verify_csrf(&f.csrf)?;
     let answer = Answer::parse(&f.answer).ok_or(AppError::BadRequest {
@@ -703,15 +719,21 @@ async fn occurrence_submit(
     let u = ctx.user.clone().ok_or(AppError::Unauthorized)?;
     ctx.verify_csrf(&f.csrf)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let e = ops::set_occurrence(&state, &Actor::person(&u), id, &f.start, f.action != "restore")
-        .await
-        .map_err(|e| match e {
-            AppError::Invalid { .. } => AppError::BadRequest {
-                code: "unknown_occurrence",
-                message_key: "event-occurrence-unknown",
-            },
-            e => e,
-        })?;
+    let e = ops::set_occurrence(
+        &state,
+        &Actor::person(&u),
+        id,
+        &f.start,
+        f.action != "restore",
+    )
+    .await
+    .map_err(|e| match e {
+        AppError::Invalid { .. } => AppError::BadRequest {
+            code: "unknown_occurrence",
+            message_key: "event-occurrence-unknown",
+        },
+        e => e,
+    })?;
     ctx.flash("flash-event-saved");
     Ok(ctx.redirect(&e.path()))
 }

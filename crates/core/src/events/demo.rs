@@ -52,7 +52,10 @@ pub async fn seed(db: &Db, count: i64, seed: u64) -> anyhow::Result<i64> {
     )
     .fetch_all(&db.pool)
     .await?;
-    anyhow::ensure!(!communities.is_empty(), "no community to put demo events in");
+    anyhow::ensure!(
+        !communities.is_empty(),
+        "no community to put demo events in"
+    );
     let regions: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, slug FROM territories WHERE level = 'region' ORDER BY code")
             .fetch_all(&db.pool)

@@ -133,10 +133,7 @@ pub fn calendar(name: &str, public_url: &str, items: &[Item<'_>]) -> String {
     line(&mut out, "CALSCALE:GREGORIAN");
     line(&mut out, "METHOD:PUBLISH");
     line(&mut out, &format!("X-WR-CALNAME:{}", escape(name)));
-    line(
-        &mut out,
-        &format!("X-WR-TIMEZONE:{}", time::DEFAULT_TZ),
-    );
+    line(&mut out, &format!("X-WR-TIMEZONE:{}", time::DEFAULT_TZ));
     let mut zones: Vec<&str> = items
         .iter()
         .filter(|i| !i.e.all_day)

@@ -146,11 +146,7 @@ async fn cancelled_of(
     if ids.is_empty() {
         return Ok(out);
     }
-    let list = ids
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let rows: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT event_id, start_local FROM event_occurrences WHERE status = 'cancelled' AND event_id IN ({list})"
     )))

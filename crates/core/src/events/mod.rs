@@ -585,7 +585,10 @@ pub fn check_pure(v: &Values) -> Result<Checked, Errs> {
             duration: ends_at - starts_at,
             all_day: v.all_day,
             rrule: rrule.clone(),
-            exdates: exdates.iter().filter_map(|x| time::parse_local(x)).collect(),
+            exdates: exdates
+                .iter()
+                .filter_map(|x| time::parse_local(x))
+                .collect(),
         };
         match time::series_end(&t) {
             Some(e) => series_ends_at = e.max(ends_at),

@@ -208,9 +208,7 @@ pub async fn insert_in(
 }
 
 async fn reload(state: &AppState, id: i64) -> AppResult<Event> {
-    super::by_id(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)
+    super::by_id(&state.db, id).await?.ok_or(AppError::NotFound)
 }
 
 /// Create an event in one or more communities (a person who may post in
@@ -416,12 +414,14 @@ pub async fn create_token(state: &AppState, actor: &Actor) -> AppResult<String> 
             message_key: "event-token-too-many",
         });
     }
-    sqlx::query("INSERT INTO calendar_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3)")
-        .bind(u.id)
-        .bind(token_hash(&token))
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO calendar_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3)",
+    )
+    .bind(u.id)
+    .bind(token_hash(&token))
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
     audit_in(&mut tx, actor, "calendar_token_created", Some(u.id), "").await?;
     tx.commit().await?;
     Ok(token)

@@ -282,12 +282,7 @@ pub fn expand(t: &Timing, from: i64, to: i64, limit: u16) -> (Vec<Occurrence>, b
 /// compare "upcoming" with), or `None` when the rule expands to nothing.
 pub fn series_end(t: &Timing) -> Option<i64> {
     let first = instant(t.tz, t.start);
-    let (occ, _) = expand(
-        t,
-        first,
-        first + MAX_SERIES_DAYS * 86400,
-        MAX_OCCURRENCES,
-    );
+    let (occ, _) = expand(t, first, first + MAX_SERIES_DAYS * 86400, MAX_OCCURRENCES);
     occ.last().map(|o| o.end)
 }
 

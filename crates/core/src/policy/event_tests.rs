@@ -59,7 +59,13 @@ fn events() {
     let unlisted_in = [(c(Visibility::Unlisted), MEMBER)];
     let both = [(c(Visibility::Private), None), (c(Visibility::Open), None)];
     let view = |v: Option<&User>, via: &[(CommunityFacts, Option<Membership>)]| {
-        can(v, Action::ViewEvent { organiser: org, via })
+        can(
+            v,
+            Action::ViewEvent {
+                organiser: org,
+                via,
+            },
+        )
     };
     // (viewer, communities, sees)
     let rows: Vec<(Option<&User>, &[(CommunityFacts, Option<Membership>)], bool)> = vec![
@@ -80,7 +86,13 @@ fn events() {
         assert_eq!(view(*v, via), *sees, "row {i}");
     }
     let manage = |v: Option<&User>, via: &[(CommunityFacts, Option<Membership>)]| {
-        can(v, Action::ManageEvent { organiser: org, via })
+        can(
+            v,
+            Action::ManageEvent {
+                organiser: org,
+                via,
+            },
+        )
     };
     assert!(manage(Some(&organiser), &open));
     assert!(!manage(Some(&anyone), &open));
@@ -89,13 +101,28 @@ fn events() {
     assert!(manage(Some(&admin), &open));
     assert!(!manage(None, &open));
     let rsvp = |v: Option<&User>, via: &[(CommunityFacts, Option<Membership>)]| {
-        can(v, Action::RsvpEvent { organiser: org, via })
+        can(
+            v,
+            Action::RsvpEvent {
+                organiser: org,
+                via,
+            },
+        )
     };
     assert!(!rsvp(None, &open));
     assert!(rsvp(Some(&anyone), &open));
     assert!(!rsvp(Some(&anyone), &private_out));
     assert!(!rsvp(Some(&suspended), &open));
-    assert!(system_may(Action::ViewEvent { organiser: None, via: &private_out }));
-    assert!(system_may(Action::ManageEvent { organiser: None, via: &private_out }));
-    assert!(!system_may(Action::RsvpEvent { organiser: None, via: &open }));
+    assert!(system_may(Action::ViewEvent {
+        organiser: None,
+        via: &private_out
+    }));
+    assert!(system_may(Action::ManageEvent {
+        organiser: None,
+        via: &private_out
+    }));
+    assert!(!system_may(Action::RsvpEvent {
+        organiser: None,
+        via: &open
+    }));
 }
