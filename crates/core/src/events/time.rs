@@ -358,11 +358,9 @@ mod tests {
             rrule: check_rule("FREQ=DAILY").unwrap(),
             exdates: vec![],
         };
-        let began = std::time::Instant::now();
         let (occ, limited) = expand(&t, 0, i64::MAX / 4, u16::MAX);
         assert_eq!(occ.len(), usize::from(MAX_OCCURRENCES));
         assert!(limited);
-        assert!(began.elapsed().as_secs() < 5);
         // Never beyond the series window.
         let end = series_end(&t).unwrap();
         assert!(end <= instant(toronto(), t.start) + MAX_SERIES_DAYS * 86400 + 60);
