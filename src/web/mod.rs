@@ -6,6 +6,7 @@ pub mod auth;
 pub mod communities;
 pub mod ctx;
 pub mod data_rights;
+pub mod events;
 pub mod feeds;
 pub mod initiatives;
 pub mod media;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(organisations::router())
         .merge(initiatives::router())
         .merge(newsletters::router())
+        .merge(events::router())
         .merge(oidc::router())
         .merge(oidc_admin::router())
         .merge(second_factor::router())

@@ -143,6 +143,7 @@ async fn extra_sections(
                 .collect(),
         });
     }
+    out.extend(super::events::territory_section(state, viewer, t, lang).await?);
     Ok(out)
 }
 

@@ -19,6 +19,7 @@ mod e2e_communities;
 mod e2e_layout;
 mod e2e_passkeys;
 mod e2e_territories;
+mod events;
 mod faults;
 mod federation;
 mod feeds;

@@ -111,6 +111,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0016_limits.sql"),
     ),
     (
+        17,
+        "events",
+        include_str!("../../../migrations/0017_events.sql"),
+    ),
+    (
         19,
         "newsletter",
         include_str!("../../../migrations/0019_newsletter.sql"),

@@ -16,6 +16,7 @@ pub mod db;
 pub mod emails;
 pub mod error;
 pub mod federation;
+pub mod events;
 pub mod feeds;
 pub mod fetch;
 #[cfg(test)]

@@ -657,6 +657,8 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
     let (orgs, inits) =
         crate::organisations::demo::seed(db, (sizes.users * 800 / 4300).max(8), seed).await?;
     tracing::info!(orgs, inits, "seed: organisations and initiatives");
+    let events = crate::events::demo::seed(db, (sizes.users * 1500 / 4300).max(12), seed).await?;
+    tracing::info!(events, "seed: events");
     let written = t0.elapsed().as_secs_f64();
     // The demo layer of territories (real names and codes, marked demo) and
     // the content placed on the tree.

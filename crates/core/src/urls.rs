@@ -170,3 +170,23 @@ pub fn newsletter_unsubscribe(token: &str) -> String {
 pub fn newsletter_confirm(token: &str) -> String {
     format!("/newsletters/confirm/{token}")
 }
+
+/// An event's page (`/e/{id}`).
+pub fn event(id: i64) -> String {
+    format!("/e/{id}")
+}
+
+/// The agenda of events.
+pub fn events() -> String {
+    "/events".to_string()
+}
+
+/// A calendar feed's path (`/events/ical/…`) turned into its `webcal://`
+/// address, for calendar applications that subscribe.
+pub fn webcal(public_url: &str, path: &str) -> String {
+    let abs = absolute(public_url, path);
+    match abs.split_once("://") {
+        Some((_, rest)) => format!("webcal://{rest}"),
+        None => abs,
+    }
+}

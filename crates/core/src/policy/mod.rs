@@ -122,6 +122,24 @@ pub enum Action<'a> {
     /// Be published as a `Person` actor: an active local account whose
     /// owner did not opt out (`users.federation_opt_out`).
     FederateProfile { target: &'a User, opted_out: bool },
+    /// See an event (page, agenda, calendar feeds, API): read through the
+    /// communities it is in, like a publication found without its link
+    /// (`FindCommunityContent` in one of them); its organiser always.
+    ViewEvent {
+        organiser: Option<i64>,
+        via: &'a [(CommunityFacts, Option<Membership>)],
+    },
+    /// Edit, cancel, see and export the participants: its organiser,
+    /// a moderator of one of its communities, administrators.
+    ManageEvent {
+        organiser: Option<i64>,
+        via: &'a [(CommunityFacts, Option<Membership>)],
+    },
+    /// Answer going / maybe / not going (a person, who sees the event).
+    RsvpEvent {
+        organiser: Option<i64>,
+        via: &'a [(CommunityFacts, Option<Membership>)],
+    },
 }
 
 /// A viewer able to act: signed in and active. Suspended or pending
@@ -156,7 +174,10 @@ pub fn system_may(action: Action<'_>) -> bool {
         | Action::VerifyOrganisations
         | Action::ViewInitiative { .. }
         | Action::EditInitiative { .. }
-        | Action::ModerateInitiatives => true,
+        | Action::ModerateInitiatives
+        | Action::ViewEvent { .. }
+        | Action::ManageEvent { .. } => true,
+        Action::RsvpEvent { .. } => false,
         // Not a permission of anyone: a property of the community or person.
         Action::FederateCommunity { .. } | Action::FederateProfile { .. } => can(None, action),
         Action::CreateOrganisation
@@ -295,6 +316,23 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
         }
         Action::FederateProfile { target, opted_out } => {
             !opted_out && target.domain.is_none() && target.status == Status::Active
+        }
+        Action::ViewEvent { organiser, via } => {
+            is_admin
+                || (organiser.is_some() && v.is_some_and(|u| Some(u.id) == organiser))
+                || via
+                    .iter()
+                    .any(|(c, m)| can(viewer, Action::FindCommunityContent { c, m: *m }))
+        }
+        Action::ManageEvent { organiser, via } => {
+            is_admin
+                || (organiser.is_some() && v.is_some_and(|u| Some(u.id) == organiser))
+                || via
+                    .iter()
+                    .any(|(c, m)| can(viewer, Action::ModerateCommunity { c, m: *m }))
+        }
+        Action::RsvpEvent { organiser, via } => {
+            v.is_some() && can(viewer, Action::ViewEvent { organiser, via })
         }
     }
 }
@@ -625,6 +663,8 @@ pub fn sql_needs_viewer(viewer: Option<&User>) -> Option<i64> {
 mod audience;
 pub use audience::*;
 
+#[cfg(test)]
+mod event_tests;
 #[cfg(test)]
 mod org_tests;
 #[cfg(test)]

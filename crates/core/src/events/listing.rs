@@ -1,0 +1,194 @@
+//! The agenda's reads: events a viewer may see (the policy's SQL form,
+//! `visible_sql`), filtered by community, territory (with roll-up), tag,
+//! organisation, online, a person's registrations or communities, and a
+//! time window; and their occurrences in that window.
+
+use super::time::{self, Occurrence};
+use super::{COLUMNS, Event};
+use crate::accounts::User;
+use crate::db::Db;
+use crate::organisations::sql::{Sql, Val};
+use crate::policy;
+
+/// The SQL form of `Action::ViewEvent` on the event alias `e`, the viewer
+/// bound at `$param` (when `policy::sql_needs_viewer`): one of its
+/// communities is findable by the viewer, or the viewer organises it.
+pub fn visible_sql(e: &str, viewer: Option<&User>, param: usize) -> String {
+    let find = policy::findable_communities_sql("vc", viewer, param);
+    let own = if policy::sql_needs_viewer(viewer).is_some() {
+        format!(" OR {e}.organiser_id = ${param}")
+    } else {
+        String::new()
+    };
+    format!(
+        "(EXISTS (SELECT 1 FROM event_communities vec JOIN communities vc ON vc.id = vec.community_id \
+         WHERE vec.event_id = {e}.id AND {find}){own})"
+    )
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub community_id: Option<i64>,
+    /// A territory id: events placed in it or below.
+    pub territory_id: Option<i64>,
+    /// A folded tag key.
+    pub tag: String,
+    pub organisation_id: Option<i64>,
+    /// Some(true): online or hybrid; Some(false): in person (address or hybrid).
+    pub online: Option<bool>,
+    /// Only the events this person answered going or maybe to.
+    pub registered: Option<i64>,
+    /// Only events of the communities this person is an active member of.
+    pub member_of: Option<i64>,
+}
+
+/// Events (series) the viewer may see, overlapping `[from, to)`, soonest
+/// first, at most `limit`.
+pub async fn between(
+    db: &Db,
+    viewer: Option<&User>,
+    f: &Filter,
+    from: i64,
+    to: i64,
+    limit: i64,
+) -> Result<Vec<Event>, sqlx::Error> {
+    let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM events e"));
+    where_clause(&mut sql, viewer, f);
+    let a = sql.bind(Val::I(from));
+    let b = sql.bind(Val::I(to));
+    let n = sql.bind(Val::I(limit));
+    sql.push(&format!(
+        " AND e.series_ends_at > {a} AND e.starts_at < {b} ORDER BY e.starts_at, e.id LIMIT {n}"
+    ));
+    let rows = sql.query().fetch_all(&db.pool).await?;
+    rows.iter().map(Event::from_row).collect()
+}
+
+/// Events whose last occurrence ended before `before`, latest first.
+pub async fn past(
+    db: &Db,
+    viewer: Option<&User>,
+    f: &Filter,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<Event>, sqlx::Error> {
+    let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM events e"));
+    where_clause(&mut sql, viewer, f);
+    let a = sql.bind(Val::I(before));
+    let n = sql.bind(Val::I(limit));
+    sql.push(&format!(
+        " AND e.series_ends_at <= {a} ORDER BY e.series_ends_at DESC, e.id DESC LIMIT {n}"
+    ));
+    let rows = sql.query().fetch_all(&db.pool).await?;
+    rows.iter().map(Event::from_row).collect()
+}
+
+fn where_clause(sql: &mut Sql, viewer: Option<&User>, f: &Filter) {
+    let p = sql.viewer(viewer);
+    sql.push(&format!(" WHERE {}", visible_sql("e", viewer, p)));
+    if let Some(c) = f.community_id {
+        let ph = sql.bind(Val::I(c));
+        sql.push(&format!(
+            " AND EXISTS (SELECT 1 FROM event_communities fc WHERE fc.event_id = e.id AND fc.community_id = {ph})"
+        ));
+    }
+    if let Some(t) = f.territory_id {
+        let ph = sql.bind(Val::I(t));
+        sql.push(&format!(
+            " AND EXISTS (SELECT 1 FROM territory_closure tc WHERE tc.ancestor_id = {ph} AND tc.descendant_id = e.territory_id)"
+        ));
+    }
+    if !f.tag.is_empty() {
+        let ph = sql.bind(Val::S(f.tag.clone()));
+        sql.push(&format!(
+            " AND EXISTS (SELECT 1 FROM event_tags ft WHERE ft.event_id = e.id AND ft.tag_key = {ph})"
+        ));
+    }
+    if let Some(o) = f.organisation_id {
+        let ph = sql.bind(Val::I(o));
+        sql.push(&format!(" AND e.organisation_id = {ph}"));
+    }
+    match f.online {
+        Some(true) => sql.push(" AND e.place_kind IN ('online', 'hybrid')"),
+        Some(false) => sql.push(" AND e.place_kind IN ('address', 'hybrid')"),
+        None => {}
+    }
+    if let Some(u) = f.registered {
+        let ph = sql.bind(Val::I(u));
+        sql.push(&format!(
+            " AND EXISTS (SELECT 1 FROM event_rsvps fr WHERE fr.event_id = e.id AND fr.user_id = {ph} \
+             AND fr.answer IN ('going', 'maybe'))"
+        ));
+    }
+    if let Some(u) = f.member_of {
+        let ph = sql.bind(Val::I(u));
+        sql.push(&format!(
+            " AND EXISTS (SELECT 1 FROM event_communities mc JOIN memberships mm ON mm.community_id = mc.community_id \
+             WHERE mc.event_id = e.id AND mm.user_id = {ph} AND mm.state = 'active')"
+        ));
+    }
+}
+
+/// One occurrence of an event, for the agenda and the month grid.
+#[derive(Debug, Clone)]
+pub struct Dated {
+    pub event: Event,
+    pub occ: Occurrence,
+    pub cancelled: bool,
+}
+
+/// The cancelled occurrences of several series, in one statement.
+async fn cancelled_of(
+    db: &Db,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<String>>, sqlx::Error> {
+    let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let rows: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT event_id, start_local FROM event_occurrences WHERE status = 'cancelled' AND event_id IN ({list})"
+    )))
+    .fetch_all(&db.pool)
+    .await?;
+    for (id, s) in rows {
+        out.entry(id).or_default().push(s);
+    }
+    Ok(out)
+}
+
+/// The occurrences of `events` in `[from, to)`, in time order, at most
+/// `limit` in all (each series expanded within its own bounds). One
+/// statement for the cancelled occurrences, when a series is listed.
+pub async fn occurrences(
+    db: &Db,
+    events: Vec<Event>,
+    from: i64,
+    to: i64,
+    limit: usize,
+) -> Result<Vec<Dated>, sqlx::Error> {
+    let series: Vec<i64> = events
+        .iter()
+        .filter(|e| !e.rrule.is_empty())
+        .map(|e| e.id)
+        .collect();
+    let cancelled = cancelled_of(db, &series).await?;
+    let none = Vec::new();
+    let mut out = Vec::new();
+    for e in events {
+        let (occ, _) = time::expand(&e.timing(), from, to, time::MAX_OCCURRENCES);
+        let c = cancelled.get(&e.id).unwrap_or(&none);
+        for o in occ {
+            let key = time::format_local(o.start_local, e.all_day);
+            out.push(Dated {
+                cancelled: e.status == super::Status::Cancelled || c.contains(&key),
+                event: e.clone(),
+                occ: o,
+            });
+        }
+    }
+    out.sort_by_key(|d| (d.occ.start, d.event.id));
+    out.truncate(limit);
+    Ok(out)
+}

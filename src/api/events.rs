@@ -1,0 +1,381 @@
+//! `/api/v1/events`: the agenda (upcoming occurrences the caller may see,
+//! same filters as the page), one event, creation and changes, its status
+//! and one occurrence, the caller's answer, and the participants for the
+//! organisers. The handlers call the operations the pages call
+//! (`events::ops`, `events::rsvp`); every read goes through the policy, so
+//! a private community's events stay with its members. Invalid values
+//! answer 422 with the form's message keys.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::extract::ApiUser;
+use super::wire::ErrorBody;
+use crate::accounts::User;
+use crate::actor::Actor;
+use crate::error::{AppError, AppResult};
+use crate::events::listing::{self, Filter};
+use crate::events::rsvp::{self, Answer};
+use crate::events::{self, Event, Loaded, Status, Values, ops, time};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/events", get(list).post(create))
+        .route("/events/{id}", get(show).patch(update))
+        .route("/events/{id}/status", post(set_status))
+        .route("/events/{id}/occurrences", post(set_occurrence))
+        .route("/events/{id}/rsvp", put(answer))
+        .route("/events/{id}/participants", get(participants))
+}
+
+/// An event on the wire. Times: `start`/`end` are local wall times in
+/// `tz` ('YYYY-MM-DDTHH:MM', a date when all day), `starts_at`/`ends_at`
+/// Unix seconds of the first occurrence.
+#[derive(Serialize, ToSchema)]
+pub struct EventOut {
+    pub id: i64,
+    pub uid: String,
+    pub url: String,
+    pub title: String,
+    pub description: String,
+    pub tz: String,
+    pub start: String,
+    pub end: String,
+    pub all_day: bool,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    /// RRULE value ('' when single).
+    pub rrule: String,
+    pub exdates: Vec<String>,
+    /// Local starts of cancelled occurrences.
+    pub cancelled_occurrences: Vec<String>,
+    /// `address`, `online` or `hybrid`.
+    pub place_kind: String,
+    pub address: String,
+    /// Absent when kept for participants and the caller holds no place.
+    pub online_url: Option<String>,
+    pub communities: Vec<String>,
+    pub tags: Vec<String>,
+    pub contact: String,
+    pub capacity: Option<i64>,
+    /// `scheduled`, `cancelled` or `postponed`.
+    pub status: String,
+    pub sequence: i64,
+    pub going: i64,
+    pub maybe: i64,
+    pub waiting: i64,
+    /// The caller's answer: `going`, `waiting`, `maybe`, `no`, or null.
+    pub my_answer: Option<String>,
+}
+
+async fn out(state: &AppState, viewer: Option<&User>, l: &Loaded) -> AppResult<EventOut> {
+    let e = &l.e;
+    let mine = match viewer {
+        Some(u) => rsvp::mine(&state.db, e.id, u.id).await?,
+        None => None,
+    };
+    let holds = mine
+        .as_ref()
+        .is_some_and(|m| m.answer == Answer::Going && !m.waitlisted);
+    let show_online = e.online() && (!e.online_private || holds || l.manageable_by(viewer));
+    let counts = rsvp::counts(&state.db, e.id).await?;
+    Ok(EventOut {
+        id: e.id,
+        uid: e.uid.clone(),
+        url: state.url(&e.path()),
+        title: e.title.clone(),
+        description: e.description.clone(),
+        tz: e.tz.clone(),
+        start: e.start_local.clone(),
+        end: e.end_local.clone(),
+        all_day: e.all_day,
+        starts_at: e.starts_at,
+        ends_at: e.ends_at,
+        rrule: e.rrule.clone(),
+        exdates: e.exdates.lines().map(str::to_string).collect(),
+        cancelled_occurrences: events::cancelled_occurrences(&state.db, e.id).await?,
+        place_kind: e.place_kind.clone(),
+        address: e.address.clone(),
+        online_url: show_online.then(|| e.online_url.clone()),
+        communities: l
+            .shown_communities(viewer)
+            .iter()
+            .map(|c| c.slug.clone())
+            .collect(),
+        tags: events::tags_of(&state.db, e.id)
+            .await?
+            .into_iter()
+            .map(|t| t.name)
+            .collect(),
+        contact: e.contact.clone(),
+        capacity: e.capacity,
+        status: e.status.as_str().into(),
+        sequence: e.sequence,
+        going: counts.going,
+        maybe: counts.maybe,
+        waiting: counts.waiting,
+        my_answer: mine.map(|m| {
+            if m.waitlisted {
+                "waiting".to_string()
+            } else {
+                m.answer.as_str().to_string()
+            }
+        }),
+    })
+}
+
+/// One occurrence in the agenda.
+#[derive(Serialize, ToSchema)]
+pub struct OccurrenceOut {
+    pub event_id: i64,
+    pub url: String,
+    pub title: String,
+    /// Local start (the occurrence's identity).
+    pub start: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub cancelled: bool,
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct AgendaParams {
+    /// A community slug.
+    community: String,
+    /// A territory slug: events placed in it or below.
+    territory: String,
+    /// A tag.
+    tag: String,
+    /// `online` or `inperson`.
+    online: String,
+}
+
+async fn load(state: &AppState, viewer: Option<&User>, id: i64) -> AppResult<Loaded> {
+    match viewer {
+        Some(u) => ops::load_for(state, &Actor::person(u), id).await,
+        None => {
+            let l = events::load(&state.db, None, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if l.visible_to(None) {
+                Ok(l)
+            } else {
+                Err(AppError::NotFound)
+            }
+        }
+    }
+}
+
+/// Upcoming occurrences (the next year, at most 200) the caller may see.
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", security((), ("bearer" = [])),
+    params(AgendaParams),
+    responses((status = 200, body = Vec<OccurrenceOut>), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Option<ApiUser>,
+    Query(p): Query<AgendaParams>,
+) -> AppResult<Json<Vec<OccurrenceOut>>> {
+    let viewer = viewer.map(|v| v.0);
+    let mut f = Filter::default();
+    if !p.community.trim().is_empty() {
+        match crate::communities::by_slug(&state.db, p.community.trim()).await? {
+            Some(c) => f.community_id = Some(c.id),
+            None => return Ok(Json(Vec::new())),
+        }
+    }
+    if !p.territory.trim().is_empty() {
+        match crate::organisations::places::by_slug(&state.db, p.territory.trim()).await? {
+            Some(t) => f.territory_id = Some(t.id),
+            None => return Ok(Json(Vec::new())),
+        }
+    }
+    f.tag = crate::publications::fold_tag_key(p.tag.trim());
+    f.online = match p.online.as_str() {
+        "online" => Some(true),
+        "inperson" => Some(false),
+        _ => None,
+    };
+    let now = crate::db::now();
+    let to = now + 366 * 86400;
+    let evs = listing::between(&state.db, viewer.as_ref(), &f, now, to, 200).await?;
+    let dated = listing::occurrences(&state.db, evs, now, to, 200).await?;
+    Ok(Json(
+        dated
+            .into_iter()
+            .map(|d| OccurrenceOut {
+                event_id: d.event.id,
+                url: state.url(&d.event.path()),
+                title: d.event.title.clone(),
+                start: time::format_local(d.occ.start_local, d.event.all_day),
+                starts_at: d.occ.start,
+                ends_at: d.occ.end,
+                cancelled: d.cancelled,
+            })
+            .collect(),
+    ))
+}
+
+/// One event (404 when the caller may not see it).
+#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events", security((), ("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = EventOut), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Option<ApiUser>,
+    Path(id): Path<i64>,
+) -> AppResult<Json<EventOut>> {
+    let viewer = viewer.map(|v| v.0);
+    let l = load(&state, viewer.as_ref(), id).await?;
+    Ok(Json(out(&state, viewer.as_ref(), &l).await?))
+}
+
+async fn reloaded(state: &AppState, u: &User, e: &Event) -> AppResult<EventOut> {
+    let l = ops::load_for(state, &Actor::person(u), e.id).await?;
+    out(state, Some(u), &l).await
+}
+
+/// Create an event in communities the caller may post in.
+#[utoipa::path(post, path = "/api/v1/events", tag = "events", security(("bearer" = [])),
+    request_body = Values,
+    responses((status = 201, body = EventOut), (status = 422, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Json(v): Json<Values>,
+) -> AppResult<Response> {
+    let e = ops::create(&state, &Actor::person(&u), &v).await?;
+    Ok((StatusCode::CREATED, Json(reloaded(&state, &u, &e).await?)).into_response())
+}
+
+/// Replace an event's values (its communities stay); SEQUENCE is raised.
+#[utoipa::path(patch, path = "/api/v1/events/{id}", tag = "events", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    request_body = Values,
+    responses((status = 200, body = EventOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    Json(v): Json<Values>,
+) -> AppResult<Json<EventOut>> {
+    let e = ops::update(&state, &Actor::person(&u), id, &v).await?;
+    Ok(Json(reloaded(&state, &u, &e).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct StatusIn {
+    /// `scheduled`, `cancelled` or `postponed`.
+    pub status: String,
+}
+
+/// Cancel, postpone or schedule again an event.
+#[utoipa::path(post, path = "/api/v1/events/{id}/status", tag = "events", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    request_body = StatusIn,
+    responses((status = 200, body = EventOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_status(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    Json(b): Json<StatusIn>,
+) -> AppResult<Json<EventOut>> {
+    let status = Status::parse(&b.status).ok_or_else(|| AppError::Invalid {
+        fields: vec![("status".into(), "event-status-invalid".into())],
+    })?;
+    let e = ops::set_status(&state, &Actor::person(&u), id, status).await?;
+    Ok(Json(reloaded(&state, &u, &e).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct OccurrenceIn {
+    /// The occurrence's local start ('YYYY-MM-DDTHH:MM', a date when all day).
+    pub start: String,
+    /// `true` to cancel it, `false` to restore it.
+    pub cancelled: bool,
+}
+
+/// Cancel or restore one occurrence of a recurring event.
+#[utoipa::path(post, path = "/api/v1/events/{id}/occurrences", tag = "events", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    request_body = OccurrenceIn,
+    responses((status = 200, body = EventOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_occurrence(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    Json(b): Json<OccurrenceIn>,
+) -> AppResult<Json<EventOut>> {
+    let e = ops::set_occurrence(&state, &Actor::person(&u), id, &b.start, b.cancelled).await?;
+    Ok(Json(reloaded(&state, &u, &e).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AnswerIn {
+    /// `going`, `maybe` or `no`.
+    pub answer: String,
+}
+
+/// Answer an event; "going" on a full event waits on its list.
+#[utoipa::path(put, path = "/api/v1/events/{id}/rsvp", tag = "events", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    request_body = AnswerIn,
+    responses((status = 200, body = EventOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn answer(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    Json(b): Json<AnswerIn>,
+) -> AppResult<Json<EventOut>> {
+    let a = Answer::parse(&b.answer).ok_or_else(|| AppError::Invalid {
+        fields: vec![("answer".into(), "event-answer-invalid".into())],
+    })?;
+    let actor = Actor::person(&u);
+    let l = ops::load_for(&state, &actor, id).await?;
+    rsvp::answer(&state, &actor, &l, a).await?;
+    Ok(Json(out(&state, Some(&u), &l).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ParticipantOut {
+    pub username: String,
+    pub display_name: String,
+    /// `going`, `waiting` or `maybe`.
+    pub answer: String,
+    pub answered_at: i64,
+}
+
+/// The participants (organisers, moderators of its communities,
+/// administrators).
+#[utoipa::path(get, path = "/api/v1/events/{id}/participants", tag = "events", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<ParticipantOut>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn participants(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vec<ParticipantOut>>> {
+    let actor = Actor::person(&u);
+    let l = ops::load_for(&state, &actor, id).await?;
+    let list = rsvp::participants(&state, &actor, &l).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|p| ParticipantOut {
+                answer: if p.waitlisted {
+                    "waiting".into()
+                } else {
+                    p.answer.as_str().into()
+                },
+                username: p.username,
+                display_name: p.display_name,
+                answered_at: p.answered_at,
+            })
+            .collect(),
+    ))
+}

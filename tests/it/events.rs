@@ -1,0 +1,682 @@
+//! Events over real HTTP, on both engines: creation in two communities
+//! through the form (a refused form keeps what was typed), a monthly
+//! series with an exception, one occurrence cancelled, registration with a
+//! capacity and a waiting list promoted when someone leaves, the
+//! organiser's CSV, the page's schema.org JSON-LD, the agenda and month
+//! grid, the API, and the calendar feeds read back by two independent
+//! parsers (Python `icalendar` + `recurring-ical-events`, and `vobject`).
+//! A table of who sees an event through which channel, written from the
+//! rules (never computed from the policy): an event of a private community
+//! is private through every channel.
+
+use serde_json::{Value, json};
+
+use crate::harness::{TestApp, html_unescape};
+use crate::writing::{community, get, member, token_for};
+
+fn python() -> Option<String> {
+    let venv = format!("{}/tests/rp/.venv/bin/python3", env!("CARGO_MANIFEST_DIR"));
+    let python = if std::path::Path::new(&venv).exists() {
+        venv
+    } else {
+        "python3".to_string()
+    };
+    let ok = std::process::Command::new(&python)
+        .args(["-c", "import icalendar, recurring_ical_events, vobject"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(python);
+    }
+    if std::env::var("PASSERELLES_REQUIRE_RP").is_ok_and(|v| v == "1") {
+        panic!(
+            "icalendar, recurring-ical-events and vobject are required (PASSERELLES_REQUIRE_RP=1)"
+        );
+    }
+    crate::harness::skip(
+        "calendar feeds",
+        "icalendar/recurring-ical-events/vobject not installed (scripts/test --install-rp)",
+    );
+    None
+}
+
+/// Parse feeds with tests/rp/ical.py; (path → its JSON report).
+fn read_feeds(app: &TestApp, python: &str, from: &str, to: &str, feeds: &[(&str, &str)]) -> Value {
+    let dir = app.data_dir.join("ics");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut args = vec![
+        format!("{}/tests/rp/ical.py", env!("CARGO_MANIFEST_DIR")),
+        from.to_string(),
+        to.to_string(),
+    ];
+    for (name, body) in feeds {
+        let p = dir.join(format!("{name}.ics"));
+        std::fs::write(&p, body).expect("write");
+        args.push(p.display().to_string());
+    }
+    let out = std::process::Command::new(python)
+        .args(&args)
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "ical.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let mut by_name = serde_json::Map::new();
+    for (name, _) in feeds {
+        let p = dir.join(format!("{name}.ics")).display().to_string();
+        by_name.insert(name.to_string(), v[&p].clone());
+    }
+    Value::Object(by_name)
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn event_id(location: &str) -> i64 {
+    location
+        .trim_start_matches("/e/")
+        .parse()
+        .unwrap_or_else(|_| panic!("event location {location}"))
+}
+
+async fn create_form(
+    app: &TestApp,
+    client: &reqwest::Client,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    app.post_form(client, "/events/new", "/events/new", fields)
+        .await
+}
+
+#[tokio::test]
+async fn recurring_event_in_two_communities_with_waiting_list_and_feeds() {
+    let app = TestApp::spawn().await;
+    let (org, org_user) = app.logged_in("organisatrice", false).await;
+    community(&app, "jardins", "open", "open", &org_user).await;
+    community(&app, "cuisines", "open", "open", &org_user).await;
+
+    // A refused form keeps what was typed and names the field.
+    let res = create_form(
+        &app,
+        &org,
+        &[
+            ("title", "Corvée « printanière » & co"),
+            ("communities", "jardins"),
+            ("start", "2027-01-12T19:00"),
+            ("end", "2027-01-12T18:00"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.expect("body");
+    assert!(
+        html_unescape(&body).contains("value=\"Corvée « printanière » & co\""),
+        "title kept"
+    );
+    assert!(body.contains("f-end-error"), "end error tied to the field");
+
+    // Monthly on the 2nd Tuesday, 4 times, one date excluded; capacity 1.
+    let res = create_form(
+        &app,
+        &org,
+        &[
+            ("title", "Corvée printanière"),
+            (
+                "description",
+                "On **plante** des tomates; apportez des gants, merci",
+            ),
+            ("communities", "jardins"),
+            ("communities", "cuisines"),
+            ("start", "2027-01-12T19:00"),
+            ("end", "2027-01-12T21:00"),
+            ("tz", "America/Toronto"),
+            ("repeat", "monthly"),
+            ("count", "4"),
+            ("exdates", "2027-02-09"),
+            ("place_kind", "hybrid"),
+            ("address", "1000, rue Sainte-Catherine, Montréal"),
+            ("online_url", "https://visio.exemple.org/corvee"),
+            ("online_private", "1"),
+            ("territory", "mauricie"),
+            ("capacity", "1"),
+            ("tags", "Jardinage, Printemps"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        303,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let loc = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let id = event_id(&loc);
+    let path = format!("/e/{id}");
+
+    // The page: both communities, JSON-LD, the private link hidden.
+    let anon = app.client();
+    let (st, page) = get(&anon, app.at(&path)).await;
+    assert_eq!(st, 200);
+    assert!(page.contains("Communauté jardins") && page.contains("Communauté cuisines"));
+    assert!(page.contains("id=\"online-hidden\""));
+    assert!(
+        !page.contains("visio.exemple.org"),
+        "private link hidden from anonymous"
+    );
+    let ld = page
+        .split("<script type=\"application/ld+json\">")
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .expect("json-ld");
+    let ld: Value = serde_json::from_str(ld).expect("json-ld parses");
+    assert_eq!(ld["@type"], "Event");
+    assert_eq!(ld["name"], "Corvée printanière");
+    assert_eq!(ld["startDate"], "2027-01-12T19:00:00-05:00");
+    assert_eq!(
+        ld["eventAttendanceMode"],
+        "https://schema.org/MixedEventAttendanceMode"
+    );
+    assert_eq!(ld["url"], app.at(&path));
+
+    // Registration: the first takes the place, the second waits.
+    let (p1, _) = app.logged_in("premiere", false).await;
+    let (p2, u2) = app.logged_in("deuxieme", false).await;
+    let res = app
+        .post_form(&p1, &path, &format!("{path}/rsvp"), &[("answer", "going")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let res = app
+        .post_form(&p2, &path, &format!("{path}/rsvp"), &[("answer", "going")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, p2page) = get(&p2, app.at(&path)).await;
+    assert!(
+        p2page.contains("Sur la liste d’attente"),
+        "second is waitlisted"
+    );
+    assert!(
+        !p2page.contains("visio.exemple.org"),
+        "no link while waiting"
+    );
+    let (_, p1page) = get(&p1, app.at(&path)).await;
+    assert!(
+        p1page.contains("https://visio.exemple.org/corvee"),
+        "participant sees the link"
+    );
+
+    // The organiser's CSV lists the holder first, then the waiting person.
+    let (st, csv) = get(&org, app.at(&format!("{path}/participants.csv"))).await;
+    assert_eq!(st, 200);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "username,display_name,answer,waitlisted,answered_at"
+    );
+    assert!(lines[1].starts_with("premiere,,going,0,"), "{csv}");
+    assert!(lines[2].starts_with("deuxieme,,going,1,"), "{csv}");
+    // Not for participants.
+    let (st, _) = get(&p1, app.at(&format!("{path}/participants.csv"))).await;
+    assert_eq!(st, 403);
+
+    // The first cancels: the second is promoted.
+    let res = app
+        .post_form(&p1, &path, &format!("{path}/rsvp"), &[("answer", "no")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let waitlisted: i64 = sqlx::query_scalar(
+        "SELECT waitlisted FROM event_rsvps WHERE event_id = $1 AND user_id = $2",
+    )
+    .bind(id)
+    .bind(u2.id)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .expect("rsvp");
+    assert_eq!(waitlisted, 0, "promoted from the waiting list");
+
+    // Cancel the March occurrence (the organiser).
+    let before: i64 = sqlx::query_scalar("SELECT sequence FROM events WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("seq");
+    let res = app
+        .post_form(
+            &org,
+            &path,
+            &format!("{path}/occurrence"),
+            &[("start", "2027-03-09T19:00"), ("action", "cancel")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    // Someone else may not.
+    let res = app
+        .post_form(
+            &p2,
+            &path,
+            &format!("{path}/occurrence"),
+            &[("start", "2027-04-13T19:00"), ("action", "cancel")],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+
+    // The feeds: community, tag, territory, instance.
+    let mut feeds = Vec::new();
+    for (name, p) in [
+        ("community", "/c/jardins/events.ics"),
+        ("tag", "/tags/jardinage/events.ics"),
+        ("territory", "/t/mauricie/events.ics"),
+        ("instance", "/events.ics"),
+    ] {
+        let res = anon.get(app.at(p)).send().await.expect("feed");
+        assert_eq!(res.status(), 200, "{p}");
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap_or("")
+                .starts_with("text/calendar"),
+            "{p}"
+        );
+        let body = res.text().await.expect("body");
+        assert!(body.contains("\r\n"), "CRLF lines");
+        assert!(body.contains("BEGIN:VTIMEZONE\r\nTZID:America/Toronto"));
+        feeds.push((name, body));
+    }
+    let Some(py) = python() else { return };
+    let refs: Vec<(&str, &str)> = feeds.iter().map(|(n, b)| (*n, b.as_str())).collect();
+    let read = read_feeds(&app, &py, "2026-12-01", "2027-12-31", &refs);
+    let uid: String = sqlx::query_scalar("SELECT uid FROM events WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("uid");
+    let expected = vec![
+        format!("{uid}|2027-01-12T19:00|CONFIRMED"),
+        format!("{uid}|2027-03-09T19:00|CANCELLED"),
+        format!("{uid}|2027-04-13T19:00|CONFIRMED"),
+    ];
+    for (name, _) in &refs {
+        let r = &read[*name];
+        assert_eq!(strings(&r["icalendar"]), expected, "{name}: icalendar");
+        assert_eq!(strings(&r["vobject"]), expected, "{name}: vobject");
+        assert_eq!(strings(&r["tzids"]), ["America/Toronto"], "{name}");
+        assert!(
+            strings(&r["urls"]).contains(&app.at(&path)),
+            "{name}: URL back"
+        );
+        assert_eq!(
+            r["sequences"][&uid].as_i64(),
+            Some(before + 1),
+            "{name}: SEQUENCE raised"
+        );
+    }
+    // The private link is in no public feed.
+    assert!(!feeds.iter().any(|(_, b)| b.contains("visio.exemple.org")));
+    // The same UID in every feed and after an edit; SEQUENCE raised again.
+    let res = app
+        .post_form(
+            &org,
+            &format!("{path}/edit"),
+            &format!("{path}/edit"),
+            &[
+                ("title", "Corvée printanière (salle 2)"),
+                ("start", "2027-01-12T19:00"),
+                ("end", "2027-01-12T21:00"),
+                ("repeat", "rule"),
+                ("rrule", "FREQ=MONTHLY;BYDAY=2TU;COUNT=4"),
+                ("exdates", "2027-02-09T19:00"),
+                ("place_kind", "address"),
+                ("address", "Salle 2"),
+                ("capacity", "1"),
+                ("tags", "Jardinage"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        303,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let (_, body) = get(&anon, app.at("/c/cuisines/events.ics")).await;
+    let read = read_feeds(&app, &py, "2026-12-01", "2027-12-31", &[("after", &body)]);
+    assert_eq!(strings(&read["after"]["uids"]), [uid.clone()]);
+    assert_eq!(read["after"]["sequences"][&uid].as_i64(), Some(before + 2));
+    assert_eq!(strings(&read["after"]["icalendar"]), expected);
+
+    // Cancelling the whole event: STATUS:CANCELLED everywhere.
+    let res = app
+        .post_form(
+            &org,
+            &path,
+            &format!("{path}/status"),
+            &[("status", "cancelled")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, body) = get(&anon, app.at("/events.ics")).await;
+    let read = read_feeds(
+        &app,
+        &py,
+        "2026-12-01",
+        "2027-12-31",
+        &[("cancelled", &body)],
+    );
+    for occ in strings(&read["cancelled"]["icalendar"]) {
+        assert!(occ.ends_with("|CANCELLED"), "{occ}");
+    }
+
+    // The agenda and the month grid show it; webcal:// link on the agenda.
+    let (_, agenda) = get(&anon, app.at("/events?community=jardins")).await;
+    assert!(agenda.contains("Corvée printanière (salle 2)"));
+    assert!(agenda.contains("webcal://"));
+    let (_, month) = get(&anon, app.at("/events/month?m=2027-03")).await;
+    assert!(month.contains(&format!("href=\"{path}\"")));
+    let (_, other) = get(&anon, app.at("/events/month?m=2027-02")).await;
+    assert!(
+        !other.contains(&format!("href=\"{path}\"")),
+        "February excluded"
+    );
+}
+
+#[tokio::test]
+async fn api_creates_answers_and_refuses() {
+    let app = TestApp::spawn().await;
+    let owner = app.create_user("api-orga", false).await;
+    community(&app, "api-c", "open", "open", &owner).await;
+    let token = token_for(&app, &owner).await;
+    let client = reqwest::Client::new();
+    let res = client
+        .post(app.at("/api/v1/events"))
+        .bearer_auth(&token)
+        .json(&json!({"title": "", "communities": ["api-c"], "start": "demain"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 422);
+    let v: Value = res.json().await.expect("json");
+    let fields: Vec<String> = v["error"]["fields"]
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    assert!(
+        fields.contains(&"title".to_string()) && fields.contains(&"start".to_string()),
+        "{v}"
+    );
+    // A hostile rule is refused, not expanded.
+    let res = client
+        .post(app.at("/api/v1/events"))
+        .bearer_auth(&token)
+        .json(
+            &json!({"title": "x", "communities": ["api-c"], "start": "2027-01-01T10:00",
+                      "repeat": "rule", "rrule": "FREQ=SECONDLY;COUNT=100000000"}),
+        )
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 422);
+    let res = client
+        .post(app.at("/api/v1/events"))
+        .bearer_auth(&token)
+        .json(
+            &json!({"title": "Atelier", "communities": ["api-c"], "start": "2027-05-01",
+                      "end": "2027-05-02", "all_day": true, "capacity": "2"}),
+        )
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 201);
+    let e: Value = res.json().await.expect("json");
+    assert_eq!(e["start"], "2027-05-01");
+    assert_eq!(e["all_day"], true);
+    let id = e["id"].as_i64().expect("id");
+    let other = app.create_user("api-autre", false).await;
+    let t2 = token_for(&app, &other).await;
+    let res = client
+        .put(app.at(&format!("/api/v1/events/{id}/rsvp")))
+        .bearer_auth(&t2)
+        .json(&json!({"answer": "going"}))
+        .send()
+        .await
+        .expect("rsvp");
+    assert_eq!(res.status(), 200);
+    let v: Value = res.json().await.expect("json");
+    assert_eq!(v["my_answer"], "going");
+    assert_eq!(v["going"], 1);
+    let res = client
+        .get(app.at(&format!("/api/v1/events/{id}/participants")))
+        .bearer_auth(&t2)
+        .send()
+        .await
+        .expect("participants");
+    assert_eq!(res.status(), 403);
+    let res = client
+        .get(app.at(&format!("/api/v1/events/{id}/participants")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("participants");
+    let v: Value = res.json().await.expect("json");
+    assert_eq!(v[0]["username"], "api-autre");
+    // The agenda lists the all-day occurrence.
+    let (_, body) = get(&client, app.at("/api/v1/events?community=api-c")).await;
+    let v: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(v[0]["start"], "2027-05-01");
+    // An all-day event in a feed: DATE values, read the same by both parsers.
+    let (_, ics) = get(&client, app.at("/c/api-c/events.ics")).await;
+    assert!(ics.contains("DTSTART;VALUE=DATE:20270501"));
+    assert!(
+        ics.contains("DTEND;VALUE=DATE:20270503"),
+        "end date exclusive"
+    );
+    if let Some(py) = python() {
+        let r = read_feeds(&app, &py, "2027-01-01", "2027-12-31", &[("allday", &ics)]);
+        assert_eq!(strings(&r["allday"]["icalendar"]).len(), 1);
+        assert_eq!(
+            strings(&r["allday"]["icalendar"]),
+            strings(&r["allday"]["vobject"])
+        );
+    }
+}
+
+/// Who sees an event, channel by channel. Rows: (community visibility,
+/// viewer) → does the viewer get it through the page, the API, the agenda,
+/// the community's feed, the instance feed, the tag feed, their private
+/// "my communities" feed. Written from the rules: open → everyone;
+/// private → its members and administrators, on pages and API, and in the
+/// member's private feed, never in a public feed; unlisted → found only by
+/// its members; suspended accounts act as nobody.
+#[tokio::test]
+async fn who_sees_an_event_through_each_channel() {
+    let app = TestApp::spawn().await;
+    let owner = app.create_user("m-owner", false).await;
+    let member_u = app.create_user("m-member", false).await;
+    let outsider = app.create_user("m-outsider", false).await;
+    let admin = app.create_user("m-admin", true).await;
+    let suspended = app.create_user("m-suspended", false).await;
+    let mut events = Vec::new();
+    for vis in ["open", "private", "unlisted"] {
+        let slug = format!("m-{vis}");
+        let c = community(&app, &slug, vis, "request", &owner).await;
+        member(&app, c, &member_u, "member", "active").await;
+        member(&app, c, &suspended, "member", "active").await;
+        let token = token_for(&app, &owner).await;
+        let res = reqwest::Client::new()
+            .post(app.at("/api/v1/events"))
+            .bearer_auth(&token)
+            .json(
+                &json!({"title": format!("Événement {vis}"), "communities": [slug],
+                          "start": "2027-06-01T10:00", "tags": format!("matrice-{vis}")}),
+            )
+            .send()
+            .await
+            .expect("create");
+        assert_eq!(res.status(), 201, "{vis}");
+        let v: Value = res.json().await.expect("json");
+        events.push((vis, slug, v["id"].as_i64().expect("id")));
+    }
+    sqlx::query("UPDATE users SET status = 'suspended' WHERE id = $1")
+        .bind(suspended.id)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("suspend");
+
+    // (visibility, viewer) → [page, api, agenda, community feed, instance feed, tag feed, private feed]
+    let expected: &[(&str, &str, [bool; 7])] = &[
+        (
+            "open",
+            "anonymous",
+            [true, true, true, true, true, true, false],
+        ),
+        (
+            "open",
+            "outsider",
+            [true, true, true, true, true, true, false],
+        ),
+        ("open", "member", [true, true, true, true, true, true, true]),
+        // The API refuses a suspended account's token.
+        (
+            "open",
+            "suspended",
+            [true, false, true, true, true, true, false],
+        ),
+        ("open", "admin", [true, true, true, true, true, true, false]),
+        (
+            "private",
+            "anonymous",
+            [false, false, false, false, false, false, false],
+        ),
+        (
+            "private",
+            "outsider",
+            [false, false, false, false, false, false, false],
+        ),
+        (
+            "private",
+            "member",
+            [true, true, true, false, false, false, true],
+        ),
+        (
+            "private",
+            "suspended",
+            [false, false, false, false, false, false, false],
+        ),
+        (
+            "private",
+            "admin",
+            [true, true, true, false, false, false, false],
+        ),
+        (
+            "unlisted",
+            "anonymous",
+            [false, false, false, false, false, false, false],
+        ),
+        (
+            "unlisted",
+            "outsider",
+            [false, false, false, false, false, false, false],
+        ),
+        (
+            "unlisted",
+            "member",
+            [true, true, true, false, false, false, true],
+        ),
+        (
+            "unlisted",
+            "suspended",
+            [false, false, false, false, false, false, false],
+        ),
+        (
+            "unlisted",
+            "admin",
+            [true, true, true, false, false, false, false],
+        ),
+    ];
+    let mut clients = std::collections::HashMap::new();
+    let mut tokens = std::collections::HashMap::new();
+    let mut feeds = std::collections::HashMap::new();
+    for (name, u) in [
+        ("outsider", &outsider),
+        ("member", &member_u),
+        ("admin", &admin),
+        ("suspended", &suspended),
+    ] {
+        let c = app.client();
+        if name != "suspended" {
+            app.login(&c, &u.username, crate::harness::PASSWORD).await;
+            // A private feed address, made on "my events".
+            let res = app
+                .post_form(&c, "/events/mine", "/events/tokens", &[])
+                .await;
+            assert_eq!(res.status(), 200);
+            let page = html_unescape(&res.text().await.expect("body"));
+            let url = page
+                .split("<code id=\"communities-url\">")
+                .nth(1)
+                .and_then(|s| s.split("</code>").next())
+                .expect("private feed url")
+                .to_string();
+            feeds.insert(name, url);
+        }
+        tokens.insert(name, token_for(&app, u).await);
+        clients.insert(name, c);
+    }
+    clients.insert("anonymous", app.client());
+    let mut wrong = Vec::new();
+    for (vis, viewer, want) in expected {
+        let (_, slug, id) = events.iter().find(|(v, _, _)| v == vis).expect("event");
+        let title = format!("Événement {vis}");
+        let c = &clients[viewer];
+        let page = get(c, app.at(&format!("/e/{id}"))).await.0 == 200;
+        let api = {
+            let mut r = reqwest::Client::new().get(app.at(&format!("/api/v1/events/{id}")));
+            if *viewer != "anonymous" {
+                r = r.bearer_auth(&tokens[viewer]);
+            }
+            r.send().await.expect("api").status() == 200
+        };
+        let agenda = get(c, app.at("/events")).await.1.contains(&title);
+        let anon = app.client();
+        let cfeed = get(&anon, app.at(&format!("/c/{slug}/events.ics")))
+            .await
+            .1
+            .contains(&title);
+        let ifeed = get(&anon, app.at("/events.ics")).await.1.contains(&title);
+        let tfeed = get(&anon, app.at(&format!("/tags/matrice-{vis}/events.ics")))
+            .await
+            .1
+            .contains(&title);
+        let pfeed = match feeds.get(viewer) {
+            Some(url) => get(&anon, url.clone()).await.1.contains(&title),
+            None => false,
+        };
+        let got = [page, api, agenda, cfeed, ifeed, tfeed, pfeed];
+        if got != *want {
+            wrong.push(format!("{vis} × {viewer}: got {got:?}, want {want:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "wrong cells:\n{}", wrong.join("\n"));
+
+    // Revoking the private addresses: the feed answers 404 at once.
+    let url = feeds["member"].clone();
+    let c = &clients["member"];
+    let res = app
+        .post_form(c, "/events/mine", "/events/tokens/revoke", &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(get(&app.client(), url).await.0, 404);
+}
