@@ -15,6 +15,7 @@
 pub mod communities;
 pub mod extract;
 pub mod instance;
+pub mod library;
 pub mod me;
 pub mod moderation;
 pub mod organisations;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(publications::router())
         .merge(search::router())
         .merge(organisations::router())
+        .merge(library::router())
         .route("/openapi.json", get(openapi))
         // Responses carry personal data: never stored by caches unless a
         // handler says otherwise.
@@ -89,6 +91,7 @@ pub fn router() -> Router<AppState> {
         communities::list, communities::show, communities::create, communities::update, communities::join, communities::leave, communities::ask, communities::requests, communities::approve_request, communities::refuse_request, communities::members, communities::set_role, communities::remove_member, communities::transfer, communities::archive, communities::reopen, communities::invitations, communities::create_invitation, communities::revoke_invitation, communities::redeem, communities::pending, communities::approve_community, communities::refuse_community,
         publications::create, publications::show, publications::update, publications::remove, publications::share, publications::add_attachments, publications::download, publications::replies, publications::create_reply, publications::update_reply, publications::delete_reply, publications::accept, publications::follow, publications::unfollow, publications::list_notifications, publications::read_notification, publications::read_all, publications::tag_publications, publications::community_publications, publications::pin, publications::unpin,
         organisations::list, organisations::show, organisations::create, organisations::update, organisations::organisations_geojson, organisations::initiatives_geojson, organisations::list_initiatives, organisations::show_initiative, organisations::propose, organisations::decide,
+        library::list, library::show, library::create, library::update, library::add_files, library::download, library::citation, library::list_terms, library::show_term, library::propose_term, library::decide_term,
         search::run, search::tags, search::list_saved, search::create_saved, search::delete_saved,
         openapi,
     ),
@@ -102,6 +105,7 @@ pub fn router() -> Router<AppState> {
         (name = "tokens", description = "My personal access tokens"),
         (name = "moderation", description = "Reports, review queues, moderators' actions and logs"),
         (name = "organisations", description = "Organisations, initiatives and their GeoJSON"),
+        (name = "library", description = "The common library, citations and the lexicon"),
         (name = "search", description = "Search, tag suggestions and saved searches"),
         (name = "meta", description = "This description"),
     )

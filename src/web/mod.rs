@@ -7,6 +7,7 @@ pub mod communities;
 pub mod ctx;
 pub mod feeds;
 pub mod initiatives;
+pub mod library;
 pub mod media;
 pub mod moderation;
 pub mod notifications;
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .merge(search::router())
         .merge(organisations::router())
         .merge(initiatives::router())
+        .merge(library::router())
         .merge(oidc::router())
         .merge(oidc_admin::router())
         .merge(second_factor::router())

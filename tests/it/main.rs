@@ -21,6 +21,7 @@ mod faults;
 mod feeds;
 mod first_hour;
 mod initiatives;
+mod library;
 mod limits;
 mod limits_login;
 mod matrix;

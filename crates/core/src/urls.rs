@@ -150,3 +150,38 @@ pub fn territory(slug: &str) -> String {
 pub fn territory_map(slug: &str) -> String {
     format!("/t/{slug}/map")
 }
+
+/// A resource's permanent page (its id: the title may change).
+pub fn resource(id: i64) -> String {
+    format!("/r/{id}")
+}
+
+/// One stored version of a resource's file.
+pub fn resource_file(resource_id: i64, file_id: i64) -> String {
+    format!("/r/{resource_id}/files/{file_id}")
+}
+
+/// The instance library.
+pub fn library() -> String {
+    "/library".to_string()
+}
+
+/// A community's library.
+pub fn community_library(slug: &str) -> String {
+    format!("{}/library", community(slug))
+}
+
+/// A thematic dossier.
+pub fn dossier(id: i64) -> String {
+    format!("/dossiers/{id}")
+}
+
+/// The lexicon (also its SKOS concept scheme's IRI).
+pub fn lexicon() -> String {
+    "/lexicon".to_string()
+}
+
+/// A lexicon term (also its SKOS concept's IRI).
+pub fn term(slug: &str) -> String {
+    format!("/lexicon/{}", encode_path(slug))
+}

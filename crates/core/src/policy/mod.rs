@@ -114,6 +114,26 @@ pub enum Action<'a> {
     EditInitiative { i: &'a InitiativeFacts },
     /// Validate or refuse proposed initiatives; import initiatives.
     ModerateInitiatives,
+    /// Read a resource of the library (`library::view_resource`), placed in
+    /// the communities `via` (with the viewer's membership in each).
+    ViewResource {
+        r: &'a ResourceFacts,
+        via: &'a [(CommunityFacts, Option<Membership>)],
+    },
+    /// Edit a resource, add files: its contributor, moderators of a
+    /// community it is in, administrators.
+    EditResource {
+        r: &'a ResourceFacts,
+        via: &'a [(CommunityFacts, Option<Membership>)],
+    },
+    /// Add resources to the instance library, curate dossiers.
+    CurateLibrary,
+    /// Propose a lexicon term.
+    ProposeTerm,
+    /// Accept, refuse and edit lexicon terms (lexicon editors).
+    EditLexicon,
+    /// See a lexicon term.
+    ViewTerm { t: &'a TermFacts },
 }
 
 /// A viewer able to act: signed in and active. Suspended or pending
@@ -148,7 +168,13 @@ pub fn system_may(action: Action<'_>) -> bool {
         | Action::VerifyOrganisations
         | Action::ViewInitiative { .. }
         | Action::EditInitiative { .. }
-        | Action::ModerateInitiatives => true,
+        | Action::ModerateInitiatives
+        | Action::ViewResource { .. }
+        | Action::EditResource { .. }
+        | Action::CurateLibrary
+        | Action::EditLexicon
+        | Action::ViewTerm { .. } => true,
+        Action::ProposeTerm => false,
         Action::CreateOrganisation
         | Action::ClaimOrganisation { .. }
         | Action::ProposeInitiative => false,
@@ -276,6 +302,12 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
                     && v.is_some_and(|u| Some(u.id) == i.proposed_by))
         }
         Action::ModerateInitiatives => is_admin,
+        Action::ViewResource { r, via } => library::view_resource(viewer, r, via),
+        Action::EditResource { r, via } => library::edit_resource(viewer, r, via),
+        Action::CurateLibrary => is_admin,
+        Action::ProposeTerm => v.is_some(),
+        Action::EditLexicon => is_admin,
+        Action::ViewTerm { t } => library::view_term(viewer, t),
     }
 }
 
@@ -604,6 +636,8 @@ pub fn sql_needs_viewer(viewer: Option<&User>) -> Option<i64> {
 }
 mod audience;
 pub use audience::*;
+mod library;
+pub use library::{ResourceFacts, TermFacts, visible_resources_sql, visible_terms_sql};
 
 #[cfg(test)]
 mod org_tests;
