@@ -153,7 +153,7 @@ async fn scope_of(state: &AppState, viewer: Option<&crate::accounts::User>, scop
         "" => Scope::All,
         "library" => Scope::Instance,
         slug => {
-            let l = crate::communities::load(state, viewer, slug).await?;
+            let l = crate::communities::access::load(state, viewer, slug).await?;
             if !crate::policy::can(viewer, crate::policy::Action::FindCommunityContent { c: &l.c.facts(), m: l.m }) {
                 return Err(AppError::NotFound);
             }

@@ -315,7 +315,7 @@ async fn community_library(
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
     let viewer = ctx.user.as_ref();
-    let l = crate::communities::load(&state, viewer, &slug).await?;
+    let l = crate::communities::access::load(&state, viewer, &slug).await?;
     // An unlisted community's library is for its members (resources are found, never linked).
     if !policy::can(viewer, Action::FindCommunityContent { c: &l.c.facts(), m: l.m }) {
         return Err(crate::error::AppError::NotFound);
@@ -338,7 +338,7 @@ async fn export(
     let viewer = ctx.user.as_ref();
     let scope = match community {
         Some(slug) => {
-            let l = crate::communities::load(&state, viewer, &slug).await?;
+            let l = crate::communities::access::load(&state, viewer, &slug).await?;
             if !policy::can(viewer, Action::FindCommunityContent { c: &l.c.facts(), m: l.m }) {
                 return Err(crate::error::AppError::NotFound);
             }

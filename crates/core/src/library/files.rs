@@ -25,8 +25,8 @@ pub struct ResourceFile {
 }
 
 impl ResourceFile {
-    pub fn path(&self, resource_id: i64) -> String {
-        crate::urls::resource_file(resource_id, self.id)
+    pub fn path(&self, resource_id: impl std::borrow::Borrow<i64>) -> String {
+        crate::urls::resource_file(*resource_id.borrow(), self.id)
     }
 }
 
