@@ -2,9 +2,7 @@
 //! and one `skos:Concept` per accepted term, with preferred labels in
 //! French and English, alternative labels, definitions, broader / narrower
 //! / related links; as Turtle and as JSON-LD. Read back in the tests by
-//! `rdflib`. Import reads Turtle in the shape this exports (and most
-//! thesaurus exports): prefixed names, `a`, `;` and `,` lists, language-
-//! tagged literals.
+//! `rdflib`.
 
 use std::collections::HashMap;
 
@@ -13,19 +11,6 @@ use serde_json::{Value, json};
 use super::Term;
 
 pub const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
-
-/// A concept read from (or written to) SKOS.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Concept {
-    pub iri: String,
-    pub pref_fr: String,
-    pub pref_en: String,
-    pub alt: Vec<String>,
-    pub definition_fr: String,
-    pub definition_en: String,
-    pub broader: Vec<String>,
-    pub related: Vec<String>,
-}
 
 /// The IRI of the scheme and of a term, under the instance's public URL.
 pub fn scheme_iri(public_url: &str) -> String {

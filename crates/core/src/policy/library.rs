@@ -96,3 +96,7 @@ pub fn visible_terms_sql(t: &str, viewer: Option<&User>, param: usize) -> String
         None => format!("{t}.status = 'accepted'"),
     }
 }
+
+#[cfg(test)]
+#[path = "library_tests.rs"]
+mod tests;
