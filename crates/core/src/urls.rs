@@ -181,7 +181,7 @@ pub fn lexicon() -> String {
     "/lexicon".to_string()
 }
 
-/// A lexicon term (also its SKOS concept's IRI).
+/// A lexicon term (also its SKOS concept's IRI; slugs are `[a-z0-9-]`).
 pub fn term(slug: &str) -> String {
-    format!("/lexicon/{}", encode_path(slug))
+    format!("/lexicon/{slug}")
 }
