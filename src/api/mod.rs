@@ -16,6 +16,7 @@ pub mod communities;
 pub mod events;
 pub mod extract;
 pub mod instance;
+pub mod library;
 pub mod me;
 pub mod moderation;
 pub mod organisations;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(search::router())
         .merge(organisations::router())
         .merge(events::router())
+        .merge(library::router())
         .route("/openapi.json", get(openapi))
         // Responses carry personal data: never stored by caches unless a
         // handler says otherwise.
@@ -92,6 +94,7 @@ pub fn router() -> Router<AppState> {
         publications::create, publications::show, publications::update, publications::remove, publications::share, publications::add_attachments, publications::download, publications::replies, publications::create_reply, publications::update_reply, publications::delete_reply, publications::accept, publications::follow, publications::unfollow, publications::list_notifications, publications::read_notification, publications::read_all, publications::tag_publications, publications::community_publications, publications::pin, publications::unpin,
         organisations::list, organisations::show, organisations::create, organisations::update, organisations::organisations_geojson, organisations::initiatives_geojson, organisations::list_initiatives, organisations::show_initiative, organisations::propose, organisations::decide,
         events::list, events::show, events::create, events::update, events::set_status, events::set_occurrence, events::answer, events::participants,
+        library::list, library::show, library::create, library::update, library::add_files, library::download, library::citation, library::list_terms, library::show_term, library::propose_term, library::decide_term,
         search::run, search::tags, search::list_saved, search::create_saved, search::delete_saved,
         openapi,
     ),
@@ -106,6 +109,7 @@ pub fn router() -> Router<AppState> {
         (name = "moderation", description = "Reports, review queues, moderators' actions and logs"),
         (name = "organisations", description = "Organisations, initiatives and their GeoJSON"),
         (name = "events", description = "Events, their occurrences and registrations"),
+        (name = "library", description = "The common library, citations and the lexicon"),
         (name = "search", description = "Search, tag suggestions and saved searches"),
         (name = "meta", description = "This description"),
     )

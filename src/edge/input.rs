@@ -39,6 +39,9 @@ pub fn body_limit(method: &Method, route: Option<&str>) -> usize {
     }
     match route.unwrap_or("") {
         "/p/new" | "/p/{id}/edit" | "/api/v1/publications/{id}/attachments" => UPLOAD_BODY,
+        "/library/new" | "/r/{id}/edit" | "/r/{id}/files" | "/api/v1/resources/{id}/files" => {
+            UPLOAD_BODY
+        }
         "/settings/profile"
         | "/admin/oidc"
         | "/admin/oidc/tool/{client_id}"

@@ -9,6 +9,7 @@ pub mod data_rights;
 pub mod events;
 pub mod feeds;
 pub mod initiatives;
+pub mod library;
 pub mod media;
 pub mod moderation;
 pub mod newsletters;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(initiatives::router())
         .merge(newsletters::router())
         .merge(events::router())
+        .merge(library::router())
         .merge(oidc::router())
         .merge(oidc_admin::router())
         .merge(second_factor::router())

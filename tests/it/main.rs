@@ -25,6 +25,7 @@ mod federation;
 mod feeds;
 mod first_hour;
 mod initiatives;
+mod library;
 mod limits;
 mod limits_login;
 mod matrix;

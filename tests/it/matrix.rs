@@ -1074,3 +1074,103 @@ async fn organisations_and_initiatives_matrix() {
     }
     assert!(wrong.is_empty(), "wrong cells:\n{}", wrong.join("\n"));
 }
+
+/// The library's rows (issue 19): a resource's page, API record, file,
+/// citation and its library's listing × where it is placed (an open,
+/// private or unlisted community, the instance library only, removed from
+/// an open community) × viewer. Written from the rules: a resource is read
+/// through the instance library (everyone) or a community where the viewer
+/// may find content — an unlisted community's resources by its members only
+/// (they have no by-link key); a removed one by administrators only; every
+/// refusal is the 404 of an id that does not exist.
+#[tokio::test]
+async fn library_matrix_channel_placement_viewer() {
+    use crate::library::{contribute, location, pdf};
+    let app = TestApp::spawn().await;
+    let (member_client, m) = app.logged_in("membre", false).await;
+    let (outsider_client, o) = app.logged_in("dehors", false).await;
+    let (admin_client, a) = app.logged_in("gestion", true).await;
+    for (slug, vis) in [("lib-ouverte", "open"), ("lib-privee", "private"), ("lib-non-listee", "unlisted")] {
+        community(&app, slug, vis, "open", &m).await;
+    }
+    let mut placed = Vec::new();
+    for (name, client, fields) in [
+        ("open", &member_client, vec![("communities", "lib-ouverte")]),
+        ("private", &member_client, vec![("communities", "lib-privee")]),
+        ("unlisted", &member_client, vec![("communities", "lib-non-listee")]),
+        ("instance", &admin_client, vec![("library", "1")]),
+        ("removed", &member_client, vec![("communities", "lib-ouverte")]),
+    ] {
+        let title = format!("Ressource {name}");
+        let mut f = vec![("kind", "guide"), ("title", title.as_str())];
+        f.extend(fields);
+        let res = contribute(&app, client, &f, vec![("f.pdf", pdf(name))]).await;
+        assert_eq!(res.status(), 303, "{name}");
+        let path = location(&res);
+        let id: i64 = path.trim_start_matches("/r/").parse().expect("id");
+        let fid: i64 = sqlx::query_scalar("SELECT id FROM resource_files WHERE resource_id = $1")
+            .bind(id)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("file");
+        placed.push((name, id, fid, title));
+    }
+    exec(&app, "UPDATE resources SET status = 'removed' WHERE id = $1", placed[4].1).await;
+    let listing = |name: &str| match name {
+        "private" => "/c/lib-privee/library",
+        "unlisted" => "/c/lib-non-listee/library",
+        "instance" => "/library",
+        _ => "/c/lib-ouverte/library",
+    };
+    // Expected: (placement, viewer) → readable on every channel.
+    let expected = |placement: &str, viewer: &str| -> bool {
+        match (placement, viewer) {
+            (_, "admin") => true,
+            ("open" | "instance", _) => true,
+            ("private" | "unlisted", "member") => true,
+            _ => false,
+        }
+    };
+    let tokens = [
+        ("anonymous", None),
+        ("outsider", Some(token_for(&app, &o).await)),
+        ("member", Some(token_for(&app, &m).await)),
+        ("admin", Some(token_for(&app, &a).await)),
+    ];
+    let api = reqwest::Client::new();
+    let mut wrong = Vec::new();
+    for (viewer, token) in &tokens {
+        let client = match *viewer {
+            "outsider" => outsider_client.clone(),
+            "member" => member_client.clone(),
+            "admin" => admin_client.clone(),
+            _ => app.client(),
+        };
+        for (name, id, fid, title) in &placed {
+            let want = expected(name, viewer);
+            let mut cells: Vec<(&str, bool)> = Vec::new();
+            for (channel, url) in [
+                ("page", format!("/r/{id}")),
+                ("file", format!("/r/{id}/files/{fid}")),
+                ("citation", format!("/r/{id}/cite.ris")),
+            ] {
+                let (s, body) = fetch(&client, app.at(&url)).await;
+                cells.push((channel, s == 200 && body.contains(&title[..])
+                    || (channel == "file" && s == 200)));
+            }
+            let mut rq = api.get(app.at(&format!("/api/v1/resources/{id}")));
+            if let Some(t) = token {
+                rq = rq.bearer_auth(t);
+            }
+            cells.push(("api", rq.send().await.expect("api").status() == 200));
+            let (_, body) = fetch(&client, app.at(listing(name))).await;
+            cells.push(("listing", body.contains(&format!("href=\"/r/{id}\""))));
+            for (channel, got) in cells {
+                if got != want {
+                    wrong.push(format!("{channel:9} {name:9} {viewer:10} expected {want}, got {got}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "wrong cells:\n{}", wrong.join("\n"));
+}

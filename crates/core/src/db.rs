@@ -126,6 +126,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0020_federation.sql"),
     ),
     (
+        21,
+        "library",
+        include_str!("../../../migrations/0021_library.sql"),
+    ),
+    (
         22,
         "data_rights",
         include_str!("../../../migrations/0022_data_rights.sql"),

@@ -25,6 +25,8 @@ pub mod i18n;
 pub mod images;
 pub mod initiatives;
 pub mod jobs;
+pub mod lexicon;
+pub mod library;
 pub mod mail;
 pub mod newsletter;
 pub mod markdown;

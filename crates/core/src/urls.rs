@@ -190,3 +190,38 @@ pub fn webcal(public_url: &str, path: &str) -> String {
         None => abs,
     }
 }
+
+/// A resource's permanent page (its id: the title may change).
+pub fn resource(id: i64) -> String {
+    format!("/r/{id}")
+}
+
+/// One stored version of a resource's file.
+pub fn resource_file(resource_id: i64, file_id: i64) -> String {
+    format!("/r/{resource_id}/files/{file_id}")
+}
+
+/// The instance library.
+pub fn library() -> String {
+    "/library".to_string()
+}
+
+/// A community's library.
+pub fn community_library(slug: &str) -> String {
+    format!("{}/library", community(slug))
+}
+
+/// A thematic dossier.
+pub fn dossier(id: i64) -> String {
+    format!("/dossiers/{id}")
+}
+
+/// The lexicon (also its SKOS concept scheme's IRI).
+pub fn lexicon() -> String {
+    "/lexicon".to_string()
+}
+
+/// A lexicon term (also its SKOS concept's IRI; slugs are `[a-z0-9-]`).
+pub fn term(slug: &str) -> String {
+    format!("/lexicon/{slug}")
+}

@@ -140,6 +140,26 @@ pub enum Action<'a> {
         organiser: Option<i64>,
         via: &'a [(CommunityFacts, Option<Membership>)],
     },
+    /// Read a resource of the library (`library::view_resource`), placed in
+    /// the communities `via` (with the viewer's membership in each).
+    ViewResource {
+        r: &'a ResourceFacts,
+        via: &'a [(CommunityFacts, Option<Membership>)],
+    },
+    /// Edit a resource, add files: its contributor, moderators of a
+    /// community it is in, administrators.
+    EditResource {
+        r: &'a ResourceFacts,
+        via: &'a [(CommunityFacts, Option<Membership>)],
+    },
+    /// Add resources to the instance library, curate dossiers.
+    CurateLibrary,
+    /// Propose a lexicon term.
+    ProposeTerm,
+    /// Accept, refuse and edit lexicon terms (lexicon editors).
+    EditLexicon,
+    /// See a lexicon term.
+    ViewTerm { t: &'a TermFacts },
 }
 
 /// A viewer able to act: signed in and active. Suspended or pending
@@ -176,8 +196,13 @@ pub fn system_may(action: Action<'_>) -> bool {
         | Action::EditInitiative { .. }
         | Action::ModerateInitiatives
         | Action::ViewEvent { .. }
-        | Action::ManageEvent { .. } => true,
-        Action::RsvpEvent { .. } => false,
+        | Action::ManageEvent { .. }
+        | Action::ViewResource { .. }
+        | Action::EditResource { .. }
+        | Action::CurateLibrary
+        | Action::EditLexicon
+        | Action::ViewTerm { .. } => true,
+        Action::RsvpEvent { .. } | Action::ProposeTerm => false,
         // Not a permission of anyone: a property of the community or person.
         Action::FederateCommunity { .. } | Action::FederateProfile { .. } => can(None, action),
         Action::CreateOrganisation
@@ -334,6 +359,12 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
         Action::RsvpEvent { organiser, via } => {
             v.is_some() && can(viewer, Action::ViewEvent { organiser, via })
         }
+        Action::ViewResource { r, via } => library::view_resource(viewer, r, via),
+        Action::EditResource { r, via } => library::edit_resource(viewer, r, via),
+        Action::CurateLibrary => is_admin,
+        Action::ProposeTerm => v.is_some(),
+        Action::EditLexicon => is_admin,
+        Action::ViewTerm { t } => library::view_term(viewer, t),
     }
 }
 
@@ -662,6 +693,8 @@ pub fn sql_needs_viewer(viewer: Option<&User>) -> Option<i64> {
 }
 mod audience;
 pub use audience::*;
+mod library;
+pub use library::{ResourceFacts, TermFacts, visible_resources_sql, visible_terms_sql};
 
 #[cfg(test)]
 mod event_tests;

@@ -1,0 +1,237 @@
+//! The library of a community or of the instance: filters (type, subject,
+//! territory with roll-up, language, year, words in the title, funding
+//! still open), sorting, and facet counts over what the filters keep —
+//! every row through `policy::visible_resources_sql`.
+
+use sqlx::Row;
+
+use super::{COLUMNS, Resource};
+use crate::accounts::User;
+use crate::db::Db;
+use crate::organisations::sql::{Sql, Val};
+
+pub const PAGE_SIZE: i64 = 30;
+
+/// Which library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The instance library.
+    Instance,
+    /// A community's library (the caller checked the viewer may read it).
+    Community(i64),
+    /// Everything the viewer may see (API, exports).
+    All,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub q: String,
+    pub kind: String,
+    /// A lexicon term's slug.
+    pub subject: String,
+    /// A territory's slug (resources covering it or a place below it).
+    pub territory: String,
+    pub language: String,
+    pub year: Option<i64>,
+    /// Funding programs whose deadline has not passed.
+    pub open: bool,
+    /// "deadline": closing soonest first; otherwise newest first.
+    pub sort: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Facets {
+    pub kinds: Vec<(String, i64)>,
+    pub languages: Vec<(String, i64)>,
+    pub years: Vec<(i64, i64)>,
+    /// (slug, French label, English label, count)
+    pub subjects: Vec<(String, String, String, i64)>,
+    /// (slug, name, count)
+    pub territories: Vec<(String, String, i64)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub items: Vec<Resource>,
+    pub total: i64,
+    pub page: i64,
+    pub more: bool,
+    pub facets: Facets,
+}
+
+/// `FROM resources r WHERE …` with the scope, the policy and the filters.
+fn base(viewer: Option<&User>, scope: Scope, f: &Filter, now: i64) -> Sql {
+    let mut s = Sql::new(" FROM resources r WHERE ");
+    let p = s.viewer(viewer);
+    s.push(&crate::policy::visible_resources_sql("r", viewer, p));
+    match scope {
+        Scope::Instance => s.push(" AND r.in_library = 1"),
+        Scope::Community(id) => {
+            let ph = s.bind(Val::I(id));
+            s.push(&format!(
+                " AND EXISTS (SELECT 1 FROM resource_communities sc WHERE sc.resource_id = r.id AND sc.community_id = {ph})"
+            ));
+        }
+        Scope::All => {}
+    }
+    if !f.kind.is_empty() {
+        let ph = s.bind(Val::S(f.kind.clone()));
+        s.push(&format!(" AND r.kind = {ph}"));
+    }
+    if !f.language.is_empty() {
+        let ph = s.bind(Val::S(f.language.clone()));
+        s.push(&format!(" AND r.language = {ph}"));
+    }
+    if let Some(y) = f.year {
+        let ph = s.bind(Val::I(y));
+        s.push(&format!(" AND r.year = {ph}"));
+    }
+    if !f.q.is_empty() {
+        let like = format!("%{}%", f.q.to_lowercase().replace(['%', '_'], ""));
+        let ph = s.bind(Val::S(like));
+        s.push(&format!(
+            " AND (LOWER(r.title) LIKE {ph} OR LOWER(r.creators) LIKE {ph} OR LOWER(r.publisher) LIKE {ph} OR LOWER(r.description) LIKE {ph})"
+        ));
+    }
+    if !f.subject.is_empty() {
+        let ph = s.bind(Val::S(f.subject.clone()));
+        s.push(&format!(
+            " AND EXISTS (SELECT 1 FROM resource_subjects fs JOIN lexicon_terms ft ON ft.id = fs.term_id \
+             WHERE fs.resource_id = r.id AND ft.slug = {ph} AND ft.status = 'accepted')"
+        ));
+    }
+    if !f.territory.is_empty() {
+        let ph = s.bind(Val::S(f.territory.clone()));
+        s.push(&format!(
+            " AND EXISTS (SELECT 1 FROM resource_territories ft JOIN territory_closure tc ON tc.descendant_id = ft.territory_id \
+             JOIN territories ta ON ta.id = tc.ancestor_id WHERE ft.resource_id = r.id AND ta.slug = {ph})"
+        ));
+    }
+    if f.open {
+        let ph = s.bind(Val::I(now));
+        s.push(&format!(
+            " AND r.kind = 'funding' AND r.deadline_at IS NOT NULL AND r.deadline_at >= {ph}"
+        ));
+    }
+    s
+}
+
+fn with(base: &Sql, head: &str, tail: &str) -> Sql {
+    Sql {
+        text: format!("{head}{}{tail}", base.text),
+        binds: base.binds.clone(),
+    }
+}
+
+pub async fn list(
+    db: &Db,
+    viewer: Option<&User>,
+    scope: Scope,
+    f: &Filter,
+    page: i64,
+) -> Result<Listing, sqlx::Error> {
+    list_sized(db, viewer, scope, f, page, PAGE_SIZE).await
+}
+
+pub async fn list_sized(
+    db: &Db,
+    viewer: Option<&User>,
+    scope: Scope,
+    f: &Filter,
+    page: i64,
+    size: i64,
+) -> Result<Listing, sqlx::Error> {
+    let page = page.max(1);
+    let b = base(viewer, scope, f, crate::db::now());
+    let order = if f.sort == "deadline" {
+        " ORDER BY CASE WHEN r.deadline_at IS NULL THEN 1 ELSE 0 END, r.deadline_at, r.id DESC"
+    } else if f.sort == "title" {
+        " ORDER BY LOWER(r.title), r.id"
+    } else {
+        " ORDER BY r.created_at DESC, r.id DESC"
+    };
+    let q = with(
+        &b,
+        &format!("SELECT {COLUMNS}"),
+        &format!("{order} LIMIT {} OFFSET {}", size + 1, (page - 1) * size),
+    );
+    let rows = q.query().fetch_all(&db.pool).await?;
+    let mut items = rows
+        .iter()
+        .map(Resource::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = items.len() as i64 > size;
+    items.truncate(size as usize);
+    let total: i64 = with(&b, "SELECT COUNT(*) AS n", "")
+        .query()
+        .fetch_one(&db.pool)
+        .await?
+        .try_get("n")?;
+    let mut facets = Facets::default();
+    for r in with(&b, "SELECT r.kind AS k, COUNT(*) AS n", " GROUP BY r.kind ORDER BY n DESC, k")
+        .query()
+        .fetch_all(&db.pool)
+        .await?
+    {
+        facets.kinds.push((r.try_get("k")?, r.try_get("n")?));
+    }
+    for r in with(
+        &b,
+        "SELECT r.language AS k, COUNT(*) AS n",
+        " AND r.language <> '' GROUP BY r.language ORDER BY n DESC, k",
+    )
+    .query()
+    .fetch_all(&db.pool)
+    .await?
+    {
+        facets.languages.push((r.try_get("k")?, r.try_get("n")?));
+    }
+    for r in with(
+        &b,
+        "SELECT r.year AS k, COUNT(*) AS n",
+        " AND r.year IS NOT NULL GROUP BY r.year ORDER BY r.year DESC LIMIT 30",
+    )
+    .query()
+    .fetch_all(&db.pool)
+    .await?
+    {
+        facets.years.push((r.try_get("k")?, r.try_get("n")?));
+    }
+    let ids = with(&b, "SELECT r.id", "");
+    let sub = Sql {
+        text: format!(
+            "SELECT t.slug, t.pref_fr, t.pref_en, COUNT(*) AS n FROM resource_subjects rs JOIN lexicon_terms t ON t.id = rs.term_id \
+             WHERE t.status = 'accepted' AND rs.resource_id IN ({}) GROUP BY t.slug, t.pref_fr, t.pref_en ORDER BY n DESC, t.pref_fr LIMIT 30",
+            ids.text
+        ),
+        binds: ids.binds.clone(),
+    };
+    for r in sub.query().fetch_all(&db.pool).await? {
+        facets.subjects.push((
+            r.try_get("slug")?,
+            r.try_get("pref_fr")?,
+            r.try_get("pref_en")?,
+            r.try_get("n")?,
+        ));
+    }
+    let ter = Sql {
+        text: format!(
+            "SELECT t.slug, t.name, COUNT(*) AS n FROM resource_territories rt JOIN territories t ON t.id = rt.territory_id \
+             WHERE rt.resource_id IN ({}) GROUP BY t.slug, t.name ORDER BY n DESC, t.name LIMIT 30",
+            ids.text
+        ),
+        binds: ids.binds,
+    };
+    for r in ter.query().fetch_all(&db.pool).await? {
+        facets
+            .territories
+            .push((r.try_get("slug")?, r.try_get("name")?, r.try_get("n")?));
+    }
+    Ok(Listing {
+        items,
+        total,
+        page,
+        more,
+        facets,
+    })
+}
