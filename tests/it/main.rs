@@ -26,6 +26,7 @@ mod limits_login;
 mod matrix;
 mod moderation;
 mod notifications;
+mod notify;
 mod oidc;
 mod oidc_sessions;
 mod operations;

@@ -106,6 +106,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "limits",
         include_str!("../../../migrations/0016_limits.sql"),
     ),
+    (
+        18,
+        "notification_prefs",
+        include_str!("../../../migrations/0018_notification_prefs.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

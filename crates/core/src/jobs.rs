@@ -24,8 +24,19 @@ pub enum Job {
         text: String,
         html: Option<String>,
         lang: String,
+        /// More headers (list and threading headers of notifications).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        headers: Vec<(String, String)>,
     },
     Maintenance,
+    /// Build and queue the digests of these people (`notifications::digest`).
+    Digest {
+        period: String,
+        user_ids: Vec<i64>,
+        at: i64,
+        base_url: String,
+        instance: String,
+    },
     /// Tell a tool that a session it signed in through has ended
     /// (OpenID Connect Back-Channel Logout; see `crate::oidc::backchannel`).
     BackchannelLogout {
@@ -41,6 +52,7 @@ impl Job {
         match self {
             Job::Mail { .. } => "mail",
             Job::Maintenance => "maintenance",
+            Job::Digest { .. } => "digest",
             Job::BackchannelLogout { .. } => "oidc",
         }
     }
@@ -72,6 +84,22 @@ impl Queue {
         .execute(&db.pool)
         .await?;
         self.wake.notify_one();
+        Ok(())
+    }
+
+    /// Add a job in the caller's transaction (it is queued only if the
+    /// transaction commits); the worker wakes within its poll interval.
+    pub async fn push_in(conn: &mut sqlx::AnyConnection, job: &Job) -> Result<(), sqlx::Error> {
+        let payload = serde_json::to_string(job).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        let t = now();
+        sqlx::query(
+            "INSERT INTO jobs (queue, payload, run_at, created_at) VALUES ($1, $2, $3, $3)",
+        )
+        .bind(job.queue())
+        .bind(payload)
+        .bind(t)
+        .execute(conn)
+        .await?;
         Ok(())
     }
 
@@ -197,6 +225,7 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
             text,
             html,
             lang,
+            headers,
         } => {
             let mail = OutgoingMail {
                 to: to.clone(),
@@ -204,10 +233,24 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
                 text: text.clone(),
                 html: html.clone(),
                 lang: lang.clone(),
+                headers: headers.clone(),
             };
             match mailer.send(&mail).await {
                 Ok(()) => Outcome::Done,
                 Err(MailError::InvalidAddress(a)) => Outcome::Fail(format!("invalid address {a}")),
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
+        }
+        Job::Digest {
+            period,
+            user_ids,
+            at,
+            base_url,
+            instance,
+        } => {
+            let env = crate::notifications::email::Env::new(base_url, instance);
+            match crate::notifications::digest::run_batch(db, &env, period, user_ids, *at).await {
+                Ok(()) => Outcome::Done,
                 Err(e) => Outcome::Retry(e.to_string()),
             }
         }

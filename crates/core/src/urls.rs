@@ -150,3 +150,11 @@ pub fn territory(slug: &str) -> String {
 pub fn territory_map(slug: &str) -> String {
     format!("/t/{slug}/map")
 }
+
+/// The notification settings page.
+pub const NOTIFICATION_SETTINGS: &str = "/settings/notifications";
+
+/// A one-click unsubscribe link (tokens are URL-safe base64 and a dot).
+pub fn notifications_unsubscribe(token: &str) -> String {
+    format!("/notifications/unsubscribe/{token}")
+}
