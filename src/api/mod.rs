@@ -17,6 +17,7 @@ pub mod extract;
 pub mod instance;
 pub mod me;
 pub mod moderation;
+pub mod notify;
 pub mod organisations;
 pub mod publications;
 pub mod search;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(instance::router())
         .merge(communities::router())
         .merge(me::router())
+        .merge(notify::router())
         .merge(users::router())
         .merge(sessions::router())
         .merge(tokens::router())
@@ -78,6 +80,8 @@ pub fn router() -> Router<AppState> {
         me::update,
         me::put_avatar,
         me::delete_avatar,
+        notify::show_preferences,
+        notify::update_preferences,
         users::show,
         sessions::list,
         sessions::revoke_all,

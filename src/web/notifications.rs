@@ -244,6 +244,7 @@ async fn unsubscribe_post(
 
 pub struct KindRow {
     pub code: &'static str,
+    pub error: Option<String>,
     pub label: String,
     pub fixed: bool,
     pub chosen: &'static str,
@@ -251,6 +252,7 @@ pub struct KindRow {
 
 pub struct CommunityRow {
     pub id: i64,
+    pub error: Option<String>,
     pub name: String,
     pub slug: String,
     pub chosen: &'static str,
@@ -293,11 +295,11 @@ fn settings_page(
             .crumb(ctx.t("nav-settings"), "/settings/profile")
             .crumb(title.clone(), crate::urls::NOTIFICATION_SETTINGS),
         nav: super::settings::sections(lang, crate::urls::NOTIFICATION_SETTINGS),
-        errors,
         kinds: Kind::ALL
             .into_iter()
             .map(|k| KindRow {
                 code: k.code(),
+                error: errors.get(&format!("channel-{}", k.code())).map(str::to_string),
                 label: lang.t(&format!("notify-kind-{}", k.code().replace('_', "-"))),
                 fixed: k.fixed(),
                 chosen: typed_channel(k).unwrap_or_else(|| cur.prefs.channel(k).code()),
@@ -312,6 +314,7 @@ fn settings_page(
             .iter()
             .map(|(id, slug, name)| CommunityRow {
                 id: *id,
+                error: errors.get(&format!("level-{id}")).map(str::to_string),
                 name: name.clone(),
                 slug: slug.clone(),
                 chosen: typed
@@ -338,6 +341,8 @@ fn settings_page(
         days: (0..7)
             .map(|d| (d.to_string(), lang.t(&format!("notify-weekday-{d}"))))
             .collect(),
+        // Last: the rows above read it.
+        errors,
     }
 }
 

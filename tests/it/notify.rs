@@ -499,3 +499,59 @@ async fn two_nodes_never_send_a_digest_twice() {
     }
     drop(b);
 }
+
+#[tokio::test]
+async fn preferences_over_the_api() {
+    let app = TestApp::spawn().await;
+    let alice = app.create_user("alice", false).await;
+    let bea = app.create_user("bea", false).await;
+    let c = community(&app, "jardins", "open", "open", &alice).await;
+    member(&app, c, &bea, "member", "active").await;
+    let token = token_for(&app, &bea).await;
+    exec(&app, "UPDATE api_tokens SET scope = 'write' WHERE user_id = $1", bea.id).await;
+    let api = reqwest::Client::new();
+    let url = app.at("/api/v1/me/notification-preferences");
+    let got: Value = api
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(got["channels"]["mention"], "daily");
+    assert_eq!(got["channels"]["security"], "email");
+    assert_eq!(got["time_zone"], "America/Toronto");
+    assert_eq!(got["communities"], json!([{ "community": "jardins", "level": "mentions" }]));
+
+    let res = api
+        .put(&url)
+        .bearer_auth(&token)
+        .json(&json!({
+            "channels": { "mention": "email", "security": "never" },
+            "digest_hour": 18,
+            "communities": [{ "community": "jardins", "level": "everything" }],
+        }))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status(), 200);
+    let got: Value = res.json().await.expect("json");
+    assert_eq!(got["channels"]["mention"], "email");
+    assert_eq!(got["channels"]["security"], "email", "cannot be turned off");
+    assert_eq!(got["digest_hour"], 18);
+    assert_eq!(got["communities"][0]["level"], "everything");
+
+    let res = api
+        .put(&url)
+        .bearer_auth(&token)
+        .json(&json!({ "time_zone": "Mars/Olympus", "channels": { "mention": "pigeon" } }))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.expect("json");
+    let fields = body.to_string();
+    assert!(fields.contains("time_zone") && fields.contains("channel-mention"), "{body}");
+}

@@ -321,11 +321,9 @@ pub async fn fetch_with(
     if filter.only_unread {
         cond.push_str(" AND n.read_at IS NULL");
     }
-    if filter.after.is_some() {
-        cond.push_str(" AND n.created_at > $3");
-    }
-    if filter.until.is_some() {
-        cond.push_str(" AND n.created_at <= $4");
+    let window = filter.after.is_some() || filter.until.is_some();
+    if window {
+        cond.push_str(" AND n.created_at > $3 AND n.created_at <= $4");
     }
     if filter.unmailed {
         cond.push_str(" AND n.emailed_at IS NULL");
@@ -343,7 +341,7 @@ pub async fn fetch_with(
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(user.id)
         .bind(limit.clamp(1, 500));
-    if filter.after.is_some() || filter.until.is_some() {
+    if window {
         q = q
             .bind(filter.after.unwrap_or(0))
             .bind(filter.until.unwrap_or(i64::MAX));
@@ -452,14 +450,11 @@ pub async fn fetch_with(
     // removal notice; everything else needs the publication itself.
     out.retain_mut(|(i, _)| {
         let levels: Vec<prefs::Level> = match i.publication_id {
-            None => {
-                let levels = i
-                    .place
-                    .as_ref()
-                    .map(|(id, _, _)| vec![choices.level(*id)])
-                    .unwrap_or_default();
-                levels
-            }
+            None => i
+                .place
+                .as_ref()
+                .map(|(id, _, _)| vec![choices.level(*id)])
+                .unwrap_or_default(),
             Some(p) => match sights.get(&p) {
                 Some((Sight::Full, key, levels, place)) => {
                     i.key = key.clone();
