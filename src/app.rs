@@ -112,11 +112,15 @@ async fn maintenance(state: AppState, mut stop: tokio::sync::watch::Receiver<boo
 /// `notifications::digest`; claims in the database keep nodes from
 /// sending twice).
 async fn notification_mail(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    // The first pass waits a few minutes after start-up (a node restarting
+    // in a loop sends nothing twice anyway: the claims are rows).
+    let mut wait = Duration::from_secs(300);
     loop {
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+            _ = tokio::time::sleep(wait) => {}
             _ = stop.changed() => return,
         }
+        wait = Duration::from_secs(60);
         let at = crate::db::now();
         if let Err(e) = crate::notifications::email::send_due(&state, at).await {
             tracing::debug!(error = %e, "notification e-mails not sent");

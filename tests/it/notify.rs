@@ -435,7 +435,7 @@ async fn a_daily_digest_holds_exactly_the_right_items() {
     use passerelles::notifications::prefs::{Channel, Kind};
     assert_eq!(prefs.channel(Kind::NewPublication), Channel::App);
     assert_eq!(prefs.channel(Kind::Mention), Channel::App);
-    assert_eq!(prefs.channel(Kind::Moderation), Channel::Email, "not a digest kind");
+    assert_eq!(prefs.channel(Kind::Event), Channel::Weekly, "the weekly digest stays");
 }
 
 #[tokio::test]
@@ -554,4 +554,97 @@ async fn preferences_over_the_api() {
     let body: Value = res.json().await.expect("json");
     let fields = body.to_string();
     assert!(fields.contains("time_zone") && fields.contains("channel-mention"), "{body}");
+}
+
+fn peak_rss_kb() -> i64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Digests for 5,000 members of one community, three new publications
+/// each (BENCHMARKS.md): time, SQL statements per digest, peak memory.
+/// `cargo nextest run --test it --run-ignored only digest_benchmark --no-capture`
+#[tokio::test]
+#[ignore = "benchmark"]
+async fn digest_benchmark_5000_members() {
+    const MEMBERS: i64 = 5000;
+    let app = TestApp::spawn().await;
+    let alice = app.create_user("alice", false).await;
+    let c = community(&app, "quartier", "open", "open", &alice).await;
+    let token = token_for(&app, &alice).await;
+    let t = passerelles::db::now();
+    for start in (0..MEMBERS).step_by(500) {
+        let values: Vec<String> = (start..(start + 500).min(MEMBERS))
+            .map(|i| {
+                format!(
+                    "('membre{i}', 'membre{i}', 'membre{i}', 'membre{i}@exemple.qc.ca', 'membre{i}@exemple.qc.ca', 1, {t})"
+                )
+            })
+            .collect();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO users (username, username_key, username_skeleton, email, email_key, email_verified, created_at) VALUES {}",
+            values.join(",")
+        )))
+        .execute(&app.state.db.pool)
+        .await
+        .expect("users");
+    }
+    for sql in [
+        format!("INSERT INTO memberships (community_id, user_id, role, state, created_at, updated_at) SELECT {c}, id, 'member', 'active', {t}, {t} FROM users WHERE username LIKE 'membre%'"),
+        format!("INSERT INTO community_watch (user_id, community_id, level) SELECT id, {c}, 'publications' FROM users WHERE username LIKE 'membre%'"),
+        "INSERT INTO notification_prefs (user_id, kind, channel) SELECT id, 'new_publication', 'daily' FROM users WHERE username LIKE 'membre%'".to_string(),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&app.state.db.pool).await.expect("fixture");
+    }
+    let started = std::time::Instant::now();
+    for i in 0..3 {
+        publish(&app, &token, "quartier", &format!("Nouvelle {i}"), "Une nouvelle pour tout le quartier, avec quelques mots de plus pour l’extrait.").await;
+    }
+    let notify_secs = started.elapsed().as_secs_f64();
+    let records: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("count");
+    assert_eq!(records, 3 * MEMBERS);
+
+    let at = toronto_hour(9);
+    let users: Vec<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username LIKE 'membre%' ORDER BY id")
+        .fetch_all(&app.state.db.pool)
+        .await
+        .expect("ids");
+    let env = email::Env::of(&app.state);
+    let rss0 = peak_rss_kb();
+    let started = std::time::Instant::now();
+    let (_, statements) = passerelles::publications::count_statements(async {
+        for chunk in users.chunks(digest::BATCH) {
+            digest::run_batch(&app.state.db, &env, "daily", chunk, at)
+                .await
+                .expect("batch");
+        }
+    })
+    .await;
+    let build_secs = started.elapsed().as_secs_f64();
+    // (The worker sends the queued e-mails meanwhile: count the schedules moved on.)
+    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notification_schedule WHERE daily_slot > 0")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("count");
+    println!(
+        "digest benchmark ({}): 3 publications notifying {MEMBERS} members: {notify_secs:.1} s; \
+         {MEMBERS} digests built and queued in {build_secs:.1} s ({:.2} ms each), \
+         {:.1} SQL statements per digest (counted), peak RSS {} MB (+{} MB)",
+        crate::harness::backend(),
+        build_secs * 1000.0 / MEMBERS as f64,
+        statements as f64 / MEMBERS as f64,
+        peak_rss_kb() / 1024,
+        (peak_rss_kb() - rss0) / 1024,
+    );
+    assert_eq!(queued, MEMBERS, "one digest each");
 }

@@ -97,10 +97,15 @@ impl Kind {
     /// daily digest, the rest stays in the centre or the weekly digest.
     pub fn default_channel(self) -> Channel {
         match self {
-            Kind::Mention | Kind::Reply | Kind::JoinRequest | Kind::SavedSearch => Channel::Daily,
+            // Decisions about my requests also come by their own e-mail.
+            Kind::Mention
+            | Kind::Reply
+            | Kind::JoinRequest
+            | Kind::SavedSearch
+            | Kind::Moderation => Channel::Daily,
             Kind::FollowedReply => Channel::App,
             Kind::NewPublication | Kind::Event => Channel::Weekly,
-            Kind::Moderation | Kind::Security => Channel::Email,
+            Kind::Security => Channel::Email,
         }
     }
     /// Security notices cannot be turned off (always e-mailed at once).
@@ -441,7 +446,7 @@ mod tests {
         assert_eq!(route(&p, "mention", &[Level::Mentions], false), Channel::Email);
         // A muted community silences all but decisions about me.
         assert_eq!(route(&p, "mention", &[Level::Muted], false), Channel::Never);
-        assert_eq!(route(&p, "moderation", &[Level::Muted], false), Channel::Email);
+        assert_eq!(route(&p, "moderation", &[Level::Muted], false), Channel::Daily);
         // The most attentive level of the communities wins.
         assert_eq!(
             route(&p, "mention", &[Level::Muted, Level::Mentions], false),
