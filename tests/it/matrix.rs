@@ -126,7 +126,7 @@ const VIEWERS: [Viewer; 8] = [
 const T: bool = true;
 const F: bool = false;
 #[rustfmt::skip]
-const EXPECTED: [(Channel, Vis, [bool; 8]); 66] = [
+const EXPECTED: [(Channel, Vis, [bool; 8]); 72] = [
     //                                  anon outs pend memb mod  ban  susp admin
     // Its link (for an unlisted community's publication: with its key).
     (Channel::Page, Vis::Open,         [T,   T,   T,   T,   T,   T,   T,   T]),
