@@ -59,12 +59,12 @@ notify-mail-settings = My notification preferences
 notify-mail-stop-kind = Stop these e-mails
 notify-mail-stop-digest = Stop this digest
 notify-mail-mute-community = Mute { $community }
-notify-mail-why-now = You receive this e-mail from { $instance } because "{ $kind }" is set to "e-mail right away".
-notify-mail-why-digest = You receive this { $digest } from { $instance } because you chose it in your preferences.
+notify-mail-why-now = You receive this e-mail from { $instance } because "{ $name }" is set to "e-mail right away".
+notify-mail-why-digest = You receive this { $name } from { $instance } because you chose it in your preferences.
 
 notify-digest-daily = daily digest
 notify-digest-weekly = weekly digest
-notify-digest-subject = Your { $digest } — { $instance }: { $count ->
+notify-digest-subject = Your { $name } — { $instance }: { $count ->
     [one] 1 new item
    *[other] { $count } new items
 }
@@ -78,7 +78,7 @@ notify-unsubscribe-title = Unsubscribe
 notify-unsubscribe-invalid = This unsubscribe link is not valid or has expired. You can change your preferences after signing in.
 notify-unsubscribe-confirm = Confirm
 notify-unsubscribe-done = Done:
-notify-unsubscribe-kind = no more e-mails for "{ $kind }" (notifications stay on the site).
+notify-unsubscribe-kind = no more e-mails for "{ $name }" (notifications stay on the site).
 notify-unsubscribe-community = nothing more from the community { $community } (muted).
 notify-unsubscribe-daily = no more daily digest (notifications stay on the site).
 notify-unsubscribe-weekly = no more weekly digest (notifications stay on the site).

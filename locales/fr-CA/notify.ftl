@@ -59,12 +59,12 @@ notify-mail-settings = Mes préférences de notification
 notify-mail-stop-kind = Ne plus recevoir ces courriels
 notify-mail-stop-digest = Ne plus recevoir ce résumé
 notify-mail-mute-community = Mettre { $community } en sourdine
-notify-mail-why-now = Vous recevez ce courriel de { $instance } parce que « { $kind } » est réglé sur « courriel immédiat ».
-notify-mail-why-digest = Vous recevez ce { $digest } de { $instance } parce que vous l’avez choisi dans vos préférences.
+notify-mail-why-now = Vous recevez ce courriel de { $instance } parce que « { $name } » est réglé sur « courriel immédiat ».
+notify-mail-why-digest = Vous recevez ce { $name } de { $instance } parce que vous l’avez choisi dans vos préférences.
 
 notify-digest-daily = résumé quotidien
 notify-digest-weekly = résumé hebdomadaire
-notify-digest-subject = Votre { $digest } — { $instance } : { $count ->
+notify-digest-subject = Votre { $name } — { $instance } : { $count ->
     [one] 1 nouveauté
    *[other] { $count } nouveautés
 }
@@ -78,7 +78,7 @@ notify-unsubscribe-title = Se désabonner
 notify-unsubscribe-invalid = Ce lien de désabonnement n’est pas valide ou a expiré. Vous pouvez changer vos préférences après vous être connecté.
 notify-unsubscribe-confirm = Confirmer
 notify-unsubscribe-done = C’est fait :
-notify-unsubscribe-kind = plus de courriels pour « { $kind } » (les notifications restent dans le site).
+notify-unsubscribe-kind = plus de courriels pour « { $name } » (les notifications restent dans le site).
 notify-unsubscribe-community = plus rien de la communauté { $community } (en sourdine).
 notify-unsubscribe-daily = plus de résumé quotidien (les notifications restent dans le site).
 notify-unsubscribe-weekly = plus de résumé hebdomadaire (les notifications restent dans le site).

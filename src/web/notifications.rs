@@ -164,7 +164,7 @@ fn target_words(lang: Lang, t: &Target, community: Option<String>) -> String {
         Target::Kind(k) => lang.ta(
             "notify-unsubscribe-kind",
             &[(
-                "kind",
+                "name",
                 crate::i18n::Arg::from(lang.t(&format!(
                     "notify-kind-{}",
                     k.code().replace('_', "-")

@@ -578,6 +578,17 @@ async fn permission_matrix_channel_visibility_viewer() {
         .await
         .expect("immediate e-mails");
     app.drain_jobs().await;
+    // The worker may be sending some of them: wait until none is left.
+    for _ in 0..300 {
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE queue = 'mail'")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("jobs");
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let mails: Vec<crate::smtp_sink::ReceivedMail> =
         app.sink.all().into_iter().skip(mailed_before).collect();
 

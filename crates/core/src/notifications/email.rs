@@ -143,7 +143,7 @@ pub fn compose_one(env: &Env, signer: &Signer, user: &User, item: &Item, title: 
     ));
     let why = lang.ta(
         "notify-mail-why-now",
-        &[("kind", Arg::from(kind_name)), ("instance", Arg::from(env.instance.clone()))],
+        &[("name", Arg::from(kind_name)), ("instance", Arg::from(env.instance.clone()))],
     );
     let stop = env.unsubscribe_url(&token);
     let settings = env.url(crate::urls::NOTIFICATION_SETTINGS);
@@ -201,7 +201,7 @@ pub fn compose_digest(
     let subject = lang.ta(
         "notify-digest-subject",
         &[
-            ("digest", Arg::from(name.clone())),
+            ("name", Arg::from(name.clone())),
             ("instance", Arg::from(env.instance.clone())),
             ("count", Arg::Num(items.len() as i64)),
         ],
@@ -275,7 +275,7 @@ pub fn compose_digest(
     }
     let why = lang.ta(
         "notify-mail-why-digest",
-        &[("digest", Arg::from(name)), ("instance", Arg::from(env.instance.clone()))],
+        &[("name", Arg::from(name)), ("instance", Arg::from(env.instance.clone()))],
     );
     let stop = env.unsubscribe_url(&token);
     let settings = env.url(crate::urls::NOTIFICATION_SETTINGS);
