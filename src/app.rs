@@ -64,6 +64,7 @@ pub async fn start_with(
         stop_rx.clone(),
     ));
     tokio::spawn(maintenance(state.clone(), stop_rx.clone()));
+    tokio::spawn(notification_mail(state.clone(), stop_rx.clone()));
     let rebuild = match crate::search::needs_rebuild(&state.db).await {
         Ok(r) => r,
         Err(e) => {
@@ -102,6 +103,30 @@ async fn maintenance(state: AppState, mut stop: tokio::sync::watch::Receiver<boo
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
             _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Notification e-mails, every minute on every node: the immediate pass,
+/// then the digests whose local hour has come (`notifications::email`,
+/// `notifications::digest`; claims in the database keep nodes from
+/// sending twice).
+async fn notification_mail(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    // The first pass waits a few minutes after start-up (a node restarting
+    // in a loop sends nothing twice anyway: the claims are rows).
+    let mut wait = Duration::from_secs(300);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => return,
+        }
+        wait = Duration::from_secs(60);
+        let at = crate::db::now();
+        if let Err(e) = crate::notifications::email::send_due(&state, at).await {
+            tracing::debug!(error = %e, "notification e-mails not sent");
+        }
+        if let Err(e) = crate::notifications::digest::schedule(&state, at).await {
+            tracing::debug!(error = %e, "digests not scheduled");
         }
     }
 }

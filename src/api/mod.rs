@@ -19,6 +19,7 @@ pub mod instance;
 pub mod library;
 pub mod me;
 pub mod moderation;
+pub mod notify;
 pub mod organisations;
 pub mod publications;
 pub mod search;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(instance::router())
         .merge(communities::router())
         .merge(me::router())
+        .merge(notify::router())
         .merge(users::router())
         .merge(sessions::router())
         .merge(tokens::router())
@@ -82,6 +84,8 @@ pub fn router() -> Router<AppState> {
         me::update,
         me::put_avatar,
         me::delete_avatar,
+        notify::show_preferences,
+        notify::update_preferences,
         users::show,
         sessions::list,
         sessions::revoke_all,

@@ -5,21 +5,33 @@
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 
 use super::AppState;
 use super::ctx::Ctx;
-use super::templates::{Shell, page};
+use super::templates::{FieldErrors, Shell, invalid, page};
+use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
-use crate::i18n::{Arg, Lang};
+use crate::i18n::Lang;
+use crate::notifications::prefs::{Channel, Kind, Level, Zone};
+use crate::notifications::unsubscribe::{self, Target};
 use crate::notifications::{self, Group, Item};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/notifications", get(list_page))
         .route("/notifications/read", post(mark_read))
+        .route("/notifications/mute", post(mute_thread))
+        .route(
+            "/notifications/unsubscribe/{token}",
+            get(unsubscribe_page).post(unsubscribe_post),
+        )
+        .route(
+            crate::urls::NOTIFICATION_SETTINGS,
+            get(settings_get).post(settings_post),
+        )
 }
 
 pub struct ItemView {
@@ -31,6 +43,7 @@ pub struct ItemView {
 }
 
 pub struct GroupView {
+    pub publication_id: Option<i64>,
     pub title: String,
     pub link: String,
     pub unread: i64,
@@ -47,50 +60,12 @@ struct ListPage {
 
 /// The sentence for one record, in the reader's language.
 pub fn describe(lang: Lang, item: &Item) -> String {
-    if item.kind == crate::search::saved::KIND
-        && let Ok(d) = serde_json::from_str::<crate::search::saved::Data>(&item.data)
-    {
-        return lang.ta(
-            "notification-saved-search",
-            &[("name", Arg::from(d.name)), ("count", Arg::Num(d.count))],
-        );
-    }
-    let actor = item
-        .actor
-        .as_ref()
-        .map(|a| a.shown_name().to_string())
-        .unwrap_or_else(|| lang.t("publication-former-member"));
-    let key = format!("notification-{}", item.kind.replace('_', "-"));
-    let key = if lang.has(&key) {
-        key
-    } else {
-        "notification-other".to_string()
-    };
-    let community = item
-        .community
-        .as_ref()
-        .map(|(_, n)| n.clone())
-        .unwrap_or_default();
-    let text = lang.ta(
-        &key,
-        &[
-            ("name", Arg::from(actor)),
-            ("community", Arg::from(community)),
-        ],
-    );
-    // Decisions carry their reason (`data` is a small JSON object).
-    let reason = serde_json::from_str::<serde_json::Value>(&item.data)
-        .ok()
-        .and_then(|v| v.get("reason").and_then(|r| r.as_str()).map(str::to_string))
-        .filter(|r| !r.trim().is_empty());
-    match reason {
-        Some(r) => format!("{text} — {} {r}", lang.t("publication-removed-reason")),
-        None => text,
-    }
+    notifications::describe(lang, item)
 }
 
 fn group_view(lang: Lang, g: Group) -> GroupView {
     GroupView {
+        publication_id: g.publication_id,
         title: if g.title.is_empty() {
             lang.t("notification-untitled")
         } else {
@@ -151,4 +126,281 @@ async fn mark_read(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> AppR
         }
     }
     Ok(ctx.redirect("/notifications"))
+}
+
+// ---- mute a thread --------------------------------------------------------------------------
+
+/// `publication=<id>&mute=1|0`, from the notification centre.
+async fn mute_thread(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> AppResult<Response> {
+    let pairs = crate::edge::form_pairs(&body);
+    let get = |k: &str| crate::edge::first(&pairs, k);
+    ctx.verify_csrf(&get("csrf"))?;
+    let user = ctx.user.clone().ok_or(AppError::Unauthorized)?;
+    let id: i64 = get("publication")
+        .trim()
+        .parse()
+        .map_err(|_| AppError::NotFound)?;
+    notifications::ops::set_thread_muted(&state, &Actor::person(&user), id, get("mute") == "1")
+        .await?;
+    Ok(ctx.redirect("/notifications"))
+}
+
+// ---- one-click unsubscribe (RFC 8058) -------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "notifications/unsubscribe.html")]
+struct UnsubscribePage {
+    s: Shell,
+    /// The form's action (GET shows it; the mail client POSTs to it).
+    action: String,
+    /// What the link turns off, in words.
+    what: String,
+    done: bool,
+    valid: bool,
+}
+
+fn target_words(lang: Lang, t: &Target, community: Option<String>) -> String {
+    match t {
+        Target::Kind(k) => lang.ta(
+            "notify-unsubscribe-kind",
+            &[(
+                "name",
+                crate::i18n::Arg::from(lang.t(&format!(
+                    "notify-kind-{}",
+                    k.code().replace('_', "-")
+                ))),
+            )],
+        ),
+        Target::Community(_) => lang.ta(
+            "notify-unsubscribe-community",
+            &[("community", crate::i18n::Arg::from(community.unwrap_or_default()))],
+        ),
+        Target::Digest(c) => lang.t(&format!("notify-unsubscribe-{}", c.code())),
+    }
+}
+
+/// The page behind the link: says what it turns off, with one button (a
+/// GET never changes anything: link checkers open links).
+async fn unsubscribe_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let signer = unsubscribe::Signer::load(&state.db).await?;
+    let link = signer.verify(&token, crate::db::now());
+    let what = match &link {
+        Some(l) => target_words(ctx.lang, &l.target, unsubscribe::community_name(&state.db, &l.target).await?),
+        None => String::new(),
+    };
+    let title = ctx.t("notify-unsubscribe-title");
+    let valid = link.is_some();
+    let body = UnsubscribePage {
+        s: Shell::new(&state, &ctx, &title, ""),
+        action: crate::urls::notifications_unsubscribe(&token),
+        what,
+        done: false,
+        valid,
+    };
+    if valid {
+        Ok(page(&ctx, &body))
+    } else {
+        Ok(ctx.finish((axum::http::StatusCode::NOT_FOUND, super::templates::html(&body))))
+    }
+}
+
+/// The one click: from the page's button, or the mail client's POST with
+/// `List-Unsubscribe=One-Click`. The signed token is the authority (no
+/// session, no CSRF token: the client posts on its own); applying it twice
+/// changes nothing more.
+async fn unsubscribe_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let title = ctx.t("notify-unsubscribe-title");
+    match unsubscribe::redeem(&state.db, &token).await? {
+        Some(link) => {
+            let what = target_words(
+                ctx.lang,
+                &link.target,
+                unsubscribe::community_name(&state.db, &link.target).await?,
+            );
+            Ok(page(
+                &ctx,
+                &UnsubscribePage {
+                    s: Shell::new(&state, &ctx, &title, ""),
+                    action: String::new(),
+                    what,
+                    done: true,
+                    valid: true,
+                },
+            ))
+        }
+        None => Err(AppError::NotFound),
+    }
+}
+
+// ---- the settings page ----------------------------------------------------------------------
+
+pub struct KindRow {
+    pub code: &'static str,
+    pub error: Option<String>,
+    pub label: String,
+    pub fixed: bool,
+    pub chosen: &'static str,
+}
+
+pub struct CommunityRow {
+    pub id: i64,
+    pub error: Option<String>,
+    pub name: String,
+    pub slug: String,
+    pub chosen: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "notifications/settings.html")]
+struct SettingsPage {
+    s: Shell,
+    nav: Vec<(String, &'static str, bool)>,
+    errors: FieldErrors,
+    kinds: Vec<KindRow>,
+    /// (code, label) of the channels, in the grid's order.
+    channels: Vec<(&'static str, String)>,
+    communities: Vec<CommunityRow>,
+    levels: Vec<(&'static str, String)>,
+    hour: String,
+    zone: String,
+    zones: Vec<&'static str>,
+    day: String,
+    days: Vec<(String, String)>,
+}
+
+fn settings_page(
+    state: &AppState,
+    ctx: &Ctx,
+    cur: &notifications::ops::Current,
+    typed: Option<&notifications::ops::Changes>,
+    errors: FieldErrors,
+) -> SettingsPage {
+    let lang = ctx.lang;
+    let title = ctx.t("notify-settings-title");
+    let typed_channel = |k: Kind| -> Option<&'static str> {
+        let t = typed?;
+        let (_, c) = t.channels.iter().find(|(kk, _)| kk == k.code())?;
+        Channel::parse(c).map(Channel::code)
+    };
+    SettingsPage {
+        s: Shell::new(state, ctx, &title, "settings")
+            .crumb(ctx.t("nav-settings"), "/settings/profile")
+            .crumb(title.clone(), crate::urls::NOTIFICATION_SETTINGS),
+        nav: super::settings::sections(lang, crate::urls::NOTIFICATION_SETTINGS),
+        kinds: Kind::ALL
+            .into_iter()
+            .map(|k| KindRow {
+                code: k.code(),
+                error: errors.get(&format!("channel-{}", k.code())).map(str::to_string),
+                label: lang.t(&format!("notify-kind-{}", k.code().replace('_', "-"))),
+                fixed: k.fixed(),
+                chosen: typed_channel(k).unwrap_or_else(|| cur.prefs.channel(k).code()),
+            })
+            .collect(),
+        channels: Channel::ALL
+            .into_iter()
+            .map(|c| (c.code(), lang.t(&format!("notify-channel-{}", c.code()))))
+            .collect(),
+        communities: cur
+            .communities
+            .iter()
+            .map(|(id, slug, name)| CommunityRow {
+                id: *id,
+                error: errors.get(&format!("level-{id}")).map(str::to_string),
+                name: name.clone(),
+                slug: slug.clone(),
+                chosen: typed
+                    .and_then(|t| t.levels.iter().find(|(c, _)| c == id))
+                    .and_then(|(_, l)| Level::parse(l))
+                    .unwrap_or_else(|| cur.prefs.level(*id))
+                    .code(),
+            })
+            .collect(),
+        levels: Level::ALL
+            .into_iter()
+            .map(|l| (l.code(), lang.t(&format!("notify-level-{}", l.code()))))
+            .collect(),
+        hour: typed
+            .map(|t| t.digest_hour.clone())
+            .unwrap_or_else(|| cur.schedule.digest_hour.to_string()),
+        zone: typed
+            .map(|t| t.time_zone.clone())
+            .unwrap_or_else(|| cur.schedule.time_zone.code().to_string()),
+        zones: Zone::ALL.into_iter().map(Zone::code).collect(),
+        day: typed
+            .map(|t| t.weekly_day.clone())
+            .unwrap_or_else(|| cur.schedule.weekly_day.to_string()),
+        days: (0..7)
+            .map(|d| (d.to_string(), lang.t(&format!("notify-weekday-{d}"))))
+            .collect(),
+        // Last: the rows above read it.
+        errors,
+    }
+}
+
+async fn settings_get(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let user = match super::settings::me(&ctx) {
+        Ok(u) => u,
+        Err(r) => return Ok(r),
+    };
+    let cur = notifications::ops::current(&state, &Actor::person(&user)).await?;
+    Ok(page(
+        &ctx,
+        &settings_page(&state, &ctx, &cur, None, FieldErrors::default()),
+    ))
+}
+
+/// The form: `channel-<kind>`, `digest_hour`, `time_zone`, `weekly_day`,
+/// `level-<community id>`.
+async fn settings_post(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    body: Bytes,
+) -> AppResult<Response> {
+    let pairs = crate::edge::form_pairs(&body);
+    let get = |k: &str| crate::edge::first(&pairs, k);
+    ctx.verify_csrf(&get("csrf"))?;
+    let user = match super::settings::me(&ctx) {
+        Ok(u) => u,
+        Err(r) => return Ok(r),
+    };
+    let mut changes = notifications::ops::Changes {
+        digest_hour: get("digest_hour"),
+        time_zone: get("time_zone"),
+        weekly_day: get("weekly_day"),
+        ..Default::default()
+    };
+    for (k, v) in &pairs {
+        if let Some(kind) = k.strip_prefix("channel-") {
+            changes.channels.push((kind.to_string(), v.clone()));
+        } else if let Some(cid) = k.strip_prefix("level-")
+            && let Ok(cid) = cid.parse::<i64>()
+        {
+            changes.levels.push((cid, v.clone()));
+        }
+    }
+    let actor = Actor::person(&user);
+    match notifications::ops::update(&state, &actor, &changes).await {
+        Ok(()) => {
+            ctx.flash("notify-settings-saved");
+            Ok(ctx.redirect(crate::urls::NOTIFICATION_SETTINGS))
+        }
+        Err(AppError::Invalid { fields }) => {
+            let cur = notifications::ops::current(&state, &actor).await?;
+            let errors = super::auth::field_errors(ctx.lang, &fields);
+            Ok(invalid(
+                &ctx,
+                &settings_page(&state, &ctx, &cur, Some(&changes), errors),
+            ))
+        }
+        Err(e) => Err(e),
+    }
 }

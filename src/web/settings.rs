@@ -54,6 +54,7 @@ pub fn sections(lang: Lang, current: &str) -> Vec<(String, &'static str, bool)> 
         ("settings-security", "/settings/security"),
         ("settings-passkeys", "/settings/passkeys"),
         ("settings-sessions", "/settings/sessions"),
+        ("notify-settings-title", crate::urls::NOTIFICATION_SETTINGS),
         ("settings-tokens", "/settings/tokens"),
         ("settings-tools", "/settings/tools"),
         ("settings-consents", "/settings/consents"),

@@ -32,6 +32,7 @@ mod matrix;
 mod moderation;
 mod newsletter;
 mod notifications;
+mod notify;
 mod oidc;
 mod oidc_sessions;
 mod operations;

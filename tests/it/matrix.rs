@@ -27,7 +27,8 @@
 //! - feeds are built for an anonymous reader, whoever fetches them;
 //! - a publication's page and its community's listing (HTML, and API) agree;
 //! - notifications (a new reply on a followed publication) and mentions reach
-//!   a person only while they may read the publication;
+//!   a person only while they may read the publication; so do their e-mails,
+//!   decided when they are sent (issue 16);
 //! - metadata: a tag is known (page and API) to whoever may find a visible
 //!   publication carrying it; to anyone else it answers exactly as a tag
 //!   that does not exist;
@@ -53,6 +54,8 @@ enum Channel {
     Feed,
     Attachment,
     Notification,
+    /// The same notification by e-mail (issue 16), decided when it is sent.
+    Email,
     Mention,
     ById,
     Tag,
@@ -94,6 +97,7 @@ const CHANNELS: [Channel; 12] = [
     Channel::Feed,
     Channel::Attachment,
     Channel::Notification,
+    Channel::Email,
     Channel::Mention,
     Channel::ById,
     Channel::Tag,
@@ -168,6 +172,15 @@ const EXPECTED: [(Channel, Vis, [bool; 8]); 72] = [
     (Channel::Notification, Vis::Archived, [F, T, T,   T,   T,   T,   F,   T]),
     (Channel::Notification, Vis::Removed,  [F, F, F,   F,   T,   F,   F,   T]),
     (Channel::Notification, Vis::Widened,  [F, F, F,   T,   T,   F,   F,   T]),
+
+    // The same reply by e-mail, everyone having asked for it right away:
+    // the immediate pass asks the policy when it sends.
+    (Channel::Email, Vis::Open,     [F, T, T,   T,   T,   T,   F,   T]),
+    (Channel::Email, Vis::Private,  [F, F, F,   T,   T,   F,   F,   T]),
+    (Channel::Email, Vis::Unlisted, [F, T, T,   T,   T,   T,   F,   T]),
+    (Channel::Email, Vis::Archived, [F, T, T,   T,   T,   T,   F,   T]),
+    (Channel::Email, Vis::Removed,  [F, F, F,   F,   T,   F,   F,   T]),
+    (Channel::Email, Vis::Widened,  [F, F, F,   T,   T,   F,   F,   T]),
 
     // The owner mentions everyone in a reply (same moment).
     (Channel::Mention, Vis::Open,      [F,   T,   T,   T,   T,   T,   F,   T]),
@@ -557,6 +570,43 @@ async fn permission_matrix_channel_visibility_viewer() {
         notified.insert(v, got);
     }
 
+    // By e-mail (issue 16): everyone signed in asks for replies by e-mail
+    // right away, then the immediate pass runs (what it had looked at
+    // before is looked at again: it routes with the choices of now).
+    let mailed_before = app.sink.all().len();
+    for v in VIEWERS {
+        if let Some(u) = &who[&v].user {
+            for kind in ["reply", "followed_reply"] {
+                sqlx::query(
+                    "INSERT INTO notification_prefs (user_id, kind, channel) VALUES ($1, $2, 'email')",
+                )
+                .bind(u.id)
+                .bind(kind)
+                .execute(&app.state.db.pool)
+                .await
+                .expect("preference");
+            }
+        }
+    }
+    exec(&app, "UPDATE notifications SET emailed_at = NULL WHERE id > $1", 0).await;
+    passerelles::notifications::email::send_due(&app.state, passerelles::db::now())
+        .await
+        .expect("immediate e-mails");
+    app.drain_jobs().await;
+    // The worker may be sending some of them: wait until none is left.
+    for _ in 0..300 {
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE queue = 'mail'")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("jobs");
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let mails: Vec<crate::smtp_sink::ReceivedMail> =
+        app.sink.all().into_iter().skip(mailed_before).collect();
+
     // A tag nobody used, and an id nothing has: what "unknown" looks like.
     let anonymous = app.client();
     let (s, b) = fetch(&anonymous, app.at("/tags/marque-inconnue")).await;
@@ -689,6 +739,16 @@ async fn permission_matrix_channel_visibility_viewer() {
                 (Channel::Notification, vis, v),
                 got.iter()
                     .any(|(r, k)| *r == it.reply && (k == "followed_reply" || k == "reply")),
+            );
+            let address = who[&v].user.as_ref().and_then(|u| u.email.clone());
+            actual.insert(
+                (Channel::Email, vis, v),
+                address.is_some_and(|a| {
+                    mails.iter().any(|m| {
+                        m.to.iter().any(|t| t.eq_ignore_ascii_case(&a))
+                            && m.text_part().contains(&format!("#r-{}\n", it.reply))
+                    })
+                }),
             );
             actual.insert(
                 (Channel::Mention, vis, v),

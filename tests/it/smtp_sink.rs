@@ -1084,6 +1084,7 @@ async fn sink_receives_lettre_message() {
             text: text.to_owned(),
             html: Some(html.to_owned()),
             lang: "fr-CA".to_owned(),
+            headers: Vec::new(),
         })
         .await
         .unwrap();
@@ -1133,6 +1134,7 @@ async fn sink_receives_lettre_message() {
             text: "Open http://localhost:8080/reset?t=abc (valid 1 hour).\n".to_owned(),
             html: None,
             lang: "en".to_owned(),
+            headers: Vec::new(),
         })
         .await
         .unwrap();
@@ -1172,6 +1174,7 @@ async fn sink_receives_lettre_message() {
             text: "x".to_owned(),
             html: None,
             lang: "en".to_owned(),
+            headers: Vec::new(),
         })
         .await
         .unwrap_err();

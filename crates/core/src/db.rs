@@ -116,6 +116,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0017_events.sql"),
     ),
     (
+        18,
+        "notification_prefs",
+        include_str!("../../../migrations/0018_notification_prefs.sql"),
+    ),
+    (
         19,
         "newsletter",
         include_str!("../../../migrations/0019_newsletter.sql"),

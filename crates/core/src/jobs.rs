@@ -24,6 +24,9 @@ pub enum Job {
         text: String,
         html: Option<String>,
         lang: String,
+        /// More headers (list and threading headers of notifications).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        headers: Vec<(String, String)>,
     },
     Maintenance,
     /// One issue of a newsletter to one subscriber, with the list's header
@@ -37,6 +40,14 @@ pub enum Job {
         lang: String,
         list_id: String,
         unsubscribe: String,
+    },
+    /// Build and queue the digests of these people (`notifications::digest`).
+    Digest {
+        period: String,
+        user_ids: Vec<i64>,
+        at: i64,
+        base_url: String,
+        instance: String,
     },
     /// Tell a tool that a session it signed in through has ended
     /// (OpenID Connect Back-Channel Logout; see `crate::oidc::backchannel`).
@@ -68,6 +79,7 @@ impl Job {
         match self {
             Job::Mail { .. } | Job::ListMail { .. } => "mail",
             Job::Maintenance => "maintenance",
+            Job::Digest { .. } => "digest",
             Job::BackchannelLogout { .. } => "oidc",
             Job::Deliver { .. } => "federation",
             Job::DataExport { .. } => "data_export",
@@ -253,6 +265,7 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
             text,
             html,
             lang,
+            headers,
         } => {
             let mail = OutgoingMail {
                 to: to.clone(),
@@ -260,6 +273,7 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
                 text: text.clone(),
                 html: html.clone(),
                 lang: lang.clone(),
+                headers: headers.clone(),
             };
             match mailer.send(&mail).await {
                 Ok(()) => Outcome::Done,
@@ -282,6 +296,7 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
                 text: text.clone(),
                 html: html.clone(),
                 lang: lang.clone(),
+                headers: Vec::new(),
             };
             let extra = [
                 ("List-Id", list_id.clone()),
@@ -294,6 +309,19 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
             match mailer.send_with(&mail, &extra).await {
                 Ok(()) => Outcome::Done,
                 Err(MailError::InvalidAddress(a)) => Outcome::Fail(format!("invalid address {a}")),
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
+        }
+        Job::Digest {
+            period,
+            user_ids,
+            at,
+            base_url,
+            instance,
+        } => {
+            let env = crate::notifications::email::Env::new(base_url, instance);
+            match crate::notifications::digest::run_batch(db, &env, period, user_ids, *at).await {
+                Ok(()) => Outcome::Done,
                 Err(e) => Outcome::Retry(e.to_string()),
             }
         }

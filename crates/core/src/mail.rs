@@ -125,6 +125,9 @@ pub struct OutgoingMail {
     pub html: Option<String>,
     /// Language tag of the message ("fr-CA" or "en"), sent as `Content-Language`.
     pub lang: String,
+    /// More headers, e.g. `List-Unsubscribe`, `List-Id`, `In-Reply-To`; a
+    /// `Message-ID` here replaces the generated one.
+    pub headers: Vec<(String, String)>,
 }
 
 /// Why a message could not be sent.
@@ -297,12 +300,17 @@ impl Mailer {
             MailError::InvalidAddress(mail.to.clone())
         })?;
 
-        let builder = Message::builder()
+        let message_id = mail
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("Message-ID"))
+            .map(|(_, v)| v.clone());
+        let mut builder = Message::builder()
             .from(self.inner.from.clone())
             .to(to)
             .subject(mail.subject.as_str())
             .date_now()
-            .message_id(None)
+            .message_id(message_id)
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("Content-Language"),
                 sanitize_lang(&mail.lang),
@@ -311,6 +319,19 @@ impl Mailer {
                 HeaderName::new_from_ascii_str("Auto-Submitted"),
                 "auto-generated".to_owned(),
             ));
+        for (name, value) in &mail.headers {
+            let ok_name = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            if !ok_name || name.eq_ignore_ascii_case("Message-ID") || value.contains(['\r', '\n']) {
+                continue;
+            }
+            let Ok(header) = HeaderName::new_from_ascii(name.clone()) else {
+                continue;
+            };
+            builder = builder.raw_header(HeaderValue::new(header, value.clone()));
+        }
 
         let mut builder = builder;
         for (name, value) in extra {
@@ -553,6 +574,7 @@ mod tests {
 
     fn sample(html: bool) -> OutgoingMail {
         OutgoingMail {
+            headers: Vec::new(),
             to: "Éloïse Tremblay <eloise@example.org>".to_owned(),
             subject: "Vérifiez votre adresse courriel — Passerelles".to_owned(),
             text: "Bonjour Éloïse,\n\nCliquez ici : https://passerelles.test/verifier?jeton=abc123.\n\nÀ bientôt!\n".to_owned(),

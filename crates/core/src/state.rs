@@ -143,6 +143,7 @@ impl AppState {
             text,
             html,
             lang: lang.code().to_string(),
+            headers: Vec::new(),
         };
         self.jobs.push(&self.db, &job, None).await
     }

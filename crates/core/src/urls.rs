@@ -225,3 +225,11 @@ pub fn lexicon() -> String {
 pub fn term(slug: &str) -> String {
     format!("/lexicon/{slug}")
 }
+
+/// The notification settings page.
+pub const NOTIFICATION_SETTINGS: &str = "/settings/notifications";
+
+/// A one-click unsubscribe link (tokens are URL-safe base64 and a dot).
+pub fn notifications_unsubscribe(token: &str) -> String {
+    format!("/notifications/unsubscribe/{token}")
+}

@@ -357,6 +357,10 @@ pub async fn add_reply(
     for uid in followers {
         candidates.add(uid, notifications::FOLLOWED_REPLY);
     }
+    // Those who watch one of its communities for everything (checked here).
+    for uid in watchers(db, p, links, &["everything"], author.id).await? {
+        candidates.add(uid, notifications::FOLLOWED_REPLY);
+    }
     candidates.0.retain(|(u, _)| *u != author.id);
     // Mentions were already checked; check the others against the policy, in two statements.
     let unchecked: Vec<i64> = candidates

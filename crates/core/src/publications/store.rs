@@ -217,6 +217,43 @@ pub(super) fn readers<'a>(
         .collect()
 }
 
+/// People who watch one of the publication's communities at one of
+/// `levels` (`notifications::prefs::Level` codes) and may read it, never the
+/// actor: who hears of a new publication or of every reply.
+pub(super) async fn watchers(
+    db: &Db,
+    p: &Publication,
+    links: &[Shared],
+    levels: &[&str],
+    actor: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let cids: Vec<i64> = links.iter().map(|l| l.community.id).collect();
+    if cids.is_empty() || levels.is_empty() {
+        return Ok(Vec::new());
+    }
+    let wanted = levels
+        .iter()
+        .filter(|l| l.bytes().all(|b| b.is_ascii_lowercase()))
+        .map(|l| format!("'{l}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let people = users_with_memberships(
+        db,
+        &format!(
+            "u.id IN (SELECT user_id FROM community_watch WHERE community_id IN ({}) AND level IN ({wanted}))",
+            id_list(&cids)
+        ),
+        Vec::new(),
+        &cids,
+    )
+    .await?;
+    Ok(readers(p, links, &people)
+        .into_iter()
+        .map(|u| u.id)
+        .filter(|u| *u != actor)
+        .collect())
+}
+
 /// Mentioned people who may see the publication (never the actor).
 pub(super) async fn mention_recipients(
     db: &Db,
@@ -370,9 +407,18 @@ pub async fn create(
         reach: Reach::Found,
     };
     let mentioned = mention_recipients(db, &p, &links, &c.rendered.mentions, author.id).await?;
-    let items: Vec<NewNotification> = mentioned
+    let mut who = Recipients(Vec::new());
+    for uid in mentioned {
+        who.add(uid, notifications::MENTION);
+    }
+    // Those who watch its communities for new publications.
+    for uid in watchers(db, &p, &links, &["everything", "publications"], author.id).await? {
+        who.add(uid, notifications::NEW_PUBLICATION);
+    }
+    let items: Vec<NewNotification> = who
+        .0
         .into_iter()
-        .map(|uid| NewNotification::about(uid, notifications::MENTION, author.id, id, None))
+        .map(|(uid, kind)| NewNotification::about(uid, kind, author.id, id, None))
         .collect();
     notifications::insert(db, &items).await?;
     Ok(id)

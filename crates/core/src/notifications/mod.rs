@@ -6,8 +6,20 @@
 //! `emailed_at`.
 //!
 //! Whether the recipient may see the publication is checked when the record
-//! is made (by the caller, through the policy) and again when it is listed:
-//! a publication removed since, or a community left, drops it from the list.
+//! is made (by the caller, through the policy) and again when it is listed
+//! or mailed: a publication removed since, or a community left, drops it.
+//!
+//! Where a record goes (centre, e-mail now, digest, nowhere) is the
+//! person's choice (`prefs`), applied when it is shown or sent (`route`).
+//! `email` composes and queues the e-mails (immediate and digests, with
+//! their list and threading headers), `digest` schedules the digests,
+//! `unsubscribe` signs the one-click links, `ops` changes preferences.
+
+pub mod digest;
+pub mod email;
+pub mod ops;
+pub mod prefs;
+pub mod unsubscribe;
 
 use std::collections::HashMap;
 
@@ -24,6 +36,9 @@ pub const MENTION: &str = "mention";
 pub const REPLY: &str = "reply";
 /// A new reply on a publication I follow.
 pub const FOLLOWED_REPLY: &str = "followed_reply";
+/// A new publication in a community I watch (level "publications" or
+/// "everything").
+pub const NEW_PUBLICATION: &str = "new_publication";
 /// A moderators' decision about my content (made by `crate::moderation`).
 pub const MODERATION: &str = "moderation";
 /// A moderator shared my publication into a wider community
@@ -135,6 +150,13 @@ pub struct Item {
     /// The publication's key, when the recipient reads it only by its
     /// link (shared in an unlisted community they are not a member of).
     pub key: Option<String>,
+    /// Where it goes, by the person's preferences (`prefs::route`).
+    pub channel: prefs::Channel,
+    /// The community it is about: its own, or the first of the
+    /// publication's that the person belongs to (id, slug, name).
+    pub place: Option<(i64, String, String)>,
+    /// The first words of the publication or reply (filled for e-mails).
+    pub excerpt: String,
 }
 
 impl Item {
@@ -250,34 +272,81 @@ pub async fn list(db: &Db, user: &User, limit: i64) -> Result<Vec<Group>, sqlx::
     Ok(groups)
 }
 
-/// Records, newest first (unread first when `unread_first`), filtered by
-/// what the person may still see; with the publication's title.
+/// Which records to read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Filter {
+    pub only_unread: bool,
+    /// Made strictly after this time.
+    pub after: Option<i64>,
+    /// Made at or before this time.
+    pub until: Option<i64>,
+    /// Not yet looked at by the immediate e-mail pass.
+    pub unmailed: bool,
+    /// Fill `Item::excerpt`.
+    pub excerpts: bool,
+    /// Keep records routed nowhere (`Channel::Never`).
+    pub keep_never: bool,
+}
+
+/// Records for the centre, newest first (unread first), filtered by what
+/// the person may still see and what they asked to receive; with the
+/// publication's title.
 pub async fn fetch(
     db: &Db,
     user: &User,
     limit: i64,
     only_unread: bool,
 ) -> Result<Vec<(Item, Option<String>)>, sqlx::Error> {
+    fetch_with(
+        db,
+        user,
+        limit,
+        Filter {
+            only_unread,
+            ..Filter::default()
+        },
+    )
+    .await
+}
+
+/// Records as `filter` says, checked against the policy now and routed by
+/// the person's preferences.
+pub async fn fetch_with(
+    db: &Db,
+    user: &User,
+    limit: i64,
+    filter: Filter,
+) -> Result<Vec<(Item, Option<String>)>, sqlx::Error> {
+    let mut cond = String::new();
+    if filter.only_unread {
+        cond.push_str(" AND n.read_at IS NULL");
+    }
+    let window = filter.after.is_some() || filter.until.is_some();
+    if window {
+        cond.push_str(" AND n.created_at > $3 AND n.created_at <= $4");
+    }
+    if filter.unmailed {
+        cond.push_str(" AND n.emailed_at IS NULL");
+    }
     let sql = format!(
-        "SELECT n.id, n.kind, n.actor_id, n.publication_id, n.reply_id, n.data, n.created_at, n.read_at, n.emailed_at, \
+        "SELECT n.id, n.kind, n.actor_id, n.community_id, n.publication_id, n.reply_id, n.data, n.created_at, n.read_at, n.emailed_at, \
          au.username AS au_username, au.display_name AS au_display_name, au.avatar_id AS au_avatar_id, \
          c.slug AS c_slug, c.name AS c_name, p.title AS p_title \
          FROM notifications n LEFT JOIN users au ON au.id = n.actor_id \
          LEFT JOIN communities c ON c.id = n.community_id LEFT JOIN publications p ON p.id = n.publication_id \
-         WHERE n.user_id = $1{} \
-         ORDER BY CASE WHEN n.read_at IS NULL THEN 0 ELSE 1 END, n.created_at DESC, n.id DESC LIMIT $2",
-        if only_unread {
-            " AND n.read_at IS NULL"
-        } else {
-            ""
-        }
+         WHERE n.user_id = $1{cond} \
+         ORDER BY CASE WHEN n.read_at IS NULL THEN 0 ELSE 1 END, n.created_at DESC, n.id DESC LIMIT $2"
     );
     tick();
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(user.id)
-        .bind(limit.clamp(1, 500))
-        .fetch_all(&db.pool)
-        .await?;
+        .bind(limit.clamp(1, 500));
+    if window {
+        q = q
+            .bind(filter.after.unwrap_or(0))
+            .bind(filter.until.unwrap_or(i64::MAX));
+    }
+    let rows = q.fetch_all(&db.pool).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let actor_id: Option<i64> = r.try_get("actor_id")?;
@@ -299,6 +368,11 @@ pub async fn fetch(
             (Some(s), Some(n)) => Some((s, n)),
             _ => None,
         };
+        let community_id: Option<i64> = r.try_get("community_id")?;
+        let place = match (community_id, &community) {
+            (Some(id), Some((s, n))) => Some((id, s.clone(), n.clone())),
+            _ => None,
+        };
         out.push((
             Item {
                 id: r.try_get("id")?,
@@ -312,10 +386,17 @@ pub async fn fetch(
                 read_at: r.try_get("read_at")?,
                 emailed_at: r.try_get("emailed_at")?,
                 key: None,
+                channel: prefs::Channel::App,
+                place,
+                excerpt: String::new(),
             },
             r.try_get::<Option<String>, _>("p_title")?,
         ));
     }
+    if out.is_empty() {
+        return Ok(out);
+    }
+    let choices = prefs::load(db, user.id).await?;
     // The recipient must still be able to read the publication (the policy, now).
     let ids: Vec<i64> = {
         let mut v: Vec<i64> = out.iter().filter_map(|(i, _)| i.publication_id).collect();
@@ -323,86 +404,219 @@ pub async fn fetch(
         v.dedup();
         v
     };
-    if ids.is_empty() {
-        return Ok(out);
-    }
-    let pubs = load_publications(db, &ids).await?;
+    let pubs = if ids.is_empty() {
+        Vec::new()
+    } else {
+        load_publications(db, &ids).await?
+    };
     let mut links = publications::links_of(db, Some(user), &ids).await?;
+    let mut bodies: HashMap<i64, String> = HashMap::new();
     // (sight, the key when the person reads it only by its link: a
-    // notification carries the link, as a member passing it on would).
-    let sights: HashMap<i64, (Sight, Option<String>)> = pubs
+    // notification carries the link, as a member passing it on would;
+    // the communities it concerns for this person, with their levels).
+    type Seen = (Sight, Option<String>, Vec<prefs::Level>, Option<(i64, String, String)>);
+    let sights: HashMap<i64, Seen> = pubs
         .into_iter()
-        .map(|p| {
+        .map(|(p, body)| {
             let links = links.remove(&p.id).unwrap_or_default();
             let found = publications::sight(Some(user), &p, &links);
-            let seen = if found == Sight::Full {
+            let (sight, key) = if found == Sight::Full {
                 (found, None)
             } else if publications::link_needed(Some(user), &p, &links) {
                 (Sight::Full, Some(p.public_key.clone()))
             } else {
                 (found, None)
             };
-            (p.id, seen)
+            let concerned: Vec<&publications::Shared> = links
+                .iter()
+                .filter(|l| {
+                    l.membership.is_some() || choices.levels.contains_key(&l.community.id)
+                })
+                .collect();
+            let levels = concerned
+                .iter()
+                .map(|l| choices.level(l.community.id))
+                .collect();
+            let place = concerned
+                .first()
+                .copied()
+                .or(links.first())
+                .map(|l| (l.community.id, l.community.slug.clone(), l.community.name.clone()));
+            bodies.insert(p.id, body);
+            (p.id, (sight, key, levels, place))
         })
         .collect();
     // A moderation outcome stays visible to the author who only sees the
     // removal notice; everything else needs the publication itself.
-    out.retain_mut(|(i, _)| match i.publication_id {
-        None => true,
-        Some(p) => match sights.get(&p) {
-            Some((Sight::Full, key)) => {
-                i.key = key.clone();
-                true
-            }
-            Some((Sight::Notice, _)) => i.kind == MODERATION,
-            _ => false,
-        },
+    out.retain_mut(|(i, _)| {
+        let levels: Vec<prefs::Level> = match i.publication_id {
+            None => i
+                .place
+                .as_ref()
+                .map(|(id, _, _)| vec![choices.level(*id)])
+                .unwrap_or_default(),
+            Some(p) => match sights.get(&p) {
+                Some((Sight::Full, key, levels, place)) => {
+                    i.key = key.clone();
+                    if i.place.is_none() {
+                        i.place = place.clone();
+                    }
+                    levels.clone()
+                }
+                Some((Sight::Notice, _, levels, _)) if i.kind == MODERATION => levels.clone(),
+                _ => return false,
+            },
+        };
+        let muted = i
+            .publication_id
+            .is_some_and(|p| choices.muted_threads.contains(&p));
+        i.channel = prefs::route(&choices, &i.kind, &levels, muted);
+        filter.keep_never || i.channel != prefs::Channel::Never
     });
+    if filter.excerpts {
+        let replies: Vec<i64> = out.iter().filter_map(|(i, _)| i.reply_id).collect();
+        let reply_bodies = load_reply_bodies(db, &replies).await?;
+        for (i, _) in &mut out {
+            let body = match (i.reply_id, i.publication_id) {
+                (Some(r), _) => reply_bodies.get(&r),
+                (None, Some(p)) => bodies.get(&p),
+                _ => None,
+            };
+            i.excerpt = body.map(|b| excerpt(b, 240)).unwrap_or_default();
+        }
+    }
     Ok(out)
 }
 
-/// Publications' policy facts (author, status) for the sight check.
+/// The first `max` characters of a Markdown text, on one line, cut at a word.
+pub fn excerpt(body: &str, max: usize) -> String {
+    let flat: String = body
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !matches!(c, '*' | '_' | '`' | '#' | '>'))
+        .collect();
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > max / 2 => cut[..i].to_string(),
+        _ => cut,
+    };
+    format!("{cut}…")
+}
+
+/// Replies' texts (visible ones only) for excerpts, in one statement.
+async fn load_reply_bodies(db: &Db, ids: &[i64]) -> Result<HashMap<i64, String>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let sql = format!("SELECT id, body FROM replies WHERE id IN ({list}) AND status = 'visible'");
+    tick();
+    let rows: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Publications' policy facts (author, status) for the sight check, with
+/// their text for excerpts.
 async fn load_publications(
     db: &Db,
     ids: &[i64],
-) -> Result<Vec<publications::Publication>, sqlx::Error> {
+) -> Result<Vec<(publications::Publication, String)>, sqlx::Error> {
     let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    let sql =
-        format!("SELECT id, author_id, status, public_key FROM publications WHERE id IN ({list})");
+    let sql = format!(
+        "SELECT id, author_id, status, public_key, body FROM publications WHERE id IN ({list})"
+    );
     tick();
-    let rows: Vec<(i64, Option<i64>, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .fetch_all(&db.pool)
-        .await?;
+    let rows: Vec<(i64, Option<i64>, String, String, String)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&db.pool)
+            .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, author_id, status, public_key)| publications::Publication {
-                id,
-                kind: publications::Kind::Discussion,
-                title: String::new(),
-                body: String::new(),
-                body_html: String::new(),
-                author: None,
-                author_id,
-                link_url: None,
-                link_key: None,
-                preview: None,
-                accepted_reply_id: None,
-                status: crate::policy::ContentStatus::parse(&status)
-                    .unwrap_or(crate::policy::ContentStatus::Hidden),
-                status_reason: String::new(),
-                locked: false,
-                created_at: 0,
-                updated_at: 0,
-                last_activity_at: 0,
-                reply_count: 0,
-                revisions: 0,
-                following: false,
-                public_key,
-                reach: crate::policy::Reach::Found,
-            },
-        )
+        .map(|(id, author_id, status, public_key, body)| {
+            (
+                publications::Publication {
+                    id,
+                    kind: publications::Kind::Discussion,
+                    title: String::new(),
+                    body: String::new(),
+                    body_html: String::new(),
+                    author: None,
+                    author_id,
+                    link_url: None,
+                    link_key: None,
+                    preview: None,
+                    accepted_reply_id: None,
+                    status: crate::policy::ContentStatus::parse(&status)
+                        .unwrap_or(crate::policy::ContentStatus::Hidden),
+                    status_reason: String::new(),
+                    locked: false,
+                    created_at: 0,
+                    updated_at: 0,
+                    last_activity_at: 0,
+                    reply_count: 0,
+                    revisions: 0,
+                    following: false,
+                    public_key,
+                    reach: crate::policy::Reach::Found,
+                },
+                body,
+            )
+        })
         .collect())
+}
+
+/// The sentence for one record, in the reader's language (the centre and
+/// the e-mails).
+pub fn describe(lang: crate::i18n::Lang, item: &Item) -> String {
+    use crate::i18n::Arg;
+    if item.kind == crate::search::saved::KIND
+        && let Ok(d) = serde_json::from_str::<crate::search::saved::Data>(&item.data)
+    {
+        return lang.ta(
+            "notification-saved-search",
+            &[("name", Arg::from(d.name)), ("count", Arg::Num(d.count))],
+        );
+    }
+    let actor = item
+        .actor
+        .as_ref()
+        .map(|a| a.shown_name().to_string())
+        .unwrap_or_else(|| lang.t("publication-former-member"));
+    let key = format!("notification-{}", item.kind.replace('_', "-"));
+    let key = if lang.has(&key) {
+        key
+    } else {
+        "notification-other".to_string()
+    };
+    let community = item
+        .community
+        .as_ref()
+        .map(|(_, n)| n.clone())
+        .or_else(|| item.place.as_ref().map(|(_, _, n)| n.clone()))
+        .unwrap_or_default();
+    let text = lang.ta(
+        &key,
+        &[
+            ("name", Arg::from(actor)),
+            ("community", Arg::from(community)),
+        ],
+    );
+    // Decisions carry their reason (`data` is a small JSON object).
+    let reason = serde_json::from_str::<serde_json::Value>(&item.data)
+        .ok()
+        .and_then(|v| v.get("reason").and_then(|r| r.as_str()).map(str::to_string))
+        .filter(|r| !r.trim().is_empty());
+    match reason {
+        Some(r) => format!("{text} — {} {r}", lang.t("publication-removed-reason")),
+        None => text,
+    }
 }
 
 /// Mark one record read; false if it is not this person's.
