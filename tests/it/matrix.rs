@@ -91,7 +91,7 @@ enum Viewer {
     Admin,
 }
 
-const CHANNELS: [Channel; 12] = [
+const CHANNELS: [Channel; 13] = [
     Channel::Page,
     Channel::Api,
     Channel::Feed,
@@ -131,7 +131,7 @@ const VIEWERS: [Viewer; 8] = [
 const T: bool = true;
 const F: bool = false;
 #[rustfmt::skip]
-const EXPECTED: [(Channel, Vis, [bool; 8]); 72] = [
+const EXPECTED: [(Channel, Vis, [bool; 8]); 78] = [
     //                                  anon outs pend memb mod  ban  susp admin
     // Its link (for an unlisted community's publication: with its key).
     (Channel::Page, Vis::Open,         [T,   T,   T,   T,   T,   T,   T,   T]),

@@ -173,6 +173,7 @@ async fn build_and_announce(
                 text: c.text,
                 html: Some(c.html),
                 lang: lang.code().to_string(),
+                headers: Vec::new(),
             },
             None,
         )
