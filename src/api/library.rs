@@ -227,7 +227,9 @@ pub struct NewResource {
 /// Contribute a resource (files are added with `POST /resources/{id}/files`).
 #[utoipa::path(post, path = "/api/v1/resources", tag = "library", security(("bearer" = [])),
     request_body = NewResource,
-    responses((status = 201, body = ResourceOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = ResourceOut), (status = 403, body = ErrorBody),
+        (status = 404, description = "A named community does not exist, or the caller may not see it", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,

@@ -94,6 +94,14 @@ async fn demo(app: &TestApp) -> Demo {
     )
     .await;
     let tag = scalar_str(app, "SELECT name FROM tags ORDER BY id LIMIT 1").await;
+    // A member whose interface is in English (the pages in the second language).
+    let english = scalar_str(
+        app,
+        "SELECT u.username FROM users u JOIN memberships m ON m.user_id = u.id \
+         WHERE m.state = 'active' AND u.locale = 'en' AND u.is_admin = 0 \
+         GROUP BY u.id, u.username ORDER BY COUNT(*) DESC, u.id LIMIT 1",
+    )
+    .await;
     let organisation = scalar_str(
         app,
         "SELECT slug FROM organisations WHERE status = 'verified' AND visibility = 'public' ORDER BY id LIMIT 1",
@@ -165,6 +173,10 @@ async fn demo(app: &TestApp) -> Demo {
             Visit {
                 who: None,
                 paths: anon,
+            },
+            Visit {
+                who: Some(english),
+                paths: signed_in.clone(),
             },
             Visit {
                 who: Some(member),
@@ -305,6 +317,7 @@ fn shot_name(who: &Option<String>, path: &str) -> String {
 
 #[tokio::test]
 async fn main_pages_fit_a_360_px_screen() {
+    // …and a 768 px one; in French, and in English for a member who chose it.
     let app = TestApp::spawn().await;
     let demo = demo(&app).await;
     let Some(b) = webdriver::browser_or_skip(360, 800, "main_pages_fit_a_360_px_screen").await
@@ -335,6 +348,19 @@ async fn main_pages_fit_a_360_px_screen() {
                 ));
             }
             checked += 1;
+            b.set_window_size(768, 1000).await;
+            b.goto(&app.at(path)).await;
+            let v = b.execute(OVERFLOW_JS, vec![]).await;
+            let (width, viewport) = (v[0].as_i64().expect("width"), v[1].as_i64().expect("viewport"));
+            if width > viewport {
+                wide.push(format!(
+                    "{} {path}: {width} px wide in a {viewport} px viewport; {}",
+                    visit.who.as_deref().unwrap_or("anonymous"),
+                    v[2]
+                ));
+            }
+            b.set_window_size(360, 800).await;
+            b.goto(&app.at(path)).await;
             let e = b.execute(ECOINDEX_JS, vec![]).await;
             let (dom, requests, bytes) = (
                 e[0].as_f64().expect("dom"),
@@ -382,7 +408,7 @@ async fn main_pages_fit_a_360_px_screen() {
     );
     assert!(
         wide.is_empty(),
-        "pages wider than the screen at 360 px:\n{}",
+        "pages wider than the screen at 360 or 768 px:\n{}",
         wide.join("\n")
     );
 }
