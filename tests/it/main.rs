@@ -16,6 +16,7 @@ mod data_rights;
 mod discovery;
 mod e2e;
 mod e2e_communities;
+mod e2e_composer;
 mod e2e_layout;
 mod e2e_passkeys;
 mod e2e_territories;
