@@ -203,6 +203,16 @@ impl Db {
             .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(5))
             .idle_timeout(Duration::from_secs(300))
+            // A SQLite connection opened while its file could not be
+            // written (read-only or immutable file, full disk) stays
+            // read-only for good: SQLite fell back to opening the file
+            // read-only. While the database refuses writes, and for a moment
+            // after, released connections are closed rather than kept, so
+            // the pool opens writable ones once the file is writable again
+            // (tests/it/faults.rs: the server recovers by itself).
+            .after_release(move |_conn, _meta| {
+                Box::pin(async move { Ok(backend != Backend::Sqlite || !recent_outage()) })
+            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -375,7 +385,7 @@ fn sqlite_path(url: &str) -> Option<String> {
 
 /// Is this error the database being unreachable (→ 503), rather than a bug?
 pub fn is_unavailable(e: &sqlx::Error) -> bool {
-    matches!(
+    let unavailable = matches!(
         e,
         sqlx::Error::Io(_)
             | sqlx::Error::PoolTimedOut
@@ -384,7 +394,26 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
             | sqlx::Error::WorkerCrashed
             // The link broke mid-conversation (e.g. a proxy with no backend).
             | sqlx::Error::Protocol(_)
-    ) || matches!(e, sqlx::Error::Database(d) if d.code().is_some_and(|c| unavailable_code(&c)))
+    ) || matches!(e, sqlx::Error::Database(d) if d.code().is_some_and(|c| unavailable_code(&c)));
+    if unavailable {
+        LAST_OUTAGE_MS.store(now_ms(), std::sync::atomic::Ordering::Relaxed);
+    }
+    unavailable
+}
+
+/// When this process last saw the database refuse (ms since the epoch).
+static LAST_OUTAGE_MS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Did the database refuse within the last two seconds?
+fn recent_outage() -> bool {
+    now_ms() - LAST_OUTAGE_MS.load(std::sync::atomic::Ordering::Relaxed) < 2000
 }
 
 /// Database error codes that mean "cannot write (or answer) right now",
