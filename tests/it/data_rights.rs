@@ -212,10 +212,26 @@ async fn data_export_archive_holds_own_data_only() {
         .post_form(&me_c, "/settings/data", "/settings/data/export", &[])
         .await;
     assert_eq!(res.status(), 303, "requested");
+    // One archive in the making at a time. The app's own worker may already
+    // have built the first one (it is small): an archive still queued is
+    // set up here so the refusal does not depend on the worker's speed.
+    let pending: i64 = sqlx::query_scalar(
+        "INSERT INTO data_exports (user_id, status, requested_at) VALUES ($1, 'queued', $2) RETURNING id",
+    )
+    .bind(me.id)
+    .bind(passerelles::db::now())
+    .fetch_one(&app.state.db.pool)
+    .await
+    .expect("a queued archive");
     let res = app
         .post_form(&me_c, "/settings/data", "/settings/data/export", &[])
         .await;
     assert_eq!(res.status(), 409, "one archive in the making at a time");
+    sqlx::query("DELETE FROM data_exports WHERE id = $1")
+        .bind(pending)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("removed");
 
     // The job builds it and e-mails the link.
     let link = app
