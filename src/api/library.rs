@@ -88,7 +88,11 @@ pub struct ResourcePage {
     pub next_page: Option<i64>,
 }
 
-async fn out(state: &AppState, viewer: Option<&crate::accounts::User>, l: &Loaded) -> AppResult<ResourceOut> {
+async fn out(
+    state: &AppState,
+    viewer: Option<&crate::accounts::User>,
+    l: &Loaded,
+) -> AppResult<ResourceOut> {
     let r = &l.r;
     let files = library::files::of(&state.db, r.id)
         .await?
@@ -115,13 +119,25 @@ async fn out(state: &AppState, viewer: Option<&crate::accounts::User>, l: &Loade
         licence: r.licence.clone(),
         source_url: r.source_url.clone(),
         description: r.description.clone(),
-        subjects: library::subjects_of(&state.db, r.id).await?.into_iter().map(|s| s.0).collect(),
-        coverage: library::coverage_of(&state.db, r.id).await?.into_iter().map(|c| c.0).collect(),
+        subjects: library::subjects_of(&state.db, r.id)
+            .await?
+            .into_iter()
+            .map(|s| s.0)
+            .collect(),
+        coverage: library::coverage_of(&state.db, r.id)
+            .await?
+            .into_iter()
+            .map(|c| c.0)
+            .collect(),
         deadline: r.deadline.clone(),
         eligibility: r.eligibility.clone(),
         amount: r.amount.clone(),
         in_library: r.in_library,
-        communities: l.shown_communities(viewer).into_iter().map(|c| c.slug.clone()).collect(),
+        communities: l
+            .shown_communities(viewer)
+            .into_iter()
+            .map(|c| c.slug.clone())
+            .collect(),
         files,
     })
 }
@@ -148,13 +164,23 @@ pub struct ResourceParams {
     page: Option<i64>,
 }
 
-async fn scope_of(state: &AppState, viewer: Option<&crate::accounts::User>, scope: &str) -> AppResult<Scope> {
+async fn scope_of(
+    state: &AppState,
+    viewer: Option<&crate::accounts::User>,
+    scope: &str,
+) -> AppResult<Scope> {
     Ok(match scope {
         "" => Scope::All,
         "library" => Scope::Instance,
         slug => {
             let l = crate::communities::access::load(state, viewer, slug).await?;
-            if !crate::policy::can(viewer, crate::policy::Action::FindCommunityContent { c: &l.c.facts(), m: l.m }) {
+            if !crate::policy::can(
+                viewer,
+                crate::policy::Action::FindCommunityContent {
+                    c: &l.c.facts(),
+                    m: l.m,
+                },
+            ) {
                 return Err(AppError::NotFound);
             }
             Scope::Community(l.c.id)
@@ -183,7 +209,14 @@ pub async fn list(
         open: p.open.unwrap_or(false),
         sort: p.sort,
     };
-    let l = listing::list(&state.db, viewer.as_ref(), scope, &f, p.page.unwrap_or(1).clamp(1, 100_000)).await?;
+    let l = listing::list(
+        &state.db,
+        viewer.as_ref(),
+        scope,
+        &f,
+        p.page.unwrap_or(1).clamp(1, 100_000),
+    )
+    .await?;
     let mut items = Vec::new();
     for r in &l.items {
         if let Some(loaded) = library::load(&state.db, viewer.as_ref(), r.id).await? {
@@ -236,7 +269,11 @@ pub async fn create(
     Json(b): Json<NewResource>,
 ) -> AppResult<Response> {
     let place = Placement {
-        communities: b.communities.iter().map(|s| s.trim().to_lowercase()).collect(),
+        communities: b
+            .communities
+            .iter()
+            .map(|s| s.trim().to_lowercase())
+            .collect(),
         library: b.library,
     };
     let l = ops::create(&state, &Actor::person(&u), &b.values, &place, Vec::new()).await?;
@@ -320,8 +357,14 @@ pub async fn citation(
     let e = cite::entries(&state.db, &state.config.public_url(), &items, false).await?;
     let (body, ct) = match p.format.as_str() {
         "bibtex" => (cite::bibtex(&e), "application/x-bibtex; charset=utf-8"),
-        "ris" => (cite::ris(&e), "application/x-research-info-systems; charset=utf-8"),
-        "csl-json" => (cite::csl_json(&e).to_string(), "application/vnd.citationstyles.csl+json"),
+        "ris" => (
+            cite::ris(&e),
+            "application/x-research-info-systems; charset=utf-8",
+        ),
+        "csl-json" => (
+            cite::csl_json(&e).to_string(),
+            "application/vnd.citationstyles.csl+json",
+        ),
         _ => {
             return Err(AppError::BadRequest {
                 code: "unknown_format",
@@ -330,7 +373,8 @@ pub async fn citation(
         }
     };
     let mut res = body.into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     Ok(res)
 }
 
@@ -357,7 +401,12 @@ pub struct TermOut {
 
 async fn term_out(state: &AppState, t: Term) -> AppResult<TermOut> {
     let rel = lexicon::relations(&state.db, t.id).await?;
-    let pick = |k: &str| rel.iter().filter(|(kind, _)| kind == k).map(|(_, o)| o.slug.clone()).collect();
+    let pick = |k: &str| {
+        rel.iter()
+            .filter(|(kind, _)| kind == k)
+            .map(|(_, o)| o.slug.clone())
+            .collect()
+    };
     Ok(TermOut {
         url: state.url(&t.path()),
         broader: pick("broader"),
@@ -410,7 +459,9 @@ pub async fn show_term(
     Path(slug): Path<String>,
 ) -> AppResult<Json<TermOut>> {
     let viewer = viewer.map(|v| v.0);
-    let t = lexicon::by_slug(&state.db, &slug).await?.ok_or(AppError::NotFound)?;
+    let t = lexicon::by_slug(&state.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !t.visible_to(viewer.as_ref()) {
         return Err(AppError::NotFound);
     }

@@ -67,7 +67,12 @@ async fn current(state: &AppState, actor: &Actor) -> AppResult<NotificationPrefe
     Ok(NotificationPreferences {
         channels: Kind::ALL
             .into_iter()
-            .map(|k| (k.code().to_string(), cur.prefs.channel(k).code().to_string()))
+            .map(|k| {
+                (
+                    k.code().to_string(),
+                    cur.prefs.channel(k).code().to_string(),
+                )
+            })
             .collect(),
         digest_hour: cur.schedule.digest_hour,
         time_zone: cur.schedule.time_zone.code().to_string(),
@@ -129,7 +134,11 @@ pub async fn update_preferences(
     let cur = ops::current(&state, &actor).await?;
     let mut levels = Vec::new();
     for w in &body.communities {
-        match cur.communities.iter().find(|(_, slug, _)| *slug == w.community) {
+        match cur
+            .communities
+            .iter()
+            .find(|(_, slug, _)| *slug == w.community)
+        {
             Some((id, _, _)) => levels.push((*id, w.level.clone())),
             None => {
                 return Err(AppError::Invalid {

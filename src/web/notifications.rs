@@ -165,15 +165,17 @@ fn target_words(lang: Lang, t: &Target, community: Option<String>) -> String {
             "notify-unsubscribe-kind",
             &[(
                 "name",
-                crate::i18n::Arg::from(lang.t(&format!(
-                    "notify-kind-{}",
-                    k.code().replace('_', "-")
-                ))),
+                crate::i18n::Arg::from(
+                    lang.t(&format!("notify-kind-{}", k.code().replace('_', "-"))),
+                ),
             )],
         ),
         Target::Community(_) => lang.ta(
             "notify-unsubscribe-community",
-            &[("community", crate::i18n::Arg::from(community.unwrap_or_default()))],
+            &[(
+                "community",
+                crate::i18n::Arg::from(community.unwrap_or_default()),
+            )],
         ),
         Target::Digest(c) => lang.t(&format!("notify-unsubscribe-{}", c.code())),
     }
@@ -189,7 +191,11 @@ async fn unsubscribe_page(
     let signer = unsubscribe::Signer::load(&state.db).await?;
     let link = signer.verify(&token, crate::db::now());
     let what = match &link {
-        Some(l) => target_words(ctx.lang, &l.target, unsubscribe::community_name(&state.db, &l.target).await?),
+        Some(l) => target_words(
+            ctx.lang,
+            &l.target,
+            unsubscribe::community_name(&state.db, &l.target).await?,
+        ),
         None => String::new(),
     };
     let title = ctx.t("notify-unsubscribe-title");
@@ -204,7 +210,10 @@ async fn unsubscribe_page(
     if valid {
         Ok(page(&ctx, &body))
     } else {
-        Ok(ctx.finish((axum::http::StatusCode::NOT_FOUND, super::templates::html(&body))))
+        Ok(ctx.finish((
+            axum::http::StatusCode::NOT_FOUND,
+            super::templates::html(&body),
+        )))
     }
 }
 
@@ -299,7 +308,9 @@ fn settings_page(
             .into_iter()
             .map(|k| KindRow {
                 code: k.code(),
-                error: errors.get(&format!("channel-{}", k.code())).map(str::to_string),
+                error: errors
+                    .get(&format!("channel-{}", k.code()))
+                    .map(str::to_string),
                 label: lang.t(&format!("notify-kind-{}", k.code().replace('_', "-"))),
                 fixed: k.fixed(),
                 chosen: typed_channel(k).unwrap_or_else(|| cur.prefs.channel(k).code()),

@@ -34,7 +34,12 @@ async fn preview_and_drafts_keep_what_was_typed_and_publishing_clears_the_draft(
     let app = TestApp::spawn().await;
     let (client, user) = app.logged_in("redactrice", false).await;
     let c = community(&app, "atelier", "open", "open", &user).await;
-    let before = scalar(&app, "SELECT COUNT(*) FROM publications WHERE author_id = $1", user.id).await;
+    let before = scalar(
+        &app,
+        "SELECT COUNT(*) FROM publications WHERE author_id = $1",
+        user.id,
+    )
+    .await;
 
     // Preview: rendered on the server, nothing published, fields kept.
     let csrf = app.csrf(&client, "/p/new").await;
@@ -42,18 +47,37 @@ async fn preview_and_drafts_keep_what_was_typed_and_publishing_clears_the_draft(
         &app,
         &client,
         "/p/new",
-        fields(&csrf, "Atelier de réparation", "Un **atelier** samedi.\n\n- vélos\n- grille-pain", c)
-            .text("action", "preview"),
+        fields(
+            &csrf,
+            "Atelier de réparation",
+            "Un **atelier** samedi.\n\n- vélos\n- grille-pain",
+            c,
+        )
+        .text("action", "preview"),
     )
     .await;
     assert_eq!(s, 200, "{html}");
     assert!(html.contains("id=\"preview\""), "{html}");
-    assert!(html.contains("<strong>atelier</strong>"), "the Markdown is rendered: {html}");
+    assert!(
+        html.contains("<strong>atelier</strong>"),
+        "the Markdown is rendered: {html}"
+    );
     assert!(html.contains("<li>vélos</li>"), "{html}");
-    assert!(html.contains("value=\"Atelier de réparation\""), "the title is kept");
-    assert!(html.contains("Un **atelier** samedi."), "the source is kept in the field");
+    assert!(
+        html.contains("value=\"Atelier de réparation\""),
+        "the title is kept"
+    );
+    assert!(
+        html.contains("Un **atelier** samedi."),
+        "the source is kept in the field"
+    );
     assert_eq!(
-        scalar(&app, "SELECT COUNT(*) FROM publications WHERE author_id = $1", user.id).await,
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM publications WHERE author_id = $1",
+            user.id
+        )
+        .await,
         before,
         "a preview publishes nothing"
     );
@@ -69,14 +93,20 @@ async fn preview_and_drafts_keep_what_was_typed_and_publishing_clears_the_draft(
     assert_eq!(s, 200, "{html}");
     assert!(html.contains("Brouillon enregistré le"), "{html}");
     let (_, html) = get(&client, app.at("/p/new")).await;
-    assert!(html.contains("value=\"Brouillon d’atelier\""), "the draft is taken up: {html}");
+    assert!(
+        html.contains("value=\"Brouillon d’atelier\""),
+        "the draft is taken up: {html}"
+    );
     assert!(html.contains("Texte en cours"));
     assert!(html.contains("Supprimer le brouillon"));
 
     // Another person never sees it.
     let (other, _) = app.logged_in("voisin", false).await;
     let (_, html) = get(&other, app.at("/p/new")).await;
-    assert!(!html.contains("Brouillon d’atelier"), "drafts are their author's only");
+    assert!(
+        !html.contains("Brouillon d’atelier"),
+        "drafts are their author's only"
+    );
 
     // The autosave (compose.js): 204, CSRF checked, the newest text wins.
     let (s, _) = post(
@@ -107,7 +137,10 @@ async fn preview_and_drafts_keep_what_was_typed_and_publishing_clears_the_draft(
     .await;
     assert_eq!(s, 422);
     let (_, html) = get(&client, app.at("/p/new")).await;
-    assert!(html.contains("Version autosauvegardée"), "the last good draft stays");
+    assert!(
+        html.contains("Version autosauvegardée"),
+        "the last good draft stays"
+    );
 
     // Publishing clears the draft.
     let res = client
@@ -118,11 +151,20 @@ async fn preview_and_drafts_keep_what_was_typed_and_publishing_clears_the_draft(
         .unwrap();
     assert_eq!(res.status().as_u16(), 303);
     let (_, html) = get(&client, app.at("/p/new")).await;
-    assert!(!html.contains("Version autosauvegardée"), "published: the draft is gone");
+    assert!(
+        !html.contains("Version autosauvegardée"),
+        "published: the draft is gone"
+    );
     assert!(!html.contains("Supprimer le brouillon"));
 
     // Discarding.
-    post(&app, &client, "/p/new", fields(&csrf, "À jeter", "x", c).text("action", "draft")).await;
+    post(
+        &app,
+        &client,
+        "/p/new",
+        fields(&csrf, "À jeter", "x", c).text("action", "draft"),
+    )
+    .await;
     let res = client
         .post(app.at("/p/new"))
         .multipart(fields(&csrf, "À jeter", "x", c).text("action", "discard"))
@@ -143,20 +185,52 @@ async fn quote_reply_prefills_the_form_with_visible_text_only() {
     member(&app, c, &reader, "member", "active").await;
     let pid = publication(&app, &author, "Jardin collectif", &[c], 60).await;
     let t = passerelles::db::now();
-    let rid = reply_at(&app, pid, &author, None, "Première ligne\n\nSeconde ligne", t - 30).await;
+    let rid = reply_at(
+        &app,
+        pid,
+        &author,
+        None,
+        "Première ligne\n\nSeconde ligne",
+        t - 30,
+    )
+    .await;
     let hidden = reply_at(&app, pid, &author, None, "Texte retiré", t - 20).await;
-    exec(&app, "UPDATE replies SET status = 'removed' WHERE id = $1", hidden).await;
+    exec(
+        &app,
+        "UPDATE replies SET status = 'removed' WHERE id = $1",
+        hidden,
+    )
+    .await;
 
-    let (s, html) = get(&client, app.at(&format!("/p/{pid}?reply={rid}&quote={rid}"))).await;
+    let (s, html) = get(
+        &client,
+        app.at(&format!("/p/{pid}?reply={rid}&quote={rid}")),
+    )
+    .await;
     assert_eq!(s, 200);
-    assert!(html.contains("@auteur a écrit"), "the author is mentioned: {html}");
-    assert!(html.contains("&#62; Première ligne\n&#62;\n&#62; Seconde ligne"), "quoted: {html}");
-    assert!(html.contains(&format!("quote={rid}")), "each reply offers Citer");
+    assert!(
+        html.contains("@auteur a écrit"),
+        "the author is mentioned: {html}"
+    );
+    assert!(
+        html.contains("&#62; Première ligne\n&#62;\n&#62; Seconde ligne"),
+        "quoted: {html}"
+    );
+    assert!(
+        html.contains(&format!("quote={rid}")),
+        "each reply offers Citer"
+    );
 
     let (_, html) = get(&client, app.at(&format!("/p/{pid}?quote={hidden}"))).await;
-    assert!(!html.contains("&#62; Texte retiré"), "removed text is not quoted");
+    assert!(
+        !html.contains("&#62; Texte retiré"),
+        "removed text is not quoted"
+    );
     let (_, html) = get(&client, app.at(&format!("/p/{pid}?quote=p"))).await;
-    assert!(html.contains("&#62; Texte de Jardin collectif"), "the publication: {html}");
+    assert!(
+        html.contains("&#62; Texte de Jardin collectif"),
+        "the publication: {html}"
+    );
     let (_, html) = get(&client, app.at(&format!("/p/{pid}?quote=abc"))).await;
     assert!(!html.contains("a écrit"), "nonsense quotes nothing");
 }

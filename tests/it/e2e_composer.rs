@@ -16,9 +16,12 @@ async fn compose_autosaves_the_draft_and_suggests_mentions() {
     let bob = app.create_user("bobette", false).await;
     let c = community(&app, "ensemble", "open", "open", &me).await;
     member(&app, c, &bob, "member", "active").await;
-    let Some(b) =
-        webdriver::browser_or_skip(1280, 900, "compose_autosaves_the_draft_and_suggests_mentions")
-            .await
+    let Some(b) = webdriver::browser_or_skip(
+        1280,
+        900,
+        "compose_autosaves_the_draft_and_suggests_mentions",
+    )
+    .await
     else {
         return;
     };
@@ -29,7 +32,10 @@ async fn compose_autosaves_the_draft_and_suggests_mentions() {
 
     b.goto(&app.at("/p/new")).await;
     b.fill("#f-title", "Corvée du printemps").await;
-    b.find("#f-body").await.send_keys("Rendez-vous samedi avec @bo").await;
+    b.find("#f-body")
+        .await
+        .send_keys("Rendez-vous samedi avec @bo")
+        .await;
     // The suggestions come after a short pause (debounced), as buttons.
     let mut offered = Vec::new();
     for _ in 0..40 {
@@ -39,7 +45,11 @@ async fn compose_autosaves_the_draft_and_suggests_mentions() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(offered.len(), 1, "one person of my communities starts with bo");
+    assert_eq!(
+        offered.len(),
+        1,
+        "one person of my communities starts with bo"
+    );
     assert!(offered[0].text().await.contains("@bobette"));
     // Activated as a keyboard or pointer would (the element's own click).
     b.execute(

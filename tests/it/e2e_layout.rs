@@ -351,7 +351,10 @@ async fn main_pages_fit_a_360_px_screen() {
             b.set_window_size(768, 1000).await;
             b.goto(&app.at(path)).await;
             let v = b.execute(OVERFLOW_JS, vec![]).await;
-            let (width, viewport) = (v[0].as_i64().expect("width"), v[1].as_i64().expect("viewport"));
+            let (width, viewport) = (
+                v[0].as_i64().expect("width"),
+                v[1].as_i64().expect("viewport"),
+            );
             if width > viewport {
                 wide.push(format!(
                     "{} {path}: {width} px wide in a {viewport} px viewport; {}",

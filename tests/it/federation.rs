@@ -33,7 +33,11 @@ async fn ap_get(app: &TestApp, path: &str) -> (u16, Option<String>, Value) {
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let body = res.text().await.unwrap_or_default();
-    (status, ct, serde_json::from_str(&body).unwrap_or(Value::Null))
+    (
+        status,
+        ct,
+        serde_json::from_str(&body).unwrap_or(Value::Null),
+    )
 }
 
 async fn json_get(app: &TestApp, path: &str) -> (u16, Value) {
@@ -91,9 +95,7 @@ async fn webfinger_and_nodeinfo_find_people_groups_and_the_instance_but_nothing_
 
     let res = app
         .client()
-        .get(app.at(&format!(
-            "/.well-known/webfinger?resource=acct:ana@{host}"
-        )))
+        .get(app.at(&format!("/.well-known/webfinger?resource=acct:ana@{host}")))
         .send()
         .await
         .expect("webfinger");
@@ -156,11 +158,7 @@ async fn webfinger_and_nodeinfo_find_people_groups_and_the_instance_but_nothing_
         "acct:ana@ailleurs.example".to_string(),
         "https://ailleurs.example/u/ana".to_string(),
     ] {
-        let (s, _) = json_get(
-            &app,
-            &format!("/.well-known/webfinger?resource={resource}"),
-        )
-        .await;
+        let (s, _) = json_get(&app, &format!("/.well-known/webfinger?resource={resource}")).await;
         assert_eq!(s, 404, "{resource}");
     }
     let (s, _) = json_get(&app, "/.well-known/webfinger").await;
@@ -207,7 +205,12 @@ async fn actors_and_objects_answer_on_the_pages_urls_by_accept() {
         .await
         .expect("page");
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert!(res.headers()["vary"].to_str().unwrap().contains("Accept"));
 
     // The Group, as Lemmy reads one (FEP-1b12).
@@ -280,7 +283,11 @@ async fn actors_and_objects_answer_on_the_pages_urls_by_accept() {
     assert_eq!(p["type"], "Person");
     assert_eq!(p["inbox"], app.at("/u/ana/inbox"));
     assert_eq!(p["publicKey"]["owner"], app.at("/u/ana"));
-    assert_ne!(p["publicKey"]["publicKeyPem"], pem.as_str(), "a key per actor");
+    assert_ne!(
+        p["publicKey"]["publicKeyPem"],
+        pem.as_str(),
+        "a key per actor"
+    );
     let (s, _, outbox) = ap_get(&app, "/u/ana/outbox").await;
     assert_eq!(s, 200);
     assert_eq!(outbox["totalItems"], 1, "only what the fediverse may see");
@@ -333,7 +340,10 @@ async fn a_person_who_opts_out_disappears_with_what_they_publish() {
     let (s, _, _) = ap_get(&app, &format!("/p/{}", w.in_open)).await;
     assert_eq!(s, 404, "her publication is not federated either");
     let (_, _, mods) = ap_get(&app, "/c/jardins/moderators").await;
-    assert_eq!(mods["orderedItems"], serde_json::json!([app.at("/u/bruno")]));
+    assert_eq!(
+        mods["orderedItems"],
+        serde_json::json!([app.at("/u/bruno")])
+    );
     // Her page is still there for browsers.
     let res = app.client().get(app.at("/u/ana")).send().await.unwrap();
     assert_eq!(res.status(), 200);
@@ -380,7 +390,10 @@ fn python() -> Option<String> {
 
 fn run_py(python: &str, args: &[&str]) -> Value {
     let out = std::process::Command::new(python)
-        .arg(format!("{}/tests/rp/activitypub.py", env!("CARGO_MANIFEST_DIR")))
+        .arg(format!(
+            "{}/tests/rp/activitypub.py",
+            env!("CARGO_MANIFEST_DIR")
+        ))
         .args(args)
         .output()
         .expect("run activitypub.py");
@@ -428,7 +441,11 @@ async fn our_documents_expand_with_pyld_and_every_term_is_defined() {
     const AS: &str = "https://www.w3.org/ns/activitystreams#";
     for f in &files {
         let r = &parsed[f.as_str()];
-        assert_eq!(r["undefined"], serde_json::json!([]), "{f}: undefined terms");
+        assert_eq!(
+            r["undefined"],
+            serde_json::json!([]),
+            "{f}: undefined terms"
+        );
     }
     let props = |f: &str| -> Vec<String> {
         parsed[f]["properties"]
@@ -474,7 +491,10 @@ async fn our_documents_expand_with_pyld_and_every_term_is_defined() {
         assert!(props(page).contains(&want), "Page lacks {want}");
     }
     // `orderedItems` is `as:items` as an ordered list in the ActivityStreams context.
-    assert!(props(&files[5]).contains(&format!("{AS}items")), "featured lists its Page");
+    assert!(
+        props(&files[5]).contains(&format!("{AS}items")),
+        "featured lists its Page"
+    );
     assert!(props(&files[5]).contains(&format!("{AS}attributedTo")));
 }
 
@@ -567,8 +587,16 @@ async fn post_signed(
     at: i64,
 ) -> u16 {
     let host = host(app);
-    let out = httpsig::sign(key, key_id, "POST", path, &host, Some(signed_body.as_bytes()), at)
-        .expect("sign");
+    let out = httpsig::sign(
+        key,
+        key_id,
+        "POST",
+        path,
+        &host,
+        Some(signed_body.as_bytes()),
+        at,
+    )
+    .expect("sign");
     reqwest::Client::new()
         .post(app.at(path))
         .header("content-type", AP)
@@ -656,15 +684,30 @@ async fn a_member_of_one_instance_follows_a_community_of_another() {
             .send()
             .await
             .expect("publish");
-        assert_eq!(res.status(), 303, "{title}: {}", res.text().await.unwrap_or_default());
+        assert_eq!(
+            res.status(),
+            303,
+            "{title}: {}",
+            res.text().await.unwrap_or_default()
+        );
     }
     let announced = format!(
         "SELECT COUNT(*) FROM ap_received WHERE kind = 'Announce' AND actor = '{}'",
         a.at("/c/jardins")
     );
-    until(&a, &b, "the Announce", || async { count(&b, &announced).await == 1 }).await;
+    until(&a, &b, "the Announce", || async {
+        count(&b, &announced).await == 1
+    })
+    .await;
     a.drain_jobs().await;
-    assert_eq!(count(&b, "SELECT COUNT(*) FROM ap_received WHERE kind = 'Announce'").await, 1);
+    assert_eq!(
+        count(
+            &b,
+            "SELECT COUNT(*) FROM ap_received WHERE kind = 'Announce'"
+        )
+        .await,
+        1
+    );
     assert_eq!(
         count(&a, "SELECT COUNT(*) FROM jobs WHERE queue = 'federation'").await,
         0,
@@ -741,13 +784,25 @@ async fn a_member_of_one_instance_follows_a_community_of_another() {
     // Properly signed, the private community's follow is taken (202) and
     // refused: no follower row.
     assert_eq!(
-        post_signed(&a, inbox, &key, &key_id, &private_follow, &private_follow, now).await,
+        post_signed(
+            &a,
+            inbox,
+            &key,
+            &key_id,
+            &private_follow,
+            &private_follow,
+            now
+        )
+        .await,
         202
     );
     assert_eq!(
         count(
             &a,
-            &format!("SELECT COUNT(*) FROM ap_followers WHERE community_id = {}", w.private)
+            &format!(
+                "SELECT COUNT(*) FROM ap_followers WHERE community_id = {}",
+                w.private
+            )
         )
         .await,
         0

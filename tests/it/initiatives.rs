@@ -187,15 +187,14 @@ async fn a_member_proposes_and_a_moderator_validates() {
     .unwrap();
     assert_eq!(pts.len(), 1);
     assert_eq!(pts[0].url, "/i/cafe-reparation-du-quartier");
-    let pts =
-        passerelles::initiatives::points::visible_points(
-            &app.state.db,
-            None,
-            Some(territory_id(&app, "estrie").await),
-            100,
-        )
-            .await
-            .unwrap();
+    let pts = passerelles::initiatives::points::visible_points(
+        &app.state.db,
+        None,
+        Some(territory_id(&app, "estrie").await),
+        100,
+    )
+    .await
+    .unwrap();
     assert!(pts.is_empty());
 
     // The proposer may no longer edit a validated initiative.

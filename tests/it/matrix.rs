@@ -588,7 +588,12 @@ async fn permission_matrix_channel_visibility_viewer() {
             }
         }
     }
-    exec(&app, "UPDATE notifications SET emailed_at = NULL WHERE id > $1", 0).await;
+    exec(
+        &app,
+        "UPDATE notifications SET emailed_at = NULL WHERE id > $1",
+        0,
+    )
+    .await;
     passerelles::notifications::email::send_due(&app.state, passerelles::db::now())
         .await
         .expect("immediate e-mails");
@@ -1150,16 +1155,32 @@ async fn library_matrix_channel_placement_viewer() {
     let (member_client, m) = app.logged_in("membre", false).await;
     let (outsider_client, o) = app.logged_in("dehors", false).await;
     let (admin_client, a) = app.logged_in("gestion", true).await;
-    for (slug, vis) in [("lib-ouverte", "open"), ("lib-privee", "private"), ("lib-non-listee", "unlisted")] {
+    for (slug, vis) in [
+        ("lib-ouverte", "open"),
+        ("lib-privee", "private"),
+        ("lib-non-listee", "unlisted"),
+    ] {
         community(&app, slug, vis, "open", &m).await;
     }
     let mut placed = Vec::new();
     for (name, client, fields) in [
         ("open", &member_client, vec![("communities", "lib-ouverte")]),
-        ("private", &member_client, vec![("communities", "lib-privee")]),
-        ("unlisted", &member_client, vec![("communities", "lib-non-listee")]),
+        (
+            "private",
+            &member_client,
+            vec![("communities", "lib-privee")],
+        ),
+        (
+            "unlisted",
+            &member_client,
+            vec![("communities", "lib-non-listee")],
+        ),
         ("instance", &admin_client, vec![("library", "1")]),
-        ("removed", &member_client, vec![("communities", "lib-ouverte")]),
+        (
+            "removed",
+            &member_client,
+            vec![("communities", "lib-ouverte")],
+        ),
     ] {
         let title = format!("Ressource {name}");
         let mut f = vec![("kind", "guide"), ("title", title.as_str())];
@@ -1175,7 +1196,12 @@ async fn library_matrix_channel_placement_viewer() {
             .expect("file");
         placed.push((name, id, fid, title));
     }
-    exec(&app, "UPDATE resources SET status = 'removed' WHERE id = $1", placed[4].1).await;
+    exec(
+        &app,
+        "UPDATE resources SET status = 'removed' WHERE id = $1",
+        placed[4].1,
+    )
+    .await;
     let listing = |name: &str| match name {
         "private" => "/c/lib-privee/library",
         "unlisted" => "/c/lib-non-listee/library",
@@ -1215,8 +1241,10 @@ async fn library_matrix_channel_placement_viewer() {
                 ("citation", format!("/r/{id}/cite.ris")),
             ] {
                 let (s, body) = fetch(&client, app.at(&url)).await;
-                cells.push((channel, s == 200 && body.contains(&title[..])
-                    || (channel == "file" && s == 200)));
+                cells.push((
+                    channel,
+                    s == 200 && body.contains(&title[..]) || (channel == "file" && s == 200),
+                ));
             }
             let mut rq = api.get(app.at(&format!("/api/v1/resources/{id}")));
             if let Some(t) = token {
@@ -1227,7 +1255,9 @@ async fn library_matrix_channel_placement_viewer() {
             cells.push(("listing", body.contains(&format!("href=\"/r/{id}\""))));
             for (channel, got) in cells {
                 if got != want {
-                    wrong.push(format!("{channel:9} {name:9} {viewer:10} expected {want}, got {got}"));
+                    wrong.push(format!(
+                        "{channel:9} {name:9} {viewer:10} expected {want}, got {got}"
+                    ));
                 }
             }
         }

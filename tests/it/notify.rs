@@ -44,7 +44,10 @@ fn parse_with_python(app: &TestApp, mails: &[ReceivedMail]) -> Vec<Value> {
         files.push(f);
     }
     let out = std::process::Command::new(&python)
-        .arg(format!("{}/tests/rp/notify_mail.py", env!("CARGO_MANIFEST_DIR")))
+        .arg(format!(
+            "{}/tests/rp/notify_mail.py",
+            env!("CARGO_MANIFEST_DIR")
+        ))
         .args(&files)
         .output()
         .expect("run notify_mail.py");
@@ -164,7 +167,10 @@ async fn preferences_and_watching_levels_route_each_notification() {
         html.contains(r#"name="channel-mention" value="daily" aria-label="Mention de mon nom : Résumé quotidien" checked"#),
         "mentions go to the daily digest by default"
     );
-    assert!(!html.contains(r#"name="channel-security""#), "security notices have no choice");
+    assert!(
+        !html.contains(r#"name="channel-security""#),
+        "security notices have no choice"
+    );
 
     // A refused form keeps what was typed (422).
     let level_j = format!("level-{jardins}");
@@ -184,8 +190,15 @@ async fn preferences_and_watching_levels_route_each_notification() {
         .await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.expect("body");
-    assert!(html.contains(r#"<option value="7" selected>"#), "the hour typed is kept");
-    assert!(html.contains(r#"value="email" aria-label="Mention de mon nom : Courriel immédiat" checked"#));
+    assert!(
+        html.contains(r#"<option value="7" selected>"#),
+        "the hour typed is kept"
+    );
+    assert!(
+        html.contains(
+            r#"value="email" aria-label="Mention de mon nom : Courriel immédiat" checked"#
+        )
+    );
     assert!(html.contains("f-time_zone-error"));
 
     // Mentions by e-mail right away, followed threads never, new
@@ -221,13 +234,37 @@ async fn preferences_and_watching_levels_route_each_notification() {
 
     // In "jardins": a mention, then a publication without one; in
     // "cuisine" (muted), a mention.
-    let mentioned = publish(&app, &alice_token, "jardins", "Semis de printemps", "Bonjour @bea, on sème quand ?").await;
-    let plain = publish(&app, &alice_token, "jardins", "Compost collectif", "Le bac est plein.").await;
-    let muted = publish(&app, &alice_token, "cuisine", "Conserves", "Merci @bea pour les pots.").await;
+    let mentioned = publish(
+        &app,
+        &alice_token,
+        "jardins",
+        "Semis de printemps",
+        "Bonjour @bea, on sème quand ?",
+    )
+    .await;
+    let plain = publish(
+        &app,
+        &alice_token,
+        "jardins",
+        "Compost collectif",
+        "Le bac est plein.",
+    )
+    .await;
+    let muted = publish(
+        &app,
+        &alice_token,
+        "cuisine",
+        "Conserves",
+        "Merci @bea pour les pots.",
+    )
+    .await;
     // Bea follows the plain one: a reply there is "followed", set to never.
     exec(
         &app,
-        &format!("INSERT INTO follows (user_id, publication_id, created_at) VALUES ({}, $1, 0)", bea.id),
+        &format!(
+            "INSERT INTO follows (user_id, publication_id, created_at) VALUES ({}, $1, 0)",
+            bea.id
+        ),
         plain,
     )
     .await;
@@ -235,10 +272,22 @@ async fn preferences_and_watching_levels_route_each_notification() {
 
     let got = centre(&app, &bea_token).await;
     let kinds: HashSet<(String, Option<i64>)> = got.iter().cloned().collect();
-    assert!(kinds.contains(&("mention".into(), Some(mentioned))), "{got:?}");
-    assert!(kinds.contains(&("new_publication".into(), Some(plain))), "{got:?}");
-    assert!(!got.iter().any(|(_, p)| *p == Some(muted)), "muted community: {got:?}");
-    assert!(!got.iter().any(|(k, _)| k == "followed_reply"), "never: {got:?}");
+    assert!(
+        kinds.contains(&("mention".into(), Some(mentioned))),
+        "{got:?}"
+    );
+    assert!(
+        kinds.contains(&("new_publication".into(), Some(plain))),
+        "{got:?}"
+    );
+    assert!(
+        !got.iter().any(|(_, p)| *p == Some(muted)),
+        "muted community: {got:?}"
+    );
+    assert!(
+        !got.iter().any(|(k, _)| k == "followed_reply"),
+        "never: {got:?}"
+    );
     assert_eq!(got.len(), 2, "{got:?}");
 
     // Muting the mentioned thread: a new mention there goes nowhere.
@@ -254,7 +303,10 @@ async fn preferences_and_watching_levels_route_each_notification() {
     assert_eq!(res.status(), 303);
     reply(&app, &alice_token, mentioned, "Encore toi @bea !").await;
     let after = centre(&app, &bea_token).await;
-    assert!(!after.iter().any(|(_, p)| *p == Some(mentioned)), "{after:?}");
+    assert!(
+        !after.iter().any(|(_, p)| *p == Some(mentioned)),
+        "{after:?}"
+    );
     exec(&app, "DELETE FROM thread_mutes WHERE user_id = $1", bea.id).await;
 
     // The immediate pass: one e-mail, the mentions in "jardins" (the muted
@@ -275,24 +327,56 @@ async fn preferences_and_watching_levels_route_each_notification() {
     let second = app.sink.wait_for("bea@exemple.qc.ca").await;
     assert_eq!(mails_to(&app, &bea).len(), 2);
     let parsed = parse_with_python(&app, &[first, second]);
-    let host = app.url.trim_start_matches("http://").split(':').next().expect("host").to_string();
+    let host = app
+        .url
+        .trim_start_matches("http://")
+        .split(':')
+        .next()
+        .expect("host")
+        .to_string();
     for m in &parsed {
         let h = &m["headers"];
         assert_eq!(m["defects"], json!([]), "{m}");
-        assert_eq!(m["parts"], json!(["multipart/alternative", "text/plain", "text/html"]));
-        assert!(h["Subject"].as_str().unwrap().starts_with("[Communauté jardins] Semis de printemps"), "{h}");
+        assert_eq!(
+            m["parts"],
+            json!(["multipart/alternative", "text/plain", "text/html"])
+        );
+        assert!(
+            h["Subject"]
+                .as_str()
+                .unwrap()
+                .starts_with("[Communauté jardins] Semis de printemps"),
+            "{h}"
+        );
         assert_eq!(h["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click");
-        assert!(h["List-Unsubscribe"].as_str().unwrap().starts_with(&format!("<{}/notifications/unsubscribe/", app.url)));
+        assert!(
+            h["List-Unsubscribe"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("<{}/notifications/unsubscribe/", app.url))
+        );
         let list_id = h["List-Id"].as_str().expect("List-Id");
         assert!(list_id.contains("Communauté jardins"), "{list_id}");
         assert!(list_id.ends_with(&format!("<jardins.{host}>")), "{list_id}");
-        assert_eq!(h["In-Reply-To"], format!("<publication.{mentioned}@{host}>"));
+        assert_eq!(
+            h["In-Reply-To"],
+            format!("<publication.{mentioned}@{host}>")
+        );
         assert_eq!(h["References"], format!("<publication.{mentioned}@{host}>"));
         assert_eq!(h["Content-Language"], "fr-CA");
-        assert!(m["text"].as_str().unwrap().contains("a mentionné votre nom"), "{m}");
+        assert!(
+            m["text"]
+                .as_str()
+                .unwrap()
+                .contains("a mentionné votre nom"),
+            "{m}"
+        );
         assert!(m["html"].as_str().unwrap().contains("Semis de printemps"));
     }
-    assert_ne!(parsed[0]["headers"]["Message-ID"], parsed[1]["headers"]["Message-ID"]);
+    assert_ne!(
+        parsed[0]["headers"]["Message-ID"],
+        parsed[1]["headers"]["Message-ID"]
+    );
 
     // One click from the mail client (RFC 8058): mentions stop coming by
     // e-mail, and stay in the centre.
@@ -360,34 +444,83 @@ async fn a_daily_digest_holds_exactly_the_right_items() {
         .await
         .expect("pref");
 
-    let a1 = publish(&app, &token, "potagers", "Tomates anciennes", "Des semences à partager entre voisins.").await;
-    let secret = publish(&app, &token, "cercle", "Budget confidentiel", "Chiffres du cercle.").await;
-    let c1 = publish(&app, &token, "ateliers", "Atelier vélo", "Réparer sa chaîne soi-même.").await;
-    let a2 = publish(&app, &token, "potagers", "Arrosage", "Tour de rôle pour l’été.").await;
-    let mention = publish(&app, &token, "ateliers", "Question", "@lea sais-tu où est la clé ?").await;
+    let a1 = publish(
+        &app,
+        &token,
+        "potagers",
+        "Tomates anciennes",
+        "Des semences à partager entre voisins.",
+    )
+    .await;
+    let secret = publish(
+        &app,
+        &token,
+        "cercle",
+        "Budget confidentiel",
+        "Chiffres du cercle.",
+    )
+    .await;
+    let c1 = publish(
+        &app,
+        &token,
+        "ateliers",
+        "Atelier vélo",
+        "Réparer sa chaîne soi-même.",
+    )
+    .await;
+    let a2 = publish(
+        &app,
+        &token,
+        "potagers",
+        "Arrosage",
+        "Tour de rôle pour l’été.",
+    )
+    .await;
+    let mention = publish(
+        &app,
+        &token,
+        "ateliers",
+        "Question",
+        "@lea sais-tu où est la clé ?",
+    )
+    .await;
     // Order them in time (newest last): a1, secret, c1, mention, a2.
     for (i, p) in [a1, secret, c1, mention, a2].iter().enumerate() {
         exec(
             &app,
-            &format!("UPDATE notifications SET created_at = created_at - {} WHERE publication_id = $1", 100 - i as i64 * 10),
+            &format!(
+                "UPDATE notifications SET created_at = created_at - {} WHERE publication_id = $1",
+                100 - i as i64 * 10
+            ),
             *p,
         )
         .await;
     }
     // Read in the centre already: not in the digest.
     let read = publish(&app, &token, "ateliers", "Déjà lu", "Rien de neuf.").await;
-    exec(&app, "UPDATE notifications SET read_at = 1 WHERE publication_id = $1", read).await;
+    exec(
+        &app,
+        "UPDATE notifications SET read_at = 1 WHERE publication_id = $1",
+        read,
+    )
+    .await;
     // Léa leaves the private community before the digest goes out.
     exec(
         &app,
-        &format!("DELETE FROM memberships WHERE user_id = {} AND community_id = $1", lea.id),
+        &format!(
+            "DELETE FROM memberships WHERE user_id = {} AND community_id = $1",
+            lea.id
+        ),
         private,
     )
     .await;
 
     // Before her hour: nothing. At 9 in Toronto (8 is her hour): once.
     let early = toronto_hour(6);
-    assert_eq!(digest::schedule(&app.state, early).await.expect("schedule"), 0);
+    assert_eq!(
+        digest::schedule(&app.state, early).await.expect("schedule"),
+        0
+    );
     let at = toronto_hour(9);
     // (Her weekly digest may be due too: it holds nothing, so it is not sent.)
     assert!(digest::schedule(&app.state, at).await.expect("schedule") >= 1);
@@ -397,37 +530,63 @@ async fn a_daily_digest_holds_exactly_the_right_items() {
     let mails = mails_to(&app, &lea);
     assert_eq!(mails.len(), 1, "one digest");
     // The same hour again (another tick): nothing more.
-    digest::schedule(&app.state, at + 60).await.expect("schedule");
+    digest::schedule(&app.state, at + 60)
+        .await
+        .expect("schedule");
     app.drain_jobs().await;
     assert_eq!(mails_to(&app, &lea).len(), 1, "still one digest");
 
     let parsed = parse_with_python(&app, &mails);
     let m = &parsed[0];
     assert_eq!(m["defects"], json!([]), "{m}");
-    assert_eq!(m["parts"], json!(["multipart/alternative", "text/plain", "text/html"]));
+    assert_eq!(
+        m["parts"],
+        json!(["multipart/alternative", "text/plain", "text/html"])
+    );
     let h = &m["headers"];
-    assert!(h["Subject"].as_str().unwrap().contains("résumé quotidien"), "{h}");
-    assert!(h["Subject"].as_str().unwrap().contains("4 nouveautés"), "{h}");
+    assert!(
+        h["Subject"].as_str().unwrap().contains("résumé quotidien"),
+        "{h}"
+    );
+    assert!(
+        h["Subject"].as_str().unwrap().contains("4 nouveautés"),
+        "{h}"
+    );
     assert_eq!(h["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click");
     let text = m["text"].as_str().unwrap();
     // Exactly: potagers (it has the newest, a2, then a1), then ateliers
     // (the mention, then c1); nothing of the community she left, nothing
     // she already read.
-    for absent in ["Budget confidentiel", "Chiffres du cercle", "Déjà lu", "cercle"] {
+    for absent in [
+        "Budget confidentiel",
+        "Chiffres du cercle",
+        "Déjà lu",
+        "cercle",
+    ] {
         assert!(!text.contains(absent), "{absent} in the digest:\n{text}");
         assert!(!m["html"].as_str().unwrap().contains(absent));
     }
-    let pos = |s: &str| text.find(s).unwrap_or_else(|| panic!("{s} missing:\n{text}"));
+    let pos = |s: &str| {
+        text.find(s)
+            .unwrap_or_else(|| panic!("{s} missing:\n{text}"))
+    };
     assert!(pos("## Communauté potagers") < pos("Arrosage"));
     assert!(pos("Arrosage") < pos("Tomates anciennes"), "newest first");
-    assert!(pos("Tomates anciennes") < pos("## Communauté ateliers"), "potagers has the newest item");
+    assert!(
+        pos("Tomates anciennes") < pos("## Communauté ateliers"),
+        "potagers has the newest item"
+    );
     assert!(pos("## Communauté ateliers") < pos("Question"));
     assert!(pos("Question") < pos("Atelier vélo"));
     assert!(text.contains("Des semences à partager"), "excerpt");
     assert!(text.contains(&format!("{}/p/{a2}", app.url)), "link");
     assert_eq!(text.matches("\n- ").count(), 4, "four items:\n{text}");
     // Its "stop this digest" link, by the mail client's one click.
-    let link = h["List-Unsubscribe"].as_str().unwrap().trim_matches(['<', '>']).to_string();
+    let link = h["List-Unsubscribe"]
+        .as_str()
+        .unwrap()
+        .trim_matches(['<', '>'])
+        .to_string();
     let res = reqwest::Client::new()
         .post(&link)
         .body("List-Unsubscribe=One-Click")
@@ -441,17 +600,25 @@ async fn a_daily_digest_holds_exactly_the_right_items() {
     use passerelles::notifications::prefs::{Channel, Kind};
     assert_eq!(prefs.channel(Kind::NewPublication), Channel::App);
     assert_eq!(prefs.channel(Kind::Mention), Channel::App);
-    assert_eq!(prefs.channel(Kind::Event), Channel::Weekly, "the weekly digest stays");
+    assert_eq!(
+        prefs.channel(Kind::Event),
+        Channel::Weekly,
+        "the weekly digest stays"
+    );
 }
 
 #[tokio::test]
 async fn two_nodes_never_send_a_digest_twice() {
     let a = TestApp::spawn().await;
     let mut config = a.state.config.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     config.bind = listener.local_addr().expect("addr");
     let b_state = passerelles::app::build_state(config).await.expect("state");
-    let b = passerelles::app::start_with(b_state, listener).await.expect("node b");
+    let b = passerelles::app::start_with(b_state, listener)
+        .await
+        .expect("node b");
 
     let alice = a.create_user("alice", false).await;
     let c = community(&a, "ruelles", "open", "open", &alice).await;
@@ -463,7 +630,14 @@ async fn two_nodes_never_send_a_digest_twice() {
     }
     let token = token_for(&a, &alice).await;
     let names: Vec<String> = people.iter().map(|u| format!("@{}", u.username)).collect();
-    publish(&a, &token, "ruelles", "Corvée de ruelle", &format!("Samedi ! {}", names.join(" "))).await;
+    publish(
+        &a,
+        &token,
+        "ruelles",
+        "Corvée de ruelle",
+        &format!("Samedi ! {}", names.join(" ")),
+    )
+    .await;
 
     let at = toronto_hour(10);
     // Both nodes schedule and run the same hour's digests at once.
@@ -514,7 +688,12 @@ async fn preferences_over_the_api() {
     let c = community(&app, "jardins", "open", "open", &alice).await;
     member(&app, c, &bea, "member", "active").await;
     let token = token_for(&app, &bea).await;
-    exec(&app, "UPDATE api_tokens SET scope = 'write' WHERE user_id = $1", bea.id).await;
+    exec(
+        &app,
+        "UPDATE api_tokens SET scope = 'write' WHERE user_id = $1",
+        bea.id,
+    )
+    .await;
     let api = reqwest::Client::new();
     let url = app.at("/api/v1/me/notification-preferences");
     let got: Value = api
@@ -529,7 +708,10 @@ async fn preferences_over_the_api() {
     assert_eq!(got["channels"]["mention"], "daily");
     assert_eq!(got["channels"]["security"], "email");
     assert_eq!(got["time_zone"], "America/Toronto");
-    assert_eq!(got["communities"], json!([{ "community": "jardins", "level": "mentions" }]));
+    assert_eq!(
+        got["communities"],
+        json!([{ "community": "jardins", "level": "mentions" }])
+    );
 
     let res = api
         .put(&url)
@@ -559,7 +741,10 @@ async fn preferences_over_the_api() {
     assert_eq!(res.status(), 422);
     let body: Value = res.json().await.expect("json");
     let fields = body.to_string();
-    assert!(fields.contains("time_zone") && fields.contains("channel-mention"), "{body}");
+    assert!(
+        fields.contains("time_zone") && fields.contains("channel-mention"),
+        "{body}"
+    );
 }
 
 fn peak_rss_kb() -> i64 {
@@ -611,7 +796,14 @@ async fn digest_benchmark_5000_members() {
     }
     let started = std::time::Instant::now();
     for i in 0..3 {
-        publish(&app, &token, "quartier", &format!("Nouvelle {i}"), "Une nouvelle pour tout le quartier, avec quelques mots de plus pour l’extrait.").await;
+        publish(
+            &app,
+            &token,
+            "quartier",
+            &format!("Nouvelle {i}"),
+            "Une nouvelle pour tout le quartier, avec quelques mots de plus pour l’extrait.",
+        )
+        .await;
     }
     let notify_secs = started.elapsed().as_secs_f64();
     let records: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications")
@@ -621,10 +813,11 @@ async fn digest_benchmark_5000_members() {
     assert_eq!(records, 3 * MEMBERS);
 
     let at = toronto_hour(9);
-    let users: Vec<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username LIKE 'membre%' ORDER BY id")
-        .fetch_all(&app.state.db.pool)
-        .await
-        .expect("ids");
+    let users: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE username LIKE 'membre%' ORDER BY id")
+            .fetch_all(&app.state.db.pool)
+            .await
+            .expect("ids");
     let env = email::Env::of(&app.state);
     let rss0 = peak_rss_kb();
     let started = std::time::Instant::now();
@@ -638,10 +831,11 @@ async fn digest_benchmark_5000_members() {
     .await;
     let build_secs = started.elapsed().as_secs_f64();
     // (The worker sends the queued e-mails meanwhile: count the schedules moved on.)
-    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notification_schedule WHERE daily_slot > 0")
-        .fetch_one(&app.state.db.pool)
-        .await
-        .expect("count");
+    let queued: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM notification_schedule WHERE daily_slot > 0")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("count");
     println!(
         "digest benchmark ({}): 3 publications notifying {MEMBERS} members: {notify_secs:.1} s; \
          {MEMBERS} digests built and queued in {build_secs:.1} s ({:.2} ms each), \

@@ -12,7 +12,12 @@ use serde_json::{Value, json};
 
 use crate::harness::TestApp;
 
-pub(crate) async fn community(app: &TestApp, owner: &User, slug: &str, visibility: Visibility) -> Community {
+pub(crate) async fn community(
+    app: &TestApp,
+    owner: &User,
+    slug: &str,
+    visibility: Visibility,
+) -> Community {
     communities::create(
         &app.state.db,
         owner,

@@ -50,10 +50,14 @@ async fn a_typo_offers_the_corrected_query_only_when_the_viewer_may_see_its_resu
     assert_eq!(v["total"], 0, "the typo finds nothing by itself: {v}");
     assert!(v["suggestion"].is_null(), "{v}");
 
-    let read = passerelles::search::vocab::refresh(&app.state.db).await.unwrap();
+    let read = passerelles::search::vocab::refresh(&app.state.db)
+        .await
+        .unwrap();
     assert!(read >= 2, "the new entries are read: {read}");
     assert_eq!(
-        passerelles::search::vocab::refresh(&app.state.db).await.unwrap(),
+        passerelles::search::vocab::refresh(&app.state.db)
+            .await
+            .unwrap(),
         0,
         "a second refresh reads nothing new"
     );
@@ -61,7 +65,11 @@ async fn a_typo_offers_the_corrected_query_only_when_the_viewer_may_see_its_resu
     // Anonymous, API and page.
     let (_, v) = api_search(&app, None, &q("cuisine colective")).await;
     assert_eq!(v["suggestion"], "cuisine collective", "{v}");
-    let (s, html) = page(&app.client(), app.at(&format!("/search?{}", q("cuisine colective")))).await;
+    let (s, html) = page(
+        &app.client(),
+        app.at(&format!("/search?{}", q("cuisine colective"))),
+    )
+    .await;
     assert_eq!(s, 200);
     assert!(html.contains("Vouliez-vous dire"), "{html}");
     assert!(
@@ -71,7 +79,10 @@ async fn a_typo_offers_the_corrected_query_only_when_the_viewer_may_see_its_resu
     // The link finds the publication.
     let (_, v) = api_search(&app, None, &q("cuisine collective")).await;
     assert_eq!(v["total"], 1, "{v}");
-    assert!(v["suggestion"].is_null(), "no suggestion when something is found");
+    assert!(
+        v["suggestion"].is_null(),
+        "no suggestion when something is found"
+    );
 
     // Only plain queries are corrected; known words are left alone.
     let (_, v) = api_search(&app, None, &q("\"cuisine colective\"")).await;
@@ -86,7 +97,11 @@ async fn a_typo_offers_the_corrected_query_only_when_the_viewer_may_see_its_resu
         assert_eq!(v["total"], 0, "{who}: {v}");
         assert!(v["suggestion"].is_null(), "{who} learns nothing: {v}");
     }
-    let (_, html) = page(&app.client(), app.at(&format!("/search?{}", q("permacalture")))).await;
+    let (_, html) = page(
+        &app.client(),
+        app.at(&format!("/search?{}", q("permacalture"))),
+    )
+    .await;
     assert!(!html.contains("permaculture"), "the page neither: {html}");
 
     // -x plurals meet their singular.

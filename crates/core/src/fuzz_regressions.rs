@@ -246,7 +246,11 @@ fn opening_hours_inputs_validate_idempotently() {
         match validate(input) {
             Ok(kept) => {
                 valid += 1;
-                assert_eq!(validate(&kept).as_deref().ok(), Some(kept.as_str()), "{path:?}");
+                assert_eq!(
+                    validate(&kept).as_deref().ok(),
+                    Some(kept.as_str()),
+                    "{path:?}"
+                );
                 for (day, times) in weekly(&kept) {
                     assert_eq!(day.len(), 2, "{path:?}");
                     assert!(!times.is_empty(), "{path:?}");

@@ -340,12 +340,13 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
             activity,
             signer,
             key_id,
-        } => match crate::federation::delivery::deliver(db, inbox, activity, signer, key_id).await
-        {
-            Ok(()) => Outcome::Done,
-            Err(crate::federation::delivery::DeliveryError::Retry(e)) => Outcome::Retry(e),
-            Err(crate::federation::delivery::DeliveryError::Fail(e)) => Outcome::Fail(e),
-        },
+        } => {
+            match crate::federation::delivery::deliver(db, inbox, activity, signer, key_id).await {
+                Ok(()) => Outcome::Done,
+                Err(crate::federation::delivery::DeliveryError::Retry(e)) => Outcome::Retry(e),
+                Err(crate::federation::delivery::DeliveryError::Fail(e)) => Outcome::Fail(e),
+            }
+        }
         Job::DataExport {
             export_id,
             base_url,

@@ -320,10 +320,8 @@ impl Mailer {
                 "auto-generated".to_owned(),
             ));
         for (name, value) in &mail.headers {
-            let ok_name = !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            let ok_name =
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
             if !ok_name || name.eq_ignore_ascii_case("Message-ID") || value.contains(['\r', '\n']) {
                 continue;
             }

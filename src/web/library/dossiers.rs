@@ -24,9 +24,18 @@ pub fn router() -> Router<AppState> {
         .route("/dossiers", get(list).post(create))
         .route("/dossiers/{id}", get(show))
         .route("/dossiers/{id}/items", post(add_item))
-        .route("/dossiers/{id}/cite.bib", get(|s, c, p| cite(s, c, p, Format::Bib)))
-        .route("/dossiers/{id}/cite.ris", get(|s, c, p| cite(s, c, p, Format::Ris)))
-        .route("/dossiers/{id}/cite.json", get(|s, c, p| cite(s, c, p, Format::Csl)))
+        .route(
+            "/dossiers/{id}/cite.bib",
+            get(|s, c, p| cite(s, c, p, Format::Bib)),
+        )
+        .route(
+            "/dossiers/{id}/cite.ris",
+            get(|s, c, p| cite(s, c, p, Format::Ris)),
+        )
+        .route(
+            "/dossiers/{id}/cite.json",
+            get(|s, c, p| cite(s, c, p, Format::Csl)),
+        )
 }
 
 #[derive(Template)]
@@ -49,7 +58,12 @@ struct NewForm {
     published: String,
 }
 
-async fn list_page(state: &AppState, ctx: &Ctx, f: NewForm, errors: FieldErrors) -> AppResult<ListPage> {
+async fn list_page(
+    state: &AppState,
+    ctx: &Ctx,
+    f: NewForm,
+    errors: FieldErrors,
+) -> AppResult<ListPage> {
     let title = ctx.t("dossier-list-title");
     Ok(ListPage {
         s: Shell::new(state, ctx, &title, "library").crumb(title, "/dossiers"),
@@ -66,10 +80,22 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     Ok(page(&ctx, &p))
 }
 
-async fn create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<NewForm>) -> AppResult<Response> {
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<NewForm>,
+) -> AppResult<Response> {
     let u = ctx.user.clone().ok_or(AppError::Unauthorized)?;
     ctx.verify_csrf(&f.csrf)?;
-    match dossiers::create(&state, &Actor::person(&u), &f.title, &f.introduction, f.published == "1").await {
+    match dossiers::create(
+        &state,
+        &Actor::person(&u),
+        &f.title,
+        &f.introduction,
+        f.published == "1",
+    )
+    .await
+    {
         Ok(d) => Ok(ctx.redirect(&d.path())),
         Err(AppError::Invalid { fields }) => {
             let errors = errors_of(ctx.lang, &fields);
@@ -95,14 +121,22 @@ struct ShowPage {
 
 async fn load(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<Dossier> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let d = dossiers::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let d = dossiers::by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !d.visible_to(ctx.user.as_ref()) {
         return Err(AppError::NotFound);
     }
     Ok(d)
 }
 
-async fn show_page(state: &AppState, ctx: &Ctx, d: Dossier, f: ItemForm, errors: FieldErrors) -> AppResult<ShowPage> {
+async fn show_page(
+    state: &AppState,
+    ctx: &Ctx,
+    d: Dossier,
+    f: ItemForm,
+    errors: FieldErrors,
+) -> AppResult<ShowPage> {
     let items = dossiers::items(&state.db, ctx.user.as_ref(), d.id).await?;
     Ok(ShowPage {
         s: Shell::new(state, ctx, &d.title, "library")
@@ -111,14 +145,22 @@ async fn show_page(state: &AppState, ctx: &Ctx, d: Dossier, f: ItemForm, errors:
         d,
         items,
         may_curate: policy::can(ctx.user.as_ref(), Action::CurateLibrary),
-        kind: if f.kind.is_empty() { "resource".into() } else { f.kind },
+        kind: if f.kind.is_empty() {
+            "resource".into()
+        } else {
+            f.kind
+        },
         item: f.item,
         note: f.note,
         errors,
     })
 }
 
-async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     let d = load(&state, &ctx, &id).await?;
     let p = show_page(&state, &ctx, d, ItemForm::default(), FieldErrors::default()).await?;
     Ok(page(&ctx, &p))
@@ -154,7 +196,9 @@ async fn add_item(
     ctx.verify_csrf(&f.csrf)?;
     let d = load(&state, &ctx, &id).await?;
     let result = match item_id(&f.item) {
-        Some(item) => dossiers::add_item(&state, &Actor::person(&u), d.id, &f.kind, item, &f.note).await,
+        Some(item) => {
+            dossiers::add_item(&state, &Actor::person(&u), d.id, &f.kind, item, &f.note).await
+        }
         None => Err(AppError::Invalid {
             fields: vec![("item".into(), "dossier-item-unknown".into())],
         }),
@@ -170,7 +214,12 @@ async fn add_item(
     }
 }
 
-async fn cite(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, format: Format) -> AppResult<Response> {
+async fn cite(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    format: Format,
+) -> AppResult<Response> {
     let d = load(&state, &ctx, &id).await?;
     let items: Vec<crate::library::Resource> = dossiers::items(&state.db, ctx.user.as_ref(), d.id)
         .await?
@@ -178,5 +227,10 @@ async fn cite(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, f
         .filter_map(|i| i.resource)
         .collect();
     let e = entries(&state, &items, ctx.lang == Lang::En).await?;
-    Ok(citation_response(&ctx, format, &e, &format!("dossier-{}", d.id)))
+    Ok(citation_response(
+        &ctx,
+        format,
+        &e,
+        &format!("dossier-{}", d.id),
+    ))
 }

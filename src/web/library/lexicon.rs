@@ -12,15 +12,15 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use crate::web::AppState;
-use crate::web::ctx::Ctx;
-use crate::web::templates::{FieldErrors, Shell, invalid, page};
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::lexicon::{self, Term, Values, ops, skos};
 use crate::library::listing::{self, Filter, Scope};
 use crate::policy::{self, Action};
+use crate::web::AppState;
+use crate::web::ctx::Ctx;
+use crate::web::templates::{FieldErrors, Shell, invalid, page};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -56,7 +56,11 @@ struct ListPage {
     signed_in: bool,
 }
 
-async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
+async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
     let en = ctx.lang == Lang::En;
     let terms = lexicon::list(&state.db, ctx.user.as_ref(), &q.q, 500).await?;
     let title = ctx.t("lexicon-title");
@@ -65,7 +69,14 @@ async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery
         q: q.q,
         terms: terms
             .iter()
-            .map(|t| (t.path(), t.label(en).to_string(), t.alt_labels.join(", "), t.status != "accepted"))
+            .map(|t| {
+                (
+                    t.path(),
+                    t.label(en).to_string(),
+                    t.alt_labels.join(", "),
+                    t.status != "accepted",
+                )
+            })
             .collect(),
         signed_in: ctx.user.is_some(),
     };
@@ -81,19 +92,34 @@ async fn export_terms(state: &AppState) -> AppResult<(Vec<Term>, Vec<(i64, i64, 
 
 async fn turtle(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let (terms, rel) = export_terms(&state).await?;
-    let body = skos::turtle(&terms, &rel, &state.config.public_url(), &ctx.t("lexicon-title"));
+    let body = skos::turtle(
+        &terms,
+        &rel,
+        &state.config.public_url(),
+        &ctx.t("lexicon-title"),
+    );
     let mut res = body.into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/turtle; charset=utf-8"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/turtle; charset=utf-8"),
+    );
     Ok(ctx.finish(res))
 }
 
 async fn json_ld(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let (terms, rel) = export_terms(&state).await?;
-    let body = skos::json_ld(&terms, &rel, &state.config.public_url(), &ctx.t("lexicon-title")).to_string();
+    let body = skos::json_ld(
+        &terms,
+        &rel,
+        &state.config.public_url(),
+        &ctx.t("lexicon-title"),
+    )
+    .to_string();
     let mut res = body.into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/ld+json"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/ld+json"),
+    );
     Ok(ctx.finish(res))
 }
 
@@ -125,24 +151,40 @@ struct ShowPage {
     can_decide: bool,
 }
 
-async fn show(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
     let viewer = ctx.user.as_ref();
     let en = ctx.lang == Lang::En;
-    let t = lexicon::by_slug(&state.db, &slug).await?.ok_or(AppError::NotFound)?;
+    let t = lexicon::by_slug(&state.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !t.visible_to(viewer) {
         return Err(AppError::NotFound);
     }
     let relations = lexicon::relations(&state.db, t.id)
         .await?
         .into_iter()
-        .map(|(k, o)| (ctx.t(&format!("lexicon-rel-{k}")), o.path(), o.label(en).to_string()))
+        .map(|(k, o)| {
+            (
+                ctx.t(&format!("lexicon-rel-{k}")),
+                o.path(),
+                o.label(en).to_string(),
+            )
+        })
         .collect();
     let f = Filter {
         subject: t.slug.clone(),
         ..Filter::default()
     };
     let l = listing::list(&state.db, viewer, Scope::All, &f, 1).await?;
-    let resources = l.items.iter().map(|r| (r.path(), r.title.clone())).collect();
+    let resources = l
+        .items
+        .iter()
+        .map(|r| (r.path(), r.title.clone()))
+        .collect();
     let revs = lexicon::revisions(&state.db, t.id).await?;
     let mut history = Vec::new();
     for (i, r) in revs.iter().enumerate() {
@@ -201,7 +243,13 @@ struct FormBody {
     v: Values,
 }
 
-fn form_page(state: &AppState, ctx: &Ctx, v: Values, errors: FieldErrors, editing: Option<&Term>) -> FormPage {
+fn form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    v: Values,
+    errors: FieldErrors,
+    editing: Option<&Term>,
+) -> FormPage {
     let (title, action) = match editing {
         Some(t) => (ctx.t("lexicon-edit-title"), format!("{}/edit", t.path())),
         None => (ctx.t("lexicon-new-title"), "/lexicon/new".to_string()),
@@ -218,7 +266,13 @@ fn form_page(state: &AppState, ctx: &Ctx, v: Values, errors: FieldErrors, editin
 }
 
 fn normalise(mut v: Values) -> Values {
-    for s in [&mut v.alt_labels, &mut v.definition_fr, &mut v.definition_en, &mut v.sources, &mut v.sectors] {
+    for s in [
+        &mut v.alt_labels,
+        &mut v.definition_fr,
+        &mut v.definition_en,
+        &mut v.sources,
+        &mut v.sectors,
+    ] {
         *s = s.replace("\r\n", "\n");
     }
     v
@@ -228,10 +282,23 @@ async fn new_form(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
     if ctx.user.is_none() {
         return Ok(ctx.redirect("/login?next=%2Flexicon%2Fnew"));
     }
-    Ok(page(&ctx, &form_page(&state, &ctx, Values::default(), FieldErrors::default(), None)))
+    Ok(page(
+        &ctx,
+        &form_page(
+            &state,
+            &ctx,
+            Values::default(),
+            FieldErrors::default(),
+            None,
+        ),
+    ))
 }
 
-async fn new_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<FormBody>) -> AppResult<Response> {
+async fn new_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(f): Form<FormBody>,
+) -> AppResult<Response> {
     let Some(u) = ctx.user.clone() else {
         return Ok(ctx.redirect("/login?next=%2Flexicon%2Fnew"));
     };
@@ -239,7 +306,11 @@ async fn new_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<F
     let v = normalise(f.v);
     match ops::propose(&state, &Actor::person(&u), &v).await {
         Ok(t) => {
-            ctx.flash(if t.status == "accepted" { "flash-term-added" } else { "flash-term-proposed" });
+            ctx.flash(if t.status == "accepted" {
+                "flash-term-added"
+            } else {
+                "flash-term-proposed"
+            });
             Ok(ctx.redirect(&t.path()))
         }
         Err(AppError::Invalid { fields }) => {
@@ -250,12 +321,19 @@ async fn new_submit(State(state): State<AppState>, mut ctx: Ctx, Form(f): Form<F
     }
 }
 
-async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
+async fn edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
     let u = ctx.user.clone().ok_or(AppError::Unauthorized)?;
     let t = ops::load_for(&state, &Actor::person(&u), &slug).await?;
     let rel = lexicon::relations(&state.db, t.id).await?;
     let v = Values::of(&t, &rel);
-    Ok(page(&ctx, &form_page(&state, &ctx, v, FieldErrors::default(), Some(&t))))
+    Ok(page(
+        &ctx,
+        &form_page(&state, &ctx, v, FieldErrors::default(), Some(&t)),
+    ))
 }
 
 async fn edit_submit(
@@ -298,7 +376,18 @@ async fn decide(
 ) -> AppResult<Response> {
     let u = ctx.user.clone().ok_or(AppError::Unauthorized)?;
     ctx.verify_csrf(&f.csrf)?;
-    let t = ops::decide(&state, &Actor::person(&u), &slug, f.decision == "accept", &f.note).await?;
-    ctx.flash(if t.status == "accepted" { "flash-term-accepted" } else { "flash-term-refused" });
+    let t = ops::decide(
+        &state,
+        &Actor::person(&u),
+        &slug,
+        f.decision == "accept",
+        &f.note,
+    )
+    .await?;
+    ctx.flash(if t.status == "accepted" {
+        "flash-term-accepted"
+    } else {
+        "flash-term-refused"
+    });
     Ok(ctx.redirect(&t.path()))
 }

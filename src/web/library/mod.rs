@@ -31,22 +31,55 @@ use crate::policy::{self, Action};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/library", get(instance_library))
-        .route("/library/export.bib", get(|s, c, q| export(s, c, q, None, Format::Bib)))
-        .route("/library/export.ris", get(|s, c, q| export(s, c, q, None, Format::Ris)))
-        .route("/library/export.json", get(|s, c, q| export(s, c, q, None, Format::Csl)))
+        .route(
+            "/library/export.bib",
+            get(|s, c, q| export(s, c, q, None, Format::Bib)),
+        )
+        .route(
+            "/library/export.ris",
+            get(|s, c, q| export(s, c, q, None, Format::Ris)),
+        )
+        .route(
+            "/library/export.json",
+            get(|s, c, q| export(s, c, q, None, Format::Csl)),
+        )
         .route("/c/{slug}/library", get(community_library))
-        .route("/c/{slug}/library/export.bib", get(|s, c, p: Path<String>, q| export(s, c, q, Some(p.0), Format::Bib)))
-        .route("/c/{slug}/library/export.ris", get(|s, c, p: Path<String>, q| export(s, c, q, Some(p.0), Format::Ris)))
-        .route("/c/{slug}/library/export.json", get(|s, c, p: Path<String>, q| export(s, c, q, Some(p.0), Format::Csl)))
-        .route("/library/new", get(resource::new_form).post(resource::new_submit))
+        .route(
+            "/c/{slug}/library/export.bib",
+            get(|s, c, p: Path<String>, q| export(s, c, q, Some(p.0), Format::Bib)),
+        )
+        .route(
+            "/c/{slug}/library/export.ris",
+            get(|s, c, p: Path<String>, q| export(s, c, q, Some(p.0), Format::Ris)),
+        )
+        .route(
+            "/c/{slug}/library/export.json",
+            get(|s, c, p: Path<String>, q| export(s, c, q, Some(p.0), Format::Csl)),
+        )
+        .route(
+            "/library/new",
+            get(resource::new_form).post(resource::new_submit),
+        )
         .route("/r/{id}", get(resource::show))
-        .route("/r/{id}/edit", get(resource::edit_form).post(resource::edit_submit))
+        .route(
+            "/r/{id}/edit",
+            get(resource::edit_form).post(resource::edit_submit),
+        )
         .route("/r/{id}/files", post(resource::files_submit))
         .route("/r/{id}/files/{file_id}", get(resource::download))
         .route("/r/{id}/remove", post(resource::remove_submit))
-        .route("/r/{id}/cite.bib", get(|s, c, p| resource::cite(s, c, p, Format::Bib)))
-        .route("/r/{id}/cite.ris", get(|s, c, p| resource::cite(s, c, p, Format::Ris)))
-        .route("/r/{id}/cite.json", get(|s, c, p| resource::cite(s, c, p, Format::Csl)))
+        .route(
+            "/r/{id}/cite.bib",
+            get(|s, c, p| resource::cite(s, c, p, Format::Bib)),
+        )
+        .route(
+            "/r/{id}/cite.ris",
+            get(|s, c, p| resource::cite(s, c, p, Format::Ris)),
+        )
+        .route(
+            "/r/{id}/cite.json",
+            get(|s, c, p| resource::cite(s, c, p, Format::Csl)),
+        )
         .merge(dossiers::router())
         .merge(lexicon::router())
 }
@@ -72,14 +105,31 @@ pub enum Format {
 }
 
 /// Entries for the citation exports (`library::cite::entries`).
-pub(super) async fn entries<'a>(state: &AppState, items: &'a [Resource], english: bool) -> AppResult<Vec<Entry<'a>>> {
+pub(super) async fn entries<'a>(
+    state: &AppState,
+    items: &'a [Resource],
+    english: bool,
+) -> AppResult<Vec<Entry<'a>>> {
     Ok(cite::entries(&state.db, &state.config.public_url(), items, english).await?)
 }
 
-pub(super) fn citation_response(ctx: &Ctx, format: Format, entries: &[Entry], stem: &str) -> Response {
+pub(super) fn citation_response(
+    ctx: &Ctx,
+    format: Format,
+    entries: &[Entry],
+    stem: &str,
+) -> Response {
     let (body, ct, ext) = match format {
-        Format::Bib => (cite::bibtex(entries), "application/x-bibtex; charset=utf-8", "bib"),
-        Format::Ris => (cite::ris(entries), "application/x-research-info-systems; charset=utf-8", "ris"),
+        Format::Bib => (
+            cite::bibtex(entries),
+            "application/x-bibtex; charset=utf-8",
+            "bib",
+        ),
+        Format::Ris => (
+            cite::ris(entries),
+            "application/x-research-info-systems; charset=utf-8",
+            "ris",
+        ),
         Format::Csl => (
             cite::csl_json(entries).to_string(),
             "application/vnd.citationstyles.csl+json; charset=utf-8",
@@ -92,7 +142,10 @@ pub(super) fn citation_response(ctx: &Ctx, format: Format, entries: &[Entry], st
     if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{stem}.{ext}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     ctx.finish(res)
 }
 
@@ -145,7 +198,11 @@ impl ListQuery {
     }
     /// The query string with `key` set to `value` (empty: removed), page 1.
     fn with(&self, key: &str, value: &str) -> String {
-        let mut p: Vec<(&str, String)> = self.pairs().into_iter().filter(|(k, _)| *k != key).collect();
+        let mut p: Vec<(&str, String)> = self
+            .pairs()
+            .into_iter()
+            .filter(|(k, _)| *k != key)
+            .collect();
         if !value.is_empty() {
             p.push((key, value.to_string()));
         }
@@ -223,7 +280,11 @@ fn facets(lang: Lang, q: &ListQuery, base: &str, l: &Listing) -> Vec<Facet> {
             "library-facet-kind",
             "kind",
             q.kind.trim(),
-            l.facets.kinds.iter().map(|(k, n)| (k.clone(), kind_label(lang, k), *n)).collect(),
+            l.facets
+                .kinds
+                .iter()
+                .map(|(k, n)| (k.clone(), kind_label(lang, k), *n))
+                .collect(),
         ),
         mk(
             "library-facet-subject",
@@ -232,14 +293,28 @@ fn facets(lang: Lang, q: &ListQuery, base: &str, l: &Listing) -> Vec<Facet> {
             l.facets
                 .subjects
                 .iter()
-                .map(|(s, fr, e, n)| (s.clone(), if en && !e.is_empty() { e.clone() } else { fr.clone() }, *n))
+                .map(|(s, fr, e, n)| {
+                    (
+                        s.clone(),
+                        if en && !e.is_empty() {
+                            e.clone()
+                        } else {
+                            fr.clone()
+                        },
+                        *n,
+                    )
+                })
                 .collect(),
         ),
         mk(
             "library-facet-territory",
             "territory",
             q.territory.trim(),
-            l.facets.territories.iter().map(|(s, name, n)| (s.clone(), name.clone(), *n)).collect(),
+            l.facets
+                .territories
+                .iter()
+                .map(|(s, name, n)| (s.clone(), name.clone(), *n))
+                .collect(),
         ),
         mk(
             "library-facet-language",
@@ -255,7 +330,11 @@ fn facets(lang: Lang, q: &ListQuery, base: &str, l: &Listing) -> Vec<Facet> {
             "library-facet-year",
             "year",
             q.year.trim(),
-            l.facets.years.iter().map(|(y, n)| (y.to_string(), y.to_string(), *n)).collect(),
+            l.facets
+                .years
+                .iter()
+                .map(|(y, n)| (y.to_string(), y.to_string(), *n))
+                .collect(),
         ),
     ]
 }
@@ -301,11 +380,26 @@ async fn render_list(
     Ok(page(ctx, &p))
 }
 
-async fn instance_library(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
+async fn instance_library(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
     let title = ctx.t("library-title");
-    let shell = Shell::new(&state, &ctx, &title, "library").crumb(title.clone(), crate::urls::library());
-    let new_link = policy::can(ctx.user.as_ref(), Action::CurateLibrary).then(|| "/library/new?library=1".to_string());
-    render_list(&state, &ctx, &q, Scope::Instance, crate::urls::library(), shell, new_link).await
+    let shell =
+        Shell::new(&state, &ctx, &title, "library").crumb(title.clone(), crate::urls::library());
+    let new_link = policy::can(ctx.user.as_ref(), Action::CurateLibrary)
+        .then(|| "/library/new?library=1".to_string());
+    render_list(
+        &state,
+        &ctx,
+        &q,
+        Scope::Instance,
+        crate::urls::library(),
+        shell,
+        new_link,
+    )
+    .await
 }
 
 async fn community_library(
@@ -317,15 +411,32 @@ async fn community_library(
     let viewer = ctx.user.as_ref();
     let l = crate::communities::access::load(&state, viewer, &slug).await?;
     // An unlisted community's library is for its members (resources are found, never linked).
-    if !policy::can(viewer, Action::FindCommunityContent { c: &l.c.facts(), m: l.m }) {
+    if !policy::can(
+        viewer,
+        Action::FindCommunityContent {
+            c: &l.c.facts(),
+            m: l.m,
+        },
+    ) {
         return Err(crate::error::AppError::NotFound);
     }
     let title = ctx.t("library-title");
     let shell = Shell::new(&state, &ctx, &format!("{title} · {}", l.c.name), "library")
         .crumb(l.c.name.clone(), l.c.path())
         .crumb(title, crate::urls::community_library(&l.c.slug));
-    let new_link = l.post(viewer).then(|| format!("/library/new?community={}", l.c.slug));
-    render_list(&state, &ctx, &q, Scope::Community(l.c.id), crate::urls::community_library(&l.c.slug), shell, new_link).await
+    let new_link = l
+        .post(viewer)
+        .then(|| format!("/library/new?community={}", l.c.slug));
+    render_list(
+        &state,
+        &ctx,
+        &q,
+        Scope::Community(l.c.id),
+        crate::urls::community_library(&l.c.slug),
+        shell,
+        new_link,
+    )
+    .await
 }
 
 async fn export(
@@ -339,7 +450,13 @@ async fn export(
     let scope = match community {
         Some(slug) => {
             let l = crate::communities::access::load(&state, viewer, &slug).await?;
-            if !policy::can(viewer, Action::FindCommunityContent { c: &l.c.facts(), m: l.m }) {
+            if !policy::can(
+                viewer,
+                Action::FindCommunityContent {
+                    c: &l.c.facts(),
+                    m: l.m,
+                },
+            ) {
                 return Err(crate::error::AppError::NotFound);
             }
             Scope::Community(l.c.id)
@@ -353,5 +470,8 @@ async fn export(
 
 /// The kinds offered in forms and filters: (code, label).
 pub(super) fn kind_opts(lang: Lang) -> Vec<(String, String)> {
-    KINDS.iter().map(|k| (k.to_string(), kind_label(lang, k))).collect()
+    KINDS
+        .iter()
+        .map(|k| (k.to_string(), kind_label(lang, k)))
+        .collect()
 }

@@ -8,17 +8,17 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::{Format, citation_response, entries, errors_of, kind_label, kind_opts};
+use crate::actor::Actor;
 use crate::edge::{MultipartForm, download_response, read_multipart};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::library::files::ResourceFile;
 use crate::library::ops::{self, Placement};
 use crate::library::{self, LANGUAGES, Loaded, Values};
+use crate::policy::{self, Action};
 use crate::web::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::templates::{FieldErrors, Shell, invalid, page};
-use crate::actor::Actor;
-use crate::policy::{self, Action};
 
 fn parse_id(s: &str) -> AppResult<i64> {
     s.parse().map_err(|_| AppError::NotFound)
@@ -50,7 +50,12 @@ fn language_label(lang: Lang, code: &str) -> String {
     }
 }
 
-async fn show_page(state: &AppState, ctx: &Ctx, l: Loaded, errors: FieldErrors) -> AppResult<ShowPage> {
+async fn show_page(
+    state: &AppState,
+    ctx: &Ctx,
+    l: Loaded,
+    errors: FieldErrors,
+) -> AppResult<ShowPage> {
     let viewer = ctx.user.as_ref();
     let lang = ctx.lang;
     let subjects = library::subjects_of(&state.db, l.r.id)
@@ -59,7 +64,11 @@ async fn show_page(state: &AppState, ctx: &Ctx, l: Loaded, errors: FieldErrors) 
         .map(|(slug, fr, en)| {
             (
                 crate::urls::term(&slug),
-                if lang == Lang::En && !en.is_empty() { en } else { fr },
+                if lang == Lang::En && !en.is_empty() {
+                    en
+                } else {
+                    fr
+                },
             )
         })
         .collect();
@@ -75,7 +84,8 @@ async fn show_page(state: &AppState, ctx: &Ctx, l: Loaded, errors: FieldErrors) 
         .collect();
     let files = library::files::of(&state.db, l.r.id).await?;
     let can_edit = l.editable_by(viewer);
-    let mut shell = Shell::new(state, ctx, &l.r.title, "library").crumb(ctx.t("library-title"), crate::urls::library());
+    let mut shell = Shell::new(state, ctx, &l.r.title, "library")
+        .crumb(ctx.t("library-title"), crate::urls::library());
     shell = shell.crumb(l.r.title.clone(), l.r.path());
     Ok(ShowPage {
         s: shell,
@@ -92,7 +102,11 @@ async fn show_page(state: &AppState, ctx: &Ctx, l: Loaded, errors: FieldErrors) 
     })
 }
 
-pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
+pub(super) async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     let l = ops::read(&state, ctx.user.as_ref(), parse_id(&id)?).await?;
     let p = show_page(&state, &ctx, l, FieldErrors::default()).await?;
     Ok(page(&ctx, &p))
@@ -103,7 +117,13 @@ pub(super) async fn download(
     ctx: Ctx,
     Path((id, file_id)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let (f, bytes) = ops::file_bytes(&state, ctx.user.as_ref(), parse_id(&id)?, parse_id(&file_id)?).await?;
+    let (f, bytes) = ops::file_bytes(
+        &state,
+        ctx.user.as_ref(),
+        parse_id(&id)?,
+        parse_id(&file_id)?,
+    )
+    .await?;
     Ok(ctx.finish(download_response(&f.name, &f.content_type, bytes)))
 }
 
@@ -116,7 +136,12 @@ pub(super) async fn cite(
     let l = ops::read(&state, ctx.user.as_ref(), parse_id(&id)?).await?;
     let items = vec![l.r];
     let e = entries(&state, &items, ctx.lang == Lang::En).await?;
-    Ok(citation_response(&ctx, format, &e, &format!("ressource-{}", items[0].id)))
+    Ok(citation_response(
+        &ctx,
+        format,
+        &e,
+        &format!("ressource-{}", items[0].id),
+    ))
 }
 
 // ---- contribute and edit -----------------------------------------------------------------
@@ -175,19 +200,30 @@ pub(super) struct NewQuery {
     library: String,
 }
 
-pub(super) async fn new_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NewQuery>) -> AppResult<Response> {
+pub(super) async fn new_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NewQuery>,
+) -> AppResult<Response> {
     if ctx.user.is_none() {
         return Ok(ctx.redirect("/login?next=%2Flibrary%2Fnew"));
     }
     let place = Placement {
-        communities: if q.community.is_empty() { vec![] } else { vec![q.community.clone()] },
+        communities: if q.community.is_empty() {
+            vec![]
+        } else {
+            vec![q.community.clone()]
+        },
         library: q.library == "1",
     };
     let v = Values {
         kind: "document".into(),
         ..Values::default()
     };
-    Ok(page(&ctx, &form_page(&state, &ctx, v, FieldErrors::default(), &place, None)))
+    Ok(page(
+        &ctx,
+        &form_page(&state, &ctx, v, FieldErrors::default(), &place, None),
+    ))
 }
 
 fn values_of(f: &MultipartForm) -> Values {
@@ -215,7 +251,11 @@ fn refused_errors(lang: Lang, f: &MultipartForm) -> Option<FieldErrors> {
     Some(errors_of(lang, &[("files".to_string(), key.to_string())]))
 }
 
-pub(super) async fn new_submit(State(state): State<AppState>, ctx: Ctx, mp: Multipart) -> AppResult<Response> {
+pub(super) async fn new_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    mp: Multipart,
+) -> AppResult<Response> {
     let Some(u) = ctx.user.clone() else {
         return Ok(ctx.redirect("/login?next=%2Flibrary%2Fnew"));
     };
@@ -232,7 +272,10 @@ pub(super) async fn new_submit(State(state): State<AppState>, ctx: Ctx, mp: Mult
         library: f.get("library") == "1",
     };
     if let Some(errors) = refused_errors(ctx.lang, &f) {
-        return Ok(invalid(&ctx, &form_page(&state, &ctx, v, errors, &place, None)));
+        return Ok(invalid(
+            &ctx,
+            &form_page(&state, &ctx, v, errors, &place, None),
+        ));
     }
     match ops::create(&state, &Actor::person(&u), &v, &place, f.uploads).await {
         Ok(l) => {
@@ -242,13 +285,20 @@ pub(super) async fn new_submit(State(state): State<AppState>, ctx: Ctx, mp: Mult
         }
         Err(AppError::Invalid { fields }) => {
             let errors = errors_of(ctx.lang, &fields);
-            Ok(invalid(&ctx, &form_page(&state, &ctx, v, errors, &place, None)))
+            Ok(invalid(
+                &ctx,
+                &form_page(&state, &ctx, v, errors, &place, None),
+            ))
         }
         Err(e) => Err(e),
     }
 }
 
-async fn editable(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<(crate::accounts::User, Loaded)> {
+async fn editable(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+) -> AppResult<(crate::accounts::User, Loaded)> {
     let u = ctx.user.clone().ok_or(AppError::Unauthorized)?;
     let l = ops::read(state, Some(&u), parse_id(id)?).await?;
     if !l.editable_by(Some(&u)) {
@@ -257,12 +307,23 @@ async fn editable(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<(crate::ac
     Ok((u, l))
 }
 
-pub(super) async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
+pub(super) async fn edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     let (_, l) = editable(&state, &ctx, &id).await?;
     let subjects = library::subjects_of(&state.db, l.r.id).await?;
     let coverage = library::coverage_of(&state.db, l.r.id).await?;
     let v = Values::of(&l.r, &subjects, &coverage);
-    let p = form_page(&state, &ctx, v, FieldErrors::default(), &Placement::default(), Some(&l.r));
+    let p = form_page(
+        &state,
+        &ctx,
+        v,
+        FieldErrors::default(),
+        &Placement::default(),
+        Some(&l.r),
+    );
     Ok(page(&ctx, &p))
 }
 
@@ -284,7 +345,10 @@ pub(super) async fn edit_submit(
         }
         Err(AppError::Invalid { fields }) => {
             let errors = errors_of(ctx.lang, &fields);
-            Ok(invalid(&ctx, &form_page(&state, &ctx, v, errors, &Placement::default(), Some(&l.r))))
+            Ok(invalid(
+                &ctx,
+                &form_page(&state, &ctx, v, errors, &Placement::default(), Some(&l.r)),
+            ))
         }
         Err(e) => Err(e),
     }

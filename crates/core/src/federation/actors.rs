@@ -173,8 +173,7 @@ pub async fn page(state: &AppState, id: i64) -> AppResult<Option<Value>> {
         .await?
         .remove(&id)
         .unwrap_or_default();
-    if publications::sight(None, &p, &links) != Sight::Full || p.status != ContentStatus::Visible
-    {
+    if publications::sight(None, &p, &links) != Sight::Full || p.status != ContentStatus::Visible {
         return Ok(None);
     }
     let groups: Vec<String> = links

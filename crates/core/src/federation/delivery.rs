@@ -136,9 +136,7 @@ pub async fn remote_actor(
     ap_id: &str,
     refresh: bool,
 ) -> anyhow::Result<RemoteActor> {
-    if !refresh
-        && let Some(a) = cached(&state.db, ap_id, now() - ACTOR_TTL).await?
-    {
+    if !refresh && let Some(a) = cached(&state.db, ap_id, now() - ACTOR_TTL).await? {
         return Ok(a);
     }
     let public = state.config.public_url();
@@ -150,8 +148,8 @@ pub async fn remote_actor(
         .await
         .map_err(|e| anyhow::anyhow!("fetching {ap_id}: {e}"))?;
     let doc: Value = serde_json::from_slice(&got.body)?;
-    let a = parse_actor(ap_id, &doc)
-        .ok_or_else(|| anyhow::anyhow!("{ap_id} is not a usable actor"))?;
+    let a =
+        parse_actor(ap_id, &doc).ok_or_else(|| anyhow::anyhow!("{ap_id} is not a usable actor"))?;
     sqlx::query(
         "INSERT INTO ap_actors (ap_id, kind, inbox, shared_inbox, key_id, public_pem, name, fetched_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (ap_id) DO UPDATE SET \

@@ -77,7 +77,11 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
         return None;
     };
     let t = time::Time::from_hms(h, m, sec).ok()?;
-    Some(time::PrimitiveDateTime::new(date, t).assume_utc().unix_timestamp())
+    Some(
+        time::PrimitiveDateTime::new(date, t)
+            .assume_utc()
+            .unix_timestamp(),
+    )
 }
 
 /// The signing string over `names` (lower-case header names and the
@@ -190,7 +194,9 @@ pub fn parse(header: &str) -> Result<Parsed, SigError> {
     {
         return Err(SigError::Algorithm(a));
     }
-    let key_id = key_id.filter(|k| !k.is_empty()).ok_or(SigError::Malformed)?;
+    let key_id = key_id
+        .filter(|k| !k.is_empty())
+        .ok_or(SigError::Malformed)?;
     let signature = B64
         .decode(signature.ok_or(SigError::Malformed)?)
         .map_err(|_| SigError::Malformed)?;

@@ -114,7 +114,9 @@ pub async fn receive(state: &AppState, post: &Post<'_>) -> Result<Received, Inbo
         .and_then(Value::as_str)
         .ok_or(InboxError::Invalid("no id"))?;
     if origin(id) != origin(&actor_id) {
-        return Err(InboxError::Invalid("the activity's id is not on its actor's server"));
+        return Err(InboxError::Invalid(
+            "the activity's id is not on its actor's server",
+        ));
     }
     let kind = activity
         .get("type")
@@ -166,7 +168,9 @@ async fn follow(
         .and_then(id_of)
         .ok_or(InboxError::Invalid("no object"))?;
     let Some(slug) = our_community(state, object) else {
-        return Ok(Received::Ignored("follows something that is not a community"));
+        return Ok(Received::Ignored(
+            "follows something that is not a community",
+        ));
     };
     let c = crate::communities::by_slug(&state.db, slug).await?;
     let Some(c) = c.filter(community_federated) else {
@@ -176,7 +180,9 @@ async fn follow(
             object,
             "follow refused: the community is not federated (private, unlisted, or does not exist)"
         );
-        return Ok(Received::Ignored("follow of a community that is not federated"));
+        return Ok(Received::Ignored(
+            "follow of a community that is not federated",
+        ));
     };
     let open = c.join_policy == crate::policy::JoinPolicy::Open;
     let follow_id = activity
@@ -234,7 +240,9 @@ async fn undo(
     actor: &RemoteActor,
     activity: &Value,
 ) -> Result<Received, InboxError> {
-    let object = activity.get("object").ok_or(InboxError::Invalid("no object"))?;
+    let object = activity
+        .get("object")
+        .ok_or(InboxError::Invalid("no object"))?;
     let inner_type = object.get("type").and_then(Value::as_str).unwrap_or("");
     let follow_id = id_of(object).unwrap_or_default();
     // Undo(Follow), embedded (Mastodon, Lemmy) or by id.
@@ -249,7 +257,11 @@ async fn undo(
         .rows_affected();
     let gone = if gone == 0 {
         // Some servers send a new id for the embedded Follow: its object names the group.
-        match object.get("object").and_then(id_of).and_then(|o| our_community(state, o)) {
+        match object
+            .get("object")
+            .and_then(id_of)
+            .and_then(|o| our_community(state, o))
+        {
             Some(slug) => sqlx::query(
                 "DELETE FROM ap_followers WHERE actor = $1 AND community_id = \
                  (SELECT id FROM communities WHERE slug = $2)",
@@ -289,7 +301,11 @@ async fn answered(
         .await?
         .rows_affected();
     Ok(if n > 0 {
-        Received::Handled(if accepted { "follow accepted" } else { "follow rejected" })
+        Received::Handled(if accepted {
+            "follow accepted"
+        } else {
+            "follow rejected"
+        })
     } else {
         Received::Ignored("answer to a follow we did not send")
     })
@@ -297,7 +313,10 @@ async fn answered(
 
 /// The inbox followers of a community are delivered at (shared inboxes
 /// once), for `Announce`s: accepted followers only.
-pub async fn follower_inboxes(state: &AppState, community_id: i64) -> Result<Vec<String>, sqlx::Error> {
+pub async fn follower_inboxes(
+    state: &AppState,
+    community_id: i64,
+) -> Result<Vec<String>, sqlx::Error> {
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT a.inbox, a.shared_inbox FROM ap_followers f JOIN ap_actors a ON a.ap_id = f.actor \
          WHERE f.community_id = $1 AND f.state = 'accepted' ORDER BY f.created_at",

@@ -71,10 +71,12 @@ pub fn wants_activity_json(accept: &str) -> bool {
             .unwrap_or("")
             .trim()
             .to_ascii_lowercase();
-        let q_zero = part
-            .split(';')
-            .skip(1)
-            .any(|p| matches!(p.trim().replace(' ', "").as_str(), "q=0" | "q=0.0" | "q=0.00"));
+        let q_zero = part.split(';').skip(1).any(|p| {
+            matches!(
+                p.trim().replace(' ', "").as_str(),
+                "q=0" | "q=0.0" | "q=0.00"
+            )
+        });
         match media.as_str() {
             "application/activity+json" | "application/ld+json" if !q_zero => return true,
             "text/html" | "application/xhtml+xml" if !q_zero => return false,
@@ -175,7 +177,10 @@ mod tests {
     #[test]
     fn the_host_keeps_its_port() {
         assert_eq!(host_of("http://127.0.0.1:8080"), "127.0.0.1:8080");
-        assert_eq!(host_of("https://passerelles.example"), "passerelles.example");
+        assert_eq!(
+            host_of("https://passerelles.example"),
+            "passerelles.example"
+        );
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
     }
 }

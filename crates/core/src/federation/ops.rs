@@ -40,10 +40,12 @@ pub async fn follow(state: &AppState, actor: &Actor, target: &str) -> AppResult<
     if !matches!(parsed.scheme(), "https" | "http") {
         return Err(invalid());
     }
-    let remote = delivery::remote_actor(state, target, true).await.map_err(|e| {
-        tracing::info!(target, error = %format!("{e:#}"), "remote group unreachable");
-        invalid()
-    })?;
+    let remote = delivery::remote_actor(state, target, true)
+        .await
+        .map_err(|e| {
+            tracing::info!(target, error = %format!("{e:#}"), "remote group unreachable");
+            invalid()
+        })?;
     if remote.kind != "Group" {
         return Err(invalid());
     }

@@ -32,7 +32,12 @@ async fn announce(state: &AppState, id: i64) -> AppResult<()> {
     }
     let groups: Vec<String> = page["cc"]
         .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     let page_id = page["id"].as_str().unwrap_or_default().to_string();
     let create = json!({

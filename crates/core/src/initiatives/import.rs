@@ -422,7 +422,10 @@ mod tests {
 pub mod fuzzing {
     pub use super::Format;
 
-    pub fn records(format: Format, body: &str) -> Result<Vec<(usize, super::Values)>, &'static str> {
+    pub fn records(
+        format: Format,
+        body: &str,
+    ) -> Result<Vec<(usize, super::Values)>, &'static str> {
         super::records(format, body)
             .map(|rs| rs.into_iter().map(|r| (r.line, r.values)).collect())
             .map_err(|(_, key)| key)

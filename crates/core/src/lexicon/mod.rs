@@ -145,13 +145,23 @@ pub async fn find_accepted(db: &Db, typed: &str) -> Result<Option<i64>, sqlx::Er
 }
 
 /// Terms the viewer may see, by French label; `q` filters on any label.
-pub async fn list(db: &Db, viewer: Option<&User>, q: &str, limit: i64) -> Result<Vec<Term>, sqlx::Error> {
-    let mut s = crate::organisations::sql::Sql::new(&format!("SELECT {COLUMNS} FROM lexicon_terms t WHERE "));
+pub async fn list(
+    db: &Db,
+    viewer: Option<&User>,
+    q: &str,
+    limit: i64,
+) -> Result<Vec<Term>, sqlx::Error> {
+    let mut s = crate::organisations::sql::Sql::new(&format!(
+        "SELECT {COLUMNS} FROM lexicon_terms t WHERE "
+    ));
     let p = s.viewer(viewer);
     s.push(&policy::visible_terms_sql("t", viewer, p));
     let key = fold(q);
     if !key.is_empty() {
-        let ph = s.bind(crate::organisations::sql::Val::S(format!("%{}%", key.replace(['%', '_'], ""))));
+        let ph = s.bind(crate::organisations::sql::Val::S(format!(
+            "%{}%",
+            key.replace(['%', '_'], "")
+        )));
         s.push(&format!(" AND t.label_keys LIKE {ph}"));
     }
     s.push(&format!(" ORDER BY t.pref_fr, t.id LIMIT {limit}"));
@@ -184,7 +194,9 @@ pub async fn relations(db: &Db, id: i64) -> Result<Vec<(String, Term)>, sqlx::Er
     for r in &rows {
         out.push((r.try_get::<String, _>("rk")?, Term::from_row(r)?));
     }
-    out.sort_by(|a, b| (a.0.as_str(), a.1.pref_fr.as_str()).cmp(&(b.0.as_str(), b.1.pref_fr.as_str())));
+    out.sort_by(|a, b| {
+        (a.0.as_str(), a.1.pref_fr.as_str()).cmp(&(b.0.as_str(), b.1.pref_fr.as_str()))
+    });
     Ok(out)
 }
 
@@ -242,11 +254,31 @@ pub fn diff(before: &Term, after: &Term) -> Vec<(&'static str, String, String)> 
     };
     cmp("pref_fr", before.pref_fr.clone(), after.pref_fr.clone());
     cmp("pref_en", before.pref_en.clone(), after.pref_en.clone());
-    cmp("alt_labels", before.alt_labels.join("\n"), after.alt_labels.join("\n"));
-    cmp("definition_fr", before.definition_fr.clone(), after.definition_fr.clone());
-    cmp("definition_en", before.definition_en.clone(), after.definition_en.clone());
-    cmp("sectors", before.sectors.join("\n"), after.sectors.join("\n"));
-    cmp("sources", before.sources.join("\n"), after.sources.join("\n"));
+    cmp(
+        "alt_labels",
+        before.alt_labels.join("\n"),
+        after.alt_labels.join("\n"),
+    );
+    cmp(
+        "definition_fr",
+        before.definition_fr.clone(),
+        after.definition_fr.clone(),
+    );
+    cmp(
+        "definition_en",
+        before.definition_en.clone(),
+        after.definition_en.clone(),
+    );
+    cmp(
+        "sectors",
+        before.sectors.join("\n"),
+        after.sectors.join("\n"),
+    );
+    cmp(
+        "sources",
+        before.sources.join("\n"),
+        after.sources.join("\n"),
+    );
     cmp("status", before.status.clone(), after.status.clone());
     out
 }

@@ -34,7 +34,11 @@ fn list(s: &str) -> Vec<String> {
 }
 
 /// Terms typed by slug or label: their ids, or the message key of the first problem.
-async fn resolve(db: &Db, typed: &str, own: Option<i64>) -> AppResult<Result<Vec<i64>, &'static str>> {
+async fn resolve(
+    db: &Db,
+    typed: &str,
+    own: Option<i64>,
+) -> AppResult<Result<Vec<i64>, &'static str>> {
     let mut ids = Vec::new();
     for t in list(typed) {
         match super::find_accepted(db, &t).await? {
@@ -116,23 +120,29 @@ async fn write_relations(
     id: i64,
     c: &Checked,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM lexicon_relations WHERE term_id = $1 OR (other_id = $1 AND kind = 'related')")
+    sqlx::query(
+        "DELETE FROM lexicon_relations WHERE term_id = $1 OR (other_id = $1 AND kind = 'related')",
+    )
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    for b in &c.broader {
+        sqlx::query(
+            "INSERT INTO lexicon_relations (term_id, other_id, kind) VALUES ($1, $2, 'broader')",
+        )
         .bind(id)
+        .bind(b)
         .execute(&mut **tx)
         .await?;
-    for b in &c.broader {
-        sqlx::query("INSERT INTO lexicon_relations (term_id, other_id, kind) VALUES ($1, $2, 'broader')")
-            .bind(id)
-            .bind(b)
-            .execute(&mut **tx)
-            .await?;
     }
     for r in &c.related {
-        sqlx::query("INSERT INTO lexicon_relations (term_id, other_id, kind) VALUES ($1, $2, 'related')")
-            .bind(id.min(*r))
-            .bind(id.max(*r))
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO lexicon_relations (term_id, other_id, kind) VALUES ($1, $2, 'related')",
+        )
+        .bind(id.min(*r))
+        .bind(id.max(*r))
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }
@@ -209,7 +219,13 @@ pub async fn propose(state: &AppState, actor: &Actor, v: &Values) -> AppResult<T
     insert(state, actor, &c, &slug, status).await
 }
 
-async fn insert(state: &AppState, actor: &Actor, c: &Checked, slug: &str, status: &str) -> AppResult<Term> {
+async fn insert(
+    state: &AppState,
+    actor: &Actor,
+    c: &Checked,
+    slug: &str,
+    status: &str,
+) -> AppResult<Term> {
     let t = now();
     let mut tx = state.db.begin().await?;
     let id: i64 = sqlx::query_scalar(
@@ -288,7 +304,13 @@ pub async fn edit(state: &AppState, actor: &Actor, slug: &str, v: &Values) -> Ap
 }
 
 /// Accept (`true`) or refuse a proposed term: lexicon editors.
-pub async fn decide(state: &AppState, actor: &Actor, slug: &str, accept: bool, note: &str) -> AppResult<Term> {
+pub async fn decide(
+    state: &AppState,
+    actor: &Actor,
+    slug: &str,
+    accept: bool,
+    note: &str,
+) -> AppResult<Term> {
     if !actor.may(Action::EditLexicon) {
         return Err(AppError::Forbidden);
     }
@@ -313,7 +335,11 @@ pub async fn decide(state: &AppState, actor: &Actor, slug: &str, accept: bool, n
     audit_in(
         &mut tx,
         actor,
-        if accept { "term_accepted" } else { "term_refused" },
+        if accept {
+            "term_accepted"
+        } else {
+            "term_refused"
+        },
         t.proposed_by,
         &t.slug,
     )

@@ -29,7 +29,9 @@ fn ttl_string(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\u{:04X}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -80,7 +82,12 @@ fn links(
     out
 }
 
-pub fn turtle(terms: &[Term], relations: &[(i64, i64, String)], public_url: &str, title: &str) -> String {
+pub fn turtle(
+    terms: &[Term],
+    relations: &[(i64, i64, String)],
+    public_url: &str,
+    title: &str,
+) -> String {
     let scheme = scheme_iri(public_url);
     let mut s = String::from(
         "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n\n",
@@ -104,16 +111,26 @@ pub fn turtle(terms: &[Term], relations: &[(i64, i64, String)], public_url: &str
             props.push(format!("skos:altLabel {}@fr", ttl_string(a)));
         }
         if !t.definition_fr.is_empty() {
-            props.push(format!("skos:definition {}@fr", ttl_string(&t.definition_fr)));
+            props.push(format!(
+                "skos:definition {}@fr",
+                ttl_string(&t.definition_fr)
+            ));
         }
         if !t.definition_en.is_empty() {
-            props.push(format!("skos:definition {}@en", ttl_string(&t.definition_en)));
+            props.push(format!(
+                "skos:definition {}@en",
+                ttl_string(&t.definition_en)
+            ));
         }
         for src in &t.sources {
             props.push(format!("dct:source {}", ttl_string(src)));
         }
         if let Some((b, n, r)) = l.get(&t.id) {
-            for (p, list) in [("skos:broader", b), ("skos:narrower", n), ("skos:related", r)] {
+            for (p, list) in [
+                ("skos:broader", b),
+                ("skos:narrower", n),
+                ("skos:related", r),
+            ] {
                 for i in list {
                     props.push(format!("{p} {}", ttl_iri(i)));
                 }
@@ -128,7 +145,12 @@ pub fn turtle(terms: &[Term], relations: &[(i64, i64, String)], public_url: &str
     s
 }
 
-pub fn json_ld(terms: &[Term], relations: &[(i64, i64, String)], public_url: &str, title: &str) -> Value {
+pub fn json_ld(
+    terms: &[Term],
+    relations: &[(i64, i64, String)],
+    public_url: &str,
+    title: &str,
+) -> Value {
     let scheme = scheme_iri(public_url);
     let l = links(terms, relations, public_url);
     let lit = |v: &str, lang: &str| json!({"@value": v, "@language": lang});

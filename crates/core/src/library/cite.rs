@@ -149,7 +149,11 @@ pub fn bibtex_entry(e: &Entry) -> String {
 }
 
 pub fn bibtex(entries: &[Entry]) -> String {
-    entries.iter().map(bibtex_entry).collect::<Vec<_>>().join("\n")
+    entries
+        .iter()
+        .map(bibtex_entry)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 // ---- RIS -------------------------------------------------------------------------------
@@ -219,7 +223,11 @@ pub fn ris_entry(e: &Entry) -> String {
 }
 
 pub fn ris(entries: &[Entry]) -> String {
-    entries.iter().map(ris_entry).collect::<Vec<_>>().join("\r\n")
+    entries
+        .iter()
+        .map(ris_entry)
+        .collect::<Vec<_>>()
+        .join("\r\n")
 }
 
 // ---- CSL-JSON --------------------------------------------------------------------------
@@ -298,8 +306,14 @@ mod tests {
 
     #[test]
     fn escapes_latex_and_keeps_corporate_names_whole() {
-        assert_eq!(bib_escape("R&D {50 %} a_b\nc"), "R\\&D \\{50 \\%\\} a\\_b c");
-        assert_eq!(split_name("Tremblay, Marie"), Some(("Tremblay".into(), "Marie".into())));
+        assert_eq!(
+            bib_escape("R&D {50 %} a_b\nc"),
+            "R\\&D \\{50 \\%\\} a\\_b c"
+        );
+        assert_eq!(
+            split_name("Tremblay, Marie"),
+            Some(("Tremblay".into(), "Marie".into()))
+        );
         assert_eq!(split_name("Chantier de l'économie sociale"), None);
     }
 }

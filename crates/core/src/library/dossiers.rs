@@ -6,8 +6,8 @@
 
 use sqlx::Row;
 
-use crate::accounts::ops::audit_in;
 use crate::accounts::User;
+use crate::accounts::ops::audit_in;
 use crate::actor::Actor;
 use crate::db::{Db, now};
 use crate::error::{AppError, AppResult};
@@ -70,13 +70,15 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Dossier, sqlx::Error> {
 const COLUMNS: &str = "id, title, introduction, introduction_html, status, created_at, updated_at";
 
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Dossier>, sqlx::Error> {
-    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM dossiers WHERE id = $1")))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM dossiers WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
 }
 
 /// Dossiers the viewer may see, newest first.
@@ -84,7 +86,11 @@ pub async fn list(db: &Db, viewer: Option<&User>) -> Result<Vec<Dossier>, sqlx::
     let drafts = crate::policy::can(viewer, Action::CurateLibrary);
     let sql = format!(
         "SELECT {COLUMNS} FROM dossiers {} ORDER BY updated_at DESC, id DESC LIMIT 200",
-        if drafts { "" } else { "WHERE status = 'published'" }
+        if drafts {
+            ""
+        } else {
+            "WHERE status = 'published'"
+        }
     );
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .fetch_all(&db.pool)
@@ -95,7 +101,11 @@ pub async fn list(db: &Db, viewer: Option<&User>) -> Result<Vec<Dossier>, sqlx::
 }
 
 /// The items of a dossier that `viewer` may see, in order.
-pub async fn items(db: &Db, viewer: Option<&User>, dossier_id: i64) -> Result<Vec<Item>, sqlx::Error> {
+pub async fn items(
+    db: &Db,
+    viewer: Option<&User>,
+    dossier_id: i64,
+) -> Result<Vec<Item>, sqlx::Error> {
     let rows: Vec<(i64, i64, String, i64, String)> = sqlx::query_as(
         "SELECT id, position, item_kind, item_id, note FROM dossier_items WHERE dossier_id = $1 ORDER BY position, id",
     )
@@ -176,7 +186,14 @@ pub async fn create(
     .bind(t)
     .fetch_one(&mut *tx)
     .await?;
-    audit_in(&mut tx, actor, "dossier_created", None, &format!("{id} {title}")).await?;
+    audit_in(
+        &mut tx,
+        actor,
+        "dossier_created",
+        None,
+        &format!("{id} {title}"),
+    )
+    .await?;
     tx.commit().await?;
     by_id(&state.db, id).await?.ok_or(AppError::NotFound)
 }
@@ -194,7 +211,9 @@ pub async fn add_item(
     if !actor.may(Action::CurateLibrary) {
         return Err(AppError::Forbidden);
     }
-    let d = by_id(&state.db, dossier_id).await?.ok_or(AppError::NotFound)?;
+    let d = by_id(&state.db, dossier_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let note = note.trim();
     if note.chars().count() > NOTE_MAX {
         return Err(super::ops::invalid(vec![("note", "field-too-long")]));
@@ -203,7 +222,12 @@ pub async fn add_item(
     let seen = match kind {
         "resource" => super::load(&state.db, viewer, item_id)
             .await?
-            .is_some_and(|l| actor.may(Action::ViewResource { r: &l.r.facts(), via: &l.via() })),
+            .is_some_and(|l| {
+                actor.may(Action::ViewResource {
+                    r: &l.r.facts(),
+                    via: &l.via(),
+                })
+            }),
         "publication" => match crate::publications::by_id(&state.db, item_id, viewer).await? {
             Some(p) => {
                 let links = crate::publications::links_of(&state.db, viewer, &[p.id]).await?;
@@ -225,10 +249,12 @@ pub async fn add_item(
     if count >= ITEMS_MAX {
         return Err(super::ops::invalid(vec![("item", "dossier-full")]));
     }
-    let pos: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM dossier_items WHERE dossier_id = $1")
-        .bind(d.id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let pos: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(position), 0) + 1 FROM dossier_items WHERE dossier_id = $1",
+    )
+    .bind(d.id)
+    .fetch_one(&mut *tx)
+    .await?;
     sqlx::query(
         "INSERT INTO dossier_items (dossier_id, position, item_kind, item_id, note) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -244,7 +270,14 @@ pub async fn add_item(
         .bind(d.id)
         .execute(&mut *tx)
         .await?;
-    audit_in(&mut tx, actor, "dossier_item_added", None, &format!("{} {kind} {item_id}", d.id)).await?;
+    audit_in(
+        &mut tx,
+        actor,
+        "dossier_item_added",
+        None,
+        &format!("{} {kind} {item_id}", d.id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

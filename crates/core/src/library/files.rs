@@ -40,7 +40,8 @@ fn audio_kind(b: &[u8]) -> Option<(&'static str, &'static str)> {
         Some(("audio/flac", "flac"))
     } else if b.len() >= 12 && &b[0..4] == b"RIFF" && &b[8..12] == b"WAVE" {
         Some(("audio/wav", "wav"))
-    } else if b.len() >= 12 && &b[4..8] == b"ftyp" && matches!(&b[8..11], b"M4A" | b"mp4" | b"iso") {
+    } else if b.len() >= 12 && &b[4..8] == b"ftyp" && matches!(&b[8..11], b"M4A" | b"mp4" | b"iso")
+    {
         Some(("audio/mp4", "m4a"))
     } else {
         None
@@ -103,7 +104,11 @@ pub async fn of(db: &Db, resource_id: i64) -> Result<Vec<ResourceFile>, sqlx::Er
     rows.iter().map(from_row).collect()
 }
 
-pub async fn one(db: &Db, resource_id: i64, file_id: i64) -> Result<Option<ResourceFile>, sqlx::Error> {
+pub async fn one(
+    db: &Db,
+    resource_id: i64,
+    file_id: i64,
+) -> Result<Option<ResourceFile>, sqlx::Error> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {FILE_COLUMNS} FROM resource_files WHERE resource_id = $1 AND id = $2"
     )))
@@ -117,7 +122,10 @@ pub async fn one(db: &Db, resource_id: i64, file_id: i64) -> Result<Option<Resou
 }
 
 /// Store the bytes (content-addressed) before the row that names them is written.
-pub async fn put_blob(store: std::sync::Arc<dyn BlobStore>, bytes: Vec<u8>) -> anyhow::Result<(String, i64)> {
+pub async fn put_blob(
+    store: std::sync::Arc<dyn BlobStore>,
+    bytes: Vec<u8>,
+) -> anyhow::Result<(String, i64)> {
     tokio::task::spawn_blocking(move || {
         let sha = storage::sha256_hex(&bytes);
         store.put(&sha, &bytes)?;
@@ -126,7 +134,10 @@ pub async fn put_blob(store: std::sync::Arc<dyn BlobStore>, bytes: Vec<u8>) -> a
     .await?
 }
 
-pub async fn get_blob(store: std::sync::Arc<dyn BlobStore>, sha256: String) -> anyhow::Result<Option<Vec<u8>>> {
+pub async fn get_blob(
+    store: std::sync::Arc<dyn BlobStore>,
+    sha256: String,
+) -> anyhow::Result<Option<Vec<u8>>> {
     Ok(tokio::task::spawn_blocking(move || store.get(&sha256)).await??)
 }
 
@@ -191,7 +202,10 @@ mod tests {
             check("balado", b"OggS\x00\x02"),
             Ok(("balado.ogg".to_string(), "audio/ogg"))
         );
-        assert_eq!(check("x.exe", b"MZ\x90\x00\x03\x00\x00\x00"), Err("library-file-type-refused"));
+        assert_eq!(
+            check("x.exe", b"MZ\x90\x00\x03\x00\x00\x00"),
+            Err("library-file-type-refused")
+        );
         assert_eq!(check("vide.pdf", b""), Err("library-file-empty"));
     }
 }

@@ -168,10 +168,14 @@ pub async fn list_sized(
         .await?
         .try_get("n")?;
     let mut facets = Facets::default();
-    for r in with(&b, "SELECT r.kind AS k, COUNT(*) AS n", " GROUP BY r.kind ORDER BY n DESC, k")
-        .query()
-        .fetch_all(&db.pool)
-        .await?
+    for r in with(
+        &b,
+        "SELECT r.kind AS k, COUNT(*) AS n",
+        " GROUP BY r.kind ORDER BY n DESC, k",
+    )
+    .query()
+    .fetch_all(&db.pool)
+    .await?
     {
         facets.kinds.push((r.try_get("k")?, r.try_get("n")?));
     }

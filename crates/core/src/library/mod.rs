@@ -268,7 +268,11 @@ pub struct Values {
 }
 
 impl Values {
-    pub fn of(r: &Resource, subjects: &[(String, String, String)], coverage: &[(String, String)]) -> Values {
+    pub fn of(
+        r: &Resource,
+        subjects: &[(String, String, String)],
+        coverage: &[(String, String)],
+    ) -> Values {
         Values {
             kind: r.kind.clone(),
             title: r.title.clone(),
@@ -279,8 +283,16 @@ impl Values {
             licence: r.licence.clone(),
             source_url: r.source_url.clone(),
             description: r.description.clone(),
-            subjects: subjects.iter().map(|s| s.0.clone()).collect::<Vec<_>>().join(", "),
-            coverage: coverage.iter().map(|c| c.0.clone()).collect::<Vec<_>>().join(", "),
+            subjects: subjects
+                .iter()
+                .map(|s| s.0.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+            coverage: coverage
+                .iter()
+                .map(|c| c.0.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
             deadline: r.deadline.clone(),
             eligibility: r.eligibility.clone(),
             amount: r.amount.clone(),
@@ -345,7 +357,10 @@ fn split_list(s: &str) -> Vec<String> {
 }
 
 /// Validate the values; field errors are (field, message key).
-pub async fn check(db: &Db, v: &Values) -> Result<Result<Checked, Vec<(&'static str, &'static str)>>, sqlx::Error> {
+pub async fn check(
+    db: &Db,
+    v: &Values,
+) -> Result<Result<Checked, Vec<(&'static str, &'static str)>>, sqlx::Error> {
     let mut errs: Vec<(&'static str, &'static str)> = Vec::new();
     let title = v.title.trim().to_string();
     if title.is_empty() {
@@ -369,8 +384,7 @@ pub async fn check(db: &Db, v: &Values) -> Result<Result<Checked, Vec<(&'static 
     };
     let language = v.language.trim().to_ascii_lowercase();
     if !language.is_empty()
-        && (!(2..=3).contains(&language.len())
-            || !language.bytes().all(|b| b.is_ascii_lowercase()))
+        && (!(2..=3).contains(&language.len()) || !language.bytes().all(|b| b.is_ascii_lowercase()))
     {
         errs.push(("language", "library-language-invalid"));
     }

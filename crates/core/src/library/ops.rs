@@ -191,9 +191,25 @@ pub async fn create(
     }
     write_links(&mut tx, id, &c).await?;
     for f in &ready {
-        files::insert_in(&mut tx, id, &f.name, f.content_type, &f.sha256, f.size, actor.audit_id()).await?;
+        files::insert_in(
+            &mut tx,
+            id,
+            &f.name,
+            f.content_type,
+            &f.sha256,
+            f.size,
+            actor.audit_id(),
+        )
+        .await?;
     }
-    audit_in(&mut tx, actor, "resource_created", None, &format!("{id} {}", c.title)).await?;
+    audit_in(
+        &mut tx,
+        actor,
+        "resource_created",
+        None,
+        &format!("{id} {}", c.title),
+    )
+    .await?;
     tx.commit().await?;
     load_for(state, actor, id).await
 }
@@ -239,7 +255,14 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, v: &Values) -> App
     .execute(&mut *tx)
     .await?;
     write_links(&mut tx, l.r.id, &c).await?;
-    audit_in(&mut tx, actor, "resource_edited", None, &format!("{} {}", l.r.id, c.title)).await?;
+    audit_in(
+        &mut tx,
+        actor,
+        "resource_edited",
+        None,
+        &format!("{} {}", l.r.id, c.title),
+    )
+    .await?;
     tx.commit().await?;
     load_for(state, actor, id).await
 }
@@ -260,8 +283,16 @@ pub async fn add_files(
     let mut out = Vec::new();
     for f in &ready {
         out.push(
-            files::insert_in(&mut tx, l.r.id, &f.name, f.content_type, &f.sha256, f.size, actor.audit_id())
-                .await?,
+            files::insert_in(
+                &mut tx,
+                l.r.id,
+                &f.name,
+                f.content_type,
+                &f.sha256,
+                f.size,
+                actor.audit_id(),
+            )
+            .await?,
         );
     }
     sqlx::query("UPDATE resources SET updated_at = $1 WHERE id = $2")
@@ -269,7 +300,14 @@ pub async fn add_files(
         .bind(l.r.id)
         .execute(&mut *tx)
         .await?;
-    audit_in(&mut tx, actor, "resource_files_added", None, &l.r.id.to_string()).await?;
+    audit_in(
+        &mut tx,
+        actor,
+        "resource_files_added",
+        None,
+        &l.r.id.to_string(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -284,7 +322,14 @@ pub async fn remove(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
         .bind(l.r.id)
         .execute(&mut *tx)
         .await?;
-    audit_in(&mut tx, actor, "resource_removed", None, &l.r.id.to_string()).await?;
+    audit_in(
+        &mut tx,
+        actor,
+        "resource_removed",
+        None,
+        &l.r.id.to_string(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

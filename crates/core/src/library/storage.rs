@@ -24,7 +24,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 fn valid_key(sha256: &str) -> bool {
-    sha256.len() == 64 && sha256.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    sha256.len() == 64
+        && sha256
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Files in a folder, two levels of fan-out.
@@ -40,7 +43,11 @@ impl LocalStore {
         if !valid_key(sha256) {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a SHA-256"));
         }
-        Ok(self.root.join(&sha256[0..2]).join(&sha256[2..4]).join(sha256))
+        Ok(self
+            .root
+            .join(&sha256[0..2])
+            .join(&sha256[2..4])
+            .join(sha256))
     }
 }
 

@@ -73,7 +73,11 @@ pub async fn schedule(state: &AppState, at: i64) -> Result<usize, sqlx::Error> {
             .copied()
             .filter(|u| {
                 let (s, daily, weekly) = schedules.get(u).cloned().unwrap_or_default();
-                let last = if period == Channel::Daily { daily } else { weekly };
+                let last = if period == Channel::Daily {
+                    daily
+                } else {
+                    weekly
+                };
                 due(&s, period, at, last).is_some()
             })
             .collect();
@@ -98,7 +102,11 @@ async fn load_schedules(
     db: &Db,
     users: &[i64],
 ) -> Result<HashMap<i64, (Schedule, i64, i64)>, sqlx::Error> {
-    let list = users.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let list = users
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     tick();
     let rows: Vec<(i64, i64, String, i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT user_id, digest_hour, time_zone, weekly_day, daily_slot, weekly_slot FROM notification_schedule \
@@ -162,10 +170,12 @@ pub async fn one(
     };
     let mut tx = db.begin().await?;
     tick();
-    sqlx::query("INSERT INTO notification_schedule (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING")
-        .bind(uid)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO notification_schedule (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING",
+    )
+    .bind(uid)
+    .execute(&mut *tx)
+    .await?;
     tick();
     let (h, z, d, slot, until): (i64, String, i64, i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT digest_hour, time_zone, weekly_day, {slot_col}, {until_col} FROM notification_schedule WHERE user_id = $1"

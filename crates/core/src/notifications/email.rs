@@ -30,7 +30,10 @@ pub struct Env {
 impl Env {
     pub fn new(base_url: &str, instance: &str) -> Env {
         let base_url = base_url.trim_end_matches('/').to_string();
-        let rest = base_url.split_once("://").map(|(_, r)| r).unwrap_or(&base_url);
+        let rest = base_url
+            .split_once("://")
+            .map(|(_, r)| r)
+            .unwrap_or(&base_url);
         let host = rest
             .split(['/', ':'])
             .next()
@@ -129,11 +132,17 @@ pub fn compose_one(env: &Env, signer: &Signer, user: &User, item: &Item, title: 
     html.push_str(&format!("<p>{}</p>", escape(&what)));
     if !title.is_empty() {
         text.push_str(&format!("{title}\n"));
-        html.push_str(&format!("<h1 style=\"font-size:1.2em\">{}</h1>", escape(title)));
+        html.push_str(&format!(
+            "<h1 style=\"font-size:1.2em\">{}</h1>",
+            escape(title)
+        ));
     }
     if !item.excerpt.is_empty() {
         text.push_str(&format!("{}\n", item.excerpt));
-        html.push_str(&format!("<blockquote>{}</blockquote>", escape(&item.excerpt)));
+        html.push_str(&format!(
+            "<blockquote>{}</blockquote>",
+            escape(&item.excerpt)
+        ));
     }
     text.push_str(&format!("\n{}: {link}\n", lang.t("notify-mail-open")));
     html.push_str(&format!(
@@ -143,7 +152,10 @@ pub fn compose_one(env: &Env, signer: &Signer, user: &User, item: &Item, title: 
     ));
     let why = lang.ta(
         "notify-mail-why-now",
-        &[("name", Arg::from(kind_name)), ("instance", Arg::from(env.instance.clone()))],
+        &[
+            ("name", Arg::from(kind_name)),
+            ("instance", Arg::from(env.instance.clone())),
+        ],
     );
     let stop = env.unsubscribe_url(&token);
     let settings = env.url(crate::urls::NOTIFICATION_SETTINGS);
@@ -244,7 +256,11 @@ pub fn compose_digest(
             let link = env.url(&item.link());
             let when = crate::i18n::format_datetime(lang, item.created_at);
             text.push_str(&format!("\n- {what} ({when})\n"));
-            html.push_str(&format!("<li><p>{} <small>({})</small>", escape(&what), escape(&when)));
+            html.push_str(&format!(
+                "<li><p>{} <small>({})</small>",
+                escape(&what),
+                escape(&when)
+            ));
             if !title.is_empty() {
                 text.push_str(&format!("  {title}\n"));
                 html.push_str(&format!("<br><strong>{}</strong>", escape(&title)));
@@ -263,7 +279,10 @@ pub fn compose_digest(
         html.push_str("</ul>");
         if let Some((cid, _, cname)) = &list[0].0.place {
             let t = signer.token(user.id, &Target::Community(*cid), expires);
-            let mute = lang.ta("notify-mail-mute-community", &[("community", Arg::from(cname.clone()))]);
+            let mute = lang.ta(
+                "notify-mail-mute-community",
+                &[("community", Arg::from(cname.clone()))],
+            );
             let url = env.unsubscribe_url(&t);
             text.push_str(&format!("  ({mute}: {url})\n"));
             html.push_str(&format!(
@@ -275,7 +294,10 @@ pub fn compose_digest(
     }
     let why = lang.ta(
         "notify-mail-why-digest",
-        &[("name", Arg::from(name)), ("instance", Arg::from(env.instance.clone()))],
+        &[
+            ("name", Arg::from(name)),
+            ("instance", Arg::from(env.instance.clone())),
+        ],
     );
     let stop = env.unsubscribe_url(&token);
     let settings = env.url(crate::urls::NOTIFICATION_SETTINGS);
@@ -295,7 +317,11 @@ pub fn compose_digest(
     let mut headers = unsubscribe_headers(env, &token);
     headers.push((
         "List-Id".into(),
-        format!("\"{}\" <digest.{}>", env.instance.replace(['"', '\\'], ""), env.host),
+        format!(
+            "\"{}\" <digest.{}>",
+            env.instance.replace(['"', '\\'], ""),
+            env.host
+        ),
     ));
     Composed {
         subject,
@@ -348,7 +374,13 @@ pub async fn send_due(state: &AppState, at: i64) -> Result<usize, sqlx::Error> {
     Ok(sent)
 }
 
-async fn send_due_for(db: &Db, env: &Env, signer: &Signer, uid: i64, at: i64) -> Result<usize, sqlx::Error> {
+async fn send_due_for(
+    db: &Db,
+    env: &Env,
+    signer: &Signer,
+    uid: i64,
+    at: i64,
+) -> Result<usize, sqlx::Error> {
     let Some(user) = crate::accounts::by_id(db, uid).await? else {
         return Ok(0);
     };
@@ -381,7 +413,10 @@ async fn send_due_for(db: &Db, env: &Env, signer: &Signer, uid: i64, at: i64) ->
         .await?
         .rows_affected()
             == 1;
-        if claimed && mail && let Some(to) = &to {
+        if claimed
+            && mail
+            && let Some(to) = &to
+        {
             let c = compose_one(env, signer, &user, item, title.as_deref().unwrap_or(""));
             Queue::push_in(&mut tx, &job(to, lang_of(&user), c), None).await?;
             sent += 1;

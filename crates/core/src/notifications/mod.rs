@@ -414,7 +414,12 @@ pub async fn fetch_with(
     // (sight, the key when the person reads it only by its link: a
     // notification carries the link, as a member passing it on would;
     // the communities it concerns for this person, with their levels).
-    type Seen = (Sight, Option<String>, Vec<prefs::Level>, Option<(i64, String, String)>);
+    type Seen = (
+        Sight,
+        Option<String>,
+        Vec<prefs::Level>,
+        Option<(i64, String, String)>,
+    );
     let sights: HashMap<i64, Seen> = pubs
         .into_iter()
         .map(|(p, body)| {
@@ -429,19 +434,19 @@ pub async fn fetch_with(
             };
             let concerned: Vec<&publications::Shared> = links
                 .iter()
-                .filter(|l| {
-                    l.membership.is_some() || choices.levels.contains_key(&l.community.id)
-                })
+                .filter(|l| l.membership.is_some() || choices.levels.contains_key(&l.community.id))
                 .collect();
             let levels = concerned
                 .iter()
                 .map(|l| choices.level(l.community.id))
                 .collect();
-            let place = concerned
-                .first()
-                .copied()
-                .or(links.first())
-                .map(|l| (l.community.id, l.community.slug.clone(), l.community.name.clone()));
+            let place = concerned.first().copied().or(links.first()).map(|l| {
+                (
+                    l.community.id,
+                    l.community.slug.clone(),
+                    l.community.name.clone(),
+                )
+            });
             bodies.insert(p.id, body);
             (p.id, (sight, key, levels, place))
         })

@@ -45,7 +45,12 @@ pub async fn update(state: &AppState, actor: &Actor, c: &Changes) -> AppResult<(
             _ => fields.push((format!("channel-{k}"), "notify-error-channel".into())),
         }
     }
-    let hour = c.digest_hour.trim().parse::<i64>().ok().filter(|h| (0..24).contains(h));
+    let hour = c
+        .digest_hour
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|h| (0..24).contains(h));
     if hour.is_none() {
         fields.push(("digest_hour".into(), "notify-error-hour".into()));
     }
@@ -53,7 +58,12 @@ pub async fn update(state: &AppState, actor: &Actor, c: &Changes) -> AppResult<(
     if zone.is_none() {
         fields.push(("time_zone".into(), "notify-error-zone".into()));
     }
-    let day = c.weekly_day.trim().parse::<i64>().ok().filter(|d| (0..7).contains(d));
+    let day = c
+        .weekly_day
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|d| (0..7).contains(d));
     if day.is_none() {
         fields.push(("weekly_day".into(), "notify-error-day".into()));
     }
@@ -97,7 +107,12 @@ pub async fn update(state: &AppState, actor: &Actor, c: &Changes) -> AppResult<(
 }
 
 /// Set one community's watching level (a member only; `NotFound` otherwise).
-pub async fn set_level(state: &AppState, actor: &Actor, community_id: i64, level: Level) -> AppResult<()> {
+pub async fn set_level(
+    state: &AppState,
+    actor: &Actor,
+    community_id: i64,
+    level: Level,
+) -> AppResult<()> {
     let user = me(actor)?;
     let member = member_communities(&state.db, user.id)
         .await?
@@ -111,7 +126,12 @@ pub async fn set_level(state: &AppState, actor: &Actor, community_id: i64, level
 }
 
 /// Mute (or stop muting) a thread the person reads.
-pub async fn set_thread_muted(state: &AppState, actor: &Actor, publication_id: i64, muted: bool) -> AppResult<()> {
+pub async fn set_thread_muted(
+    state: &AppState,
+    actor: &Actor,
+    publication_id: i64,
+    muted: bool,
+) -> AppResult<()> {
     let user = me(actor)?;
     crate::publications::ops::readable(state, Some(user), publication_id).await?;
     tick();
@@ -136,7 +156,10 @@ pub async fn set_thread_muted(state: &AppState, actor: &Actor, publication_id: i
 }
 
 /// The communities a person is an active member of: (id, slug, name), by name.
-pub async fn member_communities(db: &Db, user_id: i64) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+pub async fn member_communities(
+    db: &Db,
+    user_id: i64,
+) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
     tick();
     sqlx::query_as(
         "SELECT c.id, c.slug, c.name FROM memberships m JOIN communities c ON c.id = m.community_id \
@@ -186,13 +209,23 @@ async fn upsert_level(
 }
 
 /// One kind's channel (the unsubscribe link's change).
-pub(super) async fn store_channel(db: &Db, user_id: i64, kind: Kind, channel: Channel) -> Result<(), sqlx::Error> {
+pub(super) async fn store_channel(
+    db: &Db,
+    user_id: i64,
+    kind: Kind,
+    channel: Channel,
+) -> Result<(), sqlx::Error> {
     let mut conn = db.pool.acquire().await?;
     upsert_channel(&mut conn, user_id, kind, channel).await
 }
 
 /// One community's level (the unsubscribe link's change).
-pub(super) async fn store_level(db: &Db, user_id: i64, community_id: i64, level: Level) -> Result<(), sqlx::Error> {
+pub(super) async fn store_level(
+    db: &Db,
+    user_id: i64,
+    community_id: i64,
+    level: Level,
+) -> Result<(), sqlx::Error> {
     let mut conn = db.pool.acquire().await?;
     upsert_level(&mut conn, user_id, community_id, level).await
 }

@@ -431,35 +431,47 @@ mod tests {
         assert_eq!(Zone::Paris.offset_minutes(july), 120);
         assert_eq!(Zone::Regina.offset_minutes(july), -360);
         // 2026-12-07 is a Monday.
-        assert_eq!(
-            Zone::Utc.local(days_from_civil(2026, 12, 7) * 86400).2,
-            0
-        );
+        assert_eq!(Zone::Utc.local(days_from_civil(2026, 12, 7) * 86400).2, 0);
     }
 
     #[test]
     fn routing_follows_preferences_and_levels() {
         let mut p = Prefs::default();
         assert_eq!(route(&p, "mention", &[], false), Channel::Daily);
-        assert_eq!(route(&p, "followed_reply", &[Level::Mentions], false), Channel::App);
+        assert_eq!(
+            route(&p, "followed_reply", &[Level::Mentions], false),
+            Channel::App
+        );
         p.channels.insert(Kind::Mention, Channel::Email);
-        assert_eq!(route(&p, "mention", &[Level::Mentions], false), Channel::Email);
+        assert_eq!(
+            route(&p, "mention", &[Level::Mentions], false),
+            Channel::Email
+        );
         // A muted community silences all but decisions about me.
         assert_eq!(route(&p, "mention", &[Level::Muted], false), Channel::Never);
-        assert_eq!(route(&p, "moderation", &[Level::Muted], false), Channel::Daily);
+        assert_eq!(
+            route(&p, "moderation", &[Level::Muted], false),
+            Channel::Daily
+        );
         // The most attentive level of the communities wins.
         assert_eq!(
             route(&p, "mention", &[Level::Muted, Level::Mentions], false),
             Channel::Email
         );
         // New publications need a watching level that asks for them.
-        assert_eq!(route(&p, "new_publication", &[Level::Mentions], false), Channel::Never);
+        assert_eq!(
+            route(&p, "new_publication", &[Level::Mentions], false),
+            Channel::Never
+        );
         assert_eq!(
             route(&p, "new_publication", &[Level::Publications], false),
             Channel::Weekly
         );
         // A muted thread.
-        assert_eq!(route(&p, "followed_reply", &[Level::Everything], true), Channel::Never);
+        assert_eq!(
+            route(&p, "followed_reply", &[Level::Everything], true),
+            Channel::Never
+        );
         // Security notices cannot be turned off.
         p.channels.insert(Kind::Security, Channel::Never);
         assert_eq!(route(&p, "security", &[Level::Muted], true), Channel::Email);

@@ -56,12 +56,14 @@ fn resources() {
         visible,
         created_by: Some(2),
     };
-    let view = |v: Option<&User>, r: &ResourceFacts, via: &[(CommunityFacts, Option<Membership>)]| {
-        can(v, Action::ViewResource { r, via })
-    };
-    let edit = |v: Option<&User>, r: &ResourceFacts, via: &[(CommunityFacts, Option<Membership>)]| {
-        can(v, Action::EditResource { r, via })
-    };
+    let view =
+        |v: Option<&User>, r: &ResourceFacts, via: &[(CommunityFacts, Option<Membership>)]| {
+            can(v, Action::ViewResource { r, via })
+        };
+    let edit =
+        |v: Option<&User>, r: &ResourceFacts, via: &[(CommunityFacts, Option<Membership>)]| {
+            can(v, Action::EditResource { r, via })
+        };
     let open_out = [(community(Visibility::Open), None)];
     let private_in = [(community(Visibility::Private), MEMBER)];
     let private_out = [(community(Visibility::Private), None)];
@@ -75,7 +77,10 @@ fn resources() {
     assert!(!view(Some(&outsider), &plain, &private_out));
     assert!(view(Some(&contributor), &plain, &private_in));
     assert!(view(Some(&admin), &plain, &private_out));
-    assert!(!view(Some(&suspended), &plain, &private_in), "suspended acts as nobody");
+    assert!(
+        !view(Some(&suspended), &plain, &private_in),
+        "suspended acts as nobody"
+    );
     // Unlisted: members only (no by-link key for resources).
     assert!(!view(None, &plain, &unlisted_out));
     assert!(view(Some(&contributor), &plain, &unlisted_in));
@@ -88,9 +93,16 @@ fn resources() {
     assert!(view(Some(&admin), &r(false, false), &private_out));
     // Editing: the contributor while they may read it, moderators, administrators.
     assert!(edit(Some(&contributor), &plain, &private_in));
-    assert!(!edit(Some(&contributor), &plain, &private_out), "left the community");
+    assert!(
+        !edit(Some(&contributor), &plain, &private_out),
+        "left the community"
+    );
     assert!(!edit(Some(&outsider), &plain, &open_out));
-    assert!(edit(Some(&outsider), &plain, &[(community(Visibility::Open), MODERATOR)]));
+    assert!(edit(
+        Some(&outsider),
+        &plain,
+        &[(community(Visibility::Open), MODERATOR)]
+    ));
     assert!(edit(Some(&admin), &plain, &[]));
     assert!(!edit(None, &r(true, true), &[]));
     // The instance library is curated by administrators.

@@ -581,7 +581,11 @@ fn federation_matrix() {
     let admin = user(1, true, Status::Active);
     for vis in [V::Open, V::Private, V::Unlisted] {
         for st in [S::Active, S::Archived, S::Pending, S::Refused] {
-            for join in [JoinPolicy::Open, JoinPolicy::Request, JoinPolicy::Invitation] {
+            for join in [
+                JoinPolicy::Open,
+                JoinPolicy::Request,
+                JoinPolicy::Invitation,
+            ] {
                 let c = facts(vis, join, st);
                 let want = vis == V::Open && matches!(st, S::Active | S::Archived);
                 for viewer in [None, Some(&admin)] {

@@ -31,20 +31,22 @@ pub async fn load(db: &Db, user_id: i64) -> Result<Option<Saved>, sqlx::Error> {
     .bind(user_id)
     .fetch_optional(&db.pool)
     .await?;
-    Ok(row.map(|(kind, title, body, tags, link_url, communities, updated_at)| Saved {
-        draft: Draft {
-            kind,
-            title,
-            body,
-            tags,
-            link_url,
-            community_ids: communities
-                .split(',')
-                .filter_map(|c| c.trim().parse().ok())
-                .collect(),
+    Ok(row.map(
+        |(kind, title, body, tags, link_url, communities, updated_at)| Saved {
+            draft: Draft {
+                kind,
+                title,
+                body,
+                tags,
+                link_url,
+                community_ids: communities
+                    .split(',')
+                    .filter_map(|c| c.trim().parse().ok())
+                    .collect(),
+            },
+            updated_at,
         },
-        updated_at,
-    }))
+    ))
 }
 
 /// Save (replace) the person's draft. An empty draft discards it.

@@ -372,7 +372,11 @@ mod tests {
             );
         }
         // Adjectives in -eux / -oux stay with their feminine forms.
-        for (m, f) in [("heureux", "heureuse"), ("nombreux", "nombreuses"), ("odieux", "odieuse")] {
+        for (m, f) in [
+            ("heureux", "heureuse"),
+            ("nombreux", "nombreuses"),
+            ("odieux", "odieuse"),
+        ] {
             assert_eq!(stem(m, Lang::Fr), stem(f, Lang::Fr), "{m} / {f}");
         }
         // Through the query path too: both languages' stems are tried.

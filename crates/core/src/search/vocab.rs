@@ -77,12 +77,13 @@ pub async fn refresh(db: &Db) -> Result<usize, sqlx::Error> {
     let mut read = 0;
     loop {
         let mut tx = db.begin().await?;
-        let upto: i64 = sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE key = $1")
-            .bind(WATERMARK_KEY)
-            .fetch_optional(&mut *tx)
-            .await?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+        let upto: i64 =
+            sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE key = $1")
+                .bind(WATERMARK_KEY)
+                .fetch_optional(&mut *tx)
+                .await?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
         let rows: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT id, title, body FROM search_docs WHERE id > $1 ORDER BY id LIMIT $2",
         )
@@ -131,7 +132,8 @@ pub async fn refresh(db: &Db) -> Result<usize, sqlx::Error> {
                 .flat_map(|(w, _)| trigrams(w).into_iter().map(move |t| (t, w.as_str())))
                 .collect();
             for part in pairs.chunks(CHUNK) {
-                let mut sql = String::from("INSERT INTO search_word_trigrams (trigram, word) VALUES ");
+                let mut sql =
+                    String::from("INSERT INTO search_word_trigrams (trigram, word) VALUES ");
                 for i in 0..part.len() {
                     if i > 0 {
                         sql.push_str(", ");
@@ -190,9 +192,7 @@ async fn closest(db: &Db, folded: &str) -> Result<Option<String>, sqlx::Error> {
         }
         let better = match &best {
             None => true,
-            Some((bd, bdice, bdocs, _)) => {
-                (d, -dice, -docs) < (*bd, -*bdice, -*bdocs)
-            }
+            Some((bd, bdice, bdocs, _)) => (d, -dice, -docs) < (*bd, -*bdice, -*bdocs),
         };
         if better {
             best = Some((d, dice, docs, display));
@@ -204,7 +204,9 @@ async fn closest(db: &Db, folded: &str) -> Result<Option<String>, sqlx::Error> {
 /// Is a query made of plain words only (no quotes, exclusions, `OR`)?
 fn plain(q: &str) -> bool {
     !q.contains(['"', '*', '(', ')', ':'])
-        && !q.split_whitespace().any(|w| w.starts_with('-') || w == "OR")
+        && !q
+            .split_whitespace()
+            .any(|w| w.starts_with('-') || w == "OR")
 }
 
 /// A corrected query that finds something for this viewer, when `req`

@@ -72,8 +72,14 @@ fn a_tampered_body_a_wrong_key_an_old_date_and_a_changed_header_are_refused() {
     let key = ActorKey::generate().expect("key");
     let other = ActorKey::generate().expect("key");
     let mut r = signed(&key, br#"{"type":"Follow"}"#);
-    assert_eq!(check(&r, &other.public_pem, NOW), Err(SigError::BadSignature));
-    assert_eq!(check(&r, &key.public_pem, NOW + MAX_SKEW + 1), Err(SigError::Date));
+    assert_eq!(
+        check(&r, &other.public_pem, NOW),
+        Err(SigError::BadSignature)
+    );
+    assert_eq!(
+        check(&r, &key.public_pem, NOW + MAX_SKEW + 1),
+        Err(SigError::Date)
+    );
     r.body = br#"{"type":"Delete"}"#.to_vec();
     assert_eq!(check(&r, &key.public_pem, NOW), Err(SigError::Digest));
     // The digest recomputed for the new body, the signature no longer covers it.
@@ -134,7 +140,10 @@ fn headers_parse_leniently_but_refuse_other_algorithms() {
         Err(SigError::Algorithm(_))
     ));
     assert_eq!(parse(r#"algorithm="rsa-sha256""#), Err(SigError::Malformed));
-    assert_eq!(parse(r#"keyId="k",signature="!!""#), Err(SigError::Malformed));
+    assert_eq!(
+        parse(r#"keyId="k",signature="!!""#),
+        Err(SigError::Malformed)
+    );
     assert_eq!(parse(r#"keyId="k,signature="#), Err(SigError::Malformed));
 }
 
