@@ -9,7 +9,11 @@ use passerelles::webauthn::{self, RelyingParty, cbor};
 fuzz_target!(|data: &[u8]| {
     if let Ok(v) = cbor::decode(data) {
         let again = cbor::encode(&v);
-        assert_eq!(cbor::decode(&again).as_ref(), Ok(&v), "round trip of {data:?}");
+        assert_eq!(
+            cbor::decode(&again).as_ref(),
+            Ok(&v),
+            "round trip of {data:?}"
+        );
     }
     if let Ok((_, used)) = cbor::decode_prefix(data) {
         assert!(used <= data.len());
@@ -21,7 +25,11 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     // Split the input into client data and attestation object.
-    let split = data.first().map(|&b| b as usize).unwrap_or(0).min(data.len());
+    let split = data
+        .first()
+        .map(|&b| b as usize)
+        .unwrap_or(0)
+        .min(data.len());
     let (cdj, att) = data.split_at(split);
     let rp = RelyingParty {
         id: "localhost".into(),

@@ -7,7 +7,8 @@ use libfuzzer_sys::fuzz_target;
 use passerelles::edge::input::{nul_in_form, nul_in_json, nul_in_path};
 
 fuzz_target!(|data: &[u8]| {
-    let form_has_nul = url::form_urlencoded::parse(data).any(|(k, v)| k.contains('\0') || v.contains('\0'));
+    let form_has_nul =
+        url::form_urlencoded::parse(data).any(|(k, v)| k.contains('\0') || v.contains('\0'));
     assert_eq!(nul_in_form(data).is_some(), form_has_nul, "form {data:?}");
     if let Ok(v) = serde_json::from_slice::<serde_json::Value>(data) {
         assert_eq!(nul_in_json(data).is_some(), has_nul(&v), "json {v}");
