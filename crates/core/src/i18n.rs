@@ -155,6 +155,44 @@ impl From<i64> for Arg {
     }
 }
 
+const MONTHS_FR: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// A month's name (1 = January) in the interface language.
+pub fn month_name(lang: Lang, month: u32) -> &'static str {
+    let i = (month.clamp(1, 12) - 1) as usize;
+    match lang {
+        Lang::En => MONTHS_EN[i],
+        Lang::Fr => MONTHS_FR[i],
+    }
+}
+
 /// Format a Unix time as a date and time for people, in Québec's time zone
 /// rules (EST/EDT). Kept dependency-free: the offset follows the North
 /// American DST rule (second Sunday of March to first Sunday of November).
@@ -165,40 +203,12 @@ pub fn format_datetime(lang: Lang, unix: i64) -> String {
     };
     let offset_h = if is_eastern_dst(utc) { -4 } else { -5 };
     let local = utc + time::Duration::hours(offset_h);
-    let months_fr = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
-    let months_en = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let m = local.month() as usize - 1;
+    let m = local.month() as u32;
     match lang {
         Lang::Fr => format!(
             "{} {} {} à {} h {:02}",
             local.day(),
-            months_fr[m],
+            month_name(Lang::Fr, m),
             local.year(),
             local.hour(),
             local.minute()
@@ -212,7 +222,7 @@ pub fn format_datetime(lang: Lang, unix: i64) -> String {
             };
             format!(
                 "{} {}, {} at {}:{:02} {}",
-                months_en[m],
+                month_name(Lang::En, m),
                 local.day(),
                 local.year(),
                 h12,

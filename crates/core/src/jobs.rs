@@ -100,18 +100,8 @@ impl Queue {
         job: &Job,
         dedupe_key: Option<&str>,
     ) -> Result<(), sqlx::Error> {
-        let payload = serde_json::to_string(job).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        let t = now();
-        sqlx::query(
-            "INSERT INTO jobs (queue, payload, dedupe_key, run_at, created_at) VALUES ($1, $2, $3, $4, $4) \
-             ON CONFLICT (dedupe_key) DO NOTHING",
-        )
-        .bind(job.queue())
-        .bind(payload)
-        .bind(dedupe_key)
-        .bind(t)
-        .execute(&db.pool)
-        .await?;
+        let mut conn = db.pool.acquire().await?;
+        Self::push_in(&mut conn, job, dedupe_key).await?;
         self.wake.notify_one();
         Ok(())
     }
@@ -296,17 +286,16 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
                 text: text.clone(),
                 html: html.clone(),
                 lang: lang.clone(),
-                headers: Vec::new(),
+                headers: vec![
+                    ("List-Id".into(), list_id.clone()),
+                    ("List-Unsubscribe".into(), format!("<{unsubscribe}>")),
+                    (
+                        "List-Unsubscribe-Post".into(),
+                        "List-Unsubscribe=One-Click".into(),
+                    ),
+                ],
             };
-            let extra = [
-                ("List-Id", list_id.clone()),
-                ("List-Unsubscribe", format!("<{unsubscribe}>")),
-                (
-                    "List-Unsubscribe-Post",
-                    "List-Unsubscribe=One-Click".to_string(),
-                ),
-            ];
-            match mailer.send_with(&mail, &extra).await {
+            match mailer.send(&mail).await {
                 Ok(()) => Outcome::Done,
                 Err(MailError::InvalidAddress(a)) => Outcome::Fail(format!("invalid address {a}")),
                 Err(e) => Outcome::Retry(e.to_string()),

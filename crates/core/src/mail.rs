@@ -252,17 +252,7 @@ impl Mailer {
     /// `text/plain` otherwise; UTF-8; headers From, To, Subject (RFC 2047),
     /// Date, Message-ID, Content-Language and `Auto-Submitted: auto-generated`.
     pub async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError> {
-        self.send_with(mail, &[]).await
-    }
-
-    /// Send one message with extra header fields (a newsletter's
-    /// `List-Id`, `List-Unsubscribe`, `List-Unsubscribe-Post`).
-    pub async fn send_with(
-        &self,
-        mail: &OutgoingMail,
-        extra: &[(&'static str, String)],
-    ) -> Result<(), MailError> {
-        let message = self.build_message(mail, extra)?;
+        let message = self.build_message(mail)?;
         match &self.inner.delivery {
             Delivery::Smtp { transport, .. } => {
                 transport
@@ -290,11 +280,7 @@ impl Mailer {
         }
     }
 
-    fn build_message(
-        &self,
-        mail: &OutgoingMail,
-        extra: &[(&'static str, String)],
-    ) -> Result<Message, MailError> {
+    fn build_message(&self, mail: &OutgoingMail) -> Result<Message, MailError> {
         let to: Mailbox = mail.to.trim().parse().map_err(|e| {
             tracing::debug!(to = %mail.to, error = %e, "rejecting invalid recipient address");
             MailError::InvalidAddress(mail.to.clone())
@@ -320,27 +306,20 @@ impl Mailer {
                 "auto-generated".to_owned(),
             ));
         for (name, value) in &mail.headers {
+            // A value with a line break would start another header field:
+            // the message is refused (permanently), never sent without it.
+            if value.contains(['\r', '\n']) {
+                return Err(MailError::InvalidAddress(mail.to.clone()));
+            }
             let ok_name =
                 !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-            if !ok_name || name.eq_ignore_ascii_case("Message-ID") || value.contains(['\r', '\n']) {
+            if !ok_name || name.eq_ignore_ascii_case("Message-ID") {
                 continue;
             }
             let Ok(header) = HeaderName::new_from_ascii(name.clone()) else {
                 continue;
             };
             builder = builder.raw_header(HeaderValue::new(header, value.clone()));
-        }
-
-        let mut builder = builder;
-        for (name, value) in extra {
-            // A value with a line break would start another header field.
-            if value.contains(['\r', '\n']) {
-                return Err(MailError::InvalidAddress(mail.to.clone()));
-            }
-            builder = builder.raw_header(HeaderValue::new(
-                HeaderName::new_from_ascii_str(name),
-                value.clone(),
-            ));
         }
         let built = match &mail.html {
             Some(html) => builder.multipart(MultiPart::alternative_plain_html(

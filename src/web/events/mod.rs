@@ -27,7 +27,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::listing::{self, Dated, Filter};
 use crate::events::rsvp::{self, Answer};
 use crate::events::{self, Event, Status, ops, time};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, month_name};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -44,34 +44,6 @@ pub fn router() -> Router<AppState> {
         .merge(feeds::router())
 }
 
-const MONTHS_FR: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 const DAYS_FR: [&str; 7] = [
     "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
 ];
@@ -84,14 +56,6 @@ const DAYS_EN: [&str; 7] = [
     "Saturday",
     "Sunday",
 ];
-
-fn month_name(lang: Lang, m: u32) -> &'static str {
-    let i = (m.clamp(1, 12) - 1) as usize;
-    match lang {
-        Lang::En => MONTHS_EN[i],
-        _ => MONTHS_FR[i],
-    }
-}
 
 /// "jeudi 10 décembre 2026" / "Thursday, December 10, 2026".
 fn day_label(lang: Lang, d: chrono::NaiveDate) -> String {
