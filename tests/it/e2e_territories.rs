@@ -2,8 +2,10 @@
 //! administrator imports files shaped like the official MRC and municipal
 //! layers, each with one bad line, and reads the per-line report (nothing
 //! imported), then imports the good lines; a member creates a community
-//! placed on the MRC by typing its name; the region's page shows it.
-//! (Organisations and initiatives add their steps to this test later.)
+//! placed on the MRC by typing its name, creates an organisation placed in
+//! a municipality and proposes an initiative there; a moderator validates
+//! it; the region's page shows the organisation, the initiative on the SVG
+//! map and the community placed in the MRC.
 
 use crate::harness::{PASSWORD, TestApp};
 use crate::webdriver::{self, Browser};
@@ -103,7 +105,65 @@ async fn browser_admin_imports_layers_and_the_region_shows_the_community() {
         "{}",
         b.text("main").await
     );
+
+    // The same member creates an organisation placed in the municipality
+    // (its parent names it apart from the MRC of the same name).
+    b.goto(&app.at("/organisations/new")).await;
+    b.fill("#f-name", "Coopérative La Fourmi").await;
+    b.fill("#f-slug", "coop-la-fourmi").await;
+    b.fill("#f-description", "Épicerie coopérative du centre-ville.")
+        .await;
+    b.fill("#f-place", "Trois-Rivières (Trois-Rivières)").await;
+    b.fill("#f-lat", "46.343").await;
+    b.fill("#f-lon", "-72.543").await;
+    b.click_and_wait("form[action='/organisations/new'] button[type=submit]")
+        .await;
+    assert!(
+        b.current_url().await.ends_with("/o/coop-la-fourmi"),
+        "{}",
+        b.text("main").await
+    );
+    assert!(b.text("main").await.contains("Trois-Rivières"));
+
+    // …and proposes an initiative there: it waits for a moderator.
+    b.goto(&app.at("/initiatives/new")).await;
+    b.fill("#f-name", "Café réparation du Cap").await;
+    b.fill("#f-slug", "cafe-reparation-cap").await;
+    b.execute(
+        "document.querySelector('#f-category').value = 'reparation';",
+        vec![],
+    )
+    .await;
+    b.fill("#f-description", "On répare ensemble, un samedi par mois.")
+        .await;
+    b.fill("#f-organisation", "coop-la-fourmi").await;
+    b.fill("#f-territory", "Trois-Rivières (Trois-Rivières)")
+        .await;
+    b.fill("#f-opening_hours", "Sa 10:00-14:00").await;
+    b.click_and_wait("form[action='/initiatives/new'] button[type=submit]")
+        .await;
+    let proposed = b.current_url().await;
+    assert!(
+        proposed.contains("/i/"),
+        "{proposed}: {}",
+        b.text("main").await
+    );
+    // Not on the public map until validated.
+    b.goto(&app.at("/t/mauricie")).await;
+    assert!(!b.text(".map-list").await.contains("Café réparation du Cap"));
     b.click(".user-menu summary").await; // the personal menu holds "Se déconnecter"
+    b.click_and_wait("form[action='/logout'] button[type=submit]")
+        .await;
+
+    // A moderator validates the initiative from the queue.
+    log_in(&b, &app, "gestionnaire").await;
+    b.goto(&app.at("/initiatives/queue")).await;
+    assert!(b.text("main").await.contains("Café réparation du Cap"));
+    b.click_and_wait("button[name=decision][value=validate]")
+        .await;
+    b.goto(&app.at("/initiatives/queue")).await;
+    assert!(!b.text("main").await.contains("Café réparation du Cap"));
+    b.click(".user-menu summary").await;
     b.click_and_wait("form[action='/logout'] button[type=submit]")
         .await;
 
@@ -120,7 +180,30 @@ async fn browser_admin_imports_layers_and_the_region_shows_the_community() {
             .await
             .contains("Cuisines collectives de la Mauricie")
     );
-    // And on its map's list.
+    // The organisation placed in the municipality rolls up to the region.
+    assert!(
+        b.text("#organisations")
+            .await
+            .contains("Coopérative La Fourmi")
+    );
+    assert!(
+        b.text("#initiatives")
+            .await
+            .contains("Café réparation du Cap")
+    );
+    // On the SVG map, points link to their pages (or to the list for a
+    // cluster), and the list beside it names them.
     assert!(b.text(".map-list").await.contains("Trois-Rivières"));
+    assert!(b.text(".map-list").await.contains("Café réparation du Cap"));
+    let mut links = Vec::new();
+    for a in b.find_all("svg.map a").await {
+        links.extend(a.attribute("href").await);
+    }
+    assert!(
+        links
+            .iter()
+            .any(|h| h.contains("/i/") || h.starts_with("#liste-")),
+        "{links:?}"
+    );
     b.quit().await;
 }

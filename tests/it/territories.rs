@@ -197,6 +197,85 @@ async fn admin_imports_the_official_layers_with_a_per_line_report() {
     );
 }
 
+/// The municipal layer as Données Québec publishes it: a zipped shapefile
+/// in Québec Lambert with a Windows-1252 DBF (written by pyshp and pyproj,
+/// tests/fixtures/territories/make_shapefiles.py). Same report, same rows
+/// as the CSV and GeoJSON files; the same places in geographic NAD83
+/// change nothing.
+#[tokio::test]
+async fn zipped_shapefiles_as_published_import_with_the_same_report() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.logged_in("gestionnaire", true).await;
+    territories::ops::import(
+        &app.state,
+        &passerelles::actor::Actor::CLI,
+        territories::ops::ImportInput {
+            bytes: &fixture("mrc_s.geojson"),
+            level: None,
+            skip_bad_lines: true,
+            progress: None,
+        },
+    )
+    .await
+    .expect("MRC layer");
+
+    let (status, body) = upload(&app, &admin, "munic_s_lambert.zip", false).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.contains("<td>4</td><td><code>99999</code></td><td>Territoire parent inconnu"),
+        "{body}"
+    );
+    assert!(body.contains("sda-munic_s"), "{body}");
+    assert_eq!(count_level(&app, "municipality").await, 0);
+
+    let (status, body) = upload(&app, &admin, "munic_s_lambert.zip", true).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("3 créé(s)"), "{body}");
+    let tr = territories::by_code(&app.state.db, territories::Level::Municipality, "37067")
+        .await
+        .expect("read")
+        .expect("37067");
+    // Accents read from the Windows-1252 table, the point back in degrees.
+    assert_eq!(tr.name, "Trois-Rivières");
+    let (lat, lon) = tr.point().expect("centroid");
+    assert!(
+        (lat - 46.375).abs() < 1e-5 && (lon + 72.575).abs() < 1e-5,
+        "{lat} {lon}"
+    );
+    let boundary: Option<String> =
+        sqlx::query_scalar("SELECT boundary FROM territories WHERE id = $1")
+            .bind(tr.id)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("boundary");
+    assert!(boundary.is_some_and(|b| b.contains("Polygon")));
+
+    // The same places, geographic and UTF-8: nothing changes.
+    let (status, body) = upload(&app, &admin, "munic_s_nad83.zip", false).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("0 créé(s), 0 mis à jour, 3 inchangé(s)"),
+        "{body}"
+    );
+
+    // An archive without a shapefile is refused with its reason.
+    let csrf = app.csrf(&admin, "/admin/territories").await;
+    let zip_of_text = b"PK\x03\x04".to_vec();
+    let res = admin
+        .post(app.at("/admin/territories"))
+        .multipart(
+            Form::new()
+                .text("csrf", csrf)
+                .part("file", Part::bytes(zip_of_text).file_name("couches.zip")),
+        )
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.expect("body");
+    assert!(body.contains("ni un fichier de formes"), "{body}");
+}
+
 #[tokio::test]
 async fn a_community_is_placed_by_typing_a_name_and_rolls_up_to_its_region() {
     let app = TestApp::spawn().await;

@@ -392,10 +392,10 @@ pub async fn check(
     let place = if v.territory.trim().is_empty() {
         None
     } else {
-        match places::by_slug(db, &v.territory.trim().to_lowercase()).await? {
-            Some(t) => Some(t),
-            None => {
-                errs.push(("territory", "org-territory-unknown"));
+        match places::resolve_typed(db, &v.territory).await? {
+            Ok(t) => Some(t),
+            Err(key) => {
+                errs.push(("territory", key));
                 None
             }
         }

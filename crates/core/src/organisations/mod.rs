@@ -476,11 +476,11 @@ pub async fn check(
     if wanted.len() > TERRITORIES_MAX {
         errs.push(("territories", "org-territories-too-many"));
     } else {
-        for slug in &wanted {
-            match places::by_slug(db, slug).await? {
-                Some(t) => territory_ids.push(t.id),
-                None => {
-                    errs.push(("territories", "org-territory-unknown"));
+        for typed in &wanted {
+            match places::resolve_typed(db, typed).await? {
+                Ok(t) => territory_ids.push(t.id),
+                Err(key) => {
+                    errs.push(("territories", key));
                     break;
                 }
             }
@@ -493,10 +493,10 @@ pub async fn check(
     let place = if v.place.trim().is_empty() {
         None
     } else {
-        match places::by_slug(db, &v.place.trim().to_lowercase()).await? {
-            Some(t) => Some(t),
-            None => {
-                errs.push(("place", "org-territory-unknown"));
+        match places::resolve_typed(db, &v.place).await? {
+            Ok(t) => Some(t),
+            Err(key) => {
+                errs.push(("place", key));
                 None
             }
         }

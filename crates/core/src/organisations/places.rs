@@ -38,6 +38,28 @@ pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Place>, sqlx::Error> 
     r.as_ref().map(from_row).transpose()
 }
 
+/// The place a person typed: a name, "Name (Parent)" for homonyms, or a
+/// slug (`territories::resolve`, as the community form); the field error
+/// key when it cannot be placed.
+pub async fn resolve_typed(
+    db: &Db,
+    typed: &str,
+) -> Result<Result<Place, &'static str>, sqlx::Error> {
+    use crate::territories::Resolved;
+    Ok(match crate::territories::resolve(db, typed).await? {
+        Resolved::One(t) => Ok(Place {
+            id: t.id,
+            slug: t.slug,
+            name: t.name,
+            level: t.level.as_str().to_string(),
+            lat: t.lat,
+            lon: t.lon,
+        }),
+        Resolved::NotFound => Err("territory-unknown"),
+        Resolved::Ambiguous(_) => Err("territory-ambiguous"),
+    })
+}
+
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Place>, sqlx::Error> {
     let r = sqlx::query("SELECT id, slug, name, level, lat, lon FROM territories WHERE id = $1")
         .bind(id)

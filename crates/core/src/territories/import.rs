@@ -104,6 +104,13 @@ pub enum FileError {
     UnknownColumns,
     /// A plain file without a level column, and no level given.
     NoLevel,
+    /// A zip archive without a shapefile (`.shp` with its `.dbf`).
+    NoShapefile,
+    /// A zip archive of several layers, and no level given to choose one.
+    SeveralLayers,
+    /// A shapefile in a projection other than geographic or Lambert
+    /// conformal conic.
+    Projection,
 }
 
 impl FileError {
@@ -114,6 +121,9 @@ impl FileError {
             FileError::Unreadable => "territory-file-unreadable",
             FileError::UnknownColumns => "territory-file-unknown-columns",
             FileError::NoLevel => "territory-file-no-level",
+            FileError::NoShapefile => "territory-file-no-shapefile",
+            FileError::SeveralLayers => "territory-file-several-layers",
+            FileError::Projection => "territory-file-projection",
         }
     }
 }
@@ -462,6 +472,10 @@ pub fn parse(bytes: &[u8], level: Option<Level>) -> Result<Parsed, FileError> {
     if bytes.len() > MAX_BYTES {
         return Err(FileError::TooLarge);
     }
+    if super::shp::is_zip(bytes) {
+        let features = super::shp::read(bytes, level)?;
+        return parse_features(features.iter().collect(), level);
+    }
     let text = decode(bytes);
     let trimmed = text.trim_start();
     if trimmed.is_empty() {
@@ -516,6 +530,17 @@ fn parse_geojson(text: &str, level: Option<Level>) -> Result<Parsed, FileError> 
         Some("Feature") => vec![&v],
         _ => return Err(FileError::Unreadable),
     };
+    parse_features(features, level)
+}
+
+/// The level a file with these (lowercased) columns is of, when its
+/// columns say so (the official layers).
+pub fn detected_level(keys: &[String]) -> Option<Level> {
+    detect(keys).and_then(|c| c.level)
+}
+
+/// GeoJSON features (from a GeoJSON file or a shapefile), read as lines.
+fn parse_features(features: Vec<&Value>, level: Option<Level>) -> Result<Parsed, FileError> {
     if features.is_empty() {
         return Err(FileError::Empty);
     }

@@ -25,6 +25,7 @@ pub mod map;
 pub mod ops;
 pub mod places;
 pub mod rollup;
+pub mod shp;
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
