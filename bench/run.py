@@ -3,13 +3,14 @@
 127.0.0.1, measures, prints a Markdown table per backend and scale, and stops
 by itself. Benchmarks print; they never fail CI.
 
-  bench/run.py [--scales 1] [--backends sqlite,postgres] [--seconds 5] [--out BENCHMARKS-run.md] [--keep DIR]
+  bench/run.py [--scales 1] [--backends sqlite,postgres] [--seconds 5] [--out BENCHMARKS-run.md] [--keep DIR] [--only territory,map]
 
 Needs: target/release/passerelles and target/release/loadgen
 (`cargo build --release --bins`), python3; psql for PostgreSQL.
 Per page (home, community, publication, API listing):
   requests/s and latency p50/p99 at 1 and 50 connections; server CPU ms per
-  request; bytes raw and gzip; DOM elements; requests the page makes (and how
+  request, alone and with the database engine's (PostgreSQL's backends for
+  the bench database, read from /proc; SQLite runs inside the server); bytes raw and gzip; DOM elements; requests the page makes (and how
   many to third parties); SQL statements per page.
 Per run: RSS idle and peak, seed time, publications written per second
 (8 clients POSTing to /api/v1/publications).
@@ -136,7 +137,23 @@ def loadgen(port, path, conns, seconds):
                           "--seconds", str(seconds)], capture_output=True, text=True)
     return json.loads(out.stdout) if out.returncode == 0 and out.stdout.strip() else {}
 
-def run_one(backend, scale, pg_url, seconds, keep=None):
+def pg_backend_ticks(pg_url, pg_name):
+    """CPU ticks of the PostgreSQL backends serving the bench database (the
+    server's pooled connections), read from /proc: the engine's share of a
+    request, which the app's own CPU leaves out."""
+    if not pg_name:
+        return 0
+    pids = subprocess.run(["psql", pg_url, "-Atc", f"SELECT pid FROM pg_stat_activity WHERE datname = '{pg_name}'"],
+                          capture_output=True, text=True).stdout.split()
+    total = 0
+    for pid in pids:
+        try:
+            total += cpu_ticks(int(pid))
+        except (OSError, ValueError):
+            pass
+    return total
+
+def run_one(backend, scale, pg_url, seconds, keep=None, only=None):
     """`keep`: a folder (SQLite) or database name (PostgreSQL) kept after the
     run and reused, already seeded, by the next run with the same `keep`
     (scale 100 takes a while to seed)."""
@@ -173,6 +190,8 @@ def run_one(backend, scale, pg_url, seconds, keep=None):
         counter = start_server(tmp, db_url, cport, count_sql=True)
         try:
             for name, path in pick_paths(backend, db_url, tmp):
+                if only and not any(o in name for o in only):
+                    continue
                 get(cport, path)  # warm caches
                 s0 = sql_total(cport)
                 for _ in range(20): get(cport, path)
@@ -185,6 +204,8 @@ def run_one(backend, scale, pg_url, seconds, keep=None):
         rss_idle = proc_status(proc.pid, "VmRSS")
         rows = []
         for name, path in pick_paths(backend, db_url, tmp):
+            if only and not any(o in name for o in only):
+                continue
             status, _, body = get(port, path)
             if status != 200:
                 rows.append(dict(name=name, path=path, status=status)); continue
@@ -192,15 +213,18 @@ def run_one(backend, scale, pg_url, seconds, keep=None):
             w = Weigher(); w.feed(body.decode("utf-8", "replace")) if b"<html" in body[:200] else None
             third = [r for r in w.requests if r.startswith("http") or r.startswith("//")]
             sql_per = sql_counts.get(path, float("nan"))
-            c0 = cpu_ticks(proc.pid)
+            c0, d0 = cpu_ticks(proc.pid), pg_backend_ticks(pg_url, pg_name)
             one = loadgen(port, path, 1, seconds)
-            c1 = cpu_ticks(proc.pid)
-            cpu_ms = (c1 - c0) * 1000 / os.sysconf("SC_CLK_TCK") / max(one.get("requests", 1), 1)
+            c1, d1 = cpu_ticks(proc.pid), pg_backend_ticks(pg_url, pg_name)
+            per = 1000 / os.sysconf("SC_CLK_TCK") / max(one.get("requests", 1), 1)
+            cpu_ms = (c1 - c0) * per
+            # The engine's CPU: PostgreSQL's backends; SQLite runs inside the app.
+            db_ms = (d1 - d0) * per
             fifty = loadgen(port, path, 50, seconds)
             rows.append(dict(name=name, path=path, status=200, raw=len(body), gz=len(gz) if hz.get("content-encoding") == "gzip" else len(body),
-                             dom=w.elements, reqs=len(w.requests), third=len(third), sql=sql_per, cpu=cpu_ms, one=one, fifty=fifty))
+                             dom=w.elements, reqs=len(w.requests), third=len(third), sql=sql_per, cpu=cpu_ms, db=db_ms, one=one, fifty=fifty))
         rss_peak = proc_status(proc.pid, "VmHWM")
-        writes = measure_writes(backend, db_url, tmp, port, max(seconds * 2, 5))
+        writes = measure_writes(backend, db_url, tmp, port, max(seconds * 2, 5)) if not only else {}
         return dict(backend=backend, scale=scale, seed_s=seed_s, rss_idle=rss_idle, rss_peak=rss_peak, rows=rows,
                     writes=writes)
     finally:
@@ -214,19 +238,20 @@ def run_one(backend, scale, pg_url, seconds, keep=None):
 def table(res):
     out = [f"### {res['backend']}, scale {res['scale']}",
            (f"Seed {res['seed_s']:.1f} s · " if res['seed_s'] == res['seed_s'] else "Seeded earlier (--keep) · ") + f"RSS idle {res['rss_idle']:.1f} MiB · RSS peak {res['rss_peak']:.1f} MiB", "",
-           "| page | req/s ×1 | p50 ×1 | p99 ×1 | req/s ×50 | p50 ×50 | p99 ×50 | CPU ms/req | bytes | gzip | DOM | requests (3rd-party) | SQL/page |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "| page | req/s ×1 | p50 ×1 | p99 ×1 | req/s ×50 | p50 ×50 | p99 ×50 | CPU ms/req (app) | app + database | bytes | gzip | DOM | requests (3rd-party) | SQL/page |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in res["rows"]:
         if r["status"] != 200:
-            out.append(f"| {r['name']} (`{r['path']}`) | status {r['status']} | | | | | | | | | | | |"); continue
+            out.append(f"| {r['name']} (`{r['path']}`) | status {r['status']} | | | | | | | | | | | | |"); continue
         o, f = r["one"], r["fifty"]
         out.append(f"| {r['name']} | {o.get('rps',0):.0f} | {o.get('p50',0):.2f} | {o.get('p99',0):.2f} | {f.get('rps',0):.0f} | "
-                   f"{f.get('p50',0):.2f} | {f.get('p99',0):.2f} | {r['cpu']:.3f} | {r['raw']} | {r['gz']} | {r['dom']} | "
+                   f"{f.get('p50',0):.2f} | {f.get('p99',0):.2f} | {r['cpu']:.3f} | {r['cpu'] + r['db']:.3f} | {r['raw']} | {r['gz']} | {r['dom']} | "
                    f"{r['reqs']} ({r['third']}) | {r['sql']:.1f} |")
     w = res.get("writes") or {}
-    out += ["", f"Writes: {w.get('rps', 0):.0f} publications/s sustained over the API with {w.get('conns', 0)} clients "
-                f"(p50 {w.get('p50', 0):.1f} ms, p99 {w.get('p99', 0):.1f} ms; {w.get('requests', 0)} acknowledged, "
-                f"{w.get('stored', 0)} stored, {w.get('errors', 0)} errors)."]
+    if w:
+        out += ["", f"Writes: {w.get('rps', 0):.0f} publications/s sustained over the API with {w.get('conns', 0)} clients "
+                    f"(p50 {w.get('p50', 0):.1f} ms, p99 {w.get('p99', 0):.1f} ms; {w.get('requests', 0)} acknowledged, "
+                    f"{w.get('stored', 0)} stored, {w.get('errors', 0)} errors)."]
     return "\n".join(out)
 
 def main():
@@ -237,6 +262,7 @@ def main():
     ap.add_argument("--pg-url", default=os.environ.get("PASSERELLES_TEST_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
     ap.add_argument("--out")
     ap.add_argument("--keep", help="keep seeded databases (SQLite under this folder, PostgreSQL as pbench_keep_<scale>) and reuse them")
+    ap.add_argument("--only", help="comma-separated words: measure only the pages whose name holds one (e.g. territory,map); skips the write test")
     a = ap.parse_args()
     for b in (BIN, LOADGEN):
         if not os.path.exists(b):
@@ -246,7 +272,7 @@ def main():
         for backend in a.backends.split(","):
             if backend == "postgres" and not shutil.which("psql"):
                 print("skipping postgres: psql not found"); continue
-            res = run_one(backend, scale, a.pg_url, a.seconds, a.keep)
+            res = run_one(backend, scale, a.pg_url, a.seconds, a.keep, a.only.split(",") if a.only else None)
             t = table(res); print(t + "\n"); parts.append(t)
     if a.out:
         with open(a.out, "w") as f:

@@ -4,7 +4,7 @@
 //! imported), then imports the good lines; a member creates a community
 //! placed on the MRC by typing its name, creates an organisation placed in
 //! a municipality and proposes an initiative there; a moderator validates
-//! it; the region's page shows the organisation, the initiative on the SVG
+//! both; the region's page shows the organisation, the initiative on the SVG
 //! map and the community placed in the MRC.
 
 use crate::harness::{PASSWORD, TestApp};
@@ -148,12 +148,12 @@ async fn browser_admin_imports_layers_and_the_region_shows_the_community() {
         "{proposed}: {}",
         b.text("main").await
     );
-    // Not on the public map until validated.
-    b.goto(&app.at("/t/mauricie")).await;
-    assert!(!b.text(".map-list").await.contains("Café réparation du Cap"));
     b.click(".user-menu summary").await; // the personal menu holds "Se déconnecter"
     b.click_and_wait("form[action='/logout'] button[type=submit]")
         .await;
+    // Not on the public map until validated.
+    b.goto(&app.at("/t/mauricie")).await;
+    assert!(!b.text(".map-list").await.contains("Café réparation du Cap"));
 
     // A moderator validates the initiative from the queue.
     log_in(&b, &app, "gestionnaire").await;
@@ -163,6 +163,16 @@ async fn browser_admin_imports_layers_and_the_region_shows_the_community() {
         .await;
     b.goto(&app.at("/initiatives/queue")).await;
     assert!(!b.text("main").await.contains("Café réparation du Cap"));
+    // …and verifies the organisation, listed among those awaiting it.
+    b.goto(&app.at("/admin/organisations")).await;
+    assert!(
+        b.text("#unverified")
+            .await
+            .contains("Coopérative La Fourmi")
+    );
+    b.click_and_wait("#unverified a").await;
+    b.click_and_wait("button[name=decision][value=verify]")
+        .await;
     b.click(".user-menu summary").await;
     b.click_and_wait("form[action='/logout'] button[type=submit]")
         .await;
@@ -191,19 +201,33 @@ async fn browser_admin_imports_layers_and_the_region_shows_the_community() {
             .await
             .contains("Café réparation du Cap")
     );
-    // On the SVG map, points link to their pages (or to the list for a
-    // cluster), and the list beside it names them.
-    assert!(b.text(".map-list").await.contains("Trois-Rivières"));
-    assert!(b.text(".map-list").await.contains("Café réparation du Cap"));
+    // On the SVG map: each point (or cluster of near points) is a link
+    // whose title names what it holds — the initiative among them — to its
+    // page or to its entry in the list beside the map.
+    let titles = b
+        .execute(
+            "return Array.from(document.querySelectorAll('svg.map a title')).map(t => t.textContent).join(' | ');",
+            vec![],
+        )
+        .await;
+    let titles = titles.as_str().unwrap_or_default().to_string();
+    assert!(titles.contains("Café réparation du Cap"), "{titles}");
+    assert!(titles.contains("Coopérative La Fourmi"), "{titles}");
     let mut links = Vec::new();
     for a in b.find_all("svg.map a").await {
         links.extend(a.attribute("href").await);
     }
-    assert!(
-        links
-            .iter()
-            .any(|h| h.contains("/i/") || h.starts_with("#liste-")),
-        "{links:?}"
-    );
+    for href in &links {
+        if let Some(anchor) = href.strip_prefix('#') {
+            assert!(
+                b.try_find(&format!(".map-list [id='{anchor}']"))
+                    .await
+                    .is_some(),
+                "{href} has no list entry"
+            );
+        } else {
+            assert!(href.starts_with('/'), "{href}");
+        }
+    }
     b.quit().await;
 }
