@@ -22,6 +22,7 @@ pub mod passkeys;
 pub mod publications;
 pub mod reauth;
 pub mod search;
+pub mod federation;
 pub mod second_factor;
 pub mod server;
 pub mod settings;
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .merge(publications::router().merge(notifications::router()))
         .nest("/api/v1", crate::api::router())
         .merge(crate::federation::router())
+        .merge(federation::router())
         .fallback(|| async { AppError::NotFound })
         // ActivityPub documents on the pages' own URLs (`Accept`).
         .layer(middleware::from_fn_with_state(
