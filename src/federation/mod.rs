@@ -17,6 +17,9 @@ use passerelles_core::federation::{self as ap, discovery};
 use passerelles_core::state::AppState;
 use serde_json::Value;
 
+/// The inbound checks the fuzz target `ap_inbox` runs (the domain's).
+pub use passerelles_core::federation::fuzz;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/.well-known/webfinger", get(webfinger))

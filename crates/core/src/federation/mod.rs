@@ -30,6 +30,7 @@ pub mod actors;
 pub mod content;
 pub mod delivery;
 pub mod discovery;
+pub mod fuzz;
 pub mod httpsig;
 pub mod inbox;
 pub mod instances;

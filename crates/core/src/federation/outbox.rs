@@ -139,19 +139,10 @@ pub async fn before_delete(state: &AppState, what: Object) -> Option<Known> {
                 None => return Ok(None),
             },
         };
-        let Some(author) = a.author.as_ref() else {
-            return Ok(None);
-        };
         let author_id = doc["attributedTo"].as_str().unwrap_or_default().to_string();
         // A reply's author is not necessarily the publication's.
-        let author = match what {
-            Object::Reply(pid, rid) => {
-                match crate::publications::reply_by_id(&state.db, pid, rid).await? {
-                    Some(r) => r.author_id.unwrap_or(author.id),
-                    None => return Ok(None),
-                }
-            }
-            Object::Publication(_) => author.id,
+        let Some(author) = local_person(state, &author_id).await? else {
+            return Ok(None);
         };
         Ok(Some(Known {
             object_id: doc["id"].as_str().unwrap_or_default().to_string(),
@@ -267,29 +258,32 @@ async fn send(state: &AppState, a: &Audience, activity: &Value, bare: Option<&Va
             announce(state, c, obj).await?;
         }
     }
-    if let Some(author) = &a.author {
-        let me = state.url(&urls::user(&author.username));
-        let who = if activity["actor"] == me.as_str() {
-            author.id
-        } else {
-            // A reply by another local person than the publication's author.
-            match activity["actor"]
-                .as_str()
-                .and_then(|u| u.strip_prefix(&state.url("/u/")))
-            {
-                Some(name) => match crate::accounts::by_username(&state.db, name).await? {
-                    Some(u) => u.id,
-                    None => return Ok(()),
-                },
-                None => return Ok(()),
-            }
-        };
-        let actor_id = activity["actor"].as_str().unwrap_or_default().to_string();
-        for c in &a.remote_groups {
-            to_remote_group(state, c, Owner::User(who), &actor_id, activity).await?;
-        }
+    if a.remote_groups.is_empty() {
+        return Ok(());
+    }
+    // The local person whose activity it is (the publication's author, or
+    // the reply's, who may be someone else).
+    let actor_id = activity["actor"].as_str().unwrap_or_default().to_string();
+    let Some(who) = local_person(state, &actor_id).await? else {
+        return Ok(());
+    };
+    for c in &a.remote_groups {
+        to_remote_group(state, c, Owner::User(who), &actor_id, activity).await?;
     }
     Ok(())
+}
+
+/// The id of the local person whose actor URL is `actor_id`.
+async fn local_person(state: &AppState, actor_id: &str) -> AppResult<Option<i64>> {
+    let prefix = state.url(&urls::user(""));
+    let Some(name) = actor_id.strip_prefix(prefix.as_str()) else {
+        return Ok(None);
+    };
+    let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
+    Ok(crate::accounts::by_username(&state.db, &name)
+        .await?
+        .filter(|u| u.domain.is_none())
+        .map(|u| u.id))
 }
 
 /// Our community `c` announces `inner` to its accepted remote followers.
