@@ -421,7 +421,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let state = passerelles::app::build_state(config).await?;
             cli_op(
                 passerelles_core::federation::ops::decide_instance(
-                    &state, &Actor::CLI, &host, &decision, &reason,
+                    &state,
+                    &Actor::CLI,
+                    &host,
+                    &decision,
+                    &reason,
                 )
                 .await,
             )?;

@@ -12,8 +12,8 @@ use super::extract::{ApiUser, own};
 use super::wire::ErrorBody;
 use crate::actor::Actor;
 use crate::error::AppResult;
-use passerelles_core::federation::ops;
 use crate::state::AppState;
+use passerelles_core::federation::ops;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/me/following", get(list).post(follow))

@@ -14,8 +14,8 @@
 
 pub mod communities;
 pub mod events;
-pub mod federation;
 pub mod extract;
+pub mod federation;
 pub mod instance;
 pub mod library;
 pub mod me;

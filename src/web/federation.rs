@@ -133,7 +133,9 @@ async fn follow_submit(
     let errors = if handle.is_empty() {
         refused("field-required")
     } else {
-        match passerelles_core::federation::ops::follow(&state, &Actor::person(&user), &handle).await {
+        match passerelles_core::federation::ops::follow(&state, &Actor::person(&user), &handle)
+            .await
+        {
             Ok(_) => {
                 ctx.flash("flash-federation-follow-sent");
                 return Ok(ctx.redirect("/settings/federation"));
@@ -181,7 +183,8 @@ async fn followers_page(
         Err(r) => return Ok(r),
     };
     let pending =
-        passerelles_core::federation::ops::pending_followers(&state, &Actor::person(&user), &c).await?;
+        passerelles_core::federation::ops::pending_followers(&state, &Actor::person(&user), &c)
+            .await?;
     let title = ctx.t("federation-remote-followers");
     Ok(page(
         &ctx,
@@ -225,8 +228,14 @@ async fn followers_submit(
             });
         }
     };
-    passerelles_core::federation::ops::answer_follower(&state, &Actor::person(&user), &c, &f.actor, approve)
-        .await?;
+    passerelles_core::federation::ops::answer_follower(
+        &state,
+        &Actor::person(&user),
+        &c,
+        &f.actor,
+        approve,
+    )
+    .await?;
     ctx.flash(if approve {
         "flash-federation-follower-approved"
     } else {

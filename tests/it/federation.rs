@@ -711,7 +711,11 @@ async fn a_member_of_one_instance_follows_a_community_of_another() {
         2
     );
     assert_eq!(
-        count(&b, "SELECT COUNT(*) FROM publications WHERE domain IS NOT NULL").await,
+        count(
+            &b,
+            "SELECT COUNT(*) FROM publications WHERE domain IS NOT NULL"
+        )
+        .await,
         1
     );
     // Nothing else to deliver, nothing failed (the worker may still be
@@ -903,9 +907,13 @@ async fn two_instances_exchange_publications_replies_edits_deletions_and_blocks(
     let host_b = host(&b);
 
     // 1. Zoé, on B, follows A's community by its handle (WebFinger on A).
-    let f = fed::follow(&b.state, &Actor::person(&zoe), &format!("!jardins@{host_a}"))
-        .await
-        .expect("follow by handle");
+    let f = fed::follow(
+        &b.state,
+        &Actor::person(&zoe),
+        &format!("!jardins@{host_a}"),
+    )
+    .await
+    .expect("follow by handle");
     assert_eq!(f.target, a.at("/c/jardins"));
     let mirror = format!("jardins@{host_a}");
     let member_of_mirror = format!(
@@ -941,11 +949,19 @@ async fn two_instances_exchange_publications_replies_edits_deletions_and_blocks(
     a.drain_jobs().await;
     b.drain_jobs().await;
     assert_eq!(
-        count(&b, &format!("SELECT COUNT(*) FROM publications WHERE ap_id = '{page_id}'")).await,
+        count(
+            &b,
+            &format!("SELECT COUNT(*) FROM publications WHERE ap_id = '{page_id}'")
+        )
+        .await,
         1
     );
     assert_eq!(
-        count(&b, "SELECT COUNT(*) FROM ap_received WHERE kind = 'Announce'").await,
+        count(
+            &b,
+            "SELECT COUNT(*) FROM ap_received WHERE kind = 'Announce'"
+        )
+        .await,
         2,
         "the Create and the bare Page (for Mastodon)"
     );
@@ -953,12 +969,21 @@ async fn two_instances_exchange_publications_replies_edits_deletions_and_blocks(
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(html.contains("Récolte commune"));
-    assert!(html.contains(&format!("ana@{host_a}")), "the author's origin is shown");
+    assert!(
+        html.contains(&format!("ana@{host_a}")),
+        "the author's origin is shown"
+    );
 
     // 3. Bruno replies on A: the reply reaches B under the copy.
-    let rid = ops::add_reply(&a.state, &Actor::person(&bruno), pid, None, "Je viens samedi.")
-        .await
-        .expect("reply on A");
+    let rid = ops::add_reply(
+        &a.state,
+        &Actor::person(&bruno),
+        pid,
+        None,
+        "Je viens samedi.",
+    )
+    .await
+    .expect("reply on A");
     let reply_on_b = format!(
         "SELECT body FROM replies WHERE ap_id = '{page_id}#r-{rid}' AND publication_id = {copy}"
     );
@@ -981,9 +1006,16 @@ async fn two_instances_exchange_publications_replies_edits_deletions_and_blocks(
     )
     .await
     .unwrap();
-    ops::edit(&a.state, &Actor::person(&w.ana), &e, &checked, Vec::new(), &[])
-        .await
-        .unwrap();
+    ops::edit(
+        &a.state,
+        &Actor::person(&w.ana),
+        &e,
+        &checked,
+        Vec::new(),
+        &[],
+    )
+    .await
+    .unwrap();
     let title_on_b = format!("SELECT title FROM publications WHERE id = {copy}");
     until(&a, &b, "the edit on B", || async {
         text_of(&b, &title_on_b).await.as_deref() == Some("Récolte commune (samedi)")
@@ -1020,16 +1052,17 @@ async fn two_instances_exchange_publications_replies_edits_deletions_and_blocks(
         .text()
         .await
         .unwrap();
-    assert!(html.contains(&format!("zoe@{host_b}")), "origin of the remote reply");
+    assert!(
+        html.contains(&format!("zoe@{host_b}")),
+        "origin of the remote reply"
+    );
     assert!(html.contains("Je serai là aussi !"));
 
     // 6. Bruno deletes his reply on A: gone on B.
     ops::delete_reply(&a.state, &Actor::person(&bruno), pid, rid)
         .await
         .unwrap();
-    let deleted_on_b = format!(
-        "SELECT status FROM replies WHERE ap_id = '{page_id}#r-{rid}'"
-    );
+    let deleted_on_b = format!("SELECT status FROM replies WHERE ap_id = '{page_id}#r-{rid}'");
     until(&a, &b, "the deletion on B", || async {
         text_of(&b, &deleted_on_b).await.as_deref() == Some("deleted")
     })
@@ -1083,7 +1116,11 @@ async fn two_instances_exchange_publications_replies_edits_deletions_and_blocks(
     publish_form(&a, &ana_client, "Après le blocage", w.open).await;
     a.drain_jobs().await;
     assert_eq!(
-        count(&a, "SELECT COUNT(*) FROM jobs WHERE queue = 'federation' AND failed_at IS NULL").await,
+        count(
+            &a,
+            "SELECT COUNT(*) FROM jobs WHERE queue = 'federation' AND failed_at IS NULL"
+        )
+        .await,
         0,
         "nothing queued for a blocked instance"
     );
@@ -1111,7 +1148,11 @@ async fn two_instances_exchange_publications_replies_edits_deletions_and_blocks(
     })
     .await;
     assert_eq!(
-        count(&a, &format!("SELECT COUNT(*) FROM replies WHERE publication_id = {second}")).await,
+        count(
+            &a,
+            &format!("SELECT COUNT(*) FROM replies WHERE publication_id = {second}")
+        )
+        .await,
         0
     );
     let known = instances::list(&a.state.db).await.unwrap();
@@ -1154,7 +1195,16 @@ async fn remote_posts_replies_edits_deletions_likes_and_flags_land_through_the_o
         let body = activity.to_string();
         let (a, key, key_id) = (&a, &key, key_id.clone());
         async move {
-            post_signed(a, "/inbox", key, &key_id, &body, &body, passerelles::db::now()).await
+            post_signed(
+                a,
+                "/inbox",
+                key,
+                &key_id,
+                &body,
+                &body,
+                passerelles::db::now(),
+            )
+            .await
         }
     };
     let note = |id: &str, html: &str, extra: serde_json::Value| {
@@ -1185,7 +1235,10 @@ async fn remote_posts_replies_edits_deletions_likes_and_flags_land_through_the_o
             "tag": [{ "type": "Mention", "href": group, "name": format!("@jardins@{host_a}") }],
         }),
     );
-    assert_eq!(send(serde_json::json!({ "type": "Create", "object": post.clone() })).await, 202);
+    assert_eq!(
+        send(serde_json::json!({ "type": "Create", "object": post.clone() })).await,
+        202
+    );
     let post_id = b.at("/u/zoe/statuses/1");
     let row: (i64, String, String, String) = sqlx::query_as(
         "SELECT p.id, p.title, p.body_html, u.username FROM publications p JOIN users u ON u.id = p.author_id \
@@ -1214,18 +1267,33 @@ async fn remote_posts_replies_edits_deletions_likes_and_flags_land_through_the_o
     );
     let page = reqwest::get(a.at(&format!("/p/{}", row.0))).await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains(&format!("@zoe@{host_b}")));
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains(&format!("@zoe@{host_b}"))
+    );
 
     // The same object again (another activity): taken once.
-    assert_eq!(send(serde_json::json!({ "type": "Create", "object": post.clone() })).await, 202);
     assert_eq!(
-        count(&a, &format!("SELECT COUNT(*) FROM publications WHERE ap_id = '{post_id}'")).await,
+        send(serde_json::json!({ "type": "Create", "object": post.clone() })).await,
+        202
+    );
+    assert_eq!(
+        count(
+            &a,
+            &format!("SELECT COUNT(*) FROM publications WHERE ap_id = '{post_id}'")
+        )
+        .await,
         1
     );
     // Its edit.
     let mut edited = post.clone();
     edited["content"] = serde_json::json!("<p>Semis d'automne</p><p>Plutôt des fèves.</p>");
-    assert_eq!(send(serde_json::json!({ "type": "Update", "object": edited })).await, 202);
+    assert_eq!(
+        send(serde_json::json!({ "type": "Update", "object": edited })).await,
+        202
+    );
     let body: String = sqlx::query_scalar("SELECT body FROM publications WHERE ap_id = $1")
         .bind(&post_id)
         .fetch_one(&a.state.db.pool)
@@ -1239,9 +1307,19 @@ async fn remote_posts_replies_edits_deletions_likes_and_flags_land_through_the_o
         "<p>@cercle Secret</p><p>Texte</p>",
         serde_json::json!({ "cc": [a.at("/c/cercle")] }),
     );
-    assert_eq!(send(serde_json::json!({ "type": "Create", "object": private })).await, 202);
     assert_eq!(
-        count(&a, &format!("SELECT COUNT(*) FROM publications WHERE ap_id = '{}'", b.at("/u/zoe/statuses/2"))).await,
+        send(serde_json::json!({ "type": "Create", "object": private })).await,
+        202
+    );
+    assert_eq!(
+        count(
+            &a,
+            &format!(
+                "SELECT COUNT(*) FROM publications WHERE ap_id = '{}'",
+                b.at("/u/zoe/statuses/2")
+            )
+        )
+        .await,
         0
     );
 
@@ -1251,7 +1329,10 @@ async fn remote_posts_replies_edits_deletions_likes_and_flags_land_through_the_o
         "<p>Bonne idée &amp; merci</p>",
         serde_json::json!({ "inReplyTo": a.at(&format!("/p/{}", w.in_open)) }),
     );
-    assert_eq!(send(serde_json::json!({ "type": "Create", "object": reply })).await, 202);
+    assert_eq!(
+        send(serde_json::json!({ "type": "Create", "object": reply })).await,
+        202
+    );
     let reply_sql = format!(
         "SELECT status FROM replies WHERE ap_id = '{}' AND publication_id = {}",
         b.at("/u/zoe/statuses/3"),
@@ -1275,9 +1356,19 @@ async fn remote_posts_replies_edits_deletions_likes_and_flags_land_through_the_o
         "<p>Je lis en cachette</p>",
         serde_json::json!({ "inReplyTo": a.at(&format!("/p/{}", w.in_private)) }),
     );
-    assert_eq!(send(serde_json::json!({ "type": "Create", "object": sneaky })).await, 202);
     assert_eq!(
-        count(&a, &format!("SELECT COUNT(*) FROM replies WHERE publication_id = {}", w.in_private)).await,
+        send(serde_json::json!({ "type": "Create", "object": sneaky })).await,
+        202
+    );
+    assert_eq!(
+        count(
+            &a,
+            &format!(
+                "SELECT COUNT(*) FROM replies WHERE publication_id = {}",
+                w.in_private
+            )
+        )
+        .await,
         0
     );
     // Its author deletes the reply: a tombstone.
@@ -1294,22 +1385,45 @@ async fn remote_posts_replies_edits_deletions_likes_and_flags_land_through_the_o
     // Out of order: the Delete of a reply before its Create — the late
     // Create is not taken; the Update of one never received creates it.
     let late = b.at("/u/zoe/statuses/5");
-    assert_eq!(send(serde_json::json!({ "type": "Delete", "object": late })).await, 202);
+    assert_eq!(
+        send(serde_json::json!({ "type": "Delete", "object": late })).await,
+        202
+    );
     let late_note = note(
         "5",
         "<p>Trop tard</p>",
         serde_json::json!({ "inReplyTo": a.at(&format!("/p/{}", w.in_open)) }),
     );
-    assert_eq!(send(serde_json::json!({ "type": "Create", "object": late_note })).await, 202);
-    assert_eq!(count(&a, &format!("SELECT COUNT(*) FROM replies WHERE ap_id = '{late}'")).await, 0);
+    assert_eq!(
+        send(serde_json::json!({ "type": "Create", "object": late_note })).await,
+        202
+    );
+    assert_eq!(
+        count(
+            &a,
+            &format!("SELECT COUNT(*) FROM replies WHERE ap_id = '{late}'")
+        )
+        .await,
+        0
+    );
     let early = note(
         "6",
         "<p>Modifiée avant d'arriver</p>",
         serde_json::json!({ "inReplyTo": a.at(&format!("/p/{}", w.in_open)) }),
     );
-    assert_eq!(send(serde_json::json!({ "type": "Update", "object": early })).await, 202);
     assert_eq!(
-        count(&a, &format!("SELECT COUNT(*) FROM replies WHERE ap_id = '{}'", b.at("/u/zoe/statuses/6"))).await,
+        send(serde_json::json!({ "type": "Update", "object": early })).await,
+        202
+    );
+    assert_eq!(
+        count(
+            &a,
+            &format!(
+                "SELECT COUNT(*) FROM replies WHERE ap_id = '{}'",
+                b.at("/u/zoe/statuses/6")
+            )
+        )
+        .await,
         1
     );
 
@@ -1321,9 +1435,13 @@ async fn remote_posts_replies_edits_deletions_likes_and_flags_land_through_the_o
         "name": "Volée",
         "content": "x",
     });
-    assert_eq!(send(serde_json::json!({ "type": "Update", "object": forged })).await, 401);
     assert_eq!(
-        send(serde_json::json!({ "type": "Delete", "object": a.at(&format!("/p/{}", w.in_open)) })).await,
+        send(serde_json::json!({ "type": "Update", "object": forged })).await,
+        401
+    );
+    assert_eq!(
+        send(serde_json::json!({ "type": "Delete", "object": a.at(&format!("/p/{}", w.in_open)) }))
+            .await,
         401
     );
     let title: String = sqlx::query_scalar("SELECT title FROM publications WHERE id = $1")
@@ -1340,12 +1458,26 @@ async fn remote_posts_replies_edits_deletions_likes_and_flags_land_through_the_o
         send(serde_json::json!({ "id": like_id, "type": "Like", "object": liked })).await,
         202
     );
-    assert_eq!(count(&a, &format!("SELECT COUNT(*) FROM ap_likes WHERE object = '{liked}'")).await, 1);
+    assert_eq!(
+        count(
+            &a,
+            &format!("SELECT COUNT(*) FROM ap_likes WHERE object = '{liked}'")
+        )
+        .await,
+        1
+    );
     assert_eq!(
         send(serde_json::json!({ "type": "Undo", "object": { "id": like_id, "type": "Like", "actor": zoe_id, "object": liked } })).await,
         202
     );
-    assert_eq!(count(&a, &format!("SELECT COUNT(*) FROM ap_likes WHERE object = '{liked}'")).await, 0);
+    assert_eq!(
+        count(
+            &a,
+            &format!("SELECT COUNT(*) FROM ap_likes WHERE object = '{liked}'")
+        )
+        .await,
+        0
+    );
 
     // Flag: a report to the community's moderators, by Zoé's shadow account.
     assert_eq!(
@@ -1368,7 +1500,10 @@ async fn remote_posts_replies_edits_deletions_likes_and_flags_land_through_the_o
     passerelles_core::federation::instances::set_state(&a.state.db, &host_b, "blocked", "")
         .await
         .unwrap();
-    assert_eq!(send(serde_json::json!({ "type": "Like", "object": liked })).await, 403);
+    assert_eq!(
+        send(serde_json::json!({ "type": "Like", "object": liked })).await,
+        403
+    );
 }
 
 #[tokio::test]
@@ -1384,7 +1519,12 @@ async fn the_pages_of_federation_settings_approval_and_administration() {
     // Zoé follows A's community through her settings page on B, by handle.
     let (zc, _) = (b.client(), ());
     b.login(&zc, "zoe", crate::harness::PASSWORD).await;
-    let res = b.client().get(b.at("/settings/federation")).send().await.unwrap();
+    let res = b
+        .client()
+        .get(b.at("/settings/federation"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303, "signed in only");
     let page = zc.get(b.at("/settings/federation")).send().await.unwrap();
     assert_eq!(page.status(), 200);
@@ -1396,7 +1536,11 @@ async fn the_pages_of_federation_settings_approval_and_administration() {
             &[("handle", "personne@127.0.0.1:1")],
         )
         .await;
-    assert_eq!(res.status(), 422, "an unreachable handle is refused with a message");
+    assert_eq!(
+        res.status(),
+        422,
+        "an unreachable handle is refused with a message"
+    );
     assert!(res.text().await.unwrap().contains("aria-invalid=\"true\""));
     let res = b
         .post_form(
@@ -1409,7 +1553,10 @@ async fn the_pages_of_federation_settings_approval_and_administration() {
     assert_eq!(res.status(), 303);
     // The community approves its members: the follow waits on A.
     let pending = "SELECT COUNT(*) FROM ap_followers WHERE state = 'pending'";
-    until(&a, &b, "the pending follow", || async { count(&a, pending).await == 1 }).await;
+    until(&a, &b, "the pending follow", || async {
+        count(&a, pending).await == 1
+    })
+    .await;
     let html = zc
         .get(b.at("/settings/federation"))
         .send()
@@ -1434,7 +1581,11 @@ async fn the_pages_of_federation_settings_approval_and_administration() {
     assert!(html.contains(&b.at("/u/zoe")));
     // Someone who does not manage it may not.
     let (other, _) = a.logged_in("bruno", false).await;
-    let res = other.get(a.at("/c/atelier/remote-followers")).send().await.unwrap();
+    let res = other
+        .get(a.at("/c/atelier/remote-followers"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     let res = a
         .post_form(
@@ -1449,11 +1600,19 @@ async fn the_pages_of_federation_settings_approval_and_administration() {
         "SELECT COUNT(*) FROM ap_following WHERE user_id = {} AND state = 'accepted'",
         zoe.id
     );
-    until(&a, &b, "the approval on B", || async { count(&b, &accepted).await == 1 }).await;
+    until(&a, &b, "the approval on B", || async {
+        count(&b, &accepted).await == 1
+    })
+    .await;
 
     // Zoé opts out of the fediverse: her actor disappears.
     let res = b
-        .post_form(&zc, "/settings/federation", "/settings/federation/presence", &[])
+        .post_form(
+            &zc,
+            "/settings/federation",
+            "/settings/federation/presence",
+            &[],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let (s, _, _) = ap_get(&b, "/u/zoe").await;
@@ -1475,7 +1634,11 @@ async fn the_pages_of_federation_settings_approval_and_administration() {
             &admin,
             "/admin/federation",
             "/admin/federation",
-            &[("host", "pas un hôte/"), ("decision", "blocked"), ("reason", "")],
+            &[
+                ("host", "pas un hôte/"),
+                ("decision", "blocked"),
+                ("reason", ""),
+            ],
         )
         .await;
     assert_eq!(res.status(), 422);
@@ -1484,7 +1647,11 @@ async fn the_pages_of_federation_settings_approval_and_administration() {
             &admin,
             "/admin/federation",
             "/admin/federation",
-            &[("host", &host(&b)), ("decision", "blocked"), ("reason", "Pourriel")],
+            &[
+                ("host", &host(&b)),
+                ("decision", "blocked"),
+                ("reason", "Pourriel"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 303);

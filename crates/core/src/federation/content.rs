@@ -175,7 +175,9 @@ pub async fn create_or_update(
     if origin(id) == origin(&state.config.public_url()) {
         return Ok(Received::Ignored("one of ours"));
     }
-    let user = remote::person(state, actor).await.map_err(|e| InboxError::Internal(e.into()))?;
+    let user = remote::person(state, actor)
+        .await
+        .map_err(|e| InboxError::Internal(e.into()))?;
     let me = Actor::Remote(user.clone());
     let text = source_text(obj);
     let existing = resolve(state, id).await?;
@@ -193,10 +195,7 @@ pub async fn create_or_update(
                     Ok(e) => e,
                     Err(e) => return refused(e),
                 };
-                let title = obj
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
+                let title = obj.get("name").and_then(Value::as_str).map(str::to_string);
                 let changes = ops::Changes {
                     title,
                     body: Some(text),
@@ -365,7 +364,9 @@ pub async fn delete(
         }
         return Ok(Received::Ignored("delete of something we do not have"));
     };
-    let user = remote::person(state, actor).await.map_err(|e| InboxError::Internal(e.into()))?;
+    let user = remote::person(state, actor)
+        .await
+        .map_err(|e| InboxError::Internal(e.into()))?;
     let me = Actor::Remote(user);
     let author_is_actor = match found {
         Ours::Publication(pid) => {
@@ -397,11 +398,13 @@ pub async fn delete(
 
 async fn author_of(state: &AppState, table: &str, id: i64) -> Result<Option<i64>, sqlx::Error> {
     let sql = format!("SELECT author_id FROM {table} WHERE id = $1");
-    Ok(sqlx::query_scalar::<_, Option<i64>>(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .flatten())
+    Ok(
+        sqlx::query_scalar::<_, Option<i64>>(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&state.db.pool)
+            .await?
+            .flatten(),
+    )
 }
 
 /// `Remove` by a remote group we mirror: its moderators removed the object.
@@ -495,10 +498,7 @@ pub async fn announce(
             .map_err(|e| InboxError::Unauthenticated(format!("{e:#}")))?;
     }
     let kind = inner.get("type").and_then(Value::as_str).unwrap_or("");
-    let inner_actor = inner
-        .get("actor")
-        .and_then(id_of)
-        .map(str::to_string);
+    let inner_actor = inner.get("actor").and_then(id_of).map(str::to_string);
     match (kind, inner_actor) {
         ("Create" | "Update", Some(author)) => {
             let mut obj = inner
@@ -546,7 +546,9 @@ pub async fn announce(
                     .await
                     .map_err(|e| InboxError::Unauthenticated(format!("{e:#}")))?
             };
-            let Some(author) = obj.get("attributedTo").and_then(|a| ids_in(Some(a)).first().cloned())
+            let Some(author) = obj
+                .get("attributedTo")
+                .and_then(|a| ids_in(Some(a)).first().cloned())
             else {
                 return Err(InboxError::Invalid("object without author"));
             };
@@ -571,12 +573,14 @@ pub async fn like(
         .and_then(id_of)
         .ok_or(InboxError::Invalid("no object"))?;
     if undo {
-        let n = sqlx::query("DELETE FROM ap_likes WHERE actor = $1 AND (activity_id = $2 OR object = $2)")
-            .bind(&actor.ap_id)
-            .bind(id)
-            .execute(&state.db.pool)
-            .await?
-            .rows_affected();
+        let n = sqlx::query(
+            "DELETE FROM ap_likes WHERE actor = $1 AND (activity_id = $2 OR object = $2)",
+        )
+        .bind(&actor.ap_id)
+        .bind(id)
+        .execute(&state.db.pool)
+        .await?
+        .rows_affected();
         return Ok(if n > 0 {
             Received::Handled("like taken back")
         } else {
@@ -616,14 +620,19 @@ pub async fn flag(
     activity: &Value,
 ) -> Result<Received, InboxError> {
     use crate::moderation::{Category, Target, ops as mod_ops};
-    let user = remote::person(state, actor).await.map_err(|e| InboxError::Internal(e.into()))?;
+    let user = remote::person(state, actor)
+        .await
+        .map_err(|e| InboxError::Internal(e.into()))?;
     let me = Actor::Remote(user);
     let comment = activity
         .get("content")
         .and_then(Value::as_str)
         .map(remote::text_of_html)
         .unwrap_or_default();
-    let comment: String = comment.chars().take(crate::moderation::COMMENT_MAX).collect();
+    let comment: String = comment
+        .chars()
+        .take(crate::moderation::COMMENT_MAX)
+        .collect();
     let mut filed = 0;
     for id in ids_in(activity.get("object")) {
         let target = match resolve(state, &id).await? {

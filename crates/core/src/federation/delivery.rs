@@ -259,7 +259,10 @@ pub async fn deliver(
     let fail = |e: String| DeliveryError::Fail(e);
     let to = super::instances::host(inbox);
     let retry_later = |e: sqlx::Error| DeliveryError::Retry(format!("database: {e}"));
-    if !super::instances::permitted(db, &to).await.map_err(retry_later)? {
+    if !super::instances::permitted(db, &to)
+        .await
+        .map_err(retry_later)?
+    {
         return Err(fail(format!("{to} is blocked")));
     }
     if super::instances::dead(db, &to).await.map_err(retry_later)? {
@@ -359,9 +362,7 @@ pub async fn resolve_handle(state: &AppState, handle: &str) -> anyhow::Result<St
     if h.starts_with("https://") || h.starts_with("http://") {
         return Ok(h.to_string());
     }
-    let acct = h
-        .trim_start_matches("acct:")
-        .trim_start_matches(['@', '!']);
+    let acct = h.trim_start_matches("acct:").trim_start_matches(['@', '!']);
     let Some((name, host)) = acct.rsplit_once('@') else {
         anyhow::bail!("{h} is not a handle (name@host)");
     };

@@ -204,10 +204,7 @@ pub async fn list(db: &Db) -> Result<Vec<Instance>, sqlx::Error> {
                 last_seen_at,
             )| {
                 let (q, f) = queued.get(&host).copied().unwrap_or_default();
-                let n = followers
-                    .iter()
-                    .filter(|a| self::host(a) == host)
-                    .count() as i64;
+                let n = followers.iter().filter(|a| self::host(a) == host).count() as i64;
                 Instance {
                     host,
                     state,

@@ -219,11 +219,13 @@ pub async fn answer_follower(
         return Err(AppError::NotFound);
     };
     if approve {
-        sqlx::query("UPDATE ap_followers SET state = 'accepted' WHERE community_id = $1 AND actor = $2")
-            .bind(c.id)
-            .bind(follower)
-            .execute(&state.db.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE ap_followers SET state = 'accepted' WHERE community_id = $1 AND actor = $2",
+        )
+        .bind(c.id)
+        .bind(follower)
+        .execute(&state.db.pool)
+        .await?;
     } else {
         sqlx::query("DELETE FROM ap_followers WHERE community_id = $1 AND actor = $2")
             .bind(c.id)

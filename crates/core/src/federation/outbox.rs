@@ -251,7 +251,12 @@ fn author_activity(
 /// Send an author's activity: announced by each of our groups, sent to
 /// each remote group. `bare`: the object, also announced alone (for
 /// Mastodon; new publications only).
-async fn send(state: &AppState, a: &Audience, activity: &Value, bare: Option<&Value>) -> AppResult<()> {
+async fn send(
+    state: &AppState,
+    a: &Audience,
+    activity: &Value,
+    bare: Option<&Value>,
+) -> AppResult<()> {
     for c in &a.local_groups {
         announce(state, c, activity).await?;
         if let Some(obj) = bare {

@@ -595,7 +595,10 @@ fn federation_matrix() {
                         "{vis:?} {st:?} {join:?}"
                     );
                 }
-                assert_eq!(system_may(Action::FederateCommunity { c: &c, local: true }), want);
+                assert_eq!(
+                    system_may(Action::FederateCommunity { c: &c, local: true }),
+                    want
+                );
             }
         }
     }
@@ -663,7 +666,13 @@ fn people_of_other_instances_write_only_through_federation() {
                 }
             ));
             // A mirrored remote group is not ours to federate.
-            assert!(!can(None, Action::FederateCommunity { c: &c, local: false }));
+            assert!(!can(
+                None,
+                Action::FederateCommunity {
+                    c: &c,
+                    local: false
+                }
+            ));
         }
     }
 }

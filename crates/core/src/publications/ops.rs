@@ -403,7 +403,8 @@ pub async fn edit(
         (add, remove)
     };
     super::edit(&state.db, user, p, &e.links, checked, add, &remove).await?;
-    crate::federation::outbox::updated(state, crate::federation::outbox::Object::Publication(p.id)).await;
+    crate::federation::outbox::updated(state, crate::federation::outbox::Object::Publication(p.id))
+        .await;
     Ok(())
 }
 
@@ -452,7 +453,11 @@ pub async fn add_attachments(
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     let user = person(actor)?;
     let (p, _) = deletable(state, Some(user), id).await?;
-    let gone = crate::federation::outbox::before_delete(state, crate::federation::outbox::Object::Publication(id)).await;
+    let gone = crate::federation::outbox::before_delete(
+        state,
+        crate::federation::outbox::Object::Publication(id),
+    )
+    .await;
     super::delete(&state.db, &p).await?;
     crate::federation::outbox::deleted(state, gone).await;
     Ok(())
@@ -627,7 +632,8 @@ pub async fn edit_reply(
     let (_, _, r) = own_reply(state, Some(user), id, rid).await?;
     let body = super::check_reply(text).map_err(|k| invalid(vec![("body", k)]))?;
     super::edit_reply(&state.db, user, &r, &body).await?;
-    crate::federation::outbox::updated(state, crate::federation::outbox::Object::Reply(id, rid)).await;
+    crate::federation::outbox::updated(state, crate::federation::outbox::Object::Reply(id, rid))
+        .await;
     Ok(())
 }
 
@@ -635,7 +641,11 @@ pub async fn edit_reply(
 pub async fn delete_reply(state: &AppState, actor: &Actor, id: i64, rid: i64) -> AppResult<()> {
     let user = person(actor)?;
     let (_, _, r) = own_reply(state, Some(user), id, rid).await?;
-    let gone = crate::federation::outbox::before_delete(state, crate::federation::outbox::Object::Reply(id, rid)).await;
+    let gone = crate::federation::outbox::before_delete(
+        state,
+        crate::federation::outbox::Object::Reply(id, rid),
+    )
+    .await;
     super::delete_reply(&state.db, &r).await?;
     crate::federation::outbox::deleted(state, gone).await;
     Ok(())
