@@ -1664,3 +1664,71 @@ async fn the_pages_of_federation_settings_approval_and_administration() {
     let res = other.get(a.at("/admin/federation")).send().await.unwrap();
     assert_eq!(res.status(), 403);
 }
+
+/// The dead-instance circuit breaker and the inbox rate limit.
+#[tokio::test]
+async fn a_dead_instance_is_not_tried_and_a_flooding_one_is_slowed() {
+    use passerelles_core::federation::{delivery, instances};
+    let a = TestApp::spawn().await;
+    let dead = "127.0.0.1:9";
+    instances::failed(&a.state.db, dead, "connection refused")
+        .await
+        .unwrap();
+    assert!(
+        !instances::dead(&a.state.db, dead).await.unwrap(),
+        "one failure is not death"
+    );
+    sqlx::query("UPDATE ap_instances SET failing_since = $1 WHERE host = $2")
+        .bind(passerelles::db::now() - instances::DEAD_AFTER - 60)
+        .bind(dead)
+        .execute(&a.state.db.pool)
+        .await
+        .unwrap();
+    assert!(instances::dead(&a.state.db, dead).await.unwrap());
+    match delivery::deliver(
+        &a.state.db,
+        &format!("http://{dead}/inbox"),
+        "{}",
+        "instance",
+        &a.at("/actor#main-key"),
+    )
+    .await
+    {
+        Err(delivery::DeliveryError::Fail(e)) => assert!(e.contains("dead"), "{e}"),
+        other => panic!(
+            "a dead instance is not tried: {:?}",
+            other.err().map(|_| ())
+        ),
+    }
+    let listed = instances::list(&a.state.db).await.unwrap();
+    let row = listed.iter().find(|i| i.host == dead).unwrap();
+    assert!(row.dead(passerelles::db::now()));
+    assert_eq!(row.last_error, "connection refused");
+    // Heard from again: alive.
+    instances::seen(&a.state.db, dead).await.unwrap();
+    assert!(!instances::dead(&a.state.db, dead).await.unwrap());
+
+    // One host POSTing more than its share a minute gets 429 with
+    // Retry-After (counted before any signature work or fetch).
+    let client = reqwest::Client::new();
+    let sig = "keyId=\"http://127.0.0.1:9/u/x#main-key\",headers=\"(request-target) host date\",signature=\"AAAA\"";
+    let mut slowed = None;
+    for i in 0..(2 * passerelles_core::federation::inbox::INBOX_PER_HOST.max + 1) {
+        let res = client
+            .post(a.at("/inbox"))
+            .header("signature", sig)
+            .header("content-type", AP)
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        if res.status() == 429 {
+            assert!(res.headers().contains_key("retry-after"));
+            slowed = Some(i);
+            break;
+        }
+        assert_eq!(res.status(), 400, "not an activity");
+    }
+    let n = slowed.expect("the flood was slowed");
+    assert!(n >= passerelles_core::federation::inbox::INBOX_PER_HOST.max);
+}
