@@ -149,6 +149,26 @@ enum AdminCommand {
         #[arg(long)]
         optimize: bool,
     },
+    /// Make a member follow a community of another instance, by its handle
+    /// (`name@host`, `!name@host` or the group's URL); the same operation
+    /// as `/settings/federation`.
+    FederationFollow {
+        /// Username or e-mail address of the member.
+        user: String,
+        /// The community's handle.
+        handle: String,
+    },
+    /// Allow, block (defederate) or forget an instance; the same operation
+    /// as `/admin/federation`.
+    FederationInstance {
+        /// Its host (with its port, if any).
+        host: String,
+        /// allowed | blocked | none
+        #[arg(long)]
+        decision: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
 }
 
 // Parsed once per run: the size of the largest variant does not matter.
@@ -215,9 +235,9 @@ async fn cli_user(state: &AppState, login: &str) -> anyhow::Result<passerelles::
 
 /// An operation's refusal, said in words on the command line (French
 /// messages are the interface's; the CLI speaks the operator's English).
-fn cli_op(r: Result<(), AppError>) -> anyhow::Result<()> {
+fn cli_op<T>(r: Result<T, AppError>) -> anyhow::Result<T> {
     match r {
-        Ok(()) => Ok(()),
+        Ok(v) => Ok(v),
         Err(AppError::Invalid { fields }) => {
             let lang = passerelles::i18n::Lang::En;
             let said: Vec<String> = fields
@@ -373,6 +393,43 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 passerelles::accounts::ops::suspend(&state, &Actor::CLI, &target, &reason).await,
             )?;
             println!("{} is suspended.", target.username);
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::FederationFollow { user, handle },
+        } => {
+            let state = passerelles::app::build_state(config).await?;
+            let target = cli_user(&state, &user).await?;
+            let f = cli_op(
+                passerelles_core::federation::ops::follow(&state, &Actor::person(&target), &handle)
+                    .await,
+            )?;
+            println!(
+                "{} follows {} ({}); the group answers later.",
+                target.username, f.target, f.state
+            );
+            Ok(())
+        }
+        Command::Admin {
+            command:
+                AdminCommand::FederationInstance {
+                    host,
+                    decision,
+                    reason,
+                },
+        } => {
+            let state = passerelles::app::build_state(config).await?;
+            cli_op(
+                passerelles_core::federation::ops::decide_instance(
+                    &state,
+                    &Actor::CLI,
+                    &host,
+                    &decision,
+                    &reason,
+                )
+                .await,
+            )?;
+            println!("{host}: {decision}.");
             Ok(())
         }
         Command::Admin {

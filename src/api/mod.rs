@@ -15,6 +15,7 @@
 pub mod communities;
 pub mod events;
 pub mod extract;
+pub mod federation;
 pub mod instance;
 pub mod library;
 pub mod me;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .merge(organisations::router())
         .merge(events::router())
         .merge(library::router())
+        .merge(federation::router())
         .route("/openapi.json", get(openapi))
         // Responses carry personal data: never stored by caches unless a
         // handler says otherwise.
@@ -100,6 +102,7 @@ pub fn router() -> Router<AppState> {
         events::list, events::show, events::create, events::update, events::set_status, events::set_occurrence, events::answer, events::participants,
         library::list, library::show, library::create, library::update, library::add_files, library::download, library::citation, library::list_terms, library::show_term, library::propose_term, library::decide_term,
         search::run, search::tags, search::list_saved, search::create_saved, search::delete_saved,
+        federation::list, federation::follow,
         openapi,
     ),
     components(schemas(wire::ErrorBody, wire::ErrorDetail)),
@@ -115,6 +118,7 @@ pub fn router() -> Router<AppState> {
         (name = "events", description = "Events, their occurrences and registrations"),
         (name = "library", description = "The common library, citations and the lexicon"),
         (name = "search", description = "Search, tag suggestions and saved searches"),
+        (name = "federation", description = "Communities of other instances I follow"),
         (name = "meta", description = "This description"),
     )
 )]

@@ -17,6 +17,9 @@ use passerelles_core::federation::{self as ap, discovery};
 use passerelles_core::state::AppState;
 use serde_json::Value;
 
+/// The inbound checks the fuzz target `ap_inbox` runs (the domain's).
+pub use passerelles_core::federation::fuzz;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/.well-known/webfinger", get(webfinger))
@@ -222,6 +225,14 @@ async fn inbox(
             (StatusCode::UNAUTHORIZED, "not authenticated").into_response()
         }
         Err(InboxError::Invalid(e)) => (StatusCode::BAD_REQUEST, e).into_response(),
+        Err(InboxError::Blocked) => (StatusCode::FORBIDDEN, "instance blocked").into_response(),
+        Err(InboxError::TooMany(retry)) => {
+            let mut res = (StatusCode::TOO_MANY_REQUESTS, "too many activities").into_response();
+            if let Ok(v) = HeaderValue::from_str(&retry.max(1).to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            res
+        }
         Err(InboxError::Internal(e)) => AppError::Internal(e).into_response(),
     }
 }

@@ -7,6 +7,7 @@ pub mod communities;
 pub mod ctx;
 pub mod data_rights;
 pub mod events;
+pub mod federation;
 pub mod feeds;
 pub mod initiatives;
 pub mod library;
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .merge(publications::router().merge(notifications::router()))
         .nest("/api/v1", crate::api::router())
         .merge(crate::federation::router())
+        .merge(federation::router())
         .fallback(|| async { AppError::NotFound })
         // ActivityPub documents on the pages' own URLs (`Accept`).
         .layer(middleware::from_fn_with_state(

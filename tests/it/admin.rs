@@ -4,13 +4,14 @@
 
 use crate::harness::{PASSWORD, TestApp, form_value, html_unescape};
 
-const ADMIN_PAGES: [&str; 6] = [
+const ADMIN_PAGES: [&str; 7] = [
     "/admin",
     "/admin/users",
     "/admin/registrations",
     "/admin/settings",
     "/admin/invitations",
     "/admin/audit",
+    "/admin/federation",
 ];
 
 fn location(res: &reqwest::Response) -> String {

@@ -696,23 +696,34 @@ async fn a_member_of_one_instance_follows_a_community_of_another() {
         a.at("/c/jardins")
     );
     until(&a, &b, "the Announce", || async {
-        count(&b, &announced).await == 1
+        count(&b, &announced).await == 2
     })
     .await;
     a.drain_jobs().await;
+    // Announce(Create(Page)) for group-aware servers, Announce(Page) for
+    // Mastodon: one publication on B.
     assert_eq!(
         count(
             &b,
             "SELECT COUNT(*) FROM ap_received WHERE kind = 'Announce'"
         )
         .await,
-        1
+        2
     );
     assert_eq!(
-        count(&a, "SELECT COUNT(*) FROM jobs WHERE queue = 'federation'").await,
-        0,
-        "nothing else to deliver, nothing failed"
+        count(
+            &b,
+            "SELECT COUNT(*) FROM publications WHERE domain IS NOT NULL"
+        )
+        .await,
+        1
     );
+    // Nothing else to deliver, nothing failed (the worker may still be
+    // finishing the last delivery B already answered).
+    until(&a, &b, "an empty federation queue on A", || async {
+        count(&a, "SELECT COUNT(*) FROM jobs WHERE queue = 'federation'").await == 0
+    })
+    .await;
 
     // A private community of A cannot be followed: it is no actor at all.
     let refused = passerelles_core::federation::ops::follow(
@@ -841,4 +852,883 @@ async fn a_member_of_one_instance_follows_a_community_of_another() {
         .await,
         1
     );
+}
+
+// ---- content across two instances ---------------------------------------------------------
+
+/// Publish through the page's form, as `who` (signed in on `client`).
+async fn publish_form(app: &TestApp, client: &reqwest::Client, title: &str, community: i64) -> i64 {
+    let csrf = app.csrf(client, "/p/new").await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("kind", "discussion")
+        .text("title", title.to_string())
+        .text("body", format!("Corps de {title}"))
+        .text("tags", "")
+        .text("communities", community.to_string());
+    let res = client
+        .post(app.at("/p/new"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("publish");
+    assert_eq!(res.status(), 303, "{title}");
+    let loc = res.headers()["location"].to_str().unwrap().to_string();
+    loc.trim_start_matches("/p/")
+        .split(['?', '#', '/'])
+        .next()
+        .unwrap()
+        .parse()
+        .expect("publication id")
+}
+
+async fn text_of(app: &TestApp, sql: &str) -> Option<String> {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_optional(&app.state.db.pool)
+        .await
+        .expect("text")
+}
+
+#[tokio::test]
+async fn two_instances_exchange_publications_replies_edits_deletions_and_blocks() {
+    use passerelles::actor::Actor;
+    use passerelles_core::federation::{instances, ops as fed};
+    use passerelles_core::publications::ops;
+    unsafe { std::env::set_var("PASSERELLES_FETCH_ALLOW", "127.0.0.1:*") };
+    let a = TestApp::spawn().await;
+    let b = TestApp::spawn().await;
+    let w = world(&a).await;
+    let bruno = passerelles::accounts::by_username(&a.state.db, "bruno")
+        .await
+        .unwrap()
+        .unwrap();
+    let zoe = b.create_user("zoe", false).await;
+    let host_a = host(&a);
+    let host_b = host(&b);
+
+    // 1. Zoé, on B, follows A's community by its handle (WebFinger on A).
+    let f = fed::follow(
+        &b.state,
+        &Actor::person(&zoe),
+        &format!("!jardins@{host_a}"),
+    )
+    .await
+    .expect("follow by handle");
+    assert_eq!(f.target, a.at("/c/jardins"));
+    let mirror = format!("jardins@{host_a}");
+    let member_of_mirror = format!(
+        "SELECT COUNT(*) FROM memberships m JOIN communities c ON c.id = m.community_id \
+         WHERE c.slug = '{mirror}' AND m.user_id = {} AND m.state = 'active'",
+        zoe.id
+    );
+    until(&a, &b, "the Accept and the mirror", || async {
+        count(&b, &member_of_mirror).await == 1
+    })
+    .await;
+    // The mirror is not one of B's groups: no actor, no WebFinger.
+    let (s, _, _) = ap_get(&b, &format!("/c/{mirror}")).await;
+    assert_eq!(s, 404);
+
+    // 2. Ana publishes on A: the copy appears on B, in the mirror, with
+    // A's object id, and its page on B names its origin.
+    let (ana_client, _) = (a.client(), ());
+    a.login(&ana_client, "ana", crate::harness::PASSWORD).await;
+    let pid = publish_form(&a, &ana_client, "Récolte commune", w.open).await;
+    let page_id = a.at(&format!("/p/{pid}"));
+    let copy_sql = format!("SELECT id FROM publications WHERE ap_id = '{page_id}'");
+    let copies = format!("SELECT COUNT(*) FROM publications WHERE ap_id = '{page_id}'");
+    until(&a, &b, "the publication on B", || async {
+        count(&b, &copies).await == 1
+    })
+    .await;
+    let copy: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(copy_sql.clone()))
+        .fetch_one(&b.state.db.pool)
+        .await
+        .unwrap();
+    // Announce(Create(Page)) and Announce(Page) both arrived: one copy.
+    a.drain_jobs().await;
+    b.drain_jobs().await;
+    assert_eq!(
+        count(
+            &b,
+            &format!("SELECT COUNT(*) FROM publications WHERE ap_id = '{page_id}'")
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &b,
+            "SELECT COUNT(*) FROM ap_received WHERE kind = 'Announce'"
+        )
+        .await,
+        2,
+        "the Create and the bare Page (for Mastodon)"
+    );
+    let res = reqwest::get(b.at(&format!("/p/{copy}"))).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Récolte commune"));
+    assert!(
+        html.contains(&format!("ana@{host_a}")),
+        "the author's origin is shown"
+    );
+
+    // 3. Bruno replies on A: the reply reaches B under the copy.
+    let rid = ops::add_reply(
+        &a.state,
+        &Actor::person(&bruno),
+        pid,
+        None,
+        "Je viens samedi.",
+    )
+    .await
+    .expect("reply on A");
+    let reply_on_b = format!(
+        "SELECT body FROM replies WHERE ap_id = '{page_id}#r-{rid}' AND publication_id = {copy}"
+    );
+    until(&a, &b, "Bruno's reply on B", || async {
+        text_of(&b, &reply_on_b).await.is_some()
+    })
+    .await;
+    assert_eq!(text_of(&b, &reply_on_b).await.unwrap(), "Je viens samedi.");
+
+    // 4. Ana edits on A: the copy follows.
+    let e = ops::editing(&a.state, Some(&w.ana), pid).await.unwrap();
+    let checked = ops::check_edit(
+        &a.state,
+        &e,
+        ops::Changes {
+            title: Some("Récolte commune (samedi)".into()),
+            body: Some("Corps révisé".into()),
+            tags: None,
+        },
+    )
+    .await
+    .unwrap();
+    ops::edit(
+        &a.state,
+        &Actor::person(&w.ana),
+        &e,
+        &checked,
+        Vec::new(),
+        &[],
+    )
+    .await
+    .unwrap();
+    let title_on_b = format!("SELECT title FROM publications WHERE id = {copy}");
+    until(&a, &b, "the edit on B", || async {
+        text_of(&b, &title_on_b).await.as_deref() == Some("Récolte commune (samedi)")
+    })
+    .await;
+
+    // 5. Zoé replies on B through the page's form: it reaches A under the
+    // publication, written by her shadow account, shown with its origin.
+    let zoe_client = b.client();
+    b.login(&zoe_client, "zoe", crate::harness::PASSWORD).await;
+    let res = b
+        .post_form(
+            &zoe_client,
+            &format!("/p/{copy}"),
+            &format!("/p/{copy}/replies"),
+            &[("body", "Je serai là aussi !")],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "reply on B");
+    let zoe_on_a = format!(
+        "SELECT r.body FROM replies r JOIN users u ON u.id = r.author_id \
+         WHERE r.publication_id = {pid} AND u.ap_id = '{}'",
+        b.at("/u/zoe")
+    );
+    until(&a, &b, "Zoé's reply on A", || async {
+        text_of(&a, &zoe_on_a).await.is_some()
+    })
+    .await;
+    // Passerelles sends its Markdown `source`, taken as typed.
+    assert_eq!(text_of(&a, &zoe_on_a).await.unwrap(), "Je serai là aussi !");
+    let html = reqwest::get(a.at(&format!("/p/{pid}")))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("zoe@{host_b}")),
+        "origin of the remote reply"
+    );
+    assert!(html.contains("Je serai là aussi !"));
+
+    // 6. Bruno deletes his reply on A: gone on B.
+    ops::delete_reply(&a.state, &Actor::person(&bruno), pid, rid)
+        .await
+        .unwrap();
+    let deleted_on_b = format!("SELECT status FROM replies WHERE ap_id = '{page_id}#r-{rid}'");
+    until(&a, &b, "the deletion on B", || async {
+        text_of(&b, &deleted_on_b).await.as_deref() == Some("deleted")
+    })
+    .await;
+
+    // 7. A moderator of A removes the publication: the copy on B is removed.
+    let c = passerelles::communities::by_slug(&a.state.db, "jardins")
+        .await
+        .unwrap()
+        .unwrap();
+    passerelles_core::moderation::ops::act(
+        &a.state,
+        &Actor::person(&bruno),
+        passerelles_core::moderation::Scope::Community(c.id),
+        Some(&c),
+        &passerelles_core::moderation::ActRequest {
+            act: passerelles_core::moderation::Act::Remove,
+            target: Some(passerelles_core::moderation::Target::Publication(pid)),
+            report_id: None,
+            reason: "Hors sujet".into(),
+        },
+    )
+    .await
+    .expect("removal on A");
+    let removed_on_b =
+        format!("SELECT status FROM publication_communities WHERE publication_id = {copy}");
+    until(&a, &b, "the removal on B", || async {
+        text_of(&b, &removed_on_b).await.as_deref() == Some("removed")
+    })
+    .await;
+    let res = reqwest::get(b.at(&format!("/p/{copy}"))).await.unwrap();
+    assert_eq!(res.status(), 404, "removed: no longer readable on B");
+
+    // 8. A blocks B: A sends nothing more to B, and refuses what B sends.
+    let second = publish_form(&a, &ana_client, "Avant le blocage", w.open).await;
+    let second_id = a.at(&format!("/p/{second}"));
+    let second_sql = format!("SELECT id FROM publications WHERE ap_id = '{second_id}'");
+    let second_count = format!("SELECT COUNT(*) FROM publications WHERE ap_id = '{second_id}'");
+    until(&a, &b, "the second publication on B", || async {
+        count(&b, &second_count).await == 1
+    })
+    .await;
+    let second_copy: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(second_sql))
+        .fetch_one(&b.state.db.pool)
+        .await
+        .unwrap();
+    instances::set_state(&a.state.db, &host_b, "blocked", "Tests")
+        .await
+        .unwrap();
+    let before = count(&b, "SELECT COUNT(*) FROM publications").await;
+    publish_form(&a, &ana_client, "Après le blocage", w.open).await;
+    a.drain_jobs().await;
+    assert_eq!(
+        count(
+            &a,
+            "SELECT COUNT(*) FROM jobs WHERE queue = 'federation' AND failed_at IS NULL"
+        )
+        .await,
+        0,
+        "nothing queued for a blocked instance"
+    );
+    b.drain_jobs().await;
+    assert_eq!(count(&b, "SELECT COUNT(*) FROM publications").await, before);
+    // B's reply to the second publication is refused by A (403): it fails
+    // for good on B, and A has no reply.
+    ops::add_reply(
+        &b.state,
+        &Actor::person(&zoe),
+        second_copy,
+        None,
+        "Vous m'entendez ?",
+    )
+    .await
+    .expect("reply on B");
+    until(&a, &b, "B's delivery refused", || async {
+        count(
+            &b,
+            "SELECT COUNT(*) FROM jobs WHERE queue = 'federation' AND failed_at IS NOT NULL \
+             AND last_error LIKE '%403%'",
+        )
+        .await
+            == 1
+    })
+    .await;
+    assert_eq!(
+        count(
+            &a,
+            &format!("SELECT COUNT(*) FROM replies WHERE publication_id = {second}")
+        )
+        .await,
+        0
+    );
+    let known = instances::list(&a.state.db).await.unwrap();
+    let b_row = known.iter().find(|i| i.host == host_b).expect("B is known");
+    assert_eq!(b_row.state, "blocked");
+    assert_eq!(b_row.followers, 0, "its followers were dropped");
+}
+
+/// What a Mastodon-like server sends, signed by Zoé of B (her actor and
+/// key are served by B): posts mentioning the group, replies, edits and
+/// deletions in and out of order, duplicates, likes, flags — each through
+/// A's inbox, handled by the same operations as a person on a page.
+#[tokio::test]
+async fn remote_posts_replies_edits_deletions_likes_and_flags_land_through_the_operations() {
+    unsafe { std::env::set_var("PASSERELLES_FETCH_ALLOW", "127.0.0.1:*") };
+    let a = TestApp::spawn().await;
+    let b = TestApp::spawn().await;
+    let w = world(&a).await;
+    let zoe = b.create_user("zoe", false).await;
+    let zoe_id = b.at("/u/zoe");
+    let key = passerelles_core::federation::keys::key_for(
+        &b.state.db,
+        passerelles_core::federation::keys::Owner::User(zoe.id),
+    )
+    .await
+    .expect("zoe's key");
+    let key_id = format!("{zoe_id}#main-key");
+    let group = a.at("/c/jardins");
+    let host_a = host(&a);
+    let host_b = host(&b);
+    let mut n = 0;
+    let mut send = |activity: serde_json::Value| {
+        n += 1;
+        let mut activity = activity;
+        activity["@context"] = serde_json::json!("https://www.w3.org/ns/activitystreams");
+        if activity.get("id").is_none() {
+            activity["id"] = serde_json::json!(b.at(&format!("/u/zoe/activities/{n}")));
+        }
+        activity["actor"] = serde_json::json!(zoe_id);
+        let body = activity.to_string();
+        let (a, key, key_id) = (&a, &key, key_id.clone());
+        async move {
+            post_signed(
+                a,
+                "/inbox",
+                key,
+                &key_id,
+                &body,
+                &body,
+                passerelles::db::now(),
+            )
+            .await
+        }
+    };
+    let note = |id: &str, html: &str, extra: serde_json::Value| {
+        let mut n = serde_json::json!({
+            "id": b.at(&format!("/u/zoe/statuses/{id}")),
+            "type": "Note",
+            "attributedTo": zoe_id,
+            "content": html,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "cc": [b.at("/u/zoe/followers")],
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            n[k] = v.clone();
+        }
+        n
+    };
+
+    // A Mastodon post mentioning the group: a publication, its first line
+    // the title; the HTML read back to text and rendered as Markdown.
+    let post = note(
+        "1",
+        &format!(
+            "<p><span class=\"h-card\"><a href=\"{group}\" class=\"u-url mention\">@<span>jardins</span></a></span> Semis d&apos;automne</p>\
+             <p>On sème quoi ? <b>Vite</b><script>alert(1)</script> <img src=x onerror=alert(2)></p>"
+        ),
+        serde_json::json!({
+            "cc": [group],
+            "tag": [{ "type": "Mention", "href": group, "name": format!("@jardins@{host_a}") }],
+        }),
+    );
+    assert_eq!(
+        send(serde_json::json!({ "type": "Create", "object": post.clone() })).await,
+        202
+    );
+    let post_id = b.at("/u/zoe/statuses/1");
+    let row: (i64, String, String, String) = sqlx::query_as(
+        "SELECT p.id, p.title, p.body_html, u.username FROM publications p JOIN users u ON u.id = p.author_id \
+         WHERE p.ap_id = $1",
+    )
+    .bind(&post_id)
+    .fetch_one(&a.state.db.pool)
+    .await
+    .expect("a publication from the post");
+    assert_eq!(row.1, "Semis d'automne");
+    assert!(row.2.contains("On sème quoi ? Vite"), "{}", row.2);
+    for bad in ["<script", "onerror", "<img", "alert(1)"] {
+        assert!(!row.2.contains(bad), "{bad} in {}", row.2);
+    }
+    assert_eq!(row.3, format!("zoe@{host_b}"));
+    assert_eq!(
+        count(
+            &a,
+            &format!(
+                "SELECT COUNT(*) FROM publication_communities WHERE publication_id = {} AND community_id = {}",
+                row.0, w.open
+            )
+        )
+        .await,
+        1
+    );
+    let page = reqwest::get(a.at(&format!("/p/{}", row.0))).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains(&format!("@zoe@{host_b}"))
+    );
+
+    // The same object again (another activity): taken once.
+    assert_eq!(
+        send(serde_json::json!({ "type": "Create", "object": post.clone() })).await,
+        202
+    );
+    assert_eq!(
+        count(
+            &a,
+            &format!("SELECT COUNT(*) FROM publications WHERE ap_id = '{post_id}'")
+        )
+        .await,
+        1
+    );
+    // Its edit.
+    let mut edited = post.clone();
+    edited["content"] = serde_json::json!("<p>Semis d'automne</p><p>Plutôt des fèves.</p>");
+    assert_eq!(
+        send(serde_json::json!({ "type": "Update", "object": edited })).await,
+        202
+    );
+    let body: String = sqlx::query_scalar("SELECT body FROM publications WHERE ap_id = $1")
+        .bind(&post_id)
+        .fetch_one(&a.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(body, "Semis d'automne\n\nPlutôt des fèves.");
+
+    // A post addressed to the private community only is not taken.
+    let private = note(
+        "2",
+        "<p>@cercle Secret</p><p>Texte</p>",
+        serde_json::json!({ "cc": [a.at("/c/cercle")] }),
+    );
+    assert_eq!(
+        send(serde_json::json!({ "type": "Create", "object": private })).await,
+        202
+    );
+    assert_eq!(
+        count(
+            &a,
+            &format!(
+                "SELECT COUNT(*) FROM publications WHERE ap_id = '{}'",
+                b.at("/u/zoe/statuses/2")
+            )
+        )
+        .await,
+        0
+    );
+
+    // A reply to Ana's publication: under it, by the same operation.
+    let reply = note(
+        "3",
+        "<p>Bonne idée &amp; merci</p>",
+        serde_json::json!({ "inReplyTo": a.at(&format!("/p/{}", w.in_open)) }),
+    );
+    assert_eq!(
+        send(serde_json::json!({ "type": "Create", "object": reply })).await,
+        202
+    );
+    let reply_sql = format!(
+        "SELECT status FROM replies WHERE ap_id = '{}' AND publication_id = {}",
+        b.at("/u/zoe/statuses/3"),
+        w.in_open
+    );
+    let status: String = sqlx::query_scalar(sqlx::AssertSqlSafe(reply_sql.clone()))
+        .fetch_one(&a.state.db.pool)
+        .await
+        .expect("the reply");
+    assert_eq!(status, "visible");
+    let html = reqwest::get(a.at(&format!("/p/{}", w.in_open)))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Bonne idée &amp; merci"));
+    // A reply to a private publication is refused by the policy.
+    let sneaky = note(
+        "4",
+        "<p>Je lis en cachette</p>",
+        serde_json::json!({ "inReplyTo": a.at(&format!("/p/{}", w.in_private)) }),
+    );
+    assert_eq!(
+        send(serde_json::json!({ "type": "Create", "object": sneaky })).await,
+        202
+    );
+    assert_eq!(
+        count(
+            &a,
+            &format!(
+                "SELECT COUNT(*) FROM replies WHERE publication_id = {}",
+                w.in_private
+            )
+        )
+        .await,
+        0
+    );
+    // Its author deletes the reply: a tombstone.
+    assert_eq!(
+        send(serde_json::json!({ "type": "Delete", "object": { "id": b.at("/u/zoe/statuses/3"), "type": "Tombstone" } })).await,
+        202
+    );
+    let status: String = sqlx::query_scalar(sqlx::AssertSqlSafe(reply_sql))
+        .fetch_one(&a.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "deleted");
+
+    // Out of order: the Delete of a reply before its Create — the late
+    // Create is not taken; the Update of one never received creates it.
+    let late = b.at("/u/zoe/statuses/5");
+    assert_eq!(
+        send(serde_json::json!({ "type": "Delete", "object": late })).await,
+        202
+    );
+    let late_note = note(
+        "5",
+        "<p>Trop tard</p>",
+        serde_json::json!({ "inReplyTo": a.at(&format!("/p/{}", w.in_open)) }),
+    );
+    assert_eq!(
+        send(serde_json::json!({ "type": "Create", "object": late_note })).await,
+        202
+    );
+    assert_eq!(
+        count(
+            &a,
+            &format!("SELECT COUNT(*) FROM replies WHERE ap_id = '{late}'")
+        )
+        .await,
+        0
+    );
+    let early = note(
+        "6",
+        "<p>Modifiée avant d'arriver</p>",
+        serde_json::json!({ "inReplyTo": a.at(&format!("/p/{}", w.in_open)) }),
+    );
+    assert_eq!(
+        send(serde_json::json!({ "type": "Update", "object": early })).await,
+        202
+    );
+    assert_eq!(
+        count(
+            &a,
+            &format!(
+                "SELECT COUNT(*) FROM replies WHERE ap_id = '{}'",
+                b.at("/u/zoe/statuses/6")
+            )
+        )
+        .await,
+        1
+    );
+
+    // Someone else's object: Zoé cannot edit or delete Ana's publication.
+    let forged = serde_json::json!({
+        "id": a.at(&format!("/p/{}", w.in_open)),
+        "type": "Page",
+        "attributedTo": zoe_id,
+        "name": "Volée",
+        "content": "x",
+    });
+    assert_eq!(
+        send(serde_json::json!({ "type": "Update", "object": forged })).await,
+        401
+    );
+    assert_eq!(
+        send(serde_json::json!({ "type": "Delete", "object": a.at(&format!("/p/{}", w.in_open)) }))
+            .await,
+        401
+    );
+    let title: String = sqlx::query_scalar("SELECT title FROM publications WHERE id = $1")
+        .bind(w.in_open)
+        .fetch_one(&a.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(title, "Semis d'automne");
+
+    // Like, then Undo(Like).
+    let like_id = b.at("/u/zoe/likes/1");
+    let liked = a.at(&format!("/p/{}", w.in_open));
+    assert_eq!(
+        send(serde_json::json!({ "id": like_id, "type": "Like", "object": liked })).await,
+        202
+    );
+    assert_eq!(
+        count(
+            &a,
+            &format!("SELECT COUNT(*) FROM ap_likes WHERE object = '{liked}'")
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        send(serde_json::json!({ "type": "Undo", "object": { "id": like_id, "type": "Like", "actor": zoe_id, "object": liked } })).await,
+        202
+    );
+    assert_eq!(
+        count(
+            &a,
+            &format!("SELECT COUNT(*) FROM ap_likes WHERE object = '{liked}'")
+        )
+        .await,
+        0
+    );
+
+    // Flag: a report to the community's moderators, by Zoé's shadow account.
+    assert_eq!(
+        send(serde_json::json!({ "type": "Flag", "object": [liked], "content": "<p>Spam évident</p>" })).await,
+        202
+    );
+    let (reporter, comment, community): (String, String, Option<i64>) = sqlx::query_as(
+        "SELECT u.username, r.comment, r.community_id FROM reports r JOIN users u ON u.id = r.reporter_id \
+         WHERE r.publication_id = $1",
+    )
+    .bind(w.in_open)
+    .fetch_one(&a.state.db.pool)
+    .await
+    .expect("the report");
+    assert_eq!(reporter, format!("zoe@{host_b}"));
+    assert_eq!(comment, "Spam évident");
+    assert_eq!(community, Some(w.open));
+
+    // A blocked instance is refused before anything is read.
+    passerelles_core::federation::instances::set_state(&a.state.db, &host_b, "blocked", "")
+        .await
+        .unwrap();
+    assert_eq!(
+        send(serde_json::json!({ "type": "Like", "object": liked })).await,
+        403
+    );
+}
+
+#[tokio::test]
+async fn the_pages_of_federation_settings_approval_and_administration() {
+    unsafe { std::env::set_var("PASSERELLES_FETCH_ALLOW", "127.0.0.1:*") };
+    let a = TestApp::spawn().await;
+    let b = TestApp::spawn().await;
+    let ana = a.create_user("ana", false).await;
+    let approving = community(&a, "atelier", "open", "request", &ana).await;
+    let zoe = b.create_user("zoe", false).await;
+    let _ = approving;
+
+    // Zoé follows A's community through her settings page on B, by handle.
+    let (zc, _) = (b.client(), ());
+    b.login(&zc, "zoe", crate::harness::PASSWORD).await;
+    let res = b
+        .client()
+        .get(b.at("/settings/federation"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "signed in only");
+    let page = zc.get(b.at("/settings/federation")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let res = b
+        .post_form(
+            &zc,
+            "/settings/federation",
+            "/settings/federation/follow",
+            &[("handle", "personne@127.0.0.1:1")],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        422,
+        "an unreachable handle is refused with a message"
+    );
+    assert!(res.text().await.unwrap().contains("aria-invalid=\"true\""));
+    let res = b
+        .post_form(
+            &zc,
+            "/settings/federation",
+            "/settings/federation/follow",
+            &[("handle", &format!("atelier@{}", host(&a)))],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    // The community approves its members: the follow waits on A.
+    let pending = "SELECT COUNT(*) FROM ap_followers WHERE state = 'pending'";
+    until(&a, &b, "the pending follow", || async {
+        count(&a, pending).await == 1
+    })
+    .await;
+    let html = zc
+        .get(b.at("/settings/federation"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&a.at("/c/atelier")));
+
+    // Ana approves it on the community's page; B hears the Accept.
+    let (ac, _) = (a.client(), ());
+    a.login(&ac, "ana", crate::harness::PASSWORD).await;
+    let html = ac
+        .get(a.at("/c/atelier/remote-followers"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&b.at("/u/zoe")));
+    // Someone who does not manage it may not.
+    let (other, _) = a.logged_in("bruno", false).await;
+    let res = other
+        .get(a.at("/c/atelier/remote-followers"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = a
+        .post_form(
+            &ac,
+            "/c/atelier/remote-followers",
+            "/c/atelier/remote-followers",
+            &[("actor", &b.at("/u/zoe")), ("answer", "approve")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let accepted = format!(
+        "SELECT COUNT(*) FROM ap_following WHERE user_id = {} AND state = 'accepted'",
+        zoe.id
+    );
+    until(&a, &b, "the approval on B", || async {
+        count(&b, &accepted).await == 1
+    })
+    .await;
+
+    // Zoé opts out of the fediverse: her actor disappears.
+    let res = b
+        .post_form(
+            &zc,
+            "/settings/federation",
+            "/settings/federation/presence",
+            &[],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (s, _, _) = ap_get(&b, "/u/zoe").await;
+    assert_eq!(s, 404);
+
+    // The administrator's page lists B, and blocks it.
+    let (admin, _) = a.logged_in("alice", true).await;
+    let html = admin
+        .get(a.at("/admin/federation"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&host(&b)), "B is known");
+    let res = a
+        .post_form(
+            &admin,
+            "/admin/federation",
+            "/admin/federation",
+            &[
+                ("host", "pas un hôte/"),
+                ("decision", "blocked"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let res = a
+        .post_form(
+            &admin,
+            "/admin/federation",
+            "/admin/federation",
+            &[
+                ("host", &host(&b)),
+                ("decision", "blocked"),
+                ("reason", "Pourriel"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert!(
+        !passerelles_core::federation::instances::permitted(&a.state.db, &host(&b))
+            .await
+            .unwrap()
+    );
+    // Not for people who do not administer.
+    let res = other.get(a.at("/admin/federation")).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+}
+
+/// The dead-instance circuit breaker and the inbox rate limit.
+#[tokio::test]
+async fn a_dead_instance_is_not_tried_and_a_flooding_one_is_slowed() {
+    use passerelles_core::federation::{delivery, instances};
+    let a = TestApp::spawn().await;
+    let dead = "127.0.0.1:9";
+    instances::failed(&a.state.db, dead, "connection refused")
+        .await
+        .unwrap();
+    assert!(
+        !instances::dead(&a.state.db, dead).await.unwrap(),
+        "one failure is not death"
+    );
+    sqlx::query("UPDATE ap_instances SET failing_since = $1 WHERE host = $2")
+        .bind(passerelles::db::now() - instances::DEAD_AFTER - 60)
+        .bind(dead)
+        .execute(&a.state.db.pool)
+        .await
+        .unwrap();
+    assert!(instances::dead(&a.state.db, dead).await.unwrap());
+    match delivery::deliver(
+        &a.state.db,
+        &format!("http://{dead}/inbox"),
+        "{}",
+        "instance",
+        &a.at("/actor#main-key"),
+    )
+    .await
+    {
+        Err(delivery::DeliveryError::Fail(e)) => assert!(e.contains("dead"), "{e}"),
+        other => panic!(
+            "a dead instance is not tried: {:?}",
+            other.err().map(|_| ())
+        ),
+    }
+    let listed = instances::list(&a.state.db).await.unwrap();
+    let row = listed.iter().find(|i| i.host == dead).unwrap();
+    assert!(row.dead(passerelles::db::now()));
+    assert_eq!(row.last_error, "connection refused");
+    // Heard from again: alive.
+    instances::seen(&a.state.db, dead).await.unwrap();
+    assert!(!instances::dead(&a.state.db, dead).await.unwrap());
+
+    // One host POSTing more than its share a minute gets 429 with
+    // Retry-After (counted before any signature work or fetch).
+    let client = reqwest::Client::new();
+    let sig = "keyId=\"http://127.0.0.1:9/u/x#main-key\",headers=\"(request-target) host date\",signature=\"AAAA\"";
+    let mut slowed = None;
+    for i in 0..(2 * passerelles_core::federation::inbox::INBOX_PER_HOST.max + 1) {
+        let res = client
+            .post(a.at("/inbox"))
+            .header("signature", sig)
+            .header("content-type", AP)
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        if res.status() == 429 {
+            assert!(res.headers().contains_key("retry-after"));
+            slowed = Some(i);
+            break;
+        }
+        assert_eq!(res.status(), 400, "not an activity");
+    }
+    let n = slowed.expect("the flood was slowed");
+    assert!(n >= passerelles_core::federation::inbox::INBOX_PER_HOST.max);
 }

@@ -2,10 +2,12 @@
 //!
 //! Every operation (`<domain>::ops`) takes an `Actor` first. Pages and the
 //! API act for the signed-in person; the CLI, the job worker and hourly
-//! maintenance act as the instance itself. Federation will add one variant,
-//! `Remote` — a person or group of another instance, known locally by a
-//! shadow account row (`users.domain`, `users.ap_id`) — and every operation
-//! will then serve it through the same code path, asking the same policy.
+//! maintenance act as the instance itself. Federation adds `Remote` — a
+//! person of another instance, known locally by a shadow account row
+//! (`users.domain`, `users.ap_id`), whose verified activities call the same
+//! operations through the same code path, asking the same policy (which
+//! treats such an account as nobody except where it names people of other
+//! instances: `Action::PostFromFediverse`, authorship of what they wrote).
 
 use crate::accounts::User;
 use crate::policy::{self, Action};
@@ -18,6 +20,9 @@ pub enum Actor {
     /// server, jobs and maintenance. `what` names the entry point for the
     /// audit log and the logs (`"cli"`, `"maintenance"`…).
     System { what: &'static str },
+    /// A person of another instance, through a verified ActivityPub
+    /// activity (`federation::inbox`): their shadow account.
+    Remote(User),
 }
 
 impl Actor {
@@ -33,7 +38,7 @@ impl Actor {
     /// written, the one who joins). `None` for the system.
     pub fn user(&self) -> Option<&User> {
         match self {
-            Actor::Person(u) => Some(u),
+            Actor::Person(u) | Actor::Remote(u) => Some(u),
             Actor::System { .. } => None,
         }
     }
@@ -48,6 +53,7 @@ impl Actor {
         match self {
             Actor::Person(u) => format!("@{}", u.username),
             Actor::System { what } => format!("system:{what}"),
+            Actor::Remote(u) => format!("remote:{}", u.username),
         }
     }
 
@@ -60,7 +66,7 @@ impl Actor {
     /// the policy answers for a person only.
     pub fn may(&self, action: Action<'_>) -> bool {
         match self {
-            Actor::Person(u) => policy::can(Some(u), action),
+            Actor::Person(u) | Actor::Remote(u) => policy::can(Some(u), action),
             Actor::System { .. } => policy::system_may(action),
         }
     }

@@ -146,6 +146,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "drafts",
         include_str!("../../../migrations/0024_drafts.sql"),
     ),
+    (
+        28,
+        "federation_content",
+        include_str!("../../../migrations/0028_federation_content.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

@@ -41,6 +41,7 @@ fn every_target_has_committed_seeds() {
         "territory_import",
         "initiative_import",
         "opening_hours",
+        "ap_inbox",
     ] {
         assert!(
             inputs(t).len() >= 5,
@@ -263,4 +264,13 @@ fn opening_hours_inputs_validate_idempotently() {
         }
     }
     assert!(valid >= 4, "the realistic seeds validate ({valid})");
+}
+
+#[test]
+fn ap_inbox_inputs_never_verify_a_forged_signature_nor_keep_live_markup() {
+    let all = inputs("ap_inbox");
+    assert!(!all.is_empty());
+    for (_, data) in all {
+        crate::federation::fuzz::inbound(&data);
+    }
 }

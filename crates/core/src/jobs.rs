@@ -85,6 +85,16 @@ impl Job {
             Job::DataExport { .. } => "data_export",
         }
     }
+    /// How many attempts before the job fails for good: deliveries to other
+    /// servers are retried for about two and a half days (backoff capped at
+    /// 6 h; the dead-instance circuit breaker of `federation::instances`
+    /// stops them sooner when the instance has stopped answering).
+    fn max_attempts(&self) -> i64 {
+        match self {
+            Job::Deliver { .. } => 20,
+            _ => 8,
+        }
+    }
 }
 
 #[derive(Clone, Default)]
@@ -116,13 +126,14 @@ impl Queue {
         let payload = serde_json::to_string(job).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
         let t = now();
         sqlx::query(
-            "INSERT INTO jobs (queue, payload, dedupe_key, run_at, created_at) VALUES ($1, $2, $3, $4, $4) \
-             ON CONFLICT (dedupe_key) DO NOTHING",
+            "INSERT INTO jobs (queue, payload, dedupe_key, run_at, created_at, max_attempts) \
+             VALUES ($1, $2, $3, $4, $4, $5) ON CONFLICT (dedupe_key) DO NOTHING",
         )
         .bind(job.queue())
         .bind(payload)
         .bind(dedupe_key)
         .bind(t)
+        .bind(job.max_attempts())
         .execute(&mut *conn)
         .await?;
         Ok(())

@@ -61,6 +61,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/invitations/{id}/revoke", post(revoke_invitation))
         .route("/admin/audit", get(audit_log))
+        .route(
+            "/admin/federation",
+            get(federation::instances_page).post(federation::decide),
+        )
 }
 
 // ---- access -----------------------------------------------------------------------
@@ -155,7 +159,7 @@ pub struct NavItem {
 /// list behind every admin page's side menu, including the pages that live
 /// elsewhere (`/admin/communities` in `web::communities`, `/admin/reports`
 /// in `web::moderation`).
-pub const SECTIONS: [(&str, &str); 10] = [
+pub const SECTIONS: [(&str, &str); 11] = [
     ("/admin", "admin-nav-dashboard"),
     ("/admin/users", "admin-nav-users"),
     ("/admin/registrations", "admin-nav-registrations"),
@@ -166,6 +170,7 @@ pub const SECTIONS: [(&str, &str); 10] = [
     ("/admin/oidc", "oidc-admin-nav"),
     ("/admin/settings", "admin-nav-settings"),
     ("/admin/audit", "admin-nav-audit"),
+    ("/admin/federation", "federation-admin-nav"),
 ];
 
 /// The administration side menu, with `current` (a section's path) marked.
@@ -341,6 +346,7 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
 }
 
 mod audit;
+mod federation;
 mod instance;
 mod invitations;
 mod people;

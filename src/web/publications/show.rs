@@ -110,6 +110,15 @@ pub(super) fn author_bits(
     a: &Option<Author>,
 ) -> (String, Option<String>, Option<String>) {
     match a {
+        // A person of another instance (`name@host`): their origin shown.
+        Some(a) if a.username.contains('@') => {
+            let name = if a.shown_name() == a.username {
+                format!("@{}", a.username)
+            } else {
+                format!("{} (@{})", a.shown_name(), a.username)
+            };
+            (name, Some(a.path()), a.avatar_url())
+        }
         Some(a) => (a.shown_name().to_string(), Some(a.path()), a.avatar_url()),
         None => (lang.t("publication-former-member"), None, None),
     }

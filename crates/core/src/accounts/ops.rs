@@ -216,7 +216,7 @@ pub async fn audit_in(
     detail: &str,
 ) -> Result<(), sqlx::Error> {
     let detail = match actor {
-        Actor::Person(_) => detail.to_string(),
+        Actor::Person(_) | Actor::Remote(_) => detail.to_string(),
         Actor::System { .. } if detail.is_empty() => actor.label(),
         Actor::System { .. } => format!("{} ({})", detail, actor.label()),
     };

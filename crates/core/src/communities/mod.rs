@@ -57,6 +57,8 @@ pub struct Community {
     pub status_reason: String,
     pub request_note: String,
     pub domain: Option<String>,
+    /// The group's id on its instance, for a remote group we mirror (`domain` set).
+    pub ap_id: Option<String>,
     pub created_by: Option<i64>,
     pub created_at: i64,
     /// Its public activity date (the directory's order): for a private
@@ -70,7 +72,7 @@ pub struct Community {
 
 pub const COMMUNITY_COLUMNS: &str = "c.id, c.slug, c.name, c.description, c.charter, c.welcome, c.theme, \
      c.territory, c.visibility, c.join_policy, c.status, c.status_reason, c.request_note, c.domain, \
-     c.created_by, c.created_at, c.last_activity_at, c.inner_activity_at, c.member_count, \
+     c.ap_id, c.created_by, c.created_at, c.last_activity_at, c.inner_activity_at, c.member_count, \
      COALESCE((SELECT tn.name FROM territories tn WHERE tn.slug = c.territory), '') AS territory_name";
 
 impl Community {
@@ -95,6 +97,7 @@ impl Community {
             status_reason: r.try_get("status_reason")?,
             request_note: r.try_get("request_note")?,
             domain: r.try_get("domain")?,
+            ap_id: r.try_get("ap_id")?,
             created_by: r.try_get("created_by")?,
             created_at: r.try_get("created_at")?,
             last_activity_at: r.try_get("last_activity_at")?,

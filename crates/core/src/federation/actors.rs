@@ -160,11 +160,36 @@ pub async fn instance(state: &AppState) -> AppResult<Value> {
     }))
 }
 
-/// `/p/{id}` as a `Page`, when an anonymous reader finds it without a link
-/// in a federated community, and its author is a `Person` actor. `cc`
-/// names every federated community it is visible in (one object id, as
-/// many groups as it is shared into); never a private or unlisted one.
-pub async fn page(state: &AppState, id: i64) -> AppResult<Option<Value>> {
+/// Where a publication is seen on the fediverse: the publication, our
+/// federated communities it is visible in (their `Group`s announce it),
+/// the remote groups we mirror it is in (its author sends to them), and
+/// its author when a `Person` actor.
+pub struct Audience {
+    pub publication: crate::publications::Publication,
+    pub local_groups: Vec<Community>,
+    pub remote_groups: Vec<Community>,
+    /// The publication's id on the fediverse: its page, or the id it has
+    /// on the instance it came from.
+    pub object_id: String,
+    /// The local `Person` who wrote it (`None`: a person of another instance).
+    pub author: Option<User>,
+}
+
+impl Audience {
+    /// The group ids, for `cc`: ours, then the remote ones.
+    pub fn group_ids(&self, state: &AppState) -> Vec<String> {
+        self.local_groups
+            .iter()
+            .map(|c| state.url(&c.path()))
+            .chain(self.remote_groups.iter().filter_map(|c| c.ap_id.clone()))
+            .collect()
+    }
+}
+
+/// The [`Audience`] of publication `id`, when an anonymous reader finds it
+/// without a link in a federated community or a mirrored remote group —
+/// never through a private or unlisted one, never once removed.
+pub async fn audience(state: &AppState, id: i64) -> AppResult<Option<Audience>> {
     let Some(p) = publications::by_id(&state.db, id, None).await? else {
         return Ok(None);
     };
@@ -176,26 +201,56 @@ pub async fn page(state: &AppState, id: i64) -> AppResult<Option<Value>> {
     if publications::sight(None, &p, &links) != Sight::Full || p.status != ContentStatus::Visible {
         return Ok(None);
     }
-    let groups: Vec<String> = links
+    let visible = links
         .iter()
-        .filter(|l| l.status == ContentStatus::Visible && community_federated(&l.community))
-        .map(|l| state.url(&l.community.path()))
-        .collect();
-    if groups.is_empty() {
+        .filter(|l| l.status == ContentStatus::Visible)
+        .map(|l| l.community.clone());
+    let (local_groups, remote_groups): (Vec<Community>, Vec<Community>) = visible
+        .filter(|c| community_federated(c) || (c.domain.is_some() && c.ap_id.is_some()))
+        .partition(|c| c.domain.is_none());
+    if local_groups.is_empty() && remote_groups.is_empty() {
         return Ok(None);
     }
-    let Some(author) = p.author.as_ref() else {
+    let ap_id: Option<String> = sqlx::query_scalar("SELECT ap_id FROM publications WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .flatten();
+    let author = match p.author.as_ref() {
+        Some(a) => federated_person(state, &a.username).await?,
+        None => None,
+    };
+    Ok(Some(Audience {
+        object_id: ap_id.unwrap_or_else(|| state.url(&p.path())),
+        publication: p,
+        local_groups,
+        remote_groups,
+        author,
+    }))
+}
+
+/// `/p/{id}` as a `Page`, when an anonymous reader finds it without a link
+/// in a federated community, and its author is a `Person` actor. `cc`
+/// names every group it is visible in (one object id, as many groups as
+/// it is shared into); never a private or unlisted one.
+pub async fn page(state: &AppState, id: i64) -> AppResult<Option<Value>> {
+    let Some(a) = audience(state, id).await? else {
         return Ok(None);
     };
-    if federated_person(state, &author.username).await?.is_none() {
-        return Ok(None);
-    }
+    Ok(page_of(state, &a))
+}
+
+/// The `Page` of an [`Audience`] (`None`: written by someone of another instance).
+pub fn page_of(state: &AppState, a: &Audience) -> Option<Value> {
+    let author = a.author.as_ref()?;
+    let p = &a.publication;
+    let groups = a.group_ids(state);
     let url = state.url(&p.path());
     let mut doc = json!({
         "@context": [AS_CONTEXT, extension_context()],
         "id": url,
         "type": "Page",
-        "attributedTo": state.url(&author.path()),
+        "attributedTo": state.url(&urls::user(&author.username)),
         "name": p.title,
         "content": p.body_html,
         "mediaType": "text/html",
@@ -214,7 +269,66 @@ pub async fn page(state: &AppState, id: i64) -> AppResult<Option<Value>> {
     if let Some(link) = &p.link_url {
         doc["attachment"] = json!([{ "type": "Link", "href": link }]);
     }
-    Ok(Some(doc))
+    Some(doc)
+}
+
+/// The fediverse id of reply `rid` (its anchor on the page, or the id it
+/// has on the instance it came from).
+pub async fn reply_id(state: &AppState, pid: i64, rid: i64) -> AppResult<String> {
+    let ap_id: Option<String> =
+        sqlx::query_scalar("SELECT ap_id FROM replies WHERE id = $1 AND publication_id = $2")
+            .bind(rid)
+            .bind(pid)
+            .fetch_optional(&state.db.pool)
+            .await?
+            .flatten();
+    Ok(ap_id.unwrap_or_else(|| state.url(&format!("{}#r-{rid}", urls::publication(pid)))))
+}
+
+/// Reply `rid` of publication `pid` as a `Note` (FEP-1b12: `inReplyTo`
+/// the publication or the reply answered, `audience` the group), with the
+/// publication's audience, when it is visible, its publication federated,
+/// and its author a local `Person` actor.
+pub async fn note(state: &AppState, pid: i64, rid: i64) -> AppResult<Option<(Value, Audience)>> {
+    let Some(a) = audience(state, pid).await? else {
+        return Ok(None);
+    };
+    let Some(r) = publications::reply_by_id(&state.db, pid, rid).await? else {
+        return Ok(None);
+    };
+    if r.status != ContentStatus::Visible {
+        return Ok(None);
+    }
+    let Some(author) = r.author.as_ref() else {
+        return Ok(None);
+    };
+    let Some(author) = federated_person(state, &author.username).await? else {
+        return Ok(None);
+    };
+    let in_reply_to = match r.parent_id {
+        Some(parent) => reply_id(state, pid, parent).await?,
+        None => a.object_id.clone(),
+    };
+    let groups = a.group_ids(state);
+    let mut doc = json!({
+        "@context": [AS_CONTEXT, extension_context()],
+        "id": reply_id(state, pid, rid).await?,
+        "type": "Note",
+        "attributedTo": state.url(&urls::user(&author.username)),
+        "content": r.body_html,
+        "mediaType": "text/html",
+        "source": { "content": r.body, "mediaType": "text/markdown" },
+        "inReplyTo": in_reply_to,
+        "context": a.object_id,
+        "to": [PUBLIC],
+        "cc": groups,
+        "audience": groups[0],
+        "published": rfc3339(r.created_at),
+    });
+    if r.updated_at > r.created_at {
+        doc["updated"] = json!(rfc3339(r.updated_at));
+    }
+    Ok(Some((doc, a)))
 }
 
 /// A collection of an actor.

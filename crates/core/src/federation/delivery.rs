@@ -50,6 +50,8 @@ pub struct RemoteActor {
     pub key_id: String,
     pub public_pem: String,
     pub name: String,
+    /// `preferredUsername` (the `name` of `name@host`).
+    pub username: String,
 }
 
 impl RemoteActor {
@@ -126,6 +128,14 @@ pub fn parse_actor(ap_id: &str, doc: &Value) -> Option<RemoteActor> {
             .chars()
             .take(200)
             .collect(),
+        username: doc
+            .get("preferredUsername")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .chars()
+            .filter(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            .take(100)
+            .collect(),
     })
 }
 
@@ -143,6 +153,9 @@ pub async fn remote_actor(
     if origin(ap_id) == origin(&public) {
         anyhow::bail!("{ap_id} is one of ours");
     }
+    if !super::instances::permitted(&state.db, &super::instances::host(ap_id)).await? {
+        anyhow::bail!("{ap_id}: its instance is blocked");
+    }
     let got = fetcher(&public)
         .get(ap_id, &policy(ap_id))
         .await
@@ -151,11 +164,11 @@ pub async fn remote_actor(
     let a =
         parse_actor(ap_id, &doc).ok_or_else(|| anyhow::anyhow!("{ap_id} is not a usable actor"))?;
     sqlx::query(
-        "INSERT INTO ap_actors (ap_id, kind, inbox, shared_inbox, key_id, public_pem, name, fetched_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (ap_id) DO UPDATE SET \
+        "INSERT INTO ap_actors (ap_id, kind, inbox, shared_inbox, key_id, public_pem, name, fetched_at, username) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (ap_id) DO UPDATE SET \
          kind = excluded.kind, inbox = excluded.inbox, shared_inbox = excluded.shared_inbox, \
          key_id = excluded.key_id, public_pem = excluded.public_pem, name = excluded.name, \
-         fetched_at = excluded.fetched_at",
+         fetched_at = excluded.fetched_at, username = excluded.username",
     )
     .bind(&a.ap_id)
     .bind(&a.kind)
@@ -165,14 +178,15 @@ pub async fn remote_actor(
     .bind(&a.public_pem)
     .bind(&a.name)
     .bind(now())
+    .bind(&a.username)
     .execute(&state.db.pool)
     .await?;
     Ok(a)
 }
 
 async fn cached(db: &Db, ap_id: &str, since: i64) -> Result<Option<RemoteActor>, sqlx::Error> {
-    let row: Option<(String, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT kind, inbox, shared_inbox, key_id, public_pem, name FROM ap_actors \
+    let row: Option<(String, String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT kind, inbox, shared_inbox, key_id, public_pem, name, username FROM ap_actors \
          WHERE ap_id = $1 AND fetched_at >= $2",
     )
     .bind(ap_id)
@@ -180,7 +194,7 @@ async fn cached(db: &Db, ap_id: &str, since: i64) -> Result<Option<RemoteActor>,
     .fetch_optional(&db.pool)
     .await?;
     Ok(row.map(
-        |(kind, inbox, shared_inbox, key_id, public_pem, name)| RemoteActor {
+        |(kind, inbox, shared_inbox, key_id, public_pem, name, username)| RemoteActor {
             ap_id: ap_id.to_string(),
             kind,
             inbox,
@@ -188,6 +202,7 @@ async fn cached(db: &Db, ap_id: &str, since: i64) -> Result<Option<RemoteActor>,
             key_id,
             public_pem,
             name,
+            username,
         },
     ))
 }
@@ -204,6 +219,9 @@ pub async fn queue(
     let body = activity.to_string();
     let mut seen = std::collections::HashSet::new();
     for inbox in inboxes.iter().filter(|i| seen.insert(i.as_str())) {
+        if !super::instances::permitted(&state.db, &super::instances::host(inbox)).await? {
+            continue;
+        }
         state
             .jobs
             .push(
@@ -232,6 +250,38 @@ pub enum DeliveryError {
 
 /// POST one signed activity (a `Job::Deliver`).
 pub async fn deliver(
+    db: &Db,
+    inbox: &str,
+    activity: &str,
+    signer: &str,
+    key_id: &str,
+) -> Result<(), DeliveryError> {
+    let fail = |e: String| DeliveryError::Fail(e);
+    let to = super::instances::host(inbox);
+    let retry_later = |e: sqlx::Error| DeliveryError::Retry(format!("database: {e}"));
+    if !super::instances::permitted(db, &to)
+        .await
+        .map_err(retry_later)?
+    {
+        return Err(fail(format!("{to} is blocked")));
+    }
+    if super::instances::dead(db, &to).await.map_err(retry_later)? {
+        return Err(fail(format!(
+            "{to} has failed every delivery for {} days: treated as dead until it is heard from",
+            super::instances::DEAD_AFTER / 86_400
+        )));
+    }
+    let outcome = post_signed(db, inbox, activity, signer, key_id).await;
+    let _ = match &outcome {
+        Ok(()) => super::instances::delivered(db, &to).await,
+        Err(DeliveryError::Retry(e) | DeliveryError::Fail(e)) => {
+            super::instances::failed(db, &to, e).await
+        }
+    };
+    outcome
+}
+
+async fn post_signed(
     db: &Db,
     inbox: &str,
     activity: &str,
@@ -282,4 +332,87 @@ pub async fn deliver(
         }
         Err(e) => Err(DeliveryError::Retry(format!("{inbox}: {e}"))),
     }
+}
+
+/// An object (a `Note`, a `Page`…) fetched by its id, through the guarded
+/// fetcher: its `id` must be the one asked (what a server vouches for is
+/// what it serves under its own name).
+pub async fn fetch_object(state: &AppState, id: &str) -> anyhow::Result<Value> {
+    if !super::instances::permitted(&state.db, &super::instances::host(id)).await? {
+        anyhow::bail!("{id}: its instance is blocked");
+    }
+    let got = fetcher(&state.config.public_url())
+        .get(id, &policy(id))
+        .await
+        .map_err(|e| anyhow::anyhow!("fetching {id}: {e}"))?;
+    let doc: Value = serde_json::from_slice(&got.body)?;
+    if doc.get("id").and_then(Value::as_str) != Some(id) {
+        anyhow::bail!("{id} answered with another object");
+    }
+    Ok(doc)
+}
+
+/// The actor URL of a handle — `name@host`, `@name@host`, `!name@host`
+/// (Lemmy's community notation) or `acct:name@host` — by WebFinger
+/// (RFC 7033) through the guarded fetcher; an `http(s)` URL is taken as
+/// the actor URL itself. https first; plain http only for the test-only
+/// loopback allow-list of the fetcher.
+pub async fn resolve_handle(state: &AppState, handle: &str) -> anyhow::Result<String> {
+    let h = handle.trim();
+    if h.starts_with("https://") || h.starts_with("http://") {
+        return Ok(h.to_string());
+    }
+    let acct = h.trim_start_matches("acct:").trim_start_matches(['@', '!']);
+    let Some((name, host)) = acct.rsplit_once('@') else {
+        anyhow::bail!("{h} is not a handle (name@host)");
+    };
+    if name.is_empty()
+        || host.is_empty()
+        || host.contains(['/', '?', '#', '@'])
+        || name.contains(['/', '?', '#'])
+    {
+        anyhow::bail!("{h} is not a handle (name@host)");
+    }
+    if !super::instances::permitted(&state.db, host).await? {
+        anyhow::bail!("{host} is blocked");
+    }
+    let resource = format!("acct:{name}@{host}");
+    let query = format!(
+        "/.well-known/webfinger?resource={}",
+        percent_encoding::utf8_percent_encode(&resource, percent_encoding::NON_ALPHANUMERIC)
+    );
+    let public = state.config.public_url();
+    let mut last = anyhow::anyhow!("no answer");
+    for scheme in ["https", "http"] {
+        let url = format!("{scheme}://{host}{query}");
+        if scheme == "http" && crate::publications::fetch_allow_list(&url).is_empty() {
+            break;
+        }
+        let mut p = policy(&url);
+        p.accept = "application/jrd+json, application/json";
+        match fetcher(&public).get(&url, &p).await {
+            Ok(got) => {
+                let jrd: Value = serde_json::from_slice(&got.body)?;
+                let link = jrd["links"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|l| {
+                        l["rel"] == "self"
+                            && l["type"].as_str().is_some_and(|t| {
+                                t.starts_with("application/activity+json")
+                                    || t.starts_with("application/ld+json")
+                            })
+                    })
+                    // Mastodon takes the last (a name both a person and a
+                    // group: the group last, as Lemmy lists them).
+                    .last()
+                    .and_then(|l| l["href"].as_str())
+                    .ok_or_else(|| anyhow::anyhow!("{resource}: no ActivityPub actor"))?;
+                return Ok(link.to_string());
+            }
+            Err(e) => last = anyhow::anyhow!("{url}: {e}"),
+        }
+    }
+    Err(last)
 }

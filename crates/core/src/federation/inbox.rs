@@ -5,15 +5,23 @@
 //! origin — then handled once (`ap_received`: a duplicate is acknowledged,
 //! not handled again).
 //!
-//! Handled so far: `Follow` of a community (an open one accepts at once and
+//! Before the signature is even checked, the sender's instance must not be
+//! blocked (`instances`, 403) and must stay within [`INBOX_PER_HOST`]
+//! activities a minute (429).
+//!
+//! Handled here: `Follow` of a community (an open one accepts at once and
 //! answers `Accept`; one that approves its members keeps the follow
-//! pending; a private or unlisted one, or anything that is not a federated
-//! community, is refused with a logged reason), `Undo` of that follow, and
-//! `Accept` / `Reject` of our members' follows. Other activities are
-//! acknowledged and logged, not acted on (yet).
+//! pending until a manager approves it, [`approve`]; a private or unlisted
+//! one, or anything that is not a federated community, is refused with a
+//! logged reason), `Undo` of that follow, and `Accept` / `Reject` of our
+//! members' follows (an accepted one makes the remote group's mirror,
+//! `remote::group`, and the member a member of it). Content (`Create`,
+//! `Update`, `Delete`, `Announce`, `Remove`, `Like`, `Flag`) is
+//! `content`'s. Other activities are acknowledged and logged.
 
 use serde_json::{Value, json};
 
+use super::content;
 use super::delivery::{self, RemoteActor};
 use super::httpsig::{self, SigError};
 use super::keys::Owner;
@@ -39,8 +47,18 @@ pub enum Received {
     Ignored(&'static str),
 }
 
+/// Activities one instance may POST a minute (all its actors together).
+pub const INBOX_PER_HOST: crate::ratelimit::Limit = crate::ratelimit::Limit {
+    max: 600,
+    window_secs: 60,
+};
+
 #[derive(Debug, thiserror::Error)]
 pub enum InboxError {
+    #[error("instance blocked")]
+    Blocked,
+    #[error("too many activities; retry in {0} s")]
+    TooMany(i64),
     #[error("signature: {0}")]
     Signature(#[from] SigError),
     #[error("not authenticated: {0}")]
@@ -75,6 +93,15 @@ fn origin(u: &str) -> Option<String> {
 pub async fn receive(state: &AppState, post: &Post<'_>) -> Result<Received, InboxError> {
     let sig = (post.header)("signature").ok_or(SigError::Missing)?;
     let parsed = httpsig::parse(&sig)?;
+    let from = super::instances::host(&parsed.key_id);
+    if !super::instances::permitted(&state.db, &from).await? {
+        return Err(InboxError::Blocked);
+    }
+    if let Err(retry) =
+        crate::ratelimit::hit(&state.db, &format!("inbox:{from}"), INBOX_PER_HOST).await?
+    {
+        return Err(InboxError::TooMany(retry));
+    }
     let activity: Value =
         serde_json::from_slice(post.body).map_err(|_| InboxError::Invalid("not JSON"))?;
     let actor_id = activity
@@ -123,6 +150,7 @@ pub async fn receive(state: &AppState, post: &Post<'_>) -> Result<Received, Inbo
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
+    super::instances::seen(&state.db, &from).await?;
     let fresh = sqlx::query(
         "INSERT INTO ap_received (activity_id, actor, kind, received_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (activity_id) DO NOTHING",
@@ -141,8 +169,24 @@ pub async fn receive(state: &AppState, post: &Post<'_>) -> Result<Received, Inbo
         "Follow" => follow(state, &actor, &activity).await?,
         "Undo" => undo(state, &actor, &activity).await?,
         "Accept" | "Reject" => answered(state, &actor, &activity, kind == "Accept").await?,
-        "Announce" => Received::Ignored("announce: remote publications are not shown yet"),
-        _ => Received::Ignored("activity type not handled yet"),
+        "Create" | "Update" => {
+            let mut obj = activity
+                .get("object")
+                .cloned()
+                .ok_or(InboxError::Invalid("no object"))?;
+            if let Value::String(u) = &obj {
+                obj = delivery::fetch_object(state, u)
+                    .await
+                    .map_err(|e| InboxError::Unauthenticated(format!("{e:#}")))?;
+            }
+            content::create_or_update(state, &actor, &obj, None, kind == "Update").await?
+        }
+        "Delete" => content::delete(state, &actor, &activity).await?,
+        "Remove" => content::remove(state, &actor, &activity).await?,
+        "Announce" => content::announce(state, &actor, &activity).await?,
+        "Like" => content::like(state, &actor, &activity, false).await?,
+        "Flag" => content::flag(state, &actor, &activity).await?,
+        _ => Received::Ignored("activity type not handled"),
     };
     if let Received::Ignored(why) = &outcome {
         tracing::info!(actor = %actor_id, activity = %id, kind = %kind, why, "activity ignored");
@@ -151,7 +195,7 @@ pub async fn receive(state: &AppState, post: &Post<'_>) -> Result<Received, Inbo
 }
 
 /// The slug of one of our communities named by `url`.
-fn our_community<'a>(state: &AppState, url: &'a str) -> Option<&'a str> {
+pub(crate) fn our_community<'a>(state: &AppState, url: &'a str) -> Option<&'a str> {
     let public = state.config.public_url();
     let path = url.strip_prefix(public.as_str())?;
     let slug = path.strip_prefix("/c/")?;
@@ -230,7 +274,7 @@ async fn follow(
 }
 
 /// A short stable id derived from another id.
-fn hex_id(s: &str) -> String {
+pub(crate) fn hex_id(s: &str) -> String {
     use sha2::Digest;
     hex::encode(&sha2::Sha256::digest(s.as_bytes())[..12])
 }
@@ -244,6 +288,9 @@ async fn undo(
         .get("object")
         .ok_or(InboxError::Invalid("no object"))?;
     let inner_type = object.get("type").and_then(Value::as_str).unwrap_or("");
+    if inner_type == "Like" {
+        return content::like(state, actor, &json!({ "object": id_of(object) }), true).await;
+    }
     let follow_id = id_of(object).unwrap_or_default();
     // Undo(Follow), embedded (Mastodon, Lemmy) or by id.
     if !(inner_type == "Follow" || inner_type.is_empty()) {
@@ -300,6 +347,11 @@ async fn answered(
         .execute(&state.db.pool)
         .await?
         .rows_affected();
+    if n > 0 && accepted {
+        super::ops::joined_mirror(state, actor, follow_id)
+            .await
+            .map_err(|e| InboxError::Internal(e.into()))?;
+    }
     Ok(if n > 0 {
         Received::Handled(if accepted {
             "follow accepted"

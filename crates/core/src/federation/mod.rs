@@ -12,21 +12,32 @@
 //! - `delivery`: remote actors fetched through the guarded fetcher, signed
 //!   activities delivered through the job queue;
 //! - `inbox`: what other servers send (verified, then handled once);
-//! - `ops`: what our members do across instances (follow a remote group);
-//! - `outbox`: what our groups announce to their followers.
+//! - `content`: remote replies, posts, edits, deletions, likes and flags,
+//!   through the same operations as a person on a page (`Actor::Remote`);
+//! - `remote`: shadow rows for remote people and mirrored remote groups,
+//!   remote HTML read back to text;
+//! - `instances`: allow and block lists, the dead-instance circuit breaker;
+//! - `ops`: what our members do across instances (follow a remote group)
+//!   and managers (approve remote followers);
+//! - `outbox`: what our groups announce to their followers, and what our
+//!   members send to remote groups.
 //!
 //! Ids are the pages' own URLs (`urls.rs`): `/u/{name}`, `/c/{slug}`,
 //! `/p/{id}`, and `/actor` for the instance; what answers on them is chosen
 //! by `Accept` ([`wants_activity_json`]).
 
 pub mod actors;
+pub mod content;
 pub mod delivery;
 pub mod discovery;
+pub mod fuzz;
 pub mod httpsig;
 pub mod inbox;
+pub mod instances;
 pub mod keys;
 pub mod ops;
 pub mod outbox;
+pub mod remote;
 
 use crate::accounts::User;
 use crate::communities::Community;
@@ -88,7 +99,13 @@ pub fn wants_activity_json(accept: &str) -> bool {
 
 /// Is this community a `Group` actor of the fediverse?
 pub fn community_federated(c: &Community) -> bool {
-    policy::can(None, Action::FederateCommunity { c: &c.facts() })
+    policy::can(
+        None,
+        Action::FederateCommunity {
+            c: &c.facts(),
+            local: c.domain.is_none(),
+        },
+    )
 }
 
 /// Whether `u` chose not to appear on the fediverse.

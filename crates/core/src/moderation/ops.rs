@@ -277,6 +277,28 @@ pub async fn act(
         accounts::ops::queue_logouts(state, target_user.id).await?;
     }
 
+    // What the fediverse saw of it, read before it is hidden: the groups
+    // then announce its removal (`Remove`).
+    let federated = match (req.act, target) {
+        (Act::Hide | Act::Remove, Target::Publication(id)) => {
+            crate::federation::outbox::before_delete(
+                state,
+                crate::federation::outbox::Object::Publication(id),
+            )
+            .await
+        }
+        (Act::Hide | Act::Remove, Target::Reply(rid)) => match publication_id {
+            Some(pid) => {
+                crate::federation::outbox::before_delete(
+                    state,
+                    crate::federation::outbox::Object::Reply(pid, rid),
+                )
+                .await
+            }
+            None => None,
+        },
+        _ => None,
+    };
     let t = now();
     let mut tx = db.begin().await?;
     let logged: &'static str;
@@ -536,6 +558,7 @@ pub async fn act(
         .await?;
     }
     tx.commit().await?;
+    crate::federation::outbox::removed(state, federated, cid, &reason).await;
     Ok(Done {
         logged,
         target,

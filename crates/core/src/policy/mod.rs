@@ -117,8 +117,20 @@ pub enum Action<'a> {
     /// Be published on the fediverse (ActivityPub, issue 18): a community
     /// as a `Group` actor with its content — open ones only, active or
     /// archived; private and unlisted communities are not federated at
-    /// all. Asked for an anonymous remote, whoever the viewer is.
-    FederateCommunity { c: &'a CommunityFacts },
+    /// all. Asked for an anonymous remote, whoever the viewer is. `local`:
+    /// a community of this instance (a remote group we mirror, known by a
+    /// row with `communities.domain`, is never ours to publish).
+    FederateCommunity { c: &'a CommunityFacts, local: bool },
+    /// A person of another instance (`Actor::Remote`, a `users` row with a
+    /// `domain`) writes into a community through federation: a reply or a
+    /// post mentioning one of our federated communities (`local`), or
+    /// content a remote group we follow announces (not `local`). Refused
+    /// when banned there or when the community does not take content.
+    PostFromFediverse {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+        local: bool,
+    },
     /// Be published as a `Person` actor: an active local account whose
     /// owner did not opt out (`users.federation_opt_out`).
     FederateProfile { target: &'a User, opted_out: bool },
@@ -212,6 +224,7 @@ pub fn system_may(action: Action<'_>) -> bool {
         | Action::JoinCommunity { .. }
         | Action::RequestToJoin { .. }
         | Action::PostInCommunity { .. }
+        | Action::PostFromFediverse { .. }
         | Action::EditAccount { .. }
         | Action::SignInToTool => false,
     }
@@ -332,12 +345,19 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
                     && v.is_some_and(|u| Some(u.id) == i.proposed_by))
         }
         Action::ModerateInitiatives => is_admin,
-        Action::FederateCommunity { c } => {
-            c.visibility == Visibility::Open
+        Action::FederateCommunity { c, local } => {
+            local
+                && c.visibility == Visibility::Open
                 && matches!(
                     c.status,
                     CommunityStatus::Active | CommunityStatus::Archived
                 )
+        }
+        Action::PostFromFediverse { c, m, local } => {
+            viewer.is_some_and(|u| u.status == Status::Active && u.domain.is_some())
+                && c.status == CommunityStatus::Active
+                && !banned(m)
+                && (!local || can(None, Action::FederateCommunity { c, local }))
         }
         Action::FederateProfile { target, opted_out } => {
             !opted_out && target.domain.is_none() && target.status == Status::Active

@@ -590,12 +590,15 @@ fn federation_matrix() {
                 let want = vis == V::Open && matches!(st, S::Active | S::Archived);
                 for viewer in [None, Some(&admin)] {
                     assert_eq!(
-                        can(viewer, Action::FederateCommunity { c: &c }),
+                        can(viewer, Action::FederateCommunity { c: &c, local: true }),
                         want,
                         "{vis:?} {st:?} {join:?}"
                     );
                 }
-                assert_eq!(system_may(Action::FederateCommunity { c: &c }), want);
+                assert_eq!(
+                    system_may(Action::FederateCommunity { c: &c, local: true }),
+                    want
+                );
             }
         }
     }
@@ -613,5 +616,63 @@ fn federation_matrix() {
         assert_eq!(can(None, a), want, "{} {opted_out}", target.id);
         assert_eq!(can(Some(&admin), a), want);
         assert_eq!(system_may(a), want);
+    }
+}
+
+#[test]
+fn people_of_other_instances_write_only_through_federation() {
+    use CommunityStatus as S;
+    use Visibility as V;
+    let mut remote = user(3, false, Status::Active);
+    remote.domain = Some("ailleurs.example".into());
+    let local = user(2, false, Status::Active);
+    let banned = Some(Membership {
+        role: Role::Member,
+        state: MemberState::Banned,
+    });
+    for vis in [V::Open, V::Private, V::Unlisted] {
+        for st in [S::Active, S::Archived] {
+            let c = facts(vis, JoinPolicy::Open, st);
+            let ours = vis == V::Open && st == S::Active;
+            let a = |local_c| Action::PostFromFediverse {
+                c: &c,
+                m: None,
+                local: local_c,
+            };
+            assert_eq!(can(Some(&remote), a(true)), ours, "{vis:?} {st:?}");
+            // A remote group's own content: whatever it says it is.
+            assert_eq!(can(Some(&remote), a(false)), st == S::Active);
+            // Never a local person, nobody, the system; never when banned.
+            assert!(!can(Some(&local), a(true)));
+            assert!(!can(None, a(true)));
+            assert!(!system_may(a(true)));
+            assert!(!can(
+                Some(&remote),
+                Action::PostFromFediverse {
+                    c: &c,
+                    m: banned,
+                    local: true
+                }
+            ));
+            // A remote person never posts as a member would.
+            assert!(!can(
+                Some(&remote),
+                Action::PostInCommunity {
+                    c: &c,
+                    m: Some(Membership {
+                        role: Role::Member,
+                        state: MemberState::Active
+                    })
+                }
+            ));
+            // A mirrored remote group is not ours to federate.
+            assert!(!can(
+                None,
+                Action::FederateCommunity {
+                    c: &c,
+                    local: false
+                }
+            ));
+        }
     }
 }

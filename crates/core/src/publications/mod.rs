@@ -239,7 +239,7 @@ impl Publication {
         }
     }
     pub fn is_author(&self, viewer: Option<&User>) -> bool {
-        acting(viewer).is_some_and(|u| Some(u.id) == self.author_id)
+        authoring(viewer).is_some_and(|u| Some(u.id) == self.author_id)
     }
 }
 
@@ -355,6 +355,13 @@ fn acting(viewer: Option<&User>) -> Option<&User> {
     viewer.filter(|u| u.status == crate::accounts::Status::Active && u.domain.is_none())
 }
 
+/// An author able to act on what they wrote: an active account, of this
+/// instance or another (a person of another instance edits and deletes
+/// their own replies and posts through federation, `Actor::Remote`).
+fn authoring(viewer: Option<&User>) -> Option<&User> {
+    viewer.filter(|u| u.status == crate::accounts::Status::Active)
+}
+
 /// Load one publication with its author, preview, revision count and
 /// whether `viewer` follows it. Does not check permissions: see [`sight`].
 pub async fn by_id(
@@ -435,6 +442,13 @@ impl Shared {
             Action::PostInCommunity {
                 c: &self.community.facts(),
                 m: self.membership,
+            },
+        ) || policy::can(
+            viewer,
+            Action::PostFromFediverse {
+                c: &self.community.facts(),
+                m: self.membership,
+                local: self.community.domain.is_none(),
             },
         )
     }
@@ -547,7 +561,7 @@ pub fn written_for(
 /// May `viewer` reply? Readable in full, not locked, visible, and the viewer
 /// may post in a community where it is visible.
 pub fn may_reply(viewer: Option<&User>, p: &Publication, links: &[Shared]) -> bool {
-    acting(viewer).is_some()
+    authoring(viewer).is_some()
         && !p.locked
         && p.status == ContentStatus::Visible
         && sight(viewer, p, links) == Sight::Full

@@ -230,6 +230,36 @@ pub async fn check_new(state: &AppState, actor: &Actor, new: &NewPublication) ->
     }
 }
 
+/// Check a publication that arrives through federation (`Actor::Remote`):
+/// the draft as [`check_new`] checks it, into `communities`, each one where
+/// the policy lets a person of another instance write
+/// (`PostFromFediverse`): one of our federated communities it was
+/// addressed to, or the mirror of the remote group that announced it.
+pub async fn check_remote_new(
+    state: &AppState,
+    actor: &Actor,
+    draft: &Draft,
+    communities: Vec<Community>,
+) -> AppResult<Valid> {
+    let mut chosen = Vec::new();
+    for c in communities {
+        let m = crate::communities::membership(&state.db, c.id, actor.user()).await?;
+        let local = c.domain.is_none();
+        if actor.may(policy::Action::PostFromFediverse {
+            c: &c.facts(),
+            m,
+            local,
+        }) {
+            chosen.push((c, m));
+        }
+    }
+    let checked = super::check_draft(draft, false).map_err(invalid)?;
+    if chosen.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Valid { checked, chosen })
+}
+
 /// What publishing did.
 pub enum Created {
     /// Published; `preview_failed` when the watch link's page could not
@@ -373,6 +403,8 @@ pub async fn edit(
         (add, remove)
     };
     super::edit(&state.db, user, p, &e.links, checked, add, &remove).await?;
+    crate::federation::outbox::updated(state, crate::federation::outbox::Object::Publication(p.id))
+        .await;
     Ok(())
 }
 
@@ -421,7 +453,13 @@ pub async fn add_attachments(
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     let user = person(actor)?;
     let (p, _) = deletable(state, Some(user), id).await?;
+    let gone = crate::federation::outbox::before_delete(
+        state,
+        crate::federation::outbox::Object::Publication(id),
+    )
+    .await;
     super::delete(&state.db, &p).await?;
+    crate::federation::outbox::deleted(state, gone).await;
     Ok(())
 }
 
@@ -577,7 +615,9 @@ pub async fn add_reply(
     };
     let body = super::check_reply(text).map_err(|k| invalid(vec![("body", k)]))?;
     write_limit(state, user, Write::Reply).await?;
-    Ok(super::add_reply(&state.db, user, &p, &links, parent.as_ref(), &body).await?)
+    let rid = super::add_reply(&state.db, user, &p, &links, parent.as_ref(), &body).await?;
+    crate::federation::outbox::reply_created(state, id, rid).await;
+    Ok(rid)
 }
 
 /// Edit one's own reply (`Invalid`, field `body`); the previous text is kept.
@@ -592,6 +632,8 @@ pub async fn edit_reply(
     let (_, _, r) = own_reply(state, Some(user), id, rid).await?;
     let body = super::check_reply(text).map_err(|k| invalid(vec![("body", k)]))?;
     super::edit_reply(&state.db, user, &r, &body).await?;
+    crate::federation::outbox::updated(state, crate::federation::outbox::Object::Reply(id, rid))
+        .await;
     Ok(())
 }
 
@@ -599,6 +641,12 @@ pub async fn edit_reply(
 pub async fn delete_reply(state: &AppState, actor: &Actor, id: i64, rid: i64) -> AppResult<()> {
     let user = person(actor)?;
     let (_, _, r) = own_reply(state, Some(user), id, rid).await?;
+    let gone = crate::federation::outbox::before_delete(
+        state,
+        crate::federation::outbox::Object::Reply(id, rid),
+    )
+    .await;
     super::delete_reply(&state.db, &r).await?;
+    crate::federation::outbox::deleted(state, gone).await;
     Ok(())
 }

@@ -36,7 +36,7 @@ impl Reply {
         )
     }
     pub fn is_author(&self, viewer: Option<&User>) -> bool {
-        acting(viewer).is_some_and(|u| Some(u.id) == self.author_id)
+        authoring(viewer).is_some_and(|u| Some(u.id) == self.author_id)
     }
 }
 
