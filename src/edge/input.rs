@@ -12,6 +12,10 @@
 //!   engines, and a NUL is refused with 422 `invalid` naming the field.
 //!   Multipart text fields are checked where they are read
 //!   ([`text_field`]); file contents are bytes, not text.
+//! - **No unknown field in an API body.** A JSON body field that the
+//!   operation's documented schema does not have (its objects are closed:
+//!   `additionalProperties: false`) is refused with 422 `invalid` naming
+//!   it (`api::unknown_field`), so the server and the document agree.
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -30,6 +34,8 @@ pub const IMAGE_BODY: usize = crate::images::MAX_UPLOAD_BYTES + 1024 * 1024;
 
 /// The message key of a field refused for holding U+0000.
 pub const NUL_KEY: &str = "field-nul-character";
+/// The message key of a JSON field the API's document does not list.
+pub const UNKNOWN_KEY: &str = "field-unknown";
 
 /// The body limit of a route (its matched path, as declared in the
 /// routers). The one table of it: routers set no limit of their own.
@@ -101,6 +107,15 @@ async fn check(mut req: Request) -> AppResult<Request> {
             Ok(mut value) => {
                 if let Some(field) = find_nul(&value, String::new()) {
                     return Err(nul(&field));
+                }
+                // The API refuses the fields its document does not list.
+                if let Some(route) = route.as_deref().filter(|r| r.starts_with("/api/"))
+                    && let Some(field) =
+                        crate::api::unknown_field(parts.method.as_str(), route, &value)
+                {
+                    return Err(AppError::Invalid {
+                        fields: vec![(field, UNKNOWN_KEY.to_string())],
+                    });
                 }
                 if integral_floats(&mut value) {
                     serde_json::to_vec(&value)

@@ -300,6 +300,7 @@ pub async fn cancelled_occurrences(db: &Db, event_id: i64) -> Result<Vec<String>
 /// 'YYYY-MM-DDTHH:MM' (a date alone when all day).
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = EventValues)]
 pub struct Values {
     pub title: String,
     /// Markdown.

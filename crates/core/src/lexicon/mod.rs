@@ -286,6 +286,7 @@ pub fn diff(before: &Term, after: &Term) -> Vec<(&'static str, String, String)> 
 /// What a form or the API sends.
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = LexiconTermValues)]
 pub struct Values {
     pub pref_fr: String,
     pub pref_en: String,
