@@ -363,7 +363,10 @@ fn object_parts(
     v: &serde_json::Value,
     components: &serde_json::Value,
     depth: usize,
-) -> Option<(serde_json::Map<String, serde_json::Value>, Vec<serde_json::Value>)> {
+) -> Option<(
+    serde_json::Map<String, serde_json::Value>,
+    Vec<serde_json::Value>,
+)> {
     if depth > 8 {
         return None;
     }
@@ -473,7 +476,9 @@ fn document_value() -> Option<&'static serde_json::Value> {
 pub fn unknown_field(method: &str, route: &str, body: &serde_json::Value) -> Option<String> {
     let doc = document_value()?;
     let op = doc["paths"].get(route)?.get(method.to_ascii_lowercase())?;
-    let schema = op["requestBody"]["content"].get("application/json")?.get("schema")?;
+    let schema = op["requestBody"]["content"]
+        .get("application/json")?
+        .get("schema")?;
     unknown_in(doc, schema, body, String::new(), 0)
 }
 
@@ -508,7 +513,9 @@ fn unknown_in(
             .iter()
             .filter(|m| {
                 let m = resolve(doc, m);
-                m.get("properties").is_some() || m.get("items").is_some() || m.get("oneOf").is_some()
+                m.get("properties").is_some()
+                    || m.get("items").is_some()
+                    || m.get("oneOf").is_some()
             })
             .map(|m| unknown_in(doc, m, value, at.clone(), depth + 1))
             .collect();
@@ -551,9 +558,10 @@ fn unknown_in(
         }
         Value::Array(items) => {
             let item_schema = schema.get("items")?;
-            items.iter().enumerate().find_map(|(i, v)| {
-                unknown_in(doc, item_schema, v, format!("{at}[{i}]"), depth + 1)
-            })
+            items
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| unknown_in(doc, item_schema, v, format!("{at}[{i}]"), depth + 1))
         }
         _ => None,
     }
