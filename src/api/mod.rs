@@ -444,6 +444,18 @@ fn close_objects(v: &mut serde_json::Value) {
             {
                 map.insert("additionalProperties".into(), Value::Bool(false));
             }
+            // A required field has no default (`#[serde(default)]` on a
+            // struct gives every field one, which may not even fit the
+            // field's own pattern).
+            if let Some(Value::Array(required)) = map.get("required").cloned()
+                && let Some(Value::Object(props)) = map.get_mut("properties")
+            {
+                for name in required.iter().filter_map(|r| r.as_str()) {
+                    if let Some(Value::Object(p)) = props.get_mut(name) {
+                        p.remove("default");
+                    }
+                }
+            }
             for (k, child) in map.iter_mut() {
                 if k != "example" && k != "examples" && k != "default" {
                     close_objects(child);

@@ -56,8 +56,12 @@ pub struct NotificationPreferences {
 #[serde(default)]
 pub struct NotificationPreferencesUpdate {
     pub channels: BTreeMap<String, String>,
+    /// 0 to 23.
+    #[schema(minimum = 0, maximum = 23)]
     pub digest_hour: Option<i64>,
     pub time_zone: Option<String>,
+    /// 0 = Monday … 6 = Sunday.
+    #[schema(minimum = 0, maximum = 6)]
     pub weekly_day: Option<i64>,
     pub communities: Vec<CommunityWatch>,
 }

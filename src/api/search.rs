@@ -228,6 +228,7 @@ pub struct SavedSearchCreate {
     #[serde(default)]
     pub name: String,
     /// The search, as the query string of `/api/v1/search` (e.g. `q=v%C3%A9lo&kind=question`).
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
     pub query: String,
 }
 

@@ -10,6 +10,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
+pub use crate::schema::choice;
+
 use super::tokens::ApiToken;
 use crate::accounts::{SessionInfo, User};
 use crate::i18n::Lang;
@@ -151,10 +153,13 @@ impl Me {
 #[serde(deny_unknown_fields)]
 pub struct MeUpdate {
     /// At most 80 characters; empty to show the username instead.
-    #[schema(max_length = 80)]
+    #[schema(max_length = 80, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     pub display_name: Option<String>,
-    /// At most 500 characters.
-    #[schema(max_length = 500)]
+    /// At most 500 characters; no control characters but line breaks and tabs.
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$"
+    )]
     pub bio: Option<String>,
     #[schema(value_type = Option<LocaleCode>)]
     pub locale: Option<String>,
