@@ -299,7 +299,7 @@ pub async fn update(
 /// the content). A name the resource already has becomes a new version.
 #[utoipa::path(post, path = "/api/v1/resources/{id}/files", tag = "library", security(("bearer" = [])),
     params(("id" = i64, Path)),
-    request_body(content_type = "multipart/form-data", description = "One or more `file` parts"),
+    request_body(content = crate::api::wire::FileParts, content_type = "multipart/form-data", description = "One or more `file` parts"),
     responses((status = 200, body = ResourceOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_files(

@@ -341,6 +341,7 @@ pub fn openapi_document() -> Result<&'static str, AppError> {
     let mut value = serde_json::to_value(ApiDoc::openapi())
         .map_err(|e| AppError::Internal(anyhow::anyhow!("OpenAPI serialisation: {e}")))?;
     flatten_all_of(&mut value);
+    field_rules(&mut value);
     close_objects(&mut value);
     no_nul_strings(&mut value);
     let json = serde_json::to_string(&value)
@@ -421,6 +422,49 @@ fn flatten_all_of_in(v: &mut serde_json::Value, components: &serde_json::Value) 
             .for_each(|c| flatten_all_of_in(c, components)),
         _ => {}
     }
+}
+
+/// Rules between fields, which a struct's derive cannot say: the server
+/// checks them, so the document states them too (JSON Schema 2020-12).
+fn field_rules(doc: &mut serde_json::Value) {
+    use serde_json::json;
+    let schemas = &mut doc["components"]["schemas"];
+    let mut add = |name: &str, key: &str, rule: serde_json::Value| {
+        if let Some(s) = schemas.get_mut(name).and_then(|s| s.as_object_mut()) {
+            s.insert(key.into(), rule);
+        }
+    };
+    // Exactly one target (the others absent or null).
+    let present = |f: &str| json!({"required": [f], "properties": {f: {"not": {"type": "null"}}}});
+    add(
+        "NewReport",
+        "oneOf",
+        json!([
+            present("publication_id"),
+            present("reply_id"),
+            present("username")
+        ]),
+    );
+    // A watch item has its link.
+    add(
+        "PublicationCreate",
+        "if",
+        json!({"properties": {"kind": {"const": "watch"}}, "required": ["kind"]}),
+    );
+    add(
+        "PublicationCreate",
+        "then",
+        json!({"required": ["link_url"], "properties": {"link_url": {"type": "string", "minLength": 1}}}),
+    );
+    // A private community is not open to anyone who asks.
+    add(
+        "NewCommunityBody",
+        "not",
+        json!({
+            "properties": {"visibility": {"const": "private"}, "join_policy": {"const": "open"}},
+            "required": ["visibility", "join_policy"]
+        }),
+    );
 }
 
 /// Objects are closed unless they say otherwise: every object schema with
@@ -520,7 +564,11 @@ fn unknown_in(
     // A nullable reference (`oneOf: [null, $ref]`) or a choice: the
     // members that describe objects or arrays are followed; a field is
     // unknown only when no member knows it.
-    if let Some(members) = schema.get("oneOf").and_then(|m| m.as_array()) {
+    // (An object's own `oneOf` of rules between its fields, with its
+    // `properties` beside it, does not count: its properties do.)
+    if schema.get("properties").is_none()
+        && let Some(members) = schema.get("oneOf").and_then(|m| m.as_array())
+    {
         let found: Vec<Option<String>> = members
             .iter()
             .filter(|m| {

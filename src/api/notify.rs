@@ -51,6 +51,17 @@ pub struct NotificationPreferences {
     pub communities: Vec<CommunityWatch>,
 }
 
+fn time_zone_choice() -> utoipa::openapi::Object {
+    let zones: Vec<&str> = crate::notifications::prefs::Zone::ALL
+        .iter()
+        .map(|z| z.code())
+        .collect();
+    super::wire::choice(
+        "The IANA time zone of the digest hour, one of those proposed.",
+        &zones,
+    )
+}
+
 /// Changes: every field may be left out (kept as it is).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
@@ -59,6 +70,7 @@ pub struct NotificationPreferencesUpdate {
     /// 0 to 23.
     #[schema(minimum = 0, maximum = 23)]
     pub digest_hour: Option<i64>,
+    #[schema(schema_with = time_zone_choice)]
     pub time_zone: Option<String>,
     /// 0 = Monday … 6 = Sunday.
     #[schema(minimum = 0, maximum = 6)]

@@ -31,6 +31,29 @@ fn avatar_url(state: &AppState, user: &User) -> Option<String> {
     user.avatar_url().map(|p| state.url(&p))
 }
 
+// ---- files ---------------------------------------------------------------------
+
+/// A multipart body of one or more `file` parts (the files themselves).
+#[derive(ToSchema)]
+pub struct FileParts {
+    #[schema(schema_with = file_parts)]
+    pub file: Vec<Vec<u8>>,
+}
+
+fn file_parts() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{
+        ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type,
+    };
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::Type(Type::String))
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary))),
+        )
+        .min_items(Some(1))
+        .build()
+}
+
 // ---- errors -------------------------------------------------------------------
 
 /// Every error response of the API has this body.

@@ -313,6 +313,7 @@ pub struct MemberPage {
 #[into_params(parameter_in = Query)]
 pub struct MembersParams {
     /// `active` (default) or `banned` (managers only).
+    #[param(pattern = "^(active|banned)$")]
     pub state: Option<String>,
     /// 1-based page number (50 per page).
     pub page: Option<i64>,

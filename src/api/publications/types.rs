@@ -211,7 +211,8 @@ pub struct ReplyOut {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReplyCreate {
-    /// Markdown, at most 100,000 bytes.
+    /// Markdown, at most 100,000 bytes; not blank.
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
     pub body: String,
     /// The reply this one answers (omit for a reply to the publication).
     #[serde(default)]
@@ -220,6 +221,8 @@ pub struct ReplyCreate {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReplyUpdate {
+    /// Markdown, at most 100,000 bytes; not blank.
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
     pub body: String,
 }
 
