@@ -237,7 +237,9 @@ impl Modify for OperationIds {
 /// where one is needed; `404 not_found`: an address with an id or name that
 /// matches nothing the caller may see; `413 payload_too_large`,
 /// `415 unsupported_media_type`, `422 invalid_body`: a request body too
-/// large, not JSON, or of the wrong shape; `500 internal`/`503 unavailable`:
+/// large, not JSON, or of the wrong shape; `429 rate_limited`: too many
+/// things made (a `201` operation) in a short time; `403`: an inactive
+/// account or a token whose scope does not cover the method; `500 internal`/`503 unavailable`:
 /// a fault on our side or a database out of reach, always with a request id.
 struct CommonErrors;
 
@@ -277,6 +279,7 @@ impl Modify for CommonErrors {
                     .any(|p| p.parameter_in == ParameterIn::Query);
                 let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
                 let body = op.request_body.is_some();
+                let creates = op.responses.responses.contains_key("201");
                 let mut add = |status: &str, description: &str| {
                     op.responses
                         .responses
@@ -310,6 +313,17 @@ impl Modify for CommonErrors {
                         "A value is refused (`invalid`, with `fields` naming it), such as text \
                          holding a NUL character (U+0000); for a body, also a body that does not \
                          have the documented shape (`invalid_body`)",
+                    );
+                }
+                // What makes something (201) is limited per account by the
+                // instance: publications, replies, reports, communities,
+                // invitations, events, organisations, initiatives, terms,
+                // resources.
+                if creates {
+                    add(
+                        "429",
+                        "Too many made in a short time (`rate_limited`, with `Retry-After`); \
+                         the limit is per account, set by the instance",
                     );
                 }
                 if body {
