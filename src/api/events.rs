@@ -307,7 +307,9 @@ pub async fn set_status(
 #[derive(Deserialize, ToSchema)]
 pub struct OccurrenceIn {
     /// The occurrence's local start ('YYYY-MM-DDTHH:MM', a date when all day).
-    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2})?$")]
+    #[schema(
+        pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9])?$"
+    )]
     pub start: String,
     /// `true` to cancel it, `false` to restore it.
     pub cancelled: bool,

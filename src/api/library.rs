@@ -251,7 +251,8 @@ pub async fn show(
 pub struct NewResource {
     #[serde(flatten)]
     pub values: Values,
-    /// Community slugs (the caller must be able to post in each).
+    /// Community slugs (at least one; the caller must be able to post in each).
+    #[schema(required = true, min_items = 1)]
     pub communities: Vec<String>,
     /// Also in the instance library (administrators).
     pub library: bool,

@@ -459,16 +459,26 @@ fn field_rules(doc: &mut serde_json::Value) {
             present("username")
         ]),
     );
-    // A watch item has its link.
+    // A watch item has its link; a discussion or a question has its text.
     add(
         "PublicationCreate",
-        "if",
-        json!({"properties": {"kind": {"const": "watch"}}, "required": ["kind"]}),
-    );
-    add(
-        "PublicationCreate",
-        "then",
-        json!({"required": ["link_url"], "properties": {"link_url": {"type": "string", "minLength": 1}}}),
+        "allOf",
+        json!([
+            {
+                "if": {"properties": {"kind": {"const": "watch"}}, "required": ["kind"]},
+                "then": {"required": ["link_url"], "properties": {"link_url": {"type": "string", "minLength": 1}}}
+            },
+            {
+                "if": {"properties": {"kind": {"enum": ["discussion", "question"]}}, "required": ["kind"]},
+                "then": {
+                    "required": ["title", "body"],
+                    "properties": {
+                        "title": {"type": "string", "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"},
+                        "body": {"type": "string", "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"}
+                    }
+                }
+            }
+        ]),
     );
     // A private community is not open to anyone who asks.
     add(

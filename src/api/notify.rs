@@ -29,7 +29,7 @@ pub fn router() -> Router<AppState> {
 pub struct CommunityWatch {
     /// The community's slug (one I am a member of).
     pub community: String,
-    /// `everything`, `publications`, `mentions` (the default) or `muted`.
+    #[schema(schema_with = level_choice)]
     pub level: String,
 }
 
@@ -49,6 +49,17 @@ pub struct NotificationPreferences {
     pub weekly_day: i64,
     /// Watching level of each community I am a member of.
     pub communities: Vec<CommunityWatch>,
+}
+
+fn level_choice() -> utoipa::openapi::Object {
+    let levels: Vec<&str> = crate::notifications::prefs::Level::ALL
+        .iter()
+        .map(|l| l.code())
+        .collect();
+    super::wire::choice(
+        "`everything`, `publications`, `mentions` (the default) or `muted`.",
+        &levels,
+    )
 }
 
 fn time_zone_choice() -> utoipa::openapi::Object {

@@ -312,7 +312,7 @@ pub struct Values {
     /// Required: 'YYYY-MM-DDTHH:MM', or 'YYYY-MM-DD' when all day.
     #[schema(
         required = true,
-        pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2})?$"
+        pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9])?$"
     )]
     pub start: String,
     pub end: String,
