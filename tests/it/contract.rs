@@ -2,8 +2,9 @@
 //! from `tests/rp/.venv`, `scripts/test --install-rp`) generates requests
 //! from the served OpenAPI document against a seeded instance (so the
 //! operations meet real data rather than 404s), derandomized, with a
-//! bounded budget, positive and negative data, and checks every response: no server error, a status the
-//! document lists, the documented content type and the documented schema.
+//! bounded budget, positive and negative data, and checks every response:
+//! no server error, a status the document lists, the documented content
+//! type and the documented schema.
 //! The report is kept in `target/tmp/schemathesis-<engine>.txt` and its
 //! summary is printed by `scripts/test`.
 
