@@ -1,6 +1,7 @@
 # Limits and input (issue 12, items 5 to 11)
 
 field-nul-character = This field contains a null character (U+0000), which is not accepted.
+field-unknown = This field is not part of the request (see the API description).
 error-fields-title = Refused fields:
 image-busy = Too many images are being processed. Try again in a few seconds.
 

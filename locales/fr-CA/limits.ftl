@@ -1,6 +1,7 @@
 # Limites et entrées (issue 12, points 5 à 11)
 
 field-nul-character = Ce champ contient un caractère nul (U+0000), qui n’est pas accepté.
+field-unknown = Ce champ ne fait pas partie de la requête (voir la description de l’API).
 error-fields-title = Champs refusés :
 image-busy = Trop d’images sont en cours de traitement. Réessayez dans quelques secondes.
 

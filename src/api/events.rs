@@ -64,7 +64,7 @@ pub struct EventOut {
     pub tags: Vec<String>,
     pub contact: String,
     pub capacity: Option<i64>,
-    /// `scheduled`, `cancelled` or `postponed`.
+    #[schema(schema_with = event_status)]
     pub status: String,
     pub sequence: i64,
     pub going: i64,
@@ -269,9 +269,20 @@ pub async fn update(
     Ok(Json(reloaded(&state, &u, &e).await?))
 }
 
+fn event_status() -> utoipa::openapi::Object {
+    super::wire::choice(
+        "`scheduled`, `cancelled` or `postponed`.",
+        &["scheduled", "cancelled", "postponed"],
+    )
+}
+
+fn rsvp_answer() -> utoipa::openapi::Object {
+    super::wire::choice("`going`, `maybe` or `no`.", &["going", "maybe", "no"])
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct StatusIn {
-    /// `scheduled`, `cancelled` or `postponed`.
+    #[schema(schema_with = event_status)]
     pub status: String,
 }
 
@@ -296,6 +307,9 @@ pub async fn set_status(
 #[derive(Deserialize, ToSchema)]
 pub struct OccurrenceIn {
     /// The occurrence's local start ('YYYY-MM-DDTHH:MM', a date when all day).
+    #[schema(
+        pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9])?$"
+    )]
     pub start: String,
     /// `true` to cancel it, `false` to restore it.
     pub cancelled: bool,
@@ -318,7 +332,7 @@ pub async fn set_occurrence(
 
 #[derive(Deserialize, ToSchema)]
 pub struct AnswerIn {
-    /// `going`, `maybe` or `no`.
+    #[schema(schema_with = rsvp_answer)]
     pub answer: String,
 }
 

@@ -251,7 +251,8 @@ pub async fn show(
 pub struct NewResource {
     #[serde(flatten)]
     pub values: Values,
-    /// Community slugs (the caller must be able to post in each).
+    /// Community slugs (at least one; the caller must be able to post in each).
+    #[schema(required = true, min_items = 1)]
     pub communities: Vec<String>,
     /// Also in the instance library (administrators).
     pub library: bool,
@@ -299,7 +300,7 @@ pub async fn update(
 /// the content). A name the resource already has becomes a new version.
 #[utoipa::path(post, path = "/api/v1/resources/{id}/files", tag = "library", security(("bearer" = [])),
     params(("id" = i64, Path)),
-    request_body(content_type = "multipart/form-data", description = "One or more `file` parts"),
+    request_body(content = crate::api::wire::FileParts, content_type = "multipart/form-data", description = "One or more `file` parts"),
     responses((status = 200, body = ResourceOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_files(

@@ -241,7 +241,9 @@ impl Modify for OperationIds {
 /// where one is needed; `404 not_found`: an address with an id or name that
 /// matches nothing the caller may see; `413 payload_too_large`,
 /// `415 unsupported_media_type`, `422 invalid_body`: a request body too
-/// large, not JSON, or of the wrong shape; `500 internal`/`503 unavailable`:
+/// large, not JSON, or of the wrong shape; `429 rate_limited`: too many
+/// things made (a `201` operation) in a short time; `403`: an inactive
+/// account or a token whose scope does not cover the method; `500 internal`/`503 unavailable`:
 /// a fault on our side or a database out of reach, always with a request id.
 struct CommonErrors;
 
@@ -281,6 +283,7 @@ impl Modify for CommonErrors {
                     .any(|p| p.parameter_in == ParameterIn::Query);
                 let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
                 let body = op.request_body.is_some();
+                let creates = op.responses.responses.contains_key("201");
                 let mut add = |status: &str, description: &str| {
                     op.responses
                         .responses
@@ -295,6 +298,12 @@ impl Modify for CommonErrors {
                 }
                 if secured {
                     add("401", "Missing or invalid token (`unauthorized`)");
+                    add(
+                        "403",
+                        "The token's account is suspended or not yet active (`account_inactive`), \
+                         a `read` token on a method that changes something \
+                         (`insufficient_scope`), or the caller may not do this (`forbidden`)",
+                    );
                 }
                 if in_path {
                     add(
@@ -308,6 +317,17 @@ impl Modify for CommonErrors {
                         "A value is refused (`invalid`, with `fields` naming it), such as text \
                          holding a NUL character (U+0000); for a body, also a body that does not \
                          have the documented shape (`invalid_body`)",
+                    );
+                }
+                // What makes something (201) is limited per account by the
+                // instance: publications, replies, reports, communities,
+                // invitations, events, organisations, initiatives, terms,
+                // resources.
+                if creates {
+                    add(
+                        "429",
+                        "Too many made in a short time (`rate_limited`, with `Retry-After`); \
+                         the limit is per account, set by the instance",
                     );
                 }
                 if body {
@@ -338,10 +358,301 @@ pub fn openapi_document() -> Result<&'static str, AppError> {
     }
     let mut value = serde_json::to_value(ApiDoc::openapi())
         .map_err(|e| AppError::Internal(anyhow::anyhow!("OpenAPI serialisation: {e}")))?;
+    flatten_all_of(&mut value);
+    field_rules(&mut value);
+    close_objects(&mut value);
     no_nul_strings(&mut value);
     let json = serde_json::to_string(&value)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("OpenAPI serialisation: {e}")))?;
     Ok(DOC.get_or_init(|| json).as_str())
+}
+
+/// `allOf` of objects (what `#[serde(flatten)]` and wrapper types make)
+/// merged into one object with every property and requirement: a closed
+/// object (`additionalProperties: false`) cannot be a member of an `allOf`,
+/// since each member would refuse the others' properties.
+fn flatten_all_of(doc: &mut serde_json::Value) {
+    let components = doc["components"]["schemas"].clone();
+    flatten_all_of_in(doc, &components);
+}
+
+/// An object schema's properties and required names, after following `$ref`
+/// and single-member `oneOf` (utoipa's way of describing a flattened field).
+fn object_parts(
+    v: &serde_json::Value,
+    components: &serde_json::Value,
+    depth: usize,
+) -> Option<(
+    serde_json::Map<String, serde_json::Value>,
+    Vec<serde_json::Value>,
+)> {
+    if depth > 8 {
+        return None;
+    }
+    if let Some(r) = v.get("$ref").and_then(|r| r.as_str()) {
+        let name = r.strip_prefix("#/components/schemas/")?;
+        return object_parts(&components[name], components, depth + 1);
+    }
+    if let Some(one) = v.get("oneOf").and_then(|o| o.as_array())
+        && one.len() == 1
+    {
+        return object_parts(&one[0], components, depth + 1);
+    }
+    if let Some(all) = v.get("allOf").and_then(|a| a.as_array()) {
+        let mut props = serde_json::Map::new();
+        let mut required = Vec::new();
+        for member in all {
+            let (p, r) = object_parts(member, components, depth + 1)?;
+            props.extend(p);
+            required.extend(r);
+        }
+        return Some((props, required));
+    }
+    let props = v.get("properties")?.as_object()?.clone();
+    let required = v
+        .get("required")
+        .and_then(|r| r.as_array())
+        .cloned()
+        .unwrap_or_default();
+    Some((props, required))
+}
+
+fn flatten_all_of_in(v: &mut serde_json::Value, components: &serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            if map.contains_key("allOf")
+                && let Some((props, required)) =
+                    object_parts(&Value::Object(map.clone()), components, 0)
+            {
+                map.remove("allOf");
+                map.insert("type".into(), Value::String("object".into()));
+                map.insert("properties".into(), Value::Object(props));
+                if !required.is_empty() {
+                    map.insert("required".into(), Value::Array(required));
+                }
+            }
+            map.values_mut()
+                .for_each(|c| flatten_all_of_in(c, components));
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|c| flatten_all_of_in(c, components)),
+        _ => {}
+    }
+}
+
+/// Rules between fields, which a struct's derive cannot say: the server
+/// checks them, so the document states them too (JSON Schema 2020-12).
+fn field_rules(doc: &mut serde_json::Value) {
+    use serde_json::json;
+    let schemas = &mut doc["components"]["schemas"];
+    let mut add = |name: &str, key: &str, rule: serde_json::Value| {
+        if let Some(s) = schemas.get_mut(name).and_then(|s| s.as_object_mut()) {
+            s.insert(key.into(), rule);
+        }
+    };
+    // Exactly one target (the others absent or null).
+    let present = |f: &str| json!({"required": [f], "properties": {f: {"not": {"type": "null"}}}});
+    add(
+        "NewReport",
+        "oneOf",
+        json!([
+            present("publication_id"),
+            present("reply_id"),
+            present("username")
+        ]),
+    );
+    // A watch item has its link; a discussion or a question has its text.
+    add(
+        "PublicationCreate",
+        "allOf",
+        json!([
+            {
+                "if": {"properties": {"kind": {"const": "watch"}}, "required": ["kind"]},
+                "then": {"required": ["link_url"], "properties": {"link_url": {"type": "string", "minLength": 1}}}
+            },
+            {
+                "if": {"properties": {"kind": {"enum": ["discussion", "question"]}}, "required": ["kind"]},
+                "then": {
+                    "required": ["title", "body"],
+                    "properties": {
+                        "title": {"type": "string", "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"},
+                        "body": {"type": "string", "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"}
+                    }
+                }
+            }
+        ]),
+    );
+    // A private community is not open to anyone who asks.
+    add(
+        "NewCommunityBody",
+        "not",
+        json!({
+            "properties": {"visibility": {"const": "private"}, "join_policy": {"const": "open"}},
+            "required": ["visibility", "join_policy"]
+        }),
+    );
+}
+
+/// Objects are closed unless they say otherwise: every object schema with
+/// properties and no `additionalProperties` of its own (a map says what its
+/// values are) gets `additionalProperties: false`, in request bodies (the
+/// server refuses unknown fields: `#[serde(deny_unknown_fields)]`, checked
+/// for every operation by `tests/it/api.rs`) and in responses (the wire types
+/// are exactly what is sent).
+fn close_objects(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let is_object = match map.get("type") {
+                Some(Value::String(t)) => t == "object",
+                Some(Value::Array(ts)) => ts.iter().any(|t| t == "object"),
+                _ => false,
+            };
+            if is_object
+                && map.get("properties").is_some_and(|p| p.is_object())
+                && !map.contains_key("additionalProperties")
+            {
+                map.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            // A required field has no default (`#[serde(default)]` on a
+            // struct gives every field one, which may not even fit the
+            // field's own pattern).
+            if let Some(Value::Array(required)) = map.get("required").cloned()
+                && let Some(Value::Object(props)) = map.get_mut("properties")
+            {
+                for name in required.iter().filter_map(|r| r.as_str()) {
+                    if let Some(Value::Object(p)) = props.get_mut(name) {
+                        p.remove("default");
+                    }
+                }
+            }
+            for (k, child) in map.iter_mut() {
+                if k != "example" && k != "examples" && k != "default" {
+                    close_objects(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(close_objects),
+        _ => {}
+    }
+}
+
+/// The document, parsed once (for the edge's check of request bodies).
+fn document_value() -> Option<&'static serde_json::Value> {
+    static VALUE: OnceLock<Option<serde_json::Value>> = OnceLock::new();
+    VALUE
+        .get_or_init(|| {
+            openapi_document()
+                .ok()
+                .and_then(|d| serde_json::from_str(d).ok())
+        })
+        .as_ref()
+}
+
+/// The first field of a JSON request body that the operation's documented
+/// body schema does not have (closed objects, [`close_objects`]), named by
+/// its path (`a`, `a.b`, `a[2].c`); `None` when every field is known or the
+/// route has no documented JSON body. Called by the edge guard
+/// (`edge::input`) for every API request, so the server refuses what the
+/// document refuses, for every operation present and future.
+pub fn unknown_field(method: &str, route: &str, body: &serde_json::Value) -> Option<String> {
+    let doc = document_value()?;
+    let op = doc["paths"].get(route)?.get(method.to_ascii_lowercase())?;
+    let schema = op["requestBody"]["content"]
+        .get("application/json")?
+        .get("schema")?;
+    unknown_in(doc, schema, body, String::new(), 0)
+}
+
+fn resolve<'a>(doc: &'a serde_json::Value, schema: &'a serde_json::Value) -> &'a serde_json::Value {
+    match schema
+        .get("$ref")
+        .and_then(|r| r.as_str())
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+    {
+        Some(name) => &doc["components"]["schemas"][name],
+        None => schema,
+    }
+}
+
+fn unknown_in(
+    doc: &serde_json::Value,
+    schema: &serde_json::Value,
+    value: &serde_json::Value,
+    at: String,
+    depth: usize,
+) -> Option<String> {
+    use serde_json::Value;
+    if depth > 16 {
+        return None;
+    }
+    let schema = resolve(doc, schema);
+    // A nullable reference (`oneOf: [null, $ref]`) or a choice: the
+    // members that describe objects or arrays are followed; a field is
+    // unknown only when no member knows it.
+    // (An object's own `oneOf` of rules between its fields, with its
+    // `properties` beside it, does not count: its properties do.)
+    if schema.get("properties").is_none()
+        && let Some(members) = schema.get("oneOf").and_then(|m| m.as_array())
+    {
+        let found: Vec<Option<String>> = members
+            .iter()
+            .filter(|m| {
+                let m = resolve(doc, m);
+                m.get("properties").is_some()
+                    || m.get("items").is_some()
+                    || m.get("oneOf").is_some()
+            })
+            .map(|m| unknown_in(doc, m, value, at.clone(), depth + 1))
+            .collect();
+        return if !found.is_empty() && found.iter().all(|f| f.is_some()) {
+            found.into_iter().flatten().next()
+        } else {
+            None
+        };
+    }
+    let name = |k: &str| {
+        if at.is_empty() {
+            k.to_string()
+        } else {
+            format!("{at}.{k}")
+        }
+    };
+    match value {
+        Value::Object(map) => {
+            let props = schema.get("properties").and_then(|p| p.as_object());
+            let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
+            for (k, v) in map {
+                match props.and_then(|p| p.get(k)) {
+                    Some(s) => {
+                        if let Some(f) = unknown_in(doc, s, v, name(k), depth + 1) {
+                            return Some(f);
+                        }
+                    }
+                    None if closed => return Some(name(k)),
+                    None => {
+                        if let Some(extra) = schema.get("additionalProperties")
+                            && extra.is_object()
+                            && let Some(f) = unknown_in(doc, extra, v, name(k), depth + 1)
+                        {
+                            return Some(f);
+                        }
+                    }
+                }
+            }
+            None
+        }
+        Value::Array(items) => {
+            let item_schema = schema.get("items")?;
+            items
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| unknown_in(doc, item_schema, v, format!("{at}[{i}]"), depth + 1))
+        }
+        _ => None,
+    }
 }
 
 /// What the edge guard refuses everywhere (`edge::input`: U+0000 in any

@@ -29,7 +29,7 @@ pub fn router() -> Router<AppState> {
 pub struct CommunityWatch {
     /// The community's slug (one I am a member of).
     pub community: String,
-    /// `everything`, `publications`, `mentions` (the default) or `muted`.
+    #[schema(schema_with = level_choice)]
     pub level: String,
 }
 
@@ -51,13 +51,40 @@ pub struct NotificationPreferences {
     pub communities: Vec<CommunityWatch>,
 }
 
+fn level_choice() -> utoipa::openapi::Object {
+    let levels: Vec<&str> = crate::notifications::prefs::Level::ALL
+        .iter()
+        .map(|l| l.code())
+        .collect();
+    super::wire::choice(
+        "`everything`, `publications`, `mentions` (the default) or `muted`.",
+        &levels,
+    )
+}
+
+fn time_zone_choice() -> utoipa::openapi::Object {
+    let zones: Vec<&str> = crate::notifications::prefs::Zone::ALL
+        .iter()
+        .map(|z| z.code())
+        .collect();
+    super::wire::choice(
+        "The IANA time zone of the digest hour, one of those proposed.",
+        &zones,
+    )
+}
+
 /// Changes: every field may be left out (kept as it is).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct NotificationPreferencesUpdate {
     pub channels: BTreeMap<String, String>,
+    /// 0 to 23.
+    #[schema(minimum = 0, maximum = 23)]
     pub digest_hour: Option<i64>,
+    #[schema(schema_with = time_zone_choice)]
     pub time_zone: Option<String>,
+    /// 0 = Monday … 6 = Sunday.
+    #[schema(minimum = 0, maximum = 6)]
     pub weekly_day: Option<i64>,
     pub communities: Vec<CommunityWatch>,
 }

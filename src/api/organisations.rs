@@ -169,7 +169,7 @@ async fn show_anonymous(state: &AppState, slug: &str) -> AppResult<Json<Organisa
 /// Create an organisation (the caller becomes its admin; unverified until
 /// an administrator verifies it).
 #[utoipa::path(post, path = "/api/v1/organisations", tag = "organisations", security(("bearer" = [])),
-    request_body(content = Object, description = "name, slug, description, legal_form, neq, sectors[], territories, address, place, lat, lon, website, social, email, phone, contact_name, visibility"),
+    request_body = OrgValues,
     responses((status = 201, body = OrganisationOut), (status = 422, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -184,7 +184,7 @@ pub async fn create(
 /// Replace an organisation's values (its admins, administrators).
 #[utoipa::path(patch, path = "/api/v1/organisations/{slug}", tag = "organisations", security(("bearer" = [])),
     params(("slug" = String, Path)),
-    request_body(content = Object, description = "All the values, as for creation"),
+    request_body(content = OrgValues, description = "All the values, as for creation"),
     responses((status = 200, body = OrganisationOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
@@ -366,7 +366,7 @@ pub async fn show_initiative(
 
 /// Propose an initiative (it waits for a moderator).
 #[utoipa::path(post, path = "/api/v1/initiatives", tag = "organisations", security(("bearer" = [])),
-    request_body(content = Object, description = "name, slug, description, category, organisation, territory, contact, website, address, lat, lon, opening_hours"),
+    request_body = initiatives::Values,
     responses((status = 201, body = InitiativeOut), (status = 422, body = ErrorBody)))]
 pub async fn propose(
     State(state): State<AppState>,
@@ -377,9 +377,13 @@ pub async fn propose(
     Ok((StatusCode::CREATED, Json(iout(&state, &i))).into_response())
 }
 
+fn decision_choice() -> utoipa::openapi::Object {
+    super::wire::choice("`validate` or `refuse`.", &["validate", "refuse"])
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct DecisionIn {
-    /// `validate` or `refuse`.
+    #[schema(schema_with = decision_choice)]
     pub decision: String,
     #[serde(default)]
     pub reason: String,

@@ -228,6 +228,10 @@ pub struct SavedSearchCreate {
     #[serde(default)]
     pub name: String,
     /// The search, as the query string of `/api/v1/search` (e.g. `q=v%C3%A9lo&kind=question`).
+    /// It must search for something: a `q` with a letter or digit.
+    #[schema(
+        pattern = "^([^\\u0000]*&)?q=([^&%+\\u0000]|%[0-9A-Fa-f]{2})*[A-Za-z0-9][^\\u0000]*$"
+    )]
     pub query: String,
 }
 

@@ -10,6 +10,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
+pub use crate::schema::choice;
+
 use super::tokens::ApiToken;
 use crate::accounts::{SessionInfo, User};
 use crate::i18n::Lang;
@@ -27,6 +29,29 @@ pub fn rfc3339(ts: i64) -> String {
 
 fn avatar_url(state: &AppState, user: &User) -> Option<String> {
     user.avatar_url().map(|p| state.url(&p))
+}
+
+// ---- files ---------------------------------------------------------------------
+
+/// A multipart body of one or more `file` parts (the files themselves).
+#[derive(ToSchema)]
+pub struct FileParts {
+    #[schema(schema_with = file_parts)]
+    pub file: Vec<Vec<u8>>,
+}
+
+fn file_parts() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{
+        ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type,
+    };
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::Type(Type::String))
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary))),
+        )
+        .min_items(Some(1))
+        .build()
 }
 
 // ---- errors -------------------------------------------------------------------
@@ -151,10 +176,13 @@ impl Me {
 #[serde(deny_unknown_fields)]
 pub struct MeUpdate {
     /// At most 80 characters; empty to show the username instead.
-    #[schema(max_length = 80)]
+    #[schema(max_length = 80, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     pub display_name: Option<String>,
-    /// At most 500 characters.
-    #[schema(max_length = 500)]
+    /// At most 500 characters; no control characters but line breaks and tabs.
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$"
+    )]
     pub bio: Option<String>,
     #[schema(value_type = Option<LocaleCode>)]
     pub locale: Option<String>,

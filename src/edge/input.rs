@@ -12,6 +12,10 @@
 //!   engines, and a NUL is refused with 422 `invalid` naming the field.
 //!   Multipart text fields are checked where they are read
 //!   ([`text_field`]); file contents are bytes, not text.
+//! - **No unknown field in an API body.** A JSON body field that the
+//!   operation's documented schema does not have (its objects are closed:
+//!   `additionalProperties: false`) is refused with 422 `invalid_body`
+//!   naming it (`api::unknown_field`), so the server and the document agree.
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -30,6 +34,8 @@ pub const IMAGE_BODY: usize = crate::images::MAX_UPLOAD_BYTES + 1024 * 1024;
 
 /// The message key of a field refused for holding U+0000.
 pub const NUL_KEY: &str = "field-nul-character";
+/// The message key of a JSON field the API's document does not list.
+pub const UNKNOWN_KEY: &str = "field-unknown";
 
 /// The body limit of a route (its matched path, as declared in the
 /// routers). The one table of it: routers set no limit of their own.
@@ -54,11 +60,11 @@ pub fn body_limit(method: &Method, route: Option<&str>) -> usize {
 pub async fn guard(req: Request, next: Next) -> Response {
     match check(req).await {
         Ok(req) => next.run(req).await,
-        Err(e) => e.into_response(),
+        Err(res) => res,
     }
 }
 
-async fn check(mut req: Request) -> AppResult<Request> {
+async fn check(mut req: Request) -> Result<Request, Response> {
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -70,17 +76,17 @@ async fn check(mut req: Request) -> AppResult<Request> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return Err(AppError::TooLarge);
+        return Err(AppError::TooLarge.into_response());
     }
     DefaultBodyLimit::max(limit).apply(&mut req);
 
     if nul_in_path(req.uri().path()) {
-        return Err(nul("path"));
+        return Err(nul("path").into_response());
     }
     if let Some(q) = req.uri().query()
         && let Some(field) = nul_in_form(q.as_bytes())
     {
-        return Err(nul(&field));
+        return Err(nul(&field).into_response());
     }
     let kind = body_kind(&req);
     if kind == BodyKind::Other {
@@ -89,18 +95,31 @@ async fn check(mut req: Request) -> AppResult<Request> {
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, limit)
         .await
-        .map_err(|_| AppError::TooLarge)?;
+        .map_err(|_| AppError::TooLarge.into_response())?;
     let bytes = match kind {
         BodyKind::Form => {
             if let Some(field) = nul_in_form(&bytes) {
-                return Err(nul(&field));
+                return Err(nul(&field).into_response());
             }
             bytes
         }
         BodyKind::Json => match serde_json::from_slice::<serde_json::Value>(&bytes) {
             Ok(mut value) => {
                 if let Some(field) = find_nul(&value, String::new()) {
-                    return Err(nul(&field));
+                    return Err(nul(&field).into_response());
+                }
+                // The API refuses the fields its document does not list.
+                if let Some(route) = route.as_deref().filter(|r| r.starts_with("/api/"))
+                    && let Some(field) =
+                        crate::api::unknown_field(parts.method.as_str(), route, &value)
+                {
+                    // The code of a body not of the documented shape.
+                    return Err(crate::api::extract::error(
+                        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_body",
+                        "error-400-text",
+                        vec![(field, UNKNOWN_KEY.to_string())],
+                    ));
                 }
                 if integral_floats(&mut value) {
                     serde_json::to_vec(&value)

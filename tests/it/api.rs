@@ -1003,3 +1003,161 @@ async fn error_statuses_the_server_sends_are_in_the_document() {
         );
     }
 }
+
+/// Every operation of the document, probed with the requests any client can
+/// get wrong — no token, an unknown token, a `read` token on a method that
+/// changes something, a path value of the wrong type, a body that is not
+/// JSON or not of the declared media type, an empty JSON object, a JSON
+/// field the document does not list — answers with a status that its entry
+/// lists, with an `ErrorBody`. A new endpoint inherits these statuses from
+/// the generator (`api::CommonErrors`); this test fails when one sends a
+/// status its document does not say. The unknown field is refused, naming
+/// it, wherever the operation takes a JSON body (closed objects).
+#[tokio::test]
+async fn every_operation_documents_the_statuses_it_sends() {
+    use passerelles::accounts::tokens::Scope;
+    let app = TestApp::spawn().await;
+    let user = app.create_user("sondeuse", false).await;
+    let write = tokens::create_token_scoped(&app.state.db, user.id, "w", None, Scope::Write)
+        .await
+        .expect("token")
+        .1;
+    let read = tokens::create_token_scoped(&app.state.db, user.id, "r", None, Scope::Read)
+        .await
+        .expect("token")
+        .1;
+    let doc: Value = app
+        .client()
+        .get(app.at("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("doc")
+        .json()
+        .await
+        .expect("json");
+    let client = reqwest::Client::new();
+    let mut probed = 0;
+    let mut refused_unknown = 0;
+    for (template, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            let params: Vec<&Value> = op["parameters"]
+                .as_array()
+                .map(|a| a.iter().collect())
+                .unwrap_or_default();
+            let is_int = |name: &str| {
+                params.iter().any(|p| {
+                    p["name"] == name
+                        && p["in"] == "path"
+                        && p["schema"]["type"].as_str().is_some_and(|t| t == "integer")
+                })
+            };
+            // Path values: `1` for integers, `x` for strings; then every
+            // integer replaced by a word.
+            let fill = |bad_ints: bool| {
+                template
+                    .split('/')
+                    .map(
+                        |seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                            Some(name) if is_int(name) && bad_ints => "abc".to_string(),
+                            Some(name) if is_int(name) => "1".to_string(),
+                            Some(_) => "x".to_string(),
+                            None => seg.to_string(),
+                        },
+                    )
+                    .collect::<Vec<_>>()
+                    .join("/")
+            };
+            let json_body = op["requestBody"]["content"]["application/json"].is_object();
+            let has_int_param = template
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                .any(is_int);
+            // (label, path, token, content type, body)
+            let mut probes: Vec<(&str, String, Option<&str>, Option<&str>, &str)> = vec![
+                ("no token", fill(false), None, None, ""),
+                ("unknown token", fill(false), Some("pat_unknown"), None, ""),
+                ("read token", fill(false), Some(&read), None, ""),
+                ("write token", fill(false), Some(&write), None, ""),
+            ];
+            if has_int_param {
+                probes.push(("word for an integer", fill(true), Some(&write), None, ""));
+            }
+            if op["requestBody"].is_object() {
+                probes.push((
+                    "not JSON",
+                    fill(false),
+                    Some(&write),
+                    Some("application/json"),
+                    "{not json",
+                ));
+                probes.push((
+                    "other media type",
+                    fill(false),
+                    Some(&write),
+                    Some("text/plain"),
+                    "hello",
+                ));
+                probes.push((
+                    "empty object",
+                    fill(false),
+                    Some(&write),
+                    Some("application/json"),
+                    "{}",
+                ));
+            }
+            if json_body {
+                probes.push((
+                    "unknown field",
+                    fill(false),
+                    Some(&write),
+                    Some("application/json"),
+                    "{\"zz_not_a_field\": 1}",
+                ));
+            }
+            for (label, path, token, ctype, body) in probes {
+                let mut req = client.request(
+                    method.to_uppercase().parse().expect("method"),
+                    app.at(&path),
+                );
+                if let Some(t) = token {
+                    req = req.bearer_auth(t);
+                }
+                if let Some(ct) = ctype {
+                    req = req.header("content-type", ct);
+                }
+                if !body.is_empty() {
+                    req = req.body(body.to_string());
+                }
+                let res = req.send().await.expect("send");
+                let status = res.status().as_u16();
+                let text = res.text().await.unwrap_or_default();
+                probed += 1;
+                assert!(
+                    op["responses"][status.to_string()].is_object(),
+                    "{method} {template} ({label}: {path}) answered {status}, which its document \
+                     does not list: {text}"
+                );
+                assert!(status < 500, "{method} {path} ({label}): {status} {text}");
+                if status >= 400 {
+                    let err: Value = serde_json::from_str(&text)
+                        .unwrap_or_else(|e| panic!("{method} {path} ({label}): {e}: {text}"));
+                    assert!(err["error"]["code"].is_string(), "{method} {path}: {err}");
+                }
+                if label == "unknown field" {
+                    assert_eq!(status, 422, "{method} {template}: an unknown field: {text}");
+                    let err: Value = serde_json::from_str(&text).expect("json");
+                    assert!(
+                        err["error"]["fields"]["zz_not_a_field"].is_string(),
+                        "{method} {template}: the unknown field is named: {err}"
+                    );
+                    refused_unknown += 1;
+                }
+            }
+        }
+    }
+    assert!(probed > 300, "{probed} probes");
+    assert!(
+        refused_unknown > 30,
+        "{refused_unknown} bodies with an unknown field"
+    );
+}

@@ -44,6 +44,7 @@ pub mod proxy;
 pub mod publications;
 pub mod ratelimit;
 pub mod redirect;
+pub mod schema;
 pub mod search;
 pub mod seed;
 pub mod settings;

@@ -241,9 +241,16 @@ pub struct DirectoryParams {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCommunityBody {
-    #[schema(max_length = 100)]
+    /// At most 100 characters, no control characters, with at least two
+    /// letters or digits (its address is made from it).
+    #[schema(
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\ufffe\\uffff]*[A-Za-z0-9][^\\u0000-\\u001f\\u007f-\\u009f\\ufffe\\uffff]*[A-Za-z0-9][^\\u0000-\\u001f\\u007f-\\u009f\\ufffe\\uffff]*$"
+    )]
     pub name: String,
-    /// The address (`/c/<slug>`); derived from the name when absent.
+    /// The address (`/c/<slug>`); derived from the name when absent or
+    /// blank; at least two letters or digits.
+    #[schema(pattern = "^([ ]*|[^\\u0000]*[A-Za-z0-9][^\\u0000]*[A-Za-z0-9][^\\u0000]*)$")]
     pub slug: Option<String>,
     #[schema(max_length = 2000)]
     pub description: Option<String>,
@@ -262,7 +269,11 @@ pub struct NewCommunityBody {
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommunityUpdate {
-    #[schema(max_length = 100)]
+    /// At most 100 characters, not blank, no control characters.
+    #[schema(
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\ufffe\\uffff]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\ufffe\\uffff][^\\u0000-\\u001f\\u007f-\\u009f\\ufffe\\uffff]*$"
+    )]
     pub name: Option<String>,
     #[schema(max_length = 2000)]
     pub description: Option<String>,
@@ -302,6 +313,7 @@ pub struct MemberPage {
 #[into_params(parameter_in = Query)]
 pub struct MembersParams {
     /// `active` (default) or `banned` (managers only).
+    #[param(pattern = "^(active|banned)$")]
     pub state: Option<String>,
     /// 1-based page number (50 per page).
     pub page: Option<i64>,

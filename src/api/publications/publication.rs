@@ -182,7 +182,7 @@ pub async fn share(
     tag = "publications",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Publication id")),
-    request_body(content_type = "multipart/form-data", description = "One or more `file` parts"),
+    request_body(content = crate::api::wire::FileParts, content_type = "multipart/form-data", description = "One or more `file` parts"),
     responses(
         (status = 200, description = "The publication with its attachments", body = PublicationOut),
         (status = 403, description = "Not its author", body = ErrorBody),

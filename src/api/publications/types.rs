@@ -162,6 +162,7 @@ pub struct PublicationCreate {
     pub kind: Kind,
     /// At most 200 characters; may be empty for a watch item (the page's title is used).
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub title: String,
     /// Markdown, at most 100,000 bytes; may be empty for a watch item.
     #[serde(default)]
@@ -170,6 +171,7 @@ pub struct PublicationCreate {
     #[serde(default)]
     pub tags: Vec<String>,
     /// Slugs of the communities to share it into (at least one, where the caller may post).
+    #[schema(min_items = 1)]
     pub communities: Vec<String>,
     /// For a watch item: the link.
     #[serde(default)]
@@ -209,7 +211,8 @@ pub struct ReplyOut {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReplyCreate {
-    /// Markdown, at most 100,000 bytes.
+    /// Markdown, at most 100,000 bytes; not blank.
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
     pub body: String,
     /// The reply this one answers (omit for a reply to the publication).
     #[serde(default)]
@@ -218,6 +221,8 @@ pub struct ReplyCreate {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReplyUpdate {
+    /// Markdown, at most 100,000 bytes; not blank.
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
     pub body: String,
 }
 

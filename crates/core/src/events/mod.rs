@@ -300,12 +300,20 @@ pub async fn cancelled_occurrences(db: &Db, event_id: i64) -> Result<Vec<String>
 /// 'YYYY-MM-DDTHH:MM' (a date alone when all day).
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = EventValues)]
 pub struct Values {
+    /// Required (not blank).
+    #[schema(required = true, pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
     pub title: String,
     /// Markdown.
     pub description: String,
     /// Community slugs (at creation).
     pub communities: Vec<String>,
+    /// Required: 'YYYY-MM-DDTHH:MM', or 'YYYY-MM-DD' when all day.
+    #[schema(
+        required = true,
+        pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9])?$"
+    )]
     pub start: String,
     pub end: String,
     pub all_day: bool,

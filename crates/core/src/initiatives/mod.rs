@@ -32,6 +32,10 @@ pub const TEXT_MAX: usize = 10000;
 pub const PAGE_SIZE: i64 = 30;
 
 /// Categories (stable codes; labels are `initiative-category-<code>`).
+fn category_choice() -> utoipa::openapi::Object {
+    crate::schema::choice("The kind of initiative.", CATEGORIES)
+}
+
 pub const CATEGORIES: &[&str] = &[
     "epicerie",
     "jardin",
@@ -255,12 +259,22 @@ pub async fn queue_count(db: &Db) -> Result<i64, sqlx::Error> {
 
 // ---- values and validation -----------------------------------------------------------
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = InitiativeValues)]
 pub struct Values {
+    /// 2 to 150 characters, with a letter or digit.
+    #[schema(
+        required = true,
+        max_length = 150,
+        pattern = "^[^\\u0000]*([A-Za-z0-9][^\\u0000]*[^\\s\\u0000]|[^\\s\\u0000][^\\u0000]*[A-Za-z0-9])[^\\u0000]*$"
+    )]
     pub name: String,
+    /// Lowercase letters, digits and hyphens; made from the name when empty.
+    #[schema(pattern = "^([a-z0-9-]{1,58})?$")]
     pub slug: String,
     pub description: String,
+    #[schema(required = true, schema_with = category_choice)]
     pub category: String,
     /// The organisation's slug ('' = none).
     pub organisation: String,

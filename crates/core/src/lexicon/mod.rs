@@ -286,7 +286,10 @@ pub fn diff(before: &Term, after: &Term) -> Vec<(&'static str, String, String)> 
 /// What a form or the API sends.
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = LexiconTermValues)]
 pub struct Values {
+    /// The preferred French label (required).
+    #[schema(required = true, pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
     pub pref_fr: String,
     pub pref_en: String,
     /// One per line.

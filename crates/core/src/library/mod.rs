@@ -244,6 +244,7 @@ pub async fn coverage_of(db: &Db, id: i64) -> Result<Vec<(String, String)>, sqlx
 /// What a form or the API sends: every field as typed (forms keep it).
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = ResourceValues)]
 pub struct Values {
     pub kind: String,
     pub title: String,

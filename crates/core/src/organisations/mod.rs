@@ -267,10 +267,20 @@ pub async fn sectors(db: &Db) -> Result<Vec<Sector>, sqlx::Error> {
 
 /// What a person typed (pages keep it to re-render a refused form; the API
 /// fills it from JSON).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = OrganisationValues)]
 pub struct OrgValues {
+    /// 2 to 150 characters, with a letter or digit.
+    #[schema(
+        required = true,
+        max_length = 150,
+        pattern = "^[^\\u0000]*([A-Za-z0-9][^\\u0000]*[^\\s\\u0000]|[^\\s\\u0000][^\\u0000]*[A-Za-z0-9])[^\\u0000]*$"
+    )]
     pub name: String,
+    /// Lowercase letters, digits and inner hyphens, at most 60; made from
+    /// the name when empty.
+    #[schema(max_length = 60, pattern = "^([a-z0-9]([a-z0-9-]{0,58}[a-z0-9])?)?$")]
     pub slug: String,
     pub description: String,
     pub legal_form: String,

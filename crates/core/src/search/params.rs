@@ -15,6 +15,7 @@ pub struct SearchParams {
     /// The query: words (all required), "a phrase", -excluded.
     pub q: String,
     /// discussion, question, watch, reply, community, member, or publication (the three kinds).
+    #[param(pattern = "^(|discussion|question|watch|reply|community|member|publication)$")]
     pub kind: String,
     /// A community's short name (slug): search within it.
     pub community: String,
@@ -25,10 +26,13 @@ pub struct SearchParams {
     /// A territory (its slug or name): what is placed in it or below it.
     pub territory: String,
     /// Earliest date, YYYY-MM-DD.
+    #[param(pattern = "^(|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))$")]
     pub from: String,
     /// Latest date, YYYY-MM-DD (inclusive).
+    #[param(pattern = "^(|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))$")]
     pub to: String,
     /// relevance (default) or date.
+    #[param(pattern = "^(|relevance|date)$")]
     pub sort: String,
     /// Page number, from 0.
     pub page: i64,
