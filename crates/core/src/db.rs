@@ -146,6 +146,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "drafts",
         include_str!("../../../migrations/0024_drafts.sql"),
     ),
+    (
+        29,
+        "wiki_files",
+        include_str!("../../../migrations/0029_wiki_files.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to
