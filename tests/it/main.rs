@@ -49,4 +49,5 @@ mod second_factor;
 mod security_notices;
 mod sqlcount;
 mod territories;
+mod wiki;
 mod writing;

@@ -178,12 +178,29 @@ struct FormPage {
     conflict: Option<(Page, Vec<Row>)>,
 }
 
+/// The form's fields (not `#[serde(flatten)]`: a flattened form reads
+/// every value as text, and the revision is a number).
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct FormBody {
     csrf: String,
-    #[serde(flatten)]
-    v: Values,
+    title: String,
+    body: String,
+    parent: String,
+    note: String,
+    base_revision: i64,
+}
+
+impl FormBody {
+    fn values(&self) -> Values {
+        Values {
+            title: self.title.clone(),
+            body: self.body.replace("\r\n", "\n"),
+            parent: self.parent.clone(),
+            note: self.note.clone(),
+            base_revision: self.base_revision,
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -249,7 +266,8 @@ async fn new_submit(
         return Ok(login(&ctx, &crate::urls::wiki_new(&slug)));
     }
     ctx.verify_csrf(&f.csrf)?;
-    match ops::create(&state, &actor(&ctx)?, &slug, &f.v).await {
+    let v = f.values();
+    match ops::create(&state, &actor(&ctx)?, &slug, &v).await {
         Ok(p) => {
             ctx.flash("flash-wiki-created");
             Ok(ctx.redirect(&crate::urls::wiki_page(&slug, &p.slug)))
@@ -263,7 +281,7 @@ async fn new_submit(
                     .crumb(title.clone(), crate::urls::wiki_new(&l.c.slug)),
                 action: crate::urls::wiki_new(&l.c.slug),
                 cancel: crate::urls::wiki(&l.c.slug),
-                v: f.v,
+                v,
                 errors: errors_of(ctx.lang, &fields),
                 parents: parents(&nodes, None),
                 conflict: None,
@@ -360,8 +378,7 @@ async fn edit_submit(
         return Err(AppError::Unauthorized);
     }
     ctx.verify_csrf(&f.csrf)?;
-    let mut v = f.v;
-    v.body = v.body.replace("\r\n", "\n");
+    let mut v = f.values();
     match ops::edit(&state, &actor(&ctx)?, &slug, &page_slug, &v).await {
         Ok(Saved::Page(p)) => {
             ctx.flash("flash-wiki-saved");

@@ -126,7 +126,7 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let r = sqlx::query(
-        "SELECT COALESCE((SELECT SUM(size) FROM space_files WHERE community_id = $1), 0) AS used, \
+        "SELECT CAST(COALESCE((SELECT SUM(size) FROM space_files WHERE community_id = $1), 0) AS BIGINT) AS used, \
          file_quota FROM communities WHERE id = $1",
     )
     .bind(community_id)
