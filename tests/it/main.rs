@@ -20,6 +20,7 @@ mod e2e_composer;
 mod e2e_layout;
 mod e2e_passkeys;
 mod e2e_territories;
+mod e2e_wiki;
 mod events;
 mod faults;
 mod federation;
