@@ -481,3 +481,37 @@ async fn file_space_keeps_versions_in_folders_within_the_quota() {
             .expect("count");
     assert_eq!(n, 0);
 }
+
+#[tokio::test]
+async fn seed_demo_writes_wiki_pages_with_their_history() {
+    use passerelles::seed::{Sizes, seed_sized};
+    let app = TestApp::spawn().await;
+    seed_sized(
+        &app.state.db,
+        Sizes {
+            users: 12,
+            communities: 6,
+            publications: 10,
+        },
+        7,
+        true,
+    )
+    .await
+    .expect("seed");
+    let slug: String = sqlx::query_scalar(
+        "SELECT c.slug FROM wiki_pages w JOIN communities c ON c.id = w.community_id WHERE w.slug = 'charte' ORDER BY c.id LIMIT 1",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .expect("a seeded wiki");
+    let anon = app.client();
+    let (s, html) = get(&anon, app.at(&format!("/c/{slug}/wiki/accueil"))).await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains(&format!("href=\"/c/{slug}/wiki/charte\"")),
+        "[[Charte]] resolved"
+    );
+    let (s, html) = get(&anon, app.at(&format!("/c/{slug}/wiki/charte/history"))).await;
+    assert_eq!(s, 200);
+    assert_eq!(html.matches("/diff?").count(), 1, "two revisions, one diff");
+}

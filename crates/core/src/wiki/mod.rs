@@ -5,6 +5,7 @@
 //! Pages are read through the community (`Action::ViewCommunitySpace`);
 //! `ops.rs` holds the changes. No HTTP.
 
+pub mod demo;
 pub mod diff;
 pub mod ops;
 
