@@ -27,6 +27,7 @@ mod federation;
 mod feeds;
 mod first_hour;
 mod initiatives;
+mod lexicon_import;
 mod library;
 mod limits;
 mod limits_login;
