@@ -169,6 +169,12 @@ enum AdminCommand {
         #[arg(long, default_value = "")]
         reason: String,
     },
+    /// Import a SKOS thesaurus (JSON-LD) into the lexicon as accepted terms,
+    /// with a report line per concept.
+    LexiconImport {
+        /// The JSON-LD file.
+        file: std::path::PathBuf,
+    },
 }
 
 // Parsed once per run: the size of the largest variant does not matter.
@@ -464,6 +470,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let state = passerelles::app::build_state(config).await?;
             territories_cli::run(&state, command).await
+        }
+        Command::Admin {
+            command: AdminCommand::LexiconImport { file },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let concepts = passerelles::lexicon::import::parse_json_ld(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let state = passerelles::app::build_state(config).await?;
+            let report = passerelles::lexicon::import::import(&state, &Actor::CLI, &concepts).await;
+            let mut created = 0;
+            for (name, outcome) in &report {
+                use passerelles::lexicon::import::Outcome;
+                match outcome {
+                    Outcome::Created(slug) => {
+                        created += 1;
+                        println!("created  {name} → /lexicon/{slug}");
+                    }
+                    Outcome::Exists(slug) => println!("exists   {name} → /lexicon/{slug}"),
+                    Outcome::Refused(why) => println!("refused  {name}: {why}"),
+                }
+            }
+            println!("{created} of {} concepts imported.", report.len());
+            Ok(())
         }
         Command::Admin {
             command: AdminCommand::Reindex,

@@ -1264,3 +1264,184 @@ async fn library_matrix_channel_placement_viewer() {
     }
     assert!(wrong.is_empty(), "wrong cells:\n{}", wrong.join("\n"));
 }
+
+/// Community wikis and file spaces (issue 19, C19) follow the community's
+/// visibility: read by whoever may *find* the community's content (an
+/// unlisted community's pages and files by its members only: their
+/// addresses are guessable), on every channel — the page, its history and
+/// a diff, the wiki's outline, the file listing and a download. Columns:
+/// anonymous, signed-in outsider, pending requester, member, moderator,
+/// banned member, suspended account, instance admin. Written out, never
+/// computed by calling the policy.
+#[rustfmt::skip]
+const SPACE_EXPECTED: [(&str, &str, [bool; 8]); 24] = [
+    //                          anon outs pend memb mod  ban  susp admin
+    ("wiki-page",    "open",     [T,   T,   T,   T,   T,   T,   T,   T]),
+    ("wiki-page",    "private",  [F,   F,   F,   T,   T,   F,   F,   T]),
+    ("wiki-page",    "unlisted", [F,   F,   F,   T,   T,   F,   F,   T]),
+    ("wiki-page",    "archived", [T,   T,   T,   T,   T,   T,   T,   T]),
+    ("wiki-history", "open",     [T,   T,   T,   T,   T,   T,   T,   T]),
+    ("wiki-history", "private",  [F,   F,   F,   T,   T,   F,   F,   T]),
+    ("wiki-history", "unlisted", [F,   F,   F,   T,   T,   F,   F,   T]),
+    ("wiki-history", "archived", [T,   T,   T,   T,   T,   T,   T,   T]),
+    ("wiki-diff",    "open",     [T,   T,   T,   T,   T,   T,   T,   T]),
+    ("wiki-diff",    "private",  [F,   F,   F,   T,   T,   F,   F,   T]),
+    ("wiki-diff",    "unlisted", [F,   F,   F,   T,   T,   F,   F,   T]),
+    ("wiki-diff",    "archived", [T,   T,   T,   T,   T,   T,   T,   T]),
+    ("wiki-outline", "open",     [T,   T,   T,   T,   T,   T,   T,   T]),
+    ("wiki-outline", "private",  [F,   F,   F,   T,   T,   F,   F,   T]),
+    ("wiki-outline", "unlisted", [F,   F,   F,   T,   T,   F,   F,   T]),
+    ("wiki-outline", "archived", [T,   T,   T,   T,   T,   T,   T,   T]),
+    ("files",        "open",     [T,   T,   T,   T,   T,   T,   T,   T]),
+    ("files",        "private",  [F,   F,   F,   T,   T,   F,   F,   T]),
+    ("files",        "unlisted", [F,   F,   F,   T,   T,   F,   F,   T]),
+    ("files",        "archived", [T,   T,   T,   T,   T,   T,   T,   T]),
+    ("file",         "open",     [T,   T,   T,   T,   T,   T,   T,   T]),
+    ("file",         "private",  [F,   F,   F,   T,   T,   F,   F,   T]),
+    ("file",         "unlisted", [F,   F,   F,   T,   T,   F,   F,   T]),
+    ("file",         "archived", [T,   T,   T,   T,   T,   T,   T,   T]),
+];
+
+#[tokio::test]
+async fn community_space_matrix_channel_visibility_viewer() {
+    use passerelles::actor::Actor;
+    use passerelles::wiki::ops::{Saved, Values};
+    let app = TestApp::spawn().await;
+    let owner = app.create_user("proprio", false).await;
+    let mut clients: Vec<(Viewer, reqwest::Client)> = Vec::new();
+    let mut users: HashMap<Viewer, User> = HashMap::new();
+    for v in VIEWERS {
+        match username(v) {
+            None => clients.push((v, app.client())),
+            Some(name) => {
+                let (client, user) = app.logged_in(name, v == Viewer::Admin).await;
+                clients.push((v, client));
+                users.insert(v, user);
+            }
+        }
+    }
+    let by_owner = Actor::person(&owner);
+    let mut places: Vec<(&str, String, i64, i64, i64)> = Vec::new();
+    for (vis, visibility) in [
+        ("open", "open"),
+        ("private", "private"),
+        ("unlisted", "unlisted"),
+        ("archived", "open"),
+    ] {
+        let slug = format!("espace-{vis}");
+        let join = if visibility == "private" {
+            "request"
+        } else {
+            "open"
+        };
+        let c = community(&app, &slug, visibility, join, &owner).await;
+        member(&app, c, &users[&Viewer::Pending], "member", "requested").await;
+        member(&app, c, &users[&Viewer::Member], "member", "active").await;
+        member(&app, c, &users[&Viewer::Moderator], "moderator", "active").await;
+        member(&app, c, &users[&Viewer::Banned], "member", "banned").await;
+        member(&app, c, &users[&Viewer::Suspended], "member", "active").await;
+        let page = passerelles::wiki::ops::create(
+            &app.state,
+            &by_owner,
+            &slug,
+            &Values {
+                title: format!("Procès-verbal {vis}"),
+                body: format!("Décision secrète {vis}"),
+                ..Values::default()
+            },
+        )
+        .await
+        .expect("page");
+        let first = page.revision_id;
+        let saved = passerelles::wiki::ops::edit(
+            &app.state,
+            &by_owner,
+            &slug,
+            &page.slug,
+            &Values {
+                title: page.title.clone(),
+                body: format!("Décision secrète {vis}, corrigée"),
+                base_revision: first,
+                ..Values::default()
+            },
+        )
+        .await
+        .expect("edit");
+        let Saved::Page(page) = saved else {
+            panic!("no conflict expected")
+        };
+        let files = passerelles::space::ops::upload(
+            &app.state,
+            &by_owner,
+            &slug,
+            0,
+            vec![passerelles::publications::Upload {
+                name: format!("budget-{vis}.txt"),
+                bytes: format!("Budget confidentiel {vis}\n").into_bytes(),
+            }],
+        )
+        .await
+        .expect("upload");
+        places.push((vis, slug, first, page.revision_id, files[0].id));
+    }
+    exec(
+        &app,
+        "UPDATE communities SET status = 'archived' WHERE slug = 'espace-archived' AND id > $1",
+        0,
+    )
+    .await;
+    exec(
+        &app,
+        "UPDATE users SET status = 'suspended' WHERE id = $1",
+        users[&Viewer::Suspended].id,
+    )
+    .await;
+
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for (channel, vis, row) in SPACE_EXPECTED {
+        let (_, slug, first, second, file) = places.iter().find(|p| p.0 == vis).expect("place");
+        let page = format!("/c/{slug}/wiki/proces-verbal-{vis}");
+        for (i, (viewer, client)) in clients.iter().enumerate() {
+            checked += 1;
+            let got = match channel {
+                "wiki-page" => {
+                    let (s, b) = fetch(client, app.at(&page)).await;
+                    s == 200 && b.contains("Décision secrète")
+                }
+                "wiki-history" => {
+                    let (s, b) = fetch(client, app.at(&format!("{page}/history"))).await;
+                    s == 200 && b.contains("/diff?")
+                }
+                "wiki-diff" => {
+                    let (s, b) = fetch(
+                        client,
+                        app.at(&format!("{page}/diff?from={first}&to={second}")),
+                    )
+                    .await;
+                    s == 200 && b.contains("corrigée")
+                }
+                "wiki-outline" => {
+                    let (s, b) = fetch(client, app.at(&format!("/c/{slug}/wiki"))).await;
+                    s == 200 && b.contains(&format!("href=\"{page}\""))
+                }
+                "files" => {
+                    let (s, b) = fetch(client, app.at(&format!("/c/{slug}/files"))).await;
+                    s == 200 && b.contains(&format!("budget-{vis}.txt"))
+                }
+                _ => {
+                    let (s, b) = fetch(client, app.at(&format!("/c/{slug}/files/{file}"))).await;
+                    s == 200 && b.contains("Budget confidentiel")
+                }
+            };
+            if got != row[i] {
+                wrong.push(format!(
+                    "{channel:13} {vis:9} {viewer:?}: expected {}, got {got}",
+                    row[i]
+                ));
+            }
+        }
+    }
+    assert_eq!(checked, SPACE_EXPECTED.len() * VIEWERS.len());
+    assert!(wrong.is_empty(), "wrong cells:\n{}", wrong.join("\n"));
+}

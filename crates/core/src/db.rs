@@ -151,6 +151,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "federation_content",
         include_str!("../../../migrations/0028_federation_content.sql"),
     ),
+    (
+        29,
+        "wiki_files",
+        include_str!("../../../migrations/0029_wiki_files.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

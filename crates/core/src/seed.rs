@@ -659,6 +659,8 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
     tracing::info!(orgs, inits, "seed: organisations and initiatives");
     let events = crate::events::demo::seed(db, (sizes.users * 1500 / 4300).max(12), seed).await?;
     tracing::info!(events, "seed: events");
+    let wiki_pages = crate::wiki::demo::seed(db, (sizes.communities / 3).max(1)).await?;
+    tracing::info!(wiki_pages, "seed: wiki pages");
     let written = t0.elapsed().as_secs_f64();
     // The demo layer of territories (real names and codes, marked demo) and
     // the content placed on the tree.

@@ -233,3 +233,31 @@ pub const NOTIFICATION_SETTINGS: &str = "/settings/notifications";
 pub fn notifications_unsubscribe(token: &str) -> String {
     format!("/notifications/unsubscribe/{token}")
 }
+
+/// A community's wiki (its pages' outline).
+pub fn wiki(slug: &str) -> String {
+    format!("{}/wiki", community(slug))
+}
+
+/// A wiki page.
+pub fn wiki_page(slug: &str, page: &str) -> String {
+    format!("{}/{page}", wiki(slug))
+}
+
+/// The form creating a wiki page.
+pub fn wiki_new(slug: &str) -> String {
+    format!("{}/new", wiki(slug))
+}
+
+/// A community's file space (a folder of it when `folder` is not 0).
+pub fn space(slug: &str, folder: i64) -> String {
+    match folder {
+        0 => format!("{}/files", community(slug)),
+        f => format!("{}/files?folder={f}", community(slug)),
+    }
+}
+
+/// A file of a community's file space (one version).
+pub fn space_file(slug: &str, file_id: i64) -> String {
+    format!("{}/files/{file_id}", community(slug))
+}

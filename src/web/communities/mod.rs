@@ -291,6 +291,19 @@ async fn head(state: &AppState, ctx: &Ctx, l: &Loaded, current: &str) -> AppResu
             ("community-tab-members", format!("{base}/members")),
         ]);
     }
+    // The wiki and the file space live in crate::web::library.
+    if reader
+        && policy::can(
+            viewer,
+            Action::ViewCommunitySpace {
+                c: &l.facts,
+                m: l.m,
+            },
+        )
+    {
+        tabs.push(("community-tab-wiki", crate::urls::wiki(&c.slug)));
+        tabs.push(("community-tab-files", crate::urls::space(&c.slug, 0)));
+    }
     // The moderation queue and log live in crate::web::moderation.
     if reader
         && policy::can(

@@ -9,6 +9,8 @@
 mod dossiers;
 mod lexicon;
 mod resource;
+mod space;
+mod wiki;
 
 use askama::Template;
 use axum::Router;
@@ -82,6 +84,8 @@ pub fn router() -> Router<AppState> {
         )
         .merge(dossiers::router())
         .merge(lexicon::router())
+        .merge(wiki::router())
+        .merge(space::router())
 }
 
 pub(super) fn errors_of(lang: Lang, fields: &[(String, String)]) -> FieldErrors {

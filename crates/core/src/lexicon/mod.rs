@@ -8,6 +8,7 @@
 //! - `ops`: propose, accept or refuse, edit (each a revision);
 //! - `skos`: SKOS export as Turtle and JSON-LD.
 
+pub mod import;
 pub mod ops;
 pub mod skos;
 

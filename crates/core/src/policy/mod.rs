@@ -172,6 +172,25 @@ pub enum Action<'a> {
     EditLexicon,
     /// See a lexicon term.
     ViewTerm { t: &'a TermFacts },
+    /// Read a community's wiki pages and file space (C19): whoever may
+    /// find the community's content (`FindCommunityContent`).
+    ViewCommunitySpace {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
+    /// Write wiki pages (edit, restore) and add files and folders: an
+    /// active member of an active community (`PostInCommunity`).
+    EditCommunitySpace {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
+    /// Delete wiki pages and files of a community: its moderators.
+    ModerateCommunitySpace {
+        c: &'a CommunityFacts,
+        m: Option<Membership>,
+    },
+    /// Set a community's file quota (administrators).
+    SetFileQuota,
 }
 
 /// A viewer able to act: signed in and active. Suspended or pending
@@ -213,7 +232,11 @@ pub fn system_may(action: Action<'_>) -> bool {
         | Action::EditResource { .. }
         | Action::CurateLibrary
         | Action::EditLexicon
-        | Action::ViewTerm { .. } => true,
+        | Action::ViewTerm { .. }
+        | Action::ViewCommunitySpace { .. }
+        | Action::ModerateCommunitySpace { .. }
+        | Action::SetFileQuota => true,
+        Action::EditCommunitySpace { .. } => false,
         Action::RsvpEvent { .. } | Action::ProposeTerm => false,
         // Not a permission of anyone: a property of the community or person.
         Action::FederateCommunity { .. } | Action::FederateProfile { .. } => can(None, action),
@@ -385,6 +408,12 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
         Action::ProposeTerm => v.is_some(),
         Action::EditLexicon => is_admin,
         Action::ViewTerm { t } => library::view_term(viewer, t),
+        Action::ViewCommunitySpace { c, m } => can(viewer, Action::FindCommunityContent { c, m }),
+        Action::EditCommunitySpace { c, m } => can(viewer, Action::PostInCommunity { c, m }),
+        Action::ModerateCommunitySpace { c, m } => {
+            c.status != CommunityStatus::Refused && (is_admin || role_at_least(m, Role::Moderator))
+        }
+        Action::SetFileQuota => is_admin,
     }
 }
 

@@ -1,0 +1,291 @@
+//! SKOS import (JSON-LD) so an instance starts from an existing thesaurus:
+//! concepts with `skos:prefLabel` (fr, en), `skos:altLabel`,
+//! `skos:definition`, `dct:source`, `skos:broader`, `skos:related`, keyed
+//! either by the `skos:`/`dct:` prefixes of a compact document (what
+//! `skos::json_ld` writes) or by full IRIs (an expanded document). Each
+//! concept becomes a term through `ops::propose` (accepted: the importer
+//! is a lexicon editor or the command line), then the relations are set
+//! by `ops::edit`; the report says, per concept, what happened and why.
+
+use serde_json::Value;
+
+use super::Values;
+use super::ops;
+use crate::actor::Actor;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// At most this many bytes of JSON-LD and concepts per import.
+pub const MAX_BYTES: usize = 5 * 1024 * 1024;
+pub const MAX_CONCEPTS: usize = 10_000;
+
+const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
+const DCT: &str = "http://purl.org/dc/terms/";
+
+/// One concept as read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Concept {
+    pub iri: String,
+    pub pref_fr: String,
+    pub pref_en: String,
+    pub alt: Vec<String>,
+    pub definition_fr: String,
+    pub definition_en: String,
+    pub sources: Vec<String>,
+    pub broader: Vec<String>,
+    pub related: Vec<String>,
+}
+
+/// What became of one concept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Created as the term at this slug.
+    Created(String),
+    /// A term with this label already exists (its slug): left as it is.
+    Exists(String),
+    /// Refused: a message key (or a field and its message key).
+    Refused(String),
+}
+
+fn get<'a>(node: &'a Value, short: &str, ns: &str) -> Option<&'a Value> {
+    let local = short.split_once(':').map_or(short, |(_, l)| l);
+    node.get(short).or_else(|| node.get(format!("{ns}{local}")))
+}
+
+fn as_list(v: Option<&Value>) -> Vec<&Value> {
+    match v {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(x) => vec![x],
+    }
+}
+
+/// (text, language) of a literal: `"x"`, `{"@value": "x", "@language": "fr"}`.
+fn literal(v: &Value) -> Option<(String, String)> {
+    match v {
+        Value::String(s) => Some((s.clone(), String::new())),
+        Value::Object(o) => {
+            let text = o.get("@value")?.as_str()?.to_string();
+            let lang = o
+                .get("@language")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            Some((text, lang))
+        }
+        _ => None,
+    }
+}
+
+fn iri(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => o.get("@id")?.as_str().map(str::to_string),
+        _ => None,
+    }
+}
+
+fn is_concept(node: &Value) -> bool {
+    as_list(node.get("@type"))
+        .iter()
+        .filter_map(|t| t.as_str())
+        .any(|t| t == "skos:Concept" || t == format!("{SKOS}Concept"))
+}
+
+/// Read the concepts of a JSON-LD document (a `@graph`, a list of nodes
+/// or one node). The error is a readable reason.
+pub fn parse_json_ld(text: &str) -> Result<Vec<Concept>, String> {
+    if text.len() > MAX_BYTES {
+        return Err(format!(
+            "the document is over {} MB",
+            MAX_BYTES / (1024 * 1024)
+        ));
+    }
+    let doc: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let nodes: Vec<&Value> = match &doc {
+        Value::Array(a) => a.iter().collect(),
+        Value::Object(o) => match o.get("@graph") {
+            Some(Value::Array(g)) => g.iter().collect(),
+            _ => vec![&doc],
+        },
+        _ => return Err("a JSON-LD document is an object or a list".into()),
+    };
+    let mut out = Vec::new();
+    for node in nodes.into_iter().filter(|n| is_concept(n)) {
+        if out.len() >= MAX_CONCEPTS {
+            return Err(format!("more than {MAX_CONCEPTS} concepts"));
+        }
+        let mut c = Concept {
+            iri: node
+                .get("@id")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            ..Concept::default()
+        };
+        let mut untagged = Vec::new();
+        for (text, lang) in as_list(get(node, "skos:prefLabel", SKOS))
+            .into_iter()
+            .filter_map(literal)
+        {
+            match lang.split('-').next().unwrap_or("") {
+                "fr" if c.pref_fr.is_empty() => c.pref_fr = text,
+                "en" if c.pref_en.is_empty() => c.pref_en = text,
+                "" => untagged.push(text),
+                _ => {}
+            }
+        }
+        if c.pref_fr.is_empty() {
+            c.pref_fr = untagged
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| c.pref_en.clone());
+        }
+        c.alt = as_list(get(node, "skos:altLabel", SKOS))
+            .into_iter()
+            .filter_map(literal)
+            .map(|(t, _)| t)
+            .collect();
+        for (text, lang) in as_list(get(node, "skos:definition", SKOS))
+            .into_iter()
+            .filter_map(literal)
+        {
+            match lang.split('-').next().unwrap_or("") {
+                "en" if c.definition_en.is_empty() => c.definition_en = text,
+                "fr" | "" if c.definition_fr.is_empty() => c.definition_fr = text,
+                _ => {}
+            }
+        }
+        c.sources = as_list(get(node, "dct:source", DCT))
+            .into_iter()
+            .filter_map(|v| literal(v).map(|(t, _)| t).or_else(|| iri(v)))
+            .collect();
+        c.broader = as_list(get(node, "skos:broader", SKOS))
+            .into_iter()
+            .filter_map(iri)
+            .collect();
+        c.related = as_list(get(node, "skos:related", SKOS))
+            .into_iter()
+            .filter_map(iri)
+            .collect();
+        out.push(c);
+    }
+    Ok(out)
+}
+
+fn refused(e: AppError) -> Outcome {
+    match e {
+        AppError::Invalid { fields } => Outcome::Refused(
+            fields
+                .iter()
+                .map(|(f, k)| format!("{f}: {k}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        other => Outcome::Refused(other.to_string()),
+    }
+}
+
+/// Import `concepts`: (the concept's IRI or label, what became of it), in order.
+pub async fn import(
+    state: &AppState,
+    actor: &Actor,
+    concepts: &[Concept],
+) -> Vec<(String, Outcome)> {
+    let mut report = Vec::new();
+    // IRI → the slug of the term it is now (created or already there).
+    let mut slugs: std::collections::HashMap<String, String> = Default::default();
+    for c in concepts {
+        let name = if c.iri.is_empty() {
+            c.pref_fr.clone()
+        } else {
+            c.iri.clone()
+        };
+        let v = Values {
+            pref_fr: c.pref_fr.clone(),
+            pref_en: c.pref_en.clone(),
+            alt_labels: c.alt.join("\n"),
+            definition_fr: c.definition_fr.clone(),
+            definition_en: c.definition_en.clone(),
+            sources: c.sources.join("\n"),
+            note: "import SKOS".into(),
+            ..Values::default()
+        };
+        let outcome = match ops::propose(state, actor, &v).await {
+            Ok(t) => Outcome::Created(t.slug),
+            Err(AppError::Invalid { fields })
+                if fields.iter().any(|(_, k)| k == "lexicon-term-exists") =>
+            {
+                match super::find_accepted(&state.db, &c.pref_fr).await {
+                    Ok(Some(id)) => match super::by_id(&state.db, id).await {
+                        Ok(Some(t)) => Outcome::Exists(t.slug),
+                        _ => Outcome::Refused("lexicon-term-exists".into()),
+                    },
+                    _ => Outcome::Refused("lexicon-term-exists".into()),
+                }
+            }
+            Err(e) => refused(e),
+        };
+        if let Outcome::Created(s) | Outcome::Exists(s) = &outcome {
+            slugs.insert(c.iri.clone(), s.clone());
+        }
+        report.push((name, outcome));
+    }
+    // Then the relations of the terms created, between terms that are there.
+    for (i, c) in concepts.iter().enumerate() {
+        let Outcome::Created(slug) = &report[i].1 else {
+            continue;
+        };
+        if c.broader.is_empty() && c.related.is_empty() {
+            continue;
+        }
+        let pick = |list: &[String]| {
+            list.iter()
+                .filter_map(|iri| slugs.get(iri).cloned())
+                .filter(|s| s != slug)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let Ok(t) = super::by_slug(&state.db, slug).await else {
+            continue;
+        };
+        let Some(t) = t else { continue };
+        let mut v = Values::of(&t, &[]);
+        v.broader = pick(&c.broader);
+        v.related = pick(&c.related);
+        v.note = "import SKOS : relations".into();
+        if let Err(e) = ops::edit(state, actor, slug, &v).await {
+            report[i].1 = refused(e);
+        }
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_compact_and_expanded_concepts_and_refuses_non_json() {
+        let compact = r#"{"@context": {"skos": "http://www.w3.org/2004/02/skos/core#"}, "@graph": [
+            {"@id": "http://x/s", "@type": "skos:ConceptScheme"},
+            {"@id": "http://x/ess", "@type": "skos:Concept",
+             "skos:prefLabel": [{"@value": "Économie sociale", "@language": "fr"}, {"@value": "Social economy", "@language": "en"}],
+             "skos:altLabel": {"@value": "ESS", "@language": "fr"},
+             "skos:broader": [{"@id": "http://x/eco"}]}]}"#;
+        let c = parse_json_ld(compact).expect("compact");
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].pref_fr, "Économie sociale");
+        assert_eq!(c[0].pref_en, "Social economy");
+        assert_eq!(c[0].alt, vec!["ESS".to_string()]);
+        assert_eq!(c[0].broader, vec!["http://x/eco".to_string()]);
+        let expanded = r#"[{"@id": "http://x/c", "@type": ["http://www.w3.org/2004/02/skos/core#Concept"],
+            "http://www.w3.org/2004/02/skos/core#prefLabel": [{"@value": "Coopérative"}],
+            "http://www.w3.org/2004/02/skos/core#related": [{"@id": "http://x/ess"}]}]"#;
+        let c = parse_json_ld(expanded).expect("expanded");
+        assert_eq!(c[0].pref_fr, "Coopérative");
+        assert_eq!(c[0].related, vec!["http://x/ess".to_string()]);
+        assert!(parse_json_ld("@prefix skos: <x> .").is_err());
+        assert!(parse_json_ld("42").is_err());
+    }
+}
