@@ -146,6 +146,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "drafts",
         include_str!("../../../migrations/0024_drafts.sql"),
     ),
+    (
+        25,
+        "event_import",
+        include_str!("../../../migrations/0025_event_import.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

@@ -72,6 +72,12 @@ pub enum Job {
         base_url: String,
         instance: String,
     },
+    /// Fetch a community's subscribed iCalendar feed and import it
+    /// (`crate::events::import::run_feed`).
+    EventFeed {
+        feed_id: i64,
+        base_url: String,
+    },
 }
 
 impl Job {
@@ -83,6 +89,7 @@ impl Job {
             Job::BackchannelLogout { .. } => "oidc",
             Job::Deliver { .. } => "federation",
             Job::DataExport { .. } => "data_export",
+            Job::EventFeed { .. } => "event_feed",
         }
     }
 }
@@ -344,6 +351,12 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
             Ok(()) => Outcome::Done,
             Err(e) => Outcome::Fail(e),
         },
+        Job::EventFeed { feed_id, base_url } => {
+            match crate::events::import::run_feed(db, *feed_id, base_url).await {
+                Ok(()) => Outcome::Done,
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
+        }
         Job::Maintenance => {
             let t = now();
             let r = async {

@@ -11,10 +11,14 @@
 //! - `rsvp`: going / maybe / not going, capacity and the waiting list,
 //!   participants and their CSV;
 //! - `ical`: iCalendar (RFC 5545) feeds;
+//! - `ics`, `import`: reading iCalendar files and importing them (a file,
+//!   or a community's subscription fetched by the job queue);
 //! - `demo`: seed-demo's events.
 
 pub mod demo;
 pub mod ical;
+pub mod ics;
+pub mod import;
 pub mod listing;
 pub mod ops;
 pub mod rsvp;
