@@ -9,6 +9,7 @@
 
 mod feeds;
 mod form;
+mod import;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/e/{id}/participants", get(participants))
         .route("/e/{id}/participants.csv", get(participants_csv))
         .merge(feeds::router())
+        .merge(import::router())
 }
 
 const DAYS_FR: [&str; 7] = [
