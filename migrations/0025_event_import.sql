@@ -1,4 +1,5 @@
--- Events imported from iCalendar files and subscribed feeds (C15).
+-- Events imported from iCalendar files and subscribed feeds, and reminders
+-- to participants (C15).
 -- An imported event is known by the UID it had in its source, within the
 -- community it was imported into (`import_scope` = 'c<community id>'), so
 -- importing the same calendar again updates it in place.
@@ -28,3 +29,13 @@ ALTER TABLE events ADD COLUMN import_scope TEXT;
 ALTER TABLE events ADD COLUMN external_uid TEXT;
 ALTER TABLE events ADD COLUMN feed_id BIGINT REFERENCES event_feeds (id) ON DELETE SET NULL;
 CREATE UNIQUE INDEX events_import ON events (import_scope, external_uid);
+
+-- Reminders sent to participants (one per person and occurrence, so
+-- several nodes or runs never send one twice).
+CREATE TABLE event_reminders (
+    event_id BIGINT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    start_local TEXT NOT NULL,
+    sent_at BIGINT NOT NULL,
+    PRIMARY KEY (event_id, user_id, start_local)
+);

@@ -197,3 +197,16 @@ event-feed-owner-lost = The person who added this calendar may no longer post in
 flash-event-feed-subscribed = Calendar followed: its first reading is under way.
 flash-event-feed-queued = The calendar will be read again in a moment.
 flash-event-feed-removed = The community no longer follows this calendar; its events stay.
+
+## E-mail to participants
+event-mail-registered-subject = Registered: { $name }
+event-mail-registered-body = You have a place at "{ $name }". The event is attached (.ics file) to add it to your calendar.
+event-mail-changed-subject = Changed: { $name }
+event-mail-changed-body = The event "{ $name }", which you registered for, has changed. The attached .ics file updates your calendar.
+event-mail-cancelled-subject = Cancelled: { $name }
+event-mail-cancelled-body = The event "{ $name }", which you registered for, is cancelled. The attached .ics file tells your calendar.
+event-mail-reminder-subject = Reminder: { $name }
+event-mail-reminder-body = Reminder: you are registered for "{ $name }", which happens soon.
+event-mail-when = When:
+event-mail-where = Where:
+event-mail-page = Event page:

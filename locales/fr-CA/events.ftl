@@ -197,3 +197,16 @@ event-feed-owner-lost = La personne qui a ajouté ce calendrier ne peut plus pub
 flash-event-feed-subscribed = Calendrier suivi : sa première lecture est en cours.
 flash-event-feed-queued = Le calendrier sera relu dans un instant.
 flash-event-feed-removed = La communauté ne suit plus ce calendrier; ses événements restent.
+
+## Courriels aux participant·es
+event-mail-registered-subject = Inscription : { $name }
+event-mail-registered-body = Vous avez une place à « { $name } ». L’événement est joint (fichier .ics) pour l’ajouter à votre calendrier.
+event-mail-changed-subject = Modifié : { $name }
+event-mail-changed-body = L’événement « { $name } », auquel vous êtes inscrit·e, a changé. Le fichier .ics joint met votre calendrier à jour.
+event-mail-cancelled-subject = Annulé : { $name }
+event-mail-cancelled-body = L’événement « { $name } », auquel vous étiez inscrit·e, est annulé. Le fichier .ics joint l’indique à votre calendrier.
+event-mail-reminder-subject = Rappel : { $name }
+event-mail-reminder-body = Rappel : vous êtes inscrit·e à « { $name } », qui a lieu bientôt.
+event-mail-when = Quand :
+event-mail-where = Où :
+event-mail-page = Page de l’événement :

@@ -51,3 +51,4 @@ mod sqlcount;
 mod territories;
 mod writing;
 mod events_import;
+mod events_mail;

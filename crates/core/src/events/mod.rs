@@ -13,6 +13,8 @@
 //! - `ical`: iCalendar (RFC 5545) feeds;
 //! - `ics`, `import`: reading iCalendar files and importing them (a file,
 //!   or a community's subscription fetched by the job queue);
+//! - `mail`: e-mail to participants (the event with its `.ics`,
+//!   reminders, change and cancellation notices);
 //! - `demo`: seed-demo's events.
 
 pub mod demo;
@@ -20,6 +22,7 @@ pub mod ical;
 pub mod ics;
 pub mod import;
 pub mod listing;
+pub mod mail;
 pub mod ops;
 pub mod rsvp;
 pub mod time;

@@ -299,6 +299,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, v: &Values) -> App
     super::rsvp::promote_in(&mut tx, l.e.id, c.capacity).await?;
     audit_in(&mut tx, actor, "event_edited", None, &l.e.id.to_string()).await?;
     tx.commit().await?;
+    super::mail::notify_change(state, l.e.id).await;
     reload(state, l.e.id).await
 }
 
@@ -331,6 +332,7 @@ pub async fn set_status(
     )
     .await?;
     tx.commit().await?;
+    super::mail::notify_change(state, l.e.id).await;
     reload(state, l.e.id).await
 }
 
@@ -397,6 +399,7 @@ pub async fn set_occurrence(
     )
     .await?;
     tx.commit().await?;
+    super::mail::notify_change(state, e.id).await;
     reload(state, e.id).await
 }
 
