@@ -6,8 +6,8 @@
 //! by a real HTTP server on 127.0.0.1, fetched by the job queue through the
 //! guarded fetcher, read again on demand and when its period has come.
 
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::harness::{TestApp, html_unescape};
 use crate::writing::{community, member};
@@ -75,7 +75,12 @@ const MARS: &str = "UID:mars@example.org
 SUMMARY:Sur Mars
 DTSTART;TZID=Mars/Olympus_Mons:20270301T190000";
 
-async fn import(app: &TestApp, client: &reqwest::Client, slug: &str, file: Vec<u8>) -> (u16, String) {
+async fn import(
+    app: &TestApp,
+    client: &reqwest::Client,
+    slug: &str,
+    file: Vec<u8>,
+) -> (u16, String) {
     let path = format!("/c/{slug}/events/import");
     let csrf = app.csrf(client, &path).await;
     let part = reqwest::multipart::Part::bytes(file)
@@ -106,13 +111,11 @@ fn row(body: &str, line: usize) -> String {
 }
 
 async fn event_of(app: &TestApp, uid: &str) -> (i64, i64, String, String) {
-    sqlx::query_as(
-        "SELECT id, sequence, title, status FROM events WHERE external_uid = $1",
-    )
-    .bind(uid)
-    .fetch_one(&app.state.db.pool)
-    .await
-    .unwrap_or_else(|e| panic!("{uid}: {e}"))
+    sqlx::query_as("SELECT id, sequence, title, status FROM events WHERE external_uid = $1")
+        .bind(uid)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap_or_else(|e| panic!("{uid}: {e}"))
 }
 
 async fn imported(app: &TestApp) -> i64 {
@@ -136,7 +139,10 @@ async fn a_file_is_imported_with_a_report_per_event_and_updated_in_place() {
     // outside is refused, a private community is not even seen.
     let (s, body) = crate::writing::get(&camille, app.at("/c/jardins/events/import")).await;
     assert_eq!(s, 200);
-    assert!(!body.contains("id=\"feeds\""), "subscriptions are for managers");
+    assert!(
+        !body.contains("id=\"feeds\""),
+        "subscriptions are for managers"
+    );
     let (s, _) = crate::writing::get(&stranger, app.at("/c/jardins/events/import")).await;
     assert_eq!(s, 403);
     let (s, _) = crate::writing::get(&stranger, app.at("/c/secret/events/import")).await;
@@ -166,16 +172,25 @@ async fn a_file_is_imported_with_a_report_per_event_and_updated_in_place() {
     let (s, body) = import(&app, &camille, "jardins", file.clone().into_bytes()).await;
     assert_eq!(s, 200, "{body}");
     assert!(body.contains("4 créées"), "created count");
-    assert!(body.contains("4 erreurs") || body.contains("4 en erreur"), "{body}");
+    assert!(
+        body.contains("4 erreurs") || body.contains("4 en erreur"),
+        "{body}"
+    );
     assert!(row(&body, begins[0]).contains("Créée"));
     let r = row(&body, begins[5]);
     assert!(r.contains("UID : Il manque l’identifiant UID"), "{r}");
     let r = row(&body, begins[6]);
-    assert!(r.contains("secondly@example.org") && r.contains("RRULE : "), "{r}");
+    assert!(
+        r.contains("secondly@example.org") && r.contains("RRULE : "),
+        "{r}"
+    );
     let r = row(&body, begins[7]);
     assert!(r.contains("À rebours") && r.contains("DTEND : "), "{r}");
     let r = row(&body, begins[8]);
-    assert!(r.contains("DTSTART : Fuseau horaire (TZID) inconnu."), "{r}");
+    assert!(
+        r.contains("DTSTART : Fuseau horaire (TZID) inconnu."),
+        "{r}"
+    );
     assert_eq!(imported(&app).await, 4);
 
     // Read as written: the UTC series keeps its instants, its exception
@@ -204,23 +219,39 @@ async fn a_file_is_imported_with_a_report_per_event_and_updated_in_place() {
             .fetch_one(&app.state.db.pool)
             .await
             .unwrap();
-    assert!(ends - starts <= 500 * 86400, "bounded expansion: {} days", (ends - starts) / 86400);
+    assert!(
+        ends - starts <= 500 * 86400,
+        "bounded expansion: {} days",
+        (ends - starts) / 86400
+    );
     let (s, feed) = crate::writing::get(&app.client(), app.at("/c/jardins/events.ics")).await;
     assert_eq!(s, 200);
     assert!(feed.contains("SUMMARY:Assemblée générale"));
-    assert!(feed.contains("RECURRENCE-ID:20270202T230000Z"), "cancelled occurrence in our feed");
+    assert!(
+        feed.contains("RECURRENCE-ID:20270202T230000Z"),
+        "cancelled occurrence in our feed"
+    );
 
     // The same file again: nothing changes.
     let (_, single_seq, _, _) = event_of(&app, "single@example.org").await;
     let (s, body) = import(&app, &camille, "jardins", file.clone().into_bytes()).await;
     assert_eq!(s, 200);
-    assert!(body.contains("0 créée") && body.contains("4 inchangées"), "{body}");
+    assert!(
+        body.contains("0 créée") && body.contains("4 inchangées"),
+        "{body}"
+    );
     assert_eq!(imported(&app).await, 4);
 
     // A changed title, a cancelled event: updated in place, SEQUENCE raised.
     let changed = file
-        .replace("SUMMARY:Assemblée générale", "SUMMARY:Assemblée générale annuelle")
-        .replace("SUMMARY:Festival des jardins", "SUMMARY:Festival des jardins\r\nSTATUS:CANCELLED");
+        .replace(
+            "SUMMARY:Assemblée générale",
+            "SUMMARY:Assemblée générale annuelle",
+        )
+        .replace(
+            "SUMMARY:Festival des jardins",
+            "SUMMARY:Festival des jardins\r\nSTATUS:CANCELLED",
+        );
     let (s, body) = import(&app, &camille, "jardins", changed.into_bytes()).await;
     assert_eq!(s, 200);
     assert!(body.contains("2 mises à jour"), "{body}");
@@ -247,7 +278,10 @@ async fn hostile_or_huge_files_are_refused_with_the_line_and_the_reason() {
     assert!(huge.len() > 2 * 1024 * 1024);
     let (s, body) = import(&app, &owner, "jardins", huge.into_bytes()).await;
     assert_eq!(s, 422);
-    assert!(body.contains("Ce fichier est trop gros : au plus 2 Mo."), "{body}");
+    assert!(
+        body.contains("Ce fichier est trop gros : au plus 2 Mo."),
+        "{body}"
+    );
 
     // Too many events: refused at the first one too many, by its line.
     let many: Vec<String> = (0..2001)
@@ -258,7 +292,10 @@ async fn hostile_or_huge_files_are_refused_with_the_line_and_the_reason() {
     assert_eq!(s, 422);
     // 3 header lines, then 5 lines per event: the 2001st BEGIN.
     assert!(
-        body.contains(&format!("Ligne {} : Trop d’événements : au plus 2 000 par fichier.", 3 + 2000 * 5 + 1)),
+        body.contains(&format!(
+            "Ligne {} : Trop d’événements : au plus 2 000 par fichier.",
+            3 + 2000 * 5 + 1
+        )),
         "{}",
         &body[body.find("field-error").unwrap_or(0)..][..300]
     );
@@ -365,11 +402,21 @@ async fn a_subscribed_feed_is_fetched_by_the_job_queue_and_updated_in_place() {
 
     // Refused: a member who does not manage the community; a bad address.
     let res = app
-        .post_form(&camille, "/c/jardins/events/import", "/c/jardins/events/feeds", &[("url", &url)])
+        .post_form(
+            &camille,
+            "/c/jardins/events/import",
+            "/c/jardins/events/feeds",
+            &[("url", &url)],
+        )
         .await;
     assert_eq!(res.status(), 403);
     let res = app
-        .post_form(&owner, "/c/jardins/events/import", "/c/jardins/events/feeds", &[("url", "ftp://x")])
+        .post_form(
+            &owner,
+            "/c/jardins/events/import",
+            "/c/jardins/events/feeds",
+            &[("url", "ftp://x")],
+        )
         .await;
     assert_eq!(res.status(), 422);
     let body = html_unescape(&res.text().await.unwrap());
@@ -378,7 +425,12 @@ async fn a_subscribed_feed_is_fetched_by_the_job_queue_and_updated_in_place() {
 
     let t0 = passerelles::db::now();
     let res = app
-        .post_form(&owner, "/c/jardins/events/import", "/c/jardins/events/feeds", &[("url", &url)])
+        .post_form(
+            &owner,
+            "/c/jardins/events/import",
+            "/c/jardins/events/feeds",
+            &[("url", &url)],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let (status, _, report) = fetched(&app, t0).await;
@@ -396,10 +448,18 @@ async fn a_subscribed_feed_is_fetched_by_the_job_queue_and_updated_in_place() {
     let (_, page) = crate::writing::get(&owner, app.at("/c/jardins/events/import")).await;
     let page = html_unescape(&page);
     assert!(page.contains("2 créées"), "{page}");
-    assert!(page.contains("(secondly@example.org) : RRULE : "), "refused event named");
+    assert!(
+        page.contains("(secondly@example.org) : RRULE : "),
+        "refused event named"
+    );
     // Subscribing twice is refused.
     let res = app
-        .post_form(&owner, "/c/jardins/events/import", "/c/jardins/events/feeds", &[("url", &url)])
+        .post_form(
+            &owner,
+            "/c/jardins/events/import",
+            "/c/jardins/events/feeds",
+            &[("url", &url)],
+        )
         .await;
     assert_eq!(res.status(), 422);
 
@@ -423,7 +483,10 @@ async fn a_subscribed_feed_is_fetched_by_the_job_queue_and_updated_in_place() {
     let (status, _, _) = fetched(&app, t1).await;
     assert_eq!(status, "ok");
     let (id, seq2, title, _) = event_of(&app, "single@example.org").await;
-    assert_eq!((id, title.as_str()), (single_id, "Assemblée extraordinaire"));
+    assert_eq!(
+        (id, title.as_str()),
+        (single_id, "Assemblée extraordinaire")
+    );
     assert!(seq2 > seq);
     assert_eq!(imported(&app).await, 3);
     // The cancelled occurrence is no longer in the source: restored.
@@ -444,7 +507,10 @@ async fn a_subscribed_feed_is_fetched_by_the_job_queue_and_updated_in_place() {
         .await;
     assert_eq!(res.status(), 303);
     let (status, error, _) = fetched(&app, t2).await;
-    assert_eq!((status.as_str(), error.as_str()), ("error", "fetch-http-error"));
+    assert_eq!(
+        (status.as_str(), error.as_str()),
+        ("error", "fetch-http-error")
+    );
     assert_eq!(imported(&app).await, 3);
     let (_, page) = crate::writing::get(&owner, app.at("/c/jardins/events/import")).await;
     assert!(page.contains("feed-error"));
@@ -458,7 +524,9 @@ async fn a_subscribed_feed_is_fetched_by_the_job_queue_and_updated_in_place() {
     reset_fetched(&app).await;
     let before = hits.load(Ordering::SeqCst);
     let t3 = passerelles::db::now();
-    let n = passerelles::events::import::queue_due(&app.state, t3).await.unwrap();
+    let n = passerelles::events::import::queue_due(&app.state, t3)
+        .await
+        .unwrap();
     assert_eq!(n, 1);
     let (status, _, _) = fetched(&app, t3).await;
     assert_eq!(status, "ok");

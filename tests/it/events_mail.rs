@@ -38,7 +38,11 @@ fn read_ics(app: &TestApp, ics: &str) -> Option<(String, String, String, String)
         .args(["-c", script, &p.display().to_string()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let s = String::from_utf8(out.stdout).unwrap();
     let l: Vec<&str> = s.lines().collect();
     Some((l[0].into(), l[1].into(), l[2].into(), l[3].into()))
@@ -85,7 +89,12 @@ async fn participants_get_the_event_by_mail_with_its_ics_and_notices() {
     let (alice, _) = app.logged_in("alice", false).await;
     let (bob, _) = app.logged_in("bob", false).await;
     let res = app
-        .post_form(&alice, &path, &format!("{path}/rsvp"), &[("answer", "going")])
+        .post_form(
+            &alice,
+            &path,
+            &format!("{path}/rsvp"),
+            &[("answer", "going")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     app.drain_jobs().await;
@@ -115,7 +124,10 @@ async fn participants_get_the_event_by_mail_with_its_ics_and_notices() {
         .await;
     assert_eq!(res.status(), 303);
     app.drain_jobs().await;
-    assert!(mails_to(&app, "bob@exemple.qc.ca").is_empty(), "waiting: no mail");
+    assert!(
+        mails_to(&app, "bob@exemple.qc.ca").is_empty(),
+        "waiting: no mail"
+    );
     let res = app
         .post_form(&alice, &path, &format!("{path}/rsvp"), &[("answer", "no")])
         .await;
@@ -125,32 +137,47 @@ async fn participants_get_the_event_by_mail_with_its_ics_and_notices() {
     assert_eq!(m.subject(), "Inscription : Corvée de semis");
 
     // The reminder: once, to the one holding a place.
-    let n = passerelles::events::mail::queue_reminders(&app.state, passerelles::db::now() + 6 * 3600 + 60)
-        .await
-        .unwrap();
+    let n = passerelles::events::mail::queue_reminders(
+        &app.state,
+        passerelles::db::now() + 6 * 3600 + 60,
+    )
+    .await
+    .unwrap();
     assert_eq!(n, 1);
-    let again = passerelles::events::mail::queue_reminders(&app.state, passerelles::db::now() + 6 * 3600 + 60)
-        .await
-        .unwrap();
+    let again = passerelles::events::mail::queue_reminders(
+        &app.state,
+        passerelles::db::now() + 6 * 3600 + 60,
+    )
+    .await
+    .unwrap();
     assert_eq!(again, 0, "never twice");
     app.drain_jobs().await;
     let m = app.sink.wait_for("bob@exemple.qc.ca").await;
     assert_eq!(m.subject(), "Rappel : Corvée de semis");
     // A delay of 0 turns reminders off.
-    app.set_setting(passerelles::events::mail::REMINDER_SETTING, "0").await;
+    app.set_setting(passerelles::events::mail::REMINDER_SETTING, "0")
+        .await;
     sqlx::query("DELETE FROM event_reminders")
         .execute(&app.state.db.pool)
         .await
         .unwrap();
-    let off = passerelles::events::mail::queue_reminders(&app.state, passerelles::db::now() + 6 * 3600 + 60)
-        .await
-        .unwrap();
+    let off = passerelles::events::mail::queue_reminders(
+        &app.state,
+        passerelles::db::now() + 6 * 3600 + 60,
+    )
+    .await
+    .unwrap();
     assert_eq!(off, 0);
 
     // Cancelled: Bob hears of it (STATUS:CANCELLED in the .ics); Alice,
     // who left, does not.
     let res = app
-        .post_form(&org, &path, &format!("{path}/status"), &[("status", "cancelled")])
+        .post_form(
+            &org,
+            &path,
+            &format!("{path}/status"),
+            &[("status", "cancelled")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     app.drain_jobs().await;
@@ -160,7 +187,11 @@ async fn participants_get_the_event_by_mail_with_its_ics_and_notices() {
     if let Some((_, status, _, _)) = read_ics(&app, &ics) {
         assert_eq!(status, "CANCELLED");
     }
-    assert_eq!(mails_to(&app, "alice@exemple.qc.ca").len(), 1, "only her registration");
+    assert_eq!(
+        mails_to(&app, "alice@exemple.qc.ca").len(),
+        1,
+        "only her registration"
+    );
     assert_eq!(mails_to(&app, "bob@exemple.qc.ca").len(), 3);
     let _ = jardins;
 }
@@ -189,13 +220,19 @@ async fn the_policy_is_asked_when_the_message_is_built() {
     let path = res.headers()["location"].to_str().unwrap().to_string();
     let id: i64 = path.trim_start_matches("/e/").parse().unwrap();
     let res = app
-        .post_form(&carole, &path, &format!("{path}/rsvp"), &[("answer", "going")])
+        .post_form(
+            &carole,
+            &path,
+            &format!("{path}/rsvp"),
+            &[("answer", "going")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let base = app.state.config.public_url();
-    let built = passerelles::events::mail::build(&app.state.db, id, carole_user.id, "changed", &base, "X")
-        .await
-        .unwrap();
+    let built =
+        passerelles::events::mail::build(&app.state.db, id, carole_user.id, "changed", &base, "X")
+            .await
+            .unwrap();
     assert!(built.is_some(), "a member holding a place");
     // She leaves the community: whatever was queued is not sent.
     sqlx::query("DELETE FROM memberships WHERE community_id = $1 AND user_id = $2")
@@ -204,9 +241,10 @@ async fn the_policy_is_asked_when_the_message_is_built() {
         .execute(&app.state.db.pool)
         .await
         .unwrap();
-    let built = passerelles::events::mail::build(&app.state.db, id, carole_user.id, "changed", &base, "X")
-        .await
-        .unwrap();
+    let built =
+        passerelles::events::mail::build(&app.state.db, id, carole_user.id, "changed", &base, "X")
+            .await
+            .unwrap();
     assert!(built.is_none(), "no longer sees the private event");
     let (s, _) = get(&carole, app.at(&path)).await;
     assert_eq!(s, 404, "the page agrees");

@@ -167,12 +167,7 @@ async fn import_submit(
     let report = import::import_file(&state, &actor, &slug, &body).await?;
     let refused = report.refused.is_some();
     if let Some(r) = &report.refused {
-        let text = format!(
-            "{} {} : {}",
-            ctx.t("import-line"),
-            r.line,
-            ctx.t(&r.key)
-        );
+        let text = format!("{} {} : {}", ctx.t("import-line"), r.line, ctx.t(&r.key));
         p.errors.add_text("file", text);
     }
     p.report = Some(report);

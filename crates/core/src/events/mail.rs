@@ -37,9 +37,14 @@ impl Kind {
         }
     }
     pub fn parse(s: &str) -> Option<Kind> {
-        [Kind::Registered, Kind::Changed, Kind::Cancelled, Kind::Reminder]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Kind::Registered,
+            Kind::Changed,
+            Kind::Cancelled,
+            Kind::Reminder,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -226,7 +231,11 @@ pub async fn build(
     let page = crate::urls::absolute(base_url, &e.path());
     let mut text = lang.ta(&format!("event-mail-{k}-body"), &name);
     text.push_str("\n\n");
-    text.push_str(&format!("{} {}\n", lang.t("event-mail-when"), when(lang, e)));
+    text.push_str(&format!(
+        "{} {}\n",
+        lang.t("event-mail-when"),
+        when(lang, e)
+    ));
     let place = match e.place_kind.as_str() {
         "online" => e.online_url.clone(),
         "hybrid" => format!("{}, {}", e.address, e.online_url),
@@ -235,7 +244,10 @@ pub async fn build(
     if !place.trim().is_empty() {
         text.push_str(&format!("{} {place}\n", lang.t("event-mail-where")));
     }
-    text.push_str(&format!("{} {page}\n\n— {instance}\n", lang.t("event-mail-page")));
+    text.push_str(&format!(
+        "{} {page}\n\n— {instance}\n",
+        lang.t("event-mail-page")
+    ));
     Ok(Some(OutgoingMail {
         to,
         subject: lang.ta(&format!("event-mail-{k}-subject"), &name),
