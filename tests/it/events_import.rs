@@ -150,6 +150,11 @@ async fn a_file_is_imported_with_a_report_per_event_and_updated_in_place() {
     let (s, body) = crate::writing::get(&owner, app.at("/c/jardins/events/import")).await;
     assert_eq!(s, 200);
     assert!(body.contains("id=\"feeds\""));
+    // The agenda of the community links to it for those who may import.
+    let (_, agenda) = crate::writing::get(&camille, app.at("/events?community=jardins")).await;
+    assert!(agenda.contains("href=\"/c/jardins/events/import\""));
+    let (_, agenda) = crate::writing::get(&stranger, app.at("/events?community=jardins")).await;
+    assert!(!agenda.contains("id=\"import-link\""));
 
     let file = cal(&[
         SINGLE,
