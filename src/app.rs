@@ -100,6 +100,14 @@ async fn maintenance(state: AppState, mut stop: tokio::sync::watch::Receiver<boo
         {
             tracing::debug!(error = %e, "could not queue maintenance");
         }
+        // Subscribed iCalendar feeds whose period has come.
+        if let Err(e) = crate::events::import::queue_due(&state, crate::db::now()).await {
+            tracing::debug!(error = %e, "could not queue calendar feed fetches");
+        }
+        // Reminders of events to their participants.
+        if let Err(e) = crate::events::mail::queue_reminders(&state, crate::db::now()).await {
+            tracing::debug!(error = %e, "could not queue event reminders");
+        }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
             _ = stop.changed() => return,

@@ -22,6 +22,8 @@ mod e2e_passkeys;
 mod e2e_territories;
 mod e2e_wiki;
 mod events;
+mod events_import;
+mod events_mail;
 mod faults;
 mod federation;
 mod feeds;

@@ -499,6 +499,16 @@ impl ReceivedMail {
         find_links(&self.text_part())
     }
 
+    /// The first attached part of type `mime`, transfer-decoded.
+    pub fn attachment(&self, mime: &str) -> Option<String> {
+        let mut leaves = Vec::new();
+        collect_leaves(&self.data, 0, &mut leaves);
+        leaves
+            .into_iter()
+            .find(|leaf| leaf.mime == mime && leaf.attachment)
+            .map(|leaf| leaf.decode())
+    }
+
     fn find_part(&self, mime: &str) -> Option<String> {
         let mut leaves = Vec::new();
         collect_leaves(&self.data, 0, &mut leaves);
@@ -1079,6 +1089,7 @@ async fn sink_receives_lettre_message() {
     let html = "<p>Bonjour Gaëlle,</p>\n<p><a href=\"https://passerelles.test/courriel/verifier?jeton=3f9a_c0ffee&amp;lang=fr-CA\">Vérifier mon adresse</a></p>\n";
     mailer
         .send(&OutgoingMail {
+            attachments: Vec::new(),
             to: "Gaëlle Côté <gaelle@example.org>".to_owned(),
             subject: subject.to_owned(),
             text: text.to_owned(),
@@ -1129,6 +1140,7 @@ async fn sink_receives_lettre_message() {
     .unwrap();
     with_auth
         .send(&OutgoingMail {
+            attachments: Vec::new(),
             to: "bob@example.org".to_owned(),
             subject: "Reset your password".to_owned(),
             text: "Open http://localhost:8080/reset?t=abc (valid 1 hour).\n".to_owned(),
@@ -1169,6 +1181,7 @@ async fn sink_receives_lettre_message() {
     .unwrap();
     let err = dead
         .send(&OutgoingMail {
+            attachments: Vec::new(),
             to: "x@example.org".to_owned(),
             subject: "x".to_owned(),
             text: "x".to_owned(),

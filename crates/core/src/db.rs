@@ -156,6 +156,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "wiki_files",
         include_str!("../../../migrations/0029_wiki_files.sql"),
     ),
+    (
+        25,
+        "event_import",
+        include_str!("../../../migrations/0025_event_import.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

@@ -42,6 +42,7 @@ fn every_target_has_committed_seeds() {
         "initiative_import",
         "opening_hours",
         "ap_inbox",
+        "ics_import",
     ] {
         assert!(
             inputs(t).len() >= 5,
@@ -273,4 +274,30 @@ fn ap_inbox_inputs_never_verify_a_forged_signature_nor_keep_live_markup() {
     for (_, data) in all {
         crate::federation::fuzz::inbound(&data);
     }
+}
+
+#[test]
+fn ics_import_inputs_are_read_within_bounds() {
+    use crate::events::import::fuzzing::read;
+    let mut events = 0;
+    let mut valid = 0;
+    for (path, data) in inputs("ics_import") {
+        let Some(body) = text(&data) else { continue };
+        let lines = body.split('\n').count();
+        match read(body) {
+            Ok((n, ok)) => {
+                assert!(n <= crate::events::ics::MAX_EVENTS, "{path:?}");
+                assert!(ok <= n, "{path:?}");
+                events += n;
+                valid += ok;
+            }
+            Err((line, key)) => {
+                assert!(line >= 1 && line <= lines, "{path:?}: line {line}");
+                assert!(key.starts_with("event-import-"), "{path:?}: {key}");
+            }
+        }
+    }
+    // The seeds are real exports: their events are read and most pass.
+    assert!(events >= 10, "events read from the seeds: {events}");
+    assert!(valid >= 8, "events accepted from the seeds: {valid}");
 }

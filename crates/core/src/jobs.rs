@@ -72,17 +72,33 @@ pub enum Job {
         base_url: String,
         instance: String,
     },
+    /// Fetch a community's subscribed iCalendar feed and import it
+    /// (`crate::events::import::run_feed`).
+    EventFeed {
+        feed_id: i64,
+        base_url: String,
+    },
+    /// One message about an event to one participant, built when sent
+    /// (`crate::events::mail::build`: the policy is asked then).
+    EventMail {
+        event_id: i64,
+        user_id: i64,
+        what: String,
+        base_url: String,
+        instance: String,
+    },
 }
 
 impl Job {
     fn queue(&self) -> &'static str {
         match self {
-            Job::Mail { .. } | Job::ListMail { .. } => "mail",
+            Job::Mail { .. } | Job::ListMail { .. } | Job::EventMail { .. } => "mail",
             Job::Maintenance => "maintenance",
             Job::Digest { .. } => "digest",
             Job::BackchannelLogout { .. } => "oidc",
             Job::Deliver { .. } => "federation",
             Job::DataExport { .. } => "data_export",
+            Job::EventFeed { .. } => "event_feed",
         }
     }
     /// How many attempts before the job fails for good: deliveries to other
@@ -269,6 +285,7 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
             headers,
         } => {
             let mail = OutgoingMail {
+                attachments: Vec::new(),
                 to: to.clone(),
                 subject: subject.clone(),
                 text: text.clone(),
@@ -292,6 +309,7 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
             unsubscribe,
         } => {
             let mail = OutgoingMail {
+                attachments: Vec::new(),
                 to: to.clone(),
                 subject: subject.clone(),
                 text: text.clone(),
@@ -355,6 +373,33 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
             Ok(()) => Outcome::Done,
             Err(e) => Outcome::Fail(e),
         },
+        Job::EventMail {
+            event_id,
+            user_id,
+            what,
+            base_url,
+            instance,
+        } => {
+            match crate::events::mail::build(db, *event_id, *user_id, what, base_url, instance)
+                .await
+            {
+                Ok(None) => Outcome::Done,
+                Ok(Some(mail)) => match mailer.send(&mail).await {
+                    Ok(()) => Outcome::Done,
+                    Err(MailError::InvalidAddress(a)) => {
+                        Outcome::Fail(format!("invalid address {a}"))
+                    }
+                    Err(e) => Outcome::Retry(e.to_string()),
+                },
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
+        }
+        Job::EventFeed { feed_id, base_url } => {
+            match crate::events::import::run_feed(db, *feed_id, base_url).await {
+                Ok(()) => Outcome::Done,
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
+        }
         Job::Maintenance => {
             let t = now();
             let r = async {

@@ -128,6 +128,17 @@ pub struct OutgoingMail {
     /// More headers, e.g. `List-Unsubscribe`, `List-Id`, `In-Reply-To`; a
     /// `Message-ID` here replaces the generated one.
     pub headers: Vec<(String, String)>,
+    /// Files attached after the body (e.g. an event's `.ics`).
+    pub attachments: Vec<MailAttachment>,
+}
+
+/// A text file attached to a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailAttachment {
+    pub name: String,
+    /// Its full type, e.g. `text/calendar; charset=utf-8; method=PUBLISH`.
+    pub content_type: String,
+    pub body: String,
 }
 
 /// Why a message could not be sent.
@@ -321,12 +332,29 @@ impl Mailer {
             };
             builder = builder.raw_header(HeaderValue::new(header, value.clone()));
         }
-        let built = match &mail.html {
-            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+        let built = match (&mail.html, mail.attachments.is_empty()) {
+            (Some(html), true) => builder.multipart(MultiPart::alternative_plain_html(
                 mail.text.clone(),
                 html.clone(),
             )),
-            None => builder.singlepart(SinglePart::plain(mail.text.clone())),
+            (None, true) => builder.singlepart(SinglePart::plain(mail.text.clone())),
+            (html, false) => {
+                let mut mixed = match html {
+                    Some(h) => MultiPart::mixed().multipart(MultiPart::alternative_plain_html(
+                        mail.text.clone(),
+                        h.clone(),
+                    )),
+                    None => MultiPart::mixed().singlepart(SinglePart::plain(mail.text.clone())),
+                };
+                for a in &mail.attachments {
+                    let ct = lettre::message::header::ContentType::parse(&a.content_type)
+                        .map_err(|_| MailError::InvalidAddress(mail.to.clone()))?;
+                    mixed = mixed.singlepart(
+                        lettre::message::Attachment::new(a.name.clone()).body(a.body.clone(), ct),
+                    );
+                }
+                builder.multipart(mixed)
+            }
         };
         built.map_err(|e| {
             tracing::debug!(to = %mail.to, error = %e, "cannot build message");
@@ -551,6 +579,7 @@ mod tests {
 
     fn sample(html: bool) -> OutgoingMail {
         OutgoingMail {
+            attachments: Vec::new(),
             headers: Vec::new(),
             to: "Éloïse Tremblay <eloise@example.org>".to_owned(),
             subject: "Vérifiez votre adresse courriel — Passerelles".to_owned(),

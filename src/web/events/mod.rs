@@ -9,6 +9,7 @@
 
 mod feeds;
 mod form;
+mod import;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/e/{id}/participants", get(participants))
         .route("/e/{id}/participants.csv", get(participants_csv))
         .merge(feeds::router())
+        .merge(import::router())
 }
 
 const DAYS_FR: [&str; 7] = [
@@ -225,6 +227,8 @@ struct AgendaPage {
     webcal: String,
     month_link: String,
     signed_in: bool,
+    /// The import page of the filtered community, for one who may import there.
+    import_link: Option<String>,
 }
 
 /// Upcoming: the next year's occurrences (at most 200); past: the last 30.
@@ -262,6 +266,17 @@ async fn agenda(
     } else {
         format!("/events.ics?{qs}")
     };
+    let slug = q.community.trim();
+    let import_link = match viewer {
+        Some(u)
+            if !slug.is_empty()
+                && crate::events::import::may_import(&state, &Actor::person(u), slug, false)
+                    .await =>
+        {
+            Some(format!("/c/{slug}/events/import"))
+        }
+        _ => None,
+    };
     let title = ctx.t("event-agenda-title");
     let p = AgendaPage {
         s: Shell::new(&state, &ctx, &title, "events").crumb(title.clone(), "/events"),
@@ -279,6 +294,7 @@ async fn agenda(
             format!("/events/month?{qs}")
         },
         signed_in: viewer.is_some(),
+        import_link,
     };
     Ok(page(&ctx, &p))
 }

@@ -11,13 +11,21 @@
 //! - `rsvp`: going / maybe / not going, capacity and the waiting list,
 //!   participants and their CSV;
 //! - `ical`: iCalendar (RFC 5545) feeds;
+//! - `ics`, `import`, `subscriptions`: reading iCalendar files and importing
+//!   them (a file, or a community's subscription fetched by the job queue);
+//! - `mail`: e-mail to participants (the event with its `.ics`,
+//!   reminders, change and cancellation notices);
 //! - `demo`: seed-demo's events.
 
 pub mod demo;
 pub mod ical;
+pub mod ics;
+pub mod import;
 pub mod listing;
+pub mod mail;
 pub mod ops;
 pub mod rsvp;
+pub mod subscriptions;
 pub mod time;
 
 use chrono::NaiveDateTime;

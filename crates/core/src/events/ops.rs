@@ -123,7 +123,7 @@ async fn targets(
     Ok(out)
 }
 
-fn new_uid(public_url: &str) -> String {
+pub(crate) fn new_uid(public_url: &str) -> String {
     let host = url::Url::parse(public_url)
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
@@ -131,7 +131,7 @@ fn new_uid(public_url: &str) -> String {
     format!("{}@{host}", hex::encode(rand::random::<[u8; 16]>()))
 }
 
-async fn write_tags_in(
+pub(crate) async fn write_tags_in(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     id: i64,
     c: &Checked,
@@ -207,6 +207,48 @@ pub async fn insert_in(
     Ok(id)
 }
 
+/// Write new values over an event (its communities stay), raising
+/// SEQUENCE (also used by the import).
+pub(crate) async fn update_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: i64,
+    c: &Checked,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE events SET title = $1, description = $2, description_html = $3, tz = $4, start_local = $5, \
+         end_local = $6, all_day = $7, starts_at = $8, ends_at = $9, rrule = $10, exdates = $11, \
+         series_ends_at = $12, place_kind = $13, address = $14, online_url = $15, online_private = $16, \
+         territory_id = $17, organisation_id = $18, contact = $19, capacity = $20, sequence = sequence + 1, \
+         rsvp_version = rsvp_version + 1, updated_at = $21 WHERE id = $22",
+    )
+    .bind(&c.title)
+    .bind(&c.description)
+    .bind(&c.description_html)
+    .bind(&c.tz)
+    .bind(&c.start_local)
+    .bind(&c.end_local)
+    .bind(i64::from(c.all_day))
+    .bind(c.starts_at)
+    .bind(c.ends_at)
+    .bind(&c.rrule)
+    .bind(&c.exdates)
+    .bind(c.series_ends_at)
+    .bind(&c.place_kind)
+    .bind(&c.address)
+    .bind(&c.online_url)
+    .bind(i64::from(c.online_private))
+    .bind(c.territory_id)
+    .bind(c.organisation_id)
+    .bind(&c.contact)
+    .bind(c.capacity)
+    .bind(now())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    write_tags_in(tx, id, c).await?;
+    Ok(())
+}
+
 async fn reload(state: &AppState, id: i64) -> AppResult<Event> {
     super::by_id(&state.db, id).await?.ok_or(AppError::NotFound)
 }
@@ -253,41 +295,11 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, v: &Values) -> App
     let c = check(state, actor, v).await?;
     // A capacity raised may let people in from the waiting list.
     let mut tx = state.db.begin().await?;
-    sqlx::query(
-        "UPDATE events SET title = $1, description = $2, description_html = $3, tz = $4, start_local = $5, \
-         end_local = $6, all_day = $7, starts_at = $8, ends_at = $9, rrule = $10, exdates = $11, \
-         series_ends_at = $12, place_kind = $13, address = $14, online_url = $15, online_private = $16, \
-         territory_id = $17, organisation_id = $18, contact = $19, capacity = $20, sequence = sequence + 1, \
-         rsvp_version = rsvp_version + 1, updated_at = $21 WHERE id = $22",
-    )
-    .bind(&c.title)
-    .bind(&c.description)
-    .bind(&c.description_html)
-    .bind(&c.tz)
-    .bind(&c.start_local)
-    .bind(&c.end_local)
-    .bind(i64::from(c.all_day))
-    .bind(c.starts_at)
-    .bind(c.ends_at)
-    .bind(&c.rrule)
-    .bind(&c.exdates)
-    .bind(c.series_ends_at)
-    .bind(&c.place_kind)
-    .bind(&c.address)
-    .bind(&c.online_url)
-    .bind(i64::from(c.online_private))
-    .bind(c.territory_id)
-    .bind(c.organisation_id)
-    .bind(&c.contact)
-    .bind(c.capacity)
-    .bind(now())
-    .bind(l.e.id)
-    .execute(&mut *tx)
-    .await?;
-    write_tags_in(&mut tx, l.e.id, &c).await?;
+    update_in(&mut tx, l.e.id, &c).await?;
     super::rsvp::promote_in(&mut tx, l.e.id, c.capacity).await?;
     audit_in(&mut tx, actor, "event_edited", None, &l.e.id.to_string()).await?;
     tx.commit().await?;
+    super::mail::notify_change(state, l.e.id).await;
     reload(state, l.e.id).await
 }
 
@@ -320,6 +332,7 @@ pub async fn set_status(
     )
     .await?;
     tx.commit().await?;
+    super::mail::notify_change(state, l.e.id).await;
     reload(state, l.e.id).await
 }
 
@@ -386,6 +399,7 @@ pub async fn set_occurrence(
     )
     .await?;
     tx.commit().await?;
+    super::mail::notify_change(state, e.id).await;
     reload(state, e.id).await
 }
 

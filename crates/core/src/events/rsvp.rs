@@ -251,6 +251,22 @@ pub async fn answer(
     )
     .await?;
     tx.commit().await?;
+    // Those who got a place get the event by e-mail.
+    let newly = mine.answer == Answer::Going
+        && !mine.waitlisted
+        && !before
+            .as_ref()
+            .is_some_and(|(a, w, _)| a == "going" && *w == 0);
+    let mut placed = promoted.clone();
+    if newly {
+        placed.push(u.id);
+    }
+    let key = format!("{t}");
+    if let Err(e) =
+        super::mail::queue(state, l.e.id, &placed, super::mail::Kind::Registered, &key).await
+    {
+        tracing::warn!(error = %e, "registration e-mails not queued");
+    }
     Ok(Answered { mine, promoted })
 }
 
