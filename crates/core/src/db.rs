@@ -157,6 +157,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0029_wiki_files.sql"),
     ),
     (
+        31,
+        "rate_limit_sliding",
+        include_str!("../../../migrations/0031_rate_limit_sliding.sql"),
+    ),
+    (
         25,
         "event_import",
         include_str!("../../../migrations/0025_event_import.sql"),

@@ -1,4 +1,9 @@
-//! Rate limits shared by every node: fixed windows counted in the database.
+//! Rate limits shared by every node, counted in the database over a
+//! sliding window: the hits of the current fixed window plus those of the
+//! previous one weighed by the share of it still inside the last
+//! `window_secs` (the "sliding window counter"). A fixed window alone
+//! forgets everything at its edge: a guesser could try twice the limit
+//! across it, and a burst that straddles it was not held.
 
 use crate::db::{Db, now};
 
@@ -126,23 +131,56 @@ pub async fn hit_write(
 /// Count one hit on `key`; `Err(retry_after_secs)` once over the limit.
 pub async fn hit(db: &Db, key: &str, limit: Limit) -> Result<Result<(), i64>, sqlx::Error> {
     let t = now();
-    let window = t - t.rem_euclid(limit.window_secs);
-    let count: i64 = sqlx::query_scalar(
-        "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
+    let w = limit.window_secs.max(1);
+    let window = t - t.rem_euclid(w);
+    // Same window: one more. The next one: the count moves to prev_count.
+    // Later: both start again.
+    let (count, prev): (i64, i64) = sqlx::query_as(
+        "INSERT INTO rate_limits (key, window_start, count, prev_count) VALUES ($1, $2, 1, 0) \
          ON CONFLICT (key) DO UPDATE SET \
+           prev_count = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.prev_count \
+             WHEN rate_limits.window_start = excluded.window_start - $3 THEN rate_limits.count ELSE 0 END, \
            count = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.count + 1 ELSE 1 END, \
            window_start = excluded.window_start \
-         RETURNING count",
+         RETURNING count, prev_count",
     )
     .bind(key)
     .bind(window)
+    .bind(w)
     .fetch_one(&db.pool)
     .await?;
-    if count > limit.max {
-        Ok(Err((window + limit.window_secs - t).max(1)))
-    } else {
-        Ok(Ok(()))
+    Ok(over(count, prev, t - window, limit).map_or(Ok(()), Err))
+}
+
+/// Whether `count` hits in the current window (`into` seconds into it) and
+/// `prev` in the previous one exceed the limit; if so, the seconds until
+/// one more hit would pass, at least 1.
+fn over(count: i64, prev: i64, into: i64, limit: Limit) -> Option<i64> {
+    let w = limit.window_secs.max(1);
+    // The previous window's share still inside the sliding window, in
+    // integers: prev × (w − into) / w, rounded up (a hit half inside
+    // still counts).
+    let weighed = |into: i64| (prev * (w - into).max(0) + w - 1) / w;
+    if count + weighed(into) <= limit.max {
+        return None;
     }
+    // The count of this window stays; the previous window's weight decays
+    // until this window ends.
+    let mut wait = w - into;
+    if count <= limit.max && prev > 0 {
+        // First second at which count + weighed ≤ max, by halving.
+        let (mut lo, mut hi) = (into, w);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if count + weighed(mid) <= limit.max {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        wait = lo - into;
+    }
+    Some(wait.max(1))
 }
 
 /// One counted hit, to give back if the attempt turns out not to count
@@ -177,6 +215,42 @@ pub async fn give_back(db: &Db, taken: &Taken) -> Result<(), sqlx::Error> {
     .execute(&db.pool)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const L: Limit = Limit {
+        max: 30,
+        window_secs: 900,
+    };
+
+    #[test]
+    fn the_previous_window_still_counts_across_the_edge() {
+        // 30 hits, then the window turns: the 31st, a second later, is held.
+        assert!(over(30, 0, 10, L).is_some());
+        assert!(over(1, 30, 1, L).is_some());
+        // Half-way through the next window, half of the previous counts.
+        assert_eq!(over(1, 30, 450, L), None);
+        assert!(over(16, 30, 450, L).is_some());
+        // At the very end, almost nothing of it remains.
+        assert_eq!(over(29, 30, 899, L), None);
+        assert!(over(30, 30, 899, L).is_some());
+        assert!(over(31, 0, 899, L).is_some());
+    }
+
+    #[test]
+    fn retry_after_is_when_one_more_hit_would_pass() {
+        // Held by the previous window only: its weight, 30 × (900 − s) / 900
+        // rounded up, falls to 29 at second 30.
+        let wait = over(1, 30, 1, L).expect("held");
+        assert_eq!(wait, 29);
+        assert!(over(1, 30, 1 + wait, L).is_none(), "{wait}");
+        assert!(over(1, 30, wait, L).is_some(), "{wait}");
+        // Over by this window's own count: until it ends.
+        assert_eq!(over(31, 0, 100, L), Some(800));
+    }
 }
 
 /// Forget old windows (called by the maintenance job).

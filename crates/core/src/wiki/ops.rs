@@ -58,6 +58,9 @@ pub async fn open(state: &AppState, viewer: Option<&User>, slug: &str) -> AppRes
 async fn open_for(state: &AppState, actor: &Actor, slug: &str) -> AppResult<Loaded> {
     match actor {
         Actor::Person(u) => open(state, Some(u), slug).await,
+        // A remote account reads as anyone outside (the policy grants it
+        // nothing here).
+        Actor::Remote(_) => open(state, None, slug).await,
         Actor::System { .. } => {
             let c = crate::communities::by_slug(&state.db, slug)
                 .await?
