@@ -59,6 +59,7 @@ pub fn sections(lang: Lang, current: &str) -> Vec<(String, &'static str, bool)> 
         ("settings-tools", "/settings/tools"),
         ("settings-consents", "/settings/consents"),
         ("settings-data", "/settings/data"),
+        ("settings-delete", "/settings/delete"),
     ]
     .into_iter()
     .map(|(k, href)| (lang.t(k), href, href == current))

@@ -146,6 +146,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "drafts",
         include_str!("../../../migrations/0024_drafts.sql"),
     ),
+    (
+        30,
+        "deletion_health",
+        include_str!("../../../migrations/0030_deletion_health.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

@@ -72,6 +72,14 @@ pub enum Job {
         base_url: String,
         instance: String,
     },
+    /// Execute the account deletions whose grace period is over
+    /// (`crate::data_rights::deletion`), hourly.
+    DueDeletions {
+        base_url: String,
+        instance: String,
+    },
+    /// Recompute the community health summaries (`crate::health`), hourly.
+    CommunityHealth,
 }
 
 impl Job {
@@ -83,6 +91,8 @@ impl Job {
             Job::BackchannelLogout { .. } => "oidc",
             Job::Deliver { .. } => "federation",
             Job::DataExport { .. } => "data_export",
+            Job::DueDeletions { .. } => "maintenance",
+            Job::CommunityHealth => "maintenance",
         }
     }
 }
@@ -343,6 +353,24 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
         } => match crate::data_rights::ops::run_job(db, *export_id, base_url, instance).await {
             Ok(()) => Outcome::Done,
             Err(e) => Outcome::Fail(e),
+        },
+        Job::DueDeletions { base_url, instance } => {
+            match crate::data_rights::deletion::run_due(
+                db,
+                &Queue::default(),
+                base_url,
+                instance,
+                now(),
+            )
+            .await
+            {
+                Ok(_) => Outcome::Done,
+                Err(e) => Outcome::Retry(format!("{e:#}")),
+            }
+        }
+        Job::CommunityHealth => match crate::health::compute(db, now()).await {
+            Ok(_) => Outcome::Done,
+            Err(e) => Outcome::Retry(e.to_string()),
         },
         Job::Maintenance => {
             let t = now();

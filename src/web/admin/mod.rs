@@ -61,6 +61,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/invitations/{id}/revoke", post(revoke_invitation))
         .route("/admin/audit", get(audit_log))
+        .route("/admin/users/{id}/delete", post(delete_user))
+        .route("/admin/users/{id}/delete/cancel", post(cancel_delete_user))
+        .route("/admin/health", get(health_page))
 }
 
 // ---- access -----------------------------------------------------------------------
@@ -155,7 +158,7 @@ pub struct NavItem {
 /// list behind every admin page's side menu, including the pages that live
 /// elsewhere (`/admin/communities` in `web::communities`, `/admin/reports`
 /// in `web::moderation`).
-pub const SECTIONS: [(&str, &str); 10] = [
+pub const SECTIONS: [(&str, &str); 11] = [
     ("/admin", "admin-nav-dashboard"),
     ("/admin/users", "admin-nav-users"),
     ("/admin/registrations", "admin-nav-registrations"),
@@ -166,6 +169,7 @@ pub const SECTIONS: [(&str, &str); 10] = [
     ("/admin/oidc", "oidc-admin-nav"),
     ("/admin/settings", "admin-nav-settings"),
     ("/admin/audit", "admin-nav-audit"),
+    ("/admin/health", "health-admin-nav"),
 ];
 
 /// The administration side menu, with `current` (a section's path) marked.
@@ -341,12 +345,16 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
 }
 
 mod audit;
+mod deletion;
+mod health;
 mod instance;
 mod invitations;
 mod people;
 mod registrations;
 
 use audit::*;
+use deletion::*;
+use health::*;
 use instance::*;
 use invitations::*;
 use people::*;
