@@ -390,6 +390,38 @@ pub async fn execute(
     let (mp, mr) = rewrite_mentions(&mut tx, &user.username).await?;
     pubs.extend(mp);
     replies.extend(mr);
+    // The vocabulary of "Vouliez-vous dire": the index entries that leave
+    // (the person's, and every contribution when deleting everything) stop
+    // counting for their words.
+    let leaving: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, title, body FROM search_docs WHERE (source = 'm' AND ref_id = $1) \
+         OR ($2 = 1 AND user_id = $1)",
+    )
+    .bind(user_id)
+    .bind(i64::from(mode == Mode::Everything))
+    .fetch_all(&mut *tx)
+    .await?;
+    crate::search::vocab::forget(&mut tx, &leaving).await?;
+    if mode == Mode::Everything {
+        // Others' replies under the person's publications carry the
+        // publication's title in their entries: their title words leave
+        // with it, and they are re-read below.
+        let under: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT id, title, '' FROM search_docs WHERE source = 'r' AND (user_id IS NULL OR user_id <> $1) \
+             AND publication_id IN (SELECT id FROM publications WHERE author_id = $1)",
+        )
+        .bind(user_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        crate::search::vocab::forget(&mut tx, &under).await?;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT r.id FROM replies r JOIN publications p ON p.id = r.publication_id WHERE p.author_id = $1",
+        )
+        .bind(user_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        replies.extend(ids);
+    }
     scrub_traces(&mut tx, &user).await?;
     let by_admin = requested
         .as_ref()
