@@ -273,7 +273,7 @@ async fn community_and_publication_pages_cost_a_bounded_number_of_statements() {
             server
                 .cost(&owner_client, &format!("/c/{slug}/health"))
                 .await,
-            12,
+            8,
         ),
     ];
     for (what, cost, bound) in costs {
