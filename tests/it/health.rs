@@ -189,8 +189,22 @@ async fn health_page_shows_aggregates_to_animators_only() {
         u8::from(day.month()),
         day.day()
     );
-    assert!(page.contains(&format!("<th scope=\"row\">{label}</th><td>7</td>")));
-    assert!(page.contains(&format!("<th scope=\"row\">{label}</th><td>&#60; 5</td>")));
+    let table = owner_c
+        .get(app.at("/c/potagers/health/table"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    // New members, contributors, publications, replies, unanswered, events.
+    assert!(
+        table.contains(&format!(
+            "<th scope=\"row\">{label}</th><td>8</td><td>7</td><td>7</td><td>&#60; 5</td><td>&#60; 5</td><td>0</td>"
+        )),
+        "{table}"
+    );
+    assert_eq!(table.matches("<tr><th scope=\"row\">").count(), 26);
     // What is measured and what is not; no member is named.
     assert!(page.contains("Pas mesuré"));
     for (_, u) in &members {

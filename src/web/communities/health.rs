@@ -38,19 +38,101 @@ fn week_label(w: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Weeks drawn on the page (a quarter); the table page gives all of them.
+const DRAWN: usize = 13;
+
 fn chart(lang: Lang, id: &'static str, key: &str, weeks: &[Week], f: fn(&Week) -> i64) -> Chart {
     let labels: Vec<String> = weeks.iter().map(|w| week_label(w.week)).collect();
     let values: Vec<i64> = weeks.iter().map(f).collect();
+    let from = values.len().saturating_sub(DRAWN);
     let title = lang.t(key);
     Chart {
         id,
-        svg: svg::bars(id, &title, &lang.t("health-chart-desc"), &labels, &values),
+        svg: svg::bars(
+            id,
+            &title,
+            &lang.t("health-chart-desc"),
+            &labels[from..],
+            &values[from..],
+        ),
         rows: labels
             .into_iter()
             .zip(values.iter().map(|v| svg::shown(*v)))
             .collect(),
         title,
     }
+}
+
+fn charts(lang: Lang, weeks: &[Week]) -> Vec<Chart> {
+    vec![
+        chart(lang, "ch-new", "health-chart-new-members", weeks, |w| {
+            w.new_members
+        }),
+        chart(lang, "ch-active", "health-chart-active", weeks, |w| {
+            w.active_members
+        }),
+        chart(lang, "ch-pubs", "health-chart-publications", weeks, |w| {
+            w.publications
+        }),
+        chart(lang, "ch-replies", "health-chart-replies", weeks, |w| {
+            w.replies
+        }),
+        chart(
+            lang,
+            "ch-questions",
+            "health-chart-unanswered",
+            weeks,
+            |w| w.unanswered,
+        ),
+        chart(lang, "ch-events", "health-chart-events", weeks, |w| {
+            w.events_held
+        }),
+    ]
+}
+
+#[derive(Template)]
+#[template(path = "community_health_table.html")]
+pub(super) struct HealthTablePage {
+    s: Shell,
+    head: Head,
+    titles: Vec<String>,
+    /// (week, one value per chart, as shown)
+    rows: Vec<(String, Vec<String>)>,
+}
+
+/// The table alternative of every chart: one row per week, one column
+/// per series, all 26 weeks.
+pub(super) async fn health_table(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let l = managed!(state, ctx, slug);
+    let href = format!("{}/health", l.c.path());
+    let (_, weeks) = health::for_community(&state.db, l.c.id).await?;
+    let charts = charts(ctx.lang, &weeks);
+    let rows = weeks
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            (
+                week_label(w.week),
+                charts.iter().map(|c| c.rows[i].1.clone()).collect(),
+            )
+        })
+        .collect();
+    let p = HealthTablePage {
+        s: shell(
+            &state,
+            &ctx,
+            &l.c,
+            Some(("community-tab-health", href.clone())),
+        ),
+        head: head(&state, &ctx, &l, &href).await?,
+        titles: charts.into_iter().map(|c| c.title).collect(),
+        rows,
+    };
+    Ok(page(&ctx, &p))
 }
 
 fn duration(lang: Lang, secs: i64) -> String {
@@ -102,30 +184,7 @@ pub(super) async fn health_page(
     let href = format!("{}/health", l.c.path());
     let (snap, weeks) = health::for_community(&state.db, l.c.id).await?;
     let lang = ctx.lang;
-    let charts = vec![
-        chart(lang, "ch-new", "health-chart-new-members", &weeks, |w| {
-            w.new_members
-        }),
-        chart(lang, "ch-active", "health-chart-active", &weeks, |w| {
-            w.active_members
-        }),
-        chart(lang, "ch-pubs", "health-chart-publications", &weeks, |w| {
-            w.publications
-        }),
-        chart(lang, "ch-replies", "health-chart-replies", &weeks, |w| {
-            w.replies
-        }),
-        chart(
-            lang,
-            "ch-questions",
-            "health-chart-unanswered",
-            &weeks,
-            |w| w.unanswered,
-        ),
-        chart(lang, "ch-events", "health-chart-events", &weeks, |w| {
-            w.events_held
-        }),
-    ];
+    let charts = charts(lang, &weeks);
     let p = HealthPage {
         s: shell(
             &state,

@@ -74,6 +74,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/c/{slug}/invitations/{id}/revoke", post(invitation_revoke))
         .route("/c/{slug}/health", get(health_page))
+        .route("/c/{slug}/health/table", get(health_table))
         .route("/admin/communities", get(admin_page))
         .route("/admin/communities/settings", post(admin_settings))
         .route("/admin/communities/{id}/approve", post(admin_approve))
@@ -571,7 +572,7 @@ mod show;
 
 use admin::{admin_approve, admin_page, admin_refuse, admin_settings};
 use directory::{directory, new_form, new_submit};
-use health::health_page;
+use health::{health_page, health_table};
 use invitations::{invitation_create, invitation_revoke, invitations_page};
 use members::{
     member_remove, member_role, members_page, request_approve, request_refuse, requests_page,
