@@ -108,6 +108,21 @@ async fn maintenance(state: AppState, mut stop: tokio::sync::watch::Receiver<boo
         if let Err(e) = crate::events::mail::queue_reminders(&state, crate::db::now()).await {
             tracing::debug!(error = %e, "could not queue event reminders");
         }
+        // Account deletions past their grace period, and the community
+        // health summaries (issue 20).
+        let deletions = crate::jobs::Job::DueDeletions {
+            base_url: state.config.public_url(),
+            instance: state.instance_name(),
+        };
+        for (job, name) in [
+            (deletions, "deletions"),
+            (crate::jobs::Job::CommunityHealth, "health"),
+        ] {
+            let key = format!("{name}:{hour}");
+            if let Err(e) = state.jobs.push(&state.db, &job, Some(&key)).await {
+                tracing::debug!(error = %e, "could not queue {name}");
+            }
+        }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
             _ = stop.changed() => return,

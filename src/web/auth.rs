@@ -554,6 +554,13 @@ async fn login_submit(
         ctx.flash("flash-admin-second-factor-required");
         return Ok(ctx.redirect(&with_next("/settings/security", &local_next(&form.next))));
     }
+    // A deletion is pending: the page that shows it and cancels it first.
+    if crate::data_rights::deletion::pending(&state.db, user.id)
+        .await?
+        .is_some()
+    {
+        return Ok(ctx.redirect("/settings/delete"));
+    }
     let next = if form.next.is_empty() {
         "/".to_string()
     } else {

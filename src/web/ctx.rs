@@ -337,6 +337,14 @@ impl Ctx {
         self.csrf = s.csrf;
         self.lang = user.lang();
         self.user = Some(user.clone());
+        // A deletion of this account waits out its grace period: say so on
+        // the next page (the password sign-in leads to /settings/delete).
+        if crate::data_rights::deletion::pending(&state.db, user.id)
+            .await?
+            .is_some()
+        {
+            self.flash("flash-account-deletion-pending");
+        }
         Ok(())
     }
 

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod communities;
 pub mod ctx;
 pub mod data_rights;
+pub mod deletion;
 pub mod events;
 pub mod federation;
 pub mod feeds;
@@ -50,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(settings::router())
         .merge(data_rights::router())
+        .merge(deletion::router())
         .merge(admin::router())
         .merge(moderation::router())
         .merge(communities::router())

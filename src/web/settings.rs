@@ -60,6 +60,7 @@ pub fn sections(lang: Lang, current: &str) -> Vec<(String, &'static str, bool)> 
         ("settings-consents", "/settings/consents"),
         ("settings-data", "/settings/data"),
         ("settings-federation", "/settings/federation"),
+        ("settings-delete", "/settings/delete"),
     ]
     .into_iter()
     .map(|(k, href)| (lang.t(k), href, href == current))

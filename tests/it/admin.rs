@@ -4,7 +4,7 @@
 
 use crate::harness::{PASSWORD, TestApp, form_value, html_unescape};
 
-const ADMIN_PAGES: [&str; 7] = [
+const ADMIN_PAGES: [&str; 8] = [
     "/admin",
     "/admin/users",
     "/admin/registrations",
@@ -12,6 +12,7 @@ const ADMIN_PAGES: [&str; 7] = [
     "/admin/invitations",
     "/admin/audit",
     "/admin/federation",
+    "/admin/health",
 ];
 
 fn location(res: &reqwest::Response) -> String {

@@ -72,7 +72,12 @@ fn read_back(python: &str, archive: &std::path::Path, needles: &[&str]) -> (Valu
     (summary, hits)
 }
 
-async fn community(app: &TestApp, owner: &User, slug: &str, visibility: Visibility) -> Community {
+pub(crate) async fn community(
+    app: &TestApp,
+    owner: &User,
+    slug: &str,
+    visibility: Visibility,
+) -> Community {
     communities::create(
         &app.state.db,
         owner,
@@ -93,7 +98,7 @@ async fn community(app: &TestApp, owner: &User, slug: &str, visibility: Visibili
     .expect("community created")
 }
 
-async fn publish(
+pub(crate) async fn publish(
     app: &TestApp,
     client: &reqwest::Client,
     fields: &[(&str, &str)],
@@ -122,7 +127,7 @@ async fn publish(
         .expect("id")
 }
 
-async fn reply(app: &TestApp, client: &reqwest::Client, id: i64, body: &str) -> i64 {
+pub(crate) async fn reply(app: &TestApp, client: &reqwest::Client, id: i64, body: &str) -> i64 {
     let res = app
         .post_form(
             client,

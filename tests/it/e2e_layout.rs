@@ -150,6 +150,7 @@ async fn demo(app: &TestApp) -> Demo {
             "/settings/sessions",
             "/settings/tools",
             "/settings/tokens",
+            "/settings/delete",
             "/c/new",
             "/p/new",
         ]
@@ -165,9 +166,14 @@ async fn demo(app: &TestApp) -> Demo {
         "/admin/reports",
         "/admin/oidc",
         "/admin/audit",
+        "/admin/health",
     ]
     .map(str::to_owned)
     .to_vec();
+    // Community health (issue 20): administrators see every community's.
+    let mut admin = admin;
+    admin.push(format!("/c/{community}/health"));
+    admin.push(format!("/c/{community}/health/table"));
     Demo {
         visits: vec![
             Visit {

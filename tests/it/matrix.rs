@@ -67,6 +67,10 @@ enum Channel {
     /// carry none) and its community's outbox, asked with
     /// `Accept: application/activity+json` as a remote server asks them.
     ActivityPub,
+    /// The health page of the publication's community (issue 20,
+    /// `/c/{slug}/health`: its animators and owners, administrators) and
+    /// the instance view (`/admin/health`: administrators).
+    Health,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -91,7 +95,7 @@ enum Viewer {
     Admin,
 }
 
-const CHANNELS: [Channel; 13] = [
+const CHANNELS: [Channel; 14] = [
     Channel::Page,
     Channel::Api,
     Channel::Feed,
@@ -105,6 +109,7 @@ const CHANNELS: [Channel; 13] = [
     Channel::Earlier,
     Channel::Profile,
     Channel::ActivityPub,
+    Channel::Health,
 ];
 const VISES: [Vis; 6] = [
     Vis::Open,
@@ -131,7 +136,7 @@ const VIEWERS: [Viewer; 8] = [
 const T: bool = true;
 const F: bool = false;
 #[rustfmt::skip]
-const EXPECTED: [(Channel, Vis, [bool; 8]); 78] = [
+const EXPECTED: [(Channel, Vis, [bool; 8]); 84] = [
     //                                  anon outs pend memb mod  ban  susp admin
     // Its link (for an unlisted community's publication: with its key).
     (Channel::Page, Vis::Open,         [T,   T,   T,   T,   T,   T,   T,   T]),
@@ -245,6 +250,16 @@ const EXPECTED: [(Channel, Vis, [bool; 8]); 78] = [
     (Channel::ActivityPub, Vis::Archived, [T, T,   T,   T,   T,   T,   T,   T]),
     (Channel::ActivityPub, Vis::Removed,  [F, F,   F,   F,   F,   F,   F,   F]),
     (Channel::ActivityPub, Vis::Widened,  [T, T,   T,   T,   T,   T,   T,   T]),
+
+    // Community health: aggregates for the community's animators and
+    // owners (none among these viewers; the moderator is not one) and
+    // administrators; the instance view for administrators.
+    (Channel::Health, Vis::Open,       [F,   F,   F,   F,   F,   F,   F,   T]),
+    (Channel::Health, Vis::Private,    [F,   F,   F,   F,   F,   F,   F,   T]),
+    (Channel::Health, Vis::Unlisted,   [F,   F,   F,   F,   F,   F,   F,   T]),
+    (Channel::Health, Vis::Archived,   [F,   F,   F,   F,   F,   F,   F,   T]),
+    (Channel::Health, Vis::Removed,    [F,   F,   F,   F,   F,   F,   F,   T]),
+    (Channel::Health, Vis::Widened,    [F,   F,   F,   F,   F,   F,   F,   T]),
 ];
 
 fn username(v: Viewer) -> Option<&'static str> {
@@ -718,6 +733,17 @@ async fn permission_matrix_channel_visibility_viewer() {
                 (Channel::Profile, vis, v),
                 status == 200 && body.contains(&title),
             );
+
+            let (status, body) =
+                fetch(&w.client, app.at(&format!("/c/{}/health", slug(vis)))).await;
+            let community_health = status == 200 && body.contains("ch-replies");
+            let (status, _) = fetch(&w.client, app.at("/admin/health")).await;
+            if community_health != (status == 200) {
+                notes.push(format!(
+                    "{vis:?}/{v:?}: community health {community_health} but instance view {status}"
+                ));
+            }
+            actual.insert((Channel::Health, vis, v), community_health);
 
             let (status, body) = fetch(
                 &w.client,

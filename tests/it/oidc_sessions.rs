@@ -190,7 +190,7 @@ async fn code_from(app: &TestApp, browser: &reqwest::Client, local: &str) -> Str
 
 /// A tool's back-channel logout endpoint: what it receives comes out of
 /// the channel.
-async fn backchannel_sink() -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+pub(crate) async fn backchannel_sink() -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -210,7 +210,11 @@ async fn backchannel_sink() -> (String, tokio::sync::mpsc::UnboundedReceiver<Str
     (format!("http://{addr}/bcl"), rx)
 }
 
-async fn tool_with_backchannel(app: &TestApp, name: &str, bcl: &str) -> (Client, String) {
+pub(crate) async fn tool_with_backchannel(
+    app: &TestApp,
+    name: &str,
+    bcl: &str,
+) -> (Client, String) {
     let (c, secret) = clients::create(
         &app.state.db,
         &NewClient {
@@ -232,7 +236,7 @@ async fn tool_with_backchannel(app: &TestApp, name: &str, bcl: &str) -> (Client,
 }
 
 /// The `sid` of every logout token received so far (after running jobs).
-async fn logout_sids(
+pub(crate) async fn logout_sids(
     app: &TestApp,
     rx: &mut tokio::sync::mpsc::UnboundedReceiver<String>,
 ) -> Vec<String> {

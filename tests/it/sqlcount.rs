@@ -177,6 +177,44 @@ async fn community_and_publication_pages_cost_a_bounded_number_of_statements() {
         .unwrap();
     assert!(res.status().is_success() || res.status().is_redirection());
 
+    // The community's owner, for its health page (issue 20), whose
+    // summaries the hourly job computes.
+    passerelles::health::compute(&db, passerelles::db::now())
+        .await
+        .expect("health computed");
+    let (owner,): (String,) = sqlx::query_as(
+        "SELECT u.username FROM users u JOIN memberships m ON m.user_id = u.id \
+         WHERE m.community_id = $1 AND m.role IN ('owner', 'animator') AND m.state = 'active' LIMIT 1",
+    )
+    .bind(cid)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let owner_client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let login = owner_client
+        .get(format!("{}/login", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = crate::harness::form_value(&login, "csrf").unwrap();
+    let res = owner_client
+        .post(format!("{}/login", server.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", owner.as_str()),
+            ("password", passerelles::seed::DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success() || res.status().is_redirection());
+
     let community = format!("/c/{slug}");
     let publication = format!("/p/{pid}");
     let costs = [
@@ -228,6 +266,15 @@ async fn community_and_publication_pages_cost_a_bounded_number_of_statements() {
             15,
         ),
         ("map, anonymous", server.cost(&anon, "/map").await, 8),
+        // Community health (issue 20): two statements of summaries on top
+        // of the community's header, whatever the amount of content.
+        (
+            "community health, owner",
+            server
+                .cost(&owner_client, &format!("/c/{slug}/health"))
+                .await,
+            8,
+        ),
     ];
     for (what, cost, bound) in costs {
         eprintln!("{what}: {cost} SQL statements");

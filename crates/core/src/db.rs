@@ -166,6 +166,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "event_import",
         include_str!("../../../migrations/0025_event_import.sql"),
     ),
+    (
+        30,
+        "deletion_health",
+        include_str!("../../../migrations/0030_deletion_health.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

@@ -87,6 +87,14 @@ pub enum Job {
         base_url: String,
         instance: String,
     },
+    /// Execute the account deletions whose grace period is over
+    /// (`crate::data_rights::deletion`), hourly.
+    DueDeletions {
+        base_url: String,
+        instance: String,
+    },
+    /// Recompute the community health summaries (`crate::health`), hourly.
+    CommunityHealth,
 }
 
 impl Job {
@@ -99,6 +107,8 @@ impl Job {
             Job::Deliver { .. } => "federation",
             Job::DataExport { .. } => "data_export",
             Job::EventFeed { .. } => "event_feed",
+            Job::DueDeletions { .. } => "maintenance",
+            Job::CommunityHealth => "maintenance",
         }
     }
     /// How many attempts before the job fails for good: deliveries to other
@@ -400,6 +410,24 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
                 Err(e) => Outcome::Retry(e.to_string()),
             }
         }
+        Job::DueDeletions { base_url, instance } => {
+            match crate::data_rights::deletion::run_due(
+                db,
+                &Queue::default(),
+                base_url,
+                instance,
+                now(),
+            )
+            .await
+            {
+                Ok(_) => Outcome::Done,
+                Err(e) => Outcome::Retry(format!("{e:#}")),
+            }
+        }
+        Job::CommunityHealth => match crate::health::compute(db, now()).await {
+            Ok(_) => Outcome::Done,
+            Err(e) => Outcome::Retry(e.to_string()),
+        },
         Job::Maintenance => {
             let t = now();
             let r = async {

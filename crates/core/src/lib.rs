@@ -21,6 +21,7 @@ pub mod feeds;
 pub mod fetch;
 #[cfg(test)]
 mod fuzz_regressions;
+pub mod health;
 pub mod i18n;
 pub mod images;
 pub mod initiatives;

@@ -65,6 +65,9 @@ pub fn router() -> Router<AppState> {
             "/admin/federation",
             get(federation::instances_page).post(federation::decide),
         )
+        .route("/admin/users/{id}/delete", post(delete_user))
+        .route("/admin/users/{id}/delete/cancel", post(cancel_delete_user))
+        .route("/admin/health", get(health_page))
 }
 
 // ---- access -----------------------------------------------------------------------
@@ -159,7 +162,7 @@ pub struct NavItem {
 /// list behind every admin page's side menu, including the pages that live
 /// elsewhere (`/admin/communities` in `web::communities`, `/admin/reports`
 /// in `web::moderation`).
-pub const SECTIONS: [(&str, &str); 11] = [
+pub const SECTIONS: [(&str, &str); 12] = [
     ("/admin", "admin-nav-dashboard"),
     ("/admin/users", "admin-nav-users"),
     ("/admin/registrations", "admin-nav-registrations"),
@@ -171,6 +174,7 @@ pub const SECTIONS: [(&str, &str); 11] = [
     ("/admin/settings", "admin-nav-settings"),
     ("/admin/audit", "admin-nav-audit"),
     ("/admin/federation", "federation-admin-nav"),
+    ("/admin/health", "health-admin-nav"),
 ];
 
 /// The administration side menu, with `current` (a section's path) marked.
@@ -347,12 +351,16 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
 
 mod audit;
 mod federation;
+mod deletion;
+mod health;
 mod instance;
 mod invitations;
 mod people;
 mod registrations;
 
 use audit::*;
+use deletion::*;
+use health::*;
 use instance::*;
 use invitations::*;
 use people::*;

@@ -165,6 +165,8 @@ pub(super) struct UserPage {
     reason: String,
     errors: FieldErrors,
     problem: Option<String>,
+    /// A deletion waiting out its grace period (issue 20).
+    deletion: Option<crate::data_rights::deletion::Pending>,
 }
 
 pub(super) async fn render_user(
@@ -207,6 +209,7 @@ pub(super) async fn render_user(
         reason,
         errors,
         problem,
+        deletion: crate::data_rights::deletion::pending(&state.db, target.id).await?,
     };
     Ok(ctx.finish((status, html(&p))))
 }

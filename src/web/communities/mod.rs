@@ -73,6 +73,8 @@ pub fn router() -> Router<AppState> {
             get(invitations_page).post(invitation_create),
         )
         .route("/c/{slug}/invitations/{id}/revoke", post(invitation_revoke))
+        .route("/c/{slug}/health", get(health_page))
+        .route("/c/{slug}/health/table", get(health_table))
         .route("/admin/communities", get(admin_page))
         .route("/admin/communities/settings", post(admin_settings))
         .route("/admin/communities/{id}/approve", post(admin_approve))
@@ -322,6 +324,7 @@ async fn head(state: &AppState, ctx: &Ctx, l: &Loaded, current: &str) -> AppResu
         tabs.push(("community-tab-requests", format!("{base}/requests")));
         tabs.push(("community-tab-invitations", format!("{base}/invitations")));
         tabs.push(("community-tab-settings", format!("{base}/settings")));
+        tabs.push(("community-tab-health", format!("{base}/health")));
     }
     let tabs = tabs
         .into_iter()
@@ -573,6 +576,7 @@ struct ReasonForm {
 // Declared after the macros above (`signed_in!`, `managed!`), which they use.
 mod admin;
 mod directory;
+mod health;
 mod invitations;
 mod members;
 mod membership;
@@ -581,6 +585,7 @@ mod show;
 
 use admin::{admin_approve, admin_page, admin_refuse, admin_settings};
 use directory::{directory, new_form, new_submit};
+use health::{health_page, health_table};
 use invitations::{invitation_create, invitation_revoke, invitations_page};
 use members::{
     member_remove, member_role, members_page, request_approve, request_refuse, requests_page,

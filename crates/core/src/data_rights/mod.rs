@@ -12,6 +12,7 @@
 
 pub mod archive;
 pub mod consents;
+pub mod deletion;
 mod html;
 pub mod ops;
 mod sections;

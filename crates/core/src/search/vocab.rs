@@ -160,6 +160,54 @@ pub async fn refresh(db: &Db) -> Result<usize, sqlx::Error> {
     }
 }
 
+/// Index entries about to leave the index (an account deleted, issue 20):
+/// those the vocabulary has read (up to its watermark) stop counting for
+/// their words, and a word no entry uses any more leaves the vocabulary
+/// with its trigrams. In the caller's transaction, before the entries go.
+pub async fn forget(
+    conn: &mut sqlx::AnyConnection,
+    entries: &[(i64, String, String)],
+) -> Result<(), sqlx::Error> {
+    let upto: i64 = sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE key = $1")
+        .bind(WATERMARK_KEY)
+        .fetch_optional(&mut *conn)
+        .await?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut counts: HashMap<String, i64> = HashMap::new();
+    for (id, title, body) in entries {
+        if *id > upto {
+            continue;
+        }
+        let text = format!("{title}\n{body}");
+        let mut seen = std::collections::HashSet::new();
+        for w in analyze::words(&text) {
+            if keep(&w.folded) && seen.insert(w.folded.clone()) {
+                *counts.entry(w.folded).or_insert(0) += 1;
+            }
+        }
+    }
+    for (word, n) in counts {
+        sqlx::query("UPDATE search_words SET docs = docs - $1 WHERE word = $2")
+            .bind(n)
+            .bind(&word)
+            .execute(&mut *conn)
+            .await?;
+        let gone = sqlx::query("DELETE FROM search_words WHERE word = $1 AND docs <= 0")
+            .bind(&word)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        if gone > 0 {
+            sqlx::query("DELETE FROM search_word_trigrams WHERE word = $1")
+                .bind(&word)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// The known word closest to `folded`, with its display form.
 async fn closest(db: &Db, folded: &str) -> Result<Option<String>, sqlx::Error> {
     let tris = trigrams(folded);
