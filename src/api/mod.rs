@@ -19,6 +19,7 @@ pub mod instance;
 pub mod library;
 pub mod me;
 pub mod moderation;
+pub mod news;
 pub mod notify;
 pub mod organisations;
 pub mod publications;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .merge(organisations::router())
         .merge(events::router())
         .merge(library::router())
+        .merge(news::router())
         .route("/openapi.json", get(openapi))
         // Responses carry personal data: never stored by caches unless a
         // handler says otherwise.
@@ -100,6 +102,7 @@ pub fn router() -> Router<AppState> {
         events::list, events::show, events::create, events::update, events::set_status, events::set_occurrence, events::answer, events::participants,
         library::list, library::show, library::create, library::update, library::add_files, library::download, library::citation, library::list_terms, library::show_term, library::propose_term, library::decide_term,
         search::run, search::tags, search::list_saved, search::create_saved, search::delete_saved,
+        news::list_feeds, news::add_feed, news::remove_feed, news::fetch_feeds,
         openapi,
     ),
     components(schemas(wire::ErrorBody, wire::ErrorDetail)),

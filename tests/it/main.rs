@@ -50,3 +50,4 @@ mod security_notices;
 mod sqlcount;
 mod territories;
 mod writing;
+mod news;

@@ -146,6 +146,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "drafts",
         include_str!("../../../migrations/0024_drafts.sql"),
     ),
+    (
+        27,
+        "news_feeds",
+        include_str!("../../../migrations/0027_news_feeds.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

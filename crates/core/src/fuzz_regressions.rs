@@ -41,6 +41,7 @@ fn every_target_has_committed_seeds() {
         "territory_import",
         "initiative_import",
         "opening_hours",
+        "feed_parse",
     ] {
         assert!(
             inputs(t).len() >= 5,
@@ -263,4 +264,30 @@ fn opening_hours_inputs_validate_idempotently() {
         }
     }
     assert!(valid >= 4, "the realistic seeds validate ({valid})");
+}
+
+#[test]
+fn feed_parse_inputs_keep_the_invariants() {
+    const TYPES: &[Option<&str>] = &[
+        None,
+        Some("application/rss+xml"),
+        Some("application/atom+xml"),
+        Some("application/feed+json"),
+        Some("text/html; charset=utf-8"),
+        Some("text/xml"),
+    ];
+    let mut parsed = 0;
+    for (_, data) in inputs("feed_parse") {
+        // As the target reads them (first byte: the type), and whole.
+        for (ct, body) in [
+            (TYPES[data.first().copied().unwrap_or(0) as usize % TYPES.len()], data.get(1..).unwrap_or(&[])),
+            (None, &data[..]),
+        ] {
+            if let Ok(feed) = crate::news::parse::parse(body, ct) {
+                crate::news::parse::check_invariants(&feed);
+                parsed += 1;
+            }
+        }
+    }
+    assert!(parsed >= 5, "the realistic seeds parse ({parsed})");
 }

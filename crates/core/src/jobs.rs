@@ -72,6 +72,9 @@ pub enum Job {
         base_url: String,
         instance: String,
     },
+    /// One aggregation pass over the news feeds that are due
+    /// (`crate::news::aggregate::run_due`).
+    FetchFeeds { user_agent: String },
 }
 
 impl Job {
@@ -83,6 +86,7 @@ impl Job {
             Job::BackchannelLogout { .. } => "oidc",
             Job::Deliver { .. } => "federation",
             Job::DataExport { .. } => "data_export",
+            Job::FetchFeeds { .. } => "news",
         }
     }
 }
@@ -344,6 +348,21 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
             Ok(()) => Outcome::Done,
             Err(e) => Outcome::Fail(e),
         },
+        Job::FetchFeeds { user_agent } => {
+            match crate::news::aggregate::run_due(db, user_agent).await {
+                Ok(r) => {
+                    tracing::info!(
+                        feeds = r.feeds,
+                        not_modified = r.not_modified,
+                        failed = r.failed,
+                        added = r.added,
+                        "news feeds fetched"
+                    );
+                    Outcome::Done
+                }
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
+        }
         Job::Maintenance => {
             let t = now();
             let r = async {
