@@ -61,10 +61,7 @@ fn fixture(name: &str) -> Option<(Vec<u8>, &'static str)> {
         "xml" => "application/xml",
         _ => return None,
     };
-    let path = format!(
-        "{}/tests/fixtures/news/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/fixtures/news/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(path).ok().map(|b| (b, kind))
 }
 
@@ -97,7 +94,13 @@ impl FeedServer {
         *self.seen.lock().unwrap().requests.get(path).unwrap_or(&0)
     }
     fn not_modified(&self, path: &str) -> u64 {
-        *self.seen.lock().unwrap().not_modified.get(path).unwrap_or(&0)
+        *self
+            .seen
+            .lock()
+            .unwrap()
+            .not_modified
+            .get(path)
+            .unwrap_or(&0)
     }
 }
 
@@ -167,7 +170,12 @@ async fn serve(mut stream: TcpStream, seen: Arc<Mutex<Seen>>, huge_sent: Arc<Ato
         let etag = format!("\"gen-{n}\"");
         if if_none_match.as_deref() == Some(etag.as_str()) {
             let _ = stream
-                .write_all(format!("HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nConnection: close\r\n\r\n").as_bytes())
+                .write_all(
+                    format!(
+                        "HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nConnection: close\r\n\r\n"
+                    )
+                    .as_bytes(),
+                )
                 .await;
             return;
         }
@@ -191,7 +199,11 @@ async fn serve(mut stream: TcpStream, seen: Arc<Mutex<Seen>>, huge_sent: Arc<Ato
             .await;
         return;
     };
-    let etag = format!("\"{:x}-{}\"", body.len(), body.iter().map(|b| *b as u64).sum::<u64>());
+    let etag = format!(
+        "\"{:x}-{}\"",
+        body.len(),
+        body.iter().map(|b| *b as u64).sum::<u64>()
+    );
     if if_none_match.as_deref() == Some(etag.as_str()) {
         *seen
             .lock()
@@ -200,7 +212,10 @@ async fn serve(mut stream: TcpStream, seen: Arc<Mutex<Seen>>, huge_sent: Arc<Ato
             .entry(path.clone())
             .or_default() += 1;
         let _ = stream
-            .write_all(format!("HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nConnection: close\r\n\r\n").as_bytes())
+            .write_all(
+                format!("HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            )
             .await;
         return;
     }
@@ -269,7 +284,13 @@ async fn wait_fetched(app: &TestApp, community_id: i64) {
     panic!("the feeds of community {community_id} were not fetched within 60 s");
 }
 
-async fn subscribe_page(app: &TestApp, client: &reqwest::Client, slug: &str, url: &str, tags: &str) {
+async fn subscribe_page(
+    app: &TestApp,
+    client: &reqwest::Client,
+    slug: &str,
+    url: &str,
+    tags: &str,
+) {
     let path = format!("/c/{slug}/news");
     let csrf = app.csrf(client, &path).await;
     let res = client
@@ -289,12 +310,14 @@ async fn get(client: &reqwest::Client, url: String) -> (u16, String) {
 
 /// The publication of community `cid` that came from the item `guid_key`.
 async fn item(app: &TestApp, cid: i64, guid_key: &str) -> i64 {
-    sqlx::query_scalar("SELECT publication_id FROM news_items WHERE community_id = $1 AND guid_key = $2")
-        .bind(cid)
-        .bind(guid_key)
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap_or_else(|e| panic!("item {guid_key}: {e}"))
+    sqlx::query_scalar(
+        "SELECT publication_id FROM news_items WHERE community_id = $1 AND guid_key = $2",
+    )
+    .bind(cid)
+    .bind(guid_key)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap_or_else(|e| panic!("item {guid_key}: {e}"))
 }
 
 fn allow_loopback() {
@@ -316,9 +339,22 @@ async fn news_feeds_from_real_world_shapes_become_watch_items() {
 
     // The WordPress feed first (so which feed brings the shared article
     // first is known), then the others.
-    subscribe_page(&app, &owner_client, "nouvelles", &server.url("/wordpress.rss"), "Actualités locales").await;
+    subscribe_page(
+        &app,
+        &owner_client,
+        "nouvelles",
+        &server.url("/wordpress.rss"),
+        "Actualités locales",
+    )
+    .await;
     wait_fetched(&app, open).await;
-    for f in ["/ghost.rss", "/youtube.atom", "/mastodon.rss", "/feed.json", "/jekyll.atom"] {
+    for f in [
+        "/ghost.rss",
+        "/youtube.atom",
+        "/mastodon.rss",
+        "/feed.json",
+        "/jekyll.atom",
+    ] {
         subscribe_page(&app, &owner_client, "nouvelles", &server.url(f), "").await;
     }
     wait_fetched(&app, open).await;
@@ -326,16 +362,32 @@ async fn news_feeds_from_real_world_shapes_become_watch_items() {
     let rows = feeds(&app, open).await;
     assert_eq!(rows.len(), 6);
     for r in &rows {
-        assert_eq!(r.last_error, "", "{} is healthy: {}", r.url, r.last_error_detail);
+        assert_eq!(
+            r.last_error, "",
+            "{} is healthy: {}",
+            r.url, r.last_error_detail
+        );
         assert_eq!(r.failures, 0);
     }
     let by_path = |p: &str| rows.iter().find(|r| r.url.ends_with(p)).unwrap().clone();
     assert_eq!(by_path("/wordpress.rss").items_added, 2);
     // Ghost's second item links to the WordPress article with utm_*
     // parameters: the same canonical URL.
-    assert_eq!((by_path("/ghost.rss").items_added, by_path("/ghost.rss").items_duplicate), (1, 1));
+    assert_eq!(
+        (
+            by_path("/ghost.rss").items_added,
+            by_path("/ghost.rss").items_duplicate
+        ),
+        (1, 1)
+    );
     // The JSON Feed's second item carries the WordPress article's GUID.
-    assert_eq!((by_path("/feed.json").items_added, by_path("/feed.json").items_duplicate), (1, 1));
+    assert_eq!(
+        (
+            by_path("/feed.json").items_added,
+            by_path("/feed.json").items_duplicate
+        ),
+        (1, 1)
+    );
     assert_eq!(by_path("/youtube.atom").items_added, 1);
     assert_eq!(by_path("/mastodon.rss").items_added, 1);
     assert_eq!(by_path("/jekyll.atom").items_added, 1);
@@ -358,9 +410,18 @@ async fn news_feeds_from_real_world_shapes_become_watch_items() {
             .await
             .unwrap();
     assert_eq!(title, "Le marché public rouvre ses portes samedi");
-    assert_eq!(link, "https://journal-saint-alban.example/2026/12/03/marche-public-rouvre/");
-    assert!(body_html.contains("Les producteurs de la région"), "{body_html}");
-    assert!(!body_html.contains("<script") && !body_html.contains("<a "), "sanitised: {body_html}");
+    assert_eq!(
+        link,
+        "https://journal-saint-alban.example/2026/12/03/marche-public-rouvre/"
+    );
+    assert!(
+        body_html.contains("Les producteurs de la région"),
+        "{body_html}"
+    );
+    assert!(
+        !body_html.contains("<script") && !body_html.contains("<a "),
+        "sanitised: {body_html}"
+    );
     let yt = item(&app, open, "yt:video:dQw4w9WgXcQ").await;
     let (yt_title, yt_body): (String, String) =
         sqlx::query_as("SELECT title, body_html FROM publications WHERE id = $1")
@@ -369,14 +430,25 @@ async fn news_feeds_from_real_world_shapes_become_watch_items() {
             .await
             .unwrap();
     assert_eq!(yt_title, "Assemblée citoyenne sur le transport collectif");
-    assert!(yt_body.contains("Captation intégrale"), "media:description: {yt_body}");
-    let masto = item(&app, open, "https://mastodon.example/@biblio/113604411112223334").await;
+    assert!(
+        yt_body.contains("Captation intégrale"),
+        "media:description: {yt_body}"
+    );
+    let masto = item(
+        &app,
+        open,
+        "https://mastodon.example/@biblio/113604411112223334",
+    )
+    .await;
     let masto_title: String = sqlx::query_scalar("SELECT title FROM publications WHERE id = $1")
         .bind(masto)
         .fetch_one(&app.state.db.pool)
         .await
         .unwrap();
-    assert!(masto_title.starts_with("Heure du conte samedi"), "untitled toot: {masto_title}");
+    assert!(
+        masto_title.starts_with("Heure du conte samedi"),
+        "untitled toot: {masto_title}"
+    );
 
     // Taggable: the feed's tag and the item's categories.
     let tags: Vec<String> = sqlx::query_scalar(
@@ -386,26 +458,43 @@ async fn news_feeds_from_real_world_shapes_become_watch_items() {
     .fetch_all(&app.state.db.pool)
     .await
     .unwrap();
-    assert_eq!(tags, vec!["actualites-locales", "alimentation", "vie-de-quartier"]);
+    assert_eq!(
+        tags,
+        vec!["actualites-locales", "alimentation", "vie-de-quartier"]
+    );
 
     // Shown in the community's feed with their origin, to anyone (open).
     let (status, page) = get(&outsider, app.at("/c/nouvelles")).await;
     assert_eq!(status, 200);
     let page = html_unescape(&page);
-    assert!(page.contains("Source externe : Journal de Saint-Alban"), "origin shown");
+    assert!(
+        page.contains("Source externe : Journal de Saint-Alban"),
+        "origin shown"
+    );
     assert!(page.contains("Source externe : Télé communautaire des Basques"));
     // The publication page names its origin instead of an author.
     let (status, p) = get(&outsider, app.at(&format!("/p/{wp}"))).await;
     assert_eq!(status, 200);
     let p = html_unescape(&p);
     assert!(p.contains("Source externe : Journal de Saint-Alban"));
-    assert!(p.contains("https://journal-saint-alban.example"), "links to the source");
+    assert!(
+        p.contains("https://journal-saint-alban.example"),
+        "links to the source"
+    );
     assert!(!p.contains("<script>alert"), "no markup from the feed");
 
     // Searchable (anonymous, open community).
     let (_, results) = get(&outsider, app.at("/search?q=guignol%C3%A9e")).await;
-    let bene = item(&app, open, "https://carrefour-organismes.example/nouvelles/appel-benevoles").await;
-    assert!(results.contains(&format!("/p/{bene}")), "the JSON Feed item is found");
+    let bene = item(
+        &app,
+        open,
+        "https://carrefour-organismes.example/nouvelles/appel-benevoles",
+    )
+    .await;
+    assert!(
+        results.contains(&format!("/p/{bene}")),
+        "the JSON Feed item is found"
+    );
 
     // Discussed like any watch item: a member replies through the API.
     let token = token_for(&app, &reader).await;
@@ -436,11 +525,22 @@ async fn news_feeds_from_real_world_shapes_become_watch_items() {
         .unwrap();
     assert_eq!(res.status().as_u16(), 202);
     wait_fetched(&app, open).await;
-    for f in ["/wordpress.rss", "/ghost.rss", "/youtube.atom", "/mastodon.rss", "/feed.json", "/jekyll.atom"] {
+    for f in [
+        "/wordpress.rss",
+        "/ghost.rss",
+        "/youtube.atom",
+        "/mastodon.rss",
+        "/feed.json",
+        "/jekyll.atom",
+    ] {
         assert!(server.requests(f) >= 2, "{f} fetched again");
         assert!(server.not_modified(f) >= 1, "{f} answered 304 to its ETag");
     }
-    let after: Vec<i64> = feeds(&app, open).await.iter().map(|r| r.items_added).collect();
+    let after: Vec<i64> = feeds(&app, open)
+        .await
+        .iter()
+        .map(|r| r.items_added)
+        .collect();
     assert_eq!(after, vec![2, 1, 1, 1, 1, 1], "nothing added on 304");
 
     // The health, through the API (managers only).
@@ -462,7 +562,11 @@ async fn news_feeds_from_real_world_shapes_become_watch_items() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 403, "a member does not manage the feeds");
+    assert_eq!(
+        res.status().as_u16(),
+        403,
+        "a member does not manage the feeds"
+    );
     let (status, _) = get(&member_client, app.at("/c/nouvelles/news")).await;
     assert_eq!(status, 403, "nor sees their page");
 
@@ -480,12 +584,21 @@ async fn news_feeds_from_real_world_shapes_become_watch_items() {
     let secret = item(&app, private, "https://journal-saint-alban.example/?p=4799").await;
     let public = item(&app, open, "https://journal-saint-alban.example/?p=4799").await;
     assert_ne!(secret, public, "one publication per community");
-    for (who, client) in [("anonymous", &outsider), ("outsider member of another", &member_client)] {
+    for (who, client) in [
+        ("anonymous", &outsider),
+        ("outsider member of another", &member_client),
+    ] {
         let (status, _) = get(client, app.at(&format!("/p/{secret}"))).await;
         assert_eq!(status, 404, "{who} does not read the private item");
         let (_, results) = get(client, app.at("/search?q=urbanisme")).await;
-        assert!(results.contains(&format!("/p/{public}")), "{who} finds the open one");
-        assert!(!results.contains(&format!("/p/{secret}")), "{who} does not find the private one");
+        assert!(
+            results.contains(&format!("/p/{public}")),
+            "{who} finds the open one"
+        );
+        assert!(
+            !results.contains(&format!("/p/{secret}")),
+            "{who} does not find the private one"
+        );
     }
     let res = member_client
         .get(app.at(&format!("/api/v1/publications/{secret}")))
@@ -521,15 +634,26 @@ async fn hostile_feeds_are_refused_with_their_reason_in_the_health() {
     let csrf = app.csrf(&client, path).await;
     let res = client
         .post(app.at(path))
-        .form(&[("csrf", csrf.as_str()), ("url", "ftp://x.example/feed"), ("tags", "")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("url", "ftp://x.example/feed"),
+            ("tags", ""),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 422);
-    assert!(html_unescape(&res.text().await.unwrap()).contains("Entrez une adresse http ou https complète."));
+    assert!(
+        html_unescape(&res.text().await.unwrap())
+            .contains("Entrez une adresse http ou https complète.")
+    );
     let res = client
         .post(app.at(path))
-        .form(&[("csrf", csrf.as_str()), ("url", server.url("/broken").as_str()), ("tags", "")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("url", server.url("/broken").as_str()),
+            ("tags", ""),
+        ])
         .send()
         .await
         .unwrap();
@@ -544,20 +668,33 @@ async fn hostile_feeds_are_refused_with_their_reason_in_the_health() {
         assert_eq!(r.last_error, key, "{path}: {}", r.last_error_detail);
         assert_eq!(r.failures, 1);
         let at = r.last_error_at.expect("error time");
-        assert!(r.next_fetch_at >= at + 600, "{path}: backed off ten minutes");
+        assert!(
+            r.next_fetch_at >= at + 600,
+            "{path}: backed off ten minutes"
+        );
         assert_eq!(r.items_added, 0);
     }
-    let invalid = rows.iter().find(|r| r.url.ends_with("/invalid.xml")).unwrap();
-    assert!(!invalid.last_error_detail.is_empty(), "the parser's words are kept");
+    let invalid = rows
+        .iter()
+        .find(|r| r.url.ends_with("/invalid.xml"))
+        .unwrap();
+    assert!(
+        !invalid.last_error_detail.is_empty(),
+        "the parser's words are kept"
+    );
     let broken = rows.iter().find(|r| r.url.ends_with("/broken")).unwrap();
     assert_eq!(broken.last_error_detail, "500");
     let sent = server.huge_sent.load(Ordering::SeqCst);
-    assert!(sent < HUGE / 2, "the 50 MB body was cut early ({sent} bytes written)");
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM publication_communities WHERE community_id = $1")
-        .bind(cid)
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap();
+    assert!(
+        sent < HUGE / 2,
+        "the 50 MB body was cut early ({sent} bytes written)"
+    );
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM publication_communities WHERE community_id = $1")
+            .bind(cid)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
     assert_eq!(stored, 0, "nothing stored from a refused feed");
 
     // The animator reads why, on the feeds page.
@@ -592,7 +729,10 @@ async fn hostile_feeds_are_refused_with_their_reason_in_the_health() {
     wait_fetched(&app, cid).await;
     for r in feeds(&app, cid).await {
         assert_eq!(r.failures, 2, "{}", r.url);
-        assert!(r.next_fetch_at >= r.last_error_at.unwrap() + 1200, "backoff doubled");
+        assert!(
+            r.next_fetch_at >= r.last_error_at.unwrap() + 1200,
+            "backoff doubled"
+        );
     }
 
     // Removing one is the animator's choice, never the fetcher's.

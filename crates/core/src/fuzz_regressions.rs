@@ -280,7 +280,10 @@ fn feed_parse_inputs_keep_the_invariants() {
     for (_, data) in inputs("feed_parse") {
         // As the target reads them (first byte: the type), and whole.
         for (ct, body) in [
-            (TYPES[data.first().copied().unwrap_or(0) as usize % TYPES.len()], data.get(1..).unwrap_or(&[])),
+            (
+                TYPES[data.first().copied().unwrap_or(0) as usize % TYPES.len()],
+                data.get(1..).unwrap_or(&[]),
+            ),
             (None, &data[..]),
         ] {
             if let Ok(feed) = crate::news::parse::parse(body, ct) {

@@ -74,7 +74,9 @@ pub enum Job {
     },
     /// One aggregation pass over the news feeds that are due
     /// (`crate::news::aggregate::run_due`).
-    FetchFeeds { user_agent: String },
+    FetchFeeds {
+        user_agent: String,
+    },
 }
 
 impl Job {

@@ -97,7 +97,15 @@ pub(super) async fn news_page(
 ) -> AppResult<Response> {
     let l = managed!(state, ctx, slug);
     let feeds = news::feeds_of(&state.db, l.c.id).await?;
-    let p = news_view(&state, &ctx, &l, &feeds, NewsForm::default(), FieldErrors::default()).await?;
+    let p = news_view(
+        &state,
+        &ctx,
+        &l,
+        &feeds,
+        NewsForm::default(),
+        FieldErrors::default(),
+    )
+    .await?;
     Ok(page(&ctx, &p))
 }
 

@@ -115,7 +115,10 @@ pub async fn refresh(db: &Db, fetcher: &Fetcher, feed: &Feed) -> Result<Outcome,
         etag: Some(feed.etag.clone()).filter(|s| !s.is_empty()),
         last_modified: Some(feed.last_modified.clone()).filter(|s| !s.is_empty()),
     };
-    let outcome = match fetcher.get_if_changed(&feed.url, &policy, &validators).await {
+    let outcome = match fetcher
+        .get_if_changed(&feed.url, &policy, &validators)
+        .await
+    {
         Ok(Conditional::NotModified) => Outcome::NotModified,
         Ok(Conditional::Changed(f)) => match parse::parse(&f.body, f.content_type.as_deref()) {
             Ok(parsed) => {
@@ -327,11 +330,7 @@ mod tests {
         let feed = publications::parse_tags("Actualités locales").unwrap();
         let tags = item_tags(
             &feed,
-            &[
-                "Logement".into(),
-                "actualités locales".into(),
-                "!!!".into(),
-            ],
+            &["Logement".into(), "actualités locales".into(), "!!!".into()],
         );
         let names: Vec<&str> = tags.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, vec!["actualites-locales", "logement"]);

@@ -189,7 +189,11 @@ pub async fn source_of(db: &Db, publication_id: i64) -> Result<Option<Source>, s
 
 /// The next try of every feed of `community_id` is now (the animator's
 /// "fetch now"); returns how many.
-pub async fn make_due(db: &Db, community_id: i64, feed_id: Option<i64>) -> Result<u64, sqlx::Error> {
+pub async fn make_due(
+    db: &Db,
+    community_id: i64,
+    feed_id: Option<i64>,
+) -> Result<u64, sqlx::Error> {
     let res = sqlx::query(
         "UPDATE news_feeds SET next_fetch_at = $1 WHERE community_id = $2 AND ($3 = 0 OR id = $3)",
     )

@@ -25,7 +25,11 @@ fn invalid(field: &str, key: &str) -> AppError {
 
 /// The community at `slug` with its feeds, for whoever manages it (404 to
 /// anyone who may not read it, 403 to a reader who may not manage it).
-pub async fn managed(state: &AppState, actor: &Actor, slug: &str) -> AppResult<(Loaded, Vec<Feed>)> {
+pub async fn managed(
+    state: &AppState,
+    actor: &Actor,
+    slug: &str,
+) -> AppResult<(Loaded, Vec<Feed>)> {
     let l = access::load(state, actor.user(), slug).await?;
     if !actor.may(Action::ManageCommunity {
         c: &l.facts,
@@ -42,10 +46,7 @@ pub async fn queue_pass(state: &AppState) -> AppResult<()> {
     let job = Job::FetchFeeds {
         user_agent: crate::fetch::user_agent(&state.config.public_url()),
     };
-    state
-        .jobs
-        .push(&state.db, &job, Some("news:fetch"))
-        .await?;
+    state.jobs.push(&state.db, &job, Some("news:fetch")).await?;
     Ok(())
 }
 

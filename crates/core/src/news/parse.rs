@@ -226,13 +226,22 @@ pub fn parse(body: &[u8], content_type: Option<&str>) -> Result<ParsedFeed, Feed
 /// control characters, links that are web addresses.
 pub fn check_invariants(feed: &ParsedFeed) {
     let clean = |s: &str| !s.chars().any(char::is_control);
-    assert!(feed.title.chars().count() <= NAME_CHARS, "feed title not capped");
+    assert!(
+        feed.title.chars().count() <= NAME_CHARS,
+        "feed title not capped"
+    );
     assert!(clean(&feed.title), "control characters in the feed title");
     assert!(feed.items.len() <= MAX_ITEMS, "too many items kept");
     for i in &feed.items {
         assert!(i.title.chars().count() <= TITLE_CHARS, "title not capped");
-        assert!(i.excerpt.chars().count() <= EXCERPT_CHARS, "excerpt not capped");
-        assert!(clean(&i.title) && clean(&i.excerpt), "control characters kept");
+        assert!(
+            i.excerpt.chars().count() <= EXCERPT_CHARS,
+            "excerpt not capped"
+        );
+        assert!(
+            clean(&i.title) && clean(&i.excerpt),
+            "control characters kept"
+        );
         assert!(i.guid.chars().count() <= 500, "GUID not capped");
         assert!(i.categories.len() <= CATEGORY_TAGS, "categories not capped");
         if let Some(u) = &i.url {
@@ -307,7 +316,10 @@ mod tests {
     fn html_is_named_as_such() {
         let page = b"<!DOCTYPE html><html><head><title>x</title></head><body>hi</body></html>";
         assert_eq!(parse(page, Some("text/html")), Err(FeedError::Html));
-        assert_eq!(parse(b"<html><body>no doctype</body></html>", None), Err(FeedError::Html));
+        assert_eq!(
+            parse(b"<html><body>no doctype</body></html>", None),
+            Err(FeedError::Html)
+        );
     }
 
     #[test]
