@@ -13,6 +13,8 @@ CREATE TABLE news_feeds (
     -- The feed's own title (from its last good answer), else ''.
     title TEXT NOT NULL DEFAULT '',
     site_url TEXT NOT NULL DEFAULT '',
+    -- Tags given to each of its items (comma-separated, as typed).
+    tags TEXT NOT NULL DEFAULT '',
     added_by BIGINT REFERENCES users (id) ON DELETE SET NULL,
     created_at BIGINT NOT NULL,
     etag TEXT NOT NULL DEFAULT '',

@@ -299,7 +299,30 @@ async fn subscribe_page(
         .send()
         .await
         .expect("subscribe");
-    assert_eq!(res.status().as_u16(), 303, "subscribing to {url}");
+    let status = res.status().as_u16();
+    if status != 303 {
+        // Say why: the same operation, called directly.
+        let owner = passerelles::accounts::by_username(&app.state.db, "animatrice")
+            .await
+            .ok()
+            .flatten()
+            .or(
+                passerelles::accounts::by_username(&app.state.db, "animateur")
+                    .await
+                    .ok()
+                    .flatten(),
+            )
+            .expect("owner");
+        let why = passerelles::news::ops::subscribe(
+            &app.state,
+            &passerelles::actor::Actor::person(&owner),
+            slug,
+            &format!("{url}?again"),
+            tags,
+        )
+        .await;
+        panic!("subscribing to {url}: {status}; the operation says {why:?}");
+    }
 }
 
 async fn get(client: &reqwest::Client, url: String) -> (u16, String) {
