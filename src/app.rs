@@ -65,6 +65,7 @@ pub async fn start_with(
     ));
     tokio::spawn(maintenance(state.clone(), stop_rx.clone()));
     tokio::spawn(notification_mail(state.clone(), stop_rx.clone()));
+    tokio::spawn(news_feeds(state.clone(), stop_rx.clone()));
     let rebuild = match crate::search::needs_rebuild(&state.db).await {
         Ok(r) => r,
         Err(e) => {
@@ -125,6 +126,20 @@ async fn maintenance(state: AppState, mut stop: tokio::sync::watch::Receiver<boo
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// News aggregation: a pass over the feeds that are due, queued every
+/// minute (one waiting pass at most across nodes: its de-duplication key).
+async fn news_feeds(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = crate::news::ops::queue_pass(&state).await {
+            tracing::debug!(error = %e, "news pass not queued");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
             _ = stop.changed() => return,
         }
     }

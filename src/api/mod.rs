@@ -20,6 +20,7 @@ pub mod instance;
 pub mod library;
 pub mod me;
 pub mod moderation;
+pub mod news;
 pub mod notify;
 pub mod organisations;
 pub mod publications;
@@ -57,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(library::router())
         .merge(federation::router())
+        .merge(news::router())
         .route("/openapi.json", get(openapi))
         // Responses carry personal data: never stored by caches unless a
         // handler says otherwise.
@@ -103,6 +105,7 @@ pub fn router() -> Router<AppState> {
         library::list, library::show, library::create, library::update, library::add_files, library::download, library::citation, library::list_terms, library::show_term, library::propose_term, library::decide_term,
         search::run, search::tags, search::list_saved, search::create_saved, search::delete_saved,
         federation::list, federation::follow,
+        news::list_feeds, news::add_feed, news::remove_feed, news::fetch_feeds,
         openapi,
     ),
     components(schemas(wire::ErrorBody, wire::ErrorDetail)),

@@ -37,6 +37,7 @@ mod limits;
 mod limits_login;
 mod matrix;
 mod moderation;
+mod news;
 mod newsletter;
 mod notifications;
 mod notify;

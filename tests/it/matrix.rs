@@ -71,6 +71,10 @@ enum Channel {
     /// `/c/{slug}/health`: its animators and owners, administrators) and
     /// the instance view (`/admin/health`: administrators).
     Health,
+    /// An item a news feed brought into the community (issue 17, C14): a
+    /// watch item from an external source, its page read like the
+    /// community's other publications.
+    News,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -95,7 +99,7 @@ enum Viewer {
     Admin,
 }
 
-const CHANNELS: [Channel; 14] = [
+const CHANNELS: [Channel; 15] = [
     Channel::Page,
     Channel::Api,
     Channel::Feed,
@@ -110,6 +114,7 @@ const CHANNELS: [Channel; 14] = [
     Channel::Profile,
     Channel::ActivityPub,
     Channel::Health,
+    Channel::News,
 ];
 const VISES: [Vis; 6] = [
     Vis::Open,
@@ -136,7 +141,7 @@ const VIEWERS: [Viewer; 8] = [
 const T: bool = true;
 const F: bool = false;
 #[rustfmt::skip]
-const EXPECTED: [(Channel, Vis, [bool; 8]); 84] = [
+const EXPECTED: [(Channel, Vis, [bool; 8]); 90] = [
     //                                  anon outs pend memb mod  ban  susp admin
     // Its link (for an unlisted community's publication: with its key).
     (Channel::Page, Vis::Open,         [T,   T,   T,   T,   T,   T,   T,   T]),
@@ -260,6 +265,13 @@ const EXPECTED: [(Channel, Vis, [bool; 8]); 84] = [
     (Channel::Health, Vis::Archived,   [F,   F,   F,   F,   F,   F,   F,   T]),
     (Channel::Health, Vis::Removed,    [F,   F,   F,   F,   F,   F,   F,   T]),
     (Channel::Health, Vis::Widened,    [F,   F,   F,   F,   F,   F,   F,   T]),
+    // An aggregated news item: as the community's own publications.
+    (Channel::News, Vis::Open,         [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::News, Vis::Private,      [F,   F,   F,   T,   T,   F,   F,   T]),
+    (Channel::News, Vis::Unlisted,     [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::News, Vis::Archived,     [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::News, Vis::Removed,      [F,   F,   F,   F,   T,   F,   F,   T]),
+    (Channel::News, Vis::Widened,      [T,   T,   T,   T,   T,   T,   T,   T]),
 ];
 
 fn username(v: Viewer) -> Option<&'static str> {
@@ -638,6 +650,66 @@ async fn permission_matrix_channel_visibility_viewer() {
     .await;
     let unknown_tag_api = gist(s, &b);
 
+    // A news feed's item in each community (issue 17), removed or widened
+    // like the publication of its row.
+    let mut news: HashMap<Vis, (i64, String)> = HashMap::new();
+    for vis in VISES {
+        let cid: i64 = sqlx::query_scalar("SELECT id FROM communities WHERE slug = $1")
+            .bind(slug(vis))
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("community");
+        let mut conn = app.state.db.pool.acquire().await.expect("conn");
+        let excerpt = format!("Article externe {}", slug(vis));
+        let url = format!("https://journal.example/{}", slug(vis));
+        let nid = passerelles::publications::create_external(
+            &mut conn,
+            app.state.db.backend,
+            &passerelles::publications::External {
+                community_id: cid,
+                title: &format!("Nouvelle {}", slug(vis)),
+                excerpt: &excerpt,
+                url: &url,
+                url_key: &url,
+                source_name: "Journal",
+                tags: &[],
+                published: None,
+                lang: "fr",
+            },
+        )
+        .await
+        .expect("aggregated item");
+        drop(conn);
+        if vis == Vis::Removed {
+            exec(
+                &app,
+                "UPDATE publication_communities SET status = 'removed' WHERE publication_id = $1",
+                nid,
+            )
+            .await;
+        }
+        if vis == Vis::Widened {
+            exec(
+                &app,
+                "INSERT INTO publication_communities (publication_id, community_id, added_at) \
+                 SELECT $1, id, 0 FROM communities WHERE slug = 'elargie-place'",
+                nid,
+            )
+            .await;
+        }
+        let key: String = sqlx::query_scalar("SELECT public_key FROM publications WHERE id = $1")
+            .bind(nid)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("key");
+        let kq = if vis == Vis::Unlisted {
+            format!("?k={key}")
+        } else {
+            String::new()
+        };
+        news.insert(vis, (nid, kq));
+    }
+
     // Run every cell.
     let mut actual: HashMap<(Channel, Vis, Viewer), bool> = HashMap::new();
     let mut notes: Vec<String> = Vec::new();
@@ -676,6 +748,12 @@ async fn permission_matrix_channel_visibility_viewer() {
                 notes.push(format!("{vis:?}/{v:?}: the listing does not give its link"));
             }
             actual.insert((Channel::Page, vis, v), on_page && in_listing);
+            let (nid, nkq) = &news[&vis];
+            let (status, body) = fetch(&w.client, app.at(&format!("/p/{nid}{nkq}"))).await;
+            actual.insert(
+                (Channel::News, vis, v),
+                status == 200 && body.contains(&format!("Article externe {}", slug(vis))),
+            );
 
             let (status, body) = api_get(format!("/api/v1/publications/{pid}{kq}")).await;
             let in_api = status == 200 && body.contains(&marker);

@@ -171,6 +171,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "deletion_health",
         include_str!("../../../migrations/0030_deletion_health.sql"),
     ),
+    (
+        27,
+        "news_feeds",
+        include_str!("../../../migrations/0027_news_feeds.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

@@ -141,6 +141,7 @@ mod tests {
             link_url: None,
             public_key: "k7".into(),
             site_name: None,
+            source_name: None,
         }
     }
 

@@ -1,5 +1,5 @@
 //! The one guarded HTTP client for everything that fetches the outside world
-//! (link previews now, feeds and federation later).
+//! (link previews, news feeds with conditional GET, federation).
 //!
 //! Guards, in order, for every hop of a request:
 //! - only `http` and `https` URLs, without credentials;
@@ -28,7 +28,10 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
+use reqwest::header::{
+    ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+    LOCATION,
+};
 use url::{Host, Url};
 
 /// Connection timeout of the shared client (the policy bounds the whole request).
@@ -136,6 +139,27 @@ pub struct Fetched {
     pub content_type: Option<String>,
     /// At most the policy's `max_bytes` (empty when the caller chose not to read it).
     pub body: Bytes,
+    /// The validators of the answer (`ETag`, `Last-Modified`), for a later
+    /// conditional request ([`Fetcher::get_if_changed`]).
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// The validators a conditional GET sends back (RFC 9110 §13.1):
+/// `If-None-Match` with the `ETag`, `If-Modified-Since` with the
+/// `Last-Modified` of the previous answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// The answer to a conditional GET.
+#[derive(Debug, Clone)]
+pub enum Conditional {
+    /// 304: what we hold is current.
+    NotModified,
+    Changed(Fetched),
 }
 
 /// The guarded client. Cheap to clone (shares one connection pool).
@@ -190,6 +214,32 @@ impl Fetcher {
             .await
     }
 
+    /// A conditional GET (feeds): the validators of the previous answer are
+    /// sent with every hop; a 304 is [`Conditional::NotModified`], any other
+    /// answer as [`Fetcher::get`].
+    pub async fn get_if_changed(
+        &self,
+        url: &str,
+        policy: &FetchPolicy,
+        validators: &Validators,
+    ) -> Result<Conditional, FetchError> {
+        let Some(client) = self.client.as_ref() else {
+            return Err(FetchError::Network("client unavailable".to_string()));
+        };
+        let limit = |_: Option<&str>| Some(policy.max_bytes);
+        match tokio::time::timeout(
+            policy.timeout,
+            self.run(client, url, policy, &limit, Some(validators)),
+        )
+        .await
+        {
+            Ok(Ok(Some(f))) => Ok(Conditional::Changed(f)),
+            Ok(Ok(None)) => Ok(Conditional::NotModified),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(FetchError::Timeout),
+        }
+    }
+
     /// Like [`Fetcher::get`], but the caller decides from the `Content-Type`
     /// (`None` when absent) how much of the body to read: `Some(limit)` reads up
     /// to `limit` bytes (more is [`FetchError::TooLarge`]), `None` skips the
@@ -207,9 +257,17 @@ impl Fetcher {
         let Some(client) = self.client.as_ref() else {
             return Err(FetchError::Network("client unavailable".to_string()));
         };
-        match tokio::time::timeout(policy.timeout, self.run(client, url, policy, &body_limit)).await
+        match tokio::time::timeout(
+            policy.timeout,
+            self.run(client, url, policy, &body_limit, None),
+        )
+        .await
         {
-            Ok(result) => result,
+            // Without validators no answer is "not modified": a 304 is an
+            // error like any other non-2xx.
+            Ok(Ok(Some(f))) => Ok(f),
+            Ok(Ok(None)) => Err(FetchError::Http(304)),
+            Ok(Err(e)) => Err(e),
             Err(_) => Err(FetchError::Timeout),
         }
     }
@@ -220,7 +278,8 @@ impl Fetcher {
         url: &str,
         policy: &FetchPolicy,
         body_limit: &(dyn Fn(Option<&str>) -> Option<usize> + Sync),
-    ) -> Result<Fetched, FetchError> {
+        validators: Option<&Validators>,
+    ) -> Result<Option<Fetched>, FetchError> {
         let mut current = parse_url(url)?;
         let mut seen: HashSet<String> = HashSet::new();
         let mut redirects: u8 = 0;
@@ -228,13 +287,20 @@ impl Fetcher {
             seen.insert(current.as_str().to_string());
             self.vet(&current, policy).await?;
 
-            let response = client
-                .get(current.clone())
-                .header(ACCEPT, policy.accept)
-                .send()
-                .await
-                .map_err(network_error)?;
+            let mut request = client.get(current.clone()).header(ACCEPT, policy.accept);
+            if let Some(v) = validators {
+                if let Some(etag) = v.etag.as_deref().filter(|e| !e.is_empty()) {
+                    request = request.header(IF_NONE_MATCH, etag);
+                }
+                if let Some(lm) = v.last_modified.as_deref().filter(|e| !e.is_empty()) {
+                    request = request.header(IF_MODIFIED_SINCE, lm);
+                }
+            }
+            let response = request.send().await.map_err(network_error)?;
             let status = response.status();
+            if status.as_u16() == 304 && validators.is_some() {
+                return Ok(None);
+            }
 
             if status.is_redirection() {
                 let Some(location) = response.headers().get(LOCATION) else {
@@ -261,16 +327,19 @@ impl Fetcher {
                 .get(CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
+            let (etag, last_modified) = validators_of(&response);
             let body = match body_limit(content_type.as_deref()) {
                 Some(limit) => read_body(response, limit).await?,
                 None => Bytes::new(),
             };
-            return Ok(Fetched {
+            return Ok(Some(Fetched {
                 final_url: current,
                 status: status.as_u16(),
                 content_type,
                 body,
-            });
+                etag,
+                last_modified,
+            }));
         }
     }
 
@@ -308,12 +377,15 @@ impl Fetcher {
                 .get(CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
+            let (etag, last_modified) = validators_of(&response);
             let body = read_body(response, policy.max_bytes).await?;
             Ok(Fetched {
                 final_url: url,
                 status: status.as_u16(),
                 content_type,
                 body,
+                etag,
+                last_modified,
             })
         };
         match tokio::time::timeout(policy.timeout, run).await {
@@ -388,6 +460,19 @@ fn check_url(mut url: Url) -> Result<Url, FetchError> {
     }
     url.set_fragment(None);
     Ok(url)
+}
+
+/// `ETag` and `Last-Modified` of an answer, when present and printable.
+fn validators_of(response: &reqwest::Response) -> (Option<String>, Option<String>) {
+    let get = |name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty() && v.len() <= 512)
+    };
+    (get(ETAG), get(LAST_MODIFIED))
 }
 
 fn network_error(err: reqwest::Error) -> FetchError {

@@ -43,6 +43,7 @@ fn every_target_has_committed_seeds() {
         "opening_hours",
         "ap_inbox",
         "ics_import",
+        "feed_parse",
     ] {
         assert!(
             inputs(t).len() >= 5,
@@ -300,4 +301,33 @@ fn ics_import_inputs_are_read_within_bounds() {
     // The seeds are real exports: their events are read and most pass.
     assert!(events >= 10, "events read from the seeds: {events}");
     assert!(valid >= 8, "events accepted from the seeds: {valid}");
+}
+
+#[test]
+fn feed_parse_inputs_keep_the_invariants() {
+    const TYPES: &[Option<&str>] = &[
+        None,
+        Some("application/rss+xml"),
+        Some("application/atom+xml"),
+        Some("application/feed+json"),
+        Some("text/html; charset=utf-8"),
+        Some("text/xml"),
+    ];
+    let mut parsed = 0;
+    for (_, data) in inputs("feed_parse") {
+        // As the target reads them (first byte: the type), and whole.
+        for (ct, body) in [
+            (
+                TYPES[data.first().copied().unwrap_or(0) as usize % TYPES.len()],
+                data.get(1..).unwrap_or(&[]),
+            ),
+            (None, &data[..]),
+        ] {
+            if let Ok(feed) = crate::news::parse::parse(body, ct) {
+                crate::news::parse::check_invariants(&feed);
+                parsed += 1;
+            }
+        }
+    }
+    assert!(parsed >= 5, "the realistic seeds parse ({parsed})");
 }

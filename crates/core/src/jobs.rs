@@ -95,6 +95,11 @@ pub enum Job {
     },
     /// Recompute the community health summaries (`crate::health`), hourly.
     CommunityHealth,
+    /// One aggregation pass over the news feeds that are due
+    /// (`crate::news::aggregate::run_due`).
+    FetchFeeds {
+        user_agent: String,
+    },
 }
 
 impl Job {
@@ -107,6 +112,7 @@ impl Job {
             Job::Deliver { .. } => "federation",
             Job::DataExport { .. } => "data_export",
             Job::EventFeed { .. } => "event_feed",
+            Job::FetchFeeds { .. } => "news",
             Job::DueDeletions { .. } => "maintenance",
             Job::CommunityHealth => "maintenance",
         }
@@ -428,6 +434,21 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
             Ok(_) => Outcome::Done,
             Err(e) => Outcome::Retry(e.to_string()),
         },
+        Job::FetchFeeds { user_agent } => {
+            match crate::news::aggregate::run_due(db, user_agent).await {
+                Ok(r) => {
+                    tracing::info!(
+                        feeds = r.feeds,
+                        not_modified = r.not_modified,
+                        failed = r.failed,
+                        added = r.added,
+                        "news feeds fetched"
+                    );
+                    Outcome::Done
+                }
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
+        }
         Job::Maintenance => {
             let t = now();
             let r = async {

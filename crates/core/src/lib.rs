@@ -33,6 +33,7 @@ pub mod markdown;
 pub mod media;
 pub mod metrics;
 pub mod moderation;
+pub mod news;
 pub mod newsletter;
 pub mod notifications;
 pub mod oidc;

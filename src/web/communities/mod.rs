@@ -19,7 +19,8 @@
 //! `directory` (the directory, creation), `show` (the community page,
 //! about), `membership` (joining, invitation links, requests, leaving),
 //! `members` (join requests, members and roles), `settings` (settings,
-//! ownership, archiving), `invitations`, `admin` (the approval queue).
+//! ownership, archiving), `invitations`, `news` (the news feeds the
+//! community follows, with their health), `admin` (the approval queue).
 //! Each of them starts with `use super::*`: the shared parts below are
 //! private to this folder.
 
@@ -75,6 +76,9 @@ pub fn router() -> Router<AppState> {
         .route("/c/{slug}/invitations/{id}/revoke", post(invitation_revoke))
         .route("/c/{slug}/health", get(health_page))
         .route("/c/{slug}/health/table", get(health_table))
+        .route("/c/{slug}/news", get(news_page).post(news_subscribe))
+        .route("/c/{slug}/news/fetch", post(news_fetch))
+        .route("/c/{slug}/news/{id}/remove", post(news_remove))
         .route("/admin/communities", get(admin_page))
         .route("/admin/communities/settings", post(admin_settings))
         .route("/admin/communities/{id}/approve", post(admin_approve))
@@ -325,6 +329,7 @@ async fn head(state: &AppState, ctx: &Ctx, l: &Loaded, current: &str) -> AppResu
         tabs.push(("community-tab-invitations", format!("{base}/invitations")));
         tabs.push(("community-tab-settings", format!("{base}/settings")));
         tabs.push(("community-tab-health", format!("{base}/health")));
+        tabs.push(("community-tab-news", format!("{base}/news")));
     }
     let tabs = tabs
         .into_iter()
@@ -580,6 +585,7 @@ mod health;
 mod invitations;
 mod members;
 mod membership;
+mod news;
 mod settings;
 mod show;
 
@@ -591,6 +597,7 @@ use members::{
     member_remove, member_role, members_page, request_approve, request_refuse, requests_page,
 };
 use membership::{join_page, join_submit, leave_submit, request_submit};
+use news::{news_fetch, news_page, news_remove, news_subscribe};
 use settings::{archive_submit, reopen_submit, settings_form, settings_submit, transfer_submit};
 use show::{about, show};
 

@@ -18,6 +18,8 @@ pub struct FeedItem {
     pub pinned: bool,
     pub tags: Vec<(String, String)>,
     pub site_name: Option<String>,
+    /// "External source: …" for an item from a news feed.
+    pub source: Option<String>,
 }
 
 /// What the viewer can do about their membership, shown in the header.
@@ -173,7 +175,10 @@ pub(super) async fn render_show(
                 ),
                 pinned: p.pinned,
                 tags,
-                site_name: p.site_name,
+                site_name: p.site_name.filter(|_| p.source_name.is_none()),
+                source: p
+                    .source_name
+                    .map(|n| lang.ta("news-source", &[("name", Arg::Str(n))])),
             }
         })
         .collect();

@@ -143,6 +143,7 @@ pub(super) fn show_page(
         share_targets,
         reply_page,
         threads,
+        source,
     } = d;
     let can_reply = pubs::may_reply(viewer, &p, &links);
     let can_accept = pubs::may_accept(viewer, &p, &links);
@@ -202,7 +203,15 @@ pub(super) fn show_page(
             }
         })
         .collect();
-    let (author_name, author_path, avatar) = author_bits(lang, &p.author);
+    let (author_name, author_path, avatar) = match &source {
+        // A watch item from a news feed: its origin instead of an author.
+        Some(src) => (
+            lang.ta("news-source", &[("name", Arg::Str(src.name.clone()))]),
+            Some(src.url.clone()).filter(|u| !u.is_empty()),
+            None,
+        ),
+        None => author_bits(lang, &p.author),
+    };
     let moderates = links.iter().any(|l| l.moderated_by(viewer));
     let moderation_note = match p.status {
         ContentStatus::Visible => None,

@@ -100,6 +100,20 @@ pub fn excerpt(source: &str, max_chars: usize) -> String {
     shorten(&text, max_chars)
 }
 
+/// Plain text as Markdown source that renders back to the same text: every
+/// ASCII punctuation character that Markdown (or our mentions and hashtags)
+/// could read as syntax is backslash-escaped (CommonMark §2.4).
+pub fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if c.is_ascii_punctuation() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The same excerpt from already rendered (and sanitised) HTML: no
 /// Markdown parsing, so listings stay cheap.
 pub fn excerpt_from_html(html: &str, max_chars: usize) -> String {

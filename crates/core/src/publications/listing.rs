@@ -24,6 +24,9 @@ pub struct PublicationSummary {
     pub tag_labels: Vec<String>,
     pub link_url: Option<String>,
     pub site_name: Option<String>,
+    /// The news feed it came from (a watch item from an external source,
+    /// `crate::news`), by the name the feed had.
+    pub source_name: Option<String>,
     /// Its key (`urls::publication_link`), for the listings of an unlisted
     /// community, whose readers hold its link.
     pub public_key: String,
@@ -57,7 +60,8 @@ impl PublicationSummary {
 
 pub(super) const SUMMARY_COLUMNS: &str = "p.id, p.kind, p.title, SUBSTR(p.body_html, 1, 3000) AS body_start, p.created_at, \
      p.last_activity_at, p.reply_count, p.link_url, p.public_key, au.username AS au_username, au.display_name AS au_display_name, \
-     lp.site_name AS lp_site_name";
+     lp.site_name AS lp_site_name, \
+     (SELECT ni.source_name FROM news_items ni WHERE ni.publication_id = p.id ORDER BY ni.id LIMIT 1) AS source_name";
 
 /// `SUMMARY_COLUMNS` and the publication's tags as `name|label` pairs, comma-separated
 /// (tag names have no spaces; sorted in `summary_from`): one statement per listing, not a
@@ -116,6 +120,7 @@ pub(super) fn summary_from(r: &AnyRow, pinned: bool) -> Result<PublicationSummar
         site_name: r
             .try_get::<Option<String>, _>("lp_site_name")?
             .filter(|s| !s.is_empty()),
+        source_name: r.try_get("source_name")?,
         public_key: r.try_get("public_key")?,
     })
 }

@@ -662,6 +662,9 @@ pub struct PageData {
     /// The page of replies shown (1-based) and how many top-level threads there are.
     pub reply_page: i64,
     pub threads: i64,
+    /// The news feed it came from, for a watch item from an external
+    /// source (`crate::news`).
+    pub source: Option<crate::news::Source>,
 }
 
 pub enum Loaded {
@@ -721,6 +724,12 @@ pub async fn load_page_at(
     } else {
         Vec::new()
     };
+    let source = if p.author_id.is_none() && p.kind == Kind::Watch {
+        tick();
+        crate::news::source_of(db, id).await?
+    } else {
+        None
+    };
     Ok(Loaded::Full(Box::new(PageData {
         publication: p,
         links,
@@ -730,6 +739,7 @@ pub async fn load_page_at(
         share_targets,
         reply_page,
         threads,
+        source,
     })))
 }
 

@@ -662,3 +662,84 @@ pub async fn set_pinned(
     .await?;
     Ok(())
 }
+
+/// A watch item from an external source (a news feed's item, see
+/// `crate::news`): no author, its text a plain excerpt, its link's preview
+/// made from the feed (title, excerpt, the feed's name as site), shared
+/// into one community, tagged, indexed for search — in the caller's
+/// transaction. Nobody is notified (a feed may bring dozens at once).
+/// Returns the publication's id.
+pub async fn create_external(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    item: &External<'_>,
+) -> Result<i64, sqlx::Error> {
+    let t = now();
+    let at = item.published.filter(|p| *p > 0 && *p <= t).unwrap_or(t);
+    let escaped = crate::xml::escape(item.excerpt);
+    let body_html = if item.excerpt.is_empty() {
+        String::new()
+    } else {
+        format!("<p>{escaped}</p>")
+    };
+    tick();
+    let preview_id: i64 = sqlx::query_scalar(
+        "INSERT INTO link_previews (url_key, url_base, url, final_url, title, description, site_name, content_type, fetched_at) \
+         VALUES ($1, $2, $3, $3, $4, '', $5, 'text/html', $6) RETURNING id",
+    )
+    .bind(format!("{}#{}", item.url_key, new_public_key()))
+    .bind(item.url_key)
+    .bind(item.url)
+    .bind(item.title)
+    .bind(item.source_name)
+    .bind(t)
+    .fetch_one(&mut *conn)
+    .await?;
+    tick();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO publications (kind, title, body, body_html, lang, author_id, link_url, link_key, preview_id, \
+         status, created_at, updated_at, last_activity_at, public_key) \
+         VALUES ('watch', $1, $2, $3, $4, NULL, $5, $6, $7, 'visible', $8, $8, $8, $9) RETURNING id",
+    )
+    .bind(item.title)
+    .bind(markdown::escape_text(item.excerpt))
+    .bind(&body_html)
+    .bind(item.lang)
+    .bind(item.url)
+    .bind(item.url_key)
+    .bind(preview_id)
+    .bind(at)
+    .bind(new_public_key())
+    .fetch_one(&mut *conn)
+    .await?;
+    tick();
+    sqlx::query(
+        "INSERT INTO publication_communities (publication_id, community_id, added_by, added_at) VALUES ($1, $2, NULL, $3)",
+    )
+    .bind(id)
+    .bind(item.community_id)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    touch_communities(conn, &[item.community_id], t).await?;
+    set_tags(conn, id, item.tags).await?;
+    crate::territories::places::sync_publication_in(conn, id, None).await?;
+    crate::search::index_one(conn, backend, crate::search::Source::Publications, id).await?;
+    Ok(id)
+}
+
+/// What [`create_external`] stores.
+pub struct External<'a> {
+    pub community_id: i64,
+    pub title: &'a str,
+    /// Plain text.
+    pub excerpt: &'a str,
+    pub url: &'a str,
+    /// `preview::normalize_url` of `url`.
+    pub url_key: &'a str,
+    /// The feed's name, shown as the link's site.
+    pub source_name: &'a str,
+    pub tags: &'a [Tag],
+    pub published: Option<i64>,
+    pub lang: &'a str,
+}
