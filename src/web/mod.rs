@@ -20,6 +20,7 @@ pub mod organisations;
 pub mod pages;
 pub mod passkeys;
 pub mod publications;
+pub mod pwa;
 pub mod reauth;
 pub mod search;
 pub mod second_factor;
@@ -66,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .merge(passkeys::router())
         .merge(reauth::router())
         .merge(publications::router().merge(notifications::router()))
+        .merge(pwa::router())
         .nest("/api/v1", crate::api::router())
         .merge(crate::federation::router())
         .fallback(|| async { AppError::NotFound })

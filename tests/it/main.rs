@@ -50,3 +50,5 @@ mod security_notices;
 mod sqlcount;
 mod territories;
 mod writing;
+mod mail_in;
+mod push;

@@ -146,6 +146,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "drafts",
         include_str!("../../../migrations/0024_drafts.sql"),
     ),
+    (
+        26,
+        "mail_in_push",
+        include_str!("../../../migrations/0026_mail_in_push.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to
