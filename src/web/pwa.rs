@@ -79,7 +79,7 @@ fn png(headers: &HeaderMap, icon: Icon) -> Response {
         Icon::Any192 => (0, 192, 0.86),
         Icon::Any512 => (1, 512, 0.86),
         // The maskable safe zone is the central circle of 80 % diameter.
-        Icon::Maskable512 => (2, 512, 0.62),
+        Icon::Maskable512 => (2, 512, 0.56),
     };
     let (bytes, etag) = CACHE[slot].get_or_init(|| {
         let b = draw(size, scale);
@@ -181,7 +181,7 @@ mod tests {
 
     #[test]
     fn icons_have_their_size_and_a_drawing_in_the_safe_zone() {
-        for (size, scale) in [(192, 0.86), (512, 0.62)] {
+        for (size, scale) in [(192, 0.86), (512, 0.56)] {
             let png = draw(size, scale);
             let img = image::load_from_memory(&png).expect("png").to_rgba8();
             assert_eq!(img.dimensions(), (size, size));
