@@ -41,6 +41,7 @@ fn every_target_has_committed_seeds() {
         "territory_import",
         "initiative_import",
         "opening_hours",
+        "inbound_mail",
     ] {
         assert!(
             inputs(t).len() >= 5,
@@ -263,4 +264,20 @@ fn opening_hours_inputs_validate_idempotently() {
         }
     }
     assert!(valid >= 4, "the realistic seeds validate ({valid})");
+}
+
+#[test]
+fn inbound_mail_inputs_keep_no_quoted_line() {
+    let mut parsed = 0;
+    for (path, data) in inputs("inbound_mail") {
+        if let Some(p) = crate::notifications::inbound::parse(&data) {
+            parsed += 1;
+            assert!(
+                !p.text.lines().any(|l| l.trim_start().starts_with('>')),
+                "{path:?}: a quoted line was kept"
+            );
+            assert!(!p.text.contains("\n-- \n"), "{path:?}: the signature was kept");
+        }
+    }
+    assert!(parsed >= 5, "the seeds are messages: {parsed}");
 }
