@@ -134,7 +134,9 @@ async fn session(state: &AppState, stream: TcpStream) -> std::io::Result<()> {
                 rcpts.clear();
                 reply(
                     &mut w,
-                    &format!("250-{host}\r\n250-8BITMIME\r\n250-SIZE {max}\r\n250 ENHANCEDSTATUSCODES"),
+                    &format!(
+                        "250-{host}\r\n250-8BITMIME\r\n250-SIZE {max}\r\n250 ENHANCEDSTATUSCODES"
+                    ),
                 )
                 .await?
             }
@@ -165,8 +167,7 @@ async fn session(state: &AppState, stream: TcpStream) -> std::io::Result<()> {
                             reply(&mut w, "250 2.1.5 ok").await?
                         } else {
                             errors += 1;
-                            let (code, status, reason) =
-                                inbound::Refusal::UnknownAddress.smtp();
+                            let (code, status, reason) = inbound::Refusal::UnknownAddress.smtp();
                             reply(&mut w, &format!("{code} {status} {reason}")).await?
                         }
                     }

@@ -276,7 +276,10 @@ async fn mail_in_one(state: &AppState, raw: &[u8], envelope: &[String]) -> anyho
     use passerelles::notifications::inbound::{self, Outcome};
     let (outcome, parsed) = inbound::receive(state, raw, envelope).await?;
     match outcome {
-        Outcome::Replied { publication_id, reply_id } => {
+        Outcome::Replied {
+            publication_id,
+            reply_id,
+        } => {
             println!("reply {reply_id} published in publication {publication_id}");
             Ok(true)
         }

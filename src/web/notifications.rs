@@ -42,7 +42,11 @@ pub const PUSH_SUBSCRIBE: &str = "/settings/notifications/push/subscribe";
 /// … and forgets it (`csrf`, `endpoint`; 204).
 pub const PUSH_UNSUBSCRIBE: &str = "/settings/notifications/push/unsubscribe";
 
-async fn push_subscribe(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> AppResult<Response> {
+async fn push_subscribe(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> AppResult<Response> {
     use axum::response::IntoResponse;
     let pairs = crate::edge::form_pairs(&body);
     let get = |k: &str| crate::edge::first(&pairs, k);
@@ -59,7 +63,10 @@ async fn push_subscribe(State(state): State<AppState>, ctx: Ctx, body: Bytes) ->
             let names: Vec<String> = fields.into_iter().map(|(f, _)| f).collect();
             Ok((
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                [(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    "text/plain; charset=utf-8",
+                )],
                 format!("invalid: {}", names.join(", ")),
             )
                 .into_response())
@@ -68,7 +75,11 @@ async fn push_subscribe(State(state): State<AppState>, ctx: Ctx, body: Bytes) ->
     }
 }
 
-async fn push_unsubscribe(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> AppResult<Response> {
+async fn push_unsubscribe(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> AppResult<Response> {
     use axum::response::IntoResponse;
     let pairs = crate::edge::form_pairs(&body);
     let get = |k: &str| crate::edge::first(&pairs, k);

@@ -27,8 +27,14 @@ pub const ICON_MASKABLE: &str = "/static/icon-maskable-512.png";
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/manifest.webmanifest", get(manifest))
-        .route(ICON_192, get(|h: HeaderMap| async move { png(&h, Icon::Any192) }))
-        .route(ICON_512, get(|h: HeaderMap| async move { png(&h, Icon::Any512) }))
+        .route(
+            ICON_192,
+            get(|h: HeaderMap| async move { png(&h, Icon::Any192) }),
+        )
+        .route(
+            ICON_512,
+            get(|h: HeaderMap| async move { png(&h, Icon::Any512) }),
+        )
         .route(
             ICON_MASKABLE,
             get(|h: HeaderMap| async move { png(&h, Icon::Maskable512) }),
@@ -161,12 +167,7 @@ fn draw(size: u32, scale: f32) -> Vec<u8> {
         }
         let a = covered as f32 / 16.0;
         let mix = |c: u8| (c as f32 * (1.0 - a) + 255.0 * a).round() as u8;
-        image::Rgba([
-            mix(THEME_RGB[0]),
-            mix(THEME_RGB[1]),
-            mix(THEME_RGB[2]),
-            255,
-        ])
+        image::Rgba([mix(THEME_RGB[0]), mix(THEME_RGB[1]), mix(THEME_RGB[2]), 255])
     });
     let mut out = std::io::Cursor::new(Vec::new());
     image::DynamicImage::ImageRgba8(img)
@@ -193,7 +194,10 @@ mod tests {
             for (x, y, p) in img.enumerate_pixels() {
                 if p.0[..3] != THEME_RGB && scale < 0.7 {
                     let (dx, dy) = (x as f32 - size as f32 / 2.0, y as f32 - size as f32 / 2.0);
-                    assert!((dx * dx + dy * dy).sqrt() <= r, "({x},{y}) outside the safe zone");
+                    assert!(
+                        (dx * dx + dy * dy).sqrt() <= r,
+                        "({x},{y}) outside the safe zone"
+                    );
                 }
             }
         }

@@ -167,7 +167,9 @@ async fn a_reply_by_email_lands_in_the_thread_and_a_forged_one_does_not() {
         "m1@client.test",
         "Parfait, j’apporte les tuteurs.\r\n\r\nÀ jeudi !",
     );
-    let ok = send(&app, &bea_addr, &address, &raw).await.expect("accepted");
+    let ok = send(&app, &bea_addr, &address, &raw)
+        .await
+        .expect("accepted");
     assert!(ok.contains("published"), "{ok}");
     assert_eq!(
         replies_by(&app, pid, &bea).await,
@@ -189,12 +191,19 @@ async fn a_reply_by_email_lands_in_the_thread_and_a_forged_one_does_not() {
     assert_eq!(told, 1);
 
     // The same message delivered again makes no second reply.
-    let again = send(&app, &bea_addr, &address, &raw).await.expect("accepted");
+    let again = send(&app, &bea_addr, &address, &raw)
+        .await
+        .expect("accepted");
     assert!(again.contains("already"), "{again}");
     assert_eq!(replies_by(&app, pid, &bea).await.len(), 1);
 
     // Mallory uses Bea's address: refused with the reason, nothing made.
-    let forged = answer(&mallory_addr, &address, "m2@client.test", "Je me fais passer pour Béa.");
+    let forged = answer(
+        &mallory_addr,
+        &address,
+        "m2@client.test",
+        "Je me fais passer pour Béa.",
+    );
     let (code, text) = send(&app, &mallory_addr, &address, &forged)
         .await
         .expect_err("forged sender refused");
@@ -293,7 +302,11 @@ async fn the_pipe_publishes_a_reply_and_bounces_a_forged_one() {
     // The bounce reaches the sender, with the reason in both languages.
     app.drain_jobs().await;
     let bounce = app.sink.wait_for(stranger).await;
-    assert!(bounce.subject().contains("Réponse non publiée"), "{}", bounce.subject());
+    assert!(
+        bounce.subject().contains("Réponse non publiée"),
+        "{}",
+        bounce.subject()
+    );
     let text = bounce.text_part();
     assert!(
         text.contains("n’est pas la personne") && text.contains("not the person"),

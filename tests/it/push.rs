@@ -152,11 +152,18 @@ impl Endpoint {
 
 fn keygen(python: &str) -> Value {
     let out = std::process::Command::new(python)
-        .arg(format!("{}/tests/rp/push_check.py", env!("CARGO_MANIFEST_DIR")))
+        .arg(format!(
+            "{}/tests/rp/push_check.py",
+            env!("CARGO_MANIFEST_DIR")
+        ))
         .arg("keygen")
         .output()
         .expect("keygen");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
@@ -167,7 +174,10 @@ fn read_back(python: &str, app: &TestApp, keys: &Value, r: &Received, audience: 
     std::fs::write(&body, &r.body).expect("write");
     std::fs::write(&pem, keys["private_pem"].as_str().expect("pem")).expect("write");
     let out = std::process::Command::new(python)
-        .arg(format!("{}/tests/rp/push_check.py", env!("CARGO_MANIFEST_DIR")))
+        .arg(format!(
+            "{}/tests/rp/push_check.py",
+            env!("CARGO_MANIFEST_DIR")
+        ))
         .arg("read")
         .arg(&body)
         .arg(&pem)
@@ -254,7 +264,10 @@ async fn a_push_is_encrypted_signed_and_pruned_when_gone() {
             .await;
         assert_eq!(res.status(), 204, "subscribe {url}");
     }
-    assert_eq!(subscriptions(&app, bea.id).await, vec![live.clone(), gone.clone()]);
+    assert_eq!(
+        subscriptions(&app, bea.id).await,
+        vec![live.clone(), gone.clone()]
+    );
 
     // Replies to Bea go to the push channel.
     let res = app
@@ -321,12 +334,23 @@ async fn a_push_is_encrypted_signed_and_pruned_when_gone() {
         .iter()
         .find(|r| r.path == "/push/bea-laptop")
         .expect("the live endpoint got it");
-    assert_eq!(live_msg.header("content-encoding").as_deref(), Some("aes128gcm"));
-    assert!(live_msg.header("ttl").is_some_and(|t| t.parse::<i64>().is_ok()));
+    assert_eq!(
+        live_msg.header("content-encoding").as_deref(),
+        Some("aes128gcm")
+    );
+    assert!(
+        live_msg
+            .header("ttl")
+            .is_some_and(|t| t.parse::<i64>().is_ok())
+    );
     let audience = format!("http://{}", endpoint.addr);
     let read = read_back(&python, &app, &keys, live_msg, &audience);
     assert_eq!(read["header"]["alg"], "ES256");
-    assert_eq!(read["k"], vapid.public.as_str(), "signed with the instance's key");
+    assert_eq!(
+        read["k"],
+        vapid.public.as_str(),
+        "signed with the instance's key"
+    );
     assert_eq!(read["claims"]["aud"], audience.as_str());
     assert!(read["claims"]["exp"].as_i64().expect("exp") > passerelles::db::now());
     let payload = &read["payload"];

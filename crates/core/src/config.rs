@@ -303,7 +303,10 @@ impl Config {
         let domain = self.inbound_mail.domain.clone().unwrap_or_else(|| {
             let url = self.public_url();
             let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(&url);
-            rest.split(['/', ':']).next().unwrap_or("localhost").to_string()
+            rest.split(['/', ':'])
+                .next()
+                .unwrap_or("localhost")
+                .to_string()
         });
         Some(domain.trim().to_ascii_lowercase()).filter(|d| !d.is_empty())
     }

@@ -276,7 +276,10 @@ fn inbound_mail_inputs_keep_no_quoted_line() {
                 !p.text.lines().any(|l| l.trim_start().starts_with('>')),
                 "{path:?}: a quoted line was kept"
             );
-            assert!(!p.text.contains("\n-- \n"), "{path:?}: the signature was kept");
+            assert!(
+                !p.text.contains("\n-- \n"),
+                "{path:?}: the signature was kept"
+            );
         }
     }
     assert!(parsed >= 5, "the seeds are messages: {parsed}");

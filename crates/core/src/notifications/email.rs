@@ -157,13 +157,19 @@ pub fn compose_one(env: &Env, signer: &Signer, user: &User, item: &Item, title: 
         escape(&lang.t("notify-mail-open"))
     ));
     // Replies, mentions and followed threads can be answered by e-mail.
-    let answerable = matches!(item.kind.as_str(), super::REPLY | super::FOLLOWED_REPLY | super::MENTION);
+    let answerable = matches!(
+        item.kind.as_str(),
+        super::REPLY | super::FOLLOWED_REPLY | super::MENTION
+    );
     let reply_to = item.publication_id.filter(|_| answerable).and_then(|p| {
         super::inbound::reply_to_of(signer, env.reply_domain.as_deref(), user, p, item.reply_id)
     });
     if reply_to.is_some() {
         text.push_str(&format!("{}\n", lang.t("notify-mail-reply-hint")));
-        html.push_str(&format!("<p>{}</p>", escape(&lang.t("notify-mail-reply-hint"))));
+        html.push_str(&format!(
+            "<p>{}</p>",
+            escape(&lang.t("notify-mail-reply-hint"))
+        ));
     }
     let why = lang.ta(
         "notify-mail-why-now",

@@ -159,10 +159,7 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
             || (name.eq_ignore_ascii_case("return-path") && lower.replace(' ', "") == "<>");
     }
     recipients.dedup();
-    let body = msg
-        .body_text(0)
-        .map(|t| t.into_owned())
-        .unwrap_or_default();
+    let body = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
     let body: String = body.chars().take(MAX_TEXT).collect();
     Some(Parsed {
         from,
@@ -331,7 +328,10 @@ impl Refusal {
 /// What became of a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Replied { publication_id: i64, reply_id: i64 },
+    Replied {
+        publication_id: i64,
+        reply_id: i64,
+    },
     /// The same message (by `Message-ID`) was already taken in.
     Duplicate,
     Refused(Refusal),

@@ -128,11 +128,9 @@ pub struct Vapid {
 
 impl Vapid {
     fn from_pkcs8(pkcs8: &[u8]) -> Option<Vapid> {
-        let pair = signature::EcdsaKeyPair::from_pkcs8(
-            &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
-            pkcs8,
-        )
-        .ok()?;
+        let pair =
+            signature::EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8)
+                .ok()?;
         use signature::KeyPair as _;
         let public = B64.encode(pair.public_key().as_ref());
         Some(Vapid { pair, public })
@@ -208,9 +206,11 @@ pub struct NewSubscription {
 
 fn decode_key(s: &str) -> Option<Vec<u8>> {
     let s = s.trim().trim_end_matches('=');
-    B64.decode(s)
-        .ok()
-        .or_else(|| base64::engine::general_purpose::STANDARD_NO_PAD.decode(s).ok())
+    B64.decode(s).ok().or_else(|| {
+        base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(s)
+            .ok()
+    })
 }
 
 /// Check a subscription: an http(s) endpoint, a P-256 point, a 16-byte
@@ -466,12 +466,11 @@ fn fetcher(public_url: &str) -> &'static Fetcher {
 /// Deliver one payload to one subscription (`Job::Push`).
 pub async fn deliver(db: &Db, subscription_id: i64, payload: &str, base_url: &str) -> Delivery {
     tick();
-    let row: Result<Option<(String, String, String)>, _> = sqlx::query_as(
-        "SELECT endpoint, p256dh, auth FROM push_subscriptions WHERE id = $1",
-    )
-    .bind(subscription_id)
-    .fetch_optional(&db.pool)
-    .await;
+    let row: Result<Option<(String, String, String)>, _> =
+        sqlx::query_as("SELECT endpoint, p256dh, auth FROM push_subscriptions WHERE id = $1")
+            .bind(subscription_id)
+            .fetch_optional(&db.pool)
+            .await;
     let (endpoint, p256dh, auth) = match row {
         Ok(Some(r)) => r,
         // Unsubscribed meanwhile: nothing to do.
@@ -533,9 +532,9 @@ pub async fn deliver(db: &Db, subscription_id: i64, payload: &str, base_url: &st
         Err(FetchError::Http(413)) | Err(FetchError::Http(400)) => {
             Delivery::Fail("the push service refused the message".into())
         }
-        Err(FetchError::ForbiddenAddress | FetchError::ForbiddenScheme | FetchError::InvalidUrl) => {
-            Delivery::Fail("the endpoint is not a public address".into())
-        }
+        Err(
+            FetchError::ForbiddenAddress | FetchError::ForbiddenScheme | FetchError::InvalidUrl,
+        ) => Delivery::Fail("the endpoint is not a public address".into()),
         Err(e) => Delivery::Retry(e.to_string()),
     }
 }
