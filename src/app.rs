@@ -29,6 +29,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
 pub struct Running {
     pub addr: std::net::SocketAddr,
     pub state: AppState,
+    /// Where the inbound SMTP listener listens, when it runs.
+    pub mail_in: Option<std::net::SocketAddr>,
     stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -66,6 +68,19 @@ pub async fn start_with(
     tokio::spawn(maintenance(state.clone(), stop_rx.clone()));
     tokio::spawn(notification_mail(state.clone(), stop_rx.clone()));
     tokio::spawn(news_feeds(state.clone(), stop_rx.clone()));
+    let inbound = &state.config.inbound_mail;
+    let mail_in = match inbound.listen.filter(|_| inbound.enabled) {
+        Some(at) => {
+            let smtp = tokio::net::TcpListener::bind(at)
+                .await
+                .with_context(|| format!("cannot listen for inbound mail on {at}"))?;
+            let bound = smtp.local_addr()?;
+            tokio::spawn(crate::mail_in::listen(state.clone(), smtp, stop_rx.clone()));
+            tracing::info!(addr = %bound, "inbound mail listener");
+            Some(bound)
+        }
+        None => None,
+    };
     let rebuild = match crate::search::needs_rebuild(&state.db).await {
         Ok(r) => r,
         Err(e) => {
@@ -84,6 +99,7 @@ pub async fn start_with(
     Ok(Running {
         addr,
         state,
+        mail_in,
         stop,
         task,
     })
@@ -162,6 +178,9 @@ async fn notification_mail(state: AppState, mut stop: tokio::sync::watch::Receiv
         let at = crate::db::now();
         if let Err(e) = crate::notifications::email::send_due(&state, at).await {
             tracing::debug!(error = %e, "notification e-mails not sent");
+        }
+        if let Err(e) = crate::notifications::push::send_due(&state, at).await {
+            tracing::debug!(error = %e, "push notifications not sent");
         }
         if let Err(e) = crate::notifications::digest::schedule(&state, at).await {
             tracing::debug!(error = %e, "digests not scheduled");

@@ -10,6 +10,7 @@ pub mod api;
 pub mod app;
 pub mod edge;
 pub mod federation;
+pub mod mail_in;
 pub mod web;
 
 /// The layering rule, checked on the source itself (ARCHITECTURE.md,

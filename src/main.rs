@@ -50,6 +50,20 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Take in replies sent by e-mail (needs `[inbound_mail] enabled`): one
+    /// message on standard input, as a mail server's pipe delivers it, or
+    /// every message in a maildir's `new/` (each then moved to `cur/`). A
+    /// refused message gets a bounce e-mail with the reason; exit status 75
+    /// (EX_TEMPFAIL) asks the mail server to try again later.
+    MailIn {
+        /// The address the message was delivered to (the pipe's recipient);
+        /// otherwise the message's own To, Cc and Delivered-To are read.
+        #[arg(long)]
+        recipient: Option<String>,
+        /// A maildir to empty instead of reading standard input.
+        #[arg(long)]
+        maildir: Option<PathBuf>,
+    },
     /// Administration tasks.
     Admin {
         #[command(subcommand)]
@@ -282,6 +296,40 @@ fn main() -> ExitCode {
     }
 }
 
+/// One inbound message: a reply made, or refused with a bounce (true); or
+/// to try again later (false).
+async fn mail_in_one(state: &AppState, raw: &[u8], envelope: &[String]) -> anyhow::Result<bool> {
+    use passerelles::notifications::inbound::{self, Outcome};
+    let (outcome, parsed) = inbound::receive(state, raw, envelope).await?;
+    match outcome {
+        Outcome::Replied {
+            publication_id,
+            reply_id,
+        } => {
+            println!("reply {reply_id} published in publication {publication_id}");
+            Ok(true)
+        }
+        Outcome::Duplicate => {
+            println!("already received");
+            Ok(true)
+        }
+        Outcome::Refused(r) => {
+            let (code, status, reason) = r.smtp();
+            eprintln!("refused: {code} {status} {reason}");
+            if let Some(p) = parsed
+                && inbound::bounce(state, &p, r).await?
+            {
+                eprintln!("a bounce was sent to {}", p.from.unwrap_or_default());
+            }
+            Ok(true)
+        }
+        Outcome::Later(why) => {
+            eprintln!("not taken in now ({why}); try again later");
+            Ok(false)
+        }
+    }
+}
+
 fn init_logs(format: &str) {
     use tracing_subscriber::prelude::*;
     let filter = tracing_subscriber::EnvFilter::try_from_env("PASSERELLES_LOG")
@@ -321,6 +369,45 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     init_logs(&config.log_format);
     match cli.command {
         Command::Serve { .. } => passerelles::app::serve(config).await,
+        Command::MailIn { recipient, maildir } => {
+            anyhow::ensure!(
+                config.inbound_mail.enabled,
+                "replies by e-mail are off: set [inbound_mail] enabled = true (or PASSERELLES_INBOUND_MAIL=1)"
+            );
+            let state = passerelles::app::build_state(config).await?;
+            let envelope: Vec<String> = recipient.into_iter().collect();
+            match maildir {
+                None => {
+                    let mut raw = Vec::new();
+                    std::io::stdin().read_to_end(&mut raw)?;
+                    if !mail_in_one(&state, &raw, &envelope).await? {
+                        std::process::exit(75);
+                    }
+                }
+                Some(dir) => {
+                    let mut names: Vec<PathBuf> = std::fs::read_dir(dir.join("new"))?
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| p.is_file())
+                        .collect();
+                    names.sort();
+                    std::fs::create_dir_all(dir.join("cur"))?;
+                    let mut later = 0;
+                    for path in names {
+                        let raw = std::fs::read(&path)?;
+                        if mail_in_one(&state, &raw, &envelope).await? {
+                            let name = path.file_name().unwrap_or_default().to_string_lossy();
+                            std::fs::rename(&path, dir.join("cur").join(format!("{name}:2,S")))?;
+                        } else {
+                            later += 1;
+                        }
+                    }
+                    if later > 0 {
+                        std::process::exit(75);
+                    }
+                }
+            }
+            Ok(())
+        }
         Command::Migrate => {
             let db = passerelles::db::Db::connect(&config.database_url(), 2).await?;
             let n = db.migrate().await?;

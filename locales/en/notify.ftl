@@ -82,3 +82,38 @@ notify-unsubscribe-kind = no more e-mails for "{ $name }" (notifications stay on
 notify-unsubscribe-community = nothing more from the community { $community } (muted).
 notify-unsubscribe-daily = no more daily digest (notifications stay on the site).
 notify-unsubscribe-weekly = no more weekly digest (notifications stay on the site).
+
+## Reply by e-mail
+notify-mail-reply-hint = Reply to this e-mail to answer in the thread (quoted text and signature are removed).
+mail-in-bounce-subject = Reply not published
+mail-in-bounce-intro = Your e-mail was not published as a reply on { $instance }.
+mail-in-refused-too-large = The message is too large.
+mail-in-refused-unparsable = The message could not be read.
+mail-in-refused-unknown = The reply address is unknown, altered or no longer valid.
+mail-in-refused-forged = The sender is not the person this reply address was given to. Reply from your account's address.
+mail-in-refused-automatic = Automatic messages are not accepted.
+mail-in-refused-empty = The reply is empty once quoted text and signature are removed.
+mail-in-refused-invalid = The reply text was refused (too long?).
+mail-in-refused-locked = The thread is locked.
+mail-in-refused-not-allowed = You may no longer reply in this thread (you no longer have access to it).
+
+## Web Push
+notify-channel-push = Push notification
+push-title = Notifications on this device
+push-lead = Receive the notifications set to “Push notification” in the grid above on this browser, even when the site is closed, through your browser’s own push service. No other relay.
+push-count = { $count ->
+    [0] No browser is subscribed.
+    [one] One browser is subscribed.
+   *[other] { $count } browsers are subscribed.
+}
+push-needs-js = Push notifications need JavaScript: turn it on to subscribe this browser. Everything else on this page works without it.
+push-unsupported = This browser does not support push notifications (or the page is not served over HTTPS).
+push-enable = Turn on in this browser
+push-disable = Turn off in this browser
+push-state-on = This browser receives push notifications.
+push-state-off = This browser does not receive push notifications.
+push-state-denied = The browser refused permission to show notifications.
+push-state-error = The subscription could not be saved. Try again later.
+push-error-endpoint = The push service address is not valid.
+push-error-key = The subscription key is not valid.
+push-error-too-many = Too many browsers are subscribed: unsubscribe one first.

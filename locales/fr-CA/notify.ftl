@@ -82,3 +82,38 @@ notify-unsubscribe-kind = plus de courriels pour « { $name } » (les notificati
 notify-unsubscribe-community = plus rien de la communauté { $community } (en sourdine).
 notify-unsubscribe-daily = plus de résumé quotidien (les notifications restent dans le site).
 notify-unsubscribe-weekly = plus de résumé hebdomadaire (les notifications restent dans le site).
+
+## Reply by e-mail
+notify-mail-reply-hint = Répondez à ce courriel pour répondre dans la discussion (le texte cité et la signature sont retirés).
+mail-in-bounce-subject = Réponse non publiée
+mail-in-bounce-intro = Votre courriel n’a pas été publié comme réponse sur { $instance }.
+mail-in-refused-too-large = Le message est trop volumineux.
+mail-in-refused-unparsable = Le message n’a pas pu être lu.
+mail-in-refused-unknown = L’adresse de réponse est inconnue, modifiée ou n’est plus valide.
+mail-in-refused-forged = L’expéditeur n’est pas la personne à qui cette adresse de réponse a été donnée. Répondez depuis l’adresse de votre compte.
+mail-in-refused-automatic = Les messages automatiques ne sont pas acceptés.
+mail-in-refused-empty = La réponse est vide une fois le texte cité et la signature retirés.
+mail-in-refused-invalid = Le texte de la réponse a été refusé (trop long?).
+mail-in-refused-locked = La discussion est verrouillée.
+mail-in-refused-not-allowed = Vous ne pouvez plus répondre dans cette discussion (vous n’y avez plus accès).
+
+## Web Push
+notify-channel-push = Notification push
+push-title = Notifications sur cet appareil
+push-lead = Recevez les notifications choisies « Notification push » dans la grille ci-dessus sur ce navigateur, même quand le site est fermé, par le service de notifications de votre navigateur. Aucun relais autre que celui-ci.
+push-count = { $count ->
+    [0] Aucun navigateur n’est abonné.
+    [one] Un navigateur est abonné.
+   *[other] { $count } navigateurs sont abonnés.
+}
+push-needs-js = Les notifications push demandent JavaScript : activez-le pour vous abonner sur ce navigateur. Tout le reste de cette page fonctionne sans.
+push-unsupported = Ce navigateur ne prend pas en charge les notifications push (ou la page n’est pas servie en HTTPS).
+push-enable = Activer sur ce navigateur
+push-disable = Désactiver sur ce navigateur
+push-state-on = Ce navigateur reçoit les notifications push.
+push-state-off = Ce navigateur ne reçoit pas les notifications push.
+push-state-denied = Le navigateur a refusé la permission d’afficher des notifications.
+push-state-error = L’abonnement n’a pas pu être enregistré. Réessayez plus tard.
+push-error-endpoint = L’adresse du service de notifications n’est pas valide.
+push-error-key = La clé de l’abonnement n’est pas valide.
+push-error-too-many = Trop de navigateurs sont abonnés : désabonnez-en un d’abord.

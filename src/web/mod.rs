@@ -22,6 +22,7 @@ pub mod organisations;
 pub mod pages;
 pub mod passkeys;
 pub mod publications;
+pub mod pwa;
 pub mod reauth;
 pub mod search;
 pub mod second_factor;
@@ -69,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .merge(passkeys::router())
         .merge(reauth::router())
         .merge(publications::router().merge(notifications::router()))
+        .merge(pwa::router())
         .nest("/api/v1", crate::api::router())
         .merge(crate::federation::router())
         .merge(federation::router())

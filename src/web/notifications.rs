@@ -32,6 +32,61 @@ pub fn router() -> Router<AppState> {
             crate::urls::NOTIFICATION_SETTINGS,
             get(settings_get).post(settings_post),
         )
+        .route(PUSH_SUBSCRIBE, post(push_subscribe))
+        .route(PUSH_UNSUBSCRIBE, post(push_unsubscribe))
+}
+
+/// Where `static/push.js` sends a browser's subscription (form fields
+/// `csrf`, `endpoint`, `p256dh`, `auth`; 204, or 422 with the fields).
+pub const PUSH_SUBSCRIBE: &str = "/settings/notifications/push/subscribe";
+/// … and forgets it (`csrf`, `endpoint`; 204).
+pub const PUSH_UNSUBSCRIBE: &str = "/settings/notifications/push/unsubscribe";
+
+async fn push_subscribe(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> AppResult<Response> {
+    use axum::response::IntoResponse;
+    let pairs = crate::edge::form_pairs(&body);
+    let get = |k: &str| crate::edge::first(&pairs, k);
+    ctx.verify_csrf(&get("csrf"))?;
+    let user = ctx.user.clone().ok_or(AppError::Unauthorized)?;
+    let sub = notifications::push::NewSubscription {
+        endpoint: get("endpoint"),
+        p256dh: get("p256dh"),
+        auth: get("auth"),
+    };
+    match notifications::push::subscribe(&state, &Actor::person(&user), &sub).await {
+        Ok(()) => Ok(axum::http::StatusCode::NO_CONTENT.into_response()),
+        Err(AppError::Invalid { fields }) => {
+            let names: Vec<String> = fields.into_iter().map(|(f, _)| f).collect();
+            Ok((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    "text/plain; charset=utf-8",
+                )],
+                format!("invalid: {}", names.join(", ")),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn push_unsubscribe(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> AppResult<Response> {
+    use axum::response::IntoResponse;
+    let pairs = crate::edge::form_pairs(&body);
+    let get = |k: &str| crate::edge::first(&pairs, k);
+    ctx.verify_csrf(&get("csrf"))?;
+    let user = ctx.user.clone().ok_or(AppError::Unauthorized)?;
+    notifications::push::unsubscribe(&state, &Actor::person(&user), &get("endpoint")).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 pub struct ItemView {
@@ -283,6 +338,14 @@ struct SettingsPage {
     zones: Vec<&'static str>,
     day: String,
     days: Vec<(String, String)>,
+    /// The instance's VAPID public key (base64url) for `push.js`.
+    push_key: String,
+    /// Browsers this person subscribed.
+    push_count: i64,
+    push_js: &'static str,
+    push_worker: &'static str,
+    push_subscribe: &'static str,
+    push_unsubscribe: &'static str,
 }
 
 fn settings_page(
@@ -291,6 +354,7 @@ fn settings_page(
     cur: &notifications::ops::Current,
     typed: Option<&notifications::ops::Changes>,
     errors: FieldErrors,
+    cur_push: &(String, i64),
 ) -> SettingsPage {
     let lang = ctx.lang;
     let title = ctx.t("notify-settings-title");
@@ -352,9 +416,21 @@ fn settings_page(
         days: (0..7)
             .map(|d| (d.to_string(), lang.t(&format!("notify-weekday-{d}"))))
             .collect(),
+        push_key: cur_push.0.clone(),
+        push_count: cur_push.1,
+        push_js: super::pages::push_js_url(),
+        push_worker: super::pages::push_sw_url(),
+        push_subscribe: PUSH_SUBSCRIBE,
+        push_unsubscribe: PUSH_UNSUBSCRIBE,
         // Last: the rows above read it.
         errors,
     }
+}
+
+/// (VAPID public key, browsers subscribed) for the settings page.
+async fn push_state(state: &AppState, user_id: i64) -> AppResult<(String, i64)> {
+    let key = notifications::push::Vapid::load(&state.db).await?.public;
+    Ok((key, notifications::push::count(&state.db, user_id).await?))
 }
 
 async fn settings_get(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
@@ -363,9 +439,10 @@ async fn settings_get(State(state): State<AppState>, ctx: Ctx) -> AppResult<Resp
         Err(r) => return Ok(r),
     };
     let cur = notifications::ops::current(&state, &Actor::person(&user)).await?;
+    let push = push_state(&state, user.id).await?;
     Ok(page(
         &ctx,
-        &settings_page(&state, &ctx, &cur, None, FieldErrors::default()),
+        &settings_page(&state, &ctx, &cur, None, FieldErrors::default(), &push),
     ))
 }
 
@@ -407,9 +484,10 @@ async fn settings_post(
         Err(AppError::Invalid { fields }) => {
             let cur = notifications::ops::current(&state, &actor).await?;
             let errors = super::auth::field_errors(ctx.lang, &fields);
+            let push = push_state(&state, user.id).await?;
             Ok(invalid(
                 &ctx,
-                &settings_page(&state, &ctx, &cur, Some(&changes), errors),
+                &settings_page(&state, &ctx, &cur, Some(&changes), errors, &push),
             ))
         }
         Err(e) => Err(e),

@@ -80,6 +80,20 @@ pub fn compose_js_url() -> &'static str {
     U.get_or_init(|| hashed_url("compose.js", COMPOSE_JS))
 }
 
+/// Web Push on the settings page, and its service worker.
+const PUSH_JS: &str = include_str!("../../static/push.js");
+const PUSH_SW_JS: &str = include_str!("../../static/push-sw.js");
+
+pub fn push_js_url() -> &'static str {
+    static U: OnceLock<String> = OnceLock::new();
+    U.get_or_init(|| hashed_url("push.js", PUSH_JS))
+}
+
+pub fn push_sw_url() -> &'static str {
+    static U: OnceLock<String> = OnceLock::new();
+    U.get_or_init(|| hashed_url("push-sw.js", PUSH_SW_JS))
+}
+
 async fn static_file(Path(file): Path<String>, headers: HeaderMap) -> Response {
     let (body, ctype) = match file.as_str() {
         "app.css" => (CSS, "text/css; charset=utf-8"),
@@ -87,6 +101,8 @@ async fn static_file(Path(file): Path<String>, headers: HeaderMap) -> Response {
         "tags.js" => (TAGS_JS, "text/javascript; charset=utf-8"),
         "compose.js" => (COMPOSE_JS, "text/javascript; charset=utf-8"),
         "passkeys.js" => (super::passkeys::JS, "text/javascript; charset=utf-8"),
+        "push.js" => (PUSH_JS, "text/javascript; charset=utf-8"),
+        "push-sw.js" => (PUSH_SW_JS, "text/javascript; charset=utf-8"),
         _ => return AppError::NotFound.into_response(),
     };
     let etag = format!("\"{}\"", hex::encode(&Sha256::digest(body.as_bytes())[..8]));

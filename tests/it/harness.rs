@@ -311,6 +311,11 @@ impl TestApp {
         );
     }
 
+    /// Where the inbound SMTP listener listens (replies by e-mail), if on.
+    pub fn mail_in_addr(&self) -> Option<std::net::SocketAddr> {
+        self.running.as_ref().and_then(|r| r.mail_in)
+    }
+
     /// The link in the latest e-mail to `to` that contains `needle`, made relative to this server.
     pub async fn mail_link(&self, to: &str, needle: &str) -> String {
         self.drain_jobs().await;

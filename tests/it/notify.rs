@@ -33,7 +33,7 @@ fn python() -> Option<String> {
 
 /// Parse messages with Python's `email` (policy `default`): one JSON object
 /// per message (headers, parts, text, html, defects).
-fn parse_with_python(app: &TestApp, mails: &[ReceivedMail]) -> Vec<Value> {
+pub fn parse_with_python(app: &TestApp, mails: &[ReceivedMail]) -> Vec<Value> {
     let python = python().expect("python3 with the standard email package");
     let dir = app.data_dir.join("mails");
     std::fs::create_dir_all(&dir).expect("dir");

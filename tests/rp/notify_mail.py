@@ -13,7 +13,7 @@ import sys
 WANTED = [
     "Subject", "From", "To", "Message-ID", "In-Reply-To", "References",
     "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post",
-    "Content-Language", "Auto-Submitted",
+    "Content-Language", "Auto-Submitted", "Reply-To",
 ]
 
 out = {}
@@ -41,5 +41,8 @@ for path in sys.argv[1:]:
         "text": text,
         "html": html,
         "defects": defects,
+        # The reply address, as a mail client reads it (replies by e-mail).
+        "reply_to": [a.addr_spec for a in msg["Reply-To"].addresses]
+        if msg.get("Reply-To") is not None else [],
     }
 print(json.dumps(out))

@@ -48,6 +48,8 @@ pub struct Config {
     /// yields the same successor instead of revoking the grant; 0 turns
     /// the grace window off. `PASSERELLES_OIDC_REFRESH_GRACE`.
     pub oidc_refresh_grace_secs: i64,
+    /// Replies by e-mail (`[inbound_mail]`; off by default).
+    pub inbound_mail: InboundMail,
 }
 
 impl Default for Config {
@@ -67,6 +69,7 @@ impl Default for Config {
             smtp: SmtpConfig::default(),
             write_limits: crate::ratelimit::WriteLimits::default(),
             oidc_refresh_grace_secs: 30,
+            inbound_mail: InboundMail::default(),
         }
     }
 }
@@ -88,6 +91,34 @@ impl Default for Limits {
         Limits {
             header_read_timeout_secs: 10,
             image_decodes: 2,
+        }
+    }
+}
+
+/// Replies by e-mail (`[inbound_mail]`). When enabled, notifications of
+/// replies carry a per-recipient reply address (`reply+TOKEN@domain`) and
+/// `passerelles mail-in` accepts messages; `listen` also starts the small
+/// SMTP listener inside `serve` (put it behind the instance's mail server,
+/// which relays the reply domain to it).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InboundMail {
+    pub enabled: bool,
+    /// Where `serve` listens for SMTP (none: no listener, the pipe only).
+    pub listen: Option<SocketAddr>,
+    /// The domain of reply addresses [default: the public URL's host].
+    pub domain: Option<String>,
+    /// Largest message accepted, in bytes.
+    pub max_bytes: usize,
+}
+
+impl Default for InboundMail {
+    fn default() -> Self {
+        InboundMail {
+            enabled: false,
+            listen: None,
+            domain: None,
+            max_bytes: 1024 * 1024,
         }
     }
 }
@@ -209,6 +240,18 @@ impl Config {
         if let Some(v) = get("PASSERELLES_LIMIT_ADMINS") {
             self.write_limits.limit_admins = matches!(v.as_str(), "1" | "true" | "yes");
         }
+        if let Some(v) = get("PASSERELLES_INBOUND_MAIL") {
+            self.inbound_mail.enabled = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = get("PASSERELLES_INBOUND_MAIL_LISTEN") {
+            self.inbound_mail.listen = match v.trim() {
+                "" => None,
+                a => Some(parse("PASSERELLES_INBOUND_MAIL_LISTEN", a.to_string())?),
+            };
+        }
+        if let Some(v) = get("PASSERELLES_INBOUND_MAIL_DOMAIN") {
+            self.inbound_mail.domain = Some(v).filter(|d| !d.trim().is_empty());
+        }
         if let Some(v) = get("PASSERELLES_SMTP_HOST") {
             self.smtp.host = Some(v).filter(|s| !s.is_empty());
         }
@@ -250,6 +293,22 @@ impl Config {
             Some(u) => u.trim_end_matches('/').to_string(),
             None => format!("http://{}", self.bind),
         }
+    }
+
+    /// The domain of reply-by-e-mail addresses, when replies by e-mail are on.
+    pub fn reply_domain(&self) -> Option<String> {
+        if !self.inbound_mail.enabled {
+            return None;
+        }
+        let domain = self.inbound_mail.domain.clone().unwrap_or_else(|| {
+            let url = self.public_url();
+            let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(&url);
+            rest.split(['/', ':'])
+                .next()
+                .unwrap_or("localhost")
+                .to_string()
+        });
+        Some(domain.trim().to_ascii_lowercase()).filter(|d| !d.is_empty())
     }
 
     pub fn outbox_dir(&self) -> PathBuf {

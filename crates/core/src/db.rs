@@ -176,6 +176,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "news_feeds",
         include_str!("../../../migrations/0027_news_feeds.sql"),
     ),
+    (
+        26,
+        "mail_in_push",
+        include_str!("../../../migrations/0026_mail_in_push.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

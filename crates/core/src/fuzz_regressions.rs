@@ -44,6 +44,7 @@ fn every_target_has_committed_seeds() {
         "ap_inbox",
         "ics_import",
         "feed_parse",
+        "inbound_mail",
     ] {
         assert!(
             inputs(t).len() >= 5,
@@ -330,4 +331,23 @@ fn feed_parse_inputs_keep_the_invariants() {
         }
     }
     assert!(parsed >= 5, "the realistic seeds parse ({parsed})");
+}
+
+#[test]
+fn inbound_mail_inputs_keep_no_quoted_line() {
+    let mut parsed = 0;
+    for (path, data) in inputs("inbound_mail") {
+        if let Some(p) = crate::notifications::inbound::parse(&data) {
+            parsed += 1;
+            assert!(
+                !p.text.lines().any(|l| l.trim_start().starts_with('>')),
+                "{path:?}: a quoted line was kept"
+            );
+            assert!(
+                !p.text.contains("\n-- \n"),
+                "{path:?}: the signature was kept"
+            );
+        }
+    }
+    assert!(parsed >= 5, "the seeds are messages: {parsed}");
 }

@@ -100,6 +100,12 @@ pub enum Job {
     FetchFeeds {
         user_agent: String,
     },
+    /// One Web Push message to one browser (`notifications::push`).
+    Push {
+        subscription_id: i64,
+        payload: String,
+        base_url: String,
+    },
 }
 
 impl Job {
@@ -112,6 +118,7 @@ impl Job {
             Job::Deliver { .. } => "federation",
             Job::DataExport { .. } => "data_export",
             Job::EventFeed { .. } => "event_feed",
+            Job::Push { .. } => "push",
             Job::FetchFeeds { .. } => "news",
             Job::DueDeletions { .. } => "maintenance",
             Job::CommunityHealth => "maintenance",
@@ -357,6 +364,18 @@ async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
             match crate::notifications::digest::run_batch(db, &env, period, user_ids, *at).await {
                 Ok(()) => Outcome::Done,
                 Err(e) => Outcome::Retry(e.to_string()),
+            }
+        }
+        Job::Push {
+            subscription_id,
+            payload,
+            base_url,
+        } => {
+            use crate::notifications::push::{self, Delivery};
+            match push::deliver(db, *subscription_id, payload, base_url).await {
+                Delivery::Done | Delivery::Pruned => Outcome::Done,
+                Delivery::Retry(e) => Outcome::Retry(e),
+                Delivery::Fail(e) => Outcome::Fail(e),
             }
         }
         Job::BackchannelLogout {

@@ -25,6 +25,8 @@ pub struct Env {
     pub instance: String,
     /// The host of the public address, for `Message-ID` and `List-Id`.
     pub host: String,
+    /// The domain of reply addresses, when replies by e-mail are on.
+    pub reply_domain: Option<String>,
 }
 
 impl Env {
@@ -44,10 +46,14 @@ impl Env {
             base_url,
             instance: instance.to_string(),
             host,
+            reply_domain: None,
         }
     }
     pub fn of(state: &AppState) -> Env {
-        Env::new(&state.config.public_url(), &state.instance_name())
+        Env {
+            reply_domain: state.config.reply_domain(),
+            ..Env::new(&state.config.public_url(), &state.instance_name())
+        }
     }
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
@@ -150,6 +156,21 @@ pub fn compose_one(env: &Env, signer: &Signer, user: &User, item: &Item, title: 
         escape(&link),
         escape(&lang.t("notify-mail-open"))
     ));
+    // Replies, mentions and followed threads can be answered by e-mail.
+    let answerable = matches!(
+        item.kind.as_str(),
+        super::REPLY | super::FOLLOWED_REPLY | super::MENTION
+    );
+    let reply_to = item.publication_id.filter(|_| answerable).and_then(|p| {
+        super::inbound::reply_to_of(signer, env.reply_domain.as_deref(), user, p, item.reply_id)
+    });
+    if reply_to.is_some() {
+        text.push_str(&format!("{}\n", lang.t("notify-mail-reply-hint")));
+        html.push_str(&format!(
+            "<p>{}</p>",
+            escape(&lang.t("notify-mail-reply-hint"))
+        ));
+    }
     let why = lang.ta(
         "notify-mail-why-now",
         &[
@@ -184,6 +205,9 @@ pub fn compose_one(env: &Env, signer: &Signer, user: &User, item: &Item, title: 
     }
     if let Some((_, slug, name)) = &item.place {
         headers.push(("List-Id".into(), env.list_id(slug, name)));
+    }
+    if let Some(r) = reply_to {
+        headers.push(("Reply-To".into(), r));
     }
     Composed {
         subject,

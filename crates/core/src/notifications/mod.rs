@@ -13,12 +13,15 @@
 //! person's choice (`prefs`), applied when it is shown or sent (`route`).
 //! `email` composes and queues the e-mails (immediate and digests, with
 //! their list and threading headers), `digest` schedules the digests,
-//! `unsubscribe` signs the one-click links, `ops` changes preferences.
+//! `unsubscribe` signs the one-click links, `ops` changes preferences,
+//! `inbound` turns e-mails sent to a reply address into replies.
 
 pub mod digest;
 pub mod email;
+pub mod inbound;
 pub mod ops;
 pub mod prefs;
+pub mod push;
 pub mod unsubscribe;
 
 use std::collections::HashMap;
@@ -97,25 +100,49 @@ impl NewNotification {
     }
 }
 
-/// Insert records (one statement each).
+/// Rows per multi-row `INSERT` (8 parameters each: 800, far below either
+/// engine's limit).
+const INSERT_CHUNK: usize = 100;
+
+/// Insert records: one multi-row statement per hundred (a fan-out to a
+/// community's members is a few statements, not one per member).
 pub async fn insert(db: &Db, items: &[NewNotification]) -> Result<(), sqlx::Error> {
     let t = now();
-    for n in items {
+    for chunk in items.chunks(INSERT_CHUNK) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 8;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO notifications (user_id, kind, actor_id, community_id, publication_id, reply_id, data, created_at) VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for n in chunk {
+            q = q
+                .bind(n.user_id)
+                .bind(n.kind)
+                .bind(n.actor_id)
+                .bind(n.community_id)
+                .bind(n.publication_id)
+                .bind(n.reply_id)
+                .bind(n.data.clone())
+                .bind(t);
+        }
         tick();
-        sqlx::query(
-            "INSERT INTO notifications (user_id, kind, actor_id, community_id, publication_id, reply_id, data, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(n.user_id)
-        .bind(n.kind)
-        .bind(n.actor_id)
-        .bind(n.community_id)
-        .bind(n.publication_id)
-        .bind(n.reply_id)
-        .bind(&n.data)
-        .bind(t)
-        .execute(&db.pool)
-        .await?;
+        q.execute(&db.pool).await?;
     }
     Ok(())
 }
@@ -282,6 +309,8 @@ pub struct Filter {
     pub until: Option<i64>,
     /// Not yet looked at by the immediate e-mail pass.
     pub unmailed: bool,
+    /// Not yet looked at by the push pass.
+    pub unpushed: bool,
     /// Fill `Item::excerpt`.
     pub excerpts: bool,
     /// Keep records routed nowhere (`Channel::Never`).
@@ -327,6 +356,9 @@ pub async fn fetch_with(
     }
     if filter.unmailed {
         cond.push_str(" AND n.emailed_at IS NULL");
+    }
+    if filter.unpushed {
+        cond.push_str(" AND n.pushed_at IS NULL");
     }
     let sql = format!(
         "SELECT n.id, n.kind, n.actor_id, n.community_id, n.publication_id, n.reply_id, n.data, n.created_at, n.read_at, n.emailed_at, \

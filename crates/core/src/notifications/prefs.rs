@@ -20,6 +20,8 @@ pub enum Channel {
     App,
     /// The centre and an e-mail right away.
     Email,
+    /// The centre and a Web Push notification right away (`push`).
+    Push,
     /// The centre and the daily digest.
     Daily,
     /// The centre and the weekly digest.
@@ -29,9 +31,10 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub const ALL: [Channel; 5] = [
+    pub const ALL: [Channel; 6] = [
         Channel::App,
         Channel::Email,
+        Channel::Push,
         Channel::Daily,
         Channel::Weekly,
         Channel::Never,
@@ -40,6 +43,7 @@ impl Channel {
         match self {
             Channel::App => "app",
             Channel::Email => "email",
+            Channel::Push => "push",
             Channel::Daily => "daily",
             Channel::Weekly => "weekly",
             Channel::Never => "never",

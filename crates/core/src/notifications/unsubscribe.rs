@@ -88,6 +88,15 @@ impl Signer {
     pub async fn load(db: &Db) -> Result<Signer, sqlx::Error> {
         Ok(Signer(key(db).await?))
     }
+    /// A signer with a given secret (unit tests).
+    pub fn from_secret(secret: &[u8]) -> Signer {
+        Signer(hmac::Key::new(hmac::HMAC_SHA256, secret))
+    }
+    /// The MAC of `data` under the instance's key (reply addresses use it,
+    /// with their own prefix so no token stands for another).
+    pub(crate) fn mac(&self, data: &[u8]) -> Vec<u8> {
+        hmac::sign(&self.0, data).as_ref().to_vec()
+    }
     /// `<payload>.<signature>`, URL-safe.
     pub fn token(&self, user_id: i64, target: &Target, expires: i64) -> String {
         let payload = format!("{user_id}.{}.{expires}", target.encode());
@@ -121,7 +130,7 @@ impl Signer {
     }
 }
 
-fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
