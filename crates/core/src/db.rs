@@ -147,6 +147,21 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0024_drafts.sql"),
     ),
     (
+        25,
+        "event_import",
+        include_str!("../../../migrations/0025_event_import.sql"),
+    ),
+    (
+        26,
+        "mail_in_push",
+        include_str!("../../../migrations/0026_mail_in_push.sql"),
+    ),
+    (
+        27,
+        "news_feeds",
+        include_str!("../../../migrations/0027_news_feeds.sql"),
+    ),
+    (
         28,
         "federation_content",
         include_str!("../../../migrations/0028_federation_content.sql"),
@@ -157,29 +172,14 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0029_wiki_files.sql"),
     ),
     (
-        31,
-        "rate_limit_sliding",
-        include_str!("../../../migrations/0031_rate_limit_sliding.sql"),
-    ),
-    (
-        25,
-        "event_import",
-        include_str!("../../../migrations/0025_event_import.sql"),
-    ),
-    (
         30,
         "deletion_health",
         include_str!("../../../migrations/0030_deletion_health.sql"),
     ),
     (
-        27,
-        "news_feeds",
-        include_str!("../../../migrations/0027_news_feeds.sql"),
-    ),
-    (
-        26,
-        "mail_in_push",
-        include_str!("../../../migrations/0026_mail_in_push.sql"),
+        31,
+        "rate_limit_sliding",
+        include_str!("../../../migrations/0031_rate_limit_sliding.sql"),
     ),
 ];
 

@@ -350,8 +350,8 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
 }
 
 mod audit;
-mod federation;
 mod deletion;
+mod federation;
 mod health;
 mod instance;
 mod invitations;
