@@ -228,8 +228,8 @@ mod tests {
 
     #[test]
     fn the_previous_window_still_counts_across_the_edge() {
-        // 30 hits, then the window turns: the 31st, a second later, is held.
-        assert!(over(30, 0, 10, L).is_some());
+        // 30 hits pass, the 31st is held; the window turns: the 31st, a second later, is still held.
+        assert!(over(31, 0, 10, L).is_some());
         assert!(over(1, 30, 1, L).is_some());
         // Half-way through the next window, half of the previous counts.
         assert_eq!(over(1, 30, 450, L), None);
