@@ -246,7 +246,22 @@ fn client_ip(parts: &Parts, state: &AppState) -> String {
         .unwrap_or_default()
 }
 
+/// A form that carries nothing but its CSRF token (a button that acts).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
 impl Ctx {
+    /// The signed-in person acting, for a state-changing request.
+    pub fn acting(&self) -> Result<crate::actor::Actor, AppError> {
+        self.user
+            .as_ref()
+            .map(crate::actor::Actor::person)
+            .ok_or(AppError::Unauthorized)
+    }
+
     pub fn user(&self) -> Result<&User, AppError> {
         self.user.as_ref().ok_or(AppError::Unauthorized)
     }

@@ -21,6 +21,7 @@ use crate::actor::Actor;
 use crate::data_rights::consents::{self, Consents};
 use crate::data_rights::{self, Export, PER_DAY, ops};
 use crate::error::{AppError, AppResult};
+use crate::web::ctx::CsrfForm;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -69,12 +70,6 @@ async fn data_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
     };
     let v = view(&state, &ctx, user.id, None).await?;
     Ok(page(&ctx, &v))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CsrfForm {
-    csrf: String,
 }
 
 async fn request(

@@ -20,6 +20,7 @@ use super::templates::{Shell, html, page};
 use crate::actor::Actor;
 use crate::data_rights::deletion::{self, Mode, Pending};
 use crate::error::{AppError, AppResult};
+use crate::web::ctx::CsrfForm;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -109,12 +110,6 @@ async fn delete_submit(
         }
         Err(e) => Err(e),
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CsrfForm {
-    csrf: String,
 }
 
 async fn cancel_submit(

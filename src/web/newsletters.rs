@@ -21,6 +21,7 @@ use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Arg, Lang};
 use crate::newsletter::{self, Access, compose, ops};
+use crate::web::ctx::CsrfForm;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -626,12 +627,6 @@ async fn add_item(
         }
         Err(e) => Err(e),
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CsrfForm {
-    csrf: String,
 }
 
 async fn test_send(

@@ -25,6 +25,7 @@ use crate::accounts::{self, User};
 use crate::actor::Actor;
 use crate::error::AppResult;
 use crate::ratelimit;
+use crate::web::ctx::CsrfForm;
 use crate::webauthn::{self, Purpose};
 
 pub fn router() -> Router<AppState> {
@@ -134,12 +135,6 @@ async fn again_submit(
         sessions::reauthenticated(&state, &Actor::person(&user), &session, amr::PASSWORD).await?;
     ctx.session_renewed(&state, renewed);
     Ok(ctx.redirect(&next))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CsrfForm {
-    csrf: String,
 }
 
 /// Options for a passkey of the signed-in person (with user verification:

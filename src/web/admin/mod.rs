@@ -29,6 +29,7 @@ use crate::i18n::Lang;
 use crate::jobs::Queue;
 use crate::policy::{self, Action};
 use crate::settings::{self, RegistrationMode};
+use crate::web::ctx::CsrfForm;
 
 /// People shown per page of the directory.
 /// People per page of `/admin/users`: 20 rows keep the page at EcoIndex A
@@ -289,12 +290,6 @@ fn mode_hint_key(m: RegistrationMode) -> &'static str {
         RegistrationMode::Invitation => "admin-mode-invitation-hint",
         RegistrationMode::Closed => "admin-mode-closed-hint",
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CsrfForm {
-    csrf: String,
 }
 
 #[derive(Deserialize, Default)]

@@ -17,6 +17,7 @@ use crate::library::ops::{self, Placement};
 use crate::library::{self, LANGUAGES, Loaded, Values};
 use crate::policy::{self, Action};
 use crate::web::AppState;
+use crate::web::ctx::CsrfForm;
 use crate::web::ctx::Ctx;
 use crate::web::templates::{FieldErrors, Shell, invalid, page};
 
@@ -383,12 +384,6 @@ pub(super) async fn files_submit(
             Ok(invalid(&ctx, &p))
         }
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(super) struct CsrfForm {
-    csrf: String,
 }
 
 pub(super) async fn remove_submit(

@@ -13,7 +13,6 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::errors_of;
-use crate::actor::Actor;
 use crate::communities::access::Loaded;
 use crate::edge::{download_response, read_multipart};
 use crate::error::{AppError, AppResult};
@@ -21,6 +20,7 @@ use crate::i18n::Lang;
 use crate::policy::{self, Action};
 use crate::space::{self, SpaceFile, ops};
 use crate::web::AppState;
+use crate::web::ctx::CsrfForm;
 use crate::web::ctx::Ctx;
 use crate::web::templates::{FieldErrors, Shell, invalid, page};
 
@@ -32,13 +32,6 @@ pub fn router() -> Router<AppState> {
         .route("/c/{slug}/files/quota", post(set_quota))
         .route("/c/{slug}/files/{id}", get(download))
         .route("/c/{slug}/files/{id}/delete", post(delete))
-}
-
-fn actor(ctx: &Ctx) -> AppResult<Actor> {
-    ctx.user
-        .as_ref()
-        .map(Actor::person)
-        .ok_or(AppError::Unauthorized)
 }
 
 #[derive(Deserialize, Default)]
@@ -203,7 +196,7 @@ async fn upload(
     Path(slug): Path<String>,
     mp: Multipart,
 ) -> AppResult<Response> {
-    let a = actor(&ctx)?;
+    let a = ctx.acting()?;
     let f = read_multipart(mp, "files").await?;
     ctx.verify_csrf(&f.get("csrf"))?;
     let folder: i64 = f.get("folder").parse().unwrap_or(0);
@@ -251,7 +244,7 @@ async fn new_folder(
     Path(slug): Path<String>,
     Form(f): Form<FolderForm>,
 ) -> AppResult<Response> {
-    let a = actor(&ctx)?;
+    let a = ctx.acting()?;
     ctx.verify_csrf(&f.csrf)?;
     match ops::create_folder(&state, &a, &slug, f.folder, &f.name).await {
         Ok(id) => {
@@ -289,7 +282,7 @@ async fn set_quota(
     Path(slug): Path<String>,
     Form(f): Form<QuotaForm>,
 ) -> AppResult<Response> {
-    let a = actor(&ctx)?;
+    let a = ctx.acting()?;
     ctx.verify_csrf(&f.csrf)?;
     let mb = match f.quota.trim() {
         "" => Ok(None),
@@ -334,19 +327,13 @@ async fn download(
     Ok(ctx.finish(download_response(&f.name, &f.content_type, bytes)))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CsrfForm {
-    csrf: String,
-}
-
 async fn delete(
     State(state): State<AppState>,
     mut ctx: Ctx,
     Path((slug, id)): Path<(String, String)>,
     Form(f): Form<CsrfForm>,
 ) -> AppResult<Response> {
-    let a = actor(&ctx)?;
+    let a = ctx.acting()?;
     ctx.verify_csrf(&f.csrf)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let file = ops::delete_file(&state, &a, &slug, id).await?;

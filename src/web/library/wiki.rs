@@ -15,11 +15,11 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::errors_of;
-use crate::actor::Actor;
 use crate::communities::access::Loaded;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
 use crate::web::AppState;
+use crate::web::ctx::CsrfForm;
 use crate::web::ctx::Ctx;
 use crate::web::templates::{FieldErrors, Shell, html, invalid, page};
 use crate::wiki::diff::{self, Row};
@@ -39,14 +39,6 @@ pub fn router() -> Router<AppState> {
         .route("/c/{slug}/wiki/{page}/diff", get(compare))
         .route("/c/{slug}/wiki/{page}/restore", post(restore))
         .route("/c/{slug}/wiki/{page}/delete", post(delete))
-}
-
-/// The signed-in person acting (forms are for signed-in people only).
-fn actor(ctx: &Ctx) -> AppResult<Actor> {
-    ctx.user
-        .as_ref()
-        .map(Actor::person)
-        .ok_or(AppError::Unauthorized)
 }
 
 fn shell(state: &AppState, ctx: &Ctx, l: &Loaded, title: &str) -> Shell {
@@ -237,7 +229,7 @@ async fn new_form(
     if ctx.user.is_none() {
         return Ok(login(&ctx, &crate::urls::wiki_new(&slug)));
     }
-    let l = ops::writable(&state, &actor(&ctx)?, &slug).await?;
+    let l = ops::writable(&state, &ctx.acting()?, &slug).await?;
     let nodes = wiki::tree(&state.db, l.c.id).await?;
     let title = ctx.t("wiki-new-title");
     let p = FormPage {
@@ -267,13 +259,13 @@ async fn new_submit(
     }
     ctx.verify_csrf(&f.csrf)?;
     let v = f.values();
-    match ops::create(&state, &actor(&ctx)?, &slug, &v).await {
+    match ops::create(&state, &ctx.acting()?, &slug, &v).await {
         Ok(p) => {
             ctx.flash("flash-wiki-created");
             Ok(ctx.redirect(&crate::urls::wiki_page(&slug, &p.slug)))
         }
         Err(AppError::Invalid { fields }) => {
-            let l = ops::writable(&state, &actor(&ctx)?, &slug).await?;
+            let l = ops::writable(&state, &ctx.acting()?, &slug).await?;
             let nodes = wiki::tree(&state.db, l.c.id).await?;
             let title = ctx.t("wiki-new-title");
             let p = FormPage {
@@ -379,7 +371,7 @@ async fn edit_submit(
     }
     ctx.verify_csrf(&f.csrf)?;
     let mut v = f.values();
-    match ops::edit(&state, &actor(&ctx)?, &slug, &page_slug, &v).await {
+    match ops::edit(&state, &ctx.acting()?, &slug, &page_slug, &v).await {
         Ok(Saved::Page(p)) => {
             ctx.flash("flash-wiki-saved");
             Ok(ctx.redirect(&crate::urls::wiki_page(&slug, &p.slug)))
@@ -544,15 +536,9 @@ async fn restore(
         return Err(AppError::Unauthorized);
     }
     ctx.verify_csrf(&f.csrf)?;
-    let p = ops::restore(&state, &actor(&ctx)?, &slug, &page_slug, f.revision).await?;
+    let p = ops::restore(&state, &ctx.acting()?, &slug, &page_slug, f.revision).await?;
     ctx.flash("flash-wiki-restored");
     Ok(ctx.redirect(&crate::urls::wiki_page(&slug, &p.slug)))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CsrfForm {
-    csrf: String,
 }
 
 async fn delete(
@@ -565,7 +551,7 @@ async fn delete(
         return Err(AppError::Unauthorized);
     }
     ctx.verify_csrf(&f.csrf)?;
-    ops::delete(&state, &actor(&ctx)?, &slug, &page_slug).await?;
+    ops::delete(&state, &ctx.acting()?, &slug, &page_slug).await?;
     ctx.flash("flash-wiki-deleted");
     Ok(ctx.redirect(&crate::urls::wiki(&slug)))
 }

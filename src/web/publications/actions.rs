@@ -11,7 +11,7 @@ pub(super) async fn set_follow(
     follow: bool,
 ) -> AppResult<Response> {
     ctx.verify_csrf(&first(&form_pairs(&body), "csrf"))?;
-    let actor = acting(&ctx)?;
+    let actor = ctx.acting()?;
     ops::set_follow(&state, &actor, id, follow).await?;
     Ok(ctx.redirect(&urls::publication(id)))
 }
@@ -42,7 +42,7 @@ pub(super) async fn accept_submit(
 ) -> AppResult<Response> {
     let pairs = form_pairs(&body);
     ctx.verify_csrf(&first(&pairs, "csrf"))?;
-    let actor = acting(&ctx)?;
+    let actor = ctx.acting()?;
     let reply_id: Option<i64> = first(&pairs, "reply_id").trim().parse().ok();
     ops::accept(&state, &actor, id, reply_id).await?;
     ctx.flash(if reply_id.is_some() {
@@ -64,7 +64,7 @@ pub(super) async fn share_submit(
 ) -> AppResult<Response> {
     let pairs = form_pairs(&body);
     ctx.verify_csrf(&first(&pairs, "csrf"))?;
-    let actor = acting(&ctx)?;
+    let actor = ctx.acting()?;
     let wanted: Vec<CommunityKey> = all_ids(&pairs, "community")
         .into_iter()
         .map(CommunityKey::Id)
@@ -89,7 +89,7 @@ pub(super) async fn pin_submit(
 ) -> AppResult<Response> {
     let pairs = form_pairs(&body);
     ctx.verify_csrf(&first(&pairs, "csrf"))?;
-    let actor = acting(&ctx)?;
+    let actor = ctx.acting()?;
     let cid: i64 = first(&pairs, "community")
         .trim()
         .parse()

@@ -90,7 +90,7 @@ pub(super) async fn edit_submit(
     Path(id): Path<i64>,
     mp: Multipart,
 ) -> AppResult<Response> {
-    let actor = acting(&ctx)?;
+    let actor = ctx.acting()?;
     let e = ops::editing(&state, ctx.user.as_ref(), id).await?;
     let form = read_multipart(mp, "files").await?;
     ctx.verify_csrf(&form.get("csrf"))?;
@@ -194,7 +194,7 @@ pub(super) async fn delete_submit(
     body: Bytes,
 ) -> AppResult<Response> {
     ctx.verify_csrf(&first(&form_pairs(&body), "csrf"))?;
-    let actor = acting(&ctx)?;
+    let actor = ctx.acting()?;
     ops::delete(&state, &actor, id).await?;
     ctx.flash("flash-publication-deleted");
     Ok(ctx.redirect("/"))

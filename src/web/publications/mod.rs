@@ -132,11 +132,6 @@ fn signed_in(ctx: &Ctx) -> AppResult<User> {
     ctx.user.clone().ok_or(AppError::Unauthorized)
 }
 
-/// The acting person for a state-changing request.
-fn acting(ctx: &Ctx) -> AppResult<Actor> {
-    Ok(Actor::person(&signed_in(ctx)?))
-}
-
 /// "You wrote a lot in a short time; try again in N minutes; your text is kept."
 pub(super) fn limited_message(lang: Lang, key: &str, retry_after: i64) -> String {
     let minutes = (retry_after + 59) / 60;

@@ -10,7 +10,7 @@ pub(super) async fn reply_submit(
 ) -> AppResult<Response> {
     let pairs = form_pairs(&body);
     ctx.verify_csrf(&first(&pairs, "csrf"))?;
-    let actor = acting(&ctx)?;
+    let actor = ctx.acting()?;
     let parent_id: Option<i64> = first(&pairs, "parent_id").trim().parse().ok();
     // The reply form under the thread names its field `reply` (the field its
     // errors are tied to); the forms under each reply name it `body`.
@@ -108,7 +108,7 @@ pub(super) async fn reply_edit_submit(
 ) -> AppResult<Response> {
     let pairs = form_pairs(&body);
     ctx.verify_csrf(&first(&pairs, "csrf"))?;
-    let actor = acting(&ctx)?;
+    let actor = ctx.acting()?;
     let text = first(&pairs, "body");
     match ops::edit_reply(&state, &actor, id, rid, &text).await {
         Ok(()) => {
@@ -160,7 +160,7 @@ pub(super) async fn reply_delete_submit(
     body: Bytes,
 ) -> AppResult<Response> {
     ctx.verify_csrf(&first(&form_pairs(&body), "csrf"))?;
-    let actor = acting(&ctx)?;
+    let actor = ctx.acting()?;
     ops::delete_reply(&state, &actor, id, rid).await?;
     ctx.flash("flash-reply-deleted");
     Ok(ctx.redirect(&urls::reply(id, rid)))

@@ -49,7 +49,8 @@ fn read_member(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, i: usize) -> Result<Vec
     if f.size() > MAX_MEMBER {
         return Err(FileError::TooLarge);
     }
-    let mut out = Vec::with_capacity(f.size().min(MAX_MEMBER) as usize);
+    // Grown as read: a declared size is not trusted for an allocation.
+    let mut out = Vec::with_capacity(f.size().min(1 << 20) as usize);
     // The declared size can lie: read one byte past the cap to know.
     f.take(MAX_MEMBER + 1)
         .read_to_end(&mut out)
