@@ -92,3 +92,7 @@ territory-field = Territory
 territory-field-hint = The name of a region, RCM or municipality (for instance “Mauricie” or “Trois-Rivières”). Leave empty for all of Québec.
 territory-field-find = Find a territory
 territory-search-filter = Territory (includes the territories within)
+territory-map-more = { $count ->
+    [one] And one more place on the map; all of them in the directories:
+   *[other] And { $count } more places on the map; all of them in the directories:
+}

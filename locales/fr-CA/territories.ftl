@@ -92,3 +92,7 @@ territory-field = Territoire
 territory-field-hint = Le nom d'une région, d'une MRC ou d'une municipalité (par exemple « Mauricie » ou « Trois-Rivières »). Laissez vide pour tout le Québec.
 territory-field-find = Trouver un territoire
 territory-search-filter = Territoire (inclut les territoires contenus)
+territory-map-more = { $count ->
+    [one] Et un autre lieu sur la carte ; tous dans les répertoires :
+   *[other] Et { $count } autres lieux sur la carte ; tous dans les répertoires :
+}

@@ -24,7 +24,10 @@ use super::ctx::Ctx;
 use super::feeds::{self, Feed};
 use super::publications::{SummaryView, summary_view};
 use super::templates::{FieldErrors, Shell, invalid, page};
+use std::sync::Arc;
+
 use crate::accounts::User;
+use crate::cache::CachedPage;
 use crate::actor::Actor;
 use crate::communities::{self, Community};
 use crate::error::{AppError, AppResult};
@@ -258,6 +261,37 @@ pub struct ListItem {
     pub anchor: String,
 }
 
+/// The line under a capped map list: how many more places the map draws,
+/// and where to find them all (the directories filtered on the territory).
+pub struct MapMore {
+    pub text: String,
+    pub links: Vec<(String, String)>,
+}
+
+fn map_more(lang: Lang, t: &Territory, more: usize) -> Option<MapMore> {
+    if more == 0 {
+        return None;
+    }
+    let slug = crate::urls::encode_path(&t.slug);
+    Some(MapMore {
+        text: lang.ta(
+            "territory-map-more",
+            &[("count", Arg::Num(i64::try_from(more).unwrap_or(i64::MAX)))],
+        ),
+        links: vec![
+            (format!("{}?kind=communities", t.path()), lang.t("territory-kind-communities")),
+            (
+                format!("/organisations?territory={slug}"),
+                lang.t("nav-organisations"),
+            ),
+            (
+                format!("/initiatives?territory={slug}"),
+                lang.t("nav-initiatives"),
+            ),
+        ],
+    })
+}
+
 fn list_items(lang: Lang, items: &[MapPoint], anchor: &str) -> Vec<ListItem> {
     items
         .iter()
@@ -367,6 +401,17 @@ fn child_view(lang: Lang, c: &rollup::Child) -> ChildView {
 #[template(path = "territory_show.html")]
 struct ShowPage {
     s: Shell,
+    body: String,
+    feed_rss: String,
+    feed_atom: String,
+}
+
+/// The body of a territory page: the same for every anonymous visitor, so
+/// kept in `state.pages` (see `cached`).
+#[derive(Template)]
+#[template(path = "territory_show_body.html")]
+struct ShowBody {
+    s: Shell,
     name: String,
     level: String,
     code: String,
@@ -386,6 +431,7 @@ struct ShowPage {
     next: Option<String>,
     map_svg: String,
     map_items: Vec<ListItem>,
+    map_more: Option<MapMore>,
     map_link: String,
     extra: Vec<Extra>,
     feed_rss: String,
@@ -398,7 +444,62 @@ async fn show(
     Path(slug): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let t = load(&state, &slug).await?;
+    let key = format!("show|{slug}|{}|{}|{}|{}", q.theme().unwrap_or_default(), q.kind(), q.page(), ctx.lang.code());
+    let cached = cached(&state, &ctx, key, || show_body(&state, &ctx, &slug, &q)).await?;
+    let base = format!("/t/{}", crate::urls::encode_path(&slug));
+    Ok(page(
+        &ctx,
+        &ShowPage {
+            s: shell(&state, &ctx, &cached),
+            body: cached.body.clone(),
+            feed_rss: format!("{base}/feed.rss"),
+            feed_atom: format!("{base}/feed.atom"),
+        },
+    ))
+}
+
+/// The shell around a page body: this request's, with the body's title
+/// and breadcrumbs.
+fn shell(state: &AppState, ctx: &Ctx, p: &CachedPage) -> Shell {
+    let mut s = Shell::new(state, ctx, &p.title, "territories");
+    for (label, link) in &p.crumbs {
+        s = s.crumb(label.clone(), link.clone());
+    }
+    s
+}
+
+/// Anonymous visitors get the body computed under the database's current
+/// content version, once (crates/core/src/cache.rs); members get theirs
+/// computed (what they see depends on their memberships). The version is
+/// read before the data, so a page is never kept under a newer number.
+async fn cached<F, Fut>(
+    state: &AppState,
+    ctx: &Ctx,
+    key: String,
+    compute: F,
+) -> AppResult<Arc<CachedPage>>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = AppResult<CachedPage>>,
+{
+    if ctx.user.is_some() {
+        return Ok(Arc::new(compute().await?));
+    }
+    let version = crate::cache::content_version(&state.db).await?;
+    if let Some(page) = state.pages.get(&key, version) {
+        return Ok(page);
+    }
+    let page = compute().await?;
+    Ok(state.pages.put(key, version, page))
+}
+
+async fn show_body(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+    q: &PageQuery,
+) -> AppResult<CachedPage> {
+    let t = load(state, slug).await?;
     let viewer = ctx.user.as_ref();
     let lang = ctx.lang;
     let filter = Filter { theme: q.theme() };
@@ -436,7 +537,7 @@ async fn show(
     if points.is_empty() {
         points = rollup::community_points(&state.db, viewer, t.id, &filter).await?;
     }
-    points.extend(extra_points(&state, viewer, &t).await?);
+    points.extend(extra_points(state, viewer, &t).await?);
     let boundary = rollup::boundary(&state.db, t.id).await?;
     let rings = boundary
         .as_deref()
@@ -452,16 +553,13 @@ async fn show(
         "map-item",
     );
     let base = t.path();
-    let mut s = Shell::new(&state, &ctx, &t.name, "territories")
-        .crumb(ctx.t("territory-index-title"), "/t");
+    let mut trail = vec![(ctx.t("territory-index-title"), "/t".to_string())];
     for c in &crumbs {
-        s = s.crumb(c.name.clone(), c.path());
+        trail.push((c.name.clone(), c.path()));
     }
-    let extra = extra_sections(&state, viewer, &t, lang).await?;
-    Ok(page(
-        &ctx,
-        &ShowPage {
-            s,
+    let extra = extra_sections(state, viewer, &t, lang).await?;
+    let body = ShowBody {
+            s: Shell::new(state, ctx, &t.name, "territories"),
             name: t.name.clone(),
             level: level_label(lang, t.level),
             code: t.code.clone(),
@@ -496,14 +594,21 @@ async fn show(
             prev: (page_no > 0).then(|| q.link(&base, page_no - 1)),
             next: more.then(|| q.link(&base, page_no + 1)),
             map_items: list_items(lang, &view.items, "map-item"),
+            map_more: map_more(lang, &t, view.more),
             map_svg: view.svg,
             map_link: crate::urls::territory_map(&t.slug),
             extra,
             feed_rss: format!("{base}/feed.rss"),
             feed_atom: format!("{base}/feed.atom"),
             base,
-        },
-    ))
+    }
+    .render()
+    .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(CachedPage {
+        title: t.name.clone(),
+        crumbs: trail,
+        body,
+    })
 }
 
 // ---- maps ---------------------------------------------------------------------------
@@ -512,20 +617,34 @@ async fn show(
 #[template(path = "territory_map.html")]
 struct MapPage {
     s: Shell,
+    body: String,
+}
+
+/// The body of a map page (cached for anonymous visitors, like `ShowBody`).
+#[derive(Template)]
+#[template(path = "territory_map_body.html")]
+struct MapBody {
+    s: Shell,
     name: String,
     back: String,
     map_svg: String,
     map_items: Vec<ListItem>,
+    map_more: Option<MapMore>,
 }
 
-async fn render_map_page(state: &AppState, ctx: &Ctx, t: &Territory) -> AppResult<Response> {
+async fn map_body(state: &AppState, ctx: &Ctx, slug: &str) -> AppResult<CachedPage> {
+    let t = load(state, slug).await?;
     let viewer = ctx.user.as_ref();
     let lang = ctx.lang;
     let filter = Filter::default();
     let children = rollup::children(&state.db, viewer, t.id, &filter).await?;
+    // Sub-territories (weighted by their communities) or, at the bottom of
+    // the tree, the communities themselves — as on the territory's page.
     let mut points = rollup::child_points(&children);
-    points.extend(rollup::community_points(&state.db, viewer, t.id, &filter).await?);
-    points.extend(extra_points(state, viewer, t).await?);
+    if points.is_empty() {
+        points = rollup::community_points(&state.db, viewer, t.id, &filter).await?;
+    }
+    points.extend(extra_points(state, viewer, &t).await?);
     let rings = rollup::boundary(&state.db, t.id)
         .await?
         .as_deref()
@@ -536,23 +655,39 @@ async fn render_map_page(state: &AppState, ctx: &Ctx, t: &Territory) -> AppResul
         &[("name", Arg::from(t.name.clone()))],
     );
     let view = map::render(&title, &rings, points, "map-item");
-    let mut s =
-        Shell::new(state, ctx, &title, "territories").crumb(ctx.t("territory-index-title"), "/t");
+    let mut trail = vec![(ctx.t("territory-index-title"), "/t".to_string())];
     for c in territories::breadcrumbs(&state.db, t.id).await? {
-        s = s.crumb(c.name.clone(), c.path());
+        trail.push((c.name.clone(), c.path()));
     }
-    s = s.crumb(
+    trail.push((
         ctx.t("territory-map-crumb"),
         crate::urls::territory_map(&t.slug),
-    );
+    ));
+    let body = MapBody {
+        s: Shell::new(state, ctx, &title, "territories"),
+        name: title.clone(),
+        back: t.path(),
+        map_items: list_items(lang, &view.items, "map-item"),
+        map_more: map_more(lang, &t, view.more),
+        map_svg: view.svg,
+    }
+    .render()
+    .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(CachedPage {
+        title,
+        crumbs: trail,
+        body,
+    })
+}
+
+async fn render_map_page(state: &AppState, ctx: &Ctx, slug: &str) -> AppResult<Response> {
+    let key = format!("map|{slug}|{}", ctx.lang.code());
+    let p = cached(state, ctx, key, || map_body(state, ctx, slug)).await?;
     Ok(page(
         ctx,
         &MapPage {
-            s,
-            name: title,
-            back: t.path(),
-            map_items: list_items(lang, &view.items, "map-item"),
-            map_svg: view.svg,
+            s: shell(state, ctx, &p),
+            body: p.body.clone(),
         },
     ))
 }
@@ -562,13 +697,11 @@ async fn map_page(
     ctx: Ctx,
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
-    let t = load(&state, &slug).await?;
-    render_map_page(&state, &ctx, &t).await
+    render_map_page(&state, &ctx, &slug).await
 }
 
 async fn province_map(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let t = load(&state, "quebec").await?;
-    render_map_page(&state, &ctx, &t).await
+    render_map_page(&state, &ctx, "quebec").await
 }
 
 // ---- feeds ------------------------------------------------------------------------

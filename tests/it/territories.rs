@@ -359,6 +359,92 @@ async fn a_community_is_placed_by_typing_a_name_and_rolls_up_to_its_region() {
     );
 }
 
+/// Anonymous visitors get territory pages and maps from the in-process
+/// cache (crates/core/src/cache.rs), validated by the content version that
+/// triggers bump in the same transaction as a change — through an
+/// operation or any other writer (a CLI, another node: here plain SQL).
+#[tokio::test]
+async fn anonymous_territory_pages_are_cached_and_follow_every_change() {
+    let app = TestApp::spawn().await;
+    import_fixtures(&app).await;
+    let (alice, _) = app.logged_in("alice", false).await;
+    let res = app
+        .post_form(
+            &alice,
+            "/c/new",
+            "/c/new",
+            &[
+                ("name", "Cuisines collectives"),
+                ("slug", ""),
+                ("description", "Entraide locale."),
+                ("theme", "economie-sociale"),
+                ("territory", "trois-rivieres (Mauricie)"),
+                ("visibility", "open"),
+                ("join_policy", "open"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let anon = app.client();
+    let version = || async {
+        passerelles::cache::content_version(&app.state.db)
+            .await
+            .expect("version")
+    };
+
+    let (_, first) = get(&anon, app.at("/t/mauricie")).await;
+    assert!(first.contains("href=\"/c/cuisines-collectives\""), "{first}");
+    let (_, map) = get(&anon, app.at("/t/trois-rivieres/map")).await;
+    assert!(map.contains("<a href=\"/c/cuisines-collectives\" class=\"map-community\""), "{map}");
+    let kept = app.state.pages.len();
+    assert!(kept >= 2, "both pages kept: {kept}");
+    // Nothing changed: the same number, the pages come from the cache.
+    let v = version().await;
+    let (_, again) = get(&anon, app.at("/t/mauricie")).await;
+    assert_eq!(version().await, v);
+    assert_eq!(app.state.pages.len(), kept);
+    assert!(again.contains("href=\"/c/cuisines-collectives\""));
+
+    // The community turns private (plain SQL, as another writer would):
+    // the number moves on and anonymous visitors no longer see it, on the
+    // page, in the counts or on the map.
+    sqlx::query("UPDATE communities SET visibility = 'private' WHERE slug = 'cuisines-collectives'")
+        .execute(&app.state.db.pool)
+        .await
+        .expect("private");
+    assert!(version().await > v, "the trigger bumped the number");
+    let (_, body) = get(&anon, app.at("/t/mauricie")).await;
+    assert!(!body.contains("/c/cuisines-collectives"), "{body}");
+    let (_, body) = get(&anon, app.at("/t/trois-rivieres/map")).await;
+    assert!(!body.contains("/c/cuisines-collectives"), "{body}");
+    let (_, body) = get(&anon, app.at("/t/quebec")).await;
+    assert!(
+        body.contains("<a href=\"/t/mauricie\">Mauricie</a> <span class=\"muted\">Région administrative · aucune communauté</span>"),
+        "{body}"
+    );
+    // Its member still sees it (members' pages are never cached).
+    let (_, body) = get(&alice, app.at("/t/mauricie")).await;
+    assert!(body.contains("href=\"/c/cuisines-collectives\""), "{body}");
+
+    // Open again, and renamed through a second statement: both show.
+    sqlx::query("UPDATE communities SET visibility = 'open', name = 'Cuisines solidaires' WHERE slug = 'cuisines-collectives'")
+        .execute(&app.state.db.pool)
+        .await
+        .expect("open");
+    let (_, body) = get(&anon, app.at("/t/mauricie")).await;
+    assert!(body.contains("Cuisines solidaires"), "{body}");
+    // Each language has its own copy.
+    let res = anon
+        .get(app.at("/t/mauricie"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .expect("get");
+    let en = res.text().await.expect("body");
+    assert!(en.contains("Administrative region") || en.contains("lang=\"en\""), "{en}");
+    assert!(!en.contains("Région administrative"), "{en}");
+}
+
 // ---- the permission matrix's territory rows ------------------------------------------------
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

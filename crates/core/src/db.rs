@@ -181,6 +181,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "rate_limit_sliding",
         include_str!("../../../migrations/0031_rate_limit_sliding.sql"),
     ),
+    (
+        45,
+        "content_version",
+        include_str!("../../../migrations/0045_content_version.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

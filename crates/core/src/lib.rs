@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod cache;
 pub mod communities;
 pub mod config;
 pub mod data_rights;

@@ -38,6 +38,9 @@ pub struct Inner {
     pub images: crate::images::Pool,
     /// Which reverse proxies are believed, and through which header.
     pub proxies: crate::proxy::Proxies,
+    /// Pages computed for anonymous visitors (territory pages and maps),
+    /// validated by the database's content version.
+    pub pages: crate::cache::PageCache,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -73,6 +76,7 @@ impl AppState {
             oidc_keys: Default::default(),
             images,
             proxies,
+            pages: crate::cache::PageCache::default(),
         }))
     }
 

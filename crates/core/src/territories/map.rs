@@ -47,13 +47,25 @@ pub struct Marker {
     pub weight: i64,
 }
 
+/// Entries in the list beside a map at most: the map draws every point
+/// (clustered), the list names the first ones and says how many more
+/// there are (the page links to the filtered directories for them).
+pub const LIST_MAX: usize = 100;
+
+/// Names in a cluster's tooltip at most, then "(+N)".
+const CLUSTER_NAMES: usize = 8;
+
 /// What a page needs to show a map and its list.
 #[derive(Debug, Clone)]
 pub struct MapView {
     /// The whole `<svg>` element.
     pub svg: String,
-    /// Every point, in list order (the accessible alternative).
+    /// The first `LIST_MAX` points, in list order (the accessible
+    /// alternative); the entry `n` has the id `<list_anchor>-<n>`.
     pub items: Vec<MapPoint>,
+    /// How many points the map draws beyond `items` (the list's
+    /// `<list_anchor>-more` entry says so).
+    pub more: usize,
 }
 
 fn esc(s: &str) -> String {
@@ -171,9 +183,21 @@ pub fn render(title: &str, boundary: &[Ring], points: Vec<MapPoint>, list_anchor
             let names: Vec<&str> = m
                 .members
                 .iter()
+                .take(CLUSTER_NAMES)
                 .map(|&i| points[i].label.as_str())
                 .collect();
-            (format!("#{list_anchor}-{first}"), names.join(", "))
+            let mut label = names.join(", ");
+            if m.members.len() > CLUSTER_NAMES {
+                label.push_str(&format!(", … (+{})", m.members.len() - CLUSTER_NAMES));
+            }
+            // A cluster links to its first entry in the list, or to the
+            // list's "more" line when that entry is past the cap.
+            let href = if first < LIST_MAX {
+                format!("#{list_anchor}-{first}")
+            } else {
+                format!("#{list_anchor}-more")
+            };
+            (href, label)
         };
         let class = if m.members.len() == 1 {
             p.kind
@@ -200,9 +224,13 @@ pub fn render(title: &str, boundary: &[Ring], points: Vec<MapPoint>, list_anchor
         s.push_str("</a>");
     }
     s.push_str("</svg>");
+    let mut items = points;
+    let more = items.len().saturating_sub(LIST_MAX);
+    items.truncate(LIST_MAX);
     MapView {
         svg: s,
-        items: points,
+        items,
+        more,
     }
 }
 
@@ -249,6 +277,33 @@ mod tests {
         assert!(view.svg.contains("href=\"/t/c\""));
         assert_eq!(view.svg.matches("<circle").count(), 2);
         assert_eq!(view.items.len(), 3);
+    }
+
+    #[test]
+    fn the_list_is_capped_and_clusters_name_a_few() {
+        // 130 points in Montréal: one cluster, a list of LIST_MAX, 30 more.
+        let points: Vec<MapPoint> = (0..130)
+            .map(|i| pt(45.5, -73.57, &format!("p{i}")))
+            .collect();
+        let view = render("Carte", &[], points, "liste");
+        assert_eq!(view.items.len(), LIST_MAX);
+        assert_eq!(view.more, 30);
+        assert_eq!(view.svg.matches("<circle").count(), 1);
+        assert!(
+            view.svg
+                .contains("<title>p0, p1, p2, p3, p4, p5, p6, p7, … (+122)</title>"),
+            "{}",
+            view.svg
+        );
+        // A cluster whose first point is past the cap links to the "more" line.
+        let mut far: Vec<MapPoint> = (0..LIST_MAX)
+            .map(|i| pt(48.45, -68.52, &format!("r{i}")))
+            .collect();
+        far.push(pt(45.50, -73.57, "m0"));
+        far.push(pt(45.50, -73.57, "m1"));
+        let view = render("Carte", &[], far, "liste");
+        assert!(view.svg.contains("href=\"#liste-more\""), "{}", view.svg);
+        assert_eq!(view.more, 2);
     }
 
     #[test]
