@@ -1,5 +1,6 @@
 # Notification preferences, e-mails, digests, unsubscribe (issue 16).
 notification-new-publication = { $name } published in { $community }
+notification-event = { $name } announced an event in { $community }
 
 notify-settings-title = Notifications
 notify-settings-lead = Get what you asked for, at the pace you chose. Everything not set to "never" also stays in your notification centre.
@@ -53,6 +54,12 @@ notify-error-day = Choose a day of the week.
 notify-error-level = Choose one of the watching levels offered.
 
 notify-mute-thread = Mute this thread
+notify-settings-muted = Muted discussions
+notify-settings-muted-hint = Nothing reaches you from these discussions. Unmute one to get its notifications again.
+notify-settings-no-muted = No discussion is muted.
+notify-unmute-thread = Unmute
+notify-thread-muted = This discussion is muted.
+notify-thread-unmuted = You will get this discussion's notifications again.
 
 notify-mail-open = Open
 notify-mail-settings = My notification preferences
