@@ -16,7 +16,7 @@ notify-settings-communities = By community
 notify-settings-communities-hint = A community's watching level overrides the choices above: "muted" silences everything from it except decisions about you.
 notify-settings-no-community = You are not a member of any community.
 notify-settings-save = Save my preferences
-notify-settings-saved = Your notification preferences are saved.
+flash-notify-settings-saved = Your notification preferences are saved.
 
 notify-channel-app = On the site only
 notify-channel-email = E-mail right away
@@ -58,8 +58,8 @@ notify-settings-muted = Muted discussions
 notify-settings-muted-hint = Nothing reaches you from these discussions. Unmute one to get its notifications again.
 notify-settings-no-muted = No discussion is muted.
 notify-unmute-thread = Unmute
-notify-thread-muted = This discussion is muted.
-notify-thread-unmuted = You will get this discussion's notifications again.
+flash-notify-thread-muted = This discussion is muted.
+flash-notify-thread-unmuted = You will get this discussion's notifications again.
 
 notify-mail-open = Open
 notify-mail-settings = My notification preferences

@@ -200,9 +200,9 @@ async fn mute_thread(State(state): State<AppState>, mut ctx: Ctx, body: Bytes) -
     notifications::ops::set_thread_muted(&state, &Actor::person(&user), id, mute).await?;
     if get("next") == "settings" {
         ctx.flash(if mute {
-            "notify-thread-muted"
+            "flash-notify-thread-muted"
         } else {
-            "notify-thread-unmuted"
+            "flash-notify-thread-unmuted"
         });
         return Ok(ctx.redirect(crate::urls::NOTIFICATION_SETTINGS));
     }
@@ -501,7 +501,7 @@ async fn settings_post(
     let actor = Actor::person(&user);
     match notifications::ops::update(&state, &actor, &changes).await {
         Ok(()) => {
-            ctx.flash("notify-settings-saved");
+            ctx.flash("flash-notify-settings-saved");
             Ok(ctx.redirect(crate::urls::NOTIFICATION_SETTINGS))
         }
         Err(AppError::Invalid { fields }) => {

@@ -195,7 +195,10 @@ async fn an_event_in_my_communities_routes_by_preferences_levels_and_policy() {
         .await
         .expect("body");
     assert!(page.contains("Fête de ruelle"), "{page}");
-    assert!(page.contains(&format!("href=\"/events/{fete}\"")), "{page}");
+    assert!(
+        page.contains(&format!("href=\"{}\"", passerelles::urls::event(fete))),
+        "{page}"
+    );
     assert!(page.contains("alice a annoncé un événement dans"), "{page}");
 
     // Nora's e-mail, right away: the event, its time and link, one-click
@@ -225,7 +228,7 @@ async fn an_event_in_my_communities_routes_by_preferences_levels_and_policy() {
     assert!(text.contains("2030-05-04 14:00"), "{text}");
     assert!(text.contains("Apportez une chaise"), "{text}");
     assert!(
-        text.contains(&format!("{}/events/{fete}", app.url)),
+        text.contains(&format!("{}{}", app.url, passerelles::urls::event(fete))),
         "{text}"
     );
     // Its one click turns events off for her, and only events.
@@ -306,7 +309,7 @@ async fn an_event_in_my_communities_routes_by_preferences_levels_and_policy() {
     assert!(pos("## Communauté quartier") < pos("Fête de ruelle"));
     assert!(text.contains("Réparer sa chaîne"), "excerpt:\n{text}");
     assert!(
-        text.contains(&format!("{}/events/{velo}", app.url)),
+        text.contains(&format!("{}{}", app.url, passerelles::urls::event(velo))),
         "link:\n{text}"
     );
     assert_eq!(text.matches("\n- ").count(), 2, "two items:\n{text}");
