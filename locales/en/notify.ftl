@@ -1,5 +1,6 @@
 # Notification preferences, e-mails, digests, unsubscribe (issue 16).
 notification-new-publication = { $name } published in { $community }
+notification-event = { $name } announced an event in { $community }
 
 notify-settings-title = Notifications
 notify-settings-lead = Get what you asked for, at the pace you chose. Everything not set to "never" also stays in your notification centre.
@@ -15,7 +16,7 @@ notify-settings-communities = By community
 notify-settings-communities-hint = A community's watching level overrides the choices above: "muted" silences everything from it except decisions about you.
 notify-settings-no-community = You are not a member of any community.
 notify-settings-save = Save my preferences
-notify-settings-saved = Your notification preferences are saved.
+flash-notify-settings-saved = Your notification preferences are saved.
 
 notify-channel-app = On the site only
 notify-channel-email = E-mail right away
@@ -53,6 +54,12 @@ notify-error-day = Choose a day of the week.
 notify-error-level = Choose one of the watching levels offered.
 
 notify-mute-thread = Mute this thread
+notify-settings-muted = Muted discussions
+notify-settings-muted-hint = Nothing reaches you from these discussions. Unmute one to get its notifications again.
+notify-settings-no-muted = No discussion is muted.
+notify-unmute-thread = Unmute
+flash-notify-thread-muted = This discussion is muted.
+flash-notify-thread-unmuted = You will get this discussion's notifications again.
 
 notify-mail-open = Open
 notify-mail-settings = My notification preferences

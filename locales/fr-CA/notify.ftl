@@ -1,5 +1,6 @@
 # Préférences de notification, courriels, résumés, désabonnement (issue 16).
 notification-new-publication = { $name } a publié dans { $community }
+notification-event = { $name } a annoncé un événement dans { $community }
 
 notify-settings-title = Notifications
 notify-settings-lead = Recevez ce que vous avez demandé, au rythme choisi. Tout ce qui n’est pas « jamais » reste aussi dans votre centre de notifications.
@@ -15,7 +16,7 @@ notify-settings-communities = Par communauté
 notify-settings-communities-hint = Le niveau de suivi d’une communauté l’emporte sur les choix ci-dessus : « en sourdine » fait taire tout ce qui vient d’elle, sauf les décisions qui vous concernent.
 notify-settings-no-community = Vous n’êtes membre d’aucune communauté.
 notify-settings-save = Enregistrer mes préférences
-notify-settings-saved = Vos préférences de notification sont enregistrées.
+flash-notify-settings-saved = Vos préférences de notification sont enregistrées.
 
 notify-channel-app = Dans le site seulement
 notify-channel-email = Courriel immédiat
@@ -53,6 +54,12 @@ notify-error-day = Choisissez un jour de la semaine.
 notify-error-level = Choisissez un des niveaux de suivi proposés.
 
 notify-mute-thread = Mettre cette discussion en sourdine
+notify-settings-muted = Discussions en sourdine
+notify-settings-muted-hint = Rien ne vous arrive de ces discussions. Réactivez-en une pour en recevoir de nouveau les notifications.
+notify-settings-no-muted = Aucune discussion n’est en sourdine.
+notify-unmute-thread = Réactiver les notifications
+flash-notify-thread-muted = Cette discussion est en sourdine.
+flash-notify-thread-unmuted = Vous recevrez de nouveau les notifications de cette discussion.
 
 notify-mail-open = Ouvrir
 notify-mail-settings = Mes préférences de notification

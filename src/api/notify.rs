@@ -38,8 +38,13 @@ pub struct CommunityWatch {
 pub struct NotificationPreferences {
     /// Channel per kind (`mention`, `reply`, `followed_reply`,
     /// `new_publication`, `event`, `moderation`, `join_request`,
-    /// `saved_search`, `security`): `app`, `email`, `daily`, `weekly` or
-    /// `never`. `security` is always `email`.
+    /// `saved_search`, `security`): `app` (the notification centre only),
+    /// `email` (an e-mail right away), `push` (a Web Push message right
+    /// away to each browser subscribed from the settings page — subscribing
+    /// needs the browser, so there is no API for it; without a subscribed
+    /// browser the record stays in the centre), `daily` or `weekly` (the
+    /// digest), or `never`. Every channel but `never` also keeps the record
+    /// in the centre. `security` is always `email`.
     pub channels: BTreeMap<String, String>,
     /// Local hour digests are sent (0–23).
     pub digest_hour: i64,

@@ -185,8 +185,9 @@ async fn mark_read(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> AppR
 
 // ---- mute a thread --------------------------------------------------------------------------
 
-/// `publication=<id>&mute=1|0`, from the notification centre.
-async fn mute_thread(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> AppResult<Response> {
+/// `publication=<id>&mute=1|0`, from the notification centre (mute) or the
+/// settings page (`next=settings`: hear it again).
+async fn mute_thread(State(state): State<AppState>, mut ctx: Ctx, body: Bytes) -> AppResult<Response> {
     let pairs = crate::edge::form_pairs(&body);
     let get = |k: &str| crate::edge::first(&pairs, k);
     ctx.verify_csrf(&get("csrf"))?;
@@ -195,8 +196,16 @@ async fn mute_thread(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> Ap
         .trim()
         .parse()
         .map_err(|_| AppError::NotFound)?;
-    notifications::ops::set_thread_muted(&state, &Actor::person(&user), id, get("mute") == "1")
-        .await?;
+    let mute = get("mute") == "1";
+    notifications::ops::set_thread_muted(&state, &Actor::person(&user), id, mute).await?;
+    if get("next") == "settings" {
+        ctx.flash(if mute {
+            "flash-notify-thread-muted"
+        } else {
+            "flash-notify-thread-unmuted"
+        });
+        return Ok(ctx.redirect(crate::urls::NOTIFICATION_SETTINGS));
+    }
     Ok(ctx.redirect("/notifications"))
 }
 
@@ -333,6 +342,8 @@ struct SettingsPage {
     channels: Vec<(&'static str, String)>,
     communities: Vec<CommunityRow>,
     levels: Vec<(&'static str, String)>,
+    /// Muted threads: (publication id, title, link).
+    muted: Vec<(i64, String, String)>,
     hour: String,
     zone: String,
     zones: Vec<&'static str>,
@@ -402,6 +413,18 @@ fn settings_page(
         levels: Level::ALL
             .into_iter()
             .map(|l| (l.code(), lang.t(&format!("notify-level-{}", l.code()))))
+            .collect(),
+        muted: cur
+            .muted_threads
+            .iter()
+            .map(|(id, title)| {
+                let title = if title.is_empty() {
+                    lang.t("notification-untitled")
+                } else {
+                    title.clone()
+                };
+                (*id, title, crate::urls::publication(*id))
+            })
             .collect(),
         hour: typed
             .map(|t| t.digest_hour.clone())
@@ -478,7 +501,7 @@ async fn settings_post(
     let actor = Actor::person(&user);
     match notifications::ops::update(&state, &actor, &changes).await {
         Ok(()) => {
-            ctx.flash("notify-settings-saved");
+            ctx.flash("flash-notify-settings-saved");
             Ok(ctx.redirect(crate::urls::NOTIFICATION_SETTINGS))
         }
         Err(AppError::Invalid { fields }) => {

@@ -60,3 +60,5 @@ mod sqlcount;
 mod territories;
 mod wiki;
 mod writing;
+mod notify_events;
+mod e2e_notify;

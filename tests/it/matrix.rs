@@ -28,7 +28,8 @@
 //! - a publication's page and its community's listing (HTML, and API) agree;
 //! - notifications (a new reply on a followed publication) and mentions reach
 //!   a person only while they may read the publication; so do their e-mails,
-//!   decided when they are sent (issue 16);
+//!   their daily digests and their Web Push messages, decided when they are
+//!   sent (issue 16);
 //! - metadata: a tag is known (page and API) to whoever may find a visible
 //!   publication carrying it; to anyone else it answers exactly as a tag
 //!   that does not exist;
@@ -56,6 +57,12 @@ enum Channel {
     Notification,
     /// The same notification by e-mail (issue 16), decided when it is sent.
     Email,
+    /// The same notification in the daily digest (issue 16), built at the
+    /// person's hour with the policy of then.
+    Digest,
+    /// The same notification by Web Push (issue 16): the payload queued
+    /// for the person's browser by the push pass.
+    Push,
     Mention,
     ById,
     Tag,
@@ -99,13 +106,15 @@ enum Viewer {
     Admin,
 }
 
-const CHANNELS: [Channel; 15] = [
+const CHANNELS: [Channel; 17] = [
     Channel::Page,
     Channel::Api,
     Channel::Feed,
     Channel::Attachment,
     Channel::Notification,
     Channel::Email,
+    Channel::Digest,
+    Channel::Push,
     Channel::Mention,
     Channel::ById,
     Channel::Tag,
@@ -141,7 +150,7 @@ const VIEWERS: [Viewer; 8] = [
 const T: bool = true;
 const F: bool = false;
 #[rustfmt::skip]
-const EXPECTED: [(Channel, Vis, [bool; 8]); 90] = [
+const EXPECTED: [(Channel, Vis, [bool; 8]); 102] = [
     //                                  anon outs pend memb mod  ban  susp admin
     // Its link (for an unlisted community's publication: with its key).
     (Channel::Page, Vis::Open,         [T,   T,   T,   T,   T,   T,   T,   T]),
@@ -191,6 +200,21 @@ const EXPECTED: [(Channel, Vis, [bool; 8]); 90] = [
     (Channel::Email, Vis::Archived, [F, T, T,   T,   T,   T,   F,   T]),
     (Channel::Email, Vis::Removed,  [F, F, F,   F,   T,   F,   F,   T]),
     (Channel::Email, Vis::Widened,  [F, F, F,   T,   T,   F,   F,   T]),
+
+    // … in the daily digest, then by push (a browser subscribed each):
+    // the digest and the push pass ask the policy when they are built.
+    (Channel::Digest, Vis::Open,     [F, T, T,   T,   T,   T,   F,   T]),
+    (Channel::Digest, Vis::Private,  [F, F, F,   T,   T,   F,   F,   T]),
+    (Channel::Digest, Vis::Unlisted, [F, T, T,   T,   T,   T,   F,   T]),
+    (Channel::Digest, Vis::Archived, [F, T, T,   T,   T,   T,   F,   T]),
+    (Channel::Digest, Vis::Removed,  [F, F, F,   F,   T,   F,   F,   T]),
+    (Channel::Digest, Vis::Widened,  [F, F, F,   T,   T,   F,   F,   T]),
+    (Channel::Push, Vis::Open,       [F, T, T,   T,   T,   T,   F,   T]),
+    (Channel::Push, Vis::Private,    [F, F, F,   T,   T,   F,   F,   T]),
+    (Channel::Push, Vis::Unlisted,   [F, T, T,   T,   T,   T,   F,   T]),
+    (Channel::Push, Vis::Archived,   [F, T, T,   T,   T,   T,   F,   T]),
+    (Channel::Push, Vis::Removed,    [F, F, F,   F,   T,   F,   F,   T]),
+    (Channel::Push, Vis::Widened,    [F, F, F,   T,   T,   F,   F,   T]),
 
     // The owner mentions everyone in a reply (same moment).
     (Channel::Mention, Vis::Open,      [F,   T,   T,   T,   T,   T,   F,   T]),
@@ -639,6 +663,108 @@ async fn permission_matrix_channel_visibility_viewer() {
     let mails: Vec<crate::smtp_sink::ReceivedMail> =
         app.sink.all().into_iter().skip(mailed_before).collect();
 
+    // The same replies in the daily digest: everyone signed in moves them
+    // there, and each person's digest is built at 9 in Toronto (their hour
+    // is 8) with the policy of then.
+    use passerelles::notifications::prefs::Channel as Route;
+    exec(
+        &app,
+        "UPDATE notification_prefs SET channel = 'daily' WHERE kind IN ('reply', 'followed_reply') AND user_id > $1",
+        0,
+    )
+    .await;
+    let digested_before = app.sink.all().len();
+    let nine = {
+        let now = passerelles::db::now();
+        (0..48)
+            .map(|k| now + k * 3600)
+            .find(|t| passerelles::notifications::prefs::Zone::Toronto.local(*t).1 == 9)
+            .expect("an hour")
+    };
+    let env = passerelles::notifications::email::Env::of(&app.state);
+    let signer = passerelles::notifications::unsubscribe::Signer::load(&app.state.db)
+        .await
+        .expect("signer");
+    for v in VIEWERS {
+        if let Some(u) = &who[&v].user {
+            passerelles::notifications::digest::one(
+                &app.state.db,
+                &env,
+                &signer,
+                Route::Daily,
+                u.id,
+                nine,
+            )
+            .await
+            .expect("digest");
+        }
+    }
+    app.drain_jobs().await;
+    for _ in 0..300 {
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE queue = 'mail'")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("jobs");
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let digests: Vec<crate::smtp_sink::ReceivedMail> =
+        app.sink.all().into_iter().skip(digested_before).collect();
+
+    // By push: everyone signed in moves them to push and has one browser
+    // subscribed; the push pass queues one job per message. Its endpoint
+    // is not a public address, so each job fails at delivery and stays in
+    // the queue, where its payload is read.
+    exec(
+        &app,
+        "UPDATE notification_prefs SET channel = 'push' WHERE kind IN ('reply', 'followed_reply') AND user_id > $1",
+        0,
+    )
+    .await;
+    let mut browser_of: HashMap<i64, Viewer> = HashMap::new();
+    for v in VIEWERS {
+        if let Some(u) = &who[&v].user {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, created_at) \
+                 VALUES ($1, $2, 'cle', 'secret', $3) RETURNING id",
+            )
+            .bind(u.id)
+            .bind(format!("https://127.0.0.1/push/{}", u.username))
+            .bind(passerelles::db::now())
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("subscription");
+            browser_of.insert(id, v);
+        }
+    }
+    exec(&app, "UPDATE notifications SET pushed_at = NULL WHERE id > $1", 0).await;
+    passerelles::notifications::push::send_due(&app.state, passerelles::db::now())
+        .await
+        .expect("push pass");
+    let mut pushed: HashMap<Viewer, Vec<String>> = HashMap::new();
+    let queued: Vec<String> = sqlx::query_scalar("SELECT payload FROM jobs WHERE queue = 'push'")
+        .fetch_all(&app.state.db.pool)
+        .await
+        .expect("push jobs");
+    for job in queued {
+        let Ok(passerelles::jobs::Job::Push {
+            subscription_id,
+            payload,
+            ..
+        }) = serde_json::from_str(&job)
+        else {
+            panic!("not a push job: {job}");
+        };
+        let p: passerelles::notifications::push::Payload =
+            serde_json::from_str(&payload).expect("payload");
+        pushed
+            .entry(browser_of[&subscription_id])
+            .or_default()
+            .push(p.url);
+    }
+
     // A tag nobody used, and an id nothing has: what "unknown" looks like.
     let anonymous = app.client();
     let (s, b) = fetch(&anonymous, app.at("/tags/marque-inconnue")).await;
@@ -852,11 +978,27 @@ async fn permission_matrix_channel_visibility_viewer() {
             let address = who[&v].user.as_ref().and_then(|u| u.email.clone());
             actual.insert(
                 (Channel::Email, vis, v),
-                address.is_some_and(|a| {
+                address.as_ref().is_some_and(|a| {
                     mails.iter().any(|m| {
-                        m.to.iter().any(|t| t.eq_ignore_ascii_case(&a))
+                        m.to.iter().any(|t| t.eq_ignore_ascii_case(a))
                             && m.text_part().contains(&format!("#r-{}\n", it.reply))
                     })
+                }),
+            );
+            actual.insert(
+                (Channel::Digest, vis, v),
+                address.as_ref().is_some_and(|a| {
+                    digests.iter().any(|m| {
+                        m.to.iter().any(|t| t.eq_ignore_ascii_case(a))
+                            && m.text_part().contains(&format!("#r-{}\n", it.reply))
+                    })
+                }),
+            );
+            actual.insert(
+                (Channel::Push, vis, v),
+                pushed.get(&v).is_some_and(|urls| {
+                    urls.iter()
+                        .any(|u| u.ends_with(&format!("#r-{}", it.reply)))
                 }),
             );
             actual.insert(

@@ -45,7 +45,6 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "search",
         include_str!("../../../migrations/0003_search.sql"),
     ),
-    (4, "oidc", include_str!("../../../migrations/0004_oidc.sql")),
     (
         5,
         "second_factor",
@@ -185,6 +184,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         45,
         "content_version",
         include_str!("../../../migrations/0045_content_version.sql"),
+    ),
+    (
+        34,
+        "notification_events",
+        include_str!("../../../migrations/0034_notification_events.sql"),
     ),
 ];
 

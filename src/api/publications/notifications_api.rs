@@ -29,6 +29,7 @@ pub async fn list_notifications(
                 actor: person(&state, &i.actor),
                 publication_id: i.publication_id,
                 reply_id: i.reply_id,
+                event_id: i.event_id,
                 community: i.community.as_ref().map(|(slug, _)| slug.clone()),
                 url: state.url(&i.link()),
                 created_at: rfc3339(i.created_at),

@@ -235,11 +235,14 @@ pub struct AcceptRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationOut {
     pub id: i64,
-    /// `mention`, `reply`, `followed_reply`, or a community kind (`join_request`…).
+    /// `mention`, `reply`, `followed_reply`, `new_publication`, `event`, or a
+    /// community kind (`join_request`…).
     pub kind: String,
     pub actor: Option<PersonRef>,
     pub publication_id: Option<i64>,
     pub reply_id: Option<i64>,
+    /// The event a notification of kind `event` announces.
+    pub event_id: Option<i64>,
     pub community: Option<String>,
     /// Where it leads.
     pub url: String,

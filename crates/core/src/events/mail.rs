@@ -166,7 +166,8 @@ pub async fn queue_reminders(state: &AppState, at: i64) -> Result<usize, sqlx::E
     Ok(n)
 }
 
-fn when(lang: Lang, e: &super::Event) -> String {
+/// When it happens, in words (start, its zone when not the default, "repeats").
+pub fn when(lang: Lang, e: &super::Event) -> String {
     let zone = if e.tz == time::DEFAULT_TZ {
         String::new()
     } else {

@@ -280,6 +280,75 @@ pub async fn load(db: &Db, viewer: Option<&User>, id: i64) -> Result<Option<Load
     }))
 }
 
+/// Several events with their communities and one viewer's memberships in
+/// them, in three statements (the notification centre, e-mails and pushes
+/// ask the policy of each).
+pub async fn load_many(
+    db: &Db,
+    viewer: &User,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Loaded>, sqlx::Error> {
+    use std::collections::HashMap;
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let list = ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    crate::publications::tick();
+    let events: Vec<Event> = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM events e WHERE e.id IN ({list})"
+    )))
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(Event::from_row)
+    .collect::<Result<_, _>>()?;
+    crate::publications::tick();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT ec.event_id AS ev_id, {COMMUNITY_COLUMNS} FROM event_communities ec \
+         JOIN communities c ON c.id = ec.community_id WHERE ec.event_id IN ({list}) \
+         ORDER BY LOWER(c.name), c.id"
+    )))
+    .fetch_all(&db.pool)
+    .await?;
+    let mut by_event: HashMap<i64, Vec<Community>> = HashMap::new();
+    for r in &rows {
+        let ev: i64 = r.try_get("ev_id")?;
+        by_event.entry(ev).or_default().push(Community::from_row(r)?);
+    }
+    let mut cids: Vec<i64> = by_event.values().flatten().map(|c| c.id).collect();
+    cids.sort_unstable();
+    cids.dedup();
+    crate::publications::tick();
+    let ms = crate::communities::memberships(db, Some(viewer), &cids).await?;
+    Ok(events
+        .into_iter()
+        .map(|e| {
+            let communities: Vec<(Community, Option<Membership>)> = by_event
+                .remove(&e.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| {
+                    let m = ms.get(&c.id).copied();
+                    (c, m)
+                })
+                .collect();
+            let facts = communities.iter().map(|(c, m)| (c.facts(), *m)).collect();
+            (
+                e.id,
+                Loaded {
+                    e,
+                    communities,
+                    facts,
+                },
+            )
+        })
+        .collect())
+}
+
 pub async fn tags_of(db: &Db, event_id: i64) -> Result<Vec<Tag>, sqlx::Error> {
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT tag_key, label FROM event_tags WHERE event_id = $1 ORDER BY tag_key",

@@ -285,7 +285,65 @@ pub async fn create(state: &AppState, actor: &Actor, v: &Values) -> AppResult<Ev
     let id = insert_in(&mut tx, &uid, &c, Some(u.id), &ids).await?;
     audit_in(&mut tx, actor, "event_created", None, &id.to_string()).await?;
     tx.commit().await?;
+    notify_watchers(state, id, u.id).await?;
     reload(state, id).await
+}
+
+/// "Event in my communities" (issue 16): a record for each person who
+/// watches one of the event's communities for new content (levels
+/// "publications" and "everything", as for new publications) and may see
+/// it (the policy, for each), never its organiser. Where it goes — the
+/// centre, an e-mail, a push, a digest — is decided when it is sent, with
+/// the policy of then (`notifications::fetch_with`).
+pub async fn notify_watchers(
+    state: &AppState,
+    event_id: i64,
+    organiser: i64,
+) -> Result<usize, sqlx::Error> {
+    let db = &state.db;
+    let Some(l) = super::load(db, None, event_id).await? else {
+        return Ok(0);
+    };
+    let cids: Vec<i64> = l.communities.iter().map(|(c, _)| c.id).collect();
+    if cids.is_empty() {
+        return Ok(0);
+    }
+    let list = cids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let people = crate::publications::users_with_memberships(
+        db,
+        &format!(
+            "u.id IN (SELECT user_id FROM community_watch WHERE community_id IN ({list}) \
+             AND level IN ('publications', 'everything'))"
+        ),
+        Vec::new(),
+        &cids,
+    )
+    .await?;
+    let items: Vec<crate::notifications::NewNotification> = people
+        .iter()
+        .filter(|(u, ms)| {
+            let via: Vec<(crate::policy::CommunityFacts, Option<Membership>)> = l
+                .communities
+                .iter()
+                .map(|(c, _)| (c.facts(), ms.get(&c.id).copied()))
+                .collect();
+            u.id != organiser
+                && crate::policy::can(
+                    Some(u),
+                    Action::ViewEvent {
+                        organiser: l.e.organiser_id,
+                        via: &via,
+                    },
+                )
+        })
+        .map(|(u, _)| crate::notifications::NewNotification::event(u.id, Some(organiser), event_id))
+        .collect();
+    crate::notifications::insert(db, &items).await?;
+    Ok(items.len())
 }
 
 /// Edit an event (its communities stay): its organiser, a moderator of one

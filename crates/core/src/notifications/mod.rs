@@ -47,6 +47,9 @@ pub const MODERATION: &str = "moderation";
 /// A moderator shared my publication into a wider community
 /// (`policy::ShareRule::NotifyAuthor`; `community_id` says where).
 pub const SHARED: &str = "shared";
+/// A new event in a community I watch (level "publications" or
+/// "everything"; `event_id` says which).
+pub const EVENT: &str = "event";
 
 /// A record to insert.
 #[derive(Debug, Clone)]
@@ -59,6 +62,8 @@ pub struct NewNotification {
     pub reply_id: Option<i64>,
     /// Free-form details (JSON) for kinds that need more than ids.
     pub data: String,
+    /// The event it is about (kind `event`).
+    pub event_id: Option<i64>,
 }
 
 impl NewNotification {
@@ -78,6 +83,7 @@ impl NewNotification {
             publication_id: Some(publication_id),
             reply_id,
             data: String::new(),
+            event_id: None,
         }
     }
     /// About a community (join requests, decisions…), for other modules.
@@ -96,11 +102,25 @@ impl NewNotification {
             publication_id: None,
             reply_id: None,
             data,
+            event_id: None,
+        }
+    }
+    /// A new event in a community the person watches.
+    pub fn event(user_id: i64, actor: Option<i64>, event_id: i64) -> Self {
+        NewNotification {
+            user_id,
+            kind: EVENT,
+            actor_id: actor,
+            community_id: None,
+            publication_id: None,
+            reply_id: None,
+            data: String::new(),
+            event_id: Some(event_id),
         }
     }
 }
 
-/// Rows per multi-row `INSERT` (8 parameters each: 800, far below either
+/// Rows per multi-row `INSERT` (9 parameters each: 900, far below either
 /// engine's limit).
 const INSERT_CHUNK: usize = 100;
 
@@ -111,9 +131,9 @@ pub async fn insert(db: &Db, items: &[NewNotification]) -> Result<(), sqlx::Erro
     for chunk in items.chunks(INSERT_CHUNK) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let b = i * 8;
+                let b = i * 9;
                 format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
                     b + 1,
                     b + 2,
                     b + 3,
@@ -121,12 +141,13 @@ pub async fn insert(db: &Db, items: &[NewNotification]) -> Result<(), sqlx::Erro
                     b + 5,
                     b + 6,
                     b + 7,
-                    b + 8
+                    b + 8,
+                    b + 9
                 )
             })
             .collect();
         let sql = format!(
-            "INSERT INTO notifications (user_id, kind, actor_id, community_id, publication_id, reply_id, data, created_at) VALUES {}",
+            "INSERT INTO notifications (user_id, kind, actor_id, community_id, publication_id, reply_id, data, event_id, created_at) VALUES {}",
             rows.join(", ")
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -139,6 +160,7 @@ pub async fn insert(db: &Db, items: &[NewNotification]) -> Result<(), sqlx::Erro
                 .bind(n.publication_id)
                 .bind(n.reply_id)
                 .bind(n.data.clone())
+                .bind(n.event_id)
                 .bind(t);
         }
         tick();
@@ -170,6 +192,8 @@ pub struct Item {
     pub community: Option<(String, String)>,
     pub publication_id: Option<i64>,
     pub reply_id: Option<i64>,
+    /// The event it is about (kind `event`).
+    pub event_id: Option<i64>,
     pub data: String,
     pub created_at: i64,
     pub read_at: Option<i64>,
@@ -197,6 +221,9 @@ impl Item {
             && d.link.starts_with("/search?")
         {
             return d.link;
+        }
+        if let Some(e) = self.event_id {
+            return crate::urls::event(e);
         }
         match (self.publication_id, self.reply_id, &self.community) {
             // `?reply=` opens the page of replies where it is.
@@ -249,7 +276,7 @@ pub async fn list(db: &Db, user: &User, limit: i64) -> Result<Vec<Group>, sqlx::
         .collect();
     let mut groups: Vec<Group> = Vec::new();
     let mut index: HashMap<i64, usize> = HashMap::new();
-    for (item, _) in items {
+    for (item, event_title) in items {
         let slot = match item.publication_id {
             Some(pid) => match index.get(&pid) {
                 Some(&i) => i,
@@ -266,10 +293,10 @@ pub async fn list(db: &Db, user: &User, limit: i64) -> Result<Vec<Group>, sqlx::
                 }
             },
             None => {
-                let title = item
-                    .community
-                    .as_ref()
-                    .map(|(_, n)| n.clone())
+                // An event's record is titled by the event.
+                let title = event_title
+                    .filter(|_| item.event_id.is_some())
+                    .or_else(|| item.community.as_ref().map(|(_, n)| n.clone()))
                     .unwrap_or_default();
                 groups.push(Group {
                     publication_id: None,
@@ -361,11 +388,12 @@ pub async fn fetch_with(
         cond.push_str(" AND n.pushed_at IS NULL");
     }
     let sql = format!(
-        "SELECT n.id, n.kind, n.actor_id, n.community_id, n.publication_id, n.reply_id, n.data, n.created_at, n.read_at, n.emailed_at, \
+        "SELECT n.id, n.kind, n.actor_id, n.community_id, n.publication_id, n.reply_id, n.event_id, n.data, n.created_at, n.read_at, n.emailed_at, \
          au.username AS au_username, au.display_name AS au_display_name, au.avatar_id AS au_avatar_id, \
-         c.slug AS c_slug, c.name AS c_name, p.title AS p_title \
+         c.slug AS c_slug, c.name AS c_name, p.title AS p_title, ev.title AS e_title \
          FROM notifications n LEFT JOIN users au ON au.id = n.actor_id \
          LEFT JOIN communities c ON c.id = n.community_id LEFT JOIN publications p ON p.id = n.publication_id \
+         LEFT JOIN events ev ON ev.id = n.event_id \
          WHERE n.user_id = $1{cond} \
          ORDER BY CASE WHEN n.read_at IS NULL THEN 0 ELSE 1 END, n.created_at DESC, n.id DESC LIMIT $2"
     );
@@ -413,6 +441,7 @@ pub async fn fetch_with(
                 community,
                 publication_id: r.try_get("publication_id")?,
                 reply_id: r.try_get("reply_id")?,
+                event_id: r.try_get("event_id")?,
                 data: r.try_get("data")?,
                 created_at: r.try_get("created_at")?,
                 read_at: r.try_get("read_at")?,
@@ -422,7 +451,8 @@ pub async fn fetch_with(
                 place,
                 excerpt: String::new(),
             },
-            r.try_get::<Option<String>, _>("p_title")?,
+            r.try_get::<Option<String>, _>("p_title")?
+                .or(r.try_get::<Option<String>, _>("e_title")?),
         ));
     }
     if out.is_empty() {
@@ -483,16 +513,71 @@ pub async fn fetch_with(
             (p.id, (sight, key, levels, place))
         })
         .collect();
+    // Events: the policy of now (`Action::ViewEvent`) for this person;
+    // a cancelled event is announced no more.
+    let event_ids: Vec<i64> = {
+        let mut v: Vec<i64> = out.iter().filter_map(|(i, _)| i.event_id).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let events = if event_ids.is_empty() {
+        HashMap::new()
+    } else {
+        crate::events::load_many(db, user, &event_ids).await?
+    };
+    let lang = email::lang_of(user);
+    type EventSeen = (Vec<prefs::Level>, Option<(i64, String, String)>, String);
+    let event_sights: HashMap<i64, EventSeen> = events
+        .iter()
+        .filter(|(_, l)| {
+            l.e.status != crate::events::Status::Cancelled && l.visible_to(Some(user))
+        })
+        .map(|(id, l)| {
+            let concerned: Vec<&crate::communities::Community> = l
+                .communities
+                .iter()
+                .filter(|(c, m)| m.is_some() || choices.levels.contains_key(&c.id))
+                .map(|(c, _)| c)
+                .collect();
+            let levels = concerned.iter().map(|c| choices.level(c.id)).collect();
+            let place = concerned
+                .first()
+                .copied()
+                .or_else(|| l.shown_communities(Some(user)).first().copied())
+                .map(|c| (c.id, c.slug.clone(), c.name.clone()));
+            let summary = crate::events::mail::when(lang, &l.e);
+            let text = excerpt(&l.e.description, 200);
+            let excerpt = if text.is_empty() {
+                summary
+            } else {
+                format!("{summary} — {text}")
+            };
+            (*id, (levels, place, excerpt))
+        })
+        .collect();
     // A moderation outcome stays visible to the author who only sees the
     // removal notice; everything else needs the publication itself.
     out.retain_mut(|(i, _)| {
-        let levels: Vec<prefs::Level> = match i.publication_id {
-            None => i
+        let levels: Vec<prefs::Level> = match (i.publication_id, i.event_id) {
+            (None, Some(e)) => match event_sights.get(&e) {
+                Some((levels, place, summary)) => {
+                    if i.place.is_none() {
+                        i.place = place.clone();
+                    }
+                    if filter.excerpts {
+                        i.excerpt = summary.clone();
+                    }
+                    levels.clone()
+                }
+                None => return false,
+            },
+            (None, None) => i
                 .place
                 .as_ref()
                 .map(|(id, _, _)| vec![choices.level(*id)])
                 .unwrap_or_default(),
-            Some(p) => match sights.get(&p) {
+            (Some(p), _) => match sights.get(&p) {
                 Some((Sight::Full, key, levels, place)) => {
                     i.key = key.clone();
                     if i.place.is_none() {
@@ -513,7 +598,7 @@ pub async fn fetch_with(
     if filter.excerpts {
         let replies: Vec<i64> = out.iter().filter_map(|(i, _)| i.reply_id).collect();
         let reply_bodies = load_reply_bodies(db, &replies).await?;
-        for (i, _) in &mut out {
+        for (i, _) in out.iter_mut().filter(|(i, _)| i.event_id.is_none()) {
             let body = match (i.reply_id, i.publication_id) {
                 (Some(r), _) => reply_bodies.get(&r),
                 (None, Some(p)) => bodies.get(&p),

@@ -155,6 +155,38 @@ pub async fn set_thread_muted(
     Ok(())
 }
 
+/// Muted threads the settings page lists (with a button to hear them
+/// again), the most recently muted first.
+pub const MUTED_SHOWN: i64 = 50;
+
+/// The threads a person muted and may still read: (publication id, title).
+/// A thread they can no longer read is left out (its title is not theirs
+/// to see any more; nothing of it reaches them anyway).
+pub async fn muted_threads(
+    state: &AppState,
+    actor: &Actor,
+) -> AppResult<Vec<(i64, String)>> {
+    let user = me(actor)?;
+    tick();
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT publication_id FROM thread_mutes WHERE user_id = $1 \
+         ORDER BY created_at DESC, publication_id DESC LIMIT $2",
+    )
+    .bind(user.id)
+    .bind(MUTED_SHOWN)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        match crate::publications::ops::readable(state, Some(user), id).await {
+            Ok((p, _)) => out.push((id, p.title)),
+            Err(AppError::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
 /// The communities a person is an active member of: (id, slug, name), by name.
 pub async fn member_communities(
     db: &Db,
@@ -235,6 +267,8 @@ pub struct Current {
     pub prefs: prefs::Prefs,
     pub schedule: prefs::Schedule,
     pub communities: Vec<(i64, String, String)>,
+    /// Muted threads still readable: (publication id, title).
+    pub muted_threads: Vec<(i64, String)>,
 }
 
 pub async fn current(state: &AppState, actor: &Actor) -> AppResult<Current> {
@@ -243,5 +277,6 @@ pub async fn current(state: &AppState, actor: &Actor) -> AppResult<Current> {
         prefs: prefs::load(&state.db, user.id).await?,
         schedule: prefs::schedule(&state.db, user.id).await?,
         communities: member_communities(&state.db, user.id).await?,
+        muted_threads: muted_threads(state, actor).await?,
     })
 }

@@ -206,8 +206,9 @@ pub fn route(prefs: &Prefs, record_kind: &str, levels: &[Level], thread_muted: b
     }
     match (k, levels.iter().max()) {
         (_, Some(Level::Muted)) => Channel::Never,
-        // Made for a level the person has since left.
-        (Kind::NewPublication, None | Some(Level::Mentions)) => Channel::Never,
+        // Made for a level the person has since left: new publications
+        // and events come with "publications" and "everything" only.
+        (Kind::NewPublication | Kind::Event, None | Some(Level::Mentions)) => Channel::Never,
         _ => wanted,
     }
 }
@@ -471,6 +472,19 @@ mod tests {
             route(&p, "new_publication", &[Level::Publications], false),
             Channel::Weekly
         );
+        // Events, like new publications, need a watching level that asks
+        // for them; then they follow the event kind's channel.
+        assert_eq!(route(&p, "event", &[Level::Mentions], false), Channel::Never);
+        assert_eq!(
+            route(&p, "event", &[Level::Mentions, Level::Everything], false),
+            Channel::Weekly
+        );
+        p.channels.insert(Kind::Event, Channel::Daily);
+        assert_eq!(
+            route(&p, "event", &[Level::Publications], false),
+            Channel::Daily
+        );
+        assert_eq!(route(&p, "event", &[Level::Muted], false), Channel::Never);
         // A muted thread.
         assert_eq!(
             route(&p, "followed_reply", &[Level::Everything], true),

@@ -347,9 +347,10 @@ fn payload_of(lang: crate::i18n::Lang, instance: &str, item: &Item, title: &str)
         title: format!("{instance} — {what}"),
         body,
         url: item.link(),
-        tag: match item.publication_id {
-            Some(p) => format!("publication-{p}"),
-            None => format!("notification-{}", item.id),
+        tag: match (item.publication_id, item.event_id) {
+            (Some(p), _) => format!("publication-{p}"),
+            (None, Some(e)) => format!("event-{e}"),
+            (None, None) => format!("notification-{}", item.id),
         },
     }
 }

@@ -140,7 +140,7 @@ impl Recipients {
 
 /// Users (active, local) by mentioned names, with their memberships in
 /// `community_ids`, in two statements.
-pub(super) async fn users_with_memberships(
+pub(crate) async fn users_with_memberships(
     db: &Db,
     where_sql: &str,
     binds: Vec<String>,

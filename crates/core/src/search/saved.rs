@@ -226,6 +226,7 @@ async fn check_one(db: &Db, id: i64, upto: i64) -> anyhow::Result<bool> {
                 publication_id: None,
                 reply_id: None,
                 data: serde_json::to_string(&data)?,
+                event_id: None,
             }],
         )
         .await?;
