@@ -60,3 +60,4 @@ mod sqlcount;
 mod territories;
 mod wiki;
 mod writing;
+mod e2e_events;
