@@ -144,6 +144,8 @@ struct HomePage {
     /// A brand-new account (no community yet): "Bienvenue", not "Bonjour".
     newcomer: bool,
     mine: Vec<crate::publications::reads::MyCommunity>,
+    /// The next event dates of my communities.
+    events: Vec<crate::web::events::Row>,
     /// Communities to join, for someone with none yet.
     suggested: Vec<Suggestion>,
 }
@@ -188,6 +190,7 @@ async fn home(
     let members = stats.members;
     let page_no = q.page.clamp(0, 10_000);
     let (mut feed, mut more, mut mine, mut suggested) = (Vec::new(), false, Vec::new(), Vec::new());
+    let mut events = Vec::new();
     if let Some(u) = &ctx.user {
         let (list, has_more) = crate::publications::list_for_member(&state.db, u, page_no).await?;
         more = has_more;
@@ -201,6 +204,13 @@ async fn home(
             })
             .collect();
         mine = crate::publications::reads::my_communities(&state.db, u).await?;
+        if !mine.is_empty() && page_no == 0 {
+            let f = crate::events::listing::Filter {
+                member_of: Some(u.id),
+                ..Default::default()
+            };
+            events = super::events::upcoming(&state, Some(u), ctx.lang, &f, 3).await?;
+        }
         if mine.is_empty() {
             let (list, _) = crate::communities::directory::query(
                 &state.db,
@@ -247,6 +257,7 @@ async fn home(
             page: page_no,
             more,
             mine,
+            events,
             suggested,
             s,
         },

@@ -391,6 +391,19 @@ async fn recurring_event_in_two_communities_with_waiting_list_and_feeds() {
         !other.contains(&format!("href=\"{path}\"")),
         "February excluded"
     );
+    // The week view: any day names its week, from Monday; the same rules.
+    let (st, week) = get(&anon, app.at("/events/week?w=2027-04-15&community=cuisines")).await;
+    assert_eq!(st, 200);
+    assert!(week.contains("Semaine du lundi 12 avril 2027"), "{week}");
+    assert!(week.contains(&format!("href=\"{path}\"")));
+    assert!(week.contains("w=2027-04-05") && week.contains("w=2027-04-19"), "prev/next");
+    let (_, other) = get(&anon, app.at("/events/week?w=2027-02-09")).await;
+    assert!(
+        !other.contains(&format!("href=\"{path}\"")),
+        "February excluded from its week too"
+    );
+    let (_, other) = get(&anon, app.at("/events/week?w=2027-04-15&community=ailleurs")).await;
+    assert!(!other.contains(&format!("href=\"{path}\"")), "filtered out");
 }
 
 #[tokio::test]
@@ -679,4 +692,205 @@ async fn who_sees_an_event_through_each_channel() {
         .await;
     assert_eq!(res.status(), 303);
     assert_eq!(get(&app.client(), url).await.0, 404);
+}
+
+/// Events in search (a kind of its own, dated by their start): found by
+/// their words, tags and place, through their communities' rule — a private
+/// community's event by its members only, on the page and the API; the
+/// kind, community and date filters; an edit is searchable at once.
+#[tokio::test]
+async fn events_are_found_by_search_as_their_communities_allow() {
+    use crate::search::{api_search, q};
+    let app = TestApp::spawn().await;
+    let owner = app.create_user("s-owner", false).await;
+    let insider = app.create_user("s-member", false).await;
+    community(&app, "s-open", "open", "open", &owner).await;
+    let private = community(&app, "s-private", "private", "request", &owner).await;
+    member(&app, private, &insider, "member", "active").await;
+    let token = token_for(&app, &owner).await;
+    let mut ids = Vec::new();
+    for (slug, title, start, tags) in [
+        ("s-open", "Corvée de compostage collectif", "2027-06-01T10:00", "jardinage"),
+        ("s-private", "Réunion du comité compostage", "2027-06-15T19:00", "comité"),
+    ] {
+        let res = reqwest::Client::new()
+            .post(app.at("/api/v1/events"))
+            .bearer_auth(&token)
+            .json(&json!({"title": title, "communities": [slug], "start": start,
+                          "description": "Apportez vos **bacs**.", "tags": tags,
+                          "address": "Parc Lafontaine"}))
+            .send()
+            .await
+            .expect("create");
+        assert_eq!(res.status(), 201, "{title}");
+        let v: Value = res.json().await.expect("json");
+        ids.push(v["id"].as_i64().expect("id"));
+    }
+    let (open_id, private_id) = (ids[0], ids[1]);
+    let urls = |v: &Value| -> Vec<String> {
+        v["results"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|h| {
+                        assert_eq!(h["kind"], "event", "{h}");
+                        h["url"].as_str().unwrap_or_default().to_string()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let open_url = format!("/e/{open_id}");
+    let private_url = format!("/e/{private_id}");
+
+    // Anonymous: the open community's event only, by a word of its title,
+    // of its description (stemmed), of its place.
+    for words in ["compostage", "bacs", "Lafontaine"] {
+        let (st, v) = api_search(&app, None, &q(words)).await;
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(urls(&v), [open_url.clone()], "{words}");
+    }
+    // By a tag's word.
+    let (_, v) = api_search(&app, None, &q("jardinage")).await;
+    assert_eq!(urls(&v), [open_url.clone()]);
+    // A member of the private community finds both; an outsider does not.
+    let member_token = token_for(&app, &insider).await;
+    let (_, v) = api_search(&app, Some(&member_token), &format!("{}&sort=date", q("compostage"))).await;
+    let mut found = urls(&v);
+    found.sort();
+    let mut both = vec![open_url.clone(), private_url.clone()];
+    both.sort();
+    assert_eq!(found, both);
+    let outsider = app.create_user("s-outsider", false).await;
+    let outsider_token = token_for(&app, &outsider).await;
+    let (_, v) = api_search(&app, Some(&outsider_token), &q("comité")).await;
+    assert!(urls(&v).is_empty(), "private event hidden: {v}");
+    // The kind facet and filter.
+    let (_, v) = api_search(&app, None, &format!("{}&kind=event", q("compostage"))).await;
+    assert_eq!(urls(&v), [open_url.clone()]);
+    assert_eq!(v["facets"]["kinds"][0]["value"], "event", "{v}");
+    let (_, v) = api_search(&app, None, &format!("{}&kind=discussion", q("compostage"))).await;
+    assert!(urls(&v).is_empty());
+    // The community filter.
+    let (_, v) = api_search(&app, Some(&member_token), &format!("{}&community=s-private", q("compostage"))).await;
+    assert_eq!(urls(&v), [private_url.clone()]);
+    // Dates are the event's start.
+    let (_, v) = api_search(&app, Some(&member_token), &format!("{}&from=2027-06-10&to=2027-06-20", q("compostage"))).await;
+    assert_eq!(urls(&v), [private_url.clone()]);
+    let (_, v) = api_search(&app, None, &format!("{}&from=2027-06-02", q("compostage"))).await;
+    assert!(urls(&v).is_empty());
+    // The results page links to the event.
+    let (st, page) = get(&app.client(), app.at(&format!("/search?{}", q("compostage")))).await;
+    assert_eq!(st, 200);
+    assert!(page.contains(&format!("href=\"{open_url}\"")), "{page}");
+    assert!(!page.contains(&format!("href=\"{private_url}\"")));
+
+    // An edit is searchable at once; the old title is gone.
+    let res = reqwest::Client::new()
+        .patch(app.at(&format!("/api/v1/events/{open_id}")))
+        .bearer_auth(&token)
+        .json(&json!({"title": "Grande plantation d'arbres", "start": "2027-06-01T10:00"}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
+    let (_, v) = api_search(&app, None, &q("plantation")).await;
+    assert_eq!(urls(&v), [open_url.clone()]);
+    let (_, v) = api_search(&app, None, &q("collectif")).await;
+    assert!(urls(&v).is_empty(), "{v}");
+}
+
+/// The agenda's Atom feed: one entry per upcoming date, a cancelled date
+/// said so, links to the event's page, for an anonymous reader only (a
+/// private community's event is in no feed); read by feedparser and lxml
+/// (tests/rp/feeds.py).
+#[tokio::test]
+async fn agenda_atom_feed_is_read_by_feedparser() {
+    let app = TestApp::spawn().await;
+    let owner = app.create_user("a-owner", false).await;
+    community(&app, "a-open", "open", "open", &owner).await;
+    community(&app, "a-private", "private", "request", &owner).await;
+    let token = token_for(&app, &owner).await;
+    let mut ids = Vec::new();
+    for (slug, title, extra) in [
+        ("a-open", "Atelier <couture> & réparation", json!({"rrule": "FREQ=WEEKLY;COUNT=3", "repeat": "rule"})),
+        ("a-private", "Assemblée interne", json!({})),
+    ] {
+        let mut body = json!({"title": title, "communities": [slug], "start": "2027-05-04T18:00",
+                              "address": "Centre communautaire"});
+        for (k, v) in extra.as_object().expect("object") {
+            body[k] = v.clone();
+        }
+        let res = reqwest::Client::new()
+            .post(app.at("/api/v1/events"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .expect("create");
+        assert_eq!(res.status(), 201, "{title}");
+        let v: Value = res.json().await.expect("json");
+        ids.push(v["id"].as_i64().expect("id"));
+    }
+    let org = app.client();
+    app.login(&org, "a-owner", crate::harness::PASSWORD).await;
+    let path = format!("/e/{}", ids[0]);
+    let res = app
+        .post_form(
+            &org,
+            &path,
+            &format!("{path}/occurrence"),
+            &[("start", "2027-05-11T18:00"), ("action", "cancel")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+
+    let res = reqwest::get(app.at("/events.atom")).await.expect("atom");
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("application/atom+xml")
+    );
+    let body = res.text().await.expect("body");
+    assert!(body.contains(&format!("href=\"{}\"", app.at(&path))), "{body}");
+    assert!(!body.contains("Assemblée interne"), "private event in no feed");
+    let (_, agenda) = get(&app.client(), app.at("/events?community=a-open")).await;
+    assert!(agenda.contains("href=\"/events.atom?community=a-open\""));
+    let (_, filtered) = get(&app.client(), app.at("/events.atom?community=a-private")).await;
+    assert!(!filtered.contains("Assemblée interne"));
+
+    let venv = format!("{}/tests/rp/.venv/bin/python3", env!("CARGO_MANIFEST_DIR"));
+    let py = if std::path::Path::new(&venv).exists() { venv } else { "python3".into() };
+    let ok = std::process::Command::new(&py)
+        .args(["-c", "import feedparser, lxml"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        if std::env::var("PASSERELLES_REQUIRE_RP").is_ok_and(|v| v == "1") {
+            panic!("feedparser and lxml are required (PASSERELLES_REQUIRE_RP=1)");
+        }
+        crate::harness::skip("events Atom feed", "feedparser/lxml not installed");
+        return;
+    }
+    let file = app.data_dir.join("events.atom");
+    std::fs::write(&file, &body).expect("write");
+    let out = std::process::Command::new(&py)
+        .arg(format!("{}/tests/rp/feeds.py", env!("CARGO_MANIFEST_DIR")))
+        .arg(&file)
+        .output()
+        .expect("feeds.py");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let r = &v[file.display().to_string()];
+    assert_eq!(r["format"], "atom10");
+    assert_eq!(
+        r["titles"],
+        json!([
+            "Atelier <couture> & réparation",
+            "Annulé : Atelier <couture> & réparation",
+            "Atelier <couture> & réparation"
+        ])
+    );
 }

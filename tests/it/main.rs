@@ -62,3 +62,4 @@ mod wiki;
 mod writing;
 mod notify_events;
 mod e2e_notify;
+mod e2e_events;

@@ -295,6 +295,11 @@ async fn head(state: &AppState, ctx: &Ctx, l: &Loaded, current: &str) -> AppResu
             ("community-tab-feed", base.clone()),
             ("community-tab-about", format!("{base}/about")),
             ("community-tab-members", format!("{base}/members")),
+            // The agenda filtered on the community (crate::web::events).
+            (
+                "community-tab-events",
+                format!("/events?community={}", c.slug),
+            ),
         ]);
     }
     // The wiki and the file space live in crate::web::library.

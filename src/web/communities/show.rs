@@ -47,6 +47,8 @@ pub(super) struct ShowPage {
     welcome: Option<(String, String)>,
     can_post: bool,
     feed: Vec<FeedItem>,
+    /// The community's next event dates (first page only).
+    events: Vec<crate::web::events::Row>,
     prev: Option<String>,
     next: Option<String>,
     page: i64,
@@ -134,6 +136,7 @@ pub(super) async fn render_show(
             welcome: None,
             can_post: false,
             feed: Vec::new(),
+            events: Vec::new(),
             prev: None,
             next: None,
             page: 1,
@@ -182,10 +185,20 @@ pub(super) async fn render_show(
             }
         })
         .collect();
+    let events = if page_no == 1 {
+        let f = crate::events::listing::Filter {
+            community_id: Some(l.c.id),
+            ..Default::default()
+        };
+        crate::web::events::upcoming(state, viewer, lang, &f, 3).await?
+    } else {
+        Vec::new()
+    };
     let p = ShowPage {
         s: shell(state, ctx, &l.c, None),
         slug: l.c.slug.clone(),
         head: head(state, ctx, l, &base).await?,
+        events,
         reader: true,
         description: Vec::new(),
         action: viewer_action(ctx, l),

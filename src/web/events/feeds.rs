@@ -36,6 +36,7 @@ const FEED_PAST: i64 = 92 * 86400;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/events.ics", get(instance_feed))
+        .route("/events.atom", get(atom_feed))
         .route("/c/{slug}/events.ics", get(community_feed))
         .route("/tags/{name}/events.ics", get(tag_feed))
         .route("/t/{slug}/events.ics", get(territory_feed))
@@ -135,6 +136,62 @@ async fn instance_feed(
     let f = q.filter(&state).await?.ok_or(AppError::NotFound)?;
     let body = build(&state, None, &f, &state.instance_name()).await?;
     Ok(ics_response(body, true))
+}
+
+/// Atom of the next dates under the agenda's filters, for an anonymous
+/// reader (feed readers send no cookies): at most 100 within a year. In
+/// the instance's default language.
+async fn atom_feed(
+    State(state): State<AppState>,
+    Query(q): Query<AgendaQuery>,
+) -> AppResult<Response> {
+    let f = q.filter(&state).await?.ok_or(AppError::NotFound)?;
+    let now = crate::db::now();
+    let to = now + 366 * 86400;
+    let list = listing::between(&state.db, None, &f, now, to, FEED_MAX).await?;
+    let dated = listing::occurrences(&state.db, list, now, to, 100).await?;
+    let lang = crate::i18n::Lang::default();
+    let qs = q.qs();
+    let public = state.config.public_url();
+    let (page_url, self_url) = if qs.is_empty() {
+        (format!("{public}/events"), format!("{public}/events.atom"))
+    } else {
+        (
+            format!("{public}/events?{qs}"),
+            format!("{public}/events.atom?{qs}"),
+        )
+    };
+    let body = events::atom::write(
+        &events::atom::AtomFeed {
+            title: format!("{} · {}", state.instance_name(), lang.t("event-agenda-title")),
+            page_url,
+            self_url,
+            base: public.clone(),
+            lang: lang.code(),
+            items: &dated,
+        },
+        |d| {
+            let when = super::when_label(lang, &d.event, d.occ.start, d.occ.end);
+            let place = super::place_of(lang, &d.event);
+            if place.is_empty() {
+                when
+            } else {
+                format!("{when} · {place}")
+            }
+        },
+        &lang.t("event-status-cancelled"),
+    );
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/atom+xml; charset=utf-8"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    Ok(res)
 }
 
 async fn community_feed(

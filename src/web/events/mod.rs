@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/events", get(agenda))
         .route("/events/month", get(month))
+        .route("/events/week", get(week))
         .route("/events/new", get(form::new_form).post(form::new_submit))
         .route("/e/{id}", get(show))
         .route("/e/{id}/edit", get(form::edit_form).post(form::edit_submit))
@@ -142,6 +143,8 @@ pub(super) struct AgendaQuery {
     online: String,
     /// Month grid: 'YYYY-MM'.
     m: String,
+    /// Week view: any day of the week, 'YYYY-MM-DD'.
+    w: String,
 }
 
 impl AgendaQuery {
@@ -183,7 +186,7 @@ impl AgendaQuery {
     }
 }
 
-pub(super) struct Row {
+pub(crate) struct Row {
     pub path: String,
     pub title: String,
     pub when: String,
@@ -224,8 +227,10 @@ struct AgendaPage {
     q_tag: String,
     q_online: String,
     feed_path: String,
+    atom_path: String,
     webcal: String,
     month_link: String,
+    week_link: String,
     signed_in: bool,
     /// The import page of the filtered community, for one who may import there.
     import_link: Option<String>,
@@ -287,16 +292,38 @@ async fn agenda(
         q_tag: q.tag.clone(),
         q_online: q.online.clone(),
         webcal: crate::urls::webcal(&state.config.public_url(), &feed_path),
+        atom_path: feed_path.replacen("/events.ics", "/events.atom", 1),
         feed_path,
         month_link: if qs.is_empty() {
             "/events/month".to_string()
         } else {
             format!("/events/month?{qs}")
         },
+        week_link: if qs.is_empty() {
+            "/events/week".to_string()
+        } else {
+            format!("/events/week?{qs}")
+        },
         signed_in: viewer.is_some(),
         import_link,
     };
     Ok(page(&ctx, &p))
+}
+
+/// The next `n` occurrences a viewer may see under `f`, for the blocks of
+/// other pages (a community's page, the home page): two statements.
+pub(crate) async fn upcoming(
+    state: &AppState,
+    viewer: Option<&crate::accounts::User>,
+    lang: Lang,
+    f: &Filter,
+    n: usize,
+) -> AppResult<Vec<Row>> {
+    let now = crate::db::now();
+    let to = now + 366 * 86400;
+    let evs = listing::between(&state.db, viewer, f, now, to, 4 * n as i64).await?;
+    let occ = listing::occurrences(&state.db, evs, now, to, n).await?;
+    Ok(rows_of(lang, &occ))
 }
 
 // ---- month grid -------------------------------------------------------------------------------
@@ -401,6 +428,101 @@ async fn month(
         } else {
             format!("/events?{qs}")
         },
+    };
+    Ok(page(&ctx, &p))
+}
+
+// ---- week view --------------------------------------------------------------------------------
+
+pub(super) struct Day {
+    pub label: String,
+    pub today: bool,
+    pub items: Vec<Row>,
+}
+
+#[derive(Template)]
+#[template(path = "events/week.html")]
+struct WeekPage {
+    s: Shell,
+    heading: String,
+    days: Vec<Day>,
+    prev: String,
+    next: String,
+    agenda: String,
+    month: String,
+}
+
+/// Seven days from Monday, each with its occurrences in order (times in
+/// the event's zone, days in Québec's), like the month grid.
+async fn week(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<AgendaQuery>,
+) -> AppResult<Response> {
+    let viewer = ctx.user.as_ref();
+    let tz = chrono_tz::America::Toronto;
+    let today = time::local_of(tz, crate::db::now()).date();
+    let day = chrono::NaiveDate::parse_from_str(q.w.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1970..=2200).contains(&d.year()))
+        .unwrap_or(today);
+    let monday = day - chrono::Duration::days(day.weekday().num_days_from_monday() as i64);
+    let from = time::day_start(tz, monday);
+    let to = time::day_start(tz, monday + chrono::Duration::days(7));
+    let dated = match q.filter(&state).await? {
+        Some(f) => {
+            let evs = listing::between(&state.db, viewer, &f, from, to, 500).await?;
+            listing::occurrences(&state.db, evs, from, to, 500).await?
+        }
+        None => Vec::new(),
+    };
+    let days = (0..7)
+        .map(|i| {
+            let d = monday + chrono::Duration::days(i);
+            let (a, b) = (
+                time::day_start(tz, d),
+                time::day_start(tz, d + chrono::Duration::days(1)),
+            );
+            let here: Vec<Dated> = dated
+                .iter()
+                .filter(|x| x.occ.start < b && x.occ.start >= a)
+                .cloned()
+                .collect();
+            Day {
+                label: day_label(ctx.lang, d),
+                today: d == today,
+                items: rows_of(ctx.lang, &here),
+            }
+        })
+        .collect();
+    let qs = q.qs();
+    let with_qs = |mut s: String| {
+        if !qs.is_empty() {
+            s.push('&');
+            s.push_str(&qs);
+        }
+        s
+    };
+    let link = |d: chrono::NaiveDate| with_qs(format!("/events/week?w={}", d.format("%Y-%m-%d")));
+    let heading = ctx.lang.ta(
+        "event-week-heading",
+        &[("day", crate::i18n::Arg::Str(day_label(ctx.lang, monday)))],
+    );
+    let title = ctx.t("event-week-title");
+    let p = WeekPage {
+        s: Shell::new(&state, &ctx, &title, "events")
+            .crumb(ctx.t("event-agenda-title"), "/events")
+            .crumb(heading.clone(), link(monday)),
+        heading,
+        days,
+        prev: link(monday - chrono::Duration::days(7)),
+        next: link(monday + chrono::Duration::days(7)),
+        agenda: if qs.is_empty() {
+            "/events".to_string()
+        } else {
+            format!("/events?{qs}")
+        },
+        month: with_qs(format!("/events/month?m={}", monday.format("%Y-%m"))),
     };
     Ok(page(&ctx, &p))
 }

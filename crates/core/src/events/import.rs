@@ -691,6 +691,7 @@ pub async fn apply(
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        crate::search::index_one(&mut tx, db.backend, crate::search::Source::Events, id).await?;
         for k in &pl.cancelled {
             sqlx::query(
                 "INSERT INTO event_occurrences (event_id, start_local, status, sequence, updated_at) \

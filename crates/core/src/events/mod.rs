@@ -17,6 +17,7 @@
 //!   reminders, change and cancellation notices);
 //! - `demo`: seed-demo's events.
 
+pub mod atom;
 pub mod demo;
 pub mod ical;
 pub mod ics;

@@ -283,6 +283,7 @@ pub async fn create(state: &AppState, actor: &Actor, v: &Values) -> AppResult<Ev
     let uid = new_uid(&state.config.public_url());
     let mut tx = state.db.begin().await?;
     let id = insert_in(&mut tx, &uid, &c, Some(u.id), &ids).await?;
+    crate::search::index_one(&mut tx, state.db.backend, crate::search::Source::Events, id).await?;
     audit_in(&mut tx, actor, "event_created", None, &id.to_string()).await?;
     tx.commit().await?;
     notify_watchers(state, id, u.id).await?;
@@ -354,6 +355,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, v: &Values) -> App
     // A capacity raised may let people in from the waiting list.
     let mut tx = state.db.begin().await?;
     update_in(&mut tx, l.e.id, &c).await?;
+    crate::search::index_one(&mut tx, state.db.backend, crate::search::Source::Events, l.e.id).await?;
     super::rsvp::promote_in(&mut tx, l.e.id, c.capacity).await?;
     audit_in(&mut tx, actor, "event_edited", None, &l.e.id.to_string()).await?;
     tx.commit().await?;

@@ -209,10 +209,13 @@ fn candidates_sql(
     if let Some(c) = req.community {
         // Only through a community the viewer may search (else the filter
         // itself would reveal where a publication is shared).
+        // An event through one of its communities, the same way.
+        let searchable = policy::searchable_communities_sql("fc", viewer, 2);
         conds.push(format!(
-            "EXISTS (SELECT 1 FROM publication_communities fpc JOIN communities fc ON fc.id = fpc.community_id \
-             WHERE fpc.publication_id = d.publication_id AND fpc.community_id = ${next} AND fpc.status = 'visible' AND {})",
-            policy::searchable_communities_sql("fc", viewer, 2)
+            "(EXISTS (SELECT 1 FROM publication_communities fpc JOIN communities fc ON fc.id = fpc.community_id \
+             WHERE fpc.publication_id = d.publication_id AND fpc.community_id = ${next} AND fpc.status = 'visible' AND {searchable}) \
+             OR (d.source = 'e' AND EXISTS (SELECT 1 FROM event_communities fec JOIN communities fc ON fc.id = fec.community_id \
+             WHERE fec.event_id = d.ref_id AND fec.community_id = ${next} AND {searchable})))"
         ));
         args.push(Arg::I(c));
         next += 1;
@@ -397,6 +400,7 @@ pub async fn search(db: &Db, viewer: Option<&User>, req: &Request) -> Result<Res
                     r.try_get::<Option<String>, _>("c_slug")?
                         .unwrap_or_default()
                 ),
+                "e" => crate::urls::event(ref_id),
                 _ => format!(
                     "/u/{}",
                     crate::urls::encode_path(u_name.as_deref().unwrap_or_default())
@@ -420,14 +424,18 @@ pub async fn search(db: &Db, viewer: Option<&User>, req: &Request) -> Result<Res
                     snippet_html: highlight::snippet(&body, &parsed.highlight, SNIPPET_WORDS),
                     title,
                     created_at: r.try_get("created_at")?,
-                    author_name: if source == "m" {
+                    author_name: if source == "m" || source == "e" {
                         None
                     } else {
                         u_display
                             .filter(|s| !s.trim().is_empty())
                             .or_else(|| u_name.clone())
                     },
-                    author_username: if source == "m" { None } else { u_name },
+                    author_username: if source == "m" || source == "e" {
+                        None
+                    } else {
+                        u_name
+                    },
                     communities: Vec::new(),
                 },
             );

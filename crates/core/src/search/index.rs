@@ -126,6 +126,38 @@ async fn tags_for(
     Ok(out)
 }
 
+/// Events' tag labels and community filter tokens (`#c12`), by event id.
+async fn event_extras(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, (String, String)>, sqlx::Error> {
+    let mut out: HashMap<i64, (String, String)> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT event_id, 't', label FROM event_tags WHERE event_id IN ({list}) \
+         UNION ALL SELECT event_id, 'c', CAST(community_id AS TEXT) FROM event_communities WHERE event_id IN ({list}) \
+         ORDER BY 1, 2, 3"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    for (id, k, v) in rows {
+        let e = out.entry(id).or_default();
+        let (target, value) = if k == "t" {
+            (&mut e.0, v)
+        } else {
+            (&mut e.1, filter_token('c', &v))
+        };
+        if !target.is_empty() {
+            target.push(' ');
+        }
+        target.push_str(&value);
+    }
+    Ok(out)
+}
+
 /// (Re)index one item from its source row — call inside the transaction
 /// that changed it, so content and index commit together. An item that no
 /// longer exists (or is not to be indexed) leaves the index. A publication
@@ -182,10 +214,15 @@ async fn index_doc(
             if source == Source::Publications {
                 doc.tags = tags_for(conn, &[id]).await?.remove(&id).unwrap_or_default();
             }
-            let of_publication = match doc.publication_id {
+            let mut of_publication = match doc.publication_id {
                 Some(p) => publication_filters(conn, &[p]).await?.remove(&p),
                 None => None,
             };
+            if source == Source::Events {
+                let (tags, filters) = event_extras(conn, &[id]).await?.remove(&id).unwrap_or_default();
+                doc.tags = tags;
+                of_publication = Some(filters);
+            }
             doc.filters = doc_filters(&doc, of_publication.as_deref());
             put(conn, backend, &doc, 0).await?;
             Ok(Some(doc.filters))
@@ -262,7 +299,18 @@ pub async fn reindex_all(db: &Db) -> anyhow::Result<RebuildStats> {
             pids.sort_unstable();
             pids.dedup();
             let of_publication = publication_filters(&mut tx, &pids).await?;
+            let mut extras = if *source == Source::Events {
+                let ids: Vec<i64> = batch.iter().map(|d| d.ref_id).collect();
+                event_extras(&mut tx, &ids).await?
+            } else {
+                HashMap::new()
+            };
             for d in &mut batch {
+                if let Some((tags, filters)) = extras.remove(&d.ref_id) {
+                    d.tags = tags;
+                    d.filters = doc_filters(d, Some(&filters));
+                    continue;
+                }
                 let p = d.publication_id.and_then(|p| of_publication.get(&p));
                 d.filters = doc_filters(d, p.map(String::as_str));
             }
@@ -312,7 +360,7 @@ pub async fn optimize(db: &Db) -> Result<(), sqlx::Error> {
 }
 
 /// Bumped whenever the analysis changes: the index is then rebuilt at start.
-pub const INDEX_VERSION: &str = "3";
+pub const INDEX_VERSION: &str = "4";
 const INDEX_VERSION_KEY: &str = "search.index_version";
 
 /// Make sure the index matches the current analysis before serving: an
@@ -325,7 +373,7 @@ pub async fn needs_rebuild(db: &Db) -> Result<bool, sqlx::Error> {
     }
     let content: i64 = sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM publications) + (SELECT COUNT(*) FROM communities) + \
-         (SELECT COUNT(*) FROM users WHERE findable = 1)",
+         (SELECT COUNT(*) FROM users WHERE findable = 1) + (SELECT COUNT(*) FROM events)",
     )
     .fetch_one(&db.pool)
     .await?;

@@ -63,13 +63,14 @@ const FTS_WEIGHTS: &str = "10.0, 5.0, 1.0, 0.0";
 /// Kinds a publication can have.
 pub const PUBLICATION_KINDS: [&str; 3] = ["discussion", "question", "watch"];
 /// Every kind a search result can have, in the order filters show them.
-pub const KINDS: [&str; 6] = [
+pub const KINDS: [&str; 7] = [
     "discussion",
     "question",
     "watch",
     "reply",
     "community",
     "member",
+    "event",
 ];
 
 /// One searchable item, as the index stores it.
@@ -107,7 +108,7 @@ pub fn filter_token(kind: char, value: &str) -> String {
 /// long list cost more than the filter saved (filtered p50 41 ms against
 /// 20 ms at scale 100).
 fn kind_has_token(kind: &str) -> bool {
-    matches!(kind, "community" | "member")
+    matches!(kind, "community" | "member" | "event")
 }
 
 /// The filter tokens of one document, given its publication's (if any).
@@ -167,14 +168,18 @@ pub enum Source {
     Replies,
     Communities,
     Members,
+    /// Events (issue 15): found by their title, description, place and
+    /// tags; their date is their (first) start.
+    Events,
 }
 
 impl Source {
-    pub const ALL: [Source; 4] = [
+    pub const ALL: [Source; 5] = [
         Source::Publications,
         Source::Replies,
         Source::Communities,
         Source::Members,
+        Source::Events,
     ];
 
     pub fn code(self) -> &'static str {
@@ -183,6 +188,7 @@ impl Source {
             Source::Replies => "r",
             Source::Communities => "c",
             Source::Members => "m",
+            Source::Events => "e",
         }
     }
 
@@ -206,6 +212,10 @@ impl Source {
                 "SELECT x.id, x.username, x.display_name, x.bio, x.locale, x.created_at, x.status, x.findable \
                  FROM users x WHERE x.domain IS NULL AND x.id {cond}"
             ),
+            Source::Events => format!(
+                "SELECT x.id, x.title, x.description_html, x.address, x.starts_at, x.organiser_id \
+                 FROM events x WHERE x.id {cond}"
+            ),
         }
     }
 
@@ -222,6 +232,7 @@ impl Source {
             Source::Members => {
                 "SELECT id, created_at FROM users WHERE domain IS NULL AND findable = 1 AND status = 'active'"
             }
+            Source::Events => "SELECT id, starts_at FROM events",
         }
     }
 
@@ -353,6 +364,32 @@ impl Source {
                     })
                 }
             }
+            // A cancelled event stays findable (its page says so).
+            Source::Events => {
+                let title: String = r.try_get("title")?;
+                let html: String = r.try_get("description_html")?;
+                let mut body = markdown::excerpt_from_html(&html, BODY_MAX_CHARS);
+                let address: String = r.try_get("address")?;
+                if !address.is_empty() {
+                    body.push('\n');
+                    body.push_str(&address);
+                }
+                Some(Doc {
+                    source: self,
+                    ref_id: id,
+                    kind: "event".into(),
+                    publication_id: None,
+                    community_id: None,
+                    user_id: r.try_get("organiser_id")?,
+                    lang: analyze::detect(&format!("{title} {body}"), Lang::Fr),
+                    title,
+                    tags: String::new(),
+                    body,
+                    // The date searched and sorted on: the (first) start.
+                    created_at: r.try_get("starts_at")?,
+                    filters: String::new(),
+                })
+            }
         };
         Ok((id, doc))
     }
@@ -400,6 +437,11 @@ impl Source {
                     .to_string()
             }
             Source::Members => "(1 = 0)".to_string(),
+            // The events' own rule (`events::listing::visible_sql`).
+            Source::Events => format!(
+                "(d.source = 'e' AND EXISTS (SELECT 1 FROM events se WHERE se.id = d.ref_id AND {}))",
+                crate::events::listing::visible_sql("se", viewer, param)
+            ),
         }
     }
 }
