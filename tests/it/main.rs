@@ -60,3 +60,6 @@ mod sqlcount;
 mod territories;
 mod wiki;
 mod writing;
+mod newsletter_send;
+mod e2e_newsletter;
+mod newsletter_more;

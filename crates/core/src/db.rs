@@ -181,6 +181,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "rate_limit_sliding",
         include_str!("../../../migrations/0031_rate_limit_sliding.sql"),
     ),
+    (
+        36,
+        "newsletter_send_state",
+        include_str!("../../../migrations/0036_newsletter_send_state.sql"),
+    ),
+    (
+        37,
+        "newsletter_import_proposals",
+        include_str!("../../../migrations/0037_newsletter_import_proposals.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to
