@@ -48,7 +48,7 @@ async fn editor_builds_from_search_visitor_opts_in_issue_sent_unsubscribed_and_a
     let issue_url = b.current_url().await;
     assert!(issue_url.contains("/newsletters/quartier/issues/"));
     b.fill("#f-q", "corvée").await;
-    b.click_and_wait("form[role=search] button[type=submit]").await;
+    b.click_and_wait("#find form button[type=submit]").await;
     let found = b.text("#found").await;
     assert!(found.contains("Corvée de ruelle samedi"), "{found}");
     assert!(!found.contains("Marché public"), "{found}");
