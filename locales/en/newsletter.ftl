@@ -104,3 +104,74 @@ mail-newsletter-confirm-body = Hello,
     { $link }
 
     Without confirmation you will receive nothing. The link expires in 7 days.
+
+## Subscriptions in the member's settings
+newsletter-settings-title = Newsletters
+newsletter-settings-lead = The newsletters you may receive at your account's address. You can unsubscribe at any time, here or through the link in every issue.
+newsletter-settings-subscribed = Subscribed
+newsletter-settings-subscribe = Subscribe
+
+## Import of subscribers
+newsletter-import-title = Import subscribers
+newsletter-import-lead = A CSV file: one address per line in the first column, the language (fr-CA or en) in the second if you know it. Each address gets an e-mail to confirm its subscription, unless you attest these people consented already. Someone who unsubscribed is never subscribed again by an import.
+newsletter-import-report = { $count ->
+    [one] { $count } address added
+   *[other] { $count } addresses added
+}
+newsletter-import-file = CSV file
+newsletter-import-file-hint = 5,000 lines and 1 MB at most. Separator: comma or semicolon.
+newsletter-import-content = Or paste the lines here
+newsletter-import-consent = Prior consent
+newsletter-import-consent-hint = If these people already agreed to receive this newsletter, you can attest it: they are subscribed without confirmation, and your attestation is kept as the record of their consent (Québec's Law 25): the date, how it was obtained, the wording agreed to and your name.
+newsletter-import-attest = I attest these people consented to receive this newsletter
+newsletter-import-date = Date of consent
+newsletter-import-source = How consent was obtained
+newsletter-import-source-hint = For example: paper form at the neighbourhood fair's booth.
+newsletter-import-wording = Wording the people agreed to
+newsletter-import-wording-hint = The exact sentence they consented to.
+newsletter-import-submit = Import
+newsletter-import-added = Subscribed (consent attested)
+newsletter-import-confirm-sent = Confirmation e-mail sent
+newsletter-import-already = Already subscribed or pending
+newsletter-import-unsubscribed = Unsubscribed before: not subscribed again
+newsletter-import-invalid = Invalid address
+newsletter-import-duplicate = Duplicate in the file
+newsletter-import-too-many = 5,000-line limit reached: the rest is not read
+newsletter-import-error-size = The file is larger than 1 MB.
+newsletter-import-error-empty = The file has no lines.
+newsletter-import-error-source = Say how consent was obtained (500 characters at most).
+newsletter-import-error-wording = Give the wording agreed to (2,000 characters at most).
+newsletter-import-error-date = Give the date of consent (YYYY-MM-DD).
+
+## Delivery report of an issue
+newsletter-report-title = Delivery report
+newsletter-report-sent = Sent
+newsletter-report-pending = In progress
+newsletter-report-failed = Failed
+newsletter-report-skipped = Unsubscribed before sending
+newsletter-report-unsubscribed = Unsubscribes since this issue
+newsletter-report-reason = Reason (server's reply)
+
+## Finding items: search, suggestions, proposals
+newsletter-find-title = Search publications
+newsletter-find-label = Words to search for
+newsletter-find-button = Search
+newsletter-find-none = No publication found.
+newsletter-add-this = Add to the issue
+newsletter-suggest-title = Suggested since the last issue
+newsletter-suggest-order = In this order: first what members proposed, then what people chose (publications pinned by animators, watch links), then the most replied publications. What is already in the issue and what the newsletter's audience could not read are left out.
+newsletter-suggest-none = No suggestions since the last issue.
+newsletter-suggest-proposed = Proposed by { $name }
+newsletter-suggest-pinned = Pinned by the animators
+newsletter-suggest-watch = Watch link
+newsletter-suggest-replies = { $count ->
+    [one] { $count } reply
+   *[other] { $count } replies
+}
+newsletter-send-title = Preview and send
+newsletter-propose-title = Propose a publication for the next issue
+newsletter-propose-hint = The address of a publication you found. The editors will see it among their suggestions.
+newsletter-propose-note = A word for the editors (optional)
+newsletter-propose-button = Propose
+newsletter-error-note = The note is too long (500 characters at most).
+flash-newsletter-proposed = Thank you! Your proposal has been passed on to the editors.

@@ -104,3 +104,74 @@ mail-newsletter-confirm-body = Bonjour,
     { $link }
 
     Sans confirmation, vous ne recevrez rien. Le lien expire dans 7 jours.
+
+## Subscriptions in the member's settings
+newsletter-settings-title = Infolettres
+newsletter-settings-lead = Les infolettres que vous pouvez recevoir à l’adresse de votre compte. Vous pouvez vous désabonner en tout temps, ici ou par le lien de chaque envoi.
+newsletter-settings-subscribed = Abonné·e
+newsletter-settings-subscribe = M’abonner
+
+## Import of subscribers
+newsletter-import-title = Importer des abonné·es
+newsletter-import-lead = Un fichier CSV : une adresse par ligne dans la première colonne, la langue (fr-CA ou en) dans la deuxième si vous la connaissez. Chaque adresse reçoit un courriel pour confirmer son abonnement, sauf si vous attestez que ces personnes ont déjà consenti. Une personne qui s’est désabonnée n’est jamais réabonnée par un import.
+newsletter-import-report = { $count ->
+    [one] { $count } adresse ajoutée
+   *[other] { $count } adresses ajoutées
+}
+newsletter-import-file = Fichier CSV
+newsletter-import-file-hint = 5 000 lignes et 1 Mo au plus. Séparateur : virgule ou point-virgule.
+newsletter-import-content = Ou collez les lignes ici
+newsletter-import-consent = Consentement préalable
+newsletter-import-consent-hint = Si ces personnes ont déjà accepté de recevoir cette infolettre, vous pouvez l’attester : elles seront abonnées sans confirmation, et votre attestation est conservée comme preuve de leur consentement (Loi 25) : la date, la façon dont il a été obtenu, le texte accepté et votre nom.
+newsletter-import-attest = J’atteste que ces personnes ont consenti à recevoir cette infolettre
+newsletter-import-date = Date du consentement
+newsletter-import-source = Comment le consentement a été obtenu
+newsletter-import-source-hint = Par exemple : formulaire papier au kiosque de la fête de quartier.
+newsletter-import-wording = Texte accepté par les personnes
+newsletter-import-wording-hint = La phrase exacte à laquelle elles ont consenti.
+newsletter-import-submit = Importer
+newsletter-import-added = Abonnée (consentement attesté)
+newsletter-import-confirm-sent = Courriel de confirmation envoyé
+newsletter-import-already = Déjà abonnée ou en attente
+newsletter-import-unsubscribed = Désabonnée auparavant : non réabonnée
+newsletter-import-invalid = Adresse non valide
+newsletter-import-duplicate = En double dans le fichier
+newsletter-import-too-many = Limite de 5 000 lignes atteinte : le reste n’est pas lu
+newsletter-import-error-size = Le fichier dépasse 1 Mo.
+newsletter-import-error-empty = Le fichier ne contient aucune ligne.
+newsletter-import-error-source = Dites comment le consentement a été obtenu (500 caractères au plus).
+newsletter-import-error-wording = Donnez le texte accepté (2 000 caractères au plus).
+newsletter-import-error-date = Donnez la date du consentement (AAAA-MM-JJ).
+
+## Delivery report of an issue
+newsletter-report-title = Rapport d’envoi
+newsletter-report-sent = Envoyés
+newsletter-report-pending = En cours
+newsletter-report-failed = Échecs
+newsletter-report-skipped = Désabonnés avant l’envoi
+newsletter-report-unsubscribed = Désabonnements depuis ce numéro
+newsletter-report-reason = Raison (réponse du serveur)
+
+## Finding items: search, suggestions, proposals
+newsletter-find-title = Chercher des publications
+newsletter-find-label = Mots à chercher
+newsletter-find-button = Chercher
+newsletter-find-none = Aucune publication trouvée.
+newsletter-add-this = Ajouter au numéro
+newsletter-suggest-title = Suggéré depuis le dernier numéro
+newsletter-suggest-order = Dans cet ordre : d’abord ce que des membres ont proposé, puis ce qui a été choisi par des personnes (publications épinglées par l’animation, liens de veille), puis les publications les plus commentées. Ce qui est déjà dans le numéro et ce que le public de l’infolettre ne pourrait pas lire n’y sont pas.
+newsletter-suggest-none = Aucune suggestion depuis le dernier numéro.
+newsletter-suggest-proposed = Proposé par { $name }
+newsletter-suggest-pinned = Épinglé par l’animation
+newsletter-suggest-watch = Lien de veille
+newsletter-suggest-replies = { $count ->
+    [one] { $count } réponse
+   *[other] { $count } réponses
+}
+newsletter-send-title = Aperçu et envoi
+newsletter-propose-title = Proposer une publication pour le prochain numéro
+newsletter-propose-hint = L’adresse d’une publication que vous avez trouvée. L’équipe d’édition la verra dans ses suggestions.
+newsletter-propose-note = Un mot pour l’équipe d’édition (facultatif)
+newsletter-propose-button = Proposer
+newsletter-error-note = Le mot est trop long (500 caractères au plus).
+flash-newsletter-proposed = Merci ! Votre proposition est transmise à l’équipe d’édition.

@@ -46,6 +46,12 @@ pub fn router() -> Router<AppState> {
         .route("/newsletters/{slug}/issues/{id}/items", post(add_item))
         .route("/newsletters/{slug}/issues/{id}/test", post(test_send))
         .route("/newsletters/{slug}/issues/{id}/send", post(send))
+        .route("/newsletters/{slug}/import", get(import_form).post(import_submit))
+        .route("/newsletters/{slug}/propose", post(propose))
+        .route(
+            "/settings/newsletters",
+            get(settings_page).post(settings_submit),
+        )
 }
 
 fn errors_of(lang: Lang, fields: &[(String, String)]) -> FieldErrors {
@@ -233,12 +239,16 @@ struct ShowPage {
     counts: (i64, i64, i64),
     subject: String,
     intro: String,
+    reference: String,
+    note: String,
 }
 
 struct Typed {
     email: String,
     subject: String,
     intro: String,
+    reference: String,
+    note: String,
     errors: FieldErrors,
 }
 
@@ -288,6 +298,8 @@ async fn show_page(state: &AppState, ctx: &Ctx, a: &Access, typed: Typed) -> App
         counts,
         subject: typed.subject,
         intro: typed.intro,
+        reference: typed.reference,
+        note: typed.note,
     })
 }
 
@@ -296,6 +308,8 @@ fn no_typing() -> Typed {
         email: String::new(),
         subject: String::new(),
         intro: String::new(),
+        reference: String::new(),
+        note: String::new(),
         errors: FieldErrors::default(),
     }
 }
@@ -488,6 +502,42 @@ struct IssuePage {
     categories: Vec<String>,
     errors: FieldErrors,
     v: ItemForm,
+    /// The delivery report (editors, once sent).
+    report: Option<newsletter::sender::Report>,
+    /// "Suggested since the last issue" (drafts, editors).
+    suggestions: Vec<SuggestionRow>,
+    /// The editor's search and its publications.
+    q: String,
+    found: Vec<SuggestionRow>,
+    searched: bool,
+}
+
+pub struct SuggestionRow {
+    pub id: i64,
+    pub title: String,
+    pub path: String,
+    pub date: i64,
+    pub reason: String,
+}
+
+fn reason_text(lang: Lang, r: &newsletter::suggest::Reason) -> String {
+    use newsletter::suggest::Reason;
+    match r {
+        Reason::Proposed { by, note } => {
+            let who = lang.ta(
+                "newsletter-suggest-proposed",
+                &[("name", Arg::Str(by.clone()))],
+            );
+            if note.is_empty() {
+                who
+            } else {
+                format!("{who} : « {note} »")
+            }
+        }
+        Reason::Pinned => lang.t("newsletter-suggest-pinned"),
+        Reason::Watch => lang.t("newsletter-suggest-watch"),
+        Reason::Replies(n) => lang.ta("newsletter-suggest-replies", &[("count", Arg::Num(*n))]),
+    }
 }
 
 /// The issue if the viewer may see it: a sent issue to whoever reads the
@@ -515,14 +565,65 @@ async fn issue_view(
     is: compose::Issue,
     errors: FieldErrors,
     v: ItemForm,
+    q: &str,
 ) -> AppResult<IssuePage> {
     let its = compose::items(&state.db, is.id).await?;
+    let workbench = a.edit && is.sent_at.is_none();
+    let viewer = ctx.user.as_ref();
+    let suggestions = if workbench {
+        let picked: Vec<i64> = its.iter().filter_map(|i| i.publication_id).collect();
+        newsletter::suggest::suggestions(state, viewer, a, &picked)
+            .await?
+            .into_iter()
+            .map(|x| SuggestionRow {
+                id: x.publication_id,
+                title: x.title,
+                path: x.path,
+                date: x.created_at,
+                reason: reason_text(ctx.lang, &x.reason),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let q = q.trim().chars().take(200).collect::<String>();
+    let mut found = Vec::new();
+    if workbench && !q.is_empty() {
+        let req = crate::search::Request {
+            q: q.clone(),
+            community: a.community.as_ref().map(|l| l.c.id),
+            ..Default::default()
+        };
+        let results = crate::search::search(&state.db, viewer, &req).await?;
+        for h in results.hits {
+            let Some(pid) = h.publication_id else { continue };
+            if found.iter().any(|f: &SuggestionRow| f.id == pid) {
+                continue;
+            }
+            found.push(SuggestionRow {
+                id: pid,
+                title: h.title,
+                path: crate::urls::publication(pid),
+                date: h.created_at,
+                reason: crate::search::kind_label(ctx.lang, &h.kind),
+            });
+        }
+    }
     let groups = compose::grouped(&a.list, &its)
         .into_iter()
         .map(|(c, v)| (c, v.into_iter().cloned().collect()))
         .collect();
     let path = crate::urls::newsletter_issue(&a.list.slug, is.id);
+    let report = match (a.edit, is.sent_at) {
+        (true, Some(at)) => Some(newsletter::sender::report(&state.db, is.id, Some(at)).await?),
+        _ => None,
+    };
     Ok(IssuePage {
+        report,
+        suggestions,
+        searched: !q.is_empty(),
+        q,
+        found,
         s: Shell::new(state, ctx, &is.subject, "newsletters")
             .crumb(ctx.t("newsletter-index-title"), "/newsletters")
             .crumb(a.list.name.clone(), a.list.path())
@@ -549,10 +650,17 @@ async fn issue_view(
     })
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct IssueQuery {
+    q: String,
+}
+
 async fn issue_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((slug, id)): Path<(String, i64)>,
+    Query(query): Query<IssueQuery>,
 ) -> AppResult<Response> {
     let (a, is) = load_issue(&state, &ctx, &slug, id).await?;
     let p = issue_view(
@@ -562,6 +670,7 @@ async fn issue_page(
         is,
         FieldErrors::default(),
         ItemForm::default(),
+        &query.q,
     )
     .await?;
     Ok(page(&ctx, &p))
@@ -622,7 +731,7 @@ async fn add_item(
         Ok(()) => Ok(ctx.redirect(&crate::urls::newsletter_issue(&a.list.slug, id))),
         Err(AppError::Invalid { fields }) => {
             let errors = errors_of(ctx.lang, &fields);
-            let p = issue_view(&state, &ctx, &a, is, errors, f).await?;
+            let p = issue_view(&state, &ctx, &a, is, errors, f, "").await?;
             Ok(invalid(&ctx, &p))
         }
         Err(e) => Err(e),
@@ -810,6 +919,264 @@ async fn unsubscribe_submit(
                 None,
             );
             Ok((StatusCode::NOT_FOUND, res).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ProposeForm {
+    csrf: String,
+    reference: String,
+    note: String,
+}
+
+/// A member proposes a publication for the next issue.
+async fn propose(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<ProposeForm>,
+) -> AppResult<Response> {
+    ctx.verify_csrf(&f.csrf)?;
+    let actor = actor(&ctx)?;
+    let a = newsletter::load(&state, ctx.user.as_ref(), &slug).await?;
+    match newsletter::suggest::propose(&state, &actor, &a, &f.reference, &f.note).await {
+        Ok(()) => {
+            ctx.flash("flash-newsletter-proposed");
+            Ok(ctx.redirect(&a.list.path()))
+        }
+        Err(AppError::Invalid { fields }) => {
+            let typed = Typed {
+                reference: f.reference.clone(),
+                note: f.note.clone(),
+                errors: errors_of(ctx.lang, &fields),
+                ..no_typing()
+            };
+            let p = show_page(&state, &ctx, &a, typed).await?;
+            Ok(invalid(&ctx, &p))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ---- settings: the member's subscriptions ------------------------------------------------------
+
+pub struct SettingsRow {
+    pub slug: String,
+    pub path: String,
+    pub name: String,
+    pub community: String,
+    pub subscribed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "settings_newsletters.html")]
+struct SettingsPage {
+    s: Shell,
+    nav: Vec<(String, &'static str, bool)>,
+    rows: Vec<SettingsRow>,
+    has_email: bool,
+}
+
+/// Every list the member may read, with a button to subscribe with the
+/// account's address or to unsubscribe.
+async fn settings_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let user = match super::settings::me(&ctx) {
+        Ok(u) => u,
+        Err(r) => return Ok(r),
+    };
+    let mut rows = Vec::new();
+    for list in newsletter::all(&state.db).await? {
+        let a = match newsletter::access(&state, Some(&user), list).await {
+            Ok(a) => a,
+            Err(AppError::NotFound) => continue,
+            Err(e) => return Err(e),
+        };
+        let subscribed = ops::member_subscribed(&state, &a.list, &user)
+            .await?
+            .is_some();
+        rows.push(SettingsRow {
+            slug: a.list.slug.clone(),
+            path: a.list.path(),
+            name: a.list.name.clone(),
+            community: a
+                .community
+                .as_ref()
+                .map(|l| l.c.name.clone())
+                .unwrap_or_default(),
+            subscribed,
+        });
+    }
+    let title = ctx.t("newsletter-settings-title");
+    let p = SettingsPage {
+        s: Shell::new(&state, &ctx, &title, "settings")
+            .crumb(ctx.t("nav-settings"), "/settings/profile")
+            .crumb(title.clone(), "/settings/newsletters"),
+        nav: super::settings::sections(ctx.lang, "/settings/newsletters"),
+        rows,
+        has_email: user.email.is_some() && user.email_verified,
+    };
+    Ok(page(&ctx, &p))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SettingsForm {
+    csrf: String,
+    list: String,
+    action: String,
+}
+
+async fn settings_submit(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Form(f): Form<SettingsForm>,
+) -> AppResult<Response> {
+    ctx.verify_csrf(&f.csrf)?;
+    let user = match super::settings::me(&ctx) {
+        Ok(u) => u,
+        Err(r) => return Ok(r),
+    };
+    let a = newsletter::load(&state, Some(&user), f.list.trim()).await?;
+    if f.action == "unsubscribe" {
+        if let Some(sid) = ops::member_subscribed(&state, &a.list, &user).await? {
+            ops::unsubscribe(&state, &a.list.unsubscribe_token(sid)).await?;
+        }
+        ctx.flash("flash-newsletter-unsubscribed");
+    } else {
+        let wording = ctx.t("newsletter-member-subscribe");
+        ops::subscribe_member(&state, &Actor::person(&user), &a, &wording).await?;
+        ctx.flash("flash-newsletter-subscribed");
+    }
+    Ok(ctx.redirect("/settings/newsletters"))
+}
+
+// ---- import ------------------------------------------------------------------------------------
+
+pub struct ImportLine {
+    pub line: usize,
+    pub email: String,
+    pub outcome: String,
+}
+
+#[derive(Template)]
+#[template(path = "newsletter_import.html")]
+struct ImportPage {
+    s: Shell,
+    name: String,
+    list_path: String,
+    path: String,
+    errors: FieldErrors,
+    attest: bool,
+    consented_on: String,
+    source: String,
+    wording: String,
+    report: Option<Vec<ImportLine>>,
+    added: usize,
+}
+
+fn import_page(state: &AppState, ctx: &Ctx, a: &Access) -> ImportPage {
+    let title = ctx.t("newsletter-import-title");
+    let path = format!("{}/import", a.list.path());
+    ImportPage {
+        s: Shell::new(state, ctx, &title, "newsletters")
+            .crumb(ctx.t("newsletter-index-title"), "/newsletters")
+            .crumb(a.list.name.clone(), a.list.path())
+            .crumb(title.clone(), path.clone()),
+        name: a.list.name.clone(),
+        list_path: a.list.path(),
+        path,
+        errors: FieldErrors::default(),
+        attest: false,
+        consented_on: String::new(),
+        source: String::new(),
+        wording: String::new(),
+        report: None,
+        added: 0,
+    }
+}
+
+async fn import_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let a = newsletter::load(&state, ctx.user.as_ref(), &slug).await?;
+    if !a.edit {
+        return Err(AppError::NotFound);
+    }
+    Ok(page(&ctx, &import_page(&state, &ctx, &a)))
+}
+
+/// A date `YYYY-MM-DD` as unix time (noon UTC: the day, whatever the zone).
+fn day(s: &str) -> Option<i64> {
+    let mut parts = s.trim().splitn(3, '-');
+    let y: i32 = parts.next()?.parse().ok()?;
+    let m: u8 = parts.next()?.parse().ok()?;
+    let d: u8 = parts.next()?.parse().ok()?;
+    let d = time::Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok()?;
+    Some(d.with_hms(12, 0, 0).ok()?.assume_utc().unix_timestamp())
+}
+
+async fn import_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    mp: axum::extract::Multipart,
+) -> AppResult<Response> {
+    let form = crate::edge::read_multipart(mp, "file").await?;
+    ctx.verify_csrf(&form.get("csrf"))?;
+    let a = newsletter::load(&state, ctx.user.as_ref(), &slug).await?;
+    if !a.edit {
+        return Err(AppError::NotFound);
+    }
+    let actor = actor(&ctx)?;
+    let mut p = import_page(&state, &ctx, &a);
+    p.attest = form.get("attest") == "1";
+    p.consented_on = form.get("consented_on");
+    p.source = form.get("source");
+    p.wording = form.get("wording");
+    let body = match form.uploads.first() {
+        Some(f) => String::from_utf8_lossy(&f.bytes).into_owned(),
+        None => form.get("content"),
+    };
+    if body.trim().is_empty() {
+        p.errors.add(ctx.lang, "file", "field-required");
+        return Ok(invalid(&ctx, &p));
+    }
+    let attestation = p.attest.then(|| newsletter::import::Attestation {
+        consented_at: day(&p.consented_on).unwrap_or(0),
+        source: p.source.clone(),
+        wording: p.wording.clone(),
+    });
+    match newsletter::import::import(&state, &actor, &a, &body, attestation.as_ref()).await {
+        Ok(lines) => {
+            p.added = lines
+                .iter()
+                .filter(|l| {
+                    matches!(
+                        l.outcome,
+                        "newsletter-import-added" | "newsletter-import-confirm-sent"
+                    )
+                })
+                .count();
+            p.report = Some(
+                lines
+                    .into_iter()
+                    .map(|l| ImportLine {
+                        line: l.line,
+                        email: l.email,
+                        outcome: ctx.t(l.outcome),
+                    })
+                    .collect(),
+            );
+            Ok(page(&ctx, &p))
+        }
+        Err(AppError::Invalid { fields }) => {
+            p.errors = errors_of(ctx.lang, &fields);
+            Ok(invalid(&ctx, &p))
         }
         Err(e) => Err(e),
     }

@@ -55,6 +55,7 @@ pub fn sections(lang: Lang, current: &str) -> Vec<(String, &'static str, bool)> 
         ("settings-passkeys", "/settings/passkeys"),
         ("settings-sessions", "/settings/sessions"),
         ("notify-settings-title", crate::urls::NOTIFICATION_SETTINGS),
+        ("newsletter-settings-title", "/settings/newsletters"),
         ("settings-tokens", "/settings/tokens"),
         ("settings-tools", "/settings/tools"),
         ("settings-consents", "/settings/consents"),

@@ -63,3 +63,6 @@ mod writing;
 mod notify_events;
 mod e2e_notify;
 mod e2e_events;
+mod newsletter_send;
+mod e2e_newsletter;
+mod newsletter_more;

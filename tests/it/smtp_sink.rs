@@ -3,7 +3,8 @@
 //! Listens on `127.0.0.1:<ephemeral port>` and speaks enough RFC 5321 for
 //! lettre with `security = "none"`: greeting, EHLO/HELO (advertising
 //! `AUTH PLAIN LOGIN`, any credentials accepted, authentication optional),
-//! MAIL FROM, RCPT TO (several), DATA (dot-unstuffing, ends at CRLF.CRLF),
+//! MAIL FROM, RCPT TO (several; `refuse-…@` addresses get 550, as an
+//! unknown mailbox), DATA (dot-unstuffing, ends at CRLF.CRLF),
 //! RSET, NOOP, QUIT; `500` for anything else.
 //!
 //! Received messages are kept in memory; [`ReceivedMail`] offers just enough
@@ -140,6 +141,11 @@ impl SmtpSink {
         }
     }
 
+    /// How many messages were received (cheaper than `all().len()`).
+    pub fn count(&self) -> usize {
+        lock(&self.store).len()
+    }
+
     /// Every message received so far (taken or not), in arrival order.
     pub fn all(&self) -> Vec<ReceivedMail> {
         lock(&self.store).iter().map(|e| e.mail.clone()).collect()
@@ -239,6 +245,14 @@ where
                     continue;
                 }
                 match strip_prefix_ci(&arg, "TO:").map(parse_path) {
+                    // Like a real server's unknown mailbox: a permanent refusal.
+                    Some(path) if path.to_ascii_lowercase().starts_with("refuse-") => {
+                        reply(
+                            &mut writer,
+                            "550 5.1.1 Recipient address rejected: User unknown",
+                        )
+                        .await?;
+                    }
                     Some(path) if !path.is_empty() => {
                         rcpts.push(path);
                         reply(&mut writer, "250 2.1.5 Ok").await?;

@@ -345,6 +345,14 @@ impl Browser {
         self.session.post("/refresh", json!({})).await;
     }
 
+    /// Forgets every cookie of the current domain (signs out, HttpOnly
+    /// session cookie included).
+    pub async fn delete_cookies(&self) {
+        self.session
+            .cmd(reqwest::Method::DELETE, "/cookie", None)
+            .await;
+    }
+
     /// Runs synchronous JavaScript (`return ...;`) and returns its result.
     pub async fn execute(&self, script: &str, args: Vec<Value>) -> Value {
         self.session

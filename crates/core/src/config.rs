@@ -50,6 +50,9 @@ pub struct Config {
     pub oidc_refresh_grace_secs: i64,
     /// Replies by e-mail (`[inbound_mail]`; off by default).
     pub inbound_mail: InboundMail,
+    /// Newsletter messages handed to the SMTP server per second, at most
+    /// (0: as fast as it takes them). `PASSERELLES_NEWSLETTER_RATE`.
+    pub newsletter_rate: u32,
 }
 
 impl Default for Config {
@@ -70,6 +73,7 @@ impl Default for Config {
             write_limits: crate::ratelimit::WriteLimits::default(),
             oidc_refresh_grace_secs: 30,
             inbound_mail: InboundMail::default(),
+            newsletter_rate: 20,
         }
     }
 }
@@ -251,6 +255,9 @@ impl Config {
         }
         if let Some(v) = get("PASSERELLES_INBOUND_MAIL_DOMAIN") {
             self.inbound_mail.domain = Some(v).filter(|d| !d.trim().is_empty());
+        }
+        if let Some(v) = get("PASSERELLES_NEWSLETTER_RATE") {
+            self.newsletter_rate = parse("PASSERELLES_NEWSLETTER_RATE", v)?;
         }
         if let Some(v) = get("PASSERELLES_SMTP_HOST") {
             self.smtp.host = Some(v).filter(|s| !s.is_empty());

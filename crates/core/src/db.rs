@@ -186,9 +186,9 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0045_content_version.sql"),
     ),
     (
-        34,
-        "notification_events",
-        include_str!("../../../migrations/0034_notification_events.sql"),
+        37,
+        "newsletter_import_proposals",
+        include_str!("../../../migrations/0037_newsletter_import_proposals.sql"),
     ),
 ];
 

@@ -45,6 +45,7 @@ fn every_target_has_committed_seeds() {
         "ics_import",
         "feed_parse",
         "inbound_mail",
+        "newsletter_import",
     ] {
         assert!(
             inputs(t).len() >= 5,
@@ -350,4 +351,18 @@ fn inbound_mail_inputs_keep_no_quoted_line() {
         }
     }
     assert!(parsed >= 5, "the seeds are messages: {parsed}");
+}
+
+#[test]
+fn newsletter_import_inputs_keep_the_invariants() {
+    let mut addresses = 0;
+    for (_, data) in inputs("newsletter_import") {
+        crate::newsletter::import::fuzz(&data);
+        let text = String::from_utf8_lossy(&data);
+        addresses += crate::newsletter::import::parse(&text)
+            .iter()
+            .filter(|r| crate::newsletter::ops::valid_email(r.fields[0].trim()))
+            .count();
+    }
+    assert!(addresses >= 8, "the realistic seeds hold addresses ({addresses})");
 }

@@ -106,12 +106,24 @@ pub enum Job {
         payload: String,
         base_url: String,
     },
+    /// Send an issue of a newsletter to its delivery rows
+    /// (`crate::newsletter::sender`): resumable, throttled to `per_second`.
+    NewsletterSend {
+        issue_id: i64,
+        list_id: String,
+        unsubscribe_base: String,
+        per_second: u32,
+        renders: Vec<crate::newsletter::sender::Render>,
+    },
 }
 
 impl Job {
     fn queue(&self) -> &'static str {
         match self {
-            Job::Mail { .. } | Job::ListMail { .. } | Job::EventMail { .. } => "mail",
+            Job::Mail { .. }
+            | Job::ListMail { .. }
+            | Job::EventMail { .. }
+            | Job::NewsletterSend { .. } => "mail",
             Job::Maintenance => "maintenance",
             Job::Digest { .. } => "digest",
             Job::BackchannelLogout { .. } => "oidc",
@@ -130,7 +142,7 @@ impl Job {
     /// stops them sooner when the instance has stopped answering).
     fn max_attempts(&self) -> i64 {
         match self {
-            Job::Deliver { .. } => 20,
+            Job::Deliver { .. } | Job::NewsletterSend { .. } => 20,
             _ => 8,
         }
     }
@@ -209,7 +221,7 @@ impl Queue {
             }
             match claim(&db).await {
                 Ok(Some(claimed)) => {
-                    let result = run(&db, &mailer, &claimed.job).await;
+                    let result = run(&db, &mailer, claimed.id, &claimed.job).await;
                     if let Err(e) = finish(&db, &claimed, result).await {
                         tracing::warn!(error = %e, "could not record job outcome");
                     }
@@ -230,7 +242,7 @@ impl Queue {
     pub async fn drain(&self, db: &Db, mailer: &Mailer) -> anyhow::Result<usize> {
         let mut n = 0;
         while let Some(claimed) = claim(db).await? {
-            let result = run(db, mailer, &claimed.job).await;
+            let result = run(db, mailer, claimed.id, &claimed.job).await;
             finish(db, &claimed, result).await?;
             n += 1;
         }
@@ -293,12 +305,37 @@ async fn claim(db: &Db) -> Result<Option<Claimed>, sqlx::Error> {
 
 enum Outcome {
     Done,
+    /// Run again at this time, as a fresh start (a long job's next slice).
+    Later(i64),
     Retry(String),
     Fail(String),
 }
 
-async fn run(db: &Db, mailer: &Mailer, job: &Job) -> Outcome {
+async fn run(db: &Db, mailer: &Mailer, id: i64, job: &Job) -> Outcome {
     match job {
+        Job::NewsletterSend {
+            issue_id,
+            list_id,
+            unsubscribe_base,
+            per_second,
+            renders,
+        } => {
+            use crate::newsletter::sender::{self, SendRun, Step};
+            let s = SendRun {
+                job_id: id,
+                issue_id: *issue_id,
+                list_id_header: list_id,
+                unsubscribe_base,
+                per_second: *per_second,
+                renders,
+            };
+            match sender::run(db, mailer, &s).await {
+                Ok(Step::Done) => Outcome::Done,
+                Ok(Step::Again(at)) => Outcome::Later(at),
+                Ok(Step::Retry(e)) => Outcome::Retry(e),
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
+        }
         Job::Mail {
             to,
             subject,
@@ -518,6 +555,15 @@ async fn finish(db: &Db, c: &Claimed, outcome: Outcome) -> Result<(), sqlx::Erro
                 .bind(c.id)
                 .execute(&db.pool)
                 .await?;
+        }
+        Outcome::Later(at) => {
+            sqlx::query(
+                "UPDATE jobs SET run_at = $1, locked_until = NULL, attempts = 0, last_error = '' WHERE id = $2",
+            )
+            .bind(at)
+            .bind(c.id)
+            .execute(&db.pool)
+            .await?;
         }
         Outcome::Retry(err) if c.attempts < c.max_attempts => {
             let delay = backoff_secs(c.attempts);

@@ -11,7 +11,10 @@
 //! readers otherwise (`Access::public_audience`, `may_carry`).
 
 pub mod compose;
+pub mod import;
 pub mod ops;
+pub mod sender;
+pub mod suggest;
 
 use aws_lc_rs::hmac;
 use sqlx::Row;

@@ -34,6 +34,11 @@ fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// How a confirmation token is stored (its SHA-256, hex).
+pub(crate) fn token_hash(token: &str) -> String {
+    hash(token)
+}
+
 // ---- lists -------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Default)]
@@ -574,8 +579,9 @@ pub async fn test_send(
 
 /// Send a draft to every active subscriber through the job queue. The
 /// switch to "sent", one delivery row per subscriber (primary key: issue,
-/// subscriber) and one mail job each (de-duplication key) are one
-/// transaction: sending again, or twice at once, sends nobody twice.
+/// subscriber; state `queued`) and the one send job (de-duplication key)
+/// are one transaction: sending again, or twice at once, sends nobody
+/// twice. The job (`super::sender`) is resumable after a crash.
 pub async fn send(state: &AppState, actor: &Actor, a: &Access, issue_id: i64) -> AppResult<i64> {
     may_edit(a)?;
     let is = issue(&state.db, a.list.id, issue_id)
@@ -600,59 +606,49 @@ pub async fn send(state: &AppState, actor: &Actor, a: &Access, issue_id: i64) ->
             message_key: "newsletter-error-sent",
         });
     }
-    let subscribers: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT id, email, lang FROM newsletter_subscribers WHERE list_id = $1 AND status = 'active' ORDER BY id",
+    let queued = sqlx::query(
+        "INSERT INTO newsletter_deliveries (issue_id, subscriber_id, queued_at, state) \
+         SELECT $1, id, $2, 'queued' FROM newsletter_subscribers WHERE list_id = $3 AND status = 'active' \
+         ON CONFLICT (issue_id, subscriber_id) DO NOTHING",
     )
+    .bind(issue_id)
+    .bind(t)
     .bind(a.list.id)
-    .fetch_all(&mut *tx)
-    .await?;
+    .execute(&mut *tx)
+    .await?
+    .rows_affected() as i64;
     let host = url::Url::parse(&state.config.public_url())
         .ok()
         .and_then(|u| u.host_str().map(String::from))
         .unwrap_or_else(|| "localhost".into());
-    let list_id = a.list.list_id_header(&host);
     // One rendering per language; each message differs only by its link.
-    let mut rendered: Vec<(Lang, compose::Rendered)> = Vec::new();
-    let mut queued = 0i64;
-    for (sid, email, lang) in &subscribers {
-        let inserted = sqlx::query(
-            "INSERT INTO newsletter_deliveries (issue_id, subscriber_id, queued_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (issue_id, subscriber_id) DO NOTHING",
-        )
-        .bind(issue_id)
-        .bind(sid)
-        .bind(t)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            continue;
-        }
-        let lang = Lang::from_code(lang).unwrap_or_default();
-        if !rendered.iter().any(|(l, _)| *l == lang) {
-            rendered.push((
-                lang,
-                compose::render(state, lang, &a.list, &is, &its, Some("{{UNSUBSCRIBE}}")),
-            ));
-        }
-        let Some((_, r)) = rendered.iter().find(|(l, _)| *l == lang) else {
-            continue;
-        };
-        let unsubscribe = state.url(&crate::urls::newsletter_unsubscribe(
-            &a.list.unsubscribe_token(*sid),
-        ));
-        let job = Job::ListMail {
-            to: email.clone(),
-            subject: r.subject.clone(),
-            text: r.text.replace("{{UNSUBSCRIBE}}", &unsubscribe),
-            html: Some(r.html.replace("{{UNSUBSCRIBE}}", &unsubscribe)),
-            lang: lang.code().to_string(),
-            list_id: list_id.clone(),
-            unsubscribe,
-        };
-        Queue::push_in(&mut tx, &job, Some(&format!("newsletter:{issue_id}:{sid}"))).await?;
-        queued += 1;
-    }
+    let renders = Lang::ALL
+        .iter()
+        .map(|lang| {
+            let r = compose::render(
+                state,
+                *lang,
+                &a.list,
+                &is,
+                &its,
+                Some(super::sender::PLACEHOLDER),
+            );
+            super::sender::Render {
+                lang: lang.code().to_string(),
+                subject: r.subject,
+                text: r.text,
+                html: r.html,
+            }
+        })
+        .collect();
+    let job = Job::NewsletterSend {
+        issue_id,
+        list_id: a.list.list_id_header(&host),
+        unsubscribe_base: state.url(&crate::urls::newsletter_unsubscribe("")),
+        per_second: state.config.newsletter_rate,
+        renders,
+    };
+    Queue::push_in(&mut tx, &job, Some(&format!("newsletter-send:{issue_id}"))).await?;
     sqlx::query("UPDATE newsletter_issues SET recipients = $2 WHERE id = $1")
         .bind(issue_id)
         .bind(queued)

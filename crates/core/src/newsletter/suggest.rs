@@ -1,0 +1,220 @@
+//! What editors pick from: the "suggested since the last issue" list, and
+//! members' proposals for the next issue.
+//!
+//! The list gathers publications since the last sent issue (30 days when
+//! there is none), from the list's community for a community's list, in
+//! this order, which the page states:
+//! 1. proposed by members (oldest proposal first);
+//! 2. curated: pinned by a community's animators, or watch items (links
+//!    someone chose to share), most recent activity first;
+//! 3. the most replied, most replies first.
+//!
+//! A publication appears once, under its first reason; those already in
+//! the draft, and those the list's audience could not read
+//! (`super::may_carry`), are left out.
+
+use sqlx::Row;
+
+use super::Access;
+use crate::accounts::User;
+use crate::actor::Actor;
+use crate::db::now;
+use crate::error::{AppError, AppResult};
+use crate::policy::Sight;
+use crate::publications;
+use crate::state::AppState;
+
+/// How far back when the list never sent an issue.
+const DEFAULT_WINDOW: i64 = 30 * 86400;
+/// Suggestions shown, at most.
+pub const MAX: usize = 30;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// Proposed by this member, with their note.
+    Proposed { by: String, note: String },
+    /// Pinned by a community's animators.
+    Pinned,
+    /// A watch item (a shared link).
+    Watch,
+    /// Most replied: this many replies.
+    Replies(i64),
+}
+
+#[derive(Debug, Clone)]
+pub struct Suggestion {
+    pub publication_id: i64,
+    pub title: String,
+    pub path: String,
+    pub created_at: i64,
+    pub reason: Reason,
+}
+
+/// Since when: the last sent issue, or `DEFAULT_WINDOW` ago.
+pub async fn since(state: &AppState, list_id: i64) -> AppResult<i64> {
+    let last: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(sent_at) FROM newsletter_issues WHERE list_id = $1")
+            .bind(list_id)
+            .fetch_one(&state.db.pool)
+            .await?;
+    Ok(last.unwrap_or_else(|| now() - DEFAULT_WINDOW))
+}
+
+/// The suggestions for `a`'s next issue as `editor` sees them, leaving
+/// out the publications in `exclude` (the draft's items).
+pub async fn suggestions(
+    state: &AppState,
+    editor: Option<&User>,
+    a: &Access,
+    exclude: &[i64],
+) -> AppResult<Vec<Suggestion>> {
+    let since = since(state, a.list.id).await?;
+    let db = &state.db;
+    let mut candidates: Vec<(i64, Reason)> = Vec::new();
+    let proposals = sqlx::query(
+        "SELECT np.publication_id, np.note, COALESCE(u.username, '') AS username FROM newsletter_proposals np \
+         LEFT JOIN users u ON u.id = np.proposed_by WHERE np.list_id = $1 AND np.created_at >= $2 \
+         ORDER BY np.created_at, np.id LIMIT 100",
+    )
+    .bind(a.list.id)
+    .bind(since)
+    .fetch_all(&db.pool)
+    .await?;
+    for r in proposals {
+        candidates.push((
+            r.try_get("publication_id")?,
+            Reason::Proposed {
+                by: r.try_get("username")?,
+                note: r.try_get("note")?,
+            },
+        ));
+    }
+    // Community lists look at their community only.
+    let (scope, cid) = match &a.community {
+        Some(l) => (
+            " AND EXISTS (SELECT 1 FROM publication_communities c WHERE c.publication_id = p.id AND c.community_id = $2)",
+            l.c.id,
+        ),
+        None => ("", 0),
+    };
+    let curated = format!(
+        "SELECT p.id, p.kind, EXISTS (SELECT 1 FROM publication_communities pc WHERE pc.publication_id = p.id \
+         AND pc.pinned <> 0) AS pinned FROM publications p WHERE p.last_activity_at >= $1 AND ($2 = $2){scope} \
+         AND (p.kind = 'watch' OR EXISTS (SELECT 1 FROM publication_communities pc WHERE pc.publication_id = p.id \
+         AND pc.pinned <> 0)) ORDER BY p.last_activity_at DESC, p.id DESC LIMIT 60"
+    );
+    for r in sqlx::query(sqlx::AssertSqlSafe(curated))
+        .bind(since)
+        .bind(cid)
+        .fetch_all(&db.pool)
+        .await?
+    {
+        let pinned: bool = match r.try_get::<bool, _>("pinned") {
+            Ok(b) => b,
+            Err(_) => r.try_get::<i64, _>("pinned")? != 0,
+        };
+        candidates.push((
+            r.try_get("id")?,
+            if pinned { Reason::Pinned } else { Reason::Watch },
+        ));
+    }
+    let replied = format!(
+        "SELECT p.id, p.reply_count FROM publications p WHERE p.created_at >= $1 AND ($2 = $2){scope} \
+         AND p.reply_count > 0 ORDER BY p.reply_count DESC, p.id DESC LIMIT 60"
+    );
+    for r in sqlx::query(sqlx::AssertSqlSafe(replied))
+        .bind(since)
+        .bind(cid)
+        .fetch_all(&db.pool)
+        .await?
+    {
+        candidates.push((r.try_get("id")?, Reason::Replies(r.try_get("reply_count")?)));
+    }
+    let mut out: Vec<Suggestion> = Vec::new();
+    let mut seen: Vec<i64> = exclude.to_vec();
+    for (id, reason) in candidates {
+        if out.len() >= MAX {
+            break;
+        }
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        let Some(p) = publications::by_id(db, id, editor).await? else {
+            continue;
+        };
+        let links = publications::links_of(db, editor, &[p.id])
+            .await?
+            .remove(&p.id)
+            .unwrap_or_default();
+        if publications::sight(editor, &p, &links) != Sight::Full {
+            continue;
+        }
+        if super::may_carry(db, a, &p).await?.is_err() {
+            continue;
+        }
+        out.push(Suggestion {
+            publication_id: p.id,
+            title: p.title.clone(),
+            path: crate::urls::publication(p.id),
+            created_at: p.created_at,
+            reason,
+        });
+    }
+    Ok(out)
+}
+
+/// A member proposes a publication for the list's next issue: they must
+/// be signed in, read the list and the publication, and the list's
+/// audience must be able to read it (the reason otherwise). Proposing it
+/// again is a no-op.
+pub async fn propose(
+    state: &AppState,
+    actor: &Actor,
+    a: &Access,
+    reference: &str,
+    note: &str,
+) -> AppResult<()> {
+    let u = actor.user().ok_or(AppError::Unauthorized)?;
+    if u.status != crate::accounts::Status::Active {
+        return Err(AppError::Forbidden);
+    }
+    let invalid = |k: &str| AppError::Invalid {
+        fields: vec![("reference".to_string(), k.to_string())],
+    };
+    let found = match super::ops::publication_ref(reference) {
+        Some(id) => publications::by_id(&state.db, id, Some(u)).await?,
+        None => None,
+    };
+    let Some(p) = found else {
+        return Err(invalid("newsletter-error-item-not-found"));
+    };
+    let links = publications::links_of(&state.db, Some(u), &[p.id])
+        .await?
+        .remove(&p.id)
+        .unwrap_or_default();
+    if publications::sight(Some(u), &p, &links) != Sight::Full {
+        return Err(invalid("newsletter-error-item-not-found"));
+    }
+    if let Err(reason) = super::may_carry(&state.db, a, &p).await? {
+        return Err(invalid(reason));
+    }
+    let note = note.trim();
+    if note.chars().count() > 500 {
+        return Err(AppError::Invalid {
+            fields: vec![("note".into(), "newsletter-error-note".into())],
+        });
+    }
+    sqlx::query(
+        "INSERT INTO newsletter_proposals (list_id, publication_id, proposed_by, note, created_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (list_id, publication_id) DO NOTHING",
+    )
+    .bind(a.list.id)
+    .bind(p.id)
+    .bind(u.id)
+    .bind(note)
+    .bind(now())
+    .execute(&state.db.pool)
+    .await?;
+    Ok(())
+}
