@@ -60,3 +60,5 @@ mod sqlcount;
 mod territories;
 mod wiki;
 mod writing;
+mod federation_signatures;
+mod federation_peers;

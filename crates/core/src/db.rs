@@ -181,6 +181,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "rate_limit_sliding",
         include_str!("../../../migrations/0031_rate_limit_sliding.sql"),
     ),
+    (
+        38,
+        "signature_scheme",
+        include_str!("../../../migrations/0038_signature_scheme.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to
