@@ -66,3 +66,5 @@ mod e2e_events;
 mod newsletter_send;
 mod e2e_newsletter;
 mod newsletter_more;
+mod federation_signatures;
+mod federation_peers;

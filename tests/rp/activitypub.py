@@ -113,10 +113,67 @@ def signature(path):
     print(json.dumps({"ok": True, "key_id": params.get("keyId"), "covered": covered}))
 
 
+def signature9421(path):
+    """RFC 9421, read by the `http-message-signatures` package (pyauth):
+    the signature over our request, and the body by its Content-Digest
+    (RFC 9530), checked here with hashlib."""
+    import datetime
+
+    import requests
+    from cryptography.hazmat.primitives import serialization
+    from http_message_signatures import (
+        HTTPMessageVerifier,
+        HTTPSignatureKeyResolver,
+        algorithms,
+    )
+    from http_message_signatures.exceptions import InvalidSignature
+
+    with open(path, encoding="utf-8") as f:
+        req = json.load(f)
+    key = serialization.load_pem_public_key(req["public_pem"].encode())
+
+    class Keys(HTTPSignatureKeyResolver):
+        def resolve_public_key(self, key_id):
+            return key
+
+    prepared = requests.Request(
+        req["method"], req["url"], headers=req["headers"], data=req.get("body")
+    ).prepare()
+    body = req.get("body")
+    if body is not None:
+        want = "sha-256=:" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + ":"
+        got = {k.lower(): v for k, v in req["headers"].items()}.get("content-digest")
+        if got != want:
+            print(json.dumps({"ok": False, "why": "digest"}))
+            return
+    verifier = HTTPMessageVerifier(
+        signature_algorithm=algorithms.RSA_V1_5_SHA256, key_resolver=Keys()
+    )
+    try:
+        results = verifier.verify(prepared, max_age=datetime.timedelta(hours=1))
+    except InvalidSignature as e:
+        print(json.dumps({"ok": False, "why": "signature", "detail": str(e)}))
+        return
+    r = results[0]
+    print(
+        json.dumps(
+            {
+                "ok": True,
+                "label": r.label,
+                "covered": [str(c.value) if hasattr(c, "value") else str(c) for c in r.covered_components.keys()],
+                "key_id": r.parameters.get("keyid"),
+                "alg": r.parameters.get("alg"),
+            }
+        )
+    )
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "jsonld":
         jsonld(sys.argv[2:])
     elif sys.argv[1] == "signature":
         signature(sys.argv[2])
+    elif sys.argv[1] == "signature9421":
+        signature9421(sys.argv[2])
     else:
         sys.exit(f"unknown mode {sys.argv[1]}")

@@ -46,6 +46,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0003_search.sql"),
     ),
     (
+        4,
+        "oidc",
+        include_str!("../../../migrations/0004_oidc.sql"),
+    ),
+    (
         5,
         "second_factor",
         include_str!("../../../migrations/0005_second_factor.sql"),
@@ -181,14 +186,29 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0031_rate_limit_sliding.sql"),
     ),
     (
-        45,
-        "content_version",
-        include_str!("../../../migrations/0045_content_version.sql"),
+        34,
+        "notification_events",
+        include_str!("../../../migrations/0034_notification_events.sql"),
+    ),
+    (
+        36,
+        "newsletter_send_state",
+        include_str!("../../../migrations/0036_newsletter_send_state.sql"),
     ),
     (
         37,
         "newsletter_import_proposals",
         include_str!("../../../migrations/0037_newsletter_import_proposals.sql"),
+    ),
+    (
+        38,
+        "signature_scheme",
+        include_str!("../../../migrations/0038_signature_scheme.sql"),
+    ),
+    (
+        45,
+        "content_version",
+        include_str!("../../../migrations/0045_content_version.sql"),
     ),
 ];
 

@@ -272,6 +272,32 @@ impl Fetcher {
         }
     }
 
+    /// A GET whose every hop carries the headers `sign` makes for its URL
+    /// (an HTTP signature is made for one target: a redirect is signed
+    /// again for the next one). Otherwise as [`Fetcher::get`].
+    pub async fn get_signed(
+        &self,
+        url: &str,
+        policy: &FetchPolicy,
+        sign: &(dyn Fn(&Url) -> Vec<(&'static str, String)> + Sync),
+    ) -> Result<Fetched, FetchError> {
+        let Some(client) = self.client.as_ref() else {
+            return Err(FetchError::Network("client unavailable".to_string()));
+        };
+        let limit = |_: Option<&str>| Some(policy.max_bytes);
+        match tokio::time::timeout(
+            policy.timeout,
+            self.run_signed(client, url, policy, &limit, None, Some(sign)),
+        )
+        .await
+        {
+            Ok(Ok(Some(f))) => Ok(f),
+            Ok(Ok(None)) => Err(FetchError::Http(304)),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(FetchError::Timeout),
+        }
+    }
+
     async fn run(
         &self,
         client: &reqwest::Client,
@@ -279,6 +305,19 @@ impl Fetcher {
         policy: &FetchPolicy,
         body_limit: &(dyn Fn(Option<&str>) -> Option<usize> + Sync),
         validators: Option<&Validators>,
+    ) -> Result<Option<Fetched>, FetchError> {
+        self.run_signed(client, url, policy, body_limit, validators, None)
+            .await
+    }
+
+    async fn run_signed(
+        &self,
+        client: &reqwest::Client,
+        url: &str,
+        policy: &FetchPolicy,
+        body_limit: &(dyn Fn(Option<&str>) -> Option<usize> + Sync),
+        validators: Option<&Validators>,
+        sign: Option<&(dyn Fn(&Url) -> Vec<(&'static str, String)> + Sync)>,
     ) -> Result<Option<Fetched>, FetchError> {
         let mut current = parse_url(url)?;
         let mut seen: HashSet<String> = HashSet::new();
@@ -288,6 +327,11 @@ impl Fetcher {
             self.vet(&current, policy).await?;
 
             let mut request = client.get(current.clone()).header(ACCEPT, policy.accept);
+            if let Some(sign) = sign {
+                for (name, value) in sign(&current) {
+                    request = request.header(name, value);
+                }
+            }
             if let Some(v) = validators {
                 if let Some(etag) = v.etag.as_deref().filter(|e| !e.is_empty()) {
                     request = request.header(IF_NONE_MATCH, etag);

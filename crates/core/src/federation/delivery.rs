@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::httpsig;
+use super::httpsig::{self, Scheme};
 use super::keys::{self, Owner};
 use crate::db::{Db, now};
 use crate::fetch::{FetchError, FetchPolicy, Fetcher};
@@ -37,6 +37,99 @@ fn policy(url: &str) -> FetchPolicy {
         max_redirects: 3,
         allow_loopback_for_tests: crate::publications::fetch_allow_list(url),
         accept: "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
+    }
+}
+
+/// The signature headers of one request to `url` by `scheme`.
+fn signature_headers(
+    scheme: Scheme,
+    key: &keys::ActorKey,
+    key_id: &str,
+    method: &str,
+    url: &url::Url,
+    body: Option<&[u8]>,
+) -> anyhow::Result<Vec<(&'static str, String)>> {
+    Ok(match scheme {
+        Scheme::Cavage => {
+            let path = match url.query() {
+                Some(q) => format!("{}?{q}", url.path()),
+                None => url.path().to_string(),
+            };
+            let s = httpsig::sign(
+                key,
+                key_id,
+                method,
+                &path,
+                &super::host_of(url.as_str()),
+                body,
+                now(),
+            )?;
+            let mut h = vec![("date", s.date), ("signature", s.signature)];
+            if let Some(d) = s.digest {
+                h.push(("digest", d));
+            }
+            h
+        }
+        Scheme::Rfc9421 => {
+            let s = httpsig::rfc9421::sign(key, key_id, method, url, body, now())?;
+            let mut h = vec![
+                ("date", s.date),
+                ("signature-input", s.signature_input),
+                ("signature", s.signature),
+            ];
+            if let Some(d) = s.content_digest {
+                h.push(("content-digest", d));
+            }
+            h
+        }
+    })
+}
+
+/// Does this answer say "sign it the other way"? (Mastodon answers 401 to
+/// a signature it cannot read; others 400.)
+fn refused_signature(e: &FetchError) -> bool {
+    matches!(e, FetchError::Http(400 | 401))
+}
+
+/// A GET signed by the instance actor (authorized fetch, as Mastodon's
+/// secure mode and GoToSocial require): RFC 9421 first unless the host is
+/// known to want draft-cavage, which is tried on a 400/401 (and then
+/// remembered).
+async fn signed_get(
+    state: &AppState,
+    url: &str,
+    policy: &FetchPolicy,
+) -> Result<crate::fetch::Fetched, FetchError> {
+    let public = state.config.public_url();
+    let to = super::instances::host(url);
+    let internal = |e: String| FetchError::Network(e);
+    let key = keys::key_for(&state.db, Owner::Instance)
+        .await
+        .map_err(|e| internal(format!("key: {e}")))?;
+    let key_id = format!("{}#main-key", super::actors::instance_id(state));
+    let first = super::instances::signature_scheme(&state.db, &to)
+        .await
+        .map_err(|e| internal(format!("database: {e}")))?;
+    let attempt = |scheme: Scheme| {
+        let key = &key;
+        let key_id = &key_id;
+        let public = &public;
+        async move {
+            let sign = |u: &url::Url| {
+                signature_headers(scheme, key, key_id, "GET", u, None).unwrap_or_default()
+            };
+            fetcher(public).get_signed(url, policy, &sign).await
+        }
+    };
+    match attempt(first).await {
+        Err(e) if first == Scheme::Rfc9421 && refused_signature(&e) => {
+            let again = attempt(Scheme::Cavage).await;
+            if again.is_ok() {
+                let _ = super::instances::set_signature_scheme(&state.db, &to, Scheme::Cavage).await;
+            }
+            again
+        }
+        other => other,
     }
 }
 
@@ -156,8 +249,7 @@ pub async fn remote_actor(
     if !super::instances::permitted(&state.db, &super::instances::host(ap_id)).await? {
         anyhow::bail!("{ap_id}: its instance is blocked");
     }
-    let got = fetcher(&public)
-        .get(ap_id, &policy(ap_id))
+    let got = signed_get(state, ap_id, &policy(ap_id))
         .await
         .map_err(|e| anyhow::anyhow!("fetching {ap_id}: {e}"))?;
     let doc: Value = serde_json::from_slice(&got.body)?;
@@ -294,39 +386,52 @@ async fn post_signed(
         .await
         .map_err(|e| DeliveryError::Retry(format!("key: {e}")))?;
     let url = url::Url::parse(inbox).map_err(|e| fail(format!("inbox {inbox}: {e}")))?;
-    let host = super::host_of(inbox);
-    let path = match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_string(),
-    };
-    let signed = httpsig::sign(
-        &key,
-        key_id,
-        "POST",
-        &path,
-        &host,
-        Some(activity.as_bytes()),
-        now(),
-    )
-    .map_err(|e| fail(format!("signing: {e}")))?;
-    let headers = [
-        ("content-type", super::CONTENT_TYPE.to_string()),
-        ("host", host),
-        ("date", signed.date),
-        ("digest", signed.digest.unwrap_or_default()),
-        ("signature", signed.signature),
-    ];
-    let from = origin(key_id).unwrap_or_default();
-    match fetcher(&from)
-        .post(
-            inbox,
-            &policy(inbox),
-            &headers,
-            bytes::Bytes::from(activity.to_string()),
-        )
+    let to = super::instances::host(inbox);
+    let first = super::instances::signature_scheme(db, &to)
         .await
+        .map_err(|e| DeliveryError::Retry(format!("database: {e}")))?;
+    let from = origin(key_id).unwrap_or_default();
+    let send = |scheme: Scheme| {
+        let (key, url, from) = (&key, &url, &from);
+        async move {
+            let mut headers = signature_headers(
+                scheme,
+                key,
+                key_id,
+                "POST",
+                url,
+                Some(activity.as_bytes()),
+            )
+            .map_err(|e| FetchError::Network(format!("signing: {e}")))?;
+            headers.push(("content-type", super::CONTENT_TYPE.to_string()));
+            headers.push(("host", super::host_of(inbox)));
+            fetcher(from)
+                .post(
+                    inbox,
+                    &policy(inbox),
+                    &headers,
+                    bytes::Bytes::from(activity.to_string()),
+                )
+                .await
+        }
+    };
+    // The double knock: RFC 9421 first, draft-cavage when it is refused;
+    // what went through is remembered for the next delivery.
+    let mut used = first;
+    let mut outcome = send(first).await;
+    if first == Scheme::Rfc9421
+        && let Err(e) = &outcome
+        && refused_signature(e)
     {
-        Ok(_) => Ok(()),
+        used = Scheme::Cavage;
+        outcome = send(Scheme::Cavage).await;
+    }
+    match outcome {
+        Ok(_) => {
+            let _ = super::instances::set_signature_scheme(db, &to, used).await;
+            Ok(())
+        }
+        Err(FetchError::Network(e)) if e.starts_with("signing: ") => Err(fail(e)),
         Err(FetchError::Http(s)) if (400..500).contains(&s) && s != 408 && s != 429 => {
             Err(fail(format!("{inbox} refused it: HTTP {s}")))
         }
@@ -341,8 +446,7 @@ pub async fn fetch_object(state: &AppState, id: &str) -> anyhow::Result<Value> {
     if !super::instances::permitted(&state.db, &super::instances::host(id)).await? {
         anyhow::bail!("{id}: its instance is blocked");
     }
-    let got = fetcher(&state.config.public_url())
-        .get(id, &policy(id))
+    let got = signed_get(state, id, &policy(id))
         .await
         .map_err(|e| anyhow::anyhow!("fetching {id}: {e}"))?;
     let doc: Value = serde_json::from_slice(&got.body)?;

@@ -1,7 +1,8 @@
 //! One inbound request's untrusted parts, as the fuzz target `ap_inbox`
 //! (`fuzz/fuzz_targets/ap_inbox.rs`) and its committed inputs
 //! (`fuzz_regressions.rs`) feed them: the first line is the `Signature`
-//! header, the rest the activity's JSON. Everything the inbox reads from
+//! header (or `Signature-Input`, a tab, and RFC 9421's `Signature`), the
+//! rest the activity's JSON. Everything the inbox reads from
 //! them before and after verification goes through the same pure
 //! functions here; beyond "no panic", a signature never verifies with a key
 //! that did not make it, what is kept of remote HTML never carries live
@@ -18,17 +19,26 @@ pub fn inbound(data: &[u8]) {
         None => (data, &data[..0]),
     };
     let sig = String::from_utf8_lossy(sig);
-    if let Ok(parsed) = httpsig::parse(&sig) {
-        let header = |name: &str| -> Option<String> {
-            match name {
-                "host" => Some("passerelles.example".into()),
-                "date" => Some(httpsig::http_date(1_700_000_000)),
-                "digest" => Some(httpsig::digest(body)),
-                _ => None,
-            }
-        };
+    // `Signature-Input<TAB>Signature` for RFC 9421, else a cavage `Signature`.
+    let (input, sig) = match sig.split_once('\t') {
+        Some((i, s)) => (Some(i.to_string()), s.to_string()),
+        None => (None, sig.into_owned()),
+    };
+    let header = |name: &str| -> Option<String> {
+        match name {
+            "host" => Some("passerelles.example".into()),
+            "date" => Some(httpsig::http_date(1_700_000_000)),
+            "digest" => Some(httpsig::digest(body)),
+            "content-digest" => Some(httpsig::rfc9421::content_digest(body)),
+            "signature" => Some(sig.clone()),
+            "signature-input" => input.clone(),
+            _ => None,
+        }
+    };
+    if let Ok(signed) = httpsig::parse_request(&header) {
         let req = httpsig::Inbound {
             method: "POST",
+            scheme: "https",
             path_and_query: "/inbox",
             header: &header,
             body: Some(body),
@@ -41,7 +51,7 @@ pub fn inbound(data: &[u8]) {
                 .unwrap_or_default()
         });
         assert!(
-            httpsig::verify(&req, &parsed, pem, 1_700_000_000).is_err(),
+            httpsig::verify_request(&req, &signed, pem, 1_700_000_000).is_err(),
             "a signature verified with a key that did not make it"
         );
     }

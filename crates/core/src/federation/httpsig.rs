@@ -1,7 +1,10 @@
-//! HTTP Signatures as the fediverse speaks them today: draft-cavage-12 with
+//! HTTP Signatures as the fediverse speaks them: draft-cavage-12 with
 //! `rsa-sha256` (what Mastodon, Lemmy, Mobilizon and Pleroma send and
-//! accept), with a `Digest: SHA-256=…` header over the body. Pure functions:
-//! the entry point gathers the request's parts, fetches the key, and asks.
+//! accept), with a `Digest: SHA-256=…` header over the body, here; and
+//! RFC 9421 HTTP Message Signatures (`Signature-Input`, `Content-Digest`),
+//! in [`rfc9421`]. [`parse_request`] tells which one a request carries.
+//! Pure functions: the entry point gathers the request's parts, fetches
+//! the key, and asks.
 //!
 //! What is required of an inbound request: `(request-target)`, `host` and
 //! `date` are signed, and `digest` too when there is a body; the digest
@@ -215,6 +218,9 @@ pub fn parse(header: &str) -> Result<Parsed, SigError> {
 /// An inbound request as the verifier needs it.
 pub struct Inbound<'a> {
     pub method: &'a str,
+    /// `https` or `http`: how the request reached us (RFC 9421's
+    /// `@scheme` and `@target-uri`; our public URL's scheme).
+    pub scheme: &'a str,
     pub path_and_query: &'a str,
     /// A header's value by lower-case name (several values joined by ", ").
     pub header: &'a (dyn Fn(&str) -> Option<String> + Sync),
@@ -265,6 +271,84 @@ pub fn verify(
         Err(SigError::BadSignature)
     }
 }
+
+/// Which scheme signs a request (and which one a peer accepts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Cavage,
+    Rfc9421,
+}
+
+impl Scheme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Cavage => "cavage",
+            Scheme::Rfc9421 => "rfc9421",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Scheme> {
+        match s {
+            "cavage" => Some(Scheme::Cavage),
+            "rfc9421" => Some(Scheme::Rfc9421),
+            _ => None,
+        }
+    }
+}
+
+/// The signature a request carries, by either scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signed {
+    Cavage(Parsed),
+    Rfc9421(rfc9421::Parsed),
+}
+
+impl Signed {
+    pub fn key_id(&self) -> &str {
+        match self {
+            Signed::Cavage(p) => &p.key_id,
+            Signed::Rfc9421(p) => &p.key_id,
+        }
+    }
+    pub fn scheme(&self) -> Scheme {
+        match self {
+            Signed::Cavage(_) => Scheme::Cavage,
+            Signed::Rfc9421(_) => Scheme::Rfc9421,
+        }
+    }
+}
+
+/// The signature of a request: RFC 9421 when it has a `Signature-Input`,
+/// else draft-cavage's `Signature` (or `Authorization: Signature …`).
+pub fn parse_request(header: &(dyn Fn(&str) -> Option<String> + Sync)) -> Result<Signed, SigError> {
+    if let Some(input) = header("signature-input") {
+        let sig = header("signature").ok_or(SigError::Missing)?;
+        return rfc9421::parse(&input, &sig).map(Signed::Rfc9421);
+    }
+    if let Some(sig) = header("signature") {
+        return parse(&sig).map(Signed::Cavage);
+    }
+    match header("authorization") {
+        Some(a) if a.len() > 10 && a[..10].eq_ignore_ascii_case("signature ") => {
+            parse(&a[10..]).map(Signed::Cavage)
+        }
+        _ => Err(SigError::Missing),
+    }
+}
+
+/// Verify `req` as signed by `signed`, whichever the scheme.
+pub fn verify_request(
+    req: &Inbound<'_>,
+    signed: &Signed,
+    public_pem: &str,
+    now: i64,
+) -> Result<(), SigError> {
+    match signed {
+        Signed::Cavage(p) => verify(req, p, public_pem, now),
+        Signed::Rfc9421(p) => rfc9421::verify(req, p, public_pem, now),
+    }
+}
+
+pub mod rfc9421;
 
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,7 @@
 //! What other servers send us: every inbox POST is verified before anything
-//! is read from it — the draft-cavage signature (with `Digest` and the date
-//! window, `httpsig`), by the key the actor's own document names (the key's
+//! is read from it — the HTTP signature, RFC 9421 (`Signature-Input`,
+//! `Content-Digest`) or draft-cavage (`Digest`), with the date window
+//! (`httpsig`), by the key the actor's own document names (the key's
 //! owner is the actor of the activity), the activity's id on the actor's
 //! origin — then handled once (`ap_received`: a duplicate is acknowledged,
 //! not handled again).
@@ -91,9 +92,8 @@ fn origin(u: &str) -> Option<String> {
 
 /// Verify, then handle, one inbox POST.
 pub async fn receive(state: &AppState, post: &Post<'_>) -> Result<Received, InboxError> {
-    let sig = (post.header)("signature").ok_or(SigError::Missing)?;
-    let parsed = httpsig::parse(&sig)?;
-    let from = super::instances::host(&parsed.key_id);
+    let parsed = httpsig::parse_request(post.header)?;
+    let from = super::instances::host(parsed.key_id());
     if !super::instances::permitted(&state.db, &from).await? {
         return Err(InboxError::Blocked);
     }
@@ -109,8 +109,13 @@ pub async fn receive(state: &AppState, post: &Post<'_>) -> Result<Received, Inbo
         .and_then(id_of)
         .ok_or(InboxError::Invalid("no actor"))?
         .to_string();
+    let public = state.config.public_url();
+    let scheme = url::Url::parse(&public)
+        .map(|u| u.scheme().to_string())
+        .unwrap_or_else(|_| "https".into());
     let inbound = httpsig::Inbound {
         method: "POST",
+        scheme: &scheme,
         path_and_query: post.path_and_query,
         header: post.header,
         body: Some(post.body),
@@ -119,13 +124,14 @@ pub async fn receive(state: &AppState, post: &Post<'_>) -> Result<Received, Inbo
         .await
         .map_err(|e| InboxError::Unauthenticated(format!("{e:#}")))?;
     let verified = |a: &RemoteActor| {
-        if a.key_id != parsed.key_id {
+        if a.key_id != parsed.key_id() {
             return Err(InboxError::Unauthenticated(format!(
                 "key {} is not {}'s",
-                parsed.key_id, a.ap_id
+                parsed.key_id(),
+                a.ap_id
             )));
         }
-        httpsig::verify(&inbound, &parsed, &a.public_pem, now()).map_err(InboxError::from)
+        httpsig::verify_request(&inbound, &parsed, &a.public_pem, now()).map_err(InboxError::from)
     };
     if let Err(first) = verified(&actor) {
         // The actor may have rotated its key since we cached it.
@@ -151,6 +157,11 @@ pub async fn receive(state: &AppState, post: &Post<'_>) -> Result<Received, Inbo
         .unwrap_or("")
         .to_string();
     super::instances::seen(&state.db, &from).await?;
+    if parsed.scheme() == httpsig::Scheme::Rfc9421 {
+        // A peer that signs with RFC 9421 verifies it too.
+        super::instances::set_signature_scheme(&state.db, &from, httpsig::Scheme::Rfc9421)
+            .await?;
+    }
     let fresh = sqlx::query(
         "INSERT INTO ap_received (activity_id, actor, kind, received_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (activity_id) DO NOTHING",

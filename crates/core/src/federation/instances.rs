@@ -222,3 +222,52 @@ pub async fn list(db: &Db) -> Result<Vec<Instance>, sqlx::Error> {
         )
         .collect())
 }
+
+/// How long a peer remembered as cavage-only is spared the RFC 9421 knock.
+pub const CAVAGE_RECHECK_AFTER: i64 = 30 * 86_400;
+
+/// The signature scheme to sign requests to `host` with first: the one it
+/// is known to accept, or RFC 9421 when not known (or when it was last
+/// found cavage-only more than [`CAVAGE_RECHECK_AFTER`] ago).
+pub async fn signature_scheme(
+    db: &Db,
+    host: &str,
+) -> Result<crate::federation::httpsig::Scheme, sqlx::Error> {
+    use crate::federation::httpsig::Scheme;
+    let row: Option<(String, Option<i64>)> =
+        sqlx::query_as("SELECT sig_scheme, sig_scheme_at FROM ap_instances WHERE host = $1")
+            .bind(host.to_ascii_lowercase())
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(match row {
+        Some((s, at)) if s == "cavage" && at.is_some_and(|t| now() - t < CAVAGE_RECHECK_AFTER) => {
+            Scheme::Cavage
+        }
+        _ => Scheme::Rfc9421,
+    })
+}
+
+/// `host` accepted (or signed with) `scheme`.
+pub async fn set_signature_scheme(
+    db: &Db,
+    host: &str,
+    scheme: crate::federation::httpsig::Scheme,
+) -> Result<(), sqlx::Error> {
+    touch(db, host).await?;
+    sqlx::query("UPDATE ap_instances SET sig_scheme = $2, sig_scheme_at = $3 WHERE host = $1")
+        .bind(host.to_ascii_lowercase())
+        .bind(scheme.as_str())
+        .bind(now())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// What is remembered of `host`'s signature scheme (`""` when nothing).
+pub async fn known_signature_scheme(db: &Db, host: &str) -> Result<String, sqlx::Error> {
+    let s: Option<String> = sqlx::query_scalar("SELECT sig_scheme FROM ap_instances WHERE host = $1")
+        .bind(host.to_ascii_lowercase())
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(s.unwrap_or_default())
+}

@@ -44,6 +44,7 @@ fn check(r: &Req, pem: &str, now: i64) -> Result<(), SigError> {
     verify(
         &Inbound {
             method: "POST",
+            scheme: "https",
             path_and_query: "/c/jardins/inbox",
             header: &header,
             body: Some(&r.body),
@@ -153,4 +154,119 @@ fn http_dates_round_trip() {
     assert!(d.ends_with(" GMT"), "{d}");
     assert_eq!(parse_http_date(&d), Some(NOW));
     assert_eq!(parse_http_date("hier"), None);
+}
+
+/// draft-cavage-http-signatures appendix C: its test key (1024 bits, read
+/// only by unit tests) and request, `POST /foo?param=value&pet=dog`.
+const CAVAGE_TEST_KEY: &str = "-----BEGIN PUBLIC KEY-----
+MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDCFENGw33yGihy92pDjZQhl0C3
+6rPJj+CvfSC8+q28hxA161QFNUd13wuCTUcq0Qd2qsBe/2hFyc2DCJJg0h1L78+6
+Z4UMR7EOcpfdUE9Hf3m/hs+FUR45uBJeDK1HSFHD8bHKD6kv8FPGfJTotc+2xjJw
+oYi+1hqp1fIekaxsyQIDAQAB
+-----END PUBLIC KEY-----
+";
+
+fn cavage_request(signature: &str) -> Req {
+    Req {
+        headers: vec![
+            ("host".into(), "example.com".into()),
+            ("date".into(), "Sun, 05 Jan 2014 21:31:40 GMT".into()),
+            ("content-type".into(), "application/json".into()),
+            (
+                "digest".into(),
+                "SHA-256=X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=".into(),
+            ),
+            ("content-length".into(), "18".into()),
+            ("signature".into(), signature.into()),
+        ],
+        body: br#"{"hello": "world"}"#.to_vec(),
+    }
+}
+
+fn check_at(r: &Req, pem: &str, now: i64, method: &str, body: bool) -> Result<(), SigError> {
+    let parsed = parse(&r.value("signature").ok_or(SigError::Missing)?)?;
+    let header = |n: &str| r.value(n);
+    verify(
+        &Inbound {
+            method,
+            scheme: "https",
+            path_and_query: "/foo?param=value&pet=dog",
+            header: &header,
+            body: body.then_some(r.body.as_slice()),
+        },
+        &parsed,
+        pem,
+        now,
+    )
+}
+
+#[test]
+fn the_drafts_own_vectors_verify_and_their_alterations_do_not() {
+    let at = parse_http_date("Sun, 05 Jan 2014 21:31:40 GMT").expect("date");
+    // C.3, every header (the body bound by its digest).
+    let all = cavage_request(
+        r#"keyId="Test",algorithm="rsa-sha256",headers="(request-target) host date content-type digest content-length",signature="vSdrb+dS3EceC9bcwHSo4MlyKS59iFIrhgYkz8+oVLEEzmYZZvRs8rgOp+63LEM3v+MFHB32NfpB2bEKBIvB1q52LaEUHFv120V01IL+TAD48XaERZFukWgHoBTLMhYS2Gb51gWxpeIq8knRmPnYePbF5MOkR0Zkly4zKH7s1dE=""#,
+    );
+    assert_eq!(check_at(&all, CAVAGE_TEST_KEY, at, "POST", true), Ok(()));
+    // Tampered body.
+    let mut t = cavage_request(&all.value("signature").unwrap());
+    t.body = br#"{"hello": "World"}"#.to_vec();
+    assert_eq!(
+        check_at(&t, CAVAGE_TEST_KEY, at, "POST", true),
+        Err(SigError::Digest)
+    );
+    // Replayed a day later.
+    assert_eq!(
+        check_at(&all, CAVAGE_TEST_KEY, at + 86_400, "POST", true),
+        Err(SigError::Date)
+    );
+    // Another key.
+    let other = ActorKey::generate().expect("key");
+    assert_eq!(
+        check_at(&all, &other.public_pem, at, "POST", true),
+        Err(SigError::BadSignature)
+    );
+    // C.2, `(request-target) host date`: good for a request without a body,
+    // not for a POST whose body it does not cover.
+    let basic = cavage_request(
+        r#"keyId="Test",algorithm="rsa-sha256",headers="(request-target) host date",signature="qdx+H7PHHDZgy4y/Ahn9Tny9V3GP6YgBPyUXMmoxWtLbHpUnXS2mg2+SbrQDMCJypxBLSPQR2aAjn7ndmw2iicw3HMbe8VfEdKFYRqzic+efkb3nndiv/x1xSHDJWeSWkx3ButlYSuBskLu6kd9Fswtemr3lgdDEmn04swr2Os0=""#,
+    );
+    assert_eq!(check_at(&basic, CAVAGE_TEST_KEY, at, "POST", false), Ok(()));
+    assert_eq!(
+        check_at(&basic, CAVAGE_TEST_KEY, at, "POST", true),
+        Err(SigError::NotCovered("digest"))
+    );
+    // The same signature for a GET (another request target): no.
+    assert_eq!(
+        check_at(&basic, CAVAGE_TEST_KEY, at, "GET", false),
+        Err(SigError::BadSignature)
+    );
+}
+
+#[test]
+fn a_request_says_which_scheme_signs_it() {
+    let h = |pairs: &'static [(&'static str, &'static str)]| {
+        move |n: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| v.to_string())
+        }
+    };
+    let cav = h(&[("signature", r#"keyId="https://m.example/u#k",signature="AAEC""#)]);
+    let s = parse_request(&cav).expect("cavage");
+    assert_eq!((s.scheme(), s.key_id()), (Scheme::Cavage, "https://m.example/u#k"));
+    let auth = h(&[("authorization", r#"Signature keyId="k2",signature="AAEC""#)]);
+    assert_eq!(parse_request(&auth).expect("auth").key_id(), "k2");
+    let rfc = h(&[
+        ("signature-input", r#"sig1=("@method");keyid="k3""#),
+        ("signature", "sig1=:AAEC:"),
+    ]);
+    let s = parse_request(&rfc).expect("rfc");
+    assert_eq!((s.scheme(), s.key_id()), (Scheme::Rfc9421, "k3"));
+    assert_eq!(parse_request(&h(&[])), Err(SigError::Missing));
+    assert_eq!(
+        parse_request(&h(&[("signature-input", r#"sig1=("@method");keyid="k3""#)])),
+        Err(SigError::Missing)
+    );
 }
