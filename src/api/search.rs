@@ -34,7 +34,7 @@ pub struct HitAuthor {
 
 #[derive(Serialize, ToSchema)]
 pub struct SearchHit {
-    /// discussion, question, watch, reply, community or member.
+    /// discussion, question, watch, reply, community, member or resource.
     pub kind: String,
     /// The item's id (publication, reply, community or person).
     pub id: i64,

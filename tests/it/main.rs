@@ -60,3 +60,7 @@ mod sqlcount;
 mod territories;
 mod wiki;
 mod writing;
+mod library_search;
+mod link_checker;
+mod s3_storage;
+mod e2e_library;

@@ -181,6 +181,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "rate_limit_sliding",
         include_str!("../../../migrations/0031_rate_limit_sliding.sql"),
     ),
+    (
+        40,
+        "library_search",
+        include_str!("../../../migrations/0040_library_search.sql"),
+    ),
+    (
+        41,
+        "link_checks",
+        include_str!("../../../migrations/0041_link_checks.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

@@ -45,6 +45,8 @@ fn every_target_has_committed_seeds() {
         "ics_import",
         "feed_parse",
         "inbound_mail",
+        "pdf_text",
+        "skos_import",
     ] {
         assert!(
             inputs(t).len() >= 5,
@@ -350,4 +352,40 @@ fn inbound_mail_inputs_keep_no_quoted_line() {
         }
     }
     assert!(parsed >= 5, "the seeds are messages: {parsed}");
+}
+
+#[test]
+fn pdf_text_inputs_give_bounded_clean_text_or_none() {
+    let mut read = 0;
+    for (path, data) in inputs("pdf_text") {
+        if let Some(text) = crate::library::pdftext::extract(&data) {
+            read += 1;
+            assert!(text.chars().count() <= crate::library::pdftext::MAX_CHARS);
+            assert!(!text.chars().any(char::is_control), "{path:?}");
+        }
+    }
+    assert!(read >= 3, "the well-formed seeds are read ({read})");
+}
+
+#[test]
+fn skos_import_inputs_keep_the_invariants() {
+    let mut concepts = 0;
+    for (path, data) in inputs("skos_import") {
+        let Some(source) = text(&data) else { continue };
+        for parsed in [
+            crate::lexicon::import::parse(source),
+            crate::lexicon::import::parse_turtle(source),
+            crate::lexicon::import::parse_json_ld(source),
+        ] {
+            if let Ok(list) = parsed {
+                concepts += list.len();
+                for c in &list {
+                    if !c.pref_en.is_empty() {
+                        assert!(!c.pref_fr.is_empty(), "{path:?}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(concepts >= 5, "the seeds' concepts are read ({concepts})");
 }

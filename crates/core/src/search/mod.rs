@@ -63,13 +63,14 @@ const FTS_WEIGHTS: &str = "10.0, 5.0, 1.0, 0.0";
 /// Kinds a publication can have.
 pub const PUBLICATION_KINDS: [&str; 3] = ["discussion", "question", "watch"];
 /// Every kind a search result can have, in the order filters show them.
-pub const KINDS: [&str; 6] = [
+pub const KINDS: [&str; 7] = [
     "discussion",
     "question",
     "watch",
     "reply",
     "community",
     "member",
+    "resource",
 ];
 
 /// One searchable item, as the index stores it.
@@ -107,7 +108,7 @@ pub fn filter_token(kind: char, value: &str) -> String {
 /// long list cost more than the filter saved (filtered p50 41 ms against
 /// 20 ms at scale 100).
 fn kind_has_token(kind: &str) -> bool {
-    matches!(kind, "community" | "member")
+    matches!(kind, "community" | "member" | "resource")
 }
 
 /// The filter tokens of one document, given its publication's (if any).
@@ -167,14 +168,18 @@ pub enum Source {
     Replies,
     Communities,
     Members,
+    /// Library resources (C7): their metadata, subject terms with every
+    /// label (so a synonym finds them) and the text of their PDFs.
+    Resources,
 }
 
 impl Source {
-    pub const ALL: [Source; 4] = [
+    pub const ALL: [Source; 5] = [
         Source::Publications,
         Source::Replies,
         Source::Communities,
         Source::Members,
+        Source::Resources,
     ];
 
     pub fn code(self) -> &'static str {
@@ -183,6 +188,7 @@ impl Source {
             Source::Replies => "r",
             Source::Communities => "c",
             Source::Members => "m",
+            Source::Resources => "l",
         }
     }
 
@@ -206,6 +212,10 @@ impl Source {
                 "SELECT x.id, x.username, x.display_name, x.bio, x.locale, x.created_at, x.status, x.findable \
                  FROM users x WHERE x.domain IS NULL AND x.id {cond}"
             ),
+            Source::Resources => format!(
+                "SELECT x.id, x.kind AS rkind, x.title, x.creators, x.publisher, x.description, x.language, x.deadline, \
+                 x.eligibility, x.amount, x.created_at, x.status FROM resources x WHERE x.id {cond}"
+            ),
         }
     }
 
@@ -222,6 +232,7 @@ impl Source {
             Source::Members => {
                 "SELECT id, created_at FROM users WHERE domain IS NULL AND findable = 1 AND status = 'active'"
             }
+            Source::Resources => "SELECT id, created_at FROM resources WHERE status = 'visible'",
         }
     }
 
@@ -353,6 +364,42 @@ impl Source {
                     })
                 }
             }
+            Source::Resources => {
+                let status: String = r.try_get("status")?;
+                if status != "visible" {
+                    None
+                } else {
+                    let title: String = r.try_get("title")?;
+                    let mut body = markdown::excerpt(
+                        &r.try_get::<String, _>("description")?,
+                        BODY_MAX_CHARS,
+                    );
+                    // Creators, publisher and a funding program's terms are
+                    // words people look for too.
+                    for col in ["creators", "publisher", "eligibility", "amount", "deadline"] {
+                        let extra: String = r.try_get(col)?;
+                        if !extra.is_empty() {
+                            body.push('\n');
+                            body.push_str(&extra);
+                        }
+                    }
+                    let declared = Lang::parse(&r.try_get::<String, _>("language")?);
+                    Some(Doc {
+                        source: self,
+                        ref_id: id,
+                        kind: "resource".into(),
+                        publication_id: None,
+                        community_id: None,
+                        user_id: None,
+                        lang: analyze::detect(&format!("{title} {body}"), declared),
+                        title,
+                        tags: String::new(),
+                        body,
+                        created_at: r.try_get("created_at")?,
+                        filters: String::new(),
+                    })
+                }
+            }
         };
         Ok((id, doc))
     }
@@ -400,6 +447,13 @@ impl Source {
                     .to_string()
             }
             Source::Members => "(1 = 0)".to_string(),
+            // The library's rule (`policy::visible_resources_sql`): the
+            // instance library, or a community where the viewer may find
+            // content; removed ones for administrators only.
+            Source::Resources => format!(
+                "(d.source = 'l' AND EXISTS (SELECT 1 FROM resources sres WHERE sres.id = d.ref_id AND {}))",
+                policy::visible_resources_sql("sres", viewer, param)
+            ),
         }
     }
 }
