@@ -36,7 +36,7 @@ pub struct HitAuthor {
 pub struct SearchHit {
     /// discussion, question, watch, reply, community, member or resource.
     pub kind: String,
-    /// The item's id (publication, reply, community or person).
+    /// The item's id (publication, reply, community, person or resource).
     pub id: i64,
     /// The publication (itself, or the one a reply belongs to).
     pub publication_id: Option<i64>,
