@@ -14,7 +14,7 @@ use crate::db::Db;
 pub struct SearchParams {
     /// The query: words (all required), "a phrase", -excluded.
     pub q: String,
-    /// discussion, question, watch, reply, community, member, or publication (the three kinds).
+    /// discussion, question, watch, reply, community, member, resource, or publication (the three kinds).
     #[param(pattern = "^(|discussion|question|watch|reply|community|member|publication)$")]
     pub kind: String,
     /// A community's short name (slug): search within it.
