@@ -118,7 +118,9 @@ pub fn page_text(html: &str) -> String {
                 .into_iter()
                 .collect(),
         )
-        .clean(body)
+        // A space before every tag, so that blocks ("</h1><p>") do not run
+        // their words together (whitespace is collapsed below).
+        .clean(&body.replace('<', " <"))
         .to_string();
     let decoded = cleaned
         .replace("&lt;", "<")
