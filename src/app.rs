@@ -131,9 +131,14 @@ async fn maintenance(state: AppState, mut stop: tokio::sync::watch::Receiver<boo
             base_url: state.config.public_url(),
             instance: state.instance_name(),
         };
+        // Cited links due for a check (library, issue 19).
+        let links = crate::jobs::Job::CheckLinks {
+            user_agent: crate::fetch::user_agent(&state.config.public_url()),
+        };
         for (job, name) in [
             (deletions, "deletions"),
             (crate::jobs::Job::CommunityHealth, "health"),
+            (links, "links"),
         ] {
             let key = format!("{name}:{hour}");
             if let Err(e) = state.jobs.push(&state.db, &job, Some(&key)).await {

@@ -69,6 +69,11 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Internal: read a PDF on standard input, write its text on standard
+    /// output, within lowered memory and CPU limits (the server runs it for
+    /// each uploaded PDF; `library::pdftext`).
+    #[command(hide = true)]
+    PdfText,
 }
 
 #[derive(Subcommand)]
@@ -183,10 +188,10 @@ enum AdminCommand {
         #[arg(long, default_value = "")]
         reason: String,
     },
-    /// Import a SKOS thesaurus (JSON-LD) into the lexicon as accepted terms,
+    /// Import a SKOS thesaurus (Turtle or JSON-LD) into the lexicon as accepted terms,
     /// with a report line per concept.
     LexiconImport {
-        /// The JSON-LD file.
+        /// The SKOS file: Turtle, or JSON-LD (read as such when it starts with `{` or `[`).
         file: std::path::PathBuf,
     },
 }
@@ -276,6 +281,10 @@ fn cli_op<T>(r: Result<T, AppError>) -> anyhow::Result<T> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::PdfText = cli.command {
+        // No runtime, no configuration, no database: a short-lived reader.
+        return ExitCode::from(passerelles::library::pdftext::run_helper() as u8);
+    }
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -369,6 +378,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     init_logs(&config.log_format);
     match cli.command {
         Command::Serve { .. } => passerelles::app::serve(config).await,
+        // Handled in `main`, before the runtime.
+        Command::PdfText => Ok(()),
         Command::MailIn { recipient, maildir } => {
             anyhow::ensure!(
                 config.inbound_mail.enabled,
@@ -563,7 +574,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            let concepts = passerelles::lexicon::import::parse_json_ld(&text)
+            let concepts = passerelles::lexicon::import::parse(&text)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let state = passerelles::app::build_state(config).await?;
             let report = passerelles::lexicon::import::import(&state, &Actor::CLI, &concepts).await;

@@ -336,6 +336,7 @@ search-kind-watch = Watch item
 search-kind-reply = Reply
 search-kind-community = Community
 search-kind-member = Member
+search-kind-resource = Library resource
 search-field-community = Community
 search-hint-community = Its name (yours are suggested) or the short name in its address.
 search-field-tag = Tag

@@ -336,6 +336,7 @@ search-kind-watch = Veille
 search-kind-reply = Réponse
 search-kind-community = Communauté
 search-kind-member = Membre
+search-kind-resource = Ressource de la bibliothèque
 search-field-community = Communauté
 search-hint-community = Son nom (vos communautés sont proposées) ou le nom court de son adresse.
 search-field-tag = Étiquette

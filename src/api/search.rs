@@ -34,9 +34,9 @@ pub struct HitAuthor {
 
 #[derive(Serialize, ToSchema)]
 pub struct SearchHit {
-    /// discussion, question, watch, reply, community, member or event.
+    /// discussion, question, watch, reply, community, member, event or resource.
     pub kind: String,
-    /// The item's id (publication, reply, community, person or event).
+    /// The item's id (publication, reply, community, person, event or resource).
     pub id: i64,
     /// The publication (itself, or the one a reply belongs to).
     pub publication_id: Option<i64>,

@@ -162,6 +162,9 @@ impl TestApp {
         config.smtp.port = Some(sink.port);
         config.smtp.security = SmtpSecurity::None;
         config.smtp.from = "Passerelles <noreply@passerelles.test>".into();
+        // The test binary is not `passerelles`: name the real one, which
+        // reads uploaded PDFs in a process of its own (`pdf-text`).
+        config.pdf_helper = Some(env!("CARGO_BIN_EXE_passerelles").into());
         customise(&mut config);
         let state = passerelles::app::build_state(config)
             .await

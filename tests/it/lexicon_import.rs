@@ -1,4 +1,4 @@
-//! SKOS import (JSON-LD): one instance's lexicon export starts another's,
+//! SKOS import (JSON-LD and Turtle): one instance's lexicon export starts another's,
 //! relations included, with a report per concept (created, already there,
 //! refused and why); importing again changes nothing.
 
@@ -85,4 +85,54 @@ async fn a_skos_export_starts_another_lexicon_with_a_report_per_concept() {
         .await
         .expect("count");
     assert_eq!(n, 2);
+}
+
+/// The Turtle export of one instance starts another's lexicon through the
+/// Turtle reader (`oxttl`), relations and synonyms included.
+#[tokio::test]
+async fn a_turtle_export_starts_another_lexicon() {
+    let source = TestApp::spawn().await;
+    for (fr, en, alt, broader) in [
+        ("Économie sociale", "Social economy", "ESS\n\"économie\" solidaire", ""),
+        ("Coopérative", "Co-operative", "coop", "economie-sociale"),
+        ("Mutuelle", "", "", "economie-sociale"),
+    ] {
+        passerelles::lexicon::ops::propose(
+            &source.state,
+            &Actor::CLI,
+            &Values {
+                pref_fr: fr.into(),
+                pref_en: en.into(),
+                alt_labels: alt.into(),
+                broader: broader.into(),
+                ..Values::default()
+            },
+        )
+        .await
+        .expect("term");
+    }
+    let (s, ttl) = get(&source.client(), source.at("/lexicon.ttl")).await;
+    assert_eq!(s, 200);
+    let concepts = import::parse(&ttl).expect("our Turtle reads back");
+    assert_eq!(concepts.len(), 3, "{concepts:?}");
+    let ess = concepts
+        .iter()
+        .find(|c| c.pref_fr == "Économie sociale")
+        .expect("ess");
+    assert_eq!(ess.pref_en, "Social economy");
+    assert!(ess.alt.contains(&"\"économie\" solidaire".to_string()), "{ess:?}");
+
+    let target = TestApp::spawn().await;
+    let report = import::import(&target.state, &Actor::CLI, &concepts).await;
+    assert!(
+        report.iter().all(|(_, o)| matches!(o, Outcome::Created(_))),
+        "{report:?}"
+    );
+    let (_, page) = get(&target.client(), target.at("/lexicon/mutuelle")).await;
+    assert!(page.contains("href=\"/lexicon/economie-sociale\""), "broader kept");
+    let (_, list) = get(&target.client(), target.at("/lexicon?q=coop")).await;
+    assert!(list.contains("/lexicon/cooperative"));
+    // Not Turtle: a readable reason, nothing imported.
+    let err = import::parse("@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n<a> skos:prefLabel \"x").unwrap_err();
+    assert!(err.starts_with("not Turtle"), "{err}");
 }

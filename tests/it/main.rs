@@ -68,3 +68,7 @@ mod e2e_newsletter;
 mod newsletter_more;
 mod federation_signatures;
 mod federation_peers;
+mod library_search;
+mod link_checker;
+mod s3_storage;
+mod e2e_library;

@@ -1387,7 +1387,8 @@ async fn organisations_and_initiatives_matrix() {
 }
 
 /// The library's rows (issue 19): a resource's page, API record, file,
-/// citation and its library's listing × where it is placed (an open,
+/// citation, its library's listing and search by a word inside its PDF
+/// (results page, the library's filter, the API) × where it is placed (an open,
 /// private or unlisted community, the instance library only, removed from
 /// an open community) × viewer. Written from the rules: a resource is read
 /// through the instance library (everyone) or a community where the viewer
@@ -1396,7 +1397,7 @@ async fn organisations_and_initiatives_matrix() {
 /// refusal is the 404 of an id that does not exist.
 #[tokio::test]
 async fn library_matrix_channel_placement_viewer() {
-    use crate::library::{contribute, location, pdf};
+    use crate::library::{contribute, location};
     let app = TestApp::spawn().await;
     let (member_client, m) = app.logged_in("membre", false).await;
     let (outsider_client, o) = app.logged_in("dehors", false).await;
@@ -1431,7 +1432,18 @@ async fn library_matrix_channel_placement_viewer() {
         let title = format!("Ressource {name}");
         let mut f = vec![("kind", "guide"), ("title", title.as_str())];
         f.extend(fields);
-        let res = contribute(&app, client, &f, vec![("f.pdf", pdf(name))]).await;
+        // The PDF's one distinctive word: search finds the resource by it.
+        let word = format!("zorglub{name}");
+        let res = contribute(
+            &app,
+            client,
+            &f,
+            vec![(
+                "f.pdf",
+                passerelles::library::pdftext::sample_pdf(&format!("Rapport {word} annuel")),
+            )],
+        )
+        .await;
         assert_eq!(res.status(), 303, "{name}");
         let path = location(&res);
         let id: i64 = path.trim_start_matches("/r/").parse().expect("id");
@@ -1499,6 +1511,19 @@ async fn library_matrix_channel_placement_viewer() {
             cells.push(("api", rq.send().await.expect("api").status() == 200));
             let (_, body) = fetch(&client, app.at(listing(name))).await;
             cells.push(("listing", body.contains(&format!("href=\"/r/{id}\""))));
+            // Search, by a word found only inside the resource's PDF: the
+            // results page, the library's own filter and the API.
+            let word = format!("zorglub{name}");
+            let (_, body) = fetch(&client, app.at(&format!("/search?q={word}"))).await;
+            cells.push(("search", body.contains(&format!("href=\"/r/{id}\""))));
+            let (_, body) = fetch(&client, app.at(&format!("{}?q={word}", listing(name)))).await;
+            cells.push(("pdf-words", body.contains(&format!("href=\"/r/{id}\""))));
+            let mut rq = api.get(app.at(&format!("/api/v1/search?q={word}")));
+            if let Some(t) = token {
+                rq = rq.bearer_auth(t);
+            }
+            let found = rq.send().await.expect("api search").text().await.unwrap_or_default();
+            cells.push(("api-search", found.contains(&format!("\"/r/{id}\""))));
             for (channel, got) in cells {
                 if got != want {
                     wrong.push(format!(

@@ -53,6 +53,40 @@ pub struct Config {
     /// Newsletter messages handed to the SMTP server per second, at most
     /// (0: as fast as it takes them). `PASSERELLES_NEWSLETTER_RATE`.
     pub newsletter_rate: u32,
+    /// The program that reads the text of uploaded PDFs in a process of its
+    /// own (`<it> pdf-text`, `library::pdftext`); this very binary when
+    /// unset. `PASSERELLES_PDF_HELPER`.
+    pub pdf_helper: Option<PathBuf>,
+    /// Where library and file-space contents are kept (`[s3]`): the data
+    /// folder when no bucket is set, else an S3-compatible object store
+    /// (multi-node PostgreSQL deployments). `PASSERELLES_S3_*`.
+    pub s3: S3Config,
+}
+
+/// An S3-compatible object store (`library::storage::S3Store`), path-style
+/// addressing, AWS Signature Version 4.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct S3Config {
+    /// `https://s3.example.ca` (no bucket in it); empty: local folder.
+    pub endpoint: String,
+    pub bucket: String,
+    /// The signing region [default: us-east-1].
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for S3Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Config")
+            .field("endpoint", &self.endpoint)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"***")
+            .finish()
+    }
 }
 
 impl Default for Config {
@@ -74,6 +108,8 @@ impl Default for Config {
             oidc_refresh_grace_secs: 30,
             inbound_mail: InboundMail::default(),
             newsletter_rate: 20,
+            pdf_helper: None,
+            s3: S3Config::default(),
         }
     }
 }
@@ -208,6 +244,20 @@ impl Config {
         }
         if let Some(v) = get("PASSERELLES_BEHIND_PROXY") {
             self.behind_proxy = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        for (name, field) in [
+            ("PASSERELLES_S3_ENDPOINT", &mut self.s3.endpoint),
+            ("PASSERELLES_S3_BUCKET", &mut self.s3.bucket),
+            ("PASSERELLES_S3_REGION", &mut self.s3.region),
+            ("PASSERELLES_S3_ACCESS_KEY_ID", &mut self.s3.access_key_id),
+            ("PASSERELLES_S3_SECRET_ACCESS_KEY", &mut self.s3.secret_access_key),
+        ] {
+            if let Some(v) = get(name) {
+                *field = v;
+            }
+        }
+        if let Some(v) = get("PASSERELLES_PDF_HELPER") {
+            self.pdf_helper = Some(PathBuf::from(v));
         }
         if let Some(v) = get("PASSERELLES_OIDC_REFRESH_GRACE") {
             let secs: i64 = parse("PASSERELLES_OIDC_REFRESH_GRACE", v)?;

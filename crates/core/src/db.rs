@@ -206,6 +206,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0038_signature_scheme.sql"),
     ),
     (
+        40,
+        "library_search",
+        include_str!("../../../migrations/0040_library_search.sql"),
+    ),
+    (
+        41,
+        "link_checks",
+        include_str!("../../../migrations/0041_link_checks.sql"),
+    ),
+    (
         45,
         "content_version",
         include_str!("../../../migrations/0045_content_version.sql"),

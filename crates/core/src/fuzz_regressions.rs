@@ -46,6 +46,8 @@ fn every_target_has_committed_seeds() {
         "feed_parse",
         "inbound_mail",
         "newsletter_import",
+        "pdf_text",
+        "skos_import",
     ] {
         assert!(
             inputs(t).len() >= 5,
@@ -365,4 +367,40 @@ fn newsletter_import_inputs_keep_the_invariants() {
             .count();
     }
     assert!(addresses >= 8, "the realistic seeds hold addresses ({addresses})");
+}
+
+#[test]
+fn pdf_text_inputs_give_bounded_clean_text_or_none() {
+    let mut read = 0;
+    for (path, data) in inputs("pdf_text") {
+        if let Some(text) = crate::library::pdftext::extract(&data) {
+            read += 1;
+            assert!(text.chars().count() <= crate::library::pdftext::MAX_CHARS);
+            assert!(!text.chars().any(char::is_control), "{path:?}");
+        }
+    }
+    assert!(read >= 3, "the well-formed seeds are read ({read})");
+}
+
+#[test]
+fn skos_import_inputs_keep_the_invariants() {
+    let mut concepts = 0;
+    for (path, data) in inputs("skos_import") {
+        let Some(source) = text(&data) else { continue };
+        for parsed in [
+            crate::lexicon::import::parse(source),
+            crate::lexicon::import::parse_turtle(source),
+            crate::lexicon::import::parse_json_ld(source),
+        ] {
+            if let Ok(list) = parsed {
+                concepts += list.len();
+                for c in &list {
+                    if !c.pref_en.is_empty() {
+                        assert!(!c.pref_fr.is_empty(), "{path:?}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(concepts >= 5, "the seeds' concepts are read ({concepts})");
 }

@@ -115,6 +115,11 @@ pub enum Job {
         per_second: u32,
         renders: Vec<crate::newsletter::sender::Render>,
     },
+    /// Check the cited links that are due and keep their snapshots
+    /// (`crate::library::links::check_due`).
+    CheckLinks {
+        user_agent: String,
+    },
 }
 
 impl Job {
@@ -134,6 +139,7 @@ impl Job {
             Job::FetchFeeds { .. } => "news",
             Job::DueDeletions { .. } => "maintenance",
             Job::CommunityHealth => "maintenance",
+            Job::CheckLinks { .. } => "links",
         }
     }
     /// How many attempts before the job fails for good: deliveries to other
@@ -490,6 +496,23 @@ async fn run(db: &Db, mailer: &Mailer, id: i64, job: &Job) -> Outcome {
             Ok(_) => Outcome::Done,
             Err(e) => Outcome::Retry(e.to_string()),
         },
+        Job::CheckLinks { user_agent } => {
+            let fetcher = crate::library::links::fetcher(user_agent);
+            match crate::library::links::check_due(db, fetcher, Duration::from_secs(10), now()).await
+            {
+                Ok(r) => {
+                    tracing::info!(
+                        checked = r.checked,
+                        alive = r.alive,
+                        dead = r.dead,
+                        failed = r.failed,
+                        "cited links checked"
+                    );
+                    Outcome::Done
+                }
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
+        }
         Job::FetchFeeds { user_agent } => {
             match crate::news::aggregate::run_due(db, user_agent).await {
                 Ok(r) => {

@@ -70,6 +70,7 @@ pub fn router() -> Router<AppState> {
         .route("/r/{id}/files", post(resource::files_submit))
         .route("/r/{id}/files/{file_id}", get(resource::download))
         .route("/r/{id}/remove", post(resource::remove_submit))
+        .route("/r/{id}/snapshot", get(resource::snapshot))
         .route(
             "/r/{id}/cite.bib",
             get(|s, c, p| resource::cite(s, c, p, Format::Bib)),

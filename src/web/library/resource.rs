@@ -41,6 +41,9 @@ struct ShowPage {
     deadline_passed: bool,
     can_edit: bool,
     errors: FieldErrors,
+    /// The cited link's last check (`library::links`): dead ones say so
+    /// and offer the snapshot.
+    link: Option<crate::library::links::LinkCheck>,
 }
 
 fn language_label(lang: Lang, code: &str) -> String {
@@ -85,6 +88,11 @@ async fn show_page(
         .collect();
     let files = library::files::of(&state.db, l.r.id).await?;
     let can_edit = l.editable_by(viewer);
+    let link = if l.r.source_url.is_empty() {
+        None
+    } else {
+        crate::library::links::by_url(&state.db, &l.r.source_url).await?
+    };
     let mut shell = Shell::new(state, ctx, &l.r.title, "library")
         .crumb(ctx.t("library-title"), crate::urls::library());
     shell = shell.crumb(l.r.title.clone(), l.r.path());
@@ -99,8 +107,38 @@ async fn show_page(
         deadline_passed: l.r.deadline_at.is_some_and(|d| d < crate::db::now()),
         can_edit,
         errors,
+        link,
         r: l.r,
     })
+}
+
+#[derive(Template)]
+#[template(path = "library/snapshot.html")]
+struct SnapshotPage {
+    s: Shell,
+    r: library::Resource,
+    link: crate::library::links::LinkCheck,
+}
+
+/// The snapshot of a resource's cited page, through the resource (the
+/// policy first): 404 when there is none.
+pub(super) async fn snapshot(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let l = ops::read(&state, ctx.user.as_ref(), parse_id(&id)?).await?;
+    let link = match l.r.source_url.as_str() {
+        "" => None,
+        url => crate::library::links::by_url(&state.db, url).await?,
+    }
+    .filter(|k| k.has_snapshot())
+    .ok_or(AppError::NotFound)?;
+    let title = ctx.t("library-snapshot-title");
+    let s = Shell::new(&state, &ctx, &title, "library")
+        .crumb(ctx.t("library-title"), crate::urls::library())
+        .crumb(l.r.title.clone(), l.r.path());
+    Ok(page(&ctx, &SnapshotPage { s, r: l.r, link }))
 }
 
 pub(super) async fn show(

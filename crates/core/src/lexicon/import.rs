@@ -1,8 +1,9 @@
-//! SKOS import (JSON-LD) so an instance starts from an existing thesaurus:
+//! SKOS import (Turtle or JSON-LD) so an instance starts from an existing thesaurus:
 //! concepts with `skos:prefLabel` (fr, en), `skos:altLabel`,
 //! `skos:definition`, `dct:source`, `skos:broader`, `skos:related`, keyed
 //! either by the `skos:`/`dct:` prefixes of a compact document (what
-//! `skos::json_ld` writes) or by full IRIs (an expanded document). Each
+//! `skos::json_ld` writes) or by full IRIs (an expanded document); Turtle
+//! is read by `oxttl` (Oxigraph's parser) into the same concepts. Each
 //! concept becomes a term through `ops::propose` (accepted: the importer
 //! is a lexicon editor or the command line), then the relations are set
 //! by `ops::edit`; the report says, per concept, what happened and why.
@@ -173,6 +174,121 @@ pub fn parse_json_ld(text: &str) -> Result<Vec<Concept>, String> {
     Ok(out)
 }
 
+/// Read the concepts of a Turtle document (`oxttl`): every subject typed
+/// `skos:Concept`, with the same properties as the JSON-LD reader. The
+/// error is a readable reason (the parser's, with its position).
+pub fn parse_turtle(text: &str) -> Result<Vec<Concept>, String> {
+    use oxrdf::{NamedOrBlankNode, Term};
+    if text.len() > MAX_BYTES {
+        return Err(format!(
+            "the document is over {} MB",
+            MAX_BYTES / (1024 * 1024)
+        ));
+    }
+    const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+    // Subjects in the order first seen, their concept and whether typed.
+    let mut order: Vec<String> = Vec::new();
+    let mut by_subject: std::collections::HashMap<String, (Concept, bool, Vec<String>)> =
+        Default::default();
+    let mut triples = 0usize;
+    for t in oxttl::TurtleParser::new().for_slice(text.as_bytes()) {
+        let t = t.map_err(|e| format!("not Turtle: {e}"))?;
+        triples += 1;
+        if triples > MAX_CONCEPTS * 50 {
+            return Err(format!("more than {} statements", MAX_CONCEPTS * 50));
+        }
+        let subject = match &t.subject {
+            NamedOrBlankNode::NamedNode(n) => n.as_str().to_string(),
+            NamedOrBlankNode::BlankNode(b) => format!("_:{}", b.as_str()),
+        };
+        let entry = by_subject.entry(subject.clone()).or_insert_with(|| {
+            order.push(subject.clone());
+            (
+                Concept {
+                    iri: if subject.starts_with("_:") {
+                        String::new()
+                    } else {
+                        subject.clone()
+                    },
+                    ..Concept::default()
+                },
+                false,
+                Vec::new(),
+            )
+        });
+        let (c, typed, untagged) = entry;
+        let p = t.predicate.as_str();
+        let (text, lang, iri) = match &t.object {
+            Term::Literal(l) => (
+                l.value().to_string(),
+                l.language().unwrap_or("").to_ascii_lowercase(),
+                None,
+            ),
+            Term::NamedNode(n) => (String::new(), String::new(), Some(n.as_str().to_string())),
+            _ => (String::new(), String::new(), None),
+        };
+        let primary = lang.split('-').next().unwrap_or("").to_string();
+        let Some(local) = p.strip_prefix(SKOS) else {
+            if p == RDF_TYPE && iri.as_deref() == Some(&format!("{SKOS}Concept")) {
+                *typed = true;
+            } else if p == format!("{DCT}source") {
+                if let Some(i) = iri {
+                    c.sources.push(i);
+                } else if !text.is_empty() {
+                    c.sources.push(text);
+                }
+            }
+            continue;
+        };
+        match (local, iri) {
+            ("prefLabel", None) => match primary.as_str() {
+                "fr" if c.pref_fr.is_empty() => c.pref_fr = text,
+                "en" if c.pref_en.is_empty() => c.pref_en = text,
+                "" => untagged.push(text),
+                _ => {}
+            },
+            ("altLabel", None) => c.alt.push(text),
+            ("definition", None) => match primary.as_str() {
+                "en" if c.definition_en.is_empty() => c.definition_en = text,
+                "fr" | "" if c.definition_fr.is_empty() => c.definition_fr = text,
+                _ => {}
+            },
+            ("broader", Some(i)) => c.broader.push(i),
+            ("related", Some(i)) => c.related.push(i),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for subject in order {
+        let Some((mut c, typed, untagged)) = by_subject.remove(&subject) else {
+            continue;
+        };
+        if !typed {
+            continue;
+        }
+        if out.len() >= MAX_CONCEPTS {
+            return Err(format!("more than {MAX_CONCEPTS} concepts"));
+        }
+        if c.pref_fr.is_empty() {
+            c.pref_fr = untagged
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| c.pref_en.clone());
+        }
+        out.push(c);
+    }
+    Ok(out)
+}
+
+/// Read a SKOS document in either syntax: JSON-LD when it starts as JSON
+/// does (`{` or `[`), Turtle otherwise.
+pub fn parse(text: &str) -> Result<Vec<Concept>, String> {
+    match text.trim_start().chars().next() {
+        Some('{') | Some('[') => parse_json_ld(text),
+        _ => parse_turtle(text),
+    }
+}
+
 fn refused(e: AppError) -> Outcome {
     match e {
         AppError::Invalid { fields } => Outcome::Refused(
@@ -287,5 +403,35 @@ mod tests {
         assert_eq!(c[0].related, vec!["http://x/ess".to_string()]);
         assert!(parse_json_ld("@prefix skos: <x> .").is_err());
         assert!(parse_json_ld("42").is_err());
+    }
+
+    #[test]
+    fn reads_turtle_concepts_and_refuses_what_is_not_turtle() {
+        let ttl = r#"@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+            @prefix dct: <http://purl.org/dc/terms/> .
+            <http://x/s> a skos:ConceptScheme .
+            <http://x/ess> a skos:Concept ;
+                skos:prefLabel "Économie sociale"@fr, "Social economy"@en ;
+                skos:altLabel "ESS"@fr ;
+                skos:definition "Une économie de personnes."@fr ;
+                dct:source <http://x/source> ;
+                skos:broader <http://x/eco> .
+            <http://x/coop> a skos:Concept ; skos:prefLabel "Coopérative" ;
+                skos:related <http://x/ess> .
+            <http://x/other> skos:prefLabel "Pas un concept"@fr ."#;
+        let c = parse(ttl).expect("turtle");
+        assert_eq!(c.len(), 2, "{c:?}");
+        assert_eq!(c[0].iri, "http://x/ess");
+        assert_eq!(c[0].pref_fr, "Économie sociale");
+        assert_eq!(c[0].pref_en, "Social economy");
+        assert_eq!(c[0].alt, vec!["ESS".to_string()]);
+        assert_eq!(c[0].definition_fr, "Une économie de personnes.");
+        assert_eq!(c[0].sources, vec!["http://x/source".to_string()]);
+        assert_eq!(c[0].broader, vec!["http://x/eco".to_string()]);
+        assert_eq!(c[1].pref_fr, "Coopérative");
+        assert_eq!(c[1].related, vec!["http://x/ess".to_string()]);
+        assert!(parse("<http://x/a> <http://x/b> .").is_err(), "no object");
+        assert!(parse("@prefix skos <x> .").is_err());
+        assert!(parse(r#"{"@graph": []}"#).expect("json-ld").is_empty());
     }
 }

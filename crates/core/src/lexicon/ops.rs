@@ -297,6 +297,16 @@ pub async fn edit(state: &AppState, actor: &Actor, slug: &str, v: &Values) -> Ap
     .execute(&mut *tx)
     .await?;
     write_relations(&mut tx, t.id, &c).await?;
+    // Resources filed under it are found by its labels: theirs changed.
+    let filed: Vec<i64> =
+        sqlx::query_scalar("SELECT resource_id FROM resource_subjects WHERE term_id = $1")
+            .bind(t.id)
+            .fetch_all(&mut *tx)
+            .await?;
+    for r in filed {
+        crate::search::index_one(&mut tx, state.db.backend, crate::search::Source::Resources, r)
+            .await?;
+    }
     let term = snapshot_in(&mut tx, t.id, actor, &c.note).await?;
     audit_in(&mut tx, actor, "term_edited", None, &t.slug).await?;
     tx.commit().await?;

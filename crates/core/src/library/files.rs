@@ -141,6 +141,51 @@ pub async fn get_blob(
     Ok(tokio::task::spawn_blocking(move || store.get(&sha256)).await??)
 }
 
+/// The text of a PDF upload, read in the bounded helper process
+/// (`pdftext`); `None` for other types or when nothing could be read.
+pub async fn text_of(
+    config: &crate::config::Config,
+    content_type: &str,
+    bytes: std::sync::Arc<Vec<u8>>,
+) -> Option<String> {
+    if content_type != "application/pdf" || !super::pdftext::is_pdf(&bytes) {
+        return None;
+    }
+    let helper = super::pdftext::helper_path(config)?;
+    tokio::task::spawn_blocking(move || super::pdftext::extract_bounded(&helper, &bytes))
+        .await
+        .ok()
+        .flatten()
+}
+
+/// The text of each resource's files (the latest version of each name),
+/// for the search index: resource id → text.
+pub async fn texts_for(
+    conn: &mut sqlx::AnyConnection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>, sqlx::Error> {
+    let mut out: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT f.resource_id, f.name, f.text_content FROM resource_files f WHERE f.resource_id IN ({list}) \
+         AND f.text_content IS NOT NULL AND f.version = (SELECT MAX(g.version) FROM resource_files g \
+         WHERE g.resource_id = f.resource_id AND g.name = f.name) ORDER BY f.resource_id, f.name"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    for (rid, _, text) in rows {
+        let e = out.entry(rid).or_default();
+        if !e.is_empty() {
+            e.push('\n');
+        }
+        e.push_str(&text);
+    }
+    Ok(out)
+}
+
 /// Record a file (its next version under that name) in a transaction.
 pub async fn insert_in(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -150,6 +195,7 @@ pub async fn insert_in(
     sha256: &str,
     size: i64,
     uploaded_by: Option<i64>,
+    text_content: Option<&str>,
 ) -> Result<ResourceFile, sqlx::Error> {
     let version: i64 = sqlx::query_scalar(
         "SELECT COALESCE(MAX(version), 0) + 1 FROM resource_files WHERE resource_id = $1 AND name = $2",
@@ -160,8 +206,8 @@ pub async fn insert_in(
     .await?;
     let t = crate::db::now();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO resource_files (resource_id, name, version, content_type, sha256, size, uploaded_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO resource_files (resource_id, name, version, content_type, sha256, size, uploaded_by, created_at, \
+         text_content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(resource_id)
     .bind(name)
@@ -171,6 +217,7 @@ pub async fn insert_in(
     .bind(size)
     .bind(uploaded_by)
     .bind(t)
+    .bind(text_content)
     .fetch_one(&mut **tx)
     .await?;
     Ok(ResourceFile {

@@ -1,6 +1,6 @@
 //! The library of a community or of the instance: filters (type, subject,
-//! territory with roll-up, language, year, words in the title, funding
-//! still open), sorting, and facet counts over what the filters keep —
+//! territory with roll-up, language, year, words in the metadata or the
+//! text of its PDFs, funding still open), sorting, and facet counts over what the filters keep —
 //! every row through `policy::visible_resources_sql`.
 
 use sqlx::Row;
@@ -90,7 +90,8 @@ fn base(viewer: Option<&User>, scope: Scope, f: &Filter, now: i64) -> Sql {
         let like = format!("%{}%", f.q.to_lowercase().replace(['%', '_'], ""));
         let ph = s.bind(Val::S(like));
         s.push(&format!(
-            " AND (LOWER(r.title) LIKE {ph} OR LOWER(r.creators) LIKE {ph} OR LOWER(r.publisher) LIKE {ph} OR LOWER(r.description) LIKE {ph})"
+            " AND (LOWER(r.title) LIKE {ph} OR LOWER(r.creators) LIKE {ph} OR LOWER(r.publisher) LIKE {ph} OR LOWER(r.description) LIKE {ph} \
+             OR EXISTS (SELECT 1 FROM resource_files qf WHERE qf.resource_id = r.id AND LOWER(qf.text_content) LIKE {ph}))"
         ));
     }
     if !f.subject.is_empty() {

@@ -9,14 +9,19 @@
 //! - `files`: uploads (type sniffed from the bytes, PDF, office, audio,
 //!   text), versions by name, the blob store (`storage`);
 //! - `cite`: BibTeX, RIS and CSL-JSON;
+//! - `links`: cited links checked periodically, with sanitised snapshots;
+//! - `pdftext`: the words inside PDFs, read in a bounded helper process;
 //! - `ops`: contribute, edit, add a file, remove;
 //! - `dossiers`: curated, ordered paths through resources and publications.
 
 pub mod cite;
+pub mod demo;
 pub mod dossiers;
 pub mod files;
+pub mod links;
 pub mod listing;
 pub mod ops;
+pub mod pdftext;
 pub mod storage;
 
 use sqlx::Row;

@@ -46,11 +46,30 @@ pub async fn load_for(state: &AppState, actor: &Actor, id: i64) -> AppResult<Loa
     Ok(l)
 }
 
+/// The resource's search entry, in the transaction that changed it; its
+/// cited link registered for checking (`links`: the next hourly pass).
+async fn index_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    state: &AppState,
+    id: i64,
+) -> Result<(), sqlx::Error> {
+    crate::search::index_one(tx, state.db.backend, crate::search::Source::Resources, id).await?;
+    let url: Option<String> = sqlx::query_scalar("SELECT source_url FROM resources WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if let Some(url) = url.filter(|u| !u.is_empty()) {
+        super::links::register_in(tx, &url).await?;
+    }
+    Ok(())
+}
+
 struct Ready {
     name: String,
     content_type: &'static str,
     sha256: String,
     size: i64,
+    text: Option<String>,
 }
 
 /// Check the uploads and put their bytes in the store (content-addressed:
@@ -67,12 +86,16 @@ async fn store_uploads(state: &AppState, uploads: Vec<Upload>) -> AppResult<Vec<
     let store = super::storage::for_config(&state.config);
     let mut out = Vec::new();
     for (name, content_type, bytes) in checked {
+        let bytes = std::sync::Arc::new(bytes);
+        let text = files::text_of(&state.config, content_type, bytes.clone()).await;
+        let bytes = std::sync::Arc::try_unwrap(bytes).unwrap_or_else(|b| (*b).clone());
         let (sha256, size) = files::put_blob(store.clone(), bytes).await?;
         out.push(Ready {
             name,
             content_type,
             sha256,
             size,
+            text,
         });
     }
     Ok(out)
@@ -199,9 +222,11 @@ pub async fn create(
             &f.sha256,
             f.size,
             actor.audit_id(),
+            f.text.as_deref(),
         )
         .await?;
     }
+    index_in(&mut tx, state, id).await?;
     audit_in(
         &mut tx,
         actor,
@@ -255,6 +280,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, v: &Values) -> App
     .execute(&mut *tx)
     .await?;
     write_links(&mut tx, l.r.id, &c).await?;
+    index_in(&mut tx, state, l.r.id).await?;
     audit_in(
         &mut tx,
         actor,
@@ -291,6 +317,7 @@ pub async fn add_files(
                 &f.sha256,
                 f.size,
                 actor.audit_id(),
+                f.text.as_deref(),
             )
             .await?,
         );
@@ -300,6 +327,7 @@ pub async fn add_files(
         .bind(l.r.id)
         .execute(&mut *tx)
         .await?;
+    index_in(&mut tx, state, l.r.id).await?;
     audit_in(
         &mut tx,
         actor,
@@ -322,6 +350,7 @@ pub async fn remove(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
         .bind(l.r.id)
         .execute(&mut *tx)
         .await?;
+    index_in(&mut tx, state, l.r.id).await?;
     audit_in(
         &mut tx,
         actor,

@@ -234,7 +234,9 @@ fn candidates_sql(
             "((d.publication_id IS NOT NULL AND EXISTS (SELECT 1 FROM publication_territory_rollup ftr \
                WHERE ftr.publication_id = d.publication_id AND ftr.ancestor_id = ${next})) \
              OR (d.kind = 'community' AND EXISTS (SELECT 1 FROM community_territories fct JOIN territory_closure ftc \
-               ON ftc.descendant_id = fct.territory_id WHERE fct.community_id = d.community_id AND ftc.ancestor_id = ${next})))"
+               ON ftc.descendant_id = fct.territory_id WHERE fct.community_id = d.community_id AND ftc.ancestor_id = ${next})) \
+             OR (d.source = 'l' AND EXISTS (SELECT 1 FROM resource_territories frt JOIN territory_closure frc \
+               ON frc.descendant_id = frt.territory_id WHERE frt.resource_id = d.ref_id AND frc.ancestor_id = ${next})))"
         ));
         args.push(Arg::I(t));
         next += 1;
@@ -395,6 +397,7 @@ pub async fn search(db: &Db, viewer: Option<&User>, req: &Request) -> Result<Res
                     "/p/{}?reply={ref_id}#r-{ref_id}",
                     publication_id.unwrap_or(0)
                 ),
+                "l" => crate::urls::resource(ref_id),
                 "c" => format!(
                     "/c/{}",
                     r.try_get::<Option<String>, _>("c_slug")?

@@ -158,6 +158,59 @@ async fn event_extras(
     Ok(out)
 }
 
+/// What a resource's document takes from other tables: its subject terms'
+/// labels (preferred and alternative, so "ESS" finds what is filed under
+/// "Économie sociale et solidaire") and the text of its PDFs.
+async fn resource_extras(
+    conn: &mut AnyConnection,
+    docs: &mut [Doc],
+) -> Result<(), sqlx::Error> {
+    let ids: Vec<i64> = docs
+        .iter()
+        .filter(|d| d.source == Source::Resources)
+        .map(|d| d.ref_id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let list = id_list(ids.iter().copied());
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT rs.resource_id, t.pref_fr, t.pref_en, t.alt_labels FROM resource_subjects rs \
+         JOIN lexicon_terms t ON t.id = rs.term_id WHERE rs.resource_id IN ({list}) AND t.status = 'accepted' \
+         ORDER BY rs.resource_id, t.id"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut tags: HashMap<i64, String> = HashMap::new();
+    for (rid, fr, en, alt) in rows {
+        let e = tags.entry(rid).or_default();
+        for l in std::iter::once(fr.as_str())
+            .chain(std::iter::once(en.as_str()))
+            .chain(alt.lines())
+        {
+            let l = l.trim();
+            if !l.is_empty() {
+                if !e.is_empty() {
+                    e.push(' ');
+                }
+                e.push_str(l);
+            }
+        }
+    }
+    let mut texts = crate::library::files::texts_for(conn, &ids).await?;
+    for d in docs.iter_mut().filter(|d| d.source == Source::Resources) {
+        d.tags = tags.remove(&d.ref_id).unwrap_or_default();
+        if let Some(t) = texts.remove(&d.ref_id) {
+            d.body.push('\n');
+            d.body.extend(t.chars().take(PDF_MAX_CHARS));
+        }
+    }
+    Ok(())
+}
+
+/// Text of a resource's files indexed (characters, after its metadata).
+const PDF_MAX_CHARS: usize = 60_000;
+
 /// (Re)index one item from its source row — call inside the transaction
 /// that changed it, so content and index commit together. An item that no
 /// longer exists (or is not to be indexed) leaves the index. A publication
@@ -213,6 +266,9 @@ async fn index_doc(
         Some(mut doc) => {
             if source == Source::Publications {
                 doc.tags = tags_for(conn, &[id]).await?.remove(&id).unwrap_or_default();
+            }
+            if source == Source::Resources {
+                resource_extras(conn, std::slice::from_mut(&mut doc)).await?;
             }
             let mut of_publication = match doc.publication_id {
                 Some(p) => publication_filters(conn, &[p]).await?.remove(&p),
@@ -295,6 +351,9 @@ pub async fn reindex_all(db: &Db) -> anyhow::Result<RebuildStats> {
                     d.tags = tags.remove(&d.ref_id).unwrap_or_default();
                 }
             }
+            if *source == Source::Resources {
+                resource_extras(&mut tx, &mut batch).await?;
+            }
             let mut pids: Vec<i64> = batch.iter().filter_map(|d| d.publication_id).collect();
             pids.sort_unstable();
             pids.dedup();
@@ -373,7 +432,7 @@ pub async fn needs_rebuild(db: &Db) -> Result<bool, sqlx::Error> {
     }
     let content: i64 = sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM publications) + (SELECT COUNT(*) FROM communities) + \
-         (SELECT COUNT(*) FROM users WHERE findable = 1) + (SELECT COUNT(*) FROM events)",
+         (SELECT COUNT(*) FROM users WHERE findable = 1) + (SELECT COUNT(*) FROM events) + (SELECT COUNT(*) FROM resources)",
     )
     .fetch_one(&db.pool)
     .await?;

@@ -71,6 +71,7 @@ pub const KINDS: [&str; 7] = [
     "community",
     "member",
     "event",
+    "resource",
 ];
 
 /// One searchable item, as the index stores it.
@@ -108,7 +109,7 @@ pub fn filter_token(kind: char, value: &str) -> String {
 /// long list cost more than the filter saved (filtered p50 41 ms against
 /// 20 ms at scale 100).
 fn kind_has_token(kind: &str) -> bool {
-    matches!(kind, "community" | "member" | "event")
+    matches!(kind, "community" | "member" | "event" | "resource")
 }
 
 /// The filter tokens of one document, given its publication's (if any).
@@ -171,6 +172,9 @@ pub enum Source {
     /// Events (issue 15): found by their title, description, place and
     /// tags; their date is their (first) start.
     Events,
+    /// Library resources (C7): their metadata, subject terms with every
+    /// label (so a synonym finds them) and the text of their PDFs.
+    Resources,
 }
 
 impl Source {
@@ -180,6 +184,7 @@ impl Source {
         Source::Communities,
         Source::Members,
         Source::Events,
+        Source::Resources,
     ];
 
     pub fn code(self) -> &'static str {
@@ -189,6 +194,7 @@ impl Source {
             Source::Communities => "c",
             Source::Members => "m",
             Source::Events => "e",
+            Source::Resources => "l",
         }
     }
 
@@ -216,6 +222,10 @@ impl Source {
                 "SELECT x.id, x.title, x.description_html, x.address, x.starts_at, x.organiser_id \
                  FROM events x WHERE x.id {cond}"
             ),
+            Source::Resources => format!(
+                "SELECT x.id, x.kind AS rkind, x.title, x.creators, x.publisher, x.description, x.language, x.deadline, \
+                 x.eligibility, x.amount, x.created_at, x.status FROM resources x WHERE x.id {cond}"
+            ),
         }
     }
 
@@ -233,6 +243,7 @@ impl Source {
                 "SELECT id, created_at FROM users WHERE domain IS NULL AND findable = 1 AND status = 'active'"
             }
             Source::Events => "SELECT id, starts_at FROM events",
+            Source::Resources => "SELECT id, created_at FROM resources WHERE status = 'visible'",
         }
     }
 
@@ -390,6 +401,42 @@ impl Source {
                     filters: String::new(),
                 })
             }
+            Source::Resources => {
+                let status: String = r.try_get("status")?;
+                if status != "visible" {
+                    None
+                } else {
+                    let title: String = r.try_get("title")?;
+                    let mut body = markdown::excerpt(
+                        &r.try_get::<String, _>("description")?,
+                        BODY_MAX_CHARS,
+                    );
+                    // Creators, publisher and a funding program's terms are
+                    // words people look for too.
+                    for col in ["creators", "publisher", "eligibility", "amount", "deadline"] {
+                        let extra: String = r.try_get(col)?;
+                        if !extra.is_empty() {
+                            body.push('\n');
+                            body.push_str(&extra);
+                        }
+                    }
+                    let declared = Lang::parse(&r.try_get::<String, _>("language")?);
+                    Some(Doc {
+                        source: self,
+                        ref_id: id,
+                        kind: "resource".into(),
+                        publication_id: None,
+                        community_id: None,
+                        user_id: None,
+                        lang: analyze::detect(&format!("{title} {body}"), declared),
+                        title,
+                        tags: String::new(),
+                        body,
+                        created_at: r.try_get("created_at")?,
+                        filters: String::new(),
+                    })
+                }
+            }
         };
         Ok((id, doc))
     }
@@ -441,6 +488,13 @@ impl Source {
             Source::Events => format!(
                 "(d.source = 'e' AND EXISTS (SELECT 1 FROM events se WHERE se.id = d.ref_id AND {}))",
                 crate::events::listing::visible_sql("se", viewer, param)
+            ),
+            // The library's rule (`policy::visible_resources_sql`): the
+            // instance library, or a community where the viewer may find
+            // content; removed ones for administrators only.
+            Source::Resources => format!(
+                "(d.source = 'l' AND EXISTS (SELECT 1 FROM resources sres WHERE sres.id = d.ref_id AND {}))",
+                policy::visible_resources_sql("sres", viewer, param)
             ),
         }
     }

@@ -14,8 +14,8 @@ use crate::db::Db;
 pub struct SearchParams {
     /// The query: words (all required), "a phrase", -excluded.
     pub q: String,
-    /// discussion, question, watch, reply, community, member, event, or publication (the three kinds).
-    #[param(pattern = "^(|discussion|question|watch|reply|community|member|event|publication)$")]
+    /// discussion, question, watch, reply, community, member, event, resource, or publication (the three kinds).
+    #[param(pattern = "^(|discussion|question|watch|reply|community|member|event|resource|publication)$")]
     pub kind: String,
     /// A community's short name (slug): search within it.
     pub community: String,
