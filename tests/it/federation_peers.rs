@@ -224,7 +224,17 @@ async fn a_fedify_person_follows_a_community_and_a_member_follows_a_fedify_group
 
     // 2. Ana follows Fedify's Group by its handle (WebFinger at Fedify); the
     // Group's Accept (signed by Fedify) makes her a member of its mirror.
-    let f = fed::follow(&a.state, &Actor::person(&ana), &format!("club@{peer_host}"))
+    let handle = format!("club@{peer_host}");
+    let club = passerelles_core::federation::delivery::resolve_handle(&a.state, &handle)
+        .await
+        .map_err(|e| format!("{e:#}"))
+        .expect("WebFinger at Fedify");
+    assert_eq!(club, format!("{base}/users/club"));
+    passerelles_core::federation::delivery::remote_actor(&a.state, &club, true)
+        .await
+        .map_err(|e| format!("{e:#}"))
+        .expect("Fedify's Group, fetched");
+    let f = fed::follow(&a.state, &Actor::person(&ana), &handle)
         .await
         .expect("follow the Fedify group");
     assert_eq!(f.target, format!("{base}/users/club"));

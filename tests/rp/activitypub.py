@@ -160,7 +160,11 @@ def signature9421(path):
             {
                 "ok": True,
                 "label": r.label,
-                "covered": [str(c.value) if hasattr(c, "value") else str(c) for c in r.covered_components.keys()],
+                "covered": [
+                    str(getattr(c, "value", c)).strip('"')
+                    for c in r.covered_components.keys()
+                    if str(getattr(c, "value", c)).strip('"') != "@signature-params"
+                ],
                 "key_id": r.parameters.get("keyid"),
                 "alg": r.parameters.get("alg"),
             }
