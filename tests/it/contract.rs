@@ -90,6 +90,14 @@ async fn run(bin: &str, app: &TestApp, token: &str, filter: &[&str]) -> (String,
         .args(["--workers", "1"])
         .args(["--suppress-health-check", "all", "--no-color"])
         .args(filter)
+        // By hand, more: `PASSERELLES_SCHEMATHESIS_ARGS="--mode positive
+        // --max-examples 60"` (later options win), with
+        // `PASSERELLES_SCHEMATHESIS_CHECKS=positive_data_acceptance`.
+        .args(
+            std::env::var("PASSERELLES_SCHEMATHESIS_ARGS")
+                .unwrap_or_default()
+                .split_whitespace(),
+        )
         .env("SCHEMATHESIS_HOOKS", "")
         // Its caches (.hypothesis, .schemathesis) go to the test's own folder.
         .current_dir(&app.data_dir)

@@ -48,6 +48,7 @@ fn every_target_has_committed_seeds() {
         "newsletter_import",
         "pdf_text",
         "skos_import",
+        "jws",
     ] {
         assert!(
             inputs(t).len() >= 5,
@@ -403,4 +404,40 @@ fn skos_import_inputs_keep_the_invariants() {
         }
     }
     assert!(concepts >= 5, "the seeds' concepts are read ({concepts})");
+}
+
+#[test]
+fn skos_import_inputs_read_back_through_the_export() {
+    let mut concepts = 0;
+    let mut refused = 0;
+    for (path, data) in inputs("skos_import") {
+        match crate::lexicon::import::fuzzing::check(&data) {
+            Some(n) => concepts += n,
+            None => {
+                refused += 1;
+                assert!(
+                    path.extension().is_some_and(|e| e == "ttl")
+                        || path.to_string_lossy().contains("regressions"),
+                    "{path:?}: a JSON-LD seed is refused"
+                );
+            }
+        }
+    }
+    // The realistic seeds hold concepts (rdflib's exports, ours, Skosmos'),
+    // and the Turtle seed is refused (JSON-LD only).
+    assert!(concepts >= 12, "concepts read from the seeds: {concepts}");
+    assert!(refused >= 1, "the Turtle seed is refused");
+}
+
+#[test]
+fn jws_inputs_never_verify_under_a_key_that_signed_nothing() {
+    let mut parsed = 0;
+    for (_, data) in inputs("jws") {
+        if crate::oidc::jws::fuzzing::check(&data) {
+            parsed += 1;
+        }
+    }
+    // The three ID tokens PyJWT signed (RS256, ES256, EdDSA) parse (and
+    // verify under no key of ours); `none`, HS256 and `crit` do not.
+    assert_eq!(parsed, 3, "JWS seeds that parse");
 }

@@ -377,6 +377,115 @@ pub async fn import(
     report
 }
 
+/// What the `skos_import` fuzz target drives (and the seeds and
+/// regressions in the test suite): a document read into concepts within
+/// the bounds, then what was read written back as the instance's own SKOS
+/// export (JSON-LD and Turtle) and the JSON-LD read again to the same
+/// concepts — before any database work.
+pub mod fuzzing {
+    use std::collections::{BTreeSet, HashMap};
+
+    use super::{Concept, MAX_BYTES, MAX_CONCEPTS, parse_json_ld};
+    use crate::lexicon::{Term, label_keys, skos};
+
+    const BASE: &str = "https://passerelles.example";
+
+    /// The number of concepts read, or `None` for a refused document.
+    pub fn check(data: &[u8]) -> Option<usize> {
+        let text = std::str::from_utf8(data).ok()?;
+        let concepts = match parse_json_ld(text) {
+            Ok(c) => c,
+            Err(reason) => {
+                assert!(!reason.is_empty(), "a refusal says why");
+                return None;
+            }
+        };
+        assert!(text.len() <= MAX_BYTES, "an oversized document was read");
+        assert!(concepts.len() <= MAX_CONCEPTS, "too many concepts read");
+        // Written back as terms: slug `t<n>`, relations between concepts of
+        // the document (by the first concept with that IRI).
+        let first: HashMap<&str, usize> = concepts
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, c)| (c.iri.as_str(), i))
+            .collect();
+        let terms: Vec<Term> = concepts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                // The label look-up keys never fail on what was read.
+                let _ = label_keys(&c.pref_fr, &c.pref_en, &c.alt);
+                Term {
+                    id: i as i64,
+                    slug: format!("t{i}"),
+                    pref_fr: c.pref_fr.clone(),
+                    pref_en: c.pref_en.clone(),
+                    alt_labels: c.alt.clone(),
+                    definition_fr: c.definition_fr.clone(),
+                    definition_en: c.definition_en.clone(),
+                    sectors: Vec::new(),
+                    sources: c.sources.clone(),
+                    status: "accepted".into(),
+                    proposed_by: None,
+                    created_at: 0,
+                    updated_at: 0,
+                }
+            })
+            .collect();
+        let mut relations = Vec::new();
+        for (i, c) in concepts.iter().enumerate() {
+            for (list, kind) in [(&c.broader, "broader"), (&c.related, "related")] {
+                for iri in list {
+                    if let Some(&j) = first.get(iri.as_str()) {
+                        relations.push((i as i64, j as i64, kind.to_string()));
+                    }
+                }
+            }
+        }
+        let doc = skos::json_ld(&terms, &relations, BASE, "Lexique").to_string();
+        let again = parse_json_ld(&doc).expect("our own export reads back");
+        assert_eq!(again.len(), concepts.len(), "every concept exported");
+        let iri = |i: i64| skos::term_iri(BASE, &format!("t{i}"));
+        for (i, (c, a)) in concepts.iter().zip(&again).enumerate() {
+            let back = Concept {
+                iri: iri(i as i64),
+                broader: Vec::new(),
+                related: Vec::new(),
+                ..c.clone()
+            };
+            let read = Concept {
+                broader: Vec::new(),
+                related: Vec::new(),
+                ..a.clone()
+            };
+            assert_eq!(read, back, "concept {i} changed through the export");
+            let set = |v: &[String]| v.iter().cloned().collect::<BTreeSet<_>>();
+            let want_broader: BTreeSet<String> = relations
+                .iter()
+                .filter(|(x, _, k)| *x == i as i64 && k == "broader")
+                .map(|(_, y, _)| iri(*y))
+                .collect();
+            assert_eq!(set(&a.broader), want_broader, "broader of concept {i}");
+            let want_related: BTreeSet<String> = relations
+                .iter()
+                .filter(|(x, y, k)| (*x == i as i64 || *y == i as i64) && k == "related")
+                .map(|(x, y, _)| if *x == i as i64 { iri(*y) } else { iri(*x) })
+                .collect();
+            assert_eq!(set(&a.related), want_related, "related of concept {i}");
+        }
+        // Turtle: every string quoted and escaped, so no raw line break or
+        // control character inside a statement.
+        let ttl = skos::turtle(&terms, &relations, BASE, "Lexique");
+        assert!(
+            !ttl.chars()
+                .any(|c| (c < ' ' && c != '\n') || c == '\u{7f}'),
+            "a raw control character in the Turtle export"
+        );
+        Some(concepts.len())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

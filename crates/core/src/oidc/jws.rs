@@ -356,6 +356,58 @@ pub fn half_hash(alg: Alg, token: &str) -> String {
     }
 }
 
+/// What the `jws` fuzz target drives (and its seeds and regressions in
+/// the test suite): a compact JWS from anyone, as an `id_token_hint` at
+/// the logout endpoint is. Beyond "no panic": no token verifies under a
+/// key made here, which signed nothing; and a token we sign over claims
+/// read from the input verifies back to the same claims.
+pub mod fuzzing {
+    use std::sync::OnceLock;
+
+    use serde_json::Value;
+
+    use super::{Alg, PublicJwk, SigningKey, generate, parse, parse_private, sign};
+
+    fn keys() -> &'static [(Alg, SigningKey, PublicJwk)] {
+        static KEYS: OnceLock<Vec<(Alg, SigningKey, PublicJwk)>> = OnceLock::new();
+        KEYS.get_or_init(|| {
+            Alg::ALL
+                .into_iter()
+                .map(|alg| {
+                    let k = generate(alg).expect("a key");
+                    let private = parse_private(alg, &k.private_der).expect("its private half");
+                    (alg, private, k.public)
+                })
+                .collect()
+        })
+    }
+
+    /// Whether the input parsed as a JWS (and was then refused by every key).
+    pub fn check(data: &[u8]) -> bool {
+        let token = String::from_utf8_lossy(data);
+        let mut parsed = false;
+        for (alg, _, public) in keys() {
+            let Ok(u) = parse(&token) else { break };
+            parsed = true;
+            assert!(u.claims.is_object(), "claims are an object");
+            assert!(
+                u.verify_with(*alg, public).is_err(),
+                "a token verified under a key that signed nothing: {token:?}"
+            );
+        }
+        // The input's JSON object, signed by us, reads back unchanged.
+        if let Ok(claims @ Value::Object(_)) = serde_json::from_slice::<Value>(data) {
+            for (alg, private, public) in keys() {
+                let t = sign(private, "fuzz-kid", "JWT", &claims).expect("signed");
+                let u = parse(&t).expect("our token parses");
+                assert_eq!(u.kid, "fuzz-kid");
+                assert_eq!(u.verify_with(*alg, public).as_ref(), Ok(&claims));
+            }
+        }
+        parsed
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

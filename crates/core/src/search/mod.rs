@@ -63,7 +63,7 @@ const FTS_WEIGHTS: &str = "10.0, 5.0, 1.0, 0.0";
 /// Kinds a publication can have.
 pub const PUBLICATION_KINDS: [&str; 3] = ["discussion", "question", "watch"];
 /// Every kind a search result can have, in the order filters show them.
-pub const KINDS: [&str; 7] = [
+pub const KINDS: [&str; 8] = [
     "discussion",
     "question",
     "watch",
@@ -178,7 +178,7 @@ pub enum Source {
 }
 
 impl Source {
-    pub const ALL: [Source; 5] = [
+    pub const ALL: [Source; 6] = [
         Source::Publications,
         Source::Replies,
         Source::Communities,
