@@ -266,10 +266,26 @@ async fn agenda(
         None => (Vec::new(), Vec::new()),
     };
     let qs = q.qs();
+    // A community alone: its own feed's address (the one its page gives).
+    let community_only = !q.community.trim().is_empty()
+        && q.community
+            .trim()
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && [&q.territory, &q.tag, &q.online]
+            .iter()
+            .all(|v| v.trim().is_empty());
     let feed_path = if qs.is_empty() {
         "/events.ics".to_string()
+    } else if community_only {
+        format!("/c/{}/events.ics", q.community.trim())
     } else {
         format!("/events.ics?{qs}")
+    };
+    let atom_path = if qs.is_empty() {
+        "/events.atom".to_string()
+    } else {
+        format!("/events.atom?{qs}")
     };
     let slug = q.community.trim();
     let import_link = match viewer {
@@ -292,7 +308,7 @@ async fn agenda(
         q_tag: q.tag.clone(),
         q_online: q.online.clone(),
         webcal: crate::urls::webcal(&state.config.public_url(), &feed_path),
-        atom_path: feed_path.replacen("/events.ics", "/events.atom", 1),
+        atom_path,
         feed_path,
         month_link: if qs.is_empty() {
             "/events/month".to_string()
