@@ -760,7 +760,7 @@ async fn data_export_holds_every_kind_of_contribution() {
         ],
     );
     assert!(hits.is_empty(), "nothing of anyone else's: {hits:?}");
-    assert_eq!(summary["drafts"], json!(["Brouillon de Camille"]));
+    assert_eq!(summary["drafts"], json!(["Brouillon de Camille"]), "{}", summary["sections"]);
     assert_eq!(summary["events"], json!(["Corvée de jardin de Camille"]));
     assert_eq!(summary["rsvps"], json!([["Assemblée du comité", "yes"]]));
     assert_eq!(
@@ -830,7 +830,9 @@ async fn data_export_through_the_api() {
         .send()
         .await
         .expect("post");
-    assert_eq!(res.status(), 403, "a read-only token cannot ask");
+    let status = res.status();
+    let text = res.text().await.expect("body");
+    assert_eq!(status, 403, "a read-only token cannot ask: {text}");
     let res = c
         .post(app.at("/api/v1/me/exports"))
         .bearer_auth(&token)
