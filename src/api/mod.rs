@@ -14,6 +14,7 @@
 
 pub mod communities;
 pub mod events;
+pub mod exports;
 pub mod extract;
 pub mod federation;
 pub mod instance;
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .merge(library::router())
         .merge(federation::router())
         .merge(news::router())
+        .merge(exports::router())
         .route("/openapi.json", get(openapi))
         // Responses carry personal data: never stored by caches unless a
         // handler says otherwise.
@@ -106,6 +108,7 @@ pub fn router() -> Router<AppState> {
         search::run, search::tags, search::list_saved, search::create_saved, search::delete_saved,
         federation::list, federation::follow,
         news::list_feeds, news::add_feed, news::remove_feed, news::fetch_feeds,
+        exports::list, exports::create, exports::show, exports::download,
         openapi,
     ),
     components(schemas(wire::ErrorBody, wire::ErrorDetail)),

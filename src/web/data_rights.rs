@@ -118,6 +118,13 @@ async fn download(
     };
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let export = ops::open_download(&state.db, &user, id).await?;
+    let res = archive_response(&state, &export, &user.username);
+    Ok(ctx.finish(res))
+}
+
+/// A ready archive as a response body, streamed from its chunks (also the
+/// API's `GET /api/v1/me/exports/{id}/archive`).
+pub(crate) fn archive_response(state: &AppState, export: &Export, username: &str) -> Response {
     let db = state.db.clone();
     let (eid, attempt) = (export.id, export.attempt);
     let stream = futures_util::stream::unfold(Some(0i64), move |seq| {
@@ -147,11 +154,11 @@ async fn download(
     }
     if let Ok(v) = HeaderValue::from_str(&format!(
         "attachment; filename=\"{}\"",
-        export.file_name(&user.username)
+        export.file_name(username)
     )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    Ok(ctx.finish(res))
+    res
 }
 
 // ---- consents ------------------------------------------------------------------------

@@ -304,6 +304,14 @@ async fn data_export_archive_holds_own_data_only() {
         summary["outbox_types"],
         serde_json::json!(["Article", "Note"])
     );
+    // Read back by an independent JSON-LD processor (pyld): two Create
+    // activities, every term defined by the ActivityStreams context.
+    assert_eq!(
+        summary["outbox_ld"]["activities"],
+        serde_json::json!(["https://www.w3.org/ns/activitystreams#Create"])
+    );
+    assert_eq!(summary["outbox_ld"]["count"], 2);
+    assert_eq!(summary["outbox_ld"]["undefined"], serde_json::json!([]));
     let files = summary["files"].as_object().expect("files");
     assert_eq!(files.len(), 1);
     let sha = hex::encode(Sha256::digest(PDF));
@@ -614,4 +622,330 @@ async fn consents_are_listed_and_withdrawn() {
         .await
         .expect("anon");
     assert_eq!(res.status(), 303);
+}
+
+/// Run a seeding statement (this test writes rows the way the domains
+/// store them, to cover every kind of contribution in one archive).
+async fn exec(app: &TestApp, sql: &str, binds: &[Value]) -> i64 {
+    let sql = format!("{sql} RETURNING 1");
+    let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        q = match b {
+            Value::Number(n) => q.bind(n.as_i64().expect("i64")),
+            Value::String(s) => q.bind(s.clone()),
+            Value::Null => q.bind(None::<i64>),
+            other => panic!("bind {other}"),
+        };
+    }
+    q.fetch_one(&app.state.db.pool).await.expect("seed statement")
+}
+
+async fn id_of(app: &TestApp, sql: &str, binds: &[Value]) -> i64 {
+    let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_string()));
+    for b in binds {
+        q = match b {
+            Value::Number(n) => q.bind(n.as_i64().expect("i64")),
+            Value::String(s) => q.bind(s.clone()),
+            _ => panic!("bind"),
+        };
+    }
+    q.fetch_one(&app.state.db.pool).await.expect("seed id")
+}
+
+/// The rest of "everything about me" (issue 20): draft, events organised
+/// and answered, newsletter consents, library resources and their files
+/// (bytes, every version), lexicon proposals and edits, wiki revisions and
+/// community files — and none of the same of another person's, even in a
+/// community both belong to.
+#[tokio::test]
+async fn data_export_holds_every_kind_of_contribution() {
+    use passerelles::library::storage::{BlobStore, LocalStore, sha256_hex};
+    use serde_json::json;
+    let Some(python) = python() else { return };
+    let app = TestApp::spawn().await;
+    let (me_c, me) = app.logged_in("camille", false).await;
+    let (_other_c, other) = app.logged_in("dominique", false).await;
+    let private = community(&app, &other, "comite-prive", Visibility::Private).await;
+    communities::set_membership(&app.state.db, private.id, me.id, Role::Member, MemberState::Active, "")
+        .await
+        .expect("member");
+    let t = passerelles::db::now();
+    let (me_id, other_id, cid) = (json!(me.id), json!(other.id), json!(private.id));
+    let store = LocalStore::new(app.data_dir.join("library"));
+    let blob = |bytes: &[u8]| {
+        let sha = sha256_hex(bytes);
+        store.put(&sha, bytes).expect("blob");
+        sha
+    };
+
+    // A draft, mine and theirs.
+    for (uid, title) in [(&me_id, "Brouillon de Camille"), (&other_id, "Brouillon de Dominique")] {
+        exec(&app, "INSERT INTO publication_drafts (user_id, kind, title, body, tags, link_url, communities, updated_at) VALUES ($1, 'discussion', $2, 'texte', '', '', '', $3)", &[uid.clone(), json!(title), json!(t)]).await;
+    }
+    // Events: one I organise, one of theirs that we both answered.
+    let ev = |uid: &Value, title: &str, n: i64| {
+        let (uid, title) = (uid.clone(), title.to_string());
+        let app = &app;
+        async move {
+            id_of(app, "INSERT INTO events (uid, title, description, start_local, end_local, starts_at, ends_at, series_ends_at, organiser_id, created_at, updated_at) \
+                 VALUES ($1, $2, 'description', '2027-01-10T18:00', '2027-01-10T20:00', $3, $4, $4, $5, $3, $3) RETURNING id",
+                &[json!(format!("ev-{n}@test")), json!(title), json!(t + 86400), json!(t + 90000), uid]).await
+        }
+    };
+    ev(&me_id, "Corvée de jardin de Camille", 1).await;
+    let theirs = ev(&other_id, "Assemblée du comité", 2).await;
+    for (uid, answer) in [(&me_id, "yes"), (&other_id, "maybe")] {
+        exec(&app, "INSERT INTO event_rsvps (event_id, user_id, answer, queued_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $4, $4)", &[json!(theirs), uid.clone(), json!(answer), json!(t)]).await;
+    }
+    // Newsletter consents: mine (by account), theirs.
+    let list = id_of(&app, "INSERT INTO newsletter_lists (community_id, slug, name, secret, created_at) VALUES ($1, 'infolettre-comite', 'Infolettre du comité', 'x', $2) RETURNING id", &[cid.clone(), json!(t)]).await;
+    for (uid, email) in [(&me_id, me.email.clone().expect("email")), (&other_id, other.email.clone().expect("email"))] {
+        exec(&app, "INSERT INTO newsletter_subscribers (list_id, email, user_id, status, lang, consent_at, consent_source, consent_wording, created_at) VALUES ($1, $2, $3, 'confirmed', 'fr', $4, 'form', 'J’accepte de recevoir l’infolettre', $4)", &[json!(list), json!(email), uid.clone(), json!(t)]).await;
+    }
+    // Library: a resource I added with two versions of a file; theirs with one.
+    let mine_v1 = b"version 1 de Camille".to_vec();
+    let mine_v2 = b"version 2 de Camille".to_vec();
+    let their_bytes = b"fichier confidentiel de Dominique".to_vec();
+    for (uid, title, files) in [
+        (&me_id, "Guide du compost", vec![mine_v1.clone(), mine_v2.clone()]),
+        (&other_id, "Rapport interne de Dominique", vec![their_bytes.clone()]),
+    ] {
+        let rid = id_of(&app, "INSERT INTO resources (kind, title, creators, created_by, created_at, updated_at) VALUES ('guide', $1, 'Tremblay, Camille', $2, $3, $3) RETURNING id", &[json!(title), uid.clone(), json!(t)]).await;
+        for (v, bytes) in files.iter().enumerate() {
+            let sha = blob(bytes);
+            exec(&app, "INSERT INTO resource_files (resource_id, name, version, content_type, sha256, size, uploaded_by, created_at) VALUES ($1, 'guide.txt', $2, 'text/plain', $3, $4, $5, $6)", &[json!(rid), json!(v as i64 + 1), json!(sha), json!(bytes.len() as i64), uid.clone(), json!(t)]).await;
+        }
+    }
+    // Lexicon: a term I proposed, then an edit of mine and one of theirs.
+    let term = id_of(&app, "INSERT INTO lexicon_terms (slug, pref_fr, proposed_by, created_at, updated_at) VALUES ('economie-sociale', 'Économie sociale', $1, $2, $2) RETURNING id", &[me_id.clone(), json!(t)]).await;
+    for (uid, note) in [(&me_id, "définition de Camille"), (&other_id, "note de Dominique")] {
+        exec(&app, "INSERT INTO lexicon_revisions (term_id, snapshot, note, author_id, created_at) VALUES ($1, '{}', $2, $3, $4)", &[json!(term), json!(note), uid.clone(), json!(t)]).await;
+    }
+    // Wiki: one page of the private community, a revision by each.
+    let page = id_of(&app, "INSERT INTO wiki_pages (community_id, slug, title, body, created_by, created_at, updated_at) VALUES ($1, 'accueil', 'Accueil', '', $2, $3, $3) RETURNING id", &[cid.clone(), other_id.clone(), json!(t)]).await;
+    for (uid, body) in [(&me_id, "Texte du wiki par Camille"), (&other_id, "Texte du wiki par Dominique")] {
+        exec(&app, "INSERT INTO wiki_revisions (page_id, title, body, author_id, created_at) VALUES ($1, 'Accueil', $2, $3, $4)", &[json!(page), json!(body), uid.clone(), json!(t)]).await;
+    }
+    // Community files: one of mine, one of theirs.
+    let mine_space = "procès-verbal de Camille".as_bytes().to_vec();
+    let their_space = b"budget secret de Dominique".to_vec();
+    for (uid, name, bytes) in [(&me_id, "pv.txt", &mine_space), (&other_id, "budget.txt", &their_space)] {
+        let sha = blob(bytes);
+        exec(&app, "INSERT INTO space_files (community_id, folder_id, name, version, content_type, sha256, size, uploaded_by, created_at) VALUES ($1, 0, $2, 1, 'text/plain', $3, $4, $5, $6)", &[cid.clone(), json!(name), json!(sha), json!(bytes.len() as i64), uid.clone(), json!(t)]).await;
+    }
+
+    let res = app
+        .post_form(&me_c, "/settings/data", "/settings/data/export", &[])
+        .await;
+    assert_eq!(res.status(), 303, "requested");
+    let link = app
+        .mail_link(me.email.as_deref().expect("email"), "/settings/data/exports/")
+        .await;
+    let res = me_c.get(app.at(&link)).send().await.expect("owner");
+    assert_eq!(res.status(), 200);
+    let path = app.data_dir.join("archive.zip");
+    std::fs::write(&path, res.bytes().await.expect("archive")).expect("saved");
+    let (summary, hits) = read_back(
+        &python,
+        &path,
+        &[
+            "Brouillon de Dominique",
+            "Rapport interne de Dominique",
+            "fichier confidentiel de Dominique",
+            "note de Dominique",
+            "Texte du wiki par Dominique",
+            "budget secret de Dominique",
+            "budget.txt",
+            "dominique@exemple.qc.ca",
+        ],
+    );
+    assert!(hits.is_empty(), "nothing of anyone else's: {hits:?}");
+    assert_eq!(summary["drafts"], json!(["Brouillon de Camille"]), "{}", summary["sections"]);
+    assert_eq!(summary["events"], json!(["Corvée de jardin de Camille"]));
+    assert_eq!(summary["rsvps"], json!([["Assemblée du comité", "yes"]]));
+    assert_eq!(
+        summary["newsletters"],
+        json!([["infolettre-comite", "confirmed", "J’accepte de recevoir l’infolettre"]])
+    );
+    assert_eq!(summary["library"], json!(["Guide du compost"]));
+    assert_eq!(summary["library_files"], json!([["guide.txt", 1], ["guide.txt", 2]]));
+    assert_eq!(summary["lexicon_proposals"], json!(["economie-sociale"]));
+    assert_eq!(summary["lexicon_edits"], json!([["economie-sociale", "définition de Camille"]]));
+    assert_eq!(summary["wiki_edits"], json!([["accueil", "Texte du wiki par Camille"]]));
+    assert_eq!(summary["community_files"], json!([["pv.txt", 1]]));
+    // The bytes of every version are in the archive (hashes checked by Python).
+    let stored: Vec<&str> = summary["stored_files"]
+        .as_object()
+        .expect("stored")
+        .values()
+        .filter_map(Value::as_str)
+        .collect();
+    for bytes in [&mine_v1, &mine_v2, &mine_space] {
+        let sha = hex::encode(Sha256::digest(bytes));
+        assert!(stored.contains(&sha.as_str()), "{sha} in {stored:?}");
+    }
+    assert_eq!(stored.len(), 3);
+    // outbox.json is JSON-LD that pyld expands with no undefined term.
+    assert_eq!(
+        summary["outbox_ld"]["types"],
+        json!(["https://www.w3.org/ns/activitystreams#OrderedCollection"])
+    );
+    assert_eq!(summary["outbox_ld"]["undefined"], json!([]));
+    // The index lists the new files too.
+    assert_eq!(summary["index_missing"], json!([]));
+    for n in ["drafts", "events", "rsvps", "newsletters", "library", "library_files", "lexicon_edits", "wiki_edits", "community_files"] {
+        assert!(summary["sections"][n].is_number(), "{n} in the manifest");
+    }
+}
+
+/// The export through the API: ask (202 + Location), follow the status,
+/// download the ZIP once ready; someone else's id is a 404; one archive in
+/// the making (409) and two a day (429 with Retry-After); a read-only
+/// token may follow but not ask.
+#[tokio::test]
+async fn data_export_through_the_api() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.logged_in("camille", false).await;
+    let (_, other) = app.logged_in("dominique", false).await;
+    let (_, token) = passerelles::api::tokens::create_token(&app.state.db, me.id, "script", None)
+        .await
+        .expect("token");
+    let (_, other_token) =
+        passerelles::api::tokens::create_token(&app.state.db, other.id, "script", None)
+            .await
+            .expect("token");
+    let (_, read_only) = passerelles::accounts::tokens::create_token_scoped(
+        &app.state.db,
+        me.id,
+        "lecture",
+        None,
+        passerelles::accounts::tokens::Scope::Read,
+    )
+    .await
+    .expect("token");
+    let c = app.client();
+    let res = c
+        .post(app.at("/api/v1/me/exports"))
+        .bearer_auth(&read_only)
+        .send()
+        .await
+        .expect("post");
+    let status = res.status();
+    let text = res.text().await.expect("body");
+    assert_eq!(status, 403, "a read-only token cannot ask: {text}");
+    let res = c
+        .post(app.at("/api/v1/me/exports"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 202);
+    let location = res.headers()["location"].to_str().expect("loc").to_string();
+    let body: Value = res.json().await.expect("json");
+    let id = body["id"].as_i64().expect("id");
+    assert_eq!(location, format!("/api/v1/me/exports/{id}"));
+    assert!(matches!(body["status"].as_str(), Some("queued" | "building" | "ready")));
+    // A second request while the first is being made is refused; set up a
+    // queued one so this does not depend on the worker's speed.
+    let pending: i64 = sqlx::query_scalar(
+        "INSERT INTO data_exports (user_id, status, requested_at) VALUES ($1, 'queued', $2) RETURNING id",
+    )
+    .bind(me.id)
+    .bind(passerelles::db::now())
+    .fetch_one(&app.state.db.pool)
+    .await
+    .expect("queued");
+    let res = c
+        .post(app.at("/api/v1/me/exports"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 409);
+    let err: Value = res.json().await.expect("json");
+    assert_eq!(err["error"]["code"], "export_in_progress");
+    sqlx::query("DELETE FROM data_exports WHERE id = $1")
+        .bind(pending)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("removed");
+
+    // Built by the queue: the status says ready and where to download.
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        app.drain_jobs().await;
+        status = c
+            .get(app.at(&location))
+            .bearer_auth(&read_only)
+            .send()
+            .await
+            .expect("status")
+            .json()
+            .await
+            .expect("json");
+        if status["status"] == "ready" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status["status"], "ready", "{status}");
+    let url = status["archive_url"].as_str().expect("archive_url").to_string();
+    assert_eq!(url, format!("/api/v1/me/exports/{id}/archive"));
+    assert!(status["items"].as_i64().is_some());
+    let list: Value = c
+        .get(app.at("/api/v1/me/exports"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    assert_eq!(list[0]["id"], id);
+
+    // Someone else: as if it did not exist.
+    for u in [location.clone(), url.clone()] {
+        let res = c.get(app.at(&u)).bearer_auth(&other_token).send().await.expect("other");
+        assert_eq!(res.status(), 404, "{u}");
+    }
+    let res = c.get(app.at(&url)).send().await.expect("anon");
+    assert_eq!(res.status(), 401);
+    let res = c.get(app.at(&url)).bearer_auth(&token).send().await.expect("download");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/zip");
+    let size = status["size"].as_i64().expect("size");
+    let bytes = res.bytes().await.expect("bytes");
+    assert_eq!(bytes.len() as i64, size);
+    assert!(bytes.starts_with(b"PK\x03\x04"), "a ZIP file");
+
+    // Rate limited: a second today, not a third.
+    let res = c
+        .post(app.at("/api/v1/me/exports"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 202);
+    for _ in 0..100 {
+        app.drain_jobs().await;
+        let making: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM data_exports WHERE status IN ('queued', 'building')",
+        )
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("count");
+        if making == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let res = c
+        .post(app.at("/api/v1/me/exports"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
 }

@@ -18,6 +18,7 @@ mod discovery;
 mod e2e;
 mod e2e_communities;
 mod e2e_composer;
+mod e2e_data_rights;
 mod e2e_layout;
 mod e2e_passkeys;
 mod e2e_territories;

@@ -360,6 +360,17 @@ impl Browser {
             .await
     }
 
+    /// Lets downloads land in `dir` (Chrome DevTools Protocol
+    /// `Browser.setDownloadBehavior` through chromedriver's `goog/cdp`).
+    pub async fn allow_downloads(&self, dir: &Path) {
+        self.session
+            .post(
+                "/goog/cdp/execute",
+                json!({"cmd": "Browser.setDownloadBehavior", "params": {"behavior": "allow", "downloadPath": dir.to_string_lossy(), "eventsEnabled": false}}),
+            )
+            .await;
+    }
+
     /// Adds a WebAuthn virtual authenticator (WebAuthn Level 2 §11.3, the
     /// WebDriver extension); returns its id. Passkeys made by the page live
     /// in it for the rest of the session.

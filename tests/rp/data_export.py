@@ -6,6 +6,11 @@ Usage: data_export.py ARCHIVE.zip SCHEMA.json
 - every JSON file the manifest lists is parsed and the whole set validated
   against docs/data-export/schema-v1.json with `jsonschema` (Draft 2020-12,
   formats checked);
+- `outbox.json` is expanded by pyld (JSON-LD 1.1) with the ActivityStreams
+  context read offline (activitypub.py's loader): every property must
+  expand to a real IRI (no term falls to the context's `_:` vocabulary);
+- the bytes of library and community files are hashed (sha256 of each
+  file named by a `path`);
 - `index.html` is parsed with `html.parser`: every local link must name a
   file of the archive, and nothing is loaded from anywhere (no script, no
   remote stylesheet or image) so it opens offline.
@@ -15,6 +20,7 @@ Prints a JSON summary on stdout for the Rust test to assert on.
 
 import hashlib
 import json
+import os
 import sys
 import zipfile
 from html.parser import HTMLParser
@@ -53,6 +59,30 @@ class Links(HTMLParser):
             self.h1.append(data)
 
 
+def expand_outbox(raw):
+    """Expand outbox.json with pyld; the activity types and any term that
+    no context defines."""
+    from pyld import jsonld as ld
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from activitypub import loader, walk
+
+    expanded = ld.expand(json.loads(raw), {"documentLoader": loader})
+    props, undefined = set(), set()
+    walk(expanded, props, undefined)
+    top = expanded[0]
+    items = top.get("https://www.w3.org/ns/activitystreams#items", [])
+    # orderedItems is "as:items" with "@container": "@list".
+    if len(items) == 1 and "@list" in items[0]:
+        items = items[0]["@list"]
+    return {
+        "types": top.get("@type", []),
+        "activities": sorted({t for i in items for t in i.get("@type", [])}),
+        "count": len(items),
+        "undefined": sorted(undefined),
+    }
+
+
 def main():
     archive, schema_path = sys.argv[1], sys.argv[2]
     with open(schema_path, encoding="utf-8") as f:
@@ -80,6 +110,7 @@ def main():
         raise SystemExit("archive does not match the schema")
     outbox = doc["outbox"]
     assert outbox["totalItems"] == len(outbox["orderedItems"])
+    outbox_ld = expand_outbox(z.read("outbox.json"))
 
     parser = Links()
     parser.feed(z.read("index.html").decode("utf-8"))
@@ -95,6 +126,13 @@ def main():
     for p in doc["publications"]:
         for a in p["attachments"]:
             files[a["path"]] = hashlib.sha256(z.read(a["path"])).hexdigest()
+    stored = {}
+    for section in ("library_files", "community_files"):
+        for f in doc.get(section, []):
+            if f["path"] is not None:
+                got = hashlib.sha256(z.read(f["path"])).hexdigest()
+                assert got == f["sha256"], (f["path"], got, f["sha256"])
+                stored[f["path"]] = got
 
     print(
         json.dumps(
@@ -115,6 +153,18 @@ def main():
                 "email": doc["settings"]["email"],
                 "memberships": [m["community"]["slug"] for m in doc["memberships"]],
                 "token_prefixes": [t["prefix"] for t in doc["api_tokens"]],
+                "stored_files": stored,
+                "outbox_ld": outbox_ld,
+                "drafts": [d["title"] for d in doc.get("drafts", [])],
+                "events": [e["title"] for e in doc.get("events", [])],
+                "rsvps": [[r["event"]["title"], r["answer"]] for r in doc.get("rsvps", [])],
+                "newsletters": [[n["list"]["slug"], n["status"], n["consent_wording"]] for n in doc.get("newsletters", [])],
+                "library": [r["title"] for r in doc.get("library", [])],
+                "library_files": [[f["name"], f["version"]] for f in doc.get("library_files", [])],
+                "lexicon_proposals": [t["term"]["slug"] for t in doc.get("lexicon_proposals", [])],
+                "lexicon_edits": [[t["term"]["slug"], t["note"]] for t in doc.get("lexicon_edits", [])],
+                "wiki_edits": [[e["page"]["slug"], e["body"]] for e in doc.get("wiki_edits", [])],
+                "community_files": [[f["name"], f["version"]] for f in doc.get("community_files", [])],
             }
         )
     )

@@ -71,6 +71,10 @@ pub enum Job {
         export_id: i64,
         base_url: String,
         instance: String,
+        /// The instance's data directory: library and community files are
+        /// copied into the archive from its blob store.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        files_dir: Option<String>,
     },
     /// Fetch a community's subscribed iCalendar feed and import it
     /// (`crate::events::import::run_feed`).
@@ -447,7 +451,16 @@ async fn run(db: &Db, mailer: &Mailer, id: i64, job: &Job) -> Outcome {
             export_id,
             base_url,
             instance,
-        } => match crate::data_rights::ops::run_job(db, *export_id, base_url, instance).await {
+            files_dir,
+        } => match crate::data_rights::ops::run_job(
+            db,
+            *export_id,
+            base_url,
+            instance,
+            files_dir.as_deref(),
+        )
+        .await
+        {
             Ok(()) => Outcome::Done,
             Err(e) => Outcome::Fail(e),
         },

@@ -46,6 +46,8 @@ pub struct Writer<'a> {
     /// The instance's public URL (absolute ids in `outbox.json`).
     pub base_url: &'a str,
     pub generated_at: i64,
+    /// Where library and community files' bytes are (`None`: metadata only).
+    pub store: Option<std::sync::Arc<dyn crate::library::storage::BlobStore>>,
     zip: ZipStream,
     export_id: i64,
     attempt: i64,
@@ -178,6 +180,7 @@ pub async fn build(
     attempt: i64,
     base_url: &str,
     instance: &str,
+    store: Option<std::sync::Arc<dyn crate::library::storage::BlobStore>>,
 ) -> anyhow::Result<Built> {
     let generated_at = now();
     let mut w = Writer {
@@ -185,6 +188,7 @@ pub async fn build(
         user,
         base_url,
         generated_at,
+        store,
         zip: ZipStream::new(generated_at),
         export_id,
         attempt,
@@ -207,6 +211,16 @@ pub async fn build(
     s::tools(&mut w).await?;
     s::organisations(&mut w).await?;
     s::initiatives(&mut w).await?;
+    s::drafts(&mut w).await?;
+    s::events(&mut w).await?;
+    s::rsvps(&mut w).await?;
+    s::newsletters(&mut w).await?;
+    s::library(&mut w).await?;
+    s::library_files(&mut w).await?;
+    s::lexicon_proposals(&mut w).await?;
+    s::lexicon_edits(&mut w).await?;
+    s::wiki_edits(&mut w).await?;
+    s::community_files(&mut w).await?;
     s::attachment_files(&mut w).await?;
     s::outbox(&mut w).await?;
     super::html::index(&mut w, instance).await?;

@@ -15,7 +15,7 @@ pub mod consents;
 pub mod deletion;
 mod html;
 pub mod ops;
-mod sections;
+pub mod sections;
 pub mod zip;
 
 use sqlx::Row;

@@ -59,6 +59,7 @@ pub async fn request_export(state: &AppState, actor: &Actor, target: &User) -> A
         export_id: id,
         base_url: state.config.public_url(),
         instance: state.instance_name(),
+        files_dir: Some(state.config.data_dir.to_string_lossy().into_owned()),
     };
     state
         .jobs
@@ -83,8 +84,9 @@ pub async fn run_job(
     export_id: i64,
     base_url: &str,
     instance: &str,
+    files_dir: Option<&str>,
 ) -> Result<(), String> {
-    match build_and_announce(db, export_id, base_url, instance).await {
+    match build_and_announce(db, export_id, base_url, instance, files_dir).await {
         Ok(()) => Ok(()),
         Err(e) => {
             let msg = format!("{e:#}");
@@ -104,6 +106,7 @@ async fn build_and_announce(
     export_id: i64,
     base_url: &str,
     instance: &str,
+    files_dir: Option<&str>,
 ) -> anyhow::Result<()> {
     // A new attempt number: chunks of an earlier try (a crash, a job
     // claimed twice) are never mixed with these.
@@ -127,7 +130,13 @@ async fn build_and_announce(
     let Some(user) = crate::accounts::by_id(db, user_id).await? else {
         return Ok(());
     };
-    let built = super::archive::build(db, &user, export_id, attempt, base_url, instance).await?;
+    let store = files_dir.map(|d| {
+        std::sync::Arc::new(crate::library::storage::LocalStore::new(
+            std::path::Path::new(d).join("library"),
+        )) as std::sync::Arc<dyn crate::library::storage::BlobStore>
+    });
+    let built =
+        super::archive::build(db, &user, export_id, attempt, base_url, instance, store).await?;
     let t = now();
     let done = sqlx::query(
         "UPDATE data_exports SET status = 'ready', ready_at = $1, expires_at = $2, size = $3, \
