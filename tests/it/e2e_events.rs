@@ -147,7 +147,8 @@ async fn browser_recurring_event_waiting_list_promotion_and_cancelled_occurrence
     b.fill("#f-title", TITLE).await;
     b.click("input[name=communities][value=velo-solidaire]")
         .await;
-    b.click("input[name=communities][value=quartier-nord]").await;
+    b.click("input[name=communities][value=quartier-nord]")
+        .await;
     b.fill(
         "#f-description",
         "On répare les vélos **ensemble**; outils fournis.",
@@ -184,7 +185,11 @@ async fn browser_recurring_event_waiting_list_promotion_and_cancelled_occurrence
     log_in(&b, &app, "premiere").await;
     assert_eq!(answer(&b, &app, &path, "going").await, "J’y serai");
     assert!(b.text(".flash").await.contains("inscrit"));
-    assert!(b.text("#counts").await.starts_with("1"), "{}", b.text("#counts").await);
+    assert!(
+        b.text("#counts").await.starts_with("1"),
+        "{}",
+        b.text("#counts").await
+    );
     log_out(&b).await;
 
     // 3. The capacity is full: the next person is on the waiting list.
@@ -194,7 +199,11 @@ async fn browser_recurring_event_waiting_list_promotion_and_cancelled_occurrence
         "Sur la liste d’attente"
     );
     assert!(b.text(".flash").await.contains("liste d’attente"));
-    assert!(b.text("#counts").await.contains("1 en attente"), "{}", b.text("#counts").await);
+    assert!(
+        b.text("#counts").await.contains("1 en attente"),
+        "{}",
+        b.text("#counts").await
+    );
     log_out(&b).await;
 
     // 4. The first cancels: the second is promoted.

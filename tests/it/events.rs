@@ -392,17 +392,28 @@ async fn recurring_event_in_two_communities_with_waiting_list_and_feeds() {
         "February excluded"
     );
     // The week view: any day names its week, from Monday; the same rules.
-    let (st, week) = get(&anon, app.at("/events/week?w=2027-04-15&community=cuisines")).await;
+    let (st, week) = get(
+        &anon,
+        app.at("/events/week?w=2027-04-15&community=cuisines"),
+    )
+    .await;
     assert_eq!(st, 200);
     assert!(week.contains("Semaine du lundi 12 avril 2027"), "{week}");
     assert!(week.contains(&format!("href=\"{path}\"")));
-    assert!(week.contains("w=2027-04-05") && week.contains("w=2027-04-19"), "prev/next");
+    assert!(
+        week.contains("w=2027-04-05") && week.contains("w=2027-04-19"),
+        "prev/next"
+    );
     let (_, other) = get(&anon, app.at("/events/week?w=2027-02-09")).await;
     assert!(
         !other.contains(&format!("href=\"{path}\"")),
         "February excluded from its week too"
     );
-    let (_, other) = get(&anon, app.at("/events/week?w=2027-04-15&community=ailleurs")).await;
+    let (_, other) = get(
+        &anon,
+        app.at("/events/week?w=2027-04-15&community=ailleurs"),
+    )
+    .await;
     assert!(!other.contains(&format!("href=\"{path}\"")), "filtered out");
 }
 
@@ -710,15 +721,27 @@ async fn events_are_found_by_search_as_their_communities_allow() {
     let token = token_for(&app, &owner).await;
     let mut ids = Vec::new();
     for (slug, title, start, tags) in [
-        ("s-open", "Corvée de compostage collectif", "2027-06-01T10:00", "jardinage"),
-        ("s-private", "Réunion du comité compostage", "2027-06-15T19:00", "comité"),
+        (
+            "s-open",
+            "Corvée de compostage collectif",
+            "2027-06-01T10:00",
+            "jardinage",
+        ),
+        (
+            "s-private",
+            "Réunion du comité compostage",
+            "2027-06-15T19:00",
+            "comité",
+        ),
     ] {
         let res = reqwest::Client::new()
             .post(app.at("/api/v1/events"))
             .bearer_auth(&token)
-            .json(&json!({"title": title, "communities": [slug], "start": start,
+            .json(
+                &json!({"title": title, "communities": [slug], "start": start,
                           "description": "Apportez vos **bacs**.", "tags": tags,
-                          "address": "Parc Lafontaine"}))
+                          "address": "Parc Lafontaine"}),
+            )
             .send()
             .await
             .expect("create");
@@ -755,7 +778,12 @@ async fn events_are_found_by_search_as_their_communities_allow() {
     assert_eq!(urls(&v), [open_url.clone()]);
     // A member of the private community finds both; an outsider does not.
     let member_token = token_for(&app, &insider).await;
-    let (_, v) = api_search(&app, Some(&member_token), &format!("{}&sort=date", q("compostage"))).await;
+    let (_, v) = api_search(
+        &app,
+        Some(&member_token),
+        &format!("{}&sort=date", q("compostage")),
+    )
+    .await;
     let mut found = urls(&v);
     found.sort();
     let mut both = vec![open_url.clone(), private_url.clone()];
@@ -772,15 +800,29 @@ async fn events_are_found_by_search_as_their_communities_allow() {
     let (_, v) = api_search(&app, None, &format!("{}&kind=discussion", q("compostage"))).await;
     assert!(urls(&v).is_empty());
     // The community filter.
-    let (_, v) = api_search(&app, Some(&member_token), &format!("{}&community=s-private", q("compostage"))).await;
+    let (_, v) = api_search(
+        &app,
+        Some(&member_token),
+        &format!("{}&community=s-private", q("compostage")),
+    )
+    .await;
     assert_eq!(urls(&v), [private_url.clone()]);
     // Dates are the event's start.
-    let (_, v) = api_search(&app, Some(&member_token), &format!("{}&from=2027-06-10&to=2027-06-20", q("compostage"))).await;
+    let (_, v) = api_search(
+        &app,
+        Some(&member_token),
+        &format!("{}&from=2027-06-10&to=2027-06-20", q("compostage")),
+    )
+    .await;
     assert_eq!(urls(&v), [private_url.clone()]);
     let (_, v) = api_search(&app, None, &format!("{}&from=2027-06-02", q("compostage"))).await;
     assert!(urls(&v).is_empty());
     // The results page links to the event.
-    let (st, page) = get(&app.client(), app.at(&format!("/search?{}", q("compostage")))).await;
+    let (st, page) = get(
+        &app.client(),
+        app.at(&format!("/search?{}", q("compostage"))),
+    )
+    .await;
     assert_eq!(st, 200);
     assert!(page.contains(&format!("href=\"{open_url}\"")), "{page}");
     assert!(!page.contains(&format!("href=\"{private_url}\"")));
@@ -793,7 +835,12 @@ async fn events_are_found_by_search_as_their_communities_allow() {
         .send()
         .await
         .expect("patch");
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
+    assert_eq!(
+        res.status(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
     let (_, v) = api_search(&app, None, &q("plantation")).await;
     assert_eq!(urls(&v), [open_url.clone()]);
     let (_, v) = api_search(&app, None, &q("collectif")).await;
@@ -813,7 +860,11 @@ async fn agenda_atom_feed_is_read_by_feedparser() {
     let token = token_for(&app, &owner).await;
     let mut ids = Vec::new();
     for (slug, title, extra) in [
-        ("a-open", "Atelier <couture> & réparation", json!({"rrule": "FREQ=WEEKLY;COUNT=3", "repeat": "rule"})),
+        (
+            "a-open",
+            "Atelier <couture> & réparation",
+            json!({"rrule": "FREQ=WEEKLY;COUNT=3", "repeat": "rule"}),
+        ),
         ("a-private", "Assemblée interne", json!({})),
     ] {
         let mut body = json!({"title": title, "communities": [slug], "start": "2027-05-04T18:00",
@@ -854,15 +905,25 @@ async fn agenda_atom_feed_is_read_by_feedparser() {
             .starts_with("application/atom+xml")
     );
     let body = res.text().await.expect("body");
-    assert!(body.contains(&format!("href=\"{}\"", app.at(&path))), "{body}");
-    assert!(!body.contains("Assemblée interne"), "private event in no feed");
+    assert!(
+        body.contains(&format!("href=\"{}\"", app.at(&path))),
+        "{body}"
+    );
+    assert!(
+        !body.contains("Assemblée interne"),
+        "private event in no feed"
+    );
     let (_, agenda) = get(&app.client(), app.at("/events?community=a-open")).await;
     assert!(agenda.contains("href=\"/events.atom?community=a-open\""));
     let (_, filtered) = get(&app.client(), app.at("/events.atom?community=a-private")).await;
     assert!(!filtered.contains("Assemblée interne"));
 
     let venv = format!("{}/tests/rp/.venv/bin/python3", env!("CARGO_MANIFEST_DIR"));
-    let py = if std::path::Path::new(&venv).exists() { venv } else { "python3".into() };
+    let py = if std::path::Path::new(&venv).exists() {
+        venv
+    } else {
+        "python3".into()
+    };
     let ok = std::process::Command::new(&py)
         .args(["-c", "import feedparser, lxml"])
         .output()
@@ -881,7 +942,11 @@ async fn agenda_atom_feed_is_read_by_feedparser() {
         .arg(&file)
         .output()
         .expect("feeds.py");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     let r = &v[file.display().to_string()];
     assert_eq!(r["format"], "atom10");

@@ -163,7 +163,11 @@ async fn atom_feed(
     };
     let body = events::atom::write(
         &events::atom::AtomFeed {
-            title: format!("{} · {}", state.instance_name(), lang.t("event-agenda-title")),
+            title: format!(
+                "{} · {}",
+                state.instance_name(),
+                lang.t("event-agenda-title")
+            ),
             page_url,
             self_url,
             base: public.clone(),

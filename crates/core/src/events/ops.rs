@@ -355,7 +355,13 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, v: &Values) -> App
     // A capacity raised may let people in from the waiting list.
     let mut tx = state.db.begin().await?;
     update_in(&mut tx, l.e.id, &c).await?;
-    crate::search::index_one(&mut tx, state.db.backend, crate::search::Source::Events, l.e.id).await?;
+    crate::search::index_one(
+        &mut tx,
+        state.db.backend,
+        crate::search::Source::Events,
+        l.e.id,
+    )
+    .await?;
     super::rsvp::promote_in(&mut tx, l.e.id, c.capacity).await?;
     audit_in(&mut tx, actor, "event_edited", None, &l.e.id.to_string()).await?;
     tx.commit().await?;

@@ -275,7 +275,10 @@ async fn index_doc(
                 None => None,
             };
             if source == Source::Events {
-                let (tags, filters) = event_extras(conn, &[id]).await?.remove(&id).unwrap_or_default();
+                let (tags, filters) = event_extras(conn, &[id])
+                    .await?
+                    .remove(&id)
+                    .unwrap_or_default();
                 doc.tags = tags;
                 of_publication = Some(filters);
             }
