@@ -69,7 +69,8 @@ async fn a_funding_program_with_a_pdf_is_found_filed_and_gathered_in_a_dossier()
     b.fill("#f-title", "Fonds des quartiers nourriciers").await;
     b.fill("#f-subjects", "Agriculture urbaine").await;
     b.fill("#f-amount", "jusqu'à 20 000 $").await;
-    b.fill("#f-communities", "financement").await;
+    // The editor curates the instance library (not a member of the community).
+    b.click("#f-library").await;
     b.find("#f-files")
         .await
         .send_keys(&pdf_path.display().to_string())
@@ -84,12 +85,12 @@ async fn a_funding_program_with_a_pdf_is_found_filed_and_gathered_in_a_dossier()
     // 2. Found by a word only inside the PDF, and by its deadline.
     b.goto(&app.at("/search?q=hydroponiques")).await;
     assert!(b.try_find(&link).await.is_some(), "found by the PDF's words");
-    b.goto(&app.at("/c/financement/library")).await;
+    b.goto(&app.at("/library")).await;
     b.click("#f-open").await;
     b.click_and_wait("form.form[role=search] .form-actions button").await;
     assert!(b.current_url().await.contains("open=1"));
     assert!(b.try_find(&link).await.is_some(), "among the programs still open");
-    b.goto(&app.at("/c/financement/library?open=1&sort=deadline")).await;
+    b.goto(&app.at("/library?open=1&sort=deadline")).await;
     assert!(b.source().await.contains("2099-06-30"));
 
     // 5. The synonym finds the resource filed under the term.
@@ -97,7 +98,7 @@ async fn a_funding_program_with_a_pdf_is_found_filed_and_gathered_in_a_dossier()
     assert!(b.try_find(&link).await.is_some(), "found by the synonym");
 
     // 3. A dossier of five items (four more resources, contributed over HTTP).
-    let (client, _) = app.logged_in("camille", false).await;
+    let (client, _) = app.logged_in("bibliothecaire", true).await;
     let mut items = vec![path.clone()];
     for n in 1..=4 {
         let title = format!("Guide complémentaire {n}");
@@ -107,7 +108,7 @@ async fn a_funding_program_with_a_pdf_is_found_filed_and_gathered_in_a_dossier()
             &[
                 ("kind", "guide"),
                 ("title", title.as_str()),
-                ("communities", "financement"),
+                ("library", "1"),
             ],
             vec![],
         )

@@ -1,10 +1,9 @@
 //! The S3-compatible store (issue 19: several nodes that share no folder)
-//! against a real S3 server that installs from npm: s3rver, which checks
-//! every request's AWS Signature Version 4. A resource's file and a
-//! community file space's file go to the bucket (none to the data folder)
-//! and come back byte for byte through their pages; a wrong secret is
-//! refused by the server, and the upload fails without a row naming bytes
-//! that are not there.
+//! against a real S3 server that installs from npm: s3rver. A resource's
+//! file and a community file space's file go to the bucket (none to the
+//! data folder) and come back byte for byte through their pages. s3rver
+//! does not reject a wrong signature (checked: a wrong secret was
+//! accepted), so the signing itself is only checked by unit tests.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -151,7 +150,7 @@ async fn library_and_space_files_live_in_an_s3_bucket() {
     let form = reqwest::multipart::Form::new()
         .text("csrf", csrf)
         .part(
-            "file",
+            "files",
             reqwest::multipart::Part::bytes(b"compte rendu du 3 mars".to_vec())
                 .file_name("notes.txt"),
         );
@@ -169,29 +168,4 @@ async fn library_and_space_files_live_in_an_s3_bucket() {
     let (s, body) = get(&member, app.at(&format!("/c/archives/files/{sid}"))).await;
     assert_eq!((s, body.as_str()), (200, "compte rendu du 3 mars"));
     assert_eq!(files_under(&app.data_dir.join("library")), 0);
-    drop(app);
-
-    // A wrong secret: the server refuses the signature, the upload fails
-    // and leaves no row.
-    let cfg = config(&s3.url, "not-the-secret");
-    let app = TestApp::spawn_with(move |c| c.s3 = cfg).await;
-    let (member, m) = app.logged_in("camille", false).await;
-    community(&app, "archives", "open", "open", &m).await;
-    let res = contribute(
-        &app,
-        &member,
-        &[
-            ("kind", "report"),
-            ("title", "Rapport refusé"),
-            ("communities", "archives"),
-        ],
-        vec![("rapport.pdf", b"%PDF-1.4 autre".to_vec())],
-    )
-    .await;
-    assert_eq!(res.status(), 500);
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM resources")
-        .fetch_one(&app.state.db.pool)
-        .await
-        .expect("count");
-    assert_eq!(n, 0);
 }
