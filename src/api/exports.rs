@@ -155,7 +155,7 @@ pub async fn download(
 ) -> AppResult<Response> {
     own(&user)?;
     let export = ops::open_download(&state.db, &user, id).await?;
-    Ok(crate::web::data_rights::archive_response(
+    Ok(crate::edge::download::archive_response(
         &state,
         &export,
         &user.username,

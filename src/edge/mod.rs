@@ -4,6 +4,7 @@
 //! points (operations, domains) may use it (ARCHITECTURE.md, "Layers").
 
 mod forms;
+pub mod download;
 pub mod input;
 
 pub use forms::{
