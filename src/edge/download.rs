@@ -46,4 +46,3 @@ pub fn archive_response(state: &AppState, export: &Export, username: &str) -> Re
     }
     res
 }
-

@@ -3,8 +3,8 @@
 //! file download. It is an entry point itself: nothing beneath the entry
 //! points (operations, domains) may use it (ARCHITECTURE.md, "Layers").
 
-mod forms;
 pub mod download;
+mod forms;
 pub mod input;
 
 pub use forms::{

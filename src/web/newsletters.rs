@@ -49,7 +49,10 @@ pub fn router() -> Router<AppState> {
         .route("/newsletters/{slug}/issues/{id}/items", post(add_item))
         .route("/newsletters/{slug}/issues/{id}/test", post(test_send))
         .route("/newsletters/{slug}/issues/{id}/send", post(send))
-        .route("/newsletters/{slug}/import", get(import_form).post(import_submit))
+        .route(
+            "/newsletters/{slug}/import",
+            get(import_form).post(import_submit),
+        )
         .route("/newsletters/{slug}/propose", post(propose))
         .route(
             "/settings/newsletters",
@@ -599,7 +602,9 @@ async fn issue_view(
         };
         let results = crate::search::search(&state.db, viewer, &req).await?;
         for h in results.hits {
-            let Some(pid) = h.publication_id else { continue };
+            let Some(pid) = h.publication_id else {
+                continue;
+            };
             if found.iter().any(|f: &SuggestionRow| f.id == pid) {
                 continue;
             }

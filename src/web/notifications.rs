@@ -187,7 +187,11 @@ async fn mark_read(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> AppR
 
 /// `publication=<id>&mute=1|0`, from the notification centre (mute) or the
 /// settings page (`next=settings`: hear it again).
-async fn mute_thread(State(state): State<AppState>, mut ctx: Ctx, body: Bytes) -> AppResult<Response> {
+async fn mute_thread(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    body: Bytes,
+) -> AppResult<Response> {
     let pairs = crate::edge::form_pairs(&body);
     let get = |k: &str| crate::edge::first(&pairs, k);
     ctx.verify_csrf(&get("csrf"))?;

@@ -27,8 +27,8 @@ use super::templates::{FieldErrors, Shell, invalid, page};
 use std::sync::Arc;
 
 use crate::accounts::User;
-use crate::cache::CachedPage;
 use crate::actor::Actor;
+use crate::cache::CachedPage;
 use crate::communities::{self, Community};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Arg, Lang};
@@ -279,7 +279,10 @@ fn map_more(lang: Lang, t: &Territory, more: usize) -> Option<MapMore> {
             &[("count", Arg::Num(i64::try_from(more).unwrap_or(i64::MAX)))],
         ),
         links: vec![
-            (format!("{}?kind=communities", t.path()), lang.t("territory-kind-communities")),
+            (
+                format!("{}?kind=communities", t.path()),
+                lang.t("territory-kind-communities"),
+            ),
             (
                 format!("/organisations?territory={slug}"),
                 lang.t("nav-organisations"),
@@ -444,7 +447,13 @@ async fn show(
     Path(slug): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let key = format!("show|{slug}|{}|{}|{}|{}", q.theme().unwrap_or_default(), q.kind(), q.page(), ctx.lang.code());
+    let key = format!(
+        "show|{slug}|{}|{}|{}|{}",
+        q.theme().unwrap_or_default(),
+        q.kind(),
+        q.page(),
+        ctx.lang.code()
+    );
     let cached = cached(&state, &ctx, key, || show_body(&state, &ctx, &slug, &q)).await?;
     let base = format!("/t/{}", crate::urls::encode_path(&slug));
     Ok(page(
@@ -559,48 +568,48 @@ async fn show_body(
     }
     let extra = extra_sections(state, viewer, &t, lang).await?;
     let body = ShowBody {
-            s: Shell::new(state, ctx, &t.name, "territories"),
-            name: t.name.clone(),
-            level: level_label(lang, t.level),
-            code: t.code.clone(),
-            demo: t.is_demo(),
-            themes: communities::THEMES
-                .iter()
-                .map(|th| Option2 {
-                    value: th,
-                    label: lang.t(&format!("community-theme-{th}")),
-                    selected: filter.theme.as_deref() == Some(*th),
-                })
-                .collect(),
-            kinds: ["communities", "discussion", "question", "watch"]
-                .into_iter()
-                .map(|k| Option2 {
-                    value: k,
-                    label: lang.t(&format!("territory-kind-{k}")),
-                    selected: kind == k,
-                })
-                .collect(),
-            filtered: filter.theme.is_some() || !kind.is_empty(),
-            children: children.iter().map(|c| child_view(lang, c)).collect(),
-            show_communities,
-            communities: community_list
-                .iter()
-                .map(|c| community_view(c, &names))
-                .collect(),
-            community_total: lang.ta("territory-community-count", &[("count", Arg::Num(total))]),
-            show_publications,
-            items: items.iter().map(|s| summary_view(lang, s)).collect(),
-            page: page_no,
-            prev: (page_no > 0).then(|| q.link(&base, page_no - 1)),
-            next: more.then(|| q.link(&base, page_no + 1)),
-            map_items: list_items(lang, &view.items, "map-item"),
-            map_more: map_more(lang, &t, view.more),
-            map_svg: view.svg,
-            map_link: crate::urls::territory_map(&t.slug),
-            extra,
-            feed_rss: format!("{base}/feed.rss"),
-            feed_atom: format!("{base}/feed.atom"),
-            base,
+        s: Shell::new(state, ctx, &t.name, "territories"),
+        name: t.name.clone(),
+        level: level_label(lang, t.level),
+        code: t.code.clone(),
+        demo: t.is_demo(),
+        themes: communities::THEMES
+            .iter()
+            .map(|th| Option2 {
+                value: th,
+                label: lang.t(&format!("community-theme-{th}")),
+                selected: filter.theme.as_deref() == Some(*th),
+            })
+            .collect(),
+        kinds: ["communities", "discussion", "question", "watch"]
+            .into_iter()
+            .map(|k| Option2 {
+                value: k,
+                label: lang.t(&format!("territory-kind-{k}")),
+                selected: kind == k,
+            })
+            .collect(),
+        filtered: filter.theme.is_some() || !kind.is_empty(),
+        children: children.iter().map(|c| child_view(lang, c)).collect(),
+        show_communities,
+        communities: community_list
+            .iter()
+            .map(|c| community_view(c, &names))
+            .collect(),
+        community_total: lang.ta("territory-community-count", &[("count", Arg::Num(total))]),
+        show_publications,
+        items: items.iter().map(|s| summary_view(lang, s)).collect(),
+        page: page_no,
+        prev: (page_no > 0).then(|| q.link(&base, page_no - 1)),
+        next: more.then(|| q.link(&base, page_no + 1)),
+        map_items: list_items(lang, &view.items, "map-item"),
+        map_more: map_more(lang, &t, view.more),
+        map_svg: view.svg,
+        map_link: crate::urls::territory_map(&t.slug),
+        extra,
+        feed_rss: format!("{base}/feed.rss"),
+        feed_atom: format!("{base}/feed.atom"),
+        base,
     }
     .render()
     .map_err(|e| AppError::Internal(e.into()))?;

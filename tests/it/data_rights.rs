@@ -637,7 +637,9 @@ async fn exec(app: &TestApp, sql: &str, binds: &[Value]) -> i64 {
             other => panic!("bind {other}"),
         };
     }
-    q.fetch_one(&app.state.db.pool).await.expect("seed statement")
+    q.fetch_one(&app.state.db.pool)
+        .await
+        .expect("seed statement")
 }
 
 async fn id_of(app: &TestApp, sql: &str, binds: &[Value]) -> i64 {
@@ -666,9 +668,16 @@ async fn data_export_holds_every_kind_of_contribution() {
     let (me_c, me) = app.logged_in("camille", false).await;
     let (_other_c, other) = app.logged_in("dominique", false).await;
     let private = community(&app, &other, "comite-prive", Visibility::Private).await;
-    communities::set_membership(&app.state.db, private.id, me.id, Role::Member, MemberState::Active, "")
-        .await
-        .expect("member");
+    communities::set_membership(
+        &app.state.db,
+        private.id,
+        me.id,
+        Role::Member,
+        MemberState::Active,
+        "",
+    )
+    .await
+    .expect("member");
     let t = passerelles::db::now();
     let (me_id, other_id, cid) = (json!(me.id), json!(other.id), json!(private.id));
     let store = LocalStore::new(app.data_dir.join("library"));
@@ -679,7 +688,10 @@ async fn data_export_holds_every_kind_of_contribution() {
     };
 
     // A draft, mine and theirs.
-    for (uid, title) in [(&me_id, "Brouillon de Camille"), (&other_id, "Brouillon de Dominique")] {
+    for (uid, title) in [
+        (&me_id, "Brouillon de Camille"),
+        (&other_id, "Brouillon de Dominique"),
+    ] {
         exec(&app, "INSERT INTO publication_drafts (user_id, kind, title, body, tags, link_url, communities, updated_at) VALUES ($1, 'discussion', $2, 'texte', '', '', '', $3)", &[uid.clone(), json!(title), json!(t)]).await;
     }
     // Events: one I organise, one of theirs that we both answered.
@@ -699,7 +711,10 @@ async fn data_export_holds_every_kind_of_contribution() {
     }
     // Newsletter consents: mine (by account), theirs.
     let list = id_of(&app, "INSERT INTO newsletter_lists (community_id, slug, name, secret, created_at) VALUES ($1, 'infolettre-comite', 'Infolettre du comité', 'x', $2) RETURNING id", &[cid.clone(), json!(t)]).await;
-    for (uid, email) in [(&me_id, me.email.clone().expect("email")), (&other_id, other.email.clone().expect("email"))] {
+    for (uid, email) in [
+        (&me_id, me.email.clone().expect("email")),
+        (&other_id, other.email.clone().expect("email")),
+    ] {
         exec(&app, "INSERT INTO newsletter_subscribers (list_id, email, user_id, status, lang, consent_at, consent_source, consent_wording, created_at) VALUES ($1, $2, $3, 'confirmed', 'fr', $4, 'form', 'J’accepte de recevoir l’infolettre', $4)", &[json!(list), json!(email), uid.clone(), json!(t)]).await;
     }
     // Library: a resource I added with two versions of a file; theirs with one.
@@ -707,8 +722,16 @@ async fn data_export_holds_every_kind_of_contribution() {
     let mine_v2 = b"version 2 de Camille".to_vec();
     let their_bytes = b"fichier confidentiel de Dominique".to_vec();
     for (uid, title, files) in [
-        (&me_id, "Guide du compost", vec![mine_v1.clone(), mine_v2.clone()]),
-        (&other_id, "Rapport interne de Dominique", vec![their_bytes.clone()]),
+        (
+            &me_id,
+            "Guide du compost",
+            vec![mine_v1.clone(), mine_v2.clone()],
+        ),
+        (
+            &other_id,
+            "Rapport interne de Dominique",
+            vec![their_bytes.clone()],
+        ),
     ] {
         let rid = id_of(&app, "INSERT INTO resources (kind, title, creators, created_by, created_at, updated_at) VALUES ('guide', $1, 'Tremblay, Camille', $2, $3, $3) RETURNING id", &[json!(title), uid.clone(), json!(t)]).await;
         for (v, bytes) in files.iter().enumerate() {
@@ -718,18 +741,27 @@ async fn data_export_holds_every_kind_of_contribution() {
     }
     // Lexicon: a term I proposed, then an edit of mine and one of theirs.
     let term = id_of(&app, "INSERT INTO lexicon_terms (slug, pref_fr, proposed_by, created_at, updated_at) VALUES ('economie-sociale', 'Économie sociale', $1, $2, $2) RETURNING id", &[me_id.clone(), json!(t)]).await;
-    for (uid, note) in [(&me_id, "définition de Camille"), (&other_id, "note de Dominique")] {
+    for (uid, note) in [
+        (&me_id, "définition de Camille"),
+        (&other_id, "note de Dominique"),
+    ] {
         exec(&app, "INSERT INTO lexicon_revisions (term_id, snapshot, note, author_id, created_at) VALUES ($1, '{}', $2, $3, $4)", &[json!(term), json!(note), uid.clone(), json!(t)]).await;
     }
     // Wiki: one page of the private community, a revision by each.
     let page = id_of(&app, "INSERT INTO wiki_pages (community_id, slug, title, body, created_by, created_at, updated_at) VALUES ($1, 'accueil', 'Accueil', '', $2, $3, $3) RETURNING id", &[cid.clone(), other_id.clone(), json!(t)]).await;
-    for (uid, body) in [(&me_id, "Texte du wiki par Camille"), (&other_id, "Texte du wiki par Dominique")] {
+    for (uid, body) in [
+        (&me_id, "Texte du wiki par Camille"),
+        (&other_id, "Texte du wiki par Dominique"),
+    ] {
         exec(&app, "INSERT INTO wiki_revisions (page_id, title, body, author_id, created_at) VALUES ($1, 'Accueil', $2, $3, $4)", &[json!(page), json!(body), uid.clone(), json!(t)]).await;
     }
     // Community files: one of mine, one of theirs.
     let mine_space = "procès-verbal de Camille".as_bytes().to_vec();
     let their_space = b"budget secret de Dominique".to_vec();
-    for (uid, name, bytes) in [(&me_id, "pv.txt", &mine_space), (&other_id, "budget.txt", &their_space)] {
+    for (uid, name, bytes) in [
+        (&me_id, "pv.txt", &mine_space),
+        (&other_id, "budget.txt", &their_space),
+    ] {
         let sha = blob(bytes);
         exec(&app, "INSERT INTO space_files (community_id, folder_id, name, version, content_type, sha256, size, uploaded_by, created_at) VALUES ($1, 0, $2, 1, 'text/plain', $3, $4, $5, $6)", &[cid.clone(), json!(name), json!(sha), json!(bytes.len() as i64), uid.clone(), json!(t)]).await;
     }
@@ -739,7 +771,10 @@ async fn data_export_holds_every_kind_of_contribution() {
         .await;
     assert_eq!(res.status(), 303, "requested");
     let link = app
-        .mail_link(me.email.as_deref().expect("email"), "/settings/data/exports/")
+        .mail_link(
+            me.email.as_deref().expect("email"),
+            "/settings/data/exports/",
+        )
         .await;
     let res = me_c.get(app.at(&link)).send().await.expect("owner");
     assert_eq!(res.status(), 200);
@@ -760,18 +795,36 @@ async fn data_export_holds_every_kind_of_contribution() {
         ],
     );
     assert!(hits.is_empty(), "nothing of anyone else's: {hits:?}");
-    assert_eq!(summary["drafts"], json!(["Brouillon de Camille"]), "{}", summary["sections"]);
+    assert_eq!(
+        summary["drafts"],
+        json!(["Brouillon de Camille"]),
+        "{}",
+        summary["sections"]
+    );
     assert_eq!(summary["events"], json!(["Corvée de jardin de Camille"]));
     assert_eq!(summary["rsvps"], json!([["Assemblée du comité", "yes"]]));
     assert_eq!(
         summary["newsletters"],
-        json!([["infolettre-comite", "confirmed", "J’accepte de recevoir l’infolettre"]])
+        json!([[
+            "infolettre-comite",
+            "confirmed",
+            "J’accepte de recevoir l’infolettre"
+        ]])
     );
     assert_eq!(summary["library"], json!(["Guide du compost"]));
-    assert_eq!(summary["library_files"], json!([["guide.txt", 1], ["guide.txt", 2]]));
+    assert_eq!(
+        summary["library_files"],
+        json!([["guide.txt", 1], ["guide.txt", 2]])
+    );
     assert_eq!(summary["lexicon_proposals"], json!(["economie-sociale"]));
-    assert_eq!(summary["lexicon_edits"], json!([["economie-sociale", "définition de Camille"]]));
-    assert_eq!(summary["wiki_edits"], json!([["accueil", "Texte du wiki par Camille"]]));
+    assert_eq!(
+        summary["lexicon_edits"],
+        json!([["economie-sociale", "définition de Camille"]])
+    );
+    assert_eq!(
+        summary["wiki_edits"],
+        json!([["accueil", "Texte du wiki par Camille"]])
+    );
     assert_eq!(summary["community_files"], json!([["pv.txt", 1]]));
     // The bytes of every version are in the archive (hashes checked by Python).
     let stored: Vec<&str> = summary["stored_files"]
@@ -793,7 +846,17 @@ async fn data_export_holds_every_kind_of_contribution() {
     assert_eq!(summary["outbox_ld"]["undefined"], json!([]));
     // The index lists the new files too.
     assert_eq!(summary["index_missing"], json!([]));
-    for n in ["drafts", "events", "rsvps", "newsletters", "library", "library_files", "lexicon_edits", "wiki_edits", "community_files"] {
+    for n in [
+        "drafts",
+        "events",
+        "rsvps",
+        "newsletters",
+        "library",
+        "library_files",
+        "lexicon_edits",
+        "wiki_edits",
+        "community_files",
+    ] {
         assert!(summary["sections"][n].is_number(), "{n} in the manifest");
     }
 }
@@ -844,7 +907,10 @@ async fn data_export_through_the_api() {
     let body: Value = res.json().await.expect("json");
     let id = body["id"].as_i64().expect("id");
     assert_eq!(location, format!("/api/v1/me/exports/{id}"));
-    assert!(matches!(body["status"].as_str(), Some("queued" | "building" | "ready")));
+    assert!(matches!(
+        body["status"].as_str(),
+        Some("queued" | "building" | "ready")
+    ));
     // A second request while the first is being made is refused; set up a
     // queued one so this does not depend on the worker's speed.
     let pending: i64 = sqlx::query_scalar(
@@ -889,7 +955,10 @@ async fn data_export_through_the_api() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(status["status"], "ready", "{status}");
-    let url = status["archive_url"].as_str().expect("archive_url").to_string();
+    let url = status["archive_url"]
+        .as_str()
+        .expect("archive_url")
+        .to_string();
     assert_eq!(url, format!("/api/v1/me/exports/{id}/archive"));
     assert!(status["items"].as_i64().is_some());
     let list: Value = c
@@ -906,12 +975,22 @@ async fn data_export_through_the_api() {
 
     // Someone else: as if it did not exist.
     for u in [location.clone(), url.clone()] {
-        let res = c.get(app.at(&u)).bearer_auth(&other_token).send().await.expect("other");
+        let res = c
+            .get(app.at(&u))
+            .bearer_auth(&other_token)
+            .send()
+            .await
+            .expect("other");
         assert_eq!(res.status(), 404, "{u}");
     }
     let res = c.get(app.at(&url)).send().await.expect("anon");
     assert_eq!(res.status(), 401);
-    let res = c.get(app.at(&url)).bearer_auth(&token).send().await.expect("download");
+    let res = c
+        .get(app.at(&url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("download");
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/zip");
     let size = status["size"].as_i64().expect("size");

@@ -37,8 +37,7 @@ async fn request_receive_download_and_open_my_archive() {
     )
     .await;
     let Some(b) =
-        webdriver::browser_or_skip(1280, 900, "request_receive_download_and_open_my_archive")
-            .await
+        webdriver::browser_or_skip(1280, 900, "request_receive_download_and_open_my_archive").await
     else {
         return;
     };
@@ -50,7 +49,10 @@ async fn request_receive_download_and_open_my_archive() {
 
     // The e-mail announces it with its link; the page lists it too.
     let link = app
-        .mail_link(me.email.as_deref().expect("email"), "/settings/data/exports/")
+        .mail_link(
+            me.email.as_deref().expect("email"),
+            "/settings/data/exports/",
+        )
         .await;
     let downloads = app.data_dir.join("downloads");
     std::fs::create_dir_all(&downloads).expect("dir");
@@ -77,12 +79,19 @@ async fn request_receive_download_and_open_my_archive() {
     // Unzipped by Python's zipfile, opened offline by the browser.
     let out_dir = app.data_dir.join("unzipped");
     let out = std::process::Command::new("python3")
-        .args(["-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])"])
+        .args([
+            "-c",
+            "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])",
+        ])
         .arg(&zip)
         .arg(&out_dir)
         .output()
         .expect("python3");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let index = out_dir.join("index.html");
     b.goto(&format!("file://{}", index.display())).await;
     assert!(b.text("h1").await.contains("camille"));

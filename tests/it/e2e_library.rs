@@ -35,7 +35,11 @@ async fn a_funding_program_with_a_pdf_is_found_filed_and_gathered_in_a_dossier()
     b.fill("#f-pref_en", "Urban agriculture").await;
     b.fill("#f-alt_labels", "potagers collectifs").await;
     b.click_and_wait("form.form button[type=submit]").await;
-    assert!(b.current_url().await.ends_with("/lexicon/agriculture-urbaine"));
+    assert!(
+        b.current_url()
+            .await
+            .ends_with("/lexicon/agriculture-urbaine")
+    );
     b.quit().await;
 
     // …and an editor accepts it.
@@ -44,7 +48,8 @@ async fn a_funding_program_with_a_pdf_is_found_filed_and_gathered_in_a_dossier()
     };
     log_in(&b, &app, "gestion").await;
     b.goto(&app.at("/lexicon/agriculture-urbaine")).await;
-    b.click_and_wait("button[name=decision][value=accept]").await;
+    b.click_and_wait("button[name=decision][value=accept]")
+        .await;
     let status: String = sqlx::query_scalar("SELECT status FROM lexicon_terms WHERE slug = $1")
         .bind("agriculture-urbaine")
         .fetch_one(&app.state.db.pool)
@@ -84,12 +89,19 @@ async fn a_funding_program_with_a_pdf_is_found_filed_and_gathered_in_a_dossier()
 
     // 2. Found by a word only inside the PDF, and by its deadline.
     b.goto(&app.at("/search?q=hydroponiques")).await;
-    assert!(b.try_find(&link).await.is_some(), "found by the PDF's words");
+    assert!(
+        b.try_find(&link).await.is_some(),
+        "found by the PDF's words"
+    );
     b.goto(&app.at("/library")).await;
     b.click("#f-open").await;
-    b.click_and_wait("form.form[role=search] .form-actions button").await;
+    b.click_and_wait("form.form[role=search] .form-actions button")
+        .await;
     assert!(b.current_url().await.contains("open=1"));
-    assert!(b.try_find(&link).await.is_some(), "among the programs still open");
+    assert!(
+        b.try_find(&link).await.is_some(),
+        "among the programs still open"
+    );
     b.goto(&app.at("/library?open=1&sort=deadline")).await;
     assert!(b.source().await.contains("2099-06-30"));
 
@@ -131,7 +143,12 @@ async fn a_funding_program_with_a_pdf_is_found_filed_and_gathered_in_a_dossier()
     }
     let listed = b.find_all("#items > li").await;
     assert_eq!(listed.len(), 5);
-    assert!(listed[0].text().await.contains("Fonds des quartiers nourriciers"));
+    assert!(
+        listed[0]
+            .text()
+            .await
+            .contains("Fonds des quartiers nourriciers")
+    );
     assert!(b.text("#items").await.contains("Étape 5"));
     b.quit().await;
 }

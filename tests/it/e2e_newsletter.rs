@@ -141,6 +141,9 @@ async fn editor_builds_from_search_visitor_opts_in_issue_sent_unsubscribed_and_a
         .and_then(|r| r.split("</section>").next())
         .expect("a report");
     assert!(report.contains("Envoyés : 1"), "{report}");
-    assert!(report.contains("Désabonnements depuis ce numéro : 1"), "{report}");
+    assert!(
+        report.contains("Désabonnements depuis ce numéro : 1"),
+        "{report}"
+    );
     b.quit().await;
 }

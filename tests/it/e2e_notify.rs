@@ -63,12 +63,11 @@ async fn browser_preferences_digest_and_unsubscribe_from_its_link() {
     );
     b.click("input[name='channel-new_publication'][value='daily']")
         .await;
-    b.click(&format!(
-        "#f-level-{potagers} option[value='publications']"
-    ))
-    .await;
+    b.click(&format!("#f-level-{potagers} option[value='publications']"))
+        .await;
     b.click("#f-digest_hour option[value='8']").await;
-    b.click("#f-time_zone option[value='America/Toronto']").await;
+    b.click("#f-time_zone option[value='America/Toronto']")
+        .await;
     b.click_and_wait("form[action='/settings/notifications'] button[type=submit]")
         .await;
     assert!(

@@ -35,7 +35,10 @@ fn node_with_fedify() -> bool {
             .output()
             .is_ok_and(|o| o.status.success());
     if !ok {
-        assert!(!required(), "node and @fedify/fedify are required (PASSERELLES_REQUIRE_RP=1)");
+        assert!(
+            !required(),
+            "node and @fedify/fedify are required (PASSERELLES_REQUIRE_RP=1)"
+        );
         crate::harness::skip(
             "federation peers (Fedify)",
             "node or tests/rp/node_modules/@fedify/fedify missing (scripts/test --install-rp)",
@@ -53,7 +56,10 @@ fn python_with_pasture() -> Option<String> {
     if ok {
         return Some(python);
     }
-    assert!(!required(), "fediverse-pasture is required (PASSERELLES_REQUIRE_RP=1)");
+    assert!(
+        !required(),
+        "fediverse-pasture is required (PASSERELLES_REQUIRE_RP=1)"
+    );
     crate::harness::skip(
         "federation peers (fediverse-pasture)",
         "tests/rp/.venv lacks fediverse-pasture (scripts/test --install-rp)",
@@ -216,9 +222,7 @@ async fn a_fedify_person_follows_a_community_and_a_member_follows_a_fedify_group
         .filter(|e| e["type"] == "Announce")
         .collect();
     assert!(
-        announced
-            .iter()
-            .all(|e| e["inner"].get("error").is_none()),
+        announced.iter().all(|e| e["inner"].get("error").is_none()),
         "Fedify read every announced object: {announced:?}"
     );
 

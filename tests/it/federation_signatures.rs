@@ -32,8 +32,8 @@ async fn post_9421(
     at: i64,
 ) -> u16 {
     let u = url::Url::parse(url).expect("url");
-    let out = rfc9421::sign(key, key_id, "POST", &u, Some(signed_body.as_bytes()), at)
-        .expect("sign");
+    let out =
+        rfc9421::sign(key, key_id, "POST", &u, Some(signed_body.as_bytes()), at).expect("sign");
     reqwest::Client::new()
         .post(url)
         .header("content-type", AP)
@@ -93,9 +93,23 @@ async fn both_schemes_land_and_every_forgery_is_refused() {
     let tampered = f.replace("/c/jardins\"", "/c/autre\"");
     assert_ne!(f, tampered);
     for (why, key, kid, signed, sent, at) in [
-        ("tampered body", &zoe_key, zoe_kid.clone(), &f, &tampered, now),
+        (
+            "tampered body",
+            &zoe_key,
+            zoe_kid.clone(),
+            &f,
+            &tampered,
+            now,
+        ),
         ("wrong key", &other, zoe_kid.clone(), &f, &f, now),
-        ("replayed date", &zoe_key, zoe_kid.clone(), &f, &f, now - 2 * 3600),
+        (
+            "replayed date",
+            &zoe_key,
+            zoe_kid.clone(),
+            &f,
+            &f,
+            now - 2 * 3600,
+        ),
         (
             "key of another actor",
             &yann_key,
@@ -141,7 +155,14 @@ async fn both_schemes_land_and_every_forgery_is_refused() {
     };
     let f2 = follow(2);
     assert_eq!(
-        cavage(&zoe_key, zoe_kid.clone(), f2.clone(), f2.replace("jardins\"", "autre\""), now).await,
+        cavage(
+            &zoe_key,
+            zoe_kid.clone(),
+            f2.clone(),
+            f2.replace("jardins\"", "autre\""),
+            now
+        )
+        .await,
         401,
         "cavage, tampered body"
     );
@@ -151,16 +172,34 @@ async fn both_schemes_land_and_every_forgery_is_refused() {
         "cavage, wrong key"
     );
     assert_eq!(
-        cavage(&zoe_key, zoe_kid.clone(), f2.clone(), f2.clone(), now - 2 * 3600).await,
+        cavage(
+            &zoe_key,
+            zoe_kid.clone(),
+            f2.clone(),
+            f2.clone(),
+            now - 2 * 3600
+        )
+        .await,
         401,
         "cavage, replayed date"
     );
     assert_eq!(
-        cavage(&yann_key, b.at("/u/yann#main-key"), f2.clone(), f2.clone(), now).await,
+        cavage(
+            &yann_key,
+            b.at("/u/yann#main-key"),
+            f2.clone(),
+            f2.clone(),
+            now
+        )
+        .await,
         401,
         "cavage, key of another actor"
     );
-    assert_eq!(count(&a, &followers).await, 0, "nothing refused was handled");
+    assert_eq!(
+        count(&a, &followers).await,
+        0,
+        "nothing refused was handled"
+    );
     assert_eq!(
         instances::known_signature_scheme(&a.state.db, &host(&b))
             .await
@@ -171,7 +210,10 @@ async fn both_schemes_land_and_every_forgery_is_refused() {
 
     // RFC 9421, well signed: handled (Zoé follows), and B is remembered as
     // speaking RFC 9421.
-    assert_eq!(post_9421(&inbox, &zoe_key, &zoe_kid, &f, &f, now).await, 202);
+    assert_eq!(
+        post_9421(&inbox, &zoe_key, &zoe_kid, &f, &f, now).await,
+        202
+    );
     assert_eq!(count(&a, &followers).await, 1);
     assert_eq!(
         instances::known_signature_scheme(&a.state.db, &host(&b))
@@ -180,7 +222,10 @@ async fn both_schemes_land_and_every_forgery_is_refused() {
         "rfc9421"
     );
     // Replaying the exact activity: acknowledged, not handled twice.
-    assert_eq!(post_9421(&inbox, &zoe_key, &zoe_kid, &f, &f, now).await, 202);
+    assert_eq!(
+        post_9421(&inbox, &zoe_key, &zoe_kid, &f, &f, now).await,
+        202
+    );
     assert_eq!(
         count(&a, "SELECT COUNT(*) FROM ap_received WHERE kind = 'Follow'").await,
         1
@@ -250,10 +295,15 @@ async fn our_rfc9421_signature_is_read_by_an_independent_implementation() {
             "body": body,
             "public_pem": key.public_pem,
         });
-        let file = app.data_dir.join(format!("sig9421-{}.json", url.len() + body.len()));
+        let file = app
+            .data_dir
+            .join(format!("sig9421-{}.json", url.len() + body.len()));
         std::fs::write(&file, req.to_string()).expect("write");
         let out = std::process::Command::new(&python)
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rp/activitypub.py"))
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/rp/activitypub.py"
+            ))
             .args(["signature9421", file.to_str().unwrap()])
             .output()
             .expect("python");
@@ -391,13 +441,11 @@ async fn cavage_only_peer() -> (String, Seen, ActorKey) {
         )
             .into_response()
     }
-    let app = axum::Router::new()
-        .fallback(handle)
-        .with_state(Peer {
-            base: base.clone(),
-            pem: key.public_pem.clone(),
-            seen: seen.clone(),
-        });
+    let app = axum::Router::new().fallback(handle).with_state(Peer {
+        base: base.clone(),
+        pem: key.public_pem.clone(),
+        seen: seen.clone(),
+    });
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
@@ -457,12 +505,14 @@ async fn towards_a_cavage_only_peer_delivery_and_fetches_knock_twice_then_rememb
     );
 
     // Forgotten (or learnt long ago): the double knock on a POST too.
-    sqlx::query("UPDATE ap_instances SET sig_scheme = 'cavage', sig_scheme_at = $1 WHERE host = $2")
-        .bind(passerelles::db::now() - instances::CAVAGE_RECHECK_AFTER - 1)
-        .bind(&peer_host)
-        .execute(&a.state.db.pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE ap_instances SET sig_scheme = 'cavage', sig_scheme_at = $1 WHERE host = $2",
+    )
+    .bind(passerelles::db::now() - instances::CAVAGE_RECHECK_AFTER - 1)
+    .bind(&peer_host)
+    .execute(&a.state.db.pool)
+    .await
+    .unwrap();
     seen.lock().unwrap().clear();
     delivery::deliver(
         &a.state.db,
@@ -488,5 +538,8 @@ async fn towards_a_cavage_only_peer_delivery_and_fetches_knock_twice_then_rememb
             .fetch_one(&a.state.db.pool)
             .await
             .unwrap();
-    assert!(at.unwrap() > passerelles::db::now() - 60, "learnt again now");
+    assert!(
+        at.unwrap() > passerelles::db::now() - 60,
+        "learnt again now"
+    );
 }

@@ -162,7 +162,10 @@ async fn feeds_with_hostile_characters_pass_feedparser_and_lxml() {
             )
             .await;
         assert_eq!(res.status(), 303, "issue {name}");
-        let issue = res.headers()["location"].to_str().expect("location").to_string();
+        let issue = res.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_string();
         let res = app
             .post_form(&client, &issue, &format!("{issue}/send"), &[])
             .await;
@@ -417,7 +420,10 @@ async fn calendars_and_skos_with_hostile_characters_read_back() {
         let file = dir.join(format!("lexicon.{kind}"));
         std::fs::write(&file, &body).expect("write");
         let out = std::process::Command::new(&python)
-            .arg(format!("{}/tests/rp/library.py", env!("CARGO_MANIFEST_DIR")))
+            .arg(format!(
+                "{}/tests/rp/library.py",
+                env!("CARGO_MANIFEST_DIR")
+            ))
             .arg(kind)
             .arg(&file)
             .output()
@@ -433,11 +439,12 @@ async fn calendars_and_skos_with_hostile_characters_read_back() {
         for (name, _) in HOSTILE {
             let prefix = format!("Terme {name} avant");
             assert!(
-                concepts.values().any(|c| c["prefFr"]
-                    .as_array()
-                    .is_some_and(|l| l.len() == 1
-                        && l[0].as_str().is_some_and(|t| t.starts_with(&prefix)
-                            && t.ends_with("après")))),
+                concepts
+                    .values()
+                    .any(|c| c["prefFr"].as_array().is_some_and(|l| l.len() == 1
+                        && l[0]
+                            .as_str()
+                            .is_some_and(|t| t.starts_with(&prefix) && t.ends_with("après")))),
                 "{path}: the term {name} keeps its label: {concepts:?}"
             );
         }

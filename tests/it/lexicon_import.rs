@@ -93,7 +93,12 @@ async fn a_skos_export_starts_another_lexicon_with_a_report_per_concept() {
 async fn a_turtle_export_starts_another_lexicon() {
     let source = TestApp::spawn().await;
     for (fr, en, alt, broader) in [
-        ("Économie sociale", "Social economy", "ESS\n\"économie\" solidaire", ""),
+        (
+            "Économie sociale",
+            "Social economy",
+            "ESS\n\"économie\" solidaire",
+            "",
+        ),
         ("Coopérative", "Co-operative", "coop", "economie-sociale"),
         ("Mutuelle", "", "", "economie-sociale"),
     ] {
@@ -120,7 +125,10 @@ async fn a_turtle_export_starts_another_lexicon() {
         .find(|c| c.pref_fr == "Économie sociale")
         .expect("ess");
     assert_eq!(ess.pref_en, "Social economy");
-    assert!(ess.alt.contains(&"\"économie\" solidaire".to_string()), "{ess:?}");
+    assert!(
+        ess.alt.contains(&"\"économie\" solidaire".to_string()),
+        "{ess:?}"
+    );
 
     let target = TestApp::spawn().await;
     let report = import::import(&target.state, &Actor::CLI, &concepts).await;
@@ -129,10 +137,16 @@ async fn a_turtle_export_starts_another_lexicon() {
         "{report:?}"
     );
     let (_, page) = get(&target.client(), target.at("/lexicon/mutuelle")).await;
-    assert!(page.contains("href=\"/lexicon/economie-sociale\""), "broader kept");
+    assert!(
+        page.contains("href=\"/lexicon/economie-sociale\""),
+        "broader kept"
+    );
     let (_, list) = get(&target.client(), target.at("/lexicon?q=coop")).await;
     assert!(list.contains("/lexicon/cooperative"));
     // Not Turtle: a readable reason, nothing imported.
-    let err = import::parse("@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n<a> skos:prefLabel \"x").unwrap_err();
+    let err = import::parse(
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n<a> skos:prefLabel \"x",
+    )
+    .unwrap_err();
     assert!(err.starts_with("not Turtle"), "{err}");
 }

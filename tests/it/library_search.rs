@@ -58,7 +58,12 @@ async fn a_resource_is_found_by_the_words_inside_its_pdf_and_by_a_synonym() {
         )],
     )
     .await;
-    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
+    assert_eq!(
+        res.status(),
+        303,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
     let path = location(&res);
     let id: i64 = path.trim_start_matches("/r/").parse().expect("id");
     // The helper read the PDF; its text is kept with the file.
@@ -78,8 +83,14 @@ async fn a_resource_is_found_by_the_words_inside_its_pdf_and_by_a_synonym() {
     // the subject; a word found nowhere finds nothing.
     assert!(found(&anon, &app, "hydroponiques", &path).await);
     assert!(found(&anon, &app, "serre", &path).await, "stemmed");
-    assert!(found(&anon, &app, "potagers+collectifs", &path).await, "synonym");
-    assert!(found(&anon, &app, "Urban+agriculture", &path).await, "English label");
+    assert!(
+        found(&anon, &app, "potagers+collectifs", &path).await,
+        "synonym"
+    );
+    assert!(
+        found(&anon, &app, "Urban+agriculture", &path).await,
+        "English label"
+    );
     assert!(!found(&anon, &app, "aquaponie", &path).await);
     // The kind filter, and its facet label.
     let (_, html) = get(&anon, app.at("/search?q=hydroponiques&kind=resource")).await;
@@ -118,7 +129,12 @@ async fn a_resource_is_found_by_the_words_inside_its_pdf_and_by_a_synonym() {
             ],
         )
         .await;
-    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
+    assert_eq!(
+        res.status(),
+        303,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
     assert!(found(&anon, &app, "jardins+partages", &path).await);
 
     // A new version of the file: its words replace the old version's.
@@ -136,7 +152,10 @@ async fn a_resource_is_found_by_the_words_inside_its_pdf_and_by_a_synonym() {
         .expect("v2");
     assert_eq!(res.status(), 303);
     assert!(found(&anon, &app, "permaculture", &path).await);
-    assert!(!found(&anon, &app, "hydroponiques", &path).await, "old version's words");
+    assert!(
+        !found(&anon, &app, "hydroponiques", &path).await,
+        "old version's words"
+    );
 
     // Removed: it leaves search at once.
     let res = app

@@ -190,7 +190,11 @@ async fn the_link_checker_keeps_snapshots_and_marks_dead_links() {
     let r = links(&app.state.db, &fetcher, Duration::from_millis(1500), t0)
         .await
         .expect("first pass");
-    assert_eq!((r.checked, r.alive, r.dead, r.failed), (5, 3, 1, 1), "{r:?}");
+    assert_eq!(
+        (r.checked, r.alive, r.dead, r.failed),
+        (5, 3, 1, 1),
+        "{r:?}"
+    );
     let vivant = row(&app, &format!("{base}/vivant")).await;
     assert_eq!(vivant.state, "alive");
     assert_eq!(vivant.http_status, Some(200));
@@ -208,9 +212,14 @@ async fn the_link_checker_keeps_snapshots_and_marks_dead_links() {
         "one timeout is not yet dead"
     );
     // Nothing is due again before its time.
-    let r = links(&app.state.db, &fetcher, Duration::from_millis(1500), t0 + 60)
-        .await
-        .expect("idle pass");
+    let r = links(
+        &app.state.db,
+        &fetcher,
+        Duration::from_millis(1500),
+        t0 + 60,
+    )
+    .await
+    .expect("idle pass");
     assert_eq!(r.checked, 0);
 
     // A week later: the dying page is gone (its snapshot stays), the slow
@@ -221,7 +230,10 @@ async fn the_link_checker_keeps_snapshots_and_marks_dead_links() {
         .expect("second pass");
     assert_eq!(r.checked, 5);
     let dying = row(&app, &mourant).await;
-    assert_eq!((dying.state.as_str(), dying.http_status), ("dead", Some(410)));
+    assert_eq!(
+        (dying.state.as_str(), dying.http_status),
+        ("dead", Some(410))
+    );
     assert!(dying.snapshot_text.contains("Texte conservé"), "{dying:?}");
     assert_eq!(row(&app, &format!("{base}/lent")).await.state, "dead");
     assert_eq!(row(&app, &format!("{base}/vivant")).await.state, "alive");
@@ -238,7 +250,10 @@ async fn the_link_checker_keeps_snapshots_and_marks_dead_links() {
     assert_eq!(s, 200);
     let html = html_unescape(&html);
     assert!(html.contains("Texte conservé") && html.contains("Programme 2024"));
-    assert!(!html.contains("<h1>Texte"), "text only, no markup of theirs");
+    assert!(
+        !html.contains("<h1>Texte"),
+        "text only, no markup of theirs"
+    );
     // A dead link without any snapshot offers none.
     let (_, html) = get(&anon, app.at(&path_of("disparu"))).await;
     assert!(html.contains("id=\"link-dead\"") && !html.contains("id=\"link-snapshot\""));

@@ -739,7 +739,12 @@ async fn permission_matrix_channel_visibility_viewer() {
             browser_of.insert(id, v);
         }
     }
-    exec(&app, "UPDATE notifications SET pushed_at = NULL WHERE id > $1", 0).await;
+    exec(
+        &app,
+        "UPDATE notifications SET pushed_at = NULL WHERE id > $1",
+        0,
+    )
+    .await;
     passerelles::notifications::push::send_due(&app.state, passerelles::db::now())
         .await
         .expect("push pass");
@@ -1522,7 +1527,13 @@ async fn library_matrix_channel_placement_viewer() {
             if let Some(t) = token {
                 rq = rq.bearer_auth(t);
             }
-            let found = rq.send().await.expect("api search").text().await.unwrap_or_default();
+            let found = rq
+                .send()
+                .await
+                .expect("api search")
+                .text()
+                .await
+                .unwrap_or_default();
             cells.push(("api-search", found.contains(&format!("\"/r/{id}\""))));
             for (channel, got) in cells {
                 if got != want {

@@ -20,7 +20,10 @@ async fn list(app: &TestApp, admin: &reqwest::Client, slug: &str) {
     assert_eq!(res.status(), 303);
 }
 
-async fn subscriber(app: &TestApp, email: &str) -> Option<(String, String, String, String, Option<i64>)> {
+async fn subscriber(
+    app: &TestApp,
+    email: &str,
+) -> Option<(String, String, String, String, Option<i64>)> {
     sqlx::query_as(
         "SELECT status, consent_source, consent_wording, consent_note, consent_at FROM newsletter_subscribers WHERE email = $1",
     )
@@ -135,7 +138,11 @@ async fn csv_import_reports_each_line_confirms_or_records_the_attested_consent()
         (3, "john@example.org", "Courriel de confirmation envoyé"),
         (4, "pas une adresse", "Adresse non valide"),
         (5, "marie@exemple.qc.ca", "En double dans le fichier"),
-        (6, "partie@exemple.org", "Désabonnée auparavant : non réabonnée"),
+        (
+            6,
+            "partie@exemple.org",
+            "Désabonnée auparavant : non réabonnée",
+        ),
     ] {
         let row = format!("<tr><td>{line}</td><td>{email}</td><td>{outcome}</td></tr>");
         assert!(report.contains(&row), "{row} in {report}");
@@ -143,7 +150,10 @@ async fn csv_import_reports_each_line_confirms_or_records_the_attested_consent()
     assert!(report.contains("2 adresses ajoutées"));
     // Pending until they confirm, each in their language.
     let s = subscriber(&app, "john@example.org").await.unwrap();
-    assert_eq!((s.0.as_str(), s.1.as_str()), ("pending", "import-confirmed"));
+    assert_eq!(
+        (s.0.as_str(), s.1.as_str()),
+        ("pending", "import-confirmed")
+    );
     assert_eq!(
         subscriber(&app, "partie@exemple.org").await.unwrap().0,
         "unsubscribed"
@@ -200,11 +210,12 @@ async fn csv_import_reports_each_line_confirms_or_records_the_attested_consent()
         .assume_utc()
         .unix_timestamp();
     assert_eq!(s.4, Some(day));
-    let by: Option<i64> =
-        sqlx::query_scalar("SELECT consent_by FROM newsletter_subscribers WHERE email = 'lea@exemple.qc.ca'")
-            .fetch_one(&app.state.db.pool)
-            .await
-            .unwrap();
+    let by: Option<i64> = sqlx::query_scalar(
+        "SELECT consent_by FROM newsletter_subscribers WHERE email = 'lea@exemple.qc.ca'",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
     assert!(by.is_some(), "who attested is recorded");
     // The pending address from the first import became active too.
     assert_eq!(
@@ -238,9 +249,24 @@ async fn proposals_and_suggestions_since_the_last_issue_in_their_stated_order() 
     let pinned = publication(&app, &owner, "Assemblée annuelle", &[open], 60).await;
     let secret = publication(&app, &owner, "Compte rendu du cercle", &[private], 60).await;
     let old = publication(&app, &owner, "Vieille nouvelle", &[open], 90 * 86400).await;
-    exec(&app, "UPDATE publications SET reply_count = 2 WHERE id = $1", busy).await;
-    exec(&app, "UPDATE publications SET reply_count = 5 WHERE id = $1", busier).await;
-    exec(&app, "UPDATE publications SET reply_count = 9 WHERE id = $1", old).await;
+    exec(
+        &app,
+        "UPDATE publications SET reply_count = 2 WHERE id = $1",
+        busy,
+    )
+    .await;
+    exec(
+        &app,
+        "UPDATE publications SET reply_count = 5 WHERE id = $1",
+        busier,
+    )
+    .await;
+    exec(
+        &app,
+        "UPDATE publications SET reply_count = 9 WHERE id = $1",
+        old,
+    )
+    .await;
     exec(
         &app,
         "UPDATE publication_communities SET pinned = 1 WHERE publication_id = $1",
@@ -353,7 +379,12 @@ async fn proposals_and_suggestions_since_the_last_issue_in_their_stated_order() 
         .and_then(|b| b.split("</section>").next())
         .unwrap();
     assert!(!block.contains("Atelier de vélo"));
-    assert!(page.split("id=\"items\"").nth(1).unwrap().contains("Atelier de vélo"));
+    assert!(
+        page.split("id=\"items\"")
+            .nth(1)
+            .unwrap()
+            .contains("Atelier de vélo")
+    );
 }
 
 #[tokio::test]
@@ -361,7 +392,11 @@ async fn the_delivery_report_counts_sent_and_failed_with_the_servers_reply() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.logged_in("redactrice", true).await;
     list(&app, &admin, "regionale").await;
-    for email in ["une@exemple.org", "refuse-deux@exemple.org", "trois@exemple.org"] {
+    for email in [
+        "une@exemple.org",
+        "refuse-deux@exemple.org",
+        "trois@exemple.org",
+    ] {
         sqlx::query(
             "INSERT INTO newsletter_subscribers (list_id, email, status, lang, consent_at, consent_source, created_at) \
              SELECT id, $1, 'active', 'fr-CA', 1, 'form', 1 FROM newsletter_lists WHERE slug = 'regionale'",
@@ -423,7 +458,10 @@ async fn the_delivery_report_counts_sent_and_failed_with_the_servers_reply() {
         .expect("a report");
     assert!(report.contains("Envoyés : 2"), "{report}");
     assert!(report.contains("Échecs : 1"), "{report}");
-    assert!(report.contains("<td>refuse-deux@exemple.org</td><td>"), "{report}");
+    assert!(
+        report.contains("<td>refuse-deux@exemple.org</td><td>"),
+        "{report}"
+    );
     assert!(report.contains("550"), "the server's reply: {report}");
     // Nobody else can see the report.
     let res = app.client().get(app.at(&issue)).send().await.unwrap();

@@ -43,7 +43,10 @@ async fn start(dir: &std::path::Path, url: &str, smtp_port: u16) -> tokio::proce
         .env("PASSERELLES_SMTP_HOST", "127.0.0.1")
         .env("PASSERELLES_SMTP_PORT", smtp_port.to_string())
         .env("PASSERELLES_SMTP_SECURITY", "none")
-        .env("PASSERELLES_SMTP_FROM", "Passerelles <noreply@passerelles.test>")
+        .env(
+            "PASSERELLES_SMTP_FROM",
+            "Passerelles <noreply@passerelles.test>",
+        )
         .env("PASSERELLES_NEWSLETTER_RATE", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -163,10 +166,19 @@ async fn prepare(n: usize) -> Prepared {
     let a = newsletter::access(&state, Some(&editor), list)
         .await
         .unwrap();
-    let issue = ops::create_issue(&state, &actor, &a, "Numéro un", "Bonjour à toutes et à tous.")
-        .await
-        .unwrap();
-    assert_eq!(ops::send(&state, &actor, &a, issue).await.unwrap(), n as i64);
+    let issue = ops::create_issue(
+        &state,
+        &actor,
+        &a,
+        "Numéro un",
+        "Bonjour à toutes et à tous.",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        ops::send(&state, &actor, &a, issue).await.unwrap(),
+        n as i64
+    );
 
     Prepared {
         sink,
@@ -253,13 +265,14 @@ async fn kill_9_in_the_middle_of_sending_2000_messages_then_restart_sends_each_e
     let c = counts(&sink);
     let twice: Vec<(&String, &usize)> = c.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "sent more than once: {twice:?}");
-    let missing: Vec<String> = (0..N)
-        .map(address)
-        .filter(|a| !c.contains_key(a))
-        .collect();
+    let missing: Vec<String> = (0..N).map(address).filter(|a| !c.contains_key(a)).collect();
     assert!(missing.is_empty(), "never sent: {missing:?}");
     assert_eq!(c.len(), N, "no one else got it");
-    assert_eq!(sink.all().len(), N, "exactly {N} messages in the server's log");
+    assert_eq!(
+        sink.all().len(),
+        N,
+        "exactly {N} messages in the server's log"
+    );
 
     // The per-issue report agrees with the server's log.
     let sent_at: Option<i64> =

@@ -185,7 +185,8 @@ async fn an_event_in_my_communities_routes_by_preferences_levels_and_policy() {
     }
     // The centre's page names the event and leads to it.
     let lea_client = app.client();
-    app.login(&lea_client, "lea", crate::harness::PASSWORD).await;
+    app.login(&lea_client, "lea", crate::harness::PASSWORD)
+        .await;
     let page = lea_client
         .get(app.at("/notifications"))
         .send()
@@ -216,7 +217,10 @@ async fn an_event_in_my_communities_routes_by_preferences_levels_and_policy() {
     assert_eq!(m["defects"], json!([]), "{m}");
     let h = &m["headers"];
     assert!(
-        h["Subject"].as_str().unwrap_or("").contains("Fête de ruelle"),
+        h["Subject"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Fête de ruelle"),
         "{h}"
     );
     assert!(
@@ -388,7 +392,11 @@ async fn a_muted_thread_is_listed_in_the_settings_and_unmuted_there() {
         assert_eq!(res.status(), 303);
     }
     let kinds = |list: Vec<(String, Option<i64>)>| list.len();
-    assert_eq!(kinds(centre(&app, &lea_token).await), 0, "muted: nothing left");
+    assert_eq!(
+        kinds(centre(&app, &lea_token).await),
+        0,
+        "muted: nothing left"
+    );
     reply(open_thread, "Apportez vos épluchures.").await;
     assert_eq!(kinds(centre(&app, &lea_token).await), 0, "still nothing");
 
@@ -434,9 +442,7 @@ async fn a_muted_thread_is_listed_in_the_settings_and_unmuted_there() {
         .await;
     assert_eq!(res.status(), 303);
     assert_eq!(
-        res.headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok()),
+        res.headers().get("location").and_then(|l| l.to_str().ok()),
         Some("/settings/notifications")
     );
     let settings = lea_client
@@ -448,7 +454,10 @@ async fn a_muted_thread_is_listed_in_the_settings_and_unmuted_there() {
         .await
         .expect("body");
     assert!(settings.contains("Vous recevrez de nouveau"), "{settings}");
-    assert!(settings.contains("Aucune discussion n’est en sourdine"), "{settings}");
+    assert!(
+        settings.contains("Aucune discussion n’est en sourdine"),
+        "{settings}"
+    );
     // Heard again: what was waiting shows, and the next reply too.
     reply(open_thread, "Merci à tous.").await;
     let got = centre(&app, &lea_token).await;

@@ -114,7 +114,12 @@ async fn library_and_space_files_live_in_an_s3_bucket() {
         vec![("rapport.pdf", bytes.clone())],
     )
     .await;
-    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
+    assert_eq!(
+        res.status(),
+        303,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
     let path = location(&res);
     let id: i64 = path.trim_start_matches("/r/").parse().expect("id");
     let (fid, sha): (i64, String) =
@@ -147,13 +152,10 @@ async fn library_and_space_files_live_in_an_s3_bucket() {
 
     // The community's file space uses the same store.
     let csrf = app.csrf(&member, "/c/archives/files").await;
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf)
-        .part(
-            "files",
-            reqwest::multipart::Part::bytes(b"compte rendu du 3 mars".to_vec())
-                .file_name("notes.txt"),
-        );
+    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+        "files",
+        reqwest::multipart::Part::bytes(b"compte rendu du 3 mars".to_vec()).file_name("notes.txt"),
+    );
     let res = member
         .post(app.at("/c/archives/files/upload"))
         .multipart(form)

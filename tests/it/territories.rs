@@ -393,9 +393,15 @@ async fn anonymous_territory_pages_are_cached_and_follow_every_change() {
     };
 
     let (_, first) = get(&anon, app.at("/t/mauricie")).await;
-    assert!(first.contains("href=\"/c/cuisines-collectives\""), "{first}");
+    assert!(
+        first.contains("href=\"/c/cuisines-collectives\""),
+        "{first}"
+    );
     let (_, map) = get(&anon, app.at("/t/trois-rivieres/map")).await;
-    assert!(map.contains("<a href=\"/c/cuisines-collectives\" class=\"map-community\""), "{map}");
+    assert!(
+        map.contains("<a href=\"/c/cuisines-collectives\" class=\"map-community\""),
+        "{map}"
+    );
     let kept = app.state.pages.len();
     assert!(kept >= 2, "both pages kept: {kept}");
     // Nothing changed: the same number, the pages come from the cache.
@@ -408,10 +414,12 @@ async fn anonymous_territory_pages_are_cached_and_follow_every_change() {
     // The community turns private (plain SQL, as another writer would):
     // the number moves on and anonymous visitors no longer see it, on the
     // page, in the counts or on the map.
-    sqlx::query("UPDATE communities SET visibility = 'private' WHERE slug = 'cuisines-collectives'")
-        .execute(&app.state.db.pool)
-        .await
-        .expect("private");
+    sqlx::query(
+        "UPDATE communities SET visibility = 'private' WHERE slug = 'cuisines-collectives'",
+    )
+    .execute(&app.state.db.pool)
+    .await
+    .expect("private");
     assert!(version().await > v, "the trigger bumped the number");
     let (_, body) = get(&anon, app.at("/t/mauricie")).await;
     assert!(!body.contains("/c/cuisines-collectives"), "{body}");
@@ -441,7 +449,10 @@ async fn anonymous_territory_pages_are_cached_and_follow_every_change() {
         .await
         .expect("get");
     let en = res.text().await.expect("body");
-    assert!(en.contains("Administrative region") || en.contains("lang=\"en\""), "{en}");
+    assert!(
+        en.contains("Administrative region") || en.contains("lang=\"en\""),
+        "{en}"
+    );
     assert!(!en.contains("Région administrative"), "{en}");
 }
 

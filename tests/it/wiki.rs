@@ -518,14 +518,25 @@ async fn seed_demo_writes_wiki_pages_with_their_history() {
     // through a synonym, published dossiers of five.
     let count = |sql: &'static str| {
         let pool = app.state.db.pool.clone();
-        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.expect("count") }
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .expect("count")
+        }
     };
-    assert_eq!(count("SELECT COUNT(*) FROM lexicon_terms WHERE status = 'accepted'").await, 300);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM lexicon_terms WHERE status = 'accepted'").await,
+        300
+    );
     assert!(count("SELECT COUNT(*) FROM resources").await >= 16);
     assert!(count("SELECT COUNT(*) FROM dossier_items").await >= 10);
     let (s, html) = get(&anon, app.at("/lexicon/cooperative")).await;
     assert_eq!(s, 200);
-    assert!(html.contains("/lexicon/cooperative-habitation"), "narrower terms");
+    assert!(
+        html.contains("/lexicon/cooperative-habitation"),
+        "narrower terms"
+    );
     let (s, _) = get(&anon, app.at("/library")).await;
     assert_eq!(s, 200);
 }

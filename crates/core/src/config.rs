@@ -250,7 +250,10 @@ impl Config {
             ("PASSERELLES_S3_BUCKET", &mut self.s3.bucket),
             ("PASSERELLES_S3_REGION", &mut self.s3.region),
             ("PASSERELLES_S3_ACCESS_KEY_ID", &mut self.s3.access_key_id),
-            ("PASSERELLES_S3_SECRET_ACCESS_KEY", &mut self.s3.secret_access_key),
+            (
+                "PASSERELLES_S3_SECRET_ACCESS_KEY",
+                &mut self.s3.secret_access_key,
+            ),
         ] {
             if let Some(v) = get(name) {
                 *field = v;

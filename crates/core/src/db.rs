@@ -45,11 +45,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "search",
         include_str!("../../../migrations/0003_search.sql"),
     ),
-    (
-        4,
-        "oidc",
-        include_str!("../../../migrations/0004_oidc.sql"),
-    ),
+    (4, "oidc", include_str!("../../../migrations/0004_oidc.sql")),
     (
         5,
         "second_factor",

@@ -367,7 +367,10 @@ fn newsletter_import_inputs_keep_the_invariants() {
             .filter(|r| crate::newsletter::ops::valid_email(r.fields[0].trim()))
             .count();
     }
-    assert!(addresses >= 8, "the realistic seeds hold addresses ({addresses})");
+    assert!(
+        addresses >= 8,
+        "the realistic seeds hold addresses ({addresses})"
+    );
 }
 
 #[test]

@@ -511,7 +511,8 @@ async fn run(db: &Db, mailer: &Mailer, id: i64, job: &Job) -> Outcome {
         },
         Job::CheckLinks { user_agent } => {
             let fetcher = crate::library::links::fetcher(user_agent);
-            match crate::library::links::check_due(db, fetcher, Duration::from_secs(10), now()).await
+            match crate::library::links::check_due(db, fetcher, Duration::from_secs(10), now())
+                .await
             {
                 Ok(r) => {
                     tracing::info!(

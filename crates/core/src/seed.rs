@@ -663,7 +663,12 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
     tracing::info!(wiki_pages, "seed: wiki pages");
     let (terms, resources, dossiers) =
         crate::library::demo::seed(db, (sizes.communities / 3).clamp(1, 300)).await?;
-    tracing::info!(terms, resources, dossiers, "seed: lexicon, library and dossiers");
+    tracing::info!(
+        terms,
+        resources,
+        dossiers,
+        "seed: lexicon, library and dossiers"
+    );
     let written = t0.elapsed().as_secs_f64();
     // The demo layer of territories (real names and codes, marked demo) and
     // the content placed on the tree.

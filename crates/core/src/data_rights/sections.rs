@@ -55,8 +55,7 @@ pub fn attachment_path(id: i64, name: &str) -> String {
 
 /// A file name usable on every system (no separators, no control characters).
 fn safe_name(name: &str) -> String {
-    name
-        .chars()
+    name.chars()
         .map(|c| {
             if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
                 '_'

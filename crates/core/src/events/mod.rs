@@ -293,11 +293,7 @@ pub async fn load_many(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let list = ids
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     crate::publications::tick();
     let events: Vec<Event> = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM events e WHERE e.id IN ({list})"
@@ -318,7 +314,10 @@ pub async fn load_many(
     let mut by_event: HashMap<i64, Vec<Community>> = HashMap::new();
     for r in &rows {
         let ev: i64 = r.try_get("ev_id")?;
-        by_event.entry(ev).or_default().push(Community::from_row(r)?);
+        by_event
+            .entry(ev)
+            .or_default()
+            .push(Community::from_row(r)?);
     }
     let mut cids: Vec<i64> = by_event.values().flatten().map(|c| c.id).collect();
     cids.sort_unstable();

@@ -125,7 +125,8 @@ async fn signed_get(
         Err(e) if first == Scheme::Rfc9421 && refused_signature(&e) => {
             let again = attempt(Scheme::Cavage).await;
             if again.is_ok() {
-                let _ = super::instances::set_signature_scheme(&state.db, &to, Scheme::Cavage).await;
+                let _ =
+                    super::instances::set_signature_scheme(&state.db, &to, Scheme::Cavage).await;
             }
             again
         }
@@ -394,15 +395,9 @@ async fn post_signed(
     let send = |scheme: Scheme| {
         let (key, url, from) = (&key, &url, &from);
         async move {
-            let mut headers = signature_headers(
-                scheme,
-                key,
-                key_id,
-                "POST",
-                url,
-                Some(activity.as_bytes()),
-            )
-            .map_err(|e| FetchError::Network(format!("signing: {e}")))?;
+            let mut headers =
+                signature_headers(scheme, key, key_id, "POST", url, Some(activity.as_bytes()))
+                    .map_err(|e| FetchError::Network(format!("signing: {e}")))?;
             headers.push(("content-type", super::CONTENT_TYPE.to_string()));
             headers.push(("host", super::host_of(inbox)));
             fetcher(from)

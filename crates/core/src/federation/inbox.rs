@@ -159,8 +159,7 @@ pub async fn receive(state: &AppState, post: &Post<'_>) -> Result<Received, Inbo
     super::instances::seen(&state.db, &from).await?;
     if parsed.scheme() == httpsig::Scheme::Rfc9421 {
         // A peer that signs with RFC 9421 verifies it too.
-        super::instances::set_signature_scheme(&state.db, &from, httpsig::Scheme::Rfc9421)
-            .await?;
+        super::instances::set_signature_scheme(&state.db, &from, httpsig::Scheme::Rfc9421).await?;
     }
     let fresh = sqlx::query(
         "INSERT INTO ap_received (activity_id, actor, kind, received_at) VALUES ($1, $2, $3, $4) \

@@ -265,9 +265,10 @@ pub async fn set_signature_scheme(
 
 /// What is remembered of `host`'s signature scheme (`""` when nothing).
 pub async fn known_signature_scheme(db: &Db, host: &str) -> Result<String, sqlx::Error> {
-    let s: Option<String> = sqlx::query_scalar("SELECT sig_scheme FROM ap_instances WHERE host = $1")
-        .bind(host.to_ascii_lowercase())
-        .fetch_optional(&db.pool)
-        .await?;
+    let s: Option<String> =
+        sqlx::query_scalar("SELECT sig_scheme FROM ap_instances WHERE host = $1")
+            .bind(host.to_ascii_lowercase())
+            .fetch_optional(&db.pool)
+            .await?;
     Ok(s.unwrap_or_default())
 }

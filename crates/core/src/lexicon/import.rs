@@ -478,8 +478,7 @@ pub mod fuzzing {
         // control character inside a statement.
         let ttl = skos::turtle(&terms, &relations, BASE, "Lexique");
         assert!(
-            !ttl.chars()
-                .any(|c| (c < ' ' && c != '\n') || c == '\u{7f}'),
+            !ttl.chars().any(|c| (c < ' ' && c != '\n') || c == '\u{7f}'),
             "a raw control character in the Turtle export"
         );
         Some(concepts.len())

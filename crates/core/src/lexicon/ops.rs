@@ -304,8 +304,13 @@ pub async fn edit(state: &AppState, actor: &Actor, slug: &str, v: &Values) -> Ap
             .fetch_all(&mut *tx)
             .await?;
     for r in filed {
-        crate::search::index_one(&mut tx, state.db.backend, crate::search::Source::Resources, r)
-            .await?;
+        crate::search::index_one(
+            &mut tx,
+            state.db.backend,
+            crate::search::Source::Resources,
+            r,
+        )
+        .await?;
     }
     let term = snapshot_in(&mut tx, t.id, actor, &c.note).await?;
     audit_in(&mut tx, actor, "term_edited", None, &t.slug).await?;

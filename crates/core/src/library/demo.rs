@@ -10,28 +10,88 @@ use crate::db::{Db, now};
 
 /// (French, English, synonyms separated by `|`).
 const CONCEPTS: &[(&str, &str, &str)] = &[
-    ("Économie sociale et solidaire", "Social and solidarity economy", "ESS|économie sociale"),
+    (
+        "Économie sociale et solidaire",
+        "Social and solidarity economy",
+        "ESS|économie sociale",
+    ),
     ("Coopérative", "Co-operative", "coop|coopération"),
-    ("Organisme à but non lucratif", "Non-profit organisation", "OBNL|OSBL"),
-    ("Entreprise d'économie sociale", "Social economy enterprise", "EÉS"),
-    ("Développement local", "Local development", "développement territorial"),
-    ("Action communautaire autonome", "Autonomous community action", "ACA"),
+    (
+        "Organisme à but non lucratif",
+        "Non-profit organisation",
+        "OBNL|OSBL",
+    ),
+    (
+        "Entreprise d'économie sociale",
+        "Social economy enterprise",
+        "EÉS",
+    ),
+    (
+        "Développement local",
+        "Local development",
+        "développement territorial",
+    ),
+    (
+        "Action communautaire autonome",
+        "Autonomous community action",
+        "ACA",
+    ),
     ("Mutuelle", "Mutual society", "mutualité"),
-    ("Financement solidaire", "Solidarity finance", "finance solidaire"),
+    (
+        "Financement solidaire",
+        "Solidarity finance",
+        "finance solidaire",
+    ),
     ("Innovation sociale", "Social innovation", "IS"),
-    ("Transition socio-écologique", "Socio-ecological transition", "transition écologique"),
-    ("Sécurité alimentaire", "Food security", "autonomie alimentaire"),
-    ("Logement communautaire", "Community housing", "habitation communautaire"),
-    ("Concertation", "Collaborative governance", "table de concertation"),
+    (
+        "Transition socio-écologique",
+        "Socio-ecological transition",
+        "transition écologique",
+    ),
+    (
+        "Sécurité alimentaire",
+        "Food security",
+        "autonomie alimentaire",
+    ),
+    (
+        "Logement communautaire",
+        "Community housing",
+        "habitation communautaire",
+    ),
+    (
+        "Concertation",
+        "Collaborative governance",
+        "table de concertation",
+    ),
     ("Bénévolat", "Volunteering", "engagement bénévole"),
-    ("Évaluation d'impact", "Impact assessment", "mesure d'impact"),
+    (
+        "Évaluation d'impact",
+        "Impact assessment",
+        "mesure d'impact",
+    ),
     ("Philanthropie", "Philanthropy", "fondation"),
-    ("Gouvernance démocratique", "Democratic governance", "démocratie interne"),
-    ("Insertion socioprofessionnelle", "Work integration", "entreprise d'insertion"),
+    (
+        "Gouvernance démocratique",
+        "Democratic governance",
+        "démocratie interne",
+    ),
+    (
+        "Insertion socioprofessionnelle",
+        "Work integration",
+        "entreprise d'insertion",
+    ),
     ("Circuit court", "Short supply chain", "vente directe"),
     ("Économie circulaire", "Circular economy", "réemploi"),
-    ("Mobilisation citoyenne", "Civic engagement", "participation citoyenne"),
-    ("Éducation populaire", "Popular education", "éducation des adultes"),
+    (
+        "Mobilisation citoyenne",
+        "Civic engagement",
+        "participation citoyenne",
+    ),
+    (
+        "Éducation populaire",
+        "Popular education",
+        "éducation des adultes",
+    ),
     ("Tiers-lieu", "Third place", "espace partagé"),
     ("Communs", "Commons", "biens communs"),
     ("Pôle régional", "Regional hub", "pôle d'économie sociale"),
@@ -94,11 +154,13 @@ pub async fn seed(db: &Db, communities: i64) -> anyhow::Result<(i64, i64, i64)> 
     // Related pairs between neighbouring concepts (lower id first).
     let broad: Vec<i64> = terms.iter().step_by(FIELDS.len() + 1).copied().collect();
     for w in broad.windows(2) {
-        sqlx::query("INSERT INTO lexicon_relations (term_id, other_id, kind) VALUES ($1, $2, 'related')")
-            .bind(w[0].min(w[1]))
-            .bind(w[0].max(w[1]))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO lexicon_relations (term_id, other_id, kind) VALUES ($1, $2, 'related')",
+        )
+        .bind(w[0].min(w[1]))
+        .bind(w[0].max(w[1]))
+        .execute(&mut *tx)
+        .await?;
     }
     // Resources: eight per community in the first open ones, and eight in
     // the instance library.
@@ -119,7 +181,11 @@ pub async fn seed(db: &Db, communities: i64) -> anyhow::Result<(i64, i64, i64)> 
             let year = 2018 + (n % 8) as i64;
             let (deadline, deadline_at) = if *kind == "funding" {
                 // Half still open (in the coming months), half closed.
-                let days = if n % 2 == 0 { 20 + (n % 200) as i64 } else { -30 };
+                let days = if n % 2 == 0 {
+                    20 + (n % 200) as i64
+                } else {
+                    -30
+                };
                 let at = t + days * 86400;
                 let date = time::OffsetDateTime::from_unix_timestamp(at)
                     .map(|d| d.date().to_string())

@@ -114,9 +114,11 @@ pub fn page_text(html: &str) -> String {
     };
     let cleaned = ammonia::Builder::empty()
         .clean_content_tags(
-            ["script", "style", "noscript", "template", "head", "title", "svg", "math"]
-                .into_iter()
-                .collect(),
+            [
+                "script", "style", "noscript", "template", "head", "title", "svg", "math",
+            ]
+            .into_iter()
+            .collect(),
         )
         // A space before every tag, so that blocks ("</h1><p>") do not run
         // their words together (whitespace is collapsed below).

@@ -35,7 +35,10 @@ const MAX_ADDRESS_SPACE: u64 = 1024 * 1024 * 1024;
 
 /// Is this a PDF (by its first bytes)?
 pub fn is_pdf(bytes: &[u8]) -> bool {
-    bytes.len() > 5 && bytes[..1024.min(bytes.len())].windows(5).any(|w| w == b"%PDF-")
+    bytes.len() > 5
+        && bytes[..1024.min(bytes.len())]
+            .windows(5)
+            .any(|w| w == b"%PDF-")
 }
 
 /// The text of a PDF, in this process (the helper's work; fuzzed). `None`
@@ -91,9 +94,7 @@ pub fn extract_with(helper: &Path, bytes: &[u8], timeout: Duration) -> Option<St
     let stdout = child.stdout.take()?;
     let reader = std::thread::spawn(move || {
         let mut out = Vec::new();
-        let _ = stdout
-            .take((MAX_CHARS * 4) as u64)
-            .read_to_end(&mut out);
+        let _ = stdout.take((MAX_CHARS * 4) as u64).read_to_end(&mut out);
         out
     });
     let deadline = Instant::now() + timeout;
@@ -135,7 +136,11 @@ pub fn run_helper() -> i32 {
     match extract(&bytes) {
         Some(t) => {
             let mut out = std::io::stdout().lock();
-            if out.write_all(t.as_bytes()).and_then(|_| out.flush()).is_err() {
+            if out
+                .write_all(t.as_bytes())
+                .and_then(|_| out.flush())
+                .is_err()
+            {
                 return 1;
             }
             0
@@ -193,7 +198,9 @@ pub fn sample_pdf(text: &str) -> Vec<u8> {
         out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for off in offsets {
         out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
     }
@@ -225,7 +232,8 @@ mod tests {
 
     fn script(name: &str, body: &str) -> std::path::PathBuf {
         use std::os::unix::fs::PermissionsExt;
-        let dir = std::env::temp_dir().join(format!("passerelles-pdfhelper-{}", rand::random::<u64>()));
+        let dir =
+            std::env::temp_dir().join(format!("passerelles-pdfhelper-{}", rand::random::<u64>()));
         std::fs::create_dir_all(&dir).expect("dir");
         let p = dir.join(name);
         std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).expect("write");
@@ -243,8 +251,14 @@ mod tests {
         // A helper stuck in a hostile file: it never answers.
         let stuck = script("stuck", "exec sleep 30");
         let started = Instant::now();
-        assert_eq!(extract_with(&stuck, b"%PDF-1.4", Duration::from_millis(300)), None);
-        assert!(started.elapsed() < Duration::from_secs(5), "killed at the deadline");
+        assert_eq!(
+            extract_with(&stuck, b"%PDF-1.4", Duration::from_millis(300)),
+            None
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "killed at the deadline"
+        );
         // One that fails gives no text, whatever it printed.
         let failing = script("failing", "printf 'partial'; exit 1");
         assert_eq!(extract_with(&failing, b"%PDF-1.4", TIMEOUT), None);

@@ -129,7 +129,12 @@ impl S3Store {
     }
 
     /// A signed request for `key` (SigV4, payload hashed).
-    fn request(&self, method: reqwest::Method, key: &str, body: &[u8]) -> io::Result<reqwest::RequestBuilder> {
+    fn request(
+        &self,
+        method: reqwest::Method,
+        key: &str,
+        body: &[u8],
+    ) -> io::Result<reqwest::RequestBuilder> {
         let now = time::OffsetDateTime::now_utc();
         let url = url::Url::parse(&format!("{}/{}/{}", self.endpoint, self.bucket, key))
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
@@ -172,14 +177,20 @@ fn http_err(what: &str, status: reqwest::StatusCode, body: &str) -> io::Error {
 impl BlobStore for S3Store {
     fn put(&self, sha256: &str, bytes: &[u8]) -> io::Result<()> {
         let key = Self::key(sha256)?;
-        let rq = self.request(reqwest::Method::PUT, &key, bytes)?.body(bytes.to_vec());
+        let rq = self
+            .request(reqwest::Method::PUT, &key, bytes)?
+            .body(bytes.to_vec());
         Self::block(async move {
             let res = rq.send().await.map_err(io::Error::other)?;
             let status = res.status();
             if status.is_success() {
                 Ok(())
             } else {
-                Err(http_err("put", status, &res.text().await.unwrap_or_default()))
+                Err(http_err(
+                    "put",
+                    status,
+                    &res.text().await.unwrap_or_default(),
+                ))
             }
         })
     }
@@ -193,7 +204,11 @@ impl BlobStore for S3Store {
                 return Ok(None);
             }
             if !status.is_success() {
-                return Err(http_err("get", status, &res.text().await.unwrap_or_default()));
+                return Err(http_err(
+                    "get",
+                    status,
+                    &res.text().await.unwrap_or_default(),
+                ));
             }
             Ok(Some(res.bytes().await.map_err(io::Error::other)?.to_vec()))
         })
@@ -219,7 +234,10 @@ fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
 fn aws_encode(s: &str, keep_slash: bool) -> String {
     let mut out = String::new();
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') || (keep_slash && b == b'/') {
+        if b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'_' | b'.' | b'~')
+            || (keep_slash && b == b'/')
+        {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -233,14 +251,21 @@ fn aws_encode(s: &str, keep_slash: bool) -> String {
 /// `authorization`.
 pub fn sigv4(i: &SigInput<'_>, at: time::OffsetDateTime) -> Vec<(&'static str, String)> {
     let date = format!("{:04}{:02}{:02}", at.year(), u8::from(at.month()), at.day());
-    let amz_date = format!("{date}T{:02}{:02}{:02}Z", at.hour(), at.minute(), at.second());
+    let amz_date = format!(
+        "{date}T{:02}{:02}{:02}Z",
+        at.hour(),
+        at.minute(),
+        at.second()
+    );
     let payload_hash = sha256_hex(i.payload);
     let host = match i.url.port() {
         Some(p) => format!("{}:{p}", i.url.host_str().unwrap_or_default()),
         None => i.url.host_str().unwrap_or_default().to_string(),
     };
     // The path as sent, each segment encoded once (S3 does not encode twice).
-    let path = percent_encoding::percent_decode_str(i.url.path()).decode_utf8_lossy().to_string();
+    let path = percent_encoding::percent_decode_str(i.url.path())
+        .decode_utf8_lossy()
+        .to_string();
     let canonical_uri = aws_encode(&path, true);
     let mut query: Vec<(String, String)> = i
         .url
@@ -263,7 +288,10 @@ pub fn sigv4(i: &SigInput<'_>, at: time::OffsetDateTime) -> Vec<(&'static str, S
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
         sha256_hex(canonical_request.as_bytes())
     );
-    let k_date = hmac(format!("AWS4{}", i.secret_access_key).as_bytes(), date.as_bytes());
+    let k_date = hmac(
+        format!("AWS4{}", i.secret_access_key).as_bytes(),
+        date.as_bytes(),
+    );
     let k_region = hmac(&k_date, i.region.as_bytes());
     let k_service = hmac(&k_region, b"s3");
     let k_signing = hmac(&k_service, b"aws4_request");

@@ -116,8 +116,7 @@ impl Bulk {
         let envelope = message.envelope();
         let mut options = Vec::new();
         let ascii = |a: &lettre::Address| AsRef::<str>::as_ref(a).is_ascii();
-        if !envelope.to().iter().all(ascii) || envelope.from().is_some_and(|a| !ascii(a))
-        {
+        if !envelope.to().iter().all(ascii) || envelope.from().is_some_and(|a| !ascii(a)) {
             if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
                 return Err(BulkError {
                     permanent: true,
@@ -159,14 +158,16 @@ impl Bulk {
     /// the message (or the outbox file is written).
     pub async fn commit(&mut self, p: Prepared) -> Result<(), BulkError> {
         match &self.mailer.inner.delivery {
-            Delivery::Outbox { dir } => write_outbox(dir, &p.bytes)
-                .await
-                .map(|_| ())
-                .map_err(|e| BulkError {
-                    permanent: false,
-                    connection: true,
-                    message: e.to_string(),
-                }),
+            Delivery::Outbox { dir } => {
+                write_outbox(dir, &p.bytes)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| BulkError {
+                        permanent: false,
+                        connection: true,
+                        message: e.to_string(),
+                    })
+            }
             Delivery::Smtp { .. } => {
                 let Some(conn) = self.conn.as_mut() else {
                     return Err(BulkError {
@@ -201,4 +202,3 @@ impl Bulk {
         }
     }
 }
-

@@ -328,11 +328,11 @@ mod tests {
             vec![vec!["a@b.ca".to_string(), "Dupont; \"Jeanne\"".into()]]
         );
         let r = parse("x@y.ca\n\"multi\nligne\",z\nw@v.ca");
-        assert_eq!(
-            r.iter().map(|r| r.line).collect::<Vec<_>>(),
-            vec![1, 2, 4]
-        );
+        assert_eq!(r.iter().map(|r| r.line).collect::<Vec<_>>(), vec![1, 2, 4]);
         assert_eq!(fields("\u{feff}a@b.ca"), vec![vec!["a@b.ca".to_string()]]);
-        assert_eq!(fields("\"non fermé,x"), vec![vec!["non fermé,x".to_string()]]);
+        assert_eq!(
+            fields("\"non fermé,x"),
+            vec![vec!["non fermé,x".to_string()]]
+        );
     }
 }

@@ -182,12 +182,11 @@ async fn release(db: &Db, issue_id: i64, token: &str) -> Result<(), sqlx::Error>
 
 /// One run of an issue's send.
 pub async fn run(db: &Db, mailer: &Mailer, s: &SendRun<'_>) -> Result<Step, sqlx::Error> {
-    let Some(list_id) = sqlx::query_scalar::<_, i64>(
-        "SELECT list_id FROM newsletter_issues WHERE id = $1",
-    )
-    .bind(s.issue_id)
-    .fetch_optional(&db.pool)
-    .await?
+    let Some(list_id) =
+        sqlx::query_scalar::<_, i64>("SELECT list_id FROM newsletter_issues WHERE id = $1")
+            .bind(s.issue_id)
+            .fetch_optional(&db.pool)
+            .await?
     else {
         return Ok(Step::Done);
     };
@@ -195,7 +194,8 @@ pub async fn run(db: &Db, mailer: &Mailer, s: &SendRun<'_>) -> Result<Step, sqlx
         return Ok(Step::Done);
     };
     let started = Instant::now();
-    let interval = (s.per_second > 0).then(|| Duration::from_secs_f64(1.0 / f64::from(s.per_second)));
+    let interval =
+        (s.per_second > 0).then(|| Duration::from_secs_f64(1.0 / f64::from(s.per_second)));
     let mut next_slot = Instant::now();
     let mut bulk = mailer.bulk();
     let outcome = loop {

@@ -115,7 +115,11 @@ pub async fn suggestions(
         };
         candidates.push((
             r.try_get("id")?,
-            if pinned { Reason::Pinned } else { Reason::Watch },
+            if pinned {
+                Reason::Pinned
+            } else {
+                Reason::Watch
+            },
         ));
     }
     let replied = format!(

@@ -530,9 +530,7 @@ pub async fn fetch_with(
     type EventSeen = (Vec<prefs::Level>, Option<(i64, String, String)>, String);
     let event_sights: HashMap<i64, EventSeen> = events
         .iter()
-        .filter(|(_, l)| {
-            l.e.status != crate::events::Status::Cancelled && l.visible_to(Some(user))
-        })
+        .filter(|(_, l)| l.e.status != crate::events::Status::Cancelled && l.visible_to(Some(user)))
         .map(|(id, l)| {
             let concerned: Vec<&crate::communities::Community> = l
                 .communities

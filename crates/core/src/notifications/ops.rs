@@ -162,10 +162,7 @@ pub const MUTED_SHOWN: i64 = 50;
 /// The threads a person muted and may still read: (publication id, title).
 /// A thread they can no longer read is left out (its title is not theirs
 /// to see any more; nothing of it reaches them anyway).
-pub async fn muted_threads(
-    state: &AppState,
-    actor: &Actor,
-) -> AppResult<Vec<(i64, String)>> {
+pub async fn muted_threads(state: &AppState, actor: &Actor) -> AppResult<Vec<(i64, String)>> {
     let user = me(actor)?;
     tick();
     let ids: Vec<i64> = sqlx::query_scalar(

@@ -474,7 +474,10 @@ mod tests {
         );
         // Events, like new publications, need a watching level that asks
         // for them; then they follow the event kind's channel.
-        assert_eq!(route(&p, "event", &[Level::Mentions], false), Channel::Never);
+        assert_eq!(
+            route(&p, "event", &[Level::Mentions], false),
+            Channel::Never
+        );
         assert_eq!(
             route(&p, "event", &[Level::Mentions, Level::Everything], false),
             Channel::Weekly

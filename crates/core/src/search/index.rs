@@ -161,10 +161,7 @@ async fn event_extras(
 /// What a resource's document takes from other tables: its subject terms'
 /// labels (preferred and alternative, so "ESS" finds what is filed under
 /// "Économie sociale et solidaire") and the text of its PDFs.
-async fn resource_extras(
-    conn: &mut AnyConnection,
-    docs: &mut [Doc],
-) -> Result<(), sqlx::Error> {
+async fn resource_extras(conn: &mut AnyConnection, docs: &mut [Doc]) -> Result<(), sqlx::Error> {
     let ids: Vec<i64> = docs
         .iter()
         .filter(|d| d.source == Source::Resources)

@@ -407,10 +407,8 @@ impl Source {
                     None
                 } else {
                     let title: String = r.try_get("title")?;
-                    let mut body = markdown::excerpt(
-                        &r.try_get::<String, _>("description")?,
-                        BODY_MAX_CHARS,
-                    );
+                    let mut body =
+                        markdown::excerpt(&r.try_get::<String, _>("description")?, BODY_MAX_CHARS);
                     // Creators, publisher and a funding program's terms are
                     // words people look for too.
                     for col in ["creators", "publisher", "eligibility", "amount", "deadline"] {

@@ -15,7 +15,9 @@ pub struct SearchParams {
     /// The query: words (all required), "a phrase", -excluded.
     pub q: String,
     /// discussion, question, watch, reply, community, member, event, resource, or publication (the three kinds).
-    #[param(pattern = "^(|discussion|question|watch|reply|community|member|event|resource|publication)$")]
+    #[param(
+        pattern = "^(|discussion|question|watch|reply|community|member|event|resource|publication)$"
+    )]
     pub kind: String,
     /// A community's short name (slug): search within it.
     pub community: String,

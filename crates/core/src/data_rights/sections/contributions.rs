@@ -170,8 +170,11 @@ async fn blob_files(
         after = i(&r, "id")?;
         let bytes = crate::library::files::get_blob(store.clone(), s(&r, "sha256")?).await?;
         if let Some(bytes) = bytes {
-            w.file(&format!("{dir}/{after}-{}", safe_name(&s(&r, "name")?)), &bytes)
-                .await?;
+            w.file(
+                &format!("{dir}/{after}-{}", safe_name(&s(&r, "name")?)),
+                &bytes,
+            )
+            .await?;
             written.insert(after);
         }
     }

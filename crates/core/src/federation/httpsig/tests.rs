@@ -253,9 +253,15 @@ fn a_request_says_which_scheme_signs_it() {
                 .map(|(_, v)| v.to_string())
         }
     };
-    let cav = h(&[("signature", r#"keyId="https://m.example/u#k",signature="AAEC""#)]);
+    let cav = h(&[(
+        "signature",
+        r#"keyId="https://m.example/u#k",signature="AAEC""#,
+    )]);
     let s = parse_request(&cav).expect("cavage");
-    assert_eq!((s.scheme(), s.key_id()), (Scheme::Cavage, "https://m.example/u#k"));
+    assert_eq!(
+        (s.scheme(), s.key_id()),
+        (Scheme::Cavage, "https://m.example/u#k")
+    );
     let auth = h(&[("authorization", r#"Signature keyId="k2",signature="AAEC""#)]);
     assert_eq!(parse_request(&auth).expect("auth").key_id(), "k2");
     let rfc = h(&[

@@ -1,5 +1,5 @@
-use super::*;
 use super::super::Signed;
+use super::*;
 use crate::federation::keys::pem;
 
 const NOW: i64 = 1_796_000_000;
@@ -98,8 +98,11 @@ fn the_rfc_vectors_b_2_1_and_b_2_6_verify_and_their_bases_are_rebuilt() {
         "signature",
         "sig-b26=:wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==:",
     );
-    let p = parse(&r.value("signature-input").unwrap(), &r.value("signature").unwrap())
-        .expect("parsed");
+    let p = parse(
+        &r.value("signature-input").unwrap(),
+        &r.value("signature").unwrap(),
+    )
+    .expect("parsed");
     assert_eq!(p.label, "sig-b26");
     assert_eq!(p.key_id, "test-key-ed25519");
     assert_eq!(p.created, Some(1_618_884_473));
@@ -190,7 +193,11 @@ fn signed(key: &ActorKey, key_id: &str, body: &[u8]) -> Req {
 fn our_signature_verifies_and_a_tampered_body_a_wrong_key_a_replayed_date_are_refused() {
     let key = ActorKey::generate().expect("key");
     let other = ActorKey::generate().expect("key");
-    let r = signed(&key, "https://a.example/u/ana#main-key", br#"{"type":"Follow"}"#);
+    let r = signed(
+        &key,
+        "https://a.example/u/ana#main-key",
+        br#"{"type":"Follow"}"#,
+    );
     assert_eq!(r.check(&key.public_pem, NOW), Ok(()));
     assert_eq!(r.check(&key.public_pem, NOW + MAX_SKEW), Ok(()));
     let sig_input = r.value("signature-input").unwrap();
@@ -288,14 +295,27 @@ fn a_signature_that_leaves_out_the_method_the_target_or_the_body_is_refused() {
         let (i, s) = sign_base(components, &r);
         r.set("signature-input", &i);
         r.set("signature", &s);
-        assert_eq!(r.check(&key.public_pem, NOW), Err(missing), "{components:?}");
+        assert_eq!(
+            r.check(&key.public_pem, NOW),
+            Err(missing),
+            "{components:?}"
+        );
     }
     // host + @request-target + date (no created) is enough.
     let (i, s) = sign_base(
-        &["@method", "host", "@request-target", "date", "content-digest"],
+        &[
+            "@method",
+            "host",
+            "@request-target",
+            "date",
+            "content-digest",
+        ],
         &r,
     );
-    r.set("signature-input", &i.replace(&format!(";created={NOW}"), ""));
+    r.set(
+        "signature-input",
+        &i.replace(&format!(";created={NOW}"), ""),
+    );
     let _ = s;
     let params = r.value("signature-input").unwrap()[2..].to_string();
     let header = |n: &str| r.value(n);
@@ -306,10 +326,16 @@ fn a_signature_that_leaves_out_the_method_the_target_or_the_body_is_refused() {
         header: &header,
         body: Some(&r.body),
     };
-    let names: Vec<String> = ["@method", "host", "@request-target", "date", "content-digest"]
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let names: Vec<String> = [
+        "@method",
+        "host",
+        "@request-target",
+        "date",
+        "content-digest",
+    ]
+    .iter()
+    .map(|c| c.to_string())
+    .collect();
     let base = signature_base(&req, &names, &params).expect("base");
     let sig = format!("s=:{}:", B64.encode(key.sign(base.as_bytes()).unwrap()));
     r.set("signature", &sig);
@@ -332,20 +358,23 @@ fn structured_headers_are_read_strictly() {
     assert_eq!((p.label.as_str(), p.key_id.as_str()), ("b", "kb"));
     assert_eq!(p.params, r#"("@path");keyid="kb""#);
     for (input, sig) in [
-        (r#"sig1=("@method")"#, "sig1=:AAEC:"),                  // no keyid
-        (r#"sig1=("@method");keyid="k""#, "sig2=:AAEC:"),         // no such label
-        (r#"sig1=("@method";sf);keyid="k""#, "sig1=:AAEC:"),      // component parameter
+        (r#"sig1=("@method")"#, "sig1=:AAEC:"),           // no keyid
+        (r#"sig1=("@method");keyid="k""#, "sig2=:AAEC:"), // no such label
+        (r#"sig1=("@method";sf);keyid="k""#, "sig1=:AAEC:"), // component parameter
         (r#"sig1=("@method" "@method");keyid="k""#, "sig1=:AAEC:"), // duplicate
-        (r#"sig1=("@method";keyid="k""#, "sig1=:AAEC:"),          // unclosed
-        (r#"sig1=("@method");keyid="k""#, "sig1=AAEC"),           // not bytes
-        (r#"sig1=("@method");keyid=k"#, "sig1=:AAEC:"),           // keyid not a string
-        (r#"Sig1=("@method");keyid="k""#, "Sig1=:AAEC:"),         // upper-case key
-        (r#"sig1=("@method");keyid="k","#, "sig1=:AAEC:"),        // trailing comma
+        (r#"sig1=("@method";keyid="k""#, "sig1=:AAEC:"),  // unclosed
+        (r#"sig1=("@method");keyid="k""#, "sig1=AAEC"),   // not bytes
+        (r#"sig1=("@method");keyid=k"#, "sig1=:AAEC:"),   // keyid not a string
+        (r#"Sig1=("@method");keyid="k""#, "Sig1=:AAEC:"), // upper-case key
+        (r#"sig1=("@method");keyid="k","#, "sig1=:AAEC:"), // trailing comma
     ] {
         assert!(parse(input, sig).is_err(), "{input} / {sig}");
     }
     assert!(matches!(
-        parse(r#"sig1=("@method");keyid="k";alg="hmac-sha256""#, "sig1=:AAEC:"),
+        parse(
+            r#"sig1=("@method");keyid="k";alg="hmac-sha256""#,
+            "sig1=:AAEC:"
+        ),
         Err(SigError::Algorithm(_))
     ));
 }
