@@ -20,8 +20,10 @@ use crate::db::Db;
 
 /// How long a cached page may be served at most, whatever the version.
 pub const MAX_AGE: Duration = Duration::from_secs(60);
-/// Pages kept at most (the oldest goes first).
-pub const CAPACITY: usize = 2_000;
+/// Bytes of pages kept at most (the oldest goes first): about 300
+/// territory pages of 50 kB, a bounded share of the server's memory
+/// whatever a crawler asks for.
+pub const BUDGET: usize = 16 << 20;
 
 /// What a page keeps: its title, breadcrumbs and rendered body.
 #[derive(Debug, Clone)]
@@ -31,15 +33,42 @@ pub struct CachedPage {
     pub body: String,
 }
 
+impl CachedPage {
+    fn size(&self) -> usize {
+        self.title.len()
+            + self.body.len()
+            + self
+                .crumbs
+                .iter()
+                .map(|(a, b)| a.len() + b.len())
+                .sum::<usize>()
+    }
+}
+
 struct Entry {
     version: i64,
     at: Instant,
+    size: usize,
     page: Arc<CachedPage>,
 }
 
 #[derive(Default)]
+struct Pages {
+    map: HashMap<String, Entry>,
+    bytes: usize,
+}
+
+impl Pages {
+    fn remove(&mut self, key: &str) {
+        if let Some(e) = self.map.remove(key) {
+            self.bytes -= e.size;
+        }
+    }
+}
+
+#[derive(Default)]
 pub struct PageCache {
-    map: Mutex<HashMap<String, Entry>>,
+    pages: Mutex<Pages>,
 }
 
 /// The database's content version (one statement).
@@ -50,33 +79,55 @@ pub async fn content_version(db: &Db) -> Result<i64, sqlx::Error> {
 }
 
 impl PageCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pages> {
+        self.pages.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The page kept under `key`, if it was computed under `version` less
     /// than `MAX_AGE` ago.
     pub fn get(&self, key: &str, version: i64) -> Option<Arc<CachedPage>> {
-        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(key)
+        self.lock()
+            .map
+            .get(key)
             .filter(|e| e.version == version && e.at.elapsed() < MAX_AGE)
             .map(|e| e.page.clone())
     }
 
-    /// Keep a page computed under `version`.
+    /// Keep a page computed under `version`, within `BUDGET`.
     pub fn put(&self, key: String, version: i64, page: CachedPage) -> Arc<CachedPage> {
+        let size = key.len() + page.size();
         let page = Arc::new(page);
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= CAPACITY && !map.contains_key(&key) {
+        if size > BUDGET {
+            return page;
+        }
+        let mut p = self.lock();
+        p.remove(&key);
+        if p.bytes + size > BUDGET {
             // Entries of older versions are useless: drop them first.
-            map.retain(|_, e| e.version == version && e.at.elapsed() < MAX_AGE);
-            if map.len() >= CAPACITY
-                && let Some(oldest) = map.iter().min_by_key(|(_, e)| e.at).map(|(k, _)| k.clone())
-            {
-                map.remove(&oldest);
+            let stale: Vec<String> = p
+                .map
+                .iter()
+                .filter(|(_, e)| e.version != version || e.at.elapsed() >= MAX_AGE)
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in stale {
+                p.remove(&k);
+            }
+            while p.bytes + size > BUDGET {
+                let Some(oldest) = p.map.iter().min_by_key(|(_, e)| e.at).map(|(k, _)| k.clone())
+                else {
+                    break;
+                };
+                p.remove(&oldest);
             }
         }
-        map.insert(
+        p.bytes += size;
+        p.map.insert(
             key,
             Entry {
                 version,
                 at: Instant::now(),
+                size,
                 page: page.clone(),
             },
         );
@@ -84,11 +135,16 @@ impl PageCache {
     }
 
     pub fn len(&self) -> usize {
-        self.map.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.lock().map.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Bytes of pages kept.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 }
 
@@ -118,14 +174,22 @@ mod tests {
     }
 
     #[test]
-    fn the_cache_stays_within_its_capacity() {
+    fn the_cache_stays_within_its_budget() {
         let c = PageCache::default();
-        for i in 0..CAPACITY + 50 {
-            c.put(format!("/t/{i}"), 1, page("x"));
+        let body = "x".repeat(100_000);
+        for i in 0..BUDGET / 100_000 + 50 {
+            c.put(format!("/t/{i}"), 1, page(&body));
+            assert!(c.bytes() <= BUDGET);
         }
-        assert_eq!(c.len(), CAPACITY);
-        // A new version: the old entries go first.
-        c.put("/t/new".into(), 2, page("y"));
+        assert!(c.len() >= BUDGET / 100_000 - 1, "{}", c.len());
+        // A page kept again replaces its copy.
+        let n = c.len();
+        c.put("/t/0".into(), 1, page(&body));
+        assert_eq!(c.len(), n);
+        // The cache is full; a page of a new version: the old entries go
+        // first, all of them (they can no longer be served).
+        c.put("/t/new".into(), 2, page(&body));
         assert_eq!(c.len(), 1);
+        assert!(c.get("/t/new", 2).is_some());
     }
 }
