@@ -114,7 +114,11 @@ impl PageCache {
                 p.remove(&k);
             }
             while p.bytes + size > BUDGET {
-                let Some(oldest) = p.map.iter().min_by_key(|(_, e)| e.at).map(|(k, _)| k.clone())
+                let Some(oldest) = p
+                    .map
+                    .iter()
+                    .min_by_key(|(_, e)| e.at)
+                    .map(|(k, _)| k.clone())
                 else {
                     break;
                 };
