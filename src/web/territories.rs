@@ -477,10 +477,13 @@ fn shell(state: &AppState, ctx: &Ctx, p: &CachedPage) -> Shell {
     s
 }
 
-/// Anonymous visitors get the body computed under the database's current
-/// content version, once (crates/core/src/cache.rs); members get theirs
-/// computed (what they see depends on their memberships). The version is
-/// read before the data, so a page is never kept under a newer number.
+/// Pages are shared by the viewers of one audience (anonymous visitors,
+/// administrators, or members holding the same policy facts:
+/// `cache::audience_key`), computed once under the database's current
+/// content version (crates/core/src/cache.rs). The version is read before
+/// the data and again after: a page is kept only when no change was
+/// committed meanwhile, so it is never kept under a number older than its
+/// data nor computed from facts (memberships) that changed under it.
 async fn cached<F, Fut>(
     state: &AppState,
     ctx: &Ctx,
@@ -491,14 +494,16 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = AppResult<CachedPage>>,
 {
-    if ctx.user.is_some() {
-        return Ok(Arc::new(compute().await?));
-    }
     let version = crate::cache::content_version(&state.db).await?;
+    let audience = crate::cache::audience_key(&state.db, ctx.user.as_ref()).await?;
+    let key = format!("{key}|{audience}");
     if let Some(page) = state.pages.get(&key, version) {
         return Ok(page);
     }
     let page = compute().await?;
+    if crate::cache::content_version(&state.db).await? != version {
+        return Ok(Arc::new(page));
+    }
     Ok(state.pages.put(key, version, page))
 }
 

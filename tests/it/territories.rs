@@ -430,7 +430,7 @@ async fn anonymous_territory_pages_are_cached_and_follow_every_change() {
         body.contains("<a href=\"/t/mauricie\">Mauricie</a> <span class=\"muted\">Région administrative · aucune communauté</span>"),
         "{body}"
     );
-    // Its member still sees it (members' pages are never cached).
+    // Its member still sees it (members get the page of their facts).
     let (_, body) = get(&alice, app.at("/t/mauricie")).await;
     assert!(body.contains("href=\"/c/cuisines-collectives\""), "{body}");
 
@@ -644,4 +644,84 @@ async fn territory_matrix_private_and_unlisted_stay_out_of_pages_counts_maps_and
     );
     let (_, body) = get(anon, app.at("/search?q=nouvelle&territory=montreal")).await;
     assert_eq!(found(&body), Vec::<&str>::new(), "{body}");
+}
+
+/// Members share cached territory pages only with members who hold the
+/// same policy facts (`policy::VIEWER_FACTS_SQL`): a member of a private
+/// community sees it, a member without facts gets the shared page without
+/// it, and a membership gained or lost shows at once.
+#[tokio::test]
+async fn members_share_territory_pages_only_with_the_same_facts() {
+    let app = TestApp::spawn().await;
+    import_fixtures(&app).await;
+    let (alice, _) = app.logged_in("alice", false).await;
+    let res = app
+        .post_form(
+            &alice,
+            "/c/new",
+            "/c/new",
+            &[
+                ("name", "Cercle des élus"),
+                ("slug", "cercle-elus"),
+                ("description", "Entre élus."),
+                ("theme", "economie-sociale"),
+                ("territory", "trois-rivieres (Mauricie)"),
+                ("visibility", "private"),
+                ("join_policy", "request"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (bob, _) = app.logged_in("bob", false).await;
+    let (carol, carol_user) = app.logged_in("carol", false).await;
+    let has = |body: &str| body.contains("href=\"/c/cercle-elus\"");
+
+    let (_, body) = get(&alice, app.at("/t/mauricie")).await;
+    assert!(has(&body), "its owner sees it: {body}");
+    let (_, body) = get(&bob, app.at("/t/mauricie")).await;
+    assert!(!has(&body), "{body}");
+    let kept = app.state.pages.len();
+    // Carol holds the same facts as Bob (none): she gets his page, kept once.
+    let (_, body) = get(&carol, app.at("/t/mauricie")).await;
+    assert!(!has(&body), "{body}");
+    assert_eq!(app.state.pages.len(), kept, "one page for both");
+    let (_, map) = get(&carol, app.at("/t/trois-rivieres/map")).await;
+    assert!(!has(&map), "{map}");
+
+    // Carol is let in (another writer): she sees it at once, on the page
+    // and the map; Bob still does not.
+    let community: i64 =
+        sqlx::query_scalar("SELECT id FROM communities WHERE slug = 'cercle-elus'")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("community");
+    sqlx::query(
+        "INSERT INTO memberships (community_id, user_id, role, state, message, welcomed, created_at, updated_at) \
+         VALUES ($1, $2, 'member', 'active', '', 0, 0, 0)",
+    )
+    .bind(community)
+    .bind(carol_user.id)
+    .execute(&app.state.db.pool)
+    .await
+    .expect("membership");
+    let (_, body) = get(&carol, app.at("/t/mauricie")).await;
+    assert!(has(&body), "{body}");
+    let (_, map) = get(&carol, app.at("/t/trois-rivieres/map")).await;
+    assert!(has(&map), "{map}");
+    let (_, body) = get(&bob, app.at("/t/mauricie")).await;
+    assert!(!has(&body), "{body}");
+    let (_, body) = get(&alice, app.at("/t/mauricie")).await;
+    assert!(has(&body), "{body}");
+
+    // Banned: Carol loses it at once.
+    sqlx::query("UPDATE memberships SET state = 'banned' WHERE community_id = $1 AND user_id = $2")
+        .bind(community)
+        .bind(carol_user.id)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("ban");
+    let (_, body) = get(&carol, app.at("/t/mauricie")).await;
+    assert!(!has(&body), "{body}");
+    let (_, body) = get(&alice, app.at("/t/mauricie")).await;
+    assert!(has(&body), "{body}");
 }

@@ -4,8 +4,10 @@
 //! pages show). A request reads the number (one statement) and serves the
 //! cached page when it was computed under the same number and recently
 //! enough (`MAX_AGE`, for what depends on the clock, such as upcoming
-//! events); otherwise the page is computed and kept. Only anonymous views
-//! are cached: what a member sees depends on their memberships.
+//! events); otherwise the page is computed and kept. Members share the
+//! pages of those who hold the same policy facts (`audience_key`); a page
+//! is kept only when the number did not move while it was computed, so a
+//! page computed while a membership changed is never served to others.
 //!
 //! The number is read before the page's data, so a page is never kept
 //! under a number newer than its data: a change committed in between makes
@@ -16,7 +18,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::accounts::User;
 use crate::db::Db;
+use crate::policy::{self, PageAudience};
 
 /// How long a cached page may be served at most, whatever the version.
 pub const MAX_AGE: Duration = Duration::from_secs(60);
@@ -69,6 +73,35 @@ impl Pages {
 #[derive(Default)]
 pub struct PageCache {
     pages: Mutex<Pages>,
+}
+
+/// The part of a cache key that says whom a page is for: `anon`, `admin`,
+/// `member` (a member without any of the policy's viewer facts), or `f`
+/// and a digest of the member's facts (`policy::VIEWER_FACTS_SQL`), so
+/// members who hold the same facts share pages, and a member never gets a
+/// page computed for other facts. One statement for a member, none
+/// otherwise.
+pub async fn audience_key(db: &Db, viewer: Option<&User>) -> Result<String, sqlx::Error> {
+    use sha2::{Digest, Sha256};
+    let id = match policy::page_audience(viewer) {
+        PageAudience::Anonymous => return Ok("anon".into()),
+        PageAudience::Admin => return Ok("admin".into()),
+        PageAudience::Member(id) => id,
+    };
+    let mut facts: Vec<(String, i64)> = sqlx::query_as(policy::VIEWER_FACTS_SQL)
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await?;
+    if facts.is_empty() {
+        return Ok("member".into());
+    }
+    facts.sort();
+    facts.dedup();
+    let mut h = Sha256::new();
+    for (k, id) in &facts {
+        h.update(format!("{k}{id};"));
+    }
+    Ok(format!("f{}", hex::encode(&h.finalize()[..16])))
 }
 
 /// The database's content version (one statement).

@@ -216,6 +216,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "content_version",
         include_str!("../../../migrations/0045_content_version.sql"),
     ),
+    (
+        46,
+        "content_version_members",
+        include_str!("../../../migrations/0046_content_version_members.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

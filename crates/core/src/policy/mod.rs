@@ -736,6 +736,49 @@ pub fn listed_communities_sql(c: &str, viewer: Option<&User>, param: usize) -> S
     }
 }
 
+/// Whom a page shared between viewers (the territory pages' cache,
+/// crates/core/src/cache.rs) is computed for. Two signed-in viewers see
+/// the same territory page when the SQL forms above give them the same
+/// rows, which they do when they hold the same `VIEWER_FACTS_SQL` rows:
+/// those forms depend on a non-admin viewer only through these facts.
+/// **A new viewer-dependent condition in those forms adds its fact here.**
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageAudience {
+    /// Anonymous, or a viewer the policy treats as one (suspended, remote).
+    Anonymous,
+    /// Administrators all see everything (`1 = 1`).
+    Admin,
+    /// A member: their facts decide (`VIEWER_FACTS_SQL`, viewer at `$1`).
+    Member(i64),
+}
+
+pub fn page_audience(viewer: Option<&User>) -> PageAudience {
+    match acting(viewer) {
+        None => PageAudience::Anonymous,
+        Some(u) if u.is_admin => PageAudience::Admin,
+        Some(u) => PageAudience::Member(u.id),
+    }
+}
+
+/// The facts about a member that the SQL forms above read (viewer at
+/// `$1`), one row each, `(kind, id)`: active memberships of communities
+/// that are not open (readable, findable, searchable and listed forms),
+/// bans (listed), communities they created awaiting review (readable),
+/// active organisation memberships (`visible_organisations_sql`),
+/// initiatives they proposed not yet validated
+/// (`visible_initiatives_sql`), and events they organise
+/// (`events::listing::visible_sql`) outside open communities. A member
+/// without any sees what an anonymous visitor sees.
+pub const VIEWER_FACTS_SQL: &str = "SELECT CASE WHEN m.state = 'banned' THEN 'b' ELSE 'm' END AS k, m.community_id AS id \
+     FROM memberships m JOIN communities c ON c.id = m.community_id \
+     WHERE m.user_id = $1 AND ((m.state = 'active' AND c.visibility <> 'open') OR m.state = 'banned') \
+     UNION ALL SELECT 'c', id FROM communities WHERE created_by = $1 AND status IN ('pending', 'refused') \
+     UNION ALL SELECT 'o', organisation_id FROM organisation_members WHERE user_id = $1 AND state = 'active' \
+     UNION ALL SELECT 'i', id FROM initiatives WHERE proposed_by = $1 AND status <> 'validated' \
+     UNION ALL SELECT 'e', e.id FROM events e WHERE e.organiser_id = $1 AND NOT EXISTS \
+       (SELECT 1 FROM event_communities ec JOIN communities oc ON oc.id = ec.community_id \
+        WHERE ec.event_id = e.id AND oc.visibility = 'open' AND oc.status IN ('active', 'archived'))";
+
 /// Whether the SQL helpers above need the viewer id bound.
 pub fn sql_needs_viewer(viewer: Option<&User>) -> Option<i64> {
     acting(viewer).filter(|u| !u.is_admin).map(|u| u.id)
