@@ -305,6 +305,11 @@ async fn newsletter_permission_matrix_channel_audience_viewer() {
             .unwrap();
             assert_eq!(status == 303, proposed == 1, "{a:?} {v:?}: {status}");
             actual.insert((Channel::Proposal, a, v), proposed == 1);
+            // A publication is proposed once per list: start afresh.
+            sqlx::query("DELETE FROM newsletter_proposals")
+                .execute(&app.state.db.pool)
+                .await
+                .unwrap();
         }
     }
 
