@@ -23,7 +23,9 @@ use crate::i18n::{Arg, Lang};
 use crate::newsletter::{self, Access, compose, ops};
 use crate::web::ctx::CsrfForm;
 
+mod issue_edit;
 mod subscribers;
+use issue_edit::*;
 use subscribers::*;
 
 pub fn router() -> Router<AppState> {
@@ -49,6 +51,20 @@ pub fn router() -> Router<AppState> {
         .route("/newsletters/{slug}/issues/{id}/items", post(add_item))
         .route("/newsletters/{slug}/issues/{id}/test", post(test_send))
         .route("/newsletters/{slug}/issues/{id}/send", post(send))
+        .route(
+            "/newsletters/{slug}/issues/{id}/items/{item}",
+            post(edit_item),
+        )
+        .route(
+            "/newsletters/{slug}/issues/{id}/items/{item}/remove",
+            post(remove_item),
+        )
+        .route("/newsletters/{slug}/issues/{id}/schedule", post(schedule))
+        .route(
+            "/newsletters/{slug}/issues/{id}/unschedule",
+            post(unschedule),
+        )
+        .route("/newsletters/{slug}/issues/{id}/go/{item}", get(click))
         .route(
             "/newsletters/{slug}/import",
             get(import_form).post(import_submit),
@@ -247,6 +263,7 @@ struct ShowPage {
     intro: String,
     reference: String,
     note: String,
+    click_count: bool,
 }
 
 struct Typed {
@@ -306,6 +323,7 @@ async fn show_page(state: &AppState, ctx: &Ctx, a: &Access, typed: Typed) -> App
         intro: typed.intro,
         reference: typed.reference,
         note: typed.note,
+        click_count: state.config.newsletter_click_count,
     })
 }
 
@@ -512,14 +530,22 @@ struct IssuePage {
     report: Option<newsletter::sender::Report>,
     /// "Suggested since the last issue" (drafts, editors).
     suggestions: Vec<SuggestionRow>,
-    /// The editor's search and its publications.
+    /// The editor's search and what it found.
     q: String,
     found: Vec<SuggestionRow>,
     searched: bool,
+    /// Scheduled for (wall time in the instance's zone), and the form's value.
+    scheduled: Option<String>,
+    schedule_value: String,
+    /// Why a scheduled send did not start, translated, or empty.
+    schedule_error: String,
+    /// The instance counts clicks (aggregate): shown with the items.
+    click_count: bool,
 }
 
 pub struct SuggestionRow {
-    pub id: i64,
+    /// The value the "add" form sends (`p:12`, `e:3`, `r:7`).
+    pub id: String,
     pub title: String,
     pub path: String,
     pub date: i64,
@@ -543,6 +569,8 @@ fn reason_text(lang: Lang, r: &newsletter::suggest::Reason) -> String {
         Reason::Pinned => lang.t("newsletter-suggest-pinned"),
         Reason::Watch => lang.t("newsletter-suggest-watch"),
         Reason::Replies(n) => lang.ta("newsletter-suggest-replies", &[("count", Arg::Num(*n))]),
+        Reason::Upcoming => lang.t("newsletter-suggest-upcoming"),
+        Reason::NewResource => lang.t("newsletter-suggest-resource"),
     }
 }
 
@@ -577,12 +605,20 @@ async fn issue_view(
     let workbench = a.edit && is.sent_at.is_none();
     let viewer = ctx.user.as_ref();
     let suggestions = if workbench {
-        let picked: Vec<i64> = its.iter().filter_map(|i| i.publication_id).collect();
+        use newsletter::items::ItemRef;
+        let picked: Vec<ItemRef> = its
+            .iter()
+            .filter_map(|i| match i.kind.as_str() {
+                "event" => i.event_id.map(ItemRef::Event),
+                "resource" => i.resource_id.map(ItemRef::Resource),
+                _ => i.publication_id.map(ItemRef::Publication),
+            })
+            .collect();
         newsletter::suggest::suggestions(state, viewer, a, &picked)
             .await?
             .into_iter()
             .map(|x| SuggestionRow {
-                id: x.publication_id,
+                id: x.reference,
                 title: x.title,
                 path: x.path,
                 date: x.created_at,
@@ -601,17 +637,28 @@ async fn issue_view(
             ..Default::default()
         };
         let results = crate::search::search(&state.db, viewer, &req).await?;
+        use newsletter::items::ItemRef;
         for h in results.hits {
-            let Some(pid) = h.publication_id else {
-                continue;
+            let r = match h.kind.as_str() {
+                "event" => ItemRef::Event(h.id),
+                "resource" => ItemRef::Resource(h.id),
+                _ => match h.publication_id {
+                    Some(pid) => ItemRef::Publication(pid),
+                    None => continue,
+                },
             };
-            if found.iter().any(|f: &SuggestionRow| f.id == pid) {
+            if found.iter().any(|f: &SuggestionRow| f.id == r.value()) {
                 continue;
             }
+            let path = match r {
+                ItemRef::Publication(id) => crate::urls::publication(id),
+                ItemRef::Event(id) => crate::urls::event(id),
+                ItemRef::Resource(id) => crate::urls::resource(id),
+            };
             found.push(SuggestionRow {
-                id: pid,
+                id: r.value(),
                 title: h.title,
-                path: crate::urls::publication(pid),
+                path,
                 date: h.created_at,
                 reason: crate::search::kind_label(ctx.lang, &h.kind),
             });
@@ -626,7 +673,29 @@ async fn issue_view(
         (true, Some(at)) => Some(newsletter::sender::report(&state.db, is.id, Some(at)).await?),
         _ => None,
     };
+    let tz = chrono_tz::America::Toronto;
+    let scheduled = is
+        .scheduled_at
+        .filter(|_| is.status == "scheduled")
+        .map(|at| {
+            crate::events::time::local_of(tz, at)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        });
+    let schedule_value = is
+        .scheduled_at
+        .map(|at| crate::events::time::format_local(crate::events::time::local_of(tz, at), false))
+        .unwrap_or_default();
+    let schedule_error = if is.schedule_error.is_empty() || !a.edit {
+        String::new()
+    } else {
+        ctx.t(&is.schedule_error)
+    };
     Ok(IssuePage {
+        scheduled,
+        schedule_value,
+        schedule_error,
+        click_count: state.config.newsletter_click_count,
         report,
         suggestions,
         searched: !q.is_empty(),
@@ -692,7 +761,14 @@ async fn issue_email(
 ) -> AppResult<Response> {
     let (a, is) = load_issue(&state, &ctx, &slug, id).await?;
     let its = compose::items(&state.db, is.id).await?;
-    let r = compose::render(&state, ctx.lang, &a.list, &is, &its, None);
+    let r = compose::render(
+        &compose::Site::of(&state),
+        ctx.lang,
+        &a.list,
+        &is,
+        &its,
+        None,
+    );
     let mut res = (StatusCode::OK, r.html).into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -713,6 +789,7 @@ struct ItemForm {
     category: String,
     title: String,
     blurb: String,
+    editorial: String,
 }
 
 async fn add_item(
@@ -724,18 +801,13 @@ async fn add_item(
     ctx.verify_csrf(&f.csrf)?;
     let actor = actor(&ctx)?;
     let (a, is) = load_issue(&state, &ctx, &slug, id).await?;
-    match ops::add_item(
-        &state,
-        &actor,
-        &a,
-        id,
-        &f.reference,
-        &f.category,
-        &f.title,
-        &f.blurb,
-    )
-    .await
-    {
+    let text = ops::ItemText {
+        category: f.category.clone(),
+        title: f.title.clone(),
+        blurb: f.blurb.clone(),
+        editorial: f.editorial.clone(),
+    };
+    match ops::add_item(&state, &actor, &a, id, &f.reference, &text).await {
         Ok(()) => Ok(ctx.redirect(&crate::urls::newsletter_issue(&a.list.slug, id))),
         Err(AppError::Invalid { fields }) => {
             let errors = errors_of(ctx.lang, &fields);

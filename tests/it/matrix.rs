@@ -38,6 +38,10 @@
 //! - widened by sharing: a private publication its author shares into an
 //!   open community is then read by everyone, but what was written before
 //!   (its first reply, its earlier version) stays with its first audience.
+//!
+//! The newsletter channels (an issue's archive page, the archive feed, the
+//! issue by e-mail, proposals) have their own table, by the list's
+//! audience: `matrix_newsletter.rs`.
 
 use std::collections::HashMap;
 

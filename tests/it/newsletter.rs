@@ -536,34 +536,76 @@ async fn newsletter_items_follow_the_audience_matrix() {
         .execute(&app.state.db.pool)
         .await
         .unwrap();
-    let rows: [(&str, i64); 6] = [
+    use crate::newsletter_items::{event, resource};
+    let rows: [(&str, String); 13] = [
         (
             "open",
-            publication(&app, &owner, "Ouverte", &[open], 60).await,
+            publication(&app, &owner, "Ouverte", &[open], 60)
+                .await
+                .to_string(),
         ),
         (
             "private",
-            publication(&app, &owner, "Privée", &[private], 60).await,
+            publication(&app, &owner, "Privée", &[private], 60)
+                .await
+                .to_string(),
         ),
         (
             "unlisted",
-            publication(&app, &owner, "Discrète", &[unlisted], 60).await,
+            publication(&app, &owner, "Discrète", &[unlisted], 60)
+                .await
+                .to_string(),
         ),
         (
             "archived",
-            publication(&app, &owner, "Archivée", &[archived], 60).await,
+            publication(&app, &owner, "Archivée", &[archived], 60)
+                .await
+                .to_string(),
         ),
         (
             "removed",
-            publication(&app, &owner, "Retirée", &[open], 60).await,
+            publication(&app, &owner, "Retirée", &[open], 60)
+                .await
+                .to_string(),
         ),
         (
             "widened",
-            publication(&app, &owner, "Élargie", &[private, open], 60).await,
+            publication(&app, &owner, "Élargie", &[private, open], 60)
+                .await
+                .to_string(),
+        ),
+        // Events and resources follow the same rule.
+        (
+            "event open",
+            format!("e:{}", event(&app, "É1", &[open]).await),
+        ),
+        (
+            "event private",
+            format!("e:{}", event(&app, "É2", &[private]).await),
+        ),
+        (
+            "event unlisted",
+            format!("e:{}", event(&app, "É3", &[unlisted]).await),
+        ),
+        (
+            "event archived",
+            format!("e:{}", event(&app, "É4", &[archived]).await),
+        ),
+        (
+            "resource library",
+            format!("r:{}", resource(&app, "R1", true, &[]).await),
+        ),
+        (
+            "resource open",
+            format!("r:{}", resource(&app, "R2", false, &[open]).await),
+        ),
+        (
+            "resource private",
+            format!("r:{}", resource(&app, "R3", false, &[private]).await),
         ),
     ];
     sqlx::query("UPDATE publication_communities SET status = 'removed' WHERE publication_id = $1")
-        .bind(rows[4].1)
+        .bind(rows[4].1.parse::<i64>().unwrap())
         .execute(&app.state.db.pool)
         .await
         .unwrap();
@@ -582,6 +624,13 @@ async fn newsletter_items_follow_the_audience_matrix() {
         ("archived", [true, true, true]),
         ("removed", [false, false, false]),
         ("widened", [true, true, true]),
+        ("event open", [true, true, true]),
+        ("event private", [false, false, true]),
+        ("event unlisted", [false, false, false]),
+        ("event archived", [true, true, true]),
+        ("resource library", [true, true, true]),
+        ("resource open", [true, true, true]),
+        ("resource private", [false, false, true]),
     ]);
     let mut wrong = Vec::new();
     for (i, (kind, community_slug)) in lists.iter().enumerate() {
@@ -604,20 +653,26 @@ async fn newsletter_items_follow_the_audience_matrix() {
             .await
             .expect("issue");
         for (vis, pid) in &rows {
-            let got =
-                match ops::add_item(&app.state, &actor, &a, issue, &pid.to_string(), "", "", "")
-                    .await
-                {
-                    Ok(()) => true,
-                    Err(AppError::Invalid { fields }) => {
-                        assert_eq!(
-                            fields[0].1, "newsletter-item-refused-audience",
-                            "{vis} × {kind}"
-                        );
-                        false
-                    }
-                    Err(e) => panic!("{vis} × {kind}: {e}"),
-                };
+            let got = match ops::add_item(
+                &app.state,
+                &actor,
+                &a,
+                issue,
+                pid,
+                &ops::ItemText::default(),
+            )
+            .await
+            {
+                Ok(()) => true,
+                Err(AppError::Invalid { fields }) => {
+                    assert_eq!(
+                        fields[0].1, "newsletter-item-refused-audience",
+                        "{vis} × {kind}"
+                    );
+                    false
+                }
+                Err(e) => panic!("{vis} × {kind}: {e}"),
+            };
             if got != expected[vis][i] {
                 wrong.push(format!(
                     "{vis} × {kind}: got {got}, expected {}",

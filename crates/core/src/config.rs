@@ -53,6 +53,11 @@ pub struct Config {
     /// Newsletter messages handed to the SMTP server per second, at most
     /// (0: as fast as it takes them). `PASSERELLES_NEWSLETTER_RATE`.
     pub newsletter_rate: u32,
+    /// Count clicks on newsletter links, per item and in aggregate only
+    /// (the links go through a redirect that adds one to the item's count;
+    /// nothing about who clicked). Off by default.
+    /// `PASSERELLES_NEWSLETTER_CLICK_COUNT`.
+    pub newsletter_click_count: bool,
     /// The program that reads the text of uploaded PDFs in a process of its
     /// own (`<it> pdf-text`, `library::pdftext`); this very binary when
     /// unset. `PASSERELLES_PDF_HELPER`.
@@ -108,6 +113,7 @@ impl Default for Config {
             oidc_refresh_grace_secs: 30,
             inbound_mail: InboundMail::default(),
             newsletter_rate: 20,
+            newsletter_click_count: false,
             pdf_helper: None,
             s3: S3Config::default(),
         }
@@ -311,6 +317,9 @@ impl Config {
         }
         if let Some(v) = get("PASSERELLES_NEWSLETTER_RATE") {
             self.newsletter_rate = parse("PASSERELLES_NEWSLETTER_RATE", v)?;
+        }
+        if let Some(v) = get("PASSERELLES_NEWSLETTER_CLICK_COUNT") {
+            self.newsletter_click_count = parse("PASSERELLES_NEWSLETTER_CLICK_COUNT", v)?;
         }
         if let Some(v) = get("PASSERELLES_SMTP_HOST") {
             self.smtp.host = Some(v).filter(|s| !s.is_empty());

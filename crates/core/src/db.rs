@@ -221,6 +221,21 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "content_version_members",
         include_str!("../../../migrations/0046_content_version_members.sql"),
     ),
+    (
+        51,
+        "newsletter_item_kinds",
+        include_str!("../../../migrations/0051_newsletter_item_kinds.sql"),
+    ),
+    (
+        52,
+        "newsletter_schedule",
+        include_str!("../../../migrations/0052_newsletter_schedule.sql"),
+    ),
+    (
+        53,
+        "newsletter_clicks",
+        include_str!("../../../migrations/0053_newsletter_clicks.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

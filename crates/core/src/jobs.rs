@@ -119,6 +119,17 @@ pub enum Job {
         per_second: u32,
         renders: Vec<crate::newsletter::sender::Render>,
     },
+    /// Start sending a scheduled issue at its time, if it is still
+    /// scheduled for `at` (`crate::newsletter::schedule::run_due`).
+    NewsletterDue {
+        issue_id: i64,
+        list: i64,
+        at: i64,
+        base_url: String,
+        instance: String,
+        click_count: bool,
+        per_second: u32,
+    },
     /// Check the cited links that are due and keep their snapshots
     /// (`crate::library::links::check_due`).
     CheckLinks {
@@ -132,7 +143,8 @@ impl Job {
             Job::Mail { .. }
             | Job::ListMail { .. }
             | Job::EventMail { .. }
-            | Job::NewsletterSend { .. } => "mail",
+            | Job::NewsletterSend { .. }
+            | Job::NewsletterDue { .. } => "mail",
             Job::Maintenance => "maintenance",
             Job::Digest { .. } => "digest",
             Job::BackchannelLogout { .. } => "oidc",
@@ -194,6 +206,30 @@ impl Queue {
         .bind(payload)
         .bind(dedupe_key)
         .bind(t)
+        .bind(job.max_attempts())
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Add a job to run at `run_at` (Unix seconds), inside the caller's
+    /// transaction.
+    pub async fn push_at(
+        conn: &mut sqlx::AnyConnection,
+        job: &Job,
+        dedupe_key: Option<&str>,
+        run_at: i64,
+    ) -> Result<(), sqlx::Error> {
+        let payload = serde_json::to_string(job).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        sqlx::query(
+            "INSERT INTO jobs (queue, payload, dedupe_key, run_at, created_at, max_attempts) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(job.queue())
+        .bind(payload)
+        .bind(dedupe_key)
+        .bind(run_at)
+        .bind(now())
         .bind(job.max_attempts())
         .execute(&mut *conn)
         .await?;
@@ -343,6 +379,26 @@ async fn run(db: &Db, mailer: &Mailer, id: i64, job: &Job) -> Outcome {
                 Ok(Step::Done) => Outcome::Done,
                 Ok(Step::Again(at)) => Outcome::Later(at),
                 Ok(Step::Retry(e)) => Outcome::Retry(e),
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
+        }
+        Job::NewsletterDue {
+            issue_id,
+            list,
+            at,
+            base_url,
+            instance,
+            click_count,
+            per_second,
+        } => {
+            let site = crate::newsletter::compose::Site {
+                base_url: base_url.clone(),
+                instance: instance.clone(),
+                click_count: *click_count,
+                per_second: *per_second,
+            };
+            match crate::newsletter::schedule::run_due(db, &site, *list, *issue_id, *at).await {
+                Ok(()) => Outcome::Done,
                 Err(e) => Outcome::Retry(e.to_string()),
             }
         }

@@ -156,6 +156,15 @@ pub fn newsletter(slug: &str) -> String {
     format!("/newsletters/{}", encode_path(slug))
 }
 
+/// The aggregate click counter's redirect for one item of an issue
+/// (only when the instance counts clicks).
+pub fn newsletter_click(slug: &str, issue_id: i64, item_id: i64) -> String {
+    format!(
+        "/newsletters/{}/issues/{issue_id}/go/{item_id}",
+        encode_path(slug)
+    )
+}
+
 /// One issue of a newsletter (its archive page once sent).
 pub fn newsletter_issue(slug: &str, issue_id: i64) -> String {
     format!("/newsletters/{}/issues/{issue_id}", encode_path(slug))

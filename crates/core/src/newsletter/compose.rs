@@ -19,19 +19,69 @@ pub struct Issue {
     pub created_at: i64,
     pub sent_at: Option<i64>,
     pub recipients: i64,
+    /// `draft`, `scheduled` or `sent`.
+    pub status: String,
+    pub scheduled_at: Option<i64>,
+    /// Why a scheduled send did not start (a message key), or empty.
+    pub schedule_error: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct Item {
     pub id: i64,
     pub category: String,
+    /// `publication` (watch items are publications), `event` or `resource`.
+    pub kind: String,
     pub publication_id: Option<i64>,
+    pub event_id: Option<i64>,
+    pub resource_id: Option<i64>,
     pub title: String,
     pub blurb: String,
+    /// The editor's optional introduction to the item.
+    pub editorial: String,
     pub url: String,
+    /// Aggregate clicks (counted only when the instance enables it).
+    pub clicks: i64,
 }
 
-const ISSUE_COLUMNS: &str = "id, list_id, subject, intro, created_at, sent_at, recipients";
+/// What a rendering needs from the instance, without the whole state (a
+/// scheduled send renders in the job worker).
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub base_url: String,
+    pub instance: String,
+    /// Links go through the aggregate click counter.
+    pub click_count: bool,
+    pub per_second: u32,
+}
+
+impl Site {
+    pub fn of(state: &AppState) -> Site {
+        Site {
+            base_url: state.config.public_url(),
+            instance: state.instance_name(),
+            click_count: state.config.newsletter_click_count,
+            per_second: state.config.newsletter_rate,
+        }
+    }
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+    /// The address an item's link points to in an issue: its own, or the
+    /// aggregate counter's redirect when the instance counts clicks.
+    pub fn item_link(&self, list: &List, issue_id: i64, item: &Item) -> String {
+        if self.click_count {
+            self.url(&crate::urls::newsletter_click(
+                &list.slug, issue_id, item.id,
+            ))
+        } else {
+            item.url.clone()
+        }
+    }
+}
+
+const ISSUE_COLUMNS: &str = "id, list_id, subject, intro, created_at, sent_at, recipients, status, \
+     scheduled_at, schedule_error";
 
 fn issue_from(r: &sqlx::any::AnyRow) -> Result<Issue, sqlx::Error> {
     Ok(Issue {
@@ -42,6 +92,9 @@ fn issue_from(r: &sqlx::any::AnyRow) -> Result<Issue, sqlx::Error> {
         created_at: r.try_get("created_at")?,
         sent_at: r.try_get("sent_at")?,
         recipients: r.try_get("recipients")?,
+        status: r.try_get("status")?,
+        scheduled_at: r.try_get("scheduled_at")?,
+        schedule_error: r.try_get("schedule_error")?,
     })
 }
 
@@ -80,8 +133,8 @@ pub async fn issues(db: &Db, list_id: i64, with_drafts: bool) -> Result<Vec<Issu
 
 pub async fn items(db: &Db, issue_id: i64) -> Result<Vec<Item>, sqlx::Error> {
     sqlx::query(
-        "SELECT id, category, publication_id, title, blurb, url FROM newsletter_items \
-         WHERE issue_id = $1 ORDER BY position, id",
+        "SELECT id, category, kind, publication_id, event_id, resource_id, title, blurb, editorial, url, clicks \
+         FROM newsletter_items WHERE issue_id = $1 ORDER BY position, id",
     )
     .bind(issue_id)
     .fetch_all(&db.pool)
@@ -91,10 +144,15 @@ pub async fn items(db: &Db, issue_id: i64) -> Result<Vec<Item>, sqlx::Error> {
         Ok(Item {
             id: r.try_get("id")?,
             category: r.try_get("category")?,
+            kind: r.try_get("kind")?,
             publication_id: r.try_get("publication_id")?,
+            event_id: r.try_get("event_id")?,
+            resource_id: r.try_get("resource_id")?,
             title: r.try_get("title")?,
             blurb: r.try_get("blurb")?,
+            editorial: r.try_get("editorial")?,
             url: r.try_get("url")?,
+            clicks: r.try_get("clicks")?,
         })
     })
     .collect()
@@ -157,14 +215,14 @@ pub struct Rendered {
 /// The issue as an e-mail. `unsubscribe`: the subscriber's link (or a
 /// placeholder replaced per subscriber); `None` for a test send.
 pub fn render(
-    state: &AppState,
+    site: &Site,
     lang: Lang,
     list: &List,
     issue: &Issue,
     items: &[Item],
     unsubscribe: Option<&str>,
 ) -> Rendered {
-    let archive = state.url(&crate::urls::newsletter_issue(&list.slug, issue.id));
+    let archive = site.url(&crate::urls::newsletter_issue(&list.slug, issue.id));
     let groups = grouped(list, items);
     let mut text = format!(
         "{}\n{}\n\n",
@@ -192,14 +250,26 @@ pub fn render(
         }
         html.push_str("<ul>");
         for i in its {
-            text.push_str(&format!("* {}\n  {}\n", i.title, i.url));
+            let link = site.item_link(list, issue.id, i);
+            if !i.editorial.is_empty() {
+                text.push_str(&format!("{}\n", i.editorial));
+            }
+            text.push_str(&format!("* {}\n  {}\n", i.title, link));
             if !i.blurb.is_empty() {
                 text.push_str(&format!("  {}\n", i.blurb));
             }
             text.push('\n');
             html.push_str(&format!(
-                "<li><a href=\"{}\">{}</a>{}</li>",
-                escape(&i.url),
+                "<li>{}<a href=\"{}\">{}</a>{}</li>",
+                if i.editorial.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "<p><em>{}</em></p>",
+                        escape(&i.editorial).replace('\n', "<br>")
+                    )
+                },
+                escape(&link),
                 escape(&i.title),
                 if i.blurb.is_empty() {
                     String::new()
@@ -212,10 +282,14 @@ pub fn render(
     }
     let args: [(&'static str, Arg); 2] = [
         ("archive", Arg::Str(archive.clone())),
-        ("instance", Arg::Str(state.instance_name())),
+        ("instance", Arg::Str(site.instance.clone())),
     ];
     let footer = lang.ta("newsletter-mail-footer", &args);
-    let privacy = lang.t("newsletter-mail-no-tracking");
+    let privacy = lang.t(if site.click_count {
+        "newsletter-mail-click-count"
+    } else {
+        "newsletter-mail-no-tracking"
+    });
     text.push_str(&format!("-- \n{footer}\n{privacy}\n"));
     html.push_str(&format!(
         "<hr><p>{}<br><a href=\"{}\">{}</a></p><p>{}</p>",

@@ -12,7 +12,9 @@
 
 pub mod compose;
 pub mod import;
+pub mod items;
 pub mod ops;
+pub mod schedule;
 pub mod sender;
 pub mod suggest;
 

@@ -11,9 +11,7 @@ use crate::actor::Actor;
 use crate::db::now;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Arg, Lang};
-use crate::jobs::{Job, Queue};
-use crate::policy::{Action, Sight};
-use crate::publications;
+use crate::policy::Action;
 use crate::state::AppState;
 
 /// A confirmation link lives a week.
@@ -445,106 +443,7 @@ pub fn publication_ref(reference: &str) -> Option<i64> {
         .ok()
 }
 
-/// Add a publication to a draft, under a category, with its title and
-/// blurb (the publication's own when left empty). Refused, with the
-/// reason, when the list's audience could not read it (`may_carry`).
-#[allow(clippy::too_many_arguments)]
-pub async fn add_item(
-    state: &AppState,
-    actor: &Actor,
-    a: &Access,
-    issue_id: i64,
-    reference: &str,
-    category: &str,
-    title: &str,
-    blurb: &str,
-) -> AppResult<()> {
-    may_edit(a)?;
-    let draft = issue(&state.db, a.list.id, issue_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if draft.sent_at.is_some() {
-        return Err(AppError::Conflict {
-            code: "issue_sent",
-            message_key: "newsletter-error-sent",
-        });
-    }
-    let viewer = actor.user();
-    let found = match publication_ref(reference) {
-        Some(id) => publications::by_id(&state.db, id, viewer).await?,
-        None => None,
-    };
-    // What the editor may not find is "not found", whatever it is.
-    let p = match found {
-        Some(p) => {
-            let links = publications::links_of(&state.db, viewer, &[p.id])
-                .await?
-                .remove(&p.id)
-                .unwrap_or_default();
-            (publications::sight(viewer, &p, &links) == Sight::Full).then_some(p)
-        }
-        None => None,
-    };
-    let Some(p) = p else {
-        return Err(invalid(vec![(
-            "reference",
-            "newsletter-error-item-not-found",
-        )]));
-    };
-    if let Err(reason) = super::may_carry(&state.db, a, &p).await? {
-        return Err(invalid(vec![("reference", reason)]));
-    }
-    let category = category.trim();
-    if !category.is_empty() && !a.list.categories.iter().any(|c| c == category) {
-        return Err(invalid(vec![("category", "newsletter-error-category")]));
-    }
-    let title = match title.trim() {
-        "" => p.title.clone(),
-        t => t.to_string(),
-    };
-    let blurb = match blurb.trim() {
-        "" => compose::excerpt(&p.body, 280),
-        b => b.to_string(),
-    };
-    if title.chars().count() > super::SUBJECT_MAX || blurb.chars().count() > super::BLURB_MAX {
-        return Err(invalid(vec![("blurb", "newsletter-error-blurb")]));
-    }
-    let url = state.url(&crate::urls::publication(p.id));
-    sqlx::query(
-        "INSERT INTO newsletter_items (issue_id, position, category, publication_id, title, blurb, url) \
-         VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM newsletter_items WHERE issue_id = $1), $2, $3, $4, $5, $6)",
-    )
-    .bind(issue_id)
-    .bind(category)
-    .bind(p.id)
-    .bind(title)
-    .bind(blurb)
-    .bind(url)
-    .execute(&state.db.pool)
-    .await?;
-    Ok(())
-}
-
-/// Every item must still be readable by the audience when the issue
-/// goes out (a community may have become private since it was picked).
-async fn recheck_items(state: &AppState, a: &Access, its: &[Item]) -> AppResult<()> {
-    for it in its {
-        let Some(pid) = it.publication_id else {
-            continue;
-        };
-        let ok = match publications::by_id(&state.db, pid, None).await? {
-            Some(p) => super::may_carry(&state.db, a, &p).await?.is_ok(),
-            None => false,
-        };
-        if !ok {
-            return Err(AppError::Conflict {
-                code: "item_no_longer_readable",
-                message_key: "newsletter-error-item-gone",
-            });
-        }
-    }
-    Ok(())
-}
+pub use super::items::{ItemText, add as add_item, edit as edit_item, remove as remove_item};
 
 /// Send the draft to oneself, as subscribers will get it.
 pub async fn test_send(
@@ -564,7 +463,7 @@ pub async fn test_send(
         .ok_or(AppError::NotFound)?;
     let its = items(&state.db, issue_id).await?;
     let lang = Lang::from_code(&u.locale).unwrap_or_default();
-    let r = compose::render(state, lang, &a.list, &is, &its, None);
+    let r = compose::render(&compose::Site::of(state), lang, &a.list, &is, &its, None);
     state
         .send_mail(
             &email,
@@ -577,92 +476,36 @@ pub async fn test_send(
     Ok(())
 }
 
-/// Send a draft to every active subscriber through the job queue. The
-/// switch to "sent", one delivery row per subscriber (primary key: issue,
-/// subscriber; state `queued`) and the one send job (de-duplication key)
-/// are one transaction: sending again, or twice at once, sends nobody
-/// twice. The job (`super::sender`) is resumable after a crash.
+/// Send a draft (or a scheduled issue, now) to every active subscriber
+/// who may read the list, through the job queue (`super::schedule::start`).
 pub async fn send(state: &AppState, actor: &Actor, a: &Access, issue_id: i64) -> AppResult<i64> {
     may_edit(a)?;
-    let is = issue(&state.db, a.list.id, issue_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let its = items(&state.db, issue_id).await?;
-    recheck_items(state, a, &its).await?;
-    let t = now();
-    let mut tx = state.db.begin().await?;
-    let switched = sqlx::query(
-        "UPDATE newsletter_issues SET status = 'sent', sent_at = $3 WHERE id = $1 AND list_id = $2 AND status = 'draft'",
-    )
-    .bind(issue_id)
-    .bind(a.list.id)
-    .bind(t)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if switched == 0 {
-        return Err(AppError::Conflict {
-            code: "issue_sent",
-            message_key: "newsletter-error-sent",
-        });
-    }
-    let queued = sqlx::query(
-        "INSERT INTO newsletter_deliveries (issue_id, subscriber_id, queued_at, state) \
-         SELECT $1, id, $2, 'queued' FROM newsletter_subscribers WHERE list_id = $3 AND status = 'active' \
-         ON CONFLICT (issue_id, subscriber_id) DO NOTHING",
-    )
-    .bind(issue_id)
-    .bind(t)
-    .bind(a.list.id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected() as i64;
-    let host = url::Url::parse(&state.config.public_url())
-        .ok()
-        .and_then(|u| u.host_str().map(String::from))
-        .unwrap_or_else(|| "localhost".into());
-    // One rendering per language; each message differs only by its link.
-    let renders = Lang::ALL
-        .iter()
-        .map(|lang| {
-            let r = compose::render(
-                state,
-                *lang,
-                &a.list,
-                &is,
-                &its,
-                Some(super::sender::PLACEHOLDER),
-            );
-            super::sender::Render {
-                lang: lang.code().to_string(),
-                subject: r.subject,
-                text: r.text,
-                html: r.html,
-            }
-        })
-        .collect();
-    let job = Job::NewsletterSend {
-        issue_id,
-        list_id: a.list.list_id_header(&host),
-        unsubscribe_base: state.url(&crate::urls::newsletter_unsubscribe("")),
-        per_second: state.config.newsletter_rate,
-        renders,
-    };
-    Queue::push_in(&mut tx, &job, Some(&format!("newsletter-send:{issue_id}"))).await?;
-    sqlx::query("UPDATE newsletter_issues SET recipients = $2 WHERE id = $1")
-        .bind(issue_id)
-        .bind(queued)
-        .execute(&mut *tx)
-        .await?;
-    audit_in(
-        &mut tx,
-        actor,
-        "newsletter_sent",
-        None,
-        &format!("{} #{issue_id}", a.list.slug),
-    )
-    .await?;
-    tx.commit().await?;
+    let site = compose::Site::of(state);
+    let n = super::schedule::start(&state.db, &site, actor, a, issue_id, None).await?;
     state.jobs.wake();
-    Ok(queued)
+    Ok(n)
+}
+
+/// Schedule a draft for `at` (Unix seconds, in the future).
+pub async fn schedule(
+    state: &AppState,
+    actor: &Actor,
+    a: &Access,
+    issue_id: i64,
+    at: i64,
+) -> AppResult<()> {
+    may_edit(a)?;
+    let site = compose::Site::of(state);
+    super::schedule::schedule(&state.db, &site, actor, a, issue_id, at).await
+}
+
+/// Cancel a schedule before the send starts.
+pub async fn unschedule(
+    state: &AppState,
+    actor: &Actor,
+    a: &Access,
+    issue_id: i64,
+) -> AppResult<()> {
+    may_edit(a)?;
+    super::schedule::cancel(&state.db, actor, a, issue_id).await
 }

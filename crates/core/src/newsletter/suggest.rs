@@ -7,15 +7,20 @@
 //! 1. proposed by members (oldest proposal first);
 //! 2. curated: pinned by a community's animators, or watch items (links
 //!    someone chose to share), most recent activity first;
-//! 3. the most replied, most replies first.
+//! 3. the most replied, most replies first;
+//! 4. events coming up in the next 60 days (of the list's community for
+//!    a community's list), soonest first;
+//! 5. resources added to the library (or to the community) since then,
+//!    newest first.
 //!
-//! A publication appears once, under its first reason; those already in
-//! the draft, and those the list's audience could not read
-//! (`super::may_carry`), are left out.
+//! An item appears once, under its first reason; those already in the
+//! draft, and those the list's audience could not read
+//! (`super::items::may_carry`), are left out.
 
 use sqlx::Row;
 
 use super::Access;
+use super::items::{self, ItemRef};
 use crate::accounts::User;
 use crate::actor::Actor;
 use crate::db::now;
@@ -39,11 +44,17 @@ pub enum Reason {
     Watch,
     /// Most replied: this many replies.
     Replies(i64),
+    /// An event coming up.
+    Upcoming,
+    /// A resource added since the last issue.
+    NewResource,
 }
 
 #[derive(Debug, Clone)]
 pub struct Suggestion {
-    pub publication_id: i64,
+    /// What the "add" form sends (`super::items::ItemRef::value`).
+    pub reference: String,
+    pub r: ItemRef,
     pub title: String,
     pub path: String,
     pub created_at: i64,
@@ -61,16 +72,16 @@ pub async fn since(state: &AppState, list_id: i64) -> AppResult<i64> {
 }
 
 /// The suggestions for `a`'s next issue as `editor` sees them, leaving
-/// out the publications in `exclude` (the draft's items).
+/// out the items in `exclude` (the draft's).
 pub async fn suggestions(
     state: &AppState,
     editor: Option<&User>,
     a: &Access,
-    exclude: &[i64],
+    exclude: &[ItemRef],
 ) -> AppResult<Vec<Suggestion>> {
     let since = since(state, a.list.id).await?;
     let db = &state.db;
-    let mut candidates: Vec<(i64, Reason)> = Vec::new();
+    let mut candidates: Vec<(ItemRef, Reason)> = Vec::new();
     let proposals = sqlx::query(
         "SELECT np.publication_id, np.note, COALESCE(u.username, '') AS username FROM newsletter_proposals np \
          LEFT JOIN users u ON u.id = np.proposed_by WHERE np.list_id = $1 AND np.created_at >= $2 \
@@ -82,7 +93,7 @@ pub async fn suggestions(
     .await?;
     for r in proposals {
         candidates.push((
-            r.try_get("publication_id")?,
+            ItemRef::Publication(r.try_get("publication_id")?),
             Reason::Proposed {
                 by: r.try_get("username")?,
                 note: r.try_get("note")?,
@@ -114,7 +125,7 @@ pub async fn suggestions(
             Err(_) => r.try_get::<i64, _>("pinned")? != 0,
         };
         candidates.push((
-            r.try_get("id")?,
+            ItemRef::Publication(r.try_get("id")?),
             if pinned {
                 Reason::Pinned
             } else {
@@ -132,36 +143,80 @@ pub async fn suggestions(
         .fetch_all(&db.pool)
         .await?
     {
-        candidates.push((r.try_get("id")?, Reason::Replies(r.try_get("reply_count")?)));
+        candidates.push((
+            ItemRef::Publication(r.try_get("id")?),
+            Reason::Replies(r.try_get("reply_count")?),
+        ));
+    }
+    let t = now();
+    let (escope, rscope) = match &a.community {
+        Some(_) => (
+            " AND EXISTS (SELECT 1 FROM event_communities x WHERE x.event_id = e.id AND x.community_id = $3)",
+            " AND EXISTS (SELECT 1 FROM resource_communities x WHERE x.resource_id = r.id AND x.community_id = $2)",
+        ),
+        None => (" AND ($3 = $3)", " AND r.in_library = 1 AND ($2 = $2)"),
+    };
+    let upcoming = format!(
+        "SELECT e.id FROM events e WHERE e.starts_at >= $1 AND e.starts_at < $2 AND e.status <> 'cancelled'{escope} \
+         ORDER BY e.starts_at, e.id LIMIT 30"
+    );
+    for id in sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(upcoming))
+        .bind(t)
+        .bind(t + 60 * 86400)
+        .bind(cid)
+        .fetch_all(&db.pool)
+        .await?
+    {
+        candidates.push((ItemRef::Event(id), Reason::Upcoming));
+    }
+    let added = format!(
+        "SELECT r.id FROM resources r WHERE r.created_at >= $1 AND r.status = 'visible'{rscope} \
+         ORDER BY r.created_at DESC, r.id DESC LIMIT 30"
+    );
+    for id in sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(added))
+        .bind(since)
+        .bind(cid)
+        .fetch_all(&db.pool)
+        .await?
+    {
+        candidates.push((ItemRef::Resource(id), Reason::NewResource));
     }
     let mut out: Vec<Suggestion> = Vec::new();
-    let mut seen: Vec<i64> = exclude.to_vec();
-    for (id, reason) in candidates {
+    let mut seen: Vec<ItemRef> = exclude.to_vec();
+    for (r, reason) in candidates {
         if out.len() >= MAX {
             break;
         }
-        if seen.contains(&id) {
+        if seen.contains(&r) {
             continue;
         }
-        seen.push(id);
-        let Some(p) = publications::by_id(db, id, editor).await? else {
+        seen.push(r);
+        let Some(c) = items::resolve(db, editor, r).await? else {
             continue;
         };
-        let links = publications::links_of(db, editor, &[p.id])
-            .await?
-            .remove(&p.id)
-            .unwrap_or_default();
-        if publications::sight(editor, &p, &links) != Sight::Full {
+        if items::may_carry(db, a, r).await?.is_err() {
             continue;
         }
-        if super::may_carry(db, a, &p).await?.is_err() {
-            continue;
-        }
+        let created_at = match r {
+            ItemRef::Publication(id) => publications::by_id(db, id, editor)
+                .await?
+                .map(|p| p.created_at)
+                .unwrap_or_default(),
+            ItemRef::Event(id) => crate::events::by_id(db, id)
+                .await?
+                .map(|e| e.starts_at)
+                .unwrap_or_default(),
+            ItemRef::Resource(id) => crate::library::by_id(db, id)
+                .await?
+                .map(|x| x.created_at)
+                .unwrap_or_default(),
+        };
         out.push(Suggestion {
-            publication_id: p.id,
-            title: p.title.clone(),
-            path: crate::urls::publication(p.id),
-            created_at: p.created_at,
+            reference: r.value(),
+            r,
+            title: c.title,
+            path: c.path,
+            created_at,
             reason,
         });
     }
