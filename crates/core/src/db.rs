@@ -216,6 +216,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "content_version",
         include_str!("../../../migrations/0045_content_version.sql"),
     ),
+    (
+        57,
+        "term_tags",
+        include_str!("../../../migrations/0057_term_tags.sql"),
+    ),
+    (
+        58,
+        "publication_links",
+        include_str!("../../../migrations/0058_publication_links.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

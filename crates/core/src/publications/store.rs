@@ -356,6 +356,9 @@ pub async fn create(
     )
     .await?;
     set_tags(&mut tx, id, &c.tags).await?;
+    let cited =
+        crate::library::links::cited_urls(c.link.as_ref().map(|l| l.0.as_str()), &c.rendered.html);
+    crate::library::links::cite_in(&mut tx, id, &cited).await?;
     insert_attachments(&mut tx, id, author.id, attachments).await?;
     // Placed where its communities are (territories roll-up).
     crate::territories::places::sync_publication_in(&mut tx, id, None).await?;
@@ -533,6 +536,8 @@ pub async fn edit(
         .execute(&mut *tx)
         .await?;
     set_tags(&mut tx, p.id, &c.tags).await?;
+    let cited = crate::library::links::cited_urls(p.link_url.as_deref(), &c.rendered.html);
+    crate::library::links::cite_in(&mut tx, p.id, &cited).await?;
     delete_attachments(&mut tx, p.id, Some(remove)).await?;
     insert_attachments(&mut tx, p.id, editor.id, add).await?;
     crate::search::index_one(
