@@ -363,11 +363,17 @@ async fn render_list(
     let lang = ctx.lang;
     let pg = q.page.trim().parse::<i64>().unwrap_or(1).clamp(1, 100_000);
     let l = listing::list(&state.db, ctx.user.as_ref(), scope, &q.filter(), pg).await?;
-    let closing = listing::closing_soon(&state.db, ctx.user.as_ref(), scope, CLOSING_SOON)
-        .await?
-        .into_iter()
-        .map(|r| (r.path(), r.title.clone(), r.deadline.clone()))
-        .collect();
+    // The box is part of the library's front page: no filter, first page.
+    let front = pg == 1 && q.pairs().iter().all(|(k, _)| *k == "sort");
+    let closing = if front {
+        listing::closing_soon(&state.db, ctx.user.as_ref(), scope, CLOSING_SOON)
+            .await?
+            .into_iter()
+            .map(|r| (r.path(), r.title.clone(), r.deadline.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let rows = l
         .items
         .iter()
