@@ -402,4 +402,22 @@ async fn links_cited_in_publications_are_checked_and_their_copies_offered() {
     let (s, html) = get(&member, app.at(&format!("/p/{q}/links/0"))).await;
     assert_eq!(s, 200);
     assert!(html_unescape(&html).contains("Texte conservé"));
+    // Deleted, it cites nothing any more (and its copies are gone with it).
+    let res = app
+        .post_form(
+            &member,
+            &format!("/p/{p}/delete"),
+            &format!("/p/{p}/delete"),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let left: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM publication_links WHERE publication_id = $1")
+            .bind(p)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("left");
+    assert_eq!(left, 0);
+    assert_eq!(get(&anon, app.at(&format!("/p/{p}/links/1"))).await.0, 404);
 }

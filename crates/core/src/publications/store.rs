@@ -569,8 +569,8 @@ pub async fn edit(
     Ok(())
 }
 
-/// Delete (its author): a tombstone. The content, earlier versions, tags
-/// and attachments are erased; replies stay attached but unreachable.
+/// Delete (its author): a tombstone. The content, earlier versions, tags,
+/// cited links and attachments are erased; replies stay attached but unreachable.
 pub async fn delete(db: &Db, p: &Publication) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     tick();
@@ -592,6 +592,9 @@ pub async fn delete(db: &Db, p: &Publication) -> Result<(), sqlx::Error> {
         .bind(p.id)
         .execute(&mut *tx)
         .await?;
+    // Its cited links are no longer cited by it.
+    tick();
+    crate::library::links::cite_in(&mut tx, p.id, &[]).await?;
     tick();
     sqlx::query("DELETE FROM notifications WHERE publication_id = $1")
         .bind(p.id)
