@@ -64,18 +64,27 @@ def pick_paths(backend, db_url, data_dir):
     q_pub = ("SELECT p.id FROM publications p JOIN publication_communities pc ON pc.publication_id = p.id "
              "JOIN communities c ON c.id = pc.community_id WHERE c.visibility = 'open' AND p.status = 'visible' "
              "ORDER BY p.reply_count DESC LIMIT 1")
+    # The library (issue 19): the open community with the most resources, and
+    # the lexicon term linked to tags (seed-demo links its concepts' labels).
+    q_lib = ("SELECT c.slug FROM communities c JOIN resource_communities rc ON rc.community_id = c.id "
+             "WHERE c.visibility = 'open' AND c.status = 'active' GROUP BY c.slug ORDER BY COUNT(*) DESC, c.slug LIMIT 1")
+    q_term = ("SELECT t.slug FROM lexicon_terms t WHERE t.status = 'accepted' "
+              "AND EXISTS (SELECT 1 FROM lexicon_term_tags k WHERE k.term_id = t.id) ORDER BY t.id LIMIT 1")
     if backend == "sqlite":
         con = sqlite3.connect(os.path.join(data_dir, "bench.db"))
-        slug = con.execute(q_comm).fetchone()[0]; pid = con.execute(q_pub).fetchone()[0]; con.close()
+        one = lambda q: (con.execute(q).fetchone() or [""])[0]
+        slug = one(q_comm); pid = one(q_pub); lib = one(q_lib); term = one(q_term); con.close()
     else:
         run = lambda q: subprocess.run(["psql", db_url, "-Atc", q], capture_output=True, text=True, check=True).stdout.strip()
-        slug = run(q_comm); pid = run(q_pub)
+        slug = run(q_comm); pid = run(q_pub); lib = run(q_lib); term = run(q_term)
     return [("home", "/"), ("community", f"/c/{slug}"), ("publication", f"/p/{pid}"),
             ("API communities", "/api/v1/communities"), ("tag page", "/tags/financement"),
             ("search", "/search?q=financement+b%C3%A9n%C3%A9voles"),
             # Territories (seed-demo's demo layer): a region, a city, the province map.
             ("territory region", "/t/montreal"), ("territory city", "/t/montreal-66023"),
-            ("map", "/map")]
+            ("map", "/map"),
+            ("library", "/library"), ("community library", f"/c/{lib}/library"),
+            ("lexicon term", f"/lexicon/{term}")]
 
 def sql_exec(backend, db_url, data_dir, q):
     """Run one statement on the bench database (setting up the writer)."""

@@ -452,6 +452,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 None => passerelles::seed::seed_demo(&db, scale, seed, force).await?,
             };
+            let files = passerelles::library::demo::seed_files(
+                &db,
+                passerelles::library::storage::for_config(&config),
+            )
+            .await?;
+            println!("Demo library: {files} resources given a PDF.");
             println!(
                 "Demo content: {} members, {} communities, {} publications, {} replies in {:.1} s.",
                 r.users, r.communities, r.publications, r.replies, r.seconds

@@ -239,3 +239,55 @@ fn rand_suffix() -> u64 {
         .unwrap_or(0)
         ^ u64::from(std::process::id())
 }
+
+/// The library pages' "funding closing soon" box: programs whose deadline
+/// is ahead, soonest first, only those the reader may read, never a closed
+/// one or another kind.
+#[tokio::test]
+async fn funding_closing_soon_lists_open_programs_the_reader_may_see() {
+    let app = TestApp::spawn().await;
+    let (member, m) = app.logged_in("camille", false).await;
+    community(&app, "fonds", "open", "open", &m).await;
+    community(&app, "fonds-prive", "private", "request", &m).await;
+    let mut paths = Vec::new();
+    for (title, kind, deadline, place) in [
+        ("Fonds lointain", "funding", "2099-12-31", "fonds"),
+        ("Fonds proche", "funding", "2098-01-15", "fonds"),
+        ("Fonds fermé", "funding", "2001-01-01", "fonds"),
+        ("Guide daté", "guide", "2098-01-01", "fonds"),
+        ("Fonds privé", "funding", "2098-06-01", "fonds-prive"),
+    ] {
+        let res = contribute(
+            &app,
+            &member,
+            &[
+                ("kind", kind),
+                ("title", title),
+                ("deadline", deadline),
+                ("communities", place),
+            ],
+            vec![],
+        )
+        .await;
+        assert_eq!(res.status(), 303, "{title}");
+        paths.push(location(&res));
+    }
+    let box_of = |html: &str| {
+        html.split("id=\"closing-soon\"")
+            .nth(1)
+            .and_then(|s| s.split("</ul>").next())
+            .unwrap_or("")
+            .to_string()
+    };
+    let (_, html) = get(&app.client(), app.at("/c/fonds/library")).await;
+    let b = box_of(&html);
+    let at = |p: &str| b.find(&format!("href=\"{p}\""));
+    assert!(at(&paths[1]).is_some() && at(&paths[0]).is_some(), "{b}");
+    assert!(at(&paths[1]) < at(&paths[0]), "soonest first");
+    assert!(at(&paths[2]).is_none(), "closed");
+    assert!(at(&paths[3]).is_none(), "not a funding program");
+    let (_, html) = get(&app.client(), app.at("/c/fonds-prive/library")).await;
+    assert!(!html.contains(&paths[4]), "private, for outsiders");
+    let (_, html) = get(&member, app.at("/c/fonds-prive/library")).await;
+    assert!(box_of(&html).contains(&format!("href=\"{}\"", paths[4])));
+}

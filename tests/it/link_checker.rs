@@ -266,3 +266,158 @@ async fn the_link_checker_keeps_snapshots_and_marks_dead_links() {
     assert_eq!(s, 200);
     assert!(html_unescape(&html).contains("Texte conservé"));
 }
+
+/// Publications get the same preservation: the links a publication cites
+/// (its body's external links) are registered when it is saved, checked by
+/// the same passes, and its page marks the dead ones and offers their kept
+/// copy, read through the publication (a private one's for its members).
+#[tokio::test]
+async fn links_cited_in_publications_are_checked_and_their_copies_offered() {
+    // SAFETY: as above, before any thread of this test reads the environment.
+    unsafe { std::env::set_var("PASSERELLES_FETCH_ALLOW", "127.0.0.1:*") };
+    let base = site().await;
+    let app = TestApp::spawn().await;
+    for _ in 0..300 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs WHERE queue IN ('maintenance', 'links') AND failed_at IS NULL",
+        )
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("jobs");
+        if waiting == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (member, m) = app.logged_in("camille", false).await;
+    let open = community(&app, "veille", "open", "open", &m).await;
+    let private = community(&app, "cercle", "private", "open", &m).await;
+    let body = format!(
+        "Voir [le guide]({base}/vivant), [l'ancien]({base}/mourant) et [ici]({base}/disparu), \
+         [le guide encore]({base}/vivant)."
+    );
+    let open_id = open.to_string();
+    let p = crate::publications::publish(
+        &app,
+        &member,
+        &[
+            ("kind", "discussion"),
+            ("title", "Trois liens"),
+            ("body", body.as_str()),
+            ("communities", open_id.as_str()),
+        ],
+        Vec::new(),
+    )
+    .await;
+    let private_body = format!("Lire [ceci]({base}/mourant).");
+    let private_id = private.to_string();
+    let q = crate::publications::publish(
+        &app,
+        &member,
+        &[
+            ("kind", "discussion"),
+            ("title", "Un lien entre nous"),
+            ("body", private_body.as_str()),
+            ("communities", private_id.as_str()),
+        ],
+        Vec::new(),
+    )
+    .await;
+    let cited: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT position, url FROM publication_links WHERE publication_id = $1 ORDER BY position",
+    )
+    .bind(p)
+    .fetch_all(&app.state.db.pool)
+    .await
+    .expect("cited");
+    assert_eq!(
+        cited,
+        vec![
+            (0, format!("{base}/vivant")),
+            (1, format!("{base}/mourant")),
+            (2, format!("{base}/disparu")),
+        ],
+        "in order, once each"
+    );
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM link_checks")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("count");
+    assert_eq!(n, 3, "registered once per URL");
+
+    let fetcher = passerelles::fetch::Fetcher::new("Passerelles-test");
+    let t0 = passerelles::db::now() + 10_000_000;
+    sqlx::query("UPDATE link_checks SET next_check_at = $1")
+        .bind(t0)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("due later");
+    let check = passerelles::library::links::check_due;
+    let r = check(&app.state.db, &fetcher, Duration::from_millis(1500), t0)
+        .await
+        .expect("first pass");
+    assert_eq!((r.checked, r.alive, r.dead), (3, 2, 1), "{r:?}");
+    let anon = app.client();
+    let (_, html) = get(&anon, app.at(&format!("/p/{p}"))).await;
+    let dead_part = html.split("id=\"dead-links\"").nth(1).unwrap_or("");
+    assert!(
+        dead_part.contains(&format!("{base}/disparu")),
+        "404 is dead"
+    );
+    assert!(
+        !dead_part.contains(&format!("{base}/mourant")),
+        "still alive"
+    );
+    let later = t0 + passerelles::library::links::RECHECK_SECS + 1;
+    check(&app.state.db, &fetcher, Duration::from_millis(1500), later)
+        .await
+        .expect("second pass");
+
+    let (_, html) = get(&anon, app.at(&format!("/p/{p}"))).await;
+    let dead_part = html
+        .split("id=\"dead-links\"")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .unwrap_or("");
+    assert!(dead_part.contains(&format!("{base}/mourant")));
+    assert!(dead_part.contains(&format!("href=\"/p/{p}/links/1\"")));
+    assert!(dead_part.contains(&format!("{base}/disparu")));
+    assert!(
+        !dead_part.contains(&format!("href=\"/p/{p}/links/2\"")),
+        "no copy was ever kept of the 404"
+    );
+    assert!(!dead_part.contains(&format!("{base}/vivant")));
+    let (s, html) = get(&anon, app.at(&format!("/p/{p}/links/1"))).await;
+    assert_eq!(s, 200);
+    let html = html_unescape(&html);
+    assert!(html.contains("Texte conservé") && html.contains("Trois liens"));
+    let (s, _) = get(&anon, app.at(&format!("/p/{p}/links/2"))).await;
+    assert_eq!(s, 404);
+    let (s, _) = get(&anon, app.at(&format!("/p/{p}/links/9"))).await;
+    assert_eq!(s, 404);
+    // Through the private publication: its members only.
+    let (s, html) = get(&anon, app.at(&format!("/p/{q}/links/0"))).await;
+    assert_eq!(s, 404);
+    assert!(!html_unescape(&html).contains("Texte conservé"));
+    let (s, html) = get(&member, app.at(&format!("/p/{q}/links/0"))).await;
+    assert_eq!(s, 200);
+    assert!(html_unescape(&html).contains("Texte conservé"));
+    // Deleted, it cites nothing any more (and its copies are gone with it).
+    let res = app
+        .post_form(
+            &member,
+            &format!("/p/{p}/delete"),
+            &format!("/p/{p}/delete"),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let left: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM publication_links WHERE publication_id = $1")
+            .bind(p)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("left");
+    assert_eq!(left, 0);
+    assert_eq!(get(&anon, app.at(&format!("/p/{p}/links/1"))).await.0, 404);
+}

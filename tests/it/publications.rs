@@ -63,7 +63,7 @@ async fn join(app: &TestApp, c: &Community, u: &User, role: Role) {
 }
 
 /// POST the compose form (multipart) with the CSRF token of /p/new.
-async fn compose(
+pub async fn compose(
     app: &TestApp,
     client: &reqwest::Client,
     fields: &[(&str, &str)],
@@ -86,7 +86,7 @@ async fn compose(
 }
 
 /// Publish and return the new publication's id.
-async fn publish(
+pub async fn publish(
     app: &TestApp,
     client: &reqwest::Client,
     fields: &[(&str, &str)],

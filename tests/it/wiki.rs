@@ -491,7 +491,7 @@ async fn seed_demo_writes_wiki_pages_with_their_history() {
         Sizes {
             users: 12,
             communities: 6,
-            publications: 10,
+            publications: 80,
         },
         7,
         true,
@@ -539,4 +539,63 @@ async fn seed_demo_writes_wiki_pages_with_their_history() {
     );
     let (s, _) = get(&anon, app.at("/library")).await;
     assert_eq!(s, 200);
+    // Each concept is linked to the tags spelling its labels: a seeded
+    // publication tagged "économie sociale" is found by "ESS".
+    assert!(count("SELECT COUNT(*) FROM lexicon_term_tags").await >= 25);
+    let tagged: Vec<i64> = sqlx::query_scalar(
+        "SELECT pt.publication_id FROM publication_tags pt JOIN tags t ON t.id = pt.tag_id \
+         WHERE t.name = 'economie-sociale'",
+    )
+    .fetch_all(&app.state.db.pool)
+    .await
+    .expect("tagged");
+    assert!(!tagged.is_empty(), "the seed uses the tag");
+    let (_, html) = get(&anon, app.at("/search?q=ESS")).await;
+    assert!(
+        tagged
+            .iter()
+            .any(|p| html.contains(&format!("href=\"/p/{p}\""))),
+        "ESS reaches what is tagged économie sociale"
+    );
+    // Seed-demo's files: a generated PDF per demo resource, in the blob
+    // store, its text read by the PDF reader and found by search.
+    let n = passerelles::library::demo::seed_files(
+        &app.state.db,
+        passerelles::library::storage::for_config(&app.state.config),
+    )
+    .await
+    .expect("files");
+    assert_eq!(n, count("SELECT COUNT(*) FROM resources").await);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM resource_files WHERE text_content LIKE '%demonstration%'")
+            .await,
+        n
+    );
+    let (rid, fid): (i64, i64) =
+        sqlx::query_as("SELECT r.id, f.id FROM resources r JOIN resource_files f ON f.resource_id = r.id WHERE r.in_library = 1 ORDER BY r.id LIMIT 1")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("a file");
+    let res = anon
+        .get(app.at(&format!("/r/{rid}/files/{fid}")))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(res.status(), 200);
+    assert!(res.bytes().await.expect("bytes").starts_with(b"%PDF-"));
+    let (_, html) = get(&anon, app.at("/library?q=demonstration")).await;
+    assert!(
+        html.contains(&format!("href=\"/r/{rid}\"")),
+        "found by its PDF's words"
+    );
+    assert_eq!(
+        passerelles::library::demo::seed_files(
+            &app.state.db,
+            passerelles::library::storage::for_config(&app.state.config),
+        )
+        .await
+        .expect("again"),
+        0,
+        "once"
+    );
 }

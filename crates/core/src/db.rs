@@ -236,6 +236,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "newsletter_clicks",
         include_str!("../../../migrations/0053_newsletter_clicks.sql"),
     ),
+    (
+        57,
+        "term_tags",
+        include_str!("../../../migrations/0057_term_tags.sql"),
+    ),
+    (
+        58,
+        "publication_links",
+        include_str!("../../../migrations/0058_publication_links.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

@@ -31,6 +31,8 @@ pub fn router() -> Router<AppState> {
         .route("/lexicon/{slug}", get(show))
         .route("/lexicon/{slug}/edit", get(edit_form).post(edit_submit))
         .route("/lexicon/{slug}/decide", post(decide))
+        .route("/lexicon/{slug}/tags", post(tag_link))
+        .route("/lexicon/{slug}/tags/{key}/remove", post(tag_unlink))
 }
 
 fn errors_of(lang: Lang, fields: &[(String, String)]) -> FieldErrors {
@@ -146,7 +148,13 @@ struct ShowPage {
     label: String,
     relations: Vec<(String, String, String)>,
     resources: Vec<(String, String)>,
+    /// Tags linked to the term: (tag page, unlink action, label).
+    tags: Vec<(String, String, String)>,
+    /// Publications carrying them that the reader may find: (path, title).
+    publications: Vec<(String, String)>,
     history: Vec<HistoryEntry>,
+    /// A lexicon editor (links tags).
+    editor: bool,
     can_edit: bool,
     can_decide: bool,
 }
@@ -185,6 +193,16 @@ async fn show(
         .iter()
         .map(|r| (r.path(), r.title.clone()))
         .collect();
+    let tags = lexicon::tags::of(&state.db, t.id)
+        .await?
+        .into_iter()
+        .map(|(key, label)| {
+            let href = crate::urls::tag(&key);
+            let remove = format!("{}{}/remove", t.path(), href);
+            (href, remove, label)
+        })
+        .collect();
+    let publications = lexicon::tags::publications(&state.db, viewer, t.id).await?;
     let revs = lexicon::revisions(&state.db, t.id).await?;
     let mut history = Vec::new();
     for (i, r) in revs.iter().enumerate() {
@@ -215,7 +233,10 @@ async fn show(
         label: t.label(en).to_string(),
         relations,
         resources,
+        tags,
+        publications,
         history,
+        editor,
         can_edit: editor || own,
         can_decide: editor && t.status == "proposed",
         t,
@@ -390,4 +411,49 @@ async fn decide(
         "flash-term-refused"
     });
     Ok(ctx.redirect(&t.path()))
+}
+
+// ---- tags linked to a term -------------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TagForm {
+    csrf: String,
+    tag: String,
+}
+
+async fn tag_link(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<TagForm>,
+) -> AppResult<Response> {
+    let u = ctx.user.clone().ok_or(AppError::Unauthorized)?;
+    ctx.verify_csrf(&f.csrf)?;
+    let back = crate::urls::term(&slug);
+    match lexicon::tags::link(&state, &Actor::person(&u), &slug, &f.tag).await {
+        Ok(_) => ctx.flash("flash-term-tag-linked"),
+        Err(AppError::Invalid { .. }) => ctx.flash("flash-term-tag-invalid"),
+        Err(e) => return Err(e),
+    }
+    Ok(ctx.redirect(&back))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn tag_unlink(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path((slug, key)): Path<(String, String)>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
+    let u = ctx.user.clone().ok_or(AppError::Unauthorized)?;
+    ctx.verify_csrf(&f.csrf)?;
+    lexicon::tags::unlink(&state, &Actor::person(&u), &slug, &key).await?;
+    ctx.flash("flash-term-tag-unlinked");
+    Ok(ctx.redirect(&crate::urls::term(&slug)))
 }

@@ -12,6 +12,8 @@ mod resource;
 mod space;
 mod wiki;
 
+pub use resource::snapshot_page;
+
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -252,6 +254,8 @@ pub struct Row {
 #[template(path = "library/list.html")]
 struct ListPage {
     s: Shell,
+    /// Funding programs closing soon: (path, title, deadline).
+    closing: Vec<(String, String, String)>,
     base: String,
     q: String,
     sort: String,
@@ -344,6 +348,9 @@ fn facets(lang: Lang, q: &ListQuery, base: &str, l: &Listing) -> Vec<Facet> {
     ]
 }
 
+/// Funding programs in the "closing soon" box.
+const CLOSING_SOON: i64 = 5;
+
 async fn render_list(
     state: &AppState,
     ctx: &Ctx,
@@ -356,6 +363,17 @@ async fn render_list(
     let lang = ctx.lang;
     let pg = q.page.trim().parse::<i64>().unwrap_or(1).clamp(1, 100_000);
     let l = listing::list(&state.db, ctx.user.as_ref(), scope, &q.filter(), pg).await?;
+    // The box is part of the library's front page: no filter, first page.
+    let front = pg == 1 && q.pairs().iter().all(|(k, _)| *k == "sort");
+    let closing = if front {
+        listing::closing_soon(&state.db, ctx.user.as_ref(), scope, CLOSING_SOON)
+            .await?
+            .into_iter()
+            .map(|r| (r.path(), r.title.clone(), r.deadline.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let rows = l
         .items
         .iter()
@@ -371,6 +389,7 @@ async fn render_list(
     let p = ListPage {
         s: shell,
         facets: facets(lang, q, &base, &l),
+        closing,
         q: q.q.clone(),
         sort: q.sort.clone(),
         open: q.open == "1",

@@ -116,8 +116,32 @@ async fn show_page(
 #[template(path = "library/snapshot.html")]
 struct SnapshotPage {
     s: Shell,
-    r: library::Resource,
+    /// What cited the link: (title, path), to go back to.
+    back_title: String,
+    back: String,
     link: crate::library::links::LinkCheck,
+}
+
+/// The page of a kept copy of a cited link, for whatever cited it (a
+/// resource, a publication), once the caller asked the policy.
+pub fn snapshot_page(
+    state: &AppState,
+    ctx: &Ctx,
+    link: crate::library::links::LinkCheck,
+    back_title: String,
+    back: String,
+) -> Response {
+    let title = ctx.t("library-snapshot-title");
+    let s = Shell::new(state, ctx, &title, "").crumb(back_title.clone(), back.clone());
+    page(
+        ctx,
+        &SnapshotPage {
+            s,
+            back_title,
+            back,
+            link,
+        },
+    )
 }
 
 /// The snapshot of a resource's cited page, through the resource (the
@@ -134,11 +158,13 @@ pub(super) async fn snapshot(
     }
     .filter(|k| k.has_snapshot())
     .ok_or(AppError::NotFound)?;
-    let title = ctx.t("library-snapshot-title");
-    let s = Shell::new(&state, &ctx, &title, "library")
-        .crumb(ctx.t("library-title"), crate::urls::library())
-        .crumb(l.r.title.clone(), l.r.path());
-    Ok(page(&ctx, &SnapshotPage { s, r: l.r, link }))
+    Ok(snapshot_page(
+        &state,
+        &ctx,
+        link,
+        l.r.title.clone(),
+        l.r.path(),
+    ))
 }
 
 pub(super) async fn show(

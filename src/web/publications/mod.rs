@@ -65,6 +65,7 @@ pub fn router() -> Router<AppState> {
         .route("/p/{id}/delete", get(delete_confirm).post(delete_submit))
         .route("/p/{id}/history", get(history))
         .route("/p/{id}/attachments/{aid}", get(download))
+        .route("/p/{id}/links/{n}", get(link_snapshot))
         .route(
             "/p/{id}/attachments/{aid}/thumbnail",
             get(super::media::thumbnail),

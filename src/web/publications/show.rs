@@ -56,6 +56,9 @@ pub(super) struct ShowPage {
     link_url: Option<String>,
     preview: Option<LinkPreview>,
     preview_image: Option<String>,
+    /// Cited links found dead by the link checker: (url, its snapshot's
+    /// page when one was kept). Filled by `show` only.
+    dead_links: Vec<(String, Option<String>)>,
     /// `?k=…` when the reader came with the publication's link (its
     /// internal links carry it), else empty; `kamp` is the same after `&`.
     kq: String,
@@ -281,6 +284,7 @@ pub(super) fn show_page(
             .as_ref()
             .filter(|pr| pr.error.is_empty())
             .and_then(|pr| pr.image_url(&p)),
+        dead_links: Vec::new(),
         kq: kq.clone(),
         kamp: kamp.clone(),
         preview_error,
@@ -490,6 +494,17 @@ pub(super) async fn show(
         Loaded::Full(d) => {
             let quoted = quote_of(ctx.lang, &d, q.quote.trim());
             let mut pg = show_page(&state, &ctx, *d, None, quoted, FieldErrors::default());
+            pg.dead_links = crate::library::links::of_publication(&state.db, id)
+                .await?
+                .into_iter()
+                .filter(|(_, k)| k.is_dead())
+                .map(|(n, k)| {
+                    let snap = k
+                        .has_snapshot()
+                        .then(|| format!("{}/links/{n}{}", urls::publication(id), pg.kq));
+                    (k.url, snap)
+                })
+                .collect();
             if let Some(u) = &ctx.user {
                 let since = pubs::reads::mark_seen(&state.db, u.id, id).await?;
                 pg.first_unread = since.and_then(|t| {
@@ -516,4 +531,32 @@ pub(super) async fn download(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(ctx.finish(download_response(&name, &ctype, bytes)))
+}
+
+/// The snapshot of link `n` cited by publication `id`, through the
+/// publication (the policy first): 404 when there is none.
+pub(super) async fn link_snapshot(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, n)): Path<(i64, i64)>,
+    Query(q): Query<KeyQuery>,
+) -> AppResult<Response> {
+    let (p, _) = ops::readable_with(&state, ctx.user.as_ref(), id, key_of(&q.k)).await?;
+    let link = crate::library::links::of_publication(&state.db, id)
+        .await?
+        .into_iter()
+        .find(|(pos, k)| *pos == n && k.has_snapshot())
+        .map(|(_, k)| k)
+        .ok_or(AppError::NotFound)?;
+    let back = match key_of(&q.k) {
+        Some(k) => format!("{}?k={}", p.path(), urls::encode_path(k)),
+        None => p.path(),
+    };
+    Ok(crate::web::library::snapshot_page(
+        &state,
+        &ctx,
+        link,
+        p.title.clone(),
+        back,
+    ))
 }

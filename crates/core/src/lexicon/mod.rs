@@ -11,6 +11,7 @@
 pub mod import;
 pub mod ops;
 pub mod skos;
+pub mod tags;
 
 use sqlx::Row;
 use sqlx::any::AnyRow;

@@ -312,6 +312,8 @@ pub async fn edit(state: &AppState, actor: &Actor, slug: &str, v: &Values) -> Ap
         )
         .await?;
     }
+    // So are publications and events carrying a tag linked to it.
+    super::tags::reindex_term(&mut tx, state.db.backend, t.id).await?;
     let term = snapshot_in(&mut tx, t.id, actor, &c.note).await?;
     audit_in(&mut tx, actor, "term_edited", None, &t.slug).await?;
     tx.commit().await?;
@@ -346,6 +348,8 @@ pub async fn decide(
         .bind(t.id)
         .execute(&mut *tx)
         .await?;
+    // Only accepted terms lend their labels to what carries their tags.
+    super::tags::reindex_term(&mut tx, state.db.backend, t.id).await?;
     let term = snapshot_in(&mut tx, t.id, actor, note.trim()).await?;
     audit_in(
         &mut tx,

@@ -3,8 +3,10 @@
 //! by field, French and English labels, synonyms), resources in the first
 //! open communities and in the instance library (funding programs with
 //! deadlines, guides, reports) filed under those terms, and published
-//! dossiers of five resources each. Written by plain inserts (the seed
-//! rebuilds the search index afterwards).
+//! dossiers of five resources each; each concept linked to the tags that
+//! spell its labels. Written by plain inserts (the seed rebuilds the search
+//! index afterwards). [`seed_files`] then gives the demo resources a small
+//! PDF each, generated on the spot, through the configured blob store.
 
 use crate::db::{Db, now};
 
@@ -139,6 +141,24 @@ pub async fn seed(db: &Db, communities: i64) -> anyhow::Result<(i64, i64, i64)> 
         let alt: Vec<String> = alt.split('|').map(str::to_string).collect();
         let broad = insert_term(&mut tx, fr, en, &alt, t).await?;
         terms.push(broad);
+        // The concept is the tag vocabulary: its label and synonyms, as
+        // tags (the seed's publications use some of them), are linked to it.
+        let mut keys: Vec<String> = std::iter::once(*fr)
+            .chain(alt.iter().map(String::as_str))
+            .map(|l| crate::publications::fold_tag_key(l).replace(' ', "-"))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        for k in keys {
+            sqlx::query(
+                "INSERT INTO lexicon_term_tags (term_id, tag_key, added_by, added_at) VALUES ($1, $2, NULL, $3)",
+            )
+            .bind(broad)
+            .bind(k)
+            .bind(t)
+            .execute(&mut *tx)
+            .await?;
+        }
         for (ffr, fen) in FIELDS {
             let nfr = format!("{fr} — {ffr}");
             let nen = format!("{en} — {fen}");
@@ -319,4 +339,63 @@ async fn insert_term(
     .execute(&mut **tx)
     .await?;
     Ok(id)
+}
+
+/// Demo resources given a file, at most.
+pub const FILES_MAX: i64 = 600;
+
+/// Give each demo resource without a file (at most [`FILES_MAX`]) a
+/// one-page PDF generated here, stored through `store` (content-addressed),
+/// its text extracted by the same reader uploads use, and re-index those
+/// resources; returns how many got one.
+pub async fn seed_files(
+    db: &Db,
+    store: std::sync::Arc<dyn crate::library::storage::BlobStore>,
+) -> anyhow::Result<i64> {
+    use unicode_normalization::UnicodeNormalization;
+    let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT r.id, r.title, r.description, r.deadline, r.kind FROM resources r \
+         WHERE r.publisher = 'Passerelles (démo)' AND NOT EXISTS (SELECT 1 FROM resource_files f WHERE f.resource_id = r.id) \
+         ORDER BY r.id LIMIT $1",
+    )
+    .bind(FILES_MAX)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut ready = Vec::with_capacity(rows.len());
+    for (id, title, description, deadline, kind) in rows {
+        // The sample PDF's font shows ASCII: accents are dropped.
+        let plain: String = format!(
+            "{title}. {description} Document {kind} de demonstration, cooperative, financement, territoire.{}",
+            if deadline.is_empty() {
+                String::new()
+            } else {
+                format!(" Date limite : {deadline}.")
+            }
+        )
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .collect();
+        let bytes = crate::library::pdftext::sample_pdf(&plain);
+        let text = crate::library::pdftext::extract(&bytes);
+        let (sha, size) = crate::library::files::put_blob(store.clone(), bytes).await?;
+        ready.push((id, sha, size, text));
+    }
+    let mut tx = db.begin().await?;
+    for (id, sha, size, text) in &ready {
+        crate::library::files::insert_in(
+            &mut tx,
+            *id,
+            &format!("ressource-{id}.pdf"),
+            "application/pdf",
+            sha,
+            *size,
+            None,
+            text.as_deref(),
+        )
+        .await?;
+        crate::search::index_one(&mut tx, db.backend, crate::search::Source::Resources, *id)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(ready.len() as i64)
 }

@@ -8,6 +8,11 @@
 //! page says so and offers the snapshot (`/r/{id}/snapshot`), read through
 //! the resource (the policy first), never by URL.
 //!
+//! Publications get the same: the links they cite (their watch address and
+//! their body's external links, `publication_links`, migration 0058) are
+//! registered when they are saved; their page marks the dead ones and
+//! offers the snapshot at `/p/{id}/links/{n}`, through the publication.
+//!
 //! Rows are per URL (`link_checks`): registered when a resource is saved,
 //! checked first when new (at the next hourly pass), then weekly (daily
 //! after a failure), by `Job::CheckLinks` queued hourly.
@@ -83,23 +88,24 @@ pub async fn by_url(db: &Db, url: &str) -> Result<Option<LinkCheck>, sqlx::Error
     .bind(url.trim())
     .fetch_optional(&db.pool)
     .await?;
-    row.map(|r| {
-        Ok(LinkCheck {
-            url: r.try_get("url")?,
-            state: r.try_get("state")?,
-            http_status: r.try_get("http_status")?,
-            final_url: r.try_get("final_url")?,
-            error: r.try_get("error")?,
-            failures: r.try_get("failures")?,
-            checked_at: r.try_get("checked_at")?,
-            snapshot_title: r.try_get("snapshot_title")?,
-            snapshot_description: r.try_get("snapshot_description")?,
-            snapshot_site: r.try_get("snapshot_site")?,
-            snapshot_text: r.try_get("snapshot_text")?,
-            snapshot_at: r.try_get("snapshot_at")?,
-        })
+    row.as_ref().map(check_from).transpose()
+}
+
+fn check_from(r: &sqlx::any::AnyRow) -> Result<LinkCheck, sqlx::Error> {
+    Ok(LinkCheck {
+        url: r.try_get("url")?,
+        state: r.try_get("state")?,
+        http_status: r.try_get("http_status")?,
+        final_url: r.try_get("final_url")?,
+        error: r.try_get("error")?,
+        failures: r.try_get("failures")?,
+        checked_at: r.try_get("checked_at")?,
+        snapshot_title: r.try_get("snapshot_title")?,
+        snapshot_description: r.try_get("snapshot_description")?,
+        snapshot_site: r.try_get("snapshot_site")?,
+        snapshot_text: r.try_get("snapshot_text")?,
+        snapshot_at: r.try_get("snapshot_at")?,
     })
-    .transpose()
 }
 
 /// What a page's HTML leaves once sanitised: text only (ammonia with no
@@ -142,6 +148,78 @@ pub fn page_text(html: &str) -> String {
         }
     }
     out.chars().take(MAX_TEXT_CHARS).collect()
+}
+
+/// External links of a publication kept, at most.
+pub const CITED_MAX: usize = 20;
+
+/// The external links a publication cites, in order, without repeats: its
+/// watch address, then the `http(s)` links of its (sanitised) body.
+pub fn cited_urls(link: Option<&str>, body_html: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |u: String| {
+        let u = u.trim().to_string();
+        let lower = u.to_ascii_lowercase();
+        if (lower.starts_with("http://") || lower.starts_with("https://"))
+            && u.len() <= 2000
+            && !out.contains(&u)
+            && out.len() < CITED_MAX
+        {
+            out.push(u);
+        }
+    };
+    if let Some(l) = link {
+        push(l.to_string());
+    }
+    let mut rest = body_html;
+    while let Some(i) = rest.find("href=\"") {
+        rest = &rest[i + 6..];
+        let Some(end) = rest.find('"') else { break };
+        push(rest[..end].replace("&amp;", "&"));
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// Record the links publication `id` cites (replacing the previous list)
+/// and register each for checking, in the caller's transaction.
+pub async fn cite_in(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    urls: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM publication_links WHERE publication_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for (i, url) in urls.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO publication_links (publication_id, position, url) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(i as i64)
+        .bind(url)
+        .execute(&mut *conn)
+        .await?;
+        register_in(conn, url).await?;
+    }
+    Ok(())
+}
+
+/// The links publication `id` cites, with their check (position, check);
+/// read only after the publication itself passed the policy.
+pub async fn of_publication(db: &Db, id: i64) -> Result<Vec<(i64, LinkCheck)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT pl.position, k.url, k.state, k.http_status, k.final_url, k.error, k.failures, k.checked_at, \
+         k.snapshot_title, k.snapshot_description, k.snapshot_site, k.snapshot_text, k.snapshot_at \
+         FROM publication_links pl JOIN link_checks k ON k.url = pl.url WHERE pl.publication_id = $1 ORDER BY pl.position",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("position")?, check_from(r)?)))
+        .collect()
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

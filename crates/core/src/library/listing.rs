@@ -124,6 +124,32 @@ fn with(base: &Sql, head: &str, tail: &str) -> Sql {
     }
 }
 
+/// Funding programs of `scope` the viewer may read whose deadline is still
+/// ahead, closing soonest first, at most `n` (the "closing soon" box).
+pub async fn closing_soon(
+    db: &Db,
+    viewer: Option<&User>,
+    scope: Scope,
+    n: i64,
+) -> Result<Vec<Resource>, sqlx::Error> {
+    let f = Filter {
+        open: true,
+        ..Filter::default()
+    };
+    let b = base(viewer, scope, &f, crate::db::now());
+    with(
+        &b,
+        &format!("SELECT {COLUMNS}"),
+        &format!(" ORDER BY r.deadline_at, r.id LIMIT {}", n.clamp(1, 50)),
+    )
+    .query()
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(Resource::from_row)
+    .collect()
+}
+
 pub async fn list(
     db: &Db,
     viewer: Option<&User>,

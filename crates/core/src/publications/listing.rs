@@ -296,7 +296,7 @@ pub async fn list_by_tag(
 /// (`policy::findable_communities_sql`: readable, unlisted ones only for
 /// their members). (`policy::listed_communities_sql` is not used: it lists
 /// private communities' cards to outsiders, not their content.)
-pub(super) fn findable_sql(viewer: Option<&User>) -> String {
+pub(crate) fn findable_sql(viewer: Option<&User>) -> String {
     format!(
         "p.status = 'visible' AND EXISTS (SELECT 1 FROM publication_communities pc \
          JOIN communities c ON c.id = pc.community_id WHERE pc.publication_id = p.id AND pc.status = 'visible' AND {})",

@@ -356,6 +356,9 @@ pub async fn create(
     )
     .await?;
     set_tags(&mut tx, id, &c.tags).await?;
+    let cited =
+        crate::library::links::cited_urls(c.link.as_ref().map(|l| l.0.as_str()), &c.rendered.html);
+    crate::library::links::cite_in(&mut tx, id, &cited).await?;
     insert_attachments(&mut tx, id, author.id, attachments).await?;
     // Placed where its communities are (territories roll-up).
     crate::territories::places::sync_publication_in(&mut tx, id, None).await?;
@@ -533,6 +536,8 @@ pub async fn edit(
         .execute(&mut *tx)
         .await?;
     set_tags(&mut tx, p.id, &c.tags).await?;
+    let cited = crate::library::links::cited_urls(p.link_url.as_deref(), &c.rendered.html);
+    crate::library::links::cite_in(&mut tx, p.id, &cited).await?;
     delete_attachments(&mut tx, p.id, Some(remove)).await?;
     insert_attachments(&mut tx, p.id, editor.id, add).await?;
     crate::search::index_one(
@@ -564,8 +569,8 @@ pub async fn edit(
     Ok(())
 }
 
-/// Delete (its author): a tombstone. The content, earlier versions, tags
-/// and attachments are erased; replies stay attached but unreachable.
+/// Delete (its author): a tombstone. The content, earlier versions, tags,
+/// cited links and attachments are erased; replies stay attached but unreachable.
 pub async fn delete(db: &Db, p: &Publication) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     tick();
@@ -587,6 +592,9 @@ pub async fn delete(db: &Db, p: &Publication) -> Result<(), sqlx::Error> {
         .bind(p.id)
         .execute(&mut *tx)
         .await?;
+    // Its cited links are no longer cited by it.
+    tick();
+    crate::library::links::cite_in(&mut tx, p.id, &[]).await?;
     tick();
     sqlx::query("DELETE FROM notifications WHERE publication_id = $1")
         .bind(p.id)

@@ -101,6 +101,10 @@ async fn remove(
     Ok(())
 }
 
+/// The labels of a lexicon term `lt` linked to a tag (`lexicon::tags`):
+/// indexed with the tag, so a search by a synonym finds what carries it.
+const TERM_LABELS: &str = "lt.pref_fr || ' ' || lt.pref_en || ' ' || lt.alt_labels";
+
 async fn tags_for(
     conn: &mut AnyConnection,
     ids: &[i64],
@@ -112,7 +116,10 @@ async fn tags_for(
     let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT pt.publication_id, t.label FROM publication_tags pt JOIN tags t ON t.id = pt.tag_id \
-         WHERE pt.publication_id IN ({list})"
+         WHERE pt.publication_id IN ({list}) \
+         UNION ALL SELECT pt.publication_id, {TERM_LABELS} FROM publication_tags pt JOIN tags t ON t.id = pt.tag_id \
+         JOIN lexicon_term_tags k ON k.tag_key = t.name JOIN lexicon_terms lt ON lt.id = k.term_id \
+         WHERE pt.publication_id IN ({list}) AND lt.status = 'accepted'"
     )))
     .fetch_all(&mut *conn)
     .await?;
@@ -138,6 +145,9 @@ async fn event_extras(
     let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let rows: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT event_id, 't', label FROM event_tags WHERE event_id IN ({list}) \
+         UNION ALL SELECT et.event_id, 't', {TERM_LABELS} FROM event_tags et \
+         JOIN lexicon_term_tags k ON k.tag_key = et.tag_key JOIN lexicon_terms lt ON lt.id = k.term_id \
+         WHERE et.event_id IN ({list}) AND lt.status = 'accepted' \
          UNION ALL SELECT event_id, 'c', CAST(community_id AS TEXT) FROM event_communities WHERE event_id IN ({list}) \
          ORDER BY 1, 2, 3"
     )))
