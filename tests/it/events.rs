@@ -573,14 +573,22 @@ async fn who_sees_an_event_through_each_channel() {
             "outsider",
             [true, true, true, true, true, true, false, true],
         ),
-        ("open", "member", [true, true, true, true, true, true, true, true]),
+        (
+            "open",
+            "member",
+            [true, true, true, true, true, true, true, true],
+        ),
         // The API refuses a suspended account's token.
         (
             "open",
             "suspended",
             [true, false, true, true, true, true, false, true],
         ),
-        ("open", "admin", [true, true, true, true, true, true, false, true]),
+        (
+            "open",
+            "admin",
+            [true, true, true, true, true, true, false, true],
+        ),
         (
             "private",
             "anonymous",

@@ -1099,7 +1099,7 @@ async fn two_instances_exchange_publications_replies_edits_deletions_and_blocks(
     // 7b. Ana deletes a publication on A: its copy on B is deleted.
     let doomed = publish_form(&a, &ana_client, "Annonce périmée", w.open).await;
     let doomed_count = format!(
-        "SELECT COUNT(*) FROM publications WHERE ap_id = '{}' AND status = 'published'",
+        "SELECT COUNT(*) FROM publications WHERE ap_id = '{}' AND status = 'visible'",
         a.at(&format!("/p/{doomed}"))
     );
     until(&a, &b, "the publication to delete on B", || async {

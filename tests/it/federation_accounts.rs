@@ -118,7 +118,14 @@ async fn a_deleted_account_is_deleted_on_the_instances_that_hold_its_copies() {
         )
     };
     until(&a, &b, "both copies on B", || async {
-        count(&b, &format!("SELECT COUNT(*) FROM publications WHERE domain IS NOT NULL AND status = 'published'")).await == 2
+        count(
+            &b,
+            &format!(
+                "SELECT COUNT(*) FROM publications WHERE domain IS NOT NULL AND status = 'visible'"
+            ),
+        )
+        .await
+            == 2
     })
     .await;
     let ana_copy = count(&b, &copy_of(by_ana)).await;
@@ -186,7 +193,7 @@ async fn a_deleted_account_is_deleted_on_the_instances_that_hold_its_copies() {
     })
     .await;
     assert_eq!(
-        count(&b, &format!("SELECT COUNT(*) FROM publications WHERE id = {ana_copy} AND status = 'published' AND author_id IS NULL")).await,
+        count(&b, &format!("SELECT COUNT(*) FROM publications WHERE id = {ana_copy} AND status = 'visible' AND author_id IS NULL")).await,
         1
     );
 

@@ -611,11 +611,13 @@ pub async fn like(
         .and_then(id_of)
         .ok_or(InboxError::Invalid("no object"))?;
     if undo {
+        let liked = activity.get("liked").and_then(Value::as_str).unwrap_or(id);
         let n = sqlx::query(
-            "DELETE FROM ap_likes WHERE actor = $1 AND (activity_id = $2 OR object = $2)",
+            "DELETE FROM ap_likes WHERE actor = $1 AND (activity_id = $2 OR object = $2 OR object = $3)",
         )
         .bind(&actor.ap_id)
         .bind(id)
+        .bind(liked)
         .execute(&state.db.pool)
         .await?
         .rows_affected();

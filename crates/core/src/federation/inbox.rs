@@ -317,7 +317,16 @@ async fn undo(
         .ok_or(InboxError::Invalid("no object"))?;
     let inner_type = object.get("type").and_then(Value::as_str).unwrap_or("");
     if inner_type == "Like" {
-        return content::like(state, actor, &json!({ "object": id_of(object) }), true).await;
+        // By the Like's id, or by what it liked (Lemmy sends an Undo whose
+        // Like has another id than the one it sent).
+        let liked = object.get("object").and_then(id_of);
+        return content::like(
+            state,
+            actor,
+            &json!({ "object": id_of(object), "liked": liked }),
+            true,
+        )
+        .await;
     }
     let follow_id = id_of(object).unwrap_or_default();
     // Undo(Follow), embedded (Mastodon, Lemmy) or by id.
