@@ -290,8 +290,8 @@ async fn lemmy_follows_posts_replies_votes_reports_deletes_and_announces() {
         handle(&app, &group, &announce).await,
         Received::Handled("publication")
     );
-    let in_mirror: String = sqlx::query_scalar(
-        "SELECT c.ap_id FROM publications p JOIN publication_communities pc ON pc.publication_id = p.id \
+    let (in_mirror, body): (String, String) = sqlx::query_as(
+        "SELECT c.ap_id, p.body FROM publications p JOIN publication_communities pc ON pc.publication_id = p.id \
          JOIN communities c ON c.id = pc.community_id WHERE p.ap_id = $1",
     )
     .bind("http://enterprise.lemmy.ml/post/7")
@@ -299,6 +299,7 @@ async fn lemmy_follows_posts_replies_votes_reports_deletes_and_announces() {
     .await
     .expect("the announced post, in the mirror");
     assert_eq!(in_mirror, group.ap_id);
+    assert_eq!(body, "post 4", "a post without text: its title is its text");
 }
 
 #[tokio::test]

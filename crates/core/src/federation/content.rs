@@ -303,13 +303,21 @@ pub async fn create_or_update(
         })
         .and_then(|l| l.get("href"))
         .and_then(Value::as_str);
+    let body = match link {
+        Some(l) if !body.contains(l) => format!("{body}\n\n<{l}>"),
+        _ => body,
+    };
+    // A post with a title only (a Lemmy post without text): its title is
+    // also its text, since our publications need one.
+    let body = if body.trim().is_empty() {
+        title.clone()
+    } else {
+        body
+    };
     let draft = Draft {
         kind: "discussion".into(),
         title,
-        body: match link {
-            Some(l) if !body.contains(l) => format!("{body}\n\n<{l}>"),
-            _ => body,
-        },
+        body,
         ..Draft::default()
     };
     let valid = match ops::check_remote_new(state, &me, &draft, communities).await {
