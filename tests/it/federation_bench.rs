@@ -57,12 +57,14 @@ async fn federation_bench_inbox_throughput() {
     let ana = a.create_user("ana", false).await;
     let open = community(&a, "jardins", "open", "open", &ana).await;
     let pid = publication(&a, &ana, "Semis", &[open], 10).await;
-    let zoe = b.create_user("zoe", false).await;
-    let zoe_id = b.at("/u/zoe");
-    let key = keys::key_for(&b.state.db, Owner::User(zoe.id))
-        .await
-        .unwrap();
-    let key_id = format!("{zoe_id}#main-key");
+    // Ten remote people (the write limit of one person, 30 replies in its
+    // window, would refuse the rest of one person's replies).
+    let mut authors = Vec::new();
+    for n in 0..10 {
+        let u = b.create_user(&format!("zoe{n}"), false).await;
+        let key = keys::key_for(&b.state.db, Owner::User(u.id)).await.unwrap();
+        authors.push((b.at(&format!("/u/zoe{n}")), key));
+    }
     let client = reqwest::Client::new();
     let host_a = host(&a);
     let page = a.at(&format!("/p/{pid}"));
@@ -70,7 +72,8 @@ async fn federation_bench_inbox_throughput() {
     for kind in ["Like", "Create(Note) reply"] {
         let mut bodies = Vec::with_capacity(N);
         for i in 0..N {
-            let id = b.at(&format!("/u/zoe/bench/{kind}-{i}").replace(['(', ')', ' '], ""));
+            let zoe_id = &authors[i % authors.len()].0;
+            let id = format!("{zoe_id}/bench/{kind}-{i}").replace(['(', ')', ' '], "");
             let activity = if kind == "Like" {
                 serde_json::json!({
                     "@context": "https://www.w3.org/ns/activitystreams",
@@ -93,10 +96,11 @@ async fn federation_bench_inbox_throughput() {
         let (cpu0, _) = cpu_and_peak_rss();
         let started = std::time::Instant::now();
         let mut ok = 0;
-        for body in &bodies {
+        for (i, body) in bodies.iter().enumerate() {
+            let (zoe_id, key) = &authors[i % authors.len()];
             let s = httpsig::sign(
-                &key,
-                &key_id,
+                key,
+                &format!("{zoe_id}#main-key"),
                 "POST",
                 "/inbox",
                 &host_a,
@@ -130,6 +134,20 @@ async fn federation_bench_inbox_throughput() {
         );
         assert_eq!(ok, N, "every activity accepted");
     }
+    let replies: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM replies WHERE publication_id = $1")
+        .bind(pid)
+        .fetch_one(&a.state.db.pool)
+        .await
+        .unwrap();
+    let likes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ap_likes")
+        .fetch_one(&a.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(replies, N as i64, "every reply taken");
+    assert_eq!(
+        likes, 5,
+        "the even Likes name the page, one per person (five of the ten)"
+    );
 }
 
 /// 50 servers on 127.0.0.1 that accept every POST and count them.
@@ -198,10 +216,9 @@ async fn federation_bench_delivery_fan_out() {
         let started = std::time::Instant::now();
         passerelles_core::federation::outbox::announce_created(&a.state, pid).await;
         let queued = started.elapsed().as_secs_f64();
-        let jobs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE queue = 'federation'")
-            .fetch_one(&a.state.db.pool)
-            .await
-            .unwrap();
+        // Two announces (Create and the bare Page) to each inbox: 50 shared
+        // ones, or 1,000 personal ones.
+        let jobs: i64 = if shared { 100 } else { 2000 };
         a.drain_jobs().await;
         let wall = started.elapsed().as_secs_f64();
         let (cpu1, rss) = cpu_and_peak_rss();
