@@ -126,11 +126,13 @@ async fn group_collection(
     found(actors::group_collection(&state, &slug, which).await?)
 }
 
-/// What an actor or object URL names: `/u/{name}`, `/c/{slug}`, `/p/{id}`.
+/// What an actor or object URL names: `/u/{name}`, `/c/{slug}`, `/p/{id}`,
+/// `/e/{id}` (a Mobilizon-style `Event`).
 enum Object {
     Person(String),
     Group(String),
     Page(i64),
+    Event(i64),
 }
 
 fn object_of(path: &str) -> Option<Object> {
@@ -148,6 +150,7 @@ fn object_of(path: &str) -> Option<Object> {
         "u" => Some(Object::Person(name)),
         "c" => Some(Object::Group(name)),
         "p" => name.parse().ok().map(Object::Page),
+        "e" => name.parse().ok().map(Object::Event),
         _ => None,
     }
 }
@@ -172,6 +175,9 @@ pub async fn negotiate(State(state): State<AppState>, req: Request, next: Next) 
             Object::Person(name) => actors::person(&state, &name).await,
             Object::Group(slug) => actors::group(&state, &slug).await,
             Object::Page(id) => actors::page(&state, id).await,
+            Object::Event(id) => ap::events::event(&state, id)
+                .await
+                .map(|d| d.map(|(doc, _)| doc)),
         };
         match doc.and_then(found) {
             Ok(r) => r,

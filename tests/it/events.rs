@@ -559,75 +559,85 @@ async fn who_sees_an_event_through_each_channel() {
         .await
         .expect("suspend");
 
-    // (visibility, viewer) → [page, api, agenda, community feed, instance feed, tag feed, private feed]
-    let expected: &[(&str, &str, [bool; 7])] = &[
+    // (visibility, viewer) → [page, api, agenda, community feed, instance feed, tag feed, private feed,
+    // ActivityPub: the event id asked with `Accept: application/activity+json`, as a remote
+    // server asks it (no viewer: open communities only)]
+    let expected: &[(&str, &str, [bool; 8])] = &[
         (
             "open",
             "anonymous",
-            [true, true, true, true, true, true, false],
+            [true, true, true, true, true, true, false, true],
         ),
         (
             "open",
             "outsider",
-            [true, true, true, true, true, true, false],
+            [true, true, true, true, true, true, false, true],
         ),
-        ("open", "member", [true, true, true, true, true, true, true]),
+        (
+            "open",
+            "member",
+            [true, true, true, true, true, true, true, true],
+        ),
         // The API refuses a suspended account's token.
         (
             "open",
             "suspended",
-            [true, false, true, true, true, true, false],
+            [true, false, true, true, true, true, false, true],
         ),
-        ("open", "admin", [true, true, true, true, true, true, false]),
+        (
+            "open",
+            "admin",
+            [true, true, true, true, true, true, false, true],
+        ),
         (
             "private",
             "anonymous",
-            [false, false, false, false, false, false, false],
+            [false, false, false, false, false, false, false, false],
         ),
         (
             "private",
             "outsider",
-            [false, false, false, false, false, false, false],
+            [false, false, false, false, false, false, false, false],
         ),
         (
             "private",
             "member",
-            [true, true, true, false, false, false, true],
+            [true, true, true, false, false, false, true, false],
         ),
         (
             "private",
             "suspended",
-            [false, false, false, false, false, false, false],
+            [false, false, false, false, false, false, false, false],
         ),
         (
             "private",
             "admin",
-            [true, true, true, false, false, false, false],
+            [true, true, true, false, false, false, false, false],
         ),
         (
             "unlisted",
             "anonymous",
-            [false, false, false, false, false, false, false],
+            [false, false, false, false, false, false, false, false],
         ),
         (
             "unlisted",
             "outsider",
-            [false, false, false, false, false, false, false],
+            [false, false, false, false, false, false, false, false],
         ),
         (
             "unlisted",
             "member",
-            [true, true, true, false, false, false, true],
+            [true, true, true, false, false, false, true, false],
         ),
         (
             "unlisted",
             "suspended",
-            [false, false, false, false, false, false, false],
+            [false, false, false, false, false, false, false, false],
         ),
         (
             "unlisted",
             "admin",
-            [true, true, true, false, false, false, false],
+            [true, true, true, false, false, false, false, false],
         ),
     ];
     let mut clients = std::collections::HashMap::new();
@@ -688,7 +698,17 @@ async fn who_sees_an_event_through_each_channel() {
             Some(url) => get(&anon, url.clone()).await.1.contains(&title),
             None => false,
         };
-        let got = [page, api, agenda, cfeed, ifeed, tfeed, pfeed];
+        let activitypub = reqwest::Client::new()
+            .get(app.at(&format!("/e/{id}")))
+            .header("accept", "application/activity+json")
+            .send()
+            .await
+            .expect("activitypub")
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains(&format!("\"name\":\"{title}\""));
+        let got = [page, api, agenda, cfeed, ifeed, tfeed, pfeed, activitypub];
         if got != *want {
             wrong.push(format!("{vis} × {viewer}: got {got:?}, want {want:?}"));
         }

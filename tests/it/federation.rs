@@ -359,7 +359,7 @@ async fn a_person_who_opts_out_disappears_with_what_they_publish() {
     assert_eq!(s, 404);
 }
 
-fn python() -> Option<String> {
+pub(crate) fn python() -> Option<String> {
     let venv = format!("{}/tests/rp/.venv/bin/python3", env!("CARGO_MANIFEST_DIR"));
     let python = if std::path::Path::new(&venv).exists() {
         venv
@@ -388,7 +388,7 @@ fn python() -> Option<String> {
     None
 }
 
-fn run_py(python: &str, args: &[&str]) -> Value {
+pub(crate) fn run_py(python: &str, args: &[&str]) -> Value {
     let out = std::process::Command::new(python)
         .arg(format!(
             "{}/tests/rp/activitypub.py",
@@ -1095,6 +1095,28 @@ async fn two_instances_exchange_publications_replies_edits_deletions_and_blocks(
     .await;
     let res = reqwest::get(b.at(&format!("/p/{copy}"))).await.unwrap();
     assert_eq!(res.status(), 404, "removed: no longer readable on B");
+
+    // 7b. Ana deletes a publication on A: its copy on B is deleted.
+    let doomed = publish_form(&a, &ana_client, "Annonce périmée", w.open).await;
+    let doomed_count = format!(
+        "SELECT COUNT(*) FROM publications WHERE ap_id = '{}' AND status = 'visible'",
+        a.at(&format!("/p/{doomed}"))
+    );
+    until(&a, &b, "the publication to delete on B", || async {
+        count(&b, &doomed_count).await == 1
+    })
+    .await;
+    ops::delete(&a.state, &Actor::person(&w.ana), doomed)
+        .await
+        .expect("deletion on A");
+    let doomed_deleted = format!(
+        "SELECT COUNT(*) FROM publications WHERE ap_id = '{}' AND status = 'deleted'",
+        a.at(&format!("/p/{doomed}"))
+    );
+    until(&a, &b, "the deletion of the publication on B", || async {
+        count(&b, &doomed_deleted).await == 1
+    })
+    .await;
 
     // 8. A blocks B: A sends nothing more to B, and refuses what B sends.
     let second = publish_form(&a, &ana_client, "Avant le blocage", w.open).await;

@@ -320,10 +320,12 @@ pub async fn execute(
     // Tools signed in through the person's sessions hear of their end
     // (Back-Channel Logout), before the sessions go.
     crate::oidc::backchannel::user_sessions_ending(db, jobs, issuer, user_id, None, None).await?;
-    // TODO(federation, issue 18): enqueue an ActivityPub `Delete` of the
-    // person (and, in "everything" mode, of their publications) for the
-    // instances that hold copies, once `crate::federation` exposes an
-    // operation for it; none exists yet to call.
+    // The instances that hold copies hear of it (an ActivityPub `Delete`
+    // of the person, `removeData` when everything goes), read now, queued
+    // once the account is gone.
+    let federated =
+        crate::federation::outbox::account_deleting(db, issuer, &user, mode == Mode::Everything)
+            .await?;
     let mut tx = db.begin().await?;
     let t = now();
     let mut pubs: Vec<i64> = sqlx::query_scalar("SELECT id FROM publications WHERE author_id = $1")
@@ -485,6 +487,9 @@ pub async fn execute(
         Queue::push_in(&mut tx, &mail(to, c, lang), None).await?;
     }
     tx.commit().await?;
+    if let Some(d) = federated {
+        crate::federation::outbox::account_deleted(db, jobs, d).await?;
+    }
     jobs.wake();
     // FTS5 keeps deleted terms in its segments until they merge: merge now,
     // so the person's words leave the index's pages too.

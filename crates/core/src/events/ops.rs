@@ -287,6 +287,7 @@ pub async fn create(state: &AppState, actor: &Actor, v: &Values) -> AppResult<Ev
     audit_in(&mut tx, actor, "event_created", None, &id.to_string()).await?;
     tx.commit().await?;
     notify_watchers(state, id, u.id).await?;
+    crate::federation::events::changed(state, id, false).await;
     reload(state, id).await
 }
 
@@ -366,6 +367,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, v: &Values) -> App
     audit_in(&mut tx, actor, "event_edited", None, &l.e.id.to_string()).await?;
     tx.commit().await?;
     super::mail::notify_change(state, l.e.id).await;
+    crate::federation::events::changed(state, l.e.id, true).await;
     reload(state, l.e.id).await
 }
 
@@ -399,6 +401,7 @@ pub async fn set_status(
     .await?;
     tx.commit().await?;
     super::mail::notify_change(state, l.e.id).await;
+    crate::federation::events::changed(state, l.e.id, true).await;
     reload(state, l.e.id).await
 }
 
@@ -466,6 +469,7 @@ pub async fn set_occurrence(
     .await?;
     tx.commit().await?;
     super::mail::notify_change(state, e.id).await;
+    crate::federation::events::changed(state, e.id, true).await;
     reload(state, e.id).await
 }
 

@@ -162,10 +162,13 @@ pub async fn create_or_update(
     ) {
         return Ok(Received::Ignored("object type not handled"));
     }
-    let author = obj
+    // Its author: `attributedTo`, or — Mobilizon, whose events are
+    // attributed to their group — the organizer in the object's `actor`.
+    let mut author = obj
         .get("attributedTo")
         .map(|a| ids_in(Some(a)))
         .unwrap_or_default();
+    author.extend(ids_in(obj.get("actor")));
     if !author.iter().any(|a| a == &actor.ap_id) || origin(id) != origin(&actor.ap_id) {
         return Err(InboxError::Unauthenticated(format!(
             "{} is not the author of {id}",
@@ -300,13 +303,21 @@ pub async fn create_or_update(
         })
         .and_then(|l| l.get("href"))
         .and_then(Value::as_str);
+    let body = match link {
+        Some(l) if !body.contains(l) => format!("{body}\n\n<{l}>"),
+        _ => body,
+    };
+    // A post with a title only (a Lemmy post without text): its title is
+    // also its text, since our publications need one.
+    let body = if body.trim().is_empty() {
+        title.clone()
+    } else {
+        body
+    };
     let draft = Draft {
         kind: "discussion".into(),
         title,
-        body: match link {
-            Some(l) if !body.contains(l) => format!("{body}\n\n<{l}>"),
-            _ => body,
-        },
+        body,
         ..Draft::default()
     };
     let valid = match ops::check_remote_new(state, &me, &draft, communities).await {
@@ -348,7 +359,7 @@ pub async fn delete(
         .and_then(id_of)
         .ok_or(InboxError::Invalid("no object"))?;
     if id == actor.ap_id {
-        return Ok(Received::Ignored("an account deleted itself"));
+        return account_deleted(state, actor, activity).await;
     }
     let Some(found) = resolve(state, id).await? else {
         if origin(id) == origin(&actor.ap_id) {
@@ -394,6 +405,41 @@ pub async fn delete(
         Ok(()) => Ok(Received::Handled("deleted")),
         Err(e) => refused(e),
     }
+}
+
+/// A remote person deleted their account: their shadow account goes, by
+/// the same deletion as one of ours (issue 20) — their copies become
+/// tombstones (Mastodon's meaning of an account's `Delete`; Lemmy's
+/// `removeData: false` keeps them, signed "ancien membre").
+async fn account_deleted(
+    state: &AppState,
+    actor: &RemoteActor,
+    activity: &Value,
+) -> Result<Received, InboxError> {
+    use crate::data_rights::deletion::{self, Mode};
+    let shadow: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE ap_id = $1 AND domain IS NOT NULL")
+            .bind(&actor.ap_id)
+            .fetch_optional(&state.db.pool)
+            .await?;
+    let Some(uid) = shadow else {
+        return Ok(Received::Ignored("deletion of an account we never saw"));
+    };
+    let mode = match activity.get("removeData").and_then(Value::as_bool) {
+        Some(false) => Mode::Anonymise,
+        _ => Mode::Everything,
+    };
+    deletion::execute(
+        &state.db,
+        &state.jobs,
+        &state.config.public_url(),
+        &state.instance_name(),
+        uid,
+        mode,
+    )
+    .await
+    .map_err(InboxError::Internal)?;
+    Ok(Received::Handled("account deleted"))
 }
 
 async fn author_of(state: &AppState, table: &str, id: i64) -> Result<Option<i64>, sqlx::Error> {
@@ -529,7 +575,7 @@ pub async fn announce(
             delete(state, &author, &inner).await
         }
         ("Remove", Some(a)) if a == group.ap_id => remove(state, group, &inner).await,
-        ("Page" | "Note" | "Article", _) => {
+        ("Page" | "Note" | "Article" | "Event" | "Video", _) => {
             // Announce of the bare object (for Mastodon): taken once, by id.
             let Some(obj_id) = id_of(&inner).map(str::to_string) else {
                 return Err(InboxError::Invalid("object without id"));
@@ -573,11 +619,13 @@ pub async fn like(
         .and_then(id_of)
         .ok_or(InboxError::Invalid("no object"))?;
     if undo {
+        let liked = activity.get("liked").and_then(Value::as_str).unwrap_or(id);
         let n = sqlx::query(
-            "DELETE FROM ap_likes WHERE actor = $1 AND (activity_id = $2 OR object = $2)",
+            "DELETE FROM ap_likes WHERE actor = $1 AND (activity_id = $2 OR object = $2 OR object = $3)",
         )
         .bind(&actor.ap_id)
         .bind(id)
+        .bind(liked)
         .execute(&state.db.pool)
         .await?
         .rows_affected();
@@ -624,8 +672,10 @@ pub async fn flag(
         .await
         .map_err(|e| InboxError::Internal(e.into()))?;
     let me = Actor::Remote(user);
+    // Mastodon writes the comment in `content`, Lemmy in `summary`.
     let comment = activity
         .get("content")
+        .or_else(|| activity.get("summary"))
         .and_then(Value::as_str)
         .map(remote::text_of_html)
         .unwrap_or_default();

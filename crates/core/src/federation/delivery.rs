@@ -256,6 +256,12 @@ pub async fn remote_actor(
     let doc: Value = serde_json::from_slice(&got.body)?;
     let a =
         parse_actor(ap_id, &doc).ok_or_else(|| anyhow::anyhow!("{ap_id} is not a usable actor"))?;
+    store_actor(&state.db, &a).await?;
+    Ok(a)
+}
+
+/// Keep a fetched actor in the cache (`ap_actors`).
+pub async fn store_actor(db: &Db, a: &RemoteActor) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO ap_actors (ap_id, kind, inbox, shared_inbox, key_id, public_pem, name, fetched_at, username) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (ap_id) DO UPDATE SET \
@@ -272,9 +278,9 @@ pub async fn remote_actor(
     .bind(&a.name)
     .bind(now())
     .bind(&a.username)
-    .execute(&state.db.pool)
+    .execute(&db.pool)
     .await?;
-    Ok(a)
+    Ok(())
 }
 
 async fn cached(db: &Db, ap_id: &str, since: i64) -> Result<Option<RemoteActor>, sqlx::Error> {

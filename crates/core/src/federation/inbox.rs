@@ -142,6 +142,29 @@ pub async fn receive(state: &AppState, post: &Post<'_>) -> Result<Received, Inbo
             return Err(first);
         }
     }
+    super::instances::seen(&state.db, &from).await?;
+    if parsed.scheme() == httpsig::Scheme::Rfc9421 {
+        // A peer that signs with RFC 9421 verifies it too.
+        super::instances::set_signature_scheme(&state.db, &from, httpsig::Scheme::Rfc9421).await?;
+    }
+    handle(state, &actor, &activity).await
+}
+
+/// Handle one activity whose signature was verified as `actor`'s (the
+/// second half of [`receive`]; also what the fixture tests call with the
+/// actor documents of other servers): its id must be on the actor's
+/// origin, and it is handled once.
+pub async fn handle(
+    state: &AppState,
+    actor: &RemoteActor,
+    activity: &Value,
+) -> Result<Received, InboxError> {
+    let actor_id = actor.ap_id.clone();
+    if activity.get("actor").and_then(id_of) != Some(actor_id.as_str()) {
+        return Err(InboxError::Unauthenticated(
+            "the activity's actor is not who signed it".into(),
+        ));
+    }
     let id = activity
         .get("id")
         .and_then(Value::as_str)
@@ -156,11 +179,6 @@ pub async fn receive(state: &AppState, post: &Post<'_>) -> Result<Received, Inbo
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    super::instances::seen(&state.db, &from).await?;
-    if parsed.scheme() == httpsig::Scheme::Rfc9421 {
-        // A peer that signs with RFC 9421 verifies it too.
-        super::instances::set_signature_scheme(&state.db, &from, httpsig::Scheme::Rfc9421).await?;
-    }
     let fresh = sqlx::query(
         "INSERT INTO ap_received (activity_id, actor, kind, received_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (activity_id) DO NOTHING",
@@ -176,9 +194,9 @@ pub async fn receive(state: &AppState, post: &Post<'_>) -> Result<Received, Inbo
         return Ok(Received::Duplicate);
     }
     let outcome = match kind.as_str() {
-        "Follow" => follow(state, &actor, &activity).await?,
-        "Undo" => undo(state, &actor, &activity).await?,
-        "Accept" | "Reject" => answered(state, &actor, &activity, kind == "Accept").await?,
+        "Follow" => follow(state, actor, activity).await?,
+        "Undo" => undo(state, actor, activity).await?,
+        "Accept" | "Reject" => answered(state, actor, activity, kind == "Accept").await?,
         "Create" | "Update" => {
             let mut obj = activity
                 .get("object")
@@ -189,13 +207,13 @@ pub async fn receive(state: &AppState, post: &Post<'_>) -> Result<Received, Inbo
                     .await
                     .map_err(|e| InboxError::Unauthenticated(format!("{e:#}")))?;
             }
-            content::create_or_update(state, &actor, &obj, None, kind == "Update").await?
+            content::create_or_update(state, actor, &obj, None, kind == "Update").await?
         }
-        "Delete" => content::delete(state, &actor, &activity).await?,
-        "Remove" => content::remove(state, &actor, &activity).await?,
-        "Announce" => content::announce(state, &actor, &activity).await?,
-        "Like" => content::like(state, &actor, &activity, false).await?,
-        "Flag" => content::flag(state, &actor, &activity).await?,
+        "Delete" => content::delete(state, actor, activity).await?,
+        "Remove" => content::remove(state, actor, activity).await?,
+        "Announce" => content::announce(state, actor, activity).await?,
+        "Like" => content::like(state, actor, activity, false).await?,
+        "Flag" => content::flag(state, actor, activity).await?,
         _ => Received::Ignored("activity type not handled"),
     };
     if let Received::Ignored(why) = &outcome {
@@ -299,7 +317,16 @@ async fn undo(
         .ok_or(InboxError::Invalid("no object"))?;
     let inner_type = object.get("type").and_then(Value::as_str).unwrap_or("");
     if inner_type == "Like" {
-        return content::like(state, actor, &json!({ "object": id_of(object) }), true).await;
+        // By the Like's id, or by what it liked (Lemmy sends an Undo whose
+        // Like has another id than the one it sent).
+        let liked = object.get("object").and_then(id_of);
+        return content::like(
+            state,
+            actor,
+            &json!({ "object": id_of(object), "liked": liked }),
+            true,
+        )
+        .await;
     }
     let follow_id = id_of(object).unwrap_or_default();
     // Undo(Follow), embedded (Mastodon, Lemmy) or by id.

@@ -7,6 +7,7 @@
 //! - `actors`: the JSON-LD documents — `Person`, `Group`, the `Application`
 //!   instance actor, their collections, publications as `Page`;
 //! - `discovery`: WebFinger (RFC 7033) and NodeInfo 2.1;
+//! - `events`: events as Mobilizon-style `Event`s, announced by our groups;
 //! - `keys`: one stored RSA 2048 key pair per actor;
 //! - `httpsig`: draft-cavage HTTP Signatures (sign, verify, `Digest`);
 //! - `delivery`: remote actors fetched through the guarded fetcher, signed
@@ -30,6 +31,7 @@ pub mod actors;
 pub mod content;
 pub mod delivery;
 pub mod discovery;
+pub mod events;
 pub mod fuzz;
 pub mod httpsig;
 pub mod inbox;

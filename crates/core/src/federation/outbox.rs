@@ -339,3 +339,98 @@ async fn to_remote_group(
     .await?;
     Ok(())
 }
+
+/// A local person's account about to be deleted (issue 20): the `Delete`
+/// of their actor and the inboxes of the instances that hold copies of
+/// what they wrote — the remote followers of the communities they were in
+/// or published in, and the remote groups they followed — read before the
+/// deletion (memberships cascade with it), queued after it.
+pub struct AccountDeleted {
+    user_id: i64,
+    actor_id: String,
+    activity: Value,
+    inboxes: Vec<String>,
+}
+
+/// What to tell the fediverse when `user` is deleted; `None` for a person
+/// the fediverse never saw (opted out, a remote shadow account).
+pub async fn account_deleting(
+    db: &crate::db::Db,
+    public_url: &str,
+    user: &crate::accounts::User,
+    remove_data: bool,
+) -> Result<Option<AccountDeleted>, sqlx::Error> {
+    if user.domain.is_some() || super::opted_out(db, user.id).await? {
+        return Ok(None);
+    }
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT a.inbox, a.shared_inbox FROM ap_followers f JOIN ap_actors a ON a.ap_id = f.actor \
+         WHERE f.state = 'accepted' AND f.community_id IN ( \
+           SELECT community_id FROM memberships WHERE user_id = $1 \
+           UNION SELECT pc.community_id FROM publication_communities pc \
+             JOIN publications p ON p.id = pc.publication_id WHERE p.author_id = $1) \
+         UNION SELECT a.inbox, a.shared_inbox FROM ap_following g JOIN ap_actors a ON a.ap_id = g.target \
+         WHERE g.user_id = $1 AND g.state = 'accepted'",
+    )
+    .bind(user.id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut inboxes: Vec<String> = rows
+        .into_iter()
+        .map(|(i, s)| if s.is_empty() { i } else { s })
+        .collect();
+    inboxes.sort();
+    inboxes.dedup();
+    if inboxes.is_empty() {
+        return Ok(None);
+    }
+    let actor_id = format!(
+        "{}{}",
+        public_url.trim_end_matches('/'),
+        urls::user(&user.username)
+    );
+    // As Lemmy and Mastodon send it: the actor deletes itself.
+    let activity = json!({
+        "@context": [AS_CONTEXT, extension_context()],
+        "id": format!("{actor_id}#delete"),
+        "type": "Delete",
+        "actor": actor_id,
+        "object": actor_id,
+        "to": [PUBLIC],
+        "removeData": remove_data,
+    });
+    Ok(Some(AccountDeleted {
+        user_id: user.id,
+        actor_id,
+        activity,
+        inboxes,
+    }))
+}
+
+/// Queue the `Delete` once the account is gone: signed with the person's
+/// key, which outlives the account until the deliveries are done (the
+/// receiving servers verify it with the key they cached).
+pub async fn account_deleted(
+    db: &crate::db::Db,
+    jobs: &crate::jobs::Queue,
+    d: AccountDeleted,
+) -> Result<(), sqlx::Error> {
+    let body = d.activity.to_string();
+    for inbox in &d.inboxes {
+        if !super::instances::permitted(db, &super::instances::host(inbox)).await? {
+            continue;
+        }
+        jobs.push(
+            db,
+            &crate::jobs::Job::Deliver {
+                inbox: inbox.clone(),
+                activity: body.clone(),
+                signer: Owner::User(d.user_id).key(),
+                key_id: format!("{}#main-key", d.actor_id),
+            },
+            None,
+        )
+        .await?;
+    }
+    Ok(())
+}

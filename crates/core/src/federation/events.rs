@@ -1,0 +1,154 @@
+//! Events as ActivityPub `Event`s, the way Mobilizon writes them
+//! (`lib/federation/activity_stream/converter/event.ex`): `name`,
+//! `content` (HTML) with its Markdown `source`, `startTime`/`endTime` in
+//! RFC 3339 with the event's `timezone`, a `Place` with a `PostalAddress`
+//! for `location`, `isOnline` and a "Website" `Link` for a public online
+//! address, `joinMode`, `maximumAttendeeCapacity`, `ical:status`;
+//! `attributedTo` the group (Mobilizon's rule when an event belongs to a
+//! group) and `actor` the organiser.
+//!
+//! Only what an anonymous reader may see, in at least one of our federated
+//! communities, by an organiser who did not opt out, is a document; each
+//! such community announces `Create(Event)` (and the bare `Event`, which
+//! Mastodon shows as a title and a link) when it is created, `Update` when
+//! it changes.
+
+use serde_json::{Value, json};
+
+use super::{AS_CONTEXT, PUBLIC, SEC_CONTEXT, community_federated, rfc3339};
+use crate::communities::Community;
+use crate::error::AppResult;
+use crate::events::{self, Status};
+use crate::state::AppState;
+use crate::urls;
+
+/// The JSON-LD terms of Mobilizon's events, with the IRIs it gives them.
+fn context() -> Value {
+    json!([AS_CONTEXT, SEC_CONTEXT, {
+        "mz": "https://joinmobilizon.org/ns#",
+        "sc": "http://schema.org#",
+        "ical": "http://www.w3.org/2002/12/cal/ical#",
+        "timezone": { "@id": "mz:timezone", "@type": "sc:Text" },
+        "isOnline": { "@id": "mz:isOnline", "@type": "sc:Boolean" },
+        "joinMode": { "@id": "mz:joinMode", "@type": "mz:joinModeType" },
+        "maximumAttendeeCapacity": "sc:maximumAttendeeCapacity",
+        "anonymousParticipationEnabled": { "@id": "mz:anonymousParticipationEnabled", "@type": "sc:Boolean" },
+        "PostalAddress": "sc:PostalAddress",
+        "address": { "@id": "sc:address", "@type": "sc:address" },
+        "streetAddress": "sc:streetAddress",
+    }])
+}
+
+/// Event `id` as the fediverse may see it, with our federated communities
+/// it is in; `None` where it may not.
+pub async fn event(state: &AppState, id: i64) -> AppResult<Option<(Value, Vec<Community>)>> {
+    let Some(l) = events::load(&state.db, None, id).await? else {
+        return Ok(None);
+    };
+    if !l.visible_to(None) {
+        return Ok(None);
+    }
+    let groups: Vec<Community> = l
+        .communities
+        .iter()
+        .map(|(c, _)| c.clone())
+        .filter(|c| c.domain.is_none() && community_federated(c))
+        .collect();
+    if groups.is_empty() {
+        return Ok(None);
+    }
+    let Some(organiser_id) = l.e.organiser_id else {
+        return Ok(None);
+    };
+    let Some(organiser) = crate::accounts::by_id(&state.db, organiser_id).await? else {
+        return Ok(None);
+    };
+    if !super::person_federated(&state.db, &organiser).await? {
+        return Ok(None);
+    }
+    let e = &l.e;
+    let url = state.url(&urls::event(e.id));
+    let group_ids: Vec<String> = groups.iter().map(|c| state.url(&c.path())).collect();
+    let mut doc = json!({
+        "@context": context(),
+        "id": url,
+        "type": "Event",
+        "url": url,
+        "name": e.title,
+        "content": e.description_html,
+        "mediaType": "text/html",
+        "source": { "content": e.description, "mediaType": "text/markdown" },
+        "startTime": rfc3339(e.starts_at),
+        "endTime": rfc3339(e.ends_at),
+        "timezone": e.tz,
+        "attributedTo": group_ids[0],
+        "actor": state.url(&urls::user(&organiser.username)),
+        "to": [PUBLIC],
+        "cc": group_ids.iter().map(|g| format!("{g}/followers")).collect::<Vec<_>>(),
+        "audience": group_ids[0],
+        "joinMode": "free",
+        "anonymousParticipationEnabled": false,
+        "isOnline": e.place_kind == "online",
+        "ical:status": match e.status {
+            Status::Cancelled => "CANCELLED",
+            Status::Postponed => "TENTATIVE",
+            Status::Scheduled => "CONFIRMED",
+        },
+        "published": rfc3339(e.created_at),
+        "updated": rfc3339(e.updated_at),
+    });
+    if let Some(cap) = e.capacity {
+        doc["maximumAttendeeCapacity"] = json!(cap);
+    }
+    if !e.address.trim().is_empty() && e.place_kind != "online" {
+        doc["location"] = json!({
+            "type": "Place",
+            "name": e.address,
+            "address": { "type": "PostalAddress", "streetAddress": e.address },
+        });
+    }
+    if !e.online_url.is_empty() && !e.online_private {
+        doc["attachment"] = json!([{ "type": "Link", "name": "Website", "href": e.online_url }]);
+    }
+    Ok(Some((doc, groups)))
+}
+
+/// After event `id` was created (`update`: changed): each of our federated
+/// communities it is in announces it. Best effort, as the rest of the
+/// outbox.
+pub async fn changed(state: &AppState, id: i64, update: bool) {
+    let r: AppResult<()> = async {
+        let Some((mut doc, groups)) = event(state, id).await? else {
+            return Ok(());
+        };
+        if let Some(o) = doc.as_object_mut() {
+            o.remove("@context");
+        }
+        let kind = if update { "Update" } else { "Create" };
+        let stamp = if update {
+            format!("update-{}", crate::db::now())
+        } else {
+            "create".to_string()
+        };
+        let activity = json!({
+            "id": format!("{}#{stamp}", doc["id"].as_str().unwrap_or_default()),
+            "type": kind,
+            "actor": doc["actor"],
+            "to": [PUBLIC],
+            "cc": doc["cc"],
+            "audience": doc["audience"],
+            "object": doc,
+        });
+        for c in &groups {
+            super::outbox::announce(state, c, &activity).await?;
+            if !update {
+                super::outbox::announce(state, c, &activity["object"]).await?;
+            }
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = r {
+        tracing::warn!(error = %e, event = id, "federation: event not announced");
+    }
+}
