@@ -64,18 +64,29 @@ def pick_paths(backend, db_url, data_dir):
     q_pub = ("SELECT p.id FROM publications p JOIN publication_communities pc ON pc.publication_id = p.id "
              "JOIN communities c ON c.id = pc.community_id WHERE c.visibility = 'open' AND p.status = 'visible' "
              "ORDER BY p.reply_count DESC LIMIT 1")
+    # The open community holding the most events (seed-demo spreads ~1,500
+    # at scale 1, a quarter recurring): its agenda, month grid and feed.
+    q_ev = ("SELECT c.slug FROM communities c JOIN event_communities ec ON ec.community_id = c.id "
+            "WHERE c.visibility = 'open' AND c.status = 'active' GROUP BY c.id, c.slug "
+            "ORDER BY COUNT(*) DESC, c.id LIMIT 1")
     if backend == "sqlite":
         con = sqlite3.connect(os.path.join(data_dir, "bench.db"))
-        slug = con.execute(q_comm).fetchone()[0]; pid = con.execute(q_pub).fetchone()[0]; con.close()
+        slug = con.execute(q_comm).fetchone()[0]; pid = con.execute(q_pub).fetchone()[0]
+        row = con.execute(q_ev).fetchone(); ev_slug = row[0] if row else slug; con.close()
     else:
         run = lambda q: subprocess.run(["psql", db_url, "-Atc", q], capture_output=True, text=True, check=True).stdout.strip()
-        slug = run(q_comm); pid = run(q_pub)
+        slug = run(q_comm); pid = run(q_pub); ev_slug = run(q_ev) or slug
     return [("home", "/"), ("community", f"/c/{slug}"), ("publication", f"/p/{pid}"),
             ("API communities", "/api/v1/communities"), ("tag page", "/tags/financement"),
             ("search", "/search?q=financement+b%C3%A9n%C3%A9voles"),
             # Territories (seed-demo's demo layer): a region, a city, the province map.
             ("territory region", "/t/montreal"), ("territory city", "/t/montreal-66023"),
-            ("map", "/map")]
+            ("map", "/map"),
+            # Events (issue 15): the busiest open community's agenda, month
+            # grid and iCalendar feed (every occurrence of its series).
+            ("events agenda", f"/events?community={ev_slug}"),
+            ("events month", f"/events/month?community={ev_slug}"),
+            ("events feed", f"/c/{ev_slug}/events.ics")]
 
 def sql_exec(backend, db_url, data_dir, q):
     """Run one statement on the bench database (setting up the writer)."""
