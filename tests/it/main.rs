@@ -30,6 +30,8 @@ mod e2e_wiki;
 mod events;
 mod events_import;
 mod events_mail;
+mod events_details;
+mod matrix_events;
 mod faults;
 mod federation;
 mod federation_peers;

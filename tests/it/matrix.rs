@@ -38,6 +38,10 @@
 //! - widened by sharing: a private publication its author shares into an
 //!   open community is then read by everyone, but what was written before
 //!   (its first reply, its earlier version) stays with its first audience.
+//!
+//! Events (issue 15) have their own matrix, `matrix_events.rs`: page, API,
+//! agenda, month, week, `.ics`, community / instance / tag / territory
+//! feeds, Atom, search (page, API, tag filter) and the private feed.
 
 use std::collections::HashMap;
 

@@ -216,6 +216,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "content_version",
         include_str!("../../../migrations/0045_content_version.sql"),
     ),
+    (
+        48,
+        "event_details",
+        include_str!("../../../migrations/0048_event_details.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to
