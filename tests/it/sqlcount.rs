@@ -304,7 +304,10 @@ async fn community_and_publication_pages_cost_a_bounded_number_of_statements() {
         (
             "events month, member",
             server
-                .cost(&member_client, &format!("/events/month?community={ev_slug}"))
+                .cost(
+                    &member_client,
+                    &format!("/events/month?community={ev_slug}"),
+                )
                 .await,
             8,
         ),

@@ -10,11 +10,11 @@
 mod feeds;
 mod form;
 mod import;
+mod participants;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::Datelike;
@@ -41,8 +41,8 @@ pub fn router() -> Router<AppState> {
         .route("/e/{id}/rsvp", post(rsvp_submit))
         .route("/e/{id}/status", post(status_submit))
         .route("/e/{id}/occurrence", post(occurrence_submit))
-        .route("/e/{id}/participants", get(participants))
-        .route("/e/{id}/participants.csv", get(participants_csv))
+        .route("/e/{id}/participants", get(participants::page_of))
+        .route("/e/{id}/participants.csv", get(participants::csv_of))
         .merge(feeds::router())
         .merge(import::router())
 }
@@ -913,59 +913,6 @@ async fn occurrence_submit(
     })?;
     ctx.flash("flash-event-saved");
     Ok(ctx.redirect(&e.path()))
-}
-
-#[derive(Template)]
-#[template(path = "events/participants.html")]
-struct ParticipantsPage {
-    s: Shell,
-    e: Event,
-    list: Vec<rsvp::Participant>,
-    questions: Vec<String>,
-}
-
-async fn participants(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> AppResult<Response> {
-    let u = ctx.user.clone().ok_or(AppError::NotFound)?;
-    let l = load_seen(&state, &ctx, &id).await?;
-    let list = rsvp::participants(&state, &Actor::person(&u), &l).await?;
-    let title = ctx.t("event-participants-title");
-    let p = ParticipantsPage {
-        s: Shell::new(&state, &ctx, &title, "events")
-            .crumb(ctx.t("event-agenda-title"), "/events")
-            .crumb(l.e.title.clone(), l.e.path())
-            .crumb(title, format!("{}/participants", l.e.path())),
-        questions: l.e.question_list().iter().map(|q| q.to_string()).collect(),
-        e: l.e,
-        list,
-    };
-    Ok(page(&ctx, &p))
-}
-
-async fn participants_csv(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> AppResult<Response> {
-    let u = ctx.user.clone().ok_or(AppError::NotFound)?;
-    let l = load_seen(&state, &ctx, &id).await?;
-    let list = rsvp::participants(&state, &Actor::person(&u), &l).await?;
-    let mut res = rsvp::csv(&list, &l.e.question_list()).into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"event-{}-participants.csv\"",
-        l.e.id
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(ctx.finish(res))
 }
 
 // ---- territory pages ----------------------------------------------------------------------

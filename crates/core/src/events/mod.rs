@@ -193,7 +193,10 @@ impl Event {
 
     /// The registration questions, in order.
     pub fn question_list(&self) -> Vec<&str> {
-        self.questions.lines().filter(|l| !l.trim().is_empty()).collect()
+        self.questions
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect()
     }
 }
 

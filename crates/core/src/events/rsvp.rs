@@ -412,7 +412,9 @@ pub fn csv(list: &[Participant], questions: &[&str]) -> String {
         ));
         for i in 0..questions.len() {
             out.push(',');
-            out.push_str(&csv_cell(p.answers.get(i).map(String::as_str).unwrap_or("")));
+            out.push_str(&csv_cell(
+                p.answers.get(i).map(String::as_str).unwrap_or(""),
+            ));
         }
         out.push_str("\r\n");
     }

@@ -246,7 +246,9 @@ fn candidates_sql(
         next += 1;
     }
     if let Some(a) = req.author {
-        conds.push(format!("d.source IN ('p', 'r', 'e') AND d.user_id = ${next}"));
+        conds.push(format!(
+            "d.source IN ('p', 'r', 'e') AND d.user_id = ${next}"
+        ));
         args.push(Arg::I(a));
         next += 1;
     }
