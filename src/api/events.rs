@@ -520,11 +520,8 @@ pub async fn import_ics(
     if body.len() > events::ics::MAX_BYTES {
         return Err(AppError::TooLarge);
     }
-    if body.trim().is_empty() {
-        return Err(AppError::Invalid {
-            fields: vec![("body".into(), "field-required".into())],
-        });
-    }
+    // An empty body is refused by the reader like any non-calendar (a
+    // report with its line), so every 422 here is a report.
     let report = events::import::import_file(&state, &Actor::person(&u), &slug, &body).await?;
     let status = if report.refused.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
