@@ -70,13 +70,19 @@ def pick_paths(backend, db_url, data_dir):
              "WHERE c.visibility = 'open' AND c.status = 'active' GROUP BY c.slug ORDER BY COUNT(*) DESC, c.slug LIMIT 1")
     q_term = ("SELECT t.slug FROM lexicon_terms t WHERE t.status = 'accepted' "
               "AND EXISTS (SELECT 1 FROM lexicon_term_tags k WHERE k.term_id = t.id) ORDER BY t.id LIMIT 1")
+    # The open community holding the most events (seed-demo spreads ~1,500
+    # at scale 1, a quarter recurring): its agenda, month grid and feed.
+    q_ev = ("SELECT c.slug FROM communities c JOIN event_communities ec ON ec.community_id = c.id "
+            "WHERE c.visibility = 'open' AND c.status = 'active' GROUP BY c.id, c.slug "
+            "ORDER BY COUNT(*) DESC, c.id LIMIT 1")
     if backend == "sqlite":
         con = sqlite3.connect(os.path.join(data_dir, "bench.db"))
         one = lambda q: (con.execute(q).fetchone() or [""])[0]
-        slug = one(q_comm); pid = one(q_pub); lib = one(q_lib); term = one(q_term); con.close()
+        slug = one(q_comm); pid = one(q_pub); lib = one(q_lib); term = one(q_term)
+        ev_slug = one(q_ev) or slug; con.close()
     else:
         run = lambda q: subprocess.run(["psql", db_url, "-Atc", q], capture_output=True, text=True, check=True).stdout.strip()
-        slug = run(q_comm); pid = run(q_pub); lib = run(q_lib); term = run(q_term)
+        slug = run(q_comm); pid = run(q_pub); lib = run(q_lib); term = run(q_term); ev_slug = run(q_ev) or slug
     return [("home", "/"), ("community", f"/c/{slug}"), ("publication", f"/p/{pid}"),
             ("API communities", "/api/v1/communities"), ("tag page", "/tags/financement"),
             ("search", "/search?q=financement+b%C3%A9n%C3%A9voles"),
@@ -84,7 +90,12 @@ def pick_paths(backend, db_url, data_dir):
             ("territory region", "/t/montreal"), ("territory city", "/t/montreal-66023"),
             ("map", "/map"),
             ("library", "/library"), ("community library", f"/c/{lib}/library"),
-            ("lexicon term", f"/lexicon/{term}")]
+            ("lexicon term", f"/lexicon/{term}"),
+            # Events (issue 15): the busiest open community's agenda, month
+            # grid and iCalendar feed (every occurrence of its series).
+            ("events agenda", f"/events?community={ev_slug}"),
+            ("events month", f"/events/month?community={ev_slug}"),
+            ("events feed", f"/c/{ev_slug}/events.ics")]
 
 def sql_exec(backend, db_url, data_dir, q):
     """Run one statement on the bench database (setting up the writer)."""

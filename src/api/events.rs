@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/events/{id}/occurrences", post(set_occurrence))
         .route("/events/{id}/rsvp", put(answer))
         .route("/events/{id}/participants", get(participants))
+        .route("/communities/{slug}/events/import", post(import_ics))
 }
 
 /// An event on the wire. Times: `start`/`end` are local wall times in
@@ -64,6 +65,12 @@ pub struct EventOut {
     pub tags: Vec<String>,
     pub contact: String,
     pub capacity: Option<i64>,
+    /// As the organiser wrote it; empty when free.
+    pub price: String,
+    pub free: bool,
+    /// Registration questions, in order (answered with `answers` in the
+    /// RSVP).
+    pub questions: Vec<String>,
     #[schema(schema_with = event_status)]
     pub status: String,
     pub sequence: i64,
@@ -115,6 +122,9 @@ async fn out(state: &AppState, viewer: Option<&User>, l: &Loaded) -> AppResult<E
             .collect(),
         contact: e.contact.clone(),
         capacity: e.capacity,
+        price: e.price.clone(),
+        free: e.free(),
+        questions: e.question_list().iter().map(|q| q.to_string()).collect(),
         status: e.status.as_str().into(),
         sequence: e.sequence,
         going: counts.going,
@@ -155,6 +165,10 @@ pub struct AgendaParams {
     tag: String,
     /// `online` or `inperson`.
     online: String,
+    /// An organisation slug.
+    organisation: String,
+    /// `free` or `paid`.
+    price: String,
 }
 
 async fn load(state: &AppState, viewer: Option<&User>, id: i64) -> AppResult<Loaded> {
@@ -196,10 +210,21 @@ pub async fn list(
             None => return Ok(Json(Vec::new())),
         }
     }
+    if !p.organisation.trim().is_empty() {
+        match listing::organisation_id(&state.db, p.organisation.trim()).await? {
+            Some(o) => f.organisation_id = Some(o),
+            None => return Ok(Json(Vec::new())),
+        }
+    }
     f.tag = crate::publications::fold_tag_key(p.tag.trim());
     f.online = match p.online.as_str() {
         "online" => Some(true),
         "inperson" => Some(false),
+        _ => None,
+    };
+    f.free = match p.price.as_str() {
+        "free" => Some(true),
+        "paid" => Some(false),
         _ => None,
     };
     let now = crate::db::now();
@@ -334,6 +359,9 @@ pub async fn set_occurrence(
 pub struct AnswerIn {
     #[schema(schema_with = rsvp_answer)]
     pub answer: String,
+    /// Answers to the event's registration questions, in their order.
+    #[serde(default)]
+    pub answers: Vec<String>,
 }
 
 /// Answer an event; "going" on a full event waits on its list.
@@ -352,7 +380,7 @@ pub async fn answer(
     })?;
     let actor = Actor::person(&u);
     let l = ops::load_for(&state, &actor, id).await?;
-    rsvp::answer(&state, &actor, &l, a).await?;
+    rsvp::answer_with(&state, &actor, &l, a, &b.answers).await?;
     Ok(Json(out(&state, Some(&u), &l).await?))
 }
 
@@ -363,6 +391,8 @@ pub struct ParticipantOut {
     /// `going`, `waiting` or `maybe`.
     pub answer: String,
     pub answered_at: i64,
+    /// Answers to the registration questions, in their order.
+    pub answers: Vec<String>,
 }
 
 /// The participants (organisers, moderators of its communities,
@@ -389,7 +419,114 @@ pub async fn participants(
                 username: p.username,
                 display_name: p.display_name,
                 answered_at: p.answered_at,
+                answers: p.answers,
             })
             .collect(),
     ))
+}
+
+/// One event of an imported file.
+#[derive(Serialize, ToSchema)]
+pub struct ImportLineOut {
+    /// The line of its `BEGIN:VEVENT`.
+    pub line: usize,
+    pub uid: String,
+    pub summary: String,
+    /// `created`, `updated`, `unchanged` or `error`.
+    pub outcome: String,
+    /// When refused: the fields and why.
+    pub fields: Vec<ImportFieldOut>,
+    /// What was read but not kept (message keys).
+    pub notes: Vec<String>,
+}
+
+/// A field of an event refused at import, and its message key.
+#[derive(Serialize, ToSchema)]
+pub struct ImportFieldOut {
+    pub field: String,
+    pub key: String,
+}
+
+/// The file refused as a whole: where and why.
+#[derive(Serialize, ToSchema)]
+pub struct ImportRefusalOut {
+    pub line: usize,
+    pub key: String,
+}
+
+/// What an `.ics` import did, per event.
+#[derive(Serialize, ToSchema)]
+pub struct ImportReportOut {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub errors: usize,
+    pub lines: Vec<ImportLineOut>,
+    pub refused: Option<ImportRefusalOut>,
+}
+
+fn report_out(r: events::import::Report) -> ImportReportOut {
+    use crate::initiatives::import::Outcome;
+    ImportReportOut {
+        created: r.created,
+        updated: r.updated,
+        unchanged: r.unchanged,
+        errors: r.errors,
+        lines: r
+            .lines
+            .into_iter()
+            .map(|l| {
+                let (outcome, fields) = match l.outcome {
+                    Outcome::Created => ("created", Vec::new()),
+                    Outcome::Updated => ("updated", Vec::new()),
+                    Outcome::Unchanged => ("unchanged", Vec::new()),
+                    Outcome::Error { fields } => ("error", fields),
+                };
+                ImportLineOut {
+                    line: l.line,
+                    uid: l.uid,
+                    summary: l.summary,
+                    outcome: outcome.into(),
+                    fields: fields
+                        .into_iter()
+                        .map(|(field, key)| ImportFieldOut { field, key })
+                        .collect(),
+                    notes: l.notes,
+                }
+            })
+            .collect(),
+        refused: r.refused.map(|x| ImportRefusalOut {
+            line: x.line,
+            key: x.key,
+        }),
+    }
+}
+
+/// Import an iCalendar file (RFC 5545, the body as `text/calendar`, at most
+/// 2 MiB) into a community: its organisers and moderators. Events are
+/// known by their UID within the community, so importing again updates
+/// them in place. A file refused as a whole answers 422 with the report
+/// (its `refused` line and reason); otherwise 200 with one line per event.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/events/import", tag = "events", security(("bearer" = [])),
+    params(("slug" = String, Path)),
+    request_body(content = String, content_type = "text/calendar"),
+    responses((status = 200, body = ImportReportOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ImportReportOut), (status = 429, body = ErrorBody)))]
+pub async fn import_ics(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(slug): Path<String>,
+    body: String,
+) -> AppResult<Response> {
+    if body.len() > events::ics::MAX_BYTES {
+        return Err(AppError::TooLarge);
+    }
+    // An empty body is refused by the reader like any non-calendar (a
+    // report with its line), so every 422 here is a report.
+    let report = events::import::import_file(&state, &Actor::person(&u), &slug, &body).await?;
+    let status = if report.refused.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(report_out(report))).into_response())
 }

@@ -54,7 +54,9 @@ pub fn body_limit(method: &Method, route: Option<&str>) -> usize {
         | "/api/v1/me/avatar" => IMAGE_BODY,
         // An iCalendar file (at most 2 MiB is read; a little more reaches
         // the form, which says the limit).
-        "/c/{slug}/events/import" => crate::events::ics::MAX_BYTES + FORM_BODY,
+        "/c/{slug}/events/import" | "/api/v1/communities/{slug}/events/import" => {
+            crate::events::ics::MAX_BYTES + FORM_BODY
+        }
         _ => FORM_BODY,
     }
 }

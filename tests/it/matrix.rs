@@ -42,6 +42,10 @@
 //! The newsletter channels (an issue's archive page, the archive feed, the
 //! issue by e-mail, proposals) have their own table, by the list's
 //! audience: `matrix_newsletter.rs`.
+//!
+//! Events (issue 15) have their own matrix, `matrix_events.rs`: page, API,
+//! agenda, month, week, `.ics`, community / instance / tag / territory
+//! feeds, Atom, search (page, API, tag filter) and the private feed.
 
 use std::collections::HashMap;
 

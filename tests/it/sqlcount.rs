@@ -143,6 +143,15 @@ async fn community_and_publication_pages_cost_a_bounded_number_of_statements() {
     .fetch_one(&db.pool)
     .await
     .unwrap();
+    // The open community holding the most events (seed-demo's).
+    let (ev_slug,): (String,) = sqlx::query_as(
+        "SELECT c.slug FROM communities c JOIN event_communities ec ON ec.community_id = c.id \
+         WHERE c.visibility = 'open' AND c.status = 'active' GROUP BY c.id, c.slug \
+         ORDER BY COUNT(*) DESC, c.id LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("an open community with events (seed)");
     let (member,): (String,) = sqlx::query_as(
         "SELECT u.username FROM users u JOIN memberships m ON m.user_id = u.id WHERE m.community_id = $1 AND m.role = 'member' LIMIT 1",
     )
@@ -277,7 +286,65 @@ async fn community_and_publication_pages_cost_a_bounded_number_of_statements() {
                 .await,
             8,
         ),
+        // Events (issue 15): the agenda, the month grid and the week of the
+        // community with the most events, and the calendar feeds, cost the
+        // same whatever the number of events and occurrences: one statement
+        // for the events, one for cancelled occurrences, and (feeds) one
+        // each for tags, territory names and, for a signed-in reader, the
+        // places held — never one per event (the instance feed below holds
+        // dozens of events, an N+1 would cost over a hundred statements).
+        (
+            "events agenda, anonymous",
+            server
+                .cost(&anon, &format!("/events?community={ev_slug}"))
+                .await,
+            6,
+        ),
+        (
+            "events month, member",
+            server
+                .cost(
+                    &member_client,
+                    &format!("/events/month?community={ev_slug}"),
+                )
+                .await,
+            8,
+        ),
+        (
+            "events week, anonymous",
+            server.cost(&anon, "/events/week").await,
+            4,
+        ),
+        (
+            "community events feed, anonymous",
+            server
+                .cost(&anon, &format!("/c/{ev_slug}/events.ics"))
+                .await,
+            7,
+        ),
+        (
+            "instance events feed, anonymous",
+            server.cost(&anon, "/events.ics").await,
+            6,
+        ),
+        (
+            "events atom, anonymous",
+            server.cost(&anon, "/events.atom").await,
+            4,
+        ),
     ];
+    // The feeds measured above are not trivially small.
+    let feed = anon
+        .get(format!("{}/events.ics", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let vevents = feed.matches("BEGIN:VEVENT").count();
+    assert!(vevents >= 30, "instance feed holds {vevents} events");
+    assert!(feed.contains("CATEGORIES:"), "tags read in the feed");
     for (what, cost, bound) in costs {
         eprintln!("{what}: {cost} SQL statements");
         assert!(cost > 0, "{what}: the counter works");

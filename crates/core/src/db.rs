@@ -222,6 +222,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0046_content_version_members.sql"),
     ),
     (
+        48,
+        "event_details",
+        include_str!("../../../migrations/0048_event_details.sql"),
+    ),
+    (
         51,
         "newsletter_item_kinds",
         include_str!("../../../migrations/0051_newsletter_item_kinds.sql"),

@@ -25,7 +25,7 @@ use crate::accounts::User;
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::events::listing::{self, Filter};
-use crate::events::{self, Event, ical, ops, rsvp};
+use crate::events::{self, Event, ops};
 use crate::policy::{self, Action};
 
 /// At most this many events (series) in one feed.
@@ -96,37 +96,7 @@ async fn render(
     list: &[Event],
     name: &str,
 ) -> AppResult<String> {
-    let mut items = Vec::with_capacity(list.len());
-    for e in list {
-        let show_online = !e.online_private
-            || match viewer {
-                Some(u) => {
-                    Some(u.id) == e.organiser_id
-                        || u.is_admin
-                        || rsvp::holds_place(&state.db, e.id, u.id).await?
-                }
-                None => false,
-            };
-        let place = match e.territory_id {
-            Some(t) => crate::organisations::places::by_id(&state.db, t)
-                .await?
-                .map(|p| p.name)
-                .unwrap_or_default(),
-            None => String::new(),
-        };
-        items.push(ical::Item {
-            e,
-            tags: events::tags_of(&state.db, e.id).await?,
-            cancelled: if e.rrule.is_empty() {
-                Vec::new()
-            } else {
-                events::cancelled_occurrences(&state.db, e.id).await?
-            },
-            show_online,
-            place,
-        });
-    }
-    Ok(ical::calendar(name, &state.config.public_url(), &items))
+    Ok(events::feed::calendar(&state.db, viewer, list, name, &state.config.public_url()).await?)
 }
 
 async fn instance_feed(

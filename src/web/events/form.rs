@@ -169,6 +169,8 @@ fn values_of(pairs: &[(String, String)]) -> Values {
         contact: g("contact"),
         capacity: g("capacity"),
         tags: g("tags"),
+        price: g("price"),
+        questions: g("questions").replace("\r\n", "\n"),
     }
 }
 

@@ -10,11 +10,11 @@
 mod feeds;
 mod form;
 mod import;
+mod participants;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::Datelike;
@@ -41,8 +41,8 @@ pub fn router() -> Router<AppState> {
         .route("/e/{id}/rsvp", post(rsvp_submit))
         .route("/e/{id}/status", post(status_submit))
         .route("/e/{id}/occurrence", post(occurrence_submit))
-        .route("/e/{id}/participants", get(participants))
-        .route("/e/{id}/participants.csv", get(participants_csv))
+        .route("/e/{id}/participants", get(participants::page_of))
+        .route("/e/{id}/participants.csv", get(participants::csv_of))
         .merge(feeds::router())
         .merge(import::router())
 }
@@ -141,6 +141,10 @@ pub(super) struct AgendaQuery {
     territory: String,
     tag: String,
     online: String,
+    /// An organisation's slug.
+    organisation: String,
+    /// 'free' or 'paid'.
+    price: String,
     /// Month grid: 'YYYY-MM'.
     m: String,
     /// Week view: any day of the week, 'YYYY-MM-DD'.
@@ -162,10 +166,23 @@ impl AgendaQuery {
                 None => return Ok(None),
             }
         }
+        if !self.organisation.trim().is_empty() {
+            match crate::events::listing::organisation_id(&state.db, self.organisation.trim())
+                .await?
+            {
+                Some(o) => f.organisation_id = Some(o),
+                None => return Ok(None),
+            }
+        }
         f.tag = crate::publications::fold_tag_key(self.tag.trim());
         f.online = match self.online.as_str() {
             "1" | "online" => Some(true),
             "0" | "inperson" => Some(false),
+            _ => None,
+        };
+        f.free = match self.price.as_str() {
+            "free" => Some(true),
+            "paid" => Some(false),
             _ => None,
         };
         Ok(Some(f))
@@ -177,6 +194,8 @@ impl AgendaQuery {
             ("territory", &self.territory),
             ("tag", &self.tag),
             ("online", &self.online),
+            ("organisation", &self.organisation),
+            ("price", &self.price),
         ] {
             if !v.trim().is_empty() {
                 p.push((k, v.trim().to_string()));
@@ -203,17 +222,38 @@ fn place_of(lang: Lang, e: &Event) -> String {
     }
 }
 
+fn row_of(lang: Lang, d: &Dated) -> Row {
+    Row {
+        path: d.event.path(),
+        title: d.event.title.clone(),
+        when: when_label(lang, &d.event, d.occ.start, d.occ.end),
+        place: place_of(lang, &d.event),
+        cancelled: d.cancelled,
+        status: status_label(lang, d.event.status),
+    }
+}
+
 pub(super) fn rows_of(lang: Lang, list: &[Dated]) -> Vec<Row> {
-    list.iter()
-        .map(|d| Row {
-            path: d.event.path(),
-            title: d.event.title.clone(),
-            when: when_label(lang, &d.event, d.occ.start, d.occ.end),
-            place: place_of(lang, &d.event),
-            cancelled: d.cancelled,
-            status: status_label(lang, d.event.status),
-        })
-        .collect()
+    list.iter().map(|d| row_of(lang, d)).collect()
+}
+
+/// The rows of `list` (in time order) by local day in `tz`, for `n` days
+/// from `first`: one pass, whatever the number of days and dates.
+fn by_day(
+    lang: Lang,
+    tz: chrono_tz::Tz,
+    list: &[Dated],
+    first: chrono::NaiveDate,
+    n: i64,
+) -> Vec<Vec<Row>> {
+    let mut out: Vec<Vec<Row>> = (0..n).map(|_| Vec::new()).collect();
+    for d in list {
+        let i = (time::local_of(tz, d.occ.start).date() - first).num_days();
+        if let Some(cell) = usize::try_from(i).ok().and_then(|i| out.get_mut(i)) {
+            cell.push(row_of(lang, d));
+        }
+    }
+    out
 }
 
 #[derive(Template)]
@@ -226,6 +266,8 @@ struct AgendaPage {
     q_territory: String,
     q_tag: String,
     q_online: String,
+    q_organisation: String,
+    q_price: String,
     feed_path: String,
     atom_path: String,
     webcal: String,
@@ -258,7 +300,7 @@ async fn agenda(
                         end: e.ends_at,
                     },
                     cancelled: e.status == Status::Cancelled,
-                    event: e,
+                    event: std::sync::Arc::new(e),
                 })
                 .collect();
             (up, past)
@@ -272,7 +314,7 @@ async fn agenda(
             .trim()
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        && [&q.territory, &q.tag, &q.online]
+        && [&q.territory, &q.tag, &q.online, &q.organisation, &q.price]
             .iter()
             .all(|v| v.trim().is_empty());
     let feed_path = if qs.is_empty() {
@@ -307,6 +349,8 @@ async fn agenda(
         q_territory: q.territory.clone(),
         q_tag: q.tag.clone(),
         q_online: q.online.clone(),
+        q_organisation: q.organisation.clone(),
+        q_price: q.price.clone(),
         webcal: crate::urls::webcal(&state.config.public_url(), &feed_path),
         atom_path,
         feed_path,
@@ -393,24 +437,17 @@ async fn month(
         }
         None => Vec::new(),
     };
+    let n_days = (grid_end - grid_start).num_days() + 1;
+    let mut buckets = by_day(ctx.lang, tz, &dated, grid_start, n_days).into_iter();
     let mut weeks = Vec::new();
     let mut d = grid_start;
     while d <= grid_end {
         let mut week = Vec::new();
         for _ in 0..7 {
-            let (a, b) = (
-                time::day_start(tz, d),
-                time::day_start(tz, d + chrono::Duration::days(1)),
-            );
-            let here: Vec<Dated> = dated
-                .iter()
-                .filter(|x| x.occ.start < b && x.occ.start >= a)
-                .cloned()
-                .collect();
             week.push(Cell {
                 day: d.day(),
                 in_month: d.month() == first.month(),
-                items: rows_of(ctx.lang, &here),
+                items: buckets.next().unwrap_or_default(),
             });
             d += chrono::Duration::days(1);
         }
@@ -492,22 +529,15 @@ async fn week(
         }
         None => Vec::new(),
     };
-    let days = (0..7)
-        .map(|i| {
-            let d = monday + chrono::Duration::days(i);
-            let (a, b) = (
-                time::day_start(tz, d),
-                time::day_start(tz, d + chrono::Duration::days(1)),
-            );
-            let here: Vec<Dated> = dated
-                .iter()
-                .filter(|x| x.occ.start < b && x.occ.start >= a)
-                .cloned()
-                .collect();
+    let days = by_day(ctx.lang, tz, &dated, monday, 7)
+        .into_iter()
+        .enumerate()
+        .map(|(i, items)| {
+            let d = monday + chrono::Duration::days(i as i64);
             Day {
                 label: day_label(ctx.lang, d),
                 today: d == today,
-                items: rows_of(ctx.lang, &here),
+                items,
             }
         })
         .collect();
@@ -574,6 +604,8 @@ struct ShowPage {
     signed_in: bool,
     json_ld: String,
     ics: String,
+    /// Registration questions: (index, question, the viewer's answer).
+    questions: Vec<(usize, String, String)>,
 }
 
 async fn load_seen(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<events::Loaded> {
@@ -618,6 +650,10 @@ async fn show(
     let mine = match viewer {
         Some(u) => rsvp::mine(&state.db, e.id, u.id).await?,
         None => None,
+    };
+    let my_answers = match (viewer, e.question_list().is_empty()) {
+        (Some(u), false) => rsvp::answers_of(&state.db, e.id, u.id).await?,
+        _ => Vec::new(),
     };
     let holds = mine
         .as_ref()
@@ -755,6 +791,15 @@ async fn show(
         signed_in: viewer.is_some(),
         json_ld: ld_json(&ld),
         ics: format!("{}/event.ics", e.path()),
+        questions: e
+            .question_list()
+            .into_iter()
+            .enumerate()
+            .map(|(i, q)| {
+                let a = my_answers.get(i).cloned().unwrap_or_default();
+                (i, q.to_string(), a)
+            })
+            .collect(),
         e: l.e.clone(),
     };
     Ok(page(&ctx, &p))
@@ -765,6 +810,12 @@ async fn show(
 pub(super) struct RsvpBody {
     csrf: String,
     answer: String,
+    /// Answers to the registration questions (at most `QUESTIONS_MAX`).
+    q0: String,
+    q1: String,
+    q2: String,
+    q3: String,
+    q4: String,
 }
 
 async fn rsvp_submit(
@@ -786,7 +837,15 @@ async fn rsvp_submit(
     })?;
     let actor = Actor::person(&u);
     let l = load_seen(&state, &ctx, &id).await?;
-    let a = rsvp::answer(&state, &actor, &l, answer).await?;
+    let answers = [f.q0, f.q1, f.q2, f.q3, f.q4];
+    let a = match rsvp::answer_with(&state, &actor, &l, answer, &answers).await {
+        Ok(a) => a,
+        Err(AppError::Invalid { .. }) => {
+            ctx.flash("flash-event-answers-invalid");
+            return Ok(ctx.redirect(&l.e.path()));
+        }
+        Err(e) => return Err(e),
+    };
     ctx.flash(match (a.mine.answer, a.mine.waitlisted) {
         (Answer::Going, true) => "flash-event-waitlisted",
         (Answer::Going, false) => "flash-event-going",
@@ -854,57 +913,6 @@ async fn occurrence_submit(
     })?;
     ctx.flash("flash-event-saved");
     Ok(ctx.redirect(&e.path()))
-}
-
-#[derive(Template)]
-#[template(path = "events/participants.html")]
-struct ParticipantsPage {
-    s: Shell,
-    e: Event,
-    list: Vec<rsvp::Participant>,
-}
-
-async fn participants(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> AppResult<Response> {
-    let u = ctx.user.clone().ok_or(AppError::NotFound)?;
-    let l = load_seen(&state, &ctx, &id).await?;
-    let list = rsvp::participants(&state, &Actor::person(&u), &l).await?;
-    let title = ctx.t("event-participants-title");
-    let p = ParticipantsPage {
-        s: Shell::new(&state, &ctx, &title, "events")
-            .crumb(ctx.t("event-agenda-title"), "/events")
-            .crumb(l.e.title.clone(), l.e.path())
-            .crumb(title, format!("{}/participants", l.e.path())),
-        e: l.e,
-        list,
-    };
-    Ok(page(&ctx, &p))
-}
-
-async fn participants_csv(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> AppResult<Response> {
-    let u = ctx.user.clone().ok_or(AppError::NotFound)?;
-    let l = load_seen(&state, &ctx, &id).await?;
-    let list = rsvp::participants(&state, &Actor::person(&u), &l).await?;
-    let mut res = rsvp::csv(&list).into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"event-{}-participants.csv\"",
-        l.e.id
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(ctx.finish(res))
 }
 
 // ---- territory pages ----------------------------------------------------------------------

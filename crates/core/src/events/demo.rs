@@ -99,6 +99,12 @@ pub async fn seed(db: &Db, count: i64, seed: u64) -> anyhow::Result<i64> {
                 String::new()
             },
             tags: ["entraide", "quartier", "formation", "jardin"][rng.below(4) as usize].into(),
+            // One in five paid (no draw from `rng`: the rest stays as it was).
+            price: if i % 5 == 1 {
+                "10 $, gratuit pour les membres".into()
+            } else {
+                String::new()
+            },
             ..Values::default()
         };
         let Ok(mut c) = check_pure(&v) else { continue };

@@ -26,6 +26,15 @@ pub fn visible_sql(e: &str, viewer: Option<&User>, param: usize) -> String {
     )
 }
 
+/// The id of an organisation named by its slug, for the organisation
+/// filter (what it lists still goes through `visible_sql`).
+pub async fn organisation_id(db: &Db, slug: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM organisations WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(&db.pool)
+        .await
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub community_id: Option<i64>,
@@ -40,6 +49,8 @@ pub struct Filter {
     pub registered: Option<i64>,
     /// Only events of the communities this person is an active member of.
     pub member_of: Option<i64>,
+    /// Some(true): free (no price given); Some(false): paid.
+    pub free: Option<bool>,
 }
 
 /// Events (series) the viewer may see, overlapping `[from, to)`, soonest
@@ -113,6 +124,11 @@ fn where_clause(sql: &mut Sql, viewer: Option<&User>, f: &Filter) {
         Some(false) => sql.push(" AND e.place_kind IN ('address', 'hybrid')"),
         None => {}
     }
+    match f.free {
+        Some(true) => sql.push(" AND e.price = ''"),
+        Some(false) => sql.push(" AND e.price <> ''"),
+        None => {}
+    }
     if let Some(u) = f.registered {
         let ph = sql.bind(Val::I(u));
         sql.push(&format!(
@@ -132,30 +148,10 @@ fn where_clause(sql: &mut Sql, viewer: Option<&User>, f: &Filter) {
 /// One occurrence of an event, for the agenda and the month grid.
 #[derive(Debug, Clone)]
 pub struct Dated {
-    pub event: Event,
+    /// Shared by the occurrences of one series (never copied per date).
+    pub event: std::sync::Arc<Event>,
     pub occ: Occurrence,
     pub cancelled: bool,
-}
-
-/// The cancelled occurrences of several series, in one statement.
-async fn cancelled_of(
-    db: &Db,
-    ids: &[i64],
-) -> Result<std::collections::HashMap<i64, Vec<String>>, sqlx::Error> {
-    let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
-    if ids.is_empty() {
-        return Ok(out);
-    }
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    let rows: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT event_id, start_local FROM event_occurrences WHERE status = 'cancelled' AND event_id IN ({list})"
-    )))
-    .fetch_all(&db.pool)
-    .await?;
-    for (id, s) in rows {
-        out.entry(id).or_default().push(s);
-    }
-    Ok(out)
 }
 
 /// The occurrences of `events` in `[from, to)`, in time order, at most
@@ -173,17 +169,18 @@ pub async fn occurrences(
         .filter(|e| !e.rrule.is_empty())
         .map(|e| e.id)
         .collect();
-    let cancelled = cancelled_of(db, &series).await?;
+    let cancelled = super::feed::cancelled_of_many(db, &series).await?;
     let none = Vec::new();
     let mut out = Vec::new();
     for e in events {
+        let e = std::sync::Arc::new(e);
         let (occ, _) = time::expand(&e.timing(), from, to, time::MAX_OCCURRENCES);
         let c = cancelled.get(&e.id).unwrap_or(&none);
         for o in occ {
             let key = time::format_local(o.start_local, e.all_day);
             out.push(Dated {
                 cancelled: e.status == super::Status::Cancelled || c.contains(&key),
-                event: e.clone(),
+                event: std::sync::Arc::clone(&e),
                 occ: o,
             });
         }

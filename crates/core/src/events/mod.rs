@@ -19,6 +19,7 @@
 
 pub mod atom;
 pub mod demo;
+pub mod feed;
 pub mod ical;
 pub mod ics;
 pub mod import;
@@ -44,6 +45,9 @@ pub const TITLE_MAX: usize = 200;
 pub const TEXT_MAX: usize = 20000;
 pub const FIELD_MAX: usize = 500;
 pub const CAPACITY_MAX: i64 = 100_000;
+/// Registration questions per event, and the length of one answer.
+pub const QUESTIONS_MAX: usize = 5;
+pub const ANSWER_MAX: usize = 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -103,13 +107,17 @@ pub struct Event {
     pub sequence: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// As the organiser wrote it; empty: free.
+    pub price: String,
+    /// Registration questions, one per line.
+    pub questions: String,
 }
 
 pub const COLUMNS: &str = "e.id, e.uid, e.title, e.description, e.description_html, e.tz, \
      e.start_local, e.end_local, e.all_day, e.starts_at, e.ends_at, e.rrule, e.exdates, \
      e.series_ends_at, e.place_kind, e.address, e.online_url, e.online_private, e.territory_id, \
      e.organisation_id, e.organiser_id, e.contact, e.capacity, e.status, e.sequence, \
-     e.created_at, e.updated_at";
+     e.created_at, e.updated_at, e.price, e.questions";
 
 impl Event {
     pub fn from_row(r: &AnyRow) -> Result<Event, sqlx::Error> {
@@ -143,6 +151,8 @@ impl Event {
             sequence: r.try_get("sequence")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
+            price: r.try_get("price")?,
+            questions: r.try_get("questions")?,
         })
     }
 
@@ -175,6 +185,18 @@ impl Event {
 
     pub fn online(&self) -> bool {
         self.place_kind != "address"
+    }
+
+    pub fn free(&self) -> bool {
+        self.price.trim().is_empty()
+    }
+
+    /// The registration questions, in order.
+    pub fn question_list(&self) -> Vec<&str> {
+        self.questions
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect()
     }
 }
 
@@ -423,6 +445,10 @@ pub struct Values {
     pub capacity: String,
     /// Comma-separated.
     pub tags: String,
+    /// The price as shown (« 20 $, gratuit pour les membres »); empty: free.
+    pub price: String,
+    /// Optional registration questions, one per line (at most 5).
+    pub questions: String,
 }
 
 impl Values {
@@ -469,6 +495,8 @@ impl Values {
                 .map(|t| t.label.clone())
                 .collect::<Vec<_>>()
                 .join(", "),
+            price: e.price.clone(),
+            questions: e.questions.clone(),
         }
     }
 }
@@ -497,6 +525,8 @@ pub struct Checked {
     pub contact: String,
     pub capacity: Option<i64>,
     pub tags: Vec<Tag>,
+    pub price: String,
+    pub questions: String,
 }
 
 type Errs = Vec<(&'static str, &'static str)>;
@@ -724,6 +754,19 @@ pub fn check_pure(v: &Values) -> Result<Checked, Errs> {
             }
         },
     };
+    let price = v.price.trim().to_string();
+    if too_long(&price, FIELD_MAX) {
+        errs.push(("price", "event-field-too-long"));
+    }
+    let questions: Vec<String> = v
+        .questions
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    if questions.len() > QUESTIONS_MAX || questions.iter().any(|q| too_long(q, TITLE_MAX)) {
+        errs.push(("questions", "event-questions-invalid"));
+    }
     let tags = match crate::publications::parse_tags(&v.tags) {
         Ok(t) => t,
         Err(k) => {
@@ -757,5 +800,7 @@ pub fn check_pure(v: &Values) -> Result<Checked, Errs> {
         contact,
         capacity,
         tags,
+        price,
+        questions: questions.join("\n"),
     })
 }

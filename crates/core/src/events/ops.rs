@@ -147,6 +147,14 @@ pub(crate) async fn write_tags_in(
             .bind(&t.label)
             .execute(&mut **tx)
             .await?;
+        // The shared tag vocabulary (search's tag filter names a tag by its
+        // id, for publications and events alike). A tag's page still shows
+        // it only to whoever finds a publication carrying it.
+        sqlx::query("INSERT INTO tags (name, label) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(&t.name)
+            .bind(&t.label)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }
@@ -204,7 +212,23 @@ pub async fn insert_in(
         .await?;
     }
     write_tags_in(tx, id, c).await?;
+    write_details_in(tx, id, c).await?;
     Ok(id)
+}
+
+/// The price and the registration questions (migration 0048).
+async fn write_details_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: i64,
+    c: &Checked,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE events SET price = $1, questions = $2 WHERE id = $3")
+        .bind(&c.price)
+        .bind(&c.questions)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Write new values over an event (its communities stay), raising
@@ -246,6 +270,7 @@ pub(crate) async fn update_in(
     .execute(&mut **tx)
     .await?;
     write_tags_in(tx, id, c).await?;
+    write_details_in(tx, id, c).await?;
     Ok(())
 }
 

@@ -102,6 +102,18 @@ pub async fn holds_place(db: &Db, event_id: i64, user_id: i64) -> Result<bool, s
         .is_some_and(|m| m.answer == Answer::Going && !m.waitlisted))
 }
 
+/// One person's answers to an event's registration questions.
+pub async fn answers_of(db: &Db, event_id: i64, user_id: i64) -> Result<Vec<String>, sqlx::Error> {
+    let a: Option<String> =
+        sqlx::query_scalar("SELECT answers FROM event_rsvps WHERE event_id = $1 AND user_id = $2")
+            .bind(event_id)
+            .bind(user_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(a.and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default())
+}
+
 /// Let waiting people in while places are free (all of them when there is
 /// no capacity). Returns the ids promoted, in order.
 pub async fn promote_in(
@@ -161,6 +173,45 @@ pub async fn answer(
     l: &Loaded,
     answer: Answer,
 ) -> AppResult<Answered> {
+    answer_with(state, actor, l, answer, &[]).await
+}
+
+/// Check the answers to the event's registration questions: at most one
+/// per question, each at most `ANSWER_MAX` characters. `Err`: the field
+/// and its message key.
+pub fn check_answers(
+    l: &Loaded,
+    answers: &[String],
+) -> Result<Vec<String>, (&'static str, &'static str)> {
+    let n = l.e.question_list().len();
+    let trimmed: Vec<String> = answers.iter().map(|a| a.trim().to_string()).collect();
+    if trimmed.len() > n && trimmed[n..].iter().any(|a| !a.is_empty()) {
+        return Err(("answers", "event-answers-invalid"));
+    }
+    if trimmed
+        .iter()
+        .any(|a| a.chars().count() > super::ANSWER_MAX)
+    {
+        return Err(("answers", "event-field-too-long"));
+    }
+    let mut out: Vec<String> = trimmed.into_iter().take(n).collect();
+    out.resize(n, String::new());
+    Ok(out)
+}
+
+/// `answer`, with the answers to the event's registration questions (kept
+/// with the registration when going or maybe, shown to the organisers and
+/// in the participants' CSV).
+pub async fn answer_with(
+    state: &AppState,
+    actor: &Actor,
+    l: &Loaded,
+    answer: Answer,
+    answers: &[String],
+) -> AppResult<Answered> {
+    let answers = check_answers(l, answers).map_err(|(f, k)| AppError::Invalid {
+        fields: vec![(f.into(), k.into())],
+    })?;
     let u = actor.user().ok_or(AppError::Forbidden)?;
     if !actor.may(Action::RsvpEvent {
         organiser: l.e.organiser_id,
@@ -237,6 +288,14 @@ pub async fn answer(
         .await?;
         Mine { answer, waitlisted }
     };
+    if answer != Answer::No && answers.iter().any(|a| !a.is_empty()) {
+        sqlx::query("UPDATE event_rsvps SET answers = $1 WHERE event_id = $2 AND user_id = $3")
+            .bind(serde_json::to_string(&answers).unwrap_or_default())
+            .bind(l.e.id)
+            .bind(u.id)
+            .execute(&mut *tx)
+            .await?;
+    }
     let promoted = if was_going && answer != Answer::Going {
         promote_in(&mut tx, l.e.id, capacity).await?
     } else {
@@ -278,6 +337,8 @@ pub struct Participant {
     pub answer: Answer,
     pub waitlisted: bool,
     pub answered_at: i64,
+    /// Answers to the registration questions, in their order.
+    pub answers: Vec<String>,
 }
 
 /// The participants (going, then waiting in order, then maybe; "no" left
@@ -294,7 +355,7 @@ pub async fn participants(
         return Err(AppError::Forbidden);
     }
     let rows = sqlx::query(
-        "SELECT u.username, u.display_name, r.answer, r.waitlisted, r.queued_at FROM event_rsvps r \
+        "SELECT u.username, u.display_name, r.answer, r.waitlisted, r.queued_at, r.answers FROM event_rsvps r \
          JOIN users u ON u.id = r.user_id WHERE r.event_id = $1 AND r.answer <> 'no' \
          ORDER BY CASE WHEN r.answer = 'going' THEN r.waitlisted ELSE 2 END, r.queued_at, u.username \
          LIMIT 20000",
@@ -311,6 +372,7 @@ pub async fn participants(
             answer: Answer::parse(&a).unwrap_or(Answer::Maybe),
             waitlisted: r.try_get::<i64, _>("waitlisted")? != 0,
             answered_at: r.try_get("queued_at")?,
+            answers: serde_json::from_str(&r.try_get::<String, _>("answers")?).unwrap_or_default(),
         });
     }
     Ok(out)
@@ -330,18 +392,31 @@ fn csv_cell(s: &str) -> String {
     }
 }
 
-/// The participants as CSV (RFC 4180, CRLF), header in English codes.
-pub fn csv(list: &[Participant]) -> String {
-    let mut out = String::from("username,display_name,answer,waitlisted,answered_at\r\n");
+/// The participants as CSV (RFC 4180, CRLF), header in English codes, then
+/// one column per registration question (headed by the question).
+pub fn csv(list: &[Participant], questions: &[&str]) -> String {
+    let mut out = String::from("username,display_name,answer,waitlisted,answered_at");
+    for q in questions {
+        out.push(',');
+        out.push_str(&csv_cell(q));
+    }
+    out.push_str("\r\n");
     for p in list {
         out.push_str(&format!(
-            "{},{},{},{},{}\r\n",
+            "{},{},{},{},{}",
             csv_cell(&p.username),
             csv_cell(&p.display_name),
             p.answer.as_str(),
             i64::from(p.waitlisted),
             super::time::ical_utc(p.answered_at)
         ));
+        for i in 0..questions.len() {
+            out.push(',');
+            out.push_str(&csv_cell(
+                p.answers.get(i).map(String::as_str).unwrap_or(""),
+            ));
+        }
+        out.push_str("\r\n");
     }
     out
 }

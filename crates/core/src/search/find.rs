@@ -222,8 +222,10 @@ fn candidates_sql(
     }
     if let Some(t) = &req.tag {
         conds.push(format!(
-            "EXISTS (SELECT 1 FROM publication_tags fpt JOIN tags ft ON ft.id = fpt.tag_id \
-             WHERE fpt.publication_id = d.publication_id AND ft.name = ${next})"
+            "(EXISTS (SELECT 1 FROM publication_tags fpt JOIN tags ft ON ft.id = fpt.tag_id \
+             WHERE fpt.publication_id = d.publication_id AND ft.name = ${next}) \
+             OR (d.source = 'e' AND EXISTS (SELECT 1 FROM event_tags fet \
+             WHERE fet.event_id = d.ref_id AND fet.tag_key = ${next})))"
         ));
         args.push(Arg::S(t.clone()));
         next += 1;
@@ -236,13 +238,17 @@ fn candidates_sql(
              OR (d.kind = 'community' AND EXISTS (SELECT 1 FROM community_territories fct JOIN territory_closure ftc \
                ON ftc.descendant_id = fct.territory_id WHERE fct.community_id = d.community_id AND ftc.ancestor_id = ${next})) \
              OR (d.source = 'l' AND EXISTS (SELECT 1 FROM resource_territories frt JOIN territory_closure frc \
-               ON frc.descendant_id = frt.territory_id WHERE frt.resource_id = d.ref_id AND frc.ancestor_id = ${next})))"
+               ON frc.descendant_id = frt.territory_id WHERE frt.resource_id = d.ref_id AND frc.ancestor_id = ${next})) \
+             OR (d.source = 'e' AND EXISTS (SELECT 1 FROM events fev JOIN territory_closure fvc \
+               ON fvc.descendant_id = fev.territory_id WHERE fev.id = d.ref_id AND fvc.ancestor_id = ${next})))"
         ));
         args.push(Arg::I(t));
         next += 1;
     }
     if let Some(a) = req.author {
-        conds.push(format!("d.source IN ('p', 'r') AND d.user_id = ${next}"));
+        conds.push(format!(
+            "d.source IN ('p', 'r', 'e') AND d.user_id = ${next}"
+        ));
         args.push(Arg::I(a));
         next += 1;
     }

@@ -133,7 +133,8 @@ async fn tags_for(
     Ok(out)
 }
 
-/// Events' tag labels and community filter tokens (`#c12`), by event id.
+/// Events' tag labels, and community and tag filter tokens (`#c12`,
+/// `#t7`), by event id.
 async fn event_extras(
     conn: &mut AnyConnection,
     ids: &[i64],
@@ -149,16 +150,19 @@ async fn event_extras(
          JOIN lexicon_term_tags k ON k.tag_key = et.tag_key JOIN lexicon_terms lt ON lt.id = k.term_id \
          WHERE et.event_id IN ({list}) AND lt.status = 'accepted' \
          UNION ALL SELECT event_id, 'c', CAST(community_id AS TEXT) FROM event_communities WHERE event_id IN ({list}) \
+         UNION ALL SELECT et.event_id, 'i', CAST(tg.id AS TEXT) FROM event_tags et JOIN tags tg ON tg.name = et.tag_key \
+         WHERE et.event_id IN ({list}) \
          ORDER BY 1, 2, 3"
     )))
     .fetch_all(&mut *conn)
     .await?;
     for (id, k, v) in rows {
         let e = out.entry(id).or_default();
-        let (target, value) = if k == "t" {
-            (&mut e.0, v)
-        } else {
-            (&mut e.1, filter_token('c', &v))
+        // Labels are words; community (`#c12`) and tag (`#t7`) ids filters.
+        let (target, value) = match k.as_str() {
+            "t" => (&mut e.0, v),
+            "i" => (&mut e.1, filter_token('t', &v)),
+            _ => (&mut e.1, filter_token('c', &v)),
         };
         if !target.is_empty() {
             target.push(' ');
@@ -429,7 +433,7 @@ pub async fn optimize(db: &Db) -> Result<(), sqlx::Error> {
 }
 
 /// Bumped whenever the analysis changes: the index is then rebuilt at start.
-pub const INDEX_VERSION: &str = "4";
+pub const INDEX_VERSION: &str = "5";
 const INDEX_VERSION_KEY: &str = "search.index_version";
 
 /// Make sure the index matches the current analysis before serving: an

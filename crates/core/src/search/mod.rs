@@ -118,8 +118,12 @@ fn doc_filters(doc: &Doc, of_publication: Option<&str>) -> String {
     if kind_has_token(&doc.kind) {
         out.push_str(&filter_token('k', &doc.kind));
     }
-    if matches!(doc.source, Source::Publications | Source::Replies)
-        && let Some(u) = doc.user_id
+    // The author filter: a publication's or reply's author, an event's
+    // organiser.
+    if matches!(
+        doc.source,
+        Source::Publications | Source::Replies | Source::Events
+    ) && let Some(u) = doc.user_id
     {
         out.push(' ');
         out.push_str(&filter_token('u', &u.to_string()));
