@@ -92,6 +92,9 @@ const POSITIVE_EXCLUDED: &[(&str, &str)] = &[
         "me_following_create",
         "a reachable group of another instance",
     ),
+    // A territory must be one of the instance's.
+    ("communities_create", "a territory that exists"),
+    ("communities_update", "a territory that exists"),
     // Whether an action applies depends on the target (a lock on a person…).
     (
         "communities_moderation_create",
@@ -194,9 +197,16 @@ async fn api_contract_holds_under_schemathesis() {
     // The other way: schema-valid requests are accepted (2xx, or a status
     // that says the data met something else: 401, 403, 404, 409, 429),
     // never refused as malformed (400, 422).
-    let mut filter = vec!["--exclude-method", "DELETE"];
+    // Without the stateful phase: the links it infers between operations
+    // fill a path id with `None` when a response has none to give.
+    let mut filter = vec![
+        "--exclude-method",
+        "DELETE",
+        "--phases",
+        "examples,coverage,fuzzing",
+    ];
     for (id, _) in POSITIVE_EXCLUDED {
-        filter.extend(["--exclude-operation-id", id]);
+        filter.extend(["--exclude-operation-id", *id]);
     }
     let (positive, positive_ok) = run_checks(
         &bin,
