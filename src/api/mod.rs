@@ -560,6 +560,22 @@ fn field_rules(doc: &mut serde_json::Value) {
         "link_url",
         json!({"pattern": LINK_PATTERN, "maxLength": 2000}),
     );
+    // An organisation's or initiative's website: empty or an http(s)
+    // link (`organisations::check_link`); an e-mail address: empty or
+    // something@a.dotted.domain without spaces (`check_email`).
+    let optional_link = format!("^(|{})$", &LINK_PATTERN[1..LINK_PATTERN.len() - 1]);
+    for name in ["OrganisationValues", "InitiativeValues"] {
+        prop(
+            name,
+            "website",
+            json!({"pattern": optional_link, "maxLength": 2000}),
+        );
+    }
+    prop(
+        "OrganisationValues",
+        "email",
+        json!({"pattern": "^(|[^@\\s\\u0000]+@[^@\\s\\u0000]*\\.[^@\\s\\u0000]*)$", "maxLength": 254}),
+    );
     let mut add = |name: &str, key: &str, rule: serde_json::Value| {
         if let Some(s) = schemas.get_mut(name).and_then(|s| s.as_object_mut()) {
             s.insert(key.into(), rule);

@@ -95,6 +95,14 @@ const POSITIVE_EXCLUDED: &[(&str, &str)] = &[
     // A territory must be one of the instance's.
     ("communities_create", "a territory that exists"),
     ("communities_update", "a territory that exists"),
+    // Territories, places and the organisation named must exist, and a
+    // point must be given whole (latitude and longitude).
+    ("organisations_create", "territories and a place that exist"),
+    ("organisations_update", "territories and a place that exist"),
+    (
+        "initiatives_create",
+        "a territory and an organisation that exist",
+    ),
     // Whether an action applies depends on the target (a lock on a person…).
     (
         "communities_moderation_create",
