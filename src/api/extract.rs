@@ -32,6 +32,36 @@ pub fn error(
     res
 }
 
+/// Field errors that are really a conflict with what exists (an address
+/// already taken, a feed already followed), and the stable API code each
+/// becomes: such a request is well formed, so it is a `409`, not a `422`.
+const CONFLICTS: &[(&str, &str)] = &[
+    ("community-slug-taken", "slug_taken"),
+    ("org-slug-taken", "slug_taken"),
+    ("newsletter-error-slug-taken", "slug_taken"),
+    ("news-error-already", "already_followed"),
+    ("news-error-too-many", "too_many_feeds"),
+    ("lexicon-term-exists", "term_exists"),
+];
+
+/// An operation's error as the API answers it: a validation failure whose
+/// every field is a conflict ([`CONFLICTS`]) becomes `409` with that code
+/// and the first field's message (`fields` dropped: one cause); anything
+/// else is unchanged (a conflict beside a truly invalid field stays `422`,
+/// naming both).
+pub fn conflicts(e: AppError) -> AppError {
+    if let AppError::Invalid { fields } = &e
+        && let Some((_, key)) = fields.first()
+        && let Some(&(message_key, code)) = CONFLICTS.iter().find(|(k, _)| k == key)
+        && fields
+            .iter()
+            .all(|(_, k)| CONFLICTS.iter().any(|(c, _)| c == k))
+    {
+        return AppError::Conflict { code, message_key };
+    }
+    e
+}
+
 /// 401 with `WWW-Authenticate` (RFC 6750); `finish_errors` renders the
 /// JSON body and keeps the header.
 fn unauthorized(token_given: bool) -> Response {

@@ -338,6 +338,7 @@ pub async fn download(
 #[serde(default)]
 pub struct CitationParams {
     /// `bibtex`, `ris` or `csl-json`.
+    #[param(required = true, pattern = "^(bibtex|ris|csl-json)$")]
     format: String,
 }
 
@@ -472,13 +473,17 @@ pub async fn show_term(
 /// Propose a term (accepted at once when a lexicon editor proposes it).
 #[utoipa::path(post, path = "/api/v1/lexicon/terms", tag = "library", security(("bearer" = [])),
     request_body = lexicon::Values,
-    responses((status = 201, body = TermOut), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = TermOut),
+        (status = 409, description = "A term already has this preferred label (`term_exists`)", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn propose_term(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Json(v): Json<lexicon::Values>,
 ) -> AppResult<Response> {
-    let t = lexicon::ops::propose(&state, &Actor::person(&u), &v).await?;
+    let t = lexicon::ops::propose(&state, &Actor::person(&u), &v)
+        .await
+        .map_err(super::extract::conflicts)?;
     Ok((StatusCode::CREATED, Json(term_out(&state, t).await?)).into_response())
 }
 

@@ -448,6 +448,11 @@ fn flatten_all_of_in(v: &mut serde_json::Value, components: &serde_json::Value) 
     }
 }
 
+/// Text with something besides white space (and no NUL).
+const HAS_TEXT: &str = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$";
+/// An http(s) link with a host name.
+const LINK_PATTERN: &str = "^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z][A-Za-z0-9-]{0,62}(\\.[A-Za-z][A-Za-z0-9-]{0,62})*(:[0-9]{1,4})?(/[A-Za-z0-9._~/-]*)?$";
+
 /// Rules between fields, which a struct's derive cannot say: the server
 /// checks them, so the document states them too (JSON Schema 2020-12).
 fn field_rules(doc: &mut serde_json::Value) {
@@ -490,6 +495,92 @@ fn field_rules(doc: &mut serde_json::Value) {
             }
         ]),
     );
+    // A moderator's action names one target (publication, reply or
+    // person), or none beside the report it answers; most actions need a
+    // reason (not restore, unlock, unban, dismiss), of at most 500
+    // characters.
+    let absent = |f: &str| json!({"properties": {f: {"type": "null"}}});
+    let only = |f: &str, others: [&str; 2]| json!({"allOf": [present(f), absent(others[0]), absent(others[1])]});
+    add(
+        "ActBody",
+        "oneOf",
+        json!([
+            only("publication_id", ["reply_id", "username"]),
+            only("reply_id", ["publication_id", "username"]),
+            only("username", ["publication_id", "reply_id"]),
+            {"allOf": [absent("publication_id"), absent("reply_id"), absent("username"), present("report_id")]}
+        ]),
+    );
+    add(
+        "ActBody",
+        "if",
+        json!({"properties": {"action": {"enum": ["hide", "remove", "lock", "ban", "suspend"]}}, "required": ["action"]}),
+    );
+    add(
+        "ActBody",
+        "then",
+        json!({"required": ["reason"], "properties": {"reason": {"type": "string", "pattern": HAS_TEXT, "maxLength": 500}}}),
+    );
+    // Making a community private closes it to whoever asks: the join
+    // policy is then given, and not `open` (the server compares with the
+    // current policy, so this is what always passes).
+    add(
+        "CommunityUpdate",
+        "if",
+        json!({"properties": {"visibility": {"const": "private"}}, "required": ["visibility"]}),
+    );
+    add(
+        "CommunityUpdate",
+        "then",
+        json!({"required": ["join_policy"], "properties": {"join_policy": {"enum": ["request", "invitation"]}}}),
+    );
+    // Per-field rules of types defined in the core crate.
+    let mut prop = |name: &str, field: &str, rule: serde_json::Value| {
+        if let Some(p) = schemas
+            .get_mut(name)
+            .and_then(|s| s.get_mut("properties"))
+            .and_then(|p| p.get_mut(field))
+            .and_then(|p| p.as_object_mut())
+            && let serde_json::Value::Object(rule) = rule
+        {
+            p.extend(rule);
+        }
+    };
+    // A preferred label holds a letter or digit (what the lexicon folds).
+    prop(
+        "LexiconTermValues",
+        "pref_fr",
+        json!({"pattern": "^[^\\u0000]*[A-Za-z0-9][^\\u0000]*$", "maxLength": 200}),
+    );
+    // A watch item's link: an http(s) address with a host (what
+    // `preview::normalize_url` accepts; the host begins with a letter, as
+    // a numeric last label is read as an IPv4 address).
+    prop(
+        "PublicationCreate",
+        "link_url",
+        json!({"pattern": LINK_PATTERN, "maxLength": 2000}),
+    );
+    // An organisation's or initiative's website: empty or an http(s)
+    // link (`organisations::check_link`); an e-mail address: empty or
+    // something@a.dotted.domain without spaces (`check_email`).
+    let optional_link = format!("^(|{})$", &LINK_PATTERN[1..LINK_PATTERN.len() - 1]);
+    for name in ["OrganisationValues", "InitiativeValues"] {
+        prop(
+            name,
+            "website",
+            json!({"pattern": optional_link, "maxLength": 2000}),
+        );
+    }
+    prop(
+        "OrganisationValues",
+        "email",
+        json!({"pattern": "^(|[^@\\s\\u0000]+@[^@\\s\\u0000]*\\.[^@\\s\\u0000]*)$", "maxLength": 254}),
+    );
+    let mut add = |name: &str, key: &str, rule: serde_json::Value| {
+        if let Some(s) = schemas.get_mut(name).and_then(|s| s.as_object_mut()) {
+            s.insert(key.into(), rule);
+        }
+    };
     // A private community is not open to anyone who asks.
     add(
         "NewCommunityBody",

@@ -83,10 +83,17 @@ impl From<&Feed> for NewsFeed {
 /// A feed to follow.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NewNewsFeed {
-    /// Its address (http or https).
+    /// Its address (http or https, with a host).
+    #[schema(
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z][A-Za-z0-9-]{0,62}(\\.[A-Za-z][A-Za-z0-9-]{0,62})*(:[0-9]{1,4})?(/[A-Za-z0-9._~/-]*)?$",
+        max_length = 2000
+    )]
     pub url: String,
     /// Tags for each of its items, comma-separated (at most 5).
     #[serde(default)]
+    #[schema(
+        pattern = "^([A-Za-z0-9][A-Za-z0-9_-]{0,49})?(,[A-Za-z0-9][A-Za-z0-9_-]{0,49}){0,4}$"
+    )]
     pub tags: String,
 }
 
@@ -126,7 +133,8 @@ pub async fn list_feeds(
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "Not a manager", body = ErrorBody),
         (status = 404, description = "No such community, or not readable", body = ErrorBody),
-        (status = 422, description = "Invalid address (`url`: `news-error-url`), already followed (`news-error-already`), too many feeds, invalid tags", body = ErrorBody),
+        (status = 409, description = "The community already follows this feed (`already_followed`), or as many feeds as it may (`too_many_feeds`)", body = ErrorBody),
+        (status = 422, description = "Invalid address (`url`: `news-error-url`), invalid tags", body = ErrorBody),
     )
 )]
 pub async fn add_feed(
@@ -135,7 +143,9 @@ pub async fn add_feed(
     Path(slug): Path<String>,
     Json(b): Json<NewNewsFeed>,
 ) -> AppResult<(StatusCode, Json<NewsFeed>)> {
-    let feed = ops::subscribe(&state, &Actor::person(&user), &slug, &b.url, &b.tags).await?;
+    let feed = ops::subscribe(&state, &Actor::person(&user), &slug, &b.url, &b.tags)
+        .await
+        .map_err(super::extract::conflicts)?;
     Ok((StatusCode::CREATED, Json(NewsFeed::from(&feed))))
 }
 

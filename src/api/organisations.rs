@@ -170,13 +170,17 @@ async fn show_anonymous(state: &AppState, slug: &str) -> AppResult<Json<Organisa
 /// an administrator verifies it).
 #[utoipa::path(post, path = "/api/v1/organisations", tag = "organisations", security(("bearer" = [])),
     request_body = OrgValues,
-    responses((status = 201, body = OrganisationOut), (status = 422, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 201, body = OrganisationOut),
+        (status = 409, description = "The address (`slug`, or the one made from the name) is already taken (`slug_taken`)", body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Json(v): Json<OrgValues>,
 ) -> AppResult<Response> {
-    let o = ops::create(&state, &Actor::person(&u), &v).await?;
+    let o = ops::create(&state, &Actor::person(&u), &v)
+        .await
+        .map_err(super::extract::conflicts)?;
     let sectors = organisations::sectors_of(&state.db, o.id).await?;
     Ok((StatusCode::CREATED, Json(out(&state, &o, sectors))).into_response())
 }
@@ -185,14 +189,18 @@ pub async fn create(
 #[utoipa::path(patch, path = "/api/v1/organisations/{slug}", tag = "organisations", security(("bearer" = [])),
     params(("slug" = String, Path)),
     request_body(content = OrgValues, description = "All the values, as for creation"),
-    responses((status = 200, body = OrganisationOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = OrganisationOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The new address (`slug`) is already taken (`slug_taken`)", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(slug): Path<String>,
     Json(v): Json<OrgValues>,
 ) -> AppResult<Json<OrganisationOut>> {
-    let o = ops::update(&state, &Actor::person(&u), &slug, &v).await?;
+    let o = ops::update(&state, &Actor::person(&u), &slug, &v)
+        .await
+        .map_err(super::extract::conflicts)?;
     let sectors = organisations::sectors_of(&state.db, o.id).await?;
     Ok(Json(out(&state, &o, sectors)))
 }
@@ -367,13 +375,17 @@ pub async fn show_initiative(
 /// Propose an initiative (it waits for a moderator).
 #[utoipa::path(post, path = "/api/v1/initiatives", tag = "organisations", security(("bearer" = [])),
     request_body = initiatives::Values,
-    responses((status = 201, body = InitiativeOut), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = InitiativeOut),
+        (status = 409, description = "The address (`slug`) is already taken (`slug_taken`)", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn propose(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Json(v): Json<initiatives::Values>,
 ) -> AppResult<Response> {
-    let i = initiatives::ops::propose(&state, &Actor::person(&u), &v).await?;
+    let i = initiatives::ops::propose(&state, &Actor::person(&u), &v)
+        .await
+        .map_err(super::extract::conflicts)?;
     Ok((StatusCode::CREATED, Json(iout(&state, &i))).into_response())
 }
 

@@ -106,9 +106,35 @@ pub async fn run(
     Query(p): Query<SearchParams>,
 ) -> AppResult<Json<SearchOut>> {
     let viewer = viewer.map(|v| v.0);
-    let (req, errors) = params::resolve(&state.db, viewer.as_ref(), &p).await?;
+    let (req, mut errors) = params::resolve(&state.db, viewer.as_ref(), &p).await?;
+    // A territory that names nothing finds nothing, as an unknown community
+    // does (the page says it is unknown; the API answers an empty result).
+    let unknown_territory = errors
+        .iter()
+        .any(|(f, k)| f == "territory" && k == "territory-unknown");
+    errors.retain(|(f, k)| !(f == "territory" && k == "territory-unknown"));
     if !errors.is_empty() {
         return Err(AppError::Invalid { fields: errors });
+    }
+    if unknown_territory {
+        return Ok(Json(SearchOut {
+            total: 0,
+            total_is_lower_bound: false,
+            page: req.page as i64,
+            has_next: false,
+            sort: match req.sort {
+                search::Sort::Relevance => "relevance".into(),
+                search::Sort::Date => "date".into(),
+            },
+            note: None,
+            results: Vec::new(),
+            facets: Facets {
+                kinds: Vec::new(),
+                communities: Vec::new(),
+                tags: Vec::new(),
+            },
+            suggestion: None,
+        }));
     }
     let r = search::search(&state.db, viewer.as_ref(), &req).await?;
     let suggestion = if r.total == 0 && !req.q.trim().is_empty() {

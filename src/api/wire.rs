@@ -48,7 +48,9 @@ fn file_parts() -> utoipa::openapi::schema::Array {
         .items(
             ObjectBuilder::new()
                 .schema_type(SchemaType::Type(Type::String))
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary))),
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+                // An empty part is refused (`file`: empty).
+                .min_length(Some(1)),
         )
         .min_items(Some(1))
         .build()

@@ -1,5 +1,6 @@
-//! Feeds that never break: every XML document we serve (community and tag
-//! RSS/Atom, the OpenSearch description) carries a corpus of hostile
+//! Feeds that never break: every XML document we serve (community, tag and
+//! territory RSS/Atom, the newsletter archive, the agenda's Atom, the
+//! OpenSearch description) carries a corpus of hostile
 //! characters and is read back by independent parsers — lxml's strict XML
 //! parser and feedparser (`bozo` false) — from `tests/rp/.venv`
 //! (`scripts/test --install-rp`). A tag nobody may read under is a 404,
@@ -269,6 +270,21 @@ async fn a_tag_without_anything_readable_has_no_feed() {
         "/tags/jamais-vu/feed.rss",
         "/tags/jamais-vu/feed.atom",
         "/tags/%EF%BF%BE/feed.rss",
+        // Calendars and the agenda's Atom under a tag no event carries.
+        "/tags/jamais-vu/events.ics",
+        "/events.ics?tag=jamais-vu",
+        "/events.atom?tag=jamais-vu",
+        // Territories, communities, organisations and newsletters that
+        // do not exist have no feed either.
+        "/t/nulle-part/feed.rss",
+        "/t/nulle-part/feed.atom",
+        "/t/nulle-part/events.ics",
+        "/events.atom?territory=nulle-part",
+        "/c/nulle-part/feed.rss",
+        "/c/nulle-part/feed.atom",
+        "/c/nulle-part/events.ics",
+        "/o/nulle-part/events.ics",
+        "/newsletters/nulle-part/feed.atom",
     ] {
         let res = client.get(app.at(path)).send().await.expect("get");
         assert_eq!(res.status(), 404, "{path}");
@@ -324,6 +340,8 @@ async fn calendars_and_skos_with_hostile_characters_read_back() {
                     ("title", &format!("Titre {name} avant{h}après")),
                     ("description", &format!("Description {h}; fin, vraiment")),
                     ("communities", "agenda"),
+                    ("tags", "agenda-hostile"),
+                    ("territory", "mauricie"),
                     ("start", &format!("2027-03-{:02}T19:00", i + 1)),
                     ("end", &format!("2027-03-{:02}T21:00", i + 1)),
                 ],
@@ -370,7 +388,12 @@ async fn calendars_and_skos_with_hostile_characters_read_back() {
 
     // iCalendar: both parsers read every event, its summary intact but for
     // the control characters RFC 5545 forbids in TEXT.
-    for path in ["/events.ics", "/c/agenda/events.ics"] {
+    for path in [
+        "/events.ics",
+        "/c/agenda/events.ics",
+        "/tags/agenda-hostile/events.ics",
+        "/t/mauricie/events.ics",
+    ] {
         let body = get(path).await;
         let file = dir.join(path.trim_start_matches('/').replace('/', "_"));
         std::fs::write(&file, &body).expect("write");
@@ -413,6 +436,48 @@ async fn calendars_and_skos_with_hostile_characters_read_back() {
             );
         }
     }
+
+    // The agenda's Atom: lxml and feedparser (not bozo) read every date,
+    // its title kept but for what XML 1.0 forbids.
+    let body = get("/events.atom").await;
+    let file = dir.join("events.atom");
+    std::fs::write(&file, &body).expect("write");
+    let out = std::process::Command::new(&python)
+        .arg(format!("{}/tests/rp/feeds.py", env!("CARGO_MANIFEST_DIR")))
+        .arg(&file)
+        .output()
+        .expect("run feeds.py");
+    assert!(
+        out.status.success(),
+        "/events.atom: an independent parser refused it: {}\n{body}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let parsed: Value = serde_json::from_slice(&out.stdout).expect("feeds.py prints JSON");
+    let titles: Vec<&str> = parsed[file.to_str().unwrap()]["titles"]
+        .as_array()
+        .expect("titles")
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(titles.len(), HOSTILE.len(), "/events.atom: {titles:?}");
+    for (name, _) in HOSTILE {
+        assert!(
+            titles
+                .iter()
+                .any(|t| t.starts_with(&format!("Titre {name} avant")) && t.ends_with("après")),
+            "/events.atom: the date {name} keeps its title: {titles:?}"
+        );
+    }
+    assert!(
+        !titles
+            .iter()
+            .any(|t| t.contains(['\u{FFFE}', '\u{FFFF}', '\u{1}'])),
+        "{titles:?}"
+    );
+    assert!(
+        titles.iter().any(|t| t.contains("<b>gras</b>")),
+        "{titles:?}"
+    );
 
     // SKOS: rdflib reads both serialisations, every term with its labels.
     for (path, kind) in [("/lexicon.ttl", "turtle"), ("/lexicon.jsonld", "jsonld")] {

@@ -98,6 +98,7 @@ pub async fn show(
         (status = 201, description = "Created (status `active` or `pending`)", body = CommunityDetail),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "Account inactive", body = ErrorBody),
+        (status = 409, description = "The address (`slug`, or the one made from the name) is already taken (`slug_taken`)", body = ErrorBody),
         (status = 422, description = "Invalid values (`invalid`, with `fields`)", body = ErrorBody),
         (status = 429, description = "Too many communities created today", body = ErrorBody),
     )
@@ -117,7 +118,9 @@ pub async fn create(
         join_policy: JoinPolicy::from(b.join_policy).as_str().into(),
         request_note: b.request_note.unwrap_or_default(),
     };
-    let c = ops::create(&state, &Actor::person(&user), &v).await?;
+    let c = ops::create(&state, &Actor::person(&user), &v)
+        .await
+        .map_err(crate::api::extract::conflicts)?;
     let l = reload(&state, &user, &c.slug).await?;
     Ok((StatusCode::CREATED, Json(detail(&state, Some(&user), &l))))
 }

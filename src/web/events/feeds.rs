@@ -104,6 +104,7 @@ async fn instance_feed(
     Query(q): Query<AgendaQuery>,
 ) -> AppResult<Response> {
     let f = q.filter(&state).await?.ok_or(AppError::NotFound)?;
+    no_feed_without_events(&state, &f).await?;
     let body = build(&state, None, &f, &state.instance_name()).await?;
     Ok(ics_response(body, true))
 }
@@ -116,6 +117,7 @@ async fn atom_feed(
     Query(q): Query<AgendaQuery>,
 ) -> AppResult<Response> {
     let f = q.filter(&state).await?.ok_or(AppError::NotFound)?;
+    no_feed_without_events(&state, &f).await?;
     let now = crate::db::now();
     let to = now + 366 * 86400;
     let list = listing::between(&state.db, None, &f, now, to, FEED_MAX).await?;
@@ -201,8 +203,23 @@ async fn tag_feed(State(state): State<AppState>, Path(name): Path<String>) -> Ap
         tag: key,
         ..Filter::default()
     };
+    no_feed_without_events(&state, &f).await?;
     let body = build(&state, None, &f, &format!("#{name}")).await?;
     Ok(ics_response(body, true))
+}
+
+/// A tag under which no event anyone may read was ever placed has no
+/// calendar: 404, as for the tag's RSS and Atom (not an empty calendar,
+/// which would also confirm that a private tag exists).
+async fn no_feed_without_events(state: &AppState, f: &Filter) -> AppResult<()> {
+    if f.tag.is_empty() {
+        return Ok(());
+    }
+    let any = listing::between(&state.db, None, f, i64::MIN / 4, i64::MAX / 4, 1).await?;
+    if any.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
 }
 
 async fn territory_feed(

@@ -348,7 +348,13 @@ pub async fn check(
         errs.push(("name", "field-too-long"));
     }
     let mut slug = if v.slug.trim().is_empty() {
-        crate::communities::slugify(&name)
+        // Made from the name: short enough to be valid (room left for the
+        // `i-` of a number and the suffix of a taken one), cut at a hyphen.
+        let s: String = crate::communities::slugify(&name)
+            .chars()
+            .take(56)
+            .collect();
+        s.trim_end_matches('-').to_string()
     } else {
         v.slug.trim().to_string()
     };

@@ -21,7 +21,9 @@ pub struct SearchParams {
     pub kind: String,
     /// A community's short name (slug): search within it.
     pub community: String,
-    /// A tag name.
+    /// A tag name (one: letters, digits, spaces, `-` and `_`, with a letter
+    /// or digit first; a leading `#` is allowed).
+    #[param(pattern = "^(|#?[0-9A-Za-zÀ-ÖØ-öø-ÿ][0-9A-Za-zÀ-ÖØ-öø-ÿ_ -]{0,48})$")]
     pub tag: String,
     /// An author's username.
     pub author: String,
