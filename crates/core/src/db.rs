@@ -216,6 +216,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "content_version",
         include_str!("../../../migrations/0045_content_version.sql"),
     ),
+    (
+        60,
+        "portability",
+        include_str!("../../../migrations/0060_portability.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to
