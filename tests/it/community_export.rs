@@ -258,6 +258,29 @@ async fn community_export_then_import_into_a_fresh_instance_gives_the_same_pages
     assert_eq!(archive.bundle, bundle);
     assert_eq!(archive.bundle.format, "passerelles-community");
 
+    // The same archive from the settings page, for the owner only.
+    let res = a
+        .post_form(&owner_c, "/c/atelier/settings", "/c/atelier/export", &[])
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/zip");
+    let zipped = res.bytes().await.unwrap();
+    let web_path = a.data_dir.join("atelier-web.zip");
+    std::fs::write(&web_path, &zipped).unwrap();
+    let mut from_web = portability::export::Archive::open(&web_path)
+        .expect("a zip")
+        .bundle;
+    from_web.exported_at = bundle.exported_at;
+    assert_eq!(from_web, bundle);
+    let res = a
+        .post_form(&member_c, "/c/atelier", "/c/atelier/export", &[])
+        .await;
+    assert!(
+        res.status() == 403 || res.status() == 404,
+        "an animator may not export: {}",
+        res.status()
+    );
+
     // A second, fresh instance.
     let b = TestApp::spawn().await;
     let blobs = |sha: &str| archive.blob(sha);

@@ -242,8 +242,8 @@ async fn discourse_fixture_dry_run_report_pages_and_a_second_run_that_changes_no
 #[tokio::test]
 async fn humhub_fixture_imports_spaces_posts_and_comments_once() {
     let app = TestApp::spawn().await;
-    // Someone here already: the same address links, the same name does not.
-    app.create_user("admin", false).await;
+    // Someone here already: the same address links. (HumHub's "admin" is
+    // a name reserved here: it becomes "admin-2".)
     let existing = app.create_user("nadia", false).await;
     sqlx::query("UPDATE users SET email = 'nadia@exemple.org', email_key = 'nadia@exemple.org' WHERE id = $1")
         .bind(existing.id)

@@ -241,7 +241,10 @@ fn clean_username(raw: &str) -> Option<String> {
         })
         .collect();
     let cleaned = cleaned.trim_start_matches(['_', '-', '.']).to_string();
-    crate::username::validate(&cleaned).ok()
+    // A reserved name ("admin") with a suffix is an ordinary one.
+    crate::username::validate(&cleaned)
+        .or_else(|_| crate::username::validate(&format!("{cleaned}-2")))
+        .ok()
 }
 
 async fn taken(tx: &mut Tx, sql: &str, a: &str, b: Option<i64>) -> Result<bool, sqlx::Error> {
