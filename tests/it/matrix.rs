@@ -110,7 +110,7 @@ enum Viewer {
     Admin,
 }
 
-const CHANNELS: [Channel; 17] = [
+const CHANNELS: [Channel; 18] = [
     Channel::Page,
     Channel::Api,
     Channel::Feed,
@@ -155,7 +155,7 @@ const VIEWERS: [Viewer; 8] = [
 const T: bool = true;
 const F: bool = false;
 #[rustfmt::skip]
-const EXPECTED: [(Channel, Vis, [bool; 8]); 102] = [
+const EXPECTED: [(Channel, Vis, [bool; 8]); 108] = [
     //                                  anon outs pend memb mod  ban  susp admin
     // Its link (for an unlisted community's publication: with its key).
     (Channel::Page, Vis::Open,         [T,   T,   T,   T,   T,   T,   T,   T]),

@@ -248,7 +248,7 @@ pub(super) async fn reopen_submit(
 /// are what weighs, bounded by the space's quota).
 pub(super) async fn export_submit(
     State(state): State<AppState>,
-    mut ctx: Ctx,
+    ctx: Ctx,
     Path(slug): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> AppResult<Response> {
