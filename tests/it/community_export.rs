@@ -60,6 +60,13 @@ async fn community_export_then_import_into_a_fresh_instance_gives_the_same_pages
     let cid = community(&a, "atelier", "open", "open", &owner).await;
     member(&a, cid, &m, "animator", "active").await;
     member(&a, cid, &quiet, "member", "active").await;
+    // The fixtures above write memberships directly: count them as the
+    // operations do.
+    sqlx::query("UPDATE communities SET member_count = 3 WHERE id = $1")
+        .bind(cid)
+        .execute(&a.state.db.pool)
+        .await
+        .unwrap();
     sqlx::query("UPDATE users SET findable = 1, display_name = 'Bastien B.' WHERE id = $1")
         .bind(m.id)
         .execute(&a.state.db.pool)
