@@ -228,9 +228,14 @@ async fn discourse_fixture_dry_run_report_pages_and_a_second_run_that_changes_no
     assert!(s == 404 || s == 403, "{s}");
     assert!(!html.contains("Suivi des dossiers"));
 
-    // Found by search in the same transaction.
-    let (_, html) = anonymous_page(&app, "/search?q=assembl%C3%A9e").await;
-    assert!(html.contains("Assemblée générale"), "indexed");
+    // Indexed for search in the same transaction: every publication and reply.
+    let indexed: (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM search_docs WHERE source = 'p'), (SELECT COUNT(*) FROM search_docs WHERE source = 'r')",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(indexed, (3, 6), "indexed");
 
     // Again: nothing changes, every item is reported unchanged.
     let snapshot = (footprint(&app.state.db).await, content(&app.state.db).await);
