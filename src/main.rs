@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod portability_cli;
 mod territories_cli;
 use passerelles::accounts;
 use passerelles::actor::Actor;
@@ -187,6 +188,20 @@ enum AdminCommand {
         decision: String,
         #[arg(long, default_value = "")]
         reason: String,
+    },
+    /// Write a community's archive (members with their consents, publications,
+    /// replies, events, wiki, files; docs/community-export/README.md) into a zip file.
+    CommunityExport {
+        /// The community's slug.
+        slug: String,
+        /// The zip file to write.
+        out: std::path::PathBuf,
+    },
+    /// Import a community archive, or a Discourse or HumHub export, with a
+    /// report line per item; idempotent, resumable after a crash.
+    Import {
+        #[command(subcommand)]
+        command: portability_cli::ImportCommand,
     },
     /// Import a SKOS thesaurus (Turtle or JSON-LD) into the lexicon as accepted terms,
     /// with a report line per concept.
@@ -574,6 +589,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let state = passerelles::app::build_state(config).await?;
             territories_cli::run(&state, command).await
+        }
+        Command::Admin {
+            command: AdminCommand::CommunityExport { slug, out },
+        } => {
+            let state = passerelles::app::build_state(config).await?;
+            portability_cli::export(&state, &slug, out).await
+        }
+        Command::Admin {
+            command: AdminCommand::Import { command },
+        } => {
+            let state = passerelles::app::build_state(config).await?;
+            portability_cli::import(&state, command).await
         }
         Command::Admin {
             command: AdminCommand::LexiconImport { file },

@@ -291,3 +291,7 @@ rate-limited-invitations = You have sent many invitations in a short time. You c
     [one] { $count } minute
    *[other] { $count } minutes
 }. The address you typed is kept below.
+
+community-export-title = Export the community
+community-export-text = A zip archive of the community to move it to another Passerelles instance: its settings, members with their consents (never their e-mail addresses), publications and replies, events, wiki and files. Its format is documented (docs/community-export).
+community-export = Download the archive

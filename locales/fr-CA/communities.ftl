@@ -291,3 +291,7 @@ rate-limited-invitations = Vous avez envoyé beaucoup d’invitations en peu de 
     [one] { $count } minute
    *[other] { $count } minutes
 }. L’adresse saisie est conservée ci-dessous.
+
+community-export-title = Exporter la communauté
+community-export-text = Une archive zip de la communauté pour la déménager sur une autre instance Passerelles : ses réglages, ses membres avec leurs consentements (jamais leurs adresses courriel), les publications et réponses, les événements, le wiki et les fichiers. Son format est documenté (docs/community-export).
+community-export = Télécharger l’archive

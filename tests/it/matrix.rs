@@ -90,6 +90,10 @@ enum Channel {
     /// watch item from an external source, its page read like the
     /// community's other publications.
     News,
+    /// The community's archive (issue 20, `POST /c/{slug}/export`): its
+    /// owners (none among these viewers) and administrators; read back, it
+    /// holds the publication.
+    CommunityExport,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -114,7 +118,7 @@ enum Viewer {
     Admin,
 }
 
-const CHANNELS: [Channel; 17] = [
+const CHANNELS: [Channel; 18] = [
     Channel::Page,
     Channel::Api,
     Channel::Feed,
@@ -132,6 +136,7 @@ const CHANNELS: [Channel; 17] = [
     Channel::ActivityPub,
     Channel::Health,
     Channel::News,
+    Channel::CommunityExport,
 ];
 const VISES: [Vis; 6] = [
     Vis::Open,
@@ -158,7 +163,7 @@ const VIEWERS: [Viewer; 8] = [
 const T: bool = true;
 const F: bool = false;
 #[rustfmt::skip]
-const EXPECTED: [(Channel, Vis, [bool; 8]); 102] = [
+const EXPECTED: [(Channel, Vis, [bool; 8]); 108] = [
     //                                  anon outs pend memb mod  ban  susp admin
     // Its link (for an unlisted community's publication: with its key).
     (Channel::Page, Vis::Open,         [T,   T,   T,   T,   T,   T,   T,   T]),
@@ -297,6 +302,13 @@ const EXPECTED: [(Channel, Vis, [bool; 8]); 102] = [
     (Channel::Health, Vis::Archived,   [F,   F,   F,   F,   F,   F,   F,   T]),
     (Channel::Health, Vis::Removed,    [F,   F,   F,   F,   F,   F,   F,   T]),
     (Channel::Health, Vis::Widened,    [F,   F,   F,   F,   F,   F,   F,   T]),
+    // The community's archive: its owners and administrators only.
+    (Channel::CommunityExport, Vis::Open,     [F, F, F, F, F, F, F, T]),
+    (Channel::CommunityExport, Vis::Private,  [F, F, F, F, F, F, F, T]),
+    (Channel::CommunityExport, Vis::Unlisted, [F, F, F, F, F, F, F, T]),
+    (Channel::CommunityExport, Vis::Archived, [F, F, F, F, F, F, F, T]),
+    (Channel::CommunityExport, Vis::Removed,  [F, F, F, F, F, F, F, T]),
+    (Channel::CommunityExport, Vis::Widened,  [F, F, F, F, F, F, F, T]),
     // An aggregated news item: as the community's own publications.
     (Channel::News, Vis::Open,         [T,   T,   T,   T,   T,   T,   T,   T]),
     (Channel::News, Vis::Private,      [F,   F,   F,   T,   T,   F,   F,   T]),
@@ -961,6 +973,27 @@ async fn permission_matrix_channel_visibility_viewer() {
                 ));
             }
             actual.insert((Channel::Health, vis, v), community_health);
+
+            let (_, home) = fetch(&w.client, app.at("/")).await;
+            let csrf = crate::harness::form_value(&home, "csrf").unwrap_or_default();
+            let res = w
+                .client
+                .post(app.at(&format!("/c/{}/export", slug(vis))))
+                .form(&[("csrf", csrf.as_str())])
+                .send()
+                .await
+                .expect("export");
+            let exported = if res.status() == 200 {
+                let bytes = res.bytes().await.expect("zip");
+                let file = app.data_dir.join(format!("matrix-{vis:?}-{v:?}.zip"));
+                std::fs::write(&file, &bytes).expect("write");
+                passerelles::portability::export::Archive::open(&file)
+                    .map(|a| a.bundle.publications.iter().any(|p| p.title == title))
+                    .unwrap_or(false)
+            } else {
+                false
+            };
+            actual.insert((Channel::CommunityExport, vis, v), exported);
 
             let (status, body) = fetch(
                 &w.client,

@@ -251,6 +251,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "publication_links",
         include_str!("../../../migrations/0058_publication_links.sql"),
     ),
+    (
+        60,
+        "portability",
+        include_str!("../../../migrations/0060_portability.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

@@ -41,6 +41,7 @@ pub mod oidc;
 pub mod organisations;
 pub mod password;
 pub mod policy;
+pub mod portability;
 pub mod preview;
 pub mod profiles;
 pub mod proxy;

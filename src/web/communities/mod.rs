@@ -64,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .route("/c/{slug}/members/{user_id}/remove", post(member_remove))
         .route("/c/{slug}/transfer", post(transfer_submit))
         .route("/c/{slug}/archive", post(archive_submit))
+        .route("/c/{slug}/export", post(export_submit))
         .route("/c/{slug}/reopen", post(reopen_submit))
         .route(
             "/c/{slug}/settings",
@@ -603,7 +604,9 @@ use members::{
 };
 use membership::{join_page, join_submit, leave_submit, request_submit};
 use news::{news_fetch, news_page, news_remove, news_subscribe};
-use settings::{archive_submit, reopen_submit, settings_form, settings_submit, transfer_submit};
+use settings::{
+    archive_submit, export_submit, reopen_submit, settings_form, settings_submit, transfer_submit,
+};
 use show::{about, show};
 
 #[cfg(test)]

@@ -242,3 +242,26 @@ pub(super) async fn reopen_submit(
         &l.c.path(),
     )
 }
+
+/// The community's archive for its owner (`portability::export`): built in
+/// memory, then sent as a download (a community's text is small; its files
+/// are what weighs, bounded by the space's quota).
+pub(super) async fn export_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
+    let back = format!("{}/settings", community_path(&slug));
+    let user = signed_in!(ctx, &back);
+    ctx.verify_csrf(&f.csrf)?;
+    let l = load(&state, Some(&user), &slug).await?;
+    let mut out = Vec::new();
+    crate::portability::export::write(&state, &Actor::person(&user), &l, &mut out).await?;
+    let day = time::OffsetDateTime::now_utc().date();
+    Ok(ctx.finish(crate::edge::download_response(
+        &format!("communaute-{}-{day}.zip", l.c.slug),
+        "application/zip",
+        out,
+    )))
+}

@@ -395,7 +395,7 @@ pub async fn add_reply(
     Ok(id)
 }
 
-pub(super) async fn recount_replies(
+pub(crate) async fn recount_replies(
     conn: &mut sqlx::AnyConnection,
     publication_id: i64,
     activity: Option<i64>,

@@ -427,7 +427,7 @@ pub async fn create(
     Ok(id)
 }
 
-pub(super) async fn touch_communities(
+pub(crate) async fn touch_communities(
     conn: &mut sqlx::AnyConnection,
     ids: &[i64],
     t: i64,

@@ -135,7 +135,7 @@ pub async fn tags_of(
     Ok(out)
 }
 
-pub(super) async fn set_tags(
+pub(crate) async fn set_tags(
     conn: &mut sqlx::AnyConnection,
     publication_id: i64,
     tags: &[Tag],

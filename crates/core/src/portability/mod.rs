@@ -1,0 +1,300 @@
+//! Moving communities between instances and platforms (issue 20, C24).
+//!
+//! One documented, versioned model, [`Bundle`], is both the format of a
+//! community archive (`export`: `community.json` plus the files, in a zip;
+//! `docs/community-export/README.md`) and what the readers of other
+//! platforms produce (`discourse`, `humhub`). One writer (`import`) turns a
+//! bundle into rows, item by item, each in its own transaction together
+//! with its line in the import ledger (`import_items`): a second run
+//! changes nothing, and a run killed mid-way resumes where it stopped.
+//! Every item gets a line in the [`Report`] (imported, already there,
+//! skipped and why).
+
+pub mod discourse;
+pub mod export;
+pub mod humhub;
+pub mod import;
+
+use serde::{Deserialize, Serialize};
+
+/// Value of [`Bundle::format`].
+pub const FORMAT: &str = "passerelles-community";
+/// Version of the bundle's schema (`docs/community-export/schema-v1.json`).
+pub const VERSION: i64 = 1;
+
+/// Everything moved: people, communities with their members, publications
+/// with their replies, events, wiki pages and files. Ids are the origin's,
+/// as strings; references between items use them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Bundle {
+    pub format: String,
+    pub version: i64,
+    /// Names the origin in the import ledger: the same source imported
+    /// twice is recognised item by item.
+    pub source: String,
+    pub exported_at: i64,
+    #[serde(default)]
+    pub users: Vec<User>,
+    #[serde(default)]
+    pub communities: Vec<Community>,
+    #[serde(default)]
+    pub publications: Vec<Publication>,
+    #[serde(default)]
+    pub events: Vec<Event>,
+    #[serde(default)]
+    pub wiki: Vec<WikiPage>,
+    #[serde(default)]
+    pub files: Vec<File>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub bio: String,
+    /// Only from platforms whose administrators hand them over (a
+    /// community archive never holds addresses).
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub locale: Option<String>,
+    pub created_at: i64,
+    #[serde(default)]
+    pub consents: Consents,
+}
+
+/// What the person agreed to; nothing is assumed beyond it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Consents {
+    /// Findable in search and the member directory.
+    #[serde(default)]
+    pub findable: bool,
+    /// Refused the federation of their profile.
+    #[serde(default)]
+    pub federation_opt_out: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Community {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub charter: String,
+    #[serde(default)]
+    pub welcome: String,
+    #[serde(default)]
+    pub theme: String,
+    /// open | private | unlisted
+    pub visibility: String,
+    /// open | request | invitation
+    pub join_policy: String,
+    pub created_at: i64,
+    #[serde(default)]
+    pub members: Vec<Member>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Member {
+    pub user: String,
+    /// owner | animator | moderator | member
+    pub role: String,
+    /// active | requested | banned
+    #[serde(default = "active")]
+    pub state: String,
+    pub joined_at: i64,
+}
+
+fn active() -> String {
+    "active".into()
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Publication {
+    pub id: String,
+    /// discussion | question | watch
+    pub kind: String,
+    pub title: String,
+    /// Markdown.
+    pub body: String,
+    #[serde(default)]
+    pub lang: Option<String>,
+    pub author: Option<String>,
+    #[serde(default)]
+    pub link_url: Option<String>,
+    /// Communities it is shared into (their ids in this bundle).
+    pub communities: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// visible | hidden | removed | deleted
+    #[serde(default = "visible")]
+    pub status: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    #[serde(default)]
+    pub replies: Vec<Reply>,
+}
+
+fn visible() -> String {
+    "visible".into()
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Reply {
+    pub id: String,
+    /// The reply answered (an id of this publication's replies).
+    #[serde(default)]
+    pub parent: Option<String>,
+    pub author: Option<String>,
+    /// Markdown.
+    pub body: String,
+    #[serde(default = "visible")]
+    pub status: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Event {
+    pub id: String,
+    /// iCalendar UID, kept when free.
+    pub uid: String,
+    pub communities: Vec<String>,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub tz: String,
+    pub start_local: String,
+    pub end_local: String,
+    #[serde(default)]
+    pub all_day: bool,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    #[serde(default)]
+    pub rrule: String,
+    #[serde(default)]
+    pub exdates: String,
+    pub series_ends_at: i64,
+    pub place_kind: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub online_url: String,
+    #[serde(default)]
+    pub online_private: bool,
+    #[serde(default)]
+    pub contact: String,
+    #[serde(default)]
+    pub capacity: Option<i64>,
+    pub organiser: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct WikiPage {
+    pub id: String,
+    pub community: String,
+    #[serde(default)]
+    pub parent: Option<String>,
+    pub slug: String,
+    pub title: String,
+    /// Markdown.
+    pub body: String,
+    pub author: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A file of a community's space; its bytes are `files/<sha256>` in the archive.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct File {
+    pub id: String,
+    pub community: String,
+    /// Folder names from the space's root, joined by `/` ("" = the root).
+    #[serde(default)]
+    pub folder: String,
+    pub name: String,
+    pub content_type: String,
+    pub sha256: String,
+    pub size: i64,
+    pub uploaded_by: Option<String>,
+    pub created_at: i64,
+}
+
+/// What happened to one item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Created (its local id).
+    Imported(i64),
+    /// An existing local row stands for it (an account with the same
+    /// e-mail address).
+    Linked(i64),
+    /// Imported by an earlier run.
+    Unchanged(i64),
+    /// Not imported, and why (a message for the administrator).
+    Skipped(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub kind: &'static str,
+    pub external_id: String,
+    pub label: String,
+    pub outcome: Outcome,
+}
+
+/// One line per item, in import order.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub lines: Vec<Line>,
+    pub dry_run: bool,
+}
+
+impl Report {
+    pub fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
+        self.lines.iter().filter(|l| f(&l.outcome)).count()
+    }
+    pub fn imported(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Imported(_) | Outcome::Linked(_)))
+    }
+    pub fn unchanged(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Unchanged(_)))
+    }
+    pub fn skipped(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Skipped(_)))
+    }
+}
+
+impl std::fmt::Display for Line {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (word, detail) = match &self.outcome {
+            Outcome::Imported(id) => ("imported ", format!("→ #{id}")),
+            Outcome::Linked(id) => ("linked   ", format!("→ existing #{id}")),
+            Outcome::Unchanged(id) => ("unchanged", format!("(#{id})")),
+            Outcome::Skipped(why) => ("skipped  ", format!("— {why}")),
+        };
+        write!(
+            f,
+            "{word} {} {} {} {detail}",
+            self.kind, self.external_id, self.label
+        )
+    }
+}
+
+/// Parse an RFC 3339 date ("2021-03-25T14:02:11.123Z") or HumHub's
+/// "2021-03-25 14:02:11" (UTC) into Unix seconds.
+pub fn parse_time(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(d.timestamp());
+    }
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+        .ok()
+        .map(|d| d.and_utc().timestamp())
+}

@@ -1,0 +1,374 @@
+//! Community export and import (issue 20): a community made through the
+//! pages (members, publications with threaded replies and tags, a wiki
+//! page, an event, files in a folder) is exported by its owner, the archive
+//! is imported into a second, fresh instance, and every page of the
+//! community reads the same there; importing the archive again changes
+//! nothing; a member who is not the owner may not export.
+
+use passerelles::actor::Actor;
+use passerelles::error::AppError;
+use passerelles::portability::{self, Outcome};
+use reqwest::multipart::{Form, Part};
+
+use crate::data_rights::{publish, reply};
+use crate::harness::TestApp;
+use crate::writing::{community, member};
+
+/// The text a reader sees in `<main>`: tags dropped, entities decoded,
+/// white space collapsed.
+fn main_text(html: &str) -> String {
+    let start = html.find("<main").unwrap_or(0);
+    let end = html.rfind("</main>").unwrap_or(html.len());
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html[start..end].chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                out.push(' ');
+            }
+            '>' => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    crate::harness::html_unescape(&out)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+async fn page(app: &TestApp, path: &str) -> String {
+    let res = app.client().get(app.at(path)).send().await.expect("get");
+    assert_eq!(res.status(), 200, "{path}");
+    main_text(&res.text().await.expect("body"))
+}
+
+async fn local(app: &TestApp, source: &str, kind: &str, id: i64) -> i64 {
+    portability::import::local_id(&app.state.db, source, kind, &id.to_string())
+        .await
+        .expect("ledger")
+        .unwrap_or_else(|| panic!("{kind} {id} was not imported"))
+}
+
+#[tokio::test]
+async fn community_export_then_import_into_a_fresh_instance_gives_the_same_pages() {
+    let a = TestApp::spawn().await;
+    let (owner_c, owner) = a.logged_in("ariane", false).await;
+    let (member_c, m) = a.logged_in("bastien", false).await;
+    let (_, quiet) = a.logged_in("celine", false).await;
+    let cid = community(&a, "atelier", "open", "open", &owner).await;
+    member(&a, cid, &m, "animator", "active").await;
+    member(&a, cid, &quiet, "member", "active").await;
+    // The fixtures above write memberships directly: count them as the
+    // operations do.
+    sqlx::query("UPDATE communities SET member_count = 3 WHERE id = $1")
+        .bind(cid)
+        .execute(&a.state.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE users SET findable = 1, display_name = 'Bastien B.' WHERE id = $1")
+        .bind(m.id)
+        .execute(&a.state.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE communities SET description = 'Un atelier de réparation.', charter = 'Respect et entraide.' WHERE id = $1")
+        .bind(cid)
+        .execute(&a.state.db.pool)
+        .await
+        .unwrap();
+
+    let cid_s = cid.to_string();
+    let p1 = publish(
+        &a,
+        &owner_c,
+        &[
+            ("kind", "discussion"),
+            ("title", "Réparer un vélo"),
+            ("body", "Les **outils** sont au local, #entraide."),
+            ("tags", "vélo, réparation"),
+            ("communities", &cid_s),
+        ],
+        Vec::new(),
+    )
+    .await;
+    let p2 = publish(
+        &a,
+        &member_c,
+        &[
+            ("kind", "question"),
+            ("title", "Qui a une clé de 15 ?"),
+            ("body", "Pour la roue arrière."),
+            ("communities", &cid_s),
+        ],
+        Vec::new(),
+    )
+    .await;
+    let r1 = reply(&a, &member_c, p1, "J'apporte ma pompe.").await;
+    let r1_s = r1.to_string();
+    let res = a
+        .post_form(
+            &owner_c,
+            &format!("/p/{p1}"),
+            &format!("/p/{p1}/replies"),
+            &[("body", "Merci, parfait !"), ("parent_id", r1_s.as_str())],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    reply(&a, &owner_c, p2, "Oui, dans le tiroir bleu.").await;
+
+    let res = a
+        .post_form(
+            &owner_c,
+            "/c/atelier/wiki/new",
+            "/c/atelier/wiki/new",
+            &[
+                ("title", "Horaire du local"),
+                ("body", "Ouvert le **samedi**, de 10 h à 16 h."),
+                ("parent", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+
+    let res = a
+        .post_form(
+            &owner_c,
+            "/events/new",
+            "/events/new",
+            &[
+                ("title", "Clinique de réparation"),
+                ("description", "Apportez vos vélos."),
+                ("communities", "atelier"),
+                ("start", "2027-05-08T10:00"),
+                ("end", "2027-05-08T16:00"),
+                ("place_kind", "address"),
+                ("address", "1200, rue Fullum, Montréal"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        303,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let event: i64 = sqlx::query_scalar("SELECT MAX(id) FROM events")
+        .fetch_one(&a.state.db.pool)
+        .await
+        .unwrap();
+
+    let csrf = a.csrf(&owner_c, "/c/atelier/files").await;
+    let res = owner_c
+        .post(a.at("/c/atelier/files/folders"))
+        .form(&[("csrf", csrf.as_str()), ("name", "Guides"), ("folder", "0")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let folder: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM space_folders")
+        .fetch_one(&a.state.db.pool)
+        .await
+        .unwrap();
+    let csrf = a.csrf(&owner_c, "/c/atelier/files").await;
+    let res = owner_c
+        .post(a.at("/c/atelier/files/upload"))
+        .multipart(
+            Form::new()
+                .text("csrf", csrf)
+                .text("folder", folder.to_string())
+                .part(
+                    "files",
+                    Part::bytes(b"Guide de la roue libre\n".to_vec()).file_name("roue.txt"),
+                ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+
+    // A member who is not the owner may not export it.
+    let loaded = passerelles::communities::access::Loaded::new(
+        passerelles::communities::by_slug(&a.state.db, "atelier")
+            .await
+            .unwrap()
+            .unwrap(),
+        passerelles::communities::membership(&a.state.db, cid, Some(&m))
+            .await
+            .unwrap(),
+    );
+    let mut nothing = Vec::new();
+    let refused =
+        portability::export::write(&a.state, &Actor::person(&m), &loaded, &mut nothing).await;
+    assert!(matches!(refused, Err(AppError::Forbidden)));
+    assert!(nothing.is_empty());
+
+    // The owner exports.
+    let loaded = passerelles::communities::access::Loaded::new(
+        loaded.c.clone(),
+        passerelles::communities::membership(&a.state.db, cid, Some(&owner))
+            .await
+            .unwrap(),
+    );
+    let path = a.data_dir.join("atelier.zip");
+    let mut file = std::fs::File::create(&path).unwrap();
+    let bundle = portability::export::write(&a.state, &Actor::person(&owner), &loaded, &mut file)
+        .await
+        .expect("the owner exports");
+    drop(file);
+    assert_eq!(bundle.publications.len(), 2);
+    assert_eq!(bundle.files.len(), 1);
+    assert!(
+        bundle.users.iter().all(|u| u.email.is_none()),
+        "no addresses leave"
+    );
+    let bastien = bundle
+        .users
+        .iter()
+        .find(|u| u.username == "bastien")
+        .unwrap();
+    assert!(bastien.consents.findable, "consents travel");
+
+    // Independent readers: Python's zipfile, jsonschema against the
+    // documented schema, the files' SHA-256, every reference resolved.
+    let venv = format!("{}/tests/rp/.venv/bin/python3", env!("CARGO_MANIFEST_DIR"));
+    let python = if std::path::Path::new(&venv).exists() {
+        venv
+    } else {
+        "python3".into()
+    };
+    let out = std::process::Command::new(&python)
+        .arg(format!(
+            "{}/tests/rp/community_export.py",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .arg(&path)
+        .arg(format!(
+            "{}/docs/community-export/schema-v1.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .output()
+        .expect("run community_export.py");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("summary");
+    assert_eq!(summary["problems"], serde_json::json!([]));
+    assert_eq!(summary["publications"], 2);
+    assert_eq!(summary["replies"], 3);
+    assert_eq!(summary["files_hashed"], 1);
+
+    // The archive's community.json is a documented bundle, version 1.
+    let archive = portability::export::Archive::open(&path).expect("archive reads");
+    assert_eq!(archive.bundle, bundle);
+    assert_eq!(archive.bundle.format, "passerelles-community");
+
+    // The same archive from the settings page, for the owner only.
+    let res = a
+        .post_form(&owner_c, "/c/atelier/settings", "/c/atelier/export", &[])
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/zip");
+    let zipped = res.bytes().await.unwrap();
+    let web_path = a.data_dir.join("atelier-web.zip");
+    std::fs::write(&web_path, &zipped).unwrap();
+    let mut from_web = portability::export::Archive::open(&web_path)
+        .expect("a zip")
+        .bundle;
+    from_web.exported_at = bundle.exported_at;
+    assert_eq!(from_web, bundle);
+    let res = a
+        .post_form(&member_c, "/c/atelier", "/c/atelier/export", &[])
+        .await;
+    assert!(
+        res.status() == 403 || res.status() == 404,
+        "an animator may not export: {}",
+        res.status()
+    );
+
+    // A second, fresh instance.
+    let b = TestApp::spawn().await;
+    let blobs = |sha: &str| archive.blob(sha);
+    let mut progress = |_: usize, _: usize| {};
+    let report = portability::import::run(
+        &b.state,
+        &Actor::CLI,
+        &archive.bundle,
+        &blobs,
+        false,
+        &mut progress,
+    )
+    .await
+    .expect("imports");
+    assert_eq!(report.skipped(), 0, "{:?}", report.lines);
+    let src = archive.bundle.source.clone();
+
+    let mut paths = vec![
+        ("/c/atelier".to_string(), "/c/atelier".to_string()),
+        ("/c/atelier/members".into(), "/c/atelier/members".into()),
+        ("/c/atelier/wiki".into(), "/c/atelier/wiki".into()),
+        (
+            "/c/atelier/wiki/horaire-du-local".into(),
+            "/c/atelier/wiki/horaire-du-local".into(),
+        ),
+        ("/c/atelier/files".into(), "/c/atelier/files".into()),
+    ];
+    for p in [p1, p2] {
+        let q = local(&b, &src, "publication", p).await;
+        paths.push((format!("/p/{p}"), format!("/p/{q}")));
+    }
+    let e = local(&b, &src, "event", event).await;
+    paths.push((format!("/e/{event}"), format!("/e/{e}")));
+    let f = local(&b, &src, "file", bundle.files[0].id.parse().unwrap()).await;
+    let bf: i64 = sqlx::query_scalar("SELECT folder_id FROM space_files WHERE id = $1")
+        .bind(f)
+        .fetch_one(&b.state.db.pool)
+        .await
+        .unwrap();
+    paths.push((
+        format!("/c/atelier/files?folder={folder}"),
+        format!("/c/atelier/files?folder={bf}"),
+    ));
+    for (pa, pb) in &paths {
+        let (ta, tb) = (page(&a, pa).await, page(&b, pb).await);
+        assert!(ta.len() > 40, "{pa} has content: {ta}");
+        assert_eq!(ta, tb, "{pa} on the first instance, {pb} on the second");
+    }
+    // The file's bytes came along.
+    let res = b
+        .client()
+        .get(b.at(&format!("/c/atelier/files/{f}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(&res.bytes().await.unwrap()[..], b"Guide de la roue libre\n");
+
+    // Again: nothing changes.
+    let again = portability::import::run(
+        &b.state,
+        &Actor::CLI,
+        &archive.bundle,
+        &blobs,
+        false,
+        &mut progress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.imported(), 0);
+    assert!(
+        again
+            .lines
+            .iter()
+            .all(|l| matches!(l.outcome, Outcome::Unchanged(_)))
+    );
+    for (pa, pb) in &paths {
+        assert_eq!(
+            page(&a, pa).await,
+            page(&b, pb).await,
+            "{pa} after a second import"
+        );
+    }
+}
