@@ -185,6 +185,8 @@ pub async fn bundle(db: &Db, public_url: &str, community_id: i64) -> anyhow::Res
             online_private: r.try_get::<i64, _>("online_private")? != 0,
             contact: r.try_get("contact")?,
             capacity: r.try_get("capacity")?,
+            price: r.try_get("price")?,
+            questions: r.try_get("questions")?,
             organiser: local(r.try_get("organiser_id")?, &mut people, &locals),
             tags,
             created_at: r.try_get("created_at")?,

@@ -656,6 +656,8 @@ async fn event(
         address: e.address.clone(),
         online_url: e.online_url.clone(),
         online_private: e.online_private,
+        price: e.price.clone(),
+        questions: e.questions.clone(),
         territory_id: None,
         organisation_id: None,
         contact: e.contact.clone(),

@@ -190,6 +190,12 @@ pub struct Event {
     pub contact: String,
     #[serde(default)]
     pub capacity: Option<i64>,
+    /// The price as the organiser wrote it; empty means free.
+    #[serde(default)]
+    pub price: String,
+    /// Registration questions, one per line.
+    #[serde(default)]
+    pub questions: String,
     pub organiser: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
