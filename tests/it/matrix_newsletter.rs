@@ -263,7 +263,27 @@ async fn newsletter_permission_matrix_channel_audience_viewer() {
         assert_eq!(res.status(), 303, "send {a:?}");
         issues.insert(a, issue);
     }
-    app.drain_jobs().await;
+    // The server's own job worker may hold a send while `drain_jobs`
+    // runs (it skips a locked job): wait until no delivery is left.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        app.drain_jobs().await;
+        let left: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM newsletter_deliveries WHERE state IN ('queued', 'sending')",
+        )
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("deliveries");
+        // (The send queued every delivery row with the issue.)
+        if left == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{left} deliveries still pending"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let mails = app.sink.all();
 
     let mut actual: HashMap<(Channel, Aud, Viewer), bool> = HashMap::new();
