@@ -25,31 +25,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::{
-    Bundle, Community, Consents, Line, Member, Outcome, Publication, Reply, User, parse_time,
+    Bundle, Community, Consents, Line, Member, Publication, Reply, User, parse_time, read, s, skip,
 };
-
-fn read(path: &Path) -> anyhow::Result<Value> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-}
-
-fn s(v: &Value, k: &str) -> String {
-    match &v[k] {
-        Value::String(x) => x.clone(),
-        Value::Number(n) => n.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn skip(kind: &'static str, id: &str, label: &str, why: &str) -> Line {
-    Line {
-        kind,
-        external_id: id.to_string(),
-        label: label.chars().take(60).collect(),
-        outcome: Outcome::Skipped(why.to_string()),
-    }
-}
 
 /// Every `results` of `<stem>.json`, `<stem>-2.json`… in page order.
 fn pages(dir: &Path, stem: &str) -> anyhow::Result<Vec<Value>> {

@@ -304,3 +304,31 @@ pub fn parse_time(s: &str) -> Option<i64> {
         .ok()
         .map(|d| d.and_utc().timestamp())
 }
+
+// ---- Helpers of the API readers (discourse.rs, humhub.rs) ----
+
+/// A saved API response, the file named in the error.
+pub(crate) fn read(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// A field as text, whether the API sent a string or a number.
+pub(crate) fn s(v: &serde_json::Value, k: &str) -> String {
+    match &v[k] {
+        serde_json::Value::String(x) => x.clone(),
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// A report line for an item the reader leaves out, with the reason.
+pub(crate) fn skip(kind: &'static str, id: &str, label: &str, why: &str) -> Line {
+    Line {
+        kind,
+        external_id: id.to_string(),
+        label: label.chars().take(60).collect(),
+        outcome: Outcome::Skipped(why.to_string()),
+    }
+}
