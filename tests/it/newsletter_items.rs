@@ -389,6 +389,14 @@ async fn scheduled_send_starts_at_its_time_and_can_be_cancelled_or_moved_before(
             .post_form(&admin, &issue, &schedule, &[("at", at)])
             .await;
         assert_eq!(res.status(), 422, "{at}");
+        // The refused form keeps the time as typed.
+        let body = res.text().await.unwrap();
+        assert!(
+            body.contains(&format!(
+                "name=\"at\" type=\"datetime-local\" value=\"{at}\""
+            )),
+            "{body}"
+        );
     }
     let res = app
         .post_form(&admin, &issue, &schedule, &[("at", "2099-03-01T08:00")])

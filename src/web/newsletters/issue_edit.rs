@@ -89,7 +89,9 @@ pub(super) async fn schedule(
         }
         Err(AppError::Invalid { fields }) => {
             let errors = errors_of(ctx.lang, &fields);
-            let p = issue_view(&state, &ctx, &a, is, errors, ItemForm::default(), "").await?;
+            let mut p = issue_view(&state, &ctx, &a, is, errors, ItemForm::default(), "").await?;
+            // The time as typed, so a refused form keeps it.
+            p.schedule_value = f.at;
             Ok(invalid(&ctx, &p))
         }
         Err(e) => Err(e),
