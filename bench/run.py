@@ -11,7 +11,8 @@ Per page (home, community, publication, API listing):
   requests/s and latency p50/p99 at 1 and 50 connections; server CPU ms per
   request, alone and with the database engine's (PostgreSQL's backends for
   the bench database, read from /proc; SQLite runs inside the server); bytes raw and gzip; DOM elements; requests the page makes (and how
-  many to third parties); SQL statements per page.
+  many to third parties); SQL statements per page. The pages of
+  MEMBER_PAGES are measured again for a signed-in ordinary member.
 Per run: RSS idle and peak, seed time, publications written per second
 (8 clients POSTing to /api/v1/publications).
 """
@@ -54,9 +55,9 @@ def get(port, path, headers=None):
     r = c.getresponse(); body = r.read(); c.close()
     return r.status, dict(r.getheaders()), body
 
-def sql_total(port):
+def sql_total(port, name="passerelles_sql_statements_total"):
     _, _, body = get(port, "/metrics")
-    m = re.search(rb"^passerelles_sql_statements_total (\d+)", body, re.M)
+    m = re.search(rb"^" + name.encode() + rb" (\d+)", body, re.M)
     return int(m.group(1)) if m else 0
 
 def pick_paths(backend, db_url, data_dir):
@@ -95,7 +96,36 @@ def pick_paths(backend, db_url, data_dir):
             # grid and iCalendar feed (every occurrence of its series).
             ("events agenda", f"/events?community={ev_slug}"),
             ("events month", f"/events/month?community={ev_slug}"),
-            ("events feed", f"/c/{ev_slug}/events.ics")]
+            ("events feed", f"/c/{ev_slug}/events.ics"),
+            # The instance's feed: its 300 series (the feed's cap), a quarter
+            # recurring, well over 500 occurrences.
+            ("events feed instance", "/events.ics")]
+
+# Pages measured a second time for a signed-in member (a session row written
+# here for an ordinary member of an open community: the common case).
+MEMBER_PAGES = ("home", "community", "territory region", "territory city", "map", "library", "events month")
+
+def member_cookie(backend, db_url, data_dir):
+    """A session cookie for an ordinary active member (not an administrator)
+    who belongs to at least one community."""
+    uid = sql_exec(backend, db_url, data_dir,
+                   "SELECT u.id FROM users u WHERE u.status = 'active' AND u.is_admin = 0 AND EXISTS "
+                   "(SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.state = 'active') ORDER BY u.id LIMIT 1")
+    token = __import__("secrets").token_urlsafe(32)
+    digest = __import__("hashlib").sha256(token.encode()).hexdigest()
+    t = int(time.time())
+    sql_exec(backend, db_url, data_dir,
+             "INSERT INTO sessions (id_hash, user_id, csrf, created_at, last_seen_at, expires_at) "
+             f"VALUES ('{digest}', {uid}, 'bench', {t}, {t}, {t + 30 * 86400})")
+    return f"psid={token}"
+
+def all_paths(backend, db_url, data_dir):
+    """(name, path, headers): every page anonymously, then MEMBER_PAGES as a member."""
+    paths = pick_paths(backend, db_url, data_dir)
+    out = [(n, p, {}) for n, p in paths]
+    cookie = member_cookie(backend, db_url, data_dir)
+    out += [(n + " (member)", p, {"Cookie": cookie}) for n, p in paths if n in MEMBER_PAGES]
+    return out
 
 def sql_exec(backend, db_url, data_dir, q):
     """Run one statement on the bench database (setting up the writer)."""
@@ -147,14 +177,26 @@ def start_server(data_dir, db_url, port, count_sql):
     stop(proc)
     sys.exit("server did not start")
 
+def wait_idle(proc, limit_s=1800):
+    """Wait until the server's own background work (the minute and hourly
+    jobs catching up after a seed) stops using CPU, so it is not counted in
+    the pages' CPU: under 3 % of a core over two seconds."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit_s:
+        c0 = cpu_ticks(proc.pid); time.sleep(2); c1 = cpu_ticks(proc.pid)
+        if (c1 - c0) / os.sysconf("SC_CLK_TCK") / 2 < 0.03:
+            return time.monotonic() - t0
+    return time.monotonic() - t0
+
 def stop(proc):
     proc.send_signal(signal.SIGTERM)
     try: proc.wait(15)
     except subprocess.TimeoutExpired: proc.kill()
 
-def loadgen(port, path, conns, seconds):
+def loadgen(port, path, conns, seconds, headers=None):
+    extra = [a for k, v in (headers or {}).items() for a in ("--header", f"{k}: {v}")]
     out = subprocess.run([LOADGEN, "--url", f"http://127.0.0.1:{port}{path}", "--connections", str(conns),
-                          "--seconds", str(seconds)], capture_output=True, text=True)
+                          "--seconds", str(seconds)] + extra, capture_output=True, text=True)
     return json.loads(out.stdout) if out.returncode == 0 and out.stdout.strip() else {}
 
 def pg_backend_ticks(pg_url, pg_name):
@@ -206,47 +248,54 @@ def run_one(backend, scale, pg_url, seconds, keep=None, only=None):
         # counting on (sqlx's statement log costs CPU, so the timed server
         # runs without it).
         sql_counts = {}
+        paths = all_paths(backend, db_url, tmp)
         cport = free_port()
         counter = start_server(tmp, db_url, cport, count_sql=True)
+        waited = wait_idle(counter)
+        if waited > 5:
+            print(f"(waited {waited:.0f} s for the server's background work to finish)", file=sys.stderr)
         try:
-            for name, path in pick_paths(backend, db_url, tmp):
+            for name, path, hdrs in paths:
                 if only and not any(o in name for o in only):
                     continue
-                get(cport, path)  # warm caches
+                get(cport, path, hdrs)  # warm caches
                 s0 = sql_total(cport)
-                for _ in range(20): get(cport, path)
-                sql_counts[path] = (sql_total(cport) - s0) / 20
+                for _ in range(20): get(cport, path, hdrs)
+                sql_counts[name] = (sql_total(cport) - s0) / 20
         finally:
             stop(counter)
         port = free_port()
         proc = start_server(tmp, db_url, port, count_sql=False)
-        time.sleep(1)
+        wait_idle(proc)
         rss_idle = proc_status(proc.pid, "VmRSS")
         rows = []
-        for name, path in pick_paths(backend, db_url, tmp):
+        for name, path, hdrs in paths:
             if only and not any(o in name for o in only):
                 continue
-            status, _, body = get(port, path)
+            status, _, body = get(port, path, hdrs)
             if status != 200:
                 rows.append(dict(name=name, path=path, status=status)); continue
-            _, hz, gz = get(port, path, {"Accept-Encoding": "gzip"})
+            _, hz, gz = get(port, path, dict(hdrs, **{"Accept-Encoding": "gzip"}))
             w = Weigher(); w.feed(body.decode("utf-8", "replace")) if b"<html" in body[:200] else None
             third = [r for r in w.requests if r.startswith("http") or r.startswith("//")]
-            sql_per = sql_counts.get(path, float("nan"))
+            sql_per = sql_counts.get(name, float("nan"))
             c0, d0 = cpu_ticks(proc.pid), pg_backend_ticks(pg_url, pg_name)
-            one = loadgen(port, path, 1, seconds)
+            one = loadgen(port, path, 1, seconds, hdrs)
             c1, d1 = cpu_ticks(proc.pid), pg_backend_ticks(pg_url, pg_name)
             per = 1000 / os.sysconf("SC_CLK_TCK") / max(one.get("requests", 1), 1)
             cpu_ms = (c1 - c0) * per
             # The engine's CPU: PostgreSQL's backends; SQLite runs inside the app.
             db_ms = (d1 - d0) * per
-            fifty = loadgen(port, path, 50, seconds)
+            fifty = loadgen(port, path, 50, seconds, hdrs)
             rows.append(dict(name=name, path=path, status=200, raw=len(body), gz=len(gz) if hz.get("content-encoding") == "gzip" else len(body),
                              dom=w.elements, reqs=len(w.requests), third=len(third), sql=sql_per, cpu=cpu_ms, db=db_ms, one=one, fifty=fifty))
         rss_peak = proc_status(proc.pid, "VmHWM")
+        # The slow-statement log (over 50 ms) of the reads above, before the
+        # write test adds its own load.
+        slow = sql_total(port, "passerelles_sql_slow_statements_total")
         writes = measure_writes(backend, db_url, tmp, port, max(seconds * 2, 5)) if not only else {}
         return dict(backend=backend, scale=scale, seed_s=seed_s, rss_idle=rss_idle, rss_peak=rss_peak, rows=rows,
-                    writes=writes)
+                    writes=writes, slow=slow)
     finally:
         if proc:
             stop(proc)
@@ -257,7 +306,8 @@ def run_one(backend, scale, pg_url, seconds, keep=None, only=None):
 
 def table(res):
     out = [f"### {res['backend']}, scale {res['scale']}",
-           (f"Seed {res['seed_s']:.1f} s · " if res['seed_s'] == res['seed_s'] else "Seeded earlier (--keep) · ") + f"RSS idle {res['rss_idle']:.1f} MiB · RSS peak {res['rss_peak']:.1f} MiB", "",
+           (f"Seed {res['seed_s']:.1f} s · " if res['seed_s'] == res['seed_s'] else "Seeded earlier (--keep) · ") + f"RSS idle {res['rss_idle']:.1f} MiB · RSS peak {res['rss_peak']:.1f} MiB · "
+           f"slow statements (over 50 ms) during the reads: {res.get('slow', 0)}", "",
            "| page | req/s ×1 | p50 ×1 | p99 ×1 | req/s ×50 | p50 ×50 | p99 ×50 | CPU ms/req (app) | app + database | bytes | gzip | DOM | requests (3rd-party) | SQL/page |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in res["rows"]:

@@ -357,7 +357,7 @@ async fn mail_in_one(state: &AppState, raw: &[u8], envelope: &[String]) -> anyho
 fn init_logs(format: &str) {
     use tracing_subscriber::prelude::*;
     let filter = tracing_subscriber::EnvFilter::try_from_env("PASSERELLES_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=error"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let fmt = tracing_subscriber::fmt::layer().with_target(false);
     let fmt = if format == "json" {
         fmt.json().boxed()
@@ -372,9 +372,14 @@ fn init_logs(format: &str) {
                 .with_target("sqlx::query", tracing::Level::TRACE),
         )
     });
+    // The slow-statement log (db.rs): always counted, for /metrics.
+    let slow = passerelles::metrics::SlowSqlCounter.with_filter(
+        tracing_subscriber::filter::Targets::new().with_target("sqlx::query", tracing::Level::WARN),
+    );
     tracing_subscriber::registry()
         .with(fmt.with_filter(filter))
         .with(count)
+        .with(slow)
         .init();
 }
 

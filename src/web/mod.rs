@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub(crate) mod cached;
 pub mod communities;
 pub mod ctx;
 pub mod data_rights;

@@ -477,13 +477,8 @@ fn shell(state: &AppState, ctx: &Ctx, p: &CachedPage) -> Shell {
     s
 }
 
-/// Pages are shared by the viewers of one audience (anonymous visitors,
-/// administrators, or members holding the same policy facts:
-/// `cache::audience_key`), computed once under the database's current
-/// content version (crates/core/src/cache.rs). The version is read before
-/// the data and again after: a page is kept only when no change was
-/// committed meanwhile, so it is never kept under a number older than its
-/// data nor computed from facts (memberships) that changed under it.
+/// Territory pages are shared by the viewers of one audience (see
+/// `web::cached`).
 async fn cached<F, Fut>(
     state: &AppState,
     ctx: &Ctx,
@@ -494,17 +489,7 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = AppResult<CachedPage>>,
 {
-    let version = crate::cache::content_version(&state.db).await?;
-    let audience = crate::cache::audience_key(&state.db, ctx.user.as_ref()).await?;
-    let key = format!("{key}|{audience}");
-    if let Some(page) = state.pages.get(&key, version) {
-        return Ok(page);
-    }
-    let page = compute().await?;
-    if crate::cache::content_version(&state.db).await? != version {
-        return Ok(Arc::new(page));
-    }
-    Ok(state.pages.put(key, version, page))
+    super::cached::cached(state, ctx.user.as_ref(), key, compute).await
 }
 
 async fn show_body(

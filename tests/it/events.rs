@@ -979,3 +979,110 @@ async fn agenda_atom_feed_is_read_by_feedparser() {
         ])
     );
 }
+
+/// The agenda's lists and the public calendar feeds come from the page
+/// cache (src/web/cached.rs); every change shows at the next request, not
+/// a minute later: a new title, a new tag (the tag filter and the feed's
+/// CATEGORIES read `event_tags`, migration 0072), a community turning
+/// private. Each page is asked twice first, so the second answer is the
+/// cached one.
+#[tokio::test]
+async fn cached_agenda_and_feeds_change_with_the_events() {
+    let app = TestApp::spawn().await;
+    let owner = app.create_user("cache-orga", false).await;
+    community(&app, "cache-c", "open", "open", &owner).await;
+    let token = token_for(&app, &owner).await;
+    let api = reqwest::Client::new();
+    let res = api
+        .post(app.at("/api/v1/events"))
+        .bearer_auth(&token)
+        .json(&json!({"title": "Corvée de printemps", "communities": ["cache-c"], "start": "2027-05-01T10:00", "end": "2027-05-01T12:00"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    let anon = reqwest::Client::new();
+    let pages = [
+        "/events?community=cache-c",
+        "/events?tag=jardinage",
+        "/c/cache-c/events.ics",
+        "/events.ics",
+    ];
+    let read = |path: &'static str| {
+        let anon = anon.clone();
+        let url = app.at(path);
+        async move {
+            let (st, body) = get(&anon, url.clone()).await;
+            let (st2, body2) = get(&anon, url).await;
+            assert_eq!((st, st2), (200, 200), "{path}");
+            assert_eq!(body.contains("Corvée"), body2.contains("Corvée"), "{path}");
+            html_unescape(&body2)
+        }
+    };
+    let before: Vec<String> = futures_all(pages.iter().map(|p| read(p))).await;
+    assert!(before[0].contains("Corvée de printemps"), "agenda");
+    assert!(!before[1].contains("Corvée"), "not yet tagged");
+    assert!(
+        before[2].contains("SUMMARY:Corvée de printemps"),
+        "community feed"
+    );
+    assert!(
+        before[3].contains("SUMMARY:Corvée de printemps"),
+        "instance feed"
+    );
+    assert!(!before[2].contains("jardinage"), "no category yet");
+
+    let res = api
+        .patch(app.at(&format!("/api/v1/events/{id}")))
+        .bearer_auth(&token)
+        .json(&json!({"title": "Corvée d'automne", "communities": ["cache-c"], "start": "2027-05-01T10:00", "end": "2027-05-01T12:00", "tags": "jardinage"}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(
+        res.status(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let after: Vec<String> = futures_all(pages.iter().map(|p| read(p))).await;
+    assert!(after[0].contains("Corvée d'automne"), "agenda renamed");
+    assert!(!after[0].contains("Corvée de printemps"), "old title gone");
+    assert!(after[1].contains("Corvée d'automne"), "tag filter");
+    assert!(
+        after[2].contains("SUMMARY:Corvée d'automne"),
+        "community feed"
+    );
+    assert!(
+        after[2].to_lowercase().contains("categories:jardinage"),
+        "category"
+    );
+    assert!(
+        after[3].contains("SUMMARY:Corvée d'automne"),
+        "instance feed"
+    );
+
+    // The community turns private: gone from the anonymous agenda and feeds.
+    sqlx::query("UPDATE communities SET visibility = 'private' WHERE slug = 'cache-c'")
+        .execute(&app.state.db.pool)
+        .await
+        .expect("private");
+    let (_, agenda) = get(&anon, app.at("/events?community=cache-c")).await;
+    assert!(!agenda.contains("Corvée"), "private agenda");
+    let (_, feed) = get(&anon, app.at("/events.ics")).await;
+    assert!(!feed.contains("Corvée"), "private in the instance feed");
+}
+
+/// Run the futures one after the other (each reads a page twice).
+async fn futures_all<F: std::future::Future<Output = String>>(
+    fs: impl Iterator<Item = F>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in fs {
+        out.push(f.await);
+    }
+    out
+}

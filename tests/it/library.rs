@@ -911,3 +911,63 @@ async fn a_dossier_shows_each_reader_only_what_they_may_see() {
         Some(3)
     );
 }
+
+/// The facets count what the filters keep, each kind, language and year
+/// summed over the resources that share it (one grouped statement summed
+/// in the server), in the order people expect: most common first, years
+/// newest first; the total matches.
+#[tokio::test]
+async fn facets_count_each_kind_language_and_year() {
+    let app = TestApp::spawn().await;
+    let (_, m) = app.logged_in("camille", false).await;
+    community(&app, "facettes", "open", "open", &m).await;
+    let tok = token_for(&app, &m).await;
+    let api = reqwest::Client::new();
+    for (kind, language, issued) in [
+        ("report", "fr", "2023"),
+        ("report", "fr", "2023-05"),
+        ("report", "en", "2024"),
+        ("guide", "fr", "2024-02-01"),
+        ("guide", "", ""),
+    ] {
+        let res = api
+            .post(app.at("/api/v1/resources"))
+            .bearer_auth(&tok)
+            .json(&json!({"kind": kind, "title": format!("{kind} {language} {issued}"), "language": language, "issued": issued, "communities": ["facettes"]}))
+            .send()
+            .await
+            .expect("api create");
+        assert_eq!(res.status(), 201, "{kind} {language} {issued}");
+    }
+    let anon = reqwest::Client::new();
+    let (status, html) = get(&anon, app.at("/c/facettes/library")).await;
+    assert_eq!(status, 200);
+    let html = html_unescape(&html);
+    assert!(html.contains("5 ressources"), "total");
+    for facet in [
+        "Rapport</a> (3)",
+        "Guide</a> (2)",
+        "Français</a> (3)",
+        "Anglais</a> (1)",
+        "2024</a> (2)",
+        "2023</a> (2)",
+    ] {
+        assert!(html.contains(facet), "facet {facet}");
+    }
+    let pos = |s: &str| html.find(s).unwrap_or(usize::MAX);
+    assert!(
+        pos("Rapport</a> (3)") < pos("Guide</a> (2)"),
+        "most common kind first"
+    );
+    assert!(
+        pos("2024</a> (2)") < pos("2023</a> (2)"),
+        "newest year first"
+    );
+    // A filter narrows every facet and the total.
+    let (_, html) = get(&anon, app.at("/c/facettes/library?language=fr")).await;
+    let html = html_unescape(&html);
+    assert!(html.contains("3 ressources"), "filtered total");
+    assert!(html.contains("Rapport</a> (2)"), "filtered kind");
+    assert!(html.contains("Guide</a> (1)"), "filtered kind");
+    assert!(!html.contains("Anglais</a>"), "filtered language");
+}

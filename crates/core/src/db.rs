@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, ConnectOptions, Executor};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -256,6 +256,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "portability",
         include_str!("../../../migrations/0060_portability.sql"),
     ),
+    (
+        72,
+        "content_version_event_tags",
+        include_str!("../../../migrations/0072_content_version_event_tags.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to
@@ -277,6 +282,9 @@ pub fn now() -> i64 {
 }
 
 impl Db {
+    /// A statement slower than this is logged and counted (see `connect`).
+    pub const SLOW_STATEMENT: std::time::Duration = std::time::Duration::from_millis(50);
+
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
@@ -294,7 +302,14 @@ impl Db {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create the data folder {}", parent.display()))?;
         }
-        let opts: AnyConnectOptions = url.parse().context("invalid database URL")?;
+        // The slow-statement log: a statement over 50 ms is logged at WARN
+        // (target `sqlx::query`) and counted in
+        // `passerelles_sql_slow_statements_total` (metrics.rs), so a
+        // benchmark run ends by reading that it stayed at zero (issue 21).
+        let opts: AnyConnectOptions = url
+            .parse::<AnyConnectOptions>()
+            .context("invalid database URL")?
+            .log_slow_statements(log::LevelFilter::Warn, Self::SLOW_STATEMENT);
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite {
                 max_connections.max(2)

@@ -10,8 +10,31 @@ use std::time::Duration;
 /// statements-per-page tests); zero otherwise.
 pub static SQL_STATEMENTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// Statements slower than `Db::SLOW_STATEMENT` (sqlx logs them at WARN),
+/// counted whatever `PASSERELLES_COUNT_SQL` says.
+pub static SQL_SLOW_STATEMENTS: AtomicU64 = AtomicU64::new(0);
+
 /// A tracing layer that counts sqlx statement events (target `sqlx::query`).
 pub struct SqlCounter;
+
+/// A tracing layer that counts the slow-statement events: sqlx's statement
+/// events at WARN (target `sqlx::query`). Install it with a filter that lets
+/// only those through.
+pub struct SlowSqlCounter;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for SlowSqlCounter {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        if event.metadata().target() == "sqlx::query"
+            && *event.metadata().level() <= tracing::Level::WARN
+        {
+            SQL_SLOW_STATEMENTS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for SqlCounter {
     fn on_event(
@@ -94,6 +117,13 @@ impl Metrics {
             "passerelles_sql_statements_total {}\n",
             SQL_STATEMENTS.load(Ordering::Relaxed)
         ));
+        out.push_str(&format!(
+            "# HELP passerelles_sql_slow_statements_total SQL statements slower than {} ms (each is also logged at WARN).\n\
+             # TYPE passerelles_sql_slow_statements_total counter\n\
+             passerelles_sql_slow_statements_total {}\n",
+            crate::db::Db::SLOW_STATEMENT.as_millis(),
+            SQL_SLOW_STATEMENTS.load(Ordering::Relaxed)
+        ));
         for (name, help, value) in extra {
             out.push_str(&format!(
                 "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
@@ -118,5 +148,48 @@ mod tests {
         assert!(text.contains("le=\"0.005\"} 1"));
         assert!(text.contains("le=\"+Inf\"} 2"));
         assert!(text.contains("passerelles_users 7"));
+    }
+
+    /// A statement over `Db::SLOW_STATEMENT` on a real database reaches the
+    /// slow-statement counter (and so /metrics); fast ones do not. Its own
+    /// process under nextest, so the global subscriber is this test's.
+    #[tokio::test]
+    async fn slow_statements_are_counted() {
+        use sqlx::Executor;
+        use tracing_subscriber::prelude::*;
+        let layer = SlowSqlCounter.with_filter(
+            tracing_subscriber::filter::Targets::new()
+                .with_target("sqlx::query", tracing::Level::WARN),
+        );
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
+            .expect("first subscriber");
+        let dir = std::env::temp_dir().join(format!("pslow-{}", std::process::id()));
+        let url = format!("sqlite://{}/slow.db?mode=rwc", dir.display());
+        let db = crate::db::Db::connect(&url, 2).await.expect("connect");
+        let before = SQL_SLOW_STATEMENTS.load(Ordering::Relaxed);
+        db.pool.execute("SELECT 1").await.expect("fast");
+        assert_eq!(
+            SQL_SLOW_STATEMENTS.load(Ordering::Relaxed),
+            before,
+            "a fast statement is not slow"
+        );
+        let started = std::time::Instant::now();
+        db.pool
+            .execute(
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5000000) \
+                 SELECT COUNT(*) FROM c",
+            )
+            .await
+            .expect("slow");
+        assert!(
+            started.elapsed() >= crate::db::Db::SLOW_STATEMENT,
+            "the statement really was slow"
+        );
+        assert_eq!(SQL_SLOW_STATEMENTS.load(Ordering::Relaxed), before + 1);
+        assert!(Metrics::default().render(&[]).contains(&format!(
+            "passerelles_sql_slow_statements_total {}",
+            before + 1
+        )));
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -684,6 +684,16 @@ pub async fn seed_sized(db: &Db, sizes: Sizes, seed: u64, force: bool) -> anyhow
         seconds = index.seconds,
         "seed: search index rebuilt"
     );
+    // And its vocabulary ("did you mean"), which the hourly job would
+    // otherwise read in on the server's first start, competing with the
+    // first requests (minutes at scale 100; BENCHMARKS.md).
+    let t_vocab = std::time::Instant::now();
+    let words = crate::search::vocab::refresh(db).await?;
+    tracing::info!(
+        entries = words,
+        seconds = t_vocab.elapsed().as_secs_f64(),
+        "seed: search vocabulary read"
+    );
     // Bulk loading leaves the planner without statistics (SQLite never
     // gathers them by itself; PostgreSQL's autovacuum would, later): without
     // them, listings at scale 100 pick plans that scan every publication.

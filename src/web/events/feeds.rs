@@ -70,8 +70,32 @@ fn ics_response(body: String, public: bool) -> Response {
     res
 }
 
-/// The feed of what `viewer` may see under `f`.
+/// The feed of what `viewer` may see under `f`. Public feeds (no viewer)
+/// come from the page cache (`web::cached`: under the content version, at
+/// most a minute old): calendar clients poll the same address, and a feed
+/// of 300 series costs about 12 ms to build (BENCHMARKS.md).
 async fn build(
+    state: &AppState,
+    viewer: Option<&User>,
+    f: &Filter,
+    name: &str,
+) -> AppResult<String> {
+    if viewer.is_some() {
+        return build_now(state, viewer, f, name).await;
+    }
+    let key = format!("ics|{name}|{f:?}");
+    let page = crate::web::cached::cached(state, None, key, || async {
+        Ok(crate::cache::CachedPage {
+            title: String::new(),
+            crumbs: Vec::new(),
+            body: build_now(state, None, f, name).await?,
+        })
+    })
+    .await?;
+    Ok(page.body.clone())
+}
+
+async fn build_now(
     state: &AppState,
     viewer: Option<&User>,
     f: &Filter,

@@ -24,6 +24,7 @@ use super::AppState;
 use super::ctx::Ctx;
 use super::templates::{Shell, page};
 use crate::actor::Actor;
+use crate::cache::CachedPage;
 use crate::error::{AppError, AppResult};
 use crate::events::listing::{self, Dated, Filter};
 use crate::events::rsvp::{self, Answer};
@@ -260,8 +261,8 @@ fn by_day(
 #[template(path = "events/agenda.html")]
 struct AgendaPage {
     s: Shell,
-    upcoming: Vec<Row>,
-    past: Vec<Row>,
+    /// The upcoming and past lists (`AgendaLists`), from the page cache.
+    lists: String,
     q_community: String,
     q_territory: String,
     q_tag: String,
@@ -285,28 +286,18 @@ async fn agenda(
     Query(q): Query<AgendaQuery>,
 ) -> AppResult<Response> {
     let viewer = ctx.user.as_ref();
-    let now = crate::db::now();
-    let (upcoming, past) = match q.filter(&state).await? {
-        Some(f) => {
-            let soon = listing::between(&state.db, viewer, &f, now, now + 366 * 86400, 200).await?;
-            let up = listing::occurrences(&state.db, soon, now, now + 366 * 86400, 200).await?;
-            let past = listing::past(&state.db, viewer, &f, now, 30).await?;
-            let past: Vec<Dated> = past
-                .into_iter()
-                .map(|e| Dated {
-                    occ: time::Occurrence {
-                        start_local: e.start(),
-                        start: e.starts_at,
-                        end: e.ends_at,
-                    },
-                    cancelled: e.status == Status::Cancelled,
-                    event: std::sync::Arc::new(e),
-                })
-                .collect();
-            (up, past)
-        }
-        None => (Vec::new(), Vec::new()),
-    };
+    // The lists are the same for every viewer of one audience: kept in the
+    // page cache under the content version, at most a minute old since
+    // "upcoming" moves with the clock (`web::cached`).
+    let key = format!(
+        "agenda|{}|{}|{}|{}",
+        q.qs(),
+        q.online,
+        q.price,
+        ctx.lang.code()
+    );
+    let lists =
+        super::cached::cached(&state, viewer, key, || agenda_lists(&state, &ctx, &q)).await?;
     let qs = q.qs();
     // A community alone: its own feed's address (the one its page gives).
     let community_only = !q.community.trim().is_empty()
@@ -343,8 +334,7 @@ async fn agenda(
     let title = ctx.t("event-agenda-title");
     let p = AgendaPage {
         s: Shell::new(&state, &ctx, &title, "events").crumb(title.clone(), "/events"),
-        upcoming: rows_of(ctx.lang, &upcoming),
-        past: rows_of(ctx.lang, &past),
+        lists: lists.body.clone(),
         q_community: q.community.clone(),
         q_territory: q.territory.clone(),
         q_tag: q.tag.clone(),
@@ -368,6 +358,53 @@ async fn agenda(
         import_link,
     };
     Ok(page(&ctx, &p))
+}
+
+/// The agenda's upcoming and past lists, rendered (see `agenda`).
+async fn agenda_lists(state: &AppState, ctx: &Ctx, q: &AgendaQuery) -> AppResult<CachedPage> {
+    let viewer = ctx.user.as_ref();
+    let now = crate::db::now();
+    let (upcoming, past) = match q.filter(state).await? {
+        Some(f) => {
+            let soon = listing::between(&state.db, viewer, &f, now, now + 366 * 86400, 200).await?;
+            let up = listing::occurrences(&state.db, soon, now, now + 366 * 86400, 200).await?;
+            let past = listing::past(&state.db, viewer, &f, now, 30).await?;
+            let past: Vec<Dated> = past
+                .into_iter()
+                .map(|e| Dated {
+                    occ: time::Occurrence {
+                        start_local: e.start(),
+                        start: e.starts_at,
+                        end: e.ends_at,
+                    },
+                    cancelled: e.status == Status::Cancelled,
+                    event: std::sync::Arc::new(e),
+                })
+                .collect();
+            (up, past)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let body = AgendaLists {
+        s: Shell::new(state, ctx, "", "events"),
+        upcoming: rows_of(ctx.lang, &upcoming),
+        past: rows_of(ctx.lang, &past),
+    }
+    .render()
+    .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(CachedPage {
+        title: String::new(),
+        crumbs: Vec::new(),
+        body,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "events/agenda_lists.html")]
+struct AgendaLists {
+    s: Shell,
+    upcoming: Vec<Row>,
+    past: Vec<Row>,
 }
 
 /// The next `n` occurrences a viewer may see under `f`, for the blocks of

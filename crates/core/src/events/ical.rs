@@ -185,7 +185,9 @@ fn vevent(out: &mut String, public_url: &str, i: &Item<'_>) {
         super::Status::Cancelled => "CANCELLED",
         super::Status::Postponed => "TENTATIVE",
     };
-    let mut desc = crate::markdown::excerpt(&e.description, 4000);
+    // From the stored, already sanitised HTML: rendering each event's
+    // Markdown again was half the cost of a feed (BENCHMARKS.md, issue 15).
+    let mut desc = crate::markdown::excerpt_from_html(&e.description_html, 4000);
     if !desc.is_empty() {
         desc.push_str("\n\n");
     }

@@ -170,17 +170,39 @@ pub async fn publications(
         .filter(|u| u.status == crate::accounts::Status::Active && u.domain.is_none())
         .map(|u| u.id)
         .unwrap_or(0);
-    let rows: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT p.id, p.title FROM publications p WHERE EXISTS (SELECT 1 FROM publication_tags pt \
-         JOIN tags t ON t.id = pt.tag_id JOIN lexicon_term_tags k ON k.tag_key = t.name \
-         WHERE pt.publication_id = p.id AND k.term_id = $2) AND {} \
-         ORDER BY p.last_activity_at DESC, p.id DESC LIMIT {LISTED}",
-        crate::publications::findable_sql(viewer)
-    )))
-    .bind(acting)
+    // Two plans by how common the term's tags are, as for a tag's page
+    // (`publications::list_by_tag`): walk publications newest first when
+    // they are common, else sort the tagged ones. Either alone reads every
+    // publication (rare tags at scale 100) or every tagged one.
+    let (tagged, newest): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM publication_tags pt JOIN tags t ON t.id = pt.tag_id \
+         JOIN lexicon_term_tags k ON k.tag_key = t.name WHERE k.term_id = $1), \
+         (SELECT COALESCE(MAX(id), 0) FROM publications)",
+    )
     .bind(id)
-    .fetch_all(&db.pool)
+    .fetch_one(&db.pool)
     .await?;
+    let visible = crate::publications::findable_sql(viewer);
+    let sql = if tagged.saturating_mul(tagged) > (LISTED + 1).saturating_mul(newest) {
+        format!(
+            "SELECT p.id, p.title FROM publications p WHERE EXISTS (SELECT 1 FROM publication_tags pt \
+             JOIN tags t ON t.id = pt.tag_id JOIN lexicon_term_tags k ON k.tag_key = t.name \
+             WHERE pt.publication_id = p.id AND k.term_id = $2) AND {visible} \
+             ORDER BY p.last_activity_at DESC, p.id DESC LIMIT {LISTED}"
+        )
+    } else {
+        format!(
+            "SELECT p.id, p.title FROM publications p WHERE p.id IN (SELECT pt.publication_id FROM publication_tags pt \
+             JOIN tags t ON t.id = pt.tag_id JOIN lexicon_term_tags k ON k.tag_key = t.name \
+             WHERE k.term_id = $2) AND {visible} \
+             ORDER BY p.last_activity_at DESC, p.id DESC LIMIT {LISTED}"
+        )
+    };
+    let rows: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(acting)
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(id, title)| (crate::urls::publication(id), title))

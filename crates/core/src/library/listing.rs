@@ -68,8 +68,11 @@ fn base(viewer: Option<&User>, scope: Scope, f: &Filter, now: i64) -> Sql {
         Scope::Instance => s.push(" AND r.in_library = 1"),
         Scope::Community(id) => {
             let ph = s.bind(Val::I(id));
+            // `r.id IN (…)`, not a correlated EXISTS: SQLite then starts
+            // from the community's own rows instead of testing every
+            // resource (as in `events::listing`).
             s.push(&format!(
-                " AND EXISTS (SELECT 1 FROM resource_communities sc WHERE sc.resource_id = r.id AND sc.community_id = {ph})"
+                " AND r.id IN (SELECT sc.resource_id FROM resource_communities sc WHERE sc.community_id = {ph})"
             ));
         }
         Scope::All => {}
@@ -97,8 +100,8 @@ fn base(viewer: Option<&User>, scope: Scope, f: &Filter, now: i64) -> Sql {
     if !f.subject.is_empty() {
         let ph = s.bind(Val::S(f.subject.clone()));
         s.push(&format!(
-            " AND EXISTS (SELECT 1 FROM resource_subjects fs JOIN lexicon_terms ft ON ft.id = fs.term_id \
-             WHERE fs.resource_id = r.id AND ft.slug = {ph} AND ft.status = 'accepted')"
+            " AND r.id IN (SELECT fs.resource_id FROM resource_subjects fs JOIN lexicon_terms ft ON ft.id = fs.term_id \
+             WHERE ft.slug = {ph} AND ft.status = 'accepted')"
         ));
     }
     if !f.territory.is_empty() {
@@ -189,45 +192,43 @@ pub async fn list_sized(
         .collect::<Result<Vec<_>, _>>()?;
     let more = items.len() as i64 > size;
     items.truncate(size as usize);
-    let total: i64 = with(&b, "SELECT COUNT(*) AS n", "")
-        .query()
-        .fetch_one(&db.pool)
-        .await?
-        .try_get("n")?;
-    let mut facets = Facets::default();
+    // The total and the kind, language and year facets from one grouped
+    // statement (the combinations are few), summed here.
+    let mut total = 0i64;
+    let mut kinds: std::collections::BTreeMap<String, i64> = Default::default();
+    let mut languages: std::collections::BTreeMap<String, i64> = Default::default();
+    let mut years: std::collections::BTreeMap<i64, i64> = Default::default();
     for r in with(
         &b,
-        "SELECT r.kind AS k, COUNT(*) AS n",
-        " GROUP BY r.kind ORDER BY n DESC, k",
+        "SELECT r.kind AS k, r.language AS l, r.year AS y, COUNT(*) AS n",
+        " GROUP BY r.kind, r.language, r.year",
     )
     .query()
     .fetch_all(&db.pool)
     .await?
     {
-        facets.kinds.push((r.try_get("k")?, r.try_get("n")?));
+        let n: i64 = r.try_get("n")?;
+        total += n;
+        *kinds.entry(r.try_get("k")?).or_default() += n;
+        let l: String = r.try_get("l")?;
+        if !l.is_empty() {
+            *languages.entry(l).or_default() += n;
+        }
+        if let Some(y) = r.try_get::<Option<i64>, _>("y")? {
+            *years.entry(y).or_default() += n;
+        }
     }
-    for r in with(
-        &b,
-        "SELECT r.language AS k, COUNT(*) AS n",
-        " AND r.language <> '' GROUP BY r.language ORDER BY n DESC, k",
-    )
-    .query()
-    .fetch_all(&db.pool)
-    .await?
-    {
-        facets.languages.push((r.try_get("k")?, r.try_get("n")?));
-    }
-    for r in with(
-        &b,
-        "SELECT r.year AS k, COUNT(*) AS n",
-        " AND r.year IS NOT NULL GROUP BY r.year ORDER BY r.year DESC LIMIT 30",
-    )
-    .query()
-    .fetch_all(&db.pool)
-    .await?
-    {
-        facets.years.push((r.try_get("k")?, r.try_get("n")?));
-    }
+    let by_count = |m: std::collections::BTreeMap<String, i64>| {
+        let mut v: Vec<(String, i64)> = m.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v
+    };
+    let mut facets = Facets {
+        kinds: by_count(kinds),
+        languages: by_count(languages),
+        years: years.into_iter().rev().take(30).collect(),
+        ..Facets::default()
+    };
     let ids = with(&b, "SELECT r.id", "");
     let sub = Sql {
         text: format!(
