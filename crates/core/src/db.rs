@@ -256,6 +256,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "portability",
         include_str!("../../../migrations/0060_portability.sql"),
     ),
+    (
+        61,
+        "event_image",
+        include_str!("../../../migrations/0061_event_image.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to
