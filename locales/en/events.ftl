@@ -233,3 +233,15 @@ event-field-questions-hint = Optional: one question per line (at most 5), asked 
 event-questions-invalid = At most 5 questions, of 200 characters each.
 event-answers-invalid = Answer only the event’s questions.
 flash-event-answers-invalid = Your answers were not accepted (at most 1000 characters each).
+
+## The event's image (migration 0061)
+event-image-legend = Image
+event-field-image = Event image
+event-field-image-hint = JPEG, PNG, WebP or GIF, at most 5 MB. It is resized (at most 1200 pixels per side) and its metadata (where it was taken, the camera) is removed.
+event-field-image-alt = Image text alternative
+event-field-image-alt-hint = Describe what the image shows for people who cannot see it (for example: “Poster: garden work bee, drawing of shovels and seedlings”). Left empty, the image is named after the event’s title.
+event-image-current = Current image
+event-image-replace = Replace the image
+event-image-remove = Remove the image
+event-image-choose-again = The image was valid, but the form has other errors: choose it again before sending.
+event-image-alt-default = Image of the event “{ $name }”

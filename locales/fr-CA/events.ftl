@@ -233,3 +233,15 @@ event-field-questions-hint = Facultatif : une question par ligne (au plus 5), po
 event-questions-invalid = Au plus 5 questions, de 200 caractères chacune.
 event-answers-invalid = Répondez seulement aux questions de l’événement.
 flash-event-answers-invalid = Vos réponses n’ont pas été acceptées (au plus 1000 caractères chacune).
+
+## The event's image (migration 0061)
+event-image-legend = Image
+event-field-image = Image de l’événement
+event-field-image-hint = JPEG, PNG, WebP ou GIF, 5 Mo au plus. Elle est redimensionnée (1200 pixels de côté au plus) et ses métadonnées (lieu de prise de vue, appareil) sont retirées.
+event-field-image-alt = Texte de remplacement de l’image
+event-field-image-alt-hint = Décrivez ce que montre l’image pour les personnes qui ne la voient pas (par exemple : « Affiche : corvée de jardinage, dessin de pelles et de semis »). Laissé vide, l’image est nommée d’après le titre de l’événement.
+event-image-current = Image actuelle
+event-image-replace = Remplacer l’image
+event-image-remove = Retirer l’image
+event-image-choose-again = L’image était valide, mais le formulaire contient d’autres erreurs : choisissez-la de nouveau avant d’envoyer.
+event-image-alt-default = Image de l’événement « { $name } »

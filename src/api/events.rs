@@ -1,7 +1,8 @@
 //! `/api/v1/events`: the agenda (upcoming occurrences the caller may see,
 //! same filters as the page), one event, creation and changes, its status
 //! and one occurrence, the caller's answer, and the participants for the
-//! organisers. The handlers call the operations the pages call
+//! organisers, and the event's image (`PUT`/`DELETE …/image`). The
+//! handlers call the operations the pages call
 //! (`events::ops`, `events::rsvp`); every read goes through the policy, so
 //! a private community's events stay with its members. Invalid values
 //! answer 422 with the form's message keys.
@@ -14,7 +15,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::ApiUser;
+use super::extract::{ApiUser, ImageBody};
 use super::wire::ErrorBody;
 use crate::accounts::User;
 use crate::actor::Actor;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/events/{id}/occurrences", post(set_occurrence))
         .route("/events/{id}/rsvp", put(answer))
         .route("/events/{id}/participants", get(participants))
+        .route("/events/{id}/image", put(put_image).delete(delete_image))
         .route("/communities/{slug}/events/import", post(import_ics))
 }
 
@@ -79,6 +81,33 @@ pub struct EventOut {
     pub waiting: i64,
     /// The caller's answer: `going`, `waiting`, `maybe`, `no`, or null.
     pub my_answer: Option<String>,
+    /// The event's image, or null.
+    pub image: Option<EventImageOut>,
+}
+
+/// An event's image: served through the event (only to whoever may see it).
+#[derive(Serialize, ToSchema)]
+pub struct EventImageOut {
+    /// At most 1200 pixels a side (JPEG).
+    pub url: String,
+    /// At most 400 pixels a side (JPEG).
+    pub small_url: String,
+    /// The organiser's text alternative ('' when none was given).
+    pub alt: String,
+    pub width: i64,
+    pub height: i64,
+}
+
+fn image_out(state: &AppState, e: &Event) -> Option<EventImageOut> {
+    let img = e.image.as_ref()?;
+    let (large, small) = e.image_urls()?;
+    Some(EventImageOut {
+        url: state.url(&large),
+        small_url: state.url(&small),
+        alt: img.alt.clone(),
+        width: img.width,
+        height: img.height,
+    })
 }
 
 async fn out(state: &AppState, viewer: Option<&User>, l: &Loaded) -> AppResult<EventOut> {
@@ -137,6 +166,7 @@ async fn out(state: &AppState, viewer: Option<&User>, l: &Loaded) -> AppResult<E
                 m.answer.as_str().to_string()
             }
         }),
+        image: image_out(state, e),
     })
 }
 
@@ -529,4 +559,69 @@ pub async fn import_ics(
         StatusCode::OK
     };
     Ok((status, Json(report_out(report))).into_response())
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct ImageParams {
+    /// The image's text alternative (what it shows, for people who cannot
+    /// see it; at most 500 characters). Absent: none.
+    alt: Option<String>,
+}
+
+/// Give the event an image, or replace it: the body is the image file
+/// itself (JPEG, PNG, WebP or GIF, at most 5 MB, not multipart). It is
+/// re-encoded as JPEG without metadata, at most 1200 pixels a side (and a
+/// 400-pixel version). Its organiser, a moderator of one of its
+/// communities, administrators.
+#[utoipa::path(put, path = "/api/v1/events/{id}/image", tag = "events", security(("bearer" = [])),
+    params(("id" = i64, Path), ImageParams),
+    request_body(description = "The image file itself (not multipart)",
+        content(("image/png"), ("image/jpeg"), ("image/webp"), ("image/gif"))),
+    responses(
+        (status = 200, description = "The event, with its new `image`", body = EventOut),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 413, description = "Larger than 5 MB (`image_too_large`)", body = ErrorBody),
+        (status = 415, description = "`Content-Type` is not `image/*`", body = ErrorBody),
+        (status = 422, description = "Not a usable image: `image_not_an_image`, `image_unsupported`, `image_dimensions_too_large`, `image_corrupt`; or `alt` too long", body = ErrorBody)))]
+pub async fn put_image(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    Query(p): Query<ImageParams>,
+    ImageBody(bytes): ImageBody,
+) -> AppResult<Response> {
+    let actor = Actor::person(&u);
+    // Refused (404/403) before any decoding.
+    ops::manageable(&state, &actor, id).await?;
+    let banner = match state.images.banner(bytes.to_vec()).await {
+        Ok(b) => b,
+        Err(e) => return Ok(super::me::image_error(&e)),
+    };
+    let edit = events::image::Edit {
+        change: events::image::Change::Replace(banner),
+        alt: Some(p.alt.unwrap_or_default()),
+    };
+    let e = events::image::apply(&state, &actor, id, edit).await?;
+    Ok(Json(reloaded(&state, &u, &e).await?).into_response())
+}
+
+/// Remove the event's image.
+#[utoipa::path(delete, path = "/api/v1/events/{id}/image", tag = "events", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses(
+        (status = 204, description = "Removed (or there was none)"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_image(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
+    let edit = events::image::Edit {
+        change: events::image::Change::Remove,
+        alt: None,
+    };
+    events::image::apply(&state, &Actor::person(&u), id, edit).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

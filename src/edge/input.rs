@@ -48,10 +48,14 @@ pub fn body_limit(method: &Method, route: Option<&str>) -> usize {
         "/library/new" | "/r/{id}/edit" | "/r/{id}/files" | "/api/v1/resources/{id}/files" => {
             UPLOAD_BODY
         }
+        // An event's form with its image: a file too large is read and
+        // dropped, so the form comes back with what was typed.
+        "/events/new" | "/e/{id}/edit" => UPLOAD_BODY,
         "/settings/profile"
         | "/admin/oidc"
         | "/admin/oidc/tool/{client_id}"
-        | "/api/v1/me/avatar" => IMAGE_BODY,
+        | "/api/v1/me/avatar"
+        | "/api/v1/events/{id}/image" => IMAGE_BODY,
         // An iCalendar file (at most 2 MiB is read; a little more reaches
         // the form, which says the limit).
         "/c/{slug}/events/import" | "/api/v1/communities/{slug}/events/import" => {
@@ -314,5 +318,10 @@ mod tests {
             IMAGE_BODY
         );
         assert_eq!(body_limit(&Method::GET, Some("/p/new")), FORM_BODY);
+        assert_eq!(body_limit(&Method::POST, Some("/e/{id}/edit")), UPLOAD_BODY);
+        assert_eq!(
+            body_limit(&Method::PUT, Some("/api/v1/events/{id}/image")),
+            IMAGE_BODY
+        );
     }
 }

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::harness::{TestApp, html_unescape};
 use crate::writing::{community, get, member, token_for};
 
-fn python() -> Option<String> {
+pub(crate) fn python() -> Option<String> {
     let venv = format!("{}/tests/rp/.venv/bin/python3", env!("CARGO_MANIFEST_DIR"));
     let python = if std::path::Path::new(&venv).exists() {
         venv

@@ -30,6 +30,7 @@ mod e2e_territories;
 mod e2e_wiki;
 mod events;
 mod events_details;
+mod events_image;
 mod events_import;
 mod events_mail;
 mod faults;

@@ -1,8 +1,9 @@
 //! The permission matrix for events (issue 15), every channel an event
 //! goes out through: its page, the API, the agenda, the month grid and the
 //! week, its own `.ics`, the community, instance, tag and territory feeds,
-//! the agenda's Atom, search (page and API, kind `event`), and a person's
-//! private feed (token URL) — × visibility of its community (open,
+//! the agenda's Atom, search (page and API, kind `event`), a person's
+//! private feed (token URL), and the event's image (`/e/{id}/image`,
+//! served as the event is seen) — × visibility of its community (open,
 //! private, unlisted) × viewer (anonymous, outsider, member, suspended
 //! account, instance admin). Expected values are written out from the
 //! rules (never computed by calling the policy):
@@ -26,7 +27,7 @@ use serde_json::{Value, json};
 use crate::harness::{TestApp, html_unescape};
 use crate::writing::{community, get, member, token_for};
 
-const COLUMNS: [&str; 15] = [
+const COLUMNS: [&str; 16] = [
     "page",
     "api",
     "agenda",
@@ -42,6 +43,7 @@ const COLUMNS: [&str; 15] = [
     "search-api",
     "private",
     "by-tag-api",
+    "image",
 ];
 
 #[tokio::test]
@@ -72,7 +74,24 @@ async fn every_channel_keeps_a_private_communitys_event_private() {
             .expect("create");
         assert_eq!(res.status(), 201, "{vis}");
         let v: Value = res.json().await.expect("json");
-        events.push((vis, slug, v["id"].as_i64().expect("id")));
+        let id = v["id"].as_i64().expect("id");
+        // Its image (PNG → JPEG), the address carrying its version.
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::RgbImage::from_pixel(40, 30, image::Rgb([200, 120, 30]))
+            .write_to(&mut png, image::ImageFormat::Png)
+            .expect("png");
+        let res = reqwest::Client::new()
+            .put(app.at(&format!("/api/v1/events/{id}/image")))
+            .bearer_auth(&token)
+            .header("content-type", "image/png")
+            .body(png.into_inner())
+            .send()
+            .await
+            .expect("image");
+        assert_eq!(res.status(), 200, "{vis} image");
+        let v: Value = res.json().await.expect("json");
+        let image = v["image"]["url"].as_str().expect("image url").to_string();
+        events.push((vis, slug, id, image));
     }
     sqlx::query("UPDATE users SET status = 'suspended' WHERE id = $1")
         .bind(suspended.id)
@@ -84,23 +103,23 @@ async fn every_channel_keeps_a_private_communitys_event_private() {
     const F: bool = false;
     // Columns as in `COLUMNS`.
     #[rustfmt::skip]
-    let expected: &[(&str, &str, [bool; 15])] = &[
-        //                         page api agnd mon  week ics  cfd  ifd  tag  terr atom srch sapi priv tagapi
-        ("open", "anonymous",     [T,   T,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   F,   T]),
-        ("open", "outsider",      [T,   T,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   F,   T]),
-        ("open", "member",        [T,   T,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T]),
-        ("open", "suspended",     [T,   F,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   F,   F,   F]),
-        ("open", "admin",         [T,   T,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   F,   T]),
-        ("private", "anonymous",  [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
-        ("private", "outsider",   [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
-        ("private", "member",     [T,   T,  T,   T,   T,   T,   F,   F,   F,   F,   F,   T,   T,   T,   T]),
-        ("private", "suspended",  [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
-        ("private", "admin",      [T,   T,  T,   T,   T,   T,   F,   F,   F,   F,   F,   T,   T,   F,   T]),
-        ("unlisted", "anonymous", [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
-        ("unlisted", "outsider",  [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
-        ("unlisted", "member",    [T,   T,  T,   T,   T,   T,   F,   F,   F,   F,   F,   T,   T,   T,   T]),
-        ("unlisted", "suspended", [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
-        ("unlisted", "admin",     [T,   T,  T,   T,   T,   T,   F,   F,   F,   F,   F,   T,   T,   F,   T]),
+    let expected: &[(&str, &str, [bool; 16])] = &[
+        //                         page api agnd mon  week ics  cfd  ifd  tag  terr atom srch sapi priv tagapi image
+        ("open", "anonymous",     [T,   T,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   F,   T,   T]),
+        ("open", "outsider",      [T,   T,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   F,   T,   T]),
+        ("open", "member",        [T,   T,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T]),
+        ("open", "suspended",     [T,   F,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   F,   F,   F,   T]),
+        ("open", "admin",         [T,   T,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   F,   T,   T]),
+        ("private", "anonymous",  [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
+        ("private", "outsider",   [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
+        ("private", "member",     [T,   T,  T,   T,   T,   T,   F,   F,   F,   F,   F,   T,   T,   T,   T,   T]),
+        ("private", "suspended",  [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
+        ("private", "admin",      [T,   T,  T,   T,   T,   T,   F,   F,   F,   F,   F,   T,   T,   F,   T,   T]),
+        ("unlisted", "anonymous", [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
+        ("unlisted", "outsider",  [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
+        ("unlisted", "member",    [T,   T,  T,   T,   T,   T,   F,   F,   F,   F,   F,   T,   T,   T,   T,   T]),
+        ("unlisted", "suspended", [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
+        ("unlisted", "admin",     [T,   T,  T,   T,   T,   T,   F,   F,   F,   F,   F,   T,   T,   F,   T,   T]),
     ];
 
     let mut clients = std::collections::HashMap::new();
@@ -142,7 +161,7 @@ async fn every_channel_keeps_a_private_communitys_event_private() {
     };
     let mut wrong = Vec::new();
     for (vis, viewer, want) in expected {
-        let (_, slug, id) = events.iter().find(|(v, _, _)| v == vis).expect("event");
+        let (_, slug, id, image_url) = events.iter().find(|(v, ..)| v == vis).expect("event");
         let title = format!("Rencontre matricielle {vis}");
         let c = &clients[viewer];
         // Search highlights the words it matched.
@@ -201,9 +220,17 @@ async fn every_channel_keeps_a_private_communitys_event_private() {
             .expect("search api");
             res.status() == 200 && res.text().await.expect("body").contains(&title)
         };
+        // The image, through the viewer's own session (or none).
+        let image = c
+            .get(image_url.clone())
+            .send()
+            .await
+            .expect("image")
+            .status()
+            == 200;
         let got = [
             page, api_one, agenda, month, week, ics, cfeed, ifeed, tfeed, terr, atom, search, sapi,
-            private, by_tag,
+            private, by_tag, image,
         ];
         if got != *want {
             let cells: Vec<String> = COLUMNS

@@ -257,6 +257,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0060_portability.sql"),
     ),
     (
+        61,
+        "event_image",
+        include_str!("../../../migrations/0061_event_image.sql"),
+    ),
+    (
         72,
         "content_version_event_tags",
         include_str!("../../../migrations/0072_content_version_event_tags.sql"),

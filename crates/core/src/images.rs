@@ -164,6 +164,12 @@ impl Pool {
         self.run(move || make_avatar(&bytes, size)).await?
     }
 
+    /// [`make_banner`] in the pool, refused early by its header.
+    pub async fn banner(&self, bytes: Vec<u8>) -> Result<Banner, ImageError> {
+        probe(&bytes)?;
+        self.run(move || make_banner(&bytes)).await?
+    }
+
     /// [`make_icon`] in the pool, refused early by its header.
     pub async fn icon(&self, bytes: Vec<u8>, size: u32) -> Result<Vec<u8>, ImageError> {
         probe(&bytes)?;
@@ -207,6 +213,97 @@ pub fn make_icon(bytes: &[u8], size: u32) -> Result<Vec<u8>, ImageError> {
     let mut out = Cursor::new(Vec::new());
     square.into_rgba8().write_to(&mut out, ImageFormat::Png)?;
     Ok(out.into_inner())
+}
+
+/// Longest side of an event's image, and of its small version (lists,
+/// `srcset`).
+pub const BANNER_SIDE: u32 = 1200;
+pub const BANNER_SMALL_SIDE: u32 = 400;
+
+/// An event's image in two sizes, both JPEG without input metadata.
+#[derive(Debug, Clone)]
+pub struct Banner {
+    pub large: Vec<u8>,
+    pub small: Vec<u8>,
+    /// The large one's size.
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The size of `width`×`height` fitted in a `side`×`side` box, ratio kept,
+/// never enlarged, never 0.
+fn fit(width: u32, height: u32, side: u32) -> (u32, u32) {
+    let scale = (f64::from(side) / f64::from(width.max(height))).min(1.0);
+    let w = ((f64::from(width) * scale).round() as u32).clamp(1, side);
+    let h = ((f64::from(height) * scale).round() as u32).clamp(1, side);
+    (w, h)
+}
+
+/// Resize to `w`×`h`: a large picture is first reduced by box averaging
+/// to about twice the target, then resampled with Lanczos3.
+fn shrink(img: &RgbImage, w: u32, h: u32) -> RgbImage {
+    if (img.width(), img.height()) == (w, h) {
+        return img.clone();
+    }
+    if img.width() > w.saturating_mul(4) {
+        let reduced = imageops::thumbnail(img, w.saturating_mul(2), h.saturating_mul(2));
+        imageops::resize(&reduced, w, h, FilterType::Lanczos3)
+    } else {
+        imageops::resize(img, w, h, FilterType::Lanczos3)
+    }
+}
+
+fn jpeg(img: RgbImage) -> Result<Vec<u8>, ImageError> {
+    let mut out = Vec::new();
+    let encoder = JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY);
+    img.write_with_encoder(encoder)?;
+    Ok(out)
+}
+
+/// Make an event's image: the same checks as avatars (sniffed raster
+/// formats, sides and pixels bounded from the header, decoding under
+/// limits); EXIF-oriented, alpha flattened on white, fitted (ratio kept,
+/// never enlarged) in [`BANNER_SIDE`] and [`BANNER_SMALL_SIDE`] squares,
+/// re-encoded as JPEG without any input metadata.
+pub fn make_banner(bytes: &[u8]) -> Result<Banner, ImageError> {
+    let (decoded, orientation) = decode_bounded(bytes)?;
+    let rgb = match decoded {
+        DynamicImage::ImageRgb8(buf) => buf,
+        other if other.color().has_alpha() => flatten(&other.into_rgba8()),
+        other => other.into_rgb8(),
+    };
+    // Both boxes are squares, so resizing before orienting gives the same
+    // result as orienting the full picture, for a fraction of the work.
+    let (w, h) = fit(rgb.width(), rgb.height(), BANNER_SIDE);
+    let large = shrink(&rgb, w, h);
+    drop(rgb);
+    let (sw, sh) = fit(w, h, BANNER_SMALL_SIDE);
+    let small = shrink(&large, sw, sh);
+    let orient = |img: RgbImage| {
+        let mut d = DynamicImage::ImageRgb8(img);
+        d.apply_orientation(orientation);
+        d.into_rgb8()
+    };
+    let (large, small) = (orient(large), orient(small));
+    Ok(Banner {
+        width: large.width(),
+        height: large.height(),
+        large: jpeg(large)?,
+        small: jpeg(small)?,
+    })
+}
+
+/// Alpha flattened on white.
+fn flatten(buf: &RgbaImage) -> RgbImage {
+    RgbImage::from_fn(buf.width(), buf.height(), |px, py| {
+        let [r, g, b, a] = buf.get_pixel(px, py).0;
+        let a = u32::from(a);
+        let blend = |c: u8| -> u8 {
+            let v = (u32::from(c) * a + 255 * (255 - a) + 127) / 255;
+            u8::try_from(v).unwrap_or(u8::MAX)
+        };
+        Rgb([blend(r), blend(g), blend(b)])
+    })
 }
 
 /// The decoder of an upload, its header read and checked: sniffed format,
@@ -534,6 +631,34 @@ mod tests {
     }
 
     #[test]
+    fn banner_keeps_its_ratio_in_two_sizes_and_is_never_enlarged() {
+        let img = DynamicImage::ImageRgba8(RgbaImage::from_fn(3000, 1000, |x, _| {
+            if x < 1500 {
+                Rgba([0, 0, 0, 0])
+            } else {
+                Rgba([10, 20, 200, 255])
+            }
+        }));
+        let b = make_banner(&encode(&img, ImageFormat::Png)).expect("banner");
+        assert_eq!((b.width, b.height), (1200, 400));
+        let large = decode_jpeg(&b.large);
+        assert_eq!(large.dimensions(), (1200, 400));
+        assert_eq!(decode_jpeg(&b.small).dimensions(), (400, 133));
+        // Transparency became white.
+        let Rgb([r, g, bl]) = large.to_rgb8().get_pixel(10, 200).to_owned();
+        assert!(r > 245 && g > 245 && bl > 245, "{r} {g} {bl}");
+        // A small picture stays its size.
+        let tiny = DynamicImage::ImageRgb8(RgbImage::from_pixel(120, 300, Rgb([9, 9, 9])));
+        let b = make_banner(&encode(&tiny, ImageFormat::Jpeg)).expect("banner");
+        assert_eq!((b.width, b.height), (120, 300));
+        assert_eq!(decode_jpeg(&b.small).dimensions(), (120, 300));
+        assert!(matches!(
+            make_banner(b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
+            Err(ImageError::NotAnImage | ImageError::Unsupported)
+        ));
+    }
+
+    #[test]
     fn output_has_no_input_metadata() {
         // A JPEG with an EXIF APP1 segment spliced in after SOI.
         let img = DynamicImage::ImageRgb8(RgbImage::from_pixel(32, 32, Rgb([90, 120, 30])));
@@ -548,5 +673,10 @@ mod tests {
         let out = make_avatar(&with_exif, 16).expect("avatar");
         assert!(!out.windows(4).any(|w| w == b"Exif"));
         assert!(!out.windows(10).any(|w| w == b"GPS-SECRET"));
+        let b = make_banner(&with_exif).expect("banner");
+        for out in [&b.large, &b.small] {
+            assert!(!out.windows(4).any(|w| w == b"Exif"));
+            assert!(!out.windows(10).any(|w| w == b"GPS-SECRET"));
+        }
     }
 }

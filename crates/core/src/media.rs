@@ -1,5 +1,6 @@
 //! Stored images (the `media` table: avatars, link-preview images,
-//! attachment thumbnails, tool icons), served only through their owner.
+//! attachment thumbnails, tool icons, organisation logos, event images),
+//! served only through their owner.
 //!
 //! An image has no address of its own: it is asked for through the object
 //! it belongs to (`urls::avatar`, `urls::publication_preview`, the
@@ -190,5 +191,29 @@ pub async fn organisation_logo(
         return Err(AppError::NotFound);
     }
     let id = current(loaded.o.logo_id, version)?;
+    image(db, id, sight).await
+}
+
+/// An event's image (`version`: its large or its small row): while the
+/// event is visible to `viewer` (`policy::event_media_sight`); public when
+/// an anonymous reader sees the event too, private otherwise.
+pub async fn event_image(
+    db: &Db,
+    viewer: Option<&User>,
+    event_id: i64,
+    version: Option<i64>,
+) -> AppResult<Image> {
+    let l = crate::events::load(db, viewer, event_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let sight = policy::event_media_sight(viewer, l.e.organiser_id, l.via());
+    if sight == MediaSight::Hidden {
+        return Err(AppError::NotFound);
+    }
+    let img = l.e.image.as_ref().ok_or(AppError::NotFound)?;
+    let id = match version {
+        Some(v) if v == img.small_id => v,
+        v => current(Some(img.id), v)?,
+    };
     image(db, id, sight).await
 }

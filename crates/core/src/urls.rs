@@ -185,6 +185,12 @@ pub fn event(id: i64) -> String {
     format!("/e/{id}")
 }
 
+/// An event's image (`version`: its large or small `media` row), served
+/// through the event.
+pub fn event_image(id: i64, version: i64) -> String {
+    format!("/e/{id}/image?v={version}")
+}
+
 /// The agenda of events.
 pub fn events() -> String {
     "/events".to_string()

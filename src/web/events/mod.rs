@@ -9,6 +9,7 @@
 
 mod feeds;
 mod form;
+mod image;
 mod import;
 mod participants;
 
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/events/week", get(week))
         .route("/events/new", get(form::new_form).post(form::new_submit))
         .route("/e/{id}", get(show))
+        .route("/e/{id}/image", get(image::serve))
         .route("/e/{id}/edit", get(form::edit_form).post(form::edit_submit))
         .route("/e/{id}/rsvp", post(rsvp_submit))
         .route("/e/{id}/status", post(status_submit))
@@ -213,6 +215,8 @@ pub(crate) struct Row {
     pub place: String,
     pub cancelled: bool,
     pub status: Option<String>,
+    /// The small image (decorative beside the title: `alt=""`).
+    pub image: Option<String>,
 }
 
 fn place_of(lang: Lang, e: &Event) -> String {
@@ -231,6 +235,7 @@ fn row_of(lang: Lang, d: &Dated) -> Row {
         place: place_of(lang, &d.event),
         cancelled: d.cancelled,
         status: status_label(lang, d.event.status),
+        image: d.event.image_urls().map(|(_, small)| small),
     }
 }
 
@@ -643,6 +648,7 @@ struct ShowPage {
     ics: String,
     /// Registration questions: (index, question, the viewer's answer).
     questions: Vec<(usize, String, String)>,
+    image: Option<image::Shown>,
 }
 
 async fn load_seen(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<events::Loaded> {
@@ -791,6 +797,9 @@ async fn show(
     if !locations.is_empty() {
         ld["location"] = serde_json::Value::Array(locations);
     }
+    if let Some((large, _)) = e.image_urls() {
+        ld["image"] = serde_json::json!([crate::urls::absolute(&public_url, &large)]);
+    }
     if let Some(c) = e.capacity {
         ld["maximumAttendeeCapacity"] = serde_json::json!(c);
     }
@@ -837,6 +846,7 @@ async fn show(
                 (i, q.to_string(), a)
             })
             .collect(),
+        image: image::shown(lang, e),
         e: l.e.clone(),
     };
     Ok(page(&ctx, &p))

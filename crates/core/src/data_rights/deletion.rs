@@ -355,6 +355,10 @@ pub async fn execute(
              WHERE accepted_reply_id IN (SELECT id FROM replies WHERE author_id = $1)"
                 .to_string(),
             "UPDATE reports SET comment = '' WHERE reporter_id = $1".to_string(),
+            // Their events' images (migration 0061), then the events.
+            "DELETE FROM media WHERE id IN (SELECT image_id FROM events WHERE organiser_id = $1) \
+             OR id IN (SELECT image_small_id FROM events WHERE organiser_id = $1)"
+                .to_string(),
             "DELETE FROM events WHERE organiser_id = $1".to_string(),
         ] {
             sqlx::query(sqlx::AssertSqlSafe(sql))

@@ -138,6 +138,8 @@ pub fn items<'a>(x: &mut Extras, viewer: Option<&User>, list: &'a [Event]) -> Ve
                     .territory_id
                     .and_then(|t| x.places.get(&t).cloned())
                     .unwrap_or_default(),
+                // A feed for nobody in particular holds public events only.
+                image: viewer.is_none(),
             }
         })
         .collect()

@@ -1,7 +1,8 @@
 //! iCalendar feeds (RFC 5545): one VCALENDAR of events, each with a
 //! stable UID, its SEQUENCE, STATUS, RRULE and EXDATE, a cancelled
 //! occurrence as an override (RECURRENCE-ID with STATUS:CANCELLED), and
-//! the URL of its page. Times stay in the organiser's zone with its
+//! the URL of its page, and its image when public (RFC 7986
+//! `IMAGE;VALUE=URI;DISPLAY=FULLSIZE`). Times stay in the organiser's zone with its
 //! VTIMEZONE (written here for the zones offered, `time::ZONES`), so
 //! clients keep 19:00 at 19:00 across daylight changes.
 //!
@@ -24,6 +25,10 @@ pub struct Item<'a> {
     pub show_online: bool,
     /// Names of the place's territory (appended to the address).
     pub place: String,
+    /// Whether the image's address is written (RFC 7986 `IMAGE`): only in
+    /// feeds read anonymously, where it is public — a calendar application
+    /// sends no cookies, and a private image is never a shared-cache one.
+    pub image: bool,
 }
 
 /// Escape a TEXT value (RFC 5545 §3.3.11).
@@ -220,6 +225,17 @@ fn vevent(out: &mut String, public_url: &str, i: &Item<'_>) {
         line(out, &format!("CONTACT:{}", escape(&e.contact)));
     }
     line(out, &format!("URL:{url}"));
+    if i.image
+        && let Some((large, _)) = e.image_urls()
+    {
+        line(
+            out,
+            &format!(
+                "IMAGE;VALUE=URI;DISPLAY=FULLSIZE;FMTTYPE=image/jpeg:{}",
+                crate::urls::absolute(public_url, &large)
+            ),
+        );
+    }
     line(out, &format!("STATUS:{status}"));
     line(out, "END:VEVENT");
     // Cancelled occurrences: overrides of the series.

@@ -225,6 +225,7 @@ pub async fn build(
         cancelled,
         show_online: true,
         place: String::new(),
+        image: false,
     };
     let ics = ical::calendar(&e.title, base_url, std::slice::from_ref(&item));
     let name = [("name", crate::i18n::Arg::from(e.title.as_str()))];

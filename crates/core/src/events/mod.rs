@@ -6,6 +6,8 @@
 //! - this file: the model, typed values and their validation, reads;
 //! - `time`: wall times, zones, RRULE/EXDATE expansion within bounds;
 //! - `listing`: the agenda's filtered reads, through the policy's SQL;
+//! - `image`: the event's image (set with the form or alone, replaced,
+//!   removed; stored in `media`, served through the event);
 //! - `ops`: create, edit, cancel (an event or one occurrence), calendar
 //!   tokens;
 //! - `rsvp`: going / maybe / not going, capacity and the waiting list,
@@ -22,6 +24,7 @@ pub mod demo;
 pub mod feed;
 pub mod ical;
 pub mod ics;
+pub mod image;
 pub mod import;
 pub mod listing;
 pub mod mail;
@@ -111,13 +114,28 @@ pub struct Event {
     pub price: String,
     /// Registration questions, one per line.
     pub questions: String,
+    /// The event's image (migration 0061), if any: the large and small
+    /// `media` rows, the organiser's text alternative, the large one's size.
+    pub image: Option<EventImage>,
+}
+
+/// An event's image as stored: served only through the event
+/// (`urls::event_image`, `media::event_image`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventImage {
+    pub id: i64,
+    pub small_id: i64,
+    pub alt: String,
+    pub width: i64,
+    pub height: i64,
 }
 
 pub const COLUMNS: &str = "e.id, e.uid, e.title, e.description, e.description_html, e.tz, \
      e.start_local, e.end_local, e.all_day, e.starts_at, e.ends_at, e.rrule, e.exdates, \
      e.series_ends_at, e.place_kind, e.address, e.online_url, e.online_private, e.territory_id, \
      e.organisation_id, e.organiser_id, e.contact, e.capacity, e.status, e.sequence, \
-     e.created_at, e.updated_at, e.price, e.questions";
+     e.created_at, e.updated_at, e.price, e.questions, e.image_id, e.image_small_id, e.image_alt, \
+     e.image_width, e.image_height";
 
 impl Event {
     pub fn from_row(r: &AnyRow) -> Result<Event, sqlx::Error> {
@@ -153,11 +171,34 @@ impl Event {
             updated_at: r.try_get("updated_at")?,
             price: r.try_get("price")?,
             questions: r.try_get("questions")?,
+            image: match (
+                r.try_get::<Option<i64>, _>("image_id")?,
+                r.try_get::<Option<i64>, _>("image_small_id")?,
+            ) {
+                (Some(id), Some(small_id)) => Some(EventImage {
+                    id,
+                    small_id,
+                    alt: r.try_get("image_alt")?,
+                    width: r.try_get("image_width")?,
+                    height: r.try_get("image_height")?,
+                }),
+                _ => None,
+            },
         })
     }
 
     pub fn path(&self) -> String {
         crate::urls::event(self.id)
+    }
+
+    /// The addresses of the image (large, small), with their versions.
+    pub fn image_urls(&self) -> Option<(String, String)> {
+        self.image.as_ref().map(|i| {
+            (
+                crate::urls::event_image(self.id, i.id),
+                crate::urls::event_image(self.id, i.small_id),
+            )
+        })
     }
 
     pub fn zone(&self) -> Tz {

@@ -281,17 +281,32 @@ async fn reload(state: &AppState, id: i64) -> AppResult<Event> {
 /// Create an event in one or more communities (a person who may post in
 /// each), the person its organiser.
 pub async fn create(state: &AppState, actor: &Actor, v: &Values) -> AppResult<Event> {
+    create_with(state, actor, v, super::image::Edit::default()).await
+}
+
+/// Merge two outcomes' field errors (a form shows every refusal at once).
+fn both<A, B>(a: AppResult<A>, b: AppResult<B>) -> AppResult<(A, B)> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(AppError::Invalid { fields: mut a }), Err(AppError::Invalid { fields: b })) => {
+            a.extend(b);
+            Err(AppError::Invalid { fields: a })
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
+}
+
+/// Create an event with its image (`image`: `Replace` to give one).
+pub async fn create_with(
+    state: &AppState,
+    actor: &Actor,
+    v: &Values,
+    image: super::image::Edit,
+) -> AppResult<Event> {
     let u = actor.user().ok_or(AppError::Forbidden)?;
     let targets = targets(state, actor, &v.communities).await;
     let checked = check(state, actor, v).await;
-    let (targets, c) = match (targets, checked) {
-        (Ok(t), Ok(c)) => (t, c),
-        (Err(AppError::Invalid { fields: mut a }), Err(AppError::Invalid { fields: b })) => {
-            a.extend(b);
-            return Err(AppError::Invalid { fields: a });
-        }
-        (Err(e), _) | (_, Err(e)) => return Err(e),
-    };
+    let ((targets, c), image) = both(both(targets, checked), image.checked())?;
     if let Err(retry_after) = crate::ratelimit::hit(
         &state.db,
         &format!("event-create:{}", u.id),
@@ -308,6 +323,7 @@ pub async fn create(state: &AppState, actor: &Actor, v: &Values) -> AppResult<Ev
     let uid = new_uid(&state.config.public_url());
     let mut tx = state.db.begin().await?;
     let id = insert_in(&mut tx, &uid, &c, Some(u.id), &ids).await?;
+    super::image::write_in(&mut tx, id, Some(u.id), &image).await?;
     crate::search::index_one(&mut tx, state.db.backend, crate::search::Source::Events, id).await?;
     audit_in(&mut tx, actor, "event_created", None, &id.to_string()).await?;
     tx.commit().await?;
@@ -376,11 +392,23 @@ pub async fn notify_watchers(
 /// Edit an event (its communities stay): its organiser, a moderator of one
 /// of its communities, administrators. SEQUENCE is raised.
 pub async fn update(state: &AppState, actor: &Actor, id: i64, v: &Values) -> AppResult<Event> {
+    update_with(state, actor, id, v, super::image::Edit::default()).await
+}
+
+/// Edit an event and its image in one transaction (the edit form).
+pub async fn update_with(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    v: &Values,
+    image: super::image::Edit,
+) -> AppResult<Event> {
     let l = manageable(state, actor, id).await?;
-    let c = check(state, actor, v).await?;
+    let (c, image) = both(check(state, actor, v).await, image.checked())?;
     // A capacity raised may let people in from the waiting list.
     let mut tx = state.db.begin().await?;
     update_in(&mut tx, l.e.id, &c).await?;
+    super::image::write_in(&mut tx, l.e.id, actor.audit_id(), &image).await?;
     crate::search::index_one(
         &mut tx,
         state.db.backend,

@@ -5,7 +5,10 @@
 //! for `location`, `isOnline` and a "Website" `Link` for a public online
 //! address, `joinMode`, `maximumAttendeeCapacity`, `ical:status`;
 //! `attributedTo` the group (Mobilizon's rule when an event belongs to a
-//! group) and `actor` the organiser.
+//! group) and `actor` the organiser. The event's image is a `Document`
+//! named "Banner" among the `attachment`s (what Mobilizon reads as the
+//! event's picture) and the ActivityStreams `image` (an `Image` whose
+//! `name` is the text alternative, what Mastodon and others read).
 //!
 //! Only what an anonymous reader may see, in at least one of our federated
 //! communities, by an organiser who did not opt out, is a document; each
@@ -107,8 +110,34 @@ pub async fn event(state: &AppState, id: i64) -> AppResult<Option<(Value, Vec<Co
             "address": { "type": "PostalAddress", "streetAddress": e.address },
         });
     }
+    let mut attachment = Vec::new();
+    if let (Some(img), Some((large, _))) = (&e.image, e.image_urls()) {
+        let href = state.url(&large);
+        attachment.push(json!({
+            "type": "Document",
+            "mediaType": "image/jpeg",
+            "url": href,
+            "name": "Banner",
+        }));
+        let mut image = json!({
+            "type": "Image",
+            "mediaType": "image/jpeg",
+            "url": href,
+            "width": img.width,
+            "height": img.height,
+        });
+        image["name"] = json!(if img.alt.is_empty() {
+            e.title.as_str()
+        } else {
+            img.alt.as_str()
+        });
+        doc["image"] = image;
+    }
     if !e.online_url.is_empty() && !e.online_private {
-        doc["attachment"] = json!([{ "type": "Link", "name": "Website", "href": e.online_url }]);
+        attachment.push(json!({ "type": "Link", "name": "Website", "href": e.online_url }));
+    }
+    if !attachment.is_empty() {
+        doc["attachment"] = Value::Array(attachment);
     }
     Ok(Some((doc, groups)))
 }

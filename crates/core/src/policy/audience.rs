@@ -204,6 +204,28 @@ pub fn content_media_sight(
     )
 }
 
+/// An event's image: served when the event is (`ViewEvent`, through its
+/// communities, with the viewer's memberships in `via`); public only when
+/// an anonymous reader sees the event.
+pub fn event_media_sight(
+    viewer: Option<&User>,
+    organiser: Option<i64>,
+    via: &[(CommunityFacts, Option<Membership>)],
+) -> MediaSight {
+    let anyone: Vec<(CommunityFacts, Option<Membership>)> =
+        via.iter().map(|(c, _)| (c.clone(), None)).collect();
+    MediaSight::of(
+        can(viewer, Action::ViewEvent { organiser, via }),
+        can(
+            None,
+            Action::ViewEvent {
+                organiser,
+                via: &anyone,
+            },
+        ),
+    )
+}
+
 /// A connected tool's icon: signed-in people (who may be sent to any tool
 /// and see its consent page) and administrators; never public.
 pub fn tool_icon_sight(viewer: Option<&User>) -> MediaSight {

@@ -126,3 +126,39 @@ fn events() {
         via: &open
     }));
 }
+
+/// An event's image: as its event, public only when anyone sees the event.
+#[test]
+fn event_image() {
+    let anyone = user(2, false, Status::Active);
+    let member = user(6, false, Status::Active);
+    let admin = user(4, true, Status::Active);
+    let org = Some(3);
+    let organiser = user(3, false, Status::Active);
+    let open = [(c(Visibility::Open), None)];
+    let open_in = [(c(Visibility::Open), MEMBER)];
+    let private_out = [(c(Visibility::Private), None)];
+    let private_in = [(c(Visibility::Private), MEMBER)];
+    let unlisted_in = [(c(Visibility::Unlisted), MEMBER)];
+    let unlisted_out = [(c(Visibility::Unlisted), None)];
+    use MediaSight::{Hidden, Private, Public};
+    let rows: [(
+        Option<&User>,
+        &[(CommunityFacts, Option<Membership>)],
+        MediaSight,
+    ); 10] = [
+        (None, &open, Public),
+        (Some(&anyone), &open, Public),
+        (Some(&member), &open_in, Public),
+        (None, &private_out, Hidden),
+        (Some(&anyone), &private_out, Hidden),
+        (Some(&member), &private_in, Private),
+        (Some(&organiser), &private_out, Private),
+        (Some(&admin), &private_out, Private),
+        (Some(&member), &unlisted_in, Private),
+        (Some(&anyone), &unlisted_out, Hidden),
+    ];
+    for (i, (viewer, via, want)) in rows.iter().enumerate() {
+        assert_eq!(event_media_sight(*viewer, org, via), *want, "row {i}");
+    }
+}
