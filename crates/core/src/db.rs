@@ -256,6 +256,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "portability",
         include_str!("../../../migrations/0060_portability.sql"),
     ),
+    (
+        66,
+        "community_blocks",
+        include_str!("../../../migrations/0066_community_blocks.sql"),
+    ),
+    (
+        67,
+        "gone_actors",
+        include_str!("../../../migrations/0067_gone_actors.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to
