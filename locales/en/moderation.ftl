@@ -127,6 +127,8 @@ moderation-log-remove-everywhere = Removed from the whole instance
 moderation-log-restore-everywhere = Restored on the whole instance
 moderation-log-suspend = Account suspended
 moderation-log-dismiss = Report dismissed
+moderation-log-block-instance = Instance blocked in the community
+moderation-log-unblock-instance = Instance unblocked in the community
 rate-limited-reports = You have made many reports in a short time. You can report again in { $count ->
     [one] { $count } minute
    *[other] { $count } minutes

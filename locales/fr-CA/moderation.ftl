@@ -127,6 +127,8 @@ moderation-log-remove-everywhere = Retirée de toute l’instance
 moderation-log-restore-everywhere = Rétablie dans toute l’instance
 moderation-log-suspend = Compte suspendu
 moderation-log-dismiss = Signalement rejeté
+moderation-log-block-instance = Instance bloquée dans la communauté
+moderation-log-unblock-instance = Instance débloquée dans la communauté
 rate-limited-reports = Vous avez fait beaucoup de signalements en peu de temps. Vous pourrez signaler de nouveau dans { $count ->
     [one] { $count } minute
    *[other] { $count } minutes

@@ -171,6 +171,14 @@ pub async fn negotiate(State(state): State<AppState>, req: Request, next: Next) 
             .filter_map(|v| v.to_str().ok())
             .any(ap::wants_activity_json);
     let mut res = if wants_json {
+        if let Object::Person(name) = &object
+            && let Some(gone) = gone_person(&state, name).await
+        {
+            let mut res = gone;
+            res.headers_mut()
+                .append(header::VARY, HeaderValue::from_static("Accept"));
+            return res;
+        }
         let doc = match object {
             Object::Person(name) => actors::person(&state, &name).await,
             Object::Group(slug) => actors::group(&state, &slug).await,
@@ -189,6 +197,23 @@ pub async fn negotiate(State(state): State<AppState>, req: Request, next: Next) 
     res.headers_mut()
         .append(header::VARY, HeaderValue::from_static("Accept"));
     res
+}
+
+/// A deleted person's actor URL: 410 Gone with a `Tombstone` (Mastodon
+/// then drops its copy of the account), where nobody has the name now.
+async fn gone_person(state: &AppState, name: &str) -> Option<Response> {
+    let at = ap::gone_since(&state.db, name).await.ok()??;
+    let id = state.url(&passerelles_core::urls::user(name));
+    let doc = serde_json::json!({
+        "@context": ap::AS_CONTEXT,
+        "id": id,
+        "type": "Tombstone",
+        "formerType": "Person",
+        "deleted": ap::rfc3339(at),
+    });
+    let mut res = activity(&doc);
+    *res.status_mut() = StatusCode::GONE;
+    Some(res)
 }
 
 /// An inbox POST: verified (HTTP signature by the actor's own key, digest,

@@ -211,3 +211,68 @@ async fn a_deleted_account_is_deleted_on_the_instances_that_hold_its_copies() {
     })
     .await;
 }
+
+/// A deleted person's actor URL answers 410 Gone with a `Tombstone` (what
+/// Mastodon reads to drop its copy of the account), not 404; the page a
+/// browser asks for is still a plain 404; someone who never was, or who
+/// opted out of the fediverse before deletion, stays 404; a new account
+/// with the name is served again.
+#[tokio::test]
+async fn a_deleted_persons_actor_answers_410_gone_with_a_tombstone() {
+    let a = TestApp::spawn().await;
+    let ana = a.create_user("ana", false).await;
+    let olga = a.create_user("olga", false).await;
+    passerelles_core::federation::set_opt_out(&a.state.db, olga.id, true)
+        .await
+        .unwrap();
+    let get = |path: &str| {
+        let url = a.at(path);
+        async move {
+            let res = reqwest::Client::new()
+                .get(url)
+                .header("accept", "application/activity+json")
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let ct = res
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            let body: Value =
+                serde_json::from_str(&res.text().await.unwrap()).unwrap_or(Value::Null);
+            (status, ct, body)
+        }
+    };
+    assert_eq!(get("/u/ana").await.0, 200);
+    execute(&a, ana.id, Mode::Everything).await;
+    execute(&a, olga.id, Mode::Everything).await;
+    let (status, ct, doc) = get("/u/ana").await;
+    assert_eq!(status, 410, "deleted: Gone");
+    assert!(ct.starts_with("application/activity+json"), "{ct}");
+    assert_eq!(doc["type"], "Tombstone");
+    assert_eq!(doc["formerType"], "Person");
+    assert_eq!(doc["id"], a.at("/u/ana"));
+    assert!(doc["deleted"].as_str().is_some_and(|d| d.ends_with('Z')));
+    // Case does not hide it; nobody else is Gone; the opted-out stays unknown.
+    assert_eq!(get("/u/ANA").await.0, 410);
+    assert_eq!(get("/u/personne").await.0, 404);
+    assert_eq!(get("/u/olga").await.0, 404, "never on the fediverse");
+    // No name is kept in clear.
+    assert_eq!(
+        count(
+            &a,
+            "SELECT COUNT(*) FROM ap_gone_actors WHERE digest LIKE '%ana%'"
+        )
+        .await,
+        0
+    );
+    // A browser still gets the page's 404.
+    let res = reqwest::get(a.at("/u/ana")).await.unwrap();
+    assert_eq!(res.status(), 404);
+    // The name taken again: served as the new person.
+    a.create_user("ana", false).await;
+    assert_eq!(get("/u/ana").await.0, 200);
+}

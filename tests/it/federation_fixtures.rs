@@ -563,6 +563,241 @@ async fn mobilizon_people_groups_with_pkcs1_keys_and_events() {
     assert!(body.contains("£6 each."), "{body}");
 }
 
+/// Lemmy's `Block` of a person from a community (`block/block_user.json`,
+/// `block/undo_block_user.json`: a moderator on the group's server, `target`
+/// the community) against one of our members in a group they follow: banned
+/// in its mirror, their content there removed (`removeData`), then lifted.
+/// A block by someone of another server than the group's is refused.
+#[tokio::test]
+async fn lemmy_blocks_one_of_our_members_from_a_group_and_undoes_it() {
+    let app = TestApp::spawn().await;
+    let ana = app.create_user("ana", false).await;
+    let group_doc: Value = serde_json::from_str(&fixture("lemmy/objects/group.json")).unwrap();
+    let group = actor(&app, &group_doc).await;
+    // Ana follows the group (accepted): its mirror, Ana an active member.
+    sqlx::query(
+        "INSERT INTO ap_following (user_id, target, follow_id, state, created_at) VALUES ($1, $2, $3, 'pending', 0)",
+    )
+    .bind(ana.id)
+    .bind(&group.ap_id)
+    .bind("https://passerelles.test/follow/9")
+    .execute(&app.state.db.pool)
+    .await
+    .unwrap();
+    let accept = serde_json::json!({
+        "id": "https://enterprise.lemmy.ml/activities/accept/9",
+        "type": "Accept", "actor": group.ap_id, "object": "https://passerelles.test/follow/9",
+    });
+    assert_eq!(
+        handle(&app, &group, &accept).await,
+        Received::Handled("follow accepted")
+    );
+    let state_sql = "SELECT m.state FROM memberships m JOIN communities c ON c.id = m.community_id \
+                     WHERE c.ap_id = $1 AND m.user_id = $2";
+    let state = || async {
+        sqlx::query_scalar::<_, String>(state_sql)
+            .bind("https://enterprise.lemmy.ml/c/tenforward")
+            .bind(ana.id)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(state().await, "active");
+    // The moderator (Lemmy's own Person document, moved to the actor's id).
+    let moderator = actor(
+        &app,
+        &actor_at(
+            "lemmy/objects/person.json",
+            "https://enterprise.lemmy.ml/u/picard",
+            "https://enterprise.lemmy.ml/u/lemmy_beta",
+        ),
+    )
+    .await;
+    let to_us = [
+        ("http://ds9.lemmy.ml/u/lemmy_alpha", app.at("/u/ana")),
+        ("http://enterprise.lemmy.ml/c/main", group.ap_id.clone()),
+        (
+            "http://enterprise.lemmy.ml",
+            "https://enterprise.lemmy.ml".to_string(),
+        ),
+    ];
+    let block = rewritten("lemmy/activities/block/block_user.json", &to_us);
+    assert_eq!(block["type"], "Block");
+    // From another server than the group's: refused.
+    let stranger = actor(
+        &app,
+        &actor_at(
+            "lemmy/objects/person.json",
+            "https://enterprise.lemmy.ml/u/picard",
+            "https://ds9.lemmy.ml/u/intruder",
+        ),
+    )
+    .await;
+    let mut forged = block.clone();
+    forged["actor"] = Value::from(stranger.ap_id.clone());
+    forged["id"] = Value::from("https://ds9.lemmy.ml/activities/block/1");
+    assert!(inbox::handle(&app.state, &stranger, &forged).await.is_err());
+    assert_eq!(state().await, "active");
+    assert_eq!(
+        handle(&app, &moderator, &block).await,
+        Received::Handled("blocked from a remote group")
+    );
+    assert_eq!(state().await, "banned");
+    let undo = rewritten("lemmy/activities/block/undo_block_user.json", &to_us);
+    assert_eq!(
+        handle(&app, &moderator, &undo).await,
+        Received::Handled("unblocked from a remote group")
+    );
+    assert_eq!(state().await, "active");
+}
+
+/// Mobilizon's remote RSVP against one of our events: Mobilizon people
+/// (`mobilizon/objects/person.json`, as `mobilizon.fr` serves it, and the
+/// same document moved to a second person) `Join` an event with one place,
+/// in the shape Mobilizon sends (`lib/federation/activity_stream/converter/
+/// participant.ex`: `Join`, `actor` the person, `object` the event's id,
+/// `participationMessage`): the first gets the place and an `Accept`, the
+/// second waits; the first `Leave`s and the second is let in; `Undo(Join)`
+/// leaves too; a cancelled event, or one of a private community, refuses.
+#[tokio::test]
+async fn mobilizon_people_join_and_leave_our_events_within_capacity() {
+    let app = TestApp::spawn().await;
+    let (client, org) = app.logged_in("organisatrice", false).await;
+    community(&app, "jardins", "open", "open", &org).await;
+    community(&app, "cercle", "private", "request", &org).await;
+    let new_event = |c: &'static str| {
+        let (app, client) = (&app, &client);
+        async move {
+            let res = app
+                .post_form(
+                    client,
+                    "/events/new",
+                    "/events/new",
+                    &[
+                        ("title", "Corvée printanière"),
+                        ("description", "On plante"),
+                        ("communities", c),
+                        ("start", "2027-04-12T19:00"),
+                        ("end", "2027-04-12T21:00"),
+                        ("tz", "America/Toronto"),
+                        ("place_kind", "physical"),
+                        ("address", "1000, rue Sainte-Catherine"),
+                        ("capacity", "1"),
+                    ],
+                )
+                .await;
+            assert_eq!(res.status(), 303);
+            res.headers()["location"]
+                .to_str()
+                .unwrap()
+                .trim_start_matches("/e/")
+                .parse::<i64>()
+                .unwrap()
+        }
+    };
+    let id = new_event("jardins").await;
+    let private = new_event("cercle").await;
+    let url = app.at(&format!("/e/{id}"));
+    let p1_doc: Value = serde_json::from_str(&fixture("mobilizon/objects/person.json")).unwrap();
+    let p1 = actor(&app, &p1_doc).await;
+    let p2 = actor(
+        &app,
+        &actor_at(
+            "mobilizon/objects/person.json",
+            "https://mobilizon.fr/@sanof44",
+            "https://mobilizon.fr/@second",
+        ),
+    )
+    .await;
+    let join = |who: &RemoteActor, n: u32, event: &str| {
+        serde_json::json!({
+            "id": format!("https://mobilizon.fr/join/event/{n}"),
+            "type": "Join",
+            "actor": who.ap_id,
+            "object": event,
+            "participationMessage": null,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        })
+    };
+    let rsvp = |who: &RemoteActor| {
+        let who = who.ap_id.clone();
+        let app = &app;
+        async move {
+            sqlx::query_as::<_, (String, i64)>(
+                "SELECT r.answer, r.waitlisted FROM event_rsvps r JOIN users u ON u.id = r.user_id \
+                 WHERE r.event_id = $1 AND u.ap_id = $2",
+            )
+            .bind(id)
+            .bind(who)
+            .fetch_optional(&app.state.db.pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(
+        handle(&app, &p1, &join(&p1, 1, &url)).await,
+        Received::Handled("joined the event")
+    );
+    assert_eq!(rsvp(&p1).await, Some(("going".into(), 0)));
+    let accept = queued(&app)
+        .await
+        .into_iter()
+        .find(|a| a["type"] == "Accept")
+        .expect("an Accept");
+    assert_eq!(accept["object"]["id"], "https://mobilizon.fr/join/event/1");
+    assert_eq!(accept["object"]["type"], "Join");
+    assert_eq!(accept["object"]["object"], url);
+    assert_eq!(accept["actor"], app.at("/c/jardins"));
+    // The only place is taken: the second waits (no answer yet).
+    assert_eq!(
+        handle(&app, &p2, &join(&p2, 2, &url)).await,
+        Received::Handled("on the waiting list")
+    );
+    assert_eq!(rsvp(&p2).await, Some(("going".into(), 1)));
+    // The first leaves (Mobilizon's `Leave`): the second gets the place.
+    let leave = serde_json::json!({
+        "id": "https://mobilizon.fr/leave/event/1", "type": "Leave",
+        "actor": p1.ap_id, "object": url,
+    });
+    assert_eq!(
+        handle(&app, &p1, &leave).await,
+        Received::Handled("left the event")
+    );
+    assert_eq!(rsvp(&p1).await, Some(("no".into(), 0)));
+    assert_eq!(rsvp(&p2).await, Some(("going".into(), 0)));
+    // `Undo(Join)` leaves as well.
+    let undo = serde_json::json!({
+        "id": "https://mobilizon.fr/undo/2", "type": "Undo",
+        "actor": p2.ap_id, "object": join(&p2, 2, &url),
+    });
+    assert_eq!(
+        handle(&app, &p2, &undo).await,
+        Received::Handled("left the event")
+    );
+    assert_eq!(rsvp(&p2).await, Some(("no".into(), 0)));
+    // An event of a private community is not there for them at all.
+    assert_eq!(
+        handle(&app, &p1, &join(&p1, 3, &app.at(&format!("/e/{private}")))).await,
+        Received::Ignored("join of an event that is not federated")
+    );
+    // A cancelled event refuses, with a `Reject`.
+    sqlx::query("UPDATE events SET status = 'cancelled' WHERE id = $1")
+        .bind(id)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        handle(&app, &p1, &join(&p1, 4, &url)).await,
+        Received::Ignored("join refused")
+    );
+    let reject = queued(&app)
+        .await
+        .into_iter()
+        .find(|a| a["type"] == "Reject")
+        .expect("a Reject");
+    assert_eq!(reject["object"]["id"], "https://mobilizon.fr/join/event/4");
+}
+
 /// The required fields of Lemmy's own parsers (the non-optional fields of
 /// `Group`, `Person`, `Page` and `Note` in `lemmy_apub` 0.19's
 /// `src/protocol/objects/`) and Mastodon's (an actor needs `inbox`,

@@ -37,6 +37,7 @@ mod faults;
 mod federation;
 mod federation_accounts;
 mod federation_bench;
+mod federation_blocks;
 mod federation_events;
 mod federation_fixtures;
 mod federation_peers;

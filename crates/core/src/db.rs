@@ -262,6 +262,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0061_event_image.sql"),
     ),
     (
+        66,
+        "community_blocks",
+        include_str!("../../../migrations/0066_community_blocks.sql"),
+    ),
+    (
+        67,
+        "gone_actors",
+        include_str!("../../../migrations/0067_gone_actors.sql"),
+    ),
+    (
         72,
         "content_version_event_tags",
         include_str!("../../../migrations/0072_content_version_event_tags.sql"),

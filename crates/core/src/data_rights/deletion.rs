@@ -326,6 +326,8 @@ pub async fn execute(
     let federated =
         crate::federation::outbox::account_deleting(db, issuer, &user, mode == Mode::Everything)
             .await?;
+    // Seen by the fediverse: the actor URL answers 410 Gone afterwards.
+    let gone = crate::federation::person_federated(db, &user).await?;
     let mut tx = db.begin().await?;
     let t = now();
     let mut pubs: Vec<i64> = sqlx::query_scalar("SELECT id FROM publications WHERE author_id = $1")
@@ -491,6 +493,9 @@ pub async fn execute(
         Queue::push_in(&mut tx, &mail(to, c, lang), None).await?;
     }
     tx.commit().await?;
+    if gone {
+        crate::federation::actor_gone(db, &user.username).await?;
+    }
     if let Some(d) = federated {
         crate::federation::outbox::account_deleted(db, jobs, d).await?;
     }

@@ -635,8 +635,26 @@ pub async fn like(
             Received::Ignored("undo of a like we do not know")
         });
     }
-    if resolve(state, id).await?.is_none() {
+    let Some(liked) = resolve(state, id).await? else {
         return Ok(Received::Ignored("like of something we do not have"));
+    };
+    let pid = match liked {
+        Ours::Publication(p) | Ours::Reply(p, _) => p,
+    };
+    let communities: Vec<i64> = sqlx::query_scalar(
+        "SELECT community_id FROM publication_communities WHERE publication_id = $1",
+    )
+    .bind(pid)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut open_to_them = communities.is_empty();
+    for c in communities {
+        if !super::blocks::blocked(&state.db, c, &actor.ap_id).await? {
+            open_to_them = true;
+        }
+    }
+    if !open_to_them {
+        return Ok(Received::Ignored("like from someone blocked where it is"));
     }
     let activity_id = activity.get("id").and_then(Value::as_str).unwrap_or("");
     sqlx::query(

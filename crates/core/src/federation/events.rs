@@ -18,9 +18,14 @@
 
 use serde_json::{Value, json};
 
+use super::delivery::{self, RemoteActor};
+use super::inbox::{InboxError, Received, hex_id};
+use super::keys::Owner;
 use super::{AS_CONTEXT, PUBLIC, SEC_CONTEXT, community_federated, rfc3339};
+use crate::actor::Actor;
 use crate::communities::Community;
 use crate::error::AppResult;
+use crate::events::rsvp::{self, Answer};
 use crate::events::{self, Status};
 use crate::state::AppState;
 use crate::urls;
@@ -180,4 +185,105 @@ pub async fn changed(state: &AppState, id: i64, update: bool) {
     if let Err(e) = r {
         tracing::warn!(error = %e, event = id, "federation: event not announced");
     }
+}
+
+fn id_of(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) => Some(s),
+        Value::Object(o) => o.get("id").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+fn internal(e: crate::error::AppError) -> InboxError {
+    match e {
+        crate::error::AppError::Internal(e) => InboxError::Internal(e),
+        other => InboxError::Internal(anyhow::anyhow!("{other}")),
+    }
+}
+
+/// Mobilizon's remote RSVP: `Join` of one of our events by a remote person
+/// registers them through the same operation as the page
+/// (`events::rsvp::answer`, capacity and waiting list included; the
+/// policy's `RsvpEvent`: a federated event, not banned there); a place
+/// is answered by `Accept`, a refusal (cancelled, not federated to them)
+/// by `Reject`; a place on the waiting list is not answered yet (pending,
+/// as Mobilizon shows a participation not approved). `leave`: `Leave` or
+/// `Undo(Join)`, the answer "no", which frees the place.
+pub async fn join(
+    state: &AppState,
+    actor: &RemoteActor,
+    activity: &Value,
+    leave: bool,
+) -> Result<Received, InboxError> {
+    let object = activity
+        .get("object")
+        .and_then(id_of)
+        .ok_or(InboxError::Invalid("no object"))?;
+    let public = state.config.public_url();
+    let Some(id) = object
+        .strip_prefix(&format!("{public}/e/"))
+        .and_then(|s| s.parse::<i64>().ok())
+    else {
+        return Ok(Received::Ignored(
+            "join of something that is not one of our events",
+        ));
+    };
+    let Some((doc, groups)) = event(state, id).await.map_err(internal)? else {
+        return Ok(Received::Ignored("join of an event that is not federated"));
+    };
+    let user = super::remote::person(state, actor)
+        .await
+        .map_err(internal)?;
+    let Some(l) = events::load(&state.db, Some(&user), id).await? else {
+        return Ok(Received::Ignored("join of an event that is not federated"));
+    };
+    let me = Actor::Remote(user);
+    let join_id = activity
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let group = state.url(&groups[0].path());
+    let answer_with = |kind: &str| {
+        json!({
+            "@context": AS_CONTEXT,
+            "id": format!("{}#{}-{}", doc["id"].as_str().unwrap_or_default(), kind.to_lowercase(), hex_id(join_id)),
+            "type": kind,
+            "actor": group,
+            "object": { "id": join_id, "type": "Join", "actor": actor.ap_id, "object": object },
+        })
+    };
+    let answer = if leave { Answer::No } else { Answer::Going };
+    let done = rsvp::answer(state, &me, &l, answer).await;
+    let (reply, outcome) = match done {
+        Ok(_) if leave => (None, Received::Handled("left the event")),
+        Ok(a) if a.mine.waitlisted => (None, Received::Handled("on the waiting list")),
+        Ok(_) => (
+            Some(answer_with("Accept")),
+            Received::Handled("joined the event"),
+        ),
+        Err(crate::error::AppError::Internal(e)) => return Err(InboxError::Internal(e)),
+        Err(e) => {
+            tracing::info!(actor = %actor.ap_id, event = id, error = %e, "remote registration refused");
+            if leave {
+                (None, Received::Ignored("leave refused"))
+            } else {
+                (
+                    Some(answer_with("Reject")),
+                    Received::Ignored("join refused"),
+                )
+            }
+        }
+    };
+    if let Some(reply) = reply {
+        delivery::queue(
+            state,
+            Owner::Community(groups[0].id),
+            &group,
+            &reply,
+            &[actor.inbox.clone()],
+        )
+        .await?;
+    }
+    Ok(outcome)
 }

@@ -214,6 +214,9 @@ pub async fn handle(
         "Announce" => content::announce(state, actor, activity).await?,
         "Like" => content::like(state, actor, activity, false).await?,
         "Flag" => content::flag(state, actor, activity).await?,
+        "Block" => super::blocks::received(state, actor, activity, false).await?,
+        "Join" => super::events::join(state, actor, activity, false).await?,
+        "Leave" => super::events::join(state, actor, activity, true).await?,
         _ => Received::Ignored("activity type not handled"),
     };
     if let Received::Ignored(why) = &outcome {
@@ -261,6 +264,29 @@ async fn follow(
         .get("id")
         .and_then(Value::as_str)
         .unwrap_or_default();
+    let group = state.url(&c.path());
+    if super::blocks::blocked(&state.db, c.id, &actor.ap_id).await? {
+        // Blocked from the community (the person, or their instance).
+        tracing::info!(actor = %actor.ap_id, object, "follow refused: blocked from the community");
+        let reject = json!({
+            "@context": AS_CONTEXT,
+            "id": format!("{group}#reject-{}", hex_id(follow_id)),
+            "type": "Reject",
+            "actor": group,
+            "object": { "id": follow_id, "type": "Follow", "actor": actor.ap_id, "object": group },
+        });
+        delivery::queue(
+            state,
+            Owner::Community(c.id),
+            &group,
+            &reject,
+            &[actor.inbox.clone()],
+        )
+        .await?;
+        return Ok(Received::Ignored(
+            "follow refused: blocked from the community",
+        ));
+    }
     sqlx::query(
         "INSERT INTO ap_followers (community_id, actor, follow_id, state, created_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (community_id, actor) DO UPDATE SET \
@@ -277,7 +303,6 @@ async fn follow(
     if !open {
         return Ok(Received::Handled("follow pending approval"));
     }
-    let group = state.url(&c.path());
     let accept = json!({
         "@context": AS_CONTEXT,
         "id": format!("{group}#accept-{}", hex_id(follow_id)),
@@ -327,6 +352,12 @@ async fn undo(
             true,
         )
         .await;
+    }
+    if inner_type == "Join" {
+        return super::events::join(state, actor, object, true).await;
+    }
+    if inner_type == "Block" {
+        return super::blocks::received(state, actor, object, true).await;
     }
     let follow_id = id_of(object).unwrap_or_default();
     // Undo(Follow), embedded (Mastodon, Lemmy) or by id.

@@ -28,6 +28,7 @@
 //! by `Accept` ([`wants_activity_json`]).
 
 pub mod actors;
+pub mod blocks;
 pub mod content;
 pub mod delivery;
 pub mod discovery;
@@ -129,6 +130,42 @@ pub async fn person_federated(db: &Db, u: &User) -> Result<bool, sqlx::Error> {
             opted_out,
         },
     ))
+}
+
+fn gone_digest(username: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(
+        format!("person:{}", username.to_lowercase()).as_bytes(),
+    ))
+}
+
+/// A person the fediverse saw was deleted: their actor URL answers 410
+/// Gone from now on (a digest of the name is kept, not the name).
+pub async fn actor_gone(db: &Db, username: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO ap_gone_actors (digest, deleted_at) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING",
+    )
+    .bind(gone_digest(username))
+    .bind(crate::db::now())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// When the person `username` of this instance was deleted, if they were
+/// and nobody has the name now.
+pub async fn gone_since(db: &Db, username: &str) -> Result<Option<i64>, sqlx::Error> {
+    let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username_key = $1")
+        .bind(username.to_lowercase())
+        .fetch_one(&db.pool)
+        .await?;
+    if taken > 0 {
+        return Ok(None);
+    }
+    sqlx::query_scalar("SELECT deleted_at FROM ap_gone_actors WHERE digest = $1")
+        .bind(gone_digest(username))
+        .fetch_optional(&db.pool)
+        .await
 }
 
 /// Record a person's choice (the settings page, the API, the CLI).

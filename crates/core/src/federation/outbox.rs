@@ -279,7 +279,7 @@ async fn send(
 }
 
 /// The id of the local person whose actor URL is `actor_id`.
-async fn local_person(state: &AppState, actor_id: &str) -> AppResult<Option<i64>> {
+pub(crate) async fn local_person(state: &AppState, actor_id: &str) -> AppResult<Option<i64>> {
     let prefix = state.url(&urls::user(""));
     let Some(name) = actor_id.strip_prefix(prefix.as_str()) else {
         return Ok(None);

@@ -60,6 +60,7 @@ pub async fn person(state: &AppState, a: &RemoteActor) -> AppResult<User> {
             .bind(id)
             .execute(&db.pool)
             .await?;
+        super::blocks::apply_instance_blocks(db, id, &instances::host(&a.ap_id)).await?;
         return accounts::by_id(db, id)
             .await?
             .ok_or(crate::error::AppError::NotFound);
@@ -91,6 +92,7 @@ pub async fn person(state: &AppState, a: &RemoteActor) -> AppResult<User> {
             .await?;
         if let Some(id) = found {
             let _ = inserted;
+            super::blocks::apply_instance_blocks(db, id, &host).await?;
             return accounts::by_id(db, id)
                 .await?
                 .ok_or(crate::error::AppError::NotFound);

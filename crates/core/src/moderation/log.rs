@@ -129,7 +129,7 @@ pub async fn banned_members(
 }
 
 /// Every action the moderation log can hold.
-pub const LOGGED_ACTIONS: [&str; 14] = [
+pub const LOGGED_ACTIONS: [&str; 16] = [
     "hide_publication",
     "remove_publication",
     "restore_publication",
@@ -144,6 +144,8 @@ pub const LOGGED_ACTIONS: [&str; 14] = [
     "restore_everywhere",
     "suspend",
     "dismiss",
+    "block_instance",
+    "unblock_instance",
 ];
 
 /// Message key describing a logged action (`moderation-log-…`).

@@ -559,6 +559,10 @@ pub async fn act(
     }
     tx.commit().await?;
     crate::federation::outbox::removed(state, federated, cid, &reason).await;
+    if let (Act::Ban | Act::Unban, Some(c), Some(uid)) = (req.act, community, author_id) {
+        // A remote person leaves the followers and is told (`Block`).
+        crate::federation::blocks::ban_changed(state, c, uid, req.act == Act::Ban, &reason).await;
+    }
     Ok(Done {
         logged,
         target,

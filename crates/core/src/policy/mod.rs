@@ -400,7 +400,15 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
                     .any(|(c, m)| can(viewer, Action::ModerateCommunity { c, m: *m }))
         }
         Action::RsvpEvent { organiser, via } => {
-            v.is_some() && can(viewer, Action::ViewEvent { organiser, via })
+            (v.is_some() && can(viewer, Action::ViewEvent { organiser, via }))
+                // A person of another instance (Mobilizon's remote `Join`):
+                // an event anyone may see, in one of our federated
+                // communities where they are not banned.
+                || (viewer.is_some_and(|u| u.status == Status::Active && u.domain.is_some())
+                    && can(None, Action::ViewEvent { organiser, via })
+                    && via.iter().any(|(c, m)| {
+                        !banned(*m) && can(None, Action::FederateCommunity { c, local: true })
+                    }))
         }
         Action::ViewResource { r, via } => library::view_resource(viewer, r, via),
         Action::EditResource { r, via } => library::edit_resource(viewer, r, via),

@@ -676,3 +676,50 @@ fn people_of_other_instances_write_only_through_federation() {
         }
     }
 }
+
+#[test]
+fn people_of_other_instances_register_for_federated_events_only() {
+    use CommunityStatus as S;
+    use Visibility as V;
+    let mut remote = user(3, false, Status::Active);
+    remote.domain = Some("mobilizon.example".into());
+    let banned = Some(Membership {
+        role: Role::Member,
+        state: MemberState::Banned,
+    });
+    for vis in [V::Open, V::Private, V::Unlisted] {
+        for st in [S::Active, S::Archived] {
+            let c = facts(vis, JoinPolicy::Open, st);
+            let via = [(c.clone(), None)];
+            let federated = vis == V::Open;
+            assert_eq!(
+                can(
+                    Some(&remote),
+                    Action::RsvpEvent {
+                        organiser: Some(1),
+                        via: &via
+                    }
+                ),
+                federated,
+                "{vis:?} {st:?}"
+            );
+            // Blocked from the community: never.
+            let via = [(c.clone(), banned)];
+            assert!(!can(
+                Some(&remote),
+                Action::RsvpEvent {
+                    organiser: Some(1),
+                    via: &via
+                }
+            ));
+            // Nobody, still.
+            assert!(!can(
+                None,
+                Action::RsvpEvent {
+                    organiser: Some(1),
+                    via: &[(c.clone(), None)]
+                }
+            ));
+        }
+    }
+}
