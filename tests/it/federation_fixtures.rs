@@ -680,7 +680,7 @@ async fn mobilizon_people_join_and_leave_our_events_within_capacity() {
                         ("start", "2027-04-12T19:00"),
                         ("end", "2027-04-12T21:00"),
                         ("tz", "America/Toronto"),
-                        ("place_kind", "physical"),
+                        ("place_kind", "address"),
                         ("address", "1000, rue Sainte-Catherine"),
                         ("capacity", "1"),
                     ],

@@ -519,8 +519,15 @@ pub async fn links_of(
         id_list(publication_ids)
     );
     tick();
+    // A person of another instance acting here (an inbound reply) is no
+    // acting local viewer, but their ban from a community must still count
+    // (`PostFromFediverse` refuses the banned): their membership is read too.
+    let member = acting(viewer)
+        .or(viewer.filter(|u| u.domain.is_some()))
+        .map(|u| u.id)
+        .unwrap_or(0);
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(acting(viewer).map(|u| u.id).unwrap_or(0))
+        .bind(member)
         .fetch_all(&db.pool)
         .await?;
     for r in &rows {
