@@ -21,6 +21,7 @@ pub mod oidc_admin;
 pub mod organisations;
 pub mod pages;
 pub mod passkeys;
+pub mod place_news;
 pub mod publications;
 pub mod pwa;
 pub mod reauth;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(communities::router())
         .merge(feeds::router())
         .merge(territories::router())
+        .merge(place_news::router())
         .merge(search::router())
         .merge(organisations::router())
         .merge(initiatives::router())

@@ -256,6 +256,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "portability",
         include_str!("../../../migrations/0060_portability.sql"),
     ),
+    (
+        63,
+        "newsletter_owners",
+        include_str!("../../../migrations/0063_newsletter_owners.sql"),
+    ),
+    (
+        64,
+        "news_place_feeds",
+        include_str!("../../../migrations/0064_news_place_feeds.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to
