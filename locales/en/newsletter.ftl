@@ -205,7 +205,7 @@ flash-newsletter-unscheduled = The schedule is cancelled; the issue is a draft a
 # Territories and organisations, settings, time zone
 newsletter-of-territory = Newsletter of the territory
 newsletter-of-organisation = Newsletter of the organisation
-newsletter-settings-title = Newsletter settings
+newsletter-list-settings-title = Newsletter settings
 newsletter-field-time-zone = Time zone
 newsletter-field-time-zone-hint = Scheduled sending times are read and shown in this time zone.
 newsletter-error-time-zone = Choose one of the time zones offered.

@@ -205,7 +205,7 @@ flash-newsletter-unscheduled = La programmation est annulée ; le numéro est de
 # Territories and organisations, settings, time zone
 newsletter-of-territory = Infolettre du territoire
 newsletter-of-organisation = Infolettre de l’organisation
-newsletter-settings-title = Réglages de l’infolettre
+newsletter-list-settings-title = Réglages de l’infolettre
 newsletter-field-time-zone = Fuseau horaire
 newsletter-field-time-zone-hint = Les dates d’envoi programmé se lisent et s’affichent dans ce fuseau.
 newsletter-error-time-zone = Choisissez un des fuseaux proposés.

@@ -287,7 +287,7 @@ async fn settings_page_of(
     v: ListForm,
     errors: FieldErrors,
 ) -> NewPage {
-    let title = ctx.t("newsletter-settings-title");
+    let title = ctx.t("newsletter-list-settings-title");
     let action = format!("{}/settings", a.list.path());
     NewPage {
         s: Shell::new(state, ctx, &title, "newsletters")

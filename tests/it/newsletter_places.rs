@@ -381,6 +381,17 @@ async fn territory_and_organisation_feeds_items_with_origin_and_health() {
         )
         .await;
     assert_eq!(res.status(), 303);
+    // Following it twice is refused, in words for a territory.
+    let res = app
+        .post_form(
+            &admin,
+            "/t/mauricie/news",
+            "/t/mauricie/news",
+            &[("url", &wordpress), ("tags", "")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(html_unescape(&res.text().await.unwrap()).contains("Ce fil est déjà suivi ici."));
     // A bad address is refused with the field named.
     let res = app
         .post_form(

@@ -268,7 +268,20 @@ pub async fn subscribe(
     tags: &str,
 ) -> AppResult<i64> {
     let m = managed(state, actor, place).await?;
-    let (url, tags) = super::ops::checked(&m.feeds, url, tags)?;
+    // The communities' refusals, in words that do not name a community.
+    let (url, tags) = super::ops::checked(&m.feeds, url, tags).map_err(|e| match e {
+        AppError::Invalid { fields } => AppError::Invalid {
+            fields: fields
+                .into_iter()
+                .map(|(f, k)| match k.as_str() {
+                    "news-error-already" => (f, "news-error-place-already".to_string()),
+                    "news-error-too-many" => (f, "news-error-place-too-many".to_string()),
+                    _ => (f, k),
+                })
+                .collect(),
+        },
+        e => e,
+    })?;
     let t = now();
     let mut tx = state.db.begin().await?;
     let id: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
