@@ -115,7 +115,8 @@ async fn territory_and_organisation_lists_subscription_privacy_archive_and_time_
     assert_eq!(status, 200);
     assert!(
         page.contains("href=\"/newsletters/nouvelles-mauricie\""),
-        "linked from the territory"
+        "linked from the territory: {}",
+        page.split("<main").nth(1).unwrap_or(&page)
     );
     assert!(
         !page.contains("/newsletters/new?territory="),
@@ -340,6 +341,9 @@ async fn wait_fetched(app: &TestApp) {
 
 #[tokio::test]
 async fn territory_and_organisation_feeds_items_with_origin_and_health() {
+    // The feed server is on loopback, which the guarded fetcher refuses
+    // unless allowed (as `news.rs` does).
+    unsafe { std::env::set_var("PASSERELLES_FETCH_ALLOW", "127.0.0.1:*") };
     let app = TestApp::spawn().await;
     let server = FeedServer::start().await;
     let (admin, _) = app.logged_in("gardienne", true).await;
