@@ -41,3 +41,11 @@ news-error-too-many = The community already follows the most feeds allowed.
 flash-news-subscribed = Feed added: it will be read in a moment.
 flash-news-fetching = The feeds will be read in a moment.
 flash-news-removed = The community no longer follows this feed. The articles already taken stay.
+
+# Territories and organisations
+news-local-title = Local news
+news-local-source = Source:
+news-local-manage = News feeds followed
+news-place-lead = This territory or organisation follows the RSS, Atom or JSON Feed of local media and organisations. Their new articles appear on its page with their source. Feeds are read every 30 minutes; a failing feed is retried later and later and its error stays shown here.
+news-error-place-already = This feed is already followed here.
+news-error-place-too-many = The most feeds allowed are already followed.

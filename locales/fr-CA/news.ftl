@@ -41,3 +41,11 @@ news-error-too-many = La communauté suit déjà le nombre maximal de fils.
 flash-news-subscribed = Fil ajouté : il sera lu dans un instant.
 flash-news-fetching = Les fils seront relus dans un instant.
 flash-news-removed = La communauté ne suit plus ce fil. Les articles déjà repris restent.
+
+# Territories and organisations
+news-local-title = Nouvelles locales
+news-local-source = Source :
+news-local-manage = Fils de nouvelles suivis
+news-place-lead = Ce territoire ou cette organisation suit les fils RSS, Atom ou JSON Feed des médias et organismes locaux. Leurs nouveaux articles apparaissent sur sa page avec leur source. Les fils sont relus toutes les 30 minutes ; un fil en erreur est réessayé de plus en plus tard et son erreur reste affichée ici.
+news-error-place-already = Ce fil est déjà suivi ici.
+news-error-place-too-many = Le nombre maximal de fils suivis est atteint.

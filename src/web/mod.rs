@@ -22,6 +22,7 @@ pub mod oidc_admin;
 pub mod organisations;
 pub mod pages;
 pub mod passkeys;
+pub mod place_news;
 pub mod publications;
 pub mod pwa;
 pub mod reauth;
@@ -59,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .merge(communities::router())
         .merge(feeds::router())
         .merge(territories::router())
+        .merge(place_news::router())
         .merge(search::router())
         .merge(organisations::router())
         .merge(initiatives::router())

@@ -42,6 +42,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/newsletters/{slug}", get(show))
         .route("/newsletters/{slug}/feed.atom", get(archive_feed))
+        .route(
+            "/newsletters/{slug}/settings",
+            get(settings_form).post(settings_submit_list),
+        )
         .route("/newsletters/{slug}/subscribe", post(subscribe))
         .route("/newsletters/{slug}/member", post(member))
         .route("/newsletters/{slug}/editors", post(editors))
@@ -82,6 +86,27 @@ fn errors_of(lang: Lang, fields: &[(String, String)]) -> FieldErrors {
         e.add(lang, f, k);
     }
     e
+}
+
+/// The name, page and label key of what a list belongs to (none: the
+/// instance).
+fn owner_of(a: &Access) -> Option<(String, String, &'static str)> {
+    match (&a.community, &a.place) {
+        (Some(l), _) => Some((
+            l.c.name.clone(),
+            crate::urls::community(&l.c.slug),
+            "newsletter-of-community",
+        )),
+        (None, Some(p)) => Some((
+            p.name().to_string(),
+            p.path().to_string(),
+            match p {
+                newsletter::Place::Territory { .. } => "newsletter-of-territory",
+                newsletter::Place::Organisation { .. } => "newsletter-of-organisation",
+            },
+        )),
+        (None, None) => None,
+    }
 }
 
 fn actor(ctx: &Ctx) -> AppResult<Actor> {
@@ -128,11 +153,7 @@ async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
             name: a.list.name.clone(),
             description: a.list.description.clone(),
             rhythm: a.list.rhythm.clone(),
-            community: a
-                .community
-                .as_ref()
-                .map(|l| l.c.name.clone())
-                .unwrap_or_default(),
+            community: owner_of(&a).map(|(n, _, _)| n).unwrap_or_default(),
         });
     }
     let title = ctx.t("newsletter-index-title");
@@ -148,18 +169,36 @@ async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
 #[serde(default)]
 struct NewQuery {
     community: String,
+    territory: String,
+    organisation: String,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct ListForm {
+pub(super) struct ListForm {
     csrf: String,
     community: String,
+    territory: String,
+    organisation: String,
     name: String,
     slug: String,
     description: String,
     rhythm: String,
     categories: String,
+    time_zone: String,
+}
+
+impl ListForm {
+    fn values(&self) -> ops::ListValues {
+        ops::ListValues {
+            name: self.name.clone(),
+            slug: self.slug.clone(),
+            description: self.description.clone(),
+            rhythm: self.rhythm.clone(),
+            categories: self.categories.clone(),
+            time_zone: self.time_zone.clone(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -168,6 +207,10 @@ struct NewPage {
     s: Shell,
     errors: FieldErrors,
     v: ListForm,
+    /// The zones offered (`events::time::ZONES`).
+    zones: &'static [&'static str],
+    /// Editing the list at this address (else creating one).
+    editing: Option<String>,
 }
 
 async fn new_form(
@@ -186,8 +229,13 @@ async fn new_form(
         errors: FieldErrors::default(),
         v: ListForm {
             community: q.community,
+            territory: q.territory,
+            organisation: q.organisation,
+            time_zone: crate::events::time::DEFAULT_TZ.to_string(),
             ..Default::default()
         },
+        zones: crate::events::time::ZONES,
+        editing: None,
     };
     Ok(page(&ctx, &p))
 }
@@ -199,22 +247,21 @@ async fn new_submit(
 ) -> AppResult<Response> {
     ctx.verify_csrf(&f.csrf)?;
     let actor = actor(&ctx)?;
-    let community = f.community.trim();
-    let v = ops::ListValues {
-        name: f.name.clone(),
-        slug: f.slug.clone(),
-        description: f.description.clone(),
-        rhythm: f.rhythm.clone(),
-        categories: f.categories.clone(),
+    let (community, territory, organisation) = (
+        f.community.trim(),
+        f.territory.trim(),
+        f.organisation.trim(),
+    );
+    let owner = if !territory.is_empty() {
+        ops::Owner::Territory(territory)
+    } else if !organisation.is_empty() {
+        ops::Owner::Organisation(organisation)
+    } else if !community.is_empty() {
+        ops::Owner::Community(community)
+    } else {
+        ops::Owner::Instance
     };
-    match ops::create_list(
-        &state,
-        &actor,
-        (!community.is_empty()).then_some(community),
-        &v,
-    )
-    .await
-    {
+    match ops::create_list(&state, &actor, owner, &f.values()).await {
         Ok(list) => Ok(ctx.redirect(&list.path())),
         Err(AppError::Invalid { fields }) => {
             let title = ctx.t("newsletter-new-title");
@@ -224,7 +271,77 @@ async fn new_submit(
                     .crumb(title.clone(), "/newsletters/new"),
                 errors: errors_of(ctx.lang, &fields),
                 v: f,
+                zones: crate::events::time::ZONES,
+                editing: None,
             };
+            Ok(invalid(&ctx, &p))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn settings_page_of(
+    state: &AppState,
+    ctx: &Ctx,
+    a: &Access,
+    v: ListForm,
+    errors: FieldErrors,
+) -> NewPage {
+    let title = ctx.t("newsletter-list-settings-title");
+    let action = format!("{}/settings", a.list.path());
+    NewPage {
+        s: Shell::new(state, ctx, &title, "newsletters")
+            .crumb(ctx.t("newsletter-index-title"), "/newsletters")
+            .crumb(a.list.name.clone(), a.list.path())
+            .crumb(title.clone(), action.clone()),
+        errors,
+        v,
+        zones: crate::events::time::ZONES,
+        editing: Some(action),
+    }
+}
+
+/// A list's settings (name, description, rhythm, categories, time zone):
+/// its editors.
+async fn settings_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let a = newsletter::load(&state, ctx.user.as_ref(), &slug).await?;
+    if !a.edit {
+        return Err(AppError::Forbidden);
+    }
+    let v = ListForm {
+        name: a.list.name.clone(),
+        slug: a.list.slug.clone(),
+        description: a.list.description.clone(),
+        rhythm: a.list.rhythm.clone(),
+        categories: a.list.categories.join("\n"),
+        time_zone: a.list.time_zone.clone(),
+        ..Default::default()
+    };
+    let p = settings_page_of(&state, &ctx, &a, v, FieldErrors::default()).await;
+    Ok(page(&ctx, &p))
+}
+
+async fn settings_submit_list(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(f): Form<ListForm>,
+) -> AppResult<Response> {
+    ctx.verify_csrf(&f.csrf)?;
+    let actor = actor(&ctx)?;
+    let a = newsletter::load(&state, ctx.user.as_ref(), &slug).await?;
+    match ops::update_list(&state, &actor, &a, &f.values()).await {
+        Ok(()) => {
+            ctx.flash("flash-newsletter-settings-saved");
+            Ok(ctx.redirect(&a.list.path()))
+        }
+        Err(AppError::Invalid { fields }) => {
+            let errors = errors_of(ctx.lang, &fields);
+            let p = settings_page_of(&state, &ctx, &a, f, errors).await;
             Ok(invalid(&ctx, &p))
         }
         Err(e) => Err(e),
@@ -248,7 +365,13 @@ struct ShowPage {
     description: String,
     rhythm: String,
     categories: Vec<String>,
-    community: Option<(String, String)>,
+    /// (name, address, label key) of the community, territory or
+    /// organisation.
+    community: Option<(String, String, &'static str)>,
+    /// The list's time zone (schedule form).
+    time_zone: String,
+    /// May change the list's settings.
+    manages: bool,
     path: String,
     signed_in: bool,
     public_audience: bool,
@@ -305,10 +428,9 @@ async fn show_page(state: &AppState, ctx: &Ctx, a: &Access, typed: Typed) -> App
         description: a.list.description.clone(),
         rhythm: a.list.rhythm.clone(),
         categories: a.list.categories.clone(),
-        community: a
-            .community
-            .as_ref()
-            .map(|l| (l.c.name.clone(), crate::urls::community(&l.c.slug))),
+        community: owner_of(a),
+        time_zone: a.list.time_zone.clone(),
+        manages: a.edit,
         path: a.list.path(),
         signed_in: viewer.is_some(),
         public_audience: a.public_audience(),
@@ -534,8 +656,10 @@ struct IssuePage {
     q: String,
     found: Vec<SuggestionRow>,
     searched: bool,
-    /// Scheduled for (wall time in the instance's zone), and the form's value.
+    /// Scheduled for (wall time in the list's zone), and the form's value.
     scheduled: Option<String>,
+    /// The list's time zone, named in the schedule form.
+    time_zone: String,
     schedule_value: String,
     /// Why a scheduled send did not start, translated, or empty.
     schedule_error: String,
@@ -673,7 +797,7 @@ async fn issue_view(
         (true, Some(at)) => Some(newsletter::sender::report(&state.db, is.id, Some(at)).await?),
         _ => None,
     };
-    let tz = chrono_tz::America::Toronto;
+    let tz = a.list.zone();
     let scheduled = is
         .scheduled_at
         .filter(|_| is.status == "scheduled")
@@ -692,6 +816,7 @@ async fn issue_view(
         ctx.t(&is.schedule_error)
     };
     Ok(IssuePage {
+        time_zone: a.list.time_zone.clone(),
         scheduled,
         schedule_value,
         schedule_error,

@@ -147,6 +147,7 @@ async fn extra_sections(
         });
     }
     out.extend(super::events::territory_section(state, viewer, t, lang).await?);
+    out.extend(super::place_news::territory_sections(state, viewer, t, lang).await?);
     Ok(out)
 }
 

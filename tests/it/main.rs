@@ -64,6 +64,7 @@ mod news;
 mod newsletter;
 mod newsletter_items;
 mod newsletter_more;
+mod newsletter_places;
 mod newsletter_send;
 mod notifications;
 mod notify;

@@ -18,7 +18,17 @@
 //! - proposing a publication of the community (by its bare id: found
 //!   without a link) takes a signed-in, active account that finds it: an
 //!   unlisted or private community's publication only its members (and
-//!   administrators) find.
+//!   administrators) find;
+//! - a territory's or an organisation's list has a public audience (its
+//!   archive and issues are read like the instance's); for the organisation
+//!   (verified, public) the same people hold its roles: the pending viewer
+//!   has asked to join, the member is a member, the moderator is its
+//!   admin, the suspended account an admin too (suspended: acts as
+//!   anonymous), the banned one is not in it (organisations have no bans);
+//! - starting an issue is for whoever manages the owner: administrators
+//!   for the instance and territories (territories have no roles), a
+//!   community's animators and owners (the moderator is not one), the
+//!   organisation's admins.
 
 use std::collections::HashMap;
 
@@ -33,6 +43,7 @@ enum Channel {
     ArchiveFeed,
     IssueEmail,
     Proposal,
+    NewIssue,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,6 +53,8 @@ enum Aud {
     Unlisted,
     Private,
     Archived,
+    Territory,
+    Organisation,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,18 +69,21 @@ enum Viewer {
     Admin,
 }
 
-const CHANNELS: [Channel; 4] = [
+const CHANNELS: [Channel; 5] = [
     Channel::ArchivePage,
     Channel::ArchiveFeed,
     Channel::IssueEmail,
     Channel::Proposal,
+    Channel::NewIssue,
 ];
-const AUDS: [Aud; 5] = [
+const AUDS: [Aud; 7] = [
     Aud::Instance,
     Aud::Open,
     Aud::Unlisted,
     Aud::Private,
     Aud::Archived,
+    Aud::Territory,
+    Aud::Organisation,
 ];
 const VIEWERS: [Viewer; 8] = [
     Viewer::Anonymous,
@@ -91,12 +107,16 @@ const EXPECTED: &[(Channel, Aud, [bool; 8])] = &[
     (Channel::ArchivePage, Aud::Unlisted, [T,   T,   T,   T,   T,   T,   T,   T]),
     (Channel::ArchivePage, Aud::Private,  [F,   F,   F,   T,   T,   F,   F,   T]),
     (Channel::ArchivePage, Aud::Archived, [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::ArchivePage, Aud::Territory, [T,  T,   T,   T,   T,   T,   T,   T]),
+    (Channel::ArchivePage, Aud::Organisation, [T, T, T,   T,   T,   T,   T,   T]),
 
     (Channel::ArchiveFeed, Aud::Instance, [T,   T,   T,   T,   T,   T,   T,   T]),
     (Channel::ArchiveFeed, Aud::Open,     [T,   T,   T,   T,   T,   T,   T,   T]),
     (Channel::ArchiveFeed, Aud::Unlisted, [T,   T,   T,   T,   T,   T,   T,   T]),
     (Channel::ArchiveFeed, Aud::Private,  [F,   F,   F,   T,   T,   F,   F,   T]),
     (Channel::ArchiveFeed, Aud::Archived, [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::ArchiveFeed, Aud::Territory, [T,  T,   T,   T,   T,   T,   T,   T]),
+    (Channel::ArchiveFeed, Aud::Organisation, [T, T, T,   T,   T,   T,   T,   T]),
 
     // Everyone subscribed before (anonymous: an address alone).
     (Channel::IssueEmail, Aud::Instance,  [T,   T,   T,   T,   T,   T,   T,   T]),
@@ -104,12 +124,25 @@ const EXPECTED: &[(Channel, Aud, [bool; 8])] = &[
     (Channel::IssueEmail, Aud::Unlisted,  [F,   T,   T,   T,   T,   F,   F,   T]),
     (Channel::IssueEmail, Aud::Private,   [F,   F,   F,   T,   T,   F,   F,   T]),
     (Channel::IssueEmail, Aud::Archived,  [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::IssueEmail, Aud::Territory, [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::IssueEmail, Aud::Organisation, [T, T,  T,   T,   T,   T,   T,   T]),
 
     (Channel::Proposal, Aud::Instance,    [F,   T,   T,   T,   T,   T,   F,   T]),
     (Channel::Proposal, Aud::Open,        [F,   T,   T,   T,   T,   T,   F,   T]),
     (Channel::Proposal, Aud::Unlisted,    [F,   F,   F,   T,   T,   F,   F,   T]),
     (Channel::Proposal, Aud::Private,     [F,   F,   F,   T,   T,   F,   F,   T]),
     (Channel::Proposal, Aud::Archived,    [F,   T,   T,   T,   T,   T,   F,   T]),
+    // (A publication of the open community.)
+    (Channel::Proposal, Aud::Territory,   [F,   T,   T,   T,   T,   T,   F,   T]),
+    (Channel::Proposal, Aud::Organisation, [F,  T,   T,   T,   T,   T,   F,   T]),
+
+    (Channel::NewIssue, Aud::Instance,    [F,   F,   F,   F,   F,   F,   F,   T]),
+    (Channel::NewIssue, Aud::Open,        [F,   F,   F,   F,   F,   F,   F,   T]),
+    (Channel::NewIssue, Aud::Unlisted,    [F,   F,   F,   F,   F,   F,   F,   T]),
+    (Channel::NewIssue, Aud::Private,     [F,   F,   F,   F,   F,   F,   F,   T]),
+    (Channel::NewIssue, Aud::Archived,    [F,   F,   F,   F,   F,   F,   F,   T]),
+    (Channel::NewIssue, Aud::Territory,   [F,   F,   F,   F,   F,   F,   F,   T]),
+    (Channel::NewIssue, Aud::Organisation, [F,  F,   F,   F,   T,   F,   F,   T]),
 ];
 
 fn username(v: Viewer) -> Option<&'static str> {
@@ -134,7 +167,7 @@ fn email(v: Viewer) -> String {
 
 fn community_slug(a: Aud) -> &'static str {
     match a {
-        Aud::Instance | Aud::Open => "nl-ouverte",
+        Aud::Instance | Aud::Open | Aud::Territory | Aud::Organisation => "nl-ouverte",
         Aud::Unlisted => "nl-non-listee",
         Aud::Private => "nl-privee",
         Aud::Archived => "nl-archivee",
@@ -148,6 +181,25 @@ fn list_slug(a: Aud) -> &'static str {
         Aud::Unlisted => "lettre-non-listee",
         Aud::Private => "lettre-privee",
         Aud::Archived => "lettre-archivee",
+        Aud::Territory => "lettre-territoire",
+        Aud::Organisation => "lettre-organisation",
+    }
+}
+
+/// Who makes the list of an audience, and the form field naming its owner:
+/// the administrator for the instance's and the territory's, the
+/// organisation's admin for its list, the communities' owner otherwise.
+fn list_maker<'a>(
+    a: Aud,
+    clients: &'a HashMap<Viewer, reqwest::Client>,
+    owner: &'a reqwest::Client,
+    community: &'static str,
+) -> (&'a reqwest::Client, &'static str, &'static str) {
+    match a {
+        Aud::Instance => (&clients[&Viewer::Admin], "community", ""),
+        Aud::Territory => (&clients[&Viewer::Admin], "territory", "mauricie"),
+        Aud::Organisation => (&clients[&Viewer::Moderator], "organisation", "nl-org"),
+        _ => (owner, "community", community),
     }
 }
 
@@ -168,6 +220,32 @@ async fn newsletter_permission_matrix_channel_audience_viewer() {
                 users.insert(v, u);
             }
         }
+    }
+
+    // A verified public organisation; its roles held by the same people.
+    let org: i64 = sqlx::query_scalar(
+        "INSERT INTO organisations (slug, name, status, visibility, created_at, updated_at) \
+         VALUES ('nl-org', 'Organisme NL', 'verified', 'public', 0, 0) RETURNING id",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .expect("organisation");
+    for (v, role, state) in [
+        (Viewer::Pending, "member", "requested"),
+        (Viewer::Member, "member", "active"),
+        (Viewer::Moderator, "admin", "active"),
+        (Viewer::Suspended, "admin", "active"),
+    ] {
+        sqlx::query(
+            "INSERT INTO organisation_members (organisation_id, user_id, role, state, created_at) VALUES ($1, $2, $3, $4, 0)",
+        )
+        .bind(org)
+        .bind(users[&v].id)
+        .bind(role)
+        .bind(state)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("organisation member");
     }
 
     // One community per audience, the same people in each, a publication
@@ -198,17 +276,14 @@ async fn newsletter_permission_matrix_channel_audience_viewer() {
         let c = communities[slug];
         let p = publication(&app, &owner, &format!("À proposer {a:?}"), &[c], 60).await;
         publications.insert(a, p);
-        let (client, community) = match a {
-            Aud::Instance => (&clients[&Viewer::Admin], ""),
-            _ => (&owner_client, slug),
-        };
+        let (client, field, owner_slug) = list_maker(a, &clients, &owner_client, slug);
         let res = app
             .post_form(
                 client,
                 "/newsletters/new",
                 "/newsletters/new",
                 &[
-                    ("community", community),
+                    (field, owner_slug),
                     ("name", &format!("Lettre {a:?}")),
                     ("slug", list_slug(a)),
                 ],
@@ -242,10 +317,7 @@ async fn newsletter_permission_matrix_channel_audience_viewer() {
     // An issue of each list, sent.
     let mut issues: HashMap<Aud, String> = HashMap::new();
     for a in AUDS {
-        let client = match a {
-            Aud::Instance => &clients[&Viewer::Admin],
-            _ => &owner_client,
-        };
+        let (client, _, _) = list_maker(a, &clients, &owner_client, "");
         let page = format!("/newsletters/{}", list_slug(a));
         let res = app
             .post_form(
@@ -330,6 +402,34 @@ async fn newsletter_permission_matrix_channel_audience_viewer() {
                 .execute(&app.state.db.pool)
                 .await
                 .unwrap();
+        }
+    }
+
+    // Starting an issue (last: the drafts change nothing above).
+    for a in AUDS {
+        for v in VIEWERS {
+            let subject = format!("Brouillon {a:?} {v:?}");
+            let page = format!("/newsletters/{}", list_slug(a));
+            let res = app
+                .post_form(
+                    &clients[&v],
+                    "/newsletters",
+                    &format!("{page}/issues"),
+                    &[("subject", &subject), ("intro", "")],
+                )
+                .await;
+            let status = res.status().as_u16();
+            let made: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM newsletter_issues i JOIN newsletter_lists l ON l.id = i.list_id \
+                 WHERE l.slug = $1 AND i.subject = $2",
+            )
+            .bind(list_slug(a))
+            .bind(&subject)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+            assert_eq!(status == 303, made == 1, "{a:?} {v:?}: {status}");
+            actual.insert((Channel::NewIssue, a, v), made == 1);
         }
     }
 

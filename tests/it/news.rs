@@ -37,7 +37,7 @@ struct Seen {
 /// (one request per connection), with an `ETag` per file and 304 to a
 /// matching `If-None-Match`; `/huge` streams 50 MB without a length and
 /// counts what it could write; `/broken` answers 500.
-struct FeedServer {
+pub(crate) struct FeedServer {
     addr: SocketAddr,
     seen: Arc<Mutex<Seen>>,
     huge_sent: Arc<AtomicU64>,
@@ -66,7 +66,7 @@ fn fixture(name: &str) -> Option<(Vec<u8>, &'static str)> {
 }
 
 impl FeedServer {
-    async fn start() -> FeedServer {
+    pub(crate) async fn start() -> FeedServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Seen::default()));
@@ -87,10 +87,10 @@ impl FeedServer {
             task,
         }
     }
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
-    fn requests(&self, path: &str) -> u64 {
+    pub(crate) fn requests(&self, path: &str) -> u64 {
         *self.seen.lock().unwrap().requests.get(path).unwrap_or(&0)
     }
     fn not_modified(&self, path: &str) -> u64 {

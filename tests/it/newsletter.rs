@@ -637,7 +637,7 @@ async fn newsletter_items_follow_the_audience_matrix() {
         let list = ops::create_list(
             &app.state,
             &actor,
-            *community_slug,
+            community_slug.map_or(ops::Owner::Instance, ops::Owner::Community),
             &ops::ListValues {
                 name: format!("Liste {kind}"),
                 slug: format!("liste-{kind}"),

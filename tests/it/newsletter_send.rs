@@ -140,7 +140,7 @@ async fn prepare(n: usize) -> Prepared {
     let list = ops::create_list(
         &state,
         &actor,
-        None,
+        ops::Owner::Instance,
         &ops::ListValues {
             name: "Infolettre régionale".into(),
             slug: "regionale".into(),

@@ -262,6 +262,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0061_event_image.sql"),
     ),
     (
+        63,
+        "newsletter_owners",
+        include_str!("../../../migrations/0063_newsletter_owners.sql"),
+    ),
+    (
+        64,
+        "news_place_feeds",
+        include_str!("../../../migrations/0064_news_place_feeds.sql"),
+    ),
+    (
         66,
         "community_blocks",
         include_str!("../../../migrations/0066_community_blocks.sql"),

@@ -591,7 +591,7 @@ mod health;
 mod invitations;
 mod members;
 mod membership;
-mod news;
+pub(crate) mod news;
 mod settings;
 mod show;
 

@@ -16,7 +16,7 @@ pub(super) struct NewsForm {
 }
 
 /// One feed as its row shows it.
-pub(super) struct FeedRow {
+pub(crate) struct FeedRow {
     pub id: i64,
     pub name: String,
     pub url: String,
@@ -35,7 +35,7 @@ pub(super) struct FeedRow {
 }
 
 impl FeedRow {
-    fn of(lang: Lang, f: &Feed) -> FeedRow {
+    pub(crate) fn of(lang: Lang, f: &Feed) -> FeedRow {
         let error = if f.last_error.is_empty() {
             String::new()
         } else if f.last_error_detail.is_empty() {

@@ -1,5 +1,5 @@
 //! The issue workbench's other forms: editing or removing an item,
-//! scheduling the send (a date and time in the instance's zone) or
+//! scheduling the send (a date and time in the list's zone) or
 //! cancelling the schedule, and the aggregate click counter's redirect
 //! (only when the instance enables it).
 
@@ -61,7 +61,7 @@ pub(super) async fn remove_item(
 #[serde(default)]
 pub(super) struct ScheduleForm {
     csrf: String,
-    /// `YYYY-MM-DDTHH:MM`, in America/Toronto (the instance's zone).
+    /// `YYYY-MM-DDTHH:MM`, in the list's time zone.
     at: String,
 }
 
@@ -75,7 +75,7 @@ pub(super) async fn schedule(
     let actor = actor(&ctx)?;
     let (a, is) = load_issue(&state, &ctx, &slug, id).await?;
     let at = crate::events::time::parse_local(&f.at)
-        .map(|d| crate::events::time::instant(chrono_tz::America::Toronto, d));
+        .map(|d| crate::events::time::instant(a.list.zone(), d));
     let outcome = match at {
         Some(at) => ops::schedule(&state, &actor, &a, id, at).await,
         None => Err(AppError::Invalid {

@@ -346,6 +346,8 @@ struct ShowPage {
     claim_pending: bool,
     banner: Option<String>,
     point: Option<String>,
+    /// Its newsletters and local news (`web::place_news`).
+    extra: Vec<super::territories::Extra>,
 }
 
 async fn show(
@@ -391,6 +393,7 @@ async fn show(
     )
     .await?;
     let can_edit = l.edit(actor_user);
+    let extra = super::place_news::organisation_sections(&state, &o, can_edit, lang).await?;
     let claim_pending = match actor_user {
         Some(u) => sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM organisation_members WHERE organisation_id = $1 AND user_id = $2 AND state = 'requested'",
@@ -453,6 +456,7 @@ async fn show(
             (Some(a), Some(b)) => Some(format!("{a:.5}, {b:.5}")),
             _ => None,
         },
+        extra,
         o,
     };
     Ok(page(&ctx, &p))

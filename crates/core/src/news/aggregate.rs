@@ -60,9 +60,10 @@ pub async fn run_due(db: &Db, user_agent: &str) -> Result<PassReport, sqlx::Erro
     for feed in feeds {
         // Claimed for a while (another pass, on this node or another, skips
         // it; a pass that dies mid-fetch lets it go when the lease ends).
-        let claimed = sqlx::query(
-            "UPDATE news_feeds SET next_fetch_at = $1 WHERE id = $2 AND next_fetch_at = $3",
-        )
+        let claimed = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {} SET next_fetch_at = $1 WHERE id = $2 AND next_fetch_at = $3",
+            feed.table()
+        )))
         .bind(now() + LEASE)
         .bind(feed.id)
         .bind(feed.next_fetch_at)
@@ -122,7 +123,10 @@ pub async fn refresh(db: &Db, fetcher: &Fetcher, feed: &Feed) -> Result<Outcome,
         Ok(Conditional::NotModified) => Outcome::NotModified,
         Ok(Conditional::Changed(f)) => match parse::parse(&f.body, f.content_type.as_deref()) {
             Ok(parsed) => {
-                let (added, duplicate) = store(db, feed, &parsed).await?;
+                let (added, duplicate) = match feed.place {
+                    None => store(db, feed, &parsed).await?,
+                    Some(owner) => super::places::store(db, feed, owner, &parsed).await?,
+                };
                 record_success(db, feed, &parsed, f.etag, f.last_modified, added, duplicate)
                     .await?;
                 return Ok(Outcome::Fetched { added, duplicate });
@@ -148,10 +152,11 @@ pub async fn refresh(db: &Db, fetcher: &Fetcher, feed: &Feed) -> Result<Outcome,
     let t = now();
     match &outcome {
         Outcome::NotModified => {
-            sqlx::query(
-                "UPDATE news_feeds SET last_fetch_at = $1, last_success_at = $1, last_error = '', \
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE {} SET last_fetch_at = $1, last_success_at = $1, last_error = '', \
                  last_error_detail = '', failures = 0, next_fetch_at = $2 WHERE id = $3",
-            )
+                feed.table()
+            )))
             .bind(t)
             .bind(t + backoff_secs(0))
             .bind(feed.id)
@@ -161,10 +166,11 @@ pub async fn refresh(db: &Db, fetcher: &Fetcher, feed: &Feed) -> Result<Outcome,
         Outcome::Failed { key, detail } => {
             tracing::info!(feed = feed.id, url = %feed.url, error = %key, detail = %detail, "feed refused");
             let failures = feed.failures + 1;
-            sqlx::query(
-                "UPDATE news_feeds SET last_fetch_at = $1, last_error = $2, last_error_detail = $3, \
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE {} SET last_fetch_at = $1, last_error = $2, last_error_detail = $3, \
                  last_error_at = $1, failures = $4, next_fetch_at = $5 WHERE id = $6",
-            )
+                feed.table()
+            )))
             .bind(t)
             .bind(key)
             .bind(detail)
@@ -194,11 +200,12 @@ async fn record_success(
     } else {
         parsed.title.clone()
     };
-    sqlx::query(
-        "UPDATE news_feeds SET title = $1, site_url = $2, etag = $3, last_modified = $4, last_fetch_at = $5, \
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE {} SET title = $1, site_url = $2, etag = $3, last_modified = $4, last_fetch_at = $5, \
          last_success_at = $5, last_error = '', last_error_detail = '', failures = 0, next_fetch_at = $6, \
          items_added = items_added + $7, items_duplicate = items_duplicate + $8 WHERE id = $9",
-    )
+        feed.table()
+    )))
     .bind(title)
     .bind(&parsed.site_url)
     .bind(etag.unwrap_or_default())
@@ -211,6 +218,21 @@ async fn record_success(
     .execute(&db.pool)
     .await?;
     Ok(())
+}
+
+/// The origin of a feed's items: (name, site or address).
+pub(super) fn source_of_feed(feed: &Feed, parsed: &ParsedFeed) -> (String, String) {
+    let name = if parsed.title.is_empty() {
+        feed.name()
+    } else {
+        parsed.title.clone()
+    };
+    let url = if parsed.site_url.is_empty() {
+        feed.url.clone()
+    } else {
+        parsed.site_url.clone()
+    };
+    (name, url)
 }
 
 /// The tags of one item: the feed's, then its categories that make valid

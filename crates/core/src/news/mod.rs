@@ -18,9 +18,15 @@
 //! next try, with exponential backoff ([`backoff_secs`]). A bad feed is
 //! never dropped: its page shows the error until the animator removes it.
 //!
+//! Territories and organisations follow feeds too (`places`, tables
+//! `news_place_feeds` and `news_place_items`): the same fetch, parsing and
+//! health, but their items are plain entries with their origin shown on
+//! the owner's page, not publications (no members discuss them there).
+//!
 //! Files: this one (model, storage, reads), `parse` (feed-rs and the
 //! refusals), `aggregate` (fetch and store), `ops` (subscribe, unsubscribe,
-//! refresh — `ManageCommunity`).
+//! refresh — `ManageCommunity`), `places` (the same for a territory —
+//! `ManageTerritory` — or an organisation — `EditOrganisation`).
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -30,6 +36,9 @@ use crate::db::{Db, now};
 pub mod aggregate;
 pub mod ops;
 pub mod parse;
+pub mod places;
+
+pub use places::PlaceOwner;
 
 /// Normal time between two fetches of a healthy feed.
 pub const FETCH_INTERVAL: i64 = 30 * 60;
@@ -58,7 +67,11 @@ pub fn backoff_secs(failures: i64) -> i64 {
 #[derive(Debug, Clone)]
 pub struct Feed {
     pub id: i64,
+    /// The community that follows it; 0 for a territory's or an
+    /// organisation's feed (`place`).
     pub community_id: i64,
+    /// The territory or organisation that follows it (`news_place_feeds`).
+    pub place: Option<PlaceOwner>,
     pub url: String,
     /// The feed's own title, from its last good answer ('' before).
     pub title: String,
@@ -96,6 +109,14 @@ impl Feed {
     pub fn failing(&self) -> bool {
         !self.last_error.is_empty()
     }
+    /// The table its row is in.
+    pub(crate) fn table(&self) -> &'static str {
+        if self.place.is_some() {
+            "news_place_feeds"
+        } else {
+            "news_feeds"
+        }
+    }
 }
 
 const FEED_COLUMNS: &str = "id, community_id, url, title, site_url, tags, created_at, etag, last_modified, \
@@ -103,9 +124,14 @@ const FEED_COLUMNS: &str = "id, community_id, url, title, site_url, tags, create
      items_added, items_duplicate";
 
 fn feed_from(r: &AnyRow) -> Result<Feed, sqlx::Error> {
+    feed_of(r, r.try_get("community_id")?, None)
+}
+
+fn feed_of(r: &AnyRow, community_id: i64, place: Option<PlaceOwner>) -> Result<Feed, sqlx::Error> {
     Ok(Feed {
         id: r.try_get("id")?,
-        community_id: r.try_get("community_id")?,
+        community_id,
+        place,
         url: r.try_get("url")?,
         title: r.try_get("title")?,
         site_url: r.try_get("site_url")?,
@@ -152,9 +178,10 @@ pub async fn feed_in(db: &Db, community_id: i64, id: i64) -> Result<Option<Feed>
     .transpose()
 }
 
-/// Feeds whose next try has come, soonest first.
+/// Feeds whose next try has come, soonest first: communities' (up to
+/// `limit`), then territories' and organisations' (up to `limit`).
 pub async fn due(db: &Db, at: i64, limit: i64) -> Result<Vec<Feed>, sqlx::Error> {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
+    let mut out: Vec<Feed> = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {FEED_COLUMNS} FROM news_feeds WHERE next_fetch_at <= $1 ORDER BY next_fetch_at, id LIMIT $2"
     )))
     .bind(at)
@@ -163,7 +190,9 @@ pub async fn due(db: &Db, at: i64, limit: i64) -> Result<Vec<Feed>, sqlx::Error>
     .await?
     .iter()
     .map(feed_from)
-    .collect()
+    .collect::<Result<_, _>>()?;
+    out.extend(places::due(db, at, limit).await?);
+    Ok(out)
 }
 
 /// Where an aggregated publication came from.

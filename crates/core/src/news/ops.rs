@@ -50,17 +50,9 @@ pub async fn queue_pass(state: &AppState) -> AppResult<()> {
     Ok(())
 }
 
-/// Subscribe the community at `slug` to the feed at `url`, its items
-/// tagged with `tags` (comma-separated, at most [`FEED_TAGS_MAX`]). It is
-/// fetched at once (queued).
-pub async fn subscribe(
-    state: &AppState,
-    actor: &Actor,
-    slug: &str,
-    url: &str,
-    tags: &str,
-) -> AppResult<Feed> {
-    let (l, feeds) = managed(state, actor, slug).await?;
+/// A feed address and its tags as typed, checked against the feeds
+/// already followed: (address, tags as stored).
+pub(super) fn checked(feeds: &[Feed], url: &str, tags: &str) -> AppResult<(String, String)> {
     let url = url.trim();
     let checked = url::Url::parse(url)
         .ok()
@@ -87,6 +79,21 @@ pub async fn subscribe(
         .map(|t| t.label.as_str())
         .collect::<Vec<_>>()
         .join(", ");
+    Ok((url, tags))
+}
+
+/// Subscribe the community at `slug` to the feed at `url`, its items
+/// tagged with `tags` (comma-separated, at most [`FEED_TAGS_MAX`]). It is
+/// fetched at once (queued).
+pub async fn subscribe(
+    state: &AppState,
+    actor: &Actor,
+    slug: &str,
+    url: &str,
+    tags: &str,
+) -> AppResult<Feed> {
+    let (l, feeds) = managed(state, actor, slug).await?;
+    let (url, tags) = checked(&feeds, url, tags)?;
     let t = now();
     let mut tx = state.db.begin().await?;
     let id: i64 = sqlx::query_scalar(

@@ -1,4 +1,5 @@
-//! Curated newsletters (C10): lists of the instance or of a community,
+//! Curated newsletters (C10): lists of the instance, a community, a
+//! territory or an organisation,
 //! their subscribers (members, or an address alone with double opt-in and
 //! the consent recorded as Québec's Law 25 asks), issues that editors build
 //! from publications, sending through the job queue, the archive. No HTTP.
@@ -8,7 +9,10 @@
 //! editors (who must still be able to read the community). Its audience —
 //! who may read the archive, and so what may go in an issue — is anyone
 //! for an instance list or a list of an open community, the community's
-//! readers otherwise (`Access::public_audience`, `may_carry`).
+//! readers otherwise (`Access::public_audience`, `may_carry`). A
+//! territory's list is edited by administrators (`ManageTerritory`) and its
+//! editors, an organisation's by the organisation's admins
+//! (`EditOrganisation`) and its editors; both have a public audience.
 
 pub mod compose;
 pub mod import;
@@ -46,10 +50,14 @@ pub struct List {
     pub categories: Vec<String>,
     secret: String,
     pub created_at: i64,
+    pub territory_id: Option<i64>,
+    pub organisation_id: Option<i64>,
+    /// IANA zone of the schedule form (one of `events::time::ZONES`).
+    pub time_zone: String,
 }
 
-const LIST_COLUMNS: &str =
-    "id, community_id, slug, name, description, rhythm, categories, secret, created_at";
+const LIST_COLUMNS: &str = "id, community_id, slug, name, description, rhythm, categories, secret, created_at, \
+     territory_id, organisation_id, time_zone";
 
 fn list_from(r: &sqlx::any::AnyRow) -> Result<List, sqlx::Error> {
     let categories: String = r.try_get("categories")?;
@@ -68,10 +76,19 @@ fn list_from(r: &sqlx::any::AnyRow) -> Result<List, sqlx::Error> {
             .collect(),
         secret: r.try_get("secret")?,
         created_at: r.try_get("created_at")?,
+        territory_id: r.try_get("territory_id")?,
+        organisation_id: r.try_get("organisation_id")?,
+        time_zone: r.try_get("time_zone")?,
     })
 }
 
 impl List {
+    /// The zone its schedule form reads and shows times in (America/Toronto
+    /// when the stored name is not one we offer).
+    pub fn zone(&self) -> chrono_tz::Tz {
+        crate::events::time::zone(&self.time_zone).unwrap_or(chrono_tz::America::Toronto)
+    }
+
     pub fn path(&self) -> String {
         crate::urls::newsletter(&self.slug)
     }
@@ -159,19 +176,46 @@ pub async fn is_editor(db: &Db, list_id: i64, user: Option<&User>) -> Result<boo
     Ok(n > 0)
 }
 
+/// Who a territory's or an organisation's list belongs to (name and page).
+#[derive(Debug, Clone)]
+pub enum Place {
+    Territory { id: i64, name: String, path: String },
+    Organisation { id: i64, name: String, path: String },
+}
+
+impl Place {
+    pub fn name(&self) -> &str {
+        match self {
+            Place::Territory { name, .. } | Place::Organisation { name, .. } => name,
+        }
+    }
+    pub fn path(&self) -> &str {
+        match self {
+            Place::Territory { path, .. } | Place::Organisation { path, .. } => path,
+        }
+    }
+}
+
 /// A list as one viewer sees it.
 pub struct Access {
     pub list: List,
     pub community: Option<Loaded>,
+    /// The territory or organisation it belongs to (then `community` is
+    /// `None` and the audience is public).
+    pub place: Option<Place>,
     /// May read the list's page and archive (and subscribe).
     pub view: bool,
     /// May build and send issues, manage subscribers.
     pub edit: bool,
+    /// Manages what the list belongs to (the instance, the community, the
+    /// territory, the organisation): names editors; not merely an editor.
+    pub manages: bool,
 }
 
 impl Access {
-    /// Whether anyone may read the archive (instance list, or a list of an
-    /// open, active community); otherwise only the community's readers, and
+    /// Whether anyone may read the archive (instance, territory or
+    /// organisation list, or a list of an open, active community);
+    /// otherwise only the community's readers, and
     /// people without an account cannot subscribe.
     pub fn public_audience(&self) -> bool {
         match &self.community {
@@ -196,16 +240,59 @@ pub async fn load(state: &AppState, viewer: Option<&User>, slug: &str) -> AppRes
 
 pub async fn access(state: &AppState, viewer: Option<&User>, list: List) -> AppResult<Access> {
     let editor = is_editor(&state.db, list.id, viewer).await?;
-    let (community, view, edit) = match list.community_id {
-        None => (
-            None,
-            true,
-            policy::can(viewer, Action::Administer)
-                || (editor
-                    && viewer.is_some_and(|u| {
-                        u.status == crate::accounts::Status::Active && u.domain.is_none()
-                    })),
-        ),
+    // An editor acts while an active local account.
+    let active_editor = editor
+        && viewer
+            .is_some_and(|u| u.status == crate::accounts::Status::Active && u.domain.is_none());
+    if let Some(tid) = list.territory_id {
+        let t = crate::territories::by_id(&state.db, tid)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let manages = policy::can(viewer, Action::ManageTerritory);
+        return Ok(Access {
+            list,
+            community: None,
+            place: Some(Place::Territory {
+                id: t.id,
+                path: crate::urls::territory(&t.slug),
+                name: t.name,
+            }),
+            view: true,
+            edit: manages || active_editor,
+            manages,
+        });
+    }
+    if let Some(oid) = list.organisation_id {
+        let o = crate::organisations::by_id(&state.db, oid)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let l = crate::organisations::load(&state.db, &o.slug, viewer)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        // An organisation's list is read by whoever may read the
+        // organisation (its page would 404 otherwise).
+        if !l.view(viewer) {
+            return Err(AppError::NotFound);
+        }
+        let manages = l.edit(viewer);
+        return Ok(Access {
+            list,
+            community: None,
+            place: Some(Place::Organisation {
+                id: l.o.id,
+                path: crate::urls::organisation(&l.o.slug),
+                name: l.o.name,
+            }),
+            view: true,
+            edit: manages || active_editor,
+            manages,
+        });
+    }
+    let (community, view, edit, manages) = match list.community_id {
+        None => {
+            let admin = policy::can(viewer, Action::Administer);
+            (None, true, admin || active_editor, admin)
+        }
         Some(cid) => {
             let c = communities::by_id(&state.db, cid)
                 .await?
@@ -213,8 +300,9 @@ pub async fn access(state: &AppState, viewer: Option<&User>, list: List) -> AppR
             let m = communities::membership(&state.db, c.id, viewer).await?;
             let l = Loaded::new(c, m);
             let view = l.view(viewer);
-            let edit = view && (l.manage(viewer) || editor);
-            (Some(l), view, edit)
+            let manages = view && l.manage(viewer);
+            let edit = manages || (view && editor);
+            (Some(l), view, edit, manages)
         }
     };
     if !view {
@@ -223,8 +311,10 @@ pub async fn access(state: &AppState, viewer: Option<&User>, list: List) -> AppR
     Ok(Access {
         list,
         community,
+        place: None,
         view,
         edit,
+        manages,
     })
 }
 

@@ -47,6 +47,17 @@ pub struct ListValues {
     pub rhythm: String,
     /// One per line.
     pub categories: String,
+    /// An IANA zone among `events::time::ZONES`; empty: America/Toronto.
+    pub time_zone: String,
+}
+
+/// Whom a new list belongs to (by slug).
+#[derive(Debug, Clone, Copy)]
+pub enum Owner<'a> {
+    Instance,
+    Community(&'a str),
+    Territory(&'a str),
+    Organisation(&'a str),
 }
 
 fn valid_slug(s: &str) -> bool {
@@ -57,40 +68,12 @@ fn valid_slug(s: &str) -> bool {
         && !matches!(s, "new" | "confirm" | "unsubscribe")
 }
 
-/// Create a list for the instance (`community` `None`: administrators) or
-/// for a community (whoever manages it).
-pub async fn create_list(
-    state: &AppState,
-    actor: &Actor,
-    community: Option<&str>,
-    v: &ListValues,
-) -> AppResult<List> {
-    let community_id = match community {
-        None => {
-            if !actor.may(Action::Administer) {
-                return Err(AppError::Forbidden);
-            }
-            None
-        }
-        Some(slug) => {
-            let l = crate::communities::access::load(state, actor.user(), slug).await?;
-            if !actor.may(Action::ManageCommunity {
-                c: &l.facts,
-                m: l.m,
-            }) {
-                return Err(AppError::Forbidden);
-            }
-            Some(l.c.id)
-        }
-    };
+/// The checked values: (name, description, rhythm, categories, zone).
+fn checked(v: &ListValues) -> AppResult<(String, String, String, String, String)> {
     let mut errors = Vec::new();
     let name = v.name.trim();
     if name.is_empty() || name.chars().count() > super::NAME_MAX {
         errors.push(("name", "newsletter-error-name"));
-    }
-    let slug = v.slug.trim().to_lowercase();
-    if !valid_slug(&slug) {
-        errors.push(("slug", "newsletter-error-slug"));
     }
     if v.description.chars().count() > super::DESCRIPTION_MAX {
         errors.push(("description", "newsletter-error-description"));
@@ -107,21 +90,104 @@ pub async fn create_list(
     if categories.len() > 20 || categories.iter().any(|c| c.chars().count() > 80) {
         errors.push(("categories", "newsletter-error-categories"));
     }
+    let zone = match v.time_zone.trim() {
+        "" => crate::events::time::DEFAULT_TZ,
+        z => z,
+    };
+    if crate::events::time::zone(zone).is_none() {
+        errors.push(("time_zone", "newsletter-error-time-zone"));
+    }
     if !errors.is_empty() {
         return Err(invalid(errors));
     }
+    Ok((
+        name.to_string(),
+        v.description.trim().to_string(),
+        v.rhythm.trim().to_string(),
+        categories.join("\n"),
+        zone.to_string(),
+    ))
+}
+
+/// The owner's columns (community, territory, organisation) once the actor
+/// may create a list there: the instance's (administrators), a community's
+/// (whoever manages it), a territory's (`ManageTerritory`), an
+/// organisation's (its admins: `EditOrganisation`).
+async fn owner_ids(
+    state: &AppState,
+    actor: &Actor,
+    owner: Owner<'_>,
+) -> AppResult<(Option<i64>, Option<i64>, Option<i64>)> {
+    let allowed_ids = match owner {
+        Owner::Instance => actor.may(Action::Administer).then_some((None, None, None)),
+        Owner::Community(slug) => {
+            let l = crate::communities::access::load(state, actor.user(), slug).await?;
+            actor
+                .may(Action::ManageCommunity {
+                    c: &l.facts,
+                    m: l.m,
+                })
+                .then_some((Some(l.c.id), None, None))
+        }
+        Owner::Territory(slug) => {
+            let t = crate::territories::by_slug(&state.db, slug)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            actor
+                .may(Action::ManageTerritory)
+                .then_some((None, Some(t.id), None))
+        }
+        Owner::Organisation(slug) => {
+            let l = crate::organisations::ops::load_for(state, actor, slug).await?;
+            actor
+                .may(Action::EditOrganisation {
+                    o: &l.facts,
+                    m: l.role,
+                })
+                .then_some((None, None, Some(l.o.id)))
+        }
+    };
+    allowed_ids.ok_or(AppError::Forbidden)
+}
+
+/// Create a list for the instance, a community, a territory or an
+/// organisation (see [`owner_ids`] for who may).
+pub async fn create_list(
+    state: &AppState,
+    actor: &Actor,
+    owner: Owner<'_>,
+    v: &ListValues,
+) -> AppResult<List> {
+    let (community_id, territory_id, organisation_id) = owner_ids(state, actor, owner).await?;
+    let slug = v.slug.trim().to_lowercase();
+    let values = checked(v);
+    let (name, description, rhythm, categories, zone) = match (values, valid_slug(&slug)) {
+        (Ok(c), true) => c,
+        (Ok(_), false) => return Err(invalid(vec![("slug", "newsletter-error-slug")])),
+        (Err(AppError::Invalid { mut fields }), ok) => {
+            if !ok {
+                fields.insert(0, ("slug".into(), "newsletter-error-slug".into()));
+            }
+            return Err(AppError::Invalid { fields });
+        }
+        (Err(e), _) => return Err(e),
+    };
     let secret = hex::encode(rand::random::<[u8; 32]>());
     let mut tx = state.db.begin().await?;
     let r = sqlx::query(
-        "INSERT INTO newsletter_lists (community_id, slug, name, description, rhythm, categories, secret, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        "INSERT INTO newsletter_lists (community_id, territory_id, organisation_id, slug, name, description, rhythm, \
+         categories, time_zone, secret, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(community_id)
+    .bind(territory_id)
+    .bind(organisation_id)
     .bind(&slug)
-    .bind(name)
-    .bind(v.description.trim())
-    .bind(v.rhythm.trim())
-    .bind(categories.join("\n"))
+    .bind(&name)
+    .bind(&description)
+    .bind(&rhythm)
+    .bind(&categories)
+    .bind(&zone)
     .bind(&secret)
     .bind(actor.audit_id())
     .bind(now())
@@ -139,6 +205,36 @@ pub async fn create_list(
     super::by_id(&state.db, id).await?.ok_or(AppError::NotFound)
 }
 
+/// Change a list's name, description, rhythm, categories and time zone
+/// (its slug stays: links and `List-Id` use it). Editors too.
+pub async fn update_list(
+    state: &AppState,
+    actor: &Actor,
+    a: &Access,
+    v: &ListValues,
+) -> AppResult<()> {
+    if !a.edit {
+        return Err(AppError::Forbidden);
+    }
+    let (name, description, rhythm, categories, zone) = checked(v)?;
+    let mut tx = state.db.begin().await?;
+    sqlx::query(
+        "UPDATE newsletter_lists SET name = $1, description = $2, rhythm = $3, categories = $4, time_zone = $5 \
+         WHERE id = $6",
+    )
+    .bind(&name)
+    .bind(&description)
+    .bind(&rhythm)
+    .bind(&categories)
+    .bind(&zone)
+    .bind(a.list.id)
+    .execute(&mut *tx)
+    .await?;
+    audit_in(&mut tx, actor, "newsletter_updated", None, &a.list.slug).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Name an editor of a list (whoever may create the list there).
 pub async fn add_editor(
     state: &AppState,
@@ -146,14 +242,7 @@ pub async fn add_editor(
     a: &Access,
     username: &str,
 ) -> AppResult<()> {
-    let allowed = match &a.community {
-        None => actor.may(Action::Administer),
-        Some(l) => actor.may(Action::ManageCommunity {
-            c: &l.facts,
-            m: l.m,
-        }),
-    };
-    if !allowed {
+    if !a.manages {
         return Err(AppError::Forbidden);
     }
     let Some(u) = accounts::by_username(&state.db, username.trim()).await? else {

@@ -40,8 +40,10 @@ pub async fn audience(db: &Db, list: List) -> AppResult<Access> {
     Ok(Access {
         list,
         community,
+        place: None,
         view: true,
         edit: false,
+        manages: false,
     })
 }
 

@@ -106,6 +106,11 @@ pub enum Action<'a> {
     /// Verify or refuse organisations, grant claims, edit the sectors list,
     /// configure geocoding.
     VerifyOrganisations,
+    /// Manage what belongs to a territory (its newsletters, the external
+    /// feeds its page gathers). Territories have no members or roles of
+    /// their own — they are the instance's reference layer, imported by
+    /// administrators —, so administrators.
+    ManageTerritory,
     /// Propose an initiative for the map (moderators validate it).
     ProposeInitiative,
     /// See an initiative (page, list, map, GeoJSON, exports).
@@ -223,6 +228,7 @@ pub fn system_may(action: Action<'_>) -> bool {
         | Action::ViewOrganisation { .. }
         | Action::EditOrganisation { .. }
         | Action::VerifyOrganisations
+        | Action::ManageTerritory
         | Action::ViewInitiative { .. }
         | Action::EditInitiative { .. }
         | Action::ModerateInitiatives
@@ -356,6 +362,7 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
                 && o.visibility == OrgVisibility::Public
         }
         Action::VerifyOrganisations => is_admin,
+        Action::ManageTerritory => is_admin,
         Action::ProposeInitiative => v.is_some(),
         Action::ViewInitiative { i } => {
             i.status == InitiativeStatus::Validated
