@@ -193,7 +193,10 @@ async fn serve(mut stream: TcpStream, seen: Arc<Mutex<Seen>>, huge_sent: Arc<Ato
             .await;
         return;
     }
-    let Some((body, kind)) = fixture(path.trim_start_matches('/')) else {
+    // A query string names the same fixture (a second subscription to one
+    // feed under another address: its items are duplicates).
+    let file = path.split('?').next().unwrap_or_default();
+    let Some((body, kind)) = fixture(file.trim_start_matches('/')) else {
         let _ = stream
             .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             .await;

@@ -114,7 +114,7 @@ async fn territory_and_organisation_lists_subscription_privacy_archive_and_time_
     let (status, page) = text(&anonymous, app.at("/t/mauricie")).await;
     assert_eq!(status, 200);
     assert!(
-        page.contains("href=\"/newsletters/nouvelles-mauricie\""),
+        page.contains("href=\"/newsletters/nouvelles%2Dmauricie\""),
         "linked from the territory: {}",
         page.split("<main").nth(1).unwrap_or(&page)
     );
@@ -155,7 +155,7 @@ async fn territory_and_organisation_lists_subscription_privacy_archive_and_time_
     let (status, page) = text(&anonymous, app.at("/o/coop-vieux-port")).await;
     assert_eq!(status, 200);
     assert!(
-        page.contains("href=\"/newsletters/lettre-coop\""),
+        page.contains("href=\"/newsletters/lettre%2Dcoop\""),
         "linked from the organisation"
     );
     let (_, page) = text(&anonymous, app.at("/newsletters/lettre-coop")).await;
