@@ -256,6 +256,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "portability",
         include_str!("../../../migrations/0060_portability.sql"),
     ),
+    (
+        69,
+        "import_aliases",
+        include_str!("../../../migrations/0069_import_aliases.sql"),
+    ),
+    (
+        70,
+        "import_runs",
+        include_str!("../../../migrations/0070_import_runs.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to
