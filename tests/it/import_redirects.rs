@@ -115,7 +115,7 @@ async fn discourse_urls_redirect_and_links_to_the_forum_are_rewritten() {
         ("/t/sujet-102/102/".into(), format!("/p/{t102}")),
         ("/c/habitation-communautaire".into(), format!("/c/{cat}")),
         ("/c/habitation-communautaire/5".into(), format!("/c/{cat}")),
-        ("/u/marie_tremblay".into(), format!("/u/{user}")),
+        ("/u/marie_tremblay".into(), passerelles::urls::user(&user)),
     ] {
         assert_eq!(
             get_as(&app, forum, &old).await,
@@ -210,7 +210,7 @@ async fn humhub_permalinks_and_spaces_redirect() {
             format!("/p/{post}?reply={comment}#r-{comment}"),
         ),
         ("/s/securite-alimentaire/".into(), format!("/c/{space}")),
-        ("/u/admin/".into(), format!("/u/{admin}")),
+        ("/u/admin/".into(), passerelles::urls::user(&admin)),
     ] {
         let got = get_as(&app, host, &old).await;
         assert_eq!(got, (301, app.at(&new)), "{old}");
