@@ -29,6 +29,10 @@ pub enum ImportCommand {
         dir: PathBuf,
         #[arg(long)]
         dry_run: bool,
+        /// The old forum's address (https://forum.example): its links in
+        /// texts are rewritten and its old paths redirected here.
+        #[arg(long)]
+        origin: Option<String>,
         #[arg(long)]
         quiet_report: bool,
     },
@@ -38,6 +42,10 @@ pub enum ImportCommand {
         dir: PathBuf,
         #[arg(long)]
         dry_run: bool,
+        /// The old forum's address (https://forum.example): its links in
+        /// texts are rewritten and its old paths redirected here.
+        #[arg(long)]
+        origin: Option<String>,
         #[arg(long)]
         quiet_report: bool,
     },
@@ -83,6 +91,11 @@ fn print(pre: &[Line], report: &Report, quiet: bool) {
 }
 
 pub async fn import(state: &AppState, command: ImportCommand) -> anyhow::Result<()> {
+    let (format, name) = match &command {
+        ImportCommand::Community { file, .. } => ("community", file.display().to_string()),
+        ImportCommand::Discourse { dir, .. } => ("discourse", dir.display().to_string()),
+        ImportCommand::Humhub { dir, .. } => ("humhub", dir.display().to_string()),
+    };
     let (bundle, pre, archive, dry_run, quiet) = match command {
         ImportCommand::Community {
             file,
@@ -96,26 +109,47 @@ pub async fn import(state: &AppState, command: ImportCommand) -> anyhow::Result<
         ImportCommand::Discourse {
             dir,
             dry_run,
+            origin,
             quiet_report,
         } => {
-            let (b, pre) = portability::discourse::read_dir(&dir)?;
+            let (mut b, pre) = portability::discourse::read_dir(&dir)?;
+            b.origin = origin.or(b.origin);
             (b, pre, None, dry_run, quiet_report)
         }
         ImportCommand::Humhub {
             dir,
             dry_run,
+            origin,
             quiet_report,
         } => {
-            let (b, pre) = portability::humhub::read_dir(&dir)?;
+            let (mut b, pre) = portability::humhub::read_dir(&dir)?;
+            b.origin = origin.or(b.origin);
             (b, pre, None, dry_run, quiet_report)
         }
     };
     let blobs = |sha: &str| archive.as_ref().and_then(|a| a.blob(sha));
     let mut progress = bar;
-    let report =
-        portability::import::run(state, &Actor::CLI, &bundle, &blobs, dry_run, &mut progress)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The run is listed on the administration page (`/admin/imports`).
+    let run =
+        portability::runs::start(&state.db, format, &name, None, dry_run, &Actor::CLI).await?;
+    let report = match portability::import::run_recorded(
+        state,
+        &Actor::CLI,
+        &bundle,
+        &blobs,
+        dry_run,
+        Some(run),
+        &mut progress,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            portability::runs::fail(&state.db, run, &e.to_string()).await?;
+            anyhow::bail!("{e}");
+        }
+    };
+    portability::runs::finish(&state.db, run, &report, &pre).await?;
     print(&pre, &report, quiet);
     Ok(())
 }

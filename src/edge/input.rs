@@ -37,6 +37,10 @@ pub const NUL_KEY: &str = "field-nul-character";
 /// The message key of a JSON field the API's document does not list.
 pub const UNKNOWN_KEY: &str = "field-unknown";
 
+/// A community archive sent to `/admin/imports` (the command line has no
+/// limit).
+pub const ARCHIVE_BODY: usize = 512 * 1024 * 1024;
+
 /// The body limit of a route (its matched path, as declared in the
 /// routers). The one table of it: routers set no limit of their own.
 pub fn body_limit(method: &Method, route: Option<&str>) -> usize {
@@ -61,6 +65,8 @@ pub fn body_limit(method: &Method, route: Option<&str>) -> usize {
         "/c/{slug}/events/import" | "/api/v1/communities/{slug}/events/import" => {
             crate::events::ics::MAX_BYTES + FORM_BODY
         }
+        // A community archive (streamed to a file as it is read).
+        "/admin/imports" => ARCHIVE_BODY,
         _ => FORM_BODY,
     }
 }

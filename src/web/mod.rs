@@ -15,6 +15,7 @@ pub mod initiatives;
 pub mod library;
 pub mod media;
 pub mod moderation;
+pub mod moved;
 pub mod newsletters;
 pub mod notifications;
 pub mod oidc;
@@ -89,6 +90,8 @@ pub fn router(state: AppState) -> Router {
         ))
         // Body limit per route, U+0000 refused, before any handler.
         .layer(middleware::from_fn(crate::edge::input::guard))
+        // Old addresses of imported items: a 301 to their pages here.
+        .layer(middleware::from_fn_with_state(state.clone(), moved::moved))
         .layer(middleware::from_fn_with_state(state.clone(), finish_errors))
         // Compress pages, not tiny bodies (error replies stay plain, so an
         // early 413 is not raced by a compressed stream). The fastest level:

@@ -3,7 +3,10 @@
 //! page, an event, files in a folder) is exported by its owner, the archive
 //! is imported into a second, fresh instance, and every page of the
 //! community reads the same there; importing the archive again changes
-//! nothing; a member who is not the owner may not export.
+//! nothing; a member who is not the owner may not export. Version 2: a
+//! publication's earlier versions and attachments travel; the old
+//! addresses, asked under the old instance's name, answer 301 to the new
+//! pages; links of the texts to the old instance lead to the new pages.
 
 use passerelles::actor::Actor;
 use passerelles::error::AppError;
@@ -92,18 +95,45 @@ async fn community_export_then_import_into_a_fresh_instance_gives_the_same_pages
         Vec::new(),
     )
     .await;
+    let p2_body = format!(
+        "Pour la roue arrière, voir [le vélo]({}/p/{p1}) et [le fil](/p/{p1}).",
+        a.state.config.public_url()
+    );
     let p2 = publish(
         &a,
         &member_c,
         &[
             ("kind", "question"),
             ("title", "Qui a une clé de 15 ?"),
-            ("body", "Pour la roue arrière."),
+            ("body", &p2_body),
             ("communities", &cid_s),
         ],
-        Vec::new(),
+        vec![("liste.txt", b"Cle de 15, cle de 17\n".to_vec())],
     )
     .await;
+    // The first publication is edited once: an earlier version.
+    let csrf = a.csrf(&owner_c, &format!("/p/{p1}/edit")).await;
+    let res = owner_c
+        .post(a.at(&format!("/p/{p1}/edit")))
+        .multipart(
+            Form::new()
+                .text("csrf", csrf)
+                .text("title", "Réparer un vélo")
+                .text(
+                    "body",
+                    "Les **outils** sont au local (clé au bar), #entraide.",
+                )
+                .text("tags", "vélo, réparation"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "edited");
+    let aid: i64 = sqlx::query_scalar("SELECT id FROM attachments WHERE publication_id = $1")
+        .bind(p2)
+        .fetch_one(&a.state.db.pool)
+        .await
+        .unwrap();
     let r1 = reply(&a, &member_c, p1, "J'apporte ma pompe.").await;
     let r1_s = r1.to_string();
     let res = a
@@ -218,6 +248,24 @@ async fn community_export_then_import_into_a_fresh_instance_gives_the_same_pages
     drop(file);
     assert_eq!(bundle.publications.len(), 2);
     assert_eq!(bundle.files.len(), 1);
+    assert_eq!(bundle.version, 2);
+    let first = bundle
+        .publications
+        .iter()
+        .find(|p| p.id == p1.to_string())
+        .unwrap();
+    assert_eq!(first.revisions.len(), 1, "the version before the edit");
+    assert_eq!(
+        first.revisions[0].body,
+        "Les **outils** sont au local, #entraide."
+    );
+    let second = bundle
+        .publications
+        .iter()
+        .find(|p| p.id == p2.to_string())
+        .unwrap();
+    assert_eq!(second.attachments.len(), 1);
+    assert_eq!(second.aliases, vec![format!("/p/{p2}")]);
     assert!(
         bundle.users.iter().all(|u| u.email.is_none()),
         "no addresses leave"
@@ -244,7 +292,7 @@ async fn community_export_then_import_into_a_fresh_instance_gives_the_same_pages
         ))
         .arg(&path)
         .arg(format!(
-            "{}/docs/community-export/schema-v1.json",
+            "{}/docs/community-export/schema-v2.json",
             env!("CARGO_MANIFEST_DIR")
         ))
         .output()
@@ -258,7 +306,12 @@ async fn community_export_then_import_into_a_fresh_instance_gives_the_same_pages
     assert_eq!(summary["problems"], serde_json::json!([]));
     assert_eq!(summary["publications"], 2);
     assert_eq!(summary["replies"], 3);
-    assert_eq!(summary["files_hashed"], 1);
+    assert_eq!(
+        summary["files_hashed"], 2,
+        "the space's file and the attachment"
+    );
+    assert_eq!(summary["attachments"], 1);
+    assert_eq!(summary["revisions"], 1);
 
     // The archive's community.json is a documented bundle, version 1.
     let archive = portability::export::Archive::open(&path).expect("archive reads");
@@ -331,6 +384,9 @@ async fn community_export_then_import_into_a_fresh_instance_gives_the_same_pages
         format!("/c/atelier/files?folder={folder}"),
         format!("/c/atelier/files?folder={bf}"),
     ));
+    let q1 = local(&b, &src, "publication", p1).await;
+    let q2 = local(&b, &src, "publication", p2).await;
+    paths.push((format!("/p/{p1}/history"), format!("/p/{q1}/history")));
     for (pa, pb) in &paths {
         let (ta, tb) = (page(&a, pa).await, page(&b, pb).await);
         assert!(ta.len() > 40, "{pa} has content: {ta}");
@@ -345,6 +401,102 @@ async fn community_export_then_import_into_a_fresh_instance_gives_the_same_pages
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(&res.bytes().await.unwrap()[..], b"Guide de la roue libre\n");
+
+    // The attachment came along, bytes and all.
+    let qa = local(&b, &src, "attachment", aid).await;
+    let res = b
+        .client()
+        .get(b.at(&format!("/p/{q2}/attachments/{qa}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(&res.bytes().await.unwrap()[..], b"Cle de 15, cle de 17\n");
+
+    // The old addresses, asked of the new instance under the old one's
+    // name (its domain now points there), answer 301 to the new pages.
+    let old_host = a.url.trim_start_matches("http://").to_string();
+    let qr1 = local(&b, &src, "reply", r1).await;
+    let moved = [
+        (format!("/p/{p1}"), format!("/p/{q1}")),
+        (format!("/p/{p2}/"), format!("/p/{q2}")),
+        ("/c/atelier".into(), "/c/atelier".into()),
+        ("/c/atelier/members".into(), "/c/atelier/members".into()),
+        (
+            format!("/p/{p1}?reply={r1}"),
+            format!("/p/{q1}?reply={qr1}#r-{qr1}"),
+        ),
+        (format!("/e/{event}"), format!("/e/{e}")),
+        ("/u/bastien".into(), "/u/bastien".into()),
+        (
+            "/c/atelier/wiki/horaire-du-local".into(),
+            "/c/atelier/wiki/horaire-du-local".into(),
+        ),
+        (
+            format!("/c/atelier/files/{}", bundle.files[0].id),
+            format!("/c/atelier/files/{f}"),
+        ),
+        (
+            format!("/p/{p2}/attachments/{aid}"),
+            format!("/p/{q2}/attachments/{qa}"),
+        ),
+    ];
+    for (old, new) in &moved {
+        let res = b
+            .client()
+            .get(b.at(old))
+            .header("host", &old_host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 301, "{old}");
+        assert_eq!(res.headers()["location"], b.at(new).as_str(), "{old}");
+    }
+    // What the old instance never had is not found.
+    let res = b
+        .client()
+        .get(b.at("/p/999999"))
+        .header("host", &old_host)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    // The links of the texts to the old instance lead to the new pages.
+    let body: String = sqlx::query_scalar("SELECT body FROM publications WHERE id = $1")
+        .bind(q2)
+        .fetch_one(&b.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        body,
+        format!(
+            "Pour la roue arrière, voir [le vélo]({}/p/{q1}) et [le fil](/p/{q1}).",
+            b.url
+        )
+    );
+    let html = b
+        .client()
+        .get(b.at(&format!("/p/{q2}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("href=\"{}/p/{q1}\"", b.url)),
+        "absolute link rewritten"
+    );
+    assert!(
+        html.contains(&format!("href=\"/p/{q1}\"")),
+        "path link rewritten"
+    );
+    assert!(
+        page(&b, &format!("/p/{q1}"))
+            .await
+            .contains("Réparer un vélo")
+    );
 
     // Again: nothing changes.
     let again = portability::import::run(
@@ -371,4 +523,10 @@ async fn community_export_then_import_into_a_fresh_instance_gives_the_same_pages
             "{pa} after a second import"
         );
     }
+    let again_body: String = sqlx::query_scalar("SELECT body FROM publications WHERE id = $1")
+        .bind(q2)
+        .fetch_one(&b.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(again_body, body, "links are rewritten once");
 }

@@ -45,6 +45,7 @@ mod federation_signatures;
 mod feeds;
 mod first_hour;
 mod health;
+mod import_redirects;
 mod initiatives;
 mod lexicon_import;
 mod lexicon_tags;

@@ -46,6 +46,7 @@ async fn footprint(db: &passerelles::db::Db) -> BTreeMap<String, (i64, i64)> {
         ("publication_tags", "publication_id"),
         ("replies", "id"),
         ("import_items", "local_id"),
+        ("import_aliases", "local_id"),
         ("search_docs", "ref_id"),
     ] {
         let sql = format!("SELECT COUNT(*), COALESCE(MAX({id}), 0) FROM {table}");
@@ -505,6 +506,20 @@ async fn import_killed_with_sigkill_mid_way_then_resumed_ends_like_an_uninterrup
     let child = cli_import(&export, &url, &dir).await;
     let out = child.wait_with_output().await.unwrap();
     assert!(out.status.success());
+    // Both runs are recorded (`/admin/imports`): the killed one says how
+    // far it got, the resumed one is done.
+    let runs: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT format, status, done FROM import_runs ORDER BY id")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert_eq!(
+        (runs[0].0.as_str(), runs[0].1.as_str()),
+        ("humhub", "running")
+    );
+    assert!(runs[0].2 > 0, "the killed run's progress was written");
+    assert_eq!(runs[1].1, "done");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let imported_after: usize = stdout
         .lines()

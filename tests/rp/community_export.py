@@ -3,7 +3,7 @@
 Usage: community_export.py ARCHIVE.zip SCHEMA.json
 
 - `zipfile` opens the archive and checks every entry's CRC (testzip);
-- `community.json` is validated against docs/community-export/schema-v1.json
+- `community.json` is validated against docs/community-export/schema-v2.json
   with `jsonschema` (Draft 2020-12);
 - every file the bundle lists has its bytes at files/<sha256>, and their
   SHA-256 is that name; every reference (members, authors, communities,
@@ -39,6 +39,9 @@ def main():
         if p["author"] is not None and p["author"] not in users:
             problems.append("author of publication " + p["id"])
         problems += ["community " + c for c in p["communities"] if c not in communities]
+        for rev in p.get("revisions", []):
+            if rev["editor"] is not None and rev["editor"] not in users:
+                problems.append("editor of a revision of publication " + p["id"])
         replies = {r["id"] for r in p["replies"]}
         for r in p["replies"]:
             if r["parent"] is not None and r["parent"] not in replies:
@@ -46,6 +49,14 @@ def main():
     pages = {w["id"] for w in bundle["wiki"]}
     problems += ["wiki parent " + w["id"] for w in bundle["wiki"] if w["parent"] is not None and w["parent"] not in pages]
     hashed = 0
+    attachments = [a for p in bundle["publications"] for a in p.get("attachments", [])]
+    for a in attachments:
+        data = z.read("files/" + a["sha256"])
+        if hashlib.sha256(data).hexdigest() != a["sha256"] or len(data) != a["size"]:
+            problems.append("bytes of attachment " + a["id"])
+        if a["uploaded_by"] is not None and a["uploaded_by"] not in users:
+            problems.append("uploader of attachment " + a["id"])
+        hashed += 1
     for f in bundle["files"]:
         data = z.read("files/" + f["sha256"])
         if hashlib.sha256(data).hexdigest() != f["sha256"] or len(data) != f["size"]:
@@ -57,6 +68,9 @@ def main():
         "publications": len(bundle["publications"]),
         "replies": sum(len(p["replies"]) for p in bundle["publications"]),
         "files_hashed": hashed,
+        "attachments": len(attachments),
+        "revisions": sum(len(p.get("revisions", [])) for p in bundle["publications"]),
+        "aliases": sum(len(x.get("aliases", [])) for k in ("users", "communities", "publications", "events", "wiki", "files") for x in bundle[k]),
         "problems": problems,
     }))
 

@@ -282,6 +282,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0067_gone_actors.sql"),
     ),
     (
+        69,
+        "import_aliases",
+        include_str!("../../../migrations/0069_import_aliases.sql"),
+    ),
+    (
+        70,
+        "import_runs",
+        include_str!("../../../migrations/0070_import_runs.sql"),
+    ),
+    (
         72,
         "content_version_event_tags",
         include_str!("../../../migrations/0072_content_version_event_tags.sql"),

@@ -69,6 +69,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/delete", post(delete_user))
         .route("/admin/users/{id}/delete/cancel", post(cancel_delete_user))
         .route("/admin/health", get(health_page))
+        .route("/admin/imports", get(imports::imports).post(imports::start))
+        .route("/admin/imports/{id}", get(imports::run_page))
 }
 
 // ---- access -----------------------------------------------------------------------
@@ -163,7 +165,7 @@ pub struct NavItem {
 /// list behind every admin page's side menu, including the pages that live
 /// elsewhere (`/admin/communities` in `web::communities`, `/admin/reports`
 /// in `web::moderation`).
-pub const SECTIONS: [(&str, &str); 12] = [
+pub const SECTIONS: [(&str, &str); 13] = [
     ("/admin", "admin-nav-dashboard"),
     ("/admin/users", "admin-nav-users"),
     ("/admin/registrations", "admin-nav-registrations"),
@@ -176,6 +178,7 @@ pub const SECTIONS: [(&str, &str); 12] = [
     ("/admin/audit", "admin-nav-audit"),
     ("/admin/federation", "federation-admin-nav"),
     ("/admin/health", "health-admin-nav"),
+    ("/admin/imports", "admin-nav-imports"),
 ];
 
 /// The administration side menu, with `current` (a section's path) marked.
@@ -348,6 +351,7 @@ mod audit;
 mod deletion;
 mod federation;
 mod health;
+mod imports;
 mod instance;
 mod invitations;
 mod people;

@@ -72,6 +72,7 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<(Bundle, Vec<Line>)> {
         by_name.insert(username.to_lowercase(), id.clone());
         users.push(User {
             id: id.clone(),
+            aliases: vec![format!("/u/{username}")],
             username: username.clone(),
             display_name: s(u, "name"),
             bio: String::new(),
@@ -139,9 +140,17 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<(Bundle, Vec<Line>)> {
             let d = s(c, "description_text");
             if d.is_empty() { s(c, "description") } else { d }
         };
+        let slug = s(c, "slug");
         communities.push(Community {
+            // Discourse answers a category at /c/{slug}, /c/{slug}/{id}
+            // and /c/{id}.
+            aliases: vec![
+                format!("/c/{slug}"),
+                format!("/c/{slug}/{id}"),
+                format!("/c/{id}"),
+            ],
             id,
-            slug: s(c, "slug"),
+            slug,
             name: s(c, "name"),
             description,
             charter: String::new(),
@@ -172,6 +181,7 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<(Bundle, Vec<Line>)> {
             continue;
         }
         let category = s(&t, "category_id");
+        let topic_slug = s(&t, "slug");
         if !category_ids.contains(&category) {
             skipped.push(skip(
                 "publication",
@@ -233,6 +243,13 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<(Bundle, Vec<Line>)> {
                 .and_then(|n| by_number.get(&n).cloned());
             by_number.insert(number, pid.clone());
             replies.push(Reply {
+                // A post: /t/{slug}/{topic}/{number}, and its short link /p/{id}.
+                aliases: vec![
+                    format!("/t/{topic_slug}/{id}/{number}"),
+                    format!("/t/{id}/{number}"),
+                    format!("/p/{pid}"),
+                ],
+                revisions: Vec::new(),
                 id: pid,
                 parent,
                 author,
@@ -264,7 +281,18 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<(Bundle, Vec<Line>)> {
             }
         };
         let created = parse_time(&s(&t, "created_at")).unwrap_or(0);
+        let first_number = first["post_number"].as_i64().unwrap_or(1);
         publications.push(Publication {
+            // A topic: /t/{slug}/{id}, /t/{id}, its first post's numbers
+            // and short link.
+            aliases: vec![
+                format!("/t/{topic_slug}/{id}"),
+                format!("/t/{id}"),
+                format!("/t/{topic_slug}/{id}/{first_number}"),
+                format!("/p/{}", s(first, "id")),
+            ],
+            revisions: Vec::new(),
+            attachments: Vec::new(),
             id,
             kind: "discussion".into(),
             title,

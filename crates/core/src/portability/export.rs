@@ -6,16 +6,23 @@
 //! What goes in: the community's settings; its active members (and pending
 //! requests, bans) with their consent flags but never their e-mail
 //! addresses; the publications shared into it that are not deleted, with
-//! their replies (deleted ones left out), tags and moderation state; its
-//! events; its wiki pages (current text); its files (every version).
+//! their replies (deleted ones left out), tags, moderation state, earlier
+//! versions and attachments; its events; its wiki pages (current text);
+//! its files (every version). Every item carries the paths it has here
+//! (`aliases`), which the importing instance redirects to its new pages.
 //! People of other instances are left out (their copies live there).
+//! Attachments and space files are written as `files/<sha256>`, each
+//! once, one at a time.
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 
 use sqlx::Row;
 
-use super::{Bundle, Community, Consents, Event, File, Member, Publication, Reply, User, WikiPage};
+use super::{
+    Attachment, Bundle, Community, Consents, Event, File, Member, Publication, Reply, Revision,
+    User, WikiPage,
+};
 use crate::actor::Actor;
 use crate::communities::access::Loaded;
 use crate::data_rights::zip::ZipStream;
@@ -54,6 +61,7 @@ pub async fn bundle(db: &Db, public_url: &str, community_id: i64) -> anyhow::Res
     .await?;
     let community = Community {
         id: community_id.to_string(),
+        aliases: vec![crate::urls::community(&slug)],
         slug: slug.clone(),
         name: c.try_get("name")?,
         description: c.try_get("description")?,
@@ -108,6 +116,16 @@ pub async fn bundle(db: &Db, public_url: &str, community_id: i64) -> anyhow::Res
         .bind(id)
         .fetch_all(&db.pool)
         .await?;
+        let revisions = revisions_of(
+            db,
+            "SELECT editor_id, title, body, created_at FROM publication_revisions \
+             WHERE publication_id = $1 ORDER BY created_at, id",
+            id,
+            &mut people,
+            &locals,
+        )
+        .await?;
+        let attachments = attachments_of(db, id, &mut people, &locals).await?;
         let replies: Vec<(i64, Option<i64>, Option<i64>, String, String, i64)> = sqlx::query_as(
             "SELECT id, parent_id, author_id, body, status, created_at FROM replies \
              WHERE publication_id = $1 AND status <> 'deleted' ORDER BY created_at, id",
@@ -117,8 +135,30 @@ pub async fn bundle(db: &Db, public_url: &str, community_id: i64) -> anyhow::Res
         .await?;
         let status: String = r.try_get("status")?;
         let link_status: String = r.try_get("link_status")?;
+        let mut reply_list = Vec::with_capacity(replies.len());
+        for (rid, parent, author, body, status, at) in replies {
+            reply_list.push(Reply {
+                id: rid.to_string(),
+                aliases: vec![format!("{}?reply={rid}", crate::urls::publication(id))],
+                parent: parent.map(|p| p.to_string()),
+                author: local(author, &mut people, &locals),
+                body,
+                status,
+                created_at: at,
+                revisions: revisions_of(
+                    db,
+                    "SELECT editor_id, '' AS title, body, created_at FROM reply_revisions \
+                     WHERE reply_id = $1 ORDER BY created_at, id",
+                    rid,
+                    &mut people,
+                    &locals,
+                )
+                .await?,
+            });
+        }
         publications.push(Publication {
             id: id.to_string(),
+            aliases: vec![crate::urls::publication(id)],
             kind: r.try_get("kind")?,
             title: r.try_get("title")?,
             body: r.try_get("body")?,
@@ -134,17 +174,9 @@ pub async fn bundle(db: &Db, public_url: &str, community_id: i64) -> anyhow::Res
             },
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
-            replies: replies
-                .into_iter()
-                .map(|(rid, parent, author, body, status, at)| Reply {
-                    id: rid.to_string(),
-                    parent: parent.map(|p| p.to_string()),
-                    author: local(author, &mut people, &locals),
-                    body,
-                    status,
-                    created_at: at,
-                })
-                .collect(),
+            replies: reply_list,
+            revisions,
+            attachments,
         });
     }
 
@@ -166,6 +198,7 @@ pub async fn bundle(db: &Db, public_url: &str, community_id: i64) -> anyhow::Res
                 .await?;
         events.push(Event {
             id: id.to_string(),
+            aliases: vec![crate::urls::event(id)],
             uid: r.try_get("uid")?,
             communities: vec![community_id.to_string()],
             title: r.try_get("title")?,
@@ -194,6 +227,7 @@ pub async fn bundle(db: &Db, public_url: &str, community_id: i64) -> anyhow::Res
     }
 
     // Wiki pages, parents before their children.
+    let slug_c = slug.clone();
     let pages: Vec<(i64, Option<i64>, String, String, String, Option<i64>, i64, i64)> = sqlx::query_as(
         "SELECT id, parent_id, slug, title, body, created_by, created_at, updated_at FROM wiki_pages \
          WHERE community_id = $1 ORDER BY id",
@@ -214,6 +248,7 @@ pub async fn bundle(db: &Db, public_url: &str, community_id: i64) -> anyhow::Res
             placed.insert(id);
             wiki.push(WikiPage {
                 id: id.to_string(),
+                aliases: vec![crate::urls::wiki_page(&slug_c, &slug)],
                 community: community_id.to_string(),
                 parent: parent.map(|p| p.to_string()),
                 slug,
@@ -264,6 +299,7 @@ pub async fn bundle(db: &Db, public_url: &str, community_id: i64) -> anyhow::Res
         .into_iter()
         .map(|(id, folder, name, ct, sha, size, by, at)| File {
             id: id.to_string(),
+            aliases: vec![crate::urls::space_file(&slug, id)],
             community: community_id.to_string(),
             folder: if folder == 0 {
                 String::new()
@@ -294,9 +330,11 @@ pub async fn bundle(db: &Db, public_url: &str, community_id: i64) -> anyhow::Res
         .fetch_all(&db.pool)
         .await?;
         for r in rows {
+            let username: String = r.try_get("username")?;
             users.push(User {
                 id: r.try_get::<i64, _>("id")?.to_string(),
-                username: r.try_get("username")?,
+                aliases: vec![crate::urls::user(&username)],
+                username,
                 display_name: r.try_get("display_name")?,
                 bio: r.try_get("bio")?,
                 email: None,
@@ -314,6 +352,7 @@ pub async fn bundle(db: &Db, public_url: &str, community_id: i64) -> anyhow::Res
         format: super::FORMAT.into(),
         version: super::VERSION,
         source: format!("passerelles:{host}/{slug}"),
+        origin: Some(public_url.trim_end_matches('/').to_string()),
         exported_at: now(),
         users,
         communities: vec![community],
@@ -322,6 +361,67 @@ pub async fn bundle(db: &Db, public_url: &str, community_id: i64) -> anyhow::Res
         wiki,
         files,
     })
+}
+
+/// Earlier versions of a publication or a reply (`sql` selects editor_id,
+/// title, body, created_at for the id bound as `$1`).
+async fn revisions_of(
+    db: &Db,
+    sql: &'static str,
+    id: i64,
+    people: &mut BTreeSet<i64>,
+    locals: &BTreeSet<i64>,
+) -> anyhow::Result<Vec<Revision>> {
+    let rows: Vec<(Option<i64>, String, String, i64)> =
+        sqlx::query_as(sql).bind(id).fetch_all(&db.pool).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(editor, title, body, at)| Revision {
+            editor: editor.filter(|e| locals.contains(e)).map(|e| {
+                people.insert(e);
+                e.to_string()
+            }),
+            title,
+            body,
+            created_at: at,
+        })
+        .collect())
+}
+
+/// A publication's attachments, each hashed (its bytes read one at a time).
+async fn attachments_of(
+    db: &Db,
+    publication_id: i64,
+    people: &mut BTreeSet<i64>,
+    locals: &BTreeSet<i64>,
+) -> anyhow::Result<Vec<Attachment>> {
+    let ids: Vec<(i64, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT id, uploader_id, created_at FROM attachments WHERE publication_id = $1 ORDER BY id",
+    )
+    .bind(publication_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for (id, uploader, at) in ids {
+        let Some((name, content_type, bytes)) =
+            crate::publications::attachment_bytes(db, publication_id, id).await?
+        else {
+            continue;
+        };
+        out.push(Attachment {
+            id: id.to_string(),
+            name,
+            content_type,
+            sha256: crate::library::storage::sha256_hex(&bytes),
+            size: bytes.len() as i64,
+            uploaded_by: uploader.filter(|u| locals.contains(u)).map(|u| {
+                people.insert(u);
+                u.to_string()
+            }),
+            created_at: at,
+        });
+    }
+    Ok(out)
 }
 
 /// Write the archive of a community into `out` (its owner or the instance).
@@ -350,6 +450,30 @@ pub async fn write<W: Write + Send>(
     zip.write_all(README.as_bytes()).map_err(io)?;
     out.write_all(&zip.take_output()).map_err(io)?;
     let mut seen = BTreeSet::new();
+    let attached: Vec<(i64, i64, String)> = b
+        .publications
+        .iter()
+        .flat_map(|p| {
+            p.attachments.iter().map(|a| {
+                (
+                    p.id.parse().unwrap_or(0),
+                    a.id.parse().unwrap_or(0),
+                    a.sha256.clone(),
+                )
+            })
+        })
+        .collect();
+    for (pid, aid, sha256) in attached {
+        if !seen.insert(sha256.clone()) {
+            continue;
+        }
+        let bytes = crate::publications::attachment_bytes(&state.db, pid, aid).await?;
+        if let Some((_, _, bytes)) = bytes {
+            zip.start(&format!("files/{sha256}")).map_err(io)?;
+            zip.write_all(&bytes).map_err(io)?;
+            out.write_all(&zip.take_output()).map_err(io)?;
+        }
+    }
     for f in &b.files {
         if !seen.insert(f.sha256.clone()) {
             continue;
@@ -379,10 +503,11 @@ pub async fn write<W: Write + Send>(
     Ok(b)
 }
 
-const README: &str = "Passerelles community archive, format passerelles-community version 1.\n\
+const README: &str = "Passerelles community archive, format passerelles-community version 2.\n\
 community.json: the community, its members (with their consents, without e-mail addresses),\n\
-publications with replies, events, wiki pages and the list of files; files/<sha256>: the files.\n\
-Schema: docs/community-export/schema-v1.json in the Passerelles source.\n\
+publications with replies, earlier versions and attachments, events, wiki pages and the list\n\
+of files; files/<sha256>: the bytes of the files and attachments.\n\
+Schema: docs/community-export/schema-v2.json in the Passerelles source.\n\
 Import it on another instance: passerelles admin import community <this file>\n";
 
 /// Read an archive written by [`write`]: the bundle, and the bytes of each

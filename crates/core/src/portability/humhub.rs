@@ -70,8 +70,16 @@ fn title_of(message: &str) -> String {
 pub fn read_dir(dir: &Path) -> anyhow::Result<(Bundle, Vec<Line>)> {
     let mut skipped = Vec::new();
     let mut users = Vec::new();
+    // The network's address, from the profile links the API gives.
+    let mut origin: Option<String> = None;
     for u in pages(dir, "user")? {
         let id = s(&u, "id");
+        if origin.is_none() {
+            origin = url::Url::parse(&s(&u, "url"))
+                .ok()
+                .filter(|x| x.host_str().is_some())
+                .map(|x| x.origin().ascii_serialization());
+        }
         let account = &u["account"];
         let username = s(account, "username");
         if account["status"].as_i64() == Some(0) {
@@ -80,6 +88,7 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<(Bundle, Vec<Line>)> {
         }
         let profile = &u["profile"];
         users.push(User {
+            aliases: vec![format!("/u/{username}")],
             id,
             username,
             display_name: s(&u, "display_name"),
@@ -133,9 +142,12 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<(Bundle, Vec<Line>)> {
                 joined_at: parse_time(&s(&m, "member_since")).unwrap_or(0),
             });
         }
+        let url = s(&sp, "url");
         communities.push(Community {
+            // HumHub answers a space at /s/{url}.
+            aliases: vec![format!("/s/{url}")],
             id,
-            slug: s(&sp, "url"),
+            slug: url,
             name,
             description: s(&sp, "description"),
             charter: String::new(),
@@ -203,6 +215,12 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<(Bundle, Vec<Line>)> {
             for (c, parent) in flat {
                 let cid = format!("comment-{}", s(&c, "id"));
                 replies.push(Reply {
+                    // A comment's permalink.
+                    aliases: vec![format!(
+                        "/content/perma?id={content_id}&commentId={}",
+                        s(&c, "id")
+                    )],
+                    revisions: Vec::new(),
                     id: cid,
                     parent,
                     author: person(&c["createdBy"]),
@@ -214,6 +232,10 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<(Bundle, Vec<Line>)> {
             replies.sort_by_key(|r| r.created_at);
         }
         publications.push(Publication {
+            // Content permalinks: /content/perma?id={content id}.
+            aliases: vec![format!("/content/perma?id={content_id}")],
+            revisions: Vec::new(),
+            attachments: Vec::new(),
             id: format!("post-{id}"),
             kind: "discussion".into(),
             title,
@@ -253,6 +275,7 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<(Bundle, Vec<Line>)> {
             format: super::FORMAT.into(),
             version: super::VERSION,
             source: format!("humhub:{host}"),
+            origin,
             exported_at: crate::db::now(),
             users,
             communities,

@@ -10,17 +10,20 @@
 //! Every item gets a line in the [`Report`] (imported, already there,
 //! skipped and why).
 
+pub mod aliases;
 pub mod discourse;
 pub mod export;
 pub mod humhub;
 pub mod import;
+pub mod runs;
 
 use serde::{Deserialize, Serialize};
 
 /// Value of [`Bundle::format`].
 pub const FORMAT: &str = "passerelles-community";
-/// Version of the bundle's schema (`docs/community-export/schema-v1.json`).
-pub const VERSION: i64 = 1;
+/// Version of the bundle's schema (`docs/community-export/schema-v2.json`;
+/// version 1 archives are read too: what version 2 added is optional).
+pub const VERSION: i64 = 2;
 
 /// Everything moved: people, communities with their members, publications
 /// with their replies, events, wiki pages and files. Ids are the origin's,
@@ -32,6 +35,10 @@ pub struct Bundle {
     /// Names the origin in the import ledger: the same source imported
     /// twice is recognised item by item.
     pub source: String,
+    /// The origin's base URL ("https://old.example"): its links in bodies
+    /// are rewritten and its old addresses redirected (`aliases`).
+    #[serde(default)]
+    pub origin: Option<String>,
     pub exported_at: i64,
     #[serde(default)]
     pub users: Vec<User>,
@@ -50,6 +57,10 @@ pub struct Bundle {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct User {
     pub id: String,
+    /// Paths (with their query, if any) this item had on the origin
+    /// ("/p/12", "/t/velo/34"): answered here with a redirect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     pub username: String,
     #[serde(default)]
     pub display_name: String,
@@ -80,6 +91,10 @@ pub struct Consents {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Community {
     pub id: String,
+    /// Paths (with their query, if any) this item had on the origin
+    /// ("/p/12", "/t/velo/34"): answered here with a redirect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     pub slug: String,
     pub name: String,
     #[serde(default)]
@@ -117,6 +132,10 @@ fn active() -> String {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Publication {
     pub id: String,
+    /// Paths (with their query, if any) this item had on the origin
+    /// ("/p/12", "/t/velo/34"): answered here with a redirect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     /// discussion | question | watch
     pub kind: String,
     pub title: String,
@@ -138,6 +157,35 @@ pub struct Publication {
     pub updated_at: i64,
     #[serde(default)]
     pub replies: Vec<Reply>,
+    /// Earlier versions, oldest first (version 2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revisions: Vec<Revision>,
+    /// Files attached to it; their bytes are `files/<sha256>` (version 2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// An earlier version of a publication (title and body) or of a reply
+/// (body; the title is empty), as its editor left it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Revision {
+    pub editor: Option<String>,
+    #[serde(default)]
+    pub title: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+/// A file attached to a publication.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Attachment {
+    pub id: String,
+    pub name: String,
+    pub content_type: String,
+    pub sha256: String,
+    pub size: i64,
+    pub uploaded_by: Option<String>,
+    pub created_at: i64,
 }
 
 fn visible() -> String {
@@ -147,6 +195,10 @@ fn visible() -> String {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Reply {
     pub id: String,
+    /// Paths (with their query, if any) this item had on the origin
+    /// ("/p/12", "/t/velo/34"): answered here with a redirect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     /// The reply answered (an id of this publication's replies).
     #[serde(default)]
     pub parent: Option<String>,
@@ -156,11 +208,18 @@ pub struct Reply {
     #[serde(default = "visible")]
     pub status: String,
     pub created_at: i64,
+    /// Earlier versions, oldest first (version 2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revisions: Vec<Revision>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Event {
     pub id: String,
+    /// Paths (with their query, if any) this item had on the origin
+    /// ("/p/12", "/t/velo/34"): answered here with a redirect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     /// iCalendar UID, kept when free.
     pub uid: String,
     pub communities: Vec<String>,
@@ -205,6 +264,10 @@ pub struct Event {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct WikiPage {
     pub id: String,
+    /// Paths (with their query, if any) this item had on the origin
+    /// ("/p/12", "/t/velo/34"): answered here with a redirect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     pub community: String,
     #[serde(default)]
     pub parent: Option<String>,
@@ -221,6 +284,10 @@ pub struct WikiPage {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct File {
     pub id: String,
+    /// Paths (with their query, if any) this item had on the origin
+    /// ("/p/12", "/t/velo/34"): answered here with a redirect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     pub community: String,
     /// Folder names from the space's root, joined by `/` ("" = the root).
     #[serde(default)]

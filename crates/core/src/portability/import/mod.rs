@@ -4,11 +4,22 @@
 //! (`import_items`), so the import is idempotent and resumable. A dry run
 //! does the same work in one transaction that is rolled back at the end
 //! (file bytes are checked, not stored), so its report is the real one.
+//!
+//! Each item's old addresses (`aliases`) are recorded in its transaction;
+//! `history.rs` writes revisions and attachments, `links.rs` rewrites the
+//! links of imported texts that point to the origin, at the end of a run.
+
+mod history;
+mod links;
+mod space;
+
+use space::{file, wiki};
 
 use std::collections::HashMap;
 
 use sqlx::{Any, Transaction};
 
+use super::aliases::record_in;
 use super::{Bundle, Line, Outcome, Report};
 use crate::accounts::ops::audit_in;
 use crate::actor::Actor;
@@ -24,12 +35,65 @@ type Tx = Transaction<'static, Any>;
 /// The bytes of a file named in the bundle, by its SHA-256.
 pub type Blobs<'a> = &'a (dyn Fn(&str) -> Option<Vec<u8>> + Sync);
 
-/// Where each origin id landed, for the references of later items.
+/// Where each origin id landed, for the references of later items, and
+/// the origin's host (the key of its old addresses).
 #[derive(Default)]
 struct Maps {
     users: HashMap<String, i64>,
     communities: HashMap<String, i64>,
     wiki: HashMap<String, i64>,
+    host: String,
+    /// A Passerelles archive: items without `aliases` get the paths
+    /// Passerelles gives them (archives of version 1).
+    passerelles: bool,
+}
+
+/// The host of the origin: its `origin` URL, else the host a Passerelles
+/// source names ("passerelles:old.example/atelier").
+pub fn origin_host(bundle: &Bundle) -> String {
+    if let Some(h) = bundle
+        .origin
+        .as_deref()
+        .map(super::aliases::host_of)
+        .filter(|h| !h.is_empty())
+    {
+        return h;
+    }
+    bundle
+        .source
+        .strip_prefix("passerelles:")
+        .and_then(|r| r.split('/').next())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+/// The old paths of an item: those the bundle gives, else (Passerelles
+/// archives of version 1) the ones Passerelles gives it.
+fn paths(maps: &Maps, given: &[String], default: impl FnOnce() -> Vec<String>) -> Vec<String> {
+    if !given.is_empty() {
+        given.to_vec()
+    } else if maps.passerelles {
+        default()
+    } else {
+        Vec::new()
+    }
+}
+
+/// Record the old paths of an item that is here now.
+async fn remember(
+    tx: &mut Tx,
+    src: &str,
+    maps: &Maps,
+    kind: &str,
+    paths: &[String],
+    outcome: &Outcome,
+) -> Result<(), sqlx::Error> {
+    if let Outcome::Imported(id) | Outcome::Linked(id) | Outcome::Unchanged(id) = outcome {
+        for p in paths {
+            record_in(&mut **tx, src, &maps.host, p, kind, *id).await?;
+        }
+    }
+    Ok(())
 }
 
 pub async fn mapped(
@@ -85,7 +149,8 @@ pub async fn local_id(
     .await
 }
 
-/// Run one step: in the dry run's transaction, or in its own committed one.
+/// Run one step: in the dry run's transaction, or in its own committed one;
+/// `then` runs in the same transaction with the step's outcome as `$o`.
 macro_rules! step {
     ($dry:expr, $db:expr, $tx:ident => $body:expr) => {{
         match $dry.as_mut() {
@@ -99,6 +164,23 @@ macro_rules! step {
             }
         }
     }};
+    ($dry:expr, $db:expr, $tx:ident, $o:ident => $body:expr; then $after:expr) => {{
+        match $dry.as_mut() {
+            Some($tx) => {
+                let $o = $body.await?;
+                $after.await?;
+                $o
+            }
+            None => {
+                let mut owned = $db.begin().await?;
+                let $tx = &mut owned;
+                let $o = $body.await?;
+                $after.await?;
+                owned.commit().await?;
+                $o
+            }
+        }
+    }};
 }
 
 /// Import a bundle (administrators and the command line). `progress` is
@@ -109,6 +191,31 @@ pub async fn run(
     bundle: &Bundle,
     blobs: Blobs<'_>,
     dry_run: bool,
+    progress: &mut (dyn FnMut(usize, usize) + Send),
+) -> AppResult<Report> {
+    run_recorded(state, actor, bundle, blobs, dry_run, None, progress).await
+}
+
+/// Write how far a recorded run got, every few items.
+async fn note(db: &Db, run_id: Option<i64>, done: usize, total: usize) {
+    if let Some(id) = run_id {
+        if done % 25 == 0 || done == total {
+            if let Err(e) = super::runs::progress(db, id, done).await {
+                tracing::warn!(error = %e, "import run progress");
+            }
+        }
+    }
+}
+
+/// [`run`], its progress written on the run `run_id` of `import_runs`
+/// (`portability::runs`; the caller finishes it with the report).
+pub async fn run_recorded(
+    state: &AppState,
+    actor: &Actor,
+    bundle: &Bundle,
+    blobs: Blobs<'_>,
+    dry_run: bool,
+    run_id: Option<i64>,
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> AppResult<Report> {
     if !actor.may(Action::Administer) {
@@ -127,13 +234,33 @@ pub async fn run(
         + bundle.publications.len()
         + bundle.events.len()
         + bundle.wiki.len()
-        + bundle.files.len();
+        + bundle.files.len()
+        + bundle
+            .publications
+            .iter()
+            .map(|p| p.attachments.len())
+            .sum::<usize>();
+    if let Some(id) = run_id {
+        super::runs::running(db, id, src, bundle.origin.as_deref().unwrap_or(""), total).await?;
+    }
+    // A dry run holds its transaction to the end: on SQLite another
+    // connection's write would wait for it, so its progress is not noted.
+    let noted = run_id.filter(|_| !dry_run);
     let mut done = 0;
     let mut report = Report {
         lines: Vec::with_capacity(total),
         dry_run,
     };
-    let mut maps = Maps::default();
+    let mut maps = Maps {
+        host: origin_host(bundle),
+        passerelles: src.starts_with("passerelles:"),
+        ..Maps::default()
+    };
+    let old_slug: HashMap<&str, &str> = bundle
+        .communities
+        .iter()
+        .map(|c| (c.id.as_str(), c.slug.as_str()))
+        .collect();
     let mut dry: Option<Tx> = if dry_run {
         Some(db.begin().await?)
     } else {
@@ -142,44 +269,66 @@ pub async fn run(
     let store = crate::library::storage::for_config(&state.config);
 
     for u in &bundle.users {
-        let o = step!(dry, db, tx => user(tx, db, src, u));
+        let old = paths(&maps, &u.aliases, || vec![crate::urls::user(&u.username)]);
+        let o = step!(dry, db, tx, o => user(tx, db, src, u);
+            then remember(tx, src, &maps, "user", &old, &o));
         if let Outcome::Imported(id) | Outcome::Linked(id) | Outcome::Unchanged(id) = o {
             maps.users.insert(u.id.clone(), id);
         }
         report.lines.push(line("user", &u.id, &u.username, o));
         done += 1;
         progress(done, total);
+        note(db, noted, done, total).await;
     }
     for c in &bundle.communities {
-        let o = step!(dry, db, tx => community(tx, db, src, c, &maps));
+        let old = paths(&maps, &c.aliases, || vec![crate::urls::community(&c.slug)]);
+        let o = step!(dry, db, tx, o => community(tx, db, src, c, &maps);
+            then remember(tx, src, &maps, "community", &old, &o));
         if let Outcome::Imported(id) | Outcome::Unchanged(id) = o {
             maps.communities.insert(c.id.clone(), id);
         }
         report.lines.push(line("community", &c.id, &c.slug, o));
         done += 1;
         progress(done, total);
+        note(db, noted, done, total).await;
     }
     for p in &bundle.publications {
-        let (o, replies) = step!(dry, db, tx => publication(tx, db, src, p, &maps));
+        let old = paths(&maps, &p.aliases, || {
+            vec![crate::urls::publication(p.id.parse().unwrap_or(0))]
+        });
+        let (o, replies) = step!(dry, db, tx, o => publication(tx, db, src, p, &maps);
+            then remember(tx, src, &maps, "publication", &old, &o.0));
         report.lines.push(line("publication", &p.id, &p.title, o));
         report.lines.extend(replies);
         done += 1;
         progress(done, total);
+        note(db, noted, done, total).await;
     }
     for e in &bundle.events {
-        let o = step!(dry, db, tx => event(tx, db, src, e, &maps));
+        let old = paths(&maps, &e.aliases, || {
+            vec![crate::urls::event(e.id.parse().unwrap_or(0))]
+        });
+        let o = step!(dry, db, tx, o => event(tx, db, src, e, &maps);
+            then remember(tx, src, &maps, "event", &old, &o));
         report.lines.push(line("event", &e.id, &e.title, o));
         done += 1;
         progress(done, total);
+        note(db, noted, done, total).await;
     }
     for w in &bundle.wiki {
-        let o = step!(dry, db, tx => wiki(tx, src, w, &maps));
+        let old = paths(&maps, &w.aliases, || {
+            let c = old_slug.get(w.community.as_str()).copied().unwrap_or("");
+            vec![crate::urls::wiki_page(c, &w.slug)]
+        });
+        let o = step!(dry, db, tx, o => wiki(tx, src, w, &maps);
+            then remember(tx, src, &maps, "wiki", &old, &o));
         if let Outcome::Imported(id) | Outcome::Unchanged(id) = o {
             maps.wiki.insert(w.id.clone(), id);
         }
         report.lines.push(line("wiki", &w.id, &w.title, o));
         done += 1;
         progress(done, total);
+        note(db, noted, done, total).await;
     }
     for f in &bundle.files {
         let o = match blobs(&f.sha256) {
@@ -189,13 +338,56 @@ pub async fn run(
             }
             Some(bytes) => {
                 let store = (!dry_run).then(|| store.clone());
-                step!(dry, db, tx => file(tx, src, f, &maps, bytes, store))
+                let old = paths(&maps, &f.aliases, || {
+                    let c = old_slug.get(f.community.as_str()).copied().unwrap_or("");
+                    vec![crate::urls::space_file(c, f.id.parse().unwrap_or(0))]
+                });
+                step!(dry, db, tx, o => file(tx, src, f, &maps, bytes, store);
+                    then remember(tx, src, &maps, "file", &old, &o))
             }
         };
         report.lines.push(line("file", &f.id, &f.name, o));
         done += 1;
         progress(done, total);
+        note(db, noted, done, total).await;
     }
+    for p in &bundle.publications {
+        if p.attachments.is_empty() {
+            continue;
+        }
+        let pid = match dry.as_mut() {
+            Some(tx) => mapped(tx, src, "publication", &p.id).await?,
+            None => local_id(db, src, "publication", &p.id).await?,
+        };
+        for a in &p.attachments {
+            let o = match (pid, blobs(&a.sha256)) {
+                (None, _) => Outcome::Skipped("its publication was not imported".into()),
+                (_, None) => Outcome::Skipped("its bytes are missing from the archive".into()),
+                (Some(_), Some(bytes))
+                    if crate::library::storage::sha256_hex(&bytes) != a.sha256 =>
+                {
+                    Outcome::Skipped("its bytes do not match their SHA-256".into())
+                }
+                (Some(pid), Some(bytes)) => {
+                    let old = paths(&maps, &[], || {
+                        vec![crate::urls::attachment(
+                            p.id.parse().unwrap_or(0),
+                            a.id.parse().unwrap_or(0),
+                        )]
+                    });
+                    step!(dry, db, tx, o => history::attachment(tx, src, pid, a, &maps, bytes);
+                        then remember(tx, src, &maps, "attachment", &old, &o))
+                }
+            };
+            report.lines.push(line("attachment", &a.id, &a.name, o));
+            done += 1;
+            progress(done, total);
+            note(db, noted, done, total).await;
+        }
+    }
+    // Links to the origin in what was written, now that every item has
+    // its place here.
+    step!(dry, db, tx => links::rewrite(tx, db, state, bundle, &maps));
 
     let summary = format!(
         "{src}: {} imported, {} unchanged, {} skipped",
@@ -454,6 +646,16 @@ async fn community(
     Ok(Outcome::Imported(id))
 }
 
+fn reply_paths(maps: &Maps, p: &super::Publication, r: &super::Reply) -> Vec<String> {
+    paths(maps, &r.aliases, || {
+        vec![format!(
+            "{}?reply={}",
+            crate::urls::publication(p.id.parse().unwrap_or(0)),
+            r.id
+        )]
+    })
+}
+
 async fn publication(
     tx: &mut Tx,
     db: &Db,
@@ -534,6 +736,7 @@ async fn publication(
             }
             tags.dedup_by(|a, b| a.name == b.name);
             crate::publications::set_tags(tx, id, &tags).await?;
+            history::publication_revisions(tx, id, &p.revisions, maps).await?;
             record(tx, src, "publication", &p.id, id).await?;
             id
         }
@@ -552,7 +755,9 @@ async fn publication(
                 .await?
                 .unwrap_or(0);
             ids.insert(&r.id, (id, depth));
-            lines.push(line("reply", &r.id, &label, Outcome::Unchanged(id)));
+            let o = Outcome::Unchanged(id);
+            remember(tx, src, maps, "reply", &reply_paths(maps, p, r), &o).await?;
+            lines.push(line("reply", &r.id, &label, o));
             continue;
         }
         if r.body.trim().is_empty() {
@@ -588,10 +793,13 @@ async fn publication(
         .fetch_one(&mut **tx)
         .await?;
         record(tx, src, "reply", &r.id, id).await?;
+        history::reply_revisions(tx, id, &r.revisions, maps).await?;
         index_one(tx, db.backend, Source::Replies, id).await?;
         ids.insert(&r.id, (id, depth));
         latest = latest.max(Some(r.created_at));
-        lines.push(line("reply", &r.id, &label, Outcome::Imported(id)));
+        let o = Outcome::Imported(id);
+        remember(tx, src, maps, "reply", &reply_paths(maps, p, r), &o).await?;
+        lines.push(line("reply", &r.id, &label, o));
     }
     if existing.is_none() || latest.is_some() {
         let activity = latest.unwrap_or(p.created_at).max(p.created_at);
@@ -691,129 +899,4 @@ async fn event(
 
 fn chrono_tz_ok(tz: &str) -> Option<chrono_tz::Tz> {
     tz.parse().ok()
-}
-
-async fn wiki(tx: &mut Tx, src: &str, w: &super::WikiPage, maps: &Maps) -> anyhow::Result<Outcome> {
-    if let Some(id) = mapped(tx, src, "wiki", &w.id).await? {
-        return Ok(Outcome::Unchanged(id));
-    }
-    let Some(cid) = maps.communities.get(&w.community).copied() else {
-        return Ok(Outcome::Skipped("its community was not imported".into()));
-    };
-    if w.title.trim().is_empty() || w.slug.trim().is_empty() {
-        return Ok(Outcome::Skipped("no title".into()));
-    }
-    let slug = free(
-        tx,
-        "SELECT id FROM wiki_pages WHERE slug = $1 AND community_id = $2",
-        &w.slug,
-        Some(cid),
-    )
-    .await?;
-    let author = w.author.as_ref().and_then(|a| maps.users.get(a).copied());
-    let parent = w.parent.as_ref().and_then(|p| maps.wiki.get(p).copied());
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO wiki_pages (community_id, parent_id, slug, title, body, revision_id, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8) RETURNING id",
-    )
-    .bind(cid)
-    .bind(parent)
-    .bind(&slug)
-    .bind(&w.title)
-    .bind(&w.body)
-    .bind(author)
-    .bind(w.created_at)
-    .bind(w.updated_at)
-    .fetch_one(&mut **tx)
-    .await?;
-    let rev: i64 = sqlx::query_scalar(
-        "INSERT INTO wiki_revisions (page_id, title, body, note, author_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(id)
-    .bind(&w.title)
-    .bind(&w.body)
-    .bind("import")
-    .bind(author)
-    .bind(w.updated_at)
-    .fetch_one(&mut **tx)
-    .await?;
-    sqlx::query("UPDATE wiki_pages SET revision_id = $1 WHERE id = $2")
-        .bind(rev)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    record(tx, src, "wiki", &w.id, id).await?;
-    Ok(Outcome::Imported(id))
-}
-
-async fn file(
-    tx: &mut Tx,
-    src: &str,
-    f: &super::File,
-    maps: &Maps,
-    bytes: Vec<u8>,
-    store: Option<std::sync::Arc<dyn crate::library::storage::BlobStore>>,
-) -> anyhow::Result<Outcome> {
-    if let Some(id) = mapped(tx, src, "file", &f.id).await? {
-        return Ok(Outcome::Unchanged(id));
-    }
-    let Some(cid) = maps.communities.get(&f.community).copied() else {
-        return Ok(Outcome::Skipped("its community was not imported".into()));
-    };
-    // The folders, made on the way down when missing.
-    let mut folder = 0i64;
-    for name in f.folder.split('/').filter(|s| !s.is_empty()) {
-        let parent = (folder != 0).then_some(folder);
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM space_folders WHERE community_id = $1 AND name = $2 \
-             AND COALESCE(parent_id, 0) = $3",
-        )
-        .bind(cid)
-        .bind(name)
-        .bind(folder)
-        .fetch_optional(&mut **tx)
-        .await?;
-        folder = match found {
-            Some(id) => id,
-            None => sqlx::query_scalar(
-                "INSERT INTO space_folders (community_id, parent_id, name, created_by, created_at) \
-                     VALUES ($1, $2, $3, NULL, $4) RETURNING id",
-            )
-            .bind(cid)
-            .bind(parent)
-            .bind(name)
-            .bind(f.created_at)
-            .fetch_one(&mut **tx)
-            .await?,
-        };
-    }
-    if let Some(store) = store {
-        crate::library::files::put_blob(store, bytes).await?;
-    }
-    let version: i64 = sqlx::query_scalar(
-        "SELECT COALESCE(MAX(version), 0) + 1 FROM space_files WHERE community_id = $1 AND folder_id = $2 AND name = $3",
-    )
-    .bind(cid)
-    .bind(folder)
-    .bind(&f.name)
-    .fetch_one(&mut **tx)
-    .await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO space_files (community_id, folder_id, name, version, content_type, sha256, size, uploaded_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-    )
-    .bind(cid)
-    .bind(folder)
-    .bind(&f.name)
-    .bind(version)
-    .bind(&f.content_type)
-    .bind(&f.sha256)
-    .bind(f.size)
-    .bind(f.uploaded_by.as_ref().and_then(|u| maps.users.get(u).copied()))
-    .bind(f.created_at)
-    .fetch_one(&mut **tx)
-    .await?;
-    record(tx, src, "file", &f.id, id).await?;
-    Ok(Outcome::Imported(id))
 }
