@@ -13,6 +13,8 @@ mod image;
 mod import;
 mod participants;
 
+mod lists;
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -25,7 +27,6 @@ use super::AppState;
 use super::ctx::Ctx;
 use super::templates::{Shell, page};
 use crate::actor::Actor;
-use crate::cache::CachedPage;
 use crate::error::{AppError, AppResult};
 use crate::events::listing::{self, Dated, Filter};
 use crate::events::rsvp::{self, Answer};
@@ -301,8 +302,10 @@ async fn agenda(
         q.price,
         ctx.lang.code()
     );
-    let lists =
-        super::cached::cached(&state, viewer, key, || agenda_lists(&state, &ctx, &q)).await?;
+    let lists = super::cached::cached(&state, viewer, key, || {
+        lists::agenda_lists(&state, &ctx, &q)
+    })
+    .await?;
     let qs = q.qs();
     // A community alone: its own feed's address (the one its page gives).
     let community_only = !q.community.trim().is_empty()
@@ -363,53 +366,6 @@ async fn agenda(
         import_link,
     };
     Ok(page(&ctx, &p))
-}
-
-/// The agenda's upcoming and past lists, rendered (see `agenda`).
-async fn agenda_lists(state: &AppState, ctx: &Ctx, q: &AgendaQuery) -> AppResult<CachedPage> {
-    let viewer = ctx.user.as_ref();
-    let now = crate::db::now();
-    let (upcoming, past) = match q.filter(state).await? {
-        Some(f) => {
-            let soon = listing::between(&state.db, viewer, &f, now, now + 366 * 86400, 200).await?;
-            let up = listing::occurrences(&state.db, soon, now, now + 366 * 86400, 200).await?;
-            let past = listing::past(&state.db, viewer, &f, now, 30).await?;
-            let past: Vec<Dated> = past
-                .into_iter()
-                .map(|e| Dated {
-                    occ: time::Occurrence {
-                        start_local: e.start(),
-                        start: e.starts_at,
-                        end: e.ends_at,
-                    },
-                    cancelled: e.status == Status::Cancelled,
-                    event: std::sync::Arc::new(e),
-                })
-                .collect();
-            (up, past)
-        }
-        None => (Vec::new(), Vec::new()),
-    };
-    let body = AgendaLists {
-        s: Shell::new(state, ctx, "", "events"),
-        upcoming: rows_of(ctx.lang, &upcoming),
-        past: rows_of(ctx.lang, &past),
-    }
-    .render()
-    .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(CachedPage {
-        title: String::new(),
-        crumbs: Vec::new(),
-        body,
-    })
-}
-
-#[derive(Template)]
-#[template(path = "events/agenda_lists.html")]
-struct AgendaLists {
-    s: Shell,
-    upcoming: Vec<Row>,
-    past: Vec<Row>,
 }
 
 /// The next `n` occurrences a viewer may see under `f`, for the blocks of
