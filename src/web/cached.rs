@@ -27,8 +27,7 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = AppResult<CachedPage>>,
 {
-    let version = crate::cache::content_version(&state.db).await?;
-    let audience = crate::cache::audience_key(&state.db, viewer).await?;
+    let (version, audience) = crate::cache::version_and_audience(&state.db, viewer).await?;
     let key = format!("{key}|{audience}");
     if let Some(page) = state.pages.get(&key, version) {
         return Ok(page);

@@ -104,6 +104,50 @@ pub async fn audience_key(db: &Db, viewer: Option<&User>) -> Result<String, sqlx
     Ok(format!("f{}", hex::encode(&h.finalize()[..16])))
 }
 
+/// The content version and the viewer's audience key (`audience_key`)
+/// read together: one statement for anyone, the version and a member's
+/// facts in a single query (`'v'` marks the version's row), so a member's
+/// cached page costs the session and this statement only.
+pub async fn version_and_audience(
+    db: &Db,
+    viewer: Option<&User>,
+) -> Result<(i64, String), sqlx::Error> {
+    use sha2::{Digest, Sha256};
+    let id = match policy::page_audience(viewer) {
+        PageAudience::Anonymous => return Ok((content_version(db).await?, "anon".into())),
+        PageAudience::Admin => return Ok((content_version(db).await?, "admin".into())),
+        PageAudience::Member(id) => id,
+    };
+    let sql = format!(
+        "SELECT 'v' AS k, v AS id FROM content_version WHERE id = 1 UNION ALL {}",
+        policy::VIEWER_FACTS_SQL
+    );
+    let rows: Vec<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await?;
+    let mut version = None;
+    let mut facts = Vec::with_capacity(rows.len());
+    for (k, n) in rows {
+        if k == "v" {
+            version = Some(n);
+        } else {
+            facts.push((k, n));
+        }
+    }
+    let version = version.ok_or(sqlx::Error::RowNotFound)?;
+    if facts.is_empty() {
+        return Ok((version, "member".into()));
+    }
+    facts.sort();
+    facts.dedup();
+    let mut h = Sha256::new();
+    for (k, id) in &facts {
+        h.update(format!("{k}{id};"));
+    }
+    Ok((version, format!("f{}", hex::encode(&h.finalize()[..16]))))
+}
+
 /// The database's content version (one statement).
 pub async fn content_version(db: &Db) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT v FROM content_version WHERE id = 1")

@@ -3,7 +3,9 @@
 
 use askama::Template;
 
-use super::{AgendaQuery, Row, rows_of};
+use chrono::Datelike;
+
+use super::{AgendaQuery, Cell, Row, by_day, rows_of};
 use crate::cache::CachedPage;
 use crate::error::{AppError, AppResult};
 use crate::events::listing::{self, Dated};
@@ -61,4 +63,61 @@ struct AgendaLists {
     s: Shell,
     upcoming: Vec<Row>,
     past: Vec<Row>,
+}
+
+/// The month grid's rows (see `month`): the occurrences from Monday
+/// before the 1st to Sunday after the last day, by Québec's days.
+pub(super) async fn month_rows(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &AgendaQuery,
+    first: chrono::NaiveDate,
+    grid_start: chrono::NaiveDate,
+    grid_end: chrono::NaiveDate,
+) -> AppResult<CachedPage> {
+    let viewer = ctx.user.as_ref();
+    let tz = chrono_tz::America::Toronto;
+    let from = time::day_start(tz, grid_start);
+    let to = time::day_start(tz, grid_end + chrono::Duration::days(1));
+    let dated = match q.filter(state).await? {
+        Some(f) => {
+            let evs = listing::between(&state.db, viewer, &f, from, to, 500).await?;
+            listing::occurrences(&state.db, evs, from, to, 1000).await?
+        }
+        None => Vec::new(),
+    };
+    let n_days = (grid_end - grid_start).num_days() + 1;
+    let mut buckets = by_day(ctx.lang, tz, &dated, grid_start, n_days).into_iter();
+    let mut weeks = Vec::new();
+    let mut d = grid_start;
+    while d <= grid_end {
+        let mut week = Vec::new();
+        for _ in 0..7 {
+            week.push(Cell {
+                day: d.day(),
+                in_month: d.month() == first.month(),
+                items: buckets.next().unwrap_or_default(),
+            });
+            d += chrono::Duration::days(1);
+        }
+        weeks.push(week);
+    }
+    let body = MonthRows {
+        s: Shell::new(state, ctx, "", "events"),
+        weeks,
+    }
+    .render()
+    .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(CachedPage {
+        title: String::new(),
+        crumbs: Vec::new(),
+        body,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "events/month_rows.html")]
+struct MonthRows {
+    s: Shell,
+    weeks: Vec<Vec<Cell>>,
 }

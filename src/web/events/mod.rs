@@ -397,7 +397,8 @@ pub(super) struct Cell {
 struct MonthPage {
     s: Shell,
     heading: String,
-    weeks: Vec<Vec<Cell>>,
+    /// The grid's rows (`lists::month_rows`), from the page cache.
+    rows: String,
     day_names: Vec<&'static str>,
     prev: String,
     next: String,
@@ -426,31 +427,20 @@ async fn month(
     let grid_start = first - chrono::Duration::days(first.weekday().num_days_from_monday() as i64);
     let last = next_first - chrono::Duration::days(1);
     let grid_end = last + chrono::Duration::days(6 - last.weekday().num_days_from_monday() as i64);
-    let from = time::day_start(tz, grid_start);
-    let to = time::day_start(tz, grid_end + chrono::Duration::days(1));
-    let dated = match q.filter(&state).await? {
-        Some(f) => {
-            let evs = listing::between(&state.db, viewer, &f, from, to, 500).await?;
-            listing::occurrences(&state.db, evs, from, to, 1000).await?
-        }
-        None => Vec::new(),
-    };
-    let n_days = (grid_end - grid_start).num_days() + 1;
-    let mut buckets = by_day(ctx.lang, tz, &dated, grid_start, n_days).into_iter();
-    let mut weeks = Vec::new();
-    let mut d = grid_start;
-    while d <= grid_end {
-        let mut week = Vec::new();
-        for _ in 0..7 {
-            week.push(Cell {
-                day: d.day(),
-                in_month: d.month() == first.month(),
-                items: buckets.next().unwrap_or_default(),
-            });
-            d += chrono::Duration::days(1);
-        }
-        weeks.push(week);
-    }
+    // The grid's rows are the same for every viewer of one audience: kept
+    // in the page cache like the agenda's lists (`lists::month_rows`).
+    let key = format!(
+        "month|{}|{}|{}|{}|{}",
+        first.format("%Y-%m"),
+        q.qs(),
+        q.online,
+        q.price,
+        ctx.lang.code()
+    );
+    let rows = super::cached::cached(&state, viewer, key, || {
+        lists::month_rows(&state, &ctx, &q, first, grid_start, grid_end)
+    })
+    .await?;
     let qs = q.qs();
     let link = |m: chrono::NaiveDate| {
         let mut s = format!("/events/month?m={}", m.format("%Y-%m"));
@@ -467,7 +457,7 @@ async fn month(
             .crumb(ctx.t("event-agenda-title"), "/events")
             .crumb(heading.clone(), link(first)),
         heading,
-        weeks,
+        rows: rows.body.clone(),
         day_names: match ctx.lang {
             Lang::En => vec!["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
             _ => vec!["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."],
