@@ -980,7 +980,7 @@ async fn agenda_atom_feed_is_read_by_feedparser() {
     );
 }
 
-/// The agenda's lists and the public calendar feeds come from the page
+/// The agenda's lists, the month grid and the public calendar feeds come from the page
 /// cache (src/web/cached.rs); every change shows at the next request, not
 /// a minute later: a new title, a new tag (the tag filter and the feed's
 /// CATEGORIES read `event_tags`, migration 0072), a community turning
@@ -1010,6 +1010,7 @@ async fn cached_agenda_and_feeds_change_with_the_events() {
         "/events?tag=jardinage",
         "/c/cache-c/events.ics",
         "/events.ics",
+        "/events/month?community=cache-c&m=2027-05",
     ];
     let read = |path: &'static str| {
         let anon = anon.clone();
@@ -1033,6 +1034,7 @@ async fn cached_agenda_and_feeds_change_with_the_events() {
         before[3].contains("SUMMARY:Corvée de printemps"),
         "instance feed"
     );
+    assert!(before[4].contains("Corvée de printemps"), "month grid");
     assert!(!before[2].contains("jardinage"), "no category yet");
 
     let res = api
@@ -1064,6 +1066,7 @@ async fn cached_agenda_and_feeds_change_with_the_events() {
         after[3].contains("SUMMARY:Corvée d'automne"),
         "instance feed"
     );
+    assert!(after[4].contains("Corvée d'automne"), "month grid renamed");
 
     // The community turns private: gone from the anonymous agenda and feeds.
     sqlx::query("UPDATE communities SET visibility = 'private' WHERE slug = 'cache-c'")
@@ -1074,6 +1077,8 @@ async fn cached_agenda_and_feeds_change_with_the_events() {
     assert!(!agenda.contains("Corvée"), "private agenda");
     let (_, feed) = get(&anon, app.at("/events.ics")).await;
     assert!(!feed.contains("Corvée"), "private in the instance feed");
+    let (_, month) = get(&anon, app.at("/events/month?community=cache-c&m=2027-05")).await;
+    assert!(!month.contains("Corvée"), "private month grid");
 }
 
 /// Run the futures one after the other (each reads a page twice).

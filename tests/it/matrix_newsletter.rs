@@ -341,7 +341,7 @@ async fn newsletter_permission_matrix_channel_audience_viewer() {
     loop {
         app.drain_jobs().await;
         let left: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM newsletter_deliveries WHERE state IN ('queued', 'sending')",
+            "SELECT COUNT(*) FROM newsletter_deliveries WHERE state IN ('queued', 'sending', 'handed')",
         )
         .fetch_one(&app.state.db.pool)
         .await
