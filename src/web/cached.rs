@@ -11,7 +11,7 @@ use crate::cache::CachedPage;
 use crate::error::AppResult;
 use crate::state::AppState;
 
-/// The page `key` as `viewer`'s audience sees it (`cache::audience_key`),
+/// The page `key` as `viewer`'s audience sees it (`cache::version_and_audience`),
 /// computed once under the database's current content version. The version
 /// is read before the data and again after: a page is kept only when no
 /// change was committed meanwhile, so it is never kept under a number older

@@ -1012,18 +1012,10 @@ async fn cached_agenda_and_feeds_change_with_the_events() {
         "/events.ics",
         "/events/month?community=cache-c&m=2027-05",
     ];
-    let read = |path: &'static str| {
-        let anon = anon.clone();
-        let url = app.at(path);
-        async move {
-            let (st, body) = get(&anon, url.clone()).await;
-            let (st2, body2) = get(&anon, url).await;
-            assert_eq!((st, st2), (200, 200), "{path}");
-            assert_eq!(body.contains("Corvée"), body2.contains("Corvée"), "{path}");
-            html_unescape(&body2)
-        }
-    };
-    let before: Vec<String> = futures_all(pages.iter().map(|p| read(p))).await;
+    let mut before = Vec::new();
+    for p in pages {
+        before.push(read_twice(&anon, app.at(p)).await);
+    }
     assert!(before[0].contains("Corvée de printemps"), "agenda");
     assert!(!before[1].contains("Corvée"), "not yet tagged");
     assert!(
@@ -1050,7 +1042,10 @@ async fn cached_agenda_and_feeds_change_with_the_events() {
         "{}",
         res.text().await.unwrap_or_default()
     );
-    let after: Vec<String> = futures_all(pages.iter().map(|p| read(p))).await;
+    let mut after = Vec::new();
+    for p in pages {
+        after.push(read_twice(&anon, app.at(p)).await);
+    }
     assert!(after[0].contains("Corvée d'automne"), "agenda renamed");
     assert!(!after[0].contains("Corvée de printemps"), "old title gone");
     assert!(after[1].contains("Corvée d'automne"), "tag filter");
@@ -1081,13 +1076,12 @@ async fn cached_agenda_and_feeds_change_with_the_events() {
     assert!(!month.contains("Corvée"), "private month grid");
 }
 
-/// Run the futures one after the other (each reads a page twice).
-async fn futures_all<F: std::future::Future<Output = String>>(
-    fs: impl Iterator<Item = F>,
-) -> Vec<String> {
-    let mut out = Vec::new();
-    for f in fs {
-        out.push(f.await);
-    }
-    out
+/// A page asked twice (the second answer comes from the page cache), both
+/// answered and agreeing; the second, unescaped.
+async fn read_twice(client: &reqwest::Client, url: String) -> String {
+    let (st, body) = get(client, url.clone()).await;
+    let (st2, body2) = get(client, url.clone()).await;
+    assert_eq!((st, st2), (200, 200), "{url}");
+    assert_eq!(body.contains("Corvée"), body2.contains("Corvée"), "{url}");
+    html_unescape(&body2)
 }

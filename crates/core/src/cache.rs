@@ -5,7 +5,7 @@
 //! cached page when it was computed under the same number and recently
 //! enough (`MAX_AGE`, for what depends on the clock, such as upcoming
 //! events); otherwise the page is computed and kept. Members share the
-//! pages of those who hold the same policy facts (`audience_key`); a page
+//! pages of those who hold the same policy facts (`version_and_audience`); a page
 //! is kept only when the number did not move while it was computed, so a
 //! page computed while a membership changed is never served to others.
 //!
@@ -75,39 +75,13 @@ pub struct PageCache {
     pages: Mutex<Pages>,
 }
 
-/// The part of a cache key that says whom a page is for: `anon`, `admin`,
-/// `member` (a member without any of the policy's viewer facts), or `f`
-/// and a digest of the member's facts (`policy::VIEWER_FACTS_SQL`), so
-/// members who hold the same facts share pages, and a member never gets a
-/// page computed for other facts. One statement for a member, none
-/// otherwise.
-pub async fn audience_key(db: &Db, viewer: Option<&User>) -> Result<String, sqlx::Error> {
-    use sha2::{Digest, Sha256};
-    let id = match policy::page_audience(viewer) {
-        PageAudience::Anonymous => return Ok("anon".into()),
-        PageAudience::Admin => return Ok("admin".into()),
-        PageAudience::Member(id) => id,
-    };
-    let mut facts: Vec<(String, i64)> = sqlx::query_as(policy::VIEWER_FACTS_SQL)
-        .bind(id)
-        .fetch_all(&db.pool)
-        .await?;
-    if facts.is_empty() {
-        return Ok("member".into());
-    }
-    facts.sort();
-    facts.dedup();
-    let mut h = Sha256::new();
-    for (k, id) in &facts {
-        h.update(format!("{k}{id};"));
-    }
-    Ok(format!("f{}", hex::encode(&h.finalize()[..16])))
-}
-
-/// The content version and the viewer's audience key (`audience_key`)
-/// read together: one statement for anyone, the version and a member's
-/// facts in a single query (`'v'` marks the version's row), so a member's
-/// cached page costs the session and this statement only.
+/// The content version and the part of a cache key that says whom a page
+/// is for: `anon`, `admin`, `member` (a member without any of the policy's
+/// viewer facts), or `f` and a digest of the member's facts
+/// (`policy::VIEWER_FACTS_SQL`), so members who hold the same facts share
+/// pages and a member never gets a page computed for other facts. One
+/// statement for anyone: for a member, the version and their facts in a
+/// single query (`'v'` marks the version's row).
 pub async fn version_and_audience(
     db: &Db,
     viewer: Option<&User>,

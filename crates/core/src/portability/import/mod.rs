@@ -96,20 +96,34 @@ async fn remember(
     Ok(())
 }
 
-pub async fn mapped(
-    tx: &mut Tx,
+/// The local id an origin item became, read in `e` (the import's
+/// transaction, or the pool).
+async fn lookup<'e, E>(
+    e: E,
     source: &str,
     kind: &str,
     external_id: &str,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<i64>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
     sqlx::query_scalar(
         "SELECT local_id FROM import_items WHERE source = $1 AND kind = $2 AND external_id = $3",
     )
     .bind(source)
     .bind(kind)
     .bind(external_id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(e)
     .await
+}
+
+pub async fn mapped(
+    tx: &mut Tx,
+    source: &str,
+    kind: &str,
+    external_id: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    lookup(&mut **tx, source, kind, external_id).await
 }
 
 async fn record(
@@ -139,14 +153,7 @@ pub async fn local_id(
     kind: &str,
     external_id: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT local_id FROM import_items WHERE source = $1 AND kind = $2 AND external_id = $3",
-    )
-    .bind(source)
-    .bind(kind)
-    .bind(external_id)
-    .fetch_optional(&db.pool)
-    .await
+    lookup(&db.pool, source, kind, external_id).await
 }
 
 /// Run one step: in the dry run's transaction, or in its own committed one;
