@@ -1333,3 +1333,141 @@ async fn search_runs_without_postgresql_jit() {
     let (status, _) = api_search(&app, None, "jardin").await;
     assert_eq!(status, 200);
 }
+
+/// PostgreSQL's recent tier (migration 0079) holds the newest entries, kept
+/// in step with the index by a trigger: a publication written, edited or
+/// deleted changes the tier at once; trimming keeps the newest only, and a
+/// search still finds what fell below the tier (from the whole index) as
+/// well as what is in it; a full rebuild refills it. On SQLite (no tier)
+/// the same searches must give the same answers.
+#[tokio::test]
+async fn the_recent_tier_follows_the_index_and_older_entries_stay_findable() {
+    let app = TestApp::spawn().await;
+    let db = app.state.db.clone();
+    let pg = crate::harness::backend() == "postgres";
+    let author = app.create_user("archiviste", false).await;
+    community(&app, &author, "memoire", Visibility::Open).await;
+    let t = token_for(&app, &author).await;
+    let old = publish(
+        &app,
+        &t,
+        "discussion",
+        "Herbier ancien du quartier",
+        "Des planches de botanique.",
+        &[],
+        &["memoire"],
+    )
+    .await;
+    let mut newer = Vec::new();
+    for i in 0..6 {
+        newer.push(
+            publish(
+                &app,
+                &t,
+                "discussion",
+                &format!("Herbier numéro {i}"),
+                "Encore des planches.",
+                &[],
+                &["memoire"],
+            )
+            .await,
+        );
+    }
+    // The tier holds exactly the index's entries from its smallest id up,
+    // with the same tsvector.
+    let tier_matches_index = || async {
+        if !pg {
+            return;
+        }
+        let (missing, stale): (i64, i64) = sqlx::query_as(
+            "SELECT \
+               (SELECT COUNT(*) FROM search_docs d WHERE d.id >= (SELECT MIN(id) FROM search_recent) \
+                  AND NOT EXISTS (SELECT 1 FROM search_recent r WHERE r.id = d.id)), \
+               (SELECT COUNT(*) FROM search_recent r LEFT JOIN search_docs d ON d.id = r.id \
+                  WHERE d.id IS NULL OR d.tsv IS DISTINCT FROM r.tsv)",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .expect("tier check");
+        assert_eq!((missing, stale), (0, 0), "tier out of step with the index");
+    };
+    tier_matches_index().await;
+    // Trim to the newest few: the old publication leaves the tier.
+    let removed = passerelles::search::trim_recent(&db, 3)
+        .await
+        .expect("trim");
+    if pg {
+        assert!(removed > 0, "the tier held more than 3 entries");
+        let in_tier: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM search_recent r JOIN search_docs d ON d.id = r.id \
+             WHERE d.source = 'p' AND d.ref_id = $1",
+        )
+        .bind(old)
+        .fetch_one(&db.pool)
+        .await
+        .expect("count");
+        assert_eq!(in_tier, 0, "the oldest publication is below the tier now");
+    }
+    tier_matches_index().await;
+    // Both the newest and the one below the tier are found.
+    let got = titles(&app, None, &q("herbier")).await;
+    assert!(
+        got.contains(&"Herbier ancien du quartier".to_string()),
+        "{got:?}"
+    );
+    assert!(got.contains(&"Herbier numéro 5".to_string()), "{got:?}");
+    assert_eq!(got.len(), 7, "{got:?}");
+    // An edit of a publication in the tier changes the tier's entry.
+    let res = app
+        .client()
+        .patch(app.at(&format!("/api/v1/publications/{}", newer[5])))
+        .bearer_auth(&t)
+        .json(&json!({"title": "Cueillette de lichens"}))
+        .send()
+        .await
+        .expect("edit");
+    assert!(res.status().is_success(), "{}", res.status());
+    tier_matches_index().await;
+    let got = titles(&app, None, &q("lichens")).await;
+    assert_eq!(got, vec!["Cueillette de lichens".to_string()]);
+    assert!(
+        !titles(&app, None, &q("herbier"))
+            .await
+            .contains(&"Herbier numéro 5".to_string())
+    );
+    // A deletion leaves it.
+    let res = app
+        .client()
+        .delete(app.at(&format!("/api/v1/publications/{}", newer[4])))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .expect("delete");
+    assert!(res.status().is_success(), "{}", res.status());
+    tier_matches_index().await;
+    assert!(
+        !titles(&app, None, &q("herbier"))
+            .await
+            .contains(&"Herbier numéro 4".to_string())
+    );
+    // A full rebuild refills the tier (up to its size: everything here).
+    passerelles::search::reindex_all(&db)
+        .await
+        .expect("rebuild");
+    tier_matches_index().await;
+    if pg {
+        let (tier, all): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM search_recent), (SELECT COUNT(*) FROM search_docs)",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .expect("counts");
+        assert_eq!(tier, all, "a small index fits in the tier whole");
+    }
+    let got = titles(&app, None, &q("herbier")).await;
+    assert_eq!(got.len(), 5, "{got:?}");
+    assert!(
+        got.contains(&"Herbier ancien du quartier".to_string()),
+        "{got:?}"
+    );
+}

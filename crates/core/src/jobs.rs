@@ -617,6 +617,7 @@ async fn run(db: &Db, mailer: &Mailer, id: i64, job: &Job) -> Outcome {
                     .await?;
                 crate::oidc::flow::purge(db).await?;
                 crate::search::vocab::refresh(db).await?;
+                crate::search::trim_recent(db, crate::search::RECENT_TIER).await?;
                 crate::data_rights::purge(db).await?;
                 // SQLite never gathers planner statistics by itself: refresh
                 // those that drifted (bounded work: `analysis_limit` is set

@@ -277,14 +277,18 @@ fn candidates_sql(
             "SELECT rowid AS rid, 0.0 AS score FROM search_fts WHERE search_fts MATCH $1{range} \
              ORDER BY rowid DESC LIMIT {TOP_MATCHES}"
         ),
+        // PostgreSQL: the newest matches from the recent tier first, then
+        // (only if it holds fewer than the limit: `Append` under `LIMIT`
+        // never starts its second branch otherwise) from the rest of the
+        // index below the tier (migration 0079).
         (Backend::Postgres, Sort::Relevance) => format!(
-            "SELECT rid, (0.0 - ts_rank(tsv, to_tsquery('simple', $1))) AS score FROM (SELECT id AS rid, tsv \
-             FROM search_docs WHERE tsv @@ {ts_match}{range} ORDER BY id DESC LIMIT {MATCH_WINDOW}) w \
-             ORDER BY score LIMIT {TOP_MATCHES}"
+            "SELECT rid, (0.0 - ts_rank(tsv, to_tsquery('simple', $1))) AS score FROM ({}) w \
+             ORDER BY score LIMIT {TOP_MATCHES}",
+            tiered(&ts_match, &range, MATCH_WINDOW)
         ),
         (Backend::Postgres, Sort::Date) => format!(
-            "SELECT id AS rid, 0.0 AS score FROM search_docs WHERE tsv @@ {ts_match}{range} \
-             ORDER BY id DESC LIMIT {TOP_MATCHES}"
+            "SELECT rid, 0.0 AS score FROM ({}) w",
+            tiered(&ts_match, &range, TOP_MATCHES)
         ),
     };
     // SQLite: the match drives (materialised, then CROSS JOIN, which SQLite
@@ -302,6 +306,18 @@ fn candidates_sql(
             MAX_CANDIDATES + 1,
         ),
         args,
+    )
+}
+
+/// PostgreSQL: the newest `limit` entries matching `ts_match` (and the
+/// saved-search `range`), as `(rid, tsv)` in descending id order: those of
+/// the recent tier, then as many as still needed from below it.
+fn tiered(ts_match: &str, range: &str, limit: usize) -> String {
+    format!(
+        "SELECT rid, tsv FROM ((SELECT id AS rid, tsv FROM search_recent WHERE tsv @@ {ts_match}{range} \
+         ORDER BY id DESC LIMIT {limit}) UNION ALL (SELECT id AS rid, tsv FROM search_docs WHERE tsv @@ {ts_match}{range} \
+         AND id < (SELECT COALESCE(MIN(id), 9223372036854775807) FROM search_recent) ORDER BY id DESC LIMIT {limit})) u \
+         LIMIT {limit}"
     )
 }
 

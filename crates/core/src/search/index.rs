@@ -342,6 +342,13 @@ pub async fn reindex_all(db: &Db) -> anyhow::Result<RebuildStats> {
         // The batch reads, then writes: `Db::begin` takes SQLite's write
         // lock at BEGIN.
         let mut tx = db.begin().await?;
+        if db.backend == Backend::Postgres {
+            // The recent tier is refilled once at the end, not row by row
+            // (migration 0079).
+            sqlx::query("SELECT set_config('passerelles.bulk_index', 'y', true)")
+                .execute(&mut *tx)
+                .await?;
+        }
         for (s, source) in Source::ALL.iter().enumerate() {
             let ids: Vec<i64> = chunk.iter().filter(|k| k.1 == s).map(|k| k.2).collect();
             if ids.is_empty() {
@@ -408,12 +415,53 @@ pub async fn reindex_all(db: &Db) -> anyhow::Result<RebuildStats> {
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    refill_recent(db).await?;
     optimize(db).await?;
     crate::settings::set_raw(db, INDEX_VERSION_KEY, INDEX_VERSION).await?;
     Ok(RebuildStats {
         docs,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Entries kept in PostgreSQL's recent tier (`search_recent`, migration
+/// 0079): a common word's newest `MATCH_WINDOW` matches are found among
+/// these. The maintenance job trims the tier back to this size every hour.
+pub const RECENT_TIER: i64 = 20_000;
+
+/// Rebuild PostgreSQL's recent tier from the newest `RECENT_TIER` entries
+/// (after a bulk rebuild, which skips the row trigger). SQLite: nothing.
+pub async fn refill_recent(db: &Db) -> Result<(), sqlx::Error> {
+    if db.backend != Backend::Postgres {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM search_recent")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO search_recent (id, tsv) SELECT id, tsv FROM search_docs ORDER BY id DESC LIMIT $1",
+    )
+    .bind(RECENT_TIER)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// Trim PostgreSQL's recent tier to its newest `keep` entries (the oldest
+/// ids go: the tier stays the newest contiguous range of the index).
+/// Returns the entries removed. SQLite: nothing.
+pub async fn trim_recent(db: &Db, keep: i64) -> Result<u64, sqlx::Error> {
+    if db.backend != Backend::Postgres {
+        return Ok(0);
+    }
+    let done = sqlx::query(
+        "DELETE FROM search_recent WHERE id < (SELECT id FROM search_recent ORDER BY id DESC OFFSET $1 LIMIT 1)",
+    )
+    .bind(keep.max(1) - 1)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// Compact the index after bulk changes: FTS5 merges its segments and
