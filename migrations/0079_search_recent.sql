@@ -45,5 +45,5 @@ END
 $$;
 CREATE TRIGGER search_recent_sync AFTER INSERT OR UPDATE OF tsv OR DELETE ON search_docs
     FOR EACH ROW EXECUTE FUNCTION search_recent_sync();
-INSERT INTO search_recent (id, tsv) SELECT id, tsv FROM search_docs ORDER BY id DESC LIMIT 20000;
+INSERT INTO search_recent (id, tsv) SELECT id, tsv FROM search_docs ORDER BY id DESC LIMIT 50000;
 --@end

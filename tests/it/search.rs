@@ -1115,7 +1115,7 @@ async fn search_header_box_has_an_accessible_name() {
 /// looks like a token finds nothing through it.
 #[tokio::test]
 async fn filters_are_exact_beyond_the_match_window_and_follow_sharing() {
-    const NEWER: i64 = 10_050;
+    const NEWER: i64 = 1_050;
     assert!(
         (NEWER as usize) > passerelles::search::MATCH_WINDOW,
         "the test must outnumber the match window"

@@ -109,8 +109,11 @@ fn bind_all<'q>(
 
 /// Candidates considered per search: results, counts and facets come from
 /// the best this many (by the chosen order); the total says "more than"
-/// beyond it. Bounds the work of very common words on large instances.
-pub const MAX_CANDIDATES: usize = 1000;
+/// beyond it. Bounds the work of very common words on large instances:
+/// ten pages of results, and the permission checks and facet counts of a
+/// search stay a few milliseconds (BENCHMARKS.md, "Search at scale 100
+/// with the recent tier").
+pub const MAX_CANDIDATES: usize = 200;
 
 /// The one statement that runs the query with its permission conditions
 /// and filters, returning the ordered candidates (id, kind, publication).
@@ -326,7 +329,9 @@ fn tiered(ts_match: &str, range: &str, limit: usize) -> String {
 /// words on large instances) are ranked exactly over every match; beyond
 /// it, relevance is computed among the newest `MATCH_WINDOW` matches, so a
 /// common word costs a bounded amount of work (ARCHITECTURE.md, "Search").
-pub const MATCH_WINDOW: usize = 10_000;
+/// On PostgreSQL a word found in more than one entry in 50 of the recent
+/// tier (`RECENT_TIER`) is answered from the tier alone.
+pub const MATCH_WINDOW: usize = 1_000;
 
 /// Then only the best (by relevance) or newest (by date) this many matches
 /// meet the permission conditions and filters: ranking stays exact for

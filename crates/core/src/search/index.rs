@@ -427,7 +427,7 @@ pub async fn reindex_all(db: &Db) -> anyhow::Result<RebuildStats> {
 /// Entries kept in PostgreSQL's recent tier (`search_recent`, migration
 /// 0079): a common word's newest `MATCH_WINDOW` matches are found among
 /// these. The maintenance job trims the tier back to this size every hour.
-pub const RECENT_TIER: i64 = 20_000;
+pub const RECENT_TIER: i64 = 50_000;
 
 /// Rebuild PostgreSQL's recent tier from the newest `RECENT_TIER` entries
 /// (after a bulk rebuild, which skips the row trigger). SQLite: nothing.
