@@ -362,7 +362,30 @@ fn init_logs(format: &str) {
     let fmt = if format == "json" {
         fmt.json().boxed()
     } else {
-        fmt.boxed()
+        // Field values are cut at 400 bytes: the slow-statement log would
+        // otherwise print a bulk statement's every placeholder (a seed's
+        // multi-row insert is 300 kB of text).
+        use tracing_subscriber::field::MakeExt;
+        fmt.fmt_fields(
+            tracing_subscriber::fmt::format::debug_fn(|w, field, value| {
+                let mut s = format!("{value:?}");
+                if s.len() > 400 {
+                    let mut cut = 400;
+                    while !s.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    s.truncate(cut);
+                    s.push_str("… (cut)");
+                }
+                if field.name() == "message" {
+                    write!(w, "{s}")
+                } else {
+                    write!(w, "{}={s}", field.name())
+                }
+            })
+            .delimited(" "),
+        )
+        .boxed()
     };
     // Statement counting (benchmarks, tests) sees sqlx's debug events
     // without letting them into the logs.
