@@ -41,6 +41,8 @@ const CONFLICTS: &[(&str, &str)] = &[
     ("newsletter-error-slug-taken", "slug_taken"),
     ("news-error-already", "already_followed"),
     ("news-error-too-many", "too_many_feeds"),
+    ("news-error-place-already", "already_followed"),
+    ("news-error-place-too-many", "too_many_feeds"),
     ("lexicon-term-exists", "term_exists"),
 ];
 

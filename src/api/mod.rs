@@ -24,6 +24,7 @@ pub mod moderation;
 pub mod news;
 pub mod notify;
 pub mod organisations;
+pub mod place_news;
 pub mod publications;
 pub mod search;
 pub mod sessions;
@@ -60,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .merge(library::router())
         .merge(federation::router())
         .merge(news::router())
+        .merge(place_news::router())
         .merge(exports::router())
         .route("/openapi.json", get(openapi))
         // Responses carry personal data: never stored by caches unless a
@@ -108,6 +110,8 @@ pub fn router() -> Router<AppState> {
         search::run, search::tags, search::list_saved, search::create_saved, search::delete_saved,
         federation::list, federation::follow,
         news::list_feeds, news::add_feed, news::remove_feed, news::fetch_feeds,
+        place_news::territory_list, place_news::territory_add, place_news::territory_remove, place_news::territory_fetch,
+        place_news::organisation_list, place_news::organisation_add, place_news::organisation_remove, place_news::organisation_fetch,
         exports::list, exports::create, exports::show, exports::download,
         openapi,
     ),
@@ -121,6 +125,7 @@ pub fn router() -> Router<AppState> {
         (name = "tokens", description = "My personal access tokens"),
         (name = "moderation", description = "Reports, review queues, moderators' actions and logs"),
         (name = "organisations", description = "Organisations, initiatives and their GeoJSON"),
+        (name = "territories", description = "Territories: the news feeds they follow"),
         (name = "events", description = "Events, their occurrences and registrations"),
         (name = "library", description = "The common library, citations and the lexicon"),
         (name = "search", description = "Search, tag suggestions and saved searches"),

@@ -58,6 +58,7 @@ mod mail_in;
 mod matrix;
 mod matrix_events;
 mod matrix_library;
+mod matrix_news;
 mod matrix_newsletter;
 mod migration_import;
 mod moderation;

@@ -41,7 +41,8 @@
 //!
 //! The newsletter channels (an issue's archive page, the archive feed, the
 //! issue by e-mail, proposals) have their own table, by the list's
-//! audience: `matrix_newsletter.rs`.
+//! audience: `matrix_newsletter.rs`. Who manages news feeds (page and API)
+//! by owner (community, territory, organisation): `matrix_news.rs`.
 //!
 //! Events (issue 15) have their own matrix, `matrix_events.rs`: page, API,
 //! agenda, month, week, `.ics`, community / instance / tag / territory

@@ -3,7 +3,8 @@
 //! CSV import with its per-line report, the confirmation e-mail, and the
 //! attested prior consent recorded as Law 25 asks; members' proposals and
 //! the "suggested since the last issue" list in its stated order; the
-//! per-issue delivery report with the SMTP server's refusal.
+//! per-issue delivery report with the SMTP server's refusal; the test
+//! send to oneself and the configured sending rate.
 
 use crate::harness::{TestApp, html_unescape};
 use crate::writing::{community, exec, member, publication};
@@ -467,4 +468,103 @@ async fn the_delivery_report_counts_sent_and_failed_with_the_servers_reply() {
     let res = app.client().get(app.at(&issue)).send().await.unwrap();
     let body = res.text().await.unwrap();
     assert!(!body.contains("id=\"report\""));
+}
+
+/// The test send goes to the editor alone (the issue stays a draft, no
+/// subscriber gets it), and the real send is throttled to the instance's
+/// rate (`newsletter_rate`): 5 messages at 2 per second take at least
+/// four intervals of half a second between the first and the last, as the
+/// SMTP server receives them.
+#[tokio::test]
+async fn test_send_reaches_the_editor_only_and_sending_keeps_to_the_rate() {
+    let app = TestApp::spawn_with(|c| c.newsletter_rate = 2).await;
+    let (admin, _) = app.logged_in("redactrice", true).await;
+    list(&app, &admin, "cadencee").await;
+    let subscribers: Vec<String> = (1..=5).map(|i| format!("abonne{i}@exemple.org")).collect();
+    for email in &subscribers {
+        sqlx::query(
+            "INSERT INTO newsletter_subscribers (list_id, email, status, lang, consent_at, consent_source, created_at) \
+             SELECT id, $1, 'active', 'fr-CA', 1, 'form', 1 FROM newsletter_lists WHERE slug = 'cadencee'",
+        )
+        .bind(email)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    }
+    let res = app
+        .post_form(
+            &admin,
+            "/newsletters/cadencee",
+            "/newsletters/cadencee/issues",
+            &[("subject", "Numéro cadencé"), ("intro", "Bonjour")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let issue = res.headers()["location"].to_str().unwrap().to_string();
+
+    // The test send: to the editor's own address, marked as a test.
+    let res = app
+        .post_form(&admin, &issue, &format!("{issue}/test"), &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    app.drain_jobs().await;
+    let mail = app.sink.wait_for("redactrice@exemple.qc.ca").await;
+    assert!(
+        mail.subject().contains("[Essai]") && mail.subject().contains("Numéro cadencé"),
+        "{}",
+        mail.subject()
+    );
+    assert!(mail.text_part().contains("Bonjour"));
+    let to_subscribers = |app: &TestApp| {
+        app.sink
+            .all()
+            .iter()
+            .filter(|m| m.to.iter().any(|t| subscribers.contains(t)))
+            .count()
+    };
+    assert_eq!(to_subscribers(&app), 0, "a test reaches no subscriber");
+    let status: String = sqlx::query_scalar(
+        "SELECT status FROM newsletter_issues WHERE list_id = (SELECT id FROM newsletter_lists WHERE slug = 'cadencee')",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(status, "draft", "still a draft after the test");
+
+    // The send, timed from the SMTP server's side while the queue runs it.
+    let res = app
+        .post_form(&admin, &issue, &format!("{issue}/send"), &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let mut first = None;
+    let work = async {
+        while to_subscribers(&app) < subscribers.len() && std::time::Instant::now() < deadline {
+            app.drain_jobs().await;
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    let watch = async {
+        loop {
+            let n = to_subscribers(&app);
+            if n >= 1 && first.is_none() {
+                first = Some(std::time::Instant::now());
+            }
+            if n >= subscribers.len() || std::time::Instant::now() >= deadline {
+                return std::time::Instant::now();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    };
+    let ((), last) = tokio::join!(work, watch);
+    assert_eq!(
+        to_subscribers(&app),
+        subscribers.len(),
+        "every subscriber, once"
+    );
+    let spread = last - first.expect("a first message");
+    assert!(
+        spread >= std::time::Duration::from_millis(1700),
+        "5 messages at 2/s are spread over at least 2 s (polling aside): {spread:?}"
+    );
 }

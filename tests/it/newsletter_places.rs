@@ -521,3 +521,226 @@ async fn territory_and_organisation_feeds_items_with_origin_and_health() {
             .unwrap();
     assert_eq!(left, 1);
 }
+
+/// A territory under `parent` (its closure rows too), as an import makes.
+async fn sub_territory(app: &TestApp, parent: &str, slug: &str) -> i64 {
+    let parent: i64 = sqlx::query_scalar("SELECT id FROM territories WHERE slug = $1")
+        .bind(parent)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("parent");
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO territories (parent_id, level, code, slug, name, name_key, depth, source, created_at, updated_at) \
+         VALUES ($1, 'mrc', $2, $2, $2, $2, 2, 'test', 0, 0) RETURNING id",
+    )
+    .bind(parent)
+    .bind(slug)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .expect("territory");
+    let mut conn = app.state.db.pool.acquire().await.expect("conn");
+    passerelles::territories::closure::insert_in(&mut conn, id, Some(parent))
+        .await
+        .expect("closure");
+    id
+}
+
+async fn territory_id(app: &TestApp, slug: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM territories WHERE slug = $1")
+        .bind(slug)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("territory")
+}
+
+/// A much-replied publication of the open community `c`, placed by its
+/// author on `territory` (or nowhere), the roll-up kept as the composer's.
+async fn placed(
+    app: &TestApp,
+    author: &passerelles::accounts::User,
+    title: &str,
+    c: i64,
+    territory: Option<i64>,
+) -> i64 {
+    let p = publication(app, author, title, &[c], 60).await;
+    crate::writing::exec(
+        app,
+        "UPDATE publications SET reply_count = 3 WHERE id = $1",
+        p,
+    )
+    .await;
+    let mut conn = app.state.db.pool.acquire().await.expect("conn");
+    let chosen: Vec<i64> = territory.into_iter().collect();
+    passerelles::territories::places::sync_publication_in(&mut conn, p, Some(&chosen))
+        .await
+        .expect("placed");
+    p
+}
+
+/// The titles suggested for the next issue of the list at `slug`, as its
+/// editor sees them.
+async fn suggested(app: &TestApp, editor: &passerelles::accounts::User, slug: &str) -> Vec<String> {
+    let a = passerelles::newsletter::load(&app.state, Some(editor), slug)
+        .await
+        .expect("list");
+    assert!(a.edit, "{slug}: an editor");
+    passerelles::newsletter::suggest::suggestions(&app.state, Some(editor), &a, &[])
+        .await
+        .expect("suggestions")
+        .into_iter()
+        .map(|s| s.title)
+        .collect()
+}
+
+#[tokio::test]
+async fn territory_and_organisation_lists_suggest_what_is_placed_there() {
+    let app = TestApp::spawn().await;
+    let (admin, admin_user) = app.logged_in("gardienne", true).await;
+    let (org_admin, org_admin_user) = app.logged_in("coordo", false).await;
+    let org = organisation(&app, "coop-vieux-port").await;
+    org_member(&app, org, org_admin_user.id, "admin").await;
+    let below = sub_territory(&app, "mauricie", "mrc-des-chenaux").await;
+    let estrie = territory_id(&app, "estrie").await;
+    let mauricie = territory_id(&app, "mauricie").await;
+    // The organisation works in Estrie.
+    sqlx::query(
+        "INSERT INTO organisation_territories (organisation_id, territory_id) VALUES ($1, $2)",
+    )
+    .bind(org)
+    .bind(estrie)
+    .execute(&app.state.db.pool)
+    .await
+    .expect("placed");
+
+    let c = community(&app, "voisins", "open", "open", &admin_user).await;
+    placed(
+        &app,
+        &admin_user,
+        "Sous-territoire : la MRC",
+        c,
+        Some(below),
+    )
+    .await;
+    placed(&app, &admin_user, "La région même", c, Some(mauricie)).await;
+    placed(&app, &admin_user, "Ailleurs : en Estrie", c, Some(estrie)).await;
+    placed(&app, &admin_user, "Nulle part en particulier", c, None).await;
+    let e_below = crate::newsletter_items::event(&app, "Corvée dans la MRC", &[c]).await;
+    let e_else = crate::newsletter_items::event(&app, "Marché en Estrie", &[c]).await;
+    let e_org = crate::newsletter_items::event(&app, "Assemblée de la coop", &[c]).await;
+    for (e, t) in [(e_below, below), (e_else, estrie), (e_org, mauricie)] {
+        sqlx::query("UPDATE events SET territory_id = $1 WHERE id = $2")
+            .bind(t)
+            .bind(e)
+            .execute(&app.state.db.pool)
+            .await
+            .expect("event placed");
+    }
+    crate::writing::exec(
+        &app,
+        &format!("UPDATE events SET organisation_id = {org} WHERE id = $1"),
+        e_org,
+    )
+    .await;
+    let r_below = crate::newsletter_items::resource(&app, "Guide de la MRC", true, &[]).await;
+    let r_else = crate::newsletter_items::resource(&app, "Guide estrien", true, &[]).await;
+    for (r, t) in [(r_below, below), (r_else, estrie)] {
+        sqlx::query("INSERT INTO resource_territories (resource_id, territory_id) VALUES ($1, $2)")
+            .bind(r)
+            .bind(t)
+            .execute(&app.state.db.pool)
+            .await
+            .expect("resource placed");
+    }
+
+    for (client, owner_field, owner, slug) in [
+        (&admin, "community", "", "lettre-instance"),
+        (&admin, "territory", "mauricie", "lettre-mauricie"),
+        (&org_admin, "organisation", "coop-vieux-port", "lettre-coop"),
+    ] {
+        let res = app
+            .post_form(
+                client,
+                "/newsletters/new",
+                "/newsletters/new",
+                &[(owner_field, owner), ("name", slug), ("slug", slug)],
+            )
+            .await;
+        assert_eq!(res.status(), 303, "{slug}");
+    }
+
+    let all = [
+        "Sous-territoire : la MRC",
+        "La région même",
+        "Ailleurs : en Estrie",
+        "Nulle part en particulier",
+        "Corvée dans la MRC",
+        "Marché en Estrie",
+        "Assemblée de la coop",
+        "Guide de la MRC",
+        "Guide estrien",
+    ];
+    // The instance's list: everything (so each item can be suggested).
+    let got = suggested(&app, &admin_user, "lettre-instance").await;
+    for t in all {
+        assert!(got.iter().any(|g| g == t), "instance list: {t} in {got:?}");
+    }
+    // The territory's: what is placed in it or below, nothing else.
+    let got = suggested(&app, &admin_user, "lettre-mauricie").await;
+    let expected = [
+        "Sous-territoire : la MRC",
+        "La région même",
+        "Corvée dans la MRC",
+        "Assemblée de la coop",
+        "Guide de la MRC",
+    ];
+    for t in all {
+        assert_eq!(
+            got.iter().any(|g| g == t),
+            expected.contains(&t),
+            "territory list: {t} in {got:?}"
+        );
+    }
+    // The organisation's: its own events, and what is placed where it
+    // works (Estrie) or below.
+    let got = suggested(&app, &org_admin_user, "lettre-coop").await;
+    let expected = [
+        "Ailleurs : en Estrie",
+        "Marché en Estrie",
+        "Assemblée de la coop",
+        "Guide estrien",
+    ];
+    for t in all {
+        assert_eq!(
+            got.iter().any(|g| g == t),
+            expected.contains(&t),
+            "organisation list: {t} in {got:?}"
+        );
+    }
+    // The draft's page shows the same list to the territory's editors.
+    let page = "/newsletters/lettre-mauricie";
+    let res = app
+        .post_form(
+            &admin,
+            page,
+            &format!("{page}/issues"),
+            &[("subject", "Numéro un"), ("intro", "")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let issue = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("issue")
+        .to_string();
+    let (status, html) = text(&admin, app.at(&issue)).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Sous-territoire : la MRC"),
+        "suggested on the page"
+    );
+    assert!(
+        !html.contains("Ailleurs : en Estrie"),
+        "not from another territory"
+    );
+}

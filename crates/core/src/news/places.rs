@@ -266,7 +266,7 @@ pub async fn subscribe(
     place: PlaceRef<'_>,
     url: &str,
     tags: &str,
-) -> AppResult<i64> {
+) -> AppResult<Feed> {
     let m = managed(state, actor, place).await?;
     // The communities' refusals, in words that do not name a community.
     let (url, tags) = super::ops::checked(&m.feeds, url, tags).map_err(|e| match e {
@@ -310,7 +310,11 @@ pub async fn subscribe(
     Queue::push_in(&mut tx, &job, Some("news:fetch")).await?;
     tx.commit().await?;
     state.jobs.wake();
-    Ok(id)
+    feeds_of(&state.db, m.owner)
+        .await?
+        .into_iter()
+        .find(|f| f.id == id)
+        .ok_or(AppError::NotFound)
 }
 
 /// Stop following feed `id`; the items already taken stay, with their

@@ -2,8 +2,10 @@
 //! members' proposals for the next issue.
 //!
 //! The list gathers publications since the last sent issue (30 days when
-//! there is none), from the list's community for a community's list, in
-//! this order, which the page states:
+//! there is none), from the list's community for a community's list, from
+//! the territory (and below) for a territory's, from the organisation's
+//! events and territories for an organisation's ([`Scope`]), in this
+//! order, which the page states:
 //! 1. proposed by members (oldest proposal first);
 //! 2. curated: pinned by a community's animators, or watch items (links
 //!    someone chose to share), most recent activity first;
@@ -61,6 +63,107 @@ pub struct Suggestion {
     pub reason: Reason,
 }
 
+/// Where a list's suggestions come from, as SQL conditions on one
+/// parameter (the owner's id, bound whatever the scope so the statements
+/// keep their shape):
+/// - the instance's list: everything;
+/// - a community's list: what is placed in that community;
+/// - a territory's list: what is placed in the territory or below it
+///   (publications through `publication_territory_rollup`, events by their
+///   place, library resources by the territories they cover, through
+///   `territory_closure`);
+/// - an organisation's list: the events it organises, and what is placed
+///   in the territories it works in (`organisation_territories`, and the
+///   place of its address) or below them.
+///
+/// The audience rule (`items::may_carry`) is asked afterwards for each.
+#[derive(Debug, Clone, Copy)]
+enum Scope {
+    Instance,
+    Community(i64),
+    Territory(i64),
+    Organisation(i64),
+}
+
+impl Scope {
+    fn of(a: &Access) -> Scope {
+        match (&a.community, &a.place) {
+            (Some(l), _) => Scope::Community(l.c.id),
+            (None, Some(super::Place::Territory { id, .. })) => Scope::Territory(*id),
+            (None, Some(super::Place::Organisation { id, .. })) => Scope::Organisation(*id),
+            (None, None) => Scope::Instance,
+        }
+    }
+
+    fn id(self) -> i64 {
+        match self {
+            Scope::Instance => 0,
+            Scope::Community(id) | Scope::Territory(id) | Scope::Organisation(id) => id,
+        }
+    }
+
+    /// The territories whose subtrees are the list's place (`ph`: the
+    /// owner's id), for territory and organisation lists: what goes
+    /// inside `IN (…)`.
+    fn roots(self, ph: &str) -> String {
+        match self {
+            Scope::Organisation(_) => format!(
+                "SELECT ot.territory_id FROM organisation_territories ot WHERE ot.organisation_id = {ph} \
+                 UNION SELECT o.place_id FROM organisations o WHERE o.id = {ph} AND o.place_id IS NOT NULL"
+            ),
+            _ => ph.to_string(),
+        }
+    }
+
+    /// Condition on publications `p`.
+    fn publications(self, ph: &str) -> String {
+        match self {
+            Scope::Instance => format!("({ph} = {ph})"),
+            Scope::Community(_) => format!(
+                "EXISTS (SELECT 1 FROM publication_communities c WHERE c.publication_id = p.id AND c.community_id = {ph})"
+            ),
+            Scope::Territory(_) | Scope::Organisation(_) => format!(
+                "EXISTS (SELECT 1 FROM publication_territory_rollup ptr WHERE ptr.publication_id = p.id \
+                 AND ptr.ancestor_id IN ({}))",
+                self.roots(ph)
+            ),
+        }
+    }
+
+    /// Condition on events `e`.
+    fn events(self, ph: &str) -> String {
+        let placed = || {
+            format!(
+                "e.territory_id IN (SELECT tc.descendant_id FROM territory_closure tc WHERE tc.ancestor_id IN ({}))",
+                self.roots(ph)
+            )
+        };
+        match self {
+            Scope::Instance => format!("({ph} = {ph})"),
+            Scope::Community(_) => format!(
+                "EXISTS (SELECT 1 FROM event_communities x WHERE x.event_id = e.id AND x.community_id = {ph})"
+            ),
+            Scope::Territory(_) => placed(),
+            Scope::Organisation(_) => format!("(e.organisation_id = {ph} OR {})", placed()),
+        }
+    }
+
+    /// Condition on resources `r`.
+    fn resources(self, ph: &str) -> String {
+        match self {
+            Scope::Instance => format!("r.in_library = 1 AND ({ph} = {ph})"),
+            Scope::Community(_) => format!(
+                "EXISTS (SELECT 1 FROM resource_communities x WHERE x.resource_id = r.id AND x.community_id = {ph})"
+            ),
+            Scope::Territory(_) | Scope::Organisation(_) => format!(
+                "r.in_library = 1 AND EXISTS (SELECT 1 FROM resource_territories rt JOIN territory_closure tc \
+                 ON tc.descendant_id = rt.territory_id WHERE rt.resource_id = r.id AND tc.ancestor_id IN ({}))",
+                self.roots(ph)
+            ),
+        }
+    }
+}
+
 /// Since when: the last sent issue, or `DEFAULT_WINDOW` ago.
 pub async fn since(state: &AppState, list_id: i64) -> AppResult<i64> {
     let last: Option<i64> =
@@ -100,17 +203,12 @@ pub async fn suggestions(
             },
         ));
     }
-    // Community lists look at their community only.
-    let (scope, cid) = match &a.community {
-        Some(l) => (
-            " AND EXISTS (SELECT 1 FROM publication_communities c WHERE c.publication_id = p.id AND c.community_id = $2)",
-            l.c.id,
-        ),
-        None => ("", 0),
-    };
+    let scope = Scope::of(a);
+    let cid = scope.id();
+    let scope_p = scope.publications("$2");
     let curated = format!(
         "SELECT p.id, p.kind, EXISTS (SELECT 1 FROM publication_communities pc WHERE pc.publication_id = p.id \
-         AND pc.pinned <> 0) AS pinned FROM publications p WHERE p.last_activity_at >= $1 AND ($2 = $2){scope} \
+         AND pc.pinned <> 0) AS pinned FROM publications p WHERE p.last_activity_at >= $1 AND {scope_p} \
          AND (p.kind = 'watch' OR EXISTS (SELECT 1 FROM publication_communities pc WHERE pc.publication_id = p.id \
          AND pc.pinned <> 0)) ORDER BY p.last_activity_at DESC, p.id DESC LIMIT 60"
     );
@@ -134,7 +232,7 @@ pub async fn suggestions(
         ));
     }
     let replied = format!(
-        "SELECT p.id, p.reply_count FROM publications p WHERE p.created_at >= $1 AND ($2 = $2){scope} \
+        "SELECT p.id, p.reply_count FROM publications p WHERE p.created_at >= $1 AND {scope_p} \
          AND p.reply_count > 0 ORDER BY p.reply_count DESC, p.id DESC LIMIT 60"
     );
     for r in sqlx::query(sqlx::AssertSqlSafe(replied))
@@ -149,15 +247,9 @@ pub async fn suggestions(
         ));
     }
     let t = now();
-    let (escope, rscope) = match &a.community {
-        Some(_) => (
-            " AND EXISTS (SELECT 1 FROM event_communities x WHERE x.event_id = e.id AND x.community_id = $3)",
-            " AND EXISTS (SELECT 1 FROM resource_communities x WHERE x.resource_id = r.id AND x.community_id = $2)",
-        ),
-        None => (" AND ($3 = $3)", " AND r.in_library = 1 AND ($2 = $2)"),
-    };
+    let (escope, rscope) = (scope.events("$3"), scope.resources("$2"));
     let upcoming = format!(
-        "SELECT e.id FROM events e WHERE e.starts_at >= $1 AND e.starts_at < $2 AND e.status <> 'cancelled'{escope} \
+        "SELECT e.id FROM events e WHERE e.starts_at >= $1 AND e.starts_at < $2 AND e.status <> 'cancelled' AND {escope} \
          ORDER BY e.starts_at, e.id LIMIT 30"
     );
     for id in sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(upcoming))
@@ -170,7 +262,7 @@ pub async fn suggestions(
         candidates.push((ItemRef::Event(id), Reason::Upcoming));
     }
     let added = format!(
-        "SELECT r.id FROM resources r WHERE r.created_at >= $1 AND r.status = 'visible'{rscope} \
+        "SELECT r.id FROM resources r WHERE r.created_at >= $1 AND r.status = 'visible' AND {rscope} \
          ORDER BY r.created_at DESC, r.id DESC LIMIT 30"
     );
     for id in sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(added))
