@@ -296,6 +296,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "content_version_event_tags",
         include_str!("../../../migrations/0072_content_version_event_tags.sql"),
     ),
+    (
+        75,
+        "rsvp_join_ids",
+        include_str!("../../../migrations/0075_rsvp_join_ids.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to
