@@ -287,7 +287,7 @@ pub async fn join(
             Owner::Community(groups[0].id),
             &group,
             &reply,
-            &[actor.inbox.clone()],
+            std::slice::from_ref(&actor.inbox),
         )
         .await?;
     }
