@@ -74,6 +74,27 @@ async fn count(app: &TestApp, sql: &str, bind: &str) -> i64 {
         .expect("count")
 }
 
+/// The deliveries queued, each as (inbox, activity).
+async fn deliveries(app: &TestApp) -> Vec<(String, Value)> {
+    let rows: Vec<String> =
+        sqlx::query_scalar("SELECT payload FROM jobs WHERE queue = 'federation' ORDER BY id")
+            .fetch_all(&app.state.db.pool)
+            .await
+            .unwrap();
+    fn find(v: &Value) -> Option<(String, Value)> {
+        let o = v.as_object()?;
+        match (o.get("inbox"), o.get("activity")) {
+            (Some(Value::String(i)), Some(Value::String(a))) => {
+                Some((i.clone(), serde_json::from_str(a).ok()?))
+            }
+            _ => o.values().find_map(find),
+        }
+    }
+    rows.iter()
+        .filter_map(|p| find(&serde_json::from_str(p).ok()?))
+        .collect()
+}
+
 /// The activities queued for delivery, as sent.
 async fn queued(app: &TestApp) -> Vec<Value> {
     let rows: Vec<String> =
@@ -765,6 +786,21 @@ async fn mobilizon_people_join_and_leave_our_events_within_capacity() {
     );
     assert_eq!(rsvp(&p1).await, Some(("no".into(), 0)));
     assert_eq!(rsvp(&p2).await, Some(("going".into(), 0)));
+    // Let in, the second is told as Mobilizon tells an approved
+    // participant: the community's `Accept` of their own `Join`, queued
+    // for their inbox (and for nobody else).
+    let promoted = deliveries(&app)
+        .await
+        .into_iter()
+        .filter(|(_, a)| {
+            a["type"] == "Accept" && a["object"]["id"] == "https://mobilizon.fr/join/event/2"
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(promoted.len(), 1, "one Accept of the waiting Join");
+    assert_eq!(promoted[0].0, p2.inbox);
+    assert_eq!(promoted[0].1["actor"], app.at("/c/jardins"));
+    assert_eq!(promoted[0].1["object"]["actor"], p2.ap_id);
+    assert_eq!(promoted[0].1["object"]["object"], url);
     // `Undo(Join)` leaves as well.
     let undo = serde_json::json!({
         "id": "https://mobilizon.fr/undo/2", "type": "Undo",
@@ -775,6 +811,48 @@ async fn mobilizon_people_join_and_leave_our_events_within_capacity() {
         Received::Handled("left the event")
     );
     assert_eq!(rsvp(&p2).await, Some(("no".into(), 0)));
+    // A place added by the organiser (capacity raised on the edit page)
+    // lets the waiting one in: an `Accept` of that `Join` too.
+    handle(&app, &p1, &join(&p1, 5, &url)).await;
+    assert_eq!(
+        handle(&app, &p2, &join(&p2, 6, &url)).await,
+        Received::Handled("on the waiting list")
+    );
+    let edit = format!("/e/{id}/edit");
+    let res = app
+        .post_form(
+            &client,
+            &edit,
+            &edit,
+            &[
+                ("title", "Corvée printanière"),
+                ("description", "On plante"),
+                ("communities", "jardins"),
+                ("start", "2027-04-12T19:00"),
+                ("end", "2027-04-12T21:00"),
+                ("tz", "America/Toronto"),
+                ("place_kind", "address"),
+                ("address", "1000, rue Sainte-Catherine"),
+                ("capacity", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        303,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    assert_eq!(rsvp(&p2).await, Some(("going".into(), 0)));
+    let raised: Vec<_> = deliveries(&app)
+        .await
+        .into_iter()
+        .filter(|(_, a)| {
+            a["type"] == "Accept" && a["object"]["id"] == "https://mobilizon.fr/join/event/6"
+        })
+        .collect();
+    assert_eq!(raised.len(), 1, "one Accept when the capacity grows");
+    assert_eq!(raised[0].0, p2.inbox);
     // An event of a private community is not there for them at all.
     assert_eq!(
         handle(&app, &p1, &join(&p1, 3, &app.at(&format!("/e/{private}")))).await,

@@ -38,6 +38,7 @@ mod federation;
 mod federation_accounts;
 mod federation_bench;
 mod federation_blocks;
+mod federation_blocks_form;
 mod federation_events;
 mod federation_fixtures;
 mod federation_peers;

@@ -95,6 +95,11 @@ enum Channel {
     /// owners (none among these viewers) and administrators; read back, it
     /// holds the publication.
     CommunityExport,
+    /// The community's blocks from the fediverse (issue 18,
+    /// `/c/{slug}/moderation/federation`: its form to block a remote person
+    /// or instance): its moderators and administrators, for a community on
+    /// the fediverse only.
+    FederationBlocks,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -119,7 +124,7 @@ enum Viewer {
     Admin,
 }
 
-const CHANNELS: [Channel; 18] = [
+const CHANNELS: [Channel; 19] = [
     Channel::Page,
     Channel::Api,
     Channel::Feed,
@@ -138,6 +143,7 @@ const CHANNELS: [Channel; 18] = [
     Channel::Health,
     Channel::News,
     Channel::CommunityExport,
+    Channel::FederationBlocks,
 ];
 const VISES: [Vis; 6] = [
     Vis::Open,
@@ -164,7 +170,7 @@ const VIEWERS: [Viewer; 8] = [
 const T: bool = true;
 const F: bool = false;
 #[rustfmt::skip]
-const EXPECTED: [(Channel, Vis, [bool; 8]); 108] = [
+const EXPECTED: [(Channel, Vis, [bool; 8]); 114] = [
     //                                  anon outs pend memb mod  ban  susp admin
     // Its link (for an unlisted community's publication: with its key).
     (Channel::Page, Vis::Open,         [T,   T,   T,   T,   T,   T,   T,   T]),
@@ -310,6 +316,16 @@ const EXPECTED: [(Channel, Vis, [bool; 8]); 108] = [
     (Channel::CommunityExport, Vis::Archived, [F, F, F, F, F, F, F, T]),
     (Channel::CommunityExport, Vis::Removed,  [F, F, F, F, F, F, F, T]),
     (Channel::CommunityExport, Vis::Widened,  [F, F, F, F, F, F, F, T]),
+    // Blocking from the fediverse: the community's moderators and
+    // administrators, where the community is federated (open, archived
+    // too); private and unlisted ones (the widened one starts private)
+    // have no such page.
+    (Channel::FederationBlocks, Vis::Open,     [F, F, F, F, T, F, F, T]),
+    (Channel::FederationBlocks, Vis::Private,  [F, F, F, F, F, F, F, F]),
+    (Channel::FederationBlocks, Vis::Unlisted, [F, F, F, F, F, F, F, F]),
+    (Channel::FederationBlocks, Vis::Archived, [F, F, F, F, T, F, F, T]),
+    (Channel::FederationBlocks, Vis::Removed,  [F, F, F, F, T, F, F, T]),
+    (Channel::FederationBlocks, Vis::Widened,  [F, F, F, F, F, F, F, F]),
     // An aggregated news item: as the community's own publications.
     (Channel::News, Vis::Open,         [T,   T,   T,   T,   T,   T,   T,   T]),
     (Channel::News, Vis::Private,      [F,   F,   F,   T,   T,   F,   F,   T]),
@@ -974,6 +990,35 @@ async fn permission_matrix_channel_visibility_viewer() {
                 ));
             }
             actual.insert((Channel::Health, vis, v), community_health);
+
+            // The page with the form to block from the fediverse, and the
+            // form itself: anyone else is refused before anything happens
+            // (an instance that does not exist is not even looked up).
+            let blocks_page = format!("/c/{}/moderation/federation", slug(vis));
+            let (status, body) = fetch(&w.client, app.at(&blocks_page)).await;
+            let shown = status == 200 && body.contains("id=\"f-who\"");
+            let (_, home) = fetch(&w.client, app.at("/")).await;
+            let csrf = crate::harness::form_value(&home, "csrf").unwrap_or_default();
+            let res = w
+                .client
+                .post(app.at(&blocks_page))
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("who", "nulle-part.invalid"),
+                    ("reason", ""),
+                ])
+                .send()
+                .await
+                .expect("block");
+            // A moderator's empty reason is refused with the form (422).
+            let answered = res.status() == 422;
+            if shown != answered {
+                notes.push(format!(
+                    "{vis:?}/{v:?}: blocks page {shown} but the form answered {}",
+                    res.status()
+                ));
+            }
+            actual.insert((Channel::FederationBlocks, vis, v), shown && answered);
 
             let (_, home) = fetch(&w.client, app.at("/")).await;
             let csrf = crate::harness::form_value(&home, "csrf").unwrap_or_default();

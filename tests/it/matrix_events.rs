@@ -2,8 +2,10 @@
 //! goes out through: its page, the API, the agenda, the month grid and the
 //! week, its own `.ics`, the community, instance, tag and territory feeds,
 //! the agenda's Atom, search (page and API, kind `event`), a person's
-//! private feed (token URL), and the event's image (`/e/{id}/image`,
-//! served as the event is seen) — × visibility of its community (open,
+//! private feed (token URL), the event's image (`/e/{id}/image`,
+//! served as the event is seen) and its ActivityPub id (issue 18: `/e/{id}`
+//! with `Accept: application/activity+json`, anyone's only when its
+//! community is open) — × visibility of its community (open,
 //! private, unlisted) × viewer (anonymous, outsider, member, suspended
 //! account, instance admin). Expected values are written out from the
 //! rules (never computed by calling the policy):
@@ -27,7 +29,7 @@ use serde_json::{Value, json};
 use crate::harness::{TestApp, html_unescape};
 use crate::writing::{community, get, member, token_for};
 
-const COLUMNS: [&str; 16] = [
+const COLUMNS: [&str; 17] = [
     "page",
     "api",
     "agenda",
@@ -44,6 +46,7 @@ const COLUMNS: [&str; 16] = [
     "private",
     "by-tag-api",
     "image",
+    "activitypub",
 ];
 
 #[tokio::test]
@@ -103,23 +106,23 @@ async fn every_channel_keeps_a_private_communitys_event_private() {
     const F: bool = false;
     // Columns as in `COLUMNS`.
     #[rustfmt::skip]
-    let expected: &[(&str, &str, [bool; 16])] = &[
-        //                         page api agnd mon  week ics  cfd  ifd  tag  terr atom srch sapi priv tagapi image
-        ("open", "anonymous",     [T,   T,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   F,   T,   T]),
-        ("open", "outsider",      [T,   T,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   F,   T,   T]),
-        ("open", "member",        [T,   T,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T]),
-        ("open", "suspended",     [T,   F,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   F,   F,   F,   T]),
-        ("open", "admin",         [T,   T,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   F,   T,   T]),
-        ("private", "anonymous",  [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
-        ("private", "outsider",   [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
-        ("private", "member",     [T,   T,  T,   T,   T,   T,   F,   F,   F,   F,   F,   T,   T,   T,   T,   T]),
-        ("private", "suspended",  [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
-        ("private", "admin",      [T,   T,  T,   T,   T,   T,   F,   F,   F,   F,   F,   T,   T,   F,   T,   T]),
-        ("unlisted", "anonymous", [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
-        ("unlisted", "outsider",  [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
-        ("unlisted", "member",    [T,   T,  T,   T,   T,   T,   F,   F,   F,   F,   F,   T,   T,   T,   T,   T]),
-        ("unlisted", "suspended", [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
-        ("unlisted", "admin",     [T,   T,  T,   T,   T,   T,   F,   F,   F,   F,   F,   T,   T,   F,   T,   T]),
+    let expected: &[(&str, &str, [bool; 17])] = &[
+        //                         page api agnd mon  week ics  cfd  ifd  tag  terr atom srch sapi priv tagapi image ap
+        ("open", "anonymous",     [T,   T,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   F,   T,   T,   T]),
+        ("open", "outsider",      [T,   T,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   F,   T,   T,   T]),
+        ("open", "member",        [T,   T,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T]),
+        ("open", "suspended",     [T,   F,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   F,   F,   F,   T,   T]),
+        ("open", "admin",         [T,   T,  T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   T,   F,   T,   T,   T]),
+        ("private", "anonymous",  [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
+        ("private", "outsider",   [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
+        ("private", "member",     [T,   T,  T,   T,   T,   T,   F,   F,   F,   F,   F,   T,   T,   T,   T,   T,   F]),
+        ("private", "suspended",  [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
+        ("private", "admin",      [T,   T,  T,   T,   T,   T,   F,   F,   F,   F,   F,   T,   T,   F,   T,   T,   F]),
+        ("unlisted", "anonymous", [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
+        ("unlisted", "outsider",  [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
+        ("unlisted", "member",    [T,   T,  T,   T,   T,   T,   F,   F,   F,   F,   F,   T,   T,   T,   T,   T,   F]),
+        ("unlisted", "suspended", [F,   F,  F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F,   F]),
+        ("unlisted", "admin",     [T,   T,  T,   T,   T,   T,   F,   F,   F,   F,   F,   T,   T,   F,   T,   T,   F]),
     ];
 
     let mut clients = std::collections::HashMap::new();
@@ -228,9 +231,39 @@ async fn every_channel_keeps_a_private_communitys_event_private() {
             .expect("image")
             .status()
             == 200;
+        // The fediverse (issue 18): the event's id asked as a remote server
+        // asks it (`Accept: application/activity+json`), through the
+        // viewer's session or none: what anyone finds, whoever asks —
+        // never a private or unlisted community's event.
+        let activitypub = {
+            let res = c
+                .get(app.at(&format!("/e/{id}")))
+                .header("accept", "application/activity+json")
+                .send()
+                .await
+                .expect("activitypub get");
+            let st = res.status();
+            let body = res.text().await.unwrap_or_default();
+            st == 200 && body.contains("\"Event\"") && body.contains(&title)
+        };
         let got = [
-            page, api_one, agenda, month, week, ics, cfeed, ifeed, tfeed, terr, atom, search, sapi,
-            private, by_tag, image,
+            page,
+            api_one,
+            agenda,
+            month,
+            week,
+            ics,
+            cfeed,
+            ifeed,
+            tfeed,
+            terr,
+            atom,
+            search,
+            sapi,
+            private,
+            by_tag,
+            image,
+            activitypub,
         ];
         if got != *want {
             let cells: Vec<String> = COLUMNS

@@ -297,6 +297,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0072_content_version_event_tags.sql"),
     ),
     (
+        75,
+        "rsvp_join_ids",
+        include_str!("../../../migrations/0075_rsvp_join_ids.sql"),
+    ),
+    (
         79,
         "search_recent",
         include_str!("../../../migrations/0079_search_recent.sql"),

@@ -12,7 +12,8 @@
 //! - `report`: the report form and its confirmation;
 //! - `queues`: the review queues (a community's, the instance's), their cards;
 //! - `act`: the action form and its submission;
-//! - `modlog`: a community's moderation log.
+//! - `modlog`: a community's moderation log;
+//! - `federation`: a community's blocks of remote people and instances.
 
 use askama::Template;
 use axum::Router;
@@ -39,6 +40,14 @@ pub fn router() -> Router<AppState> {
             get(act::community_form).post(act::community_submit),
         )
         .route("/c/{slug}/modlog", get(modlog::page))
+        .route(
+            "/c/{slug}/moderation/federation",
+            get(federation::page_get).post(federation::block_submit),
+        )
+        .route(
+            "/c/{slug}/moderation/federation/unblock",
+            axum::routing::post(federation::unblock_submit),
+        )
         .route("/admin/reports", get(queues::admin_queue))
         .route(
             "/admin/reports/act",
@@ -235,6 +244,7 @@ macro_rules! instance_moderator {
 }
 
 pub mod act;
+pub mod federation;
 pub mod modlog;
 pub mod queues;
 pub mod report;

@@ -198,6 +198,8 @@ struct QueuePage {
     community_name: String,
     community_path: String,
     modlog_path: String,
+    /// The page of blocks from the fediverse, for a federated community.
+    federation_path: Option<String>,
     act_url: String,
     cards: Vec<Card>,
     banned: Vec<Banned>,
@@ -237,6 +239,8 @@ pub(super) async fn community_queue(
         community_name: c.name.clone(),
         community_path: c.path(),
         modlog_path: format!("{}/modlog", c.path()),
+        federation_path: passerelles_core::federation::community_federated(&c)
+            .then(|| format!("{}/moderation/federation", c.path())),
         act_url,
         cards,
         banned,

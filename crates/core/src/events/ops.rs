@@ -416,11 +416,12 @@ pub async fn update_with(
         l.e.id,
     )
     .await?;
-    super::rsvp::promote_in(&mut tx, l.e.id, c.capacity).await?;
+    let promoted = super::rsvp::promote_in(&mut tx, l.e.id, c.capacity).await?;
     audit_in(&mut tx, actor, "event_edited", None, &l.e.id.to_string()).await?;
     tx.commit().await?;
     super::mail::notify_change(state, l.e.id).await;
     crate::federation::events::changed(state, l.e.id, true).await;
+    crate::federation::events::promoted(state, l.e.id, &promoted).await;
     reload(state, l.e.id).await
 }
 

@@ -326,6 +326,7 @@ pub async fn answer_with(
     {
         tracing::warn!(error = %e, "registration e-mails not queued");
     }
+    crate::federation::events::promoted(state, l.e.id, &promoted).await;
     Ok(Answered { mine, promoted })
 }
 

@@ -244,17 +244,23 @@ pub async fn join(
         .and_then(Value::as_str)
         .unwrap_or_default();
     let group = state.url(&groups[0].path());
-    let answer_with = |kind: &str| {
-        json!({
-            "@context": AS_CONTEXT,
-            "id": format!("{}#{}-{}", doc["id"].as_str().unwrap_or_default(), kind.to_lowercase(), hex_id(join_id)),
-            "type": kind,
-            "actor": group,
-            "object": { "id": join_id, "type": "Join", "actor": actor.ap_id, "object": object },
-        })
-    };
+    let event_id = doc["id"].as_str().unwrap_or_default();
+    let answer_with = |kind: &str| answer_doc(kind, event_id, &group, join_id, &actor.ap_id);
     let answer = if leave { Answer::No } else { Answer::Going };
     let done = rsvp::answer(state, &me, &l, answer).await;
+    if let (Ok(_), false, Some(u)) = (&done, leave, me.user())
+        && !join_id.is_empty()
+    {
+        // Kept so that a place given later (from the waiting list) is
+        // answered by an `Accept` of this very `Join` (see `promoted`).
+        sqlx::query("UPDATE event_rsvps SET ap_join = $1 WHERE event_id = $2 AND user_id = $3")
+            .bind(join_id)
+            .bind(id)
+            .bind(u.id)
+            .execute(&state.db.pool)
+            .await
+            .map_err(|e| InboxError::Internal(e.into()))?;
+    }
     let (reply, outcome) = match done {
         Ok(_) if leave => (None, Received::Handled("left the event")),
         Ok(a) if a.mine.waitlisted => (None, Received::Handled("on the waiting list")),
@@ -281,9 +287,69 @@ pub async fn join(
             Owner::Community(groups[0].id),
             &group,
             &reply,
-            &[actor.inbox.clone()],
+            std::slice::from_ref(&actor.inbox),
         )
         .await?;
     }
     Ok(outcome)
+}
+
+/// The community's answer (`Accept` or `Reject`) to the `Join` `join_id`
+/// of `actor` for our event `event` (its id); the same id whether it is
+/// sent at once or when a place frees up, so it is taken once.
+fn answer_doc(kind: &str, event: &str, group: &str, join_id: &str, actor: &str) -> Value {
+    json!({
+        "@context": AS_CONTEXT,
+        "id": format!("{event}#{}-{}", kind.to_lowercase(), hex_id(join_id)),
+        "type": kind,
+        "actor": group,
+        "object": { "id": join_id, "type": "Join", "actor": actor, "object": event },
+    })
+}
+
+/// People let in from event `id`'s waiting list (`rsvp::answer_with` when
+/// someone leaves, `events::ops::update` when the capacity grows): each
+/// remote person among them, who registered by a `Join`, gets the
+/// community's `Accept` of that `Join` through the delivery queue — what
+/// Mobilizon sends when an organiser approves a participation. Best effort,
+/// as the rest of the outbox.
+pub async fn promoted(state: &AppState, id: i64, users: &[i64]) {
+    if users.is_empty() {
+        return;
+    }
+    let r: AppResult<()> = async {
+        let Some((doc, groups)) = event(state, id).await? else {
+            return Ok(());
+        };
+        let event_id = doc["id"].as_str().unwrap_or_default();
+        let group = state.url(&groups[0].path());
+        for u in users {
+            let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+                "SELECT r.ap_join, u.ap_id FROM event_rsvps r JOIN users u ON u.id = r.user_id \
+                 WHERE r.event_id = $1 AND r.user_id = $2 AND u.domain IS NOT NULL",
+            )
+            .bind(id)
+            .bind(u)
+            .fetch_optional(&state.db.pool)
+            .await?;
+            let Some((Some(join_id), Some(ap_id))) = row else {
+                continue;
+            };
+            let inbox = match delivery::remote_actor(state, &ap_id, false).await {
+                Ok(a) => a.inbox,
+                Err(e) => {
+                    tracing::warn!(error = %e, actor = %ap_id, "federation: promoted person's inbox unknown");
+                    continue;
+                }
+            };
+            let accept = answer_doc("Accept", event_id, &group, &join_id, &ap_id);
+            delivery::queue(state, Owner::Community(groups[0].id), &group, &accept, &[inbox])
+                .await?;
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = r {
+        tracing::warn!(error = %e, event = id, "federation: promotion not answered");
+    }
 }
