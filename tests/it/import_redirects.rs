@@ -476,6 +476,8 @@ async fn old_addresses_of_a_private_community_reveal_nothing_to_outsiders() {
     .expect("member");
     let (outsider_c, _) = app.logged_in("dehors", false).await;
     let anonymous = app.client();
+    // Its first page gives it a form cookie (and a private answer): once.
+    anonymous.get(app.at("/")).send().await.expect("home");
     let old = Some("ancien.example");
 
     // The community's old address: its card, for anyone.
