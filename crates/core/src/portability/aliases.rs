@@ -182,16 +182,15 @@ pub async fn find_in(
         }
     }
     let mut parts = bare.splitn(4, '/').skip(1);
-    if let (Some("c"), Some(slug), Some(rest)) = (parts.next(), parts.next(), parts.next()) {
-        if let Some((kind, id)) = lookup(conn, host, &format!("/c/{slug}")).await? {
-            if kind == "community" {
-                let query = full.split_once('?').map(|(_, q)| format!("?{q}"));
-                out.extend(found(conn, kind, id).await?.map(|f| Found {
-                    to: format!("{}/{rest}{}", f.to, query.unwrap_or_default()),
-                    ..f
-                }));
-            }
-        }
+    if let (Some("c"), Some(slug), Some(rest)) = (parts.next(), parts.next(), parts.next())
+        && let Some((kind, id)) = lookup(conn, host, &format!("/c/{slug}")).await?
+        && kind == "community"
+    {
+        let query = full.split_once('?').map(|(_, q)| format!("?{q}"));
+        out.extend(found(conn, kind, id).await?.map(|f| Found {
+            to: format!("{}/{rest}{}", f.to, query.unwrap_or_default()),
+            ..f
+        }));
     }
     Ok(out)
 }

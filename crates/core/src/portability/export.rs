@@ -31,6 +31,9 @@ use crate::error::{AppError, AppResult};
 use crate::policy::Action;
 use crate::state::AppState;
 
+/// A wiki revision as read: id, author, title, body, note, restored from, date.
+type RevisionRow = (i64, Option<i64>, String, String, String, Option<i64>, i64);
+
 /// The bundle of one community (the files' bytes are fetched by [`write`]).
 pub async fn bundle(db: &Db, public_url: &str, community_id: i64) -> anyhow::Result<Bundle> {
     let c = sqlx::query(
@@ -246,14 +249,13 @@ pub async fn bundle(db: &Db, public_url: &str, community_id: i64) -> anyhow::Res
         let stuck = ready.is_empty();
         for (id, parent, slug, title, body, author, created, updated) in ready {
             placed.insert(id);
-            let revs: Vec<(i64, Option<i64>, String, String, String, Option<i64>, i64)> =
-                sqlx::query_as(
-                    "SELECT id, author_id, title, body, note, restored_from, created_at \
+            let revs: Vec<RevisionRow> = sqlx::query_as(
+                "SELECT id, author_id, title, body, note, restored_from, created_at \
                      FROM wiki_revisions WHERE page_id = $1 ORDER BY id",
-                )
-                .bind(id)
-                .fetch_all(&db.pool)
-                .await?;
+            )
+            .bind(id)
+            .fetch_all(&db.pool)
+            .await?;
             let own: BTreeSet<i64> = revs.iter().map(|r| r.0).collect();
             let revisions = revs
                 .into_iter()
