@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod data_rights_cli;
 mod portability_cli;
 mod territories_cli;
 use passerelles::accounts;
@@ -196,6 +197,20 @@ enum AdminCommand {
         slug: String,
         /// The zip file to write.
         out: std::path::PathBuf,
+    },
+    /// Build a person's "download my data" archive now, without e-mail,
+    /// and print what it took (wall and CPU time, size, items, largest
+    /// buffer, peak memory during the build): the benchmark of BENCHMARKS.md.
+    DataExport {
+        /// Username or e-mail address [default: the person with the most
+        /// publications and replies].
+        user: Option<String>,
+        /// Also write the archive to this zip file.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Keep it (its owner may download it for 7 days) instead of removing it.
+        #[arg(long)]
+        keep: bool,
     },
     /// Import a community archive, or a Discourse or HumHub export, with a
     /// report line per item; idempotent, resumable after a crash.
@@ -623,6 +638,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let state = passerelles::app::build_state(config).await?;
             portability_cli::export(&state, &slug, out).await
+        }
+        Command::Admin {
+            command: AdminCommand::DataExport { user, out, keep },
+        } => {
+            let state = passerelles::app::build_state(config).await?;
+            data_rights_cli::data_export(&state, user, out, keep).await
         }
         Command::Admin {
             command: AdminCommand::Import { command },

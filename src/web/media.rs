@@ -43,7 +43,19 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+        Viewer::of(&parts.headers, state).await
+    }
+}
+
+impl Viewer {
+    /// The viewer a request's headers name (its session cookie).
+    pub async fn of(headers: &HeaderMap, state: &AppState) -> Result<Self, AppError> {
+        Viewer::of_session(cookie(headers, SESSION_COOKIE), state).await
+    }
+
+    /// The viewer of a session cookie's value.
+    pub async fn of_session(token: Option<String>, state: &AppState) -> Result<Self, AppError> {
+        let Some(token) = token else {
             return Ok(Viewer(None));
         };
         let sql = format!(

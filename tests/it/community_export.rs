@@ -6,7 +6,9 @@
 //! nothing; a member who is not the owner may not export. Version 2: a
 //! publication's earlier versions and attachments travel; the old
 //! addresses, asked under the old instance's name, answer 301 to the new
-//! pages; links of the texts to the old instance lead to the new pages.
+//! pages; links of the texts to the old instance lead to the new pages;
+//! a wiki page's revisions (authors, notes, a restore) travel and its
+//! history reads the same.
 
 use passerelles::actor::Actor;
 use passerelles::error::AppError;
@@ -52,6 +54,18 @@ async fn local(app: &TestApp, source: &str, kind: &str, id: i64) -> i64 {
         .await
         .expect("ledger")
         .unwrap_or_else(|| panic!("{kind} {id} was not imported"))
+}
+
+/// The ids of a wiki page's revisions, oldest first.
+async fn wiki_revisions(app: &TestApp, page: &str) -> Vec<i64> {
+    sqlx::query_scalar(
+        "SELECT r.id FROM wiki_revisions r JOIN wiki_pages p ON p.id = r.page_id \
+         WHERE p.slug = $1 ORDER BY r.id",
+    )
+    .bind(page)
+    .fetch_all(&app.state.db.pool)
+    .await
+    .expect("revisions")
 }
 
 #[tokio::test]
@@ -160,6 +174,45 @@ async fn community_export_then_import_into_a_fresh_instance_gives_the_same_pages
         )
         .await;
     assert_eq!(res.status(), 303);
+    // The animator edits the page with a note, then the owner restores its
+    // first version: three revisions, two authors, one restore — all of
+    // which must travel.
+    let wiki_page = "/c/atelier/wiki/horaire-du-local";
+    let first_rev: i64 =
+        sqlx::query_scalar("SELECT revision_id FROM wiki_pages WHERE slug = 'horaire-du-local'")
+            .fetch_one(&a.state.db.pool)
+            .await
+            .unwrap();
+    let edit = format!("{wiki_page}/edit");
+    let res = a
+        .post_form(
+            &member_c,
+            &edit,
+            &edit,
+            &[
+                ("title", "Horaire du local"),
+                (
+                    "body",
+                    "Ouvert le **samedi** et le **dimanche**, de 10 h à 16 h.",
+                ),
+                ("parent", ""),
+                ("note", "ajout du dimanche"),
+                ("base_revision", &first_rev.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "the animator edits the page");
+    let res = a
+        .post_form(
+            &owner_c,
+            &format!("{wiki_page}/history"),
+            &format!("{wiki_page}/restore"),
+            &[("revision", &first_rev.to_string())],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "the owner restores the first version");
+    let revs_a = wiki_revisions(&a, "horaire-du-local").await;
+    assert_eq!(revs_a.len(), 3);
 
     let res = a
         .post_form(
@@ -270,6 +323,23 @@ async fn community_export_then_import_into_a_fresh_instance_gives_the_same_pages
         bundle.users.iter().all(|u| u.email.is_none()),
         "no addresses leave"
     );
+    let wp = &bundle.wiki[0];
+    let authors: Vec<_> = wp
+        .revisions
+        .iter()
+        .map(|r| r.author.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        authors,
+        [owner.id, m.id, owner.id].map(|i| i.to_string()),
+        "every revision of the wiki page, with its author"
+    );
+    assert_eq!(wp.revisions[1].note, "ajout du dimanche");
+    assert_eq!(
+        wp.revisions[2].restored_from.as_deref(),
+        Some(wp.revisions[0].id.as_str())
+    );
+    assert_eq!(wp.revisions[2].body, wp.body, "the current one last");
     let bastien = bundle
         .users
         .iter()
@@ -312,6 +382,7 @@ async fn community_export_then_import_into_a_fresh_instance_gives_the_same_pages
     );
     assert_eq!(summary["attachments"], 1);
     assert_eq!(summary["revisions"], 1);
+    assert_eq!(summary["wiki_revisions"], 3);
 
     // The archive's community.json is a documented bundle, version 1.
     let archive = portability::export::Archive::open(&path).expect("archive reads");
@@ -387,11 +458,49 @@ async fn community_export_then_import_into_a_fresh_instance_gives_the_same_pages
     let q1 = local(&b, &src, "publication", p1).await;
     let q2 = local(&b, &src, "publication", p2).await;
     paths.push((format!("/p/{p1}/history"), format!("/p/{q1}/history")));
+    // The wiki page's history and the comparison of two of its versions
+    // read the same (a restore names the version it brought back by its
+    // id, which is the new instance's there).
+    let revs_b = wiki_revisions(&b, "horaire-du-local").await;
+    assert_eq!(revs_b.len(), 3, "every revision imported");
+    paths.push((
+        format!("{wiki_page}/history"),
+        format!("{wiki_page}/history"),
+    ));
+    paths.push((
+        format!("{wiki_page}/diff?from={}&to={}", revs_a[0], revs_a[1]),
+        format!("{wiki_page}/diff?from={}&to={}", revs_b[0], revs_b[1]),
+    ));
+    let restored = |t: String, old: i64, new: i64| {
+        ["restauration de la version", "restores version"]
+            .iter()
+            .fold(t, |t, l| {
+                t.replace(&format!("{l} {old}"), &format!("{l} {new}"))
+            })
+    };
     for (pa, pb) in &paths {
         let (ta, tb) = (page(&a, pa).await, page(&b, pb).await);
         assert!(ta.len() > 40, "{pa} has content: {ta}");
+        let ta = restored(ta, revs_a[0], revs_b[0]);
         assert_eq!(ta, tb, "{pa} on the first instance, {pb} on the second");
     }
+    let wid = local(&b, &src, "wiki", bundle.wiki[0].id.parse().unwrap()).await;
+    let (current, from, editor): (i64, Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT p.revision_id, r.restored_from, (SELECT author_id FROM wiki_revisions WHERE id = $2) \
+         FROM wiki_pages p JOIN wiki_revisions r ON r.id = p.revision_id WHERE p.id = $1",
+    )
+    .bind(wid)
+    .bind(revs_b[1])
+    .fetch_one(&b.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(current, revs_b[2], "the last revision is the current one");
+    assert_eq!(from, Some(revs_b[0]), "the restore names the new id");
+    let bastien_b: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'bastien'")
+        .fetch_one(&b.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(editor, Some(bastien_b), "authorship mapped");
     // The file's bytes came along.
     let res = b
         .client()
@@ -518,11 +627,16 @@ async fn community_export_then_import_into_a_fresh_instance_gives_the_same_pages
     );
     for (pa, pb) in &paths {
         assert_eq!(
-            page(&a, pa).await,
+            restored(page(&a, pa).await, revs_a[0], revs_b[0]),
             page(&b, pb).await,
             "{pa} after a second import"
         );
     }
+    assert_eq!(
+        wiki_revisions(&b, "horaire-du-local").await,
+        revs_b,
+        "no revision added"
+    );
     let again_body: String = sqlx::query_scalar("SELECT body FROM publications WHERE id = $1")
         .bind(q2)
         .fetch_one(&b.state.db.pool)

@@ -656,7 +656,8 @@ async fn id_of(app: &TestApp, sql: &str, binds: &[Value]) -> i64 {
 
 /// The rest of "everything about me" (issue 20): draft, events organised
 /// and answered, newsletter consents, library resources and their files
-/// (bytes, every version), lexicon proposals and edits, wiki revisions and
+/// (bytes, every version), lexicon proposals and edits (each revision),
+/// wiki revisions (each one) and
 /// community files — and none of the same of another person's, even in a
 /// community both belong to.
 #[tokio::test]
@@ -744,6 +745,7 @@ async fn data_export_holds_every_kind_of_contribution() {
     for (uid, note) in [
         (&me_id, "définition de Camille"),
         (&other_id, "note de Dominique"),
+        (&me_id, "précision de Camille"),
     ] {
         exec(&app, "INSERT INTO lexicon_revisions (term_id, snapshot, note, author_id, created_at) VALUES ($1, '{}', $2, $3, $4)", &[json!(term), json!(note), uid.clone(), json!(t)]).await;
     }
@@ -752,6 +754,7 @@ async fn data_export_holds_every_kind_of_contribution() {
     for (uid, body) in [
         (&me_id, "Texte du wiki par Camille"),
         (&other_id, "Texte du wiki par Dominique"),
+        (&me_id, "Texte revu par Camille"),
     ] {
         exec(&app, "INSERT INTO wiki_revisions (page_id, title, body, author_id, created_at) VALUES ($1, 'Accueil', $2, $3, $4)", &[json!(page), json!(body), uid.clone(), json!(t)]).await;
     }
@@ -819,11 +822,19 @@ async fn data_export_holds_every_kind_of_contribution() {
     assert_eq!(summary["lexicon_proposals"], json!(["economie-sociale"]));
     assert_eq!(
         summary["lexicon_edits"],
-        json!([["economie-sociale", "définition de Camille"]])
+        json!([
+            ["economie-sociale", "définition de Camille"],
+            ["economie-sociale", "précision de Camille"]
+        ]),
+        "every revision of mine, none of theirs"
     );
     assert_eq!(
         summary["wiki_edits"],
-        json!([["accueil", "Texte du wiki par Camille"]])
+        json!([
+            ["accueil", "Texte du wiki par Camille"],
+            ["accueil", "Texte revu par Camille"]
+        ]),
+        "every revision of mine, none of theirs"
     );
     assert_eq!(summary["community_files"], json!([["pv.txt", 1]]));
     // The bytes of every version are in the archive (hashes checked by Python).

@@ -131,9 +131,10 @@ struct Seeded {
 }
 
 /// A person with a profile, a membership, a publication with a file, a
-/// reply, a mention of them in someone else's reply, a notification, an
-/// archive of their data, a tool signed in through their session; the
-/// search vocabulary read.
+/// reply, a mention of them in someone else's reply, wiki page and event,
+/// an event they organise (their address as contact), a newsletter
+/// subscription by address, a notification, an archive of their data, a
+/// tool signed in through their session; the search vocabulary read.
 async fn seed(app: &TestApp) -> Seeded {
     let (me, user) = app.logged_in("zelinda_q", false).await;
     let (other, other_user) = app.logged_in("bertrand", false).await;
@@ -189,6 +190,83 @@ async fn seed(app: &TestApp) -> Seeded {
     .await;
     reply(app, &me, theirs, "Une réponse quenouillère.").await;
     let their_reply = reply(app, &other, mine, "Merci @zelinda_q pour ce partage !").await;
+    // Elsewhere: someone else's wiki page (and its revision) and event
+    // (found in search) that mention the person; an event the person
+    // organises with their address as its contact; a newsletter
+    // subscription by that address alone.
+    let t = now();
+    let exec = |sql: &'static str, binds: Vec<serde_json::Value>| async move {
+        let mut q = sqlx::query_scalar::<_, i64>(sql);
+        for b in binds {
+            q = match b {
+                serde_json::Value::Number(n) => q.bind(n.as_i64().expect("int")),
+                serde_json::Value::String(v) => q.bind(v),
+                _ => panic!("bind"),
+            };
+        }
+        q.fetch_one(&app.state.db.pool).await.expect("seed")
+    };
+    use serde_json::json;
+    let page = exec(
+        "INSERT INTO wiki_pages (community_id, slug, title, body, created_by, created_at, updated_at) \
+         VALUES ($1, 'semis', 'Semis', 'Merci @zelinda_q pour les graines.', $2, $3, $3) RETURNING id",
+        vec![json!(c.id), json!(other_user.id), json!(t)],
+    )
+    .await;
+    exec(
+        "INSERT INTO wiki_revisions (page_id, title, body, note, author_id, created_at) \
+         VALUES ($1, 'Semis', 'Merci @zelinda_q pour les graines.', 'avec @zelinda_q', $2, $3) RETURNING id",
+        vec![json!(page), json!(other_user.id), json!(t)],
+    )
+    .await;
+    let event_sql = "INSERT INTO events (uid, title, description, start_local, end_local, starts_at, ends_at, \
+         series_ends_at, organiser_id, contact, created_at, updated_at) \
+         VALUES ($1, $2, $3, '2027-01-10T18:00', '2027-01-10T20:00', $4, $5, $5, $6, $7, $4, $4) RETURNING id";
+    let their_event = exec(
+        event_sql,
+        vec![
+            json!("corvee@test"),
+            json!("Corvée de semis"),
+            json!("Avec @zelinda_q au jardin."),
+            json!(t + 86400),
+            json!(t + 90000),
+            json!(other_user.id),
+            json!(""),
+        ],
+    )
+    .await;
+    passerelles::search::reindex_item(
+        &app.state.db,
+        passerelles::search::Source::Events,
+        their_event,
+    )
+    .await
+    .expect("index event");
+    exec(
+        event_sql,
+        vec![
+            json!("visite@test"),
+            json!("Visite du jardin sec"),
+            json!("Au jardin."),
+            json!(t + 86400),
+            json!(t + 90000),
+            json!(user.id),
+            json!(EMAIL),
+        ],
+    )
+    .await;
+    let list = exec(
+        "INSERT INTO newsletter_lists (community_id, slug, name, secret, created_at) \
+         VALUES ($1, 'infolettre-jardins', 'Infolettre', 'x', $2) RETURNING id",
+        vec![json!(c.id), json!(t)],
+    )
+    .await;
+    exec(
+        "INSERT INTO newsletter_subscribers (list_id, email, status, lang, consent_at, consent_source, \
+         consent_wording, created_at) VALUES ($1, $2, 'confirmed', 'fr', $3, 'form', 'Oui', $3) RETURNING id",
+        vec![json!(list), json!(EMAIL), json!(t)],
+    )
+    .await;
     // A tool signed in through the person's session.
     let (url, bcl) = backchannel_sink().await;
     let (tool, _) = tool_with_backchannel(app, "Outil du jardin", &url).await;

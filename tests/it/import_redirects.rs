@@ -329,3 +329,223 @@ async fn admin_imports_page_dry_run_then_import_with_report() {
         (301, b.at("/c/jardin"))
     );
 }
+
+/// (status, Location, Cache-Control) of a GET by `client` under `host`.
+async fn get_by(
+    client: &reqwest::Client,
+    app: &TestApp,
+    host: Option<&str>,
+    path: &str,
+) -> (u16, String, String) {
+    let mut req = client.get(app.at(path));
+    if let Some(h) = host {
+        req = req.header("host", h);
+    }
+    let res = req.send().await.expect("get");
+    let header = |n: &str| {
+        res.headers()
+            .get(n)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    (
+        res.status().as_u16(),
+        header("location"),
+        header("cache-control"),
+    )
+}
+
+/// Old addresses of a private community's items after its import: someone
+/// who may not see an item gets exactly what an address no item claims
+/// gets — under the old name, a community's sub-page leads to the same
+/// sub-page here (its card is public, its address with it), a bare id to
+/// our own page of that id — so the item's existence, new id or new slug
+/// never shows; a member is sent to each item, with a redirect no shared
+/// cache may keep. The community's own old address leads to its card, for
+/// anyone.
+#[tokio::test]
+async fn old_addresses_of_a_private_community_reveal_nothing_to_outsiders() {
+    use passerelles::policy::{MemberState, Role};
+    use passerelles::portability::{Bundle, Community, File, Member, Publication, User, WikiPage};
+    let app = TestApp::spawn().await;
+    // "comite" is taken here: the imported community gets another slug.
+    let (_, local_owner) = app.logged_in("locale", false).await;
+    crate::writing::community(&app, "comite", "open", "open", &local_owner).await;
+    let bytes = b"Budget 2027 du comite\n".to_vec();
+    let sha = passerelles::library::storage::sha256_hex(&bytes);
+    let bundle = Bundle {
+        format: portability::FORMAT.into(),
+        version: portability::VERSION,
+        source: "passerelles:ancien.example/comite".into(),
+        origin: Some("https://ancien.example".into()),
+        exported_at: 1,
+        users: vec![User {
+            id: "1".into(),
+            username: "fondatrice".into(),
+            created_at: 1,
+            ..Default::default()
+        }],
+        communities: vec![Community {
+            id: "10".into(),
+            aliases: vec!["/c/comite".into()],
+            slug: "comite".into(),
+            name: "Comité de quartier".into(),
+            visibility: "private".into(),
+            join_policy: "request".into(),
+            created_at: 1,
+            members: vec![Member {
+                user: "1".into(),
+                role: "owner".into(),
+                state: "active".into(),
+                joined_at: 1,
+            }],
+            ..Default::default()
+        }],
+        publications: vec![Publication {
+            id: "7000".into(),
+            aliases: vec!["/p/7000".into()],
+            kind: "discussion".into(),
+            title: "Budget confidentiel".into(),
+            body: "Les chiffres du comité.".into(),
+            author: Some("1".into()),
+            communities: vec!["10".into()],
+            status: "visible".into(),
+            created_at: 2,
+            updated_at: 2,
+            ..Default::default()
+        }],
+        events: Vec::new(),
+        wiki: vec![WikiPage {
+            id: "30".into(),
+            aliases: vec!["/c/comite/wiki/plan-secret".into()],
+            community: "10".into(),
+            slug: "plan-secret".into(),
+            title: "Plan secret".into(),
+            body: "Le plan.".into(),
+            author: Some("1".into()),
+            created_at: 3,
+            updated_at: 3,
+            ..Default::default()
+        }],
+        files: vec![File {
+            id: "40".into(),
+            aliases: vec!["/c/comite/files/40".into()],
+            community: "10".into(),
+            name: "budget.txt".into(),
+            content_type: "text/plain".into(),
+            sha256: sha.clone(),
+            size: bytes.len() as i64,
+            uploaded_by: Some("1".into()),
+            created_at: 4,
+            ..Default::default()
+        }],
+    };
+    let blobs = |s: &str| (s == sha).then(|| bytes.clone());
+    let mut progress = |_: usize, _: usize| {};
+    let report = portability::import::run(
+        &app.state,
+        &Actor::CLI,
+        &bundle,
+        &blobs,
+        false,
+        &mut progress,
+    )
+    .await
+    .expect("import runs");
+    assert_eq!(report.skipped(), 0, "{:?}", report.lines);
+    let src = bundle.source.clone();
+    let cid = local(&app, &src, "community", "10").await;
+    let slug: String = sqlx::query_scalar("SELECT slug FROM communities WHERE id = $1")
+        .bind(cid)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_ne!(slug, "comite");
+    let pid = local(&app, &src, "publication", "7000").await;
+    let fid = local(&app, &src, "file", "40").await;
+    let (member_c, member) = app.logged_in("membre", false).await;
+    passerelles::communities::set_membership(
+        &app.state.db,
+        cid,
+        member.id,
+        Role::Member,
+        MemberState::Active,
+        "",
+    )
+    .await
+    .expect("member");
+    let (outsider_c, _) = app.logged_in("dehors", false).await;
+    let anonymous = app.client();
+    // Its first page gives it a form cookie (and a private answer): once.
+    anonymous.get(app.at("/")).send().await.expect("home");
+    let old = Some("ancien.example");
+
+    // The community's old address: its card, for anyone.
+    for c in [&anonymous, &outsider_c, &member_c] {
+        let (s, loc, _) = get_by(c, &app, old, "/c/comite").await;
+        assert_eq!((s, loc), (301, app.at(&format!("/c/{slug}"))));
+    }
+    // Old address → (what an outsider gets, what the same kind of address
+    // nobody claims gets, where a member goes).
+    let cases = [
+        ("/p/7000", "/p/7001", format!("/p/{pid}")),
+        (
+            "/c/comite/wiki/plan-secret",
+            "/c/comite/wiki/autre-page",
+            format!("/c/{slug}/wiki/plan-secret"),
+        ),
+        (
+            "/c/comite/files/40",
+            "/c/comite/files/41",
+            format!("/c/{slug}/files/{fid}"),
+        ),
+    ];
+    for (claimed, unclaimed, target) in &cases {
+        for (who, c) in [("anonymous", &anonymous), ("outsider", &outsider_c)] {
+            for host in [old, None] {
+                let (s1, l1, c1) = get_by(c, &app, host, claimed).await;
+                let (s0, l0, c0) = get_by(c, &app, host, unclaimed).await;
+                // The unclaimed address's answer, with its own path (a
+                // community's sub-page keeps the path asked).
+                let last = |p: &str| p.rsplit('/').next().unwrap_or("").to_string();
+                let swapped = match l1.strip_suffix(&last(claimed)) {
+                    Some(head) => format!("{head}{}", last(unclaimed)),
+                    None => l1.clone(),
+                };
+                assert_eq!(
+                    (s1, swapped, c1),
+                    (s0, l0, c0),
+                    "{who} asks {claimed} under {host:?}"
+                );
+                if host.is_none() {
+                    assert_eq!(s1, 404, "{who} asks {claimed} under our name");
+                }
+            }
+        }
+        for host in [old, None] {
+            let (s, loc, cache) = get_by(&member_c, &app, host, claimed).await;
+            let want = if host.is_some() {
+                app.at(target)
+            } else {
+                target.clone()
+            };
+            assert_eq!(
+                (s, loc),
+                (301, want),
+                "the member follows {claimed} under {host:?}"
+            );
+            assert!(
+                cache.starts_with("private"),
+                "{claimed}: Cache-Control «{cache}»"
+            );
+        }
+    }
+    // And the member indeed reads them there.
+    let res = member_c
+        .get(app.at(&format!("/p/{pid}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Les chiffres du comité"));
+}

@@ -100,6 +100,16 @@ enum Channel {
     /// or instance): its moderators and administrators, for a community on
     /// the fediverse only.
     FederationBlocks,
+    /// Its old address after an import (issue 20): the path it had on the
+    /// forum it came from, asked under that forum's name (its domain
+    /// points here now) and under ours — a 301 to its page for whoever
+    /// finds it by its bare id, for anyone else the answer of an old
+    /// address no item claims (its existence, new id and community do not
+    /// leak).
+    Moved,
+    /// The administration of imports (issue 20, `/admin/imports` and a
+    /// run's report, which names the items it skipped): administrators only.
+    Imports,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -124,7 +134,7 @@ enum Viewer {
     Admin,
 }
 
-const CHANNELS: [Channel; 19] = [
+const CHANNELS: [Channel; 21] = [
     Channel::Page,
     Channel::Api,
     Channel::Feed,
@@ -144,6 +154,8 @@ const CHANNELS: [Channel; 19] = [
     Channel::News,
     Channel::CommunityExport,
     Channel::FederationBlocks,
+    Channel::Moved,
+    Channel::Imports,
 ];
 const VISES: [Vis; 6] = [
     Vis::Open,
@@ -170,7 +182,7 @@ const VIEWERS: [Viewer; 8] = [
 const T: bool = true;
 const F: bool = false;
 #[rustfmt::skip]
-const EXPECTED: [(Channel, Vis, [bool; 8]); 114] = [
+const EXPECTED: [(Channel, Vis, [bool; 8]); 126] = [
     //                                  anon outs pend memb mod  ban  susp admin
     // Its link (for an unlisted community's publication: with its key).
     (Channel::Page, Vis::Open,         [T,   T,   T,   T,   T,   T,   T,   T]),
@@ -333,7 +345,24 @@ const EXPECTED: [(Channel, Vis, [bool; 8]); 114] = [
     (Channel::News, Vis::Archived,     [T,   T,   T,   T,   T,   T,   T,   T]),
     (Channel::News, Vis::Removed,      [F,   F,   F,   F,   T,   F,   F,   T]),
     (Channel::News, Vis::Widened,      [T,   T,   T,   T,   T,   T,   T,   T]),
+    // Its old address leads where its bare id is found (`ById`).
+    (Channel::Moved, Vis::Open,        [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::Moved, Vis::Private,     [F,   F,   F,   T,   T,   F,   F,   T]),
+    (Channel::Moved, Vis::Unlisted,    [F,   F,   F,   T,   T,   F,   F,   T]),
+    (Channel::Moved, Vis::Archived,    [T,   T,   T,   T,   T,   T,   T,   T]),
+    (Channel::Moved, Vis::Removed,     [F,   F,   F,   F,   T,   F,   F,   T]),
+    (Channel::Moved, Vis::Widened,     [T,   T,   T,   T,   T,   T,   T,   T]),
+    // The imports' page and reports: administrators only.
+    (Channel::Imports, Vis::Open,      [F,   F,   F,   F,   F,   F,   F,   T]),
+    (Channel::Imports, Vis::Private,   [F,   F,   F,   F,   F,   F,   F,   T]),
+    (Channel::Imports, Vis::Unlisted,  [F,   F,   F,   F,   F,   F,   F,   T]),
+    (Channel::Imports, Vis::Archived,  [F,   F,   F,   F,   F,   F,   F,   T]),
+    (Channel::Imports, Vis::Removed,   [F,   F,   F,   F,   F,   F,   F,   T]),
+    (Channel::Imports, Vis::Widened,   [F,   F,   F,   F,   F,   F,   F,   T]),
 ];
+
+/// The forum the matrix's publications were imported from (Channel::Moved).
+const OLD_FORUM: &str = "forum.ancien.example";
 
 fn username(v: Viewer) -> Option<&'static str> {
     Some(match v {
@@ -878,6 +907,78 @@ async fn permission_matrix_channel_visibility_viewer() {
         news.insert(vis, (nid, kq));
     }
 
+    // Each publication came from an older forum (issue 20): its old
+    // address is recorded as an import records it, and an import run's
+    // report names it among the items skipped (a reply of it left out).
+    let mut moved: HashMap<Vis, (String, i64)> = HashMap::new();
+    for (n, vis) in VISES.iter().enumerate() {
+        let old = format!("/t/sujet-{}/{}", slug(*vis), 500 + n);
+        let mut conn = app.state.db.pool.acquire().await.expect("conn");
+        passerelles::portability::aliases::record_in(
+            &mut conn,
+            "discourse:matrice",
+            OLD_FORUM,
+            &old,
+            "publication",
+            items[vis].publication,
+        )
+        .await
+        .expect("old address");
+        drop(conn);
+        let run = passerelles::portability::runs::start(
+            &app.state.db,
+            "discourse",
+            "matrice",
+            None,
+            false,
+            &passerelles::actor::Actor::CLI,
+        )
+        .await
+        .expect("run");
+        let report = passerelles::portability::Report {
+            lines: vec![passerelles::portability::Line {
+                kind: "reply",
+                external_id: format!("{}", 900 + n),
+                label: format!("Titre {}", slug(*vis)),
+                outcome: passerelles::portability::Outcome::Skipped("sans auteur".into()),
+            }],
+            dry_run: false,
+        };
+        passerelles::portability::runs::finish(&app.state.db, run, &report, &[])
+            .await
+            .expect("report");
+        moved.insert(*vis, (old, run));
+    }
+    // What an old address nobody claims gets, under each name.
+    let header_get = |client: &reqwest::Client, path: &str, host: Option<&str>| {
+        let mut req = client.get(app.at(path));
+        if let Some(h) = host {
+            req = req.header("host", h);
+        }
+        async move {
+            let res = req.send().await.expect("old address");
+            let status = res.status().as_u16();
+            let header = |n: &str| {
+                res.headers()
+                    .get(n)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let (location, cache) = (header("location"), header("cache-control"));
+            (
+                status,
+                location,
+                cache,
+                res.text().await.unwrap_or_default(),
+            )
+        }
+    };
+    let runs_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM import_runs")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("runs");
+
     // Run every cell.
     let mut actual: HashMap<(Channel, Vis, Viewer), bool> = HashMap::new();
     let mut notes: Vec<String> = Vec::new();
@@ -1041,6 +1142,81 @@ async fn permission_matrix_channel_visibility_viewer() {
             };
             actual.insert((Channel::CommunityExport, vis, v), exported);
 
+            // Its old address, under the old forum's name and under ours:
+            // a 301 to its page, or exactly what an unclaimed one gets.
+            let (old, run) = &moved[&vis];
+            let unclaimed = format!("/t/sujet-inconnu/{}", 9000 + pid);
+            let mut followed = Vec::new();
+            for (host, to) in [
+                (Some(OLD_FORUM), app.at(&format!("/p/{pid}"))),
+                (None, format!("/p/{pid}")),
+            ] {
+                let (s1, loc, cache, b1) = header_get(&w.client, old, host).await;
+                let went = s1 == 301 && loc == to;
+                if !went {
+                    let (s0, _, _, b0) = header_get(&w.client, &unclaimed, host).await;
+                    if gist(s1, &b1) != gist(s0, &b0) {
+                        notes.push(format!(
+                            "{vis:?}/{v:?}: old address under {host:?} answers «{}» ({loc}), not as an unclaimed one «{}»",
+                            gist(s1, &b1),
+                            gist(s0, &b0)
+                        ));
+                    }
+                } else {
+                    let anyone = matches!(vis, Vis::Open | Vis::Archived | Vis::Widened);
+                    if cache.starts_with("private") == anyone {
+                        notes.push(format!(
+                            "{vis:?}/{v:?}: redirect under {host:?} has Cache-Control «{cache}»"
+                        ));
+                    }
+                }
+                followed.push(went);
+            }
+            if followed[0] != followed[1] {
+                notes.push(format!(
+                    "{vis:?}/{v:?}: old address under the forum's name {} but under ours {}",
+                    followed[0], followed[1]
+                ));
+            }
+            actual.insert((Channel::Moved, vis, v), followed[0] && followed[1]);
+
+            // The imports' page, a run's report, and the form.
+            let (status, body) = fetch(&w.client, app.at(&format!("/admin/imports/{run}"))).await;
+            let report = status == 200 && body.contains(&title);
+            let (status, list) = fetch(&w.client, app.at("/admin/imports")).await;
+            let listed_runs = status == 200 && list.contains(&format!("/admin/imports/{run}"));
+            if report != listed_runs {
+                notes.push(format!(
+                    "{vis:?}/{v:?}: import report {report} but imports page {listed_runs}"
+                ));
+            }
+            let res = w
+                .client
+                .post(app.at("/admin/imports"))
+                .multipart(
+                    Form::new()
+                        .text("csrf", csrf.clone())
+                        .text("dry_run", "1")
+                        .part(
+                            "file",
+                            Part::bytes(b"pas une archive".to_vec()).file_name("x.zip"),
+                        ),
+                )
+                .send()
+                .await
+                .expect("import form");
+            let form_status = res.status().as_u16();
+            let (form_status, form_body) = (form_status, res.text().await.unwrap_or_default());
+            // An administrator is told the file is unreadable (422); anyone
+            // else is refused before the archive is read.
+            if (form_status == 422) != report {
+                notes.push(format!(
+                    "{vis:?}/{v:?}: the import form answers {}",
+                    gist(form_status, &form_body)
+                ));
+            }
+            actual.insert((Channel::Imports, vis, v), report);
+
             let (status, body) = fetch(
                 &w.client,
                 app.at(&format!("/p/{pid}/attachments/{}{kq}", it.attachment)),
@@ -1194,6 +1370,17 @@ async fn permission_matrix_channel_visibility_viewer() {
             }
             actual.insert((Channel::Earlier, vis, v), first_reply && first_version);
         }
+    }
+
+    let runs_after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM import_runs")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("runs");
+    if runs_after != runs_before {
+        notes.push(format!(
+            "the import form started {} runs",
+            runs_after - runs_before
+        ));
     }
 
     // Compare every cell, then report all the wrong ones at once.

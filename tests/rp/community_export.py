@@ -7,7 +7,9 @@ Usage: community_export.py ARCHIVE.zip SCHEMA.json
   with `jsonschema` (Draft 2020-12);
 - every file the bundle lists has its bytes at files/<sha256>, and their
   SHA-256 is that name; every reference (members, authors, communities,
-  reply parents, wiki parents) names an item of the bundle.
+  reply parents, wiki parents, authors of wiki revisions, the revision a
+  restore names) names an item of the bundle; a wiki page's last revision
+  is its current text.
 
 Prints a JSON summary on stdout.
 """
@@ -48,6 +50,17 @@ def main():
                 problems.append("parent of reply " + r["id"])
     pages = {w["id"] for w in bundle["wiki"]}
     problems += ["wiki parent " + w["id"] for w in bundle["wiki"] if w["parent"] is not None and w["parent"] not in pages]
+    for w in bundle["wiki"]:
+        revs = w.get("revisions", [])
+        seen = set()
+        for rev in revs:
+            if rev["author"] is not None and rev["author"] not in users:
+                problems.append("author of a revision of wiki page " + w["id"])
+            if rev["restored_from"] is not None and rev["restored_from"] not in seen:
+                problems.append("restore of a later or unknown revision in wiki page " + w["id"])
+            seen.add(rev["id"])
+        if revs and (revs[-1]["title"], revs[-1]["body"]) != (w["title"], w["body"]):
+            problems.append("the last revision of wiki page " + w["id"] + " is not its current text")
     hashed = 0
     attachments = [a for p in bundle["publications"] for a in p.get("attachments", [])]
     for a in attachments:
@@ -70,6 +83,7 @@ def main():
         "files_hashed": hashed,
         "attachments": len(attachments),
         "revisions": sum(len(p.get("revisions", [])) for p in bundle["publications"]),
+        "wiki_revisions": sum(len(w.get("revisions", [])) for w in bundle["wiki"]),
         "aliases": sum(len(x.get("aliases", [])) for k in ("users", "communities", "publications", "events", "wiki", "files") for x in bundle[k]),
         "problems": problems,
     }))

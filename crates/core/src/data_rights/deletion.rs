@@ -395,7 +395,7 @@ pub async fn execute(
         .await?;
     }
     // Mentions of the person in anyone's text (their own included).
-    let (mp, mr) = rewrite_mentions(&mut tx, &user.username).await?;
+    let (mp, mr, events) = rewrite_mentions(&mut tx, &user.username).await?;
     pubs.extend(mp);
     replies.extend(mr);
     // The vocabulary of "Vouliez-vous dire": the index entries that leave
@@ -454,6 +454,9 @@ pub async fn execute(
     for id in &replies {
         crate::search::index_one(&mut tx, db.backend, Source::Replies, *id).await?;
     }
+    for id in &events {
+        crate::search::index_one(&mut tx, db.backend, Source::Events, *id).await?;
+    }
     purge_vocabulary(&mut tx, &user).await?;
     // The audit entry: no personal data — the mode, who asked (an
     // administrator's id, or the person: no id), the administrator's reason.
@@ -508,12 +511,13 @@ pub async fn execute(
     Ok(())
 }
 
-/// Rewrite `@username` in every publication, reply and earlier version that
-/// mentions it; returns the publications and replies changed (to re-index).
+/// Rewrite `@username` in every publication, reply, event description,
+/// wiki page and earlier version that mentions it; returns the
+/// publications, replies and events changed (to re-index).
 async fn rewrite_mentions(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     username: &str,
-) -> Result<(Vec<i64>, Vec<i64>), sqlx::Error> {
+) -> Result<(Vec<i64>, Vec<i64>, Vec<i64>), sqlx::Error> {
     let like = format!("%@{}%", username.to_lowercase());
     let rows: Vec<(i64, String, String)> =
         sqlx::query_as("SELECT id, title, body FROM publications WHERE LOWER(body) LIKE $1 OR LOWER(title) LIKE $1")
@@ -550,9 +554,29 @@ async fn rewrite_mentions(
             .await?;
         replies.push(id);
     }
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, description FROM events WHERE LOWER(description) LIKE $1")
+            .bind(&like)
+            .fetch_all(&mut **tx)
+            .await?;
+    let mut events = Vec::new();
+    for (id, description) in rows {
+        let description = strip_mentions(&description, username);
+        let html = crate::markdown::render(&description).html;
+        sqlx::query("UPDATE events SET description = $1, description_html = $2 WHERE id = $3")
+            .bind(&description)
+            .bind(html)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        events.push(id);
+    }
+    // Texts kept as Markdown only (wiki pages are rendered when shown).
     for (table, cols) in [
         ("publication_revisions", &["title", "body"][..]),
         ("reply_revisions", &["body"][..]),
+        ("wiki_pages", &["title", "body"][..]),
+        ("wiki_revisions", &["title", "body", "note"][..]),
     ] {
         let cond = cols
             .iter()
@@ -580,7 +604,7 @@ async fn rewrite_mentions(
             }
         }
     }
-    Ok((pubs, replies))
+    Ok((pubs, replies, events))
 }
 
 /// Rows that would still name the person once the account row is gone:

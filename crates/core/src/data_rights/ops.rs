@@ -101,13 +101,97 @@ pub async fn run_job(
     }
 }
 
-async fn build_and_announce(
+/// The person with the most publications and replies (the benchmark's
+/// subject): id, publications, replies. One grouped pass over each table.
+pub async fn most_active(db: &Db) -> Result<Option<(i64, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a, CAST(SUM(np) AS BIGINT) AS np, CAST(SUM(nr) AS BIGINT) AS nr FROM ( \
+           SELECT author_id AS a, COUNT(*) AS np, 0 AS nr FROM publications \
+           WHERE author_id IS NOT NULL GROUP BY author_id \
+           UNION ALL \
+           SELECT author_id AS a, 0 AS np, COUNT(*) AS nr FROM replies \
+           WHERE author_id IS NOT NULL GROUP BY author_id \
+         ) t GROUP BY a ORDER BY CAST(SUM(np) AS BIGINT) + CAST(SUM(nr) AS BIGINT) DESC, a LIMIT 1",
+    )
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// What building one archive took (`build_now`).
+#[derive(Debug, Clone)]
+pub struct Measured {
+    pub export_id: i64,
+    pub size: i64,
+    pub items: i64,
+    pub peak_buffer: i64,
+}
+
+/// Build an archive of `target` at once, in this process, without e-mail
+/// (the command line: `passerelles admin data-export`, which measures it).
+/// The instance only (`Administer`); audited. The archive is then
+/// downloadable by its owner like any other, or removed with `discard`.
+pub async fn build_now(state: &AppState, actor: &Actor, target: &User) -> AppResult<Measured> {
+    if !actor.may(Action::Administer) {
+        return Err(AppError::Forbidden);
+    }
+    let t = now();
+    let mut tx = state.db.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO data_exports (user_id, status, requested_at) VALUES ($1, 'queued', $2) RETURNING id",
+    )
+    .bind(target.id)
+    .bind(t)
+    .fetch_one(&mut *tx)
+    .await?;
+    audit_in(&mut tx, actor, "data_export_built", Some(target.id), "").await?;
+    tx.commit().await?;
+    let files = state.config.data_dir.to_string_lossy().into_owned();
+    build(
+        &state.db,
+        id,
+        &state.config.public_url(),
+        &state.instance_name(),
+        Some(&files),
+    )
+    .await
+    .map_err(AppError::Internal)?;
+    let (size, items, peak_buffer): (i64, i64, i64) =
+        sqlx::query_as("SELECT size, items, peak_buffer FROM data_exports WHERE id = $1")
+            .bind(id)
+            .fetch_one(&state.db.pool)
+            .await?;
+    Ok(Measured {
+        export_id: id,
+        size,
+        items,
+        peak_buffer,
+    })
+}
+
+/// Remove an archive and its bytes.
+pub async fn discard(db: &Db, export_id: i64) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM data_export_chunks WHERE export_id = $1")
+        .bind(export_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM data_exports WHERE id = $1")
+        .bind(export_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+/// Build the archive and mark it ready: its owner and when, or `None` when
+/// there was nothing to do (ready, failed, purged, or a later attempt took
+/// over).
+async fn build(
     db: &Db,
     export_id: i64,
     base_url: &str,
     instance: &str,
     files_dir: Option<&str>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<(User, i64)>> {
     // A new attempt number: chunks of an earlier try (a crash, a job
     // claimed twice) are never mixed with these.
     let Some(row) = sqlx::query(
@@ -118,7 +202,7 @@ async fn build_and_announce(
     .fetch_optional(&db.pool)
     .await?
     else {
-        return Ok(()); // ready, failed or purged already
+        return Ok(None); // ready, failed or purged already
     };
     let user_id: i64 = row.try_get("user_id")?;
     let attempt: i64 = row.try_get("attempt")?;
@@ -128,7 +212,7 @@ async fn build_and_announce(
         .execute(&db.pool)
         .await?;
     let Some(user) = crate::accounts::by_id(db, user_id).await? else {
-        return Ok(());
+        return Ok(None);
     };
     let store = files_dir.map(|d| {
         std::sync::Arc::new(crate::library::storage::LocalStore::new(
@@ -153,8 +237,21 @@ async fn build_and_announce(
     .await?
     .rows_affected();
     if done != 1 {
-        return Ok(()); // a later attempt took over
+        return Ok(None); // a later attempt took over
     }
+    Ok(Some((user, t)))
+}
+
+async fn build_and_announce(
+    db: &Db,
+    export_id: i64,
+    base_url: &str,
+    instance: &str,
+    files_dir: Option<&str>,
+) -> anyhow::Result<()> {
+    let Some((user, t)) = build(db, export_id, base_url, instance, files_dir).await? else {
+        return Ok(());
+    };
     let Some(to) = user.email.clone().filter(|e| !e.is_empty()) else {
         return Ok(());
     };

@@ -8,7 +8,11 @@
 
 use sqlx::AnyConnection;
 
+use crate::accounts::User;
 use crate::db::{Db, now};
+use crate::error::{AppError, AppResult};
+use crate::policy::Action;
+use crate::state::AppState;
 
 /// `host[:port]` of a base URL, lower case ("" when it has none).
 pub fn host_of(url: &str) -> String {
@@ -133,48 +137,92 @@ async fn lookup(
         .await
 }
 
-/// Where `path_and_query` of the origin `host` is now: the exact path,
-/// then without its query, then a community's sub-page
-/// ("/c/old/members" → "/c/new/members").
+/// An old address found: the item it names here and the page to send to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// user | community | publication | reply | event | wiki | file |
+    /// attachment (a community's sub-page: "community").
+    pub kind: String,
+    pub id: i64,
+    /// The path here (with its query).
+    pub to: String,
+}
+
+async fn found(
+    conn: &mut AnyConnection,
+    kind: String,
+    id: i64,
+) -> Result<Option<Found>, sqlx::Error> {
+    Ok(target(conn, &kind, id)
+        .await?
+        .map(|to| Found { kind, id, to }))
+}
+
+/// What `path_and_query` of the origin `host` may name here, most precise
+/// first: the exact path, then without its query, then a community's
+/// sub-page ("/c/old/members" → "/c/new/members"). A redirect goes to the
+/// first one the person asking may follow ([`may_follow`]), so an item
+/// hidden from them is answered as if nothing had claimed its path.
+pub async fn find_in(
+    conn: &mut AnyConnection,
+    host: &str,
+    path_and_query: &str,
+) -> Result<Vec<Found>, sqlx::Error> {
+    let mut out = Vec::new();
+    let full = normalize(path_and_query);
+    let bare = normalize(full.split('?').next().unwrap_or(""));
+    let exact = if full == bare {
+        vec![&full]
+    } else {
+        vec![&full, &bare]
+    };
+    for p in exact {
+        if let Some((kind, id)) = lookup(conn, host, p).await? {
+            out.extend(found(conn, kind, id).await?);
+        }
+    }
+    let mut parts = bare.splitn(4, '/').skip(1);
+    if let (Some("c"), Some(slug), Some(rest)) = (parts.next(), parts.next(), parts.next())
+        && let Some((kind, id)) = lookup(conn, host, &format!("/c/{slug}")).await?
+        && kind == "community"
+    {
+        let query = full.split_once('?').map(|(_, q)| format!("?{q}"));
+        out.extend(found(conn, kind, id).await?.map(|f| Found {
+            to: format!("{}/{rest}{}", f.to, query.unwrap_or_default()),
+            ..f
+        }));
+    }
+    Ok(out)
+}
+
+/// Where `path_and_query` of the origin `host` is now (the rewriting of
+/// imported links: [`find_in`]'s first page).
 pub async fn resolve_in(
     conn: &mut AnyConnection,
     host: &str,
     path_and_query: &str,
 ) -> Result<Option<String>, sqlx::Error> {
-    let full = normalize(path_and_query);
-    let bare = normalize(full.split('?').next().unwrap_or(""));
-    for p in [&full, &bare] {
-        if let Some((kind, id)) = lookup(conn, host, p).await? {
-            return target(conn, &kind, id).await;
-        }
-    }
-    let mut parts = bare.splitn(4, '/').skip(1);
-    if let (Some("c"), Some(slug), Some(rest)) = (parts.next(), parts.next(), parts.next()) {
-        if let Some((kind, id)) = lookup(conn, host, &format!("/c/{slug}")).await? {
-            if kind == "community" {
-                let query = full.split_once('?').map(|(_, q)| format!("?{q}"));
-                return Ok(target(conn, &kind, id)
-                    .await?
-                    .map(|c| format!("{c}/{rest}{}", query.unwrap_or_default())));
-            }
-        }
-    }
-    Ok(None)
+    Ok(find_in(conn, host, path_and_query)
+        .await?
+        .into_iter()
+        .next()
+        .map(|f| f.to))
 }
 
-/// [`resolve_in`] on a connection of the pool.
-pub async fn resolve(db: &Db, host: &str, path_and_query: &str) -> anyhow::Result<Option<String>> {
+/// [`find_in`] on a connection of the pool.
+pub async fn resolve(db: &Db, host: &str, path_and_query: &str) -> anyhow::Result<Vec<Found>> {
     let mut conn = db.pool.acquire().await?;
-    Ok(resolve_in(&mut conn, host, path_and_query).await?)
+    Ok(find_in(&mut conn, host, path_and_query).await?)
 }
 
 /// An old path asked of this instance's own name (someone pasted a link of
 /// the origin after its move): answered only when one item claims it, on
 /// whichever origin.
-pub async fn resolve_anywhere(db: &Db, path_and_query: &str) -> anyhow::Result<Option<String>> {
+pub async fn resolve_anywhere(db: &Db, path_and_query: &str) -> anyhow::Result<Vec<Found>> {
     let mut conn = db.pool.acquire().await?;
     let full = normalize(path_and_query);
     let bare = normalize(full.split('?').next().unwrap_or(""));
+    let mut out = Vec::new();
     for p in [&full, &bare] {
         let hits: Vec<(String, i64)> = sqlx::query_as(
             "SELECT DISTINCT kind, local_id FROM import_aliases WHERE path = $1 LIMIT 2",
@@ -182,14 +230,97 @@ pub async fn resolve_anywhere(db: &Db, path_and_query: &str) -> anyhow::Result<O
         .bind(p)
         .fetch_all(&mut *conn)
         .await?;
-        if let [(kind, id)] = hits.as_slice() {
-            return Ok(target(&mut conn, kind, *id).await?);
+        match hits.as_slice() {
+            [(kind, id)] => out.extend(found(&mut conn, kind.clone(), *id).await?),
+            [] => {}
+            _ => break,
         }
-        if hits.len() > 1 {
-            return Ok(None);
+        if full == bare {
+            break;
         }
     }
-    Ok(None)
+    Ok(out)
+}
+
+/// May `viewer` be sent from an old address to the page of `found`? Only
+/// when they may see what that page shows them: an old address tells
+/// nobody more than the page it leads to — not that a private item exists,
+/// nor its new id or slug. Otherwise the address is answered as one no
+/// item claims. A community (or one of its sub-pages) is followed to
+/// whoever sees its card (its name and address are on it); a publication,
+/// its replies and attachments to whoever its page by its bare id shows
+/// something (the notice of its removal, to its author); a wiki
+/// page or a file of a space to whoever reads the space; an event or a
+/// member page as their pages decide.
+pub async fn may_follow(state: &AppState, viewer: Option<&User>, f: &Found) -> AppResult<bool> {
+    fn seen<T>(r: AppResult<T>) -> AppResult<bool> {
+        match r {
+            Ok(_) => Ok(true),
+            Err(AppError::NotFound | AppError::Forbidden) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+    let db = &state.db;
+    let scalar = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).bind(f.id);
+    let publication = match f.kind.as_str() {
+        "publication" => Some(f.id),
+        "reply" => {
+            scalar("SELECT publication_id FROM replies WHERE id = $1")
+                .fetch_optional(&db.pool)
+                .await?
+        }
+        "attachment" => {
+            scalar("SELECT publication_id FROM attachments WHERE id = $1")
+                .fetch_optional(&db.pool)
+                .await?
+        }
+        _ => None,
+    };
+    if let Some(p) = publication {
+        return crate::publications::ops::page_shown(state, viewer, p).await;
+    }
+    let slug_of = |sql: &'static str| sqlx::query_scalar::<_, String>(sql).bind(f.id);
+    match f.kind.as_str() {
+        "community" => {
+            let Some(slug) = slug_of("SELECT slug FROM communities WHERE id = $1")
+                .fetch_optional(&db.pool)
+                .await?
+            else {
+                return Ok(false);
+            };
+            seen(crate::communities::access::load_card(state, viewer, &slug).await)
+        }
+        "wiki" => {
+            let Some((c, w)) = sqlx::query_as::<_, (String, String)>(
+                "SELECT c.slug, w.slug FROM wiki_pages w JOIN communities c ON c.id = w.community_id WHERE w.id = $1",
+            )
+            .bind(f.id)
+            .fetch_optional(&db.pool)
+            .await?
+            else {
+                return Ok(false);
+            };
+            seen(crate::wiki::ops::page(state, viewer, &c, &w).await)
+        }
+        "file" => {
+            let Some(c) = slug_of(
+                "SELECT c.slug FROM space_files f JOIN communities c ON c.id = f.community_id WHERE f.id = $1",
+            )
+            .fetch_optional(&db.pool)
+            .await?
+            else {
+                return Ok(false);
+            };
+            seen(crate::wiki::ops::open(state, viewer, &c).await)
+        }
+        "event" => Ok(crate::events::load(db, viewer, f.id)
+            .await?
+            .is_some_and(|l| l.visible_to(viewer))),
+        "user" => Ok(crate::accounts::by_id(db, f.id)
+            .await?
+            .is_some_and(|u| crate::policy::can(viewer, Action::ViewProfile { target: &u }))),
+        _ => Ok(false),
+    }
 }
 
 /// A link of a Markdown text that points to the origin.

@@ -21,7 +21,7 @@ use sqlx::Row;
 
 use super::{
     Attachment, Bundle, Community, Consents, Event, File, Member, Publication, Reply, Revision,
-    User, WikiPage,
+    User, WikiPage, WikiRevision,
 };
 use crate::actor::Actor;
 use crate::communities::access::Loaded;
@@ -30,6 +30,9 @@ use crate::db::{Db, now};
 use crate::error::{AppError, AppResult};
 use crate::policy::Action;
 use crate::state::AppState;
+
+/// A wiki revision as read: id, author, title, body, note, restored from, date.
+type RevisionRow = (i64, Option<i64>, String, String, String, Option<i64>, i64);
 
 /// The bundle of one community (the files' bytes are fetched by [`write`]).
 pub async fn bundle(db: &Db, public_url: &str, community_id: i64) -> anyhow::Result<Bundle> {
@@ -246,6 +249,26 @@ pub async fn bundle(db: &Db, public_url: &str, community_id: i64) -> anyhow::Res
         let stuck = ready.is_empty();
         for (id, parent, slug, title, body, author, created, updated) in ready {
             placed.insert(id);
+            let revs: Vec<RevisionRow> = sqlx::query_as(
+                "SELECT id, author_id, title, body, note, restored_from, created_at \
+                     FROM wiki_revisions WHERE page_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(&db.pool)
+            .await?;
+            let own: BTreeSet<i64> = revs.iter().map(|r| r.0).collect();
+            let revisions = revs
+                .into_iter()
+                .map(|(rid, by, title, body, note, from, at)| WikiRevision {
+                    id: rid.to_string(),
+                    author: local(by, &mut people, &locals),
+                    title,
+                    body,
+                    note,
+                    restored_from: from.filter(|f| own.contains(f)).map(|f| f.to_string()),
+                    created_at: at,
+                })
+                .collect();
             wiki.push(WikiPage {
                 id: id.to_string(),
                 aliases: vec![crate::urls::wiki_page(&slug_c, &slug)],
@@ -257,6 +280,7 @@ pub async fn bundle(db: &Db, public_url: &str, community_id: i64) -> anyhow::Res
                 author: local(author, &mut people, &locals),
                 created_at: created,
                 updated_at: updated,
+                revisions,
             });
         }
         rest = later;
@@ -505,8 +529,8 @@ pub async fn write<W: Write + Send>(
 
 const README: &str = "Passerelles community archive, format passerelles-community version 2.\n\
 community.json: the community, its members (with their consents, without e-mail addresses),\n\
-publications with replies, earlier versions and attachments, events, wiki pages and the list\n\
-of files; files/<sha256>: the bytes of the files and attachments.\n\
+publications with replies, earlier versions and attachments, events, wiki pages with their\n\
+revisions and the list of files; files/<sha256>: the bytes of the files and attachments.\n\
 Schema: docs/community-export/schema-v2.json in the Passerelles source.\n\
 Import it on another instance: passerelles admin import community <this file>\n";
 

@@ -278,6 +278,28 @@ pub struct WikiPage {
     pub author: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Every saved version of the page, oldest first, the current one last
+    /// (version 2; absent, the page arrives with its current text only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revisions: Vec<WikiRevision>,
+}
+
+/// One saved version of a wiki page, as its author left it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct WikiRevision {
+    /// The origin's id of the revision (what `restored_from` names).
+    pub id: String,
+    pub author: Option<String>,
+    pub title: String,
+    /// Markdown.
+    pub body: String,
+    /// The author's note about the change.
+    #[serde(default)]
+    pub note: String,
+    /// The revision of the same page this one restored, if it is a restore.
+    #[serde(default)]
+    pub restored_from: Option<String>,
+    pub created_at: i64,
 }
 
 /// A file of a community's space; its bytes are `files/<sha256>` in the archive.

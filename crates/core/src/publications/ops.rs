@@ -104,6 +104,21 @@ pub async fn readable_with(
     Ok((p, links))
 }
 
+/// Does the publication's page by its bare id (`/p/{id}`, no key) show
+/// `viewer` something — the publication, or the notice of its removal its
+/// author gets? (Where an imported item's old address may lead them:
+/// `portability::aliases::may_follow`.)
+pub async fn page_shown(state: &AppState, viewer: Option<&User>, id: i64) -> AppResult<bool> {
+    let Some(p) = super::by_id(&state.db, id, viewer).await? else {
+        return Ok(false);
+    };
+    let links = super::links_of(&state.db, viewer, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    Ok(super::sight(viewer, &p, &links) != Sight::None)
+}
+
 /// A publication its author is editing: read in full and editable by them.
 pub struct Editing {
     pub publication: Publication,

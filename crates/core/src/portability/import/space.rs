@@ -41,18 +41,24 @@ pub(super) async fn wiki(
     .bind(w.updated_at)
     .fetch_one(&mut **tx)
     .await?;
-    let rev: i64 = sqlx::query_scalar(
-        "INSERT INTO wiki_revisions (page_id, title, body, note, author_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(id)
-    .bind(&w.title)
-    .bind(&w.body)
-    .bind("import")
-    .bind(author)
-    .bind(w.updated_at)
-    .fetch_one(&mut **tx)
-    .await?;
+    let rev: i64 = if w.revisions.is_empty() {
+        // An archive of version 1 or another platform: the current text
+        // becomes the page's first revision.
+        sqlx::query_scalar(
+            "INSERT INTO wiki_revisions (page_id, title, body, note, author_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(id)
+        .bind(&w.title)
+        .bind(&w.body)
+        .bind("import")
+        .bind(author)
+        .bind(w.updated_at)
+        .fetch_one(&mut **tx)
+        .await?
+    } else {
+        revisions(tx, id, w, maps).await?
+    };
     sqlx::query("UPDATE wiki_pages SET revision_id = $1 WHERE id = $2")
         .bind(rev)
         .bind(id)
@@ -60,6 +66,37 @@ pub(super) async fn wiki(
         .await?;
     record(tx, src, "wiki", &w.id, id).await?;
     Ok(Outcome::Imported(id))
+}
+
+/// Every revision of an imported page, oldest first, each author mapped as
+/// a publication's; a restore names the new id of the revision it restored.
+/// The id of the last one (the page's current revision).
+async fn revisions(
+    tx: &mut Tx,
+    page_id: i64,
+    w: &crate::portability::WikiPage,
+    maps: &Maps,
+) -> Result<i64, sqlx::Error> {
+    let mut ids: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    let mut last = 0;
+    for r in &w.revisions {
+        let from = r.restored_from.as_deref().and_then(|f| ids.get(f).copied());
+        last = sqlx::query_scalar(
+            "INSERT INTO wiki_revisions (page_id, title, body, note, restored_from, author_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(page_id)
+        .bind(&r.title)
+        .bind(&r.body)
+        .bind(&r.note)
+        .bind(from)
+        .bind(r.author.as_ref().and_then(|a| maps.users.get(a).copied()))
+        .bind(r.created_at)
+        .fetch_one(&mut **tx)
+        .await?;
+        ids.insert(r.id.as_str(), last);
+    }
+    Ok(last)
 }
 
 pub(super) async fn file(
