@@ -1085,3 +1085,52 @@ async fn read_twice(client: &reqwest::Client, url: String) -> String {
     assert_eq!(body.contains("Corvée"), body2.contains("Corvée"), "{url}");
     html_unescape(&body2)
 }
+
+/// The signed-in home lists the upcoming events of the reader's own
+/// communities only (`Filter::member_of`, which starts from the reader's
+/// memberships): an event of an open community they have not joined, or
+/// of one whose membership is still pending, is not there.
+#[tokio::test]
+async fn home_lists_upcoming_events_of_my_communities_only() {
+    let app = TestApp::spawn().await;
+    let owner = app.create_user("home-orga", false).await;
+    let mine = community(&app, "home-mine", "open", "open", &owner).await;
+    community(&app, "home-other", "open", "open", &owner).await;
+    let asked = community(&app, "home-asked", "open", "request", &owner).await;
+    let token = token_for(&app, &owner).await;
+    let soon = chrono::Utc::now() + chrono::Duration::days(10);
+    let day = soon.format("%Y-%m-%d").to_string();
+    for (title, slug) in [
+        ("Atelier de mes voisins", "home-mine"),
+        ("Fête d'une autre communauté", "home-other"),
+        ("Corvée en attente", "home-asked"),
+    ] {
+        let res = reqwest::Client::new()
+            .post(app.at("/api/v1/events"))
+            .bearer_auth(&token)
+            .json(&json!({"title": title, "communities": [slug], "start": format!("{day}T10:00"), "end": format!("{day}T12:00")}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), 201, "{title}");
+    }
+    let (client, reader) = app.logged_in("home-lectrice", false).await;
+    member(&app, mine, &reader, "member", "active").await;
+    member(&app, asked, &reader, "member", "pending").await;
+    let (status, html) = get(&client, app.at("/")).await;
+    assert_eq!(status, 200);
+    let html = html_unescape(&html);
+    assert!(html.contains("id=\"home-events\""), "the block is shown");
+    assert!(
+        html.contains("Atelier de mes voisins"),
+        "my community's event"
+    );
+    assert!(
+        !html.contains("Fête d'une autre communauté"),
+        "not a community I have not joined"
+    );
+    assert!(
+        !html.contains("Corvée en attente"),
+        "not a community whose membership is pending"
+    );
+}
