@@ -14,37 +14,9 @@ use std::time::Instant;
 use passerelles::actor::Actor;
 use passerelles::state::AppState;
 
-/// User and system CPU seconds of this process (`/proc/self/stat`).
-fn cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    let ticks: f64 = fields.get(11).and_then(|u| u.parse().ok()).unwrap_or(0.0)
-        + fields.get(12).and_then(|s| s.parse().ok()).unwrap_or(0.0);
-    ticks / 100.0
-}
-
-/// A `/proc/self/status` figure in MiB (`VmRSS:`, `VmHWM:`).
-fn vm_mib(key: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(key))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|k| k.parse::<f64>().ok())
-        .unwrap_or(0.0)
-        / 1024.0
-}
-
-/// Reset the peak resident memory (`VmHWM`) to the current one (Linux:
-/// `echo 5 > /proc/self/clear_refs`); false where it cannot.
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
+use passerelles::metrics::{
+    process_cpu_secs as cpu_secs, process_mib as vm_mib, reset_peak_rss as reset_peak,
+};
 
 pub async fn data_export(
     state: &AppState,

@@ -15,29 +15,7 @@ use passerelles::actor::Actor;
 
 use crate::harness::TestApp;
 
-fn cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    let ticks: f64 = fields.get(11).and_then(|u| u.parse().ok()).unwrap_or(0.0)
-        + fields.get(12).and_then(|s| s.parse().ok()).unwrap_or(0.0);
-    ticks / 100.0
-}
-
-fn vm(key: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(key))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|k| k.parse::<f64>().ok())
-        .unwrap_or(0.0)
-        / 1024.0
-}
+use passerelles::metrics::{process_cpu_secs as cpu_secs, process_mib as vm, reset_peak_rss};
 
 #[tokio::test]
 #[ignore = "benchmark: run on demand, figures in BENCHMARKS.md"]
@@ -69,7 +47,7 @@ async fn data_rights_benchmark() {
     let rss_before = vm("VmRSS:");
     // The peak from here on (Linux: the high-water mark back to the
     // current RSS), not the seeding's.
-    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let reset = reset_peak_rss();
     let (c0, t0) = (cpu_secs(), Instant::now());
     passerelles::data_rights::ops::run_job(
         &app.state.db,

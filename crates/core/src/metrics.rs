@@ -193,3 +193,38 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+/// User and system CPU seconds of this process so far (Linux
+/// `/proc/self/stat`; 0 elsewhere). For the measuring commands and
+/// benchmarks.
+pub fn process_cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields.get(11).and_then(|u| u.parse().ok()).unwrap_or(0.0)
+        + fields.get(12).and_then(|s| s.parse().ok()).unwrap_or(0.0);
+    ticks / 100.0
+}
+
+/// A memory figure of this process in MiB from `/proc/self/status`
+/// (`"VmRSS:"`, `"VmHWM:"`); 0 where unknown.
+pub fn process_mib(key: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|k| k.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+/// Reset this process's peak resident memory (`VmHWM`) to the current one
+/// (Linux: `echo 5 > /proc/self/clear_refs`); false where it cannot.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}

@@ -46,13 +46,7 @@ pub async fn request_export(state: &AppState, actor: &Actor, target: &User) -> A
         let retry_after = first.map(|f| f + 86400 - t).unwrap_or(86400).max(1);
         return Err(AppError::TooManyRequests { retry_after });
     }
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO data_exports (user_id, status, requested_at) VALUES ($1, 'queued', $2) RETURNING id",
-    )
-    .bind(target.id)
-    .bind(t)
-    .fetch_one(&mut *tx)
-    .await?;
+    let id = insert_queued(&mut tx, target.id, t).await?;
     audit_in(&mut tx, actor, "data_export_requested", Some(target.id), "").await?;
     tx.commit().await?;
     let job = Job::DataExport {
@@ -136,13 +130,7 @@ pub async fn build_now(state: &AppState, actor: &Actor, target: &User) -> AppRes
     }
     let t = now();
     let mut tx = state.db.begin().await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO data_exports (user_id, status, requested_at) VALUES ($1, 'queued', $2) RETURNING id",
-    )
-    .bind(target.id)
-    .bind(t)
-    .fetch_one(&mut *tx)
-    .await?;
+    let id = insert_queued(&mut tx, target.id, t).await?;
     audit_in(&mut tx, actor, "data_export_built", Some(target.id), "").await?;
     tx.commit().await?;
     let files = state.config.data_dir.to_string_lossy().into_owned();
@@ -166,6 +154,21 @@ pub async fn build_now(state: &AppState, actor: &Actor, target: &User) -> AppRes
         items,
         peak_buffer,
     })
+}
+
+/// A new archive of `user_id`, queued (its build comes after).
+async fn insert_queued(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: i64,
+    t: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO data_exports (user_id, status, requested_at) VALUES ($1, 'queued', $2) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(t)
+    .fetch_one(&mut **tx)
+    .await
 }
 
 /// Remove an archive and its bytes.
