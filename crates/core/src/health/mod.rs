@@ -96,7 +96,7 @@ fn median(v: &mut [i64]) -> Option<i64> {
 /// batch reads those communities' rows only (through
 /// `publication_communities_listing` and the memberships' key), so its cost
 /// follows the batch, not the instance.
-const BATCH: usize = 50;
+const BATCH: usize = 20;
 /// Communities recomputed per run at most (the rest wait for the next run,
 /// oldest snapshots first).
 pub const MAX_PER_RUN: i64 = 5000;
