@@ -84,6 +84,7 @@ mod privacy_activity;
 mod publications;
 mod push;
 mod s3_storage;
+mod scale_bounds;
 mod search;
 mod search_typos;
 mod second_factor;

@@ -94,12 +94,12 @@ pub async fn past(
     rows.iter().map(Event::from_row).collect()
 }
 
-/// The community, territory and tag filters are written `e.id IN (…)`
-/// rather than a correlated `EXISTS`: SQLite then starts from the filter's
-/// own index (a community's 24 events) instead of walking every event in
-/// time order and testing each (a community's feed went from 7.4 ms to
-/// well under 1 ms at scale 1; BENCHMARKS.md). PostgreSQL plans both forms
-/// as the same semi-join.
+/// The community, territory, tag, registration and membership filters are
+/// written `e.id IN (…)` rather than a correlated `EXISTS`: SQLite then
+/// starts from the filter's own index (a community's 24 events) instead of
+/// walking every event in time order and testing each (a community's feed
+/// went from 7.4 ms to well under 1 ms at scale 1; BENCHMARKS.md).
+/// PostgreSQL plans both forms as the same semi-join.
 fn where_clause(sql: &mut Sql, viewer: Option<&User>, f: &Filter) {
     let p = sql.viewer(viewer);
     sql.push(&format!(" WHERE {}", visible_sql("e", viewer, p)));
@@ -137,8 +137,11 @@ fn where_clause(sql: &mut Sql, viewer: Option<&User>, f: &Filter) {
     }
     if let Some(u) = f.registered {
         let ph = sql.bind(Val::I(u));
+        // Starts from the person's registrations (`event_rsvps_user`), as
+        // the membership filter below: a per-event EXISTS tested every
+        // event of the instance in time order.
         sql.push(&format!(
-            " AND EXISTS (SELECT 1 FROM event_rsvps fr WHERE fr.event_id = e.id AND fr.user_id = {ph} \
+            " AND e.id IN (SELECT fr.event_id FROM event_rsvps fr WHERE fr.user_id = {ph} \
              AND fr.answer IN ('going', 'maybe'))"
         ));
     }

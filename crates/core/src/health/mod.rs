@@ -92,17 +92,119 @@ fn median(v: &mut [i64]) -> Option<i64> {
     })
 }
 
-/// Contributions (publications and replies) as (community, author, time).
-const CONTRIBUTIONS: &str = "SELECT pc.community_id AS community_id, p.author_id AS author_id, p.created_at AS created_at \
-     FROM publications p JOIN publication_communities pc ON pc.publication_id = p.id \
-     WHERE p.status <> 'deleted' AND p.created_at >= $1 \
-     UNION ALL \
-     SELECT pc.community_id, r.author_id, r.created_at FROM replies r \
-     JOIN publication_communities pc ON pc.publication_id = r.publication_id \
-     WHERE r.status <> 'deleted' AND r.created_at >= $1";
+/// Communities whose statements are grouped together: each statement of a
+/// batch reads those communities' rows only (through
+/// `publication_communities_listing` and the memberships' key), so its cost
+/// follows the batch, not the instance.
+const BATCH: usize = 20;
+/// Communities recomputed per run at most (the rest wait for the next run,
+/// oldest snapshots first).
+pub const MAX_PER_RUN: i64 = 5000;
+/// A snapshot older than this is recomputed even without new activity: the
+/// 90-day windows slide, members join, leave or change role.
+pub const REFRESH: i64 = DAY;
+/// Settings key of the watermark: activity since it marks a community
+/// changed.
+pub const WATERMARK: &str = "health_watermark";
+/// The watermark is set this far before a run's time, so that what commits
+/// while the run reads (dated a little before the run) is seen by the next.
+const MARGIN: i64 = 600;
 
-/// Recompute the summaries at time `t`. Returns the communities covered.
+/// Contributions (publications and replies) as (community, author, time),
+/// for the communities of a batch (`{ids}`).
+fn contributions(ids: &str) -> String {
+    format!(
+        "SELECT pc.community_id AS community_id, p.author_id AS author_id, p.created_at AS created_at \
+         FROM publications p JOIN publication_communities pc ON pc.publication_id = p.id \
+         WHERE pc.community_id IN ({ids}) AND p.status <> 'deleted' AND p.created_at >= $1 \
+         UNION ALL \
+         SELECT pc.community_id, r.author_id, r.created_at FROM replies r \
+         JOIN publication_communities pc ON pc.publication_id = r.publication_id \
+         WHERE pc.community_id IN ({ids}) AND r.status <> 'deleted' AND r.created_at >= $1"
+    )
+}
+
+/// The communities a run at `t` recomputes, at most [`MAX_PER_RUN`]: those
+/// changed since the watermark `since` (a publication, reply or share:
+/// `communities.inner_activity_at`; a member joined or left: the member
+/// count no longer matches the snapshot's; an event took place), then those
+/// without a snapshot or whose snapshot is older than [`REFRESH`], oldest
+/// first. Three statements over the communities and the summaries (one row
+/// each) and the events' start index.
+pub async fn due(db: &Db, t: i64, since: Option<i64>) -> Result<Vec<i64>, sqlx::Error> {
+    let mut out: Vec<i64> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    if let Some(since) = since {
+        let changed: Vec<i64> = sqlx::query_scalar(
+            "SELECT c.id FROM communities c JOIN community_health h ON h.community_id = c.id \
+             WHERE c.status <> 'refused' AND c.domain IS NULL \
+             AND (c.inner_activity_at >= $1 OR c.member_count <> h.members) \
+             UNION SELECT ec.community_id FROM events e JOIN event_communities ec ON ec.event_id = e.id \
+             WHERE e.starts_at >= $1 AND e.starts_at <= $2",
+        )
+        .bind(since)
+        .bind(t)
+        .fetch_all(&db.pool)
+        .await?;
+        for c in changed {
+            if seen.insert(c) {
+                out.push(c);
+            }
+        }
+    }
+    let stale: Vec<i64> = sqlx::query_scalar(
+        "SELECT c.id FROM communities c LEFT JOIN community_health h ON h.community_id = c.id \
+         WHERE c.status <> 'refused' AND c.domain IS NULL AND (h.computed_at IS NULL OR h.computed_at < $1) \
+         ORDER BY COALESCE(h.computed_at, 0), c.id LIMIT $2",
+    )
+    .bind(t - REFRESH)
+    .bind(MAX_PER_RUN)
+    .fetch_all(&db.pool)
+    .await?;
+    for c in stale {
+        if seen.insert(c) {
+            out.push(c);
+        }
+    }
+    out.truncate(MAX_PER_RUN as usize);
+    Ok(out)
+}
+
+/// The hourly job at time `t`: recompute the communities [`due`] since the
+/// stored watermark, [`BATCH`] at a time, then move the watermark. Returns
+/// the communities recomputed.
 pub async fn compute(db: &Db, t: i64) -> Result<usize, sqlx::Error> {
+    let since = crate::settings::get_raw(db, WATERMARK)
+        .await?
+        .and_then(|s| s.parse::<i64>().ok());
+    let ids = due(db, t, since).await?;
+    for batch in ids.chunks(BATCH) {
+        compute_batch(db, t, batch).await?;
+    }
+    // Summaries of communities that are no longer measured (refused,
+    // remote).
+    sqlx::query(
+        "DELETE FROM community_health WHERE community_id IN \
+         (SELECT id FROM communities WHERE status = 'refused' OR domain IS NOT NULL)",
+    )
+    .execute(&db.pool)
+    .await?;
+    crate::settings::set_raw(db, WATERMARK, &(t - MARGIN).to_string()).await?;
+    Ok(ids.len())
+}
+
+/// Recompute the summaries of the communities `batch` at time `t`: a fixed
+/// number of grouped statements, each restricted to the batch.
+async fn compute_batch(db: &Db, t: i64, batch: &[i64]) -> Result<(), sqlx::Error> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let ids = batch
+        .iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let contributions = contributions(&ids);
     let first_week = week_of(t) - (WEEKS - 1);
     let since = week_start(first_week);
     let mut weeks: HashMap<(i64, i64), Week> = HashMap::new();
@@ -118,7 +220,7 @@ pub async fn compute(db: &Db, t: i64) -> Result<usize, sqlx::Error> {
          CAST(SUM(CASE WHEN p.kind = 'question' THEN 1 ELSE 0 END) AS BIGINT) AS q, \
          CAST(SUM(CASE WHEN p.kind = 'question' AND p.reply_count = 0 THEN 1 ELSE 0 END) AS BIGINT) AS u \
          FROM publications p JOIN publication_communities pc ON pc.publication_id = p.id \
-         WHERE p.created_at >= $1 AND p.status <> 'deleted' GROUP BY 1, 2",
+         WHERE pc.community_id IN ({ids}) AND p.created_at >= $1 AND p.status <> 'deleted' GROUP BY 1, 2",
         wk("p.created_at")
     )))
     .bind(since)
@@ -134,7 +236,7 @@ pub async fn compute(db: &Db, t: i64) -> Result<usize, sqlx::Error> {
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT pc.community_id, {} AS wk, COUNT(*) FROM replies r \
          JOIN publication_communities pc ON pc.publication_id = r.publication_id \
-         WHERE r.created_at >= $1 AND r.status <> 'deleted' GROUP BY 1, 2",
+         WHERE pc.community_id IN ({ids}) AND r.created_at >= $1 AND r.status <> 'deleted' GROUP BY 1, 2",
         wk("r.created_at")
     )))
     .bind(since)
@@ -145,7 +247,7 @@ pub async fn compute(db: &Db, t: i64) -> Result<usize, sqlx::Error> {
     }
     // Distinct contributors per week.
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT x.community_id, {} AS wk, COUNT(DISTINCT x.author_id) FROM ({CONTRIBUTIONS}) x \
+        "SELECT x.community_id, {} AS wk, COUNT(DISTINCT x.author_id) FROM ({contributions}) x \
          WHERE x.author_id IS NOT NULL GROUP BY 1, 2",
         wk("x.created_at")
     )))
@@ -158,7 +260,7 @@ pub async fn compute(db: &Db, t: i64) -> Result<usize, sqlx::Error> {
     // New members per week.
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT m.community_id, {} AS wk, COUNT(*) FROM memberships m \
-         WHERE m.state = 'active' AND m.created_at >= $1 GROUP BY 1, 2",
+         WHERE m.community_id IN ({ids}) AND m.state = 'active' AND m.created_at >= $1 GROUP BY 1, 2",
         wk("m.created_at")
     )))
     .bind(since)
@@ -171,7 +273,7 @@ pub async fn compute(db: &Db, t: i64) -> Result<usize, sqlx::Error> {
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT ec.community_id, {} AS wk, COUNT(*) FROM events e \
          JOIN event_communities ec ON ec.event_id = e.id \
-         WHERE e.starts_at >= $1 AND e.starts_at <= $2 AND e.status <> 'cancelled' GROUP BY 1, 2",
+         WHERE ec.community_id IN ({ids}) AND e.starts_at >= $1 AND e.starts_at <= $2 AND e.status <> 'cancelled' GROUP BY 1, 2",
         wk("e.starts_at")
     )))
     .bind(since)
@@ -184,17 +286,17 @@ pub async fn compute(db: &Db, t: i64) -> Result<usize, sqlx::Error> {
 
     // ---- the snapshot ----
     let mut snaps: HashMap<i64, Snapshot> = HashMap::new();
-    let ids: Vec<(i64, i64)> = sqlx::query_as(
+    let firsts: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT c.id, (SELECT COUNT(*) FROM publication_communities pc JOIN publications p ON p.id = pc.publication_id \
            WHERE pc.community_id = c.id AND p.status <> 'deleted' AND p.created_at < c.created_at + $1) \
          + (SELECT COUNT(*) FROM replies r JOIN publication_communities pc ON pc.publication_id = r.publication_id \
            WHERE pc.community_id = c.id AND r.status <> 'deleted' AND r.created_at < c.created_at + $1) \
-         FROM communities c WHERE c.status <> 'refused' AND c.domain IS NULL",
-    )
+         FROM communities c WHERE c.id IN ({ids}) AND c.status <> 'refused' AND c.domain IS NULL",
+    )))
     .bind(60 * DAY)
     .fetch_all(&db.pool)
     .await?;
-    for (c, first) in ids {
+    for (c, first) in firsts {
         snaps.insert(
             c,
             Snapshot {
@@ -205,11 +307,11 @@ pub async fn compute(db: &Db, t: i64) -> Result<usize, sqlx::Error> {
             },
         );
     }
-    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT community_id, COUNT(*), \
          CAST(SUM(CASE WHEN role IN ('animator', 'owner') THEN 1 ELSE 0 END) AS BIGINT) \
-         FROM memberships WHERE state = 'active' GROUP BY community_id",
-    )
+         FROM memberships WHERE community_id IN ({ids}) AND state = 'active' GROUP BY community_id",
+    )))
     .fetch_all(&db.pool)
     .await?;
     for (c, n, a) in rows {
@@ -220,7 +322,7 @@ pub async fn compute(db: &Db, t: i64) -> Result<usize, sqlx::Error> {
     }
     // Contributors of the last 180 days: still active (last 90), gone quiet.
     let rows: Vec<(i64, i64, i64, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT x.community_id, x.author_id, MAX(x.created_at), m.role FROM ({CONTRIBUTIONS}) x \
+        "SELECT x.community_id, x.author_id, MAX(x.created_at), m.role FROM ({contributions}) x \
          LEFT JOIN memberships m ON m.community_id = x.community_id AND m.user_id = x.author_id AND m.state = 'active' \
          WHERE x.author_id IS NOT NULL GROUP BY x.community_id, x.author_id, m.role"
     )))
@@ -240,7 +342,7 @@ pub async fn compute(db: &Db, t: i64) -> Result<usize, sqlx::Error> {
     }
     // Newcomers who joined 30 to 120 days ago, and those who posted within
     // 30 days of joining.
-    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT m.community_id, COUNT(*), CAST(SUM(CASE WHEN EXISTS ( \
            SELECT 1 FROM publications p JOIN publication_communities pc ON pc.publication_id = p.id \
            WHERE pc.community_id = m.community_id AND p.author_id = m.user_id \
@@ -249,9 +351,9 @@ pub async fn compute(db: &Db, t: i64) -> Result<usize, sqlx::Error> {
            WHERE pc.community_id = m.community_id AND r.author_id = m.user_id \
            AND r.created_at >= m.created_at AND r.created_at < m.created_at + $3) \
          THEN 1 ELSE 0 END) AS BIGINT) \
-         FROM memberships m WHERE m.state = 'active' AND m.created_at >= $1 AND m.created_at < $2 \
-         GROUP BY m.community_id",
-    )
+         FROM memberships m WHERE m.community_id IN ({ids}) AND m.state = 'active' \
+         AND m.created_at >= $1 AND m.created_at < $2 GROUP BY m.community_id",
+    )))
     .bind(t - 120 * DAY)
     .bind(t - 30 * DAY)
     .bind(30 * DAY)
@@ -265,11 +367,12 @@ pub async fn compute(db: &Db, t: i64) -> Result<usize, sqlx::Error> {
     }
     // Questions: still unanswered (all time), and the first reply by
     // someone else to those of the last 90 days.
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
+    let rows: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT pc.community_id, COUNT(*) FROM publications p \
          JOIN publication_communities pc ON pc.publication_id = p.id \
-         WHERE p.kind = 'question' AND p.status = 'visible' AND p.reply_count = 0 GROUP BY pc.community_id",
-    )
+         WHERE pc.community_id IN ({ids}) AND p.kind = 'question' AND p.status = 'visible' \
+         AND p.reply_count = 0 GROUP BY pc.community_id",
+    )))
     .fetch_all(&db.pool)
     .await?;
     for (c, n) in rows {
@@ -277,13 +380,14 @@ pub async fn compute(db: &Db, t: i64) -> Result<usize, sqlx::Error> {
             s.unanswered_open = n;
         }
     }
-    let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT pc.community_id, p.created_at, (SELECT MIN(r.created_at) FROM replies r \
            WHERE r.publication_id = p.id AND r.status <> 'deleted' \
            AND (r.author_id IS NULL OR p.author_id IS NULL OR r.author_id <> p.author_id)) \
          FROM publications p JOIN publication_communities pc ON pc.publication_id = p.id \
-         WHERE p.kind = 'question' AND p.status <> 'deleted' AND p.created_at >= $1",
-    )
+         WHERE pc.community_id IN ({ids}) AND p.kind = 'question' AND p.status <> 'deleted' \
+         AND p.created_at >= $1",
+    )))
     .bind(t - 90 * DAY)
     .fetch_all(&db.pool)
     .await?;
@@ -301,12 +405,13 @@ pub async fn compute(db: &Db, t: i64) -> Result<usize, sqlx::Error> {
     }
     // Most-discussed tags of the last 90 days: each publication counts
     // once, plus its replies.
-    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT pc.community_id, t.label, CAST(SUM(1 + p.reply_count) AS BIGINT) FROM publication_tags pt \
          JOIN tags t ON t.id = pt.tag_id JOIN publications p ON p.id = pt.publication_id \
          JOIN publication_communities pc ON pc.publication_id = p.id \
-         WHERE p.created_at >= $1 AND p.status <> 'deleted' GROUP BY pc.community_id, t.label",
-    )
+         WHERE pc.community_id IN ({ids}) AND p.created_at >= $1 AND p.status <> 'deleted' \
+         GROUP BY pc.community_id, t.label",
+    )))
     .bind(t - 90 * DAY)
     .fetch_all(&db.pool)
     .await?;
@@ -323,7 +428,9 @@ pub async fn compute(db: &Db, t: i64) -> Result<usize, sqlx::Error> {
 
     // ---- write ----
     let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM community_health_weeks WHERE week >= $1 OR week < $2")
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM community_health_weeks WHERE community_id IN ({ids}) AND (week >= $1 OR week < $2)"
+    )))
         .bind(first_week)
         .bind(first_week - 4 * WEEKS)
         .execute(&mut *tx)
@@ -371,9 +478,11 @@ pub async fn compute(db: &Db, t: i64) -> Result<usize, sqlx::Error> {
         }
         q.execute(&mut *tx).await?;
     }
-    sqlx::query("DELETE FROM community_health")
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM community_health WHERE community_id IN ({ids})"
+    )))
+    .execute(&mut *tx)
+    .await?;
     for s in snaps.values() {
         let tags = serde_json::to_string(&s.top_tags).unwrap_or_else(|_| "[]".into());
         sqlx::query(
@@ -399,8 +508,7 @@ pub async fn compute(db: &Db, t: i64) -> Result<usize, sqlx::Error> {
         .execute(&mut *tx)
         .await?;
     }
-    tx.commit().await?;
-    Ok(snaps.len())
+    tx.commit().await
 }
 
 const SNAPSHOT_COLUMNS: &str = "h.community_id, h.computed_at, h.members, h.active_90d, h.gone_quiet, h.newcomers, \

@@ -243,17 +243,10 @@ pub async fn list_by_tag(
     // Either alone reads tens of thousands of rows in the other case. The
     // walk tests the tag before the permission (one lookup that rejects
     // most rows, before three that accept most).
-    tick();
-    let (tagged, newest): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM publication_tags pt JOIN tags t ON t.id = pt.tag_id WHERE t.name = $1), \
-         (SELECT COALESCE(MAX(id), 0) FROM publications)",
-    )
-    .bind(name)
-    .fetch_one(&db.pool)
-    .await?;
     let wanted = PAGE_SIZE + 1 + offset;
+    let (tagged, newest) = tag_count(db, name, wanted).await?;
     let visible = findable_sql(viewer);
-    let sql = if tagged.saturating_mul(tagged) > wanted.saturating_mul(newest) {
+    let sql = if tag_walks(tagged, newest, wanted) {
         format!(
             "SELECT {} FROM publications p \
              LEFT JOIN users au ON au.id = p.author_id LEFT JOIN link_previews lp ON lp.id = p.preview_id \
@@ -289,6 +282,60 @@ pub async fn list_by_tag(
     let more = list.len() as i64 > PAGE_SIZE;
     list.truncate(PAGE_SIZE as usize);
     Ok((list, more))
+}
+
+/// The least power of two whose square exceeds `n` (`n` ≥ 0): above √n,
+/// at most 2√n. SQLite has no `sqrt` (libsqlite3-sys builds without its
+/// math functions), hence [`tag_count_bound_sql`], its twin in SQL.
+pub fn tag_count_bound(n: i64) -> i64 {
+    let mut b: i64 = 1;
+    while b.saturating_mul(b) <= n {
+        b *= 2;
+    }
+    b
+}
+
+/// [`tag_count_bound`] of the SQL expression `n`, as a `CASE` over powers of
+/// four (up to 4^31).
+fn tag_count_bound_sql(n: &str) -> String {
+    let mut sql = String::from("CASE");
+    for k in 0..31u32 {
+        sql.push_str(&format!(
+            " WHEN {n} < {} THEN {}",
+            1i64 << (2 * k),
+            1i64 << k
+        ));
+    }
+    sql.push_str(&format!(" ELSE {} END", 1i64 << 31));
+    sql
+}
+
+/// Whether the tag page walks publications newest first (a common tag)
+/// rather than sorting the tag's publications: when the tag holds more
+/// than √(`wanted` × `newest`) publications, the walk reads fewer rows.
+/// `tagged` may be capped at [`tag_count_bound`]`(wanted × newest)`: the
+/// answer is the same.
+pub fn tag_walks(tagged: i64, newest: i64, wanted: i64) -> bool {
+    tagged.saturating_mul(tagged) > wanted.saturating_mul(newest)
+}
+
+/// The publications carrying tag `name`, counted up to
+/// [`tag_count_bound`]`(wanted × newest)` only (past it the walk is chosen
+/// anyway), and the newest publication id: one statement whose cost does
+/// not grow with the tag (the full count read every use of a common tag on
+/// each of its pages).
+pub async fn tag_count(db: &Db, name: &str, wanted: i64) -> Result<(i64, i64), sqlx::Error> {
+    let bound = tag_count_bound_sql("w.n");
+    tick();
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT (SELECT COUNT(*) FROM (SELECT 1 AS one FROM publication_tags pt JOIN tags t ON t.id = pt.tag_id \
+           WHERE t.name = $1 LIMIT (SELECT {bound} FROM (SELECT COALESCE(MAX(id), 0) * $2 AS n FROM publications) w)) capped), \
+         (SELECT COALESCE(MAX(id), 0) FROM publications)"
+    )))
+    .bind(name)
+    .bind(wanted)
+    .fetch_one(&db.pool)
+    .await
 }
 
 /// "Publication `p` is one `viewer` may find" (viewer id at `$1`): visible,
@@ -432,4 +479,46 @@ pub async fn list_in_territory(
     let more = list.len() as i64 > PAGE_SIZE;
     list.truncate(PAGE_SIZE as usize);
     Ok((list, more))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_count_bound_keeps_the_plan_choice() {
+        for n in [
+            0i64,
+            1,
+            3,
+            4,
+            5,
+            63,
+            64,
+            65,
+            1_260,
+            126_000,
+            12_600_000,
+            1 << 40,
+        ] {
+            let b = tag_count_bound(n);
+            assert!(b * b > n, "{n}: {b}");
+            assert!(b == 1 || (b / 2) * (b / 2) <= n, "{n}: {b} is the least");
+            for wanted in [21i64, 41] {
+                if n % wanted != 0 {
+                    continue;
+                }
+                let newest = n / wanted;
+                for tagged in [0, 1, b - 1, b, b + 1, 2 * b, 10 * b] {
+                    assert_eq!(
+                        tag_walks(tagged.min(b), newest, wanted),
+                        tag_walks(tagged, newest, wanted),
+                        "n {n} tagged {tagged}"
+                    );
+                }
+            }
+        }
+        let sql = tag_count_bound_sql("x");
+        assert!(sql.starts_with("CASE WHEN x < 1 THEN 1 WHEN x < 4 THEN 2 WHEN x < 16 THEN 4"));
+    }
 }
