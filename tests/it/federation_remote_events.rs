@@ -19,7 +19,7 @@ use passerelles_core::federation::delivery::{self, RemoteActor};
 use passerelles_core::federation::inbox::{self, Received};
 use serde_json::{Value, json};
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, html_unescape};
 use crate::writing::{community, member, token_for};
 
 const AP: &str = "application/activity+json";
@@ -221,14 +221,16 @@ async fn a_mobilizon_event_becomes_a_read_only_event_with_its_times_place_and_li
     let (client, _) = (app.client(), ());
     app.login(&client, "gardienne", crate::harness::PASSWORD)
         .await;
-    let html = client
-        .get(app.at(&format!("/e/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = html_unescape(
+        &client
+            .get(app.at(&format!("/e/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
     assert!(
         html.contains("Événement de rendezvous.nomagic.uk"),
         "{html}"
@@ -509,24 +511,28 @@ async fn an_event_of_one_instance_is_read_only_on_another_and_answered_from_ther
         "an event, not a publication"
     );
     let origin_label = format!("Événement de {host_a}");
-    let html = reqwest::get(b.at(&format!("/e/{copy}")))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = html_unescape(
+        &reqwest::get(b.at(&format!("/e/{copy}")))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
     assert!(html.contains("Corvée printanière"));
     assert!(html.contains(&origin_label), "origin on the page");
     assert!(
         html.contains(&format!("href=\"{ap_id}\"")),
         "link to the origin"
     );
-    let agenda = reqwest::get(b.at("/events"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let agenda = html_unescape(
+        &reqwest::get(b.at("/events"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
     assert!(agenda.contains("Corvée printanière"), "in B's agenda");
     assert!(agenda.contains(&origin_label), "origin in the agenda");
     let mirror_events = reqwest::get(b.at(&format!("/events?community={mirror}")))
@@ -563,14 +569,16 @@ async fn an_event_of_one_instance_is_read_only_on_another_and_answered_from_ther
     let admin_client = b.client();
     b.login(&admin_client, "gardienne", crate::harness::PASSWORD)
         .await;
-    let html = admin_client
-        .get(b.at(&format!("/e/{copy}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = html_unescape(
+        &admin_client
+            .get(b.at(&format!("/e/{copy}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
     assert!(
         !html.contains(&format!("/e/{copy}/edit")),
         "no edit control"
