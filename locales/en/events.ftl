@@ -245,3 +245,5 @@ event-image-replace = Replace the image
 event-image-remove = Remove the image
 event-image-choose-again = The image was valid, but the form has other errors: choose it again before sending.
 event-image-alt-default = Image of the event “{ $name }”
+event-origin = Event from { $host }
+event-remote-rsvp-opted-out = This event comes from another instance: it is answered through the fediverse, where your profile is not published (Settings → Fediverse).

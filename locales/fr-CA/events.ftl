@@ -245,3 +245,5 @@ event-image-replace = Remplacer l’image
 event-image-remove = Retirer l’image
 event-image-choose-again = L’image était valide, mais le formulaire contient d’autres erreurs : choisissez-la de nouveau avant d’envoyer.
 event-image-alt-default = Image de l’événement « { $name } »
+event-origin = Événement de { $host }
+event-remote-rsvp-opted-out = Cet événement vient d’une autre instance : on y répond par le fédivers, où votre profil n’est pas publié (Paramètres → Fédivers).

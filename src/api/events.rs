@@ -83,6 +83,9 @@ pub struct EventOut {
     pub my_answer: Option<String>,
     /// The event's image, or null.
     pub image: Option<EventImageOut>,
+    /// An event of another instance (received by federation, read-only
+    /// here): its page where it comes from; null for ours.
+    pub origin_url: Option<String>,
 }
 
 /// An event's image: served through the event (only to whoever may see it).
@@ -167,6 +170,7 @@ async fn out(state: &AppState, viewer: Option<&User>, l: &Loaded) -> AppResult<E
             }
         }),
         image: image_out(state, e),
+        origin_url: e.origin().map(|(_, url)| url),
     })
 }
 

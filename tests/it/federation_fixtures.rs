@@ -518,7 +518,8 @@ async fn mobilizon_people_groups_with_pkcs1_keys_and_events() {
     assert_eq!(group.shared_inbox, "https://mobilizon.fr/inbox");
 
     // A Mobilizon group Ana follows announces its Event (attributed to the
-    // group, its organizer in `actor`): it lands in the mirror with its name.
+    // group, its organizer in `actor`): a read-only event of the mirror
+    // (the mapping itself: `federation_remote_events`).
     let event_group = "https://rendezvous.nomagic.uk/@devon_caledonian_society";
     let eg = actor(
         &app,
@@ -572,16 +573,25 @@ async fn mobilizon_people_groups_with_pkcs1_keys_and_events() {
     });
     assert_eq!(
         handle(&app, &eg, &announce).await,
-        Received::Handled("publication")
+        Received::Handled("event")
     );
-    let (title, body): (String, String) =
-        sqlx::query_as("SELECT title, body FROM publications WHERE ap_id = $1")
+    let (title, description): (String, String) =
+        sqlx::query_as("SELECT title, description FROM events WHERE ap_id = $1")
             .bind(event["id"].as_str().unwrap())
             .fetch_one(&app.state.db.pool)
             .await
             .expect("the event");
     assert_eq!(title, "Caledonian scottish dance class");
-    assert!(body.contains("£6 each."), "{body}");
+    assert!(description.contains("£6 each."), "{description}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM publications WHERE ap_id = $1",
+            event["id"].as_str().unwrap()
+        )
+        .await,
+        0
+    );
 }
 
 /// Lemmy's `Block` of a person from a community (`block/block_user.json`,

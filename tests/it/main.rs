@@ -42,6 +42,7 @@ mod federation_blocks_form;
 mod federation_events;
 mod federation_fixtures;
 mod federation_peers;
+mod federation_remote_events;
 mod federation_signatures;
 mod feeds;
 mod first_hour;

@@ -277,3 +277,145 @@ async fn every_channel_keeps_a_private_communitys_event_private() {
     }
     assert!(wrong.is_empty(), "wrong cells:\n{}", wrong.join("\n"));
 }
+
+/// A remote event (issue 18: an `Event` a followed Mobilizon group
+/// announced, Mobilizon's own JSON, dated ahead): a new kind of row. It is
+/// read as the mirror community it is in is read (a remote group we follow,
+/// open: by anyone), is never one of our ActivityPub documents (nothing
+/// received is published again), and nobody here manages it — its edit
+/// page, status form and participants, and the API's changes refuse
+/// everyone, administrators and the group's followers included; whoever
+/// may read it may answer it (the answer goes to its origin as a `Join`).
+/// Columns: page, api, agenda, activitypub, edit (page), status (form),
+/// participants (page), edit-api, status-api, rsvp-api.
+#[tokio::test]
+async fn a_remote_event_is_read_as_its_community_and_managed_by_nobody_here() {
+    use crate::federation_remote_events::{announced, handle, mobilizon_event, mobilizon_group};
+    let app = TestApp::spawn().await;
+    let follower = app.create_user("r-follower", false).await;
+    let outsider = app.create_user("r-outsider", false).await;
+    let admin = app.create_user("r-admin", true).await;
+    let (group, _) = mobilizon_group(&app, &follower).await;
+    let mut event = mobilizon_event();
+    event["startTime"] = json!("2027-06-02T14:00:00+00:00");
+    event["endTime"] = json!("2027-06-02T16:00:00+00:00");
+    let title = event["name"].as_str().unwrap().to_string();
+    handle(&app, &group, &announced("Create", &event, 1)).await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM events WHERE ap_id = $1")
+        .bind(event["id"].as_str().unwrap())
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("the remote event");
+
+    const T: bool = true;
+    const F: bool = false;
+    #[rustfmt::skip]
+    let expected: &[(&str, [bool; 10])] = &[
+        //              page api agnd ap  edit stat part eapi sapi rsvp
+        ("anonymous",  [T,   T,  T,   F,  F,   F,   F,   F,   F,   F]),
+        ("outsider",   [T,   T,  T,   F,  F,   F,   F,   F,   F,   T]),
+        ("follower",   [T,   T,  T,   F,  F,   F,   F,   F,   F,   T]),
+        ("admin",      [T,   T,  T,   F,  F,   F,   F,   F,   F,   T]),
+    ];
+    let mut wrong = Vec::new();
+    for (viewer, want) in expected {
+        let c = app.client();
+        let token = match *viewer {
+            "outsider" => Some(&outsider),
+            "follower" => Some(&follower),
+            "admin" => Some(&admin),
+            _ => None,
+        };
+        if let Some(u) = token {
+            app.login(&c, &u.username, crate::harness::PASSWORD).await;
+        }
+        let token = match token {
+            Some(u) => Some(token_for(&app, u).await),
+            None => None,
+        };
+        let api = |method: reqwest::Method, path: String| {
+            let mut r = reqwest::Client::new().request(method, app.at(&path));
+            if let Some(t) = &token {
+                r = r.bearer_auth(t);
+            }
+            r
+        };
+        let (st, body) = get(&c, app.at(&format!("/e/{id}"))).await;
+        let page = st == 200 && body.contains(&title);
+        let api_one = api(reqwest::Method::GET, format!("/api/v1/events/{id}"))
+            .send()
+            .await
+            .expect("api")
+            .status()
+            == 200;
+        let agenda = html_unescape(&get(&c, app.at("/events")).await.1).contains(&title);
+        let activitypub = c
+            .get(app.at(&format!("/e/{id}")))
+            .header("accept", "application/activity+json")
+            .send()
+            .await
+            .expect("ap")
+            .status()
+            == 200;
+        let edit = get(&c, app.at(&format!("/e/{id}/edit"))).await.0 == 200;
+        let status = if token.is_some() {
+            app.post_form(
+                &c,
+                &format!("/e/{id}"),
+                &format!("/e/{id}/status"),
+                &[("status", "postponed")],
+            )
+            .await
+            .status()
+                == 303
+        } else {
+            false
+        };
+        let participants = get(&c, app.at(&format!("/e/{id}/participants"))).await.0 == 200;
+        let edit_api = api(reqwest::Method::PATCH, format!("/api/v1/events/{id}"))
+            .json(&json!({"title": "Détourné", "start": "2027-06-02T10:00"}))
+            .send()
+            .await
+            .expect("patch")
+            .status()
+            .is_success();
+        let status_api = api(reqwest::Method::POST, format!("/api/v1/events/{id}/status"))
+            .json(&json!({"status": "cancelled"}))
+            .send()
+            .await
+            .expect("status")
+            .status()
+            .is_success();
+        let rsvp = api(reqwest::Method::PUT, format!("/api/v1/events/{id}/rsvp"))
+            .json(&json!({"answer": "going"}))
+            .send()
+            .await
+            .expect("rsvp")
+            .status()
+            .is_success();
+        let got = [
+            page,
+            api_one,
+            agenda,
+            activitypub,
+            edit,
+            status,
+            participants,
+            edit_api,
+            status_api,
+            rsvp,
+        ];
+        if got != *want {
+            wrong.push(format!("{viewer}: got {got:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "wrong rows:\n{}", wrong.join("\n"));
+    // Nothing changed it.
+    let (t, st): (String, String) =
+        sqlx::query_as("SELECT title, status FROM events WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!((t.as_str(), st.as_str()), (title.as_str(), "scheduled"));
+}

@@ -306,6 +306,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "search_recent",
         include_str!("../../../migrations/0079_search_recent.sql"),
     ),
+    (
+        80,
+        "remote_events",
+        include_str!("../../../migrations/0080_remote_events.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to

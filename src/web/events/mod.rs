@@ -218,6 +218,19 @@ pub(crate) struct Row {
     pub status: Option<String>,
     /// The small image (decorative beside the title: `alt=""`).
     pub image: Option<String>,
+    /// "Événement de <host>": an event of another instance.
+    pub origin: Option<String>,
+}
+
+/// "Événement de <host>" and the page there, for an event of another
+/// instance.
+pub(crate) fn origin_of(lang: Lang, e: &Event) -> Option<(String, String)> {
+    e.origin().map(|(host, url)| {
+        (
+            lang.ta("event-origin", &[("host", crate::i18n::Arg::Str(host))]),
+            url,
+        )
+    })
 }
 
 fn place_of(lang: Lang, e: &Event) -> String {
@@ -237,6 +250,7 @@ fn row_of(lang: Lang, d: &Dated) -> Row {
         cancelled: d.cancelled,
         status: status_label(lang, d.event.status),
         image: d.event.image_urls().map(|(_, small)| small),
+        origin: origin_of(lang, &d.event).map(|(label, _)| label),
     }
 }
 
@@ -589,6 +603,8 @@ struct ShowPage {
     mine: Option<rsvp::Mine>,
     can_rsvp: bool,
     can_manage: bool,
+    /// An event of another instance: "Événement de <host>" and its page there.
+    origin: Option<(String, String)>,
     signed_in: bool,
     json_ld: String,
     ics: String,
@@ -780,6 +796,7 @@ async fn show(
         mine,
         can_rsvp: l.rsvp_by(viewer),
         can_manage,
+        origin: origin_of(lang, e),
         signed_in: viewer.is_some(),
         json_ld: ld_json(&ld),
         ics: format!("{}/event.ics", e.path()),

@@ -117,6 +117,11 @@ pub struct Event {
     /// The event's image (migration 0061), if any: the large and small
     /// `media` rows, the organiser's text alternative, the large one's size.
     pub image: Option<EventImage>,
+    /// An event of another instance (migration 0080): its ActivityPub id.
+    /// Read-only here (`Action::ManageEvent` refuses it).
+    pub ap_id: Option<String>,
+    /// …and its page where it comes from.
+    pub origin_url: Option<String>,
 }
 
 /// An event's image as stored: served only through the event
@@ -135,7 +140,7 @@ pub const COLUMNS: &str = "e.id, e.uid, e.title, e.description, e.description_ht
      e.series_ends_at, e.place_kind, e.address, e.online_url, e.online_private, e.territory_id, \
      e.organisation_id, e.organiser_id, e.contact, e.capacity, e.status, e.sequence, \
      e.created_at, e.updated_at, e.price, e.questions, e.image_id, e.image_small_id, e.image_alt, \
-     e.image_width, e.image_height";
+     e.image_width, e.image_height, e.ap_id, e.origin_url";
 
 impl Event {
     pub fn from_row(r: &AnyRow) -> Result<Event, sqlx::Error> {
@@ -184,7 +189,21 @@ impl Event {
                 }),
                 _ => None,
             },
+            ap_id: r.try_get("ap_id")?,
+            origin_url: r.try_get("origin_url")?,
         })
+    }
+
+    /// Of another instance (read-only here).
+    pub fn remote(&self) -> bool {
+        self.ap_id.is_some()
+    }
+
+    /// The host of the instance an event of another instance comes from
+    /// (with its port, if any), and the page to read it there.
+    pub fn origin(&self) -> Option<(String, String)> {
+        let url = self.origin_url.as_ref().or(self.ap_id.as_ref())?;
+        Some((crate::federation::instances::host(url), url.clone()))
     }
 
     pub fn path(&self) -> String {
@@ -269,6 +288,7 @@ impl Loaded {
             Action::ManageEvent {
                 organiser: self.e.organiser_id,
                 via: &self.facts,
+                remote: self.e.remote(),
             },
         )
     }

@@ -41,12 +41,14 @@ pub async fn load_for(state: &AppState, actor: &Actor, id: i64) -> AppResult<Loa
 }
 
 /// The event as the actor may manage it (`NotFound` when unseen,
-/// `Forbidden` when seen but not theirs to change).
+/// `Forbidden` when seen but not theirs to change — an event of another
+/// instance is nobody's here).
 pub async fn manageable(state: &AppState, actor: &Actor, id: i64) -> AppResult<Loaded> {
     let l = load_for(state, actor, id).await?;
     let may = actor.may(Action::ManageEvent {
         organiser: l.e.organiser_id,
         via: l.via(),
+        remote: l.e.remote(),
     });
     if !may {
         return Err(AppError::Forbidden);

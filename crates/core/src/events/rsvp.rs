@@ -220,6 +220,17 @@ pub async fn answer_with(
     {
         return Err(AppError::Forbidden);
     }
+    // An event of another instance is answered there, by a `Join` signed
+    // with the person's key: they must be on the fediverse.
+    if l.e.remote()
+        && matches!(actor, Actor::Person(_))
+        && !crate::federation::remote_events::may_answer(state, u).await?
+    {
+        return Err(AppError::Conflict {
+            code: "federation_opted_out",
+            message_key: "event-remote-rsvp-opted-out",
+        });
+    }
     let t = now();
     let mut tx = state.db.begin().await?;
     // The lock on the event row (see the module's comment), and its
@@ -327,6 +338,16 @@ pub async fn answer_with(
         tracing::warn!(error = %e, "registration e-mails not queued");
     }
     crate::federation::events::promoted(state, l.e.id, &promoted).await;
+    if l.e.remote() && matches!(actor, Actor::Person(_)) {
+        crate::federation::remote_events::rsvp_changed(
+            state,
+            &l.e,
+            u,
+            was_going,
+            mine.answer == Answer::Going,
+        )
+        .await;
+    }
     Ok(Answered { mine, promoted })
 }
 
@@ -352,6 +373,7 @@ pub async fn participants(
     if !actor.may(Action::ManageEvent {
         organiser: l.e.organiser_id,
         via: l.via(),
+        remote: l.e.remote(),
     }) {
         return Err(AppError::Forbidden);
     }

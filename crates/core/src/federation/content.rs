@@ -18,6 +18,8 @@
 //!   object from another server than the group's is fetched from its own
 //!   server rather than taken as embedded. `Remove` by that group: the
 //!   mirrored copy is removed.
+//! - An `Event` is not a post: `remote_events` keeps it as a read-only
+//!   event of the community that received it.
 //! - `Like` / `Undo(Like)` of our content: counted (`ap_likes`). `Flag`: a
 //!   report to our moderators, filed by the remote person.
 //!
@@ -36,7 +38,7 @@ use crate::error::AppError;
 use crate::publications::{self, Draft, ops};
 use crate::state::AppState;
 
-fn id_of(v: &Value) -> Option<&str> {
+pub(super) fn id_of(v: &Value) -> Option<&str> {
     match v {
         Value::String(s) => Some(s),
         Value::Object(o) => o.get("id").and_then(Value::as_str),
@@ -44,13 +46,13 @@ fn id_of(v: &Value) -> Option<&str> {
     }
 }
 
-fn origin(u: &str) -> Option<String> {
+pub(super) fn origin(u: &str) -> Option<String> {
     url::Url::parse(u)
         .ok()
         .map(|u| u.origin().ascii_serialization())
 }
 
-fn ids_in(v: Option<&Value>) -> Vec<String> {
+pub(super) fn ids_in(v: Option<&Value>) -> Vec<String> {
     match v {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Array(a)) => a.iter().filter_map(id_of).map(str::to_string).collect(),
@@ -114,7 +116,7 @@ fn tombstone_key(id: &str) -> String {
     format!("tombstone:{id}")
 }
 
-async fn tombstoned(state: &AppState, id: &str) -> Result<bool, sqlx::Error> {
+pub(super) async fn tombstoned(state: &AppState, id: &str) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ap_received WHERE activity_id = $1")
         .bind(tombstone_key(id))
         .fetch_one(&state.db.pool)
@@ -122,9 +124,24 @@ async fn tombstoned(state: &AppState, id: &str) -> Result<bool, sqlx::Error> {
     Ok(n > 0)
 }
 
+/// Remember that `id` was deleted by `actor`, so that a late `Create` of
+/// it is not taken.
+pub(super) async fn tombstone(state: &AppState, id: &str, actor: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO ap_received (activity_id, actor, kind, received_at) VALUES ($1, $2, 'Tombstone', $3) \
+         ON CONFLICT (activity_id) DO NOTHING",
+    )
+    .bind(tombstone_key(id))
+    .bind(actor)
+    .bind(now())
+    .execute(&state.db.pool)
+    .await?;
+    Ok(())
+}
+
 /// The text of an object as Markdown source: its Markdown `source` when it
 /// has one (Lemmy, Passerelles), else its HTML read back to text.
-fn source_text(obj: &Value) -> String {
+pub(super) fn source_text(obj: &Value) -> String {
     let src = obj.get("source");
     let markdown = src
         .and_then(|s| s.get("mediaType"))
@@ -177,6 +194,10 @@ pub async fn create_or_update(
     }
     if origin(id) == origin(&state.config.public_url()) {
         return Ok(Received::Ignored("one of ours"));
+    }
+    if kind == "Event" {
+        // A read-only event of the community that received it.
+        return super::remote_events::received(state, actor, obj, via).await;
     }
     let user = remote::person(state, actor)
         .await
@@ -361,17 +382,12 @@ pub async fn delete(
     if id == actor.ap_id {
         return account_deleted(state, actor, activity).await;
     }
+    if let Some(done) = super::remote_events::deleted(state, actor, id).await? {
+        return Ok(done);
+    }
     let Some(found) = resolve(state, id).await? else {
         if origin(id) == origin(&actor.ap_id) {
-            sqlx::query(
-                "INSERT INTO ap_received (activity_id, actor, kind, received_at) VALUES ($1, $2, 'Tombstone', $3) \
-                 ON CONFLICT (activity_id) DO NOTHING",
-            )
-            .bind(tombstone_key(id))
-            .bind(&actor.ap_id)
-            .bind(now())
-            .execute(&state.db.pool)
-            .await?;
+            tombstone(state, id, &actor.ap_id).await?;
         }
         return Ok(Received::Ignored("delete of something we do not have"));
     };
@@ -469,6 +485,9 @@ pub async fn remove(
         .get("object")
         .and_then(id_of)
         .ok_or(InboxError::Invalid("no object"))?;
+    if let Some(done) = super::remote_events::deleted(state, actor, id).await? {
+        return Ok(done);
+    }
     let Some(found) = resolve(state, id).await? else {
         return Ok(Received::Ignored("remove of something we do not have"));
     };
@@ -581,6 +600,7 @@ pub async fn announce(
                 return Err(InboxError::Invalid("object without id"));
             };
             if resolve(state, &obj_id).await?.is_some()
+                || super::remote_events::holds(state, &obj_id).await?
                 || origin(&obj_id) == origin(&state.config.public_url())
             {
                 return Ok(Received::Duplicate);
@@ -592,10 +612,15 @@ pub async fn announce(
                     .await
                     .map_err(|e| InboxError::Unauthenticated(format!("{e:#}")))?
             };
-            let Some(author) = obj
-                .get("attributedTo")
-                .and_then(|a| ids_in(Some(a)).first().cloned())
-            else {
+            // Its author: an event's organiser (`actor`: Mobilizon
+            // attributes events to their group), else `attributedTo`.
+            let organiser = (kind == "Event")
+                .then(|| obj.get("actor").and_then(id_of).map(str::to_string))
+                .flatten();
+            let Some(author) = organiser.or_else(|| {
+                obj.get("attributedTo")
+                    .and_then(|a| ids_in(Some(a)).first().cloned())
+            }) else {
                 return Err(InboxError::Invalid("object without author"));
             };
             let author = delivery::remote_actor(state, &author, false)

@@ -159,8 +159,10 @@ pub async fn changed(state: &AppState, id: i64, update: bool) {
             o.remove("@context");
         }
         let kind = if update { "Update" } else { "Create" };
+        // Two changes within a second are two activities (each id is
+        // handled once by whoever receives it).
         let stamp = if update {
-            format!("update-{}", crate::db::now())
+            format!("update-{}-{:08x}", crate::db::now(), rand::random::<u32>())
         } else {
             "create".to_string()
         };

@@ -408,6 +408,12 @@ async fn answered(
         .get("object")
         .and_then(id_of)
         .ok_or(InboxError::Invalid("no object"))?;
+    // The answer to one of our people's `Join` of a remote event.
+    if let Some(done) =
+        super::remote_events::join_answered(state, actor, activity, accepted).await?
+    {
+        return Ok(done);
+    }
     let n = sqlx::query("UPDATE ap_following SET state = $1 WHERE follow_id = $2 AND target = $3")
         .bind(if accepted { "accepted" } else { "rejected" })
         .bind(follow_id)

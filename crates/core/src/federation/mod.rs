@@ -17,6 +17,8 @@
 //!   through the same operations as a person on a page (`Actor::Remote`);
 //! - `remote`: shadow rows for remote people and mirrored remote groups,
 //!   remote HTML read back to text;
+//! - `remote_events`: remote `Event`s as read-only events of the community
+//!   that received them; our people's `Join`/`Leave` of them;
 //! - `instances`: allow and block lists, the dead-instance circuit breaker;
 //! - `ops`: what our members do across instances (follow a remote group)
 //!   and managers (approve remote followers);
@@ -41,6 +43,7 @@ pub mod keys;
 pub mod ops;
 pub mod outbox;
 pub mod remote;
+pub mod remote_events;
 
 use crate::accounts::User;
 use crate::communities::Community;

@@ -85,21 +85,38 @@ fn events() {
     for (i, (v, via, sees)) in rows.iter().enumerate() {
         assert_eq!(view(*v, via), *sees, "row {i}");
     }
-    let manage = |v: Option<&User>, via: &[(CommunityFacts, Option<Membership>)]| {
-        can(
-            v,
-            Action::ManageEvent {
-                organiser: org,
-                via,
-            },
-        )
-    };
+    let manage_as =
+        |v: Option<&User>, via: &[(CommunityFacts, Option<Membership>)], remote: bool| {
+            can(
+                v,
+                Action::ManageEvent {
+                    organiser: org,
+                    via,
+                    remote,
+                },
+            )
+        };
+    let manage =
+        |v: Option<&User>, via: &[(CommunityFacts, Option<Membership>)]| manage_as(v, via, false);
     assert!(manage(Some(&organiser), &open));
     assert!(!manage(Some(&anyone), &open));
     assert!(!manage(Some(&anyone), &private_in));
     assert!(manage(Some(&anyone), &[(c(Visibility::Open), MODERATOR)]));
     assert!(manage(Some(&admin), &open));
     assert!(!manage(None, &open));
+    // An event of another instance (issue 18) is managed where it comes
+    // from: by nobody here — its organiser's shadow account, moderators,
+    // administrators and the command line included.
+    let moderated = [(c(Visibility::Open), MODERATOR)];
+    for v in [Some(&organiser), Some(&admin), Some(&anyone), None] {
+        assert!(!manage_as(v, &open, true));
+        assert!(!manage_as(v, &moderated, true));
+    }
+    assert!(!system_may(Action::ManageEvent {
+        organiser: None,
+        via: &open,
+        remote: true,
+    }));
     let rsvp = |v: Option<&User>, via: &[(CommunityFacts, Option<Membership>)]| {
         can(
             v,
@@ -119,7 +136,8 @@ fn events() {
     }));
     assert!(system_may(Action::ManageEvent {
         organiser: None,
-        via: &private_out
+        via: &private_out,
+        remote: false,
     }));
     assert!(!system_may(Action::RsvpEvent {
         organiser: None,

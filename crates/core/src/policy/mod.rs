@@ -147,10 +147,13 @@ pub enum Action<'a> {
         via: &'a [(CommunityFacts, Option<Membership>)],
     },
     /// Edit, cancel, see and export the participants: its organiser,
-    /// a moderator of one of its communities, administrators.
+    /// a moderator of one of its communities, administrators — never an
+    /// event of another instance (`remote`: received by federation,
+    /// `events.ap_id`), which is changed where it comes from.
     ManageEvent {
         organiser: Option<i64>,
         via: &'a [(CommunityFacts, Option<Membership>)],
+        remote: bool,
     },
     /// Answer going / maybe / not going (a person, who sees the event).
     RsvpEvent {
@@ -233,7 +236,6 @@ pub fn system_may(action: Action<'_>) -> bool {
         | Action::EditInitiative { .. }
         | Action::ModerateInitiatives
         | Action::ViewEvent { .. }
-        | Action::ManageEvent { .. }
         | Action::ViewResource { .. }
         | Action::EditResource { .. }
         | Action::CurateLibrary
@@ -242,6 +244,7 @@ pub fn system_may(action: Action<'_>) -> bool {
         | Action::ViewCommunitySpace { .. }
         | Action::ModerateCommunitySpace { .. }
         | Action::SetFileQuota => true,
+        Action::ManageEvent { remote, .. } => !remote,
         Action::EditCommunitySpace { .. } => false,
         Action::RsvpEvent { .. } | Action::ProposeTerm => false,
         // Not a permission of anyone: a property of the community or person.
@@ -399,12 +402,17 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
                     .iter()
                     .any(|(c, m)| can(viewer, Action::FindCommunityContent { c, m: *m }))
         }
-        Action::ManageEvent { organiser, via } => {
-            is_admin
-                || (organiser.is_some() && v.is_some_and(|u| Some(u.id) == organiser))
-                || via
-                    .iter()
-                    .any(|(c, m)| can(viewer, Action::ModerateCommunity { c, m: *m }))
+        Action::ManageEvent {
+            organiser,
+            via,
+            remote,
+        } => {
+            !remote
+                && (is_admin
+                    || (organiser.is_some() && v.is_some_and(|u| Some(u.id) == organiser))
+                    || via
+                        .iter()
+                        .any(|(c, m)| can(viewer, Action::ModerateCommunity { c, m: *m })))
         }
         Action::RsvpEvent { organiser, via } => {
             (v.is_some() && can(viewer, Action::ViewEvent { organiser, via }))
