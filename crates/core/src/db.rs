@@ -344,6 +344,11 @@ impl Db {
         } else {
             anyhow::bail!("unsupported database URL (use sqlite://… or postgres://…)");
         };
+        if backend == Backend::Sqlite {
+            // Before the first connection opens: the search's ranking
+            // function (`search::rank`).
+            crate::search::rank::register();
+        }
         if backend == Backend::Sqlite
             && let Some(path) = sqlite_path(url)
             && let Some(parent) = std::path::Path::new(&path).parent()

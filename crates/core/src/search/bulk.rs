@@ -104,12 +104,13 @@ pub(super) fn terms(doc: &Doc) -> (String, String, String) {
     )
 }
 
-/// Write `docs` (all of one source) with generation `gen_`, replacing
-/// their previous entries.
+/// Write `docs` (all of one source, with their analysed `terms`) with
+/// generation `gen_`, replacing their previous entries.
 pub(super) async fn put_many(
     conn: &mut AnyConnection,
     backend: Backend,
     docs: &[Doc],
+    terms: &[(String, String, String)],
     gen_: i64,
 ) -> Result<(), sqlx::Error> {
     let Some(first) = docs.first() else {
@@ -117,7 +118,7 @@ pub(super) async fn put_many(
     };
     let source = first.source;
     debug_assert!(docs.iter().all(|d| d.source == source));
-    let terms: Vec<(String, String, String)> = docs.iter().map(terms).collect();
+    debug_assert_eq!(docs.len(), terms.len());
     const COLS: &str = "source, ref_id, kind, publication_id, community_id, user_id, lang, title, body, created_at, gen, filters";
     const UPDATE: &str = "kind = excluded.kind, publication_id = excluded.publication_id, \
          community_id = excluded.community_id, user_id = excluded.user_id, lang = excluded.lang, \
@@ -168,7 +169,7 @@ pub(super) async fn put_many(
             }
             let pairs: Vec<(i64, &(String, String, String), &str)> = docs
                 .iter()
-                .zip(&terms)
+                .zip(terms)
                 .filter_map(|(d, t)| id_of.get(&d.ref_id).map(|id| (*id, t, d.filters.as_str())))
                 .collect();
             for chunk in pairs.chunks(ROWS_PER_STATEMENT) {

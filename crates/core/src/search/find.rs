@@ -272,7 +272,7 @@ fn candidates_sql(
     // `reindex_all`), then the best (or newest) TOP_MATCHES of them.
     let matches = match (db.backend, req.sort) {
         (Backend::Sqlite, Sort::Relevance) => format!(
-            "SELECT rid, score FROM (SELECT rowid AS rid, bm25(search_fts, {FTS_WEIGHTS}) AS score \
+            "SELECT rid, score FROM (SELECT rowid AS rid, passerelles_rank(search_fts, {FTS_WEIGHTS}) AS score \
              FROM search_fts WHERE search_fts MATCH $1{range} ORDER BY rowid DESC LIMIT {MATCH_WINDOW}) \
              ORDER BY score LIMIT {TOP_MATCHES}"
         ),

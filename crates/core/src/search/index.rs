@@ -338,66 +338,79 @@ pub async fn reindex_all(db: &Db) -> anyhow::Result<RebuildStats> {
     }
     keys.sort_unstable();
     let mut docs = 0u64;
-    for chunk in keys.chunks(BATCH as usize) {
-        // The batch reads, then writes: `Db::begin` takes SQLite's write
-        // lock at BEGIN.
-        let mut tx = db.begin().await?;
-        if db.backend == Backend::Postgres {
-            // The recent tier is refilled once at the end, not row by row
-            // (migration 0079).
-            sqlx::query("SELECT set_config('passerelles.bulk_index', 'y', true)")
-                .execute(&mut *tx)
-                .await?;
-        }
-        for (s, source) in Source::ALL.iter().enumerate() {
-            let ids: Vec<i64> = chunk.iter().filter(|k| k.1 == s).map(|k| k.2).collect();
-            if ids.is_empty() {
-                continue;
-            }
-            let rows = sqlx::query(sqlx::AssertSqlSafe(source.load_many_sql(&ids)))
-                .fetch_all(&mut *tx)
-                .await?;
-            let mut by_id: HashMap<i64, Doc> = HashMap::with_capacity(rows.len());
-            for r in &rows {
-                // Not to be indexed (any more): swept below with the rest.
-                if let (id, Some(d)) = source.doc(r)? {
-                    by_id.insert(id, d);
+    // PostgreSQL, into an empty index (a seed, a migration import, a fresh
+    // instance): nobody else writes entries meanwhile, so reading and
+    // analysing the next batch on a second connection overlaps with
+    // writing this one, and the GIN index is built once after the load
+    // instead of entry by entry (issue 21, BENCHMARKS.md).
+    let fresh = db.backend == Backend::Postgres
+        && sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM search_docs LIMIT 1) x",
+        )
+        .fetch_one(&db.pool)
+        .await?
+            == 0;
+    if db.backend == Backend::Postgres {
+        // A rebuild that stopped half way may have left it dropped.
+        sqlx::query("CREATE INDEX IF NOT EXISTS search_docs_tsv ON search_docs USING GIN (tsv)")
+            .execute(&db.pool)
+            .await?;
+    }
+    if fresh {
+        sqlx::query("DROP INDEX IF EXISTS search_docs_tsv")
+            .execute(&db.pool)
+            .await?;
+        let (send, mut recv) = tokio::sync::mpsc::channel::<Result<Vec<Prepared>, sqlx::Error>>(2);
+        let reader_db = db.clone();
+        let reader = tokio::spawn(async move {
+            let mut conn = match reader_db.pool.acquire().await {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = send.send(Err(e)).await;
+                    return;
                 }
-            }
-            let mut batch: Vec<Doc> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
-            if *source == Source::Publications {
-                let ids: Vec<i64> = batch.iter().map(|d| d.ref_id).collect();
-                let mut tags = tags_for(&mut tx, &ids).await?;
-                for d in &mut batch {
-                    d.tags = tags.remove(&d.ref_id).unwrap_or_default();
-                }
-            }
-            if *source == Source::Resources {
-                resource_extras(&mut tx, &mut batch).await?;
-            }
-            let mut pids: Vec<i64> = batch.iter().filter_map(|d| d.publication_id).collect();
-            pids.sort_unstable();
-            pids.dedup();
-            let of_publication = publication_filters(&mut tx, &pids).await?;
-            let mut extras = if *source == Source::Events {
-                let ids: Vec<i64> = batch.iter().map(|d| d.ref_id).collect();
-                event_extras(&mut tx, &ids).await?
-            } else {
-                HashMap::new()
             };
-            for d in &mut batch {
-                if let Some((tags, filters)) = extras.remove(&d.ref_id) {
-                    d.tags = tags;
-                    d.filters = doc_filters(d, Some(&filters));
-                    continue;
+            for chunk in keys.chunks(BATCH as usize) {
+                let batch = prepare(&mut conn, chunk).await;
+                let failed = batch.is_err();
+                if send.send(batch).await.is_err() || failed {
+                    return;
                 }
-                let p = d.publication_id.and_then(|p| of_publication.get(&p));
-                d.filters = doc_filters(d, p.map(String::as_str));
             }
-            bulk::put_many(&mut tx, db.backend, &batch, gen_).await?;
-            docs += batch.len() as u64;
+        });
+        while let Some(batch) = recv.recv().await {
+            let batch = batch?;
+            let mut tx = db.begin().await?;
+            bulk_mode(&mut tx, db.backend).await?;
+            for p in &batch {
+                bulk::put_many(&mut tx, db.backend, &p.docs, &p.terms, gen_).await?;
+                docs += p.docs.len() as u64;
+            }
+            tx.commit().await?;
         }
-        tx.commit().await?;
+        reader.await?;
+        sqlx::query("SET maintenance_work_mem = '256MB'")
+            .execute(&db.pool)
+            .await?;
+        sqlx::query("CREATE INDEX IF NOT EXISTS search_docs_tsv ON search_docs USING GIN (tsv)")
+            .execute(&db.pool)
+            .await?;
+        sqlx::query("RESET maintenance_work_mem")
+            .execute(&db.pool)
+            .await?;
+    } else {
+        for chunk in keys.chunks(BATCH as usize) {
+            // The batch reads, then writes, in one transaction: an item
+            // edited meanwhile is not overwritten with what was read before
+            // (`Db::begin` takes SQLite's write lock at BEGIN).
+            let mut tx = db.begin().await?;
+            bulk_mode(&mut tx, db.backend).await?;
+            for p in prepare(&mut tx, chunk).await? {
+                bulk::put_many(&mut tx, db.backend, &p.docs, &p.terms, gen_).await?;
+                docs += p.docs.len() as u64;
+            }
+            tx.commit().await?;
+        }
     }
     // Sweep what this rebuild did not write (items gone meanwhile are
     // removed by their own transactions; this catches older drift).
@@ -422,6 +435,86 @@ pub async fn reindex_all(db: &Db) -> anyhow::Result<RebuildStats> {
         docs,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// One source's documents of a rebuild batch, read and analysed.
+struct Prepared {
+    docs: Vec<Doc>,
+    terms: Vec<(String, String, String)>,
+}
+
+/// PostgreSQL: a rebuild's batch transaction skips the recent tier's row
+/// trigger (refilled once at the end, migration 0079) and does not wait
+/// for its commit to reach the disk: a rebuild that stops is run again
+/// whole (the index version is recorded last, after every batch), so a
+/// lost tail of batches costs nothing but their redo.
+async fn bulk_mode(conn: &mut AnyConnection, backend: Backend) -> Result<(), sqlx::Error> {
+    if backend == Backend::Postgres {
+        sqlx::query(
+            "SELECT set_config('passerelles.bulk_index', 'y', true), set_config('synchronous_commit', 'off', true)",
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Read and analyse the items of one rebuild batch (`(at, source, id)`
+/// keys), per source.
+async fn prepare(
+    conn: &mut AnyConnection,
+    chunk: &[(i64, usize, i64)],
+) -> Result<Vec<Prepared>, sqlx::Error> {
+    let mut out = Vec::new();
+    for (s, source) in Source::ALL.iter().enumerate() {
+        let ids: Vec<i64> = chunk.iter().filter(|k| k.1 == s).map(|k| k.2).collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let rows = sqlx::query(sqlx::AssertSqlSafe(source.load_many_sql(&ids)))
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut by_id: HashMap<i64, Doc> = HashMap::with_capacity(rows.len());
+        for r in &rows {
+            // Not to be indexed (any more): swept at the end with the rest.
+            if let (id, Some(d)) = source.doc(r)? {
+                by_id.insert(id, d);
+            }
+        }
+        let mut batch: Vec<Doc> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+        if *source == Source::Publications {
+            let ids: Vec<i64> = batch.iter().map(|d| d.ref_id).collect();
+            let mut tags = tags_for(conn, &ids).await?;
+            for d in &mut batch {
+                d.tags = tags.remove(&d.ref_id).unwrap_or_default();
+            }
+        }
+        if *source == Source::Resources {
+            resource_extras(conn, &mut batch).await?;
+        }
+        let mut pids: Vec<i64> = batch.iter().filter_map(|d| d.publication_id).collect();
+        pids.sort_unstable();
+        pids.dedup();
+        let of_publication = publication_filters(conn, &pids).await?;
+        let mut extras = if *source == Source::Events {
+            let ids: Vec<i64> = batch.iter().map(|d| d.ref_id).collect();
+            event_extras(conn, &ids).await?
+        } else {
+            HashMap::new()
+        };
+        for d in &mut batch {
+            if let Some((tags, filters)) = extras.remove(&d.ref_id) {
+                d.tags = tags;
+                d.filters = doc_filters(d, Some(&filters));
+                continue;
+            }
+            let p = d.publication_id.and_then(|p| of_publication.get(&p));
+            d.filters = doc_filters(d, p.map(String::as_str));
+        }
+        let terms = batch.iter().map(bulk::terms).collect();
+        out.push(Prepared { docs: batch, terms });
+    }
+    Ok(out)
 }
 
 /// Entries kept in PostgreSQL's recent tier (`search_recent`, migration

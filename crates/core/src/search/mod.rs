@@ -27,6 +27,7 @@ pub mod eval;
 pub mod highlight;
 pub mod params;
 pub mod query;
+pub mod rank;
 pub mod saved;
 pub mod tags;
 pub mod vocab;
