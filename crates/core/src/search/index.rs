@@ -389,15 +389,16 @@ pub async fn reindex_all(db: &Db) -> anyhow::Result<RebuildStats> {
             tx.commit().await?;
         }
         reader.await?;
-        sqlx::query("SET maintenance_work_mem = '256MB'")
-            .execute(&db.pool)
+        // One transaction, so the memory setting applies to the build (and
+        // ends with it).
+        let mut tx = db.begin().await?;
+        sqlx::query("SELECT set_config('maintenance_work_mem', '256MB', true)")
+            .execute(&mut *tx)
             .await?;
         sqlx::query("CREATE INDEX IF NOT EXISTS search_docs_tsv ON search_docs USING GIN (tsv)")
-            .execute(&db.pool)
+            .execute(&mut *tx)
             .await?;
-        sqlx::query("RESET maintenance_work_mem")
-            .execute(&db.pool)
-            .await?;
+        tx.commit().await?;
     } else {
         for chunk in keys.chunks(BATCH as usize) {
             // The batch reads, then writes, in one transaction: an item
