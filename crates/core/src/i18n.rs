@@ -116,7 +116,7 @@ impl Lang {
             static SAMPLE: HashMap<Cow<'static, str>, FluentValue<'static>> = [
                 "name", "email", "link", "instance", "date", "days", "page", "pages", "device",
                 "browser", "os", "passkey", "reset", "created", "updated", "unchanged", "issues", "ignored", "community",
-                "version", "used", "quota", "day", "zone", "id",
+                "version", "used", "quota", "day", "zone", "id", "host",
             ]
             .into_iter()
             .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

@@ -225,6 +225,33 @@ unsafe extern "C" fn on_open(
     // finalised before returning; `fts5` writes the API pointer through
     // the bound pointer of type "fts5_api_ptr" (SQLite's documented way).
     unsafe {
+        // The statement below may need to read the file while another
+        // connection (another process) holds a lock, e.g. closing the last
+        // connection's WAL checkpoint: wait like any statement would
+        // (sqlx sets its own timeout right after the open).
+        ffi::sqlite3_busy_timeout(db, 10_000);
+        let registered = register_on(db);
+        // SQLite fails the whole open if the connection's last error is
+        // set once auto-extensions ran: clear it (an empty `exec` does),
+        // whatever happened here. Without the function a search fails with
+        // "no such function", logged; the connection itself stays usable.
+        ffi::sqlite3_exec(db, c"".as_ptr(), None, ptr::null_mut(), ptr::null_mut());
+        if !registered {
+            tracing::warn!(
+                "search: passerelles_rank could not be registered on a SQLite connection"
+            );
+        }
+    }
+    ffi::SQLITE_OK
+}
+
+/// Register `passerelles_rank` with `db`'s FTS5. False if it could not.
+///
+/// # Safety
+/// `db` is an open connection.
+unsafe fn register_on(db: *mut ffi::sqlite3) -> bool {
+    // SAFETY: as `on_open`'s.
+    unsafe {
         let mut stmt: *mut ffi::sqlite3_stmt = ptr::null_mut();
         if ffi::sqlite3_prepare_v2(
             db,
@@ -234,7 +261,7 @@ unsafe extern "C" fn on_open(
             ptr::null_mut(),
         ) != ffi::SQLITE_OK
         {
-            return ffi::SQLITE_OK;
+            return false;
         }
         let mut fts5: *mut ffi::fts5_api = ptr::null_mut();
         ffi::sqlite3_bind_pointer(
@@ -246,17 +273,19 @@ unsafe extern "C" fn on_open(
         );
         ffi::sqlite3_step(stmt);
         ffi::sqlite3_finalize(stmt);
-        if let Some(create) = fts5.as_ref().and_then(|a| a.xCreateFunction) {
-            create(
-                fts5,
-                c"passerelles_rank".as_ptr(),
-                ptr::null_mut(),
-                Some(rank),
-                None,
-            );
+        match fts5.as_ref().and_then(|a| a.xCreateFunction) {
+            Some(create) => {
+                create(
+                    fts5,
+                    c"passerelles_rank".as_ptr(),
+                    ptr::null_mut(),
+                    Some(rank),
+                    None,
+                ) == ffi::SQLITE_OK
+            }
+            None => false,
         }
     }
-    ffi::SQLITE_OK
 }
 
 /// Register `passerelles_rank` for every SQLite connection opened from now
