@@ -325,17 +325,17 @@ async fn may_change(state: &AppState, actor: &RemoteActor, h: &Held) -> Result<b
     Ok(organiser.as_deref() == Some(actor.ap_id.as_str()))
 }
 
-/// Write `r` over the event `id` (its communities stay).
-async fn write(
-    state: &AppState,
+/// Write `r` over the event `id` (its communities stay), in `tx`; `fresh`:
+/// just inserted with these values.
+async fn write_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: crate::db::Backend,
     id: i64,
     r: &RemoteEvent,
     fresh: bool,
-    ap: Option<(&str, &str)>,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = state.db.begin().await?;
     if !fresh {
-        events::ops::update_in(&mut tx, id, &r.values).await?;
+        events::ops::update_in(tx, id, &r.values).await?;
     }
     sqlx::query(
         "UPDATE events SET status = $1, origin_url = $2, ap_updated = $3, lat = $4, lon = $5 \
@@ -347,18 +347,9 @@ async fn write(
     .bind(r.lat)
     .bind(r.lon)
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    if let Some((ap_id, ap_actor)) = ap {
-        sqlx::query("UPDATE events SET ap_id = $1, ap_actor = $2 WHERE id = $3")
-            .bind(ap_id)
-            .bind(ap_actor)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    crate::search::index_one(&mut tx, state.db.backend, crate::search::Source::Events, id).await?;
-    tx.commit().await?;
+    crate::search::index_one(tx, backend, crate::search::Source::Events, id).await?;
     Ok(())
 }
 
@@ -385,7 +376,9 @@ pub async fn received(
         if h.updated.is_some_and(|u| u > r.updated) {
             return Ok(Received::Ignored("older than the copy we hold"));
         }
-        write(state, h.id, &r, false, None).await?;
+        let mut tx = state.db.begin().await?;
+        write_in(&mut tx, state.db.backend, h.id, &r, false).await?;
+        tx.commit().await?;
         events::mail::notify_change(state, h.id).await;
         return Ok(Received::Handled("event updated"));
     }
@@ -469,6 +462,7 @@ pub async fn received(
             .bind(eid)
             .execute(&mut *tx)
             .await?;
+        write_in(&mut tx, state.db.backend, eid, &r, true).await?;
         crate::accounts::ops::audit_in(
             &mut tx,
             &Actor::Remote(user.clone()),
@@ -487,7 +481,6 @@ pub async fn received(
         Err(_) if holds(state, id).await? => return Ok(Received::Duplicate),
         Err(e) => return Err(e.into()),
     };
-    write(state, eid, &r, true, None).await?;
     if let Err(e) = events::ops::notify_watchers(state, eid, user.id).await {
         tracing::warn!(error = %e, "remote event: watchers not notified");
     }
