@@ -1307,7 +1307,8 @@ async fn concurrent_saves_never_pass_the_limit() {
 }
 
 /// PostgreSQL's JIT compiler added 60–160 ms to searches (issue 21): every
-/// connection of the pool — whichever one a search gets — has it off.
+/// connection of the pool — whichever one a search gets — has it off, and
+/// none pays for TLS over the loopback.
 #[tokio::test]
 async fn search_runs_without_postgresql_jit() {
     if crate::harness::backend() != "postgres" {
@@ -1326,6 +1327,19 @@ async fn search_runs_without_postgresql_jit() {
             .await
             .expect("jit setting");
         assert_eq!(jit, "off", "every pooled connection has the JIT off");
+        // And no TLS over the loopback (`db::local_without_tls`): the test
+        // database is on 127.0.0.1, where sqlx would otherwise encrypt
+        // every row whenever the server offers TLS (Debian's does).
+        let (server_tls, tls): (String, bool) = sqlx::query_as(
+            "SELECT current_setting('ssl'), COALESCE((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .expect("ssl state");
+        assert!(
+            !tls,
+            "a loopback connection is not encrypted (server ssl = {server_tls})"
+        );
         held.push(conn);
     }
     drop(held);

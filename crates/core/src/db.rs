@@ -331,6 +331,68 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
+/// A PostgreSQL URL naming this machine (`localhost`, `127.0.0.1`, `::1`)
+/// or a Unix socket, without an `sslmode` of its own, gets
+/// `sslmode=disable`. sqlx's default (`prefer`) encrypts every statement and
+/// row over the loopback, which cost 7 % of PostgreSQL's CPU and 4 % of the
+/// app's on a community page (BENCHMARKS.md, "Where a community page's CPU
+/// goes on PostgreSQL") and protects nothing that does not leave the
+/// machine. A remote host keeps the driver's default, and an explicit
+/// `sslmode` is always kept.
+pub fn local_without_tls(url: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    let Some(rest) = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))
+    else {
+        return Cow::Borrowed(url);
+    };
+    let (authority, query) = match rest.find('?') {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    let params: Vec<(&str, &str)> = query
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+        .collect();
+    if params
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("sslmode"))
+    {
+        return Cow::Borrowed(url);
+    }
+    // user:password@host:port/dbname → host (a bracketed IPv6 address, or
+    // the part before the port).
+    let hostport = authority.split('/').next().unwrap_or("");
+    let hostport = hostport.rsplit_once('@').map_or(hostport, |(_, h)| h);
+    let host = if let Some(v6) = hostport.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        hostport.split(':').next().unwrap_or("")
+    };
+    // A `host=` parameter overrides the authority's (a socket directory
+    // starts with '/').
+    let host = params
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("host"))
+        .map_or(host, |(_, v)| *v);
+    let local = host.is_empty()
+        || host.starts_with('/')
+        || host.starts_with("%2F")
+        || host.starts_with("%2f")
+        || host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if !local {
+        return Cow::Borrowed(url);
+    }
+    let sep = if query.is_some() { "&" } else { "?" };
+    Cow::Owned(format!("{url}{sep}sslmode=disable"))
+}
+
 impl Db {
     /// A statement slower than this is logged and counted (see `connect`).
     pub const SLOW_STATEMENT: std::time::Duration = std::time::Duration::from_millis(50);
@@ -361,6 +423,7 @@ impl Db {
         // (target `sqlx::query`) and counted in
         // `passerelles_sql_slow_statements_total` (metrics.rs), so a
         // benchmark run ends by reading that it stayed at zero (issue 21).
+        let url = &*local_without_tls(url);
         let opts: AnyConnectOptions = url
             .parse::<AnyConnectOptions>()
             .context("invalid database URL")?
@@ -642,5 +705,48 @@ mod tests {
             Some("data/p.db")
         );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
+    }
+
+    #[test]
+    fn no_tls_on_this_machine_only() {
+        for (url, want) in [
+            (
+                "postgres://postgres@127.0.0.1:5432/p",
+                "postgres://postgres@127.0.0.1:5432/p?sslmode=disable",
+            ),
+            (
+                "postgresql://u:pw@localhost/p?application_name=x",
+                "postgresql://u:pw@localhost/p?application_name=x&sslmode=disable",
+            ),
+            (
+                "postgres://[::1]:5433/p",
+                "postgres://[::1]:5433/p?sslmode=disable",
+            ),
+            (
+                "postgres:///p?host=/var/run/postgresql",
+                "postgres:///p?host=/var/run/postgresql&sslmode=disable",
+            ),
+            // Kept: an explicit mode, a remote host, a socket override of a
+            // remote-looking authority is still local; SQLite untouched.
+            (
+                "postgres://u@127.0.0.1/p?sslmode=require",
+                "postgres://u@127.0.0.1/p?sslmode=require",
+            ),
+            (
+                "postgres://u@db.example.org/p",
+                "postgres://u@db.example.org/p",
+            ),
+            (
+                "postgres://u@10.0.0.5:5432/p",
+                "postgres://u@10.0.0.5:5432/p",
+            ),
+            (
+                "postgres://u@db.example.org/p?host=10.1.1.1",
+                "postgres://u@db.example.org/p?host=10.1.1.1",
+            ),
+            ("sqlite://data/p.db?mode=rwc", "sqlite://data/p.db?mode=rwc"),
+        ] {
+            assert_eq!(local_without_tls(url), want, "{url}");
+        }
     }
 }
