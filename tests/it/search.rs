@@ -1575,5 +1575,35 @@ async fn a_rebuild_into_an_empty_index_loads_then_builds_its_text_index() {
         // Searches use it again (the planner may pick it for a rare word).
         let got = titles(&app, None, &q("semis")).await;
         assert_eq!(got.len(), 4, "{got:?}");
+        // Both GIN indexes as migration 0085 set them, whoever built them
+        // last (the migration, the rebuild, the tier's refill): the tier's
+        // without a pending list, the whole index's with a short one.
+        let options = |index: &'static str| {
+            let db = db.clone();
+            async move {
+                sqlx::query_scalar::<_, String>(
+                    "SELECT COALESCE(array_to_string(reloptions, ','), '') FROM pg_class WHERE relname = $1",
+                )
+                .bind(index)
+                .fetch_one(&db.pool)
+                .await
+                .expect("reloptions")
+            }
+        };
+        assert_eq!(options("search_recent_tsv").await, "fastupdate=off");
+        assert_eq!(
+            options("search_docs_tsv").await,
+            "gin_pending_list_limit=256"
+        );
+        let (tier, all): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM search_recent), (SELECT COUNT(*) FROM search_docs)",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .expect("tier");
+        assert_eq!(
+            tier, all,
+            "the refilled tier holds every entry of a small index"
+        );
     }
 }

@@ -311,6 +311,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "remote_events",
         include_str!("../../../migrations/0080_remote_events.sql"),
     ),
+    (
+        85,
+        "search_gin_pending",
+        include_str!("../../../migrations/0085_search_gin_pending.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to
