@@ -311,6 +311,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "remote_events",
         include_str!("../../../migrations/0080_remote_events.sql"),
     ),
+    (
+        81,
+        "remote_event_media",
+        include_str!("../../../migrations/0081_remote_event_media.sql"),
+    ),
 ];
 
 /// An optional double for a statement, as text: bind it to
