@@ -7,7 +7,7 @@
 
 use passerelles::actor::Actor;
 use passerelles_core::federation::delivery;
-use passerelles_core::federation::inbox::{self, Received};
+use passerelles_core::federation::inbox;
 use passerelles_core::federation::ops as fed;
 use passerelles_core::publications::ops;
 use serde_json::json;
@@ -433,7 +433,6 @@ async fn what_a_member_of_b_does_in_a_community_of_a_reaches_c_through_a() {
         .as_deref(),
         Some("visible")
     );
-    let _ = Received::Duplicate;
 }
 
 /// A moderator of A removes what a member of B published in A's
