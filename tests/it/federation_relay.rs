@@ -489,3 +489,136 @@ async fn a_moderators_removal_of_a_relayed_post_reaches_the_other_followers() {
     })
     .await;
 }
+
+/// What the relay queues, read from A's job queue (no peer needed): a
+/// Mastodon post mentioning the group goes to the other followers as the
+/// `Create` and the bare `Note`; a reply, a `Like` and its `Undo` as the
+/// activity only; nothing goes back to the author's instance; nothing of
+/// a private community, nothing a group sends.
+#[tokio::test]
+async fn the_relay_queues_announces_for_the_other_instances_only() {
+    use passerelles_core::federation::delivery::RemoteActor;
+    let a = TestApp::spawn().await;
+    let ana = a.create_user("ana", false).await;
+    let jardins = community(&a, "jardins", "open", "open", &ana).await;
+    let secret = community(&a, "secret", "private", "request", &ana).await;
+    let remote = |id: &str, kind: &str| {
+        let origin = url::Url::parse(id).unwrap().origin().ascii_serialization();
+        RemoteActor {
+            ap_id: id.into(),
+            kind: kind.into(),
+            inbox: format!("{id}/inbox"),
+            shared_inbox: format!("{origin}/inbox"),
+            key_id: format!("{id}#main-key"),
+            public_pem: String::new(),
+            name: "x".into(),
+            username: id.rsplit('/').next().unwrap().into(),
+        }
+    };
+    let alice = remote("https://mastodon.example/users/alice", "Person");
+    let bob = remote("https://mastodon.example/users/bob", "Person");
+    let yann = remote("https://c.example/u/yann", "Person");
+    for (who, community) in [(&bob, jardins), (&yann, jardins), (&yann, secret)] {
+        delivery::store_actor(&a.state.db, who).await.unwrap();
+        sqlx::query(
+            "INSERT INTO ap_followers (community_id, actor, follow_id, state, created_at) \
+             VALUES ($1, $2, $3, 'accepted', 0)",
+        )
+        .bind(community)
+        .bind(&who.ap_id)
+        .bind(format!("{}#follow-{community}", who.ap_id))
+        .execute(&a.state.db.pool)
+        .await
+        .unwrap();
+    }
+    delivery::store_actor(&a.state.db, &alice).await.unwrap();
+    let queued = |host: &str| {
+        format!(
+            "SELECT COUNT(*) FROM jobs WHERE queue = 'federation' AND payload LIKE '%\"inbox\":\"https://{host}/inbox\"%'"
+        )
+    };
+    let group = a.at("/c/jardins");
+    let status = "https://mastodon.example/users/alice/statuses/1";
+    let post = json!({
+        "id": format!("{status}/activity"), "type": "Create", "actor": alice.ap_id,
+        "object": {"id": status, "type": "Note", "attributedTo": alice.ap_id,
+            "content": "<p>Troc de semences samedi</p><p>Apportez vos graines</p>",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [group],
+            "tag": [{"type": "Mention", "href": group, "name": "@jardins"}]},
+    });
+    let handled = |v: serde_json::Value| {
+        let state = a.state.clone();
+        let alice = alice.clone();
+        async move { inbox::handle(&state, &alice, &v).await.expect("handled") }
+    };
+    assert_eq!(handled(post).await, inbox::Received::Handled("publication"));
+    assert_eq!(
+        count(&a, &queued("c.example")).await,
+        2,
+        "Create and the bare Note"
+    );
+    assert_eq!(
+        count(&a, &queued("mastodon.example")).await,
+        0,
+        "not back to its instance"
+    );
+    let reply = json!({
+        "id": format!("{status}/2/activity"), "type": "Create", "actor": alice.ap_id,
+        "object": {"id": format!("{status}/2"), "type": "Note", "attributedTo": alice.ap_id,
+            "content": "<p>Et des boutures</p>", "inReplyTo": status, "cc": [group]},
+    });
+    assert_eq!(handled(reply).await, inbox::Received::Handled("reply"));
+    assert_eq!(
+        count(&a, &queued("c.example")).await,
+        3,
+        "a reply: the activity only"
+    );
+    let pid: i64 = id_of(
+        &a,
+        &format!("SELECT id FROM publications WHERE ap_id = '{status}'"),
+    )
+    .await;
+    let like = json!({"id": format!("{status}/like2"), "type": "Like", "actor": alice.ap_id,
+        "object": status});
+    assert_eq!(
+        handled(like.clone()).await,
+        inbox::Received::Handled("liked")
+    );
+    let undo = json!({"id": format!("{status}/undo-like"), "type": "Undo", "actor": alice.ap_id,
+        "object": like});
+    assert_eq!(
+        handled(undo).await,
+        inbox::Received::Handled("like taken back")
+    );
+    assert_eq!(
+        count(&a, &queued("c.example")).await,
+        5,
+        "the Like and its Undo"
+    );
+    assert_eq!(count(&a, &queued("mastodon.example")).await, 0);
+    // Addressed to the private community: not taken, nothing relayed.
+    let hidden = json!({
+        "id": format!("{status}/3/activity"), "type": "Create", "actor": alice.ap_id,
+        "object": {"id": format!("{status}/3"), "type": "Note", "attributedTo": alice.ap_id,
+            "content": "<p>Entre nous</p>", "cc": [a.at("/c/secret")]},
+    });
+    assert!(matches!(handled(hidden).await, inbox::Received::Ignored(_)));
+    assert_eq!(count(&a, &queued("c.example")).await, 5);
+    // Once a moderator hides the publication, nothing about it is relayed.
+    sqlx::query("UPDATE publication_communities SET status = 'hidden' WHERE publication_id = $1")
+        .bind(pid)
+        .execute(&a.state.db.pool)
+        .await
+        .unwrap();
+    let like = json!({"id": format!("{status}/like3"), "type": "Like", "actor": alice.ap_id,
+        "object": status});
+    assert_eq!(handled(like).await, inbox::Received::Handled("liked"));
+    assert_eq!(count(&a, &queued("c.example")).await, 5);
+    // A group's activity is never relayed.
+    let lemmy = remote("https://lemmy.example/c/autre", "Group");
+    delivery::store_actor(&a.state.db, &lemmy).await.unwrap();
+    let by_group = json!({"id": "https://lemmy.example/activities/like/1", "type": "Like",
+        "actor": lemmy.ap_id, "object": status});
+    let _ = inbox::handle(&a.state, &lemmy, &by_group).await;
+    assert_eq!(count(&a, &queued("c.example")).await, 5);
+}
