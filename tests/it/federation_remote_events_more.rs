@@ -516,3 +516,125 @@ async fn an_administrator_removes_a_remote_event_for_good_and_it_is_logged() {
         .unwrap();
     assert_eq!(res.status(), 403);
 }
+
+/// Two Passerelles: an event of A with an image (its `image` and its
+/// "Banner" attachment, as Mobilizon reads them) arrives on B with its
+/// image fetched by B from A and its description; taking the image off on
+/// A takes it off on B.
+#[tokio::test]
+async fn an_events_image_travels_between_two_instances() {
+    use passerelles::actor::Actor;
+    use passerelles_core::events::image::{Change, Edit};
+    unsafe { std::env::set_var("PASSERELLES_FETCH_ALLOW", "127.0.0.1:*") };
+    let a = TestApp::spawn().await;
+    let b = TestApp::spawn().await;
+    let ana = a.create_user("ana", false).await;
+    crate::writing::community(&a, "jardins", "open", "open", &ana).await;
+    let zoe = b.create_user("zoe", false).await;
+    let host_a = a.url.trim_start_matches("http://").to_string();
+    passerelles_core::federation::ops::follow(
+        &b.state,
+        &Actor::person(&zoe),
+        &format!("!jardins@{host_a}"),
+    )
+    .await
+    .expect("follow");
+    let drain = async || {
+        for _ in 0..3 {
+            a.drain_jobs().await;
+            b.drain_jobs().await;
+        }
+    };
+    let mut followed = false;
+    for _ in 0..100 {
+        drain().await;
+        if scalar::<i64>(
+            &b,
+            "SELECT COUNT(*) FROM communities WHERE domain IS NOT NULL",
+        )
+        .await
+            == Some(1)
+        {
+            followed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(followed, "the mirror on B");
+    let e = passerelles_core::events::ops::create(
+        &a.state,
+        &Actor::person(&ana),
+        &passerelles_core::events::Values {
+            title: "Corvée printanière".into(),
+            communities: vec!["jardins".into()],
+            start: "2027-04-12T19:00".into(),
+            end: "2027-04-12T21:00".into(),
+            tz: "America/Toronto".into(),
+            place_kind: "address".into(),
+            address: "Montréal".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("event on A");
+    let banner = a.state.images.banner(png(1200, 600)).await.unwrap();
+    passerelles_core::events::image::apply(
+        &a.state,
+        &Actor::person(&ana),
+        e.id,
+        Edit {
+            change: Change::Replace(banner),
+            alt: Some("Des bénévoles au potager".into()),
+        },
+    )
+    .await
+    .expect("image on A");
+    let ap_id = a.at(&format!("/e/{}", e.id));
+    let copy =
+        format!("SELECT image_alt FROM events WHERE ap_id = '{ap_id}' AND image_id IS NOT NULL");
+    let mut arrived = false;
+    for _ in 0..100 {
+        drain().await;
+        if scalar::<String>(&b, &copy).await.is_some() {
+            arrived = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(arrived, "the image on B");
+    assert_eq!(
+        scalar::<String>(&b, &copy).await.as_deref(),
+        Some("Des bénévoles au potager")
+    );
+    // Fetched from A by B, stored on B: its address there is A's.
+    let source: Option<String> = scalar(
+        &b,
+        &format!("SELECT ap_image FROM events WHERE ap_id = '{ap_id}'"),
+    )
+    .await
+    .flatten();
+    assert!(source.is_some_and(|s| s.starts_with(&a.at(&format!("/e/{}/image", e.id)))));
+    // Taken off on A: taken off on B.
+    passerelles_core::events::image::apply(
+        &a.state,
+        &Actor::person(&ana),
+        e.id,
+        Edit {
+            change: Change::Remove,
+            alt: None,
+        },
+    )
+    .await
+    .expect("image removed on A");
+    let none = format!("SELECT COUNT(*) FROM events WHERE ap_id = '{ap_id}' AND image_id IS NULL");
+    let mut gone = false;
+    for _ in 0..100 {
+        drain().await;
+        if scalar::<i64>(&b, &none).await == Some(1) {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(gone, "the image gone from B");
+}
