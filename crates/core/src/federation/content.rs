@@ -16,8 +16,10 @@
 //! - `Announce` by a remote group one of our members follows (its mirror,
 //!   a community with `domain`): the activity inside, into the mirror; an
 //!   object from another server than the group's is fetched from its own
-//!   server rather than taken as embedded. `Remove` by that group: the
-//!   mirrored copy is removed.
+//!   server rather than taken as embedded (what a group relays of a third
+//!   server's people, FEP-1b12), and such a person's `Delete` is believed
+//!   only when that server no longer serves the object. `Remove` by that
+//!   group: the mirrored copy is removed.
 //! - An `Event` is not a post: `remote_events` keeps it as a read-only
 //!   event of the community that received it.
 //! - `Like` / `Undo(Like)` of our content: counted (`ap_likes`). `Flag`: a
