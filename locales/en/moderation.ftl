@@ -129,6 +129,7 @@ moderation-log-suspend = Account suspended
 moderation-log-dismiss = Report dismissed
 moderation-log-block-instance = Instance blocked in the community
 moderation-log-unblock-instance = Instance unblocked in the community
+moderation-log-remove-remote-event = Event from another instance removed
 rate-limited-reports = You have made many reports in a short time. You can report again in { $count ->
     [one] { $count } minute
    *[other] { $count } minutes

@@ -129,6 +129,7 @@ moderation-log-suspend = Compte suspendu
 moderation-log-dismiss = Signalement rejeté
 moderation-log-block-instance = Instance bloquée dans la communauté
 moderation-log-unblock-instance = Instance débloquée dans la communauté
+moderation-log-remove-remote-event = Événement d’une autre instance retiré
 rate-limited-reports = Vous avez fait beaucoup de signalements en peu de temps. Vous pourrez signaler de nouveau dans { $count ->
     [one] { $count } minute
    *[other] { $count } minutes

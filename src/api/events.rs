@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/events", get(list).post(create))
         .route("/events/{id}", get(show).patch(update))
         .route("/events/{id}/status", post(set_status))
+        .route("/events/{id}/remove", post(remove_remote))
         .route("/events/{id}/occurrences", post(set_occurrence))
         .route("/events/{id}/rsvp", put(answer))
         .route("/events/{id}/participants", get(participants))
@@ -627,5 +628,37 @@ pub async fn delete_image(
         alt: None,
     };
     events::image::apply(&state, &Actor::person(&u), id, edit).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+pub struct RemoveIn {
+    /// Why (optional, at most 500 characters), written in the moderation log.
+    pub reason: String,
+}
+
+/// Remove an event of another instance from this one (administrators, the
+/// moderators of a community it is in). It does not come back when its
+/// instance sends it again. Events of this instance are refused (403).
+#[utoipa::path(post, path = "/api/v1/events/{id}/remove", tag = "events", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    request_body = RemoveIn,
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn remove_remote(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    Json(b): Json<RemoveIn>,
+) -> AppResult<StatusCode> {
+    passerelles_core::federation::remote_event_removal::remove(
+        &state,
+        &Actor::person(&u),
+        id,
+        &b.reason,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

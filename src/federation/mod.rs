@@ -127,15 +127,24 @@ async fn group_collection(
 }
 
 /// What an actor or object URL names: `/u/{name}`, `/c/{slug}`, `/p/{id}`,
-/// `/e/{id}` (a Mobilizon-style `Event`).
+/// `/p/{id}/replies/{rid}` (a `Note`), `/e/{id}` (a Mobilizon-style `Event`).
 enum Object {
     Person(String),
     Group(String),
     Page(i64),
+    Reply(i64, i64),
     Event(i64),
 }
 
 fn object_of(path: &str) -> Option<Object> {
+    if let Some(rest) = path.strip_prefix("/p/")
+        && let Some((pid, rid)) = rest.split_once("/replies/")
+    {
+        return match (pid.parse(), rid.parse()) {
+            (Ok(p), Ok(r)) => Some(Object::Reply(p, r)),
+            _ => None,
+        };
+    }
     let mut parts = path.split('/');
     let (Some(""), Some(kind), Some(name), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -170,6 +179,20 @@ pub async fn negotiate(State(state): State<AppState>, req: Request, next: Next) 
             .iter()
             .filter_map(|v| v.to_str().ok())
             .any(ap::wants_activity_json);
+    if let Object::Reply(pid, rid) = object
+        && !wants_json
+        && matches!(*req.method(), Method::GET | Method::HEAD)
+    {
+        // A reply's id, opened in a browser: its place on the page.
+        let to = format!(
+            "{}?reply={rid}#r-{rid}",
+            passerelles_core::urls::publication(pid)
+        );
+        let mut res = axum::response::Redirect::to(&to).into_response();
+        res.headers_mut()
+            .append(header::VARY, HeaderValue::from_static("Accept"));
+        return res;
+    }
     let mut res = if wants_json {
         if let Object::Person(name) = &object
             && let Some(gone) = gone_person(&state, name).await
@@ -183,6 +206,9 @@ pub async fn negotiate(State(state): State<AppState>, req: Request, next: Next) 
             Object::Person(name) => actors::person(&state, &name).await,
             Object::Group(slug) => actors::group(&state, &slug).await,
             Object::Page(id) => actors::page(&state, id).await,
+            Object::Reply(pid, rid) => actors::note(&state, pid, rid)
+                .await
+                .map(|n| n.map(|(doc, _)| doc)),
             Object::Event(id) => ap::events::event(&state, id)
                 .await
                 .map(|d| d.map(|(doc, _)| doc)),

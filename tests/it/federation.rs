@@ -985,7 +985,7 @@ async fn two_instances_exchange_publications_replies_edits_deletions_and_blocks(
     .await
     .expect("reply on A");
     let reply_on_b = format!(
-        "SELECT body FROM replies WHERE ap_id = '{page_id}#r-{rid}' AND publication_id = {copy}"
+        "SELECT body FROM replies WHERE ap_id = '{page_id}/replies/{rid}' AND publication_id = {copy}"
     );
     until(&a, &b, "Bruno's reply on B", || async {
         text_of(&b, &reply_on_b).await.is_some()
@@ -1062,7 +1062,8 @@ async fn two_instances_exchange_publications_replies_edits_deletions_and_blocks(
     ops::delete_reply(&a.state, &Actor::person(&bruno), pid, rid)
         .await
         .unwrap();
-    let deleted_on_b = format!("SELECT status FROM replies WHERE ap_id = '{page_id}#r-{rid}'");
+    let deleted_on_b =
+        format!("SELECT status FROM replies WHERE ap_id = '{page_id}/replies/{rid}'");
     until(&a, &b, "the deletion on B", || async {
         text_of(&b, &deleted_on_b).await.as_deref() == Some("deleted")
     })

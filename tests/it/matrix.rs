@@ -80,7 +80,8 @@ enum Channel {
     /// The author's member page (`/u/{username}`), its recent publications.
     Profile,
     /// ActivityPub (issue 18): the publication's id (`/p/{id}`, no key: ids
-    /// carry none) and its community's outbox, asked with
+    /// carry none), a reply's (`/p/{id}/replies/{rid}`) and its community's
+    /// outbox, asked with
     /// `Accept: application/activity+json` as a remote server asks them.
     ActivityPub,
     /// The health page of the publication's community (issue 20,
@@ -1073,7 +1074,19 @@ async fn permission_matrix_channel_visibility_viewer() {
                     "{vis:?}/{v:?}: ActivityPub object {as_object} but outbox {in_outbox}"
                 ));
             }
-            actual.insert((Channel::ActivityPub, vis, v), as_object && in_outbox);
+            // A reply's id (`/p/{id}/replies/{rid}`) answers its `Note`
+            // exactly where the publication's does.
+            let (status, body) = ap(format!("/p/{pid}/replies/{}", it.reply)).await;
+            let as_note = status == 200 && body.contains("Merci à toutes");
+            if as_note != as_object {
+                notes.push(format!(
+                    "{vis:?}/{v:?}: ActivityPub object {as_object} but its reply {as_note}"
+                ));
+            }
+            actual.insert(
+                (Channel::ActivityPub, vis, v),
+                as_object && in_outbox && as_note,
+            );
 
             let (status, body) = fetch(&w.client, app.at("/u/proprio")).await;
             actual.insert(

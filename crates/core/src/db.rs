@@ -312,6 +312,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0080_remote_events.sql"),
     ),
     (
+        81,
+        "remote_event_media",
+        include_str!("../../../migrations/0081_remote_event_media.sql"),
+    ),
+    (
         85,
         "search_gin_pending",
         include_str!("../../../migrations/0085_search_gin_pending.sql"),

@@ -12,6 +12,7 @@ mod form;
 mod image;
 mod import;
 mod participants;
+mod remote;
 
 mod lists;
 
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .route("/e/{id}/edit", get(form::edit_form).post(form::edit_submit))
         .route("/e/{id}/rsvp", post(rsvp_submit))
         .route("/e/{id}/status", post(status_submit))
+        .route("/e/{id}/remove", post(remote::remove_submit))
         .route("/e/{id}/occurrence", post(occurrence_submit))
         .route("/e/{id}/participants", get(participants::page_of))
         .route("/e/{id}/participants.csv", get(participants::csv_of))
@@ -603,6 +605,8 @@ struct ShowPage {
     mine: Option<rsvp::Mine>,
     can_rsvp: bool,
     can_manage: bool,
+    /// May take this event of another instance off ours (moderators).
+    can_remove: bool,
     /// An event of another instance: "Événement de <host>" and its page there.
     origin: Option<(String, String)>,
     signed_in: bool,
@@ -796,6 +800,7 @@ async fn show(
         mine,
         can_rsvp: l.rsvp_by(viewer),
         can_manage,
+        can_remove: l.removable_by(viewer),
         origin: origin_of(lang, e),
         signed_in: viewer.is_some(),
         json_ld: ld_json(&ld),

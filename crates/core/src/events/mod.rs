@@ -292,6 +292,10 @@ impl Loaded {
             },
         )
     }
+    /// May `viewer` remove this event of another instance from ours?
+    pub fn removable_by(&self, viewer: Option<&User>) -> bool {
+        self.e.remote() && policy::can(viewer, Action::RemoveRemoteEvent { via: &self.facts })
+    }
     pub fn rsvp_by(&self, viewer: Option<&User>) -> bool {
         self.e.status != Status::Cancelled
             && policy::can(

@@ -49,6 +49,9 @@ impl Answer {
 pub struct Mine {
     pub answer: Answer,
     pub waitlisted: bool,
+    /// The instance of a remote event refused the registration (its
+    /// `Reject` of the `Join`): the answer went back to "no".
+    pub refused: bool,
 }
 
 /// Counts shown on the page.
@@ -60,17 +63,18 @@ pub struct Counts {
 }
 
 pub async fn mine(db: &Db, event_id: i64, user_id: i64) -> Result<Option<Mine>, sqlx::Error> {
-    let r: Option<(String, i64)> = sqlx::query_as(
-        "SELECT answer, waitlisted FROM event_rsvps WHERE event_id = $1 AND user_id = $2",
+    let r: Option<(String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT answer, waitlisted, refused_at FROM event_rsvps WHERE event_id = $1 AND user_id = $2",
     )
     .bind(event_id)
     .bind(user_id)
     .fetch_optional(&db.pool)
     .await?;
-    Ok(r.and_then(|(a, w)| {
+    Ok(r.and_then(|(a, w, refused)| {
         Some(Mine {
             answer: Answer::parse(&a)?,
             waitlisted: w != 0,
+            refused: refused.is_some(),
         })
     }))
 }
@@ -265,6 +269,7 @@ pub async fn answer_with(
         Mine {
             answer,
             waitlisted: w != 0,
+            refused: false,
         }
     } else {
         let waitlisted = if answer == Answer::Going {
@@ -288,7 +293,7 @@ pub async fn answer_with(
         sqlx::query(
             "INSERT INTO event_rsvps (event_id, user_id, answer, waitlisted, queued_at, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $5, $5) ON CONFLICT (event_id, user_id) DO UPDATE SET \
-             answer = $3, waitlisted = $4, queued_at = $5, updated_at = $5",
+             answer = $3, waitlisted = $4, queued_at = $5, updated_at = $5, refused_at = NULL",
         )
         .bind(l.e.id)
         .bind(u.id)
@@ -297,7 +302,11 @@ pub async fn answer_with(
         .bind(t)
         .execute(&mut *tx)
         .await?;
-        Mine { answer, waitlisted }
+        Mine {
+            answer,
+            waitlisted,
+            refused: false,
+        }
     };
     if answer != Answer::No && answers.iter().any(|a| !a.is_empty()) {
         sqlx::query("UPDATE event_rsvps SET answers = $1 WHERE event_id = $2 AND user_id = $3")

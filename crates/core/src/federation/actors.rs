@@ -272,8 +272,11 @@ pub fn page_of(state: &AppState, a: &Audience) -> Option<Value> {
     Some(doc)
 }
 
-/// The fediverse id of reply `rid` (its anchor on the page, or the id it
-/// has on the instance it came from).
+/// The fediverse id of reply `rid` (`/p/{pid}/replies/{rid}`, which answers
+/// the `Note` to an ActivityPub client and sends a browser to its anchor on
+/// the page — an id with a fragment could not be fetched, so a third
+/// instance could not verify a relayed reply), or the id it has on the
+/// instance it came from.
 pub async fn reply_id(state: &AppState, pid: i64, rid: i64) -> AppResult<String> {
     let ap_id: Option<String> =
         sqlx::query_scalar("SELECT ap_id FROM replies WHERE id = $1 AND publication_id = $2")
@@ -282,7 +285,7 @@ pub async fn reply_id(state: &AppState, pid: i64, rid: i64) -> AppResult<String>
             .fetch_optional(&state.db.pool)
             .await?
             .flatten();
-    Ok(ap_id.unwrap_or_else(|| state.url(&format!("{}#r-{rid}", urls::publication(pid)))))
+    Ok(ap_id.unwrap_or_else(|| state.url(&format!("{}/replies/{rid}", urls::publication(pid)))))
 }
 
 /// Reply `rid` of publication `pid` as a `Note` (FEP-1b12: `inReplyTo`

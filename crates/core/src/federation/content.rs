@@ -16,8 +16,10 @@
 //! - `Announce` by a remote group one of our members follows (its mirror,
 //!   a community with `domain`): the activity inside, into the mirror; an
 //!   object from another server than the group's is fetched from its own
-//!   server rather than taken as embedded. `Remove` by that group: the
-//!   mirrored copy is removed.
+//!   server rather than taken as embedded (what a group relays of a third
+//!   server's people, FEP-1b12), and such a person's `Delete` is believed
+//!   only when that server no longer serves the object. `Remove` by that
+//!   group: the mirrored copy is removed.
 //! - An `Event` is not a post: `remote_events` keeps it as a read-only
 //!   event of the community that received it.
 //! - `Like` / `Undo(Like)` of our content: counted (`ap_likes`). `Flag`: a
@@ -79,11 +81,18 @@ pub enum Ours {
     Reply(i64, i64),
 }
 
-/// Our publication or reply named by `url`: its page (`/p/{id}`, its
-/// reply anchors `#r-{rid}`), or the id a mirrored one had where it came from.
+/// Our publication or reply named by `url`: its page (`/p/{id}`), a
+/// reply's id (`/p/{id}/replies/{rid}`, or the anchor `#r-{rid}` earlier
+/// ids were), or the id a mirrored one had where it came from.
 pub async fn resolve(state: &AppState, url: &str) -> Result<Option<Ours>, sqlx::Error> {
     let public = state.config.public_url();
     if let Some(rest) = url.strip_prefix(&format!("{public}/p/")) {
+        if let Some((pid, rid)) = rest.split_once("/replies/") {
+            return Ok(match (pid.parse::<i64>(), rid.parse::<i64>()) {
+                (Ok(p), Ok(r)) => Some(Ours::Reply(p, r)),
+                _ => None,
+            });
+        }
         let (pid, frag) = match rest.split_once('#') {
             Some((p, f)) => (p, Some(f)),
             None => (rest, None),
@@ -112,7 +121,7 @@ pub async fn resolve(state: &AppState, url: &str) -> Result<Option<Ours>, sqlx::
     Ok(r.map(|(p, r)| Ours::Reply(p, r)))
 }
 
-fn tombstone_key(id: &str) -> String {
+pub(super) fn tombstone_key(id: &str) -> String {
     format!("tombstone:{id}")
 }
 
@@ -587,7 +596,31 @@ pub async fn announce(
                 .map_err(|e| InboxError::Unauthenticated(format!("{e:#}")))?;
             create_or_update(state, &author, &obj, Some(&g), kind == "Update").await
         }
-        ("Delete", Some(author)) if origin(&author) == origin(&group.ap_id) => {
+        ("Delete", Some(author)) => {
+            // Someone of another server than the group's: believed when
+            // the object's own server no longer serves it (a group may not
+            // delete what another server's person wrote).
+            if origin(&author) != origin(&group.ap_id) {
+                let Some(obj_id) = inner.get("object").and_then(id_of) else {
+                    return Err(InboxError::Invalid("no object"));
+                };
+                if obj_id == author {
+                    return Ok(Received::Ignored("announced deletion of an account"));
+                }
+                if origin(obj_id) != origin(&author) {
+                    return Err(InboxError::Unauthenticated(format!(
+                        "{author} may not delete {obj_id}"
+                    )));
+                }
+                let gone = delivery::gone(state, obj_id)
+                    .await
+                    .map_err(|e| InboxError::Unauthenticated(format!("{e:#}")))?;
+                if !gone {
+                    return Err(InboxError::Unauthenticated(format!(
+                        "{obj_id} is still served by its server"
+                    )));
+                }
+            }
             let author = delivery::remote_actor(state, &author, false)
                 .await
                 .map_err(|e| InboxError::Unauthenticated(format!("{e:#}")))?;

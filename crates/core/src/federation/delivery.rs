@@ -457,6 +457,25 @@ pub async fn fetch_object(state: &AppState, id: &str) -> anyhow::Result<Value> {
     Ok(doc)
 }
 
+/// Is the object `id` gone from its server (404 or 410, or a `Tombstone`
+/// under its id)? What a `Delete` relayed by another server than the
+/// object's is checked against. `false` while it is still served; an
+/// error when the server could not say (unreachable, blocked).
+pub async fn gone(state: &AppState, id: &str) -> anyhow::Result<bool> {
+    if !super::instances::permitted(&state.db, &super::instances::host(id)).await? {
+        anyhow::bail!("{id}: its instance is blocked");
+    }
+    match signed_get(state, id, &policy(id)).await {
+        Err(FetchError::Http(404 | 410)) => Ok(true),
+        Err(e) => Err(anyhow::anyhow!("fetching {id}: {e}")),
+        Ok(got) => {
+            let doc: Value = serde_json::from_slice(&got.body).unwrap_or(Value::Null);
+            Ok(doc.get("id").and_then(Value::as_str) == Some(id)
+                && doc.get("type").and_then(Value::as_str) == Some("Tombstone"))
+        }
+    }
+}
+
 /// The actor URL of a handle — `name@host`, `@name@host`, `!name@host`
 /// (Lemmy's community notation) or `acct:name@host` — by WebFinger
 /// (RFC 7033) through the guarded fetcher; an `http(s)` URL is taken as

@@ -193,6 +193,10 @@ pub async fn handle(
     if fresh == 0 {
         return Ok(Received::Duplicate);
     }
+    // What a remote person did in one of our communities is relayed to its
+    // other followers once handled (FEP-1b12); a `Delete`'s audience is
+    // read before.
+    let relay_to = super::relay::before(state, actor, &kind, activity).await;
     let outcome = match kind.as_str() {
         "Follow" => follow(state, actor, activity).await?,
         "Undo" => undo(state, actor, activity).await?,
@@ -222,6 +226,7 @@ pub async fn handle(
     if let Received::Ignored(why) = &outcome {
         tracing::info!(actor = %actor_id, activity = %id, kind = %kind, why, "activity ignored");
     }
+    super::relay::after(state, actor, &kind, activity, &outcome, relay_to).await;
     Ok(outcome)
 }
 

@@ -19,11 +19,15 @@
 //!   remote HTML read back to text;
 //! - `remote_events`: remote `Event`s as read-only events of the community
 //!   that received them; our people's `Join`/`Leave` of them;
+//!   `remote_event_image`: their image, fetched server-side;
+//!   `remote_event_removal`: taken off this instance by its moderators;
 //! - `instances`: allow and block lists, the dead-instance circuit breaker;
 //! - `ops`: what our members do across instances (follow a remote group)
 //!   and managers (approve remote followers);
 //! - `outbox`: what our groups announce to their followers, and what our
-//!   members send to remote groups.
+//!   members send to remote groups;
+//! - `relay`: what people of other instances do in our communities,
+//!   announced to the communities' other followers (FEP-1b12).
 //!
 //! Ids are the pages' own URLs (`urls.rs`): `/u/{name}`, `/c/{slug}`,
 //! `/p/{id}`, and `/actor` for the instance; what answers on them is chosen
@@ -42,7 +46,10 @@ pub mod instances;
 pub mod keys;
 pub mod ops;
 pub mod outbox;
+pub mod relay;
 pub mod remote;
+pub mod remote_event_image;
+pub mod remote_event_removal;
 pub mod remote_events;
 
 use crate::accounts::User;

@@ -16,8 +16,8 @@
 //!   sends the activity itself, signed with their key, to the group's
 //!   inbox; the group announces it to its followers (us included).
 //!
-//! Content written by people of other instances is not re-announced here
-//! (their own server sent it to the group).
+//! Content written by people of other instances is not announced here:
+//! the activity their server sent is relayed as received (`relay`).
 
 use serde_json::{Value, json};
 
@@ -45,7 +45,10 @@ pub struct Known {
     object_id: String,
     kind: &'static str,
     author_id: String,
-    author: i64,
+    /// The local author (`None`: a person of another instance, whose own
+    /// `Delete` is relayed as received, `relay`; a moderator's `Remove` of
+    /// it is still announced).
+    author: Option<i64>,
     local_groups: Vec<Community>,
     remote_groups: Vec<Community>,
 }
@@ -130,13 +133,16 @@ pub async fn before_delete(state: &AppState, what: Object) -> Option<Known> {
                     return Ok(None);
                 };
                 let Some(page) = actors::page_of(state, &a) else {
-                    return Ok(None);
+                    return remote_known(state, what, a).await;
                 };
                 (page, a)
             }
             Object::Reply(pid, rid) => match actors::note(state, pid, rid).await? {
                 Some(x) => x,
-                None => return Ok(None),
+                None => match actors::audience(state, pid).await? {
+                    Some(a) => return remote_known(state, what, a).await,
+                    None => return Ok(None),
+                },
             },
         };
         let author_id = doc["attributedTo"].as_str().unwrap_or_default().to_string();
@@ -144,6 +150,7 @@ pub async fn before_delete(state: &AppState, what: Object) -> Option<Known> {
         let Some(author) = local_person(state, &author_id).await? else {
             return Ok(None);
         };
+        let author = Some(author);
         Ok(Some(Known {
             object_id: doc["id"].as_str().unwrap_or_default().to_string(),
             kind: if matches!(what, Object::Reply(..)) {
@@ -167,10 +174,59 @@ pub async fn before_delete(state: &AppState, what: Object) -> Option<Known> {
     }
 }
 
+/// What the fediverse knows of something a person of another instance
+/// wrote, seen in our federated communities (`relay` announced it there):
+/// its id where it comes from, for a moderator's `Remove`.
+async fn remote_known(
+    state: &AppState,
+    what: Object,
+    a: actors::Audience,
+) -> AppResult<Option<Known>> {
+    let (ap_id, author_id): (Option<String>, Option<String>) = match what {
+        Object::Publication(id) => sqlx::query_as(
+            "SELECT p.ap_id, u.ap_id FROM publications p JOIN users u ON u.id = p.author_id \
+             WHERE p.id = $1 AND p.domain IS NOT NULL",
+        )
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .unwrap_or((None, None)),
+        Object::Reply(pid, rid) => sqlx::query_as(
+            "SELECT r.ap_id, u.ap_id FROM replies r JOIN users u ON u.id = r.author_id \
+             WHERE r.id = $1 AND r.publication_id = $2 AND r.domain IS NOT NULL \
+             AND r.status = 'visible'",
+        )
+        .bind(rid)
+        .bind(pid)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .unwrap_or((None, None)),
+    };
+    let (Some(object_id), Some(author_id)) = (ap_id, author_id) else {
+        return Ok(None);
+    };
+    if a.local_groups.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Known {
+        object_id,
+        kind: if matches!(what, Object::Reply(..)) {
+            "Note"
+        } else {
+            "Page"
+        },
+        author_id,
+        author: None,
+        local_groups: a.local_groups,
+        remote_groups: Vec::new(),
+    }))
+}
+
 /// After its author deleted it: `Delete`, announced by our groups and sent
 /// to the remote ones.
 pub async fn deleted(state: &AppState, known: Option<Known>) {
     let Some(k) = known else { return };
+    let Some(author) = k.author else { return };
     let r = async {
         let groups: Vec<String> = k
             .local_groups
@@ -191,7 +247,7 @@ pub async fn deleted(state: &AppState, known: Option<Known>) {
             announce(state, c, &activity).await?;
         }
         for c in &k.remote_groups {
-            to_remote_group(state, c, Owner::User(k.author), &k.author_id, &activity).await?;
+            to_remote_group(state, c, Owner::User(author), &k.author_id, &activity).await?;
         }
         Ok(())
     };
@@ -293,12 +349,26 @@ pub(crate) async fn local_person(state: &AppState, actor_id: &str) -> AppResult<
 
 /// Our community `c` announces `inner` to its accepted remote followers.
 pub async fn announce(state: &AppState, c: &Community, inner: &Value) -> AppResult<()> {
-    let inboxes = follower_inboxes(state, c.id).await?;
+    announce_except(state, c, inner, None).await
+}
+
+/// [`announce`], but not to the followers on `except` (the instance the
+/// announced activity came from: it has it already).
+pub async fn announce_except(
+    state: &AppState,
+    c: &Community,
+    inner: &Value,
+    except: Option<&str>,
+) -> AppResult<()> {
+    let mut inboxes = follower_inboxes(state, c.id).await?;
+    if let Some(host) = except {
+        inboxes.retain(|i| super::instances::host(i) != host);
+    }
     if inboxes.is_empty() {
         return Ok(());
     }
     let group = state.url(&c.path());
-    let inner_id = inner["id"].as_str().unwrap_or_default();
+    let inner_id = super::content::id_of(inner).unwrap_or_default();
     let activity = json!({
         "@context": [AS_CONTEXT, extension_context()],
         "id": format!("{group}#announce-{}", super::inbox::hex_id(inner_id)),

@@ -13,7 +13,8 @@
 //!   does: the instants stay exact), the `Place` (its name and
 //!   `PostalAddress`, `latitude`/`longitude`), the online address
 //!   (Mobilizon's "Website" `Link`, or `onlineUrl`), `ical:status`, the
-//!   hashtags as tags.
+//!   hashtags as tags; its image is fetched server-side
+//!   (`remote_event_image`).
 //! - [`received`]: `Create` or `Update` by its organiser or its group. An
 //!   object already held is updated in place (a `Create` too: the same
 //!   object announced twice), unless the copy held is newer (`updated`:
@@ -379,6 +380,7 @@ pub async fn received(
         let mut tx = state.db.begin().await?;
         write_in(&mut tx, state.db.backend, h.id, &r, false).await?;
         tx.commit().await?;
+        super::remote_event_image::follow(state, h.id, h.organiser, obj).await;
         events::mail::notify_change(state, h.id).await;
         return Ok(Received::Handled("event updated"));
     }
@@ -481,6 +483,7 @@ pub async fn received(
         Err(_) if holds(state, id).await? => return Ok(Received::Duplicate),
         Err(e) => return Err(e.into()),
     };
+    super::remote_event_image::follow(state, eid, Some(user.id), obj).await;
     if let Err(e) = events::ops::notify_watchers(state, eid, user.id).await {
         tracing::warn!(error = %e, "remote event: watchers not notified");
     }
@@ -521,20 +524,35 @@ pub async fn deleted(
         )));
     }
     let mut tx = state.db.begin().await?;
-    sqlx::query("DELETE FROM events WHERE id = $1")
-        .bind(h.id)
-        .execute(&mut *tx)
-        .await?;
-    crate::search::index_one(
-        &mut tx,
-        state.db.backend,
-        crate::search::Source::Events,
-        h.id,
-    )
-    .await?;
+    delete_in(&mut tx, state.db.backend, h.id).await?;
     tx.commit().await?;
     tombstone(state, id, &actor.ap_id).await?;
     Ok(Some(Received::Handled("event deleted")))
+}
+
+/// Delete the remote event `id` here, with its image and its index entry.
+pub(super) async fn delete_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: crate::db::Backend,
+    id: i64,
+) -> Result<(), sqlx::Error> {
+    let media: Option<(Option<i64>, Option<i64>)> =
+        sqlx::query_as("SELECT image_id, image_small_id FROM events WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    sqlx::query("DELETE FROM events WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    for m in media.into_iter().flat_map(|(a, b)| [a, b]).flatten() {
+        sqlx::query("DELETE FROM media WHERE id = $1")
+            .bind(m)
+            .execute(&mut **tx)
+            .await?;
+    }
+    crate::search::index_one(tx, backend, crate::search::Source::Events, id).await?;
+    Ok(())
 }
 
 /// A person of ours who may answer a remote event must be on the fediverse
@@ -642,7 +660,7 @@ pub async fn join_answered(
         return Ok(Some(Received::Handled("participation accepted")));
     }
     sqlx::query(
-        "UPDATE event_rsvps SET answer = 'no', waitlisted = 0, updated_at = $1 \
+        "UPDATE event_rsvps SET answer = 'no', waitlisted = 0, updated_at = $1, refused_at = $1 \
          WHERE event_id = $2 AND user_id = $3 AND ap_join = $4",
     )
     .bind(now())

@@ -129,7 +129,7 @@ pub async fn banned_members(
 }
 
 /// Every action the moderation log can hold.
-pub const LOGGED_ACTIONS: [&str; 16] = [
+pub const LOGGED_ACTIONS: [&str; 17] = [
     "hide_publication",
     "remove_publication",
     "restore_publication",
@@ -146,6 +146,7 @@ pub const LOGGED_ACTIONS: [&str; 16] = [
     "dismiss",
     "block_instance",
     "unblock_instance",
+    "remove_remote_event",
 ];
 
 /// Message key describing a logged action (`moderation-log-…`).

@@ -155,6 +155,12 @@ pub enum Action<'a> {
         via: &'a [(CommunityFacts, Option<Membership>)],
         remote: bool,
     },
+    /// Remove an event of another instance from this one (it does not come
+    /// back on a later `Create` or `Update`): administrators, and the
+    /// moderators of a community it is in. Only remote events.
+    RemoveRemoteEvent {
+        via: &'a [(CommunityFacts, Option<Membership>)],
+    },
     /// Answer going / maybe / not going (a person, who sees the event).
     RsvpEvent {
         organiser: Option<i64>,
@@ -245,6 +251,7 @@ pub fn system_may(action: Action<'_>) -> bool {
         | Action::ModerateCommunitySpace { .. }
         | Action::SetFileQuota => true,
         Action::ManageEvent { remote, .. } => !remote,
+        Action::RemoveRemoteEvent { .. } => true,
         Action::EditCommunitySpace { .. } => false,
         Action::RsvpEvent { .. } | Action::ProposeTerm => false,
         // Not a permission of anyone: a property of the community or person.
@@ -413,6 +420,12 @@ pub fn can(viewer: Option<&User>, action: Action<'_>) -> bool {
                     || via
                         .iter()
                         .any(|(c, m)| can(viewer, Action::ModerateCommunity { c, m: *m })))
+        }
+        Action::RemoveRemoteEvent { via } => {
+            is_admin
+                || via
+                    .iter()
+                    .any(|(c, m)| can(viewer, Action::ModerateCommunity { c, m: *m }))
         }
         Action::RsvpEvent { organiser, via } => {
             (v.is_some() && can(viewer, Action::ViewEvent { organiser, via }))
