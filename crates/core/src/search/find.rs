@@ -115,38 +115,20 @@ fn bind_all<'q>(
 /// with the recent tier").
 pub const MAX_CANDIDATES: usize = 200;
 
-/// The two statements of a search (`search`): the window over the
-/// full-text index, then the conditions over its entries.
-struct Statements {
-    /// Ordered entry ids: `$1` the match expression, then the filters'
-    /// tokens (PostgreSQL) and the saved-search range.
-    window: (String, Vec<Arg>),
-    /// The entries of `$1` (a list of ids, see `id_param`) that pass the
-    /// permission conditions and filters, for viewer `$2`.
-    conditions: (String, Vec<Arg>),
-}
-
+/// The one statement that runs the query with its permission conditions
+/// and filters, returning the ordered candidates (id, kind, publication).
+///
 /// The text match is bounded (see [`MATCH_WINDOW`]): the newest
 /// `MATCH_WINDOW` matching entries are read from the full-text index; by
 /// relevance the best [`TOP_MATCHES`] of them are kept, by date the newest
-/// `TOP_MATCHES`. Only those meet the permission conditions and filters,
-/// in that order, until `MAX_CANDIDATES + 1` passed (`search`).
-///
-/// Two statements, not one: the window's plan depends on the words (how
-/// common they are decides between the GIN index and a walk of the newest
-/// entries), so it is planned at each search, and it is small; the
-/// conditions' statement, with its many permission subqueries, is the same
-/// text for every search of the same shape and viewer kind, its ids a
-/// parameter, so PostgreSQL plans it once per connection (a generic plan
-/// after five) instead of at every search (2–5 ms at scale 10,
-/// BENCHMARKS.md).
-fn statements(
+/// `TOP_MATCHES`. Only those meet the permission conditions and filters.
+fn candidates_sql(
     db: &Db,
     viewer: Option<&User>,
     req: &Request,
     parsed: &query::Parsed,
     tag_id: Option<i64>,
-) -> Statements {
+) -> (String, Vec<Arg>) {
     // The filters' tokens: the full-text match itself is limited to them,
     // so a filter is exact however common the words (the conditions below
     // still decide; a token only narrows).
@@ -164,8 +146,8 @@ fn statements(
     if let Some(k) = req.kind.as_deref().filter(|k| kind_has_token(k)) {
         tokens.push(filter_token('k', k));
     }
-    let mut wargs = vec![];
-    wargs.push(Arg::S(match db.backend {
+    let mut args = vec![];
+    args.push(Arg::S(match db.backend {
         Backend::Sqlite => {
             let mut expr = query::to_fts5(parsed);
             for t in &tokens {
@@ -175,21 +157,22 @@ fn statements(
         }
         Backend::Postgres => query::to_tsquery(parsed),
     }));
-    let mut wnext = 2;
+    args.push(Arg::I(viewer_id(viewer)));
+    let mut next = 3;
     // PostgreSQL: the tokens as a tsquery of their own (taken verbatim, not
     // parsed), so that the rank is the words' alone.
     let ts_match = if db.backend == Backend::Postgres && !tokens.is_empty() {
-        wargs.push(Arg::S(
+        args.push(Arg::S(
             tokens
                 .iter()
                 .map(|t| format!("'{t}'"))
                 .collect::<Vec<_>>()
                 .join(" & "),
         ));
-        wnext += 1;
+        next += 1;
         format!(
             "(to_tsquery('simple', $1) && CAST(${} AS tsquery))",
-            wnext - 1
+            next - 1
         )
     } else {
         "to_tsquery('simple', $1)".to_string()
@@ -201,17 +184,15 @@ fn statements(
         Backend::Postgres => "id",
     };
     if let Some(after) = req.after_doc {
-        range.push_str(&format!(" AND {id_col} > ${wnext}"));
-        wargs.push(Arg::I(after));
-        wnext += 1;
+        range.push_str(&format!(" AND {id_col} > ${next}"));
+        args.push(Arg::I(after));
+        next += 1;
     }
     if let Some(upto) = req.upto_doc {
-        range.push_str(&format!(" AND {id_col} <= ${wnext}"));
-        wargs.push(Arg::I(upto));
+        range.push_str(&format!(" AND {id_col} <= ${next}"));
+        args.push(Arg::I(upto));
+        next += 1;
     }
-    // The conditions: $1 the ids, $2 the viewer.
-    let mut args = vec![Arg::I(viewer_id(viewer))];
-    let mut next = 3;
     let mut conds = vec!["1 = 1".to_string()];
     let visible = Source::ALL
         .iter()
@@ -283,6 +264,12 @@ fn statements(
         conds.push(format!("d.created_at < ${next}"));
         args.push(Arg::I(t));
     }
+    // The window's own order (`matches` below ends with the same ORDER BY):
+    // the engine walks the ranked window, checks each entry's conditions
+    // and stops at the `MAX_CANDIDATES + 1`-th that passes, instead of
+    // checking all `TOP_MATCHES` and sorting them (ids follow time, so
+    // `rid DESC` is newest first).
+    let order = "m.score, m.rid DESC";
     // The bounded match: newest MATCH_WINDOW entries (ids follow time, see
     // `reindex_all`), then the best (or newest) TOP_MATCHES of them.
     let matches = match (db.backend, req.sort) {
@@ -300,29 +287,31 @@ fn statements(
         // never starts its second branch otherwise) from the rest of the
         // index below the tier (migration 0079).
         (Backend::Postgres, Sort::Relevance) => format!(
-            "SELECT rid FROM ({}) w ORDER BY ts_rank(tsv, to_tsquery('simple', $1)) DESC, rid DESC \
-             LIMIT {TOP_MATCHES}",
+            "SELECT rid, (0.0 - ts_rank(tsv, to_tsquery('simple', $1))) AS score FROM ({}) w \
+             ORDER BY score, rid DESC LIMIT {TOP_MATCHES}",
             tiered(&ts_match, &range, MATCH_WINDOW)
         ),
         (Backend::Postgres, Sort::Date) => format!(
-            "SELECT rid FROM ({}) w ORDER BY rid DESC",
+            "SELECT rid, 0.0 AS score FROM ({}) w ORDER BY rid DESC",
             tiered(&ts_match, &range, TOP_MATCHES)
         ),
     };
-    let ids = match db.backend {
-        Backend::Sqlite => "d.id IN (SELECT value FROM json_each($1))",
-        Backend::Postgres => "d.id = ANY(CAST(string_to_array($1, ',') AS BIGINT[]))",
+    // SQLite: the match drives (materialised, then CROSS JOIN, which SQLite
+    // never reorders); left to itself the planner may walk the documents
+    // and probe the index per row.
+    let join = match db.backend {
+        Backend::Sqlite => "CROSS JOIN",
+        Backend::Postgres => "JOIN",
     };
-    Statements {
-        window: (matches, wargs),
-        conditions: (
-            format!(
-                "SELECT d.id, d.kind, d.publication_id FROM search_docs d WHERE {ids} AND {}",
-                conds.join(" AND ")
-            ),
-            args,
+    (
+        format!(
+            "SELECT d.id, d.kind, d.publication_id FROM ({matches}) m {join} search_docs d \
+             ON d.id = m.rid WHERE {} ORDER BY {order} LIMIT {}",
+            conds.join(" AND "),
+            MAX_CANDIDATES + 1,
         ),
-    }
+        args,
+    )
 }
 
 /// PostgreSQL: the newest `limit` entries matching `ts_match` (and the
@@ -366,16 +355,6 @@ pub(crate) fn viewer_id(viewer: Option<&User>) -> i64 {
         .unwrap_or(0)
 }
 
-/// A list of ids as one bound value: a JSON array for SQLite's
-/// `json_each`, comma-separated for PostgreSQL's `string_to_array`.
-fn id_param(db: &Db, ids: &[i64]) -> String {
-    let list = id_list(ids.iter().copied());
-    match db.backend {
-        Backend::Sqlite => format!("[{list}]"),
-        Backend::Postgres => list,
-    }
-}
-
 pub(super) fn id_list(ids: impl Iterator<Item = i64>) -> String {
     ids.map(|i| i.to_string()).collect::<Vec<_>>().join(",")
 }
@@ -401,38 +380,14 @@ pub async fn search(db: &Db, viewer: Option<&User>, req: &Request) -> Result<Res
         }
         None => None,
     };
-    let st = statements(db, viewer, req, &parsed, tag_id);
-    let (sql, args) = &st.window;
-    let mut window: Vec<i64> = Vec::with_capacity(TOP_MATCHES);
-    for r in bind_all(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), args)
+    let (sql, args) = candidates_sql(db, viewer, req, &parsed, tag_id);
+    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &args)
         .fetch_all(&db.pool)
-        .await?
-    {
-        window.push(r.try_get(0)?);
+        .await?;
+    let mut cands: Vec<(i64, String, Option<i64>)> = Vec::with_capacity(rows.len());
+    for r in &rows {
+        cands.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
     }
-    // The window's entries meet the conditions in its order, a slice at a
-    // time, until `MAX_CANDIDATES + 1` passed: most searches check one
-    // slice of a little more than that, not the whole window.
-    let (sql, args) = &st.conditions;
-    let mut cands: Vec<(i64, String, Option<i64>)> = Vec::with_capacity(MAX_CANDIDATES + 1);
-    let mut start = 0;
-    while start < window.len() && cands.len() <= MAX_CANDIDATES {
-        let need = MAX_CANDIDATES + 1 - cands.len();
-        let end = (start + need + need / 4 + 8).min(window.len());
-        let slice = &window[start..end];
-        let q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(id_param(db, slice));
-        let mut passed: HashMap<i64, (String, Option<i64>)> = HashMap::new();
-        for r in bind_all(q, args).fetch_all(&db.pool).await? {
-            passed.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
-        }
-        for id in slice {
-            if let Some((kind, publication)) = passed.remove(id) {
-                cands.push((*id, kind, publication));
-            }
-        }
-        start = end;
-    }
-    cands.truncate(MAX_CANDIDATES + 1);
     out.capped = cands.len() > MAX_CANDIDATES;
     cands.truncate(MAX_CANDIDATES);
     out.total = cands.len() as i64;
