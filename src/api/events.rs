@@ -403,7 +403,9 @@ pub struct AnswerIn {
 #[utoipa::path(put, path = "/api/v1/events/{id}/rsvp", tag = "events", security(("bearer" = [])),
     params(("id" = i64, Path)),
     request_body = AnswerIn,
-    responses((status = 200, body = EventOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = EventOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "An event of another instance, and the caller opted out of federation (`federation_opted_out`)", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn answer(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
